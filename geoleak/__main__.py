@@ -1,0 +1,3 @@
+from geoleak.cli import main
+
+main()

@@ -1,0 +1,12 @@
+"""The `geoleak` command line: a thin layer over the Python API.
+
+`app` holds the command group and shared helpers; each other module here adds one command
+(or a few related ones) to it. Importing this package registers them all.
+"""
+
+from geoleak.cli.app import main
+
+# Command modules attach themselves to `main` on import.
+from geoleak.cli import core as _core  # noqa: E402,F401  (registration)
+
+__all__ = ["main"]

@@ -1,0 +1,81 @@
+"""The `geoleak` command group and what every command shares.
+
+Each command parses its arguments, calls the library and prints. Results go to stdout or
+files, progress and warnings to stderr. A user error (GeoleakError) is printed as one line
+and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from geoleak import __version__
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import GeoleakError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USER_ERROR = 2
+
+
+class GeoleakGroup(click.Group):
+    """A click group that turns GeoleakError into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GeoleakError as exc:
+            click.echo(f"geoleak: error: {exc}", err=True)
+            ctx.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("geoleak: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(0)
+
+
+def warn(message: str) -> None:
+    """Print a warning line on stderr."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def make_diagnostics(quiet: bool = False) -> Diagnostics:
+    return Diagnostics(None if quiet else warn)
+
+
+def finish_diagnostics(diag: Diagnostics) -> None:
+    """Say how many warnings were not printed, by kind."""
+    if diag.suppressed:
+        kinds = ", ".join(f"{n} {k}" for k, n in diag.by_kind.most_common())
+        click.echo(f"warning: {diag.suppressed} more warnings not shown ({kinds})", err=True)
+
+
+@contextmanager
+def progress_bar(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields a callback taking the number of items just done."""
+    with click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
+    ) as bar:
+        yield bar.update
+
+
+@click.group(cls=GeoleakGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geoleak")
+def main() -> None:
+    """geoleak: see how much location photos and posts give away, and remove it.
+
+    \b
+    Examples:
+      geoleak demo                                  # fictional unit, maps in ./maps
+      geoleak infer corpus/posts.jsonl -o profiles.json
+      geoleak map profiles.json corpus/posts.jsonl -o maps/
+      geoleak evaluate profiles.json --truth truth.csv
+
+    geoleak reads local files only; it never contacts a network service unless an
+    option asks for it explicitly.
+    """

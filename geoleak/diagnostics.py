@@ -1,0 +1,50 @@
+"""Collecting the warnings a run produces, so bad input is reported and the work goes on."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+__all__ = ["Diagnostics"]
+
+
+class Diagnostics:
+    """Warnings gathered during a run.
+
+    Each warning is a sentence naming the file (and line) and what is wrong. `echo`, when
+    given, is called with each of the first `max_echo` warnings as they arrive (the CLI
+    prints them on stderr); the rest are counted by `kind` and summarised at the end.
+    """
+
+    def __init__(self, echo: Callable[[str], None] | None = None, *, max_echo: int = 25) -> None:
+        self.echo = echo
+        self.max_echo = max_echo
+        self.warnings: list[str] = []
+        self.by_kind: Counter[str] = Counter()
+        self._once: set[str] = set()
+        self._lock = threading.Lock()
+
+    def warn(self, message: str, *, kind: str = "other") -> None:
+        with self._lock:
+            self.warnings.append(message)
+            self.by_kind[kind] += 1
+            shown = len(self.warnings) <= self.max_echo
+        if shown and self.echo is not None:
+            self.echo(message)
+
+    def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
+        """Warn only the first time `key` is seen (e.g. one note per corpus file)."""
+        with self._lock:
+            if key in self._once:
+                return
+            self._once.add(key)
+        self.warn(message, kind=kind)
+
+    @property
+    def suppressed(self) -> int:
+        """How many warnings were recorded but not echoed."""
+        return max(0, len(self.warnings) - self.max_echo) if self.echo else 0
+
+    def __len__(self) -> int:
+        return len(self.warnings)

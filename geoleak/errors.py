@@ -1,0 +1,55 @@
+"""One exception root for geoleak; each subclass also inherits the matching builtin.
+
+Callers can catch `GeoleakError` (the CLI does, once) or the builtin they expect.
+Messages are written for the user: they name the file (and line) and what is wrong.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArchiveError",
+    "CorpusError",
+    "GeocodeError",
+    "GeoleakError",
+    "MediaError",
+    "OutputError",
+    "ScrubError",
+    "TruthError",
+    "UsageError",
+]
+
+
+class GeoleakError(Exception):
+    """Root of every error geoleak raises on purpose."""
+
+
+class UsageError(GeoleakError, ValueError):
+    """The user asked for something that cannot be done as asked."""
+
+
+class CorpusError(GeoleakError, ValueError):
+    """A corpus or export cannot be read (the whole input, not one bad line)."""
+
+
+class MediaError(GeoleakError, OSError):
+    """A media file cannot be read."""
+
+
+class ArchiveError(GeoleakError, ValueError):
+    """An archive is unsafe (zip slip, bomb, links) or broken."""
+
+
+class TruthError(GeoleakError, ValueError):
+    """A ground-truth CSV cannot be read."""
+
+
+class GeocodeError(GeoleakError, RuntimeError):
+    """A place name could not be geocoded as asked (e.g. online geocoder misconfigured)."""
+
+
+class OutputError(GeoleakError, OSError):
+    """An output cannot be written (exists without --force, folder not writable, ...)."""
+
+
+class ScrubError(GeoleakError, RuntimeError):
+    """A file could not be cleaned; it is left out of the output."""

@@ -1,0 +1,52 @@
+"""A plain folder of photos and videos: each media file is one post of one person."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import Reader, register
+from geoleak.mediatypes import is_media
+from geoleak.types import Post
+
+__all__ = ["FolderReader", "iter_media_files"]
+
+
+def iter_media_files(root: Path, diag: Diagnostics | None = None) -> Iterator[Path]:
+    """Media files under `root` in a stable (sorted) order; symlinks are not followed."""
+    if root.is_file():
+        yield root
+        return
+
+    def on_error(exc: OSError) -> None:
+        if diag is not None:
+            diag.warn(f"{exc.filename}: cannot list folder: {exc.strerror}", kind="unreadable")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if is_media(name) and not name.startswith("._") and not path.is_symlink():
+                yield path
+
+
+@register
+class FolderReader(Reader):
+    name = "folder"
+    description = "a folder (or single file) of photos and videos, one post per file"
+    priority = 90
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_dir() or (path.is_file() and is_media(path))
+
+    def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        if not path.exists():
+            raise CorpusError(f"{path}: no such file or folder")
+        root = path if path.is_dir() else path.parent
+        person = author or (path.resolve().name if path.is_dir() else root.resolve().name) or "me"
+        for media in iter_media_files(path, diag):
+            rel = media.relative_to(root).as_posix()
+            yield Post(id=rel, author=person, media=(str(media.resolve()),), origin=str(media))

@@ -1,0 +1,252 @@
+"""The posts JSONL corpus (formats.md section 1).
+
+One JSON object per line. Bad lines are reported with file and line number and skipped;
+unknown fields are kept in `Post.extra`; media paths are relative to the JSONL file and
+must stay inside its folder, so a corpus from elsewhere cannot make geoleak read
+arbitrary files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from types import MappingProxyType
+from typing import IO, Any
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import Reader, register
+from geoleak.types import LatLon, NamedPlace, Post
+
+__all__ = ["JsonlReader", "parse_post", "parse_timestamp", "safe_media_path"]
+
+KNOWN_FIELDS = frozenset({"id", "author", "created_at", "text", "lat", "lon", "place", "media"})
+
+
+class LineError(ValueError):
+    """A corpus line that cannot be used; the message says why."""
+
+
+def parse_timestamp(value: Any) -> tuple[datetime, bool]:
+    """Parse an ISO 8601 time; returns (aware UTC datetime, whether it lacked an offset).
+
+    A time without an offset is ambiguous; it is read as UTC and the caller warns once.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise LineError(f"created_at must be an ISO 8601 string, got {value!r}")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise LineError(f"created_at {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc), True
+    return parsed.astimezone(timezone.utc), False
+
+
+def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
+    lat, lon = obj.get("lat"), obj.get("lon")
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise LineError(f"{what} has only one of lat and lon")
+    if isinstance(lat, bool) or isinstance(lon, bool) or not (
+        isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+    ):
+        raise LineError(f"{what} lat/lon must be numbers, got {lat!r}, {lon!r}")
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise LineError(f"{what} lat/lon must be finite, got {lat!r}, {lon!r}")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise LineError(f"{what} lat/lon {lat}, {lon} is outside the valid range")
+    return LatLon(float(lat), float(lon))
+
+
+def _place(value: Any) -> NamedPlace | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return NamedPlace(value) if value.strip() else None
+    if not isinstance(value, Mapping):
+        raise LineError(f"place must be an object, got {type(value).__name__}")
+    name = value.get("name")
+    if name is not None and not isinstance(name, str):
+        raise LineError(f"place.name must be a string, got {name!r}")
+    centre = _coordinate(value, "place")
+    bbox_raw = value.get("bbox")
+    bbox: tuple[float, float, float, float] | None = None
+    if bbox_raw is not None:
+        if (
+            not isinstance(bbox_raw, list)
+            or len(bbox_raw) != 4
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox_raw)
+        ):
+            raise LineError("place.bbox must be [west, south, east, north] numbers")
+        west, south, east, north = (float(v) for v in bbox_raw)
+        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+            raise LineError(f"place.bbox {bbox_raw} is outside the valid range")
+        bbox = (west, south, east, north)
+        if centre is None:
+            # A bbox may cross the antimeridian (west > east): its centre wraps.
+            span = (east - west) % 360.0
+            centre_lon = (west + span / 2.0 + 180.0) % 360.0 - 180.0
+            centre = LatLon((south + north) / 2.0, centre_lon)
+    if not name and centre is None:
+        return None
+    return NamedPlace(name or "", centre, bbox)
+
+
+def safe_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
+    """Resolve a corpus media entry inside `root`; (path, None) or (None, reason refused).
+
+    Absolute paths (POSIX or Windows style), paths with `..` that leave the folder and
+    symlinks that point outside it are refused.
+    """
+    if not isinstance(entry, str) or not entry.strip():
+        return None, f"media entry {entry!r} is not a file path"
+    if "\x00" in entry:
+        return None, "media path contains a NUL byte"
+    if PurePosixPath(entry).is_absolute() or PureWindowsPath(entry).is_absolute() or (
+        PureWindowsPath(entry).drive
+    ):
+        return None, f"media path {entry!r} is absolute; only paths inside the corpus folder are read"
+    root_resolved = root.resolve()
+    candidate = (root / entry).resolve()
+    try:
+        candidate.relative_to(root_resolved)
+    except ValueError:
+        return None, f"media path {entry!r} leaves the corpus folder; refused"
+    return candidate, None
+
+
+def parse_post(obj: Any, *, where: str, root: Path, diag: Diagnostics) -> Post:
+    """Build a Post from one decoded JSON line; raises LineError when it is unusable."""
+    if not isinstance(obj, dict):
+        raise LineError(f"expected a JSON object, got {type(obj).__name__}")
+    post_id, author = obj.get("id"), obj.get("author")
+    if post_id is None or post_id == "":
+        raise LineError("missing required field 'id'")
+    if author is None or author == "":
+        raise LineError("missing required field 'author'")
+    if isinstance(post_id, (int, float)) and not isinstance(post_id, bool):
+        post_id = str(post_id)
+    if not isinstance(post_id, str):
+        raise LineError(f"id must be a string, got {post_id!r}")
+    if not isinstance(author, str):
+        raise LineError(f"author must be a string, got {author!r}")
+
+    created_at = None
+    if obj.get("created_at") is not None:
+        created_at, naive = parse_timestamp(obj["created_at"])
+        if naive:
+            diag.warn_once(
+                f"naive-time:{where.rsplit(':', 1)[0]}",
+                f"{where}: created_at {obj['created_at']!r} has no UTC offset; "
+                "times without an offset in this file are read as UTC",
+                kind="naive-time",
+            )
+    text = obj.get("text")
+    if text is not None and not isinstance(text, str):
+        raise LineError(f"text must be a string, got {type(text).__name__}")
+
+    try:
+        geotag = _coordinate(obj, "geotag")
+    except LineError as exc:
+        diag.warn(f"{where}: post {post_id!r}: {exc}; geotag ignored", kind="bad-value")
+        geotag = None
+    try:
+        place = _place(obj.get("place"))
+    except LineError as exc:
+        diag.warn(f"{where}: post {post_id!r}: {exc}; place ignored", kind="bad-value")
+        place = None
+
+    media_raw = obj.get("media") or []
+    if isinstance(media_raw, str):
+        media_raw = [media_raw]
+    if not isinstance(media_raw, list):
+        diag.warn(f"{where}: post {post_id!r}: media must be a list of paths; ignored", kind="bad-value")
+        media_raw = []
+    media: list[str] = []
+    for entry in media_raw:
+        path, refused = safe_media_path(root, entry)
+        if path is None:
+            diag.warn(f"{where}: post {post_id!r}: {refused}", kind="unsafe-path")
+        else:
+            media.append(str(path))
+
+    extra = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    return Post(
+        id=post_id,
+        author=author,
+        created_at=created_at,
+        text=text,
+        geotag=geotag,
+        place=place,
+        media=tuple(media),
+        origin=where,
+        extra=MappingProxyType(extra) if extra else MappingProxyType({}),
+    )
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return path.open("r", encoding="utf-8", errors="replace", newline="")
+
+
+@register
+class JsonlReader(Reader):
+    name = "jsonl"
+    description = "geoleak posts corpus: one JSON object per line (*.jsonl, *.jsonl.gz)"
+    priority = 10
+
+    def sniff(self, path: Path) -> bool:
+        name = path.name.lower()
+        return path.is_file() and name.endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+
+    def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        if not path.is_file():
+            raise CorpusError(f"{path}: not a file")
+        root = path.parent
+        seen_ids: set[str] = set()
+        try:
+            handle = _open_text(path)
+        except OSError as exc:
+            raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        with handle:
+            try:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    where = f"{path}:{number}"
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        diag.warn(f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line")
+                        continue
+                    except RecursionError:
+                        diag.warn(f"{where}: JSON nested too deeply; line skipped", kind="bad-line")
+                        continue
+                    try:
+                        post = parse_post(obj, where=where, root=root, diag=diag)
+                    except (LineError, ValueError) as exc:
+                        diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
+                        continue
+                    if author is not None:
+                        post = replace(post, author=author)
+                    if post.id in seen_ids:
+                        diag.warn(
+                            f"{where}: duplicate post id {post.id!r}; line skipped", kind="bad-line"
+                        )
+                        continue
+                    seen_ids.add(post.id)
+                    yield post
+            except (OSError, EOFError) as exc:
+                raise CorpusError(f"{path}: read failed: {exc}") from None
+

@@ -1,0 +1,245 @@
+"""Value objects shared by every stage of the pipeline.
+
+Frozen, slotted dataclasses with validation only. Coordinates are (lat, lon) in WGS84
+decimal degrees everywhere; times inside the program are timezone-aware UTC datetimes,
+and a *local* time is a naive wall-clock datetime that says how it was obtained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "EMPTY_EXTRA",
+    "Evidence",
+    "EvidenceSource",
+    "LatLon",
+    "LocalTimeBasis",
+    "MediaMeta",
+    "NamedPlace",
+    "Place",
+    "PlaceKind",
+    "Post",
+    "Profile",
+]
+
+EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY_EXTRA
+
+
+@dataclass(frozen=True, slots=True)
+class LatLon:
+    """A WGS84 position in decimal degrees, (lat, lon) order."""
+
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.lat, (int, float)) and isinstance(self.lon, (int, float))):
+            raise TypeError(f"LatLon needs numbers, got {self.lat!r}, {self.lon!r}")
+        if not (math.isfinite(self.lat) and math.isfinite(self.lon)):
+            raise ValueError(f"LatLon needs finite numbers, got {self.lat!r}, {self.lon!r}")
+        if not -90.0 <= self.lat <= 90.0:
+            raise ValueError(f"latitude {self.lat!r} is outside [-90, 90]")
+        if not -180.0 <= self.lon <= 180.0:
+            raise ValueError(f"longitude {self.lon!r} is outside [-180, 180]")
+
+    @property
+    def is_null_island(self) -> bool:
+        """(0, 0): the placeholder many devices write when they have no fix."""
+        return abs(self.lat) < 1e-7 and abs(self.lon) < 1e-7
+
+    def __str__(self) -> str:
+        return f"{self.lat:.6f}, {self.lon:.6f}"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPlace:
+    """A place named by a platform (`place` in the corpus), optionally with its centre."""
+
+    name: str
+    centre: LatLon | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+
+
+class EvidenceSource(str, Enum):
+    """Where a piece of location evidence came from, strongest first."""
+
+    EXIF = "exif"  # GPS in a photo or video's own metadata
+    GEOTAG = "geotag"  # the platform's lat/lon on the post
+    PLACE = "place"  # the centre of a platform's named place
+    CHECKIN = "checkin"  # a place named in the post's text, geocoded
+    TRACK = "track"  # a point from an activity track or location history
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One published post (or one media file standing as a post) of one person.
+
+    `media` holds resolved paths that the ingest stage has already checked are inside the
+    corpus folder. `origin` names where the post came from ("corpus.jsonl:17") for messages.
+    `extra` keeps fields geoleak does not know, untouched. Readers of location history or
+    activity tracks set `geotag_source` (TRACK) and `geotag_accuracy_m` for their points.
+    """
+
+    id: str
+    author: str
+    created_at: datetime | None = None
+    text: str | None = None
+    geotag: LatLon | None = None
+    place: NamedPlace | None = None
+    media: tuple[str, ...] = ()
+    origin: str = ""
+    geotag_source: EvidenceSource = EvidenceSource.GEOTAG
+    geotag_accuracy_m: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a post needs a non-empty id")
+        if not self.author:
+            raise ValueError(f"post {self.id!r} needs a non-empty author")
+        if self.created_at is not None and self.created_at.tzinfo is None:
+            raise ValueError(f"post {self.id!r}: created_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaMeta:
+    """What one media file's metadata says (the scan record of formats.md section 4).
+
+    `capture_time` is aware when the file gives an offset, else naive local wall-clock time.
+    `error` is set when the file could not be read at all; `warnings` explain values that
+    were present but rejected (out of range, Null Island, ...).
+    """
+
+    path: str
+    format: str | None = None
+    position: LatLon | None = None
+    alt_m: float | None = None
+    capture_time: datetime | None = None
+    gps_time: datetime | None = None
+    accuracy_m: float | None = None
+    direction_deg: float | None = None
+    make: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    lens: str | None = None
+    software: str | None = None
+    position_source: str | None = None  # e.g. "exif", "xmp", "quicktime", "sidecar"
+    has_metadata: bool = False  # any EXIF / XMP / QuickTime metadata block was found
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def device(self) -> str | None:
+        """A readable device identity: make, model and serial where known."""
+        parts = [p for p in (self.make, self.model) if p]
+        if not parts and not self.serial:
+            return None
+        name = " ".join(parts) if parts else "unknown camera"
+        if parts and len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
+            name = parts[1]
+        return f"{name} #{self.serial}" if self.serial else name
+
+
+class LocalTimeBasis(str, Enum):
+    """How a piece of evidence's local time was obtained."""
+
+    EXIF_OFFSET = "exif-offset"  # capture time with OffsetTimeOriginal
+    POSITION_TZ = "position-tz"  # UTC time converted with the time zone at the position
+    EXIF_NAIVE = "exif-naive"  # capture time without an offset: local by EXIF convention
+    PERSON_TZ = "person-tz"  # the person's estimated time zone
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One located observation of one person: the unit of inference.
+
+    `time_utc` is the best clock for when the person was there (capture time when the
+    media gives one, else the post's publication time); `local_time` is naive local
+    wall-clock time, with `local_basis` saying how it was derived. `accuracy_m` is the
+    nominal uncertainty of the position; `weight` scales its influence in inference.
+    """
+
+    post_id: str
+    person: str
+    position: LatLon
+    source: EvidenceSource
+    accuracy_m: float = 30.0
+    time_utc: datetime | None = None
+    local_time: datetime | None = None
+    local_basis: LocalTimeBasis = LocalTimeBasis.NONE
+    tz_name: str | None = None
+    posted_at: datetime | None = None
+    media_path: str | None = None
+    device: str | None = None
+    text: str | None = None
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.time_utc is not None and self.time_utc.tzinfo is None:
+            raise ValueError(f"evidence {self.post_id!r}: time_utc must be timezone-aware")
+        if self.local_time is not None and self.local_time.tzinfo is not None:
+            raise ValueError(f"evidence {self.post_id!r}: local_time must be naive wall-clock")
+        if not self.accuracy_m > 0:
+            raise ValueError(f"evidence {self.post_id!r}: accuracy_m must be positive")
+
+
+class PlaceKind(str, Enum):
+    HOME = "home"
+    BASE = "base"
+    FREQUENT = "frequent"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """An inferred place of one person, with the evidence behind it."""
+
+    kind: PlaceKind
+    position: LatLon
+    radius_m: float
+    confidence: float
+    evidence: tuple[str, ...]
+    days: int
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    explanation: str = ""
+    nights: int = 0
+    workdays: int = 0
+    site_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence!r} is outside [0, 1]")
+        if not self.radius_m >= 0:
+            raise ValueError(f"radius_m {self.radius_m!r} must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Everything inferred about one person."""
+
+    person: str
+    places: tuple[Place, ...] = ()
+    posts: int = 0
+    evidence_count: int = 0
+    evidence_by_source: Mapping[str, int] = field(default_factory=_empty, compare=False)
+    devices: tuple[str, ...] = ()
+    timezone: str | None = None
+    notes: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False, hash=False)
+
+    def place(self, kind: PlaceKind) -> Place | None:
+        """The first (strongest) place of a kind, or None."""
+        return next((p for p in self.places if p.kind == kind), None)
