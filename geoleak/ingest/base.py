@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.errors import CorpusError, UsageError
+from geoleak.errors import ArchiveError, CorpusError, GeoleakError, UsageError
 from geoleak.types import Post
 
-__all__ = ["READERS", "Reader", "open_inputs", "reader_for", "register"]
+__all__ = ["GENERIC_PRIORITY", "READERS", "Reader", "open_inputs", "reader_for", "readers_for", "register"]
+
+# Readers at or above this priority (the plain folder reader) only apply when no specific
+# export format recognises a folder.
+GENERIC_PRIORITY = 90
 
 
 class Reader(ABC):
@@ -66,6 +70,37 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
     )
 
 
+def readers_for(path: Path, source: str | None = None) -> list[Reader]:
+    """Every reader for `path`: the one named `source`, or, for a folder, each specific
+    reader that recognises it (a Google Takeout holds photos *and* location history), or
+    else the first (generic) reader that does."""
+    if source is not None or not path.is_dir():
+        return [reader_for(path, source)]
+    ordered = sorted(READERS.values(), key=lambda r: (r.priority, r.name))
+    specific = [r for r in ordered if r.priority < GENERIC_PRIORITY and r.sniff(path)]
+    return specific or [reader_for(path, source)]
+
+
+def _read_one(
+    path: Path, diag: Diagnostics, source: str | None, author: str | None
+) -> Iterator[Post]:
+    """Posts of one input; a zip archive is extracted safely to a temporary folder first."""
+    from geoleak.ingest.archive import extract_archives, is_archive
+
+    if is_archive(path) and (source is None or source not in READERS or not READERS[source].sniff(path)):
+        with extract_archives([path]) as root:
+            yield from _read_tree(root, diag, source, author)
+        return
+    yield from _read_tree(path, diag, source, author)
+
+
+def _read_tree(
+    path: Path, diag: Diagnostics, source: str | None, author: str | None
+) -> Iterator[Post]:
+    for reader in readers_for(path, source):
+        yield from reader.read(path, diag, author=author)
+
+
 def open_inputs(
     paths: Iterable[str | Path],
     diag: Diagnostics,
@@ -76,17 +111,34 @@ def open_inputs(
     """Posts from every input in turn.
 
     An input that cannot be read at all is reported and the others are still read; only
-    when no input could be read does the first such error propagate.
+    when no input could be read does the first such error propagate. Zip archives are
+    checked (zip slip, links, bombs) and extracted into a temporary folder that is removed
+    once their posts have been read; the parts of a split export are read together.
     """
-    failures: list[CorpusError] = []
+    from geoleak.ingest.archive import group_archive_parts, is_archive
+
+    failures: list[GeoleakError] = []
     readable = 0
-    for raw in paths:
-        path = Path(raw)
+    raw_paths = [Path(raw) for raw in paths]
+    zips = [p for p in raw_paths if is_archive(p)]
+    group_of = {part: group for group in group_archive_parts(zips) for part in group}
+    done: set[Path] = set()
+    for path in raw_paths:
+        if path in done:
+            continue
         try:
-            reader = reader_for(path, source)
-            posts = reader.read(path, diag, author=author)
+            group = group_of.get(path, [path])
+            if len(group) > 1:
+                done.update(group)
+                posts = _read_group(group, diag, source, author)
+            else:
+                if not path.exists():
+                    raise CorpusError(f"{path}: no such file or folder")
+                if not is_archive(path):
+                    readers_for(path, source)  # fail early: unknown format, bad --source
+                posts = _read_one(path, diag, source, author)
             first = next(posts, None)
-        except CorpusError as exc:
+        except (CorpusError, ArchiveError) as exc:
             failures.append(exc)
             diag.warn(str(exc), kind="input")
             continue
@@ -96,3 +148,12 @@ def open_inputs(
             yield from posts
     if failures and not readable:
         raise failures[0]
+
+
+def _read_group(
+    parts: list[Path], diag: Diagnostics, source: str | None, author: str | None
+) -> Iterator[Post]:
+    from geoleak.ingest.archive import extract_archives
+
+    with extract_archives(parts) as root:
+        yield from _read_tree(root, diag, source, author)

@@ -1,0 +1,221 @@
+/* geoleak map runtime (MIT, part of geoleak).
+ *
+ * Builds Leaflet layers from JSON specs that geoleak writes into the page. Every string
+ * that ends up as HTML (popups, tooltips, labels) was HTML-escaped by geoleak in Python;
+ * this code never builds HTML from data itself, and uses textContent for what it writes.
+ */
+(function () {
+  "use strict";
+  var G = (window.geoleak = window.geoleak || {});
+  G.pins = {};      // anchor id -> {layer, group}
+  G.timed = [];     // layers the time slider filters
+  G.map = null;
+  G.markerCount = 0;
+
+  function popupOptions() {
+    return { maxWidth: 380, minWidth: 220, autoPanPadding: [24, 24] };
+  }
+
+  function makeIcon(icon) {
+    var size = icon.size || [14, 14];
+    return L.divIcon({
+      className: icon.cls || "gl-dot",
+      html: icon.html || "",
+      iconSize: size,
+      iconAnchor: icon.anchor || [size[0] / 2, size[1] / 2],
+      popupAnchor: [0, -size[1] / 2],
+      tooltipAnchor: [0, -size[1] / 2]
+    });
+  }
+
+  function buildFeature(f) {
+    var layer;
+    if (f.k === "pin") {
+      layer = L.marker(f.ll, { icon: makeIcon(f.icon), zIndexOffset: f.z || 0, riseOnHover: true });
+      G.markerCount += 1;
+    } else if (f.k === "circle") {
+      layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}));
+    } else if (f.k === "line") {
+      layer = L.polyline(f.lls, f.style || {});
+    } else {
+      return null;
+    }
+    if (f.popup) { layer.bindPopup(f.popup, popupOptions()); }
+    if (f.tip) { layer.bindTooltip(f.tip, { direction: "top", sticky: f.k !== "pin" }); }
+    return layer;
+  }
+
+  /* A layer from a spec: {mode: "group"|"cluster"|"heat", features | points, options}. */
+  G.layer = function (spec) {
+    if (spec.mode === "heat") {
+      var heat = L.heatLayer(spec.points.map(function (p) { return [p[0], p[1], p[2]]; }),
+                             spec.options || {});
+      G.timed.push({ kind: "heat", layer: heat, points: spec.points });
+      return heat;
+    }
+    var group = spec.mode === "cluster" ? L.markerClusterGroup(spec.options || {}) : L.featureGroup();
+    var items = [];
+    var layers = [];
+    (spec.features || []).forEach(function (f) {
+      var layer = buildFeature(f);
+      if (!layer) { return; }
+      if (f.id) { G.pins[f.id] = { layer: layer, group: group }; layer.geoleakId = f.id; }
+      items.push({ layer: layer, n: f.n || 0 });
+      layers.push(layer);
+    });
+    if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+    if (spec.timed) { G.timed.push({ kind: "group", layer: group, items: items }); }
+    return group;
+  };
+
+  /* Country shapes drawn under everything: the offline basemap. */
+  G.countries = function (data) {
+    return L.geoJSON(data, {
+      interactive: false,
+      style: function () {
+        return { color: "#7d7466", weight: 0.8, fillColor: "#f3efe6", fillOpacity: 1, opacity: 0.9 };
+      }
+    });
+  };
+
+  /* Place labels that appear as one zooms in: labels = [[escaped name, lat, lon, minZoom]]. */
+  G.labels = function (map, labels) {
+    var layer = L.layerGroup();
+    var markers = labels.map(function (l) {
+      var m = L.marker([l[1], l[2]], {
+        icon: L.divIcon({ className: "gl-label", html: "<span>" + l[0] + "</span>", iconSize: null }),
+        interactive: false, keyboard: false
+      });
+      m.geoleakMinZoom = l[3];
+      return m;
+    });
+    function update() {
+      var z = map.getZoom();
+      markers.forEach(function (m) {
+        var show = z >= m.geoleakMinZoom;
+        if (show && !layer.hasLayer(m)) { layer.addLayer(m); }
+        else if (!show && layer.hasLayer(m)) { layer.removeLayer(m); }
+      });
+    }
+    map.on("zoomend", update);
+    layer.on("add", update);
+    return layer;
+  };
+
+  /* A fixed box of HTML written by geoleak (legend, title). */
+  G.box = function (map, position, html, cls) {
+    var Box = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "gl-box " + (cls || ""));
+        div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      }
+    });
+    return new Box({ position: position }).addTo(map);
+  };
+
+  /* Time slider: show the evidence of the first k posts (n = post rank, 1..total). */
+  G.slider = function (map, total, labels) {
+    if (!total) { return null; }
+    var Slider = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "gl-box gl-slider");
+        var title = L.DomUtil.create("div", "gl-slider-title", div);
+        title.textContent = "How the picture builds up, post by post";
+        var row = L.DomUtil.create("div", "gl-slider-row", div);
+        var play = L.DomUtil.create("button", "gl-play", row);
+        play.type = "button";
+        play.textContent = "\u25B6";
+        play.title = "Play";
+        var input = L.DomUtil.create("input", "gl-range", row);
+        input.type = "range";
+        input.min = "1";
+        input.max = String(total);
+        input.value = String(total);
+        input.setAttribute("aria-label", "number of posts shown");
+        var out = L.DomUtil.create("div", "gl-slider-out", div);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        var pending = false;
+        function show(k) {
+          var label = labels[k - 1] || "";
+          out.textContent = "post " + k + " of " + total + (label ? " \u00b7 " + label : "");
+          G.timed.forEach(function (t) {
+            if (t.kind === "heat") {
+              t.layer.setLatLngs(t.points.filter(function (p) { return p[3] <= k; })
+                                 .map(function (p) { return [p[0], p[1], p[2]]; }));
+            } else {
+              var keep = t.items.filter(function (it) { return it.n <= k; }).map(function (it) { return it.layer; });
+              t.layer.clearLayers();
+              if (t.layer.addLayers) { t.layer.addLayers(keep); } else { keep.forEach(function (l) { t.layer.addLayer(l); }); }
+            }
+          });
+        }
+        input.addEventListener("input", function () {
+          if (pending) { return; }
+          pending = true;
+          window.requestAnimationFrame(function () { pending = false; show(Number(input.value)); });
+        });
+        var timer = null;
+        play.addEventListener("click", function () {
+          if (timer) { window.clearInterval(timer); timer = null; play.textContent = "\u25B6"; return; }
+          if (Number(input.value) >= total) { input.value = "1"; show(1); }
+          play.textContent = "\u275A\u275A";
+          var step = Math.max(1, Math.round(total / 60));
+          timer = window.setInterval(function () {
+            var k = Math.min(total, Number(input.value) + step);
+            input.value = String(k);
+            show(k);
+            if (k >= total) { window.clearInterval(timer); timer = null; play.textContent = "\u25B6"; }
+          }, 120);
+        });
+        G.showPosts = function (k) { input.value = String(k); show(k); };
+        out.textContent = "post " + total + " of " + total + (labels[total - 1] ? " \u00b7 " + labels[total - 1] : "");
+        return div;
+      }
+    });
+    return new Slider({ position: "bottomleft" }).addTo(map);
+  };
+
+  /* Open the pin named by an anchor (#pin-...), zooming into its cluster if needed. */
+  G.focus = function (id) {
+    var pin = G.pins[id];
+    if (!pin || !G.map) { return false; }
+    if (G.showPosts && !pin.group.hasLayer(pin.layer)) {
+      var slider = document.querySelector(".gl-range");
+      if (slider) { G.showPosts(Number(slider.max)); }
+    }
+    if (!G.map.hasLayer(pin.group)) { G.map.addLayer(pin.group); }
+    var open = function () { pin.layer.openPopup(); };
+    if (pin.group.zoomToShowLayer) {
+      pin.group.zoomToShowLayer(pin.layer, open);
+    } else {
+      G.map.setView(pin.layer.getLatLng(), Math.max(G.map.getZoom(), 15));
+      open();
+    }
+    var mapDiv = G.map.getContainer();
+    if (mapDiv.scrollIntoView) { mapDiv.scrollIntoView({ block: "nearest" }); }
+    return true;
+  };
+
+  function onHash() {
+    var id = decodeURIComponent((window.location.hash || "").replace(/^#/, ""));
+    if (id.indexOf("pin-") === 0) { G.focus(id); }
+  }
+
+  G.init = function (map, bounds) {
+    G.map = map;
+    if (bounds) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); }
+    window.addEventListener("hashchange", onHash);
+    document.addEventListener("click", function (event) {
+      var target = event.target && event.target.closest ? event.target.closest("a[data-pin]") : null;
+      if (target) {
+        event.preventDefault();
+        G.focus(target.getAttribute("data-pin"));
+      }
+    });
+    window.setTimeout(onHash, 0);
+  };
+})();

@@ -1,0 +1,262 @@
+"""Finding the metadata blocks inside JPEG, PNG, WebP, TIFF-based raw, RAF and FLIR files.
+
+Each `read_*` function walks one container format through a `Source`, reads only the
+segments / chunks that hold metadata (EXIF, XMP, FLIR records) and feeds them to a
+`MetaBuilder`. Pixels are never read: a JPEG walk stops at the first SOS marker, a PNG
+walk seeks over IDAT chunks. Loops are bounded by the file size and by segment / chunk
+counts, so a crafted file cannot make a walk run long.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import datetime, timedelta, timezone
+
+from geoleak.extract.builder import MetaBuilder, clean_text
+from geoleak.extract.gps import position_from_exif
+from geoleak.extract.source import HEAD_SIZE, MAX_BLOCK, Source
+
+__all__ = ["read_flir", "read_jpeg", "read_png", "read_raf", "read_tiff_file", "read_webp"]
+
+MAX_SEGMENTS = 1024
+MAX_CHUNKS = 100_000
+EXIF_HEADER = b"Exif\x00\x00"
+XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+FLIR_HEADER = b"FLIR\x00"
+
+
+def strip_exif_header(block: bytes) -> bytes:
+    """A TIFF block with an optional 'Exif\\0\\0' prefix (WebP, PNG writers differ) removed."""
+    if block[:4] == b"Exif":
+        return block[6:] if block[4:6] in (b"\x00\x00", b"\x00\xff") else block[4:]
+    return block
+
+
+# -- JPEG --------------------------------------------------------------------------------
+def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
+    """APP1 segments (EXIF, XMP, FLIR) of the JPEG starting at `start`, up to SOS."""
+    pos = start + 2
+    size = src.size
+    flir_chunks: list[bytes] = []
+    exif_done = False
+    for _ in range(MAX_SEGMENTS):
+        header = src.read(pos, 4)
+        if len(header) < 4:
+            meta.warn("JPEG ends before the image data (truncated file)")
+            break
+        if header[0] != 0xFF:
+            meta.warn(f"JPEG marker expected at byte {pos}, found 0x{header[0]:02x}; stopped")
+            break
+        marker = header[1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
+            pos += 2
+            continue
+        if marker in (0xDA, 0xD9):  # start of scan / end of image: no metadata after it
+            break
+        length = (header[2] << 8) | header[3]
+        if length < 2:
+            meta.warn(f"JPEG segment at byte {pos} has length {length}; stopped")
+            break
+        if marker == 0xE1:
+            body = src.read(pos + 4, length - 2)
+            if len(body) < length - 2:
+                meta.warn("JPEG file is truncated inside a metadata segment")
+            if body.startswith(b"Exif") and not exif_done:
+                exif_done = True
+                meta.add_exif(strip_exif_header(body), "EXIF")
+            elif body.startswith(XMP_HEADER):
+                meta.add_xmp(body[len(XMP_HEADER) :])
+            elif body.startswith(FLIR_HEADER):
+                flir_chunks.append(body[8:])
+        pos += 2 + length
+        if pos >= size:
+            meta.warn("JPEG ends before the image data (truncated file)")
+            break
+    for packet in meta.pending_xmp:
+        meta.add_xmp(packet)
+    meta.pending_xmp.clear()
+    if flir_chunks:
+        read_flir(b"".join(flir_chunks), meta)
+
+
+# -- FLIR FFF records (thermal cameras: GPS often lives only here) -----------------------
+_FFF_CAMERA_INFO, _FFF_GPS = 0x20, 0x2B
+
+
+def read_flir(fff: bytes, meta: MetaBuilder) -> None:
+    """GPS, camera model, serial and capture time from a FLIR FFF record directory."""
+    if fff[:4] not in (b"FFF\x00", b"AFF\x00") or len(fff) < 0x40:
+        return
+    order = ">"
+    version = struct.unpack_from(">I", fff, 0x14)[0]
+    if not 100 <= version < 200:
+        order = "<"
+    dir_offset, entries = struct.unpack_from(order + "II", fff, 0x18)
+    entries = min(entries, 256)
+    records: dict[int, tuple[int, int]] = {}
+    for index in range(entries):
+        at = dir_offset + 32 * index
+        if at + 32 > len(fff):
+            break
+        rtype, _sub, _ver, _rid, offset, length = struct.unpack_from(order + "HHIIII", fff, at)
+        if offset + length <= len(fff) and rtype not in records:
+            records[rtype] = (offset, length)
+    meta.has_metadata = True
+    if _FFF_CAMERA_INFO in records:
+        offset, length = records[_FFF_CAMERA_INFO]
+        info = fff[offset : offset + length]
+        if len(info) >= 0x38E:
+            rec_order = "<" if struct.unpack_from("<H", info, 0)[0] == 2 else ">"
+            meta.set_text("model", info[0xD4:0xF4])
+            meta.set_text("serial", info[0x104:0x114])
+            seconds, millis, tz_minutes = struct.unpack_from(rec_order + "IIh", info, 0x384)
+            if seconds and abs(tz_minutes) <= 14 * 60 and millis < 1000:
+                tz = timezone(timedelta(minutes=-tz_minutes))
+                moment = datetime.fromtimestamp(seconds, timezone.utc) + timedelta(
+                    milliseconds=millis
+                )
+                meta.set_time(moment.astimezone(tz))
+    if _FFF_GPS in records:
+        offset, length = records[_FFF_GPS]
+        gps = fff[offset : offset + length]
+        if len(gps) >= 0x24:
+            rec_order = "<" if struct.unpack_from("<I", gps, 0)[0] in (0, 1) else ">"
+            valid = struct.unpack_from(rec_order + "I", gps, 0)[0]
+            lat, lon = struct.unpack_from(rec_order + "dd", gps, 0x10)
+            alt = struct.unpack_from(rec_order + "f", gps, 0x20)[0]
+            if valid or lat or lon:
+                reading = position_from_exif(
+                    lat, gps[0x08:0x0A], lon, gps[0x0A:0x0C], what="FLIR GPS"
+                )
+                meta.offer_position(reading, "flir", alt_m=alt)
+
+
+# -- PNG ---------------------------------------------------------------------------------
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_MAX_XMP_INFLATE = 4 * 1024 * 1024
+
+
+def _inflate(data: bytes, limit: int) -> bytes | None:
+    try:
+        return zlib.decompressobj().decompress(data, limit)
+    except zlib.error:
+        return None
+
+
+def read_png(src: Source, meta: MetaBuilder) -> None:
+    """eXIf chunk, XMP iTXt chunk and ImageMagick 'Raw profile type exif' text chunks."""
+    pos = 8
+    size = src.size
+    exif_done = False
+    for _ in range(MAX_CHUNKS):
+        header = src.read(pos, 8)
+        if len(header) < 8:
+            meta.warn("PNG ends without an IEND chunk (truncated file)")
+            break
+        length, ctype = struct.unpack(">I4s", header)
+        if length > 0x7FFFFFFF:
+            meta.warn(f"PNG chunk at byte {pos} has an impossible length; stopped")
+            break
+        if ctype == b"IEND":
+            break
+        if ctype in (b"eXIf", b"iTXt", b"zTXt", b"tEXt") and length <= MAX_BLOCK:
+            body = src.read(pos + 8, length)
+            if len(body) < length:
+                meta.warn("PNG file is truncated inside a metadata chunk")
+            if ctype == b"eXIf" and not exif_done:
+                exif_done = True
+                meta.add_exif(strip_exif_header(body), "PNG eXIf")
+            elif ctype == b"iTXt" and body.startswith(b"XML:com.adobe.xmp\x00"):
+                rest = body[18:]
+                compressed = rest[:1] == b"\x01"
+                parts = rest[2:].split(b"\x00", 2)  # language, translated keyword, text
+                text = parts[2] if len(parts) == 3 else b""
+                if compressed:
+                    text = _inflate(text, _MAX_XMP_INFLATE) or b""
+                meta.add_xmp(text)
+            elif ctype in (b"zTXt", b"tEXt") and body.startswith(b"Raw profile type "):
+                _png_raw_profile(body, ctype == b"zTXt", meta, exif_done)
+        pos += 12 + length
+        if pos > size:
+            meta.warn("PNG ends inside a chunk (truncated file)")
+            break
+
+
+def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done: bool) -> None:
+    keyword, _, text = body.partition(b"\x00")
+    if compressed:
+        text = _inflate(text[1:], 2 * MAX_BLOCK) or b""
+    kind = keyword[len(b"Raw profile type ") :].strip().lower()
+    # "\nexif\n    1234\n4578696600..." : name, byte count, hex lines
+    lines = text.split(b"\n", 3)
+    if len(lines) < 4:
+        return
+    try:
+        payload = bytes.fromhex(lines[3].decode("ascii", "replace").replace("\n", ""))
+    except ValueError:
+        meta.warn("PNG raw profile text is not hexadecimal; ignored")
+        return
+    if kind in (b"exif", b"app1") and payload.startswith(b"Exif") and not exif_done:
+        meta.add_exif(strip_exif_header(payload), "PNG raw profile EXIF")
+    elif kind == b"xmp":
+        meta.add_xmp(payload)
+
+
+# -- WebP --------------------------------------------------------------------------------
+def read_webp(src: Source, meta: MetaBuilder) -> None:
+    """EXIF and 'XMP ' chunks of a RIFF/WEBP file."""
+    riff_end = min(src.size, 8 + struct.unpack_from("<I", src.head, 4)[0])
+    pos = 12
+    for _ in range(MAX_CHUNKS):
+        header = src.read(pos, 8)
+        if len(header) < 8:
+            break
+        ctype, length = struct.unpack("<4sI", header)
+        if ctype in (b"EXIF", b"XMP "):
+            body = src.read(pos + 8, length)
+            if len(body) < length:
+                meta.warn("WebP file is truncated inside a metadata chunk")
+            if ctype == b"EXIF":
+                meta.add_exif(strip_exif_header(body), "WebP EXIF")
+            else:
+                meta.add_xmp(body)
+        pos += 8 + length + (length & 1)
+        if pos >= riff_end:
+            break
+
+
+# -- TIFF, DNG and TIFF-based raw ----------------------------------------------------------
+_TIFF_FIRST_READ = 256 * 1024
+
+
+def read_tiff_file(src: Source, meta: MetaBuilder) -> None:
+    """A TIFF-structured file: IFD0, Exif and GPS IFDs; reads more only if they lie far."""
+    block = src.read(0, max(_TIFF_FIRST_READ, HEAD_SIZE))
+    probe = MetaBuilder()
+    probe.add_exif(block, "TIFF")
+    if any("outside the EXIF block" in w for w in probe.warnings) and src.size > len(block):
+        block = src.read(0, MAX_BLOCK)
+    meta.add_exif(block, "TIFF")
+    for packet in meta.pending_xmp:
+        meta.add_xmp(packet)
+    meta.pending_xmp.clear()
+
+
+# -- Fujifilm RAF: a header followed by a complete JPEG preview holding the EXIF ----------
+def read_raf(src: Source, meta: MetaBuilder) -> None:
+    if len(src.head) < 92:
+        meta.warn("RAF header is truncated")
+        return
+    jpeg_offset = struct.unpack_from(">I", src.head, 84)[0]
+    if src.read(jpeg_offset, 3) != b"\xff\xd8\xff":
+        meta.warn("RAF preview JPEG not found where the header points")
+        return
+    read_jpeg(src, meta, start=jpeg_offset)
+
+
+def exif_text(value: bytes) -> str | None:
+    return clean_text(value)

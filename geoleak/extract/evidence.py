@@ -1,0 +1,174 @@
+"""Post (+ its media's metadata) -> located Evidence. Pure functions.
+
+Which clock: a photo's capture time says when the person stood where the photo was taken;
+the post's `created_at` may be hours or days later (late uploads). So EXIF evidence uses the
+capture time when there is one, and everything else uses the publication time.
+
+Which local time: the EXIF offset when the file gives one; else the time zone at the
+position (offline lookup); a capture time without offset is already local by EXIF
+convention and is converted to UTC through the zone at the position.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+
+from geoleak.extract.localtime import localize_naive, timezone_at, to_local
+from geoleak.types import (
+    Evidence,
+    EvidenceSource,
+    LatLon,
+    LocalTimeBasis,
+    MediaMeta,
+    NamedPlace,
+    Post,
+)
+
+__all__ = [
+    "DEFAULT_ACCURACY_M",
+    "SOURCE_WEIGHT",
+    "evidence_from_post",
+    "place_accuracy_m",
+    "timed",
+]
+
+# Nominal position uncertainty when the data does not say (metres).
+DEFAULT_ACCURACY_M: Mapping[EvidenceSource, float] = {
+    EvidenceSource.EXIF: 20.0,
+    EvidenceSource.GEOTAG: 50.0,
+    EvidenceSource.TRACK: 30.0,
+    EvidenceSource.PLACE: 1000.0,
+    EvidenceSource.CHECKIN: 1000.0,
+}
+# How much one observation of each source counts in inference.
+SOURCE_WEIGHT: Mapping[EvidenceSource, float] = {
+    EvidenceSource.EXIF: 1.0,
+    EvidenceSource.GEOTAG: 1.0,
+    EvidenceSource.TRACK: 1.0,
+    EvidenceSource.PLACE: 0.5,
+    EvidenceSource.CHECKIN: 0.4,
+}
+
+TimezoneLookup = Callable[[LatLon], "str | None"]
+
+
+def place_accuracy_m(place: NamedPlace) -> float:
+    """Uncertainty of a named place's centre: half the bbox diagonal, else a city's scale."""
+    if place.bbox is None:
+        return DEFAULT_ACCURACY_M[EvidenceSource.PLACE]
+    west, south, east, north = place.bbox
+    mid_lat = math.radians((south + north) / 2.0)
+    width_m = ((east - west) % 360.0) * 111_320.0 * math.cos(mid_lat)
+    height_m = (north - south) * 110_574.0
+    return max(25.0, math.hypot(width_m, height_m) / 2.0)
+
+
+def timed(
+    position: LatLon,
+    *,
+    capture_time: datetime | None,
+    posted_at: datetime | None,
+    tz_lookup: TimezoneLookup = timezone_at,
+) -> tuple[datetime | None, datetime | None, LocalTimeBasis, str | None]:
+    """(time_utc, local_time, basis, tz_name) for an observation at `position`."""
+    tz_name = tz_lookup(position)
+    if capture_time is not None and capture_time.tzinfo is not None:
+        utc = capture_time.astimezone(timezone.utc)
+        return utc, capture_time.replace(tzinfo=None), LocalTimeBasis.EXIF_OFFSET, tz_name
+    if capture_time is not None:
+        utc = localize_naive(capture_time, tz_name)
+        return utc, capture_time, LocalTimeBasis.EXIF_NAIVE, tz_name
+    if posted_at is not None:
+        local = to_local(posted_at, tz_name)
+        basis = LocalTimeBasis.POSITION_TZ if local is not None else LocalTimeBasis.NONE
+        return posted_at, local, basis, tz_name
+    return None, None, LocalTimeBasis.NONE, tz_name
+
+
+def evidence_from_post(
+    post: Post,
+    media: Mapping[str, MediaMeta],
+    *,
+    tz_lookup: TimezoneLookup = timezone_at,
+) -> list[Evidence]:
+    """Every located observation a post gives away, strongest first.
+
+    `media` maps the post's media paths to their metadata (missing ones are skipped).
+    """
+    found: list[Evidence] = []
+    for path in post.media:
+        meta = media.get(path)
+        if meta is None or meta.position is None:
+            continue
+        utc, local, basis, tz_name = timed(
+            meta.position, capture_time=meta.capture_time, posted_at=post.created_at,
+            tz_lookup=tz_lookup,
+        )  # fmt: skip
+        found.append(
+            Evidence(
+                post_id=post.id,
+                person=post.author,
+                position=meta.position,
+                source=EvidenceSource.EXIF,
+                accuracy_m=_accuracy(meta.accuracy_m, EvidenceSource.EXIF),
+                time_utc=utc,
+                local_time=local,
+                local_basis=basis,
+                tz_name=tz_name,
+                posted_at=post.created_at,
+                media_path=path,
+                device=meta.device,
+                text=post.text,
+                weight=SOURCE_WEIGHT[EvidenceSource.EXIF],
+            )
+        )
+    if post.geotag is not None and not post.geotag.is_null_island:
+        source = post.geotag_source
+        utc, local, basis, tz_name = timed(
+            post.geotag, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
+        )
+        found.append(
+            Evidence(
+                post_id=post.id,
+                person=post.author,
+                position=post.geotag,
+                source=source,
+                accuracy_m=_accuracy(post.geotag_accuracy_m, source),
+                time_utc=utc,
+                local_time=local,
+                local_basis=basis,
+                tz_name=tz_name,
+                posted_at=post.created_at,
+                text=post.text,
+                weight=SOURCE_WEIGHT[source],
+            )
+        )
+    if post.place is not None and post.place.centre is not None and not post.place.centre.is_null_island:
+        utc, local, basis, tz_name = timed(
+            post.place.centre, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
+        )
+        found.append(
+            Evidence(
+                post_id=post.id,
+                person=post.author,
+                position=post.place.centre,
+                source=EvidenceSource.PLACE,
+                accuracy_m=place_accuracy_m(post.place),
+                time_utc=utc,
+                local_time=local,
+                local_basis=basis,
+                tz_name=tz_name,
+                posted_at=post.created_at,
+                text=post.text,
+                weight=SOURCE_WEIGHT[EvidenceSource.PLACE],
+            )
+        )
+    return found
+
+
+def _accuracy(value: float | None, source: EvidenceSource) -> float:
+    if value is not None and math.isfinite(value) and value > 0:
+        return float(value)
+    return DEFAULT_ACCURACY_M[source]

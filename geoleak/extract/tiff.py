@@ -1,0 +1,194 @@
+"""A small, bounds-checked TIFF/EXIF IFD reader: only the tags geoleak needs.
+
+EXIF is a TIFF structure wherever it lives (JPEG APP1, HEIC/AVIF Exif items, PNG eXIf,
+WebP EXIF chunks, JPEG XL Exif boxes, TIFF/DNG/RAW files themselves). This module walks
+IFD0, the Exif IFD and the GPS IFD of such a block held in memory, and decodes only the
+tags listed below, so a 20 KB APP1 costs a few struct calls.
+
+Every offset and count is checked against the block before use; IFD entry counts, value
+counts and the number of IFDs visited are capped, and an IFD is never read twice, so a
+crafted file can neither loop nor make us allocate more than the block itself.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["TiffBlock", "TiffError", "read_tiff_tags"]
+
+MAX_IFD_ENTRIES = 1000  # real IFDs hold < 300; a larger count means garbage
+MAX_VALUES = 256  # values decoded per tag (GPS needs 3, strings are capped separately)
+MAX_STRING = 4096  # bytes decoded per ASCII tag
+
+# IFD0
+MAKE, MODEL, SOFTWARE, DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
+EXIF_POINTER, GPS_POINTER = 0x8769, 0x8825
+DNG_CAMERA_SERIAL = 0xC62F
+XMP_TAG = 0x02BC
+# Exif IFD
+DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
+OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
+SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
+MAKER_NOTE = 0x927C
+BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL = 0xA431, 0xA433, 0xA434, 0xA435
+# GPS IFD (all of it is small; tags 0..31)
+GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON, GPS_ALT_REF, GPS_ALT = 1, 2, 3, 4, 5, 6
+GPS_TIMESTAMP, GPS_IMG_DIRECTION_REF, GPS_IMG_DIRECTION = 7, 16, 17
+GPS_DATESTAMP, GPS_H_POSITIONING_ERROR = 29, 31
+
+IFD0_TAGS = frozenset({MAKE, MODEL, SOFTWARE, DATETIME, EXIF_POINTER, GPS_POINTER,
+                       DNG_CAMERA_SERIAL, OFFSET_TIME, XMP_TAG})  # fmt: skip
+EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSET_TIME_ORIGINAL,
+                       OFFSET_TIME_DIGITIZED, SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED,
+                       BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL,
+                       GPS_POINTER})  # fmt: skip
+GPS_TAGS = frozenset(range(32))
+
+# TIFF field types: size in bytes of one value
+_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+_POINTER_TYPES = (4, 13, 9)  # LONG, IFD (and SLONG, written by a few tools)
+_TYPE_NAMES = {1: "byte", 2: "string", 3: "int16u", 4: "int32u", 5: "rational64u",
+               6: "int8s", 7: "undef", 8: "int16s", 9: "int32s", 10: "rational64s",
+               11: "float", 12: "double", 13: "ifd"}  # fmt: skip
+
+
+class TiffError(ValueError):
+    """The block is not a TIFF structure (bad header); the caller reports it."""
+
+
+class TiffBlock:
+    """A TIFF structure in memory; `data` starts at the byte-order mark."""
+
+    __slots__ = ("data", "entry", "first_ifd", "order", "u16", "u32", "warnings")
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 8:
+            raise TiffError("EXIF block is shorter than a TIFF header")
+        mark = data[:2]
+        if mark == b"II":
+            self.order = "<"
+        elif mark == b"MM":
+            self.order = ">"
+        else:
+            raise TiffError(f"EXIF block has no TIFF byte-order mark (starts {data[:4]!r})")
+        self.data = data
+        self.u16 = struct.Struct(self.order + "H").unpack_from
+        self.u32 = struct.Struct(self.order + "I").unpack_from
+        self.entry = struct.Struct(self.order + "HHI4s")
+        magic = self.u16(data, 2)[0]
+        # 42 = TIFF; 0x55 = Panasonic RW2; 0x4F52 / 0x5352 = Olympus ORF
+        if magic not in (42, 0x55, 0x4F52, 0x5352):
+            raise TiffError(f"EXIF block has TIFF magic {magic}, expected 42")
+        self.first_ifd = self.u32(data, 4)[0]
+        self.warnings: list[str] = []
+
+    def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
+        """Decoded values of the `wanted` tags (all when None) of the IFD at `offset`."""
+        data = self.data
+        size = len(data)
+        if offset < 8 or offset + 2 > size:
+            self.warnings.append(f"{what} IFD offset {offset} is outside the EXIF block")
+            return {}
+        count = self.u16(data, offset)[0]
+        start = offset + 2
+        if count > MAX_IFD_ENTRIES:
+            self.warnings.append(f"{what} IFD claims {count} entries; ignored")
+            return {}
+        end = start + 12 * count
+        if end > size:
+            self.warnings.append(f"{what} IFD is truncated ({count} entries do not fit)")
+            count = (size - start) // 12
+            end = start + 12 * count
+        wanted_set = frozenset(wanted) if wanted is not None else None
+        out: dict[int, Any] = {}
+        for index, (tag, typ, num, raw) in enumerate(self.entry.iter_unpack(data[start:end])):
+            if wanted_set is not None and tag not in wanted_set:
+                continue
+            if tag in out:  # duplicate tag: keep the first, as exiftool does
+                continue
+            value = self._value(typ, num, raw, start + 12 * index + 8, tag, what)
+            if value is not None:
+                out[tag] = value
+        return out
+
+    def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
+        unit = _TYPE_SIZE.get(typ)
+        if unit is None:
+            self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
+            return None
+        total = unit * num
+        if total <= 4:
+            pos = inline_pos
+        else:
+            pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
+            if pos + min(total, unit * MAX_VALUES, MAX_STRING) > len(self.data) or pos < 0:
+                self.warnings.append(
+                    f"{what} tag 0x{tag:04x} points outside the EXIF block; ignored"
+                )
+                return None
+        data = self.data
+        if typ == 2:  # ASCII
+            return data[pos : pos + min(num, MAX_STRING)]
+        if typ in (1, 7, 6):  # BYTE, UNDEFINED, SBYTE: raw bytes (XMP can be long)
+            return data[pos : pos + min(num, 4 * 1024 * 1024)]
+        count = min(num, MAX_VALUES)
+        order = self.order
+        if typ == 3:
+            return struct.unpack_from(f"{order}{count}H", data, pos)
+        if typ in (4, 13):
+            return struct.unpack_from(f"{order}{count}I", data, pos)
+        if typ == 5:
+            flat = struct.unpack_from(f"{order}{2 * count}I", data, pos)
+            return tuple(zip(flat[::2], flat[1::2]))
+        if typ == 10:
+            flat = struct.unpack_from(f"{order}{2 * count}i", data, pos)
+            return tuple(zip(flat[::2], flat[1::2]))
+        if typ == 8:
+            return struct.unpack_from(f"{order}{count}h", data, pos)
+        if typ == 9:
+            return struct.unpack_from(f"{order}{count}i", data, pos)
+        if typ == 11:
+            return struct.unpack_from(f"{order}{count}f", data, pos)
+        return struct.unpack_from(f"{order}{count}d", data, pos)  # 12: DOUBLE
+
+    def pointer(self, tags: dict[int, Any], tag: int, name: str, what: str) -> int | None:
+        """The offset a pointer tag (Exif, GPS) holds, or None with a warning if malformed."""
+        value = tags.get(tag)
+        if value is None:
+            return None
+        if isinstance(value, bytes) or not value or not isinstance(value[0], int):
+            kind = "string" if isinstance(value, bytes) else "a non-integer"
+            self.warnings.append(f"{what}: {name} pointer is stored as {kind}; {name} skipped")
+            return None
+        return int(value[0])
+
+
+def read_tiff_tags(
+    data: bytes, what: str = "EXIF"
+) -> tuple[dict[int, Any], dict[int, Any], dict[int, Any], list[str]]:
+    """IFD0, Exif IFD and GPS IFD tags of a TIFF block, and the warnings met.
+
+    Raises TiffError when the block has no TIFF header at all.
+    """
+    block = TiffBlock(data)
+    ifd0 = block.ifd(block.first_ifd, IFD0_TAGS, f"{what} IFD0")
+    seen = {block.first_ifd}
+    exif: dict[int, Any] = {}
+    gps: dict[int, Any] = {}
+    exif_at = block.pointer(ifd0, EXIF_POINTER, "ExifIFD", what)
+    if exif_at is not None and exif_at not in seen:
+        seen.add(exif_at)
+        exif = block.ifd(exif_at, EXIF_TAGS, f"{what} ExifIFD")
+    gps_at = block.pointer(ifd0, GPS_POINTER, "GPSInfo", what)
+    if gps_at is None:  # a few writers put the GPS pointer in the Exif IFD
+        gps_at = block.pointer(exif, GPS_POINTER, "GPSInfo", what)
+    if gps_at is not None and gps_at not in seen:
+        seen.add(gps_at)
+        gps = block.ifd(gps_at, GPS_TAGS, f"{what} GPS")
+    return ifd0, exif, gps, block.warnings
+
+
+def type_name(typ: int) -> str:
+    return _TYPE_NAMES.get(typ, f"type {typ}")

@@ -1,0 +1,171 @@
+"""Reading the few XMP properties geoleak needs from a packet, without an XML parser.
+
+XMP appears inside JPEG (APP1), PNG (iTXt), WebP (XMP chunk), HEIC/AVIF (mime item),
+JPEG XL ('xml ' box), TIFF (tag 700) and as `.xmp` sidecar files. A full RDF parse is
+slow and exposes the reader to entity expansion; the properties we need are simple
+values written either as attributes (`exif:GPSLatitude="48,53.32N"`) or as elements
+(`<exif:GPSLatitude>48,53.32N</exif:GPSLatitude>`), so one regular expression over the
+packet finds them. Property prefixes are not checked (writers use `xap:` and `xmp:` for
+the same namespace); local names are specific enough.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import datetime, timezone
+
+from geoleak.extract.gps import GpsReading, checked_position
+
+__all__ = ["MAX_XMP", "XmpValues", "parse_xmp", "parse_xmp_coordinate", "parse_xmp_datetime"]
+
+MAX_XMP = 4 * 1024 * 1024  # bytes of one packet we look at; real packets are < 64 KB
+
+_NAMES = (
+    "GPSLatitude|GPSLongitude|GPSAltitude|GPSAltitudeRef|GPSTimeStamp|GPSImgDirection"
+    "|GPSHPositioningError|GpsLatitude|GpsLongitude|AbsoluteAltitude"
+    "|DateTimeOriginal|DateCreated|CreateDate|Make|Model|SerialNumber|BodySerialNumber"
+    "|CameraSerialNumber|Lens|LensModel|CreatorTool|Software"
+)
+_PROPERTY = re.compile(
+    rb"[<\s]\w[\w.-]*:(" + _NAMES.encode() + rb")"
+    rb"(?:\s*=\s*(?:\"([^\"]{0,4096})\"|'([^']{0,4096})')|\s*>([^<]{0,4096})<)"
+)
+
+
+class XmpValues:
+    """The raw text of each property found (first occurrence wins)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+
+def parse_xmp(packet: bytes) -> XmpValues:
+    """Property values of an XMP packet (bytes in UTF-8, UTF-16 packets are rare)."""
+    if len(packet) > MAX_XMP:
+        packet = packet[:MAX_XMP]
+    if packet[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(packet) > 1 and packet[1] == 0):
+        try:
+            packet = packet.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return XmpValues({})
+    values: dict[str, str] = {}
+    for match in _PROPERTY.finditer(packet):
+        name = match.group(1).decode("ascii")
+        if name in values:
+            continue
+        raw = match.group(2)
+        if raw is None:
+            raw = match.group(3)
+        if raw is None:
+            raw = match.group(4)
+        text = html.unescape(raw.decode("utf-8", "replace")).strip()
+        if text:
+            values[name] = text
+    return XmpValues(values)
+
+
+_COORD = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?\s*([NSEW])?\s*$")
+
+
+def parse_xmp_coordinate(text: str, axis: str) -> float:
+    """Degrees from an XMP GPSCoordinate ("DDD,MM,SSk", "DDD,MM.mmk") or decimal degrees.
+
+    `axis` is "lat" or "lon". Raises ValueError for text that is none of these or a
+    hemisphere letter of the other axis.
+    """
+    match = _COORD.match(text.upper())
+    if not match:
+        raise ValueError(f"XMP {axis} {text!r} is not a coordinate")
+    deg_s, min_s, sec_s, ref = match.groups()
+    degrees = float(deg_s)
+    minutes = float(min_s) if min_s else 0.0
+    seconds = float(sec_s) if sec_s else 0.0
+    if minutes >= 60 or seconds >= 60:
+        raise ValueError(f"XMP {axis} {text!r} has minutes or seconds of 60 or more")
+    negative = degrees < 0 or deg_s.startswith("-")
+    value = abs(degrees) + minutes / 60 + seconds / 3600
+    if ref is not None:
+        if ref not in (("N", "S") if axis == "lat" else ("E", "W")):
+            raise ValueError(f"XMP {axis} {text!r} has the wrong hemisphere letter")
+        negative = ref in ("S", "W")
+    if not math.isfinite(value):
+        raise ValueError(f"XMP {axis} {text!r} is not finite")
+    return -value if negative else value
+
+
+def xmp_position(values: XmpValues, what: str = "XMP") -> GpsReading:
+    """A checked position from exif:GPSLatitude/Longitude (or DJI's drone-dji:Gps*)."""
+    lat_text = values.get("GPSLatitude") or values.get("GpsLatitude")
+    lon_text = values.get("GPSLongitude") or values.get("GpsLongitude")
+    if lat_text is None and lon_text is None:
+        return GpsReading(None, [])
+    if lat_text is None or lon_text is None:
+        return GpsReading(None, [f"{what}: only one of latitude and longitude; position ignored"])
+    try:
+        lat = parse_xmp_coordinate(lat_text, "lat")
+        lon = parse_xmp_coordinate(lon_text, "lon")
+    except ValueError as exc:
+        return GpsReading(None, [f"{what}: {exc}; position ignored"])
+    return checked_position(lat, lon, what=what)
+
+
+def xmp_number(text: str | None) -> float | None:
+    """A number from an XMP rational ("324145/1000") or decimal text; None if malformed."""
+    if text is None:
+        return None
+    try:
+        if "/" in text:
+            num, den = text.split("/", 1)
+            den_f = float(den)
+            if den_f == 0:
+                return None
+            value = float(num) / den_f
+        else:
+            value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_xmp_datetime(text: str | None) -> datetime | None:
+    """An XMP date ("2005-06-09T20:09:27+02:00", "2011-03-12T15:36:11.00+01:00", "...Z").
+
+    Aware when the text has an offset, naive local time otherwise; None for a date
+    without a time of day or malformed text.
+    """
+    if not text:
+        return None
+    value = text.strip()
+    if "T" not in value and " " not in value:
+        return None  # a bare date says nothing about the time of capture
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    value = value.replace(" ", "T", 1)
+    # fractional seconds of any length: Python < 3.11 wants 3 or 6 digits
+    match = re.match(r"^(\d{4}[-:]\d\d[-:]\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(.*)$", value)
+    if not match:
+        return None
+    main, frac, tail = match.groups()
+    if main[4] == ":":
+        main = f"{main[:4]}-{main[5:7]}-{main[8:]}"
+    if tail and re.fullmatch(r"[+-]\d{4}", tail):
+        tail = f"{tail[:3]}:{tail[3:]}"
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    try:
+        parsed = datetime.fromisoformat(main + tail)
+    except ValueError:
+        return None
+    parsed = parsed.replace(microsecond=micro)
+    if parsed.tzinfo is not None and parsed.utcoffset() == timezone.utc.utcoffset(None):
+        parsed = parsed.astimezone(timezone.utc)
+    return parsed

@@ -1,0 +1,87 @@
+"""Distances and centres on the sphere, in metres and (lat, lon) degrees.
+
+Shared by inference, evaluation, the scenario generator and reports. Means are taken on
+unit vectors, so a cluster that straddles the antimeridian gets its centre at +-180 deg,
+not at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geoleak.types import LatLon
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "destination",
+    "haversine_m",
+    "haversine_m_array",
+    "mean_position",
+    "to_radians_latlon",
+]
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+def haversine_m(a: LatLon, b: LatLon) -> float:
+    """Great-circle distance between two positions, in metres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+        (lon2 - lon1) / 2
+    ) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def to_radians_latlon(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:
+    """An (n, 2) array of [lat, lon] in radians: the layout sklearn's haversine metric wants."""
+    return np.radians(np.column_stack([lats, lons]))
+
+
+def haversine_m_array(
+    lats: NDArray[np.float64], lons: NDArray[np.float64], lat0: float, lon0: float
+) -> NDArray[np.float64]:
+    """Distances in metres from (lat0, lon0) to each (lats[i], lons[i])."""
+    phi1, phi2 = np.radians(lats), math.radians(lat0)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lon0) - np.radians(lons)
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * math.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))))
+
+
+def mean_position(
+    lats: Sequence[float] | NDArray[np.float64],
+    lons: Sequence[float] | NDArray[np.float64],
+    weights: Sequence[float] | NDArray[np.float64] | None = None,
+) -> LatLon:
+    """Weighted centre of positions, computed on unit vectors (safe across the antimeridian)."""
+    phi = np.radians(np.asarray(lats, dtype=float))
+    lmb = np.radians(np.asarray(lons, dtype=float))
+    w = np.ones_like(phi) if weights is None else np.asarray(weights, dtype=float)
+    x = float(np.sum(w * np.cos(phi) * np.cos(lmb)))
+    y = float(np.sum(w * np.cos(phi) * np.sin(lmb)))
+    z = float(np.sum(w * np.sin(phi)))
+    norm = math.sqrt(x * x + y * y + z * z)
+    if norm == 0:
+        raise ValueError("positions cancel out; no mean")
+    lat = math.degrees(math.asin(max(-1.0, min(1.0, z / norm))))
+    lon = math.degrees(math.atan2(y, x))
+    return LatLon(lat, lon)
+
+
+def destination(origin: LatLon, bearing_deg: float, distance_m: float) -> LatLon:
+    """The position `distance_m` from `origin` along the initial bearing (degrees from north)."""
+    delta = distance_m / EARTH_RADIUS_M
+    theta = math.radians(bearing_deg)
+    phi1, lmb1 = math.radians(origin.lat), math.radians(origin.lon)
+    sin_phi2 = math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta)
+    phi2 = math.asin(max(-1.0, min(1.0, sin_phi2)))
+    lmb2 = lmb1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi1),
+        math.cos(delta) - math.sin(phi1) * math.sin(phi2),
+    )
+    lon = (math.degrees(lmb2) + 540.0) % 360.0 - 180.0
+    return LatLon(math.degrees(phi2), lon)

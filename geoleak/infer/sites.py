@@ -1,0 +1,108 @@
+"""Cross-person analysis: duty places shared by several people are sites.
+
+One person's weekday photos near a field say little; the same field in the weekday photos
+of eight people is a base. This aggregation is what made the Zhenhua Data and Strava
+cases dangerous, so geoleak does it too: it clusters every person's duty-place candidates,
+keeps clusters tied to several people as sites, and gives each person's base from the
+site (whose centre, estimated from everybody's evidence, is better than any one person's).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from geoleak.geometry import haversine_m_array, mean_position
+from geoleak.infer.cluster import cluster_labels
+from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
+from geoleak.types import LatLon
+
+__all__ = ["Site", "find_sites"]
+
+
+@dataclass(slots=True)
+class Site:
+    """A place where the duty-time evidence of several people concentrates."""
+
+    site_id: str
+    position: LatLon
+    radius_m: float
+    people: list[str]
+    evidence_count: int
+    days: int
+    members: dict[str, Candidate] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "site": self.site_id,
+            "lat": round(self.position.lat, 6),
+            "lon": round(self.position.lon, 6),
+            "radius_m": round(self.radius_m, 1),
+            "people": sorted(self.people),
+            "people_count": len(self.people),
+            "evidence_count": self.evidence_count,
+            "days": self.days,
+        }
+
+
+def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> list[Site]:
+    """Sites from the strongest duty-place candidates of every person."""
+    entries: list[tuple[PersonAnalysis, Candidate]] = []
+    for analysis in analyses:
+        for cand in analysis.base_candidates[:2]:
+            entries.append((analysis, cand))
+    if len(entries) < params.min_site_people:
+        return []
+    lats = [c.position.lat for _, c in entries]
+    lons = [c.position.lon for _, c in entries]
+    labels = cluster_labels(lats, lons, eps_m=params.site_eps_m, min_samples=2)
+    groups: dict[int, list[tuple[PersonAnalysis, Candidate]]] = {}
+    for entry, label in zip(entries, labels, strict=True):
+        if label >= 0:
+            groups.setdefault(int(label), []).append(entry)
+    sites: list[Site] = []
+    for members in groups.values():
+        by_person: dict[str, Candidate] = {}
+        evidence_of: dict[str, PersonAnalysis] = {}
+        for analysis, cand in members:
+            best = by_person.get(analysis.person)
+            if best is None or cand.score > best.score:
+                by_person[analysis.person] = cand
+                evidence_of[analysis.person] = analysis
+        if len(by_person) < params.min_site_people:
+            continue
+        pts_lat: list[float] = []
+        pts_lon: list[float] = []
+        weights: list[float] = []
+        days = 0
+        for person, cand in by_person.items():
+            evs = evidence_of[person].evidence
+            for i in cand.indices:
+                pts_lat.append(evs[i].position.lat)
+                pts_lon.append(evs[i].position.lon)
+                weights.append(evs[i].weight / max(evs[i].accuracy_m, 5.0))
+            days += len(cand.duty_dates)
+        centre = mean_position(pts_lat, pts_lon, weights)
+        dist = haversine_m_array(np.array(pts_lat), np.array(pts_lon), centre.lat, centre.lon)
+        rms = float(np.sqrt(np.mean(dist**2)))
+        # Uncertainty of the centre: spread over the square root of the independent
+        # people-days behind it, with a floor for how large a site is.
+        radius = max(75.0, 2.5 * rms / math.sqrt(max(days, 1)) + 0.25 * rms / math.sqrt(len(by_person)))
+        sites.append(
+            Site(
+                site_id="",
+                position=centre,
+                radius_m=radius,
+                people=sorted(by_person),
+                evidence_count=len(pts_lat),
+                days=days,
+                members=by_person,
+            )
+        )
+    sites.sort(key=lambda s: (-len(s.people), -s.evidence_count))
+    for number, site in enumerate(sites, start=1):
+        site.site_id = f"S{number}"
+    return sites

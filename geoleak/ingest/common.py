@@ -1,0 +1,251 @@
+"""Helpers shared by the export readers: streamed JSON, times, positions, Meta's mojibake.
+
+Everything here is about reading untrusted exports robustly: a bad value raises
+`RecordError` (the reader reports it with the file and record and skips the record), and
+large JSON files are streamed with ijson instead of loaded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from geoleak.errors import CorpusError
+from geoleak.extract.gps import checked_position
+from geoleak.types import LatLon
+
+__all__ = [
+    "RecordError",
+    "as_float",
+    "find_dirs",
+    "find_files",
+    "fix_mojibake",
+    "iter_json_items",
+    "latlon",
+    "load_json",
+    "parse_time",
+    "plain",
+]
+
+# Exports larger than this are never loaded whole.
+SMALL_JSON_BYTES = 32 * 1024 * 1024
+
+
+class RecordError(ValueError):
+    """One record of an export cannot be used; the message says why."""
+
+
+def plain(value: Any) -> Any:
+    """ijson's Decimals turned into floats, recursively (for `extra` and arithmetic)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def as_float(value: Any, what: str) -> float:
+    """A finite float from a JSON number or numeric string; RecordError otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise RecordError(f"{what} is {value!r}, expected a number")
+    if isinstance(value, (int, float, Decimal)):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            raise RecordError(f"{what} is {value!r}, expected a number") from None
+    else:
+        raise RecordError(f"{what} is {type(value).__name__}, expected a number")
+    if not math.isfinite(result):
+        raise RecordError(f"{what} is not finite")
+    return result
+
+
+def latlon(lat: Any, lon: Any, what: str = "position") -> LatLon | None:
+    """A checked position; None for Null Island (exports write 0, 0 for "no position").
+
+    Out-of-range or non-numeric values raise RecordError.
+    """
+    lat_f, lon_f = as_float(lat, f"{what} latitude"), as_float(lon, f"{what} longitude")
+    if not (-90.0 <= lat_f <= 90.0 and -180.0 <= lon_f <= 180.0):
+        raise RecordError(f"{what} {lat_f}, {lon_f} is outside the valid range")
+    return checked_position(lat_f, lon_f, what=what).position
+
+
+def parse_time(value: Any, what: str = "time") -> datetime:
+    """An aware UTC datetime from the forms exports use.
+
+    Accepts epoch seconds or milliseconds (number or digit string), ISO 8601 with or
+    without `Z` / offset (no offset: read as UTC), `YYYY-MM-DD HH:MM:SS UTC` (Snapchat)
+    and Twitter's `Wed Oct 10 20:19:24 +0000 2018`.
+    """
+    if isinstance(value, bool) or value is None:
+        raise RecordError(f"{what} is missing")
+    if isinstance(value, (int, float, Decimal)) or (
+        isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
+    ):
+        seconds = float(value)
+        if abs(seconds) > 1e11:  # milliseconds
+            seconds /= 1000.0
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise RecordError(f"{what} {value!r} is not a valid epoch time") from None
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(f"{what} {value!r} is not a time")
+    text = value.strip()
+    for fmt in ("%a %b %d %H:%M:%S %z %Y",):
+        try:
+            return datetime.strptime(text, fmt).astimezone(timezone.utc)
+        except ValueError:
+            pass
+    text = re.sub(r"\s*(UTC|GMT)$", "+00:00", text)
+    text = text.replace("/", "-")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # Python < 3.11 needs exactly 3 or 6 fractional digits.
+    text = re.sub(r"\.(\d+)", lambda m: "." + (m[1] + "000000")[:6], text, count=1)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordError(f"{what} {value!r} is not a recognised time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+_MOJIBAKE = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf]")
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair Meta's export encoding: UTF-8 bytes written as `\\u00xx` escapes.
+
+    Facebook and Instagram exports encode "café" as "caf\\u00c3\\u00a9", which JSON decodes to
+    "cafÃ©". When the text is all code points below 256 and looks like UTF-8 read as Latin-1,
+    it is re-decoded; anything else is returned unchanged.
+    """
+    if not text or not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def load_json(path: Path) -> Any:
+    """A small JSON file, whole; CorpusError naming the file when it is not JSON."""
+    try:
+        size = path.stat().st_size
+        if size > SMALL_JSON_BYTES:
+            raise CorpusError(f"{path}: {size} bytes is too large to load; expected a small file")
+        with path.open("rb") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}: not UTF-8 JSON") from None
+    except RecursionError:
+        raise CorpusError(f"{path}: JSON nested too deeply") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def iter_json_items(
+    handle: IO[bytes], prefixes: Iterable[str], where: str
+) -> Iterator[tuple[str, Any]]:
+    """Stream the values at the given ijson prefixes (e.g. `locations.item`) as (prefix, value).
+
+    Memory stays at one item. A syntax error ends the stream with CorpusError naming
+    `where`; the items before it have been yielded already.
+    """
+    wanted = set(prefixes)
+    builder: Any = None
+    depth = 0
+    current = ""
+    try:
+        for prefix, event, value in ijson.parse(handle, use_float=True):
+            if builder is None:
+                if prefix in wanted and event in ("start_map", "start_array"):
+                    builder = ijson.ObjectBuilder()
+                    builder.event(event, value)
+                    depth = 1
+                    current = prefix
+                elif prefix in wanted and event not in ("end_map", "end_array", "map_key"):
+                    yield prefix, value
+                continue
+            builder.event(event, value)
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    yield current, builder.value
+                    builder = None
+    except ijson.JSONError as exc:
+        raise CorpusError(f"{where}: not valid JSON ({exc}); the rest of the file is skipped") from None
+    except UnicodeDecodeError:
+        raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
+
+
+def find_files(
+    root: Path, accept: Callable[[str], bool], *, max_depth: int = 12
+) -> Iterator[Path]:
+    """Files under `root` whose lower-cased name `accept`s, sorted, symlinks not followed."""
+    if root.is_file():
+        if accept(root.name.lower()):
+            yield root
+        return
+    base_depth = len(root.parts)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        if len(Path(dirpath).parts) - base_depth >= max_depth:
+            dirnames[:] = []
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if accept(name.lower()) and not name.startswith("._") and not path.is_symlink():
+                yield path
+
+
+def find_dirs(root: Path, names: Iterable[str], *, max_depth: int = 3) -> list[Path]:
+    """Folders under `root` (root included, at most `max_depth` levels down) named one of
+    `names` (case-insensitive); exports nest their content under `Takeout/`, a user folder..."""
+    wanted = {n.lower() for n in names}
+    found: list[Path] = []
+    if not root.is_dir():
+        return found
+    level = [root]
+    for _ in range(max_depth + 1):
+        nxt: list[Path] = []
+        for folder in level:
+            if folder.name.lower() in wanted:
+                found.append(folder)
+            try:
+                children = sorted(
+                    c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()
+                )
+            except OSError:
+                continue
+            nxt.extend(children)
+        level = nxt
+    return found
+
+
+def get_path(obj: Any, *keys: str) -> Any:
+    """obj[k1][k2]... or None when any step is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj

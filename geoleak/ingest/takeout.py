@@ -1,0 +1,215 @@
+"""Google Takeout, Google Photos: media files with `.json` sidecars.
+
+Each photo or video `IMG_1234.jpg` comes with a sidecar holding Google's metadata:
+`geoData` (the location Google shows, possibly estimated or set by hand), `geoDataExif`
+(the position from the file's EXIF), `photoTakenTime` and `creationTime` (epoch seconds,
+UTC). A latitude/longitude of 0, 0 means "none". One post is made per photo, merging the
+file and its sidecar; a sidecar whose file is missing from the export still counts (once).
+
+Sidecar naming quirks handled (all observed in real exports):
+- `IMG_1234.jpg.json`, newer `IMG_1234.jpg.supplemental-metadata.json`;
+- the sidecar name is cut to 51 characters: `a-very-long-name...jpg.supplemental-me.json`;
+- duplicates: `IMG_1234(1).jpg` has `IMG_1234.jpg(1).json`
+  (`IMG_1234.jpg.supplemental-metadata(1).json`);
+- edited copies `IMG_1234-edited.jpg` share the original's sidecar;
+- failing all of these, the sidecar whose `title` is the file's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import Reader, register
+from geoleak.ingest.common import RecordError, find_dirs, get_path, latlon, load_json, parse_time
+from geoleak.mediatypes import is_media
+from geoleak.types import LatLon, Post
+
+__all__ = ["TakeoutPhotosReader", "sidecar_candidates"]
+
+PHOTOS_DIRS = ("Google Photos", "Google Fotos", "Google Foto", "Google Photos Library")
+SIDECAR_MAX_NAME = 51  # characters of a sidecar's file name, ".json" included
+EDITED_SUFFIXES = ("-edited", "-bearbeitet", "-modifié", "-editado", "-modificato", "-bewerkt")
+_DUPLICATE = re.compile(r"^(?P<stem>.*)\((?P<n>\d+)\)$")
+_ALBUM_META = {"metadata.json", "metadaten.json", "métadonnées.json", "print-subscriptions.json",
+               "shared_album_comments.json", "user-generated-memory-titles.json"}  # fmt: skip
+
+
+def _cut(name: str) -> str:
+    """A sidecar name cut the way Takeout cuts it: at most 51 characters with `.json`."""
+    return name[: SIDECAR_MAX_NAME - len(".json")] + ".json"
+
+
+def sidecar_candidates(media_name: str) -> list[str]:
+    """Possible sidecar file names for a media file, most specific first."""
+    stem, dot, ext = media_name.rpartition(".")
+    if not dot:
+        stem, ext = media_name, ""
+    suffix = f".{ext}" if ext else ""
+    counter = ""
+    match = _DUPLICATE.match(stem)
+    if match:
+        stem, counter = match["stem"], f"({match['n']})"
+    stems = [stem]
+    for edited in EDITED_SUFFIXES:
+        if stem.lower().endswith(edited):
+            stems.append(stem[: -len(edited)])
+    names: list[str] = []
+    for base_stem in stems:
+        base = base_stem + suffix
+        for variant in (f"{base}.supplemental-metadata", base, base_stem):
+            if counter:
+                cut = _cut(variant)[: -len(".json")]
+                names.append(f"{cut}{counter}.json")
+                names.append(f"{variant}{counter}.json")
+            names.append(_cut(variant))
+            names.append(f"{variant}.json")
+    seen: set[str] = set()
+    return [n for n in names if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+
+
+def _sidecar_position(data: dict[str, Any], key: str) -> LatLon | None:
+    geo = data.get(key)
+    if not isinstance(geo, dict) or ("latitude" not in geo and "longitude" not in geo):
+        return None
+    return latlon(geo.get("latitude"), geo.get("longitude"), key)
+
+
+def photos_roots(path: Path) -> list[Path]:
+    """The Google Photos folders of a Takeout (or the folder itself when given directly)."""
+    if not path.is_dir():
+        return []
+    return find_dirs(path, PHOTOS_DIRS, max_depth=2)
+
+
+@register
+class TakeoutPhotosReader(Reader):
+    name = "takeout-photos"
+    description = "Google Takeout, Google Photos: photos and videos with .json sidecars"
+    priority = 30
+
+    def sniff(self, path: Path) -> bool:
+        return bool(photos_roots(path))
+
+    def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        # Forced with --source on a folder of sidecars not named "Google Photos": read it.
+        roots = photos_roots(path) or ([path] if path.is_dir() else [])
+        if not roots:
+            raise CorpusError(f"{path}: no 'Google Photos' folder found (is this a Google Takeout?)")
+        person = author or path.resolve().name or "me"
+        for root in roots:
+            yield from self._read_root(root, person, diag)
+
+    def _read_root(self, root: Path, person: str, diag: Diagnostics) -> Iterator[Post]:
+        for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            try:
+                entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+            except OSError as exc:
+                diag.warn(f"{folder}: cannot list folder: {exc.strerror}", kind="unreadable")
+                continue
+            yield from self._read_folder(root, folder, entries, person, diag)
+
+    def _read_folder(
+        self, root: Path, folder: Path, entries: list[Path], person: str, diag: Diagnostics
+    ) -> Iterator[Post]:
+        sidecars: dict[str, dict[str, Any]] = {}
+        by_title: dict[str, str] = {}
+        for entry in entries:
+            if entry.suffix.lower() != ".json" or entry.name.lower() in _ALBUM_META:
+                continue
+            try:
+                data = load_json(entry)
+            except CorpusError as exc:
+                diag.warn(f"{exc}; sidecar skipped", kind="bad-record")
+                continue
+            if not isinstance(data, dict) or not (
+                "photoTakenTime" in data or "geoData" in data or "creationTime" in data
+            ):
+                continue  # an album's metadata.json or another file
+            sidecars[entry.name] = data
+            title = data.get("title")
+            if isinstance(title, str) and title:
+                by_title.setdefault(title, entry.name)
+        used: set[str] = set()
+        for media in (e for e in entries if is_media(e.name)):
+            name = next((c for c in sidecar_candidates(media.name) if c in sidecars), None)
+            if name is None and media.name in by_title and by_title[media.name] not in used:
+                name = by_title[media.name]
+            if name is not None:
+                used.add(name)
+            post = self._post(root, folder, media, name, sidecars.get(name or ""), person, diag)
+            if post is not None:
+                yield post
+        for name, data in sidecars.items():
+            if name in used:
+                continue
+            # The sidecar of a photo not in this export: its location still leaks.
+            post = self._post(root, folder, None, name, data, person, diag)
+            if post is not None and post.geotag is not None:
+                yield post
+
+    def _post(
+        self,
+        root: Path,
+        folder: Path,
+        media: Path | None,
+        sidecar_name: str | None,
+        data: dict[str, Any] | None,
+        person: str,
+        diag: Diagnostics,
+    ) -> Post | None:
+        rel_folder = folder.relative_to(root).as_posix()
+        ident = f"{rel_folder}/{media.name if media else sidecar_name}".lstrip("./")
+        where = str(folder / (sidecar_name or (media.name if media else "")))
+        geotag = created = None
+        extra: dict[str, Any] = {"source": "google-takeout"}
+        if data is not None:
+            try:
+                geo = _sidecar_position(data, "geoData")
+                geo_exif = _sidecar_position(data, "geoDataExif")
+            except RecordError as exc:
+                diag.warn(f"{where}: {exc}; position ignored", kind="bad-record")
+                geo = geo_exif = None
+            geotag = geo or geo_exif
+            if geo_exif is not None:
+                extra["geo_exif"] = [geo_exif.lat, geo_exif.lon]
+            for key in ("photoTakenTime", "creationTime"):
+                raw = get_path(data, key, "timestamp")
+                if raw is None:
+                    continue
+                try:
+                    when = parse_time(raw, key)
+                except RecordError as exc:
+                    diag.warn(f"{where}: {exc}; ignored", kind="bad-record")
+                    continue
+                extra[key] = when.isoformat()
+                created = created or when
+            title = data.get("title")
+            if isinstance(title, str):
+                extra["title"] = title
+            people = [p.get("name") for p in data.get("people") or [] if isinstance(p, dict)]
+            if people:
+                extra["people"] = [p for p in people if isinstance(p, str)]
+            if sidecar_name:
+                extra["sidecar"] = str(folder / sidecar_name)
+            text = data.get("description")
+        else:
+            text = None
+        try:
+            return Post(
+                id=ident,
+                author=person,
+                created_at=created,
+                text=text if isinstance(text, str) and text else None,
+                geotag=geotag,
+                media=(str(media.resolve()),) if media else (),
+                origin=where,
+                extra=extra,
+            )
+        except ValueError as exc:
+            diag.warn(f"{where}: {exc}; skipped", kind="bad-record")
+            return None

@@ -1,0 +1,213 @@
+"""Activity files: GPX, TCX and FIT (Strava, Garmin, Polar exports), also gzipped.
+
+Where an activity starts and ends is where the person lives or works: that is how Strava
+and Polar users on bases were located in 2018. Each track (GPX `trk`/`rte`, TCX
+`Activity`, FIT file) gives two TRACK posts, its first and last fix; GPX waypoints (often
+named "Home") give one each. Points in between are not evidence of a stay and are skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import Reader, register
+from geoleak.ingest.common import RecordError, find_files, latlon, parse_time
+from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
+
+__all__ = ["TracksReader", "track_endpoints"]
+
+TRACK_ACCURACY_M = 15.0  # a consumer GPS fix outdoors
+MAX_TRACK_BYTES = 512 * 1024 * 1024
+SEMICIRCLE_TO_DEG = 180.0 / 2**31
+_SUFFIXES = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz")
+
+Fix = tuple[LatLon, datetime | None]
+
+
+def _is_track(name: str) -> bool:
+    return name.endswith(_SUFFIXES)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _read_bytes(path: Path) -> bytes:
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            data: bytes = handle.read(MAX_TRACK_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise CorpusError(f"{path}: cannot read ({exc})") from None
+    if len(data) > MAX_TRACK_BYTES:
+        raise CorpusError(f"{path}: larger than {MAX_TRACK_BYTES} bytes; skipped")
+    return data
+
+
+def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], list[str]]]:
+    """(kind, fixes, problems) per GPX trk/rte, TCX Activity, and one ("wpt", ...) per waypoint."""
+    # Garmin's TCX files often start with whitespace before <?xml, which expat rejects.
+    stream = io.BytesIO(data.lstrip())
+    fixes: list[Fix] = []
+    problems: list[str] = []
+    tcx_lat = tcx_lon = tcx_time = None
+    try:
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            tag = _local(elem.tag)
+            if event == "start":
+                if tag in ("trk", "rte", "Activity"):
+                    fixes, problems = [], []
+                continue
+            if tag in ("trkpt", "rtept", "wpt"):
+                try:
+                    pos = latlon(elem.get("lat"), elem.get("lon"), tag)
+                    time_el = next((c for c in elem if _local(c.tag) == "time"), None)
+                    when = parse_time(time_el.text, "time") if time_el is not None and time_el.text else None
+                except RecordError as exc:
+                    problems.append(f"{tag}: {exc}")
+                    elem.clear()
+                    continue
+                if tag == "wpt":
+                    name_el = next((c for c in elem if _local(c.tag) == "name"), None)
+                    name = name_el.text.strip() if name_el is not None and name_el.text else ""
+                    if pos is not None:
+                        yield "wpt", [(pos, when)], [name]
+                elif pos is not None:
+                    fixes.append((pos, when))
+                elem.clear()
+            elif tag == "LatitudeDegrees":
+                tcx_lat = elem.text
+            elif tag == "LongitudeDegrees":
+                tcx_lon = elem.text
+            elif tag == "Time" and elem.text:
+                tcx_time = elem.text
+            elif tag == "Trackpoint":
+                if tcx_lat is not None and tcx_lon is not None:
+                    try:
+                        pos = latlon(tcx_lat, tcx_lon, "Trackpoint")
+                        when = parse_time(tcx_time, "Time") if tcx_time else None
+                        if pos is not None:
+                            fixes.append((pos, when))
+                    except RecordError as exc:
+                        problems.append(f"Trackpoint: {exc}")
+                tcx_lat = tcx_lon = tcx_time = None
+                elem.clear()
+            elif tag in ("trk", "rte", "Activity"):
+                yield tag, fixes, problems
+                fixes, problems = [], []
+                elem.clear()
+    except ET.ParseError as exc:
+        if fixes:
+            yield "partial", fixes, [*problems, f"XML error ({exc}); the rest is skipped"]
+            return
+        raise CorpusError(f"{path}: not valid XML ({exc})") from None
+
+
+def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
+    import fitdecode
+
+    fixes: list[Fix] = []
+    problems: list[str] = []
+    try:
+        with fitdecode.FitReader(
+            io.BytesIO(data), check_crc=fitdecode.CrcCheck.WARN, keep_raw_chunks=False
+        ) as fit:
+            for frame in fit:
+                if not isinstance(frame, fitdecode.FitDataMessage) or frame.name != "record":
+                    continue
+                lat = frame.get_value("position_lat", fallback=None)
+                lon = frame.get_value("position_long", fallback=None)
+                if lat is None or lon is None:
+                    continue
+                try:
+                    pos = latlon(lat * SEMICIRCLE_TO_DEG, lon * SEMICIRCLE_TO_DEG, "record")
+                except RecordError as exc:
+                    problems.append(str(exc))
+                    continue
+                when = frame.get_value("timestamp", fallback=None)
+                if isinstance(when, datetime) and pos is not None:
+                    fixes.append((pos, when if when.tzinfo else None))
+                elif pos is not None:
+                    fixes.append((pos, None))
+    except fitdecode.FitError as exc:
+        if not fixes:
+            raise CorpusError(f"{path}: not a valid FIT file ({exc})") from None
+        problems.append(f"FIT error ({exc}); the rest is skipped")
+    return fixes, problems
+
+
+def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, str]]:
+    """(role, fix, name) for the start and end of each activity and each waypoint."""
+    data = _read_bytes(path)
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".fit"):
+        fixes, problems = _fit_fixes(data, path)
+        segments: Iterator[tuple[str, list[Fix], list[str]]] = iter([("fit", fixes, problems)])
+    else:
+        segments = _xml_segments(data, path)
+    for kind, seg_fixes, notes in segments:
+        if kind == "wpt":
+            yield "waypoint", seg_fixes[0], notes[0] if notes else ""
+            continue
+        for note in notes[:3]:
+            diag.warn(f"{path}: {note}; point skipped", kind="bad-record")
+        if len(notes) > 3:
+            diag.warn(f"{path}: {len(notes) - 3} more bad points skipped", kind="bad-record")
+        if not seg_fixes:
+            continue
+        yield "start", seg_fixes[0], ""
+        if len(seg_fixes) > 1:
+            yield "end", seg_fixes[-1], ""
+
+
+@register
+class TracksReader(Reader):
+    name = "tracks"
+    description = "GPX, TCX and FIT activity files (Strava, Garmin, Polar): start and end points"
+    priority = 40
+
+    def sniff(self, path: Path) -> bool:
+        if path.is_file():
+            return _is_track(path.name.lower())
+        if not path.is_dir():
+            return False
+        for folder in (path, path / "activities", path / "Activities"):
+            if folder.is_dir() and any(_is_track(p.name.lower()) for p in folder.iterdir() if p.is_file()):
+                return True
+        return False
+
+    def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        root = path if path.is_dir() else path.parent
+        person = author or root.resolve().name or "me"
+        files = list(find_files(path, _is_track))
+        if not files:
+            raise CorpusError(f"{path}: no GPX, TCX or FIT files found")
+        for file in files:
+            rel = file.relative_to(root).as_posix()
+            try:
+                points = list(track_endpoints(file, diag))
+            except CorpusError as exc:
+                diag.warn(f"{exc}; file skipped", kind="bad-file")
+                continue
+            counts: dict[str, int] = {}
+            for role, (pos, when), label in points:
+                counts[role] = counts.get(role, 0) + 1
+                yield Post(
+                    id=f"{rel}#{role}{counts[role]}",
+                    author=person,
+                    created_at=when,
+                    geotag=pos,
+                    place=NamedPlace(label) if label else None,
+                    origin=str(file),
+                    geotag_source=EvidenceSource.TRACK,
+                    geotag_accuracy_m=TRACK_ACCURACY_M,
+                    extra={"source": "activity-track", "role": role},
+                )

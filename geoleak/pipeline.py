@@ -1,0 +1,300 @@
+"""Wires the stages: ingest -> extract -> infer. The only module that knows their order.
+
+Posts stream from the readers in batches; the media of a batch are read in parallel
+(processes, both cores by default); only compact per-person evidence and counters are kept,
+so a corpus larger than memory streams through. Per-person inference is separable
+(`geoleak.infer.places.analyse_person`); only the site pass looks across people.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.extract.evidence import evidence_from_post
+from geoleak.extract.media import read_media
+from geoleak.infer import InferenceParams, LeakInference, PersonContext, Site
+from geoleak.ingest import open_inputs
+from geoleak.types import Evidence, MediaMeta, Post, Profile
+
+__all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
+
+ProgressCallback = Callable[[int], None]
+BATCH_POSTS = 512
+PARALLEL_MIN_FILES = 24
+
+
+@dataclass
+class LeakStats:
+    """How much of the input carried a location, and of which kind."""
+
+    posts: int = 0
+    posts_located: int = 0
+    posts_with_text_only: int = 0
+    media_files: int = 0
+    media_located: int = 0
+    media_unreadable: int = 0
+    media_no_metadata: int = 0
+    media_no_gps: int = 0
+    media_gps_rejected: int = 0
+    posts_with_geotag: int = 0
+    posts_with_place: int = 0
+    posts_with_place_no_centre: int = 0
+    evidence_by_source: Counter[str] = field(default_factory=Counter)
+    people: int = 0
+    people_located: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "evidence_by_source"}
+        out["evidence_by_source"] = dict(self.evidence_by_source)
+        return out
+
+    def summary_lines(self) -> list[str]:
+        """Plain sentences: how many of the N posts and files carried a location, and why not."""
+        lines = []
+        share = f" ({100 * self.posts_located / self.posts:.0f}%)" if self.posts else ""
+        lines.append(
+            f"{self.posts} posts of {self.people} people read; {self.posts_located}{share} "
+            f"carried a location; {self.people_located} people have located evidence"
+        )
+        kinds = [
+            f"{n} {label}"
+            for key, label in (
+                ("exif", "EXIF GPS positions in media"),
+                ("geotag", "platform geotags"),
+                ("place", "named places with a centre"),
+                ("checkin", "check-ins named in text"),
+                ("track", "track / location-history points"),
+            )
+            if (n := self.evidence_by_source.get(key, 0))
+        ]
+        if kinds:
+            lines.append("evidence: " + ", ".join(kinds))
+        if self.media_files:
+            lines.append(
+                f"media: {self.media_files} files, {self.media_located} with a usable GPS position, "
+                f"{self.media_no_gps} with metadata but no GPS, {self.media_no_metadata} with no metadata, "
+                f"{self.media_gps_rejected} with a rejected position, {self.media_unreadable} unreadable"
+            )
+        if not self.posts_located:
+            lines.append("no location found: " + self.why_nothing())
+        return lines
+
+    def why_nothing(self) -> str:
+        """Why no location was found, in the user's terms (a silent nothing reads as a bug)."""
+        if not self.posts:
+            return "the input held no posts or media files"
+        reasons = []
+        if self.media_files:
+            if self.media_no_metadata:
+                reasons.append(
+                    f"{self.media_no_metadata} of {self.media_files} media files carry no metadata at all "
+                    "(platforms such as Instagram, Facebook and X strip it on upload, so downloaded copies "
+                    "often have none)"
+                )
+            if self.media_no_gps:
+                reasons.append(
+                    f"{self.media_no_gps} have metadata but no GPS tags (location was off in the camera)"
+                )
+            if self.media_gps_rejected:
+                reasons.append(
+                    f"{self.media_gps_rejected} had a GPS position that was rejected as invalid "
+                    "(0, 0 placeholders, out-of-range values)"
+                )
+            if self.media_unreadable:
+                reasons.append(f"{self.media_unreadable} could not be read")
+        else:
+            reasons.append("no post has media attached")
+        if self.posts_with_place_no_centre:
+            reasons.append(
+                f"{self.posts_with_place_no_centre} posts name a place without coordinates "
+                "(an offline gazetteer or places file can resolve them)"
+            )
+        reasons.append(f"none of the {self.posts} posts has a platform geotag")
+        return "; ".join(reasons)
+
+
+@dataclass
+class EvidenceSet:
+    """Located evidence per person, plus what the pipeline knows of each person."""
+
+    evidence: dict[str, list[Evidence]]
+    context: dict[str, PersonContext]
+    media: dict[str, MediaMeta]
+    stats: LeakStats
+
+
+@dataclass
+class RunResult:
+    profiles: list[Profile]
+    sites: list[Site]
+    evidence: dict[str, list[Evidence]]
+    media: dict[str, MediaMeta]
+    stats: LeakStats
+
+
+def _batched(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
+    batch: list[Post] = []
+    for post in posts:
+        batch.append(post)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _MediaReader:
+    """Reads media metadata, in worker processes when there is enough to do."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Executor | None = None
+
+    def read(self, paths: Sequence[str]) -> list[MediaMeta]:
+        if self.workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            chunk = max(1, len(paths) // (self.workers * 4))
+            return list(self._pool.map(read_media, paths, chunksize=chunk))
+        return [read_media(p) for p in paths]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:
+    """Count a media file in the stats; return the per-person exclusion key if any."""
+    stats.media_files += 1
+    if meta.error:
+        stats.media_unreadable += 1
+        return "unreadable"
+    if meta.position is not None:
+        stats.media_located += 1
+        return None
+    rejections = [w for w in meta.warnings if "position" in w.lower() or "null island" in w.lower()]
+    if rejections:
+        stats.media_gps_rejected += 1
+        return "null-island" if any("null island" in w.lower() for w in rejections) else "rejected"
+    if meta.has_metadata:
+        stats.media_no_gps += 1
+    else:
+        stats.media_no_metadata += 1
+    return None
+
+
+def collect_evidence(
+    inputs: Sequence[str | Path],
+    *,
+    diag: Diagnostics | None = None,
+    source: str | None = None,
+    author: str | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> EvidenceSet:
+    """Read every input and extract every located observation, grouped by person."""
+    diag = diag or Diagnostics()
+    stats = LeakStats()
+    evidence: dict[str, list[Evidence]] = {}
+    posts_per_person: Counter[str] = Counter()
+    devices: dict[str, Counter[str]] = {}
+    excluded: dict[str, Counter[str]] = {}
+    utc_hours: dict[str, list[int]] = {}
+    media_seen: dict[str, MediaMeta] = {}
+    reader = _MediaReader(workers if workers is not None else (os.cpu_count() or 1))
+    try:
+        for batch in _batched(open_inputs(inputs, diag, source=source, author=author), BATCH_POSTS):
+            wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
+            for path, meta in zip(wanted, reader.read(wanted), strict=True):
+                media_seen[path] = meta
+            for post in batch:
+                _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices, excluded, utc_hours)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        reader.close()
+    people = set(posts_per_person)
+    context = {
+        person: PersonContext(
+            posts=posts_per_person[person],
+            devices=dict(devices.get(person, {})),
+            excluded=dict(excluded.get(person, {})),
+            utc_hours=tuple(utc_hours.get(person, [0] * 24)),
+        )
+        for person in people
+    }
+    stats.people = len(people)
+    stats.people_located = sum(1 for p in people if evidence.get(p))
+    return EvidenceSet(evidence, context, media_seen, stats)
+
+
+def _account_post(
+    post: Post,
+    media: Mapping[str, MediaMeta],
+    stats: LeakStats,
+    diag: Diagnostics,
+    evidence: dict[str, list[Evidence]],
+    posts_per_person: Counter[str],
+    devices: dict[str, Counter[str]],
+    excluded: dict[str, Counter[str]],
+    utc_hours: dict[str, list[int]],
+) -> None:
+    stats.posts += 1
+    posts_per_person[post.author] += 1
+    if post.created_at is not None:
+        utc_hours.setdefault(post.author, [0] * 24)[post.created_at.hour] += 1
+    for path in post.media:
+        meta = media[path]
+        problem = _media_problem(meta, stats)
+        if meta.error:
+            diag.warn(f"{meta.path}: {meta.error} (post {post.id!r}, {post.origin})", kind="unreadable-media")
+        if problem:
+            excluded.setdefault(post.author, Counter())[problem] += 1
+        if meta.device:
+            devices.setdefault(post.author, Counter())[meta.device] += 1
+    if post.geotag is not None:
+        stats.posts_with_geotag += 1
+    if post.place is not None:
+        stats.posts_with_place += 1
+        if post.place.centre is None:
+            stats.posts_with_place_no_centre += 1
+    found = evidence_from_post(post, media)
+    if found:
+        stats.posts_located += 1
+        evidence.setdefault(post.author, []).extend(found)
+        for ev in found:
+            stats.evidence_by_source[ev.source.value] += 1
+    elif not post.media and post.text:
+        stats.posts_with_text_only += 1
+
+
+def infer_profiles(
+    evidence: EvidenceSet, *, params: InferenceParams | None = None, workers: int = 1
+) -> tuple[list[Profile], list[Site]]:
+    """Profiles of every person (located or not) and the shared sites."""
+    model = LeakInference(params=params, workers=workers).fit(evidence.evidence, evidence.context)
+    return model.profiles_, model.sites_
+
+
+def run(
+    inputs: Sequence[str | Path],
+    *,
+    diag: Diagnostics | None = None,
+    source: str | None = None,
+    author: str | None = None,
+    params: InferenceParams | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """The whole technique: inputs -> evidence -> per-person profiles and shared sites."""
+    collected = collect_evidence(
+        inputs, diag=diag, source=source, author=author, workers=workers, progress=progress
+    )
+    profiles, sites = infer_profiles(collected, params=params, workers=workers or 1)
+    return RunResult(profiles, sites, collected.evidence, collected.media, collected.stats)

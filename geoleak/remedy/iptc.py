@@ -1,0 +1,102 @@
+"""In-place cleaning of IPTC-IIM records and Photoshop image resources.
+
+An IIM dataset's value is overwritten with spaces of the same length (the dataset stays,
+empty of meaning); Photoshop resource blocks (JPEG APP13, TIFF tag 34377) are walked to
+find the IPTC (0x0404), EXIF (0x0422) and XMP (0x0424) resources inside them.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions
+
+__all__ = ["IrbParts", "scan_iim", "split_irb"]
+
+_IIM_FIELDS: dict[int, tuple[str, FindingKind]] = {
+    26: ("ContentLocationCode", FindingKind.LOCATION),
+    27: ("ContentLocationName", FindingKind.LOCATION),
+    90: ("City", FindingKind.LOCATION),
+    92: ("Sub-location", FindingKind.LOCATION),
+    95: ("Province-State", FindingKind.LOCATION),
+    100: ("Country-PrimaryLocationCode", FindingKind.LOCATION),
+    101: ("Country-PrimaryLocationName", FindingKind.LOCATION),
+    80: ("By-line", FindingKind.IDENTIFYING),
+    85: ("By-lineTitle", FindingKind.IDENTIFYING),
+    110: ("Credit", FindingKind.IDENTIFYING),
+    116: ("CopyrightNotice", FindingKind.IDENTIFYING),
+    118: ("Contact", FindingKind.IDENTIFYING),
+    122: ("Writer-Editor", FindingKind.IDENTIFYING),
+    55: ("DateCreated", FindingKind.TIME),
+    60: ("TimeCreated", FindingKind.TIME),
+    62: ("DigitalCreationDate", FindingKind.TIME),
+    63: ("DigitalCreationTime", FindingKind.TIME),
+}
+
+
+def _wanted(kind: FindingKind, opts: ScrubOptions) -> bool:
+    return (
+        kind is FindingKind.LOCATION
+        or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
+        or (kind is FindingKind.TIME and opts.drop_time)
+    )
+
+
+def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Patch]]:
+    """IIM datasets of record 2 that hold location (and, as asked, names / times)."""
+    data = region.data
+    findings: list[Finding] = []
+    patches: list[Patch] = []
+    pos = 0
+    while pos + 5 <= len(data) and data[pos] == 0x1C:
+        record, dataset, length = data[pos + 1], data[pos + 2], struct.unpack_from(">H", data, pos + 3)[0]
+        head = 5
+        if length & 0x8000:  # extended dataset: the next (length & 0x7fff) bytes hold the size
+            n = length & 0x7FFF
+            if n > 4 or pos + 5 + n > len(data):
+                break
+            length = int.from_bytes(data[pos + 5 : pos + 5 + n], "big")
+            head += n
+        start, end = pos + head, min(pos + head + length, len(data))
+        if record == 2 and dataset in _IIM_FIELDS:
+            name, kind = _IIM_FIELDS[dataset]
+            value = data[start:end].decode("utf-8", "replace").strip()
+            if value:
+                wanted = _wanted(kind, opts)
+                findings.append(Finding(f"IPTC {name}", kind, value[:80], removed=wanted))
+                if wanted:
+                    patches += region.blank(start, end, b" ")
+        pos = start + length
+    return findings, patches
+
+
+@dataclass(slots=True)
+class IrbParts:
+    iptc: list[Region] = field(default_factory=list)
+    exif: list[Region] = field(default_factory=list)
+    xmp: list[Region] = field(default_factory=list)
+
+
+def split_irb(region: Region) -> IrbParts:
+    """The IPTC, EXIF and XMP resources inside Photoshop image resource blocks."""
+    data = region.data
+    parts = IrbParts()
+    pos = 0
+    while pos + 12 <= len(data) and data[pos : pos + 4] in (b"8BIM", b"PHUT", b"DCSR", b"AgHg"):
+        res_id = struct.unpack_from(">H", data, pos + 4)[0]
+        name_len = data[pos + 6]
+        name_total = (1 + name_len + 1) & ~1
+        size_pos = pos + 6 + name_total
+        if size_pos + 4 > len(data):
+            break
+        size = struct.unpack_from(">I", data, size_pos)[0]
+        start = size_pos + 4
+        if res_id == 0x0404:
+            parts.iptc.append(region.sub(start, size))
+        elif res_id in (0x0422, 0x0423):
+            parts.exif.append(region.sub(start, size))
+        elif res_id == 0x0424:
+            parts.xmp.append(region.sub(start, size))
+        pos = start + size + (size & 1)
+    return parts

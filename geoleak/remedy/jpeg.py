@@ -1,0 +1,169 @@
+"""JPEG (and MPO / Ultra HDR / JPEG with trailing images): in-place metadata cleaning.
+
+Segments are walked up to the first SOS; the entropy-coded data is never touched. Cleaned:
+APP1 EXIF (TIFF), APP1 XMP and extended XMP (reassembled over its segments), APP13
+Photoshop IPTC, and the GPS record of FLIR thermal cameras' APP1 FFF data (its directory
+entry is emptied and the record zeroed, which is what FLIR's own format does for an unused
+record). Images stored after the first EOI (MPO frames, gain maps) are cleaned the same
+way, and so is a video appended to a "motion photo". Every edit keeps segment lengths,
+so MPF offsets to the later images stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
+from geoleak.remedy.model import Finding, FindingKind, Region, ScanResult, ScrubOptions, Unsupported
+
+__all__ = ["scan_jpeg"]
+
+_XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
+_EXT_XMP_ID = b"http://ns.adobe.com/xmp/extension/\x00"
+_PS_ID = b"Photoshop 3.0\x00"
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_SOI = re.compile(rb"\xff\xd8\xff[\xc0-\xfe]")
+_FLIR_GPS_RECORD = 0x2B
+
+
+def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int = 16) -> ScanResult:
+    """Findings and patches for a JPEG file (first image and any images after it)."""
+    result = ScanResult("jpeg")
+    end = _scan_one(data, 0, opts, result, first=True)
+    images = 1
+    pos = end
+    while images < max_images and pos < len(data):
+        match = _SOI.search(data, pos)
+        if match is None:
+            break
+        try:
+            pos = _scan_one(data, match.start(), opts, result, first=False)
+            images += 1
+        except Unsupported:
+            pos = match.start() + 2
+    _scan_trailer_video(data, end, opts, result)
+    return result
+
+
+def _scan_one(data: bytes | memoryview, base: int, opts: ScrubOptions, result: ScanResult,
+              *, first: bool) -> int:  # fmt: skip
+    """Clean one JPEG stream starting at `base`; returns the offset after its EOI."""
+    if bytes(data[base : base + 2]) != b"\xff\xd8":
+        raise Unsupported("not a JPEG (no SOI marker)")
+    label = "EXIF" if first else "EXIF (embedded image)"
+    pos = base + 2
+    n = len(data)
+    ext_xmp: dict[bytes, list[tuple[int, int, int]]] = {}
+    flir: list[tuple[int, int, int]] = []
+    segments = 0
+    while pos + 4 <= n:
+        if data[pos] != 0xFF:
+            if first and segments == 0:
+                raise Unsupported("JPEG segment structure broken")
+            result.notes.append(f"JPEG at {base}: marker expected at offset {pos}; stopped")
+            return pos
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xD9:
+            pos += 2
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        seg_len = struct.unpack_from(">H", data, pos + 2)[0]
+        body, seg_end = pos + 4, min(pos + 2 + seg_len, n)
+        segments += 1
+        if marker == 0xE1:
+            head = bytes(data[body : body + 40])
+            if head.startswith(b"Exif\x00"):
+                clean_exif(result, Region.whole(data, body + 6, seg_end - body - 6), opts, label=label)
+            elif head.startswith(_XMP_ID):
+                start = body + len(_XMP_ID)
+                clean_xmp(result, Region.whole(data, start, seg_end - start), opts)
+            elif head.startswith(_EXT_XMP_ID):
+                hdr = body + len(_EXT_XMP_ID)
+                if hdr + 40 <= seg_end:
+                    guid = bytes(data[hdr : hdr + 32])
+                    offset = struct.unpack_from(">I", data, hdr + 36)[0]
+                    ext_xmp.setdefault(guid, []).append((offset, hdr + 40, seg_end - hdr - 40))
+            elif head.startswith(b"FLIR\x00"):
+                flir.append((data[body + 6], body + 8, seg_end - body - 8))
+        elif marker == 0xED and bytes(data[body : body + len(_PS_ID)]) == _PS_ID:
+            start = body + len(_PS_ID)
+            clean_irb(result, Region.whole(data, start, seg_end - start), opts)
+        elif marker == 0xDA:
+            match = _NEXT_MARKER.search(data, seg_end)
+            if match is None:
+                pos = n
+                break
+            pos = match.start()
+            continue
+        pos = seg_end
+    for parts in ext_xmp.values():
+        parts.sort()
+        region = Region(data, [(start, length) for _, start, length in parts])
+        clean_xmp(result, region, opts, label="XMP (extended)")
+    if flir:
+        flir.sort()
+        _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]))
+    return pos
+
+
+def _clean_flir(result: ScanResult, region: Region) -> None:
+    """Empty the GPS record of FLIR FFF data (record type 0x2b)."""
+    fff = region.data
+    if len(fff) < 0x40 or fff[:4] not in (b"FFF\x00", b"AFF\x00"):
+        return
+    for order in (">", "<"):
+        version = struct.unpack_from(order + "I", fff, 0x14)[0]
+        if 100 <= version < 200:
+            break
+    else:
+        result.notes.append("FLIR data of an unknown version; not examined")
+        return
+    dir_pos, count = struct.unpack_from(order + "II", fff, 0x18)
+    for i in range(min(count, 1024)):
+        entry = dir_pos + 32 * i
+        if entry + 32 > len(fff):
+            break
+        rec_type, _, _, _, rec_pos, rec_len = struct.unpack_from(order + "HHIIII", fff, entry)
+        if rec_type != _FLIR_GPS_RECORD:
+            continue
+        shown = None
+        if rec_pos + 0x20 <= len(fff):
+            valid = struct.unpack_from(order + "I", fff, rec_pos)[0]
+            lat, lon = struct.unpack_from(order + "dd", fff, rec_pos + 0x10)
+            lat_ref = chr(fff[rec_pos + 8]) if fff[rec_pos + 8] else "?"
+            lon_ref = chr(fff[rec_pos + 10]) if fff[rec_pos + 10] else "?"
+            shown = f"{lat:.6f} {lat_ref}, {lon:.6f} {lon_ref} (valid={valid})"
+        patches = region.blank(entry, entry + 32)
+        end = min(rec_pos + rec_len, len(fff))
+        if rec_pos < end:
+            patches += region.blank(rec_pos, end)
+        result.add(Finding("FLIR GPS record", FindingKind.LOCATION, shown, removed=True), patches)
+
+
+def _scan_trailer_video(data: bytes | memoryview, start: int, opts: ScrubOptions,
+                        result: ScanResult) -> None:  # fmt: skip
+    """A motion photo's MP4 appended after the JPEG (Google, Samsung) is cleaned too."""
+    idx = bytes(data[start : start + 4 * 1024 * 1024]).find(b"ftyp") if start < len(data) else -1
+    if idx < 4:
+        return
+    box_start = start + idx - 4
+    size = struct.unpack_from(">I", data, box_start)[0]
+    if not 8 <= size <= 4096:
+        return
+    from geoleak.remedy.isobmff import scan_boxes  # (import here: isobmff imports blocks too)
+
+    sub = ScanResult("mp4")
+    try:
+        scan_boxes(data, opts, sub, start=box_start, end=len(data), label="appended video")
+    except Unsupported as exc:
+        result.notes.append(f"appended video not examined: {exc}")
+        return
+    result.findings += sub.findings
+    result.patches += sub.patches
+    result.notes += sub.notes

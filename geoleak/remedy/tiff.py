@@ -1,0 +1,403 @@
+"""In-place cleaning of TIFF-structured metadata: EXIF blocks in every container, and
+TIFF / DNG / TIFF-based raw files themselves.
+
+Technique (same length, nothing moves):
+- the GPS IFD's entries and every value they point to are overwritten with zeros, and the
+  GPSInfo (0x8825) entry is removed from its parent IFD by shifting the following entries
+  up by 12 bytes, decrementing the entry count and zeroing the freed 12 bytes;
+- other tags (serials, owner names, times, orientation) are removed the same way;
+- `coarsen_km` instead keeps the GPS IFD with only version, references, latitude and
+  longitude, and overwrites the latitude/longitude rationals with a rounded position in
+  the same (3 x RATIONAL) layout.
+Strip/tile offsets, maker-note offsets and every other pointer keep their meaning because
+no byte moves. XMP (tag 700) and IPTC (33723, and Photoshop 34377) blocks inside the TIFF
+are handed back to the caller as regions for the XMP / IPTC cleaners.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from geoleak.extract.gps import position_from_exif
+from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions, Unsupported
+
+__all__ = ["TiffScan", "coarse_position", "scan_tiff"]
+
+_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+               16: 8, 17: 8, 18: 8}  # fmt: skip
+
+GPS_IFD, EXIF_IFD, INTEROP_IFD, SUB_IFDS = 0x8825, 0x8769, 0xA005, 0x014A
+XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG = 700, 0x83BB, 0x8649
+ORIENTATION = 0x0112
+
+# Tags removed with --all-identifying, by the IFD they live in (any IFD is searched).
+IDENTIFYING_TAGS = {
+    0x013B: "Artist",
+    0x013C: "HostComputer",
+    0x8298: "Copyright",
+    0x927C: "MakerNote",
+    0xA420: "ImageUniqueID",
+    0xA430: "CameraOwnerName",
+    0xA431: "BodySerialNumber",
+    0xA435: "LensSerialNumber",
+    0xC62F: "CameraSerialNumber",
+    0xC65D: "RawDataUniqueID",
+    0xC68B: "OriginalRawFileName",
+    0x9C9D: "XPAuthor",
+}
+TIME_TAGS = {
+    0x0132: "DateTime",
+    0x9003: "DateTimeOriginal",
+    0x9004: "DateTimeDigitized",
+    0x9010: "OffsetTime",
+    0x9011: "OffsetTimeOriginal",
+    0x9012: "OffsetTimeDigitized",
+    0x9290: "SubSecTime",
+    0x9291: "SubSecTimeOriginal",
+    0x9292: "SubSecTimeDigitized",
+}
+# GPS tags kept when coarsening: version, refs, latitude, longitude, map datum.
+_COARSE_KEEP = {0, 1, 2, 3, 4, 18}
+
+
+@dataclass(slots=True)
+class _Entry:
+    index: int
+    pos: int  # logical offset of the 12-byte entry
+    tag: int
+    type: int
+    count: int
+    value_pos: int  # logical offset of the value (inline: pos + 8)
+    size: int  # value size in bytes, -1 when the type is unknown
+
+    @property
+    def inline(self) -> bool:
+        return 0 <= self.size <= 4
+
+
+@dataclass(slots=True)
+class _Ifd:
+    pos: int
+    entries: list[_Entry]
+    name: str
+
+
+@dataclass(slots=True)
+class TiffScan:
+    findings: list[Finding]
+    patches: list[Patch]
+    xmp: list[Region]
+    iptc: list[Region]  # raw IPTC-IIM
+    photoshop: list[Region]  # Photoshop image resources (may hold IPTC)
+    notes: list[str]
+
+
+class _Reader:
+    def __init__(self, region: Region) -> None:
+        self.region = region
+        self.data = region.data
+        if len(self.data) < 8:
+            raise Unsupported("TIFF header truncated")
+        order = self.data[:2]
+        if order == b"II":
+            self.e = "<"
+        elif order == b"MM":
+            self.e = ">"
+        else:
+            raise Unsupported(f"not a TIFF byte order mark: {order!r}")
+        magic = self.u16(2)
+        if magic == 43:
+            raise Unsupported("BigTIFF is not supported")
+        if magic not in (42, 0x4F52, 0x5352, 0x55):  # TIFF, ORF 'RO'/'SR', RW2
+            raise Unsupported(f"not a TIFF header (magic {magic:#x})")
+        self.ifd0 = self.u32(4)
+
+    def u16(self, pos: int) -> int:
+        return int(struct.unpack_from(self.e + "H", self.data, pos)[0])
+
+    def u32(self, pos: int) -> int:
+        return int(struct.unpack_from(self.e + "I", self.data, pos)[0])
+
+    def ifd(self, pos: int, name: str) -> _Ifd:
+        if pos < 8 or pos + 2 > len(self.data):
+            raise Unsupported(f"{name} offset {pos} is outside the block")
+        count = self.u16(pos)
+        if pos + 2 + 12 * count + 4 > len(self.data) or count > 4000:
+            raise Unsupported(f"{name} with {count} entries does not fit the block")
+        entries = []
+        for i in range(count):
+            epos = pos + 2 + 12 * i
+            tag, typ, cnt = struct.unpack_from(self.e + "HHI", self.data, epos)
+            unit = _TYPE_SIZES.get(typ, -1)
+            size = unit * cnt if unit > 0 else -1
+            value_pos = epos + 8 if 0 <= size <= 4 else self.u32(epos + 8)
+            entries.append(_Entry(i, epos, tag, typ, cnt, value_pos, size))
+        return _Ifd(pos, entries, name)
+
+    def next_ifd(self, ifd: _Ifd) -> int:
+        return self.u32(ifd.pos + 2 + 12 * len(ifd.entries))
+
+    def values(self, entry: _Entry) -> bytes | None:
+        if entry.size < 0 or entry.value_pos + entry.size > len(self.data):
+            return None
+        return bytes(self.data[entry.value_pos : entry.value_pos + entry.size])
+
+    def pointers(self, entry: _Entry) -> list[int]:
+        if entry.type not in (4, 13) or entry.size < 0:
+            return []
+        raw = self.values(entry)
+        if raw is None:
+            return []
+        return [int(v) for v in struct.unpack(self.e + "I" * entry.count, raw)]
+
+    def rationals(self, entry: _Entry) -> list[tuple[int, int]] | None:
+        if entry.type not in (5, 10):
+            return None
+        raw = self.values(entry)
+        if raw is None:
+            return None
+        fmt = self.e + ("I" if entry.type == 5 else "i") * (2 * entry.count)
+        nums = struct.unpack(fmt, raw)
+        return [(nums[i], nums[i + 1]) for i in range(0, len(nums), 2)]
+
+    def ascii(self, entry: _Entry) -> str | None:
+        raw = self.values(entry)
+        if raw is None:
+            return None
+        return raw.split(b"\x00")[0].decode("latin-1").strip()
+
+
+class _Editor:
+    """Collects entry removals per IFD and value blanking, then emits patches."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self.r = reader
+        self.remove: dict[int, tuple[_Ifd, set[int]]] = {}
+        self.patches: list[Patch] = []
+
+    def drop_entry(self, ifd: _Ifd, entry: _Entry, *, blank_value: bool = True) -> None:
+        self.remove.setdefault(ifd.pos, (ifd, set()))[1].add(entry.index)
+        if blank_value and not entry.inline and entry.size > 0:
+            end = min(entry.value_pos + entry.size, len(self.r.data))
+            if 8 <= entry.value_pos < end:
+                self.patches += self.r.region.blank(entry.value_pos, end)
+
+    def blank_ifd(self, ifd: _Ifd) -> None:
+        """Zero an IFD's entries, its next pointer and every out-of-line value."""
+        for entry in ifd.entries:
+            if not entry.inline and entry.size > 0:
+                end = min(entry.value_pos + entry.size, len(self.r.data))
+                if 8 <= entry.value_pos < end:
+                    self.patches += self.r.region.blank(entry.value_pos, end)
+        end = min(ifd.pos + 2 + 12 * len(ifd.entries) + 4, len(self.r.data))
+        self.patches += self.r.region.blank(ifd.pos, end)
+
+    def finish(self) -> list[Patch]:
+        r = self.r
+        for ifd, drop in self.remove.values():
+            kept = [e for e in ifd.entries if e.index not in drop]
+            nxt = r.next_ifd(ifd)
+            out = bytearray(struct.pack(r.e + "H", len(kept)))
+            for e in kept:
+                out += r.data[e.pos : e.pos + 12]
+            out += struct.pack(r.e + "I", nxt)
+            out += bytes(12 * (len(ifd.entries) - len(kept)))
+            self.patches += r.region.patch(ifd.pos, bytes(out))
+        return self.patches
+
+
+def _walk(r: _Reader, notes: list[str]) -> Iterator[tuple[_Ifd, str]]:
+    """Every IFD reachable from IFD0: the chain, Exif, Interop and SubIFDs (not GPS)."""
+    seen: set[int] = set()
+    stack: list[tuple[int, str]] = [(r.ifd0, "IFD0")]
+    chain = 0
+    while stack:
+        pos, name = stack.pop(0)
+        if pos in seen or pos == 0:
+            continue
+        seen.add(pos)
+        try:
+            ifd = r.ifd(pos, name)
+        except (Unsupported, struct.error) as exc:
+            if name == "IFD0":
+                raise Unsupported(f"IFD0 unreadable: {exc}") from None
+            notes.append(f"{name} unreadable ({exc}); left as is")
+            continue
+        yield ifd, name
+        for entry in ifd.entries:
+            if entry.tag == EXIF_IFD:
+                stack += [(p, "ExifIFD") for p in r.pointers(entry)]
+            elif entry.tag == INTEROP_IFD:
+                stack += [(p, "InteropIFD") for p in r.pointers(entry)]
+            elif entry.tag == SUB_IFDS:
+                stack += [(p, f"SubIFD{i}") for i, p in enumerate(r.pointers(entry))]
+        if name.startswith("IFD") and chain < 16:
+            try:
+                nxt = r.next_ifd(ifd)
+            except struct.error:
+                nxt = 0
+            chain += 1
+            if nxt:
+                stack.append((nxt, f"IFD{chain}"))
+
+
+def _gps_position(r: _Reader, gps: _Ifd) -> tuple[float, float] | None:
+    tags = {e.tag: e for e in gps.entries}
+
+    def rat(tag: int) -> list[tuple[int, int]] | None:
+        return r.rationals(tags[tag]) if tag in tags else None
+
+    def ref(tag: int) -> str | None:
+        return r.ascii(tags[tag]) if tag in tags else None
+
+    reading = position_from_exif(rat(2), ref(1), rat(4), ref(3))
+    if reading.position is None:
+        return None
+    return reading.position.lat, reading.position.lon
+
+
+def coarse_position(lat: float, lon: float, km: float) -> tuple[float, float]:
+    """(lat, lon) snapped to a grid about `km` kilometres wide (cells are wider at the poles)."""
+    lat_step = km / 111.32
+    c_lat = max(-90.0, min(90.0, round(lat / lat_step) * lat_step))
+    lon_step = km / (111.32 * max(math.cos(math.radians(c_lat)), 0.01))
+    c_lon = round(lon / lon_step) * lon_step
+    if c_lon > 180.0:
+        c_lon -= 360.0
+    elif c_lon < -180.0:
+        c_lon += 360.0
+    return round(c_lat, 6), round(c_lon, 6)
+
+
+def _dms(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    value = abs(value)
+    deg = int(value)
+    minutes_f = (value - deg) * 60
+    minutes = int(minutes_f)
+    sec_hundredths = round((minutes_f - minutes) * 60 * 100)
+    if sec_hundredths >= 6000:
+        sec_hundredths -= 6000
+        minutes += 1
+    if minutes >= 60:
+        minutes -= 60
+        deg += 1
+    return (deg, 1), (minutes, 1), (sec_hundredths, 100)
+
+
+def _coarsen_gps(
+    r: _Reader, ed: _Editor, gps: _Ifd, lat: float, lon: float, km: float
+) -> tuple[float, float] | None:
+    tags = {e.tag: e for e in gps.entries}
+    lat_e, lon_e = tags.get(2), tags.get(4)
+    if lat_e is None or lon_e is None or any(
+        e.type != 5 or e.count != 3 or e.inline for e in (lat_e, lon_e)
+    ):
+        return None
+    c_lat, c_lon = coarse_position(lat, lon, km)
+    for entry, value in ((lat_e, c_lat), (lon_e, c_lon)):
+        raw = b"".join(struct.pack(r.e + "II", n, d) for n, d in _dms(value))
+        ed.patches += r.region.patch(entry.value_pos, raw)
+    for tag, value, letters in ((1, c_lat, "NS"), (3, c_lon, "EW")):
+        ref_e = tags.get(tag)
+        if ref_e is not None and ref_e.type == 2 and ref_e.inline and ref_e.count >= 1:
+            letter = letters[0] if value >= 0 else letters[1]
+            ed.patches += r.region.patch(ref_e.value_pos, letter.encode() + bytes(ref_e.count - 1))
+    for entry in gps.entries:
+        if entry.tag not in _COARSE_KEEP:
+            ed.drop_entry(gps, entry)
+    return c_lat, c_lon
+
+
+def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> TiffScan:
+    """Find location / identifying tags in a TIFF block and the patches that remove them.
+
+    Raises Unsupported when the block's header or IFD0 cannot be read.
+    """
+    try:
+        r = _Reader(region)
+    except struct.error:
+        raise Unsupported("TIFF header truncated") from None
+    notes: list[str] = []
+    findings: list[Finding] = []
+    ed = _Editor(r)
+    xmp: list[Region] = []
+    iptc: list[Region] = []
+    photoshop: list[Region] = []
+    gps_seen: set[int] = set()
+
+    def sub_region(entry: _Entry) -> Region | None:
+        if entry.size <= 0 or entry.value_pos >= len(r.data):
+            return None
+        return region.sub(entry.value_pos, entry.size)
+
+    for ifd, name in list(_walk(r, notes)):
+        for entry in ifd.entries:
+            tag = entry.tag
+            if tag == GPS_IFD:
+                ed.drop_entry(ifd, entry, blank_value=True)
+                findings.append(_gps_finding(r, ed, entry, ifd, opts, gps_seen, label, notes))
+            elif tag == XMP_TAG and (sub := sub_region(entry)) is not None:
+                xmp.append(sub)
+            elif tag == IPTC_TAG and (sub := sub_region(entry)) is not None:
+                iptc.append(sub)
+            elif tag == PHOTOSHOP_TAG and (sub := sub_region(entry)) is not None:
+                photoshop.append(sub)
+            elif tag in IDENTIFYING_TAGS:
+                text = r.ascii(entry) if entry.type == 2 else None
+                if tag != 0x927C and not text:
+                    continue
+                shown = "present" if tag == 0x927C else text
+                findings.append(Finding(f"{label} {IDENTIFYING_TAGS[tag]}", FindingKind.IDENTIFYING,
+                                        shown, removed=opts.all_identifying))  # fmt: skip
+                if opts.all_identifying:
+                    ed.drop_entry(ifd, entry)
+            elif tag in TIME_TAGS:
+                findings.append(Finding(f"{label} {TIME_TAGS[tag]}", FindingKind.TIME,
+                                        r.ascii(entry) if entry.type == 2 else None,
+                                        removed=opts.drop_time))  # fmt: skip
+                if opts.drop_time:
+                    ed.drop_entry(ifd, entry)
+            elif tag == ORIENTATION and name.startswith("IFD"):
+                if opts.drop_orientation:
+                    findings.append(Finding(f"{label} Orientation", FindingKind.ORIENTATION,
+                                            None, removed=True))  # fmt: skip
+                    ed.drop_entry(ifd, entry)
+    patches = ed.finish()
+    return TiffScan(findings, patches, xmp, iptc, photoshop, notes)
+
+
+def _gps_finding(
+    r: _Reader, ed: _Editor, entry: _Entry, parent: _Ifd, opts: ScrubOptions,
+    seen: set[int], label: str, notes: list[str],
+) -> Finding:  # fmt: skip
+    pointers = r.pointers(entry) if entry.count == 1 else []
+    if not pointers:
+        notes.append(f"{label} GPSInfo pointer has type {entry.type}; entry removed")
+        return Finding(f"{label} GPS", FindingKind.LOCATION, "malformed GPSInfo pointer", True)
+    pos = pointers[0]
+    try:
+        gps = r.ifd(pos, "GPS IFD")
+    except (Unsupported, struct.error) as exc:
+        notes.append(f"{label} GPS IFD unreadable ({exc}); pointer removed")
+        return Finding(f"{label} GPS", FindingKind.LOCATION, "unreadable GPS block", True)
+    position = _gps_position(r, gps)
+    shown = f"{position[0]:.6f}, {position[1]:.6f}" if position else \
+        f"GPS block with {len(gps.entries)} tags, no valid position"  # fmt: skip
+    if pos in seen:
+        return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)
+    seen.add(pos)
+    if opts.coarsen_km is not None and position is not None:
+        coarse = _coarsen_gps(r, ed, gps, position[0], position[1], opts.coarsen_km)
+        if coarse is not None:
+            # keep the pointer: undo its removal
+            ed.remove[parent.pos][1].discard(entry.index)
+            if not ed.remove[parent.pos][1]:
+                del ed.remove[parent.pos]
+            return Finding(f"{label} GPS", FindingKind.LOCATION,
+                           f"{shown} -> coarsened to {coarse[0]:.4f}, {coarse[1]:.4f}", True)  # fmt: skip
+        notes.append(f"{label} GPS position has an unusual layout; removed instead of coarsened")
+    ed.blank_ifd(gps)
+    return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)

@@ -1,0 +1,159 @@
+"""Browser assets inlined into geoleak's HTML, and the checks that keep pages offline.
+
+Every script and stylesheet a page needs is read from `geoleak/data/vendor/` (Leaflet and
+two plugins, see the README there) or `geoleak/data/web/` (geoleak's own map code) and
+written into the page itself. `external_references` finds anything that would still make
+the browser fetch from another host; `write_html` refuses to write such a page unless the
+user asked for web tiles from exactly that host.
+
+Corpus text reaches a page only through `html_text` (HTML-escaped) or `script_json`
+(JSON safe inside a `<script>` element), never raw.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from geoleak.errors import OutputError
+
+__all__ = [
+    "ASSET_BUNDLES",
+    "external_references",
+    "html_text",
+    "inline_assets",
+    "script_json",
+    "write_html",
+]
+
+# name -> (css files, js files), paths relative to geoleak/data
+ASSET_BUNDLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "leaflet": (("vendor/leaflet/leaflet.css",), ("vendor/leaflet/leaflet.js",)),
+    "markercluster": (
+        (
+            "vendor/leaflet.markercluster/MarkerCluster.css",
+            "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+        ),
+        ("vendor/leaflet.markercluster/leaflet.markercluster.js",),
+    ),
+    "heat": ((), ("vendor/leaflet.heat/leaflet-heat.js",)),
+    "geoleak": (("web/geoleak.css",), ("web/geoleak-map.js",)),
+}
+
+_SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=\S+\s*$", re.MULTILINE)
+_CSS_URL = re.compile(r"url\((['\"]?)(images/[A-Za-z0-9_.-]+)\1\)")
+
+
+def _data_file(relative: str) -> Any:
+    return resources.files("geoleak") / "data" / relative
+
+
+@lru_cache(maxsize=None)
+def _asset_text(relative: str) -> str:
+    text = _data_file(relative).read_text(encoding="utf-8")
+    text = _SOURCE_MAP.sub("", text)  # a source map is a request when devtools open
+    if relative.endswith(".css"):
+        folder = relative.rsplit("/", 1)[0]
+
+        def to_data_uri(match: re.Match[str]) -> str:
+            image = _data_file(f"{folder}/{match.group(2)}")
+            if not image.is_file():
+                return "none"  # e.g. Leaflet's default marker image: geoleak draws its own
+            encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+            return f"url(data:image/png;base64,{encoded})"
+
+        text = _CSS_URL.sub(to_data_uri, text)
+    if re.search(r"</(script|style)", text, re.IGNORECASE):
+        raise OutputError(f"bundled asset {relative} cannot be inlined: it closes its element")
+    return text
+
+
+def inline_assets(bundles: Iterable[str]) -> str:
+    """`<style>` and `<script>` elements holding the named bundles, in the order given."""
+    parts: list[str] = []
+    for bundle in bundles:
+        css_files, js_files = ASSET_BUNDLES[bundle]
+        parts.extend(f"<style>/* {name} */\n{_asset_text(name)}</style>" for name in css_files)
+        parts.extend(f"<script>/* {name} */\n{_asset_text(name)}</script>" for name in js_files)
+    return "\n".join(parts)
+
+
+def html_text(value: object) -> str:
+    """Untrusted text as HTML: every markup character escaped, quotes included."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe to place inside a `<script>` element (no `</script>` breakout)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in _JSON_ESCAPES.items():
+        text = text.replace(char, escape)
+    return text
+
+
+# src=, href=, url(), @import and srcset that name a scheme or a protocol-relative host.
+_REFERENCE = re.compile(
+    r"""(?:\b(?:src|href|action|poster|data|srcset)\s*=\s*\\?["']?|url\(\s*\\?["']?|@import\s+["'])"""
+    r"""\s*((?:[a-z][a-z0-9+.-]*:)?//[^"')\s>]+)""",
+    re.IGNORECASE,
+)
+
+
+def external_references(page: str) -> list[str]:
+    """URLs in a page that would make the browser contact a host (http, https, //...)."""
+    found = []
+    for match in _REFERENCE.finditer(page):
+        url = match.group(1)
+        if url.lower().startswith(("data:", "blob:", "about:")):
+            continue
+        found.append(url)
+    return found
+
+
+def _tile_hosts(tile_url: str | None) -> set[str]:
+    if not tile_url:
+        return set()
+    host = urlsplit(tile_url.replace("{s}", "a")).hostname or ""
+    return {host.replace("a.", "{s}.", 1), host} if host else set()
+
+
+def write_html(
+    path: Path, page: str, *, allowed_urls: Sequence[str] = (), tile_url: str | None = None
+) -> Path:
+    """Write `page` after checking it loads nothing from another host.
+
+    Links the user clicks (`allowed_urls`, e.g. a post's own URL) and the web tiles the
+    user asked for are the only exceptions.
+    """
+    allowed_hosts = _tile_hosts(tile_url)
+    leaks = [
+        url
+        for url in external_references(page)
+        if url not in allowed_urls and (urlsplit(url).hostname or "") not in allowed_hosts
+    ]
+    if leaks:
+        raise OutputError(
+            f"{path}: refusing to write a page that would load {leaks[0]!r} from the network"
+        )
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
