@@ -45,10 +45,8 @@ def clean_text(value: Any) -> str | None:
 def _first_number(value: Any) -> float | None:
     if value is None or isinstance(value, (bytes, str)):
         return None
-    if isinstance(value, tuple) and value and not isinstance(value[0], int | float):
-        value = value[0]
-    elif isinstance(value, tuple) and len(value) == 1:
-        value = value[0]
+    if isinstance(value, tuple) and value:
+        value = value[0]  # the first of several values, or a (num, den) pair's container
     try:
         return rational(value)
     except GpsValueError:
@@ -133,11 +131,19 @@ class MetaBuilder:
             return
         for message in warnings:
             self.warn(message)
+        self.add_tags(ifd0, exif, gps, what)
+
+    def add_tags(
+        self, ifd0: dict[int, Any], exif: dict[int, Any], gps: dict[int, Any], what: str
+    ) -> None:
+        """Decoded IFD0, Exif IFD and GPS IFD tags (see `tiff.read_tiff_tags`)."""
         if ifd0 or exif or gps:
             self.has_metadata = True
         self.set_text("make", ifd0.get(T.MAKE))
         self.set_text("model", ifd0.get(T.MODEL))
         self.set_text("software", ifd0.get(T.SOFTWARE))
+        self.set_text("make", exif.get(T.MAKE))  # misplaced in the Exif IFD by some writers
+        self.set_text("model", exif.get(T.MODEL))
         self.set_text("serial", exif.get(T.BODY_SERIAL))
         self.set_text("serial", ifd0.get(T.DNG_CAMERA_SERIAL))
         self.set_text("lens", exif.get(T.LENS_MODEL))

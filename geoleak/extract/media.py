@@ -1,99 +1,283 @@
 """Reading a media file's metadata into a `MediaMeta` (the scan record).
 
-`read_media` never raises for a problem with the file: an unreadable or truncated file
-gives a record with `error` set, and a bad value gives a warning, so one file cannot stop
-a batch. Pixels are never decoded: Pillow's `open` only parses headers, and `getexif`
-reads the EXIF block (pillow-heif adds HEIC/HEIF).
+`read_media` sniffs the format from the first bytes (not the extension) and hands the
+file to a small bounds-checked reader (`containers`, `isobmff`) that reads only the
+metadata blocks: JPEG/MPO APP1 segments up to the first scan, TIFF/DNG/raw IFDs, HEIC/AVIF
+Exif and XMP items, PNG eXIf/iTXt, WebP EXIF/XMP chunks, JPEG XL Exif/xml boxes,
+MP4/MOV/3GP location atoms, FLIR records, XMP sidecars and Google Takeout JSON sidecars.
+Pixels are never decoded.
+
+It never raises for a problem with the file: an unreadable, empty or truncated file gives a
+record with `error` set or a warning, and a bad value gives a warning, so one file cannot
+stop a batch. Should a reader itself fail on a pathological file, the file is read again
+with Pillow (+ pillow-heif) and the record says so in a warning.
+
+Positions: the first metadata block with a *valid* position wins (EXIF, then XMP, then
+vendor records, then QuickTime atoms); (0, 0), out-of-range values, zero denominators and
+wrong value counts give a warning and no position. A missing hemisphere reference is read
+as north/east with a warning (see `geoleak.extract.gps`). An image without a position of
+its own takes one from its `.xmp` sidecar (`IMG_1.xmp` or `IMG_1.JPG.xmp`) or Google
+Takeout JSON sidecar (`IMG_1.JPG.json`, `IMG_1.JPG.supplemental-metadata.json`), with
+`position_source` "sidecar" or "takeout".
 """
 
 from __future__ import annotations
 
+import json
 import os
-import struct
 import warnings as _warnings
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from geoleak.extract import containers, isobmff
+from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
+from geoleak.extract.source import Source
+from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from geoleak.types import MediaMeta
 
-__all__ = ["read_media"]
+__all__ = ["read_media", "read_media_pillow", "sniff_format"]
 
-_GPS_IFD = 0x8825
-_EXIF_IFD = 0x8769
-# IFD0
-_MAKE, _MODEL, _SOFTWARE = 0x010F, 0x0110, 0x0131
-_DATETIME = 0x0132
-# Exif IFD
-_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _SUBSEC_ORIGINAL = 0x9003, 0x9011, 0x9291
-_BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
-# GPS IFD
-_LAT_REF, _LAT, _LON_REF, _LON, _ALT_REF, _ALT = 1, 2, 3, 4, 5, 6
-_H_POS_ERROR, _IMG_DIRECTION = 31, 17
-
-_heif_registered = False
+_RAW_EXTENSIONS = {
+    ".dng": "dng", ".cr2": "cr2", ".nef": "nef", ".nrw": "nrw", ".arw": "arw", ".srw": "srw",
+    ".orf": "orf", ".rw2": "rw2", ".pef": "pef", ".3fr": "3fr", ".erf": "erf", ".mef": "mef",
+    ".mos": "mos", ".srf": "srf", ".sr2": "sr2", ".iiq": "iiq",
+}  # fmt: skip
+_ISO_TYPES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid")
+_MAX_SIDECAR = 4 * 1024 * 1024
 
 
-def _register_heif() -> None:
-    global _heif_registered
-    if not _heif_registered:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-        _heif_registered = True
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = str(value).replace("\x00", "").strip()
-    return text or None
+def sniff_format(head: bytes, suffix: str = "") -> str | None:
+    """Our format name from a file's first bytes (the extension only refines TIFF raws)."""
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"IIU\x00"):
+        if head[:4] == b"IIU\x00":
+            return "rw2"
+        if head[:4] in (b"IIRO", b"IIRS"):
+            return "orf"
+        return _RAW_EXTENSIONS.get(suffix, "tiff")
+    if head[:16] == b"FUJIFILMCCD-RAW ":
+        return "raf"
+    if head[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n" or head[:2] == b"\xff\x0a":
+        return "jxl"
+    if head[4:8] in _ISO_TYPES:
+        return "isobmff"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:2] == b"BM" and suffix == ".bmp":
+        return "bmp"
+    text_start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text_start.startswith((b"<?xpacket", b"<x:xmpmeta", b"<rdf:RDF", b"<?xml")) and (
+        b"xmpmeta" in head or b"rdf:RDF" in head or suffix == ".xmp"
+    ):
+        return "xmp"
+    if text_start.startswith(b"{") and suffix == ".json":
+        return "json"
+    return None
 
 
 def read_media(path: str | os.PathLike[str], *, display_path: str | None = None) -> MediaMeta:
     """Metadata of one file; `display_path` is what the record's `path` says."""
-    from PIL import Image, UnidentifiedImageError
-
-    _register_heif()
     shown = display_path if display_path is not None else str(path)
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                return MediaMeta(path=shown, error="file is empty")
+            src = Source(handle, size)
+            meta = MetaBuilder()
+            _read_known(src, meta, path)
+    except FileNotFoundError:
+        return MediaMeta(path=shown, error="file not found")
+    except PermissionError:
+        return MediaMeta(path=shown, error="permission denied")
+    except IsADirectoryError:
+        return MediaMeta(path=shown, error="is a folder, not a file")
+    except OSError as exc:
+        return MediaMeta(path=shown, error=f"cannot read file: {exc.strerror or exc}")
+    except Exception as exc:
+        fallback = read_media_pillow(path, display_path=shown)
+        note = f"geoleak's reader failed ({type(exc).__name__}: {exc}); read with Pillow"
+        return _with_warning(fallback, note)
+    if meta.position is None and meta.error is None and meta.format not in ("xmp", "json"):
+        _read_sidecars(path, meta)
+    return meta.build(shown)
+
+
+def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) -> None:
+    suffix = Path(path).suffix.lower()
+    fmt = sniff_format(src.head, suffix)
+    meta.format = fmt
+    if fmt == "jpeg":
+        containers.read_jpeg(src, meta)
+    elif fmt == "png":
+        containers.read_png(src, meta)
+    elif fmt == "webp":
+        containers.read_webp(src, meta)
+    elif fmt == "raf":
+        containers.read_raf(src, meta)
+    elif fmt == "jxl":
+        if src.head[:2] == b"\xff\x0a":
+            return  # a bare JPEG XL codestream has no metadata boxes
+        isobmff.read_isobmff(src, meta)
+    elif fmt == "isobmff":
+        isobmff.read_isobmff(src, meta)
+    elif fmt == "xmp":
+        meta.add_xmp(src.read(0, _MAX_SIDECAR), "XMP sidecar", "xmp")
+    elif fmt == "json":
+        _read_takeout_json(src.read(0, _MAX_SIDECAR), meta, "takeout")
+    elif fmt in ("gif", "bmp"):
+        return  # formats without EXIF: a record without metadata
+    elif fmt is not None:
+        containers.read_tiff_file(src, meta)
+    else:
+        kind = "media"
+        if suffix in IMAGE_EXTENSIONS:
+            kind = "image"
+        elif suffix in VIDEO_EXTENSIONS:
+            kind = "video"
+        meta.error = f"not a {kind} format geoleak can read (starts with {src.head[:8].hex(' ')})"
+
+
+# -- sidecars -------------------------------------------------------------------------------
+def _sidecar_candidates(path: Path) -> list[tuple[Path, str]]:
+    return [
+        (path.with_suffix(".xmp"), "xmp"),
+        (path.with_suffix(".XMP"), "xmp"),
+        (path.with_name(path.name + ".xmp"), "xmp"),
+        (path.with_name(path.name + ".json"), "json"),
+        (path.with_name(path.name + ".supplemental-metadata.json"), "json"),
+    ]
+
+
+def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
+    own = Path(path)
+    for candidate, kind in _sidecar_candidates(own):
+        try:
+            with open(candidate, "rb") as handle:
+                data = handle.read(_MAX_SIDECAR)
+        except OSError:
+            continue
+        if kind == "xmp":
+            meta.add_xmp(data, f"XMP sidecar {candidate.name}", "sidecar")
+        else:
+            _read_takeout_json(data, meta, "takeout")
+        if meta.position is not None:
+            return
+
+
+def _read_takeout_json(data: bytes, meta: MetaBuilder, source: str) -> None:
+    """Google Takeout photo sidecar: geoData / geoDataExif and photoTakenTime."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        meta.warn("Takeout sidecar is not valid JSON; ignored")
+        return
+    if not isinstance(doc, dict):
+        return
+    for key in ("geoDataExif", "geoData"):
+        geo = doc.get(key)
+        if not isinstance(geo, dict):
+            continue
+        lat, lon = geo.get("latitude"), geo.get("longitude")
+        if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+            continue
+        if lat == 0 and lon == 0:
+            continue  # Takeout writes 0.0, 0.0 for "no location": not even a warning
+        alt = geo.get("altitude")
+        meta.add_decimal_position(
+            float(lat), float(lon), source, f"Takeout {key}",
+            alt_m=float(alt) if isinstance(alt, (int, float)) and alt else None,
+        )  # fmt: skip
+        break
+    taken = doc.get("photoTakenTime")
+    if isinstance(taken, dict):
+        try:
+            seconds = int(str(taken.get("timestamp")))
+            meta.set_time(datetime.fromtimestamp(seconds, timezone.utc))
+        except (ValueError, OverflowError, OSError):
+            pass
+    meta.has_metadata = True
+
+
+def _with_warning(meta: MediaMeta, note: str) -> MediaMeta:
+    return replace(meta, warnings=(note, *meta.warnings))
+
+
+# -- Pillow fallback (kept for files our readers cannot parse) --------------------------------
+_heif_registered = False
+
+_GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+_MAKE, _MODEL, _SOFTWARE, _DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
+_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _SUBSEC_ORIGINAL = 0x9003, 0x9011, 0x9291
+_BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
+_LAT_REF, _LAT, _LON_REF, _LON, _ALT_REF, _ALT = 1, 2, 3, 4, 5, 6
+
+
+def _register_heif() -> None:
+    global _heif_registered  # noqa: PLW0603  (register the opener once per process)
+    if not _heif_registered:
+        try:
+            import pillow_heif  # noqa: PLC0415  (optional, imported only when needed)
+
+            pillow_heif.register_heif_opener()
+        except ImportError:
+            pass
+        _heif_registered = True
+
+
+def read_media_pillow(
+    path: str | os.PathLike[str], *, display_path: str | None = None
+) -> MediaMeta:
+    """The same record read through Pillow's `getexif` (slower; EXIF only). Never raises."""
+    shown = display_path if display_path is not None else str(path)
+    try:
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415  (fallback only)
+
+        _register_heif()
+    except ImportError:
+        return MediaMeta(path=shown, error="cannot read metadata (Pillow is not installed)")
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
             with Image.open(Path(path)) as image:
                 fmt = (image.format or "").lower() or None
                 exif = image.getexif()
-                return _from_exif(shown, fmt, exif)
+                return _from_pillow_exif(shown, fmt, exif)
     except FileNotFoundError:
         return MediaMeta(path=shown, error="file not found")
     except PermissionError:
         return MediaMeta(path=shown, error="permission denied")
     except UnidentifiedImageError:
         return MediaMeta(path=shown, error="not an image format geoleak can read")
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
-            struct.error, RuntimeError) as exc:  # fmt: skip
+    except Exception as exc:
         return MediaMeta(path=shown, error=f"cannot read metadata: {exc}")
 
 
-def _from_exif(shown: str, fmt: str | None, exif: Any) -> MediaMeta:
+def _from_pillow_exif(shown: str, fmt: str | None, exif: Any) -> MediaMeta:
     warnings: list[str] = []
-    has_metadata = len(exif) > 0
     try:
         gps = exif.get_ifd(_GPS_IFD)
-    except Exception as exc:  # noqa: BLE001  (a broken IFD is a warning, never a crash)
+    except Exception as exc:
         warnings.append(f"GPS block unreadable: {exc}")
         gps = {}
     try:
         exif_ifd = exif.get_ifd(_EXIF_IFD)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         warnings.append(f"Exif block unreadable: {exc}")
         exif_ifd = {}
-
     reading = position_from_exif(gps.get(_LAT), gps.get(_LAT_REF), gps.get(_LON), gps.get(_LON_REF))
     warnings.extend(reading.warnings)
     alt_m = None
-    if gps.get(_ALT) is not None:
+    if reading.position is not None and gps.get(_ALT) is not None:
         try:
             alt_m = rational(gps[_ALT])
             ref = gps.get(_ALT_REF)
@@ -109,19 +293,17 @@ def _from_exif(shown: str, fmt: str | None, exif: Any) -> MediaMeta:
         capture = parse_exif_datetime(exif.get(_DATETIME))
     return MediaMeta(
         path=shown,
-        format=_FORMAT_NAMES.get(fmt or "", fmt),
+        format={"mpo": "jpeg", "heif": "heic"}.get(fmt or "", fmt),
         position=reading.position,
         alt_m=alt_m,
         capture_time=capture,
-        make=_text(exif.get(_MAKE)),
-        model=_text(exif.get(_MODEL)),
-        serial=_text(exif_ifd.get(_BODY_SERIAL)),
-        lens=_text(exif_ifd.get(_LENS_MODEL)),
-        software=_text(exif.get(_SOFTWARE)),
+        make=clean_text(exif.get(_MAKE)),
+        model=clean_text(exif.get(_MODEL)),
+        serial=clean_text(exif_ifd.get(_BODY_SERIAL)),
+        lens=clean_text(exif_ifd.get(_LENS_MODEL)),
+        software=clean_text(exif.get(_SOFTWARE)),
         position_source="exif" if reading.position else None,
         warnings=tuple(warnings),
-        has_metadata=has_metadata,
+        has_metadata=len(exif) > 0,
     )
 
-
-_FORMAT_NAMES = {"jpeg": "jpeg", "mpo": "jpeg", "heif": "heic", "png": "png", "webp": "webp"}

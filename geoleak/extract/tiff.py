@@ -43,7 +43,7 @@ IFD0_TAGS = frozenset({MAKE, MODEL, SOFTWARE, DATETIME, EXIF_POINTER, GPS_POINTE
 EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSET_TIME_ORIGINAL,
                        OFFSET_TIME_DIGITIZED, SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED,
                        BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL,
-                       GPS_POINTER})  # fmt: skip
+                       GPS_POINTER, MAKE, MODEL})  # fmt: skip
 GPS_TAGS = frozenset(range(32))
 
 # TIFF field types: size in bytes of one value
@@ -113,7 +113,9 @@ class TiffBlock:
                 out[tag] = value
         return out
 
-    def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
+    def _value(  # noqa: PLR0917
+        self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str
+    ) -> Any:
         unit = _TYPE_SIZE.get(typ)
         if unit is None:
             self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
@@ -141,10 +143,10 @@ class TiffBlock:
             return struct.unpack_from(f"{order}{count}I", data, pos)
         if typ == 5:
             flat = struct.unpack_from(f"{order}{2 * count}I", data, pos)
-            return tuple(zip(flat[::2], flat[1::2]))
+            return tuple(zip(flat[::2], flat[1::2], strict=False))
         if typ == 10:
             flat = struct.unpack_from(f"{order}{2 * count}i", data, pos)
-            return tuple(zip(flat[::2], flat[1::2]))
+            return tuple(zip(flat[::2], flat[1::2], strict=False))
         if typ == 8:
             return struct.unpack_from(f"{order}{count}h", data, pos)
         if typ == 9:

@@ -74,7 +74,9 @@ def parse_xmp(packet: bytes) -> XmpValues:
     return XmpValues(values)
 
 
-_COORD = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?\s*([NSEW])?\s*$")
+_COORD = re.compile(
+    r"^\s*([+-]?\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?\s*([NSEW])?\s*$"
+)
 
 
 def parse_xmp_coordinate(text: str, axis: str) -> float:
@@ -145,7 +147,7 @@ def parse_xmp_datetime(text: str | None) -> datetime | None:
     """
     if not text:
         return None
-    value = text.strip()
+    value = text.split(",", 1)[0].strip()  # some writers list several dates
     if "T" not in value and " " not in value:
         return None  # a bare date says nothing about the time of capture
     if value.endswith(("Z", "z")):

@@ -1,0 +1,604 @@
+"""ISO base media files: HEIC/HEIF, AVIF, JPEG XL containers, MP4, MOV, 3GP, CR3.
+
+Only boxes that hold metadata are read:
+
+* HEIF/AVIF: `meta` (iinf, iloc, idat) locates the 'Exif' item and the XMP 'mime'
+  item; their bytes are read where iloc says, wherever they are in the file (Apple puts
+  the Exif item at the end in some files). An Exif item starts with a 4-byte offset to
+  the TIFF header.
+* JPEG XL: the 'Exif' box (same 4-byte offset) and the 'xml ' box (XMP).
+* MP4/MOV/3GP: `moov/mvhd` (creation time, UTC), `moov/udta` (`©xyz` ISO 6709 string,
+  3GPP `loci`, `©day`, `©mak`, `©mod`, `©swr`), and `moov/meta` (Apple's keys/ilst:
+  `com.apple.quicktime.location.ISO6709`, `...creationdate`, `...make`, `...model`).
+  `trak` and `mdat` are skipped by seeking.
+* Canon CR3: the `uuid` box in `moov` holds CMT1 (IFD0), CMT2 (Exif IFD), CMT4 (GPS IFD).
+
+Box sizes are checked against their parent, nesting depth and box counts are capped.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from datetime import datetime, timedelta, timezone
+
+from geoleak.extract import tiff as T
+from geoleak.extract.builder import MetaBuilder
+from geoleak.extract.source import MAX_BLOCK, Source
+from geoleak.extract.xmp import parse_xmp_datetime
+
+__all__ = ["brand_format", "parse_iso6709", "read_isobmff"]
+
+MAX_BOXES = 10_000
+MAX_ITEMS = 4096
+MAX_EXTENTS = 64
+_MAC_EPOCH = datetime(1904, 1, 1, tzinfo=timezone.utc)
+_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
+                b"mif1", b"msf1", b"mif2", b"MiHE"}  # fmt: skip
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def brand_format(major: bytes, compatible: list[bytes]) -> str:
+    """Our format name from the ftyp major and compatible brands."""
+    brands = [major, *compatible]
+    if major in _AVIF_BRANDS:
+        return "avif"
+    if major == b"jxl ":
+        return "jxl"
+    if major == b"crx ":
+        return "cr3"
+    if major in _HEIF_BRANDS:
+        return "avif" if b"avif" in compatible and b"heic" not in compatible else "heic"
+    if major == b"qt  ":
+        return "mov"
+    if major[:3] in (b"3gp", b"3g2", b"3ge", b"3gg"):
+        return "3gp"
+    if any(b in _AVIF_BRANDS for b in brands):
+        return "avif"
+    if any(b in _HEIF_BRANDS for b in brands) and not any(b[:2] == b"mp" for b in brands):
+        return "heic"
+    return "mp4"
+
+
+class _Box:
+    __slots__ = ("end", "payload", "start", "type")
+
+    def __init__(self, btype: bytes, start: int, payload: int, end: int) -> None:
+        self.type = btype
+        self.start = start  # offset of the box header
+        self.payload = payload  # offset of the box content
+        self.end = end
+
+
+def _boxes_in(data: bytes, start: int, end: int) -> list[_Box]:
+    """Child boxes of an in-memory region (capped, sizes checked)."""
+    out: list[_Box] = []
+    pos = start
+    end = min(end, len(data))
+    while pos + 8 <= end and len(out) < MAX_BOXES:
+        size, btype = struct.unpack_from(">I4s", data, pos)
+        header = 8
+        if size == 1:
+            if pos + 16 > end:
+                break
+            size = struct.unpack_from(">Q", data, pos + 8)[0]
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            break
+        out.append(_Box(btype, pos, pos + header, pos + size))
+        pos += size
+    return out
+
+
+def _top_boxes(src: Source, meta: MetaBuilder) -> list[_Box]:
+    """Top-level boxes of the file, by reading only their headers."""
+    out: list[_Box] = []
+    pos = 0
+    size = src.size
+    while pos + 8 <= size and len(out) < MAX_BOXES:
+        header = src.read(pos, 16)
+        if len(header) < 8:
+            break
+        box_size, btype = struct.unpack_from(">I4s", header)
+        hdr = 8
+        if box_size == 1:
+            if len(header) < 16:
+                break
+            box_size = struct.unpack_from(">Q", header, 8)[0]
+            hdr = 16
+        elif box_size == 0:
+            box_size = size - pos
+        if box_size < hdr:
+            meta.warn(f"box '{_name(btype)}' at byte {pos} has size {box_size}; stopped")
+            break
+        if pos + box_size > size:
+            meta.warn(f"file is truncated inside the '{_name(btype)}' box")
+            out.append(_Box(btype, pos, pos + hdr, size))
+            break
+        out.append(_Box(btype, pos, pos + hdr, pos + box_size))
+        pos += box_size
+    return out
+
+
+def _name(btype: bytes) -> str:
+    return btype.decode("latin-1").replace("\x00", "?")
+
+
+def read_isobmff(src: Source, meta: MetaBuilder) -> str:
+    """Walk an ISO BMFF file, feeding metadata to `meta`; returns the format name."""
+    top = _top_boxes(src, meta)
+    fmt = "mp4"
+    for box in top:
+        if box.type == b"ftyp":
+            body = src.read(box.payload, min(box.end - box.payload, 256))
+            if len(body) >= 4:
+                compatible = [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
+                fmt = brand_format(body[:4], compatible)
+            break
+    if top and top[0].type == b"JXL ":
+        fmt = "jxl"
+    meta.format = fmt
+    for box in top:
+        if box.type == b"meta":
+            _read_heif_meta(src, box, meta)
+        elif box.type == b"moov":
+            _read_moov(src, box, meta)
+        elif box.type == b"Exif" and fmt == "jxl":
+            body = src.read(box.payload, box.end - box.payload)
+            _add_exif_item(body, meta, "JXL Exif")
+        elif box.type == b"xml " and fmt == "jxl":
+            meta.add_xmp(src.read(box.payload, box.end - box.payload))
+        elif box.type == b"brob" and fmt == "jxl":
+            inner = src.read(box.payload, 4)
+            if inner in (b"Exif", b"xml "):
+                meta.warn(f"JXL {_name(inner).strip()} metadata is Brotli-compressed; not read")
+    for packet in meta.pending_xmp:
+        meta.add_xmp(packet)
+    meta.pending_xmp.clear()
+    return fmt
+
+
+def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
+    """An Exif item / box: 4-byte big-endian offset to the TIFF header, then TIFF."""
+    if len(body) < 8:
+        meta.warn(f"{what} item is truncated")
+        return
+    offset = struct.unpack_from(">I", body)[0]
+    start = 4 + offset
+    if body[start : start + 2] not in (b"II", b"MM"):
+        # some writers omit or miscount the offset, or keep an 'Exif\0\0' prefix
+        found = [i for i in (body.find(b"II*\x00"), body.find(b"MM\x00*")) if i >= 0]
+        if not found:
+            meta.warn(f"{what} item has no TIFF header")
+            return
+        start = min(found)
+    meta.add_exif(body[start:], what)
+
+
+# -- HEIF / AVIF -------------------------------------------------------------------------
+def _read_heif_meta(src: Source, box: _Box, meta: MetaBuilder) -> None:
+    data = src.read(box.start, box.end - box.start)
+    if len(data) < box.end - box.start:
+        meta.warn("file is truncated inside the 'meta' box")
+    base = box.start
+    children = _boxes_in(data, box.payload - base + 4, len(data))  # meta is a full box
+    infos: dict[int, tuple[bytes, bytes]] = {}  # item id -> (type, content type)
+    locations: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    idat: tuple[int, int] | None = None
+    for child in children:
+        if child.type == b"iinf":
+            infos = _parse_iinf(data, child)
+        elif child.type == b"iloc":
+            locations = _parse_iloc(data, child, meta)
+        elif child.type == b"idat":
+            idat = (base + child.payload, child.end - child.payload)
+    exif_done = False
+    for item_id, (itype, content_type) in infos.items():
+        is_exif = itype == b"Exif"
+        is_xmp = itype == b"mime" and b"rdf+xml" in content_type
+        if not (is_exif or is_xmp) or (is_exif and exif_done):
+            continue
+        if item_id not in locations:
+            meta.warn(f"HEIF item {item_id} ({_name(itype)}) has no location")
+            continue
+        method, extents = locations[item_id]
+        payload = _item_bytes(src, method, extents, idat)
+        if payload is None:
+            meta.warn(f"HEIF {_name(itype)} item lies outside the file (truncated?)")
+            continue
+        if is_exif:
+            exif_done = True
+            _add_exif_item(payload, meta, "HEIF Exif")
+        else:
+            meta.add_xmp(payload)
+
+
+def _item_bytes(
+    src: Source, method: int, extents: list[tuple[int, int]], idat: tuple[int, int] | None
+) -> bytes | None:
+    parts: list[bytes] = []
+    total = 0
+    for extent_offset, extent_length in extents:
+        offset, length = extent_offset, extent_length
+        if method == 1:
+            if idat is None or offset + length > idat[1]:
+                return None
+            offset += idat[0]
+        elif method != 0:
+            return None
+        if length == 0:
+            length = src.size - offset
+        if offset + length > src.size or total + length > MAX_BLOCK:
+            return None
+        part = src.read(offset, length)
+        if len(part) < length:
+            return None
+        parts.append(part)
+        total += length
+    return b"".join(parts)
+
+
+def _parse_iinf(data: bytes, box: _Box) -> dict[int, tuple[bytes, bytes]]:
+    pos = box.payload
+    if pos + 6 > box.end:
+        return {}
+    version = data[pos]
+    pos += 4 + (2 if version == 0 else 4)
+    out: dict[int, tuple[bytes, bytes]] = {}
+    for entry in _boxes_in(data, pos, box.end):
+        if entry.type != b"infe" or len(out) >= MAX_ITEMS:
+            continue
+        p = entry.payload
+        if p + 4 > entry.end:
+            continue
+        ver = data[p]
+        p += 4
+        if ver < 2:
+            continue  # pre-HEIF infe versions carry no item type
+        if ver == 2:
+            if p + 8 > entry.end:
+                continue
+            item_id = struct.unpack_from(">H", data, p)[0]
+            p += 2
+        else:
+            if p + 10 > entry.end:
+                continue
+            item_id = struct.unpack_from(">I", data, p)[0]
+            p += 4
+        p += 2  # protection index
+        itype = data[p : p + 4]
+        p += 4
+        content_type = b""
+        if itype == b"mime":
+            rest = data[p : entry.end]
+            parts = rest.split(b"\x00", 2)
+            content_type = parts[1] if len(parts) > 1 else b""
+        out[item_id] = (itype, content_type)
+    return out
+
+
+def _parse_iloc(
+    data: bytes, box: _Box, meta: MetaBuilder
+) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    pos = box.payload
+    end = box.end
+
+    def take(n: int) -> int:
+        nonlocal pos
+        if n == 0:
+            return 0
+        if pos + n > end or n not in (1, 2, 3, 4, 8):
+            raise IndexError("iloc")
+        value = int.from_bytes(data[pos : pos + n], "big")
+        pos += n
+        return value
+
+    try:
+        version = take(1)
+        take(3)
+        sizes = take(1)
+        offset_size, length_size = sizes >> 4, sizes & 15
+        sizes = take(1)
+        base_size, index_size = sizes >> 4, (sizes & 15 if version in (1, 2) else 0)
+        count = take(2) if version < 2 else take(4)
+        for _ in range(min(count, MAX_ITEMS)):
+            item_id = take(2) if version < 2 else take(4)
+            method = take(2) & 15 if version in (1, 2) else 0
+            take(2)  # data reference index
+            base_offset = take(base_size)
+            extent_count = take(2)
+            if extent_count > MAX_EXTENTS:
+                raise IndexError("iloc extents")
+            extents = []
+            for _ in range(extent_count):
+                take(index_size)
+                offset = take(offset_size)
+                length = take(length_size)
+                extents.append((base_offset + offset, length))
+            out[item_id] = (method, extents)
+    except IndexError:
+        meta.warn("HEIF 'iloc' box is malformed or truncated")
+    return out
+
+
+# -- MP4 / MOV / 3GP / CR3 -------------------------------------------------------------------
+_MOOV_WANTED = {b"mvhd", b"udta", b"meta", b"uuid"}
+_MAX_MOOV_CHILD = 8 * 1024 * 1024
+
+
+def _read_moov(src: Source, moov: _Box, meta: MetaBuilder) -> None:
+    # read the child headers of moov only; trak boxes (sample tables) are skipped
+    pos = moov.payload
+    created: datetime | None = None
+    times: dict[str, datetime] = {}
+    for _ in range(MAX_BOXES):
+        if pos + 8 > moov.end:
+            break
+        header = src.read(pos, 16)
+        if len(header) < 8:
+            break
+        size, btype = struct.unpack_from(">I4s", header)
+        hdr = 8
+        if size == 1 and len(header) == 16:
+            size = struct.unpack_from(">Q", header, 8)[0]
+            hdr = 16
+        elif size == 0:
+            size = moov.end - pos
+        if size < hdr or pos + size > moov.end:
+            meta.warn(f"'moov/{_name(btype)}' box has a bad size; stopped")
+            break
+        if btype in _MOOV_WANTED and size <= _MAX_MOOV_CHILD:
+            data = src.read(pos, size)
+            if len(data) == size:
+                box = _Box(btype, 0, hdr, size)
+                if btype == b"mvhd":
+                    created = _mvhd_time(data, box)
+                elif btype == b"udta":
+                    _read_udta(data, box, meta, times)
+                elif btype == b"meta":
+                    _read_qt_meta(data, box, meta, times)
+                elif btype == b"uuid" and data[hdr : hdr + 16] == _CR3_UUID:
+                    _read_cr3(data, box, meta)
+        pos += size
+    meta.has_metadata = meta.has_metadata or created is not None or bool(times)
+    for key in ("keys", "udta"):
+        if key in times:
+            meta.set_time(times[key])
+    meta.set_time(created)
+
+
+def _mvhd_time(data: bytes, box: _Box) -> datetime | None:
+    p = box.payload
+    if p + 12 > box.end:
+        return None
+    version = data[p]
+    seconds = (
+        struct.unpack_from(">Q", data, p + 4)[0]
+        if version == 1 and p + 12 <= box.end
+        else struct.unpack_from(">I", data, p + 4)[0]
+    )
+    if seconds == 0 or seconds > 200 * 365 * 86400:
+        return None
+    return _MAC_EPOCH + timedelta(seconds=seconds)
+
+
+_ISO6709 = re.compile(
+    r"^\s*([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)?(?:CRS[^/]*)?/?\s*$"
+)
+
+
+def _iso_part(text: str, degree_digits: int) -> float:
+    """One ISO 6709 component: ±DD(D)[.d], ±DD(D)MM[.m] or ±DD(D)MMSS[.s]."""
+    sign = -1.0 if text[0] == "-" else 1.0
+    body = text[1:]
+    whole = body.split(".", 1)[0]
+    frac = body[len(whole) :]
+    if len(whole) <= degree_digits:
+        return sign * float(body)
+    if len(whole) == degree_digits + 2:
+        minutes = float(whole[degree_digits:] + frac)
+        if minutes >= 60:
+            raise ValueError("minutes >= 60")
+        return sign * (int(whole[:degree_digits]) + minutes / 60)
+    if len(whole) == degree_digits + 4:
+        minutes = int(whole[degree_digits : degree_digits + 2])
+        seconds = float(whole[degree_digits + 2 :] + frac)
+        if minutes >= 60 or seconds >= 60:
+            raise ValueError("minutes or seconds >= 60")
+        return sign * (int(whole[:degree_digits]) + minutes / 60 + seconds / 3600)
+    raise ValueError(f"component {text!r} has {len(whole)} integer digits")
+
+
+def parse_iso6709(text: str) -> tuple[float, float, float | None]:
+    """(lat, lon, alt) from an ISO 6709 string like '+32.0929+034.8620+028.516/'.
+
+    Raises ValueError for text that is not ISO 6709; ranges are checked by the caller.
+    """
+    match = _ISO6709.match(text)
+    if not match:
+        raise ValueError(f"{text[:40]!r} is not an ISO 6709 location")
+    lat_s, lon_s, alt_s = match.groups()
+    lat = _iso_part(lat_s, 2)
+    lon = _iso_part(lon_s, 3)
+    return lat, lon, (float(alt_s) if alt_s else None)
+
+
+def _offer_iso6709(meta: MetaBuilder, raw: str, source: str, what: str, accuracy: float | None
+                   ) -> None:  # fmt: skip
+    try:
+        lat, lon, alt = parse_iso6709(raw)
+    except ValueError as exc:
+        meta.warn(f"{what}: {exc}; position ignored")
+        return
+    meta.add_decimal_position(lat, lon, source, what, alt_m=alt, accuracy_m=accuracy)
+
+
+def _qt_string(data: bytes, box: _Box) -> str | None:
+    """A QuickTime international text atom (©xyz, ©mak...): u16 length, u16 language, text."""
+    p = box.payload
+    if p + 4 > box.end:
+        return None
+    length = struct.unpack_from(">H", data, p)[0]
+    raw = data[p + 4 : min(p + 4 + length, box.end)]
+    if raw.startswith(b"\xfe\xff"):
+        return raw.decode("utf-16", "replace")
+    return raw.decode("utf-8", "replace").strip("\x00 ")
+
+
+def _read_udta(data: bytes, box: _Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
+    for child in _boxes_in(data, box.payload, box.end):
+        ctype = child.type
+        if ctype == b"\xa9xyz":
+            text = _qt_string(data, child)
+            if text:
+                _offer_iso6709(meta, text, "quicktime", "QuickTime ©xyz", None)
+        elif ctype == b"loci":
+            _read_loci(data, child, meta)
+        elif ctype in (b"\xa9day", b"date"):
+            text = _qt_string(data, child) if ctype == b"\xa9day" else None
+            if ctype == b"date":
+                text = data[child.payload : child.end].decode("utf-8", "replace").strip("\x00")
+            parsed = parse_xmp_datetime(text)
+            if parsed is not None and "udta" not in times:
+                times["udta"] = parsed
+        elif ctype == b"TAGS" and data[child.payload : child.payload + 6] == b"PENTAX":
+            meta.set_text("make", data[child.payload : child.payload + 24])  # Pentax movies
+        elif ctype in (b"\xa9mak", b"\xa9mod", b"\xa9swr"):
+            field = {b"\xa9mak": "make", b"\xa9mod": "model", b"\xa9swr": "software"}[ctype]
+            meta.set_text(field, _qt_string(data, child))
+        elif ctype == b"meta":
+            _read_qt_meta(data, child, meta, times)
+
+
+def _read_loci(data: bytes, box: _Box, meta: MetaBuilder) -> None:
+    """3GPP location: full box, language, name (NUL-terminated), role, lon/lat/alt 16.16."""
+    p = box.payload + 4 + 2
+    if data[p : p + 2] in (b"\xfe\xff", b"\xff\xfe"):
+        end = p
+        while end + 1 < box.end and data[end : end + 2] != b"\x00\x00":
+            end += 2
+        p = end + 2
+    else:
+        end = data.find(b"\x00", p, box.end)
+        if end < 0:
+            meta.warn("3GPP 'loci' box has no name terminator; position ignored")
+            return
+        p = end + 1
+    p += 1  # role
+    if p + 12 > box.end:
+        meta.warn("3GPP 'loci' box is truncated; position ignored")
+        return
+    # 16.16 fixed point resolves 1.5e-5 degrees: the writer's value had 5 decimals at most
+    # (exiftool rounds the same way)
+    lon, lat, alt = (round(v / 65536.0, 5) for v in struct.unpack_from(">iii", data, p))
+    meta.add_decimal_position(lat, lon, "quicktime", "3GPP loci", alt_m=alt)
+
+
+def _read_qt_meta(data: bytes, box: _Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
+    """QuickTime 'meta' (keys + ilst) or MP4 'meta' (full box with hdlr + ilst)."""
+    start = box.payload
+    if data[start + 4 : start + 8] != b"hdlr":  # MP4 style: version/flags first
+        start += 4
+    keys: list[str] = []
+    ilst: _Box | None = None
+    for child in _boxes_in(data, start, box.end):
+        if child.type == b"keys":
+            keys = _parse_keys(data, child)
+        elif child.type == b"ilst":
+            ilst = child
+    if ilst is None:
+        return
+    values: dict[str, tuple[int, bytes]] = {}
+    for item in _boxes_in(data, ilst.payload, ilst.end):
+        index = struct.unpack(">I", item.type)[0]
+        name = keys[index - 1] if keys and 1 <= index <= len(keys) else _name(item.type)
+        for dbox in _boxes_in(data, item.payload, item.end):
+            if dbox.type == b"data" and dbox.payload + 8 <= dbox.end:
+                kind = struct.unpack_from(">I", data, dbox.payload)[0] & 0xFFFFFF
+                values.setdefault(name, (kind, data[dbox.payload + 8 : dbox.end]))
+                break
+    if values:
+        meta.has_metadata = True
+
+    def text(name: str) -> str | None:
+        entry = values.get(name)
+        if entry is None or entry[0] not in (1, 0):
+            return None
+        return entry[1].decode("utf-8", "replace").strip("\x00 ")
+
+    def number(name: str) -> float | None:
+        entry = values.get(name)
+        if entry is None:
+            return None
+        kind, raw = entry
+        try:
+            if kind == 23 and len(raw) == 4:
+                return float(struct.unpack(">f", raw)[0])
+            if kind == 24 and len(raw) == 8:
+                return float(struct.unpack(">d", raw)[0])
+            return float(raw.decode("ascii").strip("\x00 "))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    prefix = "com.apple.quicktime."
+    meta.set_text("make", text(prefix + "make"))
+    meta.set_text("model", text(prefix + "model"))
+    meta.set_text("software", text(prefix + "software"))
+    meta.set_text("make", text("©mak"))
+    meta.set_text("model", text("©mod"))
+    created = parse_xmp_datetime(text(prefix + "creationdate"))
+    if created is not None:
+        times.setdefault("keys", created)
+    day = parse_xmp_datetime(text("©day"))
+    if day is not None:
+        times.setdefault("udta", day)
+    location = text(prefix + "location.ISO6709") or text("©xyz")
+    if location:
+        accuracy = number(prefix + "location.accuracy.horizontal")
+        _offer_iso6709(meta, location, "quicktime", "QuickTime location", accuracy)
+
+
+def _parse_keys(data: bytes, box: _Box) -> list[str]:
+    p = box.payload + 4
+    if p + 4 > box.end:
+        return []
+    count = min(struct.unpack_from(">I", data, p)[0], MAX_ITEMS)
+    p += 4
+    keys: list[str] = []
+    for _ in range(count):
+        if p + 8 > box.end:
+            break
+        size = struct.unpack_from(">I", data, p)[0]
+        if size < 8 or p + size > box.end:
+            break
+        keys.append(data[p + 8 : p + size].decode("utf-8", "replace"))
+        p += size
+    return keys
+
+
+def _read_cr3(data: bytes, box: _Box, meta: MetaBuilder) -> None:
+    """Canon CR3: CMT1 = TIFF with IFD0, CMT2 = TIFF whose first IFD is the Exif IFD,
+    CMT4 = TIFF whose first IFD is the GPS IFD."""
+    blocks = {c.type: data[c.payload : c.end] for c in _boxes_in(data, box.payload + 16, box.end)}
+    try:
+        ifd0: dict[int, object] = {}
+        exif: dict[int, object] = {}
+        gps: dict[int, object] = {}
+        if b"CMT1" in blocks:
+            block = T.TiffBlock(blocks[b"CMT1"])
+            ifd0 = block.ifd(block.first_ifd, T.IFD0_TAGS, "CR3 IFD0")
+        if b"CMT2" in blocks:
+            block = T.TiffBlock(blocks[b"CMT2"])
+            exif = block.ifd(block.first_ifd, T.EXIF_TAGS, "CR3 ExifIFD")
+        if b"CMT4" in blocks:
+            block = T.TiffBlock(blocks[b"CMT4"])
+            gps = block.ifd(block.first_ifd, T.GPS_TAGS, "CR3 GPS")
+    except T.TiffError as exc:
+        meta.warn(f"CR3 metadata: {exc}")
+        return
+    meta.add_tags(ifd0, exif, gps, "CR3")
