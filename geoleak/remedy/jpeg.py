@@ -132,13 +132,7 @@ def _clean_flir(result: ScanResult, region: Region) -> None:
         rec_type, _, _, _, rec_pos, rec_len = struct.unpack_from(order + "HHIIII", fff, entry)
         if rec_type != _FLIR_GPS_RECORD:
             continue
-        shown = None
-        if rec_pos + 0x20 <= len(fff):
-            valid = struct.unpack_from(order + "I", fff, rec_pos)[0]
-            lat, lon = struct.unpack_from(order + "dd", fff, rec_pos + 0x10)
-            lat_ref = chr(fff[rec_pos + 8]) if fff[rec_pos + 8] else "?"
-            lon_ref = chr(fff[rec_pos + 10]) if fff[rec_pos + 10] else "?"
-            shown = f"{lat:.6f} {lat_ref}, {lon:.6f} {lon_ref} (valid={valid})"
+        shown = _flir_position(fff, rec_pos)
         patches = region.blank(entry, entry + 32)
         end = min(rec_pos + rec_len, len(fff))
         if rec_pos < end:
@@ -167,3 +161,16 @@ def _scan_trailer_video(data: bytes | memoryview, start: int, opts: ScrubOptions
     result.findings += sub.findings
     result.patches += sub.patches
     result.notes += sub.notes
+
+
+def _flir_position(fff: bytes, rec_pos: int) -> str | None:
+    """The FLIR GPS record's position for display (its byte order is its own)."""
+    if rec_pos + 0x20 > len(fff):
+        return None
+    for order in ("<", ">"):
+        lat, lon = struct.unpack_from(order + "dd", fff, rec_pos + 0x10)
+        if abs(lat) <= 90 and abs(lon) <= 180:
+            lat_ref = chr(fff[rec_pos + 8]) if 32 < fff[rec_pos + 8] < 127 else ""
+            lon_ref = chr(fff[rec_pos + 10]) if 32 < fff[rec_pos + 10] < 127 else ""
+            return f"{lat:.6f} {lat_ref}, {lon:.6f} {lon_ref}".replace(" ,", ",").strip()
+    return "present"

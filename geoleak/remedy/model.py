@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Unsupported(Exception):  # noqa: N818  (control flow inside the package, not user-facing)
+class Unsupported(Exception):
     """A file (or a block inside it) that the rewriter cannot clean safely."""
 
 

@@ -47,6 +47,7 @@ IDENTIFYING_TAGS = {
     0xC65D: "RawDataUniqueID",
     0xC68B: "OriginalRawFileName",
     0x9C9D: "XPAuthor",
+    0xC634: "DNGPrivateData",  # holds the original maker notes in DNG files
 }
 TIME_TAGS = {
     0x0132: "DateTime",
@@ -347,9 +348,9 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
                 photoshop.append(sub)
             elif tag in IDENTIFYING_TAGS:
                 text = r.ascii(entry) if entry.type == 2 else None
-                if tag != 0x927C and not text:
+                if tag not in (0x927C, 0xC634) and not text:
                     continue
-                shown = "present" if tag == 0x927C else text
+                shown = "present" if tag in (0x927C, 0xC634) else text
                 findings.append(Finding(f"{label} {IDENTIFYING_TAGS[tag]}", FindingKind.IDENTIFYING,
                                         shown, removed=opts.all_identifying))  # fmt: skip
                 if opts.all_identifying:

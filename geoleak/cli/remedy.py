@@ -1,0 +1,87 @@
+"""The `audit` and `scrub` commands: what a person's own files give away, and removing it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_bar
+from geoleak.errors import UsageError
+from geoleak.remedy.model import ScrubOptions
+from geoleak.remedy.scrub import iter_input_files, scrub_paths
+
+EXIT_LEAK = 1
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Folder for the cleaned copies (or a file name for one input file).")
+@click.option("--in-place", is_flag=True,
+              help="Replace the originals (each only after its cleaned copy was verified).")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite existing files in the output folder.")
+@click.option("--all-identifying", is_flag=True,
+              help="Also remove serial numbers, owner/creator names, unique ids and maker notes.")
+@click.option("--drop-time", is_flag=True, help="Also remove capture and modification times.")
+@click.option("--drop-orientation", is_flag=True, help="Also remove the orientation tag.")
+@click.option("--coarsen-km", type=click.FloatRange(min=0.001), default=None, metavar="K",
+              help="Keep the EXIF position rounded to a grid of K km instead of removing it.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path),
+              help="Write the per-file report as JSON ('-' for stdout).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
+def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run: bool,
+          force: bool, all_identifying: bool, drop_time: bool, drop_orientation: bool,
+          coarsen_km: float | None, json_out: Path | None, quiet: bool) -> None:  # fmt: skip
+    """Remove location from photos and videos without re-encoding them.
+
+    Removes EXIF GPS, XMP and IPTC location fields, QuickTime location atoms and FLIR GPS
+    records; keeps capture time, orientation and file modification time. Image and
+    video data are not touched (byte-identical). Each cleaned copy is re-read and
+    verified to hold no position before it is written; a file that cannot be cleaned
+    is reported and left out of the output (exit status 1).
+
+    \b
+    Examples:
+      geoleak scrub ~/Pictures/to-post -o ~/Pictures/to-post-clean
+      geoleak scrub IMG_0042.HEIC -o clean.heic --all-identifying
+      geoleak scrub export/ --dry-run
+      geoleak scrub upload/ --in-place --coarsen-km 10
+    """
+    if in_place and output is not None:
+        raise UsageError("give either -o OUT or --in-place, not both")
+    if output is None and not in_place and not dry_run:
+        raise UsageError("give an output folder with -o OUT (or --in-place, or --dry-run)")
+    options = ScrubOptions(all_identifying=all_identifying, drop_time=drop_time,
+                           drop_orientation=drop_orientation, coarsen_km=coarsen_km)  # fmt: skip
+    diag = make_diagnostics(quiet)
+    total = sum(1 for _ in iter_input_files(inputs))
+    if quiet or total < 20:
+        report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
+                             force=force, diag=diag)  # fmt: skip
+    else:
+        with progress_bar(total, "scrubbing") as advance:
+            report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
+                                 force=force, diag=diag, progress=advance)  # fmt: skip
+    finish_diagnostics(diag)
+    to_stdout = json_out is not None and str(json_out) == "-"
+    if not quiet and not to_stdout:
+        for outcome in report.outcomes:
+            if outcome.status in ("cleaned", "would-clean") and outcome.removed:
+                fields = ", ".join(sorted({f.field for f in outcome.removed}))
+                verb = "would remove" if dry_run else "removed"
+                click.echo(f"{outcome.source}: {verb} {fields}")
+    if not to_stdout:
+        for line in report.summary_lines():
+            click.echo(line)
+    if json_out is not None:
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        if to_stdout:
+            click.echo(text)
+        else:
+            json_out.write_text(text + "\n", encoding="utf-8")
+    if report.failed:
+        sys.exit(EXIT_LEAK)

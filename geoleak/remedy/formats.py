@@ -1,0 +1,56 @@
+"""Recognising a file's format by its first bytes and running the matching rewriter."""
+
+from __future__ import annotations
+
+from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.isobmff import scan_isobmff
+from geoleak.remedy.jpeg import scan_jpeg
+from geoleak.remedy.model import Region, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.riff import PNG_SIGNATURE, scan_png, scan_webp
+
+__all__ = ["scan_bytes", "sniff"]
+
+
+def sniff(head: bytes) -> str | None:
+    """A format name from a file's first 64 bytes, or None when geoleak cannot clean it."""
+    if head.startswith(b"\xff\xd8"):
+        return "jpeg"
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIU\x00", b"IISR"):
+        return "tiff"
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot") or \
+            head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):  # fmt: skip
+        return "isobmff"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"<?xpacket", b"<x:xmpmeta", b"<?xml", b"<rdf:RDF")):
+        return "xmp"
+    return None
+
+
+def scan_bytes(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
+    """Findings and patches for a whole file's bytes. Raises Unsupported when it cannot."""
+    if len(data) == 0:
+        raise Unsupported("empty file")
+    kind = sniff(bytes(data[:64]))
+    if kind == "jpeg":
+        return scan_jpeg(data, opts)
+    if kind == "png":
+        return scan_png(data, opts)
+    if kind == "webp":
+        return scan_webp(data, opts)
+    if kind == "isobmff":
+        return scan_isobmff(data, opts)
+    if kind == "tiff":
+        result = ScanResult("tiff")
+        clean_exif(result, Region.whole(data, 0, len(data)), opts, label="EXIF",
+                   blank_if_unreadable=False)  # fmt: skip
+        return result
+    if kind == "xmp":
+        result = ScanResult("xmp")
+        clean_xmp(result, Region.whole(data, 0, len(data)), opts)
+        return result
+    raise Unsupported("not a format geoleak can clean (JPEG, PNG, WebP, TIFF/DNG, HEIC/AVIF, "
+                      "MP4/MOV/3GP, JPEG XL, XMP)")  # fmt: skip

@@ -1,0 +1,344 @@
+"""ISO base media files (HEIC/HEIF/AVIF, MP4/MOV/3GP, JPEG XL containers): in-place cleaning.
+
+- HEIF/AVIF: the Exif and XMP items are found through `iinf` and addressed through
+  `iloc` (file offsets or `idat`); their bytes are cleaned in place (see tiff.py), so
+  every `iloc` extent and the image items stay exactly where they were.
+- MP4/MOV/3GP: `udta` location atoms (`©xyz`, `loci`) are renamed `free` and their payload
+  zeroed; QuickTime `keys`/`ilst` location values (com.apple.quicktime.location.*) have
+  their `ilst` item renamed `free` and zeroed; XMP (`uuid` box or `udta/XMP_`) is cleaned.
+  `free` is the box every reader skips, and sizes do not change, so `stco`/`co64` chunk
+  offsets stay valid and the media data is untouched. A timed GPS track (GoPro `gpmd`,
+  `camm`, Apple `mebx` with location keys) cannot be removed without rewriting the media
+  data: such a file is refused (reported, left out of the output).
+- JPEG XL: `Exif` and `xml ` boxes are cleaned; Brotli-compressed (`brob`) metadata is refused.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+)
+
+__all__ = ["scan_boxes", "scan_isobmff"]
+
+_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf",
+               b"iprp", b"moof", b"traf", b"mvex", b"tref", b"clip", b"matt", b"sinf"}  # fmt: skip
+_UDTA_LOCATION = {b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)", b"loci": "3GPP loci (LocationInformation)",
+                  b"\xa9lox": "QuickTime ©lox"}  # fmt: skip
+_UDTA_IDENTIFYING = {b"\xa9aut": "author", b"\xa9mak": "make", b"\xa9snm": "serial",
+                     b"auth": "3GPP author"}  # fmt: skip
+_TIMED_GPS = {b"gpmd": "GoPro GPMF telemetry", b"camm": "camera motion metadata (camm)"}
+_MAX_DEPTH = 12
+
+
+def scan_isobmff(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
+    """Findings and patches for a box-structured file."""
+    fmt = _format_name(data)
+    result = ScanResult(fmt)
+    start = 0
+    if fmt == "jxl":
+        start = 12  # after the 'JXL ' signature box
+    scan_boxes(data, opts, result, start=start, end=len(data), label="")
+    return result
+
+
+def _format_name(data: bytes | memoryview) -> str:
+    head = bytes(data[:64])
+    if head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
+        return "jxl"
+    if head[4:8] == b"ftyp":
+        brands = head[8:12] + head[16 : 16 + max(0, min(len(head), 64) - 16)]
+        major = head[8:12]
+        if major in (b"avif", b"avis") or b"avif" in brands[:4]:
+            return "avif"
+        if major in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
+                     b"mif2", b"MiHE", b"MiHB", b"MiPr", b"miaf"):  # fmt: skip
+            return "heic"
+        if major == b"qt  ":
+            return "mov"
+        if major.startswith(b"3g"):
+            return "3gp"
+        if major == b"crx ":
+            return "cr3"
+        return "mp4"
+    return "isobmff"
+
+
+def _boxes(data: bytes | memoryview, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+    """(type, box start, payload start, box end) of the boxes in [start, end)."""
+    out = []
+    pos = start
+    while pos + 8 <= end:
+        size, btype = struct.unpack_from(">I4s", data, pos)
+        head = 8
+        if size == 1:
+            if pos + 16 > end:
+                raise Unsupported(f"box {btype!r} at {pos} truncated")
+            size = struct.unpack_from(">Q", data, pos + 8)[0]
+            head = 16
+        elif size == 0:
+            size = end - pos
+        if size < head:
+            raise Unsupported(f"box {btype!r} at {pos} has invalid size {size}")
+        box_end = pos + size
+        if box_end > end:
+            # a truncated last box: keep what is there (its data may still hold metadata)
+            box_end = end
+        out.append((bytes(btype), pos, pos + head, box_end))
+        pos = box_end
+    return out
+
+
+def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, *,
+               start: int, end: int, label: str, depth: int = 0) -> None:  # fmt: skip
+    if depth > _MAX_DEPTH:
+        return
+    prefix = f"{label} " if label else ""
+    for btype, bstart, payload, bend in _boxes(data, start, end):
+        if btype in _CONTAINERS:
+            if btype == b"udta":
+                _udta(data, opts, result, payload, bend, prefix)
+            scan_boxes(data, opts, result, start=payload, end=bend, label=label, depth=depth + 1)
+            if btype == b"stbl":
+                _check_timed_gps(data, payload, bend)
+        elif btype == b"meta":
+            _meta(data, opts, result, payload, bend, label, depth)
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _XMP_UUID:
+            clean_xmp(result, Region.whole(data, payload + 16, bend - payload - 16), opts,
+                      label=f"{prefix}XMP")  # fmt: skip
+        elif btype == b"Exif":  # JPEG XL
+            if bend - payload >= 4:
+                skip = struct.unpack_from(">I", data, payload)[0]
+                tiff = payload + 4 + skip
+                clean_exif(result, Region.whole(data, tiff, bend - tiff), opts, label=f"{prefix}EXIF")
+        elif btype == b"xml ":
+            clean_xmp(result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP")
+        elif btype == b"brob" and bytes(data[payload : payload + 4]) in (b"Exif", b"xml "):
+            raise Unsupported("metadata is Brotli-compressed (JPEG XL brob box)")
+        elif btype in (b"mvhd", b"tkhd", b"mdhd") and opts.drop_time:
+            _zero_times(data, result, payload, bend, btype)
+
+
+def _meta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+          payload: int, bend: int, label: str, depth: int) -> None:  # fmt: skip
+    # ISO 'meta' is a FullBox (4 bytes version/flags); QuickTime's is a plain container.
+    quicktime = bytes(data[payload + 4 : payload + 8]) == b"hdlr"
+    inner = payload if quicktime else payload + 4
+    children = _boxes(data, inner, bend)
+    by_type: dict[bytes, list[tuple[bytes, int, int, int]]] = {}
+    for child in children:
+        by_type.setdefault(child[0], []).append(child)
+    prefix = f"{label} " if label else ""
+    if b"iinf" in by_type and b"iloc" in by_type:
+        _heif_items(data, opts, result, by_type, prefix)
+    if b"keys" in by_type and b"ilst" in by_type:
+        _quicktime_keys(data, opts, result, by_type[b"keys"][0], by_type[b"ilst"][0], prefix)
+    for btype, cstart, cpayload, cend in children:
+        if btype in (b"iinf", b"iloc", b"keys", b"ilst", b"hdlr", b"idat", b"pitm", b"iref",
+                     b"dinf", b"pixi", b"ipma"):  # fmt: skip
+            continue
+        scan_boxes(data, opts, result, start=cstart, end=cend, label=label, depth=depth + 1)
+
+
+def _heif_items(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+                by_type: dict[bytes, list[tuple[bytes, int, int, int]]], prefix: str) -> None:  # fmt: skip
+    items = _iinf(data, by_type[b"iinf"][0])
+    locations = _iloc(data, by_type[b"iloc"][0])
+    idat = by_type.get(b"idat", [(b"", 0, 0, 0)])[0]
+    for item_id, (item_type, content_type) in items.items():
+        is_exif = item_type == b"Exif"
+        is_xmp = item_type == b"mime" and content_type.startswith("application/rdf+xml")
+        if not (is_exif or is_xmp):
+            continue
+        if item_id not in locations:
+            result.notes.append(f"{prefix}item {item_id} ({item_type.decode()}) has no location")
+            continue
+        method, extents = locations[item_id]
+        if method == 1:
+            extents = [(idat[2] + off, n) for off, n in extents]
+        elif method != 0:
+            raise Unsupported(f"item {item_id} is stored by reference (construction method {method})")
+        # clip extents to the file (a truncated file keeps what it has)
+        present = [(off, max(0, min(n, len(data) - off))) for off, n in extents if off < len(data)]
+        region = Region(data, present)
+        if len(region) == 0:
+            result.notes.append(f"{prefix}{item_type.decode()} item {item_id} lies beyond the end of the file")
+            continue
+        if is_xmp:
+            clean_xmp(result, region, opts, label=f"{prefix}XMP")
+            continue
+        if len(region) < 4:
+            continue
+        skip = struct.unpack_from(">I", region.data, 0)[0]
+        tiff_at = 4 + skip
+        if tiff_at >= len(region):
+            # an offset pointing nowhere: find the TIFF header the usual way
+            tiff_at = _find_tiff(region.data)
+        clean_exif(result, region.sub(tiff_at, len(region) - tiff_at), opts, label=f"{prefix}EXIF")
+
+
+def _find_tiff(data: bytes) -> int:
+    for mark in (b"MM\x00*", b"II*\x00"):
+        idx = data.find(mark, 0, 64)
+        if idx >= 0:
+            return idx
+    return 4
+
+
+def _iinf(data: bytes | memoryview, box: tuple[bytes, int, int, int]) -> dict[int, tuple[bytes, str]]:
+    _, _, payload, end = box
+    version = data[payload]
+    pos = payload + 4 + (2 if version == 0 else 4)
+    items: dict[int, tuple[bytes, str]] = {}
+    for btype, _bstart, p, bend in _boxes(data, pos, end):
+        if btype != b"infe":
+            continue
+        ver = data[p]
+        if ver < 2:
+            continue
+        q = p + 4
+        if ver == 2:
+            item_id = struct.unpack_from(">H", data, q)[0]
+            q += 2
+        else:
+            item_id = struct.unpack_from(">I", data, q)[0]
+            q += 4
+        q += 2  # protection index
+        item_type = bytes(data[q : q + 4])
+        q += 4
+        raw = bytes(data[q:bend])
+        parts = raw.split(b"\x00")
+        content_type = parts[1].decode("ascii", "replace") if item_type == b"mime" and len(parts) > 1 else ""
+        items[item_id] = (item_type, content_type)
+    return items
+
+
+def _iloc(data: bytes | memoryview, box: tuple[bytes, int, int, int]) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    _, _, payload, end = box
+    version = data[payload]
+    q = payload + 4
+    offset_size, length_size = data[q] >> 4, data[q] & 15
+    base_size, index_size = data[q + 1] >> 4, (data[q + 1] & 15 if version in (1, 2) else 0)
+    q += 2
+
+    def read(size: int) -> int:
+        nonlocal q
+        if size == 0:
+            return 0
+        if q + size > end:
+            raise Unsupported("iloc box truncated")
+        value = int.from_bytes(bytes(data[q : q + size]), "big")
+        q += size
+        return value
+
+    count = read(2 if version < 2 else 4)
+    out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    for _ in range(count):
+        item_id = read(2 if version < 2 else 4)
+        method = read(2) & 15 if version in (1, 2) else 0
+        read(2)  # data reference index
+        base = read(base_size)
+        extents = []
+        for _ in range(read(2)):
+            read(index_size)
+            off = read(offset_size)
+            length = read(length_size)
+            extents.append((base + off, length))
+        out[item_id] = (method, extents)
+    return out
+
+
+def _udta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, start: int,
+          end: int, prefix: str) -> None:  # fmt: skip
+    for btype, bstart, payload, bend in _boxes(data, start, end):
+        if btype in _UDTA_LOCATION:
+            raw = bytes(data[payload : min(bend, payload + 64)])
+            shown = raw[4:].split(b"\x00")[0].decode("latin-1", "replace").strip() if btype != b"loci" else "binary"
+            result.add(Finding(f"{prefix}{_UDTA_LOCATION[btype]}", FindingKind.LOCATION, shown or None, True),
+                       _free_box(bstart, payload, bend))  # fmt: skip
+        elif btype == b"XMP_":
+            clean_xmp(result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP")
+        elif btype in _UDTA_IDENTIFYING and btype != b"\xa9mak":
+            result.add(Finding(f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}", FindingKind.IDENTIFYING,
+                               None, opts.all_identifying),
+                       _free_box(bstart, payload, bend) if opts.all_identifying else ())  # fmt: skip
+
+
+def _free_box(bstart: int, payload: int, bend: int) -> list[Patch]:
+    """Rename a box to `free` and zero its payload (size unchanged)."""
+    return [Patch(bstart + 4, b"free"), Patch(payload, bytes(bend - payload))]
+
+
+def _quicktime_keys(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+                    keys: tuple[bytes, int, int, int], ilst: tuple[bytes, int, int, int],
+                    prefix: str) -> None:  # fmt: skip
+    _, _, payload, end = keys
+    count = struct.unpack_from(">I", data, payload + 4)[0]
+    names: dict[int, str] = {}
+    q = payload + 8
+    for index in range(1, count + 1):
+        if q + 8 > end:
+            break
+        size = struct.unpack_from(">I", data, q)[0]
+        if size < 8:
+            break
+        names[index] = bytes(data[q + 8 : q + size]).decode("utf-8", "replace")
+        q += size
+    for btype, bstart, ipayload, bend in _boxes(data, ilst[2], ilst[3]):
+        index = struct.unpack(">I", btype)[0]
+        name = names.get(index, "")
+        kind = _key_kind(name)
+        if kind is None:
+            continue
+        value = None
+        for dtype, _ds, dpayload, dend in _boxes(data, ipayload, bend):
+            if dtype == b"data":
+                value = bytes(data[dpayload + 8 : min(dend, dpayload + 88)]).decode("utf-8", "replace")
+        wanted = kind is FindingKind.LOCATION or (kind is FindingKind.IDENTIFYING and opts.all_identifying) \
+            or (kind is FindingKind.TIME and opts.drop_time)  # fmt: skip
+        result.add(Finding(f"{prefix}QuickTime {name}", kind, value, wanted),
+                   _free_box(bstart, ipayload, bend) if wanted else ())
+
+
+def _key_kind(name: str) -> FindingKind | None:
+    lower = name.lower()
+    if ".location." in lower or lower.endswith(".location") or "gps" in lower:
+        return FindingKind.LOCATION
+    if lower.endswith((".author", ".artist", ".camera.identifier", ".content.identifier",
+                       ".serialnumber", ".serial", ".owner")):  # fmt: skip
+        return FindingKind.IDENTIFYING
+    if lower.endswith(".creationdate"):
+        return FindingKind.TIME
+    return None
+
+
+def _check_timed_gps(data: bytes | memoryview, start: int, end: int) -> None:
+    for btype, _bs, payload, bend in _boxes(data, start, end):
+        if btype != b"stsd":
+            continue
+        for etype, _es, epayload, eend in _boxes(data, payload + 8, bend):
+            if etype in _TIMED_GPS:
+                raise Unsupported(f"video has a timed {_TIMED_GPS[etype]} track that may hold GPS")
+            if etype == b"mebx" and b"location" in bytes(data[epayload:eend]).lower():
+                raise Unsupported("video has a timed metadata track with location keys (mebx)")
+
+
+def _zero_times(data: bytes | memoryview, result: ScanResult, payload: int, end: int,
+                btype: bytes) -> None:  # fmt: skip
+    version = data[payload]
+    width = 8 if version == 1 else 4
+    start = payload + 4
+    if start + 2 * width > end:
+        return
+    result.add(Finding(f"QuickTime {btype.decode()} creation/modification time", FindingKind.TIME,
+                       None, True), [Patch(start, bytes(2 * width))])  # fmt: skip

@@ -1,0 +1,164 @@
+"""PNG and WebP: in-place cleaning of their metadata chunks.
+
+PNG: the `eXIf` chunk is cleaned like any EXIF block and its CRC recomputed; XMP in an
+uncompressed `iTXt` (keyword XML:com.adobe.xmp) is blanked in place (CRC recomputed);
+ImageMagick's hex-encoded `Raw profile type exif/xmp` text chunks are decoded, cleaned
+and re-encoded with the same length. A compressed (zTXt / compressed iTXt) chunk that
+holds location cannot be cleaned at the same length: the file is refused.
+WebP: the `EXIF` and `XMP ` RIFF chunks are cleaned in place; chunk and RIFF sizes do not
+change. Image chunks (IDAT, VP8/VP8L/ALPH/ANIM) are never touched.
+"""
+
+from __future__ import annotations
+
+import binascii
+import struct
+import zlib
+
+from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported
+
+__all__ = ["scan_png", "scan_webp"]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _exif_start(region: Region) -> Region:
+    """Skip an 'Exif\\0\\0' prefix some writers put before the TIFF header."""
+    head = region.data[:6]
+    if head.startswith(b"Exif"):
+        return region.sub(6, len(region) - 6)
+    return region
+
+
+def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
+    if bytes(data[:8]) != PNG_SIGNATURE:
+        raise Unsupported("not a PNG file")
+    result = ScanResult("png")
+    pos = 8
+    while pos + 12 <= len(data):
+        length, ctype = struct.unpack_from(">I4s", data, pos)
+        body, end = pos + 8, pos + 8 + length
+        if end + 4 > len(data):
+            result.notes.append(f"PNG chunk {ctype!r} truncated")
+            end = len(data)
+        before = len(result.patches)
+        if ctype == b"eXIf":
+            clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
+        elif ctype in (b"iTXt", b"tEXt", b"zTXt"):
+            _text_chunk(data, opts, result, ctype, body, end)
+        if len(result.patches) > before and end + 4 <= len(data):
+            result.patches.append(_png_crc_patch(data, result.patches[before:], pos, body, end))
+        if ctype == b"IEND":
+            break
+        pos = end + 4
+    return result
+
+
+def _png_crc_patch(data: bytes | memoryview, patches: list[Patch], pos: int, body: int, end: int) -> Patch:
+    chunk = bytearray(data[pos + 4 : end])  # type + data
+    for p in patches:
+        lo, hi = max(p.offset, pos + 4), min(p.end, end)
+        if lo < hi:
+            chunk[lo - pos - 4 : hi - pos - 4] = p.data[lo - p.offset : hi - p.offset]
+    return Patch(end, struct.pack(">I", zlib.crc32(chunk) & 0xFFFFFFFF))
+
+
+def _text_chunk(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+                ctype: bytes, body: int, end: int) -> None:  # fmt: skip
+    raw = bytes(data[body:end])
+    keyword, _, rest = raw.partition(b"\x00")
+    if ctype == b"iTXt":
+        if len(rest) < 2:
+            return
+        compressed = rest[0] == 1
+        # skip compression method, language tag and translated keyword
+        after = rest[2:]
+        _lang, _, after = after.partition(b"\x00")
+        _trans, _, text = after.partition(b"\x00")
+        text_at = end - len(text)
+        if keyword == b"XML:com.adobe.xmp":
+            if compressed:
+                _refuse_if_location(zlib.decompress(text), opts, "compressed iTXt XMP")
+                return
+            clean_xmp(result, Region.whole(data, text_at, end - text_at), opts)
+        return
+    if keyword.startswith(b"Raw profile type ") and ctype == b"tEXt":
+        _raw_profile(data, opts, result, keyword[17:], body + len(keyword) + 1, end)
+    elif keyword.startswith(b"Raw profile type ") or keyword == b"XML:com.adobe.xmp":
+        payload = zlib.decompress(rest[1:]) if ctype == b"zTXt" else rest
+        _refuse_if_location(payload, opts, f"compressed {keyword.decode('latin-1')}")
+
+
+def _refuse_if_location(payload: bytes, opts: ScrubOptions, what: str) -> None:
+    probe = ScanResult("probe")
+    text = payload
+    if b"\n" in payload[:40] and all(c in b"0123456789abcdefABCDEF \n" for c in payload[-64:]):
+        text = _unhex(payload)
+    if text.startswith((b"Exif", b"MM", b"II")):
+        clean_exif(probe, _exif_start(Region.whole(text, 0, len(text))), opts)
+    else:
+        clean_xmp(probe, Region.whole(text, 0, len(text)), opts)
+    if probe.patches:
+        raise Unsupported(f"{what} holds metadata geoleak must remove but cannot rewrite in place")
+
+
+def _unhex(payload: bytes) -> bytes:
+    lines = payload.strip().split(b"\n")
+    try:
+        return binascii.unhexlify(b"".join(line.strip() for line in lines[2:]))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _raw_profile(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+                 kind: bytes, start: int, end: int) -> None:  # fmt: skip
+    """ImageMagick's 'Raw profile type exif': '\\nexif\\n  LEN\\nHEX...' in a tEXt chunk."""
+    text = bytes(data[start:end])
+    lines = text.split(b"\n")
+    if len(lines) < 4:
+        return
+    header_len = len(lines[0]) + len(lines[1]) + len(lines[2]) + 3
+    hexpart = text[header_len:]
+    digits = [i for i, c in enumerate(hexpart) if c in b"0123456789abcdefABCDEF"]
+    try:
+        decoded = binascii.unhexlify(bytes(hexpart[i] for i in digits))
+    except (binascii.Error, ValueError):
+        return
+    scratch = ScanResult("raw-profile")
+    region = Region.whole(decoded, 0, len(decoded))
+    if kind in (b"exif", b"APP1"):
+        exif = region.sub(6, len(region) - 6) if decoded.startswith(b"Exif") else region
+        clean_exif(scratch, exif, opts, label="EXIF (raw profile)")
+    elif kind == b"xmp":
+        clean_xmp(scratch, region, opts, label="XMP (raw profile)")
+    else:
+        return
+    result.findings += scratch.findings
+    result.notes += scratch.notes
+    if not scratch.patches:
+        return
+    cleaned = bytearray(decoded)
+    for p in scratch.patches:
+        cleaned[p.offset : p.end] = p.data
+    hex_text = binascii.hexlify(bytes(cleaned))
+    out = bytearray(hexpart)
+    for i, digit_pos in enumerate(digits):
+        out[digit_pos] = hex_text[i]
+    result.patches.append(Patch(start + header_len, bytes(out)))
+
+
+def scan_webp(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
+    if bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != b"WEBP":
+        raise Unsupported("not a WebP file")
+    result = ScanResult("webp")
+    pos = 12
+    while pos + 8 <= len(data):
+        ctype, size = struct.unpack_from("<4sI", data, pos)
+        body, end = pos + 8, min(pos + 8 + size, len(data))
+        if ctype == b"EXIF":
+            clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
+        elif ctype == b"XMP ":
+            clean_xmp(result, Region.whole(data, body, end - body), opts)
+        pos = body + size + (size & 1)
+    return result

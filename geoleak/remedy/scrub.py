@@ -1,0 +1,374 @@
+"""Lossless scrubbing of location (and, as asked, identifying data) from photos and videos.
+
+Each file is copied to a temporary file beside its destination, cleaned there by
+same-length patches (see model.py: no byte of image or video data moves), given the
+original's modification time, then *verified*: it is parsed again and must hold no
+position (geoleak's own rewriters look for every location field they know, and
+`geoleak.extract.media.read_media` must find no position either). Only then is it renamed
+onto the destination (`os.replace`, atomic on one file system). A file that cannot be
+parsed or verified is reported and never written; originals are only replaced with
+`in_place=True`, and then through the same verified atomic rename.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import OutputError, UsageError
+from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
+from geoleak.remedy.formats import scan_bytes, sniff
+from geoleak.remedy.model import Finding, FindingKind, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.tiff import coarse_position
+
+__all__ = [
+    "FileOutcome",
+    "ScrubReport",
+    "iter_input_files",
+    "residual_location",
+    "scan_file",
+    "scrub_file",
+    "scrub_paths",
+]
+
+CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = "cleaned", "unchanged", "would-clean", "failed", "skipped"
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """What happened to one input file."""
+
+    source: str
+    output: str | None
+    status: str  # cleaned | unchanged | would-clean | failed | skipped
+    format: str | None = None
+    removed: list[Finding] = field(default_factory=list)
+    kept: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    bytes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, Any]:
+            return {"field": f.field, "kind": f.kind.value, "value": f.value}
+
+        return {
+            "source": self.source,
+            "output": self.output,
+            "status": self.status,
+            "format": self.format,
+            "removed": [finding(f) for f in self.removed],
+            "kept": [finding(f) for f in self.kept],
+            "notes": self.notes,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class ScrubReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == FAILED]
+
+    @property
+    def locations_removed(self) -> int:
+        return sum(1 for o in self.outcomes if any(f.kind is FindingKind.LOCATION for f in o.removed))
+
+    def summary_lines(self) -> list[str]:
+        total_mb = sum(o.bytes for o in self.outcomes) / 1e6
+        lines = [
+            f"{len(self.outcomes)} files: {self.count(CLEANED)} cleaned, "
+            f"{self.count(UNCHANGED)} had nothing to remove, {self.count(WOULD_CLEAN)} would be cleaned, "
+            f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
+            f"{self.locations_removed} files had location data removed"
+            + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
+        ]
+        for o in self.failed:
+            lines.append(f"NOT CLEANED (left out of the output): {o.source}: {o.error}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": len(self.outcomes),
+            "cleaned": self.count(CLEANED),
+            "unchanged": self.count(UNCHANGED),
+            "would_clean": self.count(WOULD_CLEAN),
+            "failed": self.count(FAILED),
+            "skipped": self.count(SKIPPED),
+            "seconds": round(self.seconds, 3),
+            "outcomes": [o.to_json() for o in self.outcomes],
+        }
+
+
+def _map(path: Path) -> tuple[Any, bytes | mmap.mmap]:
+    handle = path.open("rb")
+    size = os.fstat(handle.fileno()).st_size
+    if size == 0:
+        return handle, b""
+    return handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def scan_file(path: str | os.PathLike[str], options: ScrubOptions | None = None) -> ScanResult:
+    """What a file holds and the patches that would clean it. Raises Unsupported."""
+    handle, data = _map(Path(path))
+    try:
+        return scan_bytes(data, options or ScrubOptions())
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+        handle.close()
+
+
+def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = None) -> list[str]:
+    """Location that remains in a file, as messages (empty when the file is clean).
+
+    With `coarsen_km` an EXIF position is allowed if it lies on that coarse grid.
+    """
+    problems: list[str] = []
+    try:
+        scan = scan_file(path)
+    except Unsupported as exc:
+        return [f"cannot be parsed after cleaning: {exc}"]
+    for finding in scan.location_findings:
+        if coarsen_km is not None and finding.field.endswith("GPS") and _on_grid(finding.value, coarsen_km):
+            continue
+        problems.append(f"{finding.field} = {finding.value}")
+    from geoleak.extract.media import read_media
+
+    meta = read_media(path)
+    if meta.position is not None:
+        p = meta.position
+        if coarsen_km is None or not _close_to_grid(p.lat, p.lon, coarsen_km):
+            problems.append(f"read_media still finds a position ({meta.position_source}): {p}")
+    return problems
+
+
+def _close_to_grid(lat: float, lon: float, km: float) -> bool:
+    c_lat, c_lon = coarse_position(lat, lon, km)
+    return abs(c_lat - lat) < 1e-4 and abs(c_lon - lon) < 1e-4
+
+
+def _on_grid(value: str | None, km: float) -> bool:
+    if not value or "," not in value:
+        return False
+    try:
+        lat_s, lon_s = value.split(",")[:2]
+        return _close_to_grid(float(lat_s), float(lon_s.split()[0]), km)
+    except ValueError:
+        return False
+
+
+def _apply(path: Path, scan: ScanResult) -> None:
+    with path.open("r+b") as handle:
+        for patch in sorted(scan.patches, key=lambda p: p.offset):
+            handle.seek(patch.offset)
+            handle.write(patch.data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def scrub_file(
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    options: ScrubOptions | None = None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    verify: bool = True,
+) -> FileOutcome:
+    """Clean one file into `destination` (which may equal `source` to clean in place).
+
+    Never raises for a problem with the file: the outcome says `failed` and why, and no
+    output is written.
+    """
+    options = options or ScrubOptions()
+    src, dst = Path(source), Path(destination)
+    outcome = FileOutcome(str(src), str(dst), FAILED)
+    in_place = src.resolve() == dst.resolve() if dst.exists() else False
+    try:
+        outcome.bytes = src.stat().st_size
+    except OSError as exc:
+        outcome.error = f"cannot read: {exc.strerror or exc}"
+        return outcome
+    if dry_run:
+        try:
+            scan = scan_file(src, options)
+        except Unsupported as exc:
+            outcome.error = f"cannot be cleaned: {exc}"
+            return outcome
+        except OSError as exc:
+            outcome.error = f"cannot read: {exc.strerror or exc}"
+            return outcome
+        _fill(outcome, scan)
+        outcome.status = WOULD_CLEAN if scan.patches else UNCHANGED
+        return outcome
+    if dst.exists() and not in_place and not force:
+        outcome.error = f"output {dst} exists (use --force to overwrite)"
+        outcome.output = None
+        return outcome
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".geoleak-tmp", dir=dst.parent)
+        os.close(fd)
+    except OSError as exc:
+        outcome.error = f"cannot write to {dst.parent}: {exc.strerror or exc}"
+        outcome.output = None
+        return outcome
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(src, tmp)
+        scan = scan_file(tmp, options)
+        _fill(outcome, scan)
+        if scan.patches:
+            _apply(tmp, scan)
+        if verify:
+            problems = residual_location(tmp, options.coarsen_km)
+            if problems:
+                raise _VerificationError("; ".join(problems))
+        shutil.copystat(src, tmp)  # permissions and access/modification times
+        os.replace(tmp, dst)
+    except Unsupported as exc:
+        outcome.error = f"cannot be cleaned: {exc}"
+    except _VerificationError as exc:
+        outcome.error = f"VERIFICATION FAILED, output not written: {exc}"
+    except OSError as exc:
+        outcome.error = f"cannot write {dst}: {exc.strerror or exc}"
+    else:
+        outcome.status = CLEANED if scan.patches else UNCHANGED
+        return outcome
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    outcome.output = None
+    return outcome
+
+
+class _VerificationError(Exception):
+    pass
+
+
+def _fill(outcome: FileOutcome, scan: ScanResult) -> None:
+    outcome.format = scan.format
+    outcome.removed = [f for f in scan.findings if f.removed]
+    outcome.kept = [f for f in scan.findings if not f.removed]
+    outcome.notes = list(scan.notes)
+
+
+def _is_candidate(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    return suffix in MEDIA_EXTENSIONS or suffix in SIDECAR_EXTENSIONS
+
+
+def iter_input_files(
+    inputs: Sequence[str | os.PathLike[str]], *, exclude: Path | None = None
+) -> Iterator[tuple[Path, Path]]:
+    """(file, path relative to the output folder) for each file under the inputs.
+
+    Folders are walked recursively (symlinked folders are not followed); a file named
+    directly keeps its own name. `exclude` (the output folder) is never walked.
+    """
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                here = Path(dirpath)
+                if exclude is not None:
+                    dirnames[:] = [d for d in dirnames if (here / d).resolve() != exclude]
+                dirnames.sort()
+                for name in sorted(filenames):
+                    if name.endswith(".geoleak-tmp"):
+                        continue
+                    path = here / name
+                    yield path, path.relative_to(root)
+        elif root.exists():
+            yield root, Path(root.name)
+        else:
+            raise UsageError(f"{root}: no such file or folder")
+
+
+def scrub_paths(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None,
+    options: ScrubOptions | None = None,
+    *,
+    in_place: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    diag: Diagnostics | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScrubReport:
+    """Clean every media file under `inputs` into the folder `output` (or in place)."""
+    options = options or ScrubOptions()
+    if in_place == (output is not None) and not dry_run:
+        raise UsageError("give an output folder with -o OUT, or --in-place to clean the originals")
+    out_dir = Path(output).resolve() if output is not None else None
+    single_target: Path | None = None
+    if out_dir is not None and len(inputs) == 1 and Path(inputs[0]).is_file() \
+            and not out_dir.is_dir() and out_dir.suffix:  # fmt: skip
+        single_target = out_dir
+    if out_dir is not None and single_target is None:
+        for raw in inputs:
+            if Path(raw).resolve() == out_dir:
+                raise UsageError(f"output folder {out_dir} is also an input")
+    report = ScrubReport()
+    started = time.perf_counter()
+    targets: set[Path] = set()
+    for path, rel in iter_input_files(inputs, exclude=out_dir):
+        if not _is_candidate(path) and sniff(_head(path)) is None:
+            report.outcomes.append(FileOutcome(str(path), None, SKIPPED, error="not a media file"))
+            if progress:
+                progress(1)
+            continue
+        if in_place or out_dir is None:  # (out_dir is None only for a dry run)
+            dst = path
+        elif single_target is not None:
+            dst = single_target
+        else:
+            dst = out_dir / rel
+        if dst.resolve() in targets:
+            report.outcomes.append(FileOutcome(str(path), None, FAILED,
+                                               error=f"another input also goes to {dst}"))  # fmt: skip
+            continue
+        targets.add(dst.resolve())
+        outcome = scrub_file(path, dst, options, force=force or in_place, dry_run=dry_run)
+        if dry_run:
+            outcome.output = None if in_place else str(dst)
+        report.outcomes.append(outcome)
+        if outcome.status == FAILED and diag is not None:
+            diag.warn(f"{path}: {outcome.error}", kind="scrub")
+        if progress:
+            progress(1)
+    report.seconds = time.perf_counter() - started
+    if not report.outcomes:
+        raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
+    return report
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64)
+    except OSError:
+        return b""
+
+
+def ensure_writable(output: Path) -> None:
+    """Raise OutputError when `output` cannot be created as a folder."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot create the output folder: {exc.strerror or exc}") from None
