@@ -1,0 +1,286 @@
+"""Scanning many media files: parallel, ordered, memory-flat.
+
+`scan_paths` reads every media file under the given files and folders with `read_media`
+in worker processes (both cores by default) and yields the records in input order. Paths
+are sent to the workers in chunks, with only a few chunks in flight, so memory does not
+grow with the number of files; the folder walk itself is lazy.
+
+`scan_record` turns a record into the flat dictionary of formats.md section 4 (the JSONL
+and CSV rows of `geoleak scan`), and `ScanSummary` counts what a scan found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from geoleak.extract.media import read_media
+from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
+from geoleak.types import MediaMeta
+
+__all__ = [
+    "SCAN_FIELDS",
+    "ScanSummary",
+    "iter_scan_targets",
+    "scan_paths",
+    "scan_record",
+]
+
+SCAN_EXTENSIONS = MEDIA_EXTENSIONS | SIDECAR_EXTENSIONS
+CHUNK_SIZE = 64  # files per task sent to a worker
+IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps both cores busy, memory flat
+PARALLEL_MIN_FILES = 2 * CHUNK_SIZE  # below this a pool costs more than it saves
+
+SCAN_FIELDS = (
+    "path", "format", "lat", "lon", "alt_m", "capture_time", "gps_time", "accuracy_m",
+    "direction_deg", "make", "model", "serial", "lens", "software", "position_source",
+    "warnings", "error",
+)  # fmt: skip
+
+Progress = Callable[[int], None]
+
+
+def iter_scan_targets(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[str, str]]:
+    """(path to read, path to show) of every media file under `paths`, in a stable order.
+
+    Folders are walked recursively in sorted order, hidden entries and symlinks are
+    skipped, and only files with a media or `.xmp` extension are taken. A file named
+    directly is always taken. The shown path is relative to the root when one folder was
+    given (formats.md section 4), else the path under the root as given.
+    """
+    single_root = len(paths) == 1
+    for given in paths:
+        root = os.fspath(given)
+        if not os.path.isdir(root):
+            yield root, root
+            continue
+        prefix = "" if single_root else root.rstrip(os.sep) + os.sep
+        yield from _walk(root, prefix)
+
+
+def _walk(folder: str, shown_prefix: str) -> Iterator[tuple[str, str]]:
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                subfolders.append(entry)
+                continue
+        except OSError:
+            continue
+        if os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS and not name.startswith("._"):
+            yield entry.path, shown_prefix + name
+    for entry in subfolders:
+        yield from _walk(entry.path, shown_prefix + entry.name + "/")
+
+
+def _read_chunk(chunk: list[tuple[str, str]]) -> list[MediaMeta]:
+    return [read_media(path, display_path=shown) for path, shown in chunk]
+
+
+def _chunks(targets: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    chunk: list[tuple[str, str]] = []
+    for target in targets:
+        chunk.append(target)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def scan_paths(
+    paths: Sequence[str | os.PathLike[str]] | Iterable[tuple[str, str]],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[MediaMeta]:
+    """Records of every media file under `paths`, in input order.
+
+    `paths` are files and folders (walked with `iter_scan_targets`), or already expanded
+    (path, shown path) pairs. `workers` is the number of processes (default: all CPUs;
+    1 reads in this process). `progress` is called with the number of files just read.
+    Reading never raises for a file's content: problems are in each record.
+    """
+    if isinstance(paths, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in paths):
+        targets: Iterable[tuple[str, str]] = iter_scan_targets(paths)
+    else:
+        targets = paths  # type: ignore[assignment]
+    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    chunks = _chunks(targets, chunk_size)
+    # look ahead: a small scan is read here, without the cost of starting processes
+    first: list[list[tuple[str, str]]] = []
+    for chunk in chunks:
+        first.append(chunk)
+        if len(first) * chunk_size >= PARALLEL_MIN_FILES:
+            break
+    if workers == 1 or sum(len(c) for c in first) < PARALLEL_MIN_FILES:
+        for chunk in _chain(first, chunks):
+            for path, shown in chunk:
+                yield read_media(path, display_path=shown)
+            if progress is not None:
+                progress(len(chunk))
+        return
+    yield from _scan_parallel(first, chunks, workers, progress)
+
+
+def _scan_parallel(
+    first: list[list[tuple[str, str]]],
+    rest: Iterator[list[tuple[str, str]]],
+    workers: int,
+    progress: Progress | None,
+) -> Iterator[MediaMeta]:
+    limit = workers * IN_FLIGHT_PER_WORKER
+    pending: deque[Future[list[MediaMeta]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for chunk in _chain(first, rest):
+            pending.append(pool.submit(_read_chunk, chunk))
+            while len(pending) >= limit:
+                yield from _drain(pending.popleft(), progress)
+        while pending:
+            yield from _drain(pending.popleft(), progress)
+
+
+def _chain(
+    first: list[list[tuple[str, str]]], rest: Iterator[list[tuple[str, str]]]
+) -> Iterator[list[tuple[str, str]]]:
+    yield from first
+    yield from rest
+
+
+def _drain(future: Future[list[MediaMeta]], progress: Progress | None) -> Iterator[MediaMeta]:
+    records = future.result()
+    if progress is not None:
+        progress(len(records))
+    yield from records
+
+
+# -- records and summary --------------------------------------------------------------------
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def scan_record(meta: MediaMeta) -> dict[str, Any]:
+    """The formats.md section 4 record of one file (JSON-ready values)."""
+    position = meta.position
+    return {
+        "path": meta.path,
+        "format": meta.format,
+        "lat": position.lat if position is not None else None,
+        "lon": position.lon if position is not None else None,
+        "alt_m": _round(meta.alt_m, 3),
+        "capture_time": _iso(meta.capture_time),
+        "gps_time": _iso(meta.gps_time),
+        "accuracy_m": _round(meta.accuracy_m, 3),
+        "direction_deg": _round(meta.direction_deg, 3),
+        "make": meta.make,
+        "model": meta.model,
+        "serial": meta.serial,
+        "lens": meta.lens,
+        "software": meta.software,
+        "position_source": meta.position_source,
+        "warnings": list(meta.warnings),
+        "error": meta.error,
+    }
+
+
+@dataclass
+class ScanSummary:
+    """Counts of a scan: files, with GPS, by format, warnings and errors."""
+
+    files: int = 0
+    with_gps: int = 0
+    with_metadata: int = 0
+    with_warnings: int = 0
+    warnings: int = 0
+    errors: int = 0
+    rejected_positions: int = 0  # a position was present but rejected (Null Island, range)
+    by_format: Counter[str] = field(default_factory=Counter)
+    gps_by_format: Counter[str] = field(default_factory=Counter)
+    by_position_source: Counter[str] = field(default_factory=Counter)
+    devices: Counter[str] = field(default_factory=Counter)
+
+    def add(self, meta: MediaMeta) -> None:
+        self.files += 1
+        fmt = meta.format or ("error" if meta.error else "unknown")
+        self.by_format[fmt] += 1
+        if meta.error:
+            self.errors += 1
+        if meta.has_metadata:
+            self.with_metadata += 1
+        if meta.warnings:
+            self.with_warnings += 1
+            self.warnings += len(meta.warnings)
+            if meta.position is None and any("position" in w for w in meta.warnings):
+                self.rejected_positions += 1
+        if meta.position is not None:
+            self.with_gps += 1
+            self.gps_by_format[fmt] += 1
+            self.by_position_source[meta.position_source or "unknown"] += 1
+        device = meta.device
+        if device:
+            self.devices[device] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "with_gps": self.with_gps,
+            "with_metadata": self.with_metadata,
+            "with_warnings": self.with_warnings,
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "rejected_positions": self.rejected_positions,
+            "by_format": dict(self.by_format.most_common()),
+            "gps_by_format": dict(self.gps_by_format.most_common()),
+            "by_position_source": dict(self.by_position_source.most_common()),
+            "devices": dict(self.devices.most_common(100)),
+        }
+
+    def lines(self) -> list[str]:
+        """Plain sentences for the end of a scan."""
+        share = f" ({100 * self.with_gps / self.files:.0f}%)" if self.files else ""
+        out = [f"{self.files} files read, {self.with_gps} with a GPS position{share}."]
+        if self.by_format:
+            parts = []
+            for fmt, count in self.by_format.most_common():
+                located = self.gps_by_format[fmt]
+                parts.append(f"{fmt} {count}" + (f" ({located} located)" if located else ""))
+            out.append("By format: " + ", ".join(parts) + ".")
+        if self.by_position_source:
+            out.append(
+                "Positions from: "
+                + ", ".join(f"{src} {n}" for src, n in self.by_position_source.most_common())
+                + "."
+            )
+        if self.rejected_positions:
+            out.append(
+                f"{self.rejected_positions} files had a position that was rejected "
+                "(Null Island, out of range or malformed; see their warnings)."
+            )
+        out.append(
+            f"{self.with_warnings} files with warnings ({self.warnings} warnings), "
+            f"{self.errors} files could not be read."
+        )
+        if self.devices:
+            out.append(f"{len(self.devices)} distinct devices.")
+        return out
+
