@@ -17,7 +17,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ def _data_file(relative: str) -> Any:
     return resources.files("geoleak") / "data" / relative
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset_text(relative: str) -> str:
     text = _data_file(relative).read_text(encoding="utf-8")
     text = _SOURCE_MAP.sub("", text)  # a source map is a request when devtools open
@@ -108,18 +108,21 @@ def script_json(value: Any) -> str:
     return text
 
 
-# src=, href=, url(), @import and srcset that name a scheme or a protocol-relative host.
-_REFERENCE = re.compile(
-    r"""(?:\b(?:src|href|action|poster|data|srcset)\s*=\s*\\?["']?|url\(\s*\\?["']?|@import\s+["'])"""
-    r"""\s*((?:[a-z][a-z0-9+.-]*:)?//[^"')\s>]+)""",
+# What makes a browser fetch on its own: src/srcset/poster/data/action attributes, a <link>'s
+# href (stylesheet, icon, preload), CSS url() and @import. A plain <a href> is a link the
+# user may click, not a load. JSON-escaped quotes (\") count as quotes.
+_LOADING = re.compile(
+    r"""(?:\b(?:src|srcset|poster|data|action|background)\s*=\s*\\?["']?"""
+    r"""|<link\b[^>]*?\bhref\s*=\s*\\?["']?|url\(\s*\\?["']?|@import\s+(?:url\()?\s*\\?["']?)"""
+    r"""\s*((?:[a-z][a-z0-9+.-]*:)?//[^"'\\)\s>]+)""",
     re.IGNORECASE,
 )
 
 
 def external_references(page: str) -> list[str]:
-    """URLs in a page that would make the browser contact a host (http, https, //...)."""
+    """URLs a page would fetch by itself from a host (http, https, //...), in order."""
     found = []
-    for match in _REFERENCE.finditer(page):
+    for match in _LOADING.finditer(page):
         url = match.group(1)
         if url.lower().startswith(("data:", "blob:", "about:")):
             continue

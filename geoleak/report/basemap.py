@@ -86,9 +86,7 @@ def _ring(arcs: list[list[tuple[float, float]]], indexes: Sequence[int]) -> list
         points = arcs[index] if index >= 0 else arcs[~index][::-1]
         if ring:
             points = points[1:]  # consecutive arcs share their joining point
-        ring.extend(
-            [round(px, _COORD_DECIMALS), round(py, _COORD_DECIMALS)] for px, py in points
-        )
+        ring.extend([round(px, _COORD_DECIMALS), round(py, _COORD_DECIMALS)] for px, py in points)
     return ring
 
 
@@ -133,8 +131,13 @@ def build_basemap_files(world_atlas_json: Path, cities_json: Path, out_dir: Path
     for city in cities.values():
         name = str(city["name"]).replace("\t", " ").replace("\n", " ")
         rows.append(
-            (int(city["population"]), name, float(city["latitude"]), float(city["longitude"]),
-             str(city["countrycode"]))
+            (
+                int(city["population"]),
+                name,
+                float(city["latitude"]),
+                float(city["longitude"]),
+                str(city["countrycode"]),
+            )
         )
     rows.sort(key=lambda r: (-r[0], r[1]))  # most populous first: the loader can stop early
     places_path = out_dir / "places.tsv.gz"
@@ -167,7 +170,9 @@ def load_places() -> tuple[PlaceLabel, ...]:
         next(handle)
         for line in handle:
             name, lat, lon, population, country = line.rstrip("\n").split("\t")
-            labels.append(PlaceLabel(name, LatLon(float(lat), float(lon)), int(population), country))
+            labels.append(
+                PlaceLabel(name, LatLon(float(lat), float(lon)), int(population), country)
+            )
     return tuple(labels)
 
 

@@ -1,0 +1,1244 @@
+"""Self-contained, offline folium maps of what a corpus gives away.
+
+`write_maps` writes an overview (`index.html`: every person's home and base, shared sites,
+the network of lines between them, clustered evidence, a heatmap and a time slider) and
+one page per person (`person-<id>.html`: evidence coloured by local time of day, home and
+base with uncertainty circles, popups with the post's text, time, source and thumbnail, and
+a table whose rows and the map's pins link to each other).
+
+Safe to open anywhere: every script, stylesheet and the basemap are inlined (nothing is
+fetched unless the user asks for web tiles), and everything from the corpus (post text,
+names, file names, EXIF strings) is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import math
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from geoleak.errors import OutputError, UsageError
+from geoleak.report import basemap
+from geoleak.report.assets import html_text, inline_assets, script_json, write_html
+from geoleak.types import Evidence, EvidenceSource, LatLon, Place, PlaceKind, Profile
+
+__all__ = [
+    "HOUR_BANDS",
+    "SiteMarker",
+    "build_overview_map",
+    "build_person_map",
+    "hour_colour",
+    "person_page_name",
+    "pin_id",
+    "resolve_tiles",
+    "write_maps",
+]
+
+# Local time of day -> colour: (first hour, last hour exclusive, colour, legend).
+HOUR_BANDS: tuple[tuple[int, int, str, str], ...] = (
+    (0, 6, "#3b3b98", "night 22:00-06:00"),
+    (6, 9, "#0ca678", "morning 06:00-09:00"),
+    (9, 18, "#f59f00", "working hours 09:00-18:00"),
+    (18, 22, "#e8590c", "evening 18:00-22:00"),
+    (22, 24, "#3b3b98", ""),
+)
+UNKNOWN_TIME_COLOUR = "#868e96"
+PERSON_COLOURS = (
+    "#d9480f",
+    "#1971c2",
+    "#2f9e44",
+    "#ae3ec9",
+    "#f08c00",
+    "#0c8599",
+    "#c2255c",
+    "#5c940d",
+    "#6741d9",
+    "#e67700",
+    "#364fc7",
+    "#a61e4d",
+)
+SOURCE_LABELS = {
+    EvidenceSource.EXIF: "EXIF GPS in the photo",
+    EvidenceSource.GEOTAG: "platform geotag",
+    EvidenceSource.PLACE: "named place (check-in) centre",
+    EvidenceSource.CHECKIN: "place named in the text",
+    EvidenceSource.TRACK: "location history / track",
+}
+KIND_LETTER = {PlaceKind.HOME: "H", PlaceKind.BASE: "B", PlaceKind.FREQUENT: "F"}
+KIND_TITLE = {
+    PlaceKind.HOME: "Home",
+    PlaceKind.BASE: "Base / work",
+    PlaceKind.FREQUENT: "Frequent place",
+}
+
+SINGLE_POINT_M = 250.0  # evidence with no other point of the person this close is drawn unclustered
+MAX_THUMBNAILS = 400  # per page, to bound its size
+THUMBNAIL_PX = 160
+MAX_POPUP_TEXT = 600
+
+_URL_TEMPLATE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMarker:
+    """A unit-level site to draw: a place several people are tied to, or a known installation."""
+
+    site_id: str
+    name: str
+    position: LatLon
+    people: tuple[str, ...] = ()
+    radius_m: float | None = None
+    category: str = ""
+    note: str = ""
+
+
+@dataclass
+class _Tiles:
+    url: str | None
+    attribution: str
+    name: str
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def hour_colour(local_time: datetime | None) -> str:
+    """Colour of a piece of evidence by its local hour (grey when the time is unknown)."""
+    if local_time is None:
+        return UNKNOWN_TIME_COLOUR
+    for first, last, colour, _legend in HOUR_BANDS:
+        if first <= local_time.hour < last:
+            return colour
+    return UNKNOWN_TIME_COLOUR
+
+
+def _digest(*parts: object) -> str:
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+
+
+def pin_id(evidence: Evidence) -> str:
+    """Anchor of an evidence pin; the row of the same evidence is `row-` + the same hash.
+
+    A hash, not the post id: ids come from the corpus and must not become HTML ids.
+    """
+    return "pin-" + _digest(
+        evidence.person,
+        evidence.post_id,
+        evidence.media_path,
+        evidence.source.value,
+        f"{evidence.position.lat:.6f}",
+        f"{evidence.position.lon:.6f}",
+    )
+
+
+def place_pin_id(person: str, place: Place, index: int) -> str:
+    return "pin-" + _digest("place", person, place.kind.value, index)
+
+
+def person_page_name(person: str) -> str:
+    """File name of a person's page: readable and safe on every file system, never clashing."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", person).strip("_")[:40] or "person"
+    if safe != person:
+        safe = f"{safe}-{_digest(person)[:6]}"
+    return f"person-{safe}.html"
+
+
+def _distance_m(a: LatLon, b: LatLon) -> float:
+    # haversine; math wants radians
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _fmt_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _fmt_distance(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+def _evidence_sort_key(evidence: Evidence) -> tuple[int, float, str, str]:
+    when = evidence.time_utc or evidence.posted_at
+    return (0 if when else 1, when.timestamp() if when else 0.0, evidence.person, evidence.post_id)
+
+
+def resolve_tiles(tiles: str | None) -> _Tiles:
+    """The tile layer the user asked for: none (offline basemap), `osm`, or a URL template."""
+    if tiles is None or tiles.strip().lower() in {"", "none", "offline"}:
+        return _Tiles(None, basemap.ATTRIBUTION, "offline basemap")
+    spec = tiles.strip()
+    if spec.lower() in {"osm", "openstreetmap"}:
+        return _Tiles(
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors",
+            "OpenStreetMap (web tiles)",
+        )
+    if _URL_TEMPLATE.match(spec) and all(part in spec for part in ("{z}", "{x}", "{y}")):
+        return _Tiles(spec, "tiles: " + html_text(spec.split("/")[2]), "web tiles")
+    raise UsageError(
+        f"--tiles {tiles!r}: expected 'osm' or an http(s) URL template with {{z}}, {{x}} and {{y}}"
+        " (for example http://localhost:8080/{z}/{x}/{y}.png)"
+    )
+
+
+# --- thumbnails -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2048)
+def _thumbnail(path: str) -> str | None:
+    """A small JPEG data URI of a photo, re-encoded so none of its metadata is carried over."""
+    try:
+        from PIL import Image, ImageOps
+
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # pragma: no cover - pillow-heif is a dependency
+            pass
+        with Image.open(path) as image:
+            image.draft("RGB", (THUMBNAIL_PX * 2, THUMBNAIL_PX * 2))
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="JPEG", quality=70)
+    except Exception:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _media_file(evidence: Evidence, media_root: Path | None) -> Path | None:
+    if not evidence.media_path:
+        return None
+    path = Path(evidence.media_path)
+    if not path.is_absolute() and media_root is not None:
+        path = media_root / path
+    return path if path.is_file() else None
+
+
+# --- page context ---------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    out_dir: Path
+    media_root: Path | None
+    wrap_lon: bool = False
+    thumbnails_left: int = MAX_THUMBNAILS
+    bounds: list[list[float]] = field(default_factory=list)
+
+    def ll(self, position: LatLon) -> list[float]:
+        """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
+        lon = position.lon + 360.0 if self.wrap_lon and position.lon < 0 else position.lon
+        point = [round(position.lat, 6), round(lon, 6)]
+        self.bounds.append(point)
+        return point
+
+    def thumbnail(self, evidence: Evidence) -> str | None:
+        if self.thumbnails_left <= 0:
+            return None
+        path = _media_file(evidence, self.media_root)
+        if path is None:
+            return None
+        uri = _thumbnail(str(path))
+        if uri:
+            self.thumbnails_left -= 1
+        return uri
+
+    def media_href(self, evidence: Evidence) -> str | None:
+        path = _media_file(evidence, self.media_root)
+        if path is None:
+            return None
+        try:
+            relative = os.path.relpath(path.resolve(), self.out_dir.resolve())
+        except ValueError:  # other drive on Windows
+            return None
+        # quote() turns any scheme ("javascript:") into a plain relative path
+        return quote(relative.replace(os.sep, "/"), safe="/")
+
+
+def _needs_wrap(positions: Sequence[LatLon]) -> bool:
+    """True when the points sit on both sides of the antimeridian and belong together."""
+    if not positions:
+        return False
+    lons = [p.lon for p in positions]
+    span = max(lons) - min(lons)
+    wrapped = [lon + 360.0 if lon < 0 else lon for lon in lons]
+    return span > 180.0 and (max(wrapped) - min(wrapped)) < span
+
+
+# --- folium elements ------------------------------------------------------------------
+
+
+class OfflineMap(folium.Map):
+    """A folium Map that loads nothing: its scripts and styles are inlined by `_add_assets`."""
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012 - folium's class attribute
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+
+class SpecLayer(folium.map.Layer):
+    """A layer built in the browser by geoleak-map.js from a JSON spec (escaped strings)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoleak.layer({{ this.spec_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: Mapping[str, Any], *, name: str, show: bool = True) -> None:
+        super().__init__(name=html_text(name), overlay=True, control=True, show=show)
+        self._name = "SpecLayer"
+        self.spec_json = script_json(spec)
+
+
+class CountriesLayer(folium.map.Layer):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoleak.countries({{ this.data_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: Mapping[str, Any], *, show: bool = True) -> None:
+        super().__init__(name="Countries (offline basemap)", overlay=True, control=True, show=show)
+        self._name = "CountriesLayer"
+        self.data_json = script_json(data)
+
+
+class LabelsLayer(folium.map.Layer):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoleak.labels({{ this._parent.get_name() }}, {{ this.labels_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: Sequence[Sequence[Any]], *, show: bool = True) -> None:
+        super().__init__(name="Place names", overlay=True, control=True, show=show)
+        self._name = "LabelsLayer"
+        self.labels_json = script_json(labels)
+
+
+class PageScript(MacroElement):
+    """Code that runs after every layer exists: fit bounds, boxes, the time slider."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          geoleak.init(map, {{ this.bounds_json }});
+          {% for box in this.boxes %}
+          geoleak.box(map, {{ box[0] }}, {{ box[1] }}, {{ box[2] }});
+          {% endfor %}
+          {% if this.slider %}geoleak.slider(map, {{ this.slider[0] }}, {{ this.slider[1] }});{% endif %}
+          window.geoleakReady = true;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        bounds: list[list[float]] | None,
+        boxes: Sequence[tuple[str, str, str]],
+        slider: tuple[int, list[str]] | None,
+    ) -> None:
+        super().__init__()
+        self._name = "PageScript"
+        self.bounds_json = script_json(bounds)
+        self.boxes = [tuple(script_json(part) for part in box) for box in boxes]
+        self.slider = (script_json(slider[0]), script_json(slider[1])) if slider else None
+
+
+def _bounds(points: Sequence[Sequence[float]]) -> list[list[float]] | None:
+    if not points:
+        return None
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _shift_geometry(coordinates: Any) -> Any:
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        return [coordinates[0] + 360.0, coordinates[1]]
+    return [_shift_geometry(c) for c in coordinates]
+
+
+def _basemap_countries(wrap_lon: bool) -> dict[str, Any]:
+    countries = basemap.world_countries()
+    if not wrap_lon:
+        return countries
+    # Data straddles the antimeridian and is drawn at lon > 180: add the western hemisphere's
+    # countries again, shifted by 360 degrees, so the coast under the points is there.
+    shifted = []
+    for feature in countries["features"]:
+        geometry = feature["geometry"]
+        shifted.append(
+            {
+                "type": "Feature",
+                "properties": feature["properties"],
+                "geometry": {
+                    "type": geometry["type"],
+                    "coordinates": _shift_geometry(geometry["coordinates"]),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": countries["features"] + shifted}
+
+
+def _label_rows(positions: Sequence[LatLon], page: _Page) -> list[list[Any]]:
+    rows = []
+    for label in basemap.labels_for(positions):
+        if label.population >= 5_000_000:
+            min_zoom = 3
+        elif label.population >= 1_000_000:
+            min_zoom = 5
+        elif label.population >= 200_000:
+            min_zoom = 7
+        elif label.population >= 50_000:
+            min_zoom = 9
+        else:
+            min_zoom = 10
+        lat, lon = page.ll(label.position)
+        page.bounds.pop()  # labels do not decide the view
+        rows.append([html_text(label.name), lat, lon, min_zoom])
+    return rows
+
+
+def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, OfflineMap]:
+    figure = Figure(title=html_text(title))
+    fmap = OfflineMap(
+        location=[0, 0],
+        zoom_start=2,
+        tiles=None,
+        height=height,
+        control_scale=True,
+        min_zoom=1,
+        max_zoom=19,
+        prefer_canvas=False,
+        attribution_control=True,
+        font_size="13px",
+    )
+    # Without a tile layer Leaflet knows no zoom range; the cluster plugin needs one.
+    fmap.options["maxZoom"] = 19
+    fmap.options["minZoom"] = 1
+    figure.add_child(fmap)
+    figure.header.add_child(
+        Element(
+            '<link rel="icon" href="data:,">'
+            + inline_assets(["leaflet", "markercluster", "heat", "geoleak"])
+        ),
+        name="geoleak_assets",
+        index=0,
+    )
+    if tiles.url:
+        folium.TileLayer(
+            tiles.url,
+            attr=tiles.attribution,
+            name=html_text(tiles.name),
+            max_zoom=19,
+            overlay=False,
+            control=True,
+        ).add_to(fmap)
+    return figure, fmap
+
+
+def _add_basemap(fmap: OfflineMap, page: _Page, positions: Sequence[LatLon], tiles: _Tiles) -> None:
+    CountriesLayer(_basemap_countries(page.wrap_lon), show=tiles.url is None).add_to(fmap)
+    LabelsLayer(_label_rows(positions, page), show=True).add_to(fmap)
+
+
+# --- popups ---------------------------------------------------------------------------
+
+
+def _rows(pairs: Iterable[tuple[str, str]]) -> str:
+    return "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in pairs if value)
+
+
+def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None) -> str:
+    local = ""
+    if evidence.local_time is not None:
+        local = html_text(evidence.local_time.strftime("%Y-%m-%d %H:%M (%a)"))
+        basis = evidence.local_basis.value if evidence.local_basis else ""
+        zone = f", {evidence.tz_name}" if evidence.tz_name else ""
+        local += f" <small>{html_text(basis + zone)}</small>"
+    text = evidence.text or ""
+    if len(text) > MAX_POPUP_TEXT:
+        text = text[:MAX_POPUP_TEXT] + "…"
+    parts = [
+        f'<div class="gl-popup"><h3>{html_text(evidence.person)} · post {html_text(evidence.post_id)}</h3>'
+    ]
+    thumb = page.thumbnail(evidence)
+    if thumb:
+        parts.append(f'<img class="gl-thumb" alt="photo that leaked" src="{thumb}">')
+    if text:
+        parts.append(f'<div class="gl-text">{html_text(text)}</div>')
+    href = page.media_href(evidence)
+    media = html_text(evidence.media_path or "")
+    if href and media:
+        media = f'<a href="{html_text(href)}" target="_blank" rel="noopener noreferrer">{media}</a>'
+    parts.append(
+        "<table>"
+        + _rows(
+            [
+                ("source", html_text(SOURCE_LABELS.get(evidence.source, evidence.source.value))),
+                ("local time", local),
+                ("time", html_text(_fmt_time(evidence.time_utc))),
+                (
+                    "posted",
+                    html_text(_fmt_time(evidence.posted_at))
+                    if evidence.posted_at and evidence.posted_at != evidence.time_utc
+                    else "",
+                ),
+                (
+                    "position",
+                    html_text(f"{evidence.position} ± {_fmt_distance(evidence.accuracy_m)}"),
+                ),
+                ("device", html_text(evidence.device or "")),
+                ("file", media),
+            ]
+        )
+        + "</table>"
+    )
+    links = [f'<a href="#row-{pin_id(evidence)[4:]}">row in table</a>']
+    if person_link:
+        links.append(f'<a href="{html_text(person_link)}">{html_text(evidence.person)}\'s page</a>')
+    parts.append("<p>" + " · ".join(links) + "</p></div>")
+    return "".join(parts)
+
+
+def _place_popup(person: str, place: Place, *, person_link: str | None) -> str:
+    extra = []
+    if place.nights:
+        extra.append(f"{place.nights} nights")
+    if place.workdays:
+        extra.append(f"{place.workdays} working days")
+    seen = " – ".join(x for x in (_fmt_time(place.first_seen), _fmt_time(place.last_seen)) if x)
+    evidence = ", ".join(place.evidence[:8]) + (" …" if len(place.evidence) > 8 else "")
+    parts = [
+        f'<div class="gl-popup"><h3>{html_text(KIND_TITLE[place.kind])} of {html_text(person)}</h3>',
+        f'<p class="gl-why">{html_text(place.explanation)}</p>' if place.explanation else "",
+        "<table>",
+        _rows(
+            [
+                ("confidence", html_text(f"{place.confidence:.0%}")),
+                ("position", html_text(f"{place.position} ± {_fmt_distance(place.radius_m)}")),
+                (
+                    "days seen",
+                    html_text(f"{place.days}" + (f" ({', '.join(extra)})" if extra else "")),
+                ),
+                ("seen", html_text(seen)),
+                ("evidence", html_text(f"{len(place.evidence)} posts: {evidence}")),
+                ("site", html_text(place.site_id or "")),
+            ]
+        ),
+        "</table>",
+    ]
+    if person_link:
+        parts.append(f'<p><a href="{html_text(person_link)}">{html_text(person)}\'s page</a></p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- features -------------------------------------------------------------------------
+
+
+def _dot(colour: str, size: int, *, single: bool = False) -> dict[str, Any]:
+    return {
+        "cls": "gl-dot gl-single" if single else "gl-dot",
+        "html": f'<span style="background:{colour}"></span>',
+        "size": [size, size],
+    }
+
+
+def _place_icon(kind: PlaceKind, colour: str | None = None) -> dict[str, Any]:
+    border = f' style="border-color:{colour}"' if colour else ""
+    return {
+        "cls": "gl-place-wrap",
+        "html": f'<div class="gl-place gl-place-{kind.value}"{border} style="width:26px;height:26px">'
+        f"<b>{KIND_LETTER[kind]}</b></div>",
+        "size": [26, 26],
+    }
+
+
+def _single_flags(evidence: Sequence[Evidence]) -> list[bool]:
+    """Whether each point has no other point of the same person within SINGLE_POINT_M."""
+    cell = SINGLE_POINT_M / 111_000.0
+    grid: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+
+    def key(e: Evidence) -> tuple[str, int, int]:
+        scale = max(0.05, math.cos(math.radians(e.position.lat)))
+        return (
+            e.person,
+            math.floor(e.position.lat / cell),
+            math.floor(e.position.lon * scale / cell),
+        )
+
+    keys = [key(e) for e in evidence]
+    for index, k in enumerate(keys):
+        grid[k].append(index)
+    flags = []
+    for index, (person, row, col) in enumerate(keys):
+        alone = True
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for other in grid.get((person, row + dr, col + dc), ()):
+                    if other != index and (
+                        evidence[other].post_id == evidence[index].post_id
+                        or _distance_m(evidence[other].position, evidence[index].position)
+                        <= SINGLE_POINT_M
+                    ):
+                        alone = False
+                        break
+                if not alone:
+                    break
+            if not alone:
+                break
+        flags.append(alone)
+    return flags
+
+
+def _post_ranks(evidence: Sequence[Evidence]) -> tuple[list[int], list[str]]:
+    """Rank of each evidence's post in time order (1-based) and a date label per rank."""
+    order = sorted(range(len(evidence)), key=lambda i: _evidence_sort_key(evidence[i]))
+    rank_of_post: dict[tuple[str, str], int] = {}
+    labels: list[str] = []
+    ranks = [0] * len(evidence)
+    for index in order:
+        item = evidence[index]
+        post = (item.person, item.post_id)
+        if post not in rank_of_post:
+            rank_of_post[post] = len(rank_of_post) + 1
+            when = item.time_utc or item.posted_at
+            labels.append(when.astimezone(timezone.utc).strftime("%Y-%m-%d") if when else "undated")
+        ranks[index] = rank_of_post[post]
+    return ranks, labels
+
+
+def _evidence_layers(
+    evidence: Sequence[Evidence],
+    page: _Page,
+    *,
+    colour_of: Mapping[str, str] | None,
+    person_links: Mapping[str, str] | None,
+    clustered_name: str,
+    single_name: str,
+) -> tuple[list[SpecLayer], int, list[str]]:
+    ranks, labels = _post_ranks(evidence)
+    singles = _single_flags(evidence)
+    clustered: list[dict[str, Any]] = []
+    single: list[dict[str, Any]] = []
+    heat: list[list[float]] = []
+    for item, rank, alone in zip(evidence, ranks, singles):
+        colour = colour_of[item.person] if colour_of else hour_colour(item.local_time)
+        when = item.local_time.strftime("%Y-%m-%d %H:%M") if item.local_time else "time unknown"
+        feature = {
+            "k": "pin",
+            "ll": page.ll(item.position),
+            "icon": _dot(colour, 16 if alone else 14, single=alone),
+            "popup": _evidence_popup(
+                item, page, person_link=person_links.get(item.person) if person_links else None
+            ),
+            "tip": html_text(f"{item.person} · {when} · {item.source.value}"),
+            "id": pin_id(item),
+            "n": rank,
+            "z": 200 if alone else 0,
+        }
+        (single if alone else clustered).append(feature)
+        lat, lon = feature["ll"]
+        heat.append([lat, lon, round(min(1.0, max(0.1, item.weight)), 2), rank])
+    cluster_options = {
+        "maxClusterRadius": 40,
+        "disableClusteringAtZoom": 18,
+        "spiderfyOnMaxZoom": True,
+        "showCoverageOnHover": False,
+        "chunkedLoading": True,
+    }
+    layers = [
+        SpecLayer(
+            {"mode": "cluster", "options": cluster_options, "features": clustered, "timed": True},
+            name=clustered_name,
+        ),
+        SpecLayer({"mode": "group", "features": single, "timed": True}, name=single_name),
+        SpecLayer(
+            {
+                "mode": "heat",
+                "points": heat,
+                "options": {"radius": 22, "blur": 18, "maxZoom": 16, "minOpacity": 0.35},
+            },
+            name="Heatmap of all evidence",
+            show=False,
+        ),
+    ]
+    return layers, len(labels), labels
+
+
+def _place_layers(
+    profiles: Sequence[Profile],
+    page: _Page,
+    *,
+    colour_of: Mapping[str, str] | None,
+    person_links: Mapping[str, str] | None,
+) -> list[SpecLayer]:
+    by_kind: dict[PlaceKind, list[dict[str, Any]]] = {kind: [] for kind in PlaceKind}
+    circles: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    for profile in profiles:
+        colour = colour_of[profile.person] if colour_of else None
+        link = person_links.get(profile.person) if person_links else None
+        for index, place in enumerate(profile.places):
+            ll = page.ll(place.position)
+            by_kind[place.kind].append(
+                {
+                    "k": "pin",
+                    "ll": ll,
+                    "icon": _place_icon(place.kind, colour),
+                    "popup": _place_popup(profile.person, place, person_link=link),
+                    "tip": html_text(
+                        f"{profile.person}: {place.kind.value} ({place.confidence:.0%}, "
+                        f"± {_fmt_distance(place.radius_m)})"
+                    ),
+                    "id": place_pin_id(profile.person, place, index),
+                    "z": 1000,
+                }
+            )
+            circle_colour = {"home": "#c92a2a", "base": "#1c5fb8"}.get(place.kind.value, "#5f6b75")
+            circles.append(
+                {
+                    "k": "circle",
+                    "ll": ll,
+                    "r": max(5.0, float(place.radius_m)),
+                    "style": {
+                        "color": circle_colour,
+                        "weight": 2,
+                        "fillColor": circle_colour,
+                        "fillOpacity": 0.12,
+                        "dashArray": "4 4",
+                    },
+                    "tip": html_text(
+                        f"{profile.person}: {place.kind.value} uncertainty ± {_fmt_distance(place.radius_m)}"
+                    ),
+                }
+            )
+        home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+        if home and base:
+            lines.append(
+                {
+                    "k": "line",
+                    "lls": [page.ll(home.position), page.ll(base.position)],
+                    "style": {"color": colour or "#343a40", "weight": 3, "opacity": 0.8},
+                    "tip": html_text(
+                        f"{profile.person}: home → base, "
+                        f"{_fmt_distance(_distance_m(home.position, base.position))}"
+                    ),
+                }
+            )
+    layers = [
+        SpecLayer({"mode": "group", "features": circles}, name="Uncertainty circles"),
+        SpecLayer({"mode": "group", "features": lines}, name="Network: home → base lines"),
+    ]
+    names = {
+        PlaceKind.HOME: "Homes",
+        PlaceKind.BASE: "Bases / work places",
+        PlaceKind.FREQUENT: "Other frequent places",
+    }
+    layers.extend(
+        SpecLayer({"mode": "group", "features": features}, name=names[kind])
+        for kind, features in by_kind.items()
+        if features
+    )
+    return layers
+
+
+def _site_attr(site: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(site, Mapping) and name in site:
+            return site[name]
+        if hasattr(site, name):
+            return getattr(site, name)
+    return None
+
+
+def _coerce_site(site: Any, index: int) -> SiteMarker | None:
+    """A SiteMarker from a SiteMarker, a mapping, or any object with name/position fields."""
+    if isinstance(site, SiteMarker):
+        return site
+    inner = _site_attr(site, "site")  # a "hit": {site, person, ...}
+    base = inner if inner is not None else site
+    position = _site_attr(base, "position", "centre", "center")
+    if not isinstance(position, LatLon):
+        lat, lon = _site_attr(base, "lat", "latitude"), _site_attr(base, "lon", "longitude")
+        if lat is None or lon is None:
+            return None
+        try:
+            position = LatLon(float(lat), float(lon))
+        except (TypeError, ValueError):
+            return None
+    people = _site_attr(site, "people", "persons", "person") or ()
+    if isinstance(people, str):
+        people = (people,)
+    name = _site_attr(base, "name", "label", "site_id", "id") or f"site {index + 1}"
+    radius = _site_attr(base, "radius_m")
+    return SiteMarker(
+        site_id=str(_site_attr(base, "site_id", "id") or name),
+        name=str(name),
+        position=position,
+        people=tuple(str(p) for p in people),
+        radius_m=float(radius) if isinstance(radius, (int, float)) else None,
+        category=str(_site_attr(base, "category", "kind") or ""),
+        note=str(_site_attr(site, "note", "explanation", "reason") or ""),
+    )
+
+
+def shared_sites(
+    profiles: Sequence[Profile], sites: Sequence[Any] | None = None
+) -> list[SiteMarker]:
+    """Sites to draw: places that inference tied to a site id, plus the sites given."""
+    members: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    for profile in profiles:
+        for place in profile.places:
+            if place.site_id:
+                members[place.site_id].append((profile.person, place))
+    markers: dict[str, SiteMarker] = {}
+    for site_id, tied in members.items():
+        lat = sum(p.position.lat for _, p in tied) / len(tied)
+        # mean longitude on the circle, so a site at the antimeridian stays there
+        sin = sum(math.sin(math.radians(p.position.lon)) for _, p in tied)
+        cos = sum(math.cos(math.radians(p.position.lon)) for _, p in tied)
+        lon = math.degrees(math.atan2(sin, cos))
+        name = next((str(p.extra["site_name"]) for _, p in tied if "site_name" in p.extra), site_id)
+        markers[site_id] = SiteMarker(
+            site_id=site_id,
+            name=name,
+            position=LatLon(lat, lon),
+            people=tuple(sorted({person for person, _ in tied})),
+        )
+    for index, raw in enumerate(sites or ()):
+        site = _coerce_site(raw, index)
+        if site is None:
+            continue
+        if site.site_id in markers:
+            known = markers[site.site_id]
+            markers[site.site_id] = SiteMarker(
+                known.site_id,
+                site.name,
+                site.position,
+                tuple(sorted(set(known.people) | set(site.people))),
+                site.radius_m,
+                site.category,
+                site.note,
+            )
+        else:
+            markers[site.site_id] = site
+    return list(markers.values())
+
+
+def _site_layers(
+    sites: Sequence[SiteMarker],
+    profiles: Sequence[Profile],
+    page: _Page,
+    person_links: Mapping[str, str] | None,
+) -> list[SpecLayer]:
+    if not sites:
+        return []
+    places_at: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    for profile in profiles:
+        for place in profile.places:
+            if place.site_id:
+                places_at[place.site_id].append((profile.person, place))
+    pins, lines = [], []
+    for site in sites:
+        people = sorted(
+            set(site.people) | {person for person, _ in places_at.get(site.site_id, [])}
+        )
+        items = "".join(
+            f"<li>{html_text(person)}"
+            + (
+                f' (<a href="{html_text(person_links[person])}">page</a>)'
+                if person_links and person in person_links
+                else ""
+            )
+            + "</li>"
+            for person in people
+        )
+        popup = (
+            f'<div class="gl-popup"><h3>Site: {html_text(site.name)}</h3>'
+            + (f"<p>{html_text(site.category)}</p>" if site.category else "")
+            + (f'<p class="gl-why">{html_text(site.note)}</p>' if site.note else "")
+            + f"<p>{len(people)} people tied to this site:</p><ul>{items}</ul></div>"
+        )
+        ll = page.ll(site.position)
+        pins.append(
+            {
+                "k": "pin",
+                "ll": ll,
+                "popup": popup,
+                "z": 1500,
+                "icon": {
+                    "cls": "gl-place-wrap",
+                    "html": '<div class="gl-place gl-place-site" style="width:24px;height:24px"><b>S</b></div>',
+                    "size": [24, 24],
+                },
+                "tip": html_text(f"site {site.name}: {len(people)} people"),
+                "id": "pin-" + _digest("site", site.site_id),
+            }
+        )
+        for person, place in places_at.get(site.site_id, []):
+            lines.append(
+                {
+                    "k": "line",
+                    "lls": [ll, page.ll(place.position)],
+                    "style": {"color": "#7b2cbf", "weight": 2, "dashArray": "6 5", "opacity": 0.9},
+                    "tip": html_text(f"{person} ({place.kind.value}) tied to site {site.name}"),
+                }
+            )
+    return [
+        SpecLayer({"mode": "group", "features": lines}, name="Network: people → shared sites"),
+        SpecLayer({"mode": "group", "features": pins}, name="Shared sites"),
+    ]
+
+
+# --- legends and tables ---------------------------------------------------------------
+
+
+def _hour_legend() -> str:
+    rows = [
+        f'<div><i style="background:{colour}"></i>{legend}</div>'
+        for _first, _last, colour, legend in HOUR_BANDS
+        if legend
+    ]
+    rows.append(f'<div><i style="background:{UNKNOWN_TIME_COLOUR}"></i>local time unknown</div>')
+    return (
+        "<b>Evidence by local time of day</b>"
+        + "".join(rows)
+        + '<div><i style="background:#fff;box-shadow:0 0 0 2px #111"></i>single point (not clustered)</div>'
+        + _symbol_legend()
+    )
+
+
+def _symbol_legend() -> str:
+    return (
+        '<div style="margin-top:4px"><i style="background:#c92a2a"></i>H home &nbsp; '
+        '<i class="sq" style="background:#1c5fb8"></i>B base</div>'
+        '<div><i style="background:#5f6b75"></i>F frequent place &nbsp; '
+        '<i class="sq" style="background:#7b2cbf"></i>S shared site</div>'
+        "<div>dashed circle: uncertainty radius</div>"
+    )
+
+
+def _people_legend(colour_of: Mapping[str, str], links: Mapping[str, str]) -> str:
+    rows = [
+        f'<div><i style="background:{colour}"></i><a href="{html_text(links[person])}">'
+        f"{html_text(person)}</a></div>"
+        for person, colour in colour_of.items()
+    ]
+    if len(rows) > 14:
+        rows = [*rows[:14], f"<div>… and {len(rows) - 14} more (table below)</div>"]
+    return "<b>People (evidence colour)</b>" + "".join(rows) + _symbol_legend()
+
+
+def _evidence_table(evidence: Sequence[Evidence], page: _Page) -> str:
+    rows = []
+    for item in sorted(evidence, key=_evidence_sort_key):
+        anchor = pin_id(item)
+        colour = hour_colour(item.local_time)
+        text = (item.text or "")[:200]
+        rows.append(
+            f'<tr id="row-{anchor[4:]}"><td><a href="#{anchor}" data-pin="{anchor}">map</a></td>'
+            f"<td>{html_text(item.post_id)}</td>"
+            f"<td>{html_text(item.source.value)}</td>"
+            f'<td><span class="gl-swatch" style="background:{colour}"></span>'
+            f"{html_text(item.local_time.strftime('%Y-%m-%d %H:%M') if item.local_time else '')}</td>"
+            f"<td>{html_text(f'{item.position.lat:.5f}, {item.position.lon:.5f}')}</td>"
+            f"<td>{html_text(item.media_path or '')}</td>"
+            f'<td class="text">{html_text(text)}</td></tr>'
+        )
+    return (
+        '<h2 id="evidence">Evidence</h2><table class="gl-table"><thead><tr><th></th><th>post</th>'
+        "<th>source</th><th>local time</th><th>lat, lon</th><th>file</th><th>text</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _places_table(profile: Profile) -> str:
+    if not profile.places:
+        return (
+            "<h2>Inferred places</h2><p>No place could be inferred: too little located "
+            "evidence. geoleak never invents a home.</p>"
+        )
+    rows = []
+    for index, place in enumerate(profile.places):
+        anchor = place_pin_id(profile.person, place, index)
+        rows.append(
+            f'<tr><td><a href="#{anchor}" data-pin="{anchor}">map</a></td>'
+            f"<td>{html_text(place.kind.value)}</td>"
+            f"<td>{html_text(f'{place.position.lat:.5f}, {place.position.lon:.5f}')}</td>"
+            f"<td>{html_text(_fmt_distance(place.radius_m))}</td>"
+            f"<td>{html_text(f'{place.confidence:.0%}')}</td><td>{place.days}</td>"
+            f'<td class="text">{html_text(place.explanation)}</td></tr>'
+        )
+    return (
+        '<h2>Inferred places</h2><table class="gl-table"><thead><tr><th></th><th>kind</th>'
+        "<th>lat, lon</th><th>± radius</th><th>confidence</th><th>days</th><th>why</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def _finish(
+    figure: Figure,
+    fmap: OfflineMap,
+    page: _Page,
+    *,
+    boxes: Sequence[tuple[str, str, str]],
+    slider: tuple[int, list[str]] | None,
+    below: str,
+    collapsed_layers: bool = False,
+) -> str:
+    folium.LayerControl(position="topright", collapsed=collapsed_layers).add_to(fmap)
+    PageScript(_bounds(page.bounds), boxes, slider).add_to(fmap)
+    rendered = str(figure.render())
+    if below:
+        # after the map's <div>: branca renders children of <body> before the map's own div
+        start = rendered.index("<body>")
+        end = rendered.index("</body>", start)
+        rendered = rendered[:end] + f'<main class="gl-below">{below}</main>\n' + rendered[end:]
+    return rendered
+
+
+def build_overview_map(
+    profiles: Sequence[Profile],
+    evidence: Mapping[str, Sequence[Evidence]],
+    out_dir: Path,
+    *,
+    tiles: str | None = None,
+    sites: Sequence[Any] | None = None,
+    media_root: Path | None = None,
+) -> str:
+    """The HTML of the overview map (see module docstring)."""
+    tile_spec = resolve_tiles(tiles)
+    people = sorted({p.person for p in profiles} | set(evidence))
+    colour_of = {person: PERSON_COLOURS[i % len(PERSON_COLOURS)] for i, person in enumerate(people)}
+    links = {person: person_page_name(person) for person in people}
+    all_evidence = [item for person in people for item in evidence.get(person, ())]
+    positions = [e.position for e in all_evidence] + [
+        place.position for p in profiles for place in p.places
+    ]
+    site_markers = shared_sites(profiles, sites)
+    positions += [s.position for s in site_markers]
+    page = _Page(out_dir=out_dir, media_root=media_root, wrap_lon=_needs_wrap(positions))
+    page.thumbnails_left = 0  # the overview stays light; person pages carry the thumbnails
+    figure, fmap = _new_map("geoleak: overview", tile_spec, height="78vh")
+    _add_basemap(fmap, page, positions, tile_spec)
+    ev_layers, total, labels = _evidence_layers(
+        all_evidence,
+        page,
+        colour_of=colour_of,
+        person_links=links,
+        clustered_name="Evidence (clustered)",
+        single_name="Evidence: single points",
+    )
+    for layer in ev_layers:
+        layer.add_to(fmap)
+    for layer in _place_layers(profiles, page, colour_of=colour_of, person_links=links):
+        layer.add_to(fmap)
+    for layer in _site_layers(site_markers, profiles, page, links):
+        layer.add_to(fmap)
+    with_home = sum(1 for p in profiles if p.place(PlaceKind.HOME))
+    with_base = sum(1 for p in profiles if p.place(PlaceKind.BASE))
+    title = (
+        "<h1>geoleak overview</h1>"
+        f"<p>{len(people)} people · {len(all_evidence)} located observations · {total} posts</p>"
+        f"<p>homes found: {with_home} · bases found: {with_base} · shared sites: {len(site_markers)}</p>"
+        f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
+    )
+    rows = "".join(
+        f'<tr><td><a href="{html_text(links[person])}"><span class="gl-swatch" '
+        f'style="background:{colour_of[person]}"></span>{html_text(person)}</a></td>'
+        f"<td>{len(evidence.get(person, ()))}</td>"
+        + "".join(
+            f"<td>{html_text(_place_cell(profile_of(profiles, person), kind))}</td>"
+            for kind in (PlaceKind.HOME, PlaceKind.BASE)
+        )
+        + "</tr>"
+        for person in people
+    )
+    below = (
+        '<h2>People</h2><table class="gl-table"><thead><tr><th>person</th><th>located observations</th>'
+        f"<th>home</th><th>base</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return _finish(
+        figure,
+        fmap,
+        page,
+        boxes=[
+            ("topleft", title, "gl-title"),
+            ("bottomright", _people_legend(colour_of, links), "gl-legend"),
+        ],
+        slider=(total, labels) if total else None,
+        below=below,
+    )
+
+
+def profile_of(profiles: Sequence[Profile], person: str) -> Profile | None:
+    return next((p for p in profiles if p.person == person), None)
+
+
+def _place_cell(profile: Profile | None, kind: PlaceKind) -> str:
+    place = profile.place(kind) if profile else None
+    if place is None:
+        return "—"
+    return f"{place.position.lat:.4f}, {place.position.lon:.4f} (± {_fmt_distance(place.radius_m)}, {place.confidence:.0%})"
+
+
+def build_person_map(
+    profile: Profile,
+    evidence: Sequence[Evidence],
+    out_dir: Path,
+    *,
+    tiles: str | None = None,
+    sites: Sequence[Any] | None = None,
+    media_root: Path | None = None,
+    overview_link: str | None = "index.html",
+) -> str:
+    """The HTML of one person's map page (see module docstring)."""
+    tile_spec = resolve_tiles(tiles)
+    positions = [e.position for e in evidence] + [p.position for p in profile.places]
+    site_markers = [
+        s
+        for s in shared_sites([profile], sites)
+        if profile.person in s.people or any(p.site_id == s.site_id for p in profile.places)
+    ]
+    page = _Page(out_dir=out_dir, media_root=media_root, wrap_lon=_needs_wrap(positions))
+    figure, fmap = _new_map(f"geoleak: {profile.person}", tile_spec, height="72vh")
+    _add_basemap(fmap, page, positions, tile_spec)
+    ev_layers, total, labels = _evidence_layers(
+        evidence,
+        page,
+        colour_of=None,
+        person_links=None,
+        clustered_name="Evidence (clustered)",
+        single_name="Evidence: single points",
+    )
+    for layer in ev_layers:
+        layer.add_to(fmap)
+    for layer in _place_layers([profile], page, colour_of=None, person_links=None):
+        layer.add_to(fmap)
+    for layer in _site_layers(site_markers, [profile], page, None):
+        layer.add_to(fmap)
+    by_source = ", ".join(
+        f"{count} {html_text(source)}" for source, count in sorted(_count_sources(evidence).items())
+    )
+    back = f'<p><a href="{html_text(overview_link)}">← overview</a></p>' if overview_link else ""
+    title = (
+        f"<h1>{html_text(profile.person)}</h1>"
+        f"<p>{len(evidence)} located observations in {total} posts"
+        + (f" ({by_source})" if by_source else "")
+        + "</p>"
+        + "".join(
+            f"<p><b>{KIND_LETTER[place.kind]}</b> {html_text(place.kind.value)}: "
+            f"{html_text(f'{place.confidence:.0%}')} confidence, ± {html_text(_fmt_distance(place.radius_m))}</p>"
+            for place in profile.places
+        )
+        + ("<p>No home or base inferred.</p>" if not profile.places else "")
+        + back
+        + f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
+    )
+    below = _places_table(profile) + _evidence_table(evidence, page)
+    return _finish(
+        figure,
+        fmap,
+        page,
+        boxes=[("topleft", title, "gl-title"), ("bottomright", _hour_legend(), "gl-legend")],
+        slider=(total, labels) if total else None,
+        below=below,
+    )
+
+
+def _count_sources(evidence: Sequence[Evidence]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in evidence:
+        counts[item.source.value] += 1
+    return dict(counts)
+
+
+def write_maps(
+    profiles: Sequence[Profile],
+    evidence: Mapping[str, Sequence[Evidence]],
+    out_dir: Path,
+    *,
+    tiles: str | None = None,
+    sites: Sequence[Any] | None = None,
+    media_root: Path | None = None,
+) -> list[Path]:
+    """Write `index.html` (overview) and one `person-<id>.html` per person into `out_dir`.
+
+    People who appear only in `evidence` (no profile) get a page too. `tiles` is None for
+    the bundled offline basemap, `"osm"` or an http(s) URL template for web tiles (which
+    tell the tile server where you are looking). `sites` adds known sites (objects with a
+    name and a position) to the overview. Relative media paths are read under `media_root`
+    for thumbnails. Returns the paths written, overview first.
+    """
+    out_dir = Path(out_dir)
+    tile_spec = resolve_tiles(tiles)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
+        ) from exc
+    written = [
+        write_html(
+            out_dir / "index.html",
+            build_overview_map(
+                profiles, evidence, out_dir, tiles=tiles, sites=sites, media_root=media_root
+            ),
+            tile_url=tile_spec.url,
+        )
+    ]
+    known = {p.person: p for p in profiles}
+    for person in sorted(set(known) | set(evidence)):
+        profile = known.get(person) or Profile(person=person)
+        page = build_person_map(
+            profile,
+            list(evidence.get(person, ())),
+            out_dir,
+            tiles=tiles,
+            sites=sites,
+            media_root=media_root,
+        )
+        written.append(write_html(out_dir / person_page_name(person), page, tile_url=tile_spec.url))
+    return written
