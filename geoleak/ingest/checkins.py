@@ -143,7 +143,8 @@ class CheckinDatasetReader(Reader):
             author=author or user.strip(),
             created_at=when,
             geotag=position,
-            place=NamedPlace(category or venue),  # centre is the geotag already
+            # The venue's position is the geotag; only Foursquare names a category.
+            place=NamedPlace(category) if category else None,
             origin=where,
             geotag_accuracy_m=VENUE_ACCURACY_M,
             extra=extra,

@@ -194,7 +194,8 @@ def iter_json_items(
                     yield current, builder.value
                     builder = None
     except ijson.JSONError as exc:
-        raise CorpusError(f"{where}: not valid JSON ({exc}); the rest of the file is skipped") from None
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+        raise CorpusError(f"{where}: not valid JSON ({reason}); the rest of the file is skipped") from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
 

@@ -72,6 +72,15 @@ def sidecar_candidates(media_name: str) -> list[str]:
     return [n for n in names if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
 
 
+def _original_of_edited(name: str) -> str | None:
+    """`IMG_1-edited.jpg` -> `IMG_1.jpg` (None when `name` is not an edited copy)."""
+    stem, dot, ext = name.rpartition(".")
+    for edited in EDITED_SUFFIXES:
+        if dot and stem.lower().endswith(edited):
+            return f"{stem[: -len(edited)]}.{ext}"
+    return None
+
+
 def _sidecar_position(data: dict[str, Any], key: str) -> LatLon | None:
     geo = data.get(key)
     if not isinstance(geo, dict) or ("latitude" not in geo and "longitude" not in geo):
@@ -135,7 +144,12 @@ class TakeoutPhotosReader(Reader):
             if isinstance(title, str) and title:
                 by_title.setdefault(title, entry.name)
         used: set[str] = set()
+        names = {e.name for e in entries}
         for media in (e for e in entries if is_media(e.name)):
+            original = _original_of_edited(media.name)
+            if original is not None and original in names:
+                continue  # Google's edited copy of a photo that is here too: counted once
+
             name = next((c for c in sidecar_candidates(media.name) if c in sidecars), None)
             if name is None and media.name in by_title and by_title[media.name] not in used:
                 name = by_title[media.name]

@@ -72,7 +72,7 @@ def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], lis
                     time_el = next((c for c in elem if _local(c.tag) == "time"), None)
                     when = parse_time(time_el.text, "time") if time_el is not None and time_el.text else None
                 except RecordError as exc:
-                    problems.append(f"{tag}: {exc}")
+                    problems.append(f"{tag}: {exc}; point skipped")
                     elem.clear()
                     continue
                 if tag == "wpt":
@@ -97,7 +97,7 @@ def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], lis
                         if pos is not None:
                             fixes.append((pos, when))
                     except RecordError as exc:
-                        problems.append(f"Trackpoint: {exc}")
+                        problems.append(f"Trackpoint: {exc}; point skipped")
                 tcx_lat = tcx_lon = tcx_time = None
                 elem.clear()
             elif tag in ("trk", "rte", "Activity"):
@@ -130,7 +130,7 @@ def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
                 try:
                     pos = latlon(lat * SEMICIRCLE_TO_DEG, lon * SEMICIRCLE_TO_DEG, "record")
                 except RecordError as exc:
-                    problems.append(str(exc))
+                    problems.append(f"record: {exc}; point skipped")
                     continue
                 when = frame.get_value("timestamp", fallback=None)
                 if isinstance(when, datetime) and pos is not None:
@@ -158,7 +158,7 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
             yield "waypoint", seg_fixes[0], notes[0] if notes else ""
             continue
         for note in notes[:3]:
-            diag.warn(f"{path}: {note}; point skipped", kind="bad-record")
+            diag.warn(f"{path}: {note}", kind="bad-record")
         if len(notes) > 3:
             diag.warn(f"{path}: {len(notes) - 3} more bad points skipped", kind="bad-record")
         if not seg_fixes:

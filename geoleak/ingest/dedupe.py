@@ -1,0 +1,101 @@
+"""Counting the same photo once when it arrives twice.
+
+Google Takeout copies a photo into every album that holds it; a person may feed geoleak
+both a Takeout and the phone's camera folder; split export parts repeat files. A media
+file's identity is its content: size plus SHA-256 of its first and last MiB (reading whole
+videos would be slow; photos differ in their first bytes, where EXIF lives). A later post
+loses the media already seen; a post left with nothing new (no media, no text, no other
+position) is dropped. Posts without media are dropped only when author, time, position and
+text are all equal to an earlier one's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.types import LatLon, Post
+
+__all__ = ["DedupeStats", "dedupe_posts", "media_digest"]
+
+_EDGE = 1024 * 1024
+
+
+def media_digest(path: str | Path) -> str | None:
+    """Content identity of a media file, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(0)
+            digest = hashlib.sha256(size.to_bytes(8, "big"))
+            digest.update(handle.read(_EDGE))
+            if size > 2 * _EDGE:
+                handle.seek(size - _EDGE)
+                digest.update(handle.read(_EDGE))
+            elif size > _EDGE:
+                digest.update(handle.read())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+@dataclass
+class DedupeStats:
+    posts_dropped: int = 0
+    media_dropped: int = 0
+
+
+def _rounded(position: LatLon | None) -> tuple[float, float] | None:
+    return None if position is None else (round(position.lat, 6), round(position.lon, 6))
+
+
+def dedupe_posts(
+    posts: Iterable[Post], diag: Diagnostics | None = None, stats: DedupeStats | None = None
+) -> Iterator[Post]:
+    """The posts with repeated media and repeated identical posts removed (streaming)."""
+    stats = stats if stats is not None else DedupeStats()
+    seen_media: dict[str, tuple[str, tuple[float, float] | None]] = {}
+    seen_posts: set[tuple[object, ...]] = set()
+    for post in posts:
+        if not post.media:
+            key = (post.author, post.created_at, _rounded(post.geotag), post.text,
+                   post.place.name if post.place else None)  # fmt: skip
+            if (post.geotag is not None or post.place is not None) and key in seen_posts:
+                stats.posts_dropped += 1
+                continue
+            seen_posts.add(key)
+            yield post
+            continue
+        kept: list[str] = []
+        earlier: list[tuple[str, tuple[float, float] | None]] = []
+        for path in post.media:
+            digest = media_digest(path)
+            if digest is None or digest not in seen_media:
+                kept.append(path)
+                if digest is not None:
+                    seen_media[digest] = (post.origin or post.id, _rounded(post.geotag))
+                continue
+            earlier.append(seen_media[digest])
+            stats.media_dropped += 1
+        if not earlier:
+            yield post
+            continue
+        if diag is not None:
+            diag.warn(
+                f"{post.origin or post.id}: {len(earlier)} media file(s) already read via "
+                f"{earlier[0][0]}; counted once",
+                kind="duplicate",
+            )
+        new_position = post.geotag is not None and all(
+            _rounded(post.geotag) != pos for _, pos in earlier
+        )
+        if kept or post.text or post.place is not None or new_position:
+            # A position equal to the earlier copy's was counted with it already.
+            geotag = post.geotag if (kept or new_position) else None
+            yield replace(post, media=tuple(kept), geotag=geotag)
+        else:
+            stats.posts_dropped += 1
