@@ -1,0 +1,172 @@
+"""Scrub throughput and leftovers: geoleak vs exiftool vs mat2, in one run, same files.
+
+    python benchmarks/bench_scrub.py [--media DIR] [--repeat N] [--json OUT]
+
+Each tool cleans the same copies of the media corpus (default ../shared/testdata/media,
+repeated N times in a temporary folder so timings are not dominated by start-up):
+- geoleak: `geoleak.remedy.scrub.scrub_paths` (in-process, including its verification pass);
+- exiftool: one process, `exiftool -gps:all= -xmp:all= -o OUT/%d%f.%e` (its documented way to
+  strip GPS), Debian libimage-exiftool-perl;
+- mat2: one process over all files (Debian mat2), default (non-lightweight) mode.
+Then exiftool reads every output and the table shows which tool left a position (or a
+place name) behind in which file. Files a tool refused to write count as "not written":
+no leak, but no cleaned file either. Prints ratios against exiftool measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from geoleak.remedy.scrub import scrub_paths  # noqa: E402
+
+DEFAULT_MEDIA = REPO.parent / "shared" / "testdata" / "media"
+POSITION_WORDS = ("Latitude", "Longitude", "GPSPosition", "GPSCoordinates", "LocationInformation",
+                  "City", "Country", "Province", "Sub-location")  # fmt: skip
+NOT_A_PLACE = ("CiAdr", "CreatorCity", "CreatorCountry", "TimeZoneCity", "FocusLocation")
+
+
+def leaks(paths: list[Path]) -> dict[str, list[str]]:
+    """File name -> exiftool tags that still hold a position or place name."""
+    if not paths:
+        return {}
+    out: dict[str, list[str]] = {}
+    for chunk in range(0, len(paths), 200):
+        proc = subprocess.run(
+            ["exiftool", "-json", "-a", "-G1", "-n", "-ee", "-m", "-q", "-q", *map(str, paths[chunk : chunk + 200])],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        for rec in json.loads(proc.stdout or "[]"):
+            tags = [
+                f"{k}={v}" for k, v in rec.items()
+                if any(w in k for w in POSITION_WORDS) and not any(n in k for n in NOT_A_PLACE)
+                and str(v).strip() not in ("", "undef") and not k.startswith("Composite:")
+            ]  # fmt: skip
+            if tags:
+                out[Path(rec["SourceFile"]).name] = tags
+    return out
+
+
+def prepare(media: Path, work: Path, repeat: int) -> tuple[Path, list[Path], int]:
+    src = work / "in"
+    src.mkdir()
+    files = sorted(p for p in media.iterdir() if p.is_file() and p.suffix.lower() not in (".csv", ".md"))
+    total = 0
+    for i in range(repeat):
+        for p in files:
+            target = src / f"r{i}_{p.name}"
+            shutil.copy2(p, target)
+            total += p.stat().st_size
+    return src, files, total
+
+
+def run_geoleak(src: Path, out: Path) -> float:
+    started = time.perf_counter()
+    scrub_paths([src], out)
+    return time.perf_counter() - started
+
+
+def run_exiftool(src: Path, out: Path) -> float:
+    out.mkdir()
+    started = time.perf_counter()
+    subprocess.run(["exiftool", "-q", "-q", "-m", "-gps:all=", "-xmp:all=", "-o", f"{out}/%f.%e", str(src)],
+                   capture_output=True, check=False)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def run_mat2(src: Path, out: Path) -> float:
+    # mat2 writes NAME.cleaned.EXT beside each input: work on a copy, then move the results.
+    shutil.copytree(src, out)
+    inputs = sorted(out.iterdir())
+    started = time.perf_counter()
+    subprocess.run(["mat2", *map(str, inputs)], capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    for p in inputs:
+        p.unlink()
+    for cleaned in list(out.iterdir()):
+        cleaned.rename(out / cleaned.name.replace(".cleaned", ""))
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=Path, default=DEFAULT_MEDIA)
+    parser.add_argument("--repeat", type=int, default=5, help="copies of each file (default 5)")
+    parser.add_argument("--json", type=Path, help="write the numbers and the table as JSON")
+    args = parser.parse_args()
+    if not args.media.is_dir():
+        print(f"media folder not found: {args.media}", file=sys.stderr)
+        return 2
+    tools = {"geoleak": run_geoleak}
+    if shutil.which("exiftool"):
+        tools["exiftool"] = run_exiftool
+    else:
+        print("exiftool not installed (apt-get install libimage-exiftool-perl): it is needed to judge leftovers",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if shutil.which("mat2"):
+        tools["mat2"] = run_mat2
+    else:
+        print("mat2 not installed (apt-get install mat2): skipped", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="bench_scrub_") as tmp:
+        work = Path(tmp)
+        src, files, total_bytes = prepare(args.media, work, args.repeat)
+        n_files = len(files) * args.repeat
+        timings: dict[str, float] = {}
+        written: dict[str, set[str]] = {}
+        left: dict[str, dict[str, list[str]]] = {}
+        for name, runner in tools.items():
+            out = work / name
+            timings[name] = runner(src, out)
+            outputs = sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+            written[name] = {p.name for p in outputs}
+            left[name] = leaks([p for p in outputs if p.name.startswith("r0_")])
+        originals = leaks([src / f"r0_{p.name}" for p in files])
+
+    print(f"{n_files} files ({len(files)} distinct x {args.repeat}), {total_bytes / 1e6:.1f} MB")
+    print(f"{'tool':10} {'seconds':>8} {'files/s':>9} {'MB/s':>8} {'vs exiftool':>12} {'written':>8} {'leaks':>6}")
+    base = timings["exiftool"]
+    for name, seconds in timings.items():
+        n_written = sum(1 for f in written[name] if f.startswith("r0_"))
+        print(f"{name:10} {seconds:8.2f} {n_files / seconds:9.1f} {total_bytes / 1e6 / seconds:8.1f} "
+              f"{base / seconds:11.2f}x {n_written:8d} {len(left[name]):6d}")  # fmt: skip
+    print()
+    print("Files whose original holds a position or place (exiftool); what each tool left behind:")
+    header = f"{'file':52} " + " ".join(f"{t:>10}" for t in tools)
+    print(header)
+    rows = []
+    for fname in sorted(originals):
+        cells = {}
+        for tool in tools:
+            if fname not in written[tool]:
+                cells[tool] = "not written"
+            elif fname in left[tool]:
+                cells[tool] = "LEAK"
+            else:
+                cells[tool] = "clean"
+        rows.append({"file": fname[3:], **cells, "original": originals[fname][:3]})
+        print(f"{fname[3:]:52} " + " ".join(f"{cells[t]:>10}" for t in tools))
+    for tool in tools:
+        n_leak = sum(1 for r in rows if r[tool] == "LEAK")
+        print(f"{tool}: {n_leak} of {len(rows)} files with a position still leak")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "files": n_files, "bytes": total_bytes, "seconds": timings,
+            "speedup_vs_exiftool": {t: base / s for t, s in timings.items()},
+            "leftovers": rows,
+            "leak_detail": {t: {k[3:]: v for k, v in left[t].items()} for t in tools},
+        }, indent=2) + "\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
