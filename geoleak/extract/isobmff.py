@@ -131,7 +131,7 @@ def _name(btype: bytes) -> str:
 def read_isobmff(src: Source, meta: MetaBuilder) -> str:
     """Walk an ISO BMFF file, feeding metadata to `meta`; returns the format name."""
     top = _top_boxes(src, meta)
-    fmt = "mp4"
+    fmt = "mov"  # no ftyp: an original QuickTime movie
     for box in top:
         if box.type == b"ftyp":
             body = src.read(box.payload, min(box.end - box.payload, 256))
