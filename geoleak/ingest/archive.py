@@ -70,9 +70,10 @@ def _entry_problem(info: zipfile.ZipInfo, limits: ArchiveLimits) -> str | None:
     if ".." in parts:
         return "path leaves the extraction folder (zip slip)"
     mode = info.external_attr >> 16
+    file_type = stat.S_IFMT(mode)  # 0 when the archiver stored permission bits only
     if stat.S_ISLNK(mode):
         return "symbolic link"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if file_type and file_type not in (stat.S_IFREG, stat.S_IFDIR):
         return "special file (device, fifo or socket)"
     if info.flag_bits & 0x1:
         return "encrypted entry"

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import ArchiveError, CorpusError
+from geoleak.ingest import open_inputs
+from geoleak.ingest.archive import ArchiveLimits, check_archive, extract_archives, group_archive_parts
+
+from ingest_helpers import FIXTURES
+
+
+def _zip_tree(zip_path: Path, root: Path, prefix: str = "") -> Path:
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(root.rglob("*")):
+            if file.is_file():
+                archive.write(file, prefix + file.relative_to(root).as_posix())
+    return zip_path
+
+
+def _zip_entries(zip_path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return zip_path
+
+
+def test_zip_export_is_read_and_temp_folder_removed(tmp_path: Path) -> None:
+    zip_path = _zip_tree(tmp_path / "alice-instagram.zip", FIXTURES / "instagram")
+    diag = Diagnostics()
+    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
+    posts = list(open_inputs([zip_path], diag))
+    assert len(posts) == 4 and posts[0].author == "alice.example.fictional"
+    after = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
+    assert after == before  # extraction folder cleaned up
+    assert zip_path.is_file()  # input untouched
+
+
+def test_takeout_zip_with_photos_and_location_history(tmp_path: Path) -> None:
+    # One Takeout holding two products: both readers run.
+    tree = tmp_path / "tree"
+    for name in ("takeout", "google_location"):
+        for file in (FIXTURES / name).rglob("*"):
+            if file.is_file():
+                dest = tree / file.relative_to(FIXTURES / name)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(file.read_bytes())
+    zip_path = _zip_tree(tmp_path / "takeout-20240101T000000Z-001.zip", tree)
+    posts = list(open_inputs([zip_path], Diagnostics()))
+    sources = {p.extra.get("source") for p in posts}
+    assert sources == {"google-takeout", "google-location"}
+    assert {p.author for p in posts} == {"takeout-20240101T000000Z-001"}
+
+
+def test_split_takeout_parts_read_together(tmp_path: Path) -> None:
+    # The photo lands in part 1, its sidecar in part 2: matched only when read together.
+    folder = "Takeout/Google Photos/Photos from 2023/"
+    src = FIXTURES / "takeout" / folder
+    part1 = _zip_entries(tmp_path / "takeout-x-001.zip", {folder + "IMG_0001.jpg": (src / "IMG_0001.jpg").read_bytes()})
+    part2 = _zip_entries(tmp_path / "takeout-x-002.zip", {folder + "IMG_0001.jpg.json": (src / "IMG_0001.jpg.json").read_bytes()})
+    assert group_archive_parts([part2, part1]) == [[part1, part2]]
+    posts = list(open_inputs([part2, part1], Diagnostics()))
+    assert len(posts) == 1 and posts[0].geotag is not None and posts[0].media
+    assert posts[0].author == "takeout-x"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../evil.txt", "zip slip"),
+        ("a/../../evil.txt", "zip slip"),
+        ("/etc/evil.txt", "absolute path"),
+        ("C:\\evil.txt", "absolute path|drive letter"),
+    ],
+)
+def test_unsafe_names_refused(tmp_path: Path, name: str, reason: str) -> None:
+    zip_path = _zip_entries(tmp_path / "bad.zip", {"ok.txt": b"ok", name: b"x"})
+    with pytest.raises(ArchiveError, match=reason):
+        check_archive(zip_path)
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_symlink_refused(tmp_path: Path) -> None:
+    zip_path = tmp_path / "link.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        info = zipfile.ZipInfo("photos/link.jpg")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    with pytest.raises(ArchiveError, match="symbolic link"):
+        check_archive(zip_path)
+
+
+def test_zip_bomb_by_ratio_refused(tmp_path: Path) -> None:
+    zip_path = _zip_entries(tmp_path / "bomb.zip", {"zeros.bin": b"\0" * (8 * 1024 * 1024)})
+    with pytest.raises(ArchiveError, match="compression ratio"):
+        check_archive(zip_path)
+
+
+def test_total_size_limit(tmp_path: Path) -> None:
+    zip_path = _zip_entries(tmp_path / "big.zip", {f"f{i}.txt": os.urandom(2048) for i in range(4)})
+    with pytest.raises(ArchiveError, match="uncompressed size"):
+        check_archive(zip_path, ArchiveLimits(max_total_bytes=4096))
+    with pytest.raises(ArchiveError), extract_archives([zip_path], ArchiveLimits(max_total_bytes=4096)):
+        pass
+
+
+def test_header_lying_about_size_is_caught(tmp_path: Path) -> None:
+    zip_path = _zip_entries(tmp_path / "liar.zip", {"a.txt": os.urandom(5000)})
+    data = bytearray(zip_path.read_bytes())
+    # Patch the declared uncompressed size (central directory, offset 24) to 10 bytes.
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24 : central + 28] = (10).to_bytes(4, "little")
+    zip_path.write_bytes(bytes(data))
+    with pytest.raises(ArchiveError), extract_archives([zip_path]):
+        pass
+
+
+def test_unsafe_zip_reported_and_other_inputs_read(tmp_path: Path) -> None:
+    bad = _zip_entries(tmp_path / "bad.zip", {"../evil.txt": b"x"})
+    diag = Diagnostics()
+    posts = list(open_inputs([bad, FIXTURES / "geolife"], diag))
+    assert len(posts) == 3
+    assert any("zip slip" in w for w in diag.warnings)
+    with pytest.raises(ArchiveError):
+        list(open_inputs([bad], Diagnostics()))
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"not a zip")
+    with pytest.raises(CorpusError):
+        list(open_inputs([fake], Diagnostics()))

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.ingest import open_inputs
+from geoleak.ingest.dedupe import DedupeStats, dedupe_posts, media_digest
+from geoleak.types import LatLon, Post
+
+from ingest_helpers import FIXTURES
+
+
+def test_takeout_album_copy_counted_once() -> None:
+    diag, stats = Diagnostics(), DedupeStats()
+    posts = list(dedupe_posts(open_inputs([FIXTURES / "takeout"], Diagnostics()), diag, stats))
+    ids = [p.id for p in posts]
+    assert "Photos from 2023/IMG_0001.jpg" in ids
+    assert "Trip to Svalbard/IMG_0001.jpg" not in ids  # same bytes, same position
+    assert stats.posts_dropped == 1 and stats.media_dropped == 1
+    assert any("counted once" in w for w in diag.warnings)
+
+
+def test_same_photo_through_two_exports(tmp_path: Path) -> None:
+    photo = FIXTURES / "takeout/Takeout/Google Photos/Photos from 2023/IMG_0001.jpg"
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    (folder / "DCIM_0001.jpg").write_bytes(photo.read_bytes())
+    posts = list(dedupe_posts(open_inputs([FIXTURES / "takeout", folder], Diagnostics())))
+    assert not any(p.id == "DCIM_0001.jpg" for p in posts)
+
+
+def test_text_kept_when_media_repeats(tmp_path: Path) -> None:
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"\xff\xd8 fictional jpeg")
+    copy = tmp_path / "b.jpg"
+    copy.write_bytes(photo.read_bytes())
+    pos = LatLon(35.0, -78.0)
+    first = Post(id="1", author="a", geotag=pos, media=(str(photo),))
+    second = Post(id="2", author="a", geotag=pos, text="checked in at Fort Fictional", media=(str(copy),))
+    out = list(dedupe_posts([first, second]))
+    assert [p.id for p in out] == ["1", "2"]
+    assert out[1].media == () and out[1].geotag is None and out[1].text
+
+
+def test_identical_posts_without_media() -> None:
+    pos = LatLon(78.2, 15.6)
+    a = Post(id="1", author="a", geotag=pos)
+    b = Post(id="2", author="a", geotag=pos)
+    c = Post(id="3", author="b", geotag=pos)
+    assert [p.id for p in dedupe_posts([a, b, c])] == ["1", "3"]
+
+
+def test_media_digest_differs_and_missing(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"x" * 3_000_000)
+    b.write_bytes(b"x" * 2_999_999 + b"y")
+    assert media_digest(a) != media_digest(b)
+    assert media_digest(tmp_path / "missing") is None

@@ -1,0 +1,112 @@
+"""Instagram and Facebook readers, and Meta's mojibake repair."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import readers_for
+from geoleak.ingest.common import fix_mojibake
+from geoleak.types import EvidenceSource
+
+from ingest_helpers import FIXTURES, by_id, read_all
+
+IG_POSTS = "your_instagram_activity/content/posts_1.json"
+FB_POSTS = "your_activity_across_facebook/posts/your_posts__check_ins__photos_and_videos_1.json"
+
+
+def test_instagram_posts_stories_and_exif_positions() -> None:
+    assert [r.name for r in readers_for(FIXTURES / "instagram")] == ["instagram"]
+    posts, diag = read_all(FIXTURES / "instagram")
+    found = by_id(posts)
+    first = found[f"{IG_POSTS}#0"]
+    assert first.author == "alice.example.fictional"
+    assert first.text == "Morning coffee at Café Luna 📍 Fayetteville"
+    assert first.geotag_source is EvidenceSource.EXIF
+    assert (first.geotag.lat, first.geotag.lon) == (35.0527, -78.8784)
+    assert len(first.media) == 2
+    # the carousel's second photo has its own position: its own post
+    assert found[f"{IG_POSTS}#0#media2"].geotag.lon == -79.006
+    # a post whose media file is missing and which has no position is still a post
+    assert found[f"{IG_POSTS}#1"].geotag is None and found[f"{IG_POSTS}#1"].text == "Sunset ☀"
+    story = found["your_instagram_activity/content/stories.json#0"]
+    assert (story.geotag.lat, story.geotag.lon) == (-33.8568, 151.2153)
+    assert not diag.warnings
+
+
+def test_instagram_html_variant_asks_for_json() -> None:
+    with pytest.raises(CorpusError, match="HTML version.*Format: JSON"):
+        read_all(FIXTURES / "instagram_html")
+
+
+def test_instagram_malformed() -> None:
+    posts, diag = read_all(FIXTURES / "instagram_malformed")
+    found = by_id(posts)
+    assert found[f"{IG_POSTS}#4"].geotag is not None
+    assert found[f"{IG_POSTS}#1"].geotag is None  # latitude 123 rejected
+    assert found[f"{IG_POSTS}#2"].media == ()  # ../../../etc/passwd refused
+    assert f"{IG_POSTS}#3" not in found
+    text = "\n".join(diag.warnings)
+    assert "leaves the corpus folder" in text and "'soon'" in text and "not an object" in text
+
+
+def test_facebook_posts_checkins_albums_videos() -> None:
+    assert [r.name for r in readers_for(FIXTURES / "facebook")] == ["facebook"]
+    posts, diag = read_all(FIXTURES / "facebook")
+    found = by_id(posts)
+    assert {p.author for p in posts} == {"Björn Fictional"}
+    status = found[f"{FB_POSTS}#0"]
+    assert status.text == "Café au lait before duty ☕"
+    assert status.geotag_source is EvidenceSource.EXIF and status.geotag.lat == 35.1401
+    assert status.media and status.media[0].endswith("111.jpg")
+    checkin = found[f"{FB_POSTS}#1"]
+    assert checkin.place is not None and checkin.place.name == "Café Luna"
+    assert checkin.place.centre is not None and checkin.place.centre.lon == -78.8784
+    assert checkin.geotag is None
+    assert found[f"{FB_POSTS}#2"].text == "Checked in at Longyearbyen airport, 78.2464N"
+    assert f"{FB_POSTS}#3" not in found  # no text, no place, no media
+    album = found["your_activity_across_facebook/posts/album/0.json#0"]
+    assert album.text == "Midnight sun in Tromsø" and album.geotag.lat == 69.6492
+    video = found["your_activity_across_facebook/posts/your_videos.json#0"]
+    assert video.geotag.lon == 179.95 and video.media == ()
+    assert not diag.warnings
+
+
+def test_facebook_malformed() -> None:
+    posts, diag = read_all(FIXTURES / "facebook_malformed")
+    found = by_id(posts)
+    assert found[f"{FB_POSTS}#3"].text == "fine post at Fort Fictional"
+    assert "your_activity_across_facebook/posts/album/0.json#0" in found  # before truncation
+    text = "\n".join(diag.warnings)
+    assert "'last tuesday'" in text and "outside the valid range" in text
+    assert "album/0.json: not valid JSON" in text
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed"),
+    [
+        ("Caf\u00c3\u00a9", "Café"),
+        ("Troms\u00c3\u00b8", "Tromsø"),
+        ("\u00f0\u009f\u0093\u008d pin", "📍 pin"),
+        ("plain ascii", "plain ascii"),
+        ("Café already fine", "Café already fine"),
+        ("Ã alone", "Ã alone"),
+        ("ünïcödé", "ünïcödé"),
+    ],
+)
+def test_fix_mojibake(broken: str, fixed: str) -> None:
+    assert fix_mojibake(broken) == fixed
+
+
+@given(st.text())
+def test_fix_mojibake_inverts_meta_encoding(text: str) -> None:
+    try:
+        mangled = text.encode("utf-8").decode("latin-1")
+    except UnicodeDecodeError:
+        return
+    repaired = fix_mojibake(mangled)
+    assert repaired == text or repaired == mangled
+    if any(ord(c) > 127 for c in text) and all(ord(c) not in range(0x80, 0xA0) for c in text):
+        assert repaired == text
