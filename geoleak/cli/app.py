@@ -64,6 +64,26 @@ def progress_bar(length: int | None, label: str) -> Iterator[Callable[[int], Non
         yield bar.update
 
 
+@contextmanager
+def progress_counter(label: str, unit: str = "posts") -> Iterator[Callable[[int], None]]:
+    """A running count on stderr for work of unknown length (only on a terminal)."""
+    done = 0
+    show = sys.stderr.isatty()
+
+    def update(n: int) -> None:
+        nonlocal done
+        done += n
+        if show:
+            sys.stderr.write(f"\r{label}: {done} {unit}")
+            sys.stderr.flush()
+
+    try:
+        yield update
+    finally:
+        if show and done:
+            sys.stderr.write("\n")
+
+
 @click.group(cls=GeoleakGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geoleak")
 def main() -> None:

@@ -1,3 +1,297 @@
 """The core commands: infer, map, demo, evaluate, scenario."""
 
 from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geoleak import __version__
+from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.errors import OutputError, UsageError
+from geoleak.evaluate import Evaluation, evaluate, load_truth
+from geoleak.infer import InferenceParams
+from geoleak.ingest import READERS
+from geoleak.pipeline import RunResult, collect_evidence, run
+from geoleak.profiles import dump_profiles, load_profiles
+from geoleak.types import PlaceKind, Profile
+
+INPUT_HELP = "Corpora (*.jsonl), exports or folders of photos/videos."
+
+
+def input_options(func: Any) -> Any:
+    """--source and --author, shared by every command that reads inputs."""
+    func = click.option(
+        "--author",
+        metavar="NAME",
+        help="Person to attribute a folder of media to (default: the folder's name).",
+    )(func)
+    func = click.option(
+        "--source",
+        type=click.Choice(sorted(READERS)),
+        help="Force the input format instead of detecting it.",
+    )(func)
+    return func
+
+
+def _echo_summary(result_lines: Sequence[str]) -> None:
+    for line in result_lines:
+        click.echo(line, err=True)
+
+
+def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
+         params: InferenceParams | None = None, workers: int | None = None) -> RunResult:  # fmt: skip
+    diag = make_diagnostics(quiet)
+    with progress_counter("reading") as progress:
+        result = run(inputs, diag=diag, source=source, author=author, params=params, workers=workers,
+                     progress=progress)  # fmt: skip
+    finish_diagnostics(diag)
+    if not quiet:
+        _echo_summary(result.stats.summary_lines())
+    return result
+
+
+def _places_line(profiles: Sequence[Profile]) -> str:
+    homes = sum(1 for p in profiles if p.place(PlaceKind.HOME))
+    bases = sum(1 for p in profiles if p.place(PlaceKind.BASE))
+    return f"inferred a home for {homes} and a base for {bases} of {len(profiles)} people"
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", default="profiles.json", show_default=True,
+              help="Where to write profiles.json ('-' for stdout).")  # fmt: skip
+@input_options
+@click.option("--eps-m", type=click.FloatRange(min=1), default=100.0, show_default=True,
+              help="Cluster radius for homes and frequent places, in metres.")  # fmt: skip
+@click.option("--min-nights", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Distinct rest days (nights or weekend days) a home needs.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes to use (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
+          min_nights: int, workers: int | None, as_json: bool, quiet: bool) -> None:  # fmt: skip
+    """Infer each person's home, base and frequent places from INPUTS.
+
+    \b
+    Example:
+      geoleak infer sample_media/posts.jsonl -o profiles.json
+      geoleak infer ~/Pictures/2025 --author me -o me.json
+    """
+    if output == "-" and as_json:
+        raise UsageError("--json and -o - both write to stdout; choose one")
+    params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)
+    result = _run(inputs, source, author, quiet, params, workers)
+    meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs)}
+    sites = [s.to_json() for s in result.sites]
+    if output == "-":
+        from geoleak.profiles import profiles_to_json
+
+        json.dump(profiles_to_json(result.profiles, sites=sites, meta=meta), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        dump_profiles(result.profiles, output, sites=sites, meta=meta)
+    if not quiet:
+        click.echo(f"{_places_line(result.profiles)}; {len(sites)} shared sites", err=True)
+        if output != "-":
+            click.echo(f"wrote {output}", err=True)
+    if as_json:
+        click.echo(json.dumps({"output": output, "stats": result.stats.to_json(), "sites": sites,
+                               "people": len(result.profiles)}, indent=1))  # fmt: skip
+
+
+@main.command(name="map")
+@click.argument("profiles_path", metavar="PROFILES", type=click.Path())
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option("-o", "--output", default="maps", show_default=True, help="Folder for the HTML maps.")
+@input_options
+@click.option("--tiles", metavar="NAME|URL",
+              help="Web basemap ('osm' or a URL template). Default: the bundled offline world map; "
+                   "fetching tiles tells the tile server which area you are looking at.")  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
+                author: str | None, tiles: str | None, quiet: bool) -> None:  # fmt: skip
+    """Draw maps of PROFILES, with the evidence points read again from INPUTS.
+
+    Writes OUTPUT/index.html (everyone) and one page per person.
+
+    \b
+    Example:
+      geoleak map profiles.json sample_media/posts.jsonl -o maps/
+    """
+    from geoleak.report.maps import write_maps
+
+    profiles, _sites = load_profiles(profiles_path)
+    evidence: dict[str, list[Any]] = {}
+    if inputs:
+        diag = make_diagnostics(quiet)
+        with progress_counter("reading") as progress:
+            collected = collect_evidence(inputs, diag=diag, source=source, author=author, progress=progress)
+        finish_diagnostics(diag)
+        evidence = collected.evidence
+    elif not quiet:
+        click.echo("no INPUTS given: the maps show inferred places only, no evidence points", err=True)
+    written = write_maps(profiles, evidence, Path(output), tiles=tiles)
+    if not quiet:
+        click.echo(f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})", err=True)
+
+
+@main.command(name="evaluate")
+@click.argument("profiles_path", metavar="PROFILES", type=click.Path())
+@click.option("--truth", "truth_path", required=True, type=click.Path(), help="Ground-truth CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None:
+    """Score PROFILES against a ground-truth CSV (person,kind,lat,lon).
+
+    Home accuracy within 100 / 250 / 1000 m, base accuracy within 500 / 1000 / 2000 m,
+    median errors, homes reported for people whose truth is `none`, and a calibration
+    table (confidence bins against the share of places right within their radius).
+
+    \b
+    Example:
+      geoleak evaluate profiles.json --truth sample_media/truth.csv --json
+    """
+    profiles, _sites = load_profiles(profiles_path)
+    result = evaluate(profiles, load_truth(truth_path))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=1))
+    else:
+        for line in result.lines():
+            click.echo(line)
+
+
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder to write the scenario into.")
+@click.option("--people", type=click.IntRange(min=1), default=60, show_default=True, help="People, silent ones included.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--days", type=click.IntRange(min=28), default=365, show_default=True, help="Days of posts.")
+@click.option("--formats", default="jpeg", show_default=True, help="Photo formats, comma-separated: jpeg,heic,png,webp.")
+@click.option("--activity", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Multiplies how often everyone posts.")  # fmt: skip
+@click.option("--demo", "demo_preset", is_flag=True, help="The committed demo scenario (ignores the other knobs).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def scenario(output: str, people: int, seed: int, days: int, formats: str, activity: float,
+             demo_preset: bool, force: bool) -> None:  # fmt: skip
+    """Generate a fictional unit scenario: corpus, photos with EXIF GPS and truth.csv.
+
+    Everything is fictional and deterministic: the same options give the same files.
+
+    \b
+    Example:
+      geoleak scenario --people 60 --seed 7 -o /tmp/scenario
+      geoleak evaluate <(geoleak infer /tmp/scenario/posts.jsonl -o - -q) --truth /tmp/scenario/truth.csv
+    """
+    from geoleak.scenario import ScenarioConfig, demo_config, describe, generate
+
+    out = Path(output)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise OutputError(f"{out}: folder is not empty; use --force to write into it")
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in ("jpeg", "heic", "png", "webp")]
+    if bad or not chosen:
+        raise UsageError(f"--formats takes jpeg, heic, png, webp; got {formats!r}")
+    config = demo_config() if demo_preset else ScenarioConfig(
+        people=people, seed=seed, days=days, media_formats=tuple(chosen), activity=activity
+    )  # fmt: skip
+    with progress_counter("generating", "people") as progress:
+        summary = generate(config, out, progress=progress)
+    for line in describe(summary):
+        click.echo(line, err=True)
+
+
+def _demo_table(result: RunResult, evaluation: Evaluation | None, truth_path: Path | None) -> list[str]:
+    from geoleak.geometry import haversine_m
+
+    truth = load_truth(truth_path) if truth_path else []
+    lines = [f"{'person':<18} {'home found':<28} {'base found':<28}"]
+    for profile in result.profiles:
+        cells = []
+        for kind in (PlaceKind.HOME, PlaceKind.BASE):
+            place = profile.place(kind)
+            rows = [r for r in truth if r.person == profile.person and r.kind == kind.value and r.position]
+            silent = any(r.person == profile.person and r.kind == "none" for r in truth)
+            if place is None:
+                cells.append("none (correct: never leaks)" if silent and kind == PlaceKind.HOME else "-")
+                continue
+            cell = f"conf {place.confidence:.2f}"
+            if rows:
+                err = min(haversine_m(place.position, r.position) for r in rows if r.position)  # type: ignore[arg-type]
+                cell += f", {err:,.0f} m from truth"
+            cells.append(cell)
+        lines.append(f"{profile.person:<18} {cells[0]:<28} {cells[1]:<28}")
+    if evaluation is not None:
+        lines.append("")
+        lines.extend(evaluation.lines())
+    return lines
+
+
+def _default_sample() -> Path | None:
+    here = Path("sample_media")
+    return here if (here / "posts.jsonl").is_file() else None
+
+
+@main.command()
+@click.option("-o", "--out", "output", default="maps", show_default=True, help="Folder for maps and profiles.")
+@click.option("--sample", type=click.Path(file_okay=False),
+              help="Scenario folder to use (default: ./sample_media if present, else it is generated).")  # fmt: skip
+@click.option("--tiles", metavar="NAME|URL", help="Web basemap ('osm' or a URL); default: offline world map.")
+@click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON on stdout.")
+def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> None:
+    """Run the whole technique on a fictional unit, offline, and show what it finds.
+
+    Uses the committed scenario in ./sample_media (or generates the same one), infers
+    every member's home and base, writes profiles.json and maps into OUT, and prints
+    what was found next to the truth.
+
+    \b
+    Example:
+      geoleak demo --out maps && xdg-open maps/index.html
+    """
+    from geoleak.report.maps import write_maps
+    from geoleak.scenario import demo_config, generate
+
+    started = time.monotonic()
+    out = Path(output)
+    tmp: str | None = None
+    source = Path(sample) if sample else _default_sample()
+    try:
+        if source is None:
+            tmp = tempfile.mkdtemp(prefix="geoleak-demo-")
+            click.echo("generating the demo scenario (no ./sample_media here)...", err=True)
+            generate(demo_config(), tmp)
+            source = Path(tmp)
+        corpus = source / "posts.jsonl"
+        if not corpus.is_file():
+            raise UsageError(f"{source}: no posts.jsonl here; is it a geoleak scenario folder?")
+        result = _run([str(corpus)], None, None, quiet=as_json)
+        out.mkdir(parents=True, exist_ok=True)
+        dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
+                      meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
+        write_maps(result.profiles, result.evidence, out, tiles=tiles)
+        truth_path = source / "truth.csv"
+        evaluation = evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None
+        if as_json:
+            doc = {"out": str(out), "evaluation": evaluation.to_json() if evaluation else None,
+                   "stats": result.stats.to_json(), "sites": [s.to_json() for s in result.sites]}  # fmt: skip
+            click.echo(json.dumps(doc, indent=1))
+        else:
+            click.echo(f"{_places_line(result.profiles)}; {len(result.sites)} shared site(s)")
+            for site in result.sites:
+                click.echo(f"site {site.site_id}: {site.position} (+-{site.radius_m:.0f} m), "
+                           f"{len(site.people)} people tied to it")  # fmt: skip
+            click.echo("")
+            for line in _demo_table(result, evaluation, truth_path if truth_path.is_file() else None):
+                click.echo(line)
+            click.echo("")
+            click.echo(f"maps: {out / 'index.html'}   profiles: {out / 'profiles.json'}   "
+                       f"({time.monotonic() - started:.1f} s, offline)")  # fmt: skip
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -235,13 +235,21 @@ def _home_place(
     )
 
 
+def _core_span(cand: Candidate) -> tuple[date, date] | None:
+    """The 10th-90th percentile range of a candidate's days (robust to a stray visit)."""
+    days = sorted(cand.dates)
+    if not days:
+        return None
+    return days[int(0.1 * (len(days) - 1))], days[int(round(0.9 * (len(days) - 1)))]
+
+
 def _overlap_share(a: Candidate, b: Candidate) -> float:
-    """Share of the shorter time span that the two candidates' spans overlap."""
-    if None in (a.first, a.last, b.first, b.last):
+    """Share of the shorter core time span that the two candidates' core spans overlap."""
+    span_a, span_b = _core_span(a), _core_span(b)
+    if span_a is None or span_b is None:
         return 1.0
-    assert a.first and a.last and b.first and b.last
-    overlap = (min(a.last, b.last) - max(a.first, b.first)).total_seconds()
-    shorter = min(a.span_days, b.span_days) * 86400.0
+    overlap = (min(span_a[1], span_b[1]) - max(span_a[0], span_b[0])).days
+    shorter = min((span_a[1] - span_a[0]).days, (span_b[1] - span_b[0]).days)
     if shorter <= 0:
         return 1.0 if overlap >= 0 else 0.0
     return max(0.0, overlap) / shorter

@@ -88,9 +88,12 @@ def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> l
         centre = mean_position(pts_lat, pts_lon, weights)
         dist = haversine_m_array(np.array(pts_lat), np.array(pts_lon), centre.lat, centre.lon)
         rms = float(np.sqrt(np.mean(dist**2)))
-        # Uncertainty of the centre: spread over the square root of the independent
-        # people-days behind it, with a floor for how large a site is.
-        radius = max(75.0, 2.5 * rms / math.sqrt(max(days, 1)) + 0.25 * rms / math.sqrt(len(by_person)))
+        # Uncertainty of the centre. Posts come from a few spots (buildings, gates), so the
+        # independent samples are the distinct spots, not the posts: the centre of k spots
+        # scattered over a site of spread `rms` is off by about rms / sqrt(k).
+        spots = cluster_labels(pts_lat, pts_lon, eps_m=60.0, min_samples=2)
+        k = max(1, len({int(label) for label in spots if label >= 0}))
+        radius = max(75.0, 2.0 * rms / math.sqrt(k) + 2.5 * rms / math.sqrt(max(days, 1)))
         sites.append(
             Site(
                 site_id="",

@@ -1,0 +1,198 @@
+"""profiles.json (formats.md section 3): writing and reading it back.
+
+The required fields keep their meaning; geoleak adds optional ones per person (posts,
+evidence counts by source, devices, time zone, notes) and per place (explanation, nights,
+workdays, site), plus a top-level `sites` list of places shared by several people.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from geoleak.errors import CorpusError, OutputError
+from geoleak.types import LatLon, Place, PlaceKind, Profile
+
+__all__ = ["SCHEMA", "dump_profiles", "load_profiles", "place_to_json", "profiles_to_json"]
+
+SCHEMA = "geoleak.profiles/1"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def place_to_json(place: Place) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": place.kind.value,
+        "lat": round(place.position.lat, 6),
+        "lon": round(place.position.lon, 6),
+        "radius_m": round(place.radius_m, 1),
+        "confidence": round(place.confidence, 3),
+        "evidence": list(place.evidence),
+        "days": place.days,
+        "first_seen": _iso(place.first_seen),
+        "last_seen": _iso(place.last_seen),
+        "explanation": place.explanation,
+        "nights": place.nights,
+        "workdays": place.workdays,
+    }
+    if place.site_id:
+        out["site"] = place.site_id
+    out.update(place.extra)
+    return out
+
+
+def profile_to_json(profile: Profile) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "person": profile.person,
+        "places": [place_to_json(p) for p in profile.places],
+        "posts": profile.posts,
+        "evidence_count": profile.evidence_count,
+        "evidence_by_source": dict(profile.evidence_by_source),
+        "devices": list(profile.devices),
+        "timezone": profile.timezone,
+        "notes": list(profile.notes),
+    }
+    out.update(profile.extra)
+    return out
+
+
+def profiles_to_json(
+    profiles: Sequence[Profile], *, sites: Sequence[Mapping[str, Any]] = (), meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": SCHEMA, "people": [profile_to_json(p) for p in profiles]}
+    if sites:
+        doc["sites"] = list(sites)
+    if meta:
+        doc["generated_by"] = dict(meta)
+    return doc
+
+
+def dump_profiles(
+    profiles: Sequence[Profile],
+    path: str | os.PathLike[str],
+    *,
+    sites: Sequence[Mapping[str, Any]] = (),
+    meta: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write profiles.json atomically (a reader never sees half a file)."""
+    target = Path(path)
+    doc = profiles_to_json(profiles, sites=sites, meta=meta)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(doc, handle, ensure_ascii=False, indent=1)
+            handle.write("\n")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write profiles: {exc.strerror or exc}") from None
+    return target
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CorpusError(f"{where}: expected an ISO 8601 time, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CorpusError(f"{where}: {value!r} is not an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _number(obj: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
+    value = obj.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CorpusError(f"{where}: {key} must be a number, got {value!r}")
+    return float(value)
+
+
+_PLACE_FIELDS = {
+    "kind", "lat", "lon", "radius_m", "confidence", "evidence", "days", "first_seen",
+    "last_seen", "explanation", "nights", "workdays", "site",
+}  # fmt: skip
+_PROFILE_FIELDS = {"person", "places", "posts", "evidence_count", "evidence_by_source", "devices", "timezone", "notes"}
+
+
+def _place(obj: Any, where: str) -> Place:
+    if not isinstance(obj, Mapping):
+        raise CorpusError(f"{where}: a place must be an object")
+    try:
+        kind = PlaceKind(obj.get("kind"))
+    except ValueError:
+        raise CorpusError(f"{where}: unknown place kind {obj.get('kind')!r}") from None
+    try:
+        position = LatLon(_number(obj, "lat", where), _number(obj, "lon", where))
+        evidence = obj.get("evidence", [])
+        if not isinstance(evidence, list):
+            raise CorpusError(f"{where}: evidence must be a list of post ids")
+        return Place(
+            kind=kind,
+            position=position,
+            radius_m=_number(obj, "radius_m", where, 0.0),
+            confidence=_number(obj, "confidence", where, 0.0),
+            evidence=tuple(str(e) for e in evidence),
+            days=int(_number(obj, "days", where, 0)),
+            first_seen=_time(obj.get("first_seen"), where),
+            last_seen=_time(obj.get("last_seen"), where),
+            explanation=str(obj.get("explanation") or ""),
+            nights=int(_number(obj, "nights", where, 0)),
+            workdays=int(_number(obj, "workdays", where, 0)),
+            site_id=obj.get("site"),
+            extra=MappingProxyType({k: v for k, v in obj.items() if k not in _PLACE_FIELDS}),
+        )
+    except ValueError as exc:
+        raise CorpusError(f"{where}: {exc}") from None
+
+
+def load_profiles(path: str | os.PathLike[str]) -> tuple[list[Profile], list[dict[str, Any]]]:
+    """Profiles and sites from a profiles.json; a malformed file raises CorpusError naming it."""
+    source = Path(path)
+    try:
+        doc = json.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorpusError(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{source}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{source}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("people"), list):
+        raise CorpusError(f"{source}: not a geoleak profiles file (no 'people' list)")
+    schema = doc.get("schema")
+    if schema is not None and not str(schema).startswith("geoleak.profiles/"):
+        raise CorpusError(f"{source}: unknown schema {schema!r}")
+    profiles = []
+    for n, person in enumerate(doc["people"]):
+        where = f"{source}: people[{n}]"
+        if not isinstance(person, Mapping) or not isinstance(person.get("person"), str):
+            raise CorpusError(f"{where}: each entry needs a 'person' string")
+        places = person.get("places") or []
+        if not isinstance(places, list):
+            raise CorpusError(f"{where}: places must be a list")
+        profiles.append(
+            Profile(
+                person=person["person"],
+                places=tuple(_place(p, f"{where}.places[{i}]") for i, p in enumerate(places)),
+                posts=int(person.get("posts") or 0),
+                evidence_count=int(person.get("evidence_count") or 0),
+                evidence_by_source=MappingProxyType(dict(person.get("evidence_by_source") or {})),
+                devices=tuple(str(d) for d in person.get("devices") or ()),
+                timezone=person.get("timezone"),
+                notes=tuple(str(n) for n in person.get("notes") or ()),
+                extra=MappingProxyType({k: v for k, v in person.items() if k not in _PROFILE_FIELDS}),
+            )
+        )
+    sites = [s for s in doc.get("sites") or [] if isinstance(s, dict)]
+    return profiles, sites
