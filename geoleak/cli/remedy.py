@@ -10,6 +10,8 @@ import click
 
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_bar
 from geoleak.errors import UsageError
+from geoleak.remedy.audit import NEAR_M, write_audit_html
+from geoleak.remedy.audit import audit as run_audit
 from geoleak.remedy.model import ScrubOptions
 from geoleak.remedy.scrub import iter_input_files, scrub_paths
 
@@ -84,4 +86,57 @@ def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run
         else:
             json_out.write_text(text + "\n", encoding="utf-8")
     if report.failed:
+        sys.exit(EXIT_LEAK)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", default=None, help="Input format when it cannot be recognised (as for `infer`).")
+@click.option("--author", default=None, help="Person name for a folder of media (default: folder name).")
+@click.option("--near-m", type=click.FloatRange(min=1), default=NEAR_M, show_default=True,
+              help="List files within this many metres of an inferred home or base.")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="Write an HTML page (with maps in <name>-maps/ beside it).")
+@click.option("--tiles", default=None, help="Web tiles for the maps ('osm' or a URL); default offline.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the audit as JSON ('-' for stdout).")
+@click.option("--fail-on-leak", is_flag=True,
+              help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
+def audit(inputs: tuple[Path, ...], source: str | None, author: str | None, near_m: float,
+          html_out: Path | None, tiles: str | None, json_out: Path | None, fail_on_leak: bool,
+          quiet: bool) -> None:  # fmt: skip
+    """Show what a folder, a photo or a platform export gives away.
+
+    Prints how many files carry a position, the devices and serial numbers, the time
+    span, the home and work places geoleak infers from them (with confidence), the files
+    within 200 m of those places, and which metadata fields to remove.
+
+    \b
+    Examples:
+      geoleak audit ~/Pictures/to-post
+      geoleak audit takeout.zip --html audit.html --json audit.json
+      geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
+    """
+    diag = make_diagnostics(quiet)
+    report = run_audit(inputs, source=source, author=author, near_m=near_m, diag=diag)
+    finish_diagnostics(diag)
+    to_stdout = json_out is not None and str(json_out) == "-"
+    if not to_stdout:
+        if quiet:
+            click.echo(f"{len(report.located_files)} of {len(report.files)} files give away a position"
+                       + (f"; {report.posts_located} located posts" if report.posts_located else ""))
+        else:
+            for line in report.summary_lines():
+                click.echo(line)
+    if html_out is not None:
+        written = write_audit_html(report, html_out, tiles=tiles)
+        if not to_stdout:
+            click.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} map pages" if len(written) > 1 else ""))
+    if json_out is not None:
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        if to_stdout:
+            click.echo(text)
+        else:
+            json_out.write_text(text + "\n", encoding="utf-8")
+    if fail_on_leak and report.leaks:
         sys.exit(EXIT_LEAK)
