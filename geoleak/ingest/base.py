@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -82,14 +83,14 @@ def readers_for(path: Path, source: str | None = None) -> list[Reader]:
 
 
 def _read_one(
-    path: Path, diag: Diagnostics, source: str | None, author: str | None
+    path: Path, diag: Diagnostics, source: str | None, author: str | None,
+    extractions: ExitStack | None,
 ) -> Iterator[Post]:
     """Posts of one input; a zip archive is extracted safely to a temporary folder first."""
-    from geoleak.ingest.archive import extract_archives, is_archive
+    from geoleak.ingest.archive import is_archive
 
     if is_archive(path) and (source is None or source not in READERS or not READERS[source].sniff(path)):
-        with extract_archives([path]) as root:
-            yield from _read_tree(root, diag, source, author)
+        yield from _read_group([path], diag, source, author, extractions)
         return
     yield from _read_tree(path, diag, source, author)
 
@@ -107,6 +108,7 @@ def open_inputs(
     *,
     source: str | None = None,
     author: str | None = None,
+    extractions: ExitStack | None = None,
 ) -> Iterator[Post]:
     """Posts from every input in turn.
 
@@ -114,6 +116,10 @@ def open_inputs(
     when no input could be read does the first such error propagate. Zip archives are
     checked (zip slip, links, bombs) and extracted into a temporary folder that is removed
     once their posts have been read; the parts of a split export are read together.
+
+    Posts of an archive name media files inside its temporary folder. A caller that reads
+    those files after the posts were produced (in batches) passes `extractions`: the
+    folders then live until that ExitStack closes, instead of until the last post.
     """
     from geoleak.ingest.archive import group_archive_parts, is_archive
 
@@ -130,13 +136,13 @@ def open_inputs(
             group = group_of.get(path, [path])
             if len(group) > 1:
                 done.update(group)
-                posts = _read_group(group, diag, source, author)
+                posts = _read_group(group, diag, source, author, extractions)
             else:
                 if not path.exists():
                     raise CorpusError(f"{path}: no such file or folder")
                 if not is_archive(path):
                     readers_for(path, source)  # fail early: unknown format, bad --source
-                posts = _read_one(path, diag, source, author)
+                posts = _read_one(path, diag, source, author, extractions)
             first = next(posts, None)
         except (CorpusError, ArchiveError) as exc:
             failures.append(exc)
@@ -151,9 +157,14 @@ def open_inputs(
 
 
 def _read_group(
-    parts: list[Path], diag: Diagnostics, source: str | None, author: str | None
+    parts: list[Path], diag: Diagnostics, source: str | None, author: str | None,
+    extractions: ExitStack | None,
 ) -> Iterator[Post]:
     from geoleak.ingest.archive import extract_archives
 
+    if extractions is not None:
+        root = extractions.enter_context(extract_archives(parts))
+        yield from _read_tree(root, diag, source, author)
+        return
     with extract_archives(parts) as root:
         yield from _read_tree(root, diag, source, author)

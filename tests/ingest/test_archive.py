@@ -135,3 +135,14 @@ def test_not_a_zip(tmp_path: Path) -> None:
     fake.write_bytes(b"not a zip")
     with pytest.raises(CorpusError):
         list(open_inputs([fake], Diagnostics()))
+
+
+def test_extractions_stack_keeps_media_until_closed(tmp_path: Path) -> None:
+    from contextlib import ExitStack
+
+    zip_path = _zip_tree(tmp_path / "t.zip", FIXTURES / "takeout")
+    with ExitStack() as stack:
+        posts = list(open_inputs([zip_path], Diagnostics(), extractions=stack))
+        media = [m for p in posts for m in p.media]
+        assert media and all(Path(m).is_file() for m in media)  # still there after reading
+    assert not any(Path(m).exists() for m in media)  # removed when the stack closed
