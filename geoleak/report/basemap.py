@@ -87,7 +87,18 @@ def _ring(arcs: list[list[tuple[float, float]]], indexes: Sequence[int]) -> list
         if ring:
             points = points[1:]  # consecutive arcs share their joining point
         ring.extend([round(px, _COORD_DECIMALS), round(py, _COORD_DECIMALS)] for px, py in points)
+    if _jumps(ring):
+        # The ring crosses the antimeridian (Russia, Fiji): on a flat map a jump from 180 to
+        # -180 draws a band across the world, so continue it past 180 instead. A ring around
+        # a pole (Antarctica) jumps either way and is left alone.
+        shifted = [[x + 360.0 if x < 0 else x, y] for x, y in ring]
+        if not _jumps(shifted):
+            ring = shifted
     return ring
+
+
+def _jumps(ring: list[list[float]]) -> bool:
+    return any(abs(a[0] - b[0]) > 180.0 for a, b in zip(ring, ring[1:]))
 
 
 def decode_topojson(topo: dict[str, Any], object_name: str) -> dict[str, Any]:

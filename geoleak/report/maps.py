@@ -21,7 +21,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -251,14 +251,11 @@ class _Page:
     media_root: Path | None
     wrap_lon: bool = False
     thumbnails_left: int = MAX_THUMBNAILS
-    bounds: list[list[float]] = field(default_factory=list)
 
     def ll(self, position: LatLon) -> list[float]:
         """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
         lon = position.lon + 360.0 if self.wrap_lon and position.lon < 0 else position.lon
-        point = [round(position.lat, 6), round(lon, 6)]
-        self.bounds.append(point)
-        return point
+        return [round(position.lat, 6), round(lon, 6)]
 
     def thumbnail(self, evidence: Evidence) -> str | None:
         if self.thumbnails_left <= 0:
@@ -423,15 +420,16 @@ def _label_rows(positions: Sequence[LatLon], page: _Page) -> list[list[Any]]:
         if label.population >= 5_000_000:
             min_zoom = 3
         elif label.population >= 1_000_000:
-            min_zoom = 5
-        elif label.population >= 200_000:
+            min_zoom = 4
+        elif label.population >= 300_000:
+            min_zoom = 6
+        elif label.population >= 100_000:
             min_zoom = 7
-        elif label.population >= 50_000:
-            min_zoom = 9
+        elif label.population >= 40_000:
+            min_zoom = 8
         else:
-            min_zoom = 10
+            min_zoom = 9
         lat, lon = page.ll(label.position)
-        page.bounds.pop()  # labels do not decide the view
         rows.append([html_text(label.name), lat, lon, min_zoom])
     return rows
 
@@ -904,11 +902,12 @@ def _site_layers(
                 "k": "pin",
                 "ll": ll,
                 "popup": popup,
-                "z": 1500,
+                "z": 900,  # under a B pin at the same spot: the diamond's corners stay visible
                 "icon": {
                     "cls": "gl-place-wrap",
-                    "html": '<div class="gl-place gl-place-site" style="width:24px;height:24px"><b>S</b></div>',
-                    "size": [24, 24],
+                    "html": '<div class="gl-place gl-place-site" style="width:30px;height:30px">'
+                    "<b>S</b></div>",
+                    "size": [30, 30],
                 },
                 "tip": html_text(f"site {site.name}: {len(people)} people"),
                 "id": "pin-" + _digest("site", site.site_id),
@@ -1026,10 +1025,11 @@ def _finish(
     boxes: Sequence[tuple[str, str, str]],
     slider: tuple[int, list[str]] | None,
     below: str,
+    view: Sequence[LatLon],
     collapsed_layers: bool = False,
 ) -> str:
     folium.LayerControl(position="topright", collapsed=collapsed_layers).add_to(fmap)
-    PageScript(_bounds(page.bounds), boxes, slider).add_to(fmap)
+    PageScript(_bounds([page.ll(p) for p in view]), boxes, slider).add_to(fmap)
     rendered = str(figure.render())
     if below:
         # after the map's <div>: branca renders children of <body> before the map's own div
@@ -1110,7 +1110,23 @@ def build_overview_map(
         ],
         slider=(total, labels) if total else None,
         below=below,
+        view=_focus(
+            [pl.position for p in profiles for pl in p.places] + [s.position for s in site_markers],
+            [e.position for e in all_evidence],
+        ),
     )
+
+
+def _focus(
+    anchors: Sequence[LatLon], others: Sequence[LatLon], near_m: float = 30_000.0
+) -> list[LatLon]:
+    """What the map opens on: the inferred places and the evidence near them, else everything.
+
+    A trip abroad should not zoom the map out to a continent when the home is what matters.
+    """
+    if not anchors:
+        return list(others)
+    return list(anchors) + [o for o in others if any(_distance_m(o, a) <= near_m for a in anchors)]
 
 
 def profile_of(profiles: Sequence[Profile], person: str) -> Profile | None:
@@ -1185,6 +1201,8 @@ def build_person_map(
         boxes=[("topleft", title, "gl-title"), ("bottomright", _hour_legend(), "gl-legend")],
         slider=(total, labels) if total else None,
         below=below,
+        view=_focus([p.position for p in profile.places], [e.position for e in evidence]),
+        collapsed_layers=True,
     )
 
 

@@ -207,7 +207,15 @@
 
   G.init = function (map, bounds) {
     G.map = map;
-    if (bounds) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); }
+    if (bounds) {
+      // keep the fitted data clear of the title box (top left) and the legend (right)
+      var wide = map.getSize().x > 900;
+      map.fitBounds(bounds, {
+        paddingTopLeft: wide ? [380, 40] : [30, 30],
+        paddingBottomRight: wide ? [290, 40] : [30, 30],
+        maxZoom: 16
+      });
+    }
     window.addEventListener("hashchange", onHash);
     document.addEventListener("click", function (event) {
       var target = event.target && event.target.closest ? event.target.closest("a[data-pin]") : null;
