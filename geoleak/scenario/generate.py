@@ -491,6 +491,43 @@ def _detectable_base(precise: list[tuple[LatLon, datetime]], base: LatLon, radiu
 # ---------------------------------------------------------------- writing
 
 
+@dataclass
+class PersonRecord:
+    """One generated person: their plan, unit, posts (with photos to write) and truth rows."""
+
+    plan: PersonPlan
+    unit: UnitPlan
+    items: list[GeneratedPost]
+    truth: list[dict[str, Any]]
+
+
+def iter_people(config: ScenarioConfig) -> Iterator[PersonRecord]:
+    """Every person of the scenario with their posts and truth, in a stable order."""
+    for unit in plan_scenario(config):
+        for plan in unit.members:
+            items = list(_person_posts(plan, unit, config, f"posts-{config.seed}-{plan.handle}"))
+            precise: list[tuple[LatLon, datetime]] = []
+            for item in items:
+                photo = item.photo
+                pos = photo.get("position") if photo is not None else None
+                if (
+                    photo is not None
+                    and pos is not None
+                    and not photo["reshare"]
+                    and not pos.is_null_island
+                    and (photo["accuracy_m"] or 0) < 500
+                ):
+                    precise.append((pos, photo["local"]))
+                if "lat" in item.post:
+                    precise.append((LatLon(item.post["lat"], item.post["lon"]), _local_of(item.post)))
+            yield PersonRecord(plan, unit, items, _truth_for(plan, unit, precise))
+
+
+def media_path(plan: PersonPlan, post_id: str) -> str:
+    """Where a post's photo lives, relative to the corpus."""
+    return f"media/{plan.handle}/{post_id}.{_EXT[plan.media_format]}"
+
+
 def generate(
     config: ScenarioConfig,
     out_dir: str | Path,
@@ -500,36 +537,28 @@ def generate(
     """Write the scenario's corpus, photos and truth into `out_dir` (created if needed)."""
     out = Path(out_dir)
     (out / "media").mkdir(parents=True, exist_ok=True)
-    units = plan_scenario(config)
     n_posts = n_photos = n_gps = 0
     truth_rows: list[dict[str, Any]] = []
+    units: dict[str, UnitPlan] = {}
     with (out / "posts.jsonl").open("w", encoding="utf-8", newline="\n") as corpus:
-        for unit in units:
-            for plan in unit.members:
-                precise: list[tuple[LatLon, datetime]] = []
-                seed = f"posts-{config.seed}-{plan.handle}"
-                for item in _person_posts(plan, unit, config, seed):
-                    post = dict(item.post)
-                    if item.photo is not None:
-                        rel = f"media/{plan.handle}/{post['id']}.{_EXT[plan.media_format]}"
-                        target = out / rel
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        target.write_bytes(photo_bytes(item.photo, plan, plan.media_format, hash_seed(post["id"])))
-                        post["media"] = [rel]
-                        n_photos += 1
-                        pos = item.photo.get("position")
-                        if pos is not None:
-                            n_gps += 1
-                            if not item.photo["reshare"] and not pos.is_null_island and (item.photo["accuracy_m"] or 0) < 500:
-                                precise.append((pos, item.photo["local"]))
-                    if "lat" in post:
-                        local = _local_of(post, plan)
-                        precise.append((LatLon(post["lat"], post["lon"]), local))
-                    corpus.write(json.dumps(post, ensure_ascii=False, separators=(",", ":")) + "\n")
-                    n_posts += 1
-                truth_rows.extend(_truth_for(plan, unit, precise))
-                if progress is not None:
-                    progress(1)
+        for record in iter_people(config):
+            plan = record.plan
+            units.setdefault(record.unit.name, record.unit)
+            for item in record.items:
+                post = dict(item.post)
+                if item.photo is not None:
+                    rel = media_path(plan, post["id"])
+                    target = out / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(photo_bytes(item.photo, plan, plan.media_format, hash_seed(post["id"])))
+                    post["media"] = [rel]
+                    n_photos += 1
+                    n_gps += item.photo.get("position") is not None
+                corpus.write(json.dumps(post, ensure_ascii=False, separators=(",", ":")) + "\n")
+                n_posts += 1
+            truth_rows.extend(record.truth)
+            if progress is not None:
+                progress(1)
     with (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle:
         fields = ["person", "kind", "lat", "lon", "detectable", "unit", "persona", "valid_from", "valid_to"]
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
@@ -538,14 +567,34 @@ def generate(
     unit_info = [
         {"unit": u.name, "region": u.region.name, "base_lat": round(u.base.lat, 6),
          "base_lon": round(u.base.lon, 6), "members": [m.handle for m in u.members]}
-        for u in units
+        for u in units.values()
     ]  # fmt: skip
     config_doc = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(config).items()}
     (out / "scenario.json").write_text(
         json.dumps({"generator": "geoleak.scenario", "config": config_doc, "units": unit_info}, indent=1) + "\n",
         encoding="utf-8",
     )
+    (out / "README.md").write_text(_README.format(people=config.people, posts=n_posts, photos=n_photos,
+                                                  gps=n_gps, seed=config.seed), encoding="utf-8")  # fmt: skip
     return ScenarioSummary(out, config.people, n_posts, n_photos, n_gps, len(truth_rows), unit_info)
+
+
+_README = """# A fictional geoleak scenario
+
+Everything here is invented: the people, their handles, their homes, the unit and its base.
+Any resemblance to real people or installations is accidental. It was written by
+`geoleak scenario` (seed {seed}); the same options rebuild it byte for byte
+(the demo: `geoleak scenario --demo -o sample_media --force`).
+
+- `posts.jsonl`: {posts} posts of {people} people (geoleak corpus format, formats.md section 1)
+- `media/`: {photos} small photos, {gps} of them with EXIF GPS, capture time and device
+- `truth.csv`: where each person really lives and serves (`detectable` = 0 where what they
+  leaked cannot support the place); people with kind `none` never leak a location
+- `scenario.json`: the configuration and the units
+
+Try: `geoleak infer posts.jsonl -o profiles.json` then
+`geoleak evaluate profiles.json --truth truth.csv`.
+"""
 
 
 def hash_seed(text: str) -> int:
@@ -556,7 +605,7 @@ def hash_seed(text: str) -> int:
     return value
 
 
-def _local_of(post: dict[str, Any], plan: PersonPlan) -> datetime:
+def _local_of(post: dict[str, Any]) -> datetime:
     created = datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
     tz = zone(timezone_at(LatLon(post["lat"], post["lon"])) or "UTC")
     return created.astimezone(tz).replace(tzinfo=None) if tz else created.replace(tzinfo=None)
