@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import mmap
+import struct
+import zlib
+from typing import Any
+
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.isobmff import scan_isobmff
 from geoleak.remedy.jpeg import scan_jpeg
@@ -30,8 +35,19 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def scan_bytes(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
-    """Findings and patches for a whole file's bytes. Raises Unsupported when it cannot."""
+def scan_bytes(data: bytes | memoryview | mmap.mmap, opts: ScrubOptions) -> ScanResult:
+    """Findings and patches for a whole file's bytes. Raises Unsupported when it cannot.
+
+    A structure the parsers trip over (an offset past the end, a short field) also gives
+    Unsupported: a file geoleak does not fully understand is never declared clean.
+    """
+    try:
+        return _scan(data, opts)
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError, zlib.error) as exc:
+        raise Unsupported(f"malformed metadata structure ({exc})") from None
+
+
+def _scan(data: Any, opts: ScrubOptions) -> ScanResult:
     if len(data) == 0:
         raise Unsupported("empty file")
     kind = sniff(bytes(data[:64]))

@@ -178,6 +178,11 @@ class _Editor:
         self.r = reader
         self.remove: dict[int, tuple[_Ifd, set[int]]] = {}
         self.patches: list[Patch] = []
+        self.inline: dict[int, bytes] = {}  # entry position -> new 4-byte inline value
+
+    def set_inline(self, entry: _Entry, value: bytes) -> None:
+        """Overwrite an inline value; survives the entry moving when its IFD is compacted."""
+        self.inline[entry.pos] = (value + bytes(4))[:4]
 
     def drop_entry(self, ifd: _Ifd, entry: _Entry, *, blank_value: bool = True) -> None:
         self.remove.setdefault(ifd.pos, (ifd, set()))[1].add(entry.index)
@@ -203,10 +208,12 @@ class _Editor:
             nxt = r.next_ifd(ifd)
             out = bytearray(struct.pack(r.e + "H", len(kept)))
             for e in kept:
-                out += r.data[e.pos : e.pos + 12]
+                out += r.data[e.pos : e.pos + 8] + self.inline.pop(e.pos, r.data[e.pos + 8 : e.pos + 12])
             out += struct.pack(r.e + "I", nxt)
             out += bytes(12 * (len(ifd.entries) - len(kept)))
             self.patches += r.region.patch(ifd.pos, bytes(out))
+        for pos, value in self.inline.items():
+            self.patches += r.region.patch(pos + 8, value)
         return self.patches
 
 
@@ -305,7 +312,7 @@ def _coarsen_gps(
         ref_e = tags.get(tag)
         if ref_e is not None and ref_e.type == 2 and ref_e.inline and ref_e.count >= 1:
             letter = letters[0] if value >= 0 else letters[1]
-            ed.patches += r.region.patch(ref_e.value_pos, letter.encode() + bytes(ref_e.count - 1))
+            ed.set_inline(ref_e, letter.encode())
     for entry in gps.entries:
         if entry.tag not in _COARSE_KEEP:
             ed.drop_entry(gps, entry)

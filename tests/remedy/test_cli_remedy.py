@@ -1,0 +1,72 @@
+"""The scrub command line: examples in --help, exit codes, JSON report, user errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+from remedy_photos import photo
+
+from geoleak.cli import main
+from geoleak.extract.media import read_media
+
+
+def make_folder(root: Path) -> Path:
+    folder = root / "in" / "trip"
+    folder.mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(photo(48.85, 2.35, datetime(2026, 4, 1, 10, 0)))
+    (folder / "b.png").write_bytes(photo(-33.9, 151.2, datetime(2026, 4, 2, 10, 0), fmt="PNG"))
+    (folder / "broken.heic").write_bytes(b"not really an image " * 4)
+    (folder / "readme.txt").write_text("hello")
+    return root / "in"
+
+
+def test_help_has_examples() -> None:
+    runner = CliRunner()
+    for command in ("scrub", "audit"):
+        result = runner.invoke(main, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Examples:" in result.output and f"geoleak {command}" in result.output
+
+
+def test_scrub_writes_clean_copies_and_reports_failures(tmp_path: Path) -> None:
+    src = make_folder(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["scrub", str(src), "-o", str(out), "--json", str(tmp_path / "r.json")])
+    assert result.exit_code == 1  # broken.heic could not be cleaned
+    assert "NOT CLEANED" in result.output and "broken.heic" in result.output
+    assert read_media(out / "trip" / "a.jpg").position is None
+    assert read_media(out / "trip" / "b.png").position is None
+    assert not (out / "trip" / "broken.heic").exists()
+    assert not (out / "trip" / "readme.txt").exists()
+    report = json.loads((tmp_path / "r.json").read_text())
+    statuses = {Path(o["source"]).name: o["status"] for o in report["outcomes"]}
+    assert statuses == {"a.jpg": "cleaned", "b.png": "cleaned", "broken.heic": "failed", "readme.txt": "skipped"}
+    removed = next(o for o in report["outcomes"] if o["source"].endswith("a.jpg"))["removed"]
+    assert removed[0]["field"] == "EXIF GPS" and removed[0]["value"].startswith("48.85")
+
+
+def test_scrub_user_errors_exit_2(tmp_path: Path) -> None:
+    src = make_folder(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["scrub", str(src)])
+    assert result.exit_code == 2 and "geoleak: error:" in result.output
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "x"), "--in-place"])
+    assert result.exit_code == 2
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(src)])
+    assert result.exit_code == 2 and "also an input" in result.output
+
+
+def test_single_file_to_named_output_and_dry_run(tmp_path: Path) -> None:
+    src = make_folder(tmp_path) / "trip" / "a.jpg"
+    runner = CliRunner()
+    result = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert result.exit_code == 0 and "would remove EXIF GPS" in result.output
+    assert read_media(src).position is not None
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
+    assert result.exit_code == 0, result.output
+    assert read_media(tmp_path / "clean.jpg").position is None
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
+    assert result.exit_code == 1 and "--force" in result.output
