@@ -59,7 +59,9 @@ def leaks(paths: list[Path]) -> dict[str, list[str]]:
 def prepare(media: Path, work: Path, repeat: int) -> tuple[Path, list[Path], int]:
     src = work / "in"
     src.mkdir()
-    files = sorted(p for p in media.iterdir() if p.is_file() and p.suffix.lower() not in (".csv", ".md"))
+    files = sorted(
+        p for p in media.iterdir() if p.is_file() and p.suffix.lower() not in (".csv", ".md")
+    )
     total = 0
     for i in range(repeat):
         for p in files:
@@ -127,13 +129,17 @@ def main() -> int:
         for name, runner in tools.items():
             out = work / name
             timings[name] = runner(src, out)
-            outputs = sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+            outputs = sorted(
+                p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
             written[name] = {p.name for p in outputs}
             left[name] = leaks([p for p in outputs if p.name.startswith("r0_")])
         originals = leaks([src / f"r0_{p.name}" for p in files])
 
     print(f"{n_files} files ({len(files)} distinct x {args.repeat}), {total_bytes / 1e6:.1f} MB")
-    print(f"{'tool':10} {'seconds':>8} {'files/s':>9} {'MB/s':>8} {'vs exiftool':>12} {'written':>8} {'leaks':>6}")
+    print(
+        f"{'tool':10} {'seconds':>8} {'files/s':>9} {'MB/s':>8} {'vs exiftool':>12} {'written':>8} {'leaks':>6}"
+    )
     base = timings["exiftool"]
     for name, seconds in timings.items():
         n_written = sum(1 for f in written[name] if f.startswith("r0_"))

@@ -20,20 +20,39 @@ EXIT_LEAK = 1
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Folder for the cleaned copies (or a file name for one input file).")
-@click.option("--in-place", is_flag=True,
-              help="Replace the originals (each only after its cleaned copy was verified).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder for the cleaned copies (or a file name for one input file).",
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Replace the originals (each only after its cleaned copy was verified).",
+)
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite existing files in the output folder.")
-@click.option("--all-identifying", is_flag=True,
-              help="Also remove serial numbers, owner/creator names, unique ids and maker notes.")
+@click.option(
+    "--all-identifying",
+    is_flag=True,
+    help="Also remove serial numbers, owner/creator names, unique ids and maker notes.",
+)
 @click.option("--drop-time", is_flag=True, help="Also remove capture and modification times.")
 @click.option("--drop-orientation", is_flag=True, help="Also remove the orientation tag.")
-@click.option("--coarsen-km", type=click.FloatRange(min=0.001), default=None, metavar="K",
-              help="Keep the EXIF position rounded to a grid of K km instead of removing it.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path),
-              help="Write the per-file report as JSON ('-' for stdout).")
+@click.option(
+    "--coarsen-km",
+    type=click.FloatRange(min=0.001),
+    default=None,
+    metavar="K",
+    help="Keep the EXIF position rounded to a grid of K km instead of removing it.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    help="Write the per-file report as JSON ('-' for stdout).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run: bool,
           force: bool, all_identifying: bool, drop_time: bool, drop_orientation: bool,
@@ -91,16 +110,39 @@ def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--source", default=None, help="Input format when it cannot be recognised (as for `infer`).")
-@click.option("--author", default=None, help="Person name for a folder of media (default: folder name).")
-@click.option("--near-m", type=click.FloatRange(min=1), default=NEAR_M, show_default=True,
-              help="List files within this many metres of an inferred home or base.")
-@click.option("--html", "html_out", type=click.Path(path_type=Path),
-              help="Write an HTML page (with maps in <name>-maps/ beside it).")
-@click.option("--tiles", default=None, help="Web tiles for the maps ('osm' or a URL); default offline.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the audit as JSON ('-' for stdout).")
-@click.option("--fail-on-leak", is_flag=True,
-              help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).")
+@click.option(
+    "--source", default=None, help="Input format when it cannot be recognised (as for `infer`)."
+)
+@click.option(
+    "--author", default=None, help="Person name for a folder of media (default: folder name)."
+)
+@click.option(
+    "--near-m",
+    type=click.FloatRange(min=1),
+    default=NEAR_M,
+    show_default=True,
+    help="List files within this many metres of an inferred home or base.",
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(path_type=Path),
+    help="Write an HTML page (with maps in <name>-maps/ beside it).",
+)
+@click.option(
+    "--tiles", default=None, help="Web tiles for the maps ('osm' or a URL); default offline."
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    help="Write the audit as JSON ('-' for stdout).",
+)
+@click.option(
+    "--fail-on-leak",
+    is_flag=True,
+    help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
 def audit(inputs: tuple[Path, ...], source: str | None, author: str | None, near_m: float,
           html_out: Path | None, tiles: str | None, json_out: Path | None, fail_on_leak: bool,
@@ -123,15 +165,20 @@ def audit(inputs: tuple[Path, ...], source: str | None, author: str | None, near
     to_stdout = json_out is not None and str(json_out) == "-"
     if not to_stdout:
         if quiet:
-            click.echo(f"{len(report.located_files)} of {len(report.files)} files give away a position"
-                       + (f"; {report.posts_located} located posts" if report.posts_located else ""))
+            click.echo(
+                f"{len(report.located_files)} of {len(report.files)} files give away a position"
+                + (f"; {report.posts_located} located posts" if report.posts_located else "")
+            )
         else:
             for line in report.summary_lines():
                 click.echo(line)
     if html_out is not None:
         written = write_audit_html(report, html_out, tiles=tiles)
         if not to_stdout:
-            click.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} map pages" if len(written) > 1 else ""))
+            click.echo(
+                f"wrote {written[0]}"
+                + (f" and {len(written) - 1} map pages" if len(written) > 1 else "")
+            )
     if json_out is not None:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         if to_stdout:

@@ -56,7 +56,9 @@ class ExposedFile:
             "capture_time": self.capture_time.isoformat() if self.capture_time else None,
             "device": self.device,
             "serial": self.serial,
-            "fields": [{"field": f.field, "kind": f.kind.value, "value": f.value} for f in self.fields],
+            "fields": [
+                {"field": f.field, "kind": f.kind.value, "value": f.value} for f in self.fields
+            ],
             "near": [{"person": p, "place": k, "distance_m": round(d, 1)} for p, k, d in self.near],
             "error": self.error,
         }
@@ -118,9 +120,13 @@ class AuditReport:
                  + (f" ({100 * located / n:.0f}%)" if n else "")]  # fmt: skip
         lines += self.stats_lines
         if self.devices:
-            lines.append("devices: " + ", ".join(f"{d} ({c} files)" for d, c in self.devices.most_common(8)))
+            lines.append(
+                "devices: " + ", ".join(f"{d} ({c} files)" for d, c in self.devices.most_common(8))
+            )
         if self.serials:
-            lines.append("serial numbers (tie every photo to one camera): " + ", ".join(self.serials))
+            lines.append(
+                "serial numbers (tie every photo to one camera): " + ", ".join(self.serials)
+            )
         span = self.time_span
         if span:
             lines.append(f"time span: {span[0]:%Y-%m-%d %H:%M} to {span[1]:%Y-%m-%d %H:%M}")
@@ -135,13 +141,17 @@ class AuditReport:
                          "(too few located photos on distinct days)")  # fmt: skip
         revealing = self.most_revealing
         if revealing:
-            lines.append(f"files within {self.near_m:.0f} m of an inferred home or base ({len(revealing)}):")
+            lines.append(
+                f"files within {self.near_m:.0f} m of an inferred home or base ({len(revealing)}):"
+            )
             for f in revealing[:15]:
                 where = ", ".join(f"{d:.0f} m from {p}'s {k}" for p, k, d in f.near)
                 lines.append(f"  {f.path}: {where}")
         fields = self.fields_to_remove
         if fields:
-            lines.append("metadata to remove (geoleak scrub removes location; --all-identifying the rest):")
+            lines.append(
+                "metadata to remove (geoleak scrub removes location; --all-identifying the rest):"
+            )
             for name, kind, count in fields[:20]:
                 lines.append(f"  {name} [{kind}] in {count} files")
         return lines
@@ -157,14 +167,23 @@ class AuditReport:
             "serials": self.serials,
             "time_span": [span[0].isoformat(), span[1].isoformat()] if span else None,
             "places": [
-                {"person": person, "kind": place.kind.value, "lat": place.position.lat,
-                 "lon": place.position.lon, "radius_m": place.radius_m,
-                 "confidence": place.confidence, "days": place.days, "explanation": place.explanation}
+                {
+                    "person": person,
+                    "kind": place.kind.value,
+                    "lat": place.position.lat,
+                    "lon": place.position.lon,
+                    "radius_m": place.radius_m,
+                    "confidence": place.confidence,
+                    "days": place.days,
+                    "explanation": place.explanation,
+                }
                 for person, place in self.places()
-            ],  # fmt: skip
+            ],
             "near_m": self.near_m,
             "most_revealing": [f.path for f in self.most_revealing],
-            "fields_to_remove": [{"field": n, "kind": k, "files": c} for n, k, c in self.fields_to_remove],
+            "fields_to_remove": [
+                {"field": n, "kind": k, "files": c} for n, k, c in self.fields_to_remove
+            ],
             "per_file": [f.to_json() for f in self.files],
         }
 
@@ -187,7 +206,9 @@ def audit(
     from geoleak.pipeline import run
 
     diag = diag or Diagnostics()
-    result = run([str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress)
+    result = run(
+        [str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress
+    )
     places = [(p.person, place) for p in result.profiles for place in p.places
               if place.kind in (PlaceKind.HOME, PlaceKind.BASE)]  # fmt: skip
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
@@ -195,8 +216,12 @@ def audit(
                        result.stats.posts_located, near_m)  # fmt: skip
 
 
-def _exposed(path: str, meta: MediaMeta, places: list[tuple[str, Place]], near_m: float) -> ExposedFile:
-    item = ExposedFile(path, meta.position, meta.capture_time, meta.device, meta.serial, error=meta.error)
+def _exposed(
+    path: str, meta: MediaMeta, places: list[tuple[str, Place]], near_m: float
+) -> ExposedFile:
+    item = ExposedFile(
+        path, meta.position, meta.capture_time, meta.device, meta.serial, error=meta.error
+    )
     try:
         item.fields = scan_file(path).findings
     except Unsupported as exc:
@@ -239,7 +264,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;font-size:.9em;text-align:left}}
 .leak{{color:#c92a2a;font-weight:bold}}</style></head><body>
 <h1>What these files give away</h1>
-<p class="{'leak' if report.leaks else ''}">{'Location found: clean these files with <code>geoleak scrub</code> before posting.' if report.leaks else 'No position found.'}</p>
+<p class="{"leak" if report.leaks else ""}">{"Location found: clean these files with <code>geoleak scrub</code> before posting." if report.leaks else "No position found."}</p>
 {map_link}
 <ul>{summary}</ul>
 <h2>Files</h2>

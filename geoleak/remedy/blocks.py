@@ -41,7 +41,9 @@ def clean_exif(
         clean_irb(result, sub, opts)
 
 
-def clean_xmp(result: ScanResult, region: Region, opts: ScrubOptions, *, label: str = "XMP") -> None:
+def clean_xmp(
+    result: ScanResult, region: Region, opts: ScrubOptions, *, label: str = "XMP"
+) -> None:
     scan = scan_xmp(region, opts, label=label)
     result.findings += scan.findings
     result.patches += scan.patches

@@ -50,7 +50,11 @@ def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Pa
     patches: list[Patch] = []
     pos = 0
     while pos + 5 <= len(data) and data[pos] == 0x1C:
-        record, dataset, length = data[pos + 1], data[pos + 2], struct.unpack_from(">H", data, pos + 3)[0]
+        record, dataset, length = (
+            data[pos + 1],
+            data[pos + 2],
+            struct.unpack_from(">H", data, pos + 3)[0],
+        )
         head = 5
         if length & 0x8000:  # extended dataset: the next (length & 0x7fff) bytes hold the size
             n = length & 0x7FFF

@@ -91,9 +91,7 @@ def _boxes(data: bytes | memoryview, start: int, end: int) -> list[tuple[bytes, 
         if size < head:
             raise Unsupported(f"box {btype!r} at {pos} has invalid size {size}")
         box_end = pos + size
-        if box_end > end:
-            # a truncated last box: keep what is there (its data may still hold metadata)
-            box_end = end
+        box_end = min(box_end, end)  # a truncated last box keeps what is there
         out.append((bytes(btype), pos, pos + head, box_end))
         pos = box_end
     return out
@@ -104,7 +102,7 @@ def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
     if depth > _MAX_DEPTH:
         return
     prefix = f"{label} " if label else ""
-    for btype, bstart, payload, bend in _boxes(data, start, end):
+    for btype, _bstart, payload, bend in _boxes(data, start, end):
         if btype in _CONTAINERS:
             if btype == b"udta":
                 _udta(data, opts, result, payload, bend, prefix)
@@ -120,9 +118,13 @@ def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
             if bend - payload >= 4:
                 skip = struct.unpack_from(">I", data, payload)[0]
                 tiff = payload + 4 + skip
-                clean_exif(result, Region.whole(data, tiff, bend - tiff), opts, label=f"{prefix}EXIF")
+                clean_exif(
+                    result, Region.whole(data, tiff, bend - tiff), opts, label=f"{prefix}EXIF"
+                )
         elif btype == b"xml ":
-            clean_xmp(result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP")
+            clean_xmp(
+                result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"
+            )
         elif btype == b"brob" and bytes(data[payload : payload + 4]) in (b"Exif", b"xml "):
             raise Unsupported("metadata is Brotli-compressed (JPEG XL brob box)")
         elif btype in (b"mvhd", b"tkhd", b"mdhd") and opts.drop_time:
@@ -143,7 +145,7 @@ def _meta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
         _heif_items(data, opts, result, by_type, prefix)
     if b"keys" in by_type and b"ilst" in by_type:
         _quicktime_keys(data, opts, result, by_type[b"keys"][0], by_type[b"ilst"][0], prefix)
-    for btype, cstart, cpayload, cend in children:
+    for btype, cstart, _cpayload, cend in children:
         if btype in (b"iinf", b"iloc", b"keys", b"ilst", b"hdlr", b"idat", b"pitm", b"iref",
                      b"dinf", b"pixi", b"ipma"):  # fmt: skip
             continue
@@ -167,12 +169,16 @@ def _heif_items(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult
         if method == 1:
             extents = [(idat[2] + off, n) for off, n in extents]
         elif method != 0:
-            raise Unsupported(f"item {item_id} is stored by reference (construction method {method})")
+            raise Unsupported(
+                f"item {item_id} is stored by reference (construction method {method})"
+            )
         # clip extents to the file (a truncated file keeps what it has)
         present = [(off, max(0, min(n, len(data) - off))) for off, n in extents if off < len(data)]
         region = Region(data, present)
         if len(region) == 0:
-            result.notes.append(f"{prefix}{item_type.decode()} item {item_id} lies beyond the end of the file")
+            result.notes.append(
+                f"{prefix}{item_type.decode()} item {item_id} lies beyond the end of the file"
+            )
             continue
         if is_xmp:
             clean_xmp(result, region, opts, label=f"{prefix}XMP")
@@ -195,7 +201,9 @@ def _find_tiff(data: bytes) -> int:
     return 4
 
 
-def _iinf(data: bytes | memoryview, box: tuple[bytes, int, int, int]) -> dict[int, tuple[bytes, str]]:
+def _iinf(
+    data: bytes | memoryview, box: tuple[bytes, int, int, int]
+) -> dict[int, tuple[bytes, str]]:
     _, _, payload, end = box
     version = data[payload]
     pos = payload + 4 + (2 if version == 0 else 4)
@@ -218,12 +226,16 @@ def _iinf(data: bytes | memoryview, box: tuple[bytes, int, int, int]) -> dict[in
         q += 4
         raw = bytes(data[q:bend])
         parts = raw.split(b"\x00")
-        content_type = parts[1].decode("ascii", "replace") if item_type == b"mime" and len(parts) > 1 else ""
+        content_type = (
+            parts[1].decode("ascii", "replace") if item_type == b"mime" and len(parts) > 1 else ""
+        )
         items[item_id] = (item_type, content_type)
     return items
 
 
-def _iloc(data: bytes | memoryview, box: tuple[bytes, int, int, int]) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+def _iloc(
+    data: bytes | memoryview, box: tuple[bytes, int, int, int]
+) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     _, _, payload, end = box
     version = data[payload]
     q = payload + 4
@@ -263,11 +275,17 @@ def _udta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, star
     for btype, bstart, payload, bend in _boxes(data, start, end):
         if btype in _UDTA_LOCATION:
             raw = bytes(data[payload : min(bend, payload + 64)])
-            shown = raw[4:].split(b"\x00")[0].decode("latin-1", "replace").strip() if btype != b"loci" else "binary"
+            shown = (
+                raw[4:].split(b"\x00")[0].decode("latin-1", "replace").strip()
+                if btype != b"loci"
+                else "binary"
+            )
             result.add(Finding(f"{prefix}{_UDTA_LOCATION[btype]}", FindingKind.LOCATION, shown or None, True),
                        _free_box(bstart, payload, bend))  # fmt: skip
         elif btype == b"XMP_":
-            clean_xmp(result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP")
+            clean_xmp(
+                result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"
+            )
         elif btype in _UDTA_IDENTIFYING and btype != b"\xa9mak":
             result.add(Finding(f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}", FindingKind.IDENTIFYING,
                                None, opts.all_identifying),
@@ -303,11 +321,15 @@ def _quicktime_keys(data: bytes | memoryview, opts: ScrubOptions, result: ScanRe
         value = None
         for dtype, _ds, dpayload, dend in _boxes(data, ipayload, bend):
             if dtype == b"data":
-                value = bytes(data[dpayload + 8 : min(dend, dpayload + 88)]).decode("utf-8", "replace")
+                value = bytes(data[dpayload + 8 : min(dend, dpayload + 88)]).decode(
+                    "utf-8", "replace"
+                )
         wanted = kind is FindingKind.LOCATION or (kind is FindingKind.IDENTIFYING and opts.all_identifying) \
             or (kind is FindingKind.TIME and opts.drop_time)  # fmt: skip
-        result.add(Finding(f"{prefix}QuickTime {name}", kind, value, wanted),
-                   _free_box(bstart, ipayload, bend) if wanted else ())
+        result.add(
+            Finding(f"{prefix}QuickTime {name}", kind, value, wanted),
+            _free_box(bstart, ipayload, bend) if wanted else (),
+        )
 
 
 def _key_kind(name: str) -> FindingKind | None:

@@ -79,7 +79,9 @@ def _scan_one(data: bytes | memoryview, base: int, opts: ScrubOptions, result: S
         if marker == 0xE1:
             head = bytes(data[body : body + 40])
             if head.startswith(b"Exif\x00"):
-                clean_exif(result, Region.whole(data, body + 6, seg_end - body - 6), opts, label=label)
+                clean_exif(
+                    result, Region.whole(data, body + 6, seg_end - body - 6), opts, label=label
+                )
             elif head.startswith(_XMP_ID):
                 start = body + len(_XMP_ID)
                 clean_xmp(result, Region.whole(data, start, seg_end - start), opts)

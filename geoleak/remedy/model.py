@@ -107,7 +107,9 @@ class Region:
 
     __slots__ = ("_extents", "data")
 
-    def __init__(self, source: bytes | bytearray | memoryview, extents: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, source: bytes | bytearray | memoryview, extents: list[tuple[int, int]]
+    ) -> None:
         self._extents = [(int(off), int(n)) for off, n in extents if n > 0]
         self.data = b"".join(bytes(source[off : off + n]) for off, n in self._extents)
 
@@ -129,7 +131,9 @@ class Region:
     def patch(self, logical: int, data: bytes) -> list[Patch]:
         """File patches writing `data` at logical offset `logical`."""
         if logical < 0 or logical + len(data) > len(self.data):
-            raise IndexError(f"patch {logical}+{len(data)} outside region of {len(self.data)} bytes")
+            raise IndexError(
+                f"patch {logical}+{len(data)} outside region of {len(self.data)} bytes"
+            )
         patches: list[Patch] = []
         pos, rest = logical, data
         base = 0

@@ -48,14 +48,14 @@ def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
         elif ctype in (b"iTXt", b"tEXt", b"zTXt"):
             _text_chunk(data, opts, result, ctype, body, end)
         if len(result.patches) > before and end + 4 <= len(data):
-            result.patches.append(_png_crc_patch(data, result.patches[before:], pos, body, end))
+            result.patches.append(_png_crc_patch(data, result.patches[before:], pos, end))
         if ctype == b"IEND":
             break
         pos = end + 4
     return result
 
 
-def _png_crc_patch(data: bytes | memoryview, patches: list[Patch], pos: int, body: int, end: int) -> Patch:
+def _png_crc_patch(data: bytes | memoryview, patches: list[Patch], pos: int, end: int) -> Patch:
     chunk = bytearray(data[pos + 4 : end])  # type + data
     for p in patches:
         lo, hi = max(p.offset, pos + 4), min(p.end, end)

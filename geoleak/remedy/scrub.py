@@ -39,7 +39,13 @@ __all__ = [
     "scrub_paths",
 ]
 
-CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = "cleaned", "unchanged", "would-clean", "failed", "skipped"
+CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = (
+    "cleaned",
+    "unchanged",
+    "would-clean",
+    "failed",
+    "skipped",
+)
 
 
 @dataclass(slots=True)
@@ -86,7 +92,9 @@ class ScrubReport:
 
     @property
     def locations_removed(self) -> int:
-        return sum(1 for o in self.outcomes if any(f.kind is FindingKind.LOCATION for f in o.removed))
+        return sum(
+            1 for o in self.outcomes if any(f.kind is FindingKind.LOCATION for f in o.removed)
+        )
 
     def summary_lines(self) -> list[str]:
         total_mb = sum(o.bytes for o in self.outcomes) / 1e6
@@ -144,7 +152,11 @@ def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = N
     except Unsupported as exc:
         return [f"cannot be parsed after cleaning: {exc}"]
     for finding in scan.location_findings:
-        if coarsen_km is not None and finding.field.endswith("GPS") and _on_grid(finding.value, coarsen_km):
+        if (
+            coarsen_km is not None
+            and finding.field.endswith("GPS")
+            and _on_grid(finding.value, coarsen_km)
+        ):
             continue
         problems.append(f"{finding.field} = {finding.value}")
     from geoleak.extract.media import read_media
@@ -222,7 +234,9 @@ def scrub_file(
         return outcome
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".geoleak-tmp", dir=dst.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{dst.name}.", suffix=".geoleak-tmp", dir=dst.parent
+        )
         os.close(fd)
     except OSError as exc:
         outcome.error = f"cannot write to {dst.parent}: {exc.strerror or exc}"
@@ -371,4 +385,6 @@ def ensure_writable(output: Path) -> None:
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{output}: cannot create the output folder: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"{output}: cannot create the output folder: {exc.strerror or exc}"
+        ) from None

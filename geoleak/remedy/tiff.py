@@ -208,7 +208,9 @@ class _Editor:
             nxt = r.next_ifd(ifd)
             out = bytearray(struct.pack(r.e + "H", len(kept)))
             for e in kept:
-                out += r.data[e.pos : e.pos + 8] + self.inline.pop(e.pos, r.data[e.pos + 8 : e.pos + 12])
+                out += r.data[e.pos : e.pos + 8] + self.inline.pop(
+                    e.pos, r.data[e.pos + 8 : e.pos + 12]
+                )
             out += struct.pack(r.e + "I", nxt)
             out += bytes(12 * (len(ifd.entries) - len(kept)))
             self.patches += r.region.patch(ifd.pos, bytes(out))
@@ -272,10 +274,11 @@ def coarse_position(lat: float, lon: float, km: float) -> tuple[float, float]:
     lat_step = km / 111.32
     c_lat = max(-90.0, min(90.0, round(lat / lat_step) * lat_step))
     lon_step = km / (111.32 * max(math.cos(math.radians(c_lat)), 0.01))
+    lon_step = 360.0 / max(1, round(360.0 / lon_step))  # a whole number of cells round the globe
     c_lon = round(lon / lon_step) * lon_step
-    if c_lon > 180.0:
+    if c_lon > 180.0 + 1e-9:
         c_lon -= 360.0
-    elif c_lon < -180.0:
+    elif c_lon < -180.0 - 1e-9:
         c_lon += 360.0
     return round(c_lat, 6), round(c_lon, 6)
 
@@ -300,8 +303,10 @@ def _coarsen_gps(
 ) -> tuple[float, float] | None:
     tags = {e.tag: e for e in gps.entries}
     lat_e, lon_e = tags.get(2), tags.get(4)
-    if lat_e is None or lon_e is None or any(
-        e.type != 5 or e.count != 3 or e.inline for e in (lat_e, lon_e)
+    if (
+        lat_e is None
+        or lon_e is None
+        or any(e.type != 5 or e.count != 3 or e.inline for e in (lat_e, lon_e))
     ):
         return None
     c_lat, c_lon = coarse_position(lat, lon, km)

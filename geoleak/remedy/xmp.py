@@ -44,8 +44,12 @@ def classify_property(local: str) -> FindingKind | None:
     if (local.upper().startswith("GPS") or "Latitude" in local or "Longitude" in local
             or "Longtitude" in local or local in _LOCATION_NAMES):  # fmt: skip
         return FindingKind.LOCATION
-    if local in _IDENTIFYING_NAMES or "SerialNumber" in local or (
-        local.startswith("Ci") and local[2:3].isupper()  # IPTC creator contact info
+    if (
+        local in _IDENTIFYING_NAMES
+        or "SerialNumber" in local
+        or (
+            local.startswith("Ci") and local[2:3].isupper()  # IPTC creator contact info
+        )
     ):
         return FindingKind.IDENTIFYING
     if local in _TIME_NAMES:

@@ -16,7 +16,11 @@ def dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
     deg = int(value)
     minutes = int((value - deg) * 60)
     seconds = Fraction(round(((value - deg) * 60 - minutes) * 60 * 10000), 10000)
-    return IFDRational(deg, 1), IFDRational(minutes, 1), IFDRational(seconds.numerator, seconds.denominator)
+    return (
+        IFDRational(deg, 1),
+        IFDRational(minutes, 1),
+        IFDRational(seconds.numerator, seconds.denominator),
+    )
 
 
 def photo(
@@ -74,7 +78,12 @@ def fictional_folder(root: Path) -> Path:
         )
         if date.weekday() < 5:
             (folder / f"work_{day:02d}.jpg").write_bytes(
-                photo(WORK[0] - jitter, WORK[1] + jitter, date.replace(hour=11, minute=30), seed=100 + day)
+                photo(
+                    WORK[0] - jitter,
+                    WORK[1] + jitter,
+                    date.replace(hour=11, minute=30),
+                    seed=100 + day,
+                )
             )
     (folder / "nogps.jpg").write_bytes(photo(None, None, start.replace(hour=12), seed=7))
     return folder

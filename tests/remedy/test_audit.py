@@ -48,7 +48,7 @@ def test_audit_finds_home_and_the_files_that_give_it_away(folder: Path) -> None:
 
 def test_audit_after_scrub_finds_no_position(folder: Path, tmp_path: Path) -> None:
     scrub_paths([folder], tmp_path / "clean")
-    report = audit([tmp_path / "clean" ])
+    report = audit([tmp_path / "clean"])
     assert report.located_files == [] and not report.leaks
     assert report.places() == []
     # the serial is kept unless --all-identifying
@@ -76,7 +76,9 @@ def test_audit_html_and_json(folder: Path, tmp_path: Path) -> None:
 
 def test_cli_audit_fail_on_leak(folder: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["audit", str(folder), "--fail-on-leak", "--json", str(tmp_path / "a.json")])
+    result = runner.invoke(
+        main, ["audit", str(folder), "--fail-on-leak", "--json", str(tmp_path / "a.json")]
+    )
     assert result.exit_code == 1, result.output
     assert "give away a position" in result.output
     assert json.loads((tmp_path / "a.json").read_text())["leaks"] is True

@@ -34,7 +34,9 @@ def test_help_has_examples() -> None:
 def test_scrub_writes_clean_copies_and_reports_failures(tmp_path: Path) -> None:
     src = make_folder(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["scrub", str(src), "-o", str(out), "--json", str(tmp_path / "r.json")])
+    result = CliRunner().invoke(
+        main, ["scrub", str(src), "-o", str(out), "--json", str(tmp_path / "r.json")]
+    )
     assert result.exit_code == 1  # broken.heic could not be cleaned
     assert "NOT CLEANED" in result.output and "broken.heic" in result.output
     assert read_media(out / "trip" / "a.jpg").position is None
@@ -43,7 +45,12 @@ def test_scrub_writes_clean_copies_and_reports_failures(tmp_path: Path) -> None:
     assert not (out / "trip" / "readme.txt").exists()
     report = json.loads((tmp_path / "r.json").read_text())
     statuses = {Path(o["source"]).name: o["status"] for o in report["outcomes"]}
-    assert statuses == {"a.jpg": "cleaned", "b.png": "cleaned", "broken.heic": "failed", "readme.txt": "skipped"}
+    assert statuses == {
+        "a.jpg": "cleaned",
+        "b.png": "cleaned",
+        "broken.heic": "failed",
+        "readme.txt": "skipped",
+    }
     removed = next(o for o in report["outcomes"] if o["source"].endswith("a.jpg"))["removed"]
     assert removed[0]["field"] == "EXIF GPS" and removed[0]["value"].startswith("48.85")
 

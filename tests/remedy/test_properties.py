@@ -21,7 +21,9 @@ from geoleak.remedy.tiff import coarse_position
 from geoleak.types import LatLon
 
 lats = st.floats(min_value=-89.9, max_value=89.9, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
-lons = st.floats(min_value=-179.99, max_value=179.99, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
+lons = st.floats(min_value=-179.99, max_value=179.99, allow_nan=False).filter(
+    lambda v: abs(v) > 1e-3
+)
 
 
 def apply(data: bytes, opts: ScrubOptions) -> bytes:
@@ -44,9 +46,13 @@ def read_bytes(tmp: Path, data: bytes, suffix: str) -> tuple[object, bytes, int 
     return meta, pixels, orientation
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lat=lats, lon=lons, fmt=st.sampled_from(["JPEG", "PNG", "WEBP", "TIFF"]))
-def test_any_position_is_removed_losslessly(tmp_path: Path, lat: float, lon: float, fmt: str) -> None:
+def test_any_position_is_removed_losslessly(
+    tmp_path: Path, lat: float, lon: float, fmt: str
+) -> None:
     suffix = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}[fmt]
     original = photo(lat, lon, datetime(2026, 5, 1, 22, 10), fmt=fmt)
     before, pixels, orientation = read_bytes(tmp_path, original, suffix)
@@ -61,9 +67,13 @@ def test_any_position_is_removed_losslessly(tmp_path: Path, lat: float, lon: flo
     assert scan_bytes(cleaned, ScrubOptions()).patches == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lat=lats, lon=lons, km=st.sampled_from([0.5, 2.0, 10.0, 50.0]))
-def test_coarsened_position_is_on_the_grid_and_near(tmp_path: Path, lat: float, lon: float, km: float) -> None:
+def test_coarsened_position_is_on_the_grid_and_near(
+    tmp_path: Path, lat: float, lon: float, km: float
+) -> None:
     original = photo(lat, lon, datetime(2026, 5, 1, 9, 0))
     cleaned = apply(original, ScrubOptions(coarsen_km=km))
     path = tmp_path / "c.jpg"

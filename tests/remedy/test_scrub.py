@@ -19,7 +19,9 @@ from geoleak.remedy.scrub import residual_location, scan_file, scrub_file, scrub
 from geoleak.remedy.tiff import coarse_position
 
 EXIFTOOL = shutil.which("exiftool")
-needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool not installed (Debian libimage-exiftool-perl)")
+needs_exiftool = pytest.mark.skipif(
+    EXIFTOOL is None, reason="exiftool not installed (Debian libimage-exiftool-perl)"
+)
 
 # exiftool tag names that carry a position or a place (tags listed in NOT_A_PLACE are not).
 POSITION_WORDS = ("Latitude", "Longitude", "GPSPosition", "GPSCoordinates", "LocationInformation",
@@ -58,11 +60,21 @@ def media_files(folder: Path) -> list[Path]:
 
 
 @needs_exiftool
-def test_exiftool_finds_no_position_in_any_scrubbed_file(shared_media: Path, scrubbed: tuple[Path, object]) -> None:
+def test_exiftool_finds_no_position_in_any_scrubbed_file(
+    shared_media: Path, scrubbed: tuple[Path, object]
+) -> None:
     out, _ = scrubbed
-    before = {Path(str(r["SourceFile"])).name: leaked_positions(r) for r in exiftool_json(*media_files(shared_media))}
-    assert sum(1 for v in before.values() if v) >= 40, "the corpus should hold many positions to remove"
-    after = {Path(str(r["SourceFile"])).name: leaked_positions(r) for r in exiftool_json(*media_files(out))}
+    before = {
+        Path(str(r["SourceFile"])).name: leaked_positions(r)
+        for r in exiftool_json(*media_files(shared_media))
+    }
+    assert sum(1 for v in before.values() if v) >= 40, (
+        "the corpus should hold many positions to remove"
+    )
+    after = {
+        Path(str(r["SourceFile"])).name: leaked_positions(r)
+        for r in exiftool_json(*media_files(out))
+    }
     leaks = {name: tags for name, tags in after.items() if tags}
     assert leaks == {}
     # every file that had a position was written (cleaned), except the unparseable empty file
@@ -85,7 +97,9 @@ def test_read_media_finds_no_position_and_capture_time_is_kept(
     assert compared >= 30
 
 
-def test_outputs_keep_length_and_modification_time(shared_media: Path, scrubbed: tuple[Path, object]) -> None:
+def test_outputs_keep_length_and_modification_time(
+    shared_media: Path, scrubbed: tuple[Path, object]
+) -> None:
     out, report = scrubbed
     for cleaned in media_files(out):
         src = shared_media / cleaned.name
@@ -126,7 +140,9 @@ def _webp_image_chunks(data: bytes) -> bytes:
     return chunks
 
 
-def test_compressed_image_data_is_byte_identical(shared_media: Path, scrubbed: tuple[Path, object]) -> None:
+def test_compressed_image_data_is_byte_identical(
+    shared_media: Path, scrubbed: tuple[Path, object]
+) -> None:
     out, _ = scrubbed
     checked = 0
     for cleaned in media_files(out):
@@ -148,7 +164,17 @@ def test_compressed_image_data_is_byte_identical(shared_media: Path, scrubbed: t
 def test_changed_bytes_lie_only_in_metadata(shared_media: Path) -> None:
     """Every patch of a HEIC/AVIF/MP4/MOV/TIFF/DNG lies in a metadata block, never in image data."""
     for src in media_files(shared_media):
-        if src.suffix.lower() not in (".heic", ".heif", ".avif", ".mp4", ".mov", ".tif", ".tiff", ".dng", ".jxl"):
+        if src.suffix.lower() not in (
+            ".heic",
+            ".heif",
+            ".avif",
+            ".mp4",
+            ".mov",
+            ".tif",
+            ".tiff",
+            ".dng",
+            ".jxl",
+        ):
             continue
         try:
             scan = scan_file(src)
@@ -209,7 +235,17 @@ def test_decoded_pixels_are_identical(shared_media: Path, scrubbed: tuple[Path, 
     out, _ = scrubbed
     compared = 0
     for cleaned in media_files(out):
-        if cleaned.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"):
+        if cleaned.suffix.lower() not in (
+            ".jpg",
+            ".jpeg",
+            ".png",
+            ".webp",
+            ".tif",
+            ".tiff",
+            ".heic",
+            ".heif",
+            ".avif",
+        ):
             continue
         try:
             with Image.open(shared_media / cleaned.name) as im:
@@ -248,7 +284,9 @@ def test_orientation_is_kept(shared_media: Path, scrubbed: tuple[Path, object]) 
 def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path: Path) -> None:
     names = ["exiftool_canon_350d_nogps.dng", "mde_aphotomanager_sidecar.xmp", "exiftool_canon_rebel_nogps.tif",
              "mde_issue600_altitude_only.jpg", "pheif_apple_iphonexs.heic"]  # fmt: skip
-    report = scrub_paths([shared_media / n for n in names], tmp_path, ScrubOptions(all_identifying=True))
+    report = scrub_paths(
+        [shared_media / n for n in names], tmp_path, ScrubOptions(all_identifying=True)
+    )
     assert not report.failed
     for record in exiftool_json(*(tmp_path / n for n in names)):
         bad = {k: v for k, v in record.items()
@@ -258,12 +296,16 @@ def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path:
     # without the option the serial stays
     plain = scrub_paths([shared_media / names[0]], tmp_path / "plain")
     assert not plain.failed
-    kept = exiftool_json(tmp_path / "plain" / names[0], extra=("-SerialNumber", "-CameraSerialNumber"))[0]
+    kept = exiftool_json(
+        tmp_path / "plain" / names[0], extra=("-SerialNumber", "-CameraSerialNumber")
+    )[0]
     assert any("SerialNumber" in k for k in kept)
 
 
 @pytest.mark.parametrize("km", [1.0, 10.0])
-def test_coarsen_keeps_a_coarse_position_only(shared_media: Path, tmp_path: Path, km: float) -> None:
+def test_coarsen_keeps_a_coarse_position_only(
+    shared_media: Path, tmp_path: Path, km: float
+) -> None:
     names = ["exiftool_apple_iphone7.jpg", "exifpy_kodak_cx7530_south.jpg", "synth_exiftool_png_gps_south_west.png",
              "pheif_samsung_galaxy_s25ultra.heic", "mde_nokia_lumia800.jpg"]  # fmt: skip
     report = scrub_paths([shared_media / n for n in names], tmp_path, ScrubOptions(coarsen_km=km))
@@ -272,10 +314,14 @@ def test_coarsen_keeps_a_coarse_position_only(shared_media: Path, tmp_path: Path
         original = read_media(shared_media / name).position
         coarse = read_media(tmp_path / name).position
         assert original is not None and coarse is not None, name
-        assert coarse_position(original.lat, original.lon, km) == pytest.approx((coarse.lat, coarse.lon), abs=1e-4)
+        assert coarse_position(original.lat, original.lon, km) == pytest.approx(
+            (coarse.lat, coarse.lon), abs=1e-4
+        )
         assert (coarse.lat < 0) == (original.lat < 0) or abs(coarse.lat) < 1e-9
         # the XMP copy of the position (Nokia) is removed, not left precise
-        assert not [f for f in scan_file(tmp_path / name).location_findings if "XMP" in f.field], name
+        assert not [f for f in scan_file(tmp_path / name).location_findings if "XMP" in f.field], (
+            name
+        )
     if EXIFTOOL:
         for record in exiftool_json(*(tmp_path / n for n in names)):
             assert "GPS:GPSAltitude" not in record and "GPS:GPSTimeStamp" not in record
@@ -314,7 +360,9 @@ def test_in_place_replaces_only_after_verification(shared_media: Path, tmp_path:
     assert not list(work.glob("*.geoleak-tmp"))
 
 
-def test_failed_verification_writes_no_output(shared_media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_verification_writes_no_output(
+    shared_media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from geoleak.remedy import scrub as scrub_module
 
     real = scrub_module.scan_file
