@@ -1,0 +1,184 @@
+"""Format-specific cases the corpus does not cover: extended XMP, motion photos, timed GPS
+tracks, ImageMagick raw profiles, XMP namespaces, time and orientation removal."""
+
+from __future__ import annotations
+
+import binascii
+import io
+import struct
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from geoleak.extract.media import read_media
+from geoleak.remedy.formats import scan_bytes
+from geoleak.remedy.model import FindingKind, Region, ScrubOptions, Unsupported
+from geoleak.remedy.xmp import classify_property, scan_xmp
+from remedy_photos import photo
+
+XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:aux="http://ns.adobe.com/exif/1.0/aux/" '
+    'xmlns:dji="http://www.dji.com/drone-dji/1.0/" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+    'exif:GPSLatitude="69,38.934N" dji:GpsLongitude="18.9551" photoshop:City="Tromso" aux:SerialNumber="123" '
+    'exif:DateTimeOriginal="2026-03-02T22:15:00">'
+    "<exif:GPSLongitude>18,57.306E</exif:GPSLongitude>"
+    "<Iptc4xmpExt:LocationCreated><rdf:Bag><rdf:li><Iptc4xmpExt:City>Tromso</Iptc4xmpExt:City></rdf:li>"
+    "</rdf:Bag></Iptc4xmpExt:LocationCreated>"
+    "</rdf:Description></rdf:RDF></x:xmpmeta>"
+).encode()
+
+
+def apply(data: bytes, opts: ScrubOptions | None = None) -> bytes:
+    scan = scan_bytes(data, opts or ScrubOptions())
+    out = bytearray(data)
+    for patch in scan.patches:
+        out[patch.offset : patch.end] = patch.data
+    return bytes(out)
+
+
+def test_xmp_location_blanked_in_place_and_stays_xml() -> None:
+    import xml.dom.minidom
+
+    scan = scan_xmp(Region.whole(XMP, 0, len(XMP)), ScrubOptions())
+    out = bytearray(XMP)
+    for patch in scan.patches:
+        out[patch.offset : patch.end] = patch.data
+    text = bytes(out)
+    xml.dom.minidom.parseString(text)  # still well-formed
+    for gone in (b"69,38", b"18,57", b"18.9551", b"Tromso", b"LocationCreated"):
+        assert gone not in text
+    assert b'aux:SerialNumber="123"' in text and b"DateTimeOriginal" in text
+    kinds = {f.field: f.kind for f in scan.findings}
+    assert kinds["XMP aux:SerialNumber"] is FindingKind.IDENTIFYING
+    scan_all = scan_xmp(
+        Region.whole(XMP, 0, len(XMP)), ScrubOptions(all_identifying=True, drop_time=True)
+    )
+    assert {f.field for f in scan_all.findings if f.removed} >= {
+        "XMP aux:SerialNumber",
+        "XMP exif:DateTimeOriginal",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("GPSLatitude", FindingKind.LOCATION), ("GpsLongtitude", FindingKind.LOCATION),
+     ("LocationShown", FindingKind.LOCATION), ("CiAdrCity", FindingKind.IDENTIFYING),
+     ("LensSerialNumber", FindingKind.IDENTIFYING), ("CreateDate", FindingKind.TIME),
+     ("Orientation", FindingKind.ORIENTATION), ("Rating", None)],
+)  # fmt: skip
+def test_classify_property(name: str, kind: FindingKind | None) -> None:
+    assert classify_property(name) is kind
+
+
+def _app1(payload: bytes) -> bytes:
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def test_extended_xmp_split_over_segments_is_cleaned() -> None:
+    jpeg = photo(None, None, datetime(2026, 1, 1))
+    guid = b"0123456789ABCDEF0123456789ABCDEF"
+    chunks = [XMP[:150], XMP[150:]]
+    segments = b""
+    offset = 0
+    for chunk in chunks:
+        segments += _app1(
+            b"http://ns.adobe.com/xmp/extension/\x00"
+            + guid
+            + struct.pack(">II", len(XMP), offset)
+            + chunk
+        )
+        offset += len(chunk)
+    data = jpeg[:2] + segments + jpeg[2:]
+    cleaned = apply(data)
+    assert b"69,38" not in cleaned and b"18,57" not in cleaned and b"Tromso" not in cleaned
+    assert len(cleaned) == len(data)
+    with Image.open(io.BytesIO(cleaned)) as im:
+        im.load()
+
+
+def test_motion_photo_video_after_the_jpeg_is_cleaned(shared_media: Path) -> None:
+    jpeg = photo(59.9, 10.7, datetime(2026, 1, 1))
+    video = (shared_media / "mde_with_gps.mp4").read_bytes()
+    data = jpeg + video
+    scan = scan_bytes(data, ScrubOptions())
+    fields = {f.field for f in scan.location_findings}
+    assert "EXIF GPS" in fields and "appended video QuickTime ©xyz (GPSCoordinates)" in fields
+    cleaned = apply(data)
+    assert b"+51.4169" not in cleaned
+    assert cleaned[len(jpeg) :].count(b"mdat") == video.count(b"mdat")
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def test_timed_gps_track_is_refused() -> None:
+    stsd = _box(b"stsd", b"\x00\x00\x00\x00\x00\x00\x00\x01" + _box(b"gpmd", b"\x00" * 8))
+    moov = _box(b"moov", _box(b"trak", _box(b"mdia", _box(b"minf", _box(b"stbl", stsd)))))
+    data = _box(b"ftyp", b"mp41\x00\x00\x00\x00mp41") + moov + _box(b"mdat", b"\x00" * 16)
+    with pytest.raises(Unsupported, match="GoPro"):
+        scan_bytes(data, ScrubOptions())
+
+
+def test_png_imagemagick_raw_exif_profile_is_cleaned(tmp_path: Path) -> None:
+    exif_png = photo(-22.95, -43.21, datetime(2026, 1, 1), fmt="PNG")
+    with Image.open(io.BytesIO(exif_png)) as im:
+        raw_exif = im.getexif().tobytes()
+        assert raw_exif.startswith(b"Exif\x00\x00")
+        plain = im.copy()
+    hexed = binascii.hexlify(raw_exif)
+    lines = b"\n".join(hexed[i : i + 72] for i in range(0, len(hexed), 72))
+    info = PngImagePlugin.PngInfo()
+    info.add_text(
+        "Raw profile type exif", (b"\nexif\n%8d\n" % len(raw_exif) + lines + b"\n").decode()
+    )
+    out = io.BytesIO()
+    plain.save(out, "PNG", pnginfo=info)
+    data = out.getvalue()
+    scan = scan_bytes(data, ScrubOptions())
+    assert any(f.field == "EXIF (raw profile) GPS" for f in scan.findings)
+    cleaned = apply(data)
+    assert len(cleaned) == len(data)
+    with Image.open(io.BytesIO(cleaned)) as im:
+        im.load()  # CRCs still valid
+        text = im.text["Raw profile type exif"]
+    decoded = binascii.unhexlify("".join(text.split("\n")[3:]))
+    assert len(decoded) == len(raw_exif) and decoded != raw_exif
+    rescan = scan_bytes(cleaned, ScrubOptions())
+    assert not [
+        f for f in rescan.location_findings if f.removed and "no valid" not in (f.value or "")
+    ]
+
+
+def test_compressed_png_xmp_with_location_is_refused() -> None:
+    base = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
+    body = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(XMP)
+    chunk = (
+        struct.pack(">I", len(body))
+        + b"iTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"iTXt" + body))
+    )
+    data = base[:33] + chunk + base[33:]
+    with pytest.raises(Unsupported, match="compressed"):
+        scan_bytes(data, ScrubOptions())
+
+
+def test_drop_time_and_orientation(tmp_path: Path) -> None:
+    data = photo(59.9, 10.7, datetime(2026, 1, 1, 8, 30), orientation=6)
+    kept = apply(data)
+    dropped = apply(data, ScrubOptions(drop_time=True, drop_orientation=True))
+    for blob, has_time in ((kept, True), (dropped, False)):
+        path = tmp_path / "t.jpg"
+        path.write_bytes(blob)
+        meta = read_media(path)
+        assert meta.position is None
+        assert (meta.capture_time is not None) == has_time
+        with Image.open(path) as im:
+            assert (im.getexif().get(0x0112) == 6) == has_time
+            im.load()
