@@ -189,13 +189,20 @@ def _read_heif_meta(src: Source, box: _Box, meta: MetaBuilder) -> None:
     infos: dict[int, tuple[bytes, bytes]] = {}  # item id -> (type, content type)
     locations: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     idat: tuple[int, int] | None = None
+    iloc: _Box | None = None
     for child in children:
         if child.type == b"iinf":
             infos = _parse_iinf(data, child)
         elif child.type == b"iloc":
-            locations = _parse_iloc(data, child, meta)
+            iloc = child
         elif child.type == b"idat":
             idat = (base + child.payload, child.end - child.payload)
+    wanted = {
+        item for item, (itype, ctype) in infos.items()
+        if itype == b"Exif" or (itype == b"mime" and b"rdf+xml" in ctype)
+    }  # fmt: skip
+    if iloc is not None and wanted:
+        locations = _parse_iloc(data, iloc, meta, wanted)
     exif_done = False
     for item_id, (itype, content_type) in infos.items():
         is_exif = itype == b"Exif"
@@ -281,48 +288,65 @@ def _parse_iinf(data: bytes, box: _Box) -> dict[int, tuple[bytes, bytes]]:
     return out
 
 
+_SIZE_CODE = {0: "", 4: "I", 8: "Q"}
+
+
 def _parse_iloc(
-    data: bytes, box: _Box, meta: MetaBuilder
+    data: bytes, box: _Box, meta: MetaBuilder, wanted: set[int]
 ) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    """Locations of the `wanted` items: {item id: (construction method, [(offset, length)])}."""
     out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     pos = box.payload
     end = box.end
-
-    def take(n: int) -> int:
-        nonlocal pos
-        if n == 0:
-            return 0
-        if pos + n > end or n not in (1, 2, 3, 4, 8):
-            raise IndexError("iloc")
-        value = int.from_bytes(data[pos : pos + n], "big")
-        pos += n
-        return value
-
-    try:
-        version = take(1)
-        take(3)
-        sizes = take(1)
-        offset_size, length_size = sizes >> 4, sizes & 15
-        sizes = take(1)
-        base_size, index_size = sizes >> 4, (sizes & 15 if version in (1, 2) else 0)
-        count = take(2) if version < 2 else take(4)
-        for _ in range(min(count, MAX_ITEMS)):
-            item_id = take(2) if version < 2 else take(4)
-            method = take(2) & 15 if version in (1, 2) else 0
-            take(2)  # data reference index
-            base_offset = take(base_size)
-            extent_count = take(2)
-            if extent_count > MAX_EXTENTS:
-                raise IndexError("iloc extents")
+    if pos + 8 > end:
+        meta.warn("HEIF 'iloc' box is truncated")
+        return out
+    version = data[pos]
+    offset_size, length_size = data[pos + 4] >> 4, data[pos + 4] & 15
+    base_size, index_size = data[pos + 5] >> 4, data[pos + 5] & 15
+    if version not in (1, 2):
+        index_size = 0
+    sizes = (offset_size, length_size, base_size, index_size)
+    if any(n not in _SIZE_CODE for n in sizes) or version > 2:
+        meta.warn("HEIF 'iloc' box has unsupported field sizes")
+        return out
+    off_c, len_c, base_c, idx_c = (_SIZE_CODE[n] for n in sizes)
+    id_c = "H" if version < 2 else "I"
+    item_fmt = struct.Struct(">" + id_c + ("H" if version in (1, 2) else "") + "H" + base_c + "H")
+    extent_fmt = struct.Struct(">" + idx_c + off_c + len_c)
+    if version < 2:
+        count = struct.unpack_from(">H", data, pos + 6)[0]
+        pos += 8
+    else:
+        if pos + 10 > end:
+            return out
+        count = struct.unpack_from(">I", data, pos + 6)[0]
+        pos += 10
+    has_method = version in (1, 2)
+    for _ in range(min(count, MAX_ITEMS)):
+        if pos + item_fmt.size > end:
+            meta.warn("HEIF 'iloc' box is truncated")
+            break
+        fields = item_fmt.unpack_from(data, pos)
+        pos += item_fmt.size
+        item_id = fields[0]
+        method = fields[1] & 15 if has_method else 0
+        base_offset = fields[-2] if base_c else 0
+        extent_count = fields[-1]
+        span = extent_fmt.size * extent_count
+        if extent_count > MAX_EXTENTS or pos + span > end:
+            meta.warn("HEIF 'iloc' box is malformed or truncated")
+            break
+        if item_id in wanted:
             extents = []
-            for _ in range(extent_count):
-                take(index_size)
-                offset = take(offset_size)
-                length = take(length_size)
+            off_at = 1 if idx_c else 0
+            len_at = off_at + (1 if off_c else 0)
+            for extent in extent_fmt.iter_unpack(data[pos : pos + span]) if span else ():
+                offset = extent[off_at] if off_c else 0
+                length = extent[len_at] if len_c else 0
                 extents.append((base_offset + offset, length))
             out[item_id] = (method, extents)
-    except IndexError:
-        meta.warn("HEIF 'iloc' box is malformed or truncated")
+        pos += span
     return out
 
 

@@ -138,12 +138,12 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
     elif fmt is not None:
         containers.read_tiff_file(src, meta)
     else:
-        kind = "media"
+        kind = "a media"
         if suffix in IMAGE_EXTENSIONS:
-            kind = "image"
+            kind = "an image"
         elif suffix in VIDEO_EXTENSIONS:
-            kind = "video"
-        meta.error = f"not a {kind} format geoleak can read (starts with {src.head[:8].hex(' ')})"
+            kind = "a video"
+        meta.error = f"not {kind} format geoleak can read (starts with {src.head[:8].hex(' ')})"
 
 
 # -- sidecars -------------------------------------------------------------------------------

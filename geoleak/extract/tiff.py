@@ -43,7 +43,7 @@ IFD0_TAGS = frozenset({MAKE, MODEL, SOFTWARE, DATETIME, EXIF_POINTER, GPS_POINTE
 EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSET_TIME_ORIGINAL,
                        OFFSET_TIME_DIGITIZED, SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED,
                        BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL,
-                       GPS_POINTER, MAKE, MODEL})  # fmt: skip
+                       GPS_POINTER, MAKE, MODEL, MAKER_NOTE})  # fmt: skip
 GPS_TAGS = frozenset(range(32))
 
 # TIFF field types: size in bytes of one value
@@ -61,7 +61,7 @@ class TiffError(ValueError):
 class TiffBlock:
     """A TIFF structure in memory; `data` starts at the byte-order mark."""
 
-    __slots__ = ("data", "entry", "first_ifd", "order", "u16", "u32", "warnings")
+    __slots__ = ("data", "entry", "first_ifd", "maker_note", "order", "u16", "u32", "warnings")
 
     def __init__(self, data: bytes) -> None:
         if len(data) < 8:
@@ -83,6 +83,7 @@ class TiffBlock:
             raise TiffError(f"EXIF block has TIFF magic {magic}, expected 42")
         self.first_ifd = self.u32(data, 4)[0]
         self.warnings: list[str] = []
+        self.maker_note: dict[int, tuple[int, int]] = {}
 
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
         """Decoded values of the `wanted` tags (all when None) of the IFD at `offset`."""
@@ -107,6 +108,11 @@ class TiffBlock:
             if wanted_set is not None and tag not in wanted_set:
                 continue
             if tag in out:  # duplicate tag: keep the first, as exiftool does
+                continue
+            if tag == MAKER_NOTE:  # kept as a location: its offsets need the whole block
+                pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
+                if num > 4 and pos + min(num, 16) <= size:
+                    self.maker_note[tag] = (pos, min(num, size - pos))
                 continue
             value = self._value(typ, num, raw, start + 12 * index + 8, tag, what)
             if value is not None:
@@ -189,7 +195,30 @@ def read_tiff_tags(
     if gps_at is not None and gps_at not in seen:
         seen.add(gps_at)
         gps = block.ifd(gps_at, GPS_TAGS, f"{what} GPS")
+    if BODY_SERIAL not in exif and MAKER_NOTE in block.maker_note:
+        serial = _maker_serial(block, ifd0.get(MAKE))
+        if serial is not None:
+            exif[BODY_SERIAL] = serial
     return ifd0, exif, gps, block.warnings
+
+
+def _maker_serial(block: TiffBlock, make: Any) -> bytes | None:
+    """The body serial from Nikon (type 3) or Canon maker notes, when EXIF has none."""
+    offset, length = block.maker_note[MAKER_NOTE]
+    make_text = make if isinstance(make, bytes) else b""
+    data = block.data
+    try:
+        if make_text.startswith(b"NIKON") and data[offset : offset + 7] == b"Nikon\x00\x02":
+            nikon = TiffBlock(data[offset + 10 : offset + length])
+            value = nikon.ifd(nikon.first_ifd, (0x001D,), "Nikon MakerNote").get(0x001D)
+            return value if isinstance(value, bytes) and value.strip(b"\x00 ") else None
+        if make_text.startswith(b"Canon"):
+            value = block.ifd(offset, (0x000C,), "Canon MakerNote").get(0x000C)
+            if isinstance(value, tuple) and value and isinstance(value[0], int) and value[0]:
+                return str(value[0]).encode()
+    except (TiffError, struct.error):
+        return None
+    return None
 
 
 def type_name(typ: int) -> str:

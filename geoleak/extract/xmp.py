@@ -29,7 +29,7 @@ _NAMES = (
     "|CameraSerialNumber|Lens|LensModel|CreatorTool|Software"
 )
 _PROPERTY = re.compile(
-    rb"[<\s]\w[\w.-]*:(" + _NAMES.encode() + rb")"
+    rb":(" + _NAMES.encode() + rb")"
     rb"(?:\s*=\s*(?:\"([^\"]{0,4096})\"|'([^']{0,4096})')|\s*>([^<]{0,4096})<)"
 )
 

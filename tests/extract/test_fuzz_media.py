@@ -49,9 +49,20 @@ def _sample_bytes(shared_media: Path, name: str) -> bytes:
 
 mutation = st.one_of(
     st.tuples(st.just("flip"), st.integers(0, 2**31), st.integers(1, 255)),
-    st.tuples(st.just("word"), st.integers(0, 2**31), st.sampled_from(
-        [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x00\x00\x00\x01",
-         b"\x00\x00\xff\xff", b"\x80\x00\x00\x00"])),  # fmt: skip
+    st.tuples(
+        st.just("word"),
+        st.integers(0, 2**31),
+        st.sampled_from(
+            [
+                b"\xff\xff\xff\xff",
+                b"\x00\x00\x00\x00",
+                b"\x7f\xff\xff\xff",
+                b"\x00\x00\x00\x01",
+                b"\x00\x00\xff\xff",
+                b"\x80\x00\x00\x00",
+            ]
+        ),
+    ),
     st.tuples(st.just("truncate"), st.integers(0, 2**31), st.just(0)),
     st.tuples(st.just("insert"), st.integers(0, 2**31), st.binary(min_size=1, max_size=16)),
     st.tuples(st.just("duplicate"), st.integers(0, 2**31), st.integers(1, 512)),
@@ -84,8 +95,10 @@ def _check(meta: MediaMeta) -> None:
     assert not any(w.startswith("geoleak's reader failed") for w in meta.warnings), meta.warnings
     if meta.position is not None:
         lat, lon = meta.position.lat, meta.position.lon
-        assert math.isfinite(lat) and math.isfinite(lon)
-        assert -90 <= lat <= 90 and -180 <= lon <= 180
+        assert math.isfinite(lat)
+        assert math.isfinite(lon)
+        assert -90 <= lat <= 90
+        assert -180 <= lon <= 180
         assert not (abs(lat) < 1e-7 and abs(lon) < 1e-7)
     if meta.alt_m is not None:
         assert math.isfinite(meta.alt_m)
@@ -107,7 +120,9 @@ def test_mutated_files_never_crash_or_mislocate(
         max_examples=EXAMPLES_PER_SAMPLE, deadline=None, database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )  # fmt: skip
-    @given(steps=st.lists(mutation, min_size=1, max_size=6), hot=st.sampled_from([512, 4096, 65536]))
+    @given(
+        steps=st.lists(mutation, min_size=1, max_size=6), hot=st.sampled_from([512, 4096, 65536])
+    )
     def run(steps: list[tuple[str, int, object]], hot: int) -> None:
         target.write_bytes(_mutate(original, steps, hot))
         _check(read_media(target))
@@ -137,9 +152,13 @@ def test_gps_ifd_with_absurd_values_gives_warnings_not_positions(tmp_path: Path)
         (3, 2, 2, b"E\x00\x00\x00"),
         (4, 5, 0x7FFFFFFF, struct.pack("<I", 0xFFFFFF00)),  # count and offset absurd
     ]
-    gps = struct.pack("<H", len(entries)) + b"".join(
-        struct.pack("<HHI", tag, typ, count) + value for tag, typ, count, value in entries
-    ) + b"\x00\x00\x00\x00"
+    gps = (
+        struct.pack("<H", len(entries))
+        + b"".join(
+            struct.pack("<HHI", tag, typ, count) + value for tag, typ, count, value in entries
+        )
+        + b"\x00\x00\x00\x00"
+    )
     ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 26) + b"\x00" * 4
     tiff = b"II*\x00" + struct.pack("<I", 8) + ifd0 + gps
     app1 = b"Exif\x00\x00" + tiff

@@ -31,8 +31,11 @@ FURTHER_DIFFERENCES: dict[str, dict[str, tuple[object, str]]] = {
         "model": ("Vue Pro 640 13mm", "no EXIF Model; FLIR record's CameraModel"),
     },
     "truncated_mde_sony_dsc-hx5v_2k.jpg": {
-        "make": ("SONY", "file cut inside the EXIF block: geoleak keeps the IFD0 tags that "
-                 "lie inside the bytes present; exiftool drops the whole block"),
+        "make": (
+            "SONY",
+            "file cut inside the EXIF block: geoleak keeps the IFD0 tags that "
+            "lie inside the bytes present; exiftool drops the whole block",
+        ),
         "model": ("DSC-HX5V", "as make"),
         "capture_time": ("2010-05-15T17:12:05", "DateTimeOriginal lies inside the bytes present"),
     },
@@ -128,8 +131,7 @@ def _reference_time(row: dict[str, str]) -> datetime | None:
     if tail.startswith("."):
         frac = tail[1:].split("+")[0].split("-")[0]
         tail = tail[1 + len(frac) :]
-    parsed = parse_exif_datetime(main, offset or (tail or None), frac or None)
-    return parsed
+    return parse_exif_datetime(main, offset or (tail or None), frac or None)
 
 
 def test_capture_times_agree(
@@ -185,7 +187,8 @@ def test_truncated_and_empty_files_never_error_out_of_a_batch(shared_media: Path
     empty = read_media(shared_media / "pheif_empty.heic")
     assert empty.error == "file is empty"
     truncated = read_media(shared_media / "truncated_pheif_xiaomi_64k.heic")
-    assert truncated.error is None and truncated.position is None
+    assert truncated.error is None
+    assert truncated.position is None
     assert any("truncated" in w for w in truncated.warnings)
 
 
@@ -210,5 +213,6 @@ def test_xmp_only_position_is_reported_with_its_source(shared_media: Path) -> No
 
 def test_flir_record_position_is_signed_west(shared_media: Path) -> None:
     meta = read_media(shared_media / "mde_flir_iphone_device_flir_gps_only.jpg")
-    assert meta.position is not None and meta.position.lon < 0
+    assert meta.position is not None
+    assert meta.position.lon < 0
     assert meta.position_source == "flir"

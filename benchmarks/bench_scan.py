@@ -1,0 +1,221 @@
+"""Metadata-reading throughput: geoleak vs exiftool, exifread and Pillow on the same files.
+
+    python benchmarks/bench_scan.py                 # 10,000 files: 5,000 JPEG + 5,000 HEIC
+    python benchmarks/bench_scan.py --files 20000 --workers 2
+
+Builds a temporary folder by copying the real samples in ../shared/testdata/media (JPEG
+and HEIC sets, each of at least `--files / 2` files), warms the page cache, then times in
+one run, per set:
+
+* geoleak: `scan_paths` (library, all workers) and the `geoleak scan` command end to end
+  (process start, folder walk, JSONL written);
+* exiftool: `exiftool -n -fast2 -j` with the GPS and date tags (one process, the way it is
+  normally run on a folder);
+* exifread alone (`exifread.process_file(details=False)`, one core);
+* Pillow alone (`Image.open(...).getexif()` + GPS IFD, pillow-heif for HEIC, one core);
+
+and prints files/s, geoleak's ratio to each, and geoleak's peak memory (max RSS of the
+`geoleak scan` process tree) for the set and for a set twice as large, to show it is flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MEDIA = REPO.parent / "shared" / "testdata" / "media"
+EXIFTOOL_TAGS = ["-GPSLatitude", "-GPSLongitude", "-GPSAltitude", "-DateTimeOriginal",
+                 "-OffsetTimeOriginal", "-CreateDate", "-GPSDateTime"]  # fmt: skip
+
+
+def _samples(suffixes: tuple[str, ...]) -> list[Path]:
+    return sorted(
+        p for p in MEDIA.iterdir()
+        if p.suffix.lower() in suffixes and not p.name.startswith(("truncated_", "pheif_empty"))
+        and p.stat().st_size > 0
+    )  # fmt: skip
+
+
+def build_set(root: Path, name: str, samples: list[Path], count: int) -> Path:
+    folder = root / name
+    folder.mkdir()
+    for i in range(count):
+        src = samples[i % len(samples)]
+        sub = folder / f"d{i // 1000:03d}"
+        sub.mkdir(exist_ok=True)
+        shutil.copyfile(src, sub / f"{i:06d}_{src.name}")
+    return folder
+
+
+def link_set(root: Path, name: str, source: Path, copies: int) -> Path:
+    """A larger set for the memory check: hard links to an existing set's files."""
+    folder = root / name
+    for k in range(copies):
+        for src in source.rglob("*"):
+            if src.is_file():
+                dest = folder / f"c{k}" / src.relative_to(source)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.link(src, dest)
+    return folder
+
+
+def files_of(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.is_file())
+
+
+def warm(paths: list[str]) -> None:
+    for p in paths:
+        with open(p, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+
+
+def timed(func: Callable[[], int]) -> tuple[float, int]:
+    start = time.perf_counter()
+    n = func()
+    return time.perf_counter() - start, n
+
+
+def run_geoleak_lib(folder: Path, workers: int) -> int:
+    from geoleak.extract.scan import scan_paths
+
+    return sum(1 for _ in scan_paths([str(folder)], workers=workers))
+
+
+# runs a command and prints the peak RSS (KiB) of the largest process in its tree
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def run_geoleak_cli(folder: Path, workers: int, out: Path) -> tuple[int, float]:
+    """Files read by `geoleak scan`, and peak RSS (MiB) of its largest process."""
+    cmd = [sys.executable, "-m", "geoleak", "scan", str(folder), "-o", str(out), "--force",
+           "-q", "--workers", str(workers)]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_WRAPPER, *cmd], check=True, capture_output=True, text=True
+    )
+    peak_kib = int(done.stdout.strip().splitlines()[-1])
+    with out.open() as handle:
+        n = sum(1 for _ in handle)
+    return n, peak_kib / 1024
+
+
+def run_exiftool(folder: Path) -> int:
+    cmd = ["exiftool", "-n", "-fast2", "-j", "-r", "-q", "-q", *EXIFTOOL_TAGS, str(folder)]
+    out = subprocess.run(cmd, capture_output=True, check=False).stdout
+    return out.count(b'"SourceFile"')
+
+
+def run_exifread(paths: list[str]) -> int:
+    import logging
+
+    import exifread
+
+    logging.getLogger("exifread").setLevel(logging.CRITICAL)
+    n = 0
+    for p in paths:
+        with open(p, "rb") as handle, contextlib.suppress(Exception):
+            exifread.process_file(handle, details=False)
+        n += 1
+    return n
+
+
+def run_pillow(paths: list[str]) -> int:
+    import warnings
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    warnings.simplefilter("ignore")
+    n = 0
+    for p in paths:
+        try:
+            with Image.open(p) as image:
+                exif = image.getexif()
+                exif.get_ifd(0x8825)
+        except Exception:
+            pass
+        n += 1
+    return n
+
+
+def bench_set(name: str, folder: Path, workers: int, tmp: Path, big: Path | None) -> None:
+    paths = files_of(folder)
+    warm(paths)
+    n_files = len(paths)
+    results: dict[str, float] = {}
+    print(f"\n== {name}: {n_files} files ({sum(os.path.getsize(p) for p in paths) / 1e6:.0f} MB)")
+
+    secs, n = timed(lambda: run_geoleak_lib(folder, workers))
+    assert n == n_files, (n, n_files)
+    results["geoleak (library)"] = n / secs
+    start = time.perf_counter()
+    n, peak_mib = run_geoleak_cli(folder, workers, tmp / f"{name}.jsonl")
+    results["geoleak scan (command)"] = n / (time.perf_counter() - start)
+    assert n == n_files, (n, n_files)
+    if shutil.which("exiftool"):
+        secs, n = timed(lambda: run_exiftool(folder))
+        results["exiftool -n -fast2 -j"] = n / secs
+    else:
+        print("   exiftool not found (apt-get install libimage-exiftool-perl): skipped")
+    secs, n = timed(lambda: run_exifread(paths))
+    results["exifread (1 core)"] = n / secs
+    secs, n = timed(lambda: run_pillow(paths))
+    results["Pillow getexif (1 core)"] = n / secs
+
+    ours = results["geoleak scan (command)"]
+    for label, rate in results.items():
+        ratio = "" if label.startswith("geoleak") else f"   geoleak command is {ours / rate:6.1f}x"
+        print(f"   {label:<26} {rate:9.0f} files/s{ratio}")
+    print(f"   geoleak scan peak memory (largest process): {peak_mib:.0f} MiB")
+    if big is not None:
+        warm(files_of(big))
+        n, big_peak = run_geoleak_cli(big, workers, tmp / f"{name}-big.jsonl")
+        print(f"   with {n} files: {big_peak:.0f} MiB (flat if close to the line above)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--files", type=int, default=10_000, help="total files (half JPEG, half HEIC)"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-memory-check", action="store_true",
+                        help="skip the second, twice-as-large set used to show flat memory")  # fmt: skip
+    args = parser.parse_args()
+    if not MEDIA.is_dir():
+        sys.exit(f"sample media not found at {MEDIA}")
+    half = max(1, args.files // 2)
+    print(f"geoleak scan benchmark: {args.files} files, {args.workers} workers, "
+          f"{os.cpu_count()} CPUs; files copied from {MEDIA}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="geoleak-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        sets = {
+            "jpeg": _samples((".jpg", ".jpeg")),
+            "heic": _samples((".heic", ".heif")),
+        }
+        for name, samples in sets.items():
+            folder = build_set(tmp, name, samples, half)
+            big = None
+            if not args.no_memory_check:
+                big = link_set(tmp, f"{name}-x2", folder, 2)
+            bench_set(name, folder, args.workers, tmp, big)
+            shutil.rmtree(folder)
+            if big is not None:
+                shutil.rmtree(big)
+
+
+if __name__ == "__main__":
+    main()

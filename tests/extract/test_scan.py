@@ -1,0 +1,142 @@
+"""scan_paths (ordered, parallel = sequential) and the `geoleak scan` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geoleak.cli import main
+from geoleak.extract.scan import (
+    SCAN_FIELDS,
+    ScanSummary,
+    iter_scan_targets,
+    scan_paths,
+    scan_record,
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(shared_media: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder tree of small real samples (copied: the scan must not touch the originals)."""
+    root = tmp_path_factory.mktemp("scan")
+    names = [p.name for p in sorted(shared_media.iterdir())
+             if p.suffix.lower() not in (".csv", ".md") and p.stat().st_size < 300_000]  # fmt: skip
+    for i, name in enumerate(names * 3):  # enough files for the parallel path
+        sub = root / f"set{i % 3}" / ("deeper" if i % 2 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_media / name, sub / f"{i:03d}_{name}")
+    (root / "notes.txt").write_text("not media")
+    (root / ".hidden").mkdir()
+    shutil.copyfile(shared_media / "exiftool_apple_iphone7.jpg", root / ".hidden" / "x.jpg")
+    return root
+
+
+def test_targets_are_sorted_relative_and_skip_hidden_and_non_media(corpus: Path) -> None:
+    targets = list(iter_scan_targets([corpus]))
+    shown = [s for _, s in targets]
+    assert all(not s.startswith((".hidden", "/")) for s in shown)
+    assert "notes.txt" not in shown
+    assert shown[0].startswith("set0/")
+    assert len(targets) == len(set(shown))
+    assert all(Path(p).is_file() for p, _ in targets)
+
+
+def test_parallel_scan_equals_sequential_scan_in_order(corpus: Path) -> None:
+    sequential = list(scan_paths([corpus], workers=1))
+    parallel = list(scan_paths([corpus], workers=2, chunk_size=8))
+    assert len(sequential) >= 2 * 64 + 1
+    assert [m.path for m in parallel] == [m.path for m in sequential]
+    assert parallel == sequential
+
+
+def test_progress_counts_every_file(corpus: Path) -> None:
+    done: list[int] = []
+    records = list(scan_paths([corpus], workers=2, progress=done.append, chunk_size=16))
+    assert sum(done) == len(records)
+
+
+def test_scan_record_has_the_formats_md_fields(shared_media: Path) -> None:
+    (meta,) = scan_paths([shared_media / "exiftool_google_pixel8pro.jpg"], workers=1)
+    record = scan_record(meta)
+    assert tuple(record) == SCAN_FIELDS
+    assert record["lat"] == pytest.approx(40.4000694, abs=1e-6)
+    assert record["capture_time"].endswith("+02:00")
+    assert record["make"] == "Google"
+    assert record["error"] is None
+    json.dumps(record)
+
+
+def test_summary_counts(shared_media: Path) -> None:
+    summary = ScanSummary()
+    for meta in scan_paths([shared_media], workers=1):
+        summary.add(meta)
+    assert summary.files == sum(1 for _ in iter_scan_targets([shared_media]))
+    assert summary.with_gps >= 35
+    assert summary.errors == 1  # the empty file
+    assert summary.rejected_positions >= 4  # the Null Island placeholders at least
+    assert summary.by_format["jpeg"] >= 30
+    text = "\n".join(summary.lines())
+    assert "with a GPS position" in text
+    assert "could not be read" in text
+
+
+def test_cli_jsonl_to_file_with_summary(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "media.jsonl"
+    summary = tmp_path / "summary.json"
+    result = CliRunner().invoke(
+        main, ["scan", str(corpus / "set1"), "-o", str(out), "--summary-json", str(summary)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows
+    assert all(tuple(r) == SCAN_FIELDS for r in rows)
+    assert not any(r["path"].startswith("/") for r in rows)  # relative to the single root
+    stats = json.loads(summary.read_text())
+    assert stats["files"] == len(rows)
+    assert stats["with_gps"] == sum(1 for r in rows if r["lat"] is not None)
+    assert "files read" in result.output  # the closing summary (stderr is mixed in here)
+
+
+def test_cli_csv_to_stdout(shared_media: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["scan", str(shared_media / "mde_htc_desire.webp"), "--format", "csv", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert len(rows) == 1
+    assert rows[0]["format"] == "webp"
+    assert float(rows[0]["lat"]) == pytest.approx(45.5006667, abs=1e-6)
+
+
+def test_cli_user_errors_are_one_line_exit_2(tmp_path: Path, shared_media: Path) -> None:
+    missing = CliRunner().invoke(main, ["scan", str(tmp_path / "nope")])
+    assert missing.exit_code == 2
+    assert "no such file or folder" in missing.output
+    existing = tmp_path / "out.jsonl"
+    existing.write_text("keep me")
+    clash = CliRunner().invoke(
+        main, ["scan", str(shared_media / "mde_htc_desire.jpg"), "-o", str(existing)]
+    )
+    assert clash.exit_code == 2
+    assert "--force" in clash.output
+    assert existing.read_text() == "keep me"
+
+
+def test_cli_help_has_an_example() -> None:
+    result = CliRunner().invoke(main, ["scan", "--help"])
+    assert result.exit_code == 0
+    assert "geoleak scan ~/Pictures" in result.output
+
+
+def test_originals_are_not_modified(corpus: Path) -> None:
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in corpus.rglob("*") if p.is_file()}
+    list(scan_paths([corpus], workers=1))
+    after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in corpus.rglob("*") if p.is_file()}
+    assert before == after
+    assert os.access(corpus, os.R_OK)
