@@ -1,0 +1,48 @@
+"""Place name -> coordinates. Offline gazetteer by default; a user's places file; online
+geopy backends only when asked for, behind a cache and a rate limiter."""
+
+from geoleak.geocode.base import (
+    GEOCODERS,
+    ChainGeocoder,
+    GeocodeResult,
+    Geocoder,
+    make_geocoder,
+    normalize_name,
+)
+from geoleak.geocode.gazetteer import GeonamesGazetteer
+from geoleak.geocode.places_file import PlacesFile, load_places
+
+__all__ = [
+    "GEOCODERS",
+    "ChainGeocoder",
+    "GeocodeResult",
+    "Geocoder",
+    "GeonamesGazetteer",
+    "PlacesFile",
+    "build_geocoder",
+    "load_places",
+    "make_geocoder",
+    "normalize_name",
+]
+
+
+def build_geocoder(
+    geocoder: str | None = "gazetteer",
+    *,
+    places: str | None = None,
+    user_agent: str | None = None,
+    cache_path: str | None = None,
+) -> Geocoder | None:
+    """The geocoder the CLI options ask for: the user's places first, then `geocoder`
+    ("gazetteer" offline by default, "none" for no geocoding, or an online geopy service)."""
+    chain: list[Geocoder] = []
+    if places:
+        chain.append(PlacesFile(places))
+    if geocoder and geocoder != "none":
+        options: dict[str, object] = {}
+        if geocoder != "gazetteer":
+            options = {"user_agent": user_agent, "cache_path": cache_path}
+        chain.append(make_geocoder(geocoder, **options))
+    if not chain:
+        return None
+    return chain[0] if len(chain) == 1 else ChainGeocoder(chain)

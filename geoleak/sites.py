@@ -1,0 +1,220 @@
+"""Sensitive sites: the installations a trainer or analyst wants flagged (`--sites FILE`).
+
+A sites file is GeoJSON: Points (with an optional `radius_m`: the site's extent) and
+Polygons / MultiPolygons (fences). Evidence *inside* a site, or *near* it (within
+`near_m`, default 500 m, of its edge, also taking the evidence's own accuracy into
+account), is a hit; hits say which people are tied to each site. Distances are computed in
+a local flat projection around each polygon (fine at the scale of a base), with
+longitudes wrapped so a site across the antimeridian works.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geoleak.errors import UsageError
+from geoleak.geometry import EARTH_RADIUS_M, haversine_m
+from geoleak.types import Evidence, LatLon, Place
+
+__all__ = [
+    "SensitiveSite",
+    "SiteHit",
+    "distance_to_site_m",
+    "load_sites",
+    "people_by_site",
+    "place_hits",
+    "site_hits",
+]
+
+DEFAULT_NEAR_M = 500.0
+
+Ring = tuple[LatLon, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveSite:
+    """A site: a point with a radius, or polygons (outer ring first, then holes)."""
+
+    id: str
+    name: str
+    point: LatLon | None = None
+    radius_m: float = 0.0
+    polygons: tuple[tuple[Ring, ...], ...] = ()
+    properties: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteHit:
+    site_id: str
+    site_name: str
+    person: str
+    post_id: str
+    distance_m: float  # 0 inside the site
+    inside: bool
+    source: str
+    accuracy_m: float
+
+
+def _ring(coords: Any, where: str) -> Ring:
+    if not isinstance(coords, list) or len(coords) < 3:
+        raise UsageError(f"{where}: a polygon ring needs at least 3 [lon, lat] positions")
+    points: list[LatLon] = []
+    for pair in coords:
+        try:
+            points.append(LatLon(float(pair[1]), float(pair[0])))  # GeoJSON: lon, lat
+        except (TypeError, ValueError, IndexError) as exc:
+            raise UsageError(f"{where}: bad position {pair!r} ({exc})") from None
+    return tuple(points)
+
+
+def load_sites(path: str | Path) -> list[SensitiveSite]:
+    """The sites in a GeoJSON file; UsageError naming the file and feature when bad."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: sites file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable GeoJSON file ({exc})") from None
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = {"type": "FeatureCollection", "features": [data]}
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise UsageError(f"{path}: expected a GeoJSON FeatureCollection of sites")
+    sites: list[SensitiveSite] = []
+    for n, feature in enumerate(features):
+        where = f"{path}: feature {n}"
+        if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
+            raise UsageError(f"{where}: not a GeoJSON Feature with a geometry")
+        props = feature.get("properties") or {}
+        geometry = feature["geometry"]
+        gtype, coords = geometry.get("type"), geometry.get("coordinates")
+        site_id = str(props.get("id") or feature.get("id") or f"site-{n + 1}")
+        name = str(props.get("name") or site_id)
+        try:
+            radius = float(props.get("radius_m", 0.0) or 0.0)
+        except (TypeError, ValueError):
+            raise UsageError(f"{where}: radius_m {props.get('radius_m')!r} is not a number") from None
+        if gtype == "Point":
+            try:
+                point = LatLon(float(coords[1]), float(coords[0]))  # GeoJSON: lon, lat
+            except (TypeError, ValueError, IndexError) as exc:
+                raise UsageError(f"{where}: bad Point coordinates ({exc})") from None
+            sites.append(SensitiveSite(site_id, name, point=point, radius_m=max(radius, 0.0),
+                                       properties=props))  # fmt: skip
+        elif gtype in ("Polygon", "MultiPolygon"):
+            polys = [coords] if gtype == "Polygon" else coords
+            if not isinstance(polys, list) or not polys:
+                raise UsageError(f"{where}: {gtype} without coordinates")
+            polygons = tuple(tuple(_ring(r, where) for r in poly) for poly in polys)
+            sites.append(SensitiveSite(site_id, name, polygons=polygons, properties=props))
+        else:
+            raise UsageError(f"{where}: geometry {gtype!r} is not a Point, Polygon or MultiPolygon")
+    return sites
+
+
+def _project(origin: LatLon, point: LatLon) -> tuple[float, float]:
+    """Metres east / north of `origin` (equirectangular; longitude difference wrapped)."""
+    dlon = (point.lon - origin.lon + 180.0) % 360.0 - 180.0
+    x = math.radians(dlon) * math.cos(math.radians(origin.lat)) * EARTH_RADIUS_M
+    y = math.radians(point.lat - origin.lat) * EARTH_RADIUS_M
+    return x, y
+
+
+def _inside(ring: list[tuple[float, float]], px: float, py: float) -> bool:
+    """Whether (px, py) is inside the projected ring (even-odd rule)."""
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if (y1 > py) != (y2 > py):
+            x_cross = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
+            if x_cross > px:
+                inside = not inside
+    return inside
+
+
+def _segment_distance(a: tuple[float, float], b: tuple[float, float], px: float, py: float) -> float:
+    ax, ay = a[0] - px, a[1] - py
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length2))
+    return math.hypot(ax + t * dx, ay + t * dy)
+
+
+# Beyond this distance from a polygon the flat projection is not trusted; the distance to
+# the nearest corner is used instead (sites are installations, not countries).
+_LOCAL_RANGE_M = 200_000.0
+
+
+def distance_to_site_m(site: SensitiveSite, position: LatLon) -> tuple[float, bool]:
+    """(distance in metres to the site's edge, whether `position` is inside)."""
+    if site.point is not None:
+        d = haversine_m(site.point, position)
+        return max(0.0, d - site.radius_m), d <= site.radius_m
+    best = math.inf
+    for polygon in site.polygons:
+        ref = polygon[0][0]
+        if haversine_m(ref, position) > _LOCAL_RANGE_M:
+            best = min(best, *(haversine_m(p, position) for ring in polygon for p in ring))
+            continue
+        # Project around the polygon's first corner so the polygon itself is never split
+        # by the antimeridian.
+        px, py = _project(ref, position)
+        rings = [[_project(ref, p) for p in ring] for ring in polygon]
+        if _inside(rings[0], px, py) and not any(_inside(hole, px, py) for hole in rings[1:]):
+            return 0.0, True
+        for ring in rings:
+            for a, b in zip(ring, ring[1:] + ring[:1]):
+                best = min(best, _segment_distance(a, b, px, py))
+    return best, False
+
+
+def site_hits(
+    evidence: Mapping[str, Iterable[Evidence]],
+    sites: Iterable[SensitiveSite],
+    *,
+    near_m: float = DEFAULT_NEAR_M,
+) -> list[SiteHit]:
+    """Every piece of evidence inside or within `near_m` (+ its own accuracy) of a site."""
+    site_list = list(sites)
+    hits: list[SiteHit] = []
+    for person, items in evidence.items():
+        for ev in items:
+            for site in site_list:
+                distance, inside = distance_to_site_m(site, ev.position)
+                if inside or distance <= near_m + ev.accuracy_m:
+                    hits.append(SiteHit(site.id, site.name, person, ev.post_id, round(distance, 1),
+                                        inside, ev.source.value, ev.accuracy_m))  # fmt: skip
+    hits.sort(key=lambda h: (h.site_id, h.person, h.distance_m))
+    return hits
+
+
+def place_hits(
+    places: Mapping[str, Iterable[Place]],
+    sites: Iterable[SensitiveSite],
+    *,
+    near_m: float = DEFAULT_NEAR_M,
+) -> list[tuple[SensitiveSite, str, Place, float]]:
+    """(site, person, inferred place, distance) for homes / bases inside or near a site."""
+    site_list = list(sites)
+    out: list[tuple[SensitiveSite, str, Place, float]] = []
+    for person, person_places in places.items():
+        for place in person_places:
+            for site in site_list:
+                distance, inside = distance_to_site_m(site, place.position)
+                if inside or distance <= near_m + place.radius_m:
+                    out.append((site, person, place, distance))
+    return out
+
+
+def people_by_site(hits: Iterable[SiteHit]) -> dict[str, Counter[str]]:
+    """site id -> {person: number of pieces of evidence}, the people tied to each site."""
+    tied: dict[str, Counter[str]] = defaultdict(Counter)
+    for hit in hits:
+        tied[hit.site_id][hit.person] += 1
+    return dict(tied)

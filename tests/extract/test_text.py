@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geoleak.extract.text import checkin_evidence, find_place_mentions, split_hashtag
+from geoleak.geocode.base import GeocodeResult
+from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
+
+
+def names(text: str) -> list[tuple[str, str]]:
+    return [(m.name, m.kind) for m in find_place_mentions(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Checked in at Fictional Range", [("Fictional Range", "checkin")]),
+        ("CHECKED IN AT Café Luna!", [("Café Luna", "checkin")]),
+        ("I'm at Fictional Fitness (Fayetteville, NC)", [("Fictional Fitness, Fayetteville, NC", "checkin")]),
+        ("Dinner (@ Cafe Luna in Spring Lake, NC) https://example.invalid",
+         [("Cafe Luna, Spring Lake, NC", "checkin")]),
+        ("Morning coffee at Café Luna 📍 Fayetteville", [("Café Luna", "at"), ("Fayetteville", "pin")]),
+        ("📍Tromsø, Norway", [("Tromsø, Norway", "pin")]),
+        ("Great weekend in Tromsø with the #FortBragg crew #love",
+         [("Tromsø", "at"), ("Fort Bragg", "hashtag")]),
+        ("at 5pm in the Morning at Fort Bragg, then to Paris", [("Fort Bragg", "at"), ("Paris", "at")]),
+        ("Lunch at the Fictional Diner near Main Street", [("Fictional Diner", "at"), ("Main Street", "at")]),
+        ("See you on Monday at Christmas in January", []),
+        ("Home sweet home", [("Home sweet home", "home")]),
+        ("back home 🏠", [("back home", "home"), ("🏠", "home")]),
+        ("", []),
+        ("no places here, just words", []),
+    ],
+)
+def test_find_place_mentions(text: str, expected: list[tuple[str, str]]) -> None:
+    assert names(text) == expected
+
+
+def test_mentions_carry_their_span() -> None:
+    text = "Sunset at Fort Fictional"
+    (mention,) = find_place_mentions(text)
+    assert text[mention.start : mention.end] == "Fort Fictional"
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"), [("FortBragg", "Fort Bragg"), ("new_york", "new york"), ("NYC", "NYC"), ("Tromsø", "Tromsø")]
+)
+def test_split_hashtag(tag: str, name: str) -> None:
+    assert split_hashtag(tag) == name
+
+
+@given(st.text(max_size=300))
+def test_find_place_mentions_never_fails_and_spans_are_ordered(text: str) -> None:
+    mentions = find_place_mentions(text)
+    starts = [m.start for m in mentions]
+    assert starts == sorted(starts)
+    for m in mentions:
+        assert 0 <= m.start < m.end <= len(text)
+
+
+class FakeGeocoder:
+    def __init__(self, table: dict[str, GeocodeResult]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    def lookup(self, query: str) -> GeocodeResult | None:
+        self.asked.append(query)
+        return self.table.get(query)
+
+
+def result(name: str, lat: float, lon: float, accuracy: float, kind: str) -> GeocodeResult:
+    return GeocodeResult(name, name, LatLon(lat, lon), accuracy, kind, "fake")
+
+
+WHEN = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def no_tz(_: LatLon) -> str | None:
+    return None
+
+
+def test_checkin_evidence_venue_and_city_accuracy_and_weight() -> None:
+    geocoder = FakeGeocoder({
+        "Café Luna": result("Café Luna", 35.0527, -78.8784, 25.0, "venue"),
+        "Tromsø": result("Tromsø", 69.6489, 18.955, 4000.0, "city"),
+    })  # fmt: skip
+    post = Post(id="p1", author="alice", created_at=WHEN, text="checked in at Café Luna, then off to Tromsø")
+    found = checkin_evidence(post, geocoder, tz_lookup=no_tz)
+    assert [e.position for e in found] == [LatLon(35.0527, -78.8784), LatLon(69.6489, 18.955)]
+    venue, city = found
+    assert venue.source is EvidenceSource.CHECKIN and venue.accuracy_m == 25.0
+    assert city.accuracy_m == 4000.0
+    assert 0 < city.weight < venue.weight < 1
+    assert venue.time_utc == WHEN and "Café Luna" in (venue.text or "")
+
+
+def test_checkin_venue_with_city_falls_back_to_the_city() -> None:
+    geocoder = FakeGeocoder({"Fayetteville, NC": result("Fayetteville, NC", 35.05, -78.88, 9000.0, "city")})
+    post = Post(id="p", author="a", text="I'm at Fictional Fitness (Fayetteville, NC)")
+    (ev,) = checkin_evidence(post, geocoder, tz_lookup=no_tz)
+    assert ev.accuracy_m == 9000.0
+    assert geocoder.asked[:3] == ["Fictional Fitness, Fayetteville, NC", "Fictional Fitness", "Fayetteville, NC"]
+
+
+def test_place_without_centre_is_geocoded() -> None:
+    geocoder = FakeGeocoder({"Fictional Diner": result("Fictional Diner", -16.8, 179.95, 40.0, "user")})
+    post = Post(id="p", author="a", place=NamedPlace("Fictional Diner"))
+    (ev,) = checkin_evidence(post, geocoder, tz_lookup=no_tz)
+    assert ev.position.lon == 179.95
+
+
+def test_located_posts_not_geocoded_but_home_phrase_marks_position() -> None:
+    geocoder = FakeGeocoder({"Fayetteville": result("Fayetteville", 35.05, -78.88, 9000.0, "city")})
+    tagged = Post(id="p", author="a", text="Back in Fayetteville", geotag=LatLon(78.2232, 15.6267))
+    assert checkin_evidence(tagged, geocoder, tz_lookup=no_tz) == []
+    assert geocoder.asked == []
+    home = Post(id="h", author="a", text="Home sweet home", geotag=LatLon(78.2232, 15.6267),
+                geotag_accuracy_m=12.0)  # fmt: skip
+    (ev,) = checkin_evidence(home, geocoder, tz_lookup=no_tz)
+    assert ev.position == LatLon(78.2232, 15.6267) and ev.accuracy_m == 12.0
+    assert (ev.text or "").startswith("[home") and ev.weight < 1
+
+
+def test_regions_too_coarse_are_dropped() -> None:
+    geocoder = FakeGeocoder({"Norway": result("Norway", 64.0, 11.0, 300_000.0, "country")})
+    post = Post(id="p", author="a", text="Holidays in Norway")
+    assert checkin_evidence(post, geocoder, tz_lookup=no_tz) == []

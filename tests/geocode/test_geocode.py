@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoleak.errors import UsageError
+from geoleak.geocode import ChainGeocoder, GeonamesGazetteer, PlacesFile, build_geocoder, normalize_name
+from geoleak.geocode.base import GeocodeResult, make_geocoder
+from geoleak.geocode.gazetteer import city_accuracy_m
+from geoleak.geocode.online import OnlineGeocoder
+from geoleak.types import LatLon
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "geocode"
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> GeonamesGazetteer:
+    return GeonamesGazetteer()
+
+
+@pytest.mark.parametrize(
+    ("query", "lat", "lon", "country"),
+    [
+        ("Fayetteville, NC", 35.05, -78.88, "US"),
+        ("Fayetteville, Arkansas", 36.06, -94.16, "US"),
+        ("Tromsø", 69.65, 18.96, "NO"),
+        ("tromso", 69.65, 18.96, "NO"),
+        ("Longyearbyen", 78.22, 15.65, "SJ"),
+        ("Suva", -18.14, 178.43, "FJ"),
+        ("Paris, TX", 33.66, -95.56, "US"),
+        ("Paris, France", 48.85, 2.35, "FR"),
+    ],
+)
+def test_gazetteer_cities(gazetteer: GeonamesGazetteer, query: str, lat: float, lon: float, country: str) -> None:
+    found = gazetteer.lookup(query)
+    assert found is not None and found.kind == "city" and found.source == "gazetteer"
+    assert found.position.lat == pytest.approx(lat, abs=0.02)
+    assert found.position.lon == pytest.approx(lon, abs=0.02)
+    assert found.name.endswith(country)
+    assert 2_000 <= found.accuracy_m <= 30_000
+
+
+def test_gazetteer_unknown_and_contradicting_qualifier(gazetteer: GeonamesGazetteer) -> None:
+    assert gazetteer.lookup("Fictional Range") is None
+    assert gazetteer.lookup("Tromsø, NC") is None  # a state that has no Tromsø
+    assert gazetteer.lookup("") is None
+
+
+def test_city_accuracy_grows_with_population() -> None:
+    assert city_accuracy_m(5_000) == 2_000
+    assert city_accuracy_m(1_000_000) > city_accuracy_m(100_000) > city_accuracy_m(10_000)
+    assert city_accuracy_m(40_000_000) == 30_000
+
+
+def test_places_geojson() -> None:
+    places = PlacesFile(FIXTURES / "places.geojson")
+    cafe = places.lookup("cafe luna")
+    assert cafe is not None and cafe.accuracy_m == 25 and cafe.kind == "venue"
+    assert places.lookup("Cafe Luna Fayetteville") == GeocodeResult(
+        "Cafe Luna Fayetteville", "Café Luna", LatLon(35.0527, -78.8784), 25.0, "venue", "places"
+    )
+    fort = places.lookup("Fort Fictional")
+    assert fort is not None and fort.kind == "base"
+    assert fort.position.lat == pytest.approx(35.14, abs=1e-6)
+    assert 1_000 < fort.accuracy_m < 2_500  # reaches the polygon's corners
+    # a polygon across the antimeridian has its centre there, not at longitude 0
+    dive = places.lookup("Dateline Dive Shop")
+    assert dive is not None and abs(dive.position.lon) == pytest.approx(180.0, abs=1e-6)
+    assert dive.accuracy_m < 2_000
+    assert places.lookup("Svalbard hut").position.lat == 78.2232
+
+
+def test_places_csv_and_errors() -> None:
+    places = PlacesFile(FIXTURES / "places.csv")
+    assert places.lookup("range 7").kind == "base"
+    assert places.lookup("Eve’s flat") is None or places.lookup("Eve's flat").kind == "home"
+    assert places.lookup("Eve's flat").accuracy_m == 50.0
+    with pytest.raises(UsageError, match=r"places_bad.csv:3: lat 'north' is not a number"):
+        PlacesFile(FIXTURES / "places_bad.csv")
+    with pytest.raises(UsageError, match="not found"):
+        PlacesFile(FIXTURES / "missing.csv")
+
+
+def test_chain_prefers_the_users_places(gazetteer: GeonamesGazetteer) -> None:
+    own = PlacesFile(FIXTURES / "places.csv")
+    chain = ChainGeocoder([own, gazetteer])
+    assert chain.lookup("Fictional Range").source == "places"
+    assert chain.lookup("Fayetteville").source == "gazetteer"
+
+
+def test_normalize_name() -> None:
+    assert normalize_name("  Tromsø ") == normalize_name("TROMSO")
+    assert normalize_name("St. Paul") == "st paul"
+    assert normalize_name("Café-Luna") == "cafe luna"
+
+
+class FakeLocation:
+    def __init__(self, lat: float, lon: float, raw: dict[str, Any], address: str) -> None:
+        self.latitude, self.longitude, self.raw, self.address = lat, lon, raw, address
+
+
+class FakeGeopy:
+    """Stands in for a geopy geocoder: records calls, never touches the network."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def geocode(self, query: str, exactly_one: bool = True) -> FakeLocation | None:
+        self.calls.append(query)
+        if query == "Café Luna, Fayetteville":
+            return FakeLocation(35.0527, -78.8784, {"addresstype": "amenity", "class": "amenity",
+                                "boundingbox": ["35.0526", "35.0528", "-78.8785", "-78.8783"]}, "Café Luna")
+        if query == "Fayetteville":
+            return FakeLocation(35.0527, -78.8784, {"addresstype": "city",
+                                "boundingbox": ["34.95", "35.15", "-79.0", "-78.75"]}, "Fayetteville, NC")
+        if query == "broken":
+            from geopy.exc import GeocoderServiceError
+
+            raise GeocoderServiceError("service unavailable")
+        return None
+
+
+def test_online_geocoder_with_cache_and_rate_limit(tmp_path: Path) -> None:
+    fake = FakeGeopy()
+    cache = tmp_path / "cache.sqlite"
+    online = OnlineGeocoder(
+        "nominatim", geocoder=fake, cache_path=cache, min_delay_s=0.0, error_wait_s=0.0
+    )
+    venue = online.lookup("Café Luna, Fayetteville")
+    assert venue is not None and venue.kind == "venue" and venue.accuracy_m < 30
+    city = online.lookup("Fayetteville")
+    assert city is not None and city.kind == "city" and 5_000 < city.accuracy_m < 20_000
+    assert online.lookup("Nowhere Fictional") is None
+    assert online.lookup("broken") is None and online.failures
+    assert fake.calls.count("broken") == 3  # RateLimiter retried twice
+    # a second geocoder on the same cache asks nothing for known names (found or not)
+    fake2 = FakeGeopy()
+    again = OnlineGeocoder(
+        "nominatim", geocoder=fake2, cache_path=cache, min_delay_s=0.0, max_retries=0
+    )
+    assert again.lookup("Café Luna, Fayetteville") == venue
+    assert again.lookup("Nowhere Fictional") is None
+    assert fake2.calls == []
+    assert again.lookup("broken") is None and fake2.calls == ["broken"]  # failures not cached
+
+
+def test_rate_limiter_spaces_requests(tmp_path: Path) -> None:
+    import time
+
+    fake = FakeGeopy()
+    online = OnlineGeocoder("nominatim", geocoder=fake, cache_path=tmp_path / "c.sqlite", min_delay_s=0.2)
+    start = time.monotonic()
+    for name in ("a", "b", "c"):
+        online.lookup(name)
+    assert time.monotonic() - start >= 0.4  # two gaps of at least 0.2 s (a lower bound)
+
+
+def test_online_geocoder_requires_a_user_agent() -> None:
+    with pytest.raises(UsageError, match="--user-agent"):
+        OnlineGeocoder("nominatim", user_agent=None)
+    with pytest.raises(UsageError, match="unknown geocoder"):
+        make_geocoder("no-such-service")
+
+
+def test_build_geocoder(tmp_path: Path) -> None:
+    assert build_geocoder("none") is None
+    only_places = build_geocoder("none", places=str(FIXTURES / "places.csv"))
+    assert isinstance(only_places, PlacesFile)
+    chain = build_geocoder("gazetteer", places=str(FIXTURES / "places.csv"))
+    assert isinstance(chain, ChainGeocoder) and len(chain.geocoders) == 2
