@@ -48,3 +48,8 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.warnings)
+
+    def __bool__(self) -> bool:
+        # A collector with no warnings yet is still a collector: `diag or Diagnostics()`
+        # must not replace it.
+        return True

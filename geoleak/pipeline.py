@@ -199,7 +199,7 @@ def collect_evidence(
     progress: ProgressCallback | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person."""
-    diag = diag or Diagnostics()
+    diag = Diagnostics() if diag is None else diag
     stats = LeakStats()
     evidence: dict[str, list[Evidence]] = {}
     posts_per_person: Counter[str] = Counter()

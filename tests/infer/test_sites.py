@@ -1,0 +1,55 @@
+"""Cross-person sites: the aggregation that exposes a base."""
+
+from __future__ import annotations
+
+import random
+
+from infer_helpers import year_of_life
+
+from geoleak.geometry import destination, haversine_m
+from geoleak.infer import LeakInference
+from geoleak.types import LatLon, PlaceKind
+
+BASE = LatLon(61.83, -150.07)
+
+
+def test_a_unit_shares_one_site_and_each_member_gets_the_base_from_it() -> None:
+    rng = random.Random(4)
+    evidence = {}
+    for i in range(6):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+    model = LeakInference().fit(evidence)
+    assert len(model.sites_) == 1
+    site = model.sites_[0]
+    assert len(site.people) == 6 and haversine_m(site.position, BASE) < 100
+    for profile in model.profiles_:
+        base = profile.place(PlaceKind.BASE)
+        assert base is not None and base.site_id == site.site_id
+        assert "shared with 5 other people" in base.explanation
+    assert site.to_json()["people_count"] == 6
+
+
+def test_a_member_too_thin_alone_is_tied_to_the_site() -> None:
+    rng = random.Random(5)
+    evidence = {}
+    for i in range(4):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+    thin_home = destination(BASE, 45, 8_000)
+    thin = year_of_life("thin", thin_home, BASE, seed=11, weeks=30, workdays_per_week=0)
+    thin += [e for e in year_of_life("thin", thin_home, BASE, seed=12, weeks=2, workdays_per_week=1)
+             if haversine_m(e.position, BASE) < 1_000]  # fmt: skip
+    evidence["thin"] = thin
+    model = LeakInference().fit(evidence)
+    base = next(p for p in model.profiles_ if p.person == "thin").place(PlaceKind.BASE)
+    assert base is not None and base.site_id == "S1"
+    assert "inside site S1" in base.explanation
+
+
+def test_two_people_alone_at_different_workplaces_make_no_site() -> None:
+    a = year_of_life("a", LatLon(64.2, 24.1), LatLon(64.25, 24.3), seed=1)
+    b = year_of_life("b", LatLon(-31.9, 23.4), LatLon(-31.95, 23.45), seed=2)
+    model = LeakInference().fit({"a": a, "b": b})
+    assert model.sites_ == []
+    assert all(p.place(PlaceKind.BASE) is not None for p in model.profiles_)

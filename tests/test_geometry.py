@@ -1,0 +1,60 @@
+"""Distances and centres on the sphere: property tests, high latitude, antimeridian."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from geoleak.geometry import destination, haversine_m, haversine_m_array, mean_position
+from geoleak.types import LatLon
+
+lats = st.floats(min_value=-89.9, max_value=89.9, allow_nan=False)
+lons = st.floats(min_value=-180.0, max_value=180.0, allow_nan=False)
+positions = st.builds(LatLon, lats, lons)
+
+
+@given(positions, positions)
+def test_haversine_is_symmetric_and_bounded(a: LatLon, b: LatLon) -> None:
+    d = haversine_m(a, b)
+    assert d == pytest.approx(haversine_m(b, a), abs=1e-6)
+    assert 0 <= d <= math.pi * 6_371_008.8 + 1
+
+
+@given(positions, st.floats(0, 360), st.floats(0, 50_000))
+def test_destination_is_at_the_requested_distance(origin: LatLon, bearing: float, distance: float) -> None:
+    target = destination(origin, bearing, distance)
+    assert haversine_m(origin, target) == pytest.approx(distance, abs=0.01 + distance * 1e-9)
+
+
+@given(positions, positions)
+def test_array_distance_matches_scalar(a: LatLon, b: LatLon) -> None:
+    arr = haversine_m_array(np.array([a.lat]), np.array([a.lon]), b.lat, b.lon)
+    assert arr[0] == pytest.approx(haversine_m(a, b), abs=1e-3)
+
+
+def test_known_distance_one_degree_of_latitude() -> None:
+    assert haversine_m(LatLon(0, 0), LatLon(1, 0)) == pytest.approx(111_195, rel=1e-4)
+
+
+def test_a_lat_lon_swap_shows_at_high_latitude() -> None:
+    tromso = LatLon(69.6496, 18.9560)
+    swapped = LatLon(18.9560, 69.6496)
+    assert haversine_m(tromso, swapped) > 5_000_000
+
+
+def test_mean_across_the_antimeridian_stays_there() -> None:
+    centre = mean_position([-16.8, -16.9], [179.99, -179.99])
+    assert abs(centre.lon) == pytest.approx(180.0, abs=1e-4)
+    assert centre.lat == pytest.approx(-16.85, abs=1e-3)
+
+
+@given(positions, st.lists(st.tuples(st.floats(0, 360), st.floats(0, 300)), min_size=1, max_size=20))
+def test_mean_of_a_small_cloud_is_inside_it(centre: LatLon, offsets: list[tuple[float, float]]) -> None:
+    assume(abs(centre.lat) < 89)
+    points = [destination(centre, b, d) for b, d in offsets]
+    mean = mean_position([p.lat for p in points], [p.lon for p in points])
+    assert haversine_m(mean, centre) <= 300 + 1e-3

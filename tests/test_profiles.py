@@ -1,0 +1,59 @@
+"""profiles.json round trip and errors (formats.md section 3)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from geoleak.errors import CorpusError
+from geoleak.profiles import SCHEMA, dump_profiles, load_profiles
+from geoleak.types import LatLon, Place, PlaceKind, Profile
+
+
+def sample_profiles() -> list[Profile]:
+    home = Place(
+        kind=PlaceKind.HOME, position=LatLon(69.6496, -18.956), radius_m=40, confidence=0.93,
+        evidence=("u1-0042", "u1-0107"), days=17,
+        first_seen=datetime(2025, 1, 9, 2, 11, tzinfo=timezone.utc),
+        last_seen=datetime(2025, 12, 20, 23, 40, tzinfo=timezone.utc), explanation="seen on 17 nights",
+    )  # fmt: skip
+    return [Profile("u1", (home,), posts=5, devices=("Apple iPhone 15",)), Profile("u2")]
+
+
+def test_round_trip_keeps_the_contract_fields(tmp_path: Path) -> None:
+    path = dump_profiles(sample_profiles(), tmp_path / "out" / "profiles.json", sites=[{"site": "S1"}])
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == SCHEMA
+    place = doc["people"][0]["places"][0]
+    assert {k: place[k] for k in ("kind", "lat", "lon", "radius_m", "confidence", "evidence", "days")} == {
+        "kind": "home", "lat": 69.6496, "lon": -18.956, "radius_m": 40, "confidence": 0.93,
+        "evidence": ["u1-0042", "u1-0107"], "days": 17,
+    }  # fmt: skip
+    assert place["first_seen"] == "2025-01-09T02:11:00Z"
+    assert doc["people"][1]["places"] == []
+    profiles, sites = load_profiles(path)
+    assert profiles[0].places[0].position == LatLon(69.6496, -18.956)
+    assert profiles[0].places[0].first_seen == datetime(2025, 1, 9, 2, 11, tzinfo=timezone.utc)
+    assert profiles[0].devices == ("Apple iPhone 15",) and sites == [{"site": "S1"}]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "not valid JSON"),
+        ('{"people": 3}', "no 'people' list"),
+        ('{"schema": "other/1", "people": []}', "unknown schema"),
+        ('{"people": [{"places": []}]}', "'person' string"),
+        ('{"people": [{"person": "a", "places": [{"kind": "castle", "lat": 1, "lon": 2}]}]}', "unknown place kind"),
+        ('{"people": [{"person": "a", "places": [{"kind": "home", "lat": 100, "lon": 2}]}]}', "latitude"),
+    ],
+)
+def test_malformed_profiles_name_the_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(CorpusError, match=message) as info:
+        load_profiles(path)
+    assert "bad.json" in str(info.value)
