@@ -236,41 +236,149 @@ def _exposed(
     return item
 
 
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str, cls: str = ""
+) -> str:
+    """An HTML table from already-escaped cells."""
+    if not rows:
+        return f"<p class=muted>{empty}</p>"
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = None) -> list[Path]:
-    """An HTML page with the audit, and the maps (report.maps) in `<name>-maps/` beside it."""
+    """An HTML page with the audit, and the maps (report.maps) in `<name>-maps/` beside it.
+
+    Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
+    nothing from the network.
+    """
     from geoleak.report.assets import write_html
     from geoleak.report.maps import write_maps
 
+    esc = html.escape
     written: list[Path] = []
     maps_dir = path.with_name(path.stem + "-maps")
     map_link = ""
     if report.evidence:
         written += write_maps(report.profiles, report.evidence, maps_dir, tiles=tiles)
-        map_link = f'<p><a href="{html.escape(maps_dir.name)}/index.html">Map of every located file and the inferred places</a></p>'
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td>{esc(f.path)}</td><td>{esc(str(f.position)) if f.position else ''}</td>"
-        f"<td>{esc(f'{f.capture_time:%Y-%m-%d %H:%M}') if f.capture_time else ''}</td>"
-        f"<td>{esc(f.device or '')}</td>"
-        f"<td>{esc(', '.join(sorted({x.field for x in f.fields if x.kind is FindingKind.LOCATION})))}</td>"
-        f"<td>{esc(', '.join(f'{d:.0f} m from {p} {k}' for p, k, d in f.near))}</td></tr>"
-        for f in sorted(report.files, key=lambda f: (not f.near, not f.leaks_location, f.path))
+        map_link = (
+            f'<p><a class=button href="{esc(maps_dir.name)}/index.html">'
+            "Open the map of every located file and the inferred places</a></p>"
+        )
+    n, located = len(report.files), len(report.located_files)
+    span = report.time_span
+    cards = [
+        ("files give away a position", f"{located} of {n}"),
+        ("located posts", str(report.posts_located)),
+        ("devices", str(len(report.devices))),
+        ("serial numbers", str(len(report.serials))),
+        ("time span", f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}" if span else "unknown"),
+    ]
+    cards_html = "".join(
+        f"<div class=card><b>{esc(v)}</b><span>{esc(k)}</span></div>" for k, v in cards
     )
-    summary = "".join(f"<li>{esc(line.strip())}</li>" for line in report.summary_lines())
+    places = _table(
+        ["person", "place", "position", "radius", "confidence", "days", "why"],
+        [
+            [
+                esc(person),
+                esc(place.kind.value),
+                esc(str(place.position)),
+                f"{place.radius_m:.0f} m",
+                f"{place.confidence:.2f}",
+                str(place.days),
+                esc(place.explanation),
+            ]
+            for person, place in report.places()
+        ],  # fmt: skip
+        empty="No home or work place could be inferred (too few located files on distinct days).",
+    )
+    revealing = _table(
+        ["file", "taken", "gives away"],
+        [
+            [
+                esc(f.path),
+                esc(f"{f.capture_time:%Y-%m-%d %H:%M}") if f.capture_time else "",
+                esc(", ".join(f"{d:.0f} m from {p}'s {k}" for p, k, d in f.near)),
+            ]
+            for f in report.most_revealing
+        ],  # fmt: skip
+        empty=f"No file lies within {report.near_m:.0f} m of an inferred home or base.",
+        cls="paths",
+    )
+    fields = _table(
+        ["field", "kind", "files", "removed by"],
+        [
+            [
+                esc(name),
+                esc(kind),
+                str(count),
+                "geoleak scrub" if kind == "location" else "geoleak scrub --all-identifying",
+            ]
+            for name, kind, count in report.fields_to_remove
+        ],  # fmt: skip
+        empty="No location or identifying metadata found.",
+    )
+    devices = _table(
+        ["device", "files"],
+        [[esc(d), str(c)] for d, c in report.devices.most_common()],
+        empty="No camera make or model recorded.",
+    )
+    files = _table(
+        ["file", "position", "taken", "device", "location fields", "problem"],
+        [
+            [
+                esc(f.path),
+                esc(str(f.position)) if f.position else "",
+                esc(f"{f.capture_time:%Y-%m-%d %H:%M}") if f.capture_time else "",
+                esc(f.device or ""),
+                esc(
+                    ", ".join(sorted({x.field for x in f.fields if x.kind is FindingKind.LOCATION}))
+                ),
+                esc(f.error or ""),
+            ]
+            for f in sorted(report.files, key=lambda f: (not f.near, not f.leaks_location, f.path))
+        ],  # fmt: skip
+        empty="No media files.",
+        cls="paths",
+    )
+    verdict = (
+        "<p class=leak>Location found. Clean these files with <code>geoleak scrub IN -o OUT</code> "
+        "before posting them.</p>"
+        if report.leaks
+        else "<p class=ok>No position found in these files.</p>"
+    )
+    stats = "".join(f"<li>{esc(line)}</li>" for line in report.stats_lines)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>geoleak audit</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:80em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;font-size:.9em;text-align:left}}
-.leak{{color:#c92a2a;font-weight:bold}}</style></head><body>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;color:#212529}}
+table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}
+td,th{{border-bottom:1px solid #dee2e6;padding:.3em .5em;font-size:.9em;text-align:left;vertical-align:top}}
+th{{background:#f1f3f5}} .paths td:first-child{{word-break:break-all}}
+.cards{{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}}
+.card{{border:1px solid #dee2e6;border-radius:.5em;padding:.7em 1em;min-width:10em}}
+.card b{{display:block;font-size:1.4em}} .card span{{color:#868e96;font-size:.85em}}
+.leak{{color:#c92a2a;font-weight:bold}} .ok{{color:#2b8a3e;font-weight:bold}} .muted{{color:#868e96}}
+.button{{display:inline-block;background:#1971c2;color:#fff;padding:.5em 1em;border-radius:.4em;text-decoration:none}}
+</style></head><body>
 <h1>What these files give away</h1>
-<p class="{"leak" if report.leaks else ""}">{"Location found: clean these files with <code>geoleak scrub</code> before posting." if report.leaks else "No position found."}</p>
+{verdict}
+<div class=cards>{cards_html}</div>
 {map_link}
-<ul>{summary}</ul>
-<h2>Files</h2>
-<table><tr><th>file</th><th>position</th><th>taken</th><th>device</th><th>location fields</th><th>near home/base</th></tr>
-{rows}</table>
-<p><small>geoleak audit, {generated}. Everything here was read from local files.</small></p>
+<h2>Places inferred from them</h2>{places}
+<h2>Files that give away most</h2>
+<p class=muted>Files within {report.near_m:.0f} m of an inferred home or base: posting any one of them
+shows where that place is.</p>{revealing}
+<h2>Metadata to remove</h2>{fields}
+<h2>Devices</h2>{devices}
+<p class=muted>Serial numbers tie every photo to one camera: {esc(", ".join(report.serials)) or "none found"}.</p>
+<h2>How much of the input carried a location</h2><ul>{stats}</ul>
+<h2>All files</h2>{files}
+<p class=muted>geoleak audit, {generated}. Everything here was read from local files; nothing was sent anywhere.</p>
 </body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)
