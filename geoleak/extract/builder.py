@@ -38,7 +38,9 @@ def clean_text(value: Any) -> str | None:
         value = value.split(b"\x00", 1)[0].decode("utf-8", "replace")
     elif not isinstance(value, str):
         return None
-    text = "".join(ch for ch in value if ch.isprintable()).strip()
+    if not value.isprintable():
+        value = "".join(ch for ch in value if ch.isprintable())
+    text = value.strip()
     return text[:200] or None
 
 

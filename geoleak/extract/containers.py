@@ -189,7 +189,7 @@ def read_png(src: Source, meta: MetaBuilder) -> None:
 def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done: bool) -> None:
     keyword, _, text = body.partition(b"\x00")
     if compressed:
-        text = _inflate(text[1:], 2 * MAX_BLOCK) or b""
+        text = _inflate(text[1:], _MAX_XMP_INFLATE * 2) or b""
     kind = keyword[len(b"Raw profile type ") :].strip().lower()
     # "\nexif\n    1234\n4578696600..." : name, byte count, hex lines
     lines = text.split(b"\n", 3)

@@ -112,7 +112,7 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
 
 
 def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) -> None:
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
     fmt = sniff_format(src.head, suffix)
     meta.format = fmt
     if fmt == "jpeg":
@@ -157,9 +157,30 @@ def _sidecar_candidates(path: Path) -> list[tuple[Path, str]]:
     ]
 
 
+_listing_cache: dict[str, frozenset[str]] = {}
+
+
+def _folder_names(folder: str) -> frozenset[str]:
+    """Names in a folder, cached for the few folders a scan is walking through right now
+    (one listing instead of five failed opens per file without a position)."""
+    names = _listing_cache.get(folder)
+    if names is None:
+        try:
+            names = frozenset(os.listdir(folder or "."))
+        except OSError:
+            names = frozenset()
+        if len(_listing_cache) >= 4:
+            _listing_cache.pop(next(iter(_listing_cache)))
+        _listing_cache[folder] = names
+    return names
+
+
 def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
     own = Path(path)
+    present = _folder_names(os.path.dirname(os.fspath(path)))
     for candidate, kind in _sidecar_candidates(own):
+        if candidate.name not in present:
+            continue
         try:
             with open(candidate, "rb") as handle:
                 data = handle.read(_MAX_SIDECAR)

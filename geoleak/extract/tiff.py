@@ -131,7 +131,8 @@ class TiffBlock:
             pos = inline_pos
         else:
             pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
-            if pos + min(total, unit * MAX_VALUES, MAX_STRING) > len(self.data) or pos < 0:
+            needed = total if total < 2048 else 2048  # what we decode at most (see below)
+            if pos + needed > len(self.data):
                 self.warnings.append(
                     f"{what} tag 0x{tag:04x} points outside the EXIF block; ignored"
                 )
