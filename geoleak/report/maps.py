@@ -531,7 +531,9 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
     )
     links = [f'<a href="#row-{pin_id(evidence)[4:]}">row in table</a>']
     if person_link:
-        links.append(f'<a href="{html_text(person_link)}">{html_text(evidence.person)}\'s page</a>')
+        links.append(
+            f'<a target="_top" href="{html_text(person_link)}">{html_text(evidence.person)}\'s page</a>'
+        )
     parts.append("<p>" + " · ".join(links) + "</p></div>")
     return "".join(parts)
 
@@ -564,7 +566,9 @@ def _place_popup(person: str, place: Place, *, person_link: str | None) -> str:
         "</table>",
     ]
     if person_link:
-        parts.append(f'<p><a href="{html_text(person_link)}">{html_text(person)}\'s page</a></p>')
+        parts.append(
+            f'<p><a target="_top" href="{html_text(person_link)}">{html_text(person)}\'s page</a></p>'
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -792,8 +796,8 @@ def _coerce_site(site: Any, index: int) -> SiteMarker | None:
     """A SiteMarker from a SiteMarker, a mapping, or any object with name/position fields."""
     if isinstance(site, SiteMarker):
         return site
-    inner = _site_attr(site, "site")  # a "hit": {site, person, ...}
-    base = inner if inner is not None else site
+    inner = _site_attr(site, "site")  # a "hit": {site: <site>, person, ...}; or an id
+    base = inner if inner is not None and not isinstance(inner, (str, int)) else site
     position = _site_attr(base, "position", "centre", "center")
     if not isinstance(position, LatLon):
         lat, lon = _site_attr(base, "lat", "latitude"), _site_attr(base, "lon", "longitude")
@@ -806,10 +810,10 @@ def _coerce_site(site: Any, index: int) -> SiteMarker | None:
     people = _site_attr(site, "people", "persons", "person") or ()
     if isinstance(people, str):
         people = (people,)
-    name = _site_attr(base, "name", "label", "site_id", "id") or f"site {index + 1}"
+    name = _site_attr(base, "name", "label", "site_id", "site", "id") or f"site {index + 1}"
     radius = _site_attr(base, "radius_m")
     return SiteMarker(
-        site_id=str(_site_attr(base, "site_id", "id") or name),
+        site_id=str(_site_attr(base, "site_id", "site", "id") or name),
         name=str(name),
         position=position,
         people=tuple(str(p) for p in people),
@@ -883,7 +887,7 @@ def _site_layers(
         items = "".join(
             f"<li>{html_text(person)}"
             + (
-                f' (<a href="{html_text(person_links[person])}">page</a>)'
+                f' (<a target="_top" href="{html_text(person_links[person])}">page</a>)'
                 if person_links and person in person_links
                 else ""
             )
@@ -943,6 +947,7 @@ def _hour_legend() -> str:
         + "".join(rows)
         + '<div><i style="background:#fff;box-shadow:0 0 0 2px #111"></i>single point (not clustered)</div>'
         + _symbol_legend()
+        + "</details>"
     )
 
 
@@ -958,13 +963,18 @@ def _symbol_legend() -> str:
 
 def _people_legend(colour_of: Mapping[str, str], links: Mapping[str, str]) -> str:
     rows = [
-        f'<div><i style="background:{colour}"></i><a href="{html_text(links[person])}">'
+        f'<div><i style="background:{colour}"></i><a target="_top" href="{html_text(links[person])}">'
         f"{html_text(person)}</a></div>"
         for person, colour in colour_of.items()
     ]
     if len(rows) > 14:
         rows = [*rows[:14], f"<div>… and {len(rows) - 14} more (table below)</div>"]
-    return "<b>People (evidence colour)</b>" + "".join(rows) + _symbol_legend()
+    return (
+        "<details open><summary><b>People (evidence colour)</b></summary>"
+        + "".join(rows)
+        + _symbol_legend()
+        + "</details>"
+    )
 
 
 def _evidence_table(evidence: Sequence[Evidence], page: _Page) -> str:
@@ -1086,7 +1096,7 @@ def build_overview_map(
         f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
     )
     rows = "".join(
-        f'<tr><td><a href="{html_text(links[person])}"><span class="gl-swatch" '
+        f'<tr><td><a target="_top" href="{html_text(links[person])}"><span class="gl-swatch" '
         f'style="background:{colour_of[person]}"></span>{html_text(person)}</a></td>'
         f"<td>{len(evidence.get(person, ()))}</td>"
         + "".join(

@@ -105,9 +105,13 @@
   /* A fixed box of HTML written by geoleak (legend, title). */
   G.box = function (map, position, html, cls) {
     var Box = L.Control.extend({
-      onAdd: function () {
+      onAdd: function (m) {
         var div = L.DomUtil.create("div", "gl-box " + (cls || ""));
         div.innerHTML = html;
+        if (m.getSize().y < 700) {
+          // a small map (e.g. embedded in the report): fold legends so the map stays visible
+          Array.prototype.forEach.call(div.querySelectorAll("details"), function (d) { d.open = false; });
+        }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         return div;

@@ -1,0 +1,155 @@
+"""The `report` and `export` commands: a thin layer over geoleak.report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.core import INPUT_HELP, input_options
+from geoleak.errors import UsageError
+from geoleak.types import Evidence, LatLon, Profile
+
+
+def _load(
+    inputs: Sequence[str],
+    profiles_path: str | None,
+    source: str | None,
+    author: str | None,
+    quiet: bool,
+) -> tuple[list[Profile], dict[str, list[Evidence]], list[Any], list[str]]:
+    """Profiles, evidence, sites and summary lines: inferred from INPUTS, or read from a file."""
+    from geoleak.pipeline import collect_evidence, run
+    from geoleak.profiles import load_profiles
+
+    if not inputs and not profiles_path:
+        raise UsageError("give at least one INPUT (corpus, export or folder), or --profiles")
+    diag = make_diagnostics(quiet)
+    if profiles_path:
+        profiles, sites = load_profiles(profiles_path)
+        evidence: dict[str, list[Evidence]] = {}
+        lines: list[str] = []
+        if inputs:
+            with progress_counter("reading") as progress:
+                collected = collect_evidence(inputs, diag=diag, source=source, author=author,
+                                             progress=progress)  # fmt: skip
+            evidence, lines = collected.evidence, collected.stats.summary_lines()
+        finish_diagnostics(diag)
+        return profiles, evidence, list(sites), lines
+    with progress_counter("reading") as progress:
+        result = run(inputs, diag=diag, source=source, author=author, progress=progress)
+    finish_diagnostics(diag)
+    return result.profiles, result.evidence, list(result.sites), result.stats.summary_lines()
+
+
+def _truth_homes(path: str | None) -> dict[str, LatLon]:
+    if not path:
+        return {}
+    from geoleak.evaluate import load_truth
+
+    return {row.person: row.position for row in load_truth(path)
+            if row.kind == "home" and row.position is not None}  # fmt: skip
+
+
+@main.command(name="report")
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option("-o", "--output", default="report", show_default=True,
+              help="Folder for report.html and the map pages.")  # fmt: skip
+@click.option("--profiles", "profiles_path", type=click.Path(dir_okay=False),
+              help="Use this profiles.json instead of inferring (INPUTS then only add evidence).")  # fmt: skip
+@click.option("--truth", type=click.Path(dir_okay=False),
+              help="truth.csv: the leakage plot measures against the true home.")  # fmt: skip
+@click.option("--tiles", metavar="NAME|URL",
+              help="Web basemap for the map pages ('osm' or a URL template). Default: the bundled "
+                   "offline world map (fetching tiles tells the server where you look).")  # fmt: skip
+@click.option("--no-maps", is_flag=True, help="Write report.html only (no per-person map pages).")
+@click.option("--no-plots", is_flag=True, help="Skip the leakage-over-time plots (faster).")
+@click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def report_command(inputs: tuple[str, ...], output: str, profiles_path: str | None,
+                   truth: str | None, tiles: str | None, no_maps: bool, no_plots: bool,
+                   as_json: bool, source: str | None, author: str | None, quiet: bool) -> None:  # fmt: skip
+    """Write one self-contained HTML report of what INPUTS give away.
+
+    Per person: what leaked (by source, devices, time range), the inferred places with
+    their explanations, an exposure level with concrete advice, and how many posts it took
+    to find the home; then the unit-level sites. The report embeds the overview map and
+    links each place and post to its pin on the person's map page (written beside it).
+    Works offline; nothing is fetched unless --tiles asks for web tiles.
+
+    \b
+    Example:
+      geoleak report sample_media/posts.jsonl -o report/ --truth sample_media/truth.csv
+      xdg-open report/report.html
+    """
+    from geoleak.report.maps import write_maps
+    from geoleak.report.report import write_report
+
+    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
+    if not quiet:
+        for line in lines:
+            click.echo(line, err=True)
+    out = Path(output)
+    written: list[Path] = []
+    if not no_maps:
+        written += write_maps(profiles, evidence, out, tiles=tiles, sites=sites)
+    written.insert(
+        0,
+        write_report(
+            profiles,
+            evidence,
+            out / "report.html",
+            sites=sites,
+            stats_lines=lines,
+            truth_homes=_truth_homes(truth),
+            maps_linked=not no_maps,
+            plots=not no_plots,
+        ),  # fmt: skip
+    )
+    if as_json:
+        click.echo(
+            json.dumps({"report": str(written[0]), "files": [str(p) for p in written]}, indent=1)
+        )
+    elif not quiet:
+        click.echo(f"wrote {written[0]} and {len(written) - 1} map pages", err=True)
+
+
+@main.command(name="export")
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option("-o", "--output", default="export", show_default=True, help="Folder for the files.")
+@click.option("-f", "--format", "formats", default="geojson,kml,csv", show_default=True,
+              help="Comma-separated: geojson (RFC 7946), kml (Google Earth), csv.")  # fmt: skip
+@click.option("--profiles", "profiles_path", type=click.Path(dir_okay=False),
+              help="Use this profiles.json instead of inferring (INPUTS then only add evidence).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def export_command(inputs: tuple[str, ...], output: str, formats: str, profiles_path: str | None,
+                   as_json: bool, source: str | None, author: str | None, quiet: bool) -> None:  # fmt: skip
+    """Export inferred places, shared sites and every located post of INPUTS.
+
+    geoleak.geojson holds places, sites and evidence points ([lon, lat] as RFC 7946 says);
+    geoleak.kml opens in Google Earth; evidence.csv and places.csv have one row per post /
+    place, with post id, source, local time and the media path.
+
+    \b
+    Example:
+      geoleak export sample_media/posts.jsonl -o export/ --format geojson,csv
+    """
+    from geoleak.report.exports import write_exports
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
+    if not quiet:
+        for line in lines:
+            click.echo(line, err=True)
+    written = write_exports(profiles, evidence, Path(output), formats=wanted, sites=sites)
+    if as_json:
+        click.echo(json.dumps({"files": [str(p) for p in written]}, indent=1))
+    elif not quiet:
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)

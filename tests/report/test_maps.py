@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoleak.errors import UsageError
+from geoleak.report.assets import external_references
+from geoleak.report.maps import (
+    SiteMarker,
+    hour_colour,
+    person_page_name,
+    pin_id,
+    resolve_tiles,
+    shared_sites,
+    write_maps,
+)
+from geoleak.types import Evidence, LatLon, Profile
+
+from report_fixtures import (
+    make_people,
+    make_photo,
+    ANA_HOME,
+    CHUKOTKA_EAST,
+    HOSTILE_FILE,
+    HOSTILE_NAME,
+    HOSTILE_TEXT,
+    SVALBARD,
+)
+
+People = tuple[list[Profile], dict[str, list[Evidence]]]
+
+
+def layer_specs(page: str) -> list[dict[str, Any]]:
+    """The JSON specs the page hands to geoleak.layer(...), in order."""
+    decoder = json.JSONDecoder()
+    specs = []
+    for match in re.finditer(r"geoleak\.layer\(", page):
+        spec, _end = decoder.raw_decode(page, match.end())
+        specs.append(spec)
+    return specs
+
+
+def pins(page: str) -> list[dict[str, Any]]:
+    return [f for spec in layer_specs(page) for f in spec.get("features", []) if f["k"] == "pin"]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("maps")
+
+
+@pytest.fixture(scope="module")
+def people(folder: Path) -> People:
+    return make_people(make_photo(folder))
+
+
+@pytest.fixture(scope="module")
+def written(people: People, folder: Path) -> dict[str, Path]:
+    """The maps of the fictional people, written once for this module (read-only)."""
+    profiles, evidence = people
+    paths = write_maps(profiles, evidence, folder / "maps", media_root=folder)
+    return {p.name: p for p in paths}
+
+
+def test_writes_overview_and_one_page_per_person(written: dict[str, Path], people: People) -> None:
+    profiles, _evidence = people
+    names = list(written)
+    assert names[0] == "index.html"
+    assert sorted(names[1:]) == sorted(person_page_name(p.person) for p in profiles)
+    for path in written.values():
+        page = path.read_text(encoding="utf-8")
+        assert external_references(page) == []
+        assert "cdn." not in page and "tile.openstreetmap" not in page
+        assert page.count("<html") == 1
+
+
+def test_overview_has_every_pin(written: dict[str, Path], people: People) -> None:
+    profiles, evidence = people
+    page = written["index.html"].read_text(encoding="utf-8")
+    markers = pins(page)
+    n_evidence = sum(len(v) for v in evidence.values())
+    n_places = sum(len(p.places) for p in profiles)
+    n_sites = len(shared_sites(profiles))
+    assert len(markers) == n_evidence + n_places + n_sites
+    # every evidence pin has a rank for the time slider, the last rank is the number of posts
+    ranks = [m["n"] for m in markers if "n" in m]
+    assert len(ranks) == n_evidence and max(ranks) == n_evidence
+    assert '"mode":"heat"' in page
+
+
+def test_positions_are_lat_lon_for_leaflet(written: dict[str, Path]) -> None:
+    page = written[person_page_name("ivalo")].read_text(encoding="utf-8")
+    lls = [m["ll"] for m in pins(page)]
+    assert [round(SVALBARD.lat, 4), round(SVALBARD.lon, 4)] in [
+        [round(a, 4), round(b, 4)] for a, b in lls
+    ]
+    assert all(lat > 78 and 15 < lon < 16 for lat, lon in lls if lat > 70)  # never swapped
+
+
+def test_antimeridian_points_are_drawn_side_by_side(written: dict[str, Path]) -> None:
+    page = written[person_page_name("chukchi")].read_text(encoding="utf-8")
+    lons = {round(m["ll"][1], 1) for m in pins(page)}
+    assert lons == {179.9, 180.1}  # -179.9 continued past 180, not thrown to the far west
+    bounds = json.loads(re.search(r"geoleak\.init\(map, (\[\[.*?\]\])\)", page).group(1))  # type: ignore[union-attr]
+    assert bounds[1][1] - bounds[0][1] < 1  # the view spans 0.2 degrees, not the whole world
+
+
+def test_corpus_text_is_escaped_everywhere(written: dict[str, Path]) -> None:
+    for path in written.values():
+        page = path.read_text(encoding="utf-8")
+        for raw in (HOSTILE_TEXT, HOSTILE_NAME, HOSTILE_FILE, "<script>window.__pwned",
+                    'onerror="window.__pwned', "<b>bold</b>", "<i>(escaped)</i>", "<b>cam</b>"):  # fmt: skip
+            assert raw not in page, (path.name, raw)
+        # the javascript: URL survives only as text, never as a link target
+        assert not re.search(r"""href\s*=\s*\\?["']?\s*javascript:""", page, re.IGNORECASE)
+    hostile_page = written[person_page_name(HOSTILE_NAME)].read_text(encoding="utf-8")
+    popups = " ".join(m.get("popup", "") for m in pins(hostile_page))
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in popups
+    assert "${window.__pwned=3}" in popups  # plain text: no template literal anywhere
+    assert "`" not in re.sub(
+        r'"popup":"(?:[^"\\]|\\.)*"', "", hostile_page.split("geoleak.layer", 1)[1]
+    )
+
+
+def test_person_page_links_pins_and_rows(written: dict[str, Path], people: People) -> None:
+    _profiles, evidence = people
+    page = written[person_page_name("ana")].read_text(encoding="utf-8")
+    for item in evidence["ana"]:
+        anchor = pin_id(item)
+        assert f'id="row-{anchor[4:]}"' in page  # the row
+        assert f'data-pin="{anchor}"' in page  # row -> pin
+    ids = {m.get("id") for m in pins(page)}
+    assert all(pin_id(item) in ids for item in evidence["ana"])
+    assert page.count('href=\\"#row-') == len(evidence["ana"])  # pin popup -> row
+
+
+def test_thumbnail_is_embedded_and_clean(written: dict[str, Path]) -> None:
+    page = written[person_page_name("ana")].read_text(encoding="utf-8")
+    thumbs = re.findall(r"data:image/jpeg;base64,[A-Za-z0-9+/=]+", page)
+    assert len(thumbs) == 1
+    assert "Exif" not in __import__("base64").b64decode(thumbs[0].split(",", 1)[1])[:200].decode(
+        "latin-1"
+    )
+
+
+def test_single_points_are_not_clustered(written: dict[str, Path]) -> None:
+    page = written[person_page_name("ana")].read_text(encoding="utf-8")
+    specs = layer_specs(page)
+    cluster = next(s for s in specs if s["mode"] == "cluster")
+    singles = next(s for s in specs if s["mode"] == "group" and s.get("timed"))
+    assert [f["tip"].split(" · ")[0] for f in singles["features"]] == ["ana"]
+    assert "gl-single" in singles["features"][0]["icon"]["cls"]
+    assert len(cluster["features"]) == 14 + 10  # nights + working days
+
+
+def test_evidence_coloured_by_local_hour() -> None:
+    assert hour_colour(datetime(2025, 1, 1, 23, 0)) == hour_colour(datetime(2025, 1, 1, 3, 0))
+    assert hour_colour(datetime(2025, 1, 1, 11, 0)) != hour_colour(datetime(2025, 1, 1, 23, 0))
+    assert hour_colour(None) != hour_colour(datetime(2025, 1, 1, 11, 0))
+
+
+def test_tiles_only_when_asked(people: People, tmp_path: Path) -> None:  # noqa: F811
+    profiles, evidence = people
+    paths = write_maps(profiles[:1], {"ana": evidence["ana"]}, tmp_path / "osm", tiles="osm")
+    page = paths[0].read_text(encoding="utf-8")
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+    local = resolve_tiles("http://localhost:8080/{z}/{x}/{y}.png")
+    assert local.url == "http://localhost:8080/{z}/{x}/{y}.png"
+    for bad in ("javascript:alert(1)", "https://example.org/no-placeholders.png", "satellite"):
+        with pytest.raises(UsageError):
+            resolve_tiles(bad)
+    assert resolve_tiles(None).url is None
+
+
+def test_sites_given_as_objects_or_mappings(people: People) -> None:
+    profiles, _evidence = people
+    from_inference = shared_sites(profiles)
+    assert [(s.site_id, sorted(s.people)) for s in from_inference] == [("<script>S9</script>", [HOSTILE_NAME]), ("S1", ["ana", "ivalo"])] or \
+        {s.site_id for s in from_inference} == {"S1", "<script>S9</script>"}  # fmt: skip
+    given = shared_sites(
+        profiles,
+        [
+            {
+                "site": "S1",
+                "lat": 35.14,
+                "lon": -78.91,
+                "people": ["ana", "ivalo", "zed"],
+                "radius_m": 90,
+            },
+            SiteMarker("K1", "depot", LatLon(60.0, 25.0), ("zed",)),
+        ],  # fmt: skip
+    )
+    by_id = {s.site_id: s for s in given}
+    assert by_id["S1"].people == ("ana", "ivalo", "zed")
+    assert by_id["S1"].position == LatLon(35.14, -78.91)
+    assert by_id["K1"].name == "depot"
+
+
+def test_person_page_names_are_safe_and_distinct() -> None:
+    names = {
+        person_page_name(p) for p in ("ana", "a/na", "a\\na", "a na", "../../etc", HOSTILE_NAME)
+    }
+    assert len(names) == 6
+    assert all(re.fullmatch(r"person-[A-Za-z0-9_-]+\.html", n) for n in names)
+    assert person_page_name("ana") == "person-ana.html"
+
+
+def test_overview_opens_on_the_places(written: dict[str, Path]) -> None:
+    page = written["index.html"].read_text(encoding="utf-8")
+    assert f"{ANA_HOME.lat}" in page and f"{CHUKOTKA_EAST.lon}" in page
