@@ -360,6 +360,7 @@ def _read_moov(src: Source, moov: _Box, meta: MetaBuilder) -> None:
     pos = moov.payload
     created: datetime | None = None
     times: dict[str, datetime] = {}
+    tracks: list[tuple[int, int, int]] = []
     for _ in range(MAX_BOXES):
         if pos + 8 > moov.end:
             break
@@ -376,6 +377,8 @@ def _read_moov(src: Source, moov: _Box, meta: MetaBuilder) -> None:
         if size < hdr or pos + size > moov.end:
             meta.warn(f"'moov/{_name(btype)}' box has a bad size; stopped")
             break
+        if btype == b"trak" and len(tracks) < 16:
+            tracks.append((pos, size, hdr))
         if btype in _MOOV_WANTED and size <= _MAX_MOOV_CHILD:
             data = src.read(pos, size)
             if len(data) == size:
@@ -389,11 +392,148 @@ def _read_moov(src: Source, moov: _Box, meta: MetaBuilder) -> None:
                 elif btype == b"uuid" and data[hdr : hdr + 16] == _CR3_UUID:
                     _read_cr3(data, box, meta)
         pos += size
+    if meta.position is None:
+        for start, size, hdr in tracks:
+            if _read_gpmf_track(src, start, size, hdr, meta):
+                break
     meta.has_metadata = meta.has_metadata or created is not None or bool(times)
     for key in ("keys", "udta"):
         if key in times:
             meta.set_time(times[key])
     meta.set_time(created)
+
+
+# -- GoPro GPMF: a 'gpmd' metadata track; the first sample's first GPS fix -------------------
+_MAX_TRAK = 16 * 1024 * 1024
+_MAX_GPMF_SAMPLE = 1024 * 1024
+_GPMF_SIZES = {b"b": 1, b"B": 1, b"c": 1, b"s": 2, b"S": 2, b"l": 4, b"L": 4, b"f": 4,
+               b"d": 8, b"j": 8, b"J": 8, b"q": 4, b"Q": 8, b"u": 1, b"U": 16, b"F": 4,
+               b"G": 16}  # fmt: skip
+
+
+def _child(data: bytes, box: _Box, btype: bytes, skip: int = 0) -> _Box | None:
+    for child in _boxes_in(data, box.payload + skip, box.end):
+        if child.type == btype:
+            return child
+    return None
+
+
+def _read_gpmf_track(src: Source, start: int, size: int, hdr: int, meta: MetaBuilder) -> bool:
+    """True when the track is a GoPro GPMF track whose first sample was read."""
+    if size > _MAX_TRAK:
+        return False
+    data = src.read(start, size)
+    if len(data) < size:
+        return False
+    trak = _Box(b"trak", 0, hdr, size)
+    mdia = _child(data, trak, b"mdia")
+    minf = _child(data, mdia, b"minf") if mdia else None
+    stbl = _child(data, minf, b"stbl") if minf else None
+    if stbl is None:
+        return False
+    stsd = _child(data, stbl, b"stsd")
+    if stsd is None or data[stsd.payload + 12 : stsd.payload + 16] != b"gpmd":
+        return False
+    chunk_offset: int | None = None
+    stco = _child(data, stbl, b"stco")
+    co64 = _child(data, stbl, b"co64")
+    if stco is not None and stco.payload + 12 <= stco.end:
+        chunk_offset = struct.unpack_from(">I", data, stco.payload + 8)[0]
+    elif co64 is not None and co64.payload + 16 <= co64.end:
+        chunk_offset = struct.unpack_from(">Q", data, co64.payload + 8)[0]
+    stsz = _child(data, stbl, b"stsz")
+    sample_size = 0
+    if stsz is not None and stsz.payload + 12 <= stsz.end:
+        uniform, count = struct.unpack_from(">II", data, stsz.payload + 4)
+        sample_size = uniform
+        if not uniform and count and stsz.payload + 16 <= stsz.end:
+            sample_size = struct.unpack_from(">I", data, stsz.payload + 12)[0]
+    if chunk_offset is None or not 0 < sample_size <= _MAX_GPMF_SAMPLE:
+        meta.warn("GoPro GPMF track has no readable first sample")
+        return True
+    sample = src.read(chunk_offset, sample_size)
+    meta.has_metadata = True
+    fix = _gpmf_first_fix(sample)
+    if fix is None:
+        meta.warn("GoPro GPMF: no GPS fix in the first sample")
+        return True
+    lat, lon, alt, when, dop, fix_type = fix
+    if fix_type == 0:
+        meta.warn("GoPro GPMF: GPS reports no fix (GPSF 0); position ignored")
+        return True
+    accuracy = dop * 5.0 if dop else None  # DOP x ~5 m user range error, a nominal figure
+    meta.add_decimal_position(lat, lon, "gpmf", "GoPro GPMF", alt_m=alt, accuracy_m=accuracy,
+                              gps_time=when)  # fmt: skip
+    return True
+
+
+def _gpmf_first_fix(
+    data: bytes,
+) -> tuple[float, float, float, datetime | None, float | None, int | None] | None:
+    """(lat, lon, alt, UTC time, DOP, fix type) of the first GPS5/GPS9 entry in a GPMF sample."""
+    state: dict[str, object] = {}
+    budget = [10_000]
+
+    def walk(start: int, end: int, depth: int) -> tuple[float, float, float] | None:
+        pos = start
+        scale: tuple[float, ...] = (1.0,)
+        while pos + 8 <= end and budget[0] > 0:
+            budget[0] -= 1
+            key = data[pos : pos + 4]
+            vtype = data[pos + 4 : pos + 5]
+            struct_size = data[pos + 5]
+            repeat = struct.unpack_from(">H", data, pos + 6)[0]
+            length = struct_size * repeat
+            body = pos + 8
+            if body + length > end:
+                return None
+            if vtype == b"\x00" and depth < 4:
+                found = walk(body, body + length, depth + 1)
+                if found is not None:
+                    return found
+            elif key == b"SCAL" and vtype in (b"l", b"L", b"s", b"S"):
+                code = {b"l": "i", b"L": "I", b"s": "h", b"S": "H"}[vtype]
+                unit = _GPMF_SIZES[vtype]
+                scale = tuple(
+                    float(v) or 1.0
+                    for v in struct.unpack_from(f">{length // unit}{code}", data, body)
+                ) or (1.0,)
+            elif key == b"GPSU" and vtype == b"U" and length >= 16:
+                state["time"] = data[body : body + 16]
+            elif key == b"GPSF" and vtype in (b"L", b"l") and length >= 4:
+                state["fix"] = struct.unpack_from(">I", data, body)[0]
+            elif key == b"GPSP" and vtype in (b"S", b"s") and length >= 2:
+                state["dop"] = struct.unpack_from(">H", data, body)[0] / 100.0
+            elif key in (b"GPS5", b"GPS9") and struct_size >= 12 and repeat >= 1:
+                raw = struct.unpack_from(">3i", data, body)
+                scales = (scale * 3)[:3] if len(scale) < 3 else scale[:3]
+                return raw[0] / scales[0], raw[1] / scales[1], raw[2] / scales[2]
+            pos = body + ((length + 3) & ~3)
+        return None
+
+    try:
+        found = walk(0, len(data), 0)
+    except (struct.error, IndexError, KeyError, ZeroDivisionError):
+        return None
+    if found is None:
+        return None
+    when = _gpmf_time(state.get("time"))
+    dop = state.get("dop")
+    fix = state.get("fix")
+    return (*found, when, dop if isinstance(dop, float) else None,
+            fix if isinstance(fix, int) else None)  # fmt: skip
+
+
+def _gpmf_time(raw: object) -> datetime | None:
+    """GPSU 'yymmddhhmmss.sss' (UTC)."""
+    if not isinstance(raw, bytes):
+        return None
+    try:
+        text = raw.decode("ascii")
+        moment = datetime.strptime(text[:12], "%y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        return moment + timedelta(milliseconds=int(text[13:16] or 0))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _mvhd_time(data: bytes, box: _Box) -> datetime | None:

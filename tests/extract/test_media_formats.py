@@ -272,3 +272,57 @@ def test_pillow_fallback_reads_the_same_position(shared_media: Path) -> None:
     ours, pillow = read_media(path), read_media_pillow(path)
     assert ours.position == pillow.position
     assert pillow.position is not None
+
+
+# -- GoPro GPMF ----------------------------------------------------------------------------
+
+
+def _klv(key: bytes, vtype: bytes, size: int, repeat: int, body: bytes) -> bytes:
+    padded = body + b"\x00" * (-len(body) % 4)
+    return key + vtype + bytes([size]) + struct.pack(">H", repeat) + padded
+
+
+def _gopro_movie(lat: float, lon: float, fix: int) -> bytes:
+    gps5 = struct.pack(">5i", round(lat * 1e7), round(lon * 1e7), 123456, 0, 0)
+    strm = (
+        _klv(b"GPSF", b"L", 4, 1, struct.pack(">I", fix))
+        + _klv(b"GPSU", b"U", 16, 1, b"240315083000.500")
+        + _klv(b"GPSP", b"S", 2, 1, struct.pack(">H", 150))
+        + _klv(b"SCAL", b"l", 4, 5, struct.pack(">5i", 10_000_000, 10_000_000, 1000, 1000, 100))
+        + _klv(b"GPS5", b"l", 20, 1, gps5)
+    )
+    strm_klv = _klv(b"STRM", b"\x00", 1, len(strm), strm)
+    sample = _klv(b"DEVC", b"\x00", 1, len(strm_klv), strm_klv)
+    ftyp = _box(b"ftyp", b"mp41\x00\x00\x00\x00mp41")
+    mdat = _box(b"mdat", sample)
+    sample_offset = len(ftyp) + 8
+    stsd = _box(b"stsd", b"\x00" * 4 + struct.pack(">I", 1) + _box(b"gpmd", b"\x00" * 8))
+    stco = _box(b"stco", b"\x00" * 4 + struct.pack(">II", 1, sample_offset))
+    stsz = _box(b"stsz", b"\x00" * 4 + struct.pack(">III", 0, 1, len(sample)))
+    stbl = _box(b"stbl", stsd + stco + stsz)
+    hdlr = _box(b"hdlr", b"\x00" * 8 + b"meta" + b"\x00" * 13)
+    trak = _box(b"trak", _box(b"mdia", hdlr + _box(b"minf", stbl)))
+    mvhd = _box(b"mvhd", b"\x00" * 100)
+    return ftyp + mdat + _box(b"moov", mvhd + trak)
+
+
+def test_gopro_gpmf_first_fix(tmp_path: Path) -> None:
+    path = tmp_path / "GX010001.MP4"
+    path.write_bytes(_gopro_movie(-54.8019, -68.3030, fix=3))  # Ushuaia: south and west
+    meta = read_media(path)
+    assert meta.position_source == "gpmf"
+    assert meta.position is not None
+    assert meta.position.lat == pytest.approx(-54.8019)
+    assert meta.position.lon == pytest.approx(-68.3030)
+    assert meta.alt_m == pytest.approx(123.456)
+    assert meta.gps_time is not None
+    assert meta.gps_time.isoformat() == "2024-03-15T08:30:00.500000+00:00"
+    assert meta.accuracy_m == pytest.approx(7.5)
+
+
+def test_gopro_gpmf_without_fix_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "GX010002.MP4"
+    path.write_bytes(_gopro_movie(51.5, -0.1, fix=0))
+    meta = read_media(path)
+    assert meta.position is None
+    assert any("no fix" in w for w in meta.warnings)
