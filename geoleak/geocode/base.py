@@ -116,6 +116,8 @@ _SPACE = re.compile(r"\s+")
 
 def normalize_name(name: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "Tromsø" == "tromso", "St. Paul" == "st paul"."""
+    if name.isascii():
+        return _SPACE.sub(" ", _PUNCT.sub(" ", name.lower())).strip()
     decomposed = unicodedata.normalize("NFKD", name.replace("ø", "o").replace("Ø", "O"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("ß", "ss").replace("æ", "ae").replace("Æ", "AE").replace("ł", "l")

@@ -37,7 +37,7 @@ def city_accuracy_m(population: int) -> float:
 
 
 def _latin(name: str) -> bool:
-    return all(ord(ch) < 0x250 for ch in name)
+    return not name or max(name) < "\u0250"
 
 
 @register_geocoder("gazetteer")

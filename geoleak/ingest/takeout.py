@@ -5,6 +5,9 @@ Each photo or video `IMG_1234.jpg` comes with a sidecar holding Google's metadat
 (the position from the file's EXIF), `photoTakenTime` and `creationTime` (epoch seconds,
 UTC). A latitude/longitude of 0, 0 means "none". One post is made per photo, merging the
 file and its sidecar; a sidecar whose file is missing from the export still counts (once).
+A photo's position is counted once: from its own EXIF or plainly named sidecar by the media
+reader, else from the sidecar matched here (as the post's geotag; EXIF source when it is
+`geoDataExif`). Google's `geoData` (possibly edited or estimated) is kept in `extra`.
 
 Sidecar naming quirks handled (all observed in real exports):
 - `IMG_1234.jpg.json`, newer `IMG_1234.jpg.supplemental-metadata.json`;
@@ -27,7 +30,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, find_dirs, get_path, latlon, load_json, parse_time
 from geoleak.mediatypes import is_media
-from geoleak.types import LatLon, Post
+from geoleak.types import EvidenceSource, LatLon, Post
 
 __all__ = ["TakeoutPhotosReader", "sidecar_candidates"]
 
@@ -180,6 +183,7 @@ class TakeoutPhotosReader(Reader):
         ident = f"{rel_folder}/{media.name if media else sidecar_name}".lstrip("./")
         where = str(folder / (sidecar_name or (media.name if media else "")))
         geotag = created = None
+        source = EvidenceSource.GEOTAG
         extra: dict[str, Any] = {"source": "google-takeout"}
         if data is not None:
             try:
@@ -188,7 +192,17 @@ class TakeoutPhotosReader(Reader):
             except RecordError as exc:
                 diag.warn(f"{where}: {exc}; position ignored", kind="bad-record")
                 geo = geo_exif = None
-            geotag = geo or geo_exif
+            # Counted once: the media reader (geoleak.extract.media) already takes a photo's
+            # position from its own EXIF, else from a sidecar named the plain way. The post
+            # carries the sidecar's position only where that reading cannot find it: a
+            # sidecar without its photo, or one named by Takeout's quirks.
+            simple = media is not None and sidecar_name in (
+                f"{media.name}.json", f"{media.name}.supplemental-metadata.json")  # fmt: skip
+            if not simple:
+                geotag = geo_exif or geo
+                source = EvidenceSource.EXIF if geo_exif else EvidenceSource.GEOTAG
+            if geo is not None:
+                extra["geo_data"] = [geo.lat, geo.lon]
             if geo_exif is not None:
                 extra["geo_exif"] = [geo_exif.lat, geo_exif.lon]
             for key in ("photoTakenTime", "creationTime"):
@@ -220,6 +234,7 @@ class TakeoutPhotosReader(Reader):
                 created_at=created,
                 text=text if isinstance(text, str) and text else None,
                 geotag=geotag,
+                geotag_source=source,
                 media=(str(media.resolve()),) if media else (),
                 origin=where,
                 extra=extra,

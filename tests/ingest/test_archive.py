@@ -65,7 +65,7 @@ def test_split_takeout_parts_read_together(tmp_path: Path) -> None:
     part2 = _zip_entries(tmp_path / "takeout-x-002.zip", {folder + "IMG_0001.jpg.json": (src / "IMG_0001.jpg.json").read_bytes()})
     assert group_archive_parts([part2, part1]) == [[part1, part2]]
     posts = list(open_inputs([part2, part1], Diagnostics()))
-    assert len(posts) == 1 and posts[0].geotag is not None and posts[0].media
+    assert len(posts) == 1 and posts[0].media and posts[0].extra["geo_exif"] == [78.2232, 15.6267]
     assert posts[0].author == "takeout-x"
 
 

@@ -1,0 +1,154 @@
+"""Commands for real inputs: `sources` (what geoleak reads), `geocode` (check place names and
+a places file), `sites` (evidence and people tied to sensitive sites)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any
+
+import click
+
+from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.errors import UsageError
+from geoleak.geocode import build_geocoder
+from geoleak.ingest import READERS
+from geoleak.sites import DEFAULT_NEAR_M, load_sites, people_by_site, site_hits
+
+
+def geocoder_options(func: Any) -> Any:
+    """--places, --geocoder, --user-agent, --geocode-cache: how place names become positions."""
+    func = click.option("--geocode-cache", metavar="FILE", type=click.Path(dir_okay=False),
+                        help="SQLite cache of online answers (default: ~/.cache/geoleak/).")(func)  # fmt: skip
+    func = click.option("--user-agent", metavar="TEXT",
+                        help="Identify yourself to an online geocoder (required by Nominatim).")(func)  # fmt: skip
+    func = click.option("--geocoder", "geocoder_name", default="gazetteer", show_default=True,
+                        metavar="NAME",
+                        help="gazetteer (offline GeoNames), none, or an online geopy service such as "
+                        "nominatim (contacts the service; only when you ask).")(func)  # fmt: skip
+    func = click.option("--places", metavar="FILE", type=click.Path(dir_okay=False),
+                        help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
+                        "looked up before the gazetteer.")(func)  # fmt: skip
+    return func
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def sources(as_json: bool) -> None:
+    """List the input formats geoleak reads (the names --source takes).
+
+    Zip archives of any of them are checked (zip slip, links, bombs) and read from a
+    temporary folder that is removed afterwards.
+
+    \b
+    Example:
+      geoleak sources
+      geoleak infer takeout-20240101T000000Z-001.zip -o me.json
+    """
+    readers = sorted(READERS.values(), key=lambda r: (r.priority, r.name))
+    if as_json:
+        click.echo(json.dumps([{"name": r.name, "description": r.description} for r in readers], indent=1))
+        return
+    width = max(len(r.name) for r in readers)
+    for reader in readers:
+        click.echo(f"{reader.name.ljust(width)}  {reader.description}")
+
+
+@main.command(name="geocode")
+@click.argument("names", nargs=-1, required=True)
+@geocoder_options
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def geocode_command(names: tuple[str, ...], places: str | None, geocoder_name: str,
+                    user_agent: str | None, geocode_cache: str | None, as_json: bool) -> None:  # fmt: skip
+    """Look up place NAMES the way check-ins in posts are geocoded.
+
+    Useful to check a places file, or what a name in a post resolves to, and how precise
+    it is (a city is kilometres, a venue metres).
+
+    \b
+    Example:
+      geoleak geocode "Fayetteville, NC" Tromsø
+      geoleak geocode "Range 7" --places bases.csv --geocoder none
+    """
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent, cache_path=geocode_cache)
+    if geocoder is None:
+        raise UsageError("--geocoder none without --places: nothing to look names up in")
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        found = geocoder.lookup(name)
+        rows.append({"query": name, "found": found is not None,
+                     **({"name": found.name, "lat": found.position.lat, "lon": found.position.lon,
+                         "accuracy_m": round(found.accuracy_m, 1), "kind": found.kind,
+                         "source": found.source} if found else {})})  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+    else:
+        for row in rows:
+            if row["found"]:
+                click.echo(f"{row['query']}: {row['name']} at {row['lat']:.5f}, {row['lon']:.5f} "
+                           f"(±{row['accuracy_m']:.0f} m, {row['kind']}, {row['source']})")  # fmt: skip
+            else:
+                click.echo(f"{row['query']}: not found")
+    if not any(row["found"] for row in rows):
+        sys.exit(1)
+
+
+@main.command(name="sites")
+@click.argument("sites_file", metavar="SITES.geojson", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--source", type=click.Choice(sorted(READERS)), help="Force the input format.")
+@click.option("--author", metavar="NAME", help="Person to attribute a folder of media to.")
+@click.option("--near-m", type=click.FloatRange(min=0), default=DEFAULT_NEAR_M, show_default=True,
+              help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.")  # fmt: skip
+@click.option("-o", "--output", metavar="FILE.csv", help="Write every hit as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+def sites_command(sites_file: str, inputs: tuple[str, ...], source: str | None, author: str | None,
+                  near_m: float, output: str | None, as_json: bool, quiet: bool) -> None:  # fmt: skip
+    """Flag the evidence in INPUTS inside or near the sites in SITES.geojson, and the
+    people tied to each site.
+
+    SITES.geojson holds Points (with an optional radius_m property) and Polygons, with
+    `name` (and `id`) properties.
+
+    \b
+    Example:
+      geoleak sites bases.geojson corpus/posts.jsonl
+      geoleak sites bases.geojson exports/*.zip --near-m 1000 -o hits.csv
+    """
+    from geoleak.pipeline import collect_evidence
+
+    site_list = load_sites(sites_file)
+    diag = make_diagnostics(quiet)
+    with progress_counter("reading") as progress:
+        collected = collect_evidence(inputs, diag=diag, source=source, author=author, progress=progress)
+    finish_diagnostics(diag)
+    hits = site_hits(collected.evidence, site_list, near_m=near_m)
+    tied = people_by_site(hits)
+    if output:
+        try:
+            with open(output, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["site_id", "site_name", "person", "post_id", "inside", "distance_m",
+                                 "source", "accuracy_m"])  # fmt: skip
+                for h in hits:
+                    writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
+                                     h.distance_m, h.source, h.accuracy_m])  # fmt: skip
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    report = [
+        {"id": s.id, "name": s.name, "evidence": sum(tied.get(s.id, {}).values()),
+         "inside": sum(1 for h in hits if h.site_id == s.id and h.inside),
+         "people": dict(tied.get(s.id, {}).most_common())}
+        for s in site_list
+    ]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
+        return
+    for row in report:
+        people = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
+        click.echo(f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
+                   f"people: {people}")  # fmt: skip
+    if output and not quiet:
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from geoleak.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_sources_lists_every_reader() -> None:
+    result = CliRunner().invoke(main, ["sources", "--json"])
+    assert result.exit_code == 0
+    names = {r["name"] for r in json.loads(result.output)}
+    assert {"takeout-photos", "google-location", "instagram", "facebook", "twitter", "snapchat",
+            "telegram", "tracks", "checkins", "geolife"} <= names  # fmt: skip
+
+
+def test_geocode_with_places_file_only() -> None:
+    result = CliRunner().invoke(main, ["geocode", "Range 7", "Nowhere Fictional", "--geocoder", "none",
+                                       "--places", str(FIXTURES / "geocode/places.csv"), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0]["name"] == "Fictional Range" and rows[0]["accuracy_m"] == 200
+    assert rows[1] == {"query": "Nowhere Fictional", "found": False}
+
+
+def test_geocode_online_without_user_agent_is_a_user_error() -> None:
+    result = CliRunner().invoke(main, ["geocode", "Paris", "--geocoder", "nominatim"])
+    assert result.exit_code == 2 and "--user-agent" in result.output
+
+
+def test_sites_flags_people(tmp_path: Path) -> None:
+    out = tmp_path / "hits.csv"
+    result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites.geojson"),
+                                       str(FIXTURES / "tracks"), str(FIXTURES / "snapchat"),
+                                       "-q", "--json", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = {s["id"]: s for s in json.loads(result.output)["sites"]}
+    assert report["fort-fictional"]["people"] == {"dave.fictional": 2, "tracks": 2}
+    assert report["dateline-station"]["inside"] == 2
+    assert out.read_text().startswith("site_id,site_name,person,post_id")
+
+
+def test_sites_bad_file_is_one_line_error() -> None:
+    result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites_bad.geojson"),
+                                       str(FIXTURES / "tracks")])  # fmt: skip
+    assert result.exit_code == 2 and "LineString" in result.output
