@@ -4,7 +4,8 @@
 
 Each tool cleans the same copies of the media corpus (default ../shared/testdata/media,
 repeated N times in a temporary folder so timings are not dominated by start-up):
-- geoleak: `geoleak.remedy.scrub.scrub_paths` (in-process, including its verification pass);
+- geoleak: `geoleak.remedy.scrub.scrub_paths` (including its verification pass), in one
+  process (`geoleak`, the fair comparison) and with `--jobs` = one process per CPU;
 - exiftool: one process, `exiftool -gps:all= -xmp:all= -o OUT/%d%f.%e` (its documented way to
   strip GPS), Debian libimage-exiftool-perl;
 - mat2: one process over all files (Debian mat2), default (non-lightweight) mode.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -72,8 +74,16 @@ def prepare(media: Path, work: Path, repeat: int) -> tuple[Path, list[Path], int
 
 
 def run_geoleak(src: Path, out: Path) -> float:
+    """geoleak in one process, like exiftool and mat2."""
     started = time.perf_counter()
-    scrub_paths([src], out)
+    scrub_paths([src], out, workers=1)
+    return time.perf_counter() - started
+
+
+def run_geoleak_parallel(src: Path, out: Path) -> float:
+    """geoleak --jobs N: one worker process per CPU."""
+    started = time.perf_counter()
+    scrub_paths([src], out, workers=os.cpu_count() or 1)
     return time.perf_counter() - started
 
 
@@ -108,7 +118,7 @@ def main() -> int:
     if not args.media.is_dir():
         print(f"media folder not found: {args.media}", file=sys.stderr)
         return 2
-    tools = {"geoleak": run_geoleak}
+    tools = {"geoleak": run_geoleak, f"geoleak-j{os.cpu_count() or 1}": run_geoleak_parallel}
     if shutil.which("exiftool"):
         tools["exiftool"] = run_exiftool
     else:
@@ -143,11 +153,14 @@ def main() -> int:
     base = timings["exiftool"]
     for name, seconds in timings.items():
         n_written = sum(1 for f in written[name] if f.startswith("r0_"))
-        print(f"{name:10} {seconds:8.2f} {n_files / seconds:9.1f} {total_bytes / 1e6 / seconds:8.1f} "
+        print(f"{name:12} {seconds:8.2f} {n_files / seconds:9.1f} {total_bytes / 1e6 / seconds:8.1f} "
               f"{base / seconds:11.2f}x {n_written:8d} {len(left[name]):6d}")  # fmt: skip
     print()
     print("Files whose original holds a position or place (exiftool); what each tool left behind:")
-    header = f"{'file':52} " + " ".join(f"{t:>10}" for t in tools)
+    shown = [
+        t for t in tools if t != next(iter(t2 for t2 in tools if t2.startswith("geoleak-j")), None)
+    ]
+    header = f"{'file':52} " + " ".join(f"{t:>11}" for t in shown)
     print(header)
     rows = []
     for fname in sorted(originals):
@@ -160,7 +173,7 @@ def main() -> int:
             else:
                 cells[tool] = "clean"
         rows.append({"file": fname[3:], **cells, "original": originals[fname][:3]})
-        print(f"{fname[3:]:52} " + " ".join(f"{cells[t]:>10}" for t in tools))
+        print(f"{fname[3:]:52} " + " ".join(f"{cells[t]:>11}" for t in shown))
     for tool in tools:
         n_leak = sum(1 for r in rows if r[tool] == "LEAK")
         print(f"{tool}: {n_leak} of {len(rows)} files with a position still leak")

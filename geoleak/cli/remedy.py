@@ -53,10 +53,12 @@ EXIT_LEAK = 1
     type=click.Path(path_type=Path),
     help="Write the per-file report as JSON ('-' for stdout).",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large folders (default 1).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run: bool,
           force: bool, all_identifying: bool, drop_time: bool, drop_orientation: bool,
-          coarsen_km: float | None, json_out: Path | None, quiet: bool) -> None:  # fmt: skip
+          coarsen_km: float | None, json_out: Path | None, jobs: int | None, quiet: bool) -> None:  # fmt: skip
     """Remove location from photos and videos without re-encoding them.
 
     Removes EXIF GPS, XMP and IPTC location fields, QuickTime location atoms and FLIR GPS
@@ -82,11 +84,11 @@ def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run
     total = sum(1 for _ in iter_input_files(inputs))
     if quiet or total < 20:
         report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
-                             force=force, diag=diag)  # fmt: skip
+                             force=force, diag=diag, workers=jobs)  # fmt: skip
     else:
         with progress_bar(total, "scrubbing") as advance:
             report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
-                                 force=force, diag=diag, progress=advance)  # fmt: skip
+                                 force=force, diag=diag, progress=advance, workers=jobs)  # fmt: skip
     finish_diagnostics(diag)
     to_stdout = json_out is not None and str(json_out) == "-"
     if not quiet and not to_stdout:

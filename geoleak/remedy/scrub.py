@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import mmap
 import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 import shutil
 import tempfile
 import time
@@ -39,6 +41,7 @@ __all__ = [
     "scrub_paths",
 ]
 
+PARALLEL_MIN_FILES = 24
 CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = (
     "cleaned",
     "unchanged",
@@ -184,13 +187,15 @@ def _on_grid(value: str | None, km: float) -> bool:
         return False
 
 
-def _apply(path: Path, scan: ScanResult) -> None:
+def _apply(path: Path, scan: ScanResult, *, durable: bool) -> None:
+    """Write the patches; `durable` syncs to disk (before an in-place rename replaces an original)."""
     with path.open("r+b") as handle:
         for patch in sorted(scan.patches, key=lambda p: p.offset):
             handle.seek(patch.offset)
             handle.write(patch.data)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
 
 
 def scrub_file(
@@ -248,7 +253,7 @@ def scrub_file(
         scan = scan_file(tmp, options)
         _fill(outcome, scan)
         if scan.patches:
-            _apply(tmp, scan)
+            _apply(tmp, scan, durable=in_place)
         if verify:
             problems = residual_location(tmp, options.coarsen_km)
             if problems:
@@ -324,8 +329,14 @@ def scrub_paths(
     force: bool = False,
     diag: Diagnostics | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ScrubReport:
-    """Clean every media file under `inputs` into the folder `output` (or in place)."""
+    """Clean every media file under `inputs` into the folder `output` (or in place).
+
+    With `workers` > 1, files are cleaned in that many processes when there are at least
+    PARALLEL_MIN_FILES of them (scrubbing is mostly I/O and cheap parsing, so this pays
+    only on large folders and idle cores); outcomes keep the input order.
+    """
     options = options or ScrubOptions()
     if in_place == (output is not None) and not dry_run:
         raise UsageError("give an output folder with -o OUT, or --in-place to clean the originals")
@@ -341,11 +352,11 @@ def scrub_paths(
     report = ScrubReport()
     started = time.perf_counter()
     targets: set[Path] = set()
+    slots: list[FileOutcome | None] = []
+    tasks: list[tuple[int, Path, Path]] = []
     for path, rel in iter_input_files(inputs, exclude=out_dir):
         if not _is_candidate(path) and sniff(_head(path)) is None:
-            report.outcomes.append(FileOutcome(str(path), None, SKIPPED, error="not a media file"))
-            if progress:
-                progress(1)
+            slots.append(FileOutcome(str(path), None, SKIPPED, error="not a media file"))
             continue
         if in_place or out_dir is None:  # (out_dir is None only for a dry run)
             dst = path
@@ -354,22 +365,47 @@ def scrub_paths(
         else:
             dst = out_dir / rel
         if dst.resolve() in targets:
-            report.outcomes.append(FileOutcome(str(path), None, FAILED,
-                                               error=f"another input also goes to {dst}"))  # fmt: skip
+            slots.append(
+                FileOutcome(str(path), None, FAILED, error=f"another input also goes to {dst}")
+            )
             continue
         targets.add(dst.resolve())
-        outcome = scrub_file(path, dst, options, force=force or in_place, dry_run=dry_run)
-        if dry_run:
-            outcome.output = None if in_place else str(dst)
+        tasks.append((len(slots), path, dst))
+        slots.append(None)
+    if progress and len(slots) > len(tasks):
+        progress(len(slots) - len(tasks))
+    jobs = workers if workers is not None else 1
+    run_one = partial(_scrub_task, options=options, force=force or in_place, dry_run=dry_run)
+    if jobs > 1 and len(tasks) >= PARALLEL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunk = max(1, min(16, len(tasks) // (jobs * 4)))
+            results = pool.map(run_one, [(p, d) for _, p, d in tasks], chunksize=chunk)
+            for (index, _p, _d), outcome in zip(tasks, results, strict=True):
+                slots[index] = outcome
+                if progress:
+                    progress(1)
+    else:
+        for index, path, dst in tasks:
+            slots[index] = run_one((path, dst))
+            if progress:
+                progress(1)
+    for outcome in slots:
+        assert outcome is not None
+        if dry_run and in_place:
+            outcome.output = None
         report.outcomes.append(outcome)
         if outcome.status == FAILED and diag is not None:
-            diag.warn(f"{path}: {outcome.error}", kind="scrub")
-        if progress:
-            progress(1)
+            diag.warn(f"{outcome.source}: {outcome.error}", kind="scrub")
     report.seconds = time.perf_counter() - started
     if not report.outcomes:
         raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
     return report
+
+
+def _scrub_task(
+    paths: tuple[Path, Path], *, options: ScrubOptions, force: bool, dry_run: bool
+) -> FileOutcome:
+    return scrub_file(paths[0], paths[1], options, force=force, dry_run=dry_run)
 
 
 def _head(path: Path) -> bytes:

@@ -383,3 +383,17 @@ def test_residual_location_reports_a_leak(shared_media: Path) -> None:
     problems = residual_location(shared_media / "mde_apple_iphone6_with_gps.mov")
     assert problems and "location" in problems[0].lower()
     assert residual_location(shared_media / "exifpy_pentax_k10d_nogps.jpg") == []
+
+
+def test_parallel_workers_give_the_same_outcomes_in_order(tmp_path: Path) -> None:
+    from remedy_photos import fictional_folder
+
+    folder = fictional_folder(tmp_path / "src")
+    serial = scrub_paths([folder], tmp_path / "serial", workers=1)
+    parallel = scrub_paths([folder], tmp_path / "parallel", workers=2)
+    assert len(serial.outcomes) == len(parallel.outcomes) >= 24
+    for a, b in zip(serial.outcomes, parallel.outcomes, strict=True):
+        assert Path(a.source).name == Path(b.source).name
+        assert (a.status, [f.field for f in a.removed]) == (b.status, [f.field for f in b.removed])
+    for cleaned in (tmp_path / "parallel").iterdir():
+        assert cleaned.read_bytes() == (tmp_path / "serial" / cleaned.name).read_bytes()
