@@ -100,7 +100,9 @@ def load_sites(path: str | Path) -> list[SensitiveSite]:
         try:
             radius = float(props.get("radius_m", 0.0) or 0.0)
         except (TypeError, ValueError):
-            raise UsageError(f"{where}: radius_m {props.get('radius_m')!r} is not a number") from None
+            raise UsageError(
+                f"{where}: radius_m {props.get('radius_m')!r} is not a number"
+            ) from None
         if gtype == "Point":
             try:
                 point = LatLon(float(coords[1]), float(coords[0]))  # GeoJSON: lon, lat
@@ -138,7 +140,9 @@ def _inside(ring: list[tuple[float, float]], px: float, py: float) -> bool:
     return inside
 
 
-def _segment_distance(a: tuple[float, float], b: tuple[float, float], px: float, py: float) -> float:
+def _segment_distance(
+    a: tuple[float, float], b: tuple[float, float], px: float, py: float
+) -> float:
     ax, ay = a[0] - px, a[1] - py
     dx, dy = b[0] - a[0], b[1] - a[1]
     length2 = dx * dx + dy * dy

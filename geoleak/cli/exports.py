@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections import Counter
 from typing import Any
 
 import click
@@ -48,7 +49,9 @@ def sources(as_json: bool) -> None:
     """
     readers = sorted(READERS.values(), key=lambda r: (r.priority, r.name))
     if as_json:
-        click.echo(json.dumps([{"name": r.name, "description": r.description} for r in readers], indent=1))
+        click.echo(
+            json.dumps([{"name": r.name, "description": r.description} for r in readers], indent=1)
+        )
         return
     width = max(len(r.name) for r in readers)
     for reader in readers:
@@ -71,7 +74,9 @@ def geocode_command(names: tuple[str, ...], places: str | None, geocoder_name: s
       geoleak geocode "Fayetteville, NC" Tromsø
       geoleak geocode "Range 7" --places bases.csv --geocoder none
     """
-    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent, cache_path=geocode_cache)
+    geocoder = build_geocoder(
+        geocoder_name, places=places, user_agent=user_agent, cache_path=geocode_cache
+    )
     if geocoder is None:
         raise UsageError("--geocoder none without --places: nothing to look names up in")
     rows: list[dict[str, Any]] = []
@@ -122,7 +127,9 @@ def sites_command(sites_file: str, inputs: tuple[str, ...], source: str | None, 
     site_list = load_sites(sites_file)
     diag = make_diagnostics(quiet)
     with progress_counter("reading") as progress:
-        collected = collect_evidence(inputs, diag=diag, source=source, author=author, progress=progress)
+        collected = collect_evidence(
+            inputs, diag=diag, source=source, author=author, progress=progress
+        )
     finish_diagnostics(diag)
     hits = site_hits(collected.evidence, site_list, near_m=near_m)
     tied = people_by_site(hits)
@@ -137,18 +144,20 @@ def sites_command(sites_file: str, inputs: tuple[str, ...], source: str | None, 
                                      h.distance_m, h.source, h.accuracy_m])  # fmt: skip
         except OSError as exc:
             raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    report = [
-        {"id": s.id, "name": s.name, "evidence": sum(tied.get(s.id, {}).values()),
-         "inside": sum(1 for h in hits if h.site_id == s.id and h.inside),
-         "people": dict(tied.get(s.id, {}).most_common())}
-        for s in site_list
-    ]  # fmt: skip
+    report: list[dict[str, Any]] = []
+    for site in site_list:
+        people = tied.get(site.id, Counter())
+        report.append({
+            "id": site.id, "name": site.name, "evidence": sum(people.values()),
+            "inside": sum(1 for h in hits if h.site_id == site.id and h.inside),
+            "people": dict(people.most_common()),
+        })  # fmt: skip
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return
     for row in report:
-        people = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
+        names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
         click.echo(f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
-                   f"people: {people}")  # fmt: skip
+                   f"people: {names}")  # fmt: skip
     if output and not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -84,7 +84,7 @@ _HASHTAG_NOISE = {
 
 
 def split_hashtag(tag: str) -> str:
-    """"FortBragg" -> "Fort Bragg", "new_york" -> "new york", "NYC" -> "NYC"."""
+    """ "FortBragg" -> "Fort Bragg", "new_york" -> "new york", "NYC" -> "NYC"."""
     spaced = tag.replace("_", " ")
     spaced = re.sub(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])", " ", spaced)
     return " ".join(spaced.split())
@@ -202,7 +202,9 @@ def checkin_evidence(
             key = (round(position.lat, 4), round(position.lon, 4))
             if key not in seen:
                 seen.add(key)
-                weight = CHECKIN_WEIGHT.get(str(getattr(result, "kind", "")), CHECKIN_WEIGHT["city"])
+                weight = CHECKIN_WEIGHT.get(
+                    str(getattr(result, "kind", "")), CHECKIN_WEIGHT["city"]
+                )
                 label = f"[{kind} '{name}' -> {getattr(result, 'name', name)}]"
                 text = f"{label} {post.text}" if post.text else label
                 found.append(evidence(position, accuracy, weight, text))

@@ -4,8 +4,8 @@ geopy backends only when asked for, behind a cache and a rate limiter."""
 from geoleak.geocode.base import (
     GEOCODERS,
     ChainGeocoder,
-    GeocodeResult,
     Geocoder,
+    GeocodeResult,
     make_geocoder,
     normalize_name,
 )

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from geoleak.geocode.base import GeocodeResult, Geocoder, normalize_name, register_geocoder
+from geoleak.geocode.base import Geocoder, GeocodeResult, normalize_name, register_geocoder
 from geoleak.types import LatLon
 
 __all__ = ["GeonamesGazetteer", "city_accuracy_m"]
@@ -79,9 +79,13 @@ class GeonamesGazetteer(Geocoder):
                         index.setdefault(key, []).append(city)
             for entries in index.values():
                 entries.sort(key=lambda c: -c.population)
-            self._countries = {normalize_name(c["name"]): iso for iso, c in cache.get_countries().items()}
+            self._countries = {
+                normalize_name(c["name"]): iso for iso, c in cache.get_countries().items()
+            }
             self._countries.update({iso.lower(): iso for iso in cache.get_countries()})
-            self._countries.update({"usa": "US", "us": "US", "uk": "GB", "england": "GB", "scotland": "GB"})
+            self._countries.update(
+                {"usa": "US", "us": "US", "uk": "GB", "england": "GB", "scotland": "GB"}
+            )
             states: dict[str, Any] = cache.get_us_states()
             self._states = {normalize_name(s["name"]): code for code, s in states.items()}
             self._states.update({code.lower(): code for code in states})
@@ -108,7 +112,10 @@ class GeonamesGazetteer(Geocoder):
             if narrowed:
                 cities = narrowed
                 break
-            if normalize_name(qualifier) in self._countries or normalize_name(qualifier) in self._states:
+            if (
+                normalize_name(qualifier) in self._countries
+                or normalize_name(qualifier) in self._states
+            ):
                 return None  # a qualifier that matches none of the candidates: not this place
         best = cities[0]
         return GeocodeResult(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.errors import GeocodeError, UsageError
-from geoleak.geocode.base import KIND_ACCURACY_M, GeocodeResult, Geocoder
+from geoleak.geocode.base import KIND_ACCURACY_M, Geocoder, GeocodeResult
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon
 
@@ -128,13 +128,19 @@ class OnlineGeocoder(Geocoder):
                     " PRIMARY KEY (service, query))"
                 )
             except (OSError, sqlite3.Error) as exc:
-                raise GeocodeError(f"{self.cache_path}: cannot open the geocoding cache ({exc})") from None
+                raise GeocodeError(
+                    f"{self.cache_path}: cannot open the geocoding cache ({exc})"
+                ) from None
         return self._db
 
     def _cached(self, query: str) -> tuple[bool, GeocodeResult | None]:
-        row = self._cache().execute(
-            "SELECT answer FROM geocode WHERE service = ? AND query = ?", (self.service, query)
-        ).fetchone()
+        row = (
+            self._cache()
+            .execute(
+                "SELECT answer FROM geocode WHERE service = ? AND query = ?", (self.service, query)
+            )
+            .fetchone()
+        )
         if row is None:
             return False, None
         if row[0] is None:

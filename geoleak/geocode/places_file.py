@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.errors import UsageError
-from geoleak.geocode.base import GeocodeResult, Geocoder, normalize_name, register_geocoder
+from geoleak.geocode.base import Geocoder, GeocodeResult, normalize_name, register_geocoder
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon
 
@@ -156,4 +156,6 @@ class PlacesFile(Geocoder):
         place = self._index.get(normalize_name(query))
         if place is None:
             return None
-        return GeocodeResult(query, place.name, place.position, place.radius_m, place.kind, self.name)
+        return GeocodeResult(
+            query, place.name, place.position, place.radius_m, place.kind, self.name
+        )

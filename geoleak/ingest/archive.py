@@ -146,7 +146,9 @@ def _extract_into(path: Path, target: Path, limits: ArchiveLimits, written: list
             except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
                 if isinstance(exc, ArchiveError):
                     raise
-                raise ArchiveError(f"{path}: entry {info.filename!r} cannot be read ({exc})") from None
+                raise ArchiveError(
+                    f"{path}: entry {info.filename!r} cannot be read ({exc})"
+                ) from None
 
 
 def group_archive_parts(paths: Sequence[Path]) -> list[list[Path]]:
@@ -164,9 +166,7 @@ def group_archive_parts(paths: Sequence[Path]) -> list[list[Path]]:
 
 
 @contextmanager
-def extract_archives(
-    paths: Sequence[Path], limits: ArchiveLimits | None = None
-) -> Iterator[Path]:
+def extract_archives(paths: Sequence[Path], limits: ArchiveLimits | None = None) -> Iterator[Path]:
     """Extract one archive (or the parts of one split export) into a temporary folder.
 
     Yields the folder `<tmp>/<name>`, where `name` is the archive's name without `.zip`

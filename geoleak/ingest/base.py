@@ -12,7 +12,15 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import ArchiveError, CorpusError, GeoleakError, UsageError
 from geoleak.types import Post
 
-__all__ = ["GENERIC_PRIORITY", "READERS", "Reader", "open_inputs", "reader_for", "readers_for", "register"]
+__all__ = [
+    "GENERIC_PRIORITY",
+    "READERS",
+    "Reader",
+    "open_inputs",
+    "reader_for",
+    "readers_for",
+    "register",
+]
 
 # Readers at or above this priority (the plain folder reader) only apply when no specific
 # export format recognises a folder.
@@ -83,13 +91,18 @@ def readers_for(path: Path, source: str | None = None) -> list[Reader]:
 
 
 def _read_one(
-    path: Path, diag: Diagnostics, source: str | None, author: str | None,
+    path: Path,
+    diag: Diagnostics,
+    source: str | None,
+    author: str | None,
     extractions: ExitStack | None,
 ) -> Iterator[Post]:
     """Posts of one input; a zip archive is extracted safely to a temporary folder first."""
     from geoleak.ingest.archive import is_archive
 
-    if is_archive(path) and (source is None or source not in READERS or not READERS[source].sniff(path)):
+    if is_archive(path) and (
+        source is None or source not in READERS or not READERS[source].sniff(path)
+    ):
         yield from _read_group([path], diag, source, author, extractions)
         return
     yield from _read_tree(path, diag, source, author)
@@ -157,7 +170,10 @@ def open_inputs(
 
 
 def _read_group(
-    parts: list[Path], diag: Diagnostics, source: str | None, author: str | None,
+    parts: list[Path],
+    diag: Diagnostics,
+    source: str | None,
+    author: str | None,
     extractions: ExitStack | None,
 ) -> Iterator[Post]:
     from geoleak.ingest.archive import extract_archives

@@ -39,7 +39,7 @@ def _open(path: Path) -> IO[str]:
 
 
 def detect_layout(path: Path) -> str | None:
-    """"snap" (Gowalla / Brightkite), "tsmc" (Foursquare) or None, from the first lines."""
+    """ "snap" (Gowalla / Brightkite), "tsmc" (Foursquare) or None, from the first lines."""
     name = path.name.lower()
     if not name.endswith((".txt", ".tsv", ".txt.gz", ".tsv.gz", ".csv")):
         return None

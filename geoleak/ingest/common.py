@@ -195,14 +195,14 @@ def iter_json_items(
                     builder = None
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
-        raise CorpusError(f"{where}: not valid JSON ({reason}); the rest of the file is skipped") from None
+        raise CorpusError(
+            f"{where}: not valid JSON ({reason}); the rest of the file is skipped"
+        ) from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
 
 
-def find_files(
-    root: Path, accept: Callable[[str], bool], *, max_depth: int = 12
-) -> Iterator[Path]:
+def find_files(root: Path, accept: Callable[[str], bool], *, max_depth: int = 12) -> Iterator[Path]:
     """Files under `root` whose lower-cased name `accept`s, sorted, symlinks not followed."""
     if root.is_file():
         if accept(root.name.lower()):
@@ -233,9 +233,7 @@ def find_dirs(root: Path, names: Iterable[str], *, max_depth: int = 3) -> list[P
             if folder.name.lower() in wanted:
                 found.append(folder)
             try:
-                children = sorted(
-                    c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()
-                )
+                children = sorted(c for c in folder.iterdir() if c.is_dir() and not c.is_symlink())
             except OSError:
                 continue
             nxt.extend(children)

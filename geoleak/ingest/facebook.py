@@ -50,7 +50,10 @@ def find_facebook_root(path: Path) -> tuple[Path, list[Path]] | None:
             album = posts / "album"
             if album.is_dir():
                 files.extend(find_files(album, lambda n: n.endswith(".json"), max_depth=1))
-        for places in (base / "your_places", base / "your_activity_across_facebook" / "your_places"):
+        for places in (
+            base / "your_places",
+            base / "your_activity_across_facebook" / "your_places",
+        ):
             if places.is_dir():
                 files.extend(find_files(places, lambda n: n.endswith(".json"), max_depth=1))
         if files:
@@ -103,7 +106,9 @@ class FacebookReader(Reader):
             except CorpusError as exc:
                 diag.warn(str(exc), kind="bad-file")
             except OSError as exc:
-                diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+                diag.warn(
+                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+                )
 
     @staticmethod
     def _entry(

@@ -109,13 +109,19 @@ class InstagramReader(Reader):
             rel = file.relative_to(root).as_posix()
             try:
                 with file.open("rb") as handle:
-                    items = iter_json_items(handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], str(file))
+                    items = iter_json_items(
+                        handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], str(file)
+                    )
                     for n, (_, obj) in enumerate(items):
-                        yield from self._entry(obj, root, f"{rel}#{n}", f"{file}: item {n}", person, diag)
+                        yield from self._entry(
+                            obj, root, f"{rel}#{n}", f"{file}: item {n}", person, diag
+                        )
             except CorpusError as exc:
                 diag.warn(str(exc), kind="bad-file")
             except OSError as exc:
-                diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+                diag.warn(
+                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+                )
 
     @staticmethod
     def _entry(
@@ -124,7 +130,8 @@ class InstagramReader(Reader):
         try:
             if not isinstance(obj, dict):
                 raise RecordError("not an object")
-            raw_media = obj.get("media") if isinstance(obj.get("media"), list) else [obj]
+            listed = obj.get("media")
+            raw_media: list[Any] = listed if isinstance(listed, list) else [obj]
             media = [media_item(m, root, where, diag) for m in raw_media]
             if not media:
                 raise RecordError("post without media")

@@ -59,7 +59,10 @@ def _e7(obj: Mapping[str, Any], what: str) -> LatLon | None:
     lat, lon = obj.get("latitudeE7"), obj.get("longitudeE7")
     if lat is None or lon is None:
         raise RecordError(f"{what} has no latitudeE7/longitudeE7")
-    lat_f, lon_f = as_float(lat, f"{what} latitudeE7") / 1e7, as_float(lon, f"{what} longitudeE7") / 1e7
+    lat_f, lon_f = (
+        as_float(lat, f"{what} latitudeE7") / 1e7,
+        as_float(lon, f"{what} longitudeE7") / 1e7,
+    )
     # Old exports wrote E7 values as unsigned 32-bit integers (a known Takeout bug).
     if lat_f > 90:
         lat_f -= 2**32 / 1e7
@@ -108,8 +111,10 @@ def _sniff_content(path: Path) -> str | None:
         return None
     if '"locations"' in head and ("latitudeE7" in head or head.count("{") <= 2):
         return "records"
-    if '"semanticSegments"' in head or '"rawSignals"' in head or (
-        head.lstrip().startswith("[") and '"startTime"' in head
+    if (
+        '"semanticSegments"' in head
+        or '"rawSignals"' in head
+        or (head.lstrip().startswith("[") and '"startTime"' in head)
     ):
         return "timeline"
     if '"timelineObjects"' in head:
@@ -134,7 +139,12 @@ class LocationHistoryReader(Reader):
 
     @staticmethod
     def _dirs(path: Path) -> Iterator[Path]:
-        for pattern in ("Location History*", "Standortverlauf*", "Timeline*", "*/Location History*"):
+        for pattern in (
+            "Location History*",
+            "Standortverlauf*",
+            "Timeline*",
+            "*/Location History*",
+        ):
             yield from path.glob(pattern)
         for name in TIMELINE_NAMES | RECORDS_NAMES:
             for candidate in (path / name, path / name.capitalize()):
@@ -145,9 +155,13 @@ class LocationHistoryReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         files = history_files(path)
         if not files:
-            raise CorpusError(f"{path}: no Google location history found (Records.json, "
-                              "Semantic Location History/, Timeline.json)")
-        person = author or (path.resolve().name if path.is_dir() else path.resolve().parent.name) or "me"
+            raise CorpusError(
+                f"{path}: no Google location history found (Records.json, "
+                "Semantic Location History/, Timeline.json)"
+            )
+        person = (
+            author or (path.resolve().name if path.is_dir() else path.resolve().parent.name) or "me"
+        )
         root = path if path.is_dir() else path.parent
         for kind, file in files:
             rel = file.relative_to(root).as_posix()
@@ -166,11 +180,21 @@ class LocationHistoryReader(Reader):
             except CorpusError as exc:
                 diag.warn(str(exc), kind="bad-file")
             except OSError as exc:
-                diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+                diag.warn(
+                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+                )
 
     def _post(
-        self, rel: str, n: int | str, person: str, position: LatLon, when: datetime | None,
-        accuracy: float, origin: str, place: NamedPlace | None = None, **extra: Any,
+        self,
+        rel: str,
+        n: int | str,
+        person: str,
+        position: LatLon,
+        when: datetime | None,
+        accuracy: float,
+        origin: str,
+        place: NamedPlace | None = None,
+        **extra: Any,
     ) -> Post:
         return Post(
             id=f"{rel}#{n}", author=person, created_at=when, geotag=position, place=place,
@@ -227,11 +251,22 @@ class LocationHistoryReader(Reader):
                     name = loc.get("name") or loc.get("address")
                     if position is None:
                         continue
-                    place = NamedPlace(str(name)) if name else None  # centre = geotag: no second evidence
+                    place = (
+                        NamedPlace(str(name)) if name else None
+                    )  # centre = geotag: no second evidence
                     yield self._post(
-                        rel, n, person, position, start, VISIT_ACCURACY_M, where, place,
-                        kind="visit", semantic_type=loc.get("semanticType"),
-                        end=end.isoformat() if end else None, address=loc.get("address"),
+                        rel,
+                        n,
+                        person,
+                        position,
+                        start,
+                        VISIT_ACCURACY_M,
+                        where,
+                        place,
+                        kind="visit",
+                        semantic_type=loc.get("semanticType"),
+                        end=end.isoformat() if end else None,
+                        address=loc.get("address"),
                     )
                 elif "activitySegment" in obj:
                     seg = obj["activitySegment"]
@@ -241,7 +276,9 @@ class LocationHistoryReader(Reader):
                         if not isinstance(loc, dict):
                             continue
                         position = _e7(loc, f"activitySegment.{key}")
-                        raw = get_path(seg, "duration", tkey) or get_path(seg, "duration", tkey + "Ms")
+                        raw = get_path(seg, "duration", tkey) or get_path(
+                            seg, "duration", tkey + "Ms"
+                        )
                         when = parse_time(raw, tkey) if raw else None
                         if position is not None:
                             yield self._post(rel, f"{n}-{role}", person, position, when,
@@ -261,7 +298,9 @@ class LocationHistoryReader(Reader):
                 if prefix == "rawSignals.item":
                     pos = seg.get("position")
                     if isinstance(pos, dict):
-                        position = parse_latlng_text(pos.get("LatLng") or pos.get("latLng"), "position")
+                        position = parse_latlng_text(
+                            pos.get("LatLng") or pos.get("latLng"), "position"
+                        )
                         when = parse_time(pos.get("timestamp"), "timestamp")
                         acc = pos.get("accuracyMeters")
                         if position is not None:
@@ -269,7 +308,9 @@ class LocationHistoryReader(Reader):
                                              max(as_float(acc, "accuracyMeters"), 1.0) if acc else DEFAULT_ACCURACY_M,
                                              where, kind="raw")  # fmt: skip
                     continue
-                start = parse_time(seg.get("startTime"), "startTime") if seg.get("startTime") else None
+                start = (
+                    parse_time(seg.get("startTime"), "startTime") if seg.get("startTime") else None
+                )
                 end = parse_time(seg.get("endTime"), "endTime") if seg.get("endTime") else None
                 if isinstance(seg.get("visit"), dict):
                     cand = get_path(seg, "visit", "topCandidate") or {}
@@ -284,7 +325,7 @@ class LocationHistoryReader(Reader):
                                          end=end.isoformat() if end else None)  # fmt: skip
                 elif isinstance(seg.get("activity"), dict):
                     act = seg["activity"]
-                    for role, when in (("start", start), ("end", end)):
+                    for role, moment in (("start", start), ("end", end)):
                         raw = act.get(role)
                         if isinstance(raw, dict):
                             raw = raw.get("latLng")
@@ -292,7 +333,7 @@ class LocationHistoryReader(Reader):
                             continue
                         position = parse_latlng_text(raw, f"activity.{role}")
                         if position is not None:
-                            yield self._post(rel, f"{n}-{role}", person, position, when,
+                            yield self._post(rel, f"{n}-{role}", person, position, moment,
                                              DEFAULT_ACCURACY_M, where, kind=f"activity-{role}",
                                              activity=get_path(act, "topCandidate", "type"))  # fmt: skip
                 elif isinstance(seg.get("timelinePath"), list):
@@ -301,11 +342,13 @@ class LocationHistoryReader(Reader):
                         if not isinstance(point, dict):
                             continue
                         position = parse_latlng_text(point.get("point"), "timelinePath.point")
-                        if position is None or (last and _distance_m(last, position) < self.min_move_m):
+                        if position is None or (
+                            last and _distance_m(last, position) < self.min_move_m
+                        ):
                             continue
                         last = position
-                        when = parse_time(point["time"], "time") if point.get("time") else start
-                        yield self._post(rel, f"{n}-{k}", person, position, when,
+                        at = parse_time(point["time"], "time") if point.get("time") else start
+                        yield self._post(rel, f"{n}-{k}", person, position, at,
                                          DEFAULT_ACCURACY_M, where, kind="path")  # fmt: skip
             except RecordError as exc:
                 diag.warn(f"{where}: {exc}; record skipped", kind="bad-record")

@@ -119,7 +119,10 @@ def posts_from_items(
         origin=origin,
         geotag_source=EvidenceSource.EXIF if first else EvidenceSource.GEOTAG,
         geotag_accuracy_m=EXIF_ACCURACY_M if first else None,
-        extra={**extra, **({"taken_at": first.taken_at.isoformat()} if first and first.taken_at else {})},
+        extra={
+            **extra,
+            **({"taken_at": first.taken_at.isoformat()} if first and first.taken_at else {}),
+        },
     )
     for k, item in enumerate(with_pos[1:], start=2):
         if first is not None and item.position == first.position:

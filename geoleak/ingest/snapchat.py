@@ -47,7 +47,9 @@ def parse_snap_position(value: Any) -> tuple[LatLon | None, float | None]:
 def _json_dir(path: Path) -> Path | None:
     for base in (path, *(p for p in sorted(path.iterdir()) if p.is_dir())) if path.is_dir() else ():
         folder = base / "json"
-        if (folder / "memories_history.json").is_file() or (folder / "location_history.json").is_file():
+        if (folder / "memories_history.json").is_file() or (
+            folder / "location_history.json"
+        ).is_file():
             return folder
     return None
 
@@ -76,7 +78,9 @@ class SnapchatReader(Reader):
     @staticmethod
     def _username(folder: Path) -> str | None:
         try:
-            data = load_json(folder / "account.json") if (folder / "account.json").is_file() else None
+            data = (
+                load_json(folder / "account.json") if (folder / "account.json").is_file() else None
+            )
         except CorpusError:
             return None
         name = get_path(data, "Basic Information", "Username")

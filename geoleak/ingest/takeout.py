@@ -111,13 +111,18 @@ class TakeoutPhotosReader(Reader):
         # Forced with --source on a folder of sidecars not named "Google Photos": read it.
         roots = photos_roots(path) or ([path] if path.is_dir() else [])
         if not roots:
-            raise CorpusError(f"{path}: no 'Google Photos' folder found (is this a Google Takeout?)")
+            raise CorpusError(
+                f"{path}: no 'Google Photos' folder found (is this a Google Takeout?)"
+            )
         person = author or path.resolve().name or "me"
         for root in roots:
             yield from self._read_root(root, person, diag)
 
     def _read_root(self, root: Path, person: str, diag: Diagnostics) -> Iterator[Post]:
-        for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())]:
+        for folder in [
+            root,
+            *sorted(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()),
+        ]:
             try:
                 entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
             except OSError as exc:

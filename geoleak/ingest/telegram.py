@@ -50,7 +50,11 @@ def _result_file(path: Path) -> Path | None:
         except OSError:
             return None
         markers = ('"personal_information"', '"chats"', '"messages"')
-        return path if path.name.lower() == "result.json" or any(m in head for m in markers[:2]) else None
+        return (
+            path
+            if path.name.lower() == "result.json" or any(m in head for m in markers[:2])
+            else None
+        )
     if path.is_dir():
         for candidate in (path / "result.json", *sorted(path.glob("*/result.json"))):
             if candidate.is_file():
@@ -75,7 +79,12 @@ class TelegramReader(Reader):
         chat_name = ""
         try:
             with file.open("rb") as handle:
-                prefixes = ["name", "chats.list.item.name", "messages.item", "chats.list.item.messages.item"]
+                prefixes = [
+                    "name",
+                    "chats.list.item.name",
+                    "messages.item",
+                    "chats.list.item.messages.item",
+                ]
                 n = 0
                 for prefix, value in iter_json_items(handle, prefixes, str(file)):
                     if prefix.endswith("name"):
@@ -107,7 +116,9 @@ class TelegramReader(Reader):
         sender_id = msg.get("from_id")
         if not sender and not sender_id:
             raise RecordError("message without sender")
-        person = author or (f"{sender} ({sender_id})" if sender and sender_id else str(sender or sender_id))
+        person = author or (
+            f"{sender} ({sender_id})" if sender and sender_id else str(sender or sender_id)
+        )
         raw_time = msg.get("date_unixtime") or msg.get("date")
         created = parse_time(raw_time, "date") if raw_time else None
         geotag = None

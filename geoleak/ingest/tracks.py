@@ -70,7 +70,11 @@ def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], lis
                 try:
                     pos = latlon(elem.get("lat"), elem.get("lon"), tag)
                     time_el = next((c for c in elem if _local(c.tag) == "time"), None)
-                    when = parse_time(time_el.text, "time") if time_el is not None and time_el.text else None
+                    when = (
+                        parse_time(time_el.text, "time")
+                        if time_el is not None and time_el.text
+                        else None
+                    )
                 except RecordError as exc:
                     problems.append(f"{tag}: {exc}; point skipped")
                     elem.clear()
@@ -180,7 +184,9 @@ class TracksReader(Reader):
         if not path.is_dir():
             return False
         for folder in (path, path / "activities", path / "Activities"):
-            if folder.is_dir() and any(_is_track(p.name.lower()) for p in folder.iterdir() if p.is_file()):
+            if folder.is_dir() and any(
+                _is_track(p.name.lower()) for p in folder.iterdir() if p.is_file()
+            ):
                 return True
         return False
 

@@ -17,7 +17,14 @@ from typing import IO, Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
-from geoleak.ingest.common import RecordError, as_float, get_path, iter_json_items, latlon, parse_time
+from geoleak.ingest.common import (
+    RecordError,
+    as_float,
+    get_path,
+    iter_json_items,
+    latlon,
+    parse_time,
+)
 from geoleak.types import LatLon, NamedPlace, Post
 
 __all__ = ["TwitterReader", "open_ytd", "place_from_tweet"]
@@ -123,7 +130,9 @@ class TwitterReader(Reader):
         if media_dir.is_dir():
             for file in sorted(media_dir.iterdir()):
                 if file.is_file() and not file.is_symlink() and "-" in file.name:
-                    media_index.setdefault(file.name.split("-", 1)[0], []).append(str(file.resolve()))
+                    media_index.setdefault(file.name.split("-", 1)[0], []).append(
+                        str(file.resolve())
+                    )
         files = sorted(p for p in data.iterdir() if _TWEET_FILES.match(p.name))
         for file in files:
             try:
@@ -139,7 +148,9 @@ class TwitterReader(Reader):
             except CorpusError as exc:
                 diag.warn(str(exc), kind="bad-file")
             except OSError as exc:
-                diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+                diag.warn(
+                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+                )
 
     @staticmethod
     def _post(item: Any, person: str, media_index: dict[str, list[str]], where: str) -> Post:
