@@ -176,7 +176,8 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
 @click.option("--activity", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Multiplies how often everyone posts.")  # fmt: skip
 @click.option("--demo", "demo_preset", is_flag=True, help="The committed demo scenario (ignores the other knobs).")
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty (an earlier scenario's media/ is replaced).")
 def scenario(output: str, people: int, seed: int, days: int, formats: str, activity: float,
              demo_preset: bool, force: bool) -> None:  # fmt: skip
     """Generate a fictional unit scenario: corpus, photos with EXIF GPS and truth.csv.
@@ -200,6 +201,9 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, activ
     config = demo_config() if demo_preset else ScenarioConfig(
         people=people, seed=seed, days=days, media_formats=tuple(chosen), activity=activity
     )  # fmt: skip
+    if force and (out / "scenario.json").is_file() and (out / "media").is_dir():
+        # An earlier geoleak scenario: its photos would linger beside the new ones.
+        shutil.rmtree(out / "media")
     with progress_counter("generating", "people") as progress:
         summary = generate(config, out, progress=progress)
     for line in describe(summary):

@@ -6,6 +6,7 @@ counts as dozens of nights over many weeks and months. Roles come from the local
 each observation:
 
 - rest time: nights (21:00-07:00 local, keyed to the evening's date) and weekend days;
+  weekday evenings (18:00-21:00) count half, since the pub and the gym share them;
 - duty time: weekdays, with working hours (08:00-18:00) counting fully and other weekday
   hours (night shifts) half.
 
@@ -42,6 +43,8 @@ class InferenceParams:
     min_base_days: distinct weekdays a base needs. night_start_h / night_end_h and
     work_start_h / work_end_h: local hours. site_eps_m: radius (m) within which several
     people's duty places form one site; min_site_people: people a site needs.
+    max_upload_lag_days: a photo taken longer than this before it was posted is a
+    throwback or somebody else's photo, not evidence of where the person lives now.
     """
 
     eps_m: float = 100.0
@@ -52,10 +55,12 @@ class InferenceParams:
     min_home_weeks: int = 2
     min_base_days: int = 3
     night_start_h: int = 21
+    evening_start_h: int = 18
     night_end_h: int = 7
     work_start_h: int = 8
     work_end_h: int = 18
     exclusion_m: float = 300.0
+    max_upload_lag_days: float = 30.0
     site_eps_m: float = 1000.0
     min_site_people: int = 2
 
@@ -76,6 +81,7 @@ class Candidate:
     rms_m: float
     dates: set[date] = field(default_factory=set)
     rest_dates: set[date] = field(default_factory=set)
+    evenings: set[date] = field(default_factory=set)
     nights: set[date] = field(default_factory=set)
     weekend_days: set[date] = field(default_factory=set)
     work_dates: set[date] = field(default_factory=set)
@@ -139,6 +145,8 @@ def _make_candidate(
         elif local.weekday() >= 5:
             cand.weekend_days.add(today)
             cand.rest_dates.add(today)
+        elif hour >= params.evening_start_h:
+            cand.evenings.add(today)
         if local.weekday() < 5:
             cand.duty_dates.add(today)
             if params.work_start_h <= hour < params.work_end_h:
@@ -146,9 +154,19 @@ def _make_candidate(
     return cand
 
 
+def _rest_days(cand: Candidate) -> float:
+    """Distinct rest days, weekday evenings counting half."""
+    return len(cand.rest_dates) + 0.5 * len(cand.evenings - cand.rest_dates)
+
+
 def _home_score(cand: Candidate) -> float:
     rest = cand.rest_dates
-    score = _weeks(rest) + 0.5 * _months(rest) + 0.2 * len(rest)
+    evenings = cand.evenings - rest
+    score = (
+        _weeks(rest) + 0.5 * (_weeks(rest | evenings) - _weeks(rest))
+        + 0.5 * _months(rest | evenings)
+        + 0.2 * _rest_days(cand)
+    )  # fmt: skip
     # A place seen over less than a few weeks (a holiday, a course) is weaker than one
     # seen across the year with the same number of nights.
     score *= min(1.0, 0.4 + cand.span_days / 35.0)
@@ -168,7 +186,9 @@ def _base_score(cand: Candidate) -> float:
 def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> float:
     n = len(cand.indices)
     accuracy = float(np.median([evidence[i].accuracy_m for i in cand.indices]))
-    spread = 2.5 * cand.rms_m / math.sqrt(n) + accuracy / math.sqrt(n)
+    # Statistical error of the centre, plus a share of the spread for the systematic part:
+    # photos are taken around a place (garden, street, car park), not at its address point.
+    spread = 2.5 * cand.rms_m / math.sqrt(n) + accuracy / math.sqrt(n) + 0.25 * cand.rms_m
     return round(max(floor_m, spread), 1)
 
 
@@ -223,7 +243,7 @@ def _home_place(
     return Place(
         kind=PlaceKind.HOME,
         position=cand.position,
-        radius_m=_radius_m(cand, evidence, 25.0),
+        radius_m=_radius_m(cand, evidence, 40.0),
         confidence=round(confidence, 3),
         evidence=_ordered_evidence(evidence, cand.indices, "home"),
         days=len(cand.dates),
@@ -294,6 +314,12 @@ def analyse_person(
     for i, ev in enumerate(evidence):
         if ev.accuracy_m > params.max_accuracy_m:
             skipped["low-accuracy"] += 1
+        elif (
+            ev.posted_at is not None
+            and ev.time_utc is not None
+            and (ev.posted_at - ev.time_utc).total_seconds() > params.max_upload_lag_days * 86400
+        ):
+            skipped["old-photo"] += 1
         elif ev.local_time is None:
             skipped["no-time"] += 1
         else:
@@ -306,7 +332,8 @@ def analyse_person(
     eligible = [
         c
         for c in candidates
-        if len(c.rest_dates) >= params.min_home_days and _weeks(c.rest_dates) >= params.min_home_weeks
+        if _rest_days(c) >= params.min_home_days
+        and _weeks(c.rest_dates | c.evenings) >= params.min_home_weeks
     ]
     eligible.sort(key=lambda c: c.score, reverse=True)
 
@@ -389,6 +416,7 @@ _EXCLUSION_WORDS = {
     "isolated": "isolated point{s} ignored (one-offs or reshared photos)",
     "low-accuracy": "low-accuracy fix{es} ignored",
     "null-island": "(0, 0) placeholder{s} ignored",
+    "old-photo": "photo{s} taken long before posting ignored (throwbacks or reshares)",
     "no-time": "point{s} without a usable time ignored",
 }
 

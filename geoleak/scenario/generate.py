@@ -368,7 +368,9 @@ def _make_post(
     if reshare:
         stranger = LatLon(rng.uniform(-50, 60), rng.uniform(-179, 179))
         taken = local - timedelta(days=rng.randint(30, 900))
-        photo = {"position": stranger, "local": taken, "offset": None, "accuracy_m": 10.0, "reshare": True}
+        make, model, _serial = rng.choice(DEVICES)  # somebody else's phone
+        photo = {"position": stranger, "local": taken, "offset": None, "accuracy_m": 10.0, "reshare": True,
+                 "device": (make, model, None)}  # fmt: skip
         text = rng.choice(("Throwback! (photo: a friend)", "Reposting this beauty", "Wish I was here"))
     elif rng.random() < b.p_photo:
         photo = {"position": None, "local": local, "offset": None, "accuracy_m": None, "reshare": False}
@@ -431,7 +433,7 @@ def photo_bytes(photo: dict[str, Any], plan: PersonPlan, fmt: str, colour_seed: 
         for y in range(36):
             image.putpixel((x, y), (y * 7 % 256, x * 5 % 256, 128))
     exif = Image.Exif()
-    make, model, serial = plan.device
+    make, model, serial = photo.get("device") or plan.device
     exif[0x010F], exif[0x0110] = make, model
     exif_ifd = exif.get_ifd(0x8769)
     exif_ifd[0x9003] = photo["local"].strftime("%Y:%m:%d %H:%M:%S")

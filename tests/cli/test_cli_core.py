@@ -1,0 +1,160 @@
+"""The core commands end to end: help texts, error paths, the demo against its truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from geoleak.cli import main
+from geoleak.evaluate import load_truth
+from geoleak.geometry import haversine_m
+from geoleak.profiles import load_profiles
+from geoleak.types import PlaceKind
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def all_commands() -> list[str]:
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output, f"geoleak {command} --help has no example"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    missing = [c for c in all_commands() if f"geoleak {c}" not in readme]
+    assert not missing, f"commands not documented in README.md: {missing}"
+
+
+def corpus(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_bad_json_line_is_reported_with_its_line_and_the_run_goes_on(tmp_path: Path) -> None:
+    path = corpus(tmp_path, ['{"id": "a", "author": "x", "lat": 60.1, "lon": 10.1}', "{oops", '{"author": "x"}'])
+    result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
+    assert result.exit_code == 0
+    assert f"{path}:2: not valid JSON" in result.output
+    assert f"{path}:3: missing required field 'id'" in result.output
+    assert "1 posts of 1 people read; 1 (100%) carried a location" in result.output
+    assert (tmp_path / "p.json").is_file()
+
+
+def test_escaping_media_path_is_refused(tmp_path: Path) -> None:
+    path = corpus(tmp_path, ['{"id": "a", "author": "x", "media": ["../../etc/passwd"]}'])
+    result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
+    assert result.exit_code == 0
+    assert "leaves the corpus folder; refused" in result.output
+    assert "0 files" not in result.output  # the refused file was never read
+
+
+def test_unreadable_photo_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "bad.jpg").write_bytes(b"not a photo at all")
+    path = corpus(tmp_path, ['{"id": "a", "author": "x", "media": ["bad.jpg"], "lat": 60.1, "lon": 10.1}'])
+    result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
+    assert result.exit_code == 0
+    assert "bad.jpg" in result.output and "1 unreadable" in result.output
+
+
+def test_empty_corpus_says_why_nothing_was_found(tmp_path: Path) -> None:
+    path = corpus(tmp_path, [""])
+    result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
+    assert result.exit_code == 0
+    assert "no location found: the input held no posts" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["infer", "does-not-exist.jsonl"], "does-not-exist.jsonl: no such file or folder"),
+        (["evaluate", "missing.json", "--truth", "t.csv"], "missing.json: no such file"),
+        (["map", "missing.json"], "missing.json: no such file"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == f"geoleak: error: {message}"
+    assert "Traceback" not in result.output
+
+
+def test_missing_id_and_errors_from_the_installed_script_have_no_traceback(tmp_path: Path) -> None:
+    path = corpus(tmp_path, ['{"author": "x"}'])
+    ok = subprocess.run([sys.executable, "-m", "geoleak", "infer", str(path), "-o", str(tmp_path / "p.json")],
+                        capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert ok.returncode == 0 and "missing required field 'id'" in ok.stderr and ok.stdout == ""
+    bad = subprocess.run([sys.executable, "-m", "geoleak", "evaluate", str(path), "--truth", str(path)],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("geoleak: error: ")
+
+
+def test_scenario_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("keep me")
+    result = invoke("scenario", "-o", str(tmp_path), "--people", "2")
+    assert result.exit_code == 2 and "not empty" in result.output
+    assert (tmp_path / "x").read_text() == "keep me"
+
+
+def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # the committed sample_media/
+    out = tmp_path / "maps"
+    result = invoke("demo", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["evaluation"]["false_homes"] == 0
+    profiles, sites = load_profiles(out / "profiles.json")
+    truth = load_truth(REPO / "sample_media" / "truth.csv")
+    by_person = {p.person: p for p in profiles}
+    assert sites and sites[0]["people_count"] >= 6
+    for row in truth:
+        profile = by_person[row.person]
+        if row.kind == "none":
+            assert profile.place(PlaceKind.HOME) is None, row.person
+            continue
+        kind = PlaceKind.HOME if row.kind == "home" else PlaceKind.BASE
+        limit = 250 if kind == PlaceKind.HOME else 1000
+        places = [p for p in profile.places if p.kind == kind]
+        assert places, f"{row.person}: no {row.kind} found"
+        assert min(haversine_m(row.position, p.position) for p in places) <= limit, row  # type: ignore[arg-type]
+    assert (out / "index.html").is_file()
+    assert len(list(out.glob("person-*.html"))) == len(profiles)
+
+
+def test_demo_without_sample_media_generates_the_same_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "--out", "maps")
+    assert result.exit_code == 0, result.output
+    assert "generating the demo scenario" in result.output
+    assert "none (correct: never leaks)" in result.output
+    assert (tmp_path / "maps" / "profiles.json").is_file()
+    generated, _ = load_profiles(tmp_path / "maps" / "profiles.json")
+    assert len(generated) == 10
+
+
+def test_infer_then_evaluate_json(tmp_path: Path) -> None:
+    sample = REPO / "sample_media"
+    out = tmp_path / "p.json"
+    assert invoke("infer", str(sample / "posts.jsonl"), "-o", str(out), "-q").exit_code == 0
+    result = invoke("evaluate", str(out), "--truth", str(sample / "truth.csv"), "--json")
+    doc = json.loads(result.output)
+    assert doc["home"]["within_250m"] == 1.0 and doc["base"]["within_1000m"] == 1.0
+    assert doc["false_homes"] == 0 and len(doc["calibration"]) == 5
