@@ -798,7 +798,15 @@ def _coerce_site(site: Any, index: int) -> SiteMarker | None:
         return site
     inner = _site_attr(site, "site")  # a "hit": {site: <site>, person, ...}; or an id
     base = inner if inner is not None and not isinstance(inner, (str, int)) else site
-    position = _site_attr(base, "position", "centre", "center")
+    position = _site_attr(base, "position", "point", "centre", "center")
+    polygons = _site_attr(base, "polygons")
+    if not isinstance(position, LatLon) and polygons:
+        ring = polygons[0][0] if polygons[0] and not isinstance(polygons[0][0], LatLon) else polygons[0]
+        points = [p for p in ring if isinstance(p, LatLon)]
+        if points:  # a site drawn as an area: mark its outer ring's centre
+            position = LatLon(
+                sum(p.lat for p in points) / len(points), sum(p.lon for p in points) / len(points)
+            )
     if not isinstance(position, LatLon):
         lat, lon = _site_attr(base, "lat", "latitude"), _site_attr(base, "lon", "longitude")
         if lat is None or lon is None:
@@ -846,9 +854,14 @@ def shared_sites(
             position=LatLon(lat, lon),
             people=tuple(sorted({person for person, _ in tied})),
         )
+    hit_people: dict[str, set[str]] = defaultdict(set)
     for index, raw in enumerate(sites or ()):
         site = _coerce_site(raw, index)
         if site is None:
+            # a hit (site id + person, no position) ties a person to a site listed elsewhere
+            site_id, person = _site_attr(raw, "site_id"), _site_attr(raw, "person")
+            if isinstance(site_id, str) and isinstance(person, str):
+                hit_people[site_id].add(person)
             continue
         if site.site_id in markers:
             known = markers[site.site_id]
@@ -863,6 +876,14 @@ def shared_sites(
             )
         else:
             markers[site.site_id] = site
+    for site_id, tied in hit_people.items():
+        if site_id in markers:
+            known = markers[site_id]
+            markers[site_id] = SiteMarker(
+                known.site_id, known.name, known.position,
+                tuple(sorted(set(known.people) | tied)),
+                known.radius_m, known.category, known.note,
+            )
     return list(markers.values())
 
 

@@ -1,0 +1,251 @@
+"""The demo's maps and report, and a hostile corpus, in a real headless Chromium, offline.
+
+Needs Debian's `chromium` and `chromium-driver` (installed by .ci/run); skipped with that
+reason when they are absent. Screenshots are saved in each test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from report_browser import Browser, chromium, find_browser
+from report_fixtures import HOSTILE_NAME, HOSTILE_TEXT
+
+from geoleak.pipeline import RunResult, run
+from geoleak.report.maps import person_page_name, shared_sites, write_maps
+from geoleak.report.report import write_report
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "sample_media" / "posts.jsonl"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if find_browser() is None:
+        pytest.skip("headless Chromium not installed (Debian packages chromium, chromium-driver)")
+    with chromium() as session:
+        yield session
+
+
+def _write_all(result: RunResult, out: Path) -> list[Path]:
+    paths = write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    paths.append(
+        write_report(
+            result.profiles,
+            result.evidence,
+            out / "report.html",
+            sites=result.sites,
+            maps_linked=True,
+        )  # fmt: skip
+    )
+    return paths
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    if not SAMPLE.is_file():
+        pytest.skip(f"demo corpus {SAMPLE} not found")
+    result = run([SAMPLE])
+    out = tmp_path_factory.mktemp("demo-maps")
+    _write_all(result, out)
+    return result, out
+
+
+def _settle(browser: Browser) -> None:
+    """Let Leaflet's zoom animation and the cluster's chunked loading finish."""
+    browser.wait("!geoleak.map._animatingZoom")
+    time.sleep(0.6)
+
+
+def _assert_clean(browser: Browser) -> None:
+    assert browser.console_errors() == []
+    assert browser.external_requests() == []
+
+
+def test_overview_loads_offline_with_every_marker(
+    browser: Browser, demo: tuple[RunResult, Path]
+) -> None:
+    result, out = demo
+    browser.open(out / "index.html")
+    _settle(browser)
+    expected = (
+        sum(len(v) for v in result.evidence.values())
+        + sum(len(p.places) for p in result.profiles)
+        + len(shared_sites(result.profiles, result.sites))
+    )
+    assert browser.js("return geoleak.markerCount") == expected
+    assert browser.js("return document.querySelectorAll('.leaflet-marker-icon').length") > 5
+    # the offline basemap is drawn: country outlines are SVG paths
+    assert browser.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") > 100
+    assert (
+        browser.js(
+            "return document.querySelectorAll('.leaflet-control-layers-overlays label').length"
+        )
+        >= 8
+    )
+    browser.screenshot(out / "overview.png")
+    _assert_clean(browser)
+
+
+def test_time_slider_builds_the_picture_post_by_post(
+    browser: Browser, demo: tuple[RunResult, Path]
+) -> None:
+    result, out = demo
+    browser.open(out / "index.html")
+    count_shown = (
+        "return geoleak.timed.filter(t => t.kind === 'group')"
+        ".reduce((n, t) => n + t.layer.getLayers().length, 0)"
+    )
+    total = sum(len(v) for v in result.evidence.values())
+    assert browser.js(count_shown) == total
+    browser.js("geoleak.showPosts(1)")
+    assert 1 <= browser.js(count_shown) <= 3  # the evidence of the first post only
+    assert "post 1 of" in browser.js("return document.querySelector('.gl-slider-out').textContent")
+    browser.js("geoleak.showPosts(Number(document.querySelector('.gl-range').max))")
+    assert browser.js(count_shown) == total
+    _assert_clean(browser)
+
+
+def test_person_page_row_opens_its_pin(browser: Browser, demo: tuple[RunResult, Path]) -> None:
+    result, out = demo
+    person = max(result.evidence, key=lambda p: len(result.evidence[p]))
+    browser.open(out / person_page_name(person))
+    _settle(browser)
+    browser.js("document.querySelector('tr[id^=row-] a[data-pin]').click()")
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    _settle(browser)
+    text = browser.js("return document.querySelector('.leaflet-popup-content').innerText")
+    first = min(result.evidence[person], key=lambda e: (e.time_utc or e.posted_at).timestamp())  # type: ignore[union-attr]
+    assert first.post_id in text
+    assert "source" in text and "local time" in text
+    browser.screenshot(out / "person-popup.png")
+    # and the pin's popup links back to its row
+    link = browser.js(
+        "return document.querySelector('.leaflet-popup-content a[href^=\"#row-\"]').getAttribute('href')"
+    )
+    assert browser.js(f"return document.getElementById({json.dumps(link[1:])}) !== null")
+    _assert_clean(browser)
+
+
+def test_clicking_a_marker_opens_its_popup(browser: Browser, demo: tuple[RunResult, Path]) -> None:
+    _result, out = demo
+    browser.open(out / "index.html")
+    _settle(browser)
+    from selenium.webdriver.common.by import By
+
+    home = browser.driver.find_elements(By.CSS_SELECTOR, ".gl-place-home")[0]
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", home)
+    home.click()
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    text = browser.js("return document.querySelector('.leaflet-popup-content').innerText")
+    assert "Home of" in text and "confidence" in text
+    browser.screenshot(out / "overview-popup.png")
+    _assert_clean(browser)
+
+
+def test_report_loads_offline(browser: Browser, demo: tuple[RunResult, Path]) -> None:
+    _result, out = demo
+    browser.open(out / "report.html", wait_for="document.readyState === 'complete'")
+    browser.wait("document.querySelector('iframe.overview').contentWindow.geoleakReady === true")
+    time.sleep(0.5)
+    assert browser.js("return document.querySelectorAll('section.person').length") == len(
+        _result.evidence
+    ) + sum(1 for p in _result.profiles if p.person not in _result.evidence)
+    assert browser.js("return document.querySelectorAll('figure.plot svg').length") >= 1
+    browser.screenshot(out / "report.png")
+    _assert_clean(browser)
+
+
+# --- hostile corpus -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    """A corpus whose names, texts and file names try to run script in the reader's browser."""
+    corpus = tmp_path_factory.mktemp("hostile-corpus")
+    media_name = 'x"><img src=y onerror="window.__pwned=7">.jpg'
+    (corpus / "media").mkdir()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(corpus / "media" / media_name)
+    start = datetime(2025, 2, 3, 22, 0, tzinfo=timezone.utc)
+    lines: list[dict[str, Any]] = []
+    for i in range(24):
+        night = i % 3 != 2
+        when = start + timedelta(days=i, hours=0 if night else -12)
+        lines.append(
+            {
+                "id": f"p{i}<script>window.__pwned=8</script>",
+                "author": HOSTILE_NAME,
+                "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "text": HOSTILE_TEXT + " javascript:window.__pwned=9",
+                "lat": 48.8566 + (0.0001 * (i % 4) if night else 0.02),
+                "lon": 2.3522 + (0.0001 * (i % 3) if night else 0.03),
+                "place": {"name": "<svg onload=window.__pwned=10>"},
+                "media": [f"media/{media_name}"] if i == 0 else [],
+                "url": "javascript:window.__pwned=11",
+            }
+        )
+    (corpus / "posts.jsonl").write_text(
+        "\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8"
+    )
+    result = run([corpus / "posts.jsonl"])
+    out = tmp_path_factory.mktemp("hostile-maps")
+    _write_all(result, out)
+    return result, out
+
+
+def _open_every_popup(browser: Browser) -> int:
+    return int(
+        browser.js(
+            """
+            let n = 0;
+            for (const id of Object.keys(geoleak.pins)) {
+              const layer = geoleak.pins[id].layer;
+              const popup = layer.getPopup();
+              if (!popup) continue;
+              popup.setLatLng(layer.getLatLng()).openOn(geoleak.map);
+              n += 1;
+            }
+            return n;
+            """
+        )
+    )
+
+
+def test_hostile_corpus_executes_nothing(browser: Browser, hostile: tuple[RunResult, Path]) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    result, out = hostile
+    assert result.evidence, "the hostile corpus must produce located evidence to be a test"
+    pages = [out / "index.html", out / person_page_name(HOSTILE_NAME)]
+    for page in pages:
+        browser.open(page)
+        opened = _open_every_popup(browser)
+        assert opened >= len(result.evidence[HOSTILE_NAME])
+        # the last popup is on screen: its text shows the markup as text
+        text = browser.js("return document.querySelector('.leaflet-popup-content').innerText")
+        assert "<script>" in text or "<img" in text
+        assert browser.js("return typeof window.__pwned") == "undefined"
+        with pytest.raises(NoAlertPresentException):
+            browser.driver.switch_to.alert  # noqa: B018 - raises when no alert opened
+        browser.screenshot(out / (page.stem + ".png"))
+        _assert_clean(browser)
+    browser.open(out / "report.html", wait_for="document.readyState === 'complete'")
+    browser.wait("document.querySelector('iframe.overview').contentWindow.geoleakReady === true")
+    body = browser.js("return document.body.textContent")
+    assert HOSTILE_NAME in body and "<script>window.__pwned=1</script>" in body
+    assert browser.js("return typeof window.__pwned") == "undefined"
+    assert (
+        browser.js("return typeof document.querySelector('iframe.overview').contentWindow.__pwned")
+        == "undefined"
+    )
+    browser.screenshot(out / "hostile-report.png")
+    _assert_clean(browser)
