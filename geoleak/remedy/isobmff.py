@@ -31,6 +31,7 @@ from geoleak.remedy.model import (
 __all__ = ["scan_boxes", "scan_isobmff"]
 
 _XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+_CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")  # CR3 metadata container
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf",
                b"iprp", b"moof", b"traf", b"mvex", b"tref", b"clip", b"matt", b"sinf"}  # fmt: skip
 _UDTA_LOCATION = {b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)", b"loci": "3GPP loci (LocationInformation)",
@@ -114,6 +115,8 @@ def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
         elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _XMP_UUID:
             clean_xmp(result, Region.whole(data, payload + 16, bend - payload - 16), opts,
                       label=f"{prefix}XMP")  # fmt: skip
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _CANON_UUID:
+            _canon_cr3(data, opts, result, payload + 16, bend, prefix)
         elif btype == b"Exif":  # JPEG XL
             if bend - payload >= 4:
                 skip = struct.unpack_from(">I", data, payload)[0]
@@ -129,6 +132,40 @@ def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
             raise Unsupported("metadata is Brotli-compressed (JPEG XL brob box)")
         elif btype in (b"mvhd", b"tkhd", b"mdhd") and opts.drop_time:
             _zero_times(data, result, payload, bend, btype)
+
+
+def _canon_cr3(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    start: int,
+    end: int,
+    prefix: str,
+) -> None:
+    """Canon CR3: CMT1/CMT2 are TIFF blocks (IFD0, Exif), CMT3 maker notes, CMT4 the GPS IFD."""
+    for btype, bstart, payload, bend in _boxes(data, start, end):
+        if btype in (b"CMT1", b"CMT2"):
+            clean_exif(
+                result,
+                Region.whole(data, payload, bend - payload),
+                opts,
+                label=f"{prefix}CR3 {btype.decode()}",
+            )
+        elif btype == b"CMT4":
+            result.add(
+                Finding(f"{prefix}CR3 CMT4 (GPS IFD)", FindingKind.LOCATION, "GPS block", True),
+                _free_box(bstart, payload, bend),
+            )
+        elif btype == b"CMT3":
+            result.add(
+                Finding(
+                    f"{prefix}CR3 CMT3 (MakerNote)",
+                    FindingKind.IDENTIFYING,
+                    "present",
+                    opts.all_identifying,
+                ),
+                _free_box(bstart, payload, bend) if opts.all_identifying else (),
+            )
 
 
 def _meta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,

@@ -182,3 +182,15 @@ def test_drop_time_and_orientation(tmp_path: Path) -> None:
         with Image.open(path) as im:
             assert (im.getexif().get(0x0112) == 6) == has_time
             im.load()
+
+
+def test_canon_cr3_gps_box_is_removed() -> None:
+    tiff_gps = photo(45.0, 7.0, datetime(2026, 1, 1))  # any bytes standing for the GPS IFD
+    canon = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+    cmt = _box(b"CMT4", b"II*\x00\x08\x00\x00\x00" + tiff_gps[:64])
+    moov = _box(b"moov", _box(b"uuid", canon + cmt))
+    data = _box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + moov
+    scan = scan_bytes(data, ScrubOptions())
+    assert [f.field for f in scan.location_findings] == ["CR3 CMT4 (GPS IFD)"]
+    cleaned = apply(data)
+    assert b"CMT4" not in cleaned and tiff_gps[:64] not in cleaned and len(cleaned) == len(data)
