@@ -32,8 +32,17 @@ sys.path.insert(0, str(REPO))
 from geoleak.remedy.scrub import scrub_paths  # noqa: E402
 
 DEFAULT_MEDIA = REPO.parent / "shared" / "testdata" / "media"
-POSITION_WORDS = ("Latitude", "Longitude", "GPSPosition", "GPSCoordinates", "LocationInformation",
-                  "City", "Country", "Province", "Sub-location")  # fmt: skip
+POSITION_WORDS = (
+    "Latitude",
+    "Longitude",
+    "GPSPosition",
+    "GPSCoordinates",
+    "LocationInformation",
+    "City",
+    "Country",
+    "Province",
+    "Sub-location",
+)
 NOT_A_PLACE = ("CiAdr", "CreatorCity", "CreatorCountry", "TimeZoneCity", "FocusLocation")
 
 
@@ -44,15 +53,31 @@ def leaks(paths: list[Path]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for chunk in range(0, len(paths), 200):
         proc = subprocess.run(
-            ["exiftool", "-json", "-a", "-G1", "-n", "-ee", "-m", "-q", "-q", *map(str, paths[chunk : chunk + 200])],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            [
+                "exiftool",
+                "-json",
+                "-a",
+                "-G1",
+                "-n",
+                "-ee",
+                "-m",
+                "-q",
+                "-q",
+                *map(str, paths[chunk : chunk + 200]),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         for rec in json.loads(proc.stdout or "[]"):
             tags = [
-                f"{k}={v}" for k, v in rec.items()
-                if any(w in k for w in POSITION_WORDS) and not any(n in k for n in NOT_A_PLACE)
-                and str(v).strip() not in ("", "undef") and not k.startswith("Composite:")
-            ]  # fmt: skip
+                f"{k}={v}"
+                for k, v in rec.items()
+                if any(w in k for w in POSITION_WORDS)
+                and not any(n in k for n in NOT_A_PLACE)
+                and str(v).strip() not in ("", "undef")
+                and not k.startswith("Composite:")
+            ]
             if tags:
                 out[Path(rec["SourceFile"]).name] = tags
     return out
@@ -90,8 +115,11 @@ def run_geoleak_parallel(src: Path, out: Path) -> float:
 def run_exiftool(src: Path, out: Path) -> float:
     out.mkdir()
     started = time.perf_counter()
-    subprocess.run(["exiftool", "-q", "-q", "-m", "-gps:all=", "-xmp:all=", "-o", f"{out}/%f.%e", str(src)],
-                   capture_output=True, check=False)  # fmt: skip
+    subprocess.run(
+        ["exiftool", "-q", "-q", "-m", "-gps:all=", "-xmp:all=", "-o", f"{out}/%f.%e", str(src)],
+        capture_output=True,
+        check=False,
+    )
     return time.perf_counter() - started
 
 
@@ -122,8 +150,10 @@ def main() -> int:
     if shutil.which("exiftool"):
         tools["exiftool"] = run_exiftool
     else:
-        print("exiftool not installed (apt-get install libimage-exiftool-perl): it is needed to judge leftovers",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "exiftool not installed (apt-get install libimage-exiftool-perl): it is needed to judge leftovers",
+            file=sys.stderr,
+        )
         return 2
     if shutil.which("mat2"):
         tools["mat2"] = run_mat2
@@ -153,8 +183,10 @@ def main() -> int:
     base = timings["exiftool"]
     for name, seconds in timings.items():
         n_written = sum(1 for f in written[name] if f.startswith("r0_"))
-        print(f"{name:12} {seconds:8.2f} {n_files / seconds:9.1f} {total_bytes / 1e6 / seconds:8.1f} "
-              f"{base / seconds:11.2f}x {n_written:8d} {len(left[name]):6d}")  # fmt: skip
+        print(
+            f"{name:12} {seconds:8.2f} {n_files / seconds:9.1f} {total_bytes / 1e6 / seconds:8.1f} "
+            f"{base / seconds:11.2f}x {n_written:8d} {len(left[name]):6d}"
+        )
     print()
     print("Files whose original holds a position or place (exiftool); what each tool left behind:")
     shown = [
@@ -178,12 +210,20 @@ def main() -> int:
         n_leak = sum(1 for r in rows if r[tool] == "LEAK")
         print(f"{tool}: {n_leak} of {len(rows)} files with a position still leak")
     if args.json:
-        args.json.write_text(json.dumps({
-            "files": n_files, "bytes": total_bytes, "seconds": timings,
-            "speedup_vs_exiftool": {t: base / s for t, s in timings.items()},
-            "leftovers": rows,
-            "leak_detail": {t: {k[3:]: v for k, v in left[t].items()} for t in tools},
-        }, indent=2) + "\n")  # fmt: skip
+        args.json.write_text(
+            json.dumps(
+                {
+                    "files": n_files,
+                    "bytes": total_bytes,
+                    "seconds": timings,
+                    "speedup_vs_exiftool": {t: base / s for t, s in timings.items()},
+                    "leftovers": rows,
+                    "leak_detail": {t: {k[3:]: v for k, v in left[t].items()} for t in tools},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 

@@ -53,12 +53,28 @@ EXIT_LEAK = 1
     type=click.Path(path_type=Path),
     help="Write the per-file report as JSON ('-' for stdout).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large folders (default 1).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large folders (default 1).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
-def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run: bool,
-          force: bool, all_identifying: bool, drop_time: bool, drop_orientation: bool,
-          coarsen_km: float | None, json_out: Path | None, jobs: int | None, quiet: bool) -> None:  # fmt: skip
+def scrub(
+    inputs: tuple[Path, ...],
+    output: Path | None,
+    in_place: bool,
+    dry_run: bool,
+    force: bool,
+    all_identifying: bool,
+    drop_time: bool,
+    drop_orientation: bool,
+    coarsen_km: float | None,
+    json_out: Path | None,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
     """Remove location from photos and videos without re-encoding them.
 
     Removes EXIF GPS, XMP and IPTC location fields, QuickTime location atoms and FLIR GPS
@@ -78,17 +94,38 @@ def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run
         raise UsageError("give either -o OUT or --in-place, not both")
     if output is None and not in_place and not dry_run:
         raise UsageError("give an output folder with -o OUT (or --in-place, or --dry-run)")
-    options = ScrubOptions(all_identifying=all_identifying, drop_time=drop_time,
-                           drop_orientation=drop_orientation, coarsen_km=coarsen_km)  # fmt: skip
+    options = ScrubOptions(
+        all_identifying=all_identifying,
+        drop_time=drop_time,
+        drop_orientation=drop_orientation,
+        coarsen_km=coarsen_km,
+    )
     diag = make_diagnostics(quiet)
     total = sum(1 for _ in iter_input_files(inputs))
     if quiet or total < 20:
-        report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
-                             force=force, diag=diag, workers=jobs)  # fmt: skip
+        report = scrub_paths(
+            inputs,
+            output,
+            options,
+            in_place=in_place,
+            dry_run=dry_run,
+            force=force,
+            diag=diag,
+            workers=jobs,
+        )
     else:
         with progress_bar(total, "scrubbing") as advance:
-            report = scrub_paths(inputs, output, options, in_place=in_place, dry_run=dry_run,
-                                 force=force, diag=diag, progress=advance, workers=jobs)  # fmt: skip
+            report = scrub_paths(
+                inputs,
+                output,
+                options,
+                in_place=in_place,
+                dry_run=dry_run,
+                force=force,
+                diag=diag,
+                progress=advance,
+                workers=jobs,
+            )
     finish_diagnostics(diag)
     to_stdout = json_out is not None and str(json_out) == "-"
     if not quiet and not to_stdout:
@@ -146,9 +183,17 @@ def scrub(inputs: tuple[Path, ...], output: Path | None, in_place: bool, dry_run
     help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
-def audit(inputs: tuple[Path, ...], source: str | None, author: str | None, near_m: float,
-          html_out: Path | None, tiles: str | None, json_out: Path | None, fail_on_leak: bool,
-          quiet: bool) -> None:  # fmt: skip
+def audit(
+    inputs: tuple[Path, ...],
+    source: str | None,
+    author: str | None,
+    near_m: float,
+    html_out: Path | None,
+    tiles: str | None,
+    json_out: Path | None,
+    fail_on_leak: bool,
+    quiet: bool,
+) -> None:
     """Show what a folder, a photo or a platform export gives away.
 
     Prints how many files carry a position, the devices and serial numbers, the time

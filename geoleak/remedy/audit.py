@@ -105,19 +105,28 @@ class AuditReport:
         """(field, kind, number of files) for location and identifying fields, most common first."""
         counts: Counter[tuple[str, str]] = Counter()
         for f in self.files:
-            for item in {(x.field, x.kind.value) for x in f.fields
-                         if x.kind in (FindingKind.LOCATION, FindingKind.IDENTIFYING)}:  # fmt: skip
+            for item in {
+                (x.field, x.kind.value)
+                for x in f.fields
+                if x.kind in (FindingKind.LOCATION, FindingKind.IDENTIFYING)
+            }:
                 counts[item] += 1
         return [(name, kind, n) for (name, kind), n in counts.most_common()]
 
     def places(self) -> list[tuple[str, Place]]:
-        return [(p.person, place) for p in self.profiles for place in p.places
-                if place.kind in (PlaceKind.HOME, PlaceKind.BASE)]  # fmt: skip
+        return [
+            (p.person, place)
+            for p in self.profiles
+            for place in p.places
+            if place.kind in (PlaceKind.HOME, PlaceKind.BASE)
+        ]
 
     def summary_lines(self) -> list[str]:
         n, located = len(self.files), len(self.located_files)
-        lines = [f"{n} media files; {located} give away a position or place"
-                 + (f" ({100 * located / n:.0f}%)" if n else "")]  # fmt: skip
+        lines = [
+            f"{n} media files; {located} give away a position or place"
+            + (f" ({100 * located / n:.0f}%)" if n else "")
+        ]
         lines += self.stats_lines
         if self.devices:
             lines.append(
@@ -133,12 +142,16 @@ class AuditReport:
         places = self.places()
         if places:
             for person, place in places:
-                lines.append(f"inferred {place.kind.value} of {person}: {place.position} "
-                             f"(±{place.radius_m:.0f} m, confidence {place.confidence:.2f}, "
-                             f"{place.days} days) {place.explanation}".rstrip())  # fmt: skip
+                lines.append(
+                    f"inferred {place.kind.value} of {person}: {place.position} "
+                    f"(±{place.radius_m:.0f} m, confidence {place.confidence:.2f}, "
+                    f"{place.days} days) {place.explanation}".rstrip()
+                )
         elif located:
-            lines.append("no home or work place could be inferred from these files "
-                         "(too few located photos on distinct days)")  # fmt: skip
+            lines.append(
+                "no home or work place could be inferred from these files "
+                "(too few located photos on distinct days)"
+            )
         revealing = self.most_revealing
         if revealing:
             lines.append(
@@ -203,17 +216,27 @@ def audit(
     progress: Callable[[int], None] | None = None,
 ) -> AuditReport:
     """Audit folders, photos or exports (anything `geoleak infer` reads)."""
-    from geoleak.pipeline import run
+    from geoleak.pipeline import run  # noqa: PLC0415  (heavy; only the audit needs it)
 
     diag = diag or Diagnostics()
     result = run(
         [str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress
     )
-    places = [(p.person, place) for p in result.profiles for place in p.places
-              if place.kind in (PlaceKind.HOME, PlaceKind.BASE)]  # fmt: skip
+    places = [
+        (p.person, place)
+        for p in result.profiles
+        for place in p.places
+        if place.kind in (PlaceKind.HOME, PlaceKind.BASE)
+    ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
-    return AuditReport(files, list(result.profiles), dict(result.evidence), result.stats.summary_lines(),
-                       result.stats.posts_located, near_m)  # fmt: skip
+    return AuditReport(
+        files,
+        list(result.profiles),
+        dict(result.evidence),
+        result.stats.summary_lines(),
+        result.stats.posts_located,
+        near_m,
+    )
 
 
 def _exposed(
@@ -253,8 +276,8 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
     nothing from the network.
     """
-    from geoleak.report.assets import write_html
-    from geoleak.report.maps import write_maps
+    from geoleak.report.assets import write_html  # noqa: PLC0415  (folium: slow to import)
+    from geoleak.report.maps import write_maps  # noqa: PLC0415
 
     esc = html.escape
     written: list[Path] = []
@@ -291,7 +314,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 esc(place.explanation),
             ]
             for person, place in report.places()
-        ],  # fmt: skip
+        ],
         empty="No home or work place could be inferred (too few located files on distinct days).",
     )
     revealing = _table(
@@ -303,7 +326,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 esc(", ".join(f"{d:.0f} m from {p}'s {k}" for p, k, d in f.near)),
             ]
             for f in report.most_revealing
-        ],  # fmt: skip
+        ],
         empty=f"No file lies within {report.near_m:.0f} m of an inferred home or base.",
         cls="paths",
     )
@@ -317,7 +340,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 "geoleak scrub" if kind == "location" else "geoleak scrub --all-identifying",
             ]
             for name, kind, count in report.fields_to_remove
-        ],  # fmt: skip
+        ],
         empty="No location or identifying metadata found.",
     )
     devices = _table(
@@ -339,7 +362,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 esc(f.error or ""),
             ]
             for f in sorted(report.files, key=lambda f: (not f.near, not f.leaks_location, f.path))
-        ],  # fmt: skip
+        ],
         empty="No media files.",
         cls="paths",
     )
@@ -355,15 +378,19 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
 <html lang="en"><head><meta charset="utf-8"><title>geoleak audit</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;color:#212529}}
+body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;
+color:#212529}}
 table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}
-td,th{{border-bottom:1px solid #dee2e6;padding:.3em .5em;font-size:.9em;text-align:left;vertical-align:top}}
+td,th{{border-bottom:1px solid #dee2e6;padding:.3em .5em;font-size:.9em;text-align:left;
+vertical-align:top}}
 th{{background:#f1f3f5}} .paths td:first-child{{word-break:break-all}}
 .cards{{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}}
 .card{{border:1px solid #dee2e6;border-radius:.5em;padding:.7em 1em;min-width:10em}}
 .card b{{display:block;font-size:1.4em}} .card span{{color:#868e96;font-size:.85em}}
-.leak{{color:#c92a2a;font-weight:bold}} .ok{{color:#2b8a3e;font-weight:bold}} .muted{{color:#868e96}}
-.button{{display:inline-block;background:#1971c2;color:#fff;padding:.5em 1em;border-radius:.4em;text-decoration:none}}
+.leak{{color:#c92a2a;font-weight:bold}} .ok{{color:#2b8a3e;font-weight:bold}}
+.muted{{color:#868e96}}
+.button{{display:inline-block;background:#1971c2;color:#fff;padding:.5em 1em;
+border-radius:.4em;text-decoration:none}}
 </style></head><body>
 <h1>What these files give away</h1>
 {verdict}
@@ -371,14 +398,16 @@ th{{background:#f1f3f5}} .paths td:first-child{{word-break:break-all}}
 {map_link}
 <h2>Places inferred from them</h2>{places}
 <h2>Files that give away most</h2>
-<p class=muted>Files within {report.near_m:.0f} m of an inferred home or base: posting any one of them
-shows where that place is.</p>{revealing}
+<p class=muted>Files within {report.near_m:.0f} m of an inferred home or base:
+posting any one of them shows where that place is.</p>{revealing}
 <h2>Metadata to remove</h2>{fields}
 <h2>Devices</h2>{devices}
-<p class=muted>Serial numbers tie every photo to one camera: {esc(", ".join(report.serials)) or "none found"}.</p>
+<p class=muted>Serial numbers tie every photo to one camera:
+{esc(", ".join(report.serials)) or "none found"}.</p>
 <h2>How much of the input carried a location</h2><ul>{stats}</ul>
 <h2>All files</h2>{files}
-<p class=muted>geoleak audit, {generated}. Everything here was read from local files; nothing was sent anywhere.</p>
+<p class=muted>geoleak audit, {generated}. Everything here was read from local files;
+nothing was sent anywhere.</p>
 </body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,13 @@ __all__ = ["clean_exif", "clean_iim", "clean_irb", "clean_xmp"]
 
 
 def clean_exif(
-    result: ScanResult, region: Region, opts: ScrubOptions, *, label: str = "EXIF",
+    result: ScanResult,
+    region: Region,
+    opts: ScrubOptions,
+    *,
+    label: str = "EXIF",
     blank_if_unreadable: bool = True,
-) -> None:  # fmt: skip
+) -> None:
     """Clean an embedded EXIF block; an unreadable one is blanked whole (it may hold GPS)."""
     try:
         scan = scan_tiff(region, opts, label=label)
@@ -26,9 +30,15 @@ def clean_exif(
             raise
         if any(region.data):
             result.notes.append(f"{label} block unreadable ({exc}); blanked whole")
-            result.add(Finding(f"{label} block (unreadable)", FindingKind.LOCATION,
-                               "may hold a position", removed=True),
-                       region.blank(0, len(region)))  # fmt: skip
+            result.add(
+                Finding(
+                    f"{label} block (unreadable)",
+                    FindingKind.LOCATION,
+                    "may hold a position",
+                    removed=True,
+                ),
+                region.blank(0, len(region)),
+            )
         return
     result.findings += scan.findings
     result.patches += scan.patches

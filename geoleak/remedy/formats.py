@@ -26,8 +26,15 @@ def sniff(head: bytes) -> str | None:
         return "webp"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIU\x00", b"IISR"):
         return "tiff"
-    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot") or \
-            head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):  # fmt: skip
+    if head[4:8] in (
+        b"ftyp",
+        b"moov",
+        b"mdat",
+        b"free",
+        b"wide",
+        b"skip",
+        b"pnot",
+    ) or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
         return "isobmff"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"<?xpacket", b"<x:xmpmeta", b"<?xml", b"<rdf:RDF")):
@@ -61,12 +68,15 @@ def _scan(data: Any, opts: ScrubOptions) -> ScanResult:
         return scan_isobmff(data, opts)
     if kind == "tiff":
         result = ScanResult("tiff")
-        clean_exif(result, Region.whole(data, 0, len(data)), opts, label="EXIF",
-                   blank_if_unreadable=False)  # fmt: skip
+        clean_exif(
+            result, Region.whole(data, 0, len(data)), opts, label="EXIF", blank_if_unreadable=False
+        )
         return result
     if kind == "xmp":
         result = ScanResult("xmp")
         clean_xmp(result, Region.whole(data, 0, len(data)), opts)
         return result
-    raise Unsupported("not a format geoleak can clean (JPEG, PNG, WebP, TIFF/DNG, HEIC/AVIF, "
-                      "MP4/MOV/3GP, JPEG XL, XMP)")  # fmt: skip
+    raise Unsupported(
+        "not a format geoleak can clean (JPEG, PNG, WebP, TIFF/DNG, HEIC/AVIF, "
+        "MP4/MOV/3GP, JPEG XL, XMP)"
+    )

@@ -32,12 +32,35 @@ __all__ = ["scan_boxes", "scan_isobmff"]
 
 _XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 _CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")  # CR3 metadata container
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf",
-               b"iprp", b"moof", b"traf", b"mvex", b"tref", b"clip", b"matt", b"sinf"}  # fmt: skip
-_UDTA_LOCATION = {b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)", b"loci": "3GPP loci (LocationInformation)",
-                  b"\xa9lox": "QuickTime ©lox"}  # fmt: skip
-_UDTA_IDENTIFYING = {b"\xa9aut": "author", b"\xa9mak": "make", b"\xa9snm": "serial",
-                     b"auth": "3GPP author"}  # fmt: skip
+_CONTAINERS = {
+    b"moov",
+    b"trak",
+    b"mdia",
+    b"minf",
+    b"stbl",
+    b"udta",
+    b"edts",
+    b"dinf",
+    b"iprp",
+    b"moof",
+    b"traf",
+    b"mvex",
+    b"tref",
+    b"clip",
+    b"matt",
+    b"sinf",
+}
+_UDTA_LOCATION = {
+    b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)",
+    b"loci": "3GPP loci (LocationInformation)",
+    b"\xa9lox": "QuickTime ©lox",
+}
+_UDTA_IDENTIFYING = {
+    b"\xa9aut": "author",
+    b"\xa9mak": "make",
+    b"\xa9snm": "serial",
+    b"auth": "3GPP author",
+}
 _TIMED_GPS = {b"gpmd": "GoPro GPMF telemetry", b"camm": "camera motion metadata (camm)"}
 _MAX_DEPTH = 12
 
@@ -62,8 +85,21 @@ def _format_name(data: bytes | memoryview) -> str:
         major = head[8:12]
         if major in (b"avif", b"avis") or b"avif" in brands[:4]:
             return "avif"
-        if major in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
-                     b"mif2", b"MiHE", b"MiHB", b"MiPr", b"miaf"):  # fmt: skip
+        if major in (
+            b"heic",
+            b"heix",
+            b"heim",
+            b"heis",
+            b"hevc",
+            b"hevx",
+            b"mif1",
+            b"msf1",
+            b"mif2",
+            b"MiHE",
+            b"MiHB",
+            b"MiPr",
+            b"miaf",
+        ):
             return "heic"
         if major == b"qt  ":
             return "mov"
@@ -98,8 +134,16 @@ def _boxes(data: bytes | memoryview, start: int, end: int) -> list[tuple[bytes, 
     return out
 
 
-def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, *,
-               start: int, end: int, label: str, depth: int = 0) -> None:  # fmt: skip
+def scan_boxes(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    *,
+    start: int,
+    end: int,
+    label: str,
+    depth: int = 0,
+) -> None:
     if depth > _MAX_DEPTH:
         return
     prefix = f"{label} " if label else ""
@@ -113,8 +157,12 @@ def scan_boxes(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
         elif btype == b"meta":
             _meta(data, opts, result, payload, bend, label, depth)
         elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _XMP_UUID:
-            clean_xmp(result, Region.whole(data, payload + 16, bend - payload - 16), opts,
-                      label=f"{prefix}XMP")  # fmt: skip
+            clean_xmp(
+                result,
+                Region.whole(data, payload + 16, bend - payload - 16),
+                opts,
+                label=f"{prefix}XMP",
+            )
         elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _CANON_UUID:
             _canon_cr3(data, opts, result, payload + 16, bend, prefix)
         elif btype == b"Exif":  # JPEG XL
@@ -168,8 +216,15 @@ def _canon_cr3(
             )
 
 
-def _meta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
-          payload: int, bend: int, label: str, depth: int) -> None:  # fmt: skip
+def _meta(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    payload: int,
+    bend: int,
+    label: str,
+    depth: int,
+) -> None:
     # ISO 'meta' is a FullBox (4 bytes version/flags); QuickTime's is a plain container.
     quicktime = bytes(data[payload + 4 : payload + 8]) == b"hdlr"
     inner = payload if quicktime else payload + 4
@@ -183,14 +238,30 @@ def _meta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
     if b"keys" in by_type and b"ilst" in by_type:
         _quicktime_keys(data, opts, result, by_type[b"keys"][0], by_type[b"ilst"][0], prefix)
     for btype, cstart, _cpayload, cend in children:
-        if btype in (b"iinf", b"iloc", b"keys", b"ilst", b"hdlr", b"idat", b"pitm", b"iref",
-                     b"dinf", b"pixi", b"ipma"):  # fmt: skip
+        if btype in (
+            b"iinf",
+            b"iloc",
+            b"keys",
+            b"ilst",
+            b"hdlr",
+            b"idat",
+            b"pitm",
+            b"iref",
+            b"dinf",
+            b"pixi",
+            b"ipma",
+        ):
             continue
         scan_boxes(data, opts, result, start=cstart, end=cend, label=label, depth=depth + 1)
 
 
-def _heif_items(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
-                by_type: dict[bytes, list[tuple[bytes, int, int, int]]], prefix: str) -> None:  # fmt: skip
+def _heif_items(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    by_type: dict[bytes, list[tuple[bytes, int, int, int]]],
+    prefix: str,
+) -> None:
     items = _iinf(data, by_type[b"iinf"][0])
     locations = _iloc(data, by_type[b"iloc"][0])
     idat = by_type.get(b"idat", [(b"", 0, 0, 0)])[0]
@@ -307,8 +378,14 @@ def _iloc(
     return out
 
 
-def _udta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, start: int,
-          end: int, prefix: str) -> None:  # fmt: skip
+def _udta(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    start: int,
+    end: int,
+    prefix: str,
+) -> None:
     for btype, bstart, payload, bend in _boxes(data, start, end):
         if btype in _UDTA_LOCATION:
             raw = bytes(data[payload : min(bend, payload + 64)])
@@ -317,16 +394,26 @@ def _udta(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, star
                 if btype != b"loci"
                 else "binary"
             )
-            result.add(Finding(f"{prefix}{_UDTA_LOCATION[btype]}", FindingKind.LOCATION, shown or None, True),
-                       _free_box(bstart, payload, bend))  # fmt: skip
+            result.add(
+                Finding(
+                    f"{prefix}{_UDTA_LOCATION[btype]}", FindingKind.LOCATION, shown or None, True
+                ),
+                _free_box(bstart, payload, bend),
+            )
         elif btype == b"XMP_":
             clean_xmp(
                 result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"
             )
         elif btype in _UDTA_IDENTIFYING and btype != b"\xa9mak":
-            result.add(Finding(f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}", FindingKind.IDENTIFYING,
-                               None, opts.all_identifying),
-                       _free_box(bstart, payload, bend) if opts.all_identifying else ())  # fmt: skip
+            result.add(
+                Finding(
+                    f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}",
+                    FindingKind.IDENTIFYING,
+                    None,
+                    opts.all_identifying,
+                ),
+                _free_box(bstart, payload, bend) if opts.all_identifying else (),
+            )
 
 
 def _free_box(bstart: int, payload: int, bend: int) -> list[Patch]:
@@ -334,9 +421,14 @@ def _free_box(bstart: int, payload: int, bend: int) -> list[Patch]:
     return [Patch(bstart + 4, b"free"), Patch(payload, bytes(bend - payload))]
 
 
-def _quicktime_keys(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
-                    keys: tuple[bytes, int, int, int], ilst: tuple[bytes, int, int, int],
-                    prefix: str) -> None:  # fmt: skip
+def _quicktime_keys(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    keys: tuple[bytes, int, int, int],
+    ilst: tuple[bytes, int, int, int],
+    prefix: str,
+) -> None:
     _, _, payload, end = keys
     count = struct.unpack_from(">I", data, payload + 4)[0]
     names: dict[int, str] = {}
@@ -361,8 +453,11 @@ def _quicktime_keys(data: bytes | memoryview, opts: ScrubOptions, result: ScanRe
                 value = bytes(data[dpayload + 8 : min(dend, dpayload + 88)]).decode(
                     "utf-8", "replace"
                 )
-        wanted = kind is FindingKind.LOCATION or (kind is FindingKind.IDENTIFYING and opts.all_identifying) \
-            or (kind is FindingKind.TIME and opts.drop_time)  # fmt: skip
+        wanted = (
+            kind is FindingKind.LOCATION
+            or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
+            or (kind is FindingKind.TIME and opts.drop_time)
+        )
         result.add(
             Finding(f"{prefix}QuickTime {name}", kind, value, wanted),
             _free_box(bstart, ipayload, bend) if wanted else (),
@@ -373,8 +468,17 @@ def _key_kind(name: str) -> FindingKind | None:
     lower = name.lower()
     if ".location." in lower or lower.endswith(".location") or "gps" in lower:
         return FindingKind.LOCATION
-    if lower.endswith((".author", ".artist", ".camera.identifier", ".content.identifier",
-                       ".serialnumber", ".serial", ".owner")):  # fmt: skip
+    if lower.endswith(
+        (
+            ".author",
+            ".artist",
+            ".camera.identifier",
+            ".content.identifier",
+            ".serialnumber",
+            ".serial",
+            ".owner",
+        )
+    ):
         return FindingKind.IDENTIFYING
     if lower.endswith(".creationdate"):
         return FindingKind.TIME
@@ -392,12 +496,17 @@ def _check_timed_gps(data: bytes | memoryview, start: int, end: int) -> None:
                 raise Unsupported("video has a timed metadata track with location keys (mebx)")
 
 
-def _zero_times(data: bytes | memoryview, result: ScanResult, payload: int, end: int,
-                btype: bytes) -> None:  # fmt: skip
+def _zero_times(
+    data: bytes | memoryview, result: ScanResult, payload: int, end: int, btype: bytes
+) -> None:
     version = data[payload]
     width = 8 if version == 1 else 4
     start = payload + 4
     if start + 2 * width > end:
         return
-    result.add(Finding(f"QuickTime {btype.decode()} creation/modification time", FindingKind.TIME,
-                       None, True), [Patch(start, bytes(2 * width))])  # fmt: skip
+    result.add(
+        Finding(
+            f"QuickTime {btype.decode()} creation/modification time", FindingKind.TIME, None, True
+        ),
+        [Patch(start, bytes(2 * width))],
+    )

@@ -46,8 +46,9 @@ def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int =
     return result
 
 
-def _scan_one(data: bytes | memoryview, base: int, opts: ScrubOptions, result: ScanResult,
-              *, first: bool) -> int:  # fmt: skip
+def _scan_one(
+    data: bytes | memoryview, base: int, opts: ScrubOptions, result: ScanResult, *, first: bool
+) -> int:
     """Clean one JPEG stream starting at `base`; returns the offset after its EOI."""
     if bytes(data[base : base + 2]) != b"\xff\xd8":
         raise Unsupported("not a JPEG (no SOI marker)")
@@ -142,8 +143,9 @@ def _clean_flir(result: ScanResult, region: Region) -> None:
         result.add(Finding("FLIR GPS record", FindingKind.LOCATION, shown, removed=True), patches)
 
 
-def _scan_trailer_video(data: bytes | memoryview, start: int, opts: ScrubOptions,
-                        result: ScanResult) -> None:  # fmt: skip
+def _scan_trailer_video(
+    data: bytes | memoryview, start: int, opts: ScrubOptions, result: ScanResult
+) -> None:
     """A motion photo's MP4 appended after the JPEG (Google, Samsung) is cleaned too."""
     idx = bytes(data[start : start + 4 * 1024 * 1024]).find(b"ftyp") if start < len(data) else -1
     if idx < 4:
@@ -152,7 +154,7 @@ def _scan_trailer_video(data: bytes | memoryview, start: int, opts: ScrubOptions
     size = struct.unpack_from(">I", data, box_start)[0]
     if not 8 <= size <= 4096:
         return
-    from geoleak.remedy.isobmff import scan_boxes  # (import here: isobmff imports blocks too)
+    from geoleak.remedy.isobmff import scan_boxes  # noqa: PLC0415  (rarely needed)
 
     sub = ScanResult("mp4")
     try:

@@ -64,8 +64,14 @@ def _png_crc_patch(data: bytes | memoryview, patches: list[Patch], pos: int, end
     return Patch(end, struct.pack(">I", zlib.crc32(chunk) & 0xFFFFFFFF))
 
 
-def _text_chunk(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
-                ctype: bytes, body: int, end: int) -> None:  # fmt: skip
+def _text_chunk(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    ctype: bytes,
+    body: int,
+    end: int,
+) -> None:
     raw = bytes(data[body:end])
     keyword, _, rest = raw.partition(b"\x00")
     if ctype == b"iTXt":
@@ -111,8 +117,14 @@ def _unhex(payload: bytes) -> bytes:
         return b""
 
 
-def _raw_profile(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
-                 kind: bytes, start: int, end: int) -> None:  # fmt: skip
+def _raw_profile(
+    data: bytes | memoryview,
+    opts: ScrubOptions,
+    result: ScanResult,
+    kind: bytes,
+    start: int,
+    end: int,
+) -> None:
     """ImageMagick's 'Raw profile type exif': '\\nexif\\n  LEN\\nHEX...' in a tEXt chunk."""
     text = bytes(data[start:end])
     lines = text.split(b"\n")

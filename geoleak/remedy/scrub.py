@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import mmap
 import os
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import OutputError, UsageError
+from geoleak.extract.media import read_media
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.remedy.formats import scan_bytes, sniff
 from geoleak.remedy.model import Finding, FindingKind, ScanResult, ScrubOptions, Unsupported
@@ -103,7 +104,8 @@ class ScrubReport:
         total_mb = sum(o.bytes for o in self.outcomes) / 1e6
         lines = [
             f"{len(self.outcomes)} files: {self.count(CLEANED)} cleaned, "
-            f"{self.count(UNCHANGED)} had nothing to remove, {self.count(WOULD_CLEAN)} would be cleaned, "
+            f"{self.count(UNCHANGED)} had nothing to remove, "
+            f"{self.count(WOULD_CLEAN)} would be cleaned, "
             f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
             f"{self.locations_removed} files had location data removed"
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
@@ -162,8 +164,6 @@ def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = N
         ):
             continue
         problems.append(f"{finding.field} = {finding.value}")
-    from geoleak.extract.media import read_media
-
     meta = read_media(path)
     if meta.position is not None:
         p = meta.position
@@ -188,7 +188,7 @@ def _on_grid(value: str | None, km: float) -> bool:
 
 
 def _apply(path: Path, scan: ScanResult, *, durable: bool) -> None:
-    """Write the patches; `durable` syncs to disk (before an in-place rename replaces an original)."""
+    """Write the patches; `durable` syncs to disk (before a rename replaces an original)."""
     with path.open("r+b") as handle:
         for patch in sorted(scan.patches, key=lambda p: p.offset):
             handle.seek(patch.offset)
@@ -342,8 +342,13 @@ def scrub_paths(
         raise UsageError("give an output folder with -o OUT, or --in-place to clean the originals")
     out_dir = Path(output).resolve() if output is not None else None
     single_target: Path | None = None
-    if out_dir is not None and len(inputs) == 1 and Path(inputs[0]).is_file() \
-            and not out_dir.is_dir() and out_dir.suffix:  # fmt: skip
+    if (
+        out_dir is not None
+        and len(inputs) == 1
+        and Path(inputs[0]).is_file()
+        and not out_dir.is_dir()
+        and out_dir.suffix
+    ):
         single_target = out_dir
     if out_dir is not None and single_target is None:
         for raw in inputs:
@@ -389,8 +394,9 @@ def scrub_paths(
             slots[index] = run_one((path, dst))
             if progress:
                 progress(1)
-    for outcome in slots:
-        assert outcome is not None
+    for slot in slots:
+        assert slot is not None
+        outcome = slot
         if dry_run and in_place:
             outcome.output = None
         report.outcomes.append(outcome)

@@ -26,8 +26,24 @@ from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptio
 
 __all__ = ["TiffScan", "coarse_position", "scan_tiff"]
 
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
-               16: 8, 17: 8, 18: 8}  # fmt: skip
+_TYPE_SIZES = {
+    1: 1,
+    2: 1,
+    3: 2,
+    4: 4,
+    5: 8,
+    6: 1,
+    7: 1,
+    8: 2,
+    9: 4,
+    10: 8,
+    11: 4,
+    12: 8,
+    13: 4,
+    16: 8,
+    17: 8,
+    18: 8,
+}
 
 GPS_IFD, EXIF_IFD, INTEROP_IFD, SUB_IFDS = 0x8825, 0x8769, 0xA005, 0x014A
 XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG = 700, 0x83BB, 0x8649
@@ -363,29 +379,46 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
                 if tag not in (0x927C, 0xC634) and not text:
                     continue
                 shown = "present" if tag in (0x927C, 0xC634) else text
-                findings.append(Finding(f"{label} {IDENTIFYING_TAGS[tag]}", FindingKind.IDENTIFYING,
-                                        shown, removed=opts.all_identifying))  # fmt: skip
+                findings.append(
+                    Finding(
+                        f"{label} {IDENTIFYING_TAGS[tag]}",
+                        FindingKind.IDENTIFYING,
+                        shown,
+                        removed=opts.all_identifying,
+                    )
+                )
                 if opts.all_identifying:
                     ed.drop_entry(ifd, entry)
             elif tag in TIME_TAGS:
-                findings.append(Finding(f"{label} {TIME_TAGS[tag]}", FindingKind.TIME,
-                                        r.ascii(entry) if entry.type == 2 else None,
-                                        removed=opts.drop_time))  # fmt: skip
+                findings.append(
+                    Finding(
+                        f"{label} {TIME_TAGS[tag]}",
+                        FindingKind.TIME,
+                        r.ascii(entry) if entry.type == 2 else None,
+                        removed=opts.drop_time,
+                    )
+                )
                 if opts.drop_time:
                     ed.drop_entry(ifd, entry)
-            elif tag == ORIENTATION and name.startswith("IFD"):
-                if opts.drop_orientation:
-                    findings.append(Finding(f"{label} Orientation", FindingKind.ORIENTATION,
-                                            None, removed=True))  # fmt: skip
-                    ed.drop_entry(ifd, entry)
+            elif tag == ORIENTATION and name.startswith("IFD") and opts.drop_orientation:
+                findings.append(
+                    Finding(f"{label} Orientation", FindingKind.ORIENTATION, None, removed=True)
+                )
+                ed.drop_entry(ifd, entry)
     patches = ed.finish()
     return TiffScan(findings, patches, xmp, iptc, photoshop, notes)
 
 
 def _gps_finding(
-    r: _Reader, ed: _Editor, entry: _Entry, parent: _Ifd, opts: ScrubOptions,
-    seen: set[int], label: str, notes: list[str],
-) -> Finding:  # fmt: skip
+    r: _Reader,
+    ed: _Editor,
+    entry: _Entry,
+    parent: _Ifd,
+    opts: ScrubOptions,
+    seen: set[int],
+    label: str,
+    notes: list[str],
+) -> Finding:
     pointers = r.pointers(entry) if entry.count == 1 else []
     if not pointers:
         notes.append(f"{label} GPSInfo pointer has type {entry.type}; entry removed")
@@ -397,8 +430,11 @@ def _gps_finding(
         notes.append(f"{label} GPS IFD unreadable ({exc}); pointer removed")
         return Finding(f"{label} GPS", FindingKind.LOCATION, "unreadable GPS block", True)
     position = _gps_position(r, gps)
-    shown = f"{position[0]:.6f}, {position[1]:.6f}" if position else \
-        f"GPS block with {len(gps.entries)} tags, no valid position"  # fmt: skip
+    shown = (
+        f"{position[0]:.6f}, {position[1]:.6f}"
+        if position
+        else f"GPS block with {len(gps.entries)} tags, no valid position"
+    )
     if pos in seen:
         return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)
     seen.add(pos)
@@ -409,8 +445,12 @@ def _gps_finding(
             ed.remove[parent.pos][1].discard(entry.index)
             if not ed.remove[parent.pos][1]:
                 del ed.remove[parent.pos]
-            return Finding(f"{label} GPS", FindingKind.LOCATION,
-                           f"{shown} -> coarsened to {coarse[0]:.4f}, {coarse[1]:.4f}", True)  # fmt: skip
+            return Finding(
+                f"{label} GPS",
+                FindingKind.LOCATION,
+                f"{shown} -> coarsened to {coarse[0]:.4f}, {coarse[1]:.4f}",
+                True,
+            )
         notes.append(f"{label} GPS position has an unusual layout; removed instead of coarsened")
     ed.blank_ifd(gps)
     return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)

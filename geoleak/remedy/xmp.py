@@ -17,21 +17,65 @@ from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptio
 __all__ = ["XmpScan", "classify_property", "scan_xmp"]
 
 _LOCATION_NAMES = frozenset(
-    {"City", "State", "Country", "CountryCode", "CountryName", "Sublocation",
-     "ProvinceState", "WorldRegion", "LocationCreated", "LocationShown", "Location",
-     "AbsoluteAltitude", "RelativeAltitude", "GeoTag", "Geotag"}
-)  # fmt: skip
+    {
+        "City",
+        "State",
+        "Country",
+        "CountryCode",
+        "CountryName",
+        "Sublocation",
+        "ProvinceState",
+        "WorldRegion",
+        "LocationCreated",
+        "LocationShown",
+        "Location",
+        "AbsoluteAltitude",
+        "RelativeAltitude",
+        "GeoTag",
+        "Geotag",
+    }
+)
 _IDENTIFYING_NAMES = frozenset(
-    {"SerialNumber", "LensSerialNumber", "BodySerialNumber", "CameraSerialNumber",
-     "InternalSerialNumber", "OwnerName", "CameraOwnerName", "ImageUniqueID", "DocumentID",
-     "InstanceID", "OriginalDocumentID", "DerivedFrom", "History", "Ingredients", "creator",
-     "rights", "Artist", "Credit", "CreatorContactInfo", "AuthorsPosition", "CaptionWriter",
-     "Owner", "Author", "LastKeywordXMP", "PersonInImage"}
-)  # fmt: skip
+    {
+        "SerialNumber",
+        "LensSerialNumber",
+        "BodySerialNumber",
+        "CameraSerialNumber",
+        "InternalSerialNumber",
+        "OwnerName",
+        "CameraOwnerName",
+        "ImageUniqueID",
+        "DocumentID",
+        "InstanceID",
+        "OriginalDocumentID",
+        "DerivedFrom",
+        "History",
+        "Ingredients",
+        "creator",
+        "rights",
+        "Artist",
+        "Credit",
+        "CreatorContactInfo",
+        "AuthorsPosition",
+        "CaptionWriter",
+        "Owner",
+        "Author",
+        "LastKeywordXMP",
+        "PersonInImage",
+    }
+)
 _TIME_NAMES = frozenset(
-    {"CreateDate", "ModifyDate", "MetadataDate", "DateTimeOriginal", "DateTimeDigitized",
-     "DateCreated", "DateTime", "DateAcquired"}
-)  # fmt: skip
+    {
+        "CreateDate",
+        "ModifyDate",
+        "MetadataDate",
+        "DateTimeOriginal",
+        "DateTimeDigitized",
+        "DateCreated",
+        "DateTime",
+        "DateAcquired",
+    }
+)
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _ATTR = re.compile(rb"(?<=\s)(" + _NAME + rb"):(" + _NAME + rb")\s*=\s*(\"[^\"]*\"|'[^']*')")
@@ -41,8 +85,13 @@ _TAGS = re.compile(rb"<[^>]*>")
 
 def classify_property(local: str) -> FindingKind | None:
     """The kind of an XMP property by its local name, or None for one geoleak keeps."""
-    if (local.upper().startswith("GPS") or "Latitude" in local or "Longitude" in local
-            or "Longtitude" in local or local in _LOCATION_NAMES):  # fmt: skip
+    if (
+        local.upper().startswith("GPS")
+        or "Latitude" in local
+        or "Longitude" in local
+        or "Longtitude" in local
+        or local in _LOCATION_NAMES
+    ):
         return FindingKind.LOCATION
     if (
         local in _IDENTIFYING_NAMES
@@ -113,8 +162,11 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
             end = closing.end()
             value = _short(data[match.end() : closing.start()])
         wanted = _wanted(kind, opts)
-        out.findings.append(Finding(f"{label} {prefix.decode()}:{local.decode()}", kind,
-                                    value or None, removed=wanted))  # fmt: skip
+        out.findings.append(
+            Finding(
+                f"{label} {prefix.decode()}:{local.decode()}", kind, value or None, removed=wanted
+            )
+        )
         if wanted:
             taken.append((start, end))
             out.patches += region.blank(start, end, b" ")
@@ -128,8 +180,14 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
         if kind is None:
             continue
         wanted = _wanted(kind, opts)
-        out.findings.append(Finding(f"{label} {prefix.decode()}:{local.decode()}", kind,
-                                    _short(match.group(3)[1:-1]) or None, removed=wanted))  # fmt: skip
+        out.findings.append(
+            Finding(
+                f"{label} {prefix.decode()}:{local.decode()}",
+                kind,
+                _short(match.group(3)[1:-1]) or None,
+                removed=wanted,
+            )
+        )
         if wanted:
             taken.append((match.start(), match.end()))
             out.patches += region.blank(match.start(), match.end(), b" ")

@@ -36,8 +36,10 @@ def test_audit_finds_home_and_the_files_that_give_it_away(folder: Path) -> None:
     revealing = report.most_revealing
     assert {Path(f.path).name for f in revealing} >= {f"home_{d:02d}.jpg" for d in range(21)}
     assert all(d <= 200 for f in revealing for _, _, d in f.near)
-    assert not any(Path(f.path).name.startswith("work") and any(k == "home" for _, k, _ in f.near)
-                   for f in revealing)  # fmt: skip
+    assert not any(
+        Path(f.path).name.startswith("work") and any(k == "home" for _, k, _ in f.near)
+        for f in revealing
+    )
     fields = {name for name, _, _ in report.fields_to_remove}
     assert {"EXIF GPS", "EXIF BodySerialNumber"} <= fields
     lines = "\n".join(report.summary_lines())

@@ -12,25 +12,25 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, PngImagePlugin
+from remedy_photos import photo
 
 from geoleak.extract.media import read_media
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import FindingKind, Region, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import classify_property, scan_xmp
-from remedy_photos import photo
 
 XMP = (
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-    '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
-    'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:aux="http://ns.adobe.com/exif/1.0/aux/" '
-    'xmlns:dji="http://www.dji.com/drone-dji/1.0/" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
-    'exif:GPSLatitude="69,38.934N" dji:GpsLongitude="18.9551" photoshop:City="Tromso" aux:SerialNumber="123" '
-    'exif:DateTimeOriginal="2026-03-02T22:15:00">'
-    "<exif:GPSLongitude>18,57.306E</exif:GPSLongitude>"
-    "<Iptc4xmpExt:LocationCreated><rdf:Bag><rdf:li><Iptc4xmpExt:City>Tromso</Iptc4xmpExt:City></rdf:li>"
-    "</rdf:Bag></Iptc4xmpExt:LocationCreated>"
-    "</rdf:Description></rdf:RDF></x:xmpmeta>"
-).encode()
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:aux="http://ns.adobe.com/exif/1.0/aux/" '
+    b'xmlns:dji="http://www.dji.com/drone-dji/1.0/" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+    b'exif:GPSLatitude="69,38.934N" dji:GpsLongitude="18.9551" photoshop:City="Tromso" aux:SerialNumber="123" '
+    b'exif:DateTimeOriginal="2026-03-02T22:15:00">'
+    b"<exif:GPSLongitude>18,57.306E</exif:GPSLongitude>"
+    b"<Iptc4xmpExt:LocationCreated><rdf:Bag><rdf:li><Iptc4xmpExt:City>Tromso</Iptc4xmpExt:City></rdf:li>"
+    b"</rdf:Bag></Iptc4xmpExt:LocationCreated>"
+    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
 
 
 def apply(data: bytes, opts: ScrubOptions | None = None) -> bytes:
@@ -66,11 +66,17 @@ def test_xmp_location_blanked_in_place_and_stays_xml() -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("GPSLatitude", FindingKind.LOCATION), ("GpsLongtitude", FindingKind.LOCATION),
-     ("LocationShown", FindingKind.LOCATION), ("CiAdrCity", FindingKind.IDENTIFYING),
-     ("LensSerialNumber", FindingKind.IDENTIFYING), ("CreateDate", FindingKind.TIME),
-     ("Orientation", FindingKind.ORIENTATION), ("Rating", None)],
-)  # fmt: skip
+    [
+        ("GPSLatitude", FindingKind.LOCATION),
+        ("GpsLongtitude", FindingKind.LOCATION),
+        ("LocationShown", FindingKind.LOCATION),
+        ("CiAdrCity", FindingKind.IDENTIFYING),
+        ("LensSerialNumber", FindingKind.IDENTIFYING),
+        ("CreateDate", FindingKind.TIME),
+        ("Orientation", FindingKind.ORIENTATION),
+        ("Rating", None),
+    ],
+)
 def test_classify_property(name: str, kind: FindingKind | None) -> None:
     assert classify_property(name) is kind
 

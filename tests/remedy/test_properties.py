@@ -109,8 +109,10 @@ SAMPLE = photo(59.91, 10.75, datetime(2026, 1, 1, 12, 0))
 
 
 @settings(max_examples=200, deadline=None)
-@given(cut=st.integers(0, len(SAMPLE)), flips=st.lists(st.tuples(st.integers(0, len(SAMPLE) - 1),
-                                                                 st.integers(0, 255)), max_size=8))  # fmt: skip
+@given(
+    cut=st.integers(0, len(SAMPLE)),
+    flips=st.lists(st.tuples(st.integers(0, len(SAMPLE) - 1), st.integers(0, 255)), max_size=8),
+)
 def test_damaged_files_never_crash_the_scanner(cut: int, flips: list[tuple[int, int]]) -> None:
     data = bytearray(SAMPLE[:cut])
     for pos, value in flips:

@@ -24,8 +24,19 @@ needs_exiftool = pytest.mark.skipif(
 )
 
 # exiftool tag names that carry a position or a place (tags listed in NOT_A_PLACE are not).
-POSITION_WORDS = ("Latitude", "Longitude", "GPSPosition", "GPSCoordinates", "LocationInformation",
-                  "City", "Country", "Province", "Sub-location", "LocationCreated", "LocationShown")  # fmt: skip
+POSITION_WORDS = (
+    "Latitude",
+    "Longitude",
+    "GPSPosition",
+    "GPSCoordinates",
+    "LocationInformation",
+    "City",
+    "Country",
+    "Province",
+    "Sub-location",
+    "LocationCreated",
+    "LocationShown",
+)
 NOT_A_PLACE = ("CiAdr", "CreatorCity", "CreatorCountry", "TimeZoneCity", "FocusLocation")
 
 
@@ -33,8 +44,10 @@ def exiftool_json(*paths: Path, extra: tuple[str, ...] = ()) -> list[dict[str, o
     assert EXIFTOOL is not None
     proc = subprocess.run(
         [EXIFTOOL, "-json", "-a", "-G1", "-n", "-ee", "-m", "-q", "-q", *extra, *map(str, paths)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return list(json.loads(proc.stdout or "[]"))
 
 
@@ -282,15 +295,25 @@ def test_orientation_is_kept(shared_media: Path, scrubbed: tuple[Path, object]) 
 
 @needs_exiftool
 def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path: Path) -> None:
-    names = ["exiftool_canon_350d_nogps.dng", "mde_aphotomanager_sidecar.xmp", "exiftool_canon_rebel_nogps.tif",
-             "mde_issue600_altitude_only.jpg", "pheif_apple_iphonexs.heic"]  # fmt: skip
+    names = [
+        "exiftool_canon_350d_nogps.dng",
+        "mde_aphotomanager_sidecar.xmp",
+        "exiftool_canon_rebel_nogps.tif",
+        "mde_issue600_altitude_only.jpg",
+        "pheif_apple_iphonexs.heic",
+    ]
     report = scrub_paths(
         [shared_media / n for n in names], tmp_path, ScrubOptions(all_identifying=True)
     )
     assert not report.failed
     for record in exiftool_json(*(tmp_path / n for n in names)):
-        bad = {k: v for k, v in record.items()
-               if any(w in k for w in ("SerialNumber", "OwnerName", "Artist", "CiAdr", "ImageUniqueID"))}  # fmt: skip
+        bad = {
+            k: v
+            for k, v in record.items()
+            if any(
+                w in k for w in ("SerialNumber", "OwnerName", "Artist", "CiAdr", "ImageUniqueID")
+            )
+        }
         assert bad == {}, record["SourceFile"]
         assert leaked_positions(record) == {}
     # without the option the serial stays
@@ -306,8 +329,13 @@ def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path:
 def test_coarsen_keeps_a_coarse_position_only(
     shared_media: Path, tmp_path: Path, km: float
 ) -> None:
-    names = ["exiftool_apple_iphone7.jpg", "exifpy_kodak_cx7530_south.jpg", "synth_exiftool_png_gps_south_west.png",
-             "pheif_samsung_galaxy_s25ultra.heic", "mde_nokia_lumia800.jpg"]  # fmt: skip
+    names = [
+        "exiftool_apple_iphone7.jpg",
+        "exifpy_kodak_cx7530_south.jpg",
+        "synth_exiftool_png_gps_south_west.png",
+        "pheif_samsung_galaxy_s25ultra.heic",
+        "mde_nokia_lumia800.jpg",
+    ]
     report = scrub_paths([shared_media / n for n in names], tmp_path, ScrubOptions(coarsen_km=km))
     assert not report.failed, [o.error for o in report.failed]
     for name in names:
@@ -353,8 +381,12 @@ def test_in_place_replaces_only_after_verification(shared_media: Path, tmp_path:
     mtime = (work / "mde_htc_desire.jpg").stat().st_mtime_ns
     report = scrub_paths([tmp_path / "photos"], None, in_place=True)
     statuses = {Path(o.source).name: o.status for o in report.outcomes}
-    assert statuses == {"mde_htc_desire.jpg": "cleaned", "pheif_xiaomi_m2012k11ag.heic": "cleaned",
-                        "pheif_empty.heic": "failed", "notes.txt": "skipped"}  # fmt: skip
+    assert statuses == {
+        "mde_htc_desire.jpg": "cleaned",
+        "pheif_xiaomi_m2012k11ag.heic": "cleaned",
+        "pheif_empty.heic": "failed",
+        "notes.txt": "skipped",
+    }
     assert read_media(work / "mde_htc_desire.jpg").position is None
     assert (work / "mde_htc_desire.jpg").stat().st_mtime_ns == mtime
     assert not list(work.glob("*.geoleak-tmp"))
