@@ -87,9 +87,10 @@ def report_command(inputs: tuple[str, ...], output: str, profiles_path: str | No
       geoleak report sample_media/posts.jsonl -o report/ --truth sample_media/truth.csv
       xdg-open report/report.html
     """
-    from geoleak.report.maps import write_maps
+    from geoleak.report.maps import resolve_tiles, write_maps
     from geoleak.report.report import write_report
 
+    resolve_tiles(tiles)  # a bad --tiles fails before the corpus is read
     profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
     if not quiet:
         for line in lines:
@@ -141,9 +142,14 @@ def export_command(inputs: tuple[str, ...], output: str, formats: str, profiles_
     Example:
       geoleak export sample_media/posts.jsonl -o export/ --format geojson,csv
     """
-    from geoleak.report.exports import write_exports
+    from geoleak.report.exports import EXPORT_FORMATS, write_exports
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in EXPORT_FORMATS]
+    if unknown or not wanted:
+        raise UsageError(
+            f"unknown export format {(unknown or [formats])[0]!r}; choose from {', '.join(EXPORT_FORMATS)}"
+        )
     profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
     if not quiet:
         for line in lines:

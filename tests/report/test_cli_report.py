@@ -1,0 +1,80 @@
+"""`geoleak report` and `geoleak export` end to end on a small fictional corpus."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geoleak.cli import main
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """One fictional person posting from home at night and from work by day, for 3 weeks."""
+    start = datetime(2025, 4, 7, tzinfo=timezone.utc)
+    lines = []
+    for day in range(21):
+        night = start + timedelta(days=day, hours=21)
+        lines.append({"id": f"n{day}", "author": "mira", "created_at": night.isoformat(),
+                      "lat": -33.8688 + 0.00005 * (day % 3), "lon": 151.2093, "text": "home"})  # fmt: skip
+        if day % 7 < 5:
+            work = start + timedelta(days=day, hours=1)
+            lines.append({"id": f"w{day}", "author": "mira", "created_at": work.isoformat(),
+                          "lat": -33.8568, "lon": 151.2153 + 0.00005 * (day % 2)})  # fmt: skip
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_report_command_writes_report_and_maps(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(main, ["report", str(corpus), "-o", str(out), "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["report"] == str(out / "report.html")
+    names = sorted(Path(p).name for p in doc["files"])
+    assert names == ["index.html", "person-mira.html", "report.html"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "mira" in page and "Inferred places" in page
+
+
+def test_export_command(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exp"
+    result = CliRunner().invoke(
+        main, ["export", str(corpus), "-o", str(out), "-f", "geojson,csv", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "geoleak.geojson").read_text(encoding="utf-8"))
+    home = next(f for f in doc["features"] if f["properties"].get("kind") == "home")
+    lon, lat = home["geometry"]["coordinates"]
+    assert 151 < lon < 152 and -34 < lat < -33  # southern and eastern hemisphere, not swapped
+    assert (out / "evidence.csv").is_file() and not (out / "geoleak.kml").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report"], "give at least one INPUT"),
+        (["report", "{corpus}", "--tiles", "javascript:alert(1)"], "--tiles"),
+        (["export", "{corpus}", "-f", "shapefile"], "unknown export format"),
+        (["report", "--profiles", "{missing}"], "missing.json"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(
+    corpus: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    args = [a.format(corpus=corpus, missing=tmp_path / "missing.json") for a in args]
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "o"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_has_an_example() -> None:
+    for command in ("report", "export"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output
