@@ -133,6 +133,8 @@ def scrub(
             if outcome.status in ("cleaned", "would-clean") and outcome.removed:
                 fields = ", ".join(sorted({f.field for f in outcome.removed}))
                 verb = "would remove" if dry_run else "removed"
+                if coarsen_km is not None:
+                    verb += " or coarsened"
                 click.echo(f"{outcome.source}: {verb} {fields}")
     if not to_stdout:
         for line in report.summary_lines():

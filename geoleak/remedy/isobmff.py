@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
 from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.tiff import coarse_position
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -394,10 +396,25 @@ def _udta(
                 if btype != b"loci"
                 else "binary"
             )
+            field = f"{prefix}{_UDTA_LOCATION[btype]}"
+            position = parse_iso6709(raw[4:]) if btype == b"\xa9xyz" else _loci_position(raw)
+            if btype == b"\xa9xyz" and opts.coarsen_km is not None and bend - payload > 4:
+                text = bytes(data[payload + 4 : bend])
+                coarse = coarsen_iso6709(text, opts.coarsen_km)
+                if coarse is not None:
+                    result.add(
+                        Finding(
+                            field,
+                            FindingKind.LOCATION,
+                            f"{shown} -> {coarse.decode('latin-1')}",
+                            True,
+                            position,
+                        ),
+                        [Patch(payload + 4, coarse)],
+                    )
+                    continue
             result.add(
-                Finding(
-                    f"{prefix}{_UDTA_LOCATION[btype]}", FindingKind.LOCATION, shown or None, True
-                ),
+                Finding(field, FindingKind.LOCATION, shown or None, True, position),
                 _free_box(bstart, payload, bend),
             )
         elif btype == b"XMP_":
@@ -414,6 +431,50 @@ def _udta(
                 ),
                 _free_box(bstart, payload, bend) if opts.all_identifying else (),
             )
+
+
+_ISO6709 = re.compile(rb"([+-]\d{2}(?:\.\d+)?)([+-]\d{3}(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
+
+
+def parse_iso6709(raw: bytes) -> tuple[float, float] | None:
+    """(lat, lon) from an ISO 6709 string such as b'+51.4169-000.0806/'."""
+    match = _ISO6709.match(raw.strip(b"\x00 "))
+    if match is None:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if abs(lat) > 90 or abs(lon) > 180:
+        return None
+    return lat, lon
+
+
+def _same_width(template: bytes, value: float) -> bytes:
+    """`value` formatted like `template` ('+51.4169': sign, 2 digits, 4 decimals)."""
+    whole, _, frac = template[1:].partition(b".")
+    width = len(template) - 1
+    text = f"{abs(value):0{width}.{len(frac)}f}" if frac else f"{round(abs(value)):0{width}d}"
+    del whole
+    return (b"-" if value < 0 else b"+") + text.encode()
+
+
+def coarsen_iso6709(raw: bytes, km: float) -> bytes | None:
+    """The same string with a position rounded to a `km` grid and altitude zeroed, same length.
+
+    None when the string has too few decimals to hold the grid position exactly enough.
+    """
+    lead = len(raw) - len(raw.lstrip(b"\x00 "))
+    match = _ISO6709.match(raw, lead)
+    if match is None:
+        return None
+    lat_t, lon_t = match.group(1), match.group(2)
+    if min(len(t.partition(b".")[2]) for t in (lat_t, lon_t)) < 4:
+        return None
+    c_lat, c_lon = coarse_position(float(lat_t), float(lon_t), km)
+    new = _same_width(lat_t, c_lat) + _same_width(lon_t, c_lon)
+    if match.group(3):
+        new += match.group(3)[:1] + re.sub(rb"\d", b"0", match.group(3)[1:])
+    if len(new) != match.end() - match.start():
+        return None
+    return raw[: match.start()] + new + raw[match.end() :]
 
 
 def _free_box(bstart: int, payload: int, bend: int) -> list[Patch]:
@@ -448,20 +509,45 @@ def _quicktime_keys(
         if kind is None:
             continue
         value = None
+        value_at = value_end = 0
         for dtype, _ds, dpayload, dend in _boxes(data, ipayload, bend):
             if dtype == b"data":
-                value = bytes(data[dpayload + 8 : min(dend, dpayload + 88)]).decode(
-                    "utf-8", "replace"
+                value_at, value_end = dpayload + 8, dend
+                value = bytes(data[value_at : min(dend, value_at + 80)]).decode("utf-8", "replace")
+        position = parse_iso6709(value.encode()) if value and "iso6709" in name.lower() else None
+        if position is not None and opts.coarsen_km is not None and value_end > value_at:
+            coarse = coarsen_iso6709(bytes(data[value_at:value_end]), opts.coarsen_km)
+            if coarse is not None:
+                result.add(
+                    Finding(
+                        f"{prefix}QuickTime {name}",
+                        kind,
+                        f"{value} -> {coarse.decode('latin-1')}",
+                        True,
+                        position,
+                    ),
+                    [Patch(value_at, coarse)],
                 )
+                continue
         wanted = (
             kind is FindingKind.LOCATION
             or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
             or (kind is FindingKind.TIME and opts.drop_time)
         )
         result.add(
-            Finding(f"{prefix}QuickTime {name}", kind, value, wanted),
+            Finding(f"{prefix}QuickTime {name}", kind, value, wanted, position),
             _free_box(bstart, ipayload, bend) if wanted else (),
         )
+
+
+def _loci_position(raw: bytes) -> tuple[float, float] | None:
+    """(lat, lon) of a 3GPP `loci` payload (16.16 fixed-point longitude then latitude)."""
+    name_end = raw.find(b"\x00", 6)
+    if name_end < 0 or name_end + 10 > len(raw):
+        return None
+    lon, lat = struct.unpack_from(">ii", raw, name_end + 2)
+    lat_f, lon_f = lat / 65536.0, lon / 65536.0
+    return (lat_f, lon_f) if abs(lat_f) <= 90 and abs(lon_f) <= 180 else None
 
 
 def _key_kind(name: str) -> FindingKind | None:

@@ -77,6 +77,7 @@ class Finding:
     kind: FindingKind
     value: str | None = None
     removed: bool = False  # whether the scan's patches remove (or coarsen) it
+    position: tuple[float, float] | None = None  # (lat, lon) the field holds, when parsed
 
 
 @dataclass(slots=True)

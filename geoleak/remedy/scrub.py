@@ -149,7 +149,7 @@ def scan_file(path: str | os.PathLike[str], options: ScrubOptions | None = None)
 def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = None) -> list[str]:
     """Location that remains in a file, as messages (empty when the file is clean).
 
-    With `coarsen_km` an EXIF position is allowed if it lies on that coarse grid.
+    With `coarsen_km` a position is allowed if it lies on that coarse grid.
     """
     problems: list[str] = []
     try:
@@ -159,8 +159,8 @@ def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = N
     for finding in scan.location_findings:
         if (
             coarsen_km is not None
-            and finding.field.endswith("GPS")
-            and _on_grid(finding.value, coarsen_km)
+            and finding.position is not None
+            and _close_to_grid(*finding.position, coarsen_km)
         ):
             continue
         problems.append(f"{finding.field} = {finding.value}")
@@ -175,16 +175,6 @@ def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = N
 def _close_to_grid(lat: float, lon: float, km: float) -> bool:
     c_lat, c_lon = coarse_position(lat, lon, km)
     return abs(c_lat - lat) < 1e-4 and abs(c_lon - lon) < 1e-4
-
-
-def _on_grid(value: str | None, km: float) -> bool:
-    if not value or "," not in value:
-        return False
-    try:
-        lat_s, lon_s = value.split(",")[:2]
-        return _close_to_grid(float(lat_s), float(lon_s.split()[0]), km)
-    except ValueError:
-        return False
 
 
 def _apply(path: Path, scan: ScanResult, *, durable: bool) -> None:

@@ -436,7 +436,7 @@ def _gps_finding(
         else f"GPS block with {len(gps.entries)} tags, no valid position"
     )
     if pos in seen:
-        return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)
+        return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True, position)
     seen.add(pos)
     if opts.coarsen_km is not None and position is not None:
         coarse = _coarsen_gps(r, ed, gps, position[0], position[1], opts.coarsen_km)
@@ -450,7 +450,8 @@ def _gps_finding(
                 FindingKind.LOCATION,
                 f"{shown} -> coarsened to {coarse[0]:.4f}, {coarse[1]:.4f}",
                 True,
+                position,
             )
         notes.append(f"{label} GPS position has an unusual layout; removed instead of coarsened")
     ed.blank_ifd(gps)
-    return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True)
+    return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True, position)

@@ -429,3 +429,23 @@ def test_parallel_workers_give_the_same_outcomes_in_order(tmp_path: Path) -> Non
         assert (a.status, [f.field for f in a.removed]) == (b.status, [f.field for f in b.removed])
     for cleaned in (tmp_path / "parallel").iterdir():
         assert cleaned.read_bytes() == (tmp_path / "serial" / cleaned.name).read_bytes()
+
+
+def test_coarsen_video_iso6709_keeps_a_coarse_position(shared_media: Path, tmp_path: Path) -> None:
+    from geoleak.remedy.isobmff import coarsen_iso6709, parse_iso6709
+
+    assert coarsen_iso6709(b"+51.41-000.08/", 5.0) is None  # too few decimals: removed instead
+    names = ["mde_with_gps.mp4", "mde_apple_iphone6_with_gps.mov", "mde_flir_thermal_loci.mp4"]
+    report = scrub_paths([shared_media / n for n in names], tmp_path, ScrubOptions(coarsen_km=5.0))
+    assert not report.failed, [o.error for o in report.failed]
+    for name in names:
+        original = read_media(shared_media / name).position
+        assert original is not None
+        left = [f for f in scan_file(tmp_path / name).location_findings if f.position]
+        if name.endswith("loci.mp4"):  # 3GPP loci is removed, not coarsened
+            assert left == []
+            continue
+        assert len(left) == 1 and left[0].position is not None
+        grid = coarse_position(original.lat, original.lon, 5.0)
+        assert left[0].position == pytest.approx(grid, abs=1e-4)
+        assert parse_iso6709(b"+32.1146+034.8387+000.000/") == (32.1146, 34.8387)
