@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
-from geoleak.cli.core import INPUT_HELP, input_options
+from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.types import Evidence, LatLon, Profile
 
@@ -35,8 +35,9 @@ def _load(
         lines: list[str] = []
         if inputs:
             with progress_counter("reading") as progress:
-                collected = collect_evidence(inputs, diag=diag, source=source, author=author,
-                                             progress=progress)  # fmt: skip
+                collected = collect_evidence(
+                    inputs, diag=diag, source=source, author=author, progress=progress
+                )
             evidence, lines = collected.evidence, collected.stats.summary_lines()
         finish_diagnostics(diag)
         return profiles, evidence, list(sites), lines
@@ -51,29 +52,58 @@ def _truth_homes(path: str | None) -> dict[str, LatLon]:
         return {}
     from geoleak.evaluate import load_truth
 
-    return {row.person: row.position for row in load_truth(path)
-            if row.kind == "home" and row.position is not None}  # fmt: skip
+    return {
+        row.person: row.position
+        for row in load_truth(path)
+        if row.kind == "home" and row.position is not None
+    }
 
 
 @main.command(name="report")
 @click.argument("inputs", nargs=-1, type=click.Path())
-@click.option("-o", "--output", default="report", show_default=True,
-              help="Folder for report.html and the map pages.")  # fmt: skip
-@click.option("--profiles", "profiles_path", type=click.Path(dir_okay=False),
-              help="Use this profiles.json instead of inferring (INPUTS then only add evidence).")  # fmt: skip
-@click.option("--truth", type=click.Path(dir_okay=False),
-              help="truth.csv: the leakage plot measures against the true home.")  # fmt: skip
-@click.option("--tiles", metavar="NAME|URL",
-              help="Web basemap for the map pages ('osm' or a URL template). Default: the bundled "
-                   "offline world map (fetching tiles tells the server where you look).")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    default="report",
+    show_default=True,
+    help="Folder for report.html and the map pages.",
+)
+@click.option(
+    "--profiles",
+    "profiles_path",
+    type=click.Path(dir_okay=False),
+    help="Use this profiles.json instead of inferring (INPUTS then only add evidence).",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False),
+    help="truth.csv: the leakage plot measures against the true home.",
+)
+@click.option(
+    "--tiles",
+    metavar="NAME|URL",
+    help="Web basemap for the map pages ('osm' or a URL template). Default: the bundled "
+    "offline world map (fetching tiles tells the server where you "
+    "look).",
+)
 @click.option("--no-maps", is_flag=True, help="Write report.html only (no per-person map pages).")
 @click.option("--no-plots", is_flag=True, help="Skip the leakage-over-time plots (faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
-def report_command(inputs: tuple[str, ...], output: str, profiles_path: str | None,
-                   truth: str | None, tiles: str | None, no_maps: bool, no_plots: bool,
-                   as_json: bool, source: str | None, author: str | None, quiet: bool) -> None:  # fmt: skip
+def report_command(
+    inputs: tuple[str, ...],
+    output: str,
+    profiles_path: str | None,
+    truth: str | None,
+    tiles: str | None,
+    no_maps: bool,
+    no_plots: bool,
+    as_json: bool,
+    source: str | None,
+    author: str | None,
+    quiet: bool,
+) -> None:
     """Write one self-contained HTML report of what INPUTS give away.
 
     Per person: what leaked (by source, devices, time range), the inferred places with
@@ -110,7 +140,7 @@ def report_command(inputs: tuple[str, ...], output: str, profiles_path: str | No
             truth_homes=_truth_homes(truth),
             maps_linked=not no_maps,
             plots=not no_plots,
-        ),  # fmt: skip
+        ),
     )
     if as_json:
         click.echo(
@@ -123,15 +153,33 @@ def report_command(inputs: tuple[str, ...], output: str, profiles_path: str | No
 @main.command(name="export")
 @click.argument("inputs", nargs=-1, type=click.Path())
 @click.option("-o", "--output", default="export", show_default=True, help="Folder for the files.")
-@click.option("-f", "--format", "formats", default="geojson,kml,csv", show_default=True,
-              help="Comma-separated: geojson (RFC 7946), kml (Google Earth), csv.")  # fmt: skip
-@click.option("--profiles", "profiles_path", type=click.Path(dir_okay=False),
-              help="Use this profiles.json instead of inferring (INPUTS then only add evidence).")  # fmt: skip
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    default="geojson,kml,csv",
+    show_default=True,
+    help="Comma-separated: geojson (RFC 7946), kml (Google Earth), csv.",
+)
+@click.option(
+    "--profiles",
+    "profiles_path",
+    type=click.Path(dir_okay=False),
+    help="Use this profiles.json instead of inferring (INPUTS then only add evidence).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
-def export_command(inputs: tuple[str, ...], output: str, formats: str, profiles_path: str | None,
-                   as_json: bool, source: str | None, author: str | None, quiet: bool) -> None:  # fmt: skip
+def export_command(
+    inputs: tuple[str, ...],
+    output: str,
+    formats: str,
+    profiles_path: str | None,
+    as_json: bool,
+    source: str | None,
+    author: str | None,
+    quiet: bool,
+) -> None:
     """Export inferred places, shared sites and every located post of INPUTS.
 
     geoleak.geojson holds places, sites and evidence points ([lon, lat] as RFC 7946 says);
@@ -148,7 +196,8 @@ def export_command(inputs: tuple[str, ...], output: str, formats: str, profiles_
     unknown = [f for f in wanted if f not in EXPORT_FORMATS]
     if unknown or not wanted:
         raise UsageError(
-            f"unknown export format {(unknown or [formats])[0]!r}; choose from {', '.join(EXPORT_FORMATS)}"
+            f"unknown export format {(unknown or [formats])[0]!r}; choose from "
+            f"{', '.join(EXPORT_FORMATS)}"
         )
     profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
     if not quiet:

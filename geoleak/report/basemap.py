@@ -16,6 +16,7 @@ plus the labels it needs (the largest cities of the world and the towns near its
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import sys
@@ -98,7 +99,7 @@ def _ring(arcs: list[list[tuple[float, float]]], indexes: Sequence[int]) -> list
 
 
 def _jumps(ring: list[list[float]]) -> bool:
-    return any(abs(a[0] - b[0]) > 180.0 for a, b in zip(ring, ring[1:]))
+    return any(abs(a[0] - b[0]) > 180.0 for a, b in itertools.pairwise(ring))
 
 
 def decode_topojson(topo: dict[str, Any], object_name: str) -> dict[str, Any]:
@@ -164,7 +165,8 @@ def build_basemap_files(world_atlas_json: Path, cities_json: Path, out_dir: Path
 
 @lru_cache(maxsize=1)
 def _countries_text() -> str:
-    return (_data_dir() / "countries-110m.geojson").read_text(encoding="utf-8")
+    text: str = (_data_dir() / "countries-110m.geojson").read_text(encoding="utf-8")
+    return text
 
 
 def world_countries() -> dict[str, Any]:

@@ -29,8 +29,10 @@ from typing import Any
 from urllib.parse import quote
 
 import folium
+import pillow_heif
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
+from PIL import Image, ImageOps
 
 from geoleak.errors import OutputError, UsageError
 from geoleak.report import basemap
@@ -213,22 +215,15 @@ def resolve_tiles(tiles: str | None) -> _Tiles:
 @lru_cache(maxsize=2048)
 def _thumbnail(path: str) -> str | None:
     """A small JPEG data URI of a photo, re-encoded so none of its metadata is carried over."""
+    pillow_heif.register_heif_opener()  # idempotent; HEIC photos get thumbnails too
+    buffer = io.BytesIO()
     try:
-        from PIL import Image, ImageOps
-
-        try:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-        except ImportError:  # pragma: no cover - pillow-heif is a dependency
-            pass
-        with Image.open(path) as image:
-            image.draft("RGB", (THUMBNAIL_PX * 2, THUMBNAIL_PX * 2))
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, format="JPEG", quality=70)
-    except Exception:
+        with Image.open(path) as opened:
+            opened.draft("RGB", (THUMBNAIL_PX * 2, THUMBNAIL_PX * 2))
+            upright = ImageOps.exif_transpose(opened)
+            upright.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            upright.convert("RGB").save(buffer, format="JPEG", quality=70)
+    except Exception:  # a broken or unsupported file: the popup still names it
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -371,7 +366,7 @@ class PageScript(MacroElement):
         boxes: Sequence[tuple[str, str, str]],
         slider: tuple[int, list[str]] | None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PageScript"
         self.bounds_json = script_json(bounds)
         self.boxes = [tuple(script_json(part) for part in box) for box in boxes]
@@ -495,7 +490,8 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
     if len(text) > MAX_POPUP_TEXT:
         text = text[:MAX_POPUP_TEXT] + "…"
     parts = [
-        f'<div class="gl-popup"><h3>{html_text(evidence.person)} · post {html_text(evidence.post_id)}</h3>'
+        f'<div class="gl-popup"><h3>{html_text(evidence.person)} · post '
+        f"{html_text(evidence.post_id)}</h3>"
     ]
     thumb = page.thumbnail(evidence)
     if thumb:
@@ -532,7 +528,8 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
     links = [f'<a href="#row-{pin_id(evidence)[4:]}">row in table</a>']
     if person_link:
         links.append(
-            f'<a target="_top" href="{html_text(person_link)}">{html_text(evidence.person)}\'s page</a>'
+            f'<a target="_top" href="{html_text(person_link)}">{html_text(evidence.person)}\'s '
+            "page</a>"
         )
     parts.append("<p>" + " · ".join(links) + "</p></div>")
     return "".join(parts)
@@ -547,7 +544,8 @@ def _place_popup(person: str, place: Place, *, person_link: str | None) -> str:
     seen = " – ".join(x for x in (_fmt_time(place.first_seen), _fmt_time(place.last_seen)) if x)
     evidence = ", ".join(place.evidence[:8]) + (" …" if len(place.evidence) > 8 else "")
     parts = [
-        f'<div class="gl-popup"><h3>{html_text(KIND_TITLE[place.kind])} of {html_text(person)}</h3>',
+        f'<div class="gl-popup"><h3>{html_text(KIND_TITLE[place.kind])} of '
+        f"{html_text(person)}</h3>",
         f'<p class="gl-why">{html_text(place.explanation)}</p>' if place.explanation else "",
         "<table>",
         _rows(
@@ -567,7 +565,8 @@ def _place_popup(person: str, place: Place, *, person_link: str | None) -> str:
     ]
     if person_link:
         parts.append(
-            f'<p><a target="_top" href="{html_text(person_link)}">{html_text(person)}\'s page</a></p>'
+            f'<p><a target="_top" href="{html_text(person_link)}">{html_text(person)}\'s '
+            "page</a></p>"
         )
     parts.append("</div>")
     return "".join(parts)
@@ -662,7 +661,7 @@ def _evidence_layers(
     clustered: list[dict[str, Any]] = []
     single: list[dict[str, Any]] = []
     heat: list[list[float]] = []
-    for item, rank, alone in zip(evidence, ranks, singles):
+    for item, rank, alone in zip(evidence, ranks, singles, strict=True):
         colour = colour_of[item.person] if colour_of else hour_colour(item.local_time)
         when = item.local_time.strftime("%Y-%m-%d %H:%M") if item.local_time else "time unknown"
         feature = {
@@ -678,7 +677,7 @@ def _evidence_layers(
             "z": 200 if alone else 0,
         }
         (single if alone else clustered).append(feature)
-        lat, lon = feature["ll"]
+        lat, lon = page.ll(item.position)
         heat.append([lat, lon, round(min(1.0, max(0.1, item.weight)), 2), rank])
     cluster_options = {
         "maxClusterRadius": 40,
@@ -749,7 +748,8 @@ def _place_layers(
                         "dashArray": "4 4",
                     },
                     "tip": html_text(
-                        f"{profile.person}: {place.kind.value} uncertainty ± {_fmt_distance(place.radius_m)}"
+                        f"{profile.person}: {place.kind.value} uncertainty ± "
+                        f"{_fmt_distance(place.radius_m)}"
                     ),
                 }
             )
@@ -801,7 +801,11 @@ def _coerce_site(site: Any, index: int) -> SiteMarker | None:
     position = _site_attr(base, "position", "point", "centre", "center")
     polygons = _site_attr(base, "polygons")
     if not isinstance(position, LatLon) and polygons:
-        ring = polygons[0][0] if polygons[0] and not isinstance(polygons[0][0], LatLon) else polygons[0]
+        ring = (
+            polygons[0][0]
+            if polygons[0] and not isinstance(polygons[0][0], LatLon)
+            else polygons[0]
+        )
         points = [p for p in ring if isinstance(p, LatLon)]
         if points:  # a site drawn as an area: mark its outer ring's centre
             position = LatLon(
@@ -876,13 +880,17 @@ def shared_sites(
             )
         else:
             markers[site.site_id] = site
-    for site_id, tied in hit_people.items():
+    for site_id, persons in hit_people.items():
         if site_id in markers:
             known = markers[site_id]
             markers[site_id] = SiteMarker(
-                known.site_id, known.name, known.position,
-                tuple(sorted(set(known.people) | tied)),
-                known.radius_m, known.category, known.note,
+                known.site_id,
+                known.name,
+                known.position,
+                tuple(sorted(set(known.people) | persons)),
+                known.radius_m,
+                known.category,
+                known.note,
             )
     return list(markers.values())
 
@@ -966,9 +974,8 @@ def _hour_legend() -> str:
     return (
         "<b>Evidence by local time of day</b>"
         + "".join(rows)
-        + '<div><i style="background:#fff;box-shadow:0 0 0 2px #111"></i>single point (not clustered)</div>'
-        + _symbol_legend()
-        + "</details>"
+        + '<div><i style="background:#fff;box-shadow:0 0 0 2px #111"></i>single point (not '
+        "clustered)</div>" + _symbol_legend() + "</details>"
     )
 
 
@@ -984,7 +991,8 @@ def _symbol_legend() -> str:
 
 def _people_legend(colour_of: Mapping[str, str], links: Mapping[str, str]) -> str:
     rows = [
-        f'<div><i style="background:{colour}"></i><a target="_top" href="{html_text(links[person])}">'
+        f'<div><i style="background:{colour}"></i><a target="_top" '
+        f'href="{html_text(links[person])}">'
         f"{html_text(person)}</a></div>"
         for person, colour in colour_of.items()
     ]
@@ -998,7 +1006,7 @@ def _people_legend(colour_of: Mapping[str, str], links: Mapping[str, str]) -> st
     )
 
 
-def _evidence_table(evidence: Sequence[Evidence], page: _Page) -> str:
+def _evidence_table(evidence: Sequence[Evidence]) -> str:
     rows = []
     for item in sorted(evidence, key=_evidence_sort_key):
         anchor = pin_id(item)
@@ -1113,7 +1121,8 @@ def build_overview_map(
     title = (
         "<h1>geoleak overview</h1>"
         f"<p>{len(people)} people · {len(all_evidence)} located observations · {total} posts</p>"
-        f"<p>homes found: {with_home} · bases found: {with_base} · shared sites: {len(site_markers)}</p>"
+        f"<p>homes found: {with_home} · bases found: {with_base} · shared sites: "
+        f"{len(site_markers)}</p>"
         f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
     )
     rows = "".join(
@@ -1128,7 +1137,8 @@ def build_overview_map(
         for person in people
     )
     below = (
-        '<h2>People</h2><table class="gl-table"><thead><tr><th>person</th><th>located observations</th>'
+        '<h2>People</h2><table class="gl-table"><thead><tr><th>person</th><th>located '
+        "observations</th>"
         f"<th>home</th><th>base</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return _finish(
@@ -1217,14 +1227,15 @@ def build_person_map(
         + "</p>"
         + "".join(
             f"<p><b>{KIND_LETTER[place.kind]}</b> {html_text(place.kind.value)}: "
-            f"{html_text(f'{place.confidence:.0%}')} confidence, ± {html_text(_fmt_distance(place.radius_m))}</p>"
+            f"{html_text(f'{place.confidence:.0%}')} confidence, ± "
+            f"{html_text(_fmt_distance(place.radius_m))}</p>"
             for place in profile.places
         )
         + ("<p>No home or base inferred.</p>" if not profile.places else "")
         + back
         + f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
     )
-    below = _places_table(profile) + _evidence_table(evidence, page)
+    below = _places_table(profile) + _evidence_table(evidence)
     return _finish(
         figure,
         fmap,

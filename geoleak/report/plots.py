@@ -51,12 +51,12 @@ def leakage_curve(
     max_points: int = 40,
 ) -> LeakageCurve | None:
     """The curve for one person, or None when no home is found even from all posts."""
-    ordered = sorted(
-        evidence,
-        key=lambda e: (
-            (e.time_utc or e.posted_at).timestamp() if (e.time_utc or e.posted_at) else math.inf
-        ),
-    )
+
+    def when(item: Evidence) -> float:
+        moment = item.time_utc or item.posted_at
+        return moment.timestamp() if moment else math.inf
+
+    ordered = sorted(evidence, key=when)
     rank: dict[str, int] = {}
     for item in ordered:
         rank.setdefault(item.post_id, len(rank) + 1)
@@ -107,7 +107,8 @@ def curve_svg(curve: LeakageCurve, *, width: int = 560, height: int = 220) -> st
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-family="sans-serif" font-size="11">',
         f"<title>{html_text(curve.person)}: home estimate error after k posts</title>",
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#bbb"/>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
+        'stroke="#bbb"/>',
     ]
     for metres, text in (
         (1, "1 m"),
@@ -141,7 +142,8 @@ def curve_svg(curve: LeakageCurve, *, width: int = 560, height: int = 220) -> st
         if tick <= 0:
             continue
         parts.append(
-            f'<text x="{x(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle" fill="#555">{tick}</text>'
+            f'<text x="{x(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
+            f'fill="#555">{tick}</text>'
         )
     parts.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="#333">'
@@ -158,7 +160,8 @@ def curve_svg(curve: LeakageCurve, *, width: int = 560, height: int = 220) -> st
     for segment in segments:
         if segment:
             parts.append(
-                f'<polyline fill="none" stroke="#1c5fb8" stroke-width="2" points="{" ".join(segment)}"/>'
+                '<polyline fill="none" stroke="#1c5fb8" stroke-width="2" '
+                f'points="{" ".join(segment)}"/>'
             )
     if curve.found_at is not None:
         fx = x(curve.found_at)

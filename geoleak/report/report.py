@@ -60,7 +60,8 @@ def advice_for(profile: Profile, evidence: Sequence[Evidence]) -> list[str]:
         advice.append(
             f"{by_source[EvidenceSource.EXIF]} photos carry GPS in their own metadata: turn off "
             "location for the camera app, and clean photos before sharing "
-            "(`geoleak scrub FILES` removes the location losslessly; `geoleak audit` checks a folder)."
+            "(`geoleak scrub FILES` removes the location losslessly; `geoleak audit` checks a "
+            "folder)."
         )
     if by_source[EvidenceSource.GEOTAG]:
         advice.append(
@@ -84,7 +85,8 @@ def advice_for(profile: Profile, evidence: Sequence[Evidence]) -> list[str]:
     if base is not None:
         shared = f" (site {base.site_id}, shared with colleagues)" if base.site_id else ""
         advice.append(
-            f"Working-hours posts reveal the duty place{shared}: keep the phone's location off on duty."
+            f"Working-hours posts reveal the duty place{shared}: keep the phone's location off "
+            "on duty."
         )
     devices = sorted({e.device for e in evidence if e.device and "#" in e.device})
     if devices:
@@ -274,7 +276,8 @@ def render_report(
     summary = "".join(f"<li>{html_text(line)}</li>" for line in stats_lines)
     header = (
         "<header><h1>geoleak report</h1>"
-        f"<p>Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from local files only. "
+        f"<p>Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from local "
+        "files only. "
         f"{len(people)} people: "
         + ", ".join(f"{n} {lvl}" for lvl, n in sorted(levels.items()))
         + " exposure.</p>"
@@ -291,7 +294,8 @@ def render_report(
             raise OutputError(f"overview map would load {leaks[0]!r}; not embedding it")
         body.append(
             "<h2>Overview map</h2>"
-            f'<iframe class="overview" title="overview map" srcdoc="{html_text(overview)}"></iframe>'
+            '<iframe class="overview" title="overview map" '
+            f'srcdoc="{html_text(overview)}"></iframe>'
         )
     if markers:
         rows = "".join(
@@ -303,7 +307,8 @@ def render_report(
         )
         body.append(
             "<h2>Unit-level sites</h2><p>Places where the duty-time evidence of several people "
-            "concentrates: one person's posts say little, together they expose the site and who works there.</p>"
+            "concentrates: one person's posts say little, together they expose the site and "
+            "who works there.</p>"
             "<table><thead><tr><th>site</th><th>name</th><th>lat, lon</th><th>radius</th>"
             f"<th>people</th><th>who</th></tr></thead><tbody>{rows}</tbody></table>"
         )

@@ -40,9 +40,17 @@ CHUKOTKA_WEST = LatLon(64.7337, -179.9)
 START = datetime(2025, 3, 3, tzinfo=timezone.utc)
 
 
-def _ev(person: str, post: str, position: LatLon, when: datetime, *, source: EvidenceSource =
-        EvidenceSource.GEOTAG, text: str | None = None, media: str | None = None,
-        device: str | None = None) -> Evidence:  # fmt: skip
+def _ev(
+    person: str,
+    post: str,
+    position: LatLon,
+    when: datetime,
+    *,
+    source: EvidenceSource = EvidenceSource.GEOTAG,
+    text: str | None = None,
+    media: str | None = None,
+    device: str | None = None,
+) -> Evidence:
     return Evidence(
         post_id=post,
         person=person,
@@ -77,16 +85,30 @@ def make_people(photo: Path) -> tuple[list[Profile], dict[str, list[Evidence]]]:
     ana: list[Evidence] = []
     for day in range(14):
         night = START + timedelta(days=day, hours=23)
-        ana.append(_ev("ana", f"ana-n{day}", _jitter(ANA_HOME, day), night,
-                       text=f"good night #{day}",
-                       media=str(photo) if day == 0 else None,
-                       source=EvidenceSource.EXIF if day == 0 else EvidenceSource.GEOTAG,
-                       device="Fictocam X1 #123" if day == 0 else None))  # fmt: skip
+        ana.append(
+            _ev(
+                "ana",
+                f"ana-n{day}",
+                _jitter(ANA_HOME, day),
+                night,
+                text=f"good night #{day}",
+                media=str(photo) if day == 0 else None,
+                source=EvidenceSource.EXIF if day == 0 else EvidenceSource.GEOTAG,
+                device="Fictocam X1 #123" if day == 0 else None,
+            )
+        )
         if day % 7 < 5:
             work = START + timedelta(days=day, hours=11)
             ana.append(_ev("ana", f"ana-w{day}", _jitter(ANA_BASE, day, 60), work, text="at work"))
-    ana.append(_ev("ana", "ana-trip", LatLon(36.0, -80.0), START + timedelta(days=20, hours=15),
-                   text="road trip"))  # fmt: skip
+    ana.append(
+        _ev(
+            "ana",
+            "ana-trip",
+            LatLon(36.0, -80.0),
+            START + timedelta(days=20, hours=15),
+            text="road trip",
+        )
+    )
     ivalo = [
         _ev(
             "ivalo",
@@ -94,7 +116,7 @@ def make_people(photo: Path) -> tuple[list[Profile], dict[str, list[Evidence]]]:
             _jitter(SVALBARD, i),
             START + timedelta(days=i, hours=22),
             text="aurora",
-        )  # fmt: skip
+        )
         for i in range(6)
     ]
     chukchi = [
@@ -103,7 +125,7 @@ def make_people(photo: Path) -> tuple[list[Profile], dict[str, list[Evidence]]]:
             f"ch-{i}",
             CHUKOTKA_EAST if i % 2 else CHUKOTKA_WEST,
             START + timedelta(days=i, hours=2),
-        )  # fmt: skip
+        )
         for i in range(6)
     ]
     hostile = [
@@ -115,20 +137,54 @@ def make_people(photo: Path) -> tuple[list[Profile], dict[str, list[Evidence]]]:
             text=HOSTILE_TEXT,
             media=HOSTILE_FILE,
             device="<b>cam</b>",
-        )  # fmt: skip
+        )
         for i in range(3)
     ]
-    home = Place(PlaceKind.HOME, ANA_HOME, 40.0, 0.9, ("ana-n1", "ana-n2"), 14,
-                 START, START + timedelta(days=13), "seen on 14 nights <i>(escaped)</i>",
-                 nights=14, site_id=None)  # fmt: skip
-    base = Place(PlaceKind.BASE, ANA_BASE, 150.0, 0.8, ("ana-w1",), 10, explanation="weekdays",
-                 workdays=10, site_id="S1")  # fmt: skip
+    home = Place(
+        PlaceKind.HOME,
+        ANA_HOME,
+        40.0,
+        0.9,
+        ("ana-n1", "ana-n2"),
+        14,
+        START,
+        START + timedelta(days=13),
+        "seen on 14 nights <i>(escaped)</i>",
+        nights=14,
+        site_id=None,
+    )
+    base = Place(
+        PlaceKind.BASE,
+        ANA_BASE,
+        150.0,
+        0.8,
+        ("ana-w1",),
+        10,
+        explanation="weekdays",
+        workdays=10,
+        site_id="S1",
+    )
     ivalo_home = Place(PlaceKind.HOME, SVALBARD, 30.0, 0.7, ("iv-1",), 6)
-    ivalo_base = Place(PlaceKind.BASE, LatLon(ANA_BASE.lat + 0.0005, ANA_BASE.lon), 150.0, 0.6,
-                       ("iv-2",), 3, site_id="S1")  # fmt: skip
+    ivalo_base = Place(
+        PlaceKind.BASE,
+        LatLon(ANA_BASE.lat + 0.0005, ANA_BASE.lon),
+        150.0,
+        0.6,
+        ("iv-2",),
+        3,
+        site_id="S1",
+    )
     chukchi_home = Place(PlaceKind.HOME, CHUKOTKA_EAST, 60.0, 0.5, ("ch-1",), 3)
-    hostile_home = Place(PlaceKind.HOME, LatLon(52.52, 13.40), 80.0, 0.5, ("h-0<script>",), 3,
-                         explanation=HOSTILE_TEXT, site_id="<script>S9</script>")  # fmt: skip
+    hostile_home = Place(
+        PlaceKind.HOME,
+        LatLon(52.52, 13.40),
+        80.0,
+        0.5,
+        ("h-0<script>",),
+        3,
+        explanation=HOSTILE_TEXT,
+        site_id="<script>S9</script>",
+    )
     profiles = [
         Profile("ana", (home, base), posts=40, evidence_count=len(ana)),
         Profile("ivalo", (ivalo_home, ivalo_base), posts=6),

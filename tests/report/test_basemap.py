@@ -59,7 +59,7 @@ def test_ring_across_the_antimeridian_continues_past_180() -> None:
         "arcs": [[[179.0, 65.0], [180.0, 65.0], [-179.0, 65.5], [-179.0, 66.0], [179.0, 65.0]]],
         "objects": {
             "c": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[0]]}]}
-        },  # fmt: skip
+        },
     }
     ring = decode_topojson(topo, "c")["features"][0]["geometry"]["coordinates"][0]
     assert [p[0] for p in ring] == [179.0, 180.0, 181.0, 181.0, 179.0]
@@ -100,9 +100,18 @@ def test_places_file_is_sorted_by_population() -> None:
 
 
 def test_build_files_from_sources(tmp_path: Path) -> None:
-    topo = {"type": "Topology", "arcs": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]],
-            "objects": {"countries": {"type": "GeometryCollection", "geometries": [
-                {"type": "Polygon", "arcs": [[0]], "properties": {"name": "Nowhere"}}]}}}  # fmt: skip
+    topo = {
+        "type": "Topology",
+        "arcs": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]],
+        "objects": {
+            "countries": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0]], "properties": {"name": "Nowhere"}}
+                ],
+            }
+        },
+    }
     cities = {
         "1": {
             "name": "Smallton",
@@ -110,14 +119,14 @@ def test_build_files_from_sources(tmp_path: Path) -> None:
             "longitude": 2.0,
             "population": 20000,
             "countrycode": "ZZ",
-        },  # fmt: skip
+        },
         "2": {
             "name": "Big\tCity",
             "latitude": -3.5,
             "longitude": 170.25,
             "population": 900000,
             "countrycode": "ZZ",
-        },  # fmt: skip
+        },
     }
     (tmp_path / "topo.json").write_text(json.dumps(topo))
     (tmp_path / "cities.json").write_text(json.dumps(cities))
@@ -141,7 +150,7 @@ def test_decoded_arc_is_running_sum_of_deltas(deltas: list[tuple[int, int]]) -> 
         "arcs": [[list(d) for d in deltas]],
         "objects": {
             "c": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[0]]}]}
-        },  # fmt: skip
+        },
     }
     ring = decode_topojson(topo, "c")["features"][0]["geometry"]["coordinates"][0]
     x = y = 0

@@ -45,7 +45,7 @@ def _write_all(result: RunResult, out: Path) -> list[Path]:
             out / "report.html",
             sites=result.sites,
             maps_linked=True,
-        )  # fmt: skip
+        )
     )
     return paths
 

@@ -19,12 +19,27 @@ def corpus(tmp_path: Path) -> Path:
     lines = []
     for day in range(21):
         night = start + timedelta(days=day, hours=21)
-        lines.append({"id": f"n{day}", "author": "mira", "created_at": night.isoformat(),
-                      "lat": -33.8688 + 0.00005 * (day % 3), "lon": 151.2093, "text": "home"})  # fmt: skip
+        lines.append(
+            {
+                "id": f"n{day}",
+                "author": "mira",
+                "created_at": night.isoformat(),
+                "lat": -33.8688 + 0.00005 * (day % 3),
+                "lon": 151.2093,
+                "text": "home",
+            }
+        )
         if day % 7 < 5:
             work = start + timedelta(days=day, hours=1)
-            lines.append({"id": f"w{day}", "author": "mira", "created_at": work.isoformat(),
-                          "lat": -33.8568, "lon": 151.2153 + 0.00005 * (day % 2)})  # fmt: skip
+            lines.append(
+                {
+                    "id": f"w{day}",
+                    "author": "mira",
+                    "created_at": work.isoformat(),
+                    "lat": -33.8568,
+                    "lon": 151.2153 + 0.00005 * (day % 2),
+                }
+            )
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     return path

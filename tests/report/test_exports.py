@@ -34,10 +34,12 @@ def test_geojson_is_rfc7946_lon_lat(people: People) -> None:
         len(p.places) for p in profiles
     )
     ivalo_home = next(
-        f for f in features
-        if f["properties"]["feature_type"] == "place" and f["properties"]["person"] == "ivalo"
+        f
+        for f in features
+        if f["properties"]["feature_type"] == "place"
+        and f["properties"]["person"] == "ivalo"
         and f["properties"]["kind"] == "home"
-    )  # fmt: skip
+    )
     assert ivalo_home["geometry"]["coordinates"] == [SVALBARD.lon, SVALBARD.lat]
     for feature in features:
         lon, lat = feature["geometry"]["coordinates"]

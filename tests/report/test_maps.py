@@ -113,8 +113,16 @@ def test_antimeridian_points_are_drawn_side_by_side(written: dict[str, Path]) ->
 def test_corpus_text_is_escaped_everywhere(written: dict[str, Path]) -> None:
     for path in written.values():
         page = path.read_text(encoding="utf-8")
-        for raw in (HOSTILE_TEXT, HOSTILE_NAME, HOSTILE_FILE, "<script>window.__pwned",
-                    'onerror="window.__pwned', "<b>bold</b>", "<i>(escaped)</i>", "<b>cam</b>"):  # fmt: skip
+        for raw in (
+            HOSTILE_TEXT,
+            HOSTILE_NAME,
+            HOSTILE_FILE,
+            "<script>window.__pwned",
+            'onerror="window.__pwned',
+            "<b>bold</b>",
+            "<i>(escaped)</i>",
+            "<b>cam</b>",
+        ):
             assert raw not in page, (path.name, raw)
         # the javascript: URL survives only as text, never as a link target
         assert not re.search(r"""href\s*=\s*\\?["']?\s*javascript:""", page, re.IGNORECASE)
@@ -180,8 +188,10 @@ def test_tiles_only_when_asked(people: People, tmp_path: Path) -> None:  # noqa:
 def test_sites_given_as_objects_or_mappings(people: People) -> None:
     profiles, _evidence = people
     from_inference = shared_sites(profiles)
-    assert [(s.site_id, sorted(s.people)) for s in from_inference] == [("<script>S9</script>", [HOSTILE_NAME]), ("S1", ["ana", "ivalo"])] or \
-        {s.site_id for s in from_inference} == {"S1", "<script>S9</script>"}  # fmt: skip
+    assert [(s.site_id, sorted(s.people)) for s in from_inference] == [
+        ("<script>S9</script>", [HOSTILE_NAME]),
+        ("S1", ["ana", "ivalo"]),
+    ] or {s.site_id for s in from_inference} == {"S1", "<script>S9</script>"}
     given = shared_sites(
         profiles,
         [
@@ -193,7 +203,7 @@ def test_sites_given_as_objects_or_mappings(people: People) -> None:
                 "radius_m": 90,
             },
             SiteMarker("K1", "depot", LatLon(60.0, 25.0), ("zed",)),
-        ],  # fmt: skip
+        ],
     )
     by_id = {s.site_id: s for s in given}
     assert by_id["S1"].people == ("ana", "ivalo", "zed")

@@ -16,9 +16,15 @@ People = tuple[list[Profile], dict[str, list[Evidence]]]
 
 def test_report_has_a_section_per_person_with_what_leaked(people: People, tmp_path: Path) -> None:
     profiles, evidence = people
-    path = write_report(profiles, evidence, tmp_path / "r" / "report.html", sites=None,
-                        stats_lines=["12 posts of 4 people read"], maps_linked=True,
-                        truth_homes={"ana": ANA_HOME})  # fmt: skip
+    path = write_report(
+        profiles,
+        evidence,
+        tmp_path / "r" / "report.html",
+        sites=None,
+        stats_lines=["12 posts of 4 people read"],
+        maps_linked=True,
+        truth_homes={"ana": ANA_HOME},
+    )
     page = path.read_text(encoding="utf-8")
     assert external_references(page) == []
     assert page.count('<section class="person"') == len(profiles)
@@ -72,7 +78,13 @@ def test_exposure_levels_and_advice(people: People) -> None:
 
 def test_report_without_maps_or_plots(people: People, tmp_path: Path) -> None:
     profiles, evidence = people
-    page = write_report(profiles[:1], {"ana": evidence["ana"]}, tmp_path / "r.html",
-                        maps_linked=False, embed_overview=False, plots=False).read_text("utf-8")  # fmt: skip
+    page = write_report(
+        profiles[:1],
+        {"ana": evidence["ana"]},
+        tmp_path / "r.html",
+        maps_linked=False,
+        embed_overview=False,
+        plots=False,
+    ).read_text("utf-8")
     assert "<iframe" not in page and "<svg" not in page and "person-ana.html#" not in page
     assert LatLon(35.2501, -78.7699).lat.__format__(".5f") in page
