@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,17 +209,22 @@ def collect_evidence(
     utc_hours: dict[str, list[int]] = {}
     media_seen: dict[str, MediaMeta] = {}
     reader = _MediaReader(workers if workers is not None else (os.cpu_count() or 1))
-    try:
-        for batch in _batched(open_inputs(inputs, diag, source=source, author=author), BATCH_POSTS):
-            wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
-            for path, meta in zip(wanted, reader.read(wanted), strict=True):
-                media_seen[path] = meta
-            for post in batch:
-                _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices, excluded, utc_hours)
-            if progress is not None:
-                progress(len(batch))
-    finally:
-        reader.close()
+    # Archives are extracted to temporary folders that must outlive the batch whose media
+    # are read after the posts were produced; the ExitStack removes them at the end.
+    with ExitStack() as extractions:
+        posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
+        try:
+            for batch in _batched(posts, BATCH_POSTS):
+                wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
+                for path, meta in zip(wanted, reader.read(wanted), strict=True):
+                    media_seen[path] = meta
+                for post in batch:
+                    _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
+                                  excluded, utc_hours)  # fmt: skip
+                if progress is not None:
+                    progress(len(batch))
+        finally:
+            reader.close()
     people = set(posts_per_person)
     context = {
         person: PersonContext(
