@@ -175,11 +175,22 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
 @click.option("--formats", default="jpeg", show_default=True, help="Photo formats, comma-separated: jpeg,heic,png,webp.")
 @click.option("--activity", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Multiplies how often everyone posts.")  # fmt: skip
+@click.option("--silent-share", type=click.FloatRange(0, 1), default=0.12, show_default=True,
+              help="Share of people who never leak a location (truth 'none').")  # fmt: skip
+@click.option("--night-shift-share", type=click.FloatRange(0, 1), default=0.12, show_default=True,
+              help="Share of people working nights.")  # fmt: skip
+@click.option("--mover-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="Share of people who move house during the period.")  # fmt: skip
+@click.option("--resharer-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Share of people who repost strangers' photos (with the strangers' GPS).")  # fmt: skip
+@click.option("--sparse-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="Share of people who leak rarely (often too little to infer anything).")  # fmt: skip
 @click.option("--demo", "demo_preset", is_flag=True, help="The committed demo scenario (ignores the other knobs).")
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty (an earlier scenario's media/ is replaced).")
 def scenario(output: str, people: int, seed: int, days: int, formats: str, activity: float,
-             demo_preset: bool, force: bool) -> None:  # fmt: skip
+             silent_share: float, night_shift_share: float, mover_share: float, resharer_share: float,
+             sparse_share: float, demo_preset: bool, force: bool) -> None:  # fmt: skip
     """Generate a fictional unit scenario: corpus, photos with EXIF GPS and truth.csv.
 
     Everything is fictional and deterministic: the same options give the same files.
@@ -199,7 +210,9 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, activ
     if bad or not chosen:
         raise UsageError(f"--formats takes jpeg, heic, png, webp; got {formats!r}")
     config = demo_config() if demo_preset else ScenarioConfig(
-        people=people, seed=seed, days=days, media_formats=tuple(chosen), activity=activity
+        people=people, seed=seed, days=days, media_formats=tuple(chosen), activity=activity,
+        silent_share=silent_share, night_shift_share=night_shift_share, mover_share=mover_share,
+        resharer_share=resharer_share, sparse_share=sparse_share,
     )  # fmt: skip
     if force and (out / "scenario.json").is_file() and (out / "media").is_dir():
         # An earlier geoleak scenario: its photos would linger beside the new ones.
