@@ -212,6 +212,8 @@ class MetaBuilder:
         self.set_text("lens", values.get("LensModel") or values.get("Lens"))
         self.set_text("software", values.get("CreatorTool") or values.get("Software"))
         for name in ("DateTimeOriginal", "DateCreated", "CreateDate"):
+            if self.capture_time is not None:
+                break
             self.set_time(parse_xmp_datetime(values.get(name)))
         reading = xmp_position(values, what)
         if reading.position is None:

@@ -249,42 +249,36 @@ def _item_bytes(
     return b"".join(parts)
 
 
+_INFE_V2 = struct.Struct(">I4sB3xHH4s")  # size, 'infe', version, flags, u16 id, prot., type
+_INFE_V3 = struct.Struct(">I4sB3xIH4s")  # the same with a u32 item id
+
+
 def _parse_iinf(data: bytes, box: _Box) -> dict[int, tuple[bytes, bytes]]:
+    """Item id -> (item type, content type) of the Exif and 'mime' items only."""
     pos = box.payload
-    if pos + 6 > box.end:
+    end = min(box.end, len(data))
+    if pos + 6 > end:
         return {}
     version = data[pos]
     pos += 4 + (2 if version == 0 else 4)
     out: dict[int, tuple[bytes, bytes]] = {}
-    for entry in _boxes_in(data, pos, box.end):
-        if entry.type != b"infe" or len(out) >= MAX_ITEMS:
-            continue
-        p = entry.payload
-        if p + 4 > entry.end:
-            continue
-        ver = data[p]
-        p += 4
-        if ver < 2:
-            continue  # pre-HEIF infe versions carry no item type
-        if ver == 2:
-            if p + 8 > entry.end:
-                continue
-            item_id = struct.unpack_from(">H", data, p)[0]
-            p += 2
-        else:
-            if p + 10 > entry.end:
-                continue
-            item_id = struct.unpack_from(">I", data, p)[0]
-            p += 4
-        p += 2  # protection index
-        itype = data[p : p + 4]
-        p += 4
-        content_type = b""
-        if itype == b"mime":
-            rest = data[p : entry.end]
-            parts = rest.split(b"\x00", 2)
-            content_type = parts[1] if len(parts) > 1 else b""
-        out[item_id] = (itype, content_type)
+    for _ in range(MAX_ITEMS):
+        if pos + 8 > end:
+            break
+        size = struct.unpack_from(">I", data, pos)[0]
+        if size < 8 or pos + size > end:
+            break
+        if data[pos + 4 : pos + 8] == b"infe" and size >= 20:
+            ver = data[pos + 8]
+            layout = _INFE_V2 if ver == 2 else _INFE_V3 if ver >= 3 else None
+            if layout is not None and size >= layout.size:
+                item_id, itype = layout.unpack_from(data, pos)[3::2]
+                if itype == b"Exif":
+                    out[item_id] = (itype, b"")
+                elif itype == b"mime":
+                    parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
+                    out[item_id] = (itype, parts[1] if len(parts) > 1 else b"")
+        pos += size
     return out
 
 

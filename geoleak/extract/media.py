@@ -147,13 +147,14 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
 
 
 # -- sidecars -------------------------------------------------------------------------------
-def _sidecar_candidates(path: Path) -> list[tuple[Path, str]]:
+def _sidecar_candidates(path: str) -> list[tuple[str, str]]:
+    base = os.path.splitext(path)[0]
     return [
-        (path.with_suffix(".xmp"), "xmp"),
-        (path.with_suffix(".XMP"), "xmp"),
-        (path.with_name(path.name + ".xmp"), "xmp"),
-        (path.with_name(path.name + ".json"), "json"),
-        (path.with_name(path.name + ".supplemental-metadata.json"), "json"),
+        (base + ".xmp", "xmp"),
+        (base + ".XMP", "xmp"),
+        (path + ".xmp", "xmp"),
+        (path + ".json", "json"),
+        (path + ".supplemental-metadata.json", "json"),
     ]
 
 
@@ -176,10 +177,11 @@ def _folder_names(folder: str) -> frozenset[str]:
 
 
 def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
-    own = Path(path)
-    present = _folder_names(os.path.dirname(os.fspath(path)))
+    own = os.fspath(path)
+    present = _folder_names(os.path.dirname(own))
     for candidate, kind in _sidecar_candidates(own):
-        if candidate.name not in present:
+        name = os.path.basename(candidate)
+        if name not in present:
             continue
         try:
             with open(candidate, "rb") as handle:
@@ -187,7 +189,7 @@ def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
         except OSError:
             continue
         if kind == "xmp":
-            meta.add_xmp(data, f"XMP sidecar {candidate.name}", "sidecar")
+            meta.add_xmp(data, f"XMP sidecar {name}", "sidecar")
         else:
             _read_takeout_json(data, meta, "takeout")
         if meta.position is not None:

@@ -139,6 +139,10 @@ def xmp_number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_DATE = re.compile(r"^(\d{4}[-:]\d\d[-:]\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(.*)$")
+_COMPACT_OFFSET = re.compile(r"[+-]\d{4}")
+
+
 def parse_xmp_datetime(text: str | None) -> datetime | None:
     """An XMP date ("2005-06-09T20:09:27+02:00", "2011-03-12T15:36:11.00+01:00", "...Z").
 
@@ -154,13 +158,13 @@ def parse_xmp_datetime(text: str | None) -> datetime | None:
         value = value[:-1] + "+00:00"
     value = value.replace(" ", "T", 1)
     # fractional seconds of any length: Python < 3.11 wants 3 or 6 digits
-    match = re.match(r"^(\d{4}[-:]\d\d[-:]\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(.*)$", value)
+    match = _DATE.match(value)
     if not match:
         return None
     main, frac, tail = match.groups()
     if main[4] == ":":
         main = f"{main[:4]}-{main[5:7]}-{main[8:]}"
-    if tail and re.fullmatch(r"[+-]\d{4}", tail):
+    if tail and _COMPACT_OFFSET.fullmatch(tail):
         tail = f"{tail[:3]}:{tail[3:]}"
     micro = int((frac or "0")[:6].ljust(6, "0"))
     try:
