@@ -23,6 +23,8 @@ from geoleak.types import LatLon
 
 __all__ = [
     "GpsReading",
+    "GpsValueError",
+    "checked_position",
     "dms_to_degrees",
     "parse_exif_datetime",
     "position_from_exif",
@@ -129,7 +131,8 @@ def position_from_exif(
             )
         else:
             warnings.append(
-                f"{what}: hemisphere reference {lat_r!r}/{lon_r!r} is not N/S, E/W; assumed north/east"
+                f"{what}: hemisphere reference {lat_r!r}/{lon_r!r} is not N/S, E/W; "
+                "assumed north/east"
             )
     if lat_r == "S":
         lat_deg = -lat_deg
@@ -151,7 +154,9 @@ def checked_position(
         return GpsReading(None, warnings)
     position = LatLon(lat, lon)
     if position.is_null_island:
-        warnings.append(f"{what}: position is 0, 0 (Null Island), a placeholder for no fix; ignored")
+        warnings.append(
+            f"{what}: position is 0, 0 (Null Island), a placeholder for no fix; ignored"
+        )
         return GpsReading(None, warnings)
     return GpsReading(position, warnings)
 
