@@ -216,7 +216,7 @@ def audit(
     progress: Callable[[int], None] | None = None,
 ) -> AuditReport:
     """Audit folders, photos or exports (anything `geoleak infer` reads)."""
-    from geoleak.pipeline import run  # noqa: PLC0415  (heavy; only the audit needs it)
+    from geoleak.pipeline import run
 
     diag = diag or Diagnostics()
     result = run(
@@ -276,8 +276,8 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
     nothing from the network.
     """
-    from geoleak.report.assets import write_html  # noqa: PLC0415  (folium: slow to import)
-    from geoleak.report.maps import write_maps  # noqa: PLC0415
+    from geoleak.report.assets import write_html
+    from geoleak.report.maps import write_maps
 
     esc = html.escape
     written: list[Path] = []

@@ -19,7 +19,6 @@ import re
 import struct
 
 from geoleak.remedy.blocks import clean_exif, clean_xmp
-from geoleak.remedy.tiff import coarse_position
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -29,6 +28,7 @@ from geoleak.remedy.model import (
     ScrubOptions,
     Unsupported,
 )
+from geoleak.remedy.tiff import coarse_position
 
 __all__ = ["scan_boxes", "scan_isobmff"]
 
@@ -449,10 +449,9 @@ def parse_iso6709(raw: bytes) -> tuple[float, float] | None:
 
 def _same_width(template: bytes, value: float) -> bytes:
     """`value` formatted like `template` ('+51.4169': sign, 2 digits, 4 decimals)."""
-    whole, _, frac = template[1:].partition(b".")
+    frac = template[1:].partition(b".")[2]
     width = len(template) - 1
     text = f"{abs(value):0{width}.{len(frac)}f}" if frac else f"{round(abs(value)):0{width}d}"
-    del whole
     return (b"-" if value < 0 else b"+") + text.encode()
 
 

@@ -154,7 +154,7 @@ def _scan_trailer_video(
     size = struct.unpack_from(">I", data, box_start)[0]
     if not 8 <= size <= 4096:
         return
-    from geoleak.remedy.isobmff import scan_boxes  # noqa: PLC0415  (rarely needed)
+    from geoleak.remedy.isobmff import scan_boxes
 
     sub = ScanResult("mp4")
     try:

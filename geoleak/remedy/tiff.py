@@ -132,6 +132,12 @@ class _Reader:
             raise Unsupported(f"not a TIFF header (magic {magic:#x})")
         self.ifd0 = self.u32(4)
 
+    def with_order(self, order: str) -> _Reader:
+        """The same block read with another byte order (maker notes may differ from EXIF)."""
+        other = _Reader.__new__(_Reader)
+        other.region, other.data, other.e, other.ifd0 = self.region, self.data, order, self.ifd0
+        return other
+
     def u16(self, pos: int) -> int:
         return int(struct.unpack_from(self.e + "H", self.data, pos)[0])
 
@@ -389,6 +395,8 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
                 )
                 if opts.all_identifying:
                     ed.drop_entry(ifd, entry)
+                elif tag == 0x927C:
+                    _maker_note_places(r, ed, entry, findings, notes, label)
             elif tag in TIME_TAGS:
                 findings.append(
                     Finding(
@@ -407,6 +415,57 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
                 ed.drop_entry(ifd, entry)
     patches = ed.finish()
     return TiffScan(findings, patches, xmp, iptc, photoshop, notes)
+
+
+# Place names in maker notes (exiftool's Panasonic and Nikon tables): value blanked in place.
+_PANASONIC_PLACES = {0x67: "Location", 0x69: "Country", 0x6B: "State", 0x6D: "City",
+                     0x6F: "Landmark", 0x80: "City2"}  # fmt: skip
+_NIKON_LOCATION_INFO = 0x0039
+
+
+def _maker_note_places(
+    r: _Reader, ed: _Editor, entry: _Entry, findings: list[Finding], notes: list[str], label: str
+) -> None:
+    """Blank the place names that Panasonic and Nikon maker notes carry (other fields kept)."""
+    raw = r.values(entry)
+    if raw is None:
+        return
+    try:
+        if raw.startswith(b"Panasonic\x00"):
+            for order in (r.e, ">" if r.e == "<" else "<"):  # byte order of the note itself
+                reader = r.with_order(order)
+                try:
+                    ifd = reader.ifd(entry.value_pos + 12, "Panasonic MakerNote")
+                except Unsupported:
+                    continue
+                if ifd.entries and all(e.type in _TYPE_SIZES for e in ifd.entries):
+                    break
+            else:
+                raise Unsupported("Panasonic maker note IFD unreadable")
+            for e in ifd.entries:
+                if e.tag in _PANASONIC_PLACES and e.size > 0:
+                    text = (
+                        (reader.values(e) or b"")
+                        .split(b"\x00")[0]
+                        .decode("utf-8", "replace")
+                        .strip()
+                    )
+                    if text:
+                        findings.append(Finding(f"{label} MakerNote Panasonic {_PANASONIC_PLACES[e.tag]}",
+                                                FindingKind.LOCATION, text, True))  # fmt: skip
+                        ed.patches += reader.region.blank(e.value_pos, e.value_pos + e.size)
+        elif raw.startswith(b"Nikon\x00\x02") and len(raw) > 18:
+            inner = _Reader(r.region.sub(entry.value_pos + 10, entry.size - 10))
+            ifd = inner.ifd(inner.ifd0, "Nikon MakerNote")
+            for e in ifd.entries:
+                if e.tag == _NIKON_LOCATION_INFO and e.size > 4:
+                    value = inner.values(e) or b""
+                    text = value[9:].split(b"\x00")[0].decode("utf-8", "replace").strip()
+                    findings.append(Finding(f"{label} MakerNote Nikon LocationInfo",
+                                            FindingKind.LOCATION, text or "present", True))  # fmt: skip
+                    ed.patches += inner.region.blank(e.value_pos + 4, e.value_pos + e.size)
+    except (Unsupported, struct.error) as exc:
+        notes.append(f"{label} maker note not examined for place names ({exc})")
 
 
 def _gps_finding(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import binascii
 import io
+import json
+import shutil
+import subprocess
 import struct
 import zlib
 from datetime import datetime
@@ -200,3 +203,50 @@ def test_canon_cr3_gps_box_is_removed() -> None:
     assert [f.field for f in scan.location_findings] == ["CR3 CMT4 (GPS IFD)"]
     cleaned = apply(data)
     assert b"CMT4" not in cleaned and tiff_gps[:64] not in cleaned and len(cleaned) == len(data)
+
+
+def _maker_note_jpeg(make: str, maker_note: bytes) -> bytes:
+    image = Image.new("RGB", (16, 16), (10, 20, 30))
+    exif = Image.Exif()
+    exif[0x010F] = make
+    exif.get_ifd(0x8769)[0x927C] = maker_note
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_maker_note_place_names_are_blanked(tmp_path: Path) -> None:
+    # Panasonic: "Panasonic\0\0\0" + IFD in the parent's (little-endian) byte order
+    panasonic = b"Panasonic\x00\x00\x00" + struct.pack("<HHHI4sI", 1, 0x6D, 7, 4, b"Oslo", 0)
+    # Nikon type 3: own TIFF header; LocationInfo = version, encoding, country, POI, location
+    location = b"0100" + b"\x01" + b"NOR" + b"\x00" + b"Tromso harbour".ljust(70, b"\x00")
+    nikon = (
+        b"Nikon\x00\x02\x10\x00\x00"
+        + b"MM\x00*"
+        + struct.pack(">IHHHII", 8, 1, 0x39, 7, len(location), 26)
+    )
+    nikon += struct.pack(">I", 0) + location
+    for make, note, secret in (
+        ("Panasonic", panasonic, b"Oslo"),
+        ("NIKON CORPORATION", nikon, b"Tromso"),
+    ):
+        data = _maker_note_jpeg(make, note)
+        scan = scan_bytes(data, ScrubOptions())
+        fields = [f.field for f in scan.location_findings]
+        assert len(fields) == 1 and "MakerNote" in fields[0], fields
+        cleaned = apply(data)
+        assert secret not in cleaned and len(cleaned) == len(data)
+        assert b"NOR" not in cleaned or make == "Panasonic"
+        # the rest of the maker note stays
+        assert (b"Panasonic\x00" if make == "Panasonic" else b"Nikon\x00\x02") in cleaned
+        if shutil.which("exiftool"):
+            path = tmp_path / "m.jpg"
+            for blob, expect_place in ((data, True), (cleaned, False)):
+                path.write_bytes(blob)
+                proc = subprocess.run(["exiftool", "-j", "-City", "-Location", str(path)],
+                                      capture_output=True, text=True, check=True)  # fmt: skip
+                record = json.loads(proc.stdout)[0]
+                found = {
+                    k: v for k, v in record.items() if k in ("City", "Location") and str(v).strip()
+                }
+                assert bool(found) == expect_place, (make, found)
