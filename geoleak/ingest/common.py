@@ -93,9 +93,7 @@ def parse_time(value: Any, what: str = "time") -> datetime:
     """
     if isinstance(value, bool) or value is None:
         raise RecordError(f"{what} is missing")
-    if isinstance(value, (int, float, Decimal)) or (
-        isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
-    ):
+    if isinstance(value, (int, float, Decimal)) or (isinstance(value, str) and _EPOCH.match(value)):
         seconds = float(value)
         if abs(seconds) > 1e11:  # milliseconds
             seconds /= 1000.0
@@ -106,26 +104,31 @@ def parse_time(value: Any, what: str = "time") -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise RecordError(f"{what} {value!r} is not a time")
     text = value.strip()
-    for fmt in ("%a %b %d %H:%M:%S %z %Y",):
-        try:
-            return datetime.strptime(text, fmt).astimezone(timezone.utc)
+    if not text[:4].isdigit():
+        try:  # Twitter: "Wed Oct 10 20:19:24 +0000 2018"
+            return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc)
         except ValueError:
-            pass
-    text = re.sub(r"\s*(UTC|GMT)$", "+00:00", text)
-    text = text.replace("/", "-")
+            raise RecordError(f"{what} {value!r} is not a recognised time") from None
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    # Python < 3.11 needs exactly 3 or 6 fractional digits.
-    text = re.sub(r"\.(\d+)", lambda m: "." + (m[1] + "000000")[:6], text, count=1)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise RecordError(f"{what} {value!r} is not a recognised time") from None
+        text = _UTC_SUFFIX.sub("+00:00", text).replace("/", "-")
+        # Python < 3.11 needs exactly 3 or 6 fractional digits.
+        text = _FRACTION.sub(lambda m: "." + (m[1] + "000000")[:6], text, count=1)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise RecordError(f"{what} {value!r} is not a recognised time") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
 
 
+_EPOCH = re.compile(r"\s*-?\d+(\.\d+)?\s*$")
+_UTC_SUFFIX = re.compile(r"\s*(UTC|GMT)$")
+_FRACTION = re.compile(r"\.(\d+)")
 _MOJIBAKE = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf]")
 
 
@@ -163,36 +166,43 @@ def load_json(path: Path) -> Any:
 
 
 def iter_json_items(
-    handle: IO[bytes], prefixes: Iterable[str], where: str
+    handle: IO[bytes], prefixes: Iterable[str], where: str, *, interleaved: bool = False
 ) -> Iterator[tuple[str, Any]]:
     """Stream the values at the given ijson prefixes (e.g. `locations.item`) as (prefix, value).
 
-    Memory stays at one item. A syntax error ends the stream with CorpusError naming
-    `where`; the items before it have been yielded already.
+    Memory stays at one item. Each prefix is read in its own pass with ijson's C backend
+    (the file is seeked back), so values come grouped by prefix; `interleaved=True` keeps
+    document order in one slower pass (needed when one value gives context to the next,
+    such as a chat's name before its messages). A syntax error ends the stream with
+    CorpusError naming `where`; the items before it have been yielded already.
     """
-    wanted = set(prefixes)
-    builder: Any = None
-    depth = 0
-    current = ""
+    wanted = list(dict.fromkeys(prefixes))
     try:
-        for prefix, event, value in ijson.parse(handle, use_float=True):
-            if builder is None:
-                if prefix in wanted and event in ("start_map", "start_array"):
-                    builder = ijson.ObjectBuilder()
-                    builder.event(event, value)
-                    depth = 1
-                    current = prefix
-                elif prefix in wanted and event not in ("end_map", "end_array", "map_key"):
+        if interleaved and len(wanted) > 1:
+            yield from _interleaved_items(handle, set(wanted))
+            return
+        start = handle.tell()
+        done: dict[str, int] = {}
+        try:
+            for n, prefix in enumerate(wanted):
+                if n:
+                    handle.seek(start)
+                done[prefix] = 0
+                for value in ijson.items(handle, prefix, use_float=True):
+                    done[prefix] += 1
                     yield prefix, value
-                continue
-            builder.event(event, value)
-            if event in ("start_map", "start_array"):
-                depth += 1
-            elif event in ("end_map", "end_array"):
-                depth -= 1
-                if depth == 0:
-                    yield current, builder.value
-                    builder = None
+        except ijson.JSONError:
+            # The fast pass reads in blocks and may drop the good items of the block where
+            # the file breaks; re-read event by event from the start to recover them.
+            handle.seek(start)
+            failed = list(done)[-1]
+            remaining = {p for p in wanted if p == failed or p not in done}
+            skip = done[failed]
+            for found, value in _interleaved_items(handle, remaining):
+                if found == failed and skip > 0:
+                    skip -= 1
+                    continue
+                yield found, value
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise CorpusError(
@@ -200,6 +210,30 @@ def iter_json_items(
         ) from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
+
+
+def _interleaved_items(handle: IO[bytes], wanted: set[str]) -> Iterator[tuple[str, Any]]:
+    builder: Any = None
+    depth = 0
+    current = ""
+    for prefix, event, value in ijson.parse(handle, use_float=True):
+        if builder is None:
+            if prefix in wanted and event in ("start_map", "start_array"):
+                builder = ijson.ObjectBuilder()
+                builder.event(event, value)
+                depth = 1
+                current = prefix
+            elif prefix in wanted and event not in ("end_map", "end_array", "map_key"):
+                yield prefix, value
+            continue
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                yield current, builder.value
+                builder = None
 
 
 def find_files(root: Path, accept: Callable[[str], bool], *, max_depth: int = 12) -> Iterator[Path]:

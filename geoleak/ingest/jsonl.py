@@ -57,8 +57,10 @@ def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
         return None
     if lat is None or lon is None:
         raise LineError(f"{what} has only one of lat and lon")
-    if isinstance(lat, bool) or isinstance(lon, bool) or not (
-        isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+    if (
+        isinstance(lat, bool)
+        or isinstance(lon, bool)
+        or not (isinstance(lat, (int, float)) and isinstance(lon, (int, float)))
     ):
         raise LineError(f"{what} lat/lon must be numbers, got {lat!r}, {lon!r}")
     if not (math.isfinite(lat) and math.isfinite(lon)):
@@ -112,10 +114,15 @@ def safe_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
         return None, f"media entry {entry!r} is not a file path"
     if "\x00" in entry:
         return None, "media path contains a NUL byte"
-    if PurePosixPath(entry).is_absolute() or PureWindowsPath(entry).is_absolute() or (
-        PureWindowsPath(entry).drive
+    if (
+        PurePosixPath(entry).is_absolute()
+        or PureWindowsPath(entry).is_absolute()
+        or (PureWindowsPath(entry).drive)
     ):
-        return None, f"media path {entry!r} is absolute; only paths inside the corpus folder are read"
+        return (
+            None,
+            f"media path {entry!r} is absolute; only paths inside the corpus folder are read",
+        )
     root_resolved = root.resolve()
     candidate = (root / entry).resolve()
     try:
@@ -170,7 +177,9 @@ def parse_post(obj: Any, *, where: str, root: Path, diag: Diagnostics) -> Post:
     if isinstance(media_raw, str):
         media_raw = [media_raw]
     if not isinstance(media_raw, list):
-        diag.warn(f"{where}: post {post_id!r}: media must be a list of paths; ignored", kind="bad-value")
+        diag.warn(
+            f"{where}: post {post_id!r}: media must be a list of paths; ignored", kind="bad-value"
+        )
         media_raw = []
     media: list[str] = []
     for entry in media_raw:
@@ -228,7 +237,9 @@ class JsonlReader(Reader):
                     try:
                         obj = json.loads(line)
                     except json.JSONDecodeError as exc:
-                        diag.warn(f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line")
+                        diag.warn(
+                            f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line"
+                        )
                         continue
                     except RecursionError:
                         diag.warn(f"{where}: JSON nested too deeply; line skipped", kind="bad-line")
@@ -249,4 +260,3 @@ class JsonlReader(Reader):
                     yield post
             except (OSError, EOFError) as exc:
                 raise CorpusError(f"{path}: read failed: {exc}") from None
-

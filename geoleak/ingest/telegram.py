@@ -86,7 +86,7 @@ class TelegramReader(Reader):
                     "chats.list.item.messages.item",
                 ]
                 n = 0
-                for prefix, value in iter_json_items(handle, prefixes, str(file)):
+                for prefix, value in iter_json_items(handle, prefixes, str(file), interleaved=True):
                     if prefix.endswith("name"):
                         chat_name = str(value) if value is not None else ""
                         continue

@@ -98,3 +98,18 @@ def test_parse_latlng_text_round_trip(lat: float, lon: float) -> None:
 def test_parse_latlng_text_rejects(bad: object) -> None:
     with pytest.raises(RecordError):
         parse_latlng_text(bad)
+
+
+def test_truncated_large_file_keeps_the_records_before_the_break(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "Takeout" / "Location History"
+    folder.mkdir(parents=True)
+    records = [
+        f'{{"latitudeE7": {350000000 + i * 10000}, "longitudeE7": -788784000, '
+        f'"timestamp": "2023-01-{1 + i // 1440:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z"}}'
+        for i in range(3000)
+    ]
+    text = '{"locations": [' + ",\n".join(records)
+    (folder / "Records.json").write_text(text[: len(text) - 10])  # cut inside the last record
+    posts, diag = read_all(tmp_path)
+    assert len(posts) == 2999  # every complete record, also those in the last block
+    assert any("rest of the file is skipped" in w for w in diag.warnings)
