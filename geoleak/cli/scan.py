@@ -18,9 +18,10 @@ from geoleak.errors import OutputError, UsageError
 from geoleak.extract.scan import (
     SCAN_FIELDS,
     ScanSummary,
+    csv_row,
     iter_scan_targets,
-    scan_paths,
-    scan_record,
+    jsonl_line,
+    scan_converted,
 )
 
 
@@ -40,12 +41,6 @@ def _open_output(output: str | None, force: bool) -> Iterator[IO[str]]:
         yield handle
 
 
-def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
-    row = dict(record)
-    row["warnings"] = " | ".join(record["warnings"])
-    return {k: ("" if v is None else v) for k, v in row.items()}
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
@@ -58,7 +53,7 @@ def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=str),
               help="Also write the summary as JSON to this file ('-' = stderr).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
-def scan(  # noqa: PLR0917  (click passes options positionally)
+def scan(
     paths: tuple[str, ...], fmt: str, output: str | None, force: bool, workers: int | None,
     summary_json: str | None, quiet: bool,
 ) -> None:  # fmt: skip
@@ -83,19 +78,22 @@ def scan(  # noqa: PLR0917  (click passes options positionally)
     show = not quiet and sys.stderr.isatty()
     total = sum(1 for _ in iter_scan_targets(list(paths))) if show else None
     with _open_output(output, force) as handle, _progress(show, total) as advance:
-        records = scan_paths(list(paths), workers=workers, progress=advance)
+        # records are serialised in the worker processes; only text crosses back
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=list(SCAN_FIELDS))
             writer.writeheader()
-            for meta in records:
-                summary.add(meta)
-                writer.writerow(_csv_row(scan_record(meta)))
+            for row, digest in scan_converted(
+                list(paths), csv_row, workers=workers, progress=advance
+            ):
+                summary.add_digest(digest)
+                writer.writerow(row)
         else:
-            dumps = json.JSONEncoder(ensure_ascii=False).encode
             write = handle.write
-            for meta in records:
-                summary.add(meta)
-                write(dumps(scan_record(meta)) + "\n")
+            for line, digest in scan_converted(
+                list(paths), jsonl_line, workers=workers, progress=advance
+            ):
+                summary.add_digest(digest)
+                write(line)
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)

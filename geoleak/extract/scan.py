@@ -11,13 +11,14 @@ and CSV rows of `geoleak scan`), and `ScanSummary` counts what a scan found.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from geoleak.extract.media import read_media
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
@@ -27,6 +28,8 @@ __all__ = [
     "SCAN_FIELDS",
     "ScanSummary",
     "iter_scan_targets",
+    "jsonl_line",
+    "scan_converted",
     "scan_paths",
     "scan_record",
 ]
@@ -43,6 +46,7 @@ SCAN_FIELDS = (
 )  # fmt: skip
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 def iter_scan_targets(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[str, str]]:
@@ -88,8 +92,12 @@ def _walk(folder: str, shown_prefix: str) -> Iterator[tuple[str, str]]:
         yield from _walk(entry.path, shown_prefix + entry.name + "/")
 
 
-def _read_chunk(chunk: list[tuple[str, str]]) -> list[MediaMeta]:
-    return [read_media(path, display_path=shown) for path, shown in chunk]
+def _read_chunk(chunk: list[tuple[str, str]], convert: Callable[[MediaMeta], T]) -> list[T]:
+    return [convert(read_media(path, display_path=shown)) for path, shown in chunk]
+
+
+def _identity(meta: MediaMeta) -> MediaMeta:
+    return meta
 
 
 def _chunks(targets: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
@@ -117,6 +125,21 @@ def scan_paths(
     1 reads in this process). `progress` is called with the number of files just read.
     Reading never raises for a file's content: problems are in each record.
     """
+    return scan_converted(
+        paths, _identity, workers=workers, progress=progress, chunk_size=chunk_size
+    )
+
+
+def scan_converted(
+    paths: Sequence[str | os.PathLike[str]] | Iterable[tuple[str, str]],
+    convert: Callable[[MediaMeta], T],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[T]:
+    """Like `scan_paths`, with `convert` (a module-level function) applied to each record
+    in the worker, so that only its (smaller) result crosses between processes."""
     if isinstance(paths, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in paths):
         targets: Iterable[tuple[str, str]] = iter_scan_targets(paths)
     else:
@@ -131,25 +154,15 @@ def scan_paths(
             break
     if workers == 1 or sum(len(c) for c in first) < PARALLEL_MIN_FILES:
         for chunk in _chain(first, chunks):
-            for path, shown in chunk:
-                yield read_media(path, display_path=shown)
+            yield from _read_chunk(chunk, convert)
             if progress is not None:
                 progress(len(chunk))
         return
-    yield from _scan_parallel(first, chunks, workers, progress)
-
-
-def _scan_parallel(
-    first: list[list[tuple[str, str]]],
-    rest: Iterator[list[tuple[str, str]]],
-    workers: int,
-    progress: Progress | None,
-) -> Iterator[MediaMeta]:
     limit = workers * IN_FLIGHT_PER_WORKER
-    pending: deque[Future[list[MediaMeta]]] = deque()
+    pending: deque[Future[list[T]]] = deque()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for chunk in _chain(first, rest):
-            pending.append(pool.submit(_read_chunk, chunk))
+        for chunk in _chain(first, chunks):
+            pending.append(pool.submit(_read_chunk, chunk, convert))
             while len(pending) >= limit:
                 yield from _drain(pending.popleft(), progress)
         while pending:
@@ -163,7 +176,7 @@ def _chain(
     yield from rest
 
 
-def _drain(future: Future[list[MediaMeta]], progress: Progress | None) -> Iterator[MediaMeta]:
+def _drain(future: Future[list[T]], progress: Progress | None) -> Iterator[T]:
     records = future.result()
     if progress is not None:
         progress(len(records))
@@ -203,6 +216,39 @@ def scan_record(meta: MediaMeta) -> dict[str, Any]:
     }
 
 
+Digest = tuple[str, bool, bool, int, bool, bool, str | None, str | None]
+
+
+def summary_digest(meta: MediaMeta) -> Digest:
+    """What `ScanSummary` counts of a record, small enough to cross processes cheaply."""
+    rejected = meta.position is None and any("position" in w for w in meta.warnings)
+    return (
+        meta.format or ("error" if meta.error else "unknown"),
+        meta.error is not None,
+        meta.has_metadata,
+        len(meta.warnings),
+        meta.position is not None,
+        rejected,
+        (meta.position_source or "unknown") if meta.position is not None else None,
+        meta.device,
+    )
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def jsonl_line(meta: MediaMeta) -> tuple[str, Digest]:
+    """A record as one JSONL line, with its summary digest (runs in the workers)."""
+    return _encode(scan_record(meta)) + "\n", summary_digest(meta)
+
+
+def csv_row(meta: MediaMeta) -> tuple[dict[str, Any], Digest]:
+    """A record as a CSV row (warnings joined with ' | '), with its summary digest."""
+    row = scan_record(meta)
+    row["warnings"] = " | ".join(row["warnings"])
+    return {k: ("" if v is None else v) for k, v in row.items()}, summary_digest(meta)
+
+
 @dataclass
 class ScanSummary:
     """Counts of a scan: files, with GPS, by format, warnings and errors."""
@@ -220,23 +266,22 @@ class ScanSummary:
     devices: Counter[str] = field(default_factory=Counter)
 
     def add(self, meta: MediaMeta) -> None:
+        self.add_digest(summary_digest(meta))
+
+    def add_digest(self, digest: Digest) -> None:
+        fmt, error, has_metadata, n_warnings, located, rejected, source, device = digest
         self.files += 1
-        fmt = meta.format or ("error" if meta.error else "unknown")
         self.by_format[fmt] += 1
-        if meta.error:
-            self.errors += 1
-        if meta.has_metadata:
-            self.with_metadata += 1
-        if meta.warnings:
+        self.errors += error
+        self.with_metadata += has_metadata
+        if n_warnings:
             self.with_warnings += 1
-            self.warnings += len(meta.warnings)
-            if meta.position is None and any("position" in w for w in meta.warnings):
-                self.rejected_positions += 1
-        if meta.position is not None:
+            self.warnings += n_warnings
+        self.rejected_positions += rejected
+        if located:
             self.with_gps += 1
             self.gps_by_format[fmt] += 1
-            self.by_position_source[meta.position_source or "unknown"] += 1
-        device = meta.device
+            self.by_position_source[source or "unknown"] += 1
         if device:
             self.devices[device] += 1
 
