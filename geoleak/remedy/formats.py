@@ -11,7 +11,7 @@ from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.isobmff import scan_isobmff
 from geoleak.remedy.jpeg import scan_jpeg
 from geoleak.remedy.model import Region, ScanResult, ScrubOptions, Unsupported
-from geoleak.remedy.riff import PNG_SIGNATURE, scan_png, scan_webp
+from geoleak.remedy.riff import PNG_SIGNATURE, scan_gif, scan_png, scan_webp
 
 __all__ = ["scan_bytes", "sniff"]
 
@@ -36,6 +36,12 @@ def sniff(head: bytes) -> str | None:
         b"pnot",
     ) or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
         return "isobmff"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head.startswith(b"BM") and len(head) >= 18 and head[14] in (12, 40, 52, 56, 64, 108, 124):
+        return "bmp"
+    if head.startswith(b"\xff\x0a"):
+        return "jxl-codestream"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"<?xpacket", b"<x:xmpmeta", b"<?xml", b"<rdf:RDF")):
         return "xmp"
@@ -66,6 +72,10 @@ def _scan(data: Any, opts: ScrubOptions) -> ScanResult:
         return scan_webp(data, opts)
     if kind == "isobmff":
         return scan_isobmff(data, opts)
+    if kind == "gif":
+        return scan_gif(data, opts)
+    if kind in ("bmp", "jxl-codestream"):
+        return ScanResult(kind)  # no metadata container: nothing that could hold a position
     if kind == "tiff":
         result = ScanResult("tiff")
         clean_exif(
@@ -77,6 +87,6 @@ def _scan(data: Any, opts: ScrubOptions) -> ScanResult:
         clean_xmp(result, Region.whole(data, 0, len(data)), opts)
         return result
     raise Unsupported(
-        "not a format geoleak can clean (JPEG, PNG, WebP, TIFF/DNG, HEIC/AVIF, "
+        "not a format geoleak can clean (JPEG, PNG, WebP, GIF, BMP, TIFF/DNG, HEIC/AVIF, "
         "MP4/MOV/3GP, JPEG XL, XMP)"
     )

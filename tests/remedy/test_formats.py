@@ -7,8 +7,8 @@ import binascii
 import io
 import json
 import shutil
-import subprocess
 import struct
+import subprocess
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -250,3 +250,45 @@ def test_maker_note_place_names_are_blanked(tmp_path: Path) -> None:
                     k: v for k, v in record.items() if k in ("City", "Location") and str(v).strip()
                 }
                 assert bool(found) == expect_place, (make, found)
+
+
+def _gif_with_xmp() -> bytes:
+    image = Image.new("P", (8, 8), 3)
+    out = io.BytesIO()
+    image.save(out, "GIF")
+    gif = out.getvalue()
+    table = 3 * (2 << (gif[10] & 7)) if gif[10] & 0x80 else 0
+    trailer = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+    ext = b"\x21\xff\x0bXMP DataXMP" + b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>' + XMP
+    ext += b'<?xpacket end="w"?>' + trailer
+    return gif[: 13 + table] + ext + gif[13 + table :]
+
+
+def test_gif_xmp_is_blanked_and_the_gif_still_decodes(tmp_path: Path) -> None:
+    data = _gif_with_xmp()
+    with Image.open(io.BytesIO(data)) as im:
+        pixels = im.convert("RGB").tobytes()
+    scan = scan_bytes(data, ScrubOptions())
+    assert {"XMP exif:GPSLatitude", "XMP exif:GPSLongitude"} <= {
+        f.field for f in scan.location_findings
+    }
+    cleaned = apply(data)
+    assert b"69,38" not in cleaned and len(cleaned) == len(data)
+    with Image.open(io.BytesIO(cleaned)) as im:
+        assert im.convert("RGB").tobytes() == pixels
+    if shutil.which("exiftool"):
+        for blob, expect in ((data, True), (cleaned, False)):
+            path = tmp_path / "x.gif"
+            path.write_bytes(blob)
+            proc = subprocess.run(["exiftool", "-j", "-n", "-GPSLatitude", "-City", str(path)],
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+            record = json.loads(proc.stdout)[0]
+            assert ("GPSLatitude" in record) == expect, record
+
+
+def test_formats_without_metadata_containers_pass_unchanged() -> None:
+    bmp = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(bmp, "BMP")
+    assert scan_bytes(bmp.getvalue(), ScrubOptions()).patches == []
+    with pytest.raises(Unsupported):
+        scan_bytes(b"RIFF\x00\x00\x00\x00AVI LIST", ScrubOptions())
