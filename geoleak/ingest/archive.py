@@ -124,10 +124,15 @@ def _extract_into(path: Path, target: Path, limits: ArchiveLimits, written: list
                 raise ArchiveError(
                     f"{path}: entry {info.filename!r} leaves the extraction folder; archive refused"
                 ) from None
-            if info.is_dir():
-                dest.mkdir(parents=True, exist_ok=True)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                if info.is_dir():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise ArchiveError(
+                    f"{path}: entry {info.filename!r} is both a file and a folder; archive refused"
+                ) from None
             entry_bytes = 0
             try:
                 with archive.open(info) as src, dest.open("xb") as out:

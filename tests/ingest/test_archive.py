@@ -6,6 +6,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import ArchiveError, CorpusError
@@ -146,3 +148,26 @@ def test_extractions_stack_keeps_media_until_closed(tmp_path: Path) -> None:
         media = [m for p in posts for m in p.media]
         assert media and all(Path(m).is_file() for m in media)  # still there after reading
     assert not any(Path(m).exists() for m in media)  # removed when the stack closed
+
+
+_SEGMENTS = st.sampled_from(["a", "b.jpg", "..", ".", "", "C:", "\\\\", "x\\\\..\\\\..", "~", "/", "Takeout"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.lists(_SEGMENTS, min_size=1, max_size=5).map("/".join), min_size=1, max_size=4, unique=True))
+def test_any_entry_name_is_refused_or_stays_inside(tmp_path_factory: pytest.TempPathFactory, names: list[str]) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    zip_path = folder / "fuzz.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for n, name in enumerate(names):
+            if name.strip("/"):
+                archive.writestr(name, f"entry {n}")
+    outside_before = set(folder.parent.rglob("*"))
+    try:
+        with extract_archives([zip_path]) as root:
+            for file in root.rglob("*"):
+                assert file.resolve().is_relative_to(root.resolve())
+    except ArchiveError:
+        pass
+    new = set(folder.parent.rglob("*")) - outside_before
+    assert not new  # nothing written beside the archive
