@@ -58,7 +58,9 @@ def load_truth(path: str | Path) -> list[TruthRow]:
             position = None
             if kind != "none":
                 try:
-                    position = LatLon(float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan"))
+                    position = LatLon(
+                        float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan")
+                    )
                 except (TypeError, ValueError) as exc:
                     raise TruthError(f"{source}:{line}: bad lat/lon ({exc})") from None
             detectable = (rec.get("detectable") or "1").strip() not in ("0", "false", "False")
@@ -74,10 +76,16 @@ class KindScore:
     missing: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"truths": self.truths, "found": len(self.errors_m), "missing": self.missing}
+        out: dict[str, Any] = {
+            "truths": self.truths,
+            "found": len(self.errors_m),
+            "missing": self.missing,
+        }
         for radius, hits in sorted(self.within.items()):
             out[f"within_{radius}m"] = round(hits / self.truths, 4) if self.truths else None
-        out["median_error_m"] = round(statistics.median(self.errors_m), 1) if self.errors_m else None
+        out["median_error_m"] = (
+            round(statistics.median(self.errors_m), 1) if self.errors_m else None
+        )
         return out
 
 
@@ -105,7 +113,10 @@ class Evaluation:
     def lines(self) -> list[str]:
         """A readable table of the figures."""
         out = []
-        for name, score, radii in (("home", self.home, HOME_RADII_M), ("base", self.base, BASE_RADII_M)):
+        for name, score, radii in (
+            ("home", self.home, HOME_RADII_M),
+            ("base", self.base, BASE_RADII_M),
+        ):
             if not score.truths:
                 out.append(f"{name}: no truth rows")
                 continue
@@ -129,7 +140,7 @@ class Evaluation:
 def _score(
     kind: str, rows: Sequence[TruthRow], by_person: dict[str, Profile], radii: Sequence[int]
 ) -> KindScore:
-    score = KindScore(within={r: 0 for r in radii})
+    score = KindScore(within=dict.fromkeys(radii, 0))
     place_kind = PlaceKind.HOME if kind == "home" else PlaceKind.BASE
     for row in rows:
         if row.kind != kind or not row.detectable or row.position is None:

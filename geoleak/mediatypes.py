@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["IMAGE_EXTENSIONS", "MEDIA_EXTENSIONS", "SIDECAR_EXTENSIONS", "VIDEO_EXTENSIONS", "is_media"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MEDIA_EXTENSIONS",
+    "SIDECAR_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "is_media",
+]
 
 IMAGE_EXTENSIONS = frozenset(
     {

@@ -51,7 +51,9 @@ class LeakStats:
     people_located: int = 0
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "evidence_by_source"}
+        out: dict[str, object] = {
+            k: v for k, v in self.__dict__.items() if k != "evidence_by_source"
+        }
         out["evidence_by_source"] = dict(self.evidence_by_source)
         return out
 
@@ -259,7 +261,10 @@ def _account_post(
         meta = media[path]
         problem = _media_problem(meta, stats)
         if meta.error:
-            diag.warn(f"{meta.path}: {meta.error} (post {post.id!r}, {post.origin})", kind="unreadable-media")
+            diag.warn(
+                f"{meta.path}: {meta.error} (post {post.id!r}, {post.origin})",
+                kind="unreadable-media",
+            )
         if problem:
             excluded.setdefault(post.author, Counter())[problem] += 1
         if meta.device:

@@ -68,7 +68,10 @@ def profile_to_json(profile: Profile) -> dict[str, Any]:
 
 
 def profiles_to_json(
-    profiles: Sequence[Profile], *, sites: Sequence[Mapping[str, Any]] = (), meta: Mapping[str, Any] | None = None
+    profiles: Sequence[Profile],
+    *,
+    sites: Sequence[Mapping[str, Any]] = (),
+    meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {"schema": SCHEMA, "people": [profile_to_json(p) for p in profiles]}
     if sites:
@@ -123,7 +126,16 @@ _PLACE_FIELDS = {
     "kind", "lat", "lon", "radius_m", "confidence", "evidence", "days", "first_seen",
     "last_seen", "explanation", "nights", "workdays", "site",
 }  # fmt: skip
-_PROFILE_FIELDS = {"person", "places", "posts", "evidence_count", "evidence_by_source", "devices", "timezone", "notes"}
+_PROFILE_FIELDS = {
+    "person",
+    "places",
+    "posts",
+    "evidence_count",
+    "evidence_by_source",
+    "devices",
+    "timezone",
+    "notes",
+}
 
 
 def _place(obj: Any, where: str) -> Place:
@@ -191,7 +203,9 @@ def load_profiles(path: str | os.PathLike[str]) -> tuple[list[Profile], list[dic
                 devices=tuple(str(d) for d in person.get("devices") or ()),
                 timezone=person.get("timezone"),
                 notes=tuple(str(n) for n in person.get("notes") or ()),
-                extra=MappingProxyType({k: v for k, v in person.items() if k not in _PROFILE_FIELDS}),
+                extra=MappingProxyType(
+                    {k: v for k, v in person.items() if k not in _PROFILE_FIELDS}
+                ),
             )
         )
     sites = [s for s in doc.get("sites") or [] if isinstance(s, dict)]

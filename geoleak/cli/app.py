@@ -58,9 +58,10 @@ def finish_diagnostics(diag: Diagnostics) -> None:
 @contextmanager
 def progress_bar(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields a callback taking the number of items just done."""
-    with click.progressbar(
+    bar_context: Any = click.progressbar(
         length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
-    ) as bar:
+    )
+    with bar_context as bar:
         yield bar.update
 
 

@@ -33,12 +33,11 @@ def input_options(func: Any) -> Any:
         metavar="NAME",
         help="Person to attribute a folder of media to (default: the folder's name).",
     )(func)
-    func = click.option(
+    return click.option(
         "--source",
         type=click.Choice(sorted(READERS)),
         help="Force the input format instead of detecting it.",
     )(func)
-    return func
 
 
 def _echo_summary(result_lines: Sequence[str]) -> None:
@@ -73,7 +72,12 @@ def _places_line(profiles: Sequence[Profile]) -> str:
               help="Cluster radius for homes and frequent places, in metres.")  # fmt: skip
 @click.option("--min-nights", type=click.IntRange(min=1), default=3, show_default=True,
               help="Distinct rest days (nights or weekend days) a home needs.")  # fmt: skip
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes to use (default: all cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to use (default: all cores).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
@@ -133,14 +137,21 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     if inputs:
         diag = make_diagnostics(quiet)
         with progress_counter("reading") as progress:
-            collected = collect_evidence(inputs, diag=diag, source=source, author=author, progress=progress)
+            collected = collect_evidence(
+                inputs, diag=diag, source=source, author=author, progress=progress
+            )
         finish_diagnostics(diag)
         evidence = collected.evidence
     elif not quiet:
-        click.echo("no INPUTS given: the maps show inferred places only, no evidence points", err=True)
+        click.echo(
+            "no INPUTS given: the maps show inferred places only, no evidence points", err=True
+        )
     written = write_maps(profiles, evidence, Path(output), tiles=tiles)
     if not quiet:
-        click.echo(f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})", err=True)
+        click.echo(
+            f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})",
+            err=True,
+        )
 
 
 @main.command(name="evaluate")
@@ -168,11 +179,28 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
 
 
 @main.command()
-@click.option("-o", "--output", required=True, type=click.Path(), help="Folder to write the scenario into.")
-@click.option("--people", type=click.IntRange(min=1), default=60, show_default=True, help="People, silent ones included.")
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed: same seed, same files.")
-@click.option("--days", type=click.IntRange(min=28), default=365, show_default=True, help="Days of posts.")
-@click.option("--formats", default="jpeg", show_default=True, help="Photo formats, comma-separated: jpeg,heic,png,webp.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), help="Folder to write the scenario into."
+)
+@click.option(
+    "--people",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="People, silent ones included.",
+)
+@click.option(
+    "--seed", type=int, default=7, show_default=True, help="Random seed: same seed, same files."
+)
+@click.option(
+    "--days", type=click.IntRange(min=28), default=365, show_default=True, help="Days of posts."
+)
+@click.option(
+    "--formats",
+    default="jpeg",
+    show_default=True,
+    help="Photo formats, comma-separated: jpeg,heic,png,webp.",
+)
 @click.option("--activity", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Multiplies how often everyone posts.")  # fmt: skip
 @click.option("--silent-share", type=click.FloatRange(0, 1), default=0.12, show_default=True,
@@ -185,9 +213,17 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
               help="Share of people who repost strangers' photos (with the strangers' GPS).")  # fmt: skip
 @click.option("--sparse-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="Share of people who leak rarely (often too little to infer anything).")  # fmt: skip
-@click.option("--demo", "demo_preset", is_flag=True, help="The committed demo scenario (ignores the other knobs).")
-@click.option("--force", is_flag=True,
-              help="Write into a folder that is not empty (an earlier scenario's media/ is replaced).")
+@click.option(
+    "--demo",
+    "demo_preset",
+    is_flag=True,
+    help="The committed demo scenario (ignores the other knobs).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a folder that is not empty (an earlier scenario's media/ is replaced).",
+)
 def scenario(output: str, people: int, seed: int, days: int, formats: str, activity: float,
              silent_share: float, night_shift_share: float, mover_share: float, resharer_share: float,
              sparse_share: float, demo_preset: bool, force: bool) -> None:  # fmt: skip
@@ -223,7 +259,9 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, activ
         click.echo(line, err=True)
 
 
-def _demo_table(result: RunResult, evaluation: Evaluation | None, truth_path: Path | None) -> list[str]:
+def _demo_table(
+    result: RunResult, evaluation: Evaluation | None, truth_path: Path | None
+) -> list[str]:
     from geoleak.geometry import haversine_m
 
     truth = load_truth(truth_path) if truth_path else []
@@ -232,14 +270,20 @@ def _demo_table(result: RunResult, evaluation: Evaluation | None, truth_path: Pa
         cells = []
         for kind in (PlaceKind.HOME, PlaceKind.BASE):
             place = profile.place(kind)
-            rows = [r for r in truth if r.person == profile.person and r.kind == kind.value and r.position]
+            rows = [
+                r
+                for r in truth
+                if r.person == profile.person and r.kind == kind.value and r.position
+            ]
             silent = any(r.person == profile.person and r.kind == "none" for r in truth)
             if place is None:
-                cells.append("none (correct: never leaks)" if silent and kind == PlaceKind.HOME else "-")
+                cells.append(
+                    "none (correct: never leaks)" if silent and kind == PlaceKind.HOME else "-"
+                )
                 continue
             cell = f"conf {place.confidence:.2f}"
             if rows:
-                err = min(haversine_m(place.position, r.position) for r in rows if r.position)  # type: ignore[arg-type]
+                err = min(haversine_m(place.position, r.position) for r in rows if r.position)
                 cell += f", {err:,.0f} m from truth"
             cells.append(cell)
         lines.append(f"{profile.person:<18} {cells[0]:<28} {cells[1]:<28}")
@@ -255,10 +299,14 @@ def _default_sample() -> Path | None:
 
 
 @main.command()
-@click.option("-o", "--out", "output", default="maps", show_default=True, help="Folder for maps and profiles.")
+@click.option(
+    "-o", "--out", "output", default="maps", show_default=True, help="Folder for maps and profiles."
+)
 @click.option("--sample", type=click.Path(file_okay=False),
               help="Scenario folder to use (default: ./sample_media if present, else it is generated).")  # fmt: skip
-@click.option("--tiles", metavar="NAME|URL", help="Web basemap ('osm' or a URL); default: offline world map.")
+@click.option(
+    "--tiles", metavar="NAME|URL", help="Web basemap ('osm' or a URL); default: offline world map."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON on stdout.")
 def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> None:
     """Run the whole technique on a fictional unit, offline, and show what it finds.
@@ -293,7 +341,9 @@ def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> N
                       meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
         write_maps(result.profiles, result.evidence, out, tiles=tiles)
         truth_path = source / "truth.csv"
-        evaluation = evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None
+        evaluation = (
+            evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None
+        )
         if as_json:
             doc = {"out": str(out), "evaluation": evaluation.to_json() if evaluation else None,
                    "stats": result.stats.to_json(), "sites": [s.to_json() for s in result.sites]}  # fmt: skip
@@ -304,7 +354,9 @@ def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> N
                 click.echo(f"site {site.site_id}: {site.position} (+-{site.radius_m:.0f} m), "
                            f"{len(site.people)} people tied to it")  # fmt: skip
             click.echo("")
-            for line in _demo_table(result, evaluation, truth_path if truth_path.is_file() else None):
+            for line in _demo_table(
+                result, evaluation, truth_path if truth_path.is_file() else None
+            ):
                 click.echo(line)
             click.echo("")
             click.echo(f"maps: {out / 'index.html'}   profiles: {out / 'profiles.json'}   "

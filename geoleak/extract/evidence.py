@@ -78,8 +78,12 @@ def timed(
         utc = capture_time.astimezone(timezone.utc)
         return utc, capture_time.replace(tzinfo=None), LocalTimeBasis.EXIF_OFFSET, tz_name
     if capture_time is not None:
-        utc = localize_naive(capture_time, tz_name)
-        return utc, capture_time, LocalTimeBasis.EXIF_NAIVE, tz_name
+        return (
+            localize_naive(capture_time, tz_name),
+            capture_time,
+            LocalTimeBasis.EXIF_NAIVE,
+            tz_name,
+        )
     if posted_at is not None:
         local = to_local(posted_at, tz_name)
         basis = LocalTimeBasis.POSITION_TZ if local is not None else LocalTimeBasis.NONE
@@ -145,7 +149,11 @@ def evidence_from_post(
                 weight=SOURCE_WEIGHT[source],
             )
         )
-    if post.place is not None and post.place.centre is not None and not post.place.centre.is_null_island:
+    if (
+        post.place is not None
+        and post.place.centre is not None
+        and not post.place.centre.is_null_island
+    ):
         utc, local, basis, tz_name = timed(
             post.place.centre, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
         )

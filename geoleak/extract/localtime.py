@@ -21,7 +21,7 @@ _finder: object | None = None
 
 
 def _get_finder() -> object:
-    global _finder
+    global _finder  # noqa: PLW0603  (one lazily built polygon index per process)
     with _finder_lock:
         if _finder is None:
             from timezonefinder import TimezoneFinder

@@ -44,7 +44,9 @@ class PersonContext:
     utc_hours: tuple[int, ...] = (0,) * 24
 
 
-def _analyse(args: tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]]) -> PersonAnalysis:
+def _analyse(
+    args: tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]],
+) -> PersonAnalysis:
     person, evidence, params, excluded = args
     return analyse_person(person, evidence, params, excluded)
 
@@ -75,12 +77,15 @@ class LeakInference:
         analyses: list[PersonAnalysis]
         if self.workers > 1 and len(jobs) >= 200:
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
-                analyses = list(pool.map(_analyse, jobs, chunksize=max(1, len(jobs) // (self.workers * 8))))
+                analyses = list(
+                    pool.map(_analyse, jobs, chunksize=max(1, len(jobs) // (self.workers * 8)))
+                )
         else:
             analyses = [_analyse(job) for job in jobs]
         self.sites_: list[Site] = find_sites(analyses, params)
         self.profiles_: list[Profile] = [
-            _profile(a, self.sites_, params, context.get(a.person, PersonContext())) for a in analyses
+            _profile(a, self.sites_, params, context.get(a.person, PersonContext()))
+            for a in analyses
         ]
         return self
 
@@ -90,7 +95,9 @@ def _site_of(person: str, sites: Iterable[Site]) -> Site | None:
     return next((site for site in sites if person in site.members), None)
 
 
-def _base_from_site(analysis: PersonAnalysis, site: Site, own: Candidate, params: InferenceParams) -> Place:
+def _base_from_site(
+    analysis: PersonAnalysis, site: Site, own: Candidate, params: InferenceParams
+) -> Place:
     others = len(site.people) - 1
     confidence = min(0.99, _strength(own.score, 3.0) * (0.85 + 0.15 * min(1.0, others / 3)))
     return Place(
@@ -114,7 +121,7 @@ def _base_from_site(analysis: PersonAnalysis, site: Site, own: Candidate, params
     )
 
 
-def _base_own(analysis: PersonAnalysis, cand: Candidate, rival: float, params: InferenceParams) -> Place:
+def _base_own(analysis: PersonAnalysis, cand: Candidate, rival: float) -> Place:
     dominance = cand.score / (cand.score + rival) if cand.score > 0 else 0.0
     confidence = _strength(cand.score, 4.0) * min(1.0, 0.25 + 3.0 * (dominance - 0.5)) * 0.9
     return Place(
@@ -135,7 +142,9 @@ def _base_own(analysis: PersonAnalysis, cand: Candidate, rival: float, params: I
     )
 
 
-def _base_by_site_membership(analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams) -> Place | None:
+def _base_by_site_membership(
+    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
+) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site."""
     for site in sites:
         if analysis.person in site.members:
@@ -151,7 +160,7 @@ def _base_by_site_membership(analysis: PersonAnalysis, sites: Sequence[Site], pa
         if len(days) < 2:
             continue
         confidence = min(0.8, 0.35 + 0.1 * len(days) + 0.05 * min(len(site.people), 5))
-        times = [analysis.evidence[i].time_utc for i in hits if analysis.evidence[i].time_utc]
+        times = [t for i in hits if (t := analysis.evidence[i].time_utc) is not None]
         return Place(
             kind=PlaceKind.BASE,
             position=site.position,
@@ -171,7 +180,9 @@ def _base_by_site_membership(analysis: PersonAnalysis, sites: Sequence[Site], pa
     return None
 
 
-def _profile(analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams, ctx: PersonContext) -> Profile:
+def _profile(
+    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams, ctx: PersonContext
+) -> Profile:
     places: list[Place] = list(analysis.homes)
     base: Place | None = None
     if analysis.base_candidates:
@@ -181,7 +192,7 @@ def _profile(analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceP
         else:
             own = analysis.base_candidates[0]
             rival = analysis.base_candidates[1].score if len(analysis.base_candidates) > 1 else 0.0
-            base = _base_own(analysis, own, rival, params)
+            base = _base_own(analysis, own, rival)
     else:
         base = _base_by_site_membership(analysis, sites, params)
     if base is not None:

@@ -260,7 +260,7 @@ def _core_span(cand: Candidate) -> tuple[date, date] | None:
     days = sorted(cand.dates)
     if not days:
         return None
-    return days[int(0.1 * (len(days) - 1))], days[int(round(0.9 * (len(days) - 1)))]
+    return days[int(0.1 * (len(days) - 1))], days[round(0.9 * (len(days) - 1))]
 
 
 def _overlap_share(a: Candidate, b: Candidate) -> float:
@@ -291,7 +291,9 @@ def _candidates(
     return [_make_candidate(evidence, members, params) for members in groups.values()], noise
 
 
-def _within(evidence: Sequence[Evidence], indices: list[int], centre: LatLon, radius_m: float) -> set[int]:
+def _within(
+    evidence: Sequence[Evidence], indices: list[int], centre: LatLon, radius_m: float
+) -> set[int]:
     if not indices:
         return set()
     lats = np.array([evidence[i].position.lat for i in indices])
@@ -365,7 +367,9 @@ def analyse_person(
             )
             dominance = cand.score / (cand.score + rival) if cand.score > 0 else 0.0
             confidence = _strength(cand.score, 4.0) * min(1.0, 0.25 + 3.0 * (dominance - 0.5))
-            homes.append(_home_place(cand, evidence, max(0.05, min(0.99, confidence)), params, note))
+            homes.append(
+                _home_place(cand, evidence, max(0.05, min(0.99, confidence)), params, note)
+            )
         # The current home first: a person who moved is found at the newer address.
         homes.sort(key=lambda p: p.last_seen.timestamp() if p.last_seen else 0.0, reverse=True)
 
@@ -426,6 +430,8 @@ def _excluded_note(skipped: Mapping[str, int]) -> str:
     for key, words in _EXCLUSION_WORDS.items():
         n = skipped.get(key, 0)
         if n:
-            plural = words.replace("{s}", "s" if n != 1 else "").replace("{es}", "es" if n != 1 else "")
+            plural = words.replace("{s}", "s" if n != 1 else "").replace(
+                "{es}", "es" if n != 1 else ""
+            )
             parts.append(f"{n} {plural}")
     return ", ".join(parts)

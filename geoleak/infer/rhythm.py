@@ -39,7 +39,9 @@ class TimezoneEstimate:
         }
 
 
-def estimate_utc_offset(utc_hour_counts: Sequence[int], *, min_posts: int = 20) -> TimezoneEstimate | None:
+def estimate_utc_offset(
+    utc_hour_counts: Sequence[int], *, min_posts: int = 20
+) -> TimezoneEstimate | None:
     """Most likely UTC offset (hours, -11..+14) from 24 counts of posts per UTC hour."""
     if len(utc_hour_counts) != 24:
         raise ValueError("need 24 hourly counts")
@@ -56,5 +58,7 @@ def estimate_utc_offset(utc_hour_counts: Sequence[int], *, min_posts: int = 20) 
     best = max(range(len(post)), key=post.__getitem__)
     best_k = offsets[best]
     # Spread on the circle of offsets around the best one.
-    var = sum(p / norm * (((k - best_k + 12) % 24) - 12) ** 2 for k, p in zip(offsets, post, strict=True))
+    var = sum(
+        p / norm * (((k - best_k + 12) % 24) - 12) ** 2 for k, p in zip(offsets, post, strict=True)
+    )
     return TimezoneEstimate(best_k, max(0.5, math.sqrt(var)), total)

@@ -4,7 +4,21 @@
 truth.csv; `demo_config()` is the committed demo in `sample_media/`.
 """
 
-from geoleak.scenario.generate import ScenarioSummary, demo_config, describe, generate, plan_scenario
+from geoleak.scenario.generate import (
+    ScenarioSummary,
+    demo_config,
+    describe,
+    generate,
+    plan_scenario,
+)
 from geoleak.scenario.model import Behaviour, ScenarioConfig
 
-__all__ = ["Behaviour", "ScenarioConfig", "ScenarioSummary", "demo_config", "describe", "generate", "plan_scenario"]
+__all__ = [
+    "Behaviour",
+    "ScenarioConfig",
+    "ScenarioSummary",
+    "demo_config",
+    "describe",
+    "generate",
+    "plan_scenario",
+]

@@ -49,7 +49,10 @@ DEVICES = (
     ("Xiaomi", "2201117TG", None),
     ("OnePlus", "CPH2449", None),
 )
-CAMERAS = (("Canon", "Canon EOS R6", "0331{:06d}"), ("NIKON CORPORATION", "NIKON Z 6_2", "60{:05d}"))
+CAMERAS = (
+    ("Canon", "Canon EOS R6", "0331{:06d}"),
+    ("NIKON CORPORATION", "NIKON Z 6_2", "60{:05d}"),
+)
 HANDLE_FIRST = (
     "amber", "brook", "cedar", "dale", "ember", "fern", "glen", "heath", "iris", "juniper",
     "kit", "linden", "moss", "noor", "oak", "pike", "quill", "rowan", "sage", "tarn",
@@ -63,7 +66,13 @@ TEXT_WORK = ("Long day at work", "Morning PT done", "Coffee before the briefing"
              "Another day in the field", "Night shift again", "Vehicle checks all morning")  # fmt: skip
 TEXT_OUT = ("Leg day", "Pub quiz with the crew", "Dinner out", "Weekend at mum and dad's",
             "Walk by the lake", "Match day!")  # fmt: skip
-TEXT_TRIP = ("Holiday mode", "Beach day", "Hotel breakfast", "Exploring the old town", "Sunset views")
+TEXT_TRIP = (
+    "Holiday mode",
+    "Beach day",
+    "Hotel breakfast",
+    "Exploring the old town",
+    "Sunset views",
+)
 TEXT_PLAIN = ("Can't believe it's Monday", "Anyone watching the game?", "New phone who dis",
               "Happy birthday bro!", "Thinking about getting a dog", "This weather though")  # fmt: skip
 VENUES = ("Heathmoor Fitness", "The Crooked Pike", "Northgate Cinema", "Lakeside Cafe")
@@ -131,7 +140,11 @@ def plan_scenario(config: ScenarioConfig) -> list[UnitPlan]:
     units: list[UnitPlan] = []
     for u in range(n_units):
         region = regions[u % len(regions)]
-        base = _offset(rng, region.centre, 0, region.spread_deg * 111_000 / 2) if region.spread_deg else region.centre
+        base = (
+            _offset(rng, region.centre, 0, region.spread_deg * 111_000 / 2)
+            if region.spread_deg
+            else region.centre
+        )
         radius = rng.uniform(200, 400)
         buildings = [_disc(rng, base, radius * 0.8) for _ in range(5)]
         town = _offset(rng, base, 5_000, 12_000)
@@ -182,12 +195,18 @@ def plan_scenario(config: ScenarioConfig) -> list[UnitPlan]:
         frequent = [_offset(prng, unit.town, 500, 25_000) for _ in range(3)]
         if prng.random() < 0.15:
             make, model, pattern = prng.choice(CAMERAS)
-            device: tuple[str, str, str | None] = (make, model, pattern.format(prng.randint(0, 99_999)))
+            device: tuple[str, str, str | None] = (
+                make,
+                model,
+                pattern.format(prng.randint(0, 99_999)),
+            )
         else:
             device = prng.choice(DEVICES)
         fmt = config.media_formats[index % len(config.media_formats)]
         unit.members.append(
-            PersonPlan(_handle(prng, used), unit.name, persona, behaviour, homes, frequent, device, fmt)
+            PersonPlan(
+                _handle(prng, used), unit.name, persona, behaviour, homes, frequent, device, fmt
+            )
         )
     return units
 
@@ -238,7 +257,9 @@ def _rhythm_hour(rng: random.Random, night_shift: bool) -> float:
 class _Life:
     """Where one person is at any local time of the scenario."""
 
-    def __init__(self, plan: PersonPlan, unit: UnitPlan, config: ScenarioConfig, rng: random.Random) -> None:
+    def __init__(
+        self, plan: PersonPlan, unit: UnitPlan, config: ScenarioConfig, rng: random.Random
+    ) -> None:
         self.plan, self.unit, self.rng = plan, unit, rng
         self.start, self.days = config.start, config.days
         b = plan.behaviour
@@ -252,10 +273,12 @@ class _Life:
         weekends = [config.start + timedelta(days=d) for d in range(config.days)
                     if (config.start + timedelta(days=d)).weekday() == 5]  # fmt: skip
         self.parents = set(rng.sample(weekends, min(b.parents_weekends, len(weekends))))
-        self.leave = {config.start + timedelta(days=rng.randint(0, config.days - 1)) for _ in range(10)}
+        self.leave = {
+            config.start + timedelta(days=rng.randint(0, config.days - 1)) for _ in range(10)
+        }
 
     def home_on(self, day: date) -> LatLon:
-        for position, first, last in self.plan.homes:
+        for position, _first, last in self.plan.homes:
             if day <= last:
                 return position
         return self.plan.homes[-1][0]
@@ -288,16 +311,24 @@ class _Life:
         elif self.on_duty(day) and 7.5 <= hour < 17.0:
             return _Where(rng.choice(self.unit.buildings), "work", 30)
         saturday = day - timedelta(days=(day.weekday() - 5) % 7)
-        if saturday in self.parents and (day == saturday or (day - saturday).days == 1 and hour < 15):
+        if saturday in self.parents and (
+            day == saturday or ((day - saturday).days == 1 and hour < 15)
+        ):
             return _Where(self.plan.frequent[0], "parents", 15)
-        if 18 <= hour < 22 or (day.weekday() >= 5 and 10 <= hour < 18):
-            if rng.random() < b.p_outing:
-                return _Where(rng.choice(self.plan.frequent[1:]), "out", 20)
+        outing_time = 18 <= hour < 22 or (day.weekday() >= 5 and 10 <= hour < 18)
+        if outing_time and rng.random() < b.p_outing:
+            return _Where(rng.choice(self.plan.frequent[1:]), "out", 20)
         return _Where(self.home_on(evening_day if hour < 7 else day), "home", 12)
 
 
 def _text(rng: random.Random, context: str) -> str:
-    pool = {"home": TEXT_HOME, "work": TEXT_WORK, "out": TEXT_OUT, "parents": TEXT_OUT, "trip": TEXT_TRIP}
+    pool = {
+        "home": TEXT_HOME,
+        "work": TEXT_WORK,
+        "out": TEXT_OUT,
+        "parents": TEXT_OUT,
+        "trip": TEXT_TRIP,
+    }
     if rng.random() < 0.3:
         return rng.choice(TEXT_PLAIN)
     return rng.choice(pool.get(context, TEXT_PLAIN))
@@ -314,7 +345,9 @@ def _iso_z(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _person_posts(plan: PersonPlan, unit: UnitPlan, config: ScenarioConfig, seed: str) -> Iterator[GeneratedPost]:
+def _person_posts(
+    plan: PersonPlan, unit: UnitPlan, config: ScenarioConfig, seed: str
+) -> Iterator[GeneratedPost]:
     rng = random.Random(seed)
     life = _Life(plan, unit, config, rng)
     b = plan.behaviour
@@ -332,7 +365,9 @@ def _person_posts(plan: PersonPlan, unit: UnitPlan, config: ScenarioConfig, seed
         for k in range(n_posts):
             counter += 1
             hour = _rhythm_hour(rng, b.night_shift)
-            local = datetime.combine(day, time()) + timedelta(hours=hour, seconds=rng.randint(0, 59))
+            local = datetime.combine(day, time()) + timedelta(
+                hours=hour, seconds=rng.randint(0, 59)
+            )
             where = life.where(local)
             tz_name = timezone_at(where.position) or home_tz
             taken_utc = _utc(local, tz_name)
@@ -371,29 +406,45 @@ def _make_post(
         make, model, _serial = rng.choice(DEVICES)  # somebody else's phone
         photo = {"position": stranger, "local": taken, "offset": None, "accuracy_m": 10.0, "reshare": True,
                  "device": (make, model, None)}  # fmt: skip
-        text = rng.choice(("Throwback! (photo: a friend)", "Reposting this beauty", "Wish I was here"))
+        text = rng.choice(
+            ("Throwback! (photo: a friend)", "Reposting this beauty", "Wish I was here")
+        )
     elif rng.random() < b.p_photo:
-        photo = {"position": None, "local": local, "offset": None, "accuracy_m": None, "reshare": False}
+        photo = {
+            "position": None,
+            "local": local,
+            "offset": None,
+            "accuracy_m": None,
+            "reshare": False,
+        }
         if not b.silent and rng.random() < b.p_photo_gps:
-            position = destination(where.position, rng.uniform(0, 360), abs(rng.gauss(0, where.noise_m)))
+            position = destination(
+                where.position, rng.uniform(0, 360), abs(rng.gauss(0, where.noise_m))
+            )
             accuracy = round(rng.uniform(4, 20), 1)
             roll = rng.random()
             if roll < b.p_null_island:
                 position, accuracy = LatLon(0.0, 0.0), 0.0
             elif roll < b.p_null_island + b.p_low_accuracy:
                 accuracy = round(rng.uniform(800, 3000), 0)
-                position = destination(where.position, rng.uniform(0, 360), accuracy * rng.uniform(0.3, 1.0))
+                position = destination(
+                    where.position, rng.uniform(0, 360), accuracy * rng.uniform(0.3, 1.0)
+                )
             photo["position"], photo["accuracy_m"] = position, accuracy
         if rng.random() < b.p_offset and tz_name:
-            offset = (zone(tz_name) or timezone.utc).utcoffset(local)  # type: ignore[arg-type]
+            offset = (zone(tz_name) or timezone.utc).utcoffset(local)
             if offset is not None:
                 minutes = int(offset.total_seconds() // 60)
-                photo["offset"] = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+                photo["offset"] = (
+                    f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+                )
         if rng.random() < b.p_late:
             created = taken_utc + timedelta(hours=rng.uniform(1, 96))
     if not reshare and not b.silent and created == taken_utc:
         if rng.random() < b.p_geotag:
-            position = destination(where.position, rng.uniform(0, 360), abs(rng.gauss(0, where.noise_m * 1.5)))
+            position = destination(
+                where.position, rng.uniform(0, 360), abs(rng.gauss(0, where.noise_m * 1.5))
+            )
             post["lat"], post["lon"] = round(position.lat, 6), round(position.lon, 6)
         elif rng.random() < b.p_place and where.context != "trip":
             post["place"] = {"name": "Heathmoor" if plan.unit == "unit-1" else f"{plan.unit} town",
@@ -476,7 +527,9 @@ def _is_rest(local: datetime) -> date | None:
     return None
 
 
-def _detectable_home(precise: list[tuple[LatLon, datetime]], home: LatLon, first: date, last: date) -> bool:
+def _detectable_home(
+    precise: list[tuple[LatLon, datetime]], home: LatLon, first: date, last: date
+) -> bool:
     rest = {
         r for pos, local in precise
         if first <= local.date() <= last and haversine_m(pos, home) <= 150 and (r := _is_rest(local))
@@ -521,7 +574,9 @@ def iter_people(config: ScenarioConfig) -> Iterator[PersonRecord]:
                 ):
                     precise.append((pos, photo["local"]))
                 if "lat" in item.post:
-                    precise.append((LatLon(item.post["lat"], item.post["lon"]), _local_of(item.post)))
+                    precise.append(
+                        (LatLon(item.post["lat"], item.post["lon"]), _local_of(item.post))
+                    )
             yield PersonRecord(plan, unit, items, _truth_for(plan, unit, precise))
 
 
@@ -552,7 +607,9 @@ def generate(
                     rel = media_path(plan, post["id"])
                     target = out / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(photo_bytes(item.photo, plan, plan.media_format, hash_seed(post["id"])))
+                    target.write_bytes(
+                        photo_bytes(item.photo, plan, plan.media_format, hash_seed(post["id"]))
+                    )
                     post["media"] = [rel]
                     n_photos += 1
                     n_gps += item.photo.get("position") is not None
@@ -562,7 +619,17 @@ def generate(
             if progress is not None:
                 progress(1)
     with (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle:
-        fields = ["person", "kind", "lat", "lon", "detectable", "unit", "persona", "valid_from", "valid_to"]
+        fields = [
+            "person",
+            "kind",
+            "lat",
+            "lon",
+            "detectable",
+            "unit",
+            "persona",
+            "valid_from",
+            "valid_to",
+        ]
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(truth_rows)
@@ -573,7 +640,10 @@ def generate(
     ]  # fmt: skip
     config_doc = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(config).items()}
     (out / "scenario.json").write_text(
-        json.dumps({"generator": "geoleak.scenario", "config": config_doc, "units": unit_info}, indent=1) + "\n",
+        json.dumps(
+            {"generator": "geoleak.scenario", "config": config_doc, "units": unit_info}, indent=1
+        )
+        + "\n",
         encoding="utf-8",
     )
     (out / "README.md").write_text(_README.format(people=config.people, posts=n_posts, photos=n_photos,
@@ -613,7 +683,9 @@ def _local_of(post: dict[str, Any]) -> datetime:
     return created.astimezone(tz).replace(tzinfo=None) if tz else created.replace(tzinfo=None)
 
 
-def _truth_for(plan: PersonPlan, unit: UnitPlan, precise: list[tuple[LatLon, datetime]]) -> list[dict[str, Any]]:
+def _truth_for(
+    plan: PersonPlan, unit: UnitPlan, precise: list[tuple[LatLon, datetime]]
+) -> list[dict[str, Any]]:
     base_row = {"unit": plan.unit, "persona": plan.persona}
     if plan.behaviour.silent:
         return [{"person": plan.handle, "kind": "none", "lat": "", "lon": "", "detectable": 1,
@@ -643,4 +715,3 @@ def describe(summary: ScenarioSummary) -> list[str]:
         lines.append(f"  {unit['unit']}: base at {unit['base_lat']:.4f}, {unit['base_lon']:.4f} "
                      f"({unit['region']}), {len(unit['members'])} members")  # fmt: skip
     return lines
-

@@ -34,7 +34,9 @@ def _capture_time(photo: dict[str, object]) -> datetime:
     return local
 
 
-def scenario_evidence(config: ScenarioConfig) -> Iterator[tuple[str, list[Evidence], list[dict[str, object]]]]:
+def scenario_evidence(
+    config: ScenarioConfig,
+) -> Iterator[tuple[str, list[Evidence], list[dict[str, object]]]]:
     """(person, evidence, truth rows) for every person of the scenario, one at a time."""
     diag = Diagnostics()
     for record in iter_people(config):
@@ -52,9 +54,11 @@ def scenario_evidence(config: ScenarioConfig) -> Iterator[tuple[str, list[Eviden
                 media[path] = MediaMeta(
                     path=path,
                     format=record.plan.media_format,
-                    position=position if usable else None,  # type: ignore[arg-type]
+                    position=position if usable else None,
                     capture_time=_capture_time(item.photo),
-                    accuracy_m=float(accuracy) if isinstance(accuracy, (int, float)) and accuracy else None,
+                    accuracy_m=float(accuracy)
+                    if isinstance(accuracy, (int, float)) and accuracy
+                    else None,
                     make=record.plan.device[0],
                     model=record.plan.device[1],
                     serial=record.plan.device[2],
