@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import warnings as _warnings
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -87,8 +88,18 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
     """Metadata of one file; `display_path` is what the record's `path` says."""
     shown = display_path if display_path is not None else str(path)
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        # O_NONBLOCK: a FIFO or device named like a photo must not hang the scan
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            return MediaMeta(path=shown, error="not a regular file")
+        with os.fdopen(fd, "rb") as handle:
+            size = info.st_size
             if size == 0:
                 return MediaMeta(path=shown, error="file is empty")
             src = Source(handle, size)
@@ -249,7 +260,7 @@ def _register_heif() -> None:
     global _heif_registered  # noqa: PLW0603  (register the opener once per process)
     if not _heif_registered:
         try:
-            import pillow_heif  # noqa: PLC0415  (optional, imported only when needed)
+            import pillow_heif
 
             pillow_heif.register_heif_opener()
         except ImportError:
@@ -263,7 +274,7 @@ def read_media_pillow(
     """The same record read through Pillow's `getexif` (slower; EXIF only). Never raises."""
     shown = display_path if display_path is not None else str(path)
     try:
-        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415  (fallback only)
+        from PIL import Image, UnidentifiedImageError
 
         _register_heif()
     except ImportError:

@@ -84,6 +84,8 @@ def _walk(folder: str, shown_prefix: str) -> Iterator[tuple[str, str]]:
             if entry.is_dir():
                 subfolders.append(entry)
                 continue
+            if not entry.is_file():  # FIFOs, sockets, devices
+                continue
         except OSError:
             continue
         if os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS and not name.startswith("._"):

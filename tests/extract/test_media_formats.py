@@ -5,6 +5,7 @@ test_media_reference.py."""
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -326,3 +327,9 @@ def test_gopro_gpmf_without_fix_is_ignored(tmp_path: Path) -> None:
     meta = read_media(path)
     assert meta.position is None
     assert any("no fix" in w for w in meta.warnings)
+
+
+def test_a_fifo_named_like_a_photo_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    assert read_media(fifo).error == "not a regular file"
