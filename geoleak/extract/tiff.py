@@ -119,7 +119,7 @@ class TiffBlock:
                 out[tag] = value
         return out
 
-    def _value(  # noqa: PLR0917
+    def _value(
         self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str
     ) -> Any:
         unit = _TYPE_SIZE.get(typ)
