@@ -134,7 +134,7 @@ def test_timed_gps_track_is_refused() -> None:
         scan_bytes(data, ScrubOptions())
 
 
-def test_png_imagemagick_raw_exif_profile_is_cleaned(tmp_path: Path) -> None:
+def test_png_imagemagick_raw_exif_profile_is_cleaned() -> None:
     exif_png = photo(-22.95, -43.21, datetime(2026, 1, 1), fmt="PNG")
     with Image.open(io.BytesIO(exif_png)) as im:
         raw_exif = im.getexif().tobytes()

@@ -212,7 +212,7 @@ def _image_data_ranges(path: Path) -> list[tuple[int, int]]:
                 if offs and lens:
                     offs = offs if isinstance(offs, tuple) else (offs,)
                     lens = lens if isinstance(lens, tuple) else (lens,)
-                    ranges += [(o, o + n) for o, n in zip(offs, lens)]
+                    ranges += [(o, o + n) for o, n in zip(offs, lens, strict=False)]
         return ranges
     from geoleak.remedy import isobmff
 
