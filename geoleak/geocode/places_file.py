@@ -100,8 +100,11 @@ def _from_geojson(path: Path) -> list[UserPlace]:
             position, radius = _ring_centre(coords[0], where)
         else:
             raise UsageError(f"{where}: geometry must be a Point or Polygon")
-        places.append(UserPlace(name.strip(), position, max(radius, 1.0), kind,
-                                _aliases(props.get("aliases"))))  # fmt: skip
+        places.append(
+            UserPlace(
+                name.strip(), position, max(radius, 1.0), kind, _aliases(props.get("aliases"))
+            )
+        )
     return places
 
 
@@ -116,15 +119,21 @@ def _from_csv(path: Path) -> list[UserPlace]:
         fields = {f.strip().lower() for f in reader.fieldnames or []}
         if not {"name", "lat", "lon"} <= fields:
             raise UsageError(f"{path}: CSV needs a header with name, lat, lon")
-        for number, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        for number, raw in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
             where = f"{path}:{number}"
             if not row.get("name"):
                 raise UsageError(f"{where}: empty name")
             radius = _number(row.get("radius_m") or DEFAULT_RADIUS_M, "radius_m", where)
-            places.append(UserPlace(row["name"], _position(row["lat"], row["lon"], where),
-                                    max(radius, 1.0), row.get("kind") or "user",
-                                    _aliases(row.get("aliases"))))  # fmt: skip
+            places.append(
+                UserPlace(
+                    row["name"],
+                    _position(row["lat"], row["lon"], where),
+                    max(radius, 1.0),
+                    row.get("kind") or "user",
+                    _aliases(row.get("aliases")),
+                )
+            )
     return places
 
 

@@ -45,7 +45,7 @@ def detect_layout(path: Path) -> str | None:
         return None
     try:
         with _open(path) as handle:
-            lines = [line.rstrip("\r\n") for _, line in zip(range(5), handle)]
+            lines = [line.rstrip("\r\n") for _, line in zip(range(5), handle, strict=False)]
     except (OSError, EOFError):
         return None
     lines = [line for line in lines if line.strip()]
@@ -80,8 +80,11 @@ class CheckinDatasetReader(Reader):
         return False
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
-        files = [(f, layout) for f in find_files(path, lambda n: True, max_depth=2)
-                 if (layout := detect_layout(f)) is not None]  # fmt: skip
+        files = [
+            (f, layout)
+            for f in find_files(path, lambda _name: True, max_depth=2)
+            if (layout := detect_layout(f)) is not None
+        ]
         if not files:
             raise CorpusError(f"{path}: no Gowalla, Brightkite or Foursquare check-in file found")
         for file, layout in files:
@@ -99,15 +102,18 @@ class CheckinDatasetReader(Reader):
             return
         with handle:
             try:
-                for number, line in enumerate(handle, start=1):
-                    line = line.rstrip("\r\n")
+                for number, raw in enumerate(handle, start=1):
+                    line = raw.rstrip("\r\n")
                     if not line.strip():
                         continue
                     where = f"{file}:{number}"
                     fields = line.split("\t")
                     if len(fields) != expected:
-                        diag.warn(f"{where}: {len(fields)} tab-separated fields, expected "
-                                  f"{expected}; line skipped", kind="bad-line")  # fmt: skip
+                        diag.warn(
+                            f"{where}: {len(fields)} tab-separated fields, expected "
+                            f"{expected}; line skipped",
+                            kind="bad-line",
+                        )
                         continue
                     try:
                         post = self._post(fields, layout, dataset, where, author)

@@ -62,8 +62,13 @@ def dedupe_posts(
     seen_posts: set[tuple[object, ...]] = set()
     for post in posts:
         if not post.media:
-            key = (post.author, post.created_at, _rounded(post.geotag), post.text,
-                   post.place.name if post.place else None)  # fmt: skip
+            key = (
+                post.author,
+                post.created_at,
+                _rounded(post.geotag),
+                post.text,
+                post.place.name if post.place else None,
+            )
             if (post.geotag is not None or post.place is not None) and key in seen_posts:
                 stats.posts_dropped += 1
                 continue

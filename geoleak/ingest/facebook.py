@@ -32,8 +32,10 @@ from geoleak.types import NamedPlace, Post
 
 __all__ = ["FacebookReader", "find_facebook_root"]
 
-_POSTS_FILE = re.compile(r"^(your_posts.*|.*check.?ins.*|your_videos|your_uncategorized_photos|"
-                         r"your_photos|posts_on_other_pages)(_\d+)?\.json$")  # fmt: skip
+_POSTS_FILE = re.compile(
+    r"^(your_posts.*|.*check.?ins.*|your_videos|your_uncategorized_photos|"
+    r"your_photos|posts_on_other_pages)(_\d+)?\.json$"
+)
 _LIST_KEYS = ("videos_v2", "other_photos_v2", "photos", "checkins_v2")
 
 
@@ -42,8 +44,15 @@ def find_facebook_root(path: Path) -> tuple[Path, list[Path]] | None:
     if not path.is_dir():
         return None
     for base in (path, *sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())):
-        posts_dirs = [d for d in (base / "posts", base / "your_activity_across_facebook" / "posts",
-                                  base / "your_facebook_activity" / "posts") if d.is_dir()]  # fmt: skip
+        posts_dirs = [
+            d
+            for d in (
+                base / "posts",
+                base / "your_activity_across_facebook" / "posts",
+                base / "your_facebook_activity" / "posts",
+            )
+            if d.is_dir()
+        ]
         files: list[Path] = []
         for posts in posts_dirs:
             files.extend(find_files(posts, lambda n: bool(_POSTS_FILE.match(n)), max_depth=1))
@@ -69,7 +78,8 @@ def _profile_name(root: Path, diag: Diagnostics) -> str | None:
             diag.warn(str(exc), kind="bad-file")
             continue
         name = get_path(data, "profile_v2", "name", "full_name") or get_path(
-            data, "profile", "name", "full_name")  # fmt: skip
+            data, "profile", "name", "full_name"
+        )
         if isinstance(name, str) and name.strip():
             return text_of(name)
     return None
@@ -146,9 +156,14 @@ class FacebookReader(Reader):
                 return  # status updates without text or location: nothing to read
             text = "\n".join(texts) or title or (media[0].title if media else None)
             yield from posts_from_items(
-                post_id=post_id, person=person, created=created, text=text, place=place,
-                media=media, origin=where,
+                post_id=post_id,
+                person=person,
+                created=created,
+                text=text,
+                place=place,
+                media=media,
+                origin=where,
                 extra={"source": "facebook", **({"title": title} if title else {})},
-            )  # fmt: skip
+            )
         except (RecordError, ValueError) as exc:
             diag.warn(f"{where}: {exc}; skipped", kind="bad-record")

@@ -80,8 +80,13 @@ class GeoLifeReader(Reader):
             return path.suffix.lower() == ".plt"
         if not path.is_dir():
             return False
-        for pattern in ("*.plt", "Trajectory/*.plt", "*/Trajectory/*.plt", "Data/*/Trajectory/*.plt",
-                        "*/Data/*/Trajectory/*.plt"):  # fmt: skip
+        for pattern in (
+            "*.plt",
+            "Trajectory/*.plt",
+            "*/Trajectory/*.plt",
+            "Data/*/Trajectory/*.plt",
+            "*/Data/*/Trajectory/*.plt",
+        ):
             if next(path.glob(pattern), None) is not None:
                 return True
         return False
@@ -97,7 +102,7 @@ class GeoLifeReader(Reader):
                 diag.warn(f"{exc}; file skipped", kind="unreadable")
                 continue
             user = author or _user_of(file)
-            for role, (number, position, when) in zip(("start", "end"), fixes):
+            for role, (number, position, when) in zip(("start", "end"), fixes, strict=False):
                 yield Post(
                     id=f"geolife:{_user_of(file)}/{file.stem}#{role}",
                     author=user,

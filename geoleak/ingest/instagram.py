@@ -37,14 +37,25 @@ _CONTENT_JSON = re.compile(
     r"^(posts_\d+|stories|reels|archived_posts|profile_photos|other_content)\.json$"
 )
 _CONTENT_HTML = re.compile(r"^(posts_\d+|stories|reels|archived_posts)\.html$")
-_LIST_KEYS = {"ige_stories", "ig_reels_media", "ig_archived_post_media", "ig_profile_picture",
-              "ig_other_media"}  # fmt: skip
+_LIST_KEYS = {
+    "ige_stories",
+    "ig_reels_media",
+    "ig_archived_post_media",
+    "ig_profile_picture",
+    "ig_other_media",
+}
 
 
 def _content_dirs(path: Path) -> list[Path]:
     found: list[Path] = []
-    for pattern in ("content", "media", "your_instagram_activity/content",
-                    "your_instagram_activity/media", "*/content", "*/your_instagram_activity/content"):  # fmt: skip
+    for pattern in (
+        "content",
+        "media",
+        "your_instagram_activity/content",
+        "your_instagram_activity/media",
+        "*/content",
+        "*/your_instagram_activity/content",
+    ):
         found.extend(p for p in path.glob(pattern) if p.is_dir())
     return found
 
@@ -140,8 +151,14 @@ class InstagramReader(Reader):
             if obj.get("creation_timestamp") is not None:
                 created = parse_time(obj["creation_timestamp"], "creation_timestamp")
             yield from posts_from_items(
-                post_id=post_id, person=person, created=created, text=text, place=None,
-                media=media, origin=where, extra={"source": "instagram"},
-            )  # fmt: skip
+                post_id=post_id,
+                person=person,
+                created=created,
+                text=text,
+                place=None,
+                media=media,
+                origin=where,
+                extra={"source": "instagram"},
+            )
         except (RecordError, ValueError) as exc:
             diag.warn(f"{where}: {exc}; skipped", kind="bad-record")

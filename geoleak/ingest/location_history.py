@@ -97,8 +97,11 @@ def history_files(path: Path) -> list[tuple[str, Path]]:
     if path.is_file():
         kind = _kind(path) or _sniff_content(path)
         return [(kind, path)] if kind else []
-    return [(k, p) for p in find_files(path, lambda n: n.endswith(".json"), max_depth=6)
-            if (k := _kind(p)) is not None]  # fmt: skip
+    return [
+        (k, p)
+        for p in find_files(path, lambda n: n.endswith(".json"), max_depth=6)
+        if (k := _kind(p)) is not None
+    ]
 
 
 def _sniff_content(path: Path) -> str | None:
@@ -197,10 +200,19 @@ class LocationHistoryReader(Reader):
         **extra: Any,
     ) -> Post:
         return Post(
-            id=f"{rel}#{n}", author=person, created_at=when, geotag=position, place=place,
-            origin=origin, geotag_source=EvidenceSource.TRACK, geotag_accuracy_m=accuracy,
-            extra={"source": "google-location", **{k: v for k, v in extra.items() if v is not None}},
-        )  # fmt: skip
+            id=f"{rel}#{n}",
+            author=person,
+            created_at=when,
+            geotag=position,
+            place=place,
+            origin=origin,
+            geotag_source=EvidenceSource.TRACK,
+            geotag_accuracy_m=accuracy,
+            extra={
+                "source": "google-location",
+                **{k: v for k, v in extra.items() if v is not None},
+            },
+        )
 
     def _records(
         self, handle: Any, file: Path, rel: str, person: str, diag: Diagnostics
@@ -228,8 +240,16 @@ class LocationHistoryReader(Reader):
                 if moved < self.min_move_m and elapsed < self.min_interval_s:
                     continue
             last_pos, last_time = position, when
-            yield self._post(rel, n, person, position, when, max(acc, 1.0), where,
-                             device=plain(rec.get("deviceTag")))  # fmt: skip
+            yield self._post(
+                rel,
+                n,
+                person,
+                position,
+                when,
+                max(acc, 1.0),
+                where,
+                device=plain(rec.get("deviceTag")),
+            )
 
     def _semantic(
         self, items: Iterator[tuple[str, Any]], file: Path, rel: str, person: str, diag: Diagnostics
@@ -243,10 +263,14 @@ class LocationHistoryReader(Reader):
                     visit = obj["placeVisit"]
                     loc = get_path(visit, "location") or {}
                     position = _e7(loc, "placeVisit.location")
-                    start = parse_time(get_path(visit, "duration", "startTimestamp")
-                                       or get_path(visit, "duration", "startTimestampMs"), "startTimestamp")  # fmt: skip
+                    start = parse_time(
+                        get_path(visit, "duration", "startTimestamp")
+                        or get_path(visit, "duration", "startTimestampMs"),
+                        "startTimestamp",
+                    )
                     end_raw = get_path(visit, "duration", "endTimestamp") or get_path(
-                        visit, "duration", "endTimestampMs")  # fmt: skip
+                        visit, "duration", "endTimestampMs"
+                    )
                     end = parse_time(end_raw, "endTimestamp") if end_raw else None
                     name = loc.get("name") or loc.get("address")
                     if position is None:
@@ -270,8 +294,10 @@ class LocationHistoryReader(Reader):
                     )
                 elif "activitySegment" in obj:
                     seg = obj["activitySegment"]
-                    for role, key, tkey in (("start", "startLocation", "startTimestamp"),
-                                            ("end", "endLocation", "endTimestamp")):  # fmt: skip
+                    for role, key, tkey in (
+                        ("start", "startLocation", "startTimestamp"),
+                        ("end", "endLocation", "endTimestamp"),
+                    ):
                         loc = get_path(seg, key)
                         if not isinstance(loc, dict):
                             continue
@@ -281,9 +307,17 @@ class LocationHistoryReader(Reader):
                         )
                         when = parse_time(raw, tkey) if raw else None
                         if position is not None:
-                            yield self._post(rel, f"{n}-{role}", person, position, when,
-                                             DEFAULT_ACCURACY_M, where, kind=f"activity-{role}",
-                                             activity=seg.get("activityType"))  # fmt: skip
+                            yield self._post(
+                                rel,
+                                f"{n}-{role}",
+                                person,
+                                position,
+                                when,
+                                DEFAULT_ACCURACY_M,
+                                where,
+                                kind=f"activity-{role}",
+                                activity=seg.get("activityType"),
+                            )
             except RecordError as exc:
                 diag.warn(f"{where}: {exc}; record skipped", kind="bad-record")
 
@@ -304,9 +338,18 @@ class LocationHistoryReader(Reader):
                         when = parse_time(pos.get("timestamp"), "timestamp")
                         acc = pos.get("accuracyMeters")
                         if position is not None:
-                            yield self._post(rel, f"raw{n}", person, position, when,
-                                             max(as_float(acc, "accuracyMeters"), 1.0) if acc else DEFAULT_ACCURACY_M,
-                                             where, kind="raw")  # fmt: skip
+                            yield self._post(
+                                rel,
+                                f"raw{n}",
+                                person,
+                                position,
+                                when,
+                                max(as_float(acc, "accuracyMeters"), 1.0)
+                                if acc
+                                else DEFAULT_ACCURACY_M,
+                                where,
+                                kind="raw",
+                            )
                     continue
                 start = (
                     parse_time(seg.get("startTime"), "startTime") if seg.get("startTime") else None
@@ -319,10 +362,19 @@ class LocationHistoryReader(Reader):
                         loc = loc.get("latLng")
                     position = parse_latlng_text(loc, "placeLocation")
                     if position is not None:
-                        yield self._post(rel, n, person, position, start, VISIT_ACCURACY_M, where,
-                                         kind="visit", semantic_type=cand.get("semanticType"),
-                                         place_id=cand.get("placeId") or cand.get("placeID"),
-                                         end=end.isoformat() if end else None)  # fmt: skip
+                        yield self._post(
+                            rel,
+                            n,
+                            person,
+                            position,
+                            start,
+                            VISIT_ACCURACY_M,
+                            where,
+                            kind="visit",
+                            semantic_type=cand.get("semanticType"),
+                            place_id=cand.get("placeId") or cand.get("placeID"),
+                            end=end.isoformat() if end else None,
+                        )
                 elif isinstance(seg.get("activity"), dict):
                     act = seg["activity"]
                     for role, moment in (("start", start), ("end", end)):
@@ -333,9 +385,17 @@ class LocationHistoryReader(Reader):
                             continue
                         position = parse_latlng_text(raw, f"activity.{role}")
                         if position is not None:
-                            yield self._post(rel, f"{n}-{role}", person, position, moment,
-                                             DEFAULT_ACCURACY_M, where, kind=f"activity-{role}",
-                                             activity=get_path(act, "topCandidate", "type"))  # fmt: skip
+                            yield self._post(
+                                rel,
+                                f"{n}-{role}",
+                                person,
+                                position,
+                                moment,
+                                DEFAULT_ACCURACY_M,
+                                where,
+                                kind=f"activity-{role}",
+                                activity=get_path(act, "topCandidate", "type"),
+                            )
                 elif isinstance(seg.get("timelinePath"), list):
                     last: LatLon | None = None
                     for k, point in enumerate(seg["timelinePath"]):
@@ -348,7 +408,15 @@ class LocationHistoryReader(Reader):
                             continue
                         last = position
                         at = parse_time(point["time"], "time") if point.get("time") else start
-                        yield self._post(rel, f"{n}-{k}", person, position, at,
-                                         DEFAULT_ACCURACY_M, where, kind="path")  # fmt: skip
+                        yield self._post(
+                            rel,
+                            f"{n}-{k}",
+                            person,
+                            position,
+                            at,
+                            DEFAULT_ACCURACY_M,
+                            where,
+                            kind="path",
+                        )
             except RecordError as exc:
                 diag.warn(f"{where}: {exc}; record skipped", kind="bad-record")

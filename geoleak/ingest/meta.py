@@ -53,8 +53,11 @@ def media_item(item: Any, root: Path, where: str, diag: Diagnostics) -> MediaIte
             diag.warn(f"{where}: {refused}", kind="unsafe-path")
         elif resolved.is_file():
             path = str(resolved)
-    created = parse_time(item["creation_timestamp"], "creation_timestamp") if item.get(
-        "creation_timestamp") is not None else None  # fmt: skip
+    created = (
+        parse_time(item["creation_timestamp"], "creation_timestamp")
+        if item.get("creation_timestamp") is not None
+        else None
+    )
     position = taken = None
     metadata = item.get("media_metadata")
     exif_list: list[Any] = []

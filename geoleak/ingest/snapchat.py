@@ -105,13 +105,18 @@ class SnapchatReader(Reader):
                 if not isinstance(item, dict):
                     raise RecordError("not an object")
                 when = parse_time(item.get("Date"), "Date")
-                position, acc = (parse_snap_position(item["Location"]) if item.get("Location")
-                                 else (None, None))  # fmt: skip
+                position, acc = (
+                    parse_snap_position(item["Location"]) if item.get("Location") else (None, None)
+                )
                 yield Post(
-                    id=f"snapchat-memory:{n}", author=person, created_at=when, geotag=position,
-                    origin=where, geotag_accuracy_m=(acc or MEMORY_ACCURACY_M) if position else None,
+                    id=f"snapchat-memory:{n}",
+                    author=person,
+                    created_at=when,
+                    geotag=position,
+                    origin=where,
+                    geotag_accuracy_m=(acc or MEMORY_ACCURACY_M) if position else None,
                     extra={"source": "snapchat", "media_type": item.get("Media Type")},
-                )  # fmt: skip
+                )
             except (RecordError, ValueError) as exc:
                 diag.warn(f"{where}: {exc}; skipped", kind="bad-record")
 
@@ -129,11 +134,15 @@ class SnapchatReader(Reader):
                 if position is None:
                     continue
                 yield Post(
-                    id=f"snapchat-location:{n}", author=person, created_at=when, geotag=position,
-                    origin=where, geotag_source=EvidenceSource.TRACK,
+                    id=f"snapchat-location:{n}",
+                    author=person,
+                    created_at=when,
+                    geotag=position,
+                    origin=where,
+                    geotag_source=EvidenceSource.TRACK,
                     geotag_accuracy_m=max(acc or HISTORY_ACCURACY_M, 1.0),
                     extra={"source": "snapchat"},
-                )  # fmt: skip
+                )
             except (RecordError, ValueError) as exc:
                 diag.warn(f"{where}: {exc}; skipped", kind="bad-record")
         home_work = data.get("Home & Work")
@@ -147,8 +156,11 @@ class SnapchatReader(Reader):
                     continue
                 if position is not None:
                     yield Post(
-                        id=f"snapchat-{label.lower()}", author=person, geotag=position,
-                        origin=where, geotag_source=EvidenceSource.TRACK,
+                        id=f"snapchat-{label.lower()}",
+                        author=person,
+                        geotag=position,
+                        origin=where,
+                        geotag_source=EvidenceSource.TRACK,
                         geotag_accuracy_m=acc or HISTORY_ACCURACY_M,
                         extra={"source": "snapchat", "semantic_type": label.upper()},
-                    )  # fmt: skip
+                    )

@@ -38,8 +38,14 @@ PHOTOS_DIRS = ("Google Photos", "Google Fotos", "Google Foto", "Google Photos Li
 SIDECAR_MAX_NAME = 51  # characters of a sidecar's file name, ".json" included
 EDITED_SUFFIXES = ("-edited", "-bearbeitet", "-modifié", "-editado", "-modificato", "-bewerkt")
 _DUPLICATE = re.compile(r"^(?P<stem>.*)\((?P<n>\d+)\)$")
-_ALBUM_META = {"metadata.json", "metadaten.json", "métadonnées.json", "print-subscriptions.json",
-               "shared_album_comments.json", "user-generated-memory-titles.json"}  # fmt: skip
+_ALBUM_META = {
+    "metadata.json",
+    "metadaten.json",
+    "métadonnées.json",
+    "print-subscriptions.json",
+    "shared_album_comments.json",
+    "user-generated-memory-titles.json",
+}
 
 
 def _cut(name: str) -> str:
@@ -202,7 +208,9 @@ class TakeoutPhotosReader(Reader):
             # carries the sidecar's position only where that reading cannot find it: a
             # sidecar without its photo, or one named by Takeout's quirks.
             simple = media is not None and sidecar_name in (
-                f"{media.name}.json", f"{media.name}.supplemental-metadata.json")  # fmt: skip
+                f"{media.name}.json",
+                f"{media.name}.supplemental-metadata.json",
+            )
             if not simple:
                 geotag = geo_exif or geo
                 source = EvidenceSource.EXIF if geo_exif else EvidenceSource.GEOTAG

@@ -33,8 +33,11 @@ def message_text(value: Any) -> str | None:
     if isinstance(value, str):
         return value or None
     if isinstance(value, list):
-        parts = [p if isinstance(p, str) else str(p.get("text", "")) for p in value
-                 if isinstance(p, (str, dict))]  # fmt: skip
+        parts = [
+            p if isinstance(p, str) else str(p.get("text", ""))
+            for p in value
+            if isinstance(p, (str, dict))
+        ]
         joined = "".join(parts)
         return joined or None
     return None
