@@ -340,4 +340,3 @@ def _from_pillow_exif(shown: str, fmt: str | None, exif: Any) -> MediaMeta:
         warnings=tuple(warnings),
         has_metadata=len(exif) > 0,
     )
-

@@ -330,4 +330,3 @@ class ScanSummary:
         if self.devices:
             out.append(f"{len(self.devices)} distinct devices.")
         return out
-

@@ -119,9 +119,7 @@ class TiffBlock:
                 out[tag] = value
         return out
 
-    def _value(
-        self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str
-    ) -> Any:
+    def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
         unit = _TYPE_SIZE.get(typ)
         if unit is None:
             self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
