@@ -45,7 +45,8 @@ EXIT_LEAK = 1
     type=click.FloatRange(min=0.001),
     default=None,
     metavar="K",
-    help="Keep the EXIF position rounded to a grid of K km instead of removing it.",
+    help="Keep positions (EXIF GPS, QuickTime ISO 6709) rounded to a grid of K km; "
+    "other location fields are still removed.",
 )
 @click.option(
     "--json",
