@@ -305,7 +305,7 @@ class ScanSummary:
     def lines(self) -> list[str]:
         """Plain sentences for the end of a scan."""
         share = f" ({100 * self.with_gps / self.files:.0f}%)" if self.files else ""
-        out = [f"{self.files} files read, {self.with_gps} with a GPS position{share}."]
+        out = [f"{_count(self.files, 'file')} read, {self.with_gps} with a GPS position{share}."]
         if self.by_format:
             parts = []
             for fmt, count in self.by_format.most_common():
@@ -324,9 +324,14 @@ class ScanSummary:
                 "(Null Island, out of range or malformed; see their warnings)."
             )
         out.append(
-            f"{self.with_warnings} files with warnings ({self.warnings} warnings), "
-            f"{self.errors} files could not be read."
+            f"{_count(self.with_warnings, 'file')} with warnings "
+            f"({_count(self.warnings, 'warning')}), "
+            f"{_count(self.errors, 'file')} could not be read."
         )
         if self.devices:
             out.append(f"{len(self.devices)} distinct devices.")
         return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
