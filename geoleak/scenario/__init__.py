@@ -4,7 +4,7 @@
 truth.csv; `demo_config()` is the committed demo in `sample_media/`.
 """
 
-from geoleak.scenario.generate import (
+from geoleak.scenario.generator import (
     ScenarioSummary,
     demo_config,
     describe,

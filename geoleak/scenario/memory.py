@@ -14,7 +14,7 @@ from pathlib import Path
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.ingest.jsonl import parse_post
-from geoleak.scenario.generate import iter_people, media_path
+from geoleak.scenario.generator import iter_people, media_path
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.types import Evidence, LatLon, MediaMeta
 
