@@ -30,9 +30,11 @@ def test_inside_outside_hole_and_distance(sites) -> None:  # type: ignore[no-unt
     fort = sites["fort-fictional"]
     assert distance_to_site_m(fort, LatLon(35.135, -79.01)) == (0.0, True)
     d, inside = distance_to_site_m(fort, LatLon(35.140, -79.005))  # in the hole
-    assert not inside and 0 < d < 150
+    assert not inside
+    assert 0 < d < 150
     d, inside = distance_to_site_m(fort, LatLon(35.125, -79.0))  # ~555 m south of the fence
-    assert not inside and d == pytest.approx(555, abs=15)
+    assert not inside
+    assert d == pytest.approx(555, abs=15)
 
 
 def test_antimeridian_polygon(sites) -> None:  # type: ignore[no-untyped-def]
@@ -40,14 +42,16 @@ def test_antimeridian_polygon(sites) -> None:  # type: ignore[no-untyped-def]
     assert distance_to_site_m(station, LatLon(-16.8, 179.99))[1]
     assert distance_to_site_m(station, LatLon(-16.8, -179.99))[1]
     d, inside = distance_to_site_m(station, LatLon(-16.8, 0.0))
-    assert not inside and d > 1_000_000
+    assert not inside
+    assert d > 1_000_000
 
 
 def test_point_site_at_high_latitude(sites) -> None:  # type: ignore[no-untyped-def]
     radar = sites["arctic-radar"]
     assert distance_to_site_m(radar, LatLon(78.2240, 15.6267))[1]  # ~89 m north
     d, inside = distance_to_site_m(radar, LatLon(78.2232, 15.66))  # ~760 m east at 78°N
-    assert not inside and d == pytest.approx(460, abs=20)
+    assert not inside
+    assert d == pytest.approx(460, abs=20)
 
 
 def test_site_hits_and_people(sites) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +75,9 @@ def test_place_hits(sites) -> None:  # type: ignore[no-untyped-def]
     home = Place(PlaceKind.HOME, LatLon(35.135, -79.01), 40.0, 0.9, ("a1",), 5)
     far = Place(PlaceKind.BASE, LatLon(35.0, -78.0), 40.0, 0.9, ("a2",), 5)
     hits = place_hits({"alice": [home, far]}, sites.values())
-    assert [(s.id, person, p.kind) for s, person, p, _ in hits] == [("fort-fictional", "alice", PlaceKind.HOME)]
+    assert [(s.id, person, p.kind) for s, person, p, _ in hits] == [
+        ("fort-fictional", "alice", PlaceKind.HOME)
+    ]
 
 
 def test_bad_sites_file(tmp_path: Path) -> None:

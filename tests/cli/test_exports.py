@@ -23,13 +23,15 @@ def test_geocode_with_places_file_only() -> None:
                                        "--places", str(FIXTURES / "geocode/places.csv"), "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert rows[0]["name"] == "Fictional Range" and rows[0]["accuracy_m"] == 200
+    assert rows[0]["name"] == "Fictional Range"
+    assert rows[0]["accuracy_m"] == 200
     assert rows[1] == {"query": "Nowhere Fictional", "found": False}
 
 
 def test_geocode_online_without_user_agent_is_a_user_error() -> None:
     result = CliRunner().invoke(main, ["geocode", "Paris", "--geocoder", "nominatim"])
-    assert result.exit_code == 2 and "--user-agent" in result.output
+    assert result.exit_code == 2
+    assert "--user-agent" in result.output
 
 
 def test_sites_flags_people(tmp_path: Path) -> None:
@@ -47,4 +49,5 @@ def test_sites_flags_people(tmp_path: Path) -> None:
 def test_sites_bad_file_is_one_line_error() -> None:
     result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites_bad.geojson"),
                                        str(FIXTURES / "tracks")])  # fmt: skip
-    assert result.exit_code == 2 and "LineString" in result.output
+    assert result.exit_code == 2
+    assert "LineString" in result.output

@@ -20,15 +20,31 @@ def names(text: str) -> list[tuple[str, str]]:
     [
         ("Checked in at Fictional Range", [("Fictional Range", "checkin")]),
         ("CHECKED IN AT Café Luna!", [("Café Luna", "checkin")]),
-        ("I'm at Fictional Fitness (Fayetteville, NC)", [("Fictional Fitness, Fayetteville, NC", "checkin")]),
-        ("Dinner (@ Cafe Luna in Spring Lake, NC) https://example.invalid",
-         [("Cafe Luna, Spring Lake, NC", "checkin")]),
-        ("Morning coffee at Café Luna 📍 Fayetteville", [("Café Luna", "at"), ("Fayetteville", "pin")]),
+        (
+            "I'm at Fictional Fitness (Fayetteville, NC)",
+            [("Fictional Fitness, Fayetteville, NC", "checkin")],
+        ),
+        (
+            "Dinner (@ Cafe Luna in Spring Lake, NC) https://example.invalid",
+            [("Cafe Luna, Spring Lake, NC", "checkin")],
+        ),
+        (
+            "Morning coffee at Café Luna 📍 Fayetteville",
+            [("Café Luna", "at"), ("Fayetteville", "pin")],
+        ),
         ("📍Tromsø, Norway", [("Tromsø, Norway", "pin")]),
-        ("Great weekend in Tromsø with the #FortBragg crew #love",
-         [("Tromsø", "at"), ("Fort Bragg", "hashtag")]),
-        ("at 5pm in the Morning at Fort Bragg, then to Paris", [("Fort Bragg", "at"), ("Paris", "at")]),
-        ("Lunch at the Fictional Diner near Main Street", [("Fictional Diner", "at"), ("Main Street", "at")]),
+        (
+            "Great weekend in Tromsø with the #FortBragg crew #love",
+            [("Tromsø", "at"), ("Fort Bragg", "hashtag")],
+        ),
+        (
+            "at 5pm in the Morning at Fort Bragg, then to Paris",
+            [("Fort Bragg", "at"), ("Paris", "at")],
+        ),
+        (
+            "Lunch at the Fictional Diner near Main Street",
+            [("Fictional Diner", "at"), ("Main Street", "at")],
+        ),
         ("See you on Monday at Christmas in January", []),
         ("Home sweet home", [("Home sweet home", "home")]),
         ("back home 🏠", [("back home", "home"), ("🏠", "home")]),
@@ -47,7 +63,8 @@ def test_mentions_carry_their_span() -> None:
 
 
 @pytest.mark.parametrize(
-    ("tag", "name"), [("FortBragg", "Fort Bragg"), ("new_york", "new york"), ("NYC", "NYC"), ("Tromsø", "Tromsø")]
+    ("tag", "name"),
+    [("FortBragg", "Fort Bragg"), ("new_york", "new york"), ("NYC", "NYC"), ("Tromsø", "Tromsø")],
 )
 def test_split_hashtag(tag: str, name: str) -> None:
     assert split_hashtag(tag) == name
@@ -88,26 +105,38 @@ def test_checkin_evidence_venue_and_city_accuracy_and_weight() -> None:
         "Café Luna": result("Café Luna", 35.0527, -78.8784, 25.0, "venue"),
         "Tromsø": result("Tromsø", 69.6489, 18.955, 4000.0, "city"),
     })  # fmt: skip
-    post = Post(id="p1", author="alice", created_at=WHEN, text="checked in at Café Luna, then off to Tromsø")
+    post = Post(
+        id="p1", author="alice", created_at=WHEN, text="checked in at Café Luna, then off to Tromsø"
+    )
     found = checkin_evidence(post, geocoder, tz_lookup=no_tz)
     assert [e.position for e in found] == [LatLon(35.0527, -78.8784), LatLon(69.6489, 18.955)]
     venue, city = found
-    assert venue.source is EvidenceSource.CHECKIN and venue.accuracy_m == 25.0
+    assert venue.source is EvidenceSource.CHECKIN
+    assert venue.accuracy_m == 25.0
     assert city.accuracy_m == 4000.0
     assert 0 < city.weight < venue.weight < 1
-    assert venue.time_utc == WHEN and "Café Luna" in (venue.text or "")
+    assert venue.time_utc == WHEN
+    assert "Café Luna" in (venue.text or "")
 
 
 def test_checkin_venue_with_city_falls_back_to_the_city() -> None:
-    geocoder = FakeGeocoder({"Fayetteville, NC": result("Fayetteville, NC", 35.05, -78.88, 9000.0, "city")})
+    geocoder = FakeGeocoder(
+        {"Fayetteville, NC": result("Fayetteville, NC", 35.05, -78.88, 9000.0, "city")}
+    )
     post = Post(id="p", author="a", text="I'm at Fictional Fitness (Fayetteville, NC)")
     (ev,) = checkin_evidence(post, geocoder, tz_lookup=no_tz)
     assert ev.accuracy_m == 9000.0
-    assert geocoder.asked[:3] == ["Fictional Fitness, Fayetteville, NC", "Fictional Fitness", "Fayetteville, NC"]
+    assert geocoder.asked[:3] == [
+        "Fictional Fitness, Fayetteville, NC",
+        "Fictional Fitness",
+        "Fayetteville, NC",
+    ]
 
 
 def test_place_without_centre_is_geocoded() -> None:
-    geocoder = FakeGeocoder({"Fictional Diner": result("Fictional Diner", -16.8, 179.95, 40.0, "user")})
+    geocoder = FakeGeocoder(
+        {"Fictional Diner": result("Fictional Diner", -16.8, 179.95, 40.0, "user")}
+    )
     post = Post(id="p", author="a", place=NamedPlace("Fictional Diner"))
     (ev,) = checkin_evidence(post, geocoder, tz_lookup=no_tz)
     assert ev.position.lon == 179.95
@@ -121,8 +150,10 @@ def test_located_posts_not_geocoded_but_home_phrase_marks_position() -> None:
     home = Post(id="h", author="a", text="Home sweet home", geotag=LatLon(78.2232, 15.6267),
                 geotag_accuracy_m=12.0)  # fmt: skip
     (ev,) = checkin_evidence(home, geocoder, tz_lookup=no_tz)
-    assert ev.position == LatLon(78.2232, 15.6267) and ev.accuracy_m == 12.0
-    assert (ev.text or "").startswith("[home") and ev.weight < 1
+    assert ev.position == LatLon(78.2232, 15.6267)
+    assert ev.accuracy_m == 12.0
+    assert (ev.text or "").startswith("[home")
+    assert ev.weight < 1
 
 
 def test_regions_too_coarse_are_dropped() -> None:

@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 
 from geoleak.errors import UsageError
-from geoleak.geocode import ChainGeocoder, GeonamesGazetteer, PlacesFile, build_geocoder, normalize_name
+from geoleak.geocode import (
+    ChainGeocoder,
+    GeonamesGazetteer,
+    PlacesFile,
+    build_geocoder,
+    normalize_name,
+)
 from geoleak.geocode.base import GeocodeResult, make_geocoder
 from geoleak.geocode.gazetteer import city_accuracy_m
 from geoleak.geocode.online import OnlineGeocoder
@@ -33,9 +39,13 @@ def gazetteer() -> GeonamesGazetteer:
         ("Paris, France", 48.85, 2.35, "FR"),
     ],
 )
-def test_gazetteer_cities(gazetteer: GeonamesGazetteer, query: str, lat: float, lon: float, country: str) -> None:
+def test_gazetteer_cities(
+    gazetteer: GeonamesGazetteer, query: str, lat: float, lon: float, country: str
+) -> None:
     found = gazetteer.lookup(query)
-    assert found is not None and found.kind == "city" and found.source == "gazetteer"
+    assert found is not None
+    assert found.kind == "city"
+    assert found.source == "gazetteer"
     assert found.position.lat == pytest.approx(lat, abs=0.02)
     assert found.position.lon == pytest.approx(lon, abs=0.02)
     assert found.name.endswith(country)
@@ -57,17 +67,21 @@ def test_city_accuracy_grows_with_population() -> None:
 def test_places_geojson() -> None:
     places = PlacesFile(FIXTURES / "places.geojson")
     cafe = places.lookup("cafe luna")
-    assert cafe is not None and cafe.accuracy_m == 25 and cafe.kind == "venue"
+    assert cafe is not None
+    assert cafe.accuracy_m == 25
+    assert cafe.kind == "venue"
     assert places.lookup("Cafe Luna Fayetteville") == GeocodeResult(
         "Cafe Luna Fayetteville", "Café Luna", LatLon(35.0527, -78.8784), 25.0, "venue", "places"
     )
     fort = places.lookup("Fort Fictional")
-    assert fort is not None and fort.kind == "base"
+    assert fort is not None
+    assert fort.kind == "base"
     assert fort.position.lat == pytest.approx(35.14, abs=1e-6)
     assert 1_000 < fort.accuracy_m < 2_500  # reaches the polygon's corners
     # a polygon across the antimeridian has its centre there, not at longitude 0
     dive = places.lookup("Dateline Dive Shop")
-    assert dive is not None and abs(dive.position.lon) == pytest.approx(180.0, abs=1e-6)
+    assert dive is not None
+    assert abs(dive.position.lon) == pytest.approx(180.0, abs=1e-6)
     assert dive.accuracy_m < 2_000
     assert places.lookup("Svalbard hut").position.lat == 78.2232
 
@@ -107,14 +121,26 @@ class FakeGeopy:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def geocode(self, query: str, exactly_one: bool = True) -> FakeLocation | None:
+    def geocode(self, query: str, exactly_one: bool = True)  # noqa: ARG002  (geopy's signature) -> FakeLocation | None:
         self.calls.append(query)
         if query == "Café Luna, Fayetteville":
-            return FakeLocation(35.0527, -78.8784, {"addresstype": "amenity", "class": "amenity",
-                                "boundingbox": ["35.0526", "35.0528", "-78.8785", "-78.8783"]}, "Café Luna")
+            return FakeLocation(
+                35.0527,
+                -78.8784,
+                {
+                    "addresstype": "amenity",
+                    "class": "amenity",
+                    "boundingbox": ["35.0526", "35.0528", "-78.8785", "-78.8783"],
+                },
+                "Café Luna",
+            )
         if query == "Fayetteville":
-            return FakeLocation(35.0527, -78.8784, {"addresstype": "city",
-                                "boundingbox": ["34.95", "35.15", "-79.0", "-78.75"]}, "Fayetteville, NC")
+            return FakeLocation(
+                35.0527,
+                -78.8784,
+                {"addresstype": "city", "boundingbox": ["34.95", "35.15", "-79.0", "-78.75"]},
+                "Fayetteville, NC",
+            )
         if query == "broken":
             from geopy.exc import GeocoderServiceError
 
@@ -129,11 +155,16 @@ def test_online_geocoder_with_cache_and_rate_limit(tmp_path: Path) -> None:
         "nominatim", geocoder=fake, cache_path=cache, min_delay_s=0.0, error_wait_s=0.0
     )
     venue = online.lookup("Café Luna, Fayetteville")
-    assert venue is not None and venue.kind == "venue" and venue.accuracy_m < 30
+    assert venue is not None
+    assert venue.kind == "venue"
+    assert venue.accuracy_m < 30
     city = online.lookup("Fayetteville")
-    assert city is not None and city.kind == "city" and 5_000 < city.accuracy_m < 20_000
+    assert city is not None
+    assert city.kind == "city"
+    assert 5_000 < city.accuracy_m < 20_000
     assert online.lookup("Nowhere Fictional") is None
-    assert online.lookup("broken") is None and online.failures
+    assert online.lookup("broken") is None
+    assert online.failures
     assert fake.calls.count("broken") == 3  # RateLimiter retried twice
     # a second geocoder on the same cache asks nothing for known names (found or not)
     fake2 = FakeGeopy()
@@ -143,14 +174,17 @@ def test_online_geocoder_with_cache_and_rate_limit(tmp_path: Path) -> None:
     assert again.lookup("Café Luna, Fayetteville") == venue
     assert again.lookup("Nowhere Fictional") is None
     assert fake2.calls == []
-    assert again.lookup("broken") is None and fake2.calls == ["broken"]  # failures not cached
+    assert again.lookup("broken") is None
+    assert fake2.calls == ["broken"]
 
 
 def test_rate_limiter_spaces_requests(tmp_path: Path) -> None:
     import time
 
     fake = FakeGeopy()
-    online = OnlineGeocoder("nominatim", geocoder=fake, cache_path=tmp_path / "c.sqlite", min_delay_s=0.2)
+    online = OnlineGeocoder(
+        "nominatim", geocoder=fake, cache_path=tmp_path / "c.sqlite", min_delay_s=0.2
+    )
     start = time.monotonic()
     for name in ("a", "b", "c"):
         online.lookup(name)
@@ -164,9 +198,10 @@ def test_online_geocoder_requires_a_user_agent() -> None:
         make_geocoder("no-such-service")
 
 
-def test_build_geocoder(tmp_path: Path) -> None:
+def test_build_geocoder() -> None:
     assert build_geocoder("none") is None
     only_places = build_geocoder("none", places=str(FIXTURES / "places.csv"))
     assert isinstance(only_places, PlacesFile)
     chain = build_geocoder("gazetteer", places=str(FIXTURES / "places.csv"))
-    assert isinstance(chain, ChainGeocoder) and len(chain.geocoders) == 2
+    assert isinstance(chain, ChainGeocoder)
+    assert len(chain.geocoders) == 2

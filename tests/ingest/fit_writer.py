@@ -45,7 +45,9 @@ def write_fit(points: Sequence[tuple[float, float, datetime]]) -> bytes:
     body += bytes([0x41, 0, 0]) + struct.pack("<HB", 20, 3)
     body += bytes([253, 4, 0x86, 0, 4, 0x85, 1, 4, 0x85])
     for lat, lon, when in points:
-        body += bytes([0x01]) + struct.pack("<Iii", _fit_time(when), _semicircles(lat), _semicircles(lon))
+        body += bytes([0x01]) + struct.pack(
+            "<Iii", _fit_time(when), _semicircles(lat), _semicircles(lon)
+        )
     header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
     header += struct.pack("<H", fit_crc(header))
     data = header + bytes(body)

@@ -11,7 +11,9 @@ from geoleak.types import Post
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def read_all(path: Path, source: str | None = None, author: str | None = None) -> tuple[list[Post], Diagnostics]:
+def read_all(
+    path: Path, source: str | None = None, author: str | None = None
+) -> tuple[list[Post], Diagnostics]:
     diag = Diagnostics()
     posts = list(open_inputs([path], diag, source=source, author=author))
     return posts, diag

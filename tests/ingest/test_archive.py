@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import ArchiveError, CorpusError
 from geoleak.ingest import open_inputs
-from geoleak.ingest.archive import ArchiveLimits, check_archive, extract_archives, group_archive_parts
-
-from ingest_helpers import FIXTURES
+from geoleak.ingest.archive import (
+    ArchiveLimits,
+    check_archive,
+    extract_archives,
+    group_archive_parts,
+)
 
 
 def _zip_tree(zip_path: Path, root: Path, prefix: str = "") -> Path:
@@ -37,7 +41,8 @@ def test_zip_export_is_read_and_temp_folder_removed(tmp_path: Path) -> None:
     diag = Diagnostics()
     before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
     posts = list(open_inputs([zip_path], diag))
-    assert len(posts) == 4 and posts[0].author == "alice.example.fictional"
+    assert len(posts) == 4
+    assert posts[0].author == "alice.example.fictional"
     after = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
     assert after == before  # extraction folder cleaned up
     assert zip_path.is_file()  # input untouched
@@ -63,11 +68,19 @@ def test_split_takeout_parts_read_together(tmp_path: Path) -> None:
     # The photo lands in part 1, its sidecar in part 2: matched only when read together.
     folder = "Takeout/Google Photos/Photos from 2023/"
     src = FIXTURES / "takeout" / folder
-    part1 = _zip_entries(tmp_path / "takeout-x-001.zip", {folder + "IMG_0001.jpg": (src / "IMG_0001.jpg").read_bytes()})
-    part2 = _zip_entries(tmp_path / "takeout-x-002.zip", {folder + "IMG_0001.jpg.json": (src / "IMG_0001.jpg.json").read_bytes()})
+    part1 = _zip_entries(
+        tmp_path / "takeout-x-001.zip",
+        {folder + "IMG_0001.jpg": (src / "IMG_0001.jpg").read_bytes()},
+    )
+    part2 = _zip_entries(
+        tmp_path / "takeout-x-002.zip",
+        {folder + "IMG_0001.jpg.json": (src / "IMG_0001.jpg.json").read_bytes()},
+    )
     assert group_archive_parts([part2, part1]) == [[part1, part2]]
     posts = list(open_inputs([part2, part1], Diagnostics()))
-    assert len(posts) == 1 and posts[0].media and posts[0].extra["geo_exif"] == [78.2232, 15.6267]
+    assert len(posts) == 1
+    assert posts[0].media
+    assert posts[0].extra["geo_exif"] == [78.2232, 15.6267]
     assert posts[0].author == "takeout-x"
 
 
@@ -107,7 +120,10 @@ def test_total_size_limit(tmp_path: Path) -> None:
     zip_path = _zip_entries(tmp_path / "big.zip", {f"f{i}.txt": os.urandom(2048) for i in range(4)})
     with pytest.raises(ArchiveError, match="uncompressed size"):
         check_archive(zip_path, ArchiveLimits(max_total_bytes=4096))
-    with pytest.raises(ArchiveError), extract_archives([zip_path], ArchiveLimits(max_total_bytes=4096)):
+    with (
+        pytest.raises(ArchiveError),
+        extract_archives([zip_path], ArchiveLimits(max_total_bytes=4096)),
+    ):
         pass
 
 
@@ -146,16 +162,30 @@ def test_extractions_stack_keeps_media_until_closed(tmp_path: Path) -> None:
     with ExitStack() as stack:
         posts = list(open_inputs([zip_path], Diagnostics(), extractions=stack))
         media = [m for p in posts for m in p.media]
-        assert media and all(Path(m).is_file() for m in media)  # still there after reading
+        assert media
+        assert all(Path(m).is_file() for m in media)
     assert not any(Path(m).exists() for m in media)  # removed when the stack closed
 
 
-_SEGMENTS = st.sampled_from(["a", "b.jpg", "..", ".", "", "C:", "\\\\", "x\\\\..\\\\..", "~", "/", "Takeout"])
+_SEGMENTS = st.sampled_from(
+    ["a", "b.jpg", "..", ".", "", "C:", "\\\\", "x\\\\..\\\\..", "~", "/", "Takeout"]
+)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(names=st.lists(st.lists(_SEGMENTS, min_size=1, max_size=5).map("/".join), min_size=1, max_size=4, unique=True))
-def test_any_entry_name_is_refused_or_stays_inside(tmp_path_factory: pytest.TempPathFactory, names: list[str]) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(
+        st.lists(_SEGMENTS, min_size=1, max_size=5).map("/".join),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    )
+)
+def test_any_entry_name_is_refused_or_stays_inside(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str]
+) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
     zip_path = folder / "fuzz.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:

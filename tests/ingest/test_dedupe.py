@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest_helpers import FIXTURES
+
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import DedupeStats, dedupe_posts, media_digest
 from geoleak.types import LatLon, Post
-
-from ingest_helpers import FIXTURES
 
 
 def test_takeout_album_copy_counted_once() -> None:
@@ -16,7 +16,8 @@ def test_takeout_album_copy_counted_once() -> None:
     ids = [p.id for p in posts]
     assert "Photos from 2023/IMG_0001.jpg" in ids
     assert "Trip to Svalbard/IMG_0001.jpg" not in ids  # same bytes, same position
-    assert stats.posts_dropped == 1 and stats.media_dropped == 1
+    assert stats.posts_dropped == 1
+    assert stats.media_dropped == 1
     assert any("counted once" in w for w in diag.warnings)
 
 
@@ -36,10 +37,14 @@ def test_text_kept_when_media_repeats(tmp_path: Path) -> None:
     copy.write_bytes(photo.read_bytes())
     pos = LatLon(35.0, -78.0)
     first = Post(id="1", author="a", geotag=pos, media=(str(photo),))
-    second = Post(id="2", author="a", geotag=pos, text="checked in at Fort Fictional", media=(str(copy),))
+    second = Post(
+        id="2", author="a", geotag=pos, text="checked in at Fort Fictional", media=(str(copy),)
+    )
     out = list(dedupe_posts([first, second]))
     assert [p.id for p in out] == ["1", "2"]
-    assert out[1].media == () and out[1].geotag is None and out[1].text
+    assert out[1].media == ()
+    assert out[1].geotag is None
+    assert out[1].text
 
 
 def test_identical_posts_without_media() -> None:

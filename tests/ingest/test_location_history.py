@@ -5,12 +5,11 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.ingest.common import RecordError
 from geoleak.ingest.location_history import LocationHistoryReader, parse_latlng_text
 from geoleak.types import EvidenceSource
-
-from ingest_helpers import FIXTURES, by_id, read_all
 
 REC = "Takeout/Location History (Timeline)/Records.json"
 SEM = "Takeout/Location History (Timeline)/Semantic Location History/2023/2023_JANUARY.json"
@@ -21,14 +20,17 @@ def test_records_thinned_signed_and_accuracy_kept() -> None:
     found = by_id(posts)
     assert all(p.geotag_source is EvidenceSource.TRACK for p in posts)
     # #1 is 1 minute and a few metres after #0: thinned; #2 is 30 minutes later: kept
-    assert f"{REC}#0" in found and f"{REC}#1" not in found and f"{REC}#2" in found
+    assert f"{REC}#0" in found
+    assert f"{REC}#1" not in found
+    assert f"{REC}#2" in found
     assert found[f"{REC}#0"].geotag_accuracy_m == 12.0
     # timestampMs form
     assert found[f"{REC}#3"].created_at == datetime(2023, 1, 10, 9, 0, tzinfo=timezone.utc)
     # E7 written as an unsigned 32-bit integer: southern hemisphere restored
     assert found[f"{REC}#4"].geotag.lat == pytest.approx(-33.856)
     assert f"{REC}#6" not in found  # 0, 0: no fix
-    assert len(diag.warnings) == 1 and "locations[5]" in diag.warnings[0]
+    assert len(diag.warnings) == 1
+    assert "locations[5]" in diag.warnings[0]
 
 
 def test_semantic_visits_keep_google_labels() -> None:
@@ -36,7 +38,9 @@ def test_semantic_visits_keep_google_labels() -> None:
     found = by_id(posts)
     home = found[f"{SEM}#0"]
     assert home.extra["semantic_type"] == "TYPE_HOME"
-    assert home.place is not None and home.place.name == "Home" and home.place.centre is None
+    assert home.place is not None
+    assert home.place.name == "Home"
+    assert home.place.centre is None
     assert found[f"{SEM}#1-start"].geotag.lat == pytest.approx(35.0527)
     assert found[f"{SEM}#1-end"].geotag.lon == pytest.approx(-79.006)
     work = found[f"{SEM}#2"]
@@ -53,9 +57,11 @@ def test_android_timeline_export() -> None:
     assert visit.created_at == datetime(2024, 3, 1, 21, 0, tzinfo=timezone.utc)
     assert found["Timeline.json#1-end"].geotag.lat == 69.6816
     # path: the second point is 10 m from the first and thinned
-    assert "Timeline.json#2-0" in found and "Timeline.json#2-1" not in found
+    assert "Timeline.json#2-0" in found
+    assert "Timeline.json#2-1" not in found
     raw = [p for p in posts if p.extra.get("kind") == "raw"]
-    assert len(raw) == 1 and raw[0].geotag_accuracy_m == 9.0
+    assert len(raw) == 1
+    assert raw[0].geotag_accuracy_m == 9.0
     assert any("'north, east'" in w for w in diag.warnings)
 
 
@@ -72,8 +78,10 @@ def test_malformed_records_skipped_and_truncation_reported() -> None:
     posts, diag = read_all(FIXTURES / "google_location_malformed")
     assert [p.id.rsplit("#", 1)[1] for p in posts] == ["0", "3"]
     text = "\n".join(diag.warnings)
-    assert "locations[1]" in text and "locations[2]" in text
-    assert "not valid JSON" in text and "rest of the file is skipped" in text
+    assert "locations[1]" in text
+    assert "locations[2]" in text
+    assert "not valid JSON" in text
+    assert "rest of the file is skipped" in text
 
 
 def test_thinning_parameters() -> None:
@@ -88,7 +96,8 @@ def test_thinning_parameters() -> None:
 def test_parse_latlng_text_round_trip(lat: float, lon: float) -> None:
     pos = parse_latlng_text(f"{lat:.7f}°, {lon:.7f}°")
     if pos is not None:
-        assert pos.lat == pytest.approx(lat, abs=1e-6) and pos.lon == pytest.approx(lon, abs=1e-6)
+        assert pos.lat == pytest.approx(lat, abs=1e-6)
+        assert pos.lon == pytest.approx(lon, abs=1e-6)
     pos = parse_latlng_text(f"geo:{lat:.7f},{lon:.7f}")
     if pos is not None:
         assert pos.lat == pytest.approx(lat, abs=1e-6)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import readers_for
 from geoleak.ingest.common import fix_mojibake
 from geoleak.types import EvidenceSource
-
-from ingest_helpers import FIXTURES, by_id, read_all
 
 IG_POSTS = "your_instagram_activity/content/posts_1.json"
 FB_POSTS = "your_activity_across_facebook/posts/your_posts__check_ins__photos_and_videos_1.json"
@@ -30,14 +29,15 @@ def test_instagram_posts_stories_and_exif_positions() -> None:
     # the carousel's second photo has its own position: its own post
     assert found[f"{IG_POSTS}#0#media2"].geotag.lon == -79.006
     # a post whose media file is missing and which has no position is still a post
-    assert found[f"{IG_POSTS}#1"].geotag is None and found[f"{IG_POSTS}#1"].text == "Sunset ☀"
+    assert found[f"{IG_POSTS}#1"].geotag is None
+    assert found[f"{IG_POSTS}#1"].text == "Sunset ☀"
     story = found["your_instagram_activity/content/stories.json#0"]
     assert (story.geotag.lat, story.geotag.lon) == (-33.8568, 151.2153)
     assert not diag.warnings
 
 
 def test_instagram_html_variant_asks_for_json() -> None:
-    with pytest.raises(CorpusError, match="HTML version.*Format: JSON"):
+    with pytest.raises(CorpusError, match=r"HTML version.*Format: JSON"):
         read_all(FIXTURES / "instagram_html")
 
 
@@ -49,7 +49,9 @@ def test_instagram_malformed() -> None:
     assert found[f"{IG_POSTS}#2"].media == ()  # ../../../etc/passwd refused
     assert f"{IG_POSTS}#3" not in found
     text = "\n".join(diag.warnings)
-    assert "leaves the corpus folder" in text and "'soon'" in text and "not an object" in text
+    assert "leaves the corpus folder" in text
+    assert "'soon'" in text
+    assert "not an object" in text
 
 
 def test_facebook_posts_checkins_albums_videos() -> None:
@@ -59,18 +61,24 @@ def test_facebook_posts_checkins_albums_videos() -> None:
     assert {p.author for p in posts} == {"Björn Fictional"}
     status = found[f"{FB_POSTS}#0"]
     assert status.text == "Café au lait before duty ☕"
-    assert status.geotag_source is EvidenceSource.EXIF and status.geotag.lat == 35.1401
-    assert status.media and status.media[0].endswith("111.jpg")
+    assert status.geotag_source is EvidenceSource.EXIF
+    assert status.geotag.lat == 35.1401
+    assert status.media
+    assert status.media[0].endswith("111.jpg")
     checkin = found[f"{FB_POSTS}#1"]
-    assert checkin.place is not None and checkin.place.name == "Café Luna"
-    assert checkin.place.centre is not None and checkin.place.centre.lon == -78.8784
+    assert checkin.place is not None
+    assert checkin.place.name == "Café Luna"
+    assert checkin.place.centre is not None
+    assert checkin.place.centre.lon == -78.8784
     assert checkin.geotag is None
     assert found[f"{FB_POSTS}#2"].text == "Checked in at Longyearbyen airport, 78.2464N"
     assert f"{FB_POSTS}#3" not in found  # no text, no place, no media
     album = found["your_activity_across_facebook/posts/album/0.json#0"]
-    assert album.text == "Midnight sun in Tromsø" and album.geotag.lat == 69.6492
+    assert album.text == "Midnight sun in Tromsø"
+    assert album.geotag.lat == 69.6492
     video = found["your_activity_across_facebook/posts/your_videos.json#0"]
-    assert video.geotag.lon == 179.95 and video.media == ()
+    assert video.geotag.lon == 179.95
+    assert video.media == ()
     assert not diag.warnings
 
 
@@ -80,7 +88,8 @@ def test_facebook_malformed() -> None:
     assert found[f"{FB_POSTS}#3"].text == "fine post at Fort Fictional"
     assert "your_activity_across_facebook/posts/album/0.json#0" in found  # before truncation
     text = "\n".join(diag.warnings)
-    assert "'last tuesday'" in text and "outside the valid range" in text
+    assert "'last tuesday'" in text
+    assert "outside the valid range" in text
     assert "album/0.json: not valid JSON" in text
 
 
@@ -107,6 +116,6 @@ def test_fix_mojibake_inverts_meta_encoding(text: str) -> None:
     except UnicodeDecodeError:
         return
     repaired = fix_mojibake(mangled)
-    assert repaired == text or repaired == mangled
+    assert repaired in (text, mangled)
     if any(ord(c) > 127 for c in text) and all(ord(c) not in range(0x80, 0xA0) for c in text):
         assert repaired == text

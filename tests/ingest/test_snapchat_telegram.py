@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.ingest.common import RecordError
 from geoleak.ingest.snapchat import parse_snap_position
 from geoleak.ingest.telegram import message_text
 from geoleak.types import EvidenceSource
-
-from ingest_helpers import FIXTURES, by_id, read_all
 
 
 def test_snapchat_memories_history_and_home_work() -> None:
@@ -18,7 +17,8 @@ def test_snapchat_memories_history_and_home_work() -> None:
     assert found["snapchat-memory:1"].geotag is None  # 0, 0 means none
     assert found["snapchat-memory:2"].geotag.lat == 69.6492
     track = found["snapchat-location:0"]
-    assert track.geotag_source is EvidenceSource.TRACK and track.geotag_accuracy_m == 14.23
+    assert track.geotag_source is EvidenceSource.TRACK
+    assert track.geotag_accuracy_m == 14.23
     assert found["snapchat-home"].extra["semantic_type"] == "HOME"
     assert found["snapchat-work"].geotag.lon == -79.006
     assert not diag.warnings
@@ -28,7 +28,8 @@ def test_snapchat_malformed() -> None:
     posts, diag = read_all(FIXTURES / "snapchat_malformed")
     assert [p.id for p in posts] == ["snapchat-memory:2"]
     text = "\n".join(diag.warnings)
-    assert "'Latitude, Longitude: somewhere'" in text and "'June first'" in text
+    assert "'Latitude, Longitude: somewhere'" in text
+    assert "'June first'" in text
     assert "location_history.json: not valid JSON" in text
 
 
@@ -42,7 +43,9 @@ def test_snapchat_malformed() -> None:
 )
 def test_parse_snap_position(text: str, lat: float, lon: float, acc: float | None) -> None:
     pos, accuracy = parse_snap_position(text)
-    assert pos is not None and (pos.lat, pos.lon) == (lat, lon) and accuracy == acc
+    assert pos is not None
+    assert (pos.lat, pos.lon) == (lat, lon)
+    assert accuracy == acc
 
 
 def test_parse_snap_position_rejects() -> None:
@@ -55,31 +58,43 @@ def test_telegram_full_export() -> None:
     found = by_id(posts)
     eve = "Eve Fictional (user5000000001)"
     gate = found["telegram:Frank Fictional:1"]
-    assert gate.author == eve and gate.text == "I'm at the gate" and gate.geotag.lat == 35.1401
+    assert gate.author == eve
+    assert gate.text == "I'm at the gate"
+    assert gate.geotag.lat == 35.1401
     # photo and image-sent-as-file are media (the file keeps its EXIF)
     assert found["telegram:Frank Fictional:2"].media[0].endswith("photo_1@01-06-2023_10-00-00.jpg")
     assert found["telegram:Frank Fictional:4"].media[0].endswith("IMG_2001.JPG")
     assert "telegram:Frank Fictional:3" not in found  # service message
     venue = found["telegram:Fictional Unit Chat:10"]
-    assert venue.place is not None and venue.place.name == "Fictional Diner"
+    assert venue.place is not None
+    assert venue.place.name == "Fictional Diner"
     live = found["telegram:Fictional Unit Chat:11"]
     assert live.author == "Grace Fictional (user5000000004)"
-    assert live.text == "checked in at Fictional Range" and live.extra["live_location_s"] == 900
+    assert live.text == "checked in at Fictional Range"
+    assert live.extra["live_location_s"] == 900
     assert live.geotag.lon == 179.95
     # date_unixtime (UTC), not the exporting computer's local `date`
-    assert gate.created_at is not None and gate.created_at.isoformat() == "2023-06-01T10:00:00+00:00"
+    assert gate.created_at is not None
+    assert gate.created_at.isoformat() == "2023-06-01T10:00:00+00:00"
     assert not diag.warnings
 
 
 def test_telegram_single_chat_and_malformed() -> None:
     posts, _ = read_all(FIXTURES / "telegram_single")
-    assert len(posts) == 1 and posts[0].geotag.lat == 78.2232
+    assert len(posts) == 1
+    assert posts[0].geotag.lat == 78.2232
     posts, diag = read_all(FIXTURES / "telegram_malformed")
     assert [p.id for p in posts] == ["telegram:Broken:1", "telegram:Broken:4"]
     text = "\n".join(diag.warnings)
-    assert "message without sender" in text and "'up'" in text and "not valid JSON" in text
+    assert "message without sender" in text
+    assert "'up'" in text
+    assert "not valid JSON" in text
 
 
 def test_message_text_entities() -> None:
-    assert message_text([{"type": "plain", "text": "at "}, {"type": "bold", "text": "X"}, "!"]) == "at X!"
-    assert message_text("") is None and message_text(None) is None
+    assert (
+        message_text([{"type": "plain", "text": "at "}, {"type": "bold", "text": "X"}, "!"])
+        == "at X!"
+    )
+    assert message_text("") is None
+    assert message_text(None) is None

@@ -3,12 +3,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.ingest.base import readers_for
 from geoleak.ingest.takeout import sidecar_candidates
 from geoleak.types import EvidenceSource
-
-from ingest_helpers import FIXTURES, by_id, read_all
 
 
 def test_sniffed_as_takeout_photos() -> None:
@@ -21,9 +20,11 @@ def test_sidecars_matched_with_naming_quirks() -> None:
     # plain IMG.jpg.json: the media reader takes the position from it; the post keeps the
     # sidecar's values in extra and its time
     p1 = found["Photos from 2023/IMG_0001.jpg"]
-    assert p1.geotag is None and p1.extra["geo_exif"] == [78.2232, 15.6267]
+    assert p1.geotag is None
+    assert p1.extra["geo_exif"] == [78.2232, 15.6267]
     assert p1.created_at == datetime(2023, 6, 12, 9, 0, tzinfo=timezone.utc)
-    assert p1.media and p1.media[0].endswith("IMG_0001.jpg")
+    assert p1.media
+    assert p1.media[0].endswith("IMG_0001.jpg")
     # duplicate name: IMG_0002(1).jpg <- IMG_0002.jpg(1).json, east of the antimeridian
     p2 = found["Photos from 2023/IMG_0002(1).jpg"]
     assert (p2.geotag.lat, p2.geotag.lon) == (-16.8, 179.95)
@@ -57,8 +58,10 @@ def test_edited_copy_and_orphan_sidecar_counted_once() -> None:
     ids = {p.id for p in posts}
     assert "Photos from 2023/IMG_0003-edited.jpg" not in ids
     orphan = by_id(posts)["Photos from 2023/IMG_0099.jpg.json"]
-    assert orphan.media == () and orphan.text == "Home sweet home"
-    assert orphan.geotag is not None and orphan.geotag.lon == -79.006
+    assert orphan.media == ()
+    assert orphan.text == "Home sweet home"
+    assert orphan.geotag is not None
+    assert orphan.geotag.lon == -79.006
 
 
 def test_author_defaults_to_input_name_and_can_be_forced() -> None:
@@ -76,7 +79,9 @@ def test_malformed_sidecars_reported_and_rest_read() -> None:
     assert found["Photos from 2024/IMG_1003.jpg"].extra["geo_data"] == [35.05, -78.88]
     text = "\n".join(diag.warnings)
     assert "IMG_1000.jpg.json: not valid JSON" in text
-    assert "'north'" in text and "outside the valid range" in text and "'yesterday'" in text
+    assert "'north'" in text
+    assert "outside the valid range" in text
+    assert "'yesterday'" in text
 
 
 @pytest.mark.parametrize(
@@ -87,8 +92,10 @@ def test_malformed_sidecars_reported_and_rest_read() -> None:
         ("IMG_1(2).jpg", "IMG_1.jpg(2).json"),
         ("IMG_1(2).jpg", "IMG_1.jpg.supplemental-metadata(2).json"),
         ("IMG_1-edited.jpg", "IMG_1.jpg.json"),
-        ("Screenshot_20230612-081500_Fictional_Messenger.png",
-         "Screenshot_20230612-081500_Fictional_Messenger.json"),  # cut at 46 + .json
+        (
+            "Screenshot_20230612-081500_Fictional_Messenger.png",
+            "Screenshot_20230612-081500_Fictional_Messenger.json",
+        ),  # cut at 46 + .json
     ],
 )
 def test_sidecar_candidates(media: str, sidecar: str) -> None:

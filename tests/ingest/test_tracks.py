@@ -2,18 +2,16 @@ from __future__ import annotations
 
 import gzip
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+from fit_writer import write_fit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest.tracks import TracksReader
 from geoleak.types import EvidenceSource
-
-from fit_writer import write_fit
-from ingest_helpers import FIXTURES, by_id, read_all
 
 
 def test_gpx_tcx_fit_start_and_end_points() -> None:
@@ -26,7 +24,8 @@ def test_gpx_tcx_fit_start_and_end_points() -> None:
     assert (run_end.geotag.lat, run_end.geotag.lon) == (35.1401, -79.006)
     assert run_end.created_at == datetime(2023, 6, 12, 6, 10, tzinfo=timezone.utc)
     # a one-point track has a start only; a named waypoint is a post with its name
-    assert "morning_run.gpx#start2" in found and "morning_run.gpx#end2" not in found
+    assert "morning_run.gpx#start2" in found
+    assert "morning_run.gpx#end2" not in found
     assert found["morning_run.gpx#waypoint1"].place.name == "Home"
     # TCX with leading whitespace, across the antimeridian, point without position skipped
     assert found["ride.tcx#start1"].geotag.lon == 179.95
@@ -40,7 +39,10 @@ def test_gpx_tcx_fit_start_and_end_points() -> None:
 
 def test_strava_export_with_gzipped_activities() -> None:
     posts, _ = read_all(FIXTURES / "strava_export")
-    assert [p.id for p in posts] == ["activities/9000000001.gpx.gz#start1", "activities/9000000001.gpx.gz#end1"]
+    assert [p.id for p in posts] == [
+        "activities/9000000001.gpx.gz#start1",
+        "activities/9000000001.gpx.gz#end1",
+    ]
     assert posts[0].geotag.lat == 69.6492
 
 
@@ -52,16 +54,17 @@ def test_malformed_tracks() -> None:
     text = "\n".join(diag.warnings)
     assert "garbage.fit: not a valid FIT file" in text
     assert "not_xml.gpx: not valid XML" in text
-    assert "135.0" in text and "the rest is skipped" in text
+    assert "135.0" in text
+    assert "the rest is skipped" in text
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    st.lists(
-        st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)), min_size=1, max_size=20
-    )
+    st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)), min_size=1, max_size=20)
 )
-def test_fit_round_trip(tmp_path_factory: pytest.TempPathFactory, points: list[tuple[float, float]]) -> None:
+def test_fit_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, points: list[tuple[float, float]]
+) -> None:
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     fixes = [(lat, lon, start + timedelta(minutes=i)) for i, (lat, lon) in enumerate(points)]
     folder = tmp_path_factory.mktemp("fit")
@@ -74,6 +77,7 @@ def test_fit_round_trip(tmp_path_factory: pytest.TempPathFactory, points: list[t
     assert posts[-1].geotag.lon == pytest.approx(good[-1][1], abs=1e-6)
 
 
-def test_track_file_alone(tmp_path: Path) -> None:
+def test_track_file_alone() -> None:
     posts, _ = read_all(FIXTURES / "tracks" / "ride.tcx")
-    assert len(posts) == 2 and posts[0].author == "tracks"
+    assert len(posts) == 2
+    assert posts[0].author == "tracks"
