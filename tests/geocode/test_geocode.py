@@ -121,7 +121,7 @@ class FakeGeopy:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def geocode(self, query: str, exactly_one: bool = True)  # noqa: ARG002  (geopy's signature) -> FakeLocation | None:
+    def geocode(self, query: str, exactly_one: bool = True) -> FakeLocation | None:  # noqa: ARG002
         self.calls.append(query)
         if query == "Café Luna, Fayetteville":
             return FakeLocation(
