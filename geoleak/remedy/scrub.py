@@ -107,9 +107,14 @@ class ScrubReport:
             f"{self.count(UNCHANGED)} had nothing to remove, "
             f"{self.count(WOULD_CLEAN)} would be cleaned, "
             f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
-            f"{self.locations_removed} files had location data removed"
+            f"{self.locations_removed} files "
+            + ("would have" if self.count(WOULD_CLEAN) else "had")
+            + " location data removed"
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
         ]
+        for o in self.outcomes:
+            if o.status == SKIPPED and o.error and "archive" in o.error:
+                lines.append(f"skipped {o.source}: {o.error}")
         for o in self.failed:
             lines.append(f"NOT CLEANED (left out of the output): {o.source}: {o.error}")
         return lines
@@ -351,7 +356,10 @@ def scrub_paths(
     tasks: list[tuple[int, Path, Path]] = []
     for path, rel in iter_input_files(inputs, exclude=out_dir):
         if not _is_candidate(path) and sniff(_head(path)) is None:
-            slots.append(FileOutcome(str(path), None, SKIPPED, error="not a media file"))
+            why = "not a media file"
+            if path.suffix.lower() in (".zip", ".tar", ".tgz", ".gz", ".7z"):
+                why += " (an archive: unpack it, then scrub the folder)"
+            slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
             continue
         if in_place or out_dir is None:  # (out_dir is None only for a dry run)
             dst = path
