@@ -128,7 +128,9 @@ def report_command(
     out = Path(output)
     written: list[Path] = []
     if not no_maps:
-        written += write_maps(profiles, evidence, out, tiles=tiles, sites=sites)
+        written += write_maps(
+            profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html"
+        )
     written.insert(
         0,
         write_report(

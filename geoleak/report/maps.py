@@ -246,6 +246,7 @@ class _Page:
     media_root: Path | None
     wrap_lon: bool = False
     thumbnails_left: int = MAX_THUMBNAILS
+    report_link: str | None = None  # report.html beside the maps: popups link to its rows
 
     def ll(self, position: LatLon) -> list[float]:
         """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
@@ -316,7 +317,7 @@ class CountriesLayer(folium.map.Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = geoleak.countries({{ this.data_json }});
+        var {{ this.get_name() }} = geoleak.countries({{ this._parent.get_name() }}, {{ this.data_json }});
         {% endmacro %}
         """
     )
@@ -525,11 +526,17 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
         )
         + "</table>"
     )
-    links = [f'<a href="#row-{pin_id(evidence)[4:]}">row in table</a>']
-    if person_link:
+    row = pin_id(evidence)[4:]
+    if person_link:  # overview: the row is on the person's page
+        links = [
+            f'<a target="_top" href="{html_text(person_link)}#row-{row}">'
+            f"{html_text(evidence.person)}'s page</a>"
+        ]
+    else:
+        links = [f'<a href="#row-{row}">row in table</a>']
+    if page.report_link:
         links.append(
-            f'<a target="_top" href="{html_text(person_link)}">{html_text(evidence.person)}\'s '
-            "page</a>"
+            f'<a target="_top" href="{html_text(page.report_link)}#r{row}">row in report</a>'
         )
     parts.append("<p>" + " · ".join(links) + "</p></div>")
     return "".join(parts)
@@ -696,7 +703,7 @@ def _evidence_layers(
             {
                 "mode": "heat",
                 "points": heat,
-                "options": {"radius": 22, "blur": 18, "maxZoom": 16, "minOpacity": 0.35},
+                "options": {"radius": 24, "blur": 18, "maxZoom": 11, "max": 0.5, "minOpacity": 0.3},
             },
             name="Heatmap of all evidence",
             show=False,
@@ -1086,6 +1093,7 @@ def build_overview_map(
     tiles: str | None = None,
     sites: Sequence[Any] | None = None,
     media_root: Path | None = None,
+    report_link: str | None = None,
 ) -> str:
     """The HTML of the overview map (see module docstring)."""
     tile_spec = resolve_tiles(tiles)
@@ -1098,7 +1106,12 @@ def build_overview_map(
     ]
     site_markers = shared_sites(profiles, sites)
     positions += [s.position for s in site_markers]
-    page = _Page(out_dir=out_dir, media_root=media_root, wrap_lon=_needs_wrap(positions))
+    page = _Page(
+        out_dir=out_dir,
+        media_root=media_root,
+        wrap_lon=_needs_wrap(positions),
+        report_link=report_link,
+    )
     page.thumbnails_left = 0  # the overview stays light; person pages carry the thumbnails
     figure, fmap = _new_map("geoleak: overview", tile_spec, height="78vh")
     _add_basemap(fmap, page, positions, tile_spec)
@@ -1190,6 +1203,7 @@ def build_person_map(
     sites: Sequence[Any] | None = None,
     media_root: Path | None = None,
     overview_link: str | None = "index.html",
+    report_link: str | None = None,
 ) -> str:
     """The HTML of one person's map page (see module docstring)."""
     tile_spec = resolve_tiles(tiles)
@@ -1199,7 +1213,12 @@ def build_person_map(
         for s in shared_sites([profile], sites)
         if profile.person in s.people or any(p.site_id == s.site_id for p in profile.places)
     ]
-    page = _Page(out_dir=out_dir, media_root=media_root, wrap_lon=_needs_wrap(positions))
+    page = _Page(
+        out_dir=out_dir,
+        media_root=media_root,
+        wrap_lon=_needs_wrap(positions),
+        report_link=report_link,
+    )
     figure, fmap = _new_map(f"geoleak: {profile.person}", tile_spec, height="72vh")
     _add_basemap(fmap, page, positions, tile_spec)
     ev_layers, total, labels = _evidence_layers(
@@ -1263,6 +1282,7 @@ def write_maps(
     tiles: str | None = None,
     sites: Sequence[Any] | None = None,
     media_root: Path | None = None,
+    report_link: str | None = None,
 ) -> list[Path]:
     """Write `index.html` (overview) and one `person-<id>.html` per person into `out_dir`.
 
@@ -1270,7 +1290,8 @@ def write_maps(
     the bundled offline basemap, `"osm"` or an http(s) URL template for web tiles (which
     tell the tile server where you are looking). `sites` adds known sites (objects with a
     name and a position) to the overview. Relative media paths are read under `media_root`
-    for thumbnails. Returns the paths written, overview first.
+    for thumbnails. `report_link` names a report written beside the maps (`report.html`):
+    each evidence popup then links to its row there. Returns the paths written, overview first.
     """
     out_dir = Path(out_dir)
     tile_spec = resolve_tiles(tiles)
@@ -1284,7 +1305,13 @@ def write_maps(
         write_html(
             out_dir / "index.html",
             build_overview_map(
-                profiles, evidence, out_dir, tiles=tiles, sites=sites, media_root=media_root
+                profiles,
+                evidence,
+                out_dir,
+                tiles=tiles,
+                sites=sites,
+                media_root=media_root,
+                report_link=report_link,
             ),
             tile_url=tile_spec.url,
         )
@@ -1299,6 +1326,7 @@ def write_maps(
             tiles=tiles,
             sites=sites,
             media_root=media_root,
+            report_link=report_link,
         )
         written.append(write_html(out_dir / person_page_name(person), page, tile_url=tile_spec.url))
     return written

@@ -260,6 +260,7 @@ def render_report(
     maps_linked: bool = False,
     embed_overview: bool = True,
     plots: bool = True,
+    report_name: str = "report.html",
 ) -> str:
     """The report's HTML (see module docstring)."""
     known = {p.person: p for p in profiles}
@@ -286,7 +287,9 @@ def render_report(
     )
     body = ["<main>"]
     if embed_overview and (evidence or any(p.places for p in profiles)):
-        overview = build_overview_map(profiles, evidence, out_dir, sites=sites)
+        overview = build_overview_map(
+            profiles, evidence, out_dir, sites=sites, report_link=report_name
+        )
         leaks = external_references(overview)
         if (
             leaks
@@ -357,5 +360,6 @@ def write_report(
         maps_linked=maps_linked,
         embed_overview=embed_overview,
         plots=plots,
+        report_name=out_path.name,
     )
     return write_html(out_path, page)

@@ -37,7 +37,9 @@ def browser() -> Iterator[Browser]:
 
 
 def _write_all(result: RunResult, out: Path) -> list[Path]:
-    paths = write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    paths = write_maps(
+        result.profiles, result.evidence, out, sites=result.sites, report_link="report.html"
+    )
     paths.append(
         write_report(
             result.profiles,
@@ -85,7 +87,10 @@ def test_overview_loads_offline_with_every_marker(
     assert browser.js("return geoleak.markerCount") == expected
     assert browser.js("return document.querySelectorAll('.leaflet-marker-icon').length") > 5
     # the offline basemap is drawn: country outlines are SVG paths
-    assert browser.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") > 100
+    assert (
+        browser.js("return document.querySelectorAll('.leaflet-geoleak-basemap-pane path').length")
+        > 100
+    )
     assert (
         browser.js(
             "return document.querySelectorAll('.leaflet-control-layers-overlays label').length"
@@ -93,6 +98,13 @@ def test_overview_loads_offline_with_every_marker(
         >= 8
     )
     browser.screenshot(out / "overview.png")
+    # the heatmap of all evidence draws on a canvas when switched on
+    browser.js("geoleak.map.addLayer(geoleak.timed.find(t => t.kind === 'heat').layer)")
+    assert (
+        browser.js("return document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
+    )
+    _settle(browser)
+    browser.screenshot(out / "overview-heatmap.png")
     _assert_clean(browser)
 
 
@@ -133,6 +145,24 @@ def test_person_page_row_opens_its_pin(browser: Browser, demo: tuple[RunResult, 
         "return document.querySelector('.leaflet-popup-content a[href^=\"#row-\"]').getAttribute('href')"
     )
     assert browser.js(f"return document.getElementById({json.dumps(link[1:])}) !== null")
+    # ... and to the same post's row in the report, which links back to the pin
+    report_link = browser.js(
+        "return document.querySelector('.leaflet-popup-content a[href^=\"report.html#r\"]')"
+        ".getAttribute('href')"
+    )
+    _assert_clean(browser)
+    browser.open(out / report_link.split("#")[0], wait_for="document.readyState === 'complete'")
+    row = browser.js(
+        f"return document.getElementById({json.dumps(report_link.split('#')[1])})"
+        ".querySelector('a').getAttribute('href')"
+    )
+    assert row.startswith(person_page_name(person) + "#pin-")
+    browser.open(out / row.split("#")[0])
+    browser.driver.get((out / row.split("#")[0]).as_uri() + "#" + row.split("#")[1])
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert first.post_id in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
     _assert_clean(browser)
 
 

@@ -69,8 +69,14 @@
   };
 
   /* Country shapes drawn under everything: the offline basemap. */
-  G.countries = function (data) {
+  G.countries = function (map, data) {
+    // its own pane between tiles (200) and overlays (400): the heatmap canvas and the
+    // vector overlays must never end up under the opaque country fill
+    if (!map.getPane("geoleak-basemap")) {
+      map.createPane("geoleak-basemap").style.zIndex = 250;
+    }
     return L.geoJSON(data, {
+      pane: "geoleak-basemap",
       interactive: false,
       style: function () {
         return { color: "#7d7466", weight: 0.8, fillColor: "#f3efe6", fillOpacity: 1, opacity: 0.9 };
@@ -108,7 +114,7 @@
       onAdd: function (m) {
         var div = L.DomUtil.create("div", "gl-box " + (cls || ""));
         div.innerHTML = html;
-        if (m.getSize().y < 700) {
+        if (m.getSize().y < 560) {
           // a small map (e.g. embedded in the report): fold legends so the map stays visible
           Array.prototype.forEach.call(div.querySelectorAll("details"), function (d) { d.open = false; });
         }
