@@ -60,8 +60,10 @@ def test_home_and_base_from_location_history_in_a_zip(exports: Path) -> None:
     (profile,) = result.profiles
     assert profile.person == "takeout-ola"
     home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
-    assert home is not None and haversine_m(home.position, HOME) < 50
-    assert base is not None and haversine_m(base.position, BASE) < 100
+    assert home is not None
+    assert haversine_m(home.position, HOME) < 50
+    assert base is not None
+    assert haversine_m(base.position, BASE) < 100
     assert result.stats.evidence_by_source["track"] > 0
 
 
@@ -69,4 +71,5 @@ def test_home_from_where_runs_start_and_end(exports: Path) -> None:
     result = run([exports / "strava-kari"], workers=1)
     (profile,) = result.profiles
     home = profile.place(PlaceKind.HOME)
-    assert home is not None and haversine_m(home.position, HOME) < 50
+    assert home is not None
+    assert haversine_m(home.position, HOME) < 50
