@@ -333,3 +333,47 @@ def test_a_fifo_named_like_a_photo_does_not_hang(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.jpg"
     os.mkfifo(fifo)
     assert read_media(fifo).error == "not a regular file"
+
+
+# -- Canon CR3 -----------------------------------------------------------------------------
+
+
+def _tiff_ifd(entries: list[tuple[int, int, int, bytes]]) -> bytes:
+    """A little-endian TIFF whose first IFD holds `entries` (tag, type, count, inline or data)."""
+    data_at = 8 + 2 + 12 * len(entries) + 4
+    ifd = struct.pack("<H", len(entries))
+    blob = b""
+    for tag, typ, count, value in entries:
+        if len(value) <= 4:
+            ifd += struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\x00")
+        else:
+            ifd += struct.pack("<HHII", tag, typ, count, data_at + len(blob))
+            blob += value
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00" * 4 + blob
+
+
+def test_canon_cr3_cmt_boxes(tmp_path: Path) -> None:
+    cmt1 = _tiff_ifd([(0x010F, 2, 6, b"Canon\x00"), (0x0110, 2, 9, b"EOS R5 C\x00")])
+    cmt2 = _tiff_ifd([(0x9003, 2, 20, b"2024:06:01 07:30:00\x00"), (0xA431, 2, 7, b"123456\x00")])
+    dms = lambda d, m, s: struct.pack("<6I", d, 1, m, 1, s, 1)  # noqa: E731
+    cmt4 = _tiff_ifd(
+        [
+            (1, 2, 2, b"N\x00"),
+            (2, 5, 3, dms(78, 13, 12)),
+            (3, 2, 2, b"W\x00"),
+            (4, 5, 3, dms(179, 54, 0)),
+        ]  # fmt: skip
+    )
+    uuid = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+    canon = _box(b"uuid", uuid + _box(b"CMT1", cmt1) + _box(b"CMT2", cmt2) + _box(b"CMT4", cmt4))
+    movie = _box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + _box(b"moov", canon)
+    path = tmp_path / "IMG_0001.CR3"
+    path.write_bytes(movie)
+    meta = read_media(path)
+    assert meta.format == "cr3"
+    assert (meta.make, meta.model, meta.serial) == ("Canon", "EOS R5 C", "123456")
+    assert meta.capture_time is not None
+    assert meta.capture_time.isoformat() == "2024-06-01T07:30:00"
+    assert meta.position is not None
+    assert meta.position.lat == pytest.approx(78.22)
+    assert meta.position.lon == pytest.approx(-179.9)  # west of the antimeridian
