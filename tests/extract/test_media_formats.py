@@ -362,7 +362,7 @@ def test_canon_cr3_cmt_boxes(tmp_path: Path) -> None:
             (2, 5, 3, dms(78, 13, 12)),
             (3, 2, 2, b"W\x00"),
             (4, 5, 3, dms(179, 54, 0)),
-        ]  # fmt: skip
+        ]
     )
     uuid = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
     canon = _box(b"uuid", uuid + _box(b"CMT1", cmt1) + _box(b"CMT2", cmt2) + _box(b"CMT4", cmt4))
