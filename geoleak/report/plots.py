@@ -147,7 +147,8 @@ def curve_svg(curve: LeakageCurve, *, width: int = 560, height: int = 220) -> st
         )
     parts.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="#333">'
-        f"posts published (in time order); error vs {html_text(curve.reference)}</text>"
+        f"located posts, in time order; error vs {html_text(curve.reference)}; "
+        "grey dots: no home inferred yet</text>"
     )
     segments: list[list[str]] = [[]]
     for k, distance in curve.points:

@@ -191,8 +191,9 @@ def _person_section(
         curve = leakage_curve(person, evidence, reference=truth_home)
         if curve is not None:
             found = (
-                f"the home was within {FOUND_WITHIN_M:.0f} m of the {curve.reference} from post "
-                f"{curve.found_at} of {curve.posts_total} on"
+                f"after {curve.found_at} of this person's {curve.posts_total} located posts, "
+                f"the home estimate was within {FOUND_WITHIN_M:.0f} m of the {curve.reference} "
+                "and stayed there"
                 if curve.found_at
                 else f"the home estimate never settled within {FOUND_WITHIN_M:.0f} m"
             )
