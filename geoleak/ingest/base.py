@@ -39,6 +39,10 @@ class Reader(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     priority: ClassVar[int] = 50
+    # Whether the reader makes posts of the photos and videos in the folder it reads. When
+    # none of the readers of a folder does (tracks, location history, data sets), the
+    # generic folder reader also reads its media, so no photo is silently left out.
+    reads_media: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, path: Path) -> bool:
@@ -81,13 +85,18 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
 
 def readers_for(path: Path, source: str | None = None) -> list[Reader]:
     """Every reader for `path`: the one named `source`, or, for a folder, each specific
-    reader that recognises it (a Google Takeout holds photos *and* location history), or
-    else the first (generic) reader that does."""
+    reader that recognises it (a Google Takeout holds photos *and* location history) plus
+    the generic folder reader when none of them reads media, or else the first (generic)
+    reader that recognises it."""
     if source is not None or not path.is_dir():
         return [reader_for(path, source)]
     ordered = sorted(READERS.values(), key=lambda r: (r.priority, r.name))
     specific = [r for r in ordered if r.priority < GENERIC_PRIORITY and r.sniff(path)]
-    return specific or [reader_for(path, source)]
+    if not specific:
+        return [reader_for(path, source)]
+    if not any(r.reads_media for r in specific):
+        specific += [r for r in ordered if r.priority >= GENERIC_PRIORITY and r.sniff(path)][:1]
+    return specific
 
 
 def _read_one(

@@ -90,6 +90,7 @@ class FacebookReader(Reader):
     name = "facebook"
     description = "Facebook download (JSON): posts, check-ins, photos and videos with metadata"
     priority = 21
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return find_facebook_root(path) is not None

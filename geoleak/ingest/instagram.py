@@ -98,6 +98,7 @@ class InstagramReader(Reader):
     name = "instagram"
     description = "Instagram download (JSON): posts, stories and reels with exif_data positions"
     priority = 20
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return find_instagram_root(path) is not None

@@ -109,6 +109,7 @@ class TakeoutPhotosReader(Reader):
     name = "takeout-photos"
     description = "Google Takeout, Google Photos: photos and videos with .json sidecars"
     priority = 30
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return bool(photos_roots(path))

@@ -70,6 +70,7 @@ class TelegramReader(Reader):
     name = "telegram"
     description = "Telegram Desktop export (result.json): shared locations, venues, photos, text"
     priority = 24
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return _result_file(path) is not None

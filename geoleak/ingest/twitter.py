@@ -116,6 +116,7 @@ class TwitterReader(Reader):
     name = "twitter"
     description = "X / Twitter archive: data/tweets.js with coordinates, places and media"
     priority = 22
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return _archive_data(path) is not None

@@ -81,3 +81,17 @@ def test_track_file_alone() -> None:
     posts, _ = read_all(FIXTURES / "tracks" / "ride.tcx")
     assert len(posts) == 2
     assert posts[0].author == "tracks"
+
+
+def test_photos_next_to_tracks_are_read_too(tmp_path: Path) -> None:
+    (tmp_path / "activities").mkdir()
+    (tmp_path / "activities" / "run.gpx").write_bytes(
+        (FIXTURES / "tracks" / "morning_run.gpx").read_bytes()
+    )
+    (tmp_path / "media").mkdir()
+    photo = FIXTURES / "takeout/Takeout/Google Photos/Photos from 2023/IMG_0001.jpg"
+    (tmp_path / "media" / "summit.jpg").write_bytes(photo.read_bytes())
+    posts, _ = read_all(tmp_path)
+    assert {p.id for p in posts if p.media} == {"media/summit.jpg"}
+    assert any(p.id.startswith("activities/run.gpx#") for p in posts)
+    assert len({p.author for p in posts}) == 1  # the same person for both readers
