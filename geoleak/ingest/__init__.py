@@ -4,22 +4,19 @@
 lazily so a corpus larger than memory streams.
 """
 
-from geoleak.ingest.base import READERS, Reader, open_inputs, reader_for, register
-
 # Importing the reader modules registers them.
+from geoleak.ingest import checkins as _checkins  # noqa: F401  (registration)
+from geoleak.ingest import facebook as _facebook  # noqa: F401  (registration)
 from geoleak.ingest import folder as _folder  # noqa: F401  (registration)
+from geoleak.ingest import geolife as _geolife  # noqa: F401  (registration)
+from geoleak.ingest import instagram as _instagram  # noqa: F401  (registration)
 from geoleak.ingest import jsonl as _jsonl  # noqa: F401  (registration)
-from geoleak.ingest import (  # noqa: F401  (registration of the export readers)
-    checkins as _checkins,
-    facebook as _facebook,
-    geolife as _geolife,
-    instagram as _instagram,
-    location_history as _location_history,
-    snapchat as _snapchat,
-    takeout as _takeout,
-    telegram as _telegram,
-    tracks as _tracks,
-    twitter as _twitter,
-)
+from geoleak.ingest import location_history as _location_history  # noqa: F401  (registration)
+from geoleak.ingest import snapchat as _snapchat  # noqa: F401  (registration)
+from geoleak.ingest import takeout as _takeout  # noqa: F401  (registration)
+from geoleak.ingest import telegram as _telegram  # noqa: F401  (registration)
+from geoleak.ingest import tracks as _tracks  # noqa: F401  (registration)
+from geoleak.ingest import twitter as _twitter  # noqa: F401  (registration)
+from geoleak.ingest.base import READERS, Reader, open_inputs, reader_for, readers_for, register
 
-__all__ = ["READERS", "Reader", "open_inputs", "reader_for", "register"]
+__all__ = ["READERS", "Reader", "open_inputs", "reader_for", "readers_for", "register"]
