@@ -1,7 +1,16 @@
-"""Density clustering of positions in metres (DBSCAN on haversine distance)."""
+"""Density clustering of positions in metres (DBSCAN on haversine distance).
+
+Most calls cluster one person's few hundred points, where scikit-learn's per-call
+overhead (input validation, a ball tree, joblib) costs far more than the clustering. Up to
+`DENSE_MAX_POINTS` points the labels come from a dense distance matrix instead, computed
+with the reduced haversine distance and radius test of scikit-learn's ball tree and
+numbered as its DBSCAN numbers them, so the labels are the same (up to floating-point
+rounding for a pair exactly `eps_m` apart); larger inputs go to scikit-learn.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,7 +19,49 @@ from sklearn.cluster import DBSCAN
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 
-__all__ = ["HaversineDBSCAN", "cluster_labels"]
+__all__ = ["DENSE_MAX_POINTS", "HaversineDBSCAN", "cluster_labels"]
+
+# A dense n x n matrix of 1500 points is 18 MB of float64; above that, scikit-learn.
+DENSE_MAX_POINTS = 1500
+
+
+def _dense_dbscan(
+    latlon_rad: NDArray[np.float64],
+    eps_rad: float,
+    min_samples: int,
+    sample_weight: NDArray[np.float64] | None,
+) -> NDArray[np.int64]:
+    """DBSCAN labels exactly as `sklearn.cluster.DBSCAN(metric="haversine")` gives them.
+
+    The same expansion as sklearn's `dbscan_inner`: core points in index order each start
+    a cluster unless already reached; a cluster is expanded fully through its core points
+    before the next starts, so a border point reachable from several clusters joins the
+    lowest-numbered one. Each core point is expanded once: O(n^2) for n points.
+    """
+    lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
+    n = lat.size
+    # Reduced haversine distance, as sklearn's HaversineDistance.rdist, and its radius test.
+    sin_lat = np.sin(0.5 * (lat[:, None] - lat[None, :]))
+    sin_lon = np.sin(0.5 * (lon[:, None] - lon[None, :]))
+    cos_lat = np.cos(lat)
+    rdist = sin_lat * sin_lat + (cos_lat[:, None] * cos_lat[None, :]) * (sin_lon * sin_lon)
+    limit = math.sin(0.5 * eps_rad)
+    near = rdist <= limit * limit
+    density = near.sum(axis=1) if sample_weight is None else near @ sample_weight
+    is_core = density >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
+    label = 0
+    for start in np.flatnonzero(is_core).tolist():
+        if labels[start] != -1:
+            continue
+        labels[start] = label
+        stack = [start]
+        while stack:
+            reached = np.flatnonzero(near[stack.pop()] & (labels == -1))
+            labels[reached] = label
+            stack.extend(reached[is_core[reached]].tolist())
+        label += 1
+    return labels
 
 
 class HaversineDBSCAN:
@@ -44,6 +95,15 @@ class HaversineDBSCAN:
         if lat_arr.size == 0:
             self.labels_: NDArray[np.int64] = np.empty(0, dtype=np.int64)
             return self
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if lat_arr.size <= DENSE_MAX_POINTS:
+            self.labels_ = _dense_dbscan(
+                to_radians_latlon(lat_arr, lon_arr),
+                self.eps_m / EARTH_RADIUS_M,
+                self.min_samples,
+                weights,
+            )
+            return self
         # sklearn's haversine metric takes [lat, lon] in radians and returns radians.
         model = DBSCAN(
             eps=self.eps_m / EARTH_RADIUS_M,
@@ -51,7 +111,7 @@ class HaversineDBSCAN:
             metric="haversine",
             algorithm="ball_tree",
         )
-        model.fit(to_radians_latlon(lat_arr, lon_arr), sample_weight=sample_weight)
+        model.fit(to_radians_latlon(lat_arr, lon_arr), sample_weight=weights)
         self.labels_ = np.asarray(model.labels_, dtype=np.int64)
         return self
 

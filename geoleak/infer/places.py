@@ -48,7 +48,7 @@ class InferenceParams:
     """
 
     eps_m: float = 100.0
-    work_eps_m: float = 350.0
+    work_eps_m: float = 500.0
     min_samples: int = 2
     max_accuracy_m: float = 500.0
     min_home_days: int = 3

@@ -22,6 +22,8 @@ from geoleak.types import LatLon
 
 __all__ = ["Site", "find_sites"]
 
+MAX_CANDIDATES_PER_PERSON = 5
+
 
 @dataclass(slots=True)
 class Site:
@@ -49,10 +51,15 @@ class Site:
 
 
 def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> list[Site]:
-    """Sites from the strongest duty-place candidates of every person."""
+    """Sites from the duty-place candidates of every person.
+
+    A large installation can break one person's duty evidence into several clusters
+    (hangars a kilometre apart); every candidate of every member counts towards the site's
+    centre, and each member is represented by their strongest candidate there.
+    """
     entries: list[tuple[PersonAnalysis, Candidate]] = []
     for analysis in analyses:
-        for cand in analysis.base_candidates[:2]:
+        for cand in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
             entries.append((analysis, cand))
     if len(entries) < params.min_site_people:
         return []
@@ -66,25 +73,24 @@ def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> l
     sites: list[Site] = []
     for members in groups.values():
         by_person: dict[str, Candidate] = {}
-        evidence_of: dict[str, PersonAnalysis] = {}
         for analysis, cand in members:
             best = by_person.get(analysis.person)
             if best is None or cand.score > best.score:
                 by_person[analysis.person] = cand
-                evidence_of[analysis.person] = analysis
         if len(by_person) < params.min_site_people:
             continue
         pts_lat: list[float] = []
         pts_lon: list[float] = []
         weights: list[float] = []
-        days = 0
-        for person, cand in by_person.items():
-            evs = evidence_of[person].evidence
+        duty_days: dict[str, set[object]] = {}
+        for analysis, cand in members:
+            evs = analysis.evidence
             for i in cand.indices:
                 pts_lat.append(evs[i].position.lat)
                 pts_lon.append(evs[i].position.lon)
                 weights.append(evs[i].weight / max(evs[i].accuracy_m, 5.0))
-            days += len(cand.duty_dates)
+            duty_days.setdefault(analysis.person, set()).update(cand.duty_dates)
+        days = sum(len(d) for d in duty_days.values())
         centre = mean_position(pts_lat, pts_lon, weights)
         dist = haversine_m_array(np.array(pts_lat), np.array(pts_lon), centre.lat, centre.lon)
         rms = float(np.sqrt(np.mean(dist**2)))
