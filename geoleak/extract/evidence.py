@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_ACCURACY_M",
     "SOURCE_WEIGHT",
     "evidence_from_post",
+    "observation",
     "place_accuracy_m",
     "timed",
 ]
@@ -106,74 +107,67 @@ def evidence_from_post(
         meta = media.get(path)
         if meta is None or meta.position is None:
             continue
-        utc, local, basis, tz_name = timed(
-            meta.position, capture_time=meta.capture_time, posted_at=post.created_at,
-            tz_lookup=tz_lookup,
-        )  # fmt: skip
         found.append(
-            Evidence(
-                post_id=post.id,
-                person=post.author,
-                position=meta.position,
-                source=EvidenceSource.EXIF,
+            observation(
+                post, meta.position, EvidenceSource.EXIF,
                 accuracy_m=_accuracy(meta.accuracy_m, EvidenceSource.EXIF),
-                time_utc=utc,
-                local_time=local,
-                local_basis=basis,
-                tz_name=tz_name,
-                posted_at=post.created_at,
-                media_path=path,
-                device=meta.device,
-                text=post.text,
-                weight=SOURCE_WEIGHT[EvidenceSource.EXIF],
+                capture_time=meta.capture_time, media_path=path, device=meta.device,
+                tz_lookup=tz_lookup,
             )
-        )
+        )  # fmt: skip
     if post.geotag is not None and not post.geotag.is_null_island:
-        source = post.geotag_source
-        utc, local, basis, tz_name = timed(
-            post.geotag, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
-        )
         found.append(
-            Evidence(
-                post_id=post.id,
-                person=post.author,
-                position=post.geotag,
-                source=source,
-                accuracy_m=_accuracy(post.geotag_accuracy_m, source),
-                time_utc=utc,
-                local_time=local,
-                local_basis=basis,
-                tz_name=tz_name,
-                posted_at=post.created_at,
-                text=post.text,
-                weight=SOURCE_WEIGHT[source],
+            observation(
+                post, post.geotag, post.geotag_source,
+                accuracy_m=_accuracy(post.geotag_accuracy_m, post.geotag_source), tz_lookup=tz_lookup,
             )
-        )
-    if (
-        post.place is not None
-        and post.place.centre is not None
-        and not post.place.centre.is_null_island
-    ):
-        utc, local, basis, tz_name = timed(
-            post.place.centre, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
-        )
+        )  # fmt: skip
+    place = post.place
+    if place is not None and place.centre is not None and not place.centre.is_null_island:
         found.append(
-            Evidence(
-                post_id=post.id,
-                person=post.author,
-                position=post.place.centre,
-                source=EvidenceSource.PLACE,
-                accuracy_m=place_accuracy_m(post.place),
-                time_utc=utc,
-                local_time=local,
-                local_basis=basis,
-                tz_name=tz_name,
-                posted_at=post.created_at,
-                text=post.text,
-                weight=SOURCE_WEIGHT[EvidenceSource.PLACE],
+            observation(
+                post, place.centre, EvidenceSource.PLACE, accuracy_m=place_accuracy_m(place),
+                tz_lookup=tz_lookup,
             )
-        )
+        )  # fmt: skip
     return found
+
+
+def observation(
+    post: Post,
+    position: LatLon,
+    source: EvidenceSource,
+    *,
+    accuracy_m: float,
+    capture_time: datetime | None = None,
+    media_path: str | None = None,
+    device: str | None = None,
+    weight: float | None = None,
+    tz_lookup: TimezoneLookup = timezone_at,
+) -> Evidence:
+    """One piece of evidence of `post` at `position`, timed as `timed` explains.
+
+    `weight` defaults to the source's weight in SOURCE_WEIGHT.
+    """
+    utc, local, basis, tz_name = timed(
+        position, capture_time=capture_time, posted_at=post.created_at, tz_lookup=tz_lookup
+    )
+    return Evidence(
+        post_id=post.id,
+        person=post.author,
+        position=position,
+        source=source,
+        accuracy_m=accuracy_m,
+        time_utc=utc,
+        local_time=local,
+        local_basis=basis,
+        tz_name=tz_name,
+        posted_at=post.created_at,
+        media_path=media_path,
+        device=device,
+        text=post.text,
+        weight=SOURCE_WEIGHT[source] if weight is None else weight,
+    )
 
 
 def _accuracy(value: float | None, source: EvidenceSource) -> float:
