@@ -127,10 +127,16 @@ class SnapchatReader(Reader):
         for n, item in enumerate(data.get("Location History") or []):
             where = f"{file}: Location History[{n}]"
             try:
-                if not isinstance(item, dict):
+                if isinstance(item, list) and len(item) == 2:
+                    # Some exports write each entry as ["<time>", "<lat ± m, lon ± m>"].
+                    raw_time, raw_position = item
+                elif isinstance(item, dict):
+                    raw_time = item.get("Time") or item.get("Date")
+                    raw_position = item.get("Latitude, Longitude")
+                else:
                     raise RecordError("not an object")
-                when = parse_time(item.get("Time") or item.get("Date"), "Time")
-                position, acc = parse_snap_position(item.get("Latitude, Longitude"))
+                when = parse_time(raw_time, "Time")
+                position, acc = parse_snap_position(raw_position)
                 if position is None:
                     continue
                 yield Post(

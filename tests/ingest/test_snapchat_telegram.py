@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from ingest_helpers import FIXTURES, by_id, read_all
 
@@ -98,3 +100,18 @@ def test_message_text_entities() -> None:
     )
     assert message_text("") is None
     assert message_text(None) is None
+
+
+def test_snapchat_history_as_pairs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "mydata" / "json"
+    folder.mkdir(parents=True)
+    history = {
+        "Location History": [["2023/06/01 10:05:00 UTC", "-16.8 ± 9.5 meters, 179.95 ± 9.5 meters"]]
+    }
+    (folder / "location_history.json").write_text(json.dumps(history))
+    posts, diag = read_all(tmp_path / "mydata")
+    assert len(posts) == 1
+    assert posts[0].geotag is not None
+    assert posts[0].geotag.lon == 179.95
+    assert posts[0].geotag_accuracy_m == 9.5
+    assert not diag.warnings
