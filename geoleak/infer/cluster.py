@@ -36,7 +36,8 @@ def _dense_dbscan(
     The same expansion as sklearn's `dbscan_inner`: core points in index order each start
     a cluster unless already reached; a cluster is expanded fully through its core points
     before the next starts, so a border point reachable from several clusters joins the
-    lowest-numbered one. Each core point is expanded once: O(n^2) for n points.
+    lowest-numbered one. Each core point is expanded once: O(n^2) for n points,
+    in as many numpy steps as the clusters are deep.
     """
     lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
     n = lat.size
@@ -55,11 +56,11 @@ def _dense_dbscan(
         if labels[start] != -1:
             continue
         labels[start] = label
-        stack = [start]
-        while stack:
-            reached = np.flatnonzero(near[stack.pop()] & (labels == -1))
+        frontier = np.array([start])
+        while frontier.size:  # breadth-first: the same set as sklearn's depth-first stack
+            reached = np.flatnonzero(near[frontier].any(axis=0) & (labels == -1))
             labels[reached] = label
-            stack.extend(reached[is_core[reached]].tolist())
+            frontier = reached[is_core[reached]]
         label += 1
     return labels
 

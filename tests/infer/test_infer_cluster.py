@@ -1,0 +1,87 @@
+"""The dense DBSCAN path gives scikit-learn's labels, numbering included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.cluster import DBSCAN
+
+from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
+from geoleak.infer.cluster import DENSE_MAX_POINTS, HaversineDBSCAN, cluster_labels
+
+
+def sklearn_labels(lats, lons, eps_m, min_samples, weights=None):
+    model = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=min_samples, metric="haversine", algorithm="ball_tree")
+    model.fit(to_radians_latlon(np.asarray(lats, float), np.asarray(lons, float)), sample_weight=weights)
+    return model.labels_
+
+
+def blobs(seed: int, centre: tuple[float, float], n: int, spread_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points in a few tight groups plus scattered ones around a centre (degrees)."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(1, 5)
+    lat0, lon0 = centre
+    per_deg_lat = 111_195.0
+    per_deg_lon = max(1.0, per_deg_lat * np.cos(np.radians(lat0)))
+    offsets = rng.normal(0, 4 * spread_m, size=(groups, 2))
+    which = rng.integers(0, groups + 1, size=n)  # groups + 1: scattered points
+    pts = np.where(
+        (which < groups)[:, None],
+        offsets[np.minimum(which, groups - 1)] + rng.normal(0, spread_m, size=(n, 2)),
+        rng.normal(0, 20 * spread_m, size=(n, 2)),
+    )
+    lats = np.clip(lat0 + pts[:, 0] / per_deg_lat, -90, 90)
+    lons = (lon0 + pts[:, 1] / per_deg_lon + 180.0) % 360.0 - 180.0
+    return lats, lons
+
+
+CENTRES = [(64.2, 24.1), (69.45, 24.5), (-16.85, 179.999), (-16.85, -179.999), (0.0, 0.0), (89.99, 10.0), (-43.7, 171.9)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    centre=st.sampled_from(CENTRES),
+    n=st.integers(1, 150),
+    eps_m=st.sampled_from([60.0, 100.0, 350.0, 1000.0]),
+    min_samples=st.integers(1, 4),
+)
+def test_dense_path_matches_sklearn(seed, centre, n, eps_m, min_samples):
+    lats, lons = blobs(seed, centre, n, spread_m=eps_m / 3)
+    ours = cluster_labels(lats, lons, eps_m=eps_m, min_samples=min_samples)
+    np.testing.assert_array_equal(ours, sklearn_labels(lats, lons, eps_m, min_samples))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), min_samples=st.integers(1, 5))
+def test_dense_path_matches_sklearn_with_weights(seed, n, min_samples):
+    lats, lons = blobs(seed, (-16.85, 179.999), n, spread_m=40.0)
+    weights = np.random.default_rng(seed).uniform(0.2, 2.5, size=n)
+    ours = HaversineDBSCAN(eps_m=100.0, min_samples=min_samples).fit(lats, lons, sample_weight=weights).labels_
+    np.testing.assert_array_equal(ours, sklearn_labels(lats, lons, 100.0, min_samples, weights))
+
+
+def test_border_point_joins_the_first_cluster():
+    # Along a meridian (metres north): cores at -90 and +90 m (4 points within 100 m each,
+    # counting themselves), a border point at 0 reachable from both: it joins cluster 0.
+    metres = [-90.0, -150.0, -160.0, 90.0, 150.0, 160.0, 0.0]
+    lats = [m / 111_195.0 for m in metres]
+    lons = [0.0] * len(metres)
+    labels = cluster_labels(lats, lons, eps_m=100.0, min_samples=4)
+    np.testing.assert_array_equal(labels, sklearn_labels(lats, lons, 100.0, 4))
+    assert labels.tolist() == [0, 0, 0, 1, 1, 1, 0]
+
+
+def test_antimeridian_pair_is_one_cluster():
+    labels = cluster_labels([-16.85, -16.85], [179.99955, -179.99955], eps_m=100.0, min_samples=2)
+    assert labels.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("n", [DENSE_MAX_POINTS, DENSE_MAX_POINTS + 1])
+def test_both_sides_of_the_dense_limit_agree(n):
+    lats, lons = blobs(3, (69.45, 24.5), n, spread_m=30.0)
+    np.testing.assert_array_equal(
+        cluster_labels(lats, lons, eps_m=100.0, min_samples=2), sklearn_labels(lats, lons, 100.0, 2)
+    )
