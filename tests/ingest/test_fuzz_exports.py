@@ -73,7 +73,8 @@ def test_any_json_is_read_or_refused(
     except CorpusError:
         return
     for post in posts:
-        assert post.id and post.author
+        assert post.id
+        assert post.author
 
 
 def test_source_forced_on_the_wrong_folder(tmp_path: Path) -> None:
