@@ -16,8 +16,8 @@ position marks that position as home (a CHECKIN observation with text "home: ...
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from geoleak.extract.evidence import timed
 from geoleak.extract.localtime import timezone_at
@@ -256,10 +256,16 @@ def checkin_evidence(
     post: Post,
     geocoder: _Lookup,
     *,
+    known: Sequence[Evidence] = (),
     tz_lookup: Callable[[LatLon], str | None] = timezone_at,
     max_accuracy_m: float = MAX_ACCURACY_M,
 ) -> list[Evidence]:
-    """CHECKIN evidence from the places a post names (text, or a place without coordinates)."""
+    """CHECKIN evidence from the places a post names (text, or a place without coordinates).
+
+    `known` is the evidence the post gave already (EXIF of its photos, geotag, place): a
+    post located that way is not geocoded, but a home phrase in it ("Home sweet home")
+    marks the strongest known position as home, with that observation's time.
+    """
     platform_position = post.geotag or (post.place.centre if post.place else None)
     found: list[Evidence] = []
     mentions = find_place_mentions(post.text)
@@ -283,16 +289,17 @@ def checkin_evidence(
             weight=weight,
         )
 
-    if platform_position is not None:
+    if known or platform_position is not None:
         home = next((m for m in mentions if m.kind == "home"), None)
-        if home is not None and not platform_position.is_null_island:
+        if home is None:
+            return found
+        label = f"[home '{home.name}'] {post.text}"
+        if known:
+            found.append(replace(known[0], source=EvidenceSource.CHECKIN, text=label,
+                                 weight=CHECKIN_WEIGHT["venue"]))  # fmt: skip
+        elif platform_position is not None and not platform_position.is_null_island:
             accuracy = post.geotag_accuracy_m or 50.0
-            label = f"[home '{home.name}']"
-            found.append(
-                evidence(
-                    platform_position, accuracy, CHECKIN_WEIGHT["venue"], f"{label} {post.text}"
-                )
-            )
+            found.append(evidence(platform_position, accuracy, CHECKIN_WEIGHT["venue"], label))
         return found
     groups: list[tuple[str, list[str]]] = []
     if post.place is not None and post.place.name:

@@ -160,3 +160,20 @@ def test_regions_too_coarse_are_dropped() -> None:
     geocoder = FakeGeocoder({"Norway": result("Norway", 64.0, 11.0, 300_000.0, "country")})
     post = Post(id="p", author="a", text="Holidays in Norway")
     assert checkin_evidence(post, geocoder, tz_lookup=no_tz) == []
+
+
+def test_home_phrase_marks_the_photos_position() -> None:
+    from geoleak.types import Evidence
+
+    post = Post(id="p", author="a", text="Finally home", created_at=WHEN)
+    exif = Evidence("p", "a", LatLon(-16.8, 179.95), EvidenceSource.EXIF, accuracy_m=8.0,
+                    time_utc=WHEN, media_path="/x.jpg")  # fmt: skip
+    (ev,) = checkin_evidence(post, FakeGeocoder({}), known=[exif], tz_lookup=no_tz)
+    assert ev.source is EvidenceSource.CHECKIN
+    assert ev.position == exif.position
+    assert ev.accuracy_m == 8.0
+    assert ev.media_path == "/x.jpg"
+    assert ev.weight < 1
+    # without a home phrase a located post gives nothing more
+    other = Post(id="q", author="a", text="Dinner at Café Luna")
+    assert checkin_evidence(other, FakeGeocoder({}), known=[exif], tz_lookup=no_tz) == []
