@@ -2,8 +2,9 @@
 
 Google Takeout copies a photo into every album that holds it; a person may feed geoleak
 both a Takeout and the phone's camera folder; split export parts repeat files. A media
-file's identity is its content: size plus SHA-256 of its first and last MiB (reading whole
-videos would be slow; photos differ in their first bytes, where EXIF lives). A later post
+file's identity is its content: size plus SHA-256 of its first and last 64 KiB (reading
+whole files would cost more than reading their metadata; two different photos of the same
+size differ in their first bytes, where EXIF and the thumbnail live, and in their last). A later post
 loses the media already seen; a post left with nothing new (no media, no text, no other
 position) is dropped. Posts without media are dropped only when author, time, position and
 text are all equal to an earlier one's.
@@ -21,7 +22,7 @@ from geoleak.types import LatLon, Post
 
 __all__ = ["DedupeStats", "dedupe_posts", "media_digest"]
 
-_EDGE = 1024 * 1024
+_EDGE = 64 * 1024
 
 
 def media_digest(path: str | Path) -> str | None:

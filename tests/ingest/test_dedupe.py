@@ -58,6 +58,9 @@ def test_identical_posts_without_media() -> None:
 def test_media_digest_differs_and_missing(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(b"x" * 3_000_000)
-    b.write_bytes(b"x" * 2_999_999 + b"y")
+    b.write_bytes(b"x" * 2_999_999 + b"y")  # differs in the last byte only
+    c = tmp_path / "c"
+    c.write_bytes(b"y" + b"x" * 2_999_999)  # in the first byte only
+    assert media_digest(a) != media_digest(c)
     assert media_digest(a) != media_digest(b)
     assert media_digest(tmp_path / "missing") is None
