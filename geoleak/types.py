@@ -135,6 +135,7 @@ class MediaMeta:
     lens: str | None = None
     software: str | None = None
     position_source: str | None = None  # e.g. "exif", "xmp", "quicktime", "sidecar"
+    # (also "gpmf" GoPro, "flir" FLIR record, "takeout" Google Takeout JSON sidecar)
     has_metadata: bool = False  # any EXIF / XMP / QuickTime metadata block was found
     warnings: tuple[str, ...] = ()
     error: str | None = None

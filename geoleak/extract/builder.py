@@ -188,6 +188,9 @@ class MetaBuilder:
             ref_value = ref[:1] if isinstance(ref, bytes) else (ref[0] if ref else 0)
             if ref_value in (b"\x01", 1):
                 alt = -alt
+        status = clean_text(gps.get(T.GPS_STATUS))
+        if status is not None and status.upper().startswith("V"):
+            self.warn(f"{what} GPS: GPSStatus is V (void): the fix may be stale or estimated")
         direction = _first_number(gps.get(T.GPS_IMG_DIRECTION))
         accuracy = _first_number(gps.get(T.GPS_H_POSITIONING_ERROR))
         gps_time = _exif_gps_time(gps.get(T.GPS_DATESTAMP), gps.get(T.GPS_TIMESTAMP))

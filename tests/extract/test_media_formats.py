@@ -338,9 +338,10 @@ def test_a_fifo_named_like_a_photo_does_not_hang(tmp_path: Path) -> None:
 # -- Canon CR3 -----------------------------------------------------------------------------
 
 
-def _tiff_ifd(entries: list[tuple[int, int, int, bytes]]) -> bytes:
-    """A little-endian TIFF whose first IFD holds `entries` (tag, type, count, inline or data)."""
-    data_at = 8 + 2 + 12 * len(entries) + 4
+def _tiff_ifd(entries: list[tuple[int, int, int, bytes]], base: int = 8) -> bytes:
+    """A little-endian TIFF whose first IFD (at `base`) holds `entries` (tag, type, count,
+    inline value or data)."""
+    data_at = base + 2 + 12 * len(entries) + 4
     ifd = struct.pack("<H", len(entries))
     blob = b""
     for tag, typ, count, value in entries:
@@ -377,3 +378,24 @@ def test_canon_cr3_cmt_boxes(tmp_path: Path) -> None:
     assert meta.position is not None
     assert meta.position.lat == pytest.approx(78.22)
     assert meta.position.lon == pytest.approx(-179.9)  # west of the antimeridian
+
+
+def test_void_gps_status_keeps_the_position_with_a_warning(tmp_path: Path) -> None:
+    """GPSStatus 'V': the receiver had no current fix; exiftool reports the position too."""
+    gps_entries = [(1, 2, 2, b"N\x00"), (2, 5, 3, struct.pack("<6I", 60, 1, 10, 1, 0, 1)),
+                   (3, 2, 2, b"E\x00"), (4, 5, 3, struct.pack("<6I", 24, 1, 56, 1, 0, 1)),
+                   (9, 2, 2, b"V\x00")]  # fmt: skip
+    gps_ifd = _tiff_ifd(gps_entries)[8:]  # the IFD and its data, offsets relative to 8
+    # IFD0 with a single GPS pointer; the GPS IFD follows it, so shift its data offsets
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 26) + b"\x00" * 4
+    shifted = _tiff_ifd(gps_entries, base=26)[8:]
+    assert len(shifted) == len(gps_ifd)
+    tiff = b"II*\x00" + struct.pack("<I", 8) + ifd0 + shifted
+    app1 = b"Exif\x00\x00" + tiff
+    jpeg = b"\xff\xd8\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + b"\xff\xda\x00\x02"
+    path = tmp_path / "void.jpg"
+    path.write_bytes(jpeg)
+    meta = read_media(path)
+    assert meta.position is not None
+    assert meta.position.lat == pytest.approx(60 + 10 / 60)
+    assert any("void" in w for w in meta.warnings)
