@@ -17,6 +17,7 @@ no leak, but no cleaned file either. Prints ratios against exiftool measured in 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -81,6 +82,35 @@ def leaks(paths: list[Path]) -> dict[str, list[str]]:
             if tags:
                 out[Path(rec["SourceFile"]).name] = tags
     return out
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif")
+
+
+def _pixels(path: Path) -> str | None:
+    """A hash of the decoded pixels, or None when Pillow cannot decode the file."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return hashlib.sha256(image.tobytes()).hexdigest()
+    except Exception:  # truncated or exotic originals Pillow cannot decode
+        return None
+
+
+def pixels_changed(src: Path, out: Path, names: list[str]) -> tuple[int, int]:
+    """(files whose decoded pixels differ from the original, files compared)."""
+    changed = compared = 0
+    for name in names:
+        if not name.lower().endswith(IMAGE_SUFFIXES) or not (out / name).is_file():
+            continue
+        before = _pixels(src / name)
+        if before is None:
+            continue
+        compared += 1
+        changed += _pixels(out / name) != before
+    return changed, compared
 
 
 def prepare(media: Path, work: Path, repeat: int) -> tuple[Path, list[Path], int]:
@@ -166,6 +196,13 @@ def main() -> int:
         timings: dict[str, float] = {}
         written: dict[str, set[str]] = {}
         left: dict[str, dict[str, list[str]]] = {}
+        lossy: dict[str, tuple[int, int]] = {}
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:
+            pass
         for name, runner in tools.items():
             out = work / name
             timings[name] = runner(src, out)
@@ -174,6 +211,7 @@ def main() -> int:
             )
             written[name] = {p.name for p in outputs}
             left[name] = leaks([p for p in outputs if p.name.startswith("r0_")])
+            lossy[name] = pixels_changed(src, out, [f"r0_{p.name}" for p in files])
         originals = leaks([src / f"r0_{p.name}" for p in files])
 
     print(f"{n_files} files ({len(files)} distinct x {args.repeat}), {total_bytes / 1e6:.1f} MB")
@@ -208,7 +246,11 @@ def main() -> int:
         print(f"{fname[3:]:52} " + " ".join(f"{cells[t]:>11}" for t in shown))
     for tool in tools:
         n_leak = sum(1 for r in rows if r[tool] == "LEAK")
-        print(f"{tool}: {n_leak} of {len(rows)} files with a position still leak")
+        changed, compared = lossy[tool]
+        print(
+            f"{tool}: {n_leak} of {len(rows)} files with a position still leak; "
+            f"decoded pixels changed in {changed} of {compared} images it wrote"
+        )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -218,6 +260,9 @@ def main() -> int:
                     "seconds": timings,
                     "speedup_vs_exiftool": {t: base / s for t, s in timings.items()},
                     "leftovers": rows,
+                    "pixels_changed": {
+                        t: {"changed": c, "compared": n} for t, (c, n) in lossy.items()
+                    },
                     "leak_detail": {t: {k[3:]: v for k, v in left[t].items()} for t in tools},
                 },
                 indent=2,

@@ -10,6 +10,8 @@ namespace, so an unusual prefix does not hide a position.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 
 from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions
@@ -125,6 +127,11 @@ def _wanted(kind: FindingKind, opts: ScrubOptions) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _classify(local: bytes) -> FindingKind | None:
+    return classify_property(local.decode("ascii", "replace"))
+
+
 def _short(raw: bytes) -> str:
     text = _TAGS.sub(b" ", raw).decode("utf-8", "replace")
     text = " ".join(text.split())
@@ -135,10 +142,12 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
     """Find location (and, as asked, identifying / time) properties and blank them."""
     data = region.data
     out = XmpScan()
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # removed elements, in file order, not overlapping
+    starts: list[int] = []
 
     def covered(start: int) -> bool:
-        return any(a <= start < b for a, b in taken)
+        i = bisect.bisect_right(starts, start) - 1
+        return i >= 0 and taken[i][0] <= start < taken[i][1]
 
     # Elements first (outermost wins), then attributes outside removed elements.
     for match in _OPEN.finditer(data):
@@ -148,7 +157,7 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
         prefix, local = match.group(1), match.group(2)
         if prefix in (b"rdf", b"x"):
             continue
-        kind = classify_property(local.decode("ascii", "replace"))
+        kind = _classify(local)
         if kind is None:
             continue
         if match.group(4) == b"/":
@@ -169,6 +178,7 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
         )
         if wanted:
             taken.append((start, end))
+            starts.append(start)
             out.patches += region.blank(start, end, b" ")
     for match in _ATTR.finditer(data):
         if covered(match.start()):
@@ -176,7 +186,7 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
         prefix, local = match.group(1), match.group(2)
         if prefix in (b"xmlns", b"rdf", b"xml", b"x"):
             continue
-        kind = classify_property(local.decode("ascii", "replace"))
+        kind = _classify(local)
         if kind is None:
             continue
         wanted = _wanted(kind, opts)
@@ -189,7 +199,6 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
             )
         )
         if wanted:
-            taken.append((match.start(), match.end()))
             out.patches += region.blank(match.start(), match.end(), b" ")
     return out
 
