@@ -86,15 +86,23 @@ def inline_assets(bundles: Iterable[str]) -> str:
     return "\n".join(parts)
 
 
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
 def html_text(value: object) -> str:
-    """Untrusted text as HTML: every markup character escaped, quotes included."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Untrusted text as HTML: every markup character escaped, quotes included.
+
+    Braces become character references too, so no template engine downstream (folium
+    renders its output through Jinja) can ever read corpus text as template code.
+    """
+    return html.escape("" if value is None else str(value), quote=True).translate(_BRACES)
 
 
+# Inside <script>, only "</" (end tag) and "<!--" (comment/escape states) can end the
+# element early; escaping just those keeps popups' HTML compact. U+2028/9 end JS lines.
 _JSON_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
+    "</": "<\\/",
+    "<!--": "\\u003c!--",
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
@@ -105,6 +113,10 @@ def script_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, escape in _JSON_ESCAPES.items():
         text = text.replace(char, escape)
+    # Jinja delimiters ({{ {% {#) never occur in JSON's own syntax, only inside strings:
+    # escape them there so the JSON can pass through a template engine unchanged.
+    for opener, escape in (("{{", "{\\u007b"), ("{%", "{\\u0025"), ("{#", "{\\u0023")):
+        text = text.replace(opener, escape)
     return text
 
 

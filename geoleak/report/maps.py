@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -92,6 +93,7 @@ SINGLE_POINT_M = 250.0  # evidence with no other point of the person this close 
 MAX_THUMBNAILS = 400  # per page, to bound its size
 THUMBNAIL_PX = 160
 MAX_POPUP_TEXT = 600
+COMPACT_OVERVIEW_FROM = 2000  # evidence points; above it overview popups are short
 
 _URL_TEMPLATE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 _EARTH_RADIUS_M = 6_371_008.8
@@ -247,6 +249,7 @@ class _Page:
     wrap_lon: bool = False
     thumbnails_left: int = MAX_THUMBNAILS
     report_link: str | None = None  # report.html beside the maps: popups link to its rows
+    compact: bool = False  # short popups (a large overview): the person page has the details
 
     def ll(self, position: LatLon) -> list[float]:
         """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
@@ -289,6 +292,36 @@ def _needs_wrap(positions: Sequence[LatLon]) -> bool:
 # --- folium elements ------------------------------------------------------------------
 
 
+class RawElement(Element):
+    """Text placed in the page as is: never compiled as a Jinja template.
+
+    branca wraps each element's rendered output in a new Element, which compiles it as a
+    template again; corpus text inside that output could then run as template code. Our
+    elements hand over finished text through this class instead.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _RawScriptMixin:
+    """render() for our MacroElements: their script goes into the page as RawElement."""
+
+    def _script_suffix(self) -> str:
+        return ""
+
+    def render(self, **kwargs: Any) -> None:
+        element: Any = self
+        figure = element.get_root()
+        script = element._template.module.__dict__["script"]
+        text = script(element, kwargs) + self._script_suffix()
+        figure.script.add_child(RawElement(text), name=element.get_name())
+
+
 class OfflineMap(folium.Map):
     """A folium Map that loads nothing: its scripts and styles are inlined by `_add_assets`."""
 
@@ -296,7 +329,13 @@ class OfflineMap(folium.Map):
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
 
-class SpecLayer(folium.map.Layer):
+class _RawLayer(_RawScriptMixin, folium.map.Layer):
+    def _script_suffix(self) -> str:
+        # what folium's Layer.render does: put the layer on the map when it is shown
+        return f"\n{self.get_name()}.addTo({self._parent.get_name()});\n" if self.show else ""
+
+
+class SpecLayer(_RawLayer):
     """A layer built in the browser by geoleak-map.js from a JSON spec (escaped strings)."""
 
     _template = Template(
@@ -310,10 +349,32 @@ class SpecLayer(folium.map.Layer):
     def __init__(self, spec: Mapping[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "SpecLayer"
-        self.spec_json = script_json(spec)
+        self.spec_json = script_json(_shared_icons(spec))
 
 
-class CountriesLayer(folium.map.Layer):
+def _shared_icons(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec with each distinct icon stored once (`icons`) and referenced by index (`ic`)."""
+    icons: list[Mapping[str, Any]] = []
+    index: dict[str, int] = {}
+    features = []
+    for feature in spec.get("features", ()):
+        icon = feature.get("icon")
+        if icon is None:
+            features.append(feature)
+            continue
+        key = json.dumps(icon, sort_keys=True)
+        if key not in index:
+            index[key] = len(icons)
+            icons.append(icon)
+        features.append({**{k: v for k, v in feature.items() if k != "icon"}, "ic": index[key]})
+    out = dict(spec)
+    if "features" in spec:
+        out["features"] = features
+        out["icons"] = icons
+    return out
+
+
+class CountriesLayer(_RawLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -328,7 +389,7 @@ class CountriesLayer(folium.map.Layer):
         self.data_json = script_json(data)
 
 
-class LabelsLayer(folium.map.Layer):
+class LabelsLayer(_RawLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -343,7 +404,7 @@ class LabelsLayer(folium.map.Layer):
         self.labels_json = script_json(labels)
 
 
-class PageScript(MacroElement):
+class PageScript(_RawScriptMixin, MacroElement):
     """Code that runs after every layer exists: fit bounds, boxes, the time slider."""
 
     _template = Template(
@@ -449,7 +510,7 @@ def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, Offline
     fmap.options["minZoom"] = 1
     figure.add_child(fmap)
     figure.header.add_child(
-        Element(
+        RawElement(
             '<link rel="icon" href="data:,">'
             + inline_assets(["leaflet", "markercluster", "heat", "geoleak"])
         ),
@@ -488,8 +549,9 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
         zone = f", {evidence.tz_name}" if evidence.tz_name else ""
         local += f" <small>{html_text(basis + zone)}</small>"
     text = evidence.text or ""
-    if len(text) > MAX_POPUP_TEXT:
-        text = text[:MAX_POPUP_TEXT] + "…"
+    limit = 140 if page.compact else MAX_POPUP_TEXT
+    if len(text) > limit:
+        text = text[:limit] + "…"
     parts = [
         f'<div class="gl-popup"><h3>{html_text(evidence.person)} · post '
         f"{html_text(evidence.post_id)}</h3>"
@@ -499,8 +561,8 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
         parts.append(f'<img class="gl-thumb" alt="photo that leaked" src="{thumb}">')
     if text:
         parts.append(f'<div class="gl-text">{html_text(text)}</div>')
-    href = page.media_href(evidence)
-    media = html_text(evidence.media_path or "")
+    href = None if page.compact else page.media_href(evidence)
+    media = "" if page.compact else html_text(evidence.media_path or "")
     if href and media:
         media = f'<a href="{html_text(href)}" target="_blank" rel="noopener noreferrer">{media}</a>'
     parts.append(
@@ -509,18 +571,20 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
             [
                 ("source", html_text(SOURCE_LABELS.get(evidence.source, evidence.source.value))),
                 ("local time", local),
-                ("time", html_text(_fmt_time(evidence.time_utc))),
+                ("time", "" if page.compact else html_text(_fmt_time(evidence.time_utc))),
                 (
                     "posted",
                     html_text(_fmt_time(evidence.posted_at))
-                    if evidence.posted_at and evidence.posted_at != evidence.time_utc
+                    if evidence.posted_at
+                    and evidence.posted_at != evidence.time_utc
+                    and not page.compact
                     else "",
                 ),
                 (
                     "position",
                     html_text(f"{evidence.position} ± {_fmt_distance(evidence.accuracy_m)}"),
                 ),
-                ("device", html_text(evidence.device or "")),
+                ("device", "" if page.compact else html_text(evidence.device or "")),
                 ("file", media),
             ]
         )
@@ -1113,6 +1177,7 @@ def build_overview_map(
         report_link=report_link,
     )
     page.thumbnails_left = 0  # the overview stays light; person pages carry the thumbnails
+    page.compact = len(all_evidence) > COMPACT_OVERVIEW_FROM
     figure, fmap = _new_map("geoleak: overview", tile_spec, height="78vh")
     _add_basemap(fmap, page, positions, tile_spec)
     ev_layers, total, labels = _evidence_layers(

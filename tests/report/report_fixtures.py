@@ -26,6 +26,7 @@ from geoleak.types import (
 
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_TEXT = (
+    "ssti {{ 7*7 }} {% if 1 %}x{% endif %} <!-- "
     '<script>window.__pwned=1</script> "onerror=window.__pwned=2 ${window.__pwned=3} '
     '`x` <a href="javascript:window.__pwned=4">click</a> </div></script><b>bold</b>'
 )

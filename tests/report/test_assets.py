@@ -23,8 +23,19 @@ from geoleak.report.assets import (
 def test_script_json_round_trips_and_cannot_close_the_script(text: str) -> None:
     encoded = script_json({"t": text})
     assert json.loads(encoded) == {"t": text}
-    assert "<" not in encoded and ">" not in encoded and "&" not in encoded
-    assert "\u2028" not in encoded and "\u2029" not in encoded
+    assert "</" not in encoded
+    assert "<!--" not in encoded
+    assert "\u2028" not in encoded
+    assert "\u2029" not in encoded
+    for opener in ("{{", "{%", "{#"):  # never a template delimiter for Jinja
+        assert opener not in encoded
+
+
+def test_script_json_passes_a_template_engine_unchanged() -> None:
+    from jinja2 import Template
+
+    value = {"t": "{{ 7*7 }} {% if 1 %}x{% endif %} {# c #} {{{"}
+    assert json.loads(Template(script_json(value)).render()) == value
 
 
 @given(st.text())

@@ -263,6 +263,7 @@ def test_hostile_corpus_executes_nothing(browser: Browser, hostile: tuple[RunRes
         # the last popup is on screen: its text shows the markup as text
         text = browser.js("return document.querySelector('.leaflet-popup-content').innerText")
         assert "<script>" in text or "<img" in text
+        assert "ssti 49" not in browser.js("return document.documentElement.outerHTML")
         assert browser.js("return typeof window.__pwned") == "undefined"
         with pytest.raises(NoAlertPresentException):
             browser.driver.switch_to.alert  # noqa: B018 - raises when no alert opened
@@ -272,6 +273,7 @@ def test_hostile_corpus_executes_nothing(browser: Browser, hostile: tuple[RunRes
     browser.wait("document.querySelector('iframe.overview').contentWindow.geoleakReady === true")
     body = browser.js("return document.body.textContent")
     assert HOSTILE_NAME in body and "<script>window.__pwned=1</script>" in body
+    assert "ssti {{ 7*7 }}" in body
     assert browser.js("return typeof window.__pwned") == "undefined"
     assert (
         browser.js("return typeof document.querySelector('iframe.overview').contentWindow.__pwned")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime
@@ -129,7 +130,10 @@ def test_corpus_text_is_escaped_everywhere(written: dict[str, Path]) -> None:
     hostile_page = written[person_page_name(HOSTILE_NAME)].read_text(encoding="utf-8")
     popups = " ".join(m.get("popup", "") for m in pins(hostile_page))
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in popups
-    assert "${window.__pwned=3}" in popups  # plain text: no template literal anywhere
+    # plain text: no JS template literal, and braces never reach a template engine
+    assert "$&#123;window.__pwned=3&#125;" in popups
+    assert html.unescape(popups).count("{{ 7*7 }}") == len(pins(hostile_page)) - 1  # all but H
+    assert "ssti 49" not in hostile_page
     assert "`" not in re.sub(
         r'"popup":"(?:[^"\\]|\\.)*"', "", hostile_page.split("geoleak.layer", 1)[1]
     )
@@ -162,7 +166,7 @@ def test_single_points_are_not_clustered(written: dict[str, Path]) -> None:
     cluster = next(s for s in specs if s["mode"] == "cluster")
     singles = next(s for s in specs if s["mode"] == "group" and s.get("timed"))
     assert [f["tip"].split(" · ")[0] for f in singles["features"]] == ["ana"]
-    assert "gl-single" in singles["features"][0]["icon"]["cls"]
+    assert "gl-single" in singles["icons"][singles["features"][0]["ic"]]["cls"]
     assert len(cluster["features"]) == 14 + 10  # nights + working days
 
 

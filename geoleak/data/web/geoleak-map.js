@@ -28,10 +28,11 @@
     });
   }
 
-  function buildFeature(f) {
+  function buildFeature(f, icons) {
     var layer;
     if (f.k === "pin") {
-      layer = L.marker(f.ll, { icon: makeIcon(f.icon), zIndexOffset: f.z || 0, riseOnHover: true });
+      var icon = f.icon ? makeIcon(f.icon) : icons[f.ic];
+      layer = L.marker(f.ll, { icon: icon, zIndexOffset: f.z || 0, riseOnHover: true });
       G.markerCount += 1;
     } else if (f.k === "circle") {
       layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}));
@@ -56,8 +57,9 @@
     var group = spec.mode === "cluster" ? L.markerClusterGroup(spec.options || {}) : L.featureGroup();
     var items = [];
     var layers = [];
+    var icons = (spec.icons || []).map(makeIcon);  // shared by every pin that names them
     (spec.features || []).forEach(function (f) {
-      var layer = buildFeature(f);
+      var layer = buildFeature(f, icons);
       if (!layer) { return; }
       if (f.id) { G.pins[f.id] = { layer: layer, group: group }; layer.geoleakId = f.id; }
       items.push({ layer: layer, n: f.n || 0 });
