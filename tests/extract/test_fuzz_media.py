@@ -33,12 +33,44 @@ SAMPLES = [
     "mde_apple_iphone6_with_gps.mov",  # QuickTime keys (moov at the end)
     "mde_flir_thermal_loci.mp4",  # 3GPP loci
     "mde_digikam_sidecar.xmp",
+    "synthetic_gopro.mp4",  # GoPro GPMF (built here: the real samples are too large)
 ]
 HEAD = 96 * 1024
 EXAMPLES_PER_SAMPLE = 120
 
 
+def _box(btype: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + btype + payload
+
+
+def _klv(key: bytes, vtype: bytes, size: int, repeat: int, body: bytes) -> bytes:
+    return (
+        key + vtype + bytes([size]) + struct.pack(">H", repeat) + body + b"\x00" * (-len(body) % 4)
+    )
+
+
+def _synthetic_gopro() -> bytes:
+    """A minimal GoPro MP4: a gpmd track whose first sample holds a GPS5 fix."""
+    strm = (
+        _klv(b"GPSF", b"L", 4, 1, struct.pack(">I", 3))
+        + _klv(b"GPSU", b"U", 16, 1, b"240315083000.500")
+        + _klv(b"SCAL", b"l", 4, 5, struct.pack(">5i", 10**7, 10**7, 1000, 1000, 100))
+        + _klv(b"GPS5", b"l", 20, 2, struct.pack(">5i", 515000000, -1000000, 5, 0, 0) * 2)
+    )
+    sample = _klv(b"DEVC", b"\x00", 1, len(strm) + 8, _klv(b"STRM", b"\x00", 1, len(strm), strm))
+    ftyp = _box(b"ftyp", b"mp41\x00\x00\x00\x00mp41")
+    stsd = _box(b"stsd", b"\x00" * 4 + struct.pack(">I", 1) + _box(b"gpmd", b"\x00" * 8))
+    stco = _box(b"stco", b"\x00" * 4 + struct.pack(">II", 1, len(ftyp) + 8))
+    stsz = _box(b"stsz", b"\x00" * 4 + struct.pack(">III", 0, 1, len(sample)))
+    hdlr = _box(b"hdlr", b"\x00" * 8 + b"meta" + b"\x00" * 13)
+    stbl = _box(b"stbl", stsd + stco + stsz)
+    trak = _box(b"trak", _box(b"mdia", hdlr + _box(b"minf", stbl)))
+    return ftyp + _box(b"mdat", sample) + _box(b"moov", _box(b"mvhd", b"\x00" * 100) + trak)
+
+
 def _sample_bytes(shared_media: Path, name: str) -> bytes:
+    if name == "synthetic_gopro.mp4":
+        return _synthetic_gopro()
     data = (shared_media / name).read_bytes()
     if len(data) <= HEAD:
         return data
