@@ -301,10 +301,10 @@ class RawElement(Element):
     """
 
     def __init__(self, text: str) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.text = text
 
-    def render(self, **kwargs: Any) -> str:
+    def render(self, **kwargs: Any) -> str:  # noqa: ARG002 - branca's signature
         return self.text
 
 
@@ -314,7 +314,7 @@ class _RawScriptMixin:
     def _script_suffix(self) -> str:
         return ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         element: Any = self
         figure = element.get_root()
         script = element._template.module.__dict__["script"]
@@ -332,7 +332,8 @@ class OfflineMap(folium.Map):
 class _RawLayer(_RawScriptMixin, folium.map.Layer):
     def _script_suffix(self) -> str:
         # what folium's Layer.render does: put the layer on the map when it is shown
-        return f"\n{self.get_name()}.addTo({self._parent.get_name()});\n" if self.show else ""
+        parent: Any = self._parent
+        return f"\n{self.get_name()}.addTo({parent.get_name()});\n" if self.show else ""
 
 
 class SpecLayer(_RawLayer):

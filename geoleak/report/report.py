@@ -305,7 +305,7 @@ def render_report(
         rows = "".join(
             f"<tr><td>{html_text(s.site_id)}</td><td>{html_text(s.name)}</td>"
             f"<td>{s.position.lat:.5f}, {s.position.lon:.5f}</td>"
-            f"<td>{'± %.0f m' % s.radius_m if s.radius_m else ''}</td><td>{len(s.people)}</td>"
+            f"<td>{f'± {s.radius_m:.0f} m' if s.radius_m else ''}</td><td>{len(s.people)}</td>"
             f'<td class="text">{html_text(", ".join(s.people))}</td></tr>'
             for s in markers
         )
