@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
 
-from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.app import (
+    finish_diagnostics,
+    main,
+    make_diagnostics,
+    progress_bar,
+    progress_counter,
+)
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.types import Evidence, LatLon, Profile
@@ -131,9 +138,16 @@ def report_command(
         written += write_maps(
             profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html"
         )
-    written.insert(
-        0,
-        write_report(
+    people = len({p.person for p in profiles} | set(evidence))
+    with ExitStack() as stack:
+        step: Callable[[int], None] | None = None
+        if not quiet:
+            update = stack.enter_context(progress_bar(people, "writing report"))
+
+            def step(_done: int) -> None:
+                update(1)
+
+        report = write_report(
             profiles,
             evidence,
             out / "report.html",
@@ -142,8 +156,9 @@ def report_command(
             truth_homes=_truth_homes(truth),
             maps_linked=not no_maps,
             plots=not no_plots,
-        ),
-    )
+            progress=step,
+        )
+    written.insert(0, report)
     if as_json:
         click.echo(
             json.dumps({"report": str(written[0]), "files": [str(p) for p in written]}, indent=1)

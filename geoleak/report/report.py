@@ -11,7 +11,7 @@ Everything from the corpus is HTML-escaped; nothing is loaded from the network.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,7 @@ def _person_section(
     maps_linked: bool,
     truth_home: LatLon | None,
     plot: bool,
+    plot_points: int = 40,
 ) -> str:
     person = profile.person
     anchor = "person-" + person_page_name(person)[7:-5]
@@ -188,7 +189,7 @@ def _person_section(
         + "</ul>"
     )
     if plot and profile.place(PlaceKind.HOME) and evidence:
-        curve = leakage_curve(person, evidence, reference=truth_home)
+        curve = leakage_curve(person, evidence, reference=truth_home, max_points=plot_points)
         if curve is not None:
             found = (
                 f"after {curve.found_at} of this person's {curve.posts_total} located posts, "
@@ -262,6 +263,7 @@ def render_report(
     embed_overview: bool = True,
     plots: bool = True,
     report_name: str = "report.html",
+    progress: Callable[[int], None] | None = None,
 ) -> str:
     """The report's HTML (see module docstring)."""
     known = {p.person: p for p in profiles}
@@ -317,7 +319,9 @@ def render_report(
             f"<th>people</th><th>who</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     body.append("<h2>People</h2>")
-    for person in people:
+    # each plot re-runs the home inference at every checkpoint: fewer of them for big units
+    plot_points = 40 if len(people) <= 50 else 20 if len(people) <= 200 else 10
+    for done, person in enumerate(people, 1):
         body.append(
             _person_section(
                 known.get(person) or Profile(person),
@@ -325,8 +329,11 @@ def render_report(
                 maps_linked=maps_linked,
                 truth_home=(truth_homes or {}).get(person),
                 plot=plots,
+                plot_points=plot_points,
             )
         )
+        if progress is not None:
+            progress(done)
     body.append("</main></body></html>")
     return head + header + "".join(body)
 
@@ -342,6 +349,7 @@ def write_report(
     maps_linked: bool = False,
     embed_overview: bool = True,
     plots: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write the report to `out_path` (its folder is created); returns the path."""
     out_path = Path(out_path)
@@ -362,5 +370,6 @@ def write_report(
         embed_overview=embed_overview,
         plots=plots,
         report_name=out_path.name,
+        progress=progress,
     )
     return write_html(out_path, page)
