@@ -46,6 +46,12 @@ _RAW_EXTENSIONS = {
     ".orf": "orf", ".rw2": "rw2", ".pef": "pef", ".3fr": "3fr", ".erf": "erf", ".mef": "mef",
     ".mos": "mos", ".srf": "srf", ".sr2": "sr2", ".iiq": "iiq",
 }  # fmt: skip
+_BY_EXTENSION = {
+    ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".mpo": "jpeg",
+    ".png": "png", ".heic": "isobmff", ".heif": "isobmff", ".hif": "isobmff",
+    ".avif": "isobmff", ".mp4": "isobmff", ".m4v": "isobmff", ".mov": "isobmff",
+    ".qt": "isobmff", ".3gp": "isobmff", ".3g2": "isobmff",
+}  # fmt: skip
 _ISO_TYPES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid")
 _MAX_SIDECAR = 4 * 1024 * 1024
 
@@ -122,9 +128,27 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
     return meta.build(shown)
 
 
+_SIGNATURES = {"jpeg": (0, b"\xff\xd8\xff"), "png": (0, b"\x89PNG\r\n\x1a\n"),
+               "isobmff": (4, b"ftyp")}  # fmt: skip
+
+
+def _nearly_signed(head: bytes, suffix: str) -> bool:
+    """True when the format the extension names has its signature with one byte damaged."""
+    at, signature = _SIGNATURES[_BY_EXTENSION[suffix]]
+    found = head[at : at + len(signature)]
+    if len(found) < len(signature) or len(head) < 16:
+        return False
+    return sum(a != b for a, b in zip(found, signature, strict=True)) <= 1
+
+
 def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) -> None:
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     fmt = sniff_format(src.head, suffix)
+    if fmt is None and suffix in _BY_EXTENSION and _nearly_signed(src.head, suffix):
+        # a damaged signature: the metadata behind it may still be intact (and leak)
+        fmt = _BY_EXTENSION[suffix]
+        meta.warn(f"file signature is damaged ({src.head[:4].hex(' ')}); read as {fmt} "
+                  "by its extension")  # fmt: skip
     meta.format = fmt
     if fmt == "jpeg":
         containers.read_jpeg(src, meta)

@@ -399,3 +399,13 @@ def test_void_gps_status_keeps_the_position_with_a_warning(tmp_path: Path) -> No
     assert meta.position is not None
     assert meta.position.lat == pytest.approx(60 + 10 / 60)
     assert any("void" in w for w in meta.warnings)
+
+
+def test_damaged_signature_is_read_by_extension(shared_media: Path, tmp_path: Path) -> None:
+    data = bytearray((shared_media / "exiftool_apple_iphone7.jpg").read_bytes())
+    data[0] = 0xFB  # one flipped bit in the SOI marker
+    path = tmp_path / "damaged.jpg"
+    path.write_bytes(bytes(data))
+    meta = read_media(path)
+    assert meta.position is not None
+    assert any("signature is damaged" in w for w in meta.warnings)
