@@ -137,6 +137,9 @@ def scrub(
                 if coarsen_km is not None:
                     verb += " or coarsened"
                 click.echo(f"{outcome.source}: {verb} {fields}")
+            if outcome.status != "failed":
+                for note in outcome.notes:
+                    click.echo(f"{outcome.source}: note: {note}", err=True)
     if not to_stdout:
         for line in report.summary_lines():
             click.echo(line)

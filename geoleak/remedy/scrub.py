@@ -212,10 +212,15 @@ def scrub_file(
     outcome = FileOutcome(str(src), str(dst), FAILED)
     in_place = src.resolve() == dst.resolve() if dst.exists() else False
     try:
-        outcome.bytes = src.stat().st_size
+        stat = src.stat()
+        outcome.bytes = stat.st_size
     except OSError as exc:
         outcome.error = f"cannot read: {exc.strerror or exc}"
         return outcome
+    if in_place and stat.st_nlink > 1:
+        outcome.notes.append(
+            f"has {stat.st_nlink - 1} other hard link(s): they keep the original content"
+        )
     if dry_run:
         try:
             scan = scan_file(src, options)
@@ -279,7 +284,7 @@ def _fill(outcome: FileOutcome, scan: ScanResult) -> None:
     outcome.format = scan.format
     outcome.removed = [f for f in scan.findings if f.removed]
     outcome.kept = [f for f in scan.findings if not f.removed]
-    outcome.notes = list(scan.notes)
+    outcome.notes += scan.notes
 
 
 def _is_candidate(path: Path) -> bool:
@@ -362,7 +367,7 @@ def scrub_paths(
             slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
             continue
         if in_place or out_dir is None:  # (out_dir is None only for a dry run)
-            dst = path
+            dst = path.resolve()  # a symlink's target is what must be cleaned
         elif single_target is not None:
             dst = single_target
         else:
