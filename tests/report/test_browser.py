@@ -281,3 +281,37 @@ def test_hostile_corpus_executes_nothing(browser: Browser, hostile: tuple[RunRes
     )
     browser.screenshot(out / "hostile-report.png")
     _assert_clean(browser)
+
+
+# --- geometry where a swap or a wrap would show -----------------------------------------
+
+
+def test_antimeridian_and_high_latitude_draw_where_they_are(
+    browser: Browser, people: tuple[list[Any], dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    profiles, evidence = people
+    write_maps(profiles, evidence, tmp_path)
+    browser.open(tmp_path / person_page_name("chukchi"))
+    _settle(browser)
+    points = browser.js(
+        """
+        return Object.values(geoleak.pins).map(p => {
+          const ll = p.layer.getLatLng();
+          const xy = geoleak.map.latLngToContainerPoint(ll);
+          return [ll.lat, ll.lng, xy.x, xy.y];
+        });
+        """
+    )
+    assert {round(p[1], 1) for p in points} == {179.9, 180.1}
+    # both sides on screen at a local zoom, not thrown to both ends of a world view
+    assert browser.js("return geoleak.map.getZoom()") >= 8
+    size = browser.js("const s = geoleak.map.getSize(); return [s.x, s.y]")
+    assert all(0 <= p[2] <= size[0] and 0 <= p[3] <= size[1] for p in points)
+    browser.screenshot(tmp_path / "antimeridian.png")
+    _assert_clean(browser)
+    browser.open(tmp_path / person_page_name("ivalo"))
+    _settle(browser)
+    lats = browser.js("return Object.values(geoleak.pins).map(p => p.layer.getLatLng().lat)")
+    assert all(lat > 78 or abs(lat - 35.14) < 0.01 for lat in lats)  # Svalbard, and the S1 base
+    browser.screenshot(tmp_path / "svalbard.png")
+    _assert_clean(browser)
