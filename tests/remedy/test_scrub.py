@@ -465,3 +465,24 @@ def test_in_place_through_a_symlink_cleans_the_target(shared_media: Path, tmp_pa
     assert (link_dir / "photo.jpg").is_symlink()
     assert any("hard link" in note for note in report.outcomes[0].notes)
     assert read_media(hard).position is not None  # said so in the notes
+
+
+@needs_exiftool
+def test_exiftool_validate_finds_no_new_problem(
+    shared_media: Path, scrubbed: tuple[Path, object]
+) -> None:
+    """Scrubbing never makes a file's structure worse in exiftool's own validation."""
+    out, _ = scrubbed
+
+    def problems(folder: Path) -> dict[str, int]:
+        records = exiftool_json(*media_files(folder), extra=("-validate",))
+        counts = {}
+        for rec in records:
+            text = str(rec.get("ExifTool:Validate", rec.get("Validate", "OK")))
+            counts[Path(str(rec["SourceFile"])).name] = 0 if text == "OK" else int(text.split()[0])
+        return counts
+
+    before, after = problems(shared_media), problems(out)
+    assert after
+    worse = {name: (before[name], n) for name, n in after.items() if n > before[name]}
+    assert worse == {}
