@@ -479,10 +479,14 @@ def test_exiftool_validate_finds_no_new_problem(
         counts = {}
         for rec in records:
             text = str(rec.get("ExifTool:Validate", rec.get("Validate", "OK")))
-            counts[Path(str(rec["SourceFile"])).name] = 0 if text == "OK" else int(text.split()[0])
+            # with -n exiftool gives "errors warnings minor" ("0 18 0"), else "18 Warnings"/"OK"
+            counts[Path(str(rec["SourceFile"])).name] = sum(
+                int(x) for x in text.split() if x.isdigit()
+            )
         return counts
 
     before, after = problems(shared_media), problems(out)
     assert after
+    assert sum(before.values()) > 50  # the corpus is full of sloppy files: the check can fail
     worse = {name: (before[name], n) for name, n in after.items() if n > before[name]}
     assert worse == {}
