@@ -14,7 +14,7 @@ silent people) gives each person's evidence and the ground truth. The SAME evide
   skmob's own `preprocessing.clustering.cluster` (DBSCAN 100 m) with each point snapped to
   its cluster's centre. skmob has no work-location measure, so it has no base figures.
   skmob pins pandas<2, shapely<2 and folium==0.12 (geoleak needs folium>=0.17), so it runs
-  in its own interpreter (`--skmob-python`, default `.venv-skmob/bin/python`; make it with
+  in its own interpreter (`--skmob-python`, default `.venv/skmob/bin/python`; make it with
   `--setup-skmob`); we exchange a CSV of (uid, lat, lng, local time) with it;
 - trackintel `location_identifier` (methods FREQ and OSNA, default pre-filter) after
   `Staypoints.generate_locations` (DBSCAN, epsilon 100 m, haversine, per user). Posts are
@@ -69,14 +69,24 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geoleak.evaluate import HOME_RADII_M, BASE_RADII_M, Evaluation, TruthRow, evaluate  # noqa: E402
+from geoleak.evaluate import BASE_RADII_M, HOME_RADII_M, Evaluation, TruthRow, evaluate  # noqa: E402
 from geoleak.geometry import haversine_m  # noqa: E402
 from geoleak.infer import LeakInference  # noqa: E402
+from geoleak.infer import cluster as infer_cluster  # noqa: E402
 from geoleak.scenario.memory import scenario_evidence  # noqa: E402
 from geoleak.scenario.model import ScenarioConfig  # noqa: E402
-from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis, Place, PlaceKind, Profile  # noqa: E402
+from geoleak.types import (  # noqa: E402
+    Evidence,
+    EvidenceSource,
+    LatLon,
+    LocalTimeBasis,
+    Place,
+    PlaceKind,
+    Profile,
+)
 
-SKMOB_VENV = REPO / ".venv-skmob"
+# Inside the (git-ignored) project venv folder, so it needs no ignore rule of its own.
+SKMOB_VENV = REPO / ".venv" / "skmob"
 SKMOB_REQUIREMENTS = ("scikit-mobility==1.3.1", "numpy<2", "shapely<2")
 NOMINAL_STAY = timedelta(hours=1)
 
@@ -236,22 +246,24 @@ def skmob_python(arg: str | None) -> tuple[str | None, str]:
         if not Path(cand).exists():
             tried.append(f"{cand} does not exist")
             continue
-        probe = subprocess.run([cand, "-c", "import skmob; print(skmob.__version__)"], capture_output=True, text=True)
+        probe = subprocess.run(
+            [cand, "-c", "import skmob; print(skmob.__version__)"], capture_output=True, text=True, check=False
+        )
         if probe.returncode == 0:
             return cand, probe.stdout.strip()
         tail = (probe.stderr.strip().splitlines() or ["?"])[-1]
         tried.append(f"{cand}: {tail}")
     try:  # in this interpreter, in case someone has an environment where it coexists
-        import skmob  # noqa: F401
+        import skmob
 
         return sys.executable, str(skmob.__version__)
     except Exception as exc:
         tried.append(f"this interpreter: {type(exc).__name__}: {exc}")
-    return None, "; ".join(tried) + " (run with --setup-skmob to create .venv-skmob)"
+    return None, "; ".join(tried) + " (run with --setup-skmob to create .venv/skmob)"
 
 
 def setup_skmob() -> None:
-    """Create .venv-skmob with scikit-mobility and the old stack it pins."""
+    """Create .venv/skmob with scikit-mobility and the old stack it pins."""
     log(f"creating {SKMOB_VENV} with {' '.join(SKMOB_REQUIREMENTS)} ...")
     subprocess.run([sys.executable, "-m", "venv", str(SKMOB_VENV)], check=True)
     subprocess.run([str(SKMOB_VENV / "bin" / "python"), "-m", "pip", "install", "-q", *SKMOB_REQUIREMENTS], check=True)
@@ -269,7 +281,9 @@ def run_skmob(evidence: EvidenceByPerson, python: str | None, why: str) -> list[
             for person, lat, lon, when in peer_rows(evidence):
                 writer.writerow([person, repr(lat), repr(lon), when.isoformat(sep=" ")])
         worker.write_text(SKMOB_WORKER)
-        proc = subprocess.run([python, str(worker), str(src), str(out)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [python, str(worker), str(src), str(out)], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             return [MethodResult(n, unavailable=f"skmob run failed: {tail}", base_measure=False) for n in names]
@@ -327,11 +341,11 @@ def _fixture_person(person: str, home: Sequence[LatLon], base: LatLon, errands_f
 
 def axis_fixture() -> tuple[dict[str, list[Evidence]], dict[str, LatLon]]:
     """A person at 69.45 N 24.51 E (a lat/lon swap lands at 24.5 N 69.5 E, ~5000 km off)
-    and one whose home straddles the antimeridian (points 96 m apart at +-179.99955), with
+    and one whose home straddles the antimeridian (points 43 m apart at +-179.9998), with
     a control person doing the same at 170 E."""
     arctic_home = LatLon(69.4512, 24.5103)
-    anti_home = [LatLon(-16.8500, 179.99955), LatLon(-16.8500, -179.99955)]
-    control_home = [LatLon(-16.8500, 170.00045), LatLon(-16.8500, 169.99955)]  # same pair, away from 180
+    anti_home = [LatLon(-16.8500, 179.9998), LatLon(-16.8500, -179.9998)]
+    control_home = [LatLon(-16.8500, 170.0002), LatLon(-16.8500, 169.9998)]  # same pair, away from 180
     evidence = {
         "fx_control": _fixture_person("fx_control", control_home, LatLon(-16.8300, 169.9800), LatLon(-16.60, 169.90)),
         "fx_arctic": _fixture_person("fx_arctic", [arctic_home], LatLon(69.4800, 24.5600), LatLon(69.30, 24.20)),
@@ -525,6 +539,28 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
                 "seconds": seconds, "points_per_s": points / seconds, "homes": homes, "sites": len(model.sites_)
             }
             break
+    # Baseline for the clustering fast path, in this run: the same people with every
+    # clustering call sent to scikit-learn's DBSCAN (as before the dense path existed).
+    subset = dict(list(data.items())[: args.baseline_people])
+    sub_points = sum(len(v) for v in subset.values())
+    log(f"scale: clustering baseline on {len(subset)} people (dense path, then scikit-learn DBSCAN) ...")
+    timings = {}
+    limit = infer_cluster.DENSE_MAX_POINTS
+    for label, dense_max in (("dense", limit), ("sklearn", 0)):
+        infer_cluster.DENSE_MAX_POINTS = dense_max
+        try:
+            start = time.perf_counter()
+            fitted = LeakInference(workers=1).fit(subset)
+            timings[label] = (time.perf_counter() - start, fitted.profiles_)
+        finally:
+            infer_cluster.DENSE_MAX_POINTS = limit
+    out["cluster_baseline"] = {
+        "people": len(subset),
+        "points": sub_points,
+        "dense_s": timings["dense"][0],
+        "sklearn_s": timings["sklearn"][0],
+        "same_profiles": timings["dense"][1] == timings["sklearn"][1],
+    }
     if args.profile:
         log("scale: profiling workers=1 on the first 1000 people ...")
         subset = dict(list(data.items())[:1000])
@@ -554,9 +590,17 @@ def scale_lines(scale: Mapping[str, Any], target_s: float = 60.0) -> list[str]:
             f"{per_million:.1f} s per 1,000,000 points ({verdict} the {target_s:.0f} s target); "
             f"{run['homes']:,} homes, {run['sites']:,} sites"
         )
+    base = scale.get("cluster_baseline")
+    if base:
+        lines.append(
+            f"clustering fast path, {base['points']:,} points of {base['people']:,} people: {base['dense_s']:.1f} s "
+            f"vs {base['sklearn_s']:.1f} s with scikit-learn DBSCAN for every call "
+            f"(speed-up {base['sklearn_s'] / base['dense_s']:.2f}x; identical profiles: {base['same_profiles']})"
+        )
     ok = [w for w in (1, 2) if w in runs and "seconds" in runs[w]]
     if len(ok) == 2:
-        lines.append(f"workers=2 vs workers=1: {runs[1]['seconds'] / runs[2]['seconds']:.2f}x faster")
+        speedup = runs[1]["seconds"] / runs[2]["seconds"]
+        lines.append(f"workers=2 vs workers=1: speed-up {speedup:.2f}x ({'faster' if speedup > 1 else 'slower'})")
     return lines
 
 
@@ -572,10 +616,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale-points", type=int, default=None, help="evidence points in the scale run (default 100 per person)")
     parser.add_argument("--scale-generate", action="store_true", help="generate every scale person (slow) instead of replicating a pool")
     parser.add_argument("--pool", type=int, default=500, help="people generated for the scale pool (default 500)")
+    parser.add_argument("--baseline-people", type=int, default=None,
+                        help="people timed with and without the clustering fast path (default 1000)")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile geoleak inference on 1000 scale people")
-    parser.add_argument("--skmob-python", default=None, help="interpreter with scikit-mobility (default .venv-skmob)")
+    parser.add_argument("--skmob-python", default=None, help="interpreter with scikit-mobility (default .venv/skmob)")
     parser.add_argument("--setup-skmob", action="store_true", help=f"create {SKMOB_VENV.name} (needs PyPI) and exit")
     parser.add_argument("--json", type=Path, default=None, help="write all figures as JSON here")
     args = parser.parse_args(argv)
@@ -585,8 +631,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     people = args.people or (60 if args.quick else 120)
     args.scale_people = args.scale_people or (1000 if args.quick else 10000)
     args.scale_points = args.scale_points or 100 * args.scale_people
+    args.baseline_people = args.baseline_people or (200 if args.quick else 1000)
     if args.quick:
-        args.pool = min(args.pool, 250)
+        args.pool = min(args.pool, 200)
     report: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
