@@ -27,6 +27,7 @@ from geoleak.errors import OutputError
 
 __all__ = [
     "ASSET_BUNDLES",
+    "content_security_policy",
     "external_references",
     "html_text",
     "inline_assets",
@@ -129,6 +130,26 @@ _LOADING = re.compile(
     r"""\s*((?:[a-z][a-z0-9+.-]*:)?//[^"'\\)\s>]+)""",
     re.IGNORECASE,
 )
+
+
+def content_security_policy(tile_url: str | None = None) -> str:
+    """A `<meta>` Content-Security-Policy that lets the page load nothing from anywhere.
+
+    Scripts and styles may only be the inline ones geoleak wrote, images only data: URIs
+    (thumbnails, icons) plus the tile server the user asked for. Even text that escaped
+    escaping could then neither load a script nor send anything off the machine.
+    """
+    images = "data: blob:"
+    if tile_url:
+        parts = urlsplit(tile_url)
+        host = (parts.netloc or "").replace("{s}", "*")
+        images += f" {parts.scheme}://{host}"
+    policy = (
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        f"img-src {images}; font-src data:; connect-src 'none'; frame-src 'self'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">'
 
 
 def external_references(page: str) -> list[str]:

@@ -37,7 +37,13 @@ from PIL import Image, ImageOps
 
 from geoleak.errors import OutputError, UsageError
 from geoleak.report import basemap
-from geoleak.report.assets import html_text, inline_assets, script_json, write_html
+from geoleak.report.assets import (
+    content_security_policy,
+    html_text,
+    inline_assets,
+    script_json,
+    write_html,
+)
 from geoleak.types import Evidence, EvidenceSource, LatLon, Place, PlaceKind, Profile
 
 __all__ = [
@@ -512,7 +518,8 @@ def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, Offline
     figure.add_child(fmap)
     figure.header.add_child(
         RawElement(
-            '<link rel="icon" href="data:,">'
+            content_security_policy(tiles.url)
+            + '<link rel="icon" href="data:,">'
             + inline_assets(["leaflet", "markercluster", "heat", "geoleak"])
         ),
         name="geoleak_assets",

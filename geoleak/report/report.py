@@ -18,7 +18,13 @@ from typing import Any
 
 from geoleak.errors import OutputError
 from geoleak.geometry import haversine_m
-from geoleak.report.assets import external_references, html_text, inline_assets, write_html
+from geoleak.report.assets import (
+    content_security_policy,
+    external_references,
+    html_text,
+    inline_assets,
+    write_html,
+)
 from geoleak.report.maps import (
     SOURCE_LABELS,
     build_overview_map,
@@ -273,7 +279,9 @@ def render_report(
     head = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<title>geoleak report</title><link rel="icon" href="data:,">'
+        "<title>geoleak report</title>"
+        + content_security_policy()
+        + '<link rel="icon" href="data:,">'
         + inline_assets(["geoleak"])
         + f"<style>{_CSS}</style></head><body>"
     )

@@ -33,9 +33,16 @@ def find_browser() -> tuple[str, str] | None:
 class Browser:
     driver: Any
     requests: list[str] = field(default_factory=list)
+    request_ids: dict[str, str] = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)  # refused by the page's own CSP
     console: list[dict[str, Any]] = field(default_factory=list)
 
     def open(self, path: Path, *, wait_for: str = "window.geoleakReady === true") -> None:
+        """Load a page; requests and console messages are then those of this page only."""
+        self.collect()
+        self.requests.clear()
+        self.console.clear()
+        self.blocked.clear()
         self.driver.get(path.resolve().as_uri())
         self.wait(wait_for)
         self.collect()
@@ -54,15 +61,22 @@ class Browser:
         """Read the requests and console messages logged since the last call."""
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
+            params = message.get("params", {})
             if message.get("method") == "Network.requestWillBeSent":
-                self.requests.append(message["params"]["request"]["url"])
+                self.request_ids[params["requestId"]] = params["request"]["url"]
+                self.requests.append(params["request"]["url"])
+            elif message.get("method") == "Network.loadingFailed" and params.get("blockedReason"):
+                url = self.request_ids.get(params["requestId"], "")
+                if params["blockedReason"] == "csp" and url:
+                    self.blocked.append(url)
         self.console.extend(self.driver.get_log("browser"))
 
     def external_requests(self) -> list[str]:
         self.collect()
-        # chrome:// and chrome-extension:// are the browser's own start page, not the network
+        # chrome:// and chrome-extension:// are the browser's own start page, not the network;
+        # a request the page's Content-Security-Policy refused never left the browser
         local = ("file:", "data:", "about:", "blob:", "chrome:", "chrome-extension:", "devtools:")
-        return [u for u in self.requests if not u.startswith(local)]
+        return [u for u in self.requests if not u.startswith(local) and u not in self.blocked]
 
     def console_errors(self) -> list[dict[str, Any]]:
         self.collect()

