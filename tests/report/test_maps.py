@@ -181,6 +181,10 @@ def test_tiles_only_when_asked(people: People, tmp_path: Path) -> None:  # noqa:
     paths = write_maps(profiles[:1], {"ana": evidence["ana"]}, tmp_path / "osm", tiles="osm")
     page = paths[0].read_text(encoding="utf-8")
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+    # the page's Content-Security-Policy lets images come from that tile server only
+    assert "img-src data: blob: https://tile.openstreetmap.org;" in page
+    offline = write_maps(profiles[:1], {}, tmp_path / "off")[0].read_text(encoding="utf-8")
+    assert "img-src data: blob:;" in offline
     local = resolve_tiles("http://localhost:8080/{z}/{x}/{y}.png")
     assert local.url == "http://localhost:8080/{z}/{x}/{y}.png"
     for bad in ("javascript:alert(1)", "https://example.org/no-placeholders.png", "satellite"):
