@@ -163,6 +163,9 @@ def read_png(src: Source, meta: MetaBuilder) -> None:
             break
         if ctype == b"IEND":
             break
+        if ctype != b"eXIf" and ctype.lower() == b"exif":  # as exiftool: read it, but say so
+            meta.warn(f"PNG {ctype.decode('latin-1')} chunk should be eXIf")
+            ctype = b"eXIf"
         if ctype in (b"eXIf", b"iTXt", b"zTXt", b"tEXt") and length <= MAX_BLOCK:
             body = src.read(pos + 8, length)
             if len(body) < length:

@@ -203,12 +203,14 @@ def _read_heif_meta(src: Source, box: _Box, meta: MetaBuilder) -> None:
     }  # fmt: skip
     if iloc is not None and wanted:
         locations = _parse_iloc(data, iloc, meta, wanted)
-    exif_done = False
-    for item_id, (itype, content_type) in infos.items():
-        is_exif = itype == b"Exif"
-        is_xmp = itype == b"mime" and b"rdf+xml" in content_type
-        if not (is_exif or is_xmp) or (is_exif and exif_done):
-            continue
+    # the first Exif item is the primary image's; later ones (other images of the file)
+    # are read only while no position was found, then the XMP items likewise
+    exif_items = [i for i, (t, _) in infos.items() if t == b"Exif"]
+    xmp_items = [i for i in wanted if infos[i][0] == b"mime"]
+    for index, item_id in enumerate([*exif_items[:4], *sorted(xmp_items)[:4]]):
+        itype = infos[item_id][0]
+        if index and meta.position is not None and meta.capture_time and meta.make:
+            break
         if item_id not in locations:
             meta.warn(f"HEIF item {item_id} ({_name(itype)}) has no location")
             continue
@@ -217,8 +219,7 @@ def _read_heif_meta(src: Source, box: _Box, meta: MetaBuilder) -> None:
         if payload is None:
             meta.warn(f"HEIF {_name(itype)} item lies outside the file (truncated?)")
             continue
-        if is_exif:
-            exif_done = True
+        if itype == b"Exif":
             _add_exif_item(payload, meta, "HEIF Exif")
         else:
             meta.add_xmp(payload)

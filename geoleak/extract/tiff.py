@@ -104,11 +104,15 @@ class TiffBlock:
             end = start + 12 * count
         wanted_set = frozenset(wanted) if wanted is not None else None
         out: dict[int, Any] = {}
+        seen: dict[int, tuple[int, int, bytes]] = {}
         for index, (tag, typ, num, raw) in enumerate(self.entry.iter_unpack(data[start:end])):
             if wanted_set is not None and tag not in wanted_set:
                 continue
-            if tag in out:  # duplicate tag: keep the first, as exiftool does
+            if tag in seen:  # a duplicate: keep the first value, but say so if it differs
+                if seen[tag] != (typ, num, raw):
+                    self._duplicate(tag, what)
                 continue
+            seen[tag] = (typ, num, raw)
             if tag == MAKER_NOTE:  # kept as a location: its offsets need the whole block
                 pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
                 if num > 4 and pos + min(num, 16) <= size:
@@ -118,6 +122,17 @@ class TiffBlock:
             if value is not None:
                 out[tag] = value
         return out
+
+    def _duplicate(self, tag: int, what: str) -> None:
+        if what.endswith("GPS") and tag in (1, 3):
+            self.warnings.append(
+                f"{what}: hemisphere reference tag 0x{tag:04x} appears twice with different "
+                "values; the first is used, sign uncertain"
+            )
+        else:
+            self.warnings.append(
+                f"{what} tag 0x{tag:04x} appears twice with different values; the first is used"
+            )
 
     def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
         unit = _TYPE_SIZE.get(typ)
