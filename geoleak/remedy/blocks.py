@@ -6,7 +6,9 @@ A container rewriter finds its blocks and hands each one here as a `Region`; nes
 
 from __future__ import annotations
 
-from geoleak.remedy.iptc import scan_iim, split_irb
+import hashlib
+
+from geoleak.remedy.iptc import cleaned_bytes, scan_iim, split_irb
 from geoleak.remedy.model import Finding, FindingKind, Region, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import scan_tiff
 from geoleak.remedy.xmp import scan_xmp
@@ -68,7 +70,18 @@ def clean_iim(result: ScanResult, region: Region, opts: ScrubOptions) -> None:
 def clean_irb(result: ScanResult, region: Region, opts: ScrubOptions) -> None:
     parts = split_irb(region)
     for sub in parts.iptc:
+        before = len(result.patches)
         clean_iim(result, sub, opts)
+        new = result.patches[before:]
+        # keep IPTCDigest current when it was (else readers think XMP is out of sync)
+        if (
+            new
+            and parts.digest is not None
+            and len(parts.iptc) == 1
+            and bytes(parts.digest.data) == hashlib.md5(sub.data).digest()
+        ):
+            fresh = hashlib.md5(cleaned_bytes(sub, new)).digest()
+            result.patches += parts.digest.patch(0, fresh)
     for sub in parts.exif:
         clean_exif(result, sub, opts, label="Photoshop EXIF")
     for sub in parts.xmp:

@@ -14,7 +14,10 @@ from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptio
 
 __all__ = ["IrbParts", "scan_iim", "split_irb"]
 
-_IIM_FIELDS: dict[int, tuple[str, FindingKind]] = {
+REMOVED_DATASET = 0xF0  # record 2, dataset 240: defined by no IPTC-IIM version (255 is CatalogSets)
+_DIGEST = 0x0425  # Photoshop resource: MD5 of the IPTC block, so readers notice stale IPTC
+
+IIM_FIELDS: dict[int, tuple[str, FindingKind]] = {
     26: ("ContentLocationCode", FindingKind.LOCATION),
     27: ("ContentLocationName", FindingKind.LOCATION),
     90: ("City", FindingKind.LOCATION),
@@ -63,16 +66,30 @@ def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Pa
             length = int.from_bytes(data[pos + 5 : pos + 5 + n], "big")
             head += n
         start, end = pos + head, min(pos + head + length, len(data))
-        if record == 2 and dataset in _IIM_FIELDS:
-            name, kind = _IIM_FIELDS[dataset]
+        if record == 2 and dataset in IIM_FIELDS:
+            name, kind = IIM_FIELDS[dataset]
             value = data[start:end].decode("utf-8", "replace").strip()
             if value:
                 wanted = _wanted(kind, opts)
                 findings.append(Finding(f"IPTC {name}", kind, value[:80], removed=wanted))
                 if wanted:
-                    patches += region.blank(start, end, b" ")
+                    # the dataset is retagged as one no reader defines and its value zeroed:
+                    # readers skip it, and the record keeps its length
+                    patches += region.patch(pos + 2, bytes([REMOVED_DATASET]))
+                    patches += region.blank(start, end)
         pos = start + length
     return findings, patches
+
+
+def cleaned_bytes(region: Region, patches: list[Patch]) -> bytes:
+    """The region's bytes with `patches` (file offsets) applied."""
+    out = bytearray(region.data)
+    for patch in patches:
+        for i, byte in enumerate(patch.data):
+            logical = region.logical_offset(patch.offset + i)
+            if logical is not None:
+                out[logical] = byte
+    return bytes(out)
 
 
 @dataclass(slots=True)
@@ -80,6 +97,7 @@ class IrbParts:
     iptc: list[Region] = field(default_factory=list)
     exif: list[Region] = field(default_factory=list)
     xmp: list[Region] = field(default_factory=list)
+    digest: Region | None = None  # the IPTCDigest resource (16 bytes), when present
 
 
 def split_irb(region: Region) -> IrbParts:
@@ -98,6 +116,8 @@ def split_irb(region: Region) -> IrbParts:
         start = size_pos + 4
         if res_id == 0x0404:
             parts.iptc.append(region.sub(start, size))
+        elif res_id == _DIGEST and size == 16:
+            parts.digest = region.sub(start, size)
         elif res_id in (0x0422, 0x0423):
             parts.exif.append(region.sub(start, size))
         elif res_id == 0x0424:

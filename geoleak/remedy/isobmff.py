@@ -417,6 +417,17 @@ def _udta(
                 Finding(field, FindingKind.LOCATION, shown or None, True, position),
                 _free_box(bstart, payload, bend),
             )
+        elif btype in (b"\xa9day", b"date"):
+            value = bytes(data[payload + 4 : min(bend, payload + 40)]).decode("latin-1", "replace")
+            result.add(
+                Finding(
+                    f"{prefix}QuickTime {btype.decode('latin-1')}",
+                    FindingKind.TIME,
+                    value.strip("\x00 ") or None,
+                    opts.drop_time,
+                ),
+                _free_box(bstart, payload, bend) if opts.drop_time else (),
+            )
         elif btype == b"XMP_":
             clean_xmp(
                 result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"

@@ -147,6 +147,15 @@ class Region:
             base += n
         return patches
 
+    def logical_offset(self, file_offset: int) -> int | None:
+        """The logical offset of a file offset, or None when it lies outside the region."""
+        base = 0
+        for off, n in self._extents:
+            if off <= file_offset < off + n:
+                return base + file_offset - off
+            base += n
+        return None
+
     def sub(self, start: int, length: int) -> Region:
         """The logical bytes [start, start+length) as a region of their own."""
         length = max(0, min(length, len(self.data) - start))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from geoleak.extract.media import read_media
+from geoleak.remedy.iptc import IIM_FIELDS
 from geoleak.remedy.model import Patch, ScanResult, ScrubOptions
 from geoleak.remedy.scrub import residual_location, scan_file, scrub_file, scrub_paths
 from geoleak.remedy.tiff import coarse_position
@@ -490,3 +491,30 @@ def test_exiftool_validate_finds_no_new_problem(
     assert sum(before.values()) > 50  # the corpus is full of sloppy files: the check can fail
     worse = {name: (before[name], n) for name, n in after.items() if n > before[name]}
     assert worse == {}
+
+
+@needs_exiftool
+def test_iptc_fields_are_removed_and_the_digest_kept_current(
+    shared_media: Path, tmp_path: Path
+) -> None:
+    names = [
+        "exifpy_nikon_d70s_oserror.jpg",
+        "exiftool_fujifilm_s1pro_gps.jpg",
+        "exiftool_canon_rebel_nogps.tif",
+    ]
+    options = ScrubOptions(all_identifying=True, drop_time=True)
+    report = scrub_paths([shared_media / n for n in names], tmp_path, options)
+    assert not report.failed
+    originals = {
+        Path(str(r["SourceFile"])).name: r
+        for r in exiftool_json(*(shared_media / n for n in names))
+    }
+    for record in exiftool_json(*(tmp_path / n for n in names)):
+        name = Path(str(record["SourceFile"])).name
+        iptc = {k for k in record if k.startswith("IPTC:")}
+        removed = {f"IPTC:{field}" for field, _ in IIM_FIELDS.values()}
+        assert {k for k in iptc & removed if str(record[k]).strip()} == set(), name
+        assert "IPTC:CatalogSets" not in record  # the retagged datasets are defined by nobody
+        assert "IPTCDigest" not in str(record.get("ExifTool:Warning", "")), name
+        kept = {k for k in originals[name] if k.startswith("IPTC:")} - removed
+        assert kept <= iptc, name  # other IPTC fields (captions, keywords) stay
