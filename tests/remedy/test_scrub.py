@@ -469,11 +469,16 @@ def test_in_place_through_a_symlink_cleans_the_target(shared_media: Path, tmp_pa
 
 
 @needs_exiftool
+@pytest.mark.parametrize("everything", [False, True])
 def test_exiftool_validate_finds_no_new_problem(
-    shared_media: Path, scrubbed: tuple[Path, object]
+    shared_media: Path, scrubbed: tuple[Path, object], tmp_path: Path, everything: bool
 ) -> None:
     """Scrubbing never makes a file's structure worse in exiftool's own validation."""
     out, _ = scrubbed
+    if everything:  # IFD entries removed, IPTC retagged, maker notes dropped, times zeroed
+        out = tmp_path / "all"
+        options = ScrubOptions(all_identifying=True, drop_time=True, drop_orientation=True)
+        assert len(scrub_paths([shared_media], out, options).failed) == 1
 
     def problems(folder: Path) -> dict[str, int]:
         records = exiftool_json(*media_files(folder), extra=("-validate",))
