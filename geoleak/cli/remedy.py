@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_bar
+from geoleak.cli.app import (
+    finish_diagnostics,
+    main,
+    make_diagnostics,
+    progress_bar,
+    progress_counter,
+)
 from geoleak.errors import UsageError
 from geoleak.remedy.audit import NEAR_M, write_audit_html
 from geoleak.remedy.audit import audit as run_audit
@@ -213,7 +219,13 @@ def audit(
       geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
     """
     diag = make_diagnostics(quiet)
-    report = run_audit(inputs, source=source, author=author, near_m=near_m, diag=diag)
+    if quiet:
+        report = run_audit(inputs, source=source, author=author, near_m=near_m, diag=diag)
+    else:
+        with progress_counter("reading") as progress:
+            report = run_audit(
+                inputs, source=source, author=author, near_m=near_m, diag=diag, progress=progress
+            )
     finish_diagnostics(diag)
     to_stdout = json_out is not None and str(json_out) == "-"
     if not to_stdout:
