@@ -186,7 +186,7 @@ def test_report_loads_offline(browser: Browser, demo: tuple[RunResult, Path]) ->
     _result, out = demo
     browser.open(out / "report.html", wait_for="document.readyState === 'complete'")
     browser.wait("document.querySelector('iframe.overview').contentWindow.geoleakReady === true")
-    time.sleep(0.5)
+    time.sleep(1.5)  # let the embedded map finish its first cluster animation
     assert browser.js("return document.querySelectorAll('section.person').length") == len(
         _result.evidence
     ) + sum(1 for p in _result.profiles if p.person not in _result.evidence)
@@ -274,6 +274,7 @@ def test_hostile_corpus_executes_nothing(browser: Browser, hostile: tuple[RunRes
     body = browser.js("return document.body.textContent")
     assert HOSTILE_NAME in body and "<script>window.__pwned=1</script>" in body
     assert "ssti {{ 7*7 }}" in body
+    time.sleep(1.5)  # let the embedded map finish its first cluster animation
     assert browser.js("return typeof window.__pwned") == "undefined"
     assert (
         browser.js("return typeof document.querySelector('iframe.overview').contentWindow.__pwned")
