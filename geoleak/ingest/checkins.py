@@ -107,6 +107,7 @@ class CheckinDatasetReader(Reader):
                     if not line.strip():
                         continue
                     where = f"{file}:{number}"
+                    ident = f"{file.name}:{number}"
                     fields = line.split("\t")
                     if len(fields) != expected:
                         diag.warn(
@@ -116,7 +117,7 @@ class CheckinDatasetReader(Reader):
                         )
                         continue
                     try:
-                        post = self._post(fields, layout, dataset, where, author)
+                        post = self._post(fields, layout, dataset, where, ident, author)
                     except (RecordError, ValueError) as exc:
                         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
                         continue
@@ -126,8 +127,8 @@ class CheckinDatasetReader(Reader):
                 diag.warn(f"{file}: read failed ({exc}); the rest is skipped", kind="unreadable")
 
     @staticmethod
-    def _post(
-        fields: list[str], layout: str, dataset: str, where: str, author: str | None
+    def _post(  # noqa: PLR0917
+        fields: list[str], layout: str, dataset: str, where: str, ident: str, author: str | None
     ) -> Post | None:
         extra: dict[str, Any] = {"source": dataset}
         if layout == "snap":
@@ -145,7 +146,7 @@ class CheckinDatasetReader(Reader):
             return None
         extra["venue_id"] = venue
         return Post(
-            id=Path(where).name,  # "<file>:<line>"
+            id=ident,  # "<file name>:<line>"
             author=author or user.strip(),
             created_at=when,
             geotag=position,
