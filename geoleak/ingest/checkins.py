@@ -127,7 +127,7 @@ class CheckinDatasetReader(Reader):
                 diag.warn(f"{file}: read failed ({exc}); the rest is skipped", kind="unreadable")
 
     @staticmethod
-    def _post(  # noqa: PLR0917
+    def _post(
         fields: list[str], layout: str, dataset: str, where: str, ident: str, author: str | None
     ) -> Post | None:
         extra: dict[str, Any] = {"source": dataset}
