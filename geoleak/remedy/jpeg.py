@@ -94,6 +94,8 @@ def _scan_one(
                     ext_xmp.setdefault(guid, []).append((offset, hdr + 40, seg_end - hdr - 40))
             elif head.startswith(b"FLIR\x00"):
                 flir.append((data[body + 6], body + 8, seg_end - body - 8))
+        elif marker == 0xE6 and bytes(data[body : body + 6]) == b"GoPro\x00":
+            _clean_gopro(data, opts, result, body, seg_end)
         elif marker == 0xED and bytes(data[body : body + len(_PS_ID)]) == _PS_ID:
             start = body + len(_PS_ID)
             clean_irb(result, Region.whole(data, start, seg_end - start), opts)
@@ -113,6 +115,26 @@ def _scan_one(
         flir.sort()
         _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]))
     return pos
+
+
+def _clean_gopro(
+    data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, body: int, end: int
+) -> None:
+    """GoPro's APP6 GPMF telemetry: camera serial and media id, and GPS on GPS-equipped models.
+
+    Cleaned by zeroing the GPMF data after the "GoPro" identifier: a GPMF reader stops at
+    the first all-zero key.
+    """
+    payload = bytes(data[body:end])
+    has_gps = any(key in payload for key in (b"GPS5", b"GPS9", b"GPSU", b"GPSF"))
+    kind = FindingKind.LOCATION if has_gps else FindingKind.IDENTIFYING
+    wanted = has_gps or opts.all_identifying
+    shown = "GPS telemetry" if has_gps else "camera serial number and media id"
+    region = Region.whole(data, body, end - body)
+    result.add(
+        Finding("GoPro APP6 (GPMF)", kind, shown, removed=wanted),
+        region.blank(6, len(region)) if wanted else (),
+    )
 
 
 def _clean_flir(result: ScanResult, region: Region) -> None:

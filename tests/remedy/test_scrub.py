@@ -302,6 +302,7 @@ def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path:
         "exiftool_canon_rebel_nogps.tif",
         "mde_issue600_altitude_only.jpg",
         "pheif_apple_iphonexs.heic",
+        "exiftool_gopro_hero6_negative_alt.jpg",
     ]
     report = scrub_paths(
         [shared_media / n for n in names], tmp_path, ScrubOptions(all_identifying=True)
@@ -312,7 +313,15 @@ def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path:
             k: v
             for k, v in record.items()
             if any(
-                w in k for w in ("SerialNumber", "OwnerName", "Artist", "CiAdr", "ImageUniqueID")
+                w in k
+                for w in (
+                    "SerialNumber",
+                    "OwnerName",
+                    "Artist",
+                    "CiAdr",
+                    "ImageUniqueID",
+                    "MediaUniqueID",
+                )
             )
         }
         assert bad == {}, record["SourceFile"]
