@@ -132,7 +132,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     """
     from geoleak.report.maps import write_maps
 
-    profiles, _sites = load_profiles(profiles_path)
+    profiles, sites = load_profiles(profiles_path)
     evidence: dict[str, list[Any]] = {}
     if inputs:
         diag = make_diagnostics(quiet)
@@ -146,7 +146,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
         click.echo(
             "no INPUTS given: the maps show inferred places only, no evidence points", err=True
         )
-    written = write_maps(profiles, evidence, Path(output), tiles=tiles)
+    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=sites)
     if not quiet:
         click.echo(
             f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})",
@@ -339,7 +339,7 @@ def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> N
         out.mkdir(parents=True, exist_ok=True)
         dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
                       meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
-        write_maps(result.profiles, result.evidence, out, tiles=tiles)
+        write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites)
         truth_path = source / "truth.csv"
         evaluation = (
             evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None
