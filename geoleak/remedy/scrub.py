@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 PARALLEL_MIN_FILES = 24
+TMP_MARK = ".geoleak-tmp-"
 CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = (
     "cleaned",
     "unchanged",
@@ -200,7 +201,6 @@ def scrub_file(
     *,
     force: bool = False,
     dry_run: bool = False,
-    verify: bool = True,
 ) -> FileOutcome:
     """Clean one file into `destination` (which may equal `source` to clean in place).
 
@@ -239,8 +239,9 @@ def scrub_file(
         return outcome
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
+        # the temporary copy keeps the extension: readers that go by it still verify it
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{dst.name}.", suffix=".geoleak-tmp", dir=dst.parent
+            prefix=f".{dst.name}{TMP_MARK}", suffix=dst.suffix, dir=dst.parent
         )
         os.close(fd)
     except OSError as exc:
@@ -254,10 +255,9 @@ def scrub_file(
         _fill(outcome, scan)
         if scan.patches:
             _apply(tmp, scan, durable=in_place)
-        if verify:
-            problems = residual_location(tmp, options.coarsen_km)
-            if problems:
-                raise _VerificationError("; ".join(problems))
+        problems = residual_location(tmp, options.coarsen_km)
+        if problems:
+            raise _VerificationError("; ".join(problems))
         shutil.copystat(src, tmp)  # permissions and access/modification times
         os.replace(tmp, dst)
     except Unsupported as exc:
@@ -309,7 +309,7 @@ def iter_input_files(
                     dirnames[:] = [d for d in dirnames if (here / d).resolve() != exclude]
                 dirnames.sort()
                 for name in sorted(filenames):
-                    if name.endswith(".geoleak-tmp"):
+                    if TMP_MARK in name:  # a copy left by an interrupted run
                         continue
                     path = here / name
                     yield path, path.relative_to(root)

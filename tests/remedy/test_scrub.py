@@ -399,7 +399,7 @@ def test_in_place_replaces_only_after_verification(shared_media: Path, tmp_path:
     }
     assert read_media(work / "mde_htc_desire.jpg").position is None
     assert (work / "mde_htc_desire.jpg").stat().st_mtime_ns == mtime
-    assert not list(work.glob("*.geoleak-tmp"))
+    assert not list(work.glob("*.geoleak-tmp-*"))
 
 
 def test_failed_verification_writes_no_output(
