@@ -27,10 +27,19 @@ FLIR_HEADER = b"FLIR\x00"
 
 
 def strip_exif_header(block: bytes) -> bytes:
-    """A TIFF block with an optional 'Exif\\0\\0' prefix (WebP, PNG writers differ) removed."""
-    if block[:4] == b"Exif":
-        return block[6:] if block[4:6] in (b"\x00\x00", b"\x00\xff") else block[4:]
-    return block
+    """A TIFF block with an optional 'Exif\\0\\0' prefix (WebP, PNG writers differ) removed.
+
+    The TIFF header is looked for near the start when the two padding bytes are damaged.
+    """
+    if block[:4] != b"Exif":
+        return block
+    if block[6:8] in (b"II", b"MM"):
+        return block[6:]
+    for mark in (b"II*\x00", b"MM\x00*"):
+        at = block.find(mark, 4, 16)
+        if at >= 0:
+            return block[at:]
+    return block[4:]
 
 
 # -- JPEG --------------------------------------------------------------------------------

@@ -78,11 +78,13 @@ class TiffBlock:
         self.u32 = struct.Struct(self.order + "I").unpack_from
         self.entry = struct.Struct(self.order + "HHI4s")
         magic = self.u16(data, 2)[0]
+        self.warnings: list[str] = []
         # 42 = TIFF; 0x55 = Panasonic RW2; 0x4F52 / 0x5352 = Olympus ORF
         if magic not in (42, 0x55, 0x4F52, 0x5352):
-            raise TiffError(f"EXIF block has TIFF magic {magic}, expected 42")
+            if bin(magic ^ 42).count("1") > 2:  # more than a damaged bit or two: not TIFF
+                raise TiffError(f"EXIF block has TIFF magic {magic}, expected 42")
+            self.warnings.append(f"EXIF block has a damaged TIFF magic ({magic}); read anyway")
         self.first_ifd = self.u32(data, 4)[0]
-        self.warnings: list[str] = []
         self.maker_note: dict[int, tuple[int, int]] = {}
 
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:

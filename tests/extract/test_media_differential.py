@@ -30,8 +30,16 @@ SAMPLES = [
 ]
 MUTANTS_PER_SAMPLE = 25
 # geoleak refuses a position exiftool reports when a value is malformed: DMS minutes or
-# seconds of 60 or more, a wrong value count or a value outside the block
-DELIBERATE = ("60 or more", "values, expected", "outside the EXIF block", "is missing")
+# seconds of 60 or more, a wrong value count, a value outside the block, an XMP coordinate
+# with a letter that is no hemisphere
+DELIBERATE = (
+    "60 or more",
+    "values, expected",
+    "outside the EXIF block",
+    "is missing",
+    "is not a coordinate",
+    "wrong hemisphere letter",
+)
 
 
 @pytest.fixture(scope="module")
