@@ -33,11 +33,11 @@ def _dense_dbscan(
 ) -> NDArray[np.int64]:
     """DBSCAN labels exactly as `sklearn.cluster.DBSCAN(metric="haversine")` gives them.
 
-    The same expansion as sklearn's `dbscan_inner`: core points in index order each start
-    a cluster unless already reached; a cluster is expanded fully through its core points
-    before the next starts, so a border point reachable from several clusters joins the
-    lowest-numbered one. Each core point is expanded once: O(n^2) for n points,
-    in as many numpy steps as the clusters are deep.
+    sklearn's `dbscan_inner` starts a cluster at each core point (in index order) not yet
+    reached and expands it fully through core points before starting the next. So the
+    clusters are the connected groups of core points, numbered in the order of their
+    lowest index, and a border point reachable from several clusters joins the
+    lowest-numbered one. O(n^2) memory and time per round for n points.
     """
     lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
     n = lat.size
@@ -51,13 +51,46 @@ def _dense_dbscan(
     density = near.sum(axis=1) if sample_weight is None else near @ sample_weight
     is_core = density >= min_samples
     labels = np.full(n, -1, dtype=np.int64)
+    core = np.flatnonzero(is_core)
+    if core.size == 0:
+        return labels
+    root = _component_roots(near[np.ix_(core, core)])
+    if root is None:  # long chains: expand cluster by cluster instead
+        return _expand_clusters(near, is_core, labels)
+    # Clusters numbered by their lowest core index, as sklearn's outer loop meets them.
+    _, number = np.unique(root, return_inverse=True)
+    labels[core] = number
+    border = np.flatnonzero(~is_core & near[:, core].any(axis=1))
+    if border.size:  # a border point joins the lowest-numbered cluster that reaches it
+        labels[border] = np.where(near[np.ix_(border, core)], number[None, :], n).min(axis=1)
+    return labels
+
+
+def _component_roots(adjacent: NDArray[np.bool_], max_rounds: int = 48) -> NDArray[np.int64] | None:
+    """Each node's lowest connected index (min-label propagation with pointer jumping);
+    None when it has not settled after `max_rounds` (a chain hundreds of points long)."""
+    size = adjacent.shape[0]
+    root = np.arange(size)
+    for _ in range(max_rounds):
+        lowest = np.where(adjacent, root[None, :], size).min(axis=1)
+        lowest = lowest[lowest]
+        if np.array_equal(lowest, root):
+            return root
+        root = lowest
+    return None
+
+
+def _expand_clusters(
+    near: NDArray[np.bool_], is_core: NDArray[np.bool_], labels: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """sklearn's expansion, breadth-first, one cluster at a time (same labels)."""
     label = 0
     for start in np.flatnonzero(is_core).tolist():
         if labels[start] != -1:
             continue
         labels[start] = label
         frontier = np.array([start])
-        while frontier.size:  # breadth-first: the same set as sklearn's depth-first stack
+        while frontier.size:
             reached = np.flatnonzero(near[frontier].any(axis=0) & (labels == -1))
             labels[reached] = label
             frontier = reached[is_core[reached]]

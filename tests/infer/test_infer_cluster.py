@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import DBSCAN
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
+from geoleak.infer import cluster as cluster_module
 from geoleak.infer.cluster import DENSE_MAX_POINTS, HaversineDBSCAN, cluster_labels
 
 
@@ -85,3 +86,16 @@ def test_both_sides_of_the_dense_limit_agree(n):
     np.testing.assert_array_equal(
         cluster_labels(lats, lons, eps_m=100.0, min_samples=2), sklearn_labels(lats, lons, 100.0, 2)
     )
+
+
+def test_chain_and_cluster_by_cluster_expansion_match_sklearn(monkeypatch):
+    # A 300-point chain 80 m apart (eps 100 m) plus blobs; then the same with the
+    # cluster-by-cluster expansion that long chains fall back to.
+    chain_lat = np.arange(300) * 80.0 / 111_195.0 + 69.0
+    lats_b, lons_b = blobs(7, (69.2, 24.5), 120, spread_m=30.0)
+    lats = np.concatenate([chain_lat, lats_b])
+    lons = np.concatenate([np.full(300, 24.5), lons_b])
+    expected = sklearn_labels(lats, lons, 100.0, 2)
+    np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)
+    monkeypatch.setattr(cluster_module, "_component_roots", lambda adjacent: None)
+    np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)
