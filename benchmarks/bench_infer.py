@@ -36,7 +36,7 @@ Scoring is `geoleak.evaluate.evaluate` (homes within 100/250/1000 m, bases withi
 Part 2, scale. geoleak inference over ~1,000,000 evidence points of 10,000 people, with
 workers=1 and workers=2. Generating 10,000 people takes minutes, so by default a pool of
 generated people (whole units, activity lowered to ~100 points a person) is replicated:
-copy k of a unit is moved by k x (0.011 deg lat, 0.017 deg lon), with new names and post
+copy k of a unit is moved by k x (0.1 deg lat, 0.15 deg lon), with new names and post
 ids, so every copy is a separate unit with its own shared base. `--scale-generate`
 generates every person instead. Generation is not timed.
 """
@@ -451,11 +451,11 @@ def ratio_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> lis
 
 
 def replicate(pool: Sequence[tuple[str, list[Evidence]]], people: int) -> dict[str, list[Evidence]]:
-    """`people` persons from the pool: copy k of everyone moved by k x (0.011, 0.017) deg."""
+    """`people` persons from the pool: copy k of everyone moved by k x (0.1, 0.15) deg."""
     out: dict[str, list[Evidence]] = {}
     copy = 0
     while len(out) < people:
-        dlat, dlon = 0.011 * copy, 0.017 * copy
+        dlat, dlon = 0.1 * copy, 0.15 * copy
         for person, items in pool:
             if len(out) >= people:
                 break
@@ -498,7 +498,7 @@ def scale_evidence(people: int, points: int, seed: int, generate_all: bool, pool
     copies = math.ceil(people / max(1, len(pool)))
     how = (
         f"{len(pool)} people generated (activity {activity:.2f}, {gen_s:.0f} s), replicated {copies}x: copy k "
-        f"moved by k x (0.011 deg lat, 0.017 deg lon), renamed; {time.perf_counter() - start - gen_s:.0f} s"
+        f"moved by k x (0.1 deg lat, 0.15 deg lon), renamed; {time.perf_counter() - start - gen_s:.0f} s"
     )
     return data, how
 
@@ -562,14 +562,15 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         "same_profiles": timings["dense"][1] == timings["sklearn"][1],
     }
     if args.profile:
-        log("scale: profiling workers=1 on the first 1000 people ...")
-        subset = dict(list(data.items())[:1000])
+        log(f"scale: profiling workers=1 on all {len(data):,} people ...")
         prof = cProfile.Profile()
         prof.enable()
-        LeakInference(workers=1).fit(subset)
+        LeakInference(workers=1).fit(data)
         prof.disable()
         buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+        stats = pstats.Stats(prof, stream=buf)
+        stats.sort_stats("cumulative").print_stats("geoleak", 30)
+        stats.sort_stats("tottime").print_stats(15)
         out["profile"] = buf.getvalue()
     return out
 
@@ -620,7 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="people timed with and without the clustering fast path (default 1000)")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="cProfile geoleak inference on 1000 scale people")
+    parser.add_argument("--profile", action="store_true", help="also cProfile geoleak inference over the scale people")
     parser.add_argument("--skmob-python", default=None, help="interpreter with scikit-mobility (default .venv/skmob)")
     parser.add_argument("--setup-skmob", action="store_true", help=f"create {SKMOB_VENV.name} (needs PyPI) and exit")
     parser.add_argument("--json", type=Path, default=None, help="write all figures as JSON here")
@@ -724,7 +725,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             out(line)
         if "profile" in scale:
             out("")
-            out("profile (workers=1, 1000 people, sorted by own time):")
+            out("profile (workers=1, every scale person; geoleak functions by cumulative time, then all by own time):")
             out(scale["profile"])
         report["scale"] = scale
     if args.json:
