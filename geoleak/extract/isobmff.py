@@ -94,10 +94,10 @@ def _boxes_in(data: bytes, start: int, end: int) -> list[_Box]:
     return out
 
 
-def _top_boxes(src: Source, meta: MetaBuilder) -> list[_Box]:
+def _top_boxes(src: Source, meta: MetaBuilder, start: int = 0) -> list[_Box]:
     """Top-level boxes of the file, by reading only their headers."""
     out: list[_Box] = []
-    pos = 0
+    pos = start
     size = src.size
     while pos + 8 <= size and len(out) < MAX_BOXES:
         header = src.read(pos, 16)
@@ -128,9 +128,13 @@ def _name(btype: bytes) -> str:
     return btype.decode("latin-1").replace("\x00", "?")
 
 
-def read_isobmff(src: Source, meta: MetaBuilder) -> str:
-    """Walk an ISO BMFF file, feeding metadata to `meta`; returns the format name."""
-    top = _top_boxes(src, meta)
+def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
+    """Walk an ISO BMFF file, feeding metadata to `meta`; returns the format name.
+
+    `jxl`: a JPEG XL container, whose 12-byte signature box is skipped whatever its
+    (possibly damaged) header says.
+    """
+    top = _top_boxes(src, meta, 12 if jxl else 0)
     fmt = "mov"  # no ftyp: an original QuickTime movie
     for box in top:
         if box.type == b"ftyp":
@@ -139,7 +143,7 @@ def read_isobmff(src: Source, meta: MetaBuilder) -> str:
                 compatible = [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
                 fmt = brand_format(body[:4], compatible)
             break
-    if top and top[0].type == b"JXL ":
+    if jxl or (top and top[0].type == b"JXL "):
         fmt = "jxl"
     meta.format = fmt
     for box in top:

@@ -50,7 +50,7 @@ _BY_EXTENSION = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".mpo": "jpeg",
     ".png": "png", ".heic": "isobmff", ".heif": "isobmff", ".hif": "isobmff",
     ".avif": "isobmff", ".mp4": "isobmff", ".m4v": "isobmff", ".mov": "isobmff",
-    ".qt": "isobmff", ".3gp": "isobmff", ".3g2": "isobmff",
+    ".qt": "isobmff", ".3gp": "isobmff", ".3g2": "isobmff", ".jxl": "jxl",
 }  # fmt: skip
 _ISO_TYPES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid")
 _MAX_SIDECAR = 4 * 1024 * 1024
@@ -129,7 +129,7 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
 
 
 _SIGNATURES = {"jpeg": (0, b"\xff\xd8\xff"), "png": (0, b"\x89PNG\r\n\x1a\n"),
-               "isobmff": (4, b"ftyp")}  # fmt: skip
+               "isobmff": (4, b"ftyp"), "jxl": (0, b"\x00\x00\x00\x0cJXL \r\n\x87\n")}  # fmt: skip
 
 
 def _nearly_signed(head: bytes, suffix: str) -> bool:
@@ -161,7 +161,7 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
     elif fmt == "jxl":
         if src.head[:2] == b"\xff\x0a":
             return  # a bare JPEG XL codestream has no metadata boxes
-        isobmff.read_isobmff(src, meta)
+        isobmff.read_isobmff(src, meta, jxl=True)
     elif fmt == "isobmff":
         isobmff.read_isobmff(src, meta)
     elif fmt == "xmp":

@@ -31,7 +31,7 @@ SAMPLES = [
 MUTANTS_PER_SAMPLE = 25
 # geoleak refuses a position exiftool reports when a value is malformed: DMS minutes or
 # seconds of 60 or more, a wrong value count, a value outside the block, an XMP coordinate
-# with a letter that is no hemisphere
+# with a letter that is no hemisphere, a zero denominator (exiftool then reports 0 degrees)
 DELIBERATE = (
     "60 or more",
     "values, expected",
@@ -39,6 +39,7 @@ DELIBERATE = (
     "is missing",
     "is not a coordinate",
     "wrong hemisphere letter",
+    "zero denominator",
 )
 
 
