@@ -7,6 +7,7 @@ and a *local* time is a naive wall-clock datetime that says how it was obtained.
 
 from __future__ import annotations
 
+import copyreg
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,15 @@ EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 def _empty() -> Mapping[str, Any]:
     return EMPTY_EXTRA
+
+
+def _mapping_proxy(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(items)
+
+
+# Read-only `extra` mappings must survive pickling: per-person inference runs in worker
+# processes and sends Places and Profiles back.
+copyreg.pickle(MappingProxyType, lambda proxy: (_mapping_proxy, (dict(proxy),)))
 
 
 @dataclass(frozen=True, slots=True)

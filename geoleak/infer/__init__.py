@@ -8,6 +8,7 @@ across people.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from geoleak.geometry import haversine_m
+import numpy as np
+
+from geoleak.geometry import haversine_m, haversine_m_array
 from geoleak.infer.places import (
     Candidate,
     InferenceParams,
@@ -51,6 +54,36 @@ def _analyse(
     return analyse_person(person, evidence, params, excluded)
 
 
+# Jobs handed to forked workers without pickling the evidence: workers inherit this list.
+_FORK_JOBS: list[tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]]] = []
+
+
+def _analyse_forked(index: int) -> PersonAnalysis:
+    """Analyse job `index` of the inherited list; the evidence is not sent back."""
+    analysis = _analyse(_FORK_JOBS[index])
+    analysis.evidence = []
+    return analysis
+
+
+def _analyse_all(
+    jobs: list[tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]]], workers: int
+) -> list[PersonAnalysis]:
+    """Per-person analyses, over `workers` forked processes when that is available."""
+    if workers <= 1 or len(jobs) < 200 or "fork" not in mp.get_all_start_methods():
+        return [_analyse(job) for job in jobs]
+    global _FORK_JOBS  # noqa: PLW0603  (read by the forked workers)
+    _FORK_JOBS = jobs
+    try:
+        chunk = max(1, len(jobs) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            analyses = list(pool.map(_analyse_forked, range(len(jobs)), chunksize=chunk))
+    finally:
+        _FORK_JOBS = []
+    for analysis, job in zip(analyses, jobs, strict=True):
+        analysis.evidence = list(job[1])
+    return analyses
+
+
 class LeakInference:
     """Infer every person's places from their evidence.
 
@@ -74,14 +107,7 @@ class LeakInference:
             (p, evidence_by_person.get(p, ()), params, context.get(p, PersonContext()).excluded)
             for p in people
         ]
-        analyses: list[PersonAnalysis]
-        if self.workers > 1 and len(jobs) >= 200:
-            with ProcessPoolExecutor(max_workers=self.workers) as pool:
-                analyses = list(
-                    pool.map(_analyse, jobs, chunksize=max(1, len(jobs) // (self.workers * 8)))
-                )
-        else:
-            analyses = [_analyse(job) for job in jobs]
+        analyses = _analyse_all(jobs, self.workers)
         self.sites_: list[Site] = find_sites(analyses, params)
         self.profiles_: list[Profile] = [
             _profile(a, self.sites_, params, context.get(a.person, PersonContext()))
@@ -146,17 +172,24 @@ def _base_by_site_membership(
     analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site."""
-    for site in sites:
+    weekday = [
+        i
+        for i in analysis.usable
+        if (local := analysis.evidence[i].local_time) is not None and local.weekday() < 5
+    ]
+    if len(weekday) < 2 or not sites:
+        return None
+    lats = np.array([analysis.evidence[i].position.lat for i in weekday])
+    lons = np.array([analysis.evidence[i].position.lon for i in weekday])
+    for site in sites:  # largest first
         if analysis.person in site.members:
             continue
-        hits = [
-            i
-            for i in analysis.usable
-            if (ev := analysis.evidence[i]).local_time is not None
-            and ev.local_time.weekday() < 5
-            and haversine_m(ev.position, site.position) <= max(site.radius_m * 3, params.work_eps_m)
-        ]
-        days = {analysis.evidence[i].local_time.date() for i in hits}  # type: ignore[union-attr]
+        reach = max(site.radius_m * 3, params.work_eps_m)
+        near = haversine_m_array(lats, lons, site.position.lat, site.position.lon) <= reach
+        if int(near.sum()) < 2:
+            continue
+        hits = [i for i, inside in zip(weekday, near, strict=True) if inside]
+        days = {local.date() for i in hits if (local := analysis.evidence[i].local_time)}
         if len(days) < 2:
             continue
         confidence = min(0.8, 0.35 + 0.1 * len(days) + 0.05 * min(len(site.people), 5))
