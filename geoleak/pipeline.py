@@ -307,5 +307,7 @@ def run(
     collected = collect_evidence(
         inputs, diag=diag, source=source, author=author, workers=workers, progress=progress
     )
-    profiles, sites = infer_profiles(collected, params=params, workers=workers or 1)
+    profiles, sites = infer_profiles(
+        collected, params=params, workers=workers if workers is not None else (os.cpu_count() or 1)
+    )
     return RunResult(profiles, sites, collected.evidence, collected.media, collected.stats)
