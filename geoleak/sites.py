@@ -10,6 +10,7 @@ longitudes wrapped so a site across the antimeridian works.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections import Counter, defaultdict
@@ -30,6 +31,8 @@ __all__ = [
     "people_by_site",
     "place_hits",
     "site_hits",
+    "sites_report",
+    "write_hits_csv",
 ]
 
 DEFAULT_NEAR_M = 500.0
@@ -235,3 +238,47 @@ def people_by_site(hits: Iterable[SiteHit]) -> dict[str, Counter[str]]:
     for hit in hits:
         tied[hit.site_id][hit.person] += 1
     return dict(tied)
+
+
+def write_hits_csv(hits: Iterable[SiteHit], path: str | Path) -> None:
+    """Every hit as a CSV row; UsageError when the file cannot be written."""
+    columns = ["site_id", "site_name", "person", "post_id", "inside", "distance_m", "source",
+               "accuracy_m"]  # fmt: skip
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for h in hits:
+                writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
+                                 h.distance_m, h.source, h.accuracy_m])  # fmt: skip
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def sites_report(
+    sites: Iterable[SensitiveSite],
+    hits: Iterable[SiteHit],
+    places: Iterable[tuple[SensitiveSite, str, Place, float]] = (),
+) -> list[dict[str, Any]]:
+    """Per site: evidence count, how much is inside, the people tied (with counts) and the
+    inferred homes / bases at it, as plain JSON-ready dicts."""
+    hit_list = list(hits)
+    tied = people_by_site(hit_list)
+    place_list = list(places)
+    report: list[dict[str, Any]] = []
+    for site in sites:
+        people = tied.get(site.id, Counter())
+        report.append({
+            "id": site.id,
+            "name": site.name,
+            "evidence": sum(people.values()),
+            "inside": sum(1 for h in hit_list if h.site_id == site.id and h.inside),
+            "people": dict(people.most_common()),
+            "places": [
+                {"person": person, "kind": place.kind.value, "distance_m": round(distance, 1),
+                 "lat": place.position.lat, "lon": place.position.lon,
+                 "confidence": place.confidence}
+                for s, person, place, distance in place_list if s.id == site.id
+            ],
+        })  # fmt: skip
+    return report

@@ -3,10 +3,8 @@ a places file), `sites` (evidence and people tied to sensitive sites)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections import Counter
 from typing import Any
 
 import click
@@ -15,7 +13,14 @@ from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
 from geoleak.ingest import READERS
-from geoleak.sites import DEFAULT_NEAR_M, load_sites, people_by_site, site_hits
+from geoleak.sites import (
+    DEFAULT_NEAR_M,
+    load_sites,
+    place_hits,
+    site_hits,
+    sites_report,
+    write_hits_csv,
+)
 
 
 def geocoder_options(func: Any) -> Any:
@@ -138,9 +143,16 @@ def geocode_command(
 
 @main.command(name="sites")
 @click.argument("sites_file", metavar="SITES.geojson", type=click.Path(dir_okay=False))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.argument("inputs", nargs=-1, type=click.Path())
 @click.option("--source", type=click.Choice(sorted(READERS)), help="Force the input format.")
 @click.option("--author", metavar="NAME", help="Person to attribute a folder of media to.")
+@click.option(
+    "--profiles",
+    "profiles_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="profiles.json from `geoleak infer`: also flag homes and bases at the sites.",
+)
 @click.option(
     "--near-m",
     type=click.FloatRange(min=0),
@@ -148,7 +160,7 @@ def geocode_command(
     show_default=True,
     help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.",
 )
-@click.option("-o", "--output", metavar="FILE.csv", help="Write every hit as CSV.")
+@click.option("-o", "--output", metavar="FILE.csv", help="Write every evidence hit as CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 def sites_command(
@@ -156,13 +168,14 @@ def sites_command(
     inputs: tuple[str, ...],
     source: str | None,
     author: str | None,
+    profiles_path: str | None,
     near_m: float,
     output: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Flag the evidence in INPUTS inside or near the sites in SITES.geojson, and the
-    people tied to each site.
+    """Flag the evidence in INPUTS (and the homes and bases in --profiles) inside or near
+    the sites in SITES.geojson, and the people tied to each site.
 
     SITES.geojson holds Points (with an optional radius_m property) and Polygons, with
     `name` (and `id`) properties.
@@ -171,69 +184,46 @@ def sites_command(
     Example:
       geoleak sites bases.geojson corpus/posts.jsonl
       geoleak sites bases.geojson exports/*.zip --near-m 1000 -o hits.csv
+      geoleak sites bases.geojson --profiles profiles.json --json
     """
     from geoleak.pipeline import collect_evidence
 
+    if not inputs and not profiles_path:
+        raise UsageError("give INPUTS to read, --profiles, or both")
     site_list = load_sites(sites_file)
-    diag = make_diagnostics(quiet)
-    with progress_counter("reading") as progress:
-        collected = collect_evidence(
-            inputs, diag=diag, source=source, author=author, progress=progress
-        )
-    finish_diagnostics(diag)
-    hits = site_hits(collected.evidence, site_list, near_m=near_m)
-    tied = people_by_site(hits)
+    hits = []
+    if inputs:
+        diag = make_diagnostics(quiet)
+        with progress_counter("reading") as progress:
+            collected = collect_evidence(
+                inputs, diag=diag, source=source, author=author, progress=progress
+            )
+        finish_diagnostics(diag)
+        hits = site_hits(collected.evidence, site_list, near_m=near_m)
+    places = []
+    if profiles_path:
+        from geoleak.profiles import load_profiles
+
+        profiles, _ = load_profiles(profiles_path)
+        by_person = {p.person: p.places for p in profiles}
+        places = place_hits(by_person, site_list, near_m=near_m)
     if output:
-        try:
-            with open(output, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(
-                    [
-                        "site_id",
-                        "site_name",
-                        "person",
-                        "post_id",
-                        "inside",
-                        "distance_m",
-                        "source",
-                        "accuracy_m",
-                    ]
-                )
-                for h in hits:
-                    writer.writerow(
-                        [
-                            h.site_id,
-                            h.site_name,
-                            h.person,
-                            h.post_id,
-                            int(h.inside),
-                            h.distance_m,
-                            h.source,
-                            h.accuracy_m,
-                        ]
-                    )
-        except OSError as exc:
-            raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    report: list[dict[str, Any]] = []
-    for site in site_list:
-        people = tied.get(site.id, Counter())
-        report.append(
-            {
-                "id": site.id,
-                "name": site.name,
-                "evidence": sum(people.values()),
-                "inside": sum(1 for h in hits if h.site_id == site.id and h.inside),
-                "people": dict(people.most_common()),
-            }
-        )
+        write_hits_csv(hits, output)
+    report = sites_report(site_list, hits, places)
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return
     for row in report:
         names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
-        click.echo(
+        line = (
             f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
             f"people: {names}"
         )
+        if row["places"]:
+            line += "; " + ", ".join(
+                f"{pl['person']}'s {pl['kind']} {pl['distance_m']:.0f} m away"
+                for pl in row["places"]
+            )
+        click.echo(line)
     if output and not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -51,3 +51,23 @@ def test_sites_bad_file_is_one_line_error() -> None:
                                        str(FIXTURES / "tracks")])  # fmt: skip
     assert result.exit_code == 2
     assert "LineString" in result.output
+
+
+def test_sites_with_profiles_only(tmp_path: Path) -> None:
+    from geoleak.profiles import dump_profiles
+    from geoleak.types import LatLon, Place, PlaceKind, Profile
+
+    home = Place(PlaceKind.HOME, LatLon(35.135, -79.01), 40.0, 0.9, ("a1",), 5)
+    dump_profiles([Profile("alice", places=(home,))], tmp_path / "p.json")
+    result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites.geojson"),
+                                       "--profiles", str(tmp_path / "p.json"), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = {s["id"]: s for s in json.loads(result.output)["sites"]}
+    assert report["fort-fictional"]["places"][0]["person"] == "alice"
+    assert report["fort-fictional"]["places"][0]["kind"] == "home"
+    assert report["arctic-radar"]["places"] == []
+
+
+def test_sites_needs_something_to_check() -> None:
+    result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites.geojson")])
+    assert result.exit_code == 2
