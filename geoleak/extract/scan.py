@@ -11,6 +11,7 @@ and CSV rows of `geoleak scan`), and `ScanSummary` counts what a scan found.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections import Counter, deque
@@ -49,15 +50,18 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 
 
-def iter_scan_targets(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[str, str]]:
+def iter_scan_targets(
+    paths: Sequence[str | os.PathLike[str]], *, relative: bool | None = None
+) -> Iterator[tuple[str, str]]:
     """(path to read, path to show) of every media file under `paths`, in a stable order.
 
     Folders are walked recursively in sorted order, hidden entries and symlinks are
     skipped, and only files with a media or `.xmp` extension are taken. A file named
     directly is always taken. The shown path is relative to the root when one folder was
-    given (formats.md section 4), else the path under the root as given.
+    given (formats.md section 4), else the path under the root as given; `relative`
+    forces either.
     """
-    single_root = len(paths) == 1
+    single_root = len(paths) == 1 if relative is None else relative
     for given in paths:
         root = os.fspath(given)
         if not os.path.isdir(root):
@@ -114,7 +118,7 @@ def _chunks(targets: Iterable[tuple[str, str]], size: int) -> Iterator[list[tupl
 
 
 def scan_paths(
-    paths: Sequence[str | os.PathLike[str]] | Iterable[tuple[str, str]],
+    paths: Iterable[str | os.PathLike[str]] | Iterable[tuple[str, str]],
     *,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -133,7 +137,7 @@ def scan_paths(
 
 
 def scan_converted(
-    paths: Sequence[str | os.PathLike[str]] | Iterable[tuple[str, str]],
+    paths: Iterable[str | os.PathLike[str]] | Iterable[tuple[str, str]],
     convert: Callable[[MediaMeta], T],
     *,
     workers: int | None = None,
@@ -142,10 +146,7 @@ def scan_converted(
 ) -> Iterator[T]:
     """Like `scan_paths`, with `convert` (a module-level function) applied to each record
     in the worker, so that only its (smaller) result crosses between processes."""
-    if isinstance(paths, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in paths):
-        targets: Iterable[tuple[str, str]] = iter_scan_targets(paths)
-    else:
-        targets = paths  # type: ignore[assignment]
+    targets = _as_targets(paths)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     chunks = _chunks(targets, chunk_size)
     # look ahead: a small scan is read here, without the cost of starting processes
@@ -169,6 +170,24 @@ def scan_converted(
                 yield from _drain(pending.popleft(), progress)
         while pending:
             yield from _drain(pending.popleft(), progress)
+
+
+def _as_targets(
+    paths: Iterable[str | os.PathLike[str]] | Iterable[tuple[str, str]],
+) -> Iterable[tuple[str, str]]:
+    """(path, shown path) pairs from paths to walk or from pairs, read lazily."""
+    if isinstance(paths, (list, tuple)):
+        if all(isinstance(p, (str, os.PathLike)) for p in paths):
+            return iter_scan_targets(paths)
+        return paths
+    items = iter(paths)
+    first = next(items, None)
+    if first is None:
+        return ()
+    rest = itertools.chain([first], items)
+    if isinstance(first, (str, os.PathLike)):  # a stream of paths: shown as given
+        return (t for p in rest for t in iter_scan_targets([p], relative=False))  # type: ignore[list-item]
+    return rest  # type: ignore[return-value]
 
 
 def _chain(

@@ -140,3 +140,11 @@ def test_originals_are_not_modified(corpus: Path) -> None:
     after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in corpus.rglob("*") if p.is_file()}
     assert before == after
     assert os.access(corpus, os.R_OK)
+
+
+def test_a_stream_of_paths_is_read_lazily_and_shown_as_given(shared_media: Path) -> None:
+    names = ["mde_htc_desire.jpg", "pheif_apple_iphonexs.heic"]
+    stream = (str(shared_media / name) for name in names)
+    records = list(scan_paths(stream, workers=1))
+    assert [r.path for r in records] == [str(shared_media / n) for n in names]
+    assert all(r.position is not None for r in records)
