@@ -63,8 +63,10 @@ def scan(
     position (lat, lon, alt_m), capture time, GPS time, positioning error, direction,
     make, model, serial, lens, software, where the position came from, warnings and
     error. Formats: JPEG/MPO, TIFF, DNG and TIFF-based raw, RAF, CR3, HEIC/HEIF, AVIF,
-    PNG, WebP, JPEG XL, MP4/MOV/3GP, XMP sidecars. Only metadata bytes are read; pixels
-    are never decoded. A position of 0, 0 or out of range is not reported (see warnings).
+    PNG, WebP, JPEG XL, MP4/MOV/3GP (QuickTime, 3GPP, GoPro GPMF), FLIR thermal records,
+    XMP sidecars and Google Takeout JSON sidecars. Only metadata bytes are read; pixels
+    are never decoded. A position of 0, 0 or out of range is not reported (see warnings);
+    a missing N/S or E/W reference is read as north/east, with a warning.
 
     \b
     Examples:
