@@ -49,6 +49,8 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
     size = src.size
     flir_chunks: list[bytes] = []
     exif_done = False
+    xmp_done = False
+    damaged = False
     for _ in range(MAX_SEGMENTS):
         header = src.read(pos, 4)
         if len(header) < 4:
@@ -56,6 +58,7 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
             break
         if header[0] != 0xFF:
             meta.warn(f"JPEG marker expected at byte {pos}, found 0x{header[0]:02x}; stopped")
+            damaged = True
             break
         marker = header[1]
         if marker == 0xFF:  # fill byte
@@ -69,6 +72,7 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
         length = (header[2] << 8) | header[3]
         if length < 2:
             meta.warn(f"JPEG segment at byte {pos} has length {length}; stopped")
+            damaged = True
             break
         if marker == 0xE1:
             body = src.read(pos + 4, length - 2)
@@ -78,6 +82,7 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
                 exif_done = True
                 meta.add_exif(strip_exif_header(body), "EXIF")
             elif body.startswith(XMP_HEADER):
+                xmp_done = True
                 meta.add_xmp(body[len(XMP_HEADER) :])
             elif body.startswith(FLIR_HEADER):
                 flir_chunks.append(body[8:])
@@ -85,11 +90,33 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
         if pos >= size:
             meta.warn("JPEG ends before the image data (truncated file)")
             break
+    if damaged and start == 0:
+        # the segment chain is broken: look for the metadata segments the way a forensic
+        # reader would, by their signatures in the first bytes of the file
+        if not exif_done:
+            _search_app1(src, meta, b"Exif\x00", "EXIF")
+        if not xmp_done:
+            _search_app1(src, meta, XMP_HEADER, "XMP")
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
     if flir_chunks:
         read_flir(b"".join(flir_chunks), meta)
+
+
+def _search_app1(src: Source, meta: MetaBuilder, signature: bytes, what: str) -> None:
+    at = src.head.find(b"\xff\xe1", 2)
+    while at >= 0 and src.head[at + 4 : at + 4 + len(signature)] != signature:
+        at = src.head.find(b"\xff\xe1", at + 2)
+    if at < 0:
+        return
+    length = (src.head[at + 2] << 8) | src.head[at + 3]
+    body = src.read(at + 4, max(0, length - 2))
+    meta.warn(f"{what} segment found by searching the damaged JPEG at byte {at}")
+    if what == "EXIF":
+        meta.add_exif(strip_exif_header(body), "EXIF")
+    else:
+        meta.add_xmp(body[len(XMP_HEADER) :])
 
 
 # -- FLIR FFF records (thermal cameras: GPS often lives only here) -----------------------

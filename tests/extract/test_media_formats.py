@@ -409,3 +409,14 @@ def test_damaged_signature_is_read_by_extension(shared_media: Path, tmp_path: Pa
     meta = read_media(path)
     assert meta.position is not None
     assert any("signature is damaged" in w for w in meta.warnings)
+
+
+def test_broken_jpeg_segment_chain_still_finds_the_exif(shared_media: Path, tmp_path: Path) -> None:
+    data = bytearray((shared_media / "mde_sony_dsc-hx5v.jpg").read_bytes())
+    data[2] = 0xFD  # the first marker after SOI is damaged: the chain cannot be walked
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(bytes(data))
+    meta = read_media(path)
+    assert meta.position is not None
+    assert meta.position.lat == pytest.approx(51.7786150, abs=1e-6)
+    assert any("found by searching" in w for w in meta.warnings)
