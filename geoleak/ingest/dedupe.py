@@ -7,7 +7,8 @@ whole files would cost more than reading their metadata; two different photos of
 size differ in their first bytes, where EXIF and the thumbnail live, and in their last). A later post
 loses the media already seen; a post left with nothing new (no media, no text, no other
 position) is dropped. Posts without media are dropped only when author, time, position and
-text are all equal to an earlier one's.
+text are all equal to an earlier one's. Only one person's repeats are removed: the same
+photo posted by two people (a reshare) stays evidence of each, for inference to judge.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def dedupe_posts(
 ) -> Iterator[Post]:
     """The posts with repeated media and repeated identical posts removed (streaming)."""
     stats = stats if stats is not None else DedupeStats()
-    seen_media: dict[str, tuple[str, tuple[float, float] | None]] = {}
+    # Keyed by (author, content): one person's photo twice is one observation; the same
+    # photo posted by two people (a reshare) is each one's evidence, judged by inference.
+    seen_media: dict[tuple[str, str], tuple[str, tuple[float, float] | None]] = {}
     seen_posts: set[tuple[object, ...]] = set()
     for post in posts:
         if not post.media:
@@ -80,12 +83,13 @@ def dedupe_posts(
         earlier: list[tuple[str, tuple[float, float] | None]] = []
         for path in post.media:
             digest = media_digest(path)
-            if digest is None or digest not in seen_media:
+            key = (post.author, digest or "")
+            if digest is None or key not in seen_media:
                 kept.append(path)
                 if digest is not None:
-                    seen_media[digest] = (post.origin or post.id, _rounded(post.geotag))
+                    seen_media[key] = (post.origin or post.id, _rounded(post.geotag))
                 continue
-            earlier.append(seen_media[digest])
+            earlier.append(seen_media[key])
             stats.media_dropped += 1
         if not earlier:
             yield post

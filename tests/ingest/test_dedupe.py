@@ -64,3 +64,13 @@ def test_media_digest_differs_and_missing(tmp_path: Path) -> None:
     assert media_digest(a) != media_digest(c)
     assert media_digest(a) != media_digest(b)
     assert media_digest(tmp_path / "missing") is None
+
+
+def test_the_same_photo_of_two_people_is_kept_for_both(tmp_path: Path) -> None:
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"\xff\xd8 fictional jpeg")
+    pos = LatLon(35.0, -78.0)
+    first = Post(id="1", author="alice", geotag=pos, media=(str(photo),))
+    reshare = Post(id="2", author="bob", geotag=pos, media=(str(photo),))
+    out = list(dedupe_posts([first, reshare]))
+    assert [p.media for p in out] == [(str(photo),), (str(photo),)]
