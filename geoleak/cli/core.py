@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,11 +17,13 @@ from geoleak import __version__
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
-from geoleak.infer import InferenceParams
 from geoleak.ingest import READERS
-from geoleak.pipeline import RunResult, collect_evidence, run
 from geoleak.profiles import dump_profiles, load_profiles
 from geoleak.types import PlaceKind, Profile
+
+if TYPE_CHECKING:
+    from geoleak.infer import InferenceParams
+    from geoleak.pipeline import RunResult
 
 INPUT_HELP = "Corpora (*.jsonl), exports or folders of photos/videos."
 
@@ -47,6 +49,8 @@ def _echo_summary(result_lines: Sequence[str]) -> None:
 
 def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
          params: InferenceParams | None = None, workers: int | None = None) -> RunResult:  # fmt: skip
+    from geoleak.pipeline import run
+
     diag = make_diagnostics(quiet)
     with progress_counter("reading") as progress:
         result = run(inputs, diag=diag, source=source, author=author, params=params, workers=workers,
@@ -91,6 +95,8 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     """
     if output == "-" and as_json:
         raise UsageError("--json and -o - both write to stdout; choose one")
+    from geoleak.infer import InferenceParams
+
     params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)
     result = _run(inputs, source, author, quiet, params, workers)
     meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs)}
@@ -130,6 +136,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     Example:
       geoleak map profiles.json sample_media/posts.jsonl -o maps/
     """
+    from geoleak.pipeline import collect_evidence
     from geoleak.report.maps import write_maps
 
     profiles, sites = load_profiles(profiles_path)

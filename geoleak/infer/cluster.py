@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import DBSCAN
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 
@@ -139,6 +138,8 @@ class HaversineDBSCAN:
             )
             return self
         # sklearn's haversine metric takes [lat, lon] in radians and returns radians.
+        from sklearn.cluster import DBSCAN  # large inputs only; keeps start-up light
+
         model = DBSCAN(
             eps=self.eps_m / EARTH_RADIUS_M,
             min_samples=self.min_samples,
