@@ -25,7 +25,9 @@ from geoleak.types import LatLon
 
 __all__ = [
     "RecordError",
+    "as_dict",
     "as_float",
+    "as_list",
     "find_dirs",
     "find_files",
     "fix_mojibake",
@@ -273,6 +275,16 @@ def find_dirs(root: Path, names: Iterable[str], *, max_depth: int = 3) -> list[P
             nxt.extend(children)
         level = nxt
     return found
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` when it is a JSON array, else an empty list (exports put anything anywhere)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty dict."""
+    return value if isinstance(value, dict) else {}
 
 
 def get_path(obj: Any, *keys: str) -> Any:

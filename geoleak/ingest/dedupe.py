@@ -83,13 +83,13 @@ def dedupe_posts(
         earlier: list[tuple[str, tuple[float, float] | None]] = []
         for path in post.media:
             digest = media_digest(path)
-            key = (post.author, digest or "")
-            if digest is None or key not in seen_media:
+            media_key = (post.author, digest or "")
+            if digest is None or media_key not in seen_media:
                 kept.append(path)
                 if digest is not None:
-                    seen_media[key] = (post.origin or post.id, _rounded(post.geotag))
+                    seen_media[media_key] = (post.origin or post.id, _rounded(post.geotag))
                 continue
-            earlier.append(seen_media[key])
+            earlier.append(seen_media[media_key])
             stats.media_dropped += 1
         if not earlier:
             yield post

@@ -21,6 +21,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import (
     RecordError,
+    as_list,
     find_files,
     get_path,
     iter_json_items,
@@ -134,8 +135,8 @@ class FacebookReader(Reader):
             if "uri" in obj:  # an album photo or a video: the entry is the media item
                 media.append(media_item(obj, root, where, diag))
                 texts.extend(t for t in [text_of(obj.get("description"))] if t)
-            for attachment in obj.get("attachments") or []:
-                for data in get_path(attachment, "data") or []:
+            for attachment in as_list(obj.get("attachments")):
+                for data in as_list(get_path(attachment, "data")):
                     if not isinstance(data, dict):
                         continue
                     if isinstance(data.get("media"), dict):
@@ -144,7 +145,7 @@ class FacebookReader(Reader):
                         place = meta_place(data["place"]) or place
             if isinstance(obj.get("place"), dict):
                 place = meta_place(obj["place"]) or place
-            for data in obj.get("data") or []:
+            for data in as_list(obj.get("data")):
                 text = text_of(get_path(data, "post"))
                 if text:
                     texts.append(text)

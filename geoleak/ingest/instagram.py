@@ -22,6 +22,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import (
     RecordError,
+    as_list,
     find_files,
     get_path,
     iter_json_items,
@@ -85,7 +86,7 @@ def _username(root: Path, diag: Diagnostics) -> str | None:
         except CorpusError as exc:
             diag.warn(str(exc), kind="bad-file")
             continue
-        for user in get_path(data, "profile_user") or []:
+        for user in as_list(get_path(data, "profile_user")):
             for key in ("Username", "Benutzername", "Nom d’utilisateur", "Nombre de usuario"):
                 value = get_path(user, "string_map_data", key, "value")
                 if isinstance(value, str) and value.strip():

@@ -24,6 +24,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import (
     RecordError,
+    as_dict,
     as_float,
     find_files,
     get_path,
@@ -261,7 +262,7 @@ class LocationHistoryReader(Reader):
                     raise RecordError("not an object")
                 if "placeVisit" in obj:
                     visit = obj["placeVisit"]
-                    loc = get_path(visit, "location") or {}
+                    loc = as_dict(get_path(visit, "location"))
                     position = _e7(loc, "placeVisit.location")
                     start = parse_time(
                         get_path(visit, "duration", "startTimestamp")
@@ -356,7 +357,7 @@ class LocationHistoryReader(Reader):
                 )
                 end = parse_time(seg.get("endTime"), "endTime") if seg.get("endTime") else None
                 if isinstance(seg.get("visit"), dict):
-                    cand = get_path(seg, "visit", "topCandidate") or {}
+                    cand = as_dict(get_path(seg, "visit", "topCandidate"))
                     loc = cand.get("placeLocation")
                     if isinstance(loc, dict):
                         loc = loc.get("latLng")

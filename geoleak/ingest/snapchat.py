@@ -18,7 +18,15 @@ from typing import Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
-from geoleak.ingest.common import RecordError, as_float, get_path, latlon, load_json, parse_time
+from geoleak.ingest.common import (
+    RecordError,
+    as_float,
+    as_list,
+    get_path,
+    latlon,
+    load_json,
+    parse_time,
+)
 from geoleak.types import EvidenceSource, LatLon, Post
 
 __all__ = ["SnapchatReader", "parse_snap_position"]
@@ -99,7 +107,7 @@ class SnapchatReader(Reader):
         if data is not None and not isinstance(items, list):
             diag.warn(f"{file}: no 'Saved Media' list; file skipped", kind="bad-file")
             return
-        for n, item in enumerate(items or []):
+        for n, item in enumerate(as_list(items)):
             where = f"{file}: Saved Media[{n}]"
             try:
                 if not isinstance(item, dict):
@@ -124,7 +132,7 @@ class SnapchatReader(Reader):
         data = self._load(file, diag)
         if not isinstance(data, dict):
             return
-        for n, item in enumerate(data.get("Location History") or []):
+        for n, item in enumerate(as_list(data.get("Location History"))):
             where = f"{file}: Location History[{n}]"
             try:
                 if isinstance(item, list) and len(item) == 2:

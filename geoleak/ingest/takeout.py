@@ -28,7 +28,15 @@ from typing import Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
-from geoleak.ingest.common import RecordError, find_dirs, get_path, latlon, load_json, parse_time
+from geoleak.ingest.common import (
+    RecordError,
+    as_list,
+    find_dirs,
+    get_path,
+    latlon,
+    load_json,
+    parse_time,
+)
 from geoleak.mediatypes import is_media
 from geoleak.types import EvidenceSource, LatLon, Post
 
@@ -233,7 +241,7 @@ class TakeoutPhotosReader(Reader):
             title = data.get("title")
             if isinstance(title, str):
                 extra["title"] = title
-            people = [p.get("name") for p in data.get("people") or [] if isinstance(p, dict)]
+            people = [p.get("name") for p in as_list(data.get("people")) if isinstance(p, dict)]
             if people:
                 extra["people"] = [p for p in people if isinstance(p, str)]
             if sidecar_name:

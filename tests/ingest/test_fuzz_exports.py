@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ingest_helpers import read_all
 
@@ -56,6 +56,9 @@ LAYOUTS = {
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(doc=JSON)
+@example(doc=[{"media": None, "attachments": True, "data": True}])
+@example(doc={"timelineObjects": [{"placeVisit": {"location": [1]}}], "semanticSegments": [{"visit": {"topCandidate": "x"}}]})
+@example(doc={"Location History": "text", "Saved Media": {}})
 def test_any_json_is_read_or_refused(
     tmp_path_factory: pytest.TempPathFactory, layout: str, doc: object
 ) -> None:
