@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from geoleak.extract.evidence import timed
 from geoleak.extract.localtime import timezone_at
@@ -25,6 +26,7 @@ from geoleak.types import Evidence, EvidenceSource, LatLon, Post
 
 __all__ = [
     "CHECKIN_WEIGHT",
+    "PlaceLookup",
     "PlaceMention",
     "checkin_evidence",
     "find_place_mentions",
@@ -237,10 +239,11 @@ def find_place_mentions(text: str | None) -> list[PlaceMention]:
     return found
 
 
-class _Lookup:
-    """Anything with `lookup(name) -> GeocodeResult | None` (a geoleak.geocode.Geocoder)."""
+class PlaceLookup(Protocol):
+    """Anything with `lookup(name) -> GeocodeResult | None` (a geoleak.geocode.Geocoder);
+    a protocol, so this stage does not import the geocoders."""
 
-    def lookup(self, query: str) -> object: ...
+    def lookup(self, query: str, /) -> Any: ...
 
 
 def _candidates(mention: PlaceMention) -> list[str]:
@@ -254,7 +257,7 @@ def _candidates(mention: PlaceMention) -> list[str]:
 
 def checkin_evidence(
     post: Post,
-    geocoder: _Lookup,
+    geocoder: PlaceLookup,
     *,
     known: Sequence[Evidence] = (),
     tz_lookup: Callable[[LatLon], str | None] = timezone_at,
