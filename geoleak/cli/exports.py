@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -15,12 +16,14 @@ from geoleak.geocode import build_geocoder
 from geoleak.ingest import READERS
 from geoleak.sites import (
     DEFAULT_NEAR_M,
+    SensitiveSite,
     load_sites,
     place_hits,
     site_hits,
     sites_report,
     write_hits_csv,
 )
+from geoleak.types import Evidence, Profile
 
 
 def geocoder_options(func: Any) -> Any:
@@ -52,6 +55,41 @@ def geocoder_options(func: Any) -> Any:
         help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
         "looked up before the gazetteer.",
     )(func)
+
+
+def sites_summary(
+    sites: Sequence[SensitiveSite],
+    evidence: Mapping[str, Sequence[Evidence]],
+    profiles: Sequence[Profile],
+    quiet: bool = False,
+    near_m: float = DEFAULT_NEAR_M,
+) -> list[dict[str, Any]]:
+    """Per-site report of evidence, people, homes and bases (for `infer --sites`); one line
+    per site on stderr unless `quiet`."""
+    hits = site_hits(evidence, sites, near_m=near_m)
+    places = place_hits({p.person: p.places for p in profiles}, sites, near_m=near_m)
+    report = sites_report(sites, hits, places)
+    if not quiet:
+        for line in _site_lines(report):
+            click.echo(line, err=True)
+    return report
+
+
+def _site_lines(report: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = []
+    for row in report:
+        names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
+        line = (
+            f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
+            f"people: {names}"
+        )
+        if row["places"]:
+            line += "; " + ", ".join(
+                f"{pl['person']}'s {pl['kind']} {pl['distance_m']:.0f} m away"
+                for pl in row["places"]
+            )
+        lines.append(line)
+    return lines
 
 
 @main.command()
