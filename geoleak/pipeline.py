@@ -19,8 +19,11 @@ from pathlib import Path
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.media import read_media
+from geoleak.extract.text import checkin_evidence
+from geoleak.geocode.base import Geocoder
 from geoleak.infer import InferenceParams, LeakInference, PersonContext, Site
 from geoleak.ingest import open_inputs
+from geoleak.ingest.dedupe import dedupe_posts
 from geoleak.types import Evidence, MediaMeta, Post, Profile
 
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
@@ -200,6 +203,7 @@ def collect_evidence(
     author: str | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    geocoder: Geocoder | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person."""
     diag = Diagnostics() if diag is None else diag
@@ -214,7 +218,9 @@ def collect_evidence(
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
     with ExitStack() as extractions:
-        posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
+        posts = dedupe_posts(
+            open_inputs(inputs, diag, source=source, author=author, extractions=extractions), diag
+        )
         try:
             for batch in _batched(posts, BATCH_POSTS):
                 wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
@@ -222,7 +228,7 @@ def collect_evidence(
                     media_seen[path] = meta
                 for post in batch:
                     _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
-                                  excluded, utc_hours)  # fmt: skip
+                                  excluded, utc_hours, geocoder)  # fmt: skip
                 if progress is not None:
                     progress(len(batch))
         finally:
@@ -252,6 +258,7 @@ def _account_post(
     devices: dict[str, Counter[str]],
     excluded: dict[str, Counter[str]],
     utc_hours: dict[str, list[int]],
+    geocoder: Geocoder | None = None,
 ) -> None:
     stats.posts += 1
     posts_per_person[post.author] += 1
@@ -276,6 +283,8 @@ def _account_post(
         if post.place.centre is None:
             stats.posts_with_place_no_centre += 1
     found = evidence_from_post(post, media)
+    if geocoder is not None:
+        found += checkin_evidence(post, geocoder, known=found)
     if found:
         stats.posts_located += 1
         evidence.setdefault(post.author, []).extend(found)
@@ -302,10 +311,21 @@ def run(
     params: InferenceParams | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    geocoder: Geocoder | None = None,
 ) -> RunResult:
-    """The whole technique: inputs -> evidence -> per-person profiles and shared sites."""
+    """The whole technique: inputs -> evidence -> per-person profiles and shared sites.
+
+    `geocoder` (see geoleak.geocode.build_geocoder) turns places named in post text into
+    CHECKIN evidence; None leaves text out.
+    """
     collected = collect_evidence(
-        inputs, diag=diag, source=source, author=author, workers=workers, progress=progress
+        inputs,
+        diag=diag,
+        source=source,
+        author=author,
+        workers=workers,
+        progress=progress,
+        geocoder=geocoder,
     )
     profiles, sites = infer_profiles(
         collected, params=params, workers=workers if workers is not None else (os.cpu_count() or 1)

@@ -15,10 +15,13 @@ import click
 
 from geoleak import __version__
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.exports import geocoder_options, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
+from geoleak.geocode import Geocoder, build_geocoder
 from geoleak.ingest import READERS
 from geoleak.profiles import dump_profiles, load_profiles
+from geoleak.sites import load_sites
 from geoleak.types import PlaceKind, Profile
 
 if TYPE_CHECKING:
@@ -48,13 +51,14 @@ def _echo_summary(result_lines: Sequence[str]) -> None:
 
 
 def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
-         params: InferenceParams | None = None, workers: int | None = None) -> RunResult:  # fmt: skip
+         params: InferenceParams | None = None, workers: int | None = None,
+         geocoder: Geocoder | None = None) -> RunResult:  # fmt: skip
     from geoleak.pipeline import run
 
     diag = make_diagnostics(quiet)
     with progress_counter("reading") as progress:
         result = run(inputs, diag=diag, source=source, author=author, params=params, workers=workers,
-                     progress=progress)  # fmt: skip
+                     progress=progress, geocoder=geocoder)  # fmt: skip
     finish_diagnostics(diag)
     if not quiet:
         _echo_summary(result.stats.summary_lines())
@@ -82,10 +86,15 @@ def _places_line(profiles: Sequence[Profile]) -> str:
     default=None,
     help="Processes to use (default: all cores).",
 )
+@geocoder_options
+@click.option("--sites", "sites_file", metavar="FILE.geojson", type=click.Path(dir_okay=False),
+              help="Sensitive sites: report the evidence, homes and bases inside or near them.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
-          min_nights: int, workers: int | None, as_json: bool, quiet: bool) -> None:  # fmt: skip
+          min_nights: int, workers: int | None, places: str | None, geocoder_name: str,
+          user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
+          as_json: bool, quiet: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
 
     \b
@@ -98,7 +107,10 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     from geoleak.infer import InferenceParams
 
     params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)
-    result = _run(inputs, source, author, quiet, params, workers)
+    sensitive = load_sites(sites_file) if sites_file else None
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                              cache_path=geocode_cache)  # fmt: skip
+    result = _run(inputs, source, author, quiet, params, workers, geocoder)
     meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs)}
     sites = [s.to_json() for s in result.sites]
     if output == "-":
@@ -112,9 +124,14 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
         click.echo(f"{_places_line(result.profiles)}; {len(sites)} shared sites", err=True)
         if output != "-":
             click.echo(f"wrote {output}", err=True)
+    flagged = (
+        sites_summary(sensitive, result.evidence, result.profiles, quiet) if sensitive else None
+    )
     if as_json:
         click.echo(json.dumps({"output": output, "stats": result.stats.to_json(), "sites": sites,
-                               "people": len(result.profiles)}, indent=1))  # fmt: skip
+                               "people": len(result.profiles),
+                               **({"sensitive_sites": flagged} if flagged is not None else {})},
+                              indent=1))  # fmt: skip
 
 
 @main.command(name="map")

@@ -143,11 +143,12 @@ def observation(
     media_path: str | None = None,
     device: str | None = None,
     weight: float | None = None,
+    text: str | None = None,
     tz_lookup: TimezoneLookup = timezone_at,
 ) -> Evidence:
     """One piece of evidence of `post` at `position`, timed as `timed` explains.
 
-    `weight` defaults to the source's weight in SOURCE_WEIGHT.
+    `weight` defaults to the source's weight in SOURCE_WEIGHT, `text` to the post's text.
     """
     utc, local, basis, tz_name = timed(
         position, capture_time=capture_time, posted_at=post.created_at, tz_lookup=tz_lookup
@@ -165,7 +166,7 @@ def observation(
         posted_at=post.created_at,
         media_path=media_path,
         device=device,
-        text=post.text,
+        text=post.text if text is None else text,
         weight=SOURCE_WEIGHT[source] if weight is None else weight,
     )
 

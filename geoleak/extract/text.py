@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from geoleak.extract.evidence import timed
+from geoleak.extract.evidence import observation
 from geoleak.extract.localtime import timezone_at
 from geoleak.types import Evidence, EvidenceSource, LatLon, Post
 
@@ -274,23 +274,10 @@ def checkin_evidence(
     mentions = find_place_mentions(post.text)
 
     def evidence(position: LatLon, accuracy_m: float, weight: float, label: str) -> Evidence:
-        utc, local, basis, tz_name = timed(
-            position, capture_time=None, posted_at=post.created_at, tz_lookup=tz_lookup
-        )
-        return Evidence(
-            post_id=post.id,
-            person=post.author,
-            position=position,
-            source=EvidenceSource.CHECKIN,
-            accuracy_m=accuracy_m,
-            time_utc=utc,
-            local_time=local,
-            local_basis=basis,
-            tz_name=tz_name,
-            posted_at=post.created_at,
-            text=label,
-            weight=weight,
-        )
+        return observation(
+            post, position, EvidenceSource.CHECKIN, accuracy_m=accuracy_m, weight=weight,
+            text=label, tz_lookup=tz_lookup,
+        )  # fmt: skip
 
     if known or platform_position is not None:
         home = next((m for m in mentions if m.kind == "home"), None)

@@ -236,7 +236,7 @@ def _home_place(
         f"seen on {len(cand.nights)} distinct nights "
         f"({params.night_start_h:02d}:00-{params.night_end_h:02d}:00) and "
         f"{len(cand.weekend_days)} weekend days in {weeks} weeks"
-        f"{_span_text(cand.first, cand.last)}; {len(cand.indices)} located posts"
+        f"{_span_text(cand.first, cand.last)}; {len({evidence[i].post_id for i in cand.indices})} located posts"
     )
     if note:
         explanation += f"; {note}"

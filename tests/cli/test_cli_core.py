@@ -158,3 +158,25 @@ def test_infer_then_evaluate_json(tmp_path: Path) -> None:
     doc = json.loads(result.output)
     assert doc["home"]["within_250m"] == 1.0 and doc["base"]["within_1000m"] == 1.0
     assert doc["false_homes"] == 0 and len(doc["calibration"]) == 5
+
+
+def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: Path) -> None:
+    (tmp_path / "places.csv").write_text("name,lat,lon,radius_m\nCrooked Pike Pub,69.6801,18.9402,30\n")
+    (tmp_path / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Range 7", "radius_m": 200},
+         "geometry": {"type": "Point", "coordinates": [18.9402, 69.6801]}}]}))  # fmt: skip
+    lines = [
+        json.dumps({"id": f"p{i}", "author": "x", "created_at": f"2025-02-{i + 1:02d}T20:00:00Z",
+                    "text": "Checked in at Crooked Pike Pub"})
+        for i in range(5)
+    ]  # fmt: skip
+    path = corpus(tmp_path, lines)
+    out = tmp_path / "p.json"
+    result = invoke("infer", str(path), "-o", str(out), "--places", str(tmp_path / "places.csv"),
+                    "--geocoder", "none", "--sites", str(tmp_path / "sites.geojson"), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output[result.output.index("{"):])
+    assert doc["stats"]["evidence_by_source"] == {"checkin": 5}
+    assert doc["sensitive_sites"]
+    without = invoke("infer", str(path), "-o", str(out), "--geocoder", "none", "--json", "-q")
+    assert json.loads(without.output)["stats"]["evidence_by_source"] == {}
