@@ -142,9 +142,11 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
 @click.option("--tiles", metavar="NAME|URL",
               help="Web basemap ('osm' or a URL template). Default: the bundled offline world map; "
                    "fetching tiles tells the tile server which area you are looking at.")  # fmt: skip
+@geocoder_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
-                author: str | None, tiles: str | None, quiet: bool) -> None:  # fmt: skip
+                author: str | None, tiles: str | None, places: str | None, geocoder_name: str,
+                user_agent: str | None, geocode_cache: str | None, quiet: bool) -> None:  # fmt: skip
     """Draw maps of PROFILES, with the evidence points read again from INPUTS.
 
     Writes OUTPUT/index.html (everyone) and one page per person.
@@ -161,9 +163,12 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     if inputs:
         diag = make_diagnostics(quiet)
         with progress_counter("reading") as progress:
+            geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                                      cache_path=geocode_cache)  # fmt: skip
             collected = collect_evidence(
-                inputs, diag=diag, source=source, author=author, progress=progress
-            )
+                inputs, diag=diag, source=source, author=author, progress=progress,
+                geocoder=geocoder,
+            )  # fmt: skip
         finish_diagnostics(diag)
         evidence = collected.evidence
     elif not quiet:

@@ -180,3 +180,18 @@ def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: P
     assert doc["sensitive_sites"]
     without = invoke("infer", str(path), "-o", str(out), "--geocoder", "none", "--json", "-q")
     assert json.loads(without.output)["stats"]["evidence_by_source"] == {}
+
+
+def test_map_draws_profiles_with_their_evidence(tmp_path: Path) -> None:
+    sample = REPO / "sample_media"
+    profiles = tmp_path / "p.json"
+    assert invoke("infer", str(sample / "posts.jsonl"), "-o", str(profiles), "-q").exit_code == 0
+    result = invoke("map", str(profiles), str(sample / "posts.jsonl"), "-o", str(tmp_path / "maps"), "-q")
+    assert result.exit_code == 0, result.output
+    pages = sorted(p.name for p in (tmp_path / "maps").glob("*.html"))
+    assert "index.html" in pages and len(pages) == 11
+    inferred, _ = load_profiles(profiles)
+    person = next(p for p in inferred if p.place(PlaceKind.HOME))
+    home_post = person.place(PlaceKind.HOME).evidence[0]  # type: ignore[union-attr]
+    page = next((tmp_path / "maps").glob(f"person-{person.person}*.html")).read_text()
+    assert home_post in page  # the evidence behind the home is on the person's map
