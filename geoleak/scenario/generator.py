@@ -108,7 +108,7 @@ def demo_config() -> ScenarioConfig:
         sparse_share=0.0,
         media_formats=("jpeg", "heic", "png", "webp"),
         activity=0.28,
-        p_photo=0.07,
+        p_photo=0.06,
         p_geotag=0.4,
         demo=True,
     )
