@@ -12,6 +12,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import IO, Any
 
 import ijson
 
+from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.extract.gps import checked_position
 from geoleak.types import LatLon
@@ -165,6 +167,18 @@ def load_json(path: Path) -> Any:
         raise CorpusError(f"{path}: JSON nested too deeply") from None
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+@contextmanager
+def reported(file: Path, diag: Diagnostics) -> Iterator[None]:
+    """Report a file that breaks while it is read (with what was read so far kept); the
+    reader goes on with its next file."""
+    try:
+        yield
+    except CorpusError as exc:
+        diag.warn(str(exc), kind="bad-file")
+    except OSError as exc:
+        diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
 
 
 def iter_json_items(

@@ -27,6 +27,7 @@ from geoleak.ingest.common import (
     iter_json_items,
     load_json,
     parse_time,
+    reported,
 )
 from geoleak.ingest.meta import MediaItem, media_item, meta_place, posts_from_items, text_of
 from geoleak.types import NamedPlace, Post
@@ -109,18 +110,11 @@ class FacebookReader(Reader):
         person = author or _profile_name(root, diag) or root.resolve().name or "me"
         for file in files:
             rel = file.relative_to(root).as_posix()
-            try:
-                with file.open("rb") as handle:
-                    prefixes = ["item", *(f"{k}.item" for k in _LIST_KEYS)]
-                    for n, (prefix, obj) in enumerate(iter_json_items(handle, prefixes, str(file))):
-                        where = f"{file}: {prefix.removesuffix('item')}[{n}]"
-                        yield from self._entry(obj, root, f"{rel}#{n}", where, person, diag)
-            except CorpusError as exc:
-                diag.warn(str(exc), kind="bad-file")
-            except OSError as exc:
-                diag.warn(
-                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
-                )
+            with reported(file, diag), file.open("rb") as handle:
+                prefixes = ["item", *(f"{k}.item" for k in _LIST_KEYS)]
+                for n, (prefix, obj) in enumerate(iter_json_items(handle, prefixes, str(file))):
+                    where = f"{file}: {prefix.removesuffix('item')}[{n}]"
+                    yield from self._entry(obj, root, f"{rel}#{n}", where, person, diag)
 
     @staticmethod
     def _entry(

@@ -28,6 +28,7 @@ from geoleak.ingest.common import (
     iter_json_items,
     load_json,
     parse_time,
+    reported,
 )
 from geoleak.ingest.meta import media_item, posts_from_items, text_of
 from geoleak.types import Post
@@ -120,21 +121,14 @@ class InstagramReader(Reader):
         person = author or _username(root, diag) or root.resolve().name or "me"
         for file in json_files:
             rel = file.relative_to(root).as_posix()
-            try:
-                with file.open("rb") as handle:
-                    items = iter_json_items(
-                        handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], str(file)
-                    )
-                    for n, (_, obj) in enumerate(items):
-                        yield from self._entry(
-                            obj, root, f"{rel}#{n}", f"{file}: item {n}", person, diag
-                        )
-            except CorpusError as exc:
-                diag.warn(str(exc), kind="bad-file")
-            except OSError as exc:
-                diag.warn(
-                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+            with reported(file, diag), file.open("rb") as handle:
+                items = iter_json_items(
+                    handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], str(file)
                 )
+                for n, (_, obj) in enumerate(items):
+                    yield from self._entry(
+                        obj, root, f"{rel}#{n}", f"{file}: item {n}", person, diag
+                    )
 
     @staticmethod
     def _entry(

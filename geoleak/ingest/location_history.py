@@ -32,6 +32,7 @@ from geoleak.ingest.common import (
     latlon,
     parse_time,
     plain,
+    reported,
 )
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
 
@@ -169,24 +170,17 @@ class LocationHistoryReader(Reader):
         root = path if path.is_dir() else path.parent
         for kind, file in files:
             rel = file.relative_to(root).as_posix()
-            try:
-                with file.open("rb") as handle:
-                    if kind == "records":
-                        yield from self._records(handle, file, rel, person, diag)
-                    elif kind == "semantic":
-                        items = iter_json_items(handle, ["timelineObjects.item"], str(file))
-                        yield from self._semantic(items, file, rel, person, diag)
-                    else:
-                        items = iter_json_items(
-                            handle, ["semanticSegments.item", "item", "rawSignals.item"], str(file)
-                        )
-                        yield from self._timeline(items, file, rel, person, diag)
-            except CorpusError as exc:
-                diag.warn(str(exc), kind="bad-file")
-            except OSError as exc:
-                diag.warn(
-                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
-                )
+            with reported(file, diag), file.open("rb") as handle:
+                if kind == "records":
+                    yield from self._records(handle, file, rel, person, diag)
+                elif kind == "semantic":
+                    items = iter_json_items(handle, ["timelineObjects.item"], str(file))
+                    yield from self._semantic(items, file, rel, person, diag)
+                else:
+                    items = iter_json_items(
+                        handle, ["semanticSegments.item", "item", "rawSignals.item"], str(file)
+                    )
+                    yield from self._timeline(items, file, rel, person, diag)
 
     def _post(
         self,

@@ -24,6 +24,7 @@ from geoleak.ingest.common import (
     iter_json_items,
     latlon,
     parse_time,
+    reported,
 )
 from geoleak.types import LatLon, NamedPlace, Post
 
@@ -136,22 +137,15 @@ class TwitterReader(Reader):
                     )
         files = sorted(p for p in data.iterdir() if _TWEET_FILES.match(p.name))
         for file in files:
-            try:
-                with open_ytd(file) as handle:
-                    for n, (_, item) in enumerate(iter_json_items(handle, ["item"], str(file))):
-                        where = f"{file}: tweet {n}"
-                        try:
-                            post = self._post(item, person, media_index, where)
-                        except (RecordError, ValueError) as exc:
-                            diag.warn(f"{where}: {exc}; skipped", kind="bad-record")
-                            continue
-                        yield post
-            except CorpusError as exc:
-                diag.warn(str(exc), kind="bad-file")
-            except OSError as exc:
-                diag.warn(
-                    f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
-                )
+            with reported(file, diag), open_ytd(file) as handle:
+                for n, (_, item) in enumerate(iter_json_items(handle, ["item"], str(file))):
+                    where = f"{file}: tweet {n}"
+                    try:
+                        post = self._post(item, person, media_index, where)
+                    except (RecordError, ValueError) as exc:
+                        diag.warn(f"{where}: {exc}; skipped", kind="bad-record")
+                        continue
+                    yield post
 
     @staticmethod
     def _post(item: Any, person: str, media_index: dict[str, list[str]], where: str) -> Post:
