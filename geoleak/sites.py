@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.errors import UsageError
-from geoleak.geometry import EARTH_RADIUS_M, haversine_m
+from geoleak.geometry import EARTH_RADIUS_M, haversine_m, mean_position
 from geoleak.types import Evidence, LatLon, Place
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "people_by_site",
     "place_hits",
     "site_hits",
+    "site_markers",
     "sites_report",
     "write_hits_csv",
 ]
@@ -282,3 +283,36 @@ def sites_report(
             ],
         })  # fmt: skip
     return report
+
+
+def site_markers(
+    sites: Iterable[SensitiveSite], report: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Sensitive sites as map / report markers: centre, radius and the people tied to each.
+
+    `report` is `sites_report`'s output; a polygon is marked at the centre of its outer
+    ring, with the radius that reaches its farthest corner.
+    """
+    rows = {row["id"]: row for row in report}
+    markers: list[dict[str, Any]] = []
+    for site in sites:
+        centre, radius = site.point, site.radius_m
+        ring = site.polygons[0][0] if site.polygons and site.polygons[0] else ()
+        if centre is None and ring:
+            centre = mean_position([p.lat for p in ring], [p.lon for p in ring])
+            radius = max(haversine_m(centre, p) for p in ring)
+        if centre is None:
+            continue
+        row = rows.get(site.id, {})
+        markers.append({
+            "site_id": site.id,
+            "name": site.name,
+            "lat": centre.lat,
+            "lon": centre.lon,
+            "radius_m": radius or None,
+            "people": sorted(row.get("people", {})),
+            "category": "sensitive site",
+            "note": f"{row.get('evidence', 0)} located posts inside or near it "
+                    f"({row.get('inside', 0)} inside)",
+        })  # fmt: skip
+    return markers

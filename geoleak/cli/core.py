@@ -15,7 +15,7 @@ import click
 
 from geoleak import __version__
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
-from geoleak.cli.exports import geocoder_options, sites_summary
+from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
 from geoleak.geocode import Geocoder, build_geocoder
@@ -87,14 +87,13 @@ def _places_line(profiles: Sequence[Profile]) -> str:
     help="Processes to use (default: all cores).",
 )
 @geocoder_options
-@click.option("--sites", "sites_file", metavar="FILE.geojson", type=click.Path(dir_okay=False),
-              help="Sensitive sites: report the evidence, homes and bases inside or near them.")  # fmt: skip
+@sites_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
           min_nights: int, workers: int | None, places: str | None, geocoder_name: str,
           user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
-          as_json: bool, quiet: bool) -> None:  # fmt: skip
+          near_m: float, as_json: bool, quiet: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
 
     \b
@@ -125,7 +124,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
         if output != "-":
             click.echo(f"wrote {output}", err=True)
     flagged = (
-        sites_summary(sensitive, result.evidence, result.profiles, quiet) if sensitive else None
+        sites_summary(sensitive, result.evidence, result.profiles, quiet, near_m) if sensitive else None
     )
     if as_json:
         click.echo(json.dumps({"output": output, "stats": result.stats.to_json(), "sites": sites,
@@ -143,10 +142,12 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
               help="Web basemap ('osm' or a URL template). Default: the bundled offline world map; "
                    "fetching tiles tells the tile server which area you are looking at.")  # fmt: skip
 @geocoder_options
+@sites_option
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
                 author: str | None, tiles: str | None, places: str | None, geocoder_name: str,
-                user_agent: str | None, geocode_cache: str | None, quiet: bool) -> None:  # fmt: skip
+                user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
+                near_m: float, quiet: bool) -> None:  # fmt: skip
     """Draw maps of PROFILES, with the evidence points read again from INPUTS.
 
     Writes OUTPUT/index.html (everyone) and one page per person.
@@ -175,7 +176,8 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
         click.echo(
             "no INPUTS given: the maps show inferred places only, no evidence points", err=True
         )
-    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=sites)
+    markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
+    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers])
     if not quiet:
         click.echo(
             f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})",

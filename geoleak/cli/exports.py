@@ -20,6 +20,7 @@ from geoleak.sites import (
     load_sites,
     place_hits,
     site_hits,
+    site_markers,
     sites_report,
     write_hits_csv,
 )
@@ -73,6 +74,34 @@ def sites_summary(
         for line in _site_lines(report):
             click.echo(line, err=True)
     return report
+
+
+def sites_option(func: Any) -> Any:
+    """--sites and --near-m: sensitive sites to flag on maps and in reports."""
+    func = click.option(
+        "--near-m", type=click.FloatRange(min=0), default=DEFAULT_NEAR_M, show_default=True,
+        help="With --sites: flag evidence this close to a site's edge (plus its accuracy), in metres.",
+    )(func)  # fmt: skip
+    return click.option(
+        "--sites", "sites_file", metavar="FILE.geojson", type=click.Path(dir_okay=False),
+        help="Sensitive sites (GeoJSON points with radius_m, or polygons): flag the evidence "
+             "and the people tied to each.",
+    )(func)  # fmt: skip
+
+
+def sensitive_markers(
+    sites_file: str | None,
+    evidence: Mapping[str, Sequence[Evidence]],
+    profiles: Sequence[Profile],
+    *,
+    near_m: float = DEFAULT_NEAR_M,
+    quiet: bool = False,
+) -> list[dict[str, Any]]:
+    """Markers of the sensitive sites in `sites_file` (none without one), one line each on stderr."""
+    if not sites_file:
+        return []
+    sites = load_sites(sites_file)
+    return site_markers(sites, sites_summary(sites, evidence, profiles, quiet, near_m))
 
 
 def _site_lines(report: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -18,6 +18,7 @@ from geoleak.cli.app import (
     progress_counter,
 )
 from geoleak.cli.core import input_options
+from geoleak.cli.exports import sensitive_markers, sites_option
 from geoleak.errors import UsageError
 from geoleak.types import Evidence, LatLon, Profile
 
@@ -97,6 +98,7 @@ def _truth_homes(path: str | None) -> dict[str, LatLon]:
 @click.option("--no-plots", is_flag=True, help="Skip the leakage-over-time plots (faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
+@sites_option
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def report_command(
     inputs: tuple[str, ...],
@@ -109,6 +111,8 @@ def report_command(
     as_json: bool,
     source: str | None,
     author: str | None,
+    sites_file: str | None,
+    near_m: float,
     quiet: bool,
 ) -> None:
     """Write one self-contained HTML report of what INPUTS give away.
@@ -132,6 +136,7 @@ def report_command(
     if not quiet:
         for line in lines:
             click.echo(line, err=True)
+    sites += sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
     out = Path(output)
     written: list[Path] = []
     if not no_maps:

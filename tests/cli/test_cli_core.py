@@ -195,3 +195,25 @@ def test_map_draws_profiles_with_their_evidence(tmp_path: Path) -> None:
     home_post = person.place(PlaceKind.HOME).evidence[0]  # type: ignore[union-attr]
     page = next((tmp_path / "maps").glob(f"person-{person.person}*.html")).read_text()
     assert home_post in page  # the evidence behind the home is on the person's map
+
+
+def test_map_and_report_flag_sensitive_sites(tmp_path: Path) -> None:
+    sample = REPO / "sample_media"
+    scenario = json.loads((sample / "scenario.json").read_text())
+    base_lat, base_lon = scenario["units"][0]["base_lat"], scenario["units"][0]["base_lon"]
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Camp Heathmoor", "id": "heath", "radius_m": 400},
+         "geometry": {"type": "Point", "coordinates": [base_lon, base_lat]}}]}))  # fmt: skip
+    profiles = tmp_path / "p.json"
+    assert invoke("infer", str(sample / "posts.jsonl"), "-o", str(profiles), "-q").exit_code == 0
+    result = invoke("map", str(profiles), str(sample / "posts.jsonl"), "-o", str(tmp_path / "maps"),
+                    "--sites", str(sites))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Camp Heathmoor: " in result.output and "people: " in result.output
+    assert "Camp Heathmoor" in (tmp_path / "maps" / "index.html").read_text()
+    report = invoke("report", str(sample / "posts.jsonl"), "-o", str(tmp_path / "report"),
+                    "--sites", str(sites), "--no-plots", "-q")  # fmt: skip
+    assert report.exit_code == 0, report.output
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "Camp Heathmoor" in page and "sensitive site" in page
