@@ -12,7 +12,7 @@ import multiprocessing as mp
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -229,10 +229,17 @@ def _profile(
     else:
         base = _base_by_site_membership(analysis, sites, params)
     if base is not None:
-        if any(haversine_m(base.position, h.position) < params.exclusion_m for h in analysis.homes):
-            base = None
-        else:
-            places.append(base)
+        at_home = any(
+            haversine_m(base.position, h.position) < max(params.exclusion_m, base.radius_m)
+            for h in analysis.homes
+        )
+        if at_home and base.site_id is None:
+            base = None  # one's own duty place at home is the home itself
+        elif at_home:
+            # A site others serve at, and this person sleeps there too (quarters on base).
+            base = replace(base, explanation=base.explanation + "; the home is inside this site")
+    if base is not None:
+        places.append(base)
     for place in analysis.frequent:
         if all(haversine_m(place.position, p.position) > params.exclusion_m for p in places):
             places.append(place)

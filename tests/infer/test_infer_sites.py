@@ -53,3 +53,18 @@ def test_two_people_alone_at_different_workplaces_make_no_site() -> None:
     model = LeakInference().fit({"a": a, "b": b})
     assert model.sites_ == []
     assert all(p.place(PlaceKind.BASE) is not None for p in model.profiles_)
+
+
+def test_a_member_living_on_base_gets_the_site_as_base_and_home() -> None:
+    rng = random.Random(6)
+    evidence = {}
+    for i in range(5):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+    quarters = destination(BASE, 90, 60)
+    evidence["barracks"] = year_of_life("barracks", quarters, quarters, seed=21, weeks=30)
+    profile = next(p for p in LeakInference().fit(evidence).profiles_ if p.person == "barracks")
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert home is not None and haversine_m(home.position, quarters) < 50
+    assert base is not None and base.site_id == "S1" and haversine_m(base.position, BASE) < 150
+    assert "the home is inside this site" in base.explanation
