@@ -4,13 +4,12 @@
 (or a few related ones) to it. Importing this package registers them all.
 """
 
-from geoleak.cli.app import main
-
 # Command modules attach themselves to `main` on import.
-from geoleak.cli import core as _core  # noqa: E402,F401  (registration)
-from geoleak.cli import exports as _exports  # noqa: E402,F401  (registration)
-from geoleak.cli import report as _report  # noqa: E402,F401  (registration)
-from geoleak.cli import remedy as _remedy  # noqa: E402,F401  (registration)
-from geoleak.cli import scan as _scan  # noqa: E402,F401  (registration)
+from geoleak.cli import core as _core  # noqa: F401  (registration)
+from geoleak.cli import exports as _exports  # noqa: F401  (registration)
+from geoleak.cli import remedy as _remedy  # noqa: F401  (registration)
+from geoleak.cli import report as _report  # noqa: F401  (registration)
+from geoleak.cli import scan as _scan  # noqa: F401  (registration)
+from geoleak.cli.app import main
 
 __all__ = ["main"]

@@ -124,7 +124,9 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
         if output != "-":
             click.echo(f"wrote {output}", err=True)
     flagged = (
-        sites_summary(sensitive, result.evidence, result.profiles, quiet, near_m) if sensitive else None
+        sites_summary(sensitive, result.evidence, result.profiles, quiet, near_m)
+        if sensitive
+        else None
     )
     if as_json:
         click.echo(json.dumps({"output": output, "stats": result.stats.to_json(), "sites": sites,
