@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import sys
@@ -292,34 +293,47 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, activ
         click.echo(line, err=True)
 
 
+def _personas(truth_path: Path | None) -> dict[str, str]:
+    """The optional `persona` column of a generated truth.csv (what each person does)."""
+    if truth_path is None:
+        return {}
+    with truth_path.open(newline="", encoding="utf-8") as handle:
+        return {row["person"]: row.get("persona") or "" for row in csv.DictReader(handle)}
+
+
 def _demo_table(
     result: RunResult, evaluation: Evaluation | None, truth_path: Path | None
 ) -> list[str]:
     from geoleak.geometry import haversine_m
 
     truth = load_truth(truth_path) if truth_path else []
-    lines = [f"{'person':<18} {'home found':<28} {'base found':<28}"]
+    personas = _personas(truth_path)
+    lines = [f"{'person':<18} {'behaviour':<20} {'home found':<38} {'base found':<28}"]
     for profile in result.profiles:
         cells = []
         for kind in (PlaceKind.HOME, PlaceKind.BASE):
-            place = profile.place(kind)
-            rows = [
-                r
+            found = [p for p in profile.places if p.kind == kind]
+            targets = [
+                r.position
                 for r in truth
                 if r.person == profile.person and r.kind == kind.value and r.position
             ]
             silent = any(r.person == profile.person and r.kind == "none" for r in truth)
-            if place is None:
+            if not found:
                 cells.append(
                     "none (correct: never leaks)" if silent and kind == PlaceKind.HOME else "-"
                 )
                 continue
-            cell = f"conf {place.confidence:.2f}"
-            if rows:
-                err = min(haversine_m(place.position, r.position) for r in rows if r.position)
-                cell += f", {err:,.0f} m from truth"
-            cells.append(cell)
-        lines.append(f"{profile.person:<18} {cells[0]:<28} {cells[1]:<28}")
+            parts = []
+            for place in found:
+                part = f"conf {place.confidence:.2f}"
+                if targets:
+                    err = min(haversine_m(place.position, t) for t in targets)
+                    part += f", {err:,.0f} m off"
+                parts.append(part)
+            cells.append("; ".join(parts))
+        behaviour = personas.get(profile.person, "")
+        lines.append(f"{profile.person:<18} {behaviour:<20} {cells[0]:<38} {cells[1]:<28}")
     if evaluation is not None:
         lines.append("")
         lines.extend(evaluation.lines())
