@@ -280,17 +280,7 @@ def sites_command(
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return
-    for row in report:
-        names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
-        line = (
-            f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
-            f"people: {names}"
-        )
-        if row["places"]:
-            line += "; " + ", ".join(
-                f"{pl['person']}'s {pl['kind']} {pl['distance_m']:.0f} m away"
-                for pl in row["places"]
-            )
+    for line in _site_lines(report):
         click.echo(line)
     if output and not quiet:
         click.echo(f"wrote {output}", err=True)
