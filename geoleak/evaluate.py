@@ -1,38 +1,82 @@
 """Scoring profiles against ground truth (formats.md section 2).
 
-Home accuracy is the share of truth homes with a reported home within 100 / 250 / 1000 m;
-base accuracy the share of truth bases with a reported base within 500 / 1000 / 2000 m.
-People whose truth is `none` must get no home: each home reported for them is a false
-positive. Rows with `detectable` = 0 are left out of accuracy figures. A calibration table
-compares each place's confidence with whether it was right within its own radius.
+Recall: the share of truth homes with a reported home within 100 / 250 / 1000 m, and of
+truth bases with a reported base within 500 / 1000 / 2000 m. Precision: the share of the
+homes (bases) geoleak gave that are right, i.e. within 100 m (500 m) of a truth home (base)
+of that person. Truth rows and reported places of one person are paired one to one, nearest
+first, so one reported home cannot be right for both addresses of a person who moved, and a
+second reported home cannot ride on the first one's truth.
+
+What the truth can say besides places:
+
+- `none`: the person leaks no place at all; every home or base reported for them is wrong
+  (false homes, and bases for silent people).
+- `nobase`: the person has no duty or work place (works from home, retired, student...);
+  every base reported for them is a false base.
+
+Rows with `detectable` = 0 are left out of recall (the person's evidence cannot support the
+place) but still pair with reported places, so a right answer there is not counted wrong.
+Every reported home / base whose person has truth of that kind (or `none` / `nobase`)
+enters precision and the calibration table: confidence bands of width 0.1 from 0.5 up
+against the share right (within 100 m / 500 m) and the share within the place's own radius.
+Optional truth columns `persona`, `valid_from`, `valid_to` give figures per persona and for
+movers (the current home is the truth home valid last, the reported home seen last).
 """
 
 from __future__ import annotations
 
 import csv
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from geoleak.errors import TruthError
 from geoleak.geometry import haversine_m
-from geoleak.types import LatLon, PlaceKind, Profile
+from geoleak.types import LatLon, Place, PlaceKind, Profile
 
 __all__ = ["Evaluation", "TruthRow", "evaluate", "load_truth"]
 
 HOME_RADII_M = (100, 250, 1000)
 BASE_RADII_M = (500, 1000, 2000)
-CALIBRATION_BINS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0001))
+# A home is right within 100 m, a base within 500 m: the first radius of each.
+HOME_RIGHT_M = HOME_RADII_M[0]
+BASE_RIGHT_M = BASE_RADII_M[0]
+CALIBRATION_BINS = (
+    (0.0, 0.5),
+    (0.5, 0.6),
+    (0.6, 0.7),
+    (0.7, 0.8),
+    (0.8, 0.9),
+    (0.9, 1.0001),
+)
+# A band is calibrated when its share right is within this of the band (issue 11).
+CALIBRATION_TOLERANCE = 0.1
+TRUTH_KINDS = ("home", "base", "none", "nobase")
+_KIND_ALIASES = {"work": "base", "no-base": "nobase", "no_base": "nobase"}
 
 
 @dataclass(frozen=True, slots=True)
 class TruthRow:
     person: str
-    kind: str  # home, base, none
+    kind: str  # home, base, none, nobase
     position: LatLon | None
     detectable: bool = True
+    persona: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+def _date(text: str | None, where: str, column: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise TruthError(f"{where}: bad {column} {text!r} (expected YYYY-MM-DD)") from None
 
 
 def load_truth(path: str | Path) -> list[TruthRow]:
@@ -51,12 +95,13 @@ def load_truth(path: str | Path) -> list[TruthRow]:
         for line, rec in enumerate(reader, start=2):
             person = (rec.get("person") or "").strip()
             kind = (rec.get("kind") or "").strip().lower()
-            if kind == "work":
-                kind = "base"
-            if not person or kind not in ("home", "base", "none"):
-                raise TruthError(f"{source}:{line}: need a person and kind home/base/work/none")
+            kind = _KIND_ALIASES.get(kind, kind)
+            if not person or kind not in TRUTH_KINDS:
+                raise TruthError(
+                    f"{source}:{line}: need a person and kind home/base/work/none/nobase"
+                )
             position = None
-            if kind != "none":
+            if kind in ("home", "base"):
                 try:
                     position = LatLon(
                         float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan")
@@ -64,16 +109,44 @@ def load_truth(path: str | Path) -> list[TruthRow]:
                 except (TypeError, ValueError) as exc:
                     raise TruthError(f"{source}:{line}: bad lat/lon ({exc})") from None
             detectable = (rec.get("detectable") or "1").strip() not in ("0", "false", "False")
-            rows.append(TruthRow(person, kind, position, detectable))
+            where = f"{source}:{line}"
+            rows.append(
+                TruthRow(
+                    person,
+                    kind,
+                    position,
+                    detectable,
+                    persona=(rec.get("persona") or "").strip(),
+                    valid_from=_date(rec.get("valid_from"), where, "valid_from"),
+                    valid_to=_date(rec.get("valid_to"), where, "valid_to"),
+                )
+            )
     return rows
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 @dataclass
 class KindScore:
+    """Recall over truth rows and precision over reported places, for homes or bases."""
+
     truths: int = 0
     errors_m: list[float] = field(default_factory=list)
     within: dict[int, int] = field(default_factory=dict)
     missing: int = 0
+    given: int = 0  # reported places that entered precision
+    given_right: int = 0  # of those, within the right-distance of a truth place
+    right_m: int = 0
+
+    @property
+    def recall(self) -> float | None:
+        return _share(self.within.get(self.right_m, 0), self.truths)
+
+    @property
+    def precision(self) -> float | None:
+        return _share(self.given_right, self.given)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -82,10 +155,13 @@ class KindScore:
             "missing": self.missing,
         }
         for radius, hits in sorted(self.within.items()):
-            out[f"within_{radius}m"] = round(hits / self.truths, 4) if self.truths else None
+            out[f"within_{radius}m"] = _share(hits, self.truths)
         out["median_error_m"] = (
             round(statistics.median(self.errors_m), 1) if self.errors_m else None
         )
+        out["given"] = self.given
+        out["given_right"] = self.given_right
+        out[f"precision_{self.right_m}m"] = self.precision
         return out
 
 
@@ -98,6 +174,12 @@ class Evaluation:
     false_home_people: list[str]
     calibration: list[dict[str, Any]]
     people_without_truth: list[str]
+    no_base_people: int = 0
+    false_bases: int = 0
+    false_base_people: list[str] = field(default_factory=list)
+    silent_bases: int = 0
+    movers: dict[str, Any] = field(default_factory=dict)
+    by_persona: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,7 +188,13 @@ class Evaluation:
             "silent_people": self.silent_people,
             "false_homes": self.false_homes,
             "false_home_people": self.false_home_people,
+            "silent_bases": self.silent_bases,
+            "no_base_people": self.no_base_people,
+            "false_bases": self.false_bases,
+            "false_base_people": self.false_base_people,
+            "movers": self.movers,
             "calibration": self.calibration,
+            "by_persona": self.by_persona,
             "people_without_truth": self.people_without_truth,
         }
 
@@ -119,88 +207,245 @@ class Evaluation:
         ):
             if not score.truths:
                 out.append(f"{name}: no truth rows")
-                continue
-            cells = "  ".join(
-                f"<={r} m: {score.within.get(r, 0)}/{score.truths} ({100 * score.within.get(r, 0) / score.truths:.0f}%)"
-                for r in radii
-            )
-            med = f"{statistics.median(score.errors_m):.0f} m" if score.errors_m else "n/a"
-            out.append(f"{name}: {cells}  median error {med}  not found {score.missing}")
+            else:
+                cells = "  ".join(
+                    f"<={r} m: {score.within.get(r, 0)}/{score.truths} ({100 * score.within.get(r, 0) / score.truths:.0f}%)"
+                    for r in radii
+                )
+                med = f"{statistics.median(score.errors_m):.0f} m" if score.errors_m else "n/a"
+                out.append(f"{name}: {cells}  median error {med}  not found {score.missing}")
+            if score.given:
+                out.append(
+                    f"  {name}s given: {score.given}, right within {score.right_m} m: "
+                    f"{score.given_right} (precision {100 * score.given_right / score.given:.0f}%)"
+                )
         out.append(
             f"silent people (truth none): {self.silent_people}; homes reported for them: {self.false_homes}"
             + (f" ({', '.join(self.false_home_people)})" if self.false_home_people else "")
+            + f"; bases: {self.silent_bases}"
         )
-        out.append("calibration (confidence bin: places, share right within their radius):")
+        out.append(
+            f"people with no base (truth nobase): {self.no_base_people}; bases given to them: {self.false_bases}"
+            + (f" ({', '.join(self.false_base_people)})" if self.false_base_people else "")
+        )
+        if self.movers.get("people"):
+            m = self.movers
+            out.append(
+                f"movers: {m['people']}; current home right {m['current_right']}/{m['current_truths']}, "
+                f"earlier home right {m['earlier_right']}/{m['earlier_truths']}"
+            )
+        out.append(
+            "calibration (confidence band: places, share right within 100 m / 500 m, "
+            "share within their own radius):"
+        )
         for row in self.calibration:
-            share = "n/a" if row["share_correct"] is None else f"{100 * row['share_correct']:.0f}%"
-            out.append(f"  {row['bin']}: {row['places']} places, {share} right")
+            right = "n/a" if row["share_right"] is None else f"{100 * row['share_right']:.0f}%"
+            own = "n/a" if row["share_correct"] is None else f"{100 * row['share_correct']:.0f}%"
+            flag = ""
+            if row["calibrated"] is not None:
+                flag = "  calibrated" if row["calibrated"] else "  NOT calibrated"
+            out.append(
+                f"  {row['bin']}: {row['places']} places, {right} right, {own} within radius{flag}"
+            )
+        if self.by_persona:
+            out.append(
+                "by persona (people: homes right/truths, homes right/given, bases right/truths, bases right/given, false bases):"
+            )
+            for persona, p in self.by_persona.items():
+                out.append(
+                    f"  {persona}: {p['people']} people; homes {p['home_hits']}/{p['home_truths']}, "
+                    f"{p['home_given_right']}/{p['home_given']} given; bases {p['base_hits']}/{p['base_truths']}, "
+                    f"{p['base_given_right']}/{p['base_given']} given; false bases {p['false_bases']}"
+                )
         return out
 
 
-def _score(
-    kind: str, rows: Sequence[TruthRow], by_person: dict[str, Profile], radii: Sequence[int]
-) -> KindScore:
-    score = KindScore(within=dict.fromkeys(radii, 0))
-    place_kind = PlaceKind.HOME if kind == "home" else PlaceKind.BASE
-    for row in rows:
-        if row.kind != kind or not row.detectable or row.position is None:
+@dataclass
+class _Pairing:
+    """One person's truth rows of one kind paired with their reported places of that kind."""
+
+    truths: list[TruthRow]
+    reported: list[Place]
+    truth_error_m: dict[int, float]  # truth index -> distance to its paired place
+    place_error_m: dict[int, float]  # place index -> distance to its paired truth
+
+
+def _pair(truths: Sequence[TruthRow], reported: Sequence[Place]) -> _Pairing:
+    """Pair truth rows and places one to one, nearest pairs first."""
+    pairs = sorted(
+        (haversine_m(t.position, p.position), ti, pi)
+        for ti, t in enumerate(truths)
+        if t.position is not None
+        for pi, p in enumerate(reported)
+    )
+    truth_error: dict[int, float] = {}
+    place_error: dict[int, float] = {}
+    for distance, ti, pi in pairs:
+        if ti in truth_error or pi in place_error:
             continue
-        score.truths += 1
-        profile = by_person.get(row.person)
-        reported = [p for p in (profile.places if profile else ()) if p.kind == place_kind]
-        if not reported:
-            score.missing += 1
-            continue
-        error = min(haversine_m(row.position, p.position) for p in reported)
-        score.errors_m.append(error)
-        for radius in radii:
-            if error <= radius:
-                score.within[radius] += 1
-    return score
+        truth_error[ti] = distance
+        place_error[pi] = distance
+    return _Pairing(list(truths), list(reported), truth_error, place_error)
+
+
+def _reported(profile: Profile | None, kind: PlaceKind) -> list[Place]:
+    return [p for p in (profile.places if profile else ()) if p.kind == kind]
+
+
+def _band(confidence: float) -> int | None:
+    for i, (low, high) in enumerate(CALIBRATION_BINS):
+        if low <= confidence < high:
+            return i
+    return None
+
+
+def _current_first(rows: Iterable[TruthRow]) -> list[TruthRow]:
+    """Truth homes, the one valid last first (rows without dates keep their order)."""
+    ordered = list(rows)
+    return sorted(
+        ordered,
+        key=lambda r: (r.valid_to or r.valid_from or date.min, r.valid_from or date.min),
+        reverse=True,
+    )
 
 
 def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluation:
     by_person = {p.person: p for p in profiles}
-    silent = sorted({r.person for r in truth if r.kind == "none"})
-    false_people = [p for p in silent if p in by_person and by_person[p].place(PlaceKind.HOME)]
-    false_homes = sum(
-        1 for p in false_people for place in by_person[p].places if place.kind == PlaceKind.HOME
-    )
-    # Calibration: each reported home/base of a person with truth of that kind.
-    truth_pos: dict[tuple[str, str], list[LatLon]] = {}
+    rows_of: dict[str, list[TruthRow]] = {}
     for row in truth:
-        if row.position is not None:
-            truth_pos.setdefault((row.person, row.kind), []).append(row.position)
-    bins: list[list[bool]] = [[] for _ in CALIBRATION_BINS]
-    for profile in profiles:
-        for place in profile.places:
-            if place.kind not in (PlaceKind.HOME, PlaceKind.BASE):
-                continue
-            if profile.person in silent and place.kind == PlaceKind.HOME:
-                right = False
-            else:
-                targets = truth_pos.get((profile.person, place.kind.value))
-                if not targets:
+        rows_of.setdefault(row.person, []).append(row)
+    silent = sorted(p for p, rows in rows_of.items() if any(r.kind == "none" for r in rows))
+    no_base = sorted(p for p, rows in rows_of.items() if any(r.kind == "nobase" for r in rows))
+
+    home = KindScore(within=dict.fromkeys(HOME_RADII_M, 0), right_m=HOME_RIGHT_M)
+    base = KindScore(within=dict.fromkeys(BASE_RADII_M, 0), right_m=BASE_RIGHT_M)
+    bands: list[list[tuple[bool, bool]]] = [[] for _ in CALIBRATION_BINS]
+    false_home_people: list[str] = []
+    false_homes = silent_bases = false_bases = 0
+    false_base_people: list[str] = []
+    movers = {"people": 0, "current_truths": 0, "current_right": 0, "earlier_truths": 0,
+              "earlier_right": 0}  # fmt: skip
+    personas: dict[str, dict[str, int]] = {}
+
+    for person, rows in rows_of.items():
+        profile = by_person.get(person)
+        persona = next((r.persona for r in rows if r.persona), "")
+        tally = personas.setdefault(persona, dict.fromkeys(
+            ("people", "home_truths", "home_hits", "home_given", "home_given_right", "base_truths",
+             "base_hits", "base_given", "base_given_right", "false_bases"), 0))  # fmt: skip
+        tally["people"] += 1
+        for kind, score, radii in (
+            (PlaceKind.HOME, home, HOME_RADII_M),
+            (PlaceKind.BASE, base, BASE_RADII_M),
+        ):
+            truths = [r for r in rows if r.kind == kind.value and r.position is not None]
+            if kind == PlaceKind.HOME:
+                truths = _current_first(truths)
+            reported = _reported(profile, kind)
+            pairing = _pair(truths, reported)
+            key = kind.value
+            for ti, row in enumerate(truths):
+                if not row.detectable:
                     continue
-                right = min(haversine_m(t, place.position) for t in targets) <= place.radius_m
-            for i, (low, high) in enumerate(CALIBRATION_BINS):
-                if low <= place.confidence < high:
-                    bins[i].append(right)
-    calibration = [
-        {
-            "bin": f"{low:.1f}-{min(high, 1.0):.1f}",
-            "places": len(hits),
-            "share_correct": round(sum(hits) / len(hits), 4) if hits else None,
-        }
-        for (low, high), hits in zip(CALIBRATION_BINS, bins, strict=True)
-    ]
-    known = {r.person for r in truth}
+                score.truths += 1
+                tally[f"{key}_truths"] += 1
+                error = pairing.truth_error_m.get(ti)
+                if error is None:
+                    score.missing += 1
+                    continue
+                score.errors_m.append(error)
+                for radius in radii:
+                    if error <= radius:
+                        score.within[radius] += 1
+                if error <= score.right_m:
+                    tally[f"{key}_hits"] += 1
+            wrong_by_truth = person in silent or (kind == PlaceKind.BASE and person in no_base)
+            if not truths and not wrong_by_truth:
+                continue  # the truth says nothing about this kind for this person
+            for pi, place in enumerate(reported):
+                error = pairing.place_error_m.get(pi)
+                right = error is not None and error <= score.right_m
+                within_radius = error is not None and error <= place.radius_m
+                score.given += 1
+                score.given_right += right
+                tally[f"{key}_given"] += 1
+                tally[f"{key}_given_right"] += right
+                band = _band(place.confidence)
+                if band is not None:
+                    bands[band].append((right, within_radius))
+            if person in silent and reported:
+                if kind == PlaceKind.HOME:
+                    false_homes += len(reported)
+                    false_home_people.append(person)
+                else:
+                    silent_bases += len(reported)
+            elif kind == PlaceKind.BASE and person in no_base and reported:
+                false_bases += len(reported)
+                false_base_people.append(person)
+                tally["false_bases"] += len(reported)
+            if kind == PlaceKind.HOME and len(truths) >= 2:
+                _score_mover(movers, truths, reported)
+
+    calibration = []
+    for (low, high), hits in zip(CALIBRATION_BINS, bands, strict=True):
+        share_right = _share(sum(r for r, _ in hits), len(hits))
+        calibrated = None
+        if share_right is not None and low >= 0.5:
+            calibrated = (
+                low - CALIBRATION_TOLERANCE - 1e-9
+                <= share_right
+                <= min(high, 1.0) + CALIBRATION_TOLERANCE + 1e-9
+            )
+        calibration.append(
+            {
+                "bin": f"{low:.1f}-{min(high, 1.0):.1f}",
+                "places": len(hits),
+                "share_right": share_right,
+                "share_correct": _share(sum(w for _, w in hits), len(hits)),
+                "calibrated": calibrated,
+            }
+        )
     return Evaluation(
-        home=_score("home", truth, by_person, HOME_RADII_M),
-        base=_score("base", truth, by_person, BASE_RADII_M),
+        home=home,
+        base=base,
         silent_people=len(silent),
         false_homes=false_homes,
-        false_home_people=false_people,
+        false_home_people=sorted(false_home_people),
         calibration=calibration,
-        people_without_truth=sorted(set(by_person) - known),
+        people_without_truth=sorted(set(by_person) - set(rows_of)),
+        no_base_people=len(no_base),
+        false_bases=false_bases,
+        false_base_people=sorted(false_base_people),
+        silent_bases=silent_bases,
+        movers=movers,
+        by_persona=(
+            {(k or "(no persona)"): personas[k] for k in sorted(personas)} if any(personas) else {}
+        ),
     )
+
+
+def _score_mover(movers: dict[str, int], truths: list[TruthRow], reported: list[Place]) -> None:
+    """A person with several truth homes: is the current one given as current, the others found?
+
+    The current truth home is the one valid last; the reported current home is the one seen
+    last (the order geoleak writes them in when last_seen is missing).
+    """
+    movers["people"] += 1
+    current, earlier = truths[0], truths[1:]
+    assert current.position is not None  # truths without a position are filtered out
+    if current.detectable:
+        movers["current_truths"] += 1
+        if reported:
+            newest = max(
+                enumerate(reported),
+                key=lambda ip: (ip[1].last_seen.timestamp() if ip[1].last_seen else 0.0, -ip[0]),
+            )[1]
+            if haversine_m(newest.position, current.position) <= HOME_RIGHT_M:
+                movers["current_right"] += 1
+    for row in earlier:
+        if not row.detectable or row.position is None:
+            continue
+        movers["earlier_truths"] += 1
+        others = [p for p in reported if haversine_m(p.position, current.position) > HOME_RIGHT_M]
+        if any(haversine_m(p.position, row.position) <= HOME_RIGHT_M for p in others):
+            movers["earlier_right"] += 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geoleak.errors import TruthError
-from geoleak.evaluate import evaluate, load_truth
+from geoleak.evaluate import TruthRow, evaluate, load_truth
 from geoleak.geometry import destination
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
@@ -16,7 +20,14 @@ BASE = LatLon(64.215, 24.087)
 
 
 def place(kind: PlaceKind, position: LatLon, confidence: float = 0.95, radius: float = 50) -> Place:
-    return Place(kind=kind, position=position, radius_m=radius, confidence=confidence, evidence=("x",), days=5)
+    return Place(
+        kind=kind,
+        position=position,
+        radius_m=radius,
+        confidence=confidence,
+        evidence=("x",),
+        days=5,
+    )
 
 
 def write_truth(tmp_path: Path, text: str) -> Path:
@@ -41,11 +52,16 @@ def test_accuracy_false_homes_and_calibration(tmp_path: Path) -> None:
     ]  # fmt: skip
     result = evaluate(profiles, truth)
     home = result.home.to_json()
-    assert home["truths"] == 2 and home["within_100m"] == 0.5 and home["within_1000m"] == 0.5
-    assert result.base.to_json()["within_500m"] == 0.0 and result.base.to_json()["within_1000m"] == 1.0
-    assert result.false_homes == 1 and result.false_home_people == ["s"]
+    assert home["truths"] == 2
+    assert home["within_100m"] == 0.5
+    assert home["within_1000m"] == 0.5
+    assert result.base.to_json()["within_500m"] == 0.0
+    assert result.base.to_json()["within_1000m"] == 1.0
+    assert result.false_homes == 1
+    assert result.false_home_people == ["s"]
     top = result.calibration[-1]
-    assert top["places"] == 3 and top["share_correct"] == pytest.approx(1 / 3, abs=1e-3)
+    assert top["places"] == 3
+    assert top["share_correct"] == pytest.approx(1 / 3, abs=1e-3)
     assert any("homes reported for them: 1" in line for line in result.lines())
 
 
@@ -56,3 +72,147 @@ def test_bad_truth_rows_name_file_and_line(tmp_path: Path) -> None:
         load_truth(write_truth(tmp_path, "who,lat\n"))
     with pytest.raises(TruthError, match=r"truth.csv:2: bad lat/lon"):
         load_truth(write_truth(tmp_path, "person,kind,lat,lon\na,home,x,2\n"))
+
+
+def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> None:
+    """Six people, every figure counted by hand."""
+    other = destination(HOME, 0, 20_000)
+    truth = load_truth(write_truth(tmp_path, (
+        "person,kind,lat,lon,detectable,persona\n"
+        f"a,home,{HOME.lat},{HOME.lon},1,regular\n"      # home right, base right
+        f"a,base,{BASE.lat},{BASE.lon},1,regular\n"
+        f"b,home,{HOME.lat},{HOME.lon},1,regular\n"      # two homes given: one right, one wrong
+        f"b,base,{BASE.lat},{BASE.lon},1,regular\n"      # base given 800 m off: wrong
+        f"w,home,{HOME.lat},{HOME.lon},1,home-office\n"  # works from home: no base
+        "w,nobase,,,,home-office\n"
+        f"q,home,{BASE.lat},{BASE.lon},1,on-base\n"      # lives on base: home == base site
+        f"q,base,{BASE.lat},{BASE.lon},1,on-base\n"
+        "s,none,,,1,silent\n"                            # never leaks
+        f"u,home,{HOME.lat},{HOME.lon},0,sparse\n"       # undetectable, but answered right
+    )))  # fmt: skip
+    profiles = [
+        Profile("a", (place(PlaceKind.HOME, destination(HOME, 90, 40), 0.95), place(PlaceKind.BASE, destination(BASE, 0, 300), 0.85, 400))),
+        Profile("b", (place(PlaceKind.HOME, destination(HOME, 0, 60), 0.55, 80), place(PlaceKind.HOME, other, 0.65),
+                      place(PlaceKind.BASE, destination(BASE, 0, 800), 0.75, 1000))),
+        Profile("w", (place(PlaceKind.HOME, HOME, 0.95), place(PlaceKind.BASE, other, 0.62))),
+        Profile("q", (place(PlaceKind.HOME, BASE, 0.91), place(PlaceKind.BASE, BASE, 0.91))),
+        Profile("s", (place(PlaceKind.BASE, BASE, 0.45),)),
+        Profile("u", (place(PlaceKind.HOME, HOME, 0.3),)),
+        Profile("x", (place(PlaceKind.HOME, HOME, 0.99),)),  # no truth: not scored
+    ]  # fmt: skip
+    result = evaluate(profiles, truth)
+    doc = result.to_json()
+    # Recall: a, b, w, q homes right (u undetectable); a and q bases right, b's wrong.
+    assert doc["home"]["truths"] == 4
+    assert doc["home"]["within_100m"] == 1.0
+    assert doc["base"]["truths"] == 3
+    assert doc["base"]["within_500m"] == pytest.approx(2 / 3, abs=1e-3)
+    # Precision: homes a, b, b', w, q, u given -> 5 right of 6; bases a, b, w, q, s -> 2 right of 5.
+    assert (doc["home"]["given"], doc["home"]["given_right"], doc["home"]["precision_100m"]) == (
+        6,
+        5,
+        0.8333,
+    )
+    assert (doc["base"]["given"], doc["base"]["given_right"], doc["base"]["precision_500m"]) == (
+        5,
+        2,
+        0.4,
+    )
+    assert (doc["no_base_people"], doc["false_bases"], doc["false_base_people"]) == (1, 1, ["w"])
+    assert (doc["silent_people"], doc["false_homes"], doc["silent_bases"]) == (1, 0, 1)
+    assert doc["people_without_truth"] == ["x"]
+    bands = {row["bin"]: row for row in doc["calibration"]}
+    # 0.0-0.5: s base (wrong), u home (right); 0.5-0.6: b home (right); 0.6-0.7: b' home, w base
+    # (both wrong); 0.7-0.8: b base (wrong, but within its 1000 m radius); 0.8-0.9: a base
+    # (right); 0.9-1.0: a home, w home, q home, q base (all right).
+    assert [bands[b]["places"] for b in bands] == [2, 1, 2, 1, 1, 4]
+    assert [bands[b]["share_right"] for b in bands] == [0.5, 1.0, 0.0, 0.0, 1.0, 1.0]
+    assert bands["0.7-0.8"]["share_correct"] == 1.0
+    assert [bands[b]["calibrated"] for b in bands] == [None, False, False, False, True, True]
+    persona = doc["by_persona"]
+    assert persona["home-office"]["false_bases"] == 1
+    assert persona["on-base"]["base_hits"] == 1
+    assert persona["regular"]["home_given"] == 3
+    assert persona["regular"]["home_given_right"] == 2
+    text = "\n".join(result.lines())
+    assert "precision 83%" in text
+    assert "bases given to them: 1 (w)" in text
+    assert "NOT calibrated" in text
+
+
+def test_movers_current_and_earlier_home(tmp_path: Path) -> None:
+    """Truth homes with time ranges: the one valid last is current; each reported home pairs once."""
+    old, new = HOME, destination(HOME, 45, 6000)
+    rows = (
+        "person,kind,lat,lon,valid_from,valid_to\n"
+        f"m,home,{old.lat},{old.lon},2025-01-01,2025-06-30\n"
+        f"m,home,{new.lat},{new.lon},2025-07-01,2025-12-31\n"
+        f"n,home,{old.lat},{old.lon},2025-01-01,2025-06-30\n"
+        f"n,home,{new.lat},{new.lon},2025-07-01,2025-12-31\n"
+    )
+    truth = load_truth(write_truth(tmp_path, rows))
+    june, december = (
+        datetime(2025, 6, 20, tzinfo=timezone.utc),
+        datetime(2025, 12, 20, tzinfo=timezone.utc),
+    )
+    both = Profile(
+        "m",
+        (
+            replace(place(PlaceKind.HOME, new), last_seen=december),
+            replace(place(PlaceKind.HOME, old), last_seen=june),
+        ),
+    )
+    # n: only the old home, given as if current (the mover error of issue 11).
+    stale = Profile("n", (replace(place(PlaceKind.HOME, destination(old, 0, 30)), last_seen=june),))
+    doc = evaluate([both, stale], truth).to_json()
+    assert doc["movers"] == {
+        "people": 2,
+        "current_truths": 2,
+        "current_right": 1,
+        "earlier_truths": 2,
+        "earlier_right": 2,
+    }
+    # One reported home cannot be right for both addresses: n's new home is not found.
+    assert doc["home"]["truths"] == 4
+    assert doc["home"]["within_100m"] == 0.75
+    assert doc["home"]["missing"] == 1
+    assert doc["home"]["given"] == 3
+    assert doc["home"]["precision_100m"] == 1.0
+    # Swapped dates: the current home is whichever is valid last, not the row order.
+    swapped = (
+        "person,kind,lat,lon,valid_from,valid_to\n"
+        + "\n".join(reversed(rows.strip().splitlines()[1:3]))
+        + "\n"
+    )
+    doc = evaluate([both], load_truth(write_truth(tmp_path, swapped))).to_json()
+    assert doc["movers"]["current_right"] == 1
+
+
+def test_truth_kinds_and_dates(tmp_path: Path) -> None:
+    rows = load_truth(
+        write_truth(tmp_path, "person,kind,lat,lon\na,no-base,,\nb,NoBase,,\nc,work,1,2\n")
+    )
+    assert [r.kind for r in rows] == ["nobase", "nobase", "base"]
+    with pytest.raises(TruthError, match=r"truth.csv:2: bad valid_from"):
+        load_truth(write_truth(tmp_path, "person,kind,lat,lon,valid_from\na,home,1,2,yesterday\n"))
+
+
+@given(
+    errors=st.lists(st.floats(min_value=0, max_value=5000), min_size=1, max_size=12),
+    confidences=st.lists(st.floats(min_value=0, max_value=1), min_size=12, max_size=12),
+)
+def test_precision_and_recall_agree_for_one_place_each(
+    errors: list[float], confidences: list[float]
+) -> None:
+    """One truth home and one reported home per person: precision == recall == share within 100 m."""
+    truth = [TruthRow(f"p{i}", "home", HOME) for i in range(len(errors))]
+    profiles = [Profile(f"p{i}", (place(PlaceKind.HOME, destination(HOME, 10 * i, e), confidences[i]),))
+                for i, e in enumerate(errors)]  # fmt: skip
+    doc = evaluate(profiles, truth).to_json()
+    expected = sum(e <= 99.9 for e in errors) / len(errors)
+    assert doc["home"]["precision_100m"] == doc["home"]["within_100m"]
+    assert (
+        abs(doc["home"]["within_100m"] - expected)
+        <= 1 / len(errors) * sum(99.9 < e <= 100.1 for e in errors) + 1e-4
+    )
+    assert sum(row["places"] for row in doc["calibration"]) == len(errors)

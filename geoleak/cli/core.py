@@ -195,9 +195,12 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
 def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None:
     """Score PROFILES against a ground-truth CSV (person,kind,lat,lon).
 
-    Home accuracy within 100 / 250 / 1000 m, base accuracy within 500 / 1000 / 2000 m,
-    median errors, homes reported for people whose truth is `none`, and a calibration
-    table (confidence bins against the share of places right within their radius).
+    Recall (truth homes with a home within 100 / 250 / 1000 m, truth bases with a base
+    within 500 / 1000 / 2000 m), median errors, precision (homes given that are within
+    100 m of a truth home, bases given within 500 m of a truth base), false homes and bases
+    for people whose truth is `none`, false bases for people whose truth is `nobase`,
+    movers' current and earlier homes, a calibration table (confidence bands of width 0.1
+    from 0.5 up against the share right) and, with a `persona` column, figures per persona.
 
     \b
     Example:

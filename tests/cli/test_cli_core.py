@@ -157,7 +157,10 @@ def test_infer_then_evaluate_json(tmp_path: Path) -> None:
     result = invoke("evaluate", str(out), "--truth", str(sample / "truth.csv"), "--json")
     doc = json.loads(result.output)
     assert doc["home"]["within_250m"] == 1.0 and doc["base"]["within_1000m"] == 1.0
-    assert doc["false_homes"] == 0 and len(doc["calibration"]) == 5
+    assert doc["false_homes"] == 0 and len(doc["calibration"]) == 6
+    assert doc["home"]["given"] >= doc["home"]["given_right"] > 0
+    assert "precision_500m" in doc["base"]
+    assert {"false_bases", "no_base_people", "movers", "by_persona"} <= set(doc)
 
 
 def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: Path) -> None:
