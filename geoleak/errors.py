@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "ArchiveError",
     "CorpusError",
+    "FormatError",
     "GeocodeError",
     "GeoleakError",
     "MediaError",
@@ -53,3 +54,8 @@ class OutputError(GeoleakError, OSError):
 
 class ScrubError(GeoleakError, RuntimeError):
     """A file could not be cleaned; it is left out of the output."""
+
+
+class FormatError(GeoleakError, ValueError):
+    """Bytes that do not have the structure their format requires (a box past its parent,
+    an IFD that does not fit): the walker stops there and says where."""

@@ -18,7 +18,6 @@ Box sizes are checked against their parent, nesting depth and box counts are cap
 
 from __future__ import annotations
 
-import re
 import struct
 from datetime import datetime, timedelta, timezone
 
@@ -26,106 +25,34 @@ from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder
 from geoleak.extract.source import MAX_BLOCK, Source
 from geoleak.extract.xmp import parse_xmp_datetime
+from geoleak.formats.iso6709 import parse_iso6709
+from geoleak.formats.isobmff import (
+    CANON_CR3_UUID,
+    Box,
+    brand_format,
+    child,
+    exif_item_tiff_offset,
+    file_format,
+    iter_boxes,
+    iter_ilst,
+    loci_position,
+    meta_children_start,
+    parse_iinf,
+    parse_iloc,
+    parse_keys,
+    qt_string,
+    sample_entries,
+)
 
-__all__ = ["brand_format", "parse_iso6709", "read_isobmff"]
+__all__ = ["brand_format", "parse_iso6709", "read_isobmff"]  # (the first two re-exported)
 
 MAX_BOXES = 10_000
-MAX_ITEMS = 4096
-MAX_EXTENTS = 64
 _MAC_EPOCH = datetime(1904, 1, 1, tzinfo=timezone.utc)
-_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
-
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
-                b"mif1", b"msf1", b"mif2", b"MiHE"}  # fmt: skip
-_AVIF_BRANDS = {b"avif", b"avis"}
 
 
-def brand_format(major: bytes, compatible: list[bytes]) -> str:
-    """Our format name from the ftyp major and compatible brands."""
-    brands = [major, *compatible]
-    if major in _AVIF_BRANDS:
-        return "avif"
-    if major == b"jxl ":
-        return "jxl"
-    if major == b"crx ":
-        return "cr3"
-    if major in _HEIF_BRANDS:
-        return "avif" if b"avif" in compatible and b"heic" not in compatible else "heic"
-    if major == b"qt  ":
-        return "mov"
-    if major[:3] in (b"3gp", b"3g2", b"3ge", b"3gg"):
-        return "3gp"
-    if any(b in _AVIF_BRANDS for b in brands):
-        return "avif"
-    if any(b in _HEIF_BRANDS for b in brands) and not any(b[:2] == b"mp" for b in brands):
-        return "heic"
-    return "mp4"
-
-
-class _Box:
-    __slots__ = ("end", "payload", "start", "type")
-
-    def __init__(self, btype: bytes, start: int, payload: int, end: int) -> None:
-        self.type = btype
-        self.start = start  # offset of the box header
-        self.payload = payload  # offset of the box content
-        self.end = end
-
-
-def _boxes_in(data: bytes, start: int, end: int) -> list[_Box]:
-    """Child boxes of an in-memory region (capped, sizes checked)."""
-    out: list[_Box] = []
-    pos = start
-    end = min(end, len(data))
-    while pos + 8 <= end and len(out) < MAX_BOXES:
-        size, btype = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                break
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            break
-        out.append(_Box(btype, pos, pos + header, pos + size))
-        pos += size
-    return out
-
-
-def _top_boxes(src: Source, meta: MetaBuilder, start: int = 0) -> list[_Box]:
-    """Top-level boxes of the file, by reading only their headers."""
-    out: list[_Box] = []
-    pos = start
-    size = src.size
-    while pos + 8 <= size and len(out) < MAX_BOXES:
-        header = src.read(pos, 16)
-        if len(header) < 8:
-            break
-        box_size, btype = struct.unpack_from(">I4s", header)
-        hdr = 8
-        if box_size == 1:
-            if len(header) < 16:
-                break
-            box_size = struct.unpack_from(">Q", header, 8)[0]
-            hdr = 16
-        elif box_size == 0:
-            box_size = size - pos
-        if box_size < hdr:
-            meta.warn(f"box '{_name(btype)}' at byte {pos} has size {box_size}; stopped")
-            break
-        if pos + box_size > size:
-            meta.warn(f"file is truncated inside the '{_name(btype)}' box")
-            out.append(_Box(btype, pos, pos + hdr, size))
-            break
-        out.append(_Box(btype, pos, pos + hdr, pos + box_size))
-        pos += box_size
-    return out
-
-
-def _name(btype: bytes) -> str:
-    return btype.decode("latin-1").replace("\x00", "?")
+def _inner(data: bytes, start: int, end: int) -> list[Box]:
+    """Complete child boxes of an in-memory region (a malformed or clipped one ends it)."""
+    return [b for b in iter_boxes(data, start, end, []) if not b.truncated]
 
 
 def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
@@ -134,17 +61,11 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
     `jxl`: a JPEG XL container, whose 12-byte signature box is skipped whatever its
     (possibly damaged) header says.
     """
-    top = _top_boxes(src, meta, 12 if jxl else 0)
-    fmt = "mov"  # no ftyp: an original QuickTime movie
-    for box in top:
-        if box.type == b"ftyp":
-            body = src.read(box.payload, min(box.end - box.payload, 256))
-            if len(body) >= 4:
-                compatible = [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
-                fmt = brand_format(body[:4], compatible)
-            break
-    if jxl or (top and top[0].type == b"JXL "):
-        fmt = "jxl"
+    issues: list[str] = []
+    top = list(iter_boxes(src, 12 if jxl else 0, src.size, issues))
+    for issue in issues:
+        meta.warn(f"file is {issue}" if issue.startswith("truncated") else f"{issue}; stopped")
+    fmt = "jxl" if jxl else file_format(src, top)
     meta.format = fmt
     for box in top:
         if box.type == b"meta":
@@ -159,7 +80,8 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
         elif box.type == b"brob" and fmt == "jxl":
             inner = src.read(box.payload, 4)
             if inner in (b"Exif", b"xml "):
-                meta.warn(f"JXL {_name(inner).strip()} metadata is Brotli-compressed; not read")
+                name = inner.decode("latin-1").strip()
+                meta.warn(f"JXL {name} metadata is Brotli-compressed; not read")
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
@@ -171,57 +93,54 @@ def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
     if len(body) < 8:
         meta.warn(f"{what} item is truncated")
         return
-    offset = struct.unpack_from(">I", body)[0]
-    start = 4 + offset
-    if body[start : start + 2] not in (b"II", b"MM"):
-        # some writers omit or miscount the offset, or keep an 'Exif\0\0' prefix
-        found = [i for i in (body.find(b"II*\x00"), body.find(b"MM\x00*")) if i >= 0]
-        if not found:
-            meta.warn(f"{what} item has no TIFF header")
-            return
-        start = min(found)
+    start = exif_item_tiff_offset(body)
+    if start is None:
+        meta.warn(f"{what} item has no TIFF header")
+        return
     meta.add_exif(body[start:], what)
 
 
 # -- HEIF / AVIF -------------------------------------------------------------------------
-def _read_heif_meta(src: Source, box: _Box, meta: MetaBuilder) -> None:
+def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     data = src.read(box.start, box.end - box.start)
     if len(data) < box.end - box.start:
         meta.warn("file is truncated inside the 'meta' box")
     base = box.start
-    children = _boxes_in(data, box.payload - base + 4, len(data))  # meta is a full box
-    infos: dict[int, tuple[bytes, bytes]] = {}  # item id -> (type, content type)
+    local = Box(box.type, 0, box.payload - base, len(data))
+    children = _inner(data, meta_children_start(data, local), len(data))
+    infos = {}
     locations: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     idat: tuple[int, int] | None = None
-    iloc: _Box | None = None
-    for child in children:
-        if child.type == b"iinf":
-            infos = _parse_iinf(data, child)
-        elif child.type == b"iloc":
-            iloc = child
-        elif child.type == b"idat":
-            idat = (base + child.payload, child.end - child.payload)
-    wanted = {
-        item for item, (itype, ctype) in infos.items()
-        if itype == b"Exif" or (itype == b"mime" and b"rdf+xml" in ctype)
-    }  # fmt: skip
-    if iloc is not None and wanted:
-        locations = _parse_iloc(data, iloc, meta, wanted)
+    iloc: Box | None = None
+    for found in children:
+        if found.type == b"iinf":
+            infos = {i: item for i, item in parse_iinf(data, found).items()
+                     if item.is_exif or (item.type == b"mime" and b"rdf+xml" in item.content_type)}  # fmt: skip
+        elif found.type == b"iloc":
+            iloc = found
+        elif found.type == b"idat":
+            idat = (base + found.payload, found.end - found.payload)
+    if iloc is not None and infos:
+        issues: list[str] = []
+        locations = parse_iloc(data, iloc, issues)
+        for issue in issues:
+            meta.warn(issue)
     # the first Exif item is the primary image's; later ones (other images of the file)
     # are read only while no position was found, then the XMP items likewise
-    exif_items = [i for i, (t, _) in infos.items() if t == b"Exif"]
-    xmp_items = [i for i in wanted if infos[i][0] == b"mime"]
+    exif_items = [i for i, item in infos.items() if item.is_exif]
+    xmp_items = [i for i, item in infos.items() if not item.is_exif]
     for index, item_id in enumerate([*exif_items[:4], *sorted(xmp_items)[:4]]):
-        itype = infos[item_id][0]
+        itype = infos[item_id].type
+        name = itype.decode("latin-1")
         if index and meta.position is not None and meta.capture_time and meta.make:
             break
         if item_id not in locations:
-            meta.warn(f"HEIF item {item_id} ({_name(itype)}) has no location")
+            meta.warn(f"HEIF item {item_id} ({name}) has no location")
             continue
         method, extents = locations[item_id]
         payload = _item_bytes(src, method, extents, idat)
         if payload is None:
-            meta.warn(f"HEIF {_name(itype)} item lies outside the file (truncated?)")
+            meta.warn(f"HEIF {name} item lies outside the file (truncated?)")
             continue
         if itype == b"Exif":
             _add_exif_item(payload, meta, "HEIF Exif")
@@ -254,143 +173,39 @@ def _item_bytes(
     return b"".join(parts)
 
 
-_INFE_V2 = struct.Struct(">I4sB3xHH4s")  # size, 'infe', version, flags, u16 id, prot., type
-_INFE_V3 = struct.Struct(">I4sB3xIH4s")  # the same with a u32 item id
-
-
-def _parse_iinf(data: bytes, box: _Box) -> dict[int, tuple[bytes, bytes]]:
-    """Item id -> (item type, content type) of the Exif and 'mime' items only."""
-    pos = box.payload
-    end = min(box.end, len(data))
-    if pos + 6 > end:
-        return {}
-    version = data[pos]
-    pos += 4 + (2 if version == 0 else 4)
-    out: dict[int, tuple[bytes, bytes]] = {}
-    for _ in range(MAX_ITEMS):
-        if pos + 8 > end:
-            break
-        size = struct.unpack_from(">I", data, pos)[0]
-        if size < 8 or pos + size > end:
-            break
-        if data[pos + 4 : pos + 8] == b"infe" and size >= 20:
-            ver = data[pos + 8]
-            layout = _INFE_V2 if ver == 2 else _INFE_V3 if ver >= 3 else None
-            if layout is not None and size >= layout.size:
-                item_id, itype = layout.unpack_from(data, pos)[3::2]
-                if itype == b"Exif":
-                    out[item_id] = (itype, b"")
-                elif itype == b"mime":
-                    parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
-                    out[item_id] = (itype, parts[1] if len(parts) > 1 else b"")
-        pos += size
-    return out
-
-
-_SIZE_CODE = {0: "", 4: "I", 8: "Q"}
-
-
-def _parse_iloc(
-    data: bytes, box: _Box, meta: MetaBuilder, wanted: set[int]
-) -> dict[int, tuple[int, list[tuple[int, int]]]]:
-    """Locations of the `wanted` items: {item id: (construction method, [(offset, length)])}."""
-    out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
-    pos = box.payload
-    end = box.end
-    if pos + 8 > end:
-        meta.warn("HEIF 'iloc' box is truncated")
-        return out
-    version = data[pos]
-    offset_size, length_size = data[pos + 4] >> 4, data[pos + 4] & 15
-    base_size, index_size = data[pos + 5] >> 4, data[pos + 5] & 15
-    if version not in (1, 2):
-        index_size = 0
-    sizes = (offset_size, length_size, base_size, index_size)
-    if any(n not in _SIZE_CODE for n in sizes) or version > 2:
-        meta.warn("HEIF 'iloc' box has unsupported field sizes")
-        return out
-    off_c, len_c, base_c, idx_c = (_SIZE_CODE[n] for n in sizes)
-    id_c = "H" if version < 2 else "I"
-    item_fmt = struct.Struct(">" + id_c + ("H" if version in (1, 2) else "") + "H" + base_c + "H")
-    extent_fmt = struct.Struct(">" + idx_c + off_c + len_c)
-    if version < 2:
-        count = struct.unpack_from(">H", data, pos + 6)[0]
-        pos += 8
-    else:
-        if pos + 10 > end:
-            return out
-        count = struct.unpack_from(">I", data, pos + 6)[0]
-        pos += 10
-    has_method = version in (1, 2)
-    for _ in range(min(count, MAX_ITEMS)):
-        if pos + item_fmt.size > end:
-            meta.warn("HEIF 'iloc' box is truncated")
-            break
-        fields = item_fmt.unpack_from(data, pos)
-        pos += item_fmt.size
-        item_id = fields[0]
-        method = fields[1] & 15 if has_method else 0
-        base_offset = fields[-2] if base_c else 0
-        extent_count = fields[-1]
-        span = extent_fmt.size * extent_count
-        if extent_count > MAX_EXTENTS or pos + span > end:
-            meta.warn("HEIF 'iloc' box is malformed or truncated")
-            break
-        if item_id in wanted:
-            extents = []
-            off_at = 1 if idx_c else 0
-            len_at = off_at + (1 if off_c else 0)
-            for extent in extent_fmt.iter_unpack(data[pos : pos + span]) if span else ():
-                offset = extent[off_at] if off_c else 0
-                length = extent[len_at] if len_c else 0
-                extents.append((base_offset + offset, length))
-            out[item_id] = (method, extents)
-        pos += span
-    return out
-
-
 # -- MP4 / MOV / 3GP / CR3 -------------------------------------------------------------------
 _MOOV_WANTED = {b"mvhd", b"udta", b"meta", b"uuid"}
 _MAX_MOOV_CHILD = 8 * 1024 * 1024
 
 
-def _read_moov(src: Source, moov: _Box, meta: MetaBuilder) -> None:
+def _read_moov(src: Source, moov: Box, meta: MetaBuilder) -> None:
     # read the child headers of moov only; trak boxes (sample tables) are skipped
-    pos = moov.payload
     created: datetime | None = None
     times: dict[str, datetime] = {}
     tracks: list[tuple[int, int, int]] = []
-    for _ in range(MAX_BOXES):
-        if pos + 8 > moov.end:
+    issues: list[str] = []
+    for found in iter_boxes(src, moov.payload, moov.end, issues):
+        if found.truncated:
+            issues.append("")
             break
-        header = src.read(pos, 16)
-        if len(header) < 8:
-            break
-        size, btype = struct.unpack_from(">I4s", header)
-        hdr = 8
-        if size == 1 and len(header) == 16:
-            size = struct.unpack_from(">Q", header, 8)[0]
-            hdr = 16
-        elif size == 0:
-            size = moov.end - pos
-        if size < hdr or pos + size > moov.end:
-            meta.warn(f"'moov/{_name(btype)}' box has a bad size; stopped")
-            break
+        btype, pos, size = found.type, found.start, found.end - found.start
+        hdr = found.payload - found.start
         if btype == b"trak" and len(tracks) < 16:
             tracks.append((pos, size, hdr))
         if btype in _MOOV_WANTED and size <= _MAX_MOOV_CHILD:
             data = src.read(pos, size)
             if len(data) == size:
-                box = _Box(btype, 0, hdr, size)
+                box = Box(btype, 0, hdr, size)
                 if btype == b"mvhd":
                     created = _mvhd_time(data, box)
                 elif btype == b"udta":
                     _read_udta(data, box, meta, times)
                 elif btype == b"meta":
                     _read_qt_meta(data, box, meta, times)
-                elif btype == b"uuid" and data[hdr : hdr + 16] == _CR3_UUID:
+                elif btype == b"uuid" and data[hdr : hdr + 16] == CANON_CR3_UUID:
                     _read_cr3(data, box, meta)
-        pos += size
+    if issues:
+        meta.warn("a 'moov' child box has a bad size; stopped")
     if meta.position is None:
         for start, size, hdr in tracks:
             if _read_gpmf_track(src, start, size, hdr, meta):
@@ -410,13 +225,6 @@ _GPMF_SIZES = {b"b": 1, b"B": 1, b"c": 1, b"s": 2, b"S": 2, b"l": 4, b"L": 4, b"
                b"G": 16}  # fmt: skip
 
 
-def _child(data: bytes, box: _Box, btype: bytes, skip: int = 0) -> _Box | None:
-    for child in _boxes_in(data, box.payload + skip, box.end):
-        if child.type == btype:
-            return child
-    return None
-
-
 def _read_gpmf_track(src: Source, start: int, size: int, hdr: int, meta: MetaBuilder) -> bool:
     """True when the track is a GoPro GPMF track whose first sample was read."""
     if size > _MAX_TRAK:
@@ -424,23 +232,23 @@ def _read_gpmf_track(src: Source, start: int, size: int, hdr: int, meta: MetaBui
     data = src.read(start, size)
     if len(data) < size:
         return False
-    trak = _Box(b"trak", 0, hdr, size)
-    mdia = _child(data, trak, b"mdia")
-    minf = _child(data, mdia, b"minf") if mdia else None
-    stbl = _child(data, minf, b"stbl") if minf else None
+    trak = Box(b"trak", 0, hdr, size)
+    mdia = child(data, trak, b"mdia")
+    minf = child(data, mdia, b"minf") if mdia else None
+    stbl = child(data, minf, b"stbl") if minf else None
     if stbl is None:
         return False
-    stsd = _child(data, stbl, b"stsd")
-    if stsd is None or data[stsd.payload + 12 : stsd.payload + 16] != b"gpmd":
+    entries = sample_entries(data, stbl)
+    if not entries or entries[0].type != b"gpmd":
         return False
     chunk_offset: int | None = None
-    stco = _child(data, stbl, b"stco")
-    co64 = _child(data, stbl, b"co64")
+    stco = child(data, stbl, b"stco")
+    co64 = child(data, stbl, b"co64")
     if stco is not None and stco.payload + 12 <= stco.end:
         chunk_offset = struct.unpack_from(">I", data, stco.payload + 8)[0]
     elif co64 is not None and co64.payload + 16 <= co64.end:
         chunk_offset = struct.unpack_from(">Q", data, co64.payload + 8)[0]
-    stsz = _child(data, stbl, b"stsz")
+    stsz = child(data, stbl, b"stsz")
     sample_size = 0
     if stsz is not None and stsz.payload + 12 <= stsz.end:
         uniform, count = struct.unpack_from(">II", data, stsz.payload + 4)
@@ -535,7 +343,7 @@ def _gpmf_time(raw: object) -> datetime | None:
         return None
 
 
-def _mvhd_time(data: bytes, box: _Box) -> datetime | None:
+def _mvhd_time(data: bytes, box: Box) -> datetime | None:
     p = box.payload
     if p + 12 > box.end:
         return None
@@ -550,47 +358,6 @@ def _mvhd_time(data: bytes, box: _Box) -> datetime | None:
     return _MAC_EPOCH + timedelta(seconds=seconds)
 
 
-_ISO6709 = re.compile(
-    r"^\s*([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)?(?:CRS[^/]*)?/?\s*$"
-)
-
-
-def _iso_part(text: str, degree_digits: int) -> float:
-    """One ISO 6709 component: ±DD(D)[.d], ±DD(D)MM[.m] or ±DD(D)MMSS[.s]."""
-    sign = -1.0 if text[0] == "-" else 1.0
-    body = text[1:]
-    whole = body.split(".", 1)[0]
-    frac = body[len(whole) :]
-    if len(whole) <= degree_digits:
-        return sign * float(body)
-    if len(whole) == degree_digits + 2:
-        minutes = float(whole[degree_digits:] + frac)
-        if minutes >= 60:
-            raise ValueError("minutes >= 60")
-        return sign * (int(whole[:degree_digits]) + minutes / 60)
-    if len(whole) == degree_digits + 4:
-        minutes = int(whole[degree_digits : degree_digits + 2])
-        seconds = float(whole[degree_digits + 2 :] + frac)
-        if minutes >= 60 or seconds >= 60:
-            raise ValueError("minutes or seconds >= 60")
-        return sign * (int(whole[:degree_digits]) + minutes / 60 + seconds / 3600)
-    raise ValueError(f"component {text!r} has {len(whole)} integer digits")
-
-
-def parse_iso6709(text: str) -> tuple[float, float, float | None]:
-    """(lat, lon, alt) from an ISO 6709 string like '+32.0929+034.8620+028.516/'.
-
-    Raises ValueError for text that is not ISO 6709; ranges are checked by the caller.
-    """
-    match = _ISO6709.match(text)
-    if not match:
-        raise ValueError(f"{text[:40]!r} is not an ISO 6709 location")
-    lat_s, lon_s, alt_s = match.groups()
-    lat = _iso_part(lat_s, 2)
-    lon = _iso_part(lon_s, 3)
-    return lat, lon, (float(alt_s) if alt_s else None)
-
-
 def _offer_iso6709(meta: MetaBuilder, raw: str, source: str, what: str, accuracy: float | None
                    ) -> None:  # fmt: skip
     try:
@@ -601,90 +368,57 @@ def _offer_iso6709(meta: MetaBuilder, raw: str, source: str, what: str, accuracy
     meta.add_decimal_position(lat, lon, source, what, alt_m=alt, accuracy_m=accuracy)
 
 
-def _qt_string(data: bytes, box: _Box) -> str | None:
-    """A QuickTime international text atom (©xyz, ©mak...): u16 length, u16 language, text."""
-    p = box.payload
-    if p + 4 > box.end:
-        return None
-    length = struct.unpack_from(">H", data, p)[0]
-    raw = data[p + 4 : min(p + 4 + length, box.end)]
-    if raw.startswith(b"\xfe\xff"):
-        return raw.decode("utf-16", "replace")
-    return raw.decode("utf-8", "replace").strip("\x00 ")
-
-
-def _read_udta(data: bytes, box: _Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
-    for child in _boxes_in(data, box.payload, box.end):
-        ctype = child.type
+def _read_udta(data: bytes, box: Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
+    for child_box in _inner(data, box.payload, box.end):
+        ctype = child_box.type
         if ctype == b"\xa9xyz":
-            text = _qt_string(data, child)
+            text = qt_string(data, child_box)
             if text:
                 _offer_iso6709(meta, text, "quicktime", "QuickTime ©xyz", None)
         elif ctype == b"loci":
-            _read_loci(data, child, meta)
+            _read_loci(data, child_box, meta)
         elif ctype in (b"\xa9day", b"date"):
-            text = _qt_string(data, child) if ctype == b"\xa9day" else None
+            text = qt_string(data, child_box) if ctype == b"\xa9day" else None
             if ctype == b"date":
-                text = data[child.payload : child.end].decode("utf-8", "replace").strip("\x00")
+                text = (
+                    data[child_box.payload : child_box.end].decode("utf-8", "replace").strip("\x00")
+                )
             parsed = parse_xmp_datetime(text)
             if parsed is not None and "udta" not in times:
                 times["udta"] = parsed
-        elif ctype == b"TAGS" and data[child.payload : child.payload + 6] == b"PENTAX":
-            meta.set_text("make", data[child.payload : child.payload + 24])  # Pentax movies
+        elif ctype == b"TAGS" and data[child_box.payload : child_box.payload + 6] == b"PENTAX":
+            meta.set_text("make", data[child_box.payload : child_box.payload + 24])  # Pentax movies
         elif ctype in (b"\xa9mak", b"\xa9mod", b"\xa9swr"):
             field = {b"\xa9mak": "make", b"\xa9mod": "model", b"\xa9swr": "software"}[ctype]
-            meta.set_text(field, _qt_string(data, child))
+            meta.set_text(field, qt_string(data, child_box))
         elif ctype == b"meta":
-            _read_qt_meta(data, child, meta, times)
+            _read_qt_meta(data, child_box, meta, times)
 
 
-def _read_loci(data: bytes, box: _Box, meta: MetaBuilder) -> None:
-    """3GPP location: full box, language, name (NUL-terminated), role, lon/lat/alt 16.16."""
-    p = box.payload + 4 + 2
-    if data[p : p + 2] in (b"\xfe\xff", b"\xff\xfe"):
-        end = p
-        while end + 1 < box.end and data[end : end + 2] != b"\x00\x00":
-            end += 2
-        p = end + 2
-    else:
-        end = data.find(b"\x00", p, box.end)
-        if end < 0:
-            meta.warn("3GPP 'loci' box has no name terminator; position ignored")
-            return
-        p = end + 1
-    p += 1  # role
-    if p + 12 > box.end:
-        meta.warn("3GPP 'loci' box is truncated; position ignored")
+def _read_loci(data: bytes, box: Box, meta: MetaBuilder) -> None:
+    try:
+        lat, lon, alt = loci_position(data, box)
+    except ValueError as exc:
+        meta.warn(f"{exc}; position ignored")
         return
-    # 16.16 fixed point resolves 1.5e-5 degrees: the writer's value had 5 decimals at most
-    # (exiftool rounds the same way)
-    lon, lat, alt = (round(v / 65536.0, 5) for v in struct.unpack_from(">iii", data, p))
     meta.add_decimal_position(lat, lon, "quicktime", "3GPP loci", alt_m=alt)
 
 
-def _read_qt_meta(data: bytes, box: _Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
+def _read_qt_meta(data: bytes, box: Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
     """QuickTime 'meta' (keys + ilst) or MP4 'meta' (full box with hdlr + ilst)."""
-    start = box.payload
-    if data[start + 4 : start + 8] != b"hdlr":  # MP4 style: version/flags first
-        start += 4
     keys: list[str] = []
-    ilst: _Box | None = None
-    for child in _boxes_in(data, start, box.end):
-        if child.type == b"keys":
-            keys = _parse_keys(data, child)
-        elif child.type == b"ilst":
-            ilst = child
+    ilst: Box | None = None
+    for found in _inner(data, meta_children_start(data, box), box.end):
+        if found.type == b"keys":
+            keys = parse_keys(data, found)
+        elif found.type == b"ilst":
+            ilst = found
     if ilst is None:
         return
     values: dict[str, tuple[int, bytes]] = {}
-    for item in _boxes_in(data, ilst.payload, ilst.end):
-        index = struct.unpack(">I", item.type)[0]
-        name = keys[index - 1] if keys and 1 <= index <= len(keys) else _name(item.type)
-        for dbox in _boxes_in(data, item.payload, item.end):
-            if dbox.type == b"data" and dbox.payload + 8 <= dbox.end:
-                kind = struct.unpack_from(">I", data, dbox.payload)[0] & 0xFFFFFF
-                values.setdefault(name, (kind, data[dbox.payload + 8 : dbox.end]))
-                break
+    for item in iter_ilst(data, ilst, keys):
+        if item.kind >= 0:
+            values.setdefault(item.name, (item.kind, data[item.value_start : item.value_end]))
     if values:
         meta.has_metadata = True
 
@@ -726,28 +460,10 @@ def _read_qt_meta(data: bytes, box: _Box, meta: MetaBuilder, times: dict[str, da
         _offer_iso6709(meta, location, "quicktime", "QuickTime location", accuracy)
 
 
-def _parse_keys(data: bytes, box: _Box) -> list[str]:
-    p = box.payload + 4
-    if p + 4 > box.end:
-        return []
-    count = min(struct.unpack_from(">I", data, p)[0], MAX_ITEMS)
-    p += 4
-    keys: list[str] = []
-    for _ in range(count):
-        if p + 8 > box.end:
-            break
-        size = struct.unpack_from(">I", data, p)[0]
-        if size < 8 or p + size > box.end:
-            break
-        keys.append(data[p + 8 : p + size].decode("utf-8", "replace"))
-        p += size
-    return keys
-
-
-def _read_cr3(data: bytes, box: _Box, meta: MetaBuilder) -> None:
+def _read_cr3(data: bytes, box: Box, meta: MetaBuilder) -> None:
     """Canon CR3: CMT1 = TIFF with IFD0, CMT2 = TIFF whose first IFD is the Exif IFD,
     CMT4 = TIFF whose first IFD is the GPS IFD."""
-    blocks = {c.type: data[c.payload : c.end] for c in _boxes_in(data, box.payload + 16, box.end)}
+    blocks = {c.type: data[c.payload : c.end] for c in _inner(data, box.payload + 16, box.end)}
     try:
         ifd0: dict[int, object] = {}
         exif: dict[int, object] = {}

@@ -36,58 +36,29 @@ from geoleak.extract import containers, isobmff
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
 from geoleak.extract.source import Source
+from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from geoleak.types import MediaMeta
 
 __all__ = ["read_media", "read_media_pillow", "sniff_format"]
 
-_RAW_EXTENSIONS = {
-    ".dng": "dng", ".cr2": "cr2", ".nef": "nef", ".nrw": "nrw", ".arw": "arw", ".srw": "srw",
-    ".orf": "orf", ".rw2": "rw2", ".pef": "pef", ".3fr": "3fr", ".erf": "erf", ".mef": "mef",
-    ".mos": "mos", ".srf": "srf", ".sr2": "sr2", ".iiq": "iiq",
-}  # fmt: skip
 _BY_EXTENSION = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".mpo": "jpeg",
     ".png": "png", ".heic": "isobmff", ".heif": "isobmff", ".hif": "isobmff",
     ".avif": "isobmff", ".mp4": "isobmff", ".m4v": "isobmff", ".mov": "isobmff",
     ".qt": "isobmff", ".3gp": "isobmff", ".3g2": "isobmff", ".jxl": "jxl",
 }  # fmt: skip
-_ISO_TYPES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid")
 _MAX_SIDECAR = 4 * 1024 * 1024
 
 
 def sniff_format(head: bytes, suffix: str = "") -> str | None:
-    """Our format name from a file's first bytes (the extension only refines TIFF raws)."""
-    if head[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"IIU\x00"):
-        if head[:4] == b"IIU\x00":
-            return "rw2"
-        if head[:4] in (b"IIRO", b"IIRS"):
-            return "orf"
-        return _RAW_EXTENSIONS.get(suffix, "tiff")
-    if head[:16] == b"FUJIFILMCCD-RAW ":
-        return "raf"
-    if head[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n" or head[:2] == b"\xff\x0a":
+    """The format `read_media` reads a file as (see `geoleak.formats.sniff`)."""
+    fmt = sniff(head, suffix)
+    if fmt == "jxl-codestream":
         return "jxl"
-    if head[4:8] in _ISO_TYPES:
-        return "isobmff"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:2] == b"BM" and suffix == ".bmp":
-        return "bmp"
-    text_start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text_start.startswith((b"<?xpacket", b"<x:xmpmeta", b"<rdf:RDF", b"<?xml")) and (
-        b"xmpmeta" in head or b"rdf:RDF" in head or suffix == ".xmp"
-    ):
-        return "xmp"
-    if text_start.startswith(b"{") and suffix == ".json":
-        return "json"
-    return None
+    if fmt in LOCATION_FILE_FORMATS:
+        return "json" if suffix == ".json" else None  # tracks are read by ingest, not here
+    return fmt
 
 
 def read_media(path: str | os.PathLike[str], *, display_path: str | None = None) -> MediaMeta:
@@ -159,8 +130,8 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
     elif fmt == "raf":
         containers.read_raf(src, meta)
     elif fmt == "jxl":
-        if src.head[:2] == b"\xff\x0a":
-            return  # a bare JPEG XL codestream has no metadata boxes
+        if src.head[:2] == b"\xff\x0a":  # a bare JPEG XL codestream has no metadata boxes
+            return
         isobmff.read_isobmff(src, meta, jxl=True)
     elif fmt == "isobmff":
         isobmff.read_isobmff(src, meta)

@@ -25,6 +25,15 @@ class Source:
         self.head = file.read(HEAD_SIZE)
         self.truncated = False  # set by parsers that ran past the end of the file
 
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        """`source[a:b]`, so the format walkers can read a file like a buffer."""
+        start = span.start or 0
+        stop = self.size if span.stop is None else span.stop
+        return self.read(start, stop - start)
+
     def read(self, offset: int, length: int) -> bytes:
         if offset < 0 or length <= 0 or offset >= self.size:
             return b""

@@ -18,6 +18,24 @@ from __future__ import annotations
 import re
 import struct
 
+from geoleak.formats.iso6709 import ISO6709, is_decimal_degrees
+from geoleak.formats.iso6709 import parse_iso6709 as _parse_iso6709
+from geoleak.formats.isobmff import (
+    CANON_CR3_UUID,
+    CONTAINER_BOXES,
+    TIMED_METADATA_ENTRIES,
+    XMP_UUID,
+    Box,
+    file_format,
+    iter_boxes,
+    iter_ilst,
+    loci_position,
+    meta_children_start,
+    parse_iinf,
+    parse_iloc,
+    parse_keys,
+    sample_entries,
+)
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.model import (
     Finding,
@@ -32,26 +50,6 @@ from geoleak.remedy.tiff import coarse_position
 
 __all__ = ["scan_boxes", "scan_isobmff"]
 
-_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
-_CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")  # CR3 metadata container
-_CONTAINERS = {
-    b"moov",
-    b"trak",
-    b"mdia",
-    b"minf",
-    b"stbl",
-    b"udta",
-    b"edts",
-    b"dinf",
-    b"iprp",
-    b"moof",
-    b"traf",
-    b"mvex",
-    b"tref",
-    b"clip",
-    b"matt",
-    b"sinf",
-}
 _UDTA_LOCATION = {
     b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)",
     b"loci": "3GPP loci (LocationInformation)",
@@ -63,77 +61,23 @@ _UDTA_IDENTIFYING = {
     b"\xa9snm": "serial",
     b"auth": "3GPP author",
 }
-_TIMED_GPS = {b"gpmd": "GoPro GPMF telemetry", b"camm": "camera motion metadata (camm)"}
 _MAX_DEPTH = 12
 
 
 def scan_isobmff(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     """Findings and patches for a box-structured file."""
-    fmt = _format_name(data)
+    top = list(iter_boxes(data, 0, len(data)))
+    fmt = file_format(data, top)
     result = ScanResult(fmt)
-    start = 0
-    if fmt == "jxl":
-        start = 12  # after the 'JXL ' signature box
+    start = 12 if fmt == "jxl" else 0  # after the 'JXL ' signature box
     scan_boxes(data, opts, result, start=start, end=len(data), label="")
     return result
 
 
-def _format_name(data: bytes | memoryview) -> str:
-    head = bytes(data[:64])
-    if head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
-        return "jxl"
-    if head[4:8] == b"ftyp":
-        brands = head[8:12] + head[16 : 16 + max(0, min(len(head), 64) - 16)]
-        major = head[8:12]
-        if major in (b"avif", b"avis") or b"avif" in brands[:4]:
-            return "avif"
-        if major in (
-            b"heic",
-            b"heix",
-            b"heim",
-            b"heis",
-            b"hevc",
-            b"hevx",
-            b"mif1",
-            b"msf1",
-            b"mif2",
-            b"MiHE",
-            b"MiHB",
-            b"MiPr",
-            b"miaf",
-        ):
-            return "heic"
-        if major == b"qt  ":
-            return "mov"
-        if major.startswith(b"3g"):
-            return "3gp"
-        if major == b"crx ":
-            return "cr3"
-        return "mp4"
-    return "isobmff"
-
-
 def _boxes(data: bytes | memoryview, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
-    """(type, box start, payload start, box end) of the boxes in [start, end)."""
-    out = []
-    pos = start
-    while pos + 8 <= end:
-        size, btype = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1:
-            if pos + 16 > end:
-                raise Unsupported(f"box {btype!r} at {pos} truncated")
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            head = 16
-        elif size == 0:
-            size = end - pos
-        if size < head:
-            raise Unsupported(f"box {btype!r} at {pos} has invalid size {size}")
-        box_end = pos + size
-        box_end = min(box_end, end)  # a truncated last box keeps what is there
-        out.append((bytes(btype), pos, pos + head, box_end))
-        pos = box_end
-    return out
+    """(type, box start, payload start, box end) of the boxes in [start, end); a malformed
+    box raises FormatError (the file is then refused), a truncated last box is clipped."""
+    return [(b.type, b.start, b.payload, b.end) for b in iter_boxes(data, start, end)]
 
 
 def scan_boxes(
@@ -150,7 +94,7 @@ def scan_boxes(
         return
     prefix = f"{label} " if label else ""
     for btype, _bstart, payload, bend in _boxes(data, start, end):
-        if btype in _CONTAINERS:
+        if btype in CONTAINER_BOXES:
             if btype == b"udta":
                 _udta(data, opts, result, payload, bend, prefix)
             scan_boxes(data, opts, result, start=payload, end=bend, label=label, depth=depth + 1)
@@ -158,14 +102,14 @@ def scan_boxes(
                 _check_timed_gps(data, payload, bend)
         elif btype == b"meta":
             _meta(data, opts, result, payload, bend, label, depth)
-        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _XMP_UUID:
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == XMP_UUID:
             clean_xmp(
                 result,
                 Region.whole(data, payload + 16, bend - payload - 16),
                 opts,
                 label=f"{prefix}XMP",
             )
-        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == _CANON_UUID:
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == CANON_CR3_UUID:
             _canon_cr3(data, opts, result, payload + 16, bend, prefix)
         elif btype == b"Exif":  # JPEG XL
             if bend - payload >= 4:
@@ -227,9 +171,7 @@ def _meta(
     label: str,
     depth: int,
 ) -> None:
-    # ISO 'meta' is a FullBox (4 bytes version/flags); QuickTime's is a plain container.
-    quicktime = bytes(data[payload + 4 : payload + 8]) == b"hdlr"
-    inner = payload if quicktime else payload + 4
+    inner = meta_children_start(data, Box(b"meta", payload - 8, payload, bend))
     children = _boxes(data, inner, bend)
     by_type: dict[bytes, list[tuple[bytes, int, int, int]]] = {}
     for child in children:
@@ -264,16 +206,15 @@ def _heif_items(
     by_type: dict[bytes, list[tuple[bytes, int, int, int]]],
     prefix: str,
 ) -> None:
-    items = _iinf(data, by_type[b"iinf"][0])
-    locations = _iloc(data, by_type[b"iloc"][0])
+    items = parse_iinf(data, Box(b"iinf", *by_type[b"iinf"][0][1:]))
+    locations = parse_iloc(data, Box(b"iloc", *by_type[b"iloc"][0][1:]))
     idat = by_type.get(b"idat", [(b"", 0, 0, 0)])[0]
-    for item_id, (item_type, content_type) in items.items():
-        is_exif = item_type == b"Exif"
-        is_xmp = item_type == b"mime" and content_type.startswith("application/rdf+xml")
-        if not (is_exif or is_xmp):
+    for item_id, item in items.items():
+        if not (item.is_exif or item.is_xmp):
             continue
+        name = item.type.decode("latin-1")
         if item_id not in locations:
-            result.notes.append(f"{prefix}item {item_id} ({item_type.decode()}) has no location")
+            result.notes.append(f"{prefix}item {item_id} ({name}) has no location")
             continue
         method, extents = locations[item_id]
         if method == 1:
@@ -286,11 +227,9 @@ def _heif_items(
         present = [(off, max(0, min(n, len(data) - off))) for off, n in extents if off < len(data)]
         region = Region(data, present)
         if len(region) == 0:
-            result.notes.append(
-                f"{prefix}{item_type.decode()} item {item_id} lies beyond the end of the file"
-            )
+            result.notes.append(f"{prefix}{name} item {item_id} lies beyond the end of the file")
             continue
-        if is_xmp:
+        if item.is_xmp:
             clean_xmp(result, region, opts, label=f"{prefix}XMP")
             continue
         if len(region) < 4:
@@ -311,75 +250,6 @@ def _find_tiff(data: bytes) -> int:
     return 4
 
 
-def _iinf(
-    data: bytes | memoryview, box: tuple[bytes, int, int, int]
-) -> dict[int, tuple[bytes, str]]:
-    _, _, payload, end = box
-    version = data[payload]
-    pos = payload + 4 + (2 if version == 0 else 4)
-    items: dict[int, tuple[bytes, str]] = {}
-    for btype, _bstart, p, bend in _boxes(data, pos, end):
-        if btype != b"infe":
-            continue
-        ver = data[p]
-        if ver < 2:
-            continue
-        q = p + 4
-        if ver == 2:
-            item_id = struct.unpack_from(">H", data, q)[0]
-            q += 2
-        else:
-            item_id = struct.unpack_from(">I", data, q)[0]
-            q += 4
-        q += 2  # protection index
-        item_type = bytes(data[q : q + 4])
-        q += 4
-        raw = bytes(data[q:bend])
-        parts = raw.split(b"\x00")
-        content_type = (
-            parts[1].decode("ascii", "replace") if item_type == b"mime" and len(parts) > 1 else ""
-        )
-        items[item_id] = (item_type, content_type)
-    return items
-
-
-def _iloc(
-    data: bytes | memoryview, box: tuple[bytes, int, int, int]
-) -> dict[int, tuple[int, list[tuple[int, int]]]]:
-    _, _, payload, end = box
-    version = data[payload]
-    q = payload + 4
-    offset_size, length_size = data[q] >> 4, data[q] & 15
-    base_size, index_size = data[q + 1] >> 4, (data[q + 1] & 15 if version in (1, 2) else 0)
-    q += 2
-
-    def read(size: int) -> int:
-        nonlocal q
-        if size == 0:
-            return 0
-        if q + size > end:
-            raise Unsupported("iloc box truncated")
-        value = int.from_bytes(bytes(data[q : q + size]), "big")
-        q += size
-        return value
-
-    count = read(2 if version < 2 else 4)
-    out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
-    for _ in range(count):
-        item_id = read(2 if version < 2 else 4)
-        method = read(2) & 15 if version in (1, 2) else 0
-        read(2)  # data reference index
-        base = read(base_size)
-        extents = []
-        for _ in range(read(2)):
-            read(index_size)
-            off = read(offset_size)
-            length = read(length_size)
-            extents.append((base + off, length))
-        out[item_id] = (method, extents)
-    return out
-
-
 def _udta(
     data: bytes | memoryview,
     opts: ScrubOptions,
@@ -397,7 +267,11 @@ def _udta(
                 else "binary"
             )
             field = f"{prefix}{_UDTA_LOCATION[btype]}"
-            position = parse_iso6709(raw[4:]) if btype == b"\xa9xyz" else _loci_position(raw)
+            position = (
+                parse_iso6709(bytes(data[payload + 4 : bend]))
+                if btype == b"\xa9xyz"
+                else _loci_position(data, Box(btype, bstart, payload, bend))
+            )
             if btype == b"\xa9xyz" and opts.coarsen_km is not None and bend - payload > 4:
                 text = bytes(data[payload + 4 : bend])
                 coarse = coarsen_iso6709(text, opts.coarsen_km)
@@ -444,18 +318,13 @@ def _udta(
             )
 
 
-_ISO6709 = re.compile(rb"([+-]\d{2}(?:\.\d+)?)([+-]\d{3}(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
-
-
 def parse_iso6709(raw: bytes) -> tuple[float, float] | None:
-    """(lat, lon) from an ISO 6709 string such as b'+51.4169-000.0806/'."""
-    match = _ISO6709.match(raw.strip(b"\x00 "))
-    if match is None:
+    """(lat, lon) of an ISO 6709 string, None when it is not one or out of range."""
+    try:
+        lat, lon, _alt = _parse_iso6709(raw.rstrip(b"\x00"))
+    except ValueError:
         return None
-    lat, lon = float(match.group(1)), float(match.group(2))
-    if abs(lat) > 90 or abs(lon) > 180:
-        return None
-    return lat, lon
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
 
 
 def _same_width(template: bytes, value: float) -> bytes:
@@ -469,22 +338,25 @@ def _same_width(template: bytes, value: float) -> bytes:
 def coarsen_iso6709(raw: bytes, km: float) -> bytes | None:
     """The same string with a position rounded to a `km` grid and altitude zeroed, same length.
 
-    None when the string has too few decimals to hold the grid position exactly enough.
+    None when the string is not in decimal degrees or has too few decimals to hold the
+    grid position exactly enough (the caller then removes it).
     """
-    lead = len(raw) - len(raw.lstrip(b"\x00 "))
-    match = _ISO6709.match(raw, lead)
-    if match is None:
+    text = raw.decode("latin-1")
+    match = ISO6709.match(text)
+    if match is None or not is_decimal_degrees(text):
         return None
     lat_t, lon_t = match.group(1), match.group(2)
-    if min(len(t.partition(b".")[2]) for t in (lat_t, lon_t)) < 4:
+    if min(len(t.partition(".")[2]) for t in (lat_t, lon_t)) < 4:
         return None
     c_lat, c_lon = coarse_position(float(lat_t), float(lon_t), km)
-    new = _same_width(lat_t, c_lat) + _same_width(lon_t, c_lon)
-    if match.group(3):
-        new += match.group(3)[:1] + re.sub(rb"\d", b"0", match.group(3)[1:])
-    if len(new) != match.end() - match.start():
+    new = _same_width(lat_t.encode(), c_lat) + _same_width(lon_t.encode(), c_lon)
+    alt = match.group(3)
+    if alt:
+        new += alt[:1].encode() + re.sub(rb"\d", b"0", alt[1:].encode())
+    span_end = match.end(3) if alt else match.end(2)
+    if len(new) != span_end - match.start(1):
         return None
-    return raw[: match.start()] + new + raw[match.end() :]
+    return raw[: match.start(1)] + new + raw[span_end:]
 
 
 def _free_box(bstart: int, payload: int, bend: int) -> list[Patch]:
@@ -500,31 +372,24 @@ def _quicktime_keys(
     ilst: tuple[bytes, int, int, int],
     prefix: str,
 ) -> None:
-    _, _, payload, end = keys
-    count = struct.unpack_from(">I", data, payload + 4)[0]
-    names: dict[int, str] = {}
-    q = payload + 8
-    for index in range(1, count + 1):
-        if q + 8 > end:
-            break
-        size = struct.unpack_from(">I", data, q)[0]
-        if size < 8:
-            break
-        names[index] = bytes(data[q + 8 : q + size]).decode("utf-8", "replace")
-        q += size
-    for btype, bstart, ipayload, bend in _boxes(data, ilst[2], ilst[3]):
-        index = struct.unpack(">I", btype)[0]
-        name = names.get(index, "")
+    names = parse_keys(data, Box(b"keys", *keys[1:]))
+    for entry in iter_ilst(data, Box(b"ilst", *ilst[1:]), names):
+        name = entry.name if names else ""
         kind = _key_kind(name)
         if kind is None:
             continue
-        value = None
-        value_at = value_end = 0
-        for dtype, _ds, dpayload, dend in _boxes(data, ipayload, bend):
-            if dtype == b"data":
-                value_at, value_end = dpayload + 8, dend
-                value = bytes(data[value_at : min(dend, value_at + 80)]).decode("utf-8", "replace")
-        position = parse_iso6709(value.encode()) if value and "iso6709" in name.lower() else None
+        bstart, ipayload, bend = entry.item.start, entry.item.payload, entry.item.end
+        value_at, value_end = entry.value_start, entry.value_end
+        value = (
+            bytes(data[value_at : min(value_end, value_at + 80)]).decode("utf-8", "replace")
+            if entry.kind >= 0
+            else None
+        )
+        position = (
+            parse_iso6709(bytes(data[value_at:value_end]))
+            if value and "iso6709" in name.lower()
+            else None
+        )
         if position is not None and opts.coarsen_km is not None and value_end > value_at:
             coarse = coarsen_iso6709(bytes(data[value_at:value_end]), opts.coarsen_km)
             if coarse is not None:
@@ -550,14 +415,12 @@ def _quicktime_keys(
         )
 
 
-def _loci_position(raw: bytes) -> tuple[float, float] | None:
-    """(lat, lon) of a 3GPP `loci` payload (16.16 fixed-point longitude then latitude)."""
-    name_end = raw.find(b"\x00", 6)
-    if name_end < 0 or name_end + 10 > len(raw):
+def _loci_position(data: bytes | memoryview, box: Box) -> tuple[float, float] | None:
+    try:
+        lat, lon, _alt = loci_position(data, box)
+    except (ValueError, struct.error):
         return None
-    lon, lat = struct.unpack_from(">ii", raw, name_end + 2)
-    lat_f, lon_f = lat / 65536.0, lon / 65536.0
-    return (lat_f, lon_f) if abs(lat_f) <= 90 and abs(lon_f) <= 180 else None
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
 
 
 def _key_kind(name: str) -> FindingKind | None:
@@ -582,14 +445,16 @@ def _key_kind(name: str) -> FindingKind | None:
 
 
 def _check_timed_gps(data: bytes | memoryview, start: int, end: int) -> None:
-    for btype, _bs, payload, bend in _boxes(data, start, end):
-        if btype != b"stsd":
+    for entry in sample_entries(data, Box(b"stbl", start - 8, start, end)):
+        what = TIMED_METADATA_ENTRIES.get(entry.type)
+        if what is None:
             continue
-        for etype, _es, epayload, eend in _boxes(data, payload + 8, bend):
-            if etype in _TIMED_GPS:
-                raise Unsupported(f"video has a timed {_TIMED_GPS[etype]} track that may hold GPS")
-            if etype == b"mebx" and b"location" in bytes(data[epayload:eend]).lower():
-                raise Unsupported("video has a timed metadata track with location keys (mebx)")
+        if (
+            entry.type == b"mebx"
+            and b"location" not in bytes(data[entry.payload : entry.end]).lower()
+        ):
+            continue
+        raise Unsupported(f"video has a timed {what} track that may hold GPS")
 
 
 def _zero_times(

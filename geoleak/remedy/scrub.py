@@ -27,8 +27,9 @@ from typing import Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import OutputError, UsageError
 from geoleak.extract.media import read_media
+from geoleak.formats.sniff import sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
-from geoleak.remedy.formats import scan_bytes, sniff
+from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import Finding, FindingKind, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import coarse_position
 
@@ -145,7 +146,7 @@ def scan_file(path: str | os.PathLike[str], options: ScrubOptions | None = None)
     """What a file holds and the patches that would clean it. Raises Unsupported."""
     handle, data = _map(Path(path))
     try:
-        return scan_bytes(data, options or ScrubOptions())
+        return scan_bytes(data, options or ScrubOptions(), suffix=Path(path).suffix.lower())
     finally:
         if isinstance(data, mmap.mmap):
             data.close()
@@ -360,7 +361,7 @@ def scrub_paths(
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
     for path, rel in iter_input_files(inputs, exclude=out_dir):
-        if not _is_candidate(path) and sniff(_head(path)) is None:
+        if not _is_candidate(path) and sniff(_head(path), path.suffix.lower()) in (None, "json"):
             why = "not a media file"
             if path.suffix.lower() in (".zip", ".tar", ".tgz", ".gz", ".7z"):
                 why += " (an archive: unpack it, then scrub the folder)"
@@ -420,7 +421,7 @@ def _scrub_task(
 def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            return handle.read(64)
+            return handle.read(512)
     except OSError:
         return b""
 

@@ -215,20 +215,20 @@ def _image_data_ranges(path: Path) -> list[tuple[int, int]]:
                     lens = lens if isinstance(lens, tuple) else (lens,)
                     ranges += [(o, o + n) for o, n in zip(offs, lens, strict=False)]
         return ranges
-    from geoleak.remedy import isobmff
+    from geoleak.formats import isobmff
 
     data = path.read_bytes()
-    for btype, _s, payload, end in isobmff._boxes(data, 0, len(data)):
-        if btype == b"mdat" and path.suffix.lower() in (".mp4", ".mov"):
-            ranges.append((payload, end))
-        if btype == b"meta":
-            children = isobmff._boxes(data, payload + 4, end)
-            iinf = next((c for c in children if c[0] == b"iinf"), None)
-            iloc = next((c for c in children if c[0] == b"iloc"), None)
+    for box in isobmff.iter_boxes(data, 0, len(data)):
+        if box.type == b"mdat" and path.suffix.lower() in (".mp4", ".mov"):
+            ranges.append((box.payload, box.end))
+        if box.type == b"meta":
+            children = isobmff.children(data, box, skip=4)
+            iinf = next((c for c in children if c.type == b"iinf"), None)
+            iloc = next((c for c in children if c.type == b"iloc"), None)
             if iinf and iloc:
-                items = isobmff._iinf(data, iinf)
-                for item_id, (method, extents) in isobmff._iloc(data, iloc).items():
-                    kind = items.get(item_id, (b"", ""))[0]
+                items = isobmff.parse_iinf(data, iinf)
+                for item_id, (method, extents) in isobmff.parse_iloc(data, iloc).items():
+                    kind = items[item_id].type if item_id in items else b""
                     if kind in (b"hvc1", b"av01", b"jpeg") and method == 0:
                         ranges += [(o, o + n) for o, n in extents]
     return ranges
@@ -442,7 +442,8 @@ def test_parallel_workers_give_the_same_outcomes_in_order(tmp_path: Path) -> Non
 
 
 def test_coarsen_video_iso6709_keeps_a_coarse_position(shared_media: Path, tmp_path: Path) -> None:
-    from geoleak.remedy.isobmff import coarsen_iso6709, parse_iso6709
+    from geoleak.formats.iso6709 import parse_iso6709
+    from geoleak.remedy.isobmff import coarsen_iso6709
 
     assert coarsen_iso6709(b"+51.41-000.08/", 5.0) is None  # too few decimals: removed instead
     names = ["mde_with_gps.mp4", "mde_apple_iphone6_with_gps.mov", "mde_flir_thermal_loci.mp4"]
@@ -458,7 +459,7 @@ def test_coarsen_video_iso6709_keeps_a_coarse_position(shared_media: Path, tmp_p
         assert len(left) == 1 and left[0].position is not None
         grid = coarse_position(original.lat, original.lon, 5.0)
         assert left[0].position == pytest.approx(grid, abs=1e-4)
-        assert parse_iso6709(b"+32.1146+034.8387+000.000/") == (32.1146, 34.8387)
+        assert parse_iso6709(b"+32.1146+034.8387+000.000/") == (32.1146, 34.8387, 0.0)
 
 
 def test_in_place_through_a_symlink_cleans_the_target(shared_media: Path, tmp_path: Path) -> None:

@@ -1,0 +1,18 @@
+"""What the bytes of each media format mean, written once.
+
+Both sides of geoleak stand on this package: `extract/` reads positions, times and
+devices through it, and `remedy/` finds and blanks the same fields through it, so what
+audit can read is exactly what scrub can remove.
+
+- `sniff`: one format sniffer (first bytes, extension only to refine).
+- `isobmff`, `jpeg`, `chunks` (PNG, RIFF), `tiff`, `xmp`, `iptc`, `flir`: container
+  walkers. They take any sliceable buffer (bytes, mmap, memoryview, or an
+  `extract.source.Source`) and yield where each structure lies; they decode nothing the
+  caller did not ask for.
+- `iso6709`: the position strings of QuickTime and 3GPP files.
+- `tags`: the tag table (id, name, group, kind), kept as data.
+
+Walkers report a malformed structure by raising `FormatError`, or, when the caller passes
+an `issues` list, by appending a sentence to it and stopping: a reader wants to go on with
+what it has, a scrubber must not call a half-understood file clean.
+"""

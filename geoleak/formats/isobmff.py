@@ -1,0 +1,408 @@
+"""ISO base media file format (ISO/IEC 14496-12) and QuickTime: the box walker and the
+few box payloads both readers and scrubbers decode.
+
+Covers HEIF/HEIC/AVIF (`meta` with `iinf`/`iloc`/`idat`), MP4/MOV/3GP (`moov`, `udta`,
+QuickTime `keys`/`ilst`, 3GPP `loci`), JPEG XL containers and Canon CR3. A buffer is
+anything sliceable with a length (bytes, mmap, memoryview, `extract.source.Source`); box
+headers are read 16 bytes at a time, payloads only when a caller asks.
+
+Sizes are checked against the parent; counts of boxes, items and extents are capped, so a
+crafted file can neither loop nor make a walk allocate more than the file holds.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+from geoleak.errors import FormatError
+
+__all__ = [
+    "CANON_CR3_UUID",
+    "CONTAINER_BOXES",
+    "TIMED_METADATA_ENTRIES",
+    "XMP_UUID",
+    "Box",
+    "IlstValue",
+    "Item",
+    "brand_format",
+    "children",
+    "exif_item_tiff_offset",
+    "file_format",
+    "iter_boxes",
+    "iter_ilst",
+    "loci_position",
+    "meta_children_start",
+    "parse_iinf",
+    "parse_iloc",
+    "parse_keys",
+    "qt_string",
+    "sample_entries",
+]
+
+MAX_BOXES = 10_000
+MAX_ITEMS = 4096
+MAX_EXTENTS = 64
+
+XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+CANON_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+
+# boxes that hold only other boxes (walked into by a full walk)
+CONTAINER_BOXES = frozenset({
+    b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf", b"iprp",
+    b"moof", b"traf", b"mvex", b"tref", b"clip", b"matt", b"sinf",
+})  # fmt: skip
+
+# sample-entry types of timed metadata tracks that carry positions
+TIMED_METADATA_ENTRIES = {
+    b"gpmd": "GoPro GPMF telemetry",
+    b"camm": "camera motion metadata (camm)",
+    b"mebx": "QuickTime timed metadata (mebx)",
+}
+
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
+                          b"hevs", b"mif1", b"msf1", b"mif2", b"MiHE", b"MiHB", b"MiPr",
+                          b"miaf"})  # fmt: skip
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+
+
+class Box(NamedTuple):
+    """One box: `start` of its header, `payload` after the header, `end` after the box.
+
+    `truncated`: the box claims more bytes than its parent (or the file) holds; `end` is
+    clipped to what is there.
+    """
+
+    type: bytes
+    start: int
+    payload: int
+    end: int
+    truncated: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.type.decode("latin-1").replace("\x00", "?")
+
+
+def _fail(issues: list[str] | None, message: str) -> None:
+    if issues is None:
+        raise FormatError(message)
+    issues.append(message)
+
+
+def iter_boxes(
+    buf: Any, start: int, end: int, issues: list[str] | None = None, *, limit: int = MAX_BOXES
+) -> Iterator[Box]:
+    """The boxes in [start, end) of `buf`, in order.
+
+    A box whose size is impossible stops the walk (FormatError, or a sentence appended to
+    `issues`). A box running past `end` is yielded clipped, with `truncated` set, and ends
+    the walk (the sentence is added to `issues` only; a truncated tail is not an error).
+    """
+    end = min(end, len(buf))
+    pos = start
+    count = 0
+    while pos + 8 <= end and count < limit:
+        header = bytes(buf[pos : pos + 16])
+        size, btype = struct.unpack_from(">I4s", header)
+        head = 8
+        if size == 1:
+            if len(header) < 16 or pos + 16 > end:
+                _fail(issues, f"box '{_name(btype)}' at byte {pos} is truncated")
+                return
+            size = struct.unpack_from(">Q", header, 8)[0]
+            head = 16
+        elif size == 0:  # "to the end of the parent"
+            size = end - pos
+        if size < head:
+            _fail(issues, f"box '{_name(btype)}' at byte {pos} has size {size}")
+            return
+        count += 1
+        if pos + size > end:
+            if issues is not None:
+                issues.append(f"truncated inside the '{_name(btype)}' box")
+            yield Box(btype, pos, pos + head, end, True)
+            return
+        yield Box(btype, pos, pos + head, pos + size)
+        pos += size
+
+
+def children(buf: Any, box: Box, skip: int = 0, issues: list[str] | None = None) -> list[Box]:
+    """The child boxes of `box` (after `skip` payload bytes: 4 for a full box)."""
+    return list(iter_boxes(buf, box.payload + skip, box.end, issues))
+
+
+def child(buf: Any, box: Box, btype: bytes, skip: int = 0) -> Box | None:
+    """The first child of `box` of type `btype`, ignoring malformed children."""
+    for found in iter_boxes(buf, box.payload + skip, box.end, []):
+        if found.type == btype and not found.truncated:
+            return found
+    return None
+
+
+def _name(btype: bytes) -> str:
+    return btype.decode("latin-1").replace("\x00", "?")
+
+
+# -- file type -------------------------------------------------------------------------------
+def brand_format(major: bytes, compatible: Sequence[bytes]) -> str:
+    """Our format name from the ftyp major and compatible brands."""
+    brands = [major, *compatible]
+    if major in _AVIF_BRANDS:
+        return "avif"
+    if major == b"jxl ":
+        return "jxl"
+    if major == b"crx ":
+        return "cr3"
+    if major in _HEIF_BRANDS:
+        return "avif" if b"avif" in compatible and b"heic" not in compatible else "heic"
+    if major == b"qt  ":
+        return "mov"
+    if major[:3] in (b"3gp", b"3g2", b"3ge", b"3gg"):
+        return "3gp"
+    if any(b in _AVIF_BRANDS for b in brands):
+        return "avif"
+    if any(b in _HEIF_BRANDS for b in brands) and not any(b[:2] == b"mp" for b in brands):
+        return "heic"
+    return "mp4"
+
+
+def file_format(buf: Any, boxes: Sequence[Box]) -> str:
+    """The format of a box-structured file from its top-level boxes ('mov' without ftyp)."""
+    if boxes and boxes[0].type == b"JXL ":
+        return "jxl"
+    for box in boxes:
+        if box.type == b"ftyp":
+            body = bytes(buf[box.payload : min(box.end, box.payload + 256)])
+            if len(body) >= 4:
+                compatible = [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
+                return brand_format(body[:4], compatible)
+            break
+    return "mov"
+
+
+# -- HEIF items --------------------------------------------------------------------------------
+def meta_children_start(buf: Any, box: Box) -> int:
+    """Where a `meta` box's children start: ISO's is a full box (4 bytes of version and
+    flags), QuickTime's a plain container whose first child is `hdlr`."""
+    if bytes(buf[box.payload + 4 : box.payload + 8]) == b"hdlr":
+        return box.payload
+    return box.payload + 4
+
+
+class Item(NamedTuple):
+    type: bytes
+    content_type: bytes = b""
+
+    @property
+    def is_exif(self) -> bool:
+        return self.type == b"Exif"
+
+    @property
+    def is_xmp(self) -> bool:
+        return self.type == b"mime" and self.content_type.startswith(b"application/rdf+xml")
+
+
+_INFE_V2 = struct.Struct(">I4sB3xHH4s")  # size, 'infe', version, flags, u16 id, prot., type
+_INFE_V3 = struct.Struct(">I4sB3xIH4s")  # the same with a u32 item id
+
+
+def parse_iinf(buf: Any, box: Box) -> dict[int, Item]:
+    """Item id -> (item type, content type) from an `iinf` box (infe versions 2 and 3)."""
+    data = bytes(buf[box.payload : box.end])
+    if len(data) < 6:
+        return {}
+    version = data[0]
+    pos = 4 + (2 if version == 0 else 4)
+    out: dict[int, Item] = {}
+    for _ in range(MAX_ITEMS):
+        if pos + 8 > len(data):
+            break
+        size = struct.unpack_from(">I", data, pos)[0]
+        if size < 8 or pos + size > len(data):
+            break
+        if data[pos + 4 : pos + 8] == b"infe" and size >= 20:
+            ver = data[pos + 8]
+            layout = _INFE_V2 if ver == 2 else _INFE_V3 if ver >= 3 else None
+            if layout is not None and size >= layout.size:
+                item_id, itype = layout.unpack_from(data, pos)[3::2]
+                content = b""
+                if itype == b"mime":
+                    parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
+                    content = parts[1] if len(parts) > 1 else b""
+                out.setdefault(item_id, Item(itype, content))
+        pos += size
+    return out
+
+
+_SIZE_CODE = {0: "", 4: "I", 8: "Q"}
+
+
+def parse_iloc(
+    buf: Any, box: Box, issues: list[str] | None = None
+) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    """{item id: (construction method, [(offset, length)])} from an `iloc` box.
+
+    Offsets include the base offset; for method 1 they are relative to `idat`'s payload.
+    A malformed or truncated box gives what was read before it (and a sentence in
+    `issues`, or FormatError without it).
+    """
+    data = bytes(buf[box.payload : box.end])
+    out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    if len(data) < 8:
+        _fail(issues, "HEIF 'iloc' box is truncated")
+        return out
+    version = data[0]
+    offset_size, length_size = data[4] >> 4, data[4] & 15
+    base_size, index_size = data[5] >> 4, data[5] & 15
+    if version not in (1, 2):
+        index_size = 0
+    sizes = (offset_size, length_size, base_size, index_size)
+    if any(n not in _SIZE_CODE for n in sizes) or version > 2:
+        _fail(issues, "HEIF 'iloc' box has unsupported field sizes")
+        return out
+    off_c, len_c, base_c, idx_c = (_SIZE_CODE[n] for n in sizes)
+    id_c = "H" if version < 2 else "I"
+    item_fmt = struct.Struct(">" + id_c + ("H" if version in (1, 2) else "") + "H" + base_c + "H")
+    extent_fmt = struct.Struct(">" + idx_c + off_c + len_c)
+    if version < 2:
+        count = struct.unpack_from(">H", data, 6)[0]
+        pos = 8
+    else:
+        if len(data) < 10:
+            _fail(issues, "HEIF 'iloc' box is truncated")
+            return out
+        count = struct.unpack_from(">I", data, 6)[0]
+        pos = 10
+    has_method = version in (1, 2)
+    off_at = 1 if idx_c else 0
+    len_at = off_at + (1 if off_c else 0)
+    for _ in range(min(count, MAX_ITEMS)):
+        if pos + item_fmt.size > len(data):
+            _fail(issues, "HEIF 'iloc' box is truncated")
+            break
+        fields = item_fmt.unpack_from(data, pos)
+        pos += item_fmt.size
+        method = fields[1] & 15 if has_method else 0
+        base_offset = fields[-2] if base_c else 0
+        extent_count = fields[-1]
+        span = extent_fmt.size * extent_count
+        if extent_count > MAX_EXTENTS or pos + span > len(data):
+            _fail(issues, "HEIF 'iloc' box is malformed or truncated")
+            break
+        extents = []
+        for extent in extent_fmt.iter_unpack(data[pos : pos + span]) if span else ():
+            offset = extent[off_at] if off_c else 0
+            length = extent[len_at] if len_c else 0
+            extents.append((base_offset + offset, length))
+        out.setdefault(fields[0], (method, extents))
+        pos += span
+    return out
+
+
+def exif_item_tiff_offset(payload: bytes) -> int | None:
+    """Where the TIFF header starts in a HEIF Exif item / JPEG XL Exif box.
+
+    The item starts with a 4-byte offset to the header; some writers miscount it or keep
+    an 'Exif\\0\\0' prefix, so the header is looked for when the offset misses it.
+    """
+    if len(payload) < 8:
+        return None
+    start = 4 + int(struct.unpack_from(">I", payload)[0])
+    if payload[start : start + 2] in (b"II", b"MM"):
+        return start
+    found = [i for i in (payload.find(b"II*\x00"), payload.find(b"MM\x00*")) if i >= 0]
+    return min(found) if found else None
+
+
+# -- QuickTime / MP4 metadata ------------------------------------------------------------------
+def qt_string(buf: Any, box: Box) -> str | None:
+    """A QuickTime international text atom (©xyz, ©mak...): u16 length, u16 language, text."""
+    p = box.payload
+    if p + 4 > box.end:
+        return None
+    head = bytes(buf[p : p + 4])
+    length = struct.unpack_from(">H", head)[0]
+    raw = bytes(buf[p + 4 : min(p + 4 + length, box.end)])
+    if raw.startswith(b"\xfe\xff"):
+        return raw.decode("utf-16", "replace")
+    return raw.decode("utf-8", "replace").strip("\x00 ")
+
+
+def loci_position(buf: Any, box: Box) -> tuple[float, float, float]:
+    """(lat, lon, alt) of a 3GPP `loci` box: full box, language, name (NUL-terminated,
+    UTF-8 or UTF-16), role, then longitude, latitude, altitude in 16.16 fixed point.
+
+    16.16 resolves 1.5e-5 degrees, so values are rounded to 5 decimals (as exiftool).
+    Raises ValueError when the box is malformed.
+    """
+    data = bytes(buf[box.payload : box.end])
+    p = 4 + 2
+    if data[p : p + 2] in (b"\xfe\xff", b"\xff\xfe"):
+        end = p
+        while end + 1 < len(data) and data[end : end + 2] != b"\x00\x00":
+            end += 2
+        p = end + 2
+    else:
+        end = data.find(b"\x00", p)
+        if end < 0:
+            raise ValueError("3GPP 'loci' box has no name terminator")
+        p = end + 1
+    p += 1  # role
+    if p + 12 > len(data):
+        raise ValueError("3GPP 'loci' box is truncated")
+    lon, lat, alt = (round(v / 65536.0, 5) for v in struct.unpack_from(">iii", data, p))
+    return lat, lon, alt
+
+
+def parse_keys(buf: Any, box: Box) -> list[str]:
+    """The key names of a QuickTime `keys` box, in order (ilst items index them from 1)."""
+    data = bytes(buf[box.payload : box.end])
+    if len(data) < 8:
+        return []
+    count = min(struct.unpack_from(">I", data, 4)[0], MAX_ITEMS)
+    p = 8
+    keys: list[str] = []
+    for _ in range(count):
+        if p + 8 > len(data):
+            break
+        size = struct.unpack_from(">I", data, p)[0]
+        if size < 8 or p + size > len(data):
+            break
+        keys.append(data[p + 8 : p + size].decode("utf-8", "replace"))
+        p += size
+    return keys
+
+
+class IlstValue(NamedTuple):
+    """One `ilst` item: its name (a key, or the atom type such as '©day'), the item box,
+    the well-known type of its first `data` box and where that value lies."""
+
+    name: str
+    item: Box
+    kind: int
+    value_start: int
+    value_end: int
+
+
+def iter_ilst(buf: Any, ilst: Box, keys: Sequence[str]) -> Iterator[IlstValue]:
+    """The items of an `ilst` box, named by `keys` (QuickTime) or by their atom type (MP4)."""
+    for item in iter_boxes(buf, ilst.payload, ilst.end, []):
+        index = struct.unpack(">I", item.type)[0]
+        name = keys[index - 1] if keys and 1 <= index <= len(keys) else _name(item.type)
+        for dbox in iter_boxes(buf, item.payload, item.end, []):
+            if dbox.type == b"data" and dbox.payload + 8 <= dbox.end:
+                kind = struct.unpack(">I", bytes(buf[dbox.payload : dbox.payload + 4]))[0]
+                yield IlstValue(name, item, kind & 0xFFFFFF, dbox.payload + 8, dbox.end)
+                break
+        else:
+            yield IlstValue(name, item, -1, item.end, item.end)
+
+
+def sample_entries(buf: Any, stbl: Box) -> list[Box]:
+    """The sample entries of a track's `stsd` (their type says what the track holds)."""
+    stsd = child(buf, stbl, b"stsd")
+    if stsd is None:
+        return []
+    return list(iter_boxes(buf, stsd.payload + 8, stsd.end, []))
