@@ -13,21 +13,23 @@ What the truth can say besides places:
   (false homes, and bases for silent people).
 - `nobase`: the person has no duty or work place (works from home, retired, student...);
   every base reported for them is a false base.
+- `second_home`: a cabin or parents' house visited on many weekends. Not scored as a
+  place; a home reported within 1 km of it is counted (`homes_at_second_home`).
 
 Rows with `detectable` = 0 are left out of recall (the person's evidence cannot support the
 place) but still pair with reported places, so a right answer there is not counted wrong.
 Every reported home / base whose person has truth of that kind (or `none` / `nobase`)
 enters precision and the calibration table: confidence bands of width 0.1 from 0.5 up
 against the share right (within 100 m / 500 m) and the share within the place's own radius.
-Optional truth columns `persona`, `valid_from`, `valid_to` give figures per persona and for
-movers (the current home is the truth home valid last, the reported home seen last).
+Optional truth columns `persona` (tags joined by "+"; a person counts under each tag),
+`valid_from`, `valid_to` give figures per persona and for movers (the current home is the truth home valid last, the reported home seen last).
 """
 
 from __future__ import annotations
 
 import csv
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,7 +39,7 @@ from geoleak.errors import TruthError
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
-__all__ = ["Evaluation", "TruthRow", "evaluate", "load_truth"]
+__all__ = ["Evaluation", "TruthRow", "evaluate", "load_truth", "truth_row", "truth_rows"]
 
 HOME_RADII_M = (100, 250, 1000)
 BASE_RADII_M = (500, 1000, 2000)
@@ -54,8 +56,15 @@ CALIBRATION_BINS = (
 )
 # A band is calibrated when its share right is within this of the band (issue 11).
 CALIBRATION_TOLERANCE = 0.1
-TRUTH_KINDS = ("home", "base", "none", "nobase")
-_KIND_ALIASES = {"work": "base", "no-base": "nobase", "no_base": "nobase"}
+TRUTH_KINDS = ("home", "base", "none", "nobase", "second_home")
+_KIND_ALIASES = {
+    "work": "base",
+    "no-base": "nobase",
+    "no_base": "nobase",
+    "second-home": "second_home",
+}
+# A home given within this of a second residence (cabin, parents' house) went there.
+SECOND_HOME_M = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,42 +95,46 @@ def load_truth(path: str | Path) -> list[TruthRow]:
         handle = source.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise TruthError(f"{source}: cannot open: {exc.strerror or exc}") from None
-    rows: list[TruthRow] = []
     with handle:
         reader = csv.DictReader(handle)
         missing = {"person", "kind"} - set(reader.fieldnames or [])
         if missing:
             raise TruthError(f"{source}:1: missing column(s) {', '.join(sorted(missing))}")
-        for line, rec in enumerate(reader, start=2):
-            person = (rec.get("person") or "").strip()
-            kind = (rec.get("kind") or "").strip().lower()
-            kind = _KIND_ALIASES.get(kind, kind)
-            if not person or kind not in TRUTH_KINDS:
-                raise TruthError(
-                    f"{source}:{line}: need a person and kind home/base/work/none/nobase"
-                )
-            position = None
-            if kind in ("home", "base"):
-                try:
-                    position = LatLon(
-                        float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan")
-                    )
-                except (TypeError, ValueError) as exc:
-                    raise TruthError(f"{source}:{line}: bad lat/lon ({exc})") from None
-            detectable = (rec.get("detectable") or "1").strip() not in ("0", "false", "False")
-            where = f"{source}:{line}"
-            rows.append(
-                TruthRow(
-                    person,
-                    kind,
-                    position,
-                    detectable,
-                    persona=(rec.get("persona") or "").strip(),
-                    valid_from=_date(rec.get("valid_from"), where, "valid_from"),
-                    valid_to=_date(rec.get("valid_to"), where, "valid_to"),
-                )
-            )
-    return rows
+        return [truth_row(rec, f"{source}:{line}") for line, rec in enumerate(reader, start=2)]
+
+
+def truth_rows(records: Iterable[Mapping[str, object]]) -> list[TruthRow]:
+    """TruthRows from records shaped like truth.csv rows (a generator's truth in memory)."""
+    return [truth_row(rec, f"truth record {i}") for i, rec in enumerate(records, start=1)]
+
+
+def truth_row(rec: Mapping[str, object], where: str) -> TruthRow:
+    """One truth row from a CSV record; a bad one raises TruthError naming `where`."""
+
+    def text(key: str) -> str:
+        value = rec.get(key)
+        return "" if value is None else str(value).strip()
+
+    person = text("person")
+    kind = text("kind").lower()
+    kind = _KIND_ALIASES.get(kind, kind)
+    if not person or kind not in TRUTH_KINDS:
+        raise TruthError(f"{where}: need a person and kind home/base/work/none/nobase/second_home")
+    position = None
+    if kind in ("home", "base", "second_home"):
+        try:
+            position = LatLon(float(text("lat") or "nan"), float(text("lon") or "nan"))
+        except (TypeError, ValueError) as exc:
+            raise TruthError(f"{where}: bad lat/lon ({exc})") from None
+    return TruthRow(
+        person,
+        kind,
+        position,
+        detectable=(text("detectable") or "1") not in ("0", "false", "False"),
+        persona=text("persona"),
+        valid_from=_date(text("valid_from"), where, "valid_from"),
+        valid_to=_date(text("valid_to"), where, "valid_to"),
+    )
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -178,6 +191,8 @@ class Evaluation:
     false_bases: int = 0
     false_base_people: list[str] = field(default_factory=list)
     silent_bases: int = 0
+    homes_at_second_home: int = 0
+    second_home_people: int = 0
     movers: dict[str, Any] = field(default_factory=dict)
     by_persona: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -192,6 +207,8 @@ class Evaluation:
             "no_base_people": self.no_base_people,
             "false_bases": self.false_bases,
             "false_base_people": self.false_base_people,
+            "second_home_people": self.second_home_people,
+            "homes_at_second_home": self.homes_at_second_home,
             "movers": self.movers,
             "calibration": self.calibration,
             "by_persona": self.by_persona,
@@ -228,6 +245,11 @@ class Evaluation:
             f"people with no base (truth nobase): {self.no_base_people}; bases given to them: {self.false_bases}"
             + (f" ({', '.join(self.false_base_people)})" if self.false_base_people else "")
         )
+        if self.second_home_people:
+            out.append(
+                f"people with a second residence: {self.second_home_people}; homes given there: "
+                f"{self.homes_at_second_home}"
+            )
         if self.movers.get("people"):
             m = self.movers
             out.append(
@@ -309,6 +331,21 @@ def _current_first(rows: Iterable[TruthRow]) -> list[TruthRow]:
     )
 
 
+_PERSONA_KEYS = ("people", "home_truths", "home_hits", "home_given", "home_given_right",
+                 "base_truths", "base_hits", "base_given", "base_given_right", "false_bases")  # fmt: skip
+
+
+class _Tally:
+    """Counts added to every persona tag of a person ("mover+resharer" counts for both)."""
+
+    def __init__(self, counts: list[dict[str, int]]) -> None:
+        self.counts = counts
+
+    def add(self, key: str, value: int = 1) -> None:
+        for counts in self.counts:
+            counts[key] += value
+
+
 def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluation:
     by_person = {p.person: p for p in profiles}
     rows_of: dict[str, list[TruthRow]] = {}
@@ -326,14 +363,24 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
     movers = {"people": 0, "current_truths": 0, "current_right": 0, "earlier_truths": 0,
               "earlier_right": 0}  # fmt: skip
     personas: dict[str, dict[str, int]] = {}
+    second_home_people = homes_at_second_home = 0
 
     for person, rows in rows_of.items():
         profile = by_person.get(person)
         persona = next((r.persona for r in rows if r.persona), "")
-        tally = personas.setdefault(persona, dict.fromkeys(
-            ("people", "home_truths", "home_hits", "home_given", "home_given_right", "base_truths",
-             "base_hits", "base_given", "base_given_right", "false_bases"), 0))  # fmt: skip
-        tally["people"] += 1
+        tally = _Tally([
+            personas.setdefault(tag, dict.fromkeys(_PERSONA_KEYS, 0))
+            for tag in dict.fromkeys(persona.split("+"))
+        ])  # fmt: skip
+        tally.add("people")
+        seconds = [r.position for r in rows if r.kind == "second_home" and r.position is not None]
+        if seconds:
+            second_home_people += 1
+            homes_at_second_home += sum(
+                1
+                for p in _reported(profile, PlaceKind.HOME)
+                if min(haversine_m(p.position, s) for s in seconds) <= SECOND_HOME_M
+            )
         for kind, score, radii in (
             (PlaceKind.HOME, home, HOME_RADII_M),
             (PlaceKind.BASE, base, BASE_RADII_M),
@@ -348,7 +395,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 if not row.detectable:
                     continue
                 score.truths += 1
-                tally[f"{key}_truths"] += 1
+                tally.add(f"{key}_truths")
                 error = pairing.truth_error_m.get(ti)
                 if error is None:
                     score.missing += 1
@@ -358,7 +405,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                     if error <= radius:
                         score.within[radius] += 1
                 if error <= score.right_m:
-                    tally[f"{key}_hits"] += 1
+                    tally.add(f"{key}_hits")
             wrong_by_truth = person in silent or (kind == PlaceKind.BASE and person in no_base)
             if not truths and not wrong_by_truth:
                 continue  # the truth says nothing about this kind for this person
@@ -368,8 +415,8 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 within_radius = error is not None and error <= place.radius_m
                 score.given += 1
                 score.given_right += right
-                tally[f"{key}_given"] += 1
-                tally[f"{key}_given_right"] += right
+                tally.add(f"{key}_given")
+                tally.add(f"{key}_given_right", right)
                 band = _band(place.confidence)
                 if band is not None:
                     bands[band].append((right, within_radius))
@@ -382,7 +429,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
             elif kind == PlaceKind.BASE and person in no_base and reported:
                 false_bases += len(reported)
                 false_base_people.append(person)
-                tally["false_bases"] += len(reported)
+                tally.add("false_bases", len(reported))
             if kind == PlaceKind.HOME and len(truths) >= 2:
                 _score_mover(movers, truths, reported)
 
@@ -417,6 +464,8 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
         false_bases=false_bases,
         false_base_people=sorted(false_base_people),
         silent_bases=silent_bases,
+        homes_at_second_home=homes_at_second_home,
+        second_home_people=second_home_people,
         movers=movers,
         by_persona=(
             {(k or "(no persona)"): personas[k] for k in sorted(personas)} if any(personas) else {}

@@ -250,6 +250,32 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
               help="Share of people who repost strangers' photos (with the strangers' GPS).")  # fmt: skip
 @click.option("--sparse-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="Share of people who leak rarely (often too little to infer anything).")  # fmt: skip
+@click.option("--all-personas", is_flag=True,
+              help="Add every persona below at a realistic share (a share you give wins).")  # fmt: skip
+@click.option("--rotating-shift-share", type=click.FloatRange(0, 1), default=None,
+              help="Share on rotating shifts (2 early, 2 late, 2 nights, 4 off).")  # fmt: skip
+@click.option("--on-base-share", type=click.FloatRange(0, 1), default=None,
+              help="Share living in quarters on the base (home inside the base).")  # fmt: skip
+@click.option("--home-office-share", type=click.FloatRange(0, 1), default=None,
+              help="Share working from home, with lunch at a cafe (truth: no base).")  # fmt: skip
+@click.option("--lunch-poster-share", type=click.FloatRange(0, 1), default=None,
+              help="Share posting only around lunchtime.")  # fmt: skip
+@click.option("--second-home-share", type=click.FloatRange(0, 1), default=None,
+              help="Share with a cabin or parents' house 50-150 km away, on many weekends.")  # fmt: skip
+@click.option("--business-traveller-share", type=click.FloatRange(0, 1), default=None,
+              help="Share with Monday-Thursday hotel stays in other cities.")  # fmt: skip
+@click.option("--evening-poster-share", type=click.FloatRange(0, 1), default=None,
+              help="Share posting only in the evening (18:30-24:00).")  # fmt: skip
+@click.option("--rare-geotag-share", type=click.FloatRange(0, 1), default=None,
+              help="Share of heavy posters with 1-3 %% of posts located.")  # fmt: skip
+@click.option("--resort-holiday-share", type=click.FloatRange(0, 1), default=None,
+              help="Share whose 1-2 week holidays are spent around one hotel.")  # fmt: skip
+@click.option("--evening-peak-share", type=click.FloatRange(0, 1), default=None,
+              help="Share posting on an evening-peak curve with a 4-5 h night trough.")  # fmt: skip
+@click.option("--photo-share", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+              help="Share of posts with a photo.")  # fmt: skip
+@click.option("--geotag-share", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+              help="Share of posts with a platform geotag (varied per person).")  # fmt: skip
 @click.option(
     "--demo",
     "demo_preset",
@@ -263,17 +289,24 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
 )
 def scenario(output: str, people: int, seed: int, days: int, formats: str, activity: float,
              silent_share: float, night_shift_share: float, mover_share: float, resharer_share: float,
-             sparse_share: float, demo_preset: bool, force: bool) -> None:  # fmt: skip
+             sparse_share: float, all_personas: bool, photo_share: float, geotag_share: float,
+             demo_preset: bool, force: bool, **persona_shares: float | None) -> None:  # fmt: skip
     """Generate a fictional unit scenario: corpus, photos with EXIF GPS and truth.csv.
 
     Everything is fictional and deterministic: the same options give the same files.
+    The personas of issue 11 (rotating shifts, living on base, home office, lunch-time and
+    evening-only posters, second residences, business travel, rare geotags, resort
+    holidays, evening-peak posting) are off unless asked for; truth.csv says `nobase` for
+    people with no workplace, `second_home` for a cabin, and each person's persona.
 
     \b
     Example:
       geoleak scenario --people 60 --seed 7 -o /tmp/scenario
+      geoleak scenario --people 80 --seed 3 --all-personas -o /tmp/personas
       geoleak evaluate <(geoleak infer /tmp/scenario/posts.jsonl -o - -q) --truth /tmp/scenario/truth.csv
     """
     from geoleak.scenario import ScenarioConfig, demo_config, describe, generate
+    from geoleak.scenario.model import PERSONA_SHARES
 
     out = Path(output)
     if out.exists() and any(out.iterdir()) and not force:
@@ -282,11 +315,17 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, activ
     bad = [f for f in chosen if f not in ("jpeg", "heic", "png", "webp")]
     if bad or not chosen:
         raise UsageError(f"--formats takes jpeg, heic, png, webp; got {formats!r}")
-    config = demo_config() if demo_preset else ScenarioConfig(
+    options: dict[str, Any] = {
+        name: (value if value is not None else PERSONA_SHARES[name] if all_personas else 0.0)
+        for name, value in persona_shares.items()
+    }
+    options.update(
         people=people, seed=seed, days=days, media_formats=tuple(chosen), activity=activity,
         silent_share=silent_share, night_shift_share=night_shift_share, mover_share=mover_share,
-        resharer_share=resharer_share, sparse_share=sparse_share,
+        resharer_share=resharer_share, sparse_share=sparse_share, p_photo=photo_share,
+        p_geotag=geotag_share,
     )  # fmt: skip
+    config = demo_config() if demo_preset else ScenarioConfig(**options)
     if force and (out / "scenario.json").is_file() and (out / "media").is_dir():
         # An earlier geoleak scenario: its photos would linger beside the new ones.
         shutil.rmtree(out / "media")

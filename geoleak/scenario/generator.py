@@ -21,8 +21,9 @@ import io
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from geoleak.extract.localtime import timezone_at, zone
 from geoleak.geometry import destination, haversine_m
 from geoleak.scenario.model import (
     DEMO_REGION,
+    PERSONA_FIELDS,
     REGIONS,
     Behaviour,
     PersonPlan,
@@ -93,6 +95,7 @@ class ScenarioSummary:
     photos_with_gps: int
     truth_rows: int
     units: list[dict[str, Any]]
+    personas: dict[str, int] = field(default_factory=dict)  # persona tag -> people
 
 
 def demo_config() -> ScenarioConfig:
@@ -155,6 +158,7 @@ def plan_scenario(config: ScenarioConfig) -> list[UnitPlan]:
 
     used: set[str] = set()
     start, end = config.start, config.start + timedelta(days=config.days - 1)
+    deck, evening_peak = _persona_deck(config)
     for index in range(config.people):
         unit = units[index % n_units]
         prng = random.Random(f"person-{config.seed}-{index}")
@@ -183,11 +187,28 @@ def plan_scenario(config: ScenarioConfig) -> list[UnitPlan]:
                     behaviour, posts_per_day=0.25 * config.activity, p_photo_gps=0.3, p_geotag=0.06
                 )
                 persona = "sparse"
+            elif index in deck:
+                persona = deck[index]
+                behaviour = _persona_behaviour(persona, behaviour, prng, config)
+            if index in evening_peak and behaviour.posting_curve == "default":
+                behaviour = replace(behaviour, posting_curve="evening-peak")
+                persona += "+evening-peak"
             if _pick(index, config.people, config.resharer_share, 4):
                 behaviour = replace(behaviour, reshares_per_year=prng.uniform(3, 8))
                 persona += "+resharer"
-        home_a = _home_near(prng, unit, 200, 4_000)
+        on_base = persona.startswith("on-base")
+        if on_base:  # quarters inside the base
+            home_a = _disc(prng, unit.base, unit.base_radius_m * 0.7)
+        else:
+            home_a = _home_near(prng, unit, 200, 4_000)
         homes = [(home_a, start, end)]
+        second_home = None
+        if behaviour.second_home_weekends:
+            second_home = _offset(prng, home_a, 50_000, 150_000)
+        cities = []
+        for _ in range(2 if behaviour.business_trips_per_year else 0):
+            hotel = _offset(prng, home_a, 150_000, 900_000)
+            cities.append((hotel, _offset(prng, hotel, 500, 3_000)))
         if behaviour.move_day is not None:
             moved = start + timedelta(days=behaviour.move_day)
             home_b = _home_near(prng, unit, 1_500, 9_000)
@@ -203,12 +224,80 @@ def plan_scenario(config: ScenarioConfig) -> list[UnitPlan]:
         else:
             device = prng.choice(DEVICES)
         fmt = config.media_formats[index % len(config.media_formats)]
-        unit.members.append(
-            PersonPlan(
-                _handle(prng, used), unit.name, persona, behaviour, homes, frequent, device, fmt
-            )
+        plan = PersonPlan(
+            _handle(prng, used), unit.name, persona, behaviour, homes, frequent, device, fmt
         )
+        plan.second_home, plan.business_cities, plan.lives_on_base = second_home, cities, on_base
+        unit.members.append(plan)
     return units
+
+
+def _persona_deck(config: ScenarioConfig) -> tuple[dict[int, str], set[int]]:
+    """Which people get the personas of issue 11, and who posts on an evening-peak curve.
+
+    Dealt from the people the other behaviours left regular, with their own random stream,
+    so a scenario without these personas (the demo) draws exactly what it always drew.
+    """
+    wanted = {name: getattr(config, f) for f, name in PERSONA_FIELDS.items()}
+    if not any(wanted.values()) and not config.evening_peak_share:
+        return {}, set()
+    rng = random.Random(f"personas-{config.seed}")
+    n = config.people
+    silent = [_pick(i, n, config.silent_share, 0) for i in range(n)]
+    taken = [
+        silent[i]
+        or _pick(i, n, config.night_shift_share, 1)
+        or _pick(i, n, config.mover_share, 2)
+        or _pick(i, n, config.sparse_share, 3)
+        for i in range(n)
+    ]
+    free = [i for i in range(n) if not taken[i]]
+    rng.shuffle(free)
+    deck: dict[int, str] = {}
+    for name, share in wanted.items():
+        count = max(1, round(n * share)) if share > 0 else 0
+        for _ in range(count):
+            if free:
+                deck[free.pop()] = name
+    curve_free = [
+        i for i in range(n)
+        if not silent[i] and not _pick(i, n, config.night_shift_share, 1)
+        and deck.get(i) not in ("rotating-shift", "lunch-poster", "evening-poster")
+    ]  # fmt: skip
+    rng.shuffle(curve_free)
+    peak_count = round(n * config.evening_peak_share)
+    return deck, set(curve_free[:peak_count])
+
+
+def _persona_behaviour(
+    persona: str, behaviour: Behaviour, rng: random.Random, config: ScenarioConfig
+) -> Behaviour:
+    """The Behaviour of one persona of issue 11 (rng: the person's own plan stream)."""
+    if persona == "rotating-shift":
+        return replace(behaviour, rotating_shift=True)
+    if persona == "home-office":
+        return replace(behaviour, home_office=True)
+    if persona == "lunch-poster":
+        return replace(behaviour, posting_curve="lunch")
+    if persona == "evening-poster":
+        return replace(behaviour, posting_curve="evening-only")
+    if persona == "second-home":
+        return replace(behaviour, second_home_weekends=rng.uniform(0.4, 0.7))
+    if persona == "business-traveller":
+        return replace(behaviour, business_trips_per_year=rng.randint(12, 20))
+    if persona == "resort-holiday":
+        return replace(behaviour, resort_holidays=True, holidays=rng.randint(2, 3))
+    if persona == "rare-geotag":
+        # Heavy posters of whom 1-3 % of posts carry a location (geotag or photo GPS).
+        located = rng.uniform(0.01, 0.03)
+        geotag = located * rng.uniform(0.3, 0.7)
+        return replace(
+            behaviour,
+            posts_per_day=rng.uniform(2.0, 6.0) * config.activity,
+            p_geotag=geotag,
+            p_photo_gps=min(1.0, (located - geotag) / max(config.p_photo, 0.01)),
+        )
+    return behaviour  # on-base: only the home differs
 
 
 def _home_near(rng: random.Random, unit: UnitPlan, low_m: float, high_m: float) -> LatLon:
@@ -254,6 +343,35 @@ def _rhythm_hour(rng: random.Random, night_shift: bool) -> float:
     return rng.gauss(20.5, 2.0) % 24
 
 
+# Share of posts by local hour on an evening-peak curve with a night trough from about 01:30
+# to 06:00: the shape of tweet volume by hour in Golder & Macy 2011, Science 333(6051):
+# 1878-1881 (fig. 1, volume lowest 03:00-06:00, highest in the evening).
+EVENING_PEAK_WEIGHTS = (
+    2.2, 1.2, 0.35, 0.12, 0.1, 0.15, 0.45, 1.6, 2.8, 3.3, 3.5, 3.8,
+    4.4, 4.2, 3.8, 3.8, 4.0, 4.5, 5.2, 6.0, 6.8, 7.0, 6.0, 4.1,
+)  # fmt: skip
+_HOURS = tuple(range(24))
+
+
+def _post_hour(rng: random.Random, b: Behaviour, life: _Life, day: date) -> float:
+    """The local hour of a post; the original rhythm for people without an issue-11 curve."""
+    if b.rotating_shift:
+        shift = life.shift_on(day)
+        if shift == "late":
+            return (rng.gauss(11.5, 1.5) if rng.random() < 0.5 else rng.gauss(23.0, 1.0)) % 24
+        if shift == "night":
+            return _rhythm_hour(rng, True)
+        return _rhythm_hour(rng, False)
+    if b.posting_curve == "lunch":
+        spread = 0.5 if day.weekday() < 5 else 1.2
+        return min(23.99, max(0.0, rng.gauss(12.4, spread)))
+    if b.posting_curve == "evening-only":
+        return rng.uniform(18.5, 23.9)
+    if b.posting_curve == "evening-peak":
+        return rng.choices(_HOURS, weights=EVENING_PEAK_WEIGHTS)[0] + rng.random() * 0.999
+    return _rhythm_hour(rng, b.night_shift)
+
+
 class _Life:
     """Where one person is at any local time of the scenario."""
 
@@ -276,6 +394,28 @@ class _Life:
         self.leave = {
             config.start + timedelta(days=rng.randint(0, config.days - 1)) for _ in range(10)
         }
+        # Personas of issue 11: drawn after everything above, only for those who have them.
+        self.shift_phase = rng.randrange(10) if b.rotating_shift else 0
+        self.second_weekends: set[date] = set()
+        if b.second_home_weekends and plan.second_home is not None:
+            self.second_weekends = {
+                s for s in weekends if rng.random() < b.second_home_weekends
+            } - self.parents
+        self.business: dict[date, tuple[LatLon, LatLon]] = {}
+        if b.business_trips_per_year and plan.business_cities:
+            mondays = [w - timedelta(days=5) for w in weekends
+                       if w - timedelta(days=5) >= config.start
+                       and not any(self.trip_on(w - timedelta(days=5 - k)) for k in range(4))]  # fmt: skip
+            count = min(len(mondays), round(b.business_trips_per_year * config.days / 365))
+            for monday in rng.sample(mondays, count):
+                city = rng.choice(plan.business_cities)
+                for k in range(4):
+                    self.business[monday + timedelta(days=k)] = city
+        if b.resort_holidays:  # days by the pool and on the hotel's beach, not touring
+            self.trips = [
+                (first, last, hotel, [_offset(rng, hotel, 20, 250) for _ in range(4)])
+                for first, last, hotel, _sights in self.trips
+            ]
 
     def home_on(self, day: date) -> LatLon:
         for position, _first, last in self.plan.homes:
@@ -290,7 +430,58 @@ class _Life:
         return None
 
     def on_duty(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.leave and self.trip_on(day) is None
+        return (
+            day.weekday() < 5
+            and day not in self.leave
+            and self.trip_on(day) is None
+            and day not in self.business
+        )
+
+    def shift_on(self, day: date) -> str | None:
+        """A rotating-shift worker's shift that starts on `day`: early, late, night or None.
+
+        The common 2-2-2-4 pattern: two early (06-14), two late (14-22), two night shifts
+        (22-06), four days off, weekends included.
+        """
+        if day in self.leave or self.trip_on(day) is not None:
+            return None
+        step = ((day - self.start).days + self.shift_phase) % 10
+        return ("early", "early", "late", "late", "night", "night", None, None, None, None)[step]
+
+    def _persona_where(self, day: date, hour: float, evening_day: date) -> _Where | None:
+        """Where the personas of issue 11 are when that differs from everybody else."""
+        rng, b, plan = self.rng, self.plan.behaviour, self.plan
+        if self.business:
+            night_of = evening_day if hour < 8 else day
+            if night_of in self.business and night_of.weekday() < 3 and (hour >= 18 or hour < 8):
+                return _Where(self.business[night_of][0], "trip", 15)
+            if day in self.business and 8 <= hour < 17.5:
+                return _Where(self.business[day][1], "work", 30)
+        if b.rotating_shift:
+            if self.shift_on(day) == "early" and 6 <= hour < 14:
+                return _Where(rng.choice(self.unit.buildings), "work", 30)
+            if self.shift_on(day) == "late" and 14 <= hour < 22:
+                return _Where(rng.choice(self.unit.buildings), "work", 30)
+            night_of = day - timedelta(days=1) if hour < 6 else day
+            if self.shift_on(night_of) == "night" and (hour >= 22 or hour < 6):
+                return _Where(rng.choice(self.unit.buildings), "work", 30)
+        if b.home_office and self.on_duty(day) and 8 <= hour < 17:
+            if 11.5 <= hour < 13.5 and rng.random() < 0.35:
+                return _Where(plan.frequent[1], "out", 20)  # the cafe round the corner
+            if rng.random() < 0.08:
+                return _Where(plan.frequent[2], "out", 20)  # errands
+            return _Where(self.home_on(day), "home", 12)
+        if self.second_weekends and plan.second_home is not None:
+            to_saturday = {4: 1, 5: 0, 6: -1}.get(day.weekday())
+            there = (day.weekday() == 4 and hour >= 18) or day.weekday() == 5 or (
+                day.weekday() == 6 and hour < 16)  # fmt: skip
+            if (
+                to_saturday is not None
+                and there
+                and day + timedelta(days=to_saturday) in self.second_weekends
+            ):
+                return _Where(plan.second_home, "parents", 15)
+        return None
 
     def where(self, moment: datetime) -> _Where:
         """Where the person is at a local wall-clock time."""
@@ -304,7 +495,12 @@ class _Life:
             if hour >= 21 or hour < 9:
                 return _Where(hotel, "trip", 12)
             return _Where(rng.choice(sights), "trip", 25)
-        if b.night_shift:
+        special = self._persona_where(day, hour, evening_day)
+        if special is not None:
+            return special
+        if b.rotating_shift or b.home_office:
+            pass  # off shift / after work: the rest of the week as below
+        elif b.night_shift:
             shift_day = evening_day if hour < 7 else day
             if self.on_duty(shift_day) and (hour >= 21.5 or hour < 6.5):
                 return _Where(rng.choice(self.unit.buildings), "work", 30)
@@ -364,7 +560,7 @@ def _person_posts(
         n_posts = _poisson(rng, rate) + (1 if day in reshare_days else 0)
         for k in range(n_posts):
             counter += 1
-            hour = _rhythm_hour(rng, b.night_shift)
+            hour = _post_hour(rng, b, life, day)
             local = datetime.combine(day, time()) + timedelta(
                 hours=hour, seconds=rng.randint(0, 59)
             )
@@ -513,6 +709,7 @@ def photo_bytes(photo: dict[str, Any], plan: PersonPlan, fmt: str, colour_seed: 
 
 
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic"}
+_ISSUE11_SHARES = {*PERSONA_FIELDS, "evening_peak_share"}
 
 
 # ---------------------------------------------------------------- truth
@@ -597,10 +794,12 @@ def generate(
     n_posts = n_photos = n_gps = 0
     truth_rows: list[dict[str, Any]] = []
     units: dict[str, UnitPlan] = {}
+    personas: Counter[str] = Counter()
     with (out / "posts.jsonl").open("w", encoding="utf-8", newline="\n") as corpus:
         for record in iter_people(config):
             plan = record.plan
             units.setdefault(record.unit.name, record.unit)
+            personas.update(plan.persona.split("+"))
             for item in record.items:
                 post = dict(item.post)
                 if item.photo is not None:
@@ -638,7 +837,12 @@ def generate(
          "base_lon": round(u.base.lon, 6), "members": [m.handle for m in u.members]}
         for u in units.values()
     ]  # fmt: skip
-    config_doc = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(config).items()}
+    # Persona shares at 0 are left out, so scenarios without them (the demo) read as before.
+    config_doc = {
+        k: (str(v) if isinstance(v, date) else v)
+        for k, v in asdict(config).items()
+        if not (k.endswith("_share") and k in _ISSUE11_SHARES and v == 0)
+    }
     (out / "scenario.json").write_text(
         json.dumps(
             {"generator": "geoleak.scenario", "config": config_doc, "units": unit_info}, indent=1
@@ -648,7 +852,8 @@ def generate(
     )
     (out / "README.md").write_text(_README.format(people=config.people, posts=n_posts, photos=n_photos,
                                                   gps=n_gps, seed=config.seed), encoding="utf-8")  # fmt: skip
-    return ScenarioSummary(out, config.people, n_posts, n_photos, n_gps, len(truth_rows), unit_info)
+    return ScenarioSummary(out, config.people, n_posts, n_photos, n_gps, len(truth_rows), unit_info,
+                           dict(sorted(personas.items())))  # fmt: skip
 
 
 _README = """# A fictional geoleak scenario
@@ -697,11 +902,19 @@ def _truth_for(
             "detectable": int(_detectable_home(precise, position, first, last)),
             "valid_from": first.isoformat(), "valid_to": last.isoformat(), **base_row,
         })  # fmt: skip
-    rows.append({
-        "person": plan.handle, "kind": "base", "lat": f"{unit.base.lat:.6f}", "lon": f"{unit.base.lon:.6f}",
-        "detectable": int(_detectable_base(precise, unit.base, unit.base_radius_m)),
-        "valid_from": "", "valid_to": "", **base_row,
-    })  # fmt: skip
+    if plan.behaviour.home_office:  # works at home: no base at all
+        rows.append({"person": plan.handle, "kind": "nobase", "lat": "", "lon": "", "detectable": 1,
+                     "valid_from": "", "valid_to": "", **base_row})  # fmt: skip
+    else:
+        rows.append({
+            "person": plan.handle, "kind": "base", "lat": f"{unit.base.lat:.6f}", "lon": f"{unit.base.lon:.6f}",
+            "detectable": int(_detectable_base(precise, unit.base, unit.base_radius_m)),
+            "valid_from": "", "valid_to": "", **base_row,
+        })  # fmt: skip
+    if plan.second_home is not None:  # not a home: a home given here is wrong
+        rows.append({"person": plan.handle, "kind": "second_home", "lat": f"{plan.second_home.lat:.6f}",
+                     "lon": f"{plan.second_home.lon:.6f}", "detectable": 1, "valid_from": "",
+                     "valid_to": "", **base_row})  # fmt: skip
     return rows
 
 
@@ -714,4 +927,6 @@ def describe(summary: ScenarioSummary) -> list[str]:
     for unit in summary.units:
         lines.append(f"  {unit['unit']}: base at {unit['base_lat']:.4f}, {unit['base_lon']:.4f} "
                      f"({unit['region']}), {len(unit['members'])} members")  # fmt: skip
+    if summary.personas:
+        lines.append("  personas: " + ", ".join(f"{k} {n}" for k, n in summary.personas.items()))
     return lines

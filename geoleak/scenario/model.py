@@ -14,7 +14,15 @@ from datetime import date
 
 from geoleak.types import LatLon
 
-__all__ = ["Behaviour", "PersonPlan", "Region", "ScenarioConfig", "UnitPlan"]
+__all__ = [
+    "PERSONA_FIELDS",
+    "PERSONA_SHARES",
+    "Behaviour",
+    "PersonPlan",
+    "Region",
+    "ScenarioConfig",
+    "UnitPlan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,13 @@ class Behaviour:
     holidays: int = 2  # trips far from home per year
     p_outing: float = 0.25  # an evening or weekend outing to a frequent place
     parents_weekends: int = 6  # weekends a year at the parents' house (overnight)
+    # Personas of issue 11 (all off by default; the demo's people never have them).
+    posting_curve: str = "default"  # default, lunch, evening-only, evening-peak
+    rotating_shift: bool = False  # 2 early, 2 late, 2 night shifts, 4 days off, all week
+    home_office: bool = False  # works at home on duty days; no base
+    second_home_weekends: float = 0.0  # share of weekends at the second residence
+    business_trips_per_year: int = 0  # Monday-Thursday stays at a hotel in another city
+    resort_holidays: bool = False  # holiday days spent around the hotel, not touring
 
 
 @dataclass
@@ -75,6 +90,9 @@ class PersonPlan:
     frequent: list[LatLon]
     device: tuple[str, str, str | None]  # make, model, serial
     media_format: str = "jpeg"
+    second_home: LatLon | None = None  # cabin or parents' house, 50-150 km away
+    business_cities: list[tuple[LatLon, LatLon]] = field(default_factory=list)  # hotel, office
+    lives_on_base: bool = False  # home is quarters inside the base
 
 
 @dataclass
@@ -107,3 +125,58 @@ class ScenarioConfig:
     p_photo: float = 0.25  # share of posts with a photo
     p_geotag: float = 0.25  # share of posts with a platform geotag
     demo: bool = False
+    # Shares of the personas of issue 11 (0 = none; `PERSONA_SHARES` has realistic values).
+    # Each is a share of all people; a person has at most one of these, or one of the
+    # behaviours above (night shift, mover, sparse), except evening_peak_share, a posting
+    # curve given on top of another persona.
+    rotating_shift_share: float = 0.0
+    on_base_share: float = 0.0
+    home_office_share: float = 0.0
+    lunch_poster_share: float = 0.0
+    second_home_share: float = 0.0
+    business_traveller_share: float = 0.0
+    evening_poster_share: float = 0.0
+    rare_geotag_share: float = 0.0
+    resort_holiday_share: float = 0.0
+    evening_peak_share: float = 0.0
+
+
+# ScenarioConfig field -> persona name written to truth.csv, in the order they are dealt.
+PERSONA_FIELDS: dict[str, str] = {
+    "rotating_shift_share": "rotating-shift",
+    "on_base_share": "on-base",
+    "home_office_share": "home-office",
+    "lunch_poster_share": "lunch-poster",
+    "second_home_share": "second-home",
+    "business_traveller_share": "business-traveller",
+    "evening_poster_share": "evening-poster",
+    "rare_geotag_share": "rare-geotag",
+    "resort_holiday_share": "resort-holiday",
+}
+
+# Shares for `geoleak scenario --all-personas`. Rough population figures, then capped so that
+# every persona appears in a corpus of 60 and some regular day workers remain:
+# - shift work: about 16 % of US wage and salary workers usually work a non-daytime schedule
+#   (evening, night, rotating, split or irregular; BLS, "Job flexibilities and work schedules
+#   2017-2018", USDL-19-1691); night shifts are the generator's night_shift_share.
+# - living on base: roughly a third of US active-duty members live on the installation
+#   (DoD, "Demographics: Profile of the Military Community", housing chapter).
+# - working from home all day: ATUS 2022, 34 % of employed persons did some or all of their
+#   work at home on days they worked (BLS, USDL-23-1364); full-time home workers are fewer.
+# - geotags: 1-3 % of posts carry a location (Sloan & Morgan 2015, "Who tweets with their
+#   location?", PLoS ONE 10(11): e0142209: under 1 % of tweets geotagged, about 3 % of
+#   users with location services on).
+# - posting curve with an evening peak and a night trough: Golder & Macy 2011, Science
+#   333(6051):1878-1881 (tweets by hour across 84 countries).
+PERSONA_SHARES: dict[str, float] = {
+    "rotating_shift_share": 0.05,
+    "on_base_share": 0.06,
+    "home_office_share": 0.06,
+    "lunch_poster_share": 0.05,
+    "second_home_share": 0.06,
+    "business_traveller_share": 0.05,
+    "evening_poster_share": 0.05,
+    "rare_geotag_share": 0.05,
+    "resort_holiday_share": 0.05,
+    "evening_peak_share": 0.3,
+}
