@@ -298,7 +298,9 @@ def infer_profiles(
     evidence: EvidenceSet, *, params: InferenceParams | None = None, workers: int = 1
 ) -> tuple[list[Profile], list[Site]]:
     """Profiles of every person (located or not) and the shared sites."""
-    model = LeakInference(params=params, workers=workers).fit(evidence.evidence, evidence.context)
+    model = LeakInference.from_params(params, workers=workers).fit(
+        evidence.evidence, evidence.context
+    )
     return model.profiles_, model.sites_
 
 

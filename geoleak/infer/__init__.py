@@ -8,11 +8,12 @@ across people.
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -20,21 +21,18 @@ import numpy as np
 
 from geoleak.geometry import haversine_m, haversine_m_array
 from geoleak.infer.places import (
-    Candidate,
     InferenceParams,
     PersonAnalysis,
     _ordered_evidence,
-    _radius_m,
-    _span_text,
-    _strength,
-    _weeks,
     analyse_person,
+    decide,
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
+from geoleak.infer.roles import PERSON_TYPES, RolePriors
 from geoleak.infer.sites import Site, find_sites
 from geoleak.types import Evidence, Place, PlaceKind, Profile
 
-__all__ = ["InferenceParams", "LeakInference", "PersonContext", "Site"]
+__all__ = ["InferenceParams", "LeakInference", "PersonContext", "RolePriors", "Site"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +82,146 @@ def _analyse_all(
     return analyses
 
 
-class LeakInference:
-    """Infer every person's places from their evidence.
+_PRIOR_NAMES = tuple(f.name for f in fields(RolePriors))
+_PARAM_NAMES = tuple(f.name for f in fields(InferenceParams) if f.name != "priors")
 
-    Parameters are those of `InferenceParams` (metres, hours, days); `workers` > 1 spreads
-    the per-person work over processes (worth it from a few thousand people on).
+
+class LeakInference:
+    """Infer every person's places from their evidence (a scikit-learn style estimator).
+
+    Parameters are keyword-only, in physical units, stored as given and validated in `fit`;
+    `get_params` / `set_params` work as in scikit-learn. Fitted results end in `_`:
+    `profiles_` (one `Profile` per person, located or not), `sites_` (places where several
+    people work), `params_` (the validated `InferenceParams`).
+
+    Parameters
+    ----------
+    eps_m : float, default 100
+        Radius (m) of home-scale clusters (a house and its garden).
+    work_eps_m : float, default 500
+        Radius (m) of workplace-scale groups (a base spans hundreds of metres).
+    min_samples : int, default 2
+        Points a cluster needs; with 2, isolated points (reshared photos) are ignored.
+    max_accuracy_m : float, default 500
+        Fixes less accurate than this (m) are not used.
+    min_home_days, min_home_weeks : int, default 3 and 2
+        Distinct days and weeks a home candidate needs.
+    min_base_days : int, default 3
+        Distinct weekdays a workplace candidate needs.
+    max_trip_days : int, default 21
+        A far-away group whose days all fall within this many days is travel.
+    min_confidence : float, default 0.5
+        A home or base is given only with at least this posterior probability.
+    exclusion_m : float, default 300
+        Frequent places within this (m) of a home or base are not listed.
+    max_upload_lag_days : float, default 30
+        Photos posted longer than this (days) after they were taken are left out.
+    site_eps_m : float, default 1000
+        Radius (m) within which several people's workplaces form one site.
+    min_site_people : int, default 2
+        People a site needs.
+    shared_site_odds : float, default 4
+        Odds ratio for a place being someone's workplace when others work there too.
+    shift_work_share, no_workplace_share, live_at_work_share, second_residence_share,
+    move_rate_per_year, home_unseen, concentration :
+        Population priors; see `geoleak.infer.roles.RolePriors` (sources cited there).
+    workers : int, default 1
+        Processes for the per-person work (worth it from a few thousand people on).
     """
 
-    def __init__(self, *, params: InferenceParams | None = None, workers: int = 1) -> None:
-        self.params = params
+    def __init__(
+        self,
+        *,
+        eps_m: float = 100.0,
+        work_eps_m: float = 500.0,
+        min_samples: int = 2,
+        max_accuracy_m: float = 500.0,
+        min_home_days: int = 3,
+        min_home_weeks: int = 2,
+        min_base_days: int = 3,
+        max_trip_days: int = 21,
+        min_confidence: float = 0.5,
+        exclusion_m: float = 300.0,
+        max_upload_lag_days: float = 30.0,
+        site_eps_m: float = 1000.0,
+        min_site_people: int = 2,
+        shared_site_odds: float = 4.0,
+        shift_work_share: float = 0.16,
+        no_workplace_share: float = 0.2,
+        live_at_work_share: float = 0.1,
+        second_residence_share: float = 0.15,
+        move_rate_per_year: float = 0.09,
+        home_unseen: float = 0.1,
+        concentration: float = 4.0,
+        workers: int = 1,
+    ) -> None:
+        self.eps_m = eps_m
+        self.work_eps_m = work_eps_m
+        self.min_samples = min_samples
+        self.max_accuracy_m = max_accuracy_m
+        self.min_home_days = min_home_days
+        self.min_home_weeks = min_home_weeks
+        self.min_base_days = min_base_days
+        self.max_trip_days = max_trip_days
+        self.min_confidence = min_confidence
+        self.exclusion_m = exclusion_m
+        self.max_upload_lag_days = max_upload_lag_days
+        self.site_eps_m = site_eps_m
+        self.min_site_people = min_site_people
+        self.shared_site_odds = shared_site_odds
+        self.shift_work_share = shift_work_share
+        self.no_workplace_share = no_workplace_share
+        self.live_at_work_share = live_at_work_share
+        self.second_residence_share = second_residence_share
+        self.move_rate_per_year = move_rate_per_year
+        self.home_unseen = home_unseen
+        self.concentration = concentration
         self.workers = workers
+
+    @classmethod
+    def from_params(
+        cls, params: InferenceParams | None = None, *, workers: int = 1
+    ) -> LeakInference:
+        """An estimator with the values of an `InferenceParams` (the CLI's bundle)."""
+        params = params or InferenceParams()
+        kwargs: dict[str, Any] = {name: getattr(params, name) for name in _PARAM_NAMES}
+        kwargs.update({name: getattr(params.priors, name) for name in _PRIOR_NAMES})
+        return cls(**kwargs, workers=workers)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:  # noqa: ARG002  (no nested estimators)
+        """The constructor's parameters and their current values (scikit-learn API)."""
+        return {name: getattr(self, name) for name in (*_PARAM_NAMES, *_PRIOR_NAMES, "workers")}
+
+    def set_params(self, **params: Any) -> LeakInference:
+        """Set parameters by name; unknown names raise ValueError (scikit-learn API)."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"invalid parameter {name!r} for LeakInference; valid: {', '.join(sorted(valid))}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        default = LeakInference().get_params()
+        changed = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != default[k])
+        return f"LeakInference({changed})"
+
+    def _validated(self) -> InferenceParams:
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {self.workers!r}")
+        priors = RolePriors(**{name: getattr(self, name) for name in _PRIOR_NAMES})
+        return InferenceParams(
+            **{name: getattr(self, name) for name in _PARAM_NAMES}, priors=priors
+        )
 
     def fit(
         self,
         evidence_by_person: Mapping[str, Sequence[Evidence]],
         context: Mapping[str, PersonContext] | None = None,
     ) -> LeakInference:
-        params = self.params or InferenceParams()
+        params = self._validated()
         context = context or {}
         people = sorted(set(evidence_by_person) | set(context))
         jobs = [
@@ -108,6 +229,7 @@ class LeakInference:
             for p in people
         ]
         analyses = _analyse_all(jobs, self.workers)
+        self.params_ = params
         self.sites_: list[Site] = find_sites(analyses, params)
         self.profiles_: list[Profile] = [
             _profile(a, self.sites_, params, context.get(a.person, PersonContext()))
@@ -116,62 +238,29 @@ class LeakInference:
         return self
 
 
-def _site_of(person: str, sites: Iterable[Site]) -> Site | None:
-    """The site (largest first) that a person's duty place belongs to."""
-    return next((site for site in sites if person in site.members), None)
-
-
-def _base_from_site(
-    analysis: PersonAnalysis, site: Site, own: Candidate, params: InferenceParams
-) -> Place:
-    others = len(site.people) - 1
-    confidence = min(0.99, _strength(own.score, 3.0) * (0.85 + 0.15 * min(1.0, others / 3)))
-    return Place(
-        kind=PlaceKind.BASE,
-        position=site.position,
-        radius_m=round(site.radius_m, 1),
-        confidence=round(max(0.05, confidence), 3),
-        evidence=_ordered_evidence(analysis.evidence, own.indices, "base"),
-        days=len(own.dates),
-        first_seen=own.first,
-        last_seen=own.last,
-        explanation=(
-            f"seen on {len(own.duty_dates)} distinct weekdays ({len(own.work_dates)} in working hours "
-            f"{params.work_start_h:02d}:00-{params.work_end_h:02d}:00) in {_weeks(own.duty_dates)} weeks"
-            f"{_span_text(own.first, own.last)}; part of site {site.site_id}, shared with {others} other "
-            f"{'person' if others == 1 else 'people'}"
-        ),
-        nights=len(own.nights),
-        workdays=len(own.work_dates),
-        site_id=site.site_id,
-    )
-
-
-def _base_own(analysis: PersonAnalysis, cand: Candidate, rival: float) -> Place:
-    dominance = cand.score / (cand.score + rival) if cand.score > 0 else 0.0
-    confidence = _strength(cand.score, 4.0) * min(1.0, 0.25 + 3.0 * (dominance - 0.5)) * 0.9
-    return Place(
-        kind=PlaceKind.BASE,
-        position=cand.position,
-        radius_m=_radius_m(cand, analysis.evidence, 100.0),
-        confidence=round(max(0.05, min(0.95, confidence)), 3),
-        evidence=_ordered_evidence(analysis.evidence, cand.indices, "base"),
-        days=len(cand.dates),
-        first_seen=cand.first,
-        last_seen=cand.last,
-        explanation=(
-            f"seen on {len(cand.duty_dates)} distinct weekdays ({len(cand.work_dates)} in working hours) "
-            f"in {_weeks(cand.duty_dates)} weeks{_span_text(cand.first, cand.last)}; not shared with others"
-        ),
-        nights=len(cand.nights),
-        workdays=len(cand.work_dates),
-    )
+def _site_boosts(
+    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
+) -> dict[int, float]:
+    """Log-odds added to the person's workplace groups that others work at too."""
+    boosts: dict[int, float] = {}
+    for site in sites:
+        own = site.members.get(analysis.person)
+        if own is None or len(site.people) < 2:
+            continue
+        for k, cand in enumerate(analysis.work_candidates):
+            if cand is own:
+                boosts[k] = math.log(params.shared_site_odds)
+    return boosts
 
 
 def _base_by_site_membership(
     analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
 ) -> Place | None:
-    """A base for someone too thin on their own, from weekday evidence inside a known site."""
+    """A base for someone too thin on their own, from weekday evidence inside a known site.
+
+    Confidence grows with the person's own weekdays there and the people of the site; it
+    stays below what a person's own evidence gives (at most 0.8).
+    """
     weekday = [
         i
         for i in analysis.usable
@@ -216,31 +305,40 @@ def _base_by_site_membership(
 def _profile(
     analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams, ctx: PersonContext
 ) -> Profile:
-    places: list[Place] = list(analysis.homes)
-    base: Place | None = None
-    if analysis.base_candidates:
-        site = _site_of(analysis.person, sites)
+    boosts = _site_boosts(analysis, sites, params)
+    decision = decide(analysis, params, boosts) if boosts else analysis.decision
+    places: list[Place] = list(decision.homes) if decision else []
+    base = decision.base if decision else None
+    if base is not None and decision is not None:
+        own = analysis.work_candidates[decision.base_index]
+        site = next((s for s in sites if s.members.get(analysis.person) is own), None)
         if site is not None:
-            base = _base_from_site(analysis, site, site.members[analysis.person], params)
-        else:
-            own = analysis.base_candidates[0]
-            rival = analysis.base_candidates[1].score if len(analysis.base_candidates) > 1 else 0.0
-            base = _base_own(analysis, own, rival)
-    else:
+            others = len(site.people) - 1
+            base = replace(
+                base,
+                position=site.position,
+                radius_m=round(site.radius_m, 1),
+                site_id=site.site_id,
+                explanation=(
+                    f"{base.explanation}; part of site {site.site_id}, shared with {others} other "
+                    f"{'person' if others == 1 else 'people'}"
+                ),
+            )
+        if decision.lives_at_work:
+            base = replace(base, explanation=base.explanation + "; the home is inside this site")
+    elif not (decision and decision.base is not None):
         base = _base_by_site_membership(analysis, sites, params)
-    if base is not None:
-        at_home = any(
-            haversine_m(base.position, h.position) < max(params.exclusion_m, base.radius_m)
-            for h in analysis.homes
-        )
-        if at_home and base.site_id is None:
-            base = None  # one's own duty place at home is the home itself
-        elif at_home:
-            # A site others serve at, and this person sleeps there too (quarters on base).
+        home = next((p for p in places if p.kind == PlaceKind.HOME), None)
+        reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
+        if (
+            base is not None
+            and home is not None
+            and haversine_m(home.position, base.position) <= reach
+        ):
             base = replace(base, explanation=base.explanation + "; the home is inside this site")
     if base is not None:
         places.append(base)
-    for place in analysis.frequent:
+    for place in decision.frequent if decision else ():
         if all(haversine_m(place.position, p.position) > params.exclusion_m for p in places):
             places.append(place)
 
@@ -255,11 +353,17 @@ def _profile(
     excluded = {k: v for k, v in analysis.excluded.items() if v}
     if excluded:
         extra["excluded"] = excluded
+    if decision is not None and analysis.fit is not None and analysis.fit.log_score.size:
+        extra["person_type"] = {
+            name: round(p, 3)
+            for name, p in zip(PERSON_TYPES, decision.type_marginals, strict=True)
+            if p >= 0.005
+        }
     notes: list[str] = []
     if not analysis.evidence:
         notes.append("no located evidence: nothing to infer")
-    elif not analysis.homes:
-        notes.append("too little rest-time evidence for a home (abstained)")
+    elif not any(p.kind == PlaceKind.HOME for p in places):
+        notes.append("no home with enough certainty (abstained)")
     devices = tuple(d for d, _ in Counter(ctx.devices).most_common())
     return Profile(
         person=analysis.person,

@@ -1,18 +1,14 @@
-"""Per-person inference: where does this person sleep (home) and serve (base)?
+"""Per-person inference: candidate places, their roles (home, workplace, ...) and the places.
 
-The unit of evidence is a *distinct local day*, not a post: forty photos from a two-week
-holiday count as fourteen nights in two weeks, while a year of scattered evenings at home
-counts as dozens of nights over many weeks and months. Roles come from the local time of
-each observation:
-
-- rest time: nights (21:00-07:00 local, keyed to the evening's date) and weekend days;
-  weekday evenings (18:00-21:00) count half, since the pub and the gym share them;
-- duty time: weekdays, with working hours (08:00-18:00) counting fully and other weekday
-  hours (night shifts) half.
-
-A home must be seen on weekend days too (a night-shift workplace is seen at night but not
-at weekends). Isolated points (reshared photos of strangers' places, one-off trips) are
-left out by density clustering; low-accuracy fixes are left out of home and base.
+Evidence is clustered at two scales: home-scale clusters (`eps_m`, a house and its garden)
+are the candidates for a home or a second residence; workplace-scale groups (`work_eps_m`,
+a base spans hundreds of metres) are the candidates for a workplace. Short bursts (a
+holiday hotel, a course: every day of a group within `max_trip_days` while the person is
+seen over a much longer period) are travel and are set aside. The roles of the remaining
+candidates are assigned jointly by `geoleak.infer.roles` from when the person is seen at
+each, as distinct local days per part of the week; the home and the workplace may share a
+place (living on base). Isolated points (reshared photos of strangers' places, one-offs)
+and low-accuracy fixes take no role.
 """
 
 from __future__ import annotations
@@ -20,31 +16,65 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from geoleak.geometry import haversine_m_array, mean_position
+from geoleak.geometry import haversine_m, haversine_m_array, mean_position
 from geoleak.infer.cluster import cluster_labels
-from geoleak.types import Evidence, LatLon, Place, PlaceKind
+from geoleak.infer.roles import (
+    EVENING,
+    N_BINS,
+    NO_WORK,
+    PERSON_TYPES,
+    SHIFT_TYPES,
+    WEEKEND_DAY,
+    WEEKEND_NIGHT,
+    WEEKNIGHT,
+    WORK_HOURS,
+    RoleFit,
+    RolePriors,
+    bin_of,
+    fit_roles,
+)
+from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
 
-__all__ = ["Candidate", "InferenceParams", "PersonAnalysis", "analyse_person"]
+__all__ = [
+    "Candidate",
+    "InferenceParams",
+    "PersonAnalysis",
+    "RoleDecision",
+    "analyse_person",
+    "decide",
+]
+
+MAX_HOME_CANDIDATES = 4
+MAX_WORK_CANDIDATES = 3
+MAX_SECOND_CANDIDATES = 3
+MAX_MOVES = 2
 
 
 @dataclass(frozen=True, slots=True)
 class InferenceParams:
     """Inference parameters, in physical units.
 
-    eps_m: radius (m) of home-scale clusters. work_eps_m: radius (m) of duty-place clusters
-    (a base spans hundreds of metres). min_samples: points a cluster needs (2 drops
-    isolated points). max_accuracy_m: fixes less accurate than this (m) are not used for
-    home or base. min_home_days / min_home_weeks: distinct rest days and weeks a home needs.
-    min_base_days: distinct weekdays a base needs. night_start_h / night_end_h and
-    work_start_h / work_end_h: local hours. site_eps_m: radius (m) within which several
-    people's duty places form one site; min_site_people: people a site needs.
+    eps_m: radius (m) of home-scale clusters. work_eps_m: radius (m) of workplace-scale
+    groups. min_samples: points a cluster needs (2 drops isolated points). max_accuracy_m:
+    fixes less accurate than this (m) are not used. min_home_days / min_home_weeks: distinct
+    days and weeks a home candidate needs. min_base_days: distinct weekdays a workplace
+    candidate needs. max_trip_days: a group all of whose days fall within this many days,
+    for a person seen over at least three times as long, is travel. min_confidence: a home
+    or base is given only with at least this posterior probability (else abstain).
+    exclusion_m: frequent places closer than this (m) to a home or base are not listed.
+    site_eps_m: radius (m) within which several people's workplaces form one site;
+    min_site_people: people a site needs. shared_site_odds: how much likelier a weekday
+    place is someone's workplace when others work there too (odds ratio).
     max_upload_lag_days: a photo taken longer than this before it was posted is a
     throwback or somebody else's photo, not evidence of where the person lives now.
+    priors: population shares of `geoleak.infer.roles.RolePriors`.
     """
 
     eps_m: float = 100.0
@@ -54,22 +84,28 @@ class InferenceParams:
     min_home_days: int = 3
     min_home_weeks: int = 2
     min_base_days: int = 3
-    night_start_h: int = 21
-    evening_start_h: int = 18
-    night_end_h: int = 7
-    work_start_h: int = 8
-    work_end_h: int = 18
+    max_trip_days: int = 21
+    min_confidence: float = 0.5
     exclusion_m: float = 300.0
     max_upload_lag_days: float = 30.0
     site_eps_m: float = 1000.0
     min_site_people: int = 2
+    shared_site_odds: float = 4.0
+    priors: RolePriors = field(default_factory=RolePriors)
 
     def __post_init__(self) -> None:
-        for name in ("eps_m", "work_eps_m", "max_accuracy_m", "exclusion_m", "site_eps_m"):
+        for name in ("eps_m", "work_eps_m", "max_accuracy_m", "exclusion_m", "site_eps_m",
+                     "max_upload_lag_days", "shared_site_odds"):  # fmt: skip
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive")
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
         if self.min_samples < 1 or self.min_home_days < 1 or self.min_base_days < 1:
             raise ValueError("min_samples, min_home_days and min_base_days must be at least 1")
+        if self.min_home_weeks < 1 or self.max_trip_days < 1 or self.min_site_people < 2:
+            raise ValueError(
+                "min_home_weeks and max_trip_days must be at least 1, min_site_people 2"
+            )
+        if not 0.0 <= self.min_confidence < 1.0:
+            raise ValueError(f"min_confidence must be in [0, 1), got {self.min_confidence!r}")
 
 
 @dataclass(slots=True)
@@ -80,12 +116,12 @@ class Candidate:
     position: LatLon
     rms_m: float
     dates: set[date] = field(default_factory=set)
-    rest_dates: set[date] = field(default_factory=set)
-    evenings: set[date] = field(default_factory=set)
     nights: set[date] = field(default_factory=set)
+    evenings: set[date] = field(default_factory=set)
     weekend_days: set[date] = field(default_factory=set)
     work_dates: set[date] = field(default_factory=set)
     duty_dates: set[date] = field(default_factory=set)
+    bin_days: list[set[date]] = field(default_factory=lambda: [set() for _ in range(N_BINS)])
     first: datetime | None = None
     last: datetime | None = None
     score: float = 0.0
@@ -99,7 +135,11 @@ class Candidate:
 
 @dataclass(slots=True)
 class PersonAnalysis:
-    """One person's evidence and what was inferred from it before the cross-person pass."""
+    """One person's evidence and what was inferred from it before the cross-person pass.
+
+    `fit` holds every scored role assignment so the cross-person pass can re-weight it;
+    `homes`, `base` and `frequent` are the decision without that pass.
+    """
 
     person: str
     evidence: list[Evidence]
@@ -108,6 +148,25 @@ class PersonAnalysis:
     frequent: list[Place]
     excluded: Counter[str]
     usable: list[int]
+    home_candidates: list[Candidate] = field(default_factory=list)
+    work_candidates: list[Candidate] = field(default_factory=list)
+    travel: list[Candidate] = field(default_factory=list)
+    others: list[Candidate] = field(default_factory=list)
+    fit: RoleFit | None = None
+    note: str = ""
+    base: Place | None = None
+    layout: Layout | None = None
+    decision: RoleDecision | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How the role model's locations map to candidates: each location's workplace group
+    (-1 none), the location of each home candidate, the group label of each work candidate."""
+
+    loc_group: list[int]
+    home_rows: list[int]
+    work_labels: list[int]
 
 
 def _weeks(dates: set[date]) -> int:
@@ -118,9 +177,7 @@ def _months(dates: set[date]) -> int:
     return len({(d.year, d.month) for d in dates})
 
 
-def _make_candidate(
-    evidence: Sequence[Evidence], indices: list[int], params: InferenceParams
-) -> Candidate:
+def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candidate:
     lats = np.array([evidence[i].position.lat for i in indices])
     lons = np.array([evidence[i].position.lon for i in indices])
     weights = np.array([evidence[i].weight / max(evidence[i].accuracy_m, 5.0) for i in indices])
@@ -135,52 +192,21 @@ def _make_candidate(
         local = ev.local_time
         if local is None:
             continue
-        hour = local.hour + local.minute / 60.0
+        part, day = bin_of(local)
+        cand.bin_days[part].add(day)
         today = local.date()
         cand.dates.add(today)
-        if hour >= params.night_start_h or hour < params.night_end_h:
-            night = (local - timedelta(hours=12)).date()
-            cand.nights.add(night)
-            cand.rest_dates.add(night)
-        elif local.weekday() >= 5:
-            cand.weekend_days.add(today)
-            cand.rest_dates.add(today)
-        elif hour >= params.evening_start_h:
-            cand.evenings.add(today)
-        if local.weekday() < 5:
+        if part in (WEEKNIGHT, WEEKEND_NIGHT):
+            cand.nights.add(day)
+        elif part == WEEKEND_DAY:
+            cand.weekend_days.add(day)
+        elif part == EVENING:
+            cand.evenings.add(day)
+        if today.weekday() < 5:
             cand.duty_dates.add(today)
-            if params.work_start_h <= hour < params.work_end_h:
+            if part == WORK_HOURS:
                 cand.work_dates.add(today)
     return cand
-
-
-def _rest_days(cand: Candidate) -> float:
-    """Distinct rest days, weekday evenings counting half."""
-    return len(cand.rest_dates) + 0.5 * len(cand.evenings - cand.rest_dates)
-
-
-def _home_score(cand: Candidate) -> float:
-    rest = cand.rest_dates
-    evenings = cand.evenings - rest
-    score = (
-        _weeks(rest) + 0.5 * (_weeks(rest | evenings) - _weeks(rest))
-        + 0.5 * _months(rest | evenings)
-        + 0.2 * _rest_days(cand)
-    )  # fmt: skip
-    # A place seen over less than a few weeks (a holiday, a course) is weaker than one
-    # seen across the year with the same number of nights.
-    score *= min(1.0, 0.4 + cand.span_days / 35.0)
-    if len(cand.dates) >= 6:
-        # Homes are seen at weekends in daytime; night-shift workplaces are not.
-        weekend_share = len(cand.weekend_days) / len(cand.dates)
-        score *= min(1.0, (weekend_share + 0.03) / 0.15)
-    return score
-
-
-def _base_score(cand: Candidate) -> float:
-    duty = cand.duty_dates
-    off_hours = duty - cand.work_dates
-    return _weeks(duty) + 0.5 * _months(duty) + 0.2 * (len(cand.work_dates) + 0.5 * len(off_hours))
 
 
 def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> float:
@@ -190,10 +216,6 @@ def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> 
     # photos are taken around a place (garden, street, car park), not at its address point.
     spread = 2.5 * cand.rms_m / math.sqrt(n) + accuracy / math.sqrt(n) + 0.25 * cand.rms_m
     return round(max(floor_m, spread), 1)
-
-
-def _strength(score: float, scale: float) -> float:
-    return 1.0 - math.exp(-score / scale)
 
 
 def _ordered_evidence(
@@ -224,37 +246,6 @@ def _span_text(first: datetime | None, last: datetime | None) -> str:
     return f" over {months} month{'s' if months != 1 else ''} ({when})"
 
 
-def _home_place(
-    cand: Candidate,
-    evidence: Sequence[Evidence],
-    confidence: float,
-    params: InferenceParams,
-    note: str,
-) -> Place:
-    weeks = _weeks(cand.rest_dates)
-    explanation = (
-        f"seen on {len(cand.nights)} distinct nights "
-        f"({params.night_start_h:02d}:00-{params.night_end_h:02d}:00) and "
-        f"{len(cand.weekend_days)} weekend days in {weeks} weeks"
-        f"{_span_text(cand.first, cand.last)}; {len({evidence[i].post_id for i in cand.indices})} located posts"
-    )
-    if note:
-        explanation += f"; {note}"
-    return Place(
-        kind=PlaceKind.HOME,
-        position=cand.position,
-        radius_m=_radius_m(cand, evidence, 40.0),
-        confidence=round(confidence, 3),
-        evidence=_ordered_evidence(evidence, cand.indices, "home"),
-        days=len(cand.dates),
-        first_seen=cand.first,
-        last_seen=cand.last,
-        explanation=explanation,
-        nights=len(cand.nights),
-        workdays=len(cand.work_dates),
-    )
-
-
 def _core_span(cand: Candidate) -> tuple[date, date] | None:
     """The 10th-90th percentile range of a candidate's days (robust to a stray visit)."""
     days = sorted(cand.dates)
@@ -275,43 +266,9 @@ def _overlap_share(a: Candidate, b: Candidate) -> float:
     return max(0.0, overlap) / shorter
 
 
-def _candidates(
-    evidence: Sequence[Evidence], indices: list[int], eps_m: float, params: InferenceParams
-) -> tuple[list[Candidate], int]:
-    """Clusters of the given evidence and how many points were isolated (noise)."""
-    if not indices:
-        return [], 0
-    lats = [evidence[i].position.lat for i in indices]
-    lons = [evidence[i].position.lon for i in indices]
-    labels = cluster_labels(lats, lons, eps_m=eps_m, min_samples=params.min_samples)
-    groups: dict[int, list[int]] = {}
-    for idx, label in zip(indices, labels, strict=True):
-        groups.setdefault(int(label), []).append(idx)
-    noise = len(groups.pop(-1, []))
-    return [_make_candidate(evidence, members, params) for members in groups.values()], noise
-
-
-def _within(
-    evidence: Sequence[Evidence], indices: list[int], centre: LatLon, radius_m: float
-) -> set[int]:
-    if not indices:
-        return set()
-    lats = np.array([evidence[i].position.lat for i in indices])
-    lons = np.array([evidence[i].position.lon for i in indices])
-    dist = haversine_m_array(lats, lons, centre.lat, centre.lon)
-    return {i for i, d in zip(indices, dist, strict=True) if d <= radius_m}
-
-
-def analyse_person(
-    person: str,
-    evidence: Sequence[Evidence],
-    params: InferenceParams | None = None,
-    excluded: Mapping[str, int] | None = None,
-) -> PersonAnalysis:
-    """Homes, duty-place candidates and frequent places of one person."""
-    params = params or InferenceParams()
-    evidence = list(evidence)
-    skipped: Counter[str] = Counter(excluded or {})
+def _usable(
+    evidence: Sequence[Evidence], params: InferenceParams, skipped: Counter[str]
+) -> list[int]:
     usable: list[int] = []
     for i, ev in enumerate(evidence):
         if ev.accuracy_m > params.max_accuracy_m:
@@ -326,94 +283,424 @@ def analyse_person(
             skipped["no-time"] += 1
         else:
             usable.append(i)
+    return usable
 
-    candidates, noise = _candidates(evidence, usable, params.eps_m, params)
-    skipped["isolated"] += noise
-    for cand in candidates:
-        cand.score = _home_score(cand)
-    eligible = [
-        c
-        for c in candidates
-        if _rest_days(c) >= params.min_home_days
-        and _weeks(c.rest_dates | c.evenings) >= params.min_home_weeks
-    ]
-    eligible.sort(key=lambda c: c.score, reverse=True)
+
+def _groups(
+    labels: Sequence[int] | np.ndarray[Any, Any], indices: Sequence[int]
+) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for idx, label in zip(indices, labels, strict=True):
+        if label >= 0:
+            groups.setdefault(int(label), []).append(idx)
+    return groups
+
+
+def _day_span(cand: Candidate) -> int:
+    return (max(cand.dates) - min(cand.dates)).days + 1 if cand.dates else 0
+
+
+# A trip is far from where the person lives and works: farther than this from every
+# long-lived group of their evidence (a day's drive; a course at a nearby site is not travel).
+TRIP_MIN_DISTANCE_M = 25_000.0
+
+
+def _travel_groups(
+    coarse: dict[int, Candidate], person_span: int, params: InferenceParams
+) -> set[int]:
+    """Groups that are short stays (holiday, business trip) within a long record."""
+    if person_span < 3 * params.max_trip_days:
+        return set()
+    short = {
+        label
+        for label, cand in coarse.items()
+        if len(cand.dates) >= 3 and _day_span(cand) <= params.max_trip_days
+    }
+    lasting = [c for label, c in coarse.items() if label not in short and len(c.dates) >= 3]
+    travel = set()
+    for label in short:
+        here = coarse[label].position
+        if all(_distance(here, c.position) > TRIP_MIN_DISTANCE_M for c in lasting):
+            travel.add(label)
+    return travel
+
+
+def analyse_person(
+    person: str,
+    evidence: Sequence[Evidence],
+    params: InferenceParams | None = None,
+    excluded: Mapping[str, int] | None = None,
+) -> PersonAnalysis:
+    """Candidate places of one person, their scored role assignments and the decision."""
+    params = params or InferenceParams()
+    evidence = list(evidence)
+    skipped: Counter[str] = Counter(excluded or {})
+    usable = _usable(evidence, params, skipped)
+    analysis = PersonAnalysis(person, evidence, [], [], [], skipped, usable)
+    if not usable:
+        analysis.note = _excluded_note(skipped)
+        return analysis
+    lats = np.array([evidence[i].position.lat for i in usable])
+    lons = np.array([evidence[i].position.lon for i in usable])
+    fine_labels = cluster_labels(lats, lons, eps_m=params.eps_m, min_samples=params.min_samples)
+    coarse_labels = cluster_labels(
+        lats, lons, eps_m=params.work_eps_m, min_samples=params.min_samples
+    )
+    skipped["isolated"] += int(((fine_labels < 0) & (coarse_labels < 0)).sum())
+    analysis.note = _excluded_note(skipped)
+
+    fine = {k: _make_candidate(evidence, v) for k, v in _groups(fine_labels, usable).items()}
+    coarse = {k: _make_candidate(evidence, v) for k, v in _groups(coarse_labels, usable).items()}
+    all_days = [evidence[i].local_time.date() for i in usable]  # type: ignore[union-attr]
+    person_span = (max(all_days) - min(all_days)).days + 1
+    travel = _travel_groups(coarse, person_span, params)
+    analysis.travel = [coarse[label] for label in sorted(travel)]
+
+    # Locations of the model: home-scale clusters, the rest of each group, isolated points.
+    group_of_fine: dict[int, int] = {}
+    for f, c in zip(fine_labels.tolist(), coarse_labels.tolist(), strict=True):
+        if f >= 0:
+            group_of_fine[f] = c
+    fine_ids = sorted(f for f in fine if group_of_fine[f] not in travel)
+    row_of_fine = {f: r for r, f in enumerate(fine_ids)}
+    rest_ids = sorted({int(c) for f, c in zip(fine_labels, coarse_labels, strict=True)
+                       if f < 0 <= c and int(c) not in travel})  # fmt: skip
+    row_of_rest = {c: len(fine_ids) + r for r, c in enumerate(rest_ids)}
+    isolated_row = len(fine_ids) + len(rest_ids)
+    loc_group = [group_of_fine[f] for f in fine_ids] + rest_ids + [-1]
+    day_sets: list[list[set[date]]] = [[set() for _ in range(N_BINS)] for _ in loc_group]
+    isolated = np.zeros(N_BINS)
+    for i, f, c in zip(usable, fine_labels.tolist(), coarse_labels.tolist(), strict=True):
+        if c in travel:
+            continue
+        part, day = bin_of(evidence[i].local_time)  # type: ignore[arg-type]
+        if f >= 0:
+            day_sets[row_of_fine[f]][part].add(day)
+        elif c >= 0:
+            day_sets[row_of_rest[c]][part].add(day)
+        else:
+            isolated[part] += 1
+    counts = np.array([[len(s) for s in row] for row in day_sets], dtype=np.float64)
+    counts[isolated_row] = isolated
+
+    home_cands = sorted(
+        (f for f in fine_ids
+         if len(fine[f].dates) >= params.min_home_days and _weeks(fine[f].dates) >= params.min_home_weeks),
+        key=lambda f: (len(fine[f].dates), len(fine[f].indices)), reverse=True,
+    )[:MAX_HOME_CANDIDATES]  # fmt: skip
+    work_cands = sorted(
+        (c for c in coarse if c not in travel and len(coarse[c].duty_dates) >= params.min_base_days),
+        key=lambda c: (len(coarse[c].duty_dates), len(coarse[c].indices)), reverse=True,
+    )[:MAX_WORK_CANDIDATES]  # fmt: skip
+    home_rows = [row_of_fine[f] for f in home_cands]
+    second = [
+        k for k, f in enumerate(home_cands)
+        if len(fine[f].bin_days[WEEKEND_NIGHT]) >= 2  # a residence is slept in
+    ][:MAX_SECOND_CANDIDATES]  # fmt: skip
+    moves = _moves([fine[f] for f in home_cands])
+    fit = fit_roles(
+        counts,
+        loc_group,
+        home_rows,
+        work_cands,
+        second,
+        moves,
+        float(isolated.sum()),
+        person_span / 365.25,
+        params.priors,
+    )
+    analysis.fit = fit
+    analysis.home_candidates = [fine[f] for f in home_cands]
+    analysis.work_candidates = [coarse[c] for c in work_cands]
+    analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
+    analysis.layout = Layout(loc_group, home_rows, list(work_cands))
+    decision = decide(analysis, params)
+    analysis.homes, analysis.base, analysis.frequent = (
+        decision.homes,
+        decision.base,
+        decision.frequent,
+    )
+    analysis.decision = decision
+    marginals = decision.work_marginals
+    for k, cand in enumerate(analysis.work_candidates):
+        cand.score = float(marginals[k])
+    analysis.base_candidates = sorted(
+        (c for c in analysis.work_candidates if c.score >= SITE_CANDIDATE_MIN),
+        key=lambda c: c.score,
+        reverse=True,
+    )
+    return analysis
+
+
+SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in the site pass
+
+_MoveOption = tuple[int, int, date, "np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
+
+
+def _moves(cands: Sequence[Candidate]) -> list[_MoveOption]:
+    """(new, old, split day, misplaced-before, misplaced-after) for pairs lived in one after
+    the other: the new home's days before the split and the old one's after it."""
+    options: list[tuple[int, _MoveOption]] = []
+    for new_i, new in enumerate(cands):
+        for old_i, old in enumerate(cands):
+            if new_i == old_i or not (new.dates and old.dates):
+                continue
+            span_new, span_old = _core_span(new), _core_span(old)
+            if span_new is None or span_old is None or span_new[1] <= span_old[1]:
+                continue
+            if (
+                min(new.span_days, old.span_days) < 28
+                or min(_weeks(new.dates), _weeks(old.dates)) < 3
+            ):
+                continue
+            if _overlap_share(new, old) >= 0.25:
+                continue
+            split = span_old[1] + (span_new[0] - span_old[1]) / 2
+            before = np.zeros((2, N_BINS))
+            after = np.zeros((2, N_BINS))
+            for part in range(N_BINS):
+                before[0, part] = sum(1 for d in new.bin_days[part] if d < split)
+                after[1, part] = sum(1 for d in old.bin_days[part] if d >= split)
+            options.append(
+                (min(len(new.dates), len(old.dates)), (new_i, old_i, split, before, after))
+            )
+    options.sort(key=lambda item: item[0], reverse=True)
+    return [option for _, option in options[:MAX_MOVES]]
+
+
+@dataclass(slots=True)
+class RoleDecision:
+    """The places of one person as the role posterior gives them."""
+
+    homes: list[Place]
+    base: Place | None
+    frequent: list[Place]
+    work_marginals: list[float]
+    base_index: int = -1
+    lives_at_work: bool = False
+    type_marginals: tuple[float, ...] = ()
+
+
+def _marginal(post: np.ndarray[Any, Any], which: np.ndarray[Any, Any], count: int) -> list[float]:
+    return [float(post[which == k].sum()) for k in range(count)]
+
+
+def _fit_text(shares: Mapping[str, float], role: str) -> str:
+    rival = max(((name, p) for name, p in shares.items() if name != role), key=lambda kv: kv[1])
+    return f"fits '{role}' {shares[role]:.2f} vs '{rival[0]}' {rival[1]:.2f}"
+
+
+def decide(
+    analysis: PersonAnalysis,
+    params: InferenceParams,
+    work_log_boost: Mapping[int, float] | None = None,
+) -> RoleDecision:
+    """Homes, base and other places from the role posterior (re-weighted by shared sites)."""
+    fit, layout = analysis.fit, analysis.layout
+    frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
+    if fit is None or layout is None or fit.log_score.size == 0:
+        return RoleDecision([], None, frequent_travel, [])
+    post = fit.posterior(dict(work_log_boost or {}))
+    structures = fit.structures
+    home_of = np.array([structures[s].home for s in fit.structure_index])
+    work_of = np.array([structures[s].work for s in fit.structure_index])
+    second_of = np.array([structures[s].second for s in fit.structure_index])
+    old_of = np.array([structures[s].old_home for s in fit.structure_index])
+    ptype = fit.person_type
+    n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
+    home_m = _marginal(post, home_of, n_home)
+    work_m = _marginal(post, work_of, n_work)
+    second_m = _marginal(post, second_of, n_home)
+    types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
+    shift = np.isin(ptype, SHIFT_TYPES)
+    home_group = [layout.loc_group[r] for r in layout.home_rows]
+
+    def home_shares(k: int) -> dict[str, float]:
+        as_work = work_of >= 0
+        in_group = np.array([w >= 0 and layout.work_labels[w] == home_group[k] for w in work_of])
+        at_work = as_work & in_group & (home_of != k)
+        return {
+            "home": home_m[k] + float(post[old_of == k].sum()),
+            "day workplace": float(post[at_work & (ptype == 0)].sum()),
+            "night/shift workplace": float(post[at_work & shift].sum()),
+            "second residence": second_m[k],
+            "elsewhere": 0.0,
+        }
 
     homes: list[Place] = []
-    chosen: list[Candidate] = []
-    note = _excluded_note(skipped)
-    if eligible:
-        best = eligible[0]
+    chosen: list[int] = []
+    if n_home and max(home_m) >= params.min_confidence:
+        best = int(np.argmax(home_m))
         chosen.append(best)
-        # A second home: strong on its own and lived in at another time (a move).
-        for other in eligible[1:]:
-            if (
-                _distance(other.position, best.position) > params.exclusion_m
-                and other.span_days >= 28
-                and _weeks(other.rest_dates) >= 3
-                and other.score >= 0.25 * best.score
-                and _overlap_share(best, other) < 0.25
-            ):
-                chosen.append(other)
-                break
-        for cand in chosen:
-            rival = max(
-                (
-                    c.score
-                    for c in candidates
-                    if c not in chosen and _distance(c.position, cand.position) > params.exclusion_m
-                ),
-                default=0.0,
+        old_m = [float(post[(old_of == k) & (home_of == best)].sum()) for k in range(n_home)]
+        split: date | None = None
+        if n_home > 1 and max(old_m) >= params.min_confidence:
+            old = int(np.argmax(old_m))
+            chosen.append(old)
+            split = next(
+                structures[s].split
+                for s in fit.structure_index[(old_of == old) & (home_of == best)]
             )
-            dominance = cand.score / (cand.score + rival) if cand.score > 0 else 0.0
-            confidence = _strength(cand.score, 4.0) * min(1.0, 0.25 + 3.0 * (dominance - 0.5))
+        for rank, k in enumerate(chosen):
+            shares = home_shares(k)
+            shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))
+            confidence = home_m[k] if rank == 0 else old_m[k]
+            extra: dict[str, Any] = {}
+            if split is not None:
+                extra = (
+                    {"valid_from": split.isoformat()}
+                    if rank == 0
+                    else {"valid_to": split.isoformat()}
+                )
             homes.append(
-                _home_place(cand, evidence, max(0.05, min(0.99, confidence)), params, note)
-            )
-        # The current home first: a person who moved is found at the newer address.
-        homes.sort(key=lambda p: p.last_seen.timestamp() if p.last_seen else 0.0, reverse=True)
-
-    near_home: set[int] = set()
-    for cand in chosen:
-        near_home |= _within(evidence, usable, cand.position, params.exclusion_m)
-    duty_pool = [i for i in usable if i not in near_home]
-    work_cands, _ = _candidates(evidence, duty_pool, params.work_eps_m, params)
-    base_candidates = []
-    for cand in work_cands:
-        if len(cand.duty_dates) < params.min_base_days or not cand.dates:
-            continue
-        if len(cand.duty_dates) / len(cand.dates) < 0.6:
-            continue
-        cand.score = _base_score(cand)
-        base_candidates.append(cand)
-    base_candidates.sort(key=lambda c: c.score, reverse=True)
+                _home_place(analysis.home_candidates[k], analysis.evidence, confidence,
+                            _fit_text(shares, "home"), analysis.note, extra)
+            )  # fmt: skip
+    base: Place | None = None
+    base_index = -1
+    lives_at_work = False
+    if n_work and max(work_m) >= params.min_confidence:
+        base_index = int(np.argmax(work_m))
+        label = layout.work_labels[base_index]
+        lives_at_work = bool(chosen) and home_group[chosen[0]] == label
+        shares = {
+            "workplace": work_m[base_index],
+            "no workplace away from home": types[NO_WORK],
+            "elsewhere": max(0.0, 1.0 - work_m[base_index] - types[NO_WORK]),
+        }
+        day_share = float(post[(work_of == base_index) & (ptype == 0)].sum())
+        cand = analysis.work_candidates[base_index]
+        skip = set(analysis.home_candidates[chosen[0]].indices) if lives_at_work else set()
+        base = _base_place(cand, analysis.evidence, work_m[base_index], skip,
+                           _fit_text(shares, "workplace") + f" (day work {day_share:.2f}, shifts "
+                           f"{work_m[base_index] - day_share:.2f})")  # fmt: skip
 
     frequent: list[Place] = []
-    taken = near_home | {i for c in base_candidates[:1] for i in c.indices}
-    for cand in candidates:
-        if cand in chosen or len(cand.dates) < 3 or set(cand.indices) & taken:
+    taken = [p.position for p in homes] + ([base.position] if base is not None else [])
+    if n_home and max(second_m) >= params.min_confidence:
+        k = int(np.argmax(second_m))
+        if k not in chosen:
+            cand = analysis.home_candidates[k]
+            shares = home_shares(k)
+            shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))
+            frequent.append(_frequent_place(cand, analysis.evidence, "second-residence",
+                                            second_m[k], _fit_text(shares, "second residence")))  # fmt: skip
+            taken.append(cand.position)
+    pool = [c for k, c in enumerate(analysis.home_candidates) if k not in chosen] + analysis.others
+    for cand in sorted(pool, key=lambda c: len(c.dates), reverse=True):
+        if len(cand.dates) < 3 or any(
+            _distance(cand.position, t) <= params.exclusion_m for t in taken
+        ):
             continue
-        frequent.append(
-            Place(
-                kind=PlaceKind.FREQUENT,
-                position=cand.position,
-                radius_m=_radius_m(cand, evidence, 25.0),
-                confidence=round(max(0.05, min(0.95, _strength(len(cand.dates), 5.0))), 3),
-                evidence=_ordered_evidence(evidence, cand.indices, "base"),
-                days=len(cand.dates),
-                first_seen=cand.first,
-                last_seen=cand.last,
-                explanation=f"seen on {len(cand.dates)} distinct days{_span_text(cand.first, cand.last)}",
-                nights=len(cand.nights),
-                workdays=len(cand.work_dates),
-            )
-        )
-    frequent.sort(key=lambda p: p.days, reverse=True)
-    return PersonAnalysis(person, evidence, homes, base_candidates, frequent, skipped, usable)
+        frequent.append(_frequent_place(cand, analysis.evidence, None, None, ""))
+    frequent.extend(frequent_travel)
+    return RoleDecision(homes, base, frequent, work_m, base_index, lives_at_work, types)
+
+
+def _when_text(cand: Candidate) -> str:
+    parts = []
+    nights = len(cand.nights)
+    if nights:
+        parts.append(f"at night on {nights} distinct night{'s' if nights != 1 else ''}")
+    if cand.evenings:
+        parts.append(f"in the evening on {len(cand.evenings)} weekdays")
+    if cand.work_dates:
+        parts.append(f"in working hours (09-17) on {len(cand.work_dates)} weekdays")
+    if cand.weekend_days:
+        parts.append(f"at weekends in daytime on {len(cand.weekend_days)} days")
+    if not parts:
+        parts.append(f"on {len(cand.dates)} distinct days")
+    text = "seen " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"{text}, in {_weeks(cand.dates)} weeks{_span_text(cand.first, cand.last)}"
+
+
+def _home_place(
+    cand: Candidate,
+    evidence: Sequence[Evidence],
+    confidence: float,
+    fit_text: str,
+    note: str,
+    extra: Mapping[str, Any],
+) -> Place:
+    posts = len({evidence[i].post_id for i in cand.indices})
+    explanation = f"{_when_text(cand)}; {posts} located posts; {fit_text}"
+    if note:
+        explanation += f"; {note}"
+    return Place(
+        kind=PlaceKind.HOME,
+        position=cand.position,
+        radius_m=_radius_m(cand, evidence, 40.0),
+        confidence=round(min(0.99, confidence), 3),
+        evidence=_ordered_evidence(evidence, cand.indices, "home"),
+        days=len(cand.dates),
+        first_seen=cand.first,
+        last_seen=cand.last,
+        explanation=explanation,
+        nights=len(cand.nights),
+        workdays=len(cand.work_dates),
+        extra=MappingProxyType(dict(extra)) if extra else EMPTY_EXTRA,
+    )
+
+
+def _base_place(
+    cand: Candidate, evidence: Sequence[Evidence], confidence: float, skip: set[int], fit_text: str
+) -> Place:
+    indices = [i for i in cand.indices if i not in skip] or cand.indices
+    work = _make_candidate(evidence, indices) if skip else cand
+    return Place(
+        kind=PlaceKind.BASE,
+        position=work.position,
+        radius_m=_radius_m(work, evidence, 100.0),
+        confidence=round(min(0.99, confidence), 3),
+        evidence=_ordered_evidence(evidence, work.indices, "base"),
+        days=len(work.dates),
+        first_seen=work.first,
+        last_seen=work.last,
+        explanation=f"{_when_text(work)}; {fit_text}",
+        nights=len(work.nights),
+        workdays=len(work.work_dates),
+    )
+
+
+def _frequent_place(
+    cand: Candidate,
+    evidence: Sequence[Evidence],
+    role: str | None,
+    confidence: float | None,
+    fit_text: str,
+) -> Place:
+    strength = 1.0 - math.exp(-len(cand.dates) / 5.0)
+    explanation = _when_text(cand) + (f"; {fit_text}" if fit_text else "")
+    return Place(
+        kind=PlaceKind.FREQUENT,
+        position=cand.position,
+        radius_m=_radius_m(cand, evidence, 25.0),
+        confidence=round(
+            max(0.05, min(0.95, confidence if confidence is not None else strength)), 3
+        ),
+        evidence=_ordered_evidence(evidence, cand.indices, "base"),
+        days=len(cand.dates),
+        first_seen=cand.first,
+        last_seen=cand.last,
+        explanation=explanation,
+        nights=len(cand.nights),
+        workdays=len(cand.work_dates),
+        extra=MappingProxyType({"role": role}) if role else EMPTY_EXTRA,
+    )
+
+
+def _travel_place(cand: Candidate, evidence: Sequence[Evidence]) -> Place:
+    place = _frequent_place(cand, evidence, "travel", None, "")
+    days = len(cand.dates)
+    return replace(
+        place,
+        explanation=f"a stay: seen on {days} days within {_day_span(cand)} days"
+        f"{_span_text(cand.first, cand.last)}, far from the person's other places (travel)",
+    )
 
 
 def _distance(a: LatLon, b: LatLon) -> float:
-    return float(haversine_m_array(np.array([a.lat]), np.array([a.lon]), b.lat, b.lon)[0])
+    return haversine_m(a, b)
 
 
 _EXCLUSION_WORDS = {

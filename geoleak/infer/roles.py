@@ -1,0 +1,486 @@
+"""Roles of a person's places from how they spend their week, as a probability model.
+
+Why a model and not score formulas: rules such as "a home is seen at weekends" or "a base
+is seen on weekdays" hold for the generator they were tuned on and fail for people who post
+from home only at night, work from home, live on base, keep a cabin or move house. Here
+each role is a *presence profile*: the share of people in a role who are at their home, at
+their workplace or elsewhere in each part of the week, taken from time-use statistics.
+
+The model. Each located observation has a local time, folded into one of six parts of the
+week (`BINS`). Given the person's *type* T (day worker, shift worker, no workplace away
+from home) and an assignment A of roles to their candidate places, the place of an
+observation made in part b is drawn from the presence profile:
+
+    P(place | b, T, A) = presence_T[b][role_A(place)] x P(place | role_A(place))
+
+Conditioning on *when* each located post was made is what makes the person's own posting
+rhythm cancel out: someone who posts only in the evening contributes evening observations
+only, and the model asks only where those evening observations are. So an evening-only
+poster's home is not penalised for lacking daytime posts, and a 9-to-5 worker who posts
+from home only at night still gets the home (their night observations are at home, their
+working-hours observations at work). This replaces an explicit posting-propensity estimate
+(presence x propensity, normalised over places, is the same thing when propensity depends on
+the hour and not on the place; a person who geotags more when out shifts mass to "other").
+
+Counts are distinct local days per place and part of the week, not posts, so forty photos of
+one afternoon count once. Individuals differ from population profiles, so each part's counts
+follow a Dirichlet-multinomial (the person's own shares drawn around the profile with
+`concentration`), which keeps one unusual habit from deciding everything. Places within a
+role share its mass by their observed frequency (a profile likelihood).
+
+Roles per person are assigned jointly over the top candidates: one current home (or none);
+at most one workplace, which may contain the home (living on base); optionally a second
+residence (weekends) or a move (an older home until a date, the current one after). Each
+assignment is scored with population-share priors (`RolePriors`); confidence is the
+posterior probability, summed over the assignments that give a place that role. Short
+bursts (a holiday hotel, a course) are travel: taken out before roles are assigned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import gammaln
+
+__all__ = [
+    "BINS",
+    "PERSON_TYPES",
+    "PRESENCE",
+    "RoleFit",
+    "RolePriors",
+    "Structure",
+    "bin_of",
+    "fit_roles",
+]
+
+# Parts of the week in local time. Nights run 22:00-06:00 and belong to the evening's day;
+# Friday and Saturday nights are weekend nights, Sunday night a weeknight.
+BINS = (
+    "weeknight",  # 22-06, nights after Sun-Thu
+    "weekday morning",  # 06-09 Mon-Fri
+    "working hours",  # 09-17 Mon-Fri
+    "weekday evening",  # 17-22 Mon-Fri
+    "weekend day",  # 06-22 Sat-Sun
+    "weekend night",  # 22-06, nights after Fri and Sat
+)
+WEEKNIGHT, MORNING, WORK_HOURS, EVENING, WEEKEND_DAY, WEEKEND_NIGHT = range(6)
+N_BINS = len(BINS)
+WEEKEND_BINS = (WEEKEND_DAY, WEEKEND_NIGHT)
+
+HOME, WORK, SECOND, OTHER = range(4)
+ROLE_NAMES = ("home", "workplace", "second residence", "other")
+
+PERSON_TYPES = (
+    "day worker",
+    "evening-shift worker",
+    "night-shift worker",
+    "rotating-shift worker",
+    "no workplace away from home",
+)
+DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK = range(5)
+SHIFT_TYPES = (EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
+# How shift workers split by schedule (BLS, Job Flexibilities and Work Schedules 2017-2018,
+# USDL-19-1691: of wage and salary workers, ~6 % work evening shifts, ~4 % night shifts,
+# ~6 % rotating or irregular schedules).
+SHIFT_SPLIT = {EVENING_SHIFT: 6 / 16, NIGHT_SHIFT: 4 / 16, ROTATING: 6 / 16}
+
+# Presence profiles: share of the time people of each type spend at home / at their
+# workplace / elsewhere in each part of the week (rows follow BINS). These are rounded
+# readings of the American Time Use Survey's location-by-hour summaries (BLS ATUS,
+# location codes "respondent's home or yard" and "respondent's workplace"; BLS ATUS charts
+# "where people spend their time", 2003-2019) and of HETUS (Eurostat Harmonised European
+# Time Use Surveys, location by time of day), which agree to within a few points:
+# - employed full-time people on weekdays they work are ~55-65 % at the workplace between
+#   09:00 and 17:00, ~20 % at home, the rest travelling or elsewhere; >90 % at home at night;
+#   ~70-75 % at home in the evening (ATUS 2019: 82 % of employed people on days they worked
+#   did some or all of the work at their workplace, 24 % some at home);
+# - about a third of employed people work on an average weekend day (ATUS 2019: 34 %),
+#   hence a small weekend workplace share for day workers;
+# - shift workers follow their shift: evening shifts ~15:00-23:00, night shifts ~22:00-07:00
+#   (sleeping at home in the day), rotating / irregular schedules a mix of the three, with
+#   more weekend work than day workers;
+# - people with no workplace away from home (fully remote workers, ~13 % of US employed
+#   people in 2023, BLS CPS; and people not in work) are at home ~2/3 of the working day
+#   and ~90 % at night.
+# Not fitted to any corpus; a cell can be refined from the ATUS microdata alone.
+PRESENCE: dict[int, tuple[tuple[float, float, float], ...]] = {
+    #            home  work  elsewhere
+    DAY: (
+        (0.93, 0.01, 0.06),  # weeknight
+        (0.78, 0.10, 0.12),  # weekday morning
+        (0.20, 0.60, 0.20),  # working hours
+        (0.72, 0.05, 0.23),  # weekday evening
+        (0.62, 0.08, 0.30),  # weekend day
+        (0.88, 0.01, 0.11),  # weekend night
+    ),
+    EVENING_SHIFT: (
+        (0.82, 0.12, 0.06),
+        (0.88, 0.02, 0.10),
+        (0.50, 0.25, 0.25),
+        (0.12, 0.75, 0.13),
+        (0.58, 0.15, 0.27),
+        (0.82, 0.08, 0.10),
+    ),
+    NIGHT_SHIFT: (
+        (0.25, 0.68, 0.07),
+        (0.65, 0.20, 0.15),
+        (0.80, 0.03, 0.17),
+        (0.72, 0.08, 0.20),
+        (0.68, 0.05, 0.27),
+        (0.45, 0.45, 0.10),
+    ),
+    ROTATING: (
+        (0.68, 0.26, 0.06),
+        (0.70, 0.15, 0.15),
+        (0.45, 0.33, 0.22),
+        (0.52, 0.28, 0.20),
+        (0.55, 0.20, 0.25),
+        (0.72, 0.18, 0.10),
+    ),
+    NO_WORK: (
+        (0.94, 0.0, 0.06),
+        (0.85, 0.0, 0.15),
+        (0.65, 0.0, 0.35),
+        (0.75, 0.0, 0.25),
+        (0.65, 0.0, 0.35),
+        (0.90, 0.0, 0.10),
+    ),
+}
+# A second residence (a cabin, a partner's or parents' house) takes a share of the home's
+# weekend mass; on weekdays it is as rare as any other single place.
+SECOND_WEEKDAY_SHARE = 0.02
+_FLOOR = 1e-4
+# Concentration of the Chinese restaurant process over a person's "other" places: with 5,
+# fifty outings go to about a dozen distinct places, in line with the ~25 places people
+# keep visiting over months (Alessandretti et al., "Evidence for a conserved quantity in
+# human mobility", Nature Human Behaviour 2, 2018).
+OTHER_PLACES_CONCENTRATION = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class RolePriors:
+    """Population shares used as prior probabilities (each in (0, 1)).
+
+    shift_work_share: workers on evening, night or rotating shifts (~16 %, BLS 2017-18).
+    no_workplace_share: people with no regular workplace away from home (fully remote
+    workers, ~13 % of the US employed in 2023 (BLS), plus people not in work; 0.2 is a
+    middle value for adults who post). live_at_work_share: people whose home lies within
+    their workplace (quarters, barracks, farms, caretakers; about a third of US active-duty
+    servicemembers live on an installation (DoD "Demographics: Profile of the Military
+    Community"), far fewer in the general population). second_residence_share: people who
+    spend weekends regularly at a second dwelling (holiday homes, partners, parents; e.g.
+    Statistics Finland counts ~500,000 summer cottages for 5.5 M people).
+    move_rate_per_year: people who move house in a year (~9 % in the US, Census CPS ASEC
+    2022). home_unseen: a person with located posts whose home is none of their places.
+    concentration: how closely one person follows the population profile (the
+    Dirichlet-multinomial's total pseudo-count per part of the week; smaller = people differ
+    more).
+    """
+
+    shift_work_share: float = 0.16
+    no_workplace_share: float = 0.2
+    live_at_work_share: float = 0.1
+    second_residence_share: float = 0.15
+    move_rate_per_year: float = 0.09
+    home_unseen: float = 0.1
+    concentration: float = 4.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "shift_work_share",
+            "no_workplace_share",
+            "live_at_work_share",
+            "second_residence_share",
+            "move_rate_per_year",
+            "home_unseen",
+        ):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {value!r}")
+        if not self.concentration > 0:
+            raise ValueError(f"concentration must be positive, got {self.concentration!r}")
+
+
+def bin_of(local: datetime) -> tuple[int, date]:
+    """(part of the week, the day it is counted on) for a local wall-clock time."""
+    hour = local.hour
+    if hour < 6 or hour >= 22:
+        evening = local.date() - timedelta(days=1) if hour < 6 else local.date()
+        weekend = evening.weekday() in (4, 5)  # Friday and Saturday nights
+        return (WEEKEND_NIGHT if weekend else WEEKNIGHT), evening
+    day = local.date()
+    if day.weekday() >= 5:
+        return WEEKEND_DAY, day
+    if hour < 9:
+        return MORNING, day
+    if hour < 17:
+        return WORK_HOURS, day
+    return EVENING, day
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """Which candidate plays which role: indexes into the person's candidate lists.
+
+    home: home candidate or -1; work: work group or -1; second: home candidate used as
+    second residence or -1; old_home: for a move, the older home (then `home` is the newer)
+    with the split day.
+    """
+
+    home: int = -1
+    work: int = -1
+    second: int = -1
+    old_home: int = -1
+    split: date | None = None
+
+
+@dataclass(slots=True)
+class RoleFit:
+    """Every scored assignment of one person (for the cross-person pass to re-weight)."""
+
+    structures: list[Structure]
+    person_type: NDArray[np.int64]  # per assignment: an index into PERSON_TYPES
+    structure_index: NDArray[np.int64]  # per assignment: index into structures
+    log_score: NDArray[np.float64]  # log prior + log likelihood
+    home_lives_at_work: list[bool] = field(default_factory=list)  # per structure
+
+    def posterior(self, work_log_boost: dict[int, float] | None = None) -> NDArray[np.float64]:
+        """Posterior over assignments; `work_log_boost` adds log-odds to some work groups."""
+        scores = self.log_score.copy()
+        if work_log_boost:
+            for s, structure in enumerate(self.structures):
+                bonus = work_log_boost.get(structure.work)
+                if bonus:
+                    scores[self.structure_index == s] += bonus
+        if scores.size == 0:
+            return np.asarray(scores, dtype=np.float64)
+        scores -= scores.max()
+        weights = np.exp(scores)
+        return np.asarray(weights / weights.sum(), dtype=np.float64)
+
+
+def _dm_loglik(
+    counts: NDArray[np.float64], probs: NDArray[np.float64], alpha: float
+) -> NDArray[np.float64]:
+    """Dirichlet-multinomial log-likelihood summed over parts of the week.
+
+    counts: (..., roles, bins); probs: broadcastable to counts, summing to 1 over roles.
+    The multinomial coefficient is left out: it is the same for every assignment.
+    """
+    a = alpha * np.maximum(probs, _FLOOR)
+    total = counts.sum(axis=-2)
+    per_bin = gammaln(alpha) - gammaln(alpha + total)
+    per_bin = per_bin + (gammaln(counts + a) - gammaln(a)).sum(axis=-2)
+    return np.asarray(per_bin.sum(axis=-1), dtype=np.float64)
+
+
+def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(np.where(x > 0, x * np.log(np.maximum(x, 1e-300)), 0.0), dtype=np.float64)
+
+
+def fit_roles(
+    counts: NDArray[np.float64],
+    loc_group: Sequence[int],
+    home_locs: Sequence[int],
+    work_groups: Sequence[int],
+    second_locs: Sequence[int],
+    moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]],
+    singleton_total: float,
+    years: float,
+    priors: RolePriors,
+) -> RoleFit:
+    """Score every assignment of roles to candidates.
+
+    counts: (locations, bins) distinct-day counts; location rows are the person's clusters
+    (the last row may be isolated points, each its own place: `singleton_total` of them).
+    loc_group: work group of each location (-1 none). home_locs: locations that may be the
+    home; work_groups: groups that may be the workplace; second_locs: indexes into
+    home_locs that may be a second residence. moves: (new, old) indexes into home_locs with
+    the split day and the two homes' count rows before and after it, as
+    (new, old, split, before, after) where before/after are (2, bins): row 0 the new home,
+    row 1 the old home.
+    """
+    totals = counts.sum(axis=1)
+    xlogx_loc = _xlogx(totals)
+    if singleton_total:
+        xlogx_loc[-1] = 0.0  # isolated points are each their own place
+    structures: list[Structure] = []
+    role_rows: list[NDArray[np.float64]] = []  # per structure: (roles, bins)
+    plug_in: list[float] = []
+    lives_at_work: list[bool] = []
+
+    totals_list = totals.tolist()
+    xlogx_list = xlogx_loc.tolist()
+    lgamma_list = [math.lgamma(t) if t > 0 else 0.0 for t in totals_list]
+    places_list = [1.0 if t > 0 else 0.0 for t in totals_list]
+    if singleton_total:
+        lgamma_list[-1] = 0.0  # isolated points: each its own place seen once
+        places_list[-1] = singleton_total
+    log_gamma = math.log(OTHER_PLACES_CONCENTRATION)
+    onehot = np.eye(4)
+    weekday_bins = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
+    group_list = list(loc_group)
+
+    def nlogn(x: float) -> float:
+        return x * math.log(x) if x > 0 else 0.0
+
+    def add(structure: Structure, home_rows: list[int], work_group: int, second_row: int) -> None:
+        role = [WORK if g == work_group and work_group >= 0 else OTHER for g in group_list]
+        for row in home_rows:
+            role[row] = HOME
+        if second_row >= 0:
+            role[second_row] = SECOND
+        by_role = onehot[role].T @ counts  # (roles, bins)
+        # Which place within a role. A workplace's buildings share its mass by frequency
+        # (profile likelihood). Other places follow a Chinese restaurant process: time out
+        # is spread over many places, so one place taking all of it costs (a workplace
+        # or home in disguise). A second residence is one only at weekends; its weekday
+        # days are one more "other" place.
+        work_own = work_total = 0.0
+        other_lg = other_total = other_places = 0.0
+        for r, t, x, lg, k in zip(
+            role, totals_list, xlogx_list, lgamma_list, places_list, strict=True
+        ):
+            if r == WORK:
+                work_own += x
+                work_total += t
+            elif r == OTHER:
+                other_lg += lg
+                other_total += t
+                other_places += k
+        if second_row >= 0:
+            moved = by_role[SECOND, weekday_bins]
+            by_role[OTHER, weekday_bins] += moved
+            by_role[SECOND, weekday_bins] = 0.0
+            extra = float(moved.sum())
+            if extra > 0:
+                other_lg += math.lgamma(extra)
+                other_total += extra
+                other_places += 1
+        term = work_own - nlogn(work_total)
+        if other_total > 0:
+            term += (other_places * log_gamma + other_lg + math.lgamma(OTHER_PLACES_CONCENTRATION)
+                     - math.lgamma(OTHER_PLACES_CONCENTRATION + other_total))  # fmt: skip
+        structures.append(structure)
+        role_rows.append(by_role)
+        plug_in.append(term)
+        lives_at_work.append(
+            work_group >= 0 and any(group_list[r] == work_group for r in home_rows)
+        )
+
+    homes = [-1, *range(len(home_locs))]
+    works = [-1, *range(len(work_groups))]
+    for h in homes:
+        for w in works:
+            home_rows = [home_locs[h]] if h >= 0 else []
+            group = work_groups[w] if w >= 0 else -1
+            add(Structure(home=h, work=w), home_rows, group, -1)
+            if h < 0:
+                continue
+            for s in second_locs:
+                if s != h and (group < 0 or loc_group[home_locs[s]] != group):
+                    add(Structure(home=h, work=w, second=s), home_rows, group, home_locs[s])
+    # Moves: the home's role passes from the old place to the new one on the split day.
+    move_rows: list[tuple[int, NDArray[np.float64], NDArray[np.float64]]] = []
+    for new, old, split, before, after in moves:
+        for w in works:
+            group = work_groups[w] if w >= 0 else -1
+            if group >= 0 and (
+                loc_group[home_locs[new]] == group or loc_group[home_locs[old]] == group
+            ):
+                continue
+            add(
+                Structure(home=new, work=w, old_home=old, split=split),
+                [home_locs[new], home_locs[old]],
+                group,
+                -1,
+            )
+            move_rows.append((len(structures) - 1, before, after))
+    for index, before, after in move_rows:
+        # The new home before the split and the old one after it are "elsewhere".
+        rows = role_rows[index]
+        misplaced = before[0] + after[1]
+        rows[HOME] -= misplaced
+        rows[OTHER] += misplaced
+
+    by_role = np.stack(role_rows)  # (S, roles, bins)
+    plug = np.array(plug_in)
+    log_structure_prior = np.zeros(len(structures))
+    n_home = max(1, len(home_locs))
+    n_second = max(1, len(second_locs))
+    moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
+    n_moves = max(1, len(moves))
+    for s, structure in enumerate(structures):
+        lp = (
+            math.log(priors.home_unseen)
+            if structure.home < 0
+            else math.log((1 - priors.home_unseen) / n_home)
+        )
+        if structure.second >= 0:
+            lp += math.log(priors.second_residence_share / n_second)
+        elif structure.home >= 0:
+            lp += math.log(1 - priors.second_residence_share)
+        if structure.old_home >= 0:
+            lp += math.log(moved / n_moves)
+        elif structure.home >= 0:
+            lp += math.log(1 - moved)
+        if structure.work >= 0:
+            lp += math.log(
+                priors.live_at_work_share if lives_at_work[s] else 1 - priors.live_at_work_share
+            )
+        log_structure_prior[s] = lp
+
+    type_prior = {
+        DAY: (1 - priors.no_workplace_share) * (1 - priors.shift_work_share),
+        NO_WORK: priors.no_workplace_share,
+    }
+    for shift, share in SHIFT_SPLIT.items():
+        type_prior[shift] = (1 - priors.no_workplace_share) * priors.shift_work_share * share
+    n_work = len(work_groups)
+    person_types: list[int] = []
+    struct_index: list[int] = []
+    scores: list[NDArray[np.float64]] = []
+    has_work = np.array([s.work >= 0 for s in structures])
+    for ptype in (DAY, *SHIFT_TYPES, NO_WORK):
+        # Workers may have a workplace none of whose posts are located (most people post
+        # little at work): their structures without a workplace count for them too.
+        chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else np.arange(len(structures))
+        if chosen.size == 0:
+            continue
+        presence = np.array(PRESENCE[ptype], dtype=np.float64)  # (bins, 3)
+        probs = np.zeros((len(chosen), 4, N_BINS))
+        probs[:, HOME, :] = presence[:, 0]
+        probs[:, WORK, :] = presence[:, 1]
+        probs[:, OTHER, :] = presence[:, 2]
+        # Second residence: its share of the home's weekend mass is estimated from the
+        # counts (profile likelihood); on weekdays it has none (its rows are zero there).
+        second = np.array([structures[s].second >= 0 for s in chosen])
+        if second.any():
+            rows = by_role[chosen]
+            wk = list(WEEKEND_BINS)
+            home_n = rows[:, HOME, wk].sum(axis=1)
+            second_n = rows[:, SECOND, wk].sum(axis=1)
+            share = (second_n + 0.5) / (home_n + second_n + 1.0)
+            for b in wk:
+                total_home = presence[b, 0]
+                probs[second, SECOND, b] = total_home * share[second]
+                probs[second, HOME, b] = total_home * (1 - share[second])
+        loglik = _dm_loglik(by_role[chosen], probs, priors.concentration) + plug[chosen]
+        prior = math.log(type_prior[ptype]) + log_structure_prior[chosen]
+        if ptype != NO_WORK:
+            prior = prior - math.log(n_work + 1)
+        scores.append(loglik + prior)
+        person_types.extend([ptype] * len(chosen))
+        struct_index.extend(chosen.tolist())
+    return RoleFit(
+        structures=structures,
+        person_type=np.array(person_types, dtype=np.int64),
+        structure_index=np.array(struct_index, dtype=np.int64),
+        log_score=np.concatenate(scores) if scores else np.zeros(0),
+        home_lives_at_work=lives_at_work,
+    )

@@ -1,0 +1,225 @@
+"""The role model against the failure modes of issue 11 (each failed with the score rules).
+
+Each person is built from a weekly routine: at which places, on which weekdays and at which
+local hours they post. Positions are in the Canterbury plains (NZ), 69 N (Norway) and on
+both sides of the antimeridian so a (lat, lon) swap cannot pass.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from infer_helpers import seen
+
+from geoleak.geometry import destination, haversine_m
+from geoleak.infer import LeakInference
+from geoleak.infer.roles import BINS, bin_of
+from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile
+
+HOME = LatLon(-43.53, 172.63)
+WORK = LatLon(-43.49, 172.55)  # 8 km away
+START = date(2025, 1, 6)  # a Monday
+
+
+def routine(
+    person: str,
+    place: LatLon,
+    weekdays: Sequence[int],
+    hours: tuple[float, float],
+    *,
+    weeks: int = 40,
+    per_week: int = 2,
+    first_week: int = 0,
+    seed: int = 1,
+    jitter_m: float = 15.0,
+) -> list[Evidence]:
+    """`per_week` posts a week at `place`, on random days of `weekdays`, between `hours`."""
+    rng = random.Random(f"{person}-{seed}")
+    out = []
+    for week in range(first_week, first_week + weeks):
+        monday = START + timedelta(weeks=week)
+        for day in rng.sample(list(weekdays), min(per_week, len(weekdays))):
+            hour = rng.uniform(*hours)
+            local = datetime.combine(monday + timedelta(days=day), datetime.min.time()) + timedelta(
+                hours=hour
+            )
+            out.append(seen(person, place, local, rng=rng, jitter_m=jitter_m))
+    return out
+
+
+def fit(evidence: list[Evidence], **params: object) -> Profile:
+    return LeakInference(**params).fit({evidence[0].person: evidence}).profiles_[0]  # type: ignore[arg-type]
+
+
+def near(place: Place | None, target: LatLon, metres: float) -> bool:
+    return place is not None and haversine_m(place.position, target) <= metres
+
+
+def test_nine_to_five_worker_posting_from_home_only_at_night() -> None:
+    """Failure 1: home seen only in the evening and at night, work in the day, weekends too."""
+    evidence = routine("a", HOME, range(7), (21.5, 23.9), per_week=3)
+    evidence += routine("a", WORK, range(5), (9, 17), per_week=3, jitter_m=80)
+    evidence += routine("a", WORK, (5, 6), (10, 16), per_week=1, jitter_m=80)
+    profile = fit(evidence)
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert near(home, HOME, 50)
+    assert home is not None
+    assert home.confidence >= 0.9
+    assert near(base, WORK, 300)
+    assert "fits 'home'" in home.explanation
+    assert "distinct nights" in home.explanation
+
+
+def test_home_seen_only_at_night_keeps_the_home() -> None:
+    """Failure 2: no weekend daytime at home at all (the weekend-daytime rule)."""
+    park = destination(HOME, 200, 3_000)
+    evidence = routine("b", HOME, range(7), (22.5, 23.9), per_week=2)
+    evidence += routine("b", WORK, range(5), (10, 16), per_week=2, jitter_m=80)
+    evidence += routine("b", park, (5, 6), (10, 18), per_week=1, seed=2)
+    home = fit(evidence).place(PlaceKind.HOME)
+    assert near(home, HOME, 50)
+
+
+def test_small_night_shift_workplace_is_not_a_confident_home() -> None:
+    """Failure 2, thin side: five nights at a night-shift workplace, a few days at home."""
+    evidence = routine("c", WORK, range(5), (23.0, 23.9), weeks=5, per_week=1, jitter_m=60)
+    evidence += routine("c", HOME, (5, 6), (11, 17), weeks=5, per_week=1, seed=2)
+    evidence += routine("c", HOME, range(5), (12, 16), weeks=5, per_week=1, seed=3)
+    home = fit(evidence).place(PlaceKind.HOME)
+    assert home is None or near(home, HOME, 50) or home.confidence < 0.7
+
+
+def test_living_on_base_gives_home_and_base_without_colleagues() -> None:
+    """Failure 3: quarters inside the base; no one else in the corpus."""
+    base = LatLon(69.45, 24.50)
+    quarters = destination(base, 200, 300)
+    evidence = routine("d", quarters, range(7), (21, 23.9), per_week=3)
+    evidence += routine("d", quarters, (5, 6), (10, 18), per_week=1, seed=2)
+    evidence += routine("d", base, range(5), (8.5, 16.5), per_week=3, seed=3, jitter_m=40)
+    profile = fit(evidence)
+    assert near(profile.place(PlaceKind.HOME), quarters, 50)
+    assert near(profile.place(PlaceKind.BASE), base, 500)
+
+
+def test_weekend_cabin_on_many_weekends_is_a_second_residence_not_the_home() -> None:
+    """Failure 4: a cabin 66 km away, seen at weekends (day and night) more than the home."""
+    cabin = destination(HOME, 300, 66_000)
+    evidence = routine("e", HOME, range(5), (20.5, 23.9), per_week=2)
+    evidence += routine("e", HOME, (5, 6), (10, 20), weeks=10, per_week=1, first_week=3, seed=4)
+    evidence += routine("e", cabin, (5, 6), (10, 23.5), per_week=2, seed=2)
+    evidence += routine("e", cabin, (4,), (22.2, 23.9), per_week=1, seed=3)  # Friday nights
+    profile = fit(evidence)
+    assert near(profile.place(PlaceKind.HOME), HOME, 50)
+    second = [p for p in profile.places if p.extra.get("role") == "second-residence"]
+    assert second
+    assert near(second[0], cabin, 50)
+    assert profile.place(PlaceKind.BASE) is None
+
+
+def test_home_worker_with_a_cafe_on_three_weekdays_has_no_base() -> None:
+    """Failure 5: a café or errand place on a few weekdays is not a workplace."""
+    cafe = destination(HOME, 40, 1_800)
+    evidence = routine("f", HOME, range(7), (8, 23.5), per_week=4)
+    evidence += routine("f", cafe, range(5), (10, 15), weeks=3, per_week=1, first_week=10, seed=2)
+    profile = fit(evidence)
+    assert near(profile.place(PlaceKind.HOME), HOME, 50)
+    assert profile.place(PlaceKind.BASE) is None
+
+
+def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
+    """Failure 6: the current home was labelled base; both homes, newest first, with dates."""
+    new_home = destination(HOME, 120, 6_000)
+    evidence = routine("g", HOME, range(7), (8, 23.5), weeks=20, per_week=3)
+    evidence += routine(
+        "g", new_home, range(7), (8, 23.5), weeks=22, per_week=3, first_week=20, seed=2
+    )
+    profile = fit(evidence)
+    homes = [p for p in profile.places if p.kind == PlaceKind.HOME]
+    assert len(homes) == 2
+    assert near(homes[0], new_home, 50)
+    assert near(homes[1], HOME, 50)
+    assert "valid_from" in homes[0].extra
+    assert "valid_to" in homes[1].extra
+    assert profile.place(PlaceKind.BASE) is None
+
+
+def test_holiday_hotel_burst_is_travel_never_base() -> None:
+    """Failure 7: two weeks of weekday daytime posts at a hotel far away."""
+    hotel = LatLon(-16.80, 179.99)  # Fiji, next to the antimeridian
+    evidence = routine("h", HOME, range(7), (8, 23.5), per_week=3)
+    rng = random.Random(7)
+    for day in range(14):
+        for hour in (10.0, 13.5, 16.0, 22.5):
+            local = datetime.combine(START + timedelta(weeks=20, days=day), datetime.min.time())
+            evidence.append(
+                seen("h", hotel, local + timedelta(hours=hour), utc_offset_h=12, rng=rng)
+            )
+    profile = fit(evidence)
+    assert near(profile.place(PlaceKind.HOME), HOME, 50)
+    assert profile.place(PlaceKind.BASE) is None
+    travel = [p for p in profile.places if p.extra.get("role") == "travel"]
+    assert travel
+    assert near(travel[0], hotel, 100)
+
+
+def test_night_worker_or_late_social_life_is_never_a_confident_swap() -> None:
+    """Ambiguous: a place seen late on weeknights only (a night workplace or a pub) and a
+    home seen in the day; whichever is given as home must not be given confidently wrong."""
+    pub = destination(HOME, 10, 2_500)
+    evidence = routine("i", pub, range(5), (22.2, 23.9), per_week=2)
+    evidence += routine("i", HOME, range(7), (10, 17), per_week=2, seed=2)
+    profile = fit(evidence)
+    home = profile.place(PlaceKind.HOME)
+    assert home is None or near(home, HOME, 50) or home.confidence < 0.7
+
+
+def test_evening_only_poster_gets_the_home() -> None:
+    evidence = routine("j", HOME, range(7), (18.5, 22.5), per_week=2)
+    home = fit(evidence).place(PlaceKind.HOME)
+    assert near(home, HOME, 50)
+    assert home is not None
+    assert home.confidence >= 0.9
+
+
+def test_estimator_params_follow_scikit_learn() -> None:
+    model = LeakInference(eps_m=80.0, shift_work_share=0.2)
+    params = model.get_params()
+    assert params["eps_m"] == 80.0
+    assert params["shift_work_share"] == 0.2
+    assert params["workers"] == 1
+    assert model.set_params(min_confidence=0.6) is model
+    assert model.min_confidence == 0.6
+    assert repr(model) == "LeakInference(eps_m=80.0, min_confidence=0.6, shift_work_share=0.2)"
+    clone = LeakInference(**model.get_params())
+    assert clone.get_params() == model.get_params()
+
+
+def test_estimator_validates_in_fit_not_in_init() -> None:
+    import pytest
+
+    model = LeakInference(eps_m=-1.0)  # stored as given
+    with pytest.raises(ValueError, match="eps_m"):
+        model.fit({})
+    with pytest.raises(ValueError, match="no_workplace_share"):
+        LeakInference(no_workplace_share=1.5).fit({})
+    with pytest.raises(ValueError, match="invalid parameter"):
+        LeakInference().set_params(epsilon=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_every_local_time_has_one_part_of_the_week_counted_on_a_nearby_day(
+    moment: datetime,
+) -> None:
+    part, day = bin_of(moment)
+    assert 0 <= part < len(BINS)
+    assert (moment.date() - day).days in (0, 1)
+    if (moment.date() - day).days == 1:
+        assert moment.hour < 6
+        assert BINS[part].endswith("night")
+    if 9 <= moment.hour < 17 and moment.weekday() < 5:
+        assert BINS[part] == "working hours"
