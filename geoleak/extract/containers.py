@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import position_from_exif
 from geoleak.extract.source import HEAD_SIZE, MAX_BLOCK, Source
+from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
+from geoleak.formats.tags import tag_id
 
 __all__ = ["read_flir", "read_jpeg", "read_png", "read_raf", "read_tiff_file", "read_webp"]
 
@@ -120,35 +122,26 @@ def _search_app1(src: Source, meta: MetaBuilder, signature: bytes, what: str) ->
 
 
 # -- FLIR FFF records (thermal cameras: GPS often lives only here) -----------------------
-_FFF_CAMERA_INFO, _FFF_GPS = 0x20, 0x2B
+_SERIAL = tag_id("FLIR", "CameraSerialNumber")
 
 
 def read_flir(fff: bytes, meta: MetaBuilder) -> None:
     """GPS, camera model, serial and capture time from a FLIR FFF record directory."""
-    if fff[:4] not in (b"FFF\x00", b"AFF\x00") or len(fff) < 0x40:
+    parsed = fff_records(fff)
+    if parsed is None:
         return
-    order = ">"
-    version = struct.unpack_from(">I", fff, 0x14)[0]
-    if not 100 <= version < 200:
-        order = "<"
-    dir_offset, entries = struct.unpack_from(order + "II", fff, 0x18)
-    entries = min(entries, 256)
     records: dict[int, tuple[int, int]] = {}
-    for index in range(entries):
-        at = dir_offset + 32 * index
-        if at + 32 > len(fff):
-            break
-        rtype, _sub, _ver, _rid, offset, length = struct.unpack_from(order + "HHIIII", fff, at)
-        if offset + length <= len(fff) and rtype not in records:
-            records[rtype] = (offset, length)
+    for record in parsed[1]:
+        if record.offset + record.length <= len(fff) and record.type not in records:
+            records[record.type] = (record.offset, record.length)
     meta.has_metadata = True
-    if _FFF_CAMERA_INFO in records:
-        offset, length = records[_FFF_CAMERA_INFO]
+    if CAMERA_INFO in records:
+        offset, length = records[CAMERA_INFO]
         info = fff[offset : offset + length]
         if len(info) >= 0x38E:
             rec_order = "<" if struct.unpack_from("<H", info, 0)[0] == 2 else ">"
             meta.set_text("model", info[0xD4:0xF4])
-            meta.set_text("serial", info[0x104:0x114])
+            meta.set_text("serial", info[_SERIAL : _SERIAL + SERIAL_FIELDS[_SERIAL][1]])
             seconds, millis, tz_minutes = struct.unpack_from(rec_order + "IIh", info, 0x384)
             if seconds and abs(tz_minutes) <= 14 * 60 and millis < 1000:
                 tz = timezone(timedelta(minutes=-tz_minutes))
@@ -156,8 +149,8 @@ def read_flir(fff: bytes, meta: MetaBuilder) -> None:
                     milliseconds=millis
                 )
                 meta.set_time(moment.astimezone(tz))
-    if _FFF_GPS in records:
-        offset, length = records[_FFF_GPS]
+    if GPS_INFO in records:
+        offset, length = records[GPS_INFO]
         gps = fff[offset : offset + length]
         if len(gps) >= 0x24:
             rec_order = "<" if struct.unpack_from("<I", gps, 0)[0] in (0, 1) else ">"

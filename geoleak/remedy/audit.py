@@ -20,7 +20,7 @@ from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.geometry import haversine_m
-from geoleak.remedy.model import Finding, FindingKind, Unsupported
+from geoleak.remedy.model import LOCATING, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 
@@ -45,8 +45,7 @@ class ExposedFile:
     @property
     def leaks_location(self) -> bool:
         return self.position is not None or any(
-            f.kind is FindingKind.LOCATION and "no valid position" not in (f.value or "")
-            for f in self.fields
+            f.kind in LOCATING and "no valid position" not in (f.value or "") for f in self.fields
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -108,7 +107,7 @@ class AuditReport:
             for item in {
                 (x.field, x.kind.value)
                 for x in f.fields
-                if x.kind in (FindingKind.LOCATION, FindingKind.IDENTIFYING)
+                if x.kind in (FindingKind.LOCATION, FindingKind.PLACE, FindingKind.IDENTIFYING)
             }:
                 counts[item] += 1
         return [(name, kind, n) for (name, kind), n in counts.most_common()]
@@ -337,7 +336,9 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 esc(name),
                 esc(kind),
                 str(count),
-                "geoleak scrub" if kind == "location" else "geoleak scrub --all-identifying",
+                "geoleak scrub"
+                if kind in ("location", "place")
+                else "geoleak scrub --all-identifying",
             ]
             for name, kind, count in report.fields_to_remove
         ],
@@ -356,9 +357,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
                 esc(str(f.position)) if f.position else "",
                 esc(f"{f.capture_time:%Y-%m-%d %H:%M}") if f.capture_time else "",
                 esc(f.device or ""),
-                esc(
-                    ", ".join(sorted({x.field for x in f.fields if x.kind is FindingKind.LOCATION}))
-                ),
+                esc(", ".join(sorted({x.field for x in f.fields if x.kind in LOCATING}))),
                 esc(f.error or ""),
             ]
             for f in sorted(report.files, key=lambda f: (not f.near, not f.leaks_location, f.path))

@@ -10,40 +10,32 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions
+from geoleak.formats.tags import Kind, by_group
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScrubOptions,
+    kind_of,
+    text_finding,
+)
+from geoleak.remedy.model import wanted as _wanted
 
 __all__ = ["IrbParts", "scan_iim", "split_irb"]
 
 REMOVED_DATASET = 0xF0  # record 2, dataset 240: defined by no IPTC-IIM version (255 is CatalogSets)
 _DIGEST = 0x0425  # Photoshop resource: MD5 of the IPTC block, so readers notice stale IPTC
 
+# record-2 datasets by kind, from the tag table (free-text ones leak only with coordinates)
 IIM_FIELDS: dict[int, tuple[str, FindingKind]] = {
-    26: ("ContentLocationCode", FindingKind.LOCATION),
-    27: ("ContentLocationName", FindingKind.LOCATION),
-    90: ("City", FindingKind.LOCATION),
-    92: ("Sub-location", FindingKind.LOCATION),
-    95: ("Province-State", FindingKind.LOCATION),
-    100: ("Country-PrimaryLocationCode", FindingKind.LOCATION),
-    101: ("Country-PrimaryLocationName", FindingKind.LOCATION),
-    80: ("By-line", FindingKind.IDENTIFYING),
-    85: ("By-lineTitle", FindingKind.IDENTIFYING),
-    110: ("Credit", FindingKind.IDENTIFYING),
-    116: ("CopyrightNotice", FindingKind.IDENTIFYING),
-    118: ("Contact", FindingKind.IDENTIFYING),
-    122: ("Writer-Editor", FindingKind.IDENTIFYING),
-    55: ("DateCreated", FindingKind.TIME),
-    60: ("TimeCreated", FindingKind.TIME),
-    62: ("DigitalCreationDate", FindingKind.TIME),
-    63: ("DigitalCreationTime", FindingKind.TIME),
+    int(tid): (tag.name, kind)
+    for tid, tag in by_group("IPTC").items()
+    if (kind := kind_of(tag.kind)) is not None
 }
-
-
-def _wanted(kind: FindingKind, opts: ScrubOptions) -> bool:
-    return (
-        kind is FindingKind.LOCATION
-        or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
-        or (kind is FindingKind.TIME and opts.drop_time)
-    )
+IIM_FREE_TEXT = {
+    int(tid): tag.name for tid, tag in by_group("IPTC").items() if tag.kind is Kind.FREE_TEXT
+}
 
 
 def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Patch]]:
@@ -66,17 +58,25 @@ def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Pa
             length = int.from_bytes(data[pos + 5 : pos + 5 + n], "big")
             head += n
         start, end = pos + head, min(pos + head + length, len(data))
-        if record == 2 and dataset in IIM_FIELDS:
-            name, kind = IIM_FIELDS[dataset]
+        leak = None
+        if record == 2 and dataset in IIM_FREE_TEXT:
+            text = data[start:end].decode("utf-8", "replace")
+            leak = text_finding(f"IPTC {IIM_FREE_TEXT[dataset]}", text)
+            if leak is not None:
+                findings.append(leak)
+        if leak is not None or (record == 2 and dataset in IIM_FIELDS):
             value = data[start:end].decode("utf-8", "replace").strip()
-            if value:
+            if leak is None and value:
+                name, kind = IIM_FIELDS[dataset]
                 wanted = _wanted(kind, opts)
                 findings.append(Finding(f"IPTC {name}", kind, value[:80], removed=wanted))
-                if wanted:
-                    # the dataset is retagged as one no reader defines and its value zeroed:
-                    # readers skip it, and the record keeps its length
-                    patches += region.patch(pos + 2, bytes([REMOVED_DATASET]))
-                    patches += region.blank(start, end)
+            else:
+                wanted = leak is not None
+            if value and wanted:
+                # the dataset is retagged as one no reader defines and its value zeroed:
+                # readers skip it, and the record keeps its length
+                patches += region.patch(pos + 2, bytes([REMOVED_DATASET]))
+                patches += region.blank(start, end)
         pos = start + length
     return findings, patches
 

@@ -34,8 +34,10 @@ from geoleak.formats.isobmff import (
     parse_iinf,
     parse_iloc,
     parse_keys,
+    qt_string,
     sample_entries,
 )
+from geoleak.formats.tags import Kind, by_group
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.model import (
     Finding,
@@ -45,22 +47,23 @@ from geoleak.remedy.model import (
     ScanResult,
     ScrubOptions,
     Unsupported,
+    kind_of,
+    text_finding,
+    wanted,
 )
 from geoleak.remedy.tiff import coarse_position
 
 __all__ = ["scan_boxes", "scan_isobmff"]
 
+_QT = by_group("QuickTime")
 _UDTA_LOCATION = {
-    b"\xa9xyz": "QuickTime ©xyz (GPSCoordinates)",
-    b"loci": "3GPP loci (LocationInformation)",
-    b"\xa9lox": "QuickTime ©lox",
+    k: f"{'3GPP' if k == b'loci' else 'QuickTime'} {bytes(k).decode('latin-1')} ({t.name})"
+    for k, t in _QT.items()
+    if t.kind is Kind.LOCATION and isinstance(k, bytes)
 }
-_UDTA_IDENTIFYING = {
-    b"\xa9aut": "author",
-    b"\xa9mak": "make",
-    b"\xa9snm": "serial",
-    b"auth": "3GPP author",
-}
+_UDTA_IDENTIFYING = {k: t.name for k, t in _QT.items() if t.kind in (Kind.IDENTITY, Kind.PERSON)}
+_UDTA_FREE_TEXT = {k: t.name for k, t in _QT.items() if t.kind is Kind.FREE_TEXT}
+_KEYS = by_group("QuickTime keys")
 _MAX_DEPTH = 12
 
 
@@ -179,8 +182,9 @@ def _meta(
     prefix = f"{label} " if label else ""
     if b"iinf" in by_type and b"iloc" in by_type:
         _heif_items(data, opts, result, by_type, prefix)
-    if b"keys" in by_type and b"ilst" in by_type:
-        _quicktime_keys(data, opts, result, by_type[b"keys"][0], by_type[b"ilst"][0], prefix)
+    if b"ilst" in by_type:
+        keys = by_type[b"keys"][0] if b"keys" in by_type else None
+        _quicktime_keys(data, opts, result, keys, by_type[b"ilst"][0], prefix)
     for btype, cstart, _cpayload, cend in children:
         if btype in (
             b"iinf",
@@ -306,16 +310,21 @@ def _udta(
             clean_xmp(
                 result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"
             )
-        elif btype in _UDTA_IDENTIFYING and btype != b"\xa9mak":
+        elif btype in _UDTA_IDENTIFYING:
             result.add(
                 Finding(
                     f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}",
                     FindingKind.IDENTIFYING,
-                    None,
+                    qt_string(data, Box(btype, bstart, payload, bend)),
                     opts.all_identifying,
                 ),
                 _free_box(bstart, payload, bend) if opts.all_identifying else (),
             )
+        elif btype in _UDTA_FREE_TEXT:
+            said = qt_string(data, Box(btype, bstart, payload, bend)) or ""
+            leak = text_finding(f"{prefix}QuickTime {_UDTA_FREE_TEXT[btype]}", said)
+            if leak is not None:
+                result.add(leak, _free_box(bstart, payload, bend))
 
 
 def parse_iso6709(raw: bytes) -> tuple[float, float] | None:
@@ -368,16 +377,31 @@ def _quicktime_keys(
     data: bytes | memoryview,
     opts: ScrubOptions,
     result: ScanResult,
-    keys: tuple[bytes, int, int, int],
+    keys: tuple[bytes, int, int, int] | None,
     ilst: tuple[bytes, int, int, int],
     prefix: str,
 ) -> None:
-    names = parse_keys(data, Box(b"keys", *keys[1:]))
+    """QuickTime `keys` + `ilst` values, or MP4 `ilst` items named by their atom (©xyz...)."""
+    names = parse_keys(data, Box(b"keys", *keys[1:])) if keys is not None else []
     for entry in iter_ilst(data, Box(b"ilst", *ilst[1:]), names):
-        name = entry.name if names else ""
-        kind = _key_kind(name)
-        if kind is None:
+        if keys is None:
+            tag = _QT.get(entry.item.type)
+            kind = None
+            if tag is not None:
+                kind = "free text" if tag.kind is Kind.FREE_TEXT else kind_of(tag.kind)
+            name = tag.name if tag is not None else ""
+        else:
+            name = entry.name if names else ""
+            kind = _key_kind(name)
+        if kind is None or kind is FindingKind.ORIENTATION:
             continue
+        if kind == "free text":
+            text = bytes(data[entry.value_start : entry.value_end]).decode("utf-8", "replace")
+            leak = text_finding(f"{prefix}QuickTime {name}", text)
+            if leak is not None:
+                result.add(leak, _free_box(entry.item.start, entry.item.payload, entry.item.end))
+            continue
+        assert isinstance(kind, FindingKind)
         bstart, ipayload, bend = entry.item.start, entry.item.payload, entry.item.end
         value_at, value_end = entry.value_start, entry.value_end
         value = (
@@ -387,7 +411,7 @@ def _quicktime_keys(
         )
         position = (
             parse_iso6709(bytes(data[value_at:value_end]))
-            if value and "iso6709" in name.lower()
+            if value and ("iso6709" in name.lower() or entry.item.type == b"\xa9xyz")
             else None
         )
         if position is not None and opts.coarsen_km is not None and value_end > value_at:
@@ -404,14 +428,10 @@ def _quicktime_keys(
                     [Patch(value_at, coarse)],
                 )
                 continue
-        wanted = (
-            kind is FindingKind.LOCATION
-            or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
-            or (kind is FindingKind.TIME and opts.drop_time)
-        )
+        removing = wanted(kind, opts)
         result.add(
-            Finding(f"{prefix}QuickTime {name}", kind, value, wanted, position),
-            _free_box(bstart, ipayload, bend) if wanted else (),
+            Finding(f"{prefix}QuickTime {name}", kind, value, removing, position),
+            _free_box(bstart, ipayload, bend) if removing else (),
         )
 
 
@@ -423,24 +443,20 @@ def _loci_position(data: bytes | memoryview, box: Box) -> tuple[float, float] | 
     return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
 
 
-def _key_kind(name: str) -> FindingKind | None:
+def _key_kind(name: str) -> FindingKind | str | None:
+    """The kind of a QuickTime key (com.apple.quicktime.location.ISO6709, ...) by the
+    tag table's suffixes; "free text" for descriptions and comments."""
     lower = name.lower()
-    if ".location." in lower or lower.endswith(".location") or "gps" in lower:
-        return FindingKind.LOCATION
-    if lower.endswith(
-        (
-            ".author",
-            ".artist",
-            ".camera.identifier",
-            ".content.identifier",
-            ".serialnumber",
-            ".serial",
-            ".owner",
+    for suffix, tag in _KEYS.items():
+        assert isinstance(suffix, str)
+        s = suffix.lower()
+        hit = (
+            lower.endswith(s)
+            or (s.startswith(".") and s.endswith(".") and s in lower)
+            or (not s.startswith(".") and s in lower)
         )
-    ):
-        return FindingKind.IDENTIFYING
-    if lower.endswith(".creationdate"):
-        return FindingKind.TIME
+        if hit:
+            return "free text" if tag.kind is Kind.FREE_TEXT else kind_of(tag.kind)
     return None
 
 

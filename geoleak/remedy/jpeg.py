@@ -14,8 +14,18 @@ from __future__ import annotations
 import re
 import struct
 
+from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
-from geoleak.remedy.model import Finding, FindingKind, Region, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+    text_finding,
+)
 
 __all__ = ["scan_jpeg"]
 
@@ -24,7 +34,6 @@ _EXT_XMP_ID = b"http://ns.adobe.com/xmp/extension/\x00"
 _PS_ID = b"Photoshop 3.0\x00"
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _SOI = re.compile(rb"\xff\xd8\xff[\xc0-\xfe]")
-_FLIR_GPS_RECORD = 0x2B
 
 
 def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int = 16) -> ScanResult:
@@ -94,6 +103,12 @@ def _scan_one(
                     ext_xmp.setdefault(guid, []).append((offset, hdr + 40, seg_end - hdr - 40))
             elif head.startswith(b"FLIR\x00"):
                 flir.append((data[body + 6], body + 8, seg_end - body - 8))
+        elif marker == 0xE5 and bytes(data[body : body + 6]) == b"RMETA\x00":
+            _clean_vendor(data, opts, result, body, seg_end, "RMETA")
+        elif marker == 0xE9 and bytes(data[body : body + 10]) == b"infisense\x00":
+            _clean_vendor(data, opts, result, body, seg_end, "InfiRay")
+        elif marker == 0xFE:
+            _clean_comment(data, result, body, seg_end)
         elif marker == 0xE6 and bytes(data[body : body + 6]) == b"GoPro\x00":
             _clean_gopro(data, opts, result, body, seg_end)
         elif marker == 0xED and bytes(data[body : body + len(_PS_ID)]) == _PS_ID:
@@ -113,7 +128,7 @@ def _scan_one(
         clean_xmp(result, region, opts, label="XMP (extended)")
     if flir:
         flir.sort()
-        _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]))
+        _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]), opts)
     return pos
 
 
@@ -137,32 +152,76 @@ def _clean_gopro(
     )
 
 
-def _clean_flir(result: ScanResult, region: Region) -> None:
-    """Empty the GPS record of FLIR FFF data (record type 0x2b)."""
+def _clean_flir(result: ScanResult, region: Region, opts: ScrubOptions) -> None:
+    """Empty the GPS record of FLIR FFF data; with all_identifying also blank the serial
+    numbers in CameraInfo."""
     fff = region.data
-    if len(fff) < 0x40 or fff[:4] not in (b"FFF\x00", b"AFF\x00"):
+    parsed = fff_records(fff)
+    if parsed is None:
+        if fff[:4] in (b"FFF\x00", b"AFF\x00"):
+            result.notes.append("FLIR data of an unknown version; not examined")
         return
-    for order in (">", "<"):
-        version = struct.unpack_from(order + "I", fff, 0x14)[0]
-        if 100 <= version < 200:
-            break
-    else:
-        result.notes.append("FLIR data of an unknown version; not examined")
-        return
-    dir_pos, count = struct.unpack_from(order + "II", fff, 0x18)
-    for i in range(min(count, 1024)):
-        entry = dir_pos + 32 * i
-        if entry + 32 > len(fff):
-            break
-        rec_type, _, _, _, rec_pos, rec_len = struct.unpack_from(order + "HHIIII", fff, entry)
-        if rec_type != _FLIR_GPS_RECORD:
+    _order, records = parsed
+    for record in records:
+        if record.type == CAMERA_INFO:
+            _flir_serials(result, region, record.offset, record.length, opts)
+        if record.type != GPS_INFO:
             continue
-        shown = _flir_position(fff, rec_pos)
-        patches = region.blank(entry, entry + 32)
-        end = min(rec_pos + rec_len, len(fff))
-        if rec_pos < end:
-            patches += region.blank(rec_pos, end)
+        shown = _flir_position(fff, record.offset)
+        patches = region.blank(record.entry_pos, record.entry_pos + 32)
+        end = min(record.offset + record.length, len(fff))
+        if record.offset < end:
+            patches += region.blank(record.offset, end)
         result.add(Finding("FLIR GPS record", FindingKind.LOCATION, shown, removed=True), patches)
+
+
+def _flir_serials(
+    result: ScanResult, region: Region, offset: int, length: int, opts: ScrubOptions
+) -> None:
+    fff = region.data
+    for field_at, (name, size) in SERIAL_FIELDS.items():
+        lo, hi = offset + field_at, min(offset + field_at + size, offset + length, len(fff))
+        if hi <= lo:
+            continue
+        value = fff[lo:hi].split(b"\x00")[0].decode("latin-1").strip()
+        if not value:
+            continue
+        result.add(
+            Finding(f"FLIR {name}", FindingKind.IDENTIFYING, value, opts.all_identifying),
+            region.blank(lo, hi) if opts.all_identifying else (),
+        )
+
+
+def _clean_vendor(
+    data: bytes | memoryview, opts: ScrubOptions, result: ScanResult, body: int, end: int, what: str
+) -> None:
+    """Ricoh RMETA (APP5, user fields such as Location: a place, always removed) and
+    InfiRay (APP9 'infisense': sensor serial numbers, removed with all_identifying).
+    The record is zeroed after its identifier; the segment keeps its length."""
+    region = Region.whole(data, body, end - body)
+    if what == "RMETA":
+        raw = region.data
+        shown = "present"
+        at = raw.find(b"Location\x00")
+        if at < 0:
+            return
+        result.add(
+            Finding("Ricoh RMETA Location", FindingKind.PLACE, shown, removed=True),
+            region.blank(6, len(region)),
+        )
+    else:
+        result.add(
+            Finding("InfiRay sensor serial numbers", FindingKind.IDENTIFYING, "present",
+                    opts.all_identifying),
+            region.blank(10, len(region)) if opts.all_identifying else (),
+        )  # fmt: skip
+
+
+def _clean_comment(data: bytes | memoryview, result: ScanResult, body: int, end: int) -> None:
+    """A JPEG COM segment that holds coordinates is blanked with spaces."""
+    leak = text_finding("JPEG Comment", bytes(data[body:end]).decode("utf-8", "replace"))
+    if leak is not None:
+        result.add(leak, [Patch(body, b" " * (end - body))])
 
 
 def _scan_trailer_video(

@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from geoleak.formats.tags import Kind
+
 __all__ = [
+    "LOCATING",
     "Finding",
     "FindingKind",
     "Patch",
@@ -23,6 +26,9 @@ __all__ = [
     "ScanResult",
     "ScrubOptions",
     "Unsupported",
+    "kind_of",
+    "text_finding",
+    "wanted",
 ]
 
 
@@ -51,10 +57,42 @@ class ScrubOptions:
 
 
 class FindingKind(str, Enum):
+    """What a field gives away (see formats.tags.Kind, whose person and identity kinds are
+    both IDENTIFYING here, and whose free text counts as LOCATION when it holds a position)."""
+
     LOCATION = "location"
+    PLACE = "place"  # a place name: removed with location
     IDENTIFYING = "identifying"
     TIME = "time"
     ORIENTATION = "orientation"
+
+
+LOCATING = frozenset({FindingKind.LOCATION, FindingKind.PLACE})
+
+
+def wanted(kind: FindingKind, opts: ScrubOptions) -> bool:
+    """Whether `opts` remove a field of this kind (location and places always)."""
+    return (
+        kind in LOCATING
+        or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
+        or (kind is FindingKind.TIME and opts.drop_time)
+        or (kind is FindingKind.ORIENTATION and opts.drop_orientation)
+    )
+
+
+def kind_of(kind: Kind) -> FindingKind | None:
+    """The finding kind of a tag-table kind (None for device fields and plain free text)."""
+    return _KIND_OF.get(kind)
+
+
+_KIND_OF = {
+    Kind.LOCATION: FindingKind.LOCATION,
+    Kind.PLACE: FindingKind.PLACE,
+    Kind.TIME: FindingKind.TIME,
+    Kind.IDENTITY: FindingKind.IDENTIFYING,
+    Kind.PERSON: FindingKind.IDENTIFYING,
+    Kind.ORIENTATION: FindingKind.ORIENTATION,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +133,7 @@ class ScanResult:
 
     @property
     def location_findings(self) -> list[Finding]:
-        return [f for f in self.findings if f.kind is FindingKind.LOCATION]
+        return [f for f in self.findings if f.kind in LOCATING]
 
 
 class Region:
@@ -176,3 +214,17 @@ class Region:
         if end <= start:
             return []
         return self.patch(start, (fill * (end - start))[: end - start])
+
+
+def text_finding(field: str, text: str) -> Finding | None:
+    """A LOCATION finding when free text (a comment, a caption) holds coordinates.
+
+    Such a field is removed whatever the options: it gives away a position.
+    """
+    from geoleak.formats.coordinates import find_coordinates
+
+    found = find_coordinates(text)
+    if not found:
+        return None
+    shown = "coordinates in text: " + found[0].text[:60]
+    return Finding(field, FindingKind.LOCATION, shown, removed=True, position=found[0].position)

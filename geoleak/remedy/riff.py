@@ -16,7 +16,7 @@ import struct
 import zlib
 
 from geoleak.remedy.blocks import clean_exif, clean_xmp
-from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported, text_finding
 
 __all__ = ["scan_png", "scan_webp"]
 
@@ -88,12 +88,36 @@ def _text_chunk(
                 _refuse_if_location(zlib.decompress(text), opts, "compressed iTXt XMP")
                 return
             clean_xmp(result, Region.whole(data, text_at, end - text_at), opts)
+            return
+        plain = zlib.decompress(text) if compressed else text
+        _free_text(result, keyword, plain, text_at, end, compressed=compressed)
         return
     if keyword.startswith(b"Raw profile type ") and ctype == b"tEXt":
         _raw_profile(data, opts, result, keyword[17:], body + len(keyword) + 1, end)
     elif keyword.startswith(b"Raw profile type ") or keyword == b"XML:com.adobe.xmp":
         payload = zlib.decompress(rest[1:]) if ctype == b"zTXt" else rest
         _refuse_if_location(payload, opts, f"compressed {keyword.decode('latin-1')}")
+    elif ctype == b"tEXt":
+        _free_text(result, keyword, rest, end - len(rest), end, compressed=False)
+    else:  # zTXt
+        _free_text(result, keyword, zlib.decompress(rest[1:]), end, end, compressed=True)
+
+
+def _free_text(
+    result: ScanResult, keyword: bytes, text: bytes, start: int, end: int, *, compressed: bool
+) -> None:
+    """A PNG text chunk (Comment, Description, Location...) that holds coordinates is
+    blanked with spaces (its CRC is then recomputed); a compressed one cannot be, at the
+    same length, so the file is refused."""
+    name = keyword.decode("latin-1", "replace")
+    leak = text_finding(f"PNG text {name}", text.decode("utf-8", "replace"))
+    if leak is None:
+        return
+    if compressed:
+        raise Unsupported(
+            f"compressed PNG text '{name}' holds coordinates; cannot rewrite in place"
+        )
+    result.add(leak, [Patch(start, b" " * (end - start))] if end > start else [])
 
 
 def _refuse_if_location(payload: bytes, opts: ScrubOptions, what: str) -> None:

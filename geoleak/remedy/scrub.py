@@ -30,7 +30,7 @@ from geoleak.extract.media import read_media
 from geoleak.formats.sniff import sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import Finding, FindingKind, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import LOCATING, Finding, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import coarse_position
 
 __all__ = [
@@ -98,9 +98,7 @@ class ScrubReport:
 
     @property
     def locations_removed(self) -> int:
-        return sum(
-            1 for o in self.outcomes if any(f.kind is FindingKind.LOCATION for f in o.removed)
-        )
+        return sum(1 for o in self.outcomes if any(f.kind in LOCATING for f in o.removed))
 
     def summary_lines(self) -> list[str]:
         total_mb = sum(o.bytes for o in self.outcomes) / 1e6

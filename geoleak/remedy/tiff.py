@@ -22,7 +22,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from geoleak.extract.gps import position_from_exif
-from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions, Unsupported
+from geoleak.formats.tags import Kind, ids
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScrubOptions,
+    Unsupported,
+    text_finding,
+)
 
 __all__ = ["TiffScan", "coarse_position", "scan_tiff"]
 
@@ -49,33 +58,11 @@ GPS_IFD, EXIF_IFD, INTEROP_IFD, SUB_IFDS = 0x8825, 0x8769, 0xA005, 0x014A
 XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG = 700, 0x83BB, 0x8649
 ORIENTATION = 0x0112
 
-# Tags removed with --all-identifying, by the IFD they live in (any IFD is searched).
-IDENTIFYING_TAGS = {
-    0x013B: "Artist",
-    0x013C: "HostComputer",
-    0x8298: "Copyright",
-    0x927C: "MakerNote",
-    0xA420: "ImageUniqueID",
-    0xA430: "CameraOwnerName",
-    0xA431: "BodySerialNumber",
-    0xA435: "LensSerialNumber",
-    0xC62F: "CameraSerialNumber",
-    0xC65D: "RawDataUniqueID",
-    0xC68B: "OriginalRawFileName",
-    0x9C9D: "XPAuthor",
-    0xC634: "DNGPrivateData",  # holds the original maker notes in DNG files
-}
-TIME_TAGS = {
-    0x0132: "DateTime",
-    0x9003: "DateTimeOriginal",
-    0x9004: "DateTimeDigitized",
-    0x9010: "OffsetTime",
-    0x9011: "OffsetTimeOriginal",
-    0x9012: "OffsetTimeDigitized",
-    0x9290: "SubSecTime",
-    0x9291: "SubSecTimeOriginal",
-    0x9292: "SubSecTimeDigitized",
-}
+# Tags by what they give away, from the tag table (any IFD is searched).
+IDENTIFYING_TAGS = {int(k): v for k, v in ids("EXIF", Kind.IDENTITY, Kind.PERSON).items()}
+TIME_TAGS = {int(k): v for k, v in ids("EXIF", Kind.TIME).items()}
+FREE_TEXT_TAGS = {int(k): v for k, v in ids("EXIF", Kind.FREE_TEXT).items()}
+_OPAQUE = frozenset({0x927C, 0xC634})  # maker notes, DNG private data: shown as "present"
 # GPS tags kept when coarsening: version, refs, latitude, longitude, map datum.
 _COARSE_KEEP = {0, 1, 2, 3, 4, 18}
 
@@ -191,6 +178,27 @@ class _Reader:
         if raw is None:
             return None
         return raw.split(b"\x00")[0].decode("latin-1").strip()
+
+    def text(self, entry: _Entry) -> str | None:
+        """A text value in any of EXIF's encodings: ASCII, UserComment (8-byte charset
+        code, then text), Windows XP tags (UCS-2 little-endian in BYTE), or other bytes
+        (shown as hex: a unique id)."""
+        raw = self.values(entry)
+        if raw is None:
+            return None
+        if entry.type == 2:
+            return raw.split(b"\x00")[0].decode("utf-8", "replace").strip()
+        if entry.tag == 0x9286:  # UserComment
+            code, body = raw[:8], raw[8:]
+            if code.startswith(b"UNICODE"):
+                order = "utf-16-be" if self.e == ">" else "utf-16-le"
+                return body.decode(order, "replace").strip("\x00 ")
+            return body.split(b"\x00")[0].decode("utf-8", "replace").strip()
+        if 0x9C9B <= entry.tag <= 0x9C9F:  # XPTitle .. XPSubject
+            return raw.decode("utf-16-le", "replace").split("\x00")[0].strip()
+        if entry.type in (1, 7) and raw.strip(b"\x00"):
+            return raw.hex().upper()[:64]
+        return None
 
 
 class _Editor:
@@ -368,8 +376,11 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
             return None
         return region.sub(entry.value_pos, entry.size)
 
+    make = ""
     for ifd, name in list(_walk(r, notes)):
         for entry in ifd.entries:
+            if entry.tag == 0x010F and entry.type == 2:
+                make = r.ascii(entry) or ""
             tag = entry.tag
             if tag == GPS_IFD:
                 ed.drop_entry(ifd, entry, blank_value=True)
@@ -381,10 +392,9 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
             elif tag == PHOTOSHOP_TAG and (sub := sub_region(entry)) is not None:
                 photoshop.append(sub)
             elif tag in IDENTIFYING_TAGS:
-                text = r.ascii(entry) if entry.type == 2 else None
-                if tag not in (0x927C, 0xC634) and not text:
+                shown = "present" if tag in _OPAQUE else r.text(entry)
+                if not shown:
                     continue
-                shown = "present" if tag in (0x927C, 0xC634) else text
                 findings.append(
                     Finding(
                         f"{label} {IDENTIFYING_TAGS[tag]}",
@@ -396,7 +406,12 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
                 if opts.all_identifying:
                     ed.drop_entry(ifd, entry)
                 elif tag == 0x927C:
-                    _maker_note_places(r, ed, entry, findings, notes, label)
+                    _maker_note_places(r, ed, entry, findings, notes, label, make)
+            elif tag in FREE_TEXT_TAGS:
+                leak = text_finding(f"{label} {FREE_TEXT_TAGS[tag]}", r.text(entry) or "")
+                if leak is not None:
+                    findings.append(leak)
+                    ed.drop_entry(ifd, entry)
             elif tag in TIME_TAGS:
                 findings.append(
                     Finding(
@@ -418,20 +433,37 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
 
 
 # Place names in maker notes (exiftool's Panasonic and Nikon tables): value blanked in place.
-_PANASONIC_PLACES = {0x67: "Location", 0x69: "Country", 0x6B: "State", 0x6D: "City",
-                     0x6F: "Landmark", 0x80: "City2"}  # fmt: skip
+_PANASONIC_PLACES = {int(k): v for k, v in ids("Panasonic", Kind.PLACE).items()}
 _NIKON_LOCATION_INFO = 0x0039
+_CANON_TIME_INFO = 0x0035
 
 
 def _maker_note_places(
-    r: _Reader, ed: _Editor, entry: _Entry, findings: list[Finding], notes: list[str], label: str
+    r: _Reader,
+    ed: _Editor,
+    entry: _Entry,
+    findings: list[Finding],
+    notes: list[str],
+    label: str,
+    make: str,
 ) -> None:
-    """Blank the place names that Panasonic and Nikon maker notes carry (other fields kept)."""
+    """Blank the place names that Panasonic, Nikon and Canon maker notes carry (other
+    fields kept)."""
     raw = r.values(entry)
     if raw is None:
         return
     try:
-        if raw.startswith(b"Panasonic\x00"):
+        if make.startswith("Canon") and not raw.startswith((b"Canon", b"Nikon", b"Panasonic")):
+            ifd = r.ifd(entry.value_pos, "Canon MakerNote")
+            for e in ifd.entries:
+                # TimeInfo (int32s[4]): [1] time zone, [2] TimeZoneCity, [3] daylight saving
+                if e.tag == _CANON_TIME_INFO and e.type in (4, 9) and e.count >= 3 and not e.inline:
+                    city = r.u32(e.value_pos + 8)
+                    if city not in (0, 0xFFFFFFFF):
+                        findings.append(Finding(f"{label} MakerNote Canon TimeZoneCity",
+                                                FindingKind.PLACE, str(city), True))  # fmt: skip
+                        ed.patches += r.region.blank(e.value_pos + 8, e.value_pos + 12)
+        elif raw.startswith(b"Panasonic\x00"):
             for order in (r.e, ">" if r.e == "<" else "<"):  # byte order of the note itself
                 reader = r.with_order(order)
                 try:
@@ -452,7 +484,7 @@ def _maker_note_places(
                     )
                     if text:
                         findings.append(Finding(f"{label} MakerNote Panasonic {_PANASONIC_PLACES[e.tag]}",
-                                                FindingKind.LOCATION, text, True))  # fmt: skip
+                                                FindingKind.PLACE, text, True))  # fmt: skip
                         ed.patches += reader.region.blank(e.value_pos, e.value_pos + e.size)
         elif raw.startswith(b"Nikon\x00\x02") and len(raw) > 18:
             inner = _Reader(r.region.sub(entry.value_pos + 10, entry.size - 10))
@@ -462,7 +494,7 @@ def _maker_note_places(
                     value = inner.values(e) or b""
                     text = value[9:].split(b"\x00")[0].decode("utf-8", "replace").strip()
                     findings.append(Finding(f"{label} MakerNote Nikon LocationInfo",
-                                            FindingKind.LOCATION, text or "present", True))  # fmt: skip
+                                            FindingKind.PLACE, text or "present", True))  # fmt: skip
                     ed.patches += inner.region.blank(e.value_pos + 4, e.value_pos + e.size)
     except (Unsupported, struct.error) as exc:
         notes.append(f"{label} maker note not examined for place names ({exc})")

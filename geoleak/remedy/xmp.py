@@ -12,72 +12,26 @@ from __future__ import annotations
 
 import bisect
 import functools
+import html
 import re
 
-from geoleak.remedy.model import Finding, FindingKind, Patch, Region, ScrubOptions
+from geoleak.formats.tags import Kind, by_group
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScrubOptions,
+    kind_of,
+    text_finding,
+)
+from geoleak.remedy.model import wanted as _wanted
 
 __all__ = ["XmpScan", "classify_property", "scan_xmp"]
 
-_LOCATION_NAMES = frozenset(
-    {
-        "City",
-        "State",
-        "Country",
-        "CountryCode",
-        "CountryName",
-        "Sublocation",
-        "ProvinceState",
-        "WorldRegion",
-        "LocationCreated",
-        "LocationShown",
-        "Location",
-        "AbsoluteAltitude",
-        "RelativeAltitude",
-        "GeoTag",
-        "Geotag",
-    }
-)
-_IDENTIFYING_NAMES = frozenset(
-    {
-        "SerialNumber",
-        "LensSerialNumber",
-        "BodySerialNumber",
-        "CameraSerialNumber",
-        "InternalSerialNumber",
-        "OwnerName",
-        "CameraOwnerName",
-        "ImageUniqueID",
-        "DocumentID",
-        "InstanceID",
-        "OriginalDocumentID",
-        "DerivedFrom",
-        "History",
-        "Ingredients",
-        "creator",
-        "rights",
-        "Artist",
-        "Credit",
-        "CreatorContactInfo",
-        "AuthorsPosition",
-        "CaptionWriter",
-        "Owner",
-        "Author",
-        "LastKeywordXMP",
-        "PersonInImage",
-    }
-)
-_TIME_NAMES = frozenset(
-    {
-        "CreateDate",
-        "ModifyDate",
-        "MetadataDate",
-        "DateTimeOriginal",
-        "DateTimeDigitized",
-        "DateCreated",
-        "DateTime",
-        "DateAcquired",
-    }
-)
+_XMP = by_group("XMP")
+_FREE_TEXT = "free text"
+
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _ATTR = re.compile(rb"(?<=\s)(" + _NAME + rb"):(" + _NAME + rb")\s*=\s*(\"[^\"]*\"|'[^']*')")
@@ -87,26 +41,27 @@ _TAGS = re.compile(rb"<[^>]*>")
 
 def classify_property(local: str) -> FindingKind | None:
     """The kind of an XMP property by its local name, or None for one geoleak keeps."""
+    kind = _table_kind(local)
+    return kind if isinstance(kind, FindingKind) else None
+
+
+def _table_kind(local: str) -> FindingKind | str | None:
+    """As classify_property, and "free text" for fields that leak only when they hold
+    coordinates (descriptions, comments)."""
     if (
         local.upper().startswith("GPS")
         or "Latitude" in local
         or "Longitude" in local
         or "Longtitude" in local
-        or local in _LOCATION_NAMES
     ):
         return FindingKind.LOCATION
-    if (
-        local in _IDENTIFYING_NAMES
-        or "SerialNumber" in local
-        or (
-            local.startswith("Ci") and local[2:3].isupper()  # IPTC creator contact info
-        )
-    ):
-        return FindingKind.IDENTIFYING
-    if local in _TIME_NAMES:
-        return FindingKind.TIME
-    if local == "Orientation":
-        return FindingKind.ORIENTATION
+    tag = _XMP.get(local)
+    if tag is not None:
+        if tag.kind is Kind.FREE_TEXT:
+            return _FREE_TEXT
+        return kind_of(tag.kind)
+    if "SerialNumber" in local or (local.startswith("Ci") and local[2:3].isupper()):
+        return FindingKind.IDENTIFYING  # IPTC creator contact info: CiAdrCity, CiEmailWork...
     return None
 
 
@@ -118,18 +73,14 @@ class XmpScan:
         self.patches: list[Patch] = []
 
 
-def _wanted(kind: FindingKind, opts: ScrubOptions) -> bool:
-    return (
-        kind is FindingKind.LOCATION
-        or (kind is FindingKind.IDENTIFYING and opts.all_identifying)
-        or (kind is FindingKind.TIME and opts.drop_time)
-        or (kind is FindingKind.ORIENTATION and opts.drop_orientation)
-    )
-
-
 @functools.lru_cache(maxsize=4096)
-def _classify(local: bytes) -> FindingKind | None:
-    return classify_property(local.decode("ascii", "replace"))
+def _classify(local: bytes) -> FindingKind | str | None:
+    return _table_kind(local.decode("ascii", "replace"))
+
+
+def _free_text(field: str, raw: bytes) -> Finding | None:
+    text = html.unescape(_TAGS.sub(b" ", raw).decode("utf-8", "replace"))
+    return text_finding(field, text)
 
 
 def _short(raw: bytes) -> str:
@@ -162,20 +113,29 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
             continue
         if match.group(4) == b"/":
             end = match.end()
-            value = _attr_values(match.group(3) or b"")
+            inner = match.group(3) or b""
+            value = _attr_values(inner)
         else:
             close = re.compile(rb"</" + re.escape(prefix) + rb":" + re.escape(local) + rb"\s*>")
             closing = close.search(data, match.end())
             if closing is None:
                 continue
             end = closing.end()
-            value = _short(data[match.end() : closing.start()])
+            inner = data[match.end() : closing.start()]
+            value = _short(inner)
+        field = f"{label} {prefix.decode()}:{local.decode()}"
+        if kind == _FREE_TEXT:
+            leak = _free_text(field, inner)
+            if leak is None:
+                continue
+            out.findings.append(leak)
+            taken.append((start, end))
+            starts.append(start)
+            out.patches += region.blank(start, end, b" ")
+            continue
+        assert isinstance(kind, FindingKind)
         wanted = _wanted(kind, opts)
-        out.findings.append(
-            Finding(
-                f"{label} {prefix.decode()}:{local.decode()}", kind, value or None, removed=wanted
-            )
-        )
+        out.findings.append(Finding(field, kind, value or None, removed=wanted))
         if wanted:
             taken.append((start, end))
             starts.append(start)
@@ -189,15 +149,18 @@ def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpSc
         kind = _classify(local)
         if kind is None:
             continue
+        value = _short(match.group(3)[1:-1])
+        field = f"{label} {prefix.decode()}:{local.decode()}"
+        if kind == _FREE_TEXT:
+            leak = _free_text(field, match.group(3)[1:-1])
+            if leak is None:
+                continue
+            out.findings.append(leak)
+            out.patches += region.blank(match.start(), match.end(), b" ")
+            continue
+        assert isinstance(kind, FindingKind)
         wanted = _wanted(kind, opts)
-        out.findings.append(
-            Finding(
-                f"{label} {prefix.decode()}:{local.decode()}",
-                kind,
-                _short(match.group(3)[1:-1]) or None,
-                removed=wanted,
-            )
-        )
+        out.findings.append(Finding(field, kind, value or None, removed=wanted))
         if wanted:
             out.patches += region.blank(match.start(), match.end(), b" ")
     return out

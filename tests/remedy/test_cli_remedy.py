@@ -77,3 +77,29 @@ def test_single_file_to_named_output_and_dry_run(tmp_path: Path) -> None:
     assert read_media(tmp_path / "clean.jpg").position is None
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
     assert result.exit_code == 1 and "--force" in result.output
+
+
+def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    exif = Image.Exif()
+    exif[0x010F] = "Fictocam"
+    exif.get_ifd(0x8769)[0x9286] = (
+        b"ASCII\x00\x00\x00Cabin. Latitude: 43.68739354 Longitude: -85.48351891"
+    )
+    Image.new("RGB", (16, 16)).save(folder / "cabin.jpg", "JPEG", exif=exif.tobytes())
+    assert read_media(folder / "cabin.jpg").position is None  # no GPS: only the text leaks
+    runner = CliRunner()
+    audit = runner.invoke(main, ["audit", str(folder), "--fail-on-leak", "-q"])
+    assert audit.exit_code == 1, audit.output
+    for extra in ([], ["--all-identifying"]):
+        out = tmp_path / f"clean{len(extra)}"
+        result = runner.invoke(main, ["scrub", str(folder), "-o", str(out), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        cleaned = (out / "cabin.jpg").read_bytes()
+        assert b"43.687" not in cleaned
+        assert b"Fictocam" in cleaned
+        again = runner.invoke(main, ["audit", str(out), "--fail-on-leak", "-q"])
+        assert again.exit_code == 0, again.output
