@@ -1,4 +1,9 @@
-"""Shared fixtures: the real media corpus in ../shared/testdata (read in place, never copied)."""
+"""Shared fixtures: the real media corpus, read in place, never modified.
+
+`../shared/testdata/media` (beside the repo) is the full corpus. A fresh clone has only the
+permissively licensed subset bundled in `tests/data/media` (see tests/data/SOURCES.md); tests
+naming a file outside it skip through `media_data.require`, saying which file is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,16 @@ import csv
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
-SHARED_MEDIA = SHARED_TESTDATA / "media"
+from media_data import BUNDLED_MEDIA, SHARED_MEDIA
 
 
 @pytest.fixture(scope="session")
 def shared_media() -> Path:
     """Folder of real photos and videos with exiftool's reading in REFERENCE.csv."""
-    if not (SHARED_MEDIA / "REFERENCE.csv").is_file():
-        pytest.skip(f"shared test media not found at {SHARED_MEDIA} (it lives beside the repo)")
-    return SHARED_MEDIA
+    for folder in (SHARED_MEDIA, BUNDLED_MEDIA):
+        if (folder / "REFERENCE.csv").is_file():
+            return folder
+    pytest.skip(f"no test media: neither {SHARED_MEDIA} nor {BUNDLED_MEDIA} exists")
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ def corpus(tmp_path: Path, posts: list[dict]) -> Path:
 def test_counts_by_kind_and_devices(tmp_path: Path, shared_media: Path) -> None:
     media = tmp_path / "media"
     media.mkdir()
-    (media / "gps.jpg").write_bytes((shared_media / "exiftool_apple_iphone7.jpg").read_bytes())
-    (media / "nogps.jpg").write_bytes((shared_media / "exifpy_canon_40d_nogps.jpg").read_bytes())
+    (media / "gps.jpg").write_bytes((shared_media / "mde_apple_iphone4.jpg").read_bytes())
+    (media / "nogps.jpg").write_bytes((shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes())
     (media / "zero.jpg").write_bytes((shared_media / "mde_samsung_gt-i9000_zero_zero.jpg").read_bytes())
     (media / "junk.jpg").write_bytes(b"hello, this is not a photo")
     path = corpus(tmp_path, [
@@ -38,13 +38,13 @@ def test_counts_by_kind_and_devices(tmp_path: Path, shared_media: Path) -> None:
     assert dict(stats.evidence_by_source) == {"exif": 1, "geotag": 1}
     assert any("junk.jpg" in w for w in diag.warnings)
     assert collected.context["a"].excluded == {"null-island": 1, "unreadable": 1}
-    assert "Apple iPhone 7" in collected.context["a"].devices
+    assert "Apple iPhone 4" in collected.context["a"].devices
     text = "\n".join(stats.summary_lines())
     assert "4 posts of 2 people read; 2 (50%) carried a location" in text
 
 
 def test_nothing_found_says_why(tmp_path: Path, shared_media: Path) -> None:
-    (tmp_path / "m.jpg").write_bytes((shared_media / "exifpy_canon_40d_nogps.jpg").read_bytes())
+    (tmp_path / "m.jpg").write_bytes((shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes())
     path = corpus(tmp_path, [{"id": "1", "author": "a", "media": ["m.jpg"], "place": {"name": "Oslo"}}])
     stats = run([path], workers=1).stats
     why = stats.why_nothing()

@@ -59,7 +59,7 @@ def scan(
 ) -> None:  # fmt: skip
     """Read the location and device metadata of every photo and video under PATHS.
 
-    Folders are searched recursively. Each file gives one record (formats.md section 4):
+    Folders are searched recursively. Each file gives one record (docs/formats.md section 4):
     position (lat, lon, alt_m), capture time, GPS time, positioning error, direction,
     make, model, serial, lens, software, where the position came from, warnings and
     error. Formats: JPEG/MPO, TIFF, DNG and TIFF-based raw, RAF, CR3, HEIC/HEIF, AVIF,

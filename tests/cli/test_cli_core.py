@@ -99,10 +99,10 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], me
 def test_missing_id_and_errors_from_the_installed_script_have_no_traceback(tmp_path: Path) -> None:
     path = corpus(tmp_path, ['{"author": "x"}'])
     ok = subprocess.run([sys.executable, "-m", "geoleak", "infer", str(path), "-o", str(tmp_path / "p.json")],
-                        capture_output=True, text=True, timeout=120)  # fmt: skip
+                        check=False, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert ok.returncode == 0 and "missing required field 'id'" in ok.stderr and ok.stdout == ""
     bad = subprocess.run([sys.executable, "-m", "geoleak", "evaluate", str(path), "--truth", str(path)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+                         check=False, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("geoleak: error: ")
 

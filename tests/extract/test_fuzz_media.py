@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from media_data import require
 
 from geoleak.extract.media import read_media
 from geoleak.types import MediaMeta
@@ -71,7 +72,8 @@ def _synthetic_gopro() -> bytes:
 def _sample_bytes(shared_media: Path, name: str) -> bytes:
     if name == "synthetic_gopro.mp4":
         return _synthetic_gopro()
-    data = (shared_media / name).read_bytes()
+    (path,) = require(shared_media, name)
+    data = path.read_bytes()
     if len(data) <= HEAD:
         return data
     if name.endswith((".mov", ".mp4")):

@@ -269,7 +269,7 @@ def test_sniffing_ignores_extensions() -> None:
 
 
 def test_pillow_fallback_reads_the_same_position(shared_media: Path) -> None:
-    path = shared_media / "exiftool_apple_iphone7.jpg"
+    path = shared_media / "mde_apple_iphone4.jpg"
     ours, pillow = read_media(path), read_media_pillow(path)
     assert ours.position == pillow.position
     assert pillow.position is not None
@@ -402,7 +402,7 @@ def test_void_gps_status_keeps_the_position_with_a_warning(tmp_path: Path) -> No
 
 
 def test_damaged_signature_is_read_by_extension(shared_media: Path, tmp_path: Path) -> None:
-    data = bytearray((shared_media / "exiftool_apple_iphone7.jpg").read_bytes())
+    data = bytearray((shared_media / "mde_apple_iphone4.jpg").read_bytes())
     data[0] = 0xFB  # one flipped bit in the SOI marker
     path = tmp_path / "damaged.jpg"
     path.write_bytes(bytes(data))

@@ -97,5 +97,5 @@ def test_chain_and_cluster_by_cluster_expansion_match_sklearn(monkeypatch):
     lons = np.concatenate([np.full(300, 24.5), lons_b])
     expected = sklearn_labels(lats, lons, 100.0, 2)
     np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)
-    monkeypatch.setattr(cluster_module, "_component_roots", lambda adjacent: None)
+    monkeypatch.setattr(cluster_module, "_component_roots", lambda _adjacent: None)
     np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest import open_inputs
-from geoleak.ingest.jsonl import JsonlReader, LineError, parse_post, parse_timestamp, safe_media_path
+from geoleak.ingest.jsonl import (
+    JsonlReader,
+    LineError,
+    parse_post,
+    parse_timestamp,
+    safe_media_path,
+)
 
 
 def write_corpus(folder: Path, lines: list[str], name: str = "posts.jsonl") -> Path:

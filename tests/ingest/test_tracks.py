@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from fit_writer import write_fit

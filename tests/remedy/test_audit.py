@@ -30,7 +30,7 @@ def test_audit_finds_home_and_the_files_that_give_it_away(folder: Path) -> None:
     assert report.devices.most_common(1)[0][1] == 37
     span = report.time_span
     assert span is not None and span[0].day == 2 and span[1].day == 22
-    places = dict((p.kind, p) for _, p in report.places())
+    places = {p.kind: p for _, p in report.places()}
     assert PlaceKind.HOME in places
     assert haversine_m(places[PlaceKind.HOME].position, LatLon(*HOME)) < 100
     revealing = report.most_revealing

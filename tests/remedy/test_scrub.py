@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from media_data import at_least, present, require
 
 from geoleak.extract.media import read_media
 from geoleak.remedy.iptc import IIM_FIELDS
@@ -82,7 +83,7 @@ def test_exiftool_finds_no_position_in_any_scrubbed_file(
         Path(str(r["SourceFile"])).name: leaked_positions(r)
         for r in exiftool_json(*media_files(shared_media))
     }
-    assert sum(1 for v in before.values() if v) >= 40, (
+    assert sum(1 for v in before.values() if v) >= at_least(shared_media, 40, 20), (
         "the corpus should hold many positions to remove"
     )
     after = {
@@ -108,7 +109,7 @@ def test_read_media_finds_no_position_and_capture_time_is_kept(
         assert meta.position is None, cleaned.name
         assert meta.capture_time == original.capture_time, cleaned.name
         compared += original.capture_time is not None
-    assert compared >= 30
+    assert compared >= at_least(shared_media, 30, 15)
 
 
 def test_outputs_keep_length_and_modification_time(
@@ -172,7 +173,7 @@ def test_compressed_image_data_is_byte_identical(
         elif suffix == ".webp":
             assert _webp_image_chunks(a) == _webp_image_chunks(b), cleaned.name
             checked += 1
-    assert checked >= 40
+    assert checked >= at_least(shared_media, 40, 20)
 
 
 def test_changed_bytes_lie_only_in_metadata(shared_media: Path) -> None:
@@ -271,7 +272,7 @@ def test_decoded_pixels_are_identical(shared_media: Path, scrubbed: tuple[Path, 
             im.load()
             assert hashlib.sha256(im.tobytes()).hexdigest() == expected, cleaned.name
         compared += 1
-    assert compared >= 40
+    assert compared >= at_least(shared_media, 40, 20)
 
 
 def test_orientation_is_kept(shared_media: Path, scrubbed: tuple[Path, object]) -> None:
@@ -291,19 +292,21 @@ def test_orientation_is_kept(shared_media: Path, scrubbed: tuple[Path, object]) 
             continue
         assert before == after, cleaned.name
         kept += before is not None
-    assert kept >= 10
+    assert kept >= at_least(shared_media, 10, 5)
 
 
 @needs_exiftool
 def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path: Path) -> None:
-    names = [
-        "exiftool_canon_350d_nogps.dng",
+    names = present(
+        shared_media,
+        "mde_nikon_d5000_empty_exif_gps.jpg",
         "mde_aphotomanager_sidecar.xmp",
-        "exiftool_canon_rebel_nogps.tif",
         "mde_issue600_altitude_only.jpg",
         "pheif_apple_iphonexs.heic",
+        "exiftool_canon_350d_nogps.dng",
+        "exiftool_canon_rebel_nogps.tif",
         "exiftool_gopro_hero6_negative_alt.jpg",
-    ]
+    )
     report = scrub_paths(
         [shared_media / n for n in names], tmp_path, ScrubOptions(all_identifying=True)
     )
@@ -340,11 +343,15 @@ def test_coarsen_keeps_a_coarse_position_only(
     shared_media: Path, tmp_path: Path, km: float
 ) -> None:
     names = [
-        "exiftool_apple_iphone7.jpg",
-        "exifpy_kodak_cx7530_south.jpg",
-        "synth_exiftool_png_gps_south_west.png",
+        "mde_apple_iphone4.jpg",
+        "mde_apple_iphonex_issue473.webp",  # western hemisphere
         "pheif_samsung_galaxy_s25ultra.heic",
-        "mde_nokia_lumia800.jpg",
+        *present(
+            shared_media,
+            "exifpy_kodak_cx7530_south.jpg",
+            "synth_exiftool_png_gps_south_west.png",
+            "mde_nokia_lumia800.jpg",  # XMP copy of the position
+        ),
     ]
     report = scrub_paths([shared_media / n for n in names], tmp_path, ScrubOptions(coarsen_km=km))
     assert not report.failed, [o.error for o in report.failed]
@@ -415,7 +422,7 @@ def test_failed_verification_writes_no_output(
         return result
 
     monkeypatch.setattr(scrub_module, "scan_file", no_patches)
-    outcome = scrub_file(shared_media / "exiftool_apple_iphone7.jpg", tmp_path / "x.jpg")
+    outcome = scrub_file(shared_media / "mde_apple_iphone4.jpg", tmp_path / "x.jpg")
     assert outcome.status == "failed" and "VERIFICATION FAILED" in (outcome.error or "")
     assert not (tmp_path / "x.jpg").exists()
     assert list(tmp_path.iterdir()) == []
@@ -424,7 +431,7 @@ def test_failed_verification_writes_no_output(
 def test_residual_location_reports_a_leak(shared_media: Path) -> None:
     problems = residual_location(shared_media / "mde_apple_iphone6_with_gps.mov")
     assert problems and "location" in problems[0].lower()
-    assert residual_location(shared_media / "exifpy_pentax_k10d_nogps.jpg") == []
+    assert residual_location(shared_media / "pillow_apple_iphone14promax_nogps.mpo") == []
 
 
 def test_parallel_workers_give_the_same_outcomes_in_order(tmp_path: Path) -> None:
@@ -503,7 +510,9 @@ def test_exiftool_validate_finds_no_new_problem(
 
     before, after = problems(shared_media), problems(out)
     assert after
-    assert sum(before.values()) > 50  # the corpus is full of sloppy files: the check can fail
+    assert sum(before.values()) > at_least(
+        shared_media, 50, 20
+    )  # the corpus is full of sloppy files: the check can fail
     worse = {name: (before[name], n) for name, n in after.items() if n > before[name]}
     assert worse == {}
 
@@ -512,11 +521,13 @@ def test_exiftool_validate_finds_no_new_problem(
 def test_iptc_fields_are_removed_and_the_digest_kept_current(
     shared_media: Path, tmp_path: Path
 ) -> None:
-    names = [
+    names = require(
+        shared_media,
         "exifpy_nikon_d70s_oserror.jpg",
         "exiftool_fujifilm_s1pro_gps.jpg",
         "exiftool_canon_rebel_nogps.tif",
-    ]
+    )
+    names = [p.name for p in names]
     options = ScrubOptions(all_identifying=True, drop_time=True)
     report = scrub_paths([shared_media / n for n in names], tmp_path, options)
     assert not report.failed

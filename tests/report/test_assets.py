@@ -74,7 +74,7 @@ def test_local_pages_pass(page: str) -> None:
 
 
 def test_write_html_refuses_a_page_that_loads_from_the_network(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="cdn.example"):
+    with pytest.raises(OutputError, match=r"cdn\.example"):
         write_html(tmp_path / "x.html", '<script src="https://cdn.example/a.js"></script>')
     assert not (tmp_path / "x.html").exists()
 

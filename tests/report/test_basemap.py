@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def test_places_file_is_sorted_by_population() -> None:
     places = load_places()
     assert len(places) > 20_000
     assert all(
-        a.population >= b.population for a, b in zip(places[:500], places[1:501], strict=True)
+        a.population >= b.population for a, b in itertools.pairwise(places[:501])
     )
 
 

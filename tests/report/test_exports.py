@@ -66,8 +66,7 @@ def test_kml_parses_and_keeps_hostile_text_as_text(people: People) -> None:
     assert any(HOSTILE_TEXT in d for d in descriptions)  # round-trips exactly, escaped in the file
 
 
-def test_csv_has_one_row_per_evidence_and_defuses_formulas(people: People) -> None:
-    profiles, evidence = people
+def test_csv_has_one_row_per_evidence_and_defuses_formulas() -> None:
     rows = [{"person": "=cmd|' /C calc'!A0", "post_id": "+1", "text": "@SUM(1)", "lat": -12.5}]
     parsed = list(csv.DictReader(io.StringIO(to_csv(rows, EVIDENCE_COLUMNS))))
     assert parsed[0]["person"].startswith("'=")

@@ -8,6 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_fixtures import (
+    ANA_HOME,
+    CHUKOTKA_EAST,
+    HOSTILE_FILE,
+    HOSTILE_NAME,
+    HOSTILE_TEXT,
+    SVALBARD,
+    make_people,
+    make_photo,
+)
 
 from geoleak.errors import UsageError
 from geoleak.report.assets import external_references
@@ -21,17 +31,6 @@ from geoleak.report.maps import (
     write_maps,
 )
 from geoleak.types import Evidence, LatLon, Profile
-
-from report_fixtures import (
-    make_people,
-    make_photo,
-    ANA_HOME,
-    CHUKOTKA_EAST,
-    HOSTILE_FILE,
-    HOSTILE_NAME,
-    HOSTILE_TEXT,
-    SVALBARD,
-)
 
 People = tuple[list[Profile], dict[str, list[Evidence]]]
 
@@ -176,7 +175,7 @@ def test_evidence_coloured_by_local_hour() -> None:
     assert hour_colour(None) != hour_colour(datetime(2025, 1, 1, 11, 0))
 
 
-def test_tiles_only_when_asked(people: People, tmp_path: Path) -> None:  # noqa: F811
+def test_tiles_only_when_asked(people: People, tmp_path: Path) -> None:
     profiles, evidence = people
     paths = write_maps(profiles[:1], {"ana": evidence["ana"]}, tmp_path / "osm", tiles="osm")
     page = paths[0].read_text(encoding="utf-8")
