@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from geoleak.geometry import haversine_m, haversine_m_array
+from geoleak.geometry import EARTH_RADIUS_M, haversine_m
 from geoleak.infer.places import (
     InferenceParams,
     PersonAnalysis,
@@ -253,6 +253,22 @@ def _site_boosts(
     return boosts
 
 
+def _haversine_grid_m(
+    lats: np.ndarray[Any, Any],
+    lons: np.ndarray[Any, Any],
+    other_lats: np.ndarray[Any, Any],
+    other_lons: np.ndarray[Any, Any],
+) -> np.ndarray[Any, Any]:
+    """Great-circle distances (m) between every (lat, lon) pair of two lists of degrees."""
+    lat1, lon1 = np.radians(lats)[:, None], np.radians(lons)[:, None]  # radians for the trig
+    lat2, lon2 = np.radians(other_lats)[None, :], np.radians(other_lons)[None, :]
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))))
+
+
 def _base_by_site_membership(
     analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
 ) -> Place | None:
@@ -270,11 +286,15 @@ def _base_by_site_membership(
         return None
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
     lons = np.array([analysis.evidence[i].position.lon for i in weekday])
-    for site in sites:  # largest first
+    site_lats = np.array([site.position.lat for site in sites])
+    site_lons = np.array([site.position.lon for site in sites])
+    reach = np.maximum(np.array([site.radius_m for site in sites]) * 3, params.work_eps_m)
+    # Every point against every site at once: (points, sites) distances.
+    near_all = _haversine_grid_m(lats, lons, site_lats, site_lons) <= reach[None, :]
+    for k, site in enumerate(sites):  # largest first
         if analysis.person in site.members:
             continue
-        reach = max(site.radius_m * 3, params.work_eps_m)
-        near = haversine_m_array(lats, lons, site.position.lat, site.position.lon) <= reach
+        near = near_all[:, k]
         if int(near.sum()) < 2:
             continue
         hits = [i for i, inside in zip(weekday, near, strict=True) if inside]
@@ -306,7 +326,7 @@ def _profile(
     analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams, ctx: PersonContext
 ) -> Profile:
     boosts = _site_boosts(analysis, sites, params)
-    decision = decide(analysis, params, boosts) if boosts else analysis.decision
+    decision = decide(analysis, params, boosts) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None
     if base is not None and decision is not None:

@@ -138,14 +138,12 @@ class PersonAnalysis:
     """One person's evidence and what was inferred from it before the cross-person pass.
 
     `fit` holds every scored role assignment so the cross-person pass can re-weight it;
-    `homes`, `base` and `frequent` are the decision without that pass.
+    `decide` turns it into places.
     """
 
     person: str
     evidence: list[Evidence]
-    homes: list[Place]
     base_candidates: list[Candidate]
-    frequent: list[Place]
     excluded: Counter[str]
     usable: list[int]
     home_candidates: list[Candidate] = field(default_factory=list)
@@ -154,9 +152,7 @@ class PersonAnalysis:
     others: list[Candidate] = field(default_factory=list)
     fit: RoleFit | None = None
     note: str = ""
-    base: Place | None = None
     layout: Layout | None = None
-    decision: RoleDecision | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,24 +173,32 @@ def _months(dates: set[date]) -> int:
     return len({(d.year, d.month) for d in dates})
 
 
-def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candidate:
+_When = tuple[int, date, date]  # part of the week, the day it counts on, the local date
+
+
+def _make_candidate(
+    evidence: Sequence[Evidence], indices: list[int], when: Mapping[int, _When] | None = None
+) -> Candidate:
+    """A candidate's centre, spread and calendar; `when` caches each point's local timing."""
     lats = np.array([evidence[i].position.lat for i in indices])
     lons = np.array([evidence[i].position.lon for i in indices])
     weights = np.array([evidence[i].weight / max(evidence[i].accuracy_m, 5.0) for i in indices])
     centre = mean_position(lats, lons, weights)
     dist = haversine_m_array(lats, lons, centre.lat, centre.lon)
     cand = Candidate(indices=indices, position=centre, rms_m=float(np.sqrt(np.mean(dist**2))))
+    times = [t for i in indices if (t := evidence[i].time_utc) is not None]
+    if times:
+        cand.first, cand.last = min(times), max(times)
     for i in indices:
-        ev = evidence[i]
-        if ev.time_utc is not None:
-            cand.first = ev.time_utc if cand.first is None else min(cand.first, ev.time_utc)
-            cand.last = ev.time_utc if cand.last is None else max(cand.last, ev.time_utc)
-        local = ev.local_time
-        if local is None:
-            continue
-        part, day = bin_of(local)
+        timing = when.get(i) if when is not None else None
+        if timing is None:
+            local = evidence[i].local_time
+            if local is None:
+                continue
+            part, day = bin_of(local)
+            timing = (part, day, local.date())
+        part, day, today = timing
         cand.bin_days[part].add(day)
-        today = local.date()
         cand.dates.add(today)
         if part in (WEEKNIGHT, WEEKEND_NIGHT):
             cand.nights.add(day)
@@ -336,7 +340,7 @@ def analyse_person(
     evidence = list(evidence)
     skipped: Counter[str] = Counter(excluded or {})
     usable = _usable(evidence, params, skipped)
-    analysis = PersonAnalysis(person, evidence, [], [], [], skipped, usable)
+    analysis = PersonAnalysis(person, evidence, [], skipped, usable)
     if not usable:
         analysis.note = _excluded_note(skipped)
         return analysis
@@ -349,9 +353,17 @@ def analyse_person(
     skipped["isolated"] += int(((fine_labels < 0) & (coarse_labels < 0)).sum())
     analysis.note = _excluded_note(skipped)
 
-    fine = {k: _make_candidate(evidence, v) for k, v in _groups(fine_labels, usable).items()}
-    coarse = {k: _make_candidate(evidence, v) for k, v in _groups(coarse_labels, usable).items()}
-    all_days = [evidence[i].local_time.date() for i in usable]  # type: ignore[union-attr]
+    when: dict[int, _When] = {}
+    for i in usable:
+        local = evidence[i].local_time
+        assert local is not None  # usable points have one
+        part, day = bin_of(local)
+        when[i] = (part, day, local.date())
+    fine = {k: _make_candidate(evidence, v, when) for k, v in _groups(fine_labels, usable).items()}
+    coarse = {
+        k: _make_candidate(evidence, v, when) for k, v in _groups(coarse_labels, usable).items()
+    }
+    all_days = [timing[2] for timing in when.values()]
     person_span = (max(all_days) - min(all_days)).days + 1
     travel = _travel_groups(coarse, person_span, params)
     analysis.travel = [coarse[label] for label in sorted(travel)]
@@ -373,7 +385,7 @@ def analyse_person(
     for i, f, c in zip(usable, fine_labels.tolist(), coarse_labels.tolist(), strict=True):
         if c in travel:
             continue
-        part, day = bin_of(evidence[i].local_time)  # type: ignore[arg-type]
+        part, day, _ = when[i]
         if f >= 0:
             day_sets[row_of_fine[f]][part].add(day)
         elif c >= 0:
@@ -414,14 +426,7 @@ def analyse_person(
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
     analysis.layout = Layout(loc_group, home_rows, list(work_cands))
-    decision = decide(analysis, params)
-    analysis.homes, analysis.base, analysis.frequent = (
-        decision.homes,
-        decision.base,
-        decision.frequent,
-    )
-    analysis.decision = decision
-    marginals = decision.work_marginals
+    marginals = work_marginals(fit)
     for k, cand in enumerate(analysis.work_candidates):
         cand.score = float(marginals[k])
     analysis.base_candidates = sorted(
@@ -481,6 +486,16 @@ class RoleDecision:
     type_marginals: tuple[float, ...] = ()
 
 
+def work_marginals(fit: RoleFit) -> list[float]:
+    """Probability that each work candidate is the person's workplace (before sites)."""
+    if fit.log_score.size == 0:
+        return []
+    post = fit.posterior()
+    work_of = np.array([s.work for s in fit.structures])[fit.structure_index]
+    n_work = max((s.work for s in fit.structures), default=-1) + 1
+    return _marginal(post, work_of, n_work)
+
+
 def _marginal(post: np.ndarray[Any, Any], which: np.ndarray[Any, Any], count: int) -> list[float]:
     return [float(post[which == k].sum()) for k in range(count)]
 
@@ -515,10 +530,10 @@ def decide(
     shift = np.isin(ptype, SHIFT_TYPES)
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
+    work_label_of = np.array([*layout.work_labels, -1])[work_of]  # -1 indexes the sentinel
+
     def home_shares(k: int) -> dict[str, float]:
-        as_work = work_of >= 0
-        in_group = np.array([w >= 0 and layout.work_labels[w] == home_group[k] for w in work_of])
-        at_work = as_work & in_group & (home_of != k)
+        at_work = (work_of >= 0) & (work_label_of == home_group[k]) & (home_of != k)
         return {
             "home": home_m[k] + float(post[old_of == k].sum()),
             "day workplace": float(post[at_work & (ptype == 0)].sum()),

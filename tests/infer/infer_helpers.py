@@ -67,6 +67,8 @@ def year_of_life(
         if base is not None:
             for day in rng.sample(range(5), workdays_per_week):
                 hour = rng.uniform(9, 16) if not night_shift else rng.uniform(22.5, 23.9)
-                local = datetime.combine(monday + timedelta(days=day), datetime.min.time()) + timedelta(hours=hour)
+                local = datetime.combine(
+                    monday + timedelta(days=day), datetime.min.time()
+                ) + timedelta(hours=hour)
                 out.append(seen(person, base, local, rng=rng, jitter_m=120))
     return out

@@ -14,12 +14,21 @@ from geoleak.infer.cluster import DENSE_MAX_POINTS, HaversineDBSCAN, cluster_lab
 
 
 def sklearn_labels(lats, lons, eps_m, min_samples, weights=None):
-    model = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=min_samples, metric="haversine", algorithm="ball_tree")
-    model.fit(to_radians_latlon(np.asarray(lats, float), np.asarray(lons, float)), sample_weight=weights)
+    model = DBSCAN(
+        eps=eps_m / EARTH_RADIUS_M,
+        min_samples=min_samples,
+        metric="haversine",
+        algorithm="ball_tree",
+    )
+    model.fit(
+        to_radians_latlon(np.asarray(lats, float), np.asarray(lons, float)), sample_weight=weights
+    )
     return model.labels_
 
 
-def blobs(seed: int, centre: tuple[float, float], n: int, spread_m: float) -> tuple[np.ndarray, np.ndarray]:
+def blobs(
+    seed: int, centre: tuple[float, float], n: int, spread_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Points in a few tight groups plus scattered ones around a centre (degrees)."""
     rng = np.random.default_rng(seed)
     groups = rng.integers(1, 5)
@@ -38,7 +47,15 @@ def blobs(seed: int, centre: tuple[float, float], n: int, spread_m: float) -> tu
     return lats, lons
 
 
-CENTRES = [(64.2, 24.1), (69.45, 24.5), (-16.85, 179.999), (-16.85, -179.999), (0.0, 0.0), (89.99, 10.0), (-43.7, 171.9)]
+CENTRES = [
+    (64.2, 24.1),
+    (69.45, 24.5),
+    (-16.85, 179.999),
+    (-16.85, -179.999),
+    (0.0, 0.0),
+    (89.99, 10.0),
+    (-43.7, 171.9),
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -60,7 +77,11 @@ def test_dense_path_matches_sklearn(seed, centre, n, eps_m, min_samples):
 def test_dense_path_matches_sklearn_with_weights(seed, n, min_samples):
     lats, lons = blobs(seed, (-16.85, 179.999), n, spread_m=40.0)
     weights = np.random.default_rng(seed).uniform(0.2, 2.5, size=n)
-    ours = HaversineDBSCAN(eps_m=100.0, min_samples=min_samples).fit(lats, lons, sample_weight=weights).labels_
+    ours = (
+        HaversineDBSCAN(eps_m=100.0, min_samples=min_samples)
+        .fit(lats, lons, sample_weight=weights)
+        .labels_
+    )
     np.testing.assert_array_equal(ours, sklearn_labels(lats, lons, 100.0, min_samples, weights))
 
 

@@ -22,4 +22,6 @@ def test_profiles_pickle_with_their_read_only_extras() -> None:
     evidence = {p: e for p, e, _ in scenario_evidence(ScenarioConfig(people=8, seed=1, days=90))}
     profiles = LeakInference().fit(evidence).profiles_
     assert pickle.loads(pickle.dumps(profiles)) == profiles
-    assert [dict(p.extra) for p in pickle.loads(pickle.dumps(profiles))] == [dict(p.extra) for p in profiles]
+    assert [dict(p.extra) for p in pickle.loads(pickle.dumps(profiles))] == [
+        dict(p.extra) for p in profiles
+    ]
