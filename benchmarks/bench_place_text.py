@@ -93,7 +93,9 @@ def main() -> int:
     overall = result["overall"]
     print(f"{overall['posts']} posts, {overall['labelled']} labelled towns, "
           f"{overall['emitted']} points emitted, {overall['correct']} correct")  # fmt: skip
-    print(f"precision {overall['precision']:.3f}  recall {overall['recall']:.3f}  (town level, 30 km)")
+    print(
+        f"precision {overall['precision']:.3f}  recall {overall['recall']:.3f}  (town level, 30 km)"
+    )
     for lang, figures in result["by_language"].items():
         precision = figures["precision"]
         print(f"  {lang}: {figures['posts']:3d} posts  precision "

@@ -175,10 +175,12 @@ def geocode_command(
     rows: list[dict[str, Any]] = []
     for name in names:
         found = geocoder.lookup(name)
+        area = geocoder.region_level(name) if found is None else None
         rows.append(
             {
                 "query": name,
                 "found": found is not None,
+                **({"area": area} if area else {}),
                 **(
                     {
                         "name": found.name,
@@ -202,6 +204,8 @@ def geocode_command(
                     f"{row['query']}: {row['name']} at {row['lat']:.5f}, {row['lon']:.5f} "
                     f"(±{row['accuracy_m']:.0f} m, {row['kind']}, {row['source']})"
                 )
+            elif row.get("area"):
+                click.echo(f"{row['query']}: a {row['area']}, too large to stand for a point")
             else:
                 click.echo(f"{row['query']}: not found")
     if not any(row["found"] for row in rows):

@@ -206,7 +206,8 @@ _NOT_PRESENT: dict[str, str] = {
     r"geleden|niet|nooit|volgens|zegt|zei|politie|geboren|woont|wonen",
 }
 _NEGATIVE = {
-    lang: re.compile(rf"(?i:(?<![\w'’])(?:{words})(?![\w]))") for lang, words in _NOT_PRESENT.items()
+    lang: re.compile(rf"(?i:(?<![\w'’])(?:{words})(?![\w]))")
+    for lang, words in _NOT_PRESENT.items()
 }
 _FUNCTION_WORDS: dict[str, set[str]] = {
     "en": {"the", "and", "is", "at", "in", "with", "my", "to", "of", "we", "i", "i'm", "just",
@@ -222,10 +223,10 @@ _FUNCTION_WORDS: dict[str, set[str]] = {
            "de", "noche", "mi", "hace", "nos"},
     "it": {"il", "lo", "gli", "e", "è", "con", "sono", "siamo", "una", "di", "nuovo", "oggi",
            "finalmente", "che", "della", "del", "da", "qui", "bella", "tornato", "tornata", "la",
-           "ci", "mio", "mia", "sulle", "le", "con", "fa", "i", "non", "sono", "siamo"},
+           "ci", "mio", "mia", "sulle", "le", "fa", "i", "non"},
     "pt": {"o", "os", "as", "e", "é", "com", "estou", "em", "uma", "um", "de", "volta", "hoje",
            "no", "na", "do", "da", "que", "muito", "aqui", "cheguei", "direto", "beijos", "já",
-           "minha", "meu", "para", "os", "nos", "está"},
+           "minha", "meu", "para", "nos", "está"},
     "nl": {"de", "het", "en", "is", "met", "ik", "ben", "we", "zijn", "een", "terug", "vandaag",
            "eindelijk", "uit", "op", "naar", "weer", "lekker", "hier", "groeten", "nu", "mijn",
            "waren", "vorig", "jaar", "woont", "niet", "ook", "nog", "zus", "broer"},

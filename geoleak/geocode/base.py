@@ -81,9 +81,9 @@ class Geocoder(ABC):
         found = self.lookup(query)
         return [] if found is None else [found]
 
-    def region_level(self, query: str) -> str | None:
-        """"country", "region" or "continent" when `query` names an area too large to stand
-        for a point (the gazetteer knows these; others return None)."""
+    def region_level(self, query: str) -> str | None:  # noqa: ARG002 (overridden)
+        """What area `query` names when it is too large to stand for a point: "country",
+        "region" or "continent" (the gazetteer knows these; other geocoders return None)."""
         return None
 
 

@@ -180,13 +180,17 @@ class GeonamesGazetteer(Geocoder):
             if self._index is None:
                 tables = _tables(self.min_population)
                 self._countries, self._country_km2, self._states = (
-                    tables.countries, tables.country_km2, tables.states
+                    tables.countries,
+                    tables.country_km2,
+                    tables.states,
                 )
                 self._regions, self._languages = tables.regions, tables.languages
                 self._index = tables.index
             return self._index
 
-    def _qualified(self, cities: list[tuple[_City, bool]], qualifier: str) -> list[tuple[_City, bool]]:
+    def _qualified(
+        self, cities: list[tuple[_City, bool]], qualifier: str
+    ) -> list[tuple[_City, bool]]:
         key = normalize_name(qualifier)
         state = self._states.get(key)
         country = self._countries.get(key)
@@ -215,7 +219,7 @@ class GeonamesGazetteer(Geocoder):
         return []
 
     def region_level(self, query: str) -> str | None:
-        """"country", "region" (a US state, England, Tuscany...) or "continent" for a name
+        """ "country", "region" (a US state, England, Tuscany...) or "continent" for a name
         that is such an area and no city it stands for; None for anything else."""
         index = self._load()
         name, _, rest = query.partition(",")

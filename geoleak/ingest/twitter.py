@@ -161,7 +161,7 @@ class TwitterReader(Reader):
         extra: dict[str, Any] = {"source": "twitter"}
         # A retweet's text is someone else's; a quote tweet carries another's words too.
         if (
-            isinstance(text, str) and text.startswith("RT @")
+            (isinstance(text, str) and text.startswith("RT @"))
             or tweet.get("retweeted_status") or tweet.get("is_quote_status") in (True, "true")
         ):  # fmt: skip
             extra["reshare"] = True

@@ -20,8 +20,11 @@ DATA = ROOT / "tests" / "extract" / "data" / "place_sentences.jsonl"
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_place_text", ROOT / "benchmarks" / "bench_place_text.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "bench_place_text", ROOT / "benchmarks" / "bench_place_text.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,7 +39,9 @@ def test_the_set_is_large_multilingual_and_every_label_resolves() -> None:
     assert sum(1 for r in rows if r["expect"]) >= 150
     assert sum(1 for r in rows if not r["expect"]) >= 150
     gazetteer = GeonamesGazetteer()
-    assert [r["expect"] for r in rows if r["expect"] and gazetteer.lookup(r["expect"]) is None] == []
+    assert [
+        r["expect"] for r in rows if r["expect"] and gazetteer.lookup(r["expect"]) is None
+    ] == []
 
 
 def test_town_points_are_precise(capsys: pytest.CaptureFixture[str]) -> None:

@@ -117,7 +117,10 @@ def test_checkin_evidence_venue_and_city_accuracy_and_weight() -> None:
         "Tromsø": result("Tromsø", 69.6489, 18.955, 4000.0, "city"),
     })  # fmt: skip
     post = Post(
-        id="p1", author="alice", created_at=WHEN, text="checked in at Café Luna, then a walk in Tromsø"
+        id="p1",
+        author="alice",
+        created_at=WHEN,
+        text="checked in at Café Luna, then a walk in Tromsø",
     )
     # one post, one claim: the check-in outranks the town named after it
     (venue,) = checkin_evidence(post, geocoder, tz_lookup=no_tz)
@@ -127,7 +130,9 @@ def test_checkin_evidence_venue_and_city_accuracy_and_weight() -> None:
     assert venue.time_utc == WHEN
     assert "Café Luna" in (venue.text or "")
     (city,) = checkin_evidence(
-        Post(id="p2", author="alice", created_at=WHEN, text="Sunset in Tromsø"), geocoder, tz_lookup=no_tz
+        Post(id="p2", author="alice", created_at=WHEN, text="Sunset in Tromsø"),
+        geocoder,
+        tz_lookup=no_tz,
     )
     assert city.accuracy_m == 4000.0
     assert 0 < city.weight < venue.weight < 1
@@ -222,7 +227,9 @@ def test_no_point_from_regions_words_future_and_reshares(gazetteer, text: str) -
 
 
 def test_qualified_town_and_one_point_per_post(gazetteer) -> None:  # type: ignore[no-untyped-def]
-    post = Post(id="p", author="a", text="Back in Ponce, Puerto Rico, then lunch in San Juan and Paris")
+    post = Post(
+        id="p", author="a", text="Back in Ponce, Puerto Rico, then lunch in San Juan and Paris"
+    )
     (ev,) = checkin_evidence(post, gazetteer, tz_lookup=no_tz)
     assert ev.position.lat == pytest.approx(18.01, abs=0.05)  # Ponce, PR; not Cuba
     assert ev.position.lon == pytest.approx(-66.61, abs=0.05)

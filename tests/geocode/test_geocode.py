@@ -205,3 +205,54 @@ def test_build_geocoder() -> None:
     chain = build_geocoder("gazetteer", places=str(FIXTURES / "places.csv"))
     assert isinstance(chain, ChainGeocoder)
     assert len(chain.geocoders) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "level"),
+    [("USA", "country"), ("China", "country"), ("El Salvador", "country"), ("Egypt", "country"),
+     ("Africa", "continent"), ("California", "region"), ("Puerto Rico", "region"),
+     ("Washington", "region"), ("England", "region")],
+)  # fmt: skip
+def test_areas_are_no_towns(gazetteer: GeonamesGazetteer, query: str, level: str) -> None:
+    # GeoNames lists these as other names of towns (USA -> Yokkaichi, Egypt -> Goodyear AZ)
+    assert gazetteer.lookup(query) is None
+    assert gazetteer.region_level(query) == level
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Ponce, Puerto Rico", "Ponce, PR"),  # not Arroyo Naranjo, Cuba
+        ("Ponce", "Ponce, PR"),  # a town's own name beats another's alternate name
+        ("Cologne", "Köln, DE"),  # ... unless that other town is ten times larger
+        ("New York", "New York City, NY, US"),
+        ("Washington, DC", "Washington, DC, US"),
+        ("Singapore", "Singapore, SG"),  # a city-state is its city
+        ("Cancun", "Cancún, MX"),  # not Changchun
+    ],
+)
+def test_gazetteer_names(gazetteer: GeonamesGazetteer, query: str, expected: str) -> None:
+    found = gazetteer.lookup(query)
+    assert found is not None
+    assert found.name == expected
+    assert gazetteer.region_level(query) is None
+
+
+def test_candidates_carry_population_zone_and_language(gazetteer: GeonamesGazetteer) -> None:
+    springfields = gazetteer.candidates("Springfield")
+    assert len({c.name for c in springfields}) >= 3
+    assert all(c.population >= 5000 for c in springfields)
+    paris = gazetteer.candidates("Paris")[0]
+    assert paris.timezone == "Europe/Paris"
+    assert paris.languages[0] == "fr"
+
+
+def test_geocode_command_names_areas() -> None:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    result = CliRunner().invoke(main, ["geocode", "USA", "Tromsø"])
+    assert result.exit_code == 0
+    assert "USA: a country, too large to stand for a point" in result.output
+    assert "Tromsø, NO" in result.output
