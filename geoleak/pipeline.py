@@ -9,15 +9,17 @@ so a corpus larger than memory streams through. Per-person inference is separabl
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
+from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media
 from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode.base import Geocoder
@@ -52,6 +54,7 @@ class LeakStats:
     evidence_by_source: Counter[str] = field(default_factory=Counter)
     people: int = 0
     people_located: int = 0
+    times_rejected: int = 0  # sentinel or impossible times left out (1901, 2085, ...)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -86,6 +89,11 @@ class LeakStats:
                 f"media: {self.media_files} files, {self.media_located} with a usable GPS position, "
                 f"{self.media_no_gps} with metadata but no GPS, {self.media_no_metadata} with no metadata, "
                 f"{self.media_gps_rejected} with a rejected position, {self.media_unreadable} unreadable"
+            )
+        if self.times_rejected:
+            lines.append(
+                f"{self.times_rejected} impossible or placeholder times left out "
+                "(before 1990, in the future, or a format's 'no time' value)"
             )
         if not self.posts_located:
             lines.append("no location found: " + self.why_nothing())
@@ -226,8 +234,9 @@ def collect_evidence(
             for batch in _batched(posts, BATCH_POSTS):
                 wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
                 for path, meta in zip(wanted, reader.read(wanted), strict=True):
-                    media_seen[path] = meta
+                    media_seen[path] = _sane_media(meta, diag, stats)
                 for post in batch:
+                    post = _sane_post(post, diag, stats)  # noqa: PLW2901
                     _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
                                   excluded, utc_hours, geocoder, near_cells)  # fmt: skip
                 if progress is not None:
@@ -300,6 +309,36 @@ def _account_post(
             stats.evidence_by_source[ev.source.value] += 1
     elif not post.media and post.text:
         stats.posts_with_text_only += 1
+
+
+def _source_file(origin: str) -> str:
+    """The file part of a post's origin ("corpus.jsonl:17", "tweets.js: tweet 4")."""
+    return re.sub(r"(?::\d+|: .*)$", "", origin)
+
+
+def _sane_post(post: Post, diag: Diagnostics, stats: LeakStats) -> Post:
+    """The post without a sentinel or impossible time (1901, 2085), with one warning per file."""
+    why = implausible_time(post.created_at)
+    if why is None:
+        return post
+    stats.times_rejected += 1
+    where = _source_file(post.origin) or post.id
+    diag.warn_once(f"time:{where}", f"{where}: time {why}; such times are left out "
+                   "(the positions stay, without a time)", kind="bad-time")  # fmt: skip
+    return replace(post, created_at=None)
+
+
+def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMeta:
+    """The metadata without sentinel or impossible capture and GPS times."""
+    changes: dict[str, None] = {}
+    for name in ("capture_time", "gps_time"):
+        why = implausible_time(getattr(meta, name))
+        if why is not None:
+            changes[name] = None
+            stats.times_rejected += 1
+            diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name.replace('_', ' ')} "
+                           f"{why}; left out", kind="bad-time")  # fmt: skip
+    return replace(meta, **changes) if changes else meta
 
 
 NEAR_SAMPLE = 64  # positions per person kept to settle ambiguous town names

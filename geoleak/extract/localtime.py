@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geoleak.types import LatLon
 
-__all__ = ["localize_naive", "timezone_at", "to_local", "zone"]
+__all__ = [
+    "SENTINEL_TIMES",
+    "implausible_time",
+    "localize_naive",
+    "timezone_at",
+    "to_local",
+    "zone",
+]
 
 _finder_lock = threading.Lock()
 _finder: object | None = None
@@ -79,3 +86,42 @@ def utc_offset_hours(moment: datetime) -> float | None:
     """The UTC offset of an aware datetime, in hours."""
     offset = moment.utcoffset()
     return None if offset is None else offset / timedelta(hours=1)
+
+
+# Times no clock meant: zero or the extreme of the counter each format stores, at second
+# resolution. Any of them would put a 1901 or 2085 date on a real position.
+SENTINEL_TIMES: dict[datetime, str] = {
+    datetime(
+        1901, 12, 13, 20, 45, 52
+    ): "the smallest 32-bit Unix time (GPSBabel writes it for 'no time')",
+    datetime(1904, 1, 1): "QuickTime's epoch, a zero time field",
+    datetime(1970, 1, 1): "the Unix epoch, a zero time field",
+    datetime(1980, 1, 6): "the GPS epoch, a zero week and second",
+    datetime(1989, 12, 31): "the FIT epoch, a zero timestamp",
+    datetime(2038, 1, 19, 3, 14, 7): "the largest 32-bit Unix time",
+    datetime(2106, 2, 7, 6, 28, 15): "0xFFFFFFFF seconds after the Unix epoch (an invalid field)",
+    datetime(2126, 2, 6, 6, 28, 15): "FIT's invalid value 0xFFFFFFFF",
+}
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def implausible_time(moment: datetime | None, *, now: datetime | None = None) -> str | None:
+    """Why `moment` cannot be when something happened, or None when it can.
+
+    Rejected: the sentinels of SENTINEL_TIMES, anything before 1990 (no consumer GPS
+    photo or track is older) and anything after `now` (default: the clock) plus a day.
+    Naive times (local wall clock) are compared as if UTC; a day of slack covers offsets.
+    """
+    if moment is None:
+        return None
+    wall = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    sentinel = SENTINEL_TIMES.get(wall.replace(microsecond=0))
+    if sentinel is not None:
+        return f"{wall:%Y-%m-%d %H:%M:%S} is {sentinel}"
+    if wall < EARLIEST_PLAUSIBLE:
+        return f"{wall:%Y-%m-%d} is before 1990"
+    limit = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    if wall > limit + FUTURE_SLACK:
+        return f"{wall:%Y-%m-%d} is in the future"
+    return None
