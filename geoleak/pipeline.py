@@ -330,15 +330,20 @@ def _sane_post(post: Post, diag: Diagnostics, stats: LeakStats) -> Post:
 
 def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMeta:
     """The metadata without sentinel or impossible capture and GPS times."""
-    changes: dict[str, None] = {}
-    for name in ("capture_time", "gps_time"):
-        why = implausible_time(getattr(meta, name))
+    capture_why = implausible_time(meta.capture_time)
+    gps_why = implausible_time(meta.gps_time)
+    for name, why in (("capture time", capture_why), ("GPS time", gps_why)):
         if why is not None:
-            changes[name] = None
             stats.times_rejected += 1
-            diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name.replace('_', ' ')} "
-                           f"{why}; left out", kind="bad-time")  # fmt: skip
-    return replace(meta, **changes) if changes else meta
+            diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name} {why}; left out",
+                           kind="bad-time")  # fmt: skip
+    if capture_why is None and gps_why is None:
+        return meta
+    return replace(
+        meta,
+        capture_time=None if capture_why else meta.capture_time,
+        gps_time=None if gps_why else meta.gps_time,
+    )
 
 
 NEAR_SAMPLE = 64  # positions per person kept to settle ambiguous town names
