@@ -3,7 +3,10 @@
     python benchmarks/bench_scrub.py [--media DIR] [--repeat N] [--json OUT]
 
 Each tool cleans the same copies of the media corpus (default ../shared/testdata/media,
-repeated N times in a temporary folder so timings are not dominated by start-up):
+repeated N times in a temporary folder so timings are not dominated by start-up), plus a
+generated corpus with one file per leak kind geoleak knows (GPS, coordinates in EXIF
+UserComment / ImageDescription / XPComment, XMP dc:description, IPTC caption, PNG text, JPEG
+comment, QuickTime comment, place names, a Takeout sidecar, a GPX track, a GeoJSON):
 - geoleak: `geoleak.remedy.scrub.scrub_paths` (including its verification pass), in one
   process (`geoleak`, the fair comparison) and with `--jobs` = one process per CPU;
 - exiftool: one process, `exiftool -gps:all= -xmp:all= -o OUT/%d%f.%e` (its documented way to
@@ -78,11 +81,19 @@ def leaks(paths: list[Path]) -> dict[str, list[str]]:
                 if any(w in k for w in POSITION_WORDS)
                 and not any(n in k for n in NOT_A_PLACE)
                 and str(v).strip() not in ("", "undef")
+                and not _zero(v)  # 0.0 is "no location" (Takeout sidecars write it)
                 and not k.startswith("Composite:")
             ]
             if tags:
                 out[Path(rec["SourceFile"]).name] = tags
     return out
+
+
+def _zero(value: object) -> bool:
+    try:
+        return float(str(value)) == 0.0
+    except ValueError:
+        return False
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif")
@@ -127,6 +138,114 @@ def prepare(media: Path, work: Path, repeat: int) -> tuple[Path, list[Path], int
             shutil.copy2(p, target)
             total += p.stat().st_size
     return src, files, total
+
+
+# coordinates planted in the generated corpus: a file still holding one of these leaks
+PLANTED = ("43.68739", "85.48351", "69.6489", "18.9551", "48.1173", "11.5167", "-41.2865")
+
+
+def make_leak_corpus(folder: Path) -> list[Path]:
+    """One small file per leak kind (fictional positions, see PLANTED)."""
+    import io
+    import struct
+
+    from PIL import Image, PngImagePlugin
+
+    folder.mkdir(parents=True, exist_ok=True)
+    coords = "Cabin. Latitude: 43.68739354 Longitude: -85.48351891"
+
+    def jpeg(name: str, exif: Image.Exif | None = None, app: bytes = b"") -> None:
+        out = io.BytesIO()
+        Image.new("RGB", (32, 24), (90, 120, 30)).save(
+            out, "JPEG", exif=exif.tobytes() if exif else b""
+        )
+        data = out.getvalue()
+        (folder / name).write_bytes(data[:2] + app + data[2:])
+
+    def seg(marker: int, body: bytes) -> bytes:
+        return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+    def exif_with(tag: int, value: object, ifd: int | None = None) -> Image.Exif:
+        exif = Image.Exif()
+        exif[0x010F] = "Fictocam"
+        (exif.get_ifd(ifd) if ifd else exif)[tag] = value
+        return exif
+
+    gps = Image.Exif()
+    gps[0x010F] = "Fictocam"
+    g = gps.get_ifd(0x8825)
+    g[1], g[2], g[3], g[4] = "N", (69.0, 38.0, 56.04), "E", (18.0, 57.0, 18.36)
+    jpeg("gps.jpg", gps)
+    jpeg("usercomment.jpg", exif_with(0x9286, b"ASCII\x00\x00\x00" + coords.encode(), 0x8769))
+    jpeg("imagedescription.jpg", exif_with(0x010E, "Home at 69.6489, 18.9551"))
+    jpeg("xpcomment.jpg", exif_with(0x9C9C, "geo:48.1173,11.5167\x00".encode("utf-16-le")))
+    jpeg("comment.jpg", app=seg(0xFE, b"https://www.google.com/maps/@-41.2865,174.7762,15z"))
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        'photoshop:City="Tromso"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
+        + coords
+        + "</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+    jpeg("xmp_description.jpg", app=seg(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp))
+    iim = b"".join(
+        b"\x1c\x02" + bytes([ds]) + struct.pack(">H", len(v)) + v
+        for ds, v in ((120, coords.encode()), (90, b"Tromso"))
+    )
+    irb = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) & 1)
+    jpeg("iptc_caption.jpg", app=seg(0xED, b"Photoshop 3.0\x00" + irb))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "Lat: 69.6489 Lon: 18.9551")
+    info.add_itxt("Description", coords)
+    Image.new("RGB", (32, 24), (10, 20, 30)).save(folder / "text.png", "PNG", pnginfo=info)
+
+    def box(btype: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(payload), btype) + payload
+
+    def qt_text(text: str) -> bytes:
+        return struct.pack(">HH", len(text.encode()), 0x15C7) + text.encode()
+
+    udta = box(b"\xa9cmt", qt_text("Trailhead 48.1173, 11.5167")) + box(
+        b"\xa9xyz", qt_text("+69.6489+018.9551/")
+    )
+    (folder / "comment.mov").write_bytes(
+        box(b"ftyp", b"qt  \x00\x00\x00\x00qt  ")
+        + box(b"moov", box(b"udta", udta))
+        + box(b"mdat", b"\x00" * 64)
+    )
+    (folder / "IMG_1.JPG.json").write_text(
+        json.dumps({"title": "IMG_1.JPG", "geoData": {"latitude": 69.6489, "longitude": 18.9551,
+                    "altitude": 10.0, "latitudeSpan": 0.0, "longitudeSpan": 0.0}}, indent=2)
+    )  # fmt: skip
+    (folder / "walk.gpx").write_text(
+        '<?xml version="1.0"?>\n<gpx version="1.1"><trk><trkseg><trkpt lat="-41.2865" '
+        'lon="174.7762"/></trkseg></trk></gpx>\n'
+    )
+    (folder / "places.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
+        '{"type": "Point", "coordinates": [11.5167, 48.1173]}}]}'
+    )
+    return sorted(folder.iterdir())
+
+
+def text_leaks(paths: list[Path]) -> dict[str, list[str]]:
+    """File name -> planted coordinates still found in its bytes (UTF-8 or UTF-16)."""
+    out: dict[str, list[str]] = {}
+    for path in paths:
+        data = path.read_bytes()
+        found = [c for c in PLANTED if c.encode() in data or c.encode("utf-16-le") in data]
+        if found:
+            out[path.name] = found
+    return out
+
+
+def audit_misses(corpus: Path, originals: dict[str, list[str]]) -> list[str]:
+    """Files audit calls clean although exiftool or the text search finds a position."""
+    from geoleak.remedy.audit import audit
+
+    report = audit([corpus])
+    called_clean = {Path(f.path).name for f in report.files if not f.leaks_location}
+    return sorted(name for name in originals if name in called_clean)
 
 
 def run_geoleak(src: Path, out: Path) -> float:
@@ -226,6 +345,22 @@ def main() -> int:
             left[name] = leaks([p for p in outputs if p.name.startswith("r0_")])
             lossy[name] = pixels_changed(src, out, [f"r0_{p.name}" for p in files])
         originals = leaks([src / f"r0_{p.name}" for p in files])
+        corpus = work / "corpus"
+        corpus_files = make_leak_corpus(corpus)
+        leaking = {**leaks(corpus_files), **text_leaks(corpus_files)}
+        misses = audit_misses(corpus, {**leaks(corpus_files), **text_leaks(corpus_files)})
+        corpus_rows = []
+        for name, runner in tools.items():
+            if name.startswith("geoleak-j"):
+                continue
+            out = work / f"corpus-{name}"
+            runner(corpus, out)
+            outputs = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            by_exiftool = leaks(outputs)
+            by_text = text_leaks(outputs)
+            corpus_rows.append(
+                (name, len(outputs), sorted(set(by_exiftool) | set(by_text)), by_exiftool, by_text)
+            )
 
     print(f"{n_files} files ({len(files)} distinct x {args.repeat}), {total_bytes / 1e6:.1f} MB")
     print(
@@ -264,6 +399,18 @@ def main() -> int:
             f"{tool}: {n_leak} of {len(rows)} files with a position still leak; "
             f"decoded pixels changed in {changed} of {compared} images it wrote"
         )
+    print()
+    print(
+        f"Generated corpus: {len(corpus_files)} files, {len(leaking)} hold a position "
+        "(exiftool's reading or the planted coordinate text)"
+    )
+    print(f"audit calls clean {len(misses)} of them{': ' + ', '.join(misses) if misses else ''}")
+    for name, n_out, still, by_exiftool, by_text in corpus_rows:
+        print(
+            f"{name:10} wrote {n_out:3d}; still leaking {len(still)} "
+            f"(exiftool {len(by_exiftool)}, coordinate text {len(by_text)})"
+            + (f": {', '.join(still)}" if still else "")
+        )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -277,6 +424,12 @@ def main() -> int:
                         t: {"changed": c, "compared": n} for t, (c, n) in lossy.items()
                     },
                     "leak_detail": {t: {k[3:]: v for k, v in left[t].items()} for t in tools},
+                    "corpus": {
+                        "files": len(corpus_files),
+                        "leaking": sorted(leaking),
+                        "audit_called_clean": misses,
+                        "still_leaking": {row[0]: row[2] for row in corpus_rows},
+                    },
                 },
                 indent=2,
             )

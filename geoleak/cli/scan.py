@@ -66,7 +66,8 @@ def scan(
     PNG, WebP, JPEG XL, MP4/MOV/3GP (QuickTime, 3GPP, GoPro GPMF), FLIR thermal records,
     XMP sidecars and Google Takeout JSON sidecars. Only metadata bytes are read; pixels
     are never decoded. A position of 0, 0 or out of range is not reported (see warnings);
-    a missing N/S or E/W reference is read as north/east, with a warning.
+    a missing N/S or E/W reference is read as north/east, with a warning. Hidden files
+    and symlinks are not read; their records say "skipped: ..." and why.
 
     \b
     Examples:

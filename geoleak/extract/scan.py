@@ -28,11 +28,13 @@ from geoleak.types import MediaMeta
 __all__ = [
     "SCAN_FIELDS",
     "ScanSummary",
+    "Skipped",
     "iter_scan_targets",
     "jsonl_line",
     "scan_converted",
     "scan_paths",
     "scan_record",
+    "skip_reason",
 ]
 
 SCAN_EXTENSIONS = MEDIA_EXTENSIONS | SIDECAR_EXTENSIONS
@@ -55,8 +57,9 @@ def iter_scan_targets(
 ) -> Iterator[tuple[str, str]]:
     """(path to read, path to show) of every media file under `paths`, in a stable order.
 
-    Folders are walked recursively in sorted order, hidden entries and symlinks are
-    skipped, and only files with a media or `.xmp` extension are taken. A file named
+    Folders are walked recursively in sorted order, and only files with a media or `.xmp`
+    extension are taken. Hidden entries and symlinks are not read but reported: their
+    records say why (`skip_reason`). A file named
     directly is always taken. The shown path is relative to the root when one folder was
     given (formats.md section 4), else the path under the root as given; `relative`
     forces either.
@@ -68,10 +71,34 @@ def iter_scan_targets(
             yield root, root
             continue
         prefix = "" if single_root else root.rstrip(os.sep) + os.sep
-        yield from _walk(root, prefix)
+        yield from _walk(root, prefix, os.path.realpath(root))
 
 
-def _walk(folder: str, shown_prefix: str) -> Iterator[tuple[str, str]]:
+class Skipped(str):
+    """A target that is reported, not read: the string is the reason."""
+
+    __slots__ = ()
+
+
+def skip_reason(path: str, root_real: str, *, is_dir: bool = False) -> str | None:
+    """Why a walk does not read `path` (hidden, a symlink), or None to read it.
+
+    A symlink is never followed: one to a file inside the folder is read where it lies,
+    one to outside the folder is not read at all (it may be someone else's).
+    """
+    name = os.path.basename(path)
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        if target == root_real or target.startswith(root_real.rstrip(os.sep) + os.sep):
+            return "skipped: symlink to a file in the folder (read where it lies)"
+        return "skipped: symlink to outside the folder"
+    if name.startswith("."):
+        what = "folder" if is_dir else "file"
+        return f"skipped: hidden {what} (name it directly to read it)"
+    return None
+
+
+def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str, str]]:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
@@ -80,26 +107,39 @@ def _walk(folder: str, shown_prefix: str) -> Iterator[tuple[str, str]]:
     subfolders = []
     for entry in entries:
         name = entry.name
-        if name.startswith("."):
-            continue
+        if name.startswith("._") or name in (".DS_Store", ".git"):
+            continue  # AppleDouble resource forks, Finder and git files: never media
         try:
-            if entry.is_symlink():
+            is_dir = entry.is_dir()
+            media = os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS
+            if name.startswith(".") or entry.is_symlink():
+                if media or is_dir:
+                    reason = skip_reason(entry.path, root_real, is_dir=is_dir)
+                    suffix = "/" if is_dir else ""
+                    yield Skipped(reason or "skipped"), shown_prefix + name + suffix
                 continue
-            if entry.is_dir():
+            if is_dir:
                 subfolders.append(entry)
                 continue
             if not entry.is_file():  # FIFOs, sockets, devices
                 continue
         except OSError:
             continue
-        if os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS and not name.startswith("._"):
+        if media:
             yield entry.path, shown_prefix + name
     for entry in subfolders:
-        yield from _walk(entry.path, shown_prefix + entry.name + "/")
+        yield from _walk(entry.path, shown_prefix + entry.name + "/", root_real)
 
 
 def _read_chunk(chunk: list[tuple[str, str]], convert: Callable[[MediaMeta], T]) -> list[T]:
-    return [convert(read_media(path, display_path=shown)) for path, shown in chunk]
+    return [
+        convert(
+            MediaMeta(path=shown, error=str(path))
+            if isinstance(path, Skipped)
+            else read_media(path, display_path=shown)
+        )
+        for path, shown in chunk
+    ]
 
 
 def _identity(meta: MediaMeta) -> MediaMeta:
@@ -243,9 +283,10 @@ Digest = tuple[str, bool, bool, int, bool, bool, str | None, str | None]
 def summary_digest(meta: MediaMeta) -> Digest:
     """What `ScanSummary` counts of a record, small enough to cross processes cheaply."""
     rejected = meta.position is None and any("position" in w for w in meta.warnings)
+    skipped = (meta.error or "").startswith("skipped:")
     return (
-        meta.format or ("error" if meta.error else "unknown"),
-        meta.error is not None,
+        meta.format or ("skipped" if skipped else "error" if meta.error else "unknown"),
+        meta.error is not None and not skipped,
         meta.has_metadata,
         len(meta.warnings),
         meta.position is not None,

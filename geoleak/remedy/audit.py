@@ -151,6 +151,11 @@ class AuditReport:
                 "no home or work place could be inferred from these files "
                 "(too few located photos on distinct days)"
             )
+        skipped = [f for f in self.files if f.error and f.error.startswith("skipped:")]
+        for f in skipped[:10]:
+            lines.append(f"{f.path}: {f.error}")
+        if len(skipped) > 10:
+            lines.append(f"... and {len(skipped) - 10} more files skipped (see --json)")
         revealing = self.most_revealing
         if revealing:
             lines.append(
@@ -228,6 +233,7 @@ def audit(
         if place.kind in (PlaceKind.HOME, PlaceKind.BASE)
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
+    files += _other_files(inputs, set(result.media))
     return AuditReport(
         files,
         list(result.profiles),
@@ -236,6 +242,46 @@ def audit(
         result.stats.posts_located,
         near_m,
     )
+
+
+_LOCATION_SUFFIXES = frozenset({".gpx", ".tcx", ".kml", ".geojson", ".fit", ".json"})
+
+
+def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> list[ExposedFile]:
+    """Files the pipeline does not list as media: tracks, maps and location JSON (each
+    counted with what it holds), and hidden files and symlinks (reported, not read)."""
+    from geoleak.extract.scan import SCAN_EXTENSIONS, skip_reason
+    from geoleak.remedy.scrub import iter_input_files
+
+    out: list[ExposedFile] = []
+    for raw in inputs:
+        root = Path(raw)
+        if not root.is_dir():
+            continue
+        root_real = os.path.realpath(root)
+        for path, rel in iter_input_files([root]):
+            suffix = path.suffix.lower()
+            if str(path) in seen or (
+                suffix not in _LOCATION_SUFFIXES and suffix not in SCAN_EXTENSIONS
+            ):
+                continue
+            hidden = any(part.startswith(".") for part in rel.parts)
+            if hidden or path.is_symlink():
+                reason = skip_reason(str(path), root_real) or "skipped: hidden file"
+                out.append(ExposedFile(str(path), None, None, None, None, error=reason))
+                continue
+            if suffix not in _LOCATION_SUFFIXES:
+                continue
+            try:
+                findings = scan_file(path).findings
+            except (Unsupported, OSError):
+                continue
+            located = [f for f in findings if f.kind in LOCATING]
+            if located:
+                first = next((f.position for f in located if f.position), None)
+                position = LatLon(*first) if first else None
+                out.append(ExposedFile(str(path), position, None, None, None, fields=findings))
+    return out
 
 
 def _exposed(

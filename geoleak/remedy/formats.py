@@ -7,11 +7,20 @@ import struct
 import zlib
 from typing import Any
 
-from geoleak.formats.sniff import container_of, sniff
+from geoleak.formats.location_files import location_file
+from geoleak.formats.sniff import LOCATION_FILE_FORMATS, container_of, sniff
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.isobmff import scan_isobmff
 from geoleak.remedy.jpeg import scan_jpeg
-from geoleak.remedy.model import Region, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Patch,
+    Region,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+)
 from geoleak.remedy.riff import scan_gif, scan_png, scan_webp
 
 __all__ = ["scan_bytes"]
@@ -55,6 +64,8 @@ def _scan(data: Any, opts: ScrubOptions, suffix: str) -> ScanResult:
             result, Region.whole(data, 0, len(data)), opts, label="EXIF", blank_if_unreadable=False
         )
         return result
+    if kind is not None and (kind in LOCATION_FILE_FORMATS or kind == "json"):
+        return _scan_location_file(data, kind)
     if family == "xmp":
         result = ScanResult("xmp")
         clean_xmp(result, Region.whole(data, 0, len(data)), opts)
@@ -63,3 +74,25 @@ def _scan(data: Any, opts: ScrubOptions, suffix: str) -> ScanResult:
         "not a format geoleak can clean (JPEG, PNG, WebP, GIF, BMP, TIFF/DNG, HEIC/AVIF, "
         "MP4/MOV/3GP, JPEG XL, XMP)"
     )
+
+
+def _scan_location_file(data: Any, kind: str) -> ScanResult:
+    """Tracks and location JSON: reported; a Takeout sidecar is cleaned in place (Google's
+    "no location", 0.0), anything else keeps its positions, so scrub leaves it out."""
+    found = location_file(bytes(data), kind)
+    if found is None:
+        raise Unsupported("JSON without positions: not a file geoleak cleans")
+    result = ScanResult(kind)
+    what = f"{found.points} positions" if found.points is not None else "positions"
+    patches = [Patch(offset, text) for offset, text in found.edits]
+    cleanable = bool(patches) or found.kind.startswith("Google Takeout")
+    result.add(
+        Finding(found.kind, FindingKind.LOCATION, what, removed=cleanable, position=found.position),
+        patches,
+    )
+    if cleanable and found.position is None:
+        result.findings[-1] = Finding(found.kind, FindingKind.LOCATION, "no location (0.0, 0.0)",
+                                      removed=True)  # fmt: skip
+        if not patches:
+            result.findings.pop()
+    return result

@@ -27,7 +27,8 @@ from typing import Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import OutputError, UsageError
 from geoleak.extract.media import read_media
-from geoleak.formats.sniff import sniff
+from geoleak.formats.location_files import JSON_POSITION_KEY
+from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import LOCATING, Finding, ScanResult, ScrubOptions, Unsupported
@@ -88,6 +89,7 @@ class FileOutcome:
 class ScrubReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    leftovers_removed: int = 0  # temporary files of an interrupted earlier run
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -117,6 +119,10 @@ class ScrubReport:
                 lines.append(f"skipped {o.source}: {o.error}")
         for o in self.failed:
             lines.append(f"NOT CLEANED (left out of the output): {o.source}: {o.error}")
+        if self.leftovers_removed:
+            lines.append(
+                f"removed {self.leftovers_removed} temporary file(s) left by an interrupted run"
+            )
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -182,15 +188,49 @@ def _close_to_grid(lat: float, lon: float, km: float) -> bool:
     return abs(c_lat - lat) < 1e-4 and abs(c_lon - lon) < 1e-4
 
 
-def _apply(path: Path, scan: ScanResult, *, durable: bool) -> None:
-    """Write the patches; `durable` syncs to disk (before a rename replaces an original)."""
-    with path.open("r+b") as handle:
-        for patch in sorted(scan.patches, key=lambda p: p.offset):
-            handle.seek(patch.offset)
-            handle.write(patch.data)
-        handle.flush()
+_COPY_CHUNK = 1 << 20
+
+
+def _write_patched(src: Path, dst: Path, scan: ScanResult, *, durable: bool) -> None:
+    """Copy `src` to `dst` with the patches applied on the way, chunk by chunk, so the
+    original metadata bytes are never written; `durable` syncs to disk (before a rename
+    replaces an original)."""
+    patches = sorted(scan.patches, key=lambda p: p.offset)
+    with src.open("rb") as reader, dst.open("r+b") as writer:
+        writer.truncate(0)
+        pos = 0
+        first = 0  # index of the first patch that may still overlap the chunk
+        while True:
+            chunk = reader.read(_COPY_CHUNK)
+            if not chunk:
+                break
+            end = pos + len(chunk)
+            buf: bytes | bytearray = chunk
+            while first < len(patches) and patches[first].end <= pos:
+                first += 1
+            i = first
+            while i < len(patches) and patches[i].offset < end:
+                patch = patches[i]
+                lo, hi = max(patch.offset, pos), min(patch.end, end)
+                if lo < hi:
+                    if isinstance(buf, bytes):
+                        buf = bytearray(buf)
+                    buf[lo - pos : hi - pos] = patch.data[lo - patch.offset : hi - patch.offset]
+                i += 1
+            writer.write(buf)
+            pos = end
+        writer.flush()
         if durable:
-            os.fsync(handle.fileno())
+            os.fsync(writer.fileno())
+
+
+def _refuse_kept_positions(scan: ScanResult) -> None:
+    """A position scrub would leave in place (a track file, a timed GPS stream) means the
+    file is left out: scrub never copies a position silently."""
+    kept = [f for f in scan.location_findings if not f.removed]
+    if kept:
+        what = "; ".join(f"{f.field}: {f.value}" if f.value else f.field for f in kept[:3])
+        raise Unsupported(f"holds positions geoleak cannot remove ({what})")
 
 
 def scrub_file(
@@ -223,6 +263,7 @@ def scrub_file(
     if dry_run:
         try:
             scan = scan_file(src, options)
+            _refuse_kept_positions(scan)
         except Unsupported as exc:
             outcome.error = f"cannot be cleaned: {exc}"
             return outcome
@@ -249,11 +290,11 @@ def scrub_file(
         return outcome
     tmp = Path(tmp_name)
     try:
-        shutil.copyfile(src, tmp)
-        scan = scan_file(tmp, options)
+        scan = scan_file(src, options)
         _fill(outcome, scan)
-        if scan.patches:
-            _apply(tmp, scan, durable=in_place)
+        _refuse_kept_positions(scan)
+        # the temporary file only ever holds cleaned bytes: a killed run leaves no position
+        _write_patched(src, tmp, scan, durable=in_place)
         problems = residual_location(tmp, options.coarsen_km)
         if problems:
             raise _VerificationError("; ".join(problems))
@@ -355,22 +396,33 @@ def scrub_paths(
                 raise UsageError(f"output folder {out_dir} is also an input")
     report = ScrubReport()
     started = time.perf_counter()
+    leftovers = remove_leftovers([*inputs, *([out_dir] if out_dir is not None else [])])
     targets: set[Path] = set()
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
     for path, rel in iter_input_files(inputs, exclude=out_dir):
-        if not _is_candidate(path) and sniff(_head(path), path.suffix.lower()) in (None, "json"):
+        if not _is_candidate(path) and not _holds_positions(path):
             why = "not a media file"
             if path.suffix.lower() in (".zip", ".tar", ".tgz", ".gz", ".7z"):
                 why += " (an archive: unpack it, then scrub the folder)"
             slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
             continue
         if in_place or out_dir is None:  # (out_dir is None only for a dry run)
-            dst = path.resolve()  # a symlink's target is what must be cleaned
+            if path.is_symlink() and not dry_run:
+                slots.append(FileOutcome(str(path), None, FAILED, error=(
+                    "is a symbolic link: --in-place does not write through links "
+                    f"(clean its target {path.resolve()} itself)")))  # fmt: skip
+                continue
+            dst = path
         elif single_target is not None:
             dst = single_target
         else:
             dst = out_dir / rel
+        if not in_place and not force and not dry_run and _same_file(path, dst):
+            raise UsageError(
+                f"{dst} is an input: refusing to write onto it "
+                "(use --in-place to clean originals, or --force)"
+            )
         if dst.resolve() in targets:
             slots.append(
                 FileOutcome(str(path), None, FAILED, error=f"another input also goes to {dst}")
@@ -405,15 +457,57 @@ def scrub_paths(
         if outcome.status == FAILED and diag is not None:
             diag.warn(f"{outcome.source}: {outcome.error}", kind="scrub")
     report.seconds = time.perf_counter() - started
+    report.leftovers_removed = leftovers
     if not report.outcomes:
         raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
     return report
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def remove_leftovers(roots: Sequence[str | os.PathLike[str]]) -> int:
+    """Delete the temporary files (`.NAME.geoleak-tmp-*`) an interrupted scrub left in
+    these folders; they hold only cleaned bytes, but are no one's output. Returns how many."""
+    removed = 0
+    for raw in roots:
+        root = Path(raw)
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in filenames:
+                if name.startswith(".") and TMP_MARK in name:
+                    try:
+                        (Path(dirpath) / name).unlink()
+                        removed += 1
+                    except OSError:
+                        pass
+    return removed
 
 
 def _scrub_task(
     paths: tuple[Path, Path], *, options: ScrubOptions, force: bool, dry_run: bool
 ) -> FileOutcome:
     return scrub_file(paths[0], paths[1], options, force=force, dry_run=dry_run)
+
+
+def _holds_positions(path: Path) -> bool:
+    """A non-media file scrub must handle: a track, a map, JSON naming positions."""
+    kind = sniff(_head(path), path.suffix.lower())
+    if kind in LOCATION_FILE_FORMATS:
+        return True
+    if kind != "json":
+        return kind is not None
+    try:
+        with path.open("rb") as handle:
+            return JSON_POSITION_KEY.search(handle.read(64 * 1024 * 1024)) is not None
+    except OSError:
+        return True
 
 
 def _head(path: Path) -> bytes:

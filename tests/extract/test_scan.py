@@ -18,6 +18,7 @@ from geoleak.extract.scan import (
     ScanSummary,
     iter_scan_targets,
     scan_paths,
+    Skipped,
     scan_record,
 )
 
@@ -41,12 +42,34 @@ def corpus(shared_media: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_targets_are_sorted_relative_and_skip_hidden_and_non_media(corpus: Path) -> None:
     targets = list(iter_scan_targets([corpus]))
-    shown = [s for _, s in targets]
+    skipped = [(str(p), s) for p, s in targets if isinstance(p, Skipped)]
+    assert skipped == [("skipped: hidden folder (name it directly to read it)", ".hidden/")]
+    read = [(p, s) for p, s in targets if not isinstance(p, Skipped)]
+    shown = [s for _, s in read]
     assert all(not s.startswith((".hidden", "/")) for s in shown)
     assert "notes.txt" not in shown
     assert shown[0].startswith("set0/")
-    assert len(targets) == len(set(shown))
-    assert all(Path(p).is_file() for p, _ in targets)
+    assert len(targets) == len(set(shown)) + 1
+    assert all(Path(p).is_file() for p, _ in read)
+
+
+def test_symlinks_and_hidden_files_are_reported_not_read(
+    shared_media: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.jpg"
+    shutil.copyfile(shared_media / "exiftool_apple_iphone7.jpg", outside)
+    root = tmp_path / "photos"
+    root.mkdir()
+    shutil.copyfile(outside, root / "a.jpg")
+    (root / "b.jpg").symlink_to(root / "a.jpg")
+    (root / "c.jpg").symlink_to(outside)
+    shutil.copyfile(outside, root / ".d.jpg")
+    records = {m.path: m for m in scan_paths([root], workers=1)}
+    assert records["a.jpg"].position is not None
+    assert records["b.jpg"].error == "skipped: symlink to a file in the folder (read where it lies)"
+    assert records["c.jpg"].error == "skipped: symlink to outside the folder"
+    assert records[".d.jpg"].error.startswith("skipped: hidden file")
+    assert all(records[k].position is None for k in ("b.jpg", "c.jpg", ".d.jpg"))
 
 
 def test_parallel_scan_equals_sequential_scan_in_order(corpus: Path) -> None:

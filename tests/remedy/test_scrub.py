@@ -469,18 +469,28 @@ def test_coarsen_video_iso6709_keeps_a_coarse_position(shared_media: Path, tmp_p
         assert parse_iso6709(b"+32.1146+034.8387+000.000/") == (32.1146, 34.8387, 0.0)
 
 
-def test_in_place_through_a_symlink_cleans_the_target(shared_media: Path, tmp_path: Path) -> None:
+def test_in_place_never_writes_through_a_symlink(shared_media: Path, tmp_path: Path) -> None:
     target = tmp_path / "real.jpg"
     shutil.copy2(shared_media / "mde_htc_desire.jpg", target)
+    before = target.read_bytes()
     link_dir = tmp_path / "links"
     link_dir.mkdir()
     (link_dir / "photo.jpg").symlink_to(target)
+    report = scrub_paths([link_dir], None, in_place=True)
+    assert report.outcomes[0].status == "failed"
+    assert "symbolic link" in (report.outcomes[0].error or "")
+    assert target.read_bytes() == before
+    assert (link_dir / "photo.jpg").is_symlink()
+
+
+def test_in_place_notes_other_hard_links(shared_media: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real.jpg"
+    shutil.copy2(shared_media / "mde_htc_desire.jpg", target)
     hard = tmp_path / "hard.jpg"
     os.link(target, hard)
-    report = scrub_paths([link_dir / "photo.jpg"], None, in_place=True)
+    report = scrub_paths([target], None, in_place=True)
     assert report.outcomes[0].status == "cleaned"
     assert read_media(target).position is None
-    assert (link_dir / "photo.jpg").is_symlink()
     assert any("hard link" in note for note in report.outcomes[0].notes)
     assert read_media(hard).position is not None  # said so in the notes
 

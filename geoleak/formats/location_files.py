@@ -1,0 +1,84 @@
+"""Files that are nothing but positions: GPS tracks and map files (GPX, TCX, KML, GeoJSON,
+FIT), Google Takeout photo sidecars and location-history JSON.
+
+`location_file_findings` says what such a file holds; for a Takeout sidecar it also gives
+the same-length edits that write Google's own "no location" (latitude, longitude, altitude
+and spans 0.0), the only cleaning that keeps the file what it is. A track is positions
+through and through: it is reported and never cleaned.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+__all__ = ["JSON_POSITION_KEY", "LocationFile", "location_file", "takeout_zeroing"]
+
+JSON_POSITION_KEY = re.compile(
+    rb'"(?:lat|lng|lon|latitude|longitude|latitudeE7|longitudeE7|coordinates|geoData|'
+    rb'geoDataExif|placeLocation|LatLng|point)"\s*:'
+)
+_POINTS = {
+    "gpx": re.compile(rb"<(?:\w+:)?(?:trkpt|wpt|rtept)\b"),
+    "tcx": re.compile(rb"<(?:\w+:)?Position\b"),
+    "kml": re.compile(rb"<(?:\w+:)?(?:coordinates|coord)\b"),
+}
+_GEO_OBJECT = re.compile(rb'"(geoData(?:Exif)?)"\s*:\s*\{([^{}]*)\}')
+_GEO_NUMBER = re.compile(
+    rb'"(latitude|longitude|altitude|latitudeSpan|longitudeSpan)"\s*:\s*(-?\d[\d.eE+-]*)'
+)
+
+
+class LocationFile(NamedTuple):
+    kind: str  # what the file is, for the user
+    points: int | None  # positions counted, when cheap to count
+    position: tuple[float, float] | None  # the first one, when known
+    edits: list[tuple[int, bytes]]  # same-length edits that clean it (Takeout sidecars only)
+
+
+def takeout_zeroing(data: bytes) -> tuple[list[tuple[int, bytes]], tuple[float, float] | None]:
+    """Edits writing 0.0 over every geoData / geoDataExif number (same length: the number
+    becomes '0.0' padded with spaces, which JSON allows), and the position it held."""
+    edits: list[tuple[int, bytes]] = []
+    position: tuple[float, float] | None = None
+    for obj in _GEO_OBJECT.finditer(data):
+        values: dict[bytes, float] = {}
+        for num in _GEO_NUMBER.finditer(obj.group(2)):
+            start = obj.start(2) + num.start(2)
+            text = num.group(2)
+            try:
+                values[num.group(1)] = float(text)
+            except ValueError:
+                continue
+            zero = b"0.0" if len(text) >= 3 else b"0"
+            if text != zero.ljust(len(text)):
+                edits.append((start, zero.ljust(len(text))))
+        lat, lon = values.get(b"latitude", 0.0), values.get(b"longitude", 0.0)
+        if position is None and (lat or lon):
+            position = (lat, lon)
+    return edits, position
+
+
+def location_file(data: bytes, fmt: str) -> LocationFile | None:
+    """What a track, map or location JSON holds; None for JSON without positions."""
+    if fmt in _POINTS:
+        count = len(_POINTS[fmt].findall(data))
+        name = {"gpx": "GPX track", "tcx": "TCX track", "kml": "KML map"}[fmt]
+        return LocationFile(name, count, None, [])
+    if fmt == "fit":
+        return LocationFile("FIT activity file", None, None, [])
+    if fmt == "geojson":
+        return LocationFile("GeoJSON", data.count(b'"coordinates"'), None, [])
+    # JSON: a Takeout photo sidecar, location history, or anything else naming positions
+    if not JSON_POSITION_KEY.search(data):
+        return None
+    edits, position = takeout_zeroing(data)
+    if _GEO_OBJECT.search(data) and not _other_positions(data):
+        return LocationFile("Google Takeout sidecar geoData", None, position, edits)
+    return LocationFile("location JSON (history, check-ins or export)", None, None, [])
+
+
+def _other_positions(data: bytes) -> bool:
+    """True when a JSON names positions outside its geoData objects."""
+    rest = _GEO_OBJECT.sub(b"", data)
+    return bool(JSON_POSITION_KEY.search(rest))
