@@ -669,8 +669,13 @@ def _rational_dms(value: float) -> tuple[Any, Any, Any]:
     return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 10_000)
 
 
-def photo_bytes(photo: dict[str, Any], plan: PersonPlan, fmt: str, colour_seed: int) -> bytes:
-    """A small image with the photo's EXIF (GPS, capture time, device), in `fmt`."""
+def photo_bytes(
+    photo: dict[str, Any], plan: PersonPlan | None, fmt: str, colour_seed: int
+) -> bytes:
+    """A small image with the photo's EXIF (GPS, capture time, device), in `fmt`.
+
+    The device is the photo's own `device` when it has one, else the plan's.
+    """
     from PIL import Image
     from PIL.TiffImagePlugin import IFDRational
 
@@ -680,7 +685,10 @@ def photo_bytes(photo: dict[str, Any], plan: PersonPlan, fmt: str, colour_seed: 
         for y in range(36):
             image.putpixel((x, y), (y * 7 % 256, x * 5 % 256, 128))
     exif = Image.Exif()
-    make, model, serial = photo.get("device") or plan.device
+    device = photo.get("device") or (plan.device if plan is not None else None)
+    if device is None:
+        raise ValueError("photo_bytes: a photo without a device needs a plan")
+    make, model, serial = device
     exif[0x010F], exif[0x0110] = make, model
     exif_ifd = exif.get_ifd(0x8769)
     exif_ifd[0x9003] = photo["local"].strftime("%Y:%m:%d %H:%M:%S")

@@ -7,15 +7,18 @@ writes (position, capture time with or without offset, positioning error).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.ingest.jsonl import parse_post
-from geoleak.scenario.generator import iter_people, media_path
+from geoleak.scenario.generator import GeneratedPost, iter_people, media_path
 from geoleak.scenario.model import ScenarioConfig
+from geoleak.scenario.timeuse import TimeUseConfig, iter_timeuse
+from geoleak.scenario.timeuse import media_path as timeuse_media_path
 from geoleak.types import Evidence, LatLon, MediaMeta
 
 __all__ = ["scenario_evidence"]
@@ -35,35 +38,68 @@ def _capture_time(photo: dict[str, object]) -> datetime:
 
 
 def scenario_evidence(
-    config: ScenarioConfig,
+    config: ScenarioConfig | TimeUseConfig,
 ) -> Iterator[tuple[str, list[Evidence], list[dict[str, object]]]]:
-    """(person, evidence, truth rows) for every person of the scenario, one at a time."""
+    """(person, evidence, truth rows) for every person of the scenario, one at a time.
+
+    Either family: `ScenarioConfig` (geoleak.scenario.generator) or `TimeUseConfig`
+    (geoleak.scenario.timeuse).
+    """
     diag = Diagnostics()
+    if isinstance(config, TimeUseConfig):
+        for person in iter_timeuse(config):
+            found = _evidence(
+                person.items,
+                partial(timeuse_media_path, person),
+                person.media_format,
+                person.device,
+                diag,
+            )
+            yield person.handle, found, person.truth
+        return
     for record in iter_people(config):
-        found: list[Evidence] = []
-        for item in record.items:
-            obj = dict(item.post)
-            media: dict[str, MediaMeta] = {}
-            if item.photo is not None:
-                rel = media_path(record.plan, obj["id"])
-                obj["media"] = [rel]
-                position = item.photo.get("position")
-                accuracy = item.photo.get("accuracy_m")
-                path = str((_ROOT / rel).resolve())
-                usable = isinstance(position, LatLon) and not position.is_null_island
-                media[path] = MediaMeta(
-                    path=path,
-                    format=record.plan.media_format,
-                    position=position if usable else None,
-                    capture_time=_capture_time(item.photo),
-                    accuracy_m=float(accuracy)
-                    if isinstance(accuracy, (int, float)) and accuracy
-                    else None,
-                    make=record.plan.device[0],
-                    model=record.plan.device[1],
-                    serial=record.plan.device[2],
-                    has_metadata=True,
-                )
-            post = parse_post(obj, where="scenario", root=_ROOT, diag=diag)
-            found.extend(evidence_from_post(post, media))
+        found = _evidence(
+            record.items,
+            partial(media_path, record.plan),
+            record.plan.media_format,
+            record.plan.device,
+            diag,
+        )
         yield record.plan.handle, found, record.truth
+
+
+def _evidence(
+    items: list[GeneratedPost],
+    media_of: Callable[[str], str],
+    media_format: str,
+    device: tuple[str, str, str | None],
+    diag: Diagnostics,
+) -> list[Evidence]:
+    """Evidence of one person's generated posts, as reading the written files would give."""
+    found: list[Evidence] = []
+    for item in items:
+        obj = dict(item.post)
+        media: dict[str, MediaMeta] = {}
+        if item.photo is not None:
+            rel = media_of(obj["id"])
+            obj["media"] = [rel]
+            position = item.photo.get("position")
+            accuracy = item.photo.get("accuracy_m")
+            path = str((_ROOT / rel).resolve())
+            usable = isinstance(position, LatLon) and not position.is_null_island
+            media[path] = MediaMeta(
+                path=path,
+                format=media_format,
+                position=position if usable else None,
+                capture_time=_capture_time(item.photo),
+                accuracy_m=float(accuracy)
+                if isinstance(accuracy, (int, float)) and accuracy
+                else None,
+                make=device[0],
+                model=device[1],
+                serial=device[2],
+                has_metadata=True,
+            )
+        post = parse_post(obj, where="scenario", root=_ROOT, diag=diag)
+        found.extend(evidence_from_post(post, media))
+    return found

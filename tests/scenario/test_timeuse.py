@@ -1,0 +1,217 @@
+"""The time-use scenario family: independent of the first generator, statistics as cited."""
+
+from __future__ import annotations
+
+import ast
+import json
+import random
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from geoleak.evaluate import load_truth
+from geoleak.extract.media import read_media
+from geoleak.geometry import haversine_m
+from geoleak.scenario import timeuse
+from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.timeuse import (
+    AWAY_WEEKDAY,
+    POSTS_WEEKDAY,
+    TimeUseConfig,
+    TimeUsePerson,
+    _Week,
+    generate_timeuse,
+    iter_timeuse,
+)
+from geoleak.types import LatLon
+
+CONFIG = TimeUseConfig(people=50, seed=4, days=120, towns=7)
+
+
+@lru_cache(maxsize=1)
+def people() -> tuple[TimeUsePerson, ...]:
+    return tuple(iter_timeuse(CONFIG))
+
+
+def rows(person: TimeUsePerson, kind: str) -> list[dict[str, object]]:
+    return [r for r in person.truth if r["kind"] == kind]
+
+
+def pos(row: dict[str, object]) -> LatLon:
+    return LatLon(float(str(row["lat"])), float(str(row["lon"])))
+
+
+def test_shares_no_behaviour_code_with_the_first_generator() -> None:
+    """Only the writers (photo EXIF, post/summary records) come from geoleak.scenario.generator."""
+    tree = ast.parse(Path(timeuse.__file__).read_text())
+    imported = {
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("geoleak.scenario")
+        for alias in node.names
+    }
+    assert imported == {
+        ("geoleak.scenario.generator", name)
+        for name in ("GeneratedPost", "ScenarioSummary", "hash_seed", "photo_bytes")
+    }
+
+
+def test_population_has_every_behaviour_and_honest_truth() -> None:
+    tags = Counter(t for p in people() for t in p.persona.split("+"))
+    expected = {"not-employed", "day-worker", "hybrid-worker", "home-worker", "night-shift", "evening-shift",
+                "rotating-12h-shift", "mover", "second-home", "silent", "lives-on-site"}  # fmt: skip
+    assert expected <= set(tags), tags
+    for p in people():
+        kinds = Counter(str(r["kind"]) for r in p.truth)
+        if p.silent:
+            assert kinds == {"none": 1}
+            continue
+        assert kinds["home"] == (2 if "mover" in p.persona else 1)
+        assert (kinds["nobase"], kinds["base"]) == ((1, 0) if p.site is None else (0, 1))
+        if p.work_mode in ("none", "home"):
+            assert p.site is None
+        if "lives-on-site" in p.persona:
+            assert p.site is not None
+            assert haversine_m(pos(rows(p, "home")[0]), p.site.centre) <= p.site.radius_m
+        if p.second_home is not None:
+            assert (
+                39_000
+                < haversine_m(pos(rows(p, "home")[0]), pos(rows(p, "second_home")[0]))
+                < 201_000
+            )
+
+
+def test_day_workers_are_at_work_in_office_hours_and_home_at_night() -> None:
+    at_work = at_home_night = workdays = nights = 0
+    for p in people():
+        if p.work_mode != "day":
+            continue
+        week = _Week(p, CONFIG, random.Random(1))
+        for d, day in enumerate(week.dates):
+            if day.weekday() < 5 and d not in week.holiday_days:
+                workdays += 1
+                at_work += week.at(d * 24 + 11).kind == "work"
+            nights += 1
+            at_home_night += week.at(d * 24 + 3).kind in ("home", "cabin", "trip")
+    # ATUS: about 85-90 % of the employed work on an average weekday; few are out at 03:00.
+    assert 0.75 <= at_work / workdays <= 0.95
+    assert at_home_night / nights >= 0.95
+
+
+def test_outside_work_the_share_away_follows_the_time_use_table() -> None:
+    away = Counter[int]()
+    total = Counter[int]()
+    for p in people():
+        if p.work_mode != "none":
+            continue
+        week = _Week(p, CONFIG, random.Random(2))
+        for d, day in enumerate(week.dates):
+            if day.weekday() >= 5 or d in week.holiday_days:
+                continue
+            for h in (3, 12, 20):
+                slot = week.at(d * 24 + h)
+                if slot.kind in ("home", "away"):
+                    total[h] += 1
+                    away[h] += slot.kind == "away"
+    for h in (3, 12, 20):
+        assert abs(away[h] / total[h] - AWAY_WEEKDAY[h]) < 0.1, (h, away[h] / total[h])
+
+
+def test_posting_curve_has_an_evening_peak_and_a_night_trough() -> None:
+    hours = Counter[int]()
+    for p in people():
+        if p.work_mode in ("night", "evening", "rotating"):
+            continue
+        for item in p.items:
+            if item.photo is not None:
+                hours[item.photo["local"].hour] += 1
+    total = sum(hours.values())
+    trough = sum(hours[h] for h in (2, 3, 4, 5)) / total
+    evening = sum(hours[h] for h in (19, 20, 21)) / total
+    assert trough < 0.04, trough
+    assert evening > 0.15, evening
+    assert max(POSTS_WEEKDAY) == POSTS_WEEKDAY[20]
+
+
+def test_located_shares_and_silent_people() -> None:
+    shares = []
+    for p in people():
+        located = sum(
+            1 for i in p.items if "lat" in i.post or (i.photo and i.photo["position"] is not None)
+        )
+        if p.silent:
+            assert located == 0
+        elif len(p.items) >= 100:
+            shares.append(located / len(p.items))
+    assert min(shares) < 0.04
+    assert max(shares) > 0.12
+
+
+def test_in_memory_evidence_matches_written_files(tmp_path: Path) -> None:
+    small = TimeUseConfig(people=4, seed=2, days=40)
+    summary = generate_timeuse(small, tmp_path)
+    assert summary.people == 4
+    assert (tmp_path / "truth.csv").is_file()
+    load_truth(tmp_path / "truth.csv")  # readable by evaluate
+    posts = [json.loads(line) for line in (tmp_path / "posts.jsonl").read_text().splitlines()]
+    photos = [read_media(tmp_path / m) for post in posts for m in post.get("media", [])]
+    in_memory = {person: evidence for person, evidence, _ in scenario_evidence(small)}
+    exif = sorted(
+        (ev.position.lat, ev.position.lon)
+        for evs in in_memory.values()
+        for ev in evs
+        if ev.source == "exif"
+    )
+    on_disk = sorted((m.position.lat, m.position.lon) for m in photos if m.position is not None)
+    assert len(exif) == len(on_disk)
+    assert all(
+        abs(a[0] - b[0]) < 1e-5 and abs(a[1] - b[1]) < 1e-5
+        for a, b in zip(exif, on_disk, strict=True)
+    )
+
+
+def test_deterministic_and_seed_dependent(tmp_path: Path) -> None:
+    small = TimeUseConfig(people=5, seed=3, days=30)
+    generate_timeuse(small, tmp_path / "a")
+    generate_timeuse(small, tmp_path / "b")
+    for name in ("posts.jsonl", "truth.csv", "scenario.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    other = [
+        p.items[0].post["created_at"]
+        for p in iter_timeuse(TimeUseConfig(people=5, seed=4, days=30))
+        if p.items
+    ]
+    mine = [p.items[0].post["created_at"] for p in iter_timeuse(small) if p.items]
+    assert other != mine
+
+
+def test_cli_model_timeuse(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    ok = CliRunner().invoke(
+        main,
+        [
+            "scenario",
+            "--model",
+            "timeuse",
+            "--people",
+            "3",
+            "--days",
+            "30",
+            "-o",
+            str(tmp_path / "a"),
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    doc = json.loads((tmp_path / "a" / "scenario.json").read_text())
+    assert doc["generator"] == "geoleak.scenario.timeuse"
+    assert doc["config"]["people"] == 3
+    bad = CliRunner().invoke(
+        main, ["scenario", "--model", "timeuse", "--all-personas", "-o", str(tmp_path / "b")]
+    )
+    assert bad.exit_code == 2
+    assert "--model units" in bad.output
