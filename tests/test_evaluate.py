@@ -216,3 +216,17 @@ def test_precision_and_recall_agree_for_one_place_each(
         <= 1 / len(errors) * sum(99.9 < e <= 100.1 for e in errors) + 1e-4
     )
     assert sum(row["places"] for row in doc["calibration"]) == len(errors)
+
+
+def test_truth_extensions_are_documented() -> None:
+    from geoleak.evaluate import TRUTH_KINDS
+    from geoleak.scenario.timeuse import TRUTH_FIELDS
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "formats.md").read_text(
+        encoding="utf-8"
+    )
+    section = docs[docs.index("## 2.") : docs.index("## 3.")]
+    assert "`person,kind,lat,lon`" in section
+    columns = [f for f in TRUTH_FIELDS if f not in ("person", "kind", "lat", "lon")]
+    missing = [name for name in (*TRUTH_KINDS, *columns) if f"`{name}`" not in section]
+    assert missing == []
