@@ -23,10 +23,10 @@ from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media
 from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode.base import Geocoder
-from geoleak.infer import InferenceParams, LeakInference, PersonContext, Site
+from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import dedupe_posts
-from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile
+from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
 
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
 
@@ -146,7 +146,7 @@ class EvidenceSet:
 @dataclass
 class RunResult:
     profiles: list[Profile]
-    sites: list[Site]
+    sites: list[SharedSite]
     evidence: dict[str, list[Evidence]]
     media: dict[str, MediaMeta]
     stats: LeakStats
@@ -359,7 +359,7 @@ def _remember_cells(cells: dict[tuple[int, int], LatLon], found: Sequence[Eviden
 
 def infer_profiles(
     evidence: EvidenceSet, *, params: InferenceParams | None = None, workers: int = 1
-) -> tuple[list[Profile], list[Site]]:
+) -> tuple[list[Profile], list[SharedSite]]:
     """Profiles of every person (located or not) and the shared sites."""
     model = LeakInference.from_params(params, workers=workers).fit(
         evidence.evidence, evidence.context

@@ -21,7 +21,7 @@ from typing import Any
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m, mean_position
-from geoleak.types import Evidence, LatLon, Place
+from geoleak.types import Evidence, LatLon, Place, Ring, SensitiveSite
 
 __all__ = [
     "SensitiveSite",
@@ -37,20 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_NEAR_M = 500.0
-
-Ring = tuple[LatLon, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SensitiveSite:
-    """A site: a point with a radius, or polygons (outer ring first, then holes)."""
-
-    id: str
-    name: str
-    point: LatLon | None = None
-    radius_m: float = 0.0
-    polygons: tuple[tuple[Ring, ...], ...] = ()
-    properties: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

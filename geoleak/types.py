@@ -28,6 +28,8 @@ __all__ = [
     "PlaceKind",
     "Post",
     "Profile",
+    "SensitiveSite",
+    "SharedSite",
 ]
 
 EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
@@ -254,3 +256,51 @@ class Profile:
     def place(self, kind: PlaceKind) -> Place | None:
         """The first (strongest) place of a kind, or None."""
         return next((p for p in self.places if p.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSite:
+    """A place where the workplaces of several people concentrate (inferred across people).
+
+    `radius_m` is the uncertainty of the centre; `people` are sorted; `evidence_count` and
+    `days` count every member's evidence and distinct weekdays there.
+    """
+
+    site_id: str
+    position: LatLon
+    radius_m: float
+    people: tuple[str, ...]
+    evidence_count: int
+    days: int
+
+    def __post_init__(self) -> None:
+        if not self.radius_m >= 0:
+            raise ValueError(f"site {self.site_id!r}: radius_m must not be negative")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "site": self.site_id,
+            "lat": round(self.position.lat, 6),
+            "lon": round(self.position.lon, 6),
+            "radius_m": round(self.radius_m, 1),
+            "people": list(self.people),
+            "people_count": len(self.people),
+            "evidence_count": self.evidence_count,
+            "days": self.days,
+        }
+
+
+Ring = tuple[LatLon, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveSite:
+    """A user-given sensitive site: a point with a radius (m), or polygons (outer ring first,
+    then holes), from a `--sites` GeoJSON file."""
+
+    id: str
+    name: str
+    point: LatLon | None = None
+    radius_m: float = 0.0
+    polygons: tuple[tuple[Ring, ...], ...] = ()
+    properties: Mapping[str, Any] | None = None

@@ -29,10 +29,13 @@ from geoleak.infer.places import (
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RolePriors
-from geoleak.infer.sites import Site, find_sites
-from geoleak.types import Evidence, Place, PlaceKind, Profile
+from geoleak.infer.sites import SiteMembers, find_sites
+from geoleak.types import Evidence, Place, PlaceKind, Profile, SharedSite
 
 __all__ = ["InferenceParams", "LeakInference", "PersonContext", "RolePriors", "Site"]
+
+# The inferred shared site type (frozen, in geoleak.types); the old name stays importable.
+Site = SharedSite
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,21 +233,24 @@ class LeakInference:
         ]
         analyses = _analyse_all(jobs, self.workers)
         self.params_ = params
-        self.sites_: list[Site] = find_sites(analyses, params)
+        found = find_sites(analyses, params)
+        self.sites_: list[SharedSite] = [site for site, _ in found]
         self.profiles_: list[Profile] = [
-            _profile(a, self.sites_, params, context.get(a.person, PersonContext()))
-            for a in analyses
+            _profile(a, found, params, context.get(a.person, PersonContext())) for a in analyses
         ]
         return self
 
 
+_Found = Sequence[tuple[SharedSite, SiteMembers]]
+
+
 def _site_boosts(
-    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
+    analysis: PersonAnalysis, sites: _Found, params: InferenceParams
 ) -> dict[int, float]:
     """Log-odds added to the person's workplace groups that others work at too."""
     boosts: dict[int, float] = {}
-    for site in sites:
-        own = site.members.get(analysis.person)
+    for site, members in sites:
+        own = members.get(analysis.person)
         if own is None or len(site.people) < 2:
             continue
         for k, cand in enumerate(analysis.work_candidates):
@@ -270,7 +276,7 @@ def _haversine_grid_m(
 
 
 def _base_by_site_membership(
-    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams
+    analysis: PersonAnalysis, found: _Found, params: InferenceParams
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
@@ -282,6 +288,7 @@ def _base_by_site_membership(
         for i in analysis.usable
         if (local := analysis.evidence[i].local_time) is not None and local.weekday() < 5
     ]
+    sites = [site for site, _ in found]
     if len(weekday) < 2 or not sites:
         return None
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
@@ -291,8 +298,8 @@ def _base_by_site_membership(
     reach = np.maximum(np.array([site.radius_m for site in sites]) * 3, params.work_eps_m)
     # Every point against every site at once: (points, sites) distances.
     near_all = _haversine_grid_m(lats, lons, site_lats, site_lons) <= reach[None, :]
-    for k, site in enumerate(sites):  # largest first
-        if analysis.person in site.members:
+    for k, (site, members) in enumerate(found):  # largest first
+        if analysis.person in members:
             continue
         near = near_all[:, k]
         if int(near.sum()) < 2:
@@ -323,7 +330,7 @@ def _base_by_site_membership(
 
 
 def _profile(
-    analysis: PersonAnalysis, sites: Sequence[Site], params: InferenceParams, ctx: PersonContext
+    analysis: PersonAnalysis, sites: _Found, params: InferenceParams, ctx: PersonContext
 ) -> Profile:
     boosts = _site_boosts(analysis, sites, params)
     decision = decide(analysis, params, boosts) if analysis.fit is not None else None
@@ -331,7 +338,7 @@ def _profile(
     base = decision.base if decision else None
     if base is not None and decision is not None:
         own = analysis.work_candidates[decision.base_index]
-        site = next((s for s in sites if s.members.get(analysis.person) is own), None)
+        site = next((s for s, members in sites if members.get(analysis.person) is own), None)
         if site is not None:
             others = len(site.people) - 1
             base = replace(

@@ -11,46 +11,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import numpy as np
 
 from geoleak.geometry import haversine_m_array, mean_position
 from geoleak.infer.cluster import cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
-from geoleak.types import LatLon
+from geoleak.types import SharedSite
 
-__all__ = ["Site", "find_sites"]
+__all__ = ["SiteMembers", "find_sites"]
 
 MAX_CANDIDATES_PER_PERSON = 5
 
 
-@dataclass(slots=True)
-class Site:
-    """A place where the duty-time evidence of several people concentrates."""
-
-    site_id: str
-    position: LatLon
-    radius_m: float
-    people: list[str]
-    evidence_count: int
-    days: int
-    members: dict[str, Candidate] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "site": self.site_id,
-            "lat": round(self.position.lat, 6),
-            "lon": round(self.position.lon, 6),
-            "radius_m": round(self.radius_m, 1),
-            "people": sorted(self.people),
-            "people_count": len(self.people),
-            "evidence_count": self.evidence_count,
-            "days": self.days,
-        }
+# The site type itself is geoleak.types.SharedSite (frozen); which of each member's own
+# candidates lies in it is inference-internal and kept beside it.
+SiteMembers = dict[str, Candidate]
 
 
-def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> list[Site]:
+def find_sites(
+    analyses: Sequence[PersonAnalysis], params: InferenceParams
+) -> list[tuple[SharedSite, SiteMembers]]:
     """Sites from the duty-place candidates of every person.
 
     A large installation can break one person's duty evidence into several clusters
@@ -70,7 +52,7 @@ def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> l
     for entry, label in zip(entries, labels, strict=True):
         if label >= 0:
             groups.setdefault(int(label), []).append(entry)
-    sites: list[Site] = []
+    found: list[tuple[SharedSite, SiteMembers]] = []
     for members in groups.values():
         by_person: dict[str, Candidate] = {}
         for analysis, cand in members:
@@ -100,18 +82,10 @@ def find_sites(analyses: Sequence[PersonAnalysis], params: InferenceParams) -> l
         spots = cluster_labels(pts_lat, pts_lon, eps_m=60.0, min_samples=2)
         k = max(1, len({int(label) for label in spots if label >= 0}))
         radius = max(75.0, 2.0 * rms / math.sqrt(k) + 2.5 * rms / math.sqrt(max(days, 1)))
-        sites.append(
-            Site(
-                site_id="",
-                position=centre,
-                radius_m=radius,
-                people=sorted(by_person),
-                evidence_count=len(pts_lat),
-                days=days,
-                members=by_person,
-            )
-        )
-    sites.sort(key=lambda s: (-len(s.people), -s.evidence_count))
-    for number, site in enumerate(sites, start=1):
-        site.site_id = f"S{number}"
-    return sites
+        site = SharedSite("", centre, radius, tuple(sorted(by_person)), len(pts_lat), days)
+        found.append((site, by_person))
+    found.sort(key=lambda item: (-len(item[0].people), -item[0].evidence_count))
+    return [
+        (replace(site, site_id=f"S{number}"), members)
+        for number, (site, members) in enumerate(found, start=1)
+    ]

@@ -49,8 +49,14 @@ def leakage_curve(
     *,
     reference: LatLon | None = None,
     max_points: int = 40,
+    inference: LeakInference | None = None,
 ) -> LeakageCurve | None:
-    """The curve for one person, or None when no home is found even from all posts."""
+    """The curve for one person, or None when no home is found even from all posts.
+
+    `inference` gives the parameters to re-run with (the user's own estimator, left
+    untouched: a fresh copy with its parameters is fitted); None uses the defaults.
+    """
+    params = inference.get_params() if inference is not None else {}
 
     def when(item: Evidence) -> float:
         moment = item.time_utc or item.posted_at
@@ -66,7 +72,7 @@ def leakage_curve(
 
     def home_after(k: int) -> LatLon | None:
         prefix = [e for e in ordered if rank[e.post_id] <= k]
-        profiles = LeakInference().fit({person: prefix}).profiles_
+        profiles = LeakInference(**{**params, "workers": 1}).fit({person: prefix}).profiles_
         home = profiles[0].place(PlaceKind.HOME) if profiles else None
         return home.position if home else None
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from geoleak.errors import OutputError
 from geoleak.geometry import haversine_m
@@ -35,7 +35,10 @@ from geoleak.report.maps import (
     shared_sites,
 )
 from geoleak.report.plots import FOUND_WITHIN_M, curve_svg, leakage_curve
-from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile
+from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile, SharedSite
+
+if TYPE_CHECKING:
+    from geoleak.infer import LeakInference
 
 __all__ = ["advice_for", "exposure_level", "render_report", "write_report"]
 
@@ -130,6 +133,7 @@ def _person_section(
     truth_home: LatLon | None,
     plot: bool,
     plot_points: int = 40,
+    inference: LeakInference | None = None,
 ) -> str:
     person = profile.person
     anchor = "person-" + person_page_name(person)[7:-5]
@@ -195,7 +199,9 @@ def _person_section(
         + "</ul>"
     )
     if plot and profile.place(PlaceKind.HOME) and evidence:
-        curve = leakage_curve(person, evidence, reference=truth_home, max_points=plot_points)
+        curve = leakage_curve(
+            person, evidence, reference=truth_home, max_points=plot_points, inference=inference
+        )
         if curve is not None:
             found = (
                 f"after {curve.found_at} of this person's {curve.posts_total} located posts, "
@@ -262,7 +268,8 @@ def render_report(
     evidence: Mapping[str, Sequence[Evidence]],
     *,
     out_dir: Path,
-    sites: Sequence[Any] | None = None,
+    sites: Sequence[SharedSite] | None = None,
+    inference: LeakInference | None = None,
     stats_lines: Sequence[str] = (),
     truth_homes: Mapping[str, LatLon] | None = None,
     maps_linked: bool = False,
@@ -338,6 +345,7 @@ def render_report(
                 truth_home=(truth_homes or {}).get(person),
                 plot=plots,
                 plot_points=plot_points,
+                inference=inference,
             )
         )
         if progress is not None:
@@ -351,7 +359,8 @@ def write_report(
     evidence: Mapping[str, Sequence[Evidence]],
     out_path: Path,
     *,
-    sites: Sequence[Any] | None = None,
+    sites: Sequence[SharedSite] | None = None,
+    inference: LeakInference | None = None,
     stats_lines: Sequence[str] = (),
     truth_homes: Mapping[str, LatLon] | None = None,
     maps_linked: bool = False,
@@ -359,7 +368,11 @@ def write_report(
     plots: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
-    """Write the report to `out_path` (its folder is created); returns the path."""
+    """Write the report to `out_path` (its folder is created); returns the path.
+
+    `inference`: the estimator whose parameters the leakage curves re-run with (default: the
+    default parameters).
+    """
     out_path = Path(out_path)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -379,5 +392,6 @@ def write_report(
         plots=plots,
         report_name=out_path.name,
         progress=progress,
+        inference=inference,
     )
     return write_html(out_path, page)
