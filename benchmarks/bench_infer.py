@@ -3,10 +3,14 @@
     python benchmarks/bench_infer.py [--quick] [--people N] [--seed S]
                                      [--scale-people N] [--scale-points N] [--json OUT]
 
-Part 1, accuracy. A generated scenario (`geoleak.scenario`, default 120 people with every
-behaviour of issue 5: DST and both hemispheres, 69 N and the antimeridian, late uploads,
-holidays, reshared strangers' photos, (0, 0) and coarse fixes, night shifts, movers,
-silent people) gives each person's evidence and the ground truth. The SAME evidence goes to:
+Part 1, accuracy, on two corpus families. `scenario`: the generator's default behaviours
+(`geoleak.scenario`, default 120 people: DST and both hemispheres, 69 N and the
+antimeridian, late uploads, holidays, reshared strangers' photos, (0, 0) and coarse fixes,
+night shifts, movers, silent people). `personas`: another seed, lower activity and every
+persona of issue 11 (rotating shifts, living on base, home office with no base, lunch-time
+and evening-only posters, second residences, business travel, 1-3 % geotags, resort
+holidays, evening-peak posting; truth says "no base" where there is none). Each gives each
+person's evidence and the ground truth. The SAME evidence goes to:
 
 - geoleak: `LeakInference().fit(...)`;
 - scikit-mobility 1.3.1 `skmob.measures.individual.home_location` (most visited location at
@@ -30,8 +34,11 @@ labelled UTC. Both peers take positions in their own conventions: trackintel geo
 the home in the Indian Ocean) and one straddling the antimeridian are checked for every
 method before the scenario; a method that fails the 69 N check is not scored.
 
-Scoring is `geoleak.evaluate.evaluate` (homes within 100/250/1000 m, bases within
-500/1000/2000 m, rows with detectable=0 left out, homes reported for silent people).
+Scoring is `geoleak.evaluate.evaluate`: recall (homes within 100/250 m, bases within
+500/1000 m, rows with detectable=0 left out), precision (share of the homes and bases given
+that are right), homes given to silent people, bases given to people with none, geoleak's
+calibration bands, and a personas table (which persona each method gets right). Both
+families come from one generator: they are development corpora, not unseen ones.
 
 Part 2, scale. geoleak inference over ~1,000,000 evidence points of 10,000 people, with
 workers=1 and workers=2. Generating 10,000 people takes minutes, so by default a pool of
@@ -52,6 +59,7 @@ import io
 import json
 import math
 import os
+import pickle
 import platform
 import pstats
 import statistics
@@ -69,12 +77,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geoleak.evaluate import BASE_RADII_M, HOME_RADII_M, Evaluation, TruthRow, evaluate  # noqa: E402
+from geoleak.evaluate import BASE_RADII_M, HOME_RADII_M, Evaluation, evaluate, truth_rows  # noqa: E402
 from geoleak.geometry import haversine_m  # noqa: E402
 from geoleak.infer import LeakInference  # noqa: E402
 from geoleak.infer import cluster as infer_cluster  # noqa: E402
 from geoleak.scenario.memory import scenario_evidence  # noqa: E402
-from geoleak.scenario.model import ScenarioConfig  # noqa: E402
+from geoleak.scenario.model import PERSONA_SHARES, ScenarioConfig  # noqa: E402
 from geoleak.types import (  # noqa: E402
     Evidence,
     EvidenceSource,
@@ -89,6 +97,8 @@ from geoleak.types import (  # noqa: E402
 SKMOB_VENV = REPO / ".venv" / "skmob"
 SKMOB_REQUIREMENTS = ("scikit-mobility==1.3.1", "numpy<2", "shapely<2")
 NOMINAL_STAY = timedelta(hours=1)
+# The last main commit with the rule-based inference (before the role model of issue 11).
+BASELINE_REF = "5e87377"
 
 EvidenceByPerson = Mapping[str, Sequence[Evidence]]
 
@@ -371,20 +381,6 @@ def check_axes(results: Sequence[MethodResult], truth: Mapping[str, LatLon]) -> 
 # --------------------------------------------------------------------------- scoring
 
 
-def truth_rows(dicts: Sequence[Mapping[str, object]]) -> list[TruthRow]:
-    """TruthRow as `load_truth` would read them from truth.csv."""
-    rows = []
-    for rec in dicts:
-        kind = str(rec["kind"])
-        kind = "base" if kind == "work" else kind
-        pos = None
-        if kind != "none":
-            pos = LatLon(float(rec["lat"]), float(rec["lon"]))  # type: ignore[arg-type]
-        detectable = str(rec.get("detectable", 1)).strip() not in ("0", "false", "False")
-        rows.append(TruthRow(str(rec["person"]), kind, pos, detectable))
-    return rows
-
-
 def fmt_share(score: Any, radius: int) -> str:
     if not score.truths:
         return "n/a"
@@ -402,30 +398,70 @@ def share(score: Any, radius: int) -> float | None:
 def table_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> list[str]:
     head = (
         ["method"]
-        + [f"home<={r}m" for r in HOME_RADII_M]
-        + ["home med m"]
-        + [f"base<={r}m" for r in BASE_RADII_M]
-        + ["base med m", "false homes", "seconds"]
+        + [f"home<={r}m" for r in HOME_RADII_M[:2]]
+        + ["home prec", "home med m"]
+        + [f"base<={r}m" for r in BASE_RADII_M[:2]]
+        + ["base prec", "base med m", "false homes", "false bases", "seconds"]
     )
     body = []
     for res, ev in scored:
         if ev is None:
             body.append([res.name] + ["-"] * (len(head) - 1))
             continue
+        figures = ev.to_json()
         base = (
-            [fmt_share(ev.base, r) for r in BASE_RADII_M] + [fmt_median(ev.base)]
+            [fmt_share(ev.base, r) for r in BASE_RADII_M[:2]]
+            + [fmt_precision(figures["base"]), fmt_median(ev.base)]
             if res.base_measure
-            else ["no measure"] + ["-"] * len(BASE_RADII_M)
+            else ["no measure"] + ["-"] * 3
         )
         body.append(
             [res.name]
-            + [fmt_share(ev.home, r) for r in HOME_RADII_M]
-            + [fmt_median(ev.home)]
+            + [fmt_share(ev.home, r) for r in HOME_RADII_M[:2]]
+            + [fmt_precision(figures["home"]), fmt_median(ev.home)]
             + base
-            + [f"{ev.false_homes}/{ev.silent_people}", f"{res.seconds:.2f}" if res.seconds is not None else "-"]
+            + [
+                f"{ev.false_homes}/{ev.silent_people}",
+                f"{figures['false_bases']}/{figures['no_base_people']}" if res.base_measure else "-",
+                f"{res.seconds:.2f}" if res.seconds is not None else "-",
+            ]
         )
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
     lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) for row in [head, *body]]
+    lines.insert(1, "-" * len(lines[0]))
+    return lines
+
+
+def fmt_precision(kind: Mapping[str, Any]) -> str:
+    """Share of the places given that are right (within 100 m for homes, 500 m for bases)."""
+    value = next((v for k, v in kind.items() if k.startswith("precision_")), None)
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def persona_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> list[str]:
+    """Per persona and method: homes right / truths, bases right / truths, false bases."""
+    methods = [(res, ev) for res, ev in scored if ev is not None]
+    personas = sorted({p for _, ev in methods for p in ev.by_persona})
+    if not personas:
+        return []
+    head = ["persona", *(res.name for res, _ in methods)]
+    body = []
+    for persona in personas:
+        row = [persona]
+        for res, ev in methods:
+            p = ev.by_persona.get(persona)
+            if p is None:
+                row.append("-")
+                continue
+            cell = f"H {p['home_hits']}/{p['home_truths']}"
+            if res.base_measure:
+                cell += f" B {p['base_hits']}/{p['base_truths']}"
+                if p["false_bases"]:
+                    cell += f" fb {p['false_bases']}"
+            row.append(cell)
+        body.append(row)
+    widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in [head, *body]]
     lines.insert(1, "-" * len(lines[0]))
     return lines
 
@@ -561,6 +597,10 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         "sklearn_s": timings["sklearn"][0],
         "same_profiles": timings["dense"][1] == timings["sklearn"][1],
     }
+    if args.baseline_ref:
+        log(f"scale: previous inference ({args.baseline_ref}) vs this one on {len(subset)} people, "
+            "each in a fresh interpreter ...")
+        out["previous_inference"] = compare_with_ref(args.baseline_ref, subset)
     if args.profile:
         log(f"scale: profiling workers=1 on all {len(data):,} people ...")
         prof = cProfile.Profile()
@@ -573,6 +613,57 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         stats.sort_stats("tottime").print_stats(15)
         out["profile"] = buf.getvalue()
     return out
+
+
+_TIME_FIT = """
+import json, pickle, sys, time
+from geoleak.infer import LeakInference
+data = pickle.load(open(sys.argv[1], "rb"))
+best_cpu = best_wall = float("inf")
+for _ in range(3):
+    wall, cpu = time.perf_counter(), time.process_time()
+    LeakInference(workers=1).fit(data)
+    best_cpu = min(best_cpu, time.process_time() - cpu)
+    best_wall = min(best_wall, time.perf_counter() - wall)
+print(json.dumps({"cpu_s": best_cpu, "wall_s": best_wall}))
+"""
+
+
+def compare_with_ref(ref: str, subset: Mapping[str, Sequence[Evidence]]) -> dict[str, Any]:
+    """Inference time of the geoleak package at git `ref` and of this checkout, same evidence.
+
+    Each runs in its own interpreter (best of 3, CPU and wall seconds), so neither warms the
+    other's caches; CPU time is the fairer figure on a shared machine.
+    """
+    points = sum(len(v) for v in subset.values())
+    with tempfile.TemporaryDirectory(prefix="geoleak-bench-") as tmp:
+        old_tree = Path(tmp) / "old"
+        old_tree.mkdir()
+        try:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "geoleak"],
+                                     capture_output=True, check=True).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            return {"ref": ref, "unavailable": f"cannot export {ref} with git ({exc})"}
+        data_path = Path(tmp) / "evidence.pickle"
+        data_path.write_bytes(pickle.dumps(dict(subset)))
+        timings = {}
+        for label, root in (("previous", old_tree), ("current", REPO)):
+            env = {**os.environ, "PYTHONPATH": str(root)}
+            done = subprocess.run([sys.executable, "-c", _TIME_FIT, str(data_path)], capture_output=True,
+                                  text=True, env=env, check=False)  # fmt: skip
+            if done.returncode:
+                return {"ref": ref, "unavailable": f"{label} failed: {done.stderr.strip()[-300:]}"}
+            timings[label] = json.loads(done.stdout)
+    return {
+        "ref": ref,
+        "people": len(subset),
+        "points": points,
+        **{f"{k}_{m}": v for k, t in timings.items() for m, v in t.items()},
+        "cpu_ratio": timings["current"]["cpu_s"] / timings["previous"]["cpu_s"],
+        "previous_points_per_cpu_s": points / timings["previous"]["cpu_s"],
+        "current_points_per_cpu_s": points / timings["current"]["cpu_s"],
+    }
 
 
 def scale_lines(scale: Mapping[str, Any], target_s: float = 60.0) -> list[str]:
@@ -598,6 +689,17 @@ def scale_lines(scale: Mapping[str, Any], target_s: float = 60.0) -> list[str]:
             f"vs {base['sklearn_s']:.1f} s with scikit-learn DBSCAN for every call "
             f"(speed-up {base['sklearn_s'] / base['dense_s']:.2f}x; identical profiles: {base['same_profiles']})"
         )
+    prev = scale.get("previous_inference")
+    if prev and "unavailable" in prev:
+        lines.append(f"previous inference ({prev['ref']}): not timed: {prev['unavailable']}")
+    elif prev:
+        lines.append(
+            f"inference vs {prev['ref']} (rule-based, before the role model), {prev['points']:,} points of "
+            f"{prev['people']:,} people, workers=1, best of 3 CPU seconds: {prev['current_cpu_s']:.2f} s vs "
+            f"{prev['previous_cpu_s']:.2f} s ({prev['current_points_per_cpu_s']:,.0f} vs "
+            f"{prev['previous_points_per_cpu_s']:,.0f} points per CPU second; ratio {prev['cpu_ratio']:.2f}x "
+            f"the time)"
+        )
     ok = [w for w in (1, 2) if w in runs and "seconds" in runs[w]]
     if len(ok) == 2:
         speedup = runs[1]["seconds"] / runs[2]["seconds"]
@@ -619,6 +721,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=500, help="people generated for the scale pool (default 500)")
     parser.add_argument("--baseline-people", type=int, default=None,
                         help="people timed with and without the clustering fast path (default 1000)")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF,
+                        help=f"git ref whose inference is timed against this one (default {BASELINE_REF}: "
+                        "the last commit before inference v2; '' to skip)")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--profile", action="store_true", help="also cProfile geoleak inference over the scale people")
@@ -642,16 +747,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     out = print
 
-    # Part 1: accuracy.
-    log(f"accuracy: generating {people} people (seed {args.seed}) ...")
-    evidence: dict[str, list[Evidence]] = {}
-    truth_dicts: list[Mapping[str, object]] = []
-    for person, items, truth in scenario_evidence(ScenarioConfig(people=people, seed=args.seed)):
-        evidence[person] = items
-        truth_dicts.extend(truth)
-    truth = truth_rows(truth_dicts)
-    points = sum(len(v) for v in evidence.values())
-
+    # Part 1: accuracy, on two corpus families: the scenario generator's default behaviours
+    # and, with other seeds and knobs, every persona of issue 11 (rotating shifts, living on
+    # base, home office, lunch-time and evening-only posters, second residences, business
+    # travel, rare geotags, resort holidays, evening-peak posting).
+    families = {
+        "scenario": ScenarioConfig(people=people, seed=args.seed),
+        "personas": ScenarioConfig(people=people, seed=args.seed + 1000, activity=0.6, **PERSONA_SHARES),  # type: ignore[arg-type]
+    }
     runners: list[Callable[[EvidenceByPerson], list[MethodResult]]] = [lambda ev: [run_geoleak(ev)]]
     if not args.no_peers:
         python, why = skmob_python(args.skmob_python)
@@ -673,47 +776,70 @@ def main(argv: Sequence[str] | None = None) -> int:
             swapped.add(name)
             cells.append("FAILED: lat/lon mix-up suspected; not scored")
         out(f"  {name}: " + ", ".join(cells))
-
-    log(f"accuracy: {points:,} points of {len(evidence)} people; running methods ...")
-    results = [r for run in runners for r in run(evidence)]
-    scored: list[tuple[MethodResult, Evaluation | None]] = []
-    for res in results:
-        if res.unavailable or res.name in swapped:
-            scored.append((res, None))
-        else:
-            scored.append((res, evaluate(res.profiles, truth)))
-    out("")
-    n_home = sum(1 for r in truth if r.kind == "home" and r.detectable)
-    n_base = sum(1 for r in truth if r.kind == "base" and r.detectable)
-    n_none = sum(1 for r in truth if r.kind == "none")
-    out(
-        f"== accuracy: {len(evidence)} people, seed {args.seed}, {points:,} evidence points; "
-        f"{n_home} detectable homes, {n_base} detectable bases, {n_none} silent people =="
-    )
-    for line in table_lines(scored):
-        out(line)
-    for res in results:
-        if res.unavailable:
-            out(f"peer {res.name} unavailable: {res.unavailable}")
-    out("notes: 'false homes' = homes reported for people whose truth is none / silent people; "
-        "seconds = inference only (skmob: inside its own interpreter, CSV load excluded)")
-    out("")
-    for line in ratio_lines(scored):
-        out(line)
-    report["accuracy"] = {
-        "people": len(evidence),
-        "points": points,
-        "seed": args.seed,
-        "axis_check": axes,
-        "methods": {
-            res.name: (
-                {"unavailable": res.unavailable}
-                if ev is None
-                else {**ev.to_json(), "seconds": res.seconds, "notes": res.notes, "base_measure": res.base_measure}
-            )
-            for res, ev in scored
-        },
-    }
+    report["accuracy"] = {"axis_check": axes}
+    for family, config in families.items():
+        log(f"accuracy ({family}): generating {people} people (seed {config.seed}) ...")
+        evidence: dict[str, list[Evidence]] = {}
+        truth_dicts: list[Mapping[str, object]] = []
+        for person, items, truth_found in scenario_evidence(config):
+            evidence[person] = items
+            truth_dicts.extend(truth_found)
+        truth = truth_rows(truth_dicts)
+        points = sum(len(v) for v in evidence.values())
+        log(f"accuracy ({family}): {points:,} points of {len(evidence)} people; running methods ...")
+        results = [r for run in runners for r in run(evidence)]
+        scored: list[tuple[MethodResult, Evaluation | None]] = []
+        for res in results:
+            if res.unavailable or res.name in swapped:
+                scored.append((res, None))
+            else:
+                scored.append((res, evaluate(res.profiles, truth)))
+        out("")
+        n_home = sum(1 for r in truth if r.kind == "home" and r.detectable)
+        n_base = sum(1 for r in truth if r.kind == "base" and r.detectable)
+        n_none = sum(1 for r in truth if r.kind == "none")
+        out(
+            f"== accuracy, family '{family}': {len(evidence)} people, seed {config.seed}, {points:,} evidence "
+            f"points; {n_home} detectable homes, {n_base} detectable bases, {n_none} silent people =="
+        )
+        for line in table_lines(scored):
+            out(line)
+        for res in results:
+            if res.unavailable:
+                out(f"peer {res.name} unavailable: {res.unavailable}")
+        out("notes: home/base <= r: share of detectable truth homes / bases with a reported one within r "
+            "(recall); prec: share of the homes / bases given that are right (100 m / 500 m); "
+            "false homes: homes given to silent people; false bases: bases given to people whose truth "
+            "says they have none / such people; seconds = inference only (skmob: inside its own "
+            "interpreter, CSV load excluded)")
+        out("")
+        for line in ratio_lines(scored):
+            out(line)
+        geoleak_eval = next((ev for res, ev in scored if res.name == "geoleak" and ev is not None), None)
+        if geoleak_eval is not None:
+            out("geoleak calibration (confidence band: places, share right):")
+            for row in geoleak_eval.calibration:
+                if row["places"]:
+                    out(f"  {row['bin']}: {row['places']} places, {100 * row['share_right']:.0f}% right")
+        lines = persona_lines(scored)
+        if lines:
+            out("")
+            out(f"personas ({family}): H homes right/truths, B bases right/truths, fb false bases")
+            for line in lines:
+                out(line)
+        report["accuracy"][family] = {
+            "people": len(evidence),
+            "points": points,
+            "seed": config.seed,
+            "methods": {
+                res.name: (
+                    {"unavailable": res.unavailable}
+                    if ev is None
+                    else {**ev.to_json(), "seconds": res.seconds, "notes": res.notes, "base_measure": res.base_measure}
+                )
+                for res, ev in scored
+            },
+        }
 
     # Part 2: scale.
     if not args.no_scale:
