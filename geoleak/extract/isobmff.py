@@ -122,7 +122,7 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
             idat = (base + found.payload, found.end - found.payload)
     if iloc is not None and infos:
         issues: list[str] = []
-        locations = parse_iloc(data, iloc, issues)
+        locations = parse_iloc(data, iloc, issues, wanted=infos.keys())
         for issue in issues:
             meta.warn(issue)
     # the first Exif item is the primary image's; later ones (other images of the file)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.extract import containers, isobmff
+from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
 from geoleak.extract.source import Source
@@ -243,12 +244,12 @@ def _with_warning(meta: MediaMeta, note: str) -> MediaMeta:
 # -- Pillow fallback (kept for files our readers cannot parse) --------------------------------
 _heif_registered = False
 
-_GPS_IFD = 0x8825
-_EXIF_IFD = 0x8769
-_MAKE, _MODEL, _SOFTWARE, _DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
-_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _SUBSEC_ORIGINAL = 0x9003, 0x9011, 0x9291
-_BODY_SERIAL, _LENS_MODEL = 0xA431, 0xA434
-_LAT_REF, _LAT, _LON_REF, _LON, _ALT_REF, _ALT = 1, 2, 3, 4, 5, 6
+_GPS_IFD, _EXIF_IFD = T.GPS_POINTER, T.EXIF_POINTER
+_MAKE, _MODEL, _SOFTWARE, _DATETIME = T.MAKE, T.MODEL, T.SOFTWARE, T.DATETIME
+_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL = T.DATETIME_ORIGINAL, T.OFFSET_TIME_ORIGINAL
+_SUBSEC_ORIGINAL, _BODY_SERIAL, _LENS_MODEL = T.SUBSEC_ORIGINAL, T.BODY_SERIAL, T.LENS_MODEL
+_LAT_REF, _LAT, _LON_REF, _LON = T.GPS_LAT_REF, T.GPS_LAT, T.GPS_LON_REF, T.GPS_LON
+_ALT_REF, _ALT = T.GPS_ALT_REF, T.GPS_ALT
 
 
 def _register_heif() -> None:

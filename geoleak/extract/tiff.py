@@ -14,29 +14,47 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
-__all__ = ["TiffBlock", "TiffError", "read_tiff_tags"]
+from geoleak.errors import FormatError
+from geoleak.formats.tags import tag_id
+from geoleak.formats.tiff import (
+    ENTRY,
+    EXIF_IFD,
+    GPS_IFD,
+    MAKER_NOTE,
+    TIFF_MAGICS,
+    TYPE_NAMES,
+    XMP_TAG,
+    read_header,
+    value_location,
+)
+
+__all__ = ["XMP_TAG", "TiffBlock", "TiffError", "read_tiff_tags"]
 
 MAX_IFD_ENTRIES = 1000  # real IFDs hold < 300; a larger count means garbage
 MAX_VALUES = 256  # values decoded per tag (GPS needs 3, strings are capped separately)
 MAX_STRING = 4096  # bytes decoded per ASCII tag
 
-# IFD0
-MAKE, MODEL, SOFTWARE, DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
-EXIF_POINTER, GPS_POINTER = 0x8769, 0x8825
-DNG_CAMERA_SERIAL = 0xC62F
-XMP_TAG = 0x02BC
-# Exif IFD
-DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
-OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
-SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
-MAKER_NOTE = 0x927C
-BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL = 0xA431, 0xA433, 0xA434, 0xA435
-# GPS IFD (all of it is small; tags 0..31)
-GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON, GPS_ALT_REF, GPS_ALT = 1, 2, 3, 4, 5, 6
-GPS_TIMESTAMP, GPS_STATUS, GPS_IMG_DIRECTION_REF, GPS_IMG_DIRECTION = 7, 9, 16, 17
-GPS_DATESTAMP, GPS_H_POSITIONING_ERROR = 29, 31
+# tag numbers from the tag table (formats.tags), by the names exiftool gives them
+_E, _G = partial(tag_id, "EXIF"), partial(tag_id, "GPS")
+MAKE, MODEL, SOFTWARE, DATETIME = _E("Make"), _E("Model"), _E("Software"), _E("DateTime")
+EXIF_POINTER, GPS_POINTER = EXIF_IFD, GPS_IFD
+DNG_CAMERA_SERIAL = _E("CameraSerialNumber")
+DATETIME_ORIGINAL, DATETIME_DIGITIZED = _E("DateTimeOriginal"), _E("DateTimeDigitized")
+OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = (
+    _E("OffsetTime"), _E("OffsetTimeOriginal"), _E("OffsetTimeDigitized"))  # fmt: skip
+SUBSEC_TIME, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED = (
+    _E("SubSecTime"), _E("SubSecTimeOriginal"), _E("SubSecTimeDigitized"))  # fmt: skip
+BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL = (
+    _E("BodySerialNumber"), _E("LensMake"), _E("LensModel"), _E("LensSerialNumber"))  # fmt: skip
+GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = (
+    _G("GPSLatitudeRef"), _G("GPSLatitude"), _G("GPSLongitudeRef"), _G("GPSLongitude"))  # fmt: skip
+GPS_ALT_REF, GPS_ALT, GPS_TIMESTAMP = _G("GPSAltitudeRef"), _G("GPSAltitude"), _G("GPSTimeStamp")
+GPS_STATUS, GPS_IMG_DIRECTION_REF = _G("GPSStatus"), _G("GPSImgDirectionRef")
+GPS_IMG_DIRECTION, GPS_DATESTAMP = _G("GPSImgDirection"), _G("GPSDateStamp")
+GPS_H_POSITIONING_ERROR = _G("GPSHPositioningError")
 
 IFD0_TAGS = frozenset({MAKE, MODEL, SOFTWARE, DATETIME, EXIF_POINTER, GPS_POINTER,
                        DNG_CAMERA_SERIAL, OFFSET_TIME, XMP_TAG})  # fmt: skip
@@ -46,15 +64,8 @@ EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSE
                        GPS_POINTER, MAKE, MODEL, MAKER_NOTE})  # fmt: skip
 GPS_TAGS = frozenset(range(32))
 
-# TIFF field types: size in bytes of one value
-_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
-_POINTER_TYPES = (4, 13, 9)  # LONG, IFD (and SLONG, written by a few tools)
-_TYPE_NAMES = {1: "byte", 2: "string", 3: "int16u", 4: "int32u", 5: "rational64u",
-               6: "int8s", 7: "undef", 8: "int16s", 9: "int32s", 10: "rational64s",
-               11: "float", 12: "double", 13: "ifd"}  # fmt: skip
 
-
-class TiffError(ValueError):
+class TiffError(FormatError):
     """The block is not a TIFF structure (bad header); the caller reports it."""
 
 
@@ -64,27 +75,22 @@ class TiffBlock:
     __slots__ = ("data", "entry", "first_ifd", "maker_note", "order", "u16", "u32", "warnings")
 
     def __init__(self, data: bytes) -> None:
-        if len(data) < 8:
-            raise TiffError("EXIF block is shorter than a TIFF header")
-        mark = data[:2]
-        if mark == b"II":
-            self.order = "<"
-        elif mark == b"MM":
-            self.order = ">"
-        else:
-            raise TiffError(f"EXIF block has no TIFF byte-order mark (starts {data[:4]!r})")
+        try:
+            header = read_header(data)
+        except FormatError as exc:
+            raise TiffError(str(exc)) from None
+        self.order = header.order
         self.data = data
         self.u16 = struct.Struct(self.order + "H").unpack_from
         self.u32 = struct.Struct(self.order + "I").unpack_from
-        self.entry = struct.Struct(self.order + "HHI4s")
-        magic = self.u16(data, 2)[0]
+        self.entry = ENTRY[self.order]
+        magic = header.magic
         self.warnings: list[str] = []
-        # 42 = TIFF; 0x55 = Panasonic RW2; 0x4F52 / 0x5352 = Olympus ORF
-        if magic not in (42, 0x55, 0x4F52, 0x5352):
+        if magic not in TIFF_MAGICS:
             if bin(magic ^ 42).count("1") > 2:  # more than a damaged bit or two: not TIFF
                 raise TiffError(f"EXIF block has TIFF magic {magic}, expected 42")
             self.warnings.append(f"EXIF block has a damaged TIFF magic ({magic}); read anyway")
-        self.first_ifd = self.u32(data, 4)[0]
+        self.first_ifd = header.first_ifd
         self.maker_note: dict[int, tuple[int, int]] = {}
 
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
@@ -137,15 +143,11 @@ class TiffBlock:
             )
 
     def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
-        unit = _TYPE_SIZE.get(typ)
-        if unit is None:
+        if typ not in TYPE_NAMES:  # (BigTIFF's 8-byte types do not occur in EXIF)
             self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
             return None
-        total = unit * num
-        if total <= 4:
-            pos = inline_pos
-        else:
-            pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
+        pos, total = value_location(self.order, typ, num, raw, inline_pos - 8)
+        if total > 4:
             needed = total if total < 2048 else 2048  # what we decode at most (see below)
             if pos + needed > len(self.data):
                 self.warnings.append(
@@ -238,4 +240,4 @@ def _maker_serial(block: TiffBlock, make: Any) -> bytes | None:
 
 
 def type_name(typ: int) -> str:
-    return _TYPE_NAMES.get(typ, f"type {typ}")
+    return TYPE_NAMES.get(typ, f"type {typ}")

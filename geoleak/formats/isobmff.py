@@ -13,7 +13,7 @@ crafted file can neither loop nor make a walk allocate more than the file holds.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from geoleak.errors import FormatError
@@ -240,13 +240,14 @@ _SIZE_CODE = {0: "", 4: "I", 8: "Q"}
 
 
 def parse_iloc(
-    buf: Any, box: Box, issues: list[str] | None = None
+    buf: Any, box: Box, issues: list[str] | None = None, *, wanted: Collection[int] | None = None
 ) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     """{item id: (construction method, [(offset, length)])} from an `iloc` box.
 
     Offsets include the base offset; for method 1 they are relative to `idat`'s payload.
     A malformed or truncated box gives what was read before it (and a sentence in
-    `issues`, or FormatError without it).
+    `issues`, or FormatError without it). `wanted`: only these items' extents are decoded
+    (a HEIC photo has dozens of image tiles and one Exif item).
     """
     data = bytes(buf[box.payload : box.end])
     out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
@@ -291,6 +292,9 @@ def parse_iloc(
         if extent_count > MAX_EXTENTS or pos + span > len(data):
             _fail(issues, "HEIF 'iloc' box is malformed or truncated")
             break
+        if wanted is not None and fields[0] not in wanted:
+            pos += span
+            continue
         extents = []
         for extent in extent_fmt.iter_unpack(data[pos : pos + span]) if span else ():
             offset = extent[off_at] if off_c else 0

@@ -21,8 +21,24 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from geoleak.errors import FormatError
 from geoleak.extract.gps import position_from_exif
-from geoleak.formats.tags import Kind, ids
+from geoleak.formats.tags import Kind, ids, tag_id
+from geoleak.formats.tiff import (
+    BIGTIFF_MAGIC,
+    ENTRY,
+    EXIF_IFD,
+    GPS_IFD,
+    INTEROP_IFD,
+    IPTC_TAG,
+    PHOTOSHOP_TAG,
+    SUB_IFDS,
+    TIFF_MAGICS,
+    TYPE_SIZES,
+    XMP_TAG,
+    read_header,
+    value_location,
+)
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -35,28 +51,8 @@ from geoleak.remedy.model import (
 
 __all__ = ["TiffScan", "coarse_position", "scan_tiff"]
 
-_TYPE_SIZES = {
-    1: 1,
-    2: 1,
-    3: 2,
-    4: 4,
-    5: 8,
-    6: 1,
-    7: 1,
-    8: 2,
-    9: 4,
-    10: 8,
-    11: 4,
-    12: 8,
-    13: 4,
-    16: 8,
-    17: 8,
-    18: 8,
-}
 
-GPS_IFD, EXIF_IFD, INTEROP_IFD, SUB_IFDS = 0x8825, 0x8769, 0xA005, 0x014A
-XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG = 700, 0x83BB, 0x8649
-ORIENTATION = 0x0112
+ORIENTATION = tag_id("EXIF", "Orientation")
 
 # Tags by what they give away, from the tag table (any IFD is searched).
 IDENTIFYING_TAGS = {int(k): v for k, v in ids("EXIF", Kind.IDENTITY, Kind.PERSON).items()}
@@ -103,21 +99,16 @@ class _Reader:
     def __init__(self, region: Region) -> None:
         self.region = region
         self.data = region.data
-        if len(self.data) < 8:
-            raise Unsupported("TIFF header truncated")
-        order = self.data[:2]
-        if order == b"II":
-            self.e = "<"
-        elif order == b"MM":
-            self.e = ">"
-        else:
-            raise Unsupported(f"not a TIFF byte order mark: {order!r}")
-        magic = self.u16(2)
-        if magic == 43:
+        try:
+            header = read_header(self.data)
+        except FormatError as exc:
+            raise Unsupported(str(exc)) from None
+        self.e = header.order
+        if header.magic == BIGTIFF_MAGIC:
             raise Unsupported("BigTIFF is not supported")
-        if magic not in (42, 0x4F52, 0x5352, 0x55):  # TIFF, ORF 'RO'/'SR', RW2
-            raise Unsupported(f"not a TIFF header (magic {magic:#x})")
-        self.ifd0 = self.u32(4)
+        if header.magic not in TIFF_MAGICS:
+            raise Unsupported(f"not a TIFF header (magic {header.magic:#x})")
+        self.ifd0 = header.first_ifd
 
     def with_order(self, order: str) -> _Reader:
         """The same block read with another byte order (maker notes may differ from EXIF)."""
@@ -140,10 +131,8 @@ class _Reader:
         entries = []
         for i in range(count):
             epos = pos + 2 + 12 * i
-            tag, typ, cnt = struct.unpack_from(self.e + "HHI", self.data, epos)
-            unit = _TYPE_SIZES.get(typ, -1)
-            size = unit * cnt if unit > 0 else -1
-            value_pos = epos + 8 if 0 <= size <= 4 else self.u32(epos + 8)
+            tag, typ, cnt, raw = ENTRY[self.e].unpack_from(self.data, epos)
+            value_pos, size = value_location(self.e, typ, cnt, raw, epos)
             entries.append(_Entry(i, epos, tag, typ, cnt, value_pos, size))
         return _Ifd(pos, entries, name)
 
@@ -470,7 +459,7 @@ def _maker_note_places(
                     ifd = reader.ifd(entry.value_pos + 12, "Panasonic MakerNote")
                 except Unsupported:
                     continue
-                if ifd.entries and all(e.type in _TYPE_SIZES for e in ifd.entries):
+                if ifd.entries and all(e.type in TYPE_SIZES for e in ifd.entries):
                     break
             else:
                 raise Unsupported("Panasonic maker note IFD unreadable")
