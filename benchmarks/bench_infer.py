@@ -9,8 +9,11 @@ antimeridian, late uploads, holidays, reshared strangers' photos, (0, 0) and coa
 night shifts, movers, silent people). `personas`: another seed, lower activity and every
 persona of issue 11 (rotating shifts, living on base, home office with no base, lunch-time
 and evening-only posters, second residences, business travel, 1-3 % geotags, resort
-holidays, evening-peak posting; truth says "no base" where there is none). Each gives each
-person's evidence and the ground truth. The SAME evidence goes to:
+holidays, evening-peak posting; truth says "no base" where there is none). `timeuse`: the
+independent family of `geoleak.scenario.timeuse` (people placed hour by hour from time-use
+statistics; it shares no behaviour code with the unit generator, and the role model was not
+developed on it). Each gives each person's evidence and the ground truth. The SAME evidence
+goes to:
 
 - geoleak: `LeakInference().fit(...)`;
 - scikit-mobility 1.3.1 `skmob.measures.individual.home_location` (most visited location at
@@ -37,8 +40,8 @@ method before the scenario; a method that fails the 69 N check is not scored.
 Scoring is `geoleak.evaluate.evaluate`: recall (homes within 100/250 m, bases within
 500/1000 m, rows with detectable=0 left out), precision (share of the homes and bases given
 that are right), homes given to silent people, bases given to people with none, geoleak's
-calibration bands, and a personas table (which persona each method gets right). Both
-families come from one generator: they are development corpora, not unseen ones.
+calibration bands, and a personas table (which persona each method gets right). The first
+two families come from one generator (development corpora); `timeuse` is the check.
 
 Part 2, scale. geoleak inference over ~1,000,000 evidence points of 10,000 people, with
 workers=1 and workers=2. Generating 10,000 people takes minutes, so by default a pool of
@@ -83,6 +86,7 @@ from geoleak.infer import LeakInference  # noqa: E402
 from geoleak.infer import cluster as infer_cluster  # noqa: E402
 from geoleak.scenario.memory import scenario_evidence  # noqa: E402
 from geoleak.scenario.model import PERSONA_SHARES, ScenarioConfig  # noqa: E402
+from geoleak.scenario.timeuse import TimeUseConfig  # noqa: E402
 from geoleak.types import (  # noqa: E402
     Evidence,
     EvidenceSource,
@@ -754,6 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     families = {
         "scenario": ScenarioConfig(people=people, seed=args.seed),
         "personas": ScenarioConfig(people=people, seed=args.seed + 1000, activity=0.6, **PERSONA_SHARES),  # type: ignore[arg-type]
+        "timeuse": TimeUseConfig(people=people, seed=args.seed),
     }
     runners: list[Callable[[EvidenceByPerson], list[MethodResult]]] = [lambda ev: [run_geoleak(ev)]]
     if not args.no_peers:
