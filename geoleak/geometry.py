@@ -2,18 +2,21 @@
 
 Shared by inference, evaluation, the scenario generator and reports. Means are taken on
 unit vectors, so a cluster that straddles the antimeridian gets its centre at +-180 deg,
-not at 0.
+not at 0. numpy is imported by the array functions only, so that `geoleak --help` (whose
+imports reach the scalar ones) does not pay for it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from geoleak.types import LatLon
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -39,6 +42,8 @@ def haversine_m(a: LatLon, b: LatLon) -> float:
 
 def to_radians_latlon(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:
     """An (n, 2) array of [lat, lon] in radians: the layout sklearn's haversine metric wants."""
+    import numpy as np
+
     return np.radians(np.column_stack([lats, lons]))
 
 
@@ -46,6 +51,8 @@ def haversine_m_array(
     lats: NDArray[np.float64], lons: NDArray[np.float64], lat0: float, lon0: float
 ) -> NDArray[np.float64]:
     """Distances in metres from (lat0, lon0) to each (lats[i], lons[i])."""
+    import numpy as np
+
     phi1, phi2 = np.radians(lats), math.radians(lat0)
     dphi = phi2 - phi1
     dlmb = math.radians(lon0) - np.radians(lons)
@@ -59,6 +66,8 @@ def mean_position(
     weights: Sequence[float] | NDArray[np.float64] | None = None,
 ) -> LatLon:
     """Weighted centre of positions, computed on unit vectors (safe across the antimeridian)."""
+    import numpy as np
+
     phi = np.radians(np.asarray(lats, dtype=float))
     lmb = np.radians(np.asarray(lons, dtype=float))
     w = np.ones_like(phi) if weights is None else np.asarray(weights, dtype=float)

@@ -41,6 +41,13 @@ def test_every_command_is_in_the_readme() -> None:
     assert not missing, f"commands not documented in README.md: {missing}"
 
 
+def test_help_does_not_import_numpy() -> None:
+    # `geoleak --help` should answer at once: numpy, sklearn and PIL wait for a real command.
+    code = "import sys; from geoleak.cli import main; print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'sklearn', 'PIL'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def corpus(tmp_path: Path, lines: list[str]) -> Path:
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(lines) + "\n")
