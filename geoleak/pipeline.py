@@ -25,7 +25,7 @@ from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode.base import Geocoder
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import dedupe_posts
+from geoleak.ingest.dedupe import Deduper, media_digest
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
 
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
@@ -163,20 +163,30 @@ def _batched(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
         yield batch
 
 
+def read_media_and_digest(path: str) -> tuple[MediaMeta, str | None]:
+    """A media file's metadata and its content digest for dedupe, read in one place (a
+    worker), so the main process never touches the file."""
+    return read_media(path), media_digest(path)
+
+
 class _MediaReader:
-    """Reads media metadata, in worker processes when there is enough to do."""
+    """Reads media metadata and digests, in worker processes when there is enough to do.
+
+    `submit` returns at once when workers are used: the main process parses the next batch
+    of posts while the workers read this one's files.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: Executor | None = None
 
-    def read(self, paths: Sequence[str]) -> list[MediaMeta]:
+    def submit(self, paths: Sequence[str]) -> Iterator[tuple[MediaMeta, str | None]]:
         if self.workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers)
             chunk = max(1, len(paths) // (self.workers * 4))
-            return list(self._pool.map(read_media, paths, chunksize=chunk))
-        return [read_media(p) for p in paths]
+            return self._pool.map(read_media_and_digest, paths, chunksize=chunk)
+        return iter([read_media_and_digest(p) for p in paths])
 
     def close(self) -> None:
         if self._pool is not None:
@@ -226,21 +236,36 @@ def collect_evidence(
     reader = _MediaReader(workers if workers is not None else (os.cpu_count() or 1))
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
+    digests: dict[str, str | None] = {}
+    deduper = Deduper(diag, digest_of=digests.get)
     with ExitStack() as extractions:
-        posts = dedupe_posts(
-            open_inputs(inputs, diag, source=source, author=author, extractions=extractions), diag
-        )
+        posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
+        requested: set[str] = set()
+        pending: tuple[list[Post], list[str], Iterator[tuple[MediaMeta, str | None]]] | None = None
+
+        def finish(
+            batch: list[Post], wanted: list[str], results: Iterable[tuple[MediaMeta, str | None]]
+        ) -> None:
+            for path, (meta, digest) in zip(wanted, results, strict=True):
+                media_seen[path] = _sane_media(meta, diag, stats)
+                digests[path] = digest
+            for post in deduper.filter(batch):
+                post = _sane_post(post, diag, stats)  # noqa: PLW2901
+                _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
+                              excluded, utc_hours, geocoder, near_cells)  # fmt: skip
+            if progress is not None:
+                progress(len(batch))
+
         try:
             for batch in _batched(posts, BATCH_POSTS):
-                wanted = sorted({m for post in batch for m in post.media if m not in media_seen})
-                for path, meta in zip(wanted, reader.read(wanted), strict=True):
-                    media_seen[path] = _sane_media(meta, diag, stats)
-                for post in batch:
-                    post = _sane_post(post, diag, stats)  # noqa: PLW2901
-                    _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
-                                  excluded, utc_hours, geocoder, near_cells)  # fmt: skip
-                if progress is not None:
-                    progress(len(batch))
+                wanted = sorted({m for post in batch for m in post.media} - requested)
+                requested.update(wanted)
+                submitted = (batch, wanted, reader.submit(wanted))
+                if pending is not None:
+                    finish(*pending)
+                pending = submitted
+            if pending is not None:
+                finish(*pending)
         finally:
             reader.close()
     people = set(posts_per_person)

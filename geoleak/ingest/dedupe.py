@@ -14,14 +14,14 @@ photo posted by two people (a reshare) stays evidence of each, for inference to 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.types import LatLon, Post
 
-__all__ = ["DedupeStats", "dedupe_posts", "media_digest"]
+__all__ = ["DedupeStats", "Deduper", "dedupe_posts", "media_digest"]
 
 _EDGE = 64 * 1024
 
@@ -55,47 +55,76 @@ def _rounded(position: LatLon | None) -> tuple[float, float] | None:
     return None if position is None else (round(position.lat, 6), round(position.lon, 6))
 
 
-def dedupe_posts(
-    posts: Iterable[Post], diag: Diagnostics | None = None, stats: DedupeStats | None = None
-) -> Iterator[Post]:
-    """The posts with repeated media and repeated identical posts removed (streaming)."""
-    stats = stats if stats is not None else DedupeStats()
-    # Keyed by (author, content): one person's photo twice is one observation; the same
-    # photo posted by two people (a reshare) is each one's evidence, judged by inference.
-    seen_media: dict[tuple[str, str], tuple[str, tuple[float, float] | None]] = {}
-    seen_posts: set[tuple[object, ...]] = set()
-    for post in posts:
+def _post_key(post: Post) -> bytes:
+    """A 16-byte digest of what makes a post without media a repeat (texts are not kept)."""
+    key = (
+        post.author,
+        post.created_at.isoformat() if post.created_at else None,
+        _rounded(post.geotag),
+        post.text,
+        post.place.name if post.place else None,
+    )
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class Deduper:
+    """Streaming dedupe whose memory is digests: 16 bytes per located post without media and
+    one entry per (person, media content), never the texts.
+
+    `digest_of` gives a media path's content digest (`media_digest` by default); the
+    pipeline passes the digests its workers computed along with the metadata, so a file
+    is read once.
+    """
+
+    def __init__(
+        self,
+        diag: Diagnostics | None = None,
+        stats: DedupeStats | None = None,
+        digest_of: Callable[[str], str | None] = media_digest,
+    ) -> None:
+        self.diag = diag
+        self.stats = stats if stats is not None else DedupeStats()
+        self.digest_of = digest_of
+        # Keyed by (author, content): one person's photo twice is one observation; the same
+        # photo posted by two people (a reshare) is each one's evidence, judged by inference.
+        self._seen_media: dict[tuple[str, str], tuple[str, tuple[float, float] | None]] = {}
+        self._seen_posts: set[bytes] = set()
+
+    def filter(self, posts: Iterable[Post]) -> Iterator[Post]:
+        """The posts with repeated media and repeated identical posts removed."""
+        for post in posts:
+            kept_post = self.check(post)
+            if kept_post is not None:
+                yield kept_post
+
+    def check(self, post: Post) -> Post | None:
+        """The post as kept (its repeated media removed), or None when it is a repeat."""
+        stats = self.stats
         if not post.media:
-            key = (
-                post.author,
-                post.created_at,
-                _rounded(post.geotag),
-                post.text,
-                post.place.name if post.place else None,
-            )
-            if (post.geotag is not None or post.place is not None) and key in seen_posts:
+            if post.geotag is None and post.place is None:
+                return post  # not evidence of a place: never a repeat worth a key
+            key = _post_key(post)
+            if key in self._seen_posts:
                 stats.posts_dropped += 1
-                continue
-            seen_posts.add(key)
-            yield post
-            continue
+                return None
+            self._seen_posts.add(key)
+            return post
         kept: list[str] = []
         earlier: list[tuple[str, tuple[float, float] | None]] = []
         for path in post.media:
-            digest = media_digest(path)
+            digest = self.digest_of(path)
             media_key = (post.author, digest or "")
-            if digest is None or media_key not in seen_media:
+            if digest is None or media_key not in self._seen_media:
                 kept.append(path)
                 if digest is not None:
-                    seen_media[media_key] = (post.origin or post.id, _rounded(post.geotag))
+                    self._seen_media[media_key] = (post.origin or post.id, _rounded(post.geotag))
                 continue
-            earlier.append(seen_media[media_key])
+            earlier.append(self._seen_media[media_key])
             stats.media_dropped += 1
         if not earlier:
-            yield post
-            continue
-        if diag is not None:
-            diag.warn(
+            return post
+        if self.diag is not None:
+            self.diag.warn(
                 f"{post.origin or post.id}: {len(earlier)} media file(s) already read via "
                 f"{earlier[0][0]}; counted once",
                 kind="duplicate",
@@ -106,6 +135,13 @@ def dedupe_posts(
         if kept or post.text or post.place is not None or new_position:
             # A position equal to the earlier copy's was counted with it already.
             geotag = post.geotag if (kept or new_position) else None
-            yield replace(post, media=tuple(kept), geotag=geotag)
-        else:
-            stats.posts_dropped += 1
+            return replace(post, media=tuple(kept), geotag=geotag)
+        stats.posts_dropped += 1
+        return None
+
+
+def dedupe_posts(
+    posts: Iterable[Post], diag: Diagnostics | None = None, stats: DedupeStats | None = None
+) -> Iterator[Post]:
+    """The posts with repeated media and repeated identical posts removed (streaming)."""
+    return Deduper(diag, stats).filter(posts)

@@ -6,7 +6,7 @@ from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import DedupeStats, dedupe_posts, media_digest
+from geoleak.ingest.dedupe import DedupeStats, Deduper, dedupe_posts, media_digest
 from geoleak.types import LatLon, Post
 
 
@@ -77,3 +77,26 @@ def test_the_same_photo_of_two_people_is_kept_for_both(tmp_path: Path) -> None:
     reshare = Post(id="2", author="bob", geotag=pos, media=(str(photo),))
     out = list(dedupe_posts([first, reshare]))
     assert [p.media for p in out] == [(str(photo),), (str(photo),)]
+
+
+def test_digests_come_from_the_caller_so_files_are_read_once() -> None:
+    # The pipeline's workers hash each file with its metadata read; dedupe only looks up.
+    digests = {"/nowhere/a.jpg": "d1", "/nowhere/b.jpg": "d1", "/nowhere/c.jpg": None}
+    deduper = Deduper(digest_of=digests.get)
+    pos = LatLon(35.0, -78.0)
+    posts = [
+        Post(id="1", author="a", geotag=pos, media=("/nowhere/a.jpg",)),
+        Post(id="2", author="a", geotag=pos, media=("/nowhere/b.jpg", "/nowhere/c.jpg")),
+    ]
+    out = list(deduper.filter(posts))
+    assert [p.media for p in out] == [("/nowhere/a.jpg",), ("/nowhere/c.jpg",)]
+    assert deduper.stats.media_dropped == 1
+
+
+def test_repeated_posts_are_remembered_by_digest_not_text() -> None:
+    deduper = Deduper()
+    text = "a long caption " * 1000
+    pos = LatLon(-41.3, 174.8)
+    posts = [Post(id=str(i), author="a", geotag=pos, text=text) for i in range(3)]
+    assert [p.id for p in deduper.filter(posts)] == ["0"]
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in deduper._seen_posts)

@@ -16,6 +16,7 @@ from geoleak.ingest import open_inputs
 from geoleak.ingest.jsonl import (
     JsonlReader,
     LineError,
+    MediaPathGuard,
     parse_post,
     parse_timestamp,
     safe_media_path,
@@ -95,6 +96,94 @@ def test_symlink_escaping_the_corpus_is_refused(tmp_path: Path) -> None:
     (corpus / "link.jpg").symlink_to(secret)
     resolved, reason = safe_media_path(corpus, "link.jpg")
     assert resolved is None and "leaves the corpus folder" in (reason or "")
+
+
+def _reference_check(root: Path, entry: str) -> Path | None:
+    """What the guard must agree with: resolve everything, then compare."""
+    candidate = (root / entry).resolve()
+    try:
+        candidate.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return candidate
+
+
+@pytest.fixture(scope="module")
+def linked_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus folder with plain folders, links that stay inside and links that leave."""
+    base = tmp_path_factory.mktemp("tree")
+    (base / "outside").mkdir()
+    (base / "outside" / "x.jpg").write_bytes(b"x")
+    root = base / "corpus"
+    (root / "media" / "a").mkdir(parents=True)
+    (root / "media" / "a" / "x.jpg").write_bytes(b"x")
+    (root / "media" / "in_link").symlink_to(root / "media" / "a")
+    (root / "media" / "out_link").symlink_to(base / "outside")
+    (root / "media" / "a" / "file_out.jpg").symlink_to(base / "outside" / "x.jpg")
+    (root / "media" / "a" / "file_in.jpg").symlink_to(root / "media" / "a" / "x.jpg")
+    return root
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "media",
+                "a",
+                "in_link",
+                "out_link",
+                "x.jpg",
+                "file_out.jpg",
+                "file_in.jpg",
+                "..",
+                ".",
+                "nope",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_guard_agrees_with_resolving_every_entry(linked_tree: Path, parts: list[str]) -> None:
+    entry = "/".join(parts)
+    path, reason = MediaPathGuard(linked_tree).check(entry)
+    expected = _reference_check(linked_tree, entry)
+    assert path == expected, (entry, reason)
+    assert (reason is None) == (expected is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab/\\:.C ", min_size=1, max_size=8))
+def test_guard_refuses_what_pathlib_calls_absolute(
+    tmp_path_factory: pytest.TempPathFactory, entry: str
+) -> None:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    absolute = (
+        PurePosixPath(entry).is_absolute()
+        or PureWindowsPath(entry).is_absolute()
+        or bool(PureWindowsPath(entry).drive)
+    )
+    path, reason = MediaPathGuard(Path("/nonexistent-corpus")).check(entry)
+    if absolute:
+        assert path is None and "absolute" in (reason or "")
+    elif (
+        entry.strip()
+        and ".." not in entry.split("/")
+        and not entry.startswith("\\")
+        and entry[1:2] != ":"
+    ):
+        # (a leading backslash, root of the current drive on Windows, and any "X:" are refused too)
+        assert path is not None and str(path).startswith("/nonexistent-corpus")
+
+
+def test_guard_refuses_a_folder_symlink_leaving_the_corpus(linked_tree: Path) -> None:
+    guard = MediaPathGuard(linked_tree)
+    assert guard.check("media/a/x.jpg")[0] == linked_tree.resolve() / "media" / "a" / "x.jpg"
+    path, reason = guard.check("media/out_link/x.jpg")
+    assert path is None and "leaves the corpus folder" in (reason or "")
+    assert guard.check("media/in_link/x.jpg")[0] == linked_tree.resolve() / "media" / "a" / "x.jpg"
 
 
 def test_time_without_offset_is_read_as_utc_with_one_warning(tmp_path: Path) -> None:
