@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.errors import UsageError
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media
@@ -222,8 +223,25 @@ def collect_evidence(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = None,
+    sink: Callable[[dict[str, list[Evidence]]], None] | None = None,
 ) -> EvidenceSet:
-    """Read every input and extract every located observation, grouped by person."""
+    """Read every input and extract every located observation, grouped by person.
+
+    With a `sink` (such as the evidence store's writer) the evidence of each batch is
+    handed to it and not kept: the returned set then has no evidence and no media, only
+    the per-person context and the statistics, and memory does not grow with the corpus's
+    evidence. An evidence store folder (`geoleak ingest`) as the only input is loaded as it is.
+    """
+    from geoleak.store import EvidenceStore, is_store
+
+    stores = [p for p in inputs if is_store(p)]
+    if stores:
+        if len(inputs) != 1 or sink is not None:
+            raise UsageError(
+                f"{stores[0]} is an evidence store: give it as the only input "
+                "(add more inputs to it with geoleak ingest)"
+            )
+        return EvidenceStore(stores[0]).evidence_set()
     diag = Diagnostics() if diag is None else diag
     stats = LeakStats()
     evidence: dict[str, list[Evidence]] = {}
@@ -238,6 +256,7 @@ def collect_evidence(
     # are read after the posts were produced; the ExitStack removes them at the end.
     digests: dict[str, str | None] = {}
     deduper = Deduper(diag, digest_of=digests.get)
+    located: set[str] = set()
     with ExitStack() as extractions:
         posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
         requested: set[str] = set()
@@ -246,20 +265,29 @@ def collect_evidence(
         def finish(
             batch: list[Post], wanted: list[str], results: Iterable[tuple[MediaMeta, str | None]]
         ) -> None:
+            batch_media = media_seen if sink is None else {}
             for path, (meta, digest) in zip(wanted, results, strict=True):
-                media_seen[path] = _sane_media(meta, diag, stats)
+                batch_media[path] = _sane_media(meta, diag, stats)
                 digests[path] = digest
             for post in deduper.filter(batch):
                 post = _sane_post(post, diag, stats)  # noqa: PLW2901
-                _account_post(post, media_seen, stats, diag, evidence, posts_per_person, devices,
+                _account_post(post, batch_media, stats, diag, evidence, posts_per_person, devices,
                               excluded, utc_hours, geocoder, near_cells)  # fmt: skip
+            if sink is not None:
+                # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
+                located.update(person for person, found in evidence.items() if found)
+                sink(evidence)
+                evidence.clear()
+                for path in wanted:
+                    digests.pop(path, None)
             if progress is not None:
                 progress(len(batch))
 
         try:
             for batch in _batched(posts, BATCH_POSTS):
                 wanted = sorted({m for post in batch for m in post.media} - requested)
-                requested.update(wanted)
+                if sink is None:  # media read once per run; streaming re-reads a repeated path
+                    requested.update(wanted)
                 submitted = (batch, wanted, reader.submit(wanted))
                 if pending is not None:
                     finish(*pending)
@@ -279,7 +307,8 @@ def collect_evidence(
         for person in people
     }
     stats.people = len(people)
-    stats.people_located = sum(1 for p in people if evidence.get(p))
+    located.update(p for p in people if evidence.get(p))
+    stats.people_located = len(located)
     return EvidenceSet(evidence, context, media_seen, stats)
 
 

@@ -10,6 +10,7 @@ from geoleak.cli import exports as _exports  # noqa: F401  (registration)
 from geoleak.cli import remedy as _remedy  # noqa: F401  (registration)
 from geoleak.cli import report as _report  # noqa: F401  (registration)
 from geoleak.cli import scan as _scan  # noqa: F401  (registration)
+from geoleak.cli import store as _store  # noqa: F401  (registration)
 from geoleak.cli.app import main
 
 __all__ = ["main"]

@@ -87,12 +87,21 @@ def _places_line(profiles: Sequence[Profile]) -> str:
     default=None,
     help="Processes to use (default: all cores).",
 )
+@click.option("--store", "store_path", type=click.Path(file_okay=False),
+              help="Read INPUTS into this evidence store first (incremental), then infer from it "
+                   "one person partition at a time (memory follows the largest person).")  # fmt: skip
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="Infer through an evidence store (a temporary one without --store): local "
+                   "processes, or Dask tasks on a LocalCluster or at --scheduler.")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler to run on (e.g. tcp://10.0.0.5:8786); with --engine dask.")  # fmt: skip
 @geocoder_options
 @sites_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
-          min_nights: int, workers: int | None, places: str | None, geocoder_name: str,
+          min_nights: int, workers: int | None, store_path: str | None, engine: str | None,
+          scheduler: str | None, places: str | None, geocoder_name: str,
           user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
           near_m: float, as_json: bool, quiet: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
@@ -101,6 +110,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     Example:
       geoleak infer sample_media/posts.jsonl -o profiles.json
       geoleak infer ~/Pictures/2025 --author me -o me.json
+      geoleak infer posts.jsonl --store evidence-store --engine dask
     """
     if output == "-" and as_json:
         raise UsageError("--json and -o - both write to stdout; choose one")
@@ -110,7 +120,19 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     sensitive = load_sites(sites_file) if sites_file else None
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
-    result = _run(inputs, source, author, quiet, params, workers, geocoder)
+    from geoleak.store import is_store
+
+    if store_path or engine or scheduler or any(is_store(i) for i in inputs):
+        from geoleak.cli.store import run_from_store
+
+        if scheduler and engine != "dask":
+            raise UsageError("--scheduler needs --engine dask")
+        result = run_from_store(inputs, store_path, source=source, author=author, quiet=quiet,
+                                params=params, workers=workers, geocoder=geocoder,
+                                engine=engine or "local", scheduler=scheduler,
+                                with_evidence=sensitive is not None)  # fmt: skip
+    else:
+        result = _run(inputs, source, author, quiet, params, workers, geocoder)
     meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs)}
     sites = [s.to_json() for s in result.sites]
     if output == "-":

@@ -1,0 +1,113 @@
+"""`geoleak ingest`: read inputs into an evidence store; inference from a store."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.core import input_options
+from geoleak.cli.exports import geocoder_options
+from geoleak.geocode import Geocoder, build_geocoder
+
+if TYPE_CHECKING:
+    from geoleak.infer import InferenceParams
+    from geoleak.pipeline import RunResult
+    from geoleak.store import IngestReport
+
+DEFAULT_BUCKETS = 32
+ENGINE_HELP = (
+    "local: person partitions over --workers processes; dask: partitions as Dask tasks "
+    "(a LocalCluster of --workers processes, or the cluster at --scheduler)."
+)
+
+
+def _ingest(store_path: str, inputs: Sequence[str], source: str | None, author: str | None,
+            quiet: bool, workers: int | None, geocoder: Geocoder | None,
+            buckets: int) -> IngestReport:  # fmt: skip
+    from geoleak.store import EvidenceStore
+
+    store = EvidenceStore(store_path, buckets=buckets)
+    diag = make_diagnostics(quiet)
+    with progress_counter("reading") as progress:
+        report = store.ingest(inputs, diag=diag, source=source, author=author, workers=workers,
+                              progress=progress, geocoder=geocoder)  # fmt: skip
+    finish_diagnostics(diag)
+    if not quiet:
+        if report.inputs_skipped:
+            click.echo(
+                f"{len(report.inputs_skipped)} inputs already in the store; skipped", err=True
+            )
+        if report.stats is not None:
+            for line in report.stats.summary_lines():
+                click.echo(line, err=True)
+        click.echo(f"{report.rows} evidence rows written to {store_path}", err=True)
+    return report
+
+
+def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str | None,
+                   author: str | None, quiet: bool, params: InferenceParams, workers: int | None,
+                   geocoder: Geocoder | None, engine: str, scheduler: str | None,
+                   with_evidence: bool) -> RunResult:  # fmt: skip
+    """`infer` through a store: the inputs are ingested into `store_path` (a temporary
+    store when None) unless the only input is a store, then inferred partition by partition."""
+    from geoleak.engine import infer_store
+    from geoleak.pipeline import RunResult
+    from geoleak.store import EvidenceStore, is_store
+
+    with tempfile.TemporaryDirectory(prefix="geoleak-store-") as scratch:
+        if len(inputs) == 1 and is_store(inputs[0]) and store_path is None:
+            store_path = inputs[0]
+        else:
+            store_path = store_path or scratch
+            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, DEFAULT_BUCKETS)
+        store = EvidenceStore(store_path)
+        profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
+                                      scheduler=scheduler)  # fmt: skip
+        evidence = store.evidence() if with_evidence else {}
+        stats = store.stats()
+    if not quiet:
+        for line in stats.summary_lines():
+            click.echo(line, err=True)
+    return RunResult(profiles, sites, evidence, {}, stats)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--store", "store_path", required=True, type=click.Path(file_okay=False),
+              help="Evidence store folder (created when missing).")  # fmt: skip
+@input_options
+@click.option("--buckets", type=click.IntRange(min=1), default=DEFAULT_BUCKETS, show_default=True,
+              help="Person partitions of a new store (a store keeps the number it was made with).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to read media with (default: all cores).")  # fmt: skip
+@geocoder_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def ingest(inputs: tuple[str, ...], store_path: str, source: str | None, author: str | None,
+           buckets: int, workers: int | None, places: str | None, geocoder_name: str,
+           user_agent: str | None, geocode_cache: str | None, as_json: bool,
+           quiet: bool) -> None:  # fmt: skip
+    """Read INPUTS into an evidence store (Parquet, partitioned by person).
+
+    Incremental: inputs already read (same path, size and modification time) are skipped.
+    `geoleak infer`, `map` and `report` take the store folder as their input; DuckDB and
+    pyarrow read it directly (see README).
+
+    \b
+    Example:
+      geoleak ingest posts.jsonl ~/Pictures/2025 --store evidence-store
+      geoleak infer evidence-store -o profiles.json --engine dask
+    """
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                              cache_path=geocode_cache)  # fmt: skip
+    report = _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets)
+    if as_json:
+        click.echo(json.dumps({"store": store_path, "run": report.run, "read": report.inputs_read,
+                               "skipped": report.inputs_skipped, "rows": report.rows,
+                               "stats": report.stats.to_json() if report.stats else None},
+                              indent=1))  # fmt: skip

@@ -1,0 +1,419 @@
+"""Inference over an evidence store, one person partition at a time: locally or on Dask.
+
+Per-person analysis is separable, so it runs per partition (`person_bucket`) of the
+store, in worker processes or as tasks on a Dask cluster; only what the cross-person site
+pass needs travels back (each person's duty-place candidates with their own evidence).
+The site pass is itself spatial and partitioned: candidates are put in cubes of
+`site_eps_m` on the Earth-centred (x, y, z) grid, so two candidates closer than
+`site_eps_m` are in the same or neighbouring cubes (a chord is never longer than its arc;
+no special case at the antimeridian or the poles). Blocks of cubes, each with the
+neighbouring cubes as a halo, find the close pairs; the pairs join candidates into
+connected groups (exactly the clusters of the single-person DBSCAN with min_samples 2
+that `find_sites` runs), and each group becomes its sites on its own. A second pass over
+the partitions then builds every profile with the sites known.
+
+Memory: a worker holds one partition (the largest person bounds it); the client holds
+the candidates, the sites and the profiles, not the evidence. Both engines run the same
+functions on the same partitions, so they give the same profiles and sites.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from geoleak.errors import UsageError
+from geoleak.geometry import EARTH_RADIUS_M
+from geoleak.infer import InferenceParams, PersonContext, Site
+from geoleak.infer import _profile as profile_of
+from geoleak.infer.places import PersonAnalysis, analyse_person
+from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, find_sites
+from geoleak.store import EvidenceStore, person_bucket
+from geoleak.types import Profile
+
+__all__ = ["ENGINES", "find_sites_partitioned", "infer_store"]
+
+ENGINES = ("local", "dask")
+# Cubes per block side in the site pass: a block and its halo go to one task.
+BLOCK_CUBES = 64
+
+
+def _bucket_people(
+    store: EvidenceStore, bucket: int, context: Mapping[str, PersonContext]
+) -> tuple[dict[str, Any], list[str]]:
+    evidence = store.bucket_evidence(bucket)
+    people = sorted(
+        set(evidence) | {p for p in context if person_bucket(p, store.buckets) == bucket}
+    )
+    return evidence, people
+
+
+def _analyses(
+    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+) -> list[PersonAnalysis]:
+    store = EvidenceStore(root)
+    evidence, people = _bucket_people(store, bucket, context)
+    return [
+        analyse_person(
+            person,
+            evidence.get(person, []),
+            params,
+            context.get(person, PersonContext()).excluded,
+        )
+        for person in people
+    ]
+
+
+def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
+    """What the site pass needs of a person: the duty-place candidates and their evidence."""
+    candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
+    if not candidates:
+        return None
+    kept: list[Any] = []
+    slim_candidates = []
+    for cand in candidates:
+        start = len(kept)
+        kept.extend(analysis.evidence[i] for i in cand.indices)
+        slim_candidates.append(replace(cand, indices=list(range(start, len(kept)))))
+    return PersonAnalysis(
+        person=analysis.person,
+        evidence=kept,
+        homes=[],
+        base_candidates=slim_candidates,
+        frequent=[],
+        excluded=analysis.excluded,
+        usable=[],
+    )
+
+
+def analyse_bucket(
+    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+) -> list[PersonAnalysis]:
+    """Pass 1 on one partition: every person's duty-place candidates (slim analyses)."""
+    return [s for a in _analyses(root, bucket, params, context) if (s := _slim(a)) is not None]
+
+
+def profile_bucket(
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Mapping[str, PersonContext],
+    sites: Sequence[Site],
+) -> list[Profile]:
+    """Pass 2 on one partition: the profiles, with the sites of every partition known."""
+    member_of: dict[str, list[Site]] = defaultdict(list)
+    for site in sites:
+        for person in site.members:
+            member_of[person].append(site)
+    profiles = []
+    for analysis in _analyses(root, bucket, params, context):
+        # Sites hold each member's candidate as the slim copy from pass 1; the profile needs
+        # it with indices into the full evidence. The analysis is deterministic, so the
+        # candidate is the one of the same rank (same centre and score).
+        swapped = []
+        for site in member_of.get(analysis.person, ()):
+            slim = site.members[analysis.person]
+            full = next(
+                c
+                for c in analysis.base_candidates
+                if c.position == slim.position and c.score == slim.score
+            )
+            site.members[analysis.person] = full
+            swapped.append((site, slim))
+        profiles.append(
+            profile_of(analysis, sites, params, context.get(analysis.person, PersonContext()))
+        )
+        for site, slim in swapped:
+            site.members[analysis.person] = slim
+    return profiles
+
+
+# -- the spatial site pass ------------------------------------------------------------
+
+
+def _unit_xyz(lat: float, lon: float) -> tuple[float, float, float]:
+    phi, lmb = math.radians(lat), math.radians(lon)  # radians for the trigonometry only
+    return (
+        EARTH_RADIUS_M * math.cos(phi) * math.cos(lmb),
+        EARTH_RADIUS_M * math.cos(phi) * math.sin(lmb),
+        EARTH_RADIUS_M * math.sin(phi),
+    )
+
+
+def _cube(point: tuple[float, float, float], side_m: float) -> tuple[int, int, int]:
+    return (
+        math.floor(point[0] / side_m),
+        math.floor(point[1] / side_m),
+        math.floor(point[2] / side_m),
+    )
+
+
+def close_pairs_in_block(
+    own: Sequence[tuple[int, float, float]],
+    halo: Sequence[tuple[int, float, float]],
+    eps_m: float,
+) -> list[tuple[int, int]]:
+    """Pairs (i, j) of candidates within `eps_m` of each other (great-circle), with i one
+    of this block's own candidates and j one of its own or of the halo around it."""
+    import numpy as np
+
+    from geoleak.geometry import haversine_m_array
+
+    cubes: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    everyone = list(own) + list(halo)
+    xyz = [_unit_xyz(lat, lon) for _, lat, lon in everyone]
+    for k, point in enumerate(xyz):
+        cubes[_cube(point, eps_m)].append(k)
+    lats = np.array([lat for _, lat, _ in everyone])
+    lons = np.array([lon for _, _, lon in everyone])
+    pairs: list[tuple[int, int]] = []
+    for k in range(len(own)):
+        cx, cy, cz = _cube(xyz[k], eps_m)
+        near = [
+            j
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for dz in (-1, 0, 1)
+            for j in cubes.get((cx + dx, cy + dy, cz + dz), ())
+            if j != k
+        ]
+        if not near:
+            continue
+        dist = haversine_m_array(lats[near], lons[near], lats[k], lons[k])
+        pairs.extend(
+            (everyone[k][0], everyone[j][0]) for j, d in zip(near, dist, strict=True) if d <= eps_m
+        )
+    return pairs
+
+
+@dataclass
+class _Block:
+    own: list[tuple[int, float, float]]
+    halo: list[tuple[int, float, float]]
+
+
+def _blocks(points: Sequence[tuple[float, float]], eps_m: float) -> list[_Block]:
+    """Candidates in blocks of BLOCK_CUBES cubes a side, each with its one-cube halo."""
+    by_cube: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for index, (lat, lon) in enumerate(points):
+        by_cube[_cube(_unit_xyz(lat, lon), eps_m)].append(index)
+    blocks: dict[tuple[int, int, int], _Block] = {}
+    for (cx, cy, cz), members in by_cube.items():
+        key = (cx // BLOCK_CUBES, cy // BLOCK_CUBES, cz // BLOCK_CUBES)
+        blocks.setdefault(key, _Block([], [])).own.extend((i, *points[i]) for i in members)
+    for (cx, cy, cz), members in by_cube.items():
+        # A cube on a block's edge is in the halo of the blocks its neighbours belong to.
+        home = (cx // BLOCK_CUBES, cy // BLOCK_CUBES, cz // BLOCK_CUBES)
+        around = {
+            ((cx + dx) // BLOCK_CUBES, (cy + dy) // BLOCK_CUBES, (cz + dz) // BLOCK_CUBES)
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for dz in (-1, 0, 1)
+        }
+        for key in sorted(around - {home}):
+            if key in blocks:
+                blocks[key].halo.extend((i, *points[i]) for i in members)
+    return [blocks[k] for k in sorted(blocks)]
+
+
+def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected groups (two or more members) of the pairs' graph: union-find."""
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(count):
+        groups[root(i)].append(i)
+    return [g for _, g in sorted(groups.items()) if len(g) > 1]
+
+
+MapFunction = Callable[..., list[Any]]
+
+
+def _local_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+    return list(map(function, *iterables))
+
+
+def find_sites_partitioned(
+    analyses: Sequence[PersonAnalysis],
+    params: InferenceParams,
+    map_blocks: MapFunction = _local_map,
+) -> list[Site]:
+    """The sites `find_sites` finds, computed block by block (see the module docstring).
+
+    `map_blocks(function, *iterables)` runs the block tasks (locally by default; the Dask
+    engine passes its client's map).
+    """
+    entries = [
+        (analysis, rank)
+        for analysis in analyses
+        for rank in range(min(len(analysis.base_candidates), MAX_CANDIDATES_PER_PERSON))
+    ]
+    points = [
+        (a.base_candidates[r].position.lat, a.base_candidates[r].position.lon) for a, r in entries
+    ]
+    blocks = _blocks(points, params.site_eps_m)
+    found = map_blocks(
+        close_pairs_in_block,
+        [b.own for b in blocks],
+        [b.halo for b in blocks],
+        [params.site_eps_m] * len(blocks),
+    )
+    sites: list[Site] = []
+    for group in _groups(len(entries), (pair for pairs in found for pair in pairs)):
+        members: dict[str, list[int]] = defaultdict(list)
+        for index in group:
+            analysis, rank = entries[index]
+            members[analysis.person].append(rank)
+        if len(members) < params.min_site_people:
+            continue
+        by_person = {a.person: a for a, _ in (entries[i] for i in group)}
+        subset = [
+            replace(
+                by_person[person],
+                base_candidates=[by_person[person].base_candidates[r] for r in sorted(ranks)],
+            )
+            for person, ranks in sorted(members.items())
+        ]
+        sites.extend(find_sites(subset, params))
+    # One order for every engine and block layout: the largest first, then by position.
+    sites.sort(key=lambda s: (-len(s.people), -s.evidence_count, s.position.lat, s.position.lon))
+    for number, site in enumerate(sites, start=1):
+        site.site_id = f"S{number}"
+    return sites
+
+
+# -- the engines ------------------------------------------------------------------------
+
+
+def infer_store(
+    store: EvidenceStore,
+    *,
+    params: InferenceParams | None = None,
+    engine: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    dask_processes: bool = True,
+) -> tuple[list[Profile], list[Site]]:
+    """Profiles of every person in the store and the shared sites.
+
+    engine "local": partitions over `workers` processes (1: in this process). engine
+    "dask": partitions as tasks on the Dask scheduler at `scheduler` (an address such as
+    tcp://10.0.0.5:8786), or on a LocalCluster of `workers` (default 2) processes (threads
+    with `dask_processes=False`).
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    params = params or InferenceParams()
+    context = store.context()
+    buckets = list(range(store.buckets))
+    contexts = [
+        {p: c for p, c in context.items() if person_bucket(p, store.buckets) == b} for b in buckets
+    ]
+    root = str(Path(store.root).resolve())
+    if engine == "dask":
+        return _infer_dask(
+            root, buckets, contexts, params, workers, scheduler, progress, dask_processes
+        )
+    if scheduler is not None:
+        raise UsageError("--scheduler needs --engine dask")
+    workers = 1 if workers is None else workers
+    if workers <= 1:
+        mapper: MapFunction = _local_map
+        slim = [analyse_bucket(root, b, params, c) for b, c in zip(buckets, contexts, strict=True)]
+        sites = find_sites_partitioned([a for part in slim for a in part], params, mapper)
+        profiles = [
+            profile_bucket(root, b, params, c, sites)
+            for b, c in zip(buckets, contexts, strict=True)
+        ]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            slim = list(
+                pool.map(
+                    analyse_bucket,
+                    [root] * len(buckets),
+                    buckets,
+                    [params] * len(buckets),
+                    contexts,
+                )
+            )
+            sites = find_sites_partitioned([a for part in slim for a in part], params)
+            profiles = list(
+                pool.map(
+                    profile_bucket,
+                    [root] * len(buckets),
+                    buckets,
+                    [params] * len(buckets),
+                    contexts,
+                    [sites] * len(buckets),
+                )
+            )
+    if progress is not None:
+        progress(len(context))
+    return sorted((p for part in profiles for p in part), key=lambda p: p.person), sites
+
+
+def _infer_dask(
+    root: str,
+    buckets: list[int],
+    contexts: list[dict[str, PersonContext]],
+    params: InferenceParams,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[int], None] | None,
+    processes: bool,
+) -> tuple[list[Profile], list[Site]]:
+    import importlib
+
+    try:
+        dist: Any = importlib.import_module("distributed")  # untyped: kept as Any
+    except ImportError:
+        raise UsageError("--engine dask needs Dask: pip install 'geoleak[dask]'") from None
+    if scheduler is not None:
+        client = dist.Client(scheduler)
+        cluster = None
+    else:
+        cluster = dist.LocalCluster(
+            n_workers=workers or 2,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+        )
+        client = dist.Client(cluster)
+    try:
+        n = len(buckets)
+
+        def client_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+            lists = [list(it) for it in iterables]
+            if not lists or not lists[0]:
+                return []
+            return list(client.gather(client.map(function, *lists, pure=False)))
+
+        slim = client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts)
+        sites = find_sites_partitioned([a for part in slim for a in part], params, client_map)
+        [shared_sites] = client.scatter([sites], broadcast=True)
+        profiles = client_map(
+            profile_bucket, [root] * n, buckets, [params] * n, contexts, [shared_sites] * n
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    if progress is not None:
+        progress(sum(len(c) for c in contexts))
+    return sorted((p for part in profiles for p in part), key=lambda p: p.person), sites

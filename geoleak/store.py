@@ -1,0 +1,475 @@
+"""The evidence store: every located observation in columns, on disk, by person.
+
+A folder of Parquet files (Apache Arrow's columnar format) that `geoleak ingest` fills and
+`infer`, `map` and `report` read instead of the raw corpus:
+
+    store/
+      geoleak-store.json                       manifest: inputs read (path, size, mtime), runs
+      evidence/person_bucket=07/part-r0003-00012.parquet
+      people/part-r0003-00000.parquet          per-person context (posts, devices, hours)
+
+One row of `evidence` is one piece of evidence (the schema is `EVIDENCE_SCHEMA`, described
+in README.md). Rows are partitioned by a hash of the person, so a person's evidence is in
+one partition and inference can read one partition at a time: memory follows the largest
+partition, not the corpus. Within a partition rows keep the order they were read in.
+
+Ingest is incremental: an input whose path, size and modification time are in the manifest
+is skipped. Inputs read together (one run) are re-read together when one of them changed,
+because dedupe looked across them. A run that did not finish leaves part files that the
+manifest does not name; they are removed when the store is next opened for writing.
+
+DuckDB reads the store as it is:
+`SELECT person, count(*) FROM read_parquet('store/evidence/**/*.parquet', hive_partitioning=1)
+GROUP BY person`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geoleak.errors import UsageError
+from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from geoleak.diagnostics import Diagnostics
+    from geoleak.geocode.base import Geocoder
+    from geoleak.infer import PersonContext
+    from geoleak.pipeline import EvidenceSet, LeakStats
+
+__all__ = [
+    "MANIFEST",
+    "EvidenceStore",
+    "evidence_schema",
+    "is_store",
+    "person_bucket",
+]
+
+MANIFEST = "geoleak-store.json"
+STORE_VERSION = 1
+DEFAULT_BUCKETS = 32
+# Rows buffered before they are written out: bounds ingest memory (about 200 B a row).
+FLUSH_ROWS = 200_000
+
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1)
+
+_COLUMNS = (
+    "person", "post_id", "lat", "lon", "accuracy_m", "time_utc", "local_time", "local_basis",
+    "tz_name", "posted_at", "source", "media_path", "device", "text", "weight",
+)  # fmt: skip
+
+
+def evidence_schema() -> pa.Schema:
+    """The columns of one evidence row (times in microseconds; UTC ones carry tz=UTC)."""
+    import pyarrow as pa
+
+    utc = pa.timestamp("us", tz="UTC")
+    return pa.schema(
+        [
+            pa.field("person", pa.string(), nullable=False),
+            pa.field("post_id", pa.string(), nullable=False),
+            pa.field("lat", pa.float64(), nullable=False),
+            pa.field("lon", pa.float64(), nullable=False),
+            pa.field("accuracy_m", pa.float64(), nullable=False),
+            pa.field("time_utc", utc),
+            pa.field("local_time", pa.timestamp("us")),
+            pa.field("local_basis", pa.string(), nullable=False),
+            pa.field("tz_name", pa.string()),
+            pa.field("posted_at", utc),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("media_path", pa.string()),
+            pa.field("device", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("weight", pa.float64(), nullable=False),
+        ]
+    )
+
+
+def person_bucket(person: str, buckets: int) -> int:
+    """The partition of a person: a stable hash (the same in every process and on every
+    machine, unlike `hash()`), modulo the number of buckets."""
+    digest = hashlib.blake2b(person.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % buckets
+
+
+def is_store(path: str | Path) -> bool:
+    """Whether `path` is an evidence store folder (it holds the manifest)."""
+    return (Path(path) / MANIFEST).is_file()
+
+
+def _micros_utc(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    delta = value - _EPOCH_UTC
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _micros_local(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _input_key(path: Path) -> dict[str, Any]:
+    """What identifies an input's content cheaply: size and modification time (for a
+    folder, the count, total size and latest modification of the files under it)."""
+    stat = path.stat()
+    if not path.is_dir():
+        return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    files = size = 0
+    latest = stat.st_mtime_ns
+    for folder, dirs, names in os.walk(path):
+        dirs.sort()
+        for name in names:
+            try:
+                info = os.lstat(os.path.join(folder, name))
+            except OSError:
+                continue
+            files += 1
+            size += info.st_size
+            latest = max(latest, info.st_mtime_ns)
+    return {"size": size, "files": files, "mtime_ns": latest}
+
+
+@dataclass
+class IngestReport:
+    """What one `ingest` call did."""
+
+    run: int | None
+    inputs_read: list[str]
+    inputs_skipped: list[str]
+    rows: int
+    stats: LeakStats | None
+
+
+class _BucketWriter:
+    """Buffers evidence rows by bucket and writes a Parquet file per bucket per flush."""
+
+    def __init__(self, root: Path, run: int, buckets: int) -> None:
+        self.root = root
+        self.run = run
+        self.buckets = buckets
+        self.rows: dict[int, dict[str, list[Any]]] = {}
+        self.buffered = 0
+        self.seq = 0
+        self.written = 0
+
+    def add(self, evidence_by_person: Mapping[str, Sequence[Evidence]]) -> None:
+        for person, found in evidence_by_person.items():
+            columns = self.rows.get(bucket := person_bucket(person, self.buckets))
+            if columns is None:
+                columns = self.rows[bucket] = {name: [] for name in _COLUMNS}
+            for ev in found:
+                columns["person"].append(person)
+                columns["post_id"].append(ev.post_id)
+                columns["lat"].append(ev.position.lat)
+                columns["lon"].append(ev.position.lon)
+                columns["accuracy_m"].append(ev.accuracy_m)
+                columns["time_utc"].append(_micros_utc(ev.time_utc))
+                columns["local_time"].append(_micros_local(ev.local_time))
+                columns["local_basis"].append(ev.local_basis.value)
+                columns["tz_name"].append(ev.tz_name)
+                columns["posted_at"].append(_micros_utc(ev.posted_at))
+                columns["source"].append(ev.source.value)
+                columns["media_path"].append(ev.media_path)
+                columns["device"].append(ev.device)
+                columns["text"].append(ev.text)
+                columns["weight"].append(ev.weight)
+            self.buffered += len(found)
+        if self.buffered >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = evidence_schema()
+        for bucket in sorted(self.rows):
+            table = pa.table(self.rows[bucket], schema=schema)
+            folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / f"part-r{self.run:04d}-{self.seq:05d}.parquet")
+            self.written += table.num_rows
+        self.rows = {}
+        self.buffered = 0
+        self.seq += 1
+
+
+class EvidenceStore:
+    """An evidence store folder (see the module docstring); created on first ingest."""
+
+    def __init__(self, root: str | Path, *, buckets: int = DEFAULT_BUCKETS) -> None:
+        self.root = Path(root)
+        manifest = self._read_manifest()
+        if manifest is None:
+            if buckets < 1:
+                raise UsageError("a store needs at least one bucket")
+            manifest = {
+                "version": STORE_VERSION,
+                "buckets": buckets,
+                "inputs": {},
+                "runs": [],
+                "next_run": 1,
+            }
+        self.manifest = manifest
+        self.buckets: int = int(manifest["buckets"])
+
+    def _read_manifest(self) -> dict[str, Any] | None:
+        path = self.root / MANIFEST
+        if not path.is_file():
+            if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+                raise UsageError(
+                    f"{self.root}: not an evidence store (no {MANIFEST}) and not an empty folder"
+                )
+            return None
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{path}: unreadable store manifest ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("version") != STORE_VERSION:
+            raise UsageError(f"{path}: not a version {STORE_VERSION} geoleak store manifest")
+        return manifest
+
+    def _write_manifest(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=self.root, prefix=".manifest-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(self.manifest, out, indent=1, sort_keys=True)
+        os.replace(temp, self.root / MANIFEST)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _runs_kept(self) -> set[int]:
+        return {int(run["run"]) for run in self.manifest["runs"]}
+
+    def _remove_parts(self, keep: set[int]) -> None:
+        """Delete part files of runs not in `keep` (unfinished or superseded runs)."""
+        for part in [
+            *self.root.glob("evidence/*/part-r*.parquet"),
+            *self.root.glob("people/part-r*.parquet"),
+        ]:
+            run = int(part.name[6:10])
+            if run not in keep:
+                part.unlink()
+
+    def ingest(
+        self,
+        inputs: Sequence[str | Path],
+        *,
+        diag: Diagnostics | None = None,
+        source: str | None = None,
+        author: str | None = None,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+        geocoder: Geocoder | None = None,
+    ) -> IngestReport:
+        """Read the inputs not yet in the store (or changed since) into it."""
+        from geoleak.pipeline import collect_evidence
+
+        keys = {str(Path(p).resolve()): _input_key(Path(p)) for p in inputs}
+        known: dict[str, Any] = self.manifest["inputs"]
+        changed = {path for path, key in keys.items() if known.get(path, {}).get("key") != key}
+        # A run is re-read whole when one of its inputs changed (dedupe looked across them).
+        stale_runs = {known[path]["run"] for path in changed if path in known}
+        redo = {path for path, entry in known.items() if entry["run"] in stale_runs} | changed
+        skipped = sorted(set(keys) - redo)
+        if not redo:
+            return IngestReport(None, [], skipped, 0, None)
+        missing = sorted(path for path in redo if path not in keys)
+        if missing:
+            raise UsageError(
+                f"{missing[0]} was read with inputs that changed since; name it again to re-read them together"
+            )
+        self.manifest["runs"] = [r for r in self.manifest["runs"] if r["run"] not in stale_runs]
+        for path in redo:
+            known.pop(path, None)
+        run = int(self.manifest.get("next_run", 1))  # never reused: parts name their run
+        self.manifest["next_run"] = run + 1
+        self._remove_parts(self._runs_kept())
+        self._write_manifest()  # stale runs are gone before new parts appear
+
+        writer = _BucketWriter(self.root, run, self.buckets)
+        ordered = [p for p in keys if p in redo]
+        collected = collect_evidence(
+            ordered,
+            diag=diag,
+            source=source,
+            author=author,
+            workers=workers,
+            progress=progress,
+            geocoder=geocoder,
+            sink=writer.add,
+        )
+        writer.flush()
+        self._write_people(run, collected.context)
+        for path in ordered:
+            known[path] = {"key": keys[path], "run": run}
+        self.manifest["runs"].append(
+            {"run": run, "inputs": ordered, "stats": collected.stats.to_json()}
+        )
+        self._write_manifest()
+        return IngestReport(run, ordered, skipped, writer.written, collected.stats)
+
+    def _write_people(self, run: int, context: Mapping[str, PersonContext]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        people = sorted(context)
+        table = pa.table(
+            {
+                "person": people,
+                "posts": [context[p].posts for p in people],
+                "devices": [json.dumps(dict(context[p].devices)) for p in people],
+                "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
+                "utc_hours": [list(context[p].utc_hours) for p in people],
+            },
+            schema=pa.schema(
+                [
+                    ("person", pa.string()),
+                    ("posts", pa.int64()),
+                    ("devices", pa.string()),
+                    ("excluded", pa.string()),
+                    ("utc_hours", pa.list_(pa.int32())),
+                ]
+            ),
+        )
+        folder = self.root / "people"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / f"part-r{run:04d}-00000.parquet")
+
+    # -- reading ---------------------------------------------------------------------
+
+    def stats(self) -> LeakStats:
+        """The summed ingest statistics of every run in the store."""
+        from geoleak.pipeline import LeakStats
+
+        total = LeakStats()
+        for run in self.manifest["runs"]:
+            for key, value in run["stats"].items():
+                if key == "evidence_by_source":
+                    total.evidence_by_source.update(value)
+                elif key in ("people", "people_located"):
+                    continue  # people may span runs: counted from the people table below
+                else:
+                    setattr(total, key, getattr(total, key) + value)
+        context = self.context()
+        total.people = len(context)
+        total.people_located = sum(1 for _ in self._people_with_evidence())
+        return total
+
+    def _people_with_evidence(self) -> Iterator[str]:
+        for bucket in range(self.buckets):
+            table = self._read_bucket(bucket, columns=["person"])
+            if table is not None:
+                yield from sorted(set(table.column("person").to_pylist()))
+
+    def context(self, people: Iterable[str] | None = None) -> dict[str, PersonContext]:
+        """Per-person context, summed over runs (all people, or only those named)."""
+        import pyarrow.parquet as pq
+
+        from geoleak.infer import PersonContext
+
+        wanted = None if people is None else set(people)
+        posts: Counter[str] = Counter()
+        devices: dict[str, Counter[str]] = {}
+        excluded: dict[str, Counter[str]] = {}
+        hours: dict[str, list[int]] = {}
+        for part in sorted(self.root.glob("people/part-r*.parquet")):
+            rows = pq.read_table(part).to_pydict()
+            for person, n, dev, exc, utc in zip(
+                rows["person"], rows["posts"], rows["devices"], rows["excluded"], rows["utc_hours"],
+                strict=True,
+            ):  # fmt: skip
+                if wanted is not None and person not in wanted:
+                    continue
+                posts[person] += n
+                devices.setdefault(person, Counter()).update(json.loads(dev))
+                excluded.setdefault(person, Counter()).update(json.loads(exc))
+                total = hours.setdefault(person, [0] * 24)
+                for hour, count in enumerate(utc):
+                    total[hour] += count
+        return {
+            person: PersonContext(
+                posts=posts[person],
+                devices=dict(devices[person]),
+                excluded=dict(excluded[person]),
+                utc_hours=tuple(hours[person]),
+            )
+            for person in sorted(posts)
+        }
+
+    def _read_bucket(self, bucket: int, columns: list[str] | None = None) -> pa.Table | None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
+        parts = sorted(folder.glob("part-r*.parquet")) if folder.is_dir() else []
+        if not parts:
+            return None
+        return pa.concat_tables([pq.read_table(p, columns=columns) for p in parts])
+
+    def bucket_evidence(self, bucket: int) -> dict[str, list[Evidence]]:
+        """The evidence of every person in one partition, in the order it was read."""
+        table = self._read_bucket(bucket)
+        return {} if table is None else evidence_from_table(table)
+
+    def evidence(self) -> dict[str, list[Evidence]]:
+        """All evidence, by person (the whole store in memory: for maps and reports)."""
+        out: dict[str, list[Evidence]] = {}
+        for bucket in range(self.buckets):
+            out.update(self.bucket_evidence(bucket))
+        return out
+
+    def evidence_set(self) -> EvidenceSet:
+        """The store as the pipeline's EvidenceSet (everything in memory)."""
+        from geoleak.pipeline import EvidenceSet
+
+        return EvidenceSet(self.evidence(), self.context(), {}, self.stats())
+
+
+def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:
+    """Evidence objects by person from store rows (row order kept within a person)."""
+    import pyarrow as pa
+
+    columns: dict[str, list[Any]] = {}
+    for name in _COLUMNS:
+        column = table.column(name)
+        if name in ("time_utc", "local_time", "posted_at"):
+            column = column.cast(pa.int64())
+        columns[name] = column.to_pylist()
+    sources = {s.value: s for s in EvidenceSource}
+    bases = {b.value: b for b in LocalTimeBasis}
+    out: dict[str, list[Evidence]] = {}
+    for (person, post_id, lat, lon, accuracy, utc, local, basis, tz_name, posted, source,
+         media_path, device, text, weight) in zip(*(columns[n] for n in _COLUMNS), strict=True):  # fmt: skip
+        out.setdefault(person, []).append(
+            Evidence(
+                post_id=post_id,
+                person=person,
+                position=LatLon(lat, lon),
+                source=sources[source],
+                accuracy_m=accuracy,
+                time_utc=None if utc is None else _EPOCH_UTC + timedelta(microseconds=utc),
+                local_time=None if local is None else _EPOCH + timedelta(microseconds=local),
+                local_basis=bases[basis],
+                tz_name=tz_name,
+                posted_at=None if posted is None else _EPOCH_UTC + timedelta(microseconds=posted),
+                media_path=media_path,
+                device=device,
+                text=text,
+                weight=weight,
+            )
+        )
+    return out

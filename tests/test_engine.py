@@ -1,0 +1,140 @@
+"""Inference over the store: the local and Dask engines agree with in-memory inference, and
+the partitioned site pass finds the sites `find_sites` finds, across block edges too."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geoleak import engine
+from geoleak.engine import find_sites_partitioned, infer_store
+from geoleak.geometry import destination
+from geoleak.infer import InferenceParams, LeakInference
+from geoleak.infer.places import Candidate, PersonAnalysis
+from geoleak.infer.sites import find_sites
+from geoleak.pipeline import collect_evidence
+from geoleak.profiles import profile_to_json
+from geoleak.store import EvidenceStore
+from geoleak.types import Evidence, EvidenceSource, LatLon
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_media" / "posts.jsonl"
+
+pytest.importorskip("pyarrow")
+
+
+def _by_site_position(profiles, sites):
+    """Profiles as JSON with site ids replaced by the site's centre (numbering of sites
+    with equal size may differ between passes)."""
+    where = {s.site_id: (round(s.position.lat, 6), round(s.position.lon, 6)) for s in sites}
+    out = []
+    for profile in profiles:
+        doc = profile_to_json(profile)
+        for place in doc["places"]:
+            if place.get("site"):
+                site = place["site"]
+                place["site"] = where[site]
+                place["explanation"] = place["explanation"].replace(f"site {site} ", "site ")
+        out.append(doc)
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> EvidenceStore:
+    if not SAMPLE.is_file():
+        pytest.skip("sample_media is not in this checkout")
+    root = tmp_path_factory.mktemp("engine") / "store"
+    EvidenceStore(root, buckets=4).ingest([SAMPLE], workers=1)
+    return EvidenceStore(root)
+
+
+def test_local_engine_matches_in_memory_inference(store: EvidenceStore) -> None:
+    collected = collect_evidence([SAMPLE], workers=1)
+    model = LeakInference(workers=1).fit(collected.evidence, collected.context)
+    profiles, sites = infer_store(store)
+    assert _by_site_position(profiles, sites) == _by_site_position(model.profiles_, model.sites_)
+    assert sorted((s.position, tuple(s.people)) for s in sites) == sorted(
+        (s.position, tuple(s.people)) for s in model.sites_
+    )
+
+
+def test_dask_engine_gives_the_local_engine_results(store: EvidenceStore) -> None:
+    pytest.importorskip("distributed")
+    local = infer_store(store)
+    dask = infer_store(store, engine="dask", workers=2, dask_processes=False)
+    assert [profile_to_json(p) for p in dask[0]] == [profile_to_json(p) for p in local[0]]
+    assert [s.to_json() for s in dask[1]] == [s.to_json() for s in local[1]]
+
+
+def _duty_person(person: str, spots: list[LatLon]) -> PersonAnalysis:
+    """A person whose duty-place candidates are at `spots` (weekday office hours)."""
+    from datetime import datetime, timedelta, timezone
+
+    evidence = []
+    candidates = []
+    for k, spot in enumerate(spots):
+        indices = []
+        for day in range(4):
+            utc = datetime(2025, 3, 3, 10, tzinfo=timezone.utc) + timedelta(days=day)
+            indices.append(len(evidence))
+            evidence.append(
+                Evidence(post_id=f"{person}-{k}-{day}", person=person, position=spot,
+                         source=EvidenceSource.GEOTAG, time_utc=utc,
+                         local_time=utc.replace(tzinfo=None))  # fmt: skip
+            )
+        cand = Candidate(indices=indices, position=spot, rms_m=5.0, score=4.0 - k)
+        cand.duty_dates = {evidence[i].local_time.date() for i in indices}
+        candidates.append(cand)
+    return PersonAnalysis(person, evidence, [], candidates, [], __import__("collections").Counter(), [])
+
+
+@pytest.mark.parametrize("centre", [LatLon(59.91, 10.75), LatLon(-16.8, 179.9995), LatLon(89.9, 0.0)])
+def test_partitioned_sites_match_find_sites_across_block_edges(
+    monkeypatch: pytest.MonkeyPatch, centre: LatLon
+) -> None:
+    # Blocks of one cube: every site straddles block edges; one at the antimeridian and
+    # one near the pole, where longitude grids break.
+    monkeypatch.setattr(engine, "BLOCK_CUBES", 1)
+    params = InferenceParams()
+    people = []
+    for n in range(6):
+        near_site = destination(centre, bearing_deg=60.0 * n, distance_m=350.0)
+        far = destination(centre, bearing_deg=45.0 + 10 * n, distance_m=20_000.0 + 3_000 * n)
+        people.append(_duty_person(f"p{n}", [near_site, far]))
+    # a chain: each link shorter than site_eps_m, the ends further apart than it
+    chain = [destination(centre, bearing_deg=180.0, distance_m=5_000.0 + 900.0 * k) for k in range(4)]
+    people += [_duty_person(f"c{k}", [spot]) for k, spot in enumerate(chain)]
+    expected = find_sites(people, params)
+    got = find_sites_partitioned(people, params)
+    def key(sites):
+        return sorted((tuple(s.people), round(s.position.lat, 9), round(s.position.lon, 9), s.evidence_count) for s in sites)
+    assert key(got) == key(expected)
+    assert any(len(s.people) == 6 for s in got)
+    assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
+
+
+def test_cli_infer_through_a_store(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+    from geoleak.profiles import load_profiles
+
+    if not SAMPLE.is_file():
+        pytest.skip("sample_media is not in this checkout")
+    corpus = tmp_path / "sample"
+    shutil.copytree(SAMPLE.parent, corpus)
+    runner = CliRunner()
+    plain = runner.invoke(main, ["infer", str(corpus / "posts.jsonl"), "-o", str(tmp_path / "a.json"), "-q"])
+    stored = runner.invoke(main, ["infer", str(corpus / "posts.jsonl"), "--store", str(tmp_path / "st"),
+                                  "-o", str(tmp_path / "b.json"), "-q"])  # fmt: skip
+    again = runner.invoke(main, ["infer", str(tmp_path / "st"), "-o", str(tmp_path / "c.json"), "-q"])
+    assert plain.exit_code == stored.exit_code == again.exit_code == 0, stored.output
+    a, sites_a = load_profiles(tmp_path / "a.json")
+    c, _ = load_profiles(tmp_path / "c.json")
+    homes = lambda ps: {p.person: [(pl.kind, pl.position) for pl in p.places if pl.kind.value in ("home", "base")] for p in ps}  # noqa: E731
+    assert homes(a) == homes(c)
+    mapped = runner.invoke(main, ["map", str(tmp_path / "c.json"), str(tmp_path / "st"), "-o", str(tmp_path / "maps")])
+    assert mapped.exit_code == 0, mapped.output
+    assert (tmp_path / "maps" / "index.html").is_file()

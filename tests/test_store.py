@@ -1,0 +1,100 @@
+"""The evidence store: what goes in comes out, reruns skip, changed inputs are re-read."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geoleak.errors import UsageError
+from geoleak.pipeline import collect_evidence
+from geoleak.store import EvidenceStore, is_store, person_bucket
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_media"
+
+pytest.importorskip("pyarrow")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """The demo scenario's corpus, copied so that tests may touch it."""
+    if not (SAMPLE / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    target = tmp_path / "sample"
+    shutil.copytree(SAMPLE, target)
+    return target / "posts.jsonl"
+
+
+def test_evidence_comes_back_as_it_went_in(tmp_path: Path, corpus: Path) -> None:
+    store = EvidenceStore(tmp_path / "store", buckets=4)
+    report = store.ingest([corpus], workers=1)
+    direct = collect_evidence([corpus], workers=1)
+    assert report.rows == sum(len(v) for v in direct.evidence.values())
+    assert is_store(tmp_path / "store")
+    loaded = EvidenceStore(tmp_path / "store").evidence_set()
+    assert loaded.evidence == direct.evidence  # every field, order kept per person
+    assert loaded.context == direct.context
+    assert loaded.stats.to_json() == direct.stats.to_json()
+    # each person's rows are in that person's partition only
+    for bucket in range(4):
+        assert all(person_bucket(p, 4) == bucket for p in store.bucket_evidence(bucket))
+
+
+def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Path) -> None:
+    root = tmp_path / "store"
+    first = EvidenceStore(root).ingest([corpus], workers=1)
+    again = EvidenceStore(root).ingest([corpus], workers=1)
+    assert again.run is None
+    assert again.inputs_skipped == [str(corpus.resolve())]
+    stat = corpus.stat()
+    os.utime(corpus, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    third = EvidenceStore(root).ingest([corpus], workers=1)
+    assert third.run == 2
+    assert third.rows == first.rows
+    # the first run's rows are gone: the store holds one copy
+    assert sum(len(v) for v in EvidenceStore(root).evidence().values()) == first.rows
+    assert not list(root.glob("evidence/*/part-r0001-*"))
+
+
+def test_parts_of_an_unfinished_run_are_removed(tmp_path: Path, corpus: Path) -> None:
+    root = tmp_path / "store"
+    EvidenceStore(root).ingest([corpus], workers=1)
+    orphan = root / "evidence" / "person_bucket=000" / "part-r0009-00000.parquet"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"half-written")
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "x", "author": "z", "lat": 1.0, "lon": 2.0}) + "\n")
+    EvidenceStore(root).ingest([corpus, other], workers=1)
+    assert not orphan.exists()
+
+
+def test_a_folder_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not an evidence store"):
+        EvidenceStore(tmp_path)
+
+
+def test_store_cannot_be_mixed_with_other_inputs(tmp_path: Path, corpus: Path) -> None:
+    EvidenceStore(tmp_path / "store").ingest([corpus], workers=1)
+    with pytest.raises(UsageError, match="only input"):
+        collect_evidence([tmp_path / "store", corpus])
+
+
+def test_pyarrow_and_duckdb_read_the_store_as_documented(tmp_path: Path, corpus: Path) -> None:
+    import pyarrow.dataset as ds
+
+    EvidenceStore(tmp_path / "store", buckets=4).ingest([corpus], workers=1)
+    direct = collect_evidence([corpus], workers=1)
+    table = ds.dataset(tmp_path / "store" / "evidence", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == sum(len(v) for v in direct.evidence.values())
+    assert {"person", "lat", "lon", "time_utc", "local_time", "local_basis", "person_bucket"} <= set(table.column_names)
+    duckdb = pytest.importorskip("duckdb")
+    pattern = str(tmp_path / "store" / "evidence" / "**" / "*.parquet")
+    rows = duckdb.sql(
+        f"SELECT person, count(*) AS n FROM read_parquet('{pattern}', hive_partitioning=1) GROUP BY person"
+    ).fetchall()
+    assert dict(rows) == {p: len(v) for p, v in direct.evidence.items()}
