@@ -20,6 +20,8 @@ functions on the same partitions, so they give the same profiles and sites.
 from __future__ import annotations
 
 import math
+import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -91,11 +93,27 @@ def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
     )
 
 
+def _spill_file(spill: str, bucket: int) -> Path:
+    return Path(spill) / f"analyses-{bucket:05d}.pickle"
+
+
 def analyse_bucket(
-    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Mapping[str, PersonContext],
+    spill: str | None = None,
 ) -> list[PersonAnalysis]:
-    """Pass 1 on one partition: every person's duty-place candidates (slim analyses)."""
-    return [s for a in _analyses(root, bucket, params, context) if (s := _slim(a)) is not None]
+    """Pass 1 on one partition: every person's duty-place candidates (slim analyses).
+
+    With `spill` (a folder this process can write and pass 2 can read) the full analyses
+    are kept there for pass 2, which then does not analyse the partition again.
+    """
+    analyses = _analyses(root, bucket, params, context)
+    if spill is not None:
+        with _spill_file(spill, bucket).open("wb") as out:
+            pickle.dump(analyses, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return [s for a in analyses if (s := _slim(a)) is not None]
 
 
 def profile_bucket(
@@ -104,14 +122,22 @@ def profile_bucket(
     params: InferenceParams,
     context: Mapping[str, PersonContext],
     sites: Sequence[Site],
+    spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
     member_of: dict[str, list[Site]] = defaultdict(list)
     for site in sites:
         for person in site.members:
             member_of[person].append(site)
+    analyses: list[PersonAnalysis]
+    if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
+        with kept.open("rb") as handle:
+            analyses = pickle.load(handle)  # written by pass 1 of this run, in our scratch folder
+        kept.unlink()
+    else:
+        analyses = _analyses(root, bucket, params, context)
     profiles = []
-    for analysis in _analyses(root, bucket, params, context):
+    for analysis in analyses:
         # Sites hold each member's candidate as the slim copy from pass 1; the profile needs
         # it with indices into the full evidence. The analysis is deterministic, so the
         # candidate is the one of the same rank (same centre and score).
@@ -333,36 +359,28 @@ def infer_store(
     if scheduler is not None:
         raise UsageError("--scheduler needs --engine dask")
     workers = 1 if workers is None else workers
-    if workers <= 1:
-        mapper: MapFunction = _local_map
-        slim = [analyse_bucket(root, b, params, c) for b, c in zip(buckets, contexts, strict=True)]
-        sites = find_sites_partitioned([a for part in slim for a in part], params, mapper)
-        profiles = [
-            profile_bucket(root, b, params, c, sites)
-            for b, c in zip(buckets, contexts, strict=True)
-        ]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    n = len(buckets)
+    with tempfile.TemporaryDirectory(prefix="geoleak-analyses-") as spill:
+        if workers <= 1:
             slim = list(
-                pool.map(
-                    analyse_bucket,
-                    [root] * len(buckets),
-                    buckets,
-                    [params] * len(buckets),
-                    contexts,
-                )
+                map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
             sites = find_sites_partitioned([a for part in slim for a in part], params)
             profiles = list(
-                pool.map(
-                    profile_bucket,
-                    [root] * len(buckets),
-                    buckets,
-                    [params] * len(buckets),
-                    contexts,
-                    [sites] * len(buckets),
-                )
-            )
+                map(profile_bucket, [root] * n, buckets, [params] * n, contexts, [sites] * n,
+                    [spill] * n)
+            )  # fmt: skip
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                slim = list(
+                    pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts,
+                             [spill] * n)
+                )  # fmt: skip
+                sites = find_sites_partitioned([a for part in slim for a in part], params)
+                profiles = list(
+                    pool.map(profile_bucket, [root] * n, buckets, [params] * n, contexts,
+                             [sites] * n, [spill] * n)
+                )  # fmt: skip
     if progress is not None:
         progress(len(context))
     return sorted((p for part in profiles for p in part), key=lambda p: p.person), sites

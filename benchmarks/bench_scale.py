@@ -1,0 +1,218 @@
+"""`geoleak infer` end to end on large located-post corpora, against a bare json.loads pass.
+
+    python benchmarks/bench_scale.py [--sizes 500000,2000000] [--ten-million]
+                                     [--modes local,store,dask] [--workers 2] [--json OUT]
+
+For each size a corpus of located posts (JSONL, platform geotags, no media; 20 to 100
+posts a person, so 500 k posts are about 8,300 people) is generated into a temporary
+folder (not timed). Each person has a home (nights, weekends) and a workplace shared with
+the rest of their unit (weekdays), plus errands. Then, in the same run:
+
+- baseline: a bare pass over the file, `json.loads` on every line, nothing else;
+- local: `geoleak infer CORPUS --workers W` (reading, extraction, dedupe, inference);
+- store: `geoleak infer CORPUS --store TMP --workers W` (ingest into the evidence store,
+  then inference one person partition at a time);
+- dask: `geoleak infer CORPUS --engine dask --workers W` (the same through a temporary
+  store, partitions on a W-worker distributed.LocalCluster).
+
+Each command runs in its own process; its wall time is reported as a ratio to the
+baseline, and its peak RSS is the largest `ru_maxrss` among the processes it started
+(`RUSAGE_CHILDREN` of a wrapper process: the largest single process, not their sum). CPU
+time (user + system of every process) is reported against the CPU time of the baseline
+too: on a shared machine it moves less than wall time does.
+
+What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
+geocoding (no post has text), the time to generate corpora, and other load on the machine
+(2 shared cores here: run it on an idle machine for figures to quote).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    dlat = north_m / 111_195.0
+    dlon = east_m / (111_195.0 * max(0.05, math.cos(math.radians(lat))))
+    return round(lat + dlat, 6), round((lon + dlon + 180.0) % 360.0 - 180.0, 6)
+
+
+def generate(path: Path, posts: int, seed: int) -> int:
+    """Write `posts` located posts; returns the number of people."""
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 6, tzinfo=timezone.utc)
+    written = person = 0
+    with path.open("w", encoding="utf-8") as out:
+        while written < posts:
+            # A unit of 8 people around a base somewhere between 60 S and 70 N.
+            base = (rng.uniform(-60, 70), rng.uniform(-180, 180))
+            tz_hours = round(base[1] / 15.0)  # local time ~ solar time at the position
+            for _ in range(8):
+                if written >= posts:
+                    break
+                name = f"u{person:07d}"
+                person += 1
+                home = _offset(*base, rng.uniform(-6000, 6000), rng.uniform(-6000, 6000))
+                count = min(rng.randint(20, 100), posts - written)
+                for n in range(count):
+                    day = start + timedelta(days=rng.randrange(300))
+                    kind = rng.random()
+                    if kind < 0.45:  # night or weekend at home
+                        hour = rng.choice([22, 23, 0, 1, 6])
+                        where = home
+                    elif kind < 0.85:  # weekday office hours at the base
+                        while day.weekday() >= 5:
+                            day += timedelta(days=1)
+                        hour = rng.randint(9, 16)
+                        where = base
+                    else:  # errands anywhere around
+                        hour = rng.randint(10, 20)
+                        where = _offset(
+                            *home, rng.uniform(-15000, 15000), rng.uniform(-15000, 15000)
+                        )
+                    lat, lon = _offset(*where, rng.gauss(0, 25), rng.gauss(0, 25))
+                    local = day.replace(hour=hour, minute=rng.randrange(60))
+                    utc = local - timedelta(hours=tz_hours)
+                    out.write(
+                        json.dumps(
+                            {
+                                "id": f"{name}-{n}",
+                                "author": name,
+                                "created_at": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                "lat": lat,
+                                "lon": lon,
+                            },
+                            separators=(",", ":"),
+                        )
+                        + "\n"
+                    )
+                written += count
+    return person
+
+
+def bare_json_pass(path: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of reading the file and json.loads on every line."""
+    started, cpu = time.perf_counter(), time.process_time()
+    with path.open("r", encoding="utf-8") as handle:
+        for line in handle:
+            json.loads(line)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:]).returncode\n"
+    "wall = time.perf_counter() - t\n"
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(rc, wall, use.ru_utime + use.ru_stime, use.ru_maxrss)\n"
+)
+
+
+def run_command(args: list[str]) -> tuple[int, float, float, float]:
+    """(exit status, wall seconds, CPU seconds of all its processes, peak RSS in MiB of the
+    largest process it started)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True, check=False
+    )
+    rc, wall, cpu, kib = out.stdout.split()[-4:]
+    if int(rc) != 0:
+        log(out.stderr[-2000:])
+    return int(rc), float(wall), float(cpu), int(kib) / 1024.0
+
+
+def homes_found(profiles_path: Path) -> tuple[int, int]:
+    doc = json.loads(profiles_path.read_text())
+    people = doc["people"]
+    homes = sum(1 for p in people if any(pl["kind"] == "home" for pl in p["places"]))
+    return homes, len(people)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="500000,2000000", help="located posts per corpus")
+    parser.add_argument("--ten-million", action="store_true", help="add a 10,000,000-post corpus")
+    parser.add_argument("--modes", default="local,store,dask")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", dest="json_out", help="write every figure here")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.ten_million:
+        sizes.append(10_000_000)
+    modes = [m for m in args.modes.split(",") if m]
+    geoleak = [sys.executable, "-m", "geoleak"]
+    results: list[dict[str, Any]] = []
+    log(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
+        folder = Path(scratch)
+        for size in sizes:
+            corpus = folder / f"posts-{size}.jsonl"
+            log(f"generating {size} posts ...")
+            people = generate(corpus, size, args.seed)
+            baseline, baseline_cpu = bare_json_pass(corpus)
+            log(f"{size} posts of {people} people ({corpus.stat().st_size / 2**20:.0f} MiB); "
+                f"bare json.loads pass {baseline:.2f} s ({baseline_cpu:.2f} s CPU)")  # fmt: skip
+            for mode in modes:
+                out = folder / f"profiles-{size}-{mode}.json"
+                command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
+                           "--workers", str(args.workers), "--geocoder", "none"]  # fmt: skip
+                if mode == "store":
+                    command += ["--store", str(folder / f"store-{size}")]
+                elif mode == "dask":
+                    command += ["--engine", "dask"]
+                rc, wall, cpu, rss = run_command(command)
+                homes, total = homes_found(out) if rc == 0 else (0, 0)
+                row = {"posts": size, "people": people, "mode": mode, "workers": args.workers,
+                       "exit": rc, "wall_s": round(wall, 2), "json_loads_s": round(baseline, 2),
+                       "ratio": round(wall / baseline, 1), "cpu_s": round(cpu, 2),
+                       "json_loads_cpu_s": round(baseline_cpu, 2),
+                       "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
+                       "homes": homes, "profiles": total}  # fmt: skip
+                results.append(row)
+                log(f"  {mode:6s} {wall:8.1f} s = {wall / baseline:5.1f} x json.loads "
+                    f"(CPU {cpu:.1f} s = {cpu / baseline_cpu:.1f} x), "
+                    f"peak RSS {rss:6.0f} MiB, homes for {homes} of {total}")  # fmt: skip
+            corpus.unlink()
+    print()
+    print(
+        "| posts | mode | wall s | x json.loads | CPU s | CPU x json.loads | peak RSS MiB | homes |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for row in results:
+        print(f"| {row['posts']:,} | {row['mode']} | {row['wall_s']} | {row['ratio']} | "
+              f"{row['cpu_s']} | {row['cpu_ratio']} | {row['peak_rss_mib']} | "
+              f"{row['homes']}/{row['profiles']} |")  # fmt: skip
+    for mode in modes:
+        by_size = {r["posts"]: r for r in results if r["mode"] == mode and r["exit"] == 0}
+        if len(by_size) >= 2:
+            small, large = min(by_size), max(by_size)
+            growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])
+            print(f"{mode}: peak RSS at {large:,} posts is {growth:.2f} x that at {small:,}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=1))
+    return 0 if all(r["exit"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
