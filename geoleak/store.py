@@ -278,6 +278,9 @@ class EvidenceStore:
         """Read the inputs not yet in the store (or changed since) into it."""
         from geoleak.pipeline import collect_evidence
 
+        for path in inputs:
+            if is_store(path):
+                raise UsageError(f"{path} is an evidence store itself; it cannot be read into one")
         keys = {str(Path(p).resolve()): _input_key(Path(p)) for p in inputs}
         known: dict[str, Any] = self.manifest["inputs"]
         changed = {path for path, key in keys.items() if known.get(path, {}).get("key") != key}

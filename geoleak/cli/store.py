@@ -12,6 +12,7 @@ import click
 from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
 from geoleak.cli.core import input_options
 from geoleak.cli.exports import geocoder_options
+from geoleak.errors import UsageError
 from geoleak.geocode import Geocoder, build_geocoder
 
 if TYPE_CHECKING:
@@ -59,8 +60,12 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     from geoleak.pipeline import RunResult
     from geoleak.store import EvidenceStore, is_store
 
+    if any(is_store(i) for i in inputs) and (len(inputs) > 1 or store_path):
+        raise UsageError(
+            "an evidence store must be the only input (add inputs with geoleak ingest)"
+        )
     with tempfile.TemporaryDirectory(prefix="geoleak-store-") as scratch:
-        if len(inputs) == 1 and is_store(inputs[0]) and store_path is None:
+        if len(inputs) == 1 and is_store(inputs[0]):
             store_path = inputs[0]
         else:
             store_path = store_path or scratch
