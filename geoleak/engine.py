@@ -85,9 +85,7 @@ def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
     return PersonAnalysis(
         person=analysis.person,
         evidence=kept,
-        homes=[],
         base_candidates=slim_candidates,
-        frequent=[],
         excluded=analysis.excluded,
         usable=[],
     )

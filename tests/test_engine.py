@@ -4,6 +4,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -80,17 +81,24 @@ def _duty_person(person: str, spots: list[LatLon]) -> PersonAnalysis:
             utc = datetime(2025, 3, 3, 10, tzinfo=timezone.utc) + timedelta(days=day)
             indices.append(len(evidence))
             evidence.append(
-                Evidence(post_id=f"{person}-{k}-{day}", person=person, position=spot,
-                         source=EvidenceSource.GEOTAG, time_utc=utc,
-                         local_time=utc.replace(tzinfo=None))  # fmt: skip
+                Evidence(
+                    post_id=f"{person}-{k}-{day}",
+                    person=person,
+                    position=spot,
+                    source=EvidenceSource.GEOTAG,
+                    time_utc=utc,
+                    local_time=utc.replace(tzinfo=None),
+                )
             )
         cand = Candidate(indices=indices, position=spot, rms_m=5.0, score=4.0 - k)
         cand.duty_dates = {evidence[i].local_time.date() for i in indices}
         candidates.append(cand)
-    return PersonAnalysis(person, evidence, [], candidates, [], __import__("collections").Counter(), [])
+    return PersonAnalysis(person, evidence, candidates, Counter(), [])
 
 
-@pytest.mark.parametrize("centre", [LatLon(59.91, 10.75), LatLon(-16.8, 179.9995), LatLon(89.9, 0.0)])
+@pytest.mark.parametrize(
+    "centre", [LatLon(59.91, 10.75), LatLon(-16.8, 179.9995), LatLon(89.9, 0.0)]
+)
 def test_partitioned_sites_match_find_sites_across_block_edges(
     monkeypatch: pytest.MonkeyPatch, centre: LatLon
 ) -> None:
@@ -104,12 +112,19 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
         far = destination(centre, bearing_deg=45.0 + 10 * n, distance_m=20_000.0 + 3_000 * n)
         people.append(_duty_person(f"p{n}", [near_site, far]))
     # a chain: each link shorter than site_eps_m, the ends further apart than it
-    chain = [destination(centre, bearing_deg=180.0, distance_m=5_000.0 + 900.0 * k) for k in range(4)]
+    chain = [
+        destination(centre, bearing_deg=180.0, distance_m=5_000.0 + 900.0 * k) for k in range(4)
+    ]
     people += [_duty_person(f"c{k}", [spot]) for k, spot in enumerate(chain)]
     expected = find_sites(people, params)
     got = find_sites_partitioned(people, params)
+
     def key(sites):
-        return sorted((tuple(s.people), round(s.position.lat, 9), round(s.position.lon, 9), s.evidence_count) for s in sites)
+        return sorted(
+            (tuple(s.people), round(s.position.lat, 9), round(s.position.lon, 9), s.evidence_count)
+            for s in sites
+        )
+
     assert key(got) == key(expected)
     assert any(len(s.people) == 6 for s in got)
     assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
@@ -126,15 +141,29 @@ def test_cli_infer_through_a_store(tmp_path: Path) -> None:
     corpus = tmp_path / "sample"
     shutil.copytree(SAMPLE.parent, corpus)
     runner = CliRunner()
-    plain = runner.invoke(main, ["infer", str(corpus / "posts.jsonl"), "-o", str(tmp_path / "a.json"), "-q"])
+    plain = runner.invoke(
+        main, ["infer", str(corpus / "posts.jsonl"), "-o", str(tmp_path / "a.json"), "-q"]
+    )
     stored = runner.invoke(main, ["infer", str(corpus / "posts.jsonl"), "--store", str(tmp_path / "st"),
                                   "-o", str(tmp_path / "b.json"), "-q"])  # fmt: skip
-    again = runner.invoke(main, ["infer", str(tmp_path / "st"), "-o", str(tmp_path / "c.json"), "-q"])
+    again = runner.invoke(
+        main, ["infer", str(tmp_path / "st"), "-o", str(tmp_path / "c.json"), "-q"]
+    )
     assert plain.exit_code == stored.exit_code == again.exit_code == 0, stored.output
-    a, sites_a = load_profiles(tmp_path / "a.json")
+    a, _ = load_profiles(tmp_path / "a.json")
     c, _ = load_profiles(tmp_path / "c.json")
-    homes = lambda ps: {p.person: [(pl.kind, pl.position) for pl in p.places if pl.kind.value in ("home", "base")] for p in ps}  # noqa: E731
-    assert homes(a) == homes(c)
-    mapped = runner.invoke(main, ["map", str(tmp_path / "c.json"), str(tmp_path / "st"), "-o", str(tmp_path / "maps")])
+
+    def roles(profiles):
+        return {
+            p.person: [
+                (pl.kind, pl.position) for pl in p.places if pl.kind.value in ("home", "base")
+            ]
+            for p in profiles
+        }
+
+    assert roles(a) == roles(c)
+    mapped = runner.invoke(
+        main, ["map", str(tmp_path / "c.json"), str(tmp_path / "st"), "-o", str(tmp_path / "maps")]
+    )
     assert mapped.exit_code == 0, mapped.output
     assert (tmp_path / "maps" / "index.html").is_file()

@@ -89,9 +89,19 @@ def test_pyarrow_and_duckdb_read_the_store_as_documented(tmp_path: Path, corpus:
 
     EvidenceStore(tmp_path / "store", buckets=4).ingest([corpus], workers=1)
     direct = collect_evidence([corpus], workers=1)
-    table = ds.dataset(tmp_path / "store" / "evidence", format="parquet", partitioning="hive").to_table()
+    table = ds.dataset(
+        tmp_path / "store" / "evidence", format="parquet", partitioning="hive"
+    ).to_table()
     assert table.num_rows == sum(len(v) for v in direct.evidence.values())
-    assert {"person", "lat", "lon", "time_utc", "local_time", "local_basis", "person_bucket"} <= set(table.column_names)
+    assert {
+        "person",
+        "lat",
+        "lon",
+        "time_utc",
+        "local_time",
+        "local_basis",
+        "person_bucket",
+    } <= set(table.column_names)
     duckdb = pytest.importorskip("duckdb")
     pattern = str(tmp_path / "store" / "evidence" / "**" / "*.parquet")
     rows = duckdb.sql(
