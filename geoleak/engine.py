@@ -31,12 +31,14 @@ from typing import Any
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M
-from geoleak.infer import InferenceParams, PersonContext, Site
+from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import PersonAnalysis, analyse_person
-from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, find_sites
+from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, SiteMembers, find_sites
 from geoleak.store import EvidenceStore, person_bucket
-from geoleak.types import Profile
+from geoleak.types import Profile, SharedSite
+
+FoundSites = list[tuple[SharedSite, SiteMembers]]
 
 __all__ = ["ENGINES", "find_sites_partitioned", "infer_store"]
 
@@ -119,14 +121,14 @@ def profile_bucket(
     bucket: int,
     params: InferenceParams,
     context: Mapping[str, PersonContext],
-    sites: Sequence[Site],
+    sites: FoundSites,
     spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
-    member_of: dict[str, list[Site]] = defaultdict(list)
-    for site in sites:
-        for person in site.members:
-            member_of[person].append(site)
+    member_of: dict[str, list[SiteMembers]] = defaultdict(list)
+    for _, members in sites:
+        for person in members:
+            member_of[person].append(members)
     analyses: list[PersonAnalysis]
     if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
         with kept.open("rb") as handle:
@@ -140,20 +142,20 @@ def profile_bucket(
         # it with indices into the full evidence. The analysis is deterministic, so the
         # candidate is the one of the same rank (same centre and score).
         swapped = []
-        for site in member_of.get(analysis.person, ()):
-            slim = site.members[analysis.person]
+        for members in member_of.get(analysis.person, ()):
+            slim = members[analysis.person]
             full = next(
                 c
                 for c in analysis.base_candidates
                 if c.position == slim.position and c.score == slim.score
             )
-            site.members[analysis.person] = full
-            swapped.append((site, slim))
+            members[analysis.person] = full
+            swapped.append((members, slim))
         profiles.append(
             profile_of(analysis, sites, params, context.get(analysis.person, PersonContext()))
         )
-        for site, slim in swapped:
-            site.members[analysis.person] = slim
+        for members, slim in swapped:
+            members[analysis.person] = slim
     return profiles
 
 
@@ -276,7 +278,7 @@ def find_sites_partitioned(
     analyses: Sequence[PersonAnalysis],
     params: InferenceParams,
     map_blocks: MapFunction = _local_map,
-) -> list[Site]:
+) -> FoundSites:
     """The sites `find_sites` finds, computed block by block (see the module docstring).
 
     `map_blocks(function, *iterables)` runs the block tasks (locally by default; the Dask
@@ -297,7 +299,7 @@ def find_sites_partitioned(
         [b.halo for b in blocks],
         [params.site_eps_m] * len(blocks),
     )
-    sites: list[Site] = []
+    sites: FoundSites = []
     for group in _groups(len(entries), (pair for pairs in found for pair in pairs)):
         members: dict[str, list[int]] = defaultdict(list)
         for index in group:
@@ -315,10 +317,18 @@ def find_sites_partitioned(
         ]
         sites.extend(find_sites(subset, params))
     # One order for every engine and block layout: the largest first, then by position.
-    sites.sort(key=lambda s: (-len(s.people), -s.evidence_count, s.position.lat, s.position.lon))
-    for number, site in enumerate(sites, start=1):
-        site.site_id = f"S{number}"
-    return sites
+    sites.sort(
+        key=lambda item: (
+            -len(item[0].people),
+            -item[0].evidence_count,
+            item[0].position.lat,
+            item[0].position.lon,
+        )
+    )
+    return [
+        (replace(site, site_id=f"S{number}"), members)
+        for number, (site, members) in enumerate(sites, start=1)
+    ]
 
 
 # -- the engines ------------------------------------------------------------------------
@@ -333,7 +343,7 @@ def infer_store(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     dask_processes: bool = True,
-) -> tuple[list[Profile], list[Site]]:
+) -> tuple[list[Profile], list[SharedSite]]:
     """Profiles of every person in the store and the shared sites.
 
     engine "local": partitions over `workers` processes (1: in this process). engine
@@ -381,7 +391,9 @@ def infer_store(
                 )  # fmt: skip
     if progress is not None:
         progress(len(context))
-    return sorted((p for part in profiles for p in part), key=lambda p: p.person), sites
+    return sorted((p for part in profiles for p in part), key=lambda p: p.person), [
+        site for site, _ in sites
+    ]
 
 
 def _infer_dask(
@@ -393,7 +405,7 @@ def _infer_dask(
     scheduler: str | None,
     progress: Callable[[int], None] | None,
     processes: bool,
-) -> tuple[list[Profile], list[Site]]:
+) -> tuple[list[Profile], list[SharedSite]]:
     import importlib
 
     try:
@@ -432,4 +444,6 @@ def _infer_dask(
             cluster.close()
     if progress is not None:
         progress(sum(len(c) for c in contexts))
-    return sorted((p for part in profiles for p in part), key=lambda p: p.person), sites
+    return sorted((p for part in profiles for p in part), key=lambda p: p.person), [
+        site for site, _ in sites
+    ]
