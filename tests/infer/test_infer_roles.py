@@ -223,3 +223,53 @@ def test_every_local_time_has_one_part_of_the_week_counted_on_a_nearby_day(
         assert BINS[part].endswith("night")
     if 9 <= moment.hour < 17 and moment.weekday() < 5:
         assert BINS[part] == "working hours"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_candidate_calendar_is_consistent(moments: list[datetime]) -> None:
+    from geoleak.infer.places import _make_candidate
+
+    evidence = [seen("p", HOME, m, rng=random.Random(k)) for k, m in enumerate(moments)]
+    cand = _make_candidate(evidence, list(range(len(evidence))))
+    local_days = {m.date() for m in moments}
+    assert cand.dates == local_days
+    assert cand.work_dates <= cand.duty_dates <= cand.dates
+    assert all(d.weekday() < 5 for d in cand.duty_dates)
+    assert all(len(days) <= len(moments) for days in cand.bin_days)
+    assert cand.nights <= local_days | {d - timedelta(days=1) for d in local_days}
+    assert sum(map(len, cand.bin_days)) >= len(cand.dates) - len(cand.nights)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, 30), min_size=6, max_size=6), min_size=n, max_size=n),
+            st.lists(st.integers(-1, 2), min_size=n, max_size=n),
+        )
+    )
+)
+def test_role_posterior_is_a_distribution(data: tuple[list[list[int]], list[int]]) -> None:
+    import numpy as np
+
+    from geoleak.infer.roles import RolePriors, fit_roles
+
+    rows, groups = data
+    counts = np.array([*rows, [0] * 6], dtype=float)
+    loc_group = [*groups, -1]
+    homes = list(range(min(2, len(rows))))
+    works = sorted({g for g in groups if g >= 0})[:2]
+    fit = fit_roles(
+        counts, loc_group, homes, works, [1] if len(homes) > 1 else [], [], 0.0, 1.0, RolePriors()
+    )
+    post = fit.posterior()
+    assert np.all(np.isfinite(fit.log_score))
+    assert abs(float(post.sum()) - 1.0) < 1e-9
+    assert np.all(post >= 0)
