@@ -33,6 +33,16 @@ def test_every_written_field_is_documented(number: int, fields: tuple[str, ...])
     assert missing == []
 
 
+def test_every_evidence_store_column_is_documented() -> None:
+    pytest.importorskip("pyarrow")
+    from geoleak.store import MANIFEST, evidence_schema
+
+    section = _section(7)
+    missing = [f for f in evidence_schema().names if f"`{f}`" not in section]
+    assert missing == []
+    assert f"`{MANIFEST}`" in section
+
+
 def test_profiles_schema_and_exit_statuses_are_documented() -> None:
     assert f'"{SCHEMA}"' in _section(3)
     assert "2 a usage or input error" in _section(6)
