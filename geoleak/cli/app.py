@@ -100,3 +100,15 @@ def main() -> None:
     geoleak reads local files only; it never contacts a network service unless an
     option asks for it explicitly.
     """
+
+
+def basemap_option(func: F) -> F:
+    """--basemap FILE: street tiles from a local raster MBTiles/PMTiles file, inlined."""
+    return click.option(
+        "--basemap",
+        "basemap_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Street-level basemap from a local raster MBTiles or PMTiles file (tiles around "
+        "the evidence are inlined: pages stay offline). See README: 'Street-level maps offline'.",
+    )(func)

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geoleak import __version__
-from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.app import (
+    basemap_option,
+    finish_diagnostics,
+    main,
+    make_diagnostics,
+    progress_counter,
+    warn,
+)
 from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
@@ -166,11 +173,13 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
 @click.option("--tiles", metavar="NAME|URL",
               help="Web basemap ('osm' or a URL template). Default: the bundled offline world map; "
                    "fetching tiles tells the tile server which area you are looking at.")  # fmt: skip
+@basemap_option
 @geocoder_options
 @sites_option
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
-                author: str | None, tiles: str | None, places: str | None, geocoder_name: str,
+                author: str | None, tiles: str | None, basemap_file: str | None,
+                places: str | None, geocoder_name: str,
                 user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
                 near_m: float, quiet: bool) -> None:  # fmt: skip
     """Draw maps of PROFILES, with the evidence points read again from INPUTS.
@@ -183,7 +192,10 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     """
     from geoleak.pipeline import collect_evidence
     from geoleak.report.maps import write_maps
+    from geoleak.report.tilesets import open_tileset
 
+    if basemap_file:
+        open_tileset(basemap_file).close()  # a bad --basemap fails before the corpus is read
     profiles, sites = load_profiles(profiles_path)
     evidence: dict[str, list[Any]] = {}
     if inputs:
@@ -202,7 +214,12 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
             "no INPUTS given: the maps show inferred places only, no evidence points", err=True
         )
     markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers])
+    notes: list[str] = []
+    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
+                         basemap_file=basemap_file, messages=notes)  # fmt: skip
+    if not quiet:
+        for note in dict.fromkeys(notes):
+            warn(note)
     if not quiet:
         click.echo(
             f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})",
@@ -438,8 +455,10 @@ def _default_sample() -> Path | None:
 @click.option(
     "--tiles", metavar="NAME|URL", help="Web basemap ('osm' or a URL); default: offline world map."
 )
+@basemap_option
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON on stdout.")
-def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> None:
+def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str | None,
+         as_json: bool) -> None:  # fmt: skip
     """Run the whole technique on a fictional unit, offline, and show what it finds.
 
     Uses the committed scenario in ./sample_media (or generates the same one), infers
@@ -451,8 +470,11 @@ def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> N
       geoleak demo --out maps && xdg-open maps/index.html
     """
     from geoleak.report.maps import write_maps
+    from geoleak.report.tilesets import open_tileset
     from geoleak.scenario import demo_config, generate
 
+    if basemap_file:
+        open_tileset(basemap_file).close()
     started = time.monotonic()
     out = Path(output)
     tmp: str | None = None
@@ -470,7 +492,11 @@ def demo(output: str, sample: str | None, tiles: str | None, as_json: bool) -> N
         out.mkdir(parents=True, exist_ok=True)
         dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
                       meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
-        write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites)
+        notes: list[str] = []
+        write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites,
+                   basemap_file=basemap_file, messages=notes)  # fmt: skip
+        for note in dict.fromkeys(notes):
+            warn(note)
         truth_path = source / "truth.csv"
         evaluation = (
             evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from geoleak.cli.app import (
+    basemap_option,
     finish_diagnostics,
     main,
     make_diagnostics,
@@ -94,6 +95,7 @@ def _truth_homes(path: str | None) -> dict[str, LatLon]:
     "offline world map (fetching tiles tells the server where you "
     "look).",
 )
+@basemap_option
 @click.option("--no-maps", is_flag=True, help="Write report.html only (no per-person map pages).")
 @click.option("--no-plots", is_flag=True, help="Skip the leakage-over-time plots (faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
@@ -106,6 +108,7 @@ def report_command(
     profiles_path: str | None,
     truth: str | None,
     tiles: str | None,
+    basemap_file: str | None,
     no_maps: bool,
     no_plots: bool,
     as_json: bool,
@@ -128,10 +131,26 @@ def report_command(
       geoleak report sample_media/posts.jsonl -o report/ --truth sample_media/truth.csv
       xdg-open report/report.html
     """
-    from geoleak.report.maps import resolve_tiles, write_maps
-    from geoleak.report.report import write_report
+    from geoleak.report.maps import resolve_tiles
+    from geoleak.report.tilesets import open_tileset
 
     resolve_tiles(tiles)  # a bad --tiles fails before the corpus is read
+    street = open_tileset(basemap_file) if basemap_file else None
+    try:
+        _report(inputs, output, profiles_path, truth, tiles, street, no_maps, no_plots, as_json,
+                source, author, sites_file, near_m, quiet)  # fmt: skip
+    finally:
+        if street is not None:
+            street.close()
+
+
+def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, truth: str | None,
+            tiles: str | None, street: Any, no_maps: bool, no_plots: bool, as_json: bool,
+            source: str | None, author: str | None, sites_file: str | None, near_m: float,
+            quiet: bool) -> None:  # fmt: skip
+    from geoleak.report.maps import write_maps
+    from geoleak.report.report import write_report
+
     profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
     if not quiet:
         for line in lines:
@@ -139,10 +158,12 @@ def report_command(
     sites += sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
     out = Path(output)
     written: list[Path] = []
+    notes: list[str] = []
     if not no_maps:
         written += write_maps(
-            profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html"
-        )
+            profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html",
+            basemap_file=street, messages=notes,
+        )  # fmt: skip
     people = len({p.person for p in profiles} | set(evidence))
     with ExitStack() as stack:
         step: Callable[[int], None] | None = None
@@ -162,7 +183,11 @@ def report_command(
             maps_linked=not no_maps,
             plots=not no_plots,
             progress=step,
+            basemap_tiles=street,
         )
+    if not quiet:
+        for note in dict.fromkeys(notes):
+            click.echo(f"warning: {note}", err=True)
     written.insert(0, report)
     if as_json:
         click.echo(

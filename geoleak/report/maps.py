@@ -44,6 +44,7 @@ from geoleak.report.assets import (
     script_json,
     write_html,
 )
+from geoleak.report.tilesets import EmbeddedTiles, TileSet, open_tileset, select_tiles
 from geoleak.types import Evidence, EvidenceSource, LatLon, Place, PlaceKind, Profile
 
 __all__ = [
@@ -256,6 +257,8 @@ class _Page:
     thumbnails_left: int = MAX_THUMBNAILS
     report_link: str | None = None  # report.html beside the maps: popups link to its rows
     compact: bool = False  # short popups (a large overview): the person page has the details
+    messages: list[str] | None = None  # notes for the user (e.g. basemap tiles capped)
+    label: str = "overview"  # which page, in those notes
 
     def ll(self, position: LatLon) -> list[float]:
         """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
@@ -394,6 +397,39 @@ class CountriesLayer(_RawLayer):
         super().__init__(name="Countries (offline basemap)", overlay=True, control=True, show=show)
         self._name = "CountriesLayer"
         self.data_json = script_json(data)
+
+
+class EmbeddedTilesLayer(_RawLayer):
+    """Street tiles from a local MBTiles/PMTiles file, inlined as base64 (see tilesets.py)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoleak.embeddedTiles({{ this.spec_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, embedded: EmbeddedTiles) -> None:
+        super().__init__(
+            name=html_text(f"Street map: {embedded.name}"), overlay=False, control=True, show=True
+        )
+        self._name = "EmbeddedTilesLayer"
+        self.spec_json = script_json(tile_spec(embedded))
+
+
+def tile_spec(embedded: EmbeddedTiles) -> dict[str, Any]:
+    """The JSON geoleak.embeddedTiles() reads: base64 tiles keyed "z/x/y" (XYZ)."""
+    attribution = embedded.attribution or f"tiles: {embedded.name}"
+    return {
+        "mime": embedded.mime,
+        "minZoom": embedded.min_zoom,
+        "maxZoom": embedded.max_zoom,
+        "attribution": html_text(attribution),
+        "tiles": {
+            key: base64.b64encode(data).decode("ascii") for key, data in embedded.tiles.items()
+        },
+    }
 
 
 class LabelsLayer(_RawLayer):
@@ -537,9 +573,35 @@ def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, Offline
     return figure, fmap
 
 
-def _add_basemap(fmap: OfflineMap, page: _Page, positions: Sequence[LatLon], tiles: _Tiles) -> None:
-    CountriesLayer(_basemap_countries(page.wrap_lon), show=tiles.url is None).add_to(fmap)
+def _add_basemap(
+    fmap: OfflineMap,
+    page: _Page,
+    positions: Sequence[LatLon],
+    tiles: _Tiles,
+    street: TileSet | None = None,
+) -> str:
+    """Countries, labels and the street tiles of a --basemap file; returns the attribution."""
+    embedded = None
+    if street is not None and positions:
+        embedded = select_tiles(street, positions)
+        if embedded.capped and page.messages is not None:
+            page.messages.append(f"{street.path}: {page.label} map: {embedded.capped}")
+        if embedded.tiles:
+            EmbeddedTilesLayer(embedded).add_to(fmap)
+        else:
+            if page.messages is not None:
+                page.messages.append(
+                    f"{street.path}: no tile of zoom {street.min_zoom}-{street.max_zoom} covers "
+                    f"the evidence of the {page.label} map; it shows the bundled world map"
+                )
+            embedded = None
+    CountriesLayer(
+        _basemap_countries(page.wrap_lon), show=tiles.url is None and embedded is None
+    ).add_to(fmap)
     LabelsLayer(_label_rows(positions, page), show=True).add_to(fmap)
+    if embedded is not None:
+        return f"Street map: {embedded.attribution or embedded.name}"
+    return tiles.attribution if tiles.url else basemap.ATTRIBUTION
 
 
 # --- popups ---------------------------------------------------------------------------
@@ -1166,8 +1228,14 @@ def build_overview_map(
     sites: Sequence[Any] | None = None,
     media_root: Path | None = None,
     report_link: str | None = None,
+    basemap_tiles: TileSet | None = None,
+    messages: list[str] | None = None,
 ) -> str:
-    """The HTML of the overview map (see module docstring)."""
+    """The HTML of the overview map (see module docstring).
+
+    `basemap_tiles` (an open MBTiles/PMTiles file) adds street tiles around the evidence;
+    notes for the user (tiles capped) are appended to `messages`.
+    """
     tile_spec = resolve_tiles(tiles)
     people = sorted({p.person for p in profiles} | set(evidence))
     colour_of = {person: PERSON_COLOURS[i % len(PERSON_COLOURS)] for i, person in enumerate(people)}
@@ -1183,11 +1251,12 @@ def build_overview_map(
         media_root=media_root,
         wrap_lon=_needs_wrap(positions),
         report_link=report_link,
+        messages=messages,
     )
     page.thumbnails_left = 0  # the overview stays light; person pages carry the thumbnails
     page.compact = len(all_evidence) > COMPACT_OVERVIEW_FROM
     figure, fmap = _new_map("geoleak: overview", tile_spec, height="78vh")
-    _add_basemap(fmap, page, positions, tile_spec)
+    attribution = _add_basemap(fmap, page, positions, tile_spec, basemap_tiles)
     ev_layers, total, labels = _evidence_layers(
         all_evidence,
         page,
@@ -1209,7 +1278,7 @@ def build_overview_map(
         f"<p>{len(people)} people · {len(all_evidence)} located observations · {total} posts</p>"
         f"<p>homes found: {with_home} · bases found: {with_base} · shared sites: "
         f"{len(site_markers)}</p>"
-        f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
+        f"<p><small>{html_text(attribution)}</small></p>"
     )
     rows = "".join(
         f'<tr><td><a target="_top" href="{html_text(links[person])}"><span class="gl-swatch" '
@@ -1277,6 +1346,8 @@ def build_person_map(
     media_root: Path | None = None,
     overview_link: str | None = "index.html",
     report_link: str | None = None,
+    basemap_tiles: TileSet | None = None,
+    messages: list[str] | None = None,
 ) -> str:
     """The HTML of one person's map page (see module docstring)."""
     tile_spec = resolve_tiles(tiles)
@@ -1291,9 +1362,11 @@ def build_person_map(
         media_root=media_root,
         wrap_lon=_needs_wrap(positions),
         report_link=report_link,
+        messages=messages,
+        label=f"{profile.person}'s",
     )
     figure, fmap = _new_map(f"geoleak: {profile.person}", tile_spec, height="72vh")
-    _add_basemap(fmap, page, positions, tile_spec)
+    attribution = _add_basemap(fmap, page, positions, tile_spec, basemap_tiles)
     ev_layers, total, labels = _evidence_layers(
         evidence,
         page,
@@ -1325,7 +1398,7 @@ def build_person_map(
         )
         + ("<p>No home or base inferred.</p>" if not profile.places else "")
         + back
-        + f"<p><small>{html_text(tile_spec.attribution if tile_spec.url else basemap.ATTRIBUTION)}</small></p>"
+        + f"<p><small>{html_text(attribution)}</small></p>"
     )
     below = _places_table(profile) + _evidence_table(evidence)
     return _finish(
@@ -1356,6 +1429,8 @@ def write_maps(
     sites: Sequence[Any] | None = None,
     media_root: Path | None = None,
     report_link: str | None = None,
+    basemap_file: str | Path | TileSet | None = None,
+    messages: list[str] | None = None,
 ) -> list[Path]:
     """Write `index.html` (overview) and one `person-<id>.html` per person into `out_dir`.
 
@@ -1364,10 +1439,23 @@ def write_maps(
     tell the tile server where you are looking). `sites` adds known sites (objects with a
     name and a position) to the overview. Relative media paths are read under `media_root`
     for thumbnails. `report_link` names a report written beside the maps (`report.html`):
-    each evidence popup then links to its row there. Returns the paths written, overview first.
+    each evidence popup then links to its row there. `basemap_file` is a local raster MBTiles
+    or PMTiles file: each page inlines its tiles around the evidence (see tilesets.py); notes
+    for the user (e.g. tiles left out to bound a page's size) are appended to `messages`.
+    Returns the paths written, overview first.
     """
     out_dir = Path(out_dir)
     tile_spec = resolve_tiles(tiles)
+    if isinstance(basemap_file, (str, Path)):
+        opened = open_tileset(basemap_file)
+        try:
+            return write_maps(
+                profiles, evidence, out_dir, tiles=tiles, sites=sites, media_root=media_root,
+                report_link=report_link, basemap_file=opened, messages=messages,
+            )  # fmt: skip
+        finally:
+            opened.close()
+    street = basemap_file
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -1385,6 +1473,8 @@ def write_maps(
                 sites=sites,
                 media_root=media_root,
                 report_link=report_link,
+                basemap_tiles=street,
+                messages=messages,
             ),
             tile_url=tile_spec.url,
         )
@@ -1400,6 +1490,8 @@ def write_maps(
             sites=sites,
             media_root=media_root,
             report_link=report_link,
+            basemap_tiles=street,
+            messages=messages,
         )
         written.append(write_html(out_dir / person_page_name(person), page, tile_url=tile_spec.url))
     return written

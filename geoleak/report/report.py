@@ -35,6 +35,7 @@ from geoleak.report.maps import (
     shared_sites,
 )
 from geoleak.report.plots import FOUND_WITHIN_M, curve_svg, leakage_curve
+from geoleak.report.tilesets import TileSet
 from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile, SharedSite
 
 if TYPE_CHECKING:
@@ -277,6 +278,7 @@ def render_report(
     plots: bool = True,
     report_name: str = "report.html",
     progress: Callable[[int], None] | None = None,
+    basemap_tiles: TileSet | None = None,
 ) -> str:
     """The report's HTML (see module docstring)."""
     known = {p.person: p for p in profiles}
@@ -306,7 +308,12 @@ def render_report(
     body = ["<main>"]
     if embed_overview and (evidence or any(p.places for p in profiles)):
         overview = build_overview_map(
-            profiles, evidence, out_dir, sites=sites, report_link=report_name
+            profiles,
+            evidence,
+            out_dir,
+            sites=sites,
+            report_link=report_name,
+            basemap_tiles=basemap_tiles,
         )
         leaks = external_references(overview)
         if (
@@ -367,11 +374,13 @@ def write_report(
     embed_overview: bool = True,
     plots: bool = True,
     progress: Callable[[int], None] | None = None,
+    basemap_tiles: TileSet | None = None,
 ) -> Path:
     """Write the report to `out_path` (its folder is created); returns the path.
 
     `inference`: the estimator whose parameters the leakage curves re-run with (default: the
     default parameters).
+    `basemap_tiles`: street tiles (an open MBTiles/PMTiles file) for the embedded overview.
     """
     out_path = Path(out_path)
     try:
@@ -393,5 +402,6 @@ def write_report(
         report_name=out_path.name,
         progress=progress,
         inference=inference,
+        basemap_tiles=basemap_tiles,
     )
     return write_html(out_path, page)

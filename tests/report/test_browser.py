@@ -337,3 +337,84 @@ def test_content_security_policy_stops_what_escaping_might_miss(
     assert "https://example.invalid/evil.js" in browser.blocked
     refused = [m for m in browser.console_errors() if "Content Security Policy" in m["message"]]
     assert len(refused) >= 3  # image, script and fetch
+
+
+def _map_colours(shot: Path, browser: Browser) -> dict[tuple[int, int, int], int]:
+    """How often each colour occurs on a grid over the map's middle (clear of the boxes)."""
+    rect = browser.js(
+        "var r = geoleak.map.getContainer().getBoundingClientRect();"
+        "return [r.left, r.top, r.width, r.height];"
+    )
+    left, top, width, height = rect
+    counts: dict[tuple[int, int, int], int] = {}
+    with Image.open(shot) as image:
+        rgb = image.convert("RGB")
+        for i in range(20):
+            for j in range(12):
+                x = int(left + width * (0.32 + 0.4 * i / 19))
+                y = int(top + height * (0.15 + 0.7 * j / 11))
+                pixel = rgb.getpixel((x, y))
+                counts[pixel] = counts.get(pixel, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("kind", ["mbtiles", "pmtiles"])
+def test_street_basemap_tiles_cover_the_map(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, kind: str
+) -> None:
+    from tile_fixtures import ZOOM_COLOURS, make_mbtiles, make_pmtiles, tiles_around
+
+    from geoleak.report.tilesets import zxy_to_tileid
+
+    result, _out = demo
+    # the unit's area (homes, bases): the file covers it, not the trips abroad
+    points = [place.position for profile in result.profiles for place in profile.places]
+    box = (
+        min(p.lat for p in points) - 0.3,
+        min(p.lon for p in points) - 0.6,
+        max(p.lat for p in points) + 0.3,
+        max(p.lon for p in points) + 0.6,
+    )
+    tiles = tiles_around(*box, range(6, 13))
+    if kind == "mbtiles":
+        file = make_mbtiles(tmp_path / "street.mbtiles", tiles)
+    else:
+        file = make_pmtiles(tmp_path / "street.pmtiles", tiles, tileid=zxy_to_tileid)
+    out = tmp_path / "maps"
+    notes: list[str] = []
+    write_maps(
+        result.profiles,
+        result.evidence,
+        out,
+        sites=result.sites,
+        basemap_file=file,
+        messages=notes,
+    )
+    assert not [note for note in notes if "the cap of" in note or "overview" in note]
+    person = max(result.evidence, key=lambda p: len(result.evidence[p]))
+    for page in (out / "index.html", out / person_page_name(person)):
+        browser.open(page)
+        _settle(browser)
+        browser.wait("Array.from(document.querySelectorAll('.gl-tile img')).every(i => i.complete)")
+        loaded = browser.js(
+            "return Array.from(document.querySelectorAll('.gl-tile img'))"
+            ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth === 256).length"
+        )
+        assert loaded >= 4
+        zoom = browser.js("return geoleak.map.getZoom()")
+        colour = ZOOM_COLOURS[min(12, zoom)]
+        shot = browser.screenshot(tmp_path / f"{kind}-{page.stem}.png")
+        counts = _map_colours(shot, browser)
+        # the street tiles fill the map: most sampled pixels are the tile colour of this zoom
+        assert counts.get(colour, 0) > 0.5 * sum(counts.values()), (zoom, counts)
+        assert "Test Map contributors" in browser.js(
+            "return document.querySelector('.leaflet-control-attribution').textContent"
+        )
+        _assert_clean(browser)
+    # zoomed in past the file's last level, the last level is drawn enlarged
+    browser.js("geoleak.map.setZoom(15, {animate: false})")
+    _settle(browser)
+    shot = browser.screenshot(tmp_path / f"{kind}-zoom15.png")
+    counts = _map_colours(shot, browser)
+    assert counts.get(ZOOM_COLOURS[12], 0) > 0.5 * sum(counts.values()), counts
+    _assert_clean(browser)

@@ -93,3 +93,42 @@ def test_help_has_an_example() -> None:
     for command in ("report", "export"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_report_and_map_take_a_street_basemap(corpus: Path, tmp_path: Path) -> None:
+    from tile_fixtures import make_mbtiles, tiles_around
+
+    # Sydney, where the fictional person lives (southern hemisphere: y grows southwards)
+    street = make_mbtiles(
+        tmp_path / "sydney.mbtiles", tiles_around(-33.9, 151.18, -33.84, 151.24, range(10, 15))
+    )
+    runner = CliRunner()
+    out = tmp_path / "report"
+    result = runner.invoke(
+        main, ["report", str(corpus), "-o", str(out), "--basemap", str(street), "--no-plots"]
+    )
+    assert result.exit_code == 0, result.output
+    for page in (out / "report.html", out / "index.html", out / "person-mira.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "geoleak.embeddedTiles" in text
+        assert "Test Map contributors" in text
+    profiles = tmp_path / "p.json"
+    assert runner.invoke(main, ["infer", str(corpus), "-o", str(profiles), "-q"]).exit_code == 0
+    maps = tmp_path / "maps"
+    result = runner.invoke(
+        main, ["map", str(profiles), str(corpus), "-o", str(maps), "--basemap", str(street)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "geoleak.embeddedTiles" in (maps / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_bad_basemap_is_one_line_before_any_work(corpus: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "tiles.mbtiles"
+    bogus.write_text("not sqlite")
+    result = CliRunner().invoke(
+        main, ["report", str(corpus), "-o", str(tmp_path / "r"), "--basemap", str(bogus)]
+    )
+    assert result.exit_code == 2
+    assert "neither an MBTiles" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()

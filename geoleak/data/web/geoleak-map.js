@@ -86,6 +86,44 @@
     });
   };
 
+  /* Raster tiles inlined from a local MBTiles/PMTiles file:
+   * spec = {mime, tiles: {"z/x/y": base64}, minZoom, maxZoom, attribution (escaped)}.
+   * A tile missing at a zoom is drawn from its nearest ancestor, enlarged, so zooming past
+   * the embedded levels (or panning off the ring around the evidence) never shows holes. */
+  G.embeddedTiles = function (spec) {
+    var prefix = "data:" + spec.mime + ";base64,";
+    var tiles = spec.tiles || {};
+    var Layer = L.GridLayer.extend({
+      createTile: function (coords, done) {
+        var size = this.getTileSize();
+        var div = L.DomUtil.create("div", "gl-tile");
+        div.style.overflow = "hidden";
+        var n = Math.pow(2, coords.z);
+        var x = ((coords.x % n) + n) % n;
+        for (var d = 0; d <= Math.min(8, coords.z - spec.minZoom); d += 1) {
+          var data = tiles[(coords.z - d) + "/" + (x >> d) + "/" + (coords.y >> d)];
+          if (data === undefined) { continue; }
+          var img = L.DomUtil.create("img", "", div);
+          img.alt = "";
+          var scale = Math.pow(2, d);
+          img.style.width = (size.x * scale) + "px";
+          img.style.height = (size.y * scale) + "px";
+          img.style.position = "absolute";
+          img.style.left = -((x % scale) * size.x) + "px";
+          img.style.top = -((coords.y % scale) * size.y) + "px";
+          img.style.maxWidth = "none";
+          img.onload = function () { done(null, div); };
+          img.onerror = function () { done(null, div); };
+          img.src = prefix + data;
+          return div;
+        }
+        window.setTimeout(function () { done(null, div); }, 0);
+        return div;
+      }
+    });
+    return new Layer({ minZoom: 0, maxZoom: 19, attribution: spec.attribution || "" });
+  };
+
   /* Place labels that appear as one zooms in: labels = [[escaped name, lat, lon, minZoom]]. */
   G.labels = function (map, labels) {
     var layer = L.layerGroup();
