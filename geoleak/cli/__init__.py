@@ -11,6 +11,7 @@ from geoleak.cli import remedy as _remedy  # noqa: F401  (registration)
 from geoleak.cli import report as _report  # noqa: F401  (registration)
 from geoleak.cli import scan as _scan  # noqa: F401  (registration)
 from geoleak.cli import store as _store  # noqa: F401  (registration)
+from geoleak.cli import workshop as _workshop  # noqa: F401  (registration)
 from geoleak.cli.app import main
 
 __all__ = ["main"]

@@ -36,6 +36,8 @@ __all__ = [
     "decode_topojson",
     "labels_for",
     "load_places",
+    "nearest_town",
+    "site_label",
     "world_countries",
 ]
 
@@ -232,6 +234,28 @@ def labels_for(
                         count += 1
                     break
     return sorted(chosen.values(), key=lambda lab: -lab.population)
+
+
+def nearest_town(position: LatLon, *, within_km: float = 40.0) -> PlaceLabel | None:
+    """The nearest bundled town (GeoNames, 15,000 inhabitants or more) within `within_km`."""
+    nearest = None
+    best = within_km * 1000
+    lat_pad = within_km / 111.0
+    for label in load_places():
+        if abs(label.position.lat - position.lat) > lat_pad:
+            continue
+        distance = _distance_m(label.position, position)
+        if distance < best:
+            nearest, best = label, distance
+    return nearest
+
+
+def site_label(site_id: str, position: LatLon) -> str:
+    """A readable name for an inferred site: 'Site 1 — near <nearest town>' for id S1."""
+    number = site_id[1:] if site_id[:1] in "Ss" and site_id[1:].isdigit() else ""
+    name = f"Site {number}" if number else site_id
+    town = nearest_town(position)
+    return f"{name} — near {town.name}" if town else name
 
 
 def _thin(positions: list[LatLon], spacing_m: float) -> list[LatLon]:

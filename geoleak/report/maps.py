@@ -992,7 +992,10 @@ def shared_sites(
         sin = sum(math.sin(math.radians(p.position.lon)) for _, p in tied)
         cos = sum(math.cos(math.radians(p.position.lon)) for _, p in tied)
         lon = math.degrees(math.atan2(sin, cos))
-        name = next((str(p.extra["site_name"]) for _, p in tied if "site_name" in p.extra), site_id)
+        name = next(
+            (str(p.extra["site_name"]) for _, p in tied if "site_name" in p.extra),
+            None,
+        ) or basemap.site_label(site_id, LatLon(lat, lon))
         markers[site_id] = SiteMarker(
             site_id=site_id,
             name=name,
@@ -1310,6 +1313,7 @@ def build_overview_map(
             [pl.position for p in profiles for pl in p.places] + [s.position for s in site_markers],
             [e.position for e in all_evidence],
         ),
+        collapsed_layers=True,
     )
 
 

@@ -1,0 +1,230 @@
+"""Workshop mode: the what-if runs, workshop.json, the command, and the page in Chromium."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from geoleak.cli import main
+from geoleak.evaluate import load_truth
+from geoleak.pipeline import EvidenceSet, collect_evidence
+from geoleak.report.workshop import (
+    FORMAT,
+    LOCATION_SOURCES,
+    build_workshop,
+    site_name,
+    what_if_runs,
+    write_workshop,
+)
+from geoleak.types import LatLon
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "sample_media"
+
+
+@pytest.fixture(scope="module")
+def demo_collected() -> EvidenceSet:
+    if not (SAMPLE / "posts.jsonl").is_file():
+        pytest.skip(f"demo corpus {SAMPLE} not found")
+    return collect_evidence([SAMPLE / "posts.jsonl"])
+
+
+def test_what_if_runs_on_the_demo_unit(demo_collected: EvidenceSet) -> None:
+    truth = load_truth(SAMPLE / "truth.csv")
+    runs, profiles, sites = what_if_runs(demo_collected, truth=truth)
+    assert runs[0].withheld == ()
+    assert ("exif",) in [r.withheld for r in runs]
+    assert ("geotag",) in [r.withheld for r in runs]
+    assert runs[-1].withheld == LOCATION_SOURCES
+    full = runs[0]
+    assert full.homes_total == 8  # the demo's 8 people who leak
+    assert full.homes_found >= 7
+    assert full.bases_found >= 7
+    for run in runs[1:]:
+        # withholding a class of evidence never finds more homes (or bases)
+        assert run.homes_found <= full.homes_found, run
+        assert run.bases_found <= full.bases_found, run
+        for person, (home, base) in run.found.items():
+            assert home <= full.found[person][0], (run.withheld, person)
+            assert base <= full.found[person][1], (run.withheld, person)
+    # posting times alone: a time zone, never a home
+    assert runs[-1].homes_found == 0
+    assert runs[-1].bases_found == 0
+    assert any(zone.startswith("UTC+2") for zone in runs[-1].timezones.values())
+    assert len(sites) == 1
+    assert len(profiles) == 10
+
+
+def _person_posts(tmp_path: Path) -> Path:
+    """One fictional person: home by night via EXIF-less geotags, work by day via check-ins."""
+    start = datetime(2025, 3, 3, tzinfo=timezone.utc)
+    lines = []
+    for day in range(28):
+        night = start + timedelta(days=day, hours=20)
+        lines.append({"id": f"n{day}", "author": "ava", "created_at": night.isoformat(),
+                      "lat": 78.2232 + 0.00004 * (day % 3), "lon": 15.6267, "text": "home"})  # fmt: skip
+        if day % 7 < 5:
+            work = start + timedelta(days=day, hours=10)
+            lines.append({"id": f"w{day}", "author": "ava", "created_at": work.isoformat(),
+                          "place": {"name": "Office", "lat": 78.2290, "lon": 15.5900},
+                          "text": "at work"})  # fmt: skip
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_without_truth_the_full_run_is_the_reference(tmp_path: Path) -> None:
+    collected = collect_evidence([_person_posts(tmp_path)])
+    runs, _profiles, _sites = what_if_runs(collected)
+    by = {r.withheld: r for r in runs}
+    assert (by[()].homes_found, by[()].homes_total) == (1, 1)
+    assert by[("geotag",)].homes_found == 0  # the home came from geotags only
+    assert by[("exif",)].homes_found == 1  # no photos: withholding EXIF changes nothing
+    assert by[LOCATION_SOURCES].homes_found == 0
+
+
+def test_workshop_json_format(demo_collected: EvidenceSet, tmp_path: Path) -> None:
+    workshop = build_workshop(demo_collected, truth=load_truth(SAMPLE / "truth.csv"))
+    page, doc_path = write_workshop(workshop, tmp_path / "ws")
+    doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    assert doc["format"] == FORMAT
+    assert [s["id"] for s in doc["steps"]] == ["photo", "week", "home", "base", "unit", "what-if"]
+    assert all(s["title"] and s["notes"] and s["text"] for s in doc["steps"])
+    for run in doc["what_if"]:
+        assert set(run) >= {"withheld", "homes_found", "homes_total", "bases_found", "bases_total"}
+        assert set(run["withheld"]) <= set(LOCATION_SOURCES)
+    curve = doc["curve"]
+    assert curve["person"] == doc["featured_person"]
+    assert curve["points"][0]["posts"] <= 3
+    assert curve["points"][-1]["posts"] == curve["posts_total"]
+    assert curve["points"][-1]["error_m"] < 100
+    html = page.read_text(encoding="utf-8")
+    assert "Site 1 — near" in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_site_name_names_the_nearest_town() -> None:
+    assert site_name(1, LatLon(64.215, 24.087)) == "Site 1 — near Ylivieska"
+    assert site_name(2, LatLon(-60.0, -150.0)) == "Site 2"  # open ocean: no town
+
+
+def test_workshop_command_on_a_participant_folder(tmp_path: Path) -> None:
+    import shutil
+
+    own = SAMPLE / "media" / "capt_mossl63"
+    if not own.is_dir():
+        pytest.skip(f"demo photos {own} not found")
+    photos = tmp_path / "my photos"
+    shutil.copytree(own, photos)
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    out = tmp_path / "ws"
+    result = CliRunner().invoke(
+        main, ["workshop", "--participant", str(photos), "--out", str(out), "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "workshop.json"]
+    assert {p.name: p.read_bytes() for p in photos.iterdir()} == before  # nothing changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my photos", "ws"]  # nothing beside
+    doc = json.loads((out / "workshop.json").read_text(encoding="utf-8"))
+    assert doc["mode"] == "participant"
+    assert doc["steps"][0]["id"] == "photo"
+    assert doc["steps"][-1]["id"] == "audit"
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "geoleak scrub" in html
+    assert "&#x27;my photos" in html or "my photos" in html  # the participant's own folder
+    assert "give away a position" in html  # the audit's summary
+
+
+def test_workshop_command_refuses_inputs_and_participant_together(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["workshop", str(tmp_path), "--participant", str(tmp_path), "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2
+    assert "either INPUTS" in result.output
+
+
+# --- in the browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from report_browser import chromium, find_browser
+
+    if find_browser() is None:
+        pytest.skip("headless Chromium not installed (Debian packages chromium, chromium-driver)")
+    with chromium(1366, 800) as session:
+        yield session
+
+
+@pytest.mark.browser
+def test_workshop_page_steps_with_the_keyboard_offline(
+    browser: object, demo_collected: EvidenceSet, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from tile_fixtures import ZOOM_COLOURS, make_mbtiles, tiles_around
+
+    from geoleak.report.tilesets import open_tileset
+
+    street = open_tileset(
+        make_mbtiles(tmp_path / "s.mbtiles", tiles_around(64.1, 23.9, 64.4, 24.35, range(8, 14)))
+    )
+    workshop = build_workshop(demo_collected, truth=load_truth(SAMPLE / "truth.csv"))
+    notes: list[str] = []
+    page, _doc = write_workshop(workshop, tmp_path / "ws", basemap_tiles=street, messages=notes)
+    street.close()
+    b = browser  # a report_browser.Browser
+    b.open(page)  # type: ignore[attr-defined]
+    body = b.driver.find_element("tag name", "body")  # type: ignore[attr-defined]
+    titles = []
+    for _ in range(len(workshop.steps)):
+        titles.append(b.js("return document.querySelector('.ws-step.active h2').textContent"))  # type: ignore[attr-defined]
+        body.send_keys(Keys.ARROW_RIGHT)
+        time.sleep(0.3)
+    assert titles == [step.title for step in workshop.steps]
+    body.send_keys(Keys.PAGE_UP)
+    assert b.js("return geoleakWorkshop.current()") == len(workshop.steps) - 2  # type: ignore[attr-defined]
+    body.send_keys(Keys.HOME)
+    assert b.js("return geoleakWorkshop.current()") == 0  # type: ignore[attr-defined]
+    body.send_keys(" ")
+    assert b.js("return geoleakWorkshop.current()") == 1  # type: ignore[attr-defined]
+    assert not b.js("return document.body.classList.contains('ws-show-notes')")  # type: ignore[attr-defined]
+    body.send_keys("n")
+    assert b.js("return getComputedStyle(document.getElementById('ws-notes')).display") == "block"  # type: ignore[attr-defined]
+    assert "rhythm" in b.js("return document.querySelector('.ws-step.active').textContent")  # type: ignore[attr-defined]
+    # step 3 (home): the street tiles are drawn under the evidence
+    b.js("geoleakWorkshop.show(2)")  # type: ignore[attr-defined]
+    time.sleep(1.0)
+    loaded = b.js(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('.gl-tile img'))"
+        ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length"
+    )
+    assert loaded > 0
+    zoom = b.js("return geoleak.map.getZoom()")  # type: ignore[attr-defined]
+    assert zoom >= 13
+    shot = b.screenshot(tmp_path / "workshop-home.png")  # type: ignore[attr-defined]
+    left, top, width, height = b.js(  # type: ignore[attr-defined]
+        "var r = geoleak.map.getContainer().getBoundingClientRect();"
+        "return [r.left, r.top, r.width, r.height];"
+    )
+    with Image.open(shot) as image:
+        rgb = image.convert("RGB")
+        corners = [
+            rgb.getpixel((int(left + width * fx), int(top + height * fy)))
+            for fx in (0.2, 0.8)
+            for fy in (0.2, 0.6)
+        ]
+    # the file's last level (13) covers the map, enlarged, away from the markers
+    assert corners == [ZOOM_COLOURS[13]] * 4, corners
+    assert "Test Map contributors" in b.js(  # type: ignore[attr-defined]
+        "return document.querySelector('.leaflet-control-attribution').textContent"
+    )
+    assert b.console_errors() == []  # type: ignore[attr-defined]
+    assert b.external_requests() == []  # type: ignore[attr-defined]
