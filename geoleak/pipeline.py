@@ -23,6 +23,7 @@ from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media
 from geoleak.extract.text import PlaceContext, checkin_evidence
+from geoleak.geocode import OFFLINE
 from geoleak.geocode.base import Geocoder
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.ingest import open_inputs
@@ -56,6 +57,7 @@ class LeakStats:
     people: int = 0
     people_located: int = 0
     times_rejected: int = 0  # sentinel or impossible times left out (1901, 2085, ...)
+    inputs_found: str = ""  # what the inputs hold, said when they gave no posts
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -103,7 +105,8 @@ class LeakStats:
     def why_nothing(self) -> str:
         """Why no location was found, in the user's terms (a silent nothing reads as a bug)."""
         if not self.posts:
-            return "the input held no posts or media files"
+            found = f": {self.inputs_found}" if self.inputs_found else ""
+            return f"the input held no posts or media files{found}"
         reasons = []
         if self.media_files:
             if self.media_no_metadata:
@@ -222,10 +225,14 @@ def collect_evidence(
     author: str | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
-    geocoder: Geocoder | None = None,
+    geocoder: Geocoder | None = OFFLINE,
     sink: Callable[[dict[str, list[Evidence]]], None] | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person.
+
+    The one way evidence is built: infer, map, report, export, sites and audit all call
+    this with the same options. `geocoder` turns places named in text into CHECKIN
+    evidence (default: the offline gazetteer; None leaves text out).
 
     With a `sink` (such as the evidence store's writer) the evidence of each batch is
     handed to it and not kept: the returned set then has no evidence and no media, only
@@ -309,6 +316,10 @@ def collect_evidence(
     stats.people = len(people)
     located.update(p for p in people if evidence.get(p))
     stats.people_located = len(located)
+    if not stats.posts:
+        from geoleak.ingest.inventory import describe_inputs
+
+        stats.inputs_found = describe_inputs(inputs, diag.by_kind)
     return EvidenceSet(evidence, context, media_seen, stats)
 
 
@@ -322,7 +333,7 @@ def _account_post(
     devices: dict[str, Counter[str]],
     excluded: dict[str, Counter[str]],
     utc_hours: dict[str, list[int]],
-    geocoder: Geocoder | None = None,
+    geocoder: Geocoder | None = OFFLINE,
     near_cells: dict[str, dict[tuple[int, int], LatLon]] | None = None,
 ) -> None:
     stats.posts += 1
@@ -430,12 +441,12 @@ def run(
     params: InferenceParams | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
-    geocoder: Geocoder | None = None,
+    geocoder: Geocoder | None = OFFLINE,
 ) -> RunResult:
     """The whole technique: inputs -> evidence -> per-person profiles and shared sites.
 
     `geocoder` (see geoleak.geocode.build_geocoder) turns places named in post text into
-    CHECKIN evidence; None leaves text out.
+    CHECKIN evidence (default: the offline gazetteer); None leaves text out.
     """
     collected = collect_evidence(
         inputs,

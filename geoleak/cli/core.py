@@ -26,7 +26,7 @@ from geoleak.cli.app import (
 from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
-from geoleak.geocode import Geocoder, build_geocoder
+from geoleak.geocode import OFFLINE, Geocoder, build_geocoder
 from geoleak.ingest import READERS
 from geoleak.profiles import dump_profiles, load_profiles
 from geoleak.sites import load_sites
@@ -60,7 +60,7 @@ def _echo_summary(result_lines: Sequence[str]) -> None:
 
 def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
          params: InferenceParams | None = None, workers: int | None = None,
-         geocoder: Geocoder | None = None) -> RunResult:  # fmt: skip
+         geocoder: Geocoder | None = OFFLINE) -> RunResult:  # fmt: skip
     from geoleak.pipeline import run
 
     diag = make_diagnostics(quiet)

@@ -15,7 +15,9 @@ from geoleak.cli.app import (
     progress_bar,
     progress_counter,
 )
+from geoleak.cli.exports import geocoder_options
 from geoleak.errors import UsageError
+from geoleak.geocode import build_geocoder
 from geoleak.remedy.audit import NEAR_M, write_audit_html
 from geoleak.remedy.audit import audit as run_audit
 from geoleak.remedy.model import ScrubOptions
@@ -194,6 +196,7 @@ def scrub(
     is_flag=True,
     help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).",
 )
+@geocoder_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
 def audit(
     inputs: tuple[Path, ...],
@@ -204,6 +207,10 @@ def audit(
     tiles: str | None,
     json_out: Path | None,
     fail_on_leak: bool,
+    places: str | None,
+    geocoder_name: str,
+    user_agent: str | None,
+    geocode_cache: str | None,
     quiet: bool,
 ) -> None:
     """Show what a folder, a photo or a platform export gives away.
@@ -219,13 +226,18 @@ def audit(
       geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
     """
     diag = make_diagnostics(quiet)
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                              cache_path=geocode_cache)  # fmt: skip
     if quiet:
-        report = run_audit(inputs, source=source, author=author, near_m=near_m, diag=diag)
+        report = run_audit(
+            inputs, source=source, author=author, near_m=near_m, diag=diag, geocoder=geocoder
+        )
     else:
         with progress_counter("reading") as progress:
             report = run_audit(
-                inputs, source=source, author=author, near_m=near_m, diag=diag, progress=progress
-            )
+                inputs, source=source, author=author, near_m=near_m, diag=diag,
+                progress=progress, geocoder=geocoder,
+            )  # fmt: skip
     finish_diagnostics(diag)
     to_stdout = json_out is not None and str(json_out) == "-"
     if not to_stdout:

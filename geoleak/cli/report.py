@@ -19,8 +19,9 @@ from geoleak.cli.app import (
     progress_counter,
 )
 from geoleak.cli.core import input_options
-from geoleak.cli.exports import sensitive_markers, sites_option
+from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option
 from geoleak.errors import UsageError
+from geoleak.geocode import build_geocoder
 from geoleak.types import Evidence, LatLon, Profile
 
 
@@ -30,8 +31,10 @@ def _load(
     source: str | None,
     author: str | None,
     quiet: bool,
+    geocoder: Any = None,
 ) -> tuple[list[Profile], dict[str, list[Evidence]], list[Any], list[str]]:
-    """Profiles, evidence, sites and summary lines: inferred from INPUTS, or read from a file."""
+    """Profiles, evidence, sites and summary lines: inferred from INPUTS, or read from a file;
+    evidence built exactly as `infer` builds it (the same geocoder for place names)."""
     from geoleak.pipeline import collect_evidence, run
     from geoleak.profiles import load_profiles
 
@@ -45,26 +48,33 @@ def _load(
         if inputs:
             with progress_counter("reading") as progress:
                 collected = collect_evidence(
-                    inputs, diag=diag, source=source, author=author, progress=progress
-                )
+                    inputs, diag=diag, source=source, author=author, progress=progress,
+                    geocoder=geocoder,
+                )  # fmt: skip
             evidence, lines = collected.evidence, collected.stats.summary_lines()
         finish_diagnostics(diag)
         return profiles, evidence, list(sites), lines
     with progress_counter("reading") as progress:
-        result = run(inputs, diag=diag, source=source, author=author, progress=progress)
+        result = run(inputs, diag=diag, source=source, author=author, progress=progress,
+                     geocoder=geocoder)  # fmt: skip
     finish_diagnostics(diag)
     return result.profiles, result.evidence, list(result.sites), result.stats.summary_lines()
 
 
-def _truth_homes(path: str | None) -> dict[str, LatLon]:
+def _truth_homes(path: str | None) -> dict[str, list[LatLon]]:
+    """Every true home of each person, earliest first (a mover has an old and a current one)."""
     if not path:
         return {}
+    from datetime import date
+
     from geoleak.evaluate import load_truth
 
+    homes: dict[str, list[tuple[date, LatLon]]] = {}
+    for row in load_truth(path):
+        if row.kind == "home" and row.position is not None:
+            homes.setdefault(row.person, []).append((row.valid_from or date.min, row.position))
     return {
-        row.person: row.position
-        for row in load_truth(path)
-        if row.kind == "home" and row.position is not None
+        person: [p for _, p in sorted(rows, key=lambda r: r[0])] for person, rows in homes.items()
     }
 
 
@@ -100,6 +110,7 @@ def _truth_homes(path: str | None) -> dict[str, LatLon]:
 @click.option("--no-plots", is_flag=True, help="Skip the leakage-over-time plots (faster).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
+@geocoder_options
 @sites_option
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def report_command(
@@ -114,6 +125,10 @@ def report_command(
     as_json: bool,
     source: str | None,
     author: str | None,
+    places: str | None,
+    geocoder_name: str,
+    user_agent: str | None,
+    geocode_cache: str | None,
     sites_file: str | None,
     near_m: float,
     quiet: bool,
@@ -136,9 +151,11 @@ def report_command(
 
     resolve_tiles(tiles)  # a bad --tiles fails before the corpus is read
     street = open_tileset(basemap_file) if basemap_file else None
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                              cache_path=geocode_cache)  # fmt: skip
     try:
         _report(inputs, output, profiles_path, truth, tiles, street, no_maps, no_plots, as_json,
-                source, author, sites_file, near_m, quiet)  # fmt: skip
+                source, author, sites_file, near_m, quiet, geocoder)  # fmt: skip
     finally:
         if street is not None:
             street.close()
@@ -147,11 +164,11 @@ def report_command(
 def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, truth: str | None,
             tiles: str | None, street: Any, no_maps: bool, no_plots: bool, as_json: bool,
             source: str | None, author: str | None, sites_file: str | None, near_m: float,
-            quiet: bool) -> None:  # fmt: skip
+            quiet: bool, geocoder: Any = None) -> None:  # fmt: skip
     from geoleak.report.maps import write_maps
     from geoleak.report.report import write_report
 
-    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
+    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet, geocoder)
     if not quiet:
         for line in lines:
             click.echo(line, err=True)
@@ -216,6 +233,7 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
+@geocoder_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def export_command(
     inputs: tuple[str, ...],
@@ -225,6 +243,10 @@ def export_command(
     as_json: bool,
     source: str | None,
     author: str | None,
+    places: str | None,
+    geocoder_name: str,
+    user_agent: str | None,
+    geocode_cache: str | None,
     quiet: bool,
 ) -> None:
     """Export inferred places, shared sites and every located post of INPUTS.
@@ -246,7 +268,9 @@ def export_command(
             f"unknown export format {(unknown or [formats])[0]!r}; choose from "
             f"{', '.join(EXPORT_FORMATS)}"
         )
-    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet)
+    geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                              cache_path=geocode_cache)  # fmt: skip
+    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet, geocoder)
     if not quiet:
         for line in lines:
             click.echo(line, err=True)

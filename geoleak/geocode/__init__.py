@@ -14,6 +14,7 @@ from geoleak.geocode.places_file import PlacesFile, load_places
 
 __all__ = [
     "GEOCODERS",
+    "OFFLINE",
     "ChainGeocoder",
     "GeocodeResult",
     "Geocoder",
@@ -24,6 +25,11 @@ __all__ = [
     "make_geocoder",
     "normalize_name",
 ]
+
+
+# The geocoder every command and the Python API use unless told otherwise: the offline
+# gazetteer (its tables are read on the first lookup and shared by the whole process).
+OFFLINE: Geocoder = GeonamesGazetteer()
 
 
 def build_geocoder(

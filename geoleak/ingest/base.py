@@ -77,9 +77,12 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
     for reader in sorted(READERS.values(), key=lambda r: (r.priority, r.name)):
         if reader.sniff(path):
             return reader
+    from geoleak.ingest.inventory import describe_inputs
+
     known = ", ".join(sorted(READERS))
+    found = f" ({describe_inputs([path])})" if path.is_dir() else ""
     raise CorpusError(
-        f"{path}: not a format geoleak recognises (known: {known}); use --source to choose one"
+        f"{path}: not a format geoleak recognises{found}; known: {known}; use --source to choose one"
     )
 
 

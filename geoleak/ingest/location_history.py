@@ -40,7 +40,11 @@ __all__ = ["LocationHistoryReader", "parse_latlng_text"]
 
 RECORDS_NAMES = {"records.json", "location history.json", "standortverlauf.json"}
 TIMELINE_NAMES = {"timeline.json", "location-history.json", "zeitachse.json"}
-_MONTH_FILE = re.compile(r"^\d{4}_[a-z]+\.json$")
+_MONTH_FILE = re.compile(r"^\d{4}_[^\W\d_]+\.json$")
+_SIDECAR_NAME = re.compile(
+    r"\.(?:jpe?g|heic|png|gif|mp4|mov|webp|dng|avi|3gp|m4v)(?:\.[\w-]*)?(?:\(\d+\))?\.json$"
+)
+CONTENT_SNIFF_FILES = 400  # JSON files of other names looked into per input
 _LATLNG = re.compile(r"^\s*(?:geo:)?\s*(-?\d+(?:\.\d+)?)\s*°?\s*,\s*(-?\d+(?:\.\d+)?)\s*°?\s*$")
 
 DEFAULT_ACCURACY_M = 50.0
@@ -95,15 +99,26 @@ def _kind(path: Path) -> str | None:
 
 
 def history_files(path: Path) -> list[tuple[str, Path]]:
-    """(kind, file) for every location-history file under `path` (or `path` itself)."""
+    """(kind, file) for every location-history file under `path` (or `path` itself): by
+    the names Google gives them, else by content (a month file of Semantic Location History
+    in a folder of any name or locale, a renamed Records or Timeline file)."""
     if path.is_file():
         kind = _kind(path) or _sniff_content(path)
         return [(kind, path)] if kind else []
-    return [
-        (k, p)
-        for p in find_files(path, lambda n: n.endswith(".json"), max_depth=6)
-        if (k := _kind(p)) is not None
-    ]
+    found: list[tuple[str, Path]] = []
+    looked = 0
+    for p in find_files(path, lambda n: n.endswith(".json"), max_depth=8):
+        kind = _kind(p)
+        if (
+            kind is None
+            and looked < CONTENT_SNIFF_FILES
+            and not _SIDECAR_NAME.search(p.name.lower())
+        ):
+            looked += 1
+            kind = _sniff_content(p)
+        if kind is not None:
+            found.append((kind, p))
+    return found
 
 
 def _sniff_content(path: Path) -> str | None:
@@ -138,24 +153,7 @@ class LocationHistoryReader(Reader):
         self.min_interval_s = min_interval_s
 
     def sniff(self, path: Path) -> bool:
-        if path.is_file():
-            return bool(history_files(path))
-        return any(True for _ in self._dirs(path)) and bool(history_files(path))
-
-    @staticmethod
-    def _dirs(path: Path) -> Iterator[Path]:
-        for pattern in (
-            "Location History*",
-            "Standortverlauf*",
-            "Timeline*",
-            "*/Location History*",
-        ):
-            yield from path.glob(pattern)
-        for name in TIMELINE_NAMES | RECORDS_NAMES:
-            for candidate in (path / name, path / name.capitalize()):
-                if candidate.is_file():
-                    yield candidate
-        yield from path.glob("Takeout/Location History*")
+        return bool(history_files(path))
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         files = history_files(path)
@@ -214,7 +212,9 @@ class LocationHistoryReader(Reader):
     ) -> Iterator[Post]:
         last_pos: LatLon | None = None
         last_time: datetime | None = None
+        fixes = kept = 0
         for n, (_, rec) in enumerate(iter_json_items(handle, ["locations.item"], str(file))):
+            fixes += 1
             where = f"{file}: locations[{n}]"
             try:
                 if not isinstance(rec, dict):
@@ -235,6 +235,7 @@ class LocationHistoryReader(Reader):
                 if moved < self.min_move_m and elapsed < self.min_interval_s:
                     continue
             last_pos, last_time = position, when
+            kept += 1
             yield self._post(
                 rel,
                 n,
@@ -244,6 +245,12 @@ class LocationHistoryReader(Reader):
                 max(acc, 1.0),
                 where,
                 device=plain(rec.get("deviceTag")),
+            )
+        if kept < fixes:
+            diag.warn(
+                f"{file}: {fixes:,} fixes thinned to {kept:,} posts (a fix is kept when the person "
+                f"moved {self.min_move_m:,.0f} m or {self.min_interval_s / 60:,.0f} min passed)",
+                kind="thinned",
             )
 
     def _semantic(

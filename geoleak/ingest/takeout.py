@@ -43,6 +43,9 @@ from geoleak.types import EvidenceSource, LatLon, Post
 __all__ = ["TakeoutPhotosReader", "sidecar_candidates"]
 
 PHOTOS_DIRS = ("Google Photos", "Google Fotos", "Google Foto", "Google Photos Library")
+SIDECAR_SNIFF_BYTES = 4096
+SIDECAR_SNIFF_FILES = 3  # sidecars looked at per folder before it is called a photos folder
+_SIDECAR_KEYS = (b'"photoTakenTime"', b'"geoDataExif"', b'"creationTime"')
 SIDECAR_MAX_NAME = 51  # characters of a sidecar's file name, ".json" included
 EDITED_SUFFIXES = ("-edited", "-bearbeitet", "-modifié", "-editado", "-modificato", "-bewerkt")
 _DUPLICATE = re.compile(r"^(?P<stem>.*)\((?P<n>\d+)\)$")
@@ -105,11 +108,58 @@ def _sidecar_position(data: dict[str, Any], key: str) -> LatLon | None:
     return latlon(geo.get("latitude"), geo.get("longitude"), key)
 
 
+def is_sidecar(path: Path) -> bool:
+    """A Google Photos sidecar by its content (`photoTakenTime`, `geoDataExif`...), whatever
+    the locale calls its folder ("Google Photos", "Google 相册", "Google Fotos")."""
+    name = path.name.lower()
+    if not name.endswith(".json") or name in _ALBUM_META:
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SIDECAR_SNIFF_BYTES)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and any(key in head for key in _SIDECAR_KEYS)
+
+
+def _has_sidecars(folder: Path) -> bool:
+    try:
+        jsons = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+    except OSError:
+        return False
+    return any(is_sidecar(p) for p in jsons[:SIDECAR_SNIFF_FILES])
+
+
+def _structural_roots(path: Path, max_depth: int = 4) -> list[Path]:
+    """Folders holding sidecars, found by content; a folder whose sub-folders (years,
+    albums) hold them and that holds none itself is the root they share."""
+    holders: list[Path] = []
+    level = [path]
+    for _ in range(max_depth + 1):
+        nxt: list[Path] = []
+        for folder in level:
+            if _has_sidecars(folder):
+                holders.append(folder)
+                continue  # its sub-folders are read with it
+            try:
+                nxt.extend(sorted(c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()))
+            except OSError:
+                continue
+        level = nxt
+    roots: list[Path] = []
+    for folder in holders:
+        root = folder if folder == path else folder.parent
+        if not any(root.is_relative_to(r) for r in roots):
+            roots = [r for r in roots if not r.is_relative_to(root)] + [root]
+    return roots
+
+
 def photos_roots(path: Path) -> list[Path]:
-    """The Google Photos folders of a Takeout (or the folder itself when given directly)."""
+    """The Google Photos folders of a Takeout (or the folder itself when given directly):
+    by their usual names, else by the sidecars they hold (any locale)."""
     if not path.is_dir():
         return []
-    return find_dirs(path, PHOTOS_DIRS, max_depth=2)
+    return find_dirs(path, PHOTOS_DIRS, max_depth=2) or _structural_roots(path)
 
 
 @register

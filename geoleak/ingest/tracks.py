@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,6 +28,7 @@ __all__ = ["TracksReader", "track_endpoints"]
 TRACK_ACCURACY_M = 15.0  # a consumer GPS fix outdoors
 MAX_TRACK_BYTES = 512 * 1024 * 1024
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
+SNIFF_DEPTH = 8
 _SUFFIXES = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz")
 
 Fix = tuple[LatLon, datetime | None]
@@ -120,6 +122,20 @@ def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
 
     fixes: list[Fix] = []
     problems: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _fit_records(fitdecode, data, path, fixes, problems)
+    if caught:
+        # fitdecode's UserWarnings name its own source file: say it once, about this file.
+        first = str(caught[0].message)
+        more = f" ({len(caught)} such warnings)" if len(caught) > 1 else ""
+        problems.append(f"FIT file is irregular: {first}{more}; read as far as possible")
+    return fixes, problems
+
+
+def _fit_records(
+    fitdecode: Any, data: bytes, path: Path, fixes: list[Fix], problems: list[str]
+) -> None:
     try:
         with fitdecode.FitReader(
             io.BytesIO(data), check_crc=fitdecode.CrcCheck.WARN, keep_raw_chunks=False
@@ -145,7 +161,6 @@ def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
         if not fixes:
             raise CorpusError(f"{path}: not a valid FIT file ({exc})") from None
         problems.append(f"FIT error ({exc}); the rest is skipped")
-    return fixes, problems
 
 
 def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, str]]:
@@ -166,6 +181,9 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
         if len(notes) > 3:
             diag.warn(f"{path}: {len(notes) - 3} more bad points skipped", kind="bad-record")
         if not seg_fixes:
+            if kind == "fit":
+                diag.warn(f"{path}: a FIT activity without GPS positions (indoor ride, treadmill, "
+                          "pool swim); nothing to place", kind="no-gps-activity")  # fmt: skip
             continue
         yield "start", seg_fixes[0], ""
         if len(seg_fixes) > 1:
@@ -183,12 +201,8 @@ class TracksReader(Reader):
             return _is_track(path.name.lower())
         if not path.is_dir():
             return False
-        for folder in (path, path / "activities", path / "Activities"):
-            if folder.is_dir() and any(
-                _is_track(p.name.lower()) for p in folder.iterdir() if p.is_file()
-            ):
-                return True
-        return False
+        # Activity files at any depth (Strava's activities/, Garmin's nested folders).
+        return next(find_files(path, _is_track, max_depth=SNIFF_DEPTH), None) is not None
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         root = path if path.is_dir() else path.parent

@@ -129,7 +129,13 @@ class TwitterReader(Reader):
         person = author or _account(data) or data.resolve().parent.name or "me"
         media_dir = data / "tweets_media"
         media_index: dict[str, list[str]] = {}
-        if media_dir.is_dir():
+        if not media_dir.is_dir():
+            diag.warn(
+                f"{data}: no tweets_media/ folder: this archive holds no photos or videos, so "
+                "their metadata cannot be read (ask X for the archive with media)",
+                kind="no-media-folder",
+            )
+        else:
             for file in sorted(media_dir.iterdir()):
                 if file.is_file() and not file.is_symlink() and "-" in file.name:
                     media_index.setdefault(file.name.split("-", 1)[0], []).append(

@@ -218,14 +218,19 @@ def audit(
     near_m: float = NEAR_M,
     diag: Diagnostics | None = None,
     progress: Callable[[int], None] | None = None,
+    geocoder: Any = "offline",
 ) -> AuditReport:
-    """Audit folders, photos or exports (anything `geoleak infer` reads)."""
+    """Audit folders, photos or exports (anything `geoleak infer` reads), with the evidence
+    `geoleak infer` builds (`geocoder`: a geoleak.geocode.Geocoder, None for no place names
+    in text, default the offline gazetteer)."""
+    from geoleak.geocode import OFFLINE
     from geoleak.pipeline import run
 
     diag = diag or Diagnostics()
     result = run(
-        [str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress
-    )
+        [str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress,
+        geocoder=OFFLINE if geocoder == "offline" else geocoder,
+    )  # fmt: skip
     places = [
         (p.person, place)
         for p in result.profiles

@@ -131,7 +131,7 @@ def _person_section(
     evidence: Sequence[Evidence],
     *,
     maps_linked: bool,
-    truth_home: LatLon | None,
+    truth_homes: Sequence[LatLon],
     plot: bool,
     plot_points: int = 40,
     inference: LeakInference | None = None,
@@ -173,8 +173,10 @@ def _person_section(
                 else ""
             )
             error = ""
-            if truth_home and place.kind is PlaceKind.HOME:
-                error = f"{haversine_m(place.position, truth_home):.0f} m from truth"
+            if truth_homes and place.kind is PlaceKind.HOME:
+                # a mover's old home is measured against the old true home (as the demo does)
+                nearest = min(haversine_m(place.position, t) for t in truth_homes)
+                error = f"{nearest:.0f} m from truth"
             rows.append(
                 f"<tr><td>{link}</td><td>{html_text(place.kind.value)}</td>"
                 f"<td>{place.position.lat:.5f}, {place.position.lon:.5f}</td>"
@@ -200,8 +202,9 @@ def _person_section(
         + "</ul>"
     )
     if plot and profile.place(PlaceKind.HOME) and evidence:
+        current = truth_homes[-1] if truth_homes else None
         curve = leakage_curve(
-            person, evidence, reference=truth_home, max_points=plot_points, inference=inference
+            person, evidence, reference=current, max_points=plot_points, inference=inference
         )
         if curve is not None:
             found = (
@@ -264,6 +267,13 @@ figure.plot { margin: 4px 0; }
 """
 
 
+def _homes(value: LatLon | Sequence[LatLon] | None) -> list[LatLon]:
+    """A person's true homes, earliest first, however the caller gave them."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, LatLon) else list(value)
+
+
 def render_report(
     profiles: Sequence[Profile],
     evidence: Mapping[str, Sequence[Evidence]],
@@ -272,7 +282,7 @@ def render_report(
     sites: Sequence[SharedSite] | None = None,
     inference: LeakInference | None = None,
     stats_lines: Sequence[str] = (),
-    truth_homes: Mapping[str, LatLon] | None = None,
+    truth_homes: Mapping[str, LatLon | Sequence[LatLon]] | None = None,
     maps_linked: bool = False,
     embed_overview: bool = True,
     plots: bool = True,
@@ -349,7 +359,7 @@ def render_report(
                 known.get(person) or Profile(person),
                 list(evidence.get(person, ())),
                 maps_linked=maps_linked,
-                truth_home=(truth_homes or {}).get(person),
+                truth_homes=_homes((truth_homes or {}).get(person)),
                 plot=plots,
                 plot_points=plot_points,
                 inference=inference,
@@ -369,7 +379,7 @@ def write_report(
     sites: Sequence[SharedSite] | None = None,
     inference: LeakInference | None = None,
     stats_lines: Sequence[str] = (),
-    truth_homes: Mapping[str, LatLon] | None = None,
+    truth_homes: Mapping[str, LatLon | Sequence[LatLon]] | None = None,
     maps_linked: bool = False,
     embed_overview: bool = True,
     plots: bool = True,

@@ -88,3 +88,21 @@ def test_report_without_maps_or_plots(people: People, tmp_path: Path) -> None:
     ).read_text("utf-8")
     assert "<iframe" not in page and "<svg" not in page and "person-ana.html#" not in page
     assert LatLon(35.2501, -78.7699).lat.__format__(".5f") in page
+
+
+def test_a_movers_old_home_is_measured_against_the_old_true_home(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The demo table and `report --truth` agree: each home against the nearest true home."""
+    from geoleak.report.report import render_report
+    from geoleak.types import LatLon as _LatLon
+    from geoleak.types import Place as _Place
+    from geoleak.types import PlaceKind as _PlaceKind
+    from geoleak.types import Profile as _Profile
+
+    old, new = _LatLon(69.6496, 18.956), _LatLon(69.6800, 18.9000)  # ~4 km apart
+    places = (
+        _Place(_PlaceKind.HOME, new, 50.0, 0.9, (), 30),
+        _Place(_PlaceKind.HOME, old, 50.0, 0.8, (), 30),
+    )
+    page = render_report([_Profile("mover", places)], {}, out_dir=tmp_path, plots=False,
+                         truth_homes={"mover": [old, new]})  # fmt: skip
+    assert page.count("0 m from truth") == 2

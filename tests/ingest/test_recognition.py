@@ -1,0 +1,116 @@
+"""Inputs recognised by what their files hold, not by folder names; messages in numbers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
+from geoleak.ingest.base import readers_for
+from geoleak.pipeline import collect_evidence
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REAL = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "real"
+HISTORY = FIXTURES / "google_location" / "Takeout" / "Location History (Timeline)"
+
+
+def _real(*parts: str) -> Path:
+    path = REAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared/testdata/real comes with the shared data)")
+    return path
+
+
+def test_takeout_photos_in_a_chinese_locale(tmp_path: Path) -> None:
+    source = _real("takeout-photos", "zh")
+    assert [r.name for r in readers_for(source)] == ["takeout-photos"]
+    # any folder name at all: the sidecars say what they are
+    renamed = tmp_path / "export 2018" / "Fotos de Google (copia)" / "Album"
+    shutil.copytree(next(source.rglob("Photos from 2018")), renamed)
+    assert [r.name for r in readers_for(tmp_path)] == ["takeout-photos"]
+    found = collect_evidence([tmp_path], diag=Diagnostics(), workers=1)
+    assert found.stats.posts == 1
+    assert found.stats.posts_located == 1
+
+
+def test_semantic_location_history_in_any_folder(tmp_path: Path) -> None:
+    month = next(HISTORY.rglob("2023_JANUARY.json"))
+    deep = tmp_path / "backup" / "phone" / "mes archives"
+    deep.mkdir(parents=True)
+    shutil.copy(month, deep / "2023_JANUARY.json")
+    (deep / "notes.json").write_text('{"hello": "world"}', encoding="utf-8")
+    assert "google-location" in [r.name for r in readers_for(tmp_path)]
+    found = collect_evidence([tmp_path], diag=Diagnostics(), workers=1)
+    assert found.stats.evidence_by_source["track"] > 0
+
+
+def test_renamed_records_file_is_read_and_thinning_is_stated(tmp_path: Path) -> None:
+    fixes = [
+        {"latitudeE7": 696_496_000 + i, "longitudeE7": 189_560_000, "accuracy": 10,
+         "timestamp": f"2024-03-01T00:{i:02d}:00Z"}
+        for i in range(40)
+    ]  # fmt: skip
+    folder = tmp_path / "somewhere" / "else"
+    folder.mkdir(parents=True)
+    (folder / "my-history.json").write_text(json.dumps({"locations": fixes}), encoding="utf-8")
+    diag = Diagnostics()
+    found = collect_evidence([tmp_path], diag=diag, workers=1)
+    assert found.stats.posts == 4  # one fix per 10 minutes at a standstill
+    (note,) = [w for w in diag.warnings if "thinned" in w]
+    assert "my-history.json: 40 fixes thinned to 4 posts" in note
+    assert "100 m or 10 min" in note
+
+
+def test_tracks_two_folders_deep(tmp_path: Path) -> None:
+    gpx = FIXTURES / "tracks"
+    source = next(p for p in sorted(gpx.rglob("*.gpx")))
+    deep = tmp_path / "2024" / "garmin"
+    deep.mkdir(parents=True)
+    shutil.copy(source, deep / source.name)
+    assert "tracks" in [r.name for r in readers_for(tmp_path)]
+
+
+def test_fit_activities_without_gps_are_named(tmp_path: Path) -> None:
+    fit = _real("tracks", "fitdecode", "sample-activity-indoor-trainer.fit")
+    shutil.copy(fit, tmp_path / fit.name)
+    (tmp_path / "readme.txt").write_text("hello", encoding="utf-8")
+    diag = Diagnostics()
+    found = collect_evidence([tmp_path], diag=diag, workers=1)
+    assert any(fit.name in w and "without GPS" in w for w in diag.warnings)
+    why = found.stats.why_nothing()
+    assert "2 files: 1 activity without GPS, 1 not read (.txt)" in why
+
+
+def test_fitdecode_warnings_become_one_line_naming_the_file(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    fit = _real("tracks", "fitparse", "coros-pace-2-cycling-misaligned-fields.fit")
+    diag = Diagnostics()
+    found = collect_evidence([fit], diag=diag, workers=1)
+    assert found.stats.posts == 2
+    lines = [w for w in diag.warnings if "irregular" in w]
+    assert len(lines) == 1
+    assert lines[0].startswith(str(fit))
+    assert "site-packages" not in lines[0]
+    assert not [w for w in recwarn if "fitdecode" in str(w.filename)]
+
+
+def test_x_archive_without_tweets_media_says_so(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "twitter", tmp_path / "archive")
+    shutil.rmtree(tmp_path / "archive" / "data" / "tweets_media")
+    diag = Diagnostics()
+    collect_evidence([tmp_path / "archive"], diag=diag, workers=1)
+    assert any("no tweets_media/ folder" in w for w in diag.warnings)
+
+
+def test_unrecognised_folder_says_what_it_holds(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt", "c.csv"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = collect_evidence([tmp_path], diag=Diagnostics(), workers=1)
+    assert "3 files: 3 not read (.txt, .csv)" in found.stats.why_nothing()
+    with pytest.raises(CorpusError, match="not a format geoleak recognises"):
+        readers_for(tmp_path / "a.txt")
