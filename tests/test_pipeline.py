@@ -46,7 +46,7 @@ def test_counts_by_kind_and_devices(tmp_path: Path, shared_media: Path) -> None:
 def test_nothing_found_says_why(tmp_path: Path, shared_media: Path) -> None:
     (tmp_path / "m.jpg").write_bytes((shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes())
     path = corpus(tmp_path, [{"id": "1", "author": "a", "media": ["m.jpg"], "place": {"name": "Oslo"}}])
-    stats = run([path], workers=1).stats
+    stats = run([path], workers=1, geocoder=None).stats  # place names not looked up
     why = stats.why_nothing()
     assert "metadata but no GPS" in why and "name a place without coordinates" in why
     assert stats.summary_lines()[-1].startswith("no location found:")
