@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geoleak.errors import UsageError
+from geoleak.geocode import OFFLINE
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 if TYPE_CHECKING:
@@ -273,7 +274,7 @@ class EvidenceStore:
         author: str | None = None,
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
-        geocoder: Geocoder | None = None,
+        geocoder: Geocoder | None = OFFLINE,
     ) -> IngestReport:
         """Read the inputs not yet in the store (or changed since) into it."""
         from geoleak.pipeline import collect_evidence
