@@ -29,6 +29,7 @@ from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper, media_digest
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
+from geoleak.wording import count
 
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
 
@@ -71,8 +72,10 @@ class LeakStats:
         lines = []
         share = f" ({100 * self.posts_located / self.posts:.0f}%)" if self.posts else ""
         lines.append(
-            f"{self.posts} posts of {self.people} people read; {self.posts_located}{share} "
-            f"carried a location; {self.people_located} people have located evidence"
+            f"{count(self.posts, 'post')} of {count(self.people, 'person')} read; "
+            f"{self.posts_located}{share} carried a location; "
+            f"{count(self.people_located, 'person')} "
+            f"{'has' if self.people_located == 1 else 'have'} located evidence"
         )
         kinds = [
             f"{n} {label}"
@@ -89,7 +92,7 @@ class LeakStats:
             lines.append("evidence: " + ", ".join(kinds))
         if self.media_files:
             lines.append(
-                f"media: {self.media_files} files, {self.media_located} with a usable GPS position, "
+                f"media: {count(self.media_files, 'file')}, {self.media_located} with a usable GPS position, "
                 f"{self.media_no_gps} with metadata but no GPS, {self.media_no_metadata} with no metadata, "
                 f"{self.media_gps_rejected} with a rejected position, {self.media_unreadable} unreadable"
             )

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from geoleak.errors import CorpusError, OutputError
+from geoleak.errors import CorpusError
+from geoleak.outputs import atomic_open
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
 __all__ = ["SCHEMA", "dump_profiles", "load_profiles", "place_to_json", "profiles_to_json"]
@@ -91,15 +91,9 @@ def dump_profiles(
     """Write profiles.json atomically (a reader never sees half a file)."""
     target = Path(path)
     doc = profiles_to_json(profiles, sites=sites, meta=meta)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, ensure_ascii=False, indent=1)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write profiles: {exc.strerror or exc}") from None
+    with atomic_open(target) as handle:
+        json.dump(doc, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
     return target
 
 

@@ -24,7 +24,35 @@ EXIT_USER_ERROR = 2
 
 
 class GeoleakGroup(click.Group):
-    """A click group that turns GeoleakError into one line on stderr and exit status 2."""
+    """A click group that turns GeoleakError and click's usage errors into one line on
+    stderr and exit status 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        for stream in (sys.stdout, sys.stderr):
+            # a file name that is not UTF-8 (held as surrogate escapes) prints escaped
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="backslashreplace")
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `geoleak`: the help
+                exc.show()
+                sys.exit(EXIT_USER_ERROR)
+            where = exc.ctx.command_path if exc.ctx is not None else "geoleak"
+            message = exc.format_message().rstrip(".")
+            click.echo(f"geoleak: error: {message} (see '{where} --help')", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except click.ClickException as exc:
+            click.echo(f"geoleak: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("geoleak: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -28,9 +28,11 @@ from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
 from geoleak.geocode import OFFLINE, Geocoder, build_geocoder
 from geoleak.ingest import READERS
+from geoleak.outputs import check_output_dir, check_output_file, mark_output_dir
 from geoleak.profiles import dump_profiles, load_profiles
 from geoleak.sites import load_sites
 from geoleak.types import PlaceKind, Profile
+from geoleak.wording import count
 
 if TYPE_CHECKING:
     from geoleak.infer import InferenceParams
@@ -76,7 +78,7 @@ def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: b
 def _places_line(profiles: Sequence[Profile]) -> str:
     homes = sum(1 for p in profiles if p.place(PlaceKind.HOME))
     bases = sum(1 for p in profiles if p.place(PlaceKind.BASE))
-    return f"inferred a home for {homes} and a base for {bases} of {len(profiles)} people"
+    return f"inferred a home for {homes} and a base for {bases} of {count(len(profiles), 'person')}"
 
 
 @main.command()
@@ -121,6 +123,8 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     """
     if output == "-" and as_json:
         raise UsageError("--json and -o - both write to stdout; choose one")
+    if output != "-":
+        check_output_file(output)
     from geoleak.infer import InferenceParams
 
     params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)
@@ -150,7 +154,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     else:
         dump_profiles(result.profiles, output, sites=sites, meta=meta)
     if not quiet:
-        click.echo(f"{_places_line(result.profiles)}; {len(sites)} shared sites", err=True)
+        click.echo(f"{_places_line(result.profiles)}; {count(len(sites), 'shared site')}", err=True)
         if output != "-":
             click.echo(f"wrote {output}", err=True)
     flagged = (
@@ -176,12 +180,14 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
 @basemap_option
 @geocoder_options
 @sites_option
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
                 author: str | None, tiles: str | None, basemap_file: str | None,
                 places: str | None, geocoder_name: str,
                 user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
-                near_m: float, quiet: bool) -> None:  # fmt: skip
+                near_m: float, force: bool, quiet: bool) -> None:  # fmt: skip
     """Draw maps of PROFILES, with the evidence points read again from INPUTS.
 
     Writes OUTPUT/index.html (everyone) and one page per person.
@@ -194,6 +200,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     from geoleak.report.maps import write_maps
     from geoleak.report.tilesets import open_tileset
 
+    check_output_dir(output, force=force)
     if basemap_file:
         open_tileset(basemap_file).close()  # a bad --basemap fails before the corpus is read
     profiles, sites = load_profiles(profiles_path)
@@ -214,6 +221,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
             "no INPUTS given: the maps show inferred places only, no evidence points", err=True
         )
     markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
+    mark_output_dir(output)
     notes: list[str] = []
     written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
                          basemap_file=basemap_file, messages=notes)  # fmt: skip
@@ -222,7 +230,7 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
             warn(note)
     if not quiet:
         click.echo(
-            f"wrote {len(written)} map pages to {output}/ (open {Path(output) / 'index.html'})",
+            f"wrote {len(written)} map pages to {Path(output)} (open {Path(output) / 'index.html'})",
             err=True,
         )
 
@@ -457,8 +465,10 @@ def _default_sample() -> Path | None:
 )
 @basemap_option
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON on stdout.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str | None,
-         as_json: bool) -> None:  # fmt: skip
+         as_json: bool, force: bool) -> None:  # fmt: skip
     """Run the whole technique on a fictional unit, offline, and show what it finds.
 
     Uses the committed scenario in ./sample_media (or generates the same one), infers
@@ -476,7 +486,7 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
     if basemap_file:
         open_tileset(basemap_file).close()
     started = time.monotonic()
-    out = Path(output)
+    out = check_output_dir(output, force=force)
     tmp: str | None = None
     source = Path(sample) if sample else _default_sample()
     try:
@@ -489,7 +499,7 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
         if not corpus.is_file():
             raise UsageError(f"{source}: no posts.jsonl here; is it a geoleak scenario folder?")
         result = _run([str(corpus)], None, None, quiet=as_json)
-        out.mkdir(parents=True, exist_ok=True)
+        mark_output_dir(out)
         dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
                       meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
         notes: list[str] = []
@@ -506,10 +516,10 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
                    "stats": result.stats.to_json(), "sites": [s.to_json() for s in result.sites]}  # fmt: skip
             click.echo(json.dumps(doc, indent=1))
         else:
-            click.echo(f"{_places_line(result.profiles)}; {len(result.sites)} shared site(s)")
+            click.echo(f"{_places_line(result.profiles)}; {count(len(result.sites), 'shared site')}")
             for site in result.sites:
                 click.echo(f"site {site.site_id}: {site.position} (+-{site.radius_m:.0f} m), "
-                           f"{len(site.people)} people tied to it")  # fmt: skip
+                           f"{count(len(site.people), 'person')} tied to it")  # fmt: skip
             click.echo("")
             for line in _demo_table(
                 result, evaluation, truth_path if truth_path.is_file() else None

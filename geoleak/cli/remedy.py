@@ -18,6 +18,7 @@ from geoleak.cli.app import (
 from geoleak.cli.exports import geocoder_options
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
+from geoleak.outputs import atomic_write_text, check_output_file
 from geoleak.remedy.audit import NEAR_M, write_audit_html
 from geoleak.remedy.audit import audit as run_audit
 from geoleak.remedy.model import ScrubOptions
@@ -103,6 +104,8 @@ def scrub(
         raise UsageError("give either -o OUT or --in-place, not both")
     if output is None and not in_place and not dry_run:
         raise UsageError("give an output folder with -o OUT (or --in-place, or --dry-run)")
+    if json_out is not None and str(json_out) != "-":
+        check_output_file(json_out)
     options = ScrubOptions(
         all_identifying=all_identifying,
         drop_time=drop_time,
@@ -156,7 +159,7 @@ def scrub(
         if to_stdout:
             click.echo(text)
         else:
-            json_out.write_text(text + "\n", encoding="utf-8")
+            atomic_write_text(json_out, text + "\n")
     if report.failed:
         sys.exit(EXIT_LEAK)
 
@@ -225,6 +228,10 @@ def audit(
       geoleak audit takeout.zip --html audit.html --json audit.json
       geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
     """
+    if json_out is not None and str(json_out) != "-":
+        check_output_file(json_out)
+    if html_out is not None:
+        check_output_file(html_out)
     diag = make_diagnostics(quiet)
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
@@ -261,6 +268,6 @@ def audit(
         if to_stdout:
             click.echo(text)
         else:
-            json_out.write_text(text + "\n", encoding="utf-8")
+            atomic_write_text(json_out, text + "\n")
     if fail_on_leak and report.leaks:
         sys.exit(EXIT_LEAK)

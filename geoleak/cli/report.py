@@ -22,6 +22,7 @@ from geoleak.cli.core import input_options
 from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
+from geoleak.outputs import check_output_dir, mark_output_dir
 from geoleak.types import Evidence, LatLon, Profile
 
 
@@ -112,6 +113,8 @@ def _truth_homes(path: str | None) -> dict[str, list[LatLon]]:
 @input_options
 @geocoder_options
 @sites_option
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def report_command(
     inputs: tuple[str, ...],
@@ -131,6 +134,7 @@ def report_command(
     geocode_cache: str | None,
     sites_file: str | None,
     near_m: float,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Write one self-contained HTML report of what INPUTS give away.
@@ -150,6 +154,7 @@ def report_command(
     from geoleak.report.tilesets import open_tileset
 
     resolve_tiles(tiles)  # a bad --tiles fails before the corpus is read
+    check_output_dir(output, force=force)
     street = open_tileset(basemap_file) if basemap_file else None
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
@@ -173,7 +178,7 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
         for line in lines:
             click.echo(line, err=True)
     sites += sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-    out = Path(output)
+    out = mark_output_dir(output)
     written: list[Path] = []
     notes: list[str] = []
     if not no_maps:
@@ -234,6 +239,8 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
 @click.option("--json", "as_json", is_flag=True, help="Print the paths written as JSON on stdout.")
 @input_options
 @geocoder_options
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def export_command(
     inputs: tuple[str, ...],
@@ -247,6 +254,7 @@ def export_command(
     geocoder_name: str,
     user_agent: str | None,
     geocode_cache: str | None,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Export inferred places, shared sites and every located post of INPUTS.
@@ -268,13 +276,15 @@ def export_command(
             f"unknown export format {(unknown or [formats])[0]!r}; choose from "
             f"{', '.join(EXPORT_FORMATS)}"
         )
+    out = check_output_dir(output, force=force)
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
     profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet, geocoder)
     if not quiet:
         for line in lines:
             click.echo(line, err=True)
-    written = write_exports(profiles, evidence, Path(output), formats=wanted, sites=sites)
+    mark_output_dir(out)
+    written = write_exports(profiles, evidence, out, formats=wanted, sites=sites)
     if as_json:
         click.echo(json.dumps({"files": [str(p) for p in written]}, indent=1))
     elif not quiet:

@@ -8,13 +8,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from geoleak.cli.app import main, progress_bar
-from geoleak.errors import OutputError, UsageError
+from geoleak.errors import UsageError
 from geoleak.extract.scan import (
     SCAN_FIELDS,
     ScanSummary,
@@ -23,21 +22,16 @@ from geoleak.extract.scan import (
     jsonl_line,
     scan_converted,
 )
+from geoleak.outputs import atomic_open, atomic_write_text, check_output_file
 
 
 @contextmanager
-def _open_output(output: str | None, force: bool) -> Iterator[IO[str]]:
+def _open_output(output: str | None) -> Iterator[IO[str]]:
     if output is None or output == "-":
         yield sys.stdout
         return
-    target = Path(output)
-    if target.exists() and not force:
-        raise OutputError(f"{output}: already exists (use --force to overwrite)")
-    try:
-        handle = target.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise OutputError(f"{output}: cannot write: {exc.strerror}") from None
-    with handle:
+    # a temporary file renamed at the end: a scan that fails leaves no half-written output
+    with atomic_open(output, newline="") as handle:
         yield handle
 
 
@@ -77,10 +71,14 @@ def scan(
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or folder")
+    if output is not None and output != "-":
+        check_output_file(output, force=force)
+    if summary_json and summary_json != "-":
+        check_output_file(summary_json)
     summary = ScanSummary()
     show = not quiet and sys.stderr.isatty()
     total = sum(1 for _ in iter_scan_targets(list(paths))) if show else None
-    with _open_output(output, force) as handle, _progress(show, total) as advance:
+    with _open_output(output) as handle, _progress(show, total) as advance:
         # records are serialised in the worker processes; only text crosses back
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=list(SCAN_FIELDS))
@@ -105,10 +103,7 @@ def scan(
         if summary_json == "-":
             click.echo(text, err=True)
         else:
-            try:
-                Path(summary_json).write_text(text + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise OutputError(f"{summary_json}: cannot write: {exc.strerror}") from None
+            atomic_write_text(summary_json, text + "\n")
 
 
 @contextmanager

@@ -380,7 +380,7 @@ class ScanSummary:
             )
         if self.rejected_positions:
             out.append(
-                f"{self.rejected_positions} files had a position that was rejected "
+                f"{_count(self.rejected_positions, 'file')} had a position that was rejected "
                 "(Null Island, out of range or malformed; see their warnings)."
             )
         out.append(

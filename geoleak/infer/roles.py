@@ -69,6 +69,9 @@ BINS = (
     "weekend night",  # 22-06, nights after Fri and Sat
 )
 WEEKNIGHT, MORNING, WORK_HOURS, EVENING, WEEKEND_DAY, WEEKEND_NIGHT = range(6)
+# The local hours those parts start at: the one definition of night and working hours
+# (map legends and summaries read them from here).
+NIGHT_END_H, WORK_START_H, WORK_END_H, NIGHT_START_H = 6, 9, 17, 22
 N_BINS = len(BINS)
 WEEKEND_BINS = (WEEKEND_DAY, WEEKEND_NIGHT)
 
@@ -209,16 +212,16 @@ class RolePriors:
 def bin_of(local: datetime) -> tuple[int, date]:
     """(part of the week, the day it is counted on) for a local wall-clock time."""
     hour = local.hour
-    if hour < 6 or hour >= 22:
-        evening = local.date() - timedelta(days=1) if hour < 6 else local.date()
+    if hour < NIGHT_END_H or hour >= NIGHT_START_H:
+        evening = local.date() - timedelta(days=1) if hour < NIGHT_END_H else local.date()
         weekend = evening.weekday() in (4, 5)  # Friday and Saturday nights
         return (WEEKEND_NIGHT if weekend else WEEKNIGHT), evening
     day = local.date()
     if day.weekday() >= 5:
         return WEEKEND_DAY, day
-    if hour < 9:
+    if hour < WORK_START_H:
         return MORNING, day
-    if hour < 17:
+    if hour < WORK_END_H:
         return WORK_HOURS, day
     return EVENING, day
 

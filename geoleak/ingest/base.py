@@ -171,14 +171,17 @@ def open_inputs(
             first = next(posts, None)
         except (CorpusError, ArchiveError) as exc:
             failures.append(exc)
-            diag.warn(str(exc), kind="input")
+            if len(raw_paths) > 1:  # a single input's error is raised below, printed once
+                diag.warn(str(exc), kind="input")
             continue
         readable += 1
         if first is not None:
             yield first
             yield from posts
     if failures and not readable:
-        raise failures[0]
+        if len(raw_paths) == 1:
+            raise failures[0]
+        raise CorpusError(f"none of the {len(raw_paths)} inputs could be read; first: {failures[0]}")
 
 
 def _read_group(

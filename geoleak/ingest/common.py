@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ import ijson
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.extract.gps import checked_position
+from geoleak.paths import walk_files
 from geoleak.types import LatLon
 
 __all__ = [
@@ -64,7 +64,10 @@ def as_float(value: Any, what: str) -> float:
     if isinstance(value, bool) or value is None:
         raise RecordError(f"{what} is {value!r}, expected a number")
     if isinstance(value, (int, float, Decimal)):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # a 400-digit integer
+            raise RecordError(f"{what} is not a finite number") from None
     elif isinstance(value, str):
         try:
             result = float(value.strip())
@@ -98,7 +101,10 @@ def parse_time(value: Any, what: str = "time") -> datetime:
     if isinstance(value, bool) or value is None:
         raise RecordError(f"{what} is missing")
     if isinstance(value, (int, float, Decimal)) or (isinstance(value, str) and _EPOCH.match(value)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise RecordError(f"{what} is not a valid epoch time") from None
         if abs(seconds) > 1e11:  # milliseconds
             seconds /= 1000.0
         try:
@@ -253,20 +259,9 @@ def _interleaved_items(handle: IO[bytes], wanted: set[str]) -> Iterator[tuple[st
 
 
 def find_files(root: Path, accept: Callable[[str], bool], *, max_depth: int = 12) -> Iterator[Path]:
-    """Files under `root` whose lower-cased name `accept`s, sorted, symlinks not followed."""
-    if root.is_file():
-        if accept(root.name.lower()):
-            yield root
-        return
-    base_depth = len(root.parts)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        if len(Path(dirpath).parts) - base_depth >= max_depth:
-            dirnames[:] = []
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            if accept(name.lower()) and not name.startswith("._") and not path.is_symlink():
-                yield path
+    """Regular files under `root` whose lower-cased name `accept`s, sorted, symlinks not
+    followed, FIFOs and devices never opened (`geoleak.paths.walk_files`)."""
+    yield from walk_files(root, accept=lambda name: accept(name.lower()), max_depth=max_depth)
 
 
 def find_dirs(root: Path, names: Iterable[str], *, max_depth: int = 3) -> list[Path]:

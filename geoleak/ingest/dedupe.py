@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.paths import open_regular
 from geoleak.types import LatLon, Post
 
 __all__ = ["DedupeStats", "Deduper", "dedupe_posts", "media_digest"]
@@ -29,7 +30,7 @@ _EDGE = 64 * 1024
 def media_digest(path: str | Path) -> str | None:
     """Content identity of a media file, or None when it cannot be read."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:  # a FIFO named like a photo must not hang
             handle.seek(0, 2)
             size = handle.tell()
             handle.seek(0)

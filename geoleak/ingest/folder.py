@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,27 +9,19 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.mediatypes import is_media
+from geoleak.paths import walk_files
 from geoleak.types import Post
 
 __all__ = ["FolderReader", "iter_media_files"]
 
 
 def iter_media_files(root: Path, diag: Diagnostics | None = None) -> Iterator[Path]:
-    """Media files under `root` in a stable (sorted) order; symlinks are not followed."""
+    """Media files under `root` in a stable (sorted) order; symlinks are not followed and
+    FIFOs, devices and unreadable folders give a warning (`geoleak.paths.walk_files`)."""
     if root.is_file():
         yield root
         return
-
-    def on_error(exc: OSError) -> None:
-        if diag is not None:
-            diag.warn(f"{exc.filename}: cannot list folder: {exc.strerror}", kind="unreadable")
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            if is_media(name) and not name.startswith("._") and not path.is_symlink():
-                yield path
+    yield from walk_files(root, diag, accept=is_media)
 
 
 @register

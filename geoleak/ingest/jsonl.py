@@ -55,6 +55,14 @@ def parse_timestamp(value: Any) -> tuple[datetime, bool]:
     return parsed.astimezone(timezone.utc), False
 
 
+def _finite(value: float) -> bool:
+    """False for inf, nan and integers too large for a float (a 400-digit "latitude")."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
     lat, lon = obj.get("lat"), obj.get("lon")
     if lat is None and lon is None:
@@ -67,7 +75,7 @@ def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
         or not (isinstance(lat, (int, float)) and isinstance(lon, (int, float)))
     ):
         raise LineError(f"{what} lat/lon must be numbers, got {lat!r}, {lon!r}")
-    if not (math.isfinite(lat) and math.isfinite(lon)):
+    if not (_finite(lat) and _finite(lon)):
         raise LineError(f"{what} lat/lon must be finite, got {lat!r}, {lon!r}")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise LineError(f"{what} lat/lon {lat}, {lon} is outside the valid range")
@@ -92,6 +100,7 @@ def _place(value: Any) -> NamedPlace | None:
             not isinstance(bbox_raw, list)
             or len(bbox_raw) != 4
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox_raw)
+            or not all(_finite(v) for v in bbox_raw)
         ):
             raise LineError("place.bbox must be [west, south, east, north] numbers")
         west, south, east, north = (float(v) for v in bbox_raw)

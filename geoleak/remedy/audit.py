@@ -23,6 +23,7 @@ from geoleak.geometry import haversine_m
 from geoleak.remedy.model import LOCATING, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
+from geoleak.wording import count as count_of
 
 __all__ = ["AuditReport", "ExposedFile", "audit", "write_audit_html"]
 
@@ -123,13 +124,16 @@ class AuditReport:
     def summary_lines(self) -> list[str]:
         n, located = len(self.files), len(self.located_files)
         lines = [
-            f"{n} media files; {located} give away a position or place"
+            f"{count_of(n, 'media file')}; {located} "
+            + ("gives" if located == 1 else "give")
+            + " away a position or place"
             + (f" ({100 * located / n:.0f}%)" if n else "")
         ]
         lines += self.stats_lines
         if self.devices:
             lines.append(
-                "devices: " + ", ".join(f"{d} ({c} files)" for d, c in self.devices.most_common(8))
+                "devices: "
+                + ", ".join(f"{d} ({count_of(c, 'file')})" for d, c in self.devices.most_common(8))
             )
         if self.serials:
             lines.append(
@@ -170,7 +174,7 @@ class AuditReport:
                 "metadata to remove (geoleak scrub removes location; --all-identifying the rest):"
             )
             for name, kind, count in fields[:20]:
-                lines.append(f"  {name} [{kind}] in {count} files")
+                lines.append(f"  {name} [{kind}] in {count_of(count, 'file')}")
         return lines
 
     def to_json(self) -> dict[str, Any]:

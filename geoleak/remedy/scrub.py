@@ -33,6 +33,7 @@ from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import LOCATING, Finding, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import coarse_position
+from geoleak.wording import count as count_of
 
 __all__ = [
     "FileOutcome",
@@ -105,11 +106,11 @@ class ScrubReport:
     def summary_lines(self) -> list[str]:
         total_mb = sum(o.bytes for o in self.outcomes) / 1e6
         lines = [
-            f"{len(self.outcomes)} files: {self.count(CLEANED)} cleaned, "
+            f"{count_of(len(self.outcomes), 'file')}: {self.count(CLEANED)} cleaned, "
             f"{self.count(UNCHANGED)} had nothing to remove, "
             f"{self.count(WOULD_CLEAN)} would be cleaned, "
             f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
-            f"{self.locations_removed} files "
+            f"{count_of(self.locations_removed, 'file')} "
             + ("would have" if self.count(WOULD_CLEAN) else "had")
             + " location data removed"
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from geoleak.errors import OutputError
+from geoleak.outputs import atomic_write_text
 
 __all__ = [
     "ASSET_BUNDLES",
@@ -96,7 +97,10 @@ def html_text(value: object) -> str:
     Braces become character references too, so no template engine downstream (folium
     renders its output through Jinja) can ever read corpus text as template code.
     """
-    return html.escape("" if value is None else str(value), quote=True).translate(_BRACES)
+    text = "" if value is None else str(value)
+    if not text.isascii():  # a file name's undecodable bytes (surrogates) shown as \udcXX
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return html.escape(text, quote=True).translate(_BRACES)
 
 
 # Inside <script>, only "</" (end tag) and "<!--" (comment/escape states) can end the
@@ -188,8 +192,5 @@ def write_html(
         raise OutputError(
             f"{path}: refusing to write a page that would load {leaks[0]!r} from the network"
         )
-    try:
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    atomic_write_text(path, page)
     return path

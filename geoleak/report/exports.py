@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.errors import OutputError, UsageError
+from geoleak.outputs import atomic_write_text
 from geoleak.report.maps import SiteMarker, shared_sites
 from geoleak.types import Evidence, LatLon, Place, Profile
 
@@ -271,8 +272,10 @@ def _cell(value: Any) -> Any:
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
+    # RFC 4180 line ends: the csv module quotes a field holding any character of the line
+    # terminator, so with "\r\n" a carriage return inside a name is quoted too.
     writer = csv.DictWriter(
-        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n"
     )
     writer.writeheader()
     for row in rows:
@@ -300,31 +303,33 @@ def write_exports(
         out_dir.mkdir(parents=True, exist_ok=True)
         if "geojson" in formats:
             path = out_dir / "geoleak.geojson"
-            path.write_text(
+            atomic_write_text(
+                path,
                 json.dumps(
                     to_geojson(profiles, evidence, sites=sites), ensure_ascii=False, indent=1
                 ),
-                encoding="utf-8",
             )
             written.append(path)
         if "kml" in formats:
             path = out_dir / "geoleak.kml"
-            path.write_text(to_kml(profiles, evidence, sites=sites), encoding="utf-8")
+            atomic_write_text(path, to_kml(profiles, evidence, sites=sites))
             written.append(path)
         if "csv" in formats:
             path = out_dir / "evidence.csv"
-            path.write_text(
+            atomic_write_text(
+                path,
                 to_csv((evidence_record(e) for e in _all_evidence(evidence)), EVIDENCE_COLUMNS),
-                encoding="utf-8",
+                newline="",
             )
             written.append(path)
             path = out_dir / "places.csv"
-            path.write_text(
+            atomic_write_text(
+                path,
                 to_csv(
                     (place_record(p.person, place) for p in profiles for place in p.places),
                     PLACE_COLUMNS,
                 ),
-                encoding="utf-8",
+                newline="",
             )
             written.append(path)
     except OSError as exc:

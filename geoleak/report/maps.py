@@ -36,6 +36,7 @@ from jinja2 import Template
 from PIL import Image, ImageOps
 
 from geoleak.errors import OutputError, UsageError
+from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_START_H
 from geoleak.report import basemap
 from geoleak.report.assets import (
     content_security_policy,
@@ -59,14 +60,25 @@ __all__ = [
     "write_maps",
 ]
 
-# Local time of day -> colour: (first hour, last hour exclusive, colour, legend).
-HOUR_BANDS: tuple[tuple[int, int, str, str], ...] = (
-    (0, 6, "#3b3b98", "night 22:00-06:00"),
-    (6, 9, "#0ca678", "morning 06:00-09:00"),
-    (9, 18, "#f59f00", "working hours 09:00-18:00"),
-    (18, 22, "#e8590c", "evening 18:00-22:00"),
-    (22, 24, "#3b3b98", ""),
-)
+
+def hour_bands() -> tuple[tuple[int, int, str, str], ...]:
+    """Local time of day -> colour: (first hour, last hour exclusive, colour, legend).
+
+    The hours are the inference's own parts of the week (`geoleak.infer.roles`), so the
+    legend means by "night" and "working hours" what the explanations mean.
+    """
+    night, morning, work, evening = "#3b3b98", "#0ca678", "#f59f00", "#e8590c"
+    n_end, w_start, w_end, n_start = NIGHT_END_H, WORK_START_H, WORK_END_H, NIGHT_START_H
+    return (
+        (0, n_end, night, f"night {n_start:02d}:00-{n_end:02d}:00"),
+        (n_end, w_start, morning, f"morning {n_end:02d}:00-{w_start:02d}:00"),
+        (w_start, w_end, work, f"working hours {w_start:02d}:00-{w_end:02d}:00"),
+        (w_end, n_start, evening, f"evening {w_end:02d}:00-{n_start:02d}:00"),
+        (n_start, 24, night, ""),
+    )
+
+
+HOUR_BANDS = hour_bands()
 UNKNOWN_TIME_COLOUR = "#868e96"
 PERSON_COLOURS = (
     "#d9480f",
@@ -141,7 +153,8 @@ def hour_colour(local_time: datetime | None) -> str:
 
 def _digest(*parts: object) -> str:
     text = "\x1f".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+    data = text.encode("utf-8", "surrogatepass")  # a name that is not UTF-8 hashes too
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:12]
 
 
 def pin_id(evidence: Evidence) -> str:
@@ -284,8 +297,9 @@ class _Page:
             relative = os.path.relpath(path.resolve(), self.out_dir.resolve())
         except ValueError:  # other drive on Windows
             return None
-        # quote() turns any scheme ("javascript:") into a plain relative path
-        return quote(relative.replace(os.sep, "/"), safe="/")
+        # quote() turns any scheme ("javascript:") into a plain relative path; the name's
+        # own bytes are quoted, so a name that is not UTF-8 still links to its file
+        return quote(os.fsencode(relative.replace(os.sep, "/")), safe="/")
 
 
 def _needs_wrap(positions: Sequence[LatLon]) -> bool:

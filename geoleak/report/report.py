@@ -37,6 +37,7 @@ from geoleak.report.maps import (
 from geoleak.report.plots import FOUND_WITHIN_M, curve_svg, leakage_curve
 from geoleak.report.tilesets import TileSet
 from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile, SharedSite
+from geoleak.wording import count
 
 if TYPE_CHECKING:
     from geoleak.infer import LeakInference
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
 __all__ = ["advice_for", "exposure_level", "render_report", "write_report"]
 
 MAX_EVIDENCE_ROWS = 300  # per person in the report; the person's map page lists them all
+
+
+# Exposure levels, most severe first (the order every summary lists them in).
+_SEVERITY = ("high", "medium", "low", "none")
 
 
 def exposure_level(profile: Profile) -> tuple[str, str]:
@@ -309,8 +314,8 @@ def render_report(
         "<header><h1>geoleak report</h1>"
         f"<p>Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from local "
         "files only. "
-        f"{len(people)} people: "
-        + ", ".join(f"{n} {lvl}" for lvl, n in sorted(levels.items()))
+        f"{count(len(people), 'person')}: "
+        + ", ".join(f"{levels[lvl]} {lvl}" for lvl in _SEVERITY if levels[lvl])
         + " exposure.</p>"
         + (f'<ul class="summary">{summary}</ul>' if summary else "")
         + "</header>"

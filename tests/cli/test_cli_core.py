@@ -60,7 +60,7 @@ def test_bad_json_line_is_reported_with_its_line_and_the_run_goes_on(tmp_path: P
     assert result.exit_code == 0
     assert f"{path}:2: not valid JSON" in result.output
     assert f"{path}:3: missing required field 'id'" in result.output
-    assert "1 posts of 1 people read; 1 (100%) carried a location" in result.output
+    assert "1 post of 1 person read; 1 (100%) carried a location" in result.output
     assert (tmp_path / "p.json").is_file()
 
 

@@ -29,6 +29,19 @@ def find_browser() -> tuple[str, str] | None:
     return browser, driver
 
 
+def missing_browser_reason() -> str:
+    """Which of Debian's packages is missing, for a skip message that names it."""
+    missing = [
+        f"{what} (Debian package {package}; looked at {', '.join(paths)})"
+        for what, package, paths in (
+            ("chromium", "chromium", CHROMIUM_CANDIDATES),
+            ("chromedriver", "chromium-driver", CHROMEDRIVER_CANDIDATES),
+        )
+        if not any(Path(p).is_file() for p in paths)
+    ]
+    return "headless browser not usable: missing " + " and ".join(missing)
+
+
 @dataclass
 class Browser:
     driver: Any

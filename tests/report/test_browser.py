@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from report_browser import Browser, chromium, find_browser
+from report_browser import Browser, chromium, find_browser, missing_browser_reason
 from report_fixtures import HOSTILE_NAME, HOSTILE_TEXT
 
 from geoleak.pipeline import RunResult, run
@@ -31,7 +31,7 @@ SAMPLE = REPO / "sample_media" / "posts.jsonl"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if find_browser() is None:
-        pytest.skip("headless Chromium not installed (Debian packages chromium, chromium-driver)")
+        pytest.skip(missing_browser_reason())
     with chromium() as session:
         yield session
 

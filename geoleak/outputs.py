@@ -1,0 +1,185 @@
+"""Writing outputs safely, for every command.
+
+- Checked before the work starts: `check_output_file` / `check_output_dir` raise
+  OutputError at once when the target cannot be written, instead of after the inputs
+  were read.
+- Never over someone else's files: a non-empty folder is written into only when geoleak
+  wrote it before (it leaves `MARKER` there) or the user says --force.
+- Whole or not at all: `atomic_write_text` / `atomic_open` write a temporary file beside
+  the target and rename it, so a failure never leaves half a file.
+- Any text can be written: characters that cannot be encoded (the surrogate escapes that
+  stand for the bytes of a file name that is not UTF-8) are written backslash-escaped
+  (`\\udce9`), which keeps every output valid UTF-8 (and valid JSON: it reads as an escape).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+from geoleak.errors import OutputError
+
+__all__ = [
+    "ENCODING_ERRORS",
+    "MARKER",
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_output_dir",
+    "check_output_file",
+    "mark_output_dir",
+]
+
+MARKER = ".geoleak-output"
+# How text outputs encode what UTF-8 cannot hold (lone surrogates from os.fsdecode).
+ENCODING_ERRORS = "backslashreplace"
+
+
+def _nearest_existing(path: Path) -> Path:
+    probe = path.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
+def _check_can_create_in(path: Path, shown: str) -> None:
+    """The folder that will hold `path` exists (or can be made) and is writable."""
+    holder = _nearest_existing(path.parent)
+    if not holder.is_dir():
+        raise OutputError(f"{shown}: cannot write: {holder} is not a folder")
+    if not os.access(holder, os.W_OK | os.X_OK):
+        raise OutputError(f"{shown}: cannot write: {holder} is not writable")
+
+
+def check_output_file(path: str | os.PathLike[str], *, force: bool = True) -> Path:
+    """`path` as a Path, once it is known that a file can be written there.
+
+    With `force=False` an existing file is refused too.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name")
+    if target.exists():
+        if not force:
+            raise OutputError(f"{target}: already exists (use --force to overwrite)")
+        if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
+            raise OutputError(f"{target}: cannot write: permission denied")
+        return target
+    _check_can_create_in(target, str(target))
+    return target
+
+
+def check_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """`path` as a Path, once it is known that geoleak may write its files there.
+
+    An absent or empty folder is fine, and so is one geoleak wrote before (it holds
+    `MARKER`); any other non-empty folder is refused unless `force`.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; give a folder")
+    if not folder.exists():
+        _check_can_create_in(folder / "x", str(folder))
+        return folder
+    try:
+        busy = next(folder.iterdir(), None) is not None
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot read: {exc.strerror or exc}") from None
+    if busy and not force and not (folder / MARKER).is_file():
+        raise OutputError(
+            f"{folder}: folder is not empty and geoleak did not write it; "
+            "use --force to write into it"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{folder}: cannot write: folder is not writable")
+    return folder
+
+
+def mark_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the folder (if needed) and leave the marker saying geoleak wrote it."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        marker = folder / MARKER
+        if not marker.is_file():
+            marker.write_text(
+                "Written by geoleak: a later geoleak run may replace the files here.\n",
+                encoding="utf-8",
+            )
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write: {exc.strerror or exc}") from None
+    return folder
+
+
+@contextmanager
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "w", *, newline: str | None = None
+) -> Iterator[IO[str]]:
+    """A text handle on a temporary file beside `path`, renamed over `path` on success
+    and removed on failure (UTF-8, unencodable characters backslash-escaped)."""
+    if mode not in ("w", "wt"):
+        raise ValueError(f"atomic_open writes text only, not mode {mode!r}")
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(
+            fd, "w", encoding="utf-8", errors=ENCODING_ERRORS, newline=newline
+        ) as handle:
+            yield handle
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, newline: str | None = None
+) -> Path:
+    """Write `text` to `path` whole or not at all (see `atomic_open`)."""
+    with atomic_open(path, newline=newline) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to `path` whole or not at all."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o666 & ~_UMASK)
+            os.replace(tmp, target)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    return target
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import, while no other thread runs: temporary files are created 0600 and
+# get the permissions a plain open() would have given them.
+_UMASK = _umask()

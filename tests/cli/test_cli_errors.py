@@ -1,0 +1,164 @@
+"""User errors: one line, exit status 2, found before the work; outputs never overwrite
+someone else's folder and never leave half a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geoleak.cli import main
+from geoleak.errors import OutputError
+from geoleak.outputs import (
+    MARKER,
+    atomic_open,
+    atomic_write_text,
+    check_output_dir,
+    check_output_file,
+)
+from geoleak.report.exports import to_csv
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "posts.jsonl"
+    lines = [
+        {"id": f"p{i}", "author": "ana", "created_at": f"2025-01-{i + 1:02d}T22:00:00Z",
+         "lat": 69.6496, "lon": 18.9560}
+        for i in range(5)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("infer", "--bogus", "x.jsonl"),
+        ("evaluate", "profiles.json"),
+        ("infer", "--eps-m", "abc", "x.jsonl"),
+        ("no-such-command",),
+    ],
+)
+def test_click_usage_errors_are_one_line_exit_2(args: tuple[str, ...]) -> None:
+    code, output = run(*args)
+    assert code == 2
+    (line,) = error_lines(output)
+    assert line.startswith("geoleak: error: ")
+    assert "--help" in line
+
+
+def test_a_fatal_input_error_is_printed_once(tmp_path: Path) -> None:
+    code, output = run("infer", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "p.json"))
+    assert code == 2
+    assert error_lines(output) == [
+        f"geoleak: error: {tmp_path / 'missing.jsonl'}: no such file or folder"
+    ]
+
+
+def test_output_that_cannot_be_written_fails_before_the_work(tmp_path: Path) -> None:
+    posts = corpus(tmp_path / "in")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, output = run("infer", str(posts), "-o", str(blocker / "p.json"))
+    assert code == 2
+    (line,) = error_lines(output)  # nothing was read: no summary before the error
+    assert line.startswith("geoleak: error: ") and "is not a folder" in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_read_only_output_folder_fails_before_the_work(tmp_path: Path) -> None:
+    posts = corpus(tmp_path / "in")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code, output = run("infer", str(posts), "-o", str(locked / "p.json"))
+    finally:
+        locked.chmod(0o700)
+    assert code == 2
+    assert error_lines(output) == [
+        f"geoleak: error: {locked / 'p.json'}: cannot write: {locked} is not writable"
+    ]
+
+
+@pytest.mark.parametrize("command", ["export", "report", "map"])
+def test_a_folder_geoleak_did_not_write_is_not_overwritten(tmp_path: Path, command: str) -> None:
+    posts = corpus(tmp_path / "in")
+    profiles = tmp_path / "profiles.json"
+    assert run("infer", str(posts), "-o", str(profiles), "-q")[0] == 0
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    args = {
+        "export": ["export", str(posts), "-q"],
+        "report": ["report", str(posts), "-q", "--no-plots"],
+        "map": ["map", str(profiles), str(posts), "-q"],
+    }[command]
+    code, output = run(*args, "-o", str(out))
+    assert code == 2
+    assert "geoleak did not write it; use --force" in output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    # with --force it writes, and leaves its marker: the next run needs no --force
+    assert run(*args, "-o", str(out), "--force")[0] == 0
+    assert (out / MARKER).is_file()
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert run(*args, "-o", str(out))[0] == 0
+
+
+def test_check_output_dir_accepts_absent_empty_and_own_folders(tmp_path: Path) -> None:
+    assert check_output_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    (tmp_path / "empty").mkdir()
+    check_output_dir(tmp_path / "empty")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        check_output_dir(tmp_path / "file")
+    with pytest.raises(OutputError, match="is a folder"):
+        check_output_file(tmp_path / "empty")
+    with pytest.raises(OutputError, match="already exists"):
+        check_output_file(tmp_path / "file", force=False)
+
+
+def _fail_midway(target: Path) -> None:
+    with atomic_open(target) as handle:
+        handle.write("half")
+        raise RuntimeError("failed midway")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError, match="failed midway"):
+        _fail_midway(target)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_a_name_that_is_not_utf8_is_written_escaped(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.jpg")  # surrogate escape, as os.listdir gives it
+    target = atomic_write_text(tmp_path / "x.json", json.dumps({"path": name}, ensure_ascii=False))
+    raw = target.read_bytes()
+    raw.decode("utf-8")  # valid UTF-8
+    assert json.loads(raw)["path"] == name  # and the JSON escape reads back as the same name
+
+
+def test_csv_quotes_a_carriage_return_in_a_value() -> None:
+    rows = [{"person": "ana", "media_path": "IMG\r1.jpg", "text": "line\nbreak"}]
+    text = to_csv(rows, ("person", "media_path", "text"))
+    parsed = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert parsed == [{"person": "ana", "media_path": "IMG\r1.jpg", "text": "line\nbreak"}]
