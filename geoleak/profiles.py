@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from geoleak.errors import CorpusError
+from geoleak.jsonlimits import loads
 from geoleak.outputs import atomic_open
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
@@ -167,7 +168,7 @@ def load_profiles(path: str | os.PathLike[str]) -> tuple[list[Profile], list[dic
     """Profiles and sites from a profiles.json; a malformed file raises CorpusError naming it."""
     source = Path(path)
     try:
-        doc = json.loads(source.read_text(encoding="utf-8"))
+        doc = loads(source.read_bytes(), str(source))
     except FileNotFoundError:
         raise CorpusError(f"{source}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

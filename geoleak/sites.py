@@ -21,6 +21,7 @@ from typing import Any
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m, mean_position
+from geoleak.jsonlimits import loads
 from geoleak.types import Evidence, LatLon, Place, Ring, SensitiveSite
 
 __all__ = [
@@ -67,7 +68,7 @@ def load_sites(path: str | Path) -> list[SensitiveSite]:
     """The sites in a GeoJSON file; UsageError naming the file and feature when bad."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise UsageError(f"{path}: sites file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -23,7 +23,6 @@ Takeout JSON sidecar (`IMG_1.JPG.json`, `IMG_1.JPG.supplemental-metadata.json`),
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import warnings as _warnings
@@ -32,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from geoleak import jsonlimits
 from geoleak.extract import containers, isobmff
 from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder, clean_text
@@ -206,7 +206,7 @@ def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
 def _read_takeout_json(data: bytes, meta: MetaBuilder, source: str) -> None:
     """Google Takeout photo sidecar: geoData / geoDataExif and photoTakenTime."""
     try:
-        doc = json.loads(data)
+        doc = jsonlimits.loads(data, "Takeout sidecar")
     except (ValueError, UnicodeDecodeError, RecursionError):
         meta.warn("Takeout sidecar is not valid JSON; ignored")
         return

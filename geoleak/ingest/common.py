@@ -22,6 +22,7 @@ import ijson
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.extract.gps import checked_position
+from geoleak.jsonlimits import LimitedReader, loads
 from geoleak.paths import walk_files
 from geoleak.types import LatLon
 
@@ -164,7 +165,7 @@ def load_json(path: Path) -> Any:
         if size > SMALL_JSON_BYTES:
             raise CorpusError(f"{path}: {size} bytes is too large to load; expected a small file")
         with path.open("rb") as handle:
-            return json.load(handle)
+            return loads(handle.read(), str(path))
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except UnicodeDecodeError:
@@ -199,6 +200,7 @@ def iter_json_items(
     CorpusError naming `where`; the items before it have been yielded already.
     """
     wanted = list(dict.fromkeys(prefixes))
+    handle = LimitedReader(handle, where)  # type: ignore[assignment]  # depth and size limits
     try:
         if interleaved and len(wanted) > 1:
             yield from _interleaved_items(handle, set(wanted))

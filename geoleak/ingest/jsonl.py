@@ -25,6 +25,7 @@ import orjson
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
+from geoleak.jsonlimits import JsonLimitError, loads
 from geoleak.types import LatLon, NamedPlace, Post
 
 __all__ = ["JsonlReader", "MediaPathGuard", "parse_post", "parse_timestamp", "safe_media_path"]
@@ -273,7 +274,7 @@ def loads_line(line: str) -> Any:
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
-        return json.loads(line)
+        return loads(line, "line")  # within geoleak.jsonlimits (depth, size, huge integers)
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -310,6 +311,12 @@ class JsonlReader(Reader):
                     where = f"{path}:{number}"
                     try:
                         obj = loads_line(line)
+                    except JsonLimitError:
+                        diag.warn(
+                            f"{where}: JSON nested too deeply or a value too large; line skipped",
+                            kind="bad-line",
+                        )
+                        continue
                     except json.JSONDecodeError as exc:
                         diag.warn(
                             f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line"
