@@ -16,9 +16,9 @@ from geoleak.cli import main
 from geoleak.extract.scan import (
     SCAN_FIELDS,
     ScanSummary,
+    Skipped,
     iter_scan_targets,
     scan_paths,
-    Skipped,
     scan_record,
 )
 
