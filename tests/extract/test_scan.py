@@ -57,7 +57,7 @@ def test_symlinks_and_hidden_files_are_reported_not_read(
     shared_media: Path, tmp_path: Path
 ) -> None:
     outside = tmp_path / "outside.jpg"
-    shutil.copyfile(shared_media / "exiftool_apple_iphone7.jpg", outside)
+    shutil.copyfile(shared_media / "mde_apple_iphone4.jpg", outside)
     root = tmp_path / "photos"
     root.mkdir()
     shutil.copyfile(outside, root / "a.jpg")
