@@ -461,6 +461,16 @@ def _moves(cands: Sequence[Candidate]) -> list[_MoveOption]:
             if _overlap_share(new, old) >= 0.25:
                 continue
             split = span_old[1] + (span_new[0] - span_old[1]) / 2
+            # A move means the residence changed: after it the new home must outweigh visits
+            # back to the old one, and before it the old home the new one (the same 0.25
+            # share as the span overlap). A place seen on 3 days while the old home goes on
+            # being seen is a visit, not a move.
+            new_before = sum(1 for d in new.dates if d < split)
+            old_after = sum(1 for d in old.dates if d >= split)
+            if old_after > 0.25 * (len(new.dates) - new_before) or new_before > 0.25 * (
+                len(old.dates) - old_after
+            ):
+                continue
             before = np.zeros((2, N_BINS))
             after = np.zeros((2, N_BINS))
             for part in range(N_BINS):

@@ -128,6 +128,10 @@ def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(tmp_path: Pat
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["evaluation"]["false_homes"] == 0
+    # Every home and base given is right (a resharer once got a second, "moved-to" home
+    # 19 km off from three visits while the old home went on being seen).
+    assert doc["evaluation"]["home"]["precision_100m"] == 1.0
+    assert doc["evaluation"]["base"]["precision_500m"] == 1.0
     profiles, sites = load_profiles(out / "profiles.json")
     truth = load_truth(REPO / "sample_media" / "truth.csv")
     by_person = {p.person: p for p in profiles}

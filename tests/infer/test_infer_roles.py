@@ -147,6 +147,25 @@ def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
     assert profile.place(PlaceKind.BASE) is None
 
 
+def test_a_few_visits_while_the_old_home_goes_on_are_not_a_move() -> None:
+    """A place seen on 3 days in the last months, while the home is still seen there every
+    week, is a visit (a friend's flat), not a move: one home, no earlier one."""
+    visited = destination(HOME, 200, 19_000)
+    evidence = routine("v", HOME, range(7), (18, 23.5), weeks=40, per_week=1)
+    # The home is still seen now and then to the end (fewer posts, not a move) ...
+    evidence += routine("v", HOME, range(7), (18, 23.5), weeks=12, per_week=1, first_week=40)[
+        1::5
+    ]
+    # ... while a place 19 km away gets three evenings in those months.
+    evidence += routine("v", visited, (1, 3, 5), (18, 22), weeks=12, per_week=1, first_week=40)[
+        ::5
+    ]
+    profile = fit(evidence)
+    homes = [p for p in profile.places if p.kind == PlaceKind.HOME]
+    assert len(homes) == 1
+    assert near(homes[0], HOME, 50)
+
+
 def test_holiday_hotel_burst_is_travel_never_base() -> None:
     """Failure 7: two weeks of weekday daytime posts at a hotel far away."""
     hotel = LatLon(-16.80, 179.99)  # Fiji, next to the antimeridian
