@@ -112,6 +112,7 @@ SINGLE_POINT_M = 250.0  # evidence with no other point of the person this close 
 MAX_THUMBNAILS = 400  # per page, to bound its size
 THUMBNAIL_PX = 160
 MAX_POPUP_TEXT = 600
+FAR_PLACE_M = 50_000.0  # a person page lists places farther than this from home/base
 COMPACT_OVERVIEW_FROM = 2000  # evidence points; above it overview popups are short
 
 _URL_TEMPLATE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
@@ -1418,6 +1419,8 @@ def build_person_map(
         + back
         + f"<p><small>{html_text(attribution)}</small></p>"
     )
+    anchors, near, far = _split_far_places(profile)
+    title += _far_places_list(profile, anchors, far)
     below = _places_table(profile) + _evidence_table(evidence)
     return _finish(
         figure,
@@ -1426,8 +1429,57 @@ def build_person_map(
         boxes=[("topleft", title, "gl-title"), ("bottomright", _hour_legend(), "gl-legend")],
         slider=(total, labels) if total else None,
         below=below,
-        view=_focus([p.position for p in profile.places], [e.position for e in evidence]),
+        view=_focus(
+            [p.position for p in anchors],
+            [p.position for p in near] + [e.position for e in evidence],
+        ),
         collapsed_layers=True,
+    )
+
+
+def _split_far_places(profile: Profile) -> tuple[list[Place], list[Place], list[Place]]:
+    """(home and base, other places near them, places farther than FAR_PLACE_M from both).
+
+    A person page opens on home and base; a frequent place 1,500 km away would zoom the map
+    out to a continent and stack home and base at its edge, so it is listed instead. Without
+    a home or base every place anchors the view.
+    """
+    anchors = [p for p in profile.places if p.kind in (PlaceKind.HOME, PlaceKind.BASE)]
+    others = [p for p in profile.places if p.kind not in (PlaceKind.HOME, PlaceKind.BASE)]
+    if not anchors:
+        return others, [], []
+    near = [
+        p
+        for p in others
+        if min(_distance_m(p.position, a.position) for a in anchors) <= FAR_PLACE_M
+    ]
+    far = [p for p in others if all(p is not n for n in near)]
+    return anchors, near, far
+
+
+def _far_places_list(profile: Profile, anchors: Sequence[Place], far: Sequence[Place]) -> str:
+    """The side list of far-away places: kind, nearest town, distance; each link pans there."""
+    if not far:
+        return ""
+    index_of = {id(place): index for index, place in enumerate(profile.places)}
+    items = []
+    for place in sorted(
+        far, key=lambda p: min(_distance_m(p.position, a.position) for a in anchors)
+    ):
+        anchor = place_pin_id(profile.person, place, index_of[id(place)])
+        nearest = min(anchors, key=lambda a: _distance_m(place.position, a.position))
+        town = basemap.nearest_town(place.position)
+        where = f" near {town.name}" if town else ""
+        items.append(
+            f'<li><a href="#{anchor}" data-pin="{anchor}">'
+            f"<b>{KIND_LETTER[place.kind]}</b> {html_text(place.kind.value + where)}</a>: "
+            f"{html_text(_fmt_distance(_distance_m(place.position, nearest.position)))} from "
+            f"{html_text(nearest.kind.value)}</li>"
+        )
+    return (
+        '<div class="gl-far"><b>Far away</b> (more than '
+        f"{FAR_PLACE_M / 1000:.0f} km from home and base; a click pans there)"
+        f"<ul>{''.join(items)}</ul></div>"
     )
 
 

@@ -45,6 +45,18 @@ def layer_specs(page: str) -> list[dict[str, Any]]:
     return specs
 
 
+def boxes(page: str) -> list[list[str]]:
+    """The [position, html, class] of each geoleak.box(...) on the page."""
+    decoder = json.JSONDecoder()
+    found = []
+    for match in re.finditer(r"geoleak\.box\(map, ", page):
+        position, end = decoder.raw_decode(page, match.end())
+        html_text, end = decoder.raw_decode(page, end + 2)
+        cls, _end = decoder.raw_decode(page, end + 2)
+        found.append([position, html_text, cls])
+    return found
+
+
 def pins(page: str) -> list[dict[str, Any]]:
     return [f for spec in layer_specs(page) for f in spec.get("features", []) if f["k"] == "pin"]
 
@@ -230,3 +242,50 @@ def test_person_page_names_are_safe_and_distinct() -> None:
 def test_overview_opens_on_the_places(written: dict[str, Path]) -> None:
     page = written["index.html"].read_text(encoding="utf-8")
     assert f"{ANA_HOME.lat}" in page and f"{CHUKOTKA_EAST.lon}" in page
+
+
+def _fitted_bounds(page: str) -> list[list[float]]:
+    match = re.search(r"geoleak\.init\(map, (\[\[.*?\]\])\)", page)
+    assert match is not None
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def test_person_page_fits_home_and_base_and_lists_far_places(tmp_path: Path) -> None:
+    from geoleak.types import Place, PlaceKind
+
+    home = Place(PlaceKind.HOME, LatLon(64.2691, 24.1481), 40.0, 0.99, ("h",), 30)
+    base = Place(PlaceKind.BASE, LatLon(64.2144, 24.0877), 176.0, 0.99, ("b",), 20)
+    nearby = Place(PlaceKind.FREQUENT, LatLon(64.2373, 24.2742), 78.0, 0.55, ("n",), 4)
+    # about 1,440 km south-west of base: Berlin
+    far = Place(PlaceKind.FREQUENT, LatLon(52.52, 13.405), 90.0, 0.6, ("f",), 5)
+    profile = Profile(person="mover", places=(home, base, nearby, far))
+    paths = write_maps([profile], {}, tmp_path / "maps")
+    page = paths[1].read_text(encoding="utf-8")
+    (lat0, lon0), (lat1, lon1) = _fitted_bounds(page)
+    for place in (home, base, nearby):  # the view covers home, base and what is near them
+        assert lat0 <= place.position.lat <= lat1 and lon0 <= place.position.lon <= lon1
+    assert not lat0 <= far.position.lat <= lat1  # not zoomed out to the far place
+    assert lat1 - lat0 < 0.5
+    title = next(box for box in boxes(page) if box[0] == "topleft")[1]
+    listed = re.search(r'<div class="gl-far">(.*?)</div>', title)
+    assert listed is not None, "far place not listed"
+    items = re.findall(r"<li>.*?</li>", listed.group(1))
+    assert len(items) == 1  # the nearby frequent place is on the map, not in the list
+    far_pin = next(m["id"] for m in pins(page) if m["ll"] == [far.position.lat, far.position.lon])
+    assert f'data-pin="{far_pin}"' in items[0]  # the link pans the map to the far place
+    km = float(re.search(r"([\d.]+) km", items[0]).group(1))  # type: ignore[union-attr]
+    assert km == 1437.4  # from the nearer of home and base
+    assert "from base" in items[0] and "frequent near " in items[0]  # named by its town
+
+
+def test_person_page_without_home_or_base_fits_every_place(tmp_path: Path) -> None:
+    from geoleak.types import Place, PlaceKind
+
+    a = Place(PlaceKind.FREQUENT, LatLon(60.17, 24.94), 50.0, 0.5, ("a",), 3)
+    b = Place(PlaceKind.FREQUENT, LatLon(48.137, 11.575), 50.0, 0.5, ("b",), 3)
+    page = write_maps([Profile(person="p", places=(a, b))], {}, tmp_path / "m")[1].read_text(
+        encoding="utf-8"
+    )
+    (lat0, _lon0), (lat1, _lon1) = _fitted_bounds(page)
+    assert lat0 <= 48.137 and lat1 >= 60.17
+    assert all("gl-far" not in box[1] for box in boxes(page))
