@@ -153,13 +153,9 @@ def test_a_few_visits_while_the_old_home_goes_on_are_not_a_move() -> None:
     visited = destination(HOME, 200, 19_000)
     evidence = routine("v", HOME, range(7), (18, 23.5), weeks=40, per_week=1)
     # The home is still seen now and then to the end (fewer posts, not a move) ...
-    evidence += routine("v", HOME, range(7), (18, 23.5), weeks=12, per_week=1, first_week=40)[
-        1::5
-    ]
+    evidence += routine("v", HOME, range(7), (18, 23.5), weeks=12, per_week=1, first_week=40)[1::5]
     # ... while a place 19 km away gets three evenings in those months.
-    evidence += routine("v", visited, (1, 3, 5), (18, 22), weeks=12, per_week=1, first_week=40)[
-        ::5
-    ]
+    evidence += routine("v", visited, (1, 3, 5), (18, 22), weeks=12, per_week=1, first_week=40)[::5]
     profile = fit(evidence)
     homes = [p for p in profile.places if p.kind == PlaceKind.HOME]
     assert len(homes) == 1
