@@ -15,6 +15,7 @@ from __future__ import annotations
 import mmap
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
+from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import LOCATING, Finding, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import coarse_position
@@ -402,6 +404,16 @@ def scrub_paths(
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
     for path, rel in iter_input_files(inputs, exclude=out_dir):
+        try:
+            mode = path.stat().st_mode  # what would be read (a link's target)
+        except OSError as exc:  # a dangling link or a link loop
+            why = f"cannot read ({exc.strerror or exc})"
+            slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
+            continue
+        if not stat.S_ISREG(mode):  # a FIFO would block the first read for good
+            why = f"is a {file_kind(mode)}, not a regular file; never opened"
+            slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
+            continue
         if not _is_candidate(path) and not _holds_positions(path):
             why = "not a media file"
             if path.suffix.lower() in (".zip", ".tar", ".tgz", ".gz", ".7z"):

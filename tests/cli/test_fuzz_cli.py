@@ -112,13 +112,7 @@ COMMANDS = [
     ("map", "nested.json", "ana", "-o", "maps", "--force"),
     ("evaluate", "nested.json", "--truth", "posts.jsonl"),
     ("sites", "nested.json", "posts.jsonl"),
-    pytest.param(
-        ("scrub", "ana", "-o", "clean"),
-        marks=pytest.mark.xfail(
-            reason="known: scrub on a folder holding a FIFO does not finish (issue 13, open)",
-            run=False,
-        ),
-    ),
+    ("scrub", "ana", "-o", "clean"),
 ]
 
 
