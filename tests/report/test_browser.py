@@ -418,3 +418,38 @@ def test_street_basemap_tiles_cover_the_map(
     counts = _map_colours(shot, browser)
     assert counts.get(ZOOM_COLOURS[12], 0) > 0.5 * sum(counts.values()), counts
     _assert_clean(browser)
+
+
+_OVERLAPS = """
+const boxes = (sel) => Array.from(document.querySelectorAll(sel)).map((el) => {
+  const r = el.getBoundingClientRect();
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2, r: Math.min(r.width, r.height) / 2};
+});
+const pins = boxes('.leaflet-marker-icon.gl-place-wrap');
+const counts = boxes('.leaflet-marker-icon.marker-cluster');
+const hit = (a, b) => Math.hypot(a.x - b.x, a.y - b.y) < a.r + b.r - 2;
+const pairs = [];
+pins.forEach((a, i) => pins.slice(i + 1).forEach((b) => { if (hit(a, b)) pairs.push('pin/pin'); }));
+// a cluster's count (its inner 15 px) must not sit under a pin
+counts.forEach((c) => pins.forEach((p) => { if (hit({...c, r: 13}, p)) pairs.push('count/pin'); }));
+return [pins.length, counts.length, pairs];
+"""
+
+
+@pytest.mark.parametrize("page", ["index.html", "person"])
+def test_markers_do_not_hide_each_other(
+    browser: Browser, demo: tuple[RunResult, Path], page: str, tmp_path: Path
+) -> None:
+    result, out = demo
+    if page == "person":  # a person with home, base, site and frequent places
+        busiest = max(result.profiles, key=lambda p: len(p.places))
+        page = person_page_name(busiest.person)
+    browser.open(out / page)
+    _settle(browser)
+    n_pins, n_counts, overlaps = browser.js(_OVERLAPS)
+    browser.screenshot(tmp_path / "declutter.png")
+    assert n_pins >= 3 and n_counts >= 1
+    assert overlaps == []
+    browser.js("geoleak.map.zoomIn(1, {animate: false});")
+    _settle(browser)
+    assert browser.js(_OVERLAPS)[2] == []  # kept apart again after a zoom

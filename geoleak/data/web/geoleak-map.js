@@ -11,6 +11,8 @@
   G.timed = [];     // layers the time slider filters
   G.map = null;
   G.markerCount = 0;
+  G.placeMarkers = [];  // home, base, frequent place and site pins: kept apart on screen
+  G.clusterGroups = [];
 
   function popupOptions() {
     return { maxWidth: 380, minWidth: 220, autoPanPadding: [24, 24] };
@@ -34,6 +36,7 @@
       var icon = f.icon ? makeIcon(f.icon) : icons[f.ic];
       layer = L.marker(f.ll, { icon: icon, zIndexOffset: f.z || 0, riseOnHover: true });
       G.markerCount += 1;
+      if ((f.z || 0) >= 900) { layer.geoleakRank = f.z; G.placeMarkers.push(layer); }
     } else if (f.k === "circle") {
       layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}));
     } else if (f.k === "line") {
@@ -55,6 +58,7 @@
       return heat;
     }
     var group = spec.mode === "cluster" ? L.markerClusterGroup(spec.options || {}) : L.featureGroup();
+    if (spec.mode === "cluster") { G.clusterGroups.push(group); }
     var items = [];
     var layers = [];
     var icons = (spec.icons || []).map(makeIcon);  // shared by every pin that names them
@@ -202,6 +206,7 @@
               if (t.layer.addLayers) { t.layer.addLayers(keep); } else { keep.forEach(function (l) { t.layer.addLayer(l); }); }
             }
           });
+          if (G.redeclutter) { G.redeclutter(); }
         }
         input.addEventListener("input", function () {
           if (pending) { return; }
@@ -255,8 +260,74 @@
     if (id.indexOf("pin-") === 0) { G.focus(id); }
   }
 
+  function iconBox(marker) {
+    var icon = marker.options.icon;
+    var o = (icon._iconObj || icon).options;  // a cluster is its own icon; it made _iconObj
+    var size = L.point(o.iconSize || [12, 12]);
+    return { size: size, anchor: o.iconAnchor ? L.point(o.iconAnchor) : size.divideBy(2) };
+  }
+
+  function shift(marker, dx, dy) {
+    var box = iconBox(marker);
+    marker._icon.style.marginLeft = (dx - box.anchor.x) + "px";
+    marker._icon.style.marginTop = (dy - box.anchor.y) + "px";
+    marker.geoleakShift = [dx, dy];
+  }
+
+  /* Keep markers from hiding each other at the current zoom: place and site pins that
+   * coincide or nearly do (a home beside a base, the bases of a unit at one site) are
+   * moved apart by fixed pixel offsets on rings around their true point, highest rank
+   * (home/base before sites) staying put; then a cluster bubble under a pin is moved off
+   * it so its count stays readable. Only the icons move: tooltips, popups, circles and
+   * lines keep the true position. Runs again after every zoom. */
+  G.declutter = function (map) {
+    var taken = [];  // [centre point, radius] of what is already drawn
+    function clear(p, r) {
+      return taken.every(function (t) { return p.distanceTo(t[0]) >= r + t[1]; });
+    }
+    function spot(p, r, step) {
+      for (var ring = 0; ring <= 6; ring += 1) {
+        var n = ring === 0 ? 1 : 6 * ring;
+        for (var k = 0; k < n; k += 1) {
+          var a = (2 * Math.PI * k) / n - Math.PI / 2;
+          var d = L.point(Math.round(Math.cos(a) * ring * step), Math.round(Math.sin(a) * ring * step));
+          if (clear(p.add(d), r)) { return d; }
+        }
+      }
+      return L.point(0, 0);
+    }
+    var pins = G.placeMarkers.filter(function (m) { return m._icon && map.hasLayer(m); });
+    pins.sort(function (a, b) { return (b.geoleakRank || 0) - (a.geoleakRank || 0); });
+    pins.forEach(function (m) {
+      var p = map.latLngToLayerPoint(m.getLatLng());
+      var r = Math.max(iconBox(m).size.x, iconBox(m).size.y) / 2 + 1;
+      var d = spot(p, r, 2 * r);
+      shift(m, d.x, d.y);
+      taken.push([p.add(d), r]);
+    });
+    G.clusterGroups.forEach(function (group) {
+      if (!map.hasLayer(group) || !group._featureGroup) { return; }
+      group._featureGroup.eachLayer(function (c) {
+        if (!c._icon || !(c instanceof L.MarkerCluster)) { return; }
+        var p = map.latLngToLayerPoint(c.getLatLng());
+        var r = 15;  // the count's bubble; its halo may stay under a pin
+        var d = clear(p, r) ? L.point(0, 0) : spot(p, r, 16);
+        shift(c, d.x, d.y);
+        taken.push([p.add(d), r]);
+      });
+    });
+  };
+
   G.init = function (map, bounds) {
     G.map = map;
+    var pending = null;
+    var again = function () {
+      if (pending) { window.clearTimeout(pending); }
+      pending = window.setTimeout(function () { pending = null; G.declutter(map); }, 0);
+    };
+    map.on("zoomend overlayadd overlayremove", again);
+    G.clusterGroups.forEach(function (group) { group.on("animationend", again); });
+    G.redeclutter = again;
     if (bounds) {
       // keep the fitted data clear of the title box (top left) and the legend (right)
       var wide = map.getSize().x > 900;
@@ -266,6 +337,7 @@
         maxZoom: 16
       });
     }
+    again();
     window.addEventListener("hashchange", onHash);
     document.addEventListener("click", function (event) {
       var target = event.target && event.target.closest ? event.target.closest("a[data-pin]") : null;
