@@ -138,6 +138,9 @@ class MediaMeta:
     position: LatLon | None = None
     alt_m: float | None = None
     capture_time: datetime | None = None
+    # True when capture_time's offset was derived from the file's GPS UTC time (a camera
+    # that writes its local clock where the format says UTC), not stated by the file
+    offset_from_gps: bool = False
     gps_time: datetime | None = None
     accuracy_m: float | None = None
     direction_deg: float | None = None
@@ -168,6 +171,7 @@ class LocalTimeBasis(str, Enum):
     """How a piece of evidence's local time was obtained."""
 
     EXIF_OFFSET = "exif-offset"  # capture time with OffsetTimeOriginal
+    GPS_OFFSET = "gps-offset"  # camera's local clock, offset from the file's GPS UTC time
     POSITION_TZ = "position-tz"  # UTC time converted with the time zone at the position
     EXIF_NAIVE = "exif-naive"  # capture time without an offset: local by EXIF convention
     PERSON_TZ = "person-tz"  # the person's estimated time zone

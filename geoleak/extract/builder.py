@@ -77,6 +77,7 @@ class MetaBuilder:
         self.error: str | None = None
         self.exif_modify_time: datetime | None = None
         self.pending_xmp: list[bytes] = []  # XMP found inside EXIF (TIFF tag 700)
+        self.time_from_gps = False  # capture_time's offset: camera clock vs GPS UTC time
 
     # -- helpers -------------------------------------------------------------------
     def warn(self, message: str) -> None:
@@ -255,6 +256,7 @@ class MetaBuilder:
             position=self.position,
             alt_m=self.alt_m,
             capture_time=self.capture_time,
+            offset_from_gps=self.time_from_gps and self.capture_time is not None,
             gps_time=self.gps_time,
             accuracy_m=self.accuracy_m,
             direction_deg=self.direction_deg,

@@ -72,12 +72,17 @@ def timed(
     capture_time: datetime | None,
     posted_at: datetime | None,
     tz_lookup: TimezoneLookup = timezone_at,
+    offset_from_gps: bool = False,
 ) -> tuple[datetime | None, datetime | None, LocalTimeBasis, str | None]:
-    """(time_utc, local_time, basis, tz_name) for an observation at `position`."""
+    """(time_utc, local_time, basis, tz_name) for an observation at `position`.
+
+    `offset_from_gps`: an aware `capture_time` whose offset came from GPS time, not the file.
+    """
     tz_name = tz_lookup(position)
     if capture_time is not None and capture_time.tzinfo is not None:
         utc = capture_time.astimezone(timezone.utc)
-        return utc, capture_time.replace(tzinfo=None), LocalTimeBasis.EXIF_OFFSET, tz_name
+        basis = LocalTimeBasis.GPS_OFFSET if offset_from_gps else LocalTimeBasis.EXIF_OFFSET
+        return utc, capture_time.replace(tzinfo=None), basis, tz_name
     if capture_time is not None:
         return (
             localize_naive(capture_time, tz_name),
@@ -112,7 +117,7 @@ def evidence_from_post(
                 post, meta.position, EvidenceSource.EXIF,
                 accuracy_m=_accuracy(meta.accuracy_m, EvidenceSource.EXIF),
                 capture_time=meta.capture_time, media_path=path, device=meta.device,
-                tz_lookup=tz_lookup,
+                tz_lookup=tz_lookup, offset_from_gps=meta.offset_from_gps,
             )
         )  # fmt: skip
     if post.geotag is not None and not post.geotag.is_null_island:
@@ -145,13 +150,18 @@ def observation(
     weight: float | None = None,
     text: str | None = None,
     tz_lookup: TimezoneLookup = timezone_at,
+    offset_from_gps: bool = False,
 ) -> Evidence:
     """One piece of evidence of `post` at `position`, timed as `timed` explains.
 
     `weight` defaults to the source's weight in SOURCE_WEIGHT, `text` to the post's text.
     """
     utc, local, basis, tz_name = timed(
-        position, capture_time=capture_time, posted_at=post.created_at, tz_lookup=tz_lookup
+        position,
+        capture_time=capture_time,
+        posted_at=post.created_at,
+        tz_lookup=tz_lookup,
+        offset_from_gps=offset_from_gps,
     )
     return Evidence(
         post_id=post.id,

@@ -23,8 +23,10 @@ from datetime import datetime, timedelta, timezone
 
 from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder
+from geoleak.extract.gps import checked_position
 from geoleak.extract.source import MAX_BLOCK, Source
 from geoleak.extract.xmp import parse_xmp_datetime
+from geoleak.formats.gpmf import GpsFix, gps_fixes
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
     CANON_CR3_UUID,
@@ -42,6 +44,7 @@ from geoleak.formats.isobmff import (
     parse_keys,
     qt_string,
     sample_entries,
+    sample_ranges,
 )
 
 __all__ = ["brand_format", "parse_iso6709", "read_isobmff"]  # (the first two re-exported)
@@ -206,141 +209,101 @@ def _read_moov(src: Source, moov: Box, meta: MetaBuilder) -> None:
                     _read_cr3(data, box, meta)
     if issues:
         meta.warn("a 'moov' child box has a bad size; stopped")
-    if meta.position is None:
-        for start, size, hdr in tracks:
-            if _read_gpmf_track(src, start, size, hdr, meta):
-                break
+    gps_utc: datetime | None = None
+    for start, size, hdr in tracks:
+        is_gpmf, gps_utc = _read_gpmf_track(src, start, size, hdr, meta)
+        if is_gpmf:
+            break
     meta.has_metadata = meta.has_metadata or created is not None or bool(times)
     for key in ("keys", "udta"):
         if key in times:
             meta.set_time(times[key])
-    meta.set_time(created)
+    meta.set_time(_created_checked(created, gps_utc, meta))
 
 
-# -- GoPro GPMF: a 'gpmd' metadata track; the first sample's first GPS fix -------------------
+def _created_checked(
+    created: datetime | None, gps_utc: datetime | None, meta: MetaBuilder
+) -> datetime | None:
+    """The mvhd creation time with its real offset when GPS time shows it is local.
+
+    QuickTime says UTC, but GoPro (and other action cameras) write the camera's local
+    clock. When the first GPS UTC time of the file lies a whole number of quarter hours
+    (up to 14 h) from the creation time, within 5 min (the fix may come a little after
+    the recording starts), the creation time is local wall-clock time at that offset.
+    """
+    if created is None or gps_utc is None:
+        return created
+    diff_s = (created - gps_utc).total_seconds()
+    offset_s = round(diff_s / 900) * 900
+    if not 900 <= abs(offset_s) <= 14 * 3600 or abs(diff_s - offset_s) > 300:
+        return created
+    meta.time_from_gps = True
+    offset = timedelta(seconds=offset_s)
+    return created.replace(tzinfo=timezone(offset))
+
+
+# -- GoPro GPMF: a 'gpmd' metadata track; the first valid fix of all its samples ------------
 _MAX_TRAK = 16 * 1024 * 1024
 _MAX_GPMF_SAMPLE = 1024 * 1024
-_GPMF_SIZES = {b"b": 1, b"B": 1, b"c": 1, b"s": 2, b"S": 2, b"l": 4, b"L": 4, b"f": 4,
-               b"d": 8, b"j": 8, b"J": 8, b"q": 4, b"Q": 8, b"u": 1, b"U": 16, b"F": 4,
-               b"G": 16}  # fmt: skip
+_MAX_GPMF_BYTES = 64 * 1024 * 1024  # telemetry read per file (an hour of Hero GPMF is ~10 MB)
 
 
-def _read_gpmf_track(src: Source, start: int, size: int, hdr: int, meta: MetaBuilder) -> bool:
-    """True when the track is a GoPro GPMF track whose first sample was read."""
+def _read_gpmf_track(
+    src: Source, start: int, size: int, hdr: int, meta: MetaBuilder
+) -> tuple[bool, datetime | None]:
+    """(is a GoPro GPMF track, its first GPS UTC time), reading positions into `meta`.
+
+    The position is the first entry with a fix (GPSF/fix type not 0) of any GPS stream
+    (GPS5, GPS9, GPRI) in any sample; the GPS time the first UTC time a stream gives.
+    """
     if size > _MAX_TRAK:
-        return False
+        return False, None
     data = src.read(start, size)
     if len(data) < size:
-        return False
+        return False, None
     trak = Box(b"trak", 0, hdr, size)
     mdia = child(data, trak, b"mdia")
     minf = child(data, mdia, b"minf") if mdia else None
     stbl = child(data, minf, b"stbl") if minf else None
     if stbl is None:
-        return False
+        return False, None
     entries = sample_entries(data, stbl)
     if not entries or entries[0].type != b"gpmd":
-        return False
-    chunk_offset: int | None = None
-    stco = child(data, stbl, b"stco")
-    co64 = child(data, stbl, b"co64")
-    if stco is not None and stco.payload + 12 <= stco.end:
-        chunk_offset = struct.unpack_from(">I", data, stco.payload + 8)[0]
-    elif co64 is not None and co64.payload + 16 <= co64.end:
-        chunk_offset = struct.unpack_from(">Q", data, co64.payload + 8)[0]
-    stsz = child(data, stbl, b"stsz")
-    sample_size = 0
-    if stsz is not None and stsz.payload + 12 <= stsz.end:
-        uniform, count = struct.unpack_from(">II", data, stsz.payload + 4)
-        sample_size = uniform
-        if not uniform and count and stsz.payload + 16 <= stsz.end:
-            sample_size = struct.unpack_from(">I", data, stsz.payload + 12)[0]
-    if chunk_offset is None or not 0 < sample_size <= _MAX_GPMF_SAMPLE:
-        meta.warn("GoPro GPMF track has no readable first sample")
-        return True
-    sample = src.read(chunk_offset, sample_size)
+        return False, None
+    ranges = [(o, n) for o, n in sample_ranges(data, stbl) if 0 < n <= _MAX_GPMF_SAMPLE]
+    if not ranges:
+        meta.warn("GoPro GPMF track has no readable sample")
+        return True, None
     meta.has_metadata = True
-    fix = _gpmf_first_fix(sample)
-    if fix is None:
-        meta.warn("GoPro GPMF: no GPS fix in the first sample")
-        return True
-    lat, lon, alt, when, dop, fix_type = fix
-    if fix_type == 0:
-        meta.warn("GoPro GPMF: GPS reports no fix (GPSF 0); position ignored")
-        return True
-    accuracy = dop * 5.0 if dop else None  # DOP x ~5 m user range error, a nominal figure
-    meta.add_decimal_position(lat, lon, "gpmf", "GoPro GPMF", alt_m=alt, accuracy_m=accuracy,
-                              gps_time=when)  # fmt: skip
-    return True
-
-
-def _gpmf_first_fix(
-    data: bytes,
-) -> tuple[float, float, float, datetime | None, float | None, int | None] | None:
-    """(lat, lon, alt, UTC time, DOP, fix type) of the first GPS5/GPS9 entry in a GPMF sample."""
-    state: dict[str, object] = {}
-    budget = [10_000]
-
-    def walk(start: int, end: int, depth: int) -> tuple[float, float, float] | None:
-        pos = start
-        scale: tuple[float, ...] = (1.0,)
-        while pos + 8 <= end and budget[0] > 0:
-            budget[0] -= 1
-            key = data[pos : pos + 4]
-            vtype = data[pos + 4 : pos + 5]
-            struct_size = data[pos + 5]
-            repeat = struct.unpack_from(">H", data, pos + 6)[0]
-            length = struct_size * repeat
-            body = pos + 8
-            if body + length > end:
-                return None
-            if vtype == b"\x00" and depth < 4:
-                found = walk(body, body + length, depth + 1)
-                if found is not None:
-                    return found
-            elif key == b"SCAL" and vtype in (b"l", b"L", b"s", b"S"):
-                code = {b"l": "i", b"L": "I", b"s": "h", b"S": "H"}[vtype]
-                unit = _GPMF_SIZES[vtype]
-                scale = tuple(
-                    float(v) or 1.0
-                    for v in struct.unpack_from(f">{length // unit}{code}", data, body)
-                ) or (1.0,)
-            elif key == b"GPSU" and vtype == b"U" and length >= 16:
-                state["time"] = data[body : body + 16]
-            elif key == b"GPSF" and vtype in (b"L", b"l") and length >= 4:
-                state["fix"] = struct.unpack_from(">I", data, body)[0]
-            elif key == b"GPSP" and vtype in (b"S", b"s") and length >= 2:
-                state["dop"] = struct.unpack_from(">H", data, body)[0] / 100.0
-            elif key in (b"GPS5", b"GPS9") and struct_size >= 12 and repeat >= 1:
-                raw = struct.unpack_from(">3i", data, body)
-                scales = (scale * 3)[:3] if len(scale) < 3 else scale[:3]
-                return raw[0] / scales[0], raw[1] / scales[1], raw[2] / scales[2]
-            pos = body + ((length + 3) & ~3)
-        return None
-
-    try:
-        found = walk(0, len(data), 0)
-    except (struct.error, IndexError, KeyError, ZeroDivisionError):
-        return None
-    if found is None:
-        return None
-    when = _gpmf_time(state.get("time"))
-    dop = state.get("dop")
-    fix = state.get("fix")
-    return (*found, when, dop if isinstance(dop, float) else None,
-            fix if isinstance(fix, int) else None)  # fmt: skip
-
-
-def _gpmf_time(raw: object) -> datetime | None:
-    """GPSU 'yymmddhhmmss.sss' (UTC)."""
-    if not isinstance(raw, bytes):
-        return None
-    try:
-        text = raw.decode("ascii")
-        moment = datetime.strptime(text[:12], "%y%m%d%H%M%S").replace(tzinfo=timezone.utc)
-        return moment + timedelta(milliseconds=int(text[13:16] or 0))
-    except (ValueError, UnicodeDecodeError):
-        return None
+    budget = _MAX_GPMF_BYTES
+    seen_fixless = False
+    first: GpsFix | None = None
+    when: datetime | None = None
+    for offset, length in ranges:
+        if budget < length or offset + length > src.size:
+            break
+        budget -= length
+        for fix in gps_fixes(src.read(offset, length)):
+            if fix.fix == 0:
+                seen_fixless = True
+                continue
+            if first is None and checked_position(fix.lat, fix.lon).position is not None:
+                first = fix
+            if when is None and fix.time is not None:
+                when = fix.time
+            if first is not None and when is not None:
+                break
+        if first is not None and when is not None:
+            break
+    if first is None:
+        meta.warn("GoPro GPMF: GPS reports no fix (GPSF 0); position ignored" if seen_fixless
+                  else "GoPro GPMF: no GPS position in the telemetry")  # fmt: skip
+        return True, when
+    accuracy = first.dop * 5.0 if first.dop else None  # DOP x ~5 m user range error, nominal
+    meta.add_decimal_position(first.lat, first.lon, "gpmf", f"GoPro GPMF {first.stream}",
+                              alt_m=first.alt_m, accuracy_m=accuracy,
+                              gps_time=first.time or when)  # fmt: skip
+    return True, when
 
 
 def _mvhd_time(data: bytes, box: Box) -> datetime | None:

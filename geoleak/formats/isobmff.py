@@ -21,6 +21,7 @@ from geoleak.errors import FormatError
 __all__ = [
     "CANON_CR3_UUID",
     "CONTAINER_BOXES",
+    "MAX_SAMPLES",
     "TIMED_METADATA_ENTRIES",
     "XMP_UUID",
     "Box",
@@ -39,6 +40,7 @@ __all__ = [
     "parse_keys",
     "qt_string",
     "sample_entries",
+    "sample_ranges",
 ]
 
 MAX_BOXES = 10_000
@@ -410,3 +412,59 @@ def sample_entries(buf: Any, stbl: Box) -> list[Box]:
     if stsd is None:
         return []
     return list(iter_boxes(buf, stsd.payload + 8, stsd.end, []))
+
+
+MAX_SAMPLES = 100_000
+
+
+def sample_ranges(buf: Any, stbl: Box, limit: int = MAX_SAMPLES) -> list[tuple[int, int]]:
+    """(file offset, size) of a track's samples from `stsz`, `stsc` and `stco`/`co64`.
+
+    At most `limit` samples; a malformed or clipped table ends the list where it breaks.
+    """
+    stsz = child(buf, stbl, b"stsz")
+    stsc = child(buf, stbl, b"stsc")
+    stco = child(buf, stbl, b"stco")
+    co64 = child(buf, stbl, b"co64")
+    if stsz is None or (stco is None and co64 is None):
+        return []
+    raw = bytes(buf[stsz.payload : stsz.end])
+    if len(raw) < 12:
+        return []
+    uniform, count = struct.unpack_from(">II", raw, 4)
+    count = min(count, limit)
+    if uniform:
+        sizes = [uniform] * count
+    else:
+        count = min(count, (len(raw) - 12) // 4)
+        sizes = list(struct.unpack_from(f">{count}I", raw, 12))
+    table, width = (stco, 4) if stco is not None else (co64, 8)
+    if table is None:
+        return []
+    craw = bytes(buf[table.payload : table.end])
+    if len(craw) < 8:
+        return []
+    chunks = min(struct.unpack_from(">I", craw, 4)[0], (len(craw) - 8) // width, limit)
+    offsets = struct.unpack_from(f">{chunks}{'Q' if width == 8 else 'I'}", craw, 8)
+    # (first chunk, samples per chunk, description index) runs, first chunk 1-based; a
+    # table without stsc (not valid, but written by some tools) gets one sample per chunk
+    stsc_runs: list[tuple[int, int, int]] = [(1, 1, 1)]
+    if stsc is not None:
+        sraw = bytes(buf[stsc.payload : stsc.end])
+        if len(sraw) < 8:
+            return []
+        runs = min(struct.unpack_from(">I", sraw, 4)[0], (len(sraw) - 8) // 12, limit)
+        stsc_runs = [struct.unpack_from(">III", sraw, 8 + 12 * i) for i in range(runs)]
+    ranges: list[tuple[int, int]] = []
+    sample = 0
+    for run, (first, per_chunk, _) in enumerate(stsc_runs):
+        last = stsc_runs[run + 1][0] - 1 if run + 1 < len(stsc_runs) else chunks
+        for chunk in range(max(first, 1), min(last, chunks) + 1):
+            offset = offsets[chunk - 1]
+            for _ in range(per_chunk):
+                if sample >= len(sizes):
+                    return ranges
+                ranges.append((offset, sizes[sample]))
+                offset += sizes[sample]
+                sample += 1
+    return ranges

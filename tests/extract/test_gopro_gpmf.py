@@ -1,0 +1,154 @@
+"""GoPro videos: every GPS stream (GPS5, GPS9, GPRI, GLPI) of every GPMF sample, checked against exiftool -ee.
+
+The real samples (gopro/gpmf-parser, see ../shared/testdata/real/SOURCES.md) are read in
+place; a fresh clone skips them. The synthetic movie puts the first fix in a later sample.
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from media_data import SHARED_TESTDATA
+
+from geoleak.extract.evidence import timed
+from geoleak.extract.media import read_media
+from geoleak.types import LatLon, LocalTimeBasis
+
+GOPRO = SHARED_TESTDATA / "real" / "video" / "gopro"
+
+
+def _real(name: str) -> Path:
+    path = GOPRO / name
+    if not path.is_file():
+        pytest.skip(f"needs {path} (real GoPro samples, not bundled)")
+    return path
+
+
+def test_karma_gpri_stream_gives_the_position_exiftool_reads() -> None:
+    meta = read_media(_real("karma.mp4"))
+    assert meta.position_source == "gpmf"
+    assert meta.position is not None
+    # exiftool -ee: 33 deg 7' 31.33" N, 117 deg 19' 51.84" W (33.12537, -117.33107)
+    assert meta.position.lat == pytest.approx(33.12537, abs=2e-5)
+    assert meta.position.lon == pytest.approx(-117.33107, abs=2e-5)
+    assert not any("first sample" in w or "no GPS" in w for w in meta.warnings)
+
+
+def _box(btype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + btype + body
+
+
+def _klv(key: bytes, vtype: bytes, size: int, repeat: int, body: bytes) -> bytes:
+    return (
+        key + vtype + bytes([size]) + struct.pack(">H", repeat) + body + b"\x00" * (-len(body) % 4)
+    )
+
+
+def _sample(fix: int, lat: float, lon: float) -> bytes:
+    strm = (
+        _klv(b"GPSF", b"L", 4, 1, struct.pack(">I", fix))
+        + _klv(b"GPSU", b"U", 16, 1, b"240315083001.000")
+        + _klv(b"SCAL", b"l", 4, 5, struct.pack(">5i", 10**7, 10**7, 1000, 1000, 100))
+        + _klv(
+            b"GPS5", b"l", 20, 1, struct.pack(">5i", round(lat * 1e7), round(lon * 1e7), 0, 0, 0)
+        )
+    )
+    strm_klv = _klv(b"STRM", b"\x00", 1, len(strm), strm)
+    return _klv(b"DEVC", b"\x00", 1, len(strm_klv), strm_klv)
+
+
+def _mvhd(created: datetime | None) -> bytes:
+    seconds = 0 if created is None else int((created - datetime(1904, 1, 1)).total_seconds())
+    return _box(b"mvhd", b"\x00" * 4 + struct.pack(">I", seconds) + b"\x00" * 92)
+
+
+def _movie(samples: list[bytes], per_chunk: int, created: datetime | None = None) -> bytes:
+    """A GPMF track whose samples sit `per_chunk` to a chunk (stsc), sizes in stsz."""
+    ftyp = _box(b"ftyp", b"mp41\x00\x00\x00\x00mp41")
+    payload = b"".join(samples)
+    base = len(ftyp) + 8
+    sizes = [len(s) for s in samples]
+    chunk_offsets = []
+    offset = base
+    for i, size in enumerate(sizes):
+        if i % per_chunk == 0:
+            chunk_offsets.append(offset)
+        offset += size
+    stsd = _box(b"stsd", b"\x00" * 4 + struct.pack(">I", 1) + _box(b"gpmd", b"\x00" * 8))
+    stsc = _box(b"stsc", b"\x00" * 4 + struct.pack(">IIII", 1, 1, per_chunk, 1))
+    stco = _box(b"stco", b"\x00" * 4 + struct.pack(f">I{len(chunk_offsets)}I",
+                                                   len(chunk_offsets), *chunk_offsets))  # fmt: skip
+    stsz = _box(b"stsz", b"\x00" * 4 + struct.pack(f">II{len(sizes)}I", 0, len(sizes), *sizes))
+    stbl = _box(b"stbl", stsd + stsc + stco + stsz)
+    hdlr = _box(b"hdlr", b"\x00" * 8 + b"meta" + b"\x00" * 13)
+    trak = _box(b"trak", _box(b"mdia", hdlr + _box(b"minf", stbl)))
+    return ftyp + _box(b"mdat", payload) + _box(b"moov", _mvhd(created) + trak)
+
+
+@pytest.mark.parametrize("per_chunk", [1, 2, 3])
+def test_first_fix_in_a_later_sample_is_found(tmp_path: Path, per_chunk: int) -> None:
+    samples = [_sample(0, 0.0, 0.0), _sample(0, 0.0, 0.0), _sample(3, 64.1355, -21.8954),
+               _sample(3, 64.2, -21.9)]  # fmt: skip
+    path = tmp_path / "GX010003.MP4"
+    path.write_bytes(_movie(samples, per_chunk))
+    meta = read_media(path)
+    assert meta.position is not None
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((64.1355, -21.8954))
+    assert meta.gps_time is not None and meta.gps_time.isoformat().startswith("2024-03-15T08:30:01")
+    assert not any("fix" in w for w in meta.warnings)
+
+
+def test_no_fix_in_any_sample_is_one_warning(tmp_path: Path) -> None:
+    path = tmp_path / "GX010004.MP4"
+    path.write_bytes(_movie([_sample(0, 51.5, -0.1)] * 3, 2))
+    meta = read_media(path)
+    assert meta.position is None
+    assert [w for w in meta.warnings if "GPMF" in w] == [
+        "GoPro GPMF: GPS reports no fix (GPSF 0); position ignored"
+    ]
+
+
+def test_max_local_creation_time_gets_its_offset_from_gps_time() -> None:
+    meta = read_media(_real("max-heromode.mp4"))
+    # exiftool: CreateDate 2019:11:18 15:45:32 (local, written where QuickTime says UTC);
+    # GPSDateTime 2019:11:18 23:45:14 UTC: the camera clock is 8 h behind UTC
+    assert meta.capture_time is not None and meta.offset_from_gps
+    assert meta.capture_time.utcoffset() == timedelta(hours=-8)
+    assert meta.capture_time.astimezone(timezone.utc) == datetime(
+        2019, 11, 18, 23, 45, 32, tzinfo=timezone.utc
+    )
+    utc, local, basis, _ = timed(
+        LatLon(33.1268, -117.3273), capture_time=meta.capture_time, posted_at=None,
+        tz_lookup=lambda _: None, offset_from_gps=meta.offset_from_gps,
+    )  # fmt: skip
+    assert basis is LocalTimeBasis.GPS_OFFSET
+    assert local == datetime(2019, 11, 18, 15, 45, 32)
+    assert utc == datetime(2019, 11, 18, 23, 45, 32, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("created", "offset_h"),
+    [
+        (datetime(2024, 3, 15, 17, 59, 40), 9.5),  # local clock, Adelaide-like +9:30
+        (datetime(2024, 3, 14, 20, 29, 50), -12.0),  # local clock west of the date line
+        (datetime(2024, 3, 15, 8, 29, 50), None),  # a clock on UTC, as the spec says
+        (datetime(2024, 3, 15, 11, 8, 0), None),  # 2 h 38 min off: 7 min from a quarter
+    ],
+)
+def test_creation_time_offset_against_gps_time(
+    tmp_path: Path, created: datetime, offset_h: float | None
+) -> None:
+    path = tmp_path / "GX010005.MP4"
+    path.write_bytes(_movie([_sample(3, -34.93, 138.6)], 1, created))
+    meta = read_media(path)  # GPS time 2024-03-15 08:30:01 UTC
+    assert meta.capture_time is not None
+    if offset_h is None:
+        assert not meta.offset_from_gps
+        assert meta.capture_time == created.replace(tzinfo=timezone.utc)
+    else:
+        assert meta.offset_from_gps
+        assert meta.capture_time.utcoffset() == timedelta(hours=offset_h)
+        assert meta.capture_time.replace(tzinfo=None) == created
