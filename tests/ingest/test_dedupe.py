@@ -6,7 +6,7 @@ from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import DedupeStats, Deduper, dedupe_posts, media_digest
+from geoleak.ingest.dedupe import Deduper, DedupeStats, dedupe_posts, media_digest
 from geoleak.types import LatLon, Post
 
 
