@@ -453,3 +453,19 @@ def test_markers_do_not_hide_each_other(
     browser.js("geoleak.map.zoomIn(1, {animate: false});")
     _settle(browser)
     assert browser.js(_OVERLAPS)[2] == []  # kept apart again after a zoom
+
+
+def test_far_place_link_pans_there(browser: Browser, tmp_path: Path) -> None:
+    from geoleak.types import LatLon, Place, PlaceKind, Profile
+
+    home = Place(PlaceKind.HOME, LatLon(64.2691, 24.1481), 40.0, 0.99, ("h",), 30)
+    base = Place(PlaceKind.BASE, LatLon(64.2144, 24.0877), 176.0, 0.99, ("b",), 20)
+    far = Place(PlaceKind.FREQUENT, LatLon(52.52, 13.405), 90.0, 0.6, ("f",), 5)
+    page = write_maps([Profile(person="mover", places=(home, base, far))], {}, tmp_path)[1]
+    browser.open(page)
+    _settle(browser)
+    assert browser.js("return geoleak.map.getCenter().lat;") > 64.0  # opens on home and base
+    browser.js("document.querySelector('.gl-far a[data-pin]').click();")
+    browser.wait("Math.abs(geoleak.map.getCenter().lat - 52.52) < 0.01")
+    assert abs(browser.js("return geoleak.map.getCenter().lng;") - 13.405) < 0.01
+    _assert_clean(browser)
