@@ -22,11 +22,12 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from geoleak.extract.localtime import timezone_at, zone
 from geoleak.geometry import destination, haversine_m
@@ -790,6 +791,33 @@ def media_path(plan: PersonPlan, post_id: str) -> str:
     return f"media/{plan.handle}/{post_id}.{_EXT[plan.media_format]}"
 
 
+def write_posts(
+    out: Path,
+    corpus: TextIO,
+    items: Iterable[GeneratedPost],
+    plan: PersonPlan | None,
+    media_format: str,
+    media_rel: Callable[[str], str],
+) -> tuple[int, int, int]:
+    """Write one person's posts as corpus lines and their photos under `out` (the path
+    `media_rel(post id)`); returns (posts, photos, photos with GPS). Shared by every
+    scenario family, so their corpora are written the same way."""
+    n_posts = n_photos = n_gps = 0
+    for item in items:
+        post = dict(item.post)
+        if item.photo is not None:
+            rel = media_rel(post["id"])
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(photo_bytes(item.photo, plan, media_format, hash_seed(post["id"])))
+            post["media"] = [rel]
+            n_photos += 1
+            n_gps += item.photo.get("position") is not None
+        corpus.write(json.dumps(post, ensure_ascii=False, separators=(",", ":")) + "\n")
+        n_posts += 1
+    return n_posts, n_photos, n_gps
+
+
 def generate(
     config: ScenarioConfig,
     out_dir: str | Path,
@@ -808,20 +836,10 @@ def generate(
             plan = record.plan
             units.setdefault(record.unit.name, record.unit)
             personas.update(plan.persona.split("+"))
-            for item in record.items:
-                post = dict(item.post)
-                if item.photo is not None:
-                    rel = media_path(plan, post["id"])
-                    target = out / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(
-                        photo_bytes(item.photo, plan, plan.media_format, hash_seed(post["id"]))
-                    )
-                    post["media"] = [rel]
-                    n_photos += 1
-                    n_gps += item.photo.get("position") is not None
-                corpus.write(json.dumps(post, ensure_ascii=False, separators=(",", ":")) + "\n")
-                n_posts += 1
+            posts, photos, gps = write_posts(
+                out, corpus, record.items, plan, plan.media_format, partial(media_path, plan)
+            )
+            n_posts, n_photos, n_gps = n_posts + posts, n_photos + photos, n_gps + gps
             truth_rows.extend(record.truth)
             if progress is not None:
                 progress(1)

@@ -66,12 +66,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from geoleak.extract.localtime import timezone_at, zone
 from geoleak.geometry import destination, haversine_m
-from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, hash_seed, photo_bytes
+from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, write_posts
 from geoleak.types import LatLon
 
 __all__ = ["TimeUseConfig", "TimeUsePerson", "generate_timeuse", "iter_timeuse"]
@@ -716,20 +717,10 @@ def generate_timeuse(
                     "base_lat": round(person.site.centre.lat, 6),
                     "base_lon": round(person.site.centre.lon, 6), "members": []})  # fmt: skip
                 entry["members"].append(person.handle)
-            for item in person.items:
-                post = dict(item.post)
-                if item.photo is not None:
-                    rel = media_path(person, post["id"])
-                    target = out / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(
-                        photo_bytes(item.photo, None, person.media_format, hash_seed(post["id"]))
-                    )
-                    post["media"] = [rel]
-                    n_photos += 1
-                    n_gps += item.photo.get("position") is not None
-                corpus.write(json.dumps(post, ensure_ascii=False, separators=(",", ":")) + "\n")
-                n_posts += 1
+            posts, photos, gps = write_posts(
+                out, corpus, person.items, None, person.media_format, partial(media_path, person)
+            )
+            n_posts, n_photos, n_gps = n_posts + posts, n_photos + photos, n_gps + gps
             truth_rows.extend(person.truth)
             if progress is not None:
                 progress(1)
