@@ -220,7 +220,7 @@ def test_precision_and_recall_agree_for_one_place_each(
 
 def test_truth_extensions_are_documented() -> None:
     from geoleak.evaluate import TRUTH_KINDS
-    from geoleak.scenario.timeuse import TRUTH_FIELDS
+    from geoleak.scenario.generator import TRUTH_FIELDS
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "formats.md").read_text(
         encoding="utf-8"

@@ -791,6 +791,27 @@ def media_path(plan: PersonPlan, post_id: str) -> str:
     return f"media/{plan.handle}/{post_id}.{_EXT[plan.media_format]}"
 
 
+TRUTH_FIELDS = [
+    "person",
+    "kind",
+    "lat",
+    "lon",
+    "detectable",
+    "unit",
+    "persona",
+    "valid_from",
+    "valid_to",
+]
+
+
+def write_truth(out: Path, truth_rows: Iterable[dict[str, Any]]) -> None:
+    """`out/truth.csv` (docs/formats.md section 2), the same columns for every family."""
+    with (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TRUTH_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(truth_rows)
+
+
 def write_posts(
     out: Path,
     corpus: TextIO,
@@ -843,21 +864,7 @@ def generate(
             truth_rows.extend(record.truth)
             if progress is not None:
                 progress(1)
-    with (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle:
-        fields = [
-            "person",
-            "kind",
-            "lat",
-            "lon",
-            "detectable",
-            "unit",
-            "persona",
-            "valid_from",
-            "valid_to",
-        ]
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(truth_rows)
+    write_truth(out, truth_rows)
     unit_info = [
         {"unit": u.name, "region": u.region.name, "base_lat": round(u.base.lat, 6),
          "base_lon": round(u.base.lon, 6), "members": [m.handle for m in u.members]}

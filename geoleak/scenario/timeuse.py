@@ -57,7 +57,6 @@ always gives the same bytes.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import math
@@ -72,7 +71,7 @@ from typing import Any
 
 from geoleak.extract.localtime import timezone_at, zone
 from geoleak.geometry import destination, haversine_m
-from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, write_posts
+from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, write_posts, write_truth
 from geoleak.types import LatLon
 
 __all__ = ["TimeUseConfig", "TimeUsePerson", "generate_timeuse", "iter_timeuse"]
@@ -681,17 +680,6 @@ def iter_timeuse(config: TimeUseConfig) -> Iterator[TimeUsePerson]:
 
 
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic"}
-TRUTH_FIELDS = [
-    "person",
-    "kind",
-    "lat",
-    "lon",
-    "detectable",
-    "unit",
-    "persona",
-    "valid_from",
-    "valid_to",
-]
 
 
 def media_path(person: TimeUsePerson, post_id: str) -> str:
@@ -724,10 +712,7 @@ def generate_timeuse(
             truth_rows.extend(person.truth)
             if progress is not None:
                 progress(1)
-    with (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=TRUTH_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(truth_rows)
+    write_truth(out, truth_rows)
     config_doc = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(config).items()}
     site_list = sorted(sites.values(), key=lambda s: (s["region"], s["unit"]))
     (out / "scenario.json").write_text(

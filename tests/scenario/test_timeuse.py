@@ -55,7 +55,7 @@ def test_shares_no_behaviour_code_with_the_first_generator() -> None:
     }
     assert imported == {
         ("geoleak.scenario.generator", name)
-        for name in ("GeneratedPost", "ScenarioSummary", "write_posts")
+        for name in ("GeneratedPost", "ScenarioSummary", "write_posts", "write_truth")
     }
 
 
