@@ -16,89 +16,52 @@ from datetime import datetime, timedelta, timezone
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import position_from_exif
 from geoleak.extract.source import HEAD_SIZE, MAX_BLOCK, Source
+from geoleak.formats.chunks import PNG_MAX_LENGTH, iter_png_chunks, iter_riff_chunks
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
+from geoleak.formats.jpeg import EXIF_ID, FLIR_ID, XMP_ID, SegmentWalk
 from geoleak.formats.tags import tag_id
+from geoleak.formats.tiff import exif_tiff_offset
 
 __all__ = ["read_flir", "read_jpeg", "read_png", "read_raf", "read_tiff_file", "read_webp"]
 
-MAX_SEGMENTS = 1024
-MAX_CHUNKS = 100_000
-EXIF_HEADER = b"Exif\x00\x00"
-XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
-FLIR_HEADER = b"FLIR\x00"
-
 
 def strip_exif_header(block: bytes) -> bytes:
-    """A TIFF block with an optional 'Exif\\0\\0' prefix (WebP, PNG writers differ) removed.
-
-    The TIFF header is looked for near the start when the two padding bytes are damaged.
-    """
-    if block[:4] != b"Exif":
-        return block
-    if block[6:8] in (b"II", b"MM"):
-        return block[6:]
-    for mark in (b"II*\x00", b"MM\x00*"):
-        at = block.find(mark, 4, 16)
-        if at >= 0:
-            return block[at:]
-    return block[4:]
+    """A TIFF block with an optional 'Exif\\0\\0' prefix (WebP, PNG writers differ) removed."""
+    return block[exif_tiff_offset(block) :]
 
 
 # -- JPEG --------------------------------------------------------------------------------
 def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
     """APP1 segments (EXIF, XMP, FLIR) of the JPEG starting at `start`, up to SOS."""
-    pos = start + 2
-    size = src.size
     flir_chunks: list[bytes] = []
     exif_done = False
     xmp_done = False
-    damaged = False
-    for _ in range(MAX_SEGMENTS):
-        header = src.read(pos, 4)
-        if len(header) < 4:
-            meta.warn("JPEG ends before the image data (truncated file)")
-            break
-        if header[0] != 0xFF:
-            meta.warn(f"JPEG marker expected at byte {pos}, found 0x{header[0]:02x}; stopped")
-            damaged = True
-            break
-        marker = header[1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
+    walk = SegmentWalk(src, start)
+    for segment in walk:
+        if segment.marker != 0xE1:
             continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
-            pos += 2
-            continue
-        if marker in (0xDA, 0xD9):  # start of scan / end of image: no metadata after it
-            break
-        length = (header[2] << 8) | header[3]
-        if length < 2:
-            meta.warn(f"JPEG segment at byte {pos} has length {length}; stopped")
-            damaged = True
-            break
-        if marker == 0xE1:
-            body = src.read(pos + 4, length - 2)
-            if len(body) < length - 2:
-                meta.warn("JPEG file is truncated inside a metadata segment")
-            if body.startswith(b"Exif") and not exif_done:
-                exif_done = True
-                meta.add_exif(strip_exif_header(body), "EXIF")
-            elif body.startswith(XMP_HEADER):
-                xmp_done = True
-                meta.add_xmp(body[len(XMP_HEADER) :])
-            elif body.startswith(FLIR_HEADER):
-                flir_chunks.append(body[8:])
-        pos += 2 + length
-        if pos >= size:
-            meta.warn("JPEG ends before the image data (truncated file)")
-            break
-    if damaged and start == 0:
+        body = src.read(segment.body, segment.length - 2)
+        if len(body) < segment.length - 2:
+            meta.warn("JPEG file is truncated inside a metadata segment")
+        if body.startswith(b"Exif") and not exif_done:
+            exif_done = True
+            meta.add_exif(strip_exif_header(body), "EXIF")
+        elif body.startswith(XMP_ID):
+            xmp_done = True
+            meta.add_xmp(body[len(XMP_ID) :])
+        elif body.startswith(FLIR_ID):
+            flir_chunks.append(body[8:])
+    if walk.problem is not None:
+        meta.warn(f"JPEG {walk.problem}; stopped")
+    elif walk.truncated:
+        meta.warn("JPEG ends before the image data (truncated file)")
+    if walk.problem is not None and start == 0:
         # the segment chain is broken: look for the metadata segments the way a forensic
         # reader would, by their signatures in the first bytes of the file
         if not exif_done:
-            _search_app1(src, meta, b"Exif\x00", "EXIF")
+            _search_app1(src, meta, EXIF_ID, "EXIF")
         if not xmp_done:
-            _search_app1(src, meta, XMP_HEADER, "XMP")
+            _search_app1(src, meta, XMP_ID, "XMP")
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
@@ -118,7 +81,7 @@ def _search_app1(src: Source, meta: MetaBuilder, signature: bytes, what: str) ->
     if what == "EXIF":
         meta.add_exif(strip_exif_header(body), "EXIF")
     else:
-        meta.add_xmp(body[len(XMP_HEADER) :])
+        meta.add_xmp(body[len(XMP_ID) :])
 
 
 # -- FLIR FFF records (thermal cameras: GPS often lives only here) -----------------------
@@ -165,7 +128,6 @@ def read_flir(fff: bytes, meta: MetaBuilder) -> None:
 
 
 # -- PNG ---------------------------------------------------------------------------------
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_XMP_INFLATE = 4 * 1024 * 1024
 
 
@@ -178,26 +140,23 @@ def _inflate(data: bytes, limit: int) -> bytes | None:
 
 def read_png(src: Source, meta: MetaBuilder) -> None:
     """eXIf chunk, XMP iTXt chunk and ImageMagick 'Raw profile type exif' text chunks."""
-    pos = 8
-    size = src.size
     exif_done = False
-    for _ in range(MAX_CHUNKS):
-        header = src.read(pos, 8)
-        if len(header) < 8:
-            meta.warn("PNG ends without an IEND chunk (truncated file)")
+    ended = False
+    for chunk in iter_png_chunks(src):
+        if chunk.length > PNG_MAX_LENGTH:
+            meta.warn(f"PNG chunk at byte {chunk.start} has an impossible length; stopped")
+            ended = True
             break
-        length, ctype = struct.unpack(">I4s", header)
-        if length > 0x7FFFFFFF:
-            meta.warn(f"PNG chunk at byte {pos} has an impossible length; stopped")
-            break
+        ctype = chunk.type
         if ctype == b"IEND":
+            ended = True
             break
         if ctype != b"eXIf" and ctype.lower() == b"exif":  # as exiftool: read it, but say so
             meta.warn(f"PNG {ctype.decode('latin-1')} chunk should be eXIf")
             ctype = b"eXIf"
-        if ctype in (b"eXIf", b"iTXt", b"zTXt", b"tEXt") and length <= MAX_BLOCK:
-            body = src.read(pos + 8, length)
-            if len(body) < length:
+        if ctype in (b"eXIf", b"iTXt", b"zTXt", b"tEXt") and chunk.length <= MAX_BLOCK:
+            body = src.read(chunk.body, chunk.length)
+            if len(body) < chunk.length:
                 meta.warn("PNG file is truncated inside a metadata chunk")
             if ctype == b"eXIf" and not exif_done:
                 exif_done = True
@@ -212,10 +171,11 @@ def read_png(src: Source, meta: MetaBuilder) -> None:
                 meta.add_xmp(text)
             elif ctype in (b"zTXt", b"tEXt") and body.startswith(b"Raw profile type "):
                 _png_raw_profile(body, ctype == b"zTXt", meta, exif_done)
-        pos += 12 + length
-        if pos > size:
+        if chunk.truncated:
             meta.warn("PNG ends inside a chunk (truncated file)")
-            break
+            ended = True
+    if not ended:
+        meta.warn("PNG ends without an IEND chunk (truncated file)")
 
 
 def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done: bool) -> None:
@@ -242,23 +202,15 @@ def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done
 def read_webp(src: Source, meta: MetaBuilder) -> None:
     """EXIF and 'XMP ' chunks of a RIFF/WEBP file."""
     riff_end = min(src.size, 8 + struct.unpack_from("<I", src.head, 4)[0])
-    pos = 12
-    for _ in range(MAX_CHUNKS):
-        header = src.read(pos, 8)
-        if len(header) < 8:
-            break
-        ctype, length = struct.unpack("<4sI", header)
-        if ctype in (b"EXIF", b"XMP "):
-            body = src.read(pos + 8, length)
-            if len(body) < length:
+    for chunk in iter_riff_chunks(src, 12, riff_end):
+        if chunk.type in (b"EXIF", b"XMP "):
+            body = src.read(chunk.body, chunk.length)
+            if len(body) < chunk.length:
                 meta.warn("WebP file is truncated inside a metadata chunk")
-            if ctype == b"EXIF":
+            if chunk.type == b"EXIF":
                 meta.add_exif(strip_exif_header(body), "WebP EXIF")
             else:
                 meta.add_xmp(body)
-        pos += 8 + length + (length & 1)
-        if pos >= riff_end:
-            break
 
 
 # -- TIFF, DNG and TIFF-based raw ----------------------------------------------------------

@@ -20,15 +20,15 @@ from typing import Any
 from geoleak.errors import FormatError
 from geoleak.formats.tags import tag_id
 from geoleak.formats.tiff import (
-    ENTRY,
     EXIF_IFD,
     GPS_IFD,
     MAKER_NOTE,
     TIFF_MAGICS,
     TYPE_NAMES,
     XMP_TAG,
+    Entry,
     read_header,
-    value_location,
+    read_ifd,
 )
 
 __all__ = ["XMP_TAG", "TiffBlock", "TiffError", "read_tiff_tags"]
@@ -72,7 +72,7 @@ class TiffError(FormatError):
 class TiffBlock:
     """A TIFF structure in memory; `data` starts at the byte-order mark."""
 
-    __slots__ = ("data", "entry", "first_ifd", "maker_note", "order", "u16", "u32", "warnings")
+    __slots__ = ("data", "first_ifd", "maker_note", "order", "warnings")
 
     def __init__(self, data: bytes) -> None:
         try:
@@ -81,9 +81,6 @@ class TiffBlock:
             raise TiffError(str(exc)) from None
         self.order = header.order
         self.data = data
-        self.u16 = struct.Struct(self.order + "H").unpack_from
-        self.u32 = struct.Struct(self.order + "I").unpack_from
-        self.entry = ENTRY[self.order]
         magic = header.magic
         self.warnings: list[str] = []
         if magic not in TIFF_MAGICS:
@@ -96,37 +93,34 @@ class TiffBlock:
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
         """Decoded values of the `wanted` tags (all when None) of the IFD at `offset`."""
         data = self.data
-        size = len(data)
-        if offset < 8 or offset + 2 > size:
+        try:
+            ifd = read_ifd(data, self.order, offset, max_entries=MAX_IFD_ENTRIES)
+        except FormatError:
             self.warnings.append(f"{what} IFD offset {offset} is outside the EXIF block")
             return {}
-        count = self.u16(data, offset)[0]
-        start = offset + 2
-        if count > MAX_IFD_ENTRIES:
-            self.warnings.append(f"{what} IFD claims {count} entries; ignored")
+        if ifd.claimed > MAX_IFD_ENTRIES:
+            self.warnings.append(f"{what} IFD claims {ifd.claimed} entries; ignored")
             return {}
-        end = start + 12 * count
-        if end > size:
-            self.warnings.append(f"{what} IFD is truncated ({count} entries do not fit)")
-            count = (size - start) // 12
-            end = start + 12 * count
+        if not ifd.complete:
+            self.warnings.append(f"{what} IFD is truncated ({ifd.claimed} entries do not fit)")
         wanted_set = frozenset(wanted) if wanted is not None else None
         out: dict[int, Any] = {}
         seen: dict[int, tuple[int, int, bytes]] = {}
-        for index, (tag, typ, num, raw) in enumerate(self.entry.iter_unpack(data[start:end])):
+        for entry in ifd.entries:
+            tag = entry.tag
             if wanted_set is not None and tag not in wanted_set:
                 continue
             if tag in seen:  # a duplicate: keep the first value, but say so if it differs
-                if seen[tag] != (typ, num, raw):
+                if seen[tag] != (entry.type, entry.count, entry.raw):
                     self._duplicate(tag, what)
                 continue
-            seen[tag] = (typ, num, raw)
+            seen[tag] = (entry.type, entry.count, entry.raw)
             if tag == MAKER_NOTE:  # kept as a location: its offsets need the whole block
-                pos = int.from_bytes(raw, "little" if self.order == "<" else "big")
-                if num > 4 and pos + min(num, 16) <= size:
-                    self.maker_note[tag] = (pos, min(num, size - pos))
+                pos, num = entry.value_pos, entry.count
+                if num > 4 and pos + min(num, 16) <= len(data):
+                    self.maker_note[tag] = (pos, min(num, len(data) - pos))
                 continue
-            value = self._value(typ, num, raw, start + 12 * index + 8, tag, what)
+            value = self._value(entry, what)
             if value is not None:
                 out[tag] = value
         return out
@@ -142,11 +136,12 @@ class TiffBlock:
                 f"{what} tag 0x{tag:04x} appears twice with different values; the first is used"
             )
 
-    def _value(self, typ: int, num: int, raw: bytes, inline_pos: int, tag: int, what: str) -> Any:
+    def _value(self, entry: Entry, what: str) -> Any:
+        typ, num, tag = entry.type, entry.count, entry.tag
         if typ not in TYPE_NAMES:  # (BigTIFF's 8-byte types do not occur in EXIF)
             self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
             return None
-        pos, total = value_location(self.order, typ, num, raw, inline_pos - 8)
+        pos, total = entry.value_pos, entry.size
         if total > 4:
             needed = total if total < 2048 else 2048  # what we decode at most (see below)
             if pos + needed > len(self.data):

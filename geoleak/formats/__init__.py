@@ -5,10 +5,12 @@ devices through it, and `remedy/` finds and blanks the same fields through it, s
 audit can read is exactly what scrub can remove.
 
 - `sniff`: one format sniffer (first bytes, extension only to refine).
-- `isobmff`, `jpeg`, `chunks` (PNG, RIFF), `tiff`, `xmp`, `iptc`, `flir`: container
-  walkers. They take any sliceable buffer (bytes, mmap, memoryview, or an
-  `extract.source.Source`) and yield where each structure lies; they decode nothing the
-  caller did not ask for.
+- container walkers: `jpeg` (marker segments), `chunks` (PNG and RIFF chunks), `tiff`
+  (header, IFD entries, where each value lies), `isobmff` (boxes and the payloads both
+  sides decode), `flir` (FFF records), `gpmf` (GoPro telemetry). They take any sliceable
+  buffer (bytes, mmap, memoryview, or an `extract.source.Source`) and yield where each
+  structure lies; they decode nothing the caller did not ask for. (XMP and IPTC are
+  still parsed separately by each side.)
 - `iso6709`: the position strings of QuickTime and 3GPP files.
 - `tags`: the tag table (id, name, group, kind), kept as data.
 

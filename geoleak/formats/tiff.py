@@ -9,6 +9,7 @@ scrubber refuses.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from geoleak.errors import FormatError
@@ -28,8 +29,13 @@ __all__ = [
     "TYPE_NAMES",
     "TYPE_SIZES",
     "XMP_TAG",
+    "Entry",
     "Header",
+    "Ifd",
+    "exif_tiff_offset",
+    "next_ifd",
     "read_header",
+    "read_ifd",
     "value_location",
 ]
 
@@ -77,6 +83,104 @@ def value_location(order: str, typ: int, count: int, raw: bytes, entry_pos: int)
     return int.from_bytes(raw, "little" if order == "<" else "big"), size
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One 12-byte IFD entry at `pos`; its value lies at [`value_pos`, `value_pos + size`).
+
+    `raw` is the entry's last 4 bytes as stored; `size` is -1 for an unknown type.
+    """
+
+    index: int
+    pos: int
+    tag: int
+    type: int
+    count: int
+    raw: bytes
+    value_pos: int
+    size: int
+
+    @property
+    def inline(self) -> bool:
+        return 0 <= self.size <= 4
+
+
+class Ifd(NamedTuple):
+    """An IFD at `pos`: the entry count it claims and the entries that lie in the block.
+
+    When `claimed` exceeds the caller's cap no entry is decoded; when the entries run past
+    the block only those that fit are (`complete` is False either way).
+    """
+
+    pos: int
+    claimed: int
+    entries: list[Entry]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.entries) == self.claimed
+
+    @property
+    def next_pointer_at(self) -> int:
+        """Where the offset of the next IFD in the chain is stored."""
+        return self.pos + 2 + 12 * self.claimed
+
+
+def read_ifd(data: Any, order: str, offset: int, *, max_entries: int) -> Ifd:
+    """The IFD at `offset` of a TIFF block. Raises FormatError when `offset` lies outside.
+
+    An IFD can never start inside the 8-byte header. Entry counts over `max_entries` give
+    an Ifd without entries (real IFDs hold a few hundred; more means garbage).
+    """
+    size = len(data)
+    if offset < 8 or offset + 2 > size:
+        raise FormatError(f"IFD offset {offset} is outside the block")
+    claimed = int.from_bytes(data[offset : offset + 2], "little" if order == "<" else "big")
+    if claimed > max_entries:
+        return Ifd(offset, claimed, [])
+    start = offset + 2
+    count = min(claimed, (size - start) // 12)
+    entries: list[Entry] = []
+    big = order == ">"
+    pos = start
+    for index, (tag, typ, num, raw) in enumerate(
+        ENTRY[order].iter_unpack(bytes(data[start : start + 12 * count]))
+    ):
+        unit = TYPE_SIZES.get(typ, -1)
+        value_size = unit * num if unit > 0 else -1
+        if 0 <= value_size <= 4:
+            value_pos = pos + 8
+        else:
+            value_pos = int.from_bytes(raw, "big" if big else "little")
+        entries.append(Entry(index, pos, tag, typ, num, raw, value_pos, value_size))
+        pos += 12
+    return Ifd(offset, claimed, entries)
+
+
+def next_ifd(data: Any, order: str, ifd: Ifd) -> int | None:
+    """The offset of the next IFD in the chain (0: none), or None when it lies outside."""
+    at = ifd.next_pointer_at
+    if at + 4 > len(data):
+        return None
+    return int.from_bytes(data[at : at + 4], "little" if order == "<" else "big")
+
+
 # tags that give a TIFF block its structure (pointers to other IFDs and embedded blocks)
 EXIF_IFD, GPS_IFD, INTEROP_IFD, SUB_IFDS = 0x8769, 0x8825, 0xA005, 0x014A
 XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG, MAKER_NOTE = 700, 0x83BB, 0x8649, 0x927C
+
+
+def exif_tiff_offset(block: bytes) -> int:
+    """Where the TIFF header starts in an EXIF block that may carry an 'Exif\\0\\0' prefix.
+
+    WebP and PNG writers differ on the prefix; when its two padding bytes are damaged the
+    TIFF header is looked for near the start. 0 when the block has no prefix.
+    """
+    if block[:4] != b"Exif":
+        return 0
+    if block[6:8] in (b"II", b"MM"):
+        return 6
+    for mark in (b"II*\x00", b"MM\x00*"):
+        at = block.find(mark, 4, 16)
+        if at >= 0:
+            return at
+    return 4

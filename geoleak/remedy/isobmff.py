@@ -26,6 +26,7 @@ from geoleak.formats.isobmff import (
     TIMED_METADATA_ENTRIES,
     XMP_UUID,
     Box,
+    exif_item_tiff_offset,
     file_format,
     iter_boxes,
     iter_ilst,
@@ -238,20 +239,10 @@ def _heif_items(
             continue
         if len(region) < 4:
             continue
-        skip = struct.unpack_from(">I", region.data, 0)[0]
-        tiff_at = 4 + skip
-        if tiff_at >= len(region):
-            # an offset pointing nowhere: find the TIFF header the usual way
-            tiff_at = _find_tiff(region.data)
+        # where the reader finds the TIFF header; none at all: the whole item is blanked
+        found = exif_item_tiff_offset(region.data)
+        tiff_at = 4 if found is None else found
         clean_exif(result, region.sub(tiff_at, len(region) - tiff_at), opts, label=f"{prefix}EXIF")
-
-
-def _find_tiff(data: bytes) -> int:
-    for mark in (b"MM\x00*", b"II*\x00"):
-        idx = data.find(mark, 0, 64)
-        if idx >= 0:
-            return idx
-    return 4
 
 
 def _udta(

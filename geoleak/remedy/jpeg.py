@@ -15,6 +15,7 @@ import re
 import struct
 
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
+from geoleak.formats.jpeg import EXIF_ID, EXT_XMP_ID, FLIR_ID, PHOTOSHOP_ID, XMP_ID, SegmentWalk
 from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
 from geoleak.remedy.model import (
     Finding,
@@ -29,10 +30,6 @@ from geoleak.remedy.model import (
 
 __all__ = ["scan_jpeg"]
 
-_XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
-_EXT_XMP_ID = b"http://ns.adobe.com/xmp/extension/\x00"
-_PS_ID = b"Photoshop 3.0\x00"
-_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _SOI = re.compile(rb"\xff\xd8\xff[\xc0-\xfe]")
 
 
@@ -62,46 +59,27 @@ def _scan_one(
     if bytes(data[base : base + 2]) != b"\xff\xd8":
         raise Unsupported("not a JPEG (no SOI marker)")
     label = "EXIF" if first else "EXIF (embedded image)"
-    pos = base + 2
-    n = len(data)
     ext_xmp: dict[bytes, list[tuple[int, int, int]]] = {}
     flir: list[tuple[int, int, int]] = []
-    segments = 0
-    while pos + 4 <= n:
-        if data[pos] != 0xFF:
-            if first and segments == 0:
-                raise Unsupported("JPEG segment structure broken")
-            result.notes.append(f"JPEG at {base}: marker expected at offset {pos}; stopped")
-            return pos
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker == 0xD9:
-            pos += 2
-            break
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            pos += 2
-            continue
-        seg_len = struct.unpack_from(">H", data, pos + 2)[0]
-        body, seg_end = pos + 4, min(pos + 2 + seg_len, n)
-        segments += 1
+    walk = SegmentWalk(data, base, through_scans=True, limit=None)
+    for segment in walk:
+        marker, body, seg_end = segment.marker, segment.body, segment.end
         if marker == 0xE1:
             head = bytes(data[body : body + 40])
-            if head.startswith(b"Exif\x00"):
+            if head.startswith(EXIF_ID):
                 clean_exif(
                     result, Region.whole(data, body + 6, seg_end - body - 6), opts, label=label
                 )
-            elif head.startswith(_XMP_ID):
-                start = body + len(_XMP_ID)
+            elif head.startswith(XMP_ID):
+                start = body + len(XMP_ID)
                 clean_xmp(result, Region.whole(data, start, seg_end - start), opts)
-            elif head.startswith(_EXT_XMP_ID):
-                hdr = body + len(_EXT_XMP_ID)
+            elif head.startswith(EXT_XMP_ID):
+                hdr = body + len(EXT_XMP_ID)
                 if hdr + 40 <= seg_end:
                     guid = bytes(data[hdr : hdr + 32])
                     offset = struct.unpack_from(">I", data, hdr + 36)[0]
                     ext_xmp.setdefault(guid, []).append((offset, hdr + 40, seg_end - hdr - 40))
-            elif head.startswith(b"FLIR\x00"):
+            elif head.startswith(FLIR_ID):
                 flir.append((data[body + 6], body + 8, seg_end - body - 8))
         elif marker == 0xE5 and bytes(data[body : body + 6]) == b"RMETA\x00":
             _clean_vendor(data, opts, result, body, seg_end, "RMETA")
@@ -111,17 +89,13 @@ def _scan_one(
             _clean_comment(data, result, body, seg_end)
         elif marker == 0xE6 and bytes(data[body : body + 6]) == b"GoPro\x00":
             _clean_gopro(data, opts, result, body, seg_end)
-        elif marker == 0xED and bytes(data[body : body + len(_PS_ID)]) == _PS_ID:
-            start = body + len(_PS_ID)
+        elif marker == 0xED and bytes(data[body : body + len(PHOTOSHOP_ID)]) == PHOTOSHOP_ID:
+            start = body + len(PHOTOSHOP_ID)
             clean_irb(result, Region.whole(data, start, seg_end - start), opts)
-        elif marker == 0xDA:
-            match = _NEXT_MARKER.search(data, seg_end)
-            if match is None:
-                pos = n
-                break
-            pos = match.start()
-            continue
-        pos = seg_end
+    if walk.problem is not None:
+        if first and walk.segments == 0:
+            raise Unsupported("JPEG segment structure broken")
+        result.notes.append(f"JPEG at {base}: {walk.problem}; stopped")
     for parts in ext_xmp.values():
         parts.sort()
         region = Region(data, [(start, length) for _, start, length in parts])
@@ -129,7 +103,7 @@ def _scan_one(
     if flir:
         flir.sort()
         _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]), opts)
-    return pos
+    return walk.end
 
 
 def _clean_gopro(

@@ -15,43 +15,35 @@ import binascii
 import struct
 import zlib
 
+from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chunks
+from geoleak.formats.tiff import exif_tiff_offset
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported, text_finding
 
 __all__ = ["scan_png", "scan_webp"]
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
 
 def _exif_start(region: Region) -> Region:
     """Skip an 'Exif\\0\\0' prefix some writers put before the TIFF header."""
-    head = region.data[:6]
-    if head.startswith(b"Exif"):
-        return region.sub(6, len(region) - 6)
-    return region
+    skip = exif_tiff_offset(region.data[:16])
+    return region.sub(skip, len(region) - skip) if skip else region
 
 
 def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     if bytes(data[:8]) != PNG_SIGNATURE:
         raise Unsupported("not a PNG file")
     result = ScanResult("png")
-    pos = 8
-    while pos + 12 <= len(data):
-        length, ctype = struct.unpack_from(">I4s", data, pos)
-        body, end = pos + 8, pos + 8 + length
-        if end + 4 > len(data):
+    for chunk in iter_png_chunks(data, limit=None):
+        ctype, pos, body, end = chunk.type, chunk.start, chunk.body, chunk.end
+        if chunk.truncated:
             result.notes.append(f"PNG chunk {ctype!r} truncated")
-            end = len(data)
         before = len(result.patches)
         if ctype == b"eXIf":
             clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
         elif ctype in (b"iTXt", b"tEXt", b"zTXt"):
             _text_chunk(data, opts, result, ctype, body, end)
-        if len(result.patches) > before and end + 4 <= len(data):
+        if len(result.patches) > before and not chunk.truncated:
             result.patches.append(_png_crc_patch(data, result.patches[before:], pos, end))
-        if ctype == b"IEND":
-            break
-        pos = end + 4
     return result
 
 
@@ -188,15 +180,12 @@ def scan_webp(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     if bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != b"WEBP":
         raise Unsupported("not a WebP file")
     result = ScanResult("webp")
-    pos = 12
-    while pos + 8 <= len(data):
-        ctype, size = struct.unpack_from("<4sI", data, pos)
-        body, end = pos + 8, min(pos + 8 + size, len(data))
-        if ctype == b"EXIF":
+    for chunk in iter_riff_chunks(data, limit=None):
+        body, end = chunk.body, chunk.end
+        if chunk.type == b"EXIF":
             clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
-        elif ctype == b"XMP ":
+        elif chunk.type == b"XMP ":
             clean_xmp(result, Region.whole(data, body, end - body), opts)
-        pos = body + size + (size & 1)
     return result
 
 

@@ -20,13 +20,13 @@ import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from geoleak.errors import FormatError
 from geoleak.extract.gps import position_from_exif
 from geoleak.formats.tags import Kind, ids, tag_id
 from geoleak.formats.tiff import (
     BIGTIFF_MAGIC,
-    ENTRY,
     EXIF_IFD,
     GPS_IFD,
     INTEROP_IFD,
@@ -36,8 +36,9 @@ from geoleak.formats.tiff import (
     TIFF_MAGICS,
     TYPE_SIZES,
     XMP_TAG,
+    Entry,
     read_header,
-    value_location,
+    read_ifd,
 )
 from geoleak.remedy.model import (
     Finding,
@@ -63,25 +64,9 @@ _OPAQUE = frozenset({0x927C, 0xC634})  # maker notes, DNG private data: shown as
 _COARSE_KEEP = {0, 1, 2, 3, 4, 18}
 
 
-@dataclass(slots=True)
-class _Entry:
-    index: int
-    pos: int  # logical offset of the 12-byte entry
-    tag: int
-    type: int
-    count: int
-    value_pos: int  # logical offset of the value (inline: pos + 8)
-    size: int  # value size in bytes, -1 when the type is unknown
-
-    @property
-    def inline(self) -> bool:
-        return 0 <= self.size <= 4
-
-
-@dataclass(slots=True)
-class _Ifd:
+class _Ifd(NamedTuple):
     pos: int
-    entries: list[_Entry]
+    entries: list[Entry]
     name: str
 
 
@@ -123,28 +108,23 @@ class _Reader:
         return int(struct.unpack_from(self.e + "I", self.data, pos)[0])
 
     def ifd(self, pos: int, name: str) -> _Ifd:
-        if pos < 8 or pos + 2 > len(self.data):
-            raise Unsupported(f"{name} offset {pos} is outside the block")
-        count = self.u16(pos)
-        if pos + 2 + 12 * count + 4 > len(self.data) or count > 4000:
-            raise Unsupported(f"{name} with {count} entries does not fit the block")
-        entries = []
-        for i in range(count):
-            epos = pos + 2 + 12 * i
-            tag, typ, cnt, raw = ENTRY[self.e].unpack_from(self.data, epos)
-            value_pos, size = value_location(self.e, typ, cnt, raw, epos)
-            entries.append(_Entry(i, epos, tag, typ, cnt, value_pos, size))
-        return _Ifd(pos, entries, name)
+        try:
+            ifd = read_ifd(self.data, self.e, pos, max_entries=4000)
+        except FormatError:
+            raise Unsupported(f"{name} offset {pos} is outside the block") from None
+        if not ifd.complete or ifd.next_pointer_at + 4 > len(self.data):
+            raise Unsupported(f"{name} with {ifd.claimed} entries does not fit the block")
+        return _Ifd(pos, ifd.entries, name)
 
     def next_ifd(self, ifd: _Ifd) -> int:
         return self.u32(ifd.pos + 2 + 12 * len(ifd.entries))
 
-    def values(self, entry: _Entry) -> bytes | None:
+    def values(self, entry: Entry) -> bytes | None:
         if entry.size < 0 or entry.value_pos + entry.size > len(self.data):
             return None
         return bytes(self.data[entry.value_pos : entry.value_pos + entry.size])
 
-    def pointers(self, entry: _Entry) -> list[int]:
+    def pointers(self, entry: Entry) -> list[int]:
         if entry.type not in (4, 13) or entry.size < 0:
             return []
         raw = self.values(entry)
@@ -152,7 +132,7 @@ class _Reader:
             return []
         return [int(v) for v in struct.unpack(self.e + "I" * entry.count, raw)]
 
-    def rationals(self, entry: _Entry) -> list[tuple[int, int]] | None:
+    def rationals(self, entry: Entry) -> list[tuple[int, int]] | None:
         if entry.type not in (5, 10):
             return None
         raw = self.values(entry)
@@ -162,13 +142,13 @@ class _Reader:
         nums = struct.unpack(fmt, raw)
         return [(nums[i], nums[i + 1]) for i in range(0, len(nums), 2)]
 
-    def ascii(self, entry: _Entry) -> str | None:
+    def ascii(self, entry: Entry) -> str | None:
         raw = self.values(entry)
         if raw is None:
             return None
         return raw.split(b"\x00")[0].decode("latin-1").strip()
 
-    def text(self, entry: _Entry) -> str | None:
+    def text(self, entry: Entry) -> str | None:
         """A text value in any of EXIF's encodings: ASCII, UserComment (8-byte charset
         code, then text), Windows XP tags (UCS-2 little-endian in BYTE), or other bytes
         (shown as hex: a unique id)."""
@@ -199,11 +179,11 @@ class _Editor:
         self.patches: list[Patch] = []
         self.inline: dict[int, bytes] = {}  # entry position -> new 4-byte inline value
 
-    def set_inline(self, entry: _Entry, value: bytes) -> None:
+    def set_inline(self, entry: Entry, value: bytes) -> None:
         """Overwrite an inline value; survives the entry moving when its IFD is compacted."""
         self.inline[entry.pos] = (value + bytes(4))[:4]
 
-    def drop_entry(self, ifd: _Ifd, entry: _Entry, *, blank_value: bool = True) -> None:
+    def drop_entry(self, ifd: _Ifd, entry: Entry, *, blank_value: bool = True) -> None:
         self.remove.setdefault(ifd.pos, (ifd, set()))[1].add(entry.index)
         if blank_value and not entry.inline and entry.size > 0:
             end = min(entry.value_pos + entry.size, len(self.r.data))
@@ -360,7 +340,7 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
     photoshop: list[Region] = []
     gps_seen: set[int] = set()
 
-    def sub_region(entry: _Entry) -> Region | None:
+    def sub_region(entry: Entry) -> Region | None:
         if entry.size <= 0 or entry.value_pos >= len(r.data):
             return None
         return region.sub(entry.value_pos, entry.size)
@@ -430,7 +410,7 @@ _CANON_TIME_INFO = 0x0035
 def _maker_note_places(
     r: _Reader,
     ed: _Editor,
-    entry: _Entry,
+    entry: Entry,
     findings: list[Finding],
     notes: list[str],
     label: str,
@@ -492,7 +472,7 @@ def _maker_note_places(
 def _gps_finding(
     r: _Reader,
     ed: _Editor,
-    entry: _Entry,
+    entry: Entry,
     parent: _Ifd,
     opts: ScrubOptions,
     seen: set[int],
