@@ -36,7 +36,6 @@ __all__ = [
     "next_ifd",
     "read_header",
     "read_ifd",
-    "value_location",
 ]
 
 # size in bytes of one value of each TIFF field type (16-18: BigTIFF's 8-byte integers)
@@ -69,18 +68,6 @@ def read_header(data: Any) -> Header:
         raise FormatError(f"EXIF block has no TIFF byte-order mark (starts {bytes(data[:4])!r})")
     magic, first = struct.unpack_from(order + "HI", data, 2)
     return Header(order, magic, first)
-
-
-def value_location(order: str, typ: int, count: int, raw: bytes, entry_pos: int) -> tuple[int, int]:
-    """(offset, size in bytes) of an entry's value; size -1 for an unknown type.
-
-    A value of 4 bytes or fewer is stored in the entry itself (at entry_pos + 8).
-    """
-    unit = TYPE_SIZES.get(typ, -1)
-    size = unit * count if unit > 0 else -1
-    if 0 <= size <= 4:
-        return entry_pos + 8, size
-    return int.from_bytes(raw, "little" if order == "<" else "big"), size
 
 
 @dataclass(frozen=True, slots=True)
