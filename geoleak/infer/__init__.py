@@ -155,7 +155,7 @@ class LeakInference:
         second_residence_share: float = 0.15,
         move_rate_per_year: float = 0.09,
         home_unseen: float = 0.1,
-        concentration: float = 4.0,
+        concentration: float = 10.0,
         workers: int = 1,
     ) -> None:
         self.eps_m = eps_m

@@ -55,6 +55,9 @@ MAX_HOME_CANDIDATES = 4
 MAX_WORK_CANDIDATES = 3
 MAX_SECOND_CANDIDATES = 3
 MAX_MOVES = 2
+# Distinct days a place needs to take part as a possible home (it is given as one only with
+# `min_home_days` and `min_home_weeks`).
+THIN_HOME_DAYS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,9 +398,11 @@ def analyse_person(
     counts = np.array([[len(s) for s in row] for row in day_sets], dtype=np.float64)
     counts[isolated_row] = isolated
 
+    # Home candidates include places seen on too few days to be given as a home: when the
+    # real home is one of those, the posterior must be able to say "the home is there, not
+    # at the workplace seen on four weekdays" (and then abstain), not only "home unseen".
     home_cands = sorted(
-        (f for f in fine_ids
-         if len(fine[f].dates) >= params.min_home_days and _weeks(fine[f].dates) >= params.min_home_weeks),
+        (f for f in fine_ids if len(fine[f].dates) >= THIN_HOME_DAYS),
         key=lambda f: (len(fine[f].dates), len(fine[f].indices)), reverse=True,
     )[:MAX_HOME_CANDIDATES]  # fmt: skip
     work_cands = sorted(
@@ -420,6 +425,7 @@ def analyse_person(
         float(isolated.sum()),
         person_span / 365.25,
         params.priors,
+        THIN_HOME_DAYS,
     )
     analysis.fit = fit
     analysis.home_candidates = [fine[f] for f in home_cands]
@@ -496,6 +502,11 @@ class RoleDecision:
     type_marginals: tuple[float, ...] = ()
 
 
+def _home_ready(cand: Candidate, params: InferenceParams) -> bool:
+    """Whether a home candidate has the days and weeks to be given as a home."""
+    return len(cand.dates) >= params.min_home_days and _weeks(cand.dates) >= params.min_home_weeks
+
+
 def work_marginals(fit: RoleFit) -> list[float]:
     """Probability that each work candidate is the person's workplace (before sites)."""
     if fit.log_score.size == 0:
@@ -554,12 +565,13 @@ def decide(
 
     homes: list[Place] = []
     chosen: list[int] = []
-    if n_home and max(home_m) >= params.min_confidence:
+    ready = [_home_ready(c, params) for c in analysis.home_candidates]
+    if n_home and max(home_m) >= params.min_confidence and ready[int(np.argmax(home_m))]:
         best = int(np.argmax(home_m))
         chosen.append(best)
         old_m = [float(post[(old_of == k) & (home_of == best)].sum()) for k in range(n_home)]
         split: date | None = None
-        if n_home > 1 and max(old_m) >= params.min_confidence:
+        if n_home > 1 and max(old_m) >= params.min_confidence and ready[int(np.argmax(old_m))]:
             old = int(np.argmax(old_m))
             chosen.append(old)
             split = next(
@@ -604,7 +616,7 @@ def decide(
     taken = [p.position for p in homes] + ([base.position] if base is not None else [])
     if n_home and max(second_m) >= params.min_confidence:
         k = int(np.argmax(second_m))
-        if k not in chosen:
+        if k not in chosen and ready[k]:
             cand = analysis.home_candidates[k]
             shares = home_shares(k)
             shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))

@@ -120,6 +120,23 @@ def test_weekend_cabin_on_many_weekends_is_a_second_residence_not_the_home() -> 
     assert profile.place(PlaceKind.BASE) is None
 
 
+def test_workplace_seen_on_a_few_weekdays_is_not_given_as_home_when_home_is_thin() -> None:
+    """Thin evidence: five working-hours posts at work and two late-evening posts at home.
+
+    The home is seen on too few days to be given, but it is a place the home role can take,
+    so the workplace is not made the home (the old model gave it as home with 0.89).
+    """
+    for seed in (1, 2, 3):
+        evidence = routine("t", WORK, range(5), (9.5, 16.5), weeks=5, per_week=1, seed=seed)
+        evidence += routine(
+            "t", HOME, range(5), (21.5, 23.5), weeks=2, per_week=1, first_week=1, seed=seed + 10
+        )
+        profile = fit(evidence)
+        home = profile.place(PlaceKind.HOME)
+        assert home is None or not near(home, WORK, 300), profile.places
+        assert near(profile.place(PlaceKind.BASE), WORK, 300)
+
+
 def test_home_worker_with_a_cafe_on_three_weekdays_has_no_base() -> None:
     """Failure 5: a café or errand place on a few weekdays is not a workplace."""
     cafe = destination(HOME, 40, 1_800)
