@@ -476,9 +476,7 @@ def fit_roles(
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, len(moves))
     for s, structure in enumerate(structures):
-        lp = (
-            math.log(unseen) if structure.home < 0 else math.log((1 - unseen) / n_home)
-        )
+        lp = math.log(unseen) if structure.home < 0 else math.log((1 - unseen) / n_home)
         if structure.second >= 0:
             lp += math.log(priors.second_residence_share / n_second)
         elif structure.home >= 0:
