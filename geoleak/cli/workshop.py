@@ -13,6 +13,7 @@ import click
 from geoleak.cli.app import basemap_option, finish_diagnostics, main, make_diagnostics, warn
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
+from geoleak.outputs import check_output_dir, mark_output_dir
 
 
 def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
@@ -44,10 +45,12 @@ def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
 @basemap_option
 @input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the what-if results as JSON.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")
 def workshop_command(inputs: tuple[str, ...], output: str, participant: str | None,
                      truth: str | None, basemap_file: str | None, source: str | None,
-                     author: str | None, as_json: bool, quiet: bool) -> None:  # fmt: skip
+                     author: str | None, as_json: bool, force: bool, quiet: bool) -> None:  # fmt: skip
     """Write a one-page workshop a trainer walks a room through, offline.
 
     Six steps with speaker notes: one photo and its metadata, a week of posts, the nights
@@ -73,6 +76,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     started = time.monotonic()
     if participant and inputs:
         raise UsageError("give either INPUTS (a unit) or --participant (one person's files)")
+    check_output_dir(output, force=force)
     street = open_tileset(basemap_file) if basemap_file else None
     tmp: str | None = None
     try:
@@ -122,6 +126,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
             progress=say,
         )
         notes: list[str] = []
+        mark_output_dir(output)
         written = write_workshop(workshop, Path(output), basemap_tiles=street, messages=notes)
     finally:
         if street is not None:

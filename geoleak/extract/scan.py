@@ -102,7 +102,9 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:  # reported as one record naming the folder; the walk goes on
+        shown = shown_prefix or folder.rstrip(os.sep) + os.sep
+        yield Skipped(f"skipped: cannot list folder ({exc.strerror or exc})"), shown
         return
     subfolders = []
     for entry in entries:

@@ -64,6 +64,16 @@ def register(cls: R) -> R:
     return cls
 
 
+def sniffs(reader: Reader, path: Path) -> bool:
+    """`reader.sniff(path)`, False when probing raised an OSError (a subfolder that cannot be
+    read, a name the file system refuses): the reader that walks the tree warns about the
+    folder once, naming it, and the rest is still read."""
+    try:
+        return reader.sniff(path)
+    except OSError:
+        return False
+
+
 def reader_for(path: Path, source: str | None = None) -> Reader:
     """The reader named `source`, or the first whose `sniff` recognises `path`."""
     if source is not None:
@@ -75,7 +85,7 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     for reader in sorted(READERS.values(), key=lambda r: (r.priority, r.name)):
-        if reader.sniff(path):
+        if sniffs(reader, path):
             return reader
     from geoleak.ingest.inventory import describe_inputs
 
@@ -94,11 +104,11 @@ def readers_for(path: Path, source: str | None = None) -> list[Reader]:
     if source is not None or not path.is_dir():
         return [reader_for(path, source)]
     ordered = sorted(READERS.values(), key=lambda r: (r.priority, r.name))
-    specific = [r for r in ordered if r.priority < GENERIC_PRIORITY and r.sniff(path)]
+    specific = [r for r in ordered if r.priority < GENERIC_PRIORITY and sniffs(r, path)]
     if not specific:
         return [reader_for(path, source)]
     if not any(r.reads_media for r in specific):
-        specific += [r for r in ordered if r.priority >= GENERIC_PRIORITY and r.sniff(path)][:1]
+        specific += [r for r in ordered if r.priority >= GENERIC_PRIORITY and sniffs(r, path)][:1]
     return specific
 
 
@@ -113,7 +123,7 @@ def _read_one(
     from geoleak.ingest.archive import is_archive
 
     if is_archive(path) and (
-        source is None or source not in READERS or not READERS[source].sniff(path)
+        source is None or source not in READERS or not sniffs(READERS[source], path)
     ):
         yield from _read_group([path], diag, source, author, extractions)
         return

@@ -336,17 +336,22 @@ def _is_candidate(path: Path) -> bool:
 
 
 def iter_input_files(
-    inputs: Sequence[str | os.PathLike[str]], *, exclude: Path | None = None
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    exclude: Path | None = None,
+    unlisted: Callable[[OSError], None] | None = None,
 ) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to the output folder) for each file under the inputs.
 
     Folders are walked recursively (symlinked folders are not followed); a file named
-    directly keeps its own name. `exclude` (the output folder) is never walked.
+    directly keeps its own name. `exclude` (the output folder) is never walked. A folder
+    that cannot be listed is passed to `unlisted` (its `filename` names it) and the walk
+    goes on.
     """
     for raw in inputs:
         root = Path(raw)
         if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
+            for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
                 here = Path(dirpath)
                 if exclude is not None:
                     dirnames[:] = [d for d in dirnames if (here / d).resolve() != exclude]
@@ -403,7 +408,12 @@ def scrub_paths(
     targets: set[Path] = set()
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
-    for path, rel in iter_input_files(inputs, exclude=out_dir):
+
+    def unlisted(exc: OSError) -> None:
+        why = f"cannot list folder ({exc.strerror or exc}); skipped"
+        slots.append(FileOutcome(os.fsdecode(exc.filename or "?"), None, FAILED, error=why))
+
+    for path, rel in iter_input_files(inputs, exclude=out_dir, unlisted=unlisted):
         try:
             mode = path.stat().st_mode  # what would be read (a link's target)
         except OSError as exc:  # a dangling link or a link loop

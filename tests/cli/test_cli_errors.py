@@ -97,7 +97,7 @@ def test_read_only_output_folder_fails_before_the_work(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("command", ["export", "report", "map"])
+@pytest.mark.parametrize("command", ["export", "report", "map", "workshop"])
 def test_a_folder_geoleak_did_not_write_is_not_overwritten(tmp_path: Path, command: str) -> None:
     posts = corpus(tmp_path / "in")
     profiles = tmp_path / "profiles.json"
@@ -109,6 +109,7 @@ def test_a_folder_geoleak_did_not_write_is_not_overwritten(tmp_path: Path, comma
         "export": ["export", str(posts), "-q"],
         "report": ["report", str(posts), "-q", "--no-plots"],
         "map": ["map", str(profiles), str(posts), "-q"],
+        "workshop": ["workshop", str(posts), "-q"],
     }[command]
     code, output = run(*args, "-o", str(out))
     assert code == 2
