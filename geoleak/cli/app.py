@@ -17,6 +17,7 @@ import click
 from geoleak import __version__
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import GeoleakError
+from geoleak.paths import path_names, showing_paths
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +57,8 @@ class GeoleakGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with showing_paths():  # each command names the files of its own inputs
+                return super().invoke(ctx)
         except GeoleakError as exc:
             click.echo(f"geoleak: error: {exc}", err=True)
             ctx.exit(EXIT_USER_ERROR)
@@ -139,4 +141,20 @@ def basemap_option(func: F) -> F:
         type=click.Path(dir_okay=False),
         help="Street-level basemap from a local raster MBTiles or PMTiles file (tiles around "
         "the evidence are inlined: pages stay offline). See README: 'Street-level maps offline'.",
+    )(func)
+
+
+def absolute_paths_option(func: F) -> F:
+    """--absolute-paths: outputs name files by their absolute paths (see geoleak.paths)."""
+
+    def use(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        path_names().absolute = value
+
+    return click.option(
+        "--absolute-paths",
+        is_flag=True,
+        expose_value=False,
+        callback=use,
+        help="Name files by their absolute paths in the outputs (default: as under the "
+        "input you gave, and 'export.zip!/member' inside an archive).",
     )(func)

@@ -16,6 +16,7 @@ import click
 
 from geoleak import __version__
 from geoleak.cli.app import (
+    absolute_paths_option,
     basemap_option,
     finish_diagnostics,
     main,
@@ -29,6 +30,7 @@ from geoleak.evaluate import Evaluation, evaluate, load_truth
 from geoleak.geocode import OFFLINE, Geocoder, build_geocoder
 from geoleak.ingest import READERS
 from geoleak.outputs import check_output_dir, check_output_file, mark_output_dir
+from geoleak.paths import GENERATED_DEMO, path_names, shown_path
 from geoleak.profiles import dump_profiles, load_profiles
 from geoleak.sites import load_sites
 from geoleak.types import PlaceKind, Profile
@@ -183,6 +185,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+@absolute_paths_option
 def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source: str | None,
                 author: str | None, tiles: str | None, basemap_file: str | None,
                 places: str | None, geocoder_name: str,
@@ -467,6 +470,7 @@ def _default_sample() -> Path | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON on stdout.")
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
+@absolute_paths_option
 def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str | None,
          as_json: bool, force: bool) -> None:  # fmt: skip
     """Run the whole technique on a fictional unit, offline, and show what it finds.
@@ -494,6 +498,7 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
             tmp = tempfile.mkdtemp(prefix="geoleak-demo-")
             click.echo("generating the demo scenario (no ./sample_media here)...", err=True)
             generate(demo_config(), tmp)
+            path_names().add_folder(tmp, GENERATED_DEMO)  # outputs never name the temp folder
             source = Path(tmp)
         corpus = source / "posts.jsonl"
         if not corpus.is_file():
@@ -501,7 +506,7 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
         result = _run([str(corpus)], None, None, quiet=as_json)
         mark_output_dir(out)
         dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
-                      meta={"tool": "geoleak", "version": __version__, "inputs": [str(corpus)]})  # fmt: skip
+                      meta={"tool": "geoleak", "version": __version__, "inputs": [shown_path(corpus)]})  # fmt: skip
         notes: list[str] = []
         write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites,
                    basemap_file=basemap_file, messages=notes)  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from geoleak.cli.app import (
+    absolute_paths_option,
     finish_diagnostics,
     main,
     make_diagnostics,
@@ -201,6 +202,7 @@ def scrub(
 )
 @geocoder_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
+@absolute_paths_option
 def audit(
     inputs: tuple[Path, ...],
     source: str | None,

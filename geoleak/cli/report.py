@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from geoleak.cli.app import (
+    absolute_paths_option,
     basemap_option,
     finish_diagnostics,
     main,
@@ -116,6 +117,7 @@ def _truth_homes(path: str | None) -> dict[str, list[LatLon]]:
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+@absolute_paths_option
 def report_command(
     inputs: tuple[str, ...],
     output: str,
@@ -242,6 +244,7 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+@absolute_paths_option
 def export_command(
     inputs: tuple[str, ...],
     output: str,

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import click
 
-from geoleak.cli.app import main, progress_bar
+from geoleak.cli.app import absolute_paths_option, main, progress_bar
 from geoleak.errors import UsageError
 from geoleak.extract.scan import (
     SCAN_FIELDS,
@@ -23,6 +23,7 @@ from geoleak.extract.scan import (
     scan_converted,
 )
 from geoleak.outputs import atomic_open, atomic_write_text, check_output_file
+from geoleak.paths import path_names
 
 
 @contextmanager
@@ -47,6 +48,7 @@ def _open_output(output: str | None) -> Iterator[IO[str]]:
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=str),
               help="Also write the summary as JSON to this file ('-' = stderr).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@absolute_paths_option
 def scan(
     paths: tuple[str, ...], fmt: str, output: str | None, force: bool, workers: int | None,
     summary_json: str | None, quiet: bool,
@@ -78,20 +80,21 @@ def scan(
     summary = ScanSummary()
     show = not quiet and sys.stderr.isatty()
     total = sum(1 for _ in iter_scan_targets(list(paths))) if show else None
+    absolute = path_names().absolute
     with _open_output(output) as handle, _progress(show, total) as advance:
         # records are serialised in the worker processes; only text crosses back
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=list(SCAN_FIELDS))
             writer.writeheader()
-            for row, digest in scan_converted(
-                list(paths), csv_row, workers=workers, progress=advance
-            ):
+            targets = iter_scan_targets(list(paths), absolute=absolute)
+            for row, digest in scan_converted(targets, csv_row, workers=workers, progress=advance):
                 summary.add_digest(digest)
                 writer.writerow(row)
         else:
             write = handle.write
+            targets = iter_scan_targets(list(paths), absolute=absolute)
             for line, digest in scan_converted(
-                list(paths), jsonl_line, workers=workers, progress=advance
+                targets, jsonl_line, workers=workers, progress=advance
             ):
                 summary.add_digest(digest)
                 write(line)

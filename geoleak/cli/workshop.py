@@ -10,10 +10,18 @@ from pathlib import Path
 
 import click
 
-from geoleak.cli.app import basemap_option, finish_diagnostics, main, make_diagnostics, warn
+from geoleak.cli.app import (
+    absolute_paths_option,
+    basemap_option,
+    finish_diagnostics,
+    main,
+    make_diagnostics,
+    warn,
+)
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.outputs import check_output_dir, mark_output_dir
+from geoleak.paths import GENERATED_DEMO, path_names
 
 
 def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
@@ -48,6 +56,7 @@ def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")
+@absolute_paths_option
 def workshop_command(inputs: tuple[str, ...], output: str, participant: str | None,
                      truth: str | None, basemap_file: str | None, source: str | None,
                      author: str | None, as_json: bool, force: bool, quiet: bool) -> None:  # fmt: skip
@@ -102,6 +111,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
                 tmp = tempfile.mkdtemp(prefix="geoleak-workshop-")
                 say("generating the demo unit (no ./sample_media here)")
                 generate(demo_config(), tmp)
+                path_names().add_folder(tmp, GENERATED_DEMO)
                 sample = Path(tmp)
             paths, found_truth = _scenario_inputs((str(sample),))
             truth_path = truth_path or found_truth

@@ -53,7 +53,10 @@ T = TypeVar("T")
 
 
 def iter_scan_targets(
-    paths: Sequence[str | os.PathLike[str]], *, relative: bool | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    relative: bool | None = None,
+    absolute: bool = False,
 ) -> Iterator[tuple[str, str]]:
     """(path to read, path to show) of every media file under `paths`, in a stable order.
 
@@ -62,15 +65,18 @@ def iter_scan_targets(
     records say why (`skip_reason`). A file named
     directly is always taken. The shown path is relative to the root when one folder was
     given (formats.md section 4), else the path under the root as given; `relative`
-    forces either.
+    forces either. `absolute` shows absolute paths instead (scan --absolute-paths).
     """
     single_root = len(paths) == 1 if relative is None else relative
     for given in paths:
         root = os.fspath(given)
         if not os.path.isdir(root):
-            yield root, root
+            yield root, os.path.abspath(root) if absolute else root
             continue
-        prefix = "" if single_root else root.rstrip(os.sep) + os.sep
+        if absolute:
+            prefix = os.path.abspath(root).rstrip(os.sep) + os.sep
+        else:
+            prefix = "" if single_root else root.rstrip(os.sep) + os.sep
         yield from _walk(root, prefix, os.path.realpath(root))
 
 

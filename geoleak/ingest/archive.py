@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from geoleak.errors import ArchiveError
+from geoleak.paths import path_names
 
 __all__ = [
     "ArchiveLimits",
@@ -110,7 +111,9 @@ def check_archive(path: Path, limits: ArchiveLimits | None = None) -> list[zipfi
     return infos
 
 
-def _extract_into(path: Path, target: Path, limits: ArchiveLimits, written: list[int]) -> None:
+def _extract_into(
+    path: Path, target: Path, limits: ArchiveLimits, written: list[int], owners: dict[str, str]
+) -> None:
     infos = check_archive(path, limits)
     target_resolved = target.resolve()
     chunk = 1024 * 1024
@@ -145,6 +148,7 @@ def _extract_into(path: Path, target: Path, limits: ArchiveLimits, written: list
                                 "size or the total limit (zip bomb?); archive refused"
                             )
                         out.write(block)
+                owners[rel.as_posix()] = str(path)
             except FileExistsError:
                 # The same path in two parts of a split export: the first copy is kept.
                 continue
@@ -189,8 +193,11 @@ def extract_archives(paths: Sequence[Path], limits: ArchiveLimits | None = None)
         root = Path(tmp) / (name or "archive")
         root.mkdir()
         written = [0]
+        owners: dict[str, str] = {}  # member -> the part that held it
         for path in paths:
-            _extract_into(path, root, limits, written)
+            _extract_into(path, root, limits, written, owners)
+        # outputs name these files `archive.zip!/member`, never by the temporary folder
+        path_names().add_archive(root, paths, owners if len(paths) > 1 else None)
         yield root
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

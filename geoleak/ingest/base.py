@@ -10,6 +10,7 @@ from typing import ClassVar, TypeVar
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import ArchiveError, CorpusError, GeoleakError, UsageError
+from geoleak.paths import path_names
 from geoleak.types import Post
 
 __all__ = [
@@ -161,6 +162,9 @@ def open_inputs(
     failures: list[GeoleakError] = []
     readable = 0
     raw_paths = [Path(raw) for raw in paths]
+    names = path_names()
+    for raw in raw_paths:  # outputs name files under the inputs as the user typed them
+        names.add_input(raw)
     zips = [p for p in raw_paths if is_archive(p)]
     group_of = {part: group for group in group_archive_parts(zips) for part in group}
     done: set[Path] = set()

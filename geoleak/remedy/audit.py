@@ -20,6 +20,7 @@ from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.geometry import haversine_m
+from geoleak.paths import shown_path
 from geoleak.remedy.model import LOCATING, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
@@ -277,7 +278,7 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
             hidden = any(part.startswith(".") for part in rel.parts)
             if hidden or path.is_symlink():
                 reason = skip_reason(str(path), root_real) or "skipped: hidden file"
-                out.append(ExposedFile(str(path), None, None, None, None, error=reason))
+                out.append(ExposedFile(shown_path(path), None, None, None, None, error=reason))
                 continue
             if suffix not in _LOCATION_SUFFIXES:
                 continue
@@ -289,7 +290,9 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
             if located:
                 first = next((f.position for f in located if f.position), None)
                 position = LatLon(*first) if first else None
-                out.append(ExposedFile(str(path), position, None, None, None, fields=findings))
+                out.append(
+                    ExposedFile(shown_path(path), position, None, None, None, fields=findings)
+                )
     return out
 
 
@@ -297,7 +300,12 @@ def _exposed(
     path: str, meta: MediaMeta, places: list[tuple[str, Place]], near_m: float
 ) -> ExposedFile:
     item = ExposedFile(
-        path, meta.position, meta.capture_time, meta.device, meta.serial, error=meta.error
+        shown_path(path),
+        meta.position,
+        meta.capture_time,
+        meta.device,
+        meta.serial,
+        error=meta.error,
     )
     try:
         item.fields = scan_file(path).findings

@@ -18,6 +18,7 @@ from typing import Any
 
 from geoleak.errors import OutputError, UsageError
 from geoleak.outputs import atomic_write_text
+from geoleak.paths import shown_path
 from geoleak.report.maps import SiteMarker, shared_sites
 from geoleak.types import Evidence, LatLon, Place, Profile
 
@@ -90,7 +91,7 @@ def evidence_record(evidence: Evidence) -> dict[str, Any]:
         "local_basis": evidence.local_basis.value,
         "tz_name": evidence.tz_name,
         "posted_at": _iso(evidence.posted_at),
-        "media_path": evidence.media_path,
+        "media_path": shown_path(evidence.media_path) or None,
         "device": evidence.device,
         "text": evidence.text,
     }
@@ -235,7 +236,7 @@ def to_kml(
                 _kml_point(
                     sub,
                     f"{item.post_id} ({item.source.value})",
-                    f"local time {local}; file {item.media_path or '-'}\n{item.text or ''}",
+                    f"local time {local}; file {shown_path(item.media_path) or '-'}\n{item.text or ''}",
                     item.position,
                     "evidence",
                     item.time_utc,

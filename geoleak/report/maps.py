@@ -37,6 +37,7 @@ from PIL import Image, ImageOps
 
 from geoleak.errors import OutputError, UsageError
 from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_START_H
+from geoleak.paths import shown_path
 from geoleak.report import basemap
 from geoleak.report.assets import (
     content_security_policy,
@@ -647,7 +648,7 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
     if text:
         parts.append(f'<div class="gl-text">{html_text(text)}</div>')
     href = None if page.compact else page.media_href(evidence)
-    media = "" if page.compact else html_text(evidence.media_path or "")
+    media = "" if page.compact else html_text(shown_path(evidence.media_path))
     if href and media:
         media = f'<a href="{html_text(href)}" target="_blank" rel="noopener noreferrer">{media}</a>'
     parts.append(
@@ -1178,7 +1179,7 @@ def _evidence_table(evidence: Sequence[Evidence]) -> str:
             f'<td><span class="gl-swatch" style="background:{colour}"></span>'
             f"{html_text(item.local_time.strftime('%Y-%m-%d %H:%M') if item.local_time else '')}</td>"
             f"<td>{html_text(f'{item.position.lat:.5f}, {item.position.lon:.5f}')}</td>"
-            f"<td>{html_text(item.media_path or '')}</td>"
+            f"<td>{html_text(shown_path(item.media_path))}</td>"
             f'<td class="text">{html_text(text)}</td></tr>'
         )
     return (

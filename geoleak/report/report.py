@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from geoleak.errors import OutputError
 from geoleak.geometry import haversine_m
+from geoleak.paths import shown_path
 from geoleak.report.assets import (
     content_security_policy,
     external_references,
@@ -237,7 +238,7 @@ def _person_section(
                 f'<td><span class="sw" style="background:{hour_colour(item.local_time)}"></span>'
                 f"{html_text(item.local_time.strftime('%Y-%m-%d %H:%M') if item.local_time else '')}</td>"
                 f"<td>{item.position.lat:.5f}, {item.position.lon:.5f}</td>"
-                f"<td>{html_text(item.media_path or '')}</td>"
+                f"<td>{html_text(shown_path(item.media_path))}</td>"
                 f'<td class="text">{html_text((item.text or "")[:160])}</td></tr>'
             )
         more = (

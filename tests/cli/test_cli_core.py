@@ -159,6 +159,15 @@ def test_demo_without_sample_media_generates_the_same_scenario(tmp_path: Path, m
     assert (tmp_path / "maps" / "profiles.json").is_file()
     generated, _ = load_profiles(tmp_path / "maps" / "profiles.json")
     assert len(generated) == 10
+    # the scenario lived in a temporary folder, gone now: no output names it
+    doc = json.loads((tmp_path / "maps" / "profiles.json").read_text())
+    assert doc["generated_by"]["inputs"] == ["generated-demo/posts.jsonl"]
+    pages = list((tmp_path / "maps").glob("*.html"))
+    assert pages
+    for path in [*pages, tmp_path / "maps" / "profiles.json"]:
+        text = path.read_text(encoding="utf-8").replace("\\/", "/")
+        assert "geoleak-demo-" not in text, path
+    assert any("generated-demo/media/" in p.read_text().replace("\\/", "/") for p in pages)
 
 
 def test_infer_then_evaluate_json(tmp_path: Path) -> None:

@@ -1,0 +1,89 @@
+"""How outputs name the user's files (geoleak.paths.PathNames / shown_path)."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geoleak.ingest.archive import extract_archives
+from geoleak.paths import ARCHIVE_SEPARATOR, PathNames, showing_paths, shown_path
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "photos" / "2023").mkdir(parents=True)
+    (tmp_path / "photos" / "2023" / "a.jpg").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_file_under_an_input_is_named_under_the_input_as_typed(here: Path) -> None:
+    names = PathNames()
+    names.add_input("photos/")
+    real = os.path.realpath(here / "photos" / "2023" / "a.jpg")
+    assert names(real) == os.path.join("photos", "2023", "a.jpg")
+    assert names("photos/2023/a.jpg") == "photos/2023/a.jpg"  # already as typed
+    assert names(str(here / "photos")) == "photos"
+    assert names(None) == ""
+    names.absolute = True
+    assert names(real) == real
+    assert names("photos/2023/a.jpg") == str(here / "photos" / "2023" / "a.jpg")
+
+
+def test_a_symlinked_input_is_named_as_typed(here: Path) -> None:
+    (here / "link").symlink_to(here / "photos")
+    names = PathNames()
+    names.add_input("link")
+    assert names(os.path.realpath(here / "link" / "2023" / "a.jpg")) == os.path.join(
+        "link", "2023", "a.jpg"
+    )
+
+
+def test_an_absolute_input_stays_absolute_and_others_relative_to_the_working_folder(
+    here: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    names = PathNames()
+    names.add_input(str(elsewhere))
+    assert names(str(elsewhere / "b.jpg")) == str(elsewhere / "b.jpg")
+    assert names(str(here / "notes" / "c.jpg")) == os.path.join("notes", "c.jpg")
+
+
+def test_a_folder_geoleak_made_is_named_by_its_name_even_as_an_input(here: Path) -> None:
+    names = PathNames()
+    names.add_folder(here / "photos", "generated-demo")
+    names.add_input(str(here / "photos" / "2023"))  # an input inside it keeps that name
+    assert names(str(here / "photos" / "2023" / "a.jpg")) == "generated-demo/2023/a.jpg"
+    names.absolute = True
+    assert names(str(here / "photos" / "2023" / "a.jpg")) == "generated-demo/2023/a.jpg"
+
+
+def test_archive_members_are_named_inside_their_archive_part(here: Path) -> None:
+    for part, member in (("export-001.zip", "Takeout/a.jpg"), ("export-002.zip", "Takeout/b.jpg")):
+        with zipfile.ZipFile(here / part, "w") as archive:
+            archive.writestr(member, b"x")
+    parts = [Path("export-001.zip"), Path("export-002.zip")]
+    with showing_paths() as names, extract_archives(parts) as root:
+        a, b = str(root / "Takeout" / "a.jpg"), str(root / "Takeout" / "b.jpg")
+        assert shown_path(a) == "export-001.zip!/Takeout/a.jpg"
+        assert shown_path(b) == "export-002.zip!/Takeout/b.jpg"
+        assert shown_path(os.path.realpath(b)) == "export-002.zip!/Takeout/b.jpg"
+        assert shown_path(str(root)) == "export-001.zip"
+        names.absolute = True
+        assert shown_path(b) == f"{here / 'export-002.zip'}!/Takeout/b.jpg"
+    assert shown_path(b) != "export-002.zip!/Takeout/b.jpg"  # only inside its scope
+
+
+@given(st.lists(st.text(alphabet="ab.é ", min_size=1, max_size=6), min_size=1, max_size=4))
+def test_a_member_name_round_trips_through_the_notation(parts: list[str]) -> None:
+    parts = [p for p in parts if p not in (".", "..")] or ["x"]
+    names = PathNames()
+    names.add_archive("/nonexistent-extract/root", ["takeout.zip"])
+    member = "/".join(parts)
+    shown = names(os.path.join("/nonexistent-extract/root", *parts))
+    assert shown == "takeout.zip" + ARCHIVE_SEPARATOR + os.path.normpath(member)
