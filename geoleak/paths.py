@@ -184,6 +184,7 @@ class _Root:
     shown_absolute: str
     archive: bool = False
     member_part: Mapping[str, str] = field(default_factory=dict)
+    temporary: bool = False  # a folder geoleak made, removed when the command ends
 
 
 class PathNames:
@@ -212,7 +213,7 @@ class PathNames:
     def add_folder(self, real: str | os.PathLike[str], shown: str) -> None:
         """A folder geoleak made itself (the demo's scenario), shown as `shown` always."""
         for variant in _variants(real):
-            self._roots[variant] = _Root(shown, shown)
+            self._roots[variant] = _Root(shown, shown, temporary=True)
 
     def add_archive(
         self,
@@ -224,7 +225,7 @@ class PathNames:
         `member_part` maps a member ('/'-separated path inside the archive) to the part
         that held it; a member it lacks is shown inside the first part."""
         first = os.fspath(parts[0])
-        root = _Root(first, os.path.abspath(first), True, dict(member_part or {}))
+        root = _Root(first, os.path.abspath(first), True, dict(member_part or {}), True)
         for variant in _variants(extracted):
             self._roots[variant] = root
 
@@ -246,6 +247,12 @@ class PathNames:
         if os.path.isabs(raw) and absolute.startswith(here):
             return os.path.relpath(absolute, here)
         return raw
+
+    def temporary(self, path: str | os.PathLike[str]) -> bool:
+        """True for a file in a folder geoleak made for this command (an extracted archive,
+        the generated demo): outputs must not link to it, it will be gone."""
+        found = self._root_of(os.path.abspath(os.fspath(path)))
+        return found is not None and found[1].temporary
 
     def _root_of(self, absolute: str) -> tuple[str, _Root] | None:
         """The innermost known path holding `absolute` (itself included), and its names."""

@@ -59,6 +59,7 @@ def test_a_folder_geoleak_made_is_named_by_its_name_even_as_an_input(here: Path)
     names.add_folder(here / "photos", "generated-demo")
     names.add_input(str(here / "photos" / "2023"))  # an input inside it keeps that name
     assert names(str(here / "photos" / "2023" / "a.jpg")) == "generated-demo/2023/a.jpg"
+    assert names.temporary(here / "photos" / "2023" / "a.jpg")  # pages must not link to it
     names.absolute = True
     assert names(str(here / "photos" / "2023" / "a.jpg")) == "generated-demo/2023/a.jpg"
 
@@ -74,6 +75,7 @@ def test_archive_members_are_named_inside_their_archive_part(here: Path) -> None
         assert shown_path(b) == "export-002.zip!/Takeout/b.jpg"
         assert shown_path(os.path.realpath(b)) == "export-002.zip!/Takeout/b.jpg"
         assert shown_path(str(root)) == "export-001.zip"
+        assert names.temporary(b) and not names.temporary(here / "export-001.zip")
         names.absolute = True
         assert shown_path(b) == f"{here / 'export-002.zip'}!/Takeout/b.jpg"
     assert shown_path(b) != "export-002.zip!/Takeout/b.jpg"  # only inside its scope

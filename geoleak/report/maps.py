@@ -37,7 +37,7 @@ from PIL import Image, ImageOps
 
 from geoleak.errors import OutputError, UsageError
 from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_START_H
-from geoleak.paths import shown_path
+from geoleak.paths import path_names, shown_path
 from geoleak.report import basemap
 from geoleak.report.assets import (
     content_security_policy,
@@ -293,7 +293,7 @@ class _Page:
 
     def media_href(self, evidence: Evidence) -> str | None:
         path = _media_file(evidence, self.media_root)
-        if path is None:
+        if path is None or path_names().temporary(path):  # gone once the command ends
             return None
         try:
             relative = os.path.relpath(path.resolve(), self.out_dir.resolve())
