@@ -14,6 +14,23 @@ SHARED_TESTDATA = Path(
 )
 SHARED_MEDIA = SHARED_TESTDATA / "media"
 BUNDLED_MEDIA = REPO / "tests" / "data" / "media"
+BUNDLED_REAL = REPO / "tests" / "data" / "real"  # tracks and GoPro files (tests/data/SOURCES.md)
+
+
+def real_file(*parts: str, bundled_as: str | None = None) -> Path:
+    """A file of the real corpus `testdata/real/<parts>`: the copy bundled in tests/data/real
+    (named `bundled_as` there when it is a derived file), else the one in ../shared; skips,
+    naming it, when neither is here (a fresh clone, and a licence that kept it out)."""
+    bundled = BUNDLED_REAL.joinpath(*parts[:-1], bundled_as or parts[-1])
+    if bundled.exists():
+        return bundled
+    shared = SHARED_TESTDATA.joinpath("real", *parts)
+    if shared.exists():
+        return shared
+    pytest.skip(
+        f"needs {shared} (not bundled in tests/data: licence not permissive; "
+        "comes with ../shared/testdata)"
+    )
 
 
 def require(folder: Path, *names: str) -> list[Path]:

@@ -1,7 +1,7 @@
 """GoPro videos: every GPS stream (GPS5, GPS9, GPRI, GLPI) of every GPMF sample, checked against exiftool -ee.
 
-The real samples (gopro/gpmf-parser, see ../shared/testdata/real/SOURCES.md) are read in
-place; a fresh clone skips them. The synthetic movie puts the first fix in a later sample.
+The real samples (gopro/gpmf-parser) are read from tests/data/real (a copy holding only the
+`moov` and the GPMF samples, see tests/data/SOURCES.md) or ../shared/testdata/real. The synthetic movie puts the first fix in a later sample.
 """
 
 from __future__ import annotations
@@ -11,20 +11,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from media_data import SHARED_TESTDATA
+from media_data import real_file
 
 from geoleak.extract.evidence import timed
 from geoleak.extract.media import read_media
 from geoleak.types import LatLon, LocalTimeBasis
 
-GOPRO = SHARED_TESTDATA / "real" / "video" / "gopro"
-
 
 def _real(name: str) -> Path:
-    path = GOPRO / name
-    if not path.is_file():
-        pytest.skip(f"needs {path} (real GoPro samples, not bundled)")
-    return path
+    """The real sample, or its bundled copy with the GPMF samples only (same metadata)."""
+    return real_file("video", "gopro", name, bundled_as=f"gpmfonly_{name}")
 
 
 def test_karma_gpri_stream_gives_the_position_exiftool_reads() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from media_data import real_file
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.localtime import SENTINEL_TIMES, implausible_time
 from geoleak.pipeline import collect_evidence
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "real" / "tracks"
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 
@@ -46,10 +46,8 @@ def test_real_times_pass(moment: datetime) -> None:
 
 
 def test_real_tracks_gpsbabel_no_time_and_fit_2085(tmp_path: Path) -> None:
-    gpx = REAL / "gpxpy" / "Mojstrovka.gpx"
-    fit = REAL / "fitparse" / "strava-android-app-201.10-b1218918.fit"
-    if not (gpx.is_file() and fit.is_file()):
-        pytest.skip("../shared/testdata/real/tracks is not here (a fresh clone)")
+    gpx = real_file("tracks", "gpxpy", "Mojstrovka.gpx")
+    fit = real_file("tracks", "fitparse", "strava-android-app-201.10-b1218918.fit")
     folder = tmp_path / "me"
     folder.mkdir()
     (folder / gpx.name).write_bytes(gpx.read_bytes())

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from media_data import real_file
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
@@ -14,15 +15,11 @@ from geoleak.ingest.base import readers_for
 from geoleak.pipeline import collect_evidence
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REAL = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "real"
 HISTORY = FIXTURES / "google_location" / "Takeout" / "Location History (Timeline)"
 
 
 def _real(*parts: str) -> Path:
-    path = REAL.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is not here (../shared/testdata/real comes with the shared data)")
-    return path
+    return real_file(*parts)
 
 
 def test_takeout_photos_in_a_chinese_locale(tmp_path: Path) -> None:
