@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from geoleak.types import LatLon
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EARTH_RADIUS_M",
+    "TRACK_MIN_INTERVAL_S",
+    "TRACK_MIN_MOVE_M",
+    "TrackThinner",
     "destination",
     "haversine_m",
     "haversine_m_array",
@@ -28,6 +32,10 @@ __all__ = [
 ]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+# A fix of a dense track (location history, a video's GPS) is kept when the person moved
+# this far or this much time passed since the last kept one.
+TRACK_MIN_MOVE_M = 100.0
+TRACK_MIN_INTERVAL_S = 600.0
 
 
 def haversine_m(a: LatLon, b: LatLon) -> float:
@@ -38,6 +46,46 @@ def haversine_m(a: LatLon, b: LatLon) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+class TrackThinner:
+    """Keeps the fixes of a dense track that say something: a fix is kept when it lies
+    `min_move_m` or more from the last kept fix, or `min_interval_s` or more passed since
+    it (either way in time). Every stay and every trip survives; the thousands of equal fixes
+    of a night at home, or of one video, do not. A fix without a time is kept on distance only.
+    `fixes` and `kept` count what was offered and kept, for the summary."""
+
+    __slots__ = ("_last", "_last_time", "fixes", "kept", "min_interval_s", "min_move_m")
+
+    def __init__(
+        self, *, min_move_m: float = TRACK_MIN_MOVE_M, min_interval_s: float = TRACK_MIN_INTERVAL_S
+    ) -> None:
+        self.min_move_m = min_move_m
+        self.min_interval_s = min_interval_s
+        self._last: LatLon | None = None
+        self._last_time: datetime | None = None
+        self.fixes = 0
+        self.kept = 0
+
+    def keep(self, position: LatLon, when: datetime | None) -> bool:
+        """Whether to keep this fix (and remember it as the last kept one if so)."""
+        self.fixes += 1
+        if self._last is not None:
+            moved = haversine_m(self._last, position)
+            elapsed = (
+                abs((when - self._last_time).total_seconds())
+                if when is not None and self._last_time is not None
+                else 0.0
+            )
+            if moved < self.min_move_m and elapsed < self.min_interval_s:
+                return False
+        self._last, self._last_time = position, when
+        self.kept += 1
+        return True
+
+    def rule(self) -> str:
+        """The rule in words, for messages ("moved 100 m or 10 min passed")."""
+        return f"moved {self.min_move_m:,.0f} m or {self.min_interval_s / 60:,.0f} min passed"
 
 
 def to_radians_latlon(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -25,6 +25,7 @@ from geoleak.extract.media import read_media
 from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode import OFFLINE
 from geoleak.geocode.base import Geocoder
+from geoleak.geometry import TrackThinner
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper, media_digest
@@ -58,6 +59,11 @@ class LeakStats:
     people: int = 0
     people_located: int = 0
     times_rejected: int = 0  # sentinel or impossible times left out (1901, 2085, ...)
+    media_tracks: int = 0  # videos with a GPS track (GoPro GPMF, ...)
+    media_track_fixes: int = 0  # their valid fixes before thinning
+    media_track_points: int = 0  # the points kept (each one piece of evidence)
+    duplicate_posts: int = 0  # repeats of an earlier post of the same person, dropped
+    duplicate_media: int = 0  # media files whose content was read already, counted once
     inputs_found: str = ""  # what the inputs hold, said when they gave no posts
 
     def to_json(self) -> dict[str, object]:
@@ -95,6 +101,19 @@ class LeakStats:
                 f"media: {count(self.media_files, 'file')}, {self.media_located} with a usable GPS position, "
                 f"{self.media_no_gps} with metadata but no GPS, {self.media_no_metadata} with no metadata, "
                 f"{self.media_gps_rejected} with a rejected position, {self.media_unreadable} unreadable"
+            )
+        if self.duplicate_posts or self.duplicate_media:
+            lines.append(
+                f"duplicates merged: {count(self.duplicate_media, 'media file')} already read "
+                f"under another name or post, {count(self.duplicate_posts, 'repeated post')} "
+                "(the same person's copies count once)"
+            )
+        if self.media_tracks:
+            lines.append(
+                f"video GPS tracks: {count(self.media_tracks, 'file')}, "
+                f"{count(self.media_track_fixes, 'fix', 'fixes')} thinned to "
+                f"{count(self.media_track_points, 'point')} (a fix is kept when the camera "
+                f"{TrackThinner().rule()}, and each track's last)"
             )
         if self.times_rejected:
             lines.append(
@@ -306,6 +325,8 @@ def collect_evidence(
                 finish(*pending)
         finally:
             reader.close()
+    stats.duplicate_posts = deduper.stats.posts_dropped
+    stats.duplicate_media = deduper.stats.media_dropped
     people = set(posts_per_person)
     context = {
         person: PersonContext(
@@ -355,6 +376,10 @@ def _account_post(
             excluded.setdefault(post.author, Counter())[problem] += 1
         if meta.device:
             devices.setdefault(post.author, Counter())[meta.device] += 1
+        if meta.track:
+            stats.media_tracks += 1
+            stats.media_track_fixes += meta.track_fixes
+            stats.media_track_points += len(meta.track)
     if post.geotag is not None:
         stats.posts_with_geotag += 1
     if post.place is not None:
@@ -405,12 +430,22 @@ def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMe
             stats.times_rejected += 1
             diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name} {why}; left out",
                            kind="bad-time")  # fmt: skip
-    if capture_why is None and gps_why is None:
+    track = meta.track
+    if any(implausible_time(p.time_utc) for p in track):
+        stats.times_rejected += 1
+        diag.warn_once(f"time:{meta.path}:track", f"{meta.path}: a GPS track time "
+                       f"{next(w for p in track if (w := implausible_time(p.time_utc)))}; "
+                       "such times are left out", kind="bad-time")  # fmt: skip
+        track = tuple(
+            replace(p, time_utc=None) if implausible_time(p.time_utc) else p for p in track
+        )
+    if capture_why is None and gps_why is None and track is meta.track:
         return meta
     return replace(
         meta,
         capture_time=None if capture_why else meta.capture_time,
         gps_time=None if gps_why else meta.gps_time,
+        track=track,
     )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "Profile",
     "SensitiveSite",
     "SharedSite",
+    "TrackPoint",
 ]
 
 EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
@@ -125,6 +126,15 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackPoint:
+    """One kept fix of a media file's GPS track (a video's telemetry); `time_utc` is the
+    fix's own GPS time, None when the stream has none (GoPro Karma's GPRI)."""
+
+    position: LatLon
+    time_utc: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MediaMeta:
     """What one media file's metadata says (the scan record of formats.md section 4).
 
@@ -151,6 +161,10 @@ class MediaMeta:
     software: str | None = None
     position_source: str | None = None  # e.g. "exif", "xmp", "quicktime", "sidecar"
     # (also "gpmf" GoPro, "flir" FLIR record, "takeout" Google Takeout JSON sidecar)
+    # A video's GPS track, thinned (geometry.TrackThinner, plus its last fix); its first
+    # point is `position`. `track_fixes` counts the valid fixes read before thinning.
+    track: tuple[TrackPoint, ...] = ()
+    track_fixes: int = 0
     has_metadata: bool = False  # any EXIF / XMP / QuickTime metadata block was found
     warnings: tuple[str, ...] = ()
     error: str | None = None

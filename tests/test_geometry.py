@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from geoleak.geometry import destination, haversine_m, haversine_m_array, mean_position
+from geoleak.geometry import (
+    TrackThinner,
+    destination,
+    haversine_m,
+    haversine_m_array,
+    mean_position,
+)
 from geoleak.types import LatLon
 
 lats = st.floats(min_value=-89.9, max_value=89.9, allow_nan=False)
@@ -25,7 +33,9 @@ def test_haversine_is_symmetric_and_bounded(a: LatLon, b: LatLon) -> None:
 
 
 @given(positions, st.floats(0, 360), st.floats(0, 50_000))
-def test_destination_is_at_the_requested_distance(origin: LatLon, bearing: float, distance: float) -> None:
+def test_destination_is_at_the_requested_distance(
+    origin: LatLon, bearing: float, distance: float
+) -> None:
     target = destination(origin, bearing, distance)
     assert haversine_m(origin, target) == pytest.approx(distance, abs=0.01 + distance * 1e-9)
 
@@ -52,9 +62,46 @@ def test_mean_across_the_antimeridian_stays_there() -> None:
     assert centre.lat == pytest.approx(-16.85, abs=1e-3)
 
 
-@given(positions, st.lists(st.tuples(st.floats(0, 360), st.floats(0, 300)), min_size=1, max_size=20))
-def test_mean_of_a_small_cloud_is_inside_it(centre: LatLon, offsets: list[tuple[float, float]]) -> None:
+@given(
+    positions, st.lists(st.tuples(st.floats(0, 360), st.floats(0, 300)), min_size=1, max_size=20)
+)
+def test_mean_of_a_small_cloud_is_inside_it(
+    centre: LatLon, offsets: list[tuple[float, float]]
+) -> None:
     assume(abs(centre.lat) < 89)
     points = [destination(centre, b, d) for b, d in offsets]
     mean = mean_position([p.lat for p in points], [p.lon for p in points])
     assert haversine_m(mean, centre) <= 300 + 1e-3
+
+
+@given(
+    st.lists(
+        st.tuples(positions, st.one_of(st.none(), st.integers(0, 86_400))), min_size=1, max_size=60
+    )
+)
+def test_track_thinner_keeps_the_first_fix_and_only_moves_or_waits(
+    fixes: list[tuple[LatLon, int | None]],
+) -> None:
+    thinner = TrackThinner()
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    kept: list[tuple[LatLon, datetime | None]] = []
+    for position, seconds in fixes:
+        when = None if seconds is None else start + timedelta(seconds=seconds)
+        if thinner.keep(position, when):
+            kept.append((position, when))
+    assert kept[0][0] == fixes[0][0]
+    assert thinner.fixes == len(fixes) and thinner.kept == len(kept)
+    for (a, ta), (b, tb) in pairwise(kept):
+        waited = ta is not None and tb is not None and abs((tb - ta).total_seconds()) >= 600
+        assert haversine_m(a, b) >= 100 or waited
+
+
+def test_track_thinner_across_the_antimeridian_and_at_high_latitude() -> None:
+    # 50 m apart across 180 deg (an equirectangular "lon difference" would say 40,000 km)
+    east, west = LatLon(-16.8, 179.99977), LatLon(-16.8, -179.99976)
+    thinner = TrackThinner()
+    assert thinner.keep(east, None) and not thinner.keep(west, None)
+    # At 78 N (Svalbard) 0.01 deg of longitude is ~230 m: kept
+    north = TrackThinner()
+    assert north.keep(LatLon(78.22, 15.64), None) and north.keep(LatLon(78.22, 15.65), None)
+    assert north.rule() == "moved 100 m or 10 min passed"

@@ -23,7 +23,7 @@ from geoleak.extract.gps import (
     rational,
 )
 from geoleak.extract.xmp import XmpValues, parse_xmp, parse_xmp_datetime, xmp_number, xmp_position
-from geoleak.types import LatLon, MediaMeta
+from geoleak.types import LatLon, MediaMeta, TrackPoint
 
 __all__ = ["MetaBuilder", "clean_text"]
 
@@ -78,6 +78,8 @@ class MetaBuilder:
         self.exif_modify_time: datetime | None = None
         self.pending_xmp: list[bytes] = []  # XMP found inside EXIF (TIFF tag 700)
         self.time_from_gps = False  # capture_time's offset: camera clock vs GPS UTC time
+        self.track: list[TrackPoint] = []  # a video's thinned GPS track (see MediaMeta)
+        self.track_fixes = 0
 
     # -- helpers -------------------------------------------------------------------
     def warn(self, message: str) -> None:
@@ -103,12 +105,18 @@ class MetaBuilder:
         gps_time: datetime | None = None,
         accuracy_m: float | None = None,
         direction_deg: float | None = None,
+        replaces: tuple[str, ...] = (),
     ) -> None:
-        """A block's position; the first valid one is kept with its GPS details."""
+        """A block's position; the first valid one is kept with its GPS details, unless the
+        one kept came from a source in `replaces` (a coarser record of the same fix)."""
         for message in reading.warnings:
             self.warn(message)
-        if self.position is not None or reading.position is None:
+        if reading.position is None:
             return
+        if self.position is not None:
+            if self.position_source not in replaces:
+                return
+            self.alt_m = self.accuracy_m = self.direction_deg = None
         self.position = reading.position
         self.position_source = source
         if alt_m is not None and math.isfinite(alt_m) and -12_000 <= alt_m <= 100_000:
@@ -239,11 +247,12 @@ class MetaBuilder:
     def add_decimal_position(
         self, lat: float, lon: float, source: str, what: str, *, alt_m: float | None = None,
         accuracy_m: float | None = None, gps_time: datetime | None = None,
+        replaces: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         self.has_metadata = True
         self.offer_position(
             checked_position(lat, lon, what=what), source, alt_m=alt_m,
-            accuracy_m=accuracy_m, gps_time=gps_time,
+            accuracy_m=accuracy_m, gps_time=gps_time, replaces=replaces,
         )  # fmt: skip
 
     # -- result ----------------------------------------------------------------------
@@ -266,6 +275,8 @@ class MetaBuilder:
             lens=self.lens,
             software=self.software,
             position_source=self.position_source,
+            track=tuple(self.track),
+            track_fixes=self.track_fixes,
             has_metadata=self.has_metadata,
             warnings=tuple(self.warnings),
             error=self.error,

@@ -73,12 +73,19 @@ def timed(
     posted_at: datetime | None,
     tz_lookup: TimezoneLookup = timezone_at,
     offset_from_gps: bool = False,
+    fix_time: datetime | None = None,
 ) -> tuple[datetime | None, datetime | None, LocalTimeBasis, str | None]:
     """(time_utc, local_time, basis, tz_name) for an observation at `position`.
 
     `offset_from_gps`: an aware `capture_time` whose offset came from GPS time, not the file.
+    `fix_time`: the UTC time of a GPS fix (a video track's point); it wins over both, and
+    its local time is that of the zone at the position.
     """
     tz_name = tz_lookup(position)
+    if fix_time is not None and fix_time.tzinfo is not None:
+        utc = fix_time.astimezone(timezone.utc)
+        local = to_local(utc, tz_name)
+        return utc, local, LocalTimeBasis.POSITION_TZ if local else LocalTimeBasis.NONE, tz_name
     if capture_time is not None and capture_time.tzinfo is not None:
         utc = capture_time.astimezone(timezone.utc)
         basis = LocalTimeBasis.GPS_OFFSET if offset_from_gps else LocalTimeBasis.EXIF_OFFSET
@@ -120,6 +127,17 @@ def evidence_from_post(
                 tz_lookup=tz_lookup, offset_from_gps=meta.offset_from_gps,
             )
         )  # fmt: skip
+        # The rest of a video's GPS track: where the camera went while it recorded.
+        for point in meta.track[1:]:
+            found.append(
+                observation(
+                    post, point.position, EvidenceSource.TRACK,
+                    accuracy_m=_accuracy(meta.accuracy_m, EvidenceSource.TRACK),
+                    capture_time=None if point.time_utc else meta.capture_time,
+                    fix_time=point.time_utc, media_path=path, device=meta.device,
+                    tz_lookup=tz_lookup, offset_from_gps=meta.offset_from_gps,
+                )
+            )  # fmt: skip
     if post.geotag is not None and not post.geotag.is_null_island:
         found.append(
             observation(
@@ -151,6 +169,7 @@ def observation(
     text: str | None = None,
     tz_lookup: TimezoneLookup = timezone_at,
     offset_from_gps: bool = False,
+    fix_time: datetime | None = None,
 ) -> Evidence:
     """One piece of evidence of `post` at `position`, timed as `timed` explains.
 
@@ -162,6 +181,7 @@ def observation(
         posted_at=post.created_at,
         tz_lookup=tz_lookup,
         offset_from_gps=offset_from_gps,
+        fix_time=fix_time,
     )
     return Evidence(
         post_id=post.id,

@@ -46,6 +46,8 @@ from geoleak.formats.isobmff import (
     sample_entries,
     sample_ranges,
 )
+from geoleak.geometry import TrackThinner
+from geoleak.types import TrackPoint
 
 __all__ = ["brand_format", "parse_iso6709", "read_isobmff"]  # (the first two re-exported)
 
@@ -242,7 +244,7 @@ def _created_checked(
     return created.replace(tzinfo=timezone(offset))
 
 
-# -- GoPro GPMF: a 'gpmd' metadata track; the first valid fix of all its samples ------------
+# -- GoPro GPMF: a 'gpmd' metadata track; every fix of all its samples, thinned --------------
 _MAX_TRAK = 16 * 1024 * 1024
 _MAX_GPMF_SAMPLE = 1024 * 1024
 _MAX_GPMF_BYTES = 64 * 1024 * 1024  # telemetry read per file (an hour of Hero GPMF is ~10 MB)
@@ -254,7 +256,9 @@ def _read_gpmf_track(
     """(is a GoPro GPMF track, its first GPS UTC time), reading positions into `meta`.
 
     The position is the first entry with a fix (GPSF/fix type not 0) of any GPS stream
-    (GPS5, GPS9, GPRI) in any sample; the GPS time the first UTC time a stream gives.
+    (GPS5, GPS9, GPRI, GLPI) in any sample; the GPS time the first UTC time a stream gives.
+    Every fix of every sample makes the track, thinned as location history is (a fix is
+    kept when the camera moved 100 m or 10 min passed), plus the last fix.
     """
     if size > _MAX_TRAK:
         return False, None
@@ -278,7 +282,10 @@ def _read_gpmf_track(
     budget = _MAX_GPMF_BYTES
     seen_fixless = False
     first: GpsFix | None = None
+    last: TrackPoint | None = None
     when: datetime | None = None
+    thinner = TrackThinner()
+    track: list[TrackPoint] = []
     for offset, length in ranges:
         if budget < length or offset + length > src.size:
             break
@@ -287,22 +294,29 @@ def _read_gpmf_track(
             if fix.fix == 0:
                 seen_fixless = True
                 continue
-            if first is None and checked_position(fix.lat, fix.lon).position is not None:
-                first = fix
             if when is None and fix.time is not None:
                 when = fix.time
-            if first is not None and when is not None:
-                break
-        if first is not None and when is not None:
-            break
+            position = checked_position(fix.lat, fix.lon).position
+            if position is None:
+                continue
+            if first is None:
+                first = fix
+            last = TrackPoint(position, fix.time)
+            if thinner.keep(position, fix.time):
+                track.append(last)
     if first is None:
         meta.warn("GoPro GPMF: GPS reports no fix (GPSF 0); position ignored" if seen_fixless
                   else "GoPro GPMF: no GPS position in the telemetry")  # fmt: skip
         return True, when
     accuracy = first.dop * 5.0 if first.dop else None  # DOP x ~5 m user range error, nominal
+    # The GPS fix is more precise than the rounded QuickTime ©xyz record of the same camera.
     meta.add_decimal_position(first.lat, first.lon, "gpmf", f"GoPro GPMF {first.stream}",
                               alt_m=first.alt_m, accuracy_m=accuracy,
-                              gps_time=first.time or when)  # fmt: skip
+                              gps_time=first.time or when, replaces=("quicktime",))  # fmt: skip
+    if meta.position_source == "gpmf":
+        if last is not None and last is not track[-1]:
+            track.append(last)  # where the video ends, as a track's end point
+        meta.track, meta.track_fixes = track, thinner.fixes
     return True, when
 
 

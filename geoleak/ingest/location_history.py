@@ -12,7 +12,6 @@ thousands of identical fixes of a night at home. Google's own labels (`TYPE_HOME
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -21,6 +20,7 @@ from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
+from geoleak.geometry import TRACK_MIN_INTERVAL_S, TRACK_MIN_MOVE_M, TrackThinner, haversine_m
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import (
     RecordError,
@@ -75,14 +75,6 @@ def _e7(obj: Mapping[str, Any], what: str) -> LatLon | None:
     if lon_f > 180:
         lon_f -= 2**32 / 1e7
     return latlon(lat_f, lon_f, what)
-
-
-def _distance_m(a: LatLon, b: LatLon) -> float:
-    # Equirectangular approximation: fine for the "moved more than 100 m" test.
-    mean_lat = math.radians((a.lat + b.lat) / 2)
-    dx = math.radians(b.lon - a.lon) * math.cos(mean_lat)
-    dy = math.radians(b.lat - a.lat)
-    return 6_371_000.0 * math.hypot(dx, dy)
 
 
 def _kind(path: Path) -> str | None:
@@ -148,7 +140,9 @@ class LocationHistoryReader(Reader):
     description = "Google location history: Records.json, Semantic Location History, Timeline.json"
     priority = 31
 
-    def __init__(self, *, min_move_m: float = 100.0, min_interval_s: float = 600.0) -> None:
+    def __init__(
+        self, *, min_move_m: float = TRACK_MIN_MOVE_M, min_interval_s: float = TRACK_MIN_INTERVAL_S
+    ) -> None:
         self.min_move_m = min_move_m
         self.min_interval_s = min_interval_s
 
@@ -210,9 +204,8 @@ class LocationHistoryReader(Reader):
     def _records(
         self, handle: Any, file: Path, rel: str, person: str, diag: Diagnostics
     ) -> Iterator[Post]:
-        last_pos: LatLon | None = None
-        last_time: datetime | None = None
-        fixes = kept = 0
+        thinner = TrackThinner(min_move_m=self.min_move_m, min_interval_s=self.min_interval_s)
+        fixes = 0
         for n, (_, rec) in enumerate(iter_json_items(handle, ["locations.item"], str(file))):
             fixes += 1
             where = f"{file}: locations[{n}]"
@@ -227,15 +220,8 @@ class LocationHistoryReader(Reader):
             except RecordError as exc:
                 diag.warn(f"{where}: {exc}; record skipped", kind="bad-record")
                 continue
-            if position is None:
+            if position is None or not thinner.keep(position, when):
                 continue
-            if last_pos is not None and last_time is not None:
-                moved = _distance_m(last_pos, position)
-                elapsed = abs((when - last_time).total_seconds())
-                if moved < self.min_move_m and elapsed < self.min_interval_s:
-                    continue
-            last_pos, last_time = position, when
-            kept += 1
             yield self._post(
                 rel,
                 n,
@@ -246,10 +232,10 @@ class LocationHistoryReader(Reader):
                 where,
                 device=plain(rec.get("deviceTag")),
             )
-        if kept < fixes:
+        if thinner.kept < fixes:
             diag.warn(
-                f"{file}: {fixes:,} fixes thinned to {kept:,} posts (a fix is kept when the person "
-                f"moved {self.min_move_m:,.0f} m or {self.min_interval_s / 60:,.0f} min passed)",
+                f"{file}: {fixes:,} fixes thinned to {thinner.kept:,} posts (a fix is kept when "
+                f"the person {thinner.rule()})",
                 kind="thinned",
             )
 
@@ -405,7 +391,7 @@ class LocationHistoryReader(Reader):
                             continue
                         position = parse_latlng_text(point.get("point"), "timelinePath.point")
                         if position is None or (
-                            last and _distance_m(last, position) < self.min_move_m
+                            last and haversine_m(last, position) < self.min_move_m
                         ):
                             continue
                         last = position

@@ -148,3 +148,111 @@ def test_creation_time_offset_against_gps_time(
         assert meta.offset_from_gps
         assert meta.capture_time.utcoffset() == timedelta(hours=offset_h)
         assert meta.capture_time.replace(tzinfo=None) == created
+
+
+# exiftool -ee -n -p '$GPSLatitude $GPSLongitude $GPSDateTime': the last GPS entry of each file
+EXIFTOOL_LAST = {
+    "karma.mp4": (33.1260123, -117.3314792, None),  # GPRI: camera-clock times only
+    "max-heromode.mp4": (
+        33.1266674, -117.3272734, datetime(2019, 11, 18, 23, 45, 25, 435000, tzinfo=timezone.utc)
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXIFTOOL_LAST))
+def test_whole_track_is_read_to_its_last_fix(name: str) -> None:
+    meta = read_media(_real(name))
+    lat, lon, when = EXIFTOOL_LAST[name]
+    assert meta.track, "no track"
+    assert meta.track[0].position == meta.position
+    last = meta.track[-1]
+    assert (last.position.lat, last.position.lon) == pytest.approx((lat, lon), abs=1e-7)
+    assert last.time_utc == when
+    # every entry of every sample, not one per sample as exiftool -ee prints (12 / 11 rows)
+    assert meta.track_fixes > 12
+    assert len(meta.track) <= meta.track_fixes
+
+
+def test_gpmf_fix_replaces_the_rounded_quicktime_position() -> None:
+    meta = read_media(_real("max-heromode.mp4"))
+    # exiftool: GPSCoordinates (udta ©xyz) 33.1268 -117.3273, four decimals; GPMF: the fix
+    assert meta.position_source == "gpmf"
+    assert meta.position is not None
+    assert meta.position.lat != pytest.approx(33.1268, abs=1e-6)
+    assert meta.position.lat == pytest.approx(33.1268, abs=2e-4)
+    assert meta.accuracy_m is not None
+
+
+def _udta_xyz(text: str) -> bytes:
+    raw = text.encode("ascii")
+    return _box(b"udta", _box(b"\xa9xyz", struct.pack(">HH", len(raw), 0x15C7) + raw))
+
+
+def _sample_at(lat: float, lon: float, gpsu: str) -> bytes:
+    strm = (
+        _klv(b"GPSF", b"L", 4, 1, struct.pack(">I", 3))
+        + _klv(b"GPSU", b"U", 16, 1, gpsu.encode("ascii"))
+        + _klv(b"SCAL", b"l", 4, 5, struct.pack(">5i", 10**7, 10**7, 1000, 1000, 100))
+        + _klv(
+            b"GPS5", b"l", 20, 1, struct.pack(">5i", round(lat * 1e7), round(lon * 1e7), 0, 0, 0)
+        )
+    )
+    strm_klv = _klv(b"STRM", b"\x00", 1, len(strm), strm)
+    return _klv(b"DEVC", b"\x00", 1, len(strm_klv), strm_klv)
+
+
+def test_a_moving_video_gives_a_thinned_track_across_the_antimeridian(tmp_path: Path) -> None:
+    from geoleak.extract.evidence import evidence_from_post
+    from geoleak.types import EvidenceSource, Post
+
+    # A boat off Taveuni (Fiji) crossing 180 deg: one fix a second for 20 min, ~4 m a
+    # second, then 5 min adrift on the spot. 1,500 fixes; a kept fix every 100 m (25 s).
+    samples = []
+    start = datetime(2024, 3, 15, 8, 0, 0)
+    for second in range(1500):
+        moving = min(second, 1200)
+        lon = 179.99 + moving * 0.00004  # ~4 m a second at 16.8 S
+        lon = lon - 360.0 if lon > 180.0 else lon
+        stamp = (start + timedelta(seconds=second)).strftime("%y%m%d%H%M%S") + ".000"
+        samples.append(_sample_at(-16.8, lon, stamp))
+    movie = _movie(samples, 50)
+    moov = movie.rindex(b"moov") - 4
+    body = movie[moov + 8 :] + _udta_xyz("-16.8000+179.9900/")
+    path = tmp_path / "GX010006.MP4"
+    path.write_bytes(movie[:moov] + struct.pack(">I", 8 + len(body)) + b"moov" + body)
+    meta = read_media(path)
+    assert meta.position_source == "gpmf"  # not the ©xyz record read before the telemetry
+    assert meta.track_fixes == 1500
+    points = meta.track
+    assert 40 <= len(points) <= 60  # ~4,800 m at 100 m a point, and the last fix
+    assert {p.position.lon > 0 for p in points} == {True, False}  # both sides of 180 deg
+    assert points[-1].time_utc == datetime(2024, 3, 15, 8, 24, 59, tzinfo=timezone.utc)
+    post = Post(id="v", author="skipper", media=(str(path),))
+    found = evidence_from_post(post, {str(path): meta}, tz_lookup=lambda _p: "Pacific/Fiji")
+    assert [e.source for e in found] == [EvidenceSource.EXIF] + [EvidenceSource.TRACK] * (
+        len(points) - 1
+    )
+    end = found[-1]
+    assert end.time_utc == points[-1].time_utc
+    assert end.local_basis is LocalTimeBasis.POSITION_TZ
+    assert end.local_time == datetime(2024, 3, 15, 20, 24, 59)  # Fiji is UTC+12
+
+
+def test_summary_states_the_video_track_thinning_in_numbers(tmp_path: Path) -> None:
+    from geoleak.pipeline import collect_evidence
+
+    samples = [
+        _sample_at(69.65, 18.95 + second * 0.0001, f"240315080{second // 60}{second % 60:02d}.000")
+        for second in range(300)
+    ]  # ~3.9 m a second along 69.65 N for 5 min (Tromsø)
+    folder = tmp_path / "ola"
+    folder.mkdir()
+    (folder / "GX010007.MP4").write_bytes(_movie(samples, 30))
+    found = collect_evidence([folder], workers=1, geocoder=None)
+    stats = found.stats
+    assert (stats.media_tracks, stats.media_track_fixes) == (1, 300)
+    assert stats.media_track_points == stats.evidence_by_source["track"] + 1
+    assert (
+        f"video GPS tracks: 1 file, 300 fixes thinned to {stats.media_track_points} points "
+        "(a fix is kept when the camera moved 100 m or 10 min passed, and each track's last)"
+    ) in stats.summary_lines()

@@ -100,3 +100,15 @@ def test_repeated_posts_are_remembered_by_digest_not_text() -> None:
     posts = [Post(id=str(i), author="a", geotag=pos, text=text) for i in range(3)]
     assert [p.id for p in deduper.filter(posts)] == ["0"]
     assert all(isinstance(key, bytes) and len(key) == 16 for key in deduper._seen_posts)
+
+
+def test_the_summary_says_how_many_duplicates_were_merged() -> None:
+    from geoleak.pipeline import collect_evidence
+
+    found = collect_evidence([FIXTURES / "takeout"], workers=1, geocoder=None)
+    assert (found.stats.duplicate_media, found.stats.duplicate_posts) == (1, 1)
+    assert (
+        "duplicates merged: 1 media file already read under another name or post, "
+        "1 repeated post (the same person's copies count once)"
+    ) in found.stats.summary_lines()
+    assert found.stats.to_json()["duplicate_media"] == 1
