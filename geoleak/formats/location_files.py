@@ -1,5 +1,6 @@
 """Files that are nothing but positions: GPS tracks and map files (GPX, TCX, KML, GeoJSON,
-FIT), Google Takeout photo sidecars and location-history JSON.
+FIT, a DJI drone's telemetry subtitles), Google Takeout photo sidecars and location-history
+JSON.
 
 `location_file_findings` says what such a file holds; for a Takeout sidecar it also gives
 the same-length edits that write Google's own "no location" (latitude, longitude, altitude
@@ -67,6 +68,13 @@ def location_file(data: bytes, fmt: str) -> LocationFile | None:
         return LocationFile(name, count, None, [])
     if fmt == "fit":
         return LocationFile("FIT activity file", None, None, [])
+    if fmt == "dji-srt":
+        from geoleak.formats.dji_srt import parse_dji_srt
+
+        telemetry = parse_dji_srt(data)
+        first = next(((f.lat, f.lon) for f in telemetry.fixes if f.lat or f.lon), None)
+        points = len(telemetry.fixes) + (telemetry.home is not None)
+        return LocationFile("DJI flight telemetry (.SRT)", points, telemetry.home or first, [])
     if fmt == "geojson":
         return LocationFile("GeoJSON", data.count(b'"coordinates"'), None, [])
     # JSON: a Takeout photo sidecar, location history, or anything else naming positions

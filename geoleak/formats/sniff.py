@@ -7,6 +7,8 @@ JSON are text); it never overrides a signature.
 
 from __future__ import annotations
 
+from geoleak.formats.dji_srt import looks_like_dji_srt
+
 __all__ = ["CONTAINER", "LOCATION_FILE_FORMATS", "RAW_EXTENSIONS", "container_of", "sniff"]
 
 RAW_EXTENSIONS = {
@@ -29,7 +31,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BMP_HEADER_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
 
 # formats that hold nothing but positions (tracks, exports), by extension or content
-LOCATION_FILE_FORMATS = frozenset({"gpx", "tcx", "kml", "geojson", "fit", "takeout-json"})
+LOCATION_FILE_FORMATS = frozenset(
+    {"gpx", "tcx", "kml", "geojson", "fit", "takeout-json", "dji-srt"}
+)
 _TEXT_EXTENSIONS = {".gpx": "gpx", ".tcx": "tcx", ".kml": "kml", ".geojson": "geojson"}
 
 # the container family each format is walked as
@@ -38,6 +42,7 @@ CONTAINER = {
     "jxl": "isobmff", "jxl-codestream": "none", "isobmff": "isobmff", "raf": "raf",
     "xmp": "xmp", "json": "json", "takeout-json": "json",
     "gpx": "xml", "tcx": "xml", "kml": "xml", "geojson": "json", "fit": "fit",
+    "dji-srt": "text",
 }  # fmt: skip
 
 
@@ -88,6 +93,8 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         if b"xmpmeta" in head or b"rdf:RDF" in head or suffix == ".xmp":
             return "xmp"
         return _TEXT_EXTENSIONS.get(suffix)
+    if suffix == ".srt" and looks_like_dji_srt(head):
+        return "dji-srt"  # a DJI drone's flight telemetry beside its video
     if text.startswith((b"{", b"[")):
         if suffix == ".geojson" or (b'"FeatureCollection"' in head or b'"Feature"' in head):
             return "geojson"

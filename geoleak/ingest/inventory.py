@@ -16,7 +16,7 @@ from geoleak.mediatypes import is_media
 __all__ = ["describe_inputs"]
 
 MAX_FILES = 100_000
-_TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz")
+_TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
 
 
 def _suffix(name: str) -> str:

@@ -1,9 +1,11 @@
-"""Activity files: GPX, TCX and FIT (Strava, Garmin, Polar exports), also gzipped.
+"""Activity files: GPX, TCX and FIT (Strava, Garmin, Polar exports), also gzipped, and the
+telemetry subtitles (.SRT) a DJI drone writes beside each video.
 
 Where an activity starts and ends is where the person lives or works: that is how Strava
 and Polar users on bases were located in 2018. Each track (GPX `trk`/`rte`, TCX
 `Activity`, FIT file) gives two TRACK posts, its first and last fix; GPX waypoints (often
-named "Home") give one each. Points in between are not evidence of a stay and are skipped.
+named "Home") give one each; a DJI flight its take-off point. Points in between are not
+evidence of a stay and are skipped.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ TRACK_ACCURACY_M = 15.0  # a consumer GPS fix outdoors
 MAX_TRACK_BYTES = 512 * 1024 * 1024
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
 SNIFF_DEPTH = 8
-_SUFFIXES = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz")
+_SUFFIXES = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
 
 Fix = tuple[LatLon, datetime | None]
 
@@ -163,13 +165,56 @@ def _fit_records(
         problems.append(f"FIT error ({exc}); the rest is skipped")
 
 
+def _dji_fixes(data: bytes, path: Path) -> tuple[list[Fix], Fix | None, list[str]]:
+    """(fixes, take-off point, problems) of a DJI telemetry subtitle file. The drone's clock
+    is local time without an offset: it is read in the zone at the first position."""
+    from geoleak.extract.localtime import localize_naive, timezone_at
+    from geoleak.formats.dji_srt import looks_like_dji_srt, parse_dji_srt
+
+    if not looks_like_dji_srt(data[:512]):
+        raise CorpusError(f"{path}: subtitles without DJI flight telemetry; not read")
+    telemetry = parse_dji_srt(data)
+    problems = list(telemetry.warnings)
+    positions: list[tuple[LatLon, datetime | None]] = []
+    for fix in telemetry.fixes:
+        try:
+            pos = latlon(fix.lat, fix.lon, "GPS")
+        except RecordError as exc:
+            problems.append(f"GPS: {exc}; point skipped")
+            continue
+        if pos is not None:
+            positions.append((pos, fix.local_time))
+    home: Fix | None = None
+    if telemetry.home is not None:
+        try:
+            home_pos = latlon(*telemetry.home, "HOME")
+        except RecordError as exc:
+            problems.append(f"HOME: {exc}; take-off point skipped")
+            home_pos = None
+        if home_pos is not None:
+            home = (home_pos, None)
+    anchor = positions[0][0] if positions else home[0] if home else None
+    zone = timezone_at(anchor) if anchor is not None else None
+    fixes = [(pos, localize_naive(local, zone) if local else None) for pos, local in positions]
+    if home is not None:
+        home = (home[0], fixes[0][1] if fixes else None)
+    return fixes, home, problems
+
+
 def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, str]]:
-    """(role, fix, name) for the start and end of each activity and each waypoint."""
+    """(role, fix, name) for the start and end of each activity and each waypoint; a DJI
+    flight log also gives its take-off point (role "takeoff": where the pilot stood)."""
     data = _read_bytes(path)
     name = path.name.lower().removesuffix(".gz")
-    if name.endswith(".fit"):
+    segments: Iterator[tuple[str, list[Fix], list[str]]]
+    if name.endswith(".srt"):
+        fixes, home, problems = _dji_fixes(data, path)
+        if home is not None:
+            yield "takeoff", home, ""
+        segments = iter([("dji", fixes, problems)])
+    elif name.endswith(".fit"):
         fixes, problems = _fit_fixes(data, path)
-        segments: Iterator[tuple[str, list[Fix], list[str]]] = iter([("fit", fixes, problems)])
+        segments = iter([("fit", fixes, problems)])
     else:
         segments = _xml_segments(data, path)
     for kind, seg_fixes, notes in segments:
@@ -181,6 +226,9 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
         if len(notes) > 3:
             diag.warn(f"{path}: {len(notes) - 3} more bad points skipped", kind="bad-record")
         if not seg_fixes:
+            if kind == "dji":
+                diag.warn(f"{path}: DJI flight telemetry without a GPS fix; nothing to place",
+                          kind="no-gps-activity")  # fmt: skip
             if kind == "fit":
                 diag.warn(f"{path}: a FIT activity without GPS positions (indoor ride, treadmill, "
                           "pool swim); nothing to place", kind="no-gps-activity")  # fmt: skip
@@ -193,7 +241,10 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
 @register
 class TracksReader(Reader):
     name = "tracks"
-    description = "GPX, TCX and FIT activity files (Strava, Garmin, Polar): start and end points"
+    description = (
+        "GPX, TCX and FIT activity files (Strava, Garmin, Polar), DJI flight telemetry (.SRT):"
+        " start and end points"
+    )
     priority = 40
 
     def sniff(self, path: Path) -> bool:

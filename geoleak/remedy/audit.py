@@ -254,7 +254,7 @@ def audit(
     )
 
 
-_LOCATION_SUFFIXES = frozenset({".gpx", ".tcx", ".kml", ".geojson", ".fit", ".json"})
+_LOCATION_SUFFIXES = frozenset({".gpx", ".tcx", ".kml", ".geojson", ".fit", ".json", ".srt"})
 
 
 def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> list[ExposedFile]:
