@@ -160,7 +160,7 @@ class MediaMeta:
     lens: str | None = None
     software: str | None = None
     position_source: str | None = None  # e.g. "exif", "xmp", "quicktime", "sidecar"
-    # (also "gpmf" GoPro, "flir" FLIR record, "takeout" Google Takeout JSON sidecar)
+    # (also "gpmf" GoPro, "camm" Google CAMM, "flir" FLIR record, "takeout" Takeout sidecar)
     # A video's GPS track, thinned (geometry.TrackThinner, plus its last fix); its first
     # point is `position`. `track_fixes` counts the valid fixes read before thinning.
     track: tuple[TrackPoint, ...] = ()

@@ -19,6 +19,8 @@ Box sizes are checked against their parent, nesting depth and box counts are cap
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from geoleak.extract import tiff as T
@@ -26,7 +28,8 @@ from geoleak.extract.builder import MetaBuilder
 from geoleak.extract.gps import checked_position
 from geoleak.extract.source import MAX_BLOCK, Source
 from geoleak.extract.xmp import parse_xmp_datetime
-from geoleak.formats.gpmf import GpsFix, gps_fixes
+from geoleak.formats.camm import camm_fixes, camm_time
+from geoleak.formats.gpmf import gps_fixes
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
     CANON_CR3_UUID,
@@ -213,8 +216,8 @@ def _read_moov(src: Source, moov: Box, meta: MetaBuilder) -> None:
         meta.warn("a 'moov' child box has a bad size; stopped")
     gps_utc: datetime | None = None
     for start, size, hdr in tracks:
-        is_gpmf, gps_utc = _read_gpmf_track(src, start, size, hdr, meta)
-        if is_gpmf:
+        is_telemetry, gps_utc = _read_telemetry_track(src, start, size, hdr, meta, created)
+        if is_telemetry:
             break
     meta.has_metadata = meta.has_metadata or created is not None or bool(times)
     for key in ("keys", "udta"):
@@ -244,21 +247,53 @@ def _created_checked(
     return created.replace(tzinfo=timezone(offset))
 
 
-# -- GoPro GPMF: a 'gpmd' metadata track; every fix of all its samples, thinned --------------
+# -- Telemetry tracks: GoPro GPMF ('gpmd') and Google CAMM ('camm'); every fix, thinned -------
 _MAX_TRAK = 16 * 1024 * 1024
 _MAX_GPMF_SAMPLE = 1024 * 1024
 _MAX_GPMF_BYTES = 64 * 1024 * 1024  # telemetry read per file (an hour of Hero GPMF is ~10 MB)
+_TELEMETRY = {b"gpmd": ("gpmf", "GoPro GPMF"), b"camm": ("camm", "CAMM")}
 
 
-def _read_gpmf_track(
-    src: Source, start: int, size: int, hdr: int, meta: MetaBuilder
+@dataclass(frozen=True, slots=True)
+class _Fix:
+    lat: float
+    lon: float
+    alt_m: float | None
+    time: datetime | None
+    accuracy_m: float | None
+    what: str  # the stream, for messages ("GoPro GPMF GPS5", "CAMM type 6")
+
+
+def _sample_fixes(kind: str, sample: bytes, created: datetime | None) -> Iterator[_Fix | None]:
+    """The fixes of one telemetry sample; None for an entry that says "no fix"."""
+    if kind == "gpmf":
+        for fix in gps_fixes(sample):
+            if fix.fix == 0:
+                yield None
+                continue
+            accuracy = fix.dop * 5.0 if fix.dop else None  # DOP x ~5 m user range error
+            yield _Fix(fix.lat, fix.lon, fix.alt_m, fix.time, accuracy, f"GoPro GPMF {fix.stream}")
+        return
+    for packet in camm_fixes(sample):
+        if packet.fix_type == 0:
+            yield None
+            continue
+        when = camm_time(packet.time_s, created)
+        what = f"CAMM type {packet.packet_type}"
+        yield _Fix(packet.lat, packet.lon, packet.alt_m, when, packet.accuracy_m, what)
+
+
+def _read_telemetry_track(
+    src: Source, start: int, size: int, hdr: int, meta: MetaBuilder, created: datetime | None
 ) -> tuple[bool, datetime | None]:
-    """(is a GoPro GPMF track, its first GPS UTC time), reading positions into `meta`.
+    """(is a GPMF or CAMM track, its first GPS UTC time), reading positions into `meta`.
 
-    The position is the first entry with a fix (GPSF/fix type not 0) of any GPS stream
-    (GPS5, GPS9, GPRI, GLPI) in any sample; the GPS time the first UTC time a stream gives.
-    Every fix of every sample makes the track, thinned as location history is (a fix is
-    kept when the camera moved 100 m or 10 min passed), plus the last fix.
+    The position is the first entry with a fix (GPMF: GPSF / fix type not 0; CAMM type 6:
+    gps_fix_type not 0) of any GPS stream (GPMF GPS5, GPS9, GPRI, GLPI; CAMM type 5 or 6) in
+    any sample; the GPS time the first UTC time a stream gives. It replaces the rounded
+    QuickTime ©xyz record of the same camera. Every fix of every sample makes the track,
+    thinned as location history is (kept when the camera moved 100 m or 10 min passed),
+    plus the last fix.
     """
     if size > _MAX_TRAK:
         return False, None
@@ -272,16 +307,17 @@ def _read_gpmf_track(
     if stbl is None:
         return False, None
     entries = sample_entries(data, stbl)
-    if not entries or entries[0].type != b"gpmd":
+    if not entries or entries[0].type not in _TELEMETRY:
         return False, None
+    kind, label = _TELEMETRY[entries[0].type]
     ranges = [(o, n) for o, n in sample_ranges(data, stbl) if 0 < n <= _MAX_GPMF_SAMPLE]
     if not ranges:
-        meta.warn("GoPro GPMF track has no readable sample")
+        meta.warn(f"{label} track has no readable sample")
         return True, None
     meta.has_metadata = True
     budget = _MAX_GPMF_BYTES
     seen_fixless = False
-    first: GpsFix | None = None
+    first: _Fix | None = None
     last: TrackPoint | None = None
     when: datetime | None = None
     thinner = TrackThinner()
@@ -290,8 +326,8 @@ def _read_gpmf_track(
         if budget < length or offset + length > src.size:
             break
         budget -= length
-        for fix in gps_fixes(src.read(offset, length)):
-            if fix.fix == 0:
+        for fix in _sample_fixes(kind, src.read(offset, length), created):
+            if fix is None:
                 seen_fixless = True
                 continue
             if when is None and fix.time is not None:
@@ -305,15 +341,15 @@ def _read_gpmf_track(
             if thinner.keep(position, fix.time):
                 track.append(last)
     if first is None:
-        meta.warn("GoPro GPMF: GPS reports no fix (GPSF 0); position ignored" if seen_fixless
-                  else "GoPro GPMF: no GPS position in the telemetry")  # fmt: skip
+        fixless = "GPS reports no fix (GPSF 0)" if kind == "gpmf" else "GPS reports no fix"
+        meta.warn(f"{label}: {fixless}; position ignored" if seen_fixless
+                  else f"{label}: no GPS position in the telemetry")  # fmt: skip
         return True, when
-    accuracy = first.dop * 5.0 if first.dop else None  # DOP x ~5 m user range error, nominal
     # The GPS fix is more precise than the rounded QuickTime ©xyz record of the same camera.
-    meta.add_decimal_position(first.lat, first.lon, "gpmf", f"GoPro GPMF {first.stream}",
-                              alt_m=first.alt_m, accuracy_m=accuracy,
+    meta.add_decimal_position(first.lat, first.lon, kind, first.what,
+                              alt_m=first.alt_m, accuracy_m=first.accuracy_m,
                               gps_time=first.time or when, replaces=("quicktime",))  # fmt: skip
-    if meta.position_source == "gpmf":
+    if meta.position_source == kind:
         if last is not None and last is not track[-1]:
             track.append(last)  # where the video ends, as a track's end point
         meta.track, meta.track_fixes = track, thinner.fixes
