@@ -61,7 +61,8 @@ def takeout_zeroing(data: bytes) -> tuple[list[tuple[int, bytes]], tuple[float, 
 
 
 def location_file(data: bytes, fmt: str) -> LocationFile | None:
-    """What a track, map or location JSON holds; None for JSON without positions."""
+    """What a track, map or location JSON holds; None for JSON without positions and DJI
+    telemetry without a GPS fix (camera settings only)."""
     if fmt in _POINTS:
         count = len(_POINTS[fmt].findall(data))
         name = {"gpx": "GPX track", "tcx": "TCX track", "kml": "KML map"}[fmt]
@@ -73,6 +74,8 @@ def location_file(data: bytes, fmt: str) -> LocationFile | None:
 
         telemetry = parse_dji_srt(data)
         first = next(((f.lat, f.lon) for f in telemetry.fixes if f.lat or f.lon), None)
+        if first is None and telemetry.home is None:
+            return None
         points = len(telemetry.fixes) + (telemetry.home is not None)
         return LocationFile("DJI flight telemetry (.SRT)", points, telemetry.home or first, [])
     if fmt == "geojson":

@@ -81,7 +81,8 @@ def _scan_location_file(data: Any, kind: str) -> ScanResult:
     "no location", 0.0), anything else keeps its positions, so scrub leaves it out."""
     found = location_file(bytes(data), kind)
     if found is None:
-        raise Unsupported("JSON without positions: not a file geoleak cleans")
+        what = "DJI telemetry without a GPS fix" if kind == "dji-srt" else "JSON without positions"
+        raise Unsupported(f"{what}: not a file geoleak cleans")
     result = ScanResult(kind)
     what = f"{found.points} positions" if found.points is not None else "positions"
     patches = [Patch(offset, text) for offset, text in found.edits]

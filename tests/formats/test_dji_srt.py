@@ -117,7 +117,7 @@ def test_random_bytes_never_raise(data: bytes) -> None:
     assert telemetry.blocks >= 0
     looks_like_dji_srt(data[:512])
     found = location_file(b"1\n" + data + b"\nGPS(", "dji-srt")
-    assert found is not None
+    assert found is None or found.position is not None
 
 
 @given(st.text(alphabet="0123456789.,-:() \n[]GPSHOMElatitudeng", max_size=600))
@@ -179,3 +179,20 @@ def test_audit_reads_it_and_scrub_leaves_it_out(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output  # a file with positions was left out
     assert "DJI_0002.SRT" in result.output
     assert not (out / "DJI_0002.SRT").exists()
+
+
+def test_telemetry_without_gps_is_no_leak_and_not_copied(tmp_path: Path) -> None:
+    from geoleak.remedy.audit import audit
+    from geoleak.remedy.scrub import scrub_paths
+
+    src = tmp_path / "flight"
+    src.mkdir()
+    (src / "DJI_0003.SRT").write_bytes((DJI / "mavic_air.SRT").read_bytes())  # settings only
+    assert location_file((src / "DJI_0003.SRT").read_bytes(), "dji-srt") is None
+    assert not [f for f in audit([src]).files if f.leaks_location]
+    result = scrub_paths([src], tmp_path / "out")
+    (outcome,) = result.outcomes
+    assert (outcome.error or "").endswith(
+        "DJI telemetry without a GPS fix: not a file geoleak cleans"
+    )
+    assert not (tmp_path / "out" / "DJI_0003.SRT").exists()
