@@ -38,6 +38,10 @@ figures; the shapes matter more than the second decimal):
   patterns of real world activity from social media", ICWSM), shifted per person by a
   chronotype offset (sd 1 h; Roenneberg et al. 2007, Sleep Med Rev 11:429) and by the
   sleep shift of night workers. Posts per day are log-normal across people (median 0.8).
+  5 % post only around lunch (11:30-14:00) and 5 % only in the evening (18:30-24:00), on
+  the clock rather than their chronotype (meal and after-work posting: Golder & Macy 2011,
+  Science 333:1878, show the lunchtime and evening peaks of posting); night and evening
+  workers keep their shifted day (their lunch comes in the night).
 - **What a post gives away.** The share of a person's posts that carry a location is drawn
   from three groups: 25 % keep location on (15-50 % of posts located), 50 % occasional
   (3-12 %), 25 % rare (0.5-3 %; Sloan & Morgan 2015, PLoS ONE 10(11):e0142209: under 1 %
@@ -87,6 +91,8 @@ POSTS_WEEKDAY = (1.6, 0.8, 0.4, 0.2, 0.15, 0.25, 0.8, 2.0, 3.0, 3.1, 3.2, 3.6,
                  4.6, 4.3, 3.6, 3.6, 3.9, 4.4, 5.0, 5.6, 6.0, 5.8, 4.6, 2.9)  # fmt: skip
 POSTS_WEEKEND = (2.4, 1.6, 0.9, 0.5, 0.25, 0.2, 0.3, 0.7, 1.5, 2.6, 3.5, 4.2,
                  4.8, 4.9, 4.8, 4.7, 4.7, 4.8, 5.1, 5.4, 5.5, 5.2, 4.3, 3.2)  # fmt: skip
+LUNCH_HOURS = (11.5, 14.0)  # local hours of lunch-only posters
+EVENING_HOURS = (18.5, 24.0)  # local hours of evening-only posters
 STAY = 0.6  # chance of staying where one was at the next hour (outside work)
 ZIPF_EXPONENT = 1.2
 
@@ -126,6 +132,8 @@ class TimeUseConfig:
     mover_share: float = 0.10
     second_home_share: float = 0.08
     silent_share: float = 0.10
+    lunch_poster_share: float = 0.05
+    evening_poster_share: float = 0.05
     posts_per_day: float = 0.8  # median across people
     located_scale: float = 1.0  # multiplies every person's share of located posts
     media_formats: tuple[str, ...] = ("jpeg",)
@@ -154,6 +162,7 @@ class TimeUsePerson:
     media_format: str
     silent: bool = False
     business: bool = False
+    posting: str = "curve"  # curve, lunch, evening
     items: list[GeneratedPost] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
 
@@ -203,6 +212,11 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
     business = _deal(rng, day_workers, config.business_traveller_share, len(day_workers))
     movers = _deal(rng, [i for i in everyone if i not in on_site], config.mover_share, n)
     cabins = _deal(rng, everyone, config.second_home_share, n)
+    speaking = [i for i in everyone if i not in silent]
+    lunch_posters = _deal(rng, speaking, config.lunch_poster_share, n)
+    evening_posters = _deal(
+        rng, [i for i in speaking if i not in lunch_posters], config.evening_poster_share, n
+    )
 
     start, end = config.start, config.start + timedelta(days=config.days - 1)
     people: list[TimeUsePerson] = []
@@ -255,6 +269,13 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
             tags.append("mover")
         if second is not None:
             tags.append("second-home")
+        posting = "curve"
+        if i in lunch_posters:
+            tags.append("lunch-poster")
+            posting = "lunch"
+        elif i in evening_posters:
+            tags.append("evening-poster")
+            posting = "evening"
         if i in silent:
             tags = ["silent", *tags]
         while True:
@@ -276,6 +297,7 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
                 media_format=config.media_formats[i % len(config.media_formats)],
                 silent=i in silent,
                 business=i in business,
+                posting=posting,
             )
         )
     return people
@@ -528,13 +550,26 @@ def _posts(person: TimeUsePerson, config: TimeUseConfig) -> list[GeneratedPost]:
         n_posts = _poisson(rng, rate * (1.2 if weekend else 1.0) * (1.5 if trip else 1.0))
         curve = POSTS_WEEKEND if weekend or trip else POSTS_WEEKDAY
         offset = _posting_offset(person, week, d) + chronotype
+        if person.posting != "curve":
+            offset -= chronotype  # on the clock: meals and after work
         for _ in range(n_posts):
-            hour = rng.choices(range(24), weights=curve)[0] + rng.random() + offset
+            if person.posting == "lunch":
+                hour = rng.uniform(*LUNCH_HOURS) + offset
+            elif person.posting == "evening":
+                hour = rng.uniform(*EVENING_HOURS) + offset
+            else:
+                hour = rng.choices(range(24), weights=curve)[0] + rng.random() + offset
             index = d * 24 + math.floor(hour)
             if not 0 <= index < config.days * 24:
                 continue
+            # On-the-clock posters keep the drawn minute; the others a random one in the hour.
+            second = (
+                rng.randint(0, 3599)
+                if person.posting == "curve"
+                else min(3599, int((hour - math.floor(hour)) * 3600))
+            )
             local = datetime.combine(week.day(0), datetime.min.time()) + timedelta(
-                hours=index, seconds=rng.randint(0, 3599)
+                hours=index, seconds=second
             )
             slot = week.at(index)
             counter += 1

@@ -16,6 +16,8 @@ from geoleak.scenario import timeuse
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.timeuse import (
     AWAY_WEEKDAY,
+    EVENING_HOURS,
+    LUNCH_HOURS,
     POSTS_WEEKDAY,
     TimeUseConfig,
     TimeUsePerson,
@@ -62,7 +64,8 @@ def test_shares_no_behaviour_code_with_the_first_generator() -> None:
 def test_population_has_every_behaviour_and_honest_truth() -> None:
     tags = Counter(t for p in people() for t in p.persona.split("+"))
     expected = {"not-employed", "day-worker", "hybrid-worker", "home-worker", "night-shift", "evening-shift",
-                "rotating-12h-shift", "mover", "second-home", "silent", "lives-on-site"}  # fmt: skip
+                "rotating-12h-shift", "mover", "second-home", "silent", "lives-on-site",
+                "lunch-poster", "evening-poster"}  # fmt: skip
     assert expected <= set(tags), tags
     for p in people():
         kinds = Counter(str(r["kind"]) for r in p.truth)
@@ -134,6 +137,28 @@ def test_posting_curve_has_an_evening_peak_and_a_night_trough() -> None:
     assert trough < 0.04, trough
     assert evening > 0.15, evening
     assert max(POSTS_WEEKDAY) == POSTS_WEEKDAY[20]
+
+
+def test_lunch_and_evening_posters_post_only_in_their_hours() -> None:
+    """Lunch-only and evening-only posters (issue 11) post on the clock, shifted only for
+    night and evening workers, and their truth rows are like everybody's."""
+    seen = Counter[str]()
+    for p in people():
+        if p.posting == "curve" or p.silent:
+            continue
+        assert ("lunch-poster" in p.persona) == (p.posting == "lunch")
+        assert ("evening-poster" in p.persona) == (p.posting == "evening")
+        assert {str(r["kind"]) for r in p.truth} >= {"home"}
+        if p.work_mode in ("night", "evening", "rotating"):
+            continue
+        low, high = LUNCH_HOURS if p.posting == "lunch" else EVENING_HOURS
+        for item in p.items:
+            if item.photo is not None:
+                local = item.photo["local"]
+                hour = local.hour + local.minute / 60 + local.second / 3600
+                assert low <= hour < high, (p.persona, local)
+                seen[p.posting] += 1
+    assert seen["lunch"] > 0 and seen["evening"] > 0, seen
 
 
 def test_located_shares_and_silent_people() -> None:
