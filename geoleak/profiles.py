@@ -2,7 +2,8 @@
 
 The required fields keep their meaning; geoleak adds optional ones per person (posts,
 evidence counts by source, devices, time zone, notes) and per place (explanation, nights,
-workdays, site), plus a top-level `sites` list of places shared by several people.
+workdays, site), plus a top-level `sites` list of places shared by several people and
+`generated_by` (tool, version, inputs and the inference parameters used).
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from geoleak.jsonlimits import loads
 from geoleak.outputs import atomic_open
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
-__all__ = ["SCHEMA", "dump_profiles", "load_profiles", "place_to_json", "profiles_to_json"]
+__all__ = [
+    "SCHEMA",
+    "dump_profiles",
+    "load_profiles",
+    "load_profiles_with_parameters",
+    "place_to_json",
+    "profiles_to_json",
+]
 
 SCHEMA = "geoleak.profiles/1"
 
@@ -166,6 +174,18 @@ def _place(obj: Any, where: str) -> Place:
 
 def load_profiles(path: str | os.PathLike[str]) -> tuple[list[Profile], list[dict[str, Any]]]:
     """Profiles and sites from a profiles.json; a malformed file raises CorpusError naming it."""
+    profiles, sites, _parameters = load_profiles_with_parameters(path)
+    return profiles, sites
+
+
+def load_profiles_with_parameters(
+    path: str | os.PathLike[str],
+) -> tuple[list[Profile], list[dict[str, Any]], dict[str, Any] | None]:
+    """Profiles, sites and the inference parameters the file was made with.
+
+    The parameters are `generated_by.parameters` (optional, formats.md section 3): the
+    `geoleak.LeakInference` keywords, or None when the file does not carry them.
+    """
     source = Path(path)
     try:
         doc = loads(source.read_bytes(), str(source))
@@ -204,4 +224,8 @@ def load_profiles(path: str | os.PathLike[str]) -> tuple[list[Profile], list[dic
             )
         )
     sites = [s for s in doc.get("sites") or [] if isinstance(s, dict)]
-    return profiles, sites
+    made_by = doc.get("generated_by")
+    parameters = made_by.get("parameters") if isinstance(made_by, Mapping) else None
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise CorpusError(f"{source}: generated_by.parameters must be an object")
+    return profiles, sites, dict(parameters) if parameters is not None else None

@@ -57,3 +57,23 @@ def test_malformed_profiles_name_the_file(tmp_path: Path, content: str, message:
     with pytest.raises(CorpusError, match=message) as info:
         load_profiles(path)
     assert "bad.json" in str(info.value)
+
+
+def test_inference_parameters_are_read_back_and_checked(tmp_path: Path) -> None:
+    from geoleak.infer import estimator_from_json, parameters_to_json
+    from geoleak.profiles import load_profiles_with_parameters
+
+    params = parameters_to_json()
+    path = dump_profiles(
+        sample_profiles(), tmp_path / "p.json", meta={"tool": "geoleak", "parameters": params}
+    )
+    _profiles, _sites, read = load_profiles_with_parameters(path)
+    assert read == params and "workers" not in params
+    model, unknown = estimator_from_json({**params, "eps_m": 250.0, "future_knob": 3})
+    assert model.get_params()["eps_m"] == 250.0 and unknown == ["future_knob"]
+    assert load_profiles_with_parameters(dump_profiles(sample_profiles(), tmp_path / "q.json"))[2] is None
+    doc = json.loads(path.read_text())
+    doc["generated_by"]["parameters"] = [1, 2]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(CorpusError, match=r"generated_by\.parameters must be an object"):
+        load_profiles_with_parameters(path)

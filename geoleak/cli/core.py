@@ -62,6 +62,13 @@ def _echo_summary(result_lines: Sequence[str]) -> None:
         click.echo(line, err=True)
 
 
+def inference_parameters(params: InferenceParams | None) -> dict[str, Any]:
+    """What profiles.json records of the inference parameters (see parameters_to_json)."""
+    from geoleak.infer import parameters_to_json
+
+    return parameters_to_json(params)
+
+
 def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
          params: InferenceParams | None = None, workers: int | None = None,
          geocoder: Geocoder | None = OFFLINE) -> RunResult:  # fmt: skip
@@ -146,7 +153,8 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                                 with_evidence=sensitive is not None)  # fmt: skip
     else:
         result = _run(inputs, source, author, quiet, params, workers, geocoder)
-    meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs)}
+    meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs),
+            "parameters": inference_parameters(params)}  # fmt: skip
     sites = [s.to_json() for s in result.sites]
     if output == "-":
         from geoleak.profiles import profiles_to_json
@@ -506,7 +514,8 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
         result = _run([str(corpus)], None, None, quiet=as_json)
         mark_output_dir(out)
         dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
-                      meta={"tool": "geoleak", "version": __version__, "inputs": [shown_path(corpus)]})  # fmt: skip
+                      meta={"tool": "geoleak", "version": __version__, "inputs": [shown_path(corpus)],
+                            "parameters": inference_parameters(None)})  # fmt: skip
         notes: list[str] = []
         write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites,
                    basemap_file=basemap_file, messages=notes)  # fmt: skip

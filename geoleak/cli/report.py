@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,7 @@ from geoleak.cli.app import (
     make_diagnostics,
     progress_bar,
     progress_counter,
+    warn,
 )
 from geoleak.cli.core import input_options
 from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option
@@ -25,6 +26,28 @@ from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
 from geoleak.outputs import check_output_dir, mark_output_dir
 from geoleak.types import Evidence, LatLon, Profile
+
+if TYPE_CHECKING:
+    from geoleak.infer import LeakInference
+
+_Loaded = tuple[
+    list[Profile], dict[str, list[Evidence]], list[Any], list[str], "LeakInference | None"
+]
+
+
+def _estimator(path: str, parameters: dict[str, Any] | None, quiet: bool) -> LeakInference | None:
+    """The estimator a profiles.json was made with (None: the file does not say; defaults)."""
+    if parameters is None:
+        return None
+    from geoleak.infer import estimator_from_json
+
+    try:
+        model, unknown = estimator_from_json(parameters)
+    except ValueError as exc:
+        raise UsageError(f"{path}: generated_by.parameters: {exc}") from None
+    if unknown and not quiet:
+        warn(f"{path}: unknown inference parameters left at their defaults: {', '.join(unknown)}")
+    return model
 
 
 def _load(
@@ -34,17 +57,19 @@ def _load(
     author: str | None,
     quiet: bool,
     geocoder: Any = None,
-) -> tuple[list[Profile], dict[str, list[Evidence]], list[Any], list[str]]:
-    """Profiles, evidence, sites and summary lines: inferred from INPUTS, or read from a file;
-    evidence built exactly as `infer` builds it (the same geocoder for place names)."""
+) -> _Loaded:
+    """Profiles, evidence, sites, summary lines and the estimator the profiles came from:
+    inferred from INPUTS (default parameters, estimator None), or read from a file (with the
+    parameters it records); evidence built exactly as `infer` builds it."""
     from geoleak.pipeline import collect_evidence, run
-    from geoleak.profiles import load_profiles
+    from geoleak.profiles import load_profiles_with_parameters
 
     if not inputs and not profiles_path:
         raise UsageError("give at least one INPUT (corpus, export or folder), or --profiles")
     diag = make_diagnostics(quiet)
     if profiles_path:
-        profiles, sites = load_profiles(profiles_path)
+        profiles, sites, parameters = load_profiles_with_parameters(profiles_path)
+        inference = _estimator(profiles_path, parameters, quiet)
         evidence: dict[str, list[Evidence]] = {}
         lines: list[str] = []
         if inputs:
@@ -55,12 +80,13 @@ def _load(
                 )  # fmt: skip
             evidence, lines = collected.evidence, collected.stats.summary_lines()
         finish_diagnostics(diag)
-        return profiles, evidence, list(sites), lines
+        return profiles, evidence, list(sites), lines, inference
     with progress_counter("reading") as progress:
         result = run(inputs, diag=diag, source=source, author=author, progress=progress,
                      geocoder=geocoder)  # fmt: skip
     finish_diagnostics(diag)
-    return result.profiles, result.evidence, list(result.sites), result.stats.summary_lines()
+    summary = result.stats.summary_lines()
+    return result.profiles, result.evidence, list(result.sites), summary, None
 
 
 def _truth_homes(path: str | None) -> dict[str, list[LatLon]]:
@@ -175,7 +201,9 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
     from geoleak.report.maps import write_maps
     from geoleak.report.report import write_report
 
-    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet, geocoder)
+    profiles, evidence, sites, lines, inference = _load(
+        inputs, profiles_path, source, author, quiet, geocoder
+    )
     if not quiet:
         for line in lines:
             click.echo(line, err=True)
@@ -204,6 +232,7 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
             sites=sites,
             stats_lines=lines,
             truth_homes=_truth_homes(truth),
+            inference=inference,
             maps_linked=not no_maps,
             plots=not no_plots,
             progress=step,
@@ -282,7 +311,9 @@ def export_command(
     out = check_output_dir(output, force=force)
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
-    profiles, evidence, sites, lines = _load(inputs, profiles_path, source, author, quiet, geocoder)
+    profiles, evidence, sites, lines, _inference = _load(
+        inputs, profiles_path, source, author, quiet, geocoder
+    )
     if not quiet:
         for line in lines:
             click.echo(line, err=True)

@@ -32,7 +32,15 @@ from geoleak.infer.roles import PERSON_TYPES, RolePriors
 from geoleak.infer.sites import SiteMembers, find_sites
 from geoleak.types import Evidence, Place, PlaceKind, Profile, SharedSite
 
-__all__ = ["InferenceParams", "LeakInference", "PersonContext", "RolePriors", "Site"]
+__all__ = [
+    "InferenceParams",
+    "LeakInference",
+    "PersonContext",
+    "RolePriors",
+    "Site",
+    "estimator_from_json",
+    "parameters_to_json",
+]
 
 # The inferred shared site type (frozen, in geoleak.types); the old name stays importable.
 Site = SharedSite
@@ -239,6 +247,29 @@ class LeakInference:
             _profile(a, found, params, context.get(a.person, PersonContext())) for a in analyses
         ]
         return self
+
+
+def parameters_to_json(params: InferenceParams | None = None) -> dict[str, Any]:
+    """The inference parameters as `profiles.json` carries them (`generated_by.parameters`):
+    the `LeakInference` keywords and their values, `workers` left out (it changes no result)."""
+    values = LeakInference.from_params(params).get_params()
+    values.pop("workers", None)
+    return values
+
+
+def estimator_from_json(parameters: Mapping[str, Any]) -> tuple[LeakInference, list[str]]:
+    """A `LeakInference` with the parameters a `profiles.json` was made with, and the names
+    it did not know (left at their defaults). A bad value raises ValueError naming it."""
+    known = LeakInference().get_params()
+    unknown = sorted(name for name in parameters if name not in known or name == "workers")
+    model = LeakInference().set_params(
+        **{k: v for k, v in parameters.items() if k in known and k != "workers"}
+    )
+    try:
+        model._validated()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    return model, unknown
 
 
 _Found = Sequence[tuple[SharedSite, SiteMembers]]

@@ -132,3 +132,46 @@ def test_a_bad_basemap_is_one_line_before_any_work(corpus: Path, tmp_path: Path)
     assert "neither an MBTiles" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_report_redraws_the_leakage_curve_with_the_parameters_of_the_profiles(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`infer` records its parameters in profiles.json; `report --profiles` re-runs with them
+    (it used the defaults before), and a bad recorded value is one line, exit 2."""
+    import geoleak.report.report as report_module
+
+    profiles = tmp_path / "profiles.json"
+    result = CliRunner().invoke(
+        main, ["infer", str(corpus), "--eps-m", "60", "--min-nights", "4", "-o", str(profiles), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    recorded = json.loads(profiles.read_text())["generated_by"]["parameters"]
+    assert recorded["eps_m"] == 60 and recorded["min_home_days"] == 4
+    assert "workers" not in recorded and recorded["concentration"] > 0
+
+    seen: dict[str, object] = {}
+    real = report_module.write_report
+
+    def spy(*args: object, **kwargs: object) -> Path:
+        seen["inference"] = kwargs.get("inference")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_module, "write_report", spy)
+    out = tmp_path / "rep"
+    args = ["report", str(corpus), "--profiles", str(profiles), "-o", str(out), "--no-maps", "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    inference = seen["inference"]
+    assert inference is not None
+    assert inference.get_params()["eps_m"] == 60  # type: ignore[attr-defined]
+    assert inference.get_params()["min_home_days"] == 4  # type: ignore[attr-defined]
+
+    doc = json.loads(profiles.read_text())
+    doc["generated_by"]["parameters"]["eps_m"] = -5
+    doc["generated_by"]["parameters"]["not_a_parameter"] = 1
+    profiles.write_text(json.dumps(doc))
+    result = CliRunner().invoke(main, [*args[:-1], "--force"])
+    assert result.exit_code == 2, result.output
+    assert "generated_by.parameters: eps_m must be positive" in result.output
+    assert "Traceback" not in result.output
