@@ -71,7 +71,8 @@ def test_inference_parameters_are_read_back_and_checked(tmp_path: Path) -> None:
     assert read == params and "workers" not in params
     model, unknown = estimator_from_json({**params, "eps_m": 250.0, "future_knob": 3})
     assert model.get_params()["eps_m"] == 250.0 and unknown == ["future_knob"]
-    assert load_profiles_with_parameters(dump_profiles(sample_profiles(), tmp_path / "q.json"))[2] is None
+    bare = dump_profiles(sample_profiles(), tmp_path / "q.json")
+    assert load_profiles_with_parameters(bare)[2] is None
     doc = json.loads(path.read_text())
     doc["generated_by"]["parameters"] = [1, 2]
     path.write_text(json.dumps(doc))

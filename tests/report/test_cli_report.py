@@ -142,9 +142,8 @@ def test_report_redraws_the_leakage_curve_with_the_parameters_of_the_profiles(
     import geoleak.report.report as report_module
 
     profiles = tmp_path / "profiles.json"
-    result = CliRunner().invoke(
-        main, ["infer", str(corpus), "--eps-m", "60", "--min-nights", "4", "-o", str(profiles), "-q"]
-    )
+    infer = ["infer", str(corpus), "--eps-m", "60", "--min-nights", "4", "-o", str(profiles)]
+    result = CliRunner().invoke(main, [*infer, "-q"])
     assert result.exit_code == 0, result.output
     recorded = json.loads(profiles.read_text())["generated_by"]["parameters"]
     assert recorded["eps_m"] == 60 and recorded["min_home_days"] == 4
