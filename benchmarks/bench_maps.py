@@ -13,13 +13,29 @@ drawn twice:
 Prints time and page size for both and their ratios (geoleak / baseline). The baseline page
 is not offline and not safe (folium puts popup HTML in JS template literals), so this only
 says what the safety and self-containment cost.
+
+    python benchmarks/bench_maps.py --command [--points 100000 --people 100] [--against DIR]
+
+The whole `geoleak map` command instead, on a JSONL corpus of the same evidence: wall time
+and peak RSS of the command (a process of its own), the size of index.html, of a person
+page and of the whole folder, and the time headless Chromium (Debian's chromium and
+chromedriver, as the browser tests use them) takes to open index.html until the map says it
+is ready. `--against DIR` runs the same with the geoleak of another checkout (e.g. main's)
+first, so before and after are measured in the same run; ratios are this / that. Writing
+the corpus and `geoleak infer` are not timed; Chromium's time leaves out starting the
+browser.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import json
+import os
 import random
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -71,12 +87,112 @@ def baseline(evidence: dict[str, list[Evidence]]) -> str:
     return str(fmap.get_root().render())
 
 
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "took = time.perf_counter() - started\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(f'{code} {took} {peak}')\n"
+)
+
+
+def _write_corpus(evidence: dict[str, list[Evidence]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for items in evidence.values():
+            for e in items:
+                when = e.time_utc.isoformat() if e.time_utc else None
+                row = {"id": e.post_id, "author": e.person, "created_at": when,
+                       "lat": e.position.lat, "lon": e.position.lon, "text": e.text}  # fmt: skip
+                out.write(json.dumps(row) + "\n")
+
+
+def _geoleak(checkout: Path | None, *args: str, cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one geoleak command in a process of its own."""
+    env = dict(os.environ)
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "geoleak", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    code, took, peak_kb = done.stdout.split()[-3:]
+    if code != "0":
+        raise SystemExit(f"geoleak {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return float(took), int(peak_kb) / 1024
+
+
+def _chromium_load_s(page: Path) -> float | None:
+    """Seconds headless Chromium takes to open `page` until geoleakReady, or None."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "report"))
+    try:
+        from report_browser import chromium, find_browser
+    except ImportError:
+        return None
+    if find_browser() is None:
+        return None
+    with chromium() as browser:
+        browser.open(page.parent / "does-not-exist.html", wait_for="true")  # warm start
+        started = time.perf_counter()
+        browser.open(page, wait_for="window.geoleakReady === true")
+        return time.perf_counter() - started
+
+
+def _command_figures(checkout: Path | None, work: Path) -> dict[str, float | None]:
+    out = work / ("maps-before" if checkout else "maps")
+    took, rss = _geoleak(checkout, "map", "p.json", "posts.jsonl", "-o", str(out), "-q",
+                         "--force", cwd=work)  # fmt: skip
+    people = sorted(out.glob("person-*.html"))
+    return {
+        "time_s": took,
+        "rss_mb": rss,
+        "index_mb": (out / "index.html").stat().st_size / 1e6,
+        "person_page_mb": sum(p.stat().st_size for p in people) / max(1, len(people)) / 1e6,
+        "folder_mb": sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6,
+        "chromium_s": _chromium_load_s(out / "index.html"),
+    }
+
+
+def command(args: argparse.Namespace) -> None:
+    evidence = synthetic(args.points, args.people, args.seed)
+    n = sum(len(v) for v in evidence.values())
+    with tempfile.TemporaryDirectory(prefix="bench-maps-") as tmp:
+        work = Path(tmp)
+        _write_corpus(evidence, work / "posts.jsonl")
+        _geoleak(None, "infer", "posts.jsonl", "-o", "p.json", "-q", cwd=work)
+        runs = []
+        if args.against:
+            runs.append((f"before ({args.against})", _command_figures(Path(args.against), work)))
+        runs.append(("this checkout", _command_figures(None, work)))
+    print(f"geoleak map: {n} evidence points, {len(evidence)} people")
+    keys = ("time_s", "rss_mb", "index_mb", "person_page_mb", "folder_mb", "chromium_s")
+    print(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
+    for label, figures in runs:
+        cells = "".join(
+            f"{'n/a':>15}" if figures[k] is None else f"{figures[k]:15.2f}" for k in keys
+        )
+        print(f"{label:28}{cells}")
+    if len(runs) == 2:
+        before, after = runs[0][1], runs[1][1]
+        ratios = [
+            f"{k} {after[k] / before[k]:.2f}x"  # type: ignore[operator]
+            for k in keys
+            if before[k] and after[k] is not None
+        ]
+        print("ratio this / before: " + ", ".join(ratios))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=5000)
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--command", action="store_true", help="time the geoleak map command")
+    parser.add_argument("--against", metavar="DIR", help="with --command: another checkout")
     args = parser.parse_args()
+    if args.command:
+        command(args)
+        return
     evidence = synthetic(args.points, args.people, args.seed)
     profiles = [Profile(person) for person in evidence]
     n = sum(len(v) for v in evidence.values())

@@ -28,6 +28,7 @@ from geoleak.outputs import atomic_write_text
 
 __all__ = [
     "ASSET_BUNDLES",
+    "bundle_script",
     "content_security_policy",
     "external_references",
     "html_text",
@@ -78,14 +79,26 @@ def _asset_text(relative: str) -> str:
     return text
 
 
-def inline_assets(bundles: Iterable[str]) -> str:
-    """`<style>` and `<script>` elements holding the named bundles, in the order given."""
+def inline_assets(bundles: Iterable[str], *, scripts: bool = True) -> str:
+    """`<style>` and `<script>` elements holding the named bundles, in the order given
+    (the styles only, when `scripts` is False: the page loads them with `bundle_script`'s
+    text from a file beside it)."""
     parts: list[str] = []
     for bundle in bundles:
         css_files, js_files = ASSET_BUNDLES[bundle]
         parts.extend(f"<style>/* {name} */\n{_asset_text(name)}</style>" for name in css_files)
-        parts.extend(f"<script>/* {name} */\n{_asset_text(name)}</script>" for name in js_files)
+        if scripts:
+            parts.extend(f"<script>/* {name} */\n{_asset_text(name)}</script>" for name in js_files)
     return "\n".join(parts)
+
+
+def bundle_script(bundles: Iterable[str]) -> str:
+    """The JavaScript of the named bundles as one file's text, in the order given."""
+    return "\n".join(
+        f"/* {name} */\n{_asset_text(name)}"
+        for bundle in bundles
+        for name in ASSET_BUNDLES[bundle][1]
+    )
 
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
@@ -136,10 +149,11 @@ _LOADING = re.compile(
 )
 
 
-def content_security_policy(tile_url: str | None = None) -> str:
+def content_security_policy(tile_url: str | None = None, *, own_scripts: bool = False) -> str:
     """A `<meta>` Content-Security-Policy that lets the page load nothing from anywhere.
 
-    Scripts and styles may only be the inline ones geoleak wrote, images only data: URIs
+    Scripts and styles may only be the inline ones geoleak wrote (and, with `own_scripts`,
+    script files beside the page: the maps' shared file), images only data: URIs
     (thumbnails, icons) plus the tile server the user asked for. Even text that escaped
     escaping could then neither load a script nor send anything off the machine.
     """
@@ -148,8 +162,9 @@ def content_security_policy(tile_url: str | None = None) -> str:
         parts = urlsplit(tile_url)
         host = (parts.netloc or "").replace("{s}", "*")
         images += f" {parts.scheme}://{host}"
+    scripts = "'self' " if own_scripts else ""
     policy = (
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        f"default-src 'none'; script-src {scripts}'unsafe-inline'; style-src 'unsafe-inline'; "
         f"img-src {images}; font-src data:; connect-src 'none'; frame-src 'self'; "
         "base-uri 'none'; form-action 'none'"
     )

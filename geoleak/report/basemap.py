@@ -200,6 +200,41 @@ def _distance_m(a: LatLon, b: LatLon) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+_CELL_DEG = 1.0  # grid of the place index: 1 degree of latitude is 111 km
+
+
+@lru_cache(maxsize=1)
+def _place_grid() -> dict[tuple[int, int], tuple[int, ...]]:
+    """Indexes into `load_places()` by 1-degree cell, built once per process."""
+    cells: dict[tuple[int, int], list[int]] = {}
+    for index, label in enumerate(load_places()):
+        key = (
+            math.floor(label.position.lat / _CELL_DEG),
+            math.floor(label.position.lon / _CELL_DEG),
+        )
+        cells.setdefault(key, []).append(index)
+    return {key: tuple(found) for key, found in cells.items()}
+
+
+def _places_near(centre: LatLon, radius_m: float) -> Iterable[int]:
+    """Indexes of the places in the grid cells a circle of `radius_m` around `centre` touches
+    (a superset: callers check the distance). Longitude cells wrap at the antimeridian."""
+    grid = _place_grid()
+    lat_pad = radius_m / 111_000.0
+    cos_lat = max(math.cos(math.radians(min(89.0, abs(centre.lat) + lat_pad))), 1e-6)
+    lon_pad = min(180.0, lat_pad / cos_lat)
+    lat_cells = range(
+        math.floor((centre.lat - lat_pad) / _CELL_DEG),
+        math.floor((centre.lat + lat_pad) / _CELL_DEG) + 1,
+    )
+    first = math.floor((centre.lon - lon_pad) / _CELL_DEG)
+    last = math.floor((centre.lon + lon_pad) / _CELL_DEG)
+    columns = {((c + 180) % 360) - 180 for c in range(first, last + 1)}
+    for row in lat_cells:
+        for column in columns:
+            yield from grid.get((row, column), ())
+
+
 def labels_for(
     positions: Iterable[LatLon],
     *,
@@ -210,7 +245,9 @@ def labels_for(
     """Place labels a map of `positions` needs: the world's largest cities plus nearby towns.
 
     Towns within `near_km` of any position are included (at most `max_near`, largest
-    first), so a map zoomed in on a neighbourhood still shows where it is.
+    first), so a map zoomed in on a neighbourhood still shows where it is. Places are found
+    through a grid index built once per process, so a page costs little however many
+    places are bundled.
     """
     places = load_places()
     chosen: dict[tuple[str, float, float], PlaceLabel] = {}
@@ -218,21 +255,20 @@ def labels_for(
         chosen[(label.name, label.position.lat, label.position.lon)] = label
     centres = _thin(list(positions), near_km * 1000 / 4)
     near_m = near_km * 1000
+    near: set[int] = set()
+    for centre in centres:
+        for index in _places_near(centre, near_m):
+            if index not in near and _distance_m(places[index].position, centre) <= near_m:
+                near.add(index)
     count = 0
-    if centres:
-        lat_pad = near_km / 111.0
-        for label in places:
-            if count >= max_near:
-                break
-            for centre in centres:
-                if abs(label.position.lat - centre.lat) > lat_pad:
-                    continue
-                if _distance_m(label.position, centre) <= near_m:
-                    key = (label.name, label.position.lat, label.position.lon)
-                    if key not in chosen:
-                        chosen[key] = label
-                        count += 1
-                    break
+    for index in sorted(near):  # places are most populous first
+        if count >= max_near:
+            break
+        label = places[index]
+        key = (label.name, label.position.lat, label.position.lon)
+        if key not in chosen:
+            chosen[key] = label
+            count += 1
     return sorted(chosen.values(), key=lambda lab: -lab.population)
 
 
@@ -259,9 +295,17 @@ def site_label(site_id: str, position: LatLon) -> str:
 
 
 def _thin(positions: list[LatLon], spacing_m: float) -> list[LatLon]:
-    """A subset of positions no two closer than `spacing_m` (keeps label lookup fast)."""
-    kept: list[LatLon] = []
+    """A subset of positions no two closer than `spacing_m` (keeps label lookup fast).
+
+    Positions are first reduced to one per grid cell of `spacing_m` / 2 (points in one cell
+    are that close anyway), so thousands of points of one neighbourhood cost one check."""
+    cell_deg = spacing_m / 2 / 111_000.0
+    first_in_cell: dict[tuple[int, int], LatLon] = {}
     for position in positions:
+        key = (math.floor(position.lat / cell_deg), math.floor(position.lon / cell_deg))
+        first_in_cell.setdefault(key, position)
+    kept: list[LatLon] = []
+    for position in first_in_cell.values():
         if all(_distance_m(position, other) > spacing_m for other in kept):
             kept.append(position)
             if len(kept) >= 200:

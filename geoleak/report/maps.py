@@ -40,6 +40,7 @@ from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_STA
 from geoleak.paths import path_names, shown_path
 from geoleak.report import basemap
 from geoleak.report.assets import (
+    bundle_script,
     content_security_policy,
     html_text,
     inline_assets,
@@ -48,6 +49,7 @@ from geoleak.report.assets import (
 )
 from geoleak.report.tilesets import EmbeddedTiles, TileSet, open_tileset, select_tiles
 from geoleak.types import Evidence, EvidenceSource, LatLon, Place, PlaceKind, Profile
+from geoleak.wording import count
 
 __all__ = [
     "HOUR_BANDS",
@@ -115,6 +117,14 @@ THUMBNAIL_PX = 160
 MAX_POPUP_TEXT = 600
 FAR_PLACE_M = 50_000.0  # a person page lists places farther than this from home/base
 COMPACT_OVERVIEW_FROM = 2000  # evidence points; above it overview popups are short
+# Written once per folder of map pages and loaded by each: Leaflet and its plugins, the map
+# runtime and the offline world's countries (about 0.4 MB a page would otherwise repeat).
+SHARED_SCRIPT = "geoleak-maps.js"
+# Above this many evidence points the overview draws one marker per person and grid cell
+# (the cell grows until at most this many remain, or to about 450 km); person pages keep
+# every point.
+OVERVIEW_MAX_MARKERS = 5000
+_SCRIPT_BUNDLES = ("leaflet", "markercluster", "heat", "geoleak")
 
 _URL_TEMPLATE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 _EARTH_RADIUS_M = 6_371_008.8
@@ -274,6 +284,7 @@ class _Page:
     compact: bool = False  # short popups (a large overview): the person page has the details
     messages: list[str] | None = None  # notes for the user (e.g. basemap tiles capped)
     label: str = "overview"  # which page, in those notes
+    shared_script: str | None = None  # SHARED_SCRIPT beside the page, or None: all inline
 
     def ll(self, position: LatLon) -> list[float]:
         """[lat, lon] for Leaflet; longitudes unwrapped past 180 when data straddles it."""
@@ -401,6 +412,8 @@ def _shared_icons(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class CountriesLayer(_RawLayer):
+    """The offline world's countries: inline, or (`data` None) those of the shared script."""
+
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -409,10 +422,10 @@ class CountriesLayer(_RawLayer):
         """
     )
 
-    def __init__(self, data: Mapping[str, Any], *, show: bool = True) -> None:
+    def __init__(self, data: Mapping[str, Any] | None, *, show: bool = True) -> None:
         super().__init__(name="Countries (offline basemap)", overlay=True, control=True, show=show)
         self._name = "CountriesLayer"
-        self.data_json = script_json(data)
+        self.data_json = "geoleak.world" if data is None else script_json(data)
 
 
 class EmbeddedTilesLayer(_RawLayer):
@@ -550,7 +563,19 @@ def _label_rows(positions: Sequence[LatLon], page: _Page) -> list[list[Any]]:
     return rows
 
 
-def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, OfflineMap]:
+def shared_script_text() -> str:
+    """The text of SHARED_SCRIPT: the map scripts, then `geoleak.world` (the countries)."""
+    return (
+        bundle_script(_SCRIPT_BUNDLES)
+        + "\n/* offline basemap: Natural Earth 1:110m countries */\nwindow.geoleak.world = "
+        + script_json(basemap.world_countries())
+        + ";\n"
+    )
+
+
+def _new_map(
+    title: str, tiles: _Tiles, *, height: str, shared_script: str | None = None
+) -> tuple[Figure, OfflineMap]:
     figure = Figure(title=html_text(title))
     fmap = OfflineMap(
         location=[0, 0],
@@ -570,9 +595,10 @@ def _new_map(title: str, tiles: _Tiles, *, height: str) -> tuple[Figure, Offline
     figure.add_child(fmap)
     figure.header.add_child(
         RawElement(
-            content_security_policy(tiles.url)
+            content_security_policy(tiles.url, own_scripts=shared_script is not None)
             + '<link rel="icon" href="data:,">'
-            + inline_assets(["leaflet", "markercluster", "heat", "geoleak"])
+            + inline_assets(_SCRIPT_BUNDLES, scripts=shared_script is None)
+            + (f'<script src="{html_text(shared_script)}"></script>' if shared_script else "")
         ),
         name="geoleak_assets",
         index=0,
@@ -611,8 +637,10 @@ def _add_basemap(
                     f"the evidence of the {page.label} map; it shows the bundled world map"
                 )
             embedded = None
+    shared = page.shared_script is not None and not page.wrap_lon
     CountriesLayer(
-        _basemap_countries(page.wrap_lon), show=tiles.url is None and embedded is None
+        None if shared else _basemap_countries(page.wrap_lon),
+        show=tiles.url is None and embedded is None,
     ).add_to(fmap)
     LabelsLayer(_label_rows(positions, page), show=True).add_to(fmap)
     if embedded is not None:
@@ -860,6 +888,103 @@ def _evidence_layers(
         ),
     ]
     return layers, len(labels), labels
+
+
+def _aggregate(evidence: Sequence[Evidence], budget: int) -> tuple[list[list[int]], float]:
+    """Evidence indexes grouped per person and grid cell, and the cell's size in degrees.
+
+    The cell starts at 0.0005 degrees (about 55 m) and doubles until at most `budget` groups
+    remain or it passes 4 degrees (people seen on many continents may then keep more);
+    longitude cells are scaled by cos(latitude) so a cell stays about square.
+    """
+    cell = 0.0005
+    while True:
+        groups: dict[tuple[str, int, int], list[int]] = {}
+        for index, item in enumerate(evidence):
+            scale = max(0.05, math.cos(math.radians(item.position.lat)))
+            key = (
+                item.person,
+                math.floor(item.position.lat / cell),
+                math.floor(item.position.lon * scale / cell),
+            )
+            groups.setdefault(key, []).append(index)
+        if len(groups) <= budget or cell >= 4.0:
+            return list(groups.values()), cell
+        cell *= 2
+
+
+def _aggregated_layers(
+    evidence: Sequence[Evidence],
+    page: _Page,
+    *,
+    colour_of: Mapping[str, str],
+    person_links: Mapping[str, str],
+) -> tuple[list[SpecLayer], int, list[str], float]:
+    """The overview's evidence when it is dense: one marker per person and grid cell, its
+    popup saying how many observations it stands for, when, and linking to the person's
+    page, where each of them (and every inferred place's evidence) has its own pin."""
+    ranks, labels = _post_ranks(evidence)
+    groups, cell = _aggregate(evidence, OVERVIEW_MAX_MARKERS)
+    features: list[dict[str, Any]] = []
+    heat: list[list[float]] = []
+    for members in groups:
+        first = evidence[members[0]]
+        lls = [page.ll(evidence[i].position) for i in members]
+        lat = round(sum(ll[0] for ll in lls) / len(lls), 6)
+        lon = round(sum(ll[1] for ll in lls) / len(lls), 6)
+        times = sorted(t for i in members if (t := evidence[i].local_time) is not None)
+        span = f"{times[0]:%Y-%m-%d} to {times[-1]:%Y-%m-%d}" if times else "at unknown times"
+        person = first.person
+        link = person_links.get(person)
+        count_text = count(len(members), "located observation")
+        popup = (
+            f'<div class="gl-popup"><h3>{html_text(person)}</h3>'
+            f"<p>{html_text(count_text)} here, {html_text(span)}</p>"
+            + (
+                f'<p><a target="_top" href="{html_text(link)}">{html_text(person)}\'s page'
+                "</a> shows each of them</p>"
+                if link
+                else ""
+            )
+            + "</div>"
+        )
+        rank = min(ranks[i] for i in members)
+        size = 14 if len(members) == 1 else min(24, 14 + round(2 * math.log2(len(members))))
+        features.append(
+            {
+                "k": "pin",
+                "ll": [lat, lon],
+                "icon": _dot(colour_of[person], size),
+                "popup": popup,
+                "tip": html_text(f"{person} · {count_text}"),
+                "n": rank,
+            }
+        )
+        weight = sum(min(1.0, max(0.1, evidence[i].weight)) for i in members)
+        heat.append([lat, lon, round(min(1.0, weight), 2), rank])
+    cluster_options = {
+        "maxClusterRadius": 40,
+        "disableClusteringAtZoom": 18,
+        "spiderfyOnMaxZoom": True,
+        "showCoverageOnHover": False,
+        "chunkedLoading": True,
+    }
+    layers = [
+        SpecLayer(
+            {"mode": "cluster", "options": cluster_options, "features": features, "timed": True},
+            name="Evidence (grouped: open a person's page for each point)",
+        ),
+        SpecLayer(
+            {
+                "mode": "heat",
+                "points": heat,
+                "options": {"radius": 24, "blur": 18, "maxZoom": 11, "max": 0.5, "minOpacity": 0.3},
+            },
+            name="Heatmap of all evidence",
+            show=False,
+        ),
+    ]
+    return layers, len(labels), labels, cell * 111_000.0
 
 
 def _place_layers(
@@ -1249,11 +1374,14 @@ def build_overview_map(
     report_link: str | None = None,
     basemap_tiles: TileSet | None = None,
     messages: list[str] | None = None,
+    shared_script: str | None = None,
 ) -> str:
     """The HTML of the overview map (see module docstring).
 
     `basemap_tiles` (an open MBTiles/PMTiles file) adds street tiles around the evidence;
-    notes for the user (tiles capped) are appended to `messages`.
+    notes for the user (tiles capped) are appended to `messages`. `shared_script` names
+    the file (SHARED_SCRIPT, see `write_maps`) the page loads its scripts and countries
+    from; without it the page holds everything itself.
     """
     tile_spec = resolve_tiles(tiles)
     people = sorted({p.person for p in profiles} | set(evidence))
@@ -1271,19 +1399,32 @@ def build_overview_map(
         wrap_lon=_needs_wrap(positions),
         report_link=report_link,
         messages=messages,
+        shared_script=shared_script,
     )
     page.thumbnails_left = 0  # the overview stays light; person pages carry the thumbnails
     page.compact = len(all_evidence) > COMPACT_OVERVIEW_FROM
-    figure, fmap = _new_map("geoleak: overview", tile_spec, height="78vh")
-    attribution = _add_basemap(fmap, page, positions, tile_spec, basemap_tiles)
-    ev_layers, total, labels = _evidence_layers(
-        all_evidence,
-        page,
-        colour_of=colour_of,
-        person_links=links,
-        clustered_name="Evidence (clustered)",
-        single_name="Evidence: single points",
+    figure, fmap = _new_map(
+        "geoleak: overview", tile_spec, height="78vh", shared_script=shared_script
     )
+    attribution = _add_basemap(fmap, page, positions, tile_spec, basemap_tiles)
+    grouped = ""
+    if len(all_evidence) > OVERVIEW_MAX_MARKERS:
+        ev_layers, total, labels, cell_m = _aggregated_layers(
+            all_evidence, page, colour_of=colour_of, person_links=links
+        )
+        grouped = (
+            f"<p><small>{len(all_evidence)} points drawn as one marker per person and "
+            f"{_fmt_distance(cell_m)} cell; each person's page shows every point</small></p>"
+        )
+    else:
+        ev_layers, total, labels = _evidence_layers(
+            all_evidence,
+            page,
+            colour_of=colour_of,
+            person_links=links,
+            clustered_name="Evidence (clustered)",
+            single_name="Evidence: single points",
+        )
     for layer in ev_layers:
         layer.add_to(fmap)
     for layer in _place_layers(profiles, page, colour_of=colour_of, person_links=links):
@@ -1297,6 +1438,7 @@ def build_overview_map(
         f"<p>{len(people)} people · {len(all_evidence)} located observations · {total} posts</p>"
         f"<p>homes found: {with_home} · bases found: {with_base} · shared sites: "
         f"{len(site_markers)}</p>"
+        f"{grouped}"
         f"<p><small>{html_text(attribution)}</small></p>"
     )
     rows = "".join(
@@ -1342,7 +1484,12 @@ def _focus(
     """
     if not anchors:
         return list(others)
-    return list(anchors) + [o for o in others if any(_distance_m(o, a) <= near_m for a in anchors)]
+    lat_pad = near_m / 110_000.0  # a degree of latitude is at least 110 km: a safe pre-check
+    return list(anchors) + [
+        o
+        for o in others
+        if any(abs(o.lat - a.lat) <= lat_pad and _distance_m(o, a) <= near_m for a in anchors)
+    ]
 
 
 def profile_of(profiles: Sequence[Profile], person: str) -> Profile | None:
@@ -1368,8 +1515,10 @@ def build_person_map(
     report_link: str | None = None,
     basemap_tiles: TileSet | None = None,
     messages: list[str] | None = None,
+    shared_script: str | None = None,
 ) -> str:
-    """The HTML of one person's map page (see module docstring)."""
+    """The HTML of one person's map page (see module docstring and `build_overview_map`
+    for `shared_script`)."""
     tile_spec = resolve_tiles(tiles)
     positions = [e.position for e in evidence] + [p.position for p in profile.places]
     site_markers = [
@@ -1384,8 +1533,11 @@ def build_person_map(
         report_link=report_link,
         messages=messages,
         label=f"{profile.person}'s",
+        shared_script=shared_script,
     )
-    figure, fmap = _new_map(f"geoleak: {profile.person}", tile_spec, height="72vh")
+    figure, fmap = _new_map(
+        f"geoleak: {profile.person}", tile_spec, height="72vh", shared_script=shared_script
+    )
     attribution = _add_basemap(fmap, page, positions, tile_spec, basemap_tiles)
     ev_layers, total, labels = _evidence_layers(
         evidence,
@@ -1513,7 +1665,9 @@ def write_maps(
     each evidence popup then links to its row there. `basemap_file` is a local raster MBTiles
     or PMTiles file: each page inlines its tiles around the evidence (see tilesets.py); notes
     for the user (e.g. tiles left out to bound a page's size) are appended to `messages`.
-    Returns the paths written, overview first.
+    The scripts and the world's countries every page needs are written once, as
+    SHARED_SCRIPT beside the pages (which load it: keep it with them). Returns the pages
+    written, overview first.
     """
     out_dir = Path(out_dir)
     tile_spec = resolve_tiles(tiles)
@@ -1533,6 +1687,8 @@ def write_maps(
         raise OutputError(
             f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
         ) from exc
+    # the scripts and the countries every page needs, written once (not once per page)
+    shared = write_html(out_dir / SHARED_SCRIPT, shared_script_text())
     written = [
         write_html(
             out_dir / "index.html",
@@ -1546,6 +1702,7 @@ def write_maps(
                 report_link=report_link,
                 basemap_tiles=street,
                 messages=messages,
+                shared_script=shared.name,
             ),
             tile_url=tile_spec.url,
         )
@@ -1563,6 +1720,7 @@ def write_maps(
             report_link=report_link,
             basemap_tiles=street,
             messages=messages,
+            shared_script=shared.name,
         )
         written.append(write_html(out_dir / person_page_name(person), page, tile_url=tile_spec.url))
     return written

@@ -469,3 +469,34 @@ def test_far_place_link_pans_there(browser: Browser, tmp_path: Path) -> None:
     browser.wait("Math.abs(geoleak.map.getCenter().lat - 52.52) < 0.01")
     assert abs(browser.js("return geoleak.map.getCenter().lng;") - 13.405) < 0.01
     _assert_clean(browser)
+
+
+def test_a_grouped_overview_opens_and_a_group_leads_to_the_person(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dense evidence: the overview draws one marker per person and cell, from the shared
+    script file beside it, offline and without a console error."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    monkeypatch.setattr(maps, "OVERVIEW_MAX_MARKERS", 100)
+    out = tmp_path / "grouped"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    browser.open(out / "index.html")
+    _settle(browser)
+    groups = browser.js("return geoleak.timed[0].items.length")
+    assert 0 < groups <= 100
+    assert browser.js("return geoleak.markerCount") < sum(len(v) for v in result.evidence.values())
+    # the countries come from the shared file: the offline basemap is drawn
+    assert (
+        browser.js("return document.querySelectorAll('.leaflet-geoleak-basemap-pane path').length")
+        > 100
+    )
+    person = result.profiles[0].person
+    link = browser.js(
+        "var g = geoleak.timed[0].items.map(i => i.layer.getPopup().getContent());"
+        "return g.find(html => html.indexOf(arguments[0]) >= 0);",
+        f'href="{person_page_name(person)}"',
+    )
+    assert link and "located observation" in link
+    _assert_clean(browser)

@@ -289,3 +289,57 @@ def test_person_page_without_home_or_base_fits_every_place(tmp_path: Path) -> No
     (lat0, _lon0), (lat1, _lon1) = _fitted_bounds(page)
     assert lat0 <= 48.137 and lat1 >= 60.17
     assert all("gl-far" not in box[1] for box in boxes(page))
+
+
+def test_pages_share_one_script_file_for_leaflet_and_the_countries(
+    written: dict[str, Path],
+) -> None:
+    from geoleak.report.maps import SHARED_SCRIPT
+
+    shared = written["index.html"].parent / SHARED_SCRIPT
+    script = shared.read_text(encoding="utf-8")
+    assert "window.geoleak.world = " in script and '"FeatureCollection"' in script
+    assert external_references(script) == []
+    for path in written.values():
+        page = path.read_text(encoding="utf-8")
+        assert f'<script src="{SHARED_SCRIPT}"></script>' in page
+        assert "leaflet.js" not in page  # Leaflet's code is not repeated per page
+        assert "script-src 'self' 'unsafe-inline'" in html.unescape(page)
+    # nor are the countries, except on a page drawn across the antimeridian (shifted copy)
+    ana = written[person_page_name("ana")].read_text(encoding="utf-8")
+    assert "geoleak.countries(" in ana and "geoleak.world)" in ana
+    assert '"FeatureCollection"' not in ana
+    wrapped = written[person_page_name("chukchi")].read_text(encoding="utf-8")
+    assert '"FeatureCollection"' in wrapped
+
+
+def test_a_dense_overview_is_grouped_per_person_and_cell_and_keeps_every_place(
+    people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoleak.report import maps
+
+    profiles, evidence = people
+    n_evidence = sum(len(v) for v in evidence.values())
+    monkeypatch.setattr(maps, "OVERVIEW_MAX_MARKERS", 10)
+    paths = write_maps(profiles, evidence, tmp_path / "maps")
+    overview = paths[0].read_text(encoding="utf-8")
+    specs = layer_specs(overview)
+    grouped = [
+        f
+        for spec in specs
+        for f in spec.get("features", [])
+        if "located observation" in f.get("tip", "")
+    ]
+    assert 0 < len(grouped) <= 10 < n_evidence
+    # each group says how many points it stands for; together they are all the evidence
+    counts = [int(re.search(r"· (\d+) located observation", f["tip"]).group(1)) for f in grouped]  # type: ignore[union-attr]
+    assert sum(counts) == n_evidence
+    # every inferred place keeps its own pin on the overview
+    n_places = sum(len(p.places) for p in profiles)
+    assert len(pins(overview)) == len(grouped) + n_places + len(shared_sites(profiles))
+    # a group's popup leads to the person's page, which has a pin for each of its points
+    ana = next(f for f in grouped if f["tip"].startswith("ana"))
+    assert f'href="{person_page_name("ana")}"' in ana["popup"]
+    ana_page = (tmp_path / "maps" / person_page_name("ana")).read_text(encoding="utf-8")
+    assert len([m for m in pins(ana_page) if "n" in m]) == len(evidence["ana"])
+    assert "drawn as one marker per person and" in overview
