@@ -248,6 +248,16 @@ class PathNames:
             return os.path.relpath(absolute, here)
         return raw
 
+    def lasting(self, path: str | os.PathLike[str]) -> str:
+        """`path` as data kept beyond this command names it (the evidence store): the
+        absolute path, `/abs/ARCHIVE.zip!/member` inside an archive, never a temporary
+        folder, whatever --absolute-paths says."""
+        absolute, self.absolute = self.absolute, True
+        try:
+            return self(path)
+        finally:
+            self.absolute = absolute
+
     def temporary(self, path: str | os.PathLike[str]) -> bool:
         """True for a file in a folder geoleak made for this command (an extracted archive,
         the generated demo): outputs must not link to it, it will be gone."""

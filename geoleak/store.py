@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from geoleak.errors import UsageError
 from geoleak.geocode import OFFLINE
+from geoleak.paths import path_names
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ class _BucketWriter:
         self.written = 0
 
     def add(self, evidence_by_person: Mapping[str, Sequence[Evidence]]) -> None:
+        names = path_names()
         for person, found in evidence_by_person.items():
             columns = self.rows.get(bucket := person_bucket(person, self.buckets))
             if columns is None:
@@ -184,7 +186,10 @@ class _BucketWriter:
                 columns["tz_name"].append(ev.tz_name)
                 columns["posted_at"].append(_micros_utc(ev.posted_at))
                 columns["source"].append(ev.source.value)
-                columns["media_path"].append(ev.media_path)
+                # never the temporary folder of an archive: it is gone when ingest ends
+                columns["media_path"].append(
+                    names.lasting(ev.media_path) if ev.media_path else None
+                )
                 columns["device"].append(ev.device)
                 columns["text"].append(ev.text)
                 columns["weight"].append(ev.weight)

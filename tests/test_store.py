@@ -108,3 +108,19 @@ def test_pyarrow_and_duckdb_read_the_store_as_documented(tmp_path: Path, corpus:
         f"SELECT person, count(*) AS n FROM read_parquet('{pattern}', hive_partitioning=1) GROUP BY person"
     ).fetchall()
     assert dict(rows) == {p: len(v) for p, v in direct.evidence.items()}
+
+
+def test_a_file_read_from_an_archive_is_stored_by_its_member_name(tmp_path: Path) -> None:
+    import tempfile
+    import zipfile
+
+    from media_data import BUNDLED_MEDIA
+
+    archive = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(BUNDLED_MEDIA / "mde_htc_desire.jpg", "Takeout/Google Photos/a.jpg")
+    EvidenceStore(tmp_path / "store").ingest([archive], workers=1)
+    stored = EvidenceStore(tmp_path / "store").evidence_set().evidence
+    (item,) = [e for found in stored.values() for e in found]
+    assert item.media_path == f"{archive}!/Takeout/Google Photos/a.jpg"
+    assert tempfile.gettempdir() + "/geoleak-" not in str(item.media_path)
