@@ -7,6 +7,7 @@ and exits with status 2; no traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,10 +24,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USER_ERROR = 2
 
+# The module under geoleak.cli that defines each command. `geoleak scan` imports only the
+# scan module (and what it needs), not the whole program: start-up is a large share of a
+# short command. A command missing here still works (every module is then loaded); a test
+# keeps the map complete.
+COMMAND_MODULES = {
+    "audit": "remedy", "demo": "core", "evaluate": "core", "export": "report",
+    "geocode": "exports", "infer": "core", "ingest": "store", "map": "core",
+    "report": "report", "scan": "scan", "scenario": "core", "scrub": "remedy",
+    "sites": "exports", "sources": "exports", "workshop": "workshop",
+}  # fmt: skip
+
+
+def load_commands() -> None:
+    """Import every command module (each registers its commands on `main`)."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"geoleak.cli.{module}")
+
 
 class GeoleakGroup(click.Group):
     """A click group that turns GeoleakError and click's usage errors into one line on
-    stderr and exit status 2."""
+    stderr and exit status 2, and imports a command's module only when it is run."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module = COMMAND_MODULES.get(cmd_name)
+            if module is not None:
+                importlib.import_module(f"geoleak.cli.{module}")
+            if cmd_name not in self.commands:
+                load_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_commands()
+        return super().list_commands(ctx)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("standalone_mode", True) is False:
@@ -157,4 +188,35 @@ def absolute_paths_option(func: F) -> F:
         callback=use,
         help="Name files by their absolute paths in the outputs (default: as under the "
         "input you gave, and 'export.zip!/member' inside an archive).",
+    )(func)
+
+
+def geocoder_options(func: Any) -> Any:
+    """--places, --geocoder, --user-agent, --geocode-cache: how place names become positions."""
+    func = click.option(
+        "--geocode-cache",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="SQLite cache of online answers (default: ~/.cache/geoleak/).",
+    )(func)
+    func = click.option(
+        "--user-agent",
+        metavar="TEXT",
+        help="Identify yourself to an online geocoder (required by Nominatim).",
+    )(func)
+    func = click.option(
+        "--geocoder",
+        "geocoder_name",
+        default="gazetteer",
+        show_default=True,
+        metavar="NAME",
+        help="gazetteer (offline GeoNames), none, or an online geopy service such as "
+        "nominatim (contacts the service; only when you ask).",
+    )(func)
+    return click.option(
+        "--places",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
+        "looked up before the gazetteer.",
     )(func)

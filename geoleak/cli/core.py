@@ -19,12 +19,13 @@ from geoleak.cli.app import (
     absolute_paths_option,
     basemap_option,
     finish_diagnostics,
+    geocoder_options,
     main,
     make_diagnostics,
     progress_counter,
     warn,
 )
-from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option, sites_summary
+from geoleak.cli.exports import sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.evaluate import Evaluation, evaluate, load_truth
 from geoleak.geocode import OFFLINE, Geocoder, build_geocoder

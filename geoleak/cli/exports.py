@@ -10,7 +10,13 @@ from typing import Any
 
 import click
 
-from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.app import (
+    finish_diagnostics,
+    geocoder_options,
+    main,
+    make_diagnostics,
+    progress_counter,
+)
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
 from geoleak.ingest import READERS
@@ -25,37 +31,6 @@ from geoleak.sites import (
     write_hits_csv,
 )
 from geoleak.types import Evidence, Profile
-
-
-def geocoder_options(func: Any) -> Any:
-    """--places, --geocoder, --user-agent, --geocode-cache: how place names become positions."""
-    func = click.option(
-        "--geocode-cache",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="SQLite cache of online answers (default: ~/.cache/geoleak/).",
-    )(func)
-    func = click.option(
-        "--user-agent",
-        metavar="TEXT",
-        help="Identify yourself to an online geocoder (required by Nominatim).",
-    )(func)
-    func = click.option(
-        "--geocoder",
-        "geocoder_name",
-        default="gazetteer",
-        show_default=True,
-        metavar="NAME",
-        help="gazetteer (offline GeoNames), none, or an online geopy service such as "
-        "nominatim (contacts the service; only when you ask).",
-    )(func)
-    return click.option(
-        "--places",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="Your own places (GeoJSON or CSV name,lat,lon[,radius_m]), "
-        "looked up before the gazetteer.",
-    )(func)
 
 
 def sites_summary(

@@ -11,14 +11,13 @@ import click
 from geoleak.cli.app import (
     absolute_paths_option,
     finish_diagnostics,
+    geocoder_options,
     main,
     make_diagnostics,
     progress_bar,
     progress_counter,
 )
-from geoleak.cli.exports import geocoder_options
 from geoleak.errors import UsageError
-from geoleak.geocode import build_geocoder
 from geoleak.outputs import atomic_write_text, check_output_file
 from geoleak.remedy.audit import NEAR_M, write_audit_html
 from geoleak.remedy.audit import audit as run_audit
@@ -69,7 +68,8 @@ EXIT_LEAK = 1
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for large folders (default 1).",
+    help="Worker processes (default: one per available CPU, from 24 files on; 1 for a "
+    "single process).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(
@@ -235,6 +235,8 @@ def audit(
     if html_out is not None:
         check_output_file(html_out)
     diag = make_diagnostics(quiet)
+    from geoleak.geocode import build_geocoder  # (not imported by `geoleak scrub`)
+
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
     if quiet:

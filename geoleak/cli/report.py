@@ -14,6 +14,7 @@ from geoleak.cli.app import (
     absolute_paths_option,
     basemap_option,
     finish_diagnostics,
+    geocoder_options,
     main,
     make_diagnostics,
     progress_bar,
@@ -21,7 +22,7 @@ from geoleak.cli.app import (
     warn,
 )
 from geoleak.cli.core import input_options
-from geoleak.cli.exports import geocoder_options, sensitive_markers, sites_option
+from geoleak.cli.exports import sensitive_markers, sites_option
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
 from geoleak.outputs import check_output_dir, mark_output_dir

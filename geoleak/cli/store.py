@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from geoleak.cli.app import finish_diagnostics, main, make_diagnostics, progress_counter
+from geoleak.cli.app import (
+    finish_diagnostics,
+    geocoder_options,
+    main,
+    make_diagnostics,
+    progress_counter,
+)
 from geoleak.cli.core import input_options
-from geoleak.cli.exports import geocoder_options
 from geoleak.errors import UsageError
 from geoleak.geocode import Geocoder, build_geocoder
 

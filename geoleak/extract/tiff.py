@@ -93,8 +93,9 @@ class TiffBlock:
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
         """Decoded values of the `wanted` tags (all when None) of the IFD at `offset`."""
         data = self.data
+        wanted_set = frozenset(wanted) if wanted is not None else None
         try:
-            ifd = read_ifd(data, self.order, offset, max_entries=MAX_IFD_ENTRIES)
+            ifd = read_ifd(data, self.order, offset, max_entries=MAX_IFD_ENTRIES, wanted=wanted_set)
         except FormatError:
             self.warnings.append(f"{what} IFD offset {offset} is outside the EXIF block")
             return {}
@@ -103,13 +104,10 @@ class TiffBlock:
             return {}
         if not ifd.complete:
             self.warnings.append(f"{what} IFD is truncated ({ifd.claimed} entries do not fit)")
-        wanted_set = frozenset(wanted) if wanted is not None else None
         out: dict[int, Any] = {}
         seen: dict[int, tuple[int, int, bytes]] = {}
         for entry in ifd.entries:
             tag = entry.tag
-            if wanted_set is not None and tag not in wanted_set:
-                continue
             if tag in seen:  # a duplicate: keep the first value, but say so if it differs
                 if seen[tag] != (entry.type, entry.count, entry.raw):
                     self._duplicate(tag, what)

@@ -19,7 +19,6 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,7 +32,7 @@ from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import LOCATING, Finding, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import LOCATING, Finding, Patch, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import coarse_position
 from geoleak.wording import count as count_of
 
@@ -47,7 +46,7 @@ __all__ = [
     "scrub_paths",
 ]
 
-PARALLEL_MIN_FILES = 24
+PARALLEL_MIN_FILES = 24  # below this a pool of processes costs more than it saves
 TMP_MARK = ".geoleak-tmp-"
 CLEANED, UNCHANGED, WOULD_CLEAN, FAILED, SKIPPED = (
     "cleaned",
@@ -178,12 +177,17 @@ def residual_location(path: str | os.PathLike[str], coarsen_km: float | None = N
         ):
             continue
         problems.append(f"{finding.field} = {finding.value}")
+    return problems + _read_position(path, coarsen_km)
+
+
+def _read_position(path: str | os.PathLike[str], coarsen_km: float | None) -> list[str]:
+    """The reader's view (read_media, as scan and infer read files): a position it finds."""
     meta = read_media(path)
     if meta.position is not None:
         p = meta.position
         if coarsen_km is None or not _close_to_grid(p.lat, p.lon, coarsen_km):
-            problems.append(f"read_media still finds a position ({meta.position_source}): {p}")
-    return problems
+            return [f"read_media still finds a position ({meta.position_source}): {p}"]
+    return []
 
 
 def _close_to_grid(lat: float, lon: float, km: float) -> bool:
@@ -191,40 +195,79 @@ def _close_to_grid(lat: float, lon: float, km: float) -> bool:
     return abs(c_lat - lat) < 1e-4 and abs(c_lon - lon) < 1e-4
 
 
-_COPY_CHUNK = 1 << 20
+_COPY_CHUNK = 8 << 20
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def _write_patched(src: Path, dst: Path, scan: ScanResult, *, durable: bool) -> None:
-    """Copy `src` to `dst` with the patches applied on the way, chunk by chunk, so the
-    original metadata bytes are never written; `durable` syncs to disk (before a rename
-    replaces an original)."""
-    patches = sorted(scan.patches, key=lambda p: p.offset)
-    with src.open("rb") as reader, dst.open("r+b") as writer:
-        writer.truncate(0)
-        pos = 0
-        first = 0  # index of the first patch that may still overlap the chunk
-        while True:
-            chunk = reader.read(_COPY_CHUNK)
+    """Copy `src` to `dst` with the patches applied, in file order, so the original
+    metadata bytes are never written: the unchanged stretches between patches are copied
+    by the kernel (copy_file_range; big reads where it is missing), each patched stretch is
+    written from memory. `durable` syncs to disk (before a rename replaces an original)."""
+    src_fd = os.open(src, os.O_RDONLY | _CLOEXEC)
+    try:
+        dst_fd = os.open(dst, os.O_WRONLY | os.O_TRUNC | _CLOEXEC)
+        try:
+            size = os.fstat(src_fd).st_size
+            pos = 0
+            for start, block in _patched_stretches(src_fd, scan.patches, size):
+                _copy_range(src_fd, dst_fd, pos, start)
+                _write_all(dst_fd, block, start)
+                pos = start + len(block)
+            _copy_range(src_fd, dst_fd, pos, size)
+            if durable:
+                os.fsync(dst_fd)
+        finally:
+            os.close(dst_fd)
+    finally:
+        os.close(src_fd)
+
+
+def _patched_stretches(src_fd: int, patches: list[Patch], size: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of each stretch of the file that patches touch, patched: overlapping
+    patches are merged, a later one (by offset, then order given) winning where they meet."""
+    ordered = sorted((p for p in patches if p.offset < size), key=lambda p: p.offset)
+    i = 0
+    while i < len(ordered):
+        lo, hi = ordered[i].offset, min(ordered[i].end, size)
+        j = i + 1
+        while j < len(ordered) and ordered[j].offset < hi:
+            hi = max(hi, min(ordered[j].end, size))
+            j += 1
+        block = bytearray(os.pread(src_fd, hi - lo, lo))
+        for patch in ordered[i:j]:
+            end = min(patch.end, size)
+            block[patch.offset - lo : end - lo] = patch.data[: end - patch.offset]
+        yield lo, bytes(block)
+        i = j
+
+
+def _copy_range(src_fd: int, dst_fd: int, start: int, end: int) -> None:
+    """Copy bytes [start, end) of one file to the same offsets of another."""
+    while start < end:
+        done = 0
+        if _copy_file_range is not None:
+            try:
+                done = _copy_file_range(src_fd, dst_fd, end - start, start, start)
+            except OSError:  # another file system, an old kernel: copy by reading
+                done = 0
+        if done <= 0:
+            chunk = os.pread(src_fd, min(_COPY_CHUNK, end - start), start)
             if not chunk:
-                break
-            end = pos + len(chunk)
-            buf: bytes | bytearray = chunk
-            while first < len(patches) and patches[first].end <= pos:
-                first += 1
-            i = first
-            while i < len(patches) and patches[i].offset < end:
-                patch = patches[i]
-                lo, hi = max(patch.offset, pos), min(patch.end, end)
-                if lo < hi:
-                    if isinstance(buf, bytes):
-                        buf = bytearray(buf)
-                    buf[lo - pos : hi - pos] = patch.data[lo - patch.offset : hi - patch.offset]
-                i += 1
-            writer.write(buf)
-            pos = end
-        writer.flush()
-        if durable:
-            os.fsync(writer.fileno())
+                return  # the file shrank under us
+            _write_all(dst_fd, chunk, start)
+            done = len(chunk)
+        start += done
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+_copy_file_range = getattr(os, "copy_file_range", None)
 
 
 def _refuse_kept_positions(scan: ScanResult) -> None:
@@ -298,7 +341,10 @@ def scrub_file(
         _refuse_kept_positions(scan)
         # the temporary file only ever holds cleaned bytes: a killed run leaves no position
         _write_patched(src, tmp, scan, durable=in_place)
-        problems = residual_location(tmp, options.coarsen_km)
+        if scan.patches or scan.location_findings:
+            problems = residual_location(tmp, options.coarsen_km)
+        else:  # a byte-for-byte copy that the scan just found no location in: the reader checks
+            problems = _read_position(tmp, options.coarsen_km)
         if problems:
             raise _VerificationError("; ".join(problems))
         shutil.copystat(src, tmp)  # permissions and access/modification times
@@ -381,9 +427,9 @@ def scrub_paths(
 ) -> ScrubReport:
     """Clean every media file under `inputs` into the folder `output` (or in place).
 
-    With `workers` > 1, files are cleaned in that many processes when there are at least
-    PARALLEL_MIN_FILES of them (scrubbing is mostly I/O and cheap parsing, so this pays
-    only on large folders and idle cores); outcomes keep the input order.
+    Files are cleaned in `workers` processes (default: one per CPU this process may use)
+    when there are at least PARALLEL_MIN_FILES of them, else in this process; outcomes
+    keep the input order.
     """
     options = options or ScrubOptions()
     if in_place == (output is not None) and not dry_run:
@@ -456,9 +502,11 @@ def scrub_paths(
         slots.append(None)
     if progress and len(slots) > len(tasks):
         progress(len(slots) - len(tasks))
-    jobs = workers if workers is not None else 1
+    jobs = workers if workers is not None else available_cpus()
     run_one = partial(_scrub_task, options=options, force=force or in_place, dry_run=dry_run)
     if jobs > 1 and len(tasks) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor  # (only a large run pays its import)
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, min(16, len(tasks) // (jobs * 4)))
             results = pool.map(run_one, [(p, d) for _, p, d in tasks], chunksize=chunk)
@@ -484,6 +532,14 @@ def scrub_paths(
     if not report.outcomes:
         raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
     return report
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not every CPU of the machine)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -25,7 +25,23 @@ def invoke(*args: str) -> click.testing.Result:
 
 
 def all_commands() -> list[str]:
-    return sorted(main.commands)
+    return sorted(main.list_commands(click.Context(main)))
+
+
+def test_every_command_is_in_the_lazy_map() -> None:
+    # `geoleak CMD` imports only CMD's module, found through COMMAND_MODULES
+    from geoleak.cli.app import COMMAND_MODULES, load_commands
+
+    load_commands()
+    defined = {name: cmd.callback.__module__ for name, cmd in main.commands.items() if cmd.callback}
+    assert {name: f"geoleak.cli.{module}" for name, module in COMMAND_MODULES.items()} == defined
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    code = ("import sys; from geoleak.cli import main; main.get_command(None, 'scan'); "
+            "print(sorted(m for m in sys.modules if m.startswith('geoleak.cli.')))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['geoleak.cli.app', 'geoleak.cli.scan']"
 
 
 @pytest.mark.parametrize("command", all_commands())
