@@ -68,8 +68,8 @@ EXIT_LEAK = 1
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: one per available CPU, from 24 files on; 1 for a "
-    "single process).",
+    help="Worker processes, from 24 files on (default: one per idle CPU, i.e. the CPUs "
+    "less the load average; 1 on a busy machine).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(

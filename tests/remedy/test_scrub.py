@@ -554,3 +554,12 @@ def test_iptc_fields_are_removed_and_the_digest_kept_current(
         assert "IPTCDigest" not in str(record.get("ExifTool:Warning", "")), name
         kept = {k for k in originals[name] if k.startswith("IPTC:")} - removed
         assert kept <= iptc, name  # other IPTC fields (captions, keywords) stay
+
+
+def test_default_workers_are_the_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoleak.remedy import scrub as scrub_module
+
+    monkeypatch.setattr(scrub_module, "available_cpus", lambda: 2)
+    for load, expected in ((0.1, 2), (0.7, 1), (8.5, 1), (-1.0, 2)):
+        monkeypatch.setattr(scrub_module.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert scrub_module.idle_cpus() == expected
