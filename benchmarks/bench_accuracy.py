@@ -1,0 +1,205 @@
+"""Inference accuracy on many generated corpora of both families, against a baseline commit.
+
+    python benchmarks/bench_accuracy.py                        # 14 corpora, ~6 min
+    python benchmarks/bench_accuracy.py --quick                # 4 small corpora, ~1 min (3 with a baseline)
+    python benchmarks/bench_accuracy.py --baseline-ref 292cd1e # and the same corpora with
+                                                               # that commit's inference
+
+Corpora: the time-use family (`geoleak.scenario.timeuse`, 90 people, seeds 101-110, each
+with another knob changed: shift work, home workers, fewer or more located posts, cabins and
+business travel, movers, fewer posts, half a year, living on site) and the unit family with
+every persona of issue 11 (`--all-personas`, seeds 201-204, 80-100 people, activity 0.5-1.5).
+Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
+Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
+bases given to people with none, homes given to silent people, and the calibration bands
+(places : share right) from 0.5 up; then pooled figures per family. The baseline runs in a
+fresh interpreter on the same evidence with `git archive REF geoleak` on its path; both are
+scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and corpora from
+behaviour models other than these two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from geoleak.evaluate import CALIBRATION_BINS, Evaluation, evaluate, truth_rows
+from geoleak.infer import LeakInference
+from geoleak.profiles import load_profiles
+from geoleak.scenario import ScenarioConfig
+from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.model import PERSONA_SHARES
+from geoleak.scenario.timeuse import TimeUseConfig
+from geoleak.types import Profile
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEUSE: dict[int, dict[str, Any]] = {
+    101: {},
+    102: {"shift_share": 0.3},
+    103: {"home_worker_share": 0.25, "hybrid_share": 0.3},
+    104: {"located_scale": 0.5},
+    105: {"located_scale": 2.0},
+    106: {"second_home_share": 0.2, "business_traveller_share": 0.25},
+    107: {"mover_share": 0.25},
+    108: {"posts_per_day": 0.4},
+    109: {"days": 180},
+    110: {"on_site_share": 0.2, "employed_share": 0.8},
+}
+UNITS: dict[int, dict[str, Any]] = {
+    201: {},
+    202: {"activity": 0.5},
+    203: {"activity": 1.5},
+    204: {"people": 100},
+}
+QUICK_TIMEUSE: dict[int, dict[str, Any]] = {
+    101: {"people": 60, "days": 180},
+    104: {"people": 60, "located_scale": 0.5},
+}
+QUICK_UNITS: dict[int, dict[str, Any]] = {
+    201: {"people": 60, "days": 180},
+    202: {"people": 60, "activity": 0.5},
+}
+
+_BASELINE = """
+import pickle, sys
+from geoleak.infer import LeakInference
+from geoleak.profiles import dump_profiles
+evidence = pickle.load(open(sys.argv[1], "rb"))
+dump_profiles(LeakInference().fit(evidence).profiles_, sys.argv[2])
+"""
+
+
+def corpora(quick: bool) -> list[tuple[str, TimeUseConfig | ScenarioConfig]]:
+    timeuse = QUICK_TIMEUSE if quick else TIMEUSE
+    units = QUICK_UNITS if quick else UNITS
+    out: list[tuple[str, TimeUseConfig | ScenarioConfig]] = []
+    for seed, knobs in timeuse.items():
+        tu: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
+        out.append((f"timeuse-{seed}", TimeUseConfig(**tu)))
+    for seed, knobs in units.items():
+        un: dict[str, Any] = {"people": 80, "seed": seed, **PERSONA_SHARES, **knobs}
+        out.append((f"units-{seed}", ScenarioConfig(**un)))
+    return out
+
+
+def baseline_profiles(ref: str, evidence: dict[str, Any], work: Path) -> list[Profile]:
+    """The profiles `ref`'s inference gives on the same evidence (in a fresh interpreter)."""
+    tree = work / f"ref-{ref}"
+    if not tree.exists():
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", ref, "geoleak"], capture_output=True, check=True
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+    data, out = work / "evidence.pkl", work / "baseline.json"
+    data.write_bytes(pickle.dumps(evidence))
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run(
+        [sys.executable, "-c", _BASELINE, str(data), str(out)], check=True, env=env, cwd=work
+    )
+    return load_profiles(out)[0]
+
+
+def row(name: str, people: int, ev: Evaluation) -> str:
+    def pct(value: float | None) -> str:
+        return "   n/a" if value is None else f"{100 * value:6.1f}"
+
+    bands = " ".join(
+        f"{c['places']}:{'-' if c['share_right'] is None else round(100 * c['share_right'])}"
+        for c in ev.calibration[1:]
+    )
+    return (
+        f"{name:14} {people:4d} {pct(ev.home.recall)} {pct(ev.home.precision)} "
+        f"{pct(ev.base.recall)} {pct(ev.base.precision)} {ev.false_bases:3d}/{ev.no_base_people:<3d}"
+        f" {ev.false_homes:3d}   {bands}"
+    )
+
+
+def pooled(label: str, results: list[Evaluation]) -> list[str]:
+    def tally(key: str) -> tuple[int, int, int, int]:
+        hits = truths = right = given = 0
+        for ev in results:
+            score = ev.home if key == "home" else ev.base
+            hits += score.within.get(score.right_m, 0)
+            truths += score.truths
+            right += score.given_right
+            given += score.given
+        return hits, truths, right, given
+
+    def share(a: int, b: int) -> str:
+        return f"{a}/{b} = {100 * a / b:.1f} %" if b else "n/a"
+
+    h, b = tally("home"), tally("base")
+    bands = []
+    for k, (low, _high) in enumerate(CALIBRATION_BINS):
+        places = sum(ev.calibration[k]["places"] for ev in results)
+        right = sum(
+            round((ev.calibration[k]["share_right"] or 0) * ev.calibration[k]["places"])
+            for ev in results
+        )
+        if low >= 0.5:
+            bands.append(f"{low:.1f}: {places} places {share(right, places)}")
+    false_bases = sum(ev.false_bases for ev in results)
+    no_base = sum(ev.no_base_people for ev in results)
+    return [
+        f"{label}: homes recall {share(h[0], h[1])}, precision {share(h[2], h[3])}; "
+        f"bases recall {share(b[0], b[1])}, precision {share(b[2], b[3])}; "
+        f"false bases {false_bases}/{no_base}; homes for silent people "
+        f"{sum(ev.false_homes for ev in results)}",
+        "  calibration (band: places, share right): " + "; ".join(bands),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 small corpora")
+    parser.add_argument("--baseline-ref", metavar="REF", help="also run this commit's inference")
+    parser.add_argument("--json", metavar="PATH", help="write every figure as JSON here")
+    args = parser.parse_args()
+    head = (
+        f"{'corpus':14} {'ppl':>4} {'homeR':>6} {'homeP':>6} {'baseR':>6} {'baseP':>6} "
+        f"{'false':>7} {'fh':>3}   calibration 0.5 0.6 0.7 0.8 0.9 (places:% right)"
+    )
+    methods = ["this checkout"] + ([f"baseline {args.baseline_ref}"] if args.baseline_ref else [])
+    lines: dict[str, list[str]] = {m: [head] for m in methods}
+    results: dict[str, dict[str, list[Evaluation]]] = {m: {} for m in methods}
+    figures: dict[str, dict[str, Any]] = {m: {} for m in methods}
+    with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
+        for name, config in corpora(args.quick):
+            print(f"{name}: generating ...", file=sys.stderr, flush=True)
+            evidence: dict[str, Any] = {}
+            rows: list[dict[str, object]] = []
+            for person, found, truth in scenario_evidence(config):
+                evidence[person] = found
+                rows.extend(truth)
+            truth_list = truth_rows(rows)
+            people = len({r.person for r in truth_list})
+            family = name.split("-")[0]
+            runs = {"this checkout": LeakInference().fit(evidence).profiles_}
+            if args.baseline_ref:
+                runs[methods[1]] = baseline_profiles(args.baseline_ref, evidence, Path(tmp))
+            for method, profiles in runs.items():
+                ev = evaluate(profiles, truth_list)
+                lines[method].append(row(name, people, ev))
+                results[method].setdefault(family, []).append(ev)
+                figures[method][name] = ev.to_json()
+    for method in methods:
+        print(f"\n== {method}")
+        print("\n".join(lines[method]))
+        for family, evs in results[method].items():
+            print("\n".join(pooled(f"pooled {family} ({len(evs)} corpora)", evs)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
