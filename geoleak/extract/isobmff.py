@@ -109,6 +109,9 @@ def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
 
 
 # -- HEIF / AVIF -------------------------------------------------------------------------
+_ITEM_TYPES = frozenset({b"Exif", b"mime"})  # the items that hold metadata (EXIF, XMP)
+
+
 def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     data = src.read(box.start, box.end - box.start)
     if len(data) < box.end - box.start:
@@ -122,7 +125,7 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     iloc: Box | None = None
     for found in children:
         if found.type == b"iinf":
-            infos = {i: item for i, item in parse_iinf(data, found).items()
+            infos = {i: item for i, item in parse_iinf(data, found, _ITEM_TYPES).items()
                      if item.is_exif or (item.type == b"mime" and b"rdf+xml" in item.content_type)}  # fmt: skip
         elif found.type == b"iloc":
             iloc = found

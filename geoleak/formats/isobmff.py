@@ -210,30 +210,43 @@ _INFE_V2 = struct.Struct(">I4sB3xHH4s")  # size, 'infe', version, flags, u16 id,
 _INFE_V3 = struct.Struct(">I4sB3xIH4s")  # the same with a u32 item id
 
 
-def parse_iinf(buf: Any, box: Box) -> dict[int, Item]:
-    """Item id -> (item type, content type) from an `iinf` box (infe versions 2 and 3)."""
+_BOX_HEADER = struct.Struct(">I4s")
+
+
+def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> dict[int, Item]:
+    """Item id -> (item type, content type) from an `iinf` box (infe versions 2 and 3).
+
+    `types`: keep only items of these types (a reader wants Exif and mime, not the dozens
+    of image tiles of a HEIC photo); the walk over the entries is the same.
+    """
     data = bytes(buf[box.payload : box.end])
-    if len(data) < 6:
+    end = len(data)
+    if end < 6:
         return {}
     version = data[0]
     pos = 4 + (2 if version == 0 else 4)
     out: dict[int, Item] = {}
+    seen: set[int] = set()  # the first entry of an id is the one that counts, of any type
+    header = _BOX_HEADER.unpack_from
     for _ in range(MAX_ITEMS):
-        if pos + 8 > len(data):
+        if pos + 8 > end:
             break
-        size = struct.unpack_from(">I", data, pos)[0]
-        if size < 8 or pos + size > len(data):
+        size, kind = header(data, pos)
+        if size < 8 or pos + size > end:
             break
-        if data[pos + 4 : pos + 8] == b"infe" and size >= 20:
+        if kind == b"infe" and size >= 20:
             ver = data[pos + 8]
             layout = _INFE_V2 if ver == 2 else _INFE_V3 if ver >= 3 else None
             if layout is not None and size >= layout.size:
                 item_id, itype = layout.unpack_from(data, pos)[3::2]
-                content = b""
-                if itype == b"mime":
-                    parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
-                    content = parts[1] if len(parts) > 1 else b""
-                out.setdefault(item_id, Item(itype, content))
+                if item_id not in seen:
+                    seen.add(item_id)
+                    if types is None or itype in types:
+                        content = b""
+                        if itype == b"mime":
+                            parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
+                            content = parts[1] if len(parts) > 1 else b""
+                        out[item_id] = Item(itype, content)
         pos += size
     return out
 
