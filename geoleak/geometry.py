@@ -24,6 +24,7 @@ __all__ = [
     "TRACK_MIN_INTERVAL_S",
     "TRACK_MIN_MOVE_M",
     "TrackThinner",
+    "centre_of_sums",
     "destination",
     "haversine_m",
     "haversine_m_array",
@@ -122,6 +123,12 @@ def mean_position(
     x = float(np.sum(w * np.cos(phi) * np.cos(lmb)))
     y = float(np.sum(w * np.cos(phi) * np.sin(lmb)))
     z = float(np.sum(w * np.sin(phi)))
+    return centre_of_sums(x, y, z)
+
+
+def centre_of_sums(x: float, y: float, z: float) -> LatLon:
+    """The position of the summed (weighted) unit vectors (x, y, z): `mean_position`'s last
+    step, for callers that sum many groups' vectors at once."""
     norm = math.sqrt(x * x + y * y + z * z)
     if norm == 0:
         raise ValueError("positions cancel out; no mean")

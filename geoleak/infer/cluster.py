@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 
-__all__ = ["DENSE_MAX_POINTS", "HaversineDBSCAN", "cluster_labels"]
+__all__ = ["DENSE_MAX_POINTS", "HaversineDBSCAN", "cluster_labels", "cluster_labels_multi"]
 
 # A dense n x n matrix of 1500 points is 18 MB of float64; above that, scikit-learn.
 DENSE_MAX_POINTS = 1500
@@ -38,13 +38,29 @@ def _dense_dbscan(
     lowest index, and a border point reachable from several clusters joins the
     lowest-numbered one. O(n^2) memory and time per round for n points.
     """
+    return _dense_dbscan_rdist(_rdist(latlon_rad), eps_rad, min_samples, sample_weight)
+
+
+def _rdist(latlon_rad: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Reduced haversine distance of every pair, as sklearn's HaversineDistance.rdist."""
     lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
-    n = lat.size
-    # Reduced haversine distance, as sklearn's HaversineDistance.rdist, and its radius test.
     sin_lat = np.sin(0.5 * (lat[:, None] - lat[None, :]))
     sin_lon = np.sin(0.5 * (lon[:, None] - lon[None, :]))
     cos_lat = np.cos(lat)
-    rdist = sin_lat * sin_lat + (cos_lat[:, None] * cos_lat[None, :]) * (sin_lon * sin_lon)
+    return np.asarray(
+        sin_lat * sin_lat + (cos_lat[:, None] * cos_lat[None, :]) * (sin_lon * sin_lon)
+    )
+
+
+def _dense_dbscan_rdist(
+    rdist: NDArray[np.float64],
+    eps_rad: float,
+    min_samples: int,
+    sample_weight: NDArray[np.float64] | None,
+) -> NDArray[np.int64]:
+    """`_dense_dbscan` from the reduced distances (so several radii can share them)."""
+    n = rdist.shape[0]
+    # sklearn's radius test on the reduced distance.
     limit = math.sin(0.5 * eps_rad)
     near = rdist <= limit * limit
     density = near.sum(axis=1) if sample_weight is None else near @ sample_weight
@@ -160,3 +176,22 @@ def cluster_labels(
 ) -> NDArray[np.int64]:
     """Cluster labels (-1 for noise) for the positions."""
     return HaversineDBSCAN(eps_m=eps_m, min_samples=min_samples).fit(lats, lons).labels_
+
+
+def cluster_labels_multi(
+    lats: NDArray[np.float64],
+    lons: NDArray[np.float64],
+    *,
+    eps_ms: Sequence[float],
+    min_samples: int,
+) -> list[NDArray[np.int64]]:
+    """`cluster_labels` for several radii over the same positions (one label array per
+    radius, as each call alone gives). The dense path computes the distances once."""
+    lat_arr = np.asarray(lats, dtype=float)
+    lon_arr = np.asarray(lons, dtype=float)
+    if lat_arr.size == 0 or lat_arr.size > DENSE_MAX_POINTS or min_samples < 1:
+        return [cluster_labels(lat_arr, lon_arr, eps_m=e, min_samples=min_samples) for e in eps_ms]
+    if not all(e > 0 for e in eps_ms):
+        raise ValueError(f"eps_m must be positive, got {list(eps_ms)!r}")
+    rdist = _rdist(to_radians_latlon(lat_arr, lon_arr))
+    return [_dense_dbscan_rdist(rdist, e / EARTH_RADIUS_M, min_samples, None) for e in eps_ms]

@@ -17,14 +17,21 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from geoleak.geometry import haversine_m, haversine_m_array, mean_position
-from geoleak.infer.cluster import cluster_labels
+from geoleak.geometry import (
+    EARTH_RADIUS_M,
+    centre_of_sums,
+    haversine_m,
+    haversine_m_array,
+    mean_position,
+)
+from geoleak.infer.cluster import cluster_labels_multi
 from geoleak.infer.roles import (
     EVENING,
     N_BINS,
@@ -38,6 +45,7 @@ from geoleak.infer.roles import (
     RoleFit,
     RolePriors,
     bin_of,
+    bins_of,
     fit_roles,
 )
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
@@ -111,29 +119,166 @@ class InferenceParams:
             raise ValueError(f"min_confidence must be in [0, 1), got {self.min_confidence!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """When a candidate's points were made, one entry per point: its part of the week
+    (`geoleak.infer.roles.BINS`), the day it is counted on and its local date, both as
+    `date.toordinal()` numbers."""
+
+    part: NDArray[np.int64]
+    day: NDArray[np.int64]
+    local: NDArray[np.int64]
+
+
+_DAY_SETS = ("dates", "nights", "evenings", "weekend_days", "work_dates", "duty_dates")
+
+
 @dataclass(slots=True)
 class Candidate:
-    """A cluster of one person's evidence with its calendar statistics."""
+    """A cluster of one person's evidence with its calendar statistics.
+
+    The day sets (`dates`, `nights`, `evenings`, `weekend_days`, `work_dates`, `duty_dates`
+    and `bin_days`, one set per part of the week) are built from `calendar` when first read
+    and then kept; they may also be assigned. Most candidates are only counted, which
+    `n_dates`, `n_duty_dates`, `n_weeks` and `day_span` do without building sets.
+    """
 
     indices: list[int]
     position: LatLon
     rms_m: float
-    dates: set[date] = field(default_factory=set)
-    nights: set[date] = field(default_factory=set)
-    evenings: set[date] = field(default_factory=set)
-    weekend_days: set[date] = field(default_factory=set)
-    work_dates: set[date] = field(default_factory=set)
-    duty_dates: set[date] = field(default_factory=set)
-    bin_days: list[set[date]] = field(default_factory=lambda: [set() for _ in range(N_BINS)])
     first: datetime | None = None
     last: datetime | None = None
     score: float = 0.0
+    calendar: Calendar | None = field(default=None, repr=False, compare=False)
+    day_sets: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Sizes of day sets known without building them ("dates", "duty_dates", "weeks").
+    day_counts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def span_days(self) -> float:
         if self.first is None or self.last is None:
             return 0.0
         return (self.last - self.first).total_seconds() / 86400.0
+
+    def _ordinals(self, name: str) -> NDArray[np.int64]:
+        """Ordinals (with repeats) of day set `name`, from the calendar unless assigned."""
+        cal = self.calendar
+        if name in self.day_sets or cal is None:
+            return np.array([d.toordinal() for d in self._days(name)], dtype=np.int64)
+        part, day, local = cal.part, cal.day, cal.local
+        if name == "dates":
+            return local
+        if name == "nights":
+            return day[(part == WEEKNIGHT) | (part == WEEKEND_NIGHT)]
+        if name == "evenings":
+            return day[part == EVENING]
+        if name == "weekend_days":
+            return day[part == WEEKEND_DAY]
+        duty = (local + 6) % 7 < 5  # Monday to Friday (date.fromordinal(1) is a Monday)
+        if name == "duty_dates":
+            return local[duty]
+        return local[duty & (part == WORK_HOURS)]  # work_dates
+
+    def _days(self, name: str) -> set[date]:
+        days = self.day_sets.get(name)
+        if days is None:
+            days = set(map(date.fromordinal, set(self._ordinals(name).tolist())))
+            self.day_sets[name] = days
+        return days  # type: ignore[no-any-return]
+
+    @property
+    def dates(self) -> set[date]:
+        return self._days("dates")
+
+    @dates.setter
+    def dates(self, value: set[date]) -> None:
+        self.day_sets["dates"] = value
+
+    @property
+    def nights(self) -> set[date]:
+        return self._days("nights")
+
+    @nights.setter
+    def nights(self, value: set[date]) -> None:
+        self.day_sets["nights"] = value
+
+    @property
+    def evenings(self) -> set[date]:
+        return self._days("evenings")
+
+    @evenings.setter
+    def evenings(self, value: set[date]) -> None:
+        self.day_sets["evenings"] = value
+
+    @property
+    def weekend_days(self) -> set[date]:
+        return self._days("weekend_days")
+
+    @weekend_days.setter
+    def weekend_days(self, value: set[date]) -> None:
+        self.day_sets["weekend_days"] = value
+
+    @property
+    def work_dates(self) -> set[date]:
+        return self._days("work_dates")
+
+    @work_dates.setter
+    def work_dates(self, value: set[date]) -> None:
+        self.day_sets["work_dates"] = value
+
+    @property
+    def duty_dates(self) -> set[date]:
+        return self._days("duty_dates")
+
+    @duty_dates.setter
+    def duty_dates(self, value: set[date]) -> None:
+        self.day_sets["duty_dates"] = value
+
+    @property
+    def bin_days(self) -> list[set[date]]:
+        days = self.day_sets.get("bin_days")
+        if days is None:
+            cal = self.calendar
+            days = [set() for _ in range(N_BINS)]
+            if cal is not None:
+                for part, day in set(zip(cal.part.tolist(), cal.day.tolist(), strict=True)):
+                    days[part].add(date.fromordinal(day))
+            self.day_sets["bin_days"] = days
+        return days  # type: ignore[no-any-return]
+
+    @bin_days.setter
+    def bin_days(self, value: list[set[date]]) -> None:
+        self.day_sets["bin_days"] = value
+
+    def count(self, name: str) -> int:
+        """len() of day set `name` ("dates", "nights", ...) without building the set."""
+        if name not in self.day_sets and name in self.day_counts:
+            return self.day_counts[name]
+        return len(set(self._ordinals(name).tolist()))
+
+    @property
+    def n_dates(self) -> int:
+        """len(self.dates)."""
+        return self.count("dates")
+
+    @property
+    def n_duty_dates(self) -> int:
+        """len(self.duty_dates)."""
+        return self.count("duty_dates")
+
+    @property
+    def n_weeks(self) -> int:
+        """Distinct ISO weeks of `dates` (each week named by its Monday)."""
+        if "dates" not in self.day_sets and "weeks" in self.day_counts:
+            return self.day_counts["weeks"]
+        local = self._ordinals("dates")
+        return len(set((local - (local + 6) % 7).tolist()))
+
+    @property
+    def day_span(self) -> int:
+        """Days from the first to the last of `dates`, both counted (0 without dates)."""
+        local = self._ordinals("dates")
+        return int(local.max() - local.min()) + 1 if local.size else 0
 
 
 @dataclass(slots=True)
@@ -176,13 +321,9 @@ def _months(dates: set[date]) -> int:
     return len({(d.year, d.month) for d in dates})
 
 
-_When = tuple[int, date, date]  # part of the week, the day it counts on, the local date
-
-
-def _make_candidate(
-    evidence: Sequence[Evidence], indices: list[int], when: Mapping[int, _When] | None = None
-) -> Candidate:
-    """A candidate's centre, spread and calendar; `when` caches each point's local timing."""
+def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candidate:
+    """One candidate's centre, spread and calendar, point by point (the readable definition;
+    `_candidates` builds many at once and gives the same)."""
     lats = np.array([evidence[i].position.lat for i in indices])
     lons = np.array([evidence[i].position.lon for i in indices])
     weights = np.array([evidence[i].weight / max(evidence[i].accuracy_m, 5.0) for i in indices])
@@ -192,33 +333,152 @@ def _make_candidate(
     times = [t for i in indices if (t := evidence[i].time_utc) is not None]
     if times:
         cand.first, cand.last = min(times), max(times)
+    parts, days, locals_ = [], [], []
     for i in indices:
-        timing = when.get(i) if when is not None else None
-        if timing is None:
-            local = evidence[i].local_time
-            if local is None:
-                continue
-            part, day = bin_of(local)
-            timing = (part, day, local.date())
-        part, day, today = timing
-        cand.bin_days[part].add(day)
-        cand.dates.add(today)
-        if part in (WEEKNIGHT, WEEKEND_NIGHT):
-            cand.nights.add(day)
-        elif part == WEEKEND_DAY:
-            cand.weekend_days.add(day)
-        elif part == EVENING:
-            cand.evenings.add(day)
-        if today.weekday() < 5:
-            cand.duty_dates.add(today)
-            if part == WORK_HOURS:
-                cand.work_dates.add(today)
+        local = evidence[i].local_time
+        if local is None:
+            continue
+        part, day = bin_of(local)
+        parts.append(part)
+        days.append(day.toordinal())
+        locals_.append(local.toordinal())
+    cand.calendar = Calendar(
+        np.array(parts, dtype=np.int64), np.array(days, dtype=np.int64),
+        np.array(locals_, dtype=np.int64),
+    )  # fmt: skip
     return cand
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Points:
+    """A person's usable points as columns, in `usable` order: evidence index, position,
+    weight (weight / accuracy), calendar, UTC time in whole microseconds (`has_utc` False
+    where there is none) and the weighted unit vectors `mean_position` sums."""
+
+    index: NDArray[np.int64]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    part: NDArray[np.int64]
+    day: NDArray[np.int64]
+    local: NDArray[np.int64]
+    utc_us: NDArray[np.int64]
+    has_utc: NDArray[np.bool_]
+    xyz: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
+    """Columns of the usable points (each needs a local time)."""
+    chosen = [evidence[i] for i in usable]
+    lat = np.array([ev.position.lat for ev in chosen], dtype=np.float64)
+    lon = np.array([ev.position.lon for ev in chosen], dtype=np.float64)
+    weight = np.array([ev.weight / max(ev.accuracy_m, 5.0) for ev in chosen], dtype=np.float64)
+    local_times = [ev.local_time for ev in chosen]
+    hours = np.array([t.hour for t in local_times if t is not None], dtype=np.int64)
+    local = np.array([t.toordinal() for t in local_times if t is not None], dtype=np.int64)
+    if local.size != len(chosen):
+        raise ValueError("every usable point needs a local time")
+    part, day = bins_of(hours, local)
+    utc = [ev.time_utc for ev in chosen]
+    utc_us = np.array([(t - _EPOCH) // _MICROSECOND if t is not None else 0 for t in utc],
+                      dtype=np.int64)  # fmt: skip
+    has_utc = np.array([t is not None for t in utc], dtype=bool)
+    # As mean_position computes them, element by element (so the sums come out the same).
+    phi, lmb = np.radians(lat), np.radians(lon)
+    cos_phi = np.cos(phi)
+    xyz = (weight * cos_phi * np.cos(lmb), weight * cos_phi * np.sin(lmb), weight * np.sin(phi))
+    index = np.array(usable, dtype=np.int64)
+    return _Points(index, lat, lon, part, day, local, utc_us, has_utc, xyz)
+
+
+def _candidates(
+    evidence: Sequence[Evidence], points: _Points, labels: NDArray[np.int64]
+) -> dict[int, Candidate]:
+    """A candidate per cluster label (>= 0) of the points, all clusters at once; each equals
+    `_make_candidate` of the cluster's indices (same sums in the same order)."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = np.asarray(labels)[order]
+    skip = int(np.searchsorted(sorted_labels, 0))  # noise (-1) first
+    order, sorted_labels = order[skip:], sorted_labels[skip:]
+    if order.size == 0:
+        return {}
+    keys, starts = np.unique(sorted_labels, return_index=True)
+    sizes = np.diff(np.append(starts, order.size))
+    bounds = list(zip(starts.tolist(), (starts + sizes).tolist(), strict=True))
+    x, y, z = (v[order] for v in points.xyz)  # each cluster a contiguous run
+    add = np.add.reduce  # what np.sum and np.mean call
+    centres = [
+        centre_of_sums(float(add(x[a:b])), float(add(y[a:b])), float(add(z[a:b])))
+        for a, b in bounds
+    ]
+    # Distances to each point's own centre, as haversine_m_array computes them.
+    lat0 = [math.radians(c.lat) for c in centres]
+    cos_lat0 = np.repeat([math.cos(v) for v in lat0], sizes)
+    phi1 = np.radians(points.lat[order])
+    dphi = np.repeat(lat0, sizes) - phi1
+    dlmb = np.repeat([math.radians(c.lon) for c in centres], sizes) - np.radians(points.lon[order])
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * cos_lat0 * np.sin(dlmb / 2) ** 2
+    squared = (2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))) ** 2
+    # First and last UTC time: the earliest point holding the extreme (as min() and max()).
+    utc, has = points.utc_us[order], points.has_utc[order]
+    group = np.repeat(np.arange(len(bounds)), sizes)
+    firsts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).max), group, has, np.minimum)
+    lasts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).min), group, has, np.maximum)
+    index = points.index[order]
+    part, day, local = points.part[order], points.day[order], points.local[order]
+    # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
+    weekday = (local + 6) % 7  # date.fromordinal(1) is a Monday
+    distinct = {
+        name: np.bincount(np.unique(group[mask] << 32 | days[mask]) >> 32, minlength=len(bounds))
+        for name, days, mask in (
+            ("dates", local, slice(None)),
+            ("duty_dates", local, weekday < 5),
+            ("weeks", local - weekday, slice(None)),
+        )
+    }
+    known = [dict(zip(distinct, sizes, strict=True))
+             for sizes in zip(*(v.tolist() for v in distinct.values()), strict=True)]  # fmt: skip
+    built: list[tuple[int, int, Candidate]] = []
+    for g, (key, (a, b), centre) in enumerate(zip(keys.tolist(), bounds, centres, strict=True)):
+        cand = Candidate(
+            indices=index[a:b].tolist(),
+            position=centre,
+            rms_m=float(np.sqrt(add(squared[a:b]) / (b - a))),
+            calendar=Calendar(part[a:b], day[a:b], local[a:b]),
+            day_counts=known[g],
+        )
+        if firsts[g] >= 0:
+            cand.first = evidence[int(index[firsts[g]])].time_utc
+            cand.last = evidence[int(index[lasts[g]])].time_utc
+        built.append((int(order[a]), key, cand))
+    # In the order the clusters first appear among the points (as grouping them one by one).
+    return {key: cand for _, key, cand in sorted(built, key=lambda item: item[0])}
+
+
+def _extreme_positions(
+    values: NDArray[np.int64], group: NDArray[np.int64], valid: NDArray[np.bool_], op: np.ufunc
+) -> list[int]:
+    """Per group (a sorted run), the first position holding `op`'s extreme of the valid
+    values, or -1 when the group has none."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    extreme = op.reduceat(values, starts)
+    hits = np.flatnonzero(valid & (values == extreme[group]))
+    out = np.full(starts.size, -1, dtype=np.int64)
+    first_hit = np.unique(group[hits], return_index=True)
+    out[first_hit[0]] = hits[first_hit[1]]
+    return list(out.tolist())
 
 
 def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> float:
     n = len(cand.indices)
-    accuracy = float(np.median([evidence[i].accuracy_m for i in cand.indices]))
+    accuracies = sorted(evidence[i].accuracy_m for i in cand.indices)
+    middle = n // 2  # the median, as numpy's: the mean of the middle two for an even count
+    accuracy = float(
+        accuracies[middle] if n % 2 else (accuracies[middle - 1] + accuracies[middle]) / 2
+    )
     # Statistical error of the centre, plus a share of the spread for the systematic part:
     # photos are taken around a place (garden, street, car park), not at its address point.
     spread = 2.5 * cand.rms_m / math.sqrt(n) + accuracy / math.sqrt(n) + 0.25 * cand.rms_m
@@ -293,18 +553,8 @@ def _usable(
     return usable
 
 
-def _groups(
-    labels: Sequence[int] | np.ndarray[Any, Any], indices: Sequence[int]
-) -> dict[int, list[int]]:
-    groups: dict[int, list[int]] = {}
-    for idx, label in zip(indices, labels, strict=True):
-        if label >= 0:
-            groups.setdefault(int(label), []).append(idx)
-    return groups
-
-
 def _day_span(cand: Candidate) -> int:
-    return (max(cand.dates) - min(cand.dates)).days + 1 if cand.dates else 0
+    return cand.day_span
 
 
 # A trip is far from where the person lives and works: farther than this from every
@@ -321,9 +571,9 @@ def _travel_groups(
     short = {
         label
         for label, cand in coarse.items()
-        if len(cand.dates) >= 3 and _day_span(cand) <= params.max_trip_days
+        if cand.n_dates >= 3 and cand.day_span <= params.max_trip_days
     }
-    lasting = [c for label, c in coarse.items() if label not in short and len(c.dates) >= 3]
+    lasting = [c for label, c in coarse.items() if label not in short and c.n_dates >= 3]
     travel = set()
     for label in short:
         here = coarse[label].position
@@ -347,69 +597,63 @@ def analyse_person(
     if not usable:
         analysis.note = _excluded_note(skipped)
         return analysis
-    lats = np.array([evidence[i].position.lat for i in usable])
-    lons = np.array([evidence[i].position.lon for i in usable])
-    fine_labels = cluster_labels(lats, lons, eps_m=params.eps_m, min_samples=params.min_samples)
-    coarse_labels = cluster_labels(
-        lats, lons, eps_m=params.work_eps_m, min_samples=params.min_samples
-    )
+    points = _points(evidence, usable)
+    fine_labels, coarse_labels = cluster_labels_multi(
+        points.lat, points.lon, eps_ms=(params.eps_m, params.work_eps_m),
+        min_samples=params.min_samples,
+    )  # fmt: skip
     skipped["isolated"] += int(((fine_labels < 0) & (coarse_labels < 0)).sum())
     analysis.note = _excluded_note(skipped)
 
-    when: dict[int, _When] = {}
-    for i in usable:
-        local = evidence[i].local_time
-        assert local is not None  # usable points have one
-        part, day = bin_of(local)
-        when[i] = (part, day, local.date())
-    fine = {k: _make_candidate(evidence, v, when) for k, v in _groups(fine_labels, usable).items()}
-    coarse = {
-        k: _make_candidate(evidence, v, when) for k, v in _groups(coarse_labels, usable).items()
-    }
-    all_days = [timing[2] for timing in when.values()]
-    person_span = (max(all_days) - min(all_days)).days + 1
+    fine = _candidates(evidence, points, fine_labels)
+    coarse = _candidates(evidence, points, coarse_labels)
+    person_span = int(points.local.max() - points.local.min()) + 1
     travel = _travel_groups(coarse, person_span, params)
     analysis.travel = [coarse[label] for label in sorted(travel)]
 
     # Locations of the model: home-scale clusters, the rest of each group, isolated points.
-    group_of_fine: dict[int, int] = {}
-    for f, c in zip(fine_labels.tolist(), coarse_labels.tolist(), strict=True):
-        if f >= 0:
-            group_of_fine[f] = c
+    # A home-scale cluster belongs to the group of its last point.
+    last_of_fine = np.full(max(fine) + 1 if fine else 0, -1, dtype=np.int64)
+    in_fine = np.flatnonzero(fine_labels >= 0)
+    last_of_fine[fine_labels[in_fine]] = in_fine  # later positions overwrite earlier ones
+    group_of_fine = {f: int(coarse_labels[last_of_fine[f]]) for f in fine}
     fine_ids = sorted(f for f in fine if group_of_fine[f] not in travel)
-    row_of_fine = {f: r for r, f in enumerate(fine_ids)}
-    rest_ids = sorted({int(c) for f, c in zip(fine_labels, coarse_labels, strict=True)
-                       if f < 0 <= c and int(c) not in travel})  # fmt: skip
-    row_of_rest = {c: len(fine_ids) + r for r, c in enumerate(rest_ids)}
+    in_travel = np.isin(coarse_labels, sorted(travel)) & (coarse_labels >= 0)
+    rest_ids = sorted(set(coarse_labels[(fine_labels < 0) & (coarse_labels >= 0) & ~in_travel]
+                          .tolist()))  # fmt: skip
     isolated_row = len(fine_ids) + len(rest_ids)
     loc_group = [group_of_fine[f] for f in fine_ids] + rest_ids + [-1]
-    day_sets: list[list[set[date]]] = [[set() for _ in range(N_BINS)] for _ in loc_group]
-    isolated = np.zeros(N_BINS)
-    for i, f, c in zip(usable, fine_labels.tolist(), coarse_labels.tolist(), strict=True):
-        if c in travel:
-            continue
-        part, day, _ = when[i]
-        if f >= 0:
-            day_sets[row_of_fine[f]][part].add(day)
-        elif c >= 0:
-            day_sets[row_of_rest[c]][part].add(day)
-        else:
-            isolated[part] += 1
-    counts = np.array([[len(s) for s in row] for row in day_sets], dtype=np.float64)
-    counts[isolated_row] = isolated
+    # Each point's location row: its home-scale cluster, else the rest of its group, else
+    # the isolated row; -1 for points in travel groups.
+    row_of_fine = np.full(last_of_fine.size + 1, -1, dtype=np.int64)  # last entry: no cluster
+    row_of_fine[fine_ids] = np.arange(len(fine_ids))
+    row_of_group = np.full(int(coarse_labels.max(initial=-1)) + 2, isolated_row, dtype=np.int64)
+    row_of_group[rest_ids] = len(fine_ids) + np.arange(len(rest_ids))
+    row = np.where(fine_labels >= 0, row_of_fine[fine_labels], row_of_group[coarse_labels])
+    row[in_travel] = -1
+    kept = row >= 0
+    counts = np.zeros((len(loc_group), N_BINS), dtype=np.float64)
+    clustered = kept & (row != isolated_row)
+    # Distinct days per location and part of the week.
+    keys = np.unique((row[clustered] * N_BINS + points.part[clustered]) * (1 << 32)
+                     + points.day[clustered])  # fmt: skip
+    np.add.at(counts.reshape(-1), keys >> 32, 1.0)
+    # Isolated points are each their own place: every point counts.
+    lone = kept & (row == isolated_row)
+    counts[isolated_row] = np.bincount(points.part[lone], minlength=N_BINS).astype(np.float64)
 
     # Home candidates include places seen on too few days to be given as a home: when the
     # real home is one of those, the posterior must be able to say "the home is there, not
     # at the workplace seen on four weekdays" (and then abstain), not only "home unseen".
     home_cands = sorted(
-        (f for f in fine_ids if len(fine[f].dates) >= THIN_HOME_DAYS),
-        key=lambda f: (len(fine[f].dates), len(fine[f].indices)), reverse=True,
+        (f for f in fine_ids if fine[f].n_dates >= THIN_HOME_DAYS),
+        key=lambda f: (fine[f].n_dates, len(fine[f].indices)), reverse=True,
     )[:MAX_HOME_CANDIDATES]  # fmt: skip
     work_cands = sorted(
-        (c for c in coarse if c not in travel and len(coarse[c].duty_dates) >= params.min_base_days),
-        key=lambda c: (len(coarse[c].duty_dates), len(coarse[c].indices)), reverse=True,
+        (c for c in coarse if c not in travel and coarse[c].n_duty_dates >= params.min_base_days),
+        key=lambda c: (coarse[c].n_duty_dates, len(coarse[c].indices)), reverse=True,
     )[:MAX_WORK_CANDIDATES]  # fmt: skip
-    home_rows = [row_of_fine[f] for f in home_cands]
+    home_rows = [int(row_of_fine[f]) for f in home_cands]
     second = [
         k for k, f in enumerate(home_cands)
         if len(fine[f].bin_days[WEEKEND_NIGHT]) >= 2  # a residence is slept in
@@ -422,7 +666,7 @@ def analyse_person(
         work_cands,
         second,
         moves,
-        float(isolated.sum()),
+        float(counts[isolated_row].sum()),
         person_span / 365.25,
         params.priors,
         THIN_HOME_DAYS,
@@ -459,10 +703,7 @@ def _moves(cands: Sequence[Candidate]) -> list[_MoveOption]:
             span_new, span_old = _core_span(new), _core_span(old)
             if span_new is None or span_old is None or span_new[1] <= span_old[1]:
                 continue
-            if (
-                min(new.span_days, old.span_days) < 28
-                or min(_weeks(new.dates), _weeks(old.dates)) < 3
-            ):
+            if min(new.span_days, old.span_days) < 28 or min(new.n_weeks, old.n_weeks) < 3:
                 continue
             if _overlap_share(new, old) >= 0.25:
                 continue
@@ -504,7 +745,7 @@ class RoleDecision:
 
 def _home_ready(cand: Candidate, params: InferenceParams) -> bool:
     """Whether a home candidate has the days and weeks to be given as a home."""
-    return len(cand.dates) >= params.min_home_days and _weeks(cand.dates) >= params.min_home_weeks
+    return cand.n_dates >= params.min_home_days and cand.n_weeks >= params.min_home_weeks
 
 
 def work_marginals(fit: RoleFit) -> list[float]:
@@ -538,10 +779,10 @@ def decide(
         return RoleDecision([], None, frequent_travel, [])
     post = fit.posterior(dict(work_log_boost or {}))
     structures = fit.structures
-    home_of = np.array([structures[s].home for s in fit.structure_index])
-    work_of = np.array([structures[s].work for s in fit.structure_index])
-    second_of = np.array([structures[s].second for s in fit.structure_index])
-    old_of = np.array([structures[s].old_home for s in fit.structure_index])
+    home_of = np.array([s.home for s in structures])[fit.structure_index]
+    work_of = np.array([s.work for s in structures])[fit.structure_index]
+    second_of = np.array([s.second for s in structures])[fit.structure_index]
+    old_of = np.array([s.old_home for s in structures])[fit.structure_index]
     ptype = fit.person_type
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
     home_m = _marginal(post, home_of, n_home)
@@ -624,8 +865,8 @@ def decide(
                                             second_m[k], _fit_text(shares, "second residence")))  # fmt: skip
             taken.append(cand.position)
     pool = [c for k, c in enumerate(analysis.home_candidates) if k not in chosen] + analysis.others
-    for cand in sorted(pool, key=lambda c: len(c.dates), reverse=True):
-        if len(cand.dates) < 3 or any(
+    for cand in sorted(pool, key=lambda c: c.n_dates, reverse=True):
+        if cand.n_dates < 3 or any(
             _distance(cand.position, t) <= params.exclusion_m for t in taken
         ):
             continue
@@ -636,19 +877,19 @@ def decide(
 
 def _when_text(cand: Candidate) -> str:
     parts = []
-    nights = len(cand.nights)
+    nights = cand.count("nights")
     if nights:
         parts.append(f"at night on {nights} distinct night{'s' if nights != 1 else ''}")
-    if cand.evenings:
-        parts.append(f"in the evening on {len(cand.evenings)} weekdays")
-    if cand.work_dates:
-        parts.append(f"in working hours (09-17) on {len(cand.work_dates)} weekdays")
-    if cand.weekend_days:
-        parts.append(f"at weekends in daytime on {len(cand.weekend_days)} days")
+    if evenings := cand.count("evenings"):
+        parts.append(f"in the evening on {evenings} weekdays")
+    if work_dates := cand.count("work_dates"):
+        parts.append(f"in working hours (09-17) on {work_dates} weekdays")
+    if weekend_days := cand.count("weekend_days"):
+        parts.append(f"at weekends in daytime on {weekend_days} days")
     if not parts:
-        parts.append(f"on {len(cand.dates)} distinct days")
+        parts.append(f"on {cand.n_dates} distinct days")
     text = "seen " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"{text}, in {_weeks(cand.dates)} weeks{_span_text(cand.first, cand.last)}"
+    return f"{text}, in {cand.n_weeks} weeks{_span_text(cand.first, cand.last)}"
 
 
 def _home_place(
@@ -669,12 +910,12 @@ def _home_place(
         radius_m=_radius_m(cand, evidence, 40.0),
         confidence=round(min(0.99, confidence), 3),
         evidence=_ordered_evidence(evidence, cand.indices, "home"),
-        days=len(cand.dates),
+        days=cand.n_dates,
         first_seen=cand.first,
         last_seen=cand.last,
         explanation=explanation,
-        nights=len(cand.nights),
-        workdays=len(cand.work_dates),
+        nights=cand.count("nights"),
+        workdays=cand.count("work_dates"),
         extra=MappingProxyType(dict(extra)) if extra else EMPTY_EXTRA,
     )
 
@@ -690,12 +931,12 @@ def _base_place(
         radius_m=_radius_m(work, evidence, 100.0),
         confidence=round(min(0.99, confidence), 3),
         evidence=_ordered_evidence(evidence, work.indices, "base"),
-        days=len(work.dates),
+        days=work.n_dates,
         first_seen=work.first,
         last_seen=work.last,
         explanation=f"{_when_text(work)}; {fit_text}",
-        nights=len(work.nights),
-        workdays=len(work.work_dates),
+        nights=work.count("nights"),
+        workdays=work.count("work_dates"),
     )
 
 
@@ -706,7 +947,7 @@ def _frequent_place(
     confidence: float | None,
     fit_text: str,
 ) -> Place:
-    strength = 1.0 - math.exp(-len(cand.dates) / 5.0)
+    strength = 1.0 - math.exp(-cand.n_dates / 5.0)
     explanation = _when_text(cand) + (f"; {fit_text}" if fit_text else "")
     return Place(
         kind=PlaceKind.FREQUENT,
@@ -716,19 +957,19 @@ def _frequent_place(
             max(0.05, min(0.95, confidence if confidence is not None else strength)), 3
         ),
         evidence=_ordered_evidence(evidence, cand.indices, "base"),
-        days=len(cand.dates),
+        days=cand.n_dates,
         first_seen=cand.first,
         last_seen=cand.last,
         explanation=explanation,
-        nights=len(cand.nights),
-        workdays=len(cand.work_dates),
+        nights=cand.count("nights"),
+        workdays=cand.count("work_dates"),
         extra=MappingProxyType({"role": role}) if role else EMPTY_EXTRA,
     )
 
 
 def _travel_place(cand: Candidate, evidence: Sequence[Evidence]) -> Place:
     place = _frequent_place(cand, evidence, "travel", None, "")
-    days = len(cand.dates)
+    days = cand.n_dates
     return replace(
         place,
         explanation=f"a stay: seen on {days} days within {_day_span(cand)} days"

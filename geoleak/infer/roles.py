@@ -59,6 +59,7 @@ __all__ = [
     "RolePriors",
     "Structure",
     "bin_of",
+    "bins_of",
     "fit_roles",
 ]
 
@@ -281,6 +282,24 @@ def bin_of(local: datetime) -> tuple[int, date]:
     return EVENING, day
 
 
+def bins_of(
+    hours: NDArray[np.int64], ordinals: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`bin_of` over arrays: local hours and local dates as `date.toordinal()` numbers ->
+    (parts of the week, ordinals of the days they are counted on). Same rules as `bin_of`."""
+    hours = np.asarray(hours, dtype=np.int64)
+    early = hours < NIGHT_END_H
+    night = early | (hours >= NIGHT_START_H)
+    day = np.asarray(ordinals, dtype=np.int64) - early  # early hours count on the evening before
+    weekday = (day + 6) % 7  # date.fromordinal(1) is a Monday
+    daytime = np.where(
+        hours < WORK_START_H, MORNING, np.where(hours < WORK_END_H, WORK_HOURS, EVENING)
+    )
+    daytime = np.where(weekday >= 5, WEEKEND_DAY, daytime)
+    nights = np.where((weekday == 4) | (weekday == 5), WEEKEND_NIGHT, WEEKNIGHT)  # Fri, Sat
+    return np.where(night, nights, daytime).astype(np.int64), day
+
+
 @dataclass(frozen=True, slots=True)
 class Structure:
     """Which candidate plays which role: indexes into the person's candidate lists.
@@ -341,54 +360,61 @@ def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(np.where(x > 0, x * np.log(np.maximum(x, 1e-300)), 0.0), dtype=np.float64)
 
 
-def fit_roles(
-    counts: NDArray[np.float64],
-    loc_group: Sequence[int],
-    home_locs: Sequence[int],
-    work_groups: Sequence[int],
-    second_locs: Sequence[int],
-    moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]],
-    singleton_total: float,
-    years: float,
-    priors: RolePriors,
-    min_home_days: int = 3,
-) -> RoleFit:
-    """Score every assignment of roles to candidates.
+# One role assignment as `_role_rows` takes it: the home rows (none, one, or the new and the
+# old home of a move), the workplace group (-1 none) and the second residence row (-1 none).
+_RoleSpec = tuple[list[int], int, int]
+_WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
 
-    counts: (locations, bins) distinct-day counts; location rows are the person's clusters
-    (the last row may be isolated points, each its own place: `singleton_total` of them).
-    loc_group: work group of each location (-1 none). home_locs: locations that may be the
-    home; work_groups: groups that may be the workplace; second_locs: indexes into
-    home_locs that may be a second residence. moves: (new, old) indexes into home_locs with
-    the split day and the two homes' count rows before and after it, as
-    (new, old, split, before, after) where before/after are (2, bins): row 0 the new home,
-    row 1 the old home.
-    """
+
+def _location_terms(
+    counts: NDArray[np.float64], singleton_total: float
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Per location: total days, t log t, log Gamma(t) and places (isolated row: each point
+    its own place)."""
     totals = counts.sum(axis=1)
     xlogx_loc = _xlogx(totals)
     if singleton_total:
         xlogx_loc[-1] = 0.0  # isolated points are each their own place
-    structures: list[Structure] = []
-    role_rows: list[NDArray[np.float64]] = []  # per structure: (roles, bins)
-    plug_in: list[float] = []
-    lives_at_work: list[bool] = []
-
     totals_list = totals.tolist()
-    xlogx_list = xlogx_loc.tolist()
     lgamma_list = [math.lgamma(t) if t > 0 else 0.0 for t in totals_list]
     places_list = [1.0 if t > 0 else 0.0 for t in totals_list]
     if singleton_total:
         lgamma_list[-1] = 0.0  # isolated points: each its own place seen once
         places_list[-1] = singleton_total
-    log_gamma = math.log(OTHER_PLACES_CONCENTRATION)
+    return totals_list, xlogx_loc.tolist(), lgamma_list, places_list
+
+
+def _nlogn(x: float) -> float:
+    return x * math.log(x) if x > 0 else 0.0
+
+
+def _plug_in_term(
+    work_own: float, work_total: float, other_lg: float, other_total: float, other_places: float
+) -> float:
+    """Log-likelihood of which place within a role (see `_role_rows_loop`)."""
+    term = work_own - _nlogn(work_total)
+    if other_total > 0:
+        log_gamma = math.log(OTHER_PLACES_CONCENTRATION)
+        term += (other_places * log_gamma + other_lg + math.lgamma(OTHER_PLACES_CONCENTRATION)
+                 - math.lgamma(OTHER_PLACES_CONCENTRATION + other_total))  # fmt: skip
+    return term
+
+
+def _role_rows_loop(
+    counts: NDArray[np.float64],
+    loc_group: Sequence[int],
+    specs: Sequence[_RoleSpec],
+    singleton_total: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Days per role and part of the week, (S, roles, bins), and the plug-in log-likelihood
+    of which place within a role, (S,), for each assignment: one assignment at a time (the
+    readable definition; `_role_rows` computes the same for all at once)."""
+    totals_list, xlogx_list, lgamma_list, places_list = _location_terms(counts, singleton_total)
     onehot = np.eye(4)
-    weekday_bins = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
     group_list = list(loc_group)
-
-    def nlogn(x: float) -> float:
-        return x * math.log(x) if x > 0 else 0.0
-
-    def add(structure: Structure, home_rows: list[int], work_group: int, second_row: int) -> None:
+    role_rows: list[NDArray[np.float64]] = []
+    plug_in: list[float] = []
+    for home_rows, work_group, second_row in specs:
         role = [WORK if g == work_group and work_group >= 0 else OTHER for g in group_list]
         for row in home_rows:
             role[row] = HOME
@@ -413,24 +439,97 @@ def fit_roles(
                 other_total += t
                 other_places += k
         if second_row >= 0:
-            moved = by_role[SECOND, weekday_bins]
-            by_role[OTHER, weekday_bins] += moved
-            by_role[SECOND, weekday_bins] = 0.0
+            moved = by_role[SECOND, _WEEKDAY_BINS]
+            by_role[OTHER, _WEEKDAY_BINS] += moved
+            by_role[SECOND, _WEEKDAY_BINS] = 0.0
             extra = float(moved.sum())
             if extra > 0:
                 other_lg += math.lgamma(extra)
                 other_total += extra
                 other_places += 1
-        term = work_own - nlogn(work_total)
-        if other_total > 0:
-            term += (other_places * log_gamma + other_lg + math.lgamma(OTHER_PLACES_CONCENTRATION)
-                     - math.lgamma(OTHER_PLACES_CONCENTRATION + other_total))  # fmt: skip
-        structures.append(structure)
         role_rows.append(by_role)
-        plug_in.append(term)
-        lives_at_work.append(
-            work_group >= 0 and any(group_list[r] == work_group for r in home_rows)
-        )
+        plug_in.append(_plug_in_term(work_own, work_total, other_lg, other_total, other_places))
+    shape = (len(specs), 4, counts.shape[1])
+    return (np.stack(role_rows) if role_rows else np.zeros(shape)), np.array(plug_in)
+
+
+def _role_rows(
+    counts: NDArray[np.float64],
+    loc_group: Sequence[int],
+    specs: Sequence[_RoleSpec],
+    singleton_total: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`_role_rows_loop` for all assignments at once, with the same floating-point results:
+    counts are whole numbers (so any summation order is exact) and the other sums run
+    location by location (cumulative sums), as the loop adds them."""
+    n_specs, n_locs = len(specs), counts.shape[0]
+    if n_specs == 0:
+        return np.zeros((0, 4, counts.shape[1])), np.zeros(0)
+    totals_list, xlogx_list, lgamma_list, places_list = _location_terms(counts, singleton_total)
+    group = np.asarray(loc_group, dtype=np.int64)
+    work_group = np.array([spec[1] for spec in specs], dtype=np.int64)
+    role = np.where((group[None, :] == work_group[:, None]) & (work_group[:, None] >= 0),
+                    WORK, OTHER)  # fmt: skip
+    for slot in (0, 1):  # home rows (the second one: a move's old home)
+        which = [s for s, spec in enumerate(specs) if len(spec[0]) > slot]
+        role[which, [specs[s][0][slot] for s in which]] = HOME
+    second = [s for s, spec in enumerate(specs) if spec[2] >= 0]
+    role[second, [specs[s][2] for s in second]] = SECOND
+    by_role = np.stack([(role == r).astype(np.float64) @ counts for r in range(4)], axis=1)
+    is_work, is_other = role == WORK, role == OTHER
+
+    def running_sum(values: list[float], mask: NDArray[np.bool_]) -> list[float]:
+        """Sum over the masked locations, added in location order as the loop does."""
+        return list(np.cumsum(np.where(mask, values, 0.0), axis=1)[:, n_locs - 1].tolist())
+
+    work_own = running_sum(xlogx_list, is_work)
+    work_total = running_sum(totals_list, is_work)
+    other_lg = running_sum(lgamma_list, is_other)
+    other_total = running_sum(totals_list, is_other)
+    other_places = running_sum(places_list, is_other)
+    for s in second:  # weekday days at a second residence are one more "other" place
+        moved = by_role[s, SECOND, _WEEKDAY_BINS]
+        by_role[s, OTHER, _WEEKDAY_BINS] += moved
+        by_role[s, SECOND, _WEEKDAY_BINS] = 0.0
+        extra = float(moved.sum())
+        if extra > 0:
+            other_lg[s] += math.lgamma(extra)
+            other_total[s] += extra
+            other_places[s] += 1
+    plug = [_plug_in_term(*terms) for terms in
+            zip(work_own, work_total, other_lg, other_total, other_places, strict=True)]  # fmt: skip
+    return by_role, np.array(plug)
+
+
+def fit_roles(
+    counts: NDArray[np.float64],
+    loc_group: Sequence[int],
+    home_locs: Sequence[int],
+    work_groups: Sequence[int],
+    second_locs: Sequence[int],
+    moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]],
+    singleton_total: float,
+    years: float,
+    priors: RolePriors,
+    min_home_days: int = 3,
+) -> RoleFit:
+    """Score every assignment of roles to candidates.
+
+    counts: (locations, bins) distinct-day counts; location rows are the person's clusters
+    (the last row may be isolated points, each its own place: `singleton_total` of them).
+    loc_group: work group of each location (-1 none). home_locs: locations that may be the
+    home; work_groups: groups that may be the workplace; second_locs: indexes into
+    home_locs that may be a second residence. moves: (new, old) indexes into home_locs with
+    the split day and the two homes' count rows before and after it, as
+    (new, old, split, before, after) where before/after are (2, bins): row 0 the new home,
+    row 1 the old home.
+    """
+    structures: list[Structure] = []
+    specs: list[_RoleSpec] = []
+
+    def add(structure: Structure, home_rows: list[int], work_group: int, second_row: int) -> None:
+        structures.append(structure)
+        specs.append((home_rows, work_group, second_row))
 
     homes = [-1, *range(len(home_locs))]
     works = [-1, *range(len(work_groups))]
@@ -460,15 +559,18 @@ def fit_roles(
                 -1,
             )
             move_rows.append((len(structures) - 1, before, after))
+    group_list = list(loc_group)
+    lives_at_work = [
+        work_group >= 0 and any(group_list[r] == work_group for r in home_rows)
+        for home_rows, work_group, _ in specs
+    ]
+    by_role, plug = _role_rows(counts, group_list, specs, singleton_total)
     for index, before, after in move_rows:
         # The new home before the split and the old one after it are "elsewhere".
-        rows = role_rows[index]
         misplaced = before[0] + after[1]
-        rows[HOME] -= misplaced
-        rows[OTHER] += misplaced
+        by_role[index, HOME] -= misplaced
+        by_role[index, OTHER] += misplaced
 
-    by_role = np.stack(role_rows)  # (S, roles, bins)
-    plug = np.array(plug_in)
     log_structure_prior = np.zeros(len(structures))
     n_home = max(1, len(home_locs))
     unseen = min(0.99, home_unseen_probability(float(counts.sum()), priors, min_home_days))
@@ -493,10 +595,19 @@ def fit_roles(
 
     type_prior = type_priors(priors)
     n_work = len(work_groups)
-    person_types: list[int] = []
-    struct_index: list[int] = []
-    scores: list[NDArray[np.float64]] = []
     has_work = np.array([s.work >= 0 for s in structures])
+    has_second = np.array([s.second >= 0 for s in structures], dtype=bool)
+    # Second residence: its share of the home's weekend mass is estimated from the counts
+    # (profile likelihood); on weekdays it has none (its rows are zero there).
+    weekend = list(WEEKEND_BINS)
+    home_n = by_role[:, HOME, weekend].sum(axis=1)
+    second_n = by_role[:, SECOND, weekend].sum(axis=1)
+    share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    # Every (person type, assignment) pair, scored in one batch.
+    person_types: list[int] = []
+    struct_index: list[NDArray[np.int64]] = []
+    probs_parts: list[NDArray[np.float64]] = []
+    prior_parts: list[NDArray[np.float64]] = []
     for ptype in (DAY, *SHIFT_TYPES, NO_WORK):
         # Workers may have a workplace none of whose posts are located (most people post
         # little at work): their structures without a workplace count for them too.
@@ -508,30 +619,29 @@ def fit_roles(
         probs[:, HOME, :] = presence[:, 0]
         probs[:, WORK, :] = presence[:, 1]
         probs[:, OTHER, :] = presence[:, 2]
-        # Second residence: its share of the home's weekend mass is estimated from the
-        # counts (profile likelihood); on weekdays it has none (its rows are zero there).
-        second = np.array([structures[s].second >= 0 for s in chosen])
+        second = has_second[chosen]
         if second.any():
-            rows = by_role[chosen]
-            wk = list(WEEKEND_BINS)
-            home_n = rows[:, HOME, wk].sum(axis=1)
-            second_n = rows[:, SECOND, wk].sum(axis=1)
-            share = (second_n + 0.5) / (home_n + second_n + 1.0)
-            for b in wk:
+            second_share = share[chosen][second]
+            for b in weekend:
                 total_home = presence[b, 0]
-                probs[second, SECOND, b] = total_home * share[second]
-                probs[second, HOME, b] = total_home * (1 - share[second])
-        loglik = _dm_loglik(by_role[chosen], probs, priors.concentration) + plug[chosen]
+                probs[second, SECOND, b] = total_home * second_share
+                probs[second, HOME, b] = total_home * (1 - second_share)
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen]
         if ptype != NO_WORK:
             prior = prior - math.log(n_work + 1)
-        scores.append(loglik + prior)
+        probs_parts.append(probs)
+        prior_parts.append(prior)
         person_types.extend([ptype] * len(chosen))
-        struct_index.extend(chosen.tolist())
+        struct_index.append(chosen)
+    scores: list[NDArray[np.float64]] = []
+    if struct_index:
+        chosen = np.concatenate(struct_index)
+        loglik = _dm_loglik(by_role[chosen], np.concatenate(probs_parts), priors.concentration)
+        scores.append((loglik + plug[chosen]) + np.concatenate(prior_parts))
     return RoleFit(
         structures=structures,
         person_type=np.array(person_types, dtype=np.int64),
-        structure_index=np.array(struct_index, dtype=np.int64),
+        structure_index=np.concatenate(struct_index) if struct_index else np.zeros(0, np.int64),
         log_score=np.concatenate(scores) if scores else np.zeros(0),
         home_lives_at_work=lives_at_work,
     )
