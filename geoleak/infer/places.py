@@ -169,22 +169,24 @@ class Candidate:
         if name == "dates":
             return local
         if name == "nights":
-            return day[(part == WEEKNIGHT) | (part == WEEKEND_NIGHT)]
-        if name == "evenings":
-            return day[part == EVENING]
-        if name == "weekend_days":
-            return day[part == WEEKEND_DAY]
-        duty = (local + 6) % 7 < 5  # Monday to Friday (date.fromordinal(1) is a Monday)
-        if name == "duty_dates":
-            return local[duty]
-        return local[duty & (part == WORK_HOURS)]  # work_dates
+            mask = (part == WEEKNIGHT) | (part == WEEKEND_NIGHT)
+        elif name == "evenings":
+            mask = part == EVENING
+        elif name == "weekend_days":
+            mask = part == WEEKEND_DAY
+        else:
+            mask = (local + 6) % 7 < 5  # Monday to Friday (date.fromordinal(1) is a Monday)
+            if name == "work_dates":
+                mask &= part == WORK_HOURS
+            return np.asarray(local[mask], dtype=np.int64)
+        return np.asarray(day[mask], dtype=np.int64)
 
     def _days(self, name: str) -> set[date]:
         days = self.day_sets.get(name)
         if days is None:
             days = set(map(date.fromordinal, set(self._ordinals(name).tolist())))
             self.day_sets[name] = days
-        return days  # type: ignore[no-any-return]
+        return days
 
     @property
     def dates(self) -> set[date]:
@@ -244,7 +246,7 @@ class Candidate:
                 for part, day in set(zip(cal.part.tolist(), cal.day.tolist(), strict=True)):
                     days[part].add(date.fromordinal(day))
             self.day_sets["bin_days"] = days
-        return days  # type: ignore[no-any-return]
+        return days
 
     @bin_days.setter
     def bin_days(self, value: list[set[date]]) -> None:

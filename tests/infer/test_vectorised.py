@@ -1,0 +1,201 @@
+"""The vectorised inference paths give exactly what their readable definitions give.
+
+Per-candidate statistics (`places._candidates` vs `_make_candidate` one cluster at a time),
+parts of the week (`bins_of` vs `bin_of`), both clustering radii from one distance matrix
+(`cluster_labels_multi` vs `cluster_labels`), the role rows and plug-in terms
+(`roles._role_rows` vs `_role_rows_loop`), and whole fits on generated corpora with every
+fast path swapped for its reference.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geoleak.infer import LeakInference, places, roles
+from geoleak.infer.cluster import cluster_labels, cluster_labels_multi
+from geoleak.infer.places import _candidates, _make_candidate, _points
+from geoleak.infer.roles import N_BINS, bin_of, bins_of
+from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.model import ScenarioConfig
+from geoleak.scenario.timeuse import TimeUseConfig
+from geoleak.types import Evidence, EvidenceSource, LatLon
+
+DAY_SETS = ("dates", "nights", "evenings", "weekend_days", "work_dates", "duty_dates")
+
+
+def _corpus(config: ScenarioConfig | TimeUseConfig) -> dict[str, list[Evidence]]:
+    return {person: evidence for person, evidence, _ in scenario_evidence(config)}
+
+
+@pytest.fixture(scope="module")
+def corpora() -> dict[str, dict[str, list[Evidence]]]:
+    return {
+        "scenario": _corpus(ScenarioConfig(people=24, seed=5)),
+        "timeuse": _corpus(TimeUseConfig(people=12, seed=6)),
+        "edges": _edge_people(),
+    }
+
+
+def _edge_people() -> dict[str, list[Evidence]]:
+    """People at 69 N and across the antimeridian, with repeated times and missing UTC."""
+    rng = random.Random(3)
+    people: dict[str, list[Evidence]] = {}
+    for name, home, work in (
+        ("north", LatLon(69.65, 18.96), LatLon(69.68, 18.92)),
+        ("dateline", LatLon(-16.80, 179.9995), LatLon(-16.78, -179.998)),
+    ):
+        evidence = []
+        start = datetime(2025, 1, 6, tzinfo=timezone.utc)
+        for k in range(160):
+            spot = home if k % 3 else work
+            lat = spot.lat + rng.gauss(0, 3e-4)
+            lon = (spot.lon + rng.gauss(0, 3e-4) + 180.0) % 360.0 - 180.0
+            utc = start + timedelta(hours=rng.randrange(0, 24 * 120))
+            evidence.append(
+                Evidence(
+                    post_id=f"{name}-{k}",
+                    person=name,
+                    position=LatLon(lat, lon),
+                    source=EvidenceSource.GEOTAG,
+                    accuracy_m=rng.choice([5.0, 10.0, 30.0]),
+                    time_utc=None if k % 11 == 0 else utc - timedelta(seconds=k % 2),
+                    local_time=(utc + timedelta(hours=2)).replace(tzinfo=None),
+                    weight=rng.choice([0.5, 1.0]),
+                )
+            )
+        people[name] = evidence
+    return people
+
+
+def test_parts_of_the_week_match_bin_of_for_every_hour_of_two_weeks() -> None:
+    moments = [datetime(2024, 12, 23) + timedelta(hours=h) for h in range(24 * 15)]
+    parts, days = bins_of(
+        np.array([m.hour for m in moments]), np.array([m.toordinal() for m in moments])
+    )
+    expected = [bin_of(m) for m in moments]
+    assert parts.tolist() == [part for part, _ in expected]
+    assert [date.fromordinal(d) for d in days.tolist()] == [day for _, day in expected]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 31)))
+def test_parts_of_the_week_match_bin_of(moment: datetime) -> None:
+    parts, days = bins_of(np.array([moment.hour]), np.array([moment.toordinal()]))
+    assert (int(parts[0]), date.fromordinal(int(days[0]))) == bin_of(moment)
+
+
+def test_candidates_at_once_equal_one_by_one(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    checked = 0
+    for people in corpora.values():
+        for evidence in people.values():
+            usable = [i for i, ev in enumerate(evidence) if ev.local_time is not None]
+            if not usable:
+                continue
+            points = _points(evidence, usable)
+            for eps_m in (100.0, 500.0):
+                labels = cluster_labels(points.lat, points.lon, eps_m=eps_m, min_samples=2)
+                fast = _candidates(evidence, points, labels)
+                groups: dict[int, list[int]] = {}
+                for i, label in zip(usable, labels.tolist(), strict=True):
+                    if label >= 0:
+                        groups.setdefault(label, []).append(i)
+                assert list(fast) == list(groups)  # same clusters, in the same order
+                for label, indices in groups.items():
+                    one, ref = fast[label], _make_candidate(evidence, indices)
+                    assert one == ref  # indices, centre, spread, first and last time
+                    for name in DAY_SETS:
+                        assert one.count(name) == len(getattr(ref, name)), name
+                        assert getattr(one, name) == getattr(ref, name), name
+                    assert one.n_weeks == len({d.isocalendar()[:2] for d in ref.dates})
+                    assert one.day_span == (max(ref.dates) - min(ref.dates)).days + 1
+                    assert one.bin_days == ref.bin_days
+                    checked += 1
+    assert checked > 100
+
+
+def test_both_radii_from_one_distance_matrix_equal_separate_calls(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    for people in corpora.values():
+        for evidence in people.values():
+            lats = np.array([ev.position.lat for ev in evidence])
+            lons = np.array([ev.position.lon for ev in evidence])
+            both = cluster_labels_multi(lats, lons, eps_ms=(100.0, 500.0), min_samples=2)
+            for eps_m, labels in zip((100.0, 500.0), both, strict=True):
+                expected = cluster_labels(lats, lons, eps_m=eps_m, min_samples=2)
+                assert np.array_equal(labels, expected)
+
+
+_specs = st.integers(min_value=1, max_value=9).flatmap(
+    lambda n_locs: st.tuples(
+        st.lists(
+            st.lists(st.integers(0, 12), min_size=N_BINS, max_size=N_BINS),
+            min_size=n_locs,
+            max_size=n_locs,
+        ),
+        st.lists(st.integers(-1, 2), min_size=n_locs, max_size=n_locs),
+        st.lists(
+            st.tuples(
+                st.lists(st.integers(0, n_locs - 1), max_size=2, unique=True),
+                st.integers(-1, 2),
+                st.integers(-1, n_locs - 1),
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        st.integers(0, 5),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_specs)
+def test_role_rows_at_once_equal_the_loop(
+    case: tuple[list[list[int]], list[int], list[tuple[list[int], int, int]], int],
+) -> None:
+    rows, loc_group, specs, singletons = case
+    counts = np.array(rows, dtype=np.float64)
+    if singletons:
+        counts[-1] = np.minimum(counts[-1], singletons)
+    specs = [(home, work, -1 if second in home else second) for home, work, second in specs]
+    fast_rows, fast_plug = roles._role_rows(counts, loc_group, specs, float(singletons))
+    ref_rows, ref_plug = roles._role_rows_loop(counts, loc_group, specs, float(singletons))
+    assert np.array_equal(fast_rows, ref_rows)
+    assert fast_plug.tolist() == ref_plug.tolist()  # bit for bit, not approximately
+
+
+def _reference_candidates(
+    evidence: Sequence[Evidence], points: places._Points, labels: np.ndarray
+) -> dict[int, places.Candidate]:
+    groups: dict[int, list[int]] = {}
+    for i, label in zip(points.index.tolist(), labels.tolist(), strict=True):
+        if label >= 0:
+            groups.setdefault(label, []).append(i)
+    return {label: _make_candidate(evidence, indices) for label, indices in groups.items()}
+
+
+def _reference_multi(lats, lons, *, eps_ms, min_samples):  # type: ignore[no-untyped-def]
+    return [cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms]
+
+
+def test_fits_with_every_fast_path_equal_the_reference_paths(
+    corpora: dict[str, dict[str, list[Evidence]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = {name: LeakInference().fit(people) for name, people in corpora.items()}
+    monkeypatch.setattr(places, "_candidates", _reference_candidates)
+    monkeypatch.setattr(places, "cluster_labels_multi", _reference_multi)
+    monkeypatch.setattr(roles, "_role_rows", roles._role_rows_loop)
+    for name, people in corpora.items():
+        reference = LeakInference().fit(people)
+        assert fast[name].profiles_ == reference.profiles_, name
+        assert fast[name].sites_ == reference.sites_, name
+        assert any(p.places for p in reference.profiles_), name  # something was inferred
