@@ -588,12 +588,14 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     limit = infer_cluster.DENSE_MAX_POINTS
     for label, dense_max in (("dense", limit), ("sklearn", 0)):
         infer_cluster.DENSE_MAX_POINTS = dense_max
+        infer_cluster.SKLEARN_FOR_LARGE = label == "sklearn"
         try:
             start = time.perf_counter()
             fitted = LeakInference(workers=1).fit(subset)
             timings[label] = (time.perf_counter() - start, fitted.profiles_)
         finally:
             infer_cluster.DENSE_MAX_POINTS = limit
+            infer_cluster.SKLEARN_FOR_LARGE = False
     out["cluster_baseline"] = {
         "people": len(subset),
         "points": sub_points,

@@ -5,7 +5,11 @@ overhead (input validation, a ball tree, joblib) costs far more than the cluster
 `DENSE_MAX_POINTS` points the labels come from a dense distance matrix instead, computed
 with the reduced haversine distance and radius test of scikit-learn's ball tree and
 numbered as its DBSCAN numbers them, so the labels are the same (up to floating-point
-rounding for a pair exactly `eps_m` apart); larger inputs go to scikit-learn.
+rounding for a pair exactly `eps_m` apart). Larger inputs (the cross-person site pass over
+every person's workplace candidates) take the same test on the pairs a k-d tree of unit
+vectors finds within the radius's chord, so they too get the dense path's labels without
+an n x n matrix and without importing scikit-learn (about 2 CPU s); weighted large inputs
+still go to scikit-learn.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 
 __all__ = ["DENSE_MAX_POINTS", "HaversineDBSCAN", "cluster_labels", "cluster_labels_multi"]
 
-# A dense n x n matrix of 1500 points is 18 MB of float64; above that, scikit-learn.
+# A dense n x n matrix of 1500 points is 18 MB of float64; above that, neighbour pairs.
 DENSE_MAX_POINTS = 1500
+# Send large inputs to scikit-learn instead of the neighbour-pair path (benchmarks compare).
+SKLEARN_FOR_LARGE = False
 
 
 def _dense_dbscan(
@@ -78,6 +84,57 @@ def _dense_dbscan_rdist(
     border = np.flatnonzero(~is_core & near[:, core].any(axis=1))
     if border.size:  # a border point joins the lowest-numbered cluster that reaches it
         labels[border] = np.where(near[np.ix_(border, core)], number[None, :], n).min(axis=1)
+    return labels
+
+
+def _sparse_dbscan(
+    latlon_rad: NDArray[np.float64], eps_rad: float, min_samples: int
+) -> NDArray[np.int64]:
+    """`_dense_dbscan` (unweighted) from the neighbour pairs alone: the same radius test on
+    the pairs a k-d tree finds, clusters as connected core points numbered by their lowest
+    index, each border point in the lowest-numbered cluster that reaches it."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
+    n = lat.size
+    cos_lat = np.cos(lat)
+    unit = np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
+    limit = math.sin(0.5 * eps_rad)
+    # The chord between two unit vectors is 2 sin(angle / 2) = 2 sqrt(rdist): candidate pairs
+    # within a hair more than the radius's chord, then the dense path's own test on each.
+    reach = 2.0 * limit * (1.0 + 1e-9) + 1e-12
+    pairs = cKDTree(unit).query_pairs(reach, output_type="ndarray")
+    first, second = pairs[:, 0], pairs[:, 1]
+    sin_lat = np.sin(0.5 * (lat[first] - lat[second]))
+    sin_lon = np.sin(0.5 * (lon[first] - lon[second]))
+    rdist = sin_lat * sin_lat + (cos_lat[first] * cos_lat[second]) * (sin_lon * sin_lon)
+    near = rdist <= limit * limit
+    first, second = first[near], second[near]
+    density = 1 + np.bincount(first, minlength=n) + np.bincount(second, minlength=n)
+    is_core = density >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
+    core = np.flatnonzero(is_core)
+    if core.size == 0:
+        return labels
+    linked = is_core[first] & is_core[second]
+    graph = coo_matrix((np.ones(int(linked.sum())), (first[linked], second[linked])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    # Clusters numbered by their lowest core index, as sklearn's outer loop meets them.
+    lowest = np.full(n, n, dtype=np.int64)
+    np.minimum.at(lowest, component[core], core)
+    _, number = np.unique(lowest[component[core]], return_inverse=True)
+    labels[core] = number
+    # A border point joins the lowest-numbered cluster that reaches it.
+    point = np.concatenate([first, second])
+    other = np.concatenate([second, first])
+    reached = ~is_core[point] & is_core[other]
+    none = np.iinfo(np.int64).max
+    best = np.full(n, none, dtype=np.int64)
+    np.minimum.at(best, point[reached], labels[other[reached]])
+    border = best < none
+    labels[border] = best[border]
     return labels
 
 
@@ -151,6 +208,11 @@ class HaversineDBSCAN:
                 self.eps_m / EARTH_RADIUS_M,
                 self.min_samples,
                 weights,
+            )
+            return self
+        if weights is None and not SKLEARN_FOR_LARGE:
+            self.labels_ = _sparse_dbscan(
+                to_radians_latlon(lat_arr, lon_arr), self.eps_m / EARTH_RADIUS_M, self.min_samples
             )
             return self
         # sklearn's haversine metric takes [lat, lon] in radians and returns radians.

@@ -1,4 +1,4 @@
-"""The dense DBSCAN path gives scikit-learn's labels, numbering included."""
+"""The dense and neighbour-pair DBSCAN paths give scikit-learn's labels, numbering included."""
 
 from __future__ import annotations
 
@@ -120,3 +120,33 @@ def test_chain_and_cluster_by_cluster_expansion_match_sklearn(monkeypatch):
     np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)
     monkeypatch.setattr(cluster_module, "_component_roots", lambda _adjacent: None)
     np.testing.assert_array_equal(cluster_labels(lats, lons, eps_m=100.0, min_samples=2), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    centre=st.sampled_from(CENTRES),
+    n=st.integers(1, 400),
+    eps_m=st.sampled_from([60.0, 100.0, 1000.0]),
+    min_samples=st.integers(1, 4),
+)
+def test_neighbour_pair_path_matches_sklearn(seed, centre, n, eps_m, min_samples):
+    # The path for inputs above DENSE_MAX_POINTS, forced on small ones.
+    lats, lons = blobs(seed, centre, n, spread_m=eps_m / 3)
+    ours = cluster_module._sparse_dbscan(
+        to_radians_latlon(lats, lons), eps_m / EARTH_RADIUS_M, min_samples
+    )
+    np.testing.assert_array_equal(ours, sklearn_labels(lats, lons, eps_m, min_samples))
+
+
+def test_neighbour_pair_path_matches_the_dense_path_on_a_chain():
+    chain_lat = np.arange(300) * 80.0 / 111_195.0 + 69.0
+    lats_b, lons_b = blobs(7, (69.2, 24.5), 120, spread_m=30.0)
+    lats = np.concatenate([chain_lat, lats_b])
+    lons = np.concatenate([np.full(300, 24.5), lons_b])
+    radians = to_radians_latlon(lats, lons)
+    for min_samples in (1, 2, 3, 5):
+        np.testing.assert_array_equal(
+            cluster_module._sparse_dbscan(radians, 100.0 / EARTH_RADIUS_M, min_samples),
+            cluster_module._dense_dbscan(radians, 100.0 / EARTH_RADIUS_M, min_samples, None),
+        )
