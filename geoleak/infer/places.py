@@ -29,7 +29,6 @@ from geoleak.geometry import (
     centre_of_sums,
     haversine_m,
     haversine_m_array,
-    mean_position,
 )
 from geoleak.infer.cluster import cluster_labels_multi
 from geoleak.infer.roles import (
@@ -254,9 +253,12 @@ class Candidate:
 
     def count(self, name: str) -> int:
         """len() of day set `name` ("dates", "nights", ...) without building the set."""
-        if name not in self.day_sets and name in self.day_counts:
-            return self.day_counts[name]
-        return len(set(self._ordinals(name).tolist()))
+        if name in self.day_sets:
+            return len(self.day_sets[name])
+        size = self.day_counts.get(name)
+        if size is None:
+            size = self.day_counts[name] = len(set(self._ordinals(name).tolist()))
+        return size
 
     @property
     def n_dates(self) -> int:
@@ -329,9 +331,15 @@ def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candida
     lats = np.array([evidence[i].position.lat for i in indices])
     lons = np.array([evidence[i].position.lon for i in indices])
     weights = np.array([evidence[i].weight / max(evidence[i].accuracy_m, 5.0) for i in indices])
-    centre = mean_position(lats, lons, weights)
+    # The weighted mean of unit vectors (as mean_position), each sum taken point by point in
+    # order (a running sum: `_candidates` sums every cluster at once in the same order).
+    phi, lmb = np.radians(lats), np.radians(lons)
+    cos_phi = np.cos(phi)
+    sums = (weights * cos_phi * np.cos(lmb), weights * cos_phi * np.sin(lmb), weights * np.sin(phi))
+    centre = centre_of_sums(*(float(np.cumsum(v)[-1]) for v in sums))
     dist = haversine_m_array(lats, lons, centre.lat, centre.lon)
-    cand = Candidate(indices=indices, position=centre, rms_m=float(np.sqrt(np.mean(dist**2))))
+    mean_square = float(np.cumsum(dist**2)[-1]) / len(indices)
+    cand = Candidate(indices=indices, position=centre, rms_m=math.sqrt(mean_square))
     times = [t for i in indices if (t := evidence[i].time_utc) is not None]
     if times:
         cand.first, cand.last = min(times), max(times)
@@ -388,7 +396,7 @@ def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
     utc_us = np.array([(t - _EPOCH) // _MICROSECOND if t is not None else 0 for t in utc],
                       dtype=np.int64)  # fmt: skip
     has_utc = np.array([t is not None for t in utc], dtype=bool)
-    # As mean_position computes them, element by element (so the sums come out the same).
+    # As mean_position computes them, element by element.
     phi, lmb = np.radians(lat), np.radians(lon)
     cos_phi = np.cos(phi)
     xyz = (weight * cos_phi * np.cos(lmb), weight * cos_phi * np.sin(lmb), weight * np.sin(phi))
@@ -410,12 +418,11 @@ def _candidates(
     keys, starts = np.unique(sorted_labels, return_index=True)
     sizes = np.diff(np.append(starts, order.size))
     bounds = list(zip(starts.tolist(), (starts + sizes).tolist(), strict=True))
-    x, y, z = (v[order] for v in points.xyz)  # each cluster a contiguous run
-    add = np.add.reduce  # what np.sum and np.mean call
-    centres = [
-        centre_of_sums(float(add(x[a:b])), float(add(y[a:b])), float(add(z[a:b])))
-        for a, b in bounds
-    ]
+    group = np.repeat(np.arange(len(bounds)), sizes)
+    # bincount adds each cluster's values point by point in order: `_make_candidate`'s sums.
+    sums = [np.bincount(group, weights=v[order], minlength=len(bounds)).tolist()
+            for v in points.xyz]  # fmt: skip
+    centres = [centre_of_sums(*xyz) for xyz in zip(*sums, strict=True)]
     # Distances to each point's own centre, as haversine_m_array computes them.
     lat0 = [math.radians(c.lat) for c in centres]
     cos_lat0 = np.repeat([math.cos(v) for v in lat0], sizes)
@@ -424,9 +431,9 @@ def _candidates(
     dlmb = np.repeat([math.radians(c.lon) for c in centres], sizes) - np.radians(points.lon[order])
     h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * cos_lat0 * np.sin(dlmb / 2) ** 2
     squared = (2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))) ** 2
+    mean_square = np.bincount(group, weights=squared, minlength=len(bounds)).tolist()
     # First and last UTC time: the earliest point holding the extreme (as min() and max()).
     utc, has = points.utc_us[order], points.has_utc[order]
-    group = np.repeat(np.arange(len(bounds)), sizes)
     firsts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).max), group, has, np.minimum)
     lasts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).min), group, has, np.maximum)
     index = points.index[order]
@@ -448,7 +455,7 @@ def _candidates(
         cand = Candidate(
             indices=index[a:b].tolist(),
             position=centre,
-            rms_m=float(np.sqrt(add(squared[a:b]) / (b - a))),
+            rms_m=math.sqrt(mean_square[g] / (b - a)),
             calendar=Calendar(part[a:b], day[a:b], local[a:b]),
             day_counts=known[g],
         )
