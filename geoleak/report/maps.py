@@ -64,6 +64,16 @@ __all__ = [
 ]
 
 
+# Marker clustering on the overview's evidence layers (Leaflet.markercluster options).
+_CLUSTER_OPTIONS = {
+    "maxClusterRadius": 40,
+    "disableClusteringAtZoom": 18,
+    "spiderfyOnMaxZoom": True,
+    "showCoverageOnHover": False,
+    "chunkedLoading": True,
+}
+
+
 def hour_bands() -> tuple[tuple[int, int, str, str], ...]:
     """Local time of day -> colour: (first hour, last hour exclusive, colour, legend).
 
@@ -864,16 +874,9 @@ def _evidence_layers(
         (single if alone else clustered).append(feature)
         lat, lon = page.ll(item.position)
         heat.append([lat, lon, round(min(1.0, max(0.1, item.weight)), 2), rank])
-    cluster_options = {
-        "maxClusterRadius": 40,
-        "disableClusteringAtZoom": 18,
-        "spiderfyOnMaxZoom": True,
-        "showCoverageOnHover": False,
-        "chunkedLoading": True,
-    }
     layers = [
         SpecLayer(
-            {"mode": "cluster", "options": cluster_options, "features": clustered, "timed": True},
+            {"mode": "cluster", "options": _CLUSTER_OPTIONS, "features": clustered, "timed": True},
             name=clustered_name,
         ),
         SpecLayer({"mode": "group", "features": single, "timed": True}, name=single_name),
@@ -962,16 +965,9 @@ def _aggregated_layers(
         )
         weight = sum(min(1.0, max(0.1, evidence[i].weight)) for i in members)
         heat.append([lat, lon, round(min(1.0, weight), 2), rank])
-    cluster_options = {
-        "maxClusterRadius": 40,
-        "disableClusteringAtZoom": 18,
-        "spiderfyOnMaxZoom": True,
-        "showCoverageOnHover": False,
-        "chunkedLoading": True,
-    }
     layers = [
         SpecLayer(
-            {"mode": "cluster", "options": cluster_options, "features": features, "timed": True},
+            {"mode": "cluster", "options": _CLUSTER_OPTIONS, "features": features, "timed": True},
             name="Evidence (grouped: open a person's page for each point)",
         ),
         SpecLayer(
