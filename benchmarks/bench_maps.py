@@ -20,8 +20,8 @@ The whole `geoleak map` command instead, on a JSONL corpus of the same evidence:
 and peak RSS of the command (a process of its own), the size of index.html, of a person
 page and of the whole folder, and the time headless Chromium (Debian's chromium and
 chromedriver, as the browser tests use them) takes to open index.html until the map says it
-is ready. `--against DIR` runs the same with the geoleak of another checkout (e.g. main's)
-first, so before and after are measured in the same run; ratios are this / that. Writing
+is ready, and the same for the largest person page (person_chromium_s). `--against DIR`
+runs the same with the geoleak of another checkout (e.g. main's) first, so before and after are measured in the same run; ratios are this / that. Writing
 the corpus and `geoleak infer` are not timed; Chromium's time leaves out starting the
 browser.
 """
@@ -81,9 +81,9 @@ def baseline(evidence: dict[str, list[Evidence]]) -> str:
     for items in evidence.values():
         for item in items:
             popup = f"<b>{html.escape(item.person)}</b> {html.escape(item.text or '')}"
-            folium.Marker(
-                [item.position.lat, item.position.lon], popup=folium.Popup(popup)
-            ).add_to(cluster)
+            folium.Marker([item.position.lat, item.position.lon], popup=folium.Popup(popup)).add_to(
+                cluster
+            )
     return str(fmap.get_root().render())
 
 
@@ -150,6 +150,9 @@ def _command_figures(checkout: Path | None, work: Path) -> dict[str, float | Non
         "person_page_mb": sum(p.stat().st_size for p in people) / max(1, len(people)) / 1e6,
         "folder_mb": sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6,
         "chromium_s": _chromium_load_s(out / "index.html"),
+        "person_chromium_s": _chromium_load_s(max(people, key=lambda p: p.stat().st_size))
+        if people
+        else None,
     }
 
 
@@ -165,11 +168,12 @@ def command(args: argparse.Namespace) -> None:
             runs.append((f"before ({args.against})", _command_figures(Path(args.against), work)))
         runs.append(("this checkout", _command_figures(None, work)))
     print(f"geoleak map: {n} evidence points, {len(evidence)} people")
-    keys = ("time_s", "rss_mb", "index_mb", "person_page_mb", "folder_mb", "chromium_s")
-    print(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
+    keys = ("time_s", "rss_mb", "index_mb", "person_page_mb", "folder_mb", "chromium_s",
+            "person_chromium_s")  # fmt: skip
+    print(f"{'':28}" + "".join(f"{k:>18}" for k in keys))
     for label, figures in runs:
         cells = "".join(
-            f"{'n/a':>15}" if figures[k] is None else f"{figures[k]:15.2f}" for k in keys
+            f"{'n/a':>18}" if figures[k] is None else f"{figures[k]:18.2f}" for k in keys
         )
         print(f"{label:28}{cells}")
     if len(runs) == 2:
@@ -207,7 +211,9 @@ def main() -> None:
     print(f"{n} evidence points, {len(evidence)} people")
     print(f"geoleak overview : {ours_s:7.2f} s  {len(ours) / 1e6:7.2f} MB (offline, escaped)")
     print(f"plain folium     : {theirs_s:7.2f} s  {len(theirs) / 1e6:7.2f} MB (CDN + web tiles)")
-    print(f"ratio geoleak/folium: time {ours_s / theirs_s:.2f}x, size {len(ours) / len(theirs):.2f}x")
+    print(
+        f"ratio geoleak/folium: time {ours_s / theirs_s:.2f}x, size {len(ours) / len(theirs):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -134,6 +134,10 @@ SHARED_SCRIPT = "geoleak-maps.js"
 # (the cell grows until at most this many remain, or to about 450 km); person pages keep
 # every point.
 OVERVIEW_MAX_MARKERS = 5000
+# Above this many evidence markers on a map (a person page, or the overview's points or
+# groups) they are drawn as circles on one canvas, without clustering, instead of one DOM
+# marker each: a browser opens thousands of canvas circles in a fraction of the time.
+CANVAS_ABOVE = 500
 _SCRIPT_BUNDLES = ("leaflet", "markercluster", "heat", "geoleak")
 
 _URL_TEMPLATE = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
@@ -778,6 +782,15 @@ def _dot(colour: str, size: int, *, single: bool = False) -> dict[str, Any]:
     }
 
 
+def _canvas_dot(feature: dict[str, Any], colour: str, size: int, *, single: bool) -> dict[str, Any]:
+    """A DOM pin's feature as a circle on the page's canvas (same popup, tooltip, id, rank)."""
+    dot = {k: v for k, v in feature.items() if k not in ("k", "icon", "z")}
+    dot.update({"k": "dot", "c": colour, "r": size // 2 - 1})
+    if single:
+        dot["s"] = "#222"  # single points keep standing out, as their DOM pins do
+    return dot
+
+
 def _place_icon(kind: PlaceKind, colour: str | None = None) -> dict[str, Any]:
     border = f' style="border-color:{colour}"' if colour else ""
     return {
@@ -853,6 +866,8 @@ def _evidence_layers(
 ) -> tuple[list[SpecLayer], int, list[str]]:
     ranks, labels = _post_ranks(evidence)
     singles = _single_flags(evidence)
+    canvas = len(evidence) > CANVAS_ABOVE
+    canvas_name = "Evidence (every point)"
     clustered: list[dict[str, Any]] = []
     single: list[dict[str, Any]] = []
     heat: list[list[float]] = []
@@ -871,15 +886,29 @@ def _evidence_layers(
             "n": rank,
             "z": 200 if alone else 0,
         }
-        (single if alone else clustered).append(feature)
+        if canvas:
+            single.append(_canvas_dot(feature, colour, 16 if alone else 14, single=alone))
+        else:
+            (single if alone else clustered).append(feature)
         lat, lon = page.ll(item.position)
         heat.append([lat, lon, round(min(1.0, max(0.1, item.weight)), 2), rank])
+    if canvas:
+        points = [SpecLayer({"mode": "group", "features": single, "timed": True}, name=canvas_name)]
+    else:
+        points = [
+            SpecLayer(
+                {
+                    "mode": "cluster",
+                    "options": _CLUSTER_OPTIONS,
+                    "features": clustered,
+                    "timed": True,
+                },
+                name=clustered_name,
+            ),
+            SpecLayer({"mode": "group", "features": single, "timed": True}, name=single_name),
+        ]
     layers = [
-        SpecLayer(
-            {"mode": "cluster", "options": _CLUSTER_OPTIONS, "features": clustered, "timed": True},
-            name=clustered_name,
-        ),
-        SpecLayer({"mode": "group", "features": single, "timed": True}, name=single_name),
+        *points,
         SpecLayer(
             {
                 "mode": "heat",
@@ -928,6 +957,7 @@ def _aggregated_layers(
     page, where each of them (and every inferred place's evidence) has its own pin."""
     ranks, labels = _post_ranks(evidence)
     groups, cell = _aggregate(evidence, OVERVIEW_MAX_MARKERS)
+    canvas = len(groups) > CANVAS_ABOVE
     features: list[dict[str, Any]] = []
     heat: list[list[float]] = []
     for members in groups:
@@ -953,21 +983,29 @@ def _aggregated_layers(
         )
         rank = min(ranks[i] for i in members)
         size = 14 if len(members) == 1 else min(24, 14 + round(2 * math.log2(len(members))))
-        features.append(
-            {
-                "k": "pin",
-                "ll": [lat, lon],
-                "icon": _dot(colour_of[person], size),
-                "popup": popup,
-                "tip": html_text(f"{person} · {count_text}"),
-                "n": rank,
-            }
-        )
+        feature = {
+            "k": "pin",
+            "ll": [lat, lon],
+            "icon": _dot(colour_of[person], size),
+            "popup": popup,
+            "tip": html_text(f"{person} · {count_text}"),
+            "n": rank,
+        }
+        if canvas:
+            feature = _canvas_dot(feature, colour_of[person], size, single=False)
+        features.append(feature)
         weight = sum(min(1.0, max(0.1, evidence[i].weight)) for i in members)
         heat.append([lat, lon, round(min(1.0, weight), 2), rank])
     layers = [
         SpecLayer(
-            {"mode": "cluster", "options": _CLUSTER_OPTIONS, "features": features, "timed": True},
+            {"mode": "group", "features": features, "timed": True}
+            if canvas
+            else {
+                "mode": "cluster",
+                "options": _CLUSTER_OPTIONS,
+                "features": features,
+                "timed": True,
+            },
             name="Evidence (grouped: open a person's page for each point)",
         ),
         SpecLayer(

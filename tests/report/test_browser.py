@@ -500,3 +500,105 @@ def test_a_grouped_overview_opens_and_a_group_leads_to_the_person(
     )
     assert link and "located observation" in link
     _assert_clean(browser)
+
+
+def _click_dot(browser: Browser, ll: list[float]) -> None:
+    """A real mouse click where the canvas draws the point at `ll` (the canvas's own hit test)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    box = browser.driver.find_element(
+        "css selector", "#" + browser.js("return geoleak.map.getContainer().id")
+    )
+    x, y = browser.js(
+        "var s = geoleak.map.getSize(), p = geoleak.map.latLngToContainerPoint(arguments[0]);"
+        "return [Math.round(p.x - s.x / 2), Math.round(p.y - s.y / 2)];",
+        ll,
+    )
+    ActionChains(browser.driver).move_to_element_with_offset(box, x, y).click().perform()
+
+
+def test_dense_points_draw_on_a_canvas_and_keep_popups_links_and_slider(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above CANVAS_ABOVE points a person page draws its evidence as circles on one canvas:
+    no DOM marker per point, yet a row's link opens the point's popup (which links back),
+    a click on the drawn point opens it too, the time slider filters the circles, and the
+    place pins stay DOM pins."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", 0)
+    out = tmp_path / "canvas"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    person = max(result.evidence, key=lambda p: len(result.evidence[p]))
+    browser.open(out / person_page_name(person))
+    _settle(browser)
+    n = len(result.evidence[person])
+    assert browser.js("return document.querySelectorAll('.leaflet-marker-icon.gl-dot').length") == 0
+    assert (
+        browser.js("return document.querySelectorAll('.leaflet-overlay-pane canvas').length") >= 1
+    )
+    assert browser.js("return document.querySelectorAll('.gl-place-wrap').length") >= 1
+    dots = (
+        "return Object.values(geoleak.pins).filter(p => p.layer instanceof L.CircleMarker).length"
+    )
+    assert browser.js(dots) == n  # every point, each its own circle with its anchor id
+    count_shown = (
+        "return geoleak.timed.filter(t => t.kind === 'group')"
+        ".reduce((n, t) => n + t.layer.getLayers().length, 0)"
+    )
+    assert browser.js(count_shown) == n
+    browser.js("geoleak.showPosts(1)")
+    assert 1 <= browser.js(count_shown) <= 3
+    browser.js("geoleak.showPosts(Number(document.querySelector('.gl-range').max))")
+    assert browser.js(count_shown) == n
+    # a row's link opens its point's popup
+    browser.js("document.querySelector('tr[id^=row-] a[data-pin]').click()")
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    _settle(browser)
+    first = min(result.evidence[person], key=lambda e: (e.time_utc or e.posted_at).timestamp())  # type: ignore[union-attr]
+    assert first.post_id in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    link = browser.js(
+        "return document.querySelector('.leaflet-popup-content a[href^=\"#row-\"]').getAttribute('href')"
+    )
+    assert browser.js(f"return document.getElementById({json.dumps(link[1:])}) !== null")
+    browser.screenshot(tmp_path / "canvas-person.png")
+    # a click on a drawn point (the canvas hit test) opens that point's popup
+    browser.js("geoleak.map.closePopup()")
+    pid = browser.js(
+        "var p = geoleak.pins, k = Object.keys(p).find(k => p[k].layer.getRadius);"
+        "geoleak.map.setView(p[k].layer.getLatLng(), 18, {animate: false}); return k;"
+    )
+    _settle(browser)
+    _click_dot(
+        browser,
+        browser.js(
+            f"var l = geoleak.pins[{json.dumps(pid)}].layer.getLatLng(); return [l.lat, l.lng];"
+        ),
+    )
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert "source" in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    _assert_clean(browser)
+    # the overview's groups on a canvas still lead to the person's page
+    monkeypatch.setattr(maps, "OVERVIEW_MAX_MARKERS", 100)
+    grouped = tmp_path / "canvas-grouped"
+    write_maps(result.profiles, result.evidence, grouped, sites=result.sites)
+    browser.open(grouped / "index.html")
+    _settle(browser)
+    assert browser.js("return document.querySelectorAll('.leaflet-marker-icon.gl-dot').length") == 0
+    assert (
+        browser.js("return document.querySelectorAll('.leaflet-marker-icon.marker-cluster').length")
+        == 0
+    )
+    assert 0 < browser.js("return geoleak.timed[0].items.length") <= 100
+    html = browser.js(
+        "var g = geoleak.timed[0].items.map(i => i.layer.getPopup().getContent());"
+        "return g.find(html => html.indexOf(arguments[0]) >= 0);",
+        f'href="{person_page_name(person)}"',
+    )
+    assert html and "located observation" in html
+    _assert_clean(browser)

@@ -37,6 +37,14 @@
       layer = L.marker(f.ll, { icon: icon, zIndexOffset: f.z || 0, riseOnHover: true });
       G.markerCount += 1;
       if ((f.z || 0) >= 900) { layer.geoleakRank = f.z; G.placeMarkers.push(layer); }
+    } else if (f.k === "dot") {
+      // dense evidence: a circle on the one shared canvas instead of a DOM marker
+      G.dotRenderer = G.dotRenderer || L.canvas({ padding: 0.5, tolerance: 3 });
+      layer = L.circleMarker(f.ll, {
+        renderer: G.dotRenderer, radius: f.r, color: f.s || "#fff", weight: f.s ? 2 : 1.5,
+        opacity: 1, fillColor: f.c, fillOpacity: 0.9
+      });
+      G.markerCount += 1;
     } else if (f.k === "circle") {
       layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}));
     } else if (f.k === "line") {
@@ -45,7 +53,7 @@
       return null;
     }
     if (f.popup) { layer.bindPopup(f.popup, popupOptions()); }
-    if (f.tip) { layer.bindTooltip(f.tip, { direction: "top", sticky: f.k !== "pin" }); }
+    if (f.tip) { layer.bindTooltip(f.tip, { direction: "top", sticky: f.k !== "pin" && f.k !== "dot" }); }
     return layer;
   }
 
