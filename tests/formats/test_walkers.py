@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from media_data import BUNDLED_MEDIA, SHARED_MEDIA
 
 from geoleak.errors import FormatError
 from geoleak.extract.tiff import read_tiff_tags
@@ -18,7 +19,8 @@ from geoleak.formats.tiff import exif_tiff_offset, next_ifd, read_ifd
 from geoleak.remedy.model import Region, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import scan_tiff
 
-MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "media"
+# the full set in ../shared when it is here, else the permissively licensed subset in tests/data
+MEDIA = SHARED_MEDIA if SHARED_MEDIA.is_dir() else BUNDLED_MEDIA
 
 
 def _seg(marker: int, body: bytes) -> bytes:
@@ -170,11 +172,8 @@ def test_walkers_end_on_any_bytes(tail: bytes) -> None:
 
 
 def _media(suffixes: tuple[str, ...]) -> list[Path]:
-    if not MEDIA.is_dir():
-        pytest.skip("../shared/testdata/media not present (real photos)")
     files = sorted(p for p in MEDIA.iterdir() if p.suffix.lower() in suffixes)
-    if not files:
-        pytest.skip("no real JPEG in ../shared/testdata/media")
+    assert files, f"no real {'/'.join(suffixes)} file in {MEDIA}"
     return files
 
 
