@@ -99,6 +99,18 @@ def check_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Pa
     return folder
 
 
+def make_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the output folder (and its parents); OutputError naming it when that fails."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: cannot create the output folder: {exc.strerror or exc}"
+        ) from exc
+    return folder
+
+
 def mark_output_dir(path: str | os.PathLike[str]) -> Path:
     """Create the folder (if needed) and leave the marker saying geoleak wrote it."""
     folder = Path(path)

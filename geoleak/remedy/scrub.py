@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.errors import OutputError, UsageError
+from geoleak.errors import UsageError
 from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
@@ -608,13 +608,3 @@ def _head(path: Path) -> bytes:
             return handle.read(512)
     except OSError:
         return b""
-
-
-def ensure_writable(output: Path) -> None:
-    """Raise OutputError when `output` cannot be created as a folder."""
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{output}: cannot create the output folder: {exc.strerror or exc}"
-        ) from None

@@ -35,8 +35,9 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from PIL import Image, ImageOps
 
-from geoleak.errors import OutputError, UsageError
+from geoleak.errors import UsageError
 from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_START_H
+from geoleak.outputs import make_output_dir
 from geoleak.paths import path_names, shown_path
 from geoleak.report import basemap
 from geoleak.report.assets import (
@@ -909,17 +910,22 @@ def _evidence_layers(
         ]
     layers = [
         *points,
-        SpecLayer(
-            {
-                "mode": "heat",
-                "points": heat,
-                "options": {"radius": 24, "blur": 18, "maxZoom": 11, "max": 0.5, "minOpacity": 0.3},
-            },
-            name="Heatmap of all evidence",
-            show=False,
-        ),
+        _heat_layer(heat),
     ]
     return layers, len(labels), labels
+
+
+def _heat_layer(heat: list[list[float]]) -> SpecLayer:
+    """The overview's heatmap of all evidence ([lat, lon, weight, rank] rows), off at first."""
+    return SpecLayer(
+        {
+            "mode": "heat",
+            "points": heat,
+            "options": {"radius": 24, "blur": 18, "maxZoom": 11, "max": 0.5, "minOpacity": 0.3},
+        },
+        name="Heatmap of all evidence",
+        show=False,
+    )
 
 
 def _aggregate(evidence: Sequence[Evidence], budget: int) -> tuple[list[list[int]], float]:
@@ -1008,15 +1014,7 @@ def _aggregated_layers(
             },
             name="Evidence (grouped: open a person's page for each point)",
         ),
-        SpecLayer(
-            {
-                "mode": "heat",
-                "points": heat,
-                "options": {"radius": 24, "blur": 18, "maxZoom": 11, "max": 0.5, "minOpacity": 0.3},
-            },
-            name="Heatmap of all evidence",
-            show=False,
-        ),
+        _heat_layer(heat),
     ]
     return layers, len(labels), labels, cell * 111_000.0
 
@@ -1715,12 +1713,7 @@ def write_maps(
         finally:
             opened.close()
     street = basemap_file
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
-        ) from exc
+    make_output_dir(out_dir)
     # the scripts and the countries every page needs, written once (not once per page)
     shared = write_html(out_dir / SHARED_SCRIPT, shared_script_text())
     written = [

@@ -30,6 +30,7 @@ from geoleak.errors import OutputError
 from geoleak.evaluate import TruthRow
 from geoleak.geometry import haversine_m
 from geoleak.infer import Site
+from geoleak.outputs import make_output_dir
 from geoleak.pipeline import EvidenceSet, infer_profiles
 from geoleak.report import basemap
 from geoleak.report.assets import (
@@ -1019,12 +1020,7 @@ def write_workshop(
 ) -> list[Path]:
     """Write `index.html` and `workshop.json` into `out_dir`; returns both paths."""
     out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
-        ) from exc
+    make_output_dir(out_dir)
     page = write_html(
         out_dir / "index.html",
         render_workshop(workshop, basemap_tiles=basemap_tiles, messages=messages),
