@@ -1,9 +1,10 @@
 """A small, bounds-checked TIFF/EXIF IFD reader: only the tags geoleak needs.
 
 EXIF is a TIFF structure wherever it lives (JPEG APP1, HEIC/AVIF Exif items, PNG eXIf,
-WebP EXIF chunks, JPEG XL Exif boxes, TIFF/DNG/RAW files themselves). This module walks
-IFD0, the Exif IFD and the GPS IFD of such a block held in memory, and decodes only the
-tags listed below, so a 20 KB APP1 costs a few struct calls.
+WebP EXIF chunks, JPEG XL Exif boxes, TIFF/DNG/RAW files themselves). This module takes
+the shared IFD walk (`formats.tiff.walk_ifds`, the one scrub takes too) as far as IFD0,
+the Exif IFD and the GPS IFD of such a block held in memory, and decodes only the tags
+listed below, so a 20 KB APP1 costs a few struct calls.
 
 Every offset and count is checked against the block before use; IFD entry counts, value
 counts and the number of IFDs visited are capped, and an IFD is never read twice, so a
@@ -27,8 +28,10 @@ from geoleak.formats.tiff import (
     TYPE_NAMES,
     XMP_TAG,
     Entry,
+    Ifd,
     read_header,
     read_ifd,
+    walk_ifds,
 )
 
 __all__ = ["XMP_TAG", "TiffBlock", "TiffError", "read_tiff_tags"]
@@ -63,6 +66,9 @@ EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSE
                        BODY_SERIAL, LENS_MAKE, LENS_MODEL, LENS_SERIAL,
                        GPS_POINTER, MAKE, MODEL, MAKER_NOTE})  # fmt: skip
 GPS_TAGS = frozenset(range(32))
+# a reader's walk: IFD0, ExifIFD and GPS (a few writers put the GPS pointer in ExifIFD)
+_FOLLOW = {EXIF_POINTER: "ExifIFD", GPS_POINTER: "GPS"}
+_WANTED = {"IFD0": IFD0_TAGS, "ExifIFD": EXIF_TAGS, "GPS": GPS_TAGS}
 
 
 class TiffError(FormatError):
@@ -92,13 +98,26 @@ class TiffBlock:
 
     def ifd(self, offset: int, wanted: Iterable[int] | None, what: str) -> dict[int, Any]:
         """Decoded values of the `wanted` tags (all when None) of the IFD at `offset`."""
-        data = self.data
         wanted_set = frozenset(wanted) if wanted is not None else None
         try:
-            ifd = read_ifd(data, self.order, offset, max_entries=MAX_IFD_ENTRIES, wanted=wanted_set)
+            ifd = read_ifd(
+                self.data, self.order, offset, max_entries=MAX_IFD_ENTRIES, wanted=wanted_set
+            )
         except FormatError:
-            self.warnings.append(f"{what} IFD offset {offset} is outside the EXIF block")
+            self.bad(what, offset, "")
             return {}
+        return self.decode(ifd, what)
+
+    def bad(self, what: str, offset: int, why: str) -> None:
+        """A warning for an IFD that cannot be read (or a pointer that is not an offset)."""
+        if offset < 0:
+            self.warnings.append(f"{what} {why}; skipped")
+        else:
+            self.warnings.append(f"{what} IFD offset {offset} is outside the EXIF block")
+
+    def decode(self, ifd: Ifd, what: str) -> dict[int, Any]:
+        """The decoded values of an IFD's entries, first of each tag (warnings for the rest)."""
+        data = self.data
         if ifd.claimed > MAX_IFD_ENTRIES:
             self.warnings.append(f"{what} IFD claims {ifd.claimed} entries; ignored")
             return {}
@@ -172,17 +191,6 @@ class TiffBlock:
             return struct.unpack_from(f"{order}{count}f", data, pos)
         return struct.unpack_from(f"{order}{count}d", data, pos)  # 12: DOUBLE
 
-    def pointer(self, tags: dict[int, Any], tag: int, name: str, what: str) -> int | None:
-        """The offset a pointer tag (Exif, GPS) holds, or None with a warning if malformed."""
-        value = tags.get(tag)
-        if value is None:
-            return None
-        if isinstance(value, bytes) or not value or not isinstance(value[0], int):
-            kind = "string" if isinstance(value, bytes) else "a non-integer"
-            self.warnings.append(f"{what}: {name} pointer is stored as {kind}; {name} skipped")
-            return None
-        return int(value[0])
-
 
 def read_tiff_tags(
     data: bytes, what: str = "EXIF"
@@ -192,20 +200,14 @@ def read_tiff_tags(
     Raises TiffError when the block has no TIFF header at all.
     """
     block = TiffBlock(data)
-    ifd0 = block.ifd(block.first_ifd, IFD0_TAGS, f"{what} IFD0")
-    seen = {block.first_ifd}
-    exif: dict[int, Any] = {}
-    gps: dict[int, Any] = {}
-    exif_at = block.pointer(ifd0, EXIF_POINTER, "ExifIFD", what)
-    if exif_at is not None and exif_at not in seen:
-        seen.add(exif_at)
-        exif = block.ifd(exif_at, EXIF_TAGS, f"{what} ExifIFD")
-    gps_at = block.pointer(ifd0, GPS_POINTER, "GPSInfo", what)
-    if gps_at is None:  # a few writers put the GPS pointer in the Exif IFD
-        gps_at = block.pointer(exif, GPS_POINTER, "GPSInfo", what)
-    if gps_at is not None and gps_at not in seen:
-        seen.add(gps_at)
-        gps = block.ifd(gps_at, GPS_TAGS, f"{what} GPS")
+    found: dict[str, dict[int, Any]] = {}
+    for name, ifd in walk_ifds(
+        data, block.order, block.first_ifd, follow=_FOLLOW, max_entries=MAX_IFD_ENTRIES,
+        wanted=_WANTED, bad=lambda name, pos, why: block.bad(f"{what} {name}", pos, why),
+    ):  # fmt: skip
+        if name not in found:  # (a GPS pointer in both IFD0 and ExifIFD: IFD0's is read)
+            found[name] = block.decode(ifd, f"{what} {name}")
+    ifd0, exif, gps = found.get("IFD0", {}), found.get("ExifIFD", {}), found.get("GPS", {})
     if BODY_SERIAL not in exif and MAKER_NOTE in block.maker_note:
         serial = _maker_serial(block, ifd0.get(MAKE))
         if serial is not None:

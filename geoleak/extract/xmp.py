@@ -1,12 +1,9 @@
 """Reading the few XMP properties geoleak needs from a packet, without an XML parser.
 
-XMP appears inside JPEG (APP1), PNG (iTXt), WebP (XMP chunk), HEIC/AVIF (mime item),
-JPEG XL ('xml ' box), TIFF (tag 700) and as `.xmp` sidecar files. A full RDF parse is
-slow and exposes the reader to entity expansion; the properties we need are simple
-values written either as attributes (`exif:GPSLatitude="48,53.32N"`) or as elements
-(`<exif:GPSLatitude>48,53.32N</exif:GPSLatitude>`), so one regular expression over the
-packet finds them. Property prefixes are not checked (writers use `xap:` and `xmp:` for
-the same namespace); local names are specific enough.
+The packet is walked by `formats.xmp.properties` (where each property lies, for readers
+and scrubbers alike); this module decodes the simple values geoleak needs, written either
+as attributes (`exif:GPSLatitude="48,53.32N"`) or as elements
+(`<exif:GPSLatitude>48,53.32N</exif:GPSLatitude>`), and their coordinates and dates.
 """
 
 from __future__ import annotations
@@ -17,21 +14,19 @@ import re
 from datetime import datetime, timezone
 
 from geoleak.extract.gps import GpsReading, checked_position
+from geoleak.formats.xmp import MAX_XMP, as_utf8, properties
 
 __all__ = ["MAX_XMP", "XmpValues", "parse_xmp", "parse_xmp_coordinate", "parse_xmp_datetime"]
 
-MAX_XMP = 4 * 1024 * 1024  # bytes of one packet we look at; real packets are < 64 KB
-
+# the properties geoleak reads (local names)
 _NAMES = (
-    "GPSLatitude|GPSLongitude|GPSAltitude|GPSAltitudeRef|GPSTimeStamp|GPSImgDirection"
-    "|GPSHPositioningError|GpsLatitude|GpsLongitude|AbsoluteAltitude"
-    "|DateTimeOriginal|DateCreated|CreateDate|Make|Model|SerialNumber|BodySerialNumber"
-    "|CameraSerialNumber|Lens|LensModel|CreatorTool|Software"
-)
-_PROPERTY = re.compile(
-    rb":(" + _NAMES.encode() + rb")"
-    rb"(?:\s*=\s*(?:\"([^\"]{0,4096})\"|'([^']{0,4096})')|\s*>([^<]{0,4096})<)"
-)
+    "GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSAltitudeRef", "GPSTimeStamp",
+    "GPSImgDirection", "GPSHPositioningError", "GpsLatitude", "GpsLongitude",
+    "AbsoluteAltitude", "DateTimeOriginal", "DateCreated", "CreateDate", "Make", "Model",
+    "SerialNumber", "BodySerialNumber", "CameraSerialNumber", "Lens", "LensModel",
+    "CreatorTool", "Software",
+)  # fmt: skip
+_MAX_VALUE = 4096  # bytes of one value: longer ones are not the simple values we read
 
 
 class XmpValues:
@@ -50,27 +45,28 @@ class XmpValues:
 
 
 def parse_xmp(packet: bytes) -> XmpValues:
-    """Property values of an XMP packet (bytes in UTF-8, UTF-16 packets are rare)."""
-    if len(packet) > MAX_XMP:
-        packet = packet[:MAX_XMP]
-    if packet[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(packet) > 1 and packet[1] == 0):
-        try:
-            packet = packet.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            return XmpValues({})
+    """Property values of an XMP packet (bytes in UTF-8, UTF-16 packets are rare), found by
+    the shared property walk (`formats.xmp`, the one scrub takes too)."""
+    text = as_utf8(packet[:MAX_XMP])
+    if text is None:
+        return XmpValues({})
     values: dict[str, str] = {}
-    for match in _PROPERTY.finditer(packet):
-        name = match.group(1).decode("ascii")
+    for prop in properties(text, _NAMES):
+        name = prop.local.decode("ascii")
         if name in values:
             continue
-        raw = match.group(2)
-        if raw is None:
-            raw = match.group(3)
-        if raw is None:
-            raw = match.group(4)
-        text = html.unescape(raw.decode("utf-8", "replace")).strip()
-        if text:
-            values[name] = text
+        if prop.element:  # a simple value: text up to the next tag
+            stop = text.find(b"<", prop.value, prop.value + _MAX_VALUE + 1)
+            if prop.empty or stop < 0:
+                continue
+            raw = text[prop.value : stop]
+        else:
+            raw = text[prop.value : prop.end - 1]
+            if len(raw) > _MAX_VALUE:
+                continue
+        value = html.unescape(raw.decode("utf-8", "replace")).strip()
+        if value:
+            values[name] = value
     return XmpValues(values)
 
 

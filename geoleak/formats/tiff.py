@@ -9,7 +9,7 @@ scrubber refuses.
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -35,8 +35,10 @@ __all__ = [
     "Ifd",
     "exif_tiff_offset",
     "next_ifd",
+    "pointers",
     "read_header",
     "read_ifd",
+    "walk_ifds",
 ]
 
 # size in bytes of one value of each TIFF field type (16-18: BigTIFF's 8-byte integers)
@@ -158,6 +160,91 @@ def next_ifd(data: Any, order: str, ifd: Ifd) -> int | None:
 # tags that give a TIFF block its structure (pointers to other IFDs and embedded blocks)
 EXIF_IFD, GPS_IFD, INTEROP_IFD, SUB_IFDS = 0x8769, 0x8825, 0xA005, 0x014A
 XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG, MAKER_NOTE = 700, 0x83BB, 0x8649, 0x927C
+
+# integer types a pointer may be stored as (exiftool accepts all of them)
+_POINTER_TYPES = {3: "H", 4: "I", 8: "h", 9: "i", 13: "I"}
+MAX_CHAIN = 16  # IFD1, IFD2...: a multi-page TIFF holds a few; more means a loop or garbage
+
+
+def pointers(data: Any, order: str, entry: Entry) -> list[int] | None:
+    """The offsets a pointer entry (ExifIFD, GPSInfo, SubIFDs...) holds; None when it is
+    not stored as integers or its values lie outside `data`."""
+    code = _POINTER_TYPES.get(entry.type)
+    if code is None or entry.size < 0 or entry.value_pos + entry.size > len(data):
+        return None
+    raw = bytes(data[entry.value_pos : entry.value_pos + entry.size])
+    return [v for v in struct.unpack(f"{order}{entry.count}{code}", raw) if v >= 0]
+
+
+def walk_ifds(
+    data: Any,
+    order: str,
+    first: int,
+    *,
+    follow: Mapping[int, str],
+    chain: int = 0,
+    max_entries: int,
+    wanted: Mapping[str, Collection[int]] | None = None,
+    whole: bool = False,
+    bad: Callable[[str, int, str], None] | None = None,
+) -> Iterator[tuple[str, Ifd]]:
+    """Every IFD reachable from IFD0 at `first`, breadth first, each position once.
+
+    The one walk of readers and scrubbers; a reader stops early by following fewer
+    pointers and decoding fewer tags:
+    - `follow`: the pointer tags followed, with the name their IFDs get ("ExifIFD",
+      "GPS"...; an entry holding several offsets, like SubIFDs, numbers them: "SubIFD0");
+    - `chain`: how many IFDs of IFD0's next-IFD chain are followed ("IFD1"..., at most
+      MAX_CHAIN);
+    - `wanted`: by IFD name, the only tags decoded there (the followed pointers are
+      added); an IFD not named decodes every entry;
+    - `whole`: an IFD whose entries or next pointer do not fit the block is unreadable,
+      not yielded (a scrubber must not edit half an IFD);
+    - `bad(name, pos, why)` is told of each IFD that cannot be read and of each followed
+      pointer that is not an offset; it may raise to stop the walk.
+
+    An IFD with more than `max_entries` entries is yielded without entries (garbage).
+    """
+    seen: set[int] = set()
+    queue: list[tuple[int, str]] = [(first, "IFD0")]
+    links = 0
+    pointer_tags = frozenset(follow)
+    for pos, name in queue:  # (the queue grows while it is walked)
+        if pos in seen or pos == 0:
+            continue
+        seen.add(pos)
+        tags = None if wanted is None else wanted.get(name)
+        try:
+            ifd = read_ifd(data, order, pos, max_entries=max_entries,
+                           wanted=None if tags is None else pointer_tags | frozenset(tags))  # fmt: skip
+        except FormatError:
+            if bad is not None:
+                bad(name, pos, f"offset {pos} is outside the block")
+            continue
+        if whole and (not ifd.complete or ifd.next_pointer_at + 4 > len(data)):
+            if bad is not None:
+                bad(name, pos, f"with {ifd.claimed} entries does not fit the block")
+            continue
+        yield name, ifd
+        for entry in ifd.entries:
+            if entry.tag not in pointer_tags:
+                continue
+            child = follow[entry.tag]
+            offsets = pointers(data, order, entry)
+            if offsets is None:
+                if bad is not None:
+                    kind = "a string" if entry.type == 2 else f"type {entry.type}"
+                    bad(child, -1, f"pointer is stored as {kind}")
+                continue
+            if entry.tag == SUB_IFDS:
+                queue += [(p, f"{child}{i}") for i, p in enumerate(offsets)]
+            else:
+                queue += [(p, child) for p in offsets]
+        if name.startswith("IFD") and links < min(chain, MAX_CHAIN) and ifd.complete:
+            nxt = next_ifd(data, order, ifd)
+            links += 1
+            if nxt:
+                queue.append((nxt, f"IFD{links}"))
 
 
 def exif_tiff_offset(block: bytes) -> int:

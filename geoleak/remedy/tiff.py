@@ -20,7 +20,6 @@ import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from geoleak.errors import FormatError
 from geoleak.extract.gps import position_from_exif
@@ -31,14 +30,18 @@ from geoleak.formats.tiff import (
     GPS_IFD,
     INTEROP_IFD,
     IPTC_TAG,
+    MAX_CHAIN,
     PHOTOSHOP_TAG,
     SUB_IFDS,
     TIFF_MAGICS,
     TYPE_SIZES,
     XMP_TAG,
     Entry,
+    Ifd,
+    pointers,
     read_header,
     read_ifd,
+    walk_ifds,
 )
 from geoleak.remedy.model import (
     Finding,
@@ -62,12 +65,9 @@ FREE_TEXT_TAGS = {int(k): v for k, v in ids("EXIF", Kind.FREE_TEXT).items()}
 _OPAQUE = frozenset({0x927C, 0xC634})  # maker notes, DNG private data: shown as "present"
 # GPS tags kept when coarsening: version, refs, latitude, longitude, map datum.
 _COARSE_KEEP = {0, 1, 2, 3, 4, 18}
-
-
-class _Ifd(NamedTuple):
-    pos: int
-    entries: list[Entry]
-    name: str
+MAX_IFD_ENTRIES = 4000
+# a scrubber's walk: everything but GPS, whose IFD is blanked through its pointer entry
+_FOLLOW = {EXIF_IFD: "ExifIFD", INTEROP_IFD: "InteropIFD", SUB_IFDS: "SubIFD"}
 
 
 @dataclass(slots=True)
@@ -107,17 +107,31 @@ class _Reader:
     def u32(self, pos: int) -> int:
         return int(struct.unpack_from(self.e + "I", self.data, pos)[0])
 
-    def ifd(self, pos: int, name: str) -> _Ifd:
+    def ifd(self, pos: int, name: str) -> Ifd:
+        """The IFD at `pos`, whole (entries and next pointer), or Unsupported."""
         try:
-            ifd = read_ifd(self.data, self.e, pos, max_entries=4000)
+            ifd = read_ifd(self.data, self.e, pos, max_entries=MAX_IFD_ENTRIES)
         except FormatError:
             raise Unsupported(f"{name} offset {pos} is outside the block") from None
         if not ifd.complete or ifd.next_pointer_at + 4 > len(self.data):
             raise Unsupported(f"{name} with {ifd.claimed} entries does not fit the block")
-        return _Ifd(pos, ifd.entries, name)
+        return ifd
 
-    def next_ifd(self, ifd: _Ifd) -> int:
-        return self.u32(ifd.pos + 2 + 12 * len(ifd.entries))
+    def walk(self, notes: list[str]) -> Iterator[tuple[str, Ifd]]:
+        """Every IFD reachable from IFD0 (the shared walk, taken as far as it goes): the
+        chain, Exif, Interop and SubIFDs; GPS IFDs are met through their pointer entry."""
+
+        def bad(name: str, pos: int, why: str) -> None:
+            if name == "IFD0":
+                raise Unsupported(f"IFD0 unreadable: {name} {why}")
+            if pos >= 0:
+                notes.append(f"{name} unreadable ({why}); left as is")
+
+        return walk_ifds(self.data, self.e, self.ifd0, follow=_FOLLOW, chain=MAX_CHAIN,
+                         max_entries=MAX_IFD_ENTRIES, whole=True, bad=bad)  # fmt: skip
+
+    def next_ifd(self, ifd: Ifd) -> int:
+        return self.u32(ifd.next_pointer_at)
 
     def values(self, entry: Entry) -> bytes | None:
         if entry.size < 0 or entry.value_pos + entry.size > len(self.data):
@@ -125,12 +139,7 @@ class _Reader:
         return bytes(self.data[entry.value_pos : entry.value_pos + entry.size])
 
     def pointers(self, entry: Entry) -> list[int]:
-        if entry.type not in (4, 13) or entry.size < 0:
-            return []
-        raw = self.values(entry)
-        if raw is None:
-            return []
-        return [int(v) for v in struct.unpack(self.e + "I" * entry.count, raw)]
+        return pointers(self.data, self.e, entry) or []
 
     def rationals(self, entry: Entry) -> list[tuple[int, int]] | None:
         if entry.type not in (5, 10):
@@ -175,7 +184,7 @@ class _Editor:
 
     def __init__(self, reader: _Reader) -> None:
         self.r = reader
-        self.remove: dict[int, tuple[_Ifd, set[int]]] = {}
+        self.remove: dict[int, tuple[Ifd, set[int]]] = {}
         self.patches: list[Patch] = []
         self.inline: dict[int, bytes] = {}  # entry position -> new 4-byte inline value
 
@@ -183,14 +192,14 @@ class _Editor:
         """Overwrite an inline value; survives the entry moving when its IFD is compacted."""
         self.inline[entry.pos] = (value + bytes(4))[:4]
 
-    def drop_entry(self, ifd: _Ifd, entry: Entry, *, blank_value: bool = True) -> None:
+    def drop_entry(self, ifd: Ifd, entry: Entry, *, blank_value: bool = True) -> None:
         self.remove.setdefault(ifd.pos, (ifd, set()))[1].add(entry.index)
         if blank_value and not entry.inline and entry.size > 0:
             end = min(entry.value_pos + entry.size, len(self.r.data))
             if 8 <= entry.value_pos < end:
                 self.patches += self.r.region.blank(entry.value_pos, end)
 
-    def blank_ifd(self, ifd: _Ifd) -> None:
+    def blank_ifd(self, ifd: Ifd) -> None:
         """Zero an IFD's entries, its next pointer and every out-of-line value."""
         for entry in ifd.entries:
             if not entry.inline and entry.size > 0:
@@ -218,42 +227,7 @@ class _Editor:
         return self.patches
 
 
-def _walk(r: _Reader, notes: list[str]) -> Iterator[tuple[_Ifd, str]]:
-    """Every IFD reachable from IFD0: the chain, Exif, Interop and SubIFDs (not GPS)."""
-    seen: set[int] = set()
-    stack: list[tuple[int, str]] = [(r.ifd0, "IFD0")]
-    chain = 0
-    while stack:
-        pos, name = stack.pop(0)
-        if pos in seen or pos == 0:
-            continue
-        seen.add(pos)
-        try:
-            ifd = r.ifd(pos, name)
-        except (Unsupported, struct.error) as exc:
-            if name == "IFD0":
-                raise Unsupported(f"IFD0 unreadable: {exc}") from None
-            notes.append(f"{name} unreadable ({exc}); left as is")
-            continue
-        yield ifd, name
-        for entry in ifd.entries:
-            if entry.tag == EXIF_IFD:
-                stack += [(p, "ExifIFD") for p in r.pointers(entry)]
-            elif entry.tag == INTEROP_IFD:
-                stack += [(p, "InteropIFD") for p in r.pointers(entry)]
-            elif entry.tag == SUB_IFDS:
-                stack += [(p, f"SubIFD{i}") for i, p in enumerate(r.pointers(entry))]
-        if name.startswith("IFD") and chain < 16:
-            try:
-                nxt = r.next_ifd(ifd)
-            except struct.error:
-                nxt = 0
-            chain += 1
-            if nxt:
-                stack.append((nxt, f"IFD{chain}"))
-
-
-def _gps_position(r: _Reader, gps: _Ifd) -> tuple[float, float] | None:
+def _gps_position(r: _Reader, gps: Ifd) -> tuple[float, float] | None:
     tags = {e.tag: e for e in gps.entries}
 
     def rat(tag: int) -> list[tuple[int, int]] | None:
@@ -298,7 +272,7 @@ def _dms(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int
 
 
 def _coarsen_gps(
-    r: _Reader, ed: _Editor, gps: _Ifd, lat: float, lon: float, km: float
+    r: _Reader, ed: _Editor, gps: Ifd, lat: float, lon: float, km: float
 ) -> tuple[float, float] | None:
     tags = {e.tag: e for e in gps.entries}
     lat_e, lon_e = tags.get(2), tags.get(4)
@@ -346,7 +320,7 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
         return region.sub(entry.value_pos, entry.size)
 
     make = ""
-    for ifd, name in list(_walk(r, notes)):
+    for name, ifd in list(r.walk(notes)):
         for entry in ifd.entries:
             if entry.tag == 0x010F and entry.type == 2:
                 make = r.ascii(entry) or ""
@@ -473,7 +447,7 @@ def _gps_finding(
     r: _Reader,
     ed: _Editor,
     entry: Entry,
-    parent: _Ifd,
+    parent: Ifd,
     opts: ScrubOptions,
     seen: set[int],
     label: str,
