@@ -1,4 +1,4 @@
-"""Finding the metadata blocks inside JPEG, PNG, WebP, TIFF-based raw, RAF and FLIR files.
+"""Finding the metadata blocks inside JPEG, PNG, WebP, GIF, TIFF-based raw, RAF and FLIR files.
 
 Each `read_*` function walks one container format through a `Source`, reads only the
 segments / chunks that hold metadata (EXIF, XMP, FLIR records) and feeds them to a
@@ -18,11 +18,20 @@ from geoleak.extract.gps import position_from_exif
 from geoleak.extract.source import HEAD_SIZE, MAX_BLOCK, Source
 from geoleak.formats.chunks import PNG_MAX_LENGTH, iter_png_chunks, iter_riff_chunks
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
+from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.jpeg import EXIF_ID, FLIR_ID, XMP_ID, SegmentWalk
 from geoleak.formats.tags import tag_id
 from geoleak.formats.tiff import exif_tiff_offset
 
-__all__ = ["read_flir", "read_jpeg", "read_png", "read_raf", "read_tiff_file", "read_webp"]
+__all__ = [
+    "read_flir",
+    "read_gif",
+    "read_jpeg",
+    "read_png",
+    "read_raf",
+    "read_tiff_file",
+    "read_webp",
+]
 
 
 def strip_exif_header(block: bytes) -> bytes:
@@ -136,6 +145,21 @@ def _inflate(data: bytes, limit: int) -> bytes | None:
         return zlib.decompressobj().decompress(data, limit)
     except zlib.error:
         return None
+
+
+def read_gif(src: Source, meta: MetaBuilder) -> None:
+    """XMP in GIF application extensions (the shared `formats.gif` walk; the blocks are read
+    as one buffer, GIFs being small and their sub-blocks 255 bytes at most)."""
+    data = src.read(0, MAX_BLOCK)
+    walk = GifWalk(data)
+    for block in walk:
+        packet = xmp_packet(data, block)
+        if packet is not None:
+            meta.add_xmp(data[packet[0] : packet[1]], "GIF XMP")
+        elif is_xmp(data, block):
+            meta.warn("GIF XMP has no magic trailer; not read")
+    if walk.problem is not None:
+        meta.warn(walk.problem)
 
 
 def read_png(src: Source, meta: MetaBuilder) -> None:

@@ -140,8 +140,10 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
         meta.add_xmp(src.read(0, _MAX_SIDECAR), "XMP sidecar", "xmp")
     elif fmt == "json":
         _read_takeout_json(src.read(0, _MAX_SIDECAR), meta, "takeout")
-    elif fmt in ("gif", "bmp"):
-        return  # formats without EXIF: a record without metadata
+    elif fmt == "gif":
+        containers.read_gif(src, meta)
+    elif fmt == "bmp":
+        return  # a format without metadata: a record without metadata
     elif fmt is not None:
         containers.read_tiff_file(src, meta)
     else:

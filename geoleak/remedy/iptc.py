@@ -1,4 +1,5 @@
-"""In-place cleaning of IPTC-IIM records and Photoshop image resources.
+"""In-place cleaning of IPTC-IIM records and Photoshop image resources (walked by
+`formats.iptc`).
 
 An IIM dataset's value is overwritten with spaces of the same length (the dataset stays,
 empty of meaning); Photoshop resource blocks (JPEG APP13, TIFF tag 34377) are walked to
@@ -7,9 +8,16 @@ find the IPTC (0x0404), EXIF (0x0422) and XMP (0x0424) resources inside them.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
+from geoleak.formats.iptc import (
+    EXIF_RESOURCES,
+    IPTC_DIGEST,
+    IPTC_RESOURCE,
+    XMP_RESOURCE,
+    iter_datasets,
+    iter_resources,
+)
 from geoleak.formats.tags import Kind, by_group
 from geoleak.remedy.model import (
     Finding,
@@ -25,7 +33,6 @@ from geoleak.remedy.model import wanted as _wanted
 __all__ = ["IrbParts", "scan_iim", "split_irb"]
 
 REMOVED_DATASET = 0xF0  # record 2, dataset 240: defined by no IPTC-IIM version (255 is CatalogSets)
-_DIGEST = 0x0425  # Photoshop resource: MD5 of the IPTC block, so readers notice stale IPTC
 
 # record-2 datasets by kind, from the tag table (free-text ones leak only with coordinates)
 IIM_FIELDS: dict[int, tuple[str, FindingKind]] = {
@@ -43,21 +50,8 @@ def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Pa
     data = region.data
     findings: list[Finding] = []
     patches: list[Patch] = []
-    pos = 0
-    while pos + 5 <= len(data) and data[pos] == 0x1C:
-        record, dataset, length = (
-            data[pos + 1],
-            data[pos + 2],
-            struct.unpack_from(">H", data, pos + 3)[0],
-        )
-        head = 5
-        if length & 0x8000:  # extended dataset: the next (length & 0x7fff) bytes hold the size
-            n = length & 0x7FFF
-            if n > 4 or pos + 5 + n > len(data):
-                break
-            length = int.from_bytes(data[pos + 5 : pos + 5 + n], "big")
-            head += n
-        start, end = pos + head, min(pos + head + length, len(data))
+    for item in iter_datasets(data):
+        record, dataset, start, end = item.record, item.dataset, item.start, item.end
         leak = None
         if record == 2 and dataset in IIM_FREE_TEXT:
             text = data[start:end].decode("utf-8", "replace")
@@ -75,9 +69,8 @@ def scan_iim(region: Region, opts: ScrubOptions) -> tuple[list[Finding], list[Pa
             if value and wanted:
                 # the dataset is retagged as one no reader defines and its value zeroed:
                 # readers skip it, and the record keeps its length
-                patches += region.patch(pos + 2, bytes([REMOVED_DATASET]))
+                patches += region.patch(item.pos + 2, bytes([REMOVED_DATASET]))
                 patches += region.blank(start, end)
-        pos = start + length
     return findings, patches
 
 
@@ -102,25 +95,14 @@ class IrbParts:
 
 def split_irb(region: Region) -> IrbParts:
     """The IPTC, EXIF and XMP resources inside Photoshop image resource blocks."""
-    data = region.data
     parts = IrbParts()
-    pos = 0
-    while pos + 12 <= len(data) and data[pos : pos + 4] in (b"8BIM", b"PHUT", b"DCSR", b"AgHg"):
-        res_id = struct.unpack_from(">H", data, pos + 4)[0]
-        name_len = data[pos + 6]
-        name_total = (1 + name_len + 1) & ~1
-        size_pos = pos + 6 + name_total
-        if size_pos + 4 > len(data):
-            break
-        size = struct.unpack_from(">I", data, size_pos)[0]
-        start = size_pos + 4
-        if res_id == 0x0404:
-            parts.iptc.append(region.sub(start, size))
-        elif res_id == _DIGEST and size == 16:
-            parts.digest = region.sub(start, size)
-        elif res_id in (0x0422, 0x0423):
-            parts.exif.append(region.sub(start, size))
-        elif res_id == 0x0424:
-            parts.xmp.append(region.sub(start, size))
-        pos = start + size + (size & 1)
+    for res in iter_resources(region.data):
+        if res.id == IPTC_RESOURCE:
+            parts.iptc.append(region.sub(res.start, res.size))
+        elif res.id == IPTC_DIGEST and res.size == 16:
+            parts.digest = region.sub(res.start, res.size)
+        elif res.id in EXIF_RESOURCES:
+            parts.exif.append(region.sub(res.start, res.size))
+        elif res.id == XMP_RESOURCE:
+            parts.xmp.append(region.sub(res.start, res.size))
     return parts

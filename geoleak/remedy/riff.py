@@ -16,6 +16,7 @@ import struct
 import zlib
 
 from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chunks
+from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.tiff import exif_tiff_offset
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported, text_finding
@@ -189,52 +190,24 @@ def scan_webp(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     return result
 
 
-_GIF_XMP_APP = b"XMP DataXMP"
-
-
 def scan_gif(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
-    """GIF: XMP in its application extension, blanked in place.
+    """GIF: XMP in its application extension (the shared `formats.gif` walk), blanked in
+    place.
 
-    GIF stores XMP "raw": the packet's own bytes double as sub-block lengths and a
-    258-byte "magic trailer" catches a reader wherever it lands. Blanking characters with
-    spaces (never NUL) keeps every reader landing in that trailer, so the file stays valid.
+    Blanking characters with spaces (never NUL) keeps every reader of the raw packet
+    landing in its magic trailer, so the file stays valid.
     """
-    head = bytes(data[:13])
-    if head[:6] not in (b"GIF87a", b"GIF89a") or len(head) < 13:
-        raise Unsupported("not a GIF file")
+    walk = GifWalk(data)
     result = ScanResult("gif")
-    pos = 13
-    if head[10] & 0x80:
-        pos += 3 * (2 << (head[10] & 7))
-    while pos < len(data):
-        block = data[pos]
-        if block == 0x3B:  # trailer
-            break
-        if block == 0x2C:  # image: descriptor, optional colour table, LZW size, sub-blocks
-            flags = data[pos + 9]
-            pos += 10 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0) + 1
-            pos = _skip_sub_blocks(data, pos)
-        elif block == 0x21:
-            label = data[pos + 1]
-            if label == 0xFF and bytes(data[pos + 2 : pos + 14]) == b"\x0b" + _GIF_XMP_APP:
-                start = pos + 14
-                end = bytes(data[start : start + 16 * 1024 * 1024]).find(b"\x01\xff\xfe")
-                if end < 0:
-                    raise Unsupported("GIF XMP without its magic trailer")
-                clean_xmp(result, Region.whole(data, start, end), opts)
-                pos = _skip_sub_blocks(data, start + end)
-            else:
-                pos = _skip_sub_blocks(data, pos + 2)
-        else:
-            result.notes.append(f"GIF block {block:#x} at {pos} not understood; stopped")
-            break
+    for block in walk:
+        if not is_xmp(data, block):
+            continue
+        packet = xmp_packet(data, block)
+        if packet is None:
+            raise Unsupported("GIF XMP without its magic trailer")
+        clean_xmp(result, Region.whole(data, packet[0], packet[1] - packet[0]), opts)
+    if walk.problem == "not a GIF file":
+        raise Unsupported(walk.problem)
+    if walk.problem is not None:
+        result.notes.append(walk.problem)
     return result
-
-
-def _skip_sub_blocks(data: bytes | memoryview, pos: int) -> int:
-    while pos < len(data):
-        size = data[pos]
-        pos += 1 + size
-        if size == 0:
-            break
-    return pos

@@ -14,8 +14,10 @@ from media_data import BUNDLED_MEDIA, SHARED_MEDIA
 from geoleak.errors import FormatError
 from geoleak.extract.tiff import read_tiff_tags
 from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chunks
+from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
+from geoleak.formats.iptc import iter_datasets, iter_resources
 from geoleak.formats.jpeg import SegmentWalk
-from geoleak.formats.tiff import exif_tiff_offset, next_ifd, read_ifd
+from geoleak.formats.tiff import exif_tiff_offset, next_ifd, read_header, read_ifd, walk_ifds
 from geoleak.remedy.model import Region, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import scan_tiff
 
@@ -198,3 +200,167 @@ def test_truncated_real_jpegs(data: st.DataObject) -> None:
     raw = path.read_bytes()[:200_000]
     cut = data.draw(st.integers(min_value=0, max_value=len(raw)))
     _check_jpeg_walk(raw[:cut])
+
+
+def _tiff(ifds: dict[int, list[tuple[int, int, int, bytes]]], nexts: dict[int, int]) -> bytes:
+    """A little-endian TIFF block with IFDs at the given offsets (entries: tag, type,
+    count, 4 raw bytes) and next-IFD pointers."""
+    size = max(pos + 2 + 12 * len(e) + 4 for pos, e in ifds.items())
+    out = bytearray(size)
+    out[:8] = b"II*\x00" + struct.pack("<I", min(ifds))
+    for pos, entries in ifds.items():
+        raw = struct.pack("<H", len(entries))
+        raw += b"".join(struct.pack("<HHI", t, ty, n) + v for t, ty, n, v in entries)
+        raw += struct.pack("<I", nexts.get(pos, 0))
+        out[pos : pos + len(raw)] = raw
+    return bytes(out)
+
+
+def _ptr(tag: int, *offsets: int) -> tuple[int, int, int, bytes]:
+    if len(offsets) == 1:
+        return (tag, 4, 1, struct.pack("<I", offsets[0]))
+    return (tag, 4, len(offsets), struct.pack("<I", 300))  # values at 300
+
+
+def _walk_fixture() -> bytes:
+    """IFD0 -> ExifIFD (-> Interop, and a second GPS pointer), GPS, two SubIFDs; chain IFD1."""
+    ifds = {
+        8: [(0x010F, 2, 4, b"Can\x00"), _ptr(0x014A, 0, 0), _ptr(0x8769, 64),
+            _ptr(0x8825, 100)],
+        64: [_ptr(0x8825, 100), _ptr(0xA005, 140)],
+        100: [(0x0001, 2, 2, b"N\x00\x00\x00")],
+        140: [(0x0001, 2, 4, b"R98\x00")],
+        180: [(0x0100, 4, 1, struct.pack("<I", 16))],
+        220: [(0x0100, 4, 1, struct.pack("<I", 32))],
+        260: [(0x0100, 4, 1, struct.pack("<I", 64))],
+    }  # fmt: skip
+    data = bytearray(_tiff(ifds, {8: 260}) + bytes(40))
+    data[300:308] = struct.pack("<II", 180, 220)
+    return bytes(data)
+
+
+def test_one_ifd_walk_reader_and_scrubber_depths() -> None:
+    data = _walk_fixture()
+    reader = [(n, i.pos) for n, i in walk_ifds(
+        data, "<", 8, follow={0x8769: "ExifIFD", 0x8825: "GPS"}, max_entries=100)]  # fmt: skip
+    assert reader == [("IFD0", 8), ("ExifIFD", 64), ("GPS", 100)]
+    follow = {0x8769: "ExifIFD", 0xA005: "InteropIFD", 0x014A: "SubIFD"}
+    scrubber = [(n, i.pos) for n, i in walk_ifds(
+        data, "<", 8, follow=follow, chain=16, max_entries=100, whole=True)]  # fmt: skip
+    assert scrubber == [("IFD0", 8), ("SubIFD0", 180), ("SubIFD1", 220), ("ExifIFD", 64),
+                        ("IFD1", 260), ("InteropIFD", 140)]  # fmt: skip
+    # both sides take this walk: the reader decodes GPS, the scrubber removes it
+    ifd0, _exif, gps, _warnings = read_tiff_tags(data)
+    assert ifd0[0x010F] == b"Can\x00" and gps[1] == b"N\x00"
+    scan = scan_tiff(Region.whole(data, 0, len(data)), ScrubOptions())
+    assert [f.field for f in scan.findings].count("EXIF GPS") == 2  # both pointers
+
+
+def test_ifd_walk_reports_what_it_cannot_read() -> None:
+    data = _walk_fixture()
+    bent = data.replace(  # IFD0's GPS pointer stored as a string
+struct.pack("<HHI", 0x8825, 4, 1) + struct.pack("<I", 100),
+                        struct.pack("<HHI", 0x8825, 2, 1) + b"x\x00\x00\x00", 1)  # fmt: skip
+    told: list[tuple[str, int, str]] = []
+    names = [n for n, _ in walk_ifds(bent, "<", 8, follow={0x8769: "ExifIFD", 0x8825: "GPS"},
+                                     max_entries=100, bad=lambda *a: told.append(a))]  # fmt: skip
+    assert names == ["IFD0", "ExifIFD", "GPS"]  # the GPS pointer in ExifIFD still leads there
+    assert told == [("GPS", -1, "pointer is stored as a string")]
+    outside = data[:64] + struct.pack("<HHHI", 1, 0x8825, 4, 1) + struct.pack("<I", 9999)
+    told.clear()
+    names = [n for n, _ in walk_ifds(outside, "<", 64, follow={0x8825: "GPS"},
+                                     max_entries=100, bad=lambda *a: told.append(a))]  # fmt: skip
+    assert names == ["IFD0"] and told == [("GPS", 9999, "offset 9999 is outside the block")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.booleans())
+def test_ifd_walk_ends_and_visits_each_ifd_once(tail: bytes, whole: bool) -> None:
+    tiff = b"II*\x00\x08\x00\x00\x00" + tail
+    follow = {0x8769: "ExifIFD", 0x8825: "GPS", 0xA005: "InteropIFD", 0x014A: "SubIFD"}
+    walked = list(walk_ifds(tiff, "<", 8, follow=follow, chain=16, max_entries=1000,
+                            whole=whole, bad=lambda *_: None))  # fmt: skip
+    positions = [ifd.pos for _, ifd in walked]
+    assert len(positions) == len(set(positions))
+    assert all(8 <= p < len(tiff) for p in positions)
+    if whole:
+        assert all(i.complete and i.next_pointer_at + 4 <= len(tiff) for _, i in walked)
+
+
+def test_real_exif_reader_walk_is_within_the_scrubber_walk() -> None:
+    """On every real JPEG's EXIF block, the IFDs audit reads (but GPS, which scrub reaches
+    through its pointer) are IFDs scrub walks."""
+    checked = 0
+    for path in _media((".jpg", ".jpeg")):
+        data = path.read_bytes()
+        for segment in SegmentWalk(data):
+            block = data[segment.body : segment.end]
+            if segment.marker != 0xE1 or not block.startswith(b"Exif\x00"):
+                continue
+            tiff = block[exif_tiff_offset(block) :]
+            try:
+                header = read_header(tiff)
+            except FormatError:
+                continue
+            reader = {i.pos for n, i in walk_ifds(
+                tiff, header.order, header.first_ifd, follow={0x8769: "ExifIFD",
+                0x8825: "GPS"}, max_entries=1000) if n != "GPS" and i.complete}  # fmt: skip
+            follow = {0x8769: "ExifIFD", 0xA005: "InteropIFD", 0x014A: "SubIFD"}
+            scrubber = {i.pos for _, i in walk_ifds(
+                tiff, header.order, header.first_ifd, follow=follow, chain=16,
+                max_entries=4000, whole=True)}  # fmt: skip
+            reader = {p for p in reader if read_ifd(tiff, header.order, p,
+                      max_entries=4000).next_pointer_at + 4 <= len(tiff)}  # fmt: skip
+            assert reader <= scrubber, path.name
+            checked += 1
+    assert checked
+
+
+def _gif(*blocks: bytes) -> bytes:
+    return b"GIF89a" + struct.pack("<HH", 1, 1) + b"\x80\x00\x00" + bytes(6) + b"".join(blocks)
+
+
+_XMP_TRAILER = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+
+
+def test_gif_blocks_and_raw_xmp() -> None:
+    image = b"\x2c" + bytes(8) + b"\x00" + b"\x02" + b"\x02\x4c\x01" + b"\x00"
+    comment = b"\x21\xfe\x03abc\x00"
+    xmp = b"\x21\xff\x0bXMP DataXMP" + b"<x:xmpmeta/>" + _XMP_TRAILER
+    data = _gif(comment, xmp, image, b"\x3b")
+    walk = GifWalk(data)
+    blocks = list(walk)
+    assert [(b.kind, b.label) for b in blocks] == [(0x21, 0xFE), (0x21, 0xFF), (0x2C, 0)]
+    assert walk.problem is None and not walk.truncated
+    assert [is_xmp(data, b) for b in blocks] == [False, True, False]
+    start, end = xmp_packet(data, blocks[1]) or (0, 0)
+    assert data[start:end] == b"<x:xmpmeta/>"
+    assert blocks[1].end == blocks[2].start  # the raw packet is skipped through its trailer
+    no_trailer = _gif(b"\x21\xff\x0bXMP DataXMP" + b"\x03abc\x00")
+    assert [xmp_packet(no_trailer, b) for b in GifWalk(no_trailer)] == [None]
+    odd = GifWalk(_gif(b"\x99"))
+    assert list(odd) == [] and odd.problem == "GIF block 0x99 at 19 not understood; stopped"
+    assert list(GifWalk(b"GIF89a")) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_gif_and_iptc_walks_end_on_any_bytes(tail: bytes) -> None:
+    data = _gif(tail)
+    starts = [b.start for b in GifWalk(data)]
+    assert starts == sorted(set(starts)) and all(s < len(data) for s in starts)
+    datasets = list(iter_datasets(b"\x1c" + tail))
+    assert all(d.pos < d.start <= d.end <= len(tail) + 1 for d in datasets)
+    assert [d.pos for d in datasets] == sorted({d.pos for d in datasets})
+    resources = list(iter_resources(b"8BIM" + tail))
+    assert len(resources) <= (len(tail) + 4) // 12
+
+
+def test_iptc_datasets_and_photoshop_resources() -> None:
+    iim = b"\x1c\x02\x5a\x00\x04Oslo" + b"\x1c\x02\x65\x80\x02\x00\x06Norway" + b"\x00junk"
+    assert [(d.record, d.dataset, iim[d.start : d.end]) for d in iter_datasets(iim)] == [
+        (2, 0x5A, b"Oslo"), (2, 0x65, b"Norway")]  # fmt: skip
+    irb = b"8BIM\x04\x04\x03abc" + struct.pack(">I", 3) + b"xyz\x00"
+    irb += b"8BIM\x04\x24\x00\x00" + struct.pack(">I", 2) + b"<x"
+    assert [(r.id, irb[r.start : r.start + r.size]) for r in iter_resources(irb)] == [
+        (0x0404, b"xyz"), (0x0424, b"<x")]  # fmt: skip

@@ -276,9 +276,16 @@ def test_gif_xmp_is_blanked_and_the_gif_still_decodes(tmp_path: Path) -> None:
     assert b"69,38" not in cleaned and len(cleaned) == len(data)
     with Image.open(io.BytesIO(cleaned)) as im:
         assert im.convert("RGB").tobytes() == pixels
+    # the reader walks the same blocks: it reads the position scrub removes
+    path = tmp_path / "x.gif"
+    for blob, expect in ((data, True), (cleaned, False)):
+        path.write_bytes(blob)
+        meta = read_media(path)
+        assert (meta.position is not None) == expect, meta
+        if expect:
+            assert meta.position.lat == pytest.approx(69 + 38.934 / 60)
     if shutil.which("exiftool"):
         for blob, expect in ((data, True), (cleaned, False)):
-            path = tmp_path / "x.gif"
             path.write_bytes(blob)
             proc = subprocess.run(["exiftool", "-j", "-n", "-GPSLatitude", "-City", str(path)],
                                   capture_output=True, text=True, check=True)  # fmt: skip
