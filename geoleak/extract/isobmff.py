@@ -42,8 +42,7 @@ from geoleak.formats.isobmff import (
     iter_ilst,
     loci_position,
     meta_children_start,
-    parse_iinf,
-    parse_iloc,
+    metadata_items,
     parse_keys,
     qt_string,
     sample_entries,
@@ -109,71 +108,40 @@ def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
 
 
 # -- HEIF / AVIF -------------------------------------------------------------------------
-_ITEM_TYPES = frozenset({b"Exif", b"mime"})  # the items that hold metadata (EXIF, XMP)
-
-
 def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     data = src.read(box.start, box.end - box.start)
     if len(data) < box.end - box.start:
         meta.warn("file is truncated inside the 'meta' box")
-    base = box.start
-    local = Box(box.type, 0, box.payload - base, len(data))
+    local = Box(box.type, 0, box.payload - box.start, len(data))
     children = _inner(data, meta_children_start(data, local), len(data))
-    infos = {}
-    locations: dict[int, tuple[int, list[tuple[int, int]]]] = {}
-    idat: tuple[int, int] | None = None
-    iloc: Box | None = None
-    for found in children:
-        if found.type == b"iinf":
-            infos = {i: item for i, item in parse_iinf(data, found, _ITEM_TYPES).items()
-                     if item.is_exif or (item.type == b"mime" and b"rdf+xml" in item.content_type)}  # fmt: skip
-        elif found.type == b"iloc":
-            iloc = found
-        elif found.type == b"idat":
-            idat = (base + found.payload, found.end - found.payload)
-    if iloc is not None and infos:
-        issues: list[str] = []
-        locations = parse_iloc(data, iloc, issues, wanted=infos.keys())
-        for issue in issues:
-            meta.warn(issue)
+    issues: list[str] = []
+    items = metadata_items(data, children, base=box.start, file_size=src.size, issues=issues)
+    for issue in issues:
+        meta.warn(issue)
     # the first Exif item is the primary image's; later ones (other images of the file)
     # are read only while no position was found, then the XMP items likewise
-    exif_items = [i for i, item in infos.items() if item.is_exif]
-    xmp_items = [i for i, item in infos.items() if not item.is_exif]
-    for index, item_id in enumerate([*exif_items[:4], *sorted(xmp_items)[:4]]):
-        itype = infos[item_id].type
-        name = itype.decode("latin-1")
+    exif_items = [i for i in items if i.item.is_exif]
+    xmp_items = sorted((i for i in items if i.item.is_xmp), key=lambda i: i.id)
+    for index, found in enumerate([*exif_items[:4], *xmp_items[:4]]):
+        name = found.item.type.decode("latin-1")
         if index and meta.position is not None and meta.capture_time and meta.make:
             break
-        if item_id not in locations:
-            meta.warn(f"HEIF item {item_id} ({name}) has no location")
-            continue
-        method, extents = locations[item_id]
-        payload = _item_bytes(src, method, extents, idat)
+        payload = None if found.problem else _item_bytes(src, found.extents)
         if payload is None:
-            meta.warn(f"HEIF {name} item lies outside the file (truncated?)")
+            meta.warn(
+                f"HEIF item {found.id} ({name}) {found.problem or 'lies outside the file (truncated?)'}"
+            )
             continue
-        if itype == b"Exif":
+        if found.item.is_exif:
             _add_exif_item(payload, meta, "HEIF Exif")
         else:
             meta.add_xmp(payload)
 
 
-def _item_bytes(
-    src: Source, method: int, extents: list[tuple[int, int]], idat: tuple[int, int] | None
-) -> bytes | None:
+def _item_bytes(src: Source, extents: list[tuple[int, int]]) -> bytes | None:
     parts: list[bytes] = []
     total = 0
-    for extent_offset, extent_length in extents:
-        offset, length = extent_offset, extent_length
-        if method == 1:
-            if idat is None or offset + length > idat[1]:
-                return None
-            offset += idat[0]
-        elif method != 0:
-            return None
-        if length == 0:
-            length = src.size - offset
+    for offset, length in extents:
         if offset + length > src.size or total + length > MAX_BLOCK:
             return None
         part = src.read(offset, length)

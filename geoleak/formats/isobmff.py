@@ -13,7 +13,7 @@ crafted file can neither loop nor make a walk allocate more than the file holds.
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from geoleak.errors import FormatError
@@ -35,6 +35,7 @@ __all__ = [
     "iter_ilst",
     "loci_position",
     "meta_children_start",
+    "metadata_items",
     "parse_iinf",
     "parse_iloc",
     "parse_keys",
@@ -203,7 +204,7 @@ class Item(NamedTuple):
 
     @property
     def is_xmp(self) -> bool:
-        return self.type == b"mime" and self.content_type.startswith(b"application/rdf+xml")
+        return self.type == b"mime" and b"rdf+xml" in self.content_type
 
 
 _INFE_V2 = struct.Struct(">I4sB3xHH4s")  # size, 'infe', version, flags, u16 id, prot., type
@@ -317,6 +318,69 @@ def parse_iloc(
             extents.append((base_offset + offset, length))
         out.setdefault(fields[0], (method, extents))
         pos += span
+    return out
+
+
+METADATA_ITEM_TYPES = frozenset({b"Exif", b"mime"})  # the item types that hold EXIF and XMP
+
+
+class MetaItem(NamedTuple):
+    """An Exif or XMP item of a HEIF `meta` box and where its bytes lie in the file:
+    `extents` (offset, length) from the start of the file, as written (a truncated file
+    may end inside them), or empty when `problem` says why they cannot be found."""
+
+    id: int
+    item: Item
+    extents: list[tuple[int, int]]
+    problem: str | None
+
+
+def metadata_items(
+    buf: Any, children: Iterable[Box], *, base: int, file_size: int,
+    issues: list[str] | None = None,
+) -> list[MetaItem]:  # fmt: skip
+    """The Exif and XMP items of a HEIF `meta` box, from its children (`iinf`, `iloc`,
+    `idat`), in `iinf` order: the one item resolution of readers and scrubbers.
+
+    `buf` holds the boxes `base` bytes into the file (a reader reads the `meta` box alone,
+    a scrubber maps the whole file). An extent length of 0 means "to the end of the file"
+    (or of `idat`, for construction method 1: ISO/IEC 14496-12, 8.11.3). `issues` as for
+    `parse_iloc`.
+    """
+    iinf = iloc = idat = None
+    for box in children:
+        if box.type == b"iinf" and iinf is None:
+            iinf = box
+        elif box.type == b"iloc" and iloc is None:
+            iloc = box
+        elif box.type == b"idat" and idat is None:
+            idat = box
+    if iinf is None:
+        return []
+    items = {i: item for i, item in parse_iinf(buf, iinf, METADATA_ITEM_TYPES).items()
+             if item.is_exif or item.is_xmp}  # fmt: skip
+    if not items:
+        return []
+    locations = {} if iloc is None else parse_iloc(buf, iloc, issues, wanted=items.keys())
+    out = []
+    for item_id, item in items.items():
+        if item_id not in locations:
+            out.append(MetaItem(item_id, item, [], "has no location"))
+            continue
+        method, extents = locations[item_id]
+        if method == 0:
+            start, size = 0, file_size
+        elif method == 1 and idat is not None:
+            start, size = base + idat.payload, idat.end - idat.payload
+        else:
+            problem = f"is stored by reference (construction method {method})"
+            out.append(MetaItem(item_id, item, [], problem))
+            continue
+        if method == 1 and any(off + n > size for off, n in extents):
+            out.append(MetaItem(item_id, item, [], "lies outside its 'idat' box"))
+            continue
+        placed = [(start + off, n or max(0, size - off)) for off, n in extents]
+        out.append(MetaItem(item_id, item, placed, None))
     return out
 
 

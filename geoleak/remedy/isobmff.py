@@ -32,8 +32,7 @@ from geoleak.formats.isobmff import (
     iter_ilst,
     loci_position,
     meta_children_start,
-    parse_iinf,
-    parse_iloc,
+    metadata_items,
     parse_keys,
     qt_string,
     sample_entries,
@@ -181,8 +180,9 @@ def _meta(
     for child in children:
         by_type.setdefault(child[0], []).append(child)
     prefix = f"{label} " if label else ""
-    if b"iinf" in by_type and b"iloc" in by_type:
-        _heif_items(data, opts, result, by_type, prefix)
+    if b"iinf" in by_type:
+        boxes = [Box(t, start, payload, end) for t, start, payload, end in children]
+        _heif_items(data, opts, result, boxes, prefix)
     if b"ilst" in by_type:
         keys = by_type[b"keys"][0] if b"keys" in by_type else None
         _quicktime_keys(data, opts, result, keys, by_type[b"ilst"][0], prefix)
@@ -208,40 +208,31 @@ def _heif_items(
     data: bytes | memoryview,
     opts: ScrubOptions,
     result: ScanResult,
-    by_type: dict[bytes, list[tuple[bytes, int, int, int]]],
+    children: list[Box],
     prefix: str,
 ) -> None:
-    items = parse_iinf(data, Box(b"iinf", *by_type[b"iinf"][0][1:]))
-    locations = parse_iloc(data, Box(b"iloc", *by_type[b"iloc"][0][1:]))
-    idat = by_type.get(b"idat", [(b"", 0, 0, 0)])[0]
-    for item_id, item in items.items():
-        if not (item.is_exif or item.is_xmp):
+    """The Exif and XMP items (the item resolution the reader takes too), cleaned where
+    they lie; a truncated file's items are cleaned as far as they go."""
+    for found in metadata_items(data, children, base=0, file_size=len(data)):
+        name = found.item.type.decode("latin-1")
+        if found.problem is not None:
+            if found.problem.startswith("is stored by reference"):
+                raise Unsupported(f"item {found.id} {found.problem}")
+            result.notes.append(f"{prefix}item {found.id} ({name}) {found.problem}")
             continue
-        name = item.type.decode("latin-1")
-        if item_id not in locations:
-            result.notes.append(f"{prefix}item {item_id} ({name}) has no location")
-            continue
-        method, extents = locations[item_id]
-        if method == 1:
-            extents = [(idat[2] + off, n) for off, n in extents]
-        elif method != 0:
-            raise Unsupported(
-                f"item {item_id} is stored by reference (construction method {method})"
-            )
-        # clip extents to the file (a truncated file keeps what it has)
-        present = [(off, max(0, min(n, len(data) - off))) for off, n in extents if off < len(data)]
+        present = [(off, min(n, len(data) - off)) for off, n in found.extents if off < len(data)]
         region = Region(data, present)
         if len(region) == 0:
-            result.notes.append(f"{prefix}{name} item {item_id} lies beyond the end of the file")
+            result.notes.append(f"{prefix}{name} item {found.id} lies beyond the end of the file")
             continue
-        if item.is_xmp:
+        if found.item.is_xmp:
             clean_xmp(result, region, opts, label=f"{prefix}XMP")
             continue
         if len(region) < 4:
             continue
         # where the reader finds the TIFF header; none at all: the whole item is blanked
-        found = exif_item_tiff_offset(region.data)
-        tiff_at = 4 if found is None else found
+        tiff_at = exif_item_tiff_offset(region.data)
+        tiff_at = 4 if tiff_at is None else tiff_at
         clean_exif(result, region.sub(tiff_at, len(region) - tiff_at), opts, label=f"{prefix}EXIF")
 
 

@@ -10,14 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from media_data import BUNDLED_MEDIA, SHARED_MEDIA
+from PIL import Image
 
 from geoleak.errors import FormatError
+from geoleak.extract.media import read_media
 from geoleak.extract.tiff import read_tiff_tags
 from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chunks
 from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.iptc import iter_datasets, iter_resources
+from geoleak.formats.isobmff import children, iter_boxes, metadata_items
 from geoleak.formats.jpeg import SegmentWalk
 from geoleak.formats.tiff import exif_tiff_offset, next_ifd, read_header, read_ifd, walk_ifds
+from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import Region, ScrubOptions, Unsupported
 from geoleak.remedy.tiff import scan_tiff
 
@@ -364,3 +368,68 @@ def test_iptc_datasets_and_photoshop_resources() -> None:
     irb += b"8BIM\x04\x24\x00\x00" + struct.pack(">I", 2) + b"<x"
     assert [(r.id, irb[r.start : r.start + r.size]) for r in iter_resources(irb)] == [
         (0x0404, b"xyz"), (0x0424, b"<x")]  # fmt: skip
+
+
+def _box(btype: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), btype) + payload
+
+
+def _heif_with_exif_item(method: int, length_zero: bool) -> bytes:
+    """A minimal HEIF whose Exif item (id 1) lies at the end of the file (method 0), or in
+    `idat` (method 1); `length_zero`: its extent length is written as 0 ("to the end")."""
+    exif = Image.Exif()
+    exif[0x010F] = "Fictocam"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (69.0, 38.0, 56.0), "E", (18.0, 57.0, 18.0)
+    item = b"\x00\x00\x00\x00" + exif.tobytes()[6:]  # offset to the TIFF header, then TIFF
+    infe = _box(b"infe", b"\x02\x00\x00\x00" + struct.pack(">HH", 1, 0) + b"Exif" + b"\x00")
+    iinf = _box(b"iinf", b"\x00\x00\x00\x00" + struct.pack(">H", 1) + infe)
+    hdlr = _box(b"hdlr", bytes(8) + b"pict" + bytes(13))
+    ftyp = _box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic")
+
+    def iloc(offset: int) -> bytes:  # version 1: it has the construction method
+        length = 0 if length_zero else len(item)
+        body = b"\x01\x00\x00\x00" + bytes([0x44, 0x00]) + struct.pack(">H", 1)
+        body += struct.pack(">HHHH", 1, method, 0, 1) + struct.pack(">II", offset, length)
+        return _box(b"iloc", body)
+
+    idat = _box(b"idat", item) if method == 1 else b""
+    size_before = len(ftyp) + len(_box(b"meta", b"\x00" * 4 + hdlr + iinf + iloc(0) + idat))
+    offset = 0 if method == 1 else size_before + 8  # in idat, or after the mdat header
+    meta = _box(b"meta", b"\x00" * 4 + hdlr + iinf + iloc(offset) + idat)
+    return ftyp + meta + (_box(b"mdat", item) if method == 0 else b"")
+
+
+@pytest.mark.parametrize(("method", "length_zero"), [(0, False), (0, True), (1, False), (1, True)])
+def test_heif_metadata_items_read_and_removed_alike(
+    tmp_path: Path, method: int, length_zero: bool
+) -> None:
+    data = _heif_with_exif_item(method, length_zero)
+    top = list(iter_boxes(data, 0, len(data)))
+    meta = next(b for b in top if b.type == b"meta")
+    items = metadata_items(data, children(data, meta, 4), base=0, file_size=len(data))
+    assert [(i.id, i.item.type, i.problem) for i in items] == [(1, b"Exif", None)]
+    (offset, length), = items[0].extents  # fmt: skip
+    assert data[offset : offset + length].startswith(b"\x00\x00\x00\x00MM\x00*")
+    assert offset + length == (len(data) if method == 0 else meta.end)
+    path = tmp_path / "x.heic"
+    path.write_bytes(data)
+    assert read_media(path).position is not None  # the reader reads it...
+    scan = scan_bytes(data, ScrubOptions())
+    assert "EXIF GPS" in {f.field for f in scan.findings}  # ...and the scrubber removes it
+    out = bytearray(data)
+    for patch in scan.patches:
+        out[patch.offset : patch.end] = patch.data
+    path.write_bytes(bytes(out))
+    assert read_media(path).position is None
+
+
+def test_heif_metadata_item_problems() -> None:
+    data = _heif_with_exif_item(1, False)
+    meta = next(b for b in iter_boxes(data, 0, len(data)) if b.type == b"meta")
+    kids = [b for b in children(data, meta, 4) if b.type != b"idat"]  # method 1 without idat
+    (found,) = metadata_items(data, kids, base=0, file_size=len(data))
+    assert found.problem == "is stored by reference (construction method 1)"
+    kids = [b for b in children(data, meta, 4) if b.type != b"iloc"]
+    (found,) = metadata_items(data, kids, base=0, file_size=len(data))
+    assert found.problem == "has no location" and found.extents == []
