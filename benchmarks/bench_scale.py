@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py [--sizes 500000,2000000] [--ten-million]
                                      [--modes local,store,dask] [--workers 2] [--json OUT]
+    python benchmarks/bench_scale.py --photos 200 [--sizes ""]   # workers 1 vs 2 on photos
 
 For each size a corpus of located posts (JSONL, platform geotags, no media; 20 to 100
 posts a person, so 500 k posts are about 8,300 people) is generated into a temporary
@@ -20,6 +21,13 @@ baseline, and its peak RSS is the largest `ru_maxrss` among the processes it sta
 (`RUSAGE_CHILDREN` of a wrapper process: the largest single process, not their sum). CPU
 time (user + system of every process) is reported against the CPU time of the baseline
 too: on a shared machine it moves less than wall time does.
+
+With `--photos PEOPLE`, a scenario corpus with photos (`geoleak scenario --people PEOPLE`,
+EXIF GPS in JPEGs, text posts that name places, the offline gazetteer on) is generated too,
+and `geoleak infer` runs on it with `--workers 1` and with `--workers 2`, alternating, best of
+`--repeat` each; the speed-up is the ratio of their wall times (issue 15: at least 1.7x).
+The load average is printed beside: on a machine whose other load takes a core, a second
+worker cannot show its worth in wall time (compare the CPU seconds then).
 
 What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
 geocoding (no post has text), the time to generate corpora, and other load on the machine
@@ -146,6 +154,36 @@ def homes_found(profiles_path: Path) -> tuple[int, int]:
     return homes, len(people)
 
 
+def photo_speedup(folder: Path, people: int, repeat: int) -> list[dict[str, Any]]:
+    """`geoleak infer` with 1 and 2 workers on a scenario corpus with photos."""
+    corpus = folder / f"photos-{people}"
+    subprocess.run([sys.executable, "-m", "geoleak", "scenario", "--people", str(people), "--seed", "5",
+                    "-o", str(corpus)], check=True, capture_output=True)  # fmt: skip
+    posts = corpus / "posts.jsonl"
+    photos = sum(1 for _ in (corpus / "media").rglob("*.*"))
+    log(f"photo corpus: {people} people, {sum(1 for _ in posts.open())} posts, {photos} photos")
+    best: dict[int, tuple[float, float, float]] = {}
+    for _ in range(repeat):
+        for workers in (1, 2):
+            out = folder / f"photos-profiles-{workers}.json"
+            load = os.getloadavg()[0]
+            rc, wall, cpu, rss = run_command([sys.executable, "-m", "geoleak", "infer", str(posts),
+                                              "-o", str(out), "-q", "--workers", str(workers)])  # fmt: skip
+            if rc != 0:
+                raise SystemExit(f"geoleak infer --workers {workers} failed")
+            log(f"  --workers {workers}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak RSS "
+                f"{rss:4.0f} MiB (load average before: {load:.1f})")  # fmt: skip
+            if workers not in best or wall < best[workers][0]:
+                best[workers] = (wall, cpu, rss)
+    same = (folder / "photos-profiles-1.json").read_bytes() == (
+        folder / "photos-profiles-2.json"
+    ).read_bytes()
+    log(f"  speed-up of 2 workers: {best[1][0] / best[2][0]:.2f}x (identical profiles: {same})")
+    return [{"photos_people": people, "photos": photos, "workers": w, "wall_s": round(b[0], 2),
+             "cpu_s": round(b[1], 2), "peak_rss_mib": round(b[2]), "identical": same,
+             "speedup": round(best[1][0] / best[2][0], 2)} for w, b in sorted(best.items())]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="500000,2000000", help="located posts per corpus")
@@ -154,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", dest="json_out", help="write every figure here")
+    parser.add_argument("--photos", type=int, default=0, metavar="PEOPLE",
+                        help="also time workers 1 vs 2 on a scenario corpus with photos")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=2, help="runs per worker count (--photos)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -166,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
         folder = Path(scratch)
+        photo_rows = photo_speedup(folder, args.photos, args.repeat) if args.photos else []
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
             log(f"generating {size} posts ...")
@@ -209,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
             small, large = min(by_size), max(by_size)
             growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])
             print(f"{mode}: peak RSS at {large:,} posts is {growth:.2f} x that at {small:,}")
+    for row in photo_rows:
+        print(f"photos, {row['photos']} files, --workers {row['workers']}: {row['wall_s']} s wall, "
+              f"{row['cpu_s']} s CPU, {row['peak_rss_mib']} MiB; speed-up {row['speedup']}x")  # fmt: skip
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(results, indent=1))
+        Path(args.json_out).write_text(json.dumps(results + photo_rows, indent=1))
     return 0 if all(r["exit"] == 0 for r in results) else 1
 
 

@@ -8,14 +8,18 @@ so a corpus larger than memory streams through. Per-person inference is separabl
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
@@ -195,30 +199,6 @@ def read_media_and_digest(path: str) -> tuple[MediaMeta, str | None]:
     return read_media(path), media_digest(path)
 
 
-class _MediaReader:
-    """Reads media metadata and digests, in worker processes when there is enough to do.
-
-    `submit` returns at once when workers are used: the main process parses the next batch
-    of posts while the workers read this one's files.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool: Executor | None = None
-
-    def submit(self, paths: Sequence[str]) -> Iterator[tuple[MediaMeta, str | None]]:
-        if self.workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers)
-            chunk = max(1, len(paths) // (self.workers * 4))
-            return self._pool.map(read_media_and_digest, paths, chunksize=chunk)
-        return iter([read_media_and_digest(p) for p in paths])
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-
 def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:
     """Count a media file in the stats; return the per-person exclusion key if any."""
     stats.media_files += 1
@@ -239,6 +219,205 @@ def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:
     return None
 
 
+class _RecordingDiagnostics(Diagnostics):
+    """A shard's warnings, kept with where in the run they arose so that the main process
+    can replay every shard's warnings in the order one process would have given them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: tuple[int, object] = (0, 0)  # (0, media path) or (1, post number)
+        self.events: list[tuple[tuple[int, object], str | None, str, str]] = []
+
+    def warn(self, message: str, *, kind: str = "other") -> None:
+        self.events.append((self.at, None, message, kind))
+
+    def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
+        if key not in self._once:
+            self._once.add(key)
+            self.events.append((self.at, key, message, kind))
+
+
+@dataclass
+class _BatchResult:
+    """What a shard hands back for one batch of posts."""
+
+    media: list[tuple[str, MediaMeta | None, int]]  # path, metadata (kept ones), bad times
+    evidence: dict[str, list[Evidence]]
+    first_located: dict[str, int]  # person -> number of their first located post in the batch
+    events: list[tuple[tuple[int, object], str | None, str, str]]
+
+
+@dataclass
+class _ShardTotals:
+    stats: LeakStats
+    posts_dropped: int
+    media_dropped: int
+    posts_per_person: Counter[str]
+    devices: dict[str, Counter[str]]
+    excluded: dict[str, Counter[str]]
+    utc_hours: dict[str, list[int]]
+
+
+class _Shard:
+    """Everything `collect_evidence` keeps per person, for the people of one shard.
+
+    All state is per person (dedupe is within a person, ambiguous town names are settled
+    by the person's own positions), so people hashed into separate shards can be processed
+    in separate processes and give what one process gives. A shard reads the media of its
+    own posts, so every file is read and hashed once, in the process that uses it.
+    """
+
+    def __init__(self, geocoder: Geocoder | None, streaming: bool) -> None:
+        self.geocoder = geocoder
+        self.streaming = streaming
+        self.diag = _RecordingDiagnostics()
+        self.stats = LeakStats()
+        self.posts_per_person: Counter[str] = Counter()
+        self.devices: dict[str, Counter[str]] = {}
+        self.excluded: dict[str, Counter[str]] = {}
+        self.utc_hours: dict[str, list[int]] = {}
+        self.near_cells: dict[str, dict[tuple[int, int], LatLon]] = {}
+        self.media: dict[str, MediaMeta] = {}  # read so far (streaming: this batch's)
+        self.digests: dict[str, str | None] = {}
+        self.deduper = Deduper(self.diag, digest_of=self.digests.get)
+
+    def take(self, posts: Sequence[tuple[int, Post]]) -> _BatchResult:
+        """Read the batch's new media, then dedupe and extract its posts in order."""
+        diag = self.diag
+        diag.events = []
+        if self.streaming:
+            self.media = {}  # a repeated path is read again in a later batch
+        wanted = sorted({m for _, post in posts for m in post.media} - self.media.keys())
+        media_out: list[tuple[str, MediaMeta | None, int]] = []
+        for path in wanted:
+            meta, digest = read_media_and_digest(path)
+            diag.at = (0, path)
+            counted = LeakStats()
+            self.media[path] = sane = _sane_media(meta, diag, counted)
+            self.digests[path] = digest
+            media_out.append((path, None if self.streaming else sane, counted.times_rejected))
+        evidence: dict[str, list[Evidence]] = {}
+        first_located: dict[str, int] = {}
+        for number, post in posts:
+            diag.at = (1, number)
+            kept = self.deduper.check(post)
+            if kept is None:
+                continue
+            kept = _sane_post(kept, diag, self.stats)
+            _account_post(kept, self.media, self.stats, diag, evidence, self.posts_per_person,
+                          self.devices, self.excluded, self.utc_hours, self.geocoder,
+                          self.near_cells)  # fmt: skip
+            if kept.author in evidence:
+                first_located.setdefault(kept.author, number)
+        if self.streaming:
+            for path in wanted:  # only (person, content) keys outlive the batch
+                self.digests.pop(path, None)
+        return _BatchResult(media_out, evidence, first_located, diag.events)
+
+    def totals(self) -> _ShardTotals:
+        return _ShardTotals(self.stats, self.deduper.stats.posts_dropped,
+                            self.deduper.stats.media_dropped, self.posts_per_person,
+                            self.devices, self.excluded, self.utc_hours)  # fmt: skip
+
+
+# The shard a forked worker process serves (each worker process serves one).
+_WORKER_SHARD: _Shard | None = None
+
+
+def _adopt_shard(shard: _Shard) -> None:
+    global _WORKER_SHARD  # noqa: PLW0603  (one shard per worker process)
+    _WORKER_SHARD = shard
+
+
+def _pack(posts: Sequence[tuple[int, Post]]) -> list[tuple[int, Post, dict[str, Any] | None]]:
+    """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses)."""
+    return [(n, replace(p, extra={}), dict(p.extra)) if p.extra else (n, p, None) for n, p in posts]
+
+
+def _shard_take(packed: list[tuple[int, Post, dict[str, Any] | None]]) -> _BatchResult:
+    assert _WORKER_SHARD is not None
+    posts = [
+        (n, p if extra is None else replace(p, extra=MappingProxyType(extra)))
+        for n, p, extra in packed
+    ]
+    return _WORKER_SHARD.take(posts)
+
+
+def _shard_totals() -> _ShardTotals:
+    assert _WORKER_SHARD is not None
+    return _WORKER_SHARD.totals()
+
+
+def _shard_of(person: str, shards: int) -> int:
+    return zlib.crc32(person.encode("utf-8", "surrogatepass")) % shards
+
+
+def _process_safe(geocoder: Geocoder | None) -> bool:
+    """Whether `geocoder` may run in several processes at once: an online service may not
+    (its rate limit and cache are per process)."""
+    from geoleak.geocode import GeonamesGazetteer, PlacesFile
+    from geoleak.geocode.base import ChainGeocoder
+
+    if geocoder is None or isinstance(geocoder, (GeonamesGazetteer, PlacesFile)):
+        return True
+    if isinstance(geocoder, ChainGeocoder):
+        return all(_process_safe(g) for g in geocoder.geocoders)
+    return False
+
+
+class _ShardSet:
+    """The shards of one run: in this process at first, then (when the corpus proves large
+    enough and `workers` > 1) each in a forked worker process that inherits its state."""
+
+    def __init__(self, workers: int, geocoder: Geocoder | None, streaming: bool) -> None:
+        self.can_fork = (
+            workers > 1 and _process_safe(geocoder) and "fork" in mp.get_all_start_methods()
+        )
+        self.count = workers if self.can_fork else 1
+        self.shards = [_Shard(geocoder, streaming) for _ in range(self.count)]
+        self.pools: list[ProcessPoolExecutor] = []
+        self.posts_seen = 0
+        self.media_seen = 0
+
+    def submit(self, posts: Sequence[tuple[int, Post]]) -> Callable[[], list[_BatchResult]]:
+        """Hand a batch to the shards; returns the call that waits for their results."""
+        parts: list[list[tuple[int, Post]]] = [[] for _ in range(self.count)]
+        for item in posts:
+            parts[_shard_of(item[1].author, self.count) if self.count > 1 else 0].append(item)
+        self.posts_seen += len(posts)
+        self.media_seen += sum(len(p.media) for _, p in posts)
+        if (
+            not self.pools
+            and self.can_fork
+            and (self.posts_seen > BATCH_POSTS or self.media_seen >= PARALLEL_MIN_FILES)
+        ):
+            context = mp.get_context("fork")
+            self.pools = [
+                ProcessPoolExecutor(
+                    1, mp_context=context, initializer=_adopt_shard, initargs=(shard,)
+                )
+                for shard in self.shards
+            ]
+            self.shards = []  # each lives on in its worker
+        if self.pools:
+            futures = [pool.submit(_shard_take, _pack(part)) for pool, part in
+                       zip(self.pools, parts, strict=True)]  # fmt: skip
+            return lambda: [f.result() for f in futures]
+        # In this process the batch is done now, so the shards' state is complete when
+        # they move to workers (their warnings wait in the results all the same).
+        results = [shard.take(part) for shard, part in zip(self.shards, parts, strict=True)]
+        return lambda: results
+
+    def totals(self) -> list[_ShardTotals]:
+        if self.pools:
+            return [pool.submit(_shard_totals).result() for pool in self.pools]
+        return [shard.totals() for shard in self.shards]
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
+
+
 def collect_evidence(
     inputs: Sequence[str | Path],
     *,
@@ -255,6 +434,11 @@ def collect_evidence(
     The one way evidence is built: infer, map, report, export, sites and audit all call
     this with the same options. `geocoder` turns places named in text into CHECKIN
     evidence (default: the offline gazetteer; None leaves text out).
+
+    Posts are read here and handed, in batches, to shards of people (`workers` processes
+    once the corpus is larger than a batch; an online geocoder keeps one): each shard reads
+    its posts' media, dedupes and extracts. The result equals a single process's, warnings
+    in the same order.
 
     With a `sink` (such as the evidence store's writer) the evidence of each batch is
     handed to it and not kept: the returned set then has no evidence and no media, only
@@ -274,59 +458,72 @@ def collect_evidence(
     diag = Diagnostics() if diag is None else diag
     stats = LeakStats()
     evidence: dict[str, list[Evidence]] = {}
-    posts_per_person: Counter[str] = Counter()
-    devices: dict[str, Counter[str]] = {}
-    excluded: dict[str, Counter[str]] = {}
-    utc_hours: dict[str, list[int]] = {}
     media_seen: dict[str, MediaMeta] = {}
-    near_cells: dict[str, dict[tuple[int, int], LatLon]] = {}
-    reader = _MediaReader(workers if workers is not None else (os.cpu_count() or 1))
+    times_counted: set[str] = set()  # media whose rejected times are counted (streaming: per batch)
+    located: set[str] = set()
+    shards = _ShardSet(workers if workers is not None else (os.cpu_count() or 1), geocoder,
+                       streaming=sink is not None)  # fmt: skip
+
+    def finish(size: int, wait: Callable[[], list[_BatchResult]]) -> None:
+        results = wait()
+        if sink is not None:
+            times_counted.clear()
+        events = sorted((e for r in results for e in r.events), key=lambda e: e[0])
+        for path, meta, bad_times in sorted((m for r in results for m in r.media), key=_first):
+            if path not in times_counted:  # two shards may read one file: counted once
+                times_counted.add(path)
+                stats.times_rejected += bad_times
+                if meta is not None:
+                    media_seen.setdefault(path, meta)
+        for _, key, message, kind in events:
+            if key is None:
+                diag.warn(message, kind=kind)
+            else:
+                diag.warn_once(key, message, kind=kind)
+        firsts = sorted((n, i, person) for i, r in enumerate(results)
+                        for person, n in r.first_located.items())  # fmt: skip
+        batch = evidence if sink is None else {}
+        for _, i, person in firsts:
+            batch.setdefault(person, []).extend(results[i].evidence[person])
+        if sink is not None:
+            # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
+            located.update(batch)
+            sink(batch)
+        if progress is not None:
+            progress(size)
+
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
-    digests: dict[str, str | None] = {}
-    deduper = Deduper(diag, digest_of=digests.get)
-    located: set[str] = set()
     with ExitStack() as extractions:
         posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
-        requested: set[str] = set()
-        pending: tuple[list[Post], list[str], Iterator[tuple[MediaMeta, str | None]]] | None = None
-
-        def finish(
-            batch: list[Post], wanted: list[str], results: Iterable[tuple[MediaMeta, str | None]]
-        ) -> None:
-            batch_media = media_seen if sink is None else {}
-            for path, (meta, digest) in zip(wanted, results, strict=True):
-                batch_media[path] = _sane_media(meta, diag, stats)
-                digests[path] = digest
-            for post in deduper.filter(batch):
-                post = _sane_post(post, diag, stats)  # noqa: PLW2901
-                _account_post(post, batch_media, stats, diag, evidence, posts_per_person, devices,
-                              excluded, utc_hours, geocoder, near_cells)  # fmt: skip
-            if sink is not None:
-                # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
-                located.update(person for person, found in evidence.items() if found)
-                sink(evidence)
-                evidence.clear()
-                for path in wanted:
-                    digests.pop(path, None)
-            if progress is not None:
-                progress(len(batch))
-
+        pending: tuple[int, Callable[[], list[_BatchResult]]] | None = None
+        numbered = 0
         try:
             for batch in _batched(posts, BATCH_POSTS):
-                wanted = sorted({m for post in batch for m in post.media} - requested)
-                if sink is None:  # media read once per run; streaming re-reads a repeated path
-                    requested.update(wanted)
-                submitted = (batch, wanted, reader.submit(wanted))
+                submitted = (len(batch), shards.submit(list(enumerate(batch, start=numbered))))
+                numbered += len(batch)
+                # While the shards work on this batch, the previous one's results are merged
+                # and the next batch is read.
                 if pending is not None:
                     finish(*pending)
                 pending = submitted
             if pending is not None:
                 finish(*pending)
+            totals = shards.totals()
         finally:
-            reader.close()
-    stats.duplicate_posts = deduper.stats.posts_dropped
-    stats.duplicate_media = deduper.stats.media_dropped
+            shards.close()
+    posts_per_person: Counter[str] = Counter()
+    devices: dict[str, Counter[str]] = {}
+    excluded: dict[str, Counter[str]] = {}
+    utc_hours: dict[str, list[int]] = {}
+    for part in totals:
+        _add_stats(stats, part.stats)
+        stats.duplicate_posts += part.posts_dropped
+        stats.duplicate_media += part.media_dropped
+        posts_per_person.update(part.posts_per_person)  # people are in one shard each
+        devices.update(part.devices)
+        excluded.update(part.excluded)
+        utc_hours.update(part.utc_hours)
     people = set(posts_per_person)
     context = {
         person: PersonContext(
@@ -345,6 +542,18 @@ def collect_evidence(
 
         stats.inputs_found = describe_inputs(inputs, diag.by_kind)
     return EvidenceSet(evidence, context, media_seen, stats)
+
+
+def _first(item: tuple[str, MediaMeta | None, int]) -> str:
+    return item[0]
+
+
+def _add_stats(total: LeakStats, part: LeakStats) -> None:
+    for name, value in part.__dict__.items():
+        if name == "evidence_by_source":
+            total.evidence_by_source.update(value)
+        elif isinstance(value, int):
+            setattr(total, name, getattr(total, name) + value)
 
 
 def _account_post(

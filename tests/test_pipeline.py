@@ -6,8 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from geoleak.diagnostics import Diagnostics
 from geoleak.pipeline import collect_evidence, run
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def corpus(tmp_path: Path, posts: list[dict]) -> Path:
@@ -20,8 +24,12 @@ def test_counts_by_kind_and_devices(tmp_path: Path, shared_media: Path) -> None:
     media = tmp_path / "media"
     media.mkdir()
     (media / "gps.jpg").write_bytes((shared_media / "mde_apple_iphone4.jpg").read_bytes())
-    (media / "nogps.jpg").write_bytes((shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes())
-    (media / "zero.jpg").write_bytes((shared_media / "mde_samsung_gt-i9000_zero_zero.jpg").read_bytes())
+    (media / "nogps.jpg").write_bytes(
+        (shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes()
+    )
+    (media / "zero.jpg").write_bytes(
+        (shared_media / "mde_samsung_gt-i9000_zero_zero.jpg").read_bytes()
+    )
     (media / "junk.jpg").write_bytes(b"hello, this is not a photo")
     path = corpus(tmp_path, [
         {"id": "1", "author": "a", "created_at": "2025-01-01T20:00:00Z", "media": ["media/gps.jpg"]},
@@ -44,8 +52,12 @@ def test_counts_by_kind_and_devices(tmp_path: Path, shared_media: Path) -> None:
 
 
 def test_nothing_found_says_why(tmp_path: Path, shared_media: Path) -> None:
-    (tmp_path / "m.jpg").write_bytes((shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes())
-    path = corpus(tmp_path, [{"id": "1", "author": "a", "media": ["m.jpg"], "place": {"name": "Oslo"}}])
+    (tmp_path / "m.jpg").write_bytes(
+        (shared_media / "pillow_apple_iphone14promax_nogps.mpo").read_bytes()
+    )
+    path = corpus(
+        tmp_path, [{"id": "1", "author": "a", "media": ["m.jpg"], "place": {"name": "Oslo"}}]
+    )
     stats = run([path], workers=1, geocoder=None).stats  # place names not looked up
     why = stats.why_nothing()
     assert "metadata but no GPS" in why and "name a place without coordinates" in why
@@ -58,7 +70,11 @@ def test_empty_corpus_says_so(tmp_path: Path) -> None:
 
 
 def test_parallel_and_serial_extraction_agree(tmp_path: Path, shared_media: Path) -> None:
-    names = sorted(p.name for p in shared_media.iterdir() if p.suffix.lower() in (".jpg", ".heic", ".png", ".webp"))
+    names = sorted(
+        p.name
+        for p in shared_media.iterdir()
+        if p.suffix.lower() in (".jpg", ".heic", ".png", ".webp")
+    )
     # Media must live inside the corpus folder (a symlink out of it is refused): copy to tmp.
     media_dir = tmp_path / "m"
     media_dir.mkdir()
@@ -69,4 +85,91 @@ def test_parallel_and_serial_extraction_agree(tmp_path: Path, shared_media: Path
     serial = collect_evidence([path], workers=1)
     parallel = collect_evidence([path], workers=2)
     assert serial.stats.to_json() == parallel.stats.to_json()
-    assert [e.position for e in serial.evidence["a"]] == [e.position for e in parallel.evidence["a"]]
+    assert [e.position for e in serial.evidence["a"]] == [
+        e.position for e in parallel.evidence["a"]
+    ]
+
+
+def _messy_sample(tmp_path: Path) -> Path:
+    """The bundled sample corpus (1,199 posts, 90 photos) plus what makes shards disagree
+    if they can: repeated posts and photo copies (dedupe), one photo posted by two people
+    in different shards, impossible and naive times, bad lines, duplicate ids, text places."""
+    root = tmp_path / "corpus"
+    shutil.copytree(REPO / "sample_media", root)
+    lines = (root / "posts.jsonl").read_text().splitlines()
+    posts = [json.loads(line) for line in lines]
+    with_media = [p for p in posts if p.get("media")]
+    first = with_media[0]
+    photo = root / first["media"][0]
+    shutil.copyfile(photo, photo.with_name("copy-of-" + photo.name))
+    other = next(p["author"] for p in posts if p["author"] != first["author"])
+    extra = [
+        {**first, "id": "again-1"},  # the same post under a new id: dropped as a repeat
+        {
+            **first,
+            "id": "again-2",
+            "media": [str(Path(first["media"][0]).with_name("copy-of-" + photo.name))],
+        },
+        {**first, "id": "shared-1", "author": other},  # a reshare: evidence of the other person
+        {**with_media[-1], "id": "old-1", "created_at": "1901-01-01T00:00:00Z"},
+        {**posts[3], "id": "naive-1", "created_at": "2025-02-01T12:00:00"},
+        {**posts[5], "id": "text-1", "text": "Lovely afternoon in Fayetteville"},
+        {**posts[7], "id": "geo-1", "lat": 95.0, "lon": 10.0},
+        {**posts[9], "id": "geo-2", "lat": 35.1, "lon": -79.0},
+        {**posts[9], "id": "geo-3", "lat": 35.1, "lon": -79.0},  # repeat of geo-2
+    ]
+    text = "\n".join(lines[:600] + [json.dumps(p) for p in extra[:4]] + ["{not json", lines[0]]
+                     + lines[600:] + [json.dumps(p) for p in extra[4:]]) + "\n"  # fmt: skip
+    (root / "posts.jsonl").write_text(text)
+    return root / "posts.jsonl"
+
+
+def _collected(path: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
+    from geoleak import pipeline
+
+    forked: list[int] = []
+    close = pipeline._ShardSet.close
+
+    def spy(self: pipeline._ShardSet) -> None:
+        forked.append(len(self.pools))
+        close(self)
+
+    monkeypatch.setattr(pipeline._ShardSet, "close", spy)
+    diag = Diagnostics()
+    got = collect_evidence([path], diag=diag, workers=workers)
+    rows: list[tuple[str, list[object]]] = []
+    streamed = collect_evidence([path], workers=workers, sink=lambda b: rows.extend(b.items()))
+    return (
+        forked,
+        list(got.evidence.items()),
+        sorted(got.context.items()),
+        list(got.media.items()),
+        got.stats.to_json(),
+        diag.warnings,
+        dict(diag.by_kind),
+        rows,
+        sorted(streamed.context.items()),
+        streamed.stats.to_json(),
+    )
+
+
+def test_shards_in_worker_processes_give_what_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (REPO / "sample_media" / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    path = _messy_sample(tmp_path)
+    one = _collected(path, 1, monkeypatch)
+    assert one[0] == [0, 0]
+    stats = one[4]
+    assert (
+        stats["duplicate_posts"] >= 1 and stats["duplicate_media"] >= 2 and stats["times_rejected"]
+    )
+    assert any("no UTC offset" in w for w in one[5]) and any("not valid JSON" in w for w in one[5])
+    for workers in (2, 3):
+        many = _collected(path, workers, monkeypatch)
+        assert many[0] == [workers, workers]  # the shards did run in worker processes
+        for name, a, b in zip(("evidence", "context", "media", "stats", "warnings", "kinds",
+                               "streamed", "streamed context", "streamed stats"),
+                              one[1:], many[1:], strict=True):  # fmt: skip
+            assert a == b, f"{name} differs with {workers} workers"
