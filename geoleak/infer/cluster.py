@@ -48,14 +48,25 @@ def _dense_dbscan(
 
 
 def _rdist(latlon_rad: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Reduced haversine distance of every pair, as sklearn's HaversineDistance.rdist."""
+    """Reduced haversine distance of every pair, as sklearn's HaversineDistance.rdist.
+
+    sin(dlat / 2)^2 + cos(lat1) cos(lat2) sin(dlon / 2)^2, each step written into one of two
+    n x n buffers (the same operations in the same order as the plain expression, so the
+    same values, without its six temporaries)."""
     lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
-    sin_lat = np.sin(0.5 * (lat[:, None] - lat[None, :]))
-    sin_lon = np.sin(0.5 * (lon[:, None] - lon[None, :]))
+    out = np.subtract.outer(lat, lat)
+    np.multiply(out, 0.5, out=out)
+    np.sin(out, out=out)
+    np.multiply(out, out, out=out)  # sin_lat * sin_lat
+    sin_lon = np.subtract.outer(lon, lon)
+    np.multiply(sin_lon, 0.5, out=sin_lon)
+    np.sin(sin_lon, out=sin_lon)
+    np.multiply(sin_lon, sin_lon, out=sin_lon)  # sin_lon * sin_lon
     cos_lat = np.cos(lat)
-    return np.asarray(
-        sin_lat * sin_lat + (cos_lat[:, None] * cos_lat[None, :]) * (sin_lon * sin_lon)
-    )
+    cos_prod = np.multiply.outer(cos_lat, cos_lat)
+    np.multiply(cos_prod, sin_lon, out=sin_lon)
+    np.add(out, sin_lon, out=out)
+    return out
 
 
 def _dense_dbscan_rdist(
@@ -75,7 +86,7 @@ def _dense_dbscan_rdist(
     core = np.flatnonzero(is_core)
     if core.size == 0:
         return labels
-    root = _component_roots(near[np.ix_(core, core)])
+    root = _component_roots(near if core.size == n else near[np.ix_(core, core)])
     if root is None:  # long chains: expand cluster by cluster instead
         return _expand_clusters(near, is_core, labels)
     # Clusters numbered by their lowest core index, as sklearn's outer loop meets them.

@@ -150,7 +150,7 @@ class Candidate:
     score: float = 0.0
     calendar: Calendar | None = field(default=None, repr=False, compare=False)
     day_sets: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    # Sizes of day sets known without building them ("dates", "duty_dates", "weeks").
+    # Sizes of day sets known without building them (each day set and "weeks").
     day_counts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -194,6 +194,7 @@ class Candidate:
     @dates.setter
     def dates(self, value: set[date]) -> None:
         self.day_sets["dates"] = value
+        self.day_counts.pop("weeks", None)  # counted from the calendar, not these dates
 
     @property
     def nights(self) -> set[date]:
@@ -273,10 +274,11 @@ class Candidate:
     @property
     def n_weeks(self) -> int:
         """Distinct ISO weeks of `dates` (each week named by its Monday)."""
-        if "dates" not in self.day_sets and "weeks" in self.day_counts:
-            return self.day_counts["weeks"]
-        local = self._ordinals("dates")
-        return len(set((local - (local + 6) % 7).tolist()))
+        weeks = self.day_counts.get("weeks")
+        if weeks is None:
+            local = self._ordinals("dates")
+            weeks = self.day_counts["weeks"] = len(set((local - (local + 6) % 7).tolist()))
+        return weeks
 
     @property
     def day_span(self) -> int:
@@ -440,12 +442,18 @@ def _candidates(
     part, day, local = points.part[order], points.day[order], points.local[order]
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
     weekday = (local + 6) % 7  # date.fromordinal(1) is a Monday
+    monday_to_friday = weekday < 5
     distinct = {
         name: np.bincount(np.unique(group[mask] << 32 | days[mask]) >> 32, minlength=len(bounds))
         for name, days, mask in (
             ("dates", local, slice(None)),
-            ("duty_dates", local, weekday < 5),
+            ("duty_dates", local, monday_to_friday),
             ("weeks", local - weekday, slice(None)),
+            # As `Candidate._ordinals` defines the other day sets (their sizes, for texts).
+            ("nights", day, (part == WEEKNIGHT) | (part == WEEKEND_NIGHT)),
+            ("evenings", day, part == EVENING),
+            ("weekend_days", day, part == WEEKEND_DAY),
+            ("work_dates", local, monday_to_friday & (part == WORK_HOURS)),
         )
     }
     known = [dict(zip(distinct, sizes, strict=True))

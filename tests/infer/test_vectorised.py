@@ -199,3 +199,18 @@ def test_fits_with_every_fast_path_equal_the_reference_paths(
         assert fast[name].profiles_ == reference.profiles_, name
         assert fast[name].sites_ == reference.sites_, name
         assert any(p.places for p in reference.profiles_), name  # something was inferred
+
+
+def test_assigned_dates_count_their_own_weeks(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    people = next(iter(corpora.values()))
+    evidence = max(people.values(), key=len)
+    usable = [i for i, ev in enumerate(evidence) if ev.local_time is not None]
+    points = _points(evidence, usable)
+    labels = cluster_labels(points.lat, points.lon, eps_m=500.0, min_samples=2)
+    cand = next(iter(_candidates(evidence, points, labels).values()))
+    assert cand.n_weeks > 1  # counted from the calendar when the candidate was built
+    monday = date(2025, 3, 3)
+    cand.dates = {monday, monday + timedelta(days=4)}
+    assert cand.n_weeks == 1
