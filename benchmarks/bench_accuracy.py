@@ -12,10 +12,11 @@ every persona of issue 11 (`--all-personas`, seeds 201-204, 80-100 people, activ
 Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
-(places : share right) from 0.5 up; then pooled figures per family. The baseline runs in a
-fresh interpreter on the same evidence with `git archive REF geoleak` on its path; both are
-scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and corpora from
-behaviour models other than these two.
+(places : share right) from 0.5 up; then pooled figures per family, with a table by persona
+(the truth's persona tags: homes and bases recall and precision, false bases). The baseline
+runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
+both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
+corpora from behaviour models other than these two.
 """
 
 from __future__ import annotations
@@ -150,12 +151,33 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
             bands.append(f"{low:.1f}: {places} places {share(right, places)}")
     false_bases = sum(ev.false_bases for ev in results)
     no_base = sum(ev.no_base_people for ev in results)
+    personas: dict[str, dict[str, int]] = {}
+    for ev in results:
+        for tag, counts in ev.by_persona.items():
+            mine = personas.setdefault(tag, {})
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
+
+    def pct(a: int, b: int) -> str:
+        return f"{100 * a / b:5.1f}" if b else "  n/a"
+
+    table = [
+        f"  {'persona':22} {'ppl':>4} {'homeR':>5} {'homeP':>5} {'baseR':>5} {'baseP':>5} {'false':>5}"
+    ]
+    for tag, c in sorted(personas.items()):
+        table.append(
+            f"  {tag:22} {c['people']:4d} {pct(c['home_hits'], c['home_truths'])} "
+            f"{pct(c['home_given_right'], c['home_given'])} {pct(c['base_hits'], c['base_truths'])} "
+            f"{pct(c['base_given_right'], c['base_given'])} {c['false_bases']:5d}"
+        )
     return [
         f"{label}: homes recall {share(h[0], h[1])}, precision {share(h[2], h[3])}; "
         f"bases recall {share(b[0], b[1])}, precision {share(b[2], b[3])}; "
         f"false bases {false_bases}/{no_base}; homes for silent people "
         f"{sum(ev.false_homes for ev in results)}",
         "  calibration (band: places, share right): " + "; ".join(bands),
+        "  by persona (a person counts under each of their tags; %):",
+        *table,
     ]
 
 
