@@ -20,7 +20,7 @@ import json
 import math
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -122,6 +122,11 @@ KIND_TITLE = {
     PlaceKind.FREQUENT: "Frequent place",
 }
 
+PLACE_COLOURS = {
+    PlaceKind.HOME: "#c92a2a",
+    PlaceKind.BASE: "#1c5fb8",
+    PlaceKind.FREQUENT: "#5f6b75",
+}
 SINGLE_POINT_M = 250.0  # evidence with no other point of the person this close is drawn unclustered
 MAX_THUMBNAILS = 400  # per page, to bound its size
 THUMBNAIL_PX = 160
@@ -402,6 +407,7 @@ class SpecLayer(_RawLayer):
         super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "SpecLayer"
         self.spec_json = script_json(_shared_icons(spec))
+        self.on_canvas = any(f.get("k") == "dot" for f in spec.get("features", ()))
 
 
 def _shared_icons(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -519,7 +525,19 @@ class PageScript(_RawScriptMixin, MacroElement):
         self._name = "PageScript"
         self.bounds_json = script_json(bounds)
         self.boxes = [tuple(script_json(part) for part in box) for box in boxes]
-        self.slider = (script_json(slider[0]), script_json(slider[1])) if slider else None
+        self.slider = (
+            (script_json(slider[0]), script_json(_label_runs(slider[1]))) if slider else None
+        )
+
+
+def _label_runs(labels: Sequence[str]) -> list[list[Any]]:
+    """The slider's date label of every post rank as [first rank, label] where it changes:
+    posts are in time order, so 100,000 posts span a few hundred days, not 100,000 labels."""
+    runs: list[list[Any]] = []
+    for rank, label in enumerate(labels, start=1):
+        if not runs or runs[-1][1] != label:
+            runs.append([rank, label])
+    return runs
 
 
 def _bounds(points: Sequence[Sequence[float]]) -> list[list[float]] | None:
@@ -1025,30 +1043,40 @@ def _place_layers(
     *,
     colour_of: Mapping[str, str] | None,
     person_links: Mapping[str, str] | None,
+    canvas: bool,
 ) -> list[SpecLayer]:
+    """Place pins, their uncertainty circles and home → base lines. With `canvas` (see
+    `_vector_on_canvas`) circles and lines are drawn on the page's canvas, behind its points:
+    as SVG above the canvas they would catch the clicks meant for points under them."""
     by_kind: dict[PlaceKind, list[dict[str, Any]]] = {kind: [] for kind in PlaceKind}
     circles: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
+    # a kind with more pins than CANVAS_ABOVE (thousands of frequent places on an overview)
+    # is drawn as circles on the page's canvas: same popup, tooltip and id, no DOM marker
+    per_kind = Counter(place.kind for profile in profiles for place in profile.places)
     for profile in profiles:
         colour = colour_of[profile.person] if colour_of else None
         link = person_links.get(profile.person) if person_links else None
         for index, place in enumerate(profile.places):
             ll = page.ll(place.position)
-            by_kind[place.kind].append(
-                {
-                    "k": "pin",
-                    "ll": ll,
-                    "icon": _place_icon(place.kind, colour),
-                    "popup": _place_popup(profile.person, place, person_link=link),
-                    "tip": html_text(
-                        f"{profile.person}: {place.kind.value} ({place.confidence:.0%}, "
-                        f"± {_fmt_distance(place.radius_m)})"
-                    ),
-                    "id": place_pin_id(profile.person, place, index),
-                    "z": 1000,
-                }
-            )
-            circle_colour = {"home": "#c92a2a", "base": "#1c5fb8"}.get(place.kind.value, "#5f6b75")
+            feature: dict[str, Any] = {
+                "ll": ll,
+                "popup": _place_popup(profile.person, place, person_link=link),
+                "tip": html_text(
+                    f"{profile.person}: {place.kind.value} ({place.confidence:.0%}, "
+                    f"± {_fmt_distance(place.radius_m)})"
+                ),
+                "id": place_pin_id(profile.person, place, index),
+            }
+            if per_kind[place.kind] > CANVAS_ABOVE:
+                ring = colour or "#fff"  # the kind's colour, ringed in the person's
+                feature.update(
+                    {"k": "dot", "c": PLACE_COLOURS[place.kind], "r": 8, "s": ring, "w": 3}
+                )
+            else:
+                feature.update({"k": "pin", "icon": _place_icon(place.kind, colour), "z": 1000})
+            by_kind[place.kind].append(feature)
+            circle_colour = PLACE_COLOURS[place.kind]
             circles.append(
                 {
                     "k": "circle",
@@ -1081,8 +1109,8 @@ def _place_layers(
                 }
             )
     layers = [
-        SpecLayer({"mode": "group", "features": circles}, name="Uncertainty circles"),
-        SpecLayer({"mode": "group", "features": lines}, name="Network: home → base lines"),
+        _vector_layer(circles, "Uncertainty circles", canvas=canvas),
+        _vector_layer(lines, "Network: home → base lines", canvas=canvas),
     ]
     names = {
         PlaceKind.HOME: "Homes",
@@ -1095,6 +1123,20 @@ def _place_layers(
         if features
     )
     return layers
+
+
+def _vector_on_canvas(evidence_layers: Sequence[SpecLayer], profiles: Sequence[Profile]) -> bool:
+    """Whether a page's circles and lines go on its canvas: when its evidence is drawn there,
+    or it has more than CANVAS_ABOVE places (so also when places are, see `_place_layers`)."""
+    places = sum(len(profile.places) for profile in profiles)
+    return any(layer.on_canvas for layer in evidence_layers) or places > CANVAS_ABOVE
+
+
+def _vector_layer(features: list[dict[str, Any]], name: str, *, canvas: bool) -> SpecLayer:
+    """Circles or lines; with `canvas`, on the page's canvas behind its points (`behind`)."""
+    if canvas:
+        features = [{**feature, "cv": 1} for feature in features]
+    return SpecLayer({"mode": "group", "features": features, "behind": canvas}, name=name)
 
 
 def _site_attr(site: Any, *names: str) -> Any:
@@ -1217,6 +1259,8 @@ def _site_layers(
     profiles: Sequence[Profile],
     page: _Page,
     person_links: Mapping[str, str] | None,
+    *,
+    canvas: bool = False,
 ) -> list[SpecLayer]:
     if not sites:
         return []
@@ -1273,7 +1317,7 @@ def _site_layers(
                 }
             )
     return [
-        SpecLayer({"mode": "group", "features": lines}, name="Network: people → shared sites"),
+        _vector_layer(lines, "Network: people → shared sites", canvas=canvas),
         SpecLayer({"mode": "group", "features": pins}, name="Shared sites"),
     ]
 
@@ -1457,11 +1501,14 @@ def build_overview_map(
             clustered_name="Evidence (clustered)",
             single_name="Evidence: single points",
         )
+    canvas = _vector_on_canvas(ev_layers, profiles)
     for layer in ev_layers:
         layer.add_to(fmap)
-    for layer in _place_layers(profiles, page, colour_of=colour_of, person_links=links):
+    for layer in _place_layers(
+        profiles, page, colour_of=colour_of, person_links=links, canvas=canvas
+    ):
         layer.add_to(fmap)
-    for layer in _site_layers(site_markers, profiles, page, links):
+    for layer in _site_layers(site_markers, profiles, page, links, canvas=canvas):
         layer.add_to(fmap)
     with_home = sum(1 for p in profiles if p.place(PlaceKind.HOME))
     with_base = sum(1 for p in profiles if p.place(PlaceKind.BASE))
@@ -1516,11 +1563,33 @@ def _focus(
     """
     if not anchors:
         return list(others)
-    lat_pad = near_m / 110_000.0  # a degree of latitude is at least 110 km: a safe pre-check
     return list(anchors) + [
-        o
-        for o in others
-        if any(abs(o.lat - a.lat) <= lat_pad and _distance_m(o, a) <= near_m for a in anchors)
+        o for o, near in zip(others, _near_any(others, anchors, near_m), strict=True) if near
+    ]
+
+
+def _near_any(points: Sequence[LatLon], anchors: Sequence[LatLon], near_m: float) -> list[bool]:
+    """Whether each point is within `near_m` (great circle) of any anchor.
+
+    A k-d tree over unit vectors finds each point's nearest anchor (straight-line distance
+    through the Earth grows with the great-circle one, so it is the same anchor); haversine
+    then decides. Thousands of places against 100k points take a fraction of a second, where
+    comparing every pair took minutes.
+    """
+    if not points or not anchors:
+        return [False] * len(points)
+    import numpy as np  # here: a page with no places or no evidence never needs them
+    from scipy.spatial import cKDTree
+
+    def unit(positions: Sequence[LatLon]) -> Any:
+        lat = np.radians([p.lat for p in positions])  # numpy's trigonometry wants radians
+        lon = np.radians([p.lon for p in positions])
+        return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+
+    _chord, nearest = cKDTree(unit(anchors)).query(unit(points))
+    return [
+        _distance_m(point, anchors[int(index)]) <= near_m
+        for point, index in zip(points, nearest, strict=True)
     ]
 
 
@@ -1579,11 +1648,12 @@ def build_person_map(
         clustered_name="Evidence (clustered)",
         single_name="Evidence: single points",
     )
+    canvas = _vector_on_canvas(ev_layers, [profile])
     for layer in ev_layers:
         layer.add_to(fmap)
-    for layer in _place_layers([profile], page, colour_of=None, person_links=None):
+    for layer in _place_layers([profile], page, colour_of=None, person_links=None, canvas=canvas):
         layer.add_to(fmap)
-    for layer in _site_layers(site_markers, [profile], page, None):
+    for layer in _site_layers(site_markers, [profile], page, None, canvas=canvas):
         layer.add_to(fmap)
     by_source = ", ".join(
         f"{count} {html_text(source)}" for source, count in sorted(_count_sources(evidence).items())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -121,9 +122,17 @@ def test_time_slider_builds_the_picture_post_by_post(
     assert browser.js(count_shown) == total
     browser.js("geoleak.showPosts(1)")
     assert 1 <= browser.js(count_shown) <= 3  # the evidence of the first post only
-    assert "post 1 of" in browser.js("return document.querySelector('.gl-slider-out').textContent")
+    out = "return document.querySelector('.gl-slider-out').textContent"
+    # each position names the date of its post (sent as one label per day, see _label_runs)
+    times = sorted(
+        (e.time_utc or e.posted_at).astimezone(timezone.utc)  # type: ignore[union-attr]
+        for v in result.evidence.values()
+        for e in v
+    )
+    assert browser.js(out).startswith("post 1 of") and f"{times[0]:%Y-%m-%d}" in browser.js(out)
     browser.js("geoleak.showPosts(Number(document.querySelector('.gl-range').max))")
     assert browser.js(count_shown) == total
+    assert f"{times[-1]:%Y-%m-%d}" in browser.js(out)
     _assert_clean(browser)
 
 
@@ -527,7 +536,9 @@ def test_dense_points_draw_on_a_canvas_and_keep_popups_links_and_slider(
     from geoleak.report import maps
 
     result, _out = demo
-    monkeypatch.setattr(maps, "CANVAS_ABOVE", 0)
+    # evidence above the threshold, places (at most this many of a kind) below it
+    per_kind = Counter(pl.kind for p in result.profiles for pl in p.places)
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", max(per_kind.values()))
     out = tmp_path / "canvas"
     write_maps(result.profiles, result.evidence, out, sites=result.sites)
     person = max(result.evidence, key=lambda p: len(result.evidence[p]))
@@ -601,4 +612,87 @@ def test_dense_points_draw_on_a_canvas_and_keep_popups_links_and_slider(
         f'href="{person_page_name(person)}"',
     )
     assert html and "located observation" in html
+    _assert_clean(browser)
+
+
+_EVIDENCE_INSIDE_A_CIRCLE = """
+const places = [];
+geoleak.map.eachLayer(l => { if (l instanceof L.CircleMarker && !(l instanceof L.Circle)
+  && !geoleak.timed.some(t => t.items && t.items.some(i => i.layer === l))) places.push(l.getLatLng()); });
+const circles = [];
+geoleak.map.eachLayer(l => { if (l instanceof L.Circle) circles.push(l); });
+const dots = geoleak.timed.find(t => t.kind === 'group').items.map(i => i.layer);
+const site = Object.values(geoleak.pins).filter(p => p.layer instanceof L.Marker).map(p => p.layer.getLatLng());
+for (const dot of dots) {
+  const ll = dot.getLatLng();
+  if (places.concat(site).some(p => p.distanceTo(ll) < 25)) continue;
+  const inside = circles.find(c => c.getLatLng().distanceTo(ll) < 0.8 * c.getRadius());
+  if (inside) return [ll.lat, ll.lng, inside.getRadius()];
+}
+return null;
+"""
+
+
+def test_many_places_draw_on_the_canvas_behind_nothing_and_in_front_of_their_circles(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above CANVAS_ABOVE places of a kind, the places are circles on the canvas too: no DOM
+    pin, yet their table rows open their popups and a real click on one opens it; their
+    uncertainty circles are drawn behind the points, so a click on a point inside a circle
+    opens the point (also after the circles are switched off and on again)."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", 0)
+    out = tmp_path / "canvas-places"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    profile = max(
+        (p for p in result.profiles if p.places), key=lambda p: len(result.evidence[p.person])
+    )
+    browser.open(out / person_page_name(profile.person))
+    _settle(browser)
+    kinds = ".gl-place-home, .gl-place-base, .gl-place-frequent"
+    assert browser.js(f"return document.querySelectorAll({json.dumps(kinds)}).length") == 0
+    place_dots = (
+        "return Object.keys(geoleak.pins).filter(k => geoleak.pins[k].layer instanceof"
+        " L.CircleMarker && document.querySelector('td a[data-pin=\"' + k + '\"]')"
+        " && !document.getElementById('row-' + k.slice(4))).length"
+    )
+    assert browser.js(place_dots) == len(profile.places)
+    # a row of the places table opens its place's popup
+    browser.js("document.querySelector('h2 + table a[data-pin]').click()")
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    text = browser.js("return document.querySelector('.leaflet-popup-content').innerText")
+    assert f"of {profile.person}" in text and "confidence" in text
+    # a real click on the drawn home opens it
+    browser.js("geoleak.map.closePopup()")
+    home = next(p for p in profile.places if p.kind.value == "home")
+    browser.js(
+        f"geoleak.map.setView([{home.position.lat}, {home.position.lon}], 18, {{animate: false}})"
+    )
+    _settle(browser)
+    _click_dot(browser, [home.position.lat, home.position.lon])
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert "Home of" in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    # a point inside an uncertainty circle is in front of it
+    found = browser.js(_EVIDENCE_INSIDE_A_CIRCLE)
+    assert found is not None, "the demo has evidence inside an uncertainty circle"
+    lat, lon, _radius = found
+    for again in (False, True):
+        browser.js("geoleak.map.closePopup()")
+        if again:  # switched off and on in the layer control: still behind
+            browser.js(
+                "var g = []; geoleak.map.eachLayer(l => { if (l instanceof L.FeatureGroup &&"
+                " l.getLayers().some(c => c instanceof L.Circle)) g.push(l); });"
+                "g.forEach(l => { geoleak.map.removeLayer(l); geoleak.map.addLayer(l); });"
+            )
+        browser.js(f"geoleak.map.setView([{lat}, {lon}], 18, {{animate: false}})")
+        _settle(browser)
+        _click_dot(browser, [lat, lon])
+        browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+        assert "source" in browser.js(
+            "return document.querySelector('.leaflet-popup-content').innerText"
+        )
     _assert_clean(browser)

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from report_fixtures import (
     ANA_HOME,
     CHUKOTKA_EAST,
@@ -343,3 +347,95 @@ def test_a_dense_overview_is_grouped_per_person_and_cell_and_keeps_every_place(
     ana_page = (tmp_path / "maps" / person_page_name("ana")).read_text(encoding="utf-8")
     assert len([m for m in pins(ana_page) if "n" in m]) == len(evidence["ana"])
     assert "drawn as one marker per person and" in overview
+
+
+def test_many_places_and_their_circles_are_drawn_on_the_canvas(
+    people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind with more than CANVAS_ABOVE places (thousands of frequent places on a large
+    overview) becomes circles on the page's canvas, each keeping its popup, tooltip and
+    anchor id; the uncertainty circles go on the canvas too, behind the points."""
+    from geoleak.report import maps
+
+    profiles, evidence = people
+    homes = [pl for p in profiles for pl in p.places if pl.kind.value == "home"]
+    assert len(homes) >= 2
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", len(homes) - 1)
+    overview = write_maps(profiles, evidence, tmp_path / "maps")[0].read_text(encoding="utf-8")
+    specs = layer_specs(overview)
+    home_dots = [
+        f
+        for spec in specs
+        for f in spec.get("features", [])
+        if f["k"] == "dot" and f.get("tip", "").split(": ", 1)[-1].startswith("home")
+    ]
+    assert len(home_dots) == len(homes)
+    for dot in home_dots:
+        assert dot["c"] == maps.PLACE_COLOURS[maps.PlaceKind.HOME]
+        assert dot["id"].startswith("pin-") and "Home of" in dot["popup"]
+        assert "icon" not in dot and "ic" not in dot
+    circles = next(s for s in specs if any(f["k"] == "circle" for f in s.get("features", [])))
+    assert circles["behind"] is True and all(f["cv"] == 1 for f in circles["features"])
+    # below the threshold, places stay DOM pins and circles SVG paths
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", 10_000)
+    few = write_maps(profiles, evidence, tmp_path / "few")[0].read_text(encoding="utf-8")
+    specs = layer_specs(few)
+    assert not [
+        f
+        for s in specs
+        for f in s.get("features", [])
+        if "Home of" in f.get("popup", "") and f["k"] != "pin"
+    ]
+    assert not [f for s in specs for f in s.get("features", []) if "cv" in f]
+
+
+@given(
+    st.lists(st.sampled_from(["2024-01-01", "2024-01-02", "2025-07-04", "undated"]), max_size=40)
+)
+def test_slider_label_runs_give_back_every_rank_label(labels: list[str]) -> None:
+    from geoleak.report.maps import _label_runs
+
+    labels = sorted(labels)  # ranks are in time order, so equal labels are adjacent
+    runs = _label_runs(labels)
+    assert len(runs) == len(set(labels))
+    for rank, label in enumerate(labels, start=1):
+        # what geoleak.slider's labelOf does: the last run starting at or before the rank
+        assert [run[1] for run in runs if run[0] <= rank][-1] == label
+
+
+def test_slider_labels_are_sent_once_per_day(written: dict[str, Path]) -> None:
+    page = written["index.html"].read_text(encoding="utf-8")
+    match = re.search(r"geoleak\.slider\(map, (\d+), ", page)
+    assert match is not None
+    runs, _end = json.JSONDecoder().raw_decode(page, match.end())
+    total = int(match.group(1))
+    assert runs[0][0] == 1 and all(a[0] < b[0] <= total for a, b in itertools.pairwise(runs))
+    assert len({run[1] for run in runs}) == len(runs) < total
+
+
+_lat = st.floats(-89.9, 89.9, allow_nan=False)
+_lon = st.floats(-180.0, 180.0, allow_nan=False)
+_positions = st.lists(st.builds(LatLon, _lat, _lon), max_size=25)
+
+
+@given(_positions, _positions, st.floats(1.0, 3_000_000.0))
+def test_near_any_equals_comparing_every_pair(
+    points: list[LatLon], anchors: list[LatLon], near_m: float
+) -> None:
+    """The k-d tree pre-selection that decides what a map opens on gives the same answer as
+    the plain pairwise haversine, across the antimeridian and near the poles too."""
+    from geoleak.report.maps import _distance_m, _near_any
+
+    got = _near_any(points, anchors, near_m)
+    for point, near in zip(points, got, strict=True):
+        closest = min((_distance_m(point, a) for a in anchors), default=math.inf)
+        if abs(closest - near_m) > 1e-6 * near_m:  # a tie on the boundary may go either way
+            assert near == (closest <= near_m)
+
+
+def test_near_any_across_the_antimeridian_and_at_high_latitude() -> None:
+    from geoleak.report.maps import _near_any
+
+    anchors = [LatLon(65.0, 179.99), LatLon(89.9, 0.0)]
+    points = [LatLon(65.0, -179.99), LatLon(89.9, 179.0), LatLon(0.0, 0.0), LatLon(65.0, 170.0)]
+    assert _near_any(points, anchors, 30_000.0) == [True, True, False, False]

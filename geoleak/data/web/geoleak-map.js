@@ -13,6 +13,7 @@
   G.markerCount = 0;
   G.placeMarkers = [];  // home, base, frequent place and site pins: kept apart on screen
   G.clusterGroups = [];
+  G.front = [];     // groups of canvas places, drawn above the evidence points
 
   function popupOptions() {
     return { maxWidth: 380, minWidth: 220, autoPanPadding: [24, 24] };
@@ -30,6 +31,12 @@
     });
   }
 
+  /* The page's one canvas for dense points, places and circles (created when first needed). */
+  function canvas() {
+    G.dotRenderer = G.dotRenderer || L.canvas({ padding: 0.5, tolerance: 3 });
+    return G.dotRenderer;
+  }
+
   function buildFeature(f, icons) {
     var layer;
     if (f.k === "pin") {
@@ -38,17 +45,17 @@
       G.markerCount += 1;
       if ((f.z || 0) >= 900) { layer.geoleakRank = f.z; G.placeMarkers.push(layer); }
     } else if (f.k === "dot") {
-      // dense evidence: a circle on the one shared canvas instead of a DOM marker
-      G.dotRenderer = G.dotRenderer || L.canvas({ padding: 0.5, tolerance: 3 });
+      // dense evidence or places: a circle on the one shared canvas instead of a DOM marker
       layer = L.circleMarker(f.ll, {
-        renderer: G.dotRenderer, radius: f.r, color: f.s || "#fff", weight: f.s ? 2 : 1.5,
+        renderer: canvas(), radius: f.r, color: f.s || "#fff", weight: f.w || (f.s ? 2 : 1.5),
         opacity: 1, fillColor: f.c, fillOpacity: 0.9
       });
       G.markerCount += 1;
     } else if (f.k === "circle") {
-      layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}));
+      // cv: drawn on the shared canvas, behind its points (see spec.behind)
+      layer = L.circle(f.ll, Object.assign({ radius: f.r }, f.style || {}, f.cv ? { renderer: canvas() } : {}));
     } else if (f.k === "line") {
-      layer = L.polyline(f.lls, f.style || {});
+      layer = L.polyline(f.lls, Object.assign({}, f.style || {}, f.cv ? { renderer: canvas() } : {}));
     } else {
       return null;
     }
@@ -78,6 +85,13 @@
       layers.push(layer);
     });
     if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+    if (spec.behind) {
+      // circles and lines on the canvas: whenever shown, drawn (and hit-tested) behind its
+      // points, so a click on a point inside a circle or on a line still opens the point
+      group.on("add", function () { group.eachLayer(function (l) { l.bringToBack(); }); });
+    } else if (!spec.timed && layers.some(function (l) { return l instanceof L.CircleMarker; })) {
+      G.front.push(group);  // places on the canvas: kept above evidence the slider re-adds
+    }
     if (spec.timed) { G.timed.push({ kind: "group", layer: group, items: items }); }
     return group;
   };
@@ -178,9 +192,19 @@
     return new Box({ position: position }).addTo(map);
   };
 
-  /* Time slider: show the evidence of the first k posts (n = post rank, 1..total). */
-  G.slider = function (map, total, labels) {
+  /* Time slider: show the evidence of the first k posts (n = post rank, 1..total).
+   * runs = [[first rank, date label], ...] in rank order: the label of rank k is that of
+   * the last run starting at or before k. */
+  G.slider = function (map, total, runs) {
     if (!total) { return null; }
+    function labelOf(k) {
+      var lo = 0, hi = runs.length - 1, found = "";
+      while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (runs[mid][0] <= k) { found = runs[mid][1]; lo = mid + 1; } else { hi = mid - 1; }
+      }
+      return found;
+    }
     var Slider = L.Control.extend({
       onAdd: function () {
         var div = L.DomUtil.create("div", "gl-box gl-slider");
@@ -202,7 +226,7 @@
         L.DomEvent.disableScrollPropagation(div);
         var pending = false;
         function show(k) {
-          var label = labels[k - 1] || "";
+          var label = labelOf(k);
           out.textContent = "post " + k + " of " + total + (label ? " \u00b7 " + label : "");
           G.timed.forEach(function (t) {
             if (t.kind === "heat") {
@@ -213,6 +237,9 @@
               t.layer.clearLayers();
               if (t.layer.addLayers) { t.layer.addLayers(keep); } else { keep.forEach(function (l) { t.layer.addLayer(l); }); }
             }
+          });
+          G.front.forEach(function (g) {
+            if (G.map.hasLayer(g)) { g.eachLayer(function (l) { l.bringToFront(); }); }
           });
           if (G.redeclutter) { G.redeclutter(); }
         }
@@ -235,7 +262,7 @@
           }, 120);
         });
         G.showPosts = function (k) { input.value = String(k); show(k); };
-        out.textContent = "post " + total + " of " + total + (labels[total - 1] ? " \u00b7 " + labels[total - 1] : "");
+        out.textContent = "post " + total + " of " + total + (labelOf(total) ? " \u00b7 " + labelOf(total) : "");
         return div;
       }
     });
@@ -289,9 +316,30 @@
    * it so its count stays readable. Only the icons move: tooltips, popups, circles and
    * lines keep the true position. Runs again after every zoom. */
   G.declutter = function (map) {
-    var taken = [];  // [centre point, radius] of what is already drawn
+    // what is already drawn, as [x, y, radius] in grid cells of CELL px: a pin is checked
+    // against its neighbourhood only, so thousands of pins cost linear, not quadratic, time
+    var CELL = 32;
+    var grid = {};
+    var widest = 0;
+    function taken(x, y, r) {
+      var key = Math.floor(x / CELL) + "," + Math.floor(y / CELL);
+      (grid[key] || (grid[key] = [])).push([x, y, r]);
+      widest = Math.max(widest, r);
+    }
     function clear(p, r) {
-      return taken.every(function (t) { return p.distanceTo(t[0]) >= r + t[1]; });
+      var reach = Math.ceil((r + widest) / CELL);
+      var ci = Math.floor(p.x / CELL), cj = Math.floor(p.y / CELL);
+      for (var i = ci - reach; i <= ci + reach; i += 1) {
+        for (var j = cj - reach; j <= cj + reach; j += 1) {
+          var cell = grid[i + "," + j];
+          if (!cell) { continue; }
+          for (var k = 0; k < cell.length; k += 1) {
+            var t = cell[k];
+            if (Math.sqrt((p.x - t[0]) * (p.x - t[0]) + (p.y - t[1]) * (p.y - t[1])) < r + t[2]) { return false; }
+          }
+        }
+      }
+      return true;
     }
     function spot(p, r, step) {
       for (var ring = 0; ring <= 6; ring += 1) {
@@ -311,7 +359,7 @@
       var r = Math.max(iconBox(m).size.x, iconBox(m).size.y) / 2 + 1;
       var d = spot(p, r, 2 * r);
       shift(m, d.x, d.y);
-      taken.push([p.add(d), r]);
+      taken(p.x + d.x, p.y + d.y, r);
     });
     G.clusterGroups.forEach(function (group) {
       if (!map.hasLayer(group) || !group._featureGroup) { return; }
@@ -321,7 +369,7 @@
         var r = 15;  // the count's bubble; its halo may stay under a pin
         var d = clear(p, r) ? L.point(0, 0) : spot(p, r, 16);
         shift(c, d.x, d.y);
-        taken.push([p.add(d), r]);
+        taken(p.x + d.x, p.y + d.y, r);
       });
     });
   };
