@@ -14,18 +14,18 @@ import re
 from datetime import datetime, timezone
 
 from geoleak.extract.gps import GpsReading, checked_position
-from geoleak.formats.xmp import MAX_XMP, as_utf8, properties
+from geoleak.formats.xmp import MAX_XMP, as_utf8, matcher, properties
 
 __all__ = ["MAX_XMP", "XmpValues", "parse_xmp", "parse_xmp_coordinate", "parse_xmp_datetime"]
 
 # the properties geoleak reads (local names)
-_NAMES = (
+_WANTED = matcher((
     "GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSAltitudeRef", "GPSTimeStamp",
     "GPSImgDirection", "GPSHPositioningError", "GpsLatitude", "GpsLongitude",
     "AbsoluteAltitude", "DateTimeOriginal", "DateCreated", "CreateDate", "Make", "Model",
     "SerialNumber", "BodySerialNumber", "CameraSerialNumber", "Lens", "LensModel",
     "CreatorTool", "Software",
-)  # fmt: skip
+))  # fmt: skip
 _MAX_VALUE = 4096  # bytes of one value: longer ones are not the simple values we read
 
 
@@ -51,7 +51,7 @@ def parse_xmp(packet: bytes) -> XmpValues:
     if text is None:
         return XmpValues({})
     values: dict[str, str] = {}
-    for prop in properties(text, _NAMES):
+    for prop in properties(text, _WANTED):
         name = prop.local.decode("ascii")
         if name in values:
             continue

@@ -5,12 +5,15 @@ devices through it, and `remedy/` finds and blanks the same fields through it, s
 audit can read is exactly what scrub can remove.
 
 - `sniff`: one format sniffer (first bytes, extension only to refine).
-- container walkers: `jpeg` (marker segments), `chunks` (PNG and RIFF chunks), `tiff`
-  (header, IFD entries, where each value lies), `isobmff` (boxes and the payloads both
-  sides decode), `flir` (FFF records), `gpmf` (GoPro telemetry). They take any sliceable
+- container walkers: `jpeg` (marker segments), `chunks` (PNG and RIFF chunks), `gif`
+  (GIF blocks and raw XMP), `tiff` (header, IFD entries, where each value lies, and the
+  one IFD-to-IFD walk), `isobmff` (boxes, HEIF metadata items and the payloads both sides
+  decode), `xmp` (the properties of a packet), `iptc` (IIM datasets and Photoshop image
+  resources), `flir` (FFF records), `gpmf` (GoPro telemetry). They take any sliceable
   buffer (bytes, mmap, memoryview, or an `extract.source.Source`) and yield where each
-  structure lies; they decode nothing the caller did not ask for. (XMP and IPTC are
-  still parsed separately by each side.)
+  structure lies; they decode nothing the caller did not ask for. A reader takes a walk
+  only as far as it needs (fewer IFDs, fewer XMP names, up to the first JPEG scan); a
+  scrubber takes all of it.
 - `iso6709`: the position strings of QuickTime and 3GPP files.
 - `tags`: the tag table (id, name, group, kind), kept as data.
 

@@ -196,8 +196,8 @@ def walk_ifds(
       "GPS"...; an entry holding several offsets, like SubIFDs, numbers them: "SubIFD0");
     - `chain`: how many IFDs of IFD0's next-IFD chain are followed ("IFD1"..., at most
       MAX_CHAIN);
-    - `wanted`: by IFD name, the only tags decoded there (the followed pointers are
-      added); an IFD not named decodes every entry;
+    - `wanted`: by IFD name ("*": any other), the only tags decoded there (the followed
+      pointers are added); an IFD not named decodes every entry;
     - `whole`: an IFD whose entries or next pointer do not fit the block is unreadable,
       not yielded (a scrubber must not edit half an IFD);
     - `bad(name, pos, why)` is told of each IFD that cannot be read and of each followed
@@ -213,7 +213,7 @@ def walk_ifds(
         if pos in seen or pos == 0:
             continue
         seen.add(pos)
-        tags = None if wanted is None else wanted.get(name)
+        tags = None if wanted is None else wanted.get(name, wanted.get("*"))
         try:
             ifd = read_ifd(data, order, pos, max_entries=max_entries,
                            wanted=None if tags is None else pointer_tags | frozenset(tags))  # fmt: skip

@@ -16,16 +16,17 @@ those it removes. RDF syntax (`rdf:`, `x:`) and namespace declarations are not p
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 __all__ = [
+    "EVERY_PROPERTY",
     "MAX_XMP",
     "Property",
     "as_utf8",
     "element_end",
+    "matcher",
     "properties",
 ]
 
@@ -55,43 +56,57 @@ class Property(NamedTuple):
     value: int
 
 
-@functools.lru_cache(maxsize=16)
-def _pattern(names: tuple[str, ...] | None) -> re.Pattern[bytes]:
-    local = _NAME if names is None else b"(?:" + "|".join(names).encode() + rb")(?![\w.-])"
-    return re.compile(
-        rb"<(" + _NAME + rb"):(" + local + rb")"
-        rb"|(?<=\s)(" + _NAME + rb"):(" + local + rb")\s*=\s*(\"[^\"]*\"|'[^']*')"
-    )
+_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
-def properties(data: bytes, names: Iterable[str] | None = None) -> Iterator[Property]:
-    """The properties of an XMP packet (UTF-8 bytes), in document order.
+def matcher(names: Iterable[str] | None = None) -> re.Pattern[bytes]:
+    """What `properties` walks by: every property, or only those with these local names
+    (a reader's few; compile it once)."""
+    # Anchored on the colon between prefix and local name: a literal first byte lets the
+    # regex engine skip ahead fast (10x faster than trying '<' or a space at every byte);
+    # the prefix is then read backwards. RDF syntax and namespace declarations are passed
+    # over by the lookbehinds. After the local name: an attribute's quoted value (XML
+    # forbids '<' in it), or the rest of a start tag (captured in a lookahead, so the
+    # attributes inside it are walked too).
+    if names is None:
+        head = b":(?<!rdf:)(?<!xmlns:)(" + _NAME
+    else:
+        head = b":(" + b"|".join(n.encode() for n in names) + rb")(?![\w.-]"
+    return re.compile(head + rb")(?:\s*=\s*(\"[^\"<]*\"|'[^'<]*')|(?=([^<>]*)>))")
 
-    `names`: only properties with these local names (a reader's few); None: all. The
-    attributes of an element's start tag follow the element.
+
+EVERY_PROPERTY = matcher()
+
+
+def properties(data: bytes, which: re.Pattern[bytes] = EVERY_PROPERTY) -> Iterator[Property]:
+    """The properties of an XMP packet (UTF-8 bytes), in document order: all of them, or
+    those `which` (a `matcher`) selects. The attributes of an element's start tag follow
+    the element.
     """
-    pattern = _pattern(None if names is None else tuple(sorted(names)))
-    size = len(data)
-    for match in pattern.finditer(data):
-        prefix = match.group(1)
-        if prefix is not None:  # an element's start tag
-            if prefix in _SYNTAX:
+    name_bytes = _NAME_BYTES
+    for match in which.finditer(data):
+        colon = match.start()
+        begin = colon
+        while begin and data[begin - 1] in name_bytes:
+            begin -= 1
+        if begin in (colon, 0) or data[begin] in b"0123456789.-":
+            continue
+        prefix = data[begin:colon]
+        if prefix in _SYNTAX:
+            continue
+        before = data[begin - 1]
+        quoted = match.start(2)
+        if quoted >= 0:
+            if before in _SPACE:  # an attribute
+                yield Property(begin, match.end(), prefix, match.group(1), False, False,
+                               quoted + 1)  # fmt: skip
+        elif before == 0x3C and match.start(3) >= 0:  # '<': an element's start tag
+            rest = match.group(3)
+            if rest and rest[0] not in b" \t\r\n/":
                 continue
-            after = match.end()
-            close = data.find(b">", after)
-            if close < 0 or (after < size and data[after] not in b" \t\r\n/>"):
-                continue
-            if data.find(b"<", after, close) >= 0:  # not a start tag: a '<' inside it
-                continue
-            empty = data[close - 1] == 0x2F  # '/'
-            yield Property(match.start(), close + 1, prefix, match.group(2), True, empty,
-                           close + 1)  # fmt: skip
-        else:
-            prefix = match.group(3)
-            if prefix in _SYNTAX:
-                continue
-            yield Property(match.start(), match.end(), prefix, match.group(4), False, False,
-                           match.start(5) + 1)  # fmt: skip
+            close = match.end(3) + 1
+            yield Property(begin - 1, close, prefix, match.group(1), True,
+                           rest.endswith(b"/"), close)  # fmt: skip
 
 
 def element_end(data: bytes, prop: Property) -> tuple[int, int] | None:

@@ -63,6 +63,9 @@ IDENTIFYING_TAGS = {int(k): v for k, v in ids("EXIF", Kind.IDENTITY, Kind.PERSON
 TIME_TAGS = {int(k): v for k, v in ids("EXIF", Kind.TIME).items()}
 FREE_TEXT_TAGS = {int(k): v for k, v in ids("EXIF", Kind.FREE_TEXT).items()}
 _OPAQUE = frozenset({0x927C, 0xC634})  # maker notes, DNG private data: shown as "present"
+# every tag scan_tiff looks at (an IFD's other entries are not decoded)
+_WANTED = {"*": frozenset({GPS_IFD, XMP_TAG, IPTC_TAG, PHOTOSHOP_TAG, ORIENTATION, 0x010F,
+                           *IDENTIFYING_TAGS, *TIME_TAGS, *FREE_TEXT_TAGS})}  # fmt: skip
 # GPS tags kept when coarsening: version, refs, latitude, longitude, map datum.
 _COARSE_KEEP = {0, 1, 2, 3, 4, 18}
 MAX_IFD_ENTRIES = 4000
@@ -128,7 +131,8 @@ class _Reader:
                 notes.append(f"{name} unreadable ({why}); left as is")
 
         return walk_ifds(self.data, self.e, self.ifd0, follow=_FOLLOW, chain=MAX_CHAIN,
-                         max_entries=MAX_IFD_ENTRIES, whole=True, bad=bad)  # fmt: skip
+                         max_entries=MAX_IFD_ENTRIES, wanted=_WANTED, whole=True,
+                         bad=bad)  # fmt: skip
 
     def next_ifd(self, ifd: Ifd) -> int:
         return self.u32(ifd.next_pointer_at)
@@ -211,7 +215,8 @@ class _Editor:
 
     def finish(self) -> list[Patch]:
         r = self.r
-        for ifd, drop in self.remove.values():
+        for walked, drop in self.remove.values():
+            ifd = r.ifd(walked.pos, "IFD")  # (the walk decoded only the tags scrub looks at)
             kept = [e for e in ifd.entries if e.index not in drop]
             nxt = r.next_ifd(ifd)
             out = bytearray(struct.pack(r.e + "H", len(kept)))

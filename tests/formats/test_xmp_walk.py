@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoleak.extract.xmp import parse_xmp
-from geoleak.formats.xmp import element_end, properties
+from geoleak.formats.xmp import element_end, matcher, properties
 from geoleak.remedy.model import Region, ScrubOptions
 from geoleak.remedy.xmp import scan_xmp
 
@@ -40,7 +40,7 @@ def test_properties_in_document_order() -> None:
     inner, end = element_end(PACKET, loc) or (0, 0)
     assert PACKET[loc.value : inner].startswith(b"<rdf:Bag>") and PACKET[:end].endswith(b" >")
     assert empty.empty and element_end(PACKET, empty) == (empty.end, empty.end)
-    only = [p.local for p in properties(PACKET, ("GPSLongitude", "Make"))]
+    only = [p.local for p in properties(PACKET, matcher(("GPSLongitude", "Make")))]
     assert only == [b"Make", b"GPSLongitude"]
     assert element_end(b"<a:b>x</a:bc>", next(properties(b"<a:b>x</a:bc>"))) is None
 
@@ -101,7 +101,7 @@ def test_what_the_reader_reads_the_scrubber_removes(
 @given(st.binary(max_size=300), st.sampled_from([None, ("GPSLatitude", "Make")]))
 def test_property_walk_ends_on_any_bytes(data: bytes, names: tuple[str, ...] | None) -> None:
     previous = -1
-    for prop in properties(data, names):
+    for prop in properties(data, matcher(names)):
         assert previous < prop.start < prop.end <= len(data)
         assert prop.start < prop.value <= prop.end
         previous = prop.start
