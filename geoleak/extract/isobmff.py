@@ -32,18 +32,17 @@ from geoleak.formats.camm import camm_fixes, camm_time
 from geoleak.formats.gpmf import gps_fixes
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
-    CANON_CR3_UUID,
     Box,
     brand_format,
     child,
+    cr3_blocks,
     exif_item_tiff_offset,
     file_format,
     iter_boxes,
-    iter_ilst,
     loci_position,
     meta_children_start,
+    meta_values,
     metadata_items,
-    parse_keys,
     qt_string,
     sample_entries,
     sample_ranges,
@@ -181,7 +180,7 @@ def _read_moov(src: Source, moov: Box, meta: MetaBuilder) -> None:
                     _read_udta(data, box, meta, times)
                 elif btype == b"meta":
                     _read_qt_meta(data, box, meta, times)
-                elif btype == b"uuid" and data[hdr : hdr + 16] == CANON_CR3_UUID:
+                elif btype == b"uuid":
                     _read_cr3(data, box, meta)
     if issues:
         meta.warn("a 'moov' child box has a bad size; stopped")
@@ -390,17 +389,8 @@ def _read_loci(data: bytes, box: Box, meta: MetaBuilder) -> None:
 
 def _read_qt_meta(data: bytes, box: Box, meta: MetaBuilder, times: dict[str, datetime]) -> None:
     """QuickTime 'meta' (keys + ilst) or MP4 'meta' (full box with hdlr + ilst)."""
-    keys: list[str] = []
-    ilst: Box | None = None
-    for found in _inner(data, meta_children_start(data, box), box.end):
-        if found.type == b"keys":
-            keys = parse_keys(data, found)
-        elif found.type == b"ilst":
-            ilst = found
-    if ilst is None:
-        return
     values: dict[str, tuple[int, bytes]] = {}
-    for item in iter_ilst(data, ilst, keys):
+    for item in meta_values(data, _inner(data, meta_children_start(data, box), box.end)):
         if item.kind >= 0:
             values.setdefault(item.name, (item.kind, data[item.value_start : item.value_end]))
     if values:
@@ -445,23 +435,20 @@ def _read_qt_meta(data: bytes, box: Box, meta: MetaBuilder, times: dict[str, dat
 
 
 def _read_cr3(data: bytes, box: Box, meta: MetaBuilder) -> None:
-    """Canon CR3: CMT1 = TIFF with IFD0, CMT2 = TIFF whose first IFD is the Exif IFD,
-    CMT4 = TIFF whose first IFD is the GPS IFD."""
-    blocks = {c.type: data[c.payload : c.end] for c in _inner(data, box.payload + 16, box.end)}
+    """Canon CR3 (when the `uuid` box is Canon's): its TIFF blocks' first IFDs are IFD0,
+    the Exif IFD and the GPS IFD (formats.isobmff.CR3_BLOCKS)."""
+    blocks = cr3_blocks(data, box, [])
+    if blocks is None:
+        return
+    found: dict[str, dict[int, object]] = {}
     try:
-        ifd0: dict[int, object] = {}
-        exif: dict[int, object] = {}
-        gps: dict[int, object] = {}
-        if b"CMT1" in blocks:
-            block = T.TiffBlock(blocks[b"CMT1"])
-            ifd0 = block.ifd(block.first_ifd, T.IFD0_TAGS, "CR3 IFD0")
-        if b"CMT2" in blocks:
-            block = T.TiffBlock(blocks[b"CMT2"])
-            exif = block.ifd(block.first_ifd, T.EXIF_TAGS, "CR3 ExifIFD")
-        if b"CMT4" in blocks:
-            block = T.TiffBlock(blocks[b"CMT4"])
-            gps = block.ifd(block.first_ifd, T.GPS_TAGS, "CR3 GPS")
+        for name, block_box in blocks:
+            wanted = T.READ_TAGS.get(name)
+            if wanted is None or block_box.truncated or name in found:
+                continue
+            block = T.TiffBlock(data[block_box.payload : block_box.end])
+            found[name] = block.ifd(block.first_ifd, wanted, f"CR3 {name}")
     except T.TiffError as exc:
         meta.warn(f"CR3 metadata: {exc}")
         return
-    meta.add_tags(ifd0, exif, gps, "CR3")
+    meta.add_tags(found.get("IFD0", {}), found.get("ExifIFD", {}), found.get("GPS", {}), "CR3")

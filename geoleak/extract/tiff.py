@@ -68,7 +68,7 @@ EXIF_TAGS = frozenset({DATETIME_ORIGINAL, DATETIME_DIGITIZED, OFFSET_TIME, OFFSE
 GPS_TAGS = frozenset(range(32))
 # a reader's walk: IFD0, ExifIFD and GPS (a few writers put the GPS pointer in ExifIFD)
 _FOLLOW = {EXIF_POINTER: "ExifIFD", GPS_POINTER: "GPS"}
-_WANTED = {"IFD0": IFD0_TAGS, "ExifIFD": EXIF_TAGS, "GPS": GPS_TAGS}
+READ_TAGS = {"IFD0": IFD0_TAGS, "ExifIFD": EXIF_TAGS, "GPS": GPS_TAGS}
 
 
 class TiffError(FormatError):
@@ -203,7 +203,7 @@ def read_tiff_tags(
     found: dict[str, dict[int, Any]] = {}
     for name, ifd in walk_ifds(
         data, block.order, block.first_ifd, follow=_FOLLOW, max_entries=MAX_IFD_ENTRIES,
-        wanted=_WANTED, bad=lambda name, pos, why: block.bad(f"{what} {name}", pos, why),
+        wanted=READ_TAGS, bad=lambda name, pos, why: block.bad(f"{what} {name}", pos, why),
     ):  # fmt: skip
         if name not in found:  # (a GPS pointer in both IFD0 and ExifIFD: IFD0's is read)
             found[name] = block.decode(ifd, f"{what} {name}")

@@ -29,12 +29,14 @@ __all__ = [
     "Item",
     "brand_format",
     "children",
+    "cr3_blocks",
     "exif_item_tiff_offset",
     "file_format",
     "iter_boxes",
     "iter_ilst",
     "loci_position",
     "meta_children_start",
+    "meta_values",
     "metadata_items",
     "parse_iinf",
     "parse_iloc",
@@ -321,6 +323,21 @@ def parse_iloc(
     return out
 
 
+# Canon CR3 metadata boxes (in the `uuid` box CANON_CR3_UUID in `moov`): each a TIFF block
+# whose first IFD is the one named (CMT3: Canon maker notes)
+CR3_BLOCKS = {b"CMT1": "IFD0", b"CMT2": "ExifIFD", b"CMT3": "MakerNote", b"CMT4": "GPS"}
+
+
+def cr3_blocks(buf: Any, box: Box, issues: list[str] | None = None) -> list[tuple[str, Box]] | None:
+    """The metadata blocks of a Canon CR3 `uuid` box, each with what its first IFD is;
+    None for another `uuid` box. A malformed box ends the list (FormatError, or a sentence
+    in `issues`); a truncated one is listed clipped (`truncated` set)."""
+    if bytes(buf[box.payload : box.payload + 16]) != CANON_CR3_UUID:
+        return None
+    return [(CR3_BLOCKS[c.type], c) for c in iter_boxes(buf, box.payload + 16, box.end, issues)
+            if c.type in CR3_BLOCKS]  # fmt: skip
+
+
 METADATA_ITEM_TYPES = frozenset({b"Exif", b"mime"})  # the item types that hold EXIF and XMP
 
 
@@ -460,27 +477,44 @@ def parse_keys(buf: Any, box: Box) -> list[str]:
 
 class IlstValue(NamedTuple):
     """One `ilst` item: its name (a key, or the atom type such as '©day'), the item box,
-    the well-known type of its first `data` box and where that value lies."""
+    the well-known type of its first `data` box and where that value lies; `keyed`: the
+    name is a QuickTime key (else the item's atom type)."""
 
     name: str
     item: Box
     kind: int
     value_start: int
     value_end: int
+    keyed: bool = False
 
 
 def iter_ilst(buf: Any, ilst: Box, keys: Sequence[str]) -> Iterator[IlstValue]:
     """The items of an `ilst` box, named by `keys` (QuickTime) or by their atom type (MP4)."""
     for item in iter_boxes(buf, ilst.payload, ilst.end, []):
         index = struct.unpack(">I", item.type)[0]
-        name = keys[index - 1] if keys and 1 <= index <= len(keys) else _name(item.type)
+        keyed = bool(keys) and 1 <= index <= len(keys)
+        name = keys[index - 1] if keyed else _name(item.type)
         for dbox in iter_boxes(buf, item.payload, item.end, []):
             if dbox.type == b"data" and dbox.payload + 8 <= dbox.end:
                 kind = struct.unpack(">I", bytes(buf[dbox.payload : dbox.payload + 4]))[0]
-                yield IlstValue(name, item, kind & 0xFFFFFF, dbox.payload + 8, dbox.end)
+                yield IlstValue(name, item, kind & 0xFFFFFF, dbox.payload + 8, dbox.end, keyed)
                 break
         else:
-            yield IlstValue(name, item, -1, item.end, item.end)
+            yield IlstValue(name, item, -1, item.end, item.end, keyed)
+
+
+def meta_values(buf: Any, children: Iterable[Box]) -> Iterator[IlstValue]:
+    """The values of a `meta` box (from its children): its `ilst` items, named by its
+    `keys` box (QuickTime) or by their atom types (MP4, iTunes-style `©xyz`...)."""
+    keys: Box | None = None
+    ilst: Box | None = None
+    for box in children:
+        if box.type == b"keys" and keys is None:
+            keys = box
+        elif box.type == b"ilst" and ilst is None:
+            ilst = box
+    if ilst is not None:
+        yield from iter_ilst(buf, ilst, parse_keys(buf, keys) if keys is not None else [])
 
 
 def sample_entries(buf: Any, stbl: Box) -> list[Box]:

@@ -17,23 +17,24 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable
 
 from geoleak.formats.iso6709 import ISO6709, is_decimal_degrees
 from geoleak.formats.iso6709 import parse_iso6709 as _parse_iso6709
 from geoleak.formats.isobmff import (
-    CANON_CR3_UUID,
     CONTAINER_BOXES,
     TIMED_METADATA_ENTRIES,
     XMP_UUID,
     Box,
+    IlstValue,
+    cr3_blocks,
     exif_item_tiff_offset,
     file_format,
     iter_boxes,
-    iter_ilst,
     loci_position,
     meta_children_start,
+    meta_values,
     metadata_items,
-    parse_keys,
     qt_string,
     sample_entries,
 )
@@ -96,7 +97,7 @@ def scan_boxes(
     if depth > _MAX_DEPTH:
         return
     prefix = f"{label} " if label else ""
-    for btype, _bstart, payload, bend in _boxes(data, start, end):
+    for btype, bstart, payload, bend in _boxes(data, start, end):
         if btype in CONTAINER_BOXES:
             if btype == b"udta":
                 _udta(data, opts, result, payload, bend, prefix)
@@ -112,8 +113,11 @@ def scan_boxes(
                 opts,
                 label=f"{prefix}XMP",
             )
-        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == CANON_CR3_UUID:
-            _canon_cr3(data, opts, result, payload + 16, bend, prefix)
+        elif (
+            btype == b"uuid"
+            and (blocks := cr3_blocks(data, Box(btype, bstart, payload, bend))) is not None
+        ):
+            _canon_cr3(data, opts, result, blocks, prefix)
         elif btype == b"Exif":  # JPEG XL
             if bend - payload >= 4:
                 skip = struct.unpack_from(">I", data, payload)[0]
@@ -135,33 +139,27 @@ def _canon_cr3(
     data: bytes | memoryview,
     opts: ScrubOptions,
     result: ScanResult,
-    start: int,
-    end: int,
+    blocks: list[tuple[str, Box]],
     prefix: str,
 ) -> None:
-    """Canon CR3: CMT1/CMT2 are TIFF blocks (IFD0, Exif), CMT3 maker notes, CMT4 the GPS IFD."""
-    for btype, bstart, payload, bend in _boxes(data, start, end):
-        if btype in (b"CMT1", b"CMT2"):
-            clean_exif(
-                result,
-                Region.whole(data, payload, bend - payload),
-                opts,
-                label=f"{prefix}CR3 {btype.decode()}",
-            )
-        elif btype == b"CMT4":
+    """Canon CR3 (formats.isobmff.CR3_BLOCKS): the IFD0 and Exif blocks are cleaned as
+    TIFF, the GPS block freed whole, the maker notes freed with --all-identifying."""
+    for name, box in blocks:
+        what = f"{prefix}CR3 {box.type.decode()}"
+        if name in ("IFD0", "ExifIFD"):
+            clean_exif(result, Region.whole(data, box.payload, box.end - box.payload), opts,
+                       label=what)  # fmt: skip
+        elif name == "GPS":
             result.add(
-                Finding(f"{prefix}CR3 CMT4 (GPS IFD)", FindingKind.LOCATION, "GPS block", True),
-                _free_box(bstart, payload, bend),
+                Finding(f"{what} (GPS IFD)", FindingKind.LOCATION, "GPS block", True),
+                _free_box(box.start, box.payload, box.end),
             )
-        elif btype == b"CMT3":
+        elif name == "MakerNote":
             result.add(
                 Finding(
-                    f"{prefix}CR3 CMT3 (MakerNote)",
-                    FindingKind.IDENTIFYING,
-                    "present",
-                    opts.all_identifying,
+                    f"{what} (MakerNote)", FindingKind.IDENTIFYING, "present", opts.all_identifying
                 ),
-                _free_box(bstart, payload, bend) if opts.all_identifying else (),
+                _free_box(box.start, box.payload, box.end) if opts.all_identifying else (),
             )
 
 
@@ -184,8 +182,8 @@ def _meta(
         boxes = [Box(t, start, payload, end) for t, start, payload, end in children]
         _heif_items(data, opts, result, boxes, prefix)
     if b"ilst" in by_type:
-        keys = by_type[b"keys"][0] if b"keys" in by_type else None
-        _quicktime_keys(data, opts, result, keys, by_type[b"ilst"][0], prefix)
+        boxes = [Box(t, start, payload, end) for t, start, payload, end in children]
+        _quicktime_keys(data, opts, result, meta_values(data, boxes), prefix)
     for btype, cstart, _cpayload, cend in children:
         if btype in (
             b"iinf",
@@ -359,22 +357,20 @@ def _quicktime_keys(
     data: bytes | memoryview,
     opts: ScrubOptions,
     result: ScanResult,
-    keys: tuple[bytes, int, int, int] | None,
-    ilst: tuple[bytes, int, int, int],
+    values: Iterable[IlstValue],
     prefix: str,
 ) -> None:
     """QuickTime `keys` + `ilst` values, or MP4 `ilst` items named by their atom (©xyz...)."""
-    names = parse_keys(data, Box(b"keys", *keys[1:])) if keys is not None else []
-    for entry in iter_ilst(data, Box(b"ilst", *ilst[1:]), names):
-        if keys is None:
+    for entry in values:
+        if entry.keyed:
+            name = entry.name
+            kind = _key_kind(name)
+        else:
             tag = _QT.get(entry.item.type)
             kind = None
             if tag is not None:
                 kind = "free text" if tag.kind is Kind.FREE_TEXT else kind_of(tag.kind)
             name = tag.name if tag is not None else ""
-        else:
-            name = entry.name if names else ""
-            kind = _key_kind(name)
         if kind is None or kind is FindingKind.ORIENTATION:
             continue
         if kind == "free text":
