@@ -150,12 +150,19 @@ def _sparse_dbscan(
 
 
 def _component_roots(adjacent: NDArray[np.bool_], max_rounds: int = 48) -> NDArray[np.int64] | None:
-    """Each node's lowest connected index (min-label propagation with pointer jumping);
+    """Each node's lowest connected index (min-label propagation with pointer jumping; the
+    diagonal must be True, as a point is its own neighbour);
     None when it has not settled after `max_rounds` (a chain hundreds of points long)."""
     size = adjacent.shape[0]
     root = np.arange(size)
-    for _ in range(max_rounds):
-        lowest = np.where(adjacent, root[None, :], size).min(axis=1)
+    for round_ in range(max_rounds):
+        # In the first round each node's root is itself: the lowest neighbour is the first
+        # True of its row (the diagonal is True), which argmax finds without an n x n copy.
+        lowest = (
+            adjacent.argmax(axis=1)
+            if round_ == 0
+            else np.where(adjacent, root[None, :], size).min(axis=1)
+        )
         lowest = lowest[lowest]
         if np.array_equal(lowest, root):
             return root
