@@ -22,6 +22,7 @@ class Diagnostics:
         self.max_echo = max_echo
         self.warnings: list[str] = []
         self.by_kind: Counter[str] = Counter()
+        self.figures: Counter[str] = Counter()  # numbers the run's summary states (fixes read, ...)
         self._once: set[str] = set()
         self._lock = threading.Lock()
 
@@ -32,6 +33,12 @@ class Diagnostics:
             shown = len(self.warnings) <= self.max_echo
         if shown and self.echo is not None:
             self.echo(message)
+
+    def tally(self, name: str, n: int = 1) -> None:
+        """Add `n` to a named figure the summary states, such as fixes read and kept by a
+        reader that thins a track (`history_fixes`, `history_points`)."""
+        with self._lock:
+            self.figures[name] += n
 
     def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
         """Warn only the first time `key` is seen (e.g. one note per corpus file)."""

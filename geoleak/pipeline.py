@@ -68,6 +68,13 @@ class LeakStats:
     media_track_points: int = 0  # the points kept (each one piece of evidence)
     duplicate_posts: int = 0  # repeats of an earlier post of the same person, dropped
     duplicate_media: int = 0  # media files whose content was read already, counted once
+    history_fixes: int = 0  # location-history fixes read (Records.json) ...
+    history_points: int = 0  # ... and kept (thinned: geometry.TrackThinner)
+    path_fixes: int = 0  # Timeline timelinePath points read ...
+    path_points: int = 0  # ... and kept (moved 100 m)
+    activity_tracks: int = 0  # GPX/TCX/FIT/GeoLife/DJI tracks with a fix ...
+    activity_fixes: int = 0  # ... their fixes ...
+    activity_points: int = 0  # ... and the start and end points kept of them
     inputs_found: str = ""  # what the inputs hold, said when they gave no posts
 
     def to_json(self) -> dict[str, object]:
@@ -118,6 +125,24 @@ class LeakStats:
                 f"{count(self.media_track_fixes, 'fix', 'fixes')} thinned to "
                 f"{count(self.media_track_points, 'point')} (a fix is kept when the camera "
                 f"{TrackThinner().rule()}, and each track's last)"
+            )
+        if self.history_fixes:
+            lines.append(
+                f"location history: {count(self.history_fixes, 'fix', 'fixes')} thinned to "
+                f"{count(self.history_points, 'point')} (a fix is kept when the person "
+                f"{TrackThinner().rule()})"
+            )
+        if self.path_fixes:
+            lines.append(
+                f"timeline paths: {count(self.path_fixes, 'point')} thinned to "
+                f"{self.path_points} (a point is kept when the person moved "
+                f"{TrackThinner().min_move_m:,.0f} m)"
+            )
+        if self.activity_tracks:
+            lines.append(
+                f"activity tracks: {count(self.activity_tracks, 'track')}, "
+                f"{count(self.activity_fixes, 'fix', 'fixes')}; their "
+                f"{count(self.activity_points, 'start and end point')} are the evidence"
             )
         if self.times_rejected:
             lines.append(
@@ -457,6 +482,7 @@ def collect_evidence(
         return EvidenceStore(stores[0]).evidence_set()
     diag = Diagnostics() if diag is None else diag
     stats = LeakStats()
+    figures_before = diag.figures.copy()
     evidence: dict[str, list[Evidence]] = {}
     media_seen: dict[str, MediaMeta] = {}
     times_counted: set[str] = set()  # media whose rejected times are counted (streaming: per batch)
@@ -524,6 +550,10 @@ def collect_evidence(
         devices.update(part.devices)
         excluded.update(part.excluded)
         utc_hours.update(part.utc_hours)
+    figures = diag.figures - figures_before
+    for name in ("history_fixes", "history_points", "path_fixes", "path_points",
+                 "activity_tracks", "activity_fixes", "activity_points"):  # fmt: skip
+        setattr(stats, name, figures[name])
     people = set(posts_per_person)
     context = {
         person: PersonContext(

@@ -30,7 +30,7 @@ def read_plt(path: Path, diag: Diagnostics) -> list[tuple[int, LatLon, object]]:
     """(line number, position, UTC time) of the first and last good fix of a .plt file."""
     first: tuple[int, LatLon, object] | None = None
     last: tuple[int, LatLon, object] | None = None
-    bad = 0
+    bad = good = 0
     try:
         with path.open("r", encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -49,6 +49,7 @@ def read_plt(path: Path, diag: Diagnostics) -> list[tuple[int, LatLon, object]]:
                     continue
                 if position is None:
                     continue
+                good += 1
                 if first is None:
                     first = (number, position, when)
                 last = (number, position, when)
@@ -58,6 +59,9 @@ def read_plt(path: Path, diag: Diagnostics) -> list[tuple[int, LatLon, object]]:
         diag.warn(f"{path}: {bad - 3} more bad lines skipped", kind="bad-line")
     if first is None or last is None:
         return []
+    diag.tally("activity_tracks")
+    diag.tally("activity_fixes", good)
+    diag.tally("activity_points", 1 if first[0] == last[0] else 2)
     return [first] if first[0] == last[0] else [first, last]
 
 

@@ -232,6 +232,8 @@ class LocationHistoryReader(Reader):
                 where,
                 device=plain(rec.get("deviceTag")),
             )
+        diag.tally("history_fixes", fixes)
+        diag.tally("history_points", thinner.kept)
         if thinner.kept < fixes:
             diag.warn(
                 f"{file}: {fixes:,} fixes thinned to {thinner.kept:,} posts (a fix is kept when "
@@ -390,10 +392,12 @@ class LocationHistoryReader(Reader):
                         if not isinstance(point, dict):
                             continue
                         position = parse_latlng_text(point.get("point"), "timelinePath.point")
-                        if position is None or (
-                            last and haversine_m(last, position) < self.min_move_m
-                        ):
+                        if position is None:
                             continue
+                        diag.tally("path_fixes")
+                        if last and haversine_m(last, position) < self.min_move_m:
+                            continue
+                        diag.tally("path_points")
                         last = position
                         at = parse_time(point["time"], "time") if point.get("time") else start
                         yield self._post(

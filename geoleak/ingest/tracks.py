@@ -233,6 +233,9 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
                 diag.warn(f"{path}: a FIT activity without GPS positions (indoor ride, treadmill, "
                           "pool swim); nothing to place", kind="no-gps-activity")  # fmt: skip
             continue
+        diag.tally("activity_tracks")
+        diag.tally("activity_fixes", len(seg_fixes))
+        diag.tally("activity_points", min(2, len(seg_fixes)))
         yield "start", seg_fixes[0], ""
         if len(seg_fixes) > 1:
             yield "end", seg_fixes[-1], ""

@@ -1,5 +1,6 @@
 """infer, map, report, export, sites and audit build evidence through one function with the
-same options: on one corpus they count the same pieces, check-ins in text included."""
+same options: on one corpus, the demo and real-style exports they count the same pieces,
+check-ins in text included."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from geoleak.pipeline import collect_evidence
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "sample_media" / "posts.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -34,7 +36,9 @@ def _corpus(tmp_path: Path) -> Path:
     return path
 
 
-def _counts(path: Path, tmp_path: Path) -> dict[str, int]:
+def _counts(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    import geoleak.report.maps
+
     runner = CliRunner()
     api = collect_evidence([path], diag=Diagnostics(), workers=1)
     counts = {"api": sum(len(v) for v in api.evidence.values())}
@@ -43,6 +47,18 @@ def _counts(path: Path, tmp_path: Path) -> dict[str, int]:
     assert result.exit_code == 0, result.output
     doc = json.loads(profiles.read_text(encoding="utf-8"))
     counts["infer"] = sum(p["evidence_count"] for p in doc["people"])
+    drawn: list[int] = []
+
+    def record_maps(_profiles: object, evidence: dict[str, list[object]], *_a: object, **_k: object) -> list[Path]:  # fmt: skip
+        drawn.append(sum(len(v) for v in evidence.values()))
+        return []
+
+    monkeypatch.setattr(geoleak.report.maps, "write_maps", record_maps)
+    result = runner.invoke(
+        main, ["map", str(profiles), str(path), "-o", str(tmp_path / "maps"), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    (counts["map"],) = drawn
     out = tmp_path / "export"
     result = runner.invoke(main, ["export", str(path), "-o", str(out), "-f", "csv", "-q"])
     assert result.exit_code == 0, result.output
@@ -62,16 +78,29 @@ def _counts(path: Path, tmp_path: Path) -> dict[str, int]:
     return counts
 
 
-def test_commands_count_the_same_evidence_with_check_ins(tmp_path: Path) -> None:
-    counts = _counts(_corpus(tmp_path), tmp_path)
+def test_commands_count_the_same_evidence_with_check_ins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts = _counts(_corpus(tmp_path), tmp_path, monkeypatch)
     # Tromsø check-in, the geotag, Suva; not the trip to Seattle
     assert counts["api"] == 3
     assert set(counts.values()) == {3}, counts
 
 
 @pytest.mark.slow
-def test_commands_agree_on_the_demo(tmp_path: Path) -> None:
+def test_commands_agree_on_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not DEMO.is_file():
         pytest.skip("sample_media/posts.jsonl is not here")
-    counts = _counts(DEMO, tmp_path)
+    counts = _counts(DEMO, tmp_path, monkeypatch)
+    assert len(set(counts.values())) == 1, counts
+
+
+@pytest.mark.parametrize("export", ["twitter", "takeout"])
+def test_commands_agree_on_an_export(
+    export: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An X archive (geotags, places, media, text) and a Google Photos Takeout (sidecars,
+    duplicates under two names): every command counts the same evidence."""
+    counts = _counts(FIXTURES / export, tmp_path, monkeypatch)
+    assert counts["api"] > 0
     assert len(set(counts.values())) == 1, counts

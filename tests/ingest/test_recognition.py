@@ -60,6 +60,37 @@ def test_renamed_records_file_is_read_and_thinning_is_stated(tmp_path: Path) -> 
     (note,) = [w for w in diag.warnings if "thinned" in w]
     assert "my-history.json: 40 fixes thinned to 4 posts" in note
     assert "100 m or 10 min" in note
+    # ... and the summary says it in numbers too (warnings are not shown with -q)
+    assert (found.stats.history_fixes, found.stats.history_points) == (40, 4)
+    (line,) = [x for x in found.stats.summary_lines() if x.startswith("location history:")]
+    assert line.startswith("location history: 40 fixes thinned to 4 points")
+
+
+def test_summary_states_how_tracks_and_paths_were_reduced(tmp_path: Path) -> None:
+    """An activity's fixes become its start and end; a Timeline path is thinned to moves of
+    100 m. The summary gives both in numbers, the same on every run (no leak across runs)."""
+    gpx = _real("tracks", "gpxpy", "Mojstrovka.gpx")
+    shutil.copy(gpx, tmp_path / gpx.name)
+    path = [
+        {"point": f"{69.6496 + i * 0.0002:.6f}°, 18.9560°", "time": f"2024-03-01T10:{i:02d}:00Z"}
+        for i in range(30)
+    ]  # 22 m apart: every fifth point is 100 m on
+    timeline = {"semanticSegments": [{
+        "startTime": "2024-03-01T10:00:00Z", "endTime": "2024-03-01T10:30:00Z",
+        "timelinePath": path,
+    }]}  # fmt: skip
+    (tmp_path / "Timeline.json").write_text(json.dumps(timeline), encoding="utf-8")
+    diag = Diagnostics()
+    for _ in range(2):
+        found = collect_evidence([tmp_path], diag=diag, workers=1)
+        stats = found.stats
+        assert stats.activity_tracks == 1
+        assert stats.activity_fixes > 100
+        assert stats.activity_points == 2
+        assert 5 <= stats.path_points < stats.path_fixes == 30
+        lines = stats.summary_lines()
+        assert f"activity tracks: 1 track, {stats.activity_fixes} fixes; their 2 start and end points are the evidence" in lines  # fmt: skip
+        assert f"timeline paths: 30 points thinned to {stats.path_points} (a point is kept when the person moved 100 m)" in lines  # fmt: skip
 
 
 def test_tracks_two_folders_deep(tmp_path: Path) -> None:
