@@ -16,6 +16,7 @@ from geoleak.cli.app import absolute_paths_option, main, progress_bar
 from geoleak.errors import UsageError
 from geoleak.extract.scan import (
     SCAN_FIELDS,
+    ContentDuplicates,
     ScanSummary,
     csv_row,
     iter_scan_targets,
@@ -81,23 +82,25 @@ def scan(
     show = not quiet and sys.stderr.isatty()
     total = sum(1 for _ in iter_scan_targets(list(paths))) if show else None
     absolute = path_names().absolute
+    copies = ContentDuplicates()
     with _open_output(output) as handle, _progress(show, total) as advance:
         # records are serialised in the worker processes; only text crosses back
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=list(SCAN_FIELDS))
             writer.writeheader()
-            targets = iter_scan_targets(list(paths), absolute=absolute)
+            targets = copies.watch(iter_scan_targets(list(paths), absolute=absolute))
             for row, digest in scan_converted(targets, csv_row, workers=workers, progress=advance):
                 summary.add_digest(digest)
                 writer.writerow(row)
         else:
             write = handle.write
-            targets = iter_scan_targets(list(paths), absolute=absolute)
+            targets = copies.watch(iter_scan_targets(list(paths), absolute=absolute))
             for line, digest in scan_converted(
                 targets, jsonl_line, workers=workers, progress=advance
             ):
                 summary.add_digest(digest)
                 write(line)
+    summary.duplicates = copies.duplicates
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)

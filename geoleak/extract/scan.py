@@ -7,6 +7,7 @@ grow with the number of files; the folder walk itself is lazy.
 
 `scan_record` turns a record into the flat dictionary of formats.md section 4 (the JSONL
 and CSV rows of `geoleak scan`), and `ScanSummary` counts what a scan found.
+`ContentDuplicates` counts files whose content another file of the scan has already.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from geoleak.extract.media import read_media
+from geoleak.fileid import media_digest
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.types import MediaMeta
 
 __all__ = [
     "SCAN_FIELDS",
+    "ContentDuplicates",
     "ScanSummary",
     "Skipped",
     "iter_scan_targets",
@@ -252,6 +255,59 @@ def _drain(future: Future[list[T]], progress: Progress | None) -> Iterator[T]:
     yield from records
 
 
+class ContentDuplicates:
+    """Counts the files of a scan whose content an earlier file has (a photo copied into
+    two albums or folders), by the identity infer's dedupe uses (`media_digest`: size plus
+    SHA-256 of the first and last 64 KiB).
+
+    Only a file whose size another file has already is hashed (the first file of that
+    size then too), so a folder of distinct photos costs one `stat` per file. Holds one
+    path per distinct size, and the digests of sizes seen twice.
+    """
+
+    def __init__(self) -> None:
+        self.duplicates = 0  # files whose content an earlier file has
+        self.hashed = 0  # files read to be hashed
+        self._first: dict[int, str] = {}
+        self._digests: dict[int, set[str]] = {}
+
+    def note(self, path: str) -> None:
+        """Count `path` (a regular file about to be read)."""
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            return  # the record will say why it could not be read
+        if size == 0:
+            return  # an empty file is no copy of anything (its record says it is empty)
+        digests = self._digests.get(size)
+        if digests is None:
+            first = self._first.setdefault(size, path)
+            if first is path:
+                return
+            digests = self._digests[size] = set()
+            self._add(first, digests)
+        if self._add(path, digests):
+            self.duplicates += 1
+
+    def _add(self, path: str, digests: set[str]) -> bool:
+        """Hash `path` into `digests`; True when an earlier file had the same content."""
+        self.hashed += 1
+        digest = media_digest(path)
+        if digest is None:
+            return False
+        if digest in digests:
+            return True
+        digests.add(digest)
+        return False
+
+    def watch(self, targets: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        """`targets` as they are, noting each file that will be read."""
+        for path, shown in targets:
+            if not isinstance(path, Skipped):
+                self.note(path)
+            yield path, shown
+
+
 # -- records and summary --------------------------------------------------------------------
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -334,6 +390,7 @@ class ScanSummary:
     gps_by_format: Counter[str] = field(default_factory=Counter)
     by_position_source: Counter[str] = field(default_factory=Counter)
     devices: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0  # files whose content an earlier file of the scan has (ContentDuplicates)
 
     def add(self, meta: MediaMeta) -> None:
         self.add_digest(summary_digest(meta))
@@ -364,6 +421,7 @@ class ScanSummary:
             "warnings": self.warnings,
             "errors": self.errors,
             "rejected_positions": self.rejected_positions,
+            "duplicates": self.duplicates,
             "by_format": dict(self.by_format.most_common()),
             "gps_by_format": dict(self.gps_by_format.most_common()),
             "by_position_source": dict(self.by_position_source.most_common()),
@@ -396,6 +454,12 @@ class ScanSummary:
             f"({_count(self.warnings, 'warning')}), "
             f"{_count(self.errors, 'file')} could not be read."
         )
+        if self.duplicates:
+            out.append(
+                f"{_count(self.duplicates, 'file')} "
+                f"{'repeats' if self.duplicates == 1 else 'repeat'} the content of another file of the "
+                "scan (copies under another name or folder; each is listed, infer counts them once)."
+            )
         if self.devices:
             out.append(f"{len(self.devices)} distinct devices.")
         return out

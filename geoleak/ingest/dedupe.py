@@ -16,34 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.paths import open_regular
+from geoleak.fileid import media_digest
 from geoleak.types import LatLon, Post
 
 __all__ = ["DedupeStats", "Deduper", "dedupe_posts", "media_digest"]
-
-_EDGE = 64 * 1024
-
-
-def media_digest(path: str | Path) -> str | None:
-    """Content identity of a media file, or None when it cannot be read."""
-    try:
-        with open_regular(path) as handle:  # a FIFO named like a photo must not hang
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(0)
-            digest = hashlib.sha256(size.to_bytes(8, "big"))
-            digest.update(handle.read(_EDGE))
-            if size > 2 * _EDGE:
-                handle.seek(size - _EDGE)
-                digest.update(handle.read(_EDGE))
-            elif size > _EDGE:
-                digest.update(handle.read())
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 @dataclass

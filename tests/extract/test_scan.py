@@ -15,6 +15,7 @@ from media_data import at_least, require
 from geoleak.cli import main
 from geoleak.extract.scan import (
     SCAN_FIELDS,
+    ContentDuplicates,
     ScanSummary,
     Skipped,
     iter_scan_targets,
@@ -174,3 +175,47 @@ def test_a_stream_of_paths_is_read_lazily_and_shown_as_given(shared_media: Path)
     records = list(scan_paths(stream, workers=1))
     assert [r.path for r in records] == [str(shared_media / n) for n in names]
     assert all(r.position is not None for r in records)
+
+
+def _copies(shared_media: Path, folder: Path) -> list[Path]:
+    """Two real photos, one of them also in a second folder under another name, and a file of
+    the other's size whose content differs (only its last byte)."""
+    one, two = shared_media / "mde_apple_iphone4.jpg", shared_media / "mde_htc_desire.jpg"
+    require(one, two)
+    (folder / "album").mkdir(parents=True)
+    shutil.copyfile(one, folder / "IMG_1.jpg")
+    shutil.copyfile(two, folder / "IMG_2.jpg")
+    shutil.copyfile(one, folder / "album" / "holiday.jpg")
+    data = bytearray(two.read_bytes())
+    data[-1] ^= 0xFF
+    (folder / "album" / "edited.jpg").write_bytes(bytes(data))
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "empty2.jpg").write_bytes(b"")
+    return [folder / "IMG_1.jpg", folder / "IMG_2.jpg"]
+
+
+def test_content_duplicates_hash_only_files_of_a_shared_size(
+    shared_media: Path, tmp_path: Path
+) -> None:
+    _copies(shared_media, tmp_path)
+    copies = ContentDuplicates()
+    for path, _ in iter_scan_targets([tmp_path]):
+        copies.note(path)
+    assert copies.duplicates == 1  # holiday.jpg; edited.jpg differs, empty files are no copies
+    assert copies.hashed == 4  # the two sizes seen twice, each file once; no empty file
+    distinct = ContentDuplicates()
+    for path in _copies(shared_media, tmp_path / "distinct"):
+        distinct.note(str(path))
+    assert (distinct.duplicates, distinct.hashed) == (0, 0)
+
+
+def test_cli_summary_states_duplicates(shared_media: Path, tmp_path: Path) -> None:
+    _copies(shared_media, tmp_path / "in")
+    out, summary = tmp_path / "media.jsonl", tmp_path / "summary.json"
+    result = CliRunner().invoke(
+        main, ["scan", str(tmp_path / "in"), "-o", str(out), "--summary-json", str(summary)]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 6  # every file is still listed
+    assert json.loads(summary.read_text())["duplicates"] == 1
+    assert "1 file repeats the content of another file" in result.output
