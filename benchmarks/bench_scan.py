@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 MEDIA = REPO.parent / "shared" / "testdata" / "media"
@@ -110,6 +110,15 @@ def _command_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
+
+
+def _count_copies(paths: list[str]) -> Any:
+    from geoleak.extract.scan import ContentDuplicates
+
+    copies = ContentDuplicates()
+    for path in paths:
+        copies.note(path)
+    return copies
 
 
 def run_geoleak_lib(folder: Path, workers: int) -> int:
@@ -236,6 +245,12 @@ def bench_set(name: str, folder: Path, workers: int, tmp: Path, big: Path | None
     print(f"   geoleak command start-up (imports, `geoleak --version`): {startup:.2f} s, "
           f"{startup_cpu:.2f} CPU s")  # fmt: skip
     print(f"   geoleak scan peak memory (largest process): {peak_mib:.0f} MiB")
+    # The set is copies of a few samples: every file shares its size with another, so the
+    # command's duplicate count hashes all of them (its worst case; distinct sizes cost a stat).
+    _, copies = timed(lambda: _count_copies(paths))
+    print(f"   of that, counting duplicates (every file hashed, worst case): {_cpu_of_last_run:.2f} CPU s "
+          f"= {100 * _cpu_of_last_run / (n_files / cpu_rate['geoleak scan (command)']):.0f}% of the "
+          f"command's CPU; {copies.duplicates} of {n_files} files are copies")  # fmt: skip
     if big is not None:
         warm(files_of(big))
         n, big_peak = run_geoleak_cli(big, workers, tmp / f"{name}-big.jsonl")

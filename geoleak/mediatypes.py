@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection
 from pathlib import Path
 
 __all__ = [
+    "DRONE_VIDEO_EXTENSIONS",
     "IMAGE_EXTENSIONS",
     "MEDIA_EXTENSIONS",
     "SIDECAR_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "is_media",
+    "telemetry_beside",
+    "video_beside",
 ]
 
 IMAGE_EXTENSIONS = frozenset(
@@ -25,8 +30,39 @@ IMAGE_EXTENSIONS = frozenset(
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".3gp", ".3g2", ".avi", ".mkv"})
 SIDECAR_EXTENSIONS = frozenset({".xmp"})
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+# A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
+DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")
+_SUBTITLE_EXTENSIONS = (".SRT", ".srt")
 
 
 def is_media(path: str | Path) -> bool:
     """True when the file's extension is one geoleak reads metadata from."""
     return Path(path).suffix.lower() in MEDIA_EXTENSIONS
+
+
+def _beside(path: str, wanted: tuple[str, ...], names: Collection[str] | None) -> str | None:
+    base = os.path.splitext(path)[0]
+    stem = os.path.basename(base)
+    for suffix in wanted:
+        if stem + suffix in names if names is not None else os.path.isfile(base + suffix):
+            return base + suffix
+    return None
+
+
+def telemetry_beside(
+    video: str | os.PathLike[str], names: Collection[str] | None = None
+) -> str | None:
+    """The drone telemetry subtitles (`DJI_0001.SRT`) beside a video (`DJI_0001.MP4`), or
+    None; `names` is the listing of the video's folder when the caller has it."""
+    own = os.fspath(video)
+    if not own.endswith(DRONE_VIDEO_EXTENSIONS):
+        return None
+    return _beside(own, _SUBTITLE_EXTENSIONS, names)
+
+
+def video_beside(subtitles: str | os.PathLike[str]) -> str | None:
+    """The video (`DJI_0001.MP4`/`.MOV`) whose telemetry subtitles these are, or None."""
+    own = os.fspath(subtitles)
+    if not own.endswith(_SUBTITLE_EXTENSIONS):
+        return None
+    return _beside(own, DRONE_VIDEO_EXTENSIONS, None)

@@ -193,10 +193,10 @@ def _read_moov(src: Source, moov: Box, meta: MetaBuilder) -> None:
     for key in ("keys", "udta"):
         if key in times:
             meta.set_time(times[key])
-    meta.set_time(_created_checked(created, gps_utc, meta))
+    meta.set_time(created_checked(created, gps_utc, meta))
 
 
-def _created_checked(
+def created_checked(
     created: datetime | None, gps_utc: datetime | None, meta: MetaBuilder
 ) -> datetime | None:
     """The mvhd creation time with its real offset when GPS time shows it is local.

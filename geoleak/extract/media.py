@@ -38,8 +38,8 @@ from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
 from geoleak.extract.source import Source
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
-from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from geoleak.types import MediaMeta
+from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, telemetry_beside
+from geoleak.types import MediaMeta, TrackPoint
 
 __all__ = ["read_media", "read_media_pillow", "sniff_format"]
 
@@ -97,6 +97,10 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
         return _with_warning(fallback, note)
     if meta.position is None and meta.error is None and meta.format not in ("xmp", "json"):
         _read_sidecars(path, meta)
+    if meta.error is None:
+        subtitles = telemetry_beside(path, _folder_names(os.path.dirname(os.fspath(path))))
+        if subtitles is not None:
+            _read_drone_telemetry(subtitles, meta)
     return meta.build(shown)
 
 
@@ -203,6 +207,71 @@ def _read_sidecars(path: str | os.PathLike[str], meta: MetaBuilder) -> None:
             _read_takeout_json(data, meta, "takeout")
         if meta.position is not None:
             return
+
+
+_MAX_TELEMETRY = 64 * 1024 * 1024  # an hour of DJI subtitles at 30 blocks a second is ~30 MB
+
+
+def _read_drone_telemetry(subtitles: str, meta: MetaBuilder) -> None:
+    """A DJI video's flight from the `.SRT` the drone wrote beside it (`DJI_0001.SRT` for
+    `DJI_0001.MP4`): the take-off point (where the pilot stood), else the first fix, is
+    the video's position, in place of a rounded QuickTime record; every fix makes its
+    track, thinned as a GoPro's. The drone's clock is local time without an offset: it is
+    read in the zone at the first position. A film's subtitles are not telemetry."""
+    from geoleak.extract.gps import checked_position
+    from geoleak.extract.localtime import localize_naive, timezone_at
+    from geoleak.formats.dji_srt import looks_like_dji_srt, parse_dji_srt
+    from geoleak.geometry import TrackThinner
+    from geoleak.paths import open_regular
+
+    name = os.path.basename(subtitles)
+    try:
+        with open_regular(subtitles) as handle:
+            data = handle.read(_MAX_TELEMETRY + 1)
+    except OSError as exc:
+        meta.warn(f"drone telemetry {name}: cannot read ({exc.strerror or exc})")
+        return
+    if not looks_like_dji_srt(data[:512]):
+        return
+    if len(data) > _MAX_TELEMETRY:
+        meta.warn(f"drone telemetry {name}: larger than {_MAX_TELEMETRY >> 20} MiB; not read")
+        return
+    telemetry = parse_dji_srt(data)
+    for message in telemetry.warnings[:3]:
+        meta.warn(f"drone telemetry {name}: {message}")
+    meta.has_metadata = True
+    flight = [
+        (position, fix.local_time)
+        for fix in telemetry.fixes
+        if (position := checked_position(fix.lat, fix.lon).position) is not None
+    ]
+    home = checked_position(*telemetry.home).position if telemetry.home else None
+    anchor = home or (flight[0][0] if flight else None)
+    if anchor is None:
+        meta.warn(f"drone telemetry {name}: no GPS fix")
+        return
+    zone = timezone_at(anchor)
+    fixes = [
+        (position, localize_naive(local, zone) if local else None) for position, local in flight
+    ]
+    if home is not None:
+        fixes.insert(0, (home, fixes[0][1] if fixes else None))
+    thinner = TrackThinner()
+    track = [TrackPoint(position, when) for position, when in fixes if thinner.keep(position, when)]
+    if track[-1].position != fixes[-1][0]:
+        track.append(TrackPoint(*fixes[-1]))  # where the flight ends
+    meta.add_decimal_position(anchor.lat, anchor.lon, "dji-srt",
+                              f"DJI flight telemetry {name}", replaces=("quicktime",))  # fmt: skip
+    if meta.position_source != "dji-srt":
+        return
+    meta.track, meta.track_fixes = track, thinner.fixes
+    first_time = fixes[0][1]
+    if meta.capture_time is None:
+        meta.set_time(first_time)
+    elif meta.capture_time.tzinfo is not None:
+        # DJI, like GoPro, writes its local clock where QuickTime says UTC: the flight's
+        # own times show the offset.
+        meta.capture_time = isobmff.created_checked(meta.capture_time, first_time, meta)
 
 
 def _read_takeout_json(data: bytes, meta: MetaBuilder, source: str) -> None:

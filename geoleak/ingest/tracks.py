@@ -1,5 +1,6 @@
 """Activity files: GPX, TCX and FIT (Strava, Garmin, Polar exports), also gzipped, and the
-telemetry subtitles (.SRT) a DJI drone writes beside each video.
+telemetry subtitles (.SRT) a DJI drone writes beside each video (in a folder that holds
+the video too, they are read as that video's track instead: `extract.media`).
 
 Where an activity starts and ends is where the person lives or works: that is how Strava
 and Polar users on bases were located in 2018. Each track (GPX `trk`/`rte`, TCX
@@ -23,6 +24,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, find_files, latlon, parse_time
+from geoleak.mediatypes import video_beside
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
 
 __all__ = ["TracksReader", "track_endpoints"]
@@ -265,6 +267,11 @@ class TracksReader(Reader):
         if not files:
             raise CorpusError(f"{path}: no GPX, TCX or FIT files found")
         for file in files:
+            if path.is_dir() and video_beside(file) is not None:
+                # DJI_0001.SRT beside DJI_0001.MP4: the flight is that video's track, read
+                # with the video (extract.media), not a second time here.
+                diag.tally("telemetry_of_videos")
+                continue
             rel = file.relative_to(root).as_posix()
             try:
                 points = list(track_endpoints(file, diag))

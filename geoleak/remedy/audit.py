@@ -9,6 +9,7 @@ within `near_m` (200 m) of an inferred home or base.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.geometry import haversine_m
+from geoleak.mediatypes import telemetry_beside, video_beside
 from geoleak.paths import shown_path
 from geoleak.remedy.model import LOCATING, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
@@ -264,6 +266,7 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
     from geoleak.remedy.scrub import iter_input_files
 
     out: list[ExposedFile] = []
+    seen_real = {os.path.realpath(p) for p in seen}
     for raw in inputs:
         root = Path(raw)
         if not root.is_dir():
@@ -275,6 +278,9 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 suffix not in _LOCATION_SUFFIXES and suffix not in SCAN_EXTENSIONS
             ):
                 continue
+            video = video_beside(path)
+            if video is not None and os.path.realpath(video) in seen_real:
+                continue  # a drone video's flight: listed with the video (_exposed)
             hidden = any(part.startswith(".") for part in rel.parts)
             if hidden or path.is_symlink():
                 reason = skip_reason(str(path), root_real) or "skipped: hidden file"
@@ -313,6 +319,10 @@ def _exposed(
         item.error = item.error or f"not examined: {exc}"
     except OSError as exc:
         item.error = item.error or f"cannot read: {exc.strerror or exc}"
+    subtitles = telemetry_beside(path)
+    if subtitles is not None:  # a drone video: its flight is in the .SRT beside it
+        with contextlib.suppress(Unsupported, OSError):
+            item.fields += scan_file(subtitles).findings
     if meta.position is not None:
         for person, place in places:
             distance = haversine_m(meta.position, place.position)

@@ -29,7 +29,7 @@ from geoleak.errors import UsageError
 from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
-from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
+from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import LOCATING, Finding, Patch, ScanResult, ScrubOptions, Unsupported
@@ -302,6 +302,9 @@ def scrub_file(
     except OSError as exc:
         outcome.error = f"cannot read: {exc.strerror or exc}"
         return outcome
+    flight = telemetry_note(src)
+    if flight is not None:
+        outcome.notes.append(flight)
     if in_place and stat.st_nlink > 1:
         outcome.notes.append(
             f"has {stat.st_nlink - 1} other hard link(s): they keep the original content"
@@ -363,6 +366,24 @@ def scrub_file(
             tmp.unlink()
     outcome.output = None
     return outcome
+
+
+def telemetry_note(video: Path) -> str | None:
+    """What to say about a drone video whose flight (DJI_0001.SRT) lies beside it: its
+    positions are there, not in the video, and scrub cannot clean that file."""
+    subtitles = telemetry_beside(video)
+    if subtitles is None:
+        return None
+    try:
+        located = scan_file(subtitles).location_findings
+    except (Unsupported, OSError):
+        return None  # a film's subtitles, or telemetry without a fix
+    if not located:
+        return None
+    return (
+        f"its flight's positions ({located[0].value}) are in {os.path.basename(subtitles)} "
+        "beside it, which scrub does not clean: do not share that file with the video"
+    )
 
 
 class _VerificationError(Exception):
