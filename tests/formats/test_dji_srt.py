@@ -133,7 +133,6 @@ def test_a_flight_log_is_a_track_with_its_take_off_point(tmp_path: Path) -> None
     folder = tmp_path / "pilot"
     folder.mkdir()
     (folder / "DJI_0001.SRT").write_bytes((DJI / "mavic_pro.SRT").read_bytes())
-    (folder / "DJI_0001.MP4").write_bytes(b"")  # the video beside it (not read here)
     reader = TracksReader()
     assert reader.sniff(folder)
     diag = Diagnostics()
@@ -149,6 +148,9 @@ def test_a_flight_log_is_a_track_with_its_take_off_point(tmp_path: Path) -> None
     assert end.created_at == datetime(2017, 8, 5, 4, 19, 39, tzinfo=timezone.utc)
     assert takeoff.created_at == start.created_at
     assert not diag.warnings
+    # with its video beside it, the flight is that video's track (tests/extract/test_drone_telemetry.py)
+    (folder / "DJI_0001.MP4").write_bytes(b"")
+    assert list(reader.read(folder, diag)) == []
 
 
 def test_subtitles_of_a_film_in_a_tracks_folder_are_named_and_skipped(tmp_path: Path) -> None:
