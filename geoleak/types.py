@@ -102,6 +102,8 @@ class Post:
     corpus folder. `origin` names where the post came from ("corpus.jsonl:17") for messages.
     `extra` keeps fields geoleak does not know, untouched. Readers of location history or
     activity tracks set `geotag_source` (TRACK) and `geotag_accuracy_m` for their points.
+    `created_at` is in UTC; `posted_offset_h` is the UTC offset (hours) its source wrote the
+    time with, when it kept one (the author's zone: a prior for ambiguous place names).
     """
 
     id: str
@@ -115,6 +117,7 @@ class Post:
     geotag_source: EvidenceSource = EvidenceSource.GEOTAG
     geotag_accuracy_m: float | None = None
     extra: Mapping[str, Any] = field(default_factory=_empty, compare=False, hash=False)
+    posted_offset_h: float | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not self.id:

@@ -313,6 +313,16 @@ def split_hashtag(tag: str) -> str:
     return " ".join(spaced.split())
 
 
+def posting_offset_h(post: Post) -> float | None:
+    """The UTC offset (hours) the post was written in, when its source kept one (readers
+    keep times in UTC and the written offset in `posted_offset_h`). Zero is not taken as
+    a zone: many exports write UTC for everyone."""
+    if post.posted_offset_h:
+        return post.posted_offset_h
+    moment = post.created_at.utcoffset() if post.created_at is not None else None
+    return moment.total_seconds() / 3600.0 if moment else None
+
+
 def is_reshare(post: Post) -> bool:
     """A retweet ("RT @..."), a quote post or anything the ingest marked as a reshare:
     its text is someone else's, so it places nobody."""
@@ -587,10 +597,12 @@ def checkin_evidence(
     claims = [m for m in mentions if m.kind != "home"]
     if post.place is not None and post.place.name:
         claims.insert(0, PlaceMention(post.place.name, "place", 0, 0))
-    if context is None and post.created_at is not None:
-        offset = post.created_at.utcoffset()
-        if offset is not None and offset.total_seconds():
-            context = PlaceContext(utc_offset_h=offset.total_seconds() / 3600.0)
+    offset_h = posting_offset_h(post)
+    if offset_h is not None:
+        if context is None:
+            context = PlaceContext(utc_offset_h=offset_h)
+        elif context.utc_offset_h is None:
+            context = replace(context, utc_offset_h=offset_h)
     language = guess_language(post.text, confident=True) if post.text else None
     for claim in claims:
         resolved = resolve_claim(

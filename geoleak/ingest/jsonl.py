@@ -37,20 +37,25 @@ class LineError(ValueError):
     """A corpus line that cannot be used; the message says why."""
 
 
-def parse_timestamp(value: Any) -> tuple[datetime, bool]:
-    """Parse an ISO 8601 time; returns (aware UTC datetime, whether it lacked an offset).
-
-    A time without an offset is ambiguous; it is read as UTC and the caller warns once.
-    """
+def _iso_as_written(value: Any) -> datetime:
+    """An ISO 8601 time with the offset it was written with (naive when it has none)."""
     if not isinstance(value, str) or not value.strip():
         raise LineError(f"created_at must be an ISO 8601 string, got {value!r}")
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise LineError(f"created_at {value!r} is not an ISO 8601 time") from None
+
+
+def parse_timestamp(value: Any) -> tuple[datetime, bool]:
+    """Parse an ISO 8601 time; returns (aware UTC datetime, whether it lacked an offset).
+
+    A time without an offset is ambiguous; it is read as UTC and the caller warns once.
+    """
+    parsed = _iso_as_written(value)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc), True
     return parsed.astimezone(timezone.utc), False
@@ -254,6 +259,7 @@ def parse_post(
             media.append(str(path))
 
     extra = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    offset = _iso_as_written(obj["created_at"]).utcoffset() if created_at is not None else None
     return Post(
         id=post_id,
         author=author,
@@ -264,6 +270,7 @@ def parse_post(
         media=tuple(media),
         origin=where,
         extra=MappingProxyType(extra) if extra else MappingProxyType({}),
+        posted_offset_h=offset.total_seconds() / 3600.0 if offset else None,
     )
 
 

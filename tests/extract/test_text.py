@@ -249,3 +249,28 @@ def test_ambiguous_town_is_settled_by_the_persons_other_evidence(gazetteer) -> N
     near_boston = PlaceContext(near=(LatLon(42.36, -71.06),))
     (ev,) = checkin_evidence(post, gazetteer, context=near_boston, tz_lookup=no_tz)
     assert ev.position.lat == pytest.approx(42.10, abs=0.05)  # Springfield, MA
+
+
+@pytest.mark.parametrize(("written", "lat"), [("+02:00", 39.47), ("-04:00", 10.16), (None, None)])
+def test_ambiguous_town_is_settled_by_the_zone_the_post_was_written_in(
+    tmp_path,  # type: ignore[no-untyped-def]
+    written: str | None,
+    lat: float | None,
+) -> None:
+    """Valencia, Spain or Venezuela: the offset the post's time was written with decides, in
+    the pipeline too (readers keep times in UTC and the written offset beside them)."""
+    import json
+
+    from geoleak.diagnostics import Diagnostics
+    from geoleak.pipeline import collect_evidence
+
+    created = "2024-05-01T20:00:00" + (written or "Z")
+    row = {"id": "1", "author": "a", "created_at": created, "text": "Just landed in Valencia!"}
+    (tmp_path / "posts.jsonl").write_text(json.dumps(row), encoding="utf-8")
+    found = collect_evidence([tmp_path / "posts.jsonl"], diag=Diagnostics(), workers=1)
+    positions = [e.position for e in found.evidence.get("a", [])]
+    if lat is None:
+        assert positions == []  # no zone: Spain and Venezuela are both large; no guess
+    else:
+        (position,) = positions
+        assert position.lat == pytest.approx(lat, abs=0.05)

@@ -50,6 +50,7 @@ def test_reads_every_field_and_keeps_unknown_ones(tmp_path: Path) -> None:
     assert post.place.centre.lat == pytest.approx(69.65) and post.place.centre.lon == pytest.approx(18.95)
     assert post.media == (str((tmp_path / "img/a.jpg").resolve()),)
     assert dict(post.extra) == {"likes": 3, "lang": "en"}
+    assert post.posted_offset_h == 1.0  # the zone the time was written in (+01:00)
     assert post.origin.endswith("posts.jsonl:1")
 
 
