@@ -227,6 +227,8 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
                 geocoder=geocoder,
             )  # fmt: skip
         finish_diagnostics(diag)
+        if not quiet:
+            _echo_summary(collected.stats.summary_lines())
         evidence = collected.evidence
     elif not quiet:
         click.echo(

@@ -245,6 +245,9 @@ def sites_command(
                 inputs, diag=diag, source=source, author=author, progress=progress
             )
         finish_diagnostics(diag)
+        if not quiet:
+            for line in collected.stats.summary_lines():
+                click.echo(line, err=True)
         hits = site_hits(collected.evidence, site_list, near_m=near_m)
     places = []
     if profiles_path:

@@ -54,11 +54,11 @@ def _counts(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict
         return []
 
     monkeypatch.setattr(geoleak.report.maps, "write_maps", record_maps)
-    result = runner.invoke(
-        main, ["map", str(profiles), str(path), "-o", str(tmp_path / "maps"), "-q"]
-    )
+    result = runner.invoke(main, ["map", str(profiles), str(path), "-o", str(tmp_path / "maps")])
     assert result.exit_code == 0, result.output
     (counts["map"],) = drawn
+    summary = api.stats.summary_lines()
+    assert summary[0] in result.output  # map states what it read, as infer and report do
     out = tmp_path / "export"
     result = runner.invoke(main, ["export", str(path), "-o", str(out), "-f", "csv", "-q"])
     assert result.exit_code == 0, result.output
