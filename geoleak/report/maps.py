@@ -406,6 +406,8 @@ class SpecLayer(_RawLayer):
     def __init__(self, spec: Mapping[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "SpecLayer"
+        if not show and spec.get("features"):
+            spec = {**spec, "lazy": True}  # built in the browser when first shown
         self.spec_json = script_json(_shared_icons(spec))
         self.on_canvas = any(f.get("k") == "dot" for f in spec.get("features", ()))
 
@@ -1117,11 +1119,16 @@ def _place_layers(
         PlaceKind.BASE: "Bases / work places",
         PlaceKind.FREQUENT: "Other frequent places",
     }
-    layers.extend(
-        SpecLayer({"mode": "group", "features": features}, name=names[kind])
-        for kind, features in by_kind.items()
-        if features
-    )
+    for kind, features in by_kind.items():
+        if not features:
+            continue
+        if colour_of is not None and kind is PlaceKind.FREQUENT and len(features) > CANVAS_ABOVE:
+            # thousands of frequent places on an overview: off at first (and built only when
+            # switched on); homes and bases stay, and each person's page shows their places
+            name = f"{names[kind]} ({len(features)}: off at first, each person's page has theirs)"
+            layers.append(SpecLayer({"mode": "group", "features": features}, name=name, show=False))
+        else:
+            layers.append(SpecLayer({"mode": "group", "features": features}, name=names[kind]))
     return layers
 
 

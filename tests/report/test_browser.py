@@ -696,3 +696,59 @@ def test_many_places_draw_on_the_canvas_behind_nothing_and_in_front_of_their_cir
             "return document.querySelector('.leaflet-popup-content').innerText"
         )
     _assert_clean(browser)
+
+
+def test_thousands_of_frequent_places_on_the_overview_are_built_when_first_shown(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above CANVAS_ABOVE frequent places the overview's layer of them is off at first and
+    built only when switched on, or when a link asks for one of its pins."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    frequent = [
+        (p.person, i, pl)
+        for p in result.profiles
+        for i, pl in enumerate(p.places)
+        if pl.kind.value == "frequent"
+    ]
+    assert frequent, "the demo has frequent places"
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", 0)
+    out = tmp_path / "lazy"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    browser.open(out / "index.html")
+    _settle(browser)
+    assert browser.js("return geoleak.lazyCount") == len(frequent)
+    ids = [maps.place_pin_id(person, place, i) for person, i, place in frequent]
+    assert browser.js("return arguments[0].filter(id => id in geoleak.pins).length", ids) == 0
+    before = browser.js("return geoleak.markerCount")
+    # a link to one of its pins builds the layer, shows it and opens the pin's popup
+    assert browser.js("return geoleak.focus(arguments[0])", ids[0])
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert "Frequent place of" in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    assert browser.js("return arguments[0].filter(id => id in geoleak.pins).length", ids) == len(
+        ids
+    )
+    assert browser.js("return geoleak.markerCount") == before + len(frequent)
+    # switched off and on in the layer control: built once, drawn again
+    label = "Other frequent places"
+    toggle = (
+        "var l = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".find(l => l.textContent.indexOf(arguments[0]) >= 0);"
+        "l.querySelector('input').click(); return l.querySelector('input').checked;"
+    )
+    assert browser.js(toggle, label) is False
+    assert browser.js(toggle, label) is True
+    assert browser.js("return geoleak.markerCount") == before + len(frequent)
+    _assert_clean(browser)
+    # on a fresh page, switching it on in the layer control builds it
+    browser.open(out / "index.html")
+    _settle(browser)
+    assert browser.js(toggle, label) is True
+    assert browser.js("return geoleak.markerCount") == before + len(frequent)
+    assert browser.js("return arguments[0].filter(id => id in geoleak.pins).length", ids) == len(
+        ids
+    )
+    _assert_clean(browser)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import json
@@ -34,7 +35,7 @@ from geoleak.report.maps import (
     shared_sites,
     write_maps,
 )
-from geoleak.types import Evidence, LatLon, Profile
+from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile
 
 People = tuple[list[Profile], dict[str, list[Evidence]]]
 
@@ -376,6 +377,25 @@ def test_many_places_and_their_circles_are_drawn_on_the_canvas(
         assert "icon" not in dot and "ic" not in dot
     circles = next(s for s in specs if any(f["k"] == "circle" for f in s.get("features", [])))
     assert circles["behind"] is True and all(f["cv"] == 1 for f in circles["features"])
+    # above it, the overview's frequent places are off at first and built when shown; a
+    # person page shows all of its places
+    monkeypatch.setattr(maps, "CANVAS_ABOVE", 0)
+    frequent_place = Place(PlaceKind.FREQUENT, LatLon(52.52, 13.405), 90.0, 0.6, ("f",), 5)
+    profiles = [
+        dataclasses.replace(p, places=(*p.places, frequent_place)) if p.places else p
+        for p in profiles
+    ]
+    paths = write_maps(profiles, evidence, tmp_path / "all")
+    frequent = [
+        s
+        for s in layer_specs(paths[0].read_text(encoding="utf-8"))
+        if any("Frequent place of" in f.get("popup", "") for f in s.get("features", []))
+    ]
+    n_frequent = sum(1 for p in profiles for pl in p.places if pl.kind.value == "frequent")
+    assert n_frequent and len(frequent) == 1 and frequent[0]["lazy"] is True
+    assert len(frequent[0]["features"]) == n_frequent
+    for person_page in paths[1:]:
+        assert all("lazy" not in s for s in layer_specs(person_page.read_text(encoding="utf-8")))
     # below the threshold, places stay DOM pins and circles SVG paths
     monkeypatch.setattr(maps, "CANVAS_ABOVE", 10_000)
     few = write_maps(profiles, evidence, tmp_path / "few")[0].read_text(encoding="utf-8")

@@ -14,6 +14,8 @@
   G.placeMarkers = [];  // home, base, frequent place and site pins: kept apart on screen
   G.clusterGroups = [];
   G.front = [];     // groups of canvas places, drawn above the evidence points
+  G.lazyPins = {};  // anchor id -> builds the hidden layer that holds it (spec.lazy)
+  G.lazyCount = 0;  // features of hidden layers not built yet when the page opened
 
   function popupOptions() {
     return { maxWidth: 380, minWidth: 220, autoPanPadding: [24, 24] };
@@ -75,24 +77,41 @@
     var group = spec.mode === "cluster" ? L.markerClusterGroup(spec.options || {}) : L.featureGroup();
     if (spec.mode === "cluster") { G.clusterGroups.push(group); }
     var items = [];
-    var layers = [];
-    var icons = (spec.icons || []).map(makeIcon);  // shared by every pin that names them
-    (spec.features || []).forEach(function (f) {
-      var layer = buildFeature(f, icons);
-      if (!layer) { return; }
-      if (f.id) { G.pins[f.id] = { layer: layer, group: group }; layer.geoleakId = f.id; }
-      items.push({ layer: layer, n: f.n || 0 });
-      layers.push(layer);
-    });
-    if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+    var built = false;
+    function build() {
+      if (built) { return; }
+      built = true;
+      var layers = [];
+      var icons = (spec.icons || []).map(makeIcon);  // shared by every pin that names them
+      (spec.features || []).forEach(function (f) {
+        var layer = buildFeature(f, icons);
+        if (!layer) { return; }
+        if (f.id) { G.pins[f.id] = { layer: layer, group: group }; layer.geoleakId = f.id; }
+        items.push({ layer: layer, n: f.n || 0 });
+        layers.push(layer);
+      });
+      if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+      if (spec.behind) {
+        group.eachLayer(function (l) { l.bringToBack(); });
+      } else if (!spec.timed && layers.some(function (l) { return l instanceof L.CircleMarker; })) {
+        G.front.push(group);  // places on the canvas: kept above evidence the slider re-adds
+      }
+    }
     if (spec.behind) {
       // circles and lines on the canvas: whenever shown, drawn (and hit-tested) behind its
       // points, so a click on a point inside a circle or on a line still opens the point
       group.on("add", function () { group.eachLayer(function (l) { l.bringToBack(); }); });
-    } else if (!spec.timed && layers.some(function (l) { return l instanceof L.CircleMarker; })) {
-      G.front.push(group);  // places on the canvas: kept above evidence the slider re-adds
     }
     if (spec.timed) { G.timed.push({ kind: "group", layer: group, items: items }); }
+    if (spec.lazy) {
+      // a layer that is off at first is built when first shown, or when a link asks for
+      // one of its pins (G.focus): a page with thousands of hidden features opens faster
+      G.lazyCount += (spec.features || []).length;
+      (spec.features || []).forEach(function (f) { if (f.id) { G.lazyPins[f.id] = build; } });
+      group.on("add", build);
+    } else {
+      build();
+    }
     return group;
   };
 
@@ -271,6 +290,7 @@
 
   /* Open the pin named by an anchor (#pin-...), zooming into its cluster if needed. */
   G.focus = function (id) {
+    if (!G.pins[id] && G.lazyPins[id]) { G.lazyPins[id](); }
     var pin = G.pins[id];
     if (!pin || !G.map) { return false; }
     if (G.showPosts && !pin.group.hasLayer(pin.layer)) {
