@@ -19,9 +19,7 @@ from geoleak.cli.app import (
 )
 from geoleak.errors import UsageError
 from geoleak.outputs import atomic_write_text, check_output_file
-from geoleak.remedy.audit import NEAR_M, write_audit_html
-from geoleak.remedy.audit import audit as run_audit
-from geoleak.remedy.model import ScrubOptions
+from geoleak.remedy.model import NEAR_M, ScrubOptions
 from geoleak.remedy.scrub import iter_input_files, scrub_paths
 
 EXIT_LEAK = 1
@@ -236,6 +234,8 @@ def audit(
         check_output_file(html_out)
     diag = make_diagnostics(quiet)
     from geoleak.geocode import build_geocoder  # (not imported by `geoleak scrub`)
+    from geoleak.remedy.audit import audit as run_audit
+    from geoleak.remedy.audit import write_audit_html
 
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip

@@ -12,6 +12,7 @@ crafted file can neither loop nor make a walk allocate more than the file holds.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -220,7 +221,8 @@ def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> di
     """Item id -> (item type, content type) from an `iinf` box (infe versions 2 and 3).
 
     `types`: keep only items of these types (a reader wants Exif and mime, not the dozens
-    of image tiles of a HEIC photo); the walk over the entries is the same.
+    of image tiles of a HEIC photo); the walk over the entries is the same. A run of
+    entries of one size and version (image tiles) is unpacked at once.
     """
     data = bytes(buf[box.payload : box.end])
     end = len(data)
@@ -231,7 +233,8 @@ def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> di
     out: dict[int, Item] = {}
     seen: set[int] = set()  # the first entry of an id is the one that counts, of any type
     header = _BOX_HEADER.unpack_from
-    for _ in range(MAX_ITEMS):
+    left = MAX_ITEMS
+    while left > 0:
         if pos + 8 > end:
             break
         size, kind = header(data, pos)
@@ -239,22 +242,45 @@ def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> di
             break
         if kind == b"infe" and size >= 20:
             ver = data[pos + 8]
+            head = data[pos : pos + 9]
+            if ver == 2 and size >= 21 and data[pos + size : pos + size + 9] == head:
+                # image tiles: a run of entries of one size and version, unpacked at once
+                rows = _struct(f">9s3xH2x4s{size - 20}x").iter_unpack(
+                    data[pos : pos + min((end - pos) // size, left) * size]
+                )
+                for head_i, item_id, itype in rows:
+                    if head_i != head:
+                        break
+                    if item_id not in seen:
+                        seen.add(item_id)
+                        if types is None or itype in types:
+                            out[item_id] = _item(data, pos, size, 20, itype)
+                    pos += size
+                    left -= 1
+                continue
             layout = _INFE_V2 if ver == 2 else _INFE_V3 if ver >= 3 else None
             if layout is not None and size >= layout.size:
                 item_id, itype = layout.unpack_from(data, pos)[3::2]
                 if item_id not in seen:
                     seen.add(item_id)
                     if types is None or itype in types:
-                        content = b""
-                        if itype == b"mime":
-                            parts = data[pos + layout.size : pos + size].split(b"\x00", 2)
-                            content = parts[1] if len(parts) > 1 else b""
-                        out[item_id] = Item(itype, content)
+                        out[item_id] = _item(data, pos, size, layout.size, itype)
         pos += size
+        left -= 1
     return out
 
 
+def _item(data: bytes, pos: int, size: int, head: int, itype: bytes) -> Item:
+    """An entry's item; a `mime` item's content type follows its name."""
+    content = b""
+    if itype == b"mime":
+        parts = data[pos + head : pos + size].split(b"\x00", 2)
+        content = parts[1] if len(parts) > 1 else b""
+    return Item(itype, content)
+
+
 _SIZE_CODE = {0: "", 4: "I", 8: "Q"}
+_struct = functools.lru_cache(maxsize=64)(struct.Struct)
 
 
 def parse_iloc(
@@ -283,8 +309,8 @@ def parse_iloc(
         return out
     off_c, len_c, base_c, idx_c = (_SIZE_CODE[n] for n in sizes)
     id_c = "H" if version < 2 else "I"
-    item_fmt = struct.Struct(">" + id_c + ("H" if version in (1, 2) else "") + "H" + base_c + "H")
-    extent_fmt = struct.Struct(">" + idx_c + off_c + len_c)
+    item_fmt = _struct(">" + id_c + ("H" if version in (1, 2) else "") + "H" + base_c + "H")
+    extent_fmt = _struct(">" + idx_c + off_c + len_c)
     if version < 2:
         count = struct.unpack_from(">H", data, 6)[0]
         pos = 8
@@ -297,17 +323,43 @@ def parse_iloc(
     has_method = version in (1, 2)
     off_at = 1 if idx_c else 0
     len_at = off_at + (1 if off_c else 0)
-    for _ in range(min(count, MAX_ITEMS)):
-        if pos + item_fmt.size > len(data):
+    # items with one extent each (image tiles) are records of one size: read a run at once
+    single = _struct(item_fmt.format + extent_fmt.format[1:])
+    one = b"\x00\x01"
+    left = min(count, MAX_ITEMS)
+    end = len(data)
+    n_item = len(item_fmt.format) - 1  # (one letter a field)
+    while left > 0:
+        if pos + item_fmt.size > end:
             _fail(issues, "HEIF 'iloc' box is truncated")
             break
+        at = pos + item_fmt.size - 2  # extent count of this item and of the next
+        if data[at : at + 2] == one and data[at + single.size : at + single.size + 2] == one:
+            # image tiles: a run of items with one extent each, unpacked at once
+            rows = single.iter_unpack(
+                data[pos : pos + min((end - pos) // single.size, left) * single.size]
+            )
+            for fields in rows:
+                if fields[n_item - 1] != 1:
+                    break
+                if wanted is None or fields[0] in wanted:
+                    base_offset = fields[n_item - 2] if base_c else 0
+                    extent = fields[n_item:]
+                    offset = extent[off_at] if off_c else 0
+                    length = extent[len_at] if len_c else 0
+                    method = fields[1] & 15 if has_method else 0
+                    out.setdefault(fields[0], (method, [(base_offset + offset, length)]))
+                pos += single.size
+                left -= 1
+            continue
         fields = item_fmt.unpack_from(data, pos)
         pos += item_fmt.size
+        left -= 1
         method = fields[1] & 15 if has_method else 0
         base_offset = fields[-2] if base_c else 0
         extent_count = fields[-1]
         span = extent_fmt.size * extent_count
-        if extent_count > MAX_EXTENTS or pos + span > len(data):
+        if extent_count > MAX_EXTENTS or pos + span > end:
             _fail(issues, "HEIF 'iloc' box is malformed or truncated")
             break
         if wanted is not None and fields[0] not in wanted:

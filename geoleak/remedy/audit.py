@@ -23,14 +23,12 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import telemetry_beside, video_beside
 from geoleak.paths import shown_path
-from geoleak.remedy.model import LOCATING, Finding, FindingKind, Unsupported
+from geoleak.remedy.model import LOCATING, NEAR_M, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 from geoleak.wording import count as count_of
 
 __all__ = ["AuditReport", "ExposedFile", "audit", "write_audit_html"]
-
-NEAR_M = 200.0
 
 
 @dataclass(slots=True)

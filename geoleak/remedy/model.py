@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+# audit: a photo within this many metres of a home or base shows where the person lives
+NEAR_M = 200.0
+
+
 class Unsupported(Exception):
     """A file (or a block inside it) that the rewriter cannot clean safely."""
 

@@ -513,12 +513,13 @@ def scrub_paths(
                 f"{dst} is an input: refusing to write onto it "
                 "(use --in-place to clean originals, or --force)"
             )
-        if dst.resolve() in targets:
+        target = dst.resolve()
+        if target in targets:
             slots.append(
                 FileOutcome(str(path), None, FAILED, error=f"another input also goes to {dst}")
             )
             continue
-        targets.add(dst.resolve())
+        targets.add(target)
         tasks.append((len(slots), path, dst))
         slots.append(None)
     if progress and len(slots) > len(tasks):

@@ -1,0 +1,100 @@
+"""HEIF `iinf` and `iloc`: the parsers (which read runs of equal image-tile records at
+once) against a plain reading of ISO/IEC 14496-12 8.11.3 and 8.11.6, on generated boxes."""
+
+from __future__ import annotations
+
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geoleak.formats.isobmff import Box, Item, parse_iinf, parse_iloc
+
+_TYPES = st.sampled_from([b"hvc1", b"hvc1", b"hvc1", b"grid", b"Exif", b"mime", b"av01"])
+
+
+@st.composite
+def _infe(draw: st.DrawFn) -> tuple[int, int, bytes, bytes]:
+    version = draw(st.sampled_from([2, 2, 2, 3]))
+    item_id = draw(st.integers(1, 40))
+    itype = draw(_TYPES)
+    name = draw(st.sampled_from([b"", b"", b"Exif", b"tile"]))
+    return version, item_id, itype, name
+
+
+def _infe_box(version: int, item_id: int, itype: bytes, name: bytes) -> bytes:
+    ident = struct.pack(">H" if version == 2 else ">I", item_id)
+    body = bytes([version, 0, 0, 0]) + ident + b"\x00\x00" + itype + name + b"\x00"
+    if itype == b"mime":
+        body += b"application/rdf+xml\x00"
+    return struct.pack(">I4s", 8 + len(body), b"infe") + body
+
+
+def _reference_iinf(entries: list[tuple[int, int, bytes, bytes]]) -> dict[int, Item]:
+    out: dict[int, Item] = {}
+    seen: set[int] = set()
+    for _version, item_id, itype, _name in entries:
+        if item_id in seen:
+            continue  # the first entry of an id counts
+        seen.add(item_id)
+        out[item_id] = Item(itype, b"application/rdf+xml" if itype == b"mime" else b"")
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_infe(), max_size=60), st.integers(0, 3), st.booleans())
+def test_iinf_as_the_spec_reads_it(
+    entries: list[tuple[int, int, bytes, bytes]], repeat: int, cut: bool
+) -> None:
+    entries = entries + entries[:1] * repeat  # runs of equal records
+    body = b"\x00\x00\x00\x00" + struct.pack(">H", len(entries))
+    body += b"".join(_infe_box(*e) for e in entries)
+    data = struct.pack(">I4s", 8 + len(body), b"iinf") + body
+    kept = len(entries)
+    if cut and entries:
+        data = data[: len(data) - 3]  # the last entry no longer fits
+        kept -= 1
+    box = Box(b"iinf", 0, 8, len(data))
+    expected = _reference_iinf(entries[:kept])
+    assert parse_iinf(data, box) == expected
+    wanted = {i: item for i, item in expected.items() if item.type in (b"Exif", b"mime")}
+    assert parse_iinf(data, box, frozenset({b"Exif", b"mime"})) == wanted
+
+
+@st.composite
+def _iloc_item(draw: st.DrawFn) -> tuple[int, int, int, list[tuple[int, int]]]:
+    item_id = draw(st.integers(1, 40))
+    method = draw(st.sampled_from([0, 0, 1]))
+    base = draw(st.integers(0, 5000))
+    n = draw(st.sampled_from([1, 1, 1, 0, 2]))
+    extents = draw(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**5)),
+                            min_size=n, max_size=n))  # fmt: skip
+    return item_id, method, base, extents
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_iloc_item(), max_size=60), st.integers(0, 3), st.booleans(), st.booleans())
+def test_iloc_as_the_spec_reads_it(
+    items: list[tuple[int, int, int, list[tuple[int, int]]]], repeat: int, cut: bool,
+    wanted_only: bool,
+) -> None:  # fmt: skip
+    items = items + items[:1] * repeat
+    # version 1: offset 4, length 4, base offset 4, no index; method in the low 4 bits
+    body = b"\x01\x00\x00\x00" + bytes([0x44, 0x40]) + struct.pack(">H", len(items))
+    for item_id, method, base, extents in items:
+        body += struct.pack(">HHHIH", item_id, method, 0, base, len(extents))
+        body += b"".join(struct.pack(">II", off, n) for off, n in extents)
+    data = struct.pack(">I4s", 8 + len(body), b"iloc") + body
+    kept = items
+    if cut and items:
+        data = data[: len(data) - 2]
+        kept = items[:-1]
+    expected: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    for item_id, method, base, extents in kept:
+        expected.setdefault(item_id, (method, [(base + off, n) for off, n in extents]))
+    wanted = {1, 2, 3} if wanted_only else None
+    if wanted is not None:
+        expected = {k: v for k, v in expected.items() if k in wanted}
+    issues: list[str] = []
+    assert parse_iloc(data, Box(b"iloc", 0, 8, len(data)), issues, wanted=wanted) == expected
+    assert bool(issues) == (cut and bool(items))
