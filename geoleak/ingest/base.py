@@ -41,8 +41,9 @@ class Reader(ABC):
     description: ClassVar[str]
     priority: ClassVar[int] = 50
     # Whether the reader makes posts of the photos and videos in the folder it reads. When
-    # none of the readers of a folder does (tracks, location history, data sets), the
-    # generic folder reader also reads its media, so no photo is silently left out.
+    # none of the specific readers of a folder does (tracks, location history, data sets),
+    # the generic folder reader (which does) also reads its media, so no photo is silently
+    # left out.
     reads_media: ClassVar[bool] = False
 
     @abstractmethod
@@ -52,6 +53,15 @@ class Reader(ABC):
     @abstractmethod
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         """Yield the posts in `path`."""
+
+    def read_among(
+        self, path: Path, diag: Diagnostics, *, author: str | None = None, media_read: bool
+    ) -> Iterator[Post]:
+        """`read`, told whether the photos and videos of `path` are read as well, by this or
+        another reader of the same input (`media_read`): files that belong to a video (a
+        drone's telemetry subtitles) are then left to it."""
+        del media_read  # only readers that meet such files use it (tracks)
+        return self.read(path, diag, author=author)
 
 
 READERS: dict[str, Reader] = {}
@@ -134,8 +144,10 @@ def _read_one(
 def _read_tree(
     path: Path, diag: Diagnostics, source: str | None, author: str | None
 ) -> Iterator[Post]:
-    for reader in readers_for(path, source):
-        yield from reader.read(path, diag, author=author)
+    readers = readers_for(path, source)
+    media_read = any(r.reads_media for r in readers)
+    for reader in readers:
+        yield from reader.read_among(path, diag, author=author, media_read=media_read)
 
 
 def open_inputs(
@@ -166,6 +178,10 @@ def open_inputs(
     for raw in raw_paths:  # outputs name files under the inputs as the user typed them
         names.add_input(raw)
     zips = [p for p in raw_paths if is_archive(p)]
+    if source is None:
+        for path in _telemetry_given_with_its_video(raw_paths):
+            diag.tally("telemetry_of_videos")
+            raw_paths.remove(path)
     group_of = {part: group for group in group_archive_parts(zips) for part in group}
     done: set[Path] = set()
     for path in raw_paths:
@@ -196,6 +212,26 @@ def open_inputs(
         if len(raw_paths) == 1:
             raise failures[0]
         raise CorpusError(f"none of the {len(raw_paths)} inputs could be read; first: {failures[0]}")
+
+
+def _telemetry_given_with_its_video(paths: list[Path]) -> list[Path]:
+    """The drone telemetry files (`DJI_0001.SRT`) among `paths` whose video (`DJI_0001.MP4`)
+    is read too, as another input or inside a folder input: the video's reader reads the
+    telemetry as its track (`extract.media`), so it is not read a second time as a track."""
+    from geoleak.mediatypes import video_beside
+
+    videos = {path: video for path in paths
+              if path.is_file() and (video := video_beside(path)) is not None}  # fmt: skip
+    if not videos:
+        return []
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    files = {p.resolve() for p in paths if p.is_file()}
+    found = []
+    for path, video in videos.items():
+        own = Path(video).resolve()
+        if own in files or any(own.is_relative_to(folder) for folder in folders):
+            found.append(path)
+    return found
 
 
 def _read_group(

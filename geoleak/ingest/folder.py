@@ -29,6 +29,7 @@ class FolderReader(Reader):
     name = "folder"
     description = "a folder (or single file) of photos and videos, one post per file"
     priority = 90
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
         return path.is_dir() or (path.is_file() and is_media(path))

@@ -261,15 +261,21 @@ class TracksReader(Reader):
         return next(find_files(path, _is_track, max_depth=SNIFF_DEPTH), None) is not None
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        return self.read_among(path, diag, author=author, media_read=True)
+
+    def read_among(
+        self, path: Path, diag: Diagnostics, *, author: str | None = None, media_read: bool
+    ) -> Iterator[Post]:
         root = path if path.is_dir() else path.parent
         person = author or root.resolve().name or "me"
         files = list(find_files(path, _is_track))
         if not files:
             raise CorpusError(f"{path}: no GPX, TCX or FIT files found")
         for file in files:
-            if path.is_dir() and video_beside(file) is not None:
+            if media_read and path.is_dir() and video_beside(file) is not None:
                 # DJI_0001.SRT beside DJI_0001.MP4: the flight is that video's track, read
-                # with the video (extract.media), not a second time here.
+                # with the video (extract.media), not a second time here. Where the videos
+                # are not read (--source tracks), the telemetry is read as a track.
                 diag.tally("telemetry_of_videos")
                 continue
             rel = file.relative_to(root).as_posix()

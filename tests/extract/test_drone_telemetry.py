@@ -120,6 +120,29 @@ def test_infer_counts_the_flight_once_as_the_videos_track(tmp_path: Path) -> Non
     assert found.stats.evidence_by_source["track"] == 3
 
 
+def test_the_flight_is_counted_once_however_it_is_given(tmp_path: Path) -> None:
+    video = _flight(tmp_path / "flights", "p4_rtk.SRT")
+    srt = video.with_suffix(".SRT")
+    track = len(read_media(video).track)
+    for inputs in ([video, srt], [srt, video], [tmp_path / "flights", srt]):
+        found = collect_evidence(inputs, diag=Diagnostics(), workers=1)
+        evidence = [e for person in found.evidence.values() for e in person]
+        # the .SRT input is the video's track, not a second one
+        assert len(evidence) == track, inputs
+        assert found.stats.activity_tracks == 0
+    # asked for tracks only, the videos are not read: the telemetry is read as a track
+    found = collect_evidence([tmp_path / "flights"], diag=Diagnostics(), workers=1,
+                             source="tracks")  # fmt: skip
+    assert found.stats.activity_tracks == 1
+    assert found.stats.evidence_by_source["track"] == 3
+    # the .SRT given with another flight's video is still read
+    other = _flight(tmp_path / "other", "p4_rtk.SRT").with_name("DJI_0002.MP4")
+    (tmp_path / "other" / "DJI_0001.MP4").rename(other)
+    found = collect_evidence([other, tmp_path / "other" / "DJI_0001.SRT"], diag=Diagnostics(),
+                             workers=1)  # fmt: skip
+    assert found.stats.activity_tracks == 1
+
+
 def test_audit_and_scrub_say_the_same_of_the_video(tmp_path: Path) -> None:
     folder = tmp_path / "flight"
     _flight(folder, "p4_rtk.SRT")
