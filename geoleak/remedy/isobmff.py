@@ -19,25 +19,10 @@ import re
 import struct
 from collections.abc import Iterable
 
+from geoleak.formats import isobmff as bmff
 from geoleak.formats.iso6709 import ISO6709, is_decimal_degrees
 from geoleak.formats.iso6709 import parse_iso6709 as _parse_iso6709
-from geoleak.formats.isobmff import (
-    CONTAINER_BOXES,
-    TIMED_METADATA_ENTRIES,
-    XMP_UUID,
-    Box,
-    IlstValue,
-    cr3_blocks,
-    exif_item_tiff_offset,
-    file_format,
-    iter_boxes,
-    loci_position,
-    meta_children_start,
-    meta_values,
-    metadata_items,
-    qt_string,
-    sample_entries,
-)
+from geoleak.formats.isobmff import Box, IlstValue
 from geoleak.formats.tags import Kind, by_group
 from geoleak.remedy.blocks import clean_exif, clean_xmp
 from geoleak.remedy.model import (
@@ -70,8 +55,8 @@ _MAX_DEPTH = 12
 
 def scan_isobmff(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     """Findings and patches for a box-structured file."""
-    top = list(iter_boxes(data, 0, len(data)))
-    fmt = file_format(data, top)
+    top = list(bmff.iter_boxes(data, 0, len(data)))
+    fmt = bmff.file_format(data, top)
     result = ScanResult(fmt)
     start = 12 if fmt == "jxl" else 0  # after the 'JXL ' signature box
     scan_boxes(data, opts, result, start=start, end=len(data), label="")
@@ -81,7 +66,7 @@ def scan_isobmff(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
 def _boxes(data: bytes | memoryview, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
     """(type, box start, payload start, box end) of the boxes in [start, end); a malformed
     box raises FormatError (the file is then refused), a truncated last box is clipped."""
-    return [(b.type, b.start, b.payload, b.end) for b in iter_boxes(data, start, end)]
+    return [(b.type, b.start, b.payload, b.end) for b in bmff.iter_boxes(data, start, end)]
 
 
 def scan_boxes(
@@ -98,7 +83,7 @@ def scan_boxes(
         return
     prefix = f"{label} " if label else ""
     for btype, bstart, payload, bend in _boxes(data, start, end):
-        if btype in CONTAINER_BOXES:
+        if btype in bmff.CONTAINER_BOXES:
             if btype == b"udta":
                 _udta(data, opts, result, payload, bend, prefix)
             scan_boxes(data, opts, result, start=payload, end=bend, label=label, depth=depth + 1)
@@ -106,7 +91,7 @@ def scan_boxes(
                 _check_timed_gps(data, payload, bend)
         elif btype == b"meta":
             _meta(data, opts, result, payload, bend, label, depth)
-        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == XMP_UUID:
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.XMP_UUID:
             clean_xmp(
                 result,
                 Region.whole(data, payload + 16, bend - payload - 16),
@@ -115,7 +100,7 @@ def scan_boxes(
             )
         elif (
             btype == b"uuid"
-            and (blocks := cr3_blocks(data, Box(btype, bstart, payload, bend))) is not None
+            and (blocks := bmff.cr3_blocks(data, Box(btype, bstart, payload, bend))) is not None
         ):
             _canon_cr3(data, opts, result, blocks, prefix)
         elif btype == b"Exif":  # JPEG XL
@@ -172,7 +157,7 @@ def _meta(
     label: str,
     depth: int,
 ) -> None:
-    inner = meta_children_start(data, Box(b"meta", payload - 8, payload, bend))
+    inner = bmff.meta_children_start(data, Box(b"meta", payload - 8, payload, bend))
     children = _boxes(data, inner, bend)
     by_type: dict[bytes, list[tuple[bytes, int, int, int]]] = {}
     for child in children:
@@ -183,7 +168,7 @@ def _meta(
         _heif_items(data, opts, result, boxes, prefix)
     if b"ilst" in by_type:
         boxes = [Box(t, start, payload, end) for t, start, payload, end in children]
-        _quicktime_keys(data, opts, result, meta_values(data, boxes), prefix)
+        _quicktime_keys(data, opts, result, bmff.meta_values(data, boxes), prefix)
     for btype, cstart, _cpayload, cend in children:
         if btype in (
             b"iinf",
@@ -211,7 +196,7 @@ def _heif_items(
 ) -> None:
     """The Exif and XMP items (the item resolution the reader takes too), cleaned where
     they lie; a truncated file's items are cleaned as far as they go."""
-    for found in metadata_items(data, children, base=0, file_size=len(data)):
+    for found in bmff.metadata_items(data, children, base=0, file_size=len(data)):
         name = found.item.type.decode("latin-1")
         if found.problem is not None:
             if found.problem.startswith("is stored by reference"):
@@ -229,7 +214,7 @@ def _heif_items(
         if len(region) < 4:
             continue
         # where the reader finds the TIFF header; none at all: the whole item is blanked
-        tiff_at = exif_item_tiff_offset(region.data)
+        tiff_at = bmff.exif_item_tiff_offset(region.data)
         tiff_at = 4 if tiff_at is None else tiff_at
         clean_exif(result, region.sub(tiff_at, len(region) - tiff_at), opts, label=f"{prefix}EXIF")
 
@@ -295,13 +280,13 @@ def _udta(
                 Finding(
                     f"{prefix}QuickTime {_UDTA_IDENTIFYING[btype]}",
                     FindingKind.IDENTIFYING,
-                    qt_string(data, Box(btype, bstart, payload, bend)),
+                    bmff.qt_string(data, Box(btype, bstart, payload, bend)),
                     opts.all_identifying,
                 ),
                 _free_box(bstart, payload, bend) if opts.all_identifying else (),
             )
         elif btype in _UDTA_FREE_TEXT:
-            said = qt_string(data, Box(btype, bstart, payload, bend)) or ""
+            said = bmff.qt_string(data, Box(btype, bstart, payload, bend)) or ""
             leak = text_finding(f"{prefix}QuickTime {_UDTA_FREE_TEXT[btype]}", said)
             if leak is not None:
                 result.add(leak, _free_box(bstart, payload, bend))
@@ -415,7 +400,7 @@ def _quicktime_keys(
 
 def _loci_position(data: bytes | memoryview, box: Box) -> tuple[float, float] | None:
     try:
-        lat, lon, _alt = loci_position(data, box)
+        lat, lon, _alt = bmff.loci_position(data, box)
     except (ValueError, struct.error):
         return None
     return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
@@ -439,8 +424,8 @@ def _key_kind(name: str) -> FindingKind | str | None:
 
 
 def _check_timed_gps(data: bytes | memoryview, start: int, end: int) -> None:
-    for entry in sample_entries(data, Box(b"stbl", start - 8, start, end)):
-        what = TIMED_METADATA_ENTRIES.get(entry.type)
+    for entry in bmff.sample_entries(data, Box(b"stbl", start - 8, start, end)):
+        what = bmff.TIMED_METADATA_ENTRIES.get(entry.type)
         if what is None:
             continue
         if (
