@@ -5,7 +5,7 @@ A folder of Parquet files (Apache Arrow's columnar format) that `geoleak ingest`
 
     store/
       geoleak-store.json                       manifest: inputs read (path, size, mtime), runs
-      evidence/person_bucket=07/part-r0003-00012.parquet
+      evidence/person_bucket=07/part-r0003-00000.parquet
       people/part-r0003-00000.parquet          per-person context (posts, devices, hours)
 
 One row of `evidence` is one piece of evidence (the schema is `EVIDENCE_SCHEMA`, described
@@ -60,8 +60,9 @@ __all__ = [
 MANIFEST = "geoleak-store.json"
 STORE_VERSION = 1
 DEFAULT_BUCKETS = 32
-# Rows buffered before they are written out: bounds ingest memory (about 200 B a row).
-FLUSH_ROWS = 200_000
+# Rows buffered before they are written out (as one row group per bucket): bounds ingest
+# memory (about 600 B a buffered row as Python objects).
+FLUSH_ROWS = 50_000
 
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1)
@@ -157,15 +158,16 @@ class IngestReport:
 
 
 class _BucketWriter:
-    """Buffers evidence rows by bucket and writes a Parquet file per bucket per flush."""
+    """Buffers evidence rows by bucket; each flush appends a row group to the bucket's one
+    Parquet file of this run (the file is complete when `close` has run)."""
 
     def __init__(self, root: Path, run: int, buckets: int) -> None:
         self.root = root
         self.run = run
         self.buckets = buckets
         self.rows: dict[int, dict[str, list[Any]]] = {}
+        self.files: dict[int, Any] = {}  # bucket -> pyarrow.parquet.ParquetWriter
         self.buffered = 0
-        self.seq = 0
         self.written = 0
 
     def add(self, evidence_by_person: Mapping[str, Sequence[Evidence]]) -> None:
@@ -204,13 +206,22 @@ class _BucketWriter:
         schema = evidence_schema()
         for bucket in sorted(self.rows):
             table = pa.table(self.rows[bucket], schema=schema)
-            folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, folder / f"part-r{self.run:04d}-{self.seq:05d}.parquet")
+            out = self.files.get(bucket)
+            if out is None:
+                folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"part-r{self.run:04d}-00000.parquet"
+                out = self.files[bucket] = pq.ParquetWriter(path, schema)
+            out.write_table(table)
             self.written += table.num_rows
         self.rows = {}
         self.buffered = 0
-        self.seq += 1
+
+    def close(self) -> None:
+        self.flush()
+        for out in self.files.values():
+            out.close()
+        self.files = {}
 
 
 class EvidenceStore:
@@ -311,17 +322,19 @@ class EvidenceStore:
 
         writer = _BucketWriter(self.root, run, self.buckets)
         ordered = [p for p in keys if p in redo]
-        collected = collect_evidence(
-            ordered,
-            diag=diag,
-            source=source,
-            author=author,
-            workers=workers,
-            progress=progress,
-            geocoder=geocoder,
-            sink=writer.add,
-        )
-        writer.flush()
+        try:
+            collected = collect_evidence(
+                ordered,
+                diag=diag,
+                source=source,
+                author=author,
+                workers=workers,
+                progress=progress,
+                geocoder=geocoder,
+                sink=writer.add,
+            )
+        finally:
+            writer.close()  # on an error the run's files are unfinished parts
         self._write_people(run, collected.context)
         for path in ordered:
             known[path] = {"key": keys[path], "run": run}

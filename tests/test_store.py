@@ -44,6 +44,24 @@ def test_evidence_comes_back_as_it_went_in(tmp_path: Path, corpus: Path) -> None
         assert all(person_bucket(p, 4) == bucket for p in store.bucket_evidence(bucket))
 
 
+def test_small_flushes_append_row_groups_and_give_the_same_evidence(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    import geoleak.store
+
+    whole = EvidenceStore(tmp_path / "whole", buckets=3)
+    whole.ingest([corpus], workers=1)
+    monkeypatch.setattr(geoleak.store, "FLUSH_ROWS", 40)
+    pieces = EvidenceStore(tmp_path / "pieces", buckets=3)
+    pieces.ingest([corpus], workers=2)
+    assert pieces.evidence() == whole.evidence()
+    parts = sorted((tmp_path / "pieces").glob("evidence/*/*.parquet"))
+    assert len(parts) == 3  # one file a bucket per run, one row group a flush
+    assert all(pq.ParquetFile(p).num_row_groups > 1 for p in parts)
+
+
 def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Path) -> None:
     root = tmp_path / "store"
     first = EvidenceStore(root).ingest([corpus], workers=1)

@@ -16,12 +16,61 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.fileid import media_digest
 from geoleak.types import LatLon, Post
 
-__all__ = ["DedupeStats", "Deduper", "dedupe_posts", "media_digest"]
+__all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"]
+
+
+class DigestSet:
+    """A set of 64-bit digests that costs about 8 bytes a member, so remembering every
+    post of a corpus of millions does not grow memory much.
+
+    The newest members are in a Python set; when it holds `buffer` of them they are
+    merged into one sorted array (numpy, imported then: small runs never need it), which
+    is searched by bisection. Two different keys share a 64-bit digest with a chance of
+    about n^2 / 2^65: below 1e-3 at 100 million members.
+    """
+
+    def __init__(self, buffer: int = 1 << 16) -> None:
+        self.buffer = buffer
+        self._recent: set[int] = set()
+        self._sorted: Any = None  # numpy int64 array, sorted, once the set spilled
+
+    @staticmethod
+    def digest(data: bytes) -> int:
+        """A key's 64-bit digest (blake2b: the same in every process, unlike `hash`)."""
+        return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+    def __len__(self) -> int:
+        return len(self._recent) + (0 if self._sorted is None else len(self._sorted))
+
+    def __contains__(self, key: int) -> bool:
+        if key in self._recent:
+            return True
+        kept = self._sorted
+        if kept is None:
+            return False
+        at = int(kept.searchsorted(key))
+        return at < len(kept) and int(kept[at]) == key
+
+    def add(self, key: int) -> bool:
+        """Add `key`; False when it was a member already."""
+        if key in self:
+            return False
+        self._recent.add(key)
+        if len(self._recent) >= self.buffer:
+            import numpy as np
+
+            recent = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            kept = recent if self._sorted is None else np.concatenate((self._sorted, recent))
+            kept.sort(kind="stable")
+            self._sorted = kept
+            self._recent = set()
+        return True
 
 
 @dataclass
@@ -34,8 +83,8 @@ def _rounded(position: LatLon | None) -> tuple[float, float] | None:
     return None if position is None else (round(position.lat, 6), round(position.lon, 6))
 
 
-def _post_key(post: Post) -> bytes:
-    """A 16-byte digest of what makes a post without media a repeat (texts are not kept)."""
+def _post_key(post: Post) -> int:
+    """A 64-bit digest of what makes a post without media a repeat (texts are not kept)."""
     key = (
         post.author,
         post.created_at.isoformat() if post.created_at else None,
@@ -43,12 +92,12 @@ def _post_key(post: Post) -> bytes:
         post.text,
         post.place.name if post.place else None,
     )
-    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return DigestSet.digest(repr(key).encode("utf-8", "surrogatepass"))
 
 
 class Deduper:
-    """Streaming dedupe whose memory is digests: 16 bytes per located post without media and
-    one entry per (person, media content), never the texts.
+    """Streaming dedupe whose memory is digests: about 8 bytes per located post without
+    media (`DigestSet`) and one entry per (person, media content), never the texts.
 
     `digest_of` gives a media path's content digest (`media_digest` by default); the
     pipeline passes the digests its workers computed along with the metadata, so a file
@@ -67,7 +116,7 @@ class Deduper:
         # Keyed by (author, content): one person's photo twice is one observation; the same
         # photo posted by two people (a reshare) is each one's evidence, judged by inference.
         self._seen_media: dict[tuple[str, str], tuple[str, tuple[float, float] | None]] = {}
-        self._seen_posts: set[bytes] = set()
+        self._seen_posts = DigestSet()
 
     def filter(self, posts: Iterable[Post]) -> Iterator[Post]:
         """The posts with repeated media and repeated identical posts removed."""
@@ -82,11 +131,9 @@ class Deduper:
         if not post.media:
             if post.geotag is None and post.place is None:
                 return post  # not evidence of a place: never a repeat worth a key
-            key = _post_key(post)
-            if key in self._seen_posts:
+            if not self._seen_posts.add(_post_key(post)):
                 stats.posts_dropped += 1
                 return None
-            self._seen_posts.add(key)
             return post
         kept: list[str] = []
         earlier: list[tuple[str, tuple[float, float] | None]] = []

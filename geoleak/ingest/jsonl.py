@@ -25,6 +25,7 @@ import orjson
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
+from geoleak.ingest.dedupe import DigestSet
 from geoleak.jsonlimits import JsonLimitError, loads
 from geoleak.types import LatLon, NamedPlace, Post
 
@@ -305,7 +306,7 @@ class JsonlReader(Reader):
             raise CorpusError(f"{path}: not a file")
         root = path.parent
         guard = MediaPathGuard(root)
-        seen_ids: set[str] = set()
+        seen_ids = DigestSet()  # 8 bytes a post, not the id strings
         try:
             handle = _open_text(path)
         except OSError as exc:
@@ -339,12 +340,11 @@ class JsonlReader(Reader):
                         continue
                     if author is not None:
                         post = replace(post, author=author)
-                    if post.id in seen_ids:
+                    if not seen_ids.add(DigestSet.digest(post.id.encode("utf-8", "surrogatepass"))):
                         diag.warn(
                             f"{where}: duplicate post id {post.id!r}; line skipped", kind="bad-line"
                         )
                         continue
-                    seen_ids.add(post.id)
                     yield post
             except (OSError, EOFError) as exc:
                 raise CorpusError(f"{path}: read failed: {exc}") from None

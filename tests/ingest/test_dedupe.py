@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import Deduper, DedupeStats, dedupe_posts, media_digest
+from geoleak.ingest.dedupe import Deduper, DedupeStats, DigestSet, dedupe_posts, media_digest
 from geoleak.types import LatLon, Post
 
 
@@ -99,7 +102,8 @@ def test_repeated_posts_are_remembered_by_digest_not_text() -> None:
     pos = LatLon(-41.3, 174.8)
     posts = [Post(id=str(i), author="a", geotag=pos, text=text) for i in range(3)]
     assert [p.id for p in deduper.filter(posts)] == ["0"]
-    assert all(isinstance(key, bytes) and len(key) == 16 for key in deduper._seen_posts)
+    assert len(deduper._seen_posts) == 1  # one 64-bit digest; the text is not kept
+    assert all(isinstance(key, int) for key in deduper._seen_posts._recent)
 
 
 def test_the_summary_says_how_many_duplicates_were_merged() -> None:
@@ -112,3 +116,36 @@ def test_the_summary_says_how_many_duplicates_were_merged() -> None:
         "1 repeated post (the same person's copies count once)"
     ) in found.stats.summary_lines()
     assert found.stats.to_json()["duplicate_media"] == 1
+
+
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=300),
+       st.integers(min_value=1, max_value=40))  # fmt: skip
+def test_digest_set_is_a_set_across_spills(keys: list[int], buffer: int) -> None:
+    digests = DigestSet(buffer=buffer)
+    seen: set[int] = set()
+    for key in keys:
+        assert digests.add(key) == (key not in seen)
+        seen.add(key)
+        assert key in digests
+    assert len(digests) == len(seen)
+    assert all(k in digests for k in seen)
+    assert not any(k + 1 in digests for k in seen if k + 1 not in seen and k + 1 < 2**63)
+
+
+def test_repeats_far_apart_are_found_after_the_digests_spill(tmp_path: Path) -> None:
+    from geoleak.ingest.jsonl import JsonlReader
+
+    lines = [
+        {"id": f"p{i}", "author": f"u{i % 7}", "lat": 1.0 + i * 1e-4, "lon": 2.0}
+        for i in range(3000)
+    ]
+    lines += [{**lines[5], "id": "again"}, {**lines[10], "author": "u3"}]
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    diag = Diagnostics()
+    deduper = Deduper()
+    deduper._seen_posts.buffer = 100
+    posts = list(JsonlReader().read(path, diag))
+    assert len(posts) == 3001 and "duplicate post id 'p10'" in diag.warnings[0]
+    kept = list(deduper.filter(posts))
+    assert len(kept) == 3000 and deduper.stats.posts_dropped == 1
