@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M
@@ -36,7 +36,7 @@ from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import PersonAnalysis, analyse_person
 from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, SiteMembers, find_sites
 from geoleak.store import EvidenceStore, person_bucket
-from geoleak.types import Profile, SharedSite
+from geoleak.types import Evidence, LatLon, Profile, SharedSite
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
@@ -73,8 +73,48 @@ def _analyses(
     ]
 
 
+class _Point:
+    """The part of a piece of evidence the site pass reads (position, weight, accuracy)."""
+
+    __slots__ = ("accuracy_m", "position", "weight")
+
+    def __init__(self, lat: float, lon: float, weight: float, accuracy_m: float) -> None:
+        self.position = LatLon(lat, lon)
+        self.weight = weight
+        self.accuracy_m = accuracy_m
+
+
+class _Points(Sequence[_Point]):
+    """Candidate evidence as four float columns (32 bytes a point, not an Evidence object
+    of about 500): the client holds every person's duty-place candidates at once."""
+
+    def __init__(self, evidence: Sequence[Evidence]) -> None:
+        import numpy as np
+
+        self.columns = np.array(
+            [(e.position.lat, e.position.lon, e.weight, e.accuracy_m) for e in evidence],
+            dtype=np.float64,
+        ).reshape(-1, 4)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @overload
+    def __getitem__(self, index: int) -> _Point: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_Point]: ...
+    def __getitem__(self, index: int | slice) -> _Point | list[_Point]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lat, lon, weight, accuracy = self.columns[index].tolist()  # Python floats, exact
+        return _Point(lat, lon, weight, accuracy)
+
+
 def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
-    """What the site pass needs of a person: the duty-place candidates and their evidence."""
+    """What the site pass needs of a person: the duty-place candidates (position, score,
+    duty days) and their evidence's positions and weights, compactly."""
+    import numpy as np
+
     candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
     if not candidates:
         return None
@@ -83,10 +123,20 @@ def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
     for cand in candidates:
         start = len(kept)
         kept.extend(analysis.evidence[i] for i in cand.indices)
-        slim_candidates.append(replace(cand, indices=list(range(start, len(kept)))))
+        # find_sites counts a member's distinct duty days: ordinals count as dates do.
+        duty = np.unique([d.toordinal() for d in cand.duty_dates]).astype(np.int32)
+        slim_candidates.append(
+            replace(
+                cand,
+                indices=list(range(start, len(kept))),
+                calendar=None,
+                day_sets={"duty_dates": duty},
+                day_counts={},
+            )
+        )
     return PersonAnalysis(
         person=analysis.person,
-        evidence=kept,
+        evidence=cast("list[Evidence]", _Points(kept)),
         base_candidates=slim_candidates,
         excluded=analysis.excluded,
         usable=[],
@@ -375,9 +425,16 @@ def infer_store(
             )
             sites = find_sites_partitioned([a for part in slim for a in part], params)
             profiles = list(
-                map(profile_bucket, [root] * n, buckets, [params] * n, contexts, [sites] * n,
-                    [spill] * n)
-            )  # fmt: skip
+                map(
+                    profile_bucket,
+                    [root] * n,
+                    buckets,
+                    [params] * n,
+                    contexts,
+                    [sites] * n,
+                    [spill] * n,
+                )
+            )
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 slim = list(

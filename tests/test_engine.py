@@ -130,6 +130,27 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
     assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
 
 
+def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStore) -> None:
+    # The client keeps candidates as float columns and day ordinals: find_sites must give
+    # exactly what it gives on the full analyses (every field of every site, members too).
+    params = InferenceParams()
+    context = store.context()
+    full = [
+        a
+        for b in range(store.buckets)
+        for a in engine._analyses(str(store.root), b, params, context)
+    ]
+    slim = [s for a in full if (s := engine._slim(a)) is not None]
+    assert slim and all(isinstance(a.evidence, engine._Points) for a in slim)
+    expected = find_sites([a for a in full if a.base_candidates], params)
+    got = find_sites(slim, params)
+    assert [site for site, _ in got] == [site for site, _ in expected]
+    assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got] == [
+        {p: (c.position, c.score) for p, c in m.items()} for _, m in expected
+    ]
+    assert any(len(site.people) > 1 for site, _ in got)
+
+
 def test_cli_infer_through_a_store(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
