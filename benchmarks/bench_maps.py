@@ -15,15 +15,18 @@ is not offline and not safe (folium puts popup HTML in JS template literals), so
 says what the safety and self-containment cost.
 
     python benchmarks/bench_maps.py --command [--points 100000 --people 100] [--against DIR]
+        [--rounds 3]
 
 The whole `geoleak map` command instead, on a JSONL corpus of the same evidence: wall time
 and peak RSS of the command (a process of its own), the size of index.html, of a person
 page and of the whole folder, and the time headless Chromium (Debian's chromium and
 chromedriver, as the browser tests use them) takes to open index.html until the map says it
-is ready, and the same for the largest person page (person_chromium_s). `--against DIR`
-runs the same with the geoleak of another checkout (e.g. main's) first, so before and after are measured in the same run; ratios are this / that. Writing
-the corpus and `geoleak infer` are not timed; Chromium's time leaves out starting the
-browser.
+is ready and its first declutter has run, and the same for the largest person page
+(person_chromium_s): the median of `--rounds` (3) opens, before's and this checkout's pages
+taking turns in one browser so both meet the same load. `--against DIR` runs the same with
+the geoleak of another checkout (e.g. main's) first, so before and after are measured in
+the same run; ratios are this / that. Writing the corpus and `geoleak infer` are not
+timed; Chromium's time leaves out starting the browser.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import html
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,8 +126,13 @@ def _geoleak(checkout: Path | None, *args: str, cwd: Path) -> tuple[float, float
     return float(took), int(peak_kb) / 1024
 
 
-def _chromium_load_s(page: Path) -> float | None:
-    """Seconds headless Chromium takes to open `page` until geoleakReady, or None."""
+def _chromium_load_s(pages: list[Path], rounds: int) -> list[float] | None:
+    """Median seconds headless Chromium takes to open each page until geoleakReady and its
+    main thread is free again (the first declutter done), or None without a browser.
+
+    The pages are opened in turn, `rounds` times, in one browser: before and after meet the
+    same load on a shared machine.
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "report"))
     try:
         from report_browser import chromium, find_browser
@@ -131,29 +140,39 @@ def _chromium_load_s(page: Path) -> float | None:
         return None
     if find_browser() is None:
         return None
+    took: list[list[float]] = [[] for _ in pages]
     with chromium() as browser:
-        browser.open(page.parent / "does-not-exist.html", wait_for="true")  # warm start
-        started = time.perf_counter()
-        browser.open(page, wait_for="window.geoleakReady === true")
-        return time.perf_counter() - started
+        for _round in range(rounds):
+            for index, page in enumerate(pages):
+                browser.open(page.parent / "does-not-exist.html", wait_for="true")  # warm start
+                started = time.perf_counter()
+                browser.open(page, wait_for="window.geoleakReady === true")
+                browser.driver.execute_async_script(
+                    "var done = arguments[0]; setTimeout(function () { setTimeout(done, 0); }, 0);"
+                )
+                took[index].append(time.perf_counter() - started)
+    return [statistics.median(times) for times in took]
 
 
-def _command_figures(checkout: Path | None, work: Path) -> dict[str, float | None]:
+def _command_figures(
+    checkout: Path | None, work: Path
+) -> tuple[dict[str, float | None], list[Path]]:
+    """The command's figures and the pages to open in Chromium (index.html, largest person)."""
     out = work / ("maps-before" if checkout else "maps")
     took, rss = _geoleak(checkout, "map", "p.json", "posts.jsonl", "-o", str(out), "-q",
                          "--force", cwd=work)  # fmt: skip
     people = sorted(out.glob("person-*.html"))
-    return {
+    figures: dict[str, float | None] = {
         "time_s": took,
         "rss_mb": rss,
         "index_mb": (out / "index.html").stat().st_size / 1e6,
         "person_page_mb": sum(p.stat().st_size for p in people) / max(1, len(people)) / 1e6,
         "folder_mb": sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6,
-        "chromium_s": _chromium_load_s(out / "index.html"),
-        "person_chromium_s": _chromium_load_s(max(people, key=lambda p: p.stat().st_size))
-        if people
-        else None,
     }
+    pages = [out / "index.html"]
+    if people:
+        pages.append(max(people, key=lambda p: p.stat().st_size))
+    return figures, pages
 
 
 def command(args: argparse.Namespace) -> None:
@@ -165,13 +184,19 @@ def command(args: argparse.Namespace) -> None:
         _geoleak(None, "infer", "posts.jsonl", "-o", "p.json", "-q", cwd=work)
         runs = []
         if args.against:
-            runs.append((f"before ({args.against})", _command_figures(Path(args.against), work)))
-        runs.append(("this checkout", _command_figures(None, work)))
+            runs.append((f"before ({args.against})", *_command_figures(Path(args.against), work)))
+        runs.append(("this checkout", *_command_figures(None, work)))
+        loads = _chromium_load_s(
+            [page for _label, _f, pages in runs for page in pages], args.rounds
+        )
+        for _label, figures, pages in runs:
+            figures["chromium_s"] = loads.pop(0) if loads else None
+            figures["person_chromium_s"] = loads.pop(0) if loads and len(pages) > 1 else None
     print(f"geoleak map: {n} evidence points, {len(evidence)} people")
     keys = ("time_s", "rss_mb", "index_mb", "person_page_mb", "folder_mb", "chromium_s",
             "person_chromium_s")  # fmt: skip
     print(f"{'':28}" + "".join(f"{k:>18}" for k in keys))
-    for label, figures in runs:
+    for label, figures, _pages in runs:
         cells = "".join(
             f"{'n/a':>18}" if figures[k] is None else f"{figures[k]:18.2f}" for k in keys
         )
@@ -193,6 +218,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--command", action="store_true", help="time the geoleak map command")
     parser.add_argument("--against", metavar="DIR", help="with --command: another checkout")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="with --command: Chromium opens per page (median)"
+    )
     args = parser.parse_args()
     if args.command:
         command(args)
