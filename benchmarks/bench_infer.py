@@ -80,7 +80,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geoleak.evaluate import BASE_RADII_M, HOME_RADII_M, Evaluation, evaluate, truth_rows  # noqa: E402
+from geoleak.evaluate import (  # noqa: E402
+    BASE_RADII_M,
+    HOME_RADII_M,
+    Evaluation,
+    evaluate,
+    pooled_counts,
+    truth_rows,
+)
 from geoleak.geometry import haversine_m  # noqa: E402
 from geoleak.infer import LeakInference  # noqa: E402
 from geoleak.infer import cluster as infer_cluster  # noqa: E402
@@ -97,9 +104,32 @@ from geoleak.types import (  # noqa: E402
     Profile,
 )
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from bench_accuracy import corpora as accuracy_corpora  # noqa: E402
+
 # Inside the (git-ignored) project venv folder, so it needs no ignore rule of its own.
 SKMOB_VENV = REPO / ".venv" / "skmob"
-SKMOB_REQUIREMENTS = ("scikit-mobility==1.3.1", "numpy<2", "shapely<2")
+SKMOB = "scikit-mobility==1.3.1"
+# scikit-mobility 1.3.1's own requirements, less python-igraph (<0.10): that has no wheel for
+# Python >= 3.11, so pip compiles igraph's C core from source (over 20 minutes on 2 busy
+# cores, and it needs cmake and a compiler). Only skmob.models.geosim and sts_epr import
+# igraph; this benchmark uses neither, so skmob is installed without dependencies on top
+# of these (plus numpy<2 and shapely<2, which its pandas<2 / geopandas 0.10 stack needs).
+SKMOB_REQUIREMENTS = (
+    "folium==0.12.1.post1",
+    "geojson>=2.5.0,<3",
+    "geopandas>=0.10.2,<0.11",
+    "h3>=3.7.3,<4",
+    "pandas>=1.1.5,<2",
+    "pooch>=1.6.0,<2",
+    "powerlaw>=1.4.6,<2",
+    "requests>=2.25.1,<3",
+    "scikit-learn",
+    "statsmodels>=0.13.0,<0.14",
+    "tqdm>=4.60.0,<5",
+    "numpy<2",
+    "shapely<2",
+)
 NOMINAL_STAY = timedelta(hours=1)
 # The last main commit with the rule-based inference (before the role model of issue 11).
 BASELINE_REF = "5e87377"
@@ -129,7 +159,9 @@ def peer_profile(person: str, home: LatLon | None, base: LatLon | None) -> Profi
     places = []
     for kind, where in ((PlaceKind.HOME, home), (PlaceKind.BASE, base)):
         if where is not None:
-            places.append(Place(kind=kind, position=where, radius_m=0.0, confidence=0.5, evidence=(), days=0))
+            places.append(
+                Place(kind=kind, position=where, radius_m=0.0, confidence=0.5, evidence=(), days=0)
+            )
     return Profile(person=person, places=tuple(places))
 
 
@@ -172,7 +204,9 @@ def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
         import trackintel as ti
         from trackintel.analysis import location_identifier
     except Exception as exc:  # ImportError, or a broken binary dependency
-        reason = f"cannot import trackintel ({type(exc).__name__}: {exc}); pip install -e '.[bench]'"
+        reason = (
+            f"cannot import trackintel ({type(exc).__name__}: {exc}); pip install -e '.[bench]'"
+        )
         return [MethodResult(n, unavailable=reason) for n in names]
 
     rows = peer_rows(evidence)
@@ -182,7 +216,11 @@ def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
     # hour-of-day rules (OSNA) see the local hours geoleak uses.
     started = pd.Series(wall, dtype="datetime64[ns]").dt.tz_localize("UTC")
     frame = pd.DataFrame(
-        {"user_id": [r[0] for r in rows], "started_at": started, "finished_at": started + NOMINAL_STAY}
+        {
+            "user_id": [r[0] for r in rows],
+            "started_at": started,
+            "finished_at": started + NOMINAL_STAY,
+        }
     )
     # shapely / GeoJSON order: x = lon, y = lat (the only (lon, lat) call of this adapter).
     geometry = gpd.points_from_xy(x=[r[2] for r in rows], y=[r[1] for r in rows], crs="EPSG:4326")
@@ -191,7 +229,9 @@ def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
         method="dbscan", epsilon=100, num_samples=1, distance_metric="haversine", agg_level="user"
     )
     prepared = time.perf_counter() - start
-    centre = {int(i): LatLon(float(p.y), float(p.x)) for i, p in locations["center"].items()}  # y=lat, x=lon
+    centre = {
+        int(i): LatLon(float(p.y), float(p.x)) for i, p in locations["center"].items()
+    }  # y=lat, x=lon
 
     results = []
     for name, method, pre_filter in (
@@ -203,12 +243,16 @@ def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
         labelled = location_identifier(staypoints, method=method, pre_filter=pre_filter)
         seconds = prepared + time.perf_counter() - start
         found: dict[str, dict[str, LatLon]] = {}
-        picked = labelled.loc[labelled["purpose"].isin(["home", "work"]), ["user_id", "location_id", "purpose"]]
+        picked = labelled.loc[
+            labelled["purpose"].isin(["home", "work"]), ["user_id", "location_id", "purpose"]
+        ]
         for user, loc_id, purpose in picked.drop_duplicates().itertuples(index=False):
             found.setdefault(str(user), {})[str(purpose)] = centre[int(loc_id)]
         profiles = [peer_profile(p, got.get("home"), got.get("work")) for p, got in found.items()]
         results.append(
-            MethodResult(name, profiles=profiles, seconds=seconds, notes=[f"trackintel {ti.__version__}"])
+            MethodResult(
+                name, profiles=profiles, seconds=seconds, notes=[f"trackintel {ti.__version__}"]
+            )
         )
     return results
 
@@ -254,14 +298,21 @@ with open(out, "w") as handle:
 
 def skmob_python(arg: str | None) -> tuple[str | None, str]:
     """The interpreter that has scikit-mobility, or None and why not."""
-    candidates = [arg] if arg else [os.environ.get("GEOLEAK_BENCH_SKMOB_PYTHON"), str(SKMOB_VENV / "bin" / "python")]
+    candidates = (
+        [arg]
+        if arg
+        else [os.environ.get("GEOLEAK_BENCH_SKMOB_PYTHON"), str(SKMOB_VENV / "bin" / "python")]
+    )
     tried = []
     for cand in filter(None, candidates):
         if not Path(cand).exists():
             tried.append(f"{cand} does not exist")
             continue
         probe = subprocess.run(
-            [cand, "-c", "import skmob; print(skmob.__version__)"], capture_output=True, text=True, check=False
+            [cand, "-c", "import skmob; print(skmob.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if probe.returncode == 0:
             return cand, probe.stdout.strip()
@@ -278,9 +329,13 @@ def skmob_python(arg: str | None) -> tuple[str | None, str]:
 
 def setup_skmob() -> None:
     """Create .venv/skmob with scikit-mobility and the old stack it pins."""
-    log(f"creating {SKMOB_VENV} with {' '.join(SKMOB_REQUIREMENTS)} ...")
+    log(
+        f"creating {SKMOB_VENV}: {' '.join(SKMOB_REQUIREMENTS)}, then {SKMOB} without dependencies ..."
+    )
     subprocess.run([sys.executable, "-m", "venv", str(SKMOB_VENV)], check=True)
-    subprocess.run([str(SKMOB_VENV / "bin" / "python"), "-m", "pip", "install", "-q", *SKMOB_REQUIREMENTS], check=True)
+    pip = [str(SKMOB_VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, *SKMOB_REQUIREMENTS], check=True)
+    subprocess.run([*pip, "--no-deps", SKMOB], check=True)
 
 
 def run_skmob(evidence: EvidenceByPerson, python: str | None, why: str) -> list[MethodResult]:
@@ -300,7 +355,10 @@ def run_skmob(evidence: EvidenceByPerson, python: str | None, why: str) -> list[
         )
         if proc.returncode != 0:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-            return [MethodResult(n, unavailable=f"skmob run failed: {tail}", base_measure=False) for n in names]
+            return [
+                MethodResult(n, unavailable=f"skmob run failed: {tail}", base_measure=False)
+                for n in names
+            ]
         res = json.loads(out.read_text())
     results = []
     for name, key in zip(names, ("raw", "clustered"), strict=True):
@@ -311,7 +369,9 @@ def run_skmob(evidence: EvidenceByPerson, python: str | None, why: str) -> list[
                 profiles=profiles,
                 seconds=res[f"{key}_s"],
                 base_measure=False,
-                notes=[f"scikit-mobility {res['version']} (own interpreter; time measured inside it)"],
+                notes=[
+                    f"scikit-mobility {res['version']} (own interpreter; time measured inside it)"
+                ],
             )
         )
     return results
@@ -320,7 +380,9 @@ def run_skmob(evidence: EvidenceByPerson, python: str | None, why: str) -> list[
 # --------------------------------------------------------------------------- fixtures
 
 
-def _fixture_person(person: str, home: Sequence[LatLon], base: LatLon, errands_from: LatLon) -> list[Evidence]:
+def _fixture_person(
+    person: str, home: Sequence[LatLon], base: LatLon, errands_from: LatLon
+) -> list[Evidence]:
     """Nights at home (alternating between the given points), weekdays at base, errands."""
     out = []
     day0 = datetime(2025, 3, 3)  # a Monday
@@ -334,7 +396,11 @@ def _fixture_person(person: str, home: Sequence[LatLon], base: LatLon, errands_f
             out.append((spot, day.replace(hour=13), "weekend"))
     for k in range(12):  # distinct one-off places, so per-user location filters pass
         out.append(
-            (LatLon(errands_from.lat + 0.03 * (k + 1), errands_from.lon), (day0 + timedelta(days=k * 3 + 5)).replace(hour=15), "x")
+            (
+                LatLon(errands_from.lat + 0.03 * (k + 1), errands_from.lon),
+                (day0 + timedelta(days=k * 3 + 5)).replace(hour=15),
+                "x",
+            )
         )
     evidence = []
     for n, (pos, local, _) in enumerate(out):
@@ -359,17 +425,32 @@ def axis_fixture() -> tuple[dict[str, list[Evidence]], dict[str, LatLon]]:
     a control person doing the same at 170 E."""
     arctic_home = LatLon(69.4512, 24.5103)
     anti_home = [LatLon(-16.8500, 179.9998), LatLon(-16.8500, -179.9998)]
-    control_home = [LatLon(-16.8500, 170.0002), LatLon(-16.8500, 169.9998)]  # same pair, away from 180
+    control_home = [
+        LatLon(-16.8500, 170.0002),
+        LatLon(-16.8500, 169.9998),
+    ]  # same pair, away from 180
     evidence = {
-        "fx_control": _fixture_person("fx_control", control_home, LatLon(-16.8300, 169.9800), LatLon(-16.60, 169.90)),
-        "fx_arctic": _fixture_person("fx_arctic", [arctic_home], LatLon(69.4800, 24.5600), LatLon(69.30, 24.20)),
-        "fx_antimeridian": _fixture_person("fx_antimeridian", anti_home, LatLon(-16.8300, 179.9800), LatLon(-16.60, 179.90)),
+        "fx_control": _fixture_person(
+            "fx_control", control_home, LatLon(-16.8300, 169.9800), LatLon(-16.60, 169.90)
+        ),
+        "fx_arctic": _fixture_person(
+            "fx_arctic", [arctic_home], LatLon(69.4800, 24.5600), LatLon(69.30, 24.20)
+        ),
+        "fx_antimeridian": _fixture_person(
+            "fx_antimeridian", anti_home, LatLon(-16.8300, 179.9800), LatLon(-16.60, 179.90)
+        ),
     }
-    truth = {"fx_arctic": arctic_home, "fx_antimeridian": LatLon(-16.8500, 180.0), "fx_control": LatLon(-16.8500, 170.0)}
+    truth = {
+        "fx_arctic": arctic_home,
+        "fx_antimeridian": LatLon(-16.8500, 180.0),
+        "fx_control": LatLon(-16.8500, 170.0),
+    }
     return evidence, truth
 
 
-def check_axes(results: Sequence[MethodResult], truth: Mapping[str, LatLon]) -> dict[str, dict[str, float | None]]:
+def check_axes(
+    results: Sequence[MethodResult], truth: Mapping[str, LatLon]
+) -> dict[str, dict[str, float | None]]:
     """Home error (m) on each fixture person, per method; None where no home was given."""
     table: dict[str, dict[str, float | None]] = {}
     for res in results:
@@ -426,12 +507,20 @@ def table_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> lis
             + base
             + [
                 f"{ev.false_homes}/{ev.silent_people}",
-                f"{figures['false_bases']}/{figures['no_base_people']}" if res.base_measure else "-",
+                f"{figures['false_bases']}/{figures['no_base_people']}"
+                if res.base_measure
+                else "-",
                 f"{res.seconds:.2f}" if res.seconds is not None else "-",
             ]
         )
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) for row in [head, *body]]
+    lines = [
+        "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [head, *body]
+    ]
     lines.insert(1, "-" * len(lines[0]))
     return lines
 
@@ -442,37 +531,107 @@ def fmt_precision(kind: Mapping[str, Any]) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def persona_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> list[str]:
-    """Per persona and method: homes right / truths, bases right / truths, false bases."""
-    methods = [(res, ev) for res, ev in scored if ev is not None]
-    personas = sorted({p for _, ev in methods for p in ev.by_persona})
+def _grid(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        for row in [head, *body]
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return lines
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{part}/{whole}" if whole else "-"
+
+
+def persona_lines(
+    pooled: Mapping[str, Mapping[str, Any]], base_measure: Mapping[str, bool]
+) -> list[str]:
+    """Per persona and method (pooled counts of `geoleak.evaluate.pooled_counts`): homes
+    recall (right/truths) and precision (right/given), then the same for bases and the
+    bases given to people with none."""
+    personas = sorted({p for counts in pooled.values() for p in counts["by_persona"]})
     if not personas:
         return []
-    head = ["persona", *(res.name for res, _ in methods)]
-    body = []
-    for persona in personas:
-        row = [persona]
-        for res, ev in methods:
-            p = ev.by_persona.get(persona)
-            if p is None:
-                row.append("-")
-                continue
-            cell = f"H {p['home_hits']}/{p['home_truths']}"
-            if res.base_measure:
-                cell += f" B {p['base_hits']}/{p['base_truths']}"
-                if p["false_bases"]:
+    lines = []
+    for kind in ("home", "base"):
+        methods = [m for m in pooled if kind == "home" or base_measure.get(m, True)]
+        head = ["persona", "people", *methods]
+        body = []
+        for persona in personas:
+            row = [persona, ""]
+            for method in methods:
+                p = pooled[method]["by_persona"].get(persona)
+                if p is None:
+                    row.append("-")
+                    continue
+                row[1] = str(p["people"])
+                cell = f"R {_ratio(p[f'{kind}_hits'], p[f'{kind}_truths'])} P {_ratio(p[f'{kind}_given_right'], p[f'{kind}_given'])}"
+                if kind == "base" and p["false_bases"]:
                     cell += f" fb {p['false_bases']}"
-            row.append(cell)
-        body.append(row)
-    widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in [head, *body]]
-    lines.insert(1, "-" * len(lines[0]))
+                row.append(cell)
+            body.append(row)
+        lines.append(f"{kind}s by persona: R right/truths (recall), P right/given (precision)"
+                     + (", fb bases given to people with none" if kind == "base" else ""))  # fmt: skip
+        lines.extend(_grid(head, body))
+        lines.append("")
+    return lines[:-1]
+
+
+def pooled_lines(
+    pooled: Mapping[str, Mapping[str, Any]], base_measure: Mapping[str, bool]
+) -> list[str]:
+    """Pooled recall and precision per method, and whether geoleak is ahead of each peer on
+    both at once (issue 11's target), for homes and for bases."""
+
+    def fmt(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.1f}% ({part}/{whole})" if whole else "n/a"
+
+    head = [
+        "method",
+        "home recall",
+        "home prec",
+        "base recall",
+        "base prec",
+        "false bases",
+        "false homes",
+    ]
+    body = []
+    for method, c in pooled.items():
+        h, b = c["home"], c["base"]
+        bases = [fmt(b["hits"], b["truths"]), fmt(b["given_right"], b["given"]),
+                 f"{c['false_bases']}/{c['no_base_people']}"] if base_measure.get(method, True) else ["no measure", "-", "-"]  # fmt: skip
+        body.append([method, fmt(h["hits"], h["truths"]), fmt(h["given_right"], h["given"]), *bases[:2], bases[2],
+                     f"{c['false_homes']}/{c['silent_people']}"])  # fmt: skip
+    lines = _grid(head, body)
+    ours = pooled.get("geoleak")
+    if ours is None:
+        return lines
+    for method, c in pooled.items():
+        if method == "geoleak":
+            continue
+        verdicts = []
+        for kind in ("home", "base") if base_measure.get(method, True) else ("home",):
+            o, t = ours[kind], c[kind]
+            if not (o["truths"] and o["given"] and t["truths"] and t["given"]):
+                verdicts.append(f"{kind}s n/a")
+                continue
+            d_recall = o["hits"] / o["truths"] - t["hits"] / t["truths"]
+            d_precision = o["given_right"] / o["given"] - t["given_right"] / t["given"]
+            ahead = "AHEAD" if d_recall >= 0 and d_precision >= 0 else "not ahead"
+            verdicts.append(
+                f"{kind}s {ahead} (recall {100 * d_recall:+.1f}, precision {100 * d_precision:+.1f} points)"
+            )
+        lines.append(f"geoleak vs {method}: " + "; ".join(verdicts))
     return lines
 
 
 def ratio_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> list[str]:
     ours = next(ev for res, ev in scored if res.name == "geoleak" and ev is not None)
-    lines = ["accuracy relative to geoleak (peer share / geoleak share; < 1 means geoleak is better):"]
+    lines = [
+        "accuracy relative to geoleak (peer share / geoleak share; < 1 means geoleak is better):"
+    ]
     for res, ev in scored:
         if res.name == "geoleak" or ev is None:
             continue
@@ -480,9 +639,15 @@ def ratio_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> lis
         for label, mine, theirs in (
             ("home<=100m", share(ours.home, 100), share(ev.home, 100)),
             ("home<=250m", share(ours.home, 250), share(ev.home, 250)),
-            ("base<=500m", share(ours.base, 500), share(ev.base, 500) if res.base_measure else None),
+            (
+                "base<=500m",
+                share(ours.base, 500),
+                share(ev.base, 500) if res.base_measure else None,
+            ),
         ):
-            cells.append(f"{label} {theirs / mine:.2f}x" if mine and theirs is not None else f"{label} n/a")
+            cells.append(
+                f"{label} {theirs / mine:.2f}x" if mine and theirs is not None else f"{label} n/a"
+            )
         lines.append(f"  {res.name}: " + ", ".join(cells))
     return lines
 
@@ -510,14 +675,18 @@ def replicate(pool: Sequence[tuple[str, list[Evidence]]], people: int) -> dict[s
                     lat = ev.position.lat - dlat
                 lon = (ev.position.lon + dlon + 180.0) % 360.0 - 180.0
                 moved.append(
-                    dataclasses.replace(ev, post_id=f"{ev.post_id}~{copy}", person=name, position=LatLon(lat, lon))
+                    dataclasses.replace(
+                        ev, post_id=f"{ev.post_id}~{copy}", person=name, position=LatLon(lat, lon)
+                    )
                 )
             out[name] = moved
         copy += 1
     return out
 
 
-def scale_evidence(people: int, points: int, seed: int, generate_all: bool, pool_size: int) -> tuple[dict[str, list[Evidence]], str]:
+def scale_evidence(
+    people: int, points: int, seed: int, generate_all: bool, pool_size: int
+) -> tuple[dict[str, list[Evidence]], str]:
     per_person = points / people
     # ~105 points a person at activity 0.75 (measured on the default scenario).
     activity = max(0.05, 0.75 * per_person / 105.0)
@@ -553,7 +722,9 @@ def _reduce_proxy(proxy: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     log(f"scale: building evidence for {args.scale_people} people ...")
-    data, how = scale_evidence(args.scale_people, args.scale_points, args.seed + 1, args.scale_generate, args.pool)
+    data, how = scale_evidence(
+        args.scale_people, args.scale_points, args.seed + 1, args.scale_generate, args.pool
+    )
     points = sum(len(v) for v in data.values())
     out: dict[str, Any] = {"people": len(data), "points": points, "how": how, "runs": {}}
     for workers in (1, 2):
@@ -569,21 +740,29 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
                 # Place/Profile.extra is a MappingProxyType, which pickle refuses, so results
                 # cannot come back from worker processes. Register a reducer (the fix proposed
                 # for geoleak/types.py) and measure again, saying so.
-                out.setdefault("workaround", f"workers={workers} failed ({type(exc).__name__}: {exc}); "
-                               "timed again with MappingProxyType pickling registered by the benchmark")
+                out.setdefault(
+                    "workaround",
+                    f"workers={workers} failed ({type(exc).__name__}: {exc}); "
+                    "timed again with MappingProxyType pickling registered by the benchmark",
+                )
                 copyreg.pickle(MappingProxyType, _reduce_proxy)
                 continue
             seconds = time.perf_counter() - start
             homes = sum(1 for p in model.profiles_ if p.place(PlaceKind.HOME))
             out["runs"][workers] = {
-                "seconds": seconds, "points_per_s": points / seconds, "homes": homes, "sites": len(model.sites_)
+                "seconds": seconds,
+                "points_per_s": points / seconds,
+                "homes": homes,
+                "sites": len(model.sites_),
             }
             break
     # Baseline for the clustering fast path, in this run: the same people with every
     # clustering call sent to scikit-learn's DBSCAN (as before the dense path existed).
     subset = dict(list(data.items())[: args.baseline_people])
     sub_points = sum(len(v) for v in subset.values())
-    log(f"scale: clustering baseline on {len(subset)} people (dense path, then scikit-learn DBSCAN) ...")
+    log(
+        f"scale: clustering baseline on {len(subset)} people (dense path, then scikit-learn DBSCAN) ..."
+    )
     timings = {}
     limit = infer_cluster.DENSE_MAX_POINTS
     for label, dense_max in (("dense", limit), ("sklearn", 0)):
@@ -604,8 +783,10 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         "same_profiles": timings["dense"][1] == timings["sklearn"][1],
     }
     if args.baseline_ref:
-        log(f"scale: previous inference ({args.baseline_ref}) vs this one on {len(subset)} people, "
-            "each in a fresh interpreter ...")
+        log(
+            f"scale: previous inference ({args.baseline_ref}) vs this one on {len(subset)} people, "
+            "each in a fresh interpreter ..."
+        )
         out["previous_inference"] = compare_with_ref(args.baseline_ref, subset)
     if args.profile:
         log(f"scale: profiling workers=1 on all {len(data):,} people ...")
@@ -709,7 +890,9 @@ def scale_lines(scale: Mapping[str, Any], target_s: float = 60.0) -> list[str]:
     ok = [w for w in (1, 2) if w in runs and "seconds" in runs[w]]
     if len(ok) == 2:
         speedup = runs[1]["seconds"] / runs[2]["seconds"]
-        lines.append(f"workers=2 vs workers=1: speed-up {speedup:.2f}x ({'faster' if speedup > 1 else 'slower'})")
+        lines.append(
+            f"workers=2 vs workers=1: speed-up {speedup:.2f}x ({'faster' if speedup > 1 else 'slower'})"
+        )
     return lines
 
 
@@ -718,23 +901,61 @@ def scale_lines(scale: Mapping[str, Any], target_s: float = 60.0) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small run (< 60 s): 60 people, scale 1,000 people")
-    parser.add_argument("--people", type=int, default=None, help="people in the accuracy scenario (default 120)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small run (< 60 s): 60 people, scale 1,000 people"
+    )
+    parser.add_argument(
+        "--people", type=int, default=None, help="people in the accuracy scenario (default 120)"
+    )
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--scale-people", type=int, default=None, help="people in the scale run (default 10000)")
-    parser.add_argument("--scale-points", type=int, default=None, help="evidence points in the scale run (default 100 per person)")
-    parser.add_argument("--scale-generate", action="store_true", help="generate every scale person (slow) instead of replicating a pool")
-    parser.add_argument("--pool", type=int, default=500, help="people generated for the scale pool (default 500)")
-    parser.add_argument("--baseline-people", type=int, default=None,
-                        help="people timed with and without the clustering fast path (default 1000)")
-    parser.add_argument("--baseline-ref", default=BASELINE_REF,
-                        help=f"git ref whose inference is timed against this one (default {BASELINE_REF}: "
-                        "the last commit before inference v2; '' to skip)")
+    parser.add_argument(
+        "--scale-people", type=int, default=None, help="people in the scale run (default 10000)"
+    )
+    parser.add_argument(
+        "--scale-points",
+        type=int,
+        default=None,
+        help="evidence points in the scale run (default 100 per person)",
+    )
+    parser.add_argument(
+        "--scale-generate",
+        action="store_true",
+        help="generate every scale person (slow) instead of replicating a pool",
+    )
+    parser.add_argument(
+        "--pool", type=int, default=500, help="people generated for the scale pool (default 500)"
+    )
+    parser.add_argument(
+        "--baseline-people",
+        type=int,
+        default=None,
+        help="people timed with and without the clustering fast path (default 1000)",
+    )
+    parser.add_argument(
+        "--baseline-ref",
+        default=BASELINE_REF,
+        help=f"git ref whose inference is timed against this one (default {BASELINE_REF}: "
+        "the last commit before inference v2; '' to skip)",
+    )
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="also cProfile geoleak inference over the scale people")
-    parser.add_argument("--skmob-python", default=None, help="interpreter with scikit-mobility (default .venv/skmob)")
-    parser.add_argument("--setup-skmob", action="store_true", help=f"create {SKMOB_VENV.name} (needs PyPI) and exit")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile geoleak inference over the scale people",
+    )
+    parser.add_argument(
+        "--skmob-python",
+        default=None,
+        help="interpreter with scikit-mobility (default .venv/skmob)",
+    )
+    parser.add_argument(
+        "--setup-skmob", action="store_true", help=f"create {SKMOB_VENV.name} (needs PyPI) and exit"
+    )
+    parser.add_argument("--corpora", default=None, metavar="NAMES",
+                        help="comma-separated corpora of bench_accuracy.py (e.g. timeuse-101,timeuse-102,"
+                        "units-201,units-202, same knobs) instead of the three default families; "
+                        "figures are pooled per family")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="write all figures as JSON here")
     args = parser.parse_args(argv)
     if args.setup_skmob:
@@ -757,11 +978,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and, with other seeds and knobs, every persona of issue 11 (rotating shifts, living on
     # base, home office, lunch-time and evening-only posters, second residences, business
     # travel, rare geotags, resort holidays, evening-peak posting).
-    families = {
+    families: dict[str, ScenarioConfig | TimeUseConfig] = {
         "scenario": ScenarioConfig(people=people, seed=args.seed),
-        "personas": ScenarioConfig(people=people, seed=args.seed + 1000, activity=0.6, **PERSONA_SHARES),  # type: ignore[arg-type]
+        "personas": ScenarioConfig(
+            people=people, seed=args.seed + 1000, activity=0.6, **PERSONA_SHARES
+        ),  # type: ignore[arg-type]
         "timeuse": TimeUseConfig(people=people, seed=args.seed),
     }
+    if args.corpora:
+        known = dict(accuracy_corpora(quick=False))
+        wanted = [n.strip() for n in args.corpora.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            parser.error(f"--corpora: unknown {', '.join(unknown)} (known: {', '.join(known)})")
+        families = {n: known[n] for n in wanted}
+    # Per family (the part of a corpus name before "-"), per method: every corpus's evaluation.
+    pools: dict[str, dict[str, list[Evaluation]]] = {}
+    base_measure: dict[str, bool] = {}
     runners: list[Callable[[EvidenceByPerson], list[MethodResult]]] = [lambda ev: [run_geoleak(ev)]]
     if not args.no_peers:
         python, why = skmob_python(args.skmob_python)
@@ -771,8 +1004,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     fx_evidence, fx_truth = axis_fixture()
     fx_results = [r for run in runners for r in run(fx_evidence)]
     axes = check_axes([r for r in fx_results if not r.unavailable], fx_truth)
-    out("== axis check: home error on fixtures (69.45 N 24.51 E; home straddling the antimeridian; "
-        "the same at 170 E as control) ==")
+    out(
+        "== axis check: home error on fixtures (69.45 N 24.51 E; home straddling the antimeridian; "
+        "the same at 170 E as control) =="
+    )
     swapped: set[str] = set()
     for name, errs in axes.items():
         cells = []
@@ -785,7 +1020,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out(f"  {name}: " + ", ".join(cells))
     report["accuracy"] = {"axis_check": axes}
     for family, config in families.items():
-        log(f"accuracy ({family}): generating {people} people (seed {config.seed}) ...")
+        log(f"accuracy ({family}): generating {config.people} people (seed {config.seed}) ...")
         evidence: dict[str, list[Evidence]] = {}
         truth_dicts: list[Mapping[str, object]] = []
         for person, items, truth_found in scenario_evidence(config):
@@ -793,7 +1028,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             truth_dicts.extend(truth_found)
         truth = truth_rows(truth_dicts)
         points = sum(len(v) for v in evidence.values())
-        log(f"accuracy ({family}): {points:,} points of {len(evidence)} people; running methods ...")
+        log(
+            f"accuracy ({family}): {points:,} points of {len(evidence)} people; running methods ..."
+        )
         results = [r for run in runners for r in run(evidence)]
         scored: list[tuple[MethodResult, Evaluation | None]] = []
         for res in results:
@@ -814,26 +1051,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         for res in results:
             if res.unavailable:
                 out(f"peer {res.name} unavailable: {res.unavailable}")
-        out("notes: home/base <= r: share of detectable truth homes / bases with a reported one within r "
+        out(
+            "notes: home/base <= r: share of detectable truth homes / bases with a reported one within r "
             "(recall); prec: share of the homes / bases given that are right (100 m / 500 m); "
             "false homes: homes given to silent people; false bases: bases given to people whose truth "
             "says they have none / such people; seconds = inference only (skmob: inside its own "
-            "interpreter, CSV load excluded)")
+            "interpreter, CSV load excluded)"
+        )
         out("")
         for line in ratio_lines(scored):
             out(line)
-        geoleak_eval = next((ev for res, ev in scored if res.name == "geoleak" and ev is not None), None)
+        geoleak_eval = next(
+            (ev for res, ev in scored if res.name == "geoleak" and ev is not None), None
+        )
         if geoleak_eval is not None:
             out("geoleak calibration (confidence band: places, share right):")
             for row in geoleak_eval.calibration:
                 if row["places"]:
-                    out(f"  {row['bin']}: {row['places']} places, {100 * row['share_right']:.0f}% right")
-        lines = persona_lines(scored)
-        if lines:
-            out("")
-            out(f"personas ({family}): H homes right/truths, B bases right/truths, fb false bases")
-            for line in lines:
-                out(line)
+                    out(
+                        f"  {row['bin']}: {row['places']} places, {100 * row['share_right']:.0f}% right"
+                    )
+        for res, ev in scored:
+            if ev is not None:
+                pools.setdefault(family.split("-")[0], {}).setdefault(res.name, []).append(ev)
+                base_measure[res.name] = res.base_measure
         report["accuracy"][family] = {
             "people": len(evidence),
             "points": points,
@@ -842,23 +1083,51 @@ def main(argv: Sequence[str] | None = None) -> int:
                 res.name: (
                     {"unavailable": res.unavailable}
                     if ev is None
-                    else {**ev.to_json(), "seconds": res.seconds, "notes": res.notes, "base_measure": res.base_measure}
+                    else {
+                        **ev.to_json(),
+                        "seconds": res.seconds,
+                        "notes": res.notes,
+                        "base_measure": res.base_measure,
+                    }
                 )
                 for res, ev in scored
             },
         }
 
+    report["accuracy"]["pooled"] = {}
+    for family, by_method in pools.items():
+        pooled = {method: pooled_counts(evs) for method, evs in by_method.items()}
+        count = max(len(evs) for evs in by_method.values())
+        out("")
+        out(f"== pooled, family '{family}' ({count} corpus{'es' if count > 1 else ''}; each person counts once; "
+            "homes right within 100 m, bases within 500 m) ==")  # fmt: skip
+        for line in pooled_lines(pooled, base_measure):
+            out(line)
+        lines = persona_lines(pooled, base_measure)
+        if lines:
+            out("")
+            out(f"personas, family '{family}' (a person counts under each of their tags):")
+            for line in lines:
+                out(line)
+        report["accuracy"]["pooled"][family] = pooled
+
     # Part 2: scale.
     if not args.no_scale:
         scale = run_scale(args)
         out("")
-        out(f"== scale: geoleak inference on {platform.python_version()}, {os.cpu_count()} cores, "
-            f"load average {report['load_avg'][0]:.1f} at start ==" if report["load_avg"] else "== scale ==")
+        out(
+            f"== scale: geoleak inference on {platform.python_version()}, {os.cpu_count()} cores, "
+            f"load average {report['load_avg'][0]:.1f} at start =="
+            if report["load_avg"]
+            else "== scale =="
+        )
         for line in scale_lines(scale):
             out(line)
         if "profile" in scale:
             out("")
-            out("profile (workers=1, every scale person; geoleak functions by cumulative time, then all by own time):")
+            out(
+                "profile (workers=1, every scale person; geoleak functions by cumulative time, then all by own time):"
+            )
             out(scale["profile"])
         report["scale"] = scale
     if args.json:

@@ -39,7 +39,15 @@ from geoleak.errors import TruthError
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
-__all__ = ["Evaluation", "TruthRow", "evaluate", "load_truth", "truth_row", "truth_rows"]
+__all__ = [
+    "Evaluation",
+    "TruthRow",
+    "evaluate",
+    "load_truth",
+    "pooled_counts",
+    "truth_row",
+    "truth_rows",
+]
 
 HOME_RADII_M = (100, 250, 1000)
 BASE_RADII_M = (500, 1000, 2000)
@@ -471,6 +479,36 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
             {(k or "(no persona)"): personas[k] for k in sorted(personas)} if any(personas) else {}
         ),
     )
+
+
+def pooled_counts(evaluations: Iterable[Evaluation]) -> dict[str, Any]:
+    """The counts of several evaluations (corpora) summed, as if scored as one corpus.
+
+    `home` / `base`: `hits` (truths with a place within the right distance), `truths`,
+    `given`, `given_right`; then false homes, silent people, false bases, people with no
+    base, and `by_persona` with every persona counter summed. Shares are left to the
+    caller, so that pooled figures weigh each person once, not each corpus.
+    """
+    out: dict[str, Any] = {
+        kind: dict.fromkeys(("hits", "truths", "given", "given_right"), 0)
+        for kind in ("home", "base")
+    }
+    out.update(dict.fromkeys(("false_homes", "silent_people", "false_bases", "no_base_people"), 0))
+    personas: dict[str, dict[str, int]] = {}
+    for ev in evaluations:
+        for kind, score in (("home", ev.home), ("base", ev.base)):
+            out[kind]["hits"] += score.within.get(score.right_m, 0)
+            out[kind]["truths"] += score.truths
+            out[kind]["given"] += score.given
+            out[kind]["given_right"] += score.given_right
+        for key in ("false_homes", "silent_people", "false_bases", "no_base_people"):
+            out[key] += getattr(ev, key)
+        for tag, counts in ev.by_persona.items():
+            mine = personas.setdefault(tag, dict.fromkeys(_PERSONA_KEYS, 0))
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
+    out["by_persona"] = {tag: personas[tag] for tag in sorted(personas)}
+    return out
 
 
 def _score_mover(movers: dict[str, int], truths: list[TruthRow], reported: list[Place]) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geoleak.errors import TruthError
-from geoleak.evaluate import TruthRow, evaluate, load_truth
+from geoleak.evaluate import TruthRow, evaluate, load_truth, pooled_counts
 from geoleak.geometry import destination
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
@@ -230,3 +230,40 @@ def test_truth_extensions_are_documented() -> None:
     columns = [f for f in TRUTH_FIELDS if f not in ("person", "kind", "lat", "lon")]
     missing = [name for name in (*TRUTH_KINDS, *columns) if f"`{name}`" not in section]
     assert missing == []
+
+
+def test_pooled_counts_equal_scoring_the_corpora_as_one() -> None:
+    """Two corpora pooled give the counts of one evaluation over both (people renamed apart)."""
+
+    def corpus(
+        tag: str, home_off_m: float, base_off_m: float
+    ) -> tuple[list[TruthRow], list[Profile]]:
+        truth = [
+            TruthRow(f"{tag}a", "home", HOME, persona="shift+mover"),
+            TruthRow(f"{tag}a", "base", BASE, persona="shift+mover"),
+            TruthRow(f"{tag}b", "home", HOME, persona="homeoffice"),
+            TruthRow(f"{tag}b", "nobase", None, persona="homeoffice"),
+            TruthRow(f"{tag}s", "none", None, persona="silent"),
+        ]
+        profiles = [
+            Profile(f"{tag}a", (place(PlaceKind.HOME, destination(HOME, 0, home_off_m)),
+                                place(PlaceKind.BASE, destination(BASE, 0, base_off_m)))),
+            Profile(f"{tag}b", (place(PlaceKind.HOME, HOME), place(PlaceKind.BASE, BASE))),
+            Profile(f"{tag}s", (place(PlaceKind.HOME, HOME),)),
+        ]  # fmt: skip
+        return truth, profiles
+
+    (t1, p1), (t2, p2) = corpus("x", 50, 900), corpus("y", 300, 100)
+    pooled = pooled_counts([evaluate(p1, t1), evaluate(p2, t2)])
+    whole = evaluate(p1 + p2, t1 + t2)
+    assert pooled["home"] == {"hits": whole.home.within[100], "truths": whole.home.truths,
+                              "given": whole.home.given, "given_right": whole.home.given_right}  # fmt: skip
+    assert pooled["home"] == {"hits": 3, "truths": 4, "given": 6, "given_right": 3}
+    assert pooled["base"] == {"hits": 1, "truths": 2, "given": 4, "given_right": 1}
+    assert (pooled["false_homes"], pooled["silent_people"]) == (2, 2)
+    assert (pooled["false_bases"], pooled["no_base_people"]) == (2, 2)
+    assert pooled["by_persona"] == whole.by_persona
+    assert pooled["by_persona"]["shift"]["home_hits"] == 1
+    assert pooled["by_persona"]["mover"]["base_hits"] == 1
+    assert pooled["by_persona"]["homeoffice"]["false_bases"] == 2
+    assert pooled_counts([])["home"]["truths"] == 0
