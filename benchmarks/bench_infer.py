@@ -2,6 +2,7 @@
 
     python benchmarks/bench_infer.py [--quick] [--people N] [--seed S]
                                      [--scale-people N] [--scale-points N] [--json OUT]
+    python benchmarks/bench_infer.py --corpora units-201,units-202,timeuse-101,timeuse-102 --no-scale
 
 Part 1, accuracy, on two corpus families. `scenario`: the generator's default behaviours
 (`geoleak.scenario`, default 120 people: DST and both hemispheres, 69 N and the
@@ -12,7 +13,9 @@ and evening-only posters, second residences, business travel, 1-3 % geotags, res
 holidays, evening-peak posting; truth says "no base" where there is none). `timeuse`: the
 independent family of `geoleak.scenario.timeuse` (people placed hour by hour from time-use
 statistics; it shares no behaviour code with the unit generator, and the role model was not
-developed on it). Each gives each person's evidence and the ground truth. The SAME evidence
+developed on it). `--corpora` replaces these three by named corpora of bench_accuracy.py
+(same seeds and knobs), pooled per family (the name before "-"). Each gives each person's
+evidence and the ground truth. The SAME evidence
 goes to:
 
 - geoleak: `LeakInference().fit(...)`;
@@ -22,7 +25,8 @@ goes to:
   its cluster's centre. skmob has no work-location measure, so it has no base figures.
   skmob pins pandas<2, shapely<2 and folium==0.12 (geoleak needs folium>=0.17), so it runs
   in its own interpreter (`--skmob-python`, default `.venv/skmob/bin/python`; make it with
-  `--setup-skmob`); we exchange a CSV of (uid, lat, lng, local time) with it;
+  `--setup-skmob`, which leaves out python-igraph: see SKMOB_REQUIREMENTS); we exchange a
+  CSV of (uid, lat, lng, local time) with it;
 - trackintel `location_identifier` (methods FREQ and OSNA, default pre-filter) after
   `Staypoints.generate_locations` (DBSCAN, epsilon 100 m, haversine, per user). Posts are
   not a GPS track (hours to days apart), so `generate_staypoints` would find no stays:
@@ -534,10 +538,10 @@ def fmt_precision(kind: Mapping[str, Any]) -> str:
 def _grid(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
     lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         for row in [head, *body]
     ]
-    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(1, "-" * max(len(line) for line in lines))
     return lines
 
 
@@ -1099,7 +1103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pooled = {method: pooled_counts(evs) for method, evs in by_method.items()}
         count = max(len(evs) for evs in by_method.values())
         out("")
-        out(f"== pooled, family '{family}' ({count} corpus{'es' if count > 1 else ''}; each person counts once; "
+        out(f"== pooled, family '{family}' ({count} {'corpora' if count > 1 else 'corpus'}; each person counts once; "
             "homes right within 100 m, bases within 500 m) ==")  # fmt: skip
         for line in pooled_lines(pooled, base_measure):
             out(line)
