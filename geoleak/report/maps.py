@@ -882,8 +882,6 @@ def _evidence_layers(
     *,
     colour_of: Mapping[str, str] | None,
     person_links: Mapping[str, str] | None,
-    clustered_name: str,
-    single_name: str,
 ) -> tuple[list[SpecLayer], int, list[str]]:
     ranks, labels = _post_ranks(evidence)
     singles = _single_flags(evidence)
@@ -924,9 +922,11 @@ def _evidence_layers(
                     "features": clustered,
                     "timed": True,
                 },
-                name=clustered_name,
+                name="Evidence (clustered)",
             ),
-            SpecLayer({"mode": "group", "features": single, "timed": True}, name=single_name),
+            SpecLayer(
+                {"mode": "group", "features": single, "timed": True}, name="Evidence: single points"
+            ),
         ]
     layers = [
         *points,
@@ -1505,8 +1505,6 @@ def build_overview_map(
             page,
             colour_of=colour_of,
             person_links=links,
-            clustered_name="Evidence (clustered)",
-            single_name="Evidence: single points",
         )
     canvas = _vector_on_canvas(ev_layers, profiles)
     for layer in ev_layers:
@@ -1652,8 +1650,6 @@ def build_person_map(
         page,
         colour_of=None,
         person_links=None,
-        clustered_name="Evidence (clustered)",
-        single_name="Evidence: single points",
     )
     canvas = _vector_on_canvas(ev_layers, [profile])
     for layer in ev_layers:
