@@ -600,9 +600,13 @@ def _account_post(
     near_cells: dict[str, dict[tuple[int, int], LatLon]] | None = None,
 ) -> None:
     stats.posts += 1
-    posts_per_person[post.author] += 1
+    author = post.author
+    posts_per_person[author] += 1
     if post.created_at is not None:
-        utc_hours.setdefault(post.author, [0] * 24)[post.created_at.hour] += 1
+        hours = utc_hours.get(author)
+        if hours is None:
+            hours = utc_hours[author] = [0] * 24
+        hours[post.created_at.hour] += 1
     for path in post.media:
         meta = media[path]
         problem = _media_problem(meta, stats)
@@ -636,9 +640,13 @@ def _account_post(
             found += checkin_evidence(post, geocoder, known=found, context=context)
     if found:
         stats.posts_located += 1
-        evidence.setdefault(post.author, []).extend(found)
+        kept = evidence.get(author)
+        if kept is None:
+            kept = evidence[author] = []
+        kept.extend(found)
+        by_source = stats.evidence_by_source
         for ev in found:
-            stats.evidence_by_source[ev.source.value] += 1
+            by_source[ev.source.value] += 1
     elif not post.media and post.text:
         stats.posts_with_text_only += 1
 

@@ -104,6 +104,10 @@ SENTINEL_TIMES: dict[datetime, str] = {
 }
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1)
 FUTURE_SLACK = timedelta(days=1)
+_EARLIEST_AWARE = EARLIEST_PLAUSIBLE.replace(tzinfo=timezone.utc)
+_FIRST_LATE_SENTINEL = min(t for t in SENTINEL_TIMES if t >= EARLIEST_PLAUSIBLE).replace(
+    tzinfo=timezone.utc
+)
 
 
 def implausible_time(moment: datetime | None, *, now: datetime | None = None) -> str | None:
@@ -115,6 +119,13 @@ def implausible_time(moment: datetime | None, *, now: datetime | None = None) ->
     """
     if moment is None:
         return None
+    if (
+        now is None
+        and moment.tzinfo is not None
+        and _EARLIEST_AWARE <= moment < _FIRST_LATE_SENTINEL
+        and moment <= datetime.now(timezone.utc) + FUTURE_SLACK
+    ):
+        return None  # the common case, without converting: no sentinel lies in this range
     wall = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
     sentinel = SENTINEL_TIMES.get(wall.replace(microsecond=0))
     if sentinel is not None:

@@ -14,8 +14,10 @@ photo posted by two people (a reshare) stays evidence of each, for inference to 
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from geoleak.diagnostics import Diagnostics
@@ -59,9 +61,15 @@ class DigestSet:
 
     def add(self, key: int) -> bool:
         """Add `key`; False when it was a member already."""
-        if key in self:
+        recent = self._recent
+        if key in recent:
             return False
-        self._recent.add(key)
+        kept = self._sorted
+        if kept is not None:
+            at = int(kept.searchsorted(key))
+            if at < len(kept) and int(kept[at]) == key:
+                return False
+        recent.add(key)
         if len(self._recent) >= self.buffer:
             import numpy as np
 
@@ -84,15 +92,38 @@ def _rounded(position: LatLon | None) -> tuple[float, float] | None:
 
 
 def _post_key(post: Post) -> int:
-    """A 64-bit digest of what makes a post without media a repeat (texts are not kept)."""
+    """A 64-bit digest of what makes a post without media a repeat (texts are not kept).
+
+    Equal keys: the same author, text and place name, the same position to 6 decimals and
+    the same time written with the same UTC offset. The fields are serialised by `marshal`
+    (unambiguous, and fast) and hashed with Python's keyed 64-bit hash of bytes: the
+    digests are compared only within one process (or a process forked from it), and a
+    corpus cannot craft two posts that share a key without knowing the process's key.
+    """
+    created = post.created_at
+    geotag = post.geotag
+    place = post.place
     key = (
         post.author,
-        post.created_at.isoformat() if post.created_at else None,
-        _rounded(post.geotag),
+        None if created is None else (created - _EPOCH) // _MICROSECOND,
+        None if created is None else _offset_s(created),
+        None if geotag is None else round(geotag.lat, 6),
+        None if geotag is None else round(geotag.lon, 6),
         post.text,
-        post.place.name if post.place else None,
+        None if place is None else place.name,
     )
-    return DigestSet.digest(repr(key).encode("utf-8", "surrogatepass"))
+    return hash(marshal.dumps(key))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _offset_s(moment: datetime) -> float:
+    if moment.tzinfo is timezone.utc:
+        return 0.0
+    offset = moment.utcoffset()
+    return 0.0 if offset is None else offset.total_seconds()
 
 
 class Deduper:

@@ -27,7 +27,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.dedupe import DigestSet
 from geoleak.jsonlimits import JsonLimitError, loads
-from geoleak.types import LatLon, NamedPlace, Post
+from geoleak.types import EMPTY_EXTRA, LatLon, NamedPlace, Post
 
 __all__ = ["JsonlReader", "MediaPathGuard", "parse_post", "parse_timestamp", "safe_media_path"]
 
@@ -56,7 +56,10 @@ def parse_timestamp(value: Any) -> tuple[datetime, bool]:
 
     A time without an offset is ambiguous; it is read as UTC and the caller warns once.
     """
-    parsed = _iso_as_written(value)
+    return _as_utc(_iso_as_written(value))
+
+
+def _as_utc(parsed: datetime) -> tuple[datetime, bool]:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc), True
     return parsed.astimezone(timezone.utc), False
@@ -72,6 +75,8 @@ def _finite(value: float) -> bool:
 
 def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
     lat, lon = obj.get("lat"), obj.get("lon")
+    if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
+        return LatLon(lat, lon)  # the common case (NaN and inf fail the range test)
     if lat is None and lon is None:
         return None
     if lat is None or lon is None:
@@ -216,9 +221,10 @@ def parse_post(
     if not isinstance(author, str):
         raise LineError(f"author must be a string, got {author!r}")
 
-    created_at = None
+    created_at = written = None
     if obj.get("created_at") is not None:
-        created_at, naive = parse_timestamp(obj["created_at"])
+        written = _iso_as_written(obj["created_at"])  # parsed once: UTC and the offset as written
+        created_at, naive = _as_utc(written)
         if naive:
             diag.warn_once(
                 f"naive-time:{where.rsplit(':', 1)[0]}",
@@ -260,7 +266,7 @@ def parse_post(
             media.append(str(path))
 
     extra = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
-    offset = _iso_as_written(obj["created_at"]).utcoffset() if created_at is not None else None
+    offset = written.utcoffset() if written is not None else None
     return Post(
         id=post_id,
         author=author,
@@ -270,7 +276,7 @@ def parse_post(
         place=place,
         media=tuple(media),
         origin=where,
-        extra=MappingProxyType(extra) if extra else MappingProxyType({}),
+        extra=MappingProxyType(extra) if extra else EMPTY_EXTRA,
         posted_offset_h=offset.total_seconds() / 3600.0 if offset else None,
     )
 
@@ -306,7 +312,9 @@ class JsonlReader(Reader):
             raise CorpusError(f"{path}: not a file")
         root = path.parent
         guard = MediaPathGuard(root)
-        seen_ids = DigestSet()  # 8 bytes a post, not the id strings
+        # 8 bytes a post, not the id strings; ids are compared within this process only, so
+        # the string's own (keyed, 64-bit) hash serves as the digest.
+        seen_ids = DigestSet()
         try:
             handle = _open_text(path)
         except OSError as exc:
@@ -340,7 +348,7 @@ class JsonlReader(Reader):
                         continue
                     if author is not None:
                         post = replace(post, author=author)
-                    if not seen_ids.add(DigestSet.digest(post.id.encode("utf-8", "surrogatepass"))):
+                    if not seen_ids.add(hash(post.id)):
                         diag.warn(
                             f"{where}: duplicate post id {post.id!r}; line skipped", kind="bad-line"
                         )
