@@ -243,8 +243,10 @@ class LeakInference:
         self.params_ = params
         found = find_sites(analyses, params)
         self.sites_: list[SharedSite] = [site for site, _ in found]
+        lookup = SiteLookup(found)
         self.profiles_: list[Profile] = [
-            _profile(a, found, params, context.get(a.person, PersonContext())) for a in analyses
+            _profile(a, found, params, context.get(a.person, PersonContext()), lookup)
+            for a in analyses
         ]
         return self
 
@@ -275,10 +277,41 @@ def estimator_from_json(parameters: Mapping[str, Any]) -> tuple[LeakInference, l
 _Found = Sequence[tuple[SharedSite, SiteMembers]]
 
 
+class SiteLookup:
+    """The sites a person is a member of, and the sites near a latitude band, without a
+    pass over every site for every person (that pass made profiles cost people x sites).
+
+    Holds the members mappings themselves, so a member's candidate swapped in one after
+    the lookup was built is the one read. Both lookups keep the sites' order.
+    """
+
+    def __init__(self, sites: _Found) -> None:
+        self.sites = sites
+        self._of_person: dict[str, list[int]] = {}
+        for k, (_, members) in enumerate(sites):
+            for person in members:
+                self._of_person.setdefault(person, []).append(k)
+        lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
+        self._lat_order = np.argsort(lats, kind="stable")
+        self._sorted_lats = lats[self._lat_order]
+        self.largest_radius_m = max((site.radius_m for site, _ in sites), default=0.0)
+
+    def memberships(self, person: str) -> _Found:
+        """The sites that list `person` among their members, in order."""
+        return [self.sites[k] for k in self._of_person.get(person, ())]
+
+    def within_latitudes(self, south: float, north: float) -> list[int]:
+        """Indices (in order) of the sites whose centre lies in [south, north] degrees."""
+        lo = int(np.searchsorted(self._sorted_lats, south, side="left"))
+        hi = int(np.searchsorted(self._sorted_lats, north, side="right"))
+        return sorted(self._lat_order[lo:hi].tolist())
+
+
 def _site_boosts(
     analysis: PersonAnalysis, sites: _Found, params: InferenceParams
 ) -> dict[int, float]:
-    """Log-odds added to the person's workplace groups that others work at too."""
+    """Log-odds added to the person's workplace groups that others work at too (`sites`:
+    at least those the person is a member of)."""
     boosts: dict[int, float] = {}
     for site, members in sites:
         own = members.get(analysis.person)
@@ -307,7 +340,10 @@ def _haversine_grid_m(
 
 
 def _base_by_site_membership(
-    analysis: PersonAnalysis, found: _Found, params: InferenceParams
+    analysis: PersonAnalysis,
+    found: _Found,
+    params: InferenceParams,
+    lookup: SiteLookup | None = None,
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
@@ -319,11 +355,21 @@ def _base_by_site_membership(
         for i in analysis.usable
         if (local := analysis.evidence[i].local_time) is not None and local.weekday() < 5
     ]
-    sites = [site for site, _ in found]
-    if len(weekday) < 2 or not sites:
+    if len(weekday) < 2 or not found:
         return None
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
     lons = np.array([analysis.evidence[i].position.lon for i in weekday])
+    if lookup is not None:
+        # Only sites that can be in reach: a great-circle distance is at least R times the
+        # difference in latitude (radians), so sites farther in latitude than the largest
+        # reach are out of reach of every point (a margin covers rounding).
+        largest = max(lookup.largest_radius_m * 3, params.work_eps_m)
+        band = math.degrees(largest / EARTH_RADIUS_M) * (1 + 1e-6) + 1e-9
+        near = lookup.within_latitudes(float(lats.min()) - band, float(lats.max()) + band)
+        found = [found[k] for k in near]
+        if not found:
+            return None
+    sites = [site for site, _ in found]
     site_lats = np.array([site.position.lat for site in sites])
     site_lons = np.array([site.position.lon for site in sites])
     reach = np.maximum(np.array([site.radius_m for site in sites]) * 3, params.work_eps_m)
@@ -361,15 +407,22 @@ def _base_by_site_membership(
 
 
 def _profile(
-    analysis: PersonAnalysis, sites: _Found, params: InferenceParams, ctx: PersonContext
+    analysis: PersonAnalysis,
+    sites: _Found,
+    params: InferenceParams,
+    ctx: PersonContext,
+    lookup: SiteLookup | None = None,
 ) -> Profile:
-    boosts = _site_boosts(analysis, sites, params)
+    """`lookup` indexes `sites` (built here when not given: one pass over the sites)."""
+    lookup = SiteLookup(sites) if lookup is None else lookup
+    own_sites = lookup.memberships(analysis.person)
+    boosts = _site_boosts(analysis, own_sites, params)
     decision = decide(analysis, params, boosts) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None
     if base is not None and decision is not None:
         own = analysis.work_candidates[decision.base_index]
-        site = next((s for s, members in sites if members.get(analysis.person) is own), None)
+        site = next((s for s, members in own_sites if members.get(analysis.person) is own), None)
         if site is not None:
             others = len(site.people) - 1
             base = replace(
@@ -385,7 +438,7 @@ def _profile(
         if decision.lives_at_work:
             base = replace(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):
-        base = _base_by_site_membership(analysis, sites, params)
+        base = _base_by_site_membership(analysis, sites, params, lookup)
         home = next((p for p in places if p.kind == PlaceKind.HOME), None)
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if (

@@ -68,3 +68,40 @@ def test_a_member_living_on_base_gets_the_site_as_base_and_home() -> None:
     assert home is not None and haversine_m(home.position, quarters) < 50
     assert base is not None and base.site_id == "S1" and haversine_m(base.position, BASE) < 150
     assert "the home is inside this site" in base.explanation
+
+
+def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
+    """Profiles look sites up by person and by latitude band (not a pass over every site
+    per person): the same memberships and the same bases from site membership, for units
+    at high latitude, on both sides of the antimeridian and thin members near each."""
+    from geoleak.infer import SiteLookup, _base_by_site_membership
+    from geoleak.infer.places import InferenceParams, analyse_person
+    from geoleak.infer.sites import find_sites
+
+    params = InferenceParams()
+    rng = random.Random(8)
+    evidence = {}
+    bases = [BASE, LatLon(78.22, 15.65), LatLon(-16.5, 179.995), LatLon(-16.5, -179.995),
+             LatLon(-77.85, 166.67), LatLon(0.001, 0.001), LatLon(61.835, -150.06)]  # fmt: skip
+    for b, base in enumerate(bases):
+        for i in range(3):
+            home = destination(base, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+            evidence[f"b{b}m{i}"] = year_of_life(f"b{b}m{i}", home, base, seed=10 * b + i, weeks=20)
+        home = destination(base, 45, 8_000)
+        thin = year_of_life(f"b{b}thin", home, base, seed=100 + b, weeks=20, workdays_per_week=0)
+        thin += [e for e in year_of_life(f"b{b}thin", home, base, seed=200 + b, weeks=2,
+                                         workdays_per_week=1)
+                 if haversine_m(e.position, base) < 1_000]  # fmt: skip
+        evidence[f"b{b}thin"] = thin
+    analyses = [analyse_person(p, evs, params) for p, evs in sorted(evidence.items())]
+    found = find_sites(analyses, params)
+    assert len(found) >= 6
+    lookup = SiteLookup(found)
+    tied = 0
+    for analysis in analyses:
+        person = analysis.person
+        assert lookup.memberships(person) == [(s, m) for s, m in found if person in m]
+        by_band = _base_by_site_membership(analysis, found, params, lookup)
+        assert by_band == _base_by_site_membership(analysis, found, params)
+        tied += by_band is not None and person.endswith("thin")
+    assert tied >= 5

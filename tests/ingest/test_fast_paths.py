@@ -125,7 +125,9 @@ def test_post_keys_group_posts_as_before(a: Post, data: st.DataObject) -> None:
 
 @given(
     st.one_of(
-        st.sampled_from(["2025-03-01T12:00:00Z", "2025-03-01T12:00:00.5+05:30", "2025-03-01 12:00"]),
+        st.sampled_from(
+            ["2025-03-01T12:00:00Z", "2025-03-01T12:00:00.5+05:30", "2025-03-01 12:00"]
+        ),
         st.datetimes(
             min_value=datetime(1000, 1, 1),
             max_value=datetime(9000, 1, 1),
