@@ -73,8 +73,8 @@ class DigestSet:
         if len(self._recent) >= self.buffer:
             import numpy as np
 
-            recent = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
-            kept = recent if self._sorted is None else np.concatenate((self._sorted, recent))
+            spilled = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            kept = spilled if self._sorted is None else np.concatenate((self._sorted, spilled))
             kept.sort(kind="stable")
             self._sorted = kept
             self._recent = set()
