@@ -132,6 +132,8 @@ MAX_THUMBNAILS = 400  # per page, to bound its size
 THUMBNAIL_PX = 160
 MAX_POPUP_TEXT = 600
 FAR_PLACE_M = 50_000.0  # a person page lists places farther than this from home/base
+EVIDENCE_ROWS_FIRST = 100  # rows of a person page's evidence table written as HTML
+EVIDENCE_ROWS_MORE = 500  # rows its "show more" button adds (the rest wait as JSON)
 COMPACT_OVERVIEW_FROM = 2000  # evidence points; above it overview popups are short
 # Written once per folder of map pages and loaded by each: Leaflet and its plugins, the map
 # runtime and the offline world's countries (about 0.4 MB a page would otherwise repeat).
@@ -406,10 +408,29 @@ class SpecLayer(_RawLayer):
     def __init__(self, spec: Mapping[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "SpecLayer"
-        if not show and spec.get("features"):
-            spec = {**spec, "lazy": True}  # built in the browser when first shown
-        self.spec_json = script_json(_shared_icons(spec))
         self.on_canvas = any(f.get("k") == "dot" for f in spec.get("features", ()))
+        spec = _shared_icons(spec)
+        self.data_json: str | None = None
+        if not show and spec.get("features"):
+            # built in the browser when first shown; until then its features are not even
+            # parsed: they wait as JSON in a block of their own (see geoleak-map.js)
+            features = spec["features"]
+            self.data_json = script_json(features)
+            spec = {**spec, "lazy": True, "data": f"{self.get_name()}-data", "count": len(features)}
+            del spec["features"]
+        self.spec_json = script_json(spec)
+
+    def render(self, **kwargs: Any) -> Any:
+        super().render(**kwargs)
+        if self.data_json is not None:
+            # in the body, before the page's script: there when the layer is first built
+            self.get_root().html.add_child(
+                RawElement(
+                    f'<script type="application/json" id="{self.get_name()}-data">'
+                    f"{self.data_json}</script>"
+                ),
+                name=f"{self.get_name()}_data",
+            )
 
 
 def _shared_icons(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -1052,10 +1073,18 @@ def _place_layers(
     as SVG above the canvas they would catch the clicks meant for points under them."""
     by_kind: dict[PlaceKind, list[dict[str, Any]]] = {kind: [] for kind in PlaceKind}
     circles: list[dict[str, Any]] = []
+    hidden_circles: list[dict[str, Any]] = []  # those of the places of a layer off at first
     lines: list[dict[str, Any]] = []
     # a kind with more pins than CANVAS_ABOVE (thousands of frequent places on an overview)
     # is drawn as circles on the page's canvas: same popup, tooltip and id, no DOM marker
     per_kind = Counter(place.kind for profile in profiles for place in profile.places)
+    # thousands of frequent places on an overview: off at first (and built only when
+    # switched on); homes and bases stay, and each person's page shows their places
+    hidden = (
+        PlaceKind.FREQUENT
+        if colour_of is not None and per_kind[PlaceKind.FREQUENT] > CANVAS_ABOVE
+        else None
+    )
     for profile in profiles:
         colour = colour_of[profile.person] if colour_of else None
         link = person_links.get(profile.person) if person_links else None
@@ -1079,7 +1108,7 @@ def _place_layers(
                 feature.update({"k": "pin", "icon": _place_icon(place.kind, colour), "z": 1000})
             by_kind[place.kind].append(feature)
             circle_colour = PLACE_COLOURS[place.kind]
-            circles.append(
+            (hidden_circles if place.kind is hidden else circles).append(
                 {
                     "k": "circle",
                     "ll": ll,
@@ -1114,6 +1143,16 @@ def _place_layers(
         _vector_layer(circles, "Uncertainty circles", canvas=canvas),
         _vector_layer(lines, "Network: home → base lines", canvas=canvas),
     ]
+    if hidden_circles:
+        layers.append(
+            _vector_layer(
+                hidden_circles,
+                f"Uncertainty circles of other frequent places ({len(hidden_circles)}: off at "
+                "first)",
+                canvas=canvas,
+                show=False,
+            )
+        )
     names = {
         PlaceKind.HOME: "Homes",
         PlaceKind.BASE: "Bases / work places",
@@ -1122,9 +1161,7 @@ def _place_layers(
     for kind, features in by_kind.items():
         if not features:
             continue
-        if colour_of is not None and kind is PlaceKind.FREQUENT and len(features) > CANVAS_ABOVE:
-            # thousands of frequent places on an overview: off at first (and built only when
-            # switched on); homes and bases stay, and each person's page shows their places
+        if kind is hidden:
             name = f"{names[kind]} ({len(features)}: off at first, each person's page has theirs)"
             layers.append(SpecLayer({"mode": "group", "features": features}, name=name, show=False))
         else:
@@ -1139,11 +1176,15 @@ def _vector_on_canvas(evidence_layers: Sequence[SpecLayer], profiles: Sequence[P
     return any(layer.on_canvas for layer in evidence_layers) or places > CANVAS_ABOVE
 
 
-def _vector_layer(features: list[dict[str, Any]], name: str, *, canvas: bool) -> SpecLayer:
+def _vector_layer(
+    features: list[dict[str, Any]], name: str, *, canvas: bool, show: bool = True
+) -> SpecLayer:
     """Circles or lines; with `canvas`, on the page's canvas behind its points (`behind`)."""
     if canvas:
         features = [{**feature, "cv": 1} for feature in features]
-    return SpecLayer({"mode": "group", "features": features, "behind": canvas}, name=name)
+    return SpecLayer(
+        {"mode": "group", "features": features, "behind": canvas}, name=name, show=show
+    )
 
 
 def _site_attr(site: Any, *names: str) -> Any:
@@ -1374,26 +1415,64 @@ def _people_legend(colour_of: Mapping[str, str], links: Mapping[str, str]) -> st
     )
 
 
-def _evidence_table(evidence: Sequence[Evidence]) -> str:
-    rows = []
-    for item in sorted(evidence, key=_evidence_sort_key):
-        anchor = pin_id(item)
-        colour = hour_colour(item.local_time)
-        text = (item.text or "")[:200]
-        rows.append(
-            f'<tr id="row-{anchor[4:]}"><td><a href="#{anchor}" data-pin="{anchor}">map</a></td>'
-            f"<td>{html_text(item.post_id)}</td>"
-            f"<td>{html_text(item.source.value)}</td>"
-            f'<td><span class="gl-swatch" style="background:{colour}"></span>'
-            f"{html_text(item.local_time.strftime('%Y-%m-%d %H:%M') if item.local_time else '')}</td>"
-            f"<td>{html_text(f'{item.position.lat:.5f}, {item.position.lon:.5f}')}</td>"
-            f"<td>{html_text(shown_path(item.media_path))}</td>"
-            f'<td class="text">{html_text(text)}</td></tr>'
-        )
+def _plain(value: object) -> str:
+    """Untrusted text for JSON that the page shows as text (textContent, never HTML): a
+    file name's undecodable bytes (surrogates) shown as \\udcXX, as `html_text` does."""
+    text = "" if value is None else str(value)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _evidence_cells(item: Evidence) -> list[str]:
+    """One evidence row of a person page's table: [anchor hash, post, source, swatch colour,
+    local time, lat/lon, file, text], plain text (the page writes it with textContent)."""
+    return [
+        pin_id(item)[4:],
+        _plain(item.post_id),
+        item.source.value,
+        hour_colour(item.local_time),
+        item.local_time.strftime("%Y-%m-%d %H:%M") if item.local_time else "",
+        f"{item.position.lat:.5f}, {item.position.lon:.5f}",
+        _plain(shown_path(item.media_path)),
+        _plain((item.text or "")[:200]),
+    ]
+
+
+def _evidence_row(cells: Sequence[str]) -> str:
+    anchor, post, source, colour, when, lat_lon, file, text = cells
     return (
-        '<h2 id="evidence">Evidence</h2><table class="gl-table"><thead><tr><th></th><th>post</th>'
-        "<th>source</th><th>local time</th><th>lat, lon</th><th>file</th><th>text</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<tr id="row-{anchor}"><td><a href="#pin-{anchor}" data-pin="pin-{anchor}">map</a></td>'
+        f"<td>{html_text(post)}</td><td>{html_text(source)}</td>"
+        f'<td><span class="gl-swatch" style="background:{colour}"></span>{html_text(when)}</td>'
+        f"<td>{html_text(lat_lon)}</td><td>{html_text(file)}</td>"
+        f'<td class="text">{html_text(text)}</td></tr>'
+    )
+
+
+def _evidence_table(evidence: Sequence[Evidence]) -> str:
+    """The person page's evidence table: its first EVIDENCE_ROWS_FIRST rows as HTML, the
+    rest as JSON (one array per row) that the page turns into rows on demand ("show more",
+    "show all", or a link to a row not shown yet): a page of thousands of points opens and
+    lays out fast and stays small."""
+    cells = [_evidence_cells(item) for item in sorted(evidence, key=_evidence_sort_key)]
+    first, rest = cells[:EVIDENCE_ROWS_FIRST], cells[EVIDENCE_ROWS_FIRST:]
+    table = (
+        '<h2 id="evidence">Evidence</h2><table class="gl-table" id="gl-evidence"><thead><tr>'
+        "<th></th><th>post</th><th>source</th><th>local time</th><th>lat, lon</th><th>file</th>"
+        f"<th>text</th></tr></thead><tbody>{''.join(_evidence_row(c) for c in first)}</tbody>"
+        "</table>"
+    )
+    if not rest:
+        return table
+    step = min(EVIDENCE_ROWS_MORE, len(rest))
+    # "<" as \u003c: corpus text never shows up as markup, not even inside the block
+    rows_json = script_json(rest).replace("<", "\\u003c")
+    return (
+        table + '<p class="gl-more" id="gl-evidence-more" data-table="gl-evidence" '
+        f'data-rows="gl-evidence-rows" data-total="{len(cells)}">'
+        f'<span role="status">{len(first)} of {len(cells)} rows shown.</span> '
+        f'<button type="button" data-more="{EVIDENCE_ROWS_MORE}">Show {step} more</button> '
+        f'<button type="button" data-more="all">Show all {len(cells)}</button></p>'
+        f'<script type="application/json" id="gl-evidence-rows">{rows_json}</script>'
     )
 
 

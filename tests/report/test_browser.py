@@ -248,7 +248,7 @@ def _open_every_popup(browser: Browser) -> int:
             let n = 0;
             for (const id of Object.keys(geoleak.pins)) {
               const layer = geoleak.pins[id].layer;
-              const popup = layer.getPopup();
+              const popup = geoleak.bound(layer).getPopup();
               if (!popup) continue;
               popup.setLatLng(layer.getLatLng()).openOn(geoleak.map);
               n += 1;
@@ -503,7 +503,7 @@ def test_a_grouped_overview_opens_and_a_group_leads_to_the_person(
     )
     person = result.profiles[0].person
     link = browser.js(
-        "var g = geoleak.timed[0].items.map(i => i.layer.getPopup().getContent());"
+        "var g = geoleak.timed[0].items.map(i => geoleak.bound(i.layer).getPopup().getContent());"
         "return g.find(html => html.indexOf(arguments[0]) >= 0);",
         f'href="{person_page_name(person)}"',
     )
@@ -607,7 +607,7 @@ def test_dense_points_draw_on_a_canvas_and_keep_popups_links_and_slider(
     )
     assert 0 < browser.js("return geoleak.timed[0].items.length") <= 100
     html = browser.js(
-        "var g = geoleak.timed[0].items.map(i => i.layer.getPopup().getContent());"
+        "var g = geoleak.timed[0].items.map(i => geoleak.bound(i.layer).getPopup().getContent());"
         "return g.find(html => html.indexOf(arguments[0]) >= 0);",
         f'href="{person_page_name(person)}"',
     )
@@ -718,7 +718,12 @@ def test_thousands_of_frequent_places_on_the_overview_are_built_when_first_shown
     write_maps(result.profiles, result.evidence, out, sites=result.sites)
     browser.open(out / "index.html")
     _settle(browser)
-    assert browser.js("return geoleak.lazyCount") == len(frequent)
+    # the places and their uncertainty circles: two layers off at first, neither built
+    assert browser.js("return geoleak.lazyCount") == 2 * len(frequent)
+    circles = (
+        "var n = 0; geoleak.map.eachLayer(l => { if (l instanceof L.Circle) n += 1; }); return n;"
+    )
+    shown_circles = browser.js(circles)
     ids = [maps.place_pin_id(person, place, i) for person, i, place in frequent]
     assert browser.js("return arguments[0].filter(id => id in geoleak.pins).length", ids) == 0
     before = browser.js("return geoleak.markerCount")
@@ -751,4 +756,61 @@ def test_thousands_of_frequent_places_on_the_overview_are_built_when_first_shown
     assert browser.js("return arguments[0].filter(id => id in geoleak.pins).length", ids) == len(
         ids
     )
+    # and their circles when their layer is switched on
+    assert browser.js(circles) == shown_circles
+    assert browser.js(toggle, "Uncertainty circles of other frequent places") is True
+    assert browser.js(circles) == shown_circles + len(frequent)
+    _assert_clean(browser)
+
+
+def test_a_long_evidence_table_shows_its_first_rows_and_the_rest_on_demand(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person page writes the first rows of its evidence table; "show more", "show all"
+    and a link to a row not shown yet add the rest, as text, in the same order, offline."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    person = max(result.evidence, key=lambda p: len(result.evidence[p]))
+    evidence = result.evidence[person]
+    assert len(evidence) > 12, "the demo has a person with more than 12 points"
+    monkeypatch.setattr(maps, "EVIDENCE_ROWS_FIRST", 5)
+    monkeypatch.setattr(maps, "EVIDENCE_ROWS_MORE", 7)
+    out = tmp_path / "paged"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    page = out / person_page_name(person)
+    expected = [maps.pin_id(e)[4:] for e in sorted(evidence, key=maps._evidence_sort_key)]
+    rows = "return Array.from(document.querySelectorAll('#gl-evidence tbody tr')).map(r => r.id)"
+    status = "return document.querySelector('#gl-evidence-more [role=status]').textContent"
+    button = "return document.querySelector('#gl-evidence-more button[data-more={}]')"
+
+    browser.open(page)
+    _settle(browser)
+    assert browser.js(rows) == [f"row-{a}" for a in expected[:5]]
+    assert browser.js(status) == f"5 of {len(expected)} rows shown."
+    browser.js(button.format('"7"') + ".click()")
+    assert browser.js(rows) == [f"row-{a}" for a in expected[:12]]
+    assert browser.js(status) == f"12 of {len(expected)} rows shown."
+    # an added row is like a written one: its map link opens its pin's popup
+    added = next(e for e in evidence if maps.pin_id(e)[4:] == expected[8])
+    browser.js(f"document.querySelector('#row-{expected[8]} a[data-pin]').click()")
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert added.post_id in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    assert added.post_id in browser.js(
+        f"return document.getElementById('row-{expected[8]}').innerText"
+    )
+    browser.js(button.format('"all"') + ".click()")
+    assert browser.js(rows) == [f"row-{a}" for a in expected]
+    assert browser.js(status) == f"{len(expected)} of {len(expected)} rows shown."
+    assert browser.js(button.format('"all"') + ".hidden") is True
+    _assert_clean(browser)
+
+    # a link to a row not shown yet (a pin's "row in table", or from another page) shows it
+    browser.open(page)
+    browser.driver.get(page.as_uri() + f"#row-{expected[-1]}")
+    browser.wait(f"document.getElementById('row-{expected[-1]}') !== null")
+    assert browser.js(rows) == [f"row-{a}" for a in expected]
+    assert browser.js("return document.querySelector('tr:target').id") == f"row-{expected[-1]}"
     _assert_clean(browser)

@@ -41,11 +41,18 @@ People = tuple[list[Profile], dict[str, list[Evidence]]]
 
 
 def layer_specs(page: str) -> list[dict[str, Any]]:
-    """The JSON specs the page hands to geoleak.layer(...), in order."""
+    """The JSON specs the page hands to geoleak.layer(...), in order; a lazy layer's
+    features read from its JSON block (spec["data"]) as the browser does."""
     decoder = json.JSONDecoder()
     specs = []
     for match in re.finditer(r"geoleak\.layer\(", page):
         spec, _end = decoder.raw_decode(page, match.end())
+        if spec.get("data"):
+            block = f'<script type="application/json" id="{spec["data"]}">'
+            assert page.count(block) == 1, spec["data"]
+            spec["features"], _end = decoder.raw_decode(page, page.index(block) + len(block))
+            assert page.startswith("</script>", _end)
+            assert len(spec["features"]) == spec["count"]
         specs.append(spec)
     return specs
 
@@ -459,3 +466,39 @@ def test_near_any_across_the_antimeridian_and_at_high_latitude() -> None:
     anchors = [LatLon(65.0, 179.99), LatLon(89.9, 0.0)]
     points = [LatLon(65.0, -179.99), LatLon(89.9, 179.0), LatLon(0.0, 0.0), LatLon(65.0, 170.0)]
     assert _near_any(points, anchors, 30_000.0) == [True, True, False, False]
+
+
+def test_person_page_writes_its_first_rows_and_the_rest_as_json(
+    people: People, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past EVIDENCE_ROWS_FIRST rows, the evidence table's other rows wait in a JSON block
+    (the page adds them on demand): every row is there once, in order, and corpus text
+    stays out of the markup (no "<" even inside the block)."""
+    from geoleak.report import maps
+
+    profiles, evidence = people
+    monkeypatch.setattr(maps, "EVIDENCE_ROWS_FIRST", 1)
+    paths = write_maps(profiles, evidence, tmp_path / "maps", media_root=folder)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in paths}
+    for person, items in evidence.items():
+        page = pages[person_page_name(person)]
+        order = [pin_id(e)[4:] for e in sorted(items, key=maps._evidence_sort_key)]
+        written_rows = re.findall(r'<tr id="row-([0-9a-f]+)">', page)
+        assert written_rows == order[:1]
+        if len(order) == 1:
+            assert 'id="gl-evidence-rows"' not in page
+            continue
+        block = '<script type="application/json" id="gl-evidence-rows">'
+        rows, end = json.JSONDecoder().raw_decode(page, page.index(block) + len(block))
+        assert page.startswith("</script>", end)
+        assert "<" not in page[page.index(block) + len(block) : end]
+        assert [r[0] for r in rows] == order[1:]
+        assert all(len(r) == 8 and all(isinstance(c, str) for c in r) for r in rows)
+        by_anchor = {pin_id(e)[4:]: e for e in items}
+        for row in rows:
+            item = by_anchor[row[0]]
+            assert row[1] == item.post_id and row[2] == item.source.value
+            assert row[7] == (item.text or "")[:200]
+        assert f'data-total="{len(order)}"' in page and f"1 of {len(order)} rows shown." in page
+    for raw in (HOSTILE_TEXT, HOSTILE_NAME, "<script>window.__pwned"):
+        assert all(raw not in page for page in pages.values())

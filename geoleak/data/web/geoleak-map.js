@@ -14,7 +14,7 @@
   G.placeMarkers = [];  // home, base, frequent place and site pins: kept apart on screen
   G.clusterGroups = [];
   G.front = [];     // groups of canvas places, drawn above the evidence points
-  G.lazyPins = {};  // anchor id -> builds the hidden layer that holds it (spec.lazy)
+  G.lazyBuilds = [];  // build() of each hidden layer not yet shown (spec.lazy)
   G.lazyCount = 0;  // features of hidden layers not built yet when the page opened
 
   function popupOptions() {
@@ -61,9 +61,45 @@
     } else {
       return null;
     }
+    if (f.k === "dot") {
+      // thousands of canvas dots: popup and tooltip bound when first wanted (G.bound)
+      layer.geoleakPopup = f.popup;
+      layer.geoleakTip = f.tip;
+      return layer;
+    }
     if (f.popup) { layer.bindPopup(f.popup, popupOptions()); }
-    if (f.tip) { layer.bindTooltip(f.tip, { direction: "top", sticky: f.k !== "pin" && f.k !== "dot" }); }
+    if (f.tip) { layer.bindTooltip(f.tip, { direction: "top", sticky: f.k !== "pin" }); }
     return layer;
+  }
+
+  /* The layer with its popup and tooltip bound (a canvas dot binds them when first asked). */
+  G.bound = function (layer) {
+    if (layer.geoleakPopup) { layer.bindPopup(layer.geoleakPopup, popupOptions()); layer.geoleakPopup = null; }
+    if (layer.geoleakTip) { layer.bindTooltip(layer.geoleakTip, { direction: "top" }); layer.geoleakTip = null; }
+    return layer;
+  };
+
+  /* Events of a group's dots reach the group first time round: bind, then do what the
+   * bound handlers would have done for this event. */
+  function bindOnDemand(group) {
+    group.on("click", function (e) {
+      var layer = e.propagatedFrom || e.layer;
+      if (layer && layer.geoleakPopup) { G.bound(layer).openPopup(); }
+    });
+    group.on("mouseover", function (e) {
+      var layer = e.propagatedFrom || e.layer;
+      if (layer && layer.geoleakTip) { G.bound(layer).openTooltip(); }
+    });
+  }
+
+  /* A layer's features: inline, or (lazy layers) in a JSON block read when first built. */
+  function featuresOf(spec) {
+    if (spec.data) {
+      var block = document.getElementById(spec.data);
+      spec.features = block ? JSON.parse(block.textContent) : [];
+      spec.data = null;
+    }
+    return spec.features || [];
   }
 
   /* A layer from a spec: {mode: "group"|"cluster"|"heat", features | points, options}. */
@@ -83,7 +119,7 @@
       built = true;
       var layers = [];
       var icons = (spec.icons || []).map(makeIcon);  // shared by every pin that names them
-      (spec.features || []).forEach(function (f) {
+      featuresOf(spec).forEach(function (f) {
         var layer = buildFeature(f, icons);
         if (!layer) { return; }
         if (f.id) { G.pins[f.id] = { layer: layer, group: group }; layer.geoleakId = f.id; }
@@ -91,9 +127,11 @@
         layers.push(layer);
       });
       if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
+      var dots = layers.some(function (l) { return l instanceof L.CircleMarker; });
+      if (dots) { bindOnDemand(group); }
       if (spec.behind) {
         group.eachLayer(function (l) { l.bringToBack(); });
-      } else if (!spec.timed && layers.some(function (l) { return l instanceof L.CircleMarker; })) {
+      } else if (!spec.timed && dots) {
         G.front.push(group);  // places on the canvas: kept above evidence the slider re-adds
       }
     }
@@ -105,9 +143,10 @@
     if (spec.timed) { G.timed.push({ kind: "group", layer: group, items: items }); }
     if (spec.lazy) {
       // a layer that is off at first is built when first shown, or when a link asks for
-      // one of its pins (G.focus): a page with thousands of hidden features opens faster
-      G.lazyCount += (spec.features || []).length;
-      (spec.features || []).forEach(function (f) { if (f.id) { G.lazyPins[f.id] = build; } });
+      // one of its pins (G.focus): its features (spec.data, a JSON block) are not even
+      // parsed before, so a page with thousands of hidden features opens faster
+      G.lazyCount += spec.count || 0;
+      G.lazyBuilds.push(build);
       group.on("add", build);
     } else {
       build();
@@ -290,7 +329,10 @@
 
   /* Open the pin named by an anchor (#pin-...), zooming into its cluster if needed. */
   G.focus = function (id) {
-    if (!G.pins[id] && G.lazyPins[id]) { G.lazyPins[id](); }
+    if (!G.pins[id]) {  // maybe in a hidden layer not built yet: build them
+      G.lazyBuilds.forEach(function (build) { build(); });
+      G.lazyBuilds = [];
+    }
     var pin = G.pins[id];
     if (!pin || !G.map) { return false; }
     if (G.showPosts && !pin.group.hasLayer(pin.layer)) {
@@ -298,7 +340,7 @@
       if (slider) { G.showPosts(Number(slider.max)); }
     }
     if (!G.map.hasLayer(pin.group)) { G.map.addLayer(pin.group); }
-    var open = function () { pin.layer.openPopup(); };
+    var open = function () { G.bound(pin.layer).openPopup(); };
     if (pin.group.zoomToShowLayer) {
       pin.group.zoomToShowLayer(pin.layer, open);
     } else {
@@ -313,6 +355,96 @@
   function onHash() {
     var id = decodeURIComponent((window.location.hash || "").replace(/^#/, ""));
     if (id.indexOf("pin-") === 0) { G.focus(id); }
+    if (id.indexOf("row-") === 0 && !document.getElementById(id)) {
+      // a row of a table not shown yet: show the rows up to it, then go there again
+      G.tables.forEach(function (t) { t.showTo(id.slice(4)); });
+      var row = document.getElementById(id);
+      if (row) { window.location.replace("#" + encodeURIComponent(id)); row.scrollIntoView({ block: "center" }); }
+    }
+  }
+
+  /* A table's row from its JSON cells (see maps._evidence_cells), written as text. */
+  function tableRow(r) {
+    var tr = document.createElement("tr");
+    function cell(text) {
+      var td = tr.appendChild(document.createElement("td"));
+      if (text !== undefined) { td.textContent = text; }
+      return td;
+    }
+    tr.id = "row-" + r[0];
+    var link = cell().appendChild(document.createElement("a"));
+    link.href = "#pin-" + r[0];
+    link.setAttribute("data-pin", "pin-" + r[0]);
+    link.textContent = "map";
+    cell(r[1]);
+    cell(r[2]);
+    var when = cell();
+    var swatch = when.appendChild(document.createElement("span"));
+    swatch.className = "gl-swatch";
+    swatch.style.background = r[3];
+    when.appendChild(document.createTextNode(r[4]));
+    cell(r[5]);
+    cell(r[6]);
+    cell(r[7]).className = "text";
+    return tr;
+  }
+
+  /* Long tables (a person's evidence): the first rows are in the page, the rest wait as
+   * JSON (.gl-more[data-rows]) and are added by "show more" / "show all", or up to a row
+   * a link asks for: a page of thousands of rows opens and lays out fast. */
+  G.tables = [];
+  function setUpTables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".gl-more[data-rows]"), function (box) {
+      var table = document.getElementById(box.getAttribute("data-table"));
+      var block = document.getElementById(box.getAttribute("data-rows"));
+      if (!table || !block) { return; }
+      var tbody = table.tBodies[0];
+      var status = box.querySelector("[role=status]");
+      var buttons = box.querySelectorAll("button[data-more]");
+      var total = Number(box.getAttribute("data-total"));
+      var rows = null;
+      var next = 0;
+      function data() {
+        if (!rows) { rows = JSON.parse(block.textContent); }
+        return rows;
+      }
+      function add(n) {
+        var all = data();
+        var end = Math.min(all.length, next + n);
+        var first = null;
+        var added = document.createDocumentFragment();
+        for (; next < end; next += 1) {
+          var tr = added.appendChild(tableRow(all[next]));
+          first = first || tr;
+        }
+        tbody.appendChild(added);
+        status.textContent = (total - all.length + next) + " of " + total + " rows shown.";
+        var left = all.length - next;
+        if (left === 0) {
+          var focused = box.contains(document.activeElement);
+          Array.prototype.forEach.call(buttons, function (b) { b.hidden = true; });
+          // the button pressed is gone: keep the keyboard where the new rows start
+          if (focused && first) { first.querySelector("a").focus(); }
+        } else {
+          var step = Number(buttons[0].getAttribute("data-more"));
+          buttons[0].textContent = "Show " + Math.min(step, left) + " more";
+        }
+      }
+      Array.prototype.forEach.call(buttons, function (b) {
+        b.addEventListener("click", function () {
+          var more = b.getAttribute("data-more");
+          add(more === "all" ? Infinity : Number(more));
+        });
+      });
+      G.tables.push({
+        showTo: function (hash) {
+          var all = data();
+          for (var i = next; i < all.length; i += 1) {
+            if (all[i][0] === hash) { add(i + 1 - next); return; }
+          }
+        }
+      });
+    });
   }
 
   function iconBox(marker) {
@@ -414,6 +546,7 @@
       });
     }
     again();
+    setUpTables();
     window.addEventListener("hashchange", onHash);
     document.addEventListener("click", function (event) {
       var target = event.target && event.target.closest ? event.target.closest("a[data-pin]") : null;
