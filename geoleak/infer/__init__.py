@@ -118,7 +118,8 @@ class LeakInference:
     min_home_days, min_home_weeks : int, default 3 and 2
         Distinct days and weeks a home candidate needs.
     min_base_days : int, default 3
-        Distinct weekdays a workplace candidate needs.
+        Distinct weekdays a base needs from the person's own evidence; a place seen on two
+        still takes part and is given when it lies in a site where others work.
     max_trip_days : int, default 21
         A far-away group whose days all fall within this many days is travel.
     min_confidence : float, default 0.5

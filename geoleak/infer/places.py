@@ -65,6 +65,12 @@ MAX_MOVES = 2
 # Distinct days a place needs to take part as a possible home (it is given as one only with
 # `min_home_days` and `min_home_weeks`).
 THIN_HOME_DAYS = 2
+# Distinct weekdays a place needs to take part as a possible workplace. It is given as the
+# base only with `min_base_days`, or when it lies in a site where others work (their
+# evidence is the rest of the case). Most people post little at work, so two colleagues
+# each seen there on two weekdays are common; without thin candidates neither takes part in
+# the site pass and the site is never found.
+THIN_WORK_DAYS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +80,9 @@ class InferenceParams:
     eps_m: radius (m) of home-scale clusters. work_eps_m: radius (m) of workplace-scale
     groups. min_samples: points a cluster needs (2 drops isolated points). max_accuracy_m:
     fixes less accurate than this (m) are not used. min_home_days / min_home_weeks: distinct
-    days and weeks a home candidate needs. min_base_days: distinct weekdays a workplace
-    candidate needs. max_trip_days: a group all of whose days fall within this many days,
+    days and weeks a home candidate needs. min_base_days: distinct weekdays a base needs
+    from the person's own evidence (a place seen on fewer, down to `THIN_WORK_DAYS`, still
+    takes part and is given when it lies in a site where others work). max_trip_days: a group all of whose days fall within this many days,
     for a person seen over at least three times as long, is travel. min_confidence: a home
     or base is given only with at least this posterior probability (else abstain).
     exclusion_m: frequent places closer than this (m) to a home or base are not listed.
@@ -666,8 +673,9 @@ def analyse_person(
         (f for f in fine_ids if fine[f].n_dates >= THIN_HOME_DAYS),
         key=lambda f: (fine[f].n_dates, len(fine[f].indices)), reverse=True,
     )[:MAX_HOME_CANDIDATES]  # fmt: skip
+    thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
     work_cands = sorted(
-        (c for c in coarse if c not in travel and coarse[c].n_duty_dates >= params.min_base_days),
+        (c for c in coarse if c not in travel and coarse[c].n_duty_dates >= thin_work_days),
         key=lambda c: (coarse[c].n_duty_dates, len(coarse[c].indices)), reverse=True,
     )[:MAX_WORK_CANDIDATES]  # fmt: skip
     home_rows = [int(row_of_fine[f]) for f in home_cands]
@@ -854,8 +862,16 @@ def decide(
     base: Place | None = None
     base_index = -1
     lives_at_work = False
-    if n_work and max(work_m) >= params.min_confidence:
-        base_index = int(np.argmax(work_m))
+    best_work = int(np.argmax(work_m)) if n_work else -1
+    if (
+        best_work >= 0
+        and work_m[best_work] >= params.min_confidence
+        and (
+            analysis.work_candidates[best_work].n_duty_dates >= params.min_base_days
+            or best_work in (work_log_boost or {})  # a thin place inside a site
+        )
+    ):
+        base_index = best_work
         label = layout.work_labels[base_index]
         lives_at_work = bool(chosen) and home_group[chosen[0]] == label
         shares = {

@@ -147,6 +147,37 @@ def test_home_worker_with_a_cafe_on_three_weekdays_has_no_base() -> None:
     assert profile.place(PlaceKind.BASE) is None
 
 
+def _rare_at_work(person: str, home: LatLon, work: LatLon, seed: int) -> list[Evidence]:
+    """A day worker who geotags at home most weeks but at work on only two weekdays a year."""
+    evidence = routine(person, home, range(7), (20, 23.5), per_week=2, seed=seed)
+    evidence += routine(person, home, (5, 6), (10, 18), per_week=1, seed=seed + 1)
+    evidence += routine(person, work, range(5), (9.5, 16), weeks=1, first_week=5, per_week=1,
+                        seed=seed + 2, jitter_m=60)  # fmt: skip
+    evidence += routine(person, work, range(5), (9.5, 16), weeks=1, first_week=30, per_week=1,
+                        seed=seed + 3, jitter_m=60)  # fmt: skip
+    return evidence
+
+
+def test_colleagues_each_seen_at_work_on_two_weekdays_share_a_base() -> None:
+    """Rare geotaggers at work: two weekdays each are too few on one's own, but two people
+    seen there in working hours make a site (the old model needed three weekdays from some
+    member before any site could form, so neither got a base)."""
+    homes = [destination(WORK, 20, 6_000), destination(WORK, 160, 9_000), HOME]
+    evidence = {
+        f"w{k}": _rare_at_work(f"w{k}", home, WORK, seed=10 * k) for k, home in enumerate(homes)
+    }
+    profiles = LeakInference().fit(evidence).profiles_
+    for profile, home in zip(profiles, homes, strict=True):
+        assert near(profile.place(PlaceKind.HOME), home, 50)
+        base = profile.place(PlaceKind.BASE)
+        assert near(base, WORK, 500), profile.places
+        assert base is not None
+        assert base.site_id
+    # Alone, the same two weekdays are not a base (a thin place needs others there).
+    alone = fit(evidence["w0"])
+    assert alone.place(PlaceKind.BASE) is None
+
+
 def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
     """Failure 6: the current home was labelled base; both homes, newest first, with dates."""
     new_home = destination(HOME, 120, 6_000)
