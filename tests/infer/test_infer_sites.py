@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
-from infer_helpers import year_of_life
+from infer_helpers import seen, year_of_life
 
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
@@ -91,9 +92,12 @@ def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
             evidence[f"b{b}m{i}"] = year_of_life(f"b{b}m{i}", home, base, seed=10 * b + i, weeks=20)
         home = destination(base, 45, 8_000)
         thin = year_of_life(f"b{b}thin", home, base, seed=100 + b, weeks=20, workdays_per_week=0)
-        thin += [e for e in year_of_life(f"b{b}thin", home, base, seed=200 + b, weeks=2,
-                                         workdays_per_week=1)
-                 if haversine_m(e.position, base) < 1_000]  # fmt: skip
+        # Two weekdays inside the site, 600 m apart: too far apart to be a workplace
+        # candidate of their own, so only the site-membership fallback ties them to it.
+        for k, bearing in enumerate((0, 180)):
+            when = datetime(2025, 1, 7 + k, 11, 0)  # a Tuesday and a Wednesday
+            thin.append(seen(f"b{b}thin", destination(base, bearing, 300), when, rng=rng,
+                             jitter_m=5))  # fmt: skip
         evidence[f"b{b}thin"] = thin
     analyses = [analyse_person(p, evs, params) for p, evs in sorted(evidence.items())]
     found = find_sites(analyses, params)
