@@ -19,7 +19,10 @@ functions on the same partitions, so they give the same profiles and sites.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
+import multiprocessing as mp
 import pickle
 import tempfile
 from collections import defaultdict
@@ -27,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast, overload
+from typing import IO, Any, NamedTuple, cast, overload
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M
@@ -35,12 +38,29 @@ from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import PersonAnalysis, analyse_person
 from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, SiteMembers, find_sites
+from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, person_bucket
-from geoleak.types import Evidence, LatLon, Profile, SharedSite
+from geoleak.types import Evidence, LatLon, PlaceKind, Profile, SharedSite
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
-__all__ = ["ENGINES", "find_sites_partitioned", "infer_store"]
+
+class ProfileText(NamedTuple):
+    """One person's profiles.json entry and whether it names a home and a base."""
+
+    person: str
+    text: str
+    home: bool
+    base: bool
+
+
+__all__ = [
+    "ENGINES",
+    "StoreProfiles",
+    "find_sites_partitioned",
+    "infer_store",
+    "write_store_profiles",
+]
 
 ENGINES = ("local", "dask")
 # Cubes per block side in the site pass: a block and its halo go to one task.
@@ -175,6 +195,40 @@ def profile_bucket(
     spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
+    return _profile_bucket(root, bucket, params, context, sites, spill)
+
+
+def profile_bucket_json(
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Mapping[str, PersonContext],
+    sites: FoundSites,
+    spill: str | None = None,
+    *,
+    ensure_ascii: bool = False,
+) -> list[ProfileText]:
+    """Pass 2 on one partition as profiles.json entries (`ProfileText`): what the client
+    streams to the output file without holding any profile."""
+    return [
+        ProfileText(
+            p.person,
+            profile_json_text(p, ensure_ascii=ensure_ascii),
+            p.place(PlaceKind.HOME) is not None,
+            p.place(PlaceKind.BASE) is not None,
+        )
+        for p in _profile_bucket(root, bucket, params, context, sites, spill)
+    ]
+
+
+def _profile_bucket(
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Mapping[str, PersonContext],
+    sites: FoundSites,
+    spill: str | None,
+) -> list[Profile]:
     member_of: dict[str, list[SiteMembers]] = defaultdict(list)
     for _, members in sites:
         for person in members:
@@ -384,6 +438,81 @@ def find_sites_partitioned(
 # -- the engines ------------------------------------------------------------------------
 
 
+Emit = Callable[[list[Any]], None]
+
+
+class _Spool:
+    """Pass 2's profiles.json entries, one file per partition as they arrive (each sorted
+    by person), merged by person when the document is written: the client holds one
+    entry per partition at a time, not every profile."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.files: list[Path] = []
+        self.people = self.homes = self.bases = 0
+
+    def add(self, texts: list[ProfileText]) -> None:
+        path = self.folder / f"profiles-{len(self.files):05d}.pickle"
+        with path.open("wb") as out:
+            for entry in sorted(texts):
+                pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
+                self.people += 1
+                self.homes += entry.home
+                self.bases += entry.base
+        self.files.append(path)
+
+    @staticmethod
+    def _read(path: Path) -> Iterable[ProfileText]:
+        with path.open("rb") as handle:
+            while True:
+                try:
+                    yield pickle.load(handle)  # written by this run, in our scratch folder
+                except EOFError:
+                    return
+
+    def texts(self) -> Iterable[str]:
+        for entry in heapq.merge(*(self._read(p) for p in self.files)):
+            yield entry.text
+
+
+@dataclass
+class StoreProfiles:
+    """What `write_store_profiles` wrote: counts for the summary line, and the sites."""
+
+    people: int
+    homes: int
+    bases: int
+    sites: list[SharedSite]
+
+
+def write_store_profiles(
+    store: EvidenceStore,
+    handle: IO[str],
+    *,
+    meta: Mapping[str, Any] | None = None,
+    ensure_ascii: bool = False,
+    params: InferenceParams | None = None,
+    engine: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    dask_processes: bool = True,
+) -> StoreProfiles:
+    """`infer_store`, written to `handle` as profiles.json (the document `dump_profiles`
+    writes) while no process holds every profile: partitions' entries are spooled to
+    disk and merged by person. Memory then follows the largest partition and the site
+    pass's candidates, not the number of people."""
+    pass_two = functools.partial(profile_bucket_json, ensure_ascii=ensure_ascii)
+    with tempfile.TemporaryDirectory(prefix="geoleak-profiles-") as folder:
+        spool = _Spool(folder)
+        sites = _run_engine(store, params, engine, workers, scheduler, progress,
+                            dask_processes, pass_two, spool.add)  # fmt: skip
+        shared = [site for site, _ in sites]
+        write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
+                                meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
+    return StoreProfiles(spool.people, spool.homes, spool.bases, shared)
+
+
 def infer_store(
     store: EvidenceStore,
     *,
@@ -399,8 +528,27 @@ def infer_store(
     engine "local": partitions over `workers` processes (1: in this process). engine
     "dask": partitions as tasks on the Dask scheduler at `scheduler` (an address such as
     tcp://10.0.0.5:8786), or on a LocalCluster of `workers` (default 2) processes (threads
-    with `dask_processes=False`).
+    with `dask_processes=False`). Every profile is returned in memory: to write
+    profiles.json for a large store, `write_store_profiles` holds none of them.
     """
+    profiles: list[Profile] = []
+    sites = _run_engine(store, params, engine, workers, scheduler, progress, dask_processes,
+                        profile_bucket, profiles.extend)  # fmt: skip
+    return sorted(profiles, key=lambda p: p.person), [site for site, _ in sites]
+
+
+def _run_engine(
+    store: EvidenceStore,
+    params: InferenceParams | None,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[int], None] | None,
+    dask_processes: bool,
+    pass_two: Callable[..., list[Any]],
+    emit: Emit,
+) -> FoundSites:
+    """Both passes; each partition's pass-2 result goes to `emit` as it arrives."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     params = params or InferenceParams()
@@ -409,13 +557,35 @@ def infer_store(
     contexts = [
         {p: c for p, c in context.items() if person_bucket(p, store.buckets) == b} for b in buckets
     ]
+    del context
     root = str(Path(store.root).resolve())
     if engine == "dask":
-        return _infer_dask(
-            root, buckets, contexts, params, workers, scheduler, progress, dask_processes
-        )
-    if scheduler is not None:
-        raise UsageError("--scheduler needs --engine dask")
+        sites = _infer_dask(root, buckets, contexts, params, workers, scheduler, dask_processes,
+                            pass_two, emit)  # fmt: skip
+    else:
+        if scheduler is not None:
+            raise UsageError("--scheduler needs --engine dask")
+        sites = _infer_local(root, buckets, contexts, params, workers, pass_two, emit)
+    if progress is not None:
+        progress(sum(len(c) for c in contexts))
+    return sites
+
+
+def _pool_context() -> Any:
+    """Processes for the partitions start afresh (spawn), not as forks of this process:
+    a fork would start with everything ingest left in this process's memory."""
+    return mp.get_context("spawn")
+
+
+def _infer_local(
+    root: str,
+    buckets: list[int],
+    contexts: list[dict[str, PersonContext]],
+    params: InferenceParams,
+    workers: int | None,
+    pass_two: Callable[..., list[Any]],
+    emit: Emit,
+) -> FoundSites:
     workers = 1 if workers is None else workers
     n = len(buckets)
     with tempfile.TemporaryDirectory(prefix="geoleak-analyses-") as spill:
@@ -424,33 +594,20 @@ def infer_store(
                 map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
             sites = find_sites_partitioned([a for part in slim for a in part], params)
-            profiles = list(
-                map(
-                    profile_bucket,
-                    [root] * n,
-                    buckets,
-                    [params] * n,
-                    contexts,
-                    [sites] * n,
-                    [spill] * n,
-                )
+            del slim
+            for b in buckets:
+                emit(pass_two(root, b, params, contexts[b], sites, spill))
+            return sites
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            slim = list(
+                pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                slim = list(
-                    pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts,
-                             [spill] * n)
-                )  # fmt: skip
-                sites = find_sites_partitioned([a for part in slim for a in part], params)
-                profiles = list(
-                    pool.map(profile_bucket, [root] * n, buckets, [params] * n, contexts,
-                             [sites] * n, [spill] * n)
-                )  # fmt: skip
-    if progress is not None:
-        progress(len(context))
-    return sorted((p for part in profiles for p in part), key=lambda p: p.person), [
-        site for site, _ in sites
-    ]
+            sites = find_sites_partitioned([a for part in slim for a in part], params)
+            del slim
+            for part in pool.map(pass_two, [root] * n, buckets, [params] * n, contexts,
+                                 [sites] * n, [spill] * n):  # fmt: skip
+                emit(part)
+    return sites
 
 
 def _infer_dask(
@@ -460,9 +617,10 @@ def _infer_dask(
     params: InferenceParams,
     workers: int | None,
     scheduler: str | None,
-    progress: Callable[[int], None] | None,
     processes: bool,
-) -> tuple[list[Profile], list[SharedSite]]:
+    pass_two: Callable[..., list[Any]],
+    emit: Emit,
+) -> FoundSites:
     import importlib
 
     try:
@@ -491,16 +649,18 @@ def _infer_dask(
 
         slim = client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts)
         sites = find_sites_partitioned([a for part in slim for a in part], params, client_map)
+        del slim
         [shared_sites] = client.scatter([sites], broadcast=True)
-        profiles = client_map(
-            profile_bucket, [root] * n, buckets, [params] * n, contexts, [shared_sites] * n
-        )
+        futures = client.map(pass_two, [root] * n, buckets, [params] * n, contexts,
+                             [shared_sites] * n, pure=False)  # fmt: skip
+        # Each partition's result is handed on as it completes and then released (only
+        # as_completed holds a future until it yields it).
+        completed = dist.as_completed(futures)
+        del futures
+        for future in completed:
+            emit(future.result())
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    if progress is not None:
-        progress(sum(len(c) for c in contexts))
-    return sorted((p for part in profiles for p in part), key=lambda p: p.person), [
-        site for site, _ in sites
-    ]
+    return sites

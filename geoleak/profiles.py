@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import IO, Any
 
 from geoleak.errors import CorpusError
 from geoleak.jsonlimits import loads
@@ -28,7 +28,9 @@ __all__ = [
     "load_profiles",
     "load_profiles_with_parameters",
     "place_to_json",
+    "profile_json_text",
     "profiles_to_json",
+    "write_profiles_document",
 ]
 
 SCHEMA = "geoleak.profiles/1"
@@ -90,6 +92,42 @@ def profiles_to_json(
     return doc
 
 
+def profile_json_text(profile: Profile, *, ensure_ascii: bool = False) -> str:
+    """One person's entry of profiles.json as `write_profiles_document` places it (the
+    text `json.dump(..., indent=1)` gives that entry inside the document)."""
+    return _nested(json.dumps(profile_to_json(profile), ensure_ascii=ensure_ascii, indent=1), 2)
+
+
+def _nested(text: str, depth: int) -> str:
+    # JSON strings never hold a raw newline, so every newline is a line break of the layout.
+    return text.replace("\n", "\n" + " " * depth)
+
+
+def write_profiles_document(
+    handle: IO[str],
+    people: Iterable[str],
+    *,
+    sites: Sequence[Mapping[str, Any]] = (),
+    meta: Mapping[str, Any] | None = None,
+    ensure_ascii: bool = False,
+) -> int:
+    """Write profiles.json from its people's entries (`profile_json_text`, in order) as
+    they come, so a caller never holds every profile: the bytes are those of
+    `json.dump(profiles_to_json(...), handle, indent=1)`. Returns the number of people."""
+    handle.write('{\n "schema": ' + json.dumps(SCHEMA) + ',\n "people": [')
+    written = 0
+    for text in people:
+        handle.write(("," if written else "") + "\n  " + text)
+        written += 1
+    handle.write("\n ]" if written else "]")
+    for key, value in (("sites", list(sites)), ("generated_by", dict(meta or {}))):
+        if value:
+            dumped = json.dumps(value, ensure_ascii=ensure_ascii, indent=1)
+            handle.write(f",\n {json.dumps(key)}: " + _nested(dumped, 1))
+    handle.write("\n}")
+    return written
+
+
 def dump_profiles(
     profiles: Sequence[Profile],
     path: str | os.PathLike[str],
@@ -99,9 +137,10 @@ def dump_profiles(
 ) -> Path:
     """Write profiles.json atomically (a reader never sees half a file)."""
     target = Path(path)
-    doc = profiles_to_json(profiles, sites=sites, meta=meta)
     with atomic_open(target) as handle:
-        json.dump(doc, handle, ensure_ascii=False, indent=1)
+        write_profiles_document(
+            handle, (profile_json_text(p) for p in profiles), sites=sites, meta=meta
+        )
         handle.write("\n")
     return target
 

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MANIFEST",
     "EvidenceStore",
+    "buckets_for",
+    "estimate_rows",
     "evidence_schema",
     "is_store",
     "person_bucket",
@@ -59,7 +61,16 @@ __all__ = [
 
 MANIFEST = "geoleak-store.json"
 STORE_VERSION = 1
+# A new store's partitions are sized from its first inputs (`buckets_for`): at least
+# DEFAULT_BUCKETS, one per ROWS_PER_BUCKET estimated rows, at most MAX_BUCKETS (one open
+# Parquet file each while ingesting), a power of two.
 DEFAULT_BUCKETS = 32
+ROWS_PER_BUCKET = 16_384
+MAX_BUCKETS = 512
+# Bytes of a JSON or CSV input per evidence row in the estimate: a located post with no
+# text takes ~110 bytes, so the estimate errs towards more (smaller) partitions.
+_BYTES_PER_ROW = 128
+_PACKED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tgz")  # about 8x smaller than their text
 # Rows buffered before they are written out (as one row group per bucket): bounds ingest
 # memory (about 600 B a buffered row as Python objects).
 FLUSH_ROWS = 50_000
@@ -104,6 +115,38 @@ def person_bucket(person: str, buckets: int) -> int:
     machine, unlike `hash()`), modulo the number of buckets."""
     digest = hashlib.blake2b(person.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") % buckets
+
+
+def estimate_rows(inputs: Iterable[str | Path]) -> int:
+    """About how many evidence rows the inputs give: one per media file, one per
+    `_BYTES_PER_ROW` bytes of anything else (eight times that for compressed files)."""
+    from geoleak.mediatypes import is_media
+
+    def rows(name: str, size: int) -> int:
+        if is_media(name):
+            return 1
+        return size * (8 if name.lower().endswith(_PACKED) else 1) // _BYTES_PER_ROW
+
+    total = 0
+    for item in inputs:
+        path = Path(item)
+        if not path.is_dir():
+            total += rows(path.name, path.stat().st_size) if path.exists() else 0
+            continue
+        for folder, _dirs, names in os.walk(path):
+            for name in names:
+                try:
+                    total += rows(name, os.lstat(os.path.join(folder, name)).st_size)
+                except OSError:
+                    continue
+    return total
+
+
+def buckets_for(rows: int) -> int:
+    """Partitions for a store of about `rows` evidence rows (see DEFAULT_BUCKETS): many
+    more than workers, so partitions stay small (memory) and balance across workers."""
+    wanted = max(DEFAULT_BUCKETS, -(-rows // ROWS_PER_BUCKET))
+    return min(MAX_BUCKETS, 1 << (wanted - 1).bit_length())
 
 
 def is_store(path: str | Path) -> bool:
@@ -227,15 +270,18 @@ class _BucketWriter:
 class EvidenceStore:
     """An evidence store folder (see the module docstring); created on first ingest."""
 
-    def __init__(self, root: str | Path, *, buckets: int = DEFAULT_BUCKETS) -> None:
+    def __init__(self, root: str | Path, *, buckets: int | None = None) -> None:
+        """`buckets`: partitions of a new store (None: sized from its first ingest's
+        inputs, `buckets_for`); an existing store keeps the number it was made with."""
         self.root = Path(root)
         manifest = self._read_manifest()
+        self._sized = manifest is not None or buckets is not None
         if manifest is None:
-            if buckets < 1:
+            if buckets is not None and buckets < 1:
                 raise UsageError("a store needs at least one bucket")
             manifest = {
                 "version": STORE_VERSION,
-                "buckets": buckets,
+                "buckets": DEFAULT_BUCKETS if buckets is None else buckets,
                 "inputs": {},
                 "runs": [],
                 "next_run": 1,
@@ -315,6 +361,9 @@ class EvidenceStore:
         self.manifest["runs"] = [r for r in self.manifest["runs"] if r["run"] not in stale_runs]
         for path in redo:
             known.pop(path, None)
+        if not self._sized:
+            self.buckets = self.manifest["buckets"] = buckets_for(estimate_rows(keys))
+            self._sized = True
         run = int(self.manifest.get("next_run", 1))  # never reused: parts name their run
         self.manifest["next_run"] = run + 1
         self._remove_parts(self._runs_kept())

@@ -18,7 +18,7 @@ from geoleak.infer.sites import find_sites
 from geoleak.pipeline import collect_evidence
 from geoleak.profiles import profile_to_json
 from geoleak.store import EvidenceStore
-from geoleak.types import Evidence, EvidenceSource, LatLon
+from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media" / "posts.jsonl"
@@ -188,3 +188,29 @@ def test_cli_infer_through_a_store(tmp_path: Path) -> None:
     )
     assert mapped.exit_code == 0, mapped.output
     assert (tmp_path / "maps" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("engine_name", ["local", "dask"])
+def test_streamed_profiles_file_is_the_document_of_the_held_profiles(
+    store: EvidenceStore, tmp_path: Path, engine_name: str
+) -> None:
+    # write_store_profiles spools each partition's entries and merges them by person: the
+    # file must be byte for byte what dumping every profile at once writes (2 processes).
+    from geoleak.engine import write_store_profiles
+    from geoleak.profiles import dump_profiles
+
+    if engine_name == "dask":
+        pytest.importorskip("distributed")
+    meta = {"tool": "geoleak", "inputs": ["posts.jsonl"]}
+    profiles, sites = infer_store(store)
+    held = dump_profiles(profiles, tmp_path / "held.json", sites=[s.to_json() for s in sites],
+                         meta=meta)  # fmt: skip
+    streamed = tmp_path / "streamed.json"
+    with streamed.open("w", encoding="utf-8") as handle:
+        written = write_store_profiles(store, handle, meta=meta, engine=engine_name, workers=2,
+                                       dask_processes=False)  # fmt: skip
+        handle.write("\n")
+    assert streamed.read_bytes() == held.read_bytes()
+    assert written.people == len(profiles) and written.sites == sites
+    assert written.homes == sum(1 for p in profiles if p.place(PlaceKind.HOME))
+    assert written.bases == sum(1 for p in profiles if p.place(PlaceKind.BASE))

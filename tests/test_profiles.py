@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from geoleak.errors import CorpusError
-from geoleak.profiles import SCHEMA, dump_profiles, load_profiles
+from geoleak.profiles import (
+    SCHEMA,
+    dump_profiles,
+    load_profiles,
+    profile_json_text,
+    profiles_to_json,
+    write_profiles_document,
+)
 from geoleak.types import LatLon, Place, PlaceKind, Profile
 
 
@@ -24,7 +32,9 @@ def sample_profiles() -> list[Profile]:
 
 
 def test_round_trip_keeps_the_contract_fields(tmp_path: Path) -> None:
-    path = dump_profiles(sample_profiles(), tmp_path / "out" / "profiles.json", sites=[{"site": "S1"}])
+    path = dump_profiles(
+        sample_profiles(), tmp_path / "out" / "profiles.json", sites=[{"site": "S1"}]
+    )
     doc = json.loads(path.read_text())
     assert doc["schema"] == SCHEMA
     place = doc["people"][0]["places"][0]
@@ -47,8 +57,14 @@ def test_round_trip_keeps_the_contract_fields(tmp_path: Path) -> None:
         ('{"people": 3}', "no 'people' list"),
         ('{"schema": "other/1", "people": []}', "unknown schema"),
         ('{"people": [{"places": []}]}', "'person' string"),
-        ('{"people": [{"person": "a", "places": [{"kind": "castle", "lat": 1, "lon": 2}]}]}', "unknown place kind"),
-        ('{"people": [{"person": "a", "places": [{"kind": "home", "lat": 100, "lon": 2}]}]}', "latitude"),
+        (
+            '{"people": [{"person": "a", "places": [{"kind": "castle", "lat": 1, "lon": 2}]}]}',
+            "unknown place kind",
+        ),
+        (
+            '{"people": [{"person": "a", "places": [{"kind": "home", "lat": 100, "lon": 2}]}]}',
+            "latitude",
+        ),
     ],
 )
 def test_malformed_profiles_name_the_file(tmp_path: Path, content: str, message: str) -> None:
@@ -78,3 +94,28 @@ def test_inference_parameters_are_read_back_and_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(CorpusError, match=r"generated_by\.parameters must be an object"):
         load_profiles_with_parameters(path)
+
+
+@pytest.mark.parametrize("people", [0, 1, 3])
+@pytest.mark.parametrize("sites", [[], [{"site": "S1", "people": ["u1", "Zoë"], "note": "a\nb"}]])
+@pytest.mark.parametrize(
+    "meta", [None, {"tool": "geoleak", "inputs": ["på.jsonl"], "parameters": {}}]
+)
+@pytest.mark.parametrize("ensure_ascii", [False, True])
+def test_streamed_document_is_the_document_json_dump_writes(
+    people: int, sites: list[dict[str, object]], meta: dict[str, object] | None, ensure_ascii: bool
+) -> None:
+    # The store engines write profiles.json one person at a time: the bytes must be those
+    # of the whole document dumped at once (names and notes with newlines, non-ASCII text).
+    profiles = [
+        *sample_profiles(),
+        Profile('Zoë\n"q"', notes=("line one\nline two",), devices=()),
+    ][:people]
+    expected = json.dumps(
+        profiles_to_json(profiles, sites=sites, meta=meta), ensure_ascii=ensure_ascii, indent=1
+    )
+    out = io.StringIO()
+    texts = (profile_json_text(p, ensure_ascii=ensure_ascii) for p in profiles)
+    assert write_profiles_document(out, texts, sites=sites, meta=meta,
+                                   ensure_ascii=ensure_ascii) == len(profiles)  # fmt: skip
+    assert out.getvalue() == expected

@@ -11,7 +11,16 @@ import pytest
 
 from geoleak.errors import UsageError
 from geoleak.pipeline import collect_evidence
-from geoleak.store import EvidenceStore, is_store, person_bucket
+from geoleak.store import (
+    DEFAULT_BUCKETS,
+    MAX_BUCKETS,
+    ROWS_PER_BUCKET,
+    EvidenceStore,
+    buckets_for,
+    estimate_rows,
+    is_store,
+    person_bucket,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media"
@@ -142,3 +151,43 @@ def test_a_file_read_from_an_archive_is_stored_by_its_member_name(tmp_path: Path
     (item,) = [e for found in stored.values() for e in found]
     assert item.media_path == f"{archive}!/Takeout/Google Photos/a.jpg"
     assert tempfile.gettempdir() + "/geoleak-" not in str(item.media_path)
+
+
+def test_bucket_count_grows_with_the_corpus_between_bounds() -> None:
+    assert buckets_for(0) == DEFAULT_BUCKETS
+    assert buckets_for(ROWS_PER_BUCKET * DEFAULT_BUCKETS) == DEFAULT_BUCKETS
+    assert buckets_for(ROWS_PER_BUCKET * DEFAULT_BUCKETS + 1) == 2 * DEFAULT_BUCKETS
+    assert buckets_for(4 * ROWS_PER_BUCKET * DEFAULT_BUCKETS) == 4 * DEFAULT_BUCKETS
+    assert buckets_for(10**12) == MAX_BUCKETS
+    counts = [buckets_for(n) for n in range(0, 50 * ROWS_PER_BUCKET * DEFAULT_BUCKETS, 99_991)]
+    assert counts == sorted(counts)
+
+
+def test_a_new_store_is_sized_from_its_inputs_and_keeps_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"x" * 5_000_000)  # a media file: one row, whatever its size
+    posts = folder / "posts.jsonl"
+    line = '{"id": "%d", "author": "u%d", "lat": 59.%05d, "lon": 10.7}\n'
+    posts.write_text("".join(line % (n, n % 50, n) for n in range(40_000)))
+    rows = estimate_rows([folder])
+    assert rows == 1 + posts.stat().st_size // 128
+    assert estimate_rows([posts, folder / "a.jpg"]) == rows
+    # a size that needs more than the minimum of partitions, as a larger corpus would
+    big = ROWS_PER_BUCKET * DEFAULT_BUCKETS * 3
+    root = tmp_path / "store"
+    store = EvidenceStore(root)
+    monkeypatch.setattr("geoleak.store.estimate_rows", lambda _inputs: big)
+    store.ingest([posts], workers=1, geocoder=None)
+    monkeypatch.undo()
+    assert store.buckets == EvidenceStore(root).buckets == buckets_for(big) == 4 * DEFAULT_BUCKETS
+    more = tmp_path / "more.jsonl"
+    more.write_text(line % (1, 1, 99_999))
+    EvidenceStore(root).ingest([more], workers=1, geocoder=None)
+    assert EvidenceStore(root).buckets == 4 * DEFAULT_BUCKETS
+    assert sum(len(v) for v in EvidenceStore(root).evidence().values()) == 40_001
+    assert {p.parent.name for p in root.glob("evidence/*/part-*.parquet")} <= {
+        f"person_bucket={b:03d}" for b in range(4 * DEFAULT_BUCKETS)
+    }

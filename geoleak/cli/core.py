@@ -88,7 +88,11 @@ def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: b
 def _places_line(profiles: Sequence[Profile]) -> str:
     homes = sum(1 for p in profiles if p.place(PlaceKind.HOME))
     bases = sum(1 for p in profiles if p.place(PlaceKind.BASE))
-    return f"inferred a home for {homes} and a base for {bases} of {count(len(profiles), 'person')}"
+    return _places_counts(homes, bases, len(profiles))
+
+
+def _places_counts(homes: int, bases: int, people: int) -> str:
+    return f"inferred a home for {homes} and a base for {bases} of {count(people, 'person')}"
 
 
 @main.command()
@@ -143,29 +147,39 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                               cache_path=geocode_cache)  # fmt: skip
     from geoleak.store import is_store
 
+    meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs),
+            "parameters": inference_parameters(params)}  # fmt: skip
+    written = None
     if store_path or engine or scheduler or any(is_store(i) for i in inputs):
         from geoleak.cli.store import run_from_store
 
         if scheduler and engine != "dask":
             raise UsageError("--scheduler needs --engine dask")
-        result = run_from_store(inputs, store_path, source=source, author=author, quiet=quiet,
-                                params=params, workers=workers, geocoder=geocoder,
-                                engine=engine or "local", scheduler=scheduler,
-                                with_evidence=sensitive is not None)  # fmt: skip
+        # Without --sites the profiles go straight to OUTPUT, partition by partition.
+        result, written = run_from_store(inputs, store_path, source=source, author=author,
+                                         quiet=quiet, params=params, workers=workers,
+                                         geocoder=geocoder, engine=engine or "local",
+                                         scheduler=scheduler, with_evidence=sensitive is not None,
+                                         output=None if sensitive else output, meta=meta)  # fmt: skip
     else:
         result = _run(inputs, source, author, quiet, params, workers, geocoder)
-    meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs),
-            "parameters": inference_parameters(params)}  # fmt: skip
-    sites = [s.to_json() for s in result.sites]
-    if output == "-":
-        from geoleak.profiles import profiles_to_json
-
-        json.dump(profiles_to_json(result.profiles, sites=sites, meta=meta), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+    if written is not None:
+        sites = [s.to_json() for s in written.sites]
+        people = written.people
+        places_line = _places_counts(written.homes, written.bases, people)
     else:
-        dump_profiles(result.profiles, output, sites=sites, meta=meta)
+        sites = [s.to_json() for s in result.sites]
+        people, places_line = len(result.profiles), _places_line(result.profiles)
+        if output == "-":
+            from geoleak.profiles import profiles_to_json
+
+            doc = profiles_to_json(result.profiles, sites=sites, meta=meta)
+            json.dump(doc, sys.stdout, indent=1)
+            sys.stdout.write("\n")
+        else:
+            dump_profiles(result.profiles, output, sites=sites, meta=meta)
     if not quiet:
-        click.echo(f"{_places_line(result.profiles)}; {count(len(sites), 'shared site')}", err=True)
+        click.echo(f"{places_line}; {count(len(sites), 'shared site')}", err=True)
         if output != "-":
             click.echo(f"wrote {output}", err=True)
     flagged = (
@@ -175,7 +189,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     )
     if as_json:
         click.echo(json.dumps({"output": output, "stats": result.stats.to_json(), "sites": sites,
-                               "people": len(result.profiles),
+                               "people": people,
                                **({"sensitive_sites": flagged} if flagged is not None else {})},
                               indent=1))  # fmt: skip
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,13 +20,14 @@ from geoleak.cli.app import (
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.geocode import Geocoder, build_geocoder
+from geoleak.outputs import atomic_open
 
 if TYPE_CHECKING:
+    from geoleak.engine import StoreProfiles
     from geoleak.infer import InferenceParams
     from geoleak.pipeline import RunResult
     from geoleak.store import IngestReport
 
-DEFAULT_BUCKETS = 32
 ENGINE_HELP = (
     "local: person partitions over --workers processes; dask: partitions as Dask tasks "
     "(a LocalCluster of --workers processes, or the cluster at --scheduler)."
@@ -34,7 +36,7 @@ ENGINE_HELP = (
 
 def _ingest(store_path: str, inputs: Sequence[str], source: str | None, author: str | None,
             quiet: bool, workers: int | None, geocoder: Geocoder | None,
-            buckets: int) -> IngestReport:  # fmt: skip
+            buckets: int | None) -> IngestReport:  # fmt: skip
     from geoleak.store import EvidenceStore
 
     store = EvidenceStore(store_path, buckets=buckets)
@@ -58,10 +60,15 @@ def _ingest(store_path: str, inputs: Sequence[str], source: str | None, author: 
 def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str | None,
                    author: str | None, quiet: bool, params: InferenceParams, workers: int | None,
                    geocoder: Geocoder | None, engine: str, scheduler: str | None,
-                   with_evidence: bool) -> RunResult:  # fmt: skip
+                   with_evidence: bool, output: str | None = None,
+                   meta: Mapping[str, Any] | None = None) -> tuple[RunResult, StoreProfiles | None]:  # fmt: skip
     """`infer` through a store: the inputs are ingested into `store_path` (a temporary
-    store when None) unless the only input is a store, then inferred partition by partition."""
-    from geoleak.engine import infer_store
+    store when None) unless the only input is a store, then inferred partition by partition.
+
+    With `output` (a file, or '-' for stdout) profiles.json is written there as partitions
+    finish and the result holds no profiles (`StoreProfiles` has their counts and the
+    sites); without it the profiles come back in the result."""
+    from geoleak.engine import infer_store, write_store_profiles
     from geoleak.pipeline import RunResult
     from geoleak.store import EvidenceStore, is_store
 
@@ -74,16 +81,31 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
             store_path = inputs[0]
         else:
             store_path = store_path or scratch
-            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, DEFAULT_BUCKETS)
+            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, None)
         store = EvidenceStore(store_path)
-        profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
-                                      scheduler=scheduler)  # fmt: skip
+        written = None
+        if output is None:
+            profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
+                                          scheduler=scheduler)  # fmt: skip
+        elif output == "-":
+            profiles, sites = [], []
+            written = write_store_profiles(store, sys.stdout, meta=meta, ensure_ascii=True,
+                                           params=params, engine=engine, workers=workers,
+                                           scheduler=scheduler)  # fmt: skip
+            sys.stdout.write("\n")
+        else:
+            profiles, sites = [], []
+            with atomic_open(output) as handle:
+                written = write_store_profiles(store, handle, meta=meta, params=params,
+                                               engine=engine, workers=workers,
+                                               scheduler=scheduler)  # fmt: skip
+                handle.write("\n")
         evidence = store.evidence() if with_evidence else {}
         stats = store.stats()
     if not quiet:
         for line in stats.summary_lines():
             click.echo(line, err=True)
-    return RunResult(profiles, sites, evidence, {}, stats)
+    return RunResult(profiles, sites, evidence, {}, stats), written
 
 
 @main.command()
@@ -91,15 +113,16 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
 @click.option("--store", "store_path", required=True, type=click.Path(file_okay=False),
               help="Evidence store folder (created when missing).")  # fmt: skip
 @input_options
-@click.option("--buckets", type=click.IntRange(min=1), default=DEFAULT_BUCKETS, show_default=True,
-              help="Person partitions of a new store (a store keeps the number it was made with).")  # fmt: skip
+@click.option("--buckets", type=click.IntRange(min=1), default=None,
+              help="Person partitions of a new store (default: sized from the inputs, one per "
+                   "~16 k evidence rows, 32 to 512; a store keeps the number it was made with).")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes to read media with (default: all cores).")  # fmt: skip
 @geocoder_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def ingest(inputs: tuple[str, ...], store_path: str, source: str | None, author: str | None,
-           buckets: int, workers: int | None, places: str | None, geocoder_name: str,
+           buckets: int | None, workers: int | None, places: str | None, geocoder_name: str,
            user_agent: str | None, geocode_cache: str | None, as_json: bool,
            quiet: bool) -> None:  # fmt: skip
     """Read INPUTS into an evidence store (Parquet, partitioned by person).
