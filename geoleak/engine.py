@@ -67,6 +67,9 @@ ENGINES = ("local", "dask")
 BLOCK_CUBES = 64
 
 
+Context = Mapping[str, PersonContext] | None  # None: the partition's task reads its own
+
+
 def _bucket_people(
     store: EvidenceStore, bucket: int, context: Mapping[str, PersonContext]
 ) -> tuple[dict[str, Any], list[str]]:
@@ -77,10 +80,15 @@ def _bucket_people(
     return evidence, people
 
 
+def _context(root: str, bucket: int, context: Context) -> Mapping[str, PersonContext]:
+    return EvidenceStore(root).context(bucket=bucket) if context is None else context
+
+
 def _analyses(
-    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+    root: str, bucket: int, params: InferenceParams, context: Context
 ) -> list[PersonAnalysis]:
     store = EvidenceStore(root)
+    context = _context(root, bucket, context)
     evidence, people = _bucket_people(store, bucket, context)
     return [
         analyse_person(
@@ -171,7 +179,7 @@ def analyse_bucket(
     root: str,
     bucket: int,
     params: InferenceParams,
-    context: Mapping[str, PersonContext],
+    context: Context,
     spill: str | None = None,
 ) -> list[PersonAnalysis]:
     """Pass 1 on one partition: every person's duty-place candidates (slim analyses).
@@ -190,7 +198,7 @@ def profile_bucket(
     root: str,
     bucket: int,
     params: InferenceParams,
-    context: Mapping[str, PersonContext],
+    context: Context,
     sites: FoundSites,
     spill: str | None = None,
 ) -> list[Profile]:
@@ -202,7 +210,7 @@ def profile_bucket_json(
     root: str,
     bucket: int,
     params: InferenceParams,
-    context: Mapping[str, PersonContext],
+    context: Context,
     sites: FoundSites,
     spill: str | None = None,
     *,
@@ -225,7 +233,7 @@ def _profile_bucket(
     root: str,
     bucket: int,
     params: InferenceParams,
-    context: Mapping[str, PersonContext],
+    context: Context,
     sites: FoundSites,
     spill: str | None,
 ) -> list[Profile]:
@@ -240,6 +248,7 @@ def _profile_bucket(
         kept.unlink()
     else:
         analyses = _analyses(root, bucket, params, context)
+    context = _context(root, bucket, context)
     profiles = []
     for analysis in analyses:
         # Sites hold each member's candidate as the slim copy from pass 1; the profile needs
@@ -552,22 +561,27 @@ def _run_engine(
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     params = params or InferenceParams()
-    context = store.context()
     buckets = list(range(store.buckets))
-    contexts = [
-        {p: c for p, c in context.items() if person_bucket(p, store.buckets) == b} for b in buckets
-    ]
-    del context
+    # Each partition's task reads its people's context from the store: the client holds
+    # no per-person table.
+    contexts: list[Context] = [None] * len(buckets)
     root = str(Path(store.root).resolve())
+    people = 0
+
+    def counted(part: list[Any]) -> None:
+        nonlocal people
+        people += len(part)
+        emit(part)
+
     if engine == "dask":
         sites = _infer_dask(root, buckets, contexts, params, workers, scheduler, dask_processes,
-                            pass_two, emit)  # fmt: skip
+                            pass_two, counted)  # fmt: skip
     else:
         if scheduler is not None:
             raise UsageError("--scheduler needs --engine dask")
-        sites = _infer_local(root, buckets, contexts, params, workers, pass_two, emit)
+        sites = _infer_local(root, buckets, contexts, params, workers, pass_two, counted)
     if progress is not None:
-        progress(sum(len(c) for c in contexts))
+        progress(people)
     return sites
 
 
@@ -580,7 +594,7 @@ def _pool_context() -> Any:
 def _infer_local(
     root: str,
     buckets: list[int],
-    contexts: list[dict[str, PersonContext]],
+    contexts: list[Context],
     params: InferenceParams,
     workers: int | None,
     pass_two: Callable[..., list[Any]],
@@ -613,7 +627,7 @@ def _infer_local(
 def _infer_dask(
     root: str,
     buckets: list[int],
-    contexts: list[dict[str, PersonContext]],
+    contexts: list[Context],
     params: InferenceParams,
     workers: int | None,
     scheduler: str | None,

@@ -75,6 +75,7 @@ _PACKED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tgz")  # about 8x smaller tha
 # memory (about 600 B a buffered row as Python objects).
 FLUSH_ROWS = 50_000
 
+_PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1)
 
@@ -322,6 +323,7 @@ class EvidenceStore:
         for part in [
             *self.root.glob("evidence/*/part-r*.parquet"),
             *self.root.glob("people/part-r*.parquet"),
+            *self.root.glob("people/*/part-r*.parquet"),
         ]:
             run = int(part.name[6:10])
             if run not in keep:
@@ -394,31 +396,37 @@ class EvidenceStore:
         return IngestReport(run, ordered, skipped, writer.written, collected.stats)
 
     def _write_people(self, run: int, context: Mapping[str, PersonContext]) -> None:
+        """The run's per-person context, partitioned as the evidence is (a partition's
+        task reads its own people only)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        people = sorted(context)
-        table = pa.table(
-            {
-                "person": people,
-                "posts": [context[p].posts for p in people],
-                "devices": [json.dumps(dict(context[p].devices)) for p in people],
-                "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
-                "utc_hours": [list(context[p].utc_hours) for p in people],
-            },
-            schema=pa.schema(
-                [
-                    ("person", pa.string()),
-                    ("posts", pa.int64()),
-                    ("devices", pa.string()),
-                    ("excluded", pa.string()),
-                    ("utc_hours", pa.list_(pa.int32())),
-                ]
-            ),
+        schema = pa.schema(
+            [
+                ("person", pa.string()),
+                ("posts", pa.int64()),
+                ("devices", pa.string()),
+                ("excluded", pa.string()),
+                ("utc_hours", pa.list_(pa.int32())),
+            ]
         )
-        folder = self.root / "people"
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / f"part-r{run:04d}-00000.parquet")
+        by_bucket: dict[int, list[str]] = {}
+        for person in sorted(context):
+            by_bucket.setdefault(person_bucket(person, self.buckets), []).append(person)
+        for bucket, people in sorted(by_bucket.items()):
+            table = pa.table(
+                {
+                    "person": people,
+                    "posts": [context[p].posts for p in people],
+                    "devices": [json.dumps(dict(context[p].devices)) for p in people],
+                    "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
+                    "utc_hours": [list(context[p].utc_hours) for p in people],
+                },
+                schema=schema,
+            )
+            folder = self.root / "people" / f"person_bucket={bucket:03d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / f"part-r{run:04d}-00000.parquet")
 
     # -- reading ---------------------------------------------------------------------
 
@@ -435,8 +443,10 @@ class EvidenceStore:
                     continue  # people may span runs: counted from the people table below
                 else:
                     setattr(total, key, getattr(total, key) + value)
-        context = self.context()
-        total.people = len(context)
+        total.people = sum(
+            len(set(self._people_rows(bucket, ["person"])["person"]))
+            for bucket in range(self.buckets)
+        )
         total.people_located = sum(1 for _ in self._people_with_evidence())
         return total
 
@@ -446,10 +456,28 @@ class EvidenceStore:
             if table is not None:
                 yield from sorted(set(table.column("person").to_pylist()))
 
-    def context(self, people: Iterable[str] | None = None) -> dict[str, PersonContext]:
-        """Per-person context, summed over runs (all people, or only those named)."""
-        import pyarrow.parquet as pq
+    def _people_rows(self, bucket: int, columns: list[str] | None = None) -> dict[str, list[Any]]:
+        """The people table's rows of one partition, every run's (stores written before
+        the people table was partitioned keep it in people/part-*.parquet: filtered)."""
+        rows: dict[str, list[Any]] = {}
+        folder = self.root / "people" / f"person_bucket={bucket:03d}"
+        parts = sorted(folder.glob("part-r*.parquet")) if folder.is_dir() else []
+        for part in parts + sorted(self.root.glob("people/part-r*.parquet")):
+            found = _read_parquet(part, columns).to_pydict()
+            if part.parent != folder:
+                keep = [person_bucket(p, self.buckets) == bucket for p in found["person"]]
+                found = {
+                    k: [v for v, y in zip(vs, keep, strict=True) if y] for k, vs in found.items()
+                }
+            for name, values in found.items():
+                rows.setdefault(name, []).extend(values)
+        return rows if rows else {name: [] for name in columns or _PEOPLE_COLUMNS}
 
+    def context(
+        self, people: Iterable[str] | None = None, *, bucket: int | None = None
+    ) -> dict[str, PersonContext]:
+        """Per-person context, summed over runs: all people, those named, or those of one
+        partition (`bucket`: what a partition's task reads)."""
         from geoleak.infer import PersonContext
 
         wanted = None if people is None else set(people)
@@ -457,8 +485,8 @@ class EvidenceStore:
         devices: dict[str, Counter[str]] = {}
         excluded: dict[str, Counter[str]] = {}
         hours: dict[str, list[int]] = {}
-        for part in sorted(self.root.glob("people/part-r*.parquet")):
-            rows = pq.read_table(part).to_pydict()
+        for b in range(self.buckets) if bucket is None else [bucket]:
+            rows = self._people_rows(b)
             for person, n, dev, exc, utc in zip(
                 rows["person"], rows["posts"], rows["devices"], rows["excluded"], rows["utc_hours"],
                 strict=True,
@@ -483,13 +511,12 @@ class EvidenceStore:
 
     def _read_bucket(self, bucket: int, columns: list[str] | None = None) -> pa.Table | None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
         parts = sorted(folder.glob("part-r*.parquet")) if folder.is_dir() else []
         if not parts:
             return None
-        return pa.concat_tables([pq.read_table(p, columns=columns) for p in parts])
+        return pa.concat_tables([_read_parquet(p, columns) for p in parts])
 
     def bucket_evidence(self, bucket: int) -> dict[str, list[Evidence]]:
         """The evidence of every person in one partition, in the order it was read."""
@@ -508,6 +535,15 @@ class EvidenceStore:
         from geoleak.pipeline import EvidenceSet
 
         return EvidenceSet(self.evidence(), self.context(), {}, self.stats())
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One Parquet file (pq.ParquetFile: pq.read_table would load pyarrow.dataset, some
+    50 MB of libraries in every process that reads a partition)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as handle:
+        return handle.read(columns=columns)
 
 
 def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:

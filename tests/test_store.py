@@ -191,3 +191,24 @@ def test_a_new_store_is_sized_from_its_inputs_and_keeps_its_size(
     assert {p.parent.name for p in root.glob("evidence/*/part-*.parquet")} <= {
         f"person_bucket={b:03d}" for b in range(4 * DEFAULT_BUCKETS)
     }
+
+
+def test_a_people_table_of_the_earlier_layout_is_still_read(tmp_path: Path, corpus: Path) -> None:
+    # Stores written before the people table was partitioned hold it in people/part-*.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "store"
+    EvidenceStore(root, buckets=4).ingest([corpus], workers=1)
+    store = EvidenceStore(root)
+    context, stats = store.context(), store.stats().to_json()
+    parts = sorted(root.glob("people/person_bucket=*/part-r0001-00000.parquet"))
+    assert len(parts) > 1
+    pq.write_table(
+        pa.concat_tables([pq.ParquetFile(p).read() for p in parts]),
+        root / "people" / "part-r0001-00000.parquet",
+    )
+    for part in parts:
+        part.unlink()
+    assert store.context() == context and store.stats().to_json() == stats
+    assert {p for b in range(4) for p in store.context(bucket=b)} == set(context)
