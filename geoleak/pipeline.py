@@ -390,6 +390,23 @@ def _process_safe(geocoder: Geocoder | None) -> bool:
     return False
 
 
+def _warm(geocoder: Geocoder | None) -> None:
+    """Load, before the shards fork, the tables every shard would otherwise load on its own
+    (the time-zone polygons, the offline gazetteer): the workers inherit them."""
+    from geoleak.extract.localtime import timezone_at
+    from geoleak.geocode import GeonamesGazetteer
+    from geoleak.geocode.base import ChainGeocoder
+
+    timezone_at(LatLon(0.0, 0.0))
+    todo = [geocoder]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, ChainGeocoder):
+            todo.extend(item.geocoders)
+        elif isinstance(item, GeonamesGazetteer):
+            item.warm()
+
+
 class _ShardSet:
     """The shards of one run: in this process at first, then (when the corpus proves large
     enough and `workers` > 1) each in a forked worker process that inherits its state."""
@@ -399,6 +416,7 @@ class _ShardSet:
             workers > 1 and _process_safe(geocoder) and "fork" in mp.get_all_start_methods()
         )
         self.count = workers if self.can_fork else 1
+        self.geocoder = geocoder
         self.shards = [_Shard(geocoder, streaming) for _ in range(self.count)]
         self.pools: list[ProcessPoolExecutor] = []
         self.posts_seen = 0
@@ -416,6 +434,7 @@ class _ShardSet:
             and self.can_fork
             and (self.posts_seen > BATCH_POSTS or self.media_seen >= PARALLEL_MIN_FILES)
         ):
+            _warm(self.geocoder)
             context = mp.get_context("fork")
             self.pools = [
                 ProcessPoolExecutor(

@@ -65,7 +65,7 @@ STORE_VERSION = 1
 # DEFAULT_BUCKETS, one per ROWS_PER_BUCKET estimated rows, at most MAX_BUCKETS (one open
 # Parquet file each while ingesting), a power of two.
 DEFAULT_BUCKETS = 32
-ROWS_PER_BUCKET = 16_384
+ROWS_PER_BUCKET = 8_192
 MAX_BUCKETS = 512
 # Bytes of a JSON or CSV input per evidence row in the estimate: a located post with no
 # text takes ~110 bytes, so the estimate errs towards more (smaller) partitions.

@@ -205,6 +205,11 @@ class GeonamesGazetteer(Geocoder):
         self._languages: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Read the tables now: a process that is about to fork workers loads them once
+        and the workers inherit them, instead of each loading its own."""
+        self._load()
+
     def _load(self) -> _NameIndex:
         with self._lock:
             if self._index is None:
