@@ -26,7 +26,8 @@ is ready and its first declutter has run, and the same for the largest person pa
 taking turns in one browser so both meet the same load. `--against DIR` runs the same with
 the geoleak of another checkout (e.g. main's) first, so before and after are measured in
 the same run; ratios are this / that. Writing the corpus and `geoleak infer` are not
-timed; Chromium's time leaves out starting the browser.
+timed; Chromium's time leaves out starting the browser. The load average at the start and
+the end is printed too (on a shared machine it says how inflated absolute times are).
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ def _command_figures(
 def command(args: argparse.Namespace) -> None:
     evidence = synthetic(args.points, args.people, args.seed)
     n = sum(len(v) for v in evidence.values())
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-maps-") as tmp:
         work = Path(tmp)
         _write_corpus(evidence, work / "posts.jsonl")
@@ -193,6 +195,13 @@ def command(args: argparse.Namespace) -> None:
             figures["chromium_s"] = loads.pop(0) if loads else None
             figures["person_chromium_s"] = loads.pop(0) if loads and len(pages) > 1 else None
     print(f"geoleak map: {n} evidence points, {len(evidence)} people")
+    # a shared machine: what else ran says how far absolute times are inflated
+    print(
+        "load average (1/5/15 min) at start "
+        + " ".join(f"{x:.1f}" for x in load_before)
+        + ", at end "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
     keys = ("time_s", "rss_mb", "index_mb", "person_page_mb", "folder_mb", "chromium_s",
             "person_chromium_s")  # fmt: skip
     print(f"{'':28}" + "".join(f"{k:>18}" for k in keys))

@@ -142,6 +142,10 @@ SHARED_SCRIPT = "geoleak-maps.js"
 # (the cell grows until at most this many remain, or to about 450 km); person pages keep
 # every point.
 OVERVIEW_MAX_MARKERS = 5000
+# Above this many groups the overview draws coarser ones (at most this many) at low zoom and
+# the finer ones from the zoom where a coarse cell spans LEVEL_SWITCH_PX pixels (built then)
+OVERVIEW_LOW_ZOOM_MARKERS = 500
+LEVEL_SWITCH_PX = 32
 # Above this many evidence markers on a map (a person page, or the overview's points or
 # groups) they are drawn as circles on one canvas, without clustering, instead of one DOM
 # marker each: a browser opens thousands of canvas circles in a fraction of the time.
@@ -408,28 +412,49 @@ class SpecLayer(_RawLayer):
     def __init__(self, spec: Mapping[str, Any], *, name: str, show: bool = True) -> None:
         super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "SpecLayer"
-        self.on_canvas = any(f.get("k") == "dot" for f in spec.get("features", ()))
-        spec = _shared_icons(spec)
-        self.data_json: str | None = None
-        if not show and spec.get("features"):
-            # built in the browser when first shown; until then its features are not even
-            # parsed: they wait as JSON in a block of their own (see geoleak-map.js)
-            features = spec["features"]
-            self.data_json = script_json(features)
-            spec = {**spec, "lazy": True, "data": f"{self.get_name()}-data", "count": len(features)}
-            del spec["features"]
+        levels = spec.get("levels", ())
+        self.on_canvas = any(
+            f.get("k") == "dot"
+            for inner in (spec, *(level["spec"] for level in levels))
+            for f in inner.get("features", ())
+        )
+        self.data_blocks: list[tuple[str, str]] = []  # (element id, JSON of the features)
+        if levels:
+            # a level above the first is built when the map first zooms to it
+            spec = {
+                **spec,
+                "levels": [
+                    {**level, "spec": self._deferred(_shared_icons(level["spec"]), index)}
+                    if index
+                    else {**level, "spec": _shared_icons(level["spec"])}
+                    for index, level in enumerate(levels)
+                ],
+            }
+        else:
+            spec = _shared_icons(spec)
+            if not show:
+                spec = self._deferred(spec, 0)
         self.spec_json = script_json(spec)
+
+    def _deferred(self, spec: dict[str, Any], index: int) -> dict[str, Any]:
+        """A spec built in the browser when first shown; until then its features are not
+        even parsed: they wait as JSON in a block of their own (see geoleak-map.js)."""
+        features = spec.get("features")
+        if not features:
+            return spec
+        block = f"{self.get_name()}-data" + (f"-{index}" if index else "")
+        self.data_blocks.append((block, script_json(features)))
+        rest = {key: value for key, value in spec.items() if key != "features"}
+        return {**rest, "lazy": True, "data": block, "count": len(features)}
 
     def render(self, **kwargs: Any) -> Any:
         super().render(**kwargs)
-        if self.data_json is not None:
+        figure: Any = self.get_root()  # the page's Figure: its body is `html`
+        for block, data_json in self.data_blocks:
             # in the body, before the page's script: there when the layer is first built
-            self.get_root().html.add_child(
-                RawElement(
-                    f'<script type="application/json" id="{self.get_name()}-data">'
-                    f"{self.data_json}</script>"
-                ),
-                name=f"{self.get_name()}_data",
+            figure.html.add_child(
+                RawElement(f'<script type="application/json" id="{block}">{data_json}</script>'),
+                name=block.replace("-", "_"),
             )
 
 
@@ -969,14 +994,16 @@ def _heat_layer(heat: list[list[float]]) -> SpecLayer:
     )
 
 
-def _aggregate(evidence: Sequence[Evidence], budget: int) -> tuple[list[list[int]], float]:
+def _aggregate(
+    evidence: Sequence[Evidence], budget: int, start: float = 0.0005
+) -> tuple[list[list[int]], float]:
     """Evidence indexes grouped per person and grid cell, and the cell's size in degrees.
 
-    The cell starts at 0.0005 degrees (about 55 m) and doubles until at most `budget` groups
-    remain or it passes 4 degrees (people seen on many continents may then keep more);
-    longitude cells are scaled by cos(latitude) so a cell stays about square.
+    The cell starts at `start` degrees (0.0005, about 55 m) and doubles until at most
+    `budget` groups remain or it passes 4 degrees (people seen on many continents may then
+    keep more); longitude cells are scaled by cos(latitude) so a cell stays about square.
     """
-    cell = 0.0005
+    cell = start
     while True:
         groups: dict[tuple[str, int, int], list[int]] = {}
         for index, item in enumerate(evidence):
@@ -1004,7 +1031,70 @@ def _aggregated_layers(
     page, where each of them (and every inferred place's evidence) has its own pin."""
     ranks, labels = _post_ranks(evidence)
     groups, cell = _aggregate(evidence, OVERVIEW_MAX_MARKERS)
-    canvas = len(groups) > CANVAS_ABOVE
+    name = "Evidence (grouped: open a person's page for each point)"
+    coarse_groups: list[list[int]] = []
+    coarse_cell = cell
+    if len(groups) > OVERVIEW_LOW_ZOOM_MARKERS:
+        coarse_groups, coarse_cell = _aggregate(evidence, OVERVIEW_LOW_ZOOM_MARKERS, cell * 2)
+    two_levels = 0 < len(coarse_groups) < len(groups)  # else few groups, or none coarser
+    canvas = two_levels or len(groups) > CANVAS_ABOVE
+    features, heat = _group_features(
+        evidence, groups, ranks, page, colour_of=colour_of, person_links=person_links,
+        canvas=canvas,
+    )  # fmt: skip
+    if not two_levels:
+        spec: dict[str, Any] = (
+            {"mode": "group", "features": features, "timed": True}
+            if canvas
+            else {
+                "mode": "cluster",
+                "options": _CLUSTER_OPTIONS,
+                "features": features,
+                "timed": True,
+            }
+        )
+        return (
+            [SpecLayer(spec, name=name), _heat_layer(heat)],
+            len(labels),
+            labels,
+            cell * 111_000.0,
+        )
+    # at low zoom, where thousands of groups would be drawn on a few pixels, coarser ones
+    coarse, _heat = _group_features(
+        evidence, coarse_groups, ranks, page, colour_of=colour_of, person_links=person_links,
+        canvas=True,
+    )  # fmt: skip
+    levels = {
+        "mode": "levels",
+        "levels": [
+            {"minZoom": 0, "spec": {"mode": "group", "features": coarse, "timed": True}},
+            {
+                "minZoom": _detail_zoom(coarse_cell * 111_000.0),
+                "spec": {"mode": "group", "features": features, "timed": True},
+            },
+        ],
+    }
+    return [SpecLayer(levels, name=name), _heat_layer(heat)], len(labels), labels, cell * 111_000.0
+
+
+def _detail_zoom(coarse_cell_m: float) -> int:
+    """The zoom from which the overview draws its finer groups: where a coarse cell would
+    span LEVEL_SWITCH_PX pixels (Web Mercator at the equator: 156,543 m per pixel at zoom 0)."""
+    zoom = math.ceil(math.log2(LEVEL_SWITCH_PX * 156_543.03 / max(1.0, coarse_cell_m)))
+    return max(1, min(18, zoom))
+
+
+def _group_features(
+    evidence: Sequence[Evidence],
+    groups: Sequence[Sequence[int]],
+    ranks: Sequence[int],
+    page: _Page,
+    *,
+    colour_of: Mapping[str, str],
+    person_links: Mapping[str, str],
+    canvas: bool,
+) -> tuple[list[dict[str, Any]], list[list[float]]]:
+    """One marker per group (see `_aggregated_layers`) and the heatmap's rows."""
     features: list[dict[str, Any]] = []
     heat: list[list[float]] = []
     for members in groups:
@@ -1043,21 +1133,7 @@ def _aggregated_layers(
         features.append(feature)
         weight = sum(min(1.0, max(0.1, evidence[i].weight)) for i in members)
         heat.append([lat, lon, round(min(1.0, weight), 2), rank])
-    layers = [
-        SpecLayer(
-            {"mode": "group", "features": features, "timed": True}
-            if canvas
-            else {
-                "mode": "cluster",
-                "options": _CLUSTER_OPTIONS,
-                "features": features,
-                "timed": True,
-            },
-            name="Evidence (grouped: open a person's page for each point)",
-        ),
-        _heat_layer(heat),
-    ]
-    return layers, len(labels), labels, cell * 111_000.0
+    return features, heat
 
 
 def _place_layers(

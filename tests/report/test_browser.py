@@ -814,3 +814,83 @@ def test_a_long_evidence_table_shows_its_first_rows_and_the_rest_on_demand(
     assert browser.js(rows) == [f"row-{a}" for a in expected]
     assert browser.js("return document.querySelector('tr:target').id") == f"row-{expected[-1]}"
     _assert_clean(browser)
+
+
+def test_a_dense_overview_draws_coarse_groups_at_low_zoom_and_finer_ones_closer_in(
+    browser: Browser, demo: tuple[RunResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two levels of groups in one overlay: the coarse ones at low zoom, the finer ones
+    built when the map first zooms in to them (after the time slider moved: only what it
+    shows), each opening its popup on a real click (bound then), offline."""
+    from geoleak.report import maps
+
+    result, _out = demo
+    monkeypatch.setattr(maps, "OVERVIEW_MAX_MARKERS", 100)
+    monkeypatch.setattr(maps, "OVERVIEW_LOW_ZOOM_MARKERS", 50)
+    monkeypatch.setattr(maps, "LEVEL_SWITCH_PX", 4096)  # the finer level only when close in
+    out = tmp_path / "levels"
+    write_maps(result.profiles, result.evidence, out, sites=result.sites)
+    browser.open(out / "index.html")
+    _settle(browser)
+    detail = browser.js("return geoleak.levels[0].levels[1].minZoom")
+    assert browser.js("return geoleak.map.getZoom()") < detail
+    sizes = "return geoleak.levels[0].levels.map(l => l.layer.getLayers().length)"
+    on_map = "return geoleak.levels[0].levels.map(l => geoleak.map.hasLayer(l.layer))"
+    browser.js("geoleak.map.setZoom(1, {animate: false})")
+    _settle(browser)
+    coarse, fine = browser.js(sizes)
+    assert 0 < coarse <= 50 and fine == 0  # the finer level is not built yet
+    assert browser.js(on_map) == [True, False]
+    # the slider first, then zoom in: the finer level is built showing the first k posts
+    assert browser.js("return geoleak.timed[1].items.length") == 0  # the finer level, unbuilt
+    browser.js("geoleak.showPosts(3)")
+    assert browser.js(sizes)[0] == sum(
+        1 for n in browser.js("return geoleak.timed[0].items.map(i => i.n)") if n <= 3
+    )
+    home = next(pl for p in result.profiles for pl in p.places if pl.kind.value == "home")
+    browser.js(
+        f"geoleak.map.setView([{home.position.lat}, {home.position.lon}], {detail},"
+        " {animate: false})"
+    )
+    _settle(browser)
+    assert browser.js(on_map) == [False, True]
+    items = browser.js("return geoleak.timed[1].items.map(i => i.n)")
+    assert len(items) > coarse
+    assert browser.js(sizes)[1] == sum(1 for n in items if n <= 3)
+    browser.js("geoleak.showPosts(Number(document.querySelector('.gl-range').max))")
+    assert browser.js(sizes)[1] == len(items)
+    # a real click on a drawn group opens its popup
+    ll = browser.js(  # the group farthest from any place pin (a pin would take the click)
+        "var far = (l) => Math.min(...geoleak.placeMarkers.map(m =>"
+        " m.getLatLng().distanceTo(l.getLatLng())));"
+        "var l = geoleak.levels[0].levels[1].layer.getLayers().reduce((a, b) =>"
+        " far(a) >= far(b) ? a : b);"
+        "return [l.getLatLng().lat, l.getLatLng().lng];"
+    )
+    browser.js(f"geoleak.map.setView({json.dumps(ll)}, {max(detail, 14)}, {{animate: false}})")
+    _settle(browser)
+    _click_dot(browser, ll)
+    browser.wait("document.querySelector('.leaflet-popup-content') !== null")
+    assert "located observation" in browser.js(
+        "return document.querySelector('.leaflet-popup-content').innerText"
+    )
+    # the pointer on it showed its tooltip too (bound when first hovered)
+    browser.wait("document.querySelector('.leaflet-tooltip') !== null")
+    assert "located observation" in browser.js(
+        "return document.querySelector('.leaflet-tooltip').innerText"
+    )
+    # zoomed out again: the coarse level; switched off and on: still one level shown
+    browser.js("geoleak.map.setZoom(1, {animate: false})")
+    _settle(browser)
+    assert browser.js(on_map) == [True, False]
+    label = "Evidence (grouped"
+    toggle = (
+        "var l = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".find(l => l.textContent.indexOf(arguments[0]) >= 0);"
+        "l.querySelector('input').click(); return l.querySelector('input').checked;"
+    )
+    assert browser.js(toggle, label) is False
+    assert browser.js(on_map) == [False, False]
+    assert browser.js(toggle, label) is True
+    assert browser.js(on_map) == [True, False]
+    _assert_clean(browser)

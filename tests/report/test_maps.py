@@ -44,17 +44,22 @@ def layer_specs(page: str) -> list[dict[str, Any]]:
     """The JSON specs the page hands to geoleak.layer(...), in order; a lazy layer's
     features read from its JSON block (spec["data"]) as the browser does."""
     decoder = json.JSONDecoder()
-    specs = []
-    for match in re.finditer(r"geoleak\.layer\(", page):
-        spec, _end = decoder.raw_decode(page, match.end())
+
+    def resolved(spec: dict[str, Any]) -> dict[str, Any]:
         if spec.get("data"):
             block = f'<script type="application/json" id="{spec["data"]}">'
             assert page.count(block) == 1, spec["data"]
-            spec["features"], _end = decoder.raw_decode(page, page.index(block) + len(block))
-            assert page.startswith("</script>", _end)
+            spec["features"], end = decoder.raw_decode(page, page.index(block) + len(block))
+            assert page.startswith("</script>", end)
             assert len(spec["features"]) == spec["count"]
-        specs.append(spec)
-    return specs
+        for level in spec.get("levels", ()):
+            resolved(level["spec"])
+        return spec
+
+    return [
+        resolved(decoder.raw_decode(page, match.end())[0])
+        for match in re.finditer(r"geoleak\.layer\(", page)
+    ]
 
 
 def boxes(page: str) -> list[list[str]]:
@@ -502,3 +507,48 @@ def test_person_page_writes_its_first_rows_and_the_rest_as_json(
         assert f'data-total="{len(order)}"' in page and f"1 of {len(order)} rows shown." in page
     for raw in (HOSTILE_TEXT, HOSTILE_NAME, "<script>window.__pwned"):
         assert all(raw not in page for page in pages.values())
+
+
+def test_a_dense_overview_draws_coarser_groups_at_low_zoom(
+    people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above OVERVIEW_LOW_ZOOM_MARKERS groups, the grouped evidence is one overlay of two
+    levels: coarser groups from zoom 0, the finer ones (waiting as JSON, built when first
+    reached) from the zoom where a coarse cell spans LEVEL_SWITCH_PX pixels; each level
+    stands for every point."""
+    from geoleak.report import maps
+
+    profiles, evidence = people
+    n_evidence = sum(len(v) for v in evidence.values())
+    monkeypatch.setattr(maps, "OVERVIEW_MAX_MARKERS", 12)
+    monkeypatch.setattr(maps, "OVERVIEW_LOW_ZOOM_MARKERS", 4)
+    overview = write_maps(profiles, evidence, tmp_path / "maps")[0].read_text(encoding="utf-8")
+    (levels,) = [s for s in layer_specs(overview) if s["mode"] == "levels"]
+    coarse, fine = (level["spec"] for level in levels["levels"])
+    assert levels["levels"][0]["minZoom"] == 0
+    assert 1 <= levels["levels"][1]["minZoom"] <= 18
+    assert "lazy" not in coarse and fine["lazy"] is True and fine["data"]
+    assert 0 < len(coarse["features"]) < len(fine["features"]) <= 12
+    for spec in (coarse, fine):
+        assert spec["timed"] is True and all(f["k"] == "dot" for f in spec["features"])
+        counts = [
+            int(re.search(r"· (\d+) located observation", f["tip"]).group(1))
+            for f in spec["features"]
+        ]  # type: ignore[union-attr]
+        assert sum(counts) == n_evidence
+    # below the threshold, one level as before
+    monkeypatch.setattr(maps, "OVERVIEW_LOW_ZOOM_MARKERS", 500)
+    overview = write_maps(profiles, evidence, tmp_path / "one")[0].read_text(encoding="utf-8")
+    assert not [s for s in layer_specs(overview) if s["mode"] == "levels"]
+
+
+@pytest.mark.parametrize(("cell_m", "zoom"), [(1.0, 18), (7_000.0, 10), (444_000.0, 4), (5e7, 1)])
+def test_detail_zoom_is_where_a_coarse_cell_spans_the_switch_width(
+    cell_m: float, zoom: int
+) -> None:
+    from geoleak.report import maps
+
+    assert maps._detail_zoom(cell_m) == zoom
+    if 1 < zoom < 18:  # a cell at that zoom spans at least LEVEL_SWITCH_PX, one zoom less not
+        assert cell_m / (156_543.03 / 2**zoom) >= maps.LEVEL_SWITCH_PX
+        assert cell_m / (156_543.03 / 2 ** (zoom - 1)) < maps.LEVEL_SWITCH_PX

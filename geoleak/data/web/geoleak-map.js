@@ -104,6 +104,7 @@
 
   /* A layer from a spec: {mode: "group"|"cluster"|"heat", features | points, options}. */
   G.layer = function (spec) {
+    if (spec.mode === "levels") { return levelsLayer(spec); }
     if (spec.mode === "heat") {
       var heat = L.heatLayer(spec.points.map(function (p) { return [p[0], p[1], p[2]]; }),
                              spec.options || {});
@@ -126,6 +127,10 @@
         items.push({ layer: layer, n: f.n || 0 });
         layers.push(layer);
       });
+      if (spec.timed && G.postsShown) {
+        // built after the time slider moved: show what it shows
+        layers = items.filter(function (it) { return it.n <= G.postsShown; }).map(function (it) { return it.layer; });
+      }
       if (spec.mode === "cluster") { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
       var dots = layers.some(function (l) { return l instanceof L.CircleMarker; });
       if (dots) { bindOnDemand(group); }
@@ -153,6 +158,36 @@
     }
     return group;
   };
+
+  /* One overlay drawn at different detail by zoom: spec.levels = [{minZoom, spec}, ...] in
+   * zoom order; the level of the current zoom is on the map, a lazy level is built when
+   * first reached (the overview's coarse groups at low zoom, its finer ones closer in). */
+  G.levels = [];  // {levels: [{minZoom, layer}], shown: index}
+  function levelsLayer(spec) {
+    var outer = L.layerGroup();
+    var entry = { levels: [], shown: -1 };
+    entry.levels = spec.levels.map(function (level) {
+      return { minZoom: level.minZoom, layer: G.layer(level.spec) };
+    });
+    G.levels.push(entry);
+    var map = null;
+    function pick() {
+      var z = map.getZoom();
+      var shown = 0;
+      entry.levels.forEach(function (level, i) { if (z >= level.minZoom) { shown = i; } });
+      entry.levels.forEach(function (level, i) {
+        if (i !== shown && outer.hasLayer(level.layer)) { outer.removeLayer(level.layer); }
+      });
+      if (!outer.hasLayer(entry.levels[shown].layer)) { outer.addLayer(entry.levels[shown].layer); }
+      entry.shown = shown;
+    }
+    outer.on("add", function () { map = outer._map; map.on("zoomend", pick); pick(); });
+    outer.on("remove", function () {
+      if (map) { map.off("zoomend", pick); }
+      entry.shown = -1;
+    });
+    return outer;
+  }
 
   /* Country shapes drawn under everything: the offline basemap. */
   G.countries = function (map, data) {
@@ -284,6 +319,7 @@
         L.DomEvent.disableScrollPropagation(div);
         var pending = false;
         function show(k) {
+          G.postsShown = k < total ? k : 0;
           var label = labelOf(k);
           out.textContent = "post " + k + " of " + total + (label ? " \u00b7 " + label : "");
           G.timed.forEach(function (t) {
