@@ -8,14 +8,31 @@ that `scan` does not import every reader.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from geoleak.paths import open_regular
 
-__all__ = ["media_digest"]
+__all__ = ["EDGE", "edge_digest", "media_digest"]
 
-_EDGE = 64 * 1024
+EDGE = 64 * 1024  # bytes hashed at each end of a file
+
+
+def edge_digest(size: int, head: bytes, read_at: Callable[[int, int], bytes]) -> str:
+    """`media_digest` of a file already open: `head` holds its first min(size, EDGE)
+    bytes (or more), `read_at(offset, length)` reads the rest. A reader that has the
+    head in memory (`read_media`) hashes a file without opening or reading it again.
+    (hashlib is imported here: a scan without duplicate sizes never loads OpenSSL.)
+    """
+    import hashlib
+
+    digest = hashlib.sha256(size.to_bytes(8, "big"))
+    digest.update(head[:EDGE])
+    if size > 2 * EDGE:
+        digest.update(read_at(size - EDGE, EDGE))
+    elif size > EDGE:
+        digest.update(head[EDGE:size] if len(head) >= size else read_at(EDGE, size - EDGE))
+    return digest.hexdigest()
 
 
 def media_digest(path: str | Path) -> str | None:
@@ -25,13 +42,12 @@ def media_digest(path: str | Path) -> str | None:
             handle.seek(0, 2)
             size = handle.tell()
             handle.seek(0)
-            digest = hashlib.sha256(size.to_bytes(8, "big"))
-            digest.update(handle.read(_EDGE))
-            if size > 2 * _EDGE:
-                handle.seek(size - _EDGE)
-                digest.update(handle.read(_EDGE))
-            elif size > _EDGE:
-                digest.update(handle.read())
+            head = handle.read(EDGE)
+
+            def read_at(offset: int, length: int) -> bytes:
+                handle.seek(offset)
+                return handle.read(length)
+
+            return edge_digest(size, head, read_at)
     except OSError:
         return None
-    return digest.hexdigest()

@@ -88,15 +88,17 @@ def scan(
         if fmt == "csv":
             writer = csv.DictWriter(handle, fieldnames=list(SCAN_FIELDS))
             writer.writeheader()
-            targets = copies.watch(iter_scan_targets(list(paths), absolute=absolute))
-            for row, digest in scan_converted(targets, csv_row, workers=workers, progress=advance):
+            targets = iter_scan_targets(list(paths), absolute=absolute)
+            for row, digest in scan_converted(
+                targets, csv_row, workers=workers, progress=advance, duplicates=copies
+            ):
                 summary.add_digest(digest)
                 writer.writerow(row)
         else:
             write = handle.write
-            targets = copies.watch(iter_scan_targets(list(paths), absolute=absolute))
+            targets = iter_scan_targets(list(paths), absolute=absolute)
             for line, digest in scan_converted(
-                targets, jsonl_line, workers=workers, progress=advance
+                targets, jsonl_line, workers=workers, progress=advance, duplicates=copies
             ):
                 summary.add_digest(digest)
                 write(line)

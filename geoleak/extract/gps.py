@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
-from fractions import Fraction
+from datetime import datetime, tzinfo
 from typing import Any
 
 from geoleak.types import LatLon
@@ -30,8 +29,6 @@ __all__ = [
     "position_from_exif",
     "rational",
 ]
-
-Number = int | float | Fraction
 
 
 class GpsValueError(ValueError):
@@ -72,7 +69,7 @@ def dms_to_degrees(values: Any, what: str) -> float:
     """
     if isinstance(values, (str, bytes)):
         raise GpsValueError(f"{what} is text ({values!r}), expected numbers")
-    if not isinstance(values, Sequence):
+    if not isinstance(values, (tuple, list)) and not isinstance(values, Sequence):
         values = (values,)
     if len(values) not in (1, 2, 3):
         raise GpsValueError(f"{what} has {len(values)} values, expected 3")
@@ -172,7 +169,7 @@ def parse_exif_datetime(value: Any, offset: Any = None, subsec: Any = None) -> d
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
     text = str(value).strip("\x00 ").strip()
-    if not text or text.startswith("0000") or set(text) <= set(": 0"):
+    if not text or text.startswith("0000") or not text.strip(": 0"):
         return None
     text = text.replace("/", ":").replace("-", ":")
     if len(text) >= 19 and text[4] == ":" and text[7] == ":":
@@ -187,11 +184,24 @@ def parse_exif_datetime(value: Any, offset: Any = None, subsec: Any = None) -> d
             parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
     if parsed.tzinfo is None and offset is not None:
         off = str(offset.decode("ascii", "replace") if isinstance(offset, bytes) else offset)
-        off = off.strip("\x00 ")
-        try:
-            tz = datetime.fromisoformat(f"2000-01-01T00:00:00{off}").tzinfo
-        except ValueError:
-            tz = None
+        tz = _offset_zone(off.strip("\x00 "))
         if tz is not None:
             parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+_zones: dict[str, tzinfo | None] = {}
+
+
+def _offset_zone(offset: str) -> tzinfo | None:
+    """The fixed zone of an EXIF offset ('+02:00'), None when it is not one; a photo
+    library has a few offsets, so each is parsed once."""
+    zone = _zones.get(offset, _zones)
+    if zone is _zones:
+        try:
+            zone = datetime.fromisoformat(f"2000-01-01T00:00:00{offset}").tzinfo
+        except ValueError:
+            zone = None
+        if len(_zones) < 1024:
+            _zones[offset] = zone
+    return zone  # type: ignore[return-value]

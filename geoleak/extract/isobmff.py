@@ -28,8 +28,6 @@ from geoleak.extract.builder import MetaBuilder
 from geoleak.extract.gps import checked_position
 from geoleak.extract.source import MAX_BLOCK, Source
 from geoleak.extract.xmp import parse_xmp_datetime
-from geoleak.formats.camm import camm_fixes, camm_time
-from geoleak.formats.gpmf import gps_fixes
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
     Box,
@@ -47,7 +45,6 @@ from geoleak.formats.isobmff import (
     sample_entries,
     sample_ranges,
 )
-from geoleak.geometry import TrackThinner
 from geoleak.types import TrackPoint
 
 __all__ = ["brand_format", "parse_iso6709", "read_isobmff"]  # (the first two re-exported)
@@ -236,6 +233,10 @@ class _Fix:
 
 def _sample_fixes(kind: str, sample: bytes, created: datetime | None) -> Iterator[_Fix | None]:
     """The fixes of one telemetry sample; None for an entry that says "no fix"."""
+    # (the telemetry decoders are imported by the videos that have a telemetry track)
+    from geoleak.formats.camm import camm_fixes, camm_time
+    from geoleak.formats.gpmf import gps_fixes
+
     if kind == "gpmf":
         for fix in gps_fixes(sample):
             if fix.fix == 0:
@@ -290,6 +291,8 @@ def _read_telemetry_track(
     first: _Fix | None = None
     last: TrackPoint | None = None
     when: datetime | None = None
+    from geoleak.geometry import TrackThinner
+
     thinner = TrackThinner()
     track: list[TrackPoint] = []
     for offset, length in ranges:

@@ -37,11 +37,12 @@ from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
 from geoleak.extract.source import Source
+from geoleak.fileid import edge_digest
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, telemetry_beside
 from geoleak.types import MediaMeta, TrackPoint
 
-__all__ = ["read_media", "read_media_pillow", "sniff_format"]
+__all__ = ["read_media", "read_media_digest", "read_media_pillow", "sniff_format"]
 
 _BY_EXTENSION = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".mpo": "jpeg",
@@ -64,44 +65,58 @@ def sniff_format(head: bytes, suffix: str = "") -> str | None:
 
 def read_media(path: str | os.PathLike[str], *, display_path: str | None = None) -> MediaMeta:
     """Metadata of one file; `display_path` is what the record's `path` says."""
+    return _read(path, display_path, digest=False)[0]
+
+
+def read_media_digest(
+    path: str | os.PathLike[str], *, display_path: str | None = None
+) -> tuple[MediaMeta, str | None]:
+    """`read_media` and the file's content identity (`fileid.media_digest`), from one
+    open and one read of the file's head; the digest is None when the file cannot be read."""
+    return _read(path, display_path, digest=True)
+
+
+def _read(
+    path: str | os.PathLike[str], display_path: str | None, *, digest: bool
+) -> tuple[MediaMeta, str | None]:
     shown = display_path if display_path is not None else str(path)
+    content_id = None
     try:
         # O_NONBLOCK: a FIFO or device named like a photo must not hang the scan
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
             info = os.fstat(fd)
-        except OSError:
-            os.close(fd)
-            raise
-        if not stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            return MediaMeta(path=shown, error="not a regular file")
-        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(info.st_mode):
+                return MediaMeta(path=shown, error="not a regular file"), None
             size = info.st_size
             if size == 0:
-                return MediaMeta(path=shown, error="file is empty")
-            src = Source(handle, size)
+                return MediaMeta(path=shown, error="file is empty"), None
+            src = Source(fd, size)
+            if digest:
+                content_id = edge_digest(size, src.head, src.read)
             meta = MetaBuilder()
             _read_known(src, meta, path)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
-        return MediaMeta(path=shown, error="file not found")
+        return MediaMeta(path=shown, error="file not found"), None
     except PermissionError:
-        return MediaMeta(path=shown, error="permission denied")
+        return MediaMeta(path=shown, error="permission denied"), None
     except IsADirectoryError:
-        return MediaMeta(path=shown, error="is a folder, not a file")
+        return MediaMeta(path=shown, error="is a folder, not a file"), None
     except OSError as exc:
-        return MediaMeta(path=shown, error=f"cannot read file: {exc.strerror or exc}")
+        return MediaMeta(path=shown, error=f"cannot read file: {exc.strerror or exc}"), None
     except Exception as exc:
         fallback = read_media_pillow(path, display_path=shown)
         note = f"geoleak's reader failed ({type(exc).__name__}: {exc}); read with Pillow"
-        return _with_warning(fallback, note)
+        return _with_warning(fallback, note), content_id
     if meta.position is None and meta.error is None and meta.format not in ("xmp", "json"):
         _read_sidecars(path, meta)
     if meta.error is None:
         subtitles = telemetry_beside(path, _folder_names(os.path.dirname(os.fspath(path))))
         if subtitles is not None:
             _read_drone_telemetry(subtitles, meta)
-    return meta.build(shown)
+    return meta.build(shown), content_id
 
 
 _SIGNATURES = {"jpeg": (0, b"\xff\xd8\xff"), "png": (0, b"\x89PNG\r\n\x1a\n"),

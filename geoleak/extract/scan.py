@@ -17,15 +17,17 @@ import json
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from geoleak.extract.media import read_media
+from geoleak.extract.media import read_media, read_media_digest
 from geoleak.fileid import media_digest
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.types import MediaMeta
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "SCAN_FIELDS",
@@ -53,6 +55,8 @@ SCAN_FIELDS = (
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
+# (path to read, path to show), with the file's size when its content digest is wanted
+Target = tuple[str, str] | tuple[str, str, int]
 
 
 def iter_scan_targets(
@@ -142,23 +146,34 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
         yield from _walk(entry.path, shown_prefix + entry.name + "/", root_real)
 
 
-def _read_chunk(chunk: list[tuple[str, str]], convert: Callable[[MediaMeta], T]) -> list[T]:
-    return [
-        convert(
-            MediaMeta(path=shown, error=str(path))
-            if isinstance(path, Skipped)
-            else read_media(path, display_path=shown)
-        )
-        for path, shown in chunk
-    ]
+def _read_chunk(
+    chunk: list[Target], convert: Callable[[MediaMeta], T]
+) -> tuple[list[T], list[str | None] | None]:
+    """The converted records of a chunk, and the content digests of the files that asked
+    for one (a third element in their target: `ContentDuplicates.want`), in order."""
+    records: list[T] = []
+    digests: list[str | None] | None = None
+    for target in chunk:
+        path, shown = target[0], target[1]
+        if isinstance(path, Skipped):
+            records.append(convert(MediaMeta(path=shown, error=str(path))))
+        elif len(target) > 2:
+            meta, digest = read_media_digest(path, display_path=shown)
+            records.append(convert(meta))
+            if digests is None:
+                digests = []
+            digests.append(digest)
+        else:
+            records.append(convert(read_media(path, display_path=shown)))
+    return records, digests
 
 
 def _identity(meta: MediaMeta) -> MediaMeta:
     return meta
 
 
-def _chunks(targets: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
-    chunk: list[tuple[str, str]] = []
+def _chunks(targets: Iterable[Target], size: int) -> Iterator[list[Target]]:
+    chunk: list[Target] = []
     for target in targets:
         chunk.append(target)
         if len(chunk) >= size:
@@ -194,33 +209,64 @@ def scan_converted(
     workers: int | None = None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    duplicates: ContentDuplicates | None = None,
 ) -> Iterator[T]:
     """Like `scan_paths`, with `convert` (a module-level function) applied to each record
-    in the worker, so that only its (smaller) result crosses between processes."""
-    targets = _as_targets(paths)
+    in the worker, so that only its (smaller) result crosses between processes.
+
+    `duplicates` counts the files whose content an earlier one has; a file that must be
+    hashed for it is hashed by the worker that reads it, from the bytes it reads anyway.
+    """
+    targets: Iterable[Target] = _as_targets(paths)
+    if duplicates is not None:
+        targets = duplicates.watch(targets)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     chunks = _chunks(targets, chunk_size)
     # look ahead: a small scan is read here, without the cost of starting processes
-    first: list[list[tuple[str, str]]] = []
+    first: list[list[Target]] = []
     for chunk in chunks:
         first.append(chunk)
         if len(first) * chunk_size >= PARALLEL_MIN_FILES:
             break
     if workers == 1 or sum(len(c) for c in first) < PARALLEL_MIN_FILES:
         for chunk in _chain(first, chunks):
-            yield from _read_chunk(chunk, convert)
-            if progress is not None:
-                progress(len(chunk))
+            yield from _settled(chunk, _read_chunk(chunk, convert), duplicates, progress)
         return
+    # (imported here: a scan read in one process does not pay for multiprocessing)
+    from concurrent.futures import ProcessPoolExecutor
+
     limit = workers * IN_FLIGHT_PER_WORKER
-    pending: deque[Future[list[T]]] = deque()
+    pending: deque[tuple[list[Target], Future[ChunkResult[T]]]] = deque()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk in _chain(first, chunks):
-            pending.append(pool.submit(_read_chunk, chunk, convert))
+            pending.append((chunk, pool.submit(_read_chunk, chunk, convert)))
             while len(pending) >= limit:
-                yield from _drain(pending.popleft(), progress)
+                done, future = pending.popleft()
+                yield from _settled(done, future.result(), duplicates, progress)
         while pending:
-            yield from _drain(pending.popleft(), progress)
+            done, future = pending.popleft()
+            yield from _settled(done, future.result(), duplicates, progress)
+
+
+ChunkResult = tuple[list[T], list[str | None] | None]
+
+
+def _settled(
+    chunk: list[Target],
+    result: ChunkResult[T],
+    duplicates: ContentDuplicates | None,
+    progress: Progress | None,
+) -> list[T]:
+    """A chunk's records, once its digests are counted (in input order) and its
+    progress reported."""
+    records, digests = result
+    if digests is not None and duplicates is not None:
+        sizes = [target[2] for target in chunk if len(target) > 2]
+        for size, digest in zip(sizes, digests, strict=True):
+            duplicates.settle(size, digest)
+    if progress is not None:
+        progress(len(records))
+    return records
 
 
 def _as_targets(
@@ -241,18 +287,9 @@ def _as_targets(
     return rest  # type: ignore[return-value]
 
 
-def _chain(
-    first: list[list[tuple[str, str]]], rest: Iterator[list[tuple[str, str]]]
-) -> Iterator[list[tuple[str, str]]]:
+def _chain(first: list[list[Target]], rest: Iterator[list[Target]]) -> Iterator[list[Target]]:
     yield from first
     yield from rest
-
-
-def _drain(future: Future[list[T]], progress: Progress | None) -> Iterator[T]:
-    records = future.result()
-    if progress is not None:
-        progress(len(records))
-    yield from records
 
 
 class ContentDuplicates:
@@ -263,6 +300,10 @@ class ContentDuplicates:
     Only a file whose size another file has already is hashed (the first file of that
     size then too), so a folder of distinct photos costs one `stat` per file. Holds one
     path per distinct size, and the digests of sizes seen twice.
+
+    Sequentially: `note(path)` for each file. In a scan, `want(path)` says which files
+    need a digest; the reader hashes them from the bytes it reads anyway, and `settle`
+    counts each digest, in the order the files were wanted.
     """
 
     def __init__(self) -> None:
@@ -272,40 +313,45 @@ class ContentDuplicates:
         self._digests: dict[int, set[str]] = {}
 
     def note(self, path: str) -> None:
-        """Count `path` (a regular file about to be read)."""
+        """Count `path` (a regular file about to be read), hashing it here if need be."""
+        size = self.want(path)
+        if size is not None:
+            self.settle(size, media_digest(path))
+
+    def want(self, path: str) -> int | None:
+        """The size of `path` when its digest is needed (another file has that size), else
+        None. The first file of that size is hashed now, the first time one is needed."""
         try:
             size = os.stat(path).st_size
         except OSError:
-            return  # the record will say why it could not be read
+            return None  # the record will say why it could not be read
         if size == 0:
-            return  # an empty file is no copy of anything (its record says it is empty)
-        digests = self._digests.get(size)
-        if digests is None:
+            return None  # an empty file is no copy of anything (its record says it is empty)
+        if size not in self._digests:
             first = self._first.setdefault(size, path)
             if first is path:
-                return
-            digests = self._digests[size] = set()
-            self._add(first, digests)
-        if self._add(path, digests):
-            self.duplicates += 1
+                return None
+            self._digests[size] = set()
+            self.settle(size, media_digest(first))
+        return size
 
-    def _add(self, path: str, digests: set[str]) -> bool:
-        """Hash `path` into `digests`; True when an earlier file had the same content."""
+    def settle(self, size: int, digest: str | None) -> None:
+        """Count the digest of a file of `size` that `want` asked for."""
         self.hashed += 1
-        digest = media_digest(path)
         if digest is None:
-            return False
+            return
+        digests = self._digests[size]
         if digest in digests:
-            return True
-        digests.add(digest)
-        return False
+            self.duplicates += 1
+        else:
+            digests.add(digest)
 
-    def watch(self, targets: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        """`targets` as they are, noting each file that will be read."""
-        for path, shown in targets:
-            if not isinstance(path, Skipped):
-                self.note(path)
-            yield path, shown
+    def watch(self, targets: Iterable[Target]) -> Iterator[Target]:
+        """`targets` as they are, with the size of each file whose digest is wanted."""
+        for target in targets:
+            path, shown = target[0], target[1]
+            size = None if isinstance(path, Skipped) else self.want(path)
+            yield target if size is None else (path, shown, size)
 
 
 # -- records and summary --------------------------------------------------------------------

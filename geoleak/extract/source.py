@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+import os
 
 __all__ = ["HEAD_SIZE", "MAX_BLOCK", "Source"]
 
@@ -13,16 +13,20 @@ MAX_BLOCK = 32 * 1024 * 1024  # the largest single block any parser may ask for
 class Source:
     """A file opened for metadata reading: the first `HEAD_SIZE` bytes are cached.
 
+    Reads go straight to the descriptor (`os.pread`: one system call, no buffer object
+    and no seek per read; a scan opens thousands of files and reads a few blocks of
+    each). The caller owns `fd` and closes it.
+
     `read(offset, n)` never returns more than `MAX_BLOCK` bytes and returns fewer when
     the file ends first (callers check the length they got).
     """
 
-    __slots__ = ("file", "head", "size", "truncated")
+    __slots__ = ("fd", "head", "size", "truncated")
 
-    def __init__(self, file: BinaryIO, size: int) -> None:
-        self.file = file
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
         self.size = size
-        self.head = file.read(HEAD_SIZE)
+        self.head = _pread_all(fd, min(HEAD_SIZE, size), 0) if size > 0 else b""
         self.truncated = False  # set by parsers that ran past the end of the file
 
     def __len__(self) -> int:
@@ -41,5 +45,20 @@ class Source:
         end = offset + length
         if end <= len(self.head):
             return self.head[offset:end]
-        self.file.seek(offset)
-        return self.file.read(length)
+        return _pread_all(self.fd, length, offset)
+
+
+def _pread_all(fd: int, length: int, offset: int) -> bytes:
+    """`length` bytes at `offset`, fewer only where the file ends (a file that shrank)."""
+    data = os.pread(fd, length, offset)
+    if len(data) == length or not data:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < length:
+        more = os.pread(fd, length - got, offset + got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)

@@ -8,7 +8,6 @@ as attributes (`exif:GPSLatitude="48,53.32N"`) or as elements
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from datetime import datetime, timezone
@@ -64,7 +63,12 @@ def parse_xmp(packet: bytes) -> XmpValues:
             raw = text[prop.value : prop.end - 1]
             if len(raw) > _MAX_VALUE:
                 continue
-        value = html.unescape(raw.decode("utf-8", "replace")).strip()
+        value = raw.decode("utf-8", "replace")
+        if "&" in value:  # (html loads its entity table: only for a value that needs it)
+            import html
+
+            value = html.unescape(value)
+        value = value.strip()
         if value:
             values[name] = value
     return XmpValues(values)

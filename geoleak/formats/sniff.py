@@ -7,8 +7,6 @@ JSON are text); it never overrides a signature.
 
 from __future__ import annotations
 
-from geoleak.formats.dji_srt import looks_like_dji_srt
-
 __all__ = ["CONTAINER", "LOCATION_FILE_FORMATS", "RAW_EXTENSIONS", "container_of", "sniff"]
 
 RAW_EXTENSIONS = {
@@ -93,8 +91,11 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         if b"xmpmeta" in head or b"rdf:RDF" in head or suffix == ".xmp":
             return "xmp"
         return _TEXT_EXTENSIONS.get(suffix)
-    if suffix == ".srt" and looks_like_dji_srt(head):
-        return "dji-srt"  # a DJI drone's flight telemetry beside its video
+    if suffix == ".srt":
+        from geoleak.formats.dji_srt import looks_like_dji_srt  # (its patterns: only here)
+
+        if looks_like_dji_srt(head):
+            return "dji-srt"  # a DJI drone's flight telemetry beside its video
     if text.startswith((b"{", b"[")):
         if suffix == ".geojson" or (b'"FeatureCollection"' in head or b'"Feature"' in head):
             return "geojson"

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from media_data import at_least, require
 
 from geoleak.cli import main
+from geoleak.extract.media import read_media, read_media_digest
 from geoleak.extract.scan import (
     SCAN_FIELDS,
     ContentDuplicates,
     ScanSummary,
     Skipped,
     iter_scan_targets,
+    scan_converted,
     scan_paths,
     scan_record,
 )
+from geoleak.fileid import EDGE, media_digest
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +226,39 @@ def test_cli_summary_states_duplicates(shared_media: Path, tmp_path: Path) -> No
     assert len(out.read_text().splitlines()) == 6  # every file is still listed
     assert json.loads(summary.read_text())["duplicates"] == 1
     assert "1 file repeats the content of another file" in result.output
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_duplicates_counted_by_the_readers_equal_a_sequential_count(
+    corpus: Path, workers: int
+) -> None:
+    """The readers hash the files a scan's duplicate count needs (in worker processes with
+    2 workers: the corpus is over two chunks); the count is the sequential one."""
+    sequential = ContentDuplicates()
+    for path, _ in iter_scan_targets([corpus]):
+        if not isinstance(path, Skipped):
+            sequential.note(path)
+    assert sequential.duplicates > 0
+    during = ContentDuplicates()
+    records = list(scan_converted([str(corpus)], scan_record, workers=workers, duplicates=during))
+    assert len(records) == sum(1 for _ in iter_scan_targets([corpus]))
+    assert (during.duplicates, during.hashed) == (sequential.duplicates, sequential.hashed)
+    assert records == [scan_record(m) for m in scan_paths([str(corpus)], workers=1)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(min_value=1, max_value=3 * EDGE), seed=st.integers(0, 255))
+def test_the_readers_digest_is_media_digest(size: int, seed: int) -> None:
+    """`read_media_digest` hashes from the bytes it reads (any size around the two 64 KiB
+    edges) and gives exactly infer's `media_digest`."""
+    data = bytes((seed + i * 7) % 256 for i in range(size))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "photo.jpg")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        meta, digest = read_media_digest(path)
+        tail = data[-EDGE:] if size > 2 * EDGE else data[EDGE:]
+        expected = hashlib.sha256(size.to_bytes(8, "big") + data[:EDGE] + tail).hexdigest()
+        assert digest == media_digest(path) == expected
+        assert meta == read_media(path)
+    assert read_media_digest(os.path.join(folder, "gone.jpg"))[1] is None
