@@ -27,6 +27,7 @@ __all__ = [
     "as_utf8",
     "element_end",
     "matcher",
+    "packet_encoding",
     "properties",
 ]
 
@@ -129,11 +130,40 @@ def element_end(data: bytes, prop: Property) -> tuple[int, int] | None:
         at = after
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))  # fmt: skip
+
+
+def packet_encoding(packet: bytes) -> str:
+    """The encoding of an XMP packet: "utf-8", "utf-16-le", "utf-16-be", "utf-32-le" or
+    "utf-32-be" (the XMP specification allows all five, part 1, 7.3.2).
+
+    By its byte-order mark, else by where the NUL bytes of its first character lie: every
+    packet starts with ASCII ('<' of its wrapper, or whitespace), so '<' in UTF-16BE is
+    00 3C, in UTF-16LE 3C 00. (The BOM a wrapper's `begin` attribute holds follows the
+    '<?xpacket' and needs no separate look.)
+    """
+    for bom, name in _BOMS:
+        if packet.startswith(bom):
+            return name
+    head = packet[:4]
+    if len(head) == 4 and head.count(0) == 3:
+        return "utf-32-be" if head[3] else "utf-32-le"
+    if len(head) >= 2 and head[0] == 0 and head[1]:
+        return "utf-16-be"
+    if len(head) >= 2 and head[0] and head[1] == 0:
+        return "utf-16-le"
+    return "utf-8"
+
+
 def as_utf8(packet: bytes) -> bytes | None:
-    """The packet as UTF-8 bytes: UTF-16 packets (rare) decoded; None when undecodable."""
-    if packet[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(packet) > 1 and packet[1] == 0):
-        try:
-            return packet.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return packet
+    """The packet as UTF-8 bytes: UTF-16 and UTF-32 packets (rare) decoded; None when
+    undecodable."""
+    encoding = packet_encoding(packet)
+    if encoding == "utf-8":
+        return packet
+    unit = 4 if encoding.startswith("utf-32") else 2
+    try:  # (an odd trailing byte, as a clipped block leaves, is dropped)
+        return packet[: len(packet) - len(packet) % unit].decode(encoding).encode("utf-8")
+    except UnicodeError:
+        return None

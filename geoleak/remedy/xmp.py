@@ -8,6 +8,11 @@ structures such as `Iptc4xmpExt:LocationCreated`). Whitespace is legal wherever 
 attribute or a property element stood, so the packet stays valid XML and keeps its size,
 and no offset in the file changes. Properties are matched by local name in any
 namespace, so an unusual prefix does not hide a position.
+
+A UTF-16 or UTF-32 packet is walked as its UTF-8 transcoding, and each removed span is
+written back in the packet's own encoding: every character of it becomes as many spaces
+as it has code units (a character outside the BMP is two UTF-16 units), so the packet
+keeps its encoding, its byte-order mark and its size, byte for byte outside the spans.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import html
 import re
 
 from geoleak.formats.tags import Kind, by_group
-from geoleak.formats.xmp import element_end, properties
+from geoleak.formats.xmp import element_end, packet_encoding, properties
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
     Patch,
     Region,
     ScrubOptions,
+    Unsupported,
     kind_of,
     text_finding,
 )
@@ -90,7 +96,53 @@ def _short(raw: bytes) -> str:
 
 
 def scan_xmp(region: Region, opts: ScrubOptions, *, label: str = "XMP") -> XmpScan:
-    """Find location (and, as asked, identifying / time) properties and blank them."""
+    """Find location (and, as asked, identifying / time) properties and blank them.
+
+    Raises Unsupported for a UTF-16/32 packet that does not decode (a file that keeps a
+    packet geoleak cannot read is never called clean)."""
+    encoding = packet_encoding(region.data)
+    if encoding != "utf-8":
+        return _scan_transcoded(region, opts, label, encoding)
+    return _scan_utf8(region, opts, label)
+
+
+def _scan_transcoded(region: Region, opts: ScrubOptions, label: str, encoding: str) -> XmpScan:
+    """`scan_xmp` of a UTF-16 or UTF-32 packet, written back in its own encoding."""
+    unit = 4 if encoding.startswith("utf-32") else 2
+    data = region.data
+    whole = len(data) - len(data) % unit  # (an odd trailing byte is kept as it is)
+    try:
+        # surrogatepass: a lone UTF-16 surrogate stays one character and is written back
+        text = data[:whole].decode(encoding, "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise Unsupported(
+            f"{label} packet is not valid {encoding.upper()} ({exc.reason})"
+        ) from None
+    utf8 = text.encode("utf-8", "surrogatepass")
+    proxy = _scan_utf8(Region.whole(utf8, 0, len(utf8)), opts, label)
+    out = XmpScan()
+    out.findings = proxy.findings
+    if not proxy.patches:
+        return out
+    chars = list(text)
+    spans = []
+    for patch in proxy.patches:  # UTF-8 offsets (on character boundaries) to characters
+        first = len(utf8[: patch.offset].decode("utf-8", "surrogatepass"))
+        last = first + len(utf8[patch.offset : patch.end].decode("utf-8", "surrogatepass"))
+        spans.append((first, last))
+        for at in range(first, last):
+            chars[at] = " " * (len(chars[at].encode(encoding, "surrogatepass")) // unit)
+    cleaned = "".join(chars).encode(encoding, "surrogatepass")
+    if len(cleaned) != whole:  # (cannot happen: each character keeps its code units)
+        raise Unsupported(f"{label} packet cannot be blanked in {encoding.upper()}")
+    for first, last in spans:
+        start = len(text[:first].encode(encoding, "surrogatepass"))
+        end = start + len(text[first:last].encode(encoding, "surrogatepass"))
+        out.patches += region.patch(start, cleaned[start:end])
+    return out
+
+
+def _scan_utf8(region: Region, opts: ScrubOptions, label: str) -> XmpScan:
     data = region.data
     out = XmpScan()
     taken_end = -1  # the end of the last removed element: what lies inside it is gone
