@@ -37,7 +37,7 @@ from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder, clean_text
 from geoleak.extract.gps import parse_exif_datetime, position_from_exif, rational
 from geoleak.extract.source import Source
-from geoleak.fileid import edge_digest
+from geoleak.fileid import digest_of, edges, same_edges
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, telemetry_beside
 from geoleak.types import MediaMeta, TrackPoint
@@ -69,18 +69,23 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
 
 
 def read_media_digest(
-    path: str | os.PathLike[str], *, display_path: str | None = None
-) -> tuple[MediaMeta, str | None]:
+    path: str | os.PathLike[str], *, display_path: str | None = None, like: str | None = None
+) -> tuple[MediaMeta, str | bool | None]:
     """`read_media` and the file's content identity (`fileid.media_digest`), from one
-    open and one read of the file's head; the digest is None when the file cannot be read."""
-    return _read(path, display_path, digest=True)
+    open and one read of the file's head; the digest is None when the file cannot be read.
+
+    `like`: a file this one may be a copy of; when it has the same identity the second
+    element is True and nothing is hashed (a copy is told by comparing bytes).
+    """
+    return _read(path, display_path, digest=True, like=like)
 
 
 def _read(
-    path: str | os.PathLike[str], display_path: str | None, *, digest: bool
-) -> tuple[MediaMeta, str | None]:
+    path: str | os.PathLike[str], display_path: str | None, *, digest: bool,
+    like: str | None = None,
+) -> tuple[MediaMeta, str | bool | None]:  # fmt: skip
     shown = display_path if display_path is not None else str(path)
-    content_id = None
+    content_id: str | bool | None = None
     try:
         # O_NONBLOCK: a FIFO or device named like a photo must not hang the scan
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -93,7 +98,11 @@ def _read(
                 return MediaMeta(path=shown, error="file is empty"), None
             src = Source(fd, size)
             if digest:
-                content_id = edge_digest(size, src.head, src.read)
+                own = edges(size, src.head, src.read)
+                if like is not None and same_edges(size, own, like):
+                    content_id = True
+                else:
+                    content_id = digest_of(size, own)
             meta = MetaBuilder()
             _read_known(src, meta, path)
         finally:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from geoleak.extract.media import read_media, read_media_digest
-from geoleak.fileid import media_digest
+from geoleak.fileid import digest_of, file_edges, same_edges
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
 from geoleak.types import MediaMeta
 
@@ -55,8 +55,10 @@ SCAN_FIELDS = (
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
-# (path to read, path to show), with the file's size when its content digest is wanted
-Target = tuple[str, str] | tuple[str, str, int]
+# (path to read, path to show); with the file's size and the first file of that size when
+# the duplicate count needs to know whether it is a copy (`ContentDuplicates.want`)
+Target = tuple[str, str] | tuple[str, str, int, str]
+Identity = str | bool | None  # a digest, True (a copy of the first file of its size), None
 
 
 def iter_scan_targets(
@@ -148,17 +150,17 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
 
 def _read_chunk(
     chunk: list[Target], convert: Callable[[MediaMeta], T]
-) -> tuple[list[T], list[str | None] | None]:
-    """The converted records of a chunk, and the content digests of the files that asked
-    for one (a third element in their target: `ContentDuplicates.want`), in order."""
+) -> tuple[list[T], list[Identity] | None]:
+    """The converted records of a chunk, and the identities of the files the duplicate
+    count asked about (targets with a size and a first file: `ContentDuplicates.want`)."""
     records: list[T] = []
-    digests: list[str | None] | None = None
+    digests: list[Identity] | None = None
     for target in chunk:
         path, shown = target[0], target[1]
         if isinstance(path, Skipped):
             records.append(convert(MediaMeta(path=shown, error=str(path))))
         elif len(target) > 2:
-            meta, digest = read_media_digest(path, display_path=shown)
+            meta, digest = read_media_digest(path, display_path=shown, like=target[3])
             records.append(convert(meta))
             if digests is None:
                 digests = []
@@ -248,7 +250,7 @@ def scan_converted(
             yield from _settled(done, future.result(), duplicates, progress)
 
 
-ChunkResult = tuple[list[T], list[str | None] | None]
+ChunkResult = tuple[list[T], list[Identity] | None]
 
 
 def _settled(
@@ -297,61 +299,75 @@ class ContentDuplicates:
     two albums or folders), by the identity infer's dedupe uses (`media_digest`: size plus
     SHA-256 of the first and last 64 KiB).
 
-    Only a file whose size another file has already is hashed (the first file of that
-    size then too), so a folder of distinct photos costs one `stat` per file. Holds one
-    path per distinct size, and the digests of sizes seen twice.
+    Only a file whose size another file has already is looked at: a folder of distinct
+    photos costs one `stat` per file. Such a file is first compared with the first file of
+    its size (the bytes the identity covers, no hashing: copies of one photo cost a memory
+    comparison); only one that differs from it is hashed, and its digest compared with those
+    of the others that differed. Holds one path per distinct size and those digests.
 
     Sequentially: `note(path)` for each file. In a scan, `want(path)` says which files
-    need a digest; the reader hashes them from the bytes it reads anyway, and `settle`
-    counts each digest, in the order the files were wanted.
+    need a look, the reader of each tells (`read_media_digest(..., like=first)`), and
+    `settle` counts the answers in the order the files were wanted.
     """
 
     def __init__(self) -> None:
         self.duplicates = 0  # files whose content an earlier file has
-        self.hashed = 0  # files read to be hashed
+        self.compared = 0  # files compared with the first file of their size
+        self.hashed = 0  # of those, files that differed from it and were hashed
         self._first: dict[int, str] = {}
         self._digests: dict[int, set[str]] = {}
 
     def note(self, path: str) -> None:
-        """Count `path` (a regular file about to be read), hashing it here if need be."""
-        size = self.want(path)
-        if size is not None:
-            self.settle(size, media_digest(path))
+        """Count `path` (a regular file about to be read), reading it here if need be."""
+        wanted = self.want(path)
+        if wanted is not None:
+            self.settle(wanted[0], _identity_of(path, wanted[1]))
 
-    def want(self, path: str) -> int | None:
-        """The size of `path` when its digest is needed (another file has that size), else
-        None. The first file of that size is hashed now, the first time one is needed."""
+    def want(self, path: str) -> tuple[int, str] | None:
+        """(size, first file of that size) when `path` must be compared with that file,
+        else None (no earlier file has its size)."""
         try:
             size = os.stat(path).st_size
         except OSError:
             return None  # the record will say why it could not be read
         if size == 0:
             return None  # an empty file is no copy of anything (its record says it is empty)
-        if size not in self._digests:
-            first = self._first.setdefault(size, path)
-            if first is path:
-                return None
-            self._digests[size] = set()
-            self.settle(size, media_digest(first))
-        return size
+        first = self._first.setdefault(size, path)
+        return None if first is path else (size, first)
 
-    def settle(self, size: int, digest: str | None) -> None:
-        """Count the digest of a file of `size` that `want` asked for."""
-        self.hashed += 1
-        if digest is None:
+    def settle(self, size: int, identity: Identity) -> None:
+        """Count the answer for a file of `size` that `want` asked about: True when it is a
+        copy of the first file of its size, else its digest (None: unreadable)."""
+        self.compared += 1
+        if identity is True:
+            self.duplicates += 1
             return
-        digests = self._digests[size]
-        if digest in digests:
+        if not isinstance(identity, str):
+            return
+        self.hashed += 1
+        digests = self._digests.setdefault(size, set())
+        if identity in digests:
             self.duplicates += 1
         else:
-            digests.add(digest)
+            digests.add(identity)
 
     def watch(self, targets: Iterable[Target]) -> Iterator[Target]:
-        """`targets` as they are, with the size of each file whose digest is wanted."""
+        """`targets` as they are, with the size and first file of each one to look at."""
         for target in targets:
             path, shown = target[0], target[1]
-            size = None if isinstance(path, Skipped) else self.want(path)
-            yield target if size is None else (path, shown, size)
+            wanted = None if isinstance(path, Skipped) else self.want(path)
+            yield target if wanted is None else (path, shown, *wanted)
+
+
+def _identity_of(path: str, first: str) -> Identity:
+    """True when `path` has the identity of `first`, else its digest (None: unreadable)."""
+    found = file_edges(path)
+    if found is None:
+        return None
+    size, covered = found
+    if same_edges(size, covered, first):
+        return True
+    return digest_of(size, covered)
 
 
 # -- records and summary --------------------------------------------------------------------

@@ -209,11 +209,13 @@ def test_content_duplicates_hash_only_files_of_a_shared_size(
     for path, _ in iter_scan_targets([tmp_path]):
         copies.note(path)
     assert copies.duplicates == 1  # holiday.jpg; edited.jpg differs, empty files are no copies
-    assert copies.hashed == 4  # the two sizes seen twice, each file once; no empty file
+    # holiday.jpg and edited.jpg are compared with the first file of their size (no empty
+    # file is); only edited.jpg, which differs from it, is hashed
+    assert (copies.compared, copies.hashed) == (2, 1)
     distinct = ContentDuplicates()
     for path in _copies(shared_media, tmp_path / "distinct"):
         distinct.note(str(path))
-    assert (distinct.duplicates, distinct.hashed) == (0, 0)
+    assert (distinct.duplicates, distinct.compared, distinct.hashed) == (0, 0, 0)
 
 
 def test_cli_summary_states_duplicates(shared_media: Path, tmp_path: Path) -> None:
@@ -235,14 +237,21 @@ def test_duplicates_counted_by_the_readers_equal_a_sequential_count(
     """The readers hash the files a scan's duplicate count needs (in worker processes with
     2 workers: the corpus is over two chunks); the count is the sequential one."""
     sequential = ContentDuplicates()
+    seen: set[str | None] = set()
+    by_digest = 0  # the count by infer's identity itself
     for path, _ in iter_scan_targets([corpus]):
         if not isinstance(path, Skipped):
             sequential.note(path)
-    assert sequential.duplicates > 0
+            if os.path.getsize(path):  # (an empty file is no copy of anything)
+                digest = media_digest(path)
+                by_digest += digest in seen
+                seen.add(digest)
+    assert sequential.duplicates == by_digest > 0
     during = ContentDuplicates()
     records = list(scan_converted([str(corpus)], scan_record, workers=workers, duplicates=during))
     assert len(records) == sum(1 for _ in iter_scan_targets([corpus]))
-    assert (during.duplicates, during.hashed) == (sequential.duplicates, sequential.hashed)
+    counts = (during.duplicates, during.compared, during.hashed)
+    assert counts == (sequential.duplicates, sequential.compared, sequential.hashed)
     assert records == [scan_record(m) for m in scan_paths([str(corpus)], workers=1)]
 
 
@@ -261,4 +270,14 @@ def test_the_readers_digest_is_media_digest(size: int, seed: int) -> None:
         expected = hashlib.sha256(size.to_bytes(8, "big") + data[:EDGE] + tail).hexdigest()
         assert digest == media_digest(path) == expected
         assert meta == read_media(path)
+        # a copy is told without hashing; one byte changed at either edge is not a copy
+        copy, changed = os.path.join(folder, "copy.jpg"), os.path.join(folder, "edit.jpg")
+        with open(copy, "wb") as handle:
+            handle.write(data)
+        edited = bytearray(data)
+        edited[-1 if seed % 2 else 0] ^= 0xFF
+        with open(changed, "wb") as handle:
+            handle.write(edited)
+        assert read_media_digest(copy, like=path)[1] is True
+        assert read_media_digest(changed, like=path)[1] == media_digest(changed) != expected
     assert read_media_digest(os.path.join(folder, "gone.jpg"))[1] is None
