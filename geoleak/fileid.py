@@ -71,10 +71,11 @@ def media_digest(path: str | Path) -> str | None:
 _edges_cache: dict[tuple[str, int, int, int], Edges] = {}
 
 
-def file_edges(path: str) -> tuple[int, Edges] | None:
-    """Size and edges of the file at `path`, None when it cannot be read. The last few
-    files asked for are kept (a folder of copies names the same first file again and again;
-    a file that changed since has another size, time or inode, and is read again)."""
+def file_edges(path: str, *, keep: bool = True) -> tuple[int, Edges] | None:
+    """Size and edges of the file at `path`, None when it cannot be read. With `keep`,
+    the last few files asked for are kept (a folder of copies names the same first file
+    again and again; a file that changed since has another size, time or inode, and is
+    read again)."""
     try:
         info = os.stat(path)
         key = (path, info.st_size, info.st_mtime_ns, info.st_ino)
@@ -85,9 +86,10 @@ def file_edges(path: str) -> tuple[int, Edges] | None:
                 found = edges(
                     size, handle.read(EDGE), lambda at, n: os.pread(handle.fileno(), n, at)
                 )
-            if len(_edges_cache) >= 16:
-                _edges_cache.pop(next(iter(_edges_cache)))
-            _edges_cache[key] = found
+            if keep:
+                if len(_edges_cache) >= 16:
+                    _edges_cache.pop(next(iter(_edges_cache)))
+                _edges_cache[key] = found
     except OSError:
         return None
     return info.st_size, found

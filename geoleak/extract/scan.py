@@ -361,7 +361,7 @@ class ContentDuplicates:
 
 def _identity_of(path: str, first: str) -> Identity:
     """True when `path` has the identity of `first`, else its digest (None: unreadable)."""
-    found = file_edges(path)
+    found = file_edges(path, keep=False)
     if found is None:
         return None
     size, covered = found
