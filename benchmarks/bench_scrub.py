@@ -5,8 +5,9 @@
 Each tool cleans the same copies of the media corpus (default ../shared/testdata/media,
 repeated N times in a temporary folder so timings are not dominated by start-up), plus a
 generated corpus with one file per leak kind geoleak knows (GPS, coordinates in EXIF
-UserComment / ImageDescription / XPComment, XMP dc:description, IPTC caption, PNG text, JPEG
-comment, QuickTime comment, place names, a Takeout sidecar, a GPX track, a GeoJSON):
+UserComment / ImageDescription / XPComment, XMP dc:description, XMP packets in UTF-16, IPTC
+caption, PNG text, JPEG comment, QuickTime comment, place names, a Takeout sidecar, a GPX
+track, a GeoJSON):
 - geoleak: `geoleak.remedy.scrub.scrub_paths` (including its verification pass), in one
   process (`geoleak`) and with one process per CPU (`geoleak-jN`); and the `geoleak scrub`
   command end to end (start-up and imports included, as a user runs it: `cmd-default` with
@@ -192,6 +193,11 @@ def make_leak_corpus(folder: Path) -> list[Path]:
         + "</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"
     ).encode()
     jpeg("xmp_description.jpg", app=seg(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp))
+    wide = xmp.decode().replace('photoshop:City="Tromso"', 'xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+                                'exif:GPSLatitude="69,38.94N" exif:GPSLongitude="18,57.36E"')  # fmt: skip
+    for encoding in ("utf-16-le", "utf-16-be"):  # (the XMP specification allows UTF-16)
+        packet = wide.encode(encoding)
+        jpeg(f"xmp_{encoding}.jpg", app=seg(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + packet))
     iim = b"".join(
         b"\x1c\x02" + bytes([ds]) + struct.pack(">H", len(v)) + v
         for ds, v in ((120, coords.encode()), (90, b"Tromso"))
