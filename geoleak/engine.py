@@ -37,7 +37,12 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import PersonAnalysis, analyse_person
-from geoleak.infer.sites import MAX_CANDIDATES_PER_PERSON, SiteMembers, find_sites
+from geoleak.infer.sites import (
+    MAX_CANDIDATES_PER_PERSON,
+    SiteMembers,
+    find_sites,
+    site_log_odds,
+)
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, person_bucket
 from geoleak.types import Evidence, LatLon, PlaceKind, Profile, SharedSite
@@ -140,12 +145,13 @@ class _Points(Sequence[_Point]):
 
 def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
     """What the site pass needs of a person: the duty-place candidates (position, score,
-    duty days) and their evidence's positions and weights, compactly."""
+    duty days) and their evidence's positions and weights, compactly; and the scores of
+    every workplace candidate (`site_log_odds` counts them), without evidence."""
     import numpy as np
 
-    candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
-    if not candidates:
+    if not analysis.work_candidates:
         return None
+    candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
     kept: list[Any] = []
     slim_candidates = []
     for cand in candidates:
@@ -162,12 +168,17 @@ def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
                 day_counts={},
             )
         )
+    scores = [
+        replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
+        for cand in analysis.work_candidates
+    ]
     return PersonAnalysis(
         person=analysis.person,
         evidence=cast("list[Evidence]", _Points(kept)),
         base_candidates=slim_candidates,
         excluded=analysis.excluded,
         usable=[],
+        work_candidates=scores,
     )
 
 
@@ -200,10 +211,11 @@ def profile_bucket(
     params: InferenceParams,
     context: Context,
     sites: FoundSites,
+    site_odds: tuple[float, float],
     spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
-    return _profile_bucket(root, bucket, params, context, sites, spill)
+    return _profile_bucket(root, bucket, params, context, sites, site_odds, spill)
 
 
 def profile_bucket_json(
@@ -212,6 +224,7 @@ def profile_bucket_json(
     params: InferenceParams,
     context: Context,
     sites: FoundSites,
+    site_odds: tuple[float, float],
     spill: str | None = None,
     *,
     ensure_ascii: bool = False,
@@ -225,7 +238,7 @@ def profile_bucket_json(
             p.place(PlaceKind.HOME) is not None,
             p.place(PlaceKind.BASE) is not None,
         )
-        for p in _profile_bucket(root, bucket, params, context, sites, spill)
+        for p in _profile_bucket(root, bucket, params, context, sites, site_odds, spill)
     ]
 
 
@@ -235,6 +248,7 @@ def _profile_bucket(
     params: InferenceParams,
     context: Context,
     sites: FoundSites,
+    site_odds: tuple[float, float],
     spill: str | None,
 ) -> list[Profile]:
     member_of: dict[str, list[SiteMembers]] = defaultdict(list)
@@ -265,7 +279,13 @@ def _profile_bucket(
             members[analysis.person] = full
             swapped.append((members, slim))
         profiles.append(
-            profile_of(analysis, sites, params, context.get(analysis.person, PersonContext()))
+            profile_of(
+                analysis,
+                sites,
+                params,
+                context.get(analysis.person, PersonContext()),
+                site_odds=site_odds,
+            )
         )
         for members, slim in swapped:
             members[analysis.person] = slim
@@ -608,18 +628,20 @@ def _infer_local(
                 map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
             sites = find_sites_partitioned([a for part in slim for a in part], params)
+            odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
             del slim
             for b in buckets:
-                emit(pass_two(root, b, params, contexts[b], sites, spill))
+                emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
             return sites
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             slim = list(
                 pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
             sites = find_sites_partitioned([a for part in slim for a in part], params)
+            odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
             del slim
             for part in pool.map(pass_two, [root] * n, buckets, [params] * n, contexts,
-                                 [sites] * n, [spill] * n):  # fmt: skip
+                                 [sites] * n, [odds] * n, [spill] * n):  # fmt: skip
                 emit(part)
     return sites
 
@@ -663,10 +685,11 @@ def _infer_dask(
 
         slim = client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts)
         sites = find_sites_partitioned([a for part in slim for a in part], params, client_map)
+        odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
         del slim
         [shared_sites] = client.scatter([sites], broadcast=True)
         futures = client.map(pass_two, [root] * n, buckets, [params] * n, contexts,
-                             [shared_sites] * n, pure=False)  # fmt: skip
+                             [shared_sites] * n, [odds] * n, pure=False)  # fmt: skip
         # Each partition's result is handed on as it completes and then released (only
         # as_completed holds a future until it yields it).
         completed = dist.as_completed(futures)

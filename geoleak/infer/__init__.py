@@ -29,7 +29,7 @@ from geoleak.infer.places import (
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RolePriors
-from geoleak.infer.sites import SiteMembers, find_sites
+from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds
 from geoleak.types import Evidence, Place, PlaceKind, Profile, SharedSite
 
 __all__ = [
@@ -103,7 +103,9 @@ class LeakInference:
     Parameters are keyword-only, in physical units, stored as given and validated in `fit`;
     `get_params` / `set_params` work as in scikit-learn. Fitted results end in `_`:
     `profiles_` (one `Profile` per person, located or not), `sites_` (places where several
-    people work), `params_` (the validated `InferenceParams`).
+    people work), `params_` (the validated `InferenceParams`), `site_log_odds_` (the log
+    likelihood ratios for a workplace candidate inside / outside a site, from
+    `geoleak.infer.sites.site_log_odds`).
 
     Parameters
     ----------
@@ -132,8 +134,10 @@ class LeakInference:
         Radius (m) within which several people's workplaces form one site.
     min_site_people : int, default 2
         People a site needs.
-    shared_site_odds : float, default 4
-        Odds ratio for a place being someone's workplace when others work there too.
+    shared_site_odds : float or None, default None
+        Odds ratio for a place being someone's workplace when others work there too. None
+        estimates it from the corpus, with the odds for a candidate outside every site
+        (`geoleak.infer.sites.site_log_odds`; the fitted log ratios are `site_log_odds_`).
     shift_work_share, no_workplace_share, live_at_work_share, second_residence_share,
     move_rate_per_year, home_unseen, concentration :
         Population priors; see `geoleak.infer.roles.RolePriors` (sources cited there).
@@ -157,7 +161,7 @@ class LeakInference:
         max_upload_lag_days: float = 30.0,
         site_eps_m: float = 1000.0,
         min_site_people: int = 2,
-        shared_site_odds: float = 4.0,
+        shared_site_odds: float | None = None,
         shift_work_share: float = 0.16,
         no_workplace_share: float = 0.2,
         live_at_work_share: float = 0.1,
@@ -245,10 +249,12 @@ class LeakInference:
         found = find_sites(analyses, params)
         self.sites_: list[SharedSite] = [site for site, _ in found]
         lookup = SiteLookup(found)
+        self.site_log_odds_ = site_log_odds(analyses, found, params.shared_site_odds)
         self.profiles_: list[Profile] = [
-            _profile(a, found, params, context.get(a.person, PersonContext()), lookup)
+            _profile(a, found, params, context.get(a.person, PersonContext()), lookup,
+                     site_odds=self.site_log_odds_)
             for a in analyses
-        ]
+        ]  # fmt: skip
         return self
 
 
@@ -309,19 +315,21 @@ class SiteLookup:
 
 
 def _site_boosts(
-    analysis: PersonAnalysis, sites: _Found, params: InferenceParams
+    analysis: PersonAnalysis, sites: _Found, site_odds: tuple[float, float]
 ) -> dict[int, float]:
-    """Log-odds added to the person's workplace groups that others work at too (`sites`:
-    at least those the person is a member of)."""
-    boosts: dict[int, float] = {}
-    for site, members in sites:
-        own = members.get(analysis.person)
-        if own is None or len(site.people) < 2:
-            continue
-        for k, cand in enumerate(analysis.work_candidates):
-            if cand is own:
-                boosts[k] = math.log(params.shared_site_odds)
-    return boosts
+    """Log-odds added to each of the person's workplace candidates (`sites`: at least those
+    the person is a member of): `site_odds[0]` to those that are the person's place in a site
+    others work at too, `site_odds[1]` to the rest (see `site_log_odds`). Zeros left out."""
+    inside, outside = site_odds
+    linked = {
+        k
+        for site, members in sites
+        if len(site.people) >= 2 and (own := members.get(analysis.person)) is not None
+        for k, cand in enumerate(analysis.work_candidates)
+        if cand is own
+    }
+    boosts = {k: inside if k in linked else outside for k in range(len(analysis.work_candidates))}
+    return {k: v for k, v in boosts.items() if v}
 
 
 def _haversine_grid_m(
@@ -413,11 +421,14 @@ def _profile(
     params: InferenceParams,
     ctx: PersonContext,
     lookup: SiteLookup | None = None,
+    *,
+    site_odds: tuple[float, float],
 ) -> Profile:
-    """`lookup` indexes `sites` (built here when not given: one pass over the sites)."""
+    """`lookup` indexes `sites` (built here when not given: one pass over the sites);
+    `site_odds` are the corpus's `site_log_odds`."""
     lookup = SiteLookup(sites) if lookup is None else lookup
     own_sites = lookup.memberships(analysis.person)
-    boosts = _site_boosts(analysis, own_sites, params)
+    boosts = _site_boosts(analysis, own_sites, site_odds)
     decision = decide(analysis, params, boosts) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None

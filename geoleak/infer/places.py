@@ -88,7 +88,8 @@ class InferenceParams:
     exclusion_m: frequent places closer than this (m) to a home or base are not listed.
     site_eps_m: radius (m) within which several people's workplaces form one site;
     min_site_people: people a site needs. shared_site_odds: how much likelier a weekday
-    place is someone's workplace when others work there too (odds ratio).
+    place is someone's workplace when others work there too (odds ratio); None (default)
+    estimates it from the corpus (`geoleak.infer.sites.site_log_odds`).
     max_upload_lag_days: a photo taken longer than this before it was posted is a
     throwback or somebody else's photo, not evidence of where the person lives now.
     priors: population shares of `geoleak.infer.roles.RolePriors`.
@@ -107,12 +108,14 @@ class InferenceParams:
     max_upload_lag_days: float = 30.0
     site_eps_m: float = 1000.0
     min_site_people: int = 2
-    shared_site_odds: float = 4.0
+    shared_site_odds: float | None = None
     priors: RolePriors = field(default_factory=RolePriors)
 
     def __post_init__(self) -> None:
         for name in ("eps_m", "work_eps_m", "max_accuracy_m", "exclusion_m", "site_eps_m",
                      "max_upload_lag_days", "shared_site_odds"):  # fmt: skip
+            if name == "shared_site_odds" and self.shared_site_odds is None:
+                continue  # estimated from the corpus
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
         if self.min_samples < 1 or self.min_home_days < 1 or self.min_base_days < 1:
@@ -868,7 +871,7 @@ def decide(
         and work_m[best_work] >= params.min_confidence
         and (
             analysis.work_candidates[best_work].n_duty_dates >= params.min_base_days
-            or best_work in (work_log_boost or {})  # a thin place inside a site
+            or (work_log_boost or {}).get(best_work, 0.0) > 0  # a thin place inside a site
         )
     ):
         base_index = best_work

@@ -20,7 +20,7 @@ from geoleak.infer.cluster import cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite
 
-__all__ = ["SiteMembers", "find_sites"]
+__all__ = ["SiteMembers", "find_sites", "site_log_odds"]
 
 MAX_CANDIDATES_PER_PERSON = 5
 
@@ -89,3 +89,47 @@ def find_sites(
         (replace(site, site_id=f"S{number}"), members)
         for number, (site, members) in enumerate(found, start=1)
     ]
+
+
+def site_log_odds(
+    analyses: Sequence[PersonAnalysis],
+    sites: Sequence[tuple[SharedSite, SiteMembers]],
+    fixed_odds: float | None = None,
+) -> tuple[float, float]:
+    """Log likelihood ratios that a person's workplace candidate is their workplace, given
+    that it is (first) or is not (second) their place in a site where others work.
+
+    A likelihood ratio P(in a site | workplace) / P(in a site | not a workplace), and the same
+    for "not in a site", estimated from the corpus (empirical Bayes): each workplace candidate
+    counts as a workplace by its own posterior probability before sites (`Candidate.score`)
+    and as another place by the rest, and the ratios are of the shares of each that are a
+    site member's candidate, with half a candidate added to each count (Jeffreys) so a small
+    corpus gives ratios near 1. Where many people share workplaces (a unit, a hospital's
+    staff) a candidate outside every site is less likely a workplace, not only one inside a
+    site more likely; where few do, both ratios stay near 1. No sites: (0, 0), nothing to
+    learn. `fixed_odds` (the `shared_site_odds` parameter) instead fixes the odds ratio
+    inside a site and leaves candidates outside sites as they are.
+    """
+    if fixed_odds is not None:
+        return math.log(fixed_odds), 0.0
+    member_candidates: dict[str, list[Candidate]] = {}
+    for site, members in sites:
+        if len(site.people) < 2:
+            continue
+        for person, cand in members.items():
+            member_candidates.setdefault(person, []).append(cand)
+    if not member_candidates:
+        return 0.0, 0.0
+    work = work_in = other = other_in = 0.0
+    for analysis in analyses:
+        for cand in analysis.work_candidates:
+            work += cand.score
+            other += 1.0 - cand.score
+        for cand in member_candidates.get(analysis.person, ()):
+            work_in += cand.score
+            other_in += 1.0 - cand.score
+    p_work = (work_in + 0.5) / (work + 1.0)
+    p_other = (other_in + 0.5) / (other + 1.0)
+    inside = math.log(p_work / p_other)
+    outside = math.log((1.0 - p_work) / (1.0 - p_other))
+    return max(0.0, inside), min(0.0, outside)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from infer_helpers import seen, year_of_life
 
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
-from geoleak.types import LatLon, PlaceKind
+from geoleak.types import Evidence, LatLon, PlaceKind
 
 BASE = LatLon(61.83, -150.07)
 
@@ -111,3 +112,59 @@ def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
         assert by_band == _base_by_site_membership(analysis, found, params)
         tied += by_band is not None and person.endswith("thin")
     assert tied >= 5
+
+
+def _unit_and_loner(loner_weekdays: int) -> dict[str, list[Evidence]]:
+    """Six people who work at one base (a site) and one whose only weekday place, a café
+    seen in working hours, lies 20 km away from it."""
+    rng = random.Random(7)
+    evidence = {}
+    for i in range(6):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+    home = destination(BASE, 90, 20_000)
+    cafe = destination(home, 40, 1_800)
+    start = date(2025, 1, 6)  # a Monday
+    loner = []
+    for week in range(30):
+        monday = start + timedelta(weeks=week)
+        for day, hour in ((0, 21), (3, 22), (5, 11), (6, 20)):  # evenings, a weekend day
+            loner.append(seen("x", home, datetime.combine(monday + timedelta(days=day),
+                                                         time(hour, 15)), rng=rng))  # fmt: skip
+    for week in range(loner_weekdays):  # one weekday a week at the café, 10:00-15:00
+        when = datetime.combine(start + timedelta(weeks=10 + week, days=week % 5), time(11, 30))
+        loner.append(seen("x", cafe, when, rng=rng))
+    evidence["x"] = loner
+    return evidence
+
+
+def test_where_workplaces_are_shared_a_workplace_outside_every_site_is_less_likely() -> None:
+    """Site odds are estimated from the corpus, for candidates in a site and outside them.
+
+    Where the corpus's workplaces are shared (a unit), a weekday place outside every site is
+    less likely a workplace than the same place would be alone (the old fixed odds only
+    raised candidates inside a site); members keep their bases from the site.
+    """
+    for weekdays in (3, 4):
+        evidence = _unit_and_loner(weekdays)
+        model = LeakInference().fit(evidence)
+        inside, outside = model.site_log_odds_
+        assert inside > 0 > outside
+        by_person = {p.person: p for p in model.profiles_}
+        for i in range(6):
+            base = by_person[f"m{i}"].place(PlaceKind.BASE)
+            assert base is not None and base.site_id == "S1"
+        alone = LeakInference().fit({"x": evidence["x"]}).profiles_[0].place(PlaceKind.BASE)
+        assert alone is not None  # alone, the café is a plausible workplace
+        base = by_person["x"].place(PlaceKind.BASE)
+        assert base is None or base.confidence < alone.confidence - 0.05
+        # Fixed odds (the old behaviour): a candidate outside every site is left as it is.
+        fixed = LeakInference(shared_site_odds=4.0).fit(evidence)
+        assert fixed.site_log_odds_ == (math.log(4.0), 0.0)
+        base = next(p for p in fixed.profiles_ if p.person == "x").place(PlaceKind.BASE)
+        assert base is not None and base.confidence == alone.confidence
+
+
+def test_site_odds_need_sites() -> None:
+    a = year_of_life("a", LatLon(64.2, 24.1), LatLon(64.25, 24.3), seed=1)
+    assert LeakInference().fit({"a": a}).site_log_odds_ == (0.0, 0.0)
