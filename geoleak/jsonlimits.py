@@ -129,8 +129,14 @@ class LimitedReader:
         return self._handle.seek(offset, whence)
 
 
+MAX_INT_DIGITS = 20
+
+
 def _int(text: str) -> int | float:
-    return int(text) if len(text) <= 20 else float(text)
+    """An integer of up to MAX_INT_DIGITS digits (any 64-bit value, signed or not)
+    as int; a longer one as float (int() of thousands of digits is quadratic)."""
+    digits = len(text) - text.startswith("-")
+    return int(text) if digits <= MAX_INT_DIGITS else float(text)
 
 
 def loads(data: str | bytes, where: str) -> Any:

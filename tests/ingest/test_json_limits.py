@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest import open_inputs
-from geoleak.jsonlimits import MAX_DEPTH, JsonLimitError, JsonScanner, loads
+from geoleak.jsonlimits import MAX_DEPTH, MAX_INT_DIGITS, JsonLimitError, JsonScanner, loads
 
 
 def read(path: Path) -> tuple[list[object], Diagnostics]:
@@ -51,13 +51,24 @@ def test_a_string_split_across_chunks_is_measured_whole() -> None:
         scanner.feed(b'fghijk"]')
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+WITHIN_INT_LIMIT = st.integers(
+    min_value=-(10**MAX_INT_DIGITS) + 1, max_value=10**MAX_INT_DIGITS - 1
+)
+
+
+@given(st.recursive(st.none() | st.booleans() | WITHIN_INT_LIMIT | st.text(max_size=5),
                     lambda inner: st.lists(inner, max_size=3)
                     | st.dictionaries(st.text(max_size=3), inner, max_size=3),
                     max_leaves=20))  # fmt: skip
 def test_loads_agrees_with_json_within_the_limits(value: object) -> None:
     text = json.dumps(value)
     assert loads(text, "v.json") == json.loads(text)
+
+
+def test_integers_within_twenty_digits_stay_exact_whatever_their_sign() -> None:
+    for text in ("18446744073709551615", "-18446744073709551615", "-99999999999999999999"):
+        assert loads(f"[{text}]", "v.json") == [int(text)]
+    assert loads("[-100000000000000000000]", "v.json") == [-1e20]  # 21 digits
 
 
 def test_huge_integers_become_floats() -> None:
