@@ -27,7 +27,8 @@ EXIF GPS in JPEGs, text posts that name places, the offline gazetteer on) is gen
 and `geoleak infer` runs on it with `--workers 1` and with `--workers 2`, alternating, best of
 `--repeat` each; the speed-up is the ratio of their wall times (issue 15: at least 1.7x).
 The load average is printed beside: on a machine whose other load takes a core, a second
-worker cannot show its worth in wall time (compare the CPU seconds then).
+worker cannot show its worth in wall time (compare the CPU seconds then: each process's are
+printed, and the speed-up bound they imply on two cores).
 
 What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
 geocoding (no post has text), the time to generate corpora, and other load on the machine
