@@ -578,6 +578,24 @@ class PageScript(_RawScriptMixin, MacroElement):
         )
 
 
+class ViewScript(_RawScriptMixin, MacroElement):
+    """Fits the map to the page's view before any layer is added, so every layer is drawn
+    once at the zoom the page opens on (not at zoom 2 first and again after the fit)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoleak.view({{ this._parent.get_name() }}, {{ this.bounds_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]] | None) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ViewScript"
+        self.bounds_json = script_json(bounds)
+
+
 def _label_runs(labels: Sequence[str]) -> list[list[Any]]:
     """The slider's date label of every post rank as [first rank, label] where it changes:
     posts are in time order, so 100,000 posts span a few hundred days, not 100,000 labels."""
@@ -1591,7 +1609,9 @@ def _finish(
     collapsed_layers: bool = False,
 ) -> str:
     folium.LayerControl(position="topright", collapsed=collapsed_layers).add_to(fmap)
-    PageScript(_bounds([page.ll(p) for p in view]), boxes, slider).add_to(fmap)
+    bounds = _bounds([page.ll(p) for p in view])
+    fmap.add_child(ViewScript(bounds), index=0)  # right after the map is created
+    PageScript(bounds, boxes, slider).add_to(fmap)
     rendered = str(figure.render())
     if below:
         # after the map's <div>: branca renders children of <body> before the map's own div

@@ -562,6 +562,21 @@
     });
   };
 
+  /* Fit the map to the page's bounds before its layers are added (see maps.ViewScript):
+   * each layer is then drawn once, at the zoom the page opens on. */
+  G.view = function (map, bounds) {
+    if (!bounds) { return; }
+    // keep the fitted data clear of the title box (top left) and the legend (right)
+    var wide = map.getSize().x > 900;
+    map.fitBounds(bounds, {
+      paddingTopLeft: wide ? [380, 40] : [30, 30],
+      paddingBottomRight: wide ? [290, 40] : [30, 30],
+      maxZoom: 16,
+      animate: false
+    });
+    G.viewed = true;
+  };
+
   G.init = function (map, bounds) {
     G.map = map;
     var pending = null;
@@ -572,15 +587,7 @@
     map.on("zoomend overlayadd overlayremove", again);
     G.clusterGroups.forEach(function (group) { group.on("animationend", again); });
     G.redeclutter = again;
-    if (bounds) {
-      // keep the fitted data clear of the title box (top left) and the legend (right)
-      var wide = map.getSize().x > 900;
-      map.fitBounds(bounds, {
-        paddingTopLeft: wide ? [380, 40] : [30, 30],
-        paddingBottomRight: wide ? [290, 40] : [30, 30],
-        maxZoom: 16
-      });
-    }
+    if (!G.viewed) { G.view(map, bounds); }  // a page written without a ViewScript
     again();
     setUpTables();
     window.addEventListener("hashchange", onHash);
