@@ -3,6 +3,7 @@
     python benchmarks/bench_scale.py [--sizes 500000,2000000] [--ten-million]
                                      [--modes local,store,dask] [--workers 2] [--json OUT]
     python benchmarks/bench_scale.py --photos 200 [--sizes ""]   # workers 1 vs 2 on photos
+    python benchmarks/bench_scale.py --sizes 100000 --modes local --against REF  # before/after
 
 For each size a corpus of located posts (JSONL, platform geotags, no media; 20 to 100
 posts a person, so 500 k posts are about 8,300 people) is generated into a temporary
@@ -29,6 +30,10 @@ and `geoleak infer` runs on it with `--workers 1` and with `--workers 2`, altern
 The load average is printed beside: on a machine whose other load takes a core, a second
 worker cannot show its worth in wall time (compare the CPU seconds then: each process's are
 printed, and the speed-up bound they imply on two cores).
+
+With `--against REF`, each command also runs with the `geoleak` package of git commit REF
+(`git archive`, on PYTHONPATH) right before this checkout's, on the same corpus: its CPU
+seconds beside this checkout's, and whether the two wrote byte-identical profiles.
 
 What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
 geocoding (no post has text), the time to generate corpora, and other load on the machine
@@ -137,14 +142,16 @@ _WRAPPER = (
 
 
 def run_command(
-    args: list[str], per_process: list[float] | None = None
+    args: list[str], per_process: list[float] | None = None, code: Path | None = None
 ) -> tuple[int, float, float, float]:
     """(exit status, wall seconds, CPU seconds of all its processes, peak RSS in MiB of the
     largest process it started). With `per_process` (a list to fill; Linux only) the CPU
     seconds of each process it started, the command's own first, sampled from /proc every
-    0.1 s (a process's last 0.1 s may be missed)."""
+    0.1 s (a process's last 0.1 s may be missed). `code`: a folder holding another
+    `geoleak` package to run (on PYTHONPATH, started in that folder)."""
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=code)  # fmt: skip
     seen: dict[int, tuple[float, float]] = {}  # pid -> (first seen, CPU seconds)
     sampling = per_process is not None and Path("/proc/self/stat").exists()
     while sampling and proc.poll() is None:
@@ -250,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=int, default=0, metavar="PEOPLE",
                         help="also time workers 1 vs 2 on a scenario corpus with photos")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=2, help="runs per worker count (--photos)")
+    parser.add_argument("--against", metavar="REF",
+                        help="also run the geoleak package of this git commit (git archive) on "
+                             "each corpus and mode, and say whether its profiles are identical")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -262,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
         folder = Path(scratch)
+        ref_tree = folder / "ref"
+        if args.against:
+            ref_tree.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "geoleak"],
+                                     capture_output=True, check=True).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", str(ref_tree)], input=archive, check=True)
         photo_rows = photo_speedup(folder, args.photos, args.repeat) if args.photos else []
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
@@ -271,37 +287,55 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{size} posts of {people} people ({corpus.stat().st_size / 2**20:.0f} MiB); "
                 f"bare json.loads pass {baseline:.2f} s ({baseline_cpu:.2f} s CPU)")  # fmt: skip
             for mode in modes:
-                out = folder / f"profiles-{size}-{mode}.json"
-                command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
-                           "--workers", str(args.workers), "--geocoder", "none"]  # fmt: skip
-                if mode == "store":
-                    command += ["--store", str(folder / f"store-{size}")]
-                elif mode == "dask":
-                    command += ["--engine", "dask"]
-                rc, wall, cpu, rss = run_command(command)
-                homes, total = homes_found(out) if rc == 0 else (0, 0)
-                row = {"posts": size, "people": people, "mode": mode, "workers": args.workers,
-                       "exit": rc, "wall_s": round(wall, 2), "json_loads_s": round(baseline, 2),
-                       "ratio": round(wall / baseline, 1), "cpu_s": round(cpu, 2),
-                       "json_loads_cpu_s": round(baseline_cpu, 2),
-                       "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
-                       "homes": homes, "profiles": total}  # fmt: skip
-                results.append(row)
-                log(f"  {mode:6s} {wall:8.1f} s = {wall / baseline:5.1f} x json.loads "
-                    f"(CPU {cpu:.1f} s = {cpu / baseline_cpu:.1f} x), "
-                    f"peak RSS {rss:6.0f} MiB, homes for {homes} of {total}")  # fmt: skip
+                for code in [args.against, "this"] if args.against else ["this"]:
+                    tag = "this" if code == "this" else "ref"
+                    out = folder / f"profiles-{size}-{mode}-{tag}.json"
+                    command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
+                               "--workers", str(args.workers), "--geocoder", "none"]  # fmt: skip
+                    if mode == "store":
+                        command += ["--store", str(folder / f"store-{size}-{tag}")]
+                    elif mode == "dask":
+                        command += ["--engine", "dask"]
+                    rc, wall, cpu, rss = run_command(
+                        command, code=None if code == "this" else ref_tree
+                    )
+                    homes, total = homes_found(out) if rc == 0 else (0, 0)
+                    row = {"posts": size, "people": people, "mode": mode, "code": code,
+                           "workers": args.workers, "exit": rc, "wall_s": round(wall, 2),
+                           "json_loads_s": round(baseline, 2), "ratio": round(wall / baseline, 1),
+                           "cpu_s": round(cpu, 2), "json_loads_cpu_s": round(baseline_cpu, 2),
+                           "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
+                           "homes": homes, "profiles": total}  # fmt: skip
+                    if code == "this" and args.against:
+                        ref_out = folder / f"profiles-{size}-{mode}-ref.json"
+                        row["identical_to_ref"] = ref_out.is_file() and (
+                            ref_out.read_bytes() == out.read_bytes()
+                        )
+                    results.append(row)
+                    log(f"  {mode:6s} {code:10.10s} {wall:8.1f} s = {wall / baseline:5.1f} x json.loads "
+                        f"(CPU {cpu:.1f} s = {cpu / baseline_cpu:.1f} x), "
+                        f"peak RSS {rss:6.0f} MiB, homes for {homes} of {total}"
+                        + (f", profiles identical to {args.against}: {row['identical_to_ref']}"
+                           if "identical_to_ref" in row else ""))  # fmt: skip
             corpus.unlink()
     print()
-    print(
-        "| posts | mode | wall s | x json.loads | CPU s | CPU x json.loads | peak RSS MiB | homes |"
-    )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| posts | mode | code | wall s | x json.loads | CPU s | CPU x json.loads | "
+          "peak RSS MiB | homes |")  # fmt: skip
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for row in results:
-        print(f"| {row['posts']:,} | {row['mode']} | {row['wall_s']} | {row['ratio']} | "
-              f"{row['cpu_s']} | {row['cpu_ratio']} | {row['peak_rss_mib']} | "
+        print(f"| {row['posts']:,} | {row['mode']} | {row['code']} | {row['wall_s']} | "
+              f"{row['ratio']} | {row['cpu_s']} | {row['cpu_ratio']} | {row['peak_rss_mib']} | "
               f"{row['homes']}/{row['profiles']} |")  # fmt: skip
+    for row in results:
+        ref = next((r for r in results if r["code"] == args.against and r["posts"] == row["posts"]
+                    and r["mode"] == row["mode"] and r["exit"] == 0), None)  # fmt: skip
+        if row["code"] == "this" and ref is not None and row["exit"] == 0:
+            print(f"{row['posts']:,} {row['mode']}: this checkout takes {row['cpu_s'] / ref['cpu_s']:.2f}x "
+                  f"the CPU seconds of {args.against} ({row['cpu_ratio']} against {ref['cpu_ratio']} "
+                  f"x json.loads); profiles identical: {row['identical_to_ref']}")  # fmt: skip
     for mode in modes:
-        by_size = {r["posts"]: r for r in results if r["mode"] == mode and r["exit"] == 0}
+        by_size = {r["posts"]: r for r in results
+                   if r["mode"] == mode and r["exit"] == 0 and r["code"] == "this"}  # fmt: skip
         if len(by_size) >= 2:
             small, large = min(by_size), max(by_size)
             growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])

@@ -453,21 +453,28 @@ def _candidates(
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
     weekday = (local + 6) % 7  # date.fromordinal(1) is a Monday
     monday_to_friday = weekday < 5
-    distinct = {
-        name: np.bincount(np.unique(group[mask] << 32 | days[mask]) >> 32, minlength=len(bounds))
-        for name, days, mask in (
-            ("dates", local, slice(None)),
-            ("duty_dates", local, monday_to_friday),
-            ("weeks", local - weekday, slice(None)),
-            # As `Candidate._ordinals` defines the other day sets (their sizes, for texts).
-            ("nights", day, (part == WEEKNIGHT) | (part == WEEKEND_NIGHT)),
-            ("evenings", day, part == EVENING),
-            ("weekend_days", day, part == WEEKEND_DAY),
-            ("work_dates", local, monday_to_friday & (part == WORK_HOURS)),
-        )
-    }
-    known = [dict(zip(distinct, sizes, strict=True))
-             for sizes in zip(*(v.tolist() for v in distinct.values()), strict=True)]  # fmt: skip
+    day_sets = (
+        ("dates", local, None),
+        ("duty_dates", local, monday_to_friday),
+        ("weeks", local - weekday, None),
+        # As `Candidate._ordinals` defines the other day sets (their sizes, for texts).
+        ("nights", day, (part == WEEKNIGHT) | (part == WEEKEND_NIGHT)),
+        ("evenings", day, part == EVENING),
+        ("weekend_days", day, part == WEEKEND_DAY),
+        ("work_dates", local, monday_to_friday & (part == WORK_HOURS)),
+    )
+    # Every set's distinct (cluster, day) pairs in one np.unique: a key per point and set,
+    # (set * clusters + cluster) above 32 bits, the day ordinal below.
+    clusters = len(bounds)
+    pairs = np.concatenate([
+        ((k * clusters + group) << 32 | days) if mask is None
+        else ((k * clusters + group[mask]) << 32 | days[mask])
+        for k, (_, days, mask) in enumerate(day_sets)
+    ])  # fmt: skip
+    distinct = np.bincount(np.unique(pairs) >> 32, minlength=len(day_sets) * clusters)
+    names = [name for name, _, _ in day_sets]
+    known = [dict(zip(names, sizes, strict=True))
+             for sizes in distinct.reshape(len(day_sets), clusters).T.tolist()]  # fmt: skip
     built: list[tuple[int, int, Candidate]] = []
     for g, (key, (a, b), centre) in enumerate(zip(keys.tolist(), bounds, centres, strict=True)):
         cand = Candidate(
@@ -494,8 +501,10 @@ def _extreme_positions(
     extreme = op.reduceat(values, starts)
     hits = np.flatnonzero(valid & (values == extreme[group]))
     out = np.full(starts.size, -1, dtype=np.int64)
-    first_hit = np.unique(group[hits], return_index=True)
-    out[first_hit[0]] = hits[first_hit[1]]
+    # `group` is sorted, so the hits' groups are too: each group's first hit starts a run.
+    hit_group = group[hits]
+    first = np.flatnonzero(np.r_[True, hit_group[1:] != hit_group[:-1]]) if hits.size else hits
+    out[hit_group[first]] = hits[first]
     return list(out.tolist())
 
 
