@@ -547,7 +547,9 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
                    "stats": result.stats.to_json(), "sites": [s.to_json() for s in result.sites]}  # fmt: skip
             click.echo(json.dumps(doc, indent=1))
         else:
-            click.echo(f"{_places_line(result.profiles)}; {count(len(result.sites), 'shared site')}")
+            click.echo(
+                f"{_places_line(result.profiles)}; {count(len(result.sites), 'shared site')}"
+            )
             for site in result.sites:
                 click.echo(f"site {site.site_id}: {site.position} (+-{site.radius_m:.0f} m), "
                            f"{count(len(site.people), 'person')} tied to it")  # fmt: skip

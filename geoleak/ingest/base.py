@@ -211,7 +211,9 @@ def open_inputs(
     if failures and not readable:
         if len(raw_paths) == 1:
             raise failures[0]
-        raise CorpusError(f"none of the {len(raw_paths)} inputs could be read; first: {failures[0]}")
+        raise CorpusError(
+            f"none of the {len(raw_paths)} inputs could be read; first: {failures[0]}"
+        )
 
 
 def _telemetry_given_with_its_video(paths: list[Path]) -> list[Path]:

@@ -71,7 +71,10 @@ def corpus(tmp_path: Path, lines: list[str]) -> Path:
 
 
 def test_bad_json_line_is_reported_with_its_line_and_the_run_goes_on(tmp_path: Path) -> None:
-    path = corpus(tmp_path, ['{"id": "a", "author": "x", "lat": 60.1, "lon": 10.1}', "{oops", '{"author": "x"}'])
+    path = corpus(
+        tmp_path,
+        ['{"id": "a", "author": "x", "lat": 60.1, "lon": 10.1}', "{oops", '{"author": "x"}'],
+    )
     result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
     assert result.exit_code == 0
     assert f"{path}:2: not valid JSON" in result.output
@@ -90,7 +93,9 @@ def test_escaping_media_path_is_refused(tmp_path: Path) -> None:
 
 def test_unreadable_photo_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
     (tmp_path / "bad.jpg").write_bytes(b"not a photo at all")
-    path = corpus(tmp_path, ['{"id": "a", "author": "x", "media": ["bad.jpg"], "lat": 60.1, "lon": 10.1}'])
+    path = corpus(
+        tmp_path, ['{"id": "a", "author": "x", "media": ["bad.jpg"], "lat": 60.1, "lon": 10.1}']
+    )
     result = invoke("infer", str(path), "-o", str(tmp_path / "p.json"))
     assert result.exit_code == 0
     assert "bad.jpg" in result.output and "1 unreadable" in result.output
@@ -111,7 +116,9 @@ def test_empty_corpus_says_why_nothing_was_found(tmp_path: Path) -> None:
         (["map", "missing.json"], "missing.json: no such file"),
     ],
 )
-def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_errors_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = invoke(*args)
     assert result.exit_code == 2
@@ -137,7 +144,9 @@ def test_scenario_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert (tmp_path / "x").read_text() == "keep me"
 
 
-def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)  # the committed sample_media/
     out = tmp_path / "maps"
     result = invoke("demo", "--out", str(out), "--json")
@@ -166,7 +175,9 @@ def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(tmp_path: Pat
     assert len(list(out.glob("person-*.html"))) == len(profiles)
 
 
-def test_demo_without_sample_media_generates_the_same_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_without_sample_media_generates_the_same_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = invoke("demo", "--out", "maps")
     assert result.exit_code == 0, result.output
@@ -200,7 +211,9 @@ def test_infer_then_evaluate_json(tmp_path: Path) -> None:
 
 
 def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: Path) -> None:
-    (tmp_path / "places.csv").write_text("name,lat,lon,radius_m\nCrooked Pike Pub,69.6801,18.9402,30\n")
+    (tmp_path / "places.csv").write_text(
+        "name,lat,lon,radius_m\nCrooked Pike Pub,69.6801,18.9402,30\n"
+    )
     (tmp_path / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": "Range 7", "radius_m": 200},
          "geometry": {"type": "Point", "coordinates": [18.9402, 69.6801]}}]}))  # fmt: skip
@@ -214,7 +227,7 @@ def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: P
     result = invoke("infer", str(path), "-o", str(out), "--places", str(tmp_path / "places.csv"),
                     "--geocoder", "none", "--sites", str(tmp_path / "sites.geojson"), "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output[result.output.index("{"):])
+    doc = json.loads(result.output[result.output.index("{") :])
     assert doc["stats"]["evidence_by_source"] == {"checkin": 5}
     assert doc["sensitive_sites"]
     without = invoke("infer", str(path), "-o", str(out), "--geocoder", "none", "--json", "-q")
@@ -225,7 +238,9 @@ def test_map_draws_profiles_with_their_evidence(tmp_path: Path) -> None:
     sample = REPO / "sample_media"
     profiles = tmp_path / "p.json"
     assert invoke("infer", str(sample / "posts.jsonl"), "-o", str(profiles), "-q").exit_code == 0
-    result = invoke("map", str(profiles), str(sample / "posts.jsonl"), "-o", str(tmp_path / "maps"), "-q")
+    result = invoke(
+        "map", str(profiles), str(sample / "posts.jsonl"), "-o", str(tmp_path / "maps"), "-q"
+    )
     assert result.exit_code == 0, result.output
     pages = sorted(p.name for p in (tmp_path / "maps").glob("*.html"))
     assert "index.html" in pages and len(pages) == 11

@@ -62,11 +62,17 @@ def test_a_post_gives_exif_geotag_and_place_evidence() -> None:
         media=("/m/a.jpg", "/m/nogps.jpg", "/m/missing.jpg"),
     )  # fmt: skip
     media = {
-        "/m/a.jpg": MediaMeta(path="/m/a.jpg", position=AUCKLAND, accuracy_m=5.0, make="Apple", model="iPhone 15"),
+        "/m/a.jpg": MediaMeta(
+            path="/m/a.jpg", position=AUCKLAND, accuracy_m=5.0, make="Apple", model="iPhone 15"
+        ),
         "/m/nogps.jpg": MediaMeta(path="/m/nogps.jpg"),
     }
     found = evidence_from_post(post, media)
-    assert [e.source for e in found] == [EvidenceSource.EXIF, EvidenceSource.GEOTAG, EvidenceSource.PLACE]
+    assert [e.source for e in found] == [
+        EvidenceSource.EXIF,
+        EvidenceSource.GEOTAG,
+        EvidenceSource.PLACE,
+    ]
     exif, geotag, place = found
     assert exif.position == AUCKLAND and exif.accuracy_m == 5.0 and exif.device == "Apple iPhone 15"
     assert exif.media_path == "/m/a.jpg"
@@ -84,6 +90,8 @@ def test_place_accuracy_from_bbox_and_default() -> None:
     assert place_accuracy_m(NamedPlace("x")) == 1000.0
     small = place_accuracy_m(NamedPlace("venue", bbox=(18.9500, 69.6490, 18.9510, 69.6495)))
     assert 25 <= small < 60
-    assert place_accuracy_m(NamedPlace("wide", bbox=(179.0, -17.0, -179.0, -16.0))) == pytest.approx(
+    assert place_accuracy_m(
+        NamedPlace("wide", bbox=(179.0, -17.0, -179.0, -16.0))
+    ) == pytest.approx(
         place_accuracy_m(NamedPlace("wide", bbox=(-1.0, -17.0, 1.0, -16.0))), rel=1e-6
     )

@@ -57,7 +57,12 @@ LAYOUTS = {
 )
 @given(doc=JSON)
 @example(doc=[{"media": None, "attachments": True, "data": True}])
-@example(doc={"timelineObjects": [{"placeVisit": {"location": [1]}}], "semanticSegments": [{"visit": {"topCandidate": "x"}}]})
+@example(
+    doc={
+        "timelineObjects": [{"placeVisit": {"location": [1]}}],
+        "semanticSegments": [{"visit": {"topCandidate": "x"}}],
+    }
+)
 @example(doc={"Location History": "text", "Saved Media": {}})
 def test_any_json_is_read_or_refused(
     tmp_path_factory: pytest.TempPathFactory, layout: str, doc: object

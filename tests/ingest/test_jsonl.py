@@ -47,7 +47,9 @@ def test_reads_every_field_and_keeps_unknown_ones(tmp_path: Path) -> None:
     assert post.created_at.isoformat() == "2025-03-01T19:14:05+00:00"
     assert (post.geotag.lat, post.geotag.lon) == (69.65, 18.96)
     assert post.place.name == "Tromsø"
-    assert post.place.centre.lat == pytest.approx(69.65) and post.place.centre.lon == pytest.approx(18.95)
+    assert post.place.centre.lat == pytest.approx(69.65) and post.place.centre.lon == pytest.approx(
+        18.95
+    )
     assert post.media == (str((tmp_path / "img/a.jpg").resolve()),)
     assert dict(post.extra) == {"likes": 3, "lang": "en"}
     assert post.posted_offset_h == 1.0  # the zone the time was written in (+01:00)
@@ -78,7 +80,13 @@ def test_bad_lines_are_reported_with_line_numbers_and_skipped(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "entry",
-    ["/etc/passwd", "../outside.jpg", "img/../../outside.jpg", "C:\\Windows\\win.ini", "\\\\server\\share\\x.jpg"],
+    [
+        "/etc/passwd",
+        "../outside.jpg",
+        "img/../../outside.jpg",
+        "C:\\Windows\\win.ini",
+        "\\\\server\\share\\x.jpg",
+    ],
 )
 def test_media_paths_outside_the_corpus_are_refused(tmp_path: Path, entry: str) -> None:
     corpus = tmp_path / "corpus"
@@ -186,7 +194,10 @@ def test_guard_refuses_a_folder_symlink_leaving_the_corpus(linked_tree: Path) ->
 
 
 def test_time_without_offset_is_read_as_utc_with_one_warning(tmp_path: Path) -> None:
-    lines = [json.dumps({"id": f"p{i}", "author": "a", "created_at": "2025-01-01T10:00:00"}) for i in range(3)]
+    lines = [
+        json.dumps({"id": f"p{i}", "author": "a", "created_at": "2025-01-01T10:00:00"})
+        for i in range(3)
+    ]
     posts, diag = read(write_corpus(tmp_path, lines))
     assert all(p.created_at.utcoffset().total_seconds() == 0 for p in posts)
     assert len([w for w in diag.warnings if "no UTC offset" in w]) == 1
@@ -206,12 +217,20 @@ def test_bad_values_drop_the_field_not_the_post(tmp_path: Path) -> None:
 
 
 def test_bad_created_at_skips_the_line(tmp_path: Path) -> None:
-    posts, diag = read(write_corpus(tmp_path, [json.dumps({"id": "a", "author": "x", "created_at": "yesterday"})]))
+    posts, diag = read(
+        write_corpus(tmp_path, [json.dumps({"id": "a", "author": "x", "created_at": "yesterday"})])
+    )
     assert posts == [] and "not an ISO 8601 time" in diag.warnings[0]
 
 
 def test_bbox_across_the_antimeridian_has_its_centre_there(tmp_path: Path) -> None:
-    line = json.dumps({"id": "a", "author": "x", "place": {"name": "Taveuni", "bbox": [179.8, -17.0, -179.8, -16.6]}})
+    line = json.dumps(
+        {
+            "id": "a",
+            "author": "x",
+            "place": {"name": "Taveuni", "bbox": [179.8, -17.0, -179.8, -16.6]},
+        }
+    )
     posts, _ = read(write_corpus(tmp_path, [line]))
     assert abs(posts[0].place.centre.lon) == pytest.approx(180.0)
     assert posts[0].place.centre.lat == pytest.approx(-16.8)
@@ -255,7 +274,9 @@ def test_parse_timestamp(text: str, iso: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 post_like = st.fixed_dictionaries(

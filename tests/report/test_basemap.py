@@ -95,9 +95,7 @@ def test_labels_near_a_place_and_not_near_its_swap() -> None:
 def test_places_file_is_sorted_by_population() -> None:
     places = load_places()
     assert len(places) > 20_000
-    assert all(
-        a.population >= b.population for a, b in itertools.pairwise(places[:501])
-    )
+    assert all(a.population >= b.population for a, b in itertools.pairwise(places[:501]))
 
 
 def test_build_files_from_sources(tmp_path: Path) -> None:

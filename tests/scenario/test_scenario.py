@@ -23,12 +23,19 @@ def test_committed_sample_media_is_what_the_generator_writes(tmp_path: Path) -> 
     for name in ("posts.jsonl", "truth.csv", "scenario.json", "README.md"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
     committed = sorted(p.relative_to(SAMPLE) for p in (SAMPLE / "media").rglob("*") if p.is_file())
-    regenerated = sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*") if p.is_file())
+    regenerated = sorted(
+        p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*") if p.is_file()
+    )
     assert committed == regenerated
     # Encoders may differ across library versions: compare what the photos say, not bytes.
     for rel in committed:
         a, b = read_media(SAMPLE / rel), read_media(tmp_path / rel)
-        assert (a.position, a.capture_time, a.make, a.model) == (b.position, b.capture_time, b.make, b.model), rel
+        assert (a.position, a.capture_time, a.make, a.model) == (
+            b.position,
+            b.capture_time,
+            b.make,
+            b.model,
+        ), rel
 
 
 def test_demo_scenario_shape() -> None:
@@ -46,7 +53,10 @@ def test_demo_scenario_shape() -> None:
 
 def test_generation_is_deterministic_and_seed_dependent() -> None:
     def summary(seed: int) -> list[tuple[str, int]]:
-        return [(p, len(ev)) for p, ev, _ in scenario_evidence(ScenarioConfig(people=6, seed=seed, days=60))]
+        return [
+            (p, len(ev))
+            for p, ev, _ in scenario_evidence(ScenarioConfig(people=6, seed=seed, days=60))
+        ]
 
     assert summary(3) == summary(3)
     assert summary(3) != summary(4)

@@ -36,12 +36,20 @@ def test_targets_end_to_end_on_files(tmp_path: Path) -> None:
     assert len(result.sites) >= 7  # one per unit
 
 
-@pytest.mark.parametrize(("seed", "people", "activity"), [(11, 80, 0.6), (23, 64, 0.35), (5, 100, 1.5)])
+@pytest.mark.parametrize(
+    ("seed", "people", "activity"), [(11, 80, 0.6), (23, 64, 0.35), (5, 100, 1.5)]
+)
 def test_targets_across_seeds_and_posting_rates(seed: int, people: int, activity: float) -> None:
     evidence, truth = {}, []
-    for person, found, rows in scenario_evidence(ScenarioConfig(people=people, seed=seed, activity=activity)):
+    for person, found, rows in scenario_evidence(
+        ScenarioConfig(people=people, seed=seed, activity=activity)
+    ):
         evidence[person] = found
         for r in rows:
             position = LatLon(float(r["lat"]), float(r["lon"])) if r["lat"] != "" else None
-            truth.append(TruthRow(str(r["person"]), str(r["kind"]), position, bool(int(str(r["detectable"])))))
+            truth.append(
+                TruthRow(
+                    str(r["person"]), str(r["kind"]), position, bool(int(str(r["detectable"])))
+                )
+            )
     check_targets(evaluate(LeakInference().fit(evidence).profiles_, truth))
