@@ -205,19 +205,6 @@ def analyse_bucket(
     return [s for a in analyses if (s := _slim(a)) is not None]
 
 
-def profile_bucket(
-    root: str,
-    bucket: int,
-    params: InferenceParams,
-    context: Context,
-    sites: FoundSites,
-    site_odds: tuple[float, float],
-    spill: str | None = None,
-) -> list[Profile]:
-    """Pass 2 on one partition: the profiles, with the sites of every partition known."""
-    return _profile_bucket(root, bucket, params, context, sites, site_odds, spill)
-
-
 def profile_bucket_json(
     root: str,
     bucket: int,
@@ -238,19 +225,20 @@ def profile_bucket_json(
             p.place(PlaceKind.HOME) is not None,
             p.place(PlaceKind.BASE) is not None,
         )
-        for p in _profile_bucket(root, bucket, params, context, sites, site_odds, spill)
+        for p in profile_bucket(root, bucket, params, context, sites, site_odds, spill)
     ]
 
 
-def _profile_bucket(
+def profile_bucket(
     root: str,
     bucket: int,
     params: InferenceParams,
     context: Context,
     sites: FoundSites,
     site_odds: tuple[float, float],
-    spill: str | None,
+    spill: str | None = None,
 ) -> list[Profile]:
+    """Pass 2 on one partition: the profiles, with the sites of every partition known."""
     member_of: dict[str, list[SiteMembers]] = defaultdict(list)
     for _, members in sites:
         for person in members:
