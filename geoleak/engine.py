@@ -143,7 +143,7 @@ class _Points(Sequence[_Point]):
         return _Point(lat, lon, weight, accuracy)
 
 
-def _slim(analysis: PersonAnalysis) -> PersonAnalysis | None:
+def slim_analysis(analysis: PersonAnalysis) -> PersonAnalysis | None:
     """What the site pass needs of a person: the duty-place candidates (position, score,
     duty days) and their evidence's positions and weights, compactly; and the scores of
     every workplace candidate (`site_log_odds` counts them), without evidence."""
@@ -202,7 +202,7 @@ def analyse_bucket(
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
             pickle.dump(analyses, out, protocol=pickle.HIGHEST_PROTOCOL)
-    return [s for a in analyses if (s := _slim(a)) is not None]
+    return [s for a in analyses if (s := slim_analysis(a)) is not None]
 
 
 def profile_bucket_json(
@@ -239,10 +239,6 @@ def profile_bucket(
     spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
-    member_of: dict[str, list[SiteMembers]] = defaultdict(list)
-    for _, members in sites:
-        for person in members:
-            member_of[person].append(members)
     analyses: list[PersonAnalysis]
     if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
         with kept.open("rb") as handle:
@@ -250,7 +246,25 @@ def profile_bucket(
         kept.unlink()
     else:
         analyses = _analyses(root, bucket, params, context)
-    context = _context(root, bucket, context)
+    return profiles_of(analyses, _context(root, bucket, context), params, sites, site_odds)
+
+
+def profiles_of(
+    analyses: Sequence[PersonAnalysis],
+    context: Mapping[str, PersonContext],
+    params: InferenceParams,
+    sites: FoundSites,
+    site_odds: tuple[float, float],
+) -> list[Profile]:
+    """Pass 2 on full analyses (`analyse_person`): their profiles, given the sites that
+    pass 1's slim analyses (`slim_analysis`) of every partition gave."""
+    from geoleak.infer import SiteLookup
+
+    member_of: dict[str, list[SiteMembers]] = defaultdict(list)
+    for _, members in sites:
+        for person in members:
+            member_of[person].append(members)
+    lookup = SiteLookup(sites)  # reads the members mappings, so it sees the swaps below
     profiles = []
     for analysis in analyses:
         # Sites hold each member's candidate as the slim copy from pass 1; the profile needs
@@ -272,6 +286,7 @@ def profile_bucket(
                 sites,
                 params,
                 context.get(analysis.person, PersonContext()),
+                lookup,
                 site_odds=site_odds,
             )
         )

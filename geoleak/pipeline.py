@@ -31,6 +31,7 @@ from geoleak.geocode import OFFLINE
 from geoleak.geocode.base import Geocoder
 from geoleak.geometry import TrackThinner
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
+from geoleak.infer.places import PersonAnalysis
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper, media_digest
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
@@ -290,11 +291,20 @@ class _Shard:
     by the person's own positions), so people hashed into separate shards can be processed
     in separate processes and give what one process gives. A shard reads the media of its
     own posts, so every file is read and hashed once, in the process that uses it.
+
+    With `holds_evidence` the shard keeps its people's evidence and sends back neither it
+    nor the media metadata: its people are then inferred where their evidence is
+    (`analyse`, then `profiles` once the sites of every shard are known).
     """
 
-    def __init__(self, geocoder: Geocoder | None, streaming: bool) -> None:
+    def __init__(
+        self, geocoder: Geocoder | None, streaming: bool, holds_evidence: bool = False
+    ) -> None:
         self.geocoder = geocoder
         self.streaming = streaming
+        self.holds_evidence = holds_evidence
+        self.evidence: dict[str, list[Evidence]] = {}
+        self.analyses: list[PersonAnalysis] = []
         self.diag = _RecordingDiagnostics()
         self.stats = LeakStats()
         self.posts_per_person: Counter[str] = Counter()
@@ -320,7 +330,8 @@ class _Shard:
             counted = LeakStats()
             self.media[path] = sane = _sane_media(meta, diag, counted)
             self.digests[path] = digest
-            media_out.append((path, None if self.streaming else sane, counted.times_rejected))
+            kept_meta = None if self.streaming or self.holds_evidence else sane
+            media_out.append((path, kept_meta, counted.times_rejected))
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
         for number, post in posts:
@@ -337,12 +348,46 @@ class _Shard:
         if self.streaming:
             for path in wanted:  # only (person, content) keys outlive the batch
                 self.digests.pop(path, None)
+        if self.holds_evidence:
+            for person, found in evidence.items():  # a person's evidence in post order
+                self.evidence.setdefault(person, []).extend(found)
+            evidence = {}
         return _BatchResult(media_out, evidence, first_located, diag.events)
 
     def totals(self) -> _ShardTotals:
         return _ShardTotals(self.stats, self.deduper.stats.posts_dropped,
                             self.deduper.stats.media_dropped, self.posts_per_person,
                             self.devices, self.excluded, self.utc_hours)  # fmt: skip
+
+    def context(self) -> dict[str, PersonContext]:
+        """The shard's people's context, as `collect_evidence` builds it."""
+        return _person_context(self.posts_per_person, self.devices, self.excluded,
+                               self.utc_hours)  # fmt: skip
+
+    def analyse(self, params: InferenceParams) -> list[PersonAnalysis]:
+        """Pass 1 of inference on the shard's people (what `LeakInference.fit` analyses):
+        the full analyses stay here for `profiles`; the site pass gets slim copies."""
+        from geoleak.engine import slim_analysis
+        from geoleak.infer.places import analyse_person
+
+        context = self.context()
+        people = sorted(set(self.evidence) | set(context))
+        self.analyses = [
+            analyse_person(person, self.evidence.get(person, ()), params,
+                           context.get(person, PersonContext()).excluded)
+            for person in people
+        ]  # fmt: skip
+        return [s for a in self.analyses if (s := slim_analysis(a)) is not None]
+
+    def profiles(
+        self, params: InferenceParams, sites: Any, site_odds: tuple[float, float]
+    ) -> list[Profile]:
+        """Pass 2: the shard's people's profiles, with every shard's sites known."""
+        from geoleak.engine import profiles_of
+
+        profiles = profiles_of(self.analyses, self.context(), params, sites, site_odds)
+        self.analyses = []
+        return profiles
 
 
 # The shard a forked worker process serves (each worker process serves one).
@@ -371,6 +416,18 @@ def _shard_take(packed: list[tuple[int, Post, dict[str, Any] | None]]) -> _Batch
 def _shard_totals() -> _ShardTotals:
     assert _WORKER_SHARD is not None
     return _WORKER_SHARD.totals()
+
+
+def _shard_analyse(params: InferenceParams) -> list[PersonAnalysis]:
+    assert _WORKER_SHARD is not None
+    return _WORKER_SHARD.analyse(params)
+
+
+def _shard_profiles(
+    params: InferenceParams, sites: Any, site_odds: tuple[float, float]
+) -> list[Profile]:
+    assert _WORKER_SHARD is not None
+    return _WORKER_SHARD.profiles(params, sites, site_odds)
 
 
 def _shard_of(person: str, shards: int) -> int:
@@ -411,13 +468,19 @@ class _ShardSet:
     """The shards of one run: in this process at first, then (when the corpus proves large
     enough and `workers` > 1) each in a forked worker process that inherits its state."""
 
-    def __init__(self, workers: int, geocoder: Geocoder | None, streaming: bool) -> None:
+    def __init__(
+        self, workers: int, geocoder: Geocoder | None, streaming: bool, infer_here: bool = False
+    ) -> None:
         self.can_fork = (
             workers > 1 and _process_safe(geocoder) and "fork" in mp.get_all_start_methods()
         )
         self.count = workers if self.can_fork else 1
         self.geocoder = geocoder
-        self.shards = [_Shard(geocoder, streaming) for _ in range(self.count)]
+        # Inference in the shards pays when there are several; one shard's evidence is
+        # inferred where it is collected (collect_evidence, then infer_profiles).
+        self.holds_evidence = infer_here and self.count > 1
+        self.shards = [_Shard(geocoder, streaming, self.holds_evidence)
+                       for _ in range(self.count)]  # fmt: skip
         self.pools: list[ProcessPoolExecutor] = []
         self.posts_seen = 0
         self.media_seen = 0
@@ -457,6 +520,30 @@ class _ShardSet:
             return [pool.submit(_shard_totals).result() for pool in self.pools]
         return [shard.totals() for shard in self.shards]
 
+    def infer(self, params: InferenceParams) -> tuple[list[Profile], list[SharedSite]]:
+        """Inference of the people of shards that hold their evidence: per-person analyses
+        in the shards, the site pass here on their slim copies, then the profiles in the
+        shards; what `LeakInference.fit` gives on the same evidence."""
+        from geoleak.engine import find_sites_partitioned
+        from geoleak.infer.sites import site_log_odds
+
+        if self.pools:
+            analysed = [pool.submit(_shard_analyse, params) for pool in self.pools]
+            slim = [a for future in analysed for a in future.result()]
+        else:
+            slim = [a for shard in self.shards for a in shard.analyse(params)]
+        slim.sort(key=lambda a: a.person)  # the order fit analyses people in
+        sites = find_sites_partitioned(slim, params)
+        odds = site_log_odds(slim, sites, params.shared_site_odds)
+        del slim
+        if self.pools:
+            built = [pool.submit(_shard_profiles, params, sites, odds) for pool in self.pools]
+            profiles = [p for future in built for p in future.result()]
+        else:
+            profiles = [p for shard in self.shards for p in shard.profiles(params, sites, odds)]
+        profiles.sort(key=lambda p: p.person)
+        return profiles, [site for site, _ in sites]
+
     def close(self) -> None:
         for pool in self.pools:
             pool.shutdown(cancel_futures=True)
@@ -489,6 +576,28 @@ def collect_evidence(
     the per-person context and the statistics, and memory does not grow with the corpus's
     evidence. An evidence store folder (`geoleak ingest`) as the only input is loaded as it is.
     """
+    return _collect(inputs, diag=diag, source=source, author=author, workers=workers,
+                    progress=progress, geocoder=geocoder, sink=sink)[0]  # fmt: skip
+
+
+Inferred = tuple[list[Profile], list[SharedSite]]
+
+
+def _collect(
+    inputs: Sequence[str | Path],
+    *,
+    diag: Diagnostics | None = None,
+    source: str | None = None,
+    author: str | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    geocoder: Geocoder | None = OFFLINE,
+    sink: Callable[[dict[str, list[Evidence]]], None] | None = None,
+    infer: InferenceParams | None = None,
+) -> tuple[EvidenceSet, Inferred | None]:
+    """`collect_evidence`; with `infer` (and several shards) the shards also infer their
+    people and keep the evidence: the set then holds no evidence and no media, and the
+    profiles and sites come second (None when the caller must infer them)."""
     from geoleak.store import EvidenceStore, is_store
 
     stores = [p for p in inputs if is_store(p)]
@@ -498,7 +607,7 @@ def collect_evidence(
                 f"{stores[0]} is an evidence store: give it as the only input "
                 "(add more inputs to it with geoleak ingest)"
             )
-        return EvidenceStore(stores[0]).evidence_set()
+        return EvidenceStore(stores[0]).evidence_set(), None
     diag = Diagnostics() if diag is None else diag
     stats = LeakStats()
     figures_before = diag.figures.copy()
@@ -507,7 +616,8 @@ def collect_evidence(
     times_counted: set[str] = set()  # media whose rejected times are counted (streaming: per batch)
     located: set[str] = set()
     shards = _ShardSet(workers if workers is not None else (os.cpu_count() or 1), geocoder,
-                       streaming=sink is not None)  # fmt: skip
+                       streaming=sink is not None, infer_here=infer is not None)  # fmt: skip
+    inferred: Inferred | None = None
 
     def finish(size: int, wait: Callable[[], list[_BatchResult]]) -> None:
         results = wait()
@@ -527,8 +637,10 @@ def collect_evidence(
                 diag.warn_once(key, message, kind=kind)
         firsts = sorted((n, i, person) for i, r in enumerate(results)
                         for person, n in r.first_located.items())  # fmt: skip
+        if shards.holds_evidence:
+            located.update(person for _, _, person in firsts)
         batch = evidence if sink is None else {}
-        for _, i, person in firsts:
+        for _, i, person in firsts if not shards.holds_evidence else ():
             batch.setdefault(person, []).extend(results[i].evidence[person])
         if sink is not None:
             # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
@@ -555,6 +667,8 @@ def collect_evidence(
             if pending is not None:
                 finish(*pending)
             totals = shards.totals()
+            if infer is not None and shards.holds_evidence:
+                inferred = shards.infer(infer)
         finally:
             shards.close()
     posts_per_person: Counter[str] = Counter()
@@ -574,15 +688,7 @@ def collect_evidence(
                  "activity_tracks", "activity_fixes", "activity_points"):  # fmt: skip
         setattr(stats, name, figures[name])
     people = set(posts_per_person)
-    context = {
-        person: PersonContext(
-            posts=posts_per_person[person],
-            devices=dict(devices.get(person, {})),
-            excluded=dict(excluded.get(person, {})),
-            utc_hours=tuple(utc_hours.get(person, [0] * 24)),
-        )
-        for person in people
-    }
+    context = _person_context(posts_per_person, devices, excluded, utc_hours)
     stats.people = len(people)
     located.update(p for p in people if evidence.get(p))
     stats.people_located = len(located)
@@ -590,7 +696,24 @@ def collect_evidence(
         from geoleak.ingest.inventory import describe_inputs
 
         stats.inputs_found = describe_inputs(inputs, diag.by_kind)
-    return EvidenceSet(evidence, context, media_seen, stats)
+    return EvidenceSet(evidence, context, media_seen, stats), inferred
+
+
+def _person_context(
+    posts_per_person: Counter[str],
+    devices: Mapping[str, Counter[str]],
+    excluded: Mapping[str, Counter[str]],
+    utc_hours: Mapping[str, list[int]],
+) -> dict[str, PersonContext]:
+    return {
+        person: PersonContext(
+            posts=posts_per_person[person],
+            devices=dict(devices.get(person, {})),
+            excluded=dict(excluded.get(person, {})),
+            utc_hours=tuple(utc_hours.get(person, [0] * 24)),
+        )
+        for person in set(posts_per_person)
+    }
 
 
 def _first(item: tuple[str, MediaMeta | None, int]) -> str:
@@ -746,13 +869,19 @@ def run(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
+    keep_evidence: bool = True,
 ) -> RunResult:
     """The whole technique: inputs -> evidence -> per-person profiles and shared sites.
 
     `geocoder` (see geoleak.geocode.build_geocoder) turns places named in post text into
     CHECKIN evidence (default: the offline gazetteer); None leaves text out.
+
+    `keep_evidence=False`: the caller needs the profiles, sites and stats only. With
+    several worker processes each person is then inferred in the process that read their
+    posts and media, and neither their evidence nor the media metadata travel to this
+    process: the result's `evidence` and `media` may be empty. The profiles are the same.
     """
-    collected = collect_evidence(
+    collected, inferred = _collect(
         inputs,
         diag=diag,
         source=source,
@@ -760,8 +889,13 @@ def run(
         workers=workers,
         progress=progress,
         geocoder=geocoder,
+        infer=None if keep_evidence else LeakInference.from_params(params)._validated(),
     )
-    profiles, sites = infer_profiles(
-        collected, params=params, workers=workers if workers is not None else (os.cpu_count() or 1)
-    )
+    if inferred is None:
+        inferred = infer_profiles(
+            collected,
+            params=params,
+            workers=workers if workers is not None else (os.cpu_count() or 1),
+        )
+    profiles, sites = inferred
     return RunResult(profiles, sites, collected.evidence, collected.media, collected.stats)

@@ -140,7 +140,7 @@ def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStor
         for b in range(store.buckets)
         for a in engine._analyses(str(store.root), b, params, context)
     ]
-    slim = [s for a in full if (s := engine._slim(a)) is not None]
+    slim = [s for a in full if (s := engine.slim_analysis(a)) is not None]
     assert slim and all(isinstance(a.evidence, engine._Points) for a in slim)
     expected = find_sites([a for a in full if a.base_candidates], params)
     got = find_sites(slim, params)

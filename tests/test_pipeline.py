@@ -173,3 +173,37 @@ def test_shards_in_worker_processes_give_what_one_process_gives(
                                "streamed", "streamed context", "streamed stats"),
                               one[1:], many[1:], strict=True):  # fmt: skip
             assert a == b, f"{name} differs with {workers} workers"
+
+
+def test_inference_in_the_shards_gives_the_profiles_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run(keep_evidence=False)` infers each person in the worker that read them; the
+    profiles, sites and stats are those of one process inferring everything."""
+    if not (REPO / "sample_media" / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    from geoleak import pipeline
+    from geoleak.profiles import profile_to_json
+
+    path = _messy_sample(tmp_path)
+    one = run([path], workers=1)
+    assert one.sites and any(p.places for p in one.profiles)
+    infer = pipeline._ShardSet.infer
+    in_workers: list[int] = []
+
+    def spy(self: pipeline._ShardSet, params: object) -> object:
+        in_workers.append(len(self.pools))
+        return infer(self, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline._ShardSet, "infer", spy)
+    for workers in (2, 3):
+        many = run([path], workers=workers, keep_evidence=False)
+        assert in_workers[-1] == workers  # inferred in the shards' worker processes
+        assert not many.evidence and not many.media  # neither travelled back
+        assert [profile_to_json(p) for p in many.profiles] == [
+            profile_to_json(p) for p in one.profiles
+        ]
+        assert [s.to_json() for s in many.sites] == [s.to_json() for s in one.sites]
+        assert many.stats.to_json() == one.stats.to_json()
+    kept = run([path], workers=2, keep_evidence=True)  # the default keeps both
+    assert kept.evidence == one.evidence and kept.media == one.media

@@ -72,13 +72,13 @@ def inference_parameters(params: InferenceParams | None) -> dict[str, Any]:
 
 def _run(inputs: Sequence[str], source: str | None, author: str | None, quiet: bool,
          params: InferenceParams | None = None, workers: int | None = None,
-         geocoder: Geocoder | None = OFFLINE) -> RunResult:  # fmt: skip
+         geocoder: Geocoder | None = OFFLINE, keep_evidence: bool = True) -> RunResult:  # fmt: skip
     from geoleak.pipeline import run
 
     diag = make_diagnostics(quiet)
     with progress_counter("reading") as progress:
         result = run(inputs, diag=diag, source=source, author=author, params=params, workers=workers,
-                     progress=progress, geocoder=geocoder)  # fmt: skip
+                     progress=progress, geocoder=geocoder, keep_evidence=keep_evidence)  # fmt: skip
     finish_diagnostics(diag)
     if not quiet:
         _echo_summary(result.stats.summary_lines())
@@ -162,7 +162,10 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                                          scheduler=scheduler, with_evidence=sensitive is not None,
                                          output=None if sensitive else output, meta=meta)  # fmt: skip
     else:
-        result = _run(inputs, source, author, quiet, params, workers, geocoder)
+        # The evidence is read again only to check --sites; without it each person is
+        # inferred in the worker that read them.
+        result = _run(inputs, source, author, quiet, params, workers, geocoder,
+                      keep_evidence=sensitive is not None)  # fmt: skip
     if written is not None:
         sites = [s.to_json() for s in written.sites]
         people = written.people
