@@ -179,21 +179,37 @@ def type_priors(priors: RolePriors) -> dict[int, float]:
     return shares
 
 
-def home_unseen_probability(observations: float, priors: RolePriors, min_days: int) -> float:
+def home_unseen_probability(
+    observations: float,
+    priors: RolePriors,
+    min_days: int,
+    by_bin: Sequence[float] | NDArray[np.float64] | None = None,
+) -> float:
     """Prior probability that the person's home is none of their candidate places.
 
     A home becomes a candidate only with `min_days` distinct days there. With few located
     observations that often fails even though the person has a home: the number at home is
     beta-binomial, n observations with the person's own home share drawn around the
-    population's (the presence profiles weighted by `POSTS_BY_BIN`, the same `concentration`
-    as the likelihood). `priors.home_unseen` is the floor: people who never post from home
-    however much they post.
+    population's (the presence profiles, the same `concentration` as the likelihood).
+    `priors.home_unseen` is the floor: people who never post from home however much they
+    post.
+
+    The expected home share depends on *when* the person is seen: `by_bin` gives their
+    observations per part of the week (rows of `BINS`). Someone seen only around lunch on
+    weekdays (Golder & Macy 2011 show a lunchtime peak of posting) is at home for ~1 in 5 of
+    those observations (ATUS: ~20 % of working hours at home), someone seen only at night for
+    ~9 in 10; the same number of observations says much less about the first person's home.
+    Without `by_bin` the population's posting times (`POSTS_BY_BIN`) are used.
     """
     shares = type_priors(priors)
-    share = sum(
-        w * sum(p * _PRESENCE_ARRAY[t][b, 0] for t, p in shares.items())
-        for b, w in enumerate(POSTS_BY_BIN)
-    )
+    home_by_bin = [
+        sum(p * _PRESENCE_ARRAY[t][b, 0] for t, p in shares.items()) for b in range(N_BINS)
+    ]
+    weights = [float(w) for w in by_bin] if by_bin is not None else list(POSTS_BY_BIN)
+    total = sum(weights)
+    if total <= 0:
+        weights, total = list(POSTS_BY_BIN), sum(POSTS_BY_BIN)
+    share = sum(w * h for w, h in zip(weights, home_by_bin, strict=True)) / total
     n = max(0, round(observations))
     a, b = priors.concentration * share, priors.concentration * (1 - share)
     log_norm = betaln(a, b)
@@ -573,7 +589,8 @@ def fit_roles(
 
     log_structure_prior = np.zeros(len(structures))
     n_home = max(1, len(home_locs))
-    unseen = min(0.99, home_unseen_probability(float(counts.sum()), priors, min_home_days))
+    unseen = min(0.99, home_unseen_probability(float(counts.sum()), priors, min_home_days,
+                                                counts.sum(axis=0)))  # fmt: skip
     n_second = max(1, len(second_locs))
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, len(moves))

@@ -336,3 +336,28 @@ def test_role_posterior_is_a_distribution(data: tuple[list[list[int]], list[int]
     assert np.all(np.isfinite(fit.log_score))
     assert abs(float(post.sum()) - 1.0) < 1e-9
     assert np.all(post >= 0)
+
+
+def test_unseen_home_prior_follows_when_the_person_is_seen() -> None:
+    # Six observations, all in weekday working hours (a lunch-time poster), leave the home
+    # unseen far more often than six at night: people are at home for ~1 in 5 working hours
+    # but ~9 in 10 nights (ATUS), so the prior that the home is none of the places must say so.
+    from geoleak.infer.roles import (
+        N_BINS,
+        WEEKNIGHT,
+        WORK_HOURS,
+        RolePriors,
+        home_unseen_probability,
+    )
+
+    priors = RolePriors()
+    lunch, night = [0.0] * N_BINS, [0.0] * N_BINS
+    lunch[WORK_HOURS], night[WEEKNIGHT] = 6.0, 6.0
+    at_lunch = home_unseen_probability(6, priors, 2, lunch)
+    at_night = home_unseen_probability(6, priors, 2, night)
+    overall = home_unseen_probability(6, priors, 2)
+    assert at_night < overall < at_lunch
+    assert at_lunch > 2 * at_night
+    # More observations at the same times leave the home unseen less often, down to the floor.
+    many = home_unseen_probability(60, priors, 2, [10.0 * x for x in lunch])
+    assert priors.home_unseen <= many < at_lunch
