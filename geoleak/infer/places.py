@@ -46,6 +46,7 @@ from geoleak.infer.roles import (
     bin_of,
     bins_of,
     fit_roles,
+    robust_type_shifts,
 )
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
 
@@ -814,7 +815,11 @@ def decide(
     frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
     if fit is None or layout is None or fit.log_score.size == 0:
         return RoleDecision([], None, frequent_travel, [])
-    post = fit.posterior(dict(work_log_boost or {}))
+    boost = dict(work_log_boost or {})
+    post = fit.posterior(boost)
+    # The same posterior under other plausible shift-work priors; a home's or a base's
+    # confidence is the lowest of them (`geoleak.infer.roles.robust_type_shifts`).
+    alternatives = [fit.posterior(boost, shift) for shift in robust_type_shifts(params.priors)]
     structures = fit.structures
     home_of = np.array([s.home for s in structures])[fit.structure_index]
     work_of = np.array([s.work for s in structures])[fit.structure_index]
@@ -824,6 +829,10 @@ def decide(
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
     home_m = _marginal(post, home_of, n_home)
     work_m = _marginal(post, work_of, n_work)
+    home_low = [min(m, *(_marginal(a, home_of, n_home)[k] for a in alternatives))
+                for k, m in enumerate(home_m)]  # fmt: skip
+    work_low = [min(m, *(_marginal(a, work_of, n_work)[k] for a in alternatives))
+                for k, m in enumerate(work_m)]  # fmt: skip
     second_m = _marginal(post, second_of, n_home)
     types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
     shift = np.isin(ptype, SHIFT_TYPES)
@@ -844,8 +853,8 @@ def decide(
     homes: list[Place] = []
     chosen: list[int] = []
     ready = [_home_ready(c, params) for c in analysis.home_candidates]
-    if n_home and max(home_m) >= params.min_confidence and ready[int(np.argmax(home_m))]:
-        best = int(np.argmax(home_m))
+    best = int(np.argmax(home_m)) if n_home else -1
+    if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
         chosen.append(best)
         old_m = [float(post[(old_of == k) & (home_of == best)].sum()) for k in range(n_home)]
         split: date | None = None
@@ -859,7 +868,7 @@ def decide(
         for rank, k in enumerate(chosen):
             shares = home_shares(k)
             shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))
-            confidence = home_m[k] if rank == 0 else old_m[k]
+            confidence = home_low[k] if rank == 0 else old_m[k]
             extra: dict[str, Any] = {}
             if split is not None:
                 extra = (
@@ -877,7 +886,7 @@ def decide(
     best_work = int(np.argmax(work_m)) if n_work else -1
     if (
         best_work >= 0
-        and work_m[best_work] >= params.min_confidence
+        and work_low[best_work] >= params.min_confidence
         and (
             analysis.work_candidates[best_work].n_duty_dates >= params.min_base_days
             or (work_log_boost or {}).get(best_work, 0.0) > 0  # a thin place inside a site
@@ -894,7 +903,7 @@ def decide(
         day_share = float(post[(work_of == base_index) & (ptype == 0)].sum())
         cand = analysis.work_candidates[base_index]
         skip = set(analysis.home_candidates[chosen[0]].indices) if lives_at_work else set()
-        base = _base_place(cand, analysis.evidence, work_m[base_index], skip,
+        base = _base_place(cand, analysis.evidence, work_low[base_index], skip,
                            _fit_text(shares, "workplace") + f" (day work {day_share:.2f}, shifts "
                            f"{work_m[base_index] - day_share:.2f})")  # fmt: skip
 

@@ -168,15 +168,53 @@ _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.i
 POSTS_BY_BIN = (0.12, 0.08, 0.28, 0.22, 0.25, 0.05)
 
 
-def type_priors(priors: RolePriors) -> dict[int, float]:
-    """Prior probability of each person type (index into PERSON_TYPES)."""
+def type_priors(
+    priors: RolePriors,
+    shift_work_share: float | None = None,
+    split: dict[int, float] | None = None,
+) -> dict[int, float]:
+    """Prior probability of each person type (index into PERSON_TYPES); `shift_work_share`
+    and `split` replace `priors.shift_work_share` and `SHIFT_SPLIT`."""
+    shift_share = priors.shift_work_share if shift_work_share is None else shift_work_share
     shares = {
-        DAY: (1 - priors.no_workplace_share) * (1 - priors.shift_work_share),
+        DAY: (1 - priors.no_workplace_share) * (1 - shift_share),
         NO_WORK: priors.no_workplace_share,
     }
-    for shift, share in SHIFT_SPLIT.items():
-        shares[shift] = (1 - priors.no_workplace_share) * priors.shift_work_share * share
+    for shift, share in (split or SHIFT_SPLIT).items():
+        shares[shift] = (1 - priors.no_workplace_share) * shift_share * share
     return shares
+
+
+# How much the shift-work priors may be off for one person. The share of workers on shifts
+# is ~16 % in the US (BLS USDL-19-1691), ~21 % in the EU (Eurofound, 6th European Working
+# Conditions Survey 2015) and a third or more in health care, manufacturing, transport and
+# protective services (same sources), and which schedule a shift worker keeps (evening,
+# night, rotating) varies as much by sector. Nothing in one person's located posts says their
+# sector, so a confidence given for a home or a base is the *lowest* posterior over these
+# priors (robust Bayesian analysis: Berger 1990, "Robust Bayesian analysis: sensitivity to
+# the prior", J Stat Plan Inference 25:303). Where the evidence decides, every prior gives
+# about the same posterior; where the answer rests on "shift workers are rare" (a night
+# worker's workplace taken for a home, home and workplace of a rotating worker swapped), the
+# confidence drops, down to an abstention.
+ROBUST_SHIFT_WORK_SHARE = 1 / 3
+ROBUST_SCHEDULE_SHARE = 1 / 2  # the largest share of shift workers on one schedule
+
+
+def robust_type_shifts(priors: RolePriors) -> list[list[float]]:
+    """Per alternative prior: the log ratio of its type priors to the default ones (one
+    number per person type), for `RoleFit.posterior(type_log_shift=...)`."""
+    base = type_priors(priors)
+    shift_share = max(priors.shift_work_share, ROBUST_SHIFT_WORK_SHARE)
+    out = []
+    for heavy in SHIFT_TYPES:
+        rest = sum(v for k, v in SHIFT_SPLIT.items() if k != heavy)
+        split = {
+            k: ROBUST_SCHEDULE_SHARE if k == heavy else (1 - ROBUST_SCHEDULE_SHARE) * v / rest
+            for k, v in SHIFT_SPLIT.items()
+        }
+        alt = type_priors(priors, shift_share, split)
+        out.append([math.log(alt[t] / base[t]) for t in range(len(PERSON_TYPES))])
+    return out
 
 
 def home_unseen_probability(
@@ -184,6 +222,7 @@ def home_unseen_probability(
     priors: RolePriors,
     min_days: int,
     by_bin: Sequence[float] | NDArray[np.float64] | None = None,
+    ptype: int | None = None,
 ) -> float:
     """Prior probability that the person's home is none of their candidate places.
 
@@ -200,8 +239,12 @@ def home_unseen_probability(
     those observations (ATUS: ~20 % of working hours at home), someone seen only at night for
     ~9 in 10; the same number of observations says much less about the first person's home.
     Without `by_bin` the population's posting times (`POSTS_BY_BIN`) are used.
+
+    `ptype` (an index into PERSON_TYPES) conditions on the person's type: a night-shift worker
+    seen only at night is at home for ~1 in 4 of those observations, not ~9 in 10. Without it
+    the population's mix of types is used.
     """
-    shares = type_priors(priors)
+    shares = type_priors(priors) if ptype is None else {ptype: 1.0}
     home_by_bin = [
         sum(p * _PRESENCE_ARRAY[t][b, 0] for t, p in shares.items()) for b in range(N_BINS)
     ]
@@ -342,9 +385,17 @@ class RoleFit:
     log_score: NDArray[np.float64]  # log prior + log likelihood
     home_lives_at_work: list[bool] = field(default_factory=list)  # per structure
 
-    def posterior(self, work_log_boost: dict[int, float] | None = None) -> NDArray[np.float64]:
-        """Posterior over assignments; `work_log_boost` adds log-odds to some work groups."""
+    def posterior(
+        self,
+        work_log_boost: dict[int, float] | None = None,
+        type_log_shift: Sequence[float] | None = None,
+    ) -> NDArray[np.float64]:
+        """Posterior over assignments; `work_log_boost` adds log-odds to some work groups,
+        `type_log_shift` (one number per person type) to every assignment of a type (another
+        type prior: `ROBUST_TYPE_PRIORS`)."""
         scores = self.log_score.copy()
+        if type_log_shift is not None and scores.size:
+            scores += np.asarray(type_log_shift, dtype=np.float64)[self.person_type]
         if work_log_boost:
             for s, structure in enumerate(self.structures):
                 bonus = work_log_boost.get(structure.work)
@@ -589,13 +640,21 @@ def fit_roles(
 
     log_structure_prior = np.zeros(len(structures))
     n_home = max(1, len(home_locs))
-    unseen = min(0.99, home_unseen_probability(float(counts.sum()), priors, min_home_days,
-                                                counts.sum(axis=0)))  # fmt: skip
+    # The chance that the home is none of the candidates depends on the person's type (when a
+    # type is at home) and on when the person is seen; the home term of the prior is added
+    # per type below.
+    by_bin = counts.sum(axis=0)
+    n_obs = float(counts.sum())
+    unseen_of = {
+        t: min(0.99, home_unseen_probability(n_obs, priors, min_home_days, by_bin, t))
+        for t in PRESENCE
+    }
+    has_home = np.array([s.home >= 0 for s in structures])
     n_second = max(1, len(second_locs))
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, len(moves))
     for s, structure in enumerate(structures):
-        lp = math.log(unseen) if structure.home < 0 else math.log((1 - unseen) / n_home)
+        lp = 0.0
         if structure.second >= 0:
             lp += math.log(priors.second_residence_share / n_second)
         elif structure.home >= 0:
@@ -643,7 +702,9 @@ def fit_roles(
                 total_home = presence[b, 0]
                 probs[second, SECOND, b] = total_home * second_share
                 probs[second, HOME, b] = total_home * (1 - second_share)
-        prior = math.log(type_prior[ptype]) + log_structure_prior[chosen]
+        unseen = unseen_of[ptype]
+        home_term = np.where(has_home[chosen], math.log((1 - unseen) / n_home), math.log(unseen))
+        prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
         if ptype != NO_WORK:
             prior = prior - math.log(n_work + 1)
         probs_parts.append(probs)
