@@ -7,10 +7,12 @@ both sides of the antimeridian so a (lat, lon) swap cannot pass.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from infer_helpers import seen
@@ -238,6 +240,90 @@ def test_night_worker_or_late_social_life_is_never_a_confident_swap() -> None:
     profile = fit(evidence)
     home = profile.place(PlaceKind.HOME)
     assert home is None or near(home, HOME, 50) or home.confidence < 0.7
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_night_worker_seen_at_work_at_night_is_never_a_confident_swap(seed: int) -> None:
+    """A night-shift worker seen at work late on weeknights and at shift end, at home in the
+    evening and on weekend afternoons: the same posts fit a day worker living at the workplace
+    with the home as their workplace. The answer rests on how common night work is, so
+    whatever is given at the wrong place must not be given confidently (it was, at 0.9)."""
+    weeks = 14
+    evidence = routine("n", WORK, range(5), (22.5, 23.9), weeks=weeks, per_week=1, jitter_m=60,
+                       seed=seed)  # fmt: skip
+    evidence += routine("n", WORK, range(5), (6.0, 7.0), weeks=weeks // 3, per_week=1,
+                        jitter_m=60, seed=seed + 10)  # fmt: skip
+    evidence += routine("n", HOME, range(5), (18.0, 21.0), weeks=weeks // 2, per_week=1,
+                        seed=seed + 20)  # fmt: skip
+    evidence += routine("n", HOME, (5, 6), (13.0, 18.0), weeks=weeks // 2, per_week=1,
+                        seed=seed + 30)  # fmt: skip
+    profile = fit(evidence)
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert home is None or near(home, HOME, 100) or home.confidence < 0.8
+    assert base is None or near(base, WORK, 500) or base.confidence < 0.8
+
+
+def _rotating(person: str, *, rate: float, seed: int, days: int = 280) -> list[Evidence]:
+    """A 12-hour shift worker, four days on and four off, day (07-19) and night (19-07)
+    blocks alternating; on a shift day seen at work (60 %) or at home before or after it."""
+    rng = random.Random(f"{person}-{seed}")
+    out = []
+    for d in range(days):
+        if rng.random() > rate:
+            continue
+        step, night_block = (d + seed) % 8, ((d + seed) // 8) % 2 == 1
+        at_work = step < 4 and rng.random() < 0.6
+        if step >= 4:
+            place, hour = HOME, rng.uniform(9, 23.5)
+        elif night_block:
+            place, hour = (
+                (WORK, rng.uniform(19.5, 30.5)) if at_work else (HOME, rng.uniform(14, 18.5))
+            )
+        else:
+            place, hour = (
+                (WORK, rng.uniform(8, 18.5)) if at_work else (HOME, rng.uniform(19.5, 23.5))
+            )
+        local = datetime.combine(START + timedelta(days=d), datetime.min.time()) + timedelta(
+            hours=hour
+        )
+        out.append(seen(person, place, local, rng=rng, jitter_m=40 if place == WORK else 15))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("rate", [0.1, 0.2, 0.4])
+def test_rotating_twelve_hour_worker_is_never_a_confident_swap(rate: float, seed: int) -> None:
+    """Home and workplace of a rotating 12-hour worker are seen at every part of the week;
+    home or base may be given at the other's place only without confidence, and with ~100
+    located posts over the period both are right."""
+    profile = fit(_rotating("r", rate=rate, seed=seed))
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert home is None or near(home, HOME, 100) or home.confidence < 0.8
+    assert base is None or near(base, WORK, 500) or base.confidence < 0.8
+    if rate >= 0.4:
+        assert near(home, HOME, 100)
+        assert near(base, WORK, 500)
+
+
+def test_robust_confidence_is_the_lowest_posterior_over_shift_work_priors() -> None:
+    from geoleak.infer.roles import PERSON_TYPES, RolePriors, robust_type_shifts, type_priors
+
+    priors = RolePriors()
+    shifts = robust_type_shifts(priors)
+    assert len(shifts) == 3
+    for shift in shifts:
+        assert len(shift) == len(PERSON_TYPES)
+        # Every alternative is a distribution over types.
+        base = type_priors(priors)
+        total = sum(base[t] * math.exp(shift[t]) for t in range(len(PERSON_TYPES)))
+        assert total == pytest.approx(1.0)
+    # Where the person's posts decide, the alternatives hardly move the confidence.
+    evidence = routine("a", HOME, range(7), (19, 23.5), per_week=3)
+    evidence += routine("a", WORK, range(5), (9, 17), per_week=3, jitter_m=80, seed=2)
+    profile = fit(evidence)
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert near(home, HOME, 100) and home is not None and home.confidence >= 0.95
+    assert near(base, WORK, 500) and base is not None and base.confidence >= 0.95
 
 
 def test_evening_only_poster_gets_the_home() -> None:
