@@ -797,7 +797,11 @@ def work_marginals(fit: RoleFit) -> list[float]:
 
 
 def _marginal(post: np.ndarray[Any, Any], which: np.ndarray[Any, Any], count: int) -> list[float]:
-    return [float(post[which == k].sum()) for k in range(count)]
+    """Posterior mass of each value 0..count-1 of `which` (-1: none of them)."""
+    if count == 0:
+        return []
+    given = which >= 0
+    return list(np.bincount(which[given], weights=post[given], minlength=count)[:count].tolist())
 
 
 def _fit_text(shares: Mapping[str, float], role: str) -> str:
@@ -815,11 +819,11 @@ def decide(
     frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
     if fit is None or layout is None or fit.log_score.size == 0:
         return RoleDecision([], None, frequent_travel, [])
-    boost = dict(work_log_boost or {})
-    post = fit.posterior(boost)
-    # The same posterior under other plausible shift-work priors; a home's or a base's
-    # confidence is the lowest of them (`geoleak.infer.roles.robust_type_shifts`).
-    alternatives = [fit.posterior(boost, shift) for shift in robust_type_shifts(params.priors)]
+    # The posterior, and the same under other plausible shift-work priors: a home's or a
+    # base's confidence is the lowest of them (`geoleak.infer.roles.robust_type_shifts`).
+    post, *alternatives = fit.posteriors(
+        dict(work_log_boost or {}), [None, *robust_type_shifts(params.priors)]
+    )
     structures = fit.structures
     home_of = np.array([s.home for s in structures])[fit.structure_index]
     work_of = np.array([s.work for s in structures])[fit.structure_index]
@@ -829,10 +833,10 @@ def decide(
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
     home_m = _marginal(post, home_of, n_home)
     work_m = _marginal(post, work_of, n_work)
-    home_low = [min(m, *(_marginal(a, home_of, n_home)[k] for a in alternatives))
-                for k, m in enumerate(home_m)]  # fmt: skip
-    work_low = [min(m, *(_marginal(a, work_of, n_work)[k] for a in alternatives))
-                for k, m in enumerate(work_m)]  # fmt: skip
+    home_low = np.min([home_m, *(_marginal(a, home_of, n_home) for a in alternatives)],
+                      axis=0).tolist() if n_home else []  # fmt: skip
+    work_low = np.min([work_m, *(_marginal(a, work_of, n_work) for a in alternatives)],
+                      axis=0).tolist() if n_work else []  # fmt: skip
     second_m = _marginal(post, second_of, n_home)
     types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
     shift = np.isin(ptype, SHIFT_TYPES)

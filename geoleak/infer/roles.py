@@ -42,6 +42,7 @@ bursts (a holiday hotel, a course) are travel: taken out before roles are assign
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ PRESENCE: dict[int, tuple[tuple[float, float, float], ...]] = {
     ),
 }
 _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.items()}
+_HOME_BY_TYPE = np.array([_PRESENCE_ARRAY[t][:, 0] for t in range(len(PERSON_TYPES))])
 
 # Share of located posts made in each part of the week (rows follow BINS): few at night, most
 # in the working day, the evening and at weekends (posting by hour of the week: Golder &
@@ -200,7 +202,8 @@ ROBUST_SHIFT_WORK_SHARE = 1 / 3
 ROBUST_SCHEDULE_SHARE = 1 / 2  # the largest share of shift workers on one schedule
 
 
-def robust_type_shifts(priors: RolePriors) -> list[list[float]]:
+@functools.lru_cache(maxsize=64)
+def robust_type_shifts(priors: RolePriors) -> tuple[tuple[float, ...], ...]:
     """Per alternative prior: the log ratio of its type priors to the default ones (one
     number per person type), for `RoleFit.posterior(type_log_shift=...)`."""
     base = type_priors(priors)
@@ -213,8 +216,8 @@ def robust_type_shifts(priors: RolePriors) -> list[list[float]]:
             for k, v in SHIFT_SPLIT.items()
         }
         alt = type_priors(priors, shift_share, split)
-        out.append([math.log(alt[t] / base[t]) for t in range(len(PERSON_TYPES))])
-    return out
+        out.append(tuple(math.log(alt[t] / base[t]) for t in range(len(PERSON_TYPES))))
+    return tuple(out)
 
 
 def home_unseen_probability(
@@ -244,24 +247,39 @@ def home_unseen_probability(
     seen only at night is at home for ~1 in 4 of those observations, not ~9 in 10. Without it
     the population's mix of types is used.
     """
-    shares = type_priors(priors) if ptype is None else {ptype: 1.0}
-    home_by_bin = [
-        sum(p * _PRESENCE_ARRAY[t][b, 0] for t, p in shares.items()) for b in range(N_BINS)
-    ]
-    weights = [float(w) for w in by_bin] if by_bin is not None else list(POSTS_BY_BIN)
-    total = sum(weights)
-    if total <= 0:
-        weights, total = list(POSTS_BY_BIN), sum(POSTS_BY_BIN)
-    share = sum(w * h for w, h in zip(weights, home_by_bin, strict=True)) / total
+    mix = type_priors(priors)
+    types = [ptype] if ptype is not None else None
+    return float(home_unseen_by_type(observations, priors, min_days, by_bin, types, mix)[0])
+
+
+def home_unseen_by_type(
+    observations: float,
+    priors: RolePriors,
+    min_days: int,
+    by_bin: Sequence[float] | NDArray[np.float64] | None,
+    types: Sequence[int] | None,
+    mix: dict[int, float] | None = None,
+) -> NDArray[np.float64]:
+    """`home_unseen_probability` for each type in `types` at once (None: one value, for the
+    population's mix of types `mix`)."""
+    if types is None:
+        mix = mix or type_priors(priors)
+        home_rows = np.array([sum(p * _HOME_BY_TYPE[t] for t, p in mix.items())])
+    else:
+        home_rows = _HOME_BY_TYPE[list(types)]
+    weights = np.asarray(by_bin if by_bin is not None else POSTS_BY_BIN, dtype=np.float64)
+    if not weights.sum() > 0:
+        weights = np.asarray(POSTS_BY_BIN, dtype=np.float64)
+    share = home_rows @ weights / weights.sum()
     n = max(0, round(observations))
     a, b = priors.concentration * share, priors.concentration * (1 - share)
     log_norm = betaln(a, b)
-    missed = 0.0
+    missed = np.zeros_like(share)
     for k in range(min(min_days, n + 1)):
         log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
-        missed += math.exp(log_choose + betaln(a + k, b + n - k) - log_norm)
-    missed = min(1.0, missed)
-    return priors.home_unseen + (1 - priors.home_unseen) * missed
+        missed += np.exp(log_choose + betaln(a + k, b + n - k) - log_norm)
+    missed = np.minimum(1.0, missed)
+    return np.asarray(priors.home_unseen + (1 - priors.home_unseen) * missed, dtype=np.float64)
 
 
 # A second residence (a cabin, a partner's or parents' house) takes a share of the home's
@@ -392,20 +410,28 @@ class RoleFit:
     ) -> NDArray[np.float64]:
         """Posterior over assignments; `work_log_boost` adds log-odds to some work groups,
         `type_log_shift` (one number per person type) to every assignment of a type (another
-        type prior: `ROBUST_TYPE_PRIORS`)."""
+        type prior: `robust_type_shifts`)."""
+        return self.posteriors(work_log_boost, [type_log_shift])[0]
+
+    def posteriors(
+        self,
+        work_log_boost: dict[int, float] | None,
+        type_log_shifts: Sequence[Sequence[float] | None],
+    ) -> list[NDArray[np.float64]]:
+        """`posterior` for each of several type-prior shifts (the boost added once)."""
         scores = self.log_score.copy()
-        if type_log_shift is not None and scores.size:
-            scores += np.asarray(type_log_shift, dtype=np.float64)[self.person_type]
-        if work_log_boost:
-            for s, structure in enumerate(self.structures):
-                bonus = work_log_boost.get(structure.work)
-                if bonus:
-                    scores[self.structure_index == s] += bonus
-        if scores.size == 0:
-            return np.asarray(scores, dtype=np.float64)
-        scores -= scores.max()
-        weights = np.exp(scores)
-        return np.asarray(weights / weights.sum(), dtype=np.float64)
+        if work_log_boost and scores.size:
+            bonus = np.array([work_log_boost.get(s.work, 0.0) for s in self.structures])
+            scores += bonus[self.structure_index]
+        out = []
+        for shift in type_log_shifts:
+            if scores.size == 0:
+                out.append(np.asarray(scores, dtype=np.float64))
+                continue
+            shifted = scores + np.asarray(shift)[self.person_type] if shift is not None else scores
+            weights = np.exp(shifted - shifted.max())
+            out.append(np.asarray(weights / weights.sum(), dtype=np.float64))
+        return out
 
 
 def _dm_loglik(
@@ -645,10 +671,10 @@ def fit_roles(
     # per type below.
     by_bin = counts.sum(axis=0)
     n_obs = float(counts.sum())
-    unseen_of = {
-        t: min(0.99, home_unseen_probability(n_obs, priors, min_home_days, by_bin, t))
-        for t in PRESENCE
-    }
+    unseen_by_type = home_unseen_by_type(
+        n_obs, priors, min_home_days, by_bin, range(len(PERSON_TYPES))
+    )
+    unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
     has_home = np.array([s.home >= 0 for s in structures])
     n_second = max(1, len(second_locs))
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
