@@ -85,7 +85,8 @@ class InferenceParams:
     from the person's own evidence (a place seen on fewer, down to `THIN_WORK_DAYS`, still
     takes part and is given when it lies in a site where others work). max_trip_days: a group all of whose days fall within this many days,
     for a person seen over at least three times as long, is travel. min_confidence: a home
-    or base is given only with at least this posterior probability (else abstain).
+    or base is given only with at least this confidence (the lowest posterior over plausible
+    shift-work priors, `geoleak.infer.roles.robust_type_shifts`; else abstain).
     exclusion_m: frequent places closer than this (m) to a home or base are not listed.
     site_eps_m: radius (m) within which several people's workplaces form one site;
     min_site_people: people a site needs. shared_site_odds: how much likelier a weekday

@@ -31,10 +31,17 @@ role share its mass by their observed frequency (a profile likelihood).
 Roles per person are assigned jointly over the top candidates: one current home (or none);
 at most one workplace, which may contain the home (living on base); optionally a second
 residence (weekends) or a move (an older home until a date, the current one after). Each
-assignment is scored with population-share priors (`RolePriors`); confidence is the
-posterior probability, summed over the assignments that give a place that role. Places seen
-on too few days to be given as a home still take part as possible homes, and the prior that
-the home is none of the places grows as the person's observations get fewer
+assignment is scored with population-share priors (`RolePriors`); the posterior of a role
+is summed over the assignments (and person types) that give a place that role. The
+confidence given for a home or a base is the *lowest* such posterior over plausible
+shift-work priors (`robust_type_shifts`): how common shift work is, and on which schedule,
+varies by sector from ~16 % to a third or more of workers, and one person's posts do not say
+their sector. Where the evidence decides, the priors hardly matter; where the answer rests on
+"night and rotating shift workers are rare" (a night worker's workplace taken for the home,
+home and workplace of a rotating worker swapped), the confidence drops, down to an
+abstention. Places seen on too few days to be given as a home still take part as possible
+homes, and the prior that the home is none of the places grows as the person's observations
+get fewer and fall at times when that type of person is seldom at home
 (`home_unseen_probability`): with thin evidence the model abstains instead of making the
 one well-seen place (often the workplace) the home. Short
 bursts (a holiday hotel, a course) are travel: taken out before roles are assigned.
