@@ -25,7 +25,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
-from geoleak.extract.media import read_media
+from geoleak.extract.media import read_media_digest
 from geoleak.extract.text import PlaceContext, checkin_evidence
 from geoleak.geocode import OFFLINE
 from geoleak.geocode.base import Geocoder
@@ -33,7 +33,7 @@ from geoleak.geometry import TrackThinner
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.infer.places import PersonAnalysis
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import Deduper, media_digest
+from geoleak.ingest.dedupe import Deduper
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
 from geoleak.wording import count
 
@@ -221,8 +221,9 @@ def _batched(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
 
 def read_media_and_digest(path: str) -> tuple[MediaMeta, str | None]:
     """A media file's metadata and its content digest for dedupe, read in one place (a
-    worker), so the main process never touches the file."""
-    return read_media(path), media_digest(path)
+    worker) from one open of the file, so the main process never touches the file."""
+    meta, digest = read_media_digest(path)
+    return meta, digest if isinstance(digest, str) else None
 
 
 def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:

@@ -207,3 +207,22 @@ def test_inference_in_the_shards_gives_the_profiles_of_one_process(
         assert many.stats.to_json() == one.stats.to_json()
     kept = run([path], workers=2, keep_evidence=True)  # the default keeps both
     assert kept.evidence == one.evidence and kept.media == one.media
+
+
+def test_media_are_read_and_identified_from_one_open(shared_media: Path, tmp_path: Path) -> None:
+    """The pipeline's workers take a media file's metadata and its dedupe identity from one
+    open (`read_media_digest`): the same record as `read_media` and the same digest as
+    `media_digest`, for every real sample, an empty file and a missing one."""
+    from geoleak.extract.media import read_media
+    from geoleak.fileid import media_digest
+    from geoleak.pipeline import read_media_and_digest
+
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    paths = [p for p in sorted(shared_media.iterdir()) if p.suffix.lower() not in (".csv", ".md")]
+    paths += [empty, tmp_path / "missing.jpg"]
+    for path in paths:
+        meta, digest = read_media_and_digest(str(path))
+        assert meta == read_media(str(path)), path.name
+        assert digest == media_digest(path), path.name
+    assert read_media_and_digest(str(empty))[1] is not None  # two empty files: one content

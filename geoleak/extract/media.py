@@ -71,8 +71,9 @@ def read_media(path: str | os.PathLike[str], *, display_path: str | None = None)
 def read_media_digest(
     path: str | os.PathLike[str], *, display_path: str | None = None, like: str | None = None
 ) -> tuple[MediaMeta, str | bool | None]:
-    """`read_media` and the file's content identity (`fileid.media_digest`), from one
-    open and one read of the file's head; the digest is None when the file cannot be read.
+    """`read_media` and the file's content identity (`fileid.media_digest`, equal to it),
+    from one open and one read of the file's head; the digest is None when the file cannot
+    be read.
 
     `like`: a file this one may be a copy of; when it has the same identity the second
     element is True and nothing is hashed (a copy is told by comparing bytes).
@@ -94,8 +95,10 @@ def _read(
             if not stat.S_ISREG(info.st_mode):
                 return MediaMeta(path=shown, error="not a regular file"), None
             size = info.st_size
-            if size == 0:
-                return MediaMeta(path=shown, error="file is empty"), None
+            if size == 0:  # (its identity is that of every empty file, as media_digest says)
+                return MediaMeta(path=shown, error="file is empty"), (
+                    digest_of(0, (b"", b"")) if digest else None
+                )
             src = Source(fd, size)
             if digest:
                 own = edges(size, src.head, src.read)
