@@ -22,6 +22,7 @@ from geoleak.extract.gps import (
     position_from_exif,
     rational,
 )
+from geoleak.extract.source import Span
 from geoleak.extract.xmp import XmpValues, parse_xmp, parse_xmp_datetime, xmp_number, xmp_position
 from geoleak.types import LatLon, MediaMeta, TrackPoint
 
@@ -87,7 +88,7 @@ class MetaBuilder:
             self.warnings.append(message)
 
     def set_text(self, name: str, value: Any) -> None:
-        if getattr(self, name) is None:
+        if value is not None and getattr(self, name) is None:
             text = clean_text(value)
             if text is not None:
                 setattr(self, name, text)
@@ -133,7 +134,7 @@ class MetaBuilder:
                 self.warn(f"{source}: image direction {direction_deg} is not in 0-360; ignored")
 
     # -- EXIF ------------------------------------------------------------------------
-    def add_exif(self, block: bytes, what: str = "EXIF") -> None:
+    def add_exif(self, block: bytes | Span, what: str = "EXIF") -> None:
         """A TIFF structure (EXIF payload without its 'Exif\\0\\0' prefix)."""
         try:
             ifd0, exif, gps, warnings = T.read_tiff_tags(block, what)

@@ -41,6 +41,10 @@ def rational(value: Any) -> float:
     Accepts numbers, (num, den) pairs, Fractions, Pillow's IFDRational and exifread's
     Ratio. A zero denominator or a non-finite value raises GpsValueError.
     """
+    if type(value) is tuple and len(value) == 2:  # our TIFF reader's (int, int): most calls
+        num, den = value
+        if type(num) is int and type(den) is int and den:
+            return float(num) / float(den)  # (EXIF's 32-bit ints are exact as floats)
     num = getattr(value, "numerator", None)
     den = getattr(value, "denominator", None)
     if num is None and isinstance(value, (tuple, list)) and len(value) == 2:

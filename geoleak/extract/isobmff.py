@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder
 from geoleak.extract.gps import checked_position
-from geoleak.extract.source import MAX_BLOCK, Source
+from geoleak.extract.source import MAX_BLOCK, Source, Span
 from geoleak.extract.xmp import parse_xmp_datetime
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
@@ -91,7 +91,7 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
     return fmt
 
 
-def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
+def _add_exif_item(body: bytes | Span, meta: MetaBuilder, what: str) -> None:
     """An Exif item / box: 4-byte big-endian offset to the TIFF header, then TIFF."""
     if len(body) < 8:
         meta.warn(f"{what} item is truncated")
@@ -100,7 +100,7 @@ def _add_exif_item(body: bytes, meta: MetaBuilder, what: str) -> None:
     if start is None:
         meta.warn(f"{what} item has no TIFF header")
         return
-    meta.add_exif(body[start:], what)
+    meta.add_exif(body.after(start) if isinstance(body, Span) else body[start:], what)
 
 
 # -- HEIF / AVIF -------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
         name = found.item.type.decode("latin-1")
         if index and meta.position is not None and meta.capture_time and meta.make:
             break
-        payload = None if found.problem else _item_bytes(src, found.extents)
+        payload = None if found.problem else _item_bytes(src, found.extents, found.item.is_exif)
         if payload is None:
             meta.warn(
                 f"HEIF item {found.id} ({name}) {found.problem or 'lies outside the file (truncated?)'}"
@@ -131,10 +131,23 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
         if found.item.is_exif:
             _add_exif_item(payload, meta, "HEIF Exif")
         else:
-            meta.add_xmp(payload)
+            meta.add_xmp(payload if isinstance(payload, bytes) else payload[:])
 
 
-def _item_bytes(src: Source, extents: list[tuple[int, int]]) -> bytes | None:
+_SPAN_OVER = 32 * 1024  # an Exif item larger than this holds a thumbnail: read as a Span
+
+
+def _item_bytes(
+    src: Source, extents: list[tuple[int, int]], lazy: bool = False
+) -> bytes | Span | None:
+    """An item's bytes; `lazy`: a large item in one extent is a `Span` (its IFDs are read,
+    not the thumbnail after them). None when the item lies outside the file."""
+    if lazy and len(extents) == 1:
+        offset, length = extents[0]
+        if length > _SPAN_OVER:
+            if offset + length > src.size or length > MAX_BLOCK:
+                return None
+            return Span(src, offset, length)
     parts: list[bytes] = []
     total = 0
     for offset, length in extents:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["HEAD_SIZE", "MAX_BLOCK", "Source"]
+__all__ = ["HEAD_SIZE", "MAX_BLOCK", "Source", "Span"]
 
 HEAD_SIZE = 64 * 1024  # read at open: holds every metadata block of most JPEGs
 MAX_BLOCK = 32 * 1024 * 1024  # the largest single block any parser may ask for
@@ -62,3 +62,60 @@ def _pread_all(fd: int, length: int, offset: int) -> bytes:
         parts.append(more)
         got += len(more)
     return b"".join(parts)
+
+
+class Span:
+    """Bytes [`offset`, `offset + length`) of a `Source`, read as a parser asks for them.
+
+    Sliced like `bytes` (a slice returns bytes) and as long as the span, but only the
+    first `FIRST` bytes are read at once; a slice past what was read reads on (at least
+    as much again). A HEIF Exif item whose IFDs come before a 100+ KB thumbnail costs a
+    few KiB of reading, not the whole item. `find` reads the whole span. A file that
+    ends inside the span (it shrank while read) gives a shorter span.
+    """
+
+    __slots__ = ("_have", "_length", "_offset", "_src")
+    FIRST = 16 * 1024
+
+    def __init__(self, src: Source, offset: int, length: int) -> None:
+        self._src, self._offset = src, offset
+        self._length = length
+        self._have = src.read(offset, min(length, self.FIRST))
+        if len(self._have) < min(length, self.FIRST):
+            self._length = len(self._have)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, span: slice) -> bytes:
+        start, stop, step = span.indices(self._length)
+        if stop > len(self._have):
+            self._read_to(stop)
+        return self._have[start:stop:step]
+
+    @property
+    def bytes_read(self) -> int:
+        """How much of the span has been read so far."""
+        return len(self._have)
+
+    def after(self, start: int) -> Span:
+        """The span from `start` on (a view: nothing is read again)."""
+        start = max(0, min(start, self._length))
+        view = Span.__new__(Span)
+        view._src, view._offset = self._src, self._offset + start
+        view._length, view._have = self._length - start, self._have[start:]
+        return view
+
+    def find(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
+        self._read_to(self._length)
+        return self._have.find(sub, start, self._length if end is None else end)
+
+    def _read_to(self, stop: int) -> None:
+        have = len(self._have)
+        want = min(self._length, max(stop, 2 * have))
+        if want <= have:
+            return
+        more = self._src.read(self._offset + have, want - have)
+        self._have += more
+        if len(more) < want - have:
+            self._length = len(self._have)

@@ -3,7 +3,8 @@
 EXIF is a TIFF structure wherever it lives (JPEG APP1, HEIC/AVIF Exif items, PNG eXIf,
 WebP EXIF chunks, JPEG XL Exif boxes, TIFF/DNG/RAW files themselves). This module takes
 the shared IFD walk (`formats.tiff.walk_ifds`, the one scrub takes too) as far as IFD0,
-the Exif IFD and the GPS IFD of such a block held in memory, and decodes only the tags
+the Exif IFD and the GPS IFD of such a block (in memory, or a `source.Span` of the file
+read as the walk asks), and decodes only the tags
 listed below, so a 20 KB APP1 costs a few struct calls.
 
 Every offset and count is checked against the block before use; IFD entry counts, value
@@ -13,12 +14,14 @@ crafted file can neither loop nor make us allocate more than the block itself.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
 from geoleak.errors import FormatError
+from geoleak.extract.source import Span
 from geoleak.formats.tags import tag_id
 from geoleak.formats.tiff import (
     EXIF_IFD,
@@ -76,11 +79,11 @@ class TiffError(FormatError):
 
 
 class TiffBlock:
-    """A TIFF structure in memory; `data` starts at the byte-order mark."""
+    """A TIFF structure in memory (or a `Span` of the file); `data` starts at the byte-order mark."""
 
     __slots__ = ("data", "first_ifd", "maker_note", "order", "warnings")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | Span) -> None:
         try:
             header = read_header(data)
         except FormatError as exc:
@@ -124,20 +127,22 @@ class TiffBlock:
         if not ifd.complete:
             self.warnings.append(f"{what} IFD is truncated ({ifd.claimed} entries do not fit)")
         out: dict[int, Any] = {}
-        seen: dict[int, tuple[int, int, bytes]] = {}
+        seen: dict[int, Entry] = {}
+        size = len(data)
         for entry in ifd.entries:
             tag = entry.tag
-            if tag in seen:  # a duplicate: keep the first value, but say so if it differs
-                if seen[tag] != (entry.type, entry.count, entry.raw):
+            first = seen.get(tag)
+            if first is not None:  # a duplicate: keep the first value, but say so if it differs
+                if (first.type, first.count, first.raw) != (entry.type, entry.count, entry.raw):
                     self._duplicate(tag, what)
                 continue
-            seen[tag] = (entry.type, entry.count, entry.raw)
+            seen[tag] = entry
             if tag == MAKER_NOTE:  # kept as a location: its offsets need the whole block
                 pos, num = entry.value_pos, entry.count
-                if num > 4 and pos + min(num, 16) <= len(data):
-                    self.maker_note[tag] = (pos, min(num, len(data) - pos))
+                if num > 4 and pos + min(num, 16) <= size:
+                    self.maker_note[tag] = (pos, min(num, size - pos))
                 continue
-            value = self._value(entry, what)
+            value = self._value(entry, what, size)
             if value is not None:
                 out[tag] = value
         return out
@@ -153,47 +158,46 @@ class TiffBlock:
                 f"{what} tag 0x{tag:04x} appears twice with different values; the first is used"
             )
 
-    def _value(self, entry: Entry, what: str) -> Any:
-        typ, num, tag = entry.type, entry.count, entry.tag
+    def _value(self, entry: Entry, what: str, size: int) -> Any:
+        typ, pos = entry.type, entry.value_pos
         if typ not in TYPE_NAMES:  # (BigTIFF's 8-byte types do not occur in EXIF)
-            self.warnings.append(f"{what} tag 0x{tag:04x} has unknown type {typ}; ignored")
+            self.warnings.append(f"{what} tag 0x{entry.tag:04x} has unknown type {typ}; ignored")
             return None
-        pos, total = entry.value_pos, entry.size
-        if total > 4:
-            needed = total if total < 2048 else 2048  # what we decode at most (see below)
-            if pos + needed > len(self.data):
-                self.warnings.append(
-                    f"{what} tag 0x{tag:04x} points outside the EXIF block; ignored"
-                )
-                return None
-        data = self.data
+        total = entry.size
+        if total > 4 and pos + (total if total < 2048 else 2048) > size:
+            # (2048: what is decoded at most, see below)
+            self.warnings.append(
+                f"{what} tag 0x{entry.tag:04x} points outside the EXIF block; ignored"
+            )
+            return None
+        num = entry.count
         if typ == 2:  # ASCII
-            return data[pos : pos + min(num, MAX_STRING)]
+            return self.data[pos : pos + (num if num < MAX_STRING else MAX_STRING)]
         if typ in (1, 7, 6):  # BYTE, UNDEFINED, SBYTE: raw bytes (XMP can be long)
-            return data[pos : pos + min(num, 4 * 1024 * 1024)]
-        count = min(num, MAX_VALUES)
-        order = self.order
-        if typ == 3:
-            return struct.unpack_from(f"{order}{count}H", data, pos)
-        if typ in (4, 13):
-            return struct.unpack_from(f"{order}{count}I", data, pos)
-        if typ == 5:
-            flat = struct.unpack_from(f"{order}{2 * count}I", data, pos)
-            return tuple(zip(flat[::2], flat[1::2], strict=False))
-        if typ == 10:
-            flat = struct.unpack_from(f"{order}{2 * count}i", data, pos)
-            return tuple(zip(flat[::2], flat[1::2], strict=False))
-        if typ == 8:
-            return struct.unpack_from(f"{order}{count}h", data, pos)
-        if typ == 9:
-            return struct.unpack_from(f"{order}{count}i", data, pos)
-        if typ == 11:
-            return struct.unpack_from(f"{order}{count}f", data, pos)
-        return struct.unpack_from(f"{order}{count}d", data, pos)  # 12: DOUBLE
+            return self.data[pos : pos + min(num, 4 * 1024 * 1024)]
+        layout = _layout(self.order, typ, num if num < MAX_VALUES else MAX_VALUES)
+        data = self.data
+        if type(data) is bytes:
+            values = layout.unpack_from(data, pos)
+        else:  # a Span of the file: its bytes are sliced, not a buffer
+            values = layout.unpack(data[pos : pos + layout.size])
+        if typ in (5, 10):  # RATIONAL, SRATIONAL: (numerator, denominator) pairs
+            return tuple(zip(values[::2], values[1::2], strict=False))
+        return values
+
+
+_CODES = {3: "H", 4: "I", 13: "I", 5: "I", 10: "i", 8: "h", 9: "i", 11: "f", 12: "d"}
+
+
+@functools.lru_cache(maxsize=512)
+def _layout(order: str, typ: int, count: int) -> struct.Struct:
+    """The struct of `count` values of a numeric TIFF type (rationals: two each)."""
+    pairs = 2 if typ in (5, 10) else 1
+    return struct.Struct(f"{order}{pairs * count}{_CODES[typ]}")
 
 
 def read_tiff_tags(
-    data: bytes, what: str = "EXIF"
+    data: bytes | Span, what: str = "EXIF"
 ) -> tuple[dict[int, Any], dict[int, Any], dict[int, Any], list[str]]:
     """IFD0, Exif IFD and GPS IFD tags of a TIFF block, and the warnings met.
 

@@ -453,7 +453,7 @@ def metadata_items(
     return out
 
 
-def exif_item_tiff_offset(payload: bytes) -> int | None:
+def exif_item_tiff_offset(payload: Any) -> int | None:
     """Where the TIFF header starts in a HEIF Exif item / JPEG XL Exif box.
 
     The item starts with a 4-byte offset to the header; some writers miscount it or keep
@@ -461,7 +461,7 @@ def exif_item_tiff_offset(payload: bytes) -> int | None:
     """
     if len(payload) < 8:
         return None
-    start = 4 + int(struct.unpack_from(">I", payload)[0])
+    start = 4 + int.from_bytes(payload[:4], "big")
     if payload[start : start + 2] in (b"II", b"MM"):
         return start
     found = [i for i in (payload.find(b"II*\x00"), payload.find(b"MM\x00*")) if i >= 0]

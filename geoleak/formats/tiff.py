@@ -8,8 +8,9 @@ scrubber refuses.
 
 from __future__ import annotations
 
+import functools
 import struct
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -69,7 +70,7 @@ def read_header(data: Any) -> Header:
         order = ">"
     else:
         raise FormatError(f"EXIF block has no TIFF byte-order mark (starts {bytes(data[:4])!r})")
-    magic, first = struct.unpack_from(order + "HI", data, 2)
+    magic, first = struct.unpack_from(order + "HI", bytes(data[2:8]))
     return Header(order, magic, first)
 
 
@@ -133,20 +134,30 @@ def read_ifd(
         return Ifd(offset, claimed, 0, [])
     start = offset + 2
     count = min(claimed, (size - start) // 12)
+    table = bytes(data[start : start + 12 * count])
     entries: list[Entry] = []
     byteorder: Literal["little", "big"] = "big" if order == ">" else "little"
     sizes = TYPE_SIZES
-    for index, (tag, typ, num, raw) in enumerate(
-        ENTRY[order].iter_unpack(bytes(data[start : start + 12 * count]))
-    ):
-        if wanted is not None and tag not in wanted:
-            continue
+    unpack = ENTRY[order].unpack_from
+    if wanted is None:
+        chosen: Iterable[int] = range(count)
+    else:  # the tags of all entries in one call; only the wanted entries are unpacked
+        chosen = [i for i, tag in enumerate(_tag_column(order, count).unpack(table))
+                  if tag in wanted]  # fmt: skip
+    for index in chosen:
+        tag, typ, num, raw = unpack(table, 12 * index)
         pos = start + 12 * index
         unit = sizes.get(typ, -1)
         value_size = unit * num if unit > 0 else -1
         value_pos = pos + 8 if 0 <= value_size <= 4 else int.from_bytes(raw, byteorder)
         entries.append(Entry(index, pos, tag, typ, num, raw, value_pos, value_size))
     return Ifd(offset, claimed, count, entries)
+
+
+@functools.lru_cache(maxsize=256)
+def _tag_column(order: str, count: int) -> struct.Struct:
+    """The tags of `count` IFD entries (the first 2 of each entry's 12 bytes)."""
+    return struct.Struct(order + "H10x" * count)
 
 
 def next_ifd(data: Any, order: str, ifd: Ifd) -> int | None:
@@ -216,7 +227,7 @@ def walk_ifds(
         tags = None if wanted is None else wanted.get(name, wanted.get("*"))
         try:
             ifd = read_ifd(data, order, pos, max_entries=max_entries,
-                           wanted=None if tags is None else pointer_tags | frozenset(tags))  # fmt: skip
+                           wanted=None if tags is None else _with(pointer_tags, tags))  # fmt: skip
         except FormatError:
             if bad is not None:
                 bad(name, pos, f"offset {pos} is outside the block")
@@ -245,6 +256,21 @@ def walk_ifds(
             links += 1
             if nxt:
                 queue.append((nxt, f"IFD{links}"))
+
+
+_unions: dict[tuple[frozenset[int], frozenset[int]], frozenset[int]] = {}
+
+
+def _with(pointer_tags: frozenset[int], tags: Collection[int]) -> frozenset[int]:
+    """`pointer_tags | tags`, made once per pair (a scan walks the same few sets per file)."""
+    wanted = tags if isinstance(tags, frozenset) else frozenset(tags)
+    key = (pointer_tags, wanted)
+    union = _unions.get(key)
+    if union is None:
+        union = pointer_tags | wanted
+        if len(_unions) < 64:
+            _unions[key] = union
+    return union
 
 
 def exif_tiff_offset(block: bytes) -> int:

@@ -433,3 +433,30 @@ def test_heif_metadata_item_problems() -> None:
     kids = [b for b in children(data, meta, 4) if b.type != b"iloc"]
     (found,) = metadata_items(data, kids, base=0, file_size=len(data))
     assert found.problem == "has no location" and found.extents == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["<", ">"]), st.integers(0, 30),
+       st.lists(st.tuples(st.integers(0, 12), st.integers(0, 20), st.integers(0, 2**32 - 1),
+                          st.integers(0, 2**32 - 1)), max_size=30),
+       st.integers(0, 400), st.integers(8, 20), st.frozensets(st.integers(0, 12), max_size=6))  # fmt: skip
+def test_an_ifd_read_for_some_tags_is_the_whole_ifd_filtered(
+    order: str, extra: int, entries: list[tuple[int, int, int, int]], cut: int, offset: int,
+    wanted: frozenset[int],
+) -> None:  # fmt: skip
+    """`read_ifd(..., wanted=...)` (which picks the wanted entries from one unpack of the
+    tags) gives exactly the entries of the whole IFD that have those tags, in order, also
+    when the IFD claims more entries than the block holds."""
+    table = struct.pack(order + "H", len(entries) + extra) + b"".join(
+        struct.pack(order + "HHII", *entry) for entry in entries
+    )
+    data = (bytes(offset) + table + bytes(64))[: offset + 2 + cut + 12 * len(entries) // 2]
+    try:
+        whole = read_ifd(data, order, offset, max_entries=40)
+    except FormatError:
+        with pytest.raises(FormatError):
+            read_ifd(data, order, offset, max_entries=40, wanted=wanted)
+        return
+    some = read_ifd(data, order, offset, max_entries=40, wanted=wanted)
+    assert some.entries == [e for e in whole.entries if e.tag in wanted]
+    assert (some.pos, some.claimed, some.present) == (whole.pos, whole.claimed, whole.present)
