@@ -3,6 +3,7 @@
     python benchmarks/bench_scale.py [--sizes 500000,2000000] [--ten-million]
                                      [--modes local,store,dask] [--workers 2] [--json OUT]
     python benchmarks/bench_scale.py --photos 200 [--sizes ""]   # workers 1 vs 2 on photos
+    python benchmarks/bench_scale.py --photos 200 --sizes 0 --against REF  # ... before/after
     python benchmarks/bench_scale.py --sizes 100000 --modes local --against REF  # before/after
 
 For each size a corpus of located posts (JSONL, platform geotags, no media; 20 to 100
@@ -33,7 +34,14 @@ printed, and the speed-up bound they imply on two cores).
 
 With `--against REF`, each command also runs with the `geoleak` package of git commit REF
 (`git archive`, on PYTHONPATH) right before this checkout's, on the same corpus: its CPU
-seconds beside this checkout's, and whether the two wrote byte-identical profiles.
+seconds beside this checkout's, and whether the two wrote byte-identical profiles (with
+`--photos`: REF's 1- and 2-worker runs too, alternating with this checkout's).
+
+Modules are compiled once into a scratch bytecode cache before anything is timed, as an
+installed package has them (an environment with PYTHONDONTWRITEBYTECODE=1 and no
+`__pycache__` otherwise compiles every geoleak module in every process of every run:
+about 0.3 CPU s a process here); `--no-bytecode-cache` times that case. `--sizes 0`
+times an empty corpus: the fixed start-up cost.
 
 What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
 geocoding (no post has text), the time to generate corpora, and other load on the machine
@@ -48,6 +56,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+BYTECODE_CACHE: Path | None = None  # where the commands' compiled modules go (None: as set)
 
 
 def log(message: str) -> None:
@@ -149,7 +159,13 @@ def run_command(
     seconds of each process it started, the command's own first, sampled from /proc every
     0.1 s (a process's last 0.1 s may be missed). `code`: a folder holding another
     `geoleak` package to run (on PYTHONPATH, started in that folder)."""
-    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    if BYTECODE_CACHE is not None:
+        # As an installed package runs: modules compiled once, then read as bytecode.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE_CACHE)
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=code)  # fmt: skip
     seen: dict[int, tuple[float, float]] = {}  # pid -> (first seen, CPU seconds)
@@ -196,6 +212,18 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
+def _compile_once(folder: Path, trees: list[Path | None]) -> None:
+    """Run each package once on an empty corpus (untimed), locally and through a store, so
+    that the timed runs read compiled modules."""
+    empty = folder / "empty-warm-up.jsonl"
+    empty.write_text("")
+    for tree in trees:
+        for extra in ([], ["--store", str(folder / "warm-up-store")]):
+            run_command([sys.executable, "-m", "geoleak", "infer", str(empty), "-q",
+                         "-o", str(folder / "warm-up.json"), "--workers", "2", *extra], code=tree)  # fmt: skip
+            shutil.rmtree(folder / "warm-up-store", ignore_errors=True)
+
+
 def homes_found(profiles_path: Path) -> tuple[int, int]:
     doc = json.loads(profiles_path.read_text())
     people = doc["people"]
@@ -203,47 +231,66 @@ def homes_found(profiles_path: Path) -> tuple[int, int]:
     return homes, len(people)
 
 
-def photo_speedup(folder: Path, people: int, repeat: int) -> list[dict[str, Any]]:
-    """`geoleak infer` with 1 and 2 workers on a scenario corpus with photos."""
+def photo_speedup(
+    folder: Path, people: int, repeat: int, ref_tree: Path | None = None, ref_name: str = ""
+) -> list[dict[str, Any]]:
+    """`geoleak infer` with 1 and 2 workers on a scenario corpus with photos (and, with
+    `ref_tree`, the same with that commit's package, alternating, on the same corpus)."""
     corpus = folder / f"photos-{people}"
     subprocess.run([sys.executable, "-m", "geoleak", "scenario", "--people", str(people), "--seed", "5",
                     "-o", str(corpus)], check=True, capture_output=True)  # fmt: skip
     posts = corpus / "posts.jsonl"
     photos = sum(1 for _ in (corpus / "media").rglob("*.*"))
     log(f"photo corpus: {people} people, {sum(1 for _ in posts.open())} posts, {photos} photos")
-    best: dict[int, tuple[float, float, float]] = {}
-    largest: dict[int, float] = {}  # workers -> CPU s of the busiest process (best run)
+    codes = ["ref", "this"] if ref_tree is not None else ["this"]
+    best: dict[tuple[str, int], tuple[float, float, float]] = {}
+    largest: dict[tuple[str, int], float] = {}  # CPU s of the busiest process (fewest seen)
     for _ in range(repeat):
-        for workers in (1, 2):
-            out = folder / f"photos-profiles-{workers}.json"
-            load = os.getloadavg()[0]
-            split: list[float] = []
-            rc, wall, cpu, rss = run_command([sys.executable, "-m", "geoleak", "infer", str(posts),
-                                              "-o", str(out), "-q", "--workers", str(workers)],
-                                             split)  # fmt: skip
-            if rc != 0:
-                raise SystemExit(f"geoleak infer --workers {workers} failed")
-            log(f"  --workers {workers}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak RSS "
-                f"{rss:4.0f} MiB (load average before: {load:.1f}); CPU s per process: "
-                + ", ".join(f"{c:.1f}" for c in split))  # fmt: skip
-            if workers not in best or wall < best[workers][0]:
-                best[workers] = (wall, cpu, rss)
-            if split:
-                largest[workers] = min(largest.get(workers, math.inf), max(split))
-    if 2 in largest:
-        # Two cores finish no sooner than the busiest process of the 2-worker run, nor than
-        # half its CPU time; against the one-worker run's CPU time (its idle wall time).
-        floor = max(largest[2], best[2][1] / 2)
-        log(f"  bound from CPU: 2 workers at most {best[1][1] / floor:.2f}x (one worker's "
-            f"{best[1][1]:.1f} CPU s over max(busiest process {largest[2]:.1f} s, half of "
-            f"{best[2][1]:.1f} s))")  # fmt: skip
-    same = (folder / "photos-profiles-1.json").read_bytes() == (
-        folder / "photos-profiles-2.json"
-    ).read_bytes()
-    log(f"  speed-up of 2 workers: {best[1][0] / best[2][0]:.2f}x (identical profiles: {same})")
-    return [{"photos_people": people, "photos": photos, "workers": w, "wall_s": round(b[0], 2),
-             "cpu_s": round(b[1], 2), "peak_rss_mib": round(b[2]), "identical": same,
-             "speedup": round(best[1][0] / best[2][0], 2)} for w, b in sorted(best.items())]  # fmt: skip
+        for code in codes:
+            for workers in (1, 2):
+                out = folder / f"photos-profiles-{code}-{workers}.json"
+                load = os.getloadavg()[0]
+                split: list[float] = []
+                rc, wall, cpu, rss = run_command([sys.executable, "-m", "geoleak", "infer", str(posts),
+                                                  "-o", str(out), "-q", "--workers", str(workers)],
+                                                 split, code=ref_tree if code == "ref" else None)  # fmt: skip
+                if rc != 0:
+                    raise SystemExit(f"geoleak infer --workers {workers} ({code}) failed")
+                label = ref_name if code == "ref" else "this"
+                log(f"  {label:10.10s} --workers {workers}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, "
+                    f"peak RSS {rss:4.0f} MiB (load average before: {load:.1f}); CPU s per "
+                    "process: " + ", ".join(f"{c:.1f}" for c in split))  # fmt: skip
+                key = (code, workers)
+                if key not in best or wall < best[key][0]:
+                    best[key] = (wall, cpu, rss)
+                if split:
+                    largest[key] = min(largest.get(key, math.inf), max(split))
+    rows: list[dict[str, Any]] = []
+    this = (folder / "photos-profiles-this-1.json").read_bytes()
+    same = this == (folder / "photos-profiles-this-2.json").read_bytes()
+    same_ref = ref_tree is None or all(
+        (folder / f"photos-profiles-ref-{w}.json").read_bytes() == this for w in (1, 2)
+    )
+    for code in codes:
+        label = ref_name if code == "ref" else "this"
+        one, two = best[(code, 1)], best[(code, 2)]
+        if (code, 2) in largest:
+            # Two cores finish no sooner than the busiest process of the 2-worker run, nor
+            # than half its CPU time; against the one-worker run's CPU time (its idle wall).
+            floor = max(largest[(code, 2)], two[1] / 2)
+            log(f"  {label}: bound from CPU: 2 workers at most {one[1] / floor:.2f}x (one "
+                f"worker's {one[1]:.1f} CPU s over max(busiest process {largest[(code, 2)]:.1f} "
+                f"s, half of {two[1]:.1f} s)); 2 workers take {two[1] - one[1]:+.1f} CPU s "
+                "more than one")  # fmt: skip
+        log(f"  {label}: speed-up of 2 workers: {one[0] / two[0]:.2f}x (best wall of "
+            f"{repeat}; identical profiles: {same}"
+            + (f", identical to {ref_name}'s: {same_ref}" if ref_tree is not None else "") + ")")  # fmt: skip
+        rows += [{"photos_people": people, "photos": photos, "code": label, "workers": w,
+                  "wall_s": round(b[0], 2), "cpu_s": round(b[1], 2), "peak_rss_mib": round(b[2]),
+                  "busiest_process_cpu_s": round(largest.get((code, w), math.nan), 2),
+                  "identical": same and same_ref, "speedup": round(one[0] / two[0], 2)}
+                 for w, b in ((1, one), (2, two))]  # fmt: skip
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", metavar="REF",
                         help="also run the geoleak package of this git commit (git archive) on "
                              "each corpus and mode, and say whether its profiles are identical")  # fmt: skip
+    parser.add_argument("--bytecode-cache", action=argparse.BooleanOptionalAction, default=True,
+                        help="compile the commands' modules once into a scratch cache, as an "
+                             "installed package has them (default); --no-bytecode-cache keeps "
+                             "the environment's PYTHONDONTWRITEBYTECODE")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -278,7 +329,19 @@ def main(argv: list[str] | None = None) -> int:
             archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "geoleak"],
                                      capture_output=True, check=True).stdout  # fmt: skip
             subprocess.run(["tar", "-x", "-C", str(ref_tree)], input=archive, check=True)
-        photo_rows = photo_speedup(folder, args.photos, args.repeat) if args.photos else []
+        if args.bytecode_cache:
+            global BYTECODE_CACHE  # noqa: PLW0603  (read by run_command)
+            BYTECODE_CACHE = folder / "bytecode"
+            _compile_once(folder, [None, ref_tree] if args.against else [None])
+        log("modules: " + ("compiled once, untimed (a scratch bytecode cache)" if args.bytecode_cache
+            else "as the environment says (PYTHONDONTWRITEBYTECODE="
+                 f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})"))  # fmt: skip
+        photo_rows = (
+            photo_speedup(folder, args.photos, args.repeat,
+                          ref_tree if args.against else None, args.against or "")
+            if args.photos
+            else []
+        )  # fmt: skip
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
             log(f"generating {size} posts ...")
@@ -341,8 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])
             print(f"{mode}: peak RSS at {large:,} posts is {growth:.2f} x that at {small:,}")
     for row in photo_rows:
-        print(f"photos, {row['photos']} files, --workers {row['workers']}: {row['wall_s']} s wall, "
-              f"{row['cpu_s']} s CPU, {row['peak_rss_mib']} MiB; speed-up {row['speedup']}x")  # fmt: skip
+        print(f"photos, {row['photos']} files, {row['code']}, --workers {row['workers']}: "
+              f"{row['wall_s']} s wall, {row['cpu_s']} s CPU (busiest process "
+              f"{row['busiest_process_cpu_s']} s), {row['peak_rss_mib']} MiB; speed-up "
+              f"{row['speedup']}x")  # fmt: skip
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results + photo_rows, indent=1))
     return 0 if all(r["exit"] == 0 for r in results) else 1

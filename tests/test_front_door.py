@@ -24,6 +24,17 @@ def test_import_geoleak_does_not_load_the_heavy_stages() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_pipeline_loads_scipy_special_only_to_infer() -> None:
+    """scipy.special takes ~0.4 s to import: a command's start-up (and the parent process
+    of a multi-worker run, whose workers infer) does without it."""
+    code = (
+        "import sys, geoleak.cli.core, geoleak.pipeline, geoleak.infer, geoleak.engine; "
+        "print('scipy.special' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize(
     "name", ["run", "LeakInference", "write_maps", "write_report", "audit", "scrub"]
 )

@@ -57,7 +57,6 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, gammaln
 
 __all__ = [
     "BINS",
@@ -278,6 +277,8 @@ def home_unseen_by_type(
     if not weights.sum() > 0:
         weights = np.asarray(POSTS_BY_BIN, dtype=np.float64)
     share = home_rows @ weights / weights.sum()
+    from scipy.special import betaln, gammaln  # ~0.4 s to import: not at start-up
+
     n = max(0, round(observations))
     a, b = priors.concentration * share, priors.concentration * (1 - share)
     log_norm = betaln(a, b)
@@ -449,6 +450,8 @@ def _dm_loglik(
     counts: (..., roles, bins); probs: broadcastable to counts, summing to 1 over roles.
     The multinomial coefficient is left out: it is the same for every assignment.
     """
+    from scipy.special import gammaln  # ~0.4 s to import: not at start-up (cached after)
+
     a = alpha * np.maximum(probs, _FLOOR)
     total = counts.sum(axis=-2)
     per_bin = gammaln(alpha) - gammaln(alpha + total)
