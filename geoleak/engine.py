@@ -26,8 +26,9 @@ import multiprocessing as mp
 import pickle
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast, overload
@@ -529,16 +530,17 @@ def write_store_profiles(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     dask_processes: bool = True,
+    pool: ProcessPoolExecutor | None = None,
 ) -> StoreProfiles:
     """`infer_store`, written to `handle` as profiles.json (the document `dump_profiles`
     writes) while no process holds every profile: partitions' entries are spooled to
     disk and merged by person. Memory then follows the largest partition and the site
-    pass's candidates, not the number of people."""
+    pass's candidates, not the number of people. `pool`: see `infer_store`."""
     pass_two = functools.partial(profile_bucket_json, ensure_ascii=ensure_ascii)
     with tempfile.TemporaryDirectory(prefix="geoleak-profiles-") as folder:
         spool = _Spool(folder)
         sites = _run_engine(store, params, engine, workers, scheduler, progress,
-                            dask_processes, pass_two, spool.add)  # fmt: skip
+                            dask_processes, pass_two, spool.add, pool)  # fmt: skip
         shared = [site for site, _ in sites]
         write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
                                 meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
@@ -554,6 +556,7 @@ def infer_store(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     dask_processes: bool = True,
+    pool: ProcessPoolExecutor | None = None,
 ) -> tuple[list[Profile], list[SharedSite]]:
     """Profiles of every person in the store and the shared sites.
 
@@ -561,11 +564,12 @@ def infer_store(
     "dask": partitions as tasks on the Dask scheduler at `scheduler` (an address such as
     tcp://10.0.0.5:8786), or on a LocalCluster of `workers` (default 2) processes (threads
     with `dask_processes=False`). Every profile is returned in memory: to write
-    profiles.json for a large store, `write_store_profiles` holds none of them.
+    profiles.json for a large store, `write_store_profiles` holds none of them. `pool`:
+    the local engine's processes started beforehand (`local_pool`), left running.
     """
     profiles: list[Profile] = []
     sites = _run_engine(store, params, engine, workers, scheduler, progress, dask_processes,
-                        profile_bucket, profiles.extend)  # fmt: skip
+                        profile_bucket, profiles.extend, pool)  # fmt: skip
     return sorted(profiles, key=lambda p: p.person), [site for site, _ in sites]
 
 
@@ -579,6 +583,7 @@ def _run_engine(
     dask_processes: bool,
     pass_two: Callable[..., list[Any]],
     emit: Emit,
+    pool: ProcessPoolExecutor | None = None,
 ) -> FoundSites:
     """Both passes; each partition's pass-2 result goes to `emit` as it arrives."""
     if engine not in ENGINES:
@@ -602,7 +607,7 @@ def _run_engine(
     else:
         if scheduler is not None:
             raise UsageError("--scheduler needs --engine dask")
-        sites = _infer_local(root, buckets, contexts, params, workers, pass_two, counted)
+        sites = _infer_local(root, buckets, contexts, params, workers, pass_two, counted, pool)
     if progress is not None:
         progress(people)
     return sites
@@ -614,6 +619,26 @@ def _pool_context() -> Any:
     return mp.get_context("spawn")
 
 
+def _ready() -> None:
+    """A started worker's first task: load what inference needs (the engine itself is
+    imported to unpickle this function)."""
+    import scipy.special  # noqa: F401  (loaded by the first analysis otherwise)
+
+
+@contextmanager
+def local_pool(workers: int | None) -> Iterator[ProcessPoolExecutor | None]:
+    """The local engine's `workers` processes, started now: a fresh interpreter and its
+    imports take about a second, which then overlaps with what the caller does before
+    inferring (such as ingest). None for one worker (the engine then needs no process)."""
+    if workers is None or workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        for _ in range(workers):  # each task that finds no idle worker starts one
+            pool.submit(_ready)
+        yield pool
+
+
 def _infer_local(
     root: str,
     buckets: list[int],
@@ -622,6 +647,7 @@ def _infer_local(
     workers: int | None,
     pass_two: Callable[..., list[Any]],
     emit: Emit,
+    started: ProcessPoolExecutor | None = None,
 ) -> FoundSites:
     workers = 1 if workers is None else workers
     n = len(buckets)
@@ -636,7 +662,10 @@ def _infer_local(
             for b in buckets:
                 emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
             return sites
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        with ExitStack() as closing:
+            pool = started or closing.enter_context(
+                ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+            )
             slim = list(
                 pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )

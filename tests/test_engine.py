@@ -183,6 +183,11 @@ def test_cli_infer_through_a_store(tmp_path: Path) -> None:
         }
 
     assert roles(a) == roles(c)
+    # Two workers (started while the corpus is read: engine.local_pool) write the same file.
+    two = runner.invoke(main, ["infer", str(corpus / "posts.jsonl"), "--store", str(tmp_path / "st2"),
+                               "-o", str(tmp_path / "d.json"), "-q", "--workers", "2"])  # fmt: skip
+    assert two.exit_code == 0, two.output
+    assert (tmp_path / "d.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     mapped = runner.invoke(
         main, ["map", str(tmp_path / "c.json"), str(tmp_path / "st"), "-o", str(tmp_path / "maps")]
     )

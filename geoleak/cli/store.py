@@ -68,7 +68,7 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     With `output` (a file, or '-' for stdout) profiles.json is written there as partitions
     finish and the result holds no profiles (`StoreProfiles` has their counts and the
     sites); without it the profiles come back in the result."""
-    from geoleak.engine import infer_store, write_store_profiles
+    from geoleak.engine import infer_store, local_pool, write_store_profiles
     from geoleak.pipeline import RunResult
     from geoleak.store import EvidenceStore, is_store
 
@@ -76,7 +76,10 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
         raise UsageError(
             "an evidence store must be the only input (add inputs with geoleak ingest)"
         )
-    with tempfile.TemporaryDirectory(prefix="geoleak-store-") as scratch:
+    # The local engine's processes start while the inputs are read (they would otherwise
+    # spend their start-up after it, with nothing else to do).
+    with (tempfile.TemporaryDirectory(prefix="geoleak-store-") as scratch,
+          local_pool(workers if engine == "local" else None) as pool):  # fmt: skip
         if len(inputs) == 1 and is_store(inputs[0]):
             store_path = inputs[0]
         else:
@@ -86,19 +89,19 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
         written = None
         if output is None:
             profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
-                                          scheduler=scheduler)  # fmt: skip
+                                          scheduler=scheduler, pool=pool)  # fmt: skip
         elif output == "-":
             profiles, sites = [], []
             written = write_store_profiles(store, sys.stdout, meta=meta, ensure_ascii=True,
                                            params=params, engine=engine, workers=workers,
-                                           scheduler=scheduler)  # fmt: skip
+                                           scheduler=scheduler, pool=pool)  # fmt: skip
             sys.stdout.write("\n")
         else:
             profiles, sites = [], []
             with atomic_open(output) as handle:
                 written = write_store_profiles(store, handle, meta=meta, params=params,
                                                engine=engine, workers=workers,
-                                               scheduler=scheduler)  # fmt: skip
+                                               scheduler=scheduler, pool=pool)  # fmt: skip
                 handle.write("\n")
         evidence = store.evidence() if with_evidence else {}
         stats = store.stats()
