@@ -450,7 +450,10 @@ def _process_safe(geocoder: Geocoder | None) -> bool:
 
 def _warm(geocoder: Geocoder | None) -> None:
     """Load, before the shards fork, the tables every shard would otherwise load on its own
-    (the time-zone polygons, the offline gazetteer): the workers inherit them."""
+    (the time-zone polygons, the offline gazetteer) and the modules inference loads (the
+    shards may infer their people): the workers inherit them."""
+    import scipy.special  # noqa: F401  (imported by the first inference otherwise)
+
     from geoleak.extract.localtime import timezone_at
     from geoleak.geocode import GeonamesGazetteer
     from geoleak.geocode.base import ChainGeocoder
