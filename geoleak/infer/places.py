@@ -392,6 +392,7 @@ class _Points:
     utc_us: NDArray[np.int64]
     has_utc: NDArray[np.bool_]
     xyz: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+    hour: NDArray[np.int64]
 
 
 def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
@@ -415,7 +416,7 @@ def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
     cos_phi = np.cos(phi)
     xyz = (weight * cos_phi * np.cos(lmb), weight * cos_phi * np.sin(lmb), weight * np.sin(phi))
     index = np.array(usable, dtype=np.int64)
-    return _Points(index, lat, lon, part, day, local, utc_us, has_utc, xyz)
+    return _Points(index, lat, lon, part, day, local, utc_us, has_utc, xyz, hours)
 
 
 def _candidates(
@@ -709,6 +710,7 @@ def analyse_person(
         person_span / 365.25,
         params.priors,
         THIN_HOME_DAYS,
+        hour_counts=_hour_counts(points, kept),
     )
     analysis.fit = fit
     analysis.home_candidates = [fine[f] for f in home_cands]
@@ -724,6 +726,12 @@ def analyse_person(
         reverse=True,
     )
     return analysis
+
+
+def _hour_counts(points: _Points, kept: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Distinct (day, local hour) observations per part of the week and hour, (bins, 24)."""
+    keys = np.unique((points.part[kept] * 24 + points.hour[kept]) * (1 << 32) + points.day[kept])
+    return np.bincount(keys >> 32, minlength=N_BINS * 24).astype(np.float64).reshape(N_BINS, 24)
 
 
 SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in the site pass

@@ -13,6 +13,14 @@ observation made in part b is drawn from the presence profile:
 
     P(place | b, T, A) = presence_T[b][role_A(place)] x P(place | role_A(place))
 
+Inside a part of the week presence still changes with the hour (day workers are out at
+lunch, some are still at work at 17:00, people are at home on weekend mornings and out at
+midday), so for day workers and people with no workplace each part's profile is read at the
+person's *own* hours: averaged over the hours of their observations in that part
+(`HOURLY`, `person_presence`). A lunch-time poster is compared with where people are at
+lunch, someone seen as the working day ends with where people are at 17:00, not with the
+whole part's average.
+
 Conditioning on *when* each located post was made is what makes the person's own posting
 rhythm cancel out: someone who posts only in the evening contributes evening observations
 only, and the model asks only where those evening observations are. So an evening-only
@@ -167,6 +175,72 @@ PRESENCE: dict[int, tuple[tuple[float, float, float], ...]] = {
     ),
 }
 _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.items()}
+# Within a part of the week, presence changes with the hour. Rounded readings, like the rows
+# of PRESENCE, of ATUS shares of workers working by hour of the day (most at work 09-17 with
+# a dip at noon for lunch: NPR Planet Money, "Who's in the office? The American workday in
+# one graph", 2014, from ATUS microdata; BLS ATUS "Charts by topic: work and employment")
+# and of HETUS location by time slot (eating and leisure away from home peak around midday
+# at weekends): day workers are ~10 % at work at 07:00 and ~35 % at 08:00-09:00,
+# out for lunch at 12:00-14:00 (~30 % elsewhere), still at work at 17:00 (~20 %) and
+# seldom after 19:00; at weekends people are at home in the morning (~85 %) and out around
+# midday (~40-45 % away) and in the afternoon. A person who posts only in part of a part of
+# the week (around lunch, only in the evening) is read against the presence at *their*
+# hours: the profile of each part is averaged over the hours of their own observations
+# there (`person_presence`). Hours not listed take the part's row. Rows: home, work,
+# elsewhere; each listed set averages to about the part's row.
+HOURLY: dict[int, dict[tuple[int, int], tuple[float, float, float]]] = {
+    DAY: {
+        (MORNING, 6): (0.92, 0.03, 0.05),
+        (MORNING, 7): (0.80, 0.10, 0.10),
+        (MORNING, 8): (0.60, 0.25, 0.15),
+        **{(WORK_HOURS, h): (0.18, 0.66, 0.16) for h in (9, 10, 11, 14, 15, 16)},
+        **{(WORK_HOURS, h): (0.20, 0.48, 0.32) for h in (12, 13)},
+        (EVENING, 17): (0.55, 0.18, 0.27),
+        (EVENING, 18): (0.68, 0.05, 0.27),
+        **{(EVENING, h): (0.77, 0.02, 0.21) for h in (19, 20, 21)},
+        **{(WEEKEND_DAY, h): (0.85, 0.05, 0.10) for h in (6, 7, 8, 9)},
+        **{(WEEKEND_DAY, h): (0.50, 0.10, 0.40) for h in range(10, 16)},
+        **{(WEEKEND_DAY, h): (0.60, 0.08, 0.32) for h in range(16, 22)},
+    },
+    NO_WORK: {
+        (MORNING, 6): (0.93, 0.0, 0.07),
+        (MORNING, 7): (0.87, 0.0, 0.13),
+        (MORNING, 8): (0.78, 0.0, 0.22),
+        **{(WORK_HOURS, h): (0.68, 0.0, 0.32) for h in (9, 10, 11, 14, 15, 16)},
+        **{(WORK_HOURS, h): (0.57, 0.0, 0.43) for h in (12, 13)},
+        (EVENING, 17): (0.66, 0.0, 0.34),
+        (EVENING, 18): (0.72, 0.0, 0.28),
+        **{(EVENING, h): (0.79, 0.0, 0.21) for h in (19, 20, 21)},
+        **{(WEEKEND_DAY, h): (0.86, 0.0, 0.14) for h in (6, 7, 8, 9)},
+        **{(WEEKEND_DAY, h): (0.52, 0.0, 0.48) for h in range(10, 16)},
+        **{(WEEKEND_DAY, h): (0.62, 0.0, 0.38) for h in range(16, 22)},
+    },
+}
+
+
+def _hourly_array(ptype: int) -> NDArray[np.float64]:
+    rows = np.repeat(np.array(PRESENCE[ptype], dtype=np.float64)[:, None, :], 24, axis=1)
+    for (part, hour), row in HOURLY.get(ptype, {}).items():
+        rows[part, hour] = row
+    return rows  # (bins, 24, 3)
+
+
+_HOURLY_ARRAY = {t: _hourly_array(t) for t in PRESENCE}
+
+
+def person_presence(ptype: int, hour_counts: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """Presence rows (bins, 3) of a type, each part averaged over the person's own hours in
+    it (`hour_counts`, (bins, 24)); the part's row where the person has no observation."""
+    if hour_counts is None or ptype not in HOURLY:
+        return _PRESENCE_ARRAY[ptype]
+    totals = hour_counts.sum(axis=1)
+    weighted = np.einsum("bh,bhr->br", hour_counts, _HOURLY_ARRAY[ptype])
+    out = _PRESENCE_ARRAY[ptype].copy()
+    seen = totals > 0
+    out[seen] = weighted[seen] / totals[seen, None]
+    return out
+
+
 _HOME_BY_TYPE = np.array([_PRESENCE_ARRAY[t][:, 0] for t in range(len(PERSON_TYPES))])
 
 # Share of located posts made in each part of the week (rows follow BINS): few at night, most
@@ -615,6 +689,7 @@ def fit_roles(
     years: float,
     priors: RolePriors,
     min_home_days: int = 3,
+    hour_counts: NDArray[np.float64] | None = None,
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -625,7 +700,9 @@ def fit_roles(
     home_locs that may be a second residence. moves: (new, old) indexes into home_locs with
     the split day and the two homes' count rows before and after it, as
     (new, old, split, before, after) where before/after are (2, bins): row 0 the new home,
-    row 1 the old home.
+    row 1 the old home. hour_counts: the person's distinct (day, local hour) observations per
+    part of the week and hour, (bins, 24): each part's presence is read at those hours
+    (`person_presence`); None reads every part at its average.
     """
     structures: list[Structure] = []
     specs: list[_RoleSpec] = []
@@ -726,7 +803,7 @@ def fit_roles(
         chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else np.arange(len(structures))
         if chosen.size == 0:
             continue
-        presence = _PRESENCE_ARRAY[ptype]  # (bins, 3)
+        presence = person_presence(ptype, hour_counts)  # (bins, 3)
         probs = np.zeros((len(chosen), 4, N_BINS))
         probs[:, HOME, :] = presence[:, 0]
         probs[:, WORK, :] = presence[:, 1]

@@ -447,3 +447,41 @@ def test_unseen_home_prior_follows_when_the_person_is_seen() -> None:
     # More observations at the same times leave the home unseen less often, down to the floor.
     many = home_unseen_probability(60, priors, 2, [10.0 * x for x in lunch])
     assert priors.home_unseen <= many < at_lunch
+
+
+def test_workplace_seen_as_the_working_day_ends_is_read_at_those_hours() -> None:
+    """Day workers seen at work only at 17:00-18:00 (posting as they leave) and at weekends
+    only at 20:00-21:00, at home or out (eight weeks, on ~45 % of days). At 17:00 day workers
+    are still at work ~1 time in 5 (ATUS), not the ~1 in 20 of the whole weekday evening to
+    22:00, so presence read at the person's own hours finds more of them and swaps fewer.
+    (Before: 14 of 24 homes and bases right, 3 wrong; now 16 right, 1 wrong.)"""
+    right = wrong = 0
+    for seed in range(1, 13):
+        rng = random.Random(seed)
+        out = []
+        for day in range(7 * 8):
+            when = START + timedelta(days=day)
+            if rng.random() > 0.45:
+                continue
+            if when.weekday() < 5:
+                where, hour = WORK, 17
+            else:
+                home = rng.random() < 0.55
+                where = (
+                    HOME
+                    if home
+                    else destination(HOME, rng.uniform(0, 360), rng.uniform(1_500, 9_000))
+                )
+                hour = 20
+            local = datetime.combine(when, datetime.min.time()) + timedelta(
+                hours=hour, minutes=rng.randrange(60)
+            )
+            out.append(seen("k", where, local, rng=rng))
+        profile = fit(out)
+        for kind, target, metres in ((PlaceKind.HOME, HOME, 100), (PlaceKind.BASE, WORK, 500)):
+            place = profile.place(kind)
+            if place is not None:
+                right += near(place, target, metres)
+                wrong += not near(place, target, metres)
+    assert wrong <= 1
+    assert right >= 16
