@@ -115,9 +115,12 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     for issue in issues:
         meta.warn(issue)
     # the first Exif item is the primary image's; later ones (other images of the file)
-    # are read only while no position was found, then the XMP items likewise
+    # are read only while no position was found, then the XMP items likewise. An item
+    # whose bytes equal one already read (the two eyes' XMP of a Vision Pro photo) can add
+    # nothing (every field keeps its first value, warnings are not repeated): not parsed.
     exif_items = [i for i in items if i.item.is_exif]
     xmp_items = sorted((i for i in items if i.item.is_xmp), key=lambda i: i.id)
+    parsed: set[tuple[bool, bytes]] = set()
     for index, found in enumerate([*exif_items[:4], *xmp_items[:4]]):
         name = found.item.type.decode("latin-1")
         if index and meta.position is not None and meta.capture_time and meta.make:
@@ -128,6 +131,11 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
                 f"HEIF item {found.id} ({name}) {found.problem or 'lies outside the file (truncated?)'}"
             )
             continue
+        if isinstance(payload, bytes):
+            key = (found.item.is_exif, payload)
+            if key in parsed:
+                continue
+            parsed.add(key)
         if found.item.is_exif:
             _add_exif_item(payload, meta, "HEIF Exif")
         else:
