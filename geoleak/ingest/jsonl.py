@@ -146,6 +146,12 @@ class MediaPathGuard:
 
     def check(self, entry: Any) -> tuple[Path | None, str | None]:
         """(path, None) for an entry inside the folder, or (None, reason refused)."""
+        path, refused = self.check_text(entry)
+        return (None if path is None else Path(path)), refused
+
+    def check_text(self, entry: Any) -> tuple[str | None, str | None]:
+        """`check` with the path as text (as `str(Path)` gives it): what a post keeps, so
+        the reader builds no `Path` per media entry."""
         if not isinstance(entry, str) or not entry.strip():
             return None, f"media entry {entry!r} is not a file path"
         if "\x00" in entry:
@@ -160,7 +166,7 @@ class MediaPathGuard:
         if ".." in parts:
             return self._resolved(entry)
         if not parts:
-            return self.root_resolved, None
+            return str(self.root_resolved), None
         prefix = ""
         for part in parts[:-1]:
             prefix = f"{prefix}/{part}" if prefix else part
@@ -169,7 +175,7 @@ class MediaPathGuard:
             try:
                 mode = os.lstat(f"{self._root_text}/{prefix}").st_mode
             except OSError:  # a folder that does not exist holds no symlink
-                return Path(f"{self._root_text}/{'/'.join(parts)}"), None
+                return f"{self._root_text}/{'/'.join(parts)}", None
             if stat.S_ISLNK(mode):
                 return self._resolved(entry)
             self._plain_dirs.add(prefix)
@@ -179,15 +185,15 @@ class MediaPathGuard:
                 return self._resolved(entry)
         except OSError:
             pass  # missing: reported as unreadable when its metadata is read
-        return Path(candidate), None
+        return candidate, None
 
-    def _resolved(self, entry: str) -> tuple[Path | None, str | None]:
+    def _resolved(self, entry: str) -> tuple[str | None, str | None]:
         candidate = (self.root / entry).resolve()
         try:
             candidate.relative_to(self.root_resolved)
         except ValueError:
             return None, f"media path {entry!r} leaves the corpus folder; refused"
-        return candidate, None
+        return str(candidate), None
 
 
 def safe_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
@@ -259,11 +265,11 @@ def parse_post(
     for entry in media_raw:
         if guard is None:
             guard = MediaPathGuard(root)
-        path, refused = guard.check(entry)
+        path, refused = guard.check_text(entry)
         if path is None:
             diag.warn(f"{where}: post {post_id!r}: {refused}", kind="unsafe-path")
         else:
-            media.append(str(path))
+            media.append(path)
 
     extra = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
     offset = written.utcoffset() if written is not None else None

@@ -160,6 +160,9 @@ def test_guard_agrees_with_resolving_every_entry(linked_tree: Path, parts: list[
     expected = _reference_check(linked_tree, entry)
     assert path == expected, (entry, reason)
     assert (reason is None) == (expected is not None)
+    # What a post keeps: the text of that path, exactly as `str(Path)` writes it.
+    text, _ = MediaPathGuard(linked_tree).check_text(entry)
+    assert text == (None if expected is None else str(expected)), entry
 
 
 @settings(max_examples=300, deadline=None)
@@ -173,6 +176,8 @@ def test_guard_refuses_what_pathlib_calls_absolute(entry: str) -> None:
         or bool(PureWindowsPath(entry).drive)
     )
     path, reason = MediaPathGuard(Path("/nonexistent-corpus")).check(entry)
+    text, _ = MediaPathGuard(Path("/nonexistent-corpus")).check_text(entry)
+    assert text == (None if path is None else str(path))  # as str(Path) writes it
     if absolute:
         assert path is None and "absolute" in (reason or "")
     elif (
