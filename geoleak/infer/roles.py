@@ -235,7 +235,7 @@ def person_presence(ptype: int, hour_counts: NDArray[np.float64] | None) -> NDAr
         return _PRESENCE_ARRAY[ptype]
     totals = hour_counts.sum(axis=1)
     weighted = np.einsum("bh,bhr->br", hour_counts, _HOURLY_ARRAY[ptype])
-    out = _PRESENCE_ARRAY[ptype].copy()
+    out: NDArray[np.float64] = _PRESENCE_ARRAY[ptype].copy()
     seen = totals > 0
     out[seen] = weighted[seen] / totals[seen, None]
     return out
