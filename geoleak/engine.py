@@ -25,7 +25,7 @@ import math
 import multiprocessing as mp
 import pickle
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -144,10 +144,12 @@ class _Points(Sequence[_Point]):
         return _Point(lat, lon, weight, accuracy)
 
 
-def slim_analysis(analysis: PersonAnalysis) -> PersonAnalysis | None:
+def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAnalysis | None:
     """What the site pass needs of a person: the duty-place candidates (position, score,
     duty days) and their evidence's positions and weights, compactly; and the scores of
-    every workplace candidate (`site_log_odds` counts them), without evidence."""
+    every workplace candidate (`site_log_odds` counts them), without evidence.
+    `scores=False` leaves the workplace candidates and exclusions out (the store engine
+    moves the scores apart, `SlimBucket`)."""
     import numpy as np
 
     if not analysis.work_candidates:
@@ -169,18 +171,41 @@ def slim_analysis(analysis: PersonAnalysis) -> PersonAnalysis | None:
                 day_counts={},
             )
         )
-    scores = [
-        replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
-        for cand in analysis.work_candidates
-    ]
     return PersonAnalysis(
         person=analysis.person,
         evidence=cast("list[Evidence]", _Points(kept)),
         base_candidates=slim_candidates,
-        excluded=analysis.excluded,
+        excluded=analysis.excluded if scores else _NO_EXCLUSIONS,
         usable=[],
-        work_candidates=scores,
+        work_candidates=[
+            replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
+            for cand in analysis.work_candidates
+        ]
+        if scores
+        else [],
     )
+
+
+_NO_EXCLUSIONS: Counter[str] = Counter()  # the site pass does not read them
+
+
+class SlimBucket(NamedTuple):
+    """Pass 1's result for one partition: the slim analyses of its people who have a
+    workplace candidate (`slim_analysis` without scores) and the scores of every
+    workplace candidate, in the same order (`site_log_odds` sums them), as one float
+    array: 8 bytes a candidate instead of a candidate object of about 1 KB."""
+
+    analyses: list[PersonAnalysis]
+    work_scores: Any  # numpy float64 array
+
+
+def _site_pass_inputs(parts: Sequence[SlimBucket]) -> tuple[list[PersonAnalysis], list[float]]:
+    """Every partition's slim analyses and workplace scores, in partition order."""
+    import numpy as np
+
+    analyses = [a for part in parts for a in part.analyses]
+    scores = [np.asarray(part.work_scores, dtype=np.float64) for part in parts]
+    return analyses, np.concatenate(scores).tolist() if scores else []
 
 
 def _spill_file(spill: str, bucket: int) -> Path:
@@ -193,8 +218,9 @@ def analyse_bucket(
     params: InferenceParams,
     context: Context,
     spill: str | None = None,
-) -> list[PersonAnalysis]:
-    """Pass 1 on one partition: every person's duty-place candidates (slim analyses).
+) -> SlimBucket:
+    """Pass 1 on one partition: every person's duty-place candidates (slim analyses) and
+    workplace candidate scores (`SlimBucket`).
 
     With `spill` (a folder this process can write and pass 2 can read) the full analyses
     are kept there for pass 2, which then does not analyse the partition again.
@@ -203,7 +229,11 @@ def analyse_bucket(
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
             pickle.dump(analyses, out, protocol=pickle.HIGHEST_PROTOCOL)
-    return [s for a in analyses if (s := slim_analysis(a)) is not None]
+    import numpy as np
+
+    scores = np.array([c.score for a in analyses for c in a.work_candidates], dtype=np.float64)
+    slim = [s for a in analyses if (s := slim_analysis(a, scores=False)) is not None]
+    return SlimBucket(slim, scores)
 
 
 def profile_bucket_json(
@@ -656,9 +686,11 @@ def _infer_local(
             slim = list(
                 map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
-            sites = find_sites_partitioned([a for part in slim for a in part], params)
-            odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
+            analyses, scores = _site_pass_inputs(slim)
             del slim
+            sites = find_sites_partitioned(analyses, params)
+            odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
+            del analyses, scores
             for b in buckets:
                 emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
             return sites
@@ -669,9 +701,11 @@ def _infer_local(
             slim = list(
                 pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
             )
-            sites = find_sites_partitioned([a for part in slim for a in part], params)
-            odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
+            analyses, scores = _site_pass_inputs(slim)
             del slim
+            sites = find_sites_partitioned(analyses, params)
+            odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
+            del analyses, scores
             for part in pool.map(pass_two, [root] * n, buckets, [params] * n, contexts,
                                  [sites] * n, [odds] * n, [spill] * n):  # fmt: skip
                 emit(part)
@@ -716,9 +750,11 @@ def _infer_dask(
             return list(client.gather(client.map(function, *lists, pure=False)))
 
         slim = client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts)
-        sites = find_sites_partitioned([a for part in slim for a in part], params, client_map)
-        odds = site_log_odds([a for part in slim for a in part], sites, params.shared_site_odds)
+        analyses, scores = _site_pass_inputs(slim)
         del slim
+        sites = find_sites_partitioned(analyses, params, client_map)
+        odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
+        del analyses, scores
         [shared_sites] = client.scatter([sites], broadcast=True)
         futures = client.map(pass_two, [root] * n, buckets, [params] * n, contexts,
                              [shared_sites] * n, [odds] * n, pure=False)  # fmt: skip

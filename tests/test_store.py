@@ -53,7 +53,7 @@ def test_evidence_comes_back_as_it_went_in(tmp_path: Path, corpus: Path) -> None
         assert all(person_bucket(p, 4) == bucket for p in store.bucket_evidence(bucket))
 
 
-def test_small_flushes_append_row_groups_and_give_the_same_evidence(
+def test_small_flushes_spool_and_give_the_same_evidence(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pyarrow.parquet as pq
@@ -67,8 +67,38 @@ def test_small_flushes_append_row_groups_and_give_the_same_evidence(
     pieces.ingest([corpus], workers=2)
     assert pieces.evidence() == whole.evidence()
     parts = sorted((tmp_path / "pieces").glob("evidence/*/*.parquet"))
-    assert len(parts) == 3  # one file a bucket per run, one row group a flush
-    assert all(pq.ParquetFile(p).num_row_groups > 1 for p in parts)
+    assert len(parts) == 3  # one file a bucket per run, written from the bucket's spool
+    # the flushes went to the spool: the Parquet file is one row group, not one a flush
+    assert all(pq.ParquetFile(p).num_row_groups == 1 for p in parts)
+    assert not list((tmp_path / "pieces").rglob("*.arrows"))
+
+
+def test_failed_ingest_leaves_no_rows_and_a_killed_runs_spools_go(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geoleak.pipeline
+    import geoleak.store
+
+    monkeypatch.setattr(geoleak.store, "FLUSH_ROWS", 10)
+    real = geoleak.pipeline.collect_evidence
+
+    def failing(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)  # every row reaches the spools
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(geoleak.pipeline, "collect_evidence", failing)
+    root = tmp_path / "store"
+    with pytest.raises(RuntimeError):
+        EvidenceStore(root, buckets=2).ingest([corpus], workers=1)
+    assert not list(root.rglob("*.arrows")) and not list(root.rglob("*.parquet"))
+    # a run killed mid-way leaves its spool: the next ingest removes it
+    monkeypatch.setattr(geoleak.pipeline, "collect_evidence", real)
+    stale = root / "evidence" / "person_bucket=001" / "part-r0001-spool.arrows"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"left by a killed run")
+    report = EvidenceStore(root).ingest([corpus], workers=1)
+    assert not stale.exists() and report.rows > 0
+    assert not list(root.rglob("*.arrows"))
 
 
 def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Path) -> None:

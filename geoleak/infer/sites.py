@@ -10,7 +10,7 @@ site (whose centre, estimated from everybody's evidence, is better than any one 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -95,6 +95,7 @@ def site_log_odds(
     analyses: Sequence[PersonAnalysis],
     sites: Sequence[tuple[SharedSite, SiteMembers]],
     fixed_odds: float | None = None,
+    work_scores: Iterable[float] | None = None,
 ) -> tuple[float, float]:
     """Log likelihood ratios that a person's workplace candidate is their workplace, given
     that it is (first) or is not (second) their place in a site where others work.
@@ -108,7 +109,9 @@ def site_log_odds(
     staff) a candidate outside every site is less likely a workplace, not only one inside a
     site more likely; where few do, both ratios stay near 1. No sites: (0, 0), nothing to
     learn. `fixed_odds` (the `shared_site_odds` parameter) instead fixes the odds ratio
-    inside a site and leaves candidates outside sites as they are.
+    inside a site and leaves candidates outside sites as they are. `work_scores`: every
+    workplace candidate's score, in the order of `analyses` and their `work_candidates`
+    (what the store engine keeps instead of the candidates); None reads the candidates.
     """
     if fixed_odds is not None:
         return math.log(fixed_odds), 0.0
@@ -120,11 +123,14 @@ def site_log_odds(
             member_candidates.setdefault(person, []).append(cand)
     if not member_candidates:
         return 0.0, 0.0
-    work = work_in = other = other_in = 0.0
+    if work_scores is None:
+        work_scores = (c.score for a in analyses for c in a.work_candidates)
+    work = other = 0.0
+    for score in work_scores:  # summed in order: the same floats in every engine
+        work += score
+        other += 1.0 - score
+    work_in = other_in = 0.0
     for analysis in analyses:
-        for cand in analysis.work_candidates:
-            work += cand.score
-            other += 1.0 - cand.score
         for cand in member_candidates.get(analysis.person, ()):
             work_in += cand.score
             other_in += 1.0 - cand.score
