@@ -20,7 +20,8 @@ the rest of their unit (weekdays), plus errands. Then, in the same run:
 
 Each command runs in its own process; its wall time is reported as a ratio to the
 baseline, and its peak RSS is the largest `ru_maxrss` among the processes it started
-(`RUSAGE_CHILDREN` of a wrapper process: the largest single process, not their sum). CPU
+(`RUSAGE_CHILDREN` of a wrapper process: the largest single process, not their sum); on
+Linux each process's own peak (VmHWM, read from /proc every 0.1 s) is printed too. CPU
 time (user + system of every process) is reported against the CPU time of the baseline
 too: on a shared machine it moves less than wall time does.
 
@@ -152,13 +153,18 @@ _WRAPPER = (
 
 
 def run_command(
-    args: list[str], per_process: list[float] | None = None, code: Path | None = None
+    args: list[str],
+    per_process: list[float] | None = None,
+    code: Path | None = None,
+    rss_per_process: list[float] | None = None,
 ) -> tuple[int, float, float, float]:
     """(exit status, wall seconds, CPU seconds of all its processes, peak RSS in MiB of the
     largest process it started). With `per_process` (a list to fill; Linux only) the CPU
     seconds of each process it started, the command's own first, sampled from /proc every
-    0.1 s (a process's last 0.1 s may be missed). `code`: a folder holding another
-    `geoleak` package to run (on PYTHONPATH, started in that folder)."""
+    0.1 s (a process's last 0.1 s may be missed); with `rss_per_process` likewise each
+    process's peak RSS in MiB (the kernel's VmHWM, read at each sample: exact unless a
+    process grows in its last 0.1 s). `code`: a folder holding another `geoleak` package
+    to run (on PYTHONPATH, started in that folder)."""
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -169,12 +175,17 @@ def run_command(
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=code)  # fmt: skip
     seen: dict[int, tuple[float, float]] = {}  # pid -> (first seen, CPU seconds)
-    sampling = per_process is not None and Path("/proc/self/stat").exists()
+    peaks: dict[int, tuple[float, float]] = {}  # pid -> (first seen, peak RSS MiB)
+    wanted = per_process is not None or rss_per_process is not None
+    sampling = wanted and Path("/proc/self/stat").exists()
     while sampling and proc.poll() is None:
         for pid in _descendants(proc.pid):
             cpu = _process_cpu(pid)
             if cpu is not None:
                 seen[pid] = (seen.get(pid, (time.perf_counter(), 0.0))[0], cpu)
+            hwm = _process_peak_rss(pid)
+            if hwm is not None:
+                peaks[pid] = (peaks.get(pid, (time.perf_counter(), 0.0))[0], hwm)
         time.sleep(0.1)
     stdout, stderr = proc.communicate()
     rc, wall, cpu, kib = stdout.split()[-4:]
@@ -182,7 +193,20 @@ def run_command(
         log(stderr[-2000:])
     if per_process is not None:
         per_process[:] = [c for _, c in sorted(seen.values())]
+    if rss_per_process is not None:
+        rss_per_process[:] = [m for _, m in sorted(peaks.values())]
     return int(rc), float(wall), float(cpu), int(kib) / 1024.0
+
+
+def _process_peak_rss(pid: int) -> float | None:
+    """A process's peak resident set so far (VmHWM), in MiB (None when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _process_cpu(pid: int) -> float | None:
@@ -359,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
                         command += ["--store", str(folder / f"store-{size}-{tag}")]
                     elif mode == "dask":
                         command += ["--engine", "dask"]
+                    peaks: list[float] = []
                     rc, wall, cpu, rss = run_command(
-                        command, code=None if code == "this" else ref_tree
+                        command, code=None if code == "this" else ref_tree, rss_per_process=peaks
                     )
                     homes, total = homes_found(out) if rc == 0 else (0, 0)
                     row = {"posts": size, "people": people, "mode": mode, "code": code,
@@ -368,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                            "json_loads_s": round(baseline, 2), "ratio": round(wall / baseline, 1),
                            "cpu_s": round(cpu, 2), "json_loads_cpu_s": round(baseline_cpu, 2),
                            "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
-                           "homes": homes, "profiles": total}  # fmt: skip
+                           "homes": homes, "profiles": total,
+                           "peak_rss_per_process_mib": [round(m) for m in peaks]}  # fmt: skip
                     if code == "this" and args.against:
                         ref_out = folder / f"profiles-{size}-{mode}-ref.json"
                         row["identical_to_ref"] = ref_out.is_file() and (
@@ -380,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"peak RSS {rss:6.0f} MiB, homes for {homes} of {total}"
                         + (f", profiles identical to {args.against}: {row['identical_to_ref']}"
                            if "identical_to_ref" in row else ""))  # fmt: skip
+                    if peaks:
+                        log("         peak RSS per process, in the order they started (MiB; the "
+                            "command's own first, then its workers): "
+                            + ", ".join(f"{m:.0f}" for m in peaks))  # fmt: skip
             corpus.unlink()
     print()
     print("| posts | mode | code | wall s | x json.loads | CPU s | CPU x json.loads | "

@@ -37,7 +37,7 @@ from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
-from geoleak.infer.places import PersonAnalysis, analyse_person
+from geoleak.infer.places import Candidate, PersonAnalysis, analyse_person
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
@@ -190,22 +190,108 @@ _NO_EXCLUSIONS: Counter[str] = Counter()  # the site pass does not read them
 
 
 class SlimBucket(NamedTuple):
-    """Pass 1's result for one partition: the slim analyses of its people who have a
-    workplace candidate (`slim_analysis` without scores) and the scores of every
-    workplace candidate, in the same order (`site_log_odds` sums them), as one float
-    array: 8 bytes a candidate instead of a candidate object of about 1 KB."""
+    """Pass 1's result for one partition, compactly. The slim analyses (`slim_analysis`
+    without scores) of its people who have a workplace candidate, each pickled on its own
+    into `blobs` (`sizes` bytes each), so the client can put them on disk and read back
+    only the people a site needs; their duty-place candidates' positions as float arrays
+    (`lats`, `lons`; `owners`: the index of each candidate's person in `sizes`), in the
+    order of the people and their candidates; and the scores of every workplace candidate
+    in the same order (`site_log_odds` sums them), 8 bytes each."""
 
-    analyses: list[PersonAnalysis]
+    blobs: bytes
+    sizes: list[int]
+    lats: Any  # numpy float64 arrays
+    lons: Any
+    owners: Any  # numpy int64 array
     work_scores: Any  # numpy float64 array
 
 
-def _site_pass_inputs(parts: Sequence[SlimBucket]) -> tuple[list[PersonAnalysis], list[float]]:
-    """Every partition's slim analyses and workplace scores, in partition order."""
+def _slim_bucket(analyses: Sequence[PersonAnalysis]) -> SlimBucket:
     import numpy as np
 
-    analyses = [a for part in parts for a in part.analyses]
-    scores = [np.asarray(part.work_scores, dtype=np.float64) for part in parts]
-    return analyses, np.concatenate(scores).tolist() if scores else []
+    scores = np.array([c.score for a in analyses for c in a.work_candidates], dtype=np.float64)
+    blobs: list[bytes] = []
+    lats: list[float] = []
+    lons: list[float] = []
+    owners: list[int] = []
+    for analysis in analyses:
+        slim = slim_analysis(analysis, scores=False)
+        if slim is None:
+            continue
+        for cand in slim.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
+            lats.append(cand.position.lat)
+            lons.append(cand.position.lon)
+            owners.append(len(blobs))
+        blobs.append(pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL))
+    return SlimBucket(
+        b"".join(blobs),
+        [len(b) for b in blobs],
+        np.array(lats, dtype=np.float64),
+        np.array(lons, dtype=np.float64),
+        np.array(owners, dtype=np.int64),
+        scores,
+    )
+
+
+class _SlimSpool:
+    """Pass 1's results on the client: the slim analyses in a file of this run's scratch
+    folder, read back one person at a time; in memory only the candidates' positions
+    (24 bytes a candidate) and the workplace scores (8 bytes each)."""
+
+    def __init__(self, folder: str) -> None:
+        self.handle = (Path(folder) / "slim.pickle").open("w+b")
+        self.offsets: list[int] = [0]
+        self.lats: list[Any] = []
+        self.lons: list[Any] = []
+        self.owners: list[Any] = []
+        self.scores: list[Any] = []
+
+    def add(self, part: SlimBucket) -> None:
+        base = len(self.offsets) - 1
+        self.handle.write(part.blobs)
+        for size in part.sizes:
+            self.offsets.append(self.offsets[-1] + size)
+        self.lats.append(part.lats)
+        self.lons.append(part.lons)
+        self.owners.append(part.owners + base)
+        self.scores.append(part.work_scores)
+
+    def load(self, index: int) -> PersonAnalysis:
+        self.handle.seek(self.offsets[index])
+        blob = self.handle.read(self.offsets[index + 1] - self.offsets[index])
+        return cast("PersonAnalysis", pickle.loads(blob))  # written by this run's pass 1
+
+    def sites(
+        self, params: InferenceParams, map_blocks: MapFunction | None = None
+    ) -> tuple[FoundSites, tuple[float, float]]:
+        """The site pass and the site odds (`site_log_odds`) over every partition."""
+        import numpy as np
+
+        def joined(arrays: list[Any], dtype: Any) -> Any:
+            return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+        self.handle.flush()
+        owner_of: dict[str, int] = {}
+        sites = _sites_of_candidates(
+            joined(self.lats, np.float64).tolist(),
+            joined(self.lons, np.float64).tolist(),
+            joined(self.owners, np.int64).tolist(),
+            self.load,
+            params,
+            map_blocks or _local_map,
+            owner_of,
+        )
+        # site_log_odds reads only the members' names, in the order of every partition's
+        # people, and the scores.
+        members = [
+            PersonAnalysis(person, [], [], _NO_EXCLUSIONS, [])
+            for person in sorted(owner_of, key=owner_of.__getitem__)
+        ]
+        scores = joined(self.scores, np.float64).tolist()
+        return sites, site_log_odds(members, sites, params.shared_site_odds, scores)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _spill_file(spill: str, bucket: int) -> Path:
@@ -229,11 +315,7 @@ def analyse_bucket(
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
             pickle.dump(analyses, out, protocol=pickle.HIGHEST_PROTOCOL)
-    import numpy as np
-
-    scores = np.array([c.score for a in analyses for c in a.work_candidates], dtype=np.float64)
-    slim = [s for a in analyses if (s := slim_analysis(a, scores=False)) is not None]
-    return SlimBucket(slim, scores)
+    return _slim_bucket(analyses)
 
 
 def profile_bucket_json(
@@ -451,14 +533,37 @@ def find_sites_partitioned(
     `map_blocks(function, *iterables)` runs the block tasks (locally by default; the Dask
     engine passes its client's map).
     """
-    entries = [
-        (analysis, rank)
-        for analysis in analyses
-        for rank in range(min(len(analysis.base_candidates), MAX_CANDIDATES_PER_PERSON))
-    ]
-    points = [
-        (a.base_candidates[r].position.lat, a.base_candidates[r].position.lon) for a, r in entries
-    ]
+    lats: list[float] = []
+    lons: list[float] = []
+    owners: list[int] = []
+    for index, analysis in enumerate(analyses):
+        for cand in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
+            lats.append(cand.position.lat)
+            lons.append(cand.position.lon)
+            owners.append(index)
+    return _sites_of_candidates(lats, lons, owners, analyses.__getitem__, params, map_blocks)
+
+
+def _sites_of_candidates(
+    lats: list[float],
+    lons: list[float],
+    owners: list[int],
+    load: Callable[[int], PersonAnalysis],
+    params: InferenceParams,
+    map_blocks: MapFunction = _local_map,
+    owner_of: dict[str, int] | None = None,
+) -> FoundSites:
+    """`find_sites_partitioned` from the candidates' positions alone: candidate k is the
+    duty-place candidate of person `owners[k]` (each person's candidates in a row, in
+    rank order), and `load(owner)` gives that person's (slim) analysis, called only for
+    the people of a group that can be a site, group by group. With `owner_of` (a dict to
+    fill) the sites keep each member's candidate without evidence, calendar or day sets
+    (the profile pass needs its position and score) and `owner_of` maps each member to
+    their owner number."""
+    points = list(zip(lats, lons, strict=True))
+    first: dict[int, int] = {}
+    for index, owner in enumerate(owners):
+        first.setdefault(owner, index)
     blocks = _blocks(points, params.site_eps_m)
     found = map_blocks(
         close_pairs_in_block,
@@ -466,23 +571,28 @@ def find_sites_partitioned(
         [b.halo for b in blocks],
         [params.site_eps_m] * len(blocks),
     )
+    del blocks
     sites: FoundSites = []
-    for group in _groups(len(entries), (pair for pairs in found for pair in pairs)):
-        members: dict[str, list[int]] = defaultdict(list)
+    for group in _groups(len(points), (pair for pairs in found for pair in pairs)):
+        ranks: dict[int, list[int]] = defaultdict(list)
         for index in group:
-            analysis, rank = entries[index]
-            members[analysis.person].append(rank)
-        if len(members) < params.min_site_people:
+            ranks[owners[index]].append(index - first[owners[index]])
+        if len(ranks) < params.min_site_people:
             continue
-        by_person = {a.person: a for a, _ in (entries[i] for i in group)}
+        loaded = {owner: load(owner) for owner in ranks}
         subset = [
             replace(
-                by_person[person],
-                base_candidates=[by_person[person].base_candidates[r] for r in sorted(ranks)],
+                loaded[owner],
+                base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
             )
-            for person, ranks in sorted(members.items())
+            for owner in sorted(ranks, key=lambda o: loaded[o].person)
         ]
-        sites.extend(find_sites(subset, params))
+        got = find_sites(subset, params)
+        if owner_of is not None:
+            for owner, analysis in loaded.items():
+                owner_of[analysis.person] = owner
+            got = [(site, {p: _bare(c) for p, c in members.items()}) for site, members in got]
+        sites.extend(got)
     # One order for every engine and block layout: the largest first, then by position.
     sites.sort(
         key=lambda item: (
@@ -496,6 +606,12 @@ def find_sites_partitioned(
         (replace(site, site_id=f"S{number}"), members)
         for number, (site, members) in enumerate(sites, start=1)
     ]
+
+
+def _bare(cand: Candidate) -> Candidate:
+    """A site member's candidate as the profile pass needs it: position and score (it
+    swaps in the person's full candidate with both equal)."""
+    return replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
 
 
 # -- the engines ------------------------------------------------------------------------
@@ -643,6 +759,23 @@ def _run_engine(
     return sites
 
 
+def _site_pass(
+    parts: Iterable[SlimBucket],
+    params: InferenceParams,
+    scratch: str,
+    map_blocks: MapFunction | None = None,
+) -> tuple[FoundSites, tuple[float, float]]:
+    """The sites and site odds from pass 1's results, taken in partition order as they
+    come (each partition's slim analyses go to disk at once)."""
+    spool = _SlimSpool(scratch)
+    try:
+        for part in parts:
+            spool.add(part)
+        return spool.sites(params, map_blocks)
+    finally:
+        spool.close()
+
+
 def _pool_context() -> Any:
     """Processes for the partitions start afresh (spawn), not as forks of this process:
     a fork would start with everything ingest left in this process's memory."""
@@ -683,14 +816,11 @@ def _infer_local(
     n = len(buckets)
     with tempfile.TemporaryDirectory(prefix="geoleak-analyses-") as spill:
         if workers <= 1:
-            slim = list(
-                map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
+            sites, odds = _site_pass(
+                map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
+                params,
+                spill,
             )
-            analyses, scores = _site_pass_inputs(slim)
-            del slim
-            sites = find_sites_partitioned(analyses, params)
-            odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
-            del analyses, scores
             for b in buckets:
                 emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
             return sites
@@ -698,14 +828,11 @@ def _infer_local(
             pool = started or closing.enter_context(
                 ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
             )
-            slim = list(
-                pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n)
+            sites, odds = _site_pass(
+                pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
+                params,
+                spill,
             )
-            analyses, scores = _site_pass_inputs(slim)
-            del slim
-            sites = find_sites_partitioned(analyses, params)
-            odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
-            del analyses, scores
             for part in pool.map(pass_two, [root] * n, buckets, [params] * n, contexts,
                                  [sites] * n, [odds] * n, [spill] * n):  # fmt: skip
                 emit(part)
@@ -749,12 +876,13 @@ def _infer_dask(
                 return []
             return list(client.gather(client.map(function, *lists, pure=False)))
 
-        slim = client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts)
-        analyses, scores = _site_pass_inputs(slim)
-        del slim
-        sites = find_sites_partitioned(analyses, params, client_map)
-        odds = site_log_odds(analyses, sites, params.shared_site_odds, scores)
-        del analyses, scores
+        with tempfile.TemporaryDirectory(prefix="geoleak-slim-") as scratch:
+            sites, odds = _site_pass(
+                client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts),
+                params,
+                scratch,
+                client_map,
+            )
         [shared_sites] = client.scatter([sites], broadcast=True)
         futures = client.map(pass_two, [root] * n, buckets, [params] * n, contexts,
                              [shared_sites] * n, [odds] * n, pure=False)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,48 @@ def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStor
         {p: (c.position, c.score) for p, c in m.items()} for _, m in expected
     ]
     assert any(len(site.people) > 1 for site, _ in got)
+
+
+def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_odds(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    # Pass 1's results on disk, positions in memory: the sites, their members' candidates
+    # (position and score) and the site odds equal those of the in-memory site pass over
+    # the same slim analyses; only people of a group that can be a site are read back.
+    from geoleak.infer.sites import site_log_odds
+
+    params = InferenceParams()
+    root = str(store.root)
+    parts = [engine.analyse_bucket(root, b, params, None) for b in range(store.buckets)]
+    full = [a for b in range(store.buckets) for a in engine._analyses(root, b, params, None)]
+    slim = [s for a in full if (s := engine.slim_analysis(a)) is not None]
+    # and a person whose duty places are alone in the Southern Ocean: never read back
+    worker = next(a for a in full if a.base_candidates and a.work_candidates)
+    far = [
+        replace(c, position=LatLon(-50.0, 100.0 + k)) for k, c in enumerate(worker.base_candidates)
+    ]
+    loner = replace(worker, person="zz-loner", base_candidates=far)
+    parts.append(engine._slim_bucket([loner]))
+    slim.append(engine.slim_analysis(loner))
+    expected = find_sites_partitioned(slim, params)
+    expected_odds = site_log_odds(slim, expected, params.shared_site_odds)
+    spool = engine._SlimSpool(str(tmp_path))
+    for part in parts:
+        spool.add(part)
+    read: list[int] = []
+    load = spool.load
+    spool.load = lambda i: (read.append(i), load(i))[1]  # type: ignore[method-assign]
+    got, odds = spool.sites(params)
+    spool.close()
+    assert expected and [s for s, _ in got] == [s for s, _ in expected]
+    assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got] == [
+        {p: (c.position, c.score) for p, c in m.items()} for _, m in expected
+    ]
+    assert odds == pytest.approx(expected_odds, rel=1e-12)
+    members = {p for _, m in got for p in m}
+    assert len(slim) - 1 not in read and len(members) <= len(set(read))
+    # the members' candidates carry no evidence indices or day sets to every task
+    assert all(c.indices == [] and not c.day_sets for _, m in got for c in m.values())
 
 
 def test_cli_infer_through_a_store(tmp_path: Path) -> None:
