@@ -564,16 +564,34 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def running_now(loadavg: str = "/proc/loadavg") -> int | None:
+    """Tasks runnable at this instant, this process included (the fourth field of Linux's
+    /proc/loadavg, "running/total"); None where the system has no such file."""
+    try:
+        with open(loadavg, encoding="ascii") as handle:
+            return int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def idle_cpus() -> int:
-    """The default number of scrub workers: the CPUs this process may use less the
-    1-minute load average, at least 1 (as `make -l` and GNU parallel's --load hold jobs
-    back on a busy machine). Measured on a 2-core machine under a load of 8-9, a second
-    worker made scrub slower (more CPU for the pool, no wall time gained)."""
+    """The default number of scrub workers: the CPUs this process may use less the load,
+    at least 1 (as `make -l` and GNU parallel's --load hold jobs back on a busy machine).
+    Measured on a 2-core machine under a load of 8-9, a second worker made scrub slower
+    (more CPU for the pool, no wall time gained).
+
+    The load is the 1-minute load average, but no more than the other tasks runnable right
+    now: the average trails by a minute, so a job that has just ended (a build, the previous
+    command of a script) would otherwise keep a now idle CPU unused. A CPU-bound competitor
+    is runnable whenever it exists, so it still counts."""
     cpus = available_cpus()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average on this system
         return cpus
+    running = running_now()
+    if running is not None:
+        load = min(load, max(0, running - 1))
     return max(1, min(cpus, int(cpus - load + 0.5)))
 
 

@@ -560,6 +560,37 @@ def test_default_workers_are_the_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> N
     from geoleak.remedy import scrub as scrub_module
 
     monkeypatch.setattr(scrub_module, "available_cpus", lambda: 2)
+    monkeypatch.setattr(scrub_module, "running_now", lambda: None)  # only the load average
     for load, expected in ((0.1, 2), (0.7, 1), (8.5, 1), (-1.0, 2)):
         monkeypatch.setattr(scrub_module.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
         assert scrub_module.idle_cpus() == expected
+
+
+def test_a_load_that_has_just_ended_does_not_hold_a_worker_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from geoleak.remedy import scrub as scrub_module
+
+    monkeypatch.setattr(scrub_module, "available_cpus", lambda: 2)
+    monkeypatch.setattr(scrub_module.os, "getloadavg", lambda: (1.4, 1.0, 0.5))
+    # the average still shows a job of the last minute; only this process runs now
+    monkeypatch.setattr(scrub_module, "running_now", lambda: 1)
+    assert scrub_module.idle_cpus() == 2
+    # another task is running now: it counts
+    monkeypatch.setattr(scrub_module, "running_now", lambda: 2)
+    assert scrub_module.idle_cpus() == 1
+    # a busy machine stays busy whatever the instant shows
+    monkeypatch.setattr(scrub_module.os, "getloadavg", lambda: (8.5, 8.0, 8.0))
+    monkeypatch.setattr(scrub_module, "running_now", lambda: 9)
+    assert scrub_module.idle_cpus() == 1
+
+
+def test_running_now_reads_the_fourth_field_of_loadavg(tmp_path: Path) -> None:
+    from geoleak.remedy.scrub import running_now
+
+    sample = tmp_path / "loadavg"
+    sample.write_text("1.13 1.65 2.31 3/75 13017\n", encoding="ascii")
+    assert running_now(str(sample)) == 3
+    sample.write_text("garbage\n", encoding="ascii")
+    assert running_now(str(sample)) is None
+    assert running_now(str(tmp_path / "absent")) is None
