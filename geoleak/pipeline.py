@@ -414,21 +414,10 @@ def _shard_take(packed: list[tuple[int, Post, dict[str, Any] | None]]) -> _Batch
     return _WORKER_SHARD.take(posts)
 
 
-def _shard_totals() -> _ShardTotals:
+def _shard_call(method: str, *args: Any) -> Any:
+    """Call a method of the shard this worker process serves (`_ShardSet.each`)."""
     assert _WORKER_SHARD is not None
-    return _WORKER_SHARD.totals()
-
-
-def _shard_analyse(params: InferenceParams) -> list[PersonAnalysis]:
-    assert _WORKER_SHARD is not None
-    return _WORKER_SHARD.analyse(params)
-
-
-def _shard_profiles(
-    params: InferenceParams, sites: Any, site_odds: tuple[float, float]
-) -> list[Profile]:
-    assert _WORKER_SHARD is not None
-    return _WORKER_SHARD.profiles(params, sites, site_odds)
+    return getattr(_WORKER_SHARD, method)(*args)
 
 
 def _shard_of(person: str, shards: int) -> int:
@@ -519,10 +508,16 @@ class _ShardSet:
         results = [shard.take(part) for shard, part in zip(self.shards, parts, strict=True)]
         return lambda: results
 
-    def totals(self) -> list[_ShardTotals]:
+    def each(self, method: str, *args: Any) -> list[Any]:
+        """`method(*args)` of every shard, in shard order: in its worker process once the
+        shards have moved there (all submitted before any is awaited), else here."""
         if self.pools:
-            return [pool.submit(_shard_totals).result() for pool in self.pools]
-        return [shard.totals() for shard in self.shards]
+            futures = [pool.submit(_shard_call, method, *args) for pool in self.pools]
+            return [future.result() for future in futures]
+        return [getattr(shard, method)(*args) for shard in self.shards]
+
+    def totals(self) -> list[_ShardTotals]:
+        return self.each("totals")
 
     def infer(self, params: InferenceParams) -> tuple[list[Profile], list[SharedSite]]:
         """Inference of the people of shards that hold their evidence: per-person analyses
@@ -531,20 +526,14 @@ class _ShardSet:
         from geoleak.engine import find_sites_partitioned
         from geoleak.infer.sites import site_log_odds
 
-        if self.pools:
-            analysed = [pool.submit(_shard_analyse, params) for pool in self.pools]
-            slim = [a for future in analysed for a in future.result()]
-        else:
-            slim = [a for shard in self.shards for a in shard.analyse(params)]
+        slim: list[PersonAnalysis] = [a for part in self.each("analyse", params) for a in part]
         slim.sort(key=lambda a: a.person)  # the order fit analyses people in
         sites = find_sites_partitioned(slim, params)
         odds = site_log_odds(slim, sites, params.shared_site_odds)
         del slim
-        if self.pools:
-            built = [pool.submit(_shard_profiles, params, sites, odds) for pool in self.pools]
-            profiles = [p for future in built for p in future.result()]
-        else:
-            profiles = [p for shard in self.shards for p in shard.profiles(params, sites, odds)]
+        profiles: list[Profile] = [
+            p for part in self.each("profiles", params, sites, odds) for p in part
+        ]
         profiles.sort(key=lambda p: p.person)
         return profiles, [site for site, _ in sites]
 
