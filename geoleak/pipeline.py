@@ -437,11 +437,12 @@ def _process_safe(geocoder: Geocoder | None) -> bool:
     return False
 
 
-def _warm(geocoder: Geocoder | None) -> None:
+def _warm(geocoder: Geocoder | None, inference: bool) -> None:
     """Load, before the shards fork, the tables every shard would otherwise load on its own
-    (the time-zone polygons, the offline gazetteer) and the modules inference loads (the
-    shards may infer their people): the workers inherit them."""
-    import scipy.special  # noqa: F401  (imported by the first inference otherwise)
+    (the time-zone polygons, the offline gazetteer) and, when the shards infer their people,
+    the modules inference loads: the workers inherit them."""
+    if inference:
+        import scipy.special  # noqa: F401  (imported by the first inference otherwise)
 
     from geoleak.extract.localtime import timezone_at
     from geoleak.geocode import GeonamesGazetteer
@@ -490,7 +491,7 @@ class _ShardSet:
             and self.can_fork
             and (self.posts_seen > BATCH_POSTS or self.media_seen >= PARALLEL_MIN_FILES)
         ):
-            _warm(self.geocoder)
+            _warm(self.geocoder, inference=self.holds_evidence)
             context = mp.get_context("fork")
             self.pools = [
                 ProcessPoolExecutor(

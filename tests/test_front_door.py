@@ -62,3 +62,15 @@ def test_leakage_curve_uses_the_given_parameters() -> None:
     strict = leakage_curve("p", evidence, inference=geoleak.LeakInference(min_home_days=400))
     assert default is not None and default.found_at is not None
     assert strict is None  # no home is ever found with a 400-day floor
+
+
+@pytest.mark.parametrize("inference", [False, True])
+def test_shards_are_warmed_with_scipy_special_only_when_they_infer(inference: bool) -> None:
+    """Before the shards fork, the parent loads what they will use: scipy.special only when
+    the shards infer their people (not for ingest into a store, audit or maps)."""
+    code = (
+        "import sys; from geoleak.pipeline import _warm; "
+        f"_warm(None, inference={inference}); print('scipy.special' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(inference)
