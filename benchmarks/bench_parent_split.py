@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     marks: dict[str, float] = {}
     warm, totals = pipeline._warm, pipeline._ShardSet.totals
 
-    def marked_warm(geocoder: object) -> None:
+    def marked_warm(*args: object, **kwargs: object) -> None:
         marks.setdefault("fork", time.process_time())
-        warm(geocoder)  # type: ignore[arg-type]
+        warm(*args, **kwargs)  # type: ignore[arg-type]
         marks.setdefault("warm", time.process_time())
 
     def marked_totals(self: object) -> object:

@@ -34,6 +34,13 @@ from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.infer.places import PersonAnalysis
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper
+from geoleak.ingest.jsonl import (
+    JsonlLine,
+    MediaPathGuard,
+    UnparsedPost,
+    deferred_parsing,
+    parse_unparsed,
+)
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
 from geoleak.wording import count
 
@@ -316,11 +323,14 @@ class _Shard:
         self.media: dict[str, MediaMeta] = {}  # read so far (streaming: this batch's)
         self.digests: dict[str, str | None] = {}
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
+        self.guards: dict[str, MediaPathGuard] = {}  # per corpus folder (parse_unparsed)
 
-    def take(self, posts: Sequence[tuple[int, Post]]) -> _BatchResult:
-        """Read the batch's new media, then dedupe and extract its posts in order."""
+    def take(self, posts: Sequence[tuple[int, Post | JsonlLine]]) -> _BatchResult:
+        """Parse the batch's unparsed lines, read its new media, then dedupe and extract
+        its posts in order."""
         diag = self.diag
         diag.events = []
+        posts = self._parsed(posts)
         if self.streaming:
             self.media = {}  # a repeated path is read again in a later batch
         wanted = sorted({m for _, post in posts for m in post.media} - self.media.keys())
@@ -354,6 +364,21 @@ class _Shard:
                 self.evidence.setdefault(person, []).extend(found)
             evidence = {}
         return _BatchResult(media_out, evidence, first_located, diag.events)
+
+    def _parsed(self, posts: Sequence[tuple[int, Post | JsonlLine]]) -> list[tuple[int, Post]]:
+        """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
+        `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
+        lines unusable after all dropped."""
+        out: list[tuple[int, Post]] = []
+        for number, post in posts:
+            if isinstance(post, (JsonlLine, UnparsedPost)):
+                self.diag.at = (1, number)
+                parsed = parse_unparsed(post, self.diag, self.guards)
+                if parsed is not None:
+                    out.append((number, parsed))
+            else:
+                out.append((number, post))
+        return out
 
     def totals(self) -> _ShardTotals:
         return _ShardTotals(self.stats, self.deduper.stats.posts_dropped,
@@ -400,17 +425,27 @@ def _adopt_shard(shard: _Shard) -> None:
     _WORKER_SHARD = shard
 
 
-def _pack(posts: Sequence[tuple[int, Post]]) -> list[tuple[int, Post, dict[str, Any] | None]]:
-    """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses)."""
-    return [(n, replace(p, extra={}), dict(p.extra)) if p.extra else (n, p, None) for n, p in posts]
+_Packed = list[tuple[int, Post | JsonlLine, dict[str, Any] | None]]
 
 
-def _shard_take(packed: list[tuple[int, Post, dict[str, Any] | None]]) -> _BatchResult:
+def _pack(posts: Sequence[tuple[int, Post]]) -> _Packed:
+    """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
+    an unparsed line travels as its `JsonlLine`)."""
+    return [
+        (n, p.as_line(), None) if type(p) is UnparsedPost
+        else (n, replace(p, extra={}), dict(p.extra)) if p.extra
+        else (n, p, None)
+        for n, p in posts
+    ]  # fmt: skip
+
+
+def _shard_take(packed: _Packed) -> _BatchResult:
     assert _WORKER_SHARD is not None
     posts = [
-        (n, p if extra is None else replace(p, extra=MappingProxyType(extra)))
+        (n, p if extra is None or isinstance(p, JsonlLine)
+         else replace(p, extra=MappingProxyType(extra)))
         for n, p, extra in packed
-    ]
+    ]  # fmt: skip
     return _WORKER_SHARD.take(posts)
 
 
@@ -418,6 +453,10 @@ def _shard_call(method: str, *args: Any) -> Any:
     """Call a method of the shard this worker process serves (`_ShardSet.each`)."""
     assert _WORKER_SHARD is not None
     return getattr(_WORKER_SHARD, method)(*args)
+
+
+def _media_entries(post: Post) -> int:
+    return post.media_entries if type(post) is UnparsedPost else len(post.media)
 
 
 def _shard_of(person: str, shards: int) -> int:
@@ -478,14 +517,34 @@ class _ShardSet:
         self.pools: list[ProcessPoolExecutor] = []
         self.posts_seen = 0
         self.media_seen = 0
+        # Shards that hold their people's evidence (and infer them) get each person, when
+        # first seen, on the shard with the least work so far (posts plus media entries),
+        # so that the shards finish together; streaming shards use a hash of the person
+        # (no table that grows with the people).
+        self.placed: dict[str, int] | None = {} if self.holds_evidence else None
+        self.load = [0] * self.count
+
+    def _place(self, post: Post) -> int:
+        assert self.placed is not None
+        shard = self.placed.get(post.author)
+        if shard is None:
+            shard = self.placed[post.author] = self.load.index(min(self.load))
+        self.load[shard] += 1 + _media_entries(post)
+        return shard
 
     def submit(self, posts: Sequence[tuple[int, Post]]) -> Callable[[], list[_BatchResult]]:
         """Hand a batch to the shards; returns the call that waits for their results."""
         parts: list[list[tuple[int, Post]]] = [[] for _ in range(self.count)]
-        for item in posts:
-            parts[_shard_of(item[1].author, self.count) if self.count > 1 else 0].append(item)
+        if self.count == 1:
+            parts[0].extend(posts)
+        elif self.placed is None:
+            for item in posts:
+                parts[_shard_of(item[1].author, self.count)].append(item)
+        else:
+            for item in posts:
+                parts[self._place(item[1])].append(item)
         self.posts_seen += len(posts)
-        self.media_seen += sum(len(p.media) for _, p in posts)
+        self.media_seen += sum(_media_entries(p) for _, p in posts)
         if (
             not self.pools
             and self.can_fork
@@ -649,6 +708,9 @@ def _collect(
         posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
         pending: tuple[int, Callable[[], list[_BatchResult]]] | None = None
         numbered = 0
+        # JSONL lines are parsed by the shards (each its own people's), not here: this
+        # process only decodes each line to route it and to tell duplicate ids.
+        extractions.enter_context(deferred_parsing())
         try:
             for batch in _batched(posts, BATCH_POSTS):
                 submitted = (len(batch), shards.submit(list(enumerate(batch, start=numbered))))

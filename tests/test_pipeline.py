@@ -117,6 +117,8 @@ def _messy_sample(tmp_path: Path) -> Path:
         {**posts[7], "id": "geo-1", "lat": 95.0, "lon": 10.0},
         {**posts[9], "id": "geo-2", "lat": 35.1, "lon": -79.0},
         {**posts[9], "id": "geo-3", "lat": 35.1, "lon": -79.0},  # repeat of geo-2
+        {**posts[11], "id": "unsafe-1", "media": ["/etc/passwd"]},  # refused, named by line
+        {**posts[13], "id": "year-1", "created_at": "0001-01-01T00:00:00+01:00"},  # skipped
     ]
     text = "\n".join(lines[:600] + [json.dumps(p) for p in extra[:4]] + ["{not json", lines[0]]
                      + lines[600:] + [json.dumps(p) for p in extra[4:]]) + "\n"  # fmt: skip
@@ -186,8 +188,12 @@ def test_inference_in_the_shards_gives_the_profiles_of_one_process(
     from geoleak.profiles import profile_to_json
 
     path = _messy_sample(tmp_path)
-    one = run([path], workers=1)
+    one_diag = Diagnostics()
+    one = run([path], workers=1, diag=one_diag)
     assert one.sites and any(p.places for p in one.profiles)
+    for said in ("not valid JSON", "duplicate post id", "no UTC offset", "/etc/passwd",
+                 "out of range in UTC", "geotag ignored"):  # fmt: skip
+        assert any(said in w and "posts.jsonl:" in w for w in one_diag.warnings), said
     infer = pipeline._ShardSet.infer
     in_workers: list[int] = []
 
@@ -197,7 +203,9 @@ def test_inference_in_the_shards_gives_the_profiles_of_one_process(
 
     monkeypatch.setattr(pipeline._ShardSet, "infer", spy)
     for workers in (2, 3):
-        many = run([path], workers=workers, keep_evidence=False)
+        diag = Diagnostics()
+        many = run([path], workers=workers, keep_evidence=False, diag=diag)
+        assert diag.warnings == one_diag.warnings and diag.by_kind == one_diag.by_kind
         assert in_workers[-1] == workers  # inferred in the shards' worker processes
         assert not many.evidence and not many.media  # neither travelled back
         assert [profile_to_json(p) for p in many.profiles] == [

@@ -14,11 +14,13 @@ import math
 import os
 import stat
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -29,7 +31,18 @@ from geoleak.ingest.dedupe import DigestSet
 from geoleak.jsonlimits import JsonLimitError, loads
 from geoleak.types import EMPTY_EXTRA, LatLon, NamedPlace, Post
 
-__all__ = ["JsonlReader", "MediaPathGuard", "parse_post", "parse_timestamp", "safe_media_path"]
+__all__ = [
+    "JsonlLine",
+    "JsonlReader",
+    "MediaPathGuard",
+    "UnparsedPost",
+    "deferred_parsing",
+    "line_identity",
+    "parse_post",
+    "parse_timestamp",
+    "parse_unparsed",
+    "safe_media_path",
+]
 
 KNOWN_FIELDS = frozenset({"id", "author", "created_at", "text", "lat", "lon", "place", "media"})
 
@@ -62,7 +75,10 @@ def parse_timestamp(value: Any) -> tuple[datetime, bool]:
 def _as_utc(parsed: datetime) -> tuple[datetime, bool]:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc), True
-    return parsed.astimezone(timezone.utc), False
+    try:
+        return parsed.astimezone(timezone.utc), False
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        raise LineError(f"created_at {parsed.isoformat()} is out of range in UTC") from None
 
 
 def _finite(value: float) -> bool:
@@ -287,6 +303,133 @@ def parse_post(
     )
 
 
+def line_identity(obj: Any) -> tuple[str, str]:
+    """(id, author) of a decoded line, with every check that makes `parse_post` skip a
+    line (the same errors, in the same order) and none of its other work: what a reader
+    must know of a line before it can tell a duplicate id (`UnparsedPost`)."""
+    if type(obj) is dict:  # the common case, without the wording of every error
+        post_id, author, value = obj.get("id"), obj.get("author"), obj.get("created_at")
+        text = obj.get("text")
+        if (
+            type(post_id) is str
+            and post_id
+            and type(author) is str
+            and author
+            and (text is None or type(text) is str)
+            and (value is None or (type(value) is str and _time_usable(value)))
+        ):
+            return post_id, author
+    return _checked_identity(obj)
+
+
+def _time_usable(value: str) -> bool:
+    """Whether `_iso_as_written` and `_as_utc` take `value` (the same steps, no message)."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        _as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _checked_identity(obj: Any) -> tuple[str, str]:
+    if not isinstance(obj, dict):
+        raise LineError(f"expected a JSON object, got {type(obj).__name__}")
+    post_id, author = obj.get("id"), obj.get("author")
+    if post_id is None or post_id == "":
+        raise LineError("missing required field 'id'")
+    if author is None or author == "":
+        raise LineError("missing required field 'author'")
+    if isinstance(post_id, (int, float)) and not isinstance(post_id, bool):
+        post_id = str(post_id)
+    if not isinstance(post_id, str):
+        raise LineError(f"id must be a string, got {post_id!r}")
+    if not isinstance(author, str):
+        raise LineError(f"author must be a string, got {author!r}")
+    if obj.get("created_at") is not None:
+        _as_utc(_iso_as_written(obj["created_at"]))
+    text = obj.get("text")
+    if text is not None and not isinstance(text, str):
+        raise LineError(f"text must be a string, got {type(text).__name__}")
+    return post_id, author
+
+
+@dataclass(frozen=True, slots=True)
+class UnparsedPost(Post):
+    """A corpus line whose `parse_post` is left to the process that uses the post: the
+    reader checked it as far as skipping and duplicate ids go (`line_identity`), so only
+    the id, author and origin are set. `parse_unparsed` makes the Post (`geoleak.pipeline`
+    parses each line in the worker that holds its author, not in the reading process)."""
+
+    line: str = ""
+    root: str = ""  # the corpus folder: media entries are relative to it
+    renamed: bool = False  # the author was given by the caller (--author), not the line
+    media_entries: int = 0  # how many media entries the line names (before checks)
+
+    def as_line(self) -> JsonlLine:
+        """What `parse_unparsed` needs of it, as it travels to another process (a tuple
+        pickles and unpickles several times faster than a Post)."""
+        return JsonlLine(self.author, self.origin, self.line, self.root, self.renamed)
+
+
+class JsonlLine(NamedTuple):
+    """An `UnparsedPost` in transit (`UnparsedPost.as_line`)."""
+
+    author: str
+    origin: str
+    line: str
+    root: str
+    renamed: bool
+
+
+# Whether JsonlReader.read yields UnparsedPost (set by `deferred_parsing`).
+_DEFERRED: ContextVar[bool] = ContextVar("geoleak_jsonl_deferred", default=False)
+
+
+@contextmanager
+def deferred_parsing() -> Iterator[None]:
+    """While open, `JsonlReader.read` yields an `UnparsedPost` per usable line (skipped
+    lines and duplicate ids are still reported as it reads); the caller passes each to
+    `parse_unparsed`, which gives the Post `read` would have given and the line's warnings."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def _unparsed(obj: Any, line: str, where: str, root: str, author: str | None) -> UnparsedPost:
+    post_id, written_author = line_identity(obj)
+    media = obj.get("media")
+    entries = len(media) if isinstance(media, list) else int(isinstance(media, str))
+    return UnparsedPost(id=post_id, author=written_author if author is None else author,
+                        origin=where, line=line, root=root, renamed=author is not None,
+                        media_entries=entries)  # fmt: skip
+
+
+def parse_unparsed(
+    post: UnparsedPost | JsonlLine, diag: Diagnostics, guards: dict[str, MediaPathGuard]
+) -> Post | None:
+    """The Post of a line `JsonlReader.read` left unparsed, with the warnings `read` gives
+    for it (into `diag`); None, with a warning naming file and line, when it cannot be
+    used after all. `guards` keeps one MediaPathGuard per corpus folder across calls."""
+    guard = guards.get(post.root)
+    if guard is None:
+        guard = guards[post.root] = MediaPathGuard(Path(post.root))
+    where = post.origin
+    try:
+        parsed = parse_post(loads_line(post.line), where=where, root=guard.root, diag=diag,
+                            guard=guard)  # fmt: skip
+    except (LineError, ValueError, RecursionError) as exc:
+        # Not reached by lines `line_identity` passed; kept so that such a line is reported
+        # and skipped rather than stopping the run.
+        diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
+        return None
+    return replace(parsed, author=post.author) if post.renamed else parsed
+
+
 def loads_line(line: str) -> Any:
     """One JSON value: orjson (several times faster than json on corpus lines), with json
     for what orjson refuses but Python's json reads (NaN, integers past 64 bits) and for
@@ -318,6 +461,7 @@ class JsonlReader(Reader):
             raise CorpusError(f"{path}: not a file")
         root = path.parent
         guard = MediaPathGuard(root)
+        defer, root_text = _DEFERRED.get(), str(root)
         # 8 bytes a post, not the id strings; ids are compared within this process only, so
         # the string's own (keyed, 64-bit) hash serves as the digest.
         seen_ids = DigestSet()
@@ -348,11 +492,15 @@ class JsonlReader(Reader):
                         diag.warn(f"{where}: JSON nested too deeply; line skipped", kind="bad-line")
                         continue
                     try:
-                        post = parse_post(obj, where=where, root=root, diag=diag, guard=guard)
+                        post: Post
+                        if defer:
+                            post = _unparsed(obj, line, where, root_text, author)
+                        else:
+                            post = parse_post(obj, where=where, root=root, diag=diag, guard=guard)
                     except (LineError, ValueError) as exc:
                         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
                         continue
-                    if author is not None:
+                    if author is not None and not defer:
                         post = replace(post, author=author)
                     if not seen_ids.add(hash(post.id)):
                         diag.warn(

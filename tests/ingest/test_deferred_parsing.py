@@ -1,0 +1,115 @@
+"""Lines parsed where their author's posts are used (`deferred_parsing`): the reader only
+decides which lines are skipped and which ids repeat; `parse_unparsed` then gives the
+Post and the warnings that reading the line in full gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.ingest.jsonl import (
+    JsonlReader,
+    LineError,
+    UnparsedPost,
+    deferred_parsing,
+    line_identity,
+    parse_post,
+    parse_unparsed,
+)
+
+TIMES = st.sampled_from([
+    "2025-01-08T15:42:31Z", "2025-01-08T15:42:31z", " 2025-01-08T15:42:31+02:00 ",
+    "2025-01-08T15:42:31", "2025-01-08", "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00", "yesterday", "", "2025-13-01T00:00:00Z",
+])  # fmt: skip
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=3),
+    TIMES, st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)  # fmt: skip
+LINES = st.one_of(
+    st.fixed_dictionaries(
+        {}, optional={"id": VALUES, "author": VALUES, "created_at": VALUES, "text": VALUES,
+                      "lat": VALUES, "lon": VALUES, "media": VALUES, "place": VALUES},
+    ),
+    VALUES,
+)  # fmt: skip
+
+
+def _outcome(call: Any) -> tuple[str, object]:
+    try:
+        return "kept", call()
+    except (LineError, ValueError) as exc:
+        return "skipped", str(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LINES)
+def test_line_identity_skips_exactly_the_lines_parse_post_skips(obj: Any) -> None:
+    identity = _outcome(lambda: line_identity(obj))
+    full = _outcome(lambda: parse_post(obj, where="c.jsonl:1", root=Path("."), diag=Diagnostics()))
+    assert identity[0] == full[0], (identity, full)
+    if full[0] == "skipped":
+        assert identity[1] == full[1]
+    else:
+        post = full[1]
+        assert identity[1] == (post.id, post.author)  # type: ignore[attr-defined]
+
+
+def _corpus(tmp_path: Path) -> Path:
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "a.jpg").write_bytes(b"not a jpeg")
+    lines = [
+        {
+            "id": "1",
+            "author": "ann",
+            "created_at": "2025-01-08T15:42:31Z",
+            "lat": 59.9,
+            "lon": 10.7,
+        },
+        {"id": 2, "author": "bo", "created_at": "2025-01-08T15:42:31", "text": "hi"},
+        {
+            "id": "3",
+            "author": "ann",
+            "lat": 95.0,
+            "lon": 10.0,
+            "media": ["media/a.jpg", "/etc/passwd"],
+        },
+        {"id": "1", "author": "bo"},  # duplicate id: skipped by the reader
+        {"id": "4", "author": "ann", "created_at": "0001-01-01T00:00:00+01:00"},
+        {"id": "5", "author": "ann", "place": {"name": "X", "lat": 1}, "x-extra": [1]},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n{bad\n")
+    return path
+
+
+def test_deferred_lines_parse_to_the_posts_and_warnings_of_a_full_read(tmp_path: Path) -> None:
+    path = _corpus(tmp_path)
+    for author in (None, "someone"):
+        full_diag = Diagnostics()
+        full = list(JsonlReader().read(path, full_diag, author=author))
+        read_diag, line_diag = Diagnostics(), Diagnostics()
+        with deferred_parsing():
+            unparsed = list(JsonlReader().read(path, read_diag, author=author))
+        assert all(type(p) is UnparsedPost for p in unparsed)
+        guards: dict[str, Any] = {}
+        parsed = [parse_unparsed(p, line_diag, guards) for p in unparsed]
+        parsed_again = [parse_unparsed(p.as_line(), Diagnostics(), guards) for p in unparsed]
+        assert parsed == parsed_again == full
+        assert [dict(p.extra) for p in parsed if p] == [dict(p.extra) for p in full]
+        assert [p.author for p in unparsed] == [p.author for p in full]
+        # Skipped lines and repeated ids are reported as the file is read; the rest with
+        # the line, in the same words.
+        assert sorted(read_diag.warnings + line_diag.warnings) == sorted(full_diag.warnings)
+        assert any("c.jsonl:4: duplicate post id '1'" in w for w in read_diag.warnings)
+        assert any("c.jsonl:5: created_at" in w and "out of range" in w for w in read_diag.warnings)
+        assert any("c.jsonl:7: not valid JSON" in w for w in read_diag.warnings)
+        assert any("no UTC offset" in w for w in line_diag.warnings)
+        assert any("/etc/passwd" in w for w in line_diag.warnings)
+    # outside deferred_parsing the reader parses as before
+    assert all(type(p) is not UnparsedPost for p in JsonlReader().read(path, Diagnostics()))
