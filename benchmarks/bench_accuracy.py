@@ -1,14 +1,20 @@
-"""Inference accuracy on many generated corpora of both families, against a baseline commit.
+"""Inference accuracy on many generated corpora of three families, against a baseline commit.
 
-    python benchmarks/bench_accuracy.py                        # 14 corpora, ~6 min
-    python benchmarks/bench_accuracy.py --quick                # 4 small corpora, ~1 min (3 with a baseline)
+    python benchmarks/bench_accuracy.py                        # 20 corpora, ~8 min
+    python benchmarks/bench_accuracy.py --quick                # 5 small corpora, ~1.5 min
+    python benchmarks/bench_accuracy.py --families mobility    # one family only
     python benchmarks/bench_accuracy.py --baseline-ref 292cd1e # and the same corpora with
                                                                # that commit's inference
 
 Corpora: the time-use family (`geoleak.scenario.timeuse`, 90 people, seeds 101-110, each
 with another knob changed: shift work, home workers, fewer or more located posts, cabins and
-business travel, movers, fewer posts, half a year, living on site) and the unit family with
-every persona of issue 11 (`--all-personas`, seeds 201-204, 80-100 people, activity 0.5-1.5).
+business travel, movers, fewer posts, half a year, living on site), the unit family with
+every persona of issue 11 (`--all-personas`, seeds 201-204, 80-100 people, activity 0.5-1.5)
+and the mobility family (`geoleak.scenario.mobility`, trips and stays after EPR / TimeGeo,
+posts weighted towards leisure places, town-level place tags; seeds 301-306: fewer located
+posts, more place tags and fewer posts, more shift work, partners' homes and second homes,
+half a year with 120 people). Inference was developed on the first two; the third is the
+check that it was not tuned to them.
 Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
@@ -16,7 +22,7 @@ bases given to people with none, homes given to silent people, and the calibrati
 (the truth's persona tags: homes and bases recall and precision, false bases). The baseline
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
-corpora from behaviour models other than these two.
+corpora from behaviour models other than these three.
 """
 
 from __future__ import annotations
@@ -38,11 +44,13 @@ from geoleak.infer import LeakInference
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
 from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.mobility import MobilityConfig
 from geoleak.scenario.model import PERSONA_SHARES
 from geoleak.scenario.timeuse import TimeUseConfig
 from geoleak.types import Profile
 
 REPO = Path(__file__).resolve().parent.parent
+FAMILIES = ("timeuse", "units", "mobility")
 TIMEUSE: dict[int, dict[str, Any]] = {
     101: {},
     102: {"shift_share": 0.3},
@@ -61,6 +69,14 @@ UNITS: dict[int, dict[str, Any]] = {
     203: {"activity": 1.5},
     204: {"people": 100},
 }
+MOBILITY: dict[int, dict[str, Any]] = {
+    301: {},
+    302: {"located_scale": 0.5},
+    303: {"place_tag_share": 0.8, "posts_per_day": 0.5},
+    304: {"early_share": 0.15, "night_share": 0.2, "panama_share": 0.15},
+    305: {"partner_share": 0.25, "second_home_share": 0.15},
+    306: {"people": 120, "days": 180},
+}
 QUICK_TIMEUSE: dict[int, dict[str, Any]] = {
     101: {"people": 60, "days": 180},
     104: {"people": 60, "located_scale": 0.5},
@@ -69,6 +85,10 @@ QUICK_UNITS: dict[int, dict[str, Any]] = {
     201: {"people": 60, "days": 180},
     202: {"people": 60, "activity": 0.5},
 }
+QUICK_MOBILITY: dict[int, dict[str, Any]] = {
+    301: {"people": 60, "days": 180},
+}
+Config = TimeUseConfig | ScenarioConfig | MobilityConfig
 
 _BASELINE = """
 import pickle, sys
@@ -79,17 +99,21 @@ dump_profiles(LeakInference().fit(evidence).profiles_, sys.argv[2])
 """
 
 
-def corpora(quick: bool) -> list[tuple[str, TimeUseConfig | ScenarioConfig]]:
+def corpora(quick: bool, families: tuple[str, ...] = FAMILIES) -> list[tuple[str, Config]]:
     timeuse = QUICK_TIMEUSE if quick else TIMEUSE
     units = QUICK_UNITS if quick else UNITS
-    out: list[tuple[str, TimeUseConfig | ScenarioConfig]] = []
+    mobility = QUICK_MOBILITY if quick else MOBILITY
+    out: list[tuple[str, Config]] = []
     for seed, knobs in timeuse.items():
         tu: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
         out.append((f"timeuse-{seed}", TimeUseConfig(**tu)))
     for seed, knobs in units.items():
         un: dict[str, Any] = {"people": 80, "seed": seed, **PERSONA_SHARES, **knobs}
         out.append((f"units-{seed}", ScenarioConfig(**un)))
-    return out
+    for seed, knobs in mobility.items():
+        mo: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
+        out.append((f"mobility-{seed}", MobilityConfig(**mo)))
+    return [(name, config) for name, config in out if name.split("-")[0] in families]
 
 
 def baseline_profiles(ref: str, evidence: dict[str, Any], work: Path) -> list[Profile]:
@@ -186,7 +210,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="4 small corpora")
     parser.add_argument("--baseline-ref", metavar="REF", help="also run this commit's inference")
     parser.add_argument("--json", metavar="PATH", help="write every figure as JSON here")
+    parser.add_argument("--families", default=",".join(FAMILIES),
+                        help=f"comma-separated families to run (default: {','.join(FAMILIES)})")  # fmt: skip
     args = parser.parse_args()
+    families = tuple(f.strip() for f in args.families.split(",") if f.strip())
+    if unknown := set(families) - set(FAMILIES):
+        parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     head = (
         f"{'corpus':14} {'ppl':>4} {'homeR':>6} {'homeP':>6} {'baseR':>6} {'baseP':>6} "
         f"{'false':>7} {'fh':>3}   calibration 0.5 0.6 0.7 0.8 0.9 (places:% right)"
@@ -196,7 +225,7 @@ def main() -> None:
     results: dict[str, dict[str, list[Evaluation]]] = {m: {} for m in methods}
     figures: dict[str, dict[str, Any]] = {m: {} for m in methods}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
-        for name, config in corpora(args.quick):
+        for name, config in corpora(args.quick, families):
             print(f"{name}: generating ...", file=sys.stderr, flush=True)
             evidence: dict[str, Any] = {}
             rows: list[dict[str, object]] = []

@@ -316,11 +316,14 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
     show_default=True,
     help="Photo formats, comma-separated: jpeg,heic,png,webp.",
 )
-@click.option("--model", type=click.Choice(["units", "timeuse"]), default="units", show_default=True,
+@click.option("--model", type=click.Choice(["units", "timeuse", "mobility"]), default="units",
+              show_default=True,
               help="Behaviour model: 'units' (fictional units around a base, with the personas "
-                   "below) or 'timeuse' (an independent family: people whose week follows "
-                   "published time-use statistics; only --people/--seed/--days/--formats/"
-                   "--activity apply).")  # fmt: skip
+                   "below), 'timeuse' (an independent family: people whose week follows "
+                   "published time-use statistics) or 'mobility' (a third: trips and stays "
+                   "after the EPR and TimeGeo mobility models, posts weighted towards leisure "
+                   "places); for the last two only --people/--seed/--days/--formats/"
+                   "--activity apply.")  # fmt: skip
 @click.option("--activity", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Multiplies how often everyone posts.")  # fmt: skip
 @click.option("--silent-share", type=click.FloatRange(0, 1), default=0.12, show_default=True,
@@ -387,6 +390,7 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, model
       geoleak scenario --people 60 --seed 7 -o /tmp/scenario
       geoleak scenario --people 80 --seed 3 --all-personas -o /tmp/personas
       geoleak scenario --model timeuse --people 80 --seed 1 -o /tmp/timeuse
+      geoleak scenario --model mobility --people 80 --seed 1 -o /tmp/mobility
       geoleak evaluate <(geoleak infer /tmp/scenario/posts.jsonl -o - -q) --truth /tmp/scenario/truth.csv
     """
     from geoleak.scenario import ScenarioConfig, demo_config, describe, generate
@@ -409,17 +413,20 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, model
         resharer_share=resharer_share, sparse_share=sparse_share, p_photo=photo_share,
         p_geotag=geotag_share,
     )  # fmt: skip
-    if model == "timeuse":
+    if model in ("timeuse", "mobility"):
         if demo_preset or all_personas or any(v is not None for v in persona_shares.values()):
             raise UsageError("--demo, --all-personas and persona shares belong to --model units")
+        from geoleak.scenario.mobility import MobilityConfig, generate_mobility
         from geoleak.scenario.timeuse import TimeUseConfig, generate_timeuse
 
-        timeuse = TimeUseConfig(people=people, seed=seed, days=days, media_formats=tuple(chosen),
-                                posts_per_day=TimeUseConfig().posts_per_day * activity)  # fmt: skip
+        family: Any = TimeUseConfig if model == "timeuse" else MobilityConfig
+        write: Any = generate_timeuse if model == "timeuse" else generate_mobility
+        knobs = family(people=people, seed=seed, days=days, media_formats=tuple(chosen),
+                       posts_per_day=family().posts_per_day * activity)  # fmt: skip
         if force and (out / "scenario.json").is_file() and (out / "media").is_dir():
             shutil.rmtree(out / "media")
         with progress_counter("generating", "people") as progress:
-            summary = generate_timeuse(timeuse, out, progress=progress)
+            summary = write(knobs, out, progress=progress)
         for line in describe(summary):
             click.echo(line, err=True)
         return

@@ -16,6 +16,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.ingest.jsonl import parse_post
 from geoleak.scenario.generator import GeneratedPost, iter_people, media_path
+from geoleak.scenario.mobility import MobilityConfig, iter_mobility
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig, iter_timeuse
 from geoleak.scenario.timeuse import media_path as timeuse_media_path
@@ -38,16 +39,19 @@ def _capture_time(photo: dict[str, object]) -> datetime:
 
 
 def scenario_evidence(
-    config: ScenarioConfig | TimeUseConfig,
+    config: ScenarioConfig | TimeUseConfig | MobilityConfig,
 ) -> Iterator[tuple[str, list[Evidence], list[dict[str, object]]]]:
     """(person, evidence, truth rows) for every person of the scenario, one at a time.
 
-    Either family: `ScenarioConfig` (geoleak.scenario.generator) or `TimeUseConfig`
-    (geoleak.scenario.timeuse).
+    Any family: `ScenarioConfig` (geoleak.scenario.generator), `TimeUseConfig`
+    (geoleak.scenario.timeuse) or `MobilityConfig` (geoleak.scenario.mobility).
     """
     diag = Diagnostics()
-    if isinstance(config, TimeUseConfig):
-        for person in iter_timeuse(config):
+    if isinstance(config, (TimeUseConfig, MobilityConfig)):
+        people = (
+            iter_timeuse(config) if isinstance(config, TimeUseConfig) else iter_mobility(config)
+        )
+        for person in people:
             found = _evidence(
                 person.items,
                 partial(timeuse_media_path, person),

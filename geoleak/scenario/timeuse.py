@@ -66,7 +66,7 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
@@ -78,7 +78,7 @@ from geoleak.geometry import destination, haversine_m
 from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, write_posts, write_truth
 from geoleak.types import LatLon
 
-__all__ = ["TimeUseConfig", "TimeUsePerson", "generate_timeuse", "iter_timeuse"]
+__all__ = ["TimeUseConfig", "TimeUsePerson", "generate_timeuse", "iter_timeuse", "write_family"]
 
 # Where people are outside work, by local hour: probability of being away from home
 # (HETUS 2010 / ATUS "where people are" by time of day, approximate).
@@ -707,11 +707,17 @@ def iter_timeuse(config: TimeUseConfig) -> Iterator[TimeUsePerson]:
     for person in _plan(config):
         person.items = _posts(person, config)
         person.truth = _truth(person, person.items)
-        for item in person.items:
-            item.post.pop("_precise", None)
-            if item.photo is not None:
-                item.photo.pop("precise", None)
+        strip_hidden(person)
         yield person
+
+
+def strip_hidden(person: TimeUsePerson) -> None:
+    """Drop the generator's own marks (which fixes were precise: the truth's `detectable`)
+    from a person's posts once their truth rows are made."""
+    for item in person.items:
+        item.post.pop("_precise", None)
+        if item.photo is not None:
+            item.photo.pop("precise", None)
 
 
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic"}
@@ -725,6 +731,22 @@ def generate_timeuse(
     config: TimeUseConfig, out_dir: str | Path, *, progress: Callable[[int], None] | None = None
 ) -> ScenarioSummary:
     """Write posts.jsonl, media/, truth.csv, scenario.json and README.md into `out_dir`."""
+    return write_family(iter_timeuse(config), out_dir, config, "geoleak.scenario.timeuse",
+                        _README, progress=progress)  # fmt: skip
+
+
+def write_family(
+    people: Iterable[TimeUsePerson],
+    out_dir: str | Path,
+    config: Any,
+    generator: str,
+    readme: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ScenarioSummary:
+    """Write a family's people into `out_dir`: posts.jsonl, media/, truth.csv, scenario.json
+    (`generator`, the `config` dataclass, the workplace sites) and README.md (`readme`,
+    formatted with people, posts, photos, gps and seed)."""
     out = Path(out_dir)
     (out / "media").mkdir(parents=True, exist_ok=True)
     n_posts = n_photos = n_gps = 0
@@ -732,7 +754,7 @@ def generate_timeuse(
     sites: dict[tuple[str, str], dict[str, Any]] = {}
     personas: Counter[str] = Counter()
     with (out / "posts.jsonl").open("w", encoding="utf-8", newline="\n") as corpus:
-        for person in iter_timeuse(config):
+        for person in people:
             personas.update(person.persona.split("+"))
             if person.site is not None:
                 entry = sites.setdefault((person.town, person.site.kind), {
@@ -751,10 +773,10 @@ def generate_timeuse(
     config_doc = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(config).items()}
     site_list = sorted(sites.values(), key=lambda s: (s["region"], s["unit"]))
     (out / "scenario.json").write_text(
-        json.dumps({"generator": "geoleak.scenario.timeuse", "config": config_doc,
+        json.dumps({"generator": generator, "config": config_doc,
                     "units": site_list}, indent=1) + "\n", encoding="utf-8")  # fmt: skip
-    (out / "README.md").write_text(_README.format(people=config.people, posts=n_posts,
-                                                  photos=n_photos, gps=n_gps, seed=config.seed),
+    (out / "README.md").write_text(readme.format(people=config.people, posts=n_posts,
+                                                 photos=n_photos, gps=n_gps, seed=config.seed),
                                    encoding="utf-8")  # fmt: skip
     return ScenarioSummary(out, config.people, n_posts, n_photos, n_gps, len(truth_rows), site_list,
                            dict(sorted(personas.items())))  # fmt: skip
