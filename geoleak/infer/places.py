@@ -47,6 +47,7 @@ from geoleak.infer.roles import (
     bins_of,
     fit_roles,
     robust_type_shifts,
+    rota_log_bayes_factor,
 )
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
 
@@ -711,6 +712,7 @@ def analyse_person(
         params.priors,
         THIN_HOME_DAYS,
         hour_counts=_hour_counts(points, kept),
+        work_rota_log_bf=[_rota_evidence(coarse[c]) for c in work_cands],
     )
     analysis.fit = fit
     analysis.home_candidates = [fine[f] for f in home_cands]
@@ -726,6 +728,14 @@ def analyse_person(
         reverse=True,
     )
     return analysis
+
+
+def _rota_evidence(cand: Candidate) -> float:
+    """`rota_log_bayes_factor` of the days a work candidate was seen on."""
+    cal = cand.calendar
+    if cal is None:
+        return rota_log_bayes_factor([d.toordinal() for d in cand.dates])
+    return rota_log_bayes_factor(cal.day)
 
 
 def _hour_counts(points: _Points, kept: NDArray[np.bool_]) -> NDArray[np.float64]:

@@ -30,6 +30,15 @@ working-hours observations at work). This replaces an explicit posting-propensit
 (presence x propensity, normalised over places, is the same thing when propensity depends on
 the hour and not on the place; a person who geotags more when out shifts mass to "other").
 
+Rotating shift work is told by *which days* as well: rotas of 24/7 operations run fixed
+cycles of days on and off through the weekend (`ROTAS`), so the days a rotating worker is
+seen at work fall on the on-days of one cycle at one phase, and the days at home or out do
+not. For the rotating-shift type each workplace candidate's days add a Bayes factor, rota
+against days independent of each other (`rota_log_bayes_factor`); it averages 1 over days
+drawn at random, and irregular schedules bound it below. This is what tells a thinly seen
+rotating worker's workplace from a place they go to, and their home from their workplace,
+where the parts of the week cannot (both are seen at every part of it).
+
 Counts are distinct local days per place and part of the week, not posts, so forty photos of
 one afternoon count once. Individuals differ from population profiles, so each part's counts
 follow a Dirichlet-multinomial (the person's own shares drawn around the profile with
@@ -248,6 +257,73 @@ _HOME_BY_TYPE = np.array([_PRESENCE_ARRAY[t][:, 0] for t in range(len(PERSON_TYP
 # Macy 2011, Science 333:1878; Grinberg et al. 2013, ICWSM). Used only to say how many of a
 # person's observations fall at home on average (`home_unseen_probability`).
 POSTS_BY_BIN = (0.12, 0.08, 0.28, 0.22, 0.25, 0.05)
+
+
+# Rotating shift work follows a rota: a fixed cycle of days on and days off that runs through
+# weekends, so the days a rotating worker is seen at work fall on the "on" days of one cycle
+# at one phase, while the days seen at home or at leisure places do not. Published rotas of
+# 24/7 operations (Circadian, "Shift Schedule Design"; Knauth 1996, "Designing better shift
+# systems", Appl Ergon 27:39; NIOSH, "Plain Language About Shiftwork", 1997; UK police and
+# fire services' four-on-four-off and 24/48 rotas):
+ROTAS: dict[str, str] = {  # one cycle, from its first day: 1 = on, 0 = off
+    "3 on, 3 off (12-hour)": "111000",
+    "4 on, 4 off (12-hour)": "11110000",
+    "2-2-3 'Panama' (12-hour)": "11001110011000",
+    "DuPont (12-hour)": "1111000111011100001111000000",
+    "2 early, 2 late, 2 nights, 4 off (8-hour)": "1111110000",
+    "24 on, 48 off (fire services)": "100",
+}
+# Share of a rotating worker's workplace days that fall off their rota (overtime and swapped
+# shifts; a night shift's last hour counted on the next day). Not fitted.
+ROTA_OFF_SHARE = 0.1
+# Share of rotating and irregular shift workers who keep a regular rota; BLS (USDL-19-1691)
+# counts irregular schedules about as often as rotating ones, and irregular days follow no
+# cycle (their Bayes factor is 1).
+ROTA_REGULAR_SHARE = 0.5
+
+
+def _rota_table() -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
+    """Every rota at every phase as one (phases, cycle) table over a common cycle (the least
+    common multiple of the rotas' lengths): the log ratio of P(workplace day | rota, phase)
+    to the rota-free rate for a day at each position of that cycle; with the first row of
+    each rota and the common cycle's length."""
+    lengths = [len(pattern) for pattern in ROTAS.values()]
+    cycle = math.lcm(*lengths)
+    rows: list[NDArray[np.float64]] = []
+    starts: list[int] = []
+    for pattern in ROTAS.values():
+        on = np.array([c == "1" for c in pattern])
+        q = float(on.mean())
+        ratio = np.where(on, math.log((1 - ROTA_OFF_SHARE) / q),
+                         math.log(ROTA_OFF_SHARE / (1 - q)))  # fmt: skip
+        starts.append(len(rows))
+        rows.extend(np.resize(np.roll(ratio, -phase), cycle) for phase in range(on.size))
+    return np.array(rows), np.array(starts, dtype=np.int64), cycle
+
+
+_ROTA_TABLE, _ROTA_STARTS, _ROTA_CYCLE = _rota_table()
+_ROTA_SIZES = np.diff(np.append(_ROTA_STARTS, len(_ROTA_TABLE))).astype(np.float64)
+
+
+def rota_log_bayes_factor(days: NDArray[np.int64] | Sequence[int]) -> float:
+    """Log Bayes factor that the distinct `days` (date ordinals, night hours counted on the
+    evening before) a place was seen on follow one of the published rotas (`ROTAS`, each
+    equally likely, at any phase) against days independent of each other, for a
+    rotating-shift worker's workplace.
+
+    It is a proper Bayes factor (its mean over day sets drawn without a rota is 1), mixed with
+    the irregular schedules (factor 1) at `ROTA_REGULAR_SHARE`: a regular rota seen on many
+    days gives strong evidence, a place visited on days at random at most log(2) against."""
+    unique = np.unique(np.asarray(days, dtype=np.int64))
+    if unique.size == 0:
+        return 0.0
+    llr = _ROTA_TABLE[:, unique % _ROTA_CYCLE].sum(axis=1)  # per rota and phase
+    top = float(llr.max())
+    per_rota = np.add.reduceat(np.exp(llr - top), _ROTA_STARTS) / _ROTA_SIZES
+    regular = math.log(ROTA_REGULAR_SHARE) + top + math.log(float(per_rota.mean()))
+    irregular = math.log(1 - ROTA_REGULAR_SHARE)
+    high = max(regular, irregular)
+    return high + math.log(math.exp(regular - high) + math.exp(irregular - high))
 
 
 def type_priors(
@@ -690,6 +766,7 @@ def fit_roles(
     priors: RolePriors,
     min_home_days: int = 3,
     hour_counts: NDArray[np.float64] | None = None,
+    work_rota_log_bf: Sequence[float] | None = None,
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -702,7 +779,9 @@ def fit_roles(
     (new, old, split, before, after) where before/after are (2, bins): row 0 the new home,
     row 1 the old home. hour_counts: the person's distinct (day, local hour) observations per
     part of the week and hour, (bins, 24): each part's presence is read at those hours
-    (`person_presence`); None reads every part at its average.
+    (`person_presence`); None reads every part at its average. work_rota_log_bf: per work
+    group (in `work_groups` order), `rota_log_bayes_factor` of its days, added to the
+    rotating-shift type's assignments with that workplace; None adds nothing.
     """
     structures: list[Structure] = []
     specs: list[_RoleSpec] = []
@@ -785,6 +864,7 @@ def fit_roles(
     type_prior = type_priors(priors)
     n_work = len(work_groups)
     has_work = np.array([s.work >= 0 for s in structures])
+    structure_work = np.array([s.work for s in structures], dtype=np.int64)
     has_second = np.array([s.second >= 0 for s in structures], dtype=bool)
     # Second residence: its share of the home's weekend mass is estimated from the counts
     # (profile likelihood); on weekdays it has none (its rows are zero there).
@@ -820,6 +900,9 @@ def fit_roles(
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
         if ptype != NO_WORK:
             prior = prior - math.log(n_work + 1)
+        if ptype == ROTATING and work_rota_log_bf is not None and n_work:
+            rota = np.append(np.asarray(work_rota_log_bf, dtype=np.float64), 0.0)
+            prior = prior + rota[structure_work[chosen]]  # index -1: no located workplace
         probs_parts.append(probs)
         prior_parts.append(prior)
         person_types.extend([ptype] * len(chosen))
