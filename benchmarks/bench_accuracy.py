@@ -5,6 +5,8 @@
     python benchmarks/bench_accuracy.py --families mobility    # one family only
     python benchmarks/bench_accuracy.py --baseline-ref 292cd1e # and the same corpora with
                                                                # that commit's inference
+    python benchmarks/bench_accuracy.py --families development --errors wrong.jsonl
+                                      # the 12 development corpora, every wrong place listed
 
 Corpora: the time-use family (`geoleak.scenario.timeuse`, 90 people, seeds 101-110, each
 with another knob changed: shift work, home workers, fewer or more located posts, cabins and
@@ -23,6 +25,15 @@ bases given to people with none, homes given to silent people, and the calibrati
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
 corpora from behaviour models other than these three.
+
+`--families development` runs twelve other time-use corpora (seeds 301-312 of the time-use
+generator: the knobs of 101-110, plus one with 20 % lunch-time and 20 % evening-only posters
+and one with half the people employed and 40 % of workers hybrid; not run by default): look
+at errors there, case by case, and keep the default families for measuring. `--errors PATH`
+writes every wrong home or base given (JSON lines: corpus, method, person, persona, kind,
+confidence, what it is: a home at the workplace or elsewhere, a base at the home, for someone
+with no workplace, or elsewhere); either way each method's confidently wrong places (0.8 or
+more) are counted by what they are, per family.
 """
 
 from __future__ import annotations
@@ -39,7 +50,16 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from geoleak.evaluate import CALIBRATION_BINS, Evaluation, evaluate, truth_rows
+from geoleak.evaluate import (
+    BASE_RIGHT_M,
+    CALIBRATION_BINS,
+    HOME_RIGHT_M,
+    Evaluation,
+    TruthRow,
+    evaluate,
+    truth_rows,
+)
+from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
@@ -47,10 +67,12 @@ from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.mobility import MobilityConfig
 from geoleak.scenario.model import PERSONA_SHARES
 from geoleak.scenario.timeuse import TimeUseConfig
-from geoleak.types import Profile
+from geoleak.types import LatLon, PlaceKind, Profile
 
 REPO = Path(__file__).resolve().parent.parent
 FAMILIES = ("timeuse", "units", "mobility")
+# Not run by default: where errors are looked at (see the module docstring).
+EXTRA_FAMILIES = ("development",)
 TIMEUSE: dict[int, dict[str, Any]] = {
     101: {},
     102: {"shift_share": 0.3},
@@ -76,6 +98,21 @@ MOBILITY: dict[int, dict[str, Any]] = {
     304: {"early_share": 0.15, "night_share": 0.2, "panama_share": 0.15},
     305: {"partner_share": 0.25, "second_home_share": 0.15},
     306: {"people": 120, "days": 180},
+}
+# Development corpora: look at errors here, never at 101-110 (time-use generator; not in the default families).
+DEVELOPMENT: dict[int, dict[str, Any]] = {
+    301: {},
+    302: {"shift_share": 0.3},
+    303: {"home_worker_share": 0.25, "hybrid_share": 0.3},
+    304: {"located_scale": 0.5},
+    305: {"located_scale": 2.0},
+    306: {"second_home_share": 0.2, "business_traveller_share": 0.25},
+    307: {"mover_share": 0.25},
+    308: {"posts_per_day": 0.4},
+    309: {"days": 180},
+    310: {"on_site_share": 0.2, "employed_share": 0.8},
+    311: {"lunch_poster_share": 0.2, "evening_poster_share": 0.2},
+    312: {"employed_share": 0.5, "hybrid_share": 0.4},
 }
 QUICK_TIMEUSE: dict[int, dict[str, Any]] = {
     101: {"people": 60, "days": 180},
@@ -113,6 +150,10 @@ def corpora(quick: bool, families: tuple[str, ...] = FAMILIES) -> list[tuple[str
     for seed, knobs in mobility.items():
         mo: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
         out.append((f"mobility-{seed}", MobilityConfig(**mo)))
+    if "development" in families:
+        for seed, knobs in DEVELOPMENT.items():
+            dev: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
+            out.append((f"development-{seed}", TimeUseConfig(**dev)))
     return [(name, config) for name, config in out if name.split("-")[0] in families]
 
 
@@ -132,6 +173,78 @@ def baseline_profiles(ref: str, evidence: dict[str, Any], work: Path) -> list[Pr
         [sys.executable, "-c", _BASELINE, str(data), str(out)], check=True, env=env, cwd=work
     )
     return load_profiles(out)[0]
+
+
+# What a wrong place is: a home at the person's workplace (within BASE_RIGHT_M of a true
+# workplace) or elsewhere; a base at the home (within 300 m of a true home, the exclusion
+# radius issue 11 names), for someone with no workplace, or elsewhere.
+AT_HOME_M = 300
+CONFIDENT = 0.8
+
+
+def wrong_places(profiles: list[Profile], truth: list[TruthRow]) -> list[dict[str, Any]]:
+    """Every home or base given that is wrong (by `geoleak.evaluate`'s radii), with what it is."""
+    rows_of: dict[str, list[TruthRow]] = {}
+    for row in truth:
+        rows_of.setdefault(row.person, []).append(row)
+    out: list[dict[str, Any]] = []
+    for profile in profiles:
+        rows = rows_of.get(profile.person)
+        if not rows:
+            continue
+
+        def positions(kind: str, rows: list[TruthRow] = rows) -> list[LatLon]:
+            return [r.position for r in rows if r.kind == kind and r.position is not None]
+
+        homes, bases = positions("home"), positions("base")
+        silent = any(r.kind == "none" for r in rows)
+        no_base = any(r.kind == "nobase" for r in rows)
+        for place in profile.places:
+            if place.kind not in (PlaceKind.HOME, PlaceKind.BASE):
+                continue
+
+            def nearest(targets: list[LatLon], where: LatLon = place.position) -> float | None:
+                return min((haversine_m(where, t) for t in targets), default=None)
+
+            to_home, to_base = nearest(homes), nearest(bases)
+            if place.kind == PlaceKind.HOME:
+                if not silent and (not homes or (to_home is not None and to_home <= HOME_RIGHT_M)):
+                    continue
+                what = (
+                    "home of a silent person" if silent
+                    else "home at the workplace" if to_base is not None and to_base <= BASE_RIGHT_M
+                    else "home elsewhere"
+                )  # fmt: skip
+            else:
+                if not (silent or no_base) and (
+                    not bases or (to_base is not None and to_base <= BASE_RIGHT_M)
+                ):
+                    continue
+                what = (
+                    "base at the home" if to_home is not None and to_home <= AT_HOME_M
+                    else "base for someone with no workplace" if silent or no_base
+                    else "base elsewhere"
+                )  # fmt: skip
+            out.append({
+                "person": profile.person,
+                "persona": next((r.persona for r in rows if r.persona), ""),
+                "kind": place.kind.value,
+                "confidence": place.confidence,
+                "what": what,
+                "to_true_home_m": None if to_home is None else round(to_home),
+                "to_true_base_m": None if to_base is None else round(to_base),
+                "explanation": place.explanation,
+            })  # fmt: skip
+    return out
+
+
+def confident_errors(wrong: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for w in wrong:
+        if w["confidence"] >= CONFIDENT:
+            counts[w["what"]] = counts.get(w["what"], 0) + 1
+    text = ", ".join(f"{what} {n}" for what, n in sorted(counts.items())) or "none"
+    return f"  confidently wrong (>= {CONFIDENT}): {text}"
 
 
 def row(name: str, people: int, ev: Evaluation) -> str:
@@ -211,10 +324,12 @@ def main() -> None:
     parser.add_argument("--baseline-ref", metavar="REF", help="also run this commit's inference")
     parser.add_argument("--json", metavar="PATH", help="write every figure as JSON here")
     parser.add_argument("--families", default=",".join(FAMILIES),
-                        help=f"comma-separated families to run (default: {','.join(FAMILIES)})")  # fmt: skip
+                        help=f"comma-separated families to run (default: {','.join(FAMILIES)}; "
+                        f"also: {','.join(EXTRA_FAMILIES)})")  # fmt: skip
+    parser.add_argument("--errors", metavar="PATH", help="write every wrong place (JSON lines)")
     args = parser.parse_args()
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
-    if unknown := set(families) - set(FAMILIES):
+    if unknown := set(families) - set(FAMILIES + EXTRA_FAMILIES):
         parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     head = (
         f"{'corpus':14} {'ppl':>4} {'homeR':>6} {'homeP':>6} {'baseR':>6} {'baseP':>6} "
@@ -224,6 +339,7 @@ def main() -> None:
     lines: dict[str, list[str]] = {m: [head] for m in methods}
     results: dict[str, dict[str, list[Evaluation]]] = {m: {} for m in methods}
     figures: dict[str, dict[str, Any]] = {m: {} for m in methods}
+    wrong: dict[str, dict[str, list[dict[str, Any]]]] = {m: {} for m in methods}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
             print(f"{name}: generating ...", file=sys.stderr, flush=True)
@@ -243,13 +359,22 @@ def main() -> None:
                 lines[method].append(row(name, people, ev))
                 results[method].setdefault(family, []).append(ev)
                 figures[method][name] = ev.to_json()
+                for w in wrong_places(profiles, truth_list):
+                    wrong[method].setdefault(family, []).append({"corpus": name, **w})
     for method in methods:
         print(f"\n== {method}")
         print("\n".join(lines[method]))
         for family, evs in results[method].items():
             print("\n".join(pooled(f"pooled {family} ({len(evs)} corpora)", evs)))
+            print(confident_errors(wrong[method].get(family, [])))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    if args.errors:
+        with Path(args.errors).open("w", encoding="utf-8") as out:
+            for method in methods:
+                for items in wrong[method].values():
+                    for w in items:
+                        out.write(json.dumps({"method": method, **w}) + "\n")
 
 
 if __name__ == "__main__":

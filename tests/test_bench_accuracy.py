@@ -1,0 +1,75 @@
+"""bench_accuracy's list of wrong places: what each wrong home or base is (issue 11 names a
+home given at the workplace and a base given at the home as the errors to count)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from geoleak.evaluate import truth_rows
+from geoleak.geometry import destination
+from geoleak.types import LatLon, Place, PlaceKind, Profile
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = LatLon(69.65, 18.96)  # Tromsø: 69 N
+WORK = LatLon(69.68, 18.92)  # ~3.5 km away
+CAFE = LatLon(-16.5, 179.99)  # next to the antimeridian
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_accuracy", ROOT / "benchmarks" / "bench_accuracy.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _place(kind: PlaceKind, where: LatLon, confidence: float) -> Place:
+    return Place(kind, where, 50.0, confidence, ("p1",), 5)
+
+
+def _truth(person: str, persona: str, **kinds: LatLon | None) -> list[dict[str, object]]:
+    return [
+        {"person": person, "persona": persona, "kind": kind, "detectable": 1,
+         "lat": "" if pos is None else pos.lat, "lon": "" if pos is None else pos.lon}
+        for kind, pos in kinds.items()
+    ]  # fmt: skip
+
+
+def test_wrong_places_say_what_each_error_is() -> None:
+    bench = _bench()
+    truth = truth_rows(
+        _truth("swapped", "night-shift", home=HOME, base=WORK)
+        + _truth("right", "day-worker", home=HOME, base=WORK)
+        + _truth("idle", "not-employed", home=HOME, nobase=None)
+        + _truth("away", "lunch-poster", home=HOME, nobase=None)
+        + _truth("quiet", "silent", none=None)
+    )
+    profiles = [
+        Profile("swapped", (_place(PlaceKind.HOME, WORK, 0.93), _place(PlaceKind.BASE, HOME, 0.9))),
+        Profile("right", (_place(PlaceKind.HOME, destination(HOME, 45, 60), 0.99),
+                          _place(PlaceKind.BASE, destination(WORK, 90, 400), 0.95))),
+        Profile("idle", (_place(PlaceKind.HOME, HOME, 0.99),
+                         _place(PlaceKind.BASE, CAFE, 0.6))),
+        Profile("away", (_place(PlaceKind.HOME, CAFE, 0.85),)),
+        Profile("quiet", (_place(PlaceKind.HOME, HOME, 0.7),)),
+    ]  # fmt: skip
+    wrong = bench.wrong_places(profiles, truth)
+    found = {(w["person"], w["kind"]): w["what"] for w in wrong}
+    assert found == {
+        ("swapped", "home"): "home at the workplace",
+        ("swapped", "base"): "base at the home",
+        ("idle", "base"): "base for someone with no workplace",
+        ("away", "home"): "home elsewhere",
+        ("quiet", "home"): "home of a silent person",
+    }
+    swapped = next(w for w in wrong if w["person"] == "swapped" and w["kind"] == "home")
+    assert swapped["persona"] == "night-shift"
+    assert swapped["to_true_base_m"] == 0 and swapped["to_true_home_m"] > 3000
+    # Only those at 0.8 or more count as confident errors.
+    line = bench.confident_errors(wrong)
+    assert "home at the workplace 1" in line and "base at the home 1" in line
+    assert "home elsewhere 1" in line and "no workplace" not in line and "silent" not in line
