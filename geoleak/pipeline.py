@@ -371,9 +371,10 @@ class _Shard:
         lines unusable after all dropped."""
         out: list[tuple[int, Post]] = []
         for number, post in posts:
-            if isinstance(post, (JsonlLine, UnparsedPost)):
+            if isinstance(post, tuple) or type(post) is UnparsedPost:
                 self.diag.at = (1, number)
-                parsed = parse_unparsed(post, self.diag, self.guards)
+                line = post if isinstance(post, tuple) else post.as_line()
+                parsed = parse_unparsed(line, self.diag, self.guards)
                 if parsed is not None:
                     out.append((number, parsed))
             else:
@@ -442,7 +443,7 @@ def _pack(posts: Sequence[tuple[int, Post]]) -> _Packed:
 def _shard_take(packed: _Packed) -> _BatchResult:
     assert _WORKER_SHARD is not None
     posts = [
-        (n, p if extra is None or isinstance(p, JsonlLine)
+        (n, p if extra is None or isinstance(p, tuple)
          else replace(p, extra=MappingProxyType(extra)))
         for n, p, extra in packed
     ]  # fmt: skip

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 import orjson
 
@@ -369,19 +369,13 @@ class UnparsedPost(Post):
     media_entries: int = 0  # how many media entries the line names (before checks)
 
     def as_line(self) -> JsonlLine:
-        """What `parse_unparsed` needs of it, as it travels to another process (a tuple
-        pickles and unpickles several times faster than a Post)."""
-        return JsonlLine(self.author, self.origin, self.line, self.root, self.renamed)
+        """What `parse_unparsed` needs of it, also as it travels to another process (a
+        plain tuple pickles and unpickles several times faster than a Post)."""
+        return (self.author, self.origin, self.line, self.root, self.renamed)
 
 
-class JsonlLine(NamedTuple):
-    """An `UnparsedPost` in transit (`UnparsedPost.as_line`)."""
-
-    author: str
-    origin: str
-    line: str
-    root: str
-    renamed: bool
+# An unparsed line: (author, origin "file:line", the line, corpus folder, author renamed).
+JsonlLine = tuple[str, str, str, str, bool]
 
 
 # Whether JsonlReader.read yields UnparsedPost (set by `deferred_parsing`).
@@ -410,24 +404,25 @@ def _unparsed(obj: Any, line: str, where: str, root: str, author: str | None) ->
 
 
 def parse_unparsed(
-    post: UnparsedPost | JsonlLine, diag: Diagnostics, guards: dict[str, MediaPathGuard]
+    unparsed: JsonlLine, diag: Diagnostics, guards: dict[str, MediaPathGuard]
 ) -> Post | None:
-    """The Post of a line `JsonlReader.read` left unparsed, with the warnings `read` gives
-    for it (into `diag`); None, with a warning naming file and line, when it cannot be
-    used after all. `guards` keeps one MediaPathGuard per corpus folder across calls."""
-    guard = guards.get(post.root)
+    """The Post of a line `JsonlReader.read` left unparsed (`UnparsedPost.as_line`), with
+    the warnings `read` gives for it (into `diag`); None, with a warning naming file and
+    line, when it cannot be used after all. `guards` keeps one MediaPathGuard per corpus
+    folder across calls."""
+    author, where, line, root, renamed = unparsed
+    guard = guards.get(root)
     if guard is None:
-        guard = guards[post.root] = MediaPathGuard(Path(post.root))
-    where = post.origin
+        guard = guards[root] = MediaPathGuard(Path(root))
     try:
-        parsed = parse_post(loads_line(post.line), where=where, root=guard.root, diag=diag,
+        parsed = parse_post(loads_line(line), where=where, root=guard.root, diag=diag,
                             guard=guard)  # fmt: skip
     except (LineError, ValueError, RecursionError) as exc:
         # Not reached by lines `line_identity` passed; kept so that such a line is reported
         # and skipped rather than stopping the run.
         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
         return None
-    return replace(parsed, author=post.author) if post.renamed else parsed
+    return replace(parsed, author=author) if renamed else parsed
 
 
 def loads_line(line: str) -> Any:
