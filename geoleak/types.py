@@ -66,6 +66,15 @@ class LatLon:
         if not -180.0 <= self.lon <= 180.0:
             raise ValueError(f"longitude {self.lon!r} is outside [-180, 180]")
 
+    @classmethod
+    def checked(cls, lat: float, lon: float) -> LatLon:
+        """A LatLon of two floats the caller has already range-checked (NaN fails a range
+        test): the reader's fast path, without `__post_init__`'s checks repeated."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "lat", lat)
+        object.__setattr__(made, "lon", lon)
+        return made
+
     @property
     def is_null_island(self) -> bool:
         """(0, 0): the placeholder many devices write when they have no fix."""

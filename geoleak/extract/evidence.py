@@ -114,6 +114,15 @@ def evidence_from_post(
 
     `media` maps the post's media paths to their metadata (missing ones are skipped).
     """
+    if not post.media and post.place is None:
+        return _geotag_evidence(post, tz_lookup)
+    return _all_evidence(post, media, tz_lookup)
+
+
+def _all_evidence(
+    post: Post, media: Mapping[str, MediaMeta], tz_lookup: TimezoneLookup
+) -> list[Evidence]:
+    """`evidence_from_post` for every post, `_geotag_evidence`'s included."""
     found: list[Evidence] = []
     for path in post.media:
         meta = media.get(path)
@@ -154,6 +163,27 @@ def evidence_from_post(
             )
         )  # fmt: skip
     return found
+
+
+def _geotag_evidence(post: Post, tz_lookup: TimezoneLookup) -> list[Evidence]:
+    """`evidence_from_post` of a post with no media and no place (most posts of a large
+    corpus): its geotag's `observation`, with `timed`'s publication-time case inlined."""
+    geotag = post.geotag
+    if geotag is None or geotag.is_null_island:
+        return []
+    source = post.geotag_source
+    tz_name = tz_lookup(geotag)
+    created = post.created_at
+    local = None if created is None else to_local(created, tz_name)
+    return [
+        Evidence(
+            post_id=post.id, person=post.author, position=geotag, source=source,
+            accuracy_m=_accuracy(post.geotag_accuracy_m, source), time_utc=created,
+            local_time=local,
+            local_basis=LocalTimeBasis.NONE if local is None else LocalTimeBasis.POSITION_TZ,
+            tz_name=tz_name, posted_at=created, text=post.text, weight=SOURCE_WEIGHT[source],
+        )
+    ]  # fmt: skip
 
 
 def observation(

@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 KNOWN_FIELDS = frozenset({"id", "author", "created_at", "text", "lat", "lon", "place", "media"})
+# A located post with nothing else (the bulk of a large corpus): `_plain_post` builds it.
+PLAIN_FIELDS = frozenset({"id", "author", "created_at", "lat", "lon"})
+_UTC = timezone.utc
 
 
 class LineError(ValueError):
@@ -92,7 +95,7 @@ def _finite(value: float) -> bool:
 def _coordinate(obj: Mapping[str, Any], what: str) -> LatLon | None:
     lat, lon = obj.get("lat"), obj.get("lon")
     if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
-        return LatLon(lat, lon)  # the common case (NaN and inf fail the range test)
+        return LatLon.checked(lat, lon)  # the common case (NaN and inf fail the range test)
     if lat is None and lon is None:
         return None
     if lat is None or lon is None:
@@ -222,6 +225,62 @@ def safe_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
     return MediaPathGuard(root).check(entry)
 
 
+def _plain_post(obj: dict[str, Any], where: str) -> Post | None:
+    """The Post of a line whose fields are among PLAIN_FIELDS, all well formed (string id
+    and author, an ISO time with an offset, float lat and lon in range, or neither), built
+    without `parse_post`'s general checks; None for anything else, which `parse_post` then
+    reads (and words the error or warning for) as it reads every line. Equal to what
+    `parse_post` builds for the same line (tests/ingest/test_plain_post.py compares)."""
+    post_id, author = obj.get("id"), obj.get("author")
+    if type(post_id) is not str or not post_id or type(author) is not str or not author:
+        return None
+    lat, lon = obj.get("lat"), obj.get("lon")
+    if type(lat) is float and type(lon) is float:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        geotag: LatLon | None = LatLon.checked(lat, lon)
+    elif lat is None and lon is None:
+        geotag = None
+    else:
+        return None
+    value = obj.get("created_at")
+    if value is None:
+        return Post(id=post_id, author=author, geotag=geotag, origin=where)
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    if len(text) == 20 and text[10] == "T" and text[19] in "Zz":
+        # "2025-04-13T05:11:00Z": UTC as written, what "+00:00" gives, without converting
+        # (only this shape: Python 3.11 reads "2025-04-13+00:00" as naive, for one)
+        try:
+            utc = datetime.fromisoformat(text[:19])
+        except ValueError:
+            return None
+        if utc.tzinfo is not None:
+            return None
+        return Post(
+            id=post_id, author=author, created_at=utc.replace(tzinfo=_UTC), geotag=geotag,
+            origin=where,
+        )  # fmt: skip
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        written = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    offset = written.utcoffset()
+    if offset is None:  # naive: parse_post warns once per file
+        return None
+    return Post(
+        id=post_id,
+        author=author,
+        created_at=written.astimezone(_UTC),
+        geotag=geotag,
+        origin=where,
+        posted_offset_h=offset.total_seconds() / 3600.0 if offset else None,
+    )
+
+
 def parse_post(
     obj: Any, *, where: str, root: Path, diag: Diagnostics, guard: MediaPathGuard | None = None
 ) -> Post:
@@ -229,6 +288,17 @@ def parse_post(
 
     `guard` checks the media entries (one per corpus file saves resolving `root` per entry).
     """
+    if type(obj) is dict and obj.keys() <= PLAIN_FIELDS:
+        plain = _plain_post(obj, where)
+        if plain is not None:
+            return plain
+    return _parse_post_general(obj, where=where, root=root, diag=diag, guard=guard)
+
+
+def _parse_post_general(
+    obj: Any, *, where: str, root: Path, diag: Diagnostics, guard: MediaPathGuard | None
+) -> Post:
+    """`parse_post` for every line, `_plain_post`'s included."""
     if not isinstance(obj, dict):
         raise LineError(f"expected a JSON object, got {type(obj).__name__}")
     post_id, author = obj.get("id"), obj.get("author")
@@ -287,7 +357,11 @@ def parse_post(
         else:
             media.append(path)
 
-    extra = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    extra = (
+        {}
+        if obj.keys() <= KNOWN_FIELDS
+        else {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    )
     offset = written.utcoffset() if written is not None else None
     return Post(
         id=post_id,

@@ -1,0 +1,215 @@
+"""The fast path for plain located posts (id, author, created_at, lat, lon and nothing else)
+gives exactly what the general path gives: the same Post field by field, the same error or
+warning for a line it does not take, the same evidence, and the same profiles end to end."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.extract import evidence as evidence_module
+from geoleak.extract.evidence import evidence_from_post
+from geoleak.ingest import jsonl
+from geoleak.ingest.jsonl import JsonlReader, LineError, parse_post
+from geoleak.pipeline import run
+from geoleak.profiles import profile_to_json
+
+
+def _fields(post: Any) -> tuple[object, ...]:
+    """Every field, `compare=False` ones and the time zone object included."""
+    return tuple(repr(getattr(post, f.name)) for f in fields(post))
+
+
+def _outcome(parse: Any, obj: object) -> tuple[object, ...]:
+    diag = Diagnostics()
+    try:
+        post = parse(obj, where="c.jsonl:7", root=Path("/nonexistent-root"), diag=diag, guard=None)
+    except (LineError, ValueError) as exc:
+        return ("error", str(exc), tuple(diag.warnings))
+    return ("post", _fields(post), tuple(diag.warnings))
+
+
+def _general(obj: object, **kw: Any) -> Any:
+    return jsonl._parse_post_general(obj, **kw)
+
+
+_TIMES = st.one_of(
+    st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()),
+    st.datetimes().map(lambda t: t.isoformat(timespec="seconds") + "Z"),
+    st.datetimes().map(lambda t: t.isoformat()),  # naive: warned about once per file
+    st.sampled_from([
+        "2025-04-13T05:11:00Z", "2025-04-13T05:11:00z", " 2025-04-13T05:11:00Z ",
+        "2025-04-13Z", "2025-04-13+00:00", "2025-04-13T05Z", "2025-04-13T05:11:60Z",
+        "2025-04-13T05:11:00+01:00Z", "2025-04-13 05:11:00Z", "2025-04-13T05:11:00.5Z",
+        "2025-02-29T05:11:00Z", "20250413T051100Z", "2025-04-13T05:11:00+00:00",
+        "2025-03-30T01:30:00+02:00", "2025-04-13T05:11:00-00:00", "", "  ", "Z", "yesterday",
+    ]),
+    st.integers(), st.none(), st.booleans(),
+)  # fmt: skip
+_COORDS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-90, 90),
+    st.sampled_from([0.0, -0.0, 90.0, -90.0, 180.0, -180.0, 179.999999, 78.22, 69.65]),
+    st.integers(-200, 200),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=4),
+)
+_IDS = st.one_of(st.text(max_size=6), st.integers(), st.floats(), st.none(), st.booleans())
+_GOOD_COORDS = st.one_of(
+    st.floats(-90, 90), st.floats(-180, 180), st.sampled_from([-180.0, 180.0, 78.22, -0.0])
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={"id": _IDS, "author": _IDS, "created_at": _TIMES, "lat": _COORDS, "lon": _COORDS},
+    )
+)
+@example({"id": "p", "author": "a", "created_at": "2025-04-13Z", "lat": 1.0, "lon": 2.0})
+@example({"id": "p", "author": "a", "created_at": "2025-04-13T05:11:00Z", "lat": 91.0, "lon": 2.0})
+@example({"id": "p", "author": "a", "created_at": "2025-04-13T05:11:00+00:00"})
+@example({"id": "p", "author": "a", "lat": 1.0})
+@example({"id": 5, "author": "a", "lat": 1, "lon": 2})
+def test_plain_lines_read_as_the_general_path_reads_them(obj: dict[str, Any]) -> None:
+    assert _outcome(parse_post, obj) == _outcome(_general, obj)
+
+
+@settings(max_examples=300)
+@given(
+    st.text(min_size=1, max_size=6),
+    _TIMES,
+    st.one_of(st.tuples(_GOOD_COORDS, _GOOD_COORDS), st.tuples(_COORDS, _COORDS), st.none()),
+)
+def test_well_formed_lines_read_as_the_general_path_reads_them(
+    post_id: str, created_at: object, position: tuple[object, object] | None
+) -> None:
+    """Lines the fast path mostly takes (hypothesis seldom reaches them through the
+    strategy above): the same Post, or the same error."""
+    obj: dict[str, Any] = {"id": post_id, "author": "a" + post_id, "created_at": created_at}
+    if position is not None:
+        obj["lat"], obj["lon"] = position
+    assert _outcome(parse_post, obj) == _outcome(_general, obj)
+
+
+def test_the_fast_path_takes_the_common_line_and_leaves_the_rest() -> None:
+    common = {"id": "p1", "author": "a", "created_at": "2025-04-13T05:11:00Z",
+              "lat": 69.65, "lon": -179.99}  # fmt: skip
+    assert jsonl._plain_post(common, "c.jsonl:1") is not None
+    offset = {**common, "created_at": "2025-04-13T05:11:00+05:30"}
+    assert jsonl._plain_post(offset, "c.jsonl:1").posted_offset_h == 5.5  # type: ignore[union-attr]
+    for refused in ({**common, "created_at": "2025-04-13T05:11:00"}, {**common, "lat": 1},
+                    {**common, "lat": 95.0}, {**common, "id": 7}, {**common, "author": ""}):  # fmt: skip
+        assert jsonl._plain_post(refused, "c.jsonl:1") is None
+
+
+def _corpus_lines(rng: random.Random, people: int) -> list[str]:
+    """Located posts with every kind of line a real corpus mixes in."""
+    # (lat, lon): Tromsø, Longyearbyen, both sides of the antimeridian (Fiji, Chatham),
+    # a zone edge (Spain/Portugal), Kolkata (+05:30), Null Island, the south.
+    places = [(69.6492, 18.9553), (78.2232, 15.6267), (-17.7134, 178.065),
+              (-17.80, -179.99), (-43.95, -176.55), (42.0, -6.9), (22.5726, 88.3639),
+              (0.0, 0.0), (-33.9249, 18.4241), (64.1466, -21.9426)]  # fmt: skip
+    # Times around DST changes (Europe, US, southern hemisphere) and written in other zones.
+    times = ["2025-03-30T00:{m:02d}:00Z", "2025-03-30T01:{m:02d}:00+01:00",
+             "2025-10-26T00:{m:02d}:30Z", "2025-11-02T06:{m:02d}:00-04:00",
+             "2025-04-06T02:{m:02d}:00+13:00", "2025-06-{d:02d}T21:{m:02d}:00Z",
+             "2025-06-{d:02d}T12:{m:02d}:00z", "2025-07-{d:02d}T23:{m:02d}:59.250000+05:30",
+             "2025-01-{d:02d}T03:{m:02d}:00Z", "2025-01-{d:02d}T10:{m:02d}:00Z"]  # fmt: skip
+    lines: list[str] = []
+    for person in range(people):
+        home = places[person % len(places)]
+        work = (home[0] + 0.01, max(-180.0, min(180.0, home[1] + 0.012)))
+        for n in range(rng.randint(15, 45)):
+            where = home if rng.random() < 0.55 else work
+            lat = round(where[0] + rng.gauss(0, 0.0002), 6)
+            lon = round(max(-180.0, min(180.0, where[1] + rng.gauss(0, 0.0002))), 6)
+            when = rng.choice(times).format(m=rng.randrange(60), d=rng.randint(1, 28))
+            post: dict[str, Any] = {"id": f"p{person}-{n}", "author": f"u{person}",
+                                    "created_at": when, "lat": lat, "lon": lon}  # fmt: skip
+            kind = rng.random()
+            if kind < 0.04:
+                post["text"] = "coffee"
+            elif kind < 0.06:
+                post["likes"] = 3  # an unknown field, kept in extra
+            elif kind < 0.08:
+                post["created_at"] = when[:19]  # naive: warned about once
+            elif kind < 0.09:
+                post["lat"] = int(lat)  # an integer latitude (general path)
+            elif kind < 0.10:
+                post["place"] = {"name": "Somewhere"}
+            elif kind < 0.11:
+                del post["lat"]  # only lon: geotag ignored, warned
+            elif kind < 0.12:
+                post["lat"] = 123.0  # out of range: warned
+            elif kind < 0.13:
+                post["created_at"] = "not a time"  # the line is skipped, with its number
+            elif kind < 0.14:
+                post.pop("created_at")
+            elif kind < 0.15:
+                post["author"] = 17  # not a string: skipped
+            lines.append(json.dumps(post))
+            extra = rng.random()
+            if extra < 0.03:
+                lines.append(json.dumps(post))  # the same id again: skipped
+            elif extra < 0.06:
+                lines.append(json.dumps({**post, "id": post["id"] + "b"}))  # dedupe drops it
+            elif extra < 0.07:
+                lines.append('{"id": "broken", "author": ')  # not valid JSON
+            elif extra < 0.08:
+                lines.append("[1, 2]")
+    return lines
+
+
+def _slow_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonl, "_plain_post", lambda *_: None)
+    monkeypatch.setattr(
+        evidence_module,
+        "_geotag_evidence",
+        lambda post, tz: evidence_module._all_evidence(post, {}, tz),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_plain_corpus_gives_the_profiles_of_the_general_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(_corpus_lines(random.Random(seed), 30)) + "\n", encoding="utf-8")
+
+    def everything() -> tuple[object, ...]:
+        diag = Diagnostics()
+        posts = list(JsonlReader().read(corpus, Diagnostics()))
+        result = run([corpus], diag=diag, workers=1, geocoder=None)
+        return (
+            [_fields(p) for p in posts],
+            [evidence_from_post(p, {}) for p in posts],
+            [json.dumps(profile_to_json(p), sort_keys=True) for p in result.profiles],
+            [json.dumps(s.to_json(), sort_keys=True) for s in result.sites],
+            json.dumps(result.stats.to_json(), sort_keys=True),
+            diag.warnings,
+        )
+
+    fast = everything()
+    with monkeypatch.context() as patch:
+        _slow_paths(patch)
+        slow = everything()
+    names = ("posts", "evidence", "profiles", "sites", "stats", "warnings")
+    for name, a, b in zip(names, fast, slow, strict=True):
+        assert a == b, f"{name} differ between the fast and the general path"
+    posts, _, profiles, _, _, warnings = fast
+    assert len(posts) > 500 and sum('"home"' in p for p in profiles) >= 10
+    # Bad lines are named by file and line, one line each.
+    assert any(w.startswith(f"{corpus}:") and "not valid JSON" in w for w in warnings)
+    assert any(w.startswith(f"{corpus}:") and "duplicate post id" in w for w in warnings)
+    assert any("is not an ISO 8601 time; line skipped" in w for w in warnings)
+    assert all("\n" not in w for w in warnings)
