@@ -271,10 +271,14 @@ def _plain_post(obj: dict[str, Any], where: str) -> Post | None:
     offset = written.utcoffset()
     if offset is None:  # naive: parse_post warns once per file
         return None
+    try:
+        created_at = written.astimezone(_UTC)
+    except OverflowError:  # out of range in UTC: parse_post says so
+        return None
     return Post(
         id=post_id,
         author=author,
-        created_at=written.astimezone(_UTC),
+        created_at=created_at,
         geotag=geotag,
         origin=where,
         posted_offset_h=offset.total_seconds() / 3600.0 if offset else None,

@@ -80,6 +80,8 @@ _GOOD_COORDS = st.one_of(
 @example({"id": "p", "author": "a", "created_at": "2025-04-13T05:11:00+00:00"})
 @example({"id": "p", "author": "a", "lat": 1.0})
 @example({"id": 5, "author": "a", "lat": 1, "lon": 2})
+@example({"id": "p", "author": "a", "created_at": "0001-01-01T00:30:00+01:00"})
+@example({"id": "p", "author": "a", "created_at": "9999-12-31T23:30:00-01:00"})
 def test_plain_lines_read_as_the_general_path_reads_them(obj: dict[str, Any]) -> None:
     assert _outcome(parse_post, obj) == _outcome(_general, obj)
 
