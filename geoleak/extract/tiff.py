@@ -18,7 +18,7 @@ import functools
 import struct
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from geoleak.errors import FormatError
 from geoleak.extract.source import Span
@@ -29,9 +29,11 @@ from geoleak.formats.tiff import (
     MAKER_NOTE,
     TIFF_MAGICS,
     TYPE_NAMES,
+    TYPE_SIZES,
     XMP_TAG,
     Entry,
     Ifd,
+    _tag_column,
     read_header,
     read_ifd,
     walk_ifds,
@@ -186,6 +188,7 @@ class TiffBlock:
         return values
 
 
+_POINTER_CODES = {3: "H", 4: "I", 8: "h", 9: "i", 13: "I"}  # (formats.tiff._POINTER_TYPES)
 _CODES = {3: "H", 4: "I", 13: "I", 5: "I", 10: "i", 8: "h", 9: "i", 11: "f", 12: "d"}
 
 
@@ -201,9 +204,26 @@ def read_tiff_tags(
 ) -> tuple[dict[int, Any], dict[int, Any], dict[int, Any], list[str]]:
     """IFD0, Exif IFD and GPS IFD tags of a TIFF block, and the warnings met.
 
+    A block in memory is read by `_read_block` (one pass per IFD, no `Entry` per tag);
+    a `Span` of the file by the shared walk (`walk_ifds` + `TiffBlock.decode`), which
+    gives the same tags and warnings (a property test holds them equal).
     Raises TiffError when the block has no TIFF header at all.
     """
     block = TiffBlock(data)
+    if type(data) is bytes:
+        found = _read_block(block, data, what)
+    else:
+        found = _walk_block(block, data, what)
+    ifd0, exif, gps = found.get("IFD0", {}), found.get("ExifIFD", {}), found.get("GPS", {})
+    if BODY_SERIAL not in exif and MAKER_NOTE in block.maker_note:
+        serial = _maker_serial(block, ifd0.get(MAKE))
+        if serial is not None:
+            exif[BODY_SERIAL] = serial
+    return ifd0, exif, gps, block.warnings
+
+
+def _walk_block(block: TiffBlock, data: bytes | Span, what: str) -> dict[str, dict[int, Any]]:
+    """The tags of IFD0, ExifIFD and GPS by the shared walk (the general path)."""
     found: dict[str, dict[int, Any]] = {}
     for name, ifd in walk_ifds(
         data, block.order, block.first_ifd, follow=_FOLLOW, max_entries=MAX_IFD_ENTRIES,
@@ -211,12 +231,112 @@ def read_tiff_tags(
     ):  # fmt: skip
         if name not in found:  # (a GPS pointer in both IFD0 and ExifIFD: IFD0's is read)
             found[name] = block.decode(ifd, f"{what} {name}")
-    ifd0, exif, gps = found.get("IFD0", {}), found.get("ExifIFD", {}), found.get("GPS", {})
-    if BODY_SERIAL not in exif and MAKER_NOTE in block.maker_note:
-        serial = _maker_serial(block, ifd0.get(MAKE))
-        if serial is not None:
-            exif[BODY_SERIAL] = serial
-    return ifd0, exif, gps, block.warnings
+    return found
+
+
+# per IFD name: the tags decoded there (the reader's tags and the followed pointers)
+_DECODED = {name: frozenset(tags | _FOLLOW.keys()) for name, tags in READ_TAGS.items()}
+_ENTRY = {"<": struct.Struct("<HHI4s").unpack_from, ">": struct.Struct(">HHI4s").unpack_from}
+_BYTEORDER: dict[str, Literal["little", "big"]] = {"<": "little", ">": "big"}
+_BYTES_TYPES = frozenset({1, 6, 7})  # BYTE, SBYTE, UNDEFINED: raw bytes
+
+
+def _read_block(block: TiffBlock, data: bytes, what: str) -> dict[str, dict[int, Any]]:
+    """`_walk_block` for a block in memory, in one function: the same IFDs in the same
+    order, the same values and warnings, without an `Entry` or a call per tag.
+
+    Per IFD (breadth first from IFD0, each position once): the tags of all entries in one
+    `struct` call; each wanted entry unpacked and decoded in place (the rules of
+    `TiffBlock.decode` and `_value`); then its pointers followed (`formats.tiff.pointers`).
+    """
+    order = block.order
+    byteorder = _BYTEORDER[order]
+    unpack_entry = _ENTRY[order]
+    warnings = block.warnings
+    size = len(data)
+    found: dict[str, dict[int, Any]] = {}
+    seen: set[int] = set()
+    queue: list[tuple[int, str]] = [(block.first_ifd, "IFD0")]
+    for pos, name in queue:  # (the queue grows while it is walked)
+        if pos in seen or pos == 0:
+            continue
+        seen.add(pos)
+        if pos < 8 or pos + 2 > size:
+            warnings.append(f"{what} {name} IFD offset {pos} is outside the EXIF block")
+            continue
+        claimed = int.from_bytes(data[pos : pos + 2], byteorder)
+        decode = name not in found  # (a second GPS IFD: only its pointers are followed)
+        if claimed > MAX_IFD_ENTRIES:
+            if decode:
+                found[name] = {}
+                warnings.append(f"{what} {name} IFD claims {claimed} entries; ignored")
+            continue
+        start = pos + 2
+        count = min(claimed, (size - start) // 12)
+        wanted = _DECODED[name]
+        tags = _tag_column(order, count).unpack_from(data, start)
+        out: dict[int, Any] = {}
+        if decode:
+            found[name] = out
+            if count < claimed:
+                warnings.append(f"{what} {name} IFD is truncated ({claimed} entries do not fit)")
+        firsts: dict[int, tuple[int, int, int, bytes]] = {}
+        links: list[tuple[int, int, int, bytes, int]] = []
+        for index, tag in enumerate(tags):
+            if tag not in wanted:
+                continue
+            at = start + 12 * index
+            entry = unpack_entry(data, at)
+            _, typ, num, raw = entry
+            if tag in _FOLLOW:
+                links.append((tag, typ, num, raw, at))
+            if not decode:
+                continue
+            first = firsts.get(tag)
+            if first is not None:  # a duplicate: the first value is kept
+                if first != entry:
+                    block._duplicate(tag, f"{what} {name}")
+                continue
+            firsts[tag] = entry
+            unit = TYPE_SIZES.get(typ, -1)
+            total = unit * num if unit > 0 else -1
+            value_pos = at + 8 if 0 <= total <= 4 else int.from_bytes(raw, byteorder)
+            if tag == MAKER_NOTE:
+                if num > 4 and value_pos + min(num, 16) <= size:
+                    block.maker_note[tag] = (value_pos, min(num, size - value_pos))
+                continue
+            if typ not in TYPE_NAMES:
+                warnings.append(f"{what} {name} tag 0x{tag:04x} has unknown type {typ}; ignored")
+                continue
+            if total > 4 and value_pos + (total if total < 2048 else 2048) > size:
+                warnings.append(
+                    f"{what} {name} tag 0x{tag:04x} points outside the EXIF block; ignored"
+                )
+                continue
+            if typ == 2:  # ASCII
+                out[tag] = data[value_pos : value_pos + (num if num < MAX_STRING else MAX_STRING)]
+            elif typ in _BYTES_TYPES:
+                out[tag] = data[value_pos : value_pos + min(num, 4 * 1024 * 1024)]
+            else:
+                values = _layout(order, typ, num if num < MAX_VALUES else MAX_VALUES).unpack_from(
+                    data, value_pos
+                )
+                if typ in (5, 10):  # (numerator, denominator) pairs
+                    values = tuple(zip(values[::2], values[1::2], strict=False))
+                out[tag] = values
+        for tag, typ, num, raw, at in links:  # (formats.tiff.pointers, inline)
+            code = _POINTER_CODES.get(typ)
+            unit = TYPE_SIZES.get(typ, -1)
+            total = unit * num if unit > 0 else -1
+            value_pos = at + 8 if 0 <= total <= 4 else int.from_bytes(raw, byteorder)
+            child = _FOLLOW[tag]
+            if code is None or total < 0 or value_pos + total > size:
+                kind = "a string" if typ == 2 else f"type {typ}"
+                warnings.append(f"{what} {child} pointer is stored as {kind}; skipped")
+                continue
+            offsets = struct.unpack(f"{order}{num}{code}", data[value_pos : value_pos + total])
+            queue += [(p, child) for p in offsets if p >= 0]
+    return found
 
 
 def _maker_serial(block: TiffBlock, make: Any) -> bytes | None:
