@@ -120,7 +120,7 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
     # nothing (every field keeps its first value, warnings are not repeated): not parsed.
     exif_items = [i for i in items if i.item.is_exif]
     xmp_items = sorted((i for i in items if i.item.is_xmp), key=lambda i: i.id)
-    parsed: set[tuple[bool, bytes]] = set()
+    parsed: list[tuple[bool, bytes]] = []  # (compared, not hashed: a few items of KiBs)
     for index, found in enumerate([*exif_items[:4], *xmp_items[:4]]):
         name = found.item.type.decode("latin-1")
         if index and meta.position is not None and meta.capture_time and meta.make:
@@ -135,7 +135,7 @@ def _read_heif_meta(src: Source, box: Box, meta: MetaBuilder) -> None:
             key = (found.item.is_exif, payload)
             if key in parsed:
                 continue
-            parsed.add(key)
+            parsed.append(key)
         if found.item.is_exif:
             _add_exif_item(payload, meta, "HEIF Exif")
         else:

@@ -13,6 +13,7 @@ crafted file can neither loop nor make a walk allocate more than the file holds.
 from __future__ import annotations
 
 import functools
+import re
 import struct
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -245,9 +246,20 @@ def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> di
             head = data[pos : pos + 9]
             if ver == 2 and size >= 21 and data[pos + size : pos + size + 9] == head:
                 # image tiles: a run of entries of one size and version, unpacked at once
-                rows = _struct(f">9s3xH2x4s{size - 20}x").iter_unpack(
-                    data[pos : pos + min((end - pos) // size, left) * size]
-                )
+                run = data[pos : pos + min((end - pos) // size, left) * size]
+                if types is not None and data[pos + _LONG * size : pos + _LONG * size + 9] == head:
+                    # a long run: only the entries of the types wanted are unpacked
+                    count = _run_length(run, size, 0, head)
+                    ids = _column(run[: count * size], size, 12, 2)
+                    for index, itype in _records_of(run, size, 16, _four(types), count):
+                        item_id = ids[index]
+                        if item_id not in seen and ids.index(item_id) == index:
+                            out[item_id] = _item(data, pos + index * size, size, 20, itype)
+                    seen.update(ids)
+                    pos += count * size
+                    left -= count
+                    continue
+                rows = _struct(f">9s3xH2x4s{size - 20}x").iter_unpack(run)
                 for head_i, item_id, itype in rows:
                     if head_i != head:
                         break
@@ -268,6 +280,56 @@ def parse_iinf(buf: Any, box: Box, types: Collection[bytes] | None = None) -> di
         pos += size
         left -= 1
     return out
+
+
+_LONG = 8  # records in a run from which it is read by columns (below: a tuple per record)
+
+
+# Runs of equal-sized records (the image tiles of a HEIC photo: dozens of `infe` entries
+# and `iloc` items): read by columns of bytes, not a tuple per record (a HEIC reader wants
+# one or two of them).
+def _run_length(run: bytes, size: int, at: int, same: bytes) -> int:
+    """How many records of `size` bytes at the start of `run` hold `same` at offset `at`."""
+    return _run_pattern(size, at, same).match(run).end() // size
+
+
+@functools.lru_cache(maxsize=64)
+def _run_pattern(size: int, at: int, same: bytes) -> re.Pattern[bytes]:
+    rest = size - at - len(same)
+    return re.compile(b"(?:.{%d}%s.{%d})*" % (at, re.escape(same), rest), re.DOTALL)
+
+
+def _column(run: bytes, size: int, at: int, width: int) -> tuple[int, ...]:
+    """The big-endian unsigned field of `width` bytes at offset `at` of each record."""
+    count = len(run) // size
+    packed = bytearray(count * width)
+    for k in range(width):
+        packed[k::width] = run[at + k :: size][:count]
+    return struct.unpack(f">{count}{'H' if width == 2 else 'I'}", packed)
+
+
+def _records_of(
+    run: bytes, size: int, at: int, values: Iterable[bytes], count: int
+) -> list[tuple[int, bytes]]:
+    """(index, value) of the first `count` records of `size` bytes in `run` whose bytes
+    at offset `at` are one of `values`, in record order."""
+    found = []
+    for value in set(values):
+        where = run.find(value, at)
+        while 0 <= where < count * size:
+            if (where - at) % size == 0:
+                found.append(((where - at) // size, value))
+            where = run.find(value, where + 1)
+    return sorted(found)
+
+
+def _positions(values: tuple[int, ...], wanted: Iterable[int]) -> list[int]:
+    """The index of the first of `values` equal to each of `wanted` present, in order."""
+    return sorted(values.index(v) for v in set(wanted) if v in values)
+
+
+def _four(values: Iterable[bytes]) -> list[bytes]:
+    return [v for v in values if len(v) == 4]  # (a 4-byte field equals no other length)
 
 
 def _item(data: bytes, pos: int, size: int, head: int, itype: bytes) -> Item:
@@ -336,9 +398,26 @@ def parse_iloc(
         at = pos + item_fmt.size - 2  # extent count of this item and of the next
         if data[at : at + 2] == one and data[at + single.size : at + single.size + 2] == one:
             # image tiles: a run of items with one extent each, unpacked at once
-            rows = single.iter_unpack(
-                data[pos : pos + min((end - pos) // single.size, left) * single.size]
-            )
+            run = data[pos : pos + min((end - pos) // single.size, left) * single.size]
+            if (
+                wanted is not None
+                and data[at + _LONG * single.size : at + _LONG * single.size + 2] == one
+            ):
+                # a long run: only the wanted items' records are unpacked
+                count = _run_length(run, single.size, item_fmt.size - 2, one)
+                ids = _column(run[: count * single.size], single.size, 0, 2 if version < 2 else 4)
+                for index in _positions(ids, wanted):
+                    fields = single.unpack_from(run, index * single.size)
+                    base_offset = fields[n_item - 2] if base_c else 0
+                    extent = fields[n_item:]
+                    offset = extent[off_at] if off_c else 0
+                    length = extent[len_at] if len_c else 0
+                    method = fields[1] & 15 if has_method else 0
+                    out.setdefault(fields[0], (method, [(base_offset + offset, length)]))
+                pos += count * single.size
+                left -= count
+                continue
+            rows = single.iter_unpack(run)
             for fields in rows:
                 if fields[n_item - 1] != 1:
                     break

@@ -4,6 +4,7 @@ once) against a plain reading of ISO/IEC 14496-12 8.11.3 and 8.11.6, on generate
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,11 +43,28 @@ def _reference_iinf(entries: list[tuple[int, int, bytes, bytes]]) -> dict[int, I
     return out
 
 
+# long runs of tile records (read by columns once a run has 8 more records after its
+# first), with Exif / mime entries and repeated ids inside them
+_TILE_RUNS = st.lists(st.tuples(st.integers(0, 90), st.sampled_from([b"hvc1", b"Exif", b"mime"]),
+                                st.integers(1, 300)), max_size=8)  # fmt: skip
+
+
+def _with_runs(entries: list[Any], runs: list[tuple[int, bytes, int]], make: Any) -> list[Any]:
+    out = list(entries)
+    for where, odd, first in runs:
+        tiles = [make(first + k) for k in range(12 + where % 40)]
+        tiles[where % len(tiles)] = make(first + where % 7, odd)
+        out[where % (len(out) + 1) : where % (len(out) + 1)] = tiles
+    return out
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_infe(), max_size=60), st.integers(0, 3), st.booleans())
+@given(st.lists(_infe(), max_size=60), st.integers(0, 3), st.booleans(), _TILE_RUNS)
 def test_iinf_as_the_spec_reads_it(
-    entries: list[tuple[int, int, bytes, bytes]], repeat: int, cut: bool
-) -> None:
+    entries: list[tuple[int, int, bytes, bytes]], repeat: int, cut: bool,
+    runs: list[tuple[int, bytes, int]],
+) -> None:  # fmt: skip
+    entries = _with_runs(entries, runs, lambda i, t=b"hvc1": (2, i, t, b""))
     entries = entries + entries[:1] * repeat  # runs of equal records
     body = b"\x00\x00\x00\x00" + struct.pack(">H", len(entries))
     body += b"".join(_infe_box(*e) for e in entries)
@@ -76,11 +94,15 @@ def _iloc_item(draw: st.DrawFn) -> tuple[int, int, int, list[tuple[int, int]]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_iloc_item(), max_size=60), st.integers(0, 3), st.booleans(), st.booleans())
+@given(st.lists(_iloc_item(), max_size=60), st.integers(0, 3), st.booleans(), st.booleans(),
+       _TILE_RUNS)  # fmt: skip
 def test_iloc_as_the_spec_reads_it(
     items: list[tuple[int, int, int, list[tuple[int, int]]]], repeat: int, cut: bool,
-    wanted_only: bool,
+    wanted_only: bool, runs: list[tuple[int, bytes, int]],
 ) -> None:  # fmt: skip
+    items = _with_runs(
+        items, runs, lambda i, t=b"": (i % 40, 0, i, [(i, 10 * i)] * (2 if t == b"Exif" else 1))
+    )
     items = items + items[:1] * repeat
     # version 1: offset 4, length 4, base offset 4, no index; method in the low 4 bits
     body = b"\x01\x00\x00\x00" + bytes([0x44, 0x40]) + struct.pack(">H", len(items))
