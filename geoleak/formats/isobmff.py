@@ -290,7 +290,8 @@ _LONG = 8  # records in a run from which it is read by columns (below: a tuple p
 # one or two of them).
 def _run_length(run: bytes, size: int, at: int, same: bytes) -> int:
     """How many records of `size` bytes at the start of `run` hold `same` at offset `at`."""
-    return _run_pattern(size, at, same).match(run).end() // size
+    found = _run_pattern(size, at, same).match(run)  # (a starred group always matches)
+    return found.end() // size if found is not None else 0
 
 
 @functools.lru_cache(maxsize=64)
