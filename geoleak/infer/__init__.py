@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -30,7 +31,7 @@ from geoleak.infer.places import (
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RolePriors
 from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds
-from geoleak.types import Evidence, Place, PlaceKind, Profile, SharedSite
+from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile, SharedSite
 
 __all__ = [
     "InferenceParams",
@@ -349,22 +350,47 @@ def _haversine_grid_m(
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))))
 
 
+def _in_day_work_hours(local: datetime | None) -> bool:
+    """Between 07:00 and 19:00 local time: when day workers are at work if anywhere."""
+    return local is not None and 7 <= local.hour < 19
+
+
 def _base_by_site_membership(
     analysis: PersonAnalysis,
     found: _Found,
     params: InferenceParams,
     lookup: SiteLookup | None = None,
+    homes: Sequence[LatLon] = (),
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
-    Confidence grows with the person's own weekdays there and the people of the site; it
-    stays below what a person's own evidence gives (at most 0.8).
+    Evidence within `params.exclusion_m` of one of the person's `homes` does not count
+    unless that home lies on the site itself (quarters): the home explains it, and people
+    who live next to a base, a hospital or a plant are not its staff (a person with no
+    workplace whose home lies near a site got that site as base at 0.8 on the mobility
+    family). The site must also hold more of the person's weekday evidence than all other
+    places away from home hold in the day (07-19): an employed person spends more of a
+    workday at work than anywhere else away from home (ATUS: about 8 of the 9-10 hours
+    away), while the errands and leisure of a neighbour who is not staff are spread over
+    many places (Song et al. 2010). Confidence grows with the person's own weekdays there
+    and the people of the site; it stays below what a person's own evidence gives (at most
+    0.8).
     """
     weekday = [
         i
         for i in analysis.usable
         if (local := analysis.evidence[i].local_time) is not None and local.weekday() < 5
     ]
+    at_home = np.array(
+        [
+            any(haversine_m(analysis.evidence[i].position, h) <= params.exclusion_m for h in homes)
+            for i in weekday
+        ],
+        dtype=bool,
+    )
+    daytime = np.array(
+        [_in_day_work_hours(analysis.evidence[i].local_time) for i in weekday], dtype=bool
+    )
     if len(weekday) < 2 or not found:
         return None
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
@@ -389,11 +415,17 @@ def _base_by_site_membership(
         if analysis.person in members:
             continue
         near = near_all[:, k]
+        on_site = any(
+            haversine_m(h, site.position) <= max(site.radius_m, params.exclusion_m) for h in homes
+        )
+        if not on_site:
+            near = near & ~at_home
         if int(near.sum()) < 2:
             continue
         hits = [i for i, inside in zip(weekday, near, strict=True) if inside]
         days = {local.date() for i in hits if (local := analysis.evidence[i].local_time)}
-        if len(days) < 2:
+        elsewhere = int((~near & ~at_home & daytime).sum())
+        if len(days) < 2 or len(hits) <= elsewhere:
             continue
         confidence = min(0.8, 0.35 + 0.1 * len(days) + 0.05 * min(len(site.people), 5))
         times = [t for i in hits if (t := analysis.evidence[i].time_utc) is not None]
@@ -451,7 +483,8 @@ def _profile(
         if decision.lives_at_work:
             base = replace(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):
-        base = _base_by_site_membership(analysis, sites, params, lookup)
+        homes = [p.position for p in places if p.kind == PlaceKind.HOME]
+        base = _base_by_site_membership(analysis, sites, params, lookup, homes)
         home = next((p for p in places if p.kind == PlaceKind.HOME), None)
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if (

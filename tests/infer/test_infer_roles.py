@@ -180,6 +180,37 @@ def test_colleagues_each_seen_at_work_on_two_weekdays_share_a_base() -> None:
     assert alone.place(PlaceKind.BASE) is None
 
 
+def _staff(person: str, home: LatLon, seed: int) -> list[Evidence]:
+    """A day worker at WORK, well seen at work and at home."""
+    evidence = routine(person, home, range(7), (20, 23.5), per_week=2, seed=seed)
+    evidence += routine(person, WORK, range(5), (9, 17), per_week=2, seed=seed + 1, jitter_m=60)
+    return evidence
+
+
+def test_a_neighbour_of_a_site_is_not_its_staff() -> None:
+    """Someone with no workplace who lives 600 m from a site where three people work, seen at
+    home and on weekday errands all over town, a few of them near the site: the site
+    membership rule gave them the site as base at 0.8 (mobility family). Evidence the home
+    explains does not count, and the site must hold more of their weekday evidence than
+    their other places do in the day."""
+    staff = {f"s{k}": _staff(f"s{k}", destination(WORK, 90 * k, 5_000 + 1_000 * k), 10 * k)
+             for k in range(3)}  # fmt: skip
+    neighbour_home = destination(WORK, 45, 600)
+    rng = random.Random(7)
+    errands = [destination(neighbour_home, rng.uniform(0, 360), rng.uniform(1_500, 6_000))
+               for _ in range(6)]  # fmt: skip
+    evidence = routine("n", neighbour_home, range(7), (8, 23), per_week=4, seed=1)
+    for k, place in enumerate(errands):
+        evidence += routine("n", place, range(5), (10, 17), weeks=8, per_week=1, seed=20 + k)
+    evidence += routine("n", destination(WORK, 200, 250), range(5), (11, 15), weeks=3,
+                        per_week=1, seed=40)  # fmt: skip
+    profiles = {p.person: p for p in LeakInference().fit({**staff, "n": evidence}).profiles_}
+    for name in staff:
+        assert near(profiles[name].place(PlaceKind.BASE), WORK, 500)
+    assert near(profiles["n"].place(PlaceKind.HOME), neighbour_home, 50)
+    assert profiles["n"].place(PlaceKind.BASE) is None, profiles["n"].places
+
+
 def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
     """Failure 6: the current home was labelled base; both homes, newest first, with dates."""
     new_home = destination(HOME, 120, 6_000)
