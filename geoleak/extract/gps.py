@@ -14,6 +14,7 @@ position, and warn that its sign is uncertain.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -162,6 +163,10 @@ def checked_position(
     return GpsReading(position, warnings)
 
 
+# 'YYYY:MM:DD HH:MM:SS' with its NUL, as EXIF writes it (a year 0000 is a placeholder)
+_EXIF_FORM = re.compile(rb"(?!0000)[0-9]{4}:[0-9]{2}:[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\x00?")
+
+
 def parse_exif_datetime(value: Any, offset: Any = None, subsec: Any = None) -> datetime | None:
     """EXIF 'YYYY:MM:DD HH:MM:SS' (+ optional '+HH:MM' offset and sub-seconds).
 
@@ -170,18 +175,27 @@ def parse_exif_datetime(value: Any, offset: Any = None, subsec: Any = None) -> d
     """
     if value is None:
         return None
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    text = str(value).strip("\x00 ").strip()
-    if not text or text.startswith("0000") or not text.strip(": 0"):
-        return None
-    text = text.replace("/", ":").replace("-", ":")
-    if len(text) >= 19 and text[4] == ":" and text[7] == ":":
-        text = f"{text[:4]}-{text[5:7]}-{text[8:10]}T{text[11:19]}{text[19:]}"
-    try:
-        parsed = datetime.fromisoformat(text.rstrip("Z"))
-    except ValueError:
-        return None
+    if type(value) is bytes and _EXIF_FORM.fullmatch(value):
+        # the form EXIF prescribes (most values): read as the text below would read it
+        try:
+            parsed = datetime.fromisoformat(
+                (value[:10].replace(b":", b"-") + b"T" + value[11:19]).decode("ascii")
+            )
+        except ValueError:
+            return None
+    else:
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        text = str(value).strip("\x00 ").strip()
+        if not text or text.startswith("0000") or not text.strip(": 0"):
+            return None
+        text = text.replace("/", ":").replace("-", ":")
+        if len(text) >= 19 and text[4] == ":" and text[7] == ":":
+            text = f"{text[:4]}-{text[5:7]}-{text[8:10]}T{text[11:19]}{text[19:]}"
+        try:
+            parsed = datetime.fromisoformat(text.rstrip("Z"))
+        except ValueError:
+            return None
     if subsec is not None:
         digits = "".join(ch for ch in str(subsec).strip("\x00 ") if ch.isdigit())[:6]
         if digits:

@@ -407,30 +407,25 @@ def parse_iloc(
                 # a long run: only the wanted items' records are unpacked
                 count = _run_length(run, single.size, item_fmt.size - 2, one)
                 ids = _column(run[: count * single.size], single.size, 0, 2 if version < 2 else 4)
-                for index in _positions(ids, wanted):
-                    fields = single.unpack_from(run, index * single.size)
-                    base_offset = fields[n_item - 2] if base_c else 0
-                    extent = fields[n_item:]
-                    offset = extent[off_at] if off_c else 0
-                    length = extent[len_at] if len_c else 0
-                    method = fields[1] & 15 if has_method else 0
-                    out.setdefault(fields[0], (method, [(base_offset + offset, length)]))
-                pos += count * single.size
-                left -= count
-                continue
-            rows = single.iter_unpack(run)
-            for fields in rows:
-                if fields[n_item - 1] != 1:
-                    break
-                if wanted is None or fields[0] in wanted:
-                    base_offset = fields[n_item - 2] if base_c else 0
-                    extent = fields[n_item:]
-                    offset = extent[off_at] if off_c else 0
-                    length = extent[len_at] if len_c else 0
-                    method = fields[1] & 15 if has_method else 0
-                    out.setdefault(fields[0], (method, [(base_offset + offset, length)]))
-                pos += single.size
-                left -= 1
+                picked = [single.unpack_from(run, i * single.size) for i in _positions(ids, wanted)]
+            else:
+                count = 0
+                picked = []
+                for fields in single.iter_unpack(run):
+                    if fields[n_item - 1] != 1:
+                        break
+                    count += 1
+                    if wanted is None or fields[0] in wanted:
+                        picked.append(fields)
+            for fields in picked:
+                base_offset = fields[n_item - 2] if base_c else 0
+                extent = fields[n_item:]
+                offset = extent[off_at] if off_c else 0
+                length = extent[len_at] if len_c else 0
+                method = fields[1] & 15 if has_method else 0
+                out.setdefault(fields[0], (method, [(base_offset + offset, length)]))
+            pos += count * single.size
+            left -= count
             continue
         fields = item_fmt.unpack_from(data, pos)
         pos += item_fmt.size

@@ -118,3 +118,43 @@ def test_exif_datetime_with_offset_and_subseconds() -> None:
     naive = parse_exif_datetime(b"2008:05:30 15:56:01\x00", b"garbage")
     assert naive is not None
     assert naive.tzinfo is None
+
+
+_DIGITS = st.text("0123456789", min_size=2, max_size=2)
+
+
+@st.composite
+def _exif_datetimes(draw: st.DrawFn) -> bytes:
+    """EXIF date-times as written, wrong ones, near misses and noise."""
+    year = draw(
+        st.sampled_from(["0000", "0001", "1999", "2023", "9999"])
+        | st.text("0123456789", min_size=4, max_size=4)
+    )
+    parts = [
+        draw(_DIGITS | st.sampled_from(["00", "01", "12", "13", "23", "24", "59", "60", "31"]))
+        for _ in range(5)
+    ]
+    seps = draw(st.sampled_from([":: ::", "-- ::", ":: :-", "::T::", ":::::", "// ::"]))
+    text = (
+        year + seps[0] + parts[0] + seps[1] + parts[1] + seps[2] + parts[2]
+        + seps[3] + parts[3] + seps[4] + parts[4]
+    )  # fmt: skip
+    if draw(st.booleans()):  # a real date-time, as EXIF writes it
+        when = draw(st.datetimes())
+        text = f"{when.year:04d}:{when.month:02d}:{when.day:02d} {when:%H:%M:%S}"
+    raw = text.encode()
+    raw = draw(
+        st.sampled_from(
+            [raw, raw + b"\x00", raw + b"\x00\x00", b" " + raw, raw + b" ", raw[:-1], raw + b"Z"]
+        )
+    )
+    return draw(st.just(raw) | st.binary(max_size=24))
+
+
+@given(_exif_datetimes(), st.sampled_from([None, b"+02:00", "-05:30", b"garbage", b"+14:00\x00"]),
+       st.sampled_from([None, b"724", "05", b"\x00"]))  # fmt: skip
+def test_exif_datetime_bytes_read_as_their_text(raw: bytes, offset: object, subsec: object) -> None:
+    """The bytes fast path (the form EXIF prescribes) reads as the text path does."""
+    assert parse_exif_datetime(raw, offset, subsec) == parse_exif_datetime(
+        raw.decode("ascii", "replace"), offset, subsec
+    )
