@@ -303,19 +303,7 @@ def _parse_post_general(
     obj: Any, *, where: str, root: Path, diag: Diagnostics, guard: MediaPathGuard | None
 ) -> Post:
     """`parse_post` for every line, `_plain_post`'s included."""
-    if not isinstance(obj, dict):
-        raise LineError(f"expected a JSON object, got {type(obj).__name__}")
-    post_id, author = obj.get("id"), obj.get("author")
-    if post_id is None or post_id == "":
-        raise LineError("missing required field 'id'")
-    if author is None or author == "":
-        raise LineError("missing required field 'author'")
-    if isinstance(post_id, (int, float)) and not isinstance(post_id, bool):
-        post_id = str(post_id)
-    if not isinstance(post_id, str):
-        raise LineError(f"id must be a string, got {post_id!r}")
-    if not isinstance(author, str):
-        raise LineError(f"author must be a string, got {author!r}")
+    post_id, author = _id_and_author(obj)
 
     created_at = written = None
     if obj.get("created_at") is not None:
@@ -412,7 +400,9 @@ def _time_usable(value: str) -> bool:
     return True
 
 
-def _checked_identity(obj: Any) -> tuple[str, str]:
+def _id_and_author(obj: Any) -> tuple[str, str]:
+    """A line's post id (a number read as text) and author; LineError when either is
+    missing or not text, or the line is not an object."""
     if not isinstance(obj, dict):
         raise LineError(f"expected a JSON object, got {type(obj).__name__}")
     post_id, author = obj.get("id"), obj.get("author")
@@ -426,6 +416,11 @@ def _checked_identity(obj: Any) -> tuple[str, str]:
         raise LineError(f"id must be a string, got {post_id!r}")
     if not isinstance(author, str):
         raise LineError(f"author must be a string, got {author!r}")
+    return post_id, author
+
+
+def _checked_identity(obj: Any) -> tuple[str, str]:
+    post_id, author = _id_and_author(obj)
     if obj.get("created_at") is not None:
         _as_utc(_iso_as_written(obj["created_at"]))
     text = obj.get("text")
