@@ -6,6 +6,7 @@ real EXIF blocks with bytes flipped and words overwritten."""
 
 from __future__ import annotations
 
+import math
 import struct
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,21 @@ _TAGS = [T.MAKE, T.MODEL, T.SOFTWARE, T.DATETIME, T.EXIF_POINTER, T.GPS_POINTER,
          T.GPS_ALT, T.GPS_TIMESTAMP, 0, 31, 32, 0x0100, 0xFFFF]  # fmt: skip
 
 
+def _comparable(value: Any) -> Any:
+    """`value` with every float NaN replaced by one marker: a rational 0/0 reads as NaN on
+    both paths, and NaN never equals itself, so `==` would call equal readings different."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_comparable(v) for v in value)
+    return value
+
+
 def _both(block: bytes) -> tuple[Any, Any]:
-    """(fast, general) readings of `block`: tags by IFD, maker note, warnings."""
+    """(fast, general) readings of `block`: tags by IFD, maker note, warnings (NaN values
+    compared as equal, see `_comparable`)."""
     out = []
     for read in (T._read_block, T._walk_block):
         try:
@@ -31,7 +45,7 @@ def _both(block: bytes) -> tuple[Any, Any]:
             out.append(str(exc))
             continue
         found = read(tiff, block, "EXIF")
-        out.append((found, tiff.maker_note, tiff.warnings))
+        out.append(_comparable((found, tiff.maker_note, tiff.warnings)))
     return out[0], out[1]
 
 
