@@ -8,7 +8,7 @@ so a million points cost a few thousand polygon tests.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,6 +60,16 @@ def zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def offset_text(tz: tzinfo, local: datetime) -> str | None:
+    """The UTC offset of `tz` at the naive local wall-clock time `local`, written as EXIF
+    OffsetTime* values are ("+05:30", "-03:00"); None when the zone gives none."""
+    delta = tz.utcoffset(local)
+    if delta is None:
+        return None
+    minutes = int(delta.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def to_local(moment: datetime, tz_name: str | None) -> datetime | None:

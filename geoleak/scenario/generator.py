@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from geoleak.extract.localtime import timezone_at, zone
+from geoleak.extract.localtime import offset_text, timezone_at, zone
 from geoleak.geometry import destination, haversine_m
 from geoleak.scenario.model import (
     DEMO_REGION,
@@ -629,12 +629,9 @@ def _make_post(
                 )
             photo["position"], photo["accuracy_m"] = position, accuracy
         if rng.random() < b.p_offset and tz_name:
-            offset = (zone(tz_name) or timezone.utc).utcoffset(local)
+            offset = offset_text(zone(tz_name) or timezone.utc, local)
             if offset is not None:
-                minutes = int(offset.total_seconds() // 60)
-                photo["offset"] = (
-                    f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-                )
+                photo["offset"] = offset
         if rng.random() < b.p_late:
             created = taken_utc + timedelta(hours=rng.uniform(1, 96))
     if not reshare and not b.silent and created == taken_utc:

@@ -78,7 +78,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from geoleak.extract.localtime import zone
+from geoleak.extract.localtime import offset_text, zone
 from geoleak.geometry import destination
 from geoleak.scenario.generator import GeneratedPost, ScenarioSummary
 from geoleak.scenario.timeuse import (
@@ -618,10 +618,7 @@ def _post(
         offset = None
         tz = zone(tz_name) if tz_name else None
         if rng.random() < 0.6 and tz is not None:
-            delta = tz.utcoffset(local)
-            if delta is not None:
-                minutes = int(delta.total_seconds() // 60)
-                offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            offset = offset_text(tz, local)
         photo = {"position": None, "local": local, "offset": offset, "accuracy_m": None,
                  "reshare": False, "device": person.device, "precise": False}  # fmt: skip
         if is_located:

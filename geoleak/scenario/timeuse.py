@@ -73,7 +73,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from geoleak.extract.localtime import timezone_at, zone
+from geoleak.extract.localtime import offset_text, timezone_at, zone
 from geoleak.geometry import destination, haversine_m
 from geoleak.scenario.generator import GeneratedPost, ScenarioSummary, write_posts, write_truth
 from geoleak.types import LatLon
@@ -634,10 +634,7 @@ def _post(
     if (is_located and as_photo) or (not is_located and rng.random() < 0.2):
         offset = None
         if rng.random() < 0.7 and tz_name:
-            delta = (zone(tz_name) or timezone.utc).utcoffset(local)
-            if delta is not None:
-                minutes = int(delta.total_seconds() // 60)
-                offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            offset = offset_text(zone(tz_name) or timezone.utc, local)
         photo = {"position": None, "local": local, "offset": offset, "accuracy_m": None,
                  "reshare": False, "device": person.device, "precise": False}  # fmt: skip
         if is_located:

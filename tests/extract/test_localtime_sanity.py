@@ -1,4 +1,5 @@
-"""Sentinel and impossible times are left out with one warning naming the file."""
+"""Sentinel and impossible times are left out with one warning naming the file; UTC offsets
+are written as EXIF writes them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from media_data import real_file
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.extract.localtime import SENTINEL_TIMES, implausible_time
+from geoleak.extract.localtime import SENTINEL_TIMES, implausible_time, offset_text, zone
 from geoleak.pipeline import collect_evidence
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -64,3 +65,13 @@ def test_real_tracks_gpsbabel_no_time_and_fit_2085(tmp_path: Path) -> None:
     assert any(fit.name in w and "2085-12-21" in w and "future" in w for w in warnings)
     assert found.stats.times_rejected == 3
     assert any("3 impossible or placeholder times" in line for line in found.stats.summary_lines())
+
+
+def test_offset_text_is_written_as_exif_offsets_are() -> None:
+    kolkata, st_johns = zone("Asia/Kolkata"), zone("America/St_Johns")
+    assert kolkata is not None and st_johns is not None
+    assert offset_text(kolkata, datetime(2025, 6, 1, 12)) == "+05:30"
+    assert offset_text(st_johns, datetime(2025, 1, 15, 12)) == "-03:30"  # Newfoundland, winter
+    assert offset_text(st_johns, datetime(2025, 7, 15, 12)) == "-02:30"  # and in summer
+    assert offset_text(timezone.utc, datetime(2025, 1, 1)) == "+00:00"
+    assert offset_text(timezone(timedelta(hours=13, minutes=45)), datetime(2025, 1, 1)) == "+13:45"
