@@ -485,13 +485,8 @@ def _profile(
     elif not (decision and decision.base is not None):
         homes = [p.position for p in places if p.kind == PlaceKind.HOME]
         base = _base_by_site_membership(analysis, sites, params, lookup, homes)
-        home = next((p for p in places if p.kind == PlaceKind.HOME), None)
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
-        if (
-            base is not None
-            and home is not None
-            and haversine_m(home.position, base.position) <= reach
-        ):
+        if base is not None and homes and haversine_m(homes[0], base.position) <= reach:
             base = replace(base, explanation=base.explanation + "; the home is inside this site")
     if base is not None:
         places.append(base)
