@@ -440,9 +440,6 @@ def home_unseen_by_type(
     return np.asarray(priors.home_unseen + (1 - priors.home_unseen) * missed, dtype=np.float64)
 
 
-# A second residence (a cabin, a partner's or parents' house) takes a share of the home's
-# weekend mass; on weekdays it is as rare as any other single place.
-SECOND_WEEKDAY_SHARE = 0.02
 _FLOOR = 1e-4
 # Concentration of the Chinese restaurant process over a person's "other" places: with 5,
 # fifty outings go to about a dozen distinct places, in line with the ~25 places people

@@ -296,7 +296,7 @@ class _Life:
     """One person's stays over the whole period, as a sorted list of `_Stay` changes."""
 
     def __init__(self, plan: _Plan, config: MobilityConfig, rng: random.Random) -> None:
-        self.plan, self.config, self.rng = plan, config, rng
+        self.plan, self.rng = plan, rng
         self.days = config.days
         self.dates = [config.start + timedelta(days=d) for d in range(config.days)]
         self.busy: list[tuple[int, int, LatLon, str, bool]] = []  # scheduled, sorted
