@@ -18,8 +18,10 @@ the rest of their unit (weekdays), plus errands. Then, in the same run:
 - dask: `geoleak infer CORPUS --engine dask --workers W` (the same through a temporary
   store, partitions on a W-worker distributed.LocalCluster).
 
-Each command runs in its own process; its wall time is reported as a ratio to the
-baseline, and its peak RSS is the largest `ru_maxrss` among the processes it started
+Each command runs in its own process. Its profiles are scored against the generated homes
+(right within 100 m) and bases (within 500 m), as `geoleak evaluate` scores them, so a
+speed-up that loses homes shows. Its wall time is reported as a ratio to the baseline, and
+its peak RSS is the largest `ru_maxrss` among the processes it started
 (`RUSAGE_CHILDREN` of a wrapper process: the largest single process, not their sum); on
 Linux each process's own peak (VmHWM, read from /proc every 0.1 s) is printed too. CPU
 time (user + system of every process) is reported against the CPU time of the baseline
@@ -66,6 +68,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from geoleak.geometry import haversine_m
+from geoleak.types import LatLon
+
 ROOT = Path(__file__).resolve().parents[1]
 BYTECODE_CACHE: Path | None = None  # where the commands' compiled modules go (None: as set)
 
@@ -80,8 +85,12 @@ def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[floa
     return round(lat + dlat, 6), round((lon + dlon + 180.0) % 360.0 - 180.0, 6)
 
 
-def generate(path: Path, posts: int, seed: int) -> int:
-    """Write `posts` located posts; returns the number of people."""
+Truth = dict[str, tuple[tuple[float, float], tuple[float, float]]]  # person -> (home, base)
+
+
+def generate(path: Path, posts: int, seed: int, truth: Truth | None = None) -> int:
+    """Write `posts` located posts; returns the number of people. With `truth`, each
+    person's home and base (lat, lon) are put in it."""
     rng = random.Random(seed)
     start = datetime(2025, 1, 6, tzinfo=timezone.utc)
     written = person = 0
@@ -97,6 +106,8 @@ def generate(path: Path, posts: int, seed: int) -> int:
                 person += 1
                 home = _offset(*base, rng.uniform(-6000, 6000), rng.uniform(-6000, 6000))
                 count = min(rng.randint(20, 100), posts - written)
+                if truth is not None:
+                    truth[name] = (home, base)
                 for n in range(count):
                     day = start + timedelta(days=rng.randrange(300))
                     kind = rng.random()
@@ -255,6 +266,22 @@ def homes_found(profiles_path: Path) -> tuple[int, int]:
     return homes, len(people)
 
 
+def places_right(profiles_path: Path, truth: Truth) -> dict[str, int]:
+    """Homes within 100 m and bases within 500 m of the generated ones (the thresholds of
+    `geoleak evaluate`), and how many of each were given at all."""
+    counts = {"homes_given": 0, "homes_right": 0, "bases_given": 0, "bases_right": 0}
+    for person in json.loads(profiles_path.read_text())["people"]:
+        home, base = truth[person["person"]]
+        for kind, where, reach in (("home", home, 100.0), ("base", base, 500.0)):
+            given = [p for p in person["places"] if p["kind"] == kind]
+            if given:
+                counts[f"{kind}s_given"] += 1
+                counts[f"{kind}s_right"] += (
+                    haversine_m(LatLon(given[0]["lat"], given[0]["lon"]), LatLon(*where)) <= reach
+                )
+    return counts
+
+
 def photo_speedup(
     folder: Path, people: int, repeat: int, ref_tree: Path | None = None, ref_name: str = ""
 ) -> list[dict[str, Any]]:
@@ -369,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
             log(f"generating {size} posts ...")
-            people = generate(corpus, size, args.seed)
+            truth: Truth = {}
+            people = generate(corpus, size, args.seed, truth)
             baseline, baseline_cpu = bare_json_pass(corpus)
             log(f"{size} posts of {people} people ({corpus.stat().st_size / 2**20:.0f} MiB); "
                 f"bare json.loads pass {baseline:.2f} s ({baseline_cpu:.2f} s CPU)")  # fmt: skip
@@ -388,13 +416,14 @@ def main(argv: list[str] | None = None) -> int:
                         command, code=None if code == "this" else ref_tree, rss_per_process=peaks
                     )
                     homes, total = homes_found(out) if rc == 0 else (0, 0)
+                    right = places_right(out, truth) if rc == 0 else {}
                     row = {"posts": size, "people": people, "mode": mode, "code": code,
                            "workers": args.workers, "exit": rc, "wall_s": round(wall, 2),
                            "json_loads_s": round(baseline, 2), "ratio": round(wall / baseline, 1),
                            "cpu_s": round(cpu, 2), "json_loads_cpu_s": round(baseline_cpu, 2),
                            "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
                            "homes": homes, "profiles": total,
-                           "peak_rss_per_process_mib": [round(m) for m in peaks]}  # fmt: skip
+                           "peak_rss_per_process_mib": [round(m) for m in peaks], **right}  # fmt: skip
                     if code == "this" and args.against:
                         ref_out = folder / f"profiles-{size}-{mode}-ref.json"
                         row["identical_to_ref"] = ref_out.is_file() and (
@@ -404,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"  {mode:6s} {code:10.10s} {wall:8.1f} s = {wall / baseline:5.1f} x json.loads "
                         f"(CPU {cpu:.1f} s = {cpu / baseline_cpu:.1f} x), "
                         f"peak RSS {rss:6.0f} MiB, homes for {homes} of {total}"
+                        + (f" ({right['homes_right']} within 100 m), bases for {right['bases_given']}"
+                           f" ({right['bases_right']} within 500 m)" if right else "")
                         + (f", profiles identical to {args.against}: {row['identical_to_ref']}"
                            if "identical_to_ref" in row else ""))  # fmt: skip
                     if peaks:
@@ -413,12 +444,13 @@ def main(argv: list[str] | None = None) -> int:
             corpus.unlink()
     print()
     print("| posts | mode | code | wall s | x json.loads | CPU s | CPU x json.loads | "
-          "peak RSS MiB | homes |")  # fmt: skip
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+          "peak RSS MiB | homes given | homes right | bases right |")  # fmt: skip
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in results:
         print(f"| {row['posts']:,} | {row['mode']} | {row['code']} | {row['wall_s']} | "
               f"{row['ratio']} | {row['cpu_s']} | {row['cpu_ratio']} | {row['peak_rss_mib']} | "
-              f"{row['homes']}/{row['profiles']} |")  # fmt: skip
+              f"{row['homes']}/{row['profiles']} | {row.get('homes_right', '-')} | "
+              f"{row.get('bases_right', '-')}/{row.get('bases_given', '-')} |")  # fmt: skip
     for row in results:
         ref = next((r for r in results if r["code"] == args.against and r["posts"] == row["posts"]
                     and r["mode"] == row["mode"] and r["exit"] == 0), None)  # fmt: skip
