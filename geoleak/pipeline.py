@@ -8,6 +8,7 @@ so a corpus larger than memory streams through. Per-person inference is separabl
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import re
@@ -524,6 +525,7 @@ class _ShardSet:
         # (no table that grows with the people).
         self.placed: dict[str, int] | None = {} if self.holds_evidence else None
         self.load = [0] * self.count
+        self.frozen = False  # this process's objects, while the workers run (gc.freeze)
 
     def _place(self, post: Post) -> int:
         assert self.placed is not None
@@ -552,6 +554,12 @@ class _ShardSet:
             and (self.posts_seen > BATCH_POSTS or self.media_seen >= PARALLEL_MIN_FILES)
         ):
             _warm(self.geocoder, inference=self.holds_evidence)
+            # The workers inherit every object made so far (modules, tables, the shards).
+            # Frozen, the cyclic collector never walks them again: not in a worker (where
+            # each walk would also copy every page it touches from this process), nor here
+            # while the shards stream (`close` unfreezes them).
+            gc.freeze()
+            self.frozen = True
             context = mp.get_context("fork")
             self.pools = [
                 ProcessPoolExecutor(
@@ -601,6 +609,9 @@ class _ShardSet:
     def close(self) -> None:
         for pool in self.pools:
             pool.shutdown(cancel_futures=True)
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 def collect_evidence(

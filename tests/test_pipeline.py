@@ -234,3 +234,28 @@ def test_media_are_read_and_identified_from_one_open(shared_media: Path, tmp_pat
         assert meta == read_media(str(path)), path.name
         assert digest == media_digest(path), path.name
     assert read_media_and_digest(str(empty))[1] is not None  # two empty files: one content
+
+
+def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
+    """The shards' workers fork with this process's objects frozen (the cyclic collector
+    leaves what they inherit alone); this process unfreezes its own when the shards close."""
+    import gc
+    from datetime import UTC, datetime
+
+    from geoleak import pipeline
+    from geoleak.types import Post
+
+    when = datetime(2025, 1, 6, 12, tzinfo=UTC)
+    posts = [(n, Post(id=f"p{n}", author=f"a{n % 7}", created_at=when))
+             for n in range(pipeline.BATCH_POSTS + 1)]  # fmt: skip
+    shards = pipeline._ShardSet(2, None, streaming=False, infer_here=True)
+    if not shards.can_fork:
+        pytest.skip("no fork start method here")
+    try:
+        results = shards.submit(posts)()
+        assert len(shards.pools) == 2 and sum(len(r.first_located) for r in results) == 0
+        frozen = [pool.submit(gc.get_freeze_count).result() for pool in shards.pools]
+        assert all(count > 1000 for count in frozen), frozen
+    finally:
+        shards.close()
+    assert gc.get_freeze_count() == 0
