@@ -160,10 +160,26 @@ _CUES: dict[str, str] = {
     "nl": r"(?:(?:terug|eindelijk|vandaag|hier|nu)[ \t]+in|(?:aangekomen|geland)[ \t]+in|"
     r"(?:groeten|groetjes)[ \t]+uit|in)",
 }
-_PRESENCE = {
-    lang: re.compile(rf"(?i:(?<![\w'’])(?:{cue}))[ \t]+{_PLACE}{_NOT_AFTER}")
-    for lang, cue in _CUES.items()
-}
+
+
+class _PerLanguage(dict[str, re.Pattern[str]]):
+    """One regular expression per language, compiled on first use: the larger ones take
+    10-35 ms each to compile, and a corpus seldom uses more than one or two languages (a
+    process that reads no text compiles none but English's)."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        super().__init__()
+        self.sources = sources
+        self["en"]  # every text is read with English's patterns too
+
+    def __missing__(self, lang: str) -> re.Pattern[str]:
+        pattern = self[lang] = re.compile(self.sources[lang])
+        return pattern
+
+
+_PRESENCE = _PerLanguage(
+    {lang: rf"(?i:(?<![\w'’])(?:{cue}))[ \t]+{_PLACE}{_NOT_AFTER}" for lang, cue in _CUES.items()}
+)
 
 # Clauses about the future, a hypothesis, reported speech, the past, a negation: no claim.
 _NOT_PRESENT: dict[str, str] = {
@@ -205,10 +221,9 @@ _NOT_PRESENT: dict[str, str] = {
     "nl": r"morgen|volgende|binnenkort|ga|gaan|zal|zullen|als|zou|hoop|misschien|droom|vorig|"
     r"geleden|niet|nooit|volgens|zegt|zei|politie|geboren|woont|wonen",
 }
-_NEGATIVE = {
-    lang: re.compile(rf"(?i:(?<![\w'’])(?:{words})(?![\w]))")
-    for lang, words in _NOT_PRESENT.items()
-}
+_NEGATIVE = _PerLanguage(
+    {lang: rf"(?i:(?<![\w'’])(?:{words})(?![\w]))" for lang, words in _NOT_PRESENT.items()}
+)
 _FUNCTION_WORDS: dict[str, set[str]] = {
     "en": {"the", "and", "is", "at", "in", "with", "my", "to", "of", "we", "i", "i'm", "just",
            "back", "for", "this", "our", "from", "it", "so", "on", "today", "here", "are"},

@@ -274,3 +274,24 @@ def test_ambiguous_town_is_settled_by_the_zone_the_post_was_written_in(
     else:
         (position,) = positions
         assert position.lat == pytest.approx(lat, abs=0.05)
+
+
+def test_each_languages_patterns_are_compiled_when_first_used() -> None:
+    """Importing the module compiles English's patterns only; another language's are
+    compiled when a text in it is read, and are the patterns of their sources."""
+    import re
+    import subprocess
+    import sys
+
+    code = (
+        "from geoleak.extract import text as t; print(sorted(t._PRESENCE), sorted(t._NEGATIVE)); "
+        "t.find_place_mentions('Grüße aus Köln'); print(sorted(t._PRESENCE), sorted(t._NEGATIVE))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["['en'] ['en']", "['de', 'en'] ['de', 'en']"]
+    from geoleak.extract import text
+
+    for table in (text._PRESENCE, text._NEGATIVE):
+        assert set(table.sources) == set(text._CUES)
+        for lang, source in table.sources.items():
+            assert table[lang] == re.compile(source)
