@@ -64,6 +64,32 @@ def test_help_does_not_import_numpy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_help_of_every_command_imports_no_numerical_library() -> None:
+    """`geoleak --help` and `geoleak COMMAND --help` print their help without importing
+    numpy, scipy, PIL or the time-zone tables (each waits for the command to run)."""
+    script = """
+import contextlib, io, json, sys
+from geoleak.cli import main
+heavy = {"numpy", "scipy", "sklearn", "PIL", "timezonefinder", "pyarrow"}
+seen = []
+for args in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            main.main(args, prog_name="geoleak")
+        except SystemExit:
+            pass
+    seen.append([args, "Usage" in out.getvalue(), sorted({m.split(".")[0] for m in sys.modules} & heavy)])
+print(json.dumps(seen))
+"""
+    helps = [["--help"]] + [[command, "--help"] for command in all_commands()]
+    out = subprocess.run([sys.executable, "-c", script, json.dumps(helps)], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    seen = json.loads(out.stdout)
+    assert [args for args, _, _ in seen] == helps
+    assert [(args, usage, found) for args, usage, found in seen if not usage or found] == []
+
+
 def corpus(tmp_path: Path, lines: list[str]) -> Path:
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(lines) + "\n")
