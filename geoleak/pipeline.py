@@ -276,7 +276,9 @@ class _RecordingDiagnostics(Diagnostics):
 class _BatchResult:
     """What a shard hands back for one batch of posts."""
 
-    media: list[tuple[str, MediaMeta | None, int]]  # path, metadata (kept ones), bad times
+    # path, metadata (kept ones), bad times: the files read whose metadata is kept or that
+    # had bad times
+    media: list[tuple[str, MediaMeta | None, int]]
     evidence: dict[str, list[Evidence]]
     first_located: dict[str, int]  # person -> number of their first located post in the batch
     events: list[tuple[tuple[int, object], str | None, str, str]]
@@ -343,7 +345,10 @@ class _Shard:
             self.media[path] = sane = _sane_media(meta, diag, counted)
             self.digests[path] = digest
             kept_meta = None if self.streaming or self.holds_evidence else sane
-            media_out.append((path, kept_meta, counted.times_rejected))
+            if kept_meta is not None or counted.times_rejected:
+                # (Without metadata and bad times a file adds nothing: another shard that
+                # reads it finds none either.)
+                media_out.append((path, kept_meta, counted.times_rejected))
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
         for number, post in posts:

@@ -27,7 +27,6 @@ from geoleak.cli.app import (
 )
 from geoleak.cli.exports import sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
-from geoleak.evaluate import Evaluation, evaluate, load_truth
 from geoleak.geocode import OFFLINE, Geocoder, build_geocoder
 from geoleak.ingest import READERS
 from geoleak.outputs import check_output_dir, check_output_file, mark_output_dir
@@ -38,6 +37,7 @@ from geoleak.types import PlaceKind, Profile
 from geoleak.wording import count
 
 if TYPE_CHECKING:
+    from geoleak.evaluate import Evaluation
     from geoleak.infer import InferenceParams
     from geoleak.pipeline import RunResult
 
@@ -284,6 +284,8 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
     Example:
       geoleak evaluate profiles.json --truth sample_media/truth.csv --json
     """
+    from geoleak.evaluate import evaluate, load_truth
+
     profiles, _sites = load_profiles(profiles_path)
     result = evaluate(profiles, load_truth(truth_path))
     if as_json:
@@ -451,6 +453,7 @@ def _personas(truth_path: Path | None) -> dict[str, str]:
 def _demo_table(
     result: RunResult, evaluation: Evaluation | None, truth_path: Path | None
 ) -> list[str]:
+    from geoleak.evaluate import load_truth
     from geoleak.geometry import haversine_m
 
     truth = load_truth(truth_path) if truth_path else []
@@ -548,6 +551,8 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
                    basemap_file=basemap_file, messages=notes)  # fmt: skip
         for note in dict.fromkeys(notes):
             warn(note)
+        from geoleak.evaluate import evaluate, load_truth
+
         truth_path = source / "truth.csv"
         evaluation = (
             evaluate(result.profiles, load_truth(truth_path)) if truth_path.is_file() else None
