@@ -7,6 +7,8 @@
                                                                # that commit's inference
     python benchmarks/bench_accuracy.py --families development --errors wrong.jsonl
                                       # the 12 development corpora, every wrong place listed
+    python benchmarks/bench_accuracy.py --families development,mobility-development
+                                      # and the 12 mobility development corpora
 
 Corpora: the time-use family (`geoleak.scenario.timeuse`, 90 people, seeds 101-110, each
 with another knob changed: shift work, home workers, fewer or more located posts, cabins and
@@ -29,11 +31,13 @@ corpora from behaviour models other than these three.
 `--families development` runs twelve other time-use corpora (seeds 301-312 of the time-use
 generator: the knobs of 101-110, plus one with 20 % lunch-time and 20 % evening-only posters
 and one with half the people employed and 40 % of workers hybrid; not run by default): look
-at errors there, case by case, and keep the default families for measuring. `--errors PATH`
-writes every wrong home or base given (JSON lines: corpus, method, person, persona, kind,
-confidence, what it is: a home at the workplace or elsewhere, a base at the home, for someone
-with no workplace, or elsewhere); either way each method's confidently wrong places (0.8 or
-more) are counted by what they are, per family.
+at errors there, case by case, and keep the default families for measuring.
+`--families mobility-development` does the same for the mobility family: seeds 351-362,
+each with the knobs of one of 301-306 (351 and 357 those of 301, 352 and 358 those of 302,
+...). `--errors PATH` writes every wrong home or base given (JSON lines: corpus, method,
+person, persona, kind, confidence, what it is: a home at the workplace or elsewhere, a base
+at the home, for someone with no workplace, or elsewhere); either way each method's
+confidently wrong places (0.8 or more) are counted by what they are, per family.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ from geoleak.types import LatLon, PlaceKind, Profile
 REPO = Path(__file__).resolve().parent.parent
 FAMILIES = ("timeuse", "units", "mobility")
 # Not run by default: where errors are looked at (see the module docstring).
-EXTRA_FAMILIES = ("development",)
+EXTRA_FAMILIES = ("development", "mobility-development")
 TIMEUSE: dict[int, dict[str, Any]] = {
     101: {},
     102: {"shift_share": 0.3},
@@ -114,6 +118,11 @@ DEVELOPMENT: dict[int, dict[str, Any]] = {
     311: {"lunch_poster_share": 0.2, "evening_poster_share": 0.2},
     312: {"employed_share": 0.5, "hybrid_share": 0.4},
 }
+# Development corpora of the mobility family: the knobs of 301-306, each on two other seeds
+# (351-362; not in the default families). Look at errors here, never at 301-306.
+MOBILITY_DEVELOPMENT: dict[int, dict[str, Any]] = {
+    seed: MOBILITY[301 + (seed - 351) % 6] for seed in range(351, 363)
+}
 QUICK_TIMEUSE: dict[int, dict[str, Any]] = {
     101: {"people": 60, "days": 180},
     104: {"people": 60, "located_scale": 0.5},
@@ -154,7 +163,16 @@ def corpora(quick: bool, families: tuple[str, ...] = FAMILIES) -> list[tuple[str
         for seed, knobs in DEVELOPMENT.items():
             dev: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
             out.append((f"development-{seed}", TimeUseConfig(**dev)))
-    return [(name, config) for name, config in out if name.split("-")[0] in families]
+    if "mobility-development" in families:
+        for seed, knobs in MOBILITY_DEVELOPMENT.items():
+            md: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
+            out.append((f"mobility-development-{seed}", MobilityConfig(**md)))
+    return [(name, config) for name, config in out if family_of(name) in families]
+
+
+def family_of(corpus: str) -> str:
+    """The family a corpus name belongs to ("mobility-development-351" -> its family)."""
+    return corpus.rsplit("-", 1)[0]
 
 
 def baseline_profiles(ref: str, evidence: dict[str, Any], work: Path) -> list[Profile]:
@@ -256,7 +274,7 @@ def row(name: str, people: int, ev: Evaluation) -> str:
         for c in ev.calibration[1:]
     )
     return (
-        f"{name:14} {people:4d} {pct(ev.home.recall)} {pct(ev.home.precision)} "
+        f"{name:24} {people:4d} {pct(ev.home.recall)} {pct(ev.home.precision)} "
         f"{pct(ev.base.recall)} {pct(ev.base.precision)} {ev.false_bases:3d}/{ev.no_base_people:<3d}"
         f" {ev.false_homes:3d}   {bands}"
     )
@@ -332,7 +350,7 @@ def main() -> None:
     if unknown := set(families) - set(FAMILIES + EXTRA_FAMILIES):
         parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     head = (
-        f"{'corpus':14} {'ppl':>4} {'homeR':>6} {'homeP':>6} {'baseR':>6} {'baseP':>6} "
+        f"{'corpus':24} {'ppl':>4} {'homeR':>6} {'homeP':>6} {'baseR':>6} {'baseP':>6} "
         f"{'false':>7} {'fh':>3}   calibration 0.5 0.6 0.7 0.8 0.9 (places:% right)"
     )
     methods = ["this checkout"] + ([f"baseline {args.baseline_ref}"] if args.baseline_ref else [])
@@ -350,7 +368,7 @@ def main() -> None:
                 rows.extend(truth)
             truth_list = truth_rows(rows)
             people = len({r.person for r in truth_list})
-            family = name.split("-")[0]
+            family = family_of(name)
             runs = {"this checkout": LeakInference().fit(evidence).profiles_}
             if args.baseline_ref:
                 runs[methods[1]] = baseline_profiles(args.baseline_ref, evidence, Path(tmp))

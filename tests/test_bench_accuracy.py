@@ -73,3 +73,16 @@ def test_wrong_places_say_what_each_error_is() -> None:
     line = bench.confident_errors(wrong)
     assert "home at the workplace 1" in line and "base at the home 1" in line
     assert "home elsewhere 1" in line and "no workplace" not in line and "silent" not in line
+
+
+def test_mobility_development_corpora_are_their_own_family() -> None:
+    bench = _bench()
+    chosen = bench.corpora(False, ("mobility-development",))
+    names = [name for name, _ in chosen]
+    assert names == [f"mobility-development-{seed}" for seed in range(351, 363)]
+    assert {bench.family_of(name) for name in names} == {"mobility-development"}
+    # The held-out mobility corpora are not among them, and their knobs are reused.
+    assert bench.family_of("mobility-301") == "mobility"
+    assert all(config.seed not in bench.MOBILITY for _, config in chosen)
+    assert chosen[3][1].early_share == bench.MOBILITY[304]["early_share"]
+    assert "mobility-development-351" not in [n for n, _ in bench.corpora(False)]
