@@ -32,7 +32,9 @@ from geoleak.geometry import (
 )
 from geoleak.infer.cluster import cluster_labels_multi
 from geoleak.infer.roles import (
+    DAY_TYPES,
     EVENING,
+    FAR_WORKPLACE_M,
     N_BINS,
     NO_WORK,
     PERSON_TYPES,
@@ -713,6 +715,10 @@ def analyse_person(
         THIN_HOME_DAYS,
         hour_counts=_hour_counts(points, kept),
         work_rota_log_bf=[_rota_evidence(coarse[c]) for c in work_cands],
+        far_from_home=[
+            [_distance(fine[f].position, coarse[c].position) > FAR_WORKPLACE_M for c in work_cands]
+            for f in home_cands
+        ],
     )
     analysis.fit = fit
     analysis.home_candidates = [fine[f] for f in home_cands]
@@ -859,6 +865,7 @@ def decide(
     second_m = _marginal(post, second_of, n_home)
     types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
     shift = np.isin(ptype, SHIFT_TYPES)
+    day_type = np.isin(ptype, DAY_TYPES)
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
     work_label_of = np.array([*layout.work_labels, -1])[work_of]  # -1 indexes the sentinel
@@ -867,7 +874,7 @@ def decide(
         at_work = (work_of >= 0) & (work_label_of == home_group[k]) & (home_of != k)
         return {
             "home": home_m[k] + float(post[old_of == k].sum()),
-            "day workplace": float(post[at_work & (ptype == 0)].sum()),
+            "day workplace": float(post[at_work & day_type].sum()),
             "night/shift workplace": float(post[at_work & shift].sum()),
             "second residence": second_m[k],
             "elsewhere": 0.0,
@@ -923,7 +930,7 @@ def decide(
             "no workplace away from home": types[NO_WORK],
             "elsewhere": max(0.0, 1.0 - work_m[base_index] - types[NO_WORK]),
         }
-        day_share = float(post[(work_of == base_index) & (ptype == 0)].sum())
+        day_share = float(post[(work_of == base_index) & day_type].sum())
         cand = analysis.work_candidates[base_index]
         skip = set(analysis.home_candidates[chosen[0]].indices) if lives_at_work else set()
         base = _base_place(cand, analysis.evidence, work_low[base_index], skip,

@@ -7,9 +7,9 @@ each role is a *presence profile*: the share of people in a role who are at thei
 their workplace or elsewhere in each part of the week, taken from time-use statistics.
 
 The model. Each located observation has a local time, folded into one of six parts of the
-week (`BINS`). Given the person's *type* T (day worker, shift worker, no workplace away
-from home) and an assignment A of roles to their candidate places, the place of an
-observation made in part b is drawn from the presence profile:
+week (`BINS`). Given the person's *type* T (day worker, part-time worker or student, shift
+worker, no workplace away from home) and an assignment A of roles to their candidate places,
+the place of an observation made in part b is drawn from the presence profile:
 
     P(place | b, T, A) = presence_T[b][role_A(place)] x P(place | role_A(place))
 
@@ -46,7 +46,9 @@ follow a Dirichlet-multinomial (the person's own shares drawn around the profile
 role share its mass by their observed frequency (a profile likelihood).
 
 Roles per person are assigned jointly over the top candidates: one current home (or none);
-at most one workplace, which may contain the home (living on base); optionally a second
+at most one workplace, which may contain the home (living on base) and lies within a
+commute of it (a workplace more than `FAR_WORKPLACE_M` from the home is rare:
+`FAR_WORKPLACE_SHARE`); optionally a second
 residence (weekends) or a move (an older home until a date, the current one after). Each
 assignment is scored with population-share priors (`RolePriors`); the posterior of a role
 is summed over the assignments (and person types) that give a place that role. The
@@ -113,9 +115,19 @@ PERSON_TYPES = (
     "night-shift worker",
     "rotating-shift worker",
     "no workplace away from home",
+    "part-time worker or student",
 )
-DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK = range(5)
+DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME = range(6)
 SHIFT_TYPES = (EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
+# Day-time types: a workplace seen in the working day (`places.decide` reports their share).
+DAY_TYPES = (DAY, PART_TIME)
+# Share of day workers who are at their workplace on only part of the week or part of the
+# day: part-time workers (BLS CPS 2023, "Employed and unemployed full- and part-time
+# workers": ~17 % of employed people usually work under 35 hours a week) and students with a
+# campus (~7 % of US adults are enrolled in college: NCES Digest 2022, fall enrolment ~19 M).
+# Hybrid workers at home on two or three weekdays (ATUS 2022: ~1 in 3 of employed people
+# who worked did some work at home) fit this type too.
+PART_TIME_SHARE = 0.2
 # How shift workers split by schedule (BLS, Job Flexibilities and Work Schedules 2017-2018,
 # USDL-19-1691: of wage and salary workers, ~6 % work evening shifts, ~4 % night shifts,
 # ~6 % rotating or irregular schedules).
@@ -181,6 +193,19 @@ PRESENCE: dict[int, tuple[tuple[float, float, float], ...]] = {
         (0.75, 0.0, 0.25),
         (0.65, 0.0, 0.35),
         (0.90, 0.0, 0.10),
+    ),
+    # Part-time workers work ~5.5 h on the days they work and on fewer days (ATUS 2019:
+    # 5.5 h against 8.5 h for full-time workers; ~21 usual hours a week, BLS CPS), mostly
+    # in the working day, so ~1/3 of 09-17 at the workplace and more of it at home; students
+    # spend ~3.5 h of a weekday in class (ATUS, full-time college students) and study at
+    # home. Mornings start later, and a few work evenings and weekend days (retail, care).
+    PART_TIME: (
+        (0.93, 0.01, 0.06),
+        (0.83, 0.05, 0.12),
+        (0.42, 0.33, 0.25),
+        (0.70, 0.06, 0.24),
+        (0.58, 0.10, 0.32),
+        (0.88, 0.01, 0.11),
     ),
 }
 _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.items()}
@@ -334,8 +359,10 @@ def type_priors(
     """Prior probability of each person type (index into PERSON_TYPES); `shift_work_share`
     and `split` replace `priors.shift_work_share` and `SHIFT_SPLIT`."""
     shift_share = priors.shift_work_share if shift_work_share is None else shift_work_share
+    day = (1 - priors.no_workplace_share) * (1 - shift_share)
     shares = {
-        DAY: (1 - priors.no_workplace_share) * (1 - shift_share),
+        DAY: day * (1 - PART_TIME_SHARE),
+        PART_TIME: day * PART_TIME_SHARE,
         NO_WORK: priors.no_workplace_share,
     }
     for shift, share in (split or SHIFT_SPLIT).items():
@@ -439,6 +466,17 @@ def home_unseen_by_type(
     missed = np.minimum(1.0, missed)
     return np.asarray(priors.home_unseen + (1 - priors.home_unseen) * missed, dtype=np.float64)
 
+
+# A workplace is within a commute of the home. In the US ~0.6 % of full-time workers are
+# "mega-commuters" (90 minutes and 50 miles or more each way; Rapino & Fields 2013, US
+# Census Bureau working paper "Mega commuters in the U.S."), and the mean one-way commute
+# is ~12 miles (NHTS 2017); weekly commuters who keep a flat near work are a few percent
+# more. So a place seen on weekdays farther than 100 km from the home is a workplace for
+# ~2 % of workers; for the rest it is a client, a branch or a relative visited on business
+# trips or regular visits (a place seen on many weekdays over months, 775 km from home, was
+# given as base on the time-use development corpora).
+FAR_WORKPLACE_M = 100_000.0
+FAR_WORKPLACE_SHARE = 0.02
 
 _FLOOR = 1e-4
 # Concentration of the Chinese restaurant process over a person's "other" places: with 5,
@@ -764,6 +802,7 @@ def fit_roles(
     min_home_days: int = 3,
     hour_counts: NDArray[np.float64] | None = None,
     work_rota_log_bf: Sequence[float] | None = None,
+    far_from_home: Sequence[Sequence[bool]] | None = None,
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -779,6 +818,9 @@ def fit_roles(
     (`person_presence`); None reads every part at its average. work_rota_log_bf: per work
     group (in `work_groups` order), `rota_log_bayes_factor` of its days, added to the
     rotating-shift type's assignments with that workplace; None adds nothing.
+    far_from_home: per home candidate and work group (`work_groups` order), whether the
+    group lies farther than `FAR_WORKPLACE_M` from the home: such a workplace gets the prior
+    `FAR_WORKPLACE_SHARE`; None leaves distance out.
     """
     structures: list[Structure] = []
     specs: list[_RoleSpec] = []
@@ -856,6 +898,11 @@ def fit_roles(
             lp += math.log(
                 priors.live_at_work_share if lives_at_work[s] else 1 - priors.live_at_work_share
             )
+            if far_from_home is not None and structure.home >= 0:
+                lp += math.log(
+                    FAR_WORKPLACE_SHARE if far_from_home[structure.home][structure.work]
+                    else 1 - FAR_WORKPLACE_SHARE
+                )  # fmt: skip
         log_structure_prior[s] = lp
 
     type_prior = type_priors(priors)
@@ -874,7 +921,7 @@ def fit_roles(
     struct_index: list[NDArray[np.int64]] = []
     probs_parts: list[NDArray[np.float64]] = []
     prior_parts: list[NDArray[np.float64]] = []
-    for ptype in (DAY, *SHIFT_TYPES, NO_WORK):
+    for ptype in (*DAY_TYPES, *SHIFT_TYPES, NO_WORK):
         # Workers may have a workplace none of whose posts are located (most people post
         # little at work): their structures without a workplace count for them too.
         chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else np.arange(len(structures))
