@@ -20,10 +20,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
+from geoleak.extract.columns import PlainGeotag, plain_geotags
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media_digest
@@ -49,6 +50,9 @@ __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_p
 
 ProgressCallback = Callable[[int], None]
 BATCH_POSTS = 512
+# Plain located JSONL lines go through `geoleak.extract.columns` (tests switch it off to
+# compare with the general path).
+PLAIN_COLUMNS = True
 PARALLEL_MIN_FILES = 24
 
 
@@ -333,10 +337,11 @@ class _Shard:
         its posts in order."""
         diag = self.diag
         diag.events = []
-        posts = self._parsed(posts)
+        parsed = self._parsed(posts)
         if self.streaming:
             self.media = {}  # a repeated path is read again in a later batch
-        wanted = sorted({m for _, post in posts for m in post.media} - self.media.keys())
+        wanted = sorted({m for _, post in parsed if not isinstance(post, PlainGeotag)
+                         for m in post.media} - self.media.keys())  # fmt: skip
         media_out: list[tuple[str, MediaMeta | None, int]] = []
         for path in wanted:
             meta, digest = read_media_and_digest(path)
@@ -351,8 +356,11 @@ class _Shard:
                 media_out.append((path, kept_meta, counted.times_rejected))
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
-        for number, post in posts:
+        for number, post in parsed:
             diag.at = (1, number)
+            if isinstance(post, PlainGeotag):
+                self._take_plain(number, post, evidence, first_located)
+                continue
             kept = self.deduper.check(post)
             if kept is None:
                 continue
@@ -371,20 +379,67 @@ class _Shard:
             evidence = {}
         return _BatchResult(media_out, evidence, first_located, diag.events)
 
-    def _parsed(self, posts: Sequence[tuple[int, Post | JsonlLine]]) -> list[tuple[int, Post]]:
+    def _take_plain(
+        self,
+        number: int,
+        plain: PlainGeotag,
+        evidence: dict[str, list[Evidence]],
+        first_located: dict[str, int],
+    ) -> None:
+        """What dedupe, `_sane_post` and `_account_post` do with a plain line's post (a
+        geotag with a plausible UTC time, nothing else), from its `PlainGeotag`."""
+        author, created, found = plain
+        if not self.deduper.check_geotag(author, created, found.position):
+            return
+        stats = self.stats
+        stats.posts += 1
+        self.posts_per_person[author] += 1
+        hours = self.utc_hours.get(author)
+        if hours is None:
+            hours = self.utc_hours[author] = [0] * 24
+        hours[created.hour] += 1
+        stats.posts_with_geotag += 1
+        if self.geocoder is not None:
+            _remember_cells(self.near_cells.setdefault(author, {}), (found,))
+        stats.posts_located += 1
+        kept = evidence.get(author)
+        if kept is None:
+            kept = evidence[author] = []
+        kept.append(found)
+        stats.evidence_by_source[found.source.value] += 1
+        first_located.setdefault(author, number)
+
+    def _parsed(
+        self, posts: Sequence[tuple[int, Post | JsonlLine]]
+    ) -> list[tuple[int, Post | PlainGeotag]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
         `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
-        lines unusable after all dropped."""
-        out: list[tuple[int, Post]] = []
-        for number, post in posts:
-            if isinstance(post, tuple) or type(post) is UnparsedPost:
-                self.diag.at = (1, number)
-                line = post if isinstance(post, tuple) else post.as_line()
-                parsed = parse_unparsed(line, self.diag, self.guards)
-                if parsed is not None:
-                    out.append((number, parsed))
-            else:
-                out.append((number, post))
+        lines unusable after all dropped. Plain located lines are read in columns, as a
+        batch, into their evidence (`PlainGeotag`, unless `PLAIN_COLUMNS` is off)."""
+        lines = [
+            (k, post if isinstance(post, tuple) else post.as_line())
+            for k, (_, post) in enumerate(posts)
+            if isinstance(post, tuple) or type(post) is UnparsedPost
+        ]
+        plain: dict[int, PlainGeotag] = {}
+        if lines and PLAIN_COLUMNS:
+            found = plain_geotags([(line[0], line[2]) for _, line in lines])
+            plain = {k: p for (k, _), p in zip(lines, found, strict=True) if p is not None}
+        unparsed = dict(lines)
+        out: list[tuple[int, Post | PlainGeotag]] = []
+        for k, (number, post) in enumerate(posts):
+            line = unparsed.get(k)
+            if line is None:
+                out.append((number, cast(Post, post)))  # not a line: a Post
+                continue
+            fast = plain.get(k)
+            if fast is not None:
+                out.append((number, fast))
+                continue
+            self.diag.at = (1, number)
+            parsed = parse_unparsed(line, self.diag, self.guards)
+            if parsed is not None:
+                out.append((number, parsed))
         return out
 
     def totals(self) -> _ShardTotals:

@@ -18,6 +18,7 @@ __all__ = [
     "SENTINEL_TIMES",
     "implausible_time",
     "localize_naive",
+    "plausible_window",
     "timezone_at",
     "to_local",
     "zone",
@@ -118,6 +119,12 @@ _EARLIEST_AWARE = EARLIEST_PLAUSIBLE.replace(tzinfo=timezone.utc)
 _FIRST_LATE_SENTINEL = min(t for t in SENTINEL_TIMES if t >= EARLIEST_PLAUSIBLE).replace(
     tzinfo=timezone.utc
 )
+
+
+def plausible_window() -> tuple[datetime, datetime]:
+    """[earliest, first late sentinel): aware UTC times in this range that are not in the
+    future pass `implausible_time` without a conversion (no sentinel lies in it)."""
+    return _EARLIEST_AWARE, _FIRST_LATE_SENTINEL
 
 
 def implausible_time(moment: datetime | None, *, now: datetime | None = None) -> str | None:

@@ -100,17 +100,26 @@ def _post_key(post: Post) -> int:
     digests are compared only within one process (or a process forked from it), and a
     corpus cannot craft two posts that share a key without knowing the process's key.
     """
-    created = post.created_at
-    geotag = post.geotag
     place = post.place
+    return _key(post.author, post.created_at, post.geotag, post.text,
+                None if place is None else place.name)  # fmt: skip
+
+
+def _key(
+    author: str,
+    created: datetime | None,
+    geotag: LatLon | None,
+    text: str | None,
+    place_name: str | None,
+) -> int:
     key = (
-        post.author,
+        author,
         None if created is None else (created - _EPOCH) // _MICROSECOND,
         None if created is None else _offset_s(created),
         None if geotag is None else round(geotag.lat, 6),
         None if geotag is None else round(geotag.lon, 6),
-        post.text,
-        None if place is None else place.name,
+        text,
+        place_name,
     )
     return hash(marshal.dumps(key))
 
@@ -155,6 +164,14 @@ class Deduper:
             kept_post = self.check(post)
             if kept_post is not None:
                 yield kept_post
+
+    def check_geotag(self, author: str, created: datetime | None, geotag: LatLon) -> bool:
+        """`check` of a post with a geotag and nothing else (no text, place or media):
+        False (counted as dropped) when it repeats an earlier post."""
+        if not self._seen_posts.add(_key(author, created, geotag, None, None)):
+            self.stats.posts_dropped += 1
+            return False
+        return True
 
     def check(self, post: Post) -> Post | None:
         """The post as kept (its repeated media removed), or None when it is a repeat."""

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from geoleak import pipeline
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract import evidence as evidence_module
 from geoleak.extract.evidence import evidence_from_post
@@ -173,6 +174,7 @@ def _corpus_lines(rng: random.Random, people: int) -> list[str]:
 
 
 def _slow_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "PLAIN_COLUMNS", False)  # geoleak.extract.columns
     monkeypatch.setattr(jsonl, "_plain_post", lambda *_: None)
     monkeypatch.setattr(
         evidence_module,

@@ -1,0 +1,227 @@
+"""Plain located corpus lines read in columns: their evidence without a Post per line.
+
+Most lines of a large corpus are `{"id", "author", "created_at", "lat", "lon"}` with a UTC
+time written as "2025-04-13T05:11:00Z". For a batch of such lines the times are parsed and
+checked, the time zones looked up (once per ~1 km cell) and the local times computed as
+arrays; each line then costs its decode and the objects inference keeps (the Evidence, its
+two times and its position). What `plain_geotags` gives for a line equals what the general
+path gives for it (`parse_post`, `_sane_post`, `evidence_from_post`: tests/extract/
+test_columns.py compares them); a line of any other shape, or whose time or position the
+general path would warn about or drop, is left to that path (None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
+
+import numpy as np
+import orjson
+from numpy.typing import NDArray
+
+from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
+from geoleak.extract.localtime import _timezone_at_cell, plausible_window, to_local, zone
+from geoleak.ingest.jsonl import PLAIN_FIELDS
+from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
+
+__all__ = ["PlainGeotag", "plain_geotags"]
+
+_UTC = timezone.utc
+_SOURCE = EvidenceSource.GEOTAG
+_ACCURACY_M = DEFAULT_ACCURACY_M[_SOURCE]
+_WEIGHT = SOURCE_WEIGHT[_SOURCE]
+_TIME_LENGTH = len("2025-04-13T05:11:00Z")
+# Where the digits of "YYYY-MM-DDTHH:MM:SSZ" are, and which character stands between them.
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
+_DAY_S = 86_400
+# Local-time offsets per (zone, UTC day) already known to hold all day (None: they do not,
+# convert that day's times one by one). Bounded: a few hundred zones times the days seen.
+_DAY_OFFSETS: dict[tuple[str, int], int | None] = {}
+_DAY_OFFSETS_MAX = 1_000_000
+
+
+class PlainGeotag(NamedTuple):
+    """A plain line as the pipeline accounts it: the post's author, its UTC time and the one
+    piece of evidence its geotag gives."""
+
+    author: str
+    created_at: datetime
+    evidence: Evidence
+
+
+def _days_from_civil(
+    year: NDArray[np.int64], month: NDArray[np.int64], day: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's days_from_civil)."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return np.asarray(era * 146_097 + doe - 719_468, dtype=np.int64)
+
+
+def _civil_from_days(
+    days: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """(year, month, day) of days since 1970-01-01 (H. Hinnant's civil_from_days)."""
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + np.where(mp < 10, 3, -9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _utc_seconds(texts: list[str]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Unix seconds of "YYYY-MM-DDTHH:MM:SSZ" texts (each exactly 20 characters) and whether
+    each is such a time of a real date (what `datetime.fromisoformat` takes of that shape)."""
+    chars = np.array(texts, dtype=f"U{_TIME_LENGTH}").view(np.uint32).reshape(len(texts), -1)
+    codes: NDArray[np.int64] = chars.astype(np.int64)  # code points, one row per text
+    ok = np.ones(len(texts), dtype=bool)
+    for at, char in _SEPARATORS.items():
+        ok &= codes[:, at] == ord(char)
+    ok &= (codes[:, 19] == ord("Z")) | (codes[:, 19] == ord("z"))
+    digits = codes[:, _DIGITS] - ord("0")
+    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    digits = np.where(ok[:, None], digits, 0)
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+    hour, minute = digits[:, 8] * 10 + digits[:, 9], digits[:, 10] * 10 + digits[:, 11]
+    second = digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    length = month_days[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    days = _days_from_civil(year, np.clip(month, 1, 12), day)
+    return days * _DAY_S + hour * 3600 + minute * 60 + second, ok
+
+
+def _day_offset(name: str, day: int) -> int | None:
+    """The UTC offset (s) zone `name` gives every moment of UTC day `day` (days since the
+    epoch), when one offset holds all day and no wall time of the day is a repeated one;
+    None otherwise (or for an unknown zone). Time zones change offset at most once a day."""
+    key = (name, day)
+    if key in _DAY_OFFSETS:
+        return _DAY_OFFSETS[key]
+    found: int | None = None
+    tz = zone(name)
+    if tz is not None:
+        start = datetime.fromtimestamp(day * _DAY_S, tz)
+        end = datetime.fromtimestamp(day * _DAY_S + _DAY_S - 1, tz)
+        offset, last = start.utcoffset(), end.utcoffset()
+        # A repeated wall time (fold 1) runs from a backward change to as long after it as
+        # the clocks went back: if the day's first moment is not in one, none of the day is.
+        if offset is not None and offset == last and not start.fold:
+            whole = offset // timedelta(seconds=1)
+            if offset == timedelta(seconds=whole):
+                found = whole
+    if len(_DAY_OFFSETS) >= _DAY_OFFSETS_MAX:
+        _DAY_OFFSETS.clear()
+    _DAY_OFFSETS[key] = found
+    return found
+
+
+def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
+    """For each (author, line): its `PlainGeotag` when the line is plain, else None.
+
+    Plain: a JSON object with exactly the fields id, author, created_at, lat and lon; id and
+    author non-empty strings; created_at "YYYY-MM-DDTHH:MM:SSZ" (a real date, in the range
+    `implausible_time` passes without a conversion, not in the future); lat and lon floats in
+    range and not (0, 0). `author` is the post's author as the reader gave it (the line's,
+    or the one `--author` set).
+    """
+    out: list[PlainGeotag | None] = [None] * len(lines)
+    at: list[int] = []
+    ids: list[str] = []
+    authors: list[str] = []
+    times: list[str] = []
+    lats: list[float] = []
+    lons: list[float] = []
+    for k, (author, line) in enumerate(lines):
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if type(obj) is not dict or obj.keys() != PLAIN_FIELDS:
+            continue
+        post_id, written, created = obj["id"], obj["author"], obj["created_at"]
+        lat, lon = obj["lat"], obj["lon"]
+        if (
+            type(post_id) is not str
+            or not post_id
+            or type(written) is not str
+            or not written
+            or type(created) is not str
+            or len(created) != _TIME_LENGTH
+            or type(lat) is not float
+            or type(lon) is not float
+        ):
+            continue
+        at.append(k)
+        ids.append(post_id)
+        authors.append(author)
+        times.append(created)
+        lats.append(lat)
+        lons.append(lon)
+    if not at:
+        return out
+    utc_s, ok = _utc_seconds(times)
+    earliest, first_sentinel = plausible_window()
+    now_s = int(datetime.now(_UTC).timestamp())  # later than now: left to the general path
+    ok &= (utc_s >= int(earliest.timestamp())) & (utc_s < int(first_sentinel.timestamp()))
+    ok &= utc_s <= now_s
+    lat_a, lon_a = np.array(lats, dtype=np.float64), np.array(lons, dtype=np.float64)
+    ok &= (lat_a >= -90.0) & (lat_a <= 90.0) & (lon_a >= -180.0) & (lon_a <= 180.0)
+    ok &= ~((np.abs(lat_a) < 1e-7) & (np.abs(lon_a) < 1e-7))  # Null Island: no evidence
+    chosen = np.flatnonzero(ok)
+    if chosen.size == 0:
+        return out
+    utc_s, lat_a, lon_a = utc_s[chosen], lat_a[chosen], lon_a[chosen]
+    # The time zone of each ~1 km cell (as `timezone_at`: round() and np.rint both round
+    # half to even), looked up once per distinct cell.
+    lat_cell = np.rint(lat_a * 100).astype(np.int64)
+    lon_cell = np.rint(lon_a * 100).astype(np.int64)
+    cells, cell_of = np.unique((lat_cell + 9000) * 40_000 + lon_cell + 18_000, return_inverse=True)
+    names = [_timezone_at_cell(int(c // 40_000) - 9000, int(c % 40_000) - 18_000)
+             for c in cells.tolist()]  # fmt: skip
+    tz_names = [names[c] for c in np.asarray(cell_of).reshape(-1).tolist()]
+    utc_day = utc_s // _DAY_S
+    offsets = [
+        None if name is None else _day_offset(name, day)
+        for name, day in zip(tz_names, utc_day.tolist(), strict=True)
+    ]
+    known = np.array([o is not None for o in offsets], dtype=bool)
+    local_s = utc_s + np.array([0 if o is None else o for o in offsets], dtype=np.int64)
+    fields = []
+    for seconds in (utc_s, local_s):
+        day, second = np.divmod(seconds, _DAY_S)
+        year, month, mday = _civil_from_days(day)
+        hour, rest = np.divmod(second, 3600)
+        minute, sec = np.divmod(rest, 60)
+        fields.append(list(zip(*(v.tolist() for v in (year, month, mday, hour, minute, sec)),
+                               strict=True)))  # fmt: skip
+    utc_fields, local_fields = fields
+    rows = zip(chosen.tolist(), lat_a.tolist(), lon_a.tolist(), tz_names, known.tolist(),
+               utc_fields, local_fields, strict=True)  # fmt: skip
+    for k, lat, lon, tz_name, offset_known, utc_parts, local_parts in rows:
+        year, month, day, hour, minute, second = utc_parts
+        created_at = datetime(year, month, day, hour, minute, second, tzinfo=_UTC)
+        if offset_known:
+            local: datetime | None = datetime(*local_parts)
+        else:
+            local = to_local(created_at, tz_name)
+        evidence = Evidence(
+            post_id=ids[k], person=authors[k], position=LatLon.checked(lat, lon),
+            source=_SOURCE, accuracy_m=_ACCURACY_M, time_utc=created_at, local_time=local,
+            local_basis=LocalTimeBasis.NONE if local is None else LocalTimeBasis.POSITION_TZ,
+            tz_name=tz_name, posted_at=created_at, text=None, weight=_WEIGHT,
+        )  # fmt: skip
+        out[at[k]] = PlainGeotag(authors[k], created_at, evidence)
+    return out

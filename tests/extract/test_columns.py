@@ -1,0 +1,205 @@
+"""Plain located lines read in columns (`geoleak.extract.columns`) give, line by line, what
+the general path gives: the post's time and the one piece of evidence of its geotag, local
+time (with its fold) included; lines it does not take are left to the general path."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from geoleak.diagnostics import Diagnostics
+from geoleak.extract.columns import _utc_seconds, plain_geotags
+from geoleak.extract.evidence import evidence_from_post
+from geoleak.extract.localtime import implausible_time
+from geoleak.ingest.dedupe import Deduper
+from geoleak.ingest.jsonl import LineError, parse_post
+from geoleak.types import Evidence
+
+# (lat, lon): Tromsø and Longyearbyen (69 N, 78 N), Fiji and Samoa on both sides of the
+# antimeridian, Chatham (+12:45), Lord Howe (a 30-minute DST), Troll (a 2-hour DST),
+# London, New York, Sydney, Kolkata, Null Island, a place at sea, the poles, Chisinau (clocks
+# go back at 00:00 UTC: the first hour of that UTC day is a repeated wall time).
+PLACES = [(69.6492, 18.9553), (78.2232, 15.6267), (-17.7134, 178.065), (-13.8333, -171.75),
+          (-43.95, -176.55), (-31.5553, 159.0821), (-72.0114, 2.5350), (51.5074, -0.1278),
+          (40.7128, -74.006), (-33.8688, 151.2093), (22.5726, 88.3639), (0.0, 0.0),
+          (-30.0, -140.0), (90.0, 180.0), (-90.0, -180.0), (47.0105, 28.8638)]  # fmt: skip
+# Clock changes (UTC) of those zones, for times on and around them.
+CHANGES = [datetime(2025, 3, 30, 1), datetime(2025, 10, 26, 1), datetime(2025, 3, 9, 7),
+           datetime(2025, 11, 2, 6), datetime(2025, 4, 5, 16), datetime(2025, 10, 4, 16),
+           datetime(2025, 4, 5, 15), datetime(2025, 10, 4, 15, 30), datetime(2025, 3, 30, 1),
+           datetime(2025, 10, 26, 1), datetime(2025, 4, 5, 14), datetime(2025, 9, 27, 14),
+           datetime(2025, 10, 26, 0)]  # fmt: skip
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_AROUND_CHANGES = st.builds(
+    lambda change, minutes: _utc_text(change + timedelta(minutes=minutes)),
+    st.sampled_from(CHANGES), st.integers(-24 * 60 * 2, 24 * 60 * 2),
+)  # fmt: skip
+_TIMES = st.one_of(
+    _AROUND_CHANGES,
+    st.datetimes(datetime(1985, 1, 1), datetime(2040, 1, 1)).map(_utc_text),
+    st.datetimes().map(_utc_text),
+    st.datetimes().map(lambda t: _utc_text(t).replace("Z", "z")),
+    st.sampled_from([
+        "2025-02-29T05:11:00Z", "2024-02-29T05:11:00Z", "2025-04-31T05:11:00Z",
+        "2025-13-01T05:11:00Z", "2025-00-10T05:11:00Z", "2025-04-00T05:11:00Z",
+        "2025-04-13T24:00:00Z", "2025-04-13T05:60:00Z", "2025-04-13T05:11:60Z",
+        "2025-04-13 05:11:00Z", "2025-04-13T05:11:00+", "0000-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z", "1989-12-31T00:00:00Z", "2038-01-19T03:14:07Z",
+        "2025-04-13T05:11:0١Z", "２025-04-13T05:11:00Z", " 2025-04-13T05:11:00Z",
+        "2025-04-13T05:11:00.5Z", "2025-04-13T05:11:00+00:00", "2100-01-01T00:00:00Z",
+    ]),
+    st.text(min_size=20, max_size=20), st.integers(), st.none(),
+)  # fmt: skip
+_COORDS = st.one_of(
+    st.sampled_from(PLACES),
+    st.tuples(st.floats(-90, 90), st.floats(-180, 180)),
+    st.tuples(st.floats(allow_nan=True, allow_infinity=True), st.floats()),
+    st.tuples(st.sampled_from([0.0, -0.0, 5e-8, 1e-7, 90.0, 91.0]), st.sampled_from([0.0, -0.0, 1e-8, 180.0, -180.5])),
+    st.tuples(st.integers(-90, 90), st.integers(-180, 180)),
+)  # fmt: skip
+_PLAUSIBLE = st.datetimes(datetime(1990, 1, 1), datetime(2026, 1, 1)).map(_utc_text)
+_NAMES = st.text(min_size=1, max_size=5)
+
+
+def _mostly(common: st.SearchStrategy[Any], rest: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """`common` four times in five, else `rest`: most lines are plain, as in a corpus."""
+    return st.integers(0, 4).flatmap(lambda k: common if k else rest)
+
+
+_LINE = st.builds(
+    lambda fields, extra: {**fields, **extra},
+    st.fixed_dictionaries({
+        "id": _mostly(_NAMES, st.sampled_from(["", 5])),
+        "author": _mostly(_NAMES, st.sampled_from(["", None])),
+        "created_at": _mostly(st.one_of(_PLAUSIBLE, _AROUND_CHANGES), _TIMES),
+        "position": _mostly(st.sampled_from(PLACES), _COORDS),
+    }),
+    _mostly(st.just({}), st.fixed_dictionaries({}, optional={"text": st.text(max_size=3),
+                                                             "likes": st.integers()})),
+)  # fmt: skip
+
+
+def _general(obj: dict[str, Any]) -> tuple[datetime | None, list[Evidence]] | None:
+    """What the general path keeps of a line: None when it skips the line, warns about it
+    or drops its time; else the post's time and its evidence."""
+    diag = Diagnostics()
+    try:
+        post = parse_post(obj, where="c.jsonl:1", root=Path("/nonexistent"), diag=diag)
+    except (LineError, ValueError):
+        return None
+    if diag.warnings or implausible_time(post.created_at) is not None:
+        return None
+    return post.created_at, evidence_from_post(post, {})
+
+
+def _line(fields: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    obj = dict(fields)
+    obj["lat"], obj["lon"] = obj.pop("position")
+    return obj, json.dumps(obj)
+
+
+def _same(a: Evidence, b: Evidence) -> bool:
+    """Equal field by field, each field's repr (a local time's fold) too."""
+    return all(repr(getattr(a, name)) == repr(getattr(b, name)) for name in Evidence.__slots__)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LINE, st.sampled_from(["a", "renamed"]))
+@example({"id": "p", "author": "a", "created_at": "2025-10-26T01:30:00Z",
+          "position": (51.5074, -0.1278)}, "a")  # fmt: skip
+@example({"id": "p", "author": "a", "created_at": "2025-10-04T15:45:00Z",
+          "position": (-31.5553, 159.0821)}, "a")  # fmt: skip
+def test_plain_lines_give_the_general_paths_evidence(fields: dict[str, Any], author: str) -> None:
+    obj, line = _line(fields)
+    (plain,) = plain_geotags([(author, line)])
+    if plain is None:
+        return
+    general = _general(obj)
+    assert general is not None, f"the general path skips or warns about {line}"
+    created, found = general
+    assert len(found) == 1
+    expected = found[0]
+    if author != obj["author"]:  # --author: the reader's author, not the line's
+        expected = Evidence(**{**{n: getattr(expected, n) for n in Evidence.__slots__},
+                               "person": author})  # fmt: skip
+    assert plain.author == author
+    assert repr(plain.created_at) == repr(created)
+    assert _same(plain.evidence, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([p for p in PLACES if p != (0.0, 0.0)]), _AROUND_CHANGES)
+@example((47.0105, 28.8638), "2025-10-26T00:30:00Z")
+def test_times_around_clock_changes_are_taken_and_match(
+    where: tuple[float, float], created_at: str
+) -> None:
+    """Every plain line with a plausible time is taken, the local time as the zone gives it."""
+    obj = {"id": "p", "author": "a", "created_at": created_at, "lat": where[0], "lon": where[1]}
+    (plain,) = plain_geotags([("a", json.dumps(obj))])
+    general = _general(obj)
+    assert general is not None and plain is not None
+    assert repr(plain.created_at) == repr(general[0])
+    assert _same(plain.evidence, general[1][0])
+
+
+@given(st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]", fullmatch=True))
+@example("2025-02-29T00:00:00Z")
+@example("2024-02-29T23:59:59Z")
+@example("2100-02-29T00:00:00Z")
+@example("2000-02-29T00:00:00Z")
+@example("2025-04-31T00:00:00Z")
+@example("0000-01-01T00:00:00Z")
+@example("0001-01-01T00:00:00Z")
+@example("9999-12-31T23:59:59Z")
+def test_times_parse_as_fromisoformat_parses_them(text: str) -> None:
+    seconds, ok = _utc_seconds([text])
+    try:
+        expected = datetime.fromisoformat(text[:19]).replace(tzinfo=timezone.utc)
+    except ValueError:
+        assert not ok[0]
+        return
+    assert ok[0]
+    assert int(seconds[0]) == (expected - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
+
+
+def test_a_batch_keeps_its_order_and_leaves_other_lines_to_the_general_path() -> None:
+    common = {"id": "p1", "author": "a", "created_at": "2025-04-13T05:11:00Z",
+              "lat": 78.2232, "lon": -179.99}  # fmt: skip
+    refused = [
+        {**common, "text": "hi"},  # another field
+        {**common, "created_at": "2025-04-13T05:11:00+01:00"},  # an offset
+        {**common, "created_at": "1970-01-01T00:00:00Z"},  # a sentinel: warned about
+        {**common, "lat": 0.0, "lon": 0.0},  # Null Island: no evidence
+        {**common, "lat": 1},  # an integer
+        {k: v for k, v in common.items() if k != "lat"},
+    ]
+    lines = [json.dumps(common), *map(json.dumps, refused), "not json", json.dumps(common)]
+    found = plain_geotags([("a", line) for line in lines])
+    assert [f is not None for f in found] == [True] + [False] * (len(refused) + 1) + [True]
+    assert found[0] == found[-1]
+    assert found[0] is not None and found[0].evidence.tz_name is not None
+
+
+def test_repeats_are_keyed_as_the_general_paths_posts() -> None:
+    """A plain post and the same post read by the general path are one post to dedupe."""
+    obj = {"id": "p", "author": "a", "created_at": "2025-04-13T05:11:00Z",
+           "lat": 69.6492, "lon": 18.9553}  # fmt: skip
+    (plain,) = plain_geotags([("a", json.dumps(obj))])
+    assert plain is not None
+    post = parse_post({**obj, "id": "q"}, where="c.jsonl:2", root=Path("."), diag=Diagnostics())
+    deduper = Deduper()
+    assert deduper.check_geotag(plain.author, plain.created_at, plain.evidence.position)
+    assert deduper.check(post) is None
+    assert deduper.stats.posts_dropped == 1
+    assert not deduper.check_geotag("a", datetime(2025, 4, 13, 5, 11, tzinfo=timezone.utc),
+                                    plain.evidence.position)  # fmt: skip
