@@ -37,7 +37,7 @@ from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
-from geoleak.infer.places import Candidate, PersonAnalysis, analyse_person
+from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
@@ -96,15 +96,11 @@ def _analyses(
     store = EvidenceStore(root)
     context = _context(root, bucket, context)
     evidence, people = _bucket_people(store, bucket, context)
-    return [
-        analyse_person(
-            person,
-            evidence.get(person, []),
-            params,
-            context.get(person, PersonContext()).excluded,
-        )
-        for person in people
-    ]
+    return analyse_people(
+        [(person, evidence.get(person, []), context.get(person, PersonContext()).excluded)
+         for person in people],
+        params,
+    )  # fmt: skip
 
 
 class _Point:

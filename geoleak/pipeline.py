@@ -456,15 +456,15 @@ class _Shard:
         """Pass 1 of inference on the shard's people (what `LeakInference.fit` analyses):
         the full analyses stay here for `profiles`; the site pass gets slim copies."""
         from geoleak.engine import slim_analysis
-        from geoleak.infer.places import analyse_person
+        from geoleak.infer.places import analyse_people
 
         context = self.context()
         people = sorted(set(self.evidence) | set(context))
-        self.analyses = [
-            analyse_person(person, self.evidence.get(person, ()), params,
-                           context.get(person, PersonContext()).excluded)
-            for person in people
-        ]  # fmt: skip
+        self.analyses = analyse_people(
+            [(person, self.evidence.get(person, ()), context.get(person, PersonContext()).excluded)
+             for person in people],
+            params,
+        )  # fmt: skip
         return [s for a in self.analyses if (s := slim_analysis(a)) is not None]
 
     def profiles(

@@ -25,6 +25,7 @@ from geoleak.infer.places import (
     InferenceParams,
     PersonAnalysis,
     _ordered_evidence,
+    analyse_people,
     analyse_person,
     decide,
 )
@@ -80,7 +81,9 @@ def _analyse_all(
 ) -> list[PersonAnalysis]:
     """Per-person analyses, over `workers` forked processes when that is available."""
     if workers <= 1 or len(jobs) < 200 or "fork" not in mp.get_all_start_methods():
-        return [_analyse(job) for job in jobs]
+        return analyse_people([(person, evidence, excluded)
+                               for person, evidence, _, excluded in jobs],
+                              jobs[0][2] if jobs else None)  # fmt: skip
     global _FORK_JOBS  # noqa: PLW0603  (read by the forked workers)
     _FORK_JOBS = jobs
     try:

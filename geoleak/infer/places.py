@@ -58,6 +58,7 @@ __all__ = [
     "InferenceParams",
     "PersonAnalysis",
     "RoleDecision",
+    "analyse_people",
     "analyse_person",
     "decide",
 ]
@@ -427,12 +428,53 @@ def _candidates(
 ) -> dict[int, Candidate]:
     """A candidate per cluster label (>= 0) of the points, all clusters at once; each equals
     `_make_candidate` of the cluster's indices (same sums in the same order)."""
+    return _candidates_of_people([(evidence, points, labels)])[0]
+
+
+def _candidates_of_people(
+    people: Sequence[tuple[Sequence[Evidence], _Points, NDArray[np.int64]]],
+) -> list[dict[int, Candidate]]:
+    """`_candidates` of several people's (evidence, points, cluster labels) at once: the
+    clusters of every person are groups of one set of columns (each person's points stay
+    in order, so every sum is taken in the same order as for the person alone)."""
+    if not people:
+        return []
+    labels_all: list[NDArray[np.int64]] = []
+    label_base: list[int] = []  # per person, added to their labels
+    base = 0
+    label_counts: list[int] = []  # per person, their largest label + 1
+    for _, _, person_labels in people:
+        own = np.asarray(person_labels, dtype=np.int64)
+        label_base.append(base)
+        labels_all.append(np.where(own >= 0, own + base, -1))
+        label_counts.append(int(own.max(initial=-1)) + 1)
+        base += label_counts[-1]
+    out: list[dict[int, Candidate]] = [{} for _ in people]
+    if base == 0:
+        return out
+    if len(people) == 1:
+        points = people[0][1]
+    else:
+        parts = [p for _, p, _ in people]
+
+        def joined(name: str) -> Any:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        points = _Points(
+            index=joined("index"), lat=joined("lat"), lon=joined("lon"), part=joined("part"),
+            day=joined("day"), local=joined("local"), utc_us=joined("utc_us"),
+            has_utc=joined("has_utc"),
+            xyz=(np.concatenate([p.xyz[0] for p in parts]),
+                 np.concatenate([p.xyz[1] for p in parts]),
+                 np.concatenate([p.xyz[2] for p in parts])),
+            hour=joined("hour"),
+        )  # fmt: skip
+    owner_of_label = np.repeat(np.arange(len(people)), label_counts)
+    labels = np.concatenate(labels_all)
     order = np.argsort(labels, kind="stable")
-    sorted_labels = np.asarray(labels)[order]
+    sorted_labels = labels[order]
     skip = int(np.searchsorted(sorted_labels, 0))  # noise (-1) first
     order, sorted_labels = order[skip:], sorted_labels[skip:]
-    if order.size == 0:
-        return {}
     keys, starts = np.unique(sorted_labels, return_index=True)
     sizes = np.diff(np.append(starts, order.size))
     bounds = list(zip(starts.tolist(), (starts + sizes).tolist(), strict=True))
@@ -481,8 +523,11 @@ def _candidates(
     names = [name for name, _, _ in day_sets]
     known = [dict(zip(names, sizes, strict=True))
              for sizes in distinct.reshape(len(day_sets), clusters).T.tolist()]  # fmt: skip
-    built: list[tuple[int, int, Candidate]] = []
-    for g, (key, (a, b), centre) in enumerate(zip(keys.tolist(), bounds, centres, strict=True)):
+    owners = owner_of_label[keys].tolist()
+    built: list[tuple[int, int, int, Candidate]] = []
+    for g, (key, owner, (a, b), centre) in enumerate(
+        zip(keys.tolist(), owners, bounds, centres, strict=True)
+    ):
         cand = Candidate(
             indices=index[a:b].tolist(),
             position=centre,
@@ -491,11 +536,14 @@ def _candidates(
             day_counts=known[g],
         )
         if firsts[g] >= 0:
+            evidence = people[owner][0]
             cand.first = evidence[int(index[firsts[g]])].time_utc
             cand.last = evidence[int(index[lasts[g]])].time_utc
-        built.append((int(order[a]), key, cand))
+        built.append((int(order[a]), owner, key - label_base[owner], cand))
     # In the order the clusters first appear among the points (as grouping them one by one).
-    return {key: cand for _, key, cand in sorted(built, key=lambda item: item[0])}
+    for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
+        out[owner][key] = cand
+    return out
 
 
 def _extreme_positions(
@@ -631,14 +679,51 @@ def analyse_person(
     excluded: Mapping[str, int] | None = None,
 ) -> PersonAnalysis:
     """Candidate places of one person, their scored role assignments and the decision."""
+    return analyse_people([(person, evidence, excluded)], params)[0]
+
+
+PEOPLE_PER_BATCH = 256  # people whose candidates `analyse_people` builds together
+
+
+def analyse_people(
+    people: Sequence[tuple[str, Sequence[Evidence], Mapping[str, int] | None]],
+    params: InferenceParams | None = None,
+) -> list[PersonAnalysis]:
+    """`analyse_person` of each (person, evidence, excluded), with the candidates of all of
+    them built at once (`_candidates_of_people`: a few array operations per batch of people
+    instead of per person); each analysis equals the person's own."""
     params = params or InferenceParams()
+    if len(people) > PEOPLE_PER_BATCH:
+        return [analysis for at in range(0, len(people), PEOPLE_PER_BATCH)
+                for analysis in analyse_people(people[at : at + PEOPLE_PER_BATCH], params)]  # fmt: skip
+    started = [_clustered(person, evidence, params, excluded)
+               for person, evidence, excluded in people]  # fmt: skip
+    ready = [(a, p, f, c) for a, p, f, c in started if p is not None]
+    fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
+    coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
+    for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
+        ready, fines, coarses, strict=True
+    ):
+        _assign_roles(analysis, params, points, fine_labels, coarse_labels, fine, coarse)
+    return [item[0] for item in started]
+
+
+def _clustered(
+    person: str,
+    evidence: Sequence[Evidence],
+    params: InferenceParams,
+    excluded: Mapping[str, int] | None,
+) -> tuple[PersonAnalysis, _Points | None, NDArray[np.int64], NDArray[np.int64]]:
+    """A person's usable points and their home-scale and workplace-scale cluster labels
+    (no points: the analysis is complete as it is)."""
     evidence = list(evidence)
     skipped: Counter[str] = Counter(excluded or {})
     usable = _usable(evidence, params, skipped)
     analysis = PersonAnalysis(person, evidence, [], skipped, usable)
     if not usable:
         analysis.note = _excluded_note(skipped)
-        return analysis
+        none = np.zeros(0, dtype=np.int64)
+        return analysis, None, none, none
     points = _points(evidence, usable)
     fine_labels, coarse_labels = cluster_labels_multi(
         points.lat, points.lon, eps_ms=(params.eps_m, params.work_eps_m),
@@ -646,9 +731,20 @@ def analyse_person(
     )  # fmt: skip
     skipped["isolated"] += int(((fine_labels < 0) & (coarse_labels < 0)).sum())
     analysis.note = _excluded_note(skipped)
+    return analysis, points, fine_labels, coarse_labels
 
-    fine = _candidates(evidence, points, fine_labels)
-    coarse = _candidates(evidence, points, coarse_labels)
+
+def _assign_roles(
+    analysis: PersonAnalysis,
+    params: InferenceParams,
+    points: _Points,
+    fine_labels: NDArray[np.int64],
+    coarse_labels: NDArray[np.int64],
+    fine: dict[int, Candidate],
+    coarse: dict[int, Candidate],
+) -> None:
+    """The rest of `analyse_person` once the person's candidates are built: the role
+    model's locations and counts, its fit and the candidates' roles."""
     person_span = int(points.local.max() - points.local.min()) + 1
     travel = _travel_groups(coarse, person_span, params)
     analysis.travel = [coarse[label] for label in sorted(travel)]
@@ -733,7 +829,6 @@ def analyse_person(
         key=lambda c: c.score,
         reverse=True,
     )
-    return analysis
 
 
 def _rota_evidence(cand: Candidate) -> float:

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.extract import columns
 from geoleak.extract.columns import _utc_seconds, plain_geotags
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
@@ -203,3 +205,14 @@ def test_repeats_are_keyed_as_the_general_paths_posts() -> None:
     assert deduper.stats.posts_dropped == 1
     assert not deduper.check_geotag("a", datetime(2025, 4, 13, 5, 11, tzinfo=timezone.utc),
                                     plain.evidence.position)  # fmt: skip
+
+
+def test_evidence_made_directly_equals_the_constructors(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = json.dumps({"id": "p", "author": "a", "created_at": "2025-10-26T00:30:00Z",
+                       "lat": 47.0105, "lon": 28.8638})  # fmt: skip
+    (direct,) = plain_geotags([("a", line)])
+    monkeypatch.setattr(columns, "_DIRECT", False)
+    (built,) = plain_geotags([("a", line)])
+    assert direct is not None and built is not None
+    assert _same(direct.evidence, built.evidence) and direct.evidence == built.evidence
+    assert hash(direct.evidence) == hash(built.evidence)

@@ -122,6 +122,61 @@ def test_candidates_at_once_equal_one_by_one(
     assert checked > 100
 
 
+def test_candidates_of_many_people_equal_each_persons(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """Built for a batch of people at once (one set of columns), every person's candidates
+    equal their own, in the same order, day counts and calendars included."""
+    batch = []
+    for people in corpora.values():
+        for evidence in people.values():
+            usable = [i for i, ev in enumerate(evidence) if ev.local_time is not None]
+            if usable:
+                points = _points(evidence, usable)
+                for eps_m in (100.0, 500.0):
+                    labels = cluster_labels(points.lat, points.lon, eps_m=eps_m, min_samples=2)
+                    batch.append((evidence, points, labels))
+    batch.append((batch[0][0], batch[0][1], np.full(len(batch[0][2]), -1)))  # no cluster
+    together = places._candidates_of_people(batch)
+    assert len(together) == len(batch)
+    for (evidence, points, labels), found in zip(batch, together, strict=True):
+        alone = _candidates(evidence, points, labels)
+        assert list(found) == list(alone)
+        for label, cand in found.items():
+            ref = alone[label]
+            assert cand == ref
+            assert cand.day_counts == ref.day_counts
+            assert cand.calendar is not None and ref.calendar is not None
+            for name in ("part", "day", "local"):
+                assert getattr(cand.calendar, name).tolist() == getattr(ref.calendar, name).tolist()
+    assert sum(map(len, together)) > 100
+
+
+def test_people_analysed_together_equal_each_alone(
+    corpora: dict[str, dict[str, list[Evidence]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`analyse_people` (candidates built for many people at once) gives each person's
+    `analyse_person`: the same candidates, fits and notes."""
+    monkeypatch.setattr(places, "PEOPLE_PER_BATCH", 7)  # several batches, one part-filled
+    jobs = [(person, evidence, {"unreadable": 1} if k % 5 == 0 else None)
+            for people in corpora.values()
+            for k, (person, evidence) in enumerate(sorted(people.items()))]  # fmt: skip
+    jobs.append(("nobody", [], None))
+    together = places.analyse_people(jobs)
+    for (person, evidence, excluded), analysis in zip(jobs, together, strict=True):
+        alone = places.analyse_person(person, evidence, None, excluded)
+        assert analysis.person == person
+        for name in ("usable", "excluded", "note", "layout", "home_candidates",
+                     "work_candidates", "travel", "others", "base_candidates"):  # fmt: skip
+            assert getattr(analysis, name) == getattr(alone, name), (person, name)
+        if alone.fit is None:
+            assert analysis.fit is None
+        else:
+            assert analysis.fit is not None
+            assert analysis.fit.log_score.tolist() == alone.fit.log_score.tolist()
+            assert analysis.fit.structures == alone.fit.structures
+
+
 def test_both_radii_from_one_distance_matrix_equal_separate_calls(
     corpora: dict[str, dict[str, list[Evidence]]],
 ) -> None:
@@ -183,6 +238,12 @@ def _reference_candidates(
     return {label: _make_candidate(evidence, indices) for label, indices in groups.items()}
 
 
+def _reference_candidates_of_people(
+    people: Sequence[tuple[Sequence[Evidence], places._Points, np.ndarray]],
+) -> list[dict[int, places.Candidate]]:
+    return [_reference_candidates(*person) for person in people]
+
+
 def _reference_multi(lats, lons, *, eps_ms, min_samples):  # type: ignore[no-untyped-def]
     return [cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms]
 
@@ -191,7 +252,7 @@ def test_fits_with_every_fast_path_equal_the_reference_paths(
     corpora: dict[str, dict[str, list[Evidence]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = {name: LeakInference().fit(people) for name, people in corpora.items()}
-    monkeypatch.setattr(places, "_candidates", _reference_candidates)
+    monkeypatch.setattr(places, "_candidates_of_people", _reference_candidates_of_people)
     monkeypatch.setattr(places, "cluster_labels_multi", _reference_multi)
     monkeypatch.setattr(roles, "_role_rows", roles._role_rows_loop)
     for name, people in corpora.items():
