@@ -130,7 +130,8 @@ class LeakInference:
         A far-away group whose days all fall within this many days is travel.
     min_confidence : float, default 0.5
         A home or base is given only with at least this confidence (the lowest posterior
-        probability over plausible shift-work priors).
+        probability over plausible shift-work priors; for a home, also over the bagged
+        posterior, which averages it over reweightings of the person's evidence).
     exclusion_m : float, default 300
         Frequent places within this (m) of a home or base are not listed.
     max_upload_lag_days : float, default 30

@@ -90,7 +90,8 @@ class InferenceParams:
     takes part and is given when it lies in a site where others work). max_trip_days: a group all of whose days fall within this many days,
     for a person seen over at least three times as long, is travel. min_confidence: a home
     or base is given only with at least this confidence (the lowest posterior over plausible
-    shift-work priors, `geoleak.infer.roles.robust_type_shifts`; else abstain).
+    shift-work priors, `geoleak.infer.roles.robust_type_shifts`, and for a home over the
+    bagged posteriors too, `geoleak.infer.roles.BAG_DRAWS`; else abstain).
     exclusion_m: frequent places closer than this (m) to a home or base are not listed.
     site_eps_m: radius (m) within which several people's workplaces form one site;
     min_site_people: people a site needs. shared_site_odds: how much likelier a weekday
@@ -815,6 +816,7 @@ def _assign_roles(
             [_distance(fine[f].position, coarse[c].position) > FAR_WORKPLACE_M for c in work_cands]
             for f in home_cands
         ],
+        bag=any(_home_ready(fine[f], params) for f in home_cands),
     )
     analysis.fit = fit
     analysis.home_candidates = [fine[f] for f in home_cands]
@@ -955,6 +957,15 @@ def decide(
     work_m = _marginal(post, work_of, n_work)
     home_low = np.min([home_m, *(_marginal(a, home_of, n_home) for a in alternatives)],
                       axis=0).tolist() if n_home else []  # fmt: skip
+    ready = [_home_ready(c, params) for c in analysis.home_candidates]
+    best = int(np.argmax(home_m)) if n_home else -1
+    if best >= 0 and ready[best] and home_low[best] >= params.min_confidence:
+        # A home to be given: its confidence is also read from the bagged posterior
+        # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
+        # as if the person's week were known. The lowest of them all is the confidence.
+        shifts = [None, *robust_type_shifts(params.priors)]
+        bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), shifts)
+        home_low = np.min([home_low, *(bagged or [])], axis=0).tolist()
     work_low = np.min([work_m, *(_marginal(a, work_of, n_work) for a in alternatives)],
                       axis=0).tolist() if n_work else []  # fmt: skip
     second_m = _marginal(post, second_of, n_home)
@@ -977,8 +988,6 @@ def decide(
 
     homes: list[Place] = []
     chosen: list[int] = []
-    ready = [_home_ready(c, params) for c in analysis.home_candidates]
-    best = int(np.argmax(home_m)) if n_home else -1
     if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
         chosen.append(best)
         old_m = [float(post[(old_of == k) & (home_of == best)].sum()) for k in range(n_home)]

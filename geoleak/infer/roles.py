@@ -62,8 +62,14 @@ abstention. Places seen on too few days to be given as a home still take part as
 homes, and the prior that the home is none of the places grows as the person's observations
 get fewer and fall at times when that type of person is seldom at home
 (`home_unseen_probability`): with thin evidence the model abstains instead of making the
-one well-seen place (often the workplace) the home. Short
-bursts (a holiday hotel, a course) are travel: taken out before roles are assigned.
+one well-seen place (often the workplace) the home. A home's confidence is also the
+*bagged* posterior (`BAG_DRAWS`: the posterior averaged over Bayesian-bootstrap reweightings
+of the person's evidence), when that is lower: a person seen on a few days gets a posterior
+that rests on one or two observations a slightly different week would not have had, and the
+model (population profiles, a handful of types) is not the person; the bagged posterior's
+spread follows how the answer varies from sample to sample, and with much evidence it agrees
+with the plain one. Short bursts (a holiday hotel, a course) are travel: taken out before
+roles are assigned.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -595,6 +602,12 @@ class RoleFit:
     structure_index: NDArray[np.int64]  # per assignment: index into structures
     log_score: NDArray[np.float64]  # log prior + log likelihood
     home_lives_at_work: list[bool] = field(default_factory=list)  # per structure
+    # Bagged posterior (`bagged_marginals`): the assignments that can matter (indexes into
+    # the assignments), what scoring them under reweightings of the evidence needs (the
+    # arguments of `_bag_log_scores`), and their log scores once asked for, (draws, K).
+    bag_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    bag_inputs: tuple[Any, ...] | None = None
+    bag_log_scores: NDArray[np.float64] | None = None
 
     def posterior(
         self,
@@ -625,6 +638,158 @@ class RoleFit:
             weights = np.exp(shifted - shifted.max())
             out.append(np.asarray(weights / weights.sum(), dtype=np.float64))
         return out
+
+    def bagged_marginals(
+        self,
+        which: NDArray[np.int64],
+        count: int,
+        work_log_boost: dict[int, float] | None,
+        type_log_shifts: Sequence[Sequence[float] | None],
+    ) -> list[NDArray[np.float64]] | None:
+        """Per type-prior shift: the bagged posterior mass of each value 0..count-1 of
+        `which` (one value per assignment, -1 none), the mean over the reweightings of the
+        evidence of each one's posterior (`bag_log_scores`); None when not bagged."""
+        if self.bag_inputs is None or count == 0:
+            return None
+        if self.bag_log_scores is None:  # scored on first use: only for homes to be given
+            self.bag_log_scores = _bag_log_scores(*self.bag_inputs)
+        scores = self.bag_log_scores
+        index = self.bag_index
+        if work_log_boost:
+            bonus = np.array([work_log_boost.get(s.work, 0.0) for s in self.structures])
+            scores = scores + bonus[self.structure_index[index]]
+        values = which[index]
+        onehot = np.zeros((index.size, count))
+        given = values >= 0
+        onehot[np.flatnonzero(given), values[given]] = 1.0
+        types = self.person_type[index]
+        shifts = np.array([np.zeros(len(PERSON_TYPES)) if shift is None else shift
+                           for shift in type_log_shifts])  # fmt: skip
+        shifted = scores[None, :, :] + shifts[:, types][:, None, :]  # (shifts, draws, K)
+        weights = np.exp(shifted - shifted.max(axis=2, keepdims=True))
+        post = weights / weights.sum(axis=2, keepdims=True)
+        return list((post @ onehot).mean(axis=1))
+
+
+# Bagged posteriors (BayesBag: Buhlmann 2014, "Discussion of Big Bayes Stories and
+# BayesBag", Stat Sci 29:91; Huggins & Miller 2023, "Reproducible model selection using
+# bagged posteriors", Bayesian Anal 18:79). The presence profiles are population averages
+# and no person is exactly one of the types, so the posterior of a person seen on a few
+# days is too sure: it rests on one or two observations that a slightly different week
+# would not have had (a workplace seen at night twice, one weekend at a cafe). The bagged
+# posterior averages the posterior over reweightings of the evidence (Bayesian bootstrap,
+# Rubin 1981: each distinct day of each place and part of the week weighted by an
+# exponential draw, so each cell's weight is gamma with its count as shape); under a
+# misspecified model its spread matches how the answer varies from sample to sample,
+# and with much evidence it agrees with the posterior. `BAG_DRAWS` reweightings, drawn
+# as a Latin hypercube (each cell's gamma quantiles at the midpoints of equal strata, the
+# strata permuted per cell by a fixed table), so the same evidence always gives the same
+# confidence.
+# Assignments more than `BAG_PRUNE` log units below the best are left out of the bag
+# (posterior below ~1e-11). The priors and the second residence's weekend share are those
+# of the whole evidence.
+BAG_DRAWS = 8
+BAG_PRUNE = 15.0
+
+
+# The Latin hypercube: a fixed permutation of the strata per cell (from a fixed seed, so
+# the same evidence always gives the same confidence), used in cell order.
+_BAG_CELLS = 1024
+_BAG_STRATA = np.argsort(np.random.default_rng(20261130).random((BAG_DRAWS, _BAG_CELLS)), axis=0)
+_BAG_QUANTILES = (np.arange(BAG_DRAWS) + 0.5) / BAG_DRAWS  # each stratum's midpoint
+
+
+@functools.lru_cache(maxsize=256)
+def _gamma_quantiles(shape: float) -> NDArray[np.float64]:
+    """The gamma(`shape`) quantiles at the strata's midpoints."""
+    from scipy.special import gammaincinv  # ~0.4 s to import: not at start-up
+
+    return np.asarray(gammaincinv(shape, _BAG_QUANTILES), dtype=np.float64)
+
+
+def _bag_weights(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`BAG_DRAWS` Bayesian-bootstrap reweightings of `counts`, (draws, *counts.shape):
+    each cell with a count gets the gamma(count) quantiles of the strata, in the order of
+    its column of the Latin hypercube."""
+    flat = counts.reshape(-1)
+    cells = np.flatnonzero(flat > 0)
+    out = np.zeros((BAG_DRAWS, flat.size))
+    if cells.size:
+        shapes, which = np.unique(flat[cells], return_inverse=True)
+        table = np.array([_gamma_quantiles(float(c)) for c in shapes])  # (shapes, draws)
+        out[:, cells] = table[which[None, :], _BAG_STRATA[:, cells % _BAG_CELLS]]
+    return out.reshape(BAG_DRAWS, *counts.shape)
+
+
+def _bag_log_scores(
+    counts: NDArray[np.float64],
+    loc_group: Sequence[int],
+    sub: Sequence[_RoleSpec],
+    singleton_total: float,
+    misplaced: dict[int, tuple[int, int, NDArray[np.float64], NDArray[np.float64]]],
+    position: NDArray[np.int64],
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> NDArray[np.float64]:
+    """Log scores (draws, K) of K assignments (their structures `sub[position]`, presence
+    `probs` and log prior `prior`) under `BAG_DRAWS` reweightings
+    of `counts`: the same likelihood as `fit_roles` (`_role_rows`, `_dm_loglik`).
+    `misplaced`: per move structure (index into `sub`), (new home row, old home row, new
+    home's counts before the split, old home's after it)."""
+    from scipy.special import gammaln
+
+    weights = _bag_weights(counts)  # (draws, locs, bins)
+    group = np.asarray(loc_group, dtype=np.int64)
+    work_group = np.array([spec[1] for spec in sub], dtype=np.int64)
+    role = np.where((group[None, :] == work_group[:, None]) & (work_group[:, None] >= 0),
+                    WORK, OTHER)  # fmt: skip
+    for slot in (0, 1):  # home rows (the second one: a move's old home)
+        which = [k for k, spec in enumerate(sub) if len(spec[0]) > slot]
+        role[which, [sub[k][0][slot] for k in which]] = HOME
+    second = [k for k, spec in enumerate(sub) if spec[2] >= 0]
+    role[second, [sub[k][2] for k in second]] = SECOND
+    onehot = np.stack([(role == r).astype(np.float64) for r in range(4)], axis=1)  # (S, 4, L)
+    by_role = np.einsum("srl,dlb->dsrb", onehot, weights)  # (draws, S, roles, bins)
+    totals = weights.sum(axis=2)  # (draws, locs)
+    xlogx = _xlogx(totals)
+    lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
+    places = (counts.sum(axis=1) > 0).astype(np.float64)
+    if singleton_total:
+        xlogx[:, -1] = 0.0
+        lgam[:, -1] = 0.0
+        places[-1] = singleton_total
+    is_work = (role == WORK).astype(np.float64)
+    is_other = (role == OTHER).astype(np.float64)
+    work_own = xlogx @ is_work.T  # (draws, S)
+    work_total = totals @ is_work.T
+    other_lg = lgam @ is_other.T
+    other_total = totals @ is_other.T
+    other_places = np.broadcast_to(is_other @ places, other_total.shape).copy()
+    if second:  # weekday days at a second residence are one more "other" place
+        weekday = np.array(_WEEKDAY_BINS)
+        rows = by_role[:, second]  # (draws, seconds, roles, bins), a copy
+        moved = rows[:, :, SECOND][:, :, weekday]
+        rows[:, :, OTHER, weekday] += moved
+        rows[:, :, SECOND, weekday] = 0.0
+        by_role[:, second] = rows
+        extra = moved.sum(axis=2)
+        some = extra > 0
+        other_lg[:, second] += np.where(some, gammaln(np.maximum(extra, 1e-300)), 0.0)
+        other_total[:, second] += extra
+        other_places[:, second] += some
+    if misplaced:
+        ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
+        for k, (new_row, old_row, before, after) in misplaced.items():
+            shifted = before * ratio[:, new_row] + after * ratio[:, old_row]  # (draws, bins)
+            by_role[:, k, HOME] -= shifted
+            by_role[:, k, OTHER] += shifted
+    gamma = OTHER_PLACES_CONCENTRATION
+    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
+                  - gammaln(gamma + other_total))  # fmt: skip
+    plug = work_own - _xlogx(work_total) + np.where(other_total > 0, other_term, 0.0)
+    loglik = _dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
+    return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
 
 
 def _dm_loglik(
@@ -803,6 +968,7 @@ def fit_roles(
     hour_counts: NDArray[np.float64] | None = None,
     work_rota_log_bf: Sequence[float] | None = None,
     far_from_home: Sequence[Sequence[bool]] | None = None,
+    bag: bool = False,
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -821,6 +987,8 @@ def fit_roles(
     far_from_home: per home candidate and work group (`work_groups` order), whether the
     group lies farther than `FAR_WORKPLACE_M` from the home: such a workplace gets the prior
     `FAR_WORKPLACE_SHARE`; None leaves distance out.
+    bag: also score the assignments that can matter under `BAG_DRAWS` reweightings of the
+    evidence (`RoleFit.bagged_marginals`; see `BAG_DRAWS`).
     """
     structures: list[Structure] = []
     specs: list[_RoleSpec] = []
@@ -952,14 +1120,31 @@ def fit_roles(
         person_types.extend([ptype] * len(chosen))
         struct_index.append(chosen)
     scores: list[NDArray[np.float64]] = []
+    bag_index = np.zeros(0, np.int64)
+    bag_inputs: tuple[Any, ...] | None = None
     if struct_index:
         chosen = np.concatenate(struct_index)
-        loglik = _dm_loglik(by_role[chosen], np.concatenate(probs_parts), priors.concentration)
-        scores.append((loglik + plug[chosen]) + np.concatenate(prior_parts))
+        all_probs, all_prior = np.concatenate(probs_parts), np.concatenate(prior_parts)
+        loglik = _dm_loglik(by_role[chosen], all_probs, priors.concentration)
+        scores.append((loglik + plug[chosen]) + all_prior)
+        if bag:
+            bag_index = np.flatnonzero(scores[0] >= scores[0].max() - BAG_PRUNE)
+            used, position = np.unique(chosen[bag_index], return_inverse=True)
+            at = {int(s): k for k, s in enumerate(used)}
+            misplaced = {
+                at[index]: (specs[index][0][0], specs[index][0][1], before[0], after[1])
+                for index, before, after in move_rows
+                if index in at
+            }
+            bag_inputs = (counts, group_list, [specs[s] for s in used], singleton_total,
+                          misplaced, position, all_probs[bag_index], all_prior[bag_index],
+                          priors.concentration)  # fmt: skip
     return RoleFit(
         structures=structures,
         person_type=np.array(person_types, dtype=np.int64),
         structure_index=np.concatenate(struct_index) if struct_index else np.zeros(0, np.int64),
         log_score=np.concatenate(scores) if scores else np.zeros(0),
         home_lives_at_work=lives_at_work,
+        bag_index=bag_index,
+        bag_inputs=bag_inputs,
     )
