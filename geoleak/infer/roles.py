@@ -1037,7 +1037,6 @@ def fit_roles(
         by_role[index, HOME] -= misplaced
         by_role[index, OTHER] += misplaced
 
-    log_structure_prior = np.zeros(len(structures))
     n_home = max(1, len(home_locs))
     # The chance that the home is none of the candidates depends on the person's type (when a
     # type is at home) and on when the person is seen; the home term of the prior is added
@@ -1048,36 +1047,43 @@ def fit_roles(
         n_obs, priors, min_home_days, by_bin, range(len(PERSON_TYPES))
     )
     unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
-    has_home = np.array([s.home >= 0 for s in structures])
     n_second = max(1, len(second_locs))
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, len(moves))
-    for s, structure in enumerate(structures):
-        lp = 0.0
-        if structure.second >= 0:
-            lp += math.log(priors.second_residence_share / n_second)
-        elif structure.home >= 0:
-            lp += math.log(1 - priors.second_residence_share)
-        if structure.old_home >= 0:
-            lp += math.log(moved / n_moves)
-        elif structure.home >= 0:
-            lp += math.log(1 - moved)
-        if structure.work >= 0:
-            lp += math.log(
-                priors.live_at_work_share if lives_at_work[s] else 1 - priors.live_at_work_share
-            )
-            if far_from_home is not None and structure.home >= 0:
-                lp += math.log(
-                    FAR_WORKPLACE_SHARE if far_from_home[structure.home][structure.work]
-                    else 1 - FAR_WORKPLACE_SHARE
-                )  # fmt: skip
-        log_structure_prior[s] = lp
+    # Each structure's prior, all at once (the terms added in the same order as one at a
+    # time, so the sums are the same floats).
+    s_home = np.array([st.home for st in structures], dtype=np.int64)
+    s_work = np.array([st.work for st in structures], dtype=np.int64)
+    s_second = np.array([st.second for st in structures], dtype=np.int64)
+    s_old = np.array([st.old_home for st in structures], dtype=np.int64)
+    has_home = s_home >= 0
+    log_structure_prior = np.where(
+        s_second >= 0,
+        math.log(priors.second_residence_share / n_second),
+        np.where(s_home >= 0, math.log(1 - priors.second_residence_share), 0.0),
+    )
+    log_structure_prior = log_structure_prior + np.where(
+        s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
+    )
+    log_structure_prior = log_structure_prior + np.where(
+        s_work >= 0,
+        np.where(lives_at_work, math.log(priors.live_at_work_share),
+                 math.log(1 - priors.live_at_work_share)),
+        0.0,
+    )  # fmt: skip
+    if far_from_home is not None and len(home_locs):
+        far = np.array(far_from_home, dtype=bool).reshape(len(home_locs), -1)
+        pair = (s_work >= 0) & (s_home >= 0)
+        far_term = np.zeros(len(structures))
+        far_term[pair] = np.where(far[s_home[pair], s_work[pair]], math.log(FAR_WORKPLACE_SHARE),
+                                  math.log(1 - FAR_WORKPLACE_SHARE))  # fmt: skip
+        log_structure_prior = log_structure_prior + far_term
 
     type_prior = type_priors(priors)
     n_work = len(work_groups)
-    has_work = np.array([s.work >= 0 for s in structures])
-    structure_work = np.array([s.work for s in structures], dtype=np.int64)
-    has_second = np.array([s.second >= 0 for s in structures], dtype=bool)
+    has_work = s_work >= 0
+    structure_work = s_work
+    has_second = s_second >= 0
     # Second residence: its share of the home's weekend mass is estimated from the counts
     # (profile likelihood); on weekdays it has none (its rows are zero there).
     weekend = list(WEEKEND_BINS)
