@@ -13,8 +13,11 @@ that `find_sites` runs), and each group becomes its sites on its own. A second p
 the partitions then builds every profile with the sites known.
 
 Memory: a worker holds one partition (the largest person bounds it); the client holds
-the candidates, the sites and the profiles, not the evidence. Both engines run the same
-functions on the same partitions, so they give the same profiles and sites.
+the candidates, the sites and the profiles, not the evidence. On Dask a few partitions'
+tasks are in flight at a time and each result is released once the client has taken it
+(`_windowed`), so neither the workers nor the client hold every partition's result. Both
+engines run the same functions on the same partitions, so they give the same profiles and
+sites.
 """
 
 from __future__ import annotations
@@ -835,6 +838,36 @@ def _infer_local(
     return sites
 
 
+# Partition tasks in flight on Dask per worker thread: enough to keep every thread busy
+# while the client takes the finished results, few enough that results waiting for the
+# client stay a few partitions, whatever the number of partitions.
+TASKS_PER_THREAD = 4
+
+
+def _window(client: Any) -> int:
+    threads = sum(client.nthreads().values()) or 1
+    return max(2, TASKS_PER_THREAD * threads)
+
+
+def _windowed(
+    client: Any, window: int, function: Callable[..., Any], *iterables: Iterable[Any]
+) -> Iterator[Any]:
+    """`map(function, *iterables)` as Dask tasks, results in order: at most `window`
+    tasks are submitted and not yet taken, and each result is released on the cluster as
+    soon as it is taken. (`client.map` and `gather` of every partition at once would keep
+    every partition's result in the workers' memory, then all of them in this process's,
+    so both would grow with the corpus.)"""
+    from collections import deque
+
+    pending: deque[Any] = deque()
+    for args in zip(*iterables, strict=True):
+        pending.append(client.submit(function, *args, pure=False))
+        if len(pending) >= window:
+            yield pending.popleft().result()  # the future is dropped: its result released
+    while pending:
+        yield pending.popleft().result()
+
+
 def _infer_dask(
     root: str,
     buckets: list[int],
@@ -865,29 +898,19 @@ def _infer_dask(
         client = dist.Client(cluster)
     try:
         n = len(buckets)
+        window = _window(client)
 
         def client_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
-            lists = [list(it) for it in iterables]
-            if not lists or not lists[0]:
-                return []
-            return list(client.gather(client.map(function, *lists, pure=False)))
+            return list(_windowed(client, window, function, *iterables))
 
         with tempfile.TemporaryDirectory(prefix="geoleak-slim-") as scratch:
-            sites, odds = _site_pass(
-                client_map(analyse_bucket, [root] * n, buckets, [params] * n, contexts),
-                params,
-                scratch,
-                client_map,
-            )
+            parts = _windowed(client, window, analyse_bucket, [root] * n, buckets,
+                              [params] * n, contexts)  # fmt: skip
+            sites, odds = _site_pass(parts, params, scratch, client_map)
         [shared_sites] = client.scatter([sites], broadcast=True)
-        futures = client.map(pass_two, [root] * n, buckets, [params] * n, contexts,
-                             [shared_sites] * n, [odds] * n, pure=False)  # fmt: skip
-        # Each partition's result is handed on as it completes and then released (only
-        # as_completed holds a future until it yields it).
-        completed = dist.as_completed(futures)
-        del futures
-        for future in completed:
-            emit(future.result())
+        for part in _windowed(client, window, pass_two, [root] * n, buckets, [params] * n,
+                              contexts, [shared_sites] * n, [odds] * n):  # fmt: skip
+            emit(part)
     finally:
         client.close()
         if cluster is not None:

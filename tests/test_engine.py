@@ -262,3 +262,34 @@ def test_streamed_profiles_file_is_the_document_of_the_held_profiles(
     assert written.people == len(profiles) and written.sites == sites
     assert written.homes == sum(1 for p in profiles if p.place(PlaceKind.HOME))
     assert written.bases == sum(1 for p in profiles if p.place(PlaceKind.BASE))
+
+
+class _CountingClient:
+    """A stand-in for a Dask client that records how many submitted results are not yet
+    taken (what a cluster would be keeping in its workers' memory)."""
+
+    def __init__(self) -> None:
+        self.outstanding = 0
+        self.most = 0
+
+    def submit(self, function, *args, pure=True):
+        assert pure is False  # two partitions' tasks with equal arguments stay two tasks
+        client = self
+        client.outstanding += 1
+        client.most = max(client.most, client.outstanding)
+
+        class Future:
+            def result(self):
+                client.outstanding -= 1
+                return function(*args)
+
+        return Future()
+
+
+def test_dask_partitions_stream_in_order_with_few_results_waiting() -> None:
+    client = _CountingClient()
+    got = list(engine._windowed(client, 3, pow, range(50), [2] * 50))
+    assert got == [n**2 for n in range(50)]
+    assert client.most == 3  # not 50: the results waiting do not grow with the partitions
+    assert client.outstanding == 0
+    assert list(engine._windowed(client, 3, pow, [], [])) == []
