@@ -740,15 +740,7 @@ def _bag_log_scores(
     from scipy.special import gammaln
 
     weights = _bag_weights(counts)  # (draws, locs, bins)
-    group = np.asarray(loc_group, dtype=np.int64)
-    work_group = np.array([spec[1] for spec in sub], dtype=np.int64)
-    role = np.where((group[None, :] == work_group[:, None]) & (work_group[:, None] >= 0),
-                    WORK, OTHER)  # fmt: skip
-    for slot in (0, 1):  # home rows (the second one: a move's old home)
-        which = [k for k, spec in enumerate(sub) if len(spec[0]) > slot]
-        role[which, [sub[k][0][slot] for k in which]] = HOME
-    second = [k for k, spec in enumerate(sub) if spec[2] >= 0]
-    role[second, [sub[k][2] for k in second]] = SECOND
+    role, second = _role_matrix(loc_group, sub)
     onehot = np.stack([(role == r).astype(np.float64) for r in range(4)], axis=1)  # (S, 4, L)
     by_role = np.einsum("srl,dlb->dsrb", onehot, weights)  # (draws, S, roles, bins)
     totals = weights.sum(axis=2)  # (draws, locs)
@@ -906,6 +898,26 @@ def _role_rows_loop(
     return (np.stack(role_rows) if role_rows else np.zeros(shape)), np.array(plug_in)
 
 
+def _role_matrix(
+    loc_group: Sequence[int], specs: Sequence[_RoleSpec]
+) -> tuple[NDArray[np.int64], list[int]]:
+    """The role (HOME, WORK, SECOND or OTHER) of every location under every assignment,
+    (assignments, locations): the workplace's whole group is WORK, then the home rows (the
+    second one: a move's old home) and the second residence are set; and the assignments
+    that have a second residence."""
+    group = np.asarray(loc_group, dtype=np.int64)
+    work_group = np.array([spec[1] for spec in specs], dtype=np.int64)
+    role: NDArray[np.int64] = np.where(
+        (group[None, :] == work_group[:, None]) & (work_group[:, None] >= 0), WORK, OTHER
+    )
+    for slot in (0, 1):
+        which = [k for k, spec in enumerate(specs) if len(spec[0]) > slot]
+        role[which, [specs[k][0][slot] for k in which]] = HOME
+    second = [k for k, spec in enumerate(specs) if spec[2] >= 0]
+    role[second, [specs[k][2] for k in second]] = SECOND
+    return role, second
+
+
 def _role_rows(
     counts: NDArray[np.float64],
     loc_group: Sequence[int],
@@ -919,15 +931,7 @@ def _role_rows(
     if n_specs == 0:
         return np.zeros((0, 4, counts.shape[1])), np.zeros(0)
     totals_list, xlogx_list, lgamma_list, places_list = _location_terms(counts, singleton_total)
-    group = np.asarray(loc_group, dtype=np.int64)
-    work_group = np.array([spec[1] for spec in specs], dtype=np.int64)
-    role = np.where((group[None, :] == work_group[:, None]) & (work_group[:, None] >= 0),
-                    WORK, OTHER)  # fmt: skip
-    for slot in (0, 1):  # home rows (the second one: a move's old home)
-        which = [s for s, spec in enumerate(specs) if len(spec[0]) > slot]
-        role[which, [specs[s][0][slot] for s in which]] = HOME
-    second = [s for s, spec in enumerate(specs) if spec[2] >= 0]
-    role[second, [specs[s][2] for s in second]] = SECOND
+    role, second = _role_matrix(loc_group, specs)
     by_role = np.stack([(role == r).astype(np.float64) @ counts for r in range(4)], axis=1)
     is_work, is_other = role == WORK, role == OTHER
 

@@ -62,6 +62,17 @@ def near(place: Place | None, target: LatLon, metres: float) -> bool:
     return place is not None and haversine_m(place.position, target) <= metres
 
 
+def tally(profile: Profile, right: int, wrong: int) -> tuple[int, int]:
+    """`right` and `wrong` plus this profile's home (right within 100 m of HOME) and base
+    (within 500 m of WORK); a place not given counts as neither."""
+    for kind, target, metres in ((PlaceKind.HOME, HOME, 100), (PlaceKind.BASE, WORK, 500)):
+        place = profile.place(kind)
+        if place is not None:
+            right += near(place, target, metres)
+            wrong += not near(place, target, metres)
+    return right, wrong
+
+
 def test_nine_to_five_worker_posting_from_home_only_at_night() -> None:
     """Failure 1: home seen only in the evening and at night, work in the day, weekends too."""
     evidence = routine("a", HOME, range(7), (21.5, 23.9), per_week=3)
@@ -374,11 +385,7 @@ def test_rotating_workers_on_a_rota_get_their_base(pattern: str) -> None:
     right = wrong = 0
     for seed in range(1, 9):
         profile = fit(_rota_worker("r", pattern, rate=0.2, seed=seed))
-        for kind, target, metres in ((PlaceKind.HOME, HOME, 100), (PlaceKind.BASE, WORK, 500)):
-            place = profile.place(kind)
-            if place is not None:
-                right += near(place, target, metres)
-                wrong += not near(place, target, metres)
+        right, wrong = tally(profile, right, wrong)
     assert wrong == 0
     assert right >= 15
 
@@ -628,11 +635,7 @@ def test_workplace_seen_as_the_working_day_ends_is_read_at_those_hours() -> None
             )
             out.append(seen("k", where, local, rng=rng))
         profile = fit(out)
-        for kind, target, metres in ((PlaceKind.HOME, HOME, 100), (PlaceKind.BASE, WORK, 500)):
-            place = profile.place(kind)
-            if place is not None:
-                right += near(place, target, metres)
-                wrong += not near(place, target, metres)
+        right, wrong = tally(profile, right, wrong)
     assert wrong <= 1
     assert right >= 16
 
@@ -671,11 +674,7 @@ def test_part_time_workers_seen_at_home_on_weekdays_get_their_base() -> None:
     right = wrong = 0
     for seed in range(1, 21):
         profile = fit(_part_timer("p", seed=seed, at_work=0.15))
-        for kind, target, metres in ((PlaceKind.HOME, HOME, 100), (PlaceKind.BASE, WORK, 500)):
-            place = profile.place(kind)
-            if place is not None:
-                right += near(place, target, metres)
-                wrong += not near(place, target, metres)
+        right, wrong = tally(profile, right, wrong)
     assert wrong == 0
     assert right >= 29
 
