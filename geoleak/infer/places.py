@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
@@ -461,15 +461,11 @@ def _candidates_of_people(
         def joined(name: str) -> Any:
             return np.concatenate([getattr(p, name) for p in parts])
 
-        points = _Points(
-            index=joined("index"), lat=joined("lat"), lon=joined("lon"), part=joined("part"),
-            day=joined("day"), local=joined("local"), utc_us=joined("utc_us"),
-            has_utc=joined("has_utc"),
-            xyz=(np.concatenate([p.xyz[0] for p in parts]),
-                 np.concatenate([p.xyz[1] for p in parts]),
-                 np.concatenate([p.xyz[2] for p in parts])),
-            hour=joined("hour"),
-        )  # fmt: skip
+        columns = {f.name: joined(f.name) for f in fields(_Points) if f.name != "xyz"}
+        xyz = (np.concatenate([p.xyz[0] for p in parts]),
+               np.concatenate([p.xyz[1] for p in parts]),
+               np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
+        points = _Points(**columns, xyz=xyz)
     owner_of_label = np.repeat(np.arange(len(people)), label_counts)
     labels = np.concatenate(labels_all)
     order = np.argsort(labels, kind="stable")
