@@ -110,9 +110,8 @@ from geoleak.types import (  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_accuracy import corpora as accuracy_corpora  # noqa: E402
+from peers import SKMOB_HOMES, SKMOB_VENV, skmob_python, trackintel_places  # noqa: E402
 
-# Inside the (git-ignored) project venv folder, so it needs no ignore rule of its own.
-SKMOB_VENV = REPO / ".venv" / "skmob"
 SKMOB = "scikit-mobility==1.3.1"
 # scikit-mobility 1.3.1's own requirements, less python-igraph (<0.10): that has no wheel for
 # Python >= 3.11, so pip compiles igraph's C core from source (over 20 minutes on 2 busy
@@ -134,7 +133,6 @@ SKMOB_REQUIREMENTS = (
     "numpy<2",
     "shapely<2",
 )
-NOMINAL_STAY = timedelta(hours=1)
 # The last main commit with the rule-based inference (before the role model of issue 11).
 BASELINE_REF = "5e87377"
 
@@ -203,10 +201,9 @@ def run_geoleak(evidence: EvidenceByPerson, workers: int = 1) -> MethodResult:
 def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
     names = ("trackintel FREQ", "trackintel OSNA", "trackintel OSNA, no pre-filter")
     try:
-        import geopandas as gpd
-        import pandas as pd
+        import geopandas  # noqa: F401  (what trackintel_places needs)
         import trackintel as ti
-        from trackintel.analysis import location_identifier
+        from trackintel.analysis import location_identifier  # noqa: F401
     except Exception as exc:  # ImportError, or a broken binary dependency
         reason = (
             f"cannot import trackintel ({type(exc).__name__}: {exc}); pip install -e '.[bench]'"
@@ -214,121 +211,43 @@ def run_trackintel(evidence: EvidenceByPerson) -> list[MethodResult]:
         return [MethodResult(n, unavailable=reason) for n in names]
 
     rows = peer_rows(evidence)
-    start = time.perf_counter()
-    wall = pd.to_datetime([r[3] for r in rows])
-    # trackintel needs aware times: the local wall clock is labelled UTC so that its
-    # hour-of-day rules (OSNA) see the local hours geoleak uses.
-    started = pd.Series(wall, dtype="datetime64[ns]").dt.tz_localize("UTC")
-    frame = pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "started_at": started,
-            "finished_at": started + NOMINAL_STAY,
-        }
+    found, seconds = trackintel_places(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
     )
-    # shapely / GeoJSON order: x = lon, y = lat (the only (lon, lat) call of this adapter).
-    geometry = gpd.points_from_xy(x=[r[2] for r in rows], y=[r[1] for r in rows], crs="EPSG:4326")
-    staypoints = ti.Staypoints(gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326"))
-    staypoints, locations = staypoints.generate_locations(
-        method="dbscan", epsilon=100, num_samples=1, distance_metric="haversine", agg_level="user"
-    )
-    prepared = time.perf_counter() - start
-    centre = {
-        int(i): LatLon(float(p.y), float(p.x)) for i, p in locations["center"].items()
-    }  # y=lat, x=lon
-
     results = []
-    for name, method, pre_filter in (
-        (names[0], "FREQ", True),
-        (names[1], "OSNA", True),
-        (names[2], "OSNA", False),
-    ):
-        start = time.perf_counter()
-        labelled = location_identifier(staypoints, method=method, pre_filter=pre_filter)
-        seconds = prepared + time.perf_counter() - start
-        found: dict[str, dict[str, LatLon]] = {}
-        picked = labelled.loc[
-            labelled["purpose"].isin(["home", "work"]), ["user_id", "location_id", "purpose"]
-        ]
-        for user, loc_id, purpose in picked.drop_duplicates().itertuples(index=False):
-            found.setdefault(str(user), {})[str(purpose)] = centre[int(loc_id)]
-        profiles = [peer_profile(p, got.get("home"), got.get("work")) for p, got in found.items()]
+    for name, method in zip(names, ("FREQ", "OSNA", "OSNA, no pre-filter"), strict=True):
+        profiles = [
+            peer_profile(p, LatLon(*got["home"]) if "home" in got else None,
+                         LatLon(*got["work"]) if "work" in got else None)
+            for p, got in found[method].items()
+        ]  # fmt: skip
         results.append(
             MethodResult(
-                name, profiles=profiles, seconds=seconds, notes=[f"trackintel {ti.__version__}"]
+                name, profiles=profiles, seconds=seconds[method],
+                notes=[f"trackintel {ti.__version__}"],
             )
-        )
+        )  # fmt: skip
     return results
 
 
 # --------------------------------------------------------------------------- scikit-mobility
 
-SKMOB_WORKER = r"""
-import json, math, sys, time
-import numpy as np
-import pandas as pd
-import skmob
-from skmob.measures.individual import home_location
-from skmob.preprocessing import clustering
+SKMOB_WORKER = (
+    SKMOB_HOMES
+    + r"""
+import json, sys, time
 
 src, out = sys.argv[1], sys.argv[2]
 df = pd.read_csv(src, dtype={"uid": str}, parse_dates=["datetime"])
 res = {"version": skmob.__version__}
-
-start = time.perf_counter()
-tdf = skmob.TrajDataFrame(df, latitude="lat", longitude="lng", datetime="datetime", user_id="uid")
-raw = home_location(tdf, show_progress=False)
-res["raw_s"] = time.perf_counter() - start
-res["raw"] = {str(r.uid): [float(r.lat), float(r.lng)] for r in raw.itertuples(index=False)}
-
-start = time.perf_counter()
-tdf = skmob.TrajDataFrame(df, latitude="lat", longitude="lng", datetime="datetime", user_id="uid")
-ctdf = clustering.cluster(tdf, cluster_radius_km=0.1, min_samples=1)
-# Snap each point to its cluster's centre (a mean of unit vectors: safe across the
-# antimeridian), so that "most visited location" counts visits to a place.
-lat_r, lng_r = np.radians(ctdf["lat"].to_numpy()), np.radians(ctdf["lng"].to_numpy())
-vec = pd.DataFrame({"uid": ctdf["uid"].to_numpy(), "cluster": ctdf["cluster"].to_numpy(),
-                    "x": np.cos(lat_r) * np.cos(lng_r), "y": np.cos(lat_r) * np.sin(lng_r), "z": np.sin(lat_r)})
-mean = vec.groupby(["uid", "cluster"])[["x", "y", "z"]].transform("mean")
-ctdf["lat"] = np.degrees(np.arctan2(mean["z"], np.hypot(mean["x"], mean["y"]))).to_numpy()
-ctdf["lng"] = np.degrees(np.arctan2(mean["y"], mean["x"])).to_numpy()
-clustered = home_location(ctdf, show_progress=False)
-res["clustered_s"] = time.perf_counter() - start
-res["clustered"] = {str(r.uid): [float(r.lat), float(r.lng)] for r in clustered.itertuples(index=False)}
+for key in ("raw", "clustered"):
+    start = time.perf_counter()
+    res[key] = homes(df, key == "clustered")
+    res[f"{key}_s"] = time.perf_counter() - start
 with open(out, "w") as handle:
     json.dump(res, handle)
 """
-
-
-def skmob_python(arg: str | None) -> tuple[str | None, str]:
-    """The interpreter that has scikit-mobility, or None and why not."""
-    candidates = (
-        [arg]
-        if arg
-        else [os.environ.get("GEOLEAK_BENCH_SKMOB_PYTHON"), str(SKMOB_VENV / "bin" / "python")]
-    )
-    tried = []
-    for cand in filter(None, candidates):
-        if not Path(cand).exists():
-            tried.append(f"{cand} does not exist")
-            continue
-        probe = subprocess.run(
-            [cand, "-c", "import skmob; print(skmob.__version__)"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0:
-            return cand, probe.stdout.strip()
-        tail = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        tried.append(f"{cand}: {tail}")
-    try:  # in this interpreter, in case someone has an environment where it coexists
-        import skmob
-
-        return sys.executable, str(skmob.__version__)
-    except Exception as exc:
-        tried.append(f"this interpreter: {type(exc).__name__}: {exc}")
-    return None, "; ".join(tried) + " (run with --setup-skmob to create .venv/skmob)"
+)
 
 
 def setup_skmob() -> None:

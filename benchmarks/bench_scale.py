@@ -5,6 +5,7 @@
     python benchmarks/bench_scale.py --photos 200 [--sizes ""]   # workers 1 vs 2 on photos
     python benchmarks/bench_scale.py --photos 200 --sizes 0 --against REF  # ... before/after
     python benchmarks/bench_scale.py --sizes 100000 --modes local --against REF  # before/after
+    python benchmarks/bench_scale.py --sizes 200000 --modes local --peers all  # against peers
 
 For each size a corpus of located posts (JSONL, platform geotags, no media; 20 to 100
 posts a person, so 500 k posts are about 8,300 people) is generated into a temporary
@@ -46,6 +47,16 @@ installed package has them (an environment with PYTHONDONTWRITEBYTECODE=1 and no
 about 0.3 CPU s a process here); `--no-bytecode-cache` times that case. `--sizes 0`
 times an empty corpus: the fixed start-up cost.
 
+With `--peers skmob-raw,skmob-clustered,trackintel-freq,trackintel-osna` (or `all`), each
+peer runs on the same corpus as a command of its own, timed and measured as geoleak is
+(`benchmarks/peers.py`, shared with bench_infer.py: scikit-mobility's `home_location`, on the
+raw points and on points snapped to skmob's 100 m clusters, in its own interpreter,
+`--skmob-python`; trackintel's `location_identifier` FREQ and OSNA after DBSCAN locations of
+100 m), and its homes and bases are scored against the same truth. Each peer reads the JSONL
+with `json.loads` and is given each point's local wall clock as solar time (UTC + round(lon /
+15) h), the rule the generator wrote the times with: a gift geoleak does not get (it looks
+the time zone up). skmob has no workplace measure, so it gives no bases.
+
 What the figures leave out: media (photos cost metadata reads, see bench_scan.py), text
 geocoding (no post has text), the time to generate corpora, and other load on the machine
 (2 shared cores here: run it on an idle machine for figures to quote).
@@ -67,6 +78,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from peers import skmob_python
 
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon
@@ -259,27 +272,85 @@ def _compile_once(folder: Path, trees: list[Path | None]) -> None:
             shutil.rmtree(folder / "warm-up-store", ignore_errors=True)
 
 
-def homes_found(profiles_path: Path) -> tuple[int, int]:
-    doc = json.loads(profiles_path.read_text())
-    people = doc["people"]
-    homes = sum(1 for p in people if any(pl["kind"] == "home" for pl in p["places"]))
-    return homes, len(people)
+Given = dict[str, dict[str, tuple[float, float]]]  # person -> {"home"/"base": (lat, lon)}
 
 
-def places_right(profiles_path: Path, truth: Truth) -> dict[str, int]:
+def given_places(profiles_path: Path) -> tuple[Given, int]:
+    """Each person's first home and base in a profiles.json, and how many people it has."""
+    people = json.loads(profiles_path.read_text())["people"]
+    given: Given = {}
+    for person in people:
+        for place in person["places"]:
+            if place["kind"] in ("home", "base"):
+                given.setdefault(person["person"], {}).setdefault(
+                    place["kind"], (place["lat"], place["lon"])
+                )
+    return given, len(people)
+
+
+def places_right(given: Given, truth: Truth) -> dict[str, int]:
     """Homes within 100 m and bases within 500 m of the generated ones (the thresholds of
     `geoleak evaluate`), and how many of each were given at all."""
     counts = {"homes_given": 0, "homes_right": 0, "bases_given": 0, "bases_right": 0}
-    for person in json.loads(profiles_path.read_text())["people"]:
-        home, base = truth[person["person"]]
+    for person, places in given.items():
+        home, base = truth[person]
         for kind, where, reach in (("home", home, 100.0), ("base", base, 500.0)):
-            given = [p for p in person["places"] if p["kind"] == kind]
-            if given:
+            if kind in places:
                 counts[f"{kind}s_given"] += 1
                 counts[f"{kind}s_right"] += (
-                    haversine_m(LatLon(given[0]["lat"], given[0]["lon"]), LatLon(*where)) <= reach
+                    haversine_m(LatLon(*places[kind]), LatLon(*where)) <= reach
                 )
     return counts
+
+
+# A peer, as a command of its own: reads the corpus, gives each point its local wall clock,
+# runs the method and writes {person: {"home"/"base": [lat, lon]}}.
+PEER_COMMAND = r"""
+import json, sys
+from datetime import datetime, timedelta
+sys.path.insert(0, sys.argv[1])
+import peers
+method, src, out = sys.argv[2:5]
+users, lats, lons, walls = [], [], [], []
+with open(src, encoding="utf-8") as handle:
+    for line in handle:
+        post = json.loads(line)
+        users.append(post["author"]); lats.append(post["lat"]); lons.append(post["lon"])
+        # Local wall clock as solar time at the point, the generator's own rule (a gift).
+        walls.append(datetime.fromisoformat(post["created_at"][:-1])
+                     + timedelta(hours=round(post["lon"] / 15.0)))
+if method.startswith("skmob"):
+    import pandas as pd
+    exec(peers.SKMOB_HOMES)
+    frame = pd.DataFrame({"uid": users, "lat": lats, "lng": lons, "datetime": walls})
+    found = {u: {"home": at} for u, at in homes(frame, method == "skmob-clustered").items()}
+else:
+    names = {"trackintel-freq": "FREQ", "trackintel-osna": "OSNA"}
+    places, _ = peers.trackintel_places(users, lats, lons, walls, [names[method]])
+    found = {u: {"home" if k == "home" else "base": at for k, at in got.items()}
+             for u, got in places[names[method]].items()}
+with open(out, "w") as handle:
+    json.dump(found, handle)
+"""
+PEERS = ("skmob-raw", "skmob-clustered", "trackintel-freq", "trackintel-osna")
+
+
+def run_peer(
+    method: str, corpus: Path, folder: Path, skmob: str | None
+) -> tuple[int, float, float, float, Given]:
+    """(exit status, wall s, CPU s, peak RSS MiB, places given) of one peer on the corpus."""
+    python = skmob if method.startswith("skmob") else sys.executable
+    assert python is not None
+    out = folder / f"peer-{method}.json"
+    rc, wall, cpu, rss = run_command(
+        [python, "-c", PEER_COMMAND, str(ROOT / "benchmarks"), method, str(corpus), str(out)]
+    )
+    given: Given = {}
+    if rc == 0:
+        given = {p: {k: (at[0], at[1]) for k, at in got.items()}
+                 for p, got in json.loads(out.read_text()).items()}  # fmt: skip
+        out.unlink()
+    return rc, wall, cpu, rss, given
 
 
 def photo_speedup(
@@ -362,7 +433,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="compile the commands' modules once into a scratch cache, as an "
                              "installed package has them (default); --no-bytecode-cache keeps "
                              "the environment's PYTHONDONTWRITEBYTECODE")  # fmt: skip
+    parser.add_argument("--peers", default="", metavar="LIST",
+                        help="also run these peers on each corpus, each as a command of its own: "
+                             f"{', '.join(PEERS)}, or 'all'")  # fmt: skip
+    parser.add_argument("--skmob-python", metavar="PATH",
+                        help="an interpreter with scikit-mobility (default: .venv/skmob, made by "
+                             "bench_infer.py --setup-skmob)")  # fmt: skip
     args = parser.parse_args(argv)
+    peer_names = list(PEERS) if args.peers == "all" else [m for m in args.peers.split(",") if m]
+    unknown = sorted(set(peer_names) - set(PEERS))
+    if unknown:
+        parser.error(f"unknown peer(s) {', '.join(unknown)}; choose from {', '.join(PEERS)}")
+    skmob, why_not = skmob_python(args.skmob_python) if any(
+        m.startswith("skmob") for m in peer_names) else (None, "")  # fmt: skip
+    if why_not and skmob is None:
+        log(f"scikit-mobility unavailable, its rows are left out: {why_not}")
+        peer_names = [m for m in peer_names if not m.startswith("skmob")]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
         sizes.append(10_000_000)
@@ -415,8 +501,9 @@ def main(argv: list[str] | None = None) -> int:
                     rc, wall, cpu, rss = run_command(
                         command, code=None if code == "this" else ref_tree, rss_per_process=peaks
                     )
-                    homes, total = homes_found(out) if rc == 0 else (0, 0)
-                    right = places_right(out, truth) if rc == 0 else {}
+                    given, total = given_places(out) if rc == 0 else ({}, 0)
+                    homes = sum("home" in got for got in given.values())
+                    right = places_right(given, truth) if rc == 0 else {}
                     row = {"posts": size, "people": people, "mode": mode, "code": code,
                            "workers": args.workers, "exit": rc, "wall_s": round(wall, 2),
                            "json_loads_s": round(baseline, 2), "ratio": round(wall / baseline, 1),
@@ -441,6 +528,21 @@ def main(argv: list[str] | None = None) -> int:
                         log("         peak RSS per process, in the order they started (MiB; the "
                             "command's own first, then its workers): "
                             + ", ".join(f"{m:.0f}" for m in peaks))  # fmt: skip
+            for method in peer_names:
+                rc, wall, cpu, rss, given = run_peer(method, corpus, folder, skmob)
+                right = places_right(given, truth)
+                results.append({"posts": size, "people": people, "mode": method, "code": "peer",
+                                "exit": rc, "wall_s": round(wall, 2),
+                                "json_loads_s": round(baseline, 2),
+                                "ratio": round(wall / baseline, 1), "cpu_s": round(cpu, 2),
+                                "json_loads_cpu_s": round(baseline_cpu, 2),
+                                "cpu_ratio": round(cpu / baseline_cpu, 1),
+                                "peak_rss_mib": round(rss), "homes": right["homes_given"],
+                                "profiles": people, **right})  # fmt: skip
+                log(f"  {method:17s} {wall:8.1f} s = {wall / baseline:5.1f} x json.loads (CPU "
+                    f"{cpu:.1f} s), peak RSS {rss:6.0f} MiB, homes for {right['homes_given']} "
+                    f"({right['homes_right']} within 100 m), bases for {right['bases_given']} "
+                    f"({right['bases_right']} within 500 m)" + ("" if rc == 0 else f", exit {rc}"))  # fmt: skip
             corpus.unlink()
     print()
     print("| posts | mode | code | wall s | x json.loads | CPU s | CPU x json.loads | "
@@ -458,9 +560,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['posts']:,} {row['mode']}: this checkout takes {row['cpu_s'] / ref['cpu_s']:.2f}x "
                   f"the CPU seconds of {args.against} ({row['cpu_ratio']} against {ref['cpu_ratio']} "
                   f"x json.loads); profiles identical: {row['identical_to_ref']}")  # fmt: skip
-    for mode in modes:
+    for mode in modes + peer_names:
         by_size = {r["posts"]: r for r in results
-                   if r["mode"] == mode and r["exit"] == 0 and r["code"] == "this"}  # fmt: skip
+                   if r["mode"] == mode and r["exit"] == 0 and r["code"] in ("this", "peer")}  # fmt: skip
         if len(by_size) >= 2:
             small, large = min(by_size), max(by_size)
             growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])
