@@ -47,10 +47,10 @@ from geoleak.infer.roles import (
     RolePriors,
     bin_of,
     bins_of,
-    fit_roles,
     robust_type_shifts,
     rota_log_bayes_factor,
 )
+from geoleak.infer.roles_many import RoleProblem, fit_roles_many
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
 
 __all__ = [
@@ -688,7 +688,8 @@ def analyse_people(
 ) -> list[PersonAnalysis]:
     """`analyse_person` of each (person, evidence, excluded), with the candidates of all of
     them built at once (`_candidates_of_people`: a few array operations per batch of people
-    instead of per person); each analysis equals the person's own."""
+    instead of per person) and their role models fitted at once (`fit_roles_many`, the
+    bag's scores included); each analysis equals the person's own."""
     params = params or InferenceParams()
     if len(people) > PEOPLE_PER_BATCH:
         return [analysis for at in range(0, len(people), PEOPLE_PER_BATCH)
@@ -698,10 +699,15 @@ def analyse_people(
     ready = [(a, p, f, c) for a, p, f, c in started if p is not None]
     fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
     coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
-    for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
-        ready, fines, coarses, strict=True
-    ):
-        _assign_roles(analysis, params, points, fine_labels, coarse_labels, fine, coarse)
+    problems = [
+        _role_problem(analysis, params, points, fine_labels, coarse_labels, fine, coarse)
+        for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
+            ready, fines, coarses, strict=True
+        )
+    ]
+    fits = fit_roles_many(problems, params.priors)
+    for (analysis, *_), fit in zip(ready, fits, strict=True):
+        _take_fit(analysis, fit)
     return [item[0] for item in started]
 
 
@@ -731,7 +737,7 @@ def _clustered(
     return analysis, points, fine_labels, coarse_labels
 
 
-def _assign_roles(
+def _role_problem(
     analysis: PersonAnalysis,
     params: InferenceParams,
     points: _Points,
@@ -739,9 +745,10 @@ def _assign_roles(
     coarse_labels: NDArray[np.int64],
     fine: dict[int, Candidate],
     coarse: dict[int, Candidate],
-) -> None:
-    """The rest of `analyse_person` once the person's candidates are built: the role
-    model's locations and counts, its fit and the candidates' roles."""
+) -> RoleProblem:
+    """The rest of `analyse_person` once the person's candidates are built, up to the role
+    model's fit: its locations, counts and candidates (set on `analysis`), and what the fit
+    takes (`fit_roles_many` fits many people's at once; `_take_fit` reads the fit)."""
     person_span = int(points.local.max() - points.local.min()) + 1
     travel = _travel_groups(coarse, person_span, params)
     analysis.travel = [coarse[label] for label in sorted(travel)]
@@ -795,7 +802,11 @@ def _assign_roles(
         if len(fine[f].bin_days[WEEKEND_NIGHT]) >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
     moves = _moves([fine[f] for f in home_cands])
-    fit = fit_roles(
+    analysis.home_candidates = [fine[f] for f in home_cands]
+    analysis.work_candidates = [coarse[c] for c in work_cands]
+    analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
+    analysis.layout = Layout(loc_group, home_rows, list(work_cands))
+    return RoleProblem(
         counts,
         loc_group,
         home_rows,
@@ -804,7 +815,6 @@ def _assign_roles(
         moves,
         float(counts[isolated_row].sum()),
         person_span / 365.25,
-        params.priors,
         THIN_HOME_DAYS,
         hour_counts=_hour_counts(points, kept),
         work_rota_log_bf=[_rota_evidence(coarse[c]) for c in work_cands],
@@ -814,11 +824,11 @@ def _assign_roles(
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
     )
+
+
+def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
+    """Set a person's role fit and their work candidates' scores."""
     analysis.fit = fit
-    analysis.home_candidates = [fine[f] for f in home_cands]
-    analysis.work_candidates = [coarse[c] for c in work_cands]
-    analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
-    analysis.layout = Layout(loc_group, home_rows, list(work_cands))
     marginals = work_marginals(fit)
     for k, cand in enumerate(analysis.work_candidates):
         cand.score = float(marginals[k])

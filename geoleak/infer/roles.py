@@ -604,7 +604,8 @@ class RoleFit:
     home_lives_at_work: list[bool] = field(default_factory=list)  # per structure
     # Bagged posterior (`bagged_marginals`): the assignments that can matter (indexes into
     # the assignments), what scoring them under reweightings of the evidence needs (the
-    # arguments of `_bag_log_scores`), and their log scores once asked for, (draws, K).
+    # arguments of `_bag_log_scores`), and their log scores, (draws, K): made with the fit
+    # by `roles_many.fit_roles_many`, else when first asked for.
     bag_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bag_inputs: tuple[Any, ...] | None = None
     bag_log_scores: NDArray[np.float64] | None = None
@@ -741,8 +742,10 @@ def _bag_log_scores(
 
     weights = _bag_weights(counts)  # (draws, locs, bins)
     role, second = _role_matrix(loc_group, sub)
+    # Sums over locations are added location by location (cumulative sums), not by a
+    # matrix product, whose order is the library's: `roles_many` adds them in this order.
     onehot = np.stack([(role == r).astype(np.float64) for r in range(4)], axis=1)  # (S, 4, L)
-    by_role = np.einsum("srl,dlb->dsrb", onehot, weights)  # (draws, S, roles, bins)
+    by_role = np.cumsum(onehot[None, :, :, :, None] * weights[:, None, None], axis=3)[:, :, :, -1]
     totals = weights.sum(axis=2)  # (draws, locs)
     xlogx = _xlogx(totals)
     lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
@@ -753,10 +756,10 @@ def _bag_log_scores(
         places[-1] = singleton_total
     is_work = (role == WORK).astype(np.float64)
     is_other = (role == OTHER).astype(np.float64)
-    work_own = xlogx @ is_work.T  # (draws, S)
-    work_total = totals @ is_work.T
-    other_lg = lgam @ is_other.T
-    other_total = totals @ is_other.T
+    work_own = _in_location_order(xlogx, is_work)  # (draws, S)
+    work_total = _in_location_order(totals, is_work)
+    other_lg = _in_location_order(lgam, is_other)
+    other_total = _in_location_order(totals, is_other)
     other_places = np.broadcast_to(is_other @ places, other_total.shape).copy()
     if second:  # weekday days at a second residence are one more "other" place
         weekday = np.array(_WEEKDAY_BINS)
@@ -782,6 +785,14 @@ def _bag_log_scores(
     plug = work_own - _xlogx(work_total) + np.where(other_total > 0, other_term, 0.0)
     loglik = _dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
+
+
+def _in_location_order(
+    values: NDArray[np.float64], mask: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per draw and assignment, (draws, S): the sum of `values` (draws, locations) over the
+    locations `mask` (S, locations) selects, added location by location."""
+    return np.asarray(np.cumsum(values[:, None, :] * mask[None], axis=2)[:, :, -1])
 
 
 def _dm_loglik(
@@ -958,6 +969,134 @@ def _role_rows(
     return by_role, np.array(plug)
 
 
+_MoveRow = tuple[int, NDArray[np.float64], NDArray[np.float64]]
+
+
+def _assignments(
+    loc_group: Sequence[int],
+    home_locs: Sequence[int],
+    work_groups: Sequence[int],
+    second_locs: Sequence[int],
+    moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]],
+) -> tuple[list[Structure], list[_RoleSpec], list[_MoveRow], list[bool]]:
+    """Every assignment of roles to a person's candidates (`fit_roles`' arguments): its
+    structure, its role spec (`_role_rows`), the moves' (assignment, new home's counts before
+    the split, old home's after it), and whether the home lies within the workplace."""
+    structures: list[Structure] = []
+    specs: list[_RoleSpec] = []
+
+    def add(structure: Structure, home_rows: list[int], work_group: int, second_row: int) -> None:
+        structures.append(structure)
+        specs.append((home_rows, work_group, second_row))
+
+    homes = [-1, *range(len(home_locs))]
+    works = [-1, *range(len(work_groups))]
+    for h in homes:
+        for w in works:
+            home_rows = [home_locs[h]] if h >= 0 else []
+            group = work_groups[w] if w >= 0 else -1
+            add(Structure(home=h, work=w), home_rows, group, -1)
+            if h < 0:
+                continue
+            for s in second_locs:
+                if s != h and (group < 0 or loc_group[home_locs[s]] != group):
+                    add(Structure(home=h, work=w, second=s), home_rows, group, home_locs[s])
+    # Moves: the home's role passes from the old place to the new one on the split day.
+    move_rows: list[tuple[int, NDArray[np.float64], NDArray[np.float64]]] = []
+    for new, old, split, before, after in moves:
+        for w in works:
+            group = work_groups[w] if w >= 0 else -1
+            if group >= 0 and (
+                loc_group[home_locs[new]] == group or loc_group[home_locs[old]] == group
+            ):
+                continue
+            add(
+                Structure(home=new, work=w, old_home=old, split=split),
+                [home_locs[new], home_locs[old]],
+                group,
+                -1,
+            )
+            move_rows.append((len(structures) - 1, before, after))
+    lives_at_work = [
+        work_group >= 0 and any(loc_group[r] == work_group for r in home_rows)
+        for home_rows, work_group, _ in specs
+    ]
+    return structures, specs, move_rows, lives_at_work
+
+
+def _structure_log_prior(
+    structures: Sequence[Structure],
+    lives_at_work: Sequence[bool],
+    n_home_locs: int,
+    n_second_locs: int,
+    n_move_options: int,
+    years: float,
+    priors: RolePriors,
+    far_from_home: Sequence[Sequence[bool]] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Each structure's log prior (second residence, move, living at work, a far
+    workplace), with the structures' home, work and second-residence indexes."""
+    n_second = max(1, n_second_locs)
+    moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
+    n_moves = max(1, n_move_options)
+    # Each structure's prior, all at once (the terms added in the same order as one at a
+    # time, so the sums are the same floats).
+    s_home = np.array([st.home for st in structures], dtype=np.int64)
+    s_work = np.array([st.work for st in structures], dtype=np.int64)
+    s_second = np.array([st.second for st in structures], dtype=np.int64)
+    s_old = np.array([st.old_home for st in structures], dtype=np.int64)
+    log_structure_prior = np.where(
+        s_second >= 0,
+        math.log(priors.second_residence_share / n_second),
+        np.where(s_home >= 0, math.log(1 - priors.second_residence_share), 0.0),
+    )
+    log_structure_prior = log_structure_prior + np.where(
+        s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
+    )
+    log_structure_prior = log_structure_prior + np.where(
+        s_work >= 0,
+        np.where(lives_at_work, math.log(priors.live_at_work_share),
+                 math.log(1 - priors.live_at_work_share)),
+        0.0,
+    )  # fmt: skip
+    if far_from_home is not None and n_home_locs:
+        far = np.array(far_from_home, dtype=bool).reshape(n_home_locs, -1)
+        pair = (s_work >= 0) & (s_home >= 0)
+        far_term = np.zeros(len(structures))
+        far_term[pair] = np.where(far[s_home[pair], s_work[pair]], math.log(FAR_WORKPLACE_SHARE),
+                                  math.log(1 - FAR_WORKPLACE_SHARE))  # fmt: skip
+        log_structure_prior = log_structure_prior + far_term
+
+    return log_structure_prior, s_home, s_work, s_second
+
+
+def _bag_inputs(
+    log_score: NDArray[np.float64],
+    chosen: NDArray[np.int64],
+    specs: Sequence[_RoleSpec],
+    move_rows: Sequence[_MoveRow],
+    counts: NDArray[np.float64],
+    loc_group: list[int],
+    singleton_total: float,
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
+    """The assignments the bag scores (within `BAG_PRUNE` of the best; indexes into the
+    assignments, whose structures are `chosen`, presence `probs` and log prior `prior`) and
+    the arguments of `_bag_log_scores` for them."""
+    bag_index = np.flatnonzero(log_score >= log_score.max() - BAG_PRUNE)
+    used, position = np.unique(chosen[bag_index], return_inverse=True)
+    at = {int(s): k for k, s in enumerate(used)}
+    misplaced = {
+        at[index]: (specs[index][0][0], specs[index][0][1], before[0], after[1])
+        for index, before, after in move_rows
+        if index in at
+    }
+    return bag_index, (counts, loc_group, [specs[s] for s in used], singleton_total, misplaced,
+                       position, probs[bag_index], prior[bag_index], concentration)  # fmt: skip
+
+
 def fit_roles(
     counts: NDArray[np.float64],
     loc_group: Sequence[int],
@@ -994,46 +1133,10 @@ def fit_roles(
     bag: also score the assignments that can matter under `BAG_DRAWS` reweightings of the
     evidence (`RoleFit.bagged_marginals`; see `BAG_DRAWS`).
     """
-    structures: list[Structure] = []
-    specs: list[_RoleSpec] = []
-
-    def add(structure: Structure, home_rows: list[int], work_group: int, second_row: int) -> None:
-        structures.append(structure)
-        specs.append((home_rows, work_group, second_row))
-
-    homes = [-1, *range(len(home_locs))]
-    works = [-1, *range(len(work_groups))]
-    for h in homes:
-        for w in works:
-            home_rows = [home_locs[h]] if h >= 0 else []
-            group = work_groups[w] if w >= 0 else -1
-            add(Structure(home=h, work=w), home_rows, group, -1)
-            if h < 0:
-                continue
-            for s in second_locs:
-                if s != h and (group < 0 or loc_group[home_locs[s]] != group):
-                    add(Structure(home=h, work=w, second=s), home_rows, group, home_locs[s])
-    # Moves: the home's role passes from the old place to the new one on the split day.
-    move_rows: list[tuple[int, NDArray[np.float64], NDArray[np.float64]]] = []
-    for new, old, split, before, after in moves:
-        for w in works:
-            group = work_groups[w] if w >= 0 else -1
-            if group >= 0 and (
-                loc_group[home_locs[new]] == group or loc_group[home_locs[old]] == group
-            ):
-                continue
-            add(
-                Structure(home=new, work=w, old_home=old, split=split),
-                [home_locs[new], home_locs[old]],
-                group,
-                -1,
-            )
-            move_rows.append((len(structures) - 1, before, after))
+    structures, specs, move_rows, lives_at_work = _assignments(
+        loc_group, home_locs, work_groups, second_locs, moves
+    )
     group_list = list(loc_group)
-    lives_at_work = [
-        work_group >= 0 and any(group_list[r] == work_group for r in home_rows)
-        for home_rows, work_group, _ in specs
-    ]
     by_role, plug = _role_rows(counts, group_list, specs, singleton_total)
     for index, before, after in move_rows:
         # The new home before the split and the old one after it are "elsewhere".
@@ -1051,38 +1154,11 @@ def fit_roles(
         n_obs, priors, min_home_days, by_bin, range(len(PERSON_TYPES))
     )
     unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
-    n_second = max(1, len(second_locs))
-    moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
-    n_moves = max(1, len(moves))
-    # Each structure's prior, all at once (the terms added in the same order as one at a
-    # time, so the sums are the same floats).
-    s_home = np.array([st.home for st in structures], dtype=np.int64)
-    s_work = np.array([st.work for st in structures], dtype=np.int64)
-    s_second = np.array([st.second for st in structures], dtype=np.int64)
-    s_old = np.array([st.old_home for st in structures], dtype=np.int64)
-    has_home = s_home >= 0
-    log_structure_prior = np.where(
-        s_second >= 0,
-        math.log(priors.second_residence_share / n_second),
-        np.where(s_home >= 0, math.log(1 - priors.second_residence_share), 0.0),
-    )
-    log_structure_prior = log_structure_prior + np.where(
-        s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
-    )
-    log_structure_prior = log_structure_prior + np.where(
-        s_work >= 0,
-        np.where(lives_at_work, math.log(priors.live_at_work_share),
-                 math.log(1 - priors.live_at_work_share)),
-        0.0,
+    log_structure_prior, s_home, s_work, s_second = _structure_log_prior(
+        structures, lives_at_work, len(home_locs), len(second_locs), len(moves), years,
+        priors, far_from_home,
     )  # fmt: skip
-    if far_from_home is not None and len(home_locs):
-        far = np.array(far_from_home, dtype=bool).reshape(len(home_locs), -1)
-        pair = (s_work >= 0) & (s_home >= 0)
-        far_term = np.zeros(len(structures))
-        far_term[pair] = np.where(far[s_home[pair], s_work[pair]], math.log(FAR_WORKPLACE_SHARE),
-                                  math.log(1 - FAR_WORKPLACE_SHARE))  # fmt: skip
-        log_structure_prior = log_structure_prior + far_term
-
+    has_home = s_home >= 0
     type_prior = type_priors(priors)
     n_work = len(work_groups)
     has_work = s_work >= 0
@@ -1138,17 +1214,10 @@ def fit_roles(
         loglik = _dm_loglik(by_role[chosen], all_probs, priors.concentration)
         scores.append((loglik + plug[chosen]) + all_prior)
         if bag:
-            bag_index = np.flatnonzero(scores[0] >= scores[0].max() - BAG_PRUNE)
-            used, position = np.unique(chosen[bag_index], return_inverse=True)
-            at = {int(s): k for k, s in enumerate(used)}
-            misplaced = {
-                at[index]: (specs[index][0][0], specs[index][0][1], before[0], after[1])
-                for index, before, after in move_rows
-                if index in at
-            }
-            bag_inputs = (counts, group_list, [specs[s] for s in used], singleton_total,
-                          misplaced, position, all_probs[bag_index], all_prior[bag_index],
-                          priors.concentration)  # fmt: skip
+            bag_index, bag_inputs = _bag_inputs(
+                scores[0], chosen, specs, move_rows, counts, group_list, singleton_total,
+                all_probs, all_prior, priors.concentration,
+            )  # fmt: skip
     return RoleFit(
         structures=structures,
         person_type=np.array(person_types, dtype=np.int64),

@@ -4,7 +4,8 @@ Per-candidate statistics (`places._candidates` vs `_make_candidate` one cluster 
 parts of the week (`bins_of` vs `bin_of`), both clustering radii from one distance matrix
 (`cluster_labels_multi` vs `cluster_labels`), the role rows and plug-in terms
 (`roles._role_rows` vs `_role_rows_loop`), and whole fits on generated corpora with every
-fast path swapped for its reference.
+fast path swapped for its reference (the role model fitted one person at a time: see also
+test_roles_many.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 from geoleak.infer import LeakInference, places, roles
 from geoleak.infer.cluster import cluster_labels, cluster_labels_multi
 from geoleak.infer.places import _candidates, _make_candidate, _points
-from geoleak.infer.roles import N_BINS, bin_of, bins_of
+from geoleak.infer.roles import N_BINS, RoleFit, bin_of, bins_of
+from geoleak.infer.roles_many import RoleProblem
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig
@@ -248,6 +250,10 @@ def _reference_multi(lats, lons, *, eps_ms, min_samples):  # type: ignore[no-unt
     return [cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms]
 
 
+def _reference_fits(problems: Sequence[RoleProblem], priors: roles.RolePriors) -> list[RoleFit]:
+    return [problem.fit(priors) for problem in problems]  # one person at a time
+
+
 def test_fits_with_every_fast_path_equal_the_reference_paths(
     corpora: dict[str, dict[str, list[Evidence]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,6 +261,7 @@ def test_fits_with_every_fast_path_equal_the_reference_paths(
     monkeypatch.setattr(places, "_candidates_of_people", _reference_candidates_of_people)
     monkeypatch.setattr(places, "cluster_labels_multi", _reference_multi)
     monkeypatch.setattr(roles, "_role_rows", roles._role_rows_loop)
+    monkeypatch.setattr(places, "fit_roles_many", _reference_fits)
     for name, people in corpora.items():
         reference = LeakInference().fit(people)
         assert fast[name].profiles_ == reference.profiles_, name

@@ -1,0 +1,498 @@
+"""The role model of `roles` fitted for many people at once, with the same floats.
+
+`roles.fit_roles` scores one person's assignments with a few dozen numpy calls on small
+arrays: at a few thousand people most of its time is the calls' overhead, not arithmetic.
+`fit_roles_many` scores the assignments of a batch of people together: every person's
+assignments stacked, the role rows as sums over (assignment, location) pairs, the
+Dirichlet-multinomial and the priors in one call each, the bag's reweighted scores
+(`roles.BAG_DRAWS`) of every bagged person at once, and the results split per person.
+
+Every float is the one `fit_roles` gives (tests/infer/test_roles_many.py compares them bit
+for bit over random people): sums of whole-number day counts are exact in any order; sums of
+other values run in the order the per-person code adds them (location by location); the
+scalar `math.lgamma` and `math.log` of whole numbers are read from tables of the same
+calls; element-wise numpy and scipy functions give each element what they give it alone;
+and the few matrix products whose order is the library's (`home_unseen_by_type`'s shares,
+`person_presence`'s hourly mean) are made per person as `fit_roles` makes them.
+
+Assignments, structure priors and the bag's inputs are built by the same functions as
+`fit_roles` (`roles._assignments`, `_structure_log_prior`, `_bag_inputs`), so a change of
+the model's types, priors or assignments reaches both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geoleak.infer import roles
+from geoleak.infer.roles import (
+    DAY_TYPES,
+    HOME,
+    N_BINS,
+    NO_WORK,
+    OTHER,
+    OTHER_PLACES_CONCENTRATION,
+    PERSON_TYPES,
+    ROTATING,
+    SECOND,
+    SHIFT_TYPES,
+    WEEKEND_BINS,
+    WORK,
+    RoleFit,
+    RolePriors,
+)
+
+__all__ = ["RoleProblem", "fit_roles_many"]
+
+_TYPE_ORDER = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order `fit_roles` scores types in
+
+
+@dataclass(frozen=True, slots=True)
+class RoleProblem:
+    """One person's arguments to `roles.fit_roles` (the priors are the batch's)."""
+
+    counts: NDArray[np.float64]
+    loc_group: Sequence[int]
+    home_locs: Sequence[int]
+    work_groups: Sequence[int]
+    second_locs: Sequence[int]
+    moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]]
+    singleton_total: float
+    years: float
+    min_home_days: int = 3
+    hour_counts: NDArray[np.float64] | None = None
+    work_rota_log_bf: Sequence[float] | None = None
+    far_from_home: Sequence[Sequence[bool]] | None = None
+    bag: bool = False
+
+    def fit(self, priors: RolePriors) -> RoleFit:
+        """`roles.fit_roles` of this person alone (the reference)."""
+        return roles.fit_roles(
+            self.counts, self.loc_group, self.home_locs, self.work_groups, self.second_locs,
+            self.moves, self.singleton_total, self.years, priors, self.min_home_days,
+            hour_counts=self.hour_counts, work_rota_log_bf=self.work_rota_log_bf,
+            far_from_home=self.far_from_home, bag=self.bag,
+        )  # fmt: skip
+
+
+# Tables of scalar functions at whole numbers 0, 1, 2, ...: reading them gives the same
+# floats as calling the function on each value.
+_TABLES: dict[str, NDArray[np.float64]] = {}
+_TABLE_LIMIT = 1 << 20
+
+
+def _of_whole(name: str, fn: Callable[[float], float], values: NDArray[np.float64]) -> Any:
+    """`fn` of each value: from a table of `fn` at whole numbers when every value is a whole
+    number in range, else one call each."""
+    if values.size == 0:
+        return np.zeros(values.shape)
+    top = float(values.max())
+    if not (values.min() >= 0 and top < _TABLE_LIMIT and (values == np.floor(values)).all()):
+        return np.array([fn(v) for v in values.ravel().tolist()]).reshape(values.shape)
+    table = _TABLES.get(name)
+    if table is None or table.size <= top:
+        size = max(int(top) + 1, 2 * (0 if table is None else table.size), 64)
+        table = np.array([fn(float(n)) for n in range(size)])
+        _TABLES[name] = table
+    return table[values.astype(np.int64)]
+
+
+def _sums(
+    keys: NDArray[np.int64], weights: NDArray[np.float64], minlength: int
+) -> NDArray[np.float64]:
+    """Sum of `weights` per key, added in the order given (`np.bincount` adds one entry
+    after another)."""
+    return np.asarray(np.bincount(keys, weights=weights, minlength=minlength), dtype=np.float64)
+
+
+def _lgamma_or_zero(t: float) -> float:
+    return math.lgamma(t) if t > 0 else 0.0
+
+
+def _lgamma_other(n: float) -> float:
+    return math.lgamma(OTHER_PLACES_CONCENTRATION + n)
+
+
+def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[RoleFit]:
+    """`problem.fit(priors)` of each problem, scored together (the same floats)."""
+    if not problems:
+        return []
+    people = len(problems)
+    assigned = [roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs,
+                                   p.moves) for p in problems]  # fmt: skip
+    group_lists = [list(p.loc_group) for p in problems]
+    by_role, plug, spec_start = _role_rows_many(
+        [p.counts for p in problems], group_lists, [a[1] for a in assigned],
+        [p.singleton_total for p in problems],
+    )  # fmt: skip
+    for person, (_, _, move_rows, _) in enumerate(assigned):
+        for index, before, after in move_rows:
+            misplaced = before[0] + after[1]  # see `fit_roles`
+            by_role[spec_start[person] + index, HOME] -= misplaced
+            by_role[spec_start[person] + index, OTHER] += misplaced
+    struct_priors = [
+        roles._structure_log_prior(a[0], a[3], len(p.home_locs), len(p.second_locs),
+                                   len(p.moves), p.years, priors, p.far_from_home)
+        for p, a in zip(problems, assigned, strict=True)
+    ]  # fmt: skip
+    log_structure_prior = np.concatenate([sp[0] for sp in struct_priors])
+    s_home = np.concatenate([sp[1] for sp in struct_priors])
+    s_work = np.concatenate([sp[2] for sp in struct_priors])
+    s_second = np.concatenate([sp[3] for sp in struct_priors])
+    n_specs = np.diff(spec_start)
+    spec_person = np.repeat(np.arange(people), n_specs)
+    has_home, has_work, has_second = s_home >= 0, s_work >= 0, s_second >= 0
+
+    # The prior that the home is none of the candidates, per person and type.
+    unseen = _home_unseen_many(problems, priors)  # (people, types)
+    log_seen = np.zeros((people, len(PERSON_TYPES)))
+    log_unseen = np.zeros((people, len(PERSON_TYPES)))
+    for person, p in enumerate(problems):
+        n_home = max(1, len(p.home_locs))
+        for t, value in enumerate(unseen[person].tolist()):
+            u = min(0.99, value)
+            log_seen[person, t] = math.log((1 - u) / n_home)
+            log_unseen[person, t] = math.log(u)
+    log_works = np.array([math.log(len(p.work_groups) + 1) for p in problems])
+
+    # Every (person, type, assignment), in the order `fit_roles` scores them per person.
+    parts_spec, parts_type = [], []
+    everyone = np.arange(spec_start[-1])
+    for ptype in _TYPE_ORDER:
+        chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else everyone
+        parts_spec.append(chosen)
+        parts_type.append(np.full(chosen.size, ptype, dtype=np.int64))
+    entry_spec = np.concatenate(parts_spec)
+    entry_type = np.concatenate(parts_type)
+    order = np.argsort(spec_person[entry_spec], kind="stable")
+    entry_spec, entry_type = entry_spec[order], entry_type[order]
+    entry_person = spec_person[entry_spec]
+
+    presence = _presence_many(problems)  # (people, types, bins, 3)
+    rows = presence[entry_person, entry_type]  # (entries, bins, 3)
+    probs = np.zeros((entry_spec.size, 4, N_BINS))
+    probs[:, HOME, :] = rows[:, :, 0]
+    probs[:, WORK, :] = rows[:, :, 1]
+    probs[:, OTHER, :] = rows[:, :, 2]
+    weekend = list(WEEKEND_BINS)
+    home_n = by_role[:, HOME, weekend].sum(axis=1)
+    second_n = by_role[:, SECOND, weekend].sum(axis=1)
+    share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    second = np.flatnonzero(has_second[entry_spec])
+    if second.size:
+        second_share = share[entry_spec[second]]
+        for b in weekend:
+            total_home = rows[second, b, 0]
+            probs[second, SECOND, b] = total_home * second_share
+            probs[second, HOME, b] = total_home * (1 - second_share)
+    type_prior = roles.type_priors(priors)
+    log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
+    home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
+                         log_unseen[entry_person, entry_type])  # fmt: skip
+    prior = log_type[entry_type] + log_structure_prior[entry_spec] + home_term
+    prior = np.where(entry_type != NO_WORK, prior - log_works[entry_person], prior)
+    rota_flat: list[float] = []
+    rota_start: list[int] = []
+    for p in problems:
+        rota_start.append(len(rota_flat))
+        if p.work_rota_log_bf is not None and len(p.work_groups):
+            rota_flat.extend(float(v) for v in p.work_rota_log_bf)
+        rota_flat.append(0.0)  # no located workplace (and no rota evidence)
+    rota_of = np.asarray(rota_flat, dtype=np.float64)
+    rota_base = np.asarray(rota_start, dtype=np.int64)
+    has_rota = np.array([p.work_rota_log_bf is not None and len(p.work_groups) > 0
+                         for p in problems])  # fmt: skip
+    rotating = (entry_type == ROTATING) & has_rota[entry_person]
+    n_rota = np.diff(np.append(rota_base, rota_of.size)) - 1
+    work_at = np.where(has_work[entry_spec], s_work[entry_spec], n_rota[entry_person])
+    rota_at = np.where(rotating, rota_base[entry_person] + work_at, 0)
+    prior = np.where(rotating, prior + rota_of[rota_at], prior)
+
+    loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
+    scores = (loglik + plug[entry_spec]) + prior
+
+    entry_start = np.searchsorted(entry_person, np.arange(people + 1))
+    fits = []
+    for person, p in enumerate(problems):
+        at, end = int(entry_start[person]), int(entry_start[person + 1])
+        structures, specs, move_rows, lives_at_work = assigned[person]
+        chosen = entry_spec[at:end] - spec_start[person]
+        log_score = scores[at:end]
+        bag_index = np.zeros(0, np.int64)
+        bag_inputs = None
+        if p.bag and end > at:
+            bag_index, bag_inputs = roles._bag_inputs(
+                log_score, chosen, specs, move_rows, p.counts, group_lists[person],
+                p.singleton_total, probs[at:end], prior[at:end], priors.concentration,
+            )  # fmt: skip
+        fits.append(RoleFit(
+            structures=structures,
+            person_type=entry_type[at:end].copy(),
+            structure_index=chosen,
+            log_score=log_score.copy(),
+            home_lives_at_work=lives_at_work,
+            bag_index=bag_index,
+            bag_inputs=bag_inputs,
+        ))  # fmt: skip
+    # The bag's scores, for every bagged person at once (not left for `decide` to ask for
+    # one person at a time).
+    bagged = [(fit, fit.bag_inputs) for fit in fits if fit.bag_inputs is not None]
+    for (fit, _), scores in zip(bagged, _bag_scores_many([inputs for _, inputs in bagged]),
+                                strict=True):  # fmt: skip
+        fit.bag_log_scores = scores
+    return fits
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairs:
+    """Every (assignment, location of its person) of a batch, in location order, with the
+    location's role under the assignment (`roles._role_matrix` for many people)."""
+
+    loc_start: NDArray[np.int64]  # each person's first location row (and the total)
+    spec_start: NDArray[np.int64]  # each person's first assignment (and the total)
+    n_specs: int
+    spec: NDArray[np.int64]  # per pair: its assignment
+    loc: NDArray[np.int64]  # per pair: its location row
+    role: NDArray[np.int64]  # per pair: HOME, WORK, SECOND or OTHER
+    second: NDArray[np.int64]  # the assignments with a second residence
+
+
+def _pairs(
+    n_locs_of: Sequence[int],
+    loc_groups: Sequence[Sequence[int]],
+    specs_of: Sequence[Sequence[roles._RoleSpec]],
+) -> _Pairs:
+    n_locs = np.array(n_locs_of, dtype=np.int64)
+    loc_start = np.concatenate([[0], np.cumsum(n_locs)])
+    spec_start = np.concatenate([[0], np.cumsum([len(s) for s in specs_of])]).astype(np.int64)
+    n_specs = int(spec_start[-1])
+    group = np.array([g for groups in loc_groups for g in groups], dtype=np.int64)
+    flat = [spec for specs in specs_of for spec in specs]
+    spec_person = np.repeat(np.arange(len(specs_of)), np.diff(spec_start))
+    work_group = np.array([spec[1] for spec in flat], dtype=np.int64).reshape(-1)
+    # One entry per (assignment, location of its person), in location order.
+    pairs_of = n_locs[spec_person]
+    pair_start = np.concatenate([[0], np.cumsum(pairs_of)]).astype(np.int64)
+    pair_spec = np.repeat(np.arange(n_specs), pairs_of)
+    pair_loc = (loc_start[spec_person][pair_spec] + np.arange(pair_start[-1])
+                - pair_start[pair_spec])  # fmt: skip
+    role = np.where((group[pair_loc] == work_group[pair_spec]) & (work_group[pair_spec] >= 0),
+                    WORK, OTHER)  # fmt: skip
+    for slot in (0, 1):
+        which = [(k, spec[0][slot]) for k, spec in enumerate(flat) if len(spec[0]) > slot]
+        if which:
+            at = np.array(which, dtype=np.int64)
+            role[pair_start[at[:, 0]] + at[:, 1]] = HOME
+    seconds = [(k, spec[2]) for k, spec in enumerate(flat) if spec[2] >= 0]
+    second = np.zeros(0, np.int64)
+    if seconds:
+        at = np.array(seconds, dtype=np.int64)
+        second = at[:, 0]
+        role[pair_start[second] + at[:, 1]] = SECOND
+    return _Pairs(loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc, role,
+                  second)  # fmt: skip
+
+
+def _role_rows_many(
+    counts_of: Sequence[NDArray[np.float64]],
+    loc_groups: Sequence[list[int]],
+    specs_of: Sequence[Sequence[roles._RoleSpec]],
+    singleton_totals: Sequence[float],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """`roles._role_rows` of each person, stacked: (assignments, roles, bins) and the
+    plug-in terms, with each person's first assignment (and the total at the end)."""
+    counts = np.concatenate(counts_of).reshape(-1, N_BINS)
+    pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of)
+    loc_start, spec_start, n_specs = pairs.loc_start, pairs.spec_start, pairs.n_specs
+    pair_spec, pair_loc, role, second = pairs.spec, pairs.loc, pairs.role, pairs.second
+    # Days per role and part of the week: whole numbers, so exact in any order.
+    key = (pair_spec * 4 + role) * N_BINS
+    by_role = _sums((key[:, None] + np.arange(N_BINS)).reshape(-1),
+                          weights=counts[pair_loc].reshape(-1),
+                          minlength=n_specs * 4 * N_BINS).reshape(n_specs, 4, N_BINS)  # fmt: skip
+    # Per location: days, t log t, log Gamma(t), places (`roles._location_terms`).
+    totals = counts.sum(axis=1)
+    xlogx = roles._xlogx(totals)
+    lgam = _of_whole("lgamma", _lgamma_or_zero, totals)
+    places = (totals > 0).astype(np.float64)
+    for person, singletons in enumerate(singleton_totals):
+        if singletons:
+            last = loc_start[person + 1] - 1
+            xlogx[last] = 0.0
+            lgam[last] = 0.0
+            places[last] = singletons
+    # Sums over a role's locations, added location by location (bincount adds in order).
+    is_work, is_other = role == WORK, role == OTHER
+
+    def summed(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        return _sums(pair_spec[mask], weights=values[pair_loc[mask]], minlength=n_specs)
+
+    work_own = summed(xlogx, is_work)
+    work_total = summed(totals, is_work)
+    other_lg = summed(lgam, is_other)
+    other_total = summed(totals, is_other)
+    other_places = summed(places, is_other)
+    if second.size:  # weekday days at a second residence are one more "other" place
+        weekday = roles._WEEKDAY_BINS
+        rows = by_role[second]
+        moved = rows[:, SECOND][:, weekday]
+        other_rows = rows[:, OTHER]  # views into rows
+        other_rows[:, weekday] = other_rows[:, weekday] + moved
+        second_rows = rows[:, SECOND]
+        second_rows[:, weekday] = 0.0
+        by_role[second] = rows
+        extra = moved.sum(axis=1)
+        some = extra > 0
+        other_lg[second] = np.where(
+            some, other_lg[second] + _of_whole("lgamma", _lgamma_or_zero, extra), other_lg[second]
+        )
+        other_total[second] = other_total[second] + extra
+        other_places[second] = np.where(some, other_places[second] + 1, other_places[second])
+    # `roles._plug_in_term`, element by element in its order of operations.
+    term = work_own - _of_whole("nlogn", roles._nlogn, work_total)
+    gamma = OTHER_PLACES_CONCENTRATION
+    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
+                  - _of_whole(f"lgamma{gamma!r}+", _lgamma_other, other_total))  # fmt: skip
+    plug = np.where(other_total > 0, term + other_term, term)
+    return by_role, plug, spec_start
+
+
+def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> Any:
+    """`roles.home_unseen_by_type` of each person for every type, (people, types)."""
+    from scipy.special import betaln, gammaln
+
+    types = list(range(len(PERSON_TYPES)))
+    home_rows = roles._HOME_BY_TYPE[types]
+    shares = []
+    n_obs = []
+    for p in problems:
+        weights = p.counts.sum(axis=0)
+        n_obs.append(max(0, round(float(p.counts.sum()))))
+        if not weights.sum() > 0:
+            weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+        shares.append(home_rows @ weights / weights.sum())  # per person, as fit_roles does
+    share = np.array(shares)
+    n = np.array(n_obs, dtype=np.int64)[:, None]
+    terms = np.minimum(np.array([p.min_home_days for p in problems])[:, None], n + 1)
+    a, b = priors.concentration * share, priors.concentration * (1 - share)
+    log_norm = betaln(a, b)
+    missed = np.zeros_like(share)
+    with np.errstate(all="ignore"):
+        for k in range(int(terms.max(initial=0))):
+            log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+            term = np.exp(log_choose + betaln(a + k, b + n - k) - log_norm)
+            missed = np.where(k < terms, missed + term, missed)
+    missed = np.minimum(1.0, missed)
+    return priors.home_unseen + (1 - priors.home_unseen) * missed
+
+
+def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+    """`roles.person_presence` of each person and type, (people, types, bins, 3)."""
+    out = np.empty((len(problems), len(PERSON_TYPES), N_BINS, 3))
+    out[:] = np.array([roles._PRESENCE_ARRAY[t] for t in range(len(PERSON_TYPES))])
+    for person, p in enumerate(problems):
+        if p.hour_counts is None:
+            continue
+        for t in roles.HOURLY:
+            out[person, t] = roles.person_presence(t, p.hour_counts)
+    return out
+
+
+def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.float64]]:
+    """`roles._bag_log_scores(*inputs)` of each person's bag inputs, (draws, K) each."""
+    from scipy.special import gammaln
+
+    if not inputs_of:
+        return []
+    counts_of = [inputs[0] for inputs in inputs_of]
+    pairs = _pairs([c.shape[0] for c in counts_of], [inputs[1] for inputs in inputs_of],
+                   [inputs[2] for inputs in inputs_of])  # fmt: skip
+    loc_start, n_specs, second = pairs.loc_start, pairs.n_specs, pairs.second
+    counts = np.concatenate(counts_of).reshape(-1, N_BINS)
+    draws = roles.BAG_DRAWS
+    # The reweightings (`roles._bag_weights`): each person's cells in their own order.
+    flat = counts.reshape(-1)
+    cells = np.flatnonzero(flat > 0)
+    own_cell = cells - np.repeat(loc_start[:-1] * N_BINS, np.diff(loc_start) * N_BINS)[cells]
+    weights: NDArray[np.float64] = np.zeros((draws, flat.size))
+    if cells.size:
+        shapes, which = np.unique(flat[cells], return_inverse=True)
+        table = np.array([roles._gamma_quantiles(float(c)) for c in shapes])
+        weights[:, cells] = table[which[None, :], roles._BAG_STRATA[:, own_cell % roles._BAG_CELLS]]
+    weights = weights.reshape(draws, -1, N_BINS)  # (draws, locations, bins)
+    # Days per role: the weights of a role's locations added location by location.
+    key = (pairs.spec * 4 + pairs.role) * N_BINS
+    size = n_specs * 4 * N_BINS
+    keys = (np.arange(draws)[:, None, None] * size + key[None, :, None]
+            + np.arange(N_BINS)[None, None, :])  # fmt: skip
+    by_role = _sums(keys.reshape(-1), weights=weights[:, pairs.loc].reshape(-1),
+                          minlength=draws * size).reshape(draws, n_specs, 4, N_BINS)  # fmt: skip
+    totals = weights.sum(axis=2)  # (draws, locations)
+    xlogx = roles._xlogx(totals)
+    lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
+    places = (counts.sum(axis=1) > 0).astype(np.float64)
+    for person, inputs in enumerate(inputs_of):
+        if inputs[3]:  # isolated points: each its own place seen once
+            last = loc_start[person + 1] - 1
+            xlogx[:, last] = 0.0
+            lgam[:, last] = 0.0
+            places[last] = inputs[3]
+    is_work, is_other = pairs.role == WORK, pairs.role == OTHER
+    draw_key = np.arange(draws)[:, None] * n_specs
+
+    def summed(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Per draw and assignment, the values of the masked locations added in order."""
+        keys = (draw_key + pairs.spec[mask][None, :]).reshape(-1)
+        return _sums(keys, weights=values[:, pairs.loc[mask]].reshape(-1),
+                           minlength=draws * n_specs).reshape(draws, n_specs)  # fmt: skip
+
+    work_own = summed(xlogx, is_work)
+    work_total = summed(totals, is_work)
+    other_lg = summed(lgam, is_other)
+    other_total = summed(totals, is_other)
+    other_places = _sums(pairs.spec[is_other], weights=places[pairs.loc[is_other]],
+                               minlength=n_specs)  # fmt: skip
+    other_places = np.broadcast_to(other_places, other_total.shape).copy()
+    if second.size:  # weekday days at a second residence are one more "other" place
+        weekday = np.array(roles._WEEKDAY_BINS)
+        rows = by_role[:, second]
+        moved = rows[:, :, SECOND][:, :, weekday]
+        rows[:, :, OTHER, weekday] += moved
+        rows[:, :, SECOND, weekday] = 0.0
+        by_role[:, second] = rows
+        extra = moved.sum(axis=2)
+        some = extra > 0
+        other_lg[:, second] += np.where(some, gammaln(np.maximum(extra, 1e-300)), 0.0)
+        other_total[:, second] += extra
+        other_places[:, second] += some
+    moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
+              int(loc_start[person]) + old_row, before, after)
+             for person, inputs in enumerate(inputs_of)
+             for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
+    if moves:
+        ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
+        for k, new_row, old_row, before, after in moves:
+            shifted = before * ratio[:, new_row] + after * ratio[:, old_row]  # (draws, bins)
+            by_role[:, k, HOME] -= shifted
+            by_role[:, k, OTHER] += shifted
+    gamma = OTHER_PLACES_CONCENTRATION
+    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
+                  - gammaln(gamma + other_total))  # fmt: skip
+    plug = work_own - roles._xlogx(work_total) + np.where(other_total > 0, other_term, 0.0)
+    # Each person's scored assignments, stacked.
+    position = np.concatenate([inputs[5] + pairs.spec_start[person]
+                               for person, inputs in enumerate(inputs_of)])  # fmt: skip
+    probs = np.concatenate([inputs[6] for inputs in inputs_of])
+    prior = np.concatenate([inputs[7] for inputs in inputs_of])
+    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
+                              inputs_of[0][8])  # fmt: skip
+    scores = loglik + plug[:, position] + prior[None, :]
+    bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
+    return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]

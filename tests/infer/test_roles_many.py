@@ -1,0 +1,144 @@
+"""`fit_roles_many` (the role model of many people at once) gives each person's `fit_roles`,
+bit for bit: over random people (thin, with no candidates, with many places, moves, second
+residences, ties), in batches, with the bag's reweighted scores too."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geoleak.infer import LeakInference, places, roles
+from geoleak.infer.roles import N_BINS, RoleFit, RolePriors
+from geoleak.infer.roles_many import RoleProblem, _bag_scores_many, fit_roles_many
+from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.timeuse import TimeUseConfig
+
+
+@st.composite
+def role_problems(draw: Any) -> RoleProblem:
+    """A person as `places` hands them to the role model: whole-number day counts per
+    location and part of the week (the last row the isolated points), candidates among
+    them, and the optional inputs present or not."""
+    n_locs = draw(st.integers(1, 10))
+    high = draw(st.sampled_from([1, 3, 12, 60]))  # thin people to well-seen ones
+    counts = np.array(
+        draw(st.lists(st.lists(st.integers(0, high), min_size=N_BINS, max_size=N_BINS),
+                      min_size=n_locs, max_size=n_locs)),
+        dtype=np.float64,
+    )  # fmt: skip
+    if draw(st.booleans()):  # ties: places seen alike
+        counts[: n_locs // 2] = counts[0]
+    singletons = draw(st.integers(0, 6))
+    if singletons:
+        counts[-1] = np.minimum(counts[-1], singletons)
+    else:
+        counts[-1] = 0.0
+    clustered = max(0, n_locs - 1)
+    loc_group = [*draw(st.lists(st.integers(0, 3), min_size=clustered, max_size=clustered)), -1]
+    home_locs = draw(st.lists(st.integers(0, max(0, clustered - 1)), max_size=min(4, clustered),
+                              unique=True)) if clustered else []  # fmt: skip
+    groups = sorted(set(loc_group[:clustered]))
+    work_groups = draw(st.lists(st.sampled_from(groups), max_size=3, unique=True)) if groups else []
+    second_locs = draw(st.lists(st.integers(0, len(home_locs) - 1), max_size=2, unique=True)) \
+        if home_locs else []  # fmt: skip
+    moves = []
+    if len(home_locs) >= 2:
+        for _ in range(draw(st.integers(0, 2))):
+            new, old = draw(st.lists(st.integers(0, len(home_locs) - 1), min_size=2, max_size=2,
+                                     unique=True))  # fmt: skip
+            before, after = np.zeros((2, N_BINS)), np.zeros((2, N_BINS))
+            before[0] = np.floor(counts[home_locs[new]] * draw(st.sampled_from([0.0, 0.2, 1.0])))
+            after[1] = np.floor(counts[home_locs[old]] * draw(st.sampled_from([0.0, 0.3, 1.0])))
+            moves.append((new, old, date(2025, 3, draw(st.integers(1, 28))), before, after))
+    hour_counts = None
+    if draw(st.booleans()):
+        hour_counts = np.array(draw(st.lists(st.integers(0, 4), min_size=N_BINS * 24,
+                                             max_size=N_BINS * 24)), dtype=np.float64)  # fmt: skip
+        hour_counts = hour_counts.reshape(N_BINS, 24)
+    rota = None
+    if draw(st.booleans()):
+        rota = draw(st.lists(st.floats(-0.7, 12.0), min_size=len(work_groups),
+                             max_size=len(work_groups)))  # fmt: skip
+    far = None
+    if draw(st.booleans()):
+        far = [[draw(st.booleans()) for _ in work_groups] for _ in home_locs]
+    return RoleProblem(
+        counts, loc_group, home_locs, work_groups, second_locs, moves, float(singletons),
+        draw(st.floats(0.01, 3.0)), draw(st.integers(1, 4)), hour_counts=hour_counts,
+        work_rota_log_bf=rota, far_from_home=far, bag=draw(st.booleans()),
+    )  # fmt: skip
+
+
+def assert_same_fit(many: RoleFit, alone: RoleFit) -> None:
+    """Every field alike, floats bit for bit (the bag's scores too)."""
+    assert many.structures == alone.structures
+    assert many.home_lives_at_work == alone.home_lives_at_work
+    assert many.person_type.tolist() == alone.person_type.tolist()
+    assert many.structure_index.tolist() == alone.structure_index.tolist()
+    assert many.log_score.tobytes() == alone.log_score.tobytes()
+    assert many.bag_index.tolist() == alone.bag_index.tolist()
+    assert (many.bag_inputs is None) == (alone.bag_inputs is None)
+    if alone.bag_inputs is not None:
+        expected = roles._bag_log_scores(*alone.bag_inputs)
+        assert many.bag_log_scores is not None
+        assert many.bag_log_scores.shape == expected.shape
+        assert many.bag_log_scores.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(role_problems(), min_size=1, max_size=6), st.sampled_from([0.16, 0.3]))
+def test_many_people_at_once_equal_each_alone(problems: list[RoleProblem], shift: float) -> None:
+    priors = RolePriors(shift_work_share=shift)
+    fits = fit_roles_many(problems, priors)
+    assert len(fits) == len(problems)
+    for problem, fit in zip(problems, fits, strict=True):
+        assert_same_fit(fit, problem.fit(priors))
+
+
+def test_bagged_marginals_read_the_scores_made_at_once() -> None:
+    """`decide` asks for the bagged marginals: from the batch's scores, they are those of
+    the person's own lazily scored bag."""
+    counts = np.zeros((4, N_BINS))
+    counts[0] = [9, 2, 1, 6, 4, 3]
+    counts[1] = [0, 1, 8, 1, 1, 0]
+    counts[2] = [1, 0, 0, 2, 3, 1]
+    problem = RoleProblem(counts, [0, 1, 2, -1], [0, 2], [1], [], [], 0.0, 0.5, bag=True)
+    priors = RolePriors()
+    (many,) = fit_roles_many([problem, problem], priors)[:1]
+    alone = problem.fit(priors)
+    assert alone.bag_log_scores is None  # not scored until asked for
+    which = np.array([s.home for s in alone.structures])[alone.structure_index]
+    shifts = [None, *roles.robust_type_shifts(priors)]
+    got = many.bagged_marginals(which, 2, {0: 1.5}, shifts)
+    expected = alone.bagged_marginals(which, 2, {0: 1.5}, shifts)
+    assert got is not None and expected is not None
+    assert [g.tolist() for g in got] == [e.tolist() for e in expected]
+
+
+def test_no_people_and_no_bags() -> None:
+    assert fit_roles_many([], RolePriors()) == []
+    assert _bag_scores_many([]) == []
+
+
+def _people_alone(problems: list[RoleProblem], priors: RolePriors) -> list[RoleFit]:
+    return [problem.fit(priors) for problem in problems]
+
+
+@pytest.mark.parametrize("seed", [6, 11])
+def test_profiles_with_the_fits_at_once_equal_the_per_person_fits(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole inferences on generated time-use people: the profiles and sites are the same
+    with the per-person fit (and its lazily scored bag) as with the fits made at once."""
+    people = {p: ev for p, ev, _ in scenario_evidence(TimeUseConfig(people=16, seed=seed))}
+    fast = LeakInference().fit(people)
+    monkeypatch.setattr(places, "fit_roles_many", _people_alone)
+    reference = LeakInference().fit(people)
+    assert fast.profiles_ == reference.profiles_
+    assert fast.sites_ == reference.sites_
+    assert sum(1 for p in reference.profiles_ for place in p.places if place.kind == "home") > 8
