@@ -49,6 +49,8 @@ from geoleak.wording import count
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
 
 ProgressCallback = Callable[[int], None]
+# What the readers yield under `deferred_parsing`: a Post, or a JSONL line left unparsed.
+_Item = Post | UnparsedPost
 BATCH_POSTS = 512
 # Plain located JSONL lines go through `geoleak.extract.columns` (tests switch it off to
 # compare with the general path).
@@ -220,8 +222,8 @@ class RunResult:
     stats: LeakStats
 
 
-def _batched(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
-    batch: list[Post] = []
+def _batched(posts: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
     for post in posts:
         batch.append(post)
         if len(batch) >= size:
@@ -332,7 +334,7 @@ class _Shard:
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
         self.guards: dict[str, MediaPathGuard] = {}  # per corpus folder (parse_unparsed)
 
-    def take(self, posts: Sequence[tuple[int, Post | JsonlLine]]) -> _BatchResult:
+    def take(self, posts: Sequence[tuple[int, _Item | JsonlLine]]) -> _BatchResult:
         """Parse the batch's unparsed lines, read its new media, then dedupe and extract
         its posts in order."""
         diag = self.diag
@@ -410,16 +412,16 @@ class _Shard:
         first_located.setdefault(author, number)
 
     def _parsed(
-        self, posts: Sequence[tuple[int, Post | JsonlLine]]
+        self, posts: Sequence[tuple[int, _Item | JsonlLine]]
     ) -> list[tuple[int, Post | PlainGeotag]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
         `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
         lines unusable after all dropped. Plain located lines are read in columns, as a
         batch, into their evidence (`PlainGeotag`, unless `PLAIN_COLUMNS` is off)."""
         lines = [
-            (k, post if isinstance(post, tuple) else post.as_line())
+            (k, post.as_line() if isinstance(post, UnparsedPost) else post)
             for k, (_, post) in enumerate(posts)
-            if isinstance(post, tuple) or type(post) is UnparsedPost
+            if isinstance(post, tuple)
         ]
         plain: dict[int, PlainGeotag] = {}
         if lines and PLAIN_COLUMNS:
@@ -490,11 +492,11 @@ def _adopt_shard(shard: _Shard) -> None:
 _Packed = list[tuple[int, Post | JsonlLine, dict[str, Any] | None]]
 
 
-def _pack(posts: Sequence[tuple[int, Post]]) -> _Packed:
+def _pack(posts: Sequence[tuple[int, _Item]]) -> _Packed:
     """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
     an unparsed line travels as its `JsonlLine`)."""
     return [
-        (n, p.as_line(), None) if type(p) is UnparsedPost
+        (n, p.as_line(), None) if isinstance(p, UnparsedPost)
         else (n, replace(p, extra={}), dict(p.extra)) if p.extra
         else (n, p, None)
         for n, p in posts
@@ -517,8 +519,8 @@ def _shard_call(method: str, *args: Any) -> Any:
     return getattr(_WORKER_SHARD, method)(*args)
 
 
-def _media_entries(post: Post) -> int:
-    return post.media_entries if type(post) is UnparsedPost else len(post.media)
+def _media_entries(post: _Item) -> int:
+    return post.media_entries if isinstance(post, UnparsedPost) else len(post.media)
 
 
 def _shard_of(person: str, shards: int) -> int:
@@ -587,7 +589,7 @@ class _ShardSet:
         self.load = [0] * self.count
         self.frozen = False  # this process's objects, while the workers run (gc.freeze)
 
-    def _place(self, post: Post) -> int:
+    def _place(self, post: _Item) -> int:
         assert self.placed is not None
         shard = self.placed.get(post.author)
         if shard is None:
@@ -595,9 +597,9 @@ class _ShardSet:
         self.load[shard] += 1 + _media_entries(post)
         return shard
 
-    def submit(self, posts: Sequence[tuple[int, Post]]) -> Callable[[], list[_BatchResult]]:
+    def submit(self, posts: Sequence[tuple[int, _Item]]) -> Callable[[], list[_BatchResult]]:
         """Hand a batch to the shards; returns the call that waits for their results."""
-        parts: list[list[tuple[int, Post]]] = [[] for _ in range(self.count)]
+        parts: list[list[tuple[int, _Item]]] = [[] for _ in range(self.count)]
         if self.count == 1:
             parts[0].extend(posts)
         elif self.placed is None:

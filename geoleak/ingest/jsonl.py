@@ -16,11 +16,11 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, cast
 
 import orjson
 
@@ -390,6 +390,16 @@ def line_identity(obj: Any) -> tuple[str, str]:
 
 def _time_usable(value: str) -> bool:
     """Whether `_iso_as_written` and `_as_utc` take `value` (the same steps, no message)."""
+    if len(value) == 20 and value[10] == "T" and value[19] in "Zz":
+        # "2025-04-13T05:11:00Z", most corpora's shape: taken when its first 19 characters
+        # read as a time without an offset (the "+00:00" `_iso_as_written` puts for the "Z"
+        # then reads too, and a time at UTC+0 is never out of range in UTC; the test
+        # compares). Anything else (an offset inside, spaces) takes the steps below.
+        try:
+            if datetime.fromisoformat(value[:19]).tzinfo is None:
+                return True
+        except ValueError:
+            pass
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -429,17 +439,22 @@ def _checked_identity(obj: Any) -> tuple[str, str]:
     return post_id, author
 
 
-@dataclass(frozen=True, slots=True)
-class UnparsedPost(Post):
+class UnparsedPost(NamedTuple):
     """A corpus line whose `parse_post` is left to the process that uses the post: the
-    reader checked it as far as skipping and duplicate ids go (`line_identity`), so only
-    the id, author and origin are set. `parse_unparsed` makes the Post (`geoleak.pipeline`
-    parses each line in the worker that holds its author, not in the reading process)."""
+    reader checked it as far as skipping and duplicate ids go (`line_identity`).
+    `parse_unparsed` makes the Post (`geoleak.pipeline` parses each line in the worker that
+    holds its author, not in the reading process).
 
-    line: str = ""
-    root: str = ""  # the corpus folder: media entries are relative to it
-    renamed: bool = False  # the author was given by the caller (--author), not the line
-    media_entries: int = 0  # how many media entries the line names (before checks)
+    Not a `Post`: a tuple costs the reading process a tenth of a frozen dataclass, and the
+    first five fields are what travels to the worker (`as_line`)."""
+
+    author: str
+    origin: str  # "file:line"
+    line: str
+    root: str  # the corpus folder: media entries are relative to it
+    renamed: bool  # the author was given by the caller (--author), not the line
+    id: str
+    media_entries: int  # how many media entries the line names (before checks)
 
     def as_line(self) -> JsonlLine:
         """What `parse_unparsed` needs of it, also as it travels to another process (a
@@ -457,23 +472,15 @@ _DEFERRED: ContextVar[bool] = ContextVar("geoleak_jsonl_deferred", default=False
 
 @contextmanager
 def deferred_parsing() -> Iterator[None]:
-    """While open, `JsonlReader.read` yields an `UnparsedPost` per usable line (skipped
-    lines and duplicate ids are still reported as it reads); the caller passes each to
-    `parse_unparsed`, which gives the Post `read` would have given and the line's warnings."""
+    """While open, `JsonlReader.read` yields an `UnparsedPost` per usable line, in place of
+    its Post (skipped lines and duplicate ids are still reported as it reads); the caller
+    passes each `as_line()` to `parse_unparsed`, which gives the Post `read` would have given
+    and the line's warnings."""
     token = _DEFERRED.set(True)
     try:
         yield
     finally:
         _DEFERRED.reset(token)
-
-
-def _unparsed(obj: Any, line: str, where: str, root: str, author: str | None) -> UnparsedPost:
-    post_id, written_author = line_identity(obj)
-    media = obj.get("media")
-    entries = len(media) if isinstance(media, list) else int(isinstance(media, str))
-    return UnparsedPost(id=post_id, author=written_author if author is None else author,
-                        origin=where, line=line, root=root, renamed=author is not None,
-                        media_entries=entries)  # fmt: skip
 
 
 def parse_unparsed(
@@ -508,6 +515,25 @@ def loads_line(line: str) -> Any:
         return loads(line, "line")  # within geoleak.jsonlimits (depth, size, huge integers)
 
 
+_UNREADABLE = object()
+
+
+def _decoded_slowly(line: str, where: str, diag: Diagnostics) -> Any:
+    """A line orjson refuses: `loads_line`'s fallback (json: NaN, integers past 64 bits),
+    or `_UNREADABLE` with the warning that says why the line is skipped."""
+    try:
+        return loads(line, "line")  # within geoleak.jsonlimits (depth, size, huge integers)
+    except JsonLimitError:
+        diag.warn(
+            f"{where}: JSON nested too deeply or a value too large; line skipped", kind="bad-line"
+        )
+    except json.JSONDecodeError as exc:
+        diag.warn(f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line")
+    except RecursionError:
+        diag.warn(f"{where}: JSON nested too deeply; line skipped", kind="bad-line")
+    return _UNREADABLE
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
@@ -529,7 +555,8 @@ class JsonlReader(Reader):
             raise CorpusError(f"{path}: not a file")
         root = path.parent
         guard = MediaPathGuard(root)
-        defer, root_text = _DEFERRED.get(), str(root)
+        defer, root_text, prefix = _DEFERRED.get(), str(root), f"{path}:"
+        renamed = author is not None
         # 8 bytes a post, not the id strings; ids are compared within this process only, so
         # the string's own (keyed, 64-bit) hash serves as the digest.
         seen_ids = DigestSet()
@@ -542,39 +569,38 @@ class JsonlReader(Reader):
                 for number, line in enumerate(handle, start=1):
                     if not line.strip():
                         continue
-                    where = f"{path}:{number}"
+                    where = f"{prefix}{number}"
                     try:
-                        obj = loads_line(line)
-                    except JsonLimitError:
-                        diag.warn(
-                            f"{where}: JSON nested too deeply or a value too large; line skipped",
-                            kind="bad-line",
-                        )
-                        continue
-                    except json.JSONDecodeError as exc:
-                        diag.warn(
-                            f"{where}: not valid JSON ({exc.msg}); line skipped", kind="bad-line"
-                        )
-                        continue
-                    except RecursionError:
-                        diag.warn(f"{where}: JSON nested too deeply; line skipped", kind="bad-line")
-                        continue
+                        obj = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        obj = _decoded_slowly(line, where, diag)
+                        if obj is _UNREADABLE:
+                            continue
                     try:
-                        post: Post
                         if defer:
-                            post = _unparsed(obj, line, where, root_text, author)
+                            post_id, written = line_identity(obj)
                         else:
                             post = parse_post(obj, where=where, root=root, diag=diag, guard=guard)
+                            post_id = post.id
                     except (LineError, ValueError) as exc:
                         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
                         continue
-                    if author is not None and not defer:
-                        post = replace(post, author=author)
-                    if not seen_ids.add(hash(post.id)):
+                    if not seen_ids.add(hash(post_id)):
                         diag.warn(
-                            f"{where}: duplicate post id {post.id!r}; line skipped", kind="bad-line"
+                            f"{where}: duplicate post id {post_id!r}; line skipped", kind="bad-line"
                         )
                         continue
-                    yield post
+                    if defer:
+                        media = obj.get("media")
+                        entries = (
+                            len(media) if isinstance(media, list) else int(isinstance(media, str))
+                        )
+                        unparsed = UnparsedPost(written if author is None else author, where,
+                                                line, root_text, renamed, post_id, entries)  # fmt: skip
+                        yield cast(Post, unparsed)  # `deferred_parsing`: in place of the Post
+                    elif author is not None:
+                        yield replace(post, author=author)
+                    else:
+                        yield post
             except (OSError, EOFError) as exc:
                 raise CorpusError(f"{path}: read failed: {exc}") from None

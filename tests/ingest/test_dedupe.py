@@ -132,6 +132,22 @@ def test_digest_set_is_a_set_across_spills(keys: list[int], buffer: int) -> None
     assert not any(k + 1 in digests for k in seen if k + 1 not in seen and k + 1 < 2**63)
 
 
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(-(2**30), 2**30)), max_size=400),
+       st.integers(min_value=1, max_value=40))  # fmt: skip
+def test_digest_set_tells_keys_that_share_a_slot(pairs: list[tuple[int, int]], buffer: int) -> None:
+    # A few slots, many keys in each (slot + a multiple of every slot count): new keys
+    # whose slot is marked are searched for, members are found whatever their slot.
+    digests = DigestSet(buffer=buffer)
+    seen: set[int] = set()
+    for slot, high in pairs:
+        key = slot + high * 2**32
+        assert digests.add(key) == (key not in seen)
+        seen.add(key)
+    assert len(digests) == len(seen)
+    assert all(k in digests for k in seen)
+    assert not any(k + 2**32 in digests for k in seen if k + 2**32 not in seen)
+
+
 def test_repeats_far_apart_are_found_after_the_digests_spill(tmp_path: Path) -> None:
     from geoleak.ingest.jsonl import JsonlReader
 

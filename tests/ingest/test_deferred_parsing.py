@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.ingest import jsonl
 from geoleak.ingest.jsonl import (
     JsonlReader,
     LineError,
@@ -58,6 +59,42 @@ def test_line_identity_skips_exactly_the_lines_parse_post_skips(obj: Any) -> Non
     else:
         post = full[1]
         assert identity[1] == (post.id, post.author)  # type: ignore[attr-defined]
+
+
+# Strings of the "2025-04-13T05:11:00Z" shape `_time_usable` takes without the general
+# steps, and near misses: other characters ISO 8601 uses in every place, spaces around.
+_ISO_CHARS = "0123456789" * 3 + "-:T+.,W Zz\u0660\u00a0"
+_Z_SHAPED = st.one_of(
+    st.datetimes().map(lambda t: t.isoformat(timespec="seconds") + "Z"),
+    st.datetimes().map(lambda t: t.isoformat(timespec="seconds")[:19] + "z"),
+    st.text(_ISO_CHARS, min_size=19, max_size=19).map(lambda t: t[:10] + "T" + t[11:] + "Z"),
+    st.text(_ISO_CHARS, min_size=18, max_size=22),
+    st.tuples(
+        st.datetimes(), st.sampled_from(["T", " ", "t"]), st.sampled_from(["Z", "z", " "])
+    ).map(lambda d: d[0].isoformat(sep=d[1], timespec="seconds") + d[2]),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_Z_SHAPED)
+@example("2025-04-13T05:11:00Z")
+@example("2025-02-29T05:11:00Z")
+@example("2025-04-13T05:11:60Z")
+@example("2025-04-13T24:00:00Z")
+@example("0000-01-01T00:00:00Z")
+@example("2025-04-13T05:11+01Z")
+@example("2025-W15-1T05:11:00Z")
+@example("20250413T051100.5Z")
+@example(" 2025-04-13T05:11:0Z")
+@example("2025-04-13T05:11:00\u00a0")
+def test_the_reader_takes_a_time_exactly_when_parse_post_does(value: str) -> None:
+    try:
+        jsonl._as_utc(jsonl._iso_as_written(value))
+    except LineError:
+        usable = False
+    else:
+        usable = True
+    assert jsonl._time_usable(value) == usable
 
 
 def _corpus(tmp_path: Path) -> Path:
