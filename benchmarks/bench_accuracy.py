@@ -38,6 +38,14 @@ each with the knobs of one of 301-306 (351 and 357 those of 301, 352 and 358 tho
 person, persona, kind, confidence, what it is: a home at the workplace or elsewhere, a base
 at the home, for someone with no workplace, or elsewhere); either way each method's
 confidently wrong places (0.8 or more) are counted by what they are, per family.
+`--missed PATH` writes every true base not given within 500 m (JSON lines) with why it was
+missed, and prints the causes per family and persona (`missed_bases`): no workplace
+candidate near it (the person was seen there on no weekday, on one, or on more but the
+place is not among their candidates), a candidate whose workplace role is below 0.5 (and
+what the person was taken for instead), another candidate taken as the workplace, a
+candidate at 0.5 or more whose confidence under other shift-work priors is below it, one
+seen on too few weekdays outside any site, or a wrong base given instead. The candidates
+and the posterior are the person's own, before the cross-person site pass.
 """
 
 from __future__ import annotations
@@ -50,9 +58,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections import Counter
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from geoleak.evaluate import (
     BASE_RIGHT_M,
@@ -65,6 +76,8 @@ from geoleak.evaluate import (
 )
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
+from geoleak.infer.places import InferenceParams, analyse_person, work_marginals
+from geoleak.infer.roles import PERSON_TYPES, robust_type_shifts
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
 from geoleak.scenario.memory import scenario_evidence
@@ -256,6 +269,91 @@ def wrong_places(profiles: list[Profile], truth: list[TruthRow]) -> list[dict[st
     return out
 
 
+def missed_bases(
+    profiles: list[Profile],
+    truth: list[TruthRow],
+    evidence: dict[str, Any],
+    params: InferenceParams | None = None,
+) -> list[dict[str, Any]]:
+    """Every true base with no base given within `BASE_RIGHT_M`, with why: the person's own
+    analysis (`analyse_person`, before the site pass) read back at the true base."""
+    params = params or LeakInference()._validated()
+    by_person = {p.person: p for p in profiles}
+    out: list[dict[str, Any]] = []
+    for row in truth:
+        if row.kind != "base" or row.position is None or not row.detectable:
+            continue
+        target = row.position
+        profile = by_person.get(row.person)
+        given = [p for p in (profile.places if profile else ()) if p.kind == PlaceKind.BASE]
+        if any(haversine_m(p.position, target) <= BASE_RIGHT_M for p in given):
+            continue
+        persona = next((r.persona for r in truth if r.person == row.person and r.persona), "")
+        analysis = analyse_person(row.person, evidence.get(row.person, []), params)
+        weekdays = {
+            local.date()
+            for i in analysis.usable
+            if (local := analysis.evidence[i].local_time) is not None
+            and local.weekday() < 5
+            and haversine_m(analysis.evidence[i].position, target) <= BASE_RIGHT_M
+        }
+        item: dict[str, Any] = {"person": row.person, "persona": persona,
+                                "weekdays_near": len(weekdays)}  # fmt: skip
+        at = [k for k, c in enumerate(analysis.work_candidates)
+              if haversine_m(c.position, target) <= BASE_RIGHT_M]  # fmt: skip
+        fit = analysis.fit
+        if given:
+            item["cause"] = "a wrong base given"
+            item["given_m"] = round(min(haversine_m(p.position, target) for p in given))
+        elif not at or fit is None:
+            item["cause"] = (
+                "no candidate: seen there on no weekday" if not weekdays
+                else "no candidate: seen there on one weekday" if len(weekdays) == 1
+                else "no candidate: not among the person's candidates"
+            )  # fmt: skip
+        else:
+            k = at[0]
+            marginals = work_marginals(fit)
+            work_of = np.array([s.work for s in fit.structures])[fit.structure_index]
+            robust = min(
+                float(post[work_of == k].sum())
+                for post in fit.posteriors(None, list(robust_type_shifts(params.priors)))
+            )
+            post = fit.posterior()
+            taken_for = max(range(len(PERSON_TYPES)),
+                            key=lambda t: float(post[fit.person_type == t].sum()))  # fmt: skip
+            item.update(workplace=round(marginals[k], 3), robust=round(robust, 3),
+                        duty_days=analysis.work_candidates[k].n_duty_dates,
+                        taken_for=PERSON_TYPES[taken_for])  # fmt: skip
+            if int(np.argmax(marginals)) != k and max(marginals) >= params.min_confidence:
+                item["cause"] = "another candidate taken as the workplace"
+            elif marginals[k] < params.min_confidence:
+                item["cause"] = f"candidate, workplace below {params.min_confidence}"
+            elif robust < params.min_confidence:
+                item["cause"] = "candidate, below it under other shift-work priors"
+            elif analysis.work_candidates[k].n_duty_dates < params.min_base_days:
+                item["cause"] = "candidate, too few weekdays and no site"
+            else:
+                item["cause"] = "candidate, changed by the site pass"
+        out.append(item)
+    return out
+
+
+def missed_table(missed: list[dict[str, Any]], bases_by_persona: dict[str, int]) -> list[str]:
+    """The causes of missed bases, in all and per persona tag (missed / true bases)."""
+    causes = Counter(m["cause"] for m in missed)
+    lines = [f"  missed bases by cause ({len(missed)}): "
+             + "; ".join(f"{cause} {n}" for cause, n in causes.most_common())]  # fmt: skip
+    tags: dict[str, Counter[str]] = {}
+    for m in missed:
+        for tag in dict.fromkeys((m["persona"] or "(no persona)").split("+")):
+            tags.setdefault(tag, Counter())[m["cause"]] += 1
+    for tag, counts in sorted(tags.items()):
+        lines.append(f"    {tag} {sum(counts.values())}/{bases_by_persona.get(tag, 0)}: "
+                     + "; ".join(f"{cause} {n}" for cause, n in counts.most_common()))  # fmt: skip
+    return lines
+
+
 def confident_errors(wrong: list[dict[str, Any]]) -> str:
     counts: dict[str, int] = {}
     for w in wrong:
@@ -345,6 +443,8 @@ def main() -> None:
                         help=f"comma-separated families to run (default: {','.join(FAMILIES)}; "
                         f"also: {','.join(EXTRA_FAMILIES)})")  # fmt: skip
     parser.add_argument("--errors", metavar="PATH", help="write every wrong place (JSON lines)")
+    parser.add_argument("--missed", metavar="PATH",
+                        help="write every missed base with why (JSON lines) and tally the causes")  # fmt: skip
     args = parser.parse_args()
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     if unknown := set(families) - set(FAMILIES + EXTRA_FAMILIES):
@@ -358,6 +458,8 @@ def main() -> None:
     results: dict[str, dict[str, list[Evaluation]]] = {m: {} for m in methods}
     figures: dict[str, dict[str, Any]] = {m: {} for m in methods}
     wrong: dict[str, dict[str, list[dict[str, Any]]]] = {m: {} for m in methods}
+    missed: dict[str, list[dict[str, Any]]] = {}
+    bases_by_persona: dict[str, Counter[str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
             print(f"{name}: generating ...", file=sys.stderr, flush=True)
@@ -370,6 +472,13 @@ def main() -> None:
             people = len({r.person for r in truth_list})
             family = family_of(name)
             runs = {"this checkout": LeakInference().fit(evidence).profiles_}
+            if args.missed:
+                found = missed_bases(runs["this checkout"], truth_list, evidence)
+                missed.setdefault(family, []).extend({"corpus": name, **m} for m in found)
+                tally = bases_by_persona.setdefault(family, Counter())
+                for r in truth_list:
+                    if r.kind == "base" and r.position is not None and r.detectable:
+                        tally.update(dict.fromkeys((r.persona or "(no persona)").split("+"), 1))
             if args.baseline_ref:
                 runs[methods[1]] = baseline_profiles(args.baseline_ref, evidence, Path(tmp))
             for method, profiles in runs.items():
@@ -385,8 +494,15 @@ def main() -> None:
         for family, evs in results[method].items():
             print("\n".join(pooled(f"pooled {family} ({len(evs)} corpora)", evs)))
             print(confident_errors(wrong[method].get(family, [])))
+            if method == methods[0] and family in missed:
+                print("\n".join(missed_table(missed[family], bases_by_persona[family])))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    if args.missed:
+        with Path(args.missed).open("w", encoding="utf-8") as out:
+            for items in missed.values():
+                for m in items:
+                    out.write(json.dumps(m) + "\n")
     if args.errors:
         with Path(args.errors).open("w", encoding="utf-8") as out:
             for method in methods:

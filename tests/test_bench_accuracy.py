@@ -4,12 +4,23 @@ home given at the workplace and a base given at the home as the errors to count)
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
 
 from geoleak.evaluate import truth_rows
 from geoleak.geometry import destination
-from geoleak.types import LatLon, Place, PlaceKind, Profile
+from geoleak.infer import LeakInference
+from geoleak.types import (
+    Evidence,
+    EvidenceSource,
+    LatLon,
+    LocalTimeBasis,
+    Place,
+    PlaceKind,
+    Profile,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = LatLon(69.65, 18.96)  # Tromsø: 69 N
@@ -86,3 +97,61 @@ def test_mobility_development_corpora_are_their_own_family() -> None:
     assert all(config.seed not in bench.MOBILITY for _, config in chosen)
     assert chosen[3][1].early_share == bench.MOBILITY[304]["early_share"]
     assert "mobility-development-351" not in [n for n, _ in bench.corpora(False)]
+
+
+def _seen_at(person: str, where: LatLon, days: range, hours: tuple[int, ...]) -> list[Evidence]:
+    """`person` seen at `where` on each of `days` (from a Monday) at each of `hours`."""
+    start = datetime(2025, 1, 6)
+    out = []
+    for d in days:
+        for h in hours:
+            local = start + timedelta(days=d, hours=h)
+            out.append(Evidence(
+                post_id=f"{person}-{d}-{h}-{where.lat}", person=person,
+                position=destination(where, 40.0 * h, 10.0 + d % 7), source=EvidenceSource.EXIF,
+                accuracy_m=10.0, time_utc=local.replace(tzinfo=timezone.utc), local_time=local,
+                local_basis=LocalTimeBasis.EXIF_OFFSET,
+            ))  # fmt: skip
+    return out
+
+
+def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
+    """A worker seen at work on many weekdays is not listed; one never seen at work has no
+    candidate there; one seen at work on a single weekday has no candidate from one weekday;
+    one given a base at a cafe is listed as a wrong base; one seen at a workplace of their
+    own on two weekdays has a candidate there, with its workplace probability and type."""
+    bench = _bench()
+    nights = _seen_at("x", HOME, range(120), (21, 23))
+    evidence = {
+        person: [replace(ev, person=person, post_id=f"{person}-{ev.post_id}") for ev in nights]
+        for person in ("worker", "never", "once", "cafe")
+    }
+    evidence["worker"] += _seen_at("worker", WORK, range(0, 120, 3), (11,))
+    evidence["once"] += _seen_at("once", WORK, range(2, 3), (11, 14))
+    evidence["cafe"] += _seen_at("cafe", WORK, range(0, 120, 3), (11,))
+    evidence["thin"] = _seen_at("thin", HOME, range(0, 120, 2), (7, 10, 13, 16, 20))
+    alone = destination(HOME, 200, 5_000)  # where nobody else works (no site)
+    evidence["thin"] += _seen_at("thin", alone, [0, 30], (11,))
+    truth = truth_rows(
+        [row for person in evidence for row in _truth(person, f"{person}-persona", home=HOME,
+                                                       base=alone if person == "thin" else WORK)]
+    )  # fmt: skip
+    profiles = [  # the cafe's person is given a base at a cafe instead of their own
+        Profile(p.person, (*(x for x in p.places if x.kind != PlaceKind.BASE),
+                           _place(PlaceKind.BASE, CAFE, 0.9)))
+        if p.person == "cafe" else p
+        for p in LeakInference().fit(evidence).profiles_
+    ]  # fmt: skip
+    missed = {m["person"]: m for m in bench.missed_bases(profiles, truth, evidence)}
+    assert next(p for p in profiles if p.person == "worker").place(PlaceKind.BASE) is not None
+    assert "worker" not in missed
+    assert missed["never"]["cause"] == "no candidate: seen there on no weekday"
+    assert missed["once"]["cause"] == "no candidate: seen there on one weekday"
+    assert missed["once"]["weekdays_near"] == 1
+    assert missed["cafe"]["cause"] == "a wrong base given"
+    thin = missed["thin"]
+    assert thin["cause"].startswith("candidate") or thin["cause"].startswith("another")
+    assert thin["duty_days"] >= 2 and 0.0 <= thin["workplace"] <= 1.0
+    table = bench.missed_table(list(missed.values()), {"never-persona": 1})
+    assert "no candidate: seen there on no weekday 1" in table[0]
+    assert any(line.strip().startswith("never-persona 1/1") for line in table)
