@@ -13,7 +13,9 @@ that `find_sites` runs), and each group becomes its sites on its own. A second p
 the partitions then builds every profile with the sites known.
 
 Memory: a worker holds one partition (the largest person bounds it); the client holds
-the candidates, the sites and the profiles, not the evidence. On Dask a few partitions'
+the candidates' positions (numpy arrays), the sites and the profiles, not the evidence.
+The site pass builds each block's lists as its task is submitted and joins its close
+pairs into the groups as they arrive (`_Blocks`, `_UnionFind`). On Dask a few partitions'
 tasks are in flight at a time and each result is released once the client has taken it
 (`_windowed`), so neither the workers nor the client hold every partition's result. Both
 engines run the same functions on the same partitions, so they give the same profiles and
@@ -28,6 +30,7 @@ import math
 import multiprocessing as mp
 import pickle
 import tempfile
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -239,7 +242,7 @@ class _SlimSpool:
 
     def __init__(self, folder: str) -> None:
         self.handle = (Path(folder) / "slim.pickle").open("w+b")
-        self.offsets: list[int] = [0]
+        self.offsets = array("q", [0])
         self.lats: list[Any] = []
         self.lons: list[Any] = []
         self.owners: list[Any] = []
@@ -272,9 +275,9 @@ class _SlimSpool:
         self.handle.flush()
         owner_of: dict[str, int] = {}
         sites = _sites_of_candidates(
-            joined(self.lats, np.float64).tolist(),
-            joined(self.lons, np.float64).tolist(),
-            joined(self.owners, np.int64).tolist(),
+            joined(self.lats, np.float64),
+            joined(self.lons, np.float64),
+            joined(self.owners, np.int64),
             self.load,
             params,
             map_blocks or _local_map,
@@ -286,7 +289,7 @@ class _SlimSpool:
             PersonAnalysis(person, [], [], _NO_EXCLUSIONS, [])
             for person in sorted(owner_of, key=owner_of.__getitem__)
         ]
-        scores = joined(self.scores, np.float64).tolist()
+        scores = (score for part in self.scores for score in part.tolist())
         return sites, site_log_odds(members, sites, params.shared_site_odds, scores)
 
     def close(self) -> None:
@@ -431,9 +434,10 @@ def close_pairs_in_block(
     own: Sequence[tuple[int, float, float]],
     halo: Sequence[tuple[int, float, float]],
     eps_m: float,
-) -> list[tuple[int, int]]:
+) -> Any:
     """Pairs (i, j) of candidates within `eps_m` of each other (great-circle), with i one
-    of this block's own candidates and j one of its own or of the halo around it."""
+    of this block's own candidates and j one of its own or of the halo around it, as an
+    int64 array of shape (pairs, 2) (16 bytes a pair, not a tuple of two ints)."""
     import numpy as np
 
     from geoleak.geometry import haversine_m_array
@@ -462,64 +466,111 @@ def close_pairs_in_block(
         pairs.extend(
             (everyone[k][0], everyone[j][0]) for j, d in zip(near, dist, strict=True) if d <= eps_m
         )
-    return pairs
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-@dataclass
-class _Block:
-    own: list[tuple[int, float, float]]
-    halo: list[tuple[int, float, float]]
+class _Blocks:
+    """Candidates in blocks of BLOCK_CUBES cubes a side, each with its one-cube halo,
+    built one block at a time as they are iterated (`own`, `halo`: one list of
+    (index, lat, lon) a block, in block order): the client holds every candidate's cube
+    as three integers, not every block's lists at once."""
 
+    def __init__(self, lats: Any, lons: Any, eps_m: float) -> None:
+        import numpy as np
 
-def _blocks(points: Sequence[tuple[float, float]], eps_m: float) -> list[_Block]:
-    """Candidates in blocks of BLOCK_CUBES cubes a side, each with its one-cube halo."""
-    by_cube: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for index, (lat, lon) in enumerate(points):
-        by_cube[_cube(_unit_xyz(lat, lon), eps_m)].append(index)
-    blocks: dict[tuple[int, int, int], _Block] = {}
-    for (cx, cy, cz), members in by_cube.items():
-        key = (cx // BLOCK_CUBES, cy // BLOCK_CUBES, cz // BLOCK_CUBES)
-        blocks.setdefault(key, _Block([], [])).own.extend((i, *points[i]) for i in members)
-    for (cx, cy, cz), members in by_cube.items():
+        self.lats, self.lons = lats, lons
+        count = len(lats)
+        cubes = np.empty((count, 3), dtype=np.int64)
+        for index in range(count):
+            cubes[index] = _cube(_unit_xyz(float(lats[index]), float(lons[index])), eps_m)
+        keys = cubes // BLOCK_CUBES  # floor division, as for negative cube numbers
+        # Candidates by block (lexicographic block order), each block's in index order.
+        self.order = np.lexsort((np.arange(count), keys[:, 2], keys[:, 1], keys[:, 0]))
+        sorted_keys = keys[self.order]
+        starts = np.flatnonzero(np.any(sorted_keys[1:] != sorted_keys[:-1], axis=1)) + 1
+        self.bounds = np.concatenate(([0], starts, [count])).astype(np.int64)
+        self.keys = [tuple(k) for k in sorted_keys[self.bounds[:-1]].tolist()]
         # A cube on a block's edge is in the halo of the blocks its neighbours belong to.
-        home = (cx // BLOCK_CUBES, cy // BLOCK_CUBES, cz // BLOCK_CUBES)
-        around = {
-            ((cx + dx) // BLOCK_CUBES, (cy + dy) // BLOCK_CUBES, (cz + dz) // BLOCK_CUBES)
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for dz in (-1, 0, 1)
-        }
-        for key in sorted(around - {home}):
-            if key in blocks:
-                blocks[key].halo.extend((i, *points[i]) for i in members)
-    return [blocks[k] for k in sorted(blocks)]
+        self.halos: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        known = set(self.keys)
+        edge = np.any((cubes % BLOCK_CUBES == 0) | (cubes % BLOCK_CUBES == BLOCK_CUBES - 1), axis=1)
+        for index in np.flatnonzero(edge).tolist():
+            cx, cy, cz = cubes[index].tolist()
+            home = (cx // BLOCK_CUBES, cy // BLOCK_CUBES, cz // BLOCK_CUBES)
+            around = {
+                ((cx + dx) // BLOCK_CUBES, (cy + dy) // BLOCK_CUBES, (cz + dz) // BLOCK_CUBES)
+                for dx in (-1, 0, 1)
+                for dy in (-1, 0, 1)
+                for dz in (-1, 0, 1)
+            }
+            for key in around - {home}:
+                if key in known:
+                    self.halos[key].append(index)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _points(self, indices: Iterable[int]) -> list[tuple[int, float, float]]:
+        return [(i, float(self.lats[i]), float(self.lons[i])) for i in indices]
+
+    def own(self) -> Iterator[list[tuple[int, float, float]]]:
+        for start, end in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True):
+            yield self._points(self.order[start:end].tolist())
+
+    def halo(self) -> Iterator[list[tuple[int, float, float]]]:
+        for key in self.keys:
+            yield self._points(sorted(self.halos.get(key, ())))
 
 
-def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected groups (two or more members) of the pairs' graph: union-find."""
-    parent = list(range(count))
+class _UnionFind:
+    """Connected groups of candidates, joined pair by pair as the blocks' pairs arrive
+    (8 bytes a candidate): a group's root is its smallest member, whatever the order of
+    the pairs."""
 
-    def root(i: int) -> int:
+    def __init__(self, count: int) -> None:
+        self.parent = array("q", range(count))
+
+    def root(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    for i, j in pairs:
-        ri, rj = root(i), root(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(count):
-        groups[root(i)].append(i)
-    return [g for _, g in sorted(groups.items()) if len(g) > 1]
+    def join(self, pairs: Iterable[tuple[int, int]]) -> None:
+        root, parent = self.root, self.parent
+        for i, j in pairs:
+            ri, rj = root(i), root(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+
+    def groups(self) -> Iterator[list[int]]:
+        """Groups of two or more members, by their smallest member; members ascending."""
+        import numpy as np
+
+        roots = np.fromiter(
+            (self.root(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent)
+        )
+        order = np.argsort(roots, kind="stable")
+        roots = roots[order]
+        bounds = np.concatenate(([0], np.flatnonzero(roots[1:] != roots[:-1]) + 1, [len(roots)]))
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            if end - start > 1:
+                yield order[start:end].tolist()
 
 
-MapFunction = Callable[..., list[Any]]
+def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected groups (two or more members) of the pairs' graph: union-find."""
+    found = _UnionFind(count)
+    found.join(pairs)
+    return list(found.groups())
 
 
-def _local_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
-    return list(map(function, *iterables))
+MapFunction = Callable[..., Iterable[Any]]
+
+
+def _local_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
+    return map(function, *iterables)
 
 
 def find_sites_partitioned(
@@ -544,9 +595,9 @@ def find_sites_partitioned(
 
 
 def _sites_of_candidates(
-    lats: list[float],
-    lons: list[float],
-    owners: list[int],
+    lats: Sequence[float],
+    lons: Sequence[float],
+    owners: Sequence[int],
     load: Callable[[int], PersonAnalysis],
     params: InferenceParams,
     map_blocks: MapFunction = _local_map,
@@ -558,24 +609,30 @@ def _sites_of_candidates(
     the people of a group that can be a site, group by group. With `owner_of` (a dict to
     fill) the sites keep each member's candidate without evidence, calendar or day sets
     (the profile pass needs its position and score) and `owner_of` maps each member to
-    their owner number."""
-    points = list(zip(lats, lons, strict=True))
-    first: dict[int, int] = {}
-    for index, owner in enumerate(owners):
-        first.setdefault(owner, index)
-    blocks = _blocks(points, params.site_eps_m)
-    found = map_blocks(
-        close_pairs_in_block,
-        [b.own for b in blocks],
-        [b.halo for b in blocks],
-        [params.site_eps_m] * len(blocks),
-    )
+    their owner number.
+
+    Memory: the positions may be numpy arrays; the blocks are built as their tasks are
+    submitted and each block's pairs are joined into the groups as they arrive, so
+    neither every block nor every close pair (about one a candidate and neighbour at a
+    shared workplace) is held at once."""
+    import numpy as np
+
+    owned_by = np.asarray(owners, dtype=np.int64)
+    # Each candidate's rank among its person's: its index less that of the person's first.
+    starts = np.flatnonzero(np.concatenate(([True], owned_by[1:] != owned_by[:-1])))
+    first = np.repeat(starts, np.diff(np.concatenate((starts, [len(owned_by)]))))
+    blocks = _Blocks(lats, lons, params.site_eps_m)
+    joined = _UnionFind(len(owned_by))
+    for pairs in map_blocks(
+        close_pairs_in_block, blocks.own(), blocks.halo(), [params.site_eps_m] * len(blocks)
+    ):
+        joined.join(pairs.tolist())
     del blocks
     sites: FoundSites = []
-    for group in _groups(len(points), (pair for pairs in found for pair in pairs)):
+    for group in joined.groups():
         ranks: dict[int, list[int]] = defaultdict(list)
         for index in group:
-            ranks[owners[index]].append(index - first[owners[index]])
+            ranks[int(owned_by[index])].append(index - int(first[index]))
         if len(ranks) < params.min_site_people:
             continue
         loaded = {owner: load(owner) for owner in ranks}
@@ -900,8 +957,8 @@ def _infer_dask(
         n = len(buckets)
         window = _window(client)
 
-        def client_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
-            return list(_windowed(client, window, function, *iterables))
+        def client_map(function: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
+            return _windowed(client, window, function, *iterables)
 
         with tempfile.TemporaryDirectory(prefix="geoleak-slim-") as scratch:
             parts = _windowed(client, window, analyse_bucket, [root] * n, buckets,

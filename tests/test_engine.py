@@ -293,3 +293,39 @@ def test_dask_partitions_stream_in_order_with_few_results_waiting() -> None:
     assert client.most == 3  # not 50: the results waiting do not grow with the partitions
     assert client.outstanding == 0
     assert list(engine._windowed(client, 3, pow, [], [])) == []
+
+
+def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
+    # 1,000 people, each with five duty places within 1 km of each other (so 20 close
+    # pairs a person, none across people: no group is a site and nobody is loaded), far
+    # apart: the site pass's Python memory at its peak (numpy's included) stays under 300
+    # bytes a candidate (~160 now). Holding every block's lists and every close pair as
+    # tuples at once, as the pass did, cost ~510 here, and more with more pairs.
+    import tracemalloc
+
+    import numpy as np
+
+    params = InferenceParams()
+    people, places = 1_000, 5
+    lats, lons = [], []
+    for n in range(people):
+        centre = LatLon(-60.0 + 120.0 * (n % 40) / 40, -179.0 + 358.0 * (n // 40) / 25)
+        for k in range(places):
+            spot = destination(centre, bearing_deg=72.0 * k, distance_m=300.0)
+            lats.append(spot.lat)
+            lons.append(spot.lon)
+    owners = np.repeat(np.arange(people), places)
+
+    def never(_owner: int) -> PersonAnalysis:
+        raise AssertionError("no group of one person's places is a site")
+
+    lats_array, lons_array = np.array(lats), np.array(lons)
+    del lats, lons
+    tracemalloc.start()
+    try:
+        sites = engine._sites_of_candidates(lats_array, lons_array, owners, never, params)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sites == []
+    assert peak / (people * places) < 300  # bytes a candidate
