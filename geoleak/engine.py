@@ -964,7 +964,10 @@ def _infer_dask(
             parts = _windowed(client, window, analyse_bucket, [root] * n, buckets,
                               [params] * n, contexts)  # fmt: skip
             sites, odds = _site_pass(parts, params, scratch, client_map)
-        [shared_sites] = client.scatter([sites], broadcast=True)
+        # hash=False: a content key would tokenize every site and member (Dask's tokenize
+        # walks the whole object): ~20 MB of transient memory at 250 k posts, growing with
+        # the sites, where sending them costs ~2 MB.
+        [shared_sites] = client.scatter([sites], broadcast=True, hash=False)
         for part in _windowed(client, window, pass_two, [root] * n, buckets, [params] * n,
                               contexts, [shared_sites] * n, [odds] * n):  # fmt: skip
             emit(part)
