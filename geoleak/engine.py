@@ -488,7 +488,7 @@ class _Blocks:
         self.order = np.lexsort((np.arange(count), keys[:, 2], keys[:, 1], keys[:, 0]))
         sorted_keys = keys[self.order]
         starts = np.flatnonzero(np.any(sorted_keys[1:] != sorted_keys[:-1], axis=1)) + 1
-        self.bounds = np.concatenate(([0], starts, [count])).astype(np.int64)
+        self.bounds = np.concatenate(([0], starts, [count] if count else [])).astype(np.int64)
         self.keys = [tuple(k) for k in sorted_keys[self.bounds[:-1]].tolist()]
         # A cube on a block's edge is in the halo of the blocks its neighbours belong to.
         self.halos: dict[tuple[int, int, int], list[int]] = defaultdict(list)

@@ -343,3 +343,4 @@ def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
         tracemalloc.stop()
     assert sites == []
     assert peak / (people * places) < 300  # bytes a candidate
+    assert find_sites_partitioned([], params) == []
