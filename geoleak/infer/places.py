@@ -932,6 +932,19 @@ def _marginal(post: np.ndarray[Any, Any], which: np.ndarray[Any, Any], count: in
     return list(np.bincount(which[given], weights=post[given], minlength=count)[:count].tolist())
 
 
+def _marginals(posts: NDArray[np.float64], which: NDArray[np.int64], count: int) -> Any:
+    """`_marginal` of each row of `posts` (posteriors over the same assignments), (rows,
+    count): one `np.bincount`, which adds each row's entries in order as `_marginal` does."""
+    given = np.flatnonzero(which >= 0)
+    keys = (np.arange(len(posts))[:, None] * count + which[given][None, :]).reshape(-1)
+    sums = np.bincount(keys, weights=posts[:, given].reshape(-1), minlength=len(posts) * count)
+    return sums.reshape(len(posts), count)
+
+
+_IS_SHIFT_TYPE = np.isin(np.arange(len(PERSON_TYPES)), SHIFT_TYPES)
+_IS_DAY_TYPE = np.isin(np.arange(len(PERSON_TYPES)), DAY_TYPES)
+
+
 def _fit_text(shares: Mapping[str, float], role: str) -> str:
     rival = max(((name, p) for name, p in shares.items() if name != role), key=lambda kv: kv[1])
     return f"fits '{role}' {shares[role]:.2f} vs '{rival[0]}' {rival[1]:.2f}"
@@ -953,16 +966,16 @@ def decide(
         dict(work_log_boost or {}), [None, *robust_type_shifts(params.priors)]
     )
     structures = fit.structures
-    home_of = np.array([s.home for s in structures])[fit.structure_index]
-    work_of = np.array([s.work for s in structures])[fit.structure_index]
-    second_of = np.array([s.second for s in structures])[fit.structure_index]
-    old_of = np.array([s.old_home for s in structures])[fit.structure_index]
+    home_of, work_of, second_of, old_of = np.array(
+        [(s.home, s.work, s.second, s.old_home) for s in structures], dtype=np.int64
+    )[fit.structure_index].T
     ptype = fit.person_type
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
-    home_m = _marginal(post, home_of, n_home)
-    work_m = _marginal(post, work_of, n_work)
-    home_low = np.min([home_m, *(_marginal(a, home_of, n_home) for a in alternatives)],
-                      axis=0).tolist() if n_home else []  # fmt: skip
+    posts = np.array([post, *alternatives])
+    home_all = _marginals(posts, home_of, n_home)  # per prior: the plain one, then the others
+    work_all = _marginals(posts, work_of, n_work)
+    home_m, work_m = home_all[0].tolist(), work_all[0].tolist()
+    home_low = home_all.min(axis=0).tolist() if n_home else []
     ready = [_home_ready(c, params) for c in analysis.home_candidates]
     best = int(np.argmax(home_m)) if n_home else -1
     if best >= 0 and ready[best] and home_low[best] >= params.min_confidence:
@@ -972,12 +985,11 @@ def decide(
         shifts = [None, *robust_type_shifts(params.priors)]
         bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), shifts)
         home_low = np.min([home_low, *(bagged or [])], axis=0).tolist()
-    work_low = np.min([work_m, *(_marginal(a, work_of, n_work) for a in alternatives)],
-                      axis=0).tolist() if n_work else []  # fmt: skip
+    work_low = work_all.min(axis=0).tolist() if n_work else []
     second_m = _marginal(post, second_of, n_home)
     types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
-    shift = np.isin(ptype, SHIFT_TYPES)
-    day_type = np.isin(ptype, DAY_TYPES)
+    shift = _IS_SHIFT_TYPE[ptype]
+    day_type = _IS_DAY_TYPE[ptype]
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
     work_label_of = np.array([*layout.work_labels, -1])[work_of]  # -1 indexes the sentinel

@@ -282,3 +282,31 @@ def test_assigned_dates_count_their_own_weeks(
     monday = date(2025, 3, 3)
     cand.dates = {monday, monday + timedelta(days=4)}
     assert cand.n_weeks == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n), min_size=1,
+                     max_size=4),
+            st.lists(st.integers(-1, 3), min_size=n, max_size=n),
+        )
+    )
+)  # fmt: skip
+def test_marginals_of_several_posteriors_equal_each_alone(
+    case: tuple[list[list[float]], list[int]],
+) -> None:
+    rows, which_list = case
+    posts, which = np.array(rows), np.array(which_list, dtype=np.int64)
+    count = int(which.max()) + 1 if (which >= 0).any() else 0
+    together = places._marginals(posts, which, count)
+    assert together.shape == (len(rows), count)
+    for row, post in zip(together, posts, strict=True):
+        assert row.tolist() == places._marginal(post, which, count)  # bit for bit
+
+
+def test_type_tables_mark_the_shift_and_day_types() -> None:
+    for ptype in range(len(roles.PERSON_TYPES)):
+        assert places._IS_SHIFT_TYPE[ptype] == (ptype in roles.SHIFT_TYPES)
+        assert places._IS_DAY_TYPE[ptype] == (ptype in roles.DAY_TYPES)
