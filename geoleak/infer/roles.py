@@ -128,6 +128,7 @@ DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME = range(6)
 SHIFT_TYPES = (EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
 # Day-time types: a workplace seen in the working day (`places.decide` reports their share).
 DAY_TYPES = (DAY, PART_TIME)
+SCORED_TYPES = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order a fit's assignments take
 # Share of day workers who are at their workplace on only part of the week or part of the
 # day: part-time workers (BLS CPS 2023, "Employed and unemployed full- and part-time
 # workers": ~17 % of employed people usually work under 35 hours a week) and students with a
@@ -652,7 +653,7 @@ class RoleFit:
         evidence of each one's posterior (`bag_log_scores`); None when not bagged."""
         if self.bag_inputs is None or count == 0:
             return None
-        if self.bag_log_scores is None:  # scored on first use: only for homes to be given
+        if self.bag_log_scores is None:  # `fit_roles` alone: scored when first asked for
             self.bag_log_scores = _bag_log_scores(*self.bag_inputs)
         scores = self.bag_log_scores
         index = self.bag_index
@@ -1175,7 +1176,7 @@ def fit_roles(
     struct_index: list[NDArray[np.int64]] = []
     probs_parts: list[NDArray[np.float64]] = []
     prior_parts: list[NDArray[np.float64]] = []
-    for ptype in (*DAY_TYPES, *SHIFT_TYPES, NO_WORK):
+    for ptype in SCORED_TYPES:
         # Workers may have a workplace none of whose posts are located (most people post
         # little at work): their structures without a workplace count for them too.
         chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else np.arange(len(structures))

@@ -33,7 +33,6 @@ from numpy.typing import NDArray
 
 from geoleak.infer import roles
 from geoleak.infer.roles import (
-    DAY_TYPES,
     HOME,
     N_BINS,
     NO_WORK,
@@ -41,8 +40,8 @@ from geoleak.infer.roles import (
     OTHER_PLACES_CONCENTRATION,
     PERSON_TYPES,
     ROTATING,
+    SCORED_TYPES,
     SECOND,
-    SHIFT_TYPES,
     WEEKEND_BINS,
     WORK,
     RoleFit,
@@ -50,8 +49,6 @@ from geoleak.infer.roles import (
 )
 
 __all__ = ["RoleProblem", "fit_roles_many"]
-
-_TYPE_ORDER = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order `fit_roles` scores types in
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +162,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
     parts_spec, parts_type = [], []
     everyone = np.arange(spec_start[-1])
-    for ptype in _TYPE_ORDER:
+    for ptype in SCORED_TYPES:
         chosen = np.flatnonzero(~has_work) if ptype == NO_WORK else everyone
         parts_spec.append(chosen)
         parts_type.append(np.full(chosen.size, ptype, dtype=np.int64))
