@@ -18,7 +18,7 @@ import marshal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.fileid import media_digest
@@ -32,8 +32,11 @@ class DigestSet:
     post of a corpus of millions does not grow memory much.
 
     The newest members are in a Python set; when it holds `buffer` of them they are
-    merged into one sorted array (numpy, imported then: small runs never need it), which
-    is searched by bisection. Beside the array, one bit per slot (a digest's low bits
+    merged into sorted arrays (numpy, imported then: small runs never need it), one for
+    each value of a digest's top 8 bits, which are searched by bisection. Merging into
+    one of 256 arrays at a time needs about 1/256 of the members again in transient
+    memory (one array for all needed a copy of every member, and a sort buffer, at each
+    spill). Beside the array, one bit per slot (a digest's low bits
     pick its slot; 16 slots a member) marks the slots of members: a key whose slot is
     clear is new without a search, so only a few per cent of new keys search the array
     (a search costs about as much as the rest of a reader's work on a line). Two different
@@ -42,11 +45,13 @@ class DigestSet:
     """
 
     SLOTS_PER_MEMBER = 16
+    PARTS = 256  # sorted arrays, by a digest's top 8 bits
 
     def __init__(self, buffer: int = 1 << 16) -> None:
         self.buffer = buffer
         self._recent: set[int] = set()
-        self._sorted: Any = None  # numpy int64 array, sorted, once the set spilled
+        self._sorted: list[Any] | None = None  # numpy int64 arrays, sorted, once spilled
+        self._spilled = 0
         self._bits = bytearray()  # once spilled: the slots of every member
         self._mask = -1  # slots - 1 (a power of two minus one) once spilled
 
@@ -56,7 +61,7 @@ class DigestSet:
         return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
 
     def __len__(self) -> int:
-        return len(self._recent) + (0 if self._sorted is None else len(self._sorted))
+        return len(self._recent) + self._spilled
 
     def __contains__(self, key: int) -> bool:
         if key in self._recent:
@@ -67,7 +72,7 @@ class DigestSet:
         return bool(self._bits[slot >> 3] & (1 << (slot & 7))) and self._in_sorted(key)
 
     def _in_sorted(self, key: int) -> bool:
-        kept = self._sorted
+        kept = cast("list[Any]", self._sorted)[(key >> 56) + 128]
         at = int(kept.searchsorted(key))
         return at < len(kept) and int(kept[at]) == key
 
@@ -93,17 +98,28 @@ class DigestSet:
         import numpy as np
 
         spilled = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
-        kept = spilled if self._sorted is None else np.concatenate((self._sorted, spilled))
-        kept.sort(kind="stable")
-        self._sorted = kept
         self._recent = set()
+        spilled.sort()
+        if self._sorted is None:
+            self._sorted = [np.zeros(0, dtype=np.int64)] * self.PARTS
+        parts = self._sorted
+        # Sorted digests are sorted by their top 8 bits too (an arithmetic shift).
+        bounds = np.searchsorted(spilled >> 56, np.arange(-128, 129)).tolist()
+        for part in range(self.PARTS):
+            start, end = bounds[part], bounds[part + 1]
+            if start < end:
+                merged = np.concatenate((parts[part], spilled[start:end]))
+                merged.sort(kind="stable")  # two sorted runs: merged in one pass
+                parts[part] = merged
+        self._spilled += len(spilled)
         slots = self._mask + 1
-        if slots < self.SLOTS_PER_MEMBER * len(kept):
+        if slots < self.SLOTS_PER_MEMBER * self._spilled:
             # (Re)built for every member; until the next, `add` marks each new member's slot.
-            slots = max(1 << 16, 1 << (self.SLOTS_PER_MEMBER * len(kept) - 1).bit_length())
-            at = kept & np.int64(slots - 1)
+            slots = max(1 << 16, 1 << (self.SLOTS_PER_MEMBER * self._spilled - 1).bit_length())
             bits = np.zeros(slots >> 3, dtype=np.uint8)
-            np.bitwise_or.at(bits, at >> 3, np.left_shift(1, at & 7).astype(np.uint8))
+            for kept in parts:  # one part's slots at a time
+                at = kept & np.int64(slots - 1)
+                np.bitwise_or.at(bits, at >> 3, np.left_shift(1, at & 7).astype(np.uint8))
             self._bits = bytearray(bits.tobytes())
             self._mask = slots - 1
 
