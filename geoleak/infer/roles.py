@@ -722,6 +722,13 @@ def _gamma_quantiles(shape: float) -> NDArray[np.float64]:
     return np.asarray(gammaincinv(shape, _BAG_QUANTILES), dtype=np.float64)
 
 
+def _bag_quantile_table(shapes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(shapes, draws): for each count, the gamma(c x count) / c quantiles of the strata
+    (c = `BAG_BOOTSTRAP_SIZE`)."""
+    c = BAG_BOOTSTRAP_SIZE
+    return np.array([_gamma_quantiles(c * float(k)) for k in shapes]) / c
+
+
 def _bag_weights(counts: NDArray[np.float64]) -> NDArray[np.float64]:
     """`BAG_DRAWS` Bayesian-bootstrap reweightings of `counts`, (draws, *counts.shape):
     each cell with a count gets the gamma(c x count) / c quantiles of the strata (c =
@@ -731,8 +738,7 @@ def _bag_weights(counts: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.zeros((BAG_DRAWS, flat.size))
     if cells.size:
         shapes, which = np.unique(flat[cells], return_inverse=True)
-        c = BAG_BOOTSTRAP_SIZE
-        table = np.array([_gamma_quantiles(c * float(k)) for k in shapes]) / c  # (shapes, draws)
+        table = _bag_quantile_table(shapes)
         out[:, cells] = table[which[None, :], _BAG_STRATA[:, cells % _BAG_CELLS]]
     return out.reshape(BAG_DRAWS, *counts.shape)
 

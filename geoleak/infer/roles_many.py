@@ -421,7 +421,7 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     weights: NDArray[np.float64] = np.zeros((draws, flat.size))
     if cells.size:
         shapes, which = np.unique(flat[cells], return_inverse=True)
-        table = np.array([roles._gamma_quantiles(float(c)) for c in shapes])
+        table = roles._bag_quantile_table(shapes)
         weights[:, cells] = table[which[None, :], roles._BAG_STRATA[:, own_cell % roles._BAG_CELLS]]
     weights = weights.reshape(draws, -1, N_BINS)  # (draws, locations, bins)
     # Days per role: the weights of a role's locations added location by location.
