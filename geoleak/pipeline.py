@@ -589,27 +589,32 @@ class _ShardSet:
         self.load = [0] * self.count
         self.frozen = False  # this process's objects, while the workers run (gc.freeze)
 
-    def _place(self, post: _Item) -> int:
-        assert self.placed is not None
-        shard = self.placed.get(post.author)
-        if shard is None:
-            shard = self.placed[post.author] = self.load.index(min(self.load))
-        self.load[shard] += 1 + _media_entries(post)
-        return shard
-
     def submit(self, posts: Sequence[tuple[int, _Item]]) -> Callable[[], list[_BatchResult]]:
         """Hand a batch to the shards; returns the call that waits for their results."""
         parts: list[list[tuple[int, _Item]]] = [[] for _ in range(self.count)]
-        if self.count == 1:
-            parts[0].extend(posts)
-        elif self.placed is None:
+        media = 0  # the batch's media entries
+        if self.placed is not None:
+            # Each person, when first seen, on the shard with the least work so far.
+            placed, load = self.placed, self.load
             for item in posts:
-                parts[_shard_of(item[1].author, self.count)].append(item)
+                post = item[1]
+                entries = _media_entries(post)
+                media += entries
+                shard = placed.get(post.author)
+                if shard is None:
+                    shard = placed[post.author] = load.index(min(load))
+                load[shard] += 1 + entries
+                parts[shard].append(item)
         else:
-            for item in posts:
-                parts[self._place(item[1])].append(item)
+            if self.count == 1:
+                parts[0].extend(posts)
+            else:
+                for item in posts:
+                    parts[_shard_of(item[1].author, self.count)].append(item)
+            if not self.pools:  # only the decision to fork needs the count
+                media = sum(_media_entries(p) for _, p in posts)
         self.posts_seen += len(posts)
-        self.media_seen += sum(_media_entries(p) for _, p in posts)
+        self.media_seen += media
         if (
             not self.pools
             and self.can_fork
