@@ -124,11 +124,12 @@ PERSON_TYPES = (
     "rotating-shift worker",
     "no workplace away from home",
     "part-time worker or student",
+    "day worker with long hours",
 )
-DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME = range(6)
+DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME, LONG_DAY = range(7)
 SHIFT_TYPES = (EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
 # Day-time types: a workplace seen in the working day (`places.decide` reports their share).
-DAY_TYPES = (DAY, PART_TIME)
+DAY_TYPES = (DAY, PART_TIME, LONG_DAY)
 SCORED_TYPES = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order a fit's assignments take
 # Share of day workers who are at their workplace on only part of the week or part of the
 # day: part-time workers (BLS CPS 2023, "Employed and unemployed full- and part-time
@@ -137,6 +138,13 @@ SCORED_TYPES = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order a fit's assignme
 # Hybrid workers at home on two or three weekdays (ATUS 2022: ~1 in 3 of employed people
 # who worked did some work at home) fit this type too.
 PART_TIME_SHARE = 0.2
+# Share of day workers whose working day runs into the evening: employees who usually work
+# 50 hours a week or more (OECD Better Life Index, "employees working very long hours": 10 %
+# on average over OECD countries, 11 % in the US, 15-20 % in Japan, Korea, Turkey and
+# Mexico; ILO, "Working Time and Work-Life Balance Around the World", 2022: a third of the
+# world's workers work more than 48 hours a week), and researchers and graduate students
+# who keep lab hours. Ten hours a day at work from a morning start ends at 19:00-20:00.
+LONG_HOURS_SHARE = 0.10
 # How shift workers split by schedule (BLS, Job Flexibilities and Work Schedules 2017-2018,
 # USDL-19-1691: of wage and salary workers, ~6 % work evening shifts, ~4 % night shifts,
 # ~6 % rotating or irregular schedules).
@@ -217,6 +225,18 @@ PRESENCE: dict[int, tuple[tuple[float, float, float], ...]] = {
         (0.88, 0.01, 0.11),
     ),
 }
+# Long-hours day workers: as day workers, with the working day running on into the evening
+# (at work ~10 h a day: ~55 % still there at 18:00, ~35 % at 19:00, ~20 % at 20:00-21:00)
+# and more weekend work (ATUS 2019: people working 50+ hours are about twice as likely to
+# work on a weekend day as those working 35-49).
+PRESENCE[LONG_DAY] = (
+    (0.90, 0.04, 0.06),
+    (0.72, 0.16, 0.12),
+    (0.12, 0.72, 0.16),
+    (0.42, 0.35, 0.23),
+    (0.55, 0.16, 0.29),
+    (0.88, 0.02, 0.10),
+)
 _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.items()}
 # Within a part of the week, presence changes with the hour. Rounded readings, like the rows
 # of PRESENCE, of ATUS shares of workers working by hour of the day (most at work 09-17 with
@@ -244,6 +264,20 @@ HOURLY: dict[int, dict[tuple[int, int], tuple[float, float, float]]] = {
         **{(WEEKEND_DAY, h): (0.85, 0.05, 0.10) for h in (6, 7, 8, 9)},
         **{(WEEKEND_DAY, h): (0.50, 0.10, 0.40) for h in range(10, 16)},
         **{(WEEKEND_DAY, h): (0.60, 0.08, 0.32) for h in range(16, 22)},
+    },
+    LONG_DAY: {
+        (MORNING, 6): (0.90, 0.05, 0.05),
+        (MORNING, 7): (0.74, 0.14, 0.12),
+        (MORNING, 8): (0.52, 0.33, 0.15),
+        **{(WORK_HOURS, h): (0.10, 0.76, 0.14) for h in (9, 10, 11, 14, 15, 16)},
+        **{(WORK_HOURS, h): (0.12, 0.60, 0.28) for h in (12, 13)},
+        (EVENING, 17): (0.20, 0.65, 0.15),
+        (EVENING, 18): (0.30, 0.52, 0.18),
+        (EVENING, 19): (0.45, 0.33, 0.22),
+        **{(EVENING, h): (0.58, 0.20, 0.22) for h in (20, 21)},
+        **{(WEEKEND_DAY, h): (0.82, 0.08, 0.10) for h in (6, 7, 8, 9)},
+        **{(WEEKEND_DAY, h): (0.45, 0.18, 0.37) for h in range(10, 16)},
+        **{(WEEKEND_DAY, h): (0.55, 0.15, 0.30) for h in range(16, 22)},
     },
     NO_WORK: {
         (MORNING, 6): (0.93, 0.0, 0.07),
@@ -364,14 +398,17 @@ def type_priors(
     priors: RolePriors,
     shift_work_share: float | None = None,
     split: dict[int, float] | None = None,
+    long_hours_share: float = LONG_HOURS_SHARE,
 ) -> dict[int, float]:
-    """Prior probability of each person type (index into PERSON_TYPES); `shift_work_share`
-    and `split` replace `priors.shift_work_share` and `SHIFT_SPLIT`."""
+    """Prior probability of each person type (index into PERSON_TYPES); `shift_work_share`,
+    `split` and `long_hours_share` replace `priors.shift_work_share`, `SHIFT_SPLIT` and
+    `LONG_HOURS_SHARE`."""
     shift_share = priors.shift_work_share if shift_work_share is None else shift_work_share
     day = (1 - priors.no_workplace_share) * (1 - shift_share)
     shares = {
-        DAY: day * (1 - PART_TIME_SHARE),
+        DAY: day * (1 - PART_TIME_SHARE) * (1 - long_hours_share),
         PART_TIME: day * PART_TIME_SHARE,
+        LONG_DAY: day * (1 - PART_TIME_SHARE) * long_hours_share,
         NO_WORK: priors.no_workplace_share,
     }
     for shift, share in (split or SHIFT_SPLIT).items():
@@ -392,6 +429,13 @@ def type_priors(
 # confidence drops, down to an abstention.
 ROBUST_SHIFT_WORK_SHARE = 1 / 3
 ROBUST_SCHEDULE_SHARE = 1 / 2  # the largest share of shift workers on one schedule
+# Long hours vary as much by country: employees usually working 50 hours a week or more are
+# 0.3-1 % in the Netherlands, Sweden and Denmark and 25-27 % in Turkey, Mexico and Colombia
+# (OECD Better Life Index, "employees working very long hours"). A day worker whose working
+# day runs into the evening and a night worker mirror each other (the one's evening
+# workplace is the other's home seen by day), so a home or base is also scored with these
+# shares, and its confidence is the lowest.
+ROBUST_LONG_HOURS_SHARES = (0.01, 0.25)
 
 
 @functools.lru_cache(maxsize=64)
@@ -408,6 +452,9 @@ def robust_type_shifts(priors: RolePriors) -> tuple[tuple[float, ...], ...]:
             for k, v in SHIFT_SPLIT.items()
         }
         alt = type_priors(priors, shift_share, split)
+        out.append(tuple(math.log(alt[t] / base[t]) for t in range(len(PERSON_TYPES))))
+    for long_share in ROBUST_LONG_HOURS_SHARES:
+        alt = type_priors(priors, long_hours_share=long_share)
         out.append(tuple(math.log(alt[t] / base[t]) for t in range(len(PERSON_TYPES))))
     return tuple(out)
 

@@ -410,11 +410,18 @@ def test_rota_bayes_factor_is_proper_and_bounded() -> None:
 
 
 def test_robust_confidence_is_the_lowest_posterior_over_shift_work_priors() -> None:
-    from geoleak.infer.roles import PERSON_TYPES, RolePriors, robust_type_shifts, type_priors
+    from geoleak.infer.roles import (
+        PERSON_TYPES,
+        ROBUST_LONG_HOURS_SHARES,
+        RolePriors,
+        robust_type_shifts,
+        type_priors,
+    )
 
     priors = RolePriors()
     shifts = robust_type_shifts(priors)
-    assert len(shifts) == 3
+    # One per shift schedule made common, one per long-hours share.
+    assert len(shifts) == 3 + len(ROBUST_LONG_HOURS_SHARES)
     for shift in shifts:
         assert len(shift) == len(PERSON_TYPES)
         # Every alternative is a distribution over types.
