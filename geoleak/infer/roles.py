@@ -790,6 +790,31 @@ def _bag_weights(counts: NDArray[np.float64]) -> NDArray[np.float64]:
     return out.reshape(BAG_DRAWS, *counts.shape)
 
 
+def _second_weekdays_to_other(
+    by_role: NDArray[np.float64],
+    second: Any,
+    other_lg: NDArray[np.float64],
+    other_total: NDArray[np.float64],
+    other_places: NDArray[np.float64],
+) -> None:
+    """In place, for the assignments `second` (an index along axis 1) that have a second
+    residence: its weekday days are one more "other" place (its log Gamma, days and place
+    count added to the other places' sums); `by_role` is (draws, assignments, roles, bins)."""
+    from scipy.special import gammaln
+
+    weekday = np.array(_WEEKDAY_BINS)
+    rows = by_role[:, second]  # (draws, seconds, roles, bins), a copy
+    moved = rows[:, :, SECOND][:, :, weekday]
+    rows[:, :, OTHER, weekday] += moved
+    rows[:, :, SECOND, weekday] = 0.0
+    by_role[:, second] = rows
+    extra = moved.sum(axis=2)
+    some = extra > 0
+    other_lg[:, second] += np.where(some, gammaln(np.maximum(extra, 1e-300)), 0.0)
+    other_total[:, second] += extra
+    other_places[:, second] += some
+
+
 def _bag_log_scores(
     counts: NDArray[np.float64],
     loc_group: Sequence[int],
@@ -830,17 +855,7 @@ def _bag_log_scores(
     other_total = _in_location_order(totals, is_other)
     other_places = np.broadcast_to(is_other @ places, other_total.shape).copy()
     if second:  # weekday days at a second residence are one more "other" place
-        weekday = np.array(_WEEKDAY_BINS)
-        rows = by_role[:, second]  # (draws, seconds, roles, bins), a copy
-        moved = rows[:, :, SECOND][:, :, weekday]
-        rows[:, :, OTHER, weekday] += moved
-        rows[:, :, SECOND, weekday] = 0.0
-        by_role[:, second] = rows
-        extra = moved.sum(axis=2)
-        some = extra > 0
-        other_lg[:, second] += np.where(some, gammaln(np.maximum(extra, 1e-300)), 0.0)
-        other_total[:, second] += extra
-        other_places[:, second] += some
+        _second_weekdays_to_other(by_role, second, other_lg, other_total, other_places)
     if misplaced:
         ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
         for k, (new_row, old_row, before, after) in misplaced.items():

@@ -458,17 +458,7 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
                                minlength=n_specs)  # fmt: skip
     other_places = np.broadcast_to(other_places, other_total.shape).copy()
     if second.size:  # weekday days at a second residence are one more "other" place
-        weekday = np.array(roles._WEEKDAY_BINS)
-        rows = by_role[:, second]
-        moved = rows[:, :, SECOND][:, :, weekday]
-        rows[:, :, OTHER, weekday] += moved
-        rows[:, :, SECOND, weekday] = 0.0
-        by_role[:, second] = rows
-        extra = moved.sum(axis=2)
-        some = extra > 0
-        other_lg[:, second] += np.where(some, gammaln(np.maximum(extra, 1e-300)), 0.0)
-        other_total[:, second] += extra
-        other_places[:, second] += some
+        roles._second_weekdays_to_other(by_role, second, other_lg, other_total, other_places)
     moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
               int(loc_start[person]) + old_row, before, after)
              for person, inputs in enumerate(inputs_of)
