@@ -815,6 +815,46 @@ def _second_weekdays_to_other(
     other_places[:, second] += some
 
 
+def _reweighted_moves(
+    by_role: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    counts: NDArray[np.float64],
+    moves: Sequence[tuple[int, int, int, NDArray[np.float64], NDArray[np.float64]]],
+) -> None:
+    """In place: for each move (assignment k, new home's row, old home's row, before, after),
+    the new home's days before the split and the old one's after it, reweighted as their
+    locations' days are (`weights` / `counts` per location row), move from home to "other"
+    (`by_role` is (draws, assignments, roles, bins))."""
+    if not moves:
+        return
+    ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
+    for k, new_row, old_row, before, after in moves:
+        shifted = before * ratio[:, new_row] + after * ratio[:, old_row]  # (draws, bins)
+        by_role[:, k, HOME] -= shifted
+        by_role[:, k, OTHER] += shifted
+
+
+def _bag_plug_in(
+    work_own: NDArray[np.float64],
+    work_total: NDArray[np.float64],
+    other_places: NDArray[np.float64],
+    other_lg: NDArray[np.float64],
+    other_total: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The reweighted scores' profile-likelihood terms: places within the workplace share its
+    mass by their days, and the "other" places follow a Chinese restaurant process with
+    concentration `OTHER_PLACES_CONCENTRATION`."""
+    from scipy.special import gammaln
+
+    gamma = OTHER_PLACES_CONCENTRATION
+    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
+                  - gammaln(gamma + other_total))  # fmt: skip
+    return np.asarray(
+        work_own - _xlogx(work_total) + np.where(other_total > 0, other_term, 0.0),
+        dtype=np.float64,
+    )
+
+
 def _bag_log_scores(
     counts: NDArray[np.float64],
     loc_group: Sequence[int],
@@ -856,16 +896,9 @@ def _bag_log_scores(
     other_places = np.broadcast_to(is_other @ places, other_total.shape).copy()
     if second:  # weekday days at a second residence are one more "other" place
         _second_weekdays_to_other(by_role, second, other_lg, other_total, other_places)
-    if misplaced:
-        ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
-        for k, (new_row, old_row, before, after) in misplaced.items():
-            shifted = before * ratio[:, new_row] + after * ratio[:, old_row]  # (draws, bins)
-            by_role[:, k, HOME] -= shifted
-            by_role[:, k, OTHER] += shifted
-    gamma = OTHER_PLACES_CONCENTRATION
-    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
-                  - gammaln(gamma + other_total))  # fmt: skip
-    plug = work_own - _xlogx(work_total) + np.where(other_total > 0, other_term, 0.0)
+    _reweighted_moves(by_role, weights, counts,
+                      [(k, *rows) for k, rows in misplaced.items()])  # fmt: skip
+    plug = _bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
     loglik = _dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
 

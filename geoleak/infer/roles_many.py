@@ -463,16 +463,8 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
               int(loc_start[person]) + old_row, before, after)
              for person, inputs in enumerate(inputs_of)
              for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
-    if moves:
-        ratio = np.divide(weights, counts, out=np.zeros_like(weights), where=counts > 0)
-        for k, new_row, old_row, before, after in moves:
-            shifted = before * ratio[:, new_row] + after * ratio[:, old_row]  # (draws, bins)
-            by_role[:, k, HOME] -= shifted
-            by_role[:, k, OTHER] += shifted
-    gamma = OTHER_PLACES_CONCENTRATION
-    other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
-                  - gammaln(gamma + other_total))  # fmt: skip
-    plug = work_own - roles._xlogx(work_total) + np.where(other_total > 0, other_term, 0.0)
+    roles._reweighted_moves(by_role, weights, counts, moves)
+    plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
     # Each person's scored assignments, stacked.
     position = np.concatenate([inputs[5] + pairs.spec_start[person]
                                for person, inputs in enumerate(inputs_of)])  # fmt: skip
