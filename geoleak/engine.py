@@ -841,7 +841,9 @@ def _pool_context() -> Any:
 def _ready() -> None:
     """A started worker's first task: load what inference needs (the engine itself is
     imported to unpickle this function)."""
-    import scipy.special  # noqa: F401  (loaded by the first analysis otherwise)
+    from geoleak.infer import special
+
+    special.load()  # (loaded by the first analysis otherwise)
 
 
 @contextmanager

@@ -545,7 +545,9 @@ def _warm(geocoder: Geocoder | None, inference: bool) -> None:
     (the time-zone polygons, the offline gazetteer) and, when the shards infer their people,
     the modules inference loads: the workers inherit them."""
     if inference:
-        import scipy.special  # noqa: F401  (imported by the first inference otherwise)
+        from geoleak.infer import special
+
+        special.load()  # (loaded by the first inference otherwise)
 
     from geoleak.extract.localtime import timezone_at
     from geoleak.geocode import GeonamesGazetteer

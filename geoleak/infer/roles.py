@@ -510,7 +510,7 @@ def home_unseen_by_type(
     if not weights.sum() > 0:
         weights = np.asarray(POSTS_BY_BIN, dtype=np.float64)
     share = home_rows @ weights / weights.sum()
-    from scipy.special import betaln, gammaln  # ~0.4 s to import: not at start-up
+    from geoleak.infer.special import betaln, gammaln
 
     n = max(0, round(observations))
     a, b = priors.concentration * share, priors.concentration * (1 - share)
@@ -764,7 +764,7 @@ _BAG_QUANTILES = (np.arange(BAG_DRAWS) + 0.5) / BAG_DRAWS  # each stratum's midp
 @functools.lru_cache(maxsize=256)
 def _gamma_quantiles(shape: float) -> NDArray[np.float64]:
     """The gamma(`shape`) quantiles at the strata's midpoints."""
-    from scipy.special import gammaincinv  # ~0.4 s to import: not at start-up
+    from geoleak.infer.special import gammaincinv
 
     return np.asarray(gammaincinv(shape, _BAG_QUANTILES), dtype=np.float64)
 
@@ -800,7 +800,7 @@ def _second_weekdays_to_other(
     """In place, for the assignments `second` (an index along axis 1) that have a second
     residence: its weekday days are one more "other" place (its log Gamma, days and place
     count added to the other places' sums); `by_role` is (draws, assignments, roles, bins)."""
-    from scipy.special import gammaln
+    from geoleak.infer.special import gammaln
 
     weekday = np.array(_WEEKDAY_BINS)
     rows = by_role[:, second]  # (draws, seconds, roles, bins), a copy
@@ -844,7 +844,7 @@ def _bag_plug_in(
     """The reweighted scores' profile-likelihood terms: places within the workplace share its
     mass by their days, and the "other" places follow a Chinese restaurant process with
     concentration `OTHER_PLACES_CONCENTRATION`."""
-    from scipy.special import gammaln
+    from geoleak.infer.special import gammaln
 
     gamma = OTHER_PLACES_CONCENTRATION
     other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
@@ -871,7 +871,7 @@ def _bag_log_scores(
     of `counts`: the same likelihood as `fit_roles` (`_role_rows`, `_dm_loglik`).
     `misplaced`: per move structure (index into `sub`), (new home row, old home row, new
     home's counts before the split, old home's after it)."""
-    from scipy.special import gammaln
+    from geoleak.infer.special import gammaln
 
     weights = _bag_weights(counts)  # (draws, locs, bins)
     role, second = _role_matrix(loc_group, sub)
@@ -919,7 +919,7 @@ def _dm_loglik(
     counts: (..., roles, bins); probs: broadcastable to counts, summing to 1 over roles.
     The multinomial coefficient is left out: it is the same for every assignment.
     """
-    from scipy.special import gammaln  # ~0.4 s to import: not at start-up (cached after)
+    from geoleak.infer.special import gammaln
 
     a = alpha * np.maximum(probs, _FLOOR)
     total = counts.sum(axis=-2)

@@ -363,7 +363,7 @@ def _role_rows_many(
 
 def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> Any:
     """`roles.home_unseen_by_type` of each person for every type, (people, types)."""
-    from scipy.special import betaln, gammaln
+    from geoleak.infer.special import betaln, gammaln
 
     types = list(range(len(PERSON_TYPES)))
     home_rows = roles._HOME_BY_TYPE[types]
@@ -404,7 +404,7 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
 
 def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.float64]]:
     """`roles._bag_log_scores(*inputs)` of each person's bag inputs, (draws, K) each."""
-    from scipy.special import gammaln
+    from geoleak.infer.special import gammaln
 
     if not inputs_of:
         return []
