@@ -3,6 +3,7 @@
     python benchmarks/bench_scale.py [--sizes 500000,2000000] [--ten-million]
                                      [--modes local,store,dask] [--workers 2] [--json OUT]
     python benchmarks/bench_scale.py --photos 200 [--sizes ""]   # workers 1 vs 2 on photos
+    python benchmarks/bench_scale.py --photos 60,300 --sizes ""  # ... on two corpus sizes
     python benchmarks/bench_scale.py --photos 200 --sizes 0 --against REF  # ... before/after
     python benchmarks/bench_scale.py --sizes 100000 --modes local --against REF  # before/after
     python benchmarks/bench_scale.py --sizes 200000 --modes local --peers all  # against peers
@@ -32,6 +33,8 @@ With `--photos PEOPLE`, a scenario corpus with photos (`geoleak scenario --peopl
 EXIF GPS in JPEGs, text posts that name places, the offline gazetteer on) is generated too,
 and `geoleak infer` runs on it with `--workers 1` and with `--workers 2`, alternating, best of
 `--repeat` each; the speed-up is the ratio of their wall times (issue 15: at least 1.7x).
+`--photos 60,300` does the same on each of several corpus sizes, one after the other: the
+serial start-up before the workers fork is fixed, so it weighs more on a small corpus.
 The load average is printed beside: on a machine whose other load takes a core, a second
 worker cannot show its worth in wall time (compare the CPU seconds then: each process's are
 printed, and the speed-up bound they imply on two cores).
@@ -404,7 +407,7 @@ def photo_speedup(
                 f"worker's {one[1]:.1f} CPU s over max(busiest process {largest[(code, 2)]:.1f} "
                 f"s, half of {two[1]:.1f} s)); 2 workers take {two[1] - one[1]:+.1f} CPU s "
                 "more than one")  # fmt: skip
-        log(f"  {label}: speed-up of 2 workers: {one[0] / two[0]:.2f}x (best wall of "
+        log(f"  {label}, {people} people: speed-up of 2 workers: {one[0] / two[0]:.2f}x (best wall of "
             f"{repeat}; identical profiles: {same}"
             + (f", identical to {ref_name}'s: {same_ref}" if ref_tree is not None else "") + ")")  # fmt: skip
         rows += [{"photos_people": people, "photos": photos, "code": label, "workers": w,
@@ -423,8 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", dest="json_out", help="write every figure here")
-    parser.add_argument("--photos", type=int, default=0, metavar="PEOPLE",
-                        help="also time workers 1 vs 2 on a scenario corpus with photos")  # fmt: skip
+    parser.add_argument("--photos", default="", metavar="PEOPLE[,PEOPLE...]",
+                        help="also time workers 1 vs 2 on a scenario corpus with photos of "
+                             "this many people (several sizes: comma-separated)")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=2, help="runs per worker count (--photos)")
     parser.add_argument("--against", metavar="REF",
                         help="also run the geoleak package of this git commit (git archive) on "
@@ -450,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"scikit-mobility unavailable, its rows are left out: {why_not}")
         peer_names = [m for m in peer_names if not m.startswith("skmob")]
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    photo_sizes = [int(p) for p in args.photos.split(",") if p and int(p) > 0]
     if args.ten_million:
         sizes.append(10_000_000)
     modes = [m for m in args.modes.split(",") if m]
@@ -473,12 +478,10 @@ def main(argv: list[str] | None = None) -> int:
         log("modules: " + ("compiled once, untimed (a scratch bytecode cache)" if args.bytecode_cache
             else "as the environment says (PYTHONDONTWRITEBYTECODE="
                  f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})"))  # fmt: skip
-        photo_rows = (
-            photo_speedup(folder, args.photos, args.repeat,
-                          ref_tree if args.against else None, args.against or "")
-            if args.photos
-            else []
-        )  # fmt: skip
+        photo_rows = [row for people in photo_sizes
+                      for row in photo_speedup(folder, people, args.repeat,
+                                               ref_tree if args.against else None,
+                                               args.against or "")]  # fmt: skip
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
             log(f"generating {size} posts ...")
@@ -568,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
             growth = by_size[large]["peak_rss_mib"] / max(1, by_size[small]["peak_rss_mib"])
             print(f"{mode}: peak RSS at {large:,} posts is {growth:.2f} x that at {small:,}")
     for row in photo_rows:
-        print(f"photos, {row['photos']} files, {row['code']}, --workers {row['workers']}: "
+        print(f"photos, {row['photos_people']} people, {row['photos']} files, {row['code']}, "
+              f"--workers {row['workers']}: "
               f"{row['wall_s']} s wall, {row['cpu_s']} s CPU (busiest process "
               f"{row['busiest_process_cpu_s']} s), {row['peak_rss_mib']} MiB; speed-up "
               f"{row['speedup']}x")  # fmt: skip

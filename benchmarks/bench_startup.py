@@ -10,7 +10,8 @@ Each step runs in a fresh interpreter under `valgrind --tool=cachegrind --cache-
 together with every step before it, and its figure is the difference to the run before:
 the interpreter alone, numpy, the CLI (`geoleak.cli.core`: click, the types, the readers),
 the pipeline's other imports (inference, media, text), the time-zone polygons
-(timezonefinder), the offline gazetteer and `scipy.special`: what `pipeline._warm` loads
+(timezonefinder), the offline gazetteer and the role model's special functions (scipy's
+`gammaln`...: `geoleak.infer.special`): what `pipeline._warm` loads
 before the fork. The last line is the whole start-up as `_warm` runs it. Modules are
 compiled into a scratch bytecode cache first (an installed package has them). Leaves out:
 reading the first batch of the corpus (a few ms) and what runs after the fork. Needs
@@ -38,7 +39,10 @@ STEPS = [
         "from geoleak.types import LatLon; timezone_at(LatLon(0.0, 0.0))",
     ),
     ("offline gazetteer", "from geoleak.geocode import OFFLINE; OFFLINE.warm()"),
-    ("scipy.special", "import scipy.special"),
+    # The role model's special functions, as `_warm` loads them (the tables above are loaded
+    # already): scipy.special's compiled module (`geoleak.infer.special`), or on an older
+    # checkout `import scipy.special`.
+    ("special functions", "from geoleak.pipeline import _warm; _warm(None, inference=True)"),
 ]
 WHOLE = (
     "import geoleak.cli.core; from geoleak.cli import main; main.get_command(None, 'infer'); "
