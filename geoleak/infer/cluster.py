@@ -9,7 +9,9 @@ rounding for a pair exactly `eps_m` apart). Larger inputs (the cross-person site
 every person's workplace candidates) take the same test on the pairs a k-d tree of unit
 vectors finds within the radius's chord, so they too get the dense path's labels without
 an n x n matrix and without importing scikit-learn (about 2 CPU s); weighted large inputs
-still go to scikit-learn.
+still go to scikit-learn. `cluster_labels_of_people` labels many people's points at once (the
+dense path's test on each person's pairs that are close in latitude, laid end to end), with
+each person's labels as `cluster_labels_multi` gives them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from numpy.typing import NDArray
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 
-__all__ = ["DENSE_MAX_POINTS", "HaversineDBSCAN", "cluster_labels", "cluster_labels_multi"]
+__all__ = [
+    "DENSE_MAX_POINTS",
+    "HaversineDBSCAN",
+    "cluster_labels",
+    "cluster_labels_multi",
+    "cluster_labels_of_people",
+]
 
 # A dense n x n matrix of 1500 points is 18 MB of float64; above that, neighbour pairs.
 DENSE_MAX_POINTS = 1500
@@ -275,3 +283,158 @@ def cluster_labels_multi(
         raise ValueError(f"eps_m must be positive, got {list(eps_ms)!r}")
     rdist = _rdist(to_radians_latlon(lat_arr, lon_arr))
     return [_dense_dbscan_rdist(rdist, e / EARTH_RADIUS_M, min_samples, None) for e in eps_ms]
+
+
+# Point pairs `cluster_labels_of_people` handles at once (each pair ~50 bytes while it works).
+PAIRS_PER_BATCH = 1 << 20
+
+
+def cluster_labels_of_people(
+    people: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    *,
+    eps_ms: Sequence[float],
+    min_samples: int,
+) -> list[list[NDArray[np.int64]]]:
+    """`cluster_labels_multi` of each person's (lats, lons), many people at once.
+
+    Each person's pairs of points are laid end to end in one set of columns, their reduced
+    distances computed element by element with the dense path's operations (so the same
+    values), and the dense path's DBSCAN run on the close pairs of every person at once:
+    a point's neighbours counted, the core points' connected groups found by lowest index
+    (min-label propagation with pointer jumping) and numbered within their person in that
+    order, each border point in the lowest-numbered cluster that reaches it. Each pair is
+    computed once, for i < j: the dense matrix is symmetric (a - b is -(b - a) exactly and
+    sin is odd). People with more than `DENSE_MAX_POINTS` points take `cluster_labels_multi`.
+    """
+    if not all(e > 0 for e in eps_ms):
+        raise ValueError(f"eps_m must be positive, got {list(eps_ms)!r}")
+    out: list[list[NDArray[np.int64]]] = [[] for _ in people]
+    batch: list[int] = []
+    pairs = 0
+    for k, (lats, _) in enumerate(people):
+        n = len(lats)
+        if n == 0 or n > DENSE_MAX_POINTS or min_samples < 1:
+            lat_arr, lon_arr = np.asarray(lats, dtype=float), np.asarray(people[k][1], dtype=float)
+            out[k] = cluster_labels_multi(lat_arr, lon_arr, eps_ms=eps_ms, min_samples=min_samples)
+            continue
+        if batch and pairs + n * (n - 1) // 2 > PAIRS_PER_BATCH:
+            _label_batch(people, batch, eps_ms, min_samples, out)
+            batch, pairs = [], 0
+        batch.append(k)
+        pairs += n * (n - 1) // 2
+    if batch:
+        _label_batch(people, batch, eps_ms, min_samples, out)
+    return out
+
+
+def _label_batch(
+    people: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    batch: Sequence[int],
+    eps_ms: Sequence[float],
+    min_samples: int,
+    out: list[list[NDArray[np.int64]]],
+) -> None:
+    """`cluster_labels_of_people` of the people `batch` (each with 1 to DENSE_MAX_POINTS
+    points), written into `out`."""
+    sizes = np.array([len(people[k][0]) for k in batch], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    # Degrees to radians as `to_radians_latlon` converts them, element by element.
+    lat = np.radians(np.concatenate([np.asarray(people[k][0], dtype=float) for k in batch]))
+    lon = np.radians(np.concatenate([np.asarray(people[k][1], dtype=float) for k in batch]))
+    # The pairs (i, j), i < j, of the same person that can be close (all others are not).
+    owner = np.repeat(np.arange(len(batch)), sizes)
+    first, second = _close_in_latitude(lat, owner, max(eps_ms) / EARTH_RADIUS_M)
+    # `_rdist`'s operations, in its order, on each pair.
+    rdist = lat[first] - lat[second]
+    np.multiply(rdist, 0.5, out=rdist)
+    np.sin(rdist, out=rdist)
+    np.multiply(rdist, rdist, out=rdist)
+    sin_lon = lon[first] - lon[second]
+    np.multiply(sin_lon, 0.5, out=sin_lon)
+    np.sin(sin_lon, out=sin_lon)
+    np.multiply(sin_lon, sin_lon, out=sin_lon)
+    cos_lat = np.cos(lat)
+    cos_prod = cos_lat[first] * cos_lat[second]
+    np.multiply(cos_prod, sin_lon, out=sin_lon)
+    np.add(rdist, sin_lon, out=rdist)
+    del sin_lon, cos_prod
+    results = [
+        _pair_dbscan(rdist, first, second, starts, owner, e / EARTH_RADIUS_M, min_samples)
+        for e in eps_ms
+    ]
+    for b, k in enumerate(batch):
+        a, z = int(starts[b]), int(starts[b + 1])
+        out[k] = [labels[a:z].copy() for labels in results]
+
+
+def _close_in_latitude(
+    lat: NDArray[np.float64], owner: NDArray[np.int64], eps_rad: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every pair (i, j), i < j, of points of the same owner whose latitudes (radians) differ
+    by at most `eps_rad` and a margin: the only pairs that can be within `eps_rad` (the
+    reduced distance is at least sin(dlat / 2)^2, the radius test's limit sin(eps / 2)^2).
+    Points sorted by (owner, latitude), each pairs with those after it up to the first one
+    beyond the reach (owners 1000 radians apart in the key, so no pair crosses owners)."""
+    reach = eps_rad * (1.0 + 1e-6) + 1e-9  # far above the key's rounding (~1e-10 rad)
+    key = owner * 1000.0 + lat
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    end = np.searchsorted(sorted_key, sorted_key + reach, side="right")
+    after = end - np.arange(order.size) - 1
+    at = np.repeat(np.arange(order.size), after)
+    run_start = np.cumsum(after) - after
+    partner = order[at + 1 + (np.arange(at.size) - np.repeat(run_start, after))]
+    mine = order[at]
+    return np.minimum(mine, partner), np.maximum(mine, partner)
+
+
+def _pair_dbscan(
+    rdist: NDArray[np.float64],
+    first: NDArray[np.int64],
+    second: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    owner: NDArray[np.int64],
+    eps_rad: float,
+    min_samples: int,
+) -> NDArray[np.int64]:
+    """`_dense_dbscan_rdist` (unweighted) of several people at once from the reduced
+    distances of their pairs (i < j); labels numbered within each person."""
+    total = int(starts[-1])
+    limit = math.sin(0.5 * eps_rad)
+    near = rdist <= limit * limit
+    a, b = first[near], second[near]
+    # A point is its own neighbour (the dense matrix's diagonal is 0).
+    density = 1 + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
+    is_core = density >= min_samples
+    labels = np.full(total, -1, dtype=np.int64)
+    if not is_core.any():
+        return labels
+    linked = is_core[a] & is_core[b]
+    ca, cb = a[linked], b[linked]
+    root = np.arange(total)
+    while True:  # each point's lowest connected core index
+        lowest = root.copy()
+        np.minimum.at(lowest, ca, root[cb])
+        np.minimum.at(lowest, cb, root[ca])
+        lowest = lowest[lowest]
+        if np.array_equal(lowest, root):
+            break
+        root = lowest
+    # Clusters numbered by their lowest core index within each person, as sklearn's outer
+    # loop meets them.
+    core = np.flatnonzero(is_core)
+    roots = np.unique(root[core])
+    number = np.searchsorted(roots, root[core])
+    before = np.searchsorted(roots, starts[:-1])  # clusters of the people before
+    labels[core] = number - before[owner[core]]
+    # A border point joins the lowest-numbered cluster that reaches it.
+    one_core = ~linked & (is_core[a] | is_core[b])
+    pa, pb = a[one_core], b[one_core]
+    a_core = is_core[pa]
+    point, other = np.where(a_core, pb, pa), np.where(a_core, pa, pb)
+    none = np.iinfo(np.int64).max
+    best = np.full(total, none, dtype=np.int64)
+    np.minimum.at(best, point, labels[other])
+    border = best < none
+    labels[border] = best[border]
+    return labels

@@ -30,7 +30,7 @@ from geoleak.geometry import (
     haversine_m,
     haversine_m_array,
 )
-from geoleak.infer.cluster import cluster_labels_multi
+from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
@@ -686,17 +686,28 @@ def analyse_people(
     people: Sequence[tuple[str, Sequence[Evidence], Mapping[str, int] | None]],
     params: InferenceParams | None = None,
 ) -> list[PersonAnalysis]:
-    """`analyse_person` of each (person, evidence, excluded), with the candidates of all of
-    them built at once (`_candidates_of_people`: a few array operations per batch of people
-    instead of per person) and their role models fitted at once (`fit_roles_many`, the
-    bag's scores included); each analysis equals the person's own."""
+    """`analyse_person` of each (person, evidence, excluded), with the points of all of them
+    clustered at once (`cluster_labels_of_people`), their candidates built at once
+    (`_candidates_of_people`: a few array operations per batch of people instead of per
+    person) and their role models fitted at once (`fit_roles_many`, the bag's scores
+    included); each analysis equals the person's own."""
     params = params or InferenceParams()
     if len(people) > PEOPLE_PER_BATCH:
         return [analysis for at in range(0, len(people), PEOPLE_PER_BATCH)
                 for analysis in analyse_people(people[at : at + PEOPLE_PER_BATCH], params)]  # fmt: skip
-    started = [_clustered(person, evidence, params, excluded)
+    started = [_usable_points(person, evidence, params, excluded)
                for person, evidence, excluded in people]  # fmt: skip
-    ready = [(a, p, f, c) for a, p, f, c in started if p is not None]
+    located = [(analysis, points) for analysis, points in started if points is not None]
+    labelled = cluster_labels_of_people(
+        [(points.lat, points.lon) for _, points in located],
+        eps_ms=(params.eps_m, params.work_eps_m), min_samples=params.min_samples,
+    )  # fmt: skip
+    ready: list[tuple[PersonAnalysis, _Points, NDArray[np.int64], NDArray[np.int64]]] = []
+    for (analysis, points), (fine_labels, coarse_labels) in zip(located, labelled, strict=True):
+        isolated = int(((fine_labels < 0) & (coarse_labels < 0)).sum())
+        analysis.excluded["isolated"] += isolated
+        analysis.note = _excluded_note(analysis.excluded)
+        ready.append((analysis, points, fine_labels, coarse_labels))
     fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
     coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
     problems = [
@@ -708,33 +719,25 @@ def analyse_people(
     fits = fit_roles_many(problems, params.priors)
     for (analysis, *_), fit in zip(ready, fits, strict=True):
         _take_fit(analysis, fit)
-    return [item[0] for item in started]
+    return [analysis for analysis, _ in started]
 
 
-def _clustered(
+def _usable_points(
     person: str,
     evidence: Sequence[Evidence],
     params: InferenceParams,
     excluded: Mapping[str, int] | None,
-) -> tuple[PersonAnalysis, _Points | None, NDArray[np.int64], NDArray[np.int64]]:
-    """A person's usable points and their home-scale and workplace-scale cluster labels
-    (no points: the analysis is complete as it is)."""
+) -> tuple[PersonAnalysis, _Points | None]:
+    """A person's analysis and usable points, to be clustered (no points: the analysis is
+    complete as it is)."""
     evidence = list(evidence)
     skipped: Counter[str] = Counter(excluded or {})
     usable = _usable(evidence, params, skipped)
     analysis = PersonAnalysis(person, evidence, [], skipped, usable)
     if not usable:
         analysis.note = _excluded_note(skipped)
-        none = np.zeros(0, dtype=np.int64)
-        return analysis, None, none, none
-    points = _points(evidence, usable)
-    fine_labels, coarse_labels = cluster_labels_multi(
-        points.lat, points.lon, eps_ms=(params.eps_m, params.work_eps_m),
-        min_samples=params.min_samples,
-    )  # fmt: skip
-    skipped["isolated"] += int(((fine_labels < 0) & (coarse_labels < 0)).sum())
-    analysis.note = _excluded_note(skipped)
-    return analysis, points, fine_labels, coarse_labels
+        return analysis, None
+    return analysis, _points(evidence, usable)
 
 
 def _role_problem(

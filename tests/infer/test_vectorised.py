@@ -2,7 +2,8 @@
 
 Per-candidate statistics (`places._candidates` vs `_make_candidate` one cluster at a time),
 parts of the week (`bins_of` vs `bin_of`), both clustering radii from one distance matrix
-(`cluster_labels_multi` vs `cluster_labels`), the role rows and plug-in terms
+(`cluster_labels_multi` vs `cluster_labels`), many people clustered at once
+(`cluster_labels_of_people` vs `cluster_labels_multi`), the role rows and plug-in terms
 (`roles._role_rows` vs `_role_rows_loop`), and whole fits on generated corpora with every
 fast path swapped for its reference (the role model fitted one person at a time: see also
 test_roles_many.py).
@@ -19,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoleak.infer import LeakInference, places, roles
-from geoleak.infer.cluster import cluster_labels, cluster_labels_multi
+from geoleak.geometry import EARTH_RADIUS_M
+from geoleak.infer import LeakInference, cluster, places, roles
+from geoleak.infer.cluster import cluster_labels, cluster_labels_multi, cluster_labels_of_people
 from geoleak.infer.places import _candidates, _make_candidate, _points
 from geoleak.infer.roles import N_BINS, RoleFit, bin_of, bins_of
 from geoleak.infer.roles_many import RoleProblem
@@ -192,6 +194,88 @@ def test_both_radii_from_one_distance_matrix_equal_separate_calls(
                 assert np.array_equal(labels, expected)
 
 
+# A person: a few spots (homes at 69-90 N, either side of the antimeridian and the equator,
+# or anywhere) with points scattered around each at metres to a kilometre, and some exact
+# repeats; eps chosen so that spots and scatter fall on both sides of it.
+_SPOTS = st.one_of(
+    st.tuples(st.floats(69.0, 90.0), st.floats(-180.0, 180.0)),
+    st.tuples(st.floats(-60.0, 60.0), st.sampled_from([179.9995, -179.9995, 180.0, -180.0])),
+    st.tuples(st.sampled_from([0.0, -0.0005, 0.0005]), st.floats(-180.0, 180.0)),
+    st.tuples(st.floats(-90.0, 90.0), st.floats(-180.0, 180.0)),
+)
+
+
+@st.composite
+def _person_positions(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    spots = draw(st.lists(_SPOTS, min_size=1, max_size=4))
+    seed = draw(st.integers(0, 2**32 - 1))
+    n = draw(st.integers(0, 70))
+    rng = np.random.default_rng(seed)
+    which = rng.integers(0, len(spots), n)
+    spread_m = rng.choice([3.0, 40.0, 150.0, 600.0], n)
+    lat = np.array([spots[k][0] for k in which.tolist()]) + rng.normal(0, 1, n) * spread_m / 111_195
+    lon = np.array([spots[k][1] for k in which.tolist()]) + rng.normal(0, 1, n) * spread_m / 111_195
+    lat = np.clip(lat, -90.0, 90.0)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    if n > 3 and draw(st.booleans()):  # exact repeats (one place posted from twice)
+        lat[: n // 3], lon[: n // 3] = lat[-(n // 3) :], lon[-(n // 3) :]
+    if n > 2 and draw(st.booleans()):  # a line along a meridian, points about eps apart
+        step_m = draw(st.sampled_from([30.0, 100.0, 250.0, 500.0]))
+        step_m *= draw(st.sampled_from([1 - 1e-6, 1.0, 1 + 1e-9, 1 + 1e-6]))
+        step = np.degrees(step_m / EARTH_RADIUS_M)
+        k = n // 2
+        lat[:k] = np.clip(spots[0][0] - np.arange(k) * step, -90.0, 90.0)
+        lon[:k] = spots[0][1]
+    return lat, lon
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_person_positions(), min_size=1, max_size=8),
+    st.lists(st.sampled_from([30.0, 100.0, 250.0, 500.0]), min_size=1, max_size=2),
+    st.integers(1, 4),
+    st.sampled_from([40, 300, cluster.PAIRS_PER_BATCH]),
+    st.sampled_from([25, cluster.DENSE_MAX_POINTS]),
+)
+def test_people_clustered_at_once_equal_each_alone(
+    people: list[tuple[np.ndarray, np.ndarray]],
+    eps_ms: list[float],
+    min_samples: int,
+    pairs_per_batch: int,
+    dense_max: int,
+) -> None:
+    """`cluster_labels_of_people` gives each person `cluster_labels_multi`'s labels, bit
+    for bit, whatever the batch (one person, several, split at the pair limit) and with
+    the largest people on the neighbour-pair path."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster, "PAIRS_PER_BATCH", pairs_per_batch)
+        patch.setattr(cluster, "DENSE_MAX_POINTS", dense_max)
+        together = cluster_labels_of_people(people, eps_ms=eps_ms, min_samples=min_samples)
+        assert len(together) == len(people)
+        for (lat, lon), found in zip(people, together, strict=True):
+            alone = cluster_labels_multi(lat, lon, eps_ms=eps_ms, min_samples=min_samples)
+            assert [labels.tolist() for labels in found] == [labels.tolist() for labels in alone]
+
+
+def test_people_clustered_at_once_on_the_corpora(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """The same on the generated people (69 N, the antimeridian, units, time-use)."""
+    people = [
+        (
+            np.array([ev.position.lat for ev in evidence]),
+            np.array([ev.position.lon for ev in evidence]),
+        )
+        for group in corpora.values()
+        for evidence in group.values()
+    ]
+    for min_samples in (2, 3):
+        together = cluster_labels_of_people(people, eps_ms=(100.0, 500.0), min_samples=min_samples)
+        for (lat, lon), found in zip(people, together, strict=True):
+            alone = cluster_labels_multi(lat, lon, eps_ms=(100.0, 500.0), min_samples=min_samples)
+            assert [labels.tolist() for labels in found] == [labels.tolist() for labels in alone]
+
+
 _specs = st.integers(min_value=1, max_value=9).flatmap(
     lambda n_locs: st.tuples(
         st.lists(
@@ -246,8 +330,9 @@ def _reference_candidates_of_people(
     return [_reference_candidates(*person) for person in people]
 
 
-def _reference_multi(lats, lons, *, eps_ms, min_samples):  # type: ignore[no-untyped-def]
-    return [cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms]
+def _reference_of_people(people, *, eps_ms, min_samples):  # type: ignore[no-untyped-def]
+    return [[cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms]
+            for lats, lons in people]  # fmt: skip
 
 
 def _reference_fits(problems: Sequence[RoleProblem], priors: roles.RolePriors) -> list[RoleFit]:
@@ -259,7 +344,7 @@ def test_fits_with_every_fast_path_equal_the_reference_paths(
 ) -> None:
     fast = {name: LeakInference().fit(people) for name, people in corpora.items()}
     monkeypatch.setattr(places, "_candidates_of_people", _reference_candidates_of_people)
-    monkeypatch.setattr(places, "cluster_labels_multi", _reference_multi)
+    monkeypatch.setattr(places, "cluster_labels_of_people", _reference_of_people)
     monkeypatch.setattr(roles, "_role_rows", roles._role_rows_loop)
     monkeypatch.setattr(places, "fit_roles_many", _reference_fits)
     for name, people in corpora.items():
