@@ -48,7 +48,7 @@ from geoleak.infer.roles import (
     bin_of,
     bins_of,
     robust_type_shifts,
-    rota_log_bayes_factor,
+    rota_log_bayes_factors,
 )
 from geoleak.infer.roles_many import RoleProblem, fit_roles_many
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
@@ -179,6 +179,9 @@ class Candidate:
     def _ordinals(self, name: str) -> NDArray[np.int64]:
         """Ordinals (with repeats) of day set `name`, from the calendar unless assigned."""
         cal = self.calendar
+        if name == "weekend_nights" and ("bin_days" in self.day_sets or cal is None):
+            nights = self.bin_days[WEEKEND_NIGHT]
+            return np.array([d.toordinal() for d in nights], dtype=np.int64)
         if name in self.day_sets or cal is None:
             return np.array([d.toordinal() for d in self._days(name)], dtype=np.int64)
         part, day, local = cal.part, cal.day, cal.local
@@ -190,6 +193,8 @@ class Candidate:
             mask = part == EVENING
         elif name == "weekend_days":
             mask = part == WEEKEND_DAY
+        elif name == "weekend_nights":
+            mask = part == WEEKEND_NIGHT
         else:
             mask = (local + 6) % 7 < 5  # Monday to Friday (date.fromordinal(1) is a Monday)
             if name == "work_dates":
@@ -270,7 +275,8 @@ class Candidate:
         self.day_sets["bin_days"] = value
 
     def count(self, name: str) -> int:
-        """len() of day set `name` ("dates", "nights", ...) without building the set."""
+        """len() of day set `name` ("dates", "nights", ...; "weekend_nights": of
+        `bin_days[WEEKEND_NIGHT]`) without building the set."""
         if name in self.day_sets:
             return len(self.day_sets[name])
         size = self.day_counts.get(name)
@@ -507,6 +513,7 @@ def _candidates_of_people(
         ("evenings", day, part == EVENING),
         ("weekend_days", day, part == WEEKEND_DAY),
         ("work_dates", local, monday_to_friday & (part == WORK_HOURS)),
+        ("weekend_nights", day, part == WEEKEND_NIGHT),  # bin_days[WEEKEND_NIGHT]
     )
     # Every set's distinct (cluster, day) pairs in one np.unique: a key per point and set,
     # (set * clusters + cluster) above 32 bits, the day ordinal below.
@@ -602,15 +609,26 @@ def _span_text(first: datetime | None, last: datetime | None) -> str:
 
 def _core_span(cand: Candidate) -> tuple[date, date] | None:
     """The 10th-90th percentile range of a candidate's days (robust to a stray visit)."""
-    days = sorted(cand.dates)
+    if "dates" in cand.day_sets or cand.calendar is None:
+        days = sorted(cand.dates)
+    else:  # the same days as ordinals (sorted by np.unique), without building the set
+        days = np.unique(cand.calendar.local).tolist()
     if not days:
         return None
-    return days[int(0.1 * (len(days) - 1))], days[round(0.9 * (len(days) - 1))]
+    first, last = days[int(0.1 * (len(days) - 1))], days[round(0.9 * (len(days) - 1))]
+    if isinstance(first, int):
+        return date.fromordinal(first), date.fromordinal(last)
+    return first, last
 
 
-def _overlap_share(a: Candidate, b: Candidate) -> float:
-    """Share of the shorter core time span that the two candidates' core spans overlap."""
-    span_a, span_b = _core_span(a), _core_span(b)
+def _overlap_share(
+    a: Candidate,
+    b: Candidate,
+    spans: tuple[tuple[date, date] | None, tuple[date, date] | None] | None = None,
+) -> float:
+    """Share of the shorter core time span that the two candidates' core spans overlap
+    (`spans`: their `_core_span`s when known)."""
+    span_a, span_b = spans if spans is not None else (_core_span(a), _core_span(b))
     if span_a is None or span_b is None:
         return 1.0
     overlap = (min(span_a[1], span_b[1]) - max(span_a[0], span_b[0])).days
@@ -710,12 +728,12 @@ def analyse_people(
         ready.append((analysis, points, fine_labels, coarse_labels))
     fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
     coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
-    problems = [
-        _role_problem(analysis, params, points, fine_labels, coarse_labels, fine, coarse)
-        for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
-            ready, fines, coarses, strict=True
-        )
-    ]
+    problems = _role_problems(
+        [(analysis, points, fine_labels, coarse_labels, fine, coarse)
+         for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
+            ready, fines, coarses, strict=True)],
+        params,
+    )  # fmt: skip
     fits = fit_roles_many(problems, params.priors)
     for (analysis, *_), fit in zip(ready, fits, strict=True):
         _take_fit(analysis, fit)
@@ -740,18 +758,105 @@ def _usable_points(
     return analysis, _points(evidence, usable)
 
 
-def _role_problem(
-    analysis: PersonAnalysis,
+@dataclass(slots=True)
+class _Draft:
+    """A person's role problem before its counts: each point's location row (-1: travel),
+    the isolated points' row, and the rest of `RoleProblem` that is read per person."""
+
+    row: NDArray[np.int64]
+    isolated_row: int
+    loc_group: list[int]
+    home_rows: list[int]
+    work_cands: list[int]
+    second: list[int]
+    moves: list[_MoveOption]
+    person_span: int
+    far_from_home: list[list[bool]]
+    bag: bool
+
+
+def _role_problems(
+    people: Sequence[
+        tuple[
+            PersonAnalysis,
+            _Points,
+            NDArray[np.int64],
+            NDArray[np.int64],
+            dict[int, Candidate],
+            dict[int, Candidate],
+        ]
+    ],
     params: InferenceParams,
+) -> list[RoleProblem]:
+    """The rest of `analyse_person` once each person's candidates are built, up to the role
+    model's fit: their locations and candidates (set on each analysis), and what the fit
+    takes (`fit_roles_many` fits many people's at once; `_take_fit` reads the fit). The
+    distinct days per location and part of the week, the hour counts and the workplaces'
+    rota evidence are counted for all the people at once (whole numbers, exact in any order;
+    `rota_log_bayes_factors` sums each day set as alone)."""
+    drafts = [_draft(*person, params) for person in people]  # fmt: skip
+    if not drafts:
+        return []
+    points = [person[1] for person in people]
+    sizes = np.array([p.part.size for p in points], dtype=np.int64)
+    owner = np.repeat(np.arange(len(drafts)), sizes)
+    n_rows = np.array([len(d.loc_group) for d in drafts], dtype=np.int64)
+    row_base = np.cumsum(n_rows) - n_rows
+    row = np.concatenate([d.row for d in drafts])
+    part = np.concatenate([p.part for p in points])
+    day = np.concatenate([p.day for p in points])
+    hour = np.concatenate([p.hour for p in points])
+    isolated = row == np.array([d.isolated_row for d in drafts], dtype=np.int64)[owner]
+    kept = row >= 0
+    cell = (row + row_base[owner]) * N_BINS + part  # the person's (location, part) cell
+    clustered = kept & ~isolated
+    # Distinct days per location and part of the week; isolated points are each their own
+    # place, so every one of them counts.
+    distinct = np.unique((cell[clustered] << 32) | day[clustered]) >> 32
+    counts = np.bincount(np.concatenate([distinct, cell[kept & isolated]]),
+                         minlength=int(n_rows.sum()) * N_BINS).astype(np.float64)  # fmt: skip
+    # Distinct (day, local hour) observations per part of the week and hour.
+    hour_cell = (owner * N_BINS + part) * 24 + hour
+    hours = np.bincount(np.unique((hour_cell[kept] << 32) | day[kept]) >> 32,
+                        minlength=len(drafts) * N_BINS * 24).astype(np.float64)  # fmt: skip
+    hours = hours.reshape(len(drafts), N_BINS, 24)
+    work = [person[5][c] for person, d in zip(people, drafts, strict=True) for c in d.work_cands]
+    rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
+    problems = []
+    for k, d in enumerate(drafts):
+        base = int(row_base[k]) * N_BINS
+        own = counts[base : base + len(d.loc_group) * N_BINS].reshape(len(d.loc_group), N_BINS)
+        problems.append(
+            RoleProblem(
+                own,
+                d.loc_group,
+                d.home_rows,
+                d.work_cands,
+                d.second,
+                d.moves,
+                float(own[d.isolated_row].sum()),
+                d.person_span / 365.25,
+                THIN_HOME_DAYS,
+                hour_counts=hours[k],
+                work_rota_log_bf=[next(rota) for _ in d.work_cands],
+                far_from_home=d.far_from_home,
+                bag=d.bag,
+            )
+        )
+    return problems
+
+
+def _draft(
+    analysis: PersonAnalysis,
     points: _Points,
     fine_labels: NDArray[np.int64],
     coarse_labels: NDArray[np.int64],
     fine: dict[int, Candidate],
     coarse: dict[int, Candidate],
-) -> RoleProblem:
-    """The rest of `analyse_person` once the person's candidates are built, up to the role
-    model's fit: its locations, counts and candidates (set on `analysis`), and what the fit
-    takes (`fit_roles_many` fits many people's at once; `_take_fit` reads the fit)."""
+    params: InferenceParams,
+) -> _Draft:
+    """A person's locations and candidates (set on `analysis`) and their role problem but
+    the counts."""
     person_span = int(points.local.max() - points.local.min()) + 1
     travel = _travel_groups(coarse, person_span, params)
     analysis.travel = [coarse[label] for label in sorted(travel)]
@@ -763,7 +868,11 @@ def _role_problem(
     last_of_fine[fine_labels[in_fine]] = in_fine  # later positions overwrite earlier ones
     group_of_fine = {f: int(coarse_labels[last_of_fine[f]]) for f in fine}
     fine_ids = sorted(f for f in fine if group_of_fine[f] not in travel)
-    in_travel = np.isin(coarse_labels, sorted(travel)) & (coarse_labels >= 0)
+    in_travel = (
+        np.isin(coarse_labels, sorted(travel)) & (coarse_labels >= 0)
+        if travel
+        else np.zeros(coarse_labels.size, dtype=bool)
+    )
     rest_ids = sorted(set(coarse_labels[(fine_labels < 0) & (coarse_labels >= 0) & ~in_travel]
                           .tolist()))  # fmt: skip
     isolated_row = len(fine_ids) + len(rest_ids)
@@ -776,16 +885,6 @@ def _role_problem(
     row_of_group[rest_ids] = len(fine_ids) + np.arange(len(rest_ids))
     row = np.where(fine_labels >= 0, row_of_fine[fine_labels], row_of_group[coarse_labels])
     row[in_travel] = -1
-    kept = row >= 0
-    counts = np.zeros((len(loc_group), N_BINS), dtype=np.float64)
-    clustered = kept & (row != isolated_row)
-    # Distinct days per location and part of the week.
-    keys = np.unique((row[clustered] * N_BINS + points.part[clustered]) * (1 << 32)
-                     + points.day[clustered])  # fmt: skip
-    np.add.at(counts.reshape(-1), keys >> 32, 1.0)
-    # Isolated points are each their own place: every point counts.
-    lone = kept & (row == isolated_row)
-    counts[isolated_row] = np.bincount(points.part[lone], minlength=N_BINS).astype(np.float64)
 
     # Home candidates include places seen on too few days to be given as a home: when the
     # real home is one of those, the posterior must be able to say "the home is there, not
@@ -802,25 +901,22 @@ def _role_problem(
     home_rows = [int(row_of_fine[f]) for f in home_cands]
     second = [
         k for k, f in enumerate(home_cands)
-        if len(fine[f].bin_days[WEEKEND_NIGHT]) >= 2  # a residence is slept in
+        if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
     moves = _moves([fine[f] for f in home_cands])
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
     analysis.layout = Layout(loc_group, home_rows, list(work_cands))
-    return RoleProblem(
-        counts,
+    return _Draft(
+        row,
+        isolated_row,
         loc_group,
         home_rows,
         work_cands,
         second,
         moves,
-        float(counts[isolated_row].sum()),
-        person_span / 365.25,
-        THIN_HOME_DAYS,
-        hour_counts=_hour_counts(points, kept),
-        work_rota_log_bf=[_rota_evidence(coarse[c]) for c in work_cands],
+        person_span,
         far_from_home=[
             [_distance(fine[f].position, coarse[c].position) > FAR_WORKPLACE_M for c in work_cands]
             for f in home_cands
@@ -842,18 +938,12 @@ def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
     )
 
 
-def _rota_evidence(cand: Candidate) -> float:
-    """`rota_log_bayes_factor` of the days a work candidate was seen on."""
+def _rota_days(cand: Candidate) -> NDArray[np.int64]:
+    """The days a work candidate was seen on, for `rota_log_bayes_factor`."""
     cal = cand.calendar
     if cal is None:
-        return rota_log_bayes_factor([d.toordinal() for d in cand.dates])
-    return rota_log_bayes_factor(cal.day)
-
-
-def _hour_counts(points: _Points, kept: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Distinct (day, local hour) observations per part of the week and hour, (bins, 24)."""
-    keys = np.unique((points.part[kept] * 24 + points.hour[kept]) * (1 << 32) + points.day[kept])
-    return np.bincount(keys >> 32, minlength=N_BINS * 24).astype(np.float64).reshape(N_BINS, 24)
+        return np.array([d.toordinal() for d in cand.dates], dtype=np.int64)
+    return cal.day
 
 
 SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in the site pass
@@ -865,16 +955,21 @@ def _moves(cands: Sequence[Candidate]) -> list[_MoveOption]:
     """(new, old, split day, misplaced-before, misplaced-after) for pairs lived in one after
     the other: the new home's days before the split and the old one's after it."""
     options: list[tuple[int, _MoveOption]] = []
+    spans: dict[int, tuple[date, date] | None] = {}
     for new_i, new in enumerate(cands):
         for old_i, old in enumerate(cands):
-            if new_i == old_i or not (new.dates and old.dates):
-                continue
-            span_new, span_old = _core_span(new), _core_span(old)
-            if span_new is None or span_old is None or span_new[1] <= span_old[1]:
+            # The counted conditions first: the day sets are built for the pairs left.
+            if new_i == old_i or not (new.n_dates and old.n_dates):
                 continue
             if min(new.span_days, old.span_days) < 28 or min(new.n_weeks, old.n_weeks) < 3:
                 continue
-            if _overlap_share(new, old) >= 0.25:
+            for k in (new_i, old_i):
+                if k not in spans:
+                    spans[k] = _core_span(cands[k])
+            span_new, span_old = spans[new_i], spans[old_i]
+            if span_new is None or span_old is None or span_new[1] <= span_old[1]:
+                continue
+            if _overlap_share(new, old, (span_new, span_old)) >= 0.25:
                 continue
             split = span_old[1] + (span_new[0] - span_old[1]) / 2
             # A move means the residence changed: after it the new home must outweigh visits

@@ -388,7 +388,44 @@ def rota_log_bayes_factor(days: NDArray[np.int64] | Sequence[int]) -> float:
     llr = _ROTA_TABLE[:, unique % _ROTA_CYCLE].sum(axis=1)  # per rota and phase
     top = float(llr.max())
     per_rota = np.add.reduceat(np.exp(llr - top), _ROTA_STARTS) / _ROTA_SIZES
-    regular = math.log(ROTA_REGULAR_SHARE) + top + math.log(float(per_rota.mean()))
+    return _rota_mixture(top, float(per_rota.mean()))
+
+
+def rota_log_bayes_factors(day_sets: Sequence[NDArray[np.int64]]) -> list[float]:
+    """`rota_log_bayes_factor` of each day set, many at once: the distinct days of all sets
+    in one `np.unique`, and the sets with the same number of days summed together (each
+    set's sum over its days along a row, as for the set alone)."""
+    if not day_sets:
+        return []
+    sizes = np.array([len(days) for days in day_sets], dtype=np.int64)
+    owner = np.repeat(np.arange(len(day_sets)), sizes)
+    joined = np.concatenate([np.asarray(days, dtype=np.int64) for days in day_sets])
+    # Ordinals are below 2^22 (date.max is 3,652,059): the set's number above them.
+    keys = np.unique((owner << 32) | joined)
+    distinct = np.bincount(keys >> 32, minlength=len(day_sets))
+    order = np.argsort(distinct, kind="stable")  # the sets grouped by their number of days
+    out = [0.0] * len(day_sets)
+    day_of = (keys & 0xFFFFFFFF) % _ROTA_CYCLE
+    first_key = np.concatenate([[0], np.cumsum(distinct)])
+    by_size = np.split(order, np.flatnonzero(np.diff(distinct[order])) + 1)
+    for group in by_size:
+        n = int(distinct[group[0]])
+        if n == 0:
+            continue
+        at = first_key[group][:, None] + np.arange(n)[None, :]
+        llr = _ROTA_TABLE[:, day_of[at]].sum(axis=2).T  # per set, per rota and phase
+        top = llr.max(axis=1)
+        per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
+        means = (per_rota / _ROTA_SIZES).mean(axis=1)
+        for k, top_k, mean in zip(group.tolist(), top.tolist(), means.tolist(), strict=True):
+            out[k] = _rota_mixture(top_k, mean)
+    return out
+
+
+def _rota_mixture(top: float, mean: float) -> float:
+    """The rota Bayes factor's log from the largest phase's log ratio `top` and the mean over
+    rotas of each rota's phases' ratios relative to it, mixed with irregular schedules."""
+    regular = math.log(ROTA_REGULAR_SHARE) + top + math.log(mean)
     irregular = math.log(1 - ROTA_REGULAR_SHARE)
     high = max(regular, irregular)
     return high + math.log(math.exp(regular - high) + math.exp(irregular - high))

@@ -12,6 +12,7 @@ test_roles_many.py).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 
@@ -395,3 +396,92 @@ def test_type_tables_mark_the_shift_and_day_types() -> None:
     for ptype in range(len(roles.PERSON_TYPES)):
         assert places._IS_SHIFT_TYPE[ptype] == (ptype in roles.SHIFT_TYPES)
         assert places._IS_DAY_TYPE[ptype] == (ptype in roles.DAY_TYPES)
+
+
+def _role_inputs(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> list[tuple[places.PersonAnalysis, places._Points, np.ndarray, np.ndarray, dict, dict]]:
+    """Each generated person's analysis, points, both cluster labels and candidates, as
+    `analyse_people` hands them to `_role_problems`."""
+    people = []
+    for group in corpora.values():
+        for person, evidence in sorted(group.items()):
+            usable = [i for i, ev in enumerate(evidence) if ev.local_time is not None]
+            if not usable:
+                continue
+            points = _points(evidence, usable)
+            fine_labels, coarse_labels = cluster_labels_multi(
+                points.lat, points.lon, eps_ms=(100.0, 500.0), min_samples=2
+            )
+            analysis = places.PersonAnalysis(person, evidence, [], Counter(), usable)
+            people.append((analysis, points, fine_labels, coarse_labels,
+                           _candidates(evidence, points, fine_labels),
+                           _candidates(evidence, points, coarse_labels)))  # fmt: skip
+    return people
+
+
+def test_role_problems_of_many_people_equal_their_definitions(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """`_role_problems` of a batch of people: each person's distinct days per location and
+    part of the week, hour counts and rota evidence as the readable definitions give them
+    (sets of (location, part, day) and (part, hour, day); `rota_log_bayes_factor` of each
+    work candidate), and every field as for the person alone."""
+    params = places.InferenceParams()
+    people = _role_inputs(corpora)
+    together = places._role_problems(people, params)
+    checked = 0
+    for person, problem in zip(people, together, strict=True):
+        (alone,) = places._role_problems([person], params)
+        for name in ("loc_group", "home_locs", "work_groups", "second_locs", "singleton_total",
+                     "years", "min_home_days", "work_rota_log_bf", "far_from_home", "bag"):  # fmt: skip
+            assert getattr(problem, name) == getattr(alone, name), name
+        assert problem.counts.tolist() == alone.counts.tolist()
+        assert problem.hour_counts is not None and alone.hour_counts is not None
+        assert problem.hour_counts.tolist() == alone.hour_counts.tolist()
+        assert [(n, o, when, b.tolist(), a.tolist()) for n, o, when, b, a in problem.moves] == [
+            (n, o, when, b.tolist(), a.tolist()) for n, o, when, b, a in alone.moves
+        ]
+        analysis, points = person[0], person[1]
+        draft = places._draft(*person, params)
+        counts = np.zeros((len(draft.loc_group), N_BINS))
+        hours = np.zeros((N_BINS, 24))
+        row = draft.row.tolist()
+        for r, part in zip(row, points.part.tolist(), strict=True):
+            if r == draft.isolated_row:
+                counts[r, part] += 1  # isolated points: every one counts
+        kept = [k for k, r in enumerate(row) if r >= 0]
+        for r, part, _ in {(row[k], int(points.part[k]), int(points.day[k])) for k in kept}:
+            if r != draft.isolated_row:
+                counts[r, part] += 1
+        for part, hour, _ in {(int(points.part[k]), int(points.hour[k]), int(points.day[k]))
+                              for k in kept}:  # fmt: skip
+            hours[part, hour] += 1
+        assert problem.counts.tolist() == counts.tolist()
+        assert problem.hour_counts.tolist() == hours.tolist()
+        assert problem.singleton_total == float(counts[draft.isolated_row].sum())
+        rota = [roles.rota_log_bayes_factor(analysis.work_candidates[k].calendar.day)  # type: ignore[union-attr]
+                for k in range(len(problem.work_groups))]  # fmt: skip
+        assert problem.work_rota_log_bf == rota
+        checked += 1
+    assert checked > 30
+    assert any(p.work_rota_log_bf for p in together) and any(p.moves for p in together)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3_652_059 - 2_000), st.lists(st.integers(0, 1_999), max_size=70)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_rota_evidence_of_many_day_sets_equals_each_alone(
+    sets: list[tuple[int, list[int]]],
+) -> None:
+    """`rota_log_bayes_factors` gives each day set `rota_log_bayes_factor`'s float, bit for
+    bit (repeated days, empty sets, sets of equal and different sizes, any date)."""
+    day_sets = [np.array([start + d for d in offsets], dtype=np.int64) for start, offsets in sets]
+    day_sets += [day_sets[0][::-1].copy()]  # the same days in another order
+    together = roles.rota_log_bayes_factors(day_sets)
+    assert together == [roles.rota_log_bayes_factor(days) for days in day_sets]
