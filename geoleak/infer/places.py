@@ -582,28 +582,32 @@ def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> 
 def _ordered_evidence(
     evidence: Sequence[Evidence], indices: Sequence[int], prefer: str
 ) -> tuple[str, ...]:
-    """Post ids of a place, strongest first: precise sources, then role-matching times."""
-
-    def key(i: int) -> tuple[float, float, float]:
+    """Post ids of a place, strongest first: precise sources, then role-matching times
+    (night, 21-07, for a home; day for other places); ties in the given order."""
+    at_home = prefer == "home"
+    keys = []
+    for i in indices:
         ev = evidence[i]
+        local = ev.local_time
         role = 0.0
-        if ev.local_time is not None:
-            hour = ev.local_time.hour
-            night = hour >= 21 or hour < 7
-            role = 1.0 if (night if prefer == "home" else not night) else 0.0
-        return (-ev.weight, -role, ev.accuracy_m)
+        if local is not None:
+            hour = local.hour
+            role = 1.0 if (hour >= 21 or hour < 7) == at_home else 0.0
+        keys.append((-ev.weight, -role, ev.accuracy_m))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as sorting the indices
+    return tuple(dict.fromkeys([evidence[indices[k]].post_id for k in order]))
 
-    seen: dict[str, None] = {}
-    for i in sorted(indices, key=key):
-        seen.setdefault(evidence[i].post_id, None)
-    return tuple(seen)
+
+# Month names as strftime's %b writes them in the C locale (geoleak never sets LC_TIME).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _span_text(first: datetime | None, last: datetime | None) -> str:
     if first is None or last is None:
         return ""
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    when = f"{first:%b %Y}" if months <= 1 else f"{first:%b %Y} - {last:%b %Y}"
+    since = f"{_MONTHS[first.month - 1]} {first.year}"  # f"{first:%b %Y}" without strftime
+    when = since if months <= 1 else f"{since} - {_MONTHS[last.month - 1]} {last.year}"
     return f" over {months} month{'s' if months != 1 else ''} ({when})"
 
 
@@ -1091,11 +1095,12 @@ def decide(
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
     work_label_of = np.array([*layout.work_labels, -1])[work_of]  # -1 indexes the sentinel
+    moved = bool((old_of >= 0).any())  # else every old home's mass is 0.0 (an empty sum)
 
     def home_shares(k: int) -> dict[str, float]:
         at_work = (work_of >= 0) & (work_label_of == home_group[k]) & (home_of != k)
         return {
-            "home": home_m[k] + float(post[old_of == k].sum()),
+            "home": home_m[k] + (float(post[old_of == k].sum()) if moved else 0.0),
             "day workplace": float(post[at_work & day_type].sum()),
             "night/shift workplace": float(post[at_work & shift].sum()),
             "second residence": second_m[k],
@@ -1106,7 +1111,8 @@ def decide(
     chosen: list[int] = []
     if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
         chosen.append(best)
-        old_m = [float(post[(old_of == k) & (home_of == best)].sum()) for k in range(n_home)]
+        old_m = [float(post[(old_of == k) & (home_of == best)].sum()) if moved else 0.0
+                 for k in range(n_home)]  # fmt: skip
         split: date | None = None
         if n_home > 1 and max(old_m) >= params.min_confidence and ready[int(np.argmax(old_m))]:
             old = int(np.argmax(old_m))

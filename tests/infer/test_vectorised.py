@@ -485,3 +485,69 @@ def test_rota_evidence_of_many_day_sets_equals_each_alone(
     day_sets += [day_sets[0][::-1].copy()]  # the same days in another order
     together = roles.rota_log_bayes_factors(day_sets)
     assert together == [roles.rota_log_bayes_factor(days) for days in day_sets]
+
+
+def _ordered_evidence_by_key(
+    evidence: Sequence[Evidence], indices: Sequence[int], prefer: str
+) -> tuple[str, ...]:
+    """The readable definition: indices sorted by (-weight, -role, accuracy), ids once."""
+
+    def key(i: int) -> tuple[float, float, float]:
+        ev = evidence[i]
+        role = 0.0
+        if ev.local_time is not None:
+            night = ev.local_time.hour >= 21 or ev.local_time.hour < 7
+            role = 1.0 if (night if prefer == "home" else not night) else 0.0
+        return (-ev.weight, -role, ev.accuracy_m)
+
+    seen: dict[str, None] = {}
+    for i in sorted(indices, key=key):
+        seen.setdefault(evidence[i].post_id, None)
+    return tuple(seen)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 9),  # post id (repeats: several points of one post)
+            st.sampled_from([0.5, 1.0]),
+            st.sampled_from([5.0, 10.0, 30.0]),
+            st.one_of(st.none(), st.integers(0, 23)),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(["home", "base"]),
+    st.randoms(use_true_random=False),
+)
+def test_ordered_evidence_equals_sorting_by_key(
+    rows: list[tuple[int, float, float, int | None]], prefer: str, rng: random.Random
+) -> None:
+    evidence = [
+        Evidence(
+            post_id=f"p{post}",
+            person="x",
+            position=LatLon(69.7, 179.9999),
+            source=EvidenceSource.GEOTAG,
+            accuracy_m=accuracy,
+            time_utc=None,
+            local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
+            weight=weight,
+        )
+        for post, weight, accuracy, hour in rows
+    ]
+    indices = rng.sample(range(len(evidence)), rng.randint(1, len(evidence)))
+    assert places._ordered_evidence(evidence, indices, prefer) == _ordered_evidence_by_key(
+        evidence, indices, prefer
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(), st.datetimes())
+def test_span_text_months_as_strftime_writes_them(first: datetime, last: datetime) -> None:
+    first, last = sorted((first, last))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    when = f"{first:%b %Y}" if months <= 1 else f"{first:%b %Y} - {last:%b %Y}"
+    expected = f" over {months} month{'s' if months != 1 else ''} ({when})"
+    assert places._span_text(first, last) == expected
