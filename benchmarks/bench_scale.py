@@ -14,7 +14,11 @@ folder (not timed). Each person has a home (nights, weekends) and a workplace sh
 the rest of their unit (weekdays), plus errands. Then, in the same run:
 
 - baseline: a bare pass over the file, `json.loads` on every line, nothing else;
-- local: `geoleak infer CORPUS --workers W` (reading, extraction, dedupe, inference);
+- local: `geoleak infer CORPUS --in-memory --workers W` (reading, extraction, dedupe,
+  inference, every person's evidence held in memory; a REF whose `infer` has no
+  `--in-memory` runs without it, which was the same path);
+- default (not run unless named): `geoleak infer CORPUS --workers W`, what a user runs: the
+  in-memory path up to `store.AUTO_STORE_ROWS` estimated rows, a temporary store above;
 - store: `geoleak infer CORPUS --store TMP --workers W` (ingest into the evidence store,
   then inference one person partition at a time);
 - dask: `geoleak infer CORPUS --engine dask --workers W` (the same through a temporary
@@ -356,6 +360,12 @@ def run_peer(
     return rc, wall, cpu, rss, given
 
 
+def _has_in_memory(tree: Path | None) -> bool:
+    """Whether the package (this checkout's, or REF's in `tree`) has `infer --in-memory`."""
+    core = (tree or ROOT) / "geoleak" / "cli" / "core.py"
+    return "--in-memory" in core.read_text(encoding="utf-8")
+
+
 def photo_speedup(
     folder: Path, people: int, repeat: int, ref_tree: Path | None = None, ref_name: str = ""
 ) -> list[dict[str, Any]]:
@@ -496,7 +506,9 @@ def main(argv: list[str] | None = None) -> int:
                     out = folder / f"profiles-{size}-{mode}-{tag}.json"
                     command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
                                "--workers", str(args.workers), "--geocoder", "none"]  # fmt: skip
-                    if mode == "store":
+                    if mode == "local" and _has_in_memory(None if code == "this" else ref_tree):
+                        command.append("--in-memory")
+                    elif mode == "store":
                         command += ["--store", str(folder / f"store-{size}-{tag}")]
                     elif mode == "dask":
                         command += ["--engine", "dask"]

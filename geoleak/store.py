@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from geoleak.pipeline import EvidenceSet, LeakStats
 
 __all__ = [
+    "AUTO_STORE_ROWS",
     "MANIFEST",
     "EvidenceStore",
     "buckets_for",
@@ -71,6 +72,13 @@ MAX_BUCKETS = 512
 # text takes ~110 bytes, so the estimate errs towards more (smaller) partitions.
 _BYTES_PER_ROW = 128
 _PACKED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tgz")  # about 8x smaller than their text
+# `geoleak infer` with neither --store nor --in-memory goes through a temporary store when
+# its inputs are estimated to give more rows than this: the in-memory path holds every
+# person's evidence until the profiles are written (~0.6 KB a located post in a worker:
+# 417 MiB at 500 k posts, 717 MiB at 1 M; benchmarks/README.md, bench_scale), the store
+# path's memory follows its largest partition. So the default command's memory stays under
+# about what 1 M posts take in memory, whatever the corpus.
+AUTO_STORE_ROWS = 1_000_000
 # Rows buffered before they are written out (as one row group per bucket): bounds ingest
 # memory (about 600 B a buffered row as Python objects).
 FLUSH_ROWS = 50_000

@@ -344,3 +344,61 @@ def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
     assert sites == []
     assert peak / (people * places) < 300  # bytes a candidate
     assert find_sites_partitioned([], params) == []
+
+
+def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`infer` with no --store bounds its memory with a temporary store past
+    AUTO_STORE_ROWS estimated rows (lowered here), says so, and gives the file a named
+    store gives; --in-memory keeps the in-memory path; the scratch store is removed."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from geoleak import store as store_module
+    from geoleak.cli import main
+    from geoleak.cli import store as cli_store
+
+    if not SAMPLE.is_file():
+        pytest.skip("sample_media is not in this checkout")
+    corpus = tmp_path / "sample"
+    shutil.copytree(SAMPLE.parent, corpus)
+    posts = str(corpus / "posts.jsonl")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    calls: list[Any] = []
+    real = cli_store.run_from_store
+
+    def spy(inputs: Any, store_path: Any, **kwargs: Any) -> Any:
+        calls.append(store_path)
+        return real(inputs, store_path, **kwargs)
+
+    monkeypatch.setattr(cli_store, "run_from_store", spy)
+    runner = CliRunner()
+    assert store_module.estimate_rows([posts]) <= store_module.AUTO_STORE_ROWS
+    small = runner.invoke(main, ["infer", posts, "-o", str(tmp_path / "small.json")])
+    assert small.exit_code == 0, small.output
+    assert calls == [] and "temporary evidence store" not in small.output
+
+    monkeypatch.setattr(store_module, "AUTO_STORE_ROWS", 10)
+    auto = runner.invoke(main, ["infer", posts, "-o", str(tmp_path / "auto.json")])
+    assert auto.exit_code == 0, auto.output
+    assert calls == [None]
+    assert "temporary evidence store so memory stays bounded" in auto.output
+    assert list(scratch.iterdir()) == []
+    named = runner.invoke(
+        main, ["infer", posts, "--store", str(tmp_path / "st"), "-o", str(tmp_path / "named.json")]
+    )
+    assert named.exit_code == 0, named.output
+    assert (tmp_path / "auto.json").read_bytes() == (tmp_path / "named.json").read_bytes()
+
+    kept = runner.invoke(main, ["infer", posts, "--in-memory", "-o", str(tmp_path / "mem.json")])
+    assert kept.exit_code == 0, kept.output
+    assert len(calls) == 2 and "temporary evidence store" not in kept.output
+    assert (tmp_path / "mem.json").read_bytes() == (tmp_path / "small.json").read_bytes()
+
+    both = runner.invoke(main, ["infer", posts, "--in-memory", "--store", str(tmp_path / "x")])
+    assert both.exit_code != 0 and "--in-memory" in both.output
+    assert "Traceback" not in both.output

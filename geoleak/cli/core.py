@@ -95,6 +95,22 @@ def _places_counts(homes: int, bases: int, people: int) -> str:
     return f"inferred a home for {homes} and a base for {bases} of {count(people, 'person')}"
 
 
+def _large(inputs: Sequence[str], quiet: bool) -> bool:
+    """Whether `infer` should bound its memory with a temporary store (AUTO_STORE_ROWS)."""
+    from geoleak import store
+
+    rows = store.estimate_rows(inputs)
+    if rows <= store.AUTO_STORE_ROWS:
+        return False
+    if not quiet:
+        click.echo(
+            f"about {rows:,} evidence rows: inferring through a temporary evidence store so "
+            "memory stays bounded (--in-memory to hold them all in memory)",
+            err=True,
+        )
+    return True
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", default="profiles.json", show_default=True,
@@ -113,6 +129,10 @@ def _places_counts(homes: int, bases: int, people: int) -> str:
 @click.option("--store", "store_path", type=click.Path(file_okay=False),
               help="Read INPUTS into this evidence store first (incremental), then infer from it "
                    "one person partition at a time (memory follows the largest person).")  # fmt: skip
+@click.option("--in-memory", is_flag=True,
+              help="Keep every person's evidence in memory, however large the inputs (faster; "
+                   "memory grows with the corpus). Without it, inputs estimated at over "
+                   "1,000,000 evidence rows go through a temporary store.")  # fmt: skip
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="Infer through an evidence store (a temporary one without --store): local "
                    "processes, or Dask tasks on a LocalCluster or at --scheduler.")  # fmt: skip
@@ -123,8 +143,8 @@ def _places_counts(homes: int, bases: int, people: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str | None, eps_m: float,
-          min_nights: int, workers: int | None, store_path: str | None, engine: str | None,
-          scheduler: str | None, places: str | None, geocoder_name: str,
+          min_nights: int, workers: int | None, store_path: str | None, in_memory: bool,
+          engine: str | None, scheduler: str | None, places: str | None, geocoder_name: str,
           user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
           near_m: float, as_json: bool, quiet: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
@@ -147,10 +167,15 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                               cache_path=geocode_cache)  # fmt: skip
     from geoleak.store import is_store
 
+    stored = store_path or engine or scheduler or any(is_store(i) for i in inputs)
+    if in_memory and stored:
+        raise UsageError("--in-memory reads the inputs without a store: drop --store/--engine")
+    if not (in_memory or stored):
+        stored = _large(inputs, quiet)
     meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs),
             "parameters": inference_parameters(params)}  # fmt: skip
     written = None
-    if store_path or engine or scheduler or any(is_store(i) for i in inputs):
+    if stored:
         from geoleak.cli.store import run_from_store
 
         if scheduler and engine != "dask":
