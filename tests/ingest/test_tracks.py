@@ -5,14 +5,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fit_writer import write_fit
-from hypothesis import HealthCheck, given, settings
+from fit_writer import _semicircles, write_fit
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ingest_helpers import FIXTURES, by_id, read_all
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest.tracks import TracksReader
-from geoleak.types import EvidenceSource
+from geoleak.types import EvidenceSource, LatLon
 
 
 def test_gpx_tcx_fit_start_and_end_points() -> None:
@@ -63,6 +63,8 @@ def test_malformed_tracks() -> None:
 @given(
     st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)), min_size=1, max_size=20)
 )
+# Under 1e-6 degrees as generated, 12 semicircles (1.0058e-6) as written: a fix, not (0, 0).
+@example(points=[(9.9e-7, 0.0), (0.0, 1.0)])
 def test_fit_round_trip(
     tmp_path_factory: pytest.TempPathFactory, points: list[tuple[float, float]]
 ) -> None:
@@ -71,7 +73,11 @@ def test_fit_round_trip(
     folder = tmp_path_factory.mktemp("fit")
     (folder / "a.fit.gz").write_bytes(gzip.compress(write_fit(fixes)))
     posts = list(TracksReader().read(folder, Diagnostics()))
-    good = [(lat, lon) for lat, lon in points if abs(lat) > 1e-6 or abs(lon) > 1e-6]
+    # What the file holds (whole semicircles); the reader drops (0, 0) as a missing fix.
+    held = [
+        (_semicircles(lat) * 180 / 2**31, _semicircles(lon) * 180 / 2**31) for lat, lon in points
+    ]
+    good = [(lat, lon) for lat, lon in held if not LatLon(lat, lon).is_null_island]
     if not good:
         return
     assert posts[0].geotag.lat == pytest.approx(good[0][0], abs=1e-6)
