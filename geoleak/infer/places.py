@@ -49,6 +49,7 @@ from geoleak.infer.roles import (
     bins_of,
     robust_type_shifts,
     rota_log_bayes_factors,
+    schedule_log_bayes_factors,
 )
 from geoleak.infer.roles_many import RoleProblem, fit_roles_many
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind
@@ -796,7 +797,8 @@ def _role_problems(
     model's fit: their locations and candidates (set on each analysis), and what the fit
     takes (`fit_roles_many` fits many people's at once; `_take_fit` reads the fit). The
     distinct days per location and part of the week, the hour counts and the workplaces'
-    rota evidence are counted for all the people at once (whole numbers, exact in any order;
+    rota evidence are counted for all the people at once (the fixed weekdays' evidence,
+    `schedule_log_bayes_factors`, per person) (whole numbers, exact in any order;
     `rota_log_bayes_factors` sums each day set as alone)."""
     drafts = [_draft(*person, params) for person in people]  # fmt: skip
     if not drafts:
@@ -845,6 +847,10 @@ def _role_problems(
                 work_rota_log_bf=[next(rota) for _ in d.work_cands],
                 far_from_home=d.far_from_home,
                 bag=d.bag,
+                work_schedule_log_bf=_schedule_evidence(
+                    [people[k][5][c] for c in d.work_cands],
+                    points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)],
+                ),
             )
         )
     return problems
@@ -940,6 +946,23 @@ def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
         key=lambda c: c.score,
         reverse=True,
     )
+
+
+def _schedule_evidence(
+    cands: Sequence[Candidate], seen_in_working_hours: NDArray[np.int64]
+) -> list[float]:
+    """`schedule_log_bayes_factor` of the weekdays each work candidate was seen on in working
+    hours, among those the person was seen on in working hours (`seen_in_working_hours`)."""
+    if not cands:
+        return []
+    days = []
+    for cand in cands:
+        cal = cand.calendar
+        if cal is None:
+            days.append(np.array([d.toordinal() for d in cand.work_dates], dtype=np.int64))
+        else:
+            days.append(cal.local[cal.part == WORK_HOURS])
+    return schedule_log_bayes_factors(days, seen_in_working_hours)
 
 
 def _rota_days(cand: Candidate) -> NDArray[np.int64]:

@@ -37,7 +37,10 @@ not. For the rotating-shift type each workplace candidate's days add a Bayes fac
 against days independent of each other (`rota_log_bayes_factor`); it averages 1 over days
 drawn at random, and irregular schedules bound it below. This is what tells a thinly seen
 rotating worker's workplace from a place they go to, and their home from their workplace,
-where the parts of the week cannot (both are seen at every part of it).
+where the parts of the week cannot (both are seen at every part of it). Part-time workers
+are told by their weekdays the same way (`schedule_log_bayes_factor`): most keep the same two
+to four weekdays every week, so a workplace seen on the same weekdays, with the person seen
+elsewhere on the others, gains evidence; a place seen on any weekday gains none.
 
 Counts are distinct local days per place and part of the week, not posts, so forty photos of
 one afternoon count once. Individuals differ from population profiles, so each part's counts
@@ -429,6 +432,111 @@ def _rota_mixture(top: float, mean: float) -> float:
     irregular = math.log(1 - ROTA_REGULAR_SHARE)
     high = max(regular, irregular)
     return high + math.log(math.exp(regular - high) + math.exp(irregular - high))
+
+
+# Part-time workers and hybrid workers keep *fixed weekdays* more often than not: the same
+# two, three or four weekdays at the workplace every week, the other weekdays at home or
+# out. Part-time workers usually work ~21 hours a week in ~5.5-hour days (BLS CPS 2023;
+# ATUS 2019), so on three or four weekdays; hybrid workers are at home on two or three
+# (ATUS 2022, USDL-23-1364). Their schedules are mostly set weeks ahead: 55 % of wage and
+# salary workers know their schedule four or more weeks in advance, 19 % less than a week
+# (ATUS 2017-18 Leave and Job Flexibilities module, USDL-19-1691); the rest vary from week
+# to week (their factor is 1). A place a person calls at on weekdays at random (a cafe, a
+# shop, a relative) has no such week. So for the part-time type, each workplace candidate's
+# working-hours weekdays add a Bayes factor: its days fall on a fixed set S of weekdays (on
+# S the person is at the workplace on a share p_in of the days they are seen in working
+# hours, off S on a small share p_out: swapped and extra days) against a share p that does
+# not depend on the weekday. Sizes of S (weekdays worked): rounded, not fitted; a full
+# week (size 5) is the rate-free reading, factor 1.
+SCHEDULE_SIZE_PRIOR = {2: 0.25, 3: 0.35, 4: 0.25, 5: 0.15}
+SCHEDULE_REGULAR_SHARE = 0.55
+# p_in ~ Beta(1, 1) (as p); p_out ~ Beta(1, 9): off-schedule days at the workplace are ~10 %
+# of the off weekdays seen (as `ROTA_OFF_SHARE`).
+SCHEDULE_OFF_BETA = (1, 9)
+
+
+def _schedule_table() -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Every proper set of weekdays with a prior, as masks (5, sets) over Monday..Friday,
+    and its log prior; the last column is the full week (the rate-free reading)."""
+    masks, logs = [], []
+    for bits in [*range(1, 31), 31]:
+        mask = [(bits >> w) & 1 for w in range(5)]
+        if sum(mask) in SCHEDULE_SIZE_PRIOR:
+            masks.append(mask)
+            logs.append(math.log(SCHEDULE_SIZE_PRIOR[sum(mask)] / math.comb(5, sum(mask))))
+    return np.array(masks, dtype=np.int64).T, np.array(logs, dtype=np.float64)
+
+
+_SCHEDULE_MASKS, _SCHEDULE_LOG_PRIOR = _schedule_table()
+_LOG_GAMMA: list[NDArray[np.float64]] = [np.zeros(0)]
+
+
+def _log_gamma_of(values: NDArray[np.int64]) -> NDArray[np.float64]:
+    """log Gamma of whole numbers >= 1, from a table that grows as needed."""
+    top = int(values.max(initial=1))
+    if _LOG_GAMMA[0].size <= top:
+        size = max(top + 1, 2 * _LOG_GAMMA[0].size, 512)
+        _LOG_GAMMA[0] = np.array([math.lgamma(v) if v > 0 else 0.0 for v in range(size)])
+    return _LOG_GAMMA[0][values]
+
+
+def schedule_log_bayes_factor(
+    work_days: NDArray[np.int64] | Sequence[int], seen_days: NDArray[np.int64] | Sequence[int]
+) -> float:
+    """Log Bayes factor that a place's weekday working-hours days (`work_days`, date
+    ordinals) follow a fixed set of weekdays against a share that does not depend on the
+    weekday, among the weekdays the person was seen in working hours at all (`seen_days`,
+    date ordinals; work days not among them are added). Mixed with schedules that vary from
+    week to week (factor 1) at `SCHEDULE_REGULAR_SHARE`; a place seen on days at random
+    gets at most log(1 - `SCHEDULE_REGULAR_SHARE`) against, one seen on the same weekdays for
+    weeks while the person is seen elsewhere on the others gets strong evidence for."""
+    return schedule_log_bayes_factors([work_days], seen_days)[0]
+
+
+def schedule_log_bayes_factors(
+    work_days: Sequence[NDArray[np.int64] | Sequence[int]],
+    seen_days: NDArray[np.int64] | Sequence[int],
+) -> list[float]:
+    """`schedule_log_bayes_factor` of each of several places of one person at once."""
+    if not len(work_days):
+        return []
+    unique = [np.unique(np.asarray(days, dtype=np.int64)) for days in work_days]
+    seen = np.union1d(np.asarray(seen_days, dtype=np.int64), np.concatenate(unique))
+    # Days per weekday (date.fromordinal(1) is a Monday), Monday..Friday.
+    n = np.bincount((seen + 6) % 7, minlength=7)[:5]
+    k = np.array([np.bincount((days + 6) % 7, minlength=7)[:5] for days in unique])
+    k_in, n_in = k @ _SCHEDULE_MASKS, n @ _SCHEDULE_MASKS  # (places, sets), (sets,)
+    k_all, n_all = k_in[:, -1:], n_in[-1]
+    k_out, n_out = k_all - k_in, n_all - n_in
+    a_out, b_out = (int(v) for v in SCHEDULE_OFF_BETA)
+    lg = _log_gamma_of
+    # Beta-binomial marginals: p_in ~ Beta(1, 1) on the set's days, p_out ~ Beta(a_out,
+    # b_out) off it; the full week's column is the rate-free reading, p ~ Beta(1, 1).
+    log_in = lg(1 + k_in) + lg(1 + n_in - k_in) - lg(2 + n_in)
+    log_out = (lg(a_out + k_out) + lg(b_out + n_out - k_out) - lg(a_out + b_out + n_out)
+               + lg(np.array([a_out + b_out])) - lg(np.array([a_out])) - lg(np.array([b_out])))  # fmt: skip
+    log_out[:, -1] = 0.0
+    terms = _SCHEDULE_LOG_PRIOR + log_in + log_out - log_in[:, -1:]
+    top = terms.max(axis=1, keepdims=True)
+    fixed = top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
+    mixed = np.logaddexp(math.log(SCHEDULE_REGULAR_SHARE) + fixed,
+                         math.log(1 - SCHEDULE_REGULAR_SHARE))  # fmt: skip
+    return np.where(k_all[:, 0] > 0, mixed, 0.0).tolist()  # type: ignore[no-any-return]
+
+
+def work_day_evidence(
+    ptype: int,
+    work_rota_log_bf: Sequence[float] | None,
+    work_schedule_log_bf: Sequence[float] | None,
+) -> Sequence[float] | None:
+    """The per-work-group log Bayes factor of which days a workplace was seen on that a type's
+    assignments get: the rotating-shift type the rota's (`rota_log_bayes_factor`), the
+    part-time type the fixed weekdays' (`schedule_log_bayes_factor`); None for the rest."""
+    if ptype == ROTATING:
+        return work_rota_log_bf
+    if ptype == PART_TIME:
+        return work_schedule_log_bf
+    return None
 
 
 def type_priors(
@@ -1265,6 +1373,7 @@ def fit_roles(
     work_rota_log_bf: Sequence[float] | None = None,
     far_from_home: Sequence[Sequence[bool]] | None = None,
     bag: bool = False,
+    work_schedule_log_bf: Sequence[float] | None = None,
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -1280,6 +1389,8 @@ def fit_roles(
     (`person_presence`); None reads every part at its average. work_rota_log_bf: per work
     group (in `work_groups` order), `rota_log_bayes_factor` of its days, added to the
     rotating-shift type's assignments with that workplace; None adds nothing.
+    work_schedule_log_bf: per work group, `schedule_log_bayes_factor` of its weekdays, added
+    to the part-time type's assignments with that workplace; None adds nothing.
     far_from_home: per home candidate and work group (`work_groups` order), whether the
     group lies farther than `FAR_WORKPLACE_M` from the home: such a workplace gets the prior
     `FAR_WORKPLACE_SHARE`; None leaves distance out.
@@ -1351,9 +1462,10 @@ def fit_roles(
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
         if ptype != NO_WORK:
             prior = prior - math.log(n_work + 1)
-        if ptype == ROTATING and work_rota_log_bf is not None and n_work:
-            rota = np.append(np.asarray(work_rota_log_bf, dtype=np.float64), 0.0)
-            prior = prior + rota[structure_work[chosen]]  # index -1: no located workplace
+        day_evidence = work_day_evidence(ptype, work_rota_log_bf, work_schedule_log_bf)
+        if day_evidence is not None and n_work:
+            by_group = np.append(np.asarray(day_evidence, dtype=np.float64), 0.0)
+            prior = prior + by_group[structure_work[chosen]]  # index -1: no located workplace
         probs_parts.append(probs)
         prior_parts.append(prior)
         person_types.extend([ptype] * len(chosen))

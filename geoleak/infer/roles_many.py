@@ -39,7 +39,6 @@ from geoleak.infer.roles import (
     OTHER,
     OTHER_PLACES_CONCENTRATION,
     PERSON_TYPES,
-    ROTATING,
     SCORED_TYPES,
     SECOND,
     WEEKEND_BINS,
@@ -68,6 +67,7 @@ class RoleProblem:
     work_rota_log_bf: Sequence[float] | None = None
     far_from_home: Sequence[Sequence[bool]] | None = None
     bag: bool = False
+    work_schedule_log_bf: Sequence[float] | None = None
 
     def fit(self, priors: RolePriors) -> RoleFit:
         """`roles.fit_roles` of this person alone (the reference)."""
@@ -76,6 +76,7 @@ class RoleProblem:
             self.moves, self.singleton_total, self.years, priors, self.min_home_days,
             hour_counts=self.hour_counts, work_rota_log_bf=self.work_rota_log_bf,
             far_from_home=self.far_from_home, bag=self.bag,
+            work_schedule_log_bf=self.work_schedule_log_bf,
         )  # fmt: skip
 
 
@@ -195,22 +196,9 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                          log_unseen[entry_person, entry_type])  # fmt: skip
     prior = log_type[entry_type] + log_structure_prior[entry_spec] + home_term
     prior = np.where(entry_type != NO_WORK, prior - log_works[entry_person], prior)
-    rota_flat: list[float] = []
-    rota_start: list[int] = []
-    for p in problems:
-        rota_start.append(len(rota_flat))
-        if p.work_rota_log_bf is not None and len(p.work_groups):
-            rota_flat.extend(float(v) for v in p.work_rota_log_bf)
-        rota_flat.append(0.0)  # no located workplace (and no rota evidence)
-    rota_of = np.asarray(rota_flat, dtype=np.float64)
-    rota_base = np.asarray(rota_start, dtype=np.int64)
-    has_rota = np.array([p.work_rota_log_bf is not None and len(p.work_groups) > 0
-                         for p in problems])  # fmt: skip
-    rotating = (entry_type == ROTATING) & has_rota[entry_person]
-    n_rota = np.diff(np.append(rota_base, rota_of.size)) - 1
-    work_at = np.where(has_work[entry_spec], s_work[entry_spec], n_rota[entry_person])
-    rota_at = np.where(rotating, rota_base[entry_person] + work_at, 0)
-    prior = np.where(rotating, prior + rota_of[rota_at], prior)
+    for ptype in SCORED_TYPES:
+        prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
+                                        np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
 
     loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
     scores = (loglik + plug[entry_spec]) + prior
@@ -245,6 +233,37 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                                 strict=True):  # fmt: skip
         fit.bag_log_scores = scores
     return fits
+
+
+def _with_work_day_evidence(
+    prior: NDArray[np.float64],
+    ptype: int,
+    problems: Sequence[RoleProblem],
+    entry_type: NDArray[np.int64],
+    entry_person: NDArray[np.int64],
+    entry_work: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """`prior` with each entry of type `ptype` given its workplace's log Bayes factor of the
+    days it was seen on (`roles.work_day_evidence`), as `fit_roles` adds it."""
+    flat: list[float] = []
+    start: list[int] = []
+    has = []
+    for p in problems:
+        start.append(len(flat))
+        values = roles.work_day_evidence(ptype, p.work_rota_log_bf, p.work_schedule_log_bf)
+        has.append(values is not None and len(p.work_groups) > 0)
+        if has[-1]:
+            flat.extend(float(v) for v in values)  # type: ignore[union-attr]
+        flat.append(0.0)  # no located workplace (and no evidence)
+    if not any(has):
+        return prior
+    of = np.asarray(flat, dtype=np.float64)
+    base = np.asarray(start, dtype=np.int64)
+    chosen = (entry_type == ptype) & np.array(has)[entry_person]
+    n_groups = np.diff(np.append(base, of.size)) - 1
+    work_at = np.where(entry_work >= 0, entry_work, n_groups[entry_person])
+    at = np.where(chosen, base[entry_person] + work_at, 0)
+    return np.asarray(np.where(chosen, prior + of[at], prior), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

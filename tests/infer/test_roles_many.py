@@ -64,6 +64,10 @@ def role_problems(draw: Any) -> RoleProblem:
     if draw(st.booleans()):
         rota = draw(st.lists(st.floats(-0.7, 12.0), min_size=len(work_groups),
                              max_size=len(work_groups)))  # fmt: skip
+    schedule = None
+    if draw(st.booleans()):
+        schedule = draw(st.lists(st.floats(-0.8, 20.0), min_size=len(work_groups),
+                                 max_size=len(work_groups)))  # fmt: skip
     far = None
     if draw(st.booleans()):
         far = [[draw(st.booleans()) for _ in work_groups] for _ in home_locs]
@@ -71,6 +75,7 @@ def role_problems(draw: Any) -> RoleProblem:
         counts, loc_group, home_locs, work_groups, second_locs, moves, float(singletons),
         draw(st.floats(0.01, 3.0)), draw(st.integers(1, 4)), hour_counts=hour_counts,
         work_rota_log_bf=rota, far_from_home=far, bag=draw(st.booleans()),
+        work_schedule_log_bf=schedule,
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import LeakInference, cluster, places, roles
 from geoleak.infer.cluster import cluster_labels, cluster_labels_multi, cluster_labels_of_people
 from geoleak.infer.places import _candidates, _make_candidate, _points
-from geoleak.infer.roles import N_BINS, RoleFit, bin_of, bins_of
+from geoleak.infer.roles import N_BINS, WORK_HOURS, RoleFit, bin_of, bins_of
 from geoleak.infer.roles_many import RoleProblem
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
@@ -434,7 +434,8 @@ def test_role_problems_of_many_people_equal_their_definitions(
     for person, problem in zip(people, together, strict=True):
         (alone,) = places._role_problems([person], params)
         for name in ("loc_group", "home_locs", "work_groups", "second_locs", "singleton_total",
-                     "years", "min_home_days", "work_rota_log_bf", "far_from_home", "bag"):  # fmt: skip
+                     "years", "min_home_days", "work_rota_log_bf", "far_from_home", "bag",
+                     "work_schedule_log_bf"):  # fmt: skip
             assert getattr(problem, name) == getattr(alone, name), name
         assert problem.counts.tolist() == alone.counts.tolist()
         assert problem.hour_counts is not None and alone.hour_counts is not None
@@ -463,6 +464,12 @@ def test_role_problems_of_many_people_equal_their_definitions(
         rota = [roles.rota_log_bayes_factor(analysis.work_candidates[k].calendar.day)  # type: ignore[union-attr]
                 for k in range(len(problem.work_groups))]  # fmt: skip
         assert problem.work_rota_log_bf == rota
+        seen = points.day[(draft.row >= 0) & (points.part == WORK_HOURS)]
+        schedule = [roles.schedule_log_bayes_factor(
+            analysis.work_candidates[k].calendar.local[  # type: ignore[union-attr]
+                analysis.work_candidates[k].calendar.part == WORK_HOURS], seen)  # type: ignore[union-attr]
+            for k in range(len(problem.work_groups))]  # fmt: skip
+        assert problem.work_schedule_log_bf == schedule
         checked += 1
     assert checked > 30
     assert any(p.work_rota_log_bf for p in together) and any(p.moves for p in together)
