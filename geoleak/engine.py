@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, cast, overload
 
 from geoleak.errors import UsageError
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
@@ -124,9 +125,18 @@ class _Points(Sequence[_Point]):
     """Candidate evidence as four float columns (32 bytes a point, not an Evidence object
     of about 500): the client holds every person's duty-place candidates at once."""
 
-    def __init__(self, evidence: Sequence[Evidence]) -> None:
+    def __init__(self, evidence: Sequence[Evidence], at: Sequence[int] | None = None) -> None:
+        """The points of `evidence` (at positions `at`, all when None)."""
         import numpy as np
 
+        if isinstance(evidence, EvidenceColumns):
+            index = np.arange(len(evidence)) if at is None else np.asarray(at, dtype=np.int64)
+            self.columns = np.stack([evidence.lat[index], evidence.lon[index],
+                                     evidence.weight[index], evidence.accuracy_m[index]],
+                                    axis=1).reshape(-1, 4)  # fmt: skip
+            return
+        if at is not None:
+            evidence = [evidence[i] for i in at]
         self.columns = np.array(
             [(e.position.lat, e.position.lon, e.weight, e.accuracy_m) for e in evidence],
             dtype=np.float64,
@@ -157,11 +167,11 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
     if not analysis.work_candidates:
         return None
     candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
-    kept: list[Any] = []
+    kept: list[int] = []  # positions in the person's evidence
     slim_candidates = []
     for cand in candidates:
         start = len(kept)
-        kept.extend(analysis.evidence[i] for i in cand.indices)
+        kept.extend(cand.indices)
         # find_sites counts a member's distinct duty days: ordinals count as dates do.
         duty = np.unique([d.toordinal() for d in cand.duty_dates]).astype(np.int32)
         slim_candidates.append(
@@ -175,7 +185,7 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
         )
     return PersonAnalysis(
         person=analysis.person,
-        evidence=cast("list[Evidence]", _Points(kept)),
+        evidence=cast("list[Evidence]", _Points(analysis.evidence, kept)),
         base_candidates=slim_candidates,
         excluded=analysis.excluded if scores else _NO_EXCLUSIONS,
         usable=[],

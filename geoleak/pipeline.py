@@ -20,12 +20,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
-from geoleak.extract.columns import PlainGeotag, plain_geotags
+from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows
 from geoleak.extract.evidence import evidence_from_post
+from geoleak.extract.evidence_columns import EvidenceParts, GeotagRows
 from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media_digest
 from geoleak.extract.text import PlaceContext, checkin_evidence
@@ -55,6 +56,9 @@ BATCH_POSTS = 512
 # Plain located JSONL lines go through `geoleak.extract.columns` (tests switch it off to
 # compare with the general path).
 PLAIN_COLUMNS = True
+# A shard that infers its people keeps plain lines' evidence in columns (EvidenceColumns):
+# an Evidence object is made only for the few posts inference asks one of.
+EVIDENCE_COLUMNS = True
 PARALLEL_MIN_FILES = 24
 
 
@@ -301,6 +305,18 @@ class _ShardTotals:
     utc_hours: dict[str, list[int]]
 
 
+class _PlainRow(NamedTuple):
+    """A plain line read in columns: its row of the batch's `GeotagRows`, and the values
+    dedupe and the counters read."""
+
+    rows: GeotagRows
+    row: int
+    author: str
+    utc_s: int
+    lat: float
+    lon: float
+
+
 class _Shard:
     """Everything `collect_evidence` keeps per person, for the people of one shard.
 
@@ -320,7 +336,9 @@ class _Shard:
         self.geocoder = geocoder
         self.streaming = streaming
         self.holds_evidence = holds_evidence
-        self.evidence: dict[str, list[Evidence]] = {}
+        # (holds_evidence) each person's evidence in post order: plain lines' rows in
+        # columns, other posts' Evidence objects
+        self.evidence: dict[str, EvidenceParts] = {}
         self.analyses: list[PersonAnalysis] = []
         self.diag = _RecordingDiagnostics()
         self.stats = LeakStats()
@@ -342,7 +360,7 @@ class _Shard:
         parsed = self._parsed(posts)
         if self.streaming:
             self.media = {}  # a repeated path is read again in a later batch
-        wanted = sorted({m for _, post in parsed if not isinstance(post, PlainGeotag)
+        wanted = sorted({m for _, post in parsed if isinstance(post, Post)
                          for m in post.media} - self.media.keys())  # fmt: skip
         media_out: list[tuple[str, MediaMeta | None, int]] = []
         for path in wanted:
@@ -358,28 +376,63 @@ class _Shard:
                 media_out.append((path, kept_meta, counted.times_rejected))
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
+        held = self.evidence if self.holds_evidence else None
         for number, post in parsed:
             diag.at = (1, number)
+            if isinstance(post, _PlainRow):
+                self._take_row(number, post, first_located)
+                continue
             if isinstance(post, PlainGeotag):
                 self._take_plain(number, post, evidence, first_located)
-                continue
-            kept = self.deduper.check(post)
-            if kept is None:
-                continue
-            kept = _sane_post(kept, diag, self.stats)
-            _account_post(kept, self.media, self.stats, diag, evidence, self.posts_per_person,
-                          self.devices, self.excluded, self.utc_hours, self.geocoder,
-                          self.near_cells)  # fmt: skip
-            if kept.author in evidence:
-                first_located.setdefault(kept.author, number)
+            else:
+                kept = self.deduper.check(post)
+                if kept is None:
+                    continue
+                kept = _sane_post(kept, diag, self.stats)
+                _account_post(kept, self.media, self.stats, diag, evidence,
+                              self.posts_per_person, self.devices, self.excluded,
+                              self.utc_hours, self.geocoder, self.near_cells)  # fmt: skip
+                if kept.author in evidence:
+                    first_located.setdefault(kept.author, number)
+            if held is not None and evidence:  # a person's evidence in post order
+                for person, found in evidence.items():
+                    parts = held.get(person)
+                    if parts is None:
+                        parts = held[person] = EvidenceParts()
+                    parts.add_evidence(found)
+                evidence = {}
         if self.streaming:
             for path in wanted:  # only (person, content) keys outlive the batch
                 self.digests.pop(path, None)
-        if self.holds_evidence:
-            for person, found in evidence.items():  # a person's evidence in post order
-                self.evidence.setdefault(person, []).extend(found)
-            evidence = {}
         return _BatchResult(media_out, evidence, first_located, diag.events)
+
+    def _take_row(self, number: int, plain: _PlainRow, first_located: dict[str, int]) -> None:
+        """`_take_plain` of a plain line read in columns, its evidence kept as its row (a
+        shard that holds its people's evidence)."""
+        rows, row, author, utc_s, lat, lon = plain
+        if not self.deduper.check_utc_geotag(author, utc_s * 1_000_000, lat, lon):
+            return
+        stats = self.stats
+        stats.posts += 1
+        self.posts_per_person[author] += 1
+        hours = self.utc_hours.get(author)
+        if hours is None:
+            hours = self.utc_hours[author] = [0] * 24
+        hours[utc_s // 3600 % 24] += 1
+        stats.posts_with_geotag += 1
+        if self.geocoder is not None:
+            cells = self.near_cells.setdefault(author, {})
+            if len(cells) < NEAR_SAMPLE:
+                cell = (round(lat * 2), round(lon * 2))
+                if cell not in cells:
+                    cells[cell] = LatLon.checked(lat, lon)
+        stats.posts_located += 1
+        parts = self.evidence.get(author)
+        if parts is None:
+            parts = self.evidence[author] = EvidenceParts()
+        parts.add_row(rows, row)
+        stats.evidence_by_source[rows.source.value] += 1
+        first_located.setdefault(author, number)
 
     def _take_plain(
         self,
@@ -413,22 +466,33 @@ class _Shard:
 
     def _parsed(
         self, posts: Sequence[tuple[int, _Item | JsonlLine]]
-    ) -> list[tuple[int, Post | PlainGeotag]]:
+    ) -> list[tuple[int, Post | PlainGeotag | _PlainRow]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
         `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
         lines unusable after all dropped. Plain located lines are read in columns, as a
-        batch, into their evidence (`PlainGeotag`, unless `PLAIN_COLUMNS` is off)."""
+        batch (unless `PLAIN_COLUMNS` is off), into their evidence: `PlainGeotag`, or in a
+        shard that holds its people's evidence a `_PlainRow` of the batch's columns (no
+        objects per post, unless `EVIDENCE_COLUMNS` is off)."""
         lines = [
             (k, post.as_line() if isinstance(post, UnparsedPost) else post)
             for k, (_, post) in enumerate(posts)
             if isinstance(post, tuple)
         ]
-        plain: dict[int, PlainGeotag] = {}
-        if lines and PLAIN_COLUMNS:
+        plain: dict[int, PlainGeotag | _PlainRow] = {}
+        if lines and PLAIN_COLUMNS and self.holds_evidence and EVIDENCE_COLUMNS:
+            rows = plain_rows([(line[0], line[2]) for _, line in lines])
+            if rows is not None:
+                values = zip(rows.line, rows.author, rows.utc_s.tolist(), rows.lat.tolist(),
+                             rows.lon.tolist(), strict=True)  # fmt: skip
+                plain = {
+                    lines[line][0]: _PlainRow(rows, row, author, utc_s, lat, lon)
+                    for row, (line, author, utc_s, lat, lon) in enumerate(values)
+                }
+        elif lines and PLAIN_COLUMNS:
             found = plain_geotags([(line[0], line[2]) for _, line in lines])
             plain = {k: p for (k, _), p in zip(lines, found, strict=True) if p is not None}
         unparsed = dict(lines)
-        out: list[tuple[int, Post | PlainGeotag]] = []
+        out: list[tuple[int, Post | PlainGeotag | _PlainRow]] = []
         for k, (number, post) in enumerate(posts):
             line = unparsed.get(k)
             if line is None:
@@ -462,8 +526,10 @@ class _Shard:
 
         context = self.context()
         people = sorted(set(self.evidence) | set(context))
+        held = self.evidence
         self.analyses = analyse_people(
-            [(person, self.evidence.get(person, ()), context.get(person, PersonContext()).excluded)
+            [(person, held[person].columns(person) if person in held else (),
+              context.get(person, PersonContext()).excluded)
              for person in people],
             params,
         )  # fmt: skip

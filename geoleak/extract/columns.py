@@ -21,11 +21,12 @@ import orjson
 from numpy.typing import NDArray
 
 from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
+from geoleak.extract.evidence_columns import GeotagRows
 from geoleak.extract.localtime import _timezone_at_cell, plausible_window, to_local, zone
 from geoleak.ingest.jsonl import PLAIN_FIELDS
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
-__all__ = ["PlainGeotag", "plain_geotags"]
+__all__ = ["PlainGeotag", "plain_geotags", "plain_rows"]
 
 _UTC = timezone.utc
 _SOURCE = EvidenceSource.GEOTAG
@@ -36,6 +37,9 @@ _TIME_LENGTH = len("2025-04-13T05:11:00Z")
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
 _DAY_S = 86_400
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 # Local-time offsets per (zone, UTC day) already known to hold all day (None: they do not,
 # convert that day's times one by one). Bounded: a few hundred zones times the days seen.
 _DAY_OFFSETS: dict[tuple[str, int], int | None] = {}
@@ -154,15 +158,39 @@ def _day_offset(name: str, day: int) -> int | None:
 
 
 def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
-    """For each (author, line): its `PlainGeotag` when the line is plain, else None.
+    """For each (author, line): its `PlainGeotag` when the line is plain (`plain_rows`),
+    else None."""
+    out: list[PlainGeotag | None] = [None] * len(lines)
+    rows = plain_rows(lines)
+    if rows is None:
+        return out
+    rows_of = zip(rows.line, rows.post_id, rows.author, rows.lat.tolist(), rows.lon.tolist(),
+                  rows.utc_s.tolist(), rows.local_us.tolist(), rows.has_local.tolist(),
+                  rows.tz_name, strict=True)  # fmt: skip
+    exact = rows.local_exact
+    for k, (line, post_id, author, lat, lon, utc_s, local_us, has_local, tz_name) in enumerate(
+        rows_of
+    ):
+        created_at = _UTC_EPOCH + timedelta(seconds=utc_s)
+        local = (
+            (exact.get(k) or _NAIVE_EPOCH + timedelta(microseconds=local_us)) if has_local else None
+        )
+        evidence = _geotag_evidence(post_id, author, LatLon.checked(lat, lon), created_at, local,
+                                    tz_name)  # fmt: skip
+        out[line] = PlainGeotag(author, created_at, evidence)
+    return out
+
+
+def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
+    """The plain lines among (author, line) pairs as columns (None when there is none).
 
     Plain: a JSON object with exactly the fields id, author, created_at, lat and lon; id and
     author non-empty strings; created_at "YYYY-MM-DDTHH:MM:SSZ" (a real date, in the range
     `implausible_time` passes without a conversion, not in the future); lat and lon floats in
     range and not (0, 0). `author` is the post's author as the reader gave it (the line's,
-    or the one `--author` set).
+    or the one `--author` set). Each row's evidence (`GeotagRows.evidence`) equals what the
+    general path gives for the line.
     """
-    out: list[PlainGeotag | None] = [None] * len(lines)
     at: list[int] = []
     ids: list[str] = []
     authors: list[str] = []
@@ -196,7 +224,7 @@ def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
         lats.append(lat)
         lons.append(lon)
     if not at:
-        return out
+        return None
     utc_s, ok = _utc_seconds(times)
     earliest, first_sentinel = plausible_window()
     now_s = int(datetime.now(_UTC).timestamp())  # later than now: left to the general path
@@ -207,7 +235,7 @@ def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
     ok &= ~((np.abs(lat_a) < 1e-7) & (np.abs(lon_a) < 1e-7))  # Null Island: no evidence
     chosen = np.flatnonzero(ok)
     if chosen.size == 0:
-        return out
+        return None
     utc_s, lat_a, lon_a = utc_s[chosen], lat_a[chosen], lon_a[chosen]
     # The time zone of each ~1 km cell (as `timezone_at`: round() and np.rint both round
     # half to even), looked up once per distinct cell.
@@ -223,26 +251,31 @@ def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
         for name, day in zip(tz_names, utc_day.tolist(), strict=True)
     ]
     known = np.array([o is not None for o in offsets], dtype=bool)
-    local_s = utc_s + np.array([0 if o is None else o for o in offsets], dtype=np.int64)
-    fields = []
-    for seconds in (utc_s, local_s):
-        day, second = np.divmod(seconds, _DAY_S)
-        year, month, mday = _civil_from_days(day)
-        hour, rest = np.divmod(second, 3600)
-        minute, sec = np.divmod(rest, 60)
-        fields.append(list(zip(*(v.tolist() for v in (year, month, mday, hour, minute, sec)),
-                               strict=True)))  # fmt: skip
-    utc_fields, local_fields = fields
-    rows = zip(chosen.tolist(), lat_a.tolist(), lon_a.tolist(), tz_names, known.tolist(),
-               utc_fields, local_fields, strict=True)  # fmt: skip
-    for k, lat, lon, tz_name, offset_known, utc_parts, local_parts in rows:
-        year, month, day, hour, minute, second = utc_parts
-        created_at = datetime(year, month, day, hour, minute, second, tzinfo=_UTC)
-        if offset_known:
-            local: datetime | None = datetime(*local_parts)
-        else:
-            local = to_local(created_at, tz_name)
-        evidence = _geotag_evidence(ids[k], authors[k], LatLon.checked(lat, lon), created_at,
-                                    local, tz_name)  # fmt: skip
-        out[at[k]] = PlainGeotag(authors[k], created_at, evidence)
-    return out
+    local_us = (
+        utc_s + np.array([0 if o is None else o for o in offsets], dtype=np.int64)
+    ) * 1_000_000
+    has_local = known.copy()
+    exact: dict[int, datetime] = {}
+    for k in np.flatnonzero(~known).tolist():
+        # A day with a clock change (or an unknown zone): converted one by one.
+        local = to_local(datetime.fromtimestamp(int(utc_s[k]), _UTC), tz_names[k])
+        if local is not None:
+            exact[k] = local
+            has_local[k] = True
+            local_us[k] = (local - _NAIVE_EPOCH) // _MICROSECOND
+    picked = chosen.tolist()
+    return GeotagRows(
+        line=[at[k] for k in picked],
+        post_id=[ids[k] for k in picked],
+        author=[authors[k] for k in picked],
+        tz_name=tz_names,
+        lat=lat_a,
+        lon=lon_a,
+        utc_s=utc_s,
+        local_us=local_us,
+        has_local=has_local,
+        local_exact=exact,
+        source=_SOURCE,
+        accuracy_m=_ACCURACY_M,
+        weight=_WEIGHT,
+    )

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
 from geoleak.infer.places import (
     InferenceParams,
@@ -498,8 +499,12 @@ def _profile(
         if all(haversine_m(place.position, p.position) > params.exclusion_m for p in places):
             places.append(place)
 
-    by_source = Counter(ev.source.value for ev in analysis.evidence)
-    zones = Counter(ev.tz_name for ev in analysis.evidence if ev.tz_name)
+    if isinstance(analysis.evidence, EvidenceColumns):  # the same counts, without objects
+        by_source = Counter(analysis.evidence.sources)
+        zones = Counter(name for name in analysis.evidence.tz_names if name)
+    else:
+        by_source = Counter(ev.source.value for ev in analysis.evidence)
+        zones = Counter(ev.tz_name for ev in analysis.evidence if ev.tz_name)
     extra: dict[str, Any] = {}
     estimate: TimezoneEstimate | None = None
     if not analysis.evidence:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import (
     EARTH_RADIUS_M,
     centre_of_sums,
@@ -320,7 +321,7 @@ class PersonAnalysis:
     """
 
     person: str
-    evidence: list[Evidence]
+    evidence: Sequence[Evidence]  # a list, or `EvidenceColumns` (objects made on demand)
     base_candidates: list[Candidate]
     excluded: Counter[str]
     usable: list[int]
@@ -409,25 +410,35 @@ class _Points:
 
 def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
     """Columns of the usable points (each needs a local time)."""
-    chosen = [evidence[i] for i in usable]
-    lat = np.array([ev.position.lat for ev in chosen], dtype=np.float64)
-    lon = np.array([ev.position.lon for ev in chosen], dtype=np.float64)
-    weight = np.array([ev.weight / max(ev.accuracy_m, 5.0) for ev in chosen], dtype=np.float64)
-    local_times = [ev.local_time for ev in chosen]
-    hours = np.array([t.hour for t in local_times if t is not None], dtype=np.int64)
-    local = np.array([t.toordinal() for t in local_times if t is not None], dtype=np.int64)
-    if local.size != len(chosen):
-        raise ValueError("every usable point needs a local time")
+    index = np.array(usable, dtype=np.int64)
+    if isinstance(evidence, EvidenceColumns):
+        # The person's columns, as the objects below would give them.
+        lat, lon = evidence.lat[index], evidence.lon[index]
+        weight = evidence.weight[index] / np.maximum(evidence.accuracy_m[index], 5.0)
+        if not evidence.has_local[index].all():
+            raise ValueError("every usable point needs a local time")
+        hours, local = evidence.local_hour()[index], evidence.local_ordinal()[index]
+        has_utc = evidence.has_utc[index]
+        utc_us = np.where(has_utc, evidence.utc_us[index], 0)
+    else:
+        chosen = [evidence[i] for i in usable]
+        lat = np.array([ev.position.lat for ev in chosen], dtype=np.float64)
+        lon = np.array([ev.position.lon for ev in chosen], dtype=np.float64)
+        weight = np.array([ev.weight / max(ev.accuracy_m, 5.0) for ev in chosen], dtype=np.float64)
+        local_times = [ev.local_time for ev in chosen]
+        hours = np.array([t.hour for t in local_times if t is not None], dtype=np.int64)
+        local = np.array([t.toordinal() for t in local_times if t is not None], dtype=np.int64)
+        if local.size != len(chosen):
+            raise ValueError("every usable point needs a local time")
+        utc = [ev.time_utc for ev in chosen]
+        utc_us = np.array([(t - _EPOCH) // _MICROSECOND if t is not None else 0 for t in utc],
+                          dtype=np.int64)  # fmt: skip
+        has_utc = np.array([t is not None for t in utc], dtype=bool)
     part, day = bins_of(hours, local)
-    utc = [ev.time_utc for ev in chosen]
-    utc_us = np.array([(t - _EPOCH) // _MICROSECOND if t is not None else 0 for t in utc],
-                      dtype=np.int64)  # fmt: skip
-    has_utc = np.array([t is not None for t in utc], dtype=bool)
     # As mean_position computes them, element by element.
     phi, lmb = np.radians(lat), np.radians(lon)
     cos_phi = np.cos(phi)
     xyz = (weight * cos_phi * np.cos(lmb), weight * cos_phi * np.sin(lmb), weight * np.sin(phi))
-    index = np.array(usable, dtype=np.int64)
     return _Points(index, lat, lon, part, day, local, utc_us, has_utc, xyz, hours)
 
 
@@ -569,7 +580,10 @@ def _extreme_positions(
 
 def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> float:
     n = len(cand.indices)
-    accuracies = sorted(evidence[i].accuracy_m for i in cand.indices)
+    if isinstance(evidence, EvidenceColumns):
+        accuracies = np.sort(evidence.accuracy_m[cand.indices]).tolist()
+    else:
+        accuracies = sorted(evidence[i].accuracy_m for i in cand.indices)
     middle = n // 2  # the median, as numpy's: the mean of the middle two for an even count
     accuracy = float(
         accuracies[middle] if n % 2 else (accuracies[middle - 1] + accuracies[middle]) / 2
@@ -585,6 +599,8 @@ def _ordered_evidence(
 ) -> tuple[str, ...]:
     """Post ids of a place, strongest first: precise sources, then role-matching times
     (night, 21-07, for a home; day for other places); ties in the given order."""
+    if isinstance(evidence, EvidenceColumns):
+        return _ordered_columns(evidence, indices, prefer)
     at_home = prefer == "home"
     keys = []
     for i in indices:
@@ -601,6 +617,22 @@ def _ordered_evidence(
 
 # Month names as strftime's %b writes them in the C locale (geoleak never sets LC_TIME).
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _ordered_columns(
+    evidence: EvidenceColumns, indices: Sequence[int], prefer: str
+) -> tuple[str, ...]:
+    """`_ordered_evidence` from the columns: the same keys, sorted stably (ties keep the
+    order of `indices`, as `sorted` keeps it)."""
+    at = np.asarray(indices, dtype=np.int64)
+    hour = evidence.local_hour()[at]
+    night = (hour >= 21) | (hour < 7)
+    matches = night if prefer == "home" else ~night
+    role = np.where(evidence.has_local[at] & matches, 1.0, 0.0)
+    # np.lexsort sorts by its last key first; the position in `indices` breaks every tie.
+    order = np.lexsort((np.arange(at.size), evidence.accuracy_m[at], -role, -evidence.weight[at]))
+    ids = evidence.post_ids
+    return tuple(dict.fromkeys([ids[i] for i in at[order].tolist()]))
 
 
 def _span_text(first: datetime | None, last: datetime | None) -> str:
@@ -646,6 +678,8 @@ def _overlap_share(
 def _usable(
     evidence: Sequence[Evidence], params: InferenceParams, skipped: Counter[str]
 ) -> list[int]:
+    if isinstance(evidence, EvidenceColumns):
+        return _usable_columns(evidence, params, skipped)
     usable: list[int] = []
     for i, ev in enumerate(evidence):
         if ev.accuracy_m > params.max_accuracy_m:
@@ -661,6 +695,25 @@ def _usable(
         else:
             usable.append(i)
     return usable
+
+
+def _usable_columns(
+    evidence: EvidenceColumns, params: InferenceParams, skipped: Counter[str]
+) -> list[int]:
+    """`_usable` from the columns (the reasons counted in the order they first occur, as
+    one by one)."""
+    low = evidence.accuracy_m > params.max_accuracy_m
+    # (NaN, no posting time or no time: never too old)
+    old = ~low & (evidence.lag_s > params.max_upload_lag_days * 86400)
+    no_time = ~low & ~old & ~evidence.has_local
+    reasons = []
+    for reason, mask in (("low-accuracy", low), ("old-photo", old), ("no-time", no_time)):
+        hits = np.flatnonzero(mask)
+        if hits.size:
+            reasons.append((int(hits[0]), reason, int(hits.size)))
+    for _, reason, n in sorted(reasons):
+        skipped[reason] += n
+    return list(np.flatnonzero(~low & ~old & evidence.has_local).tolist())
 
 
 def _day_span(cand: Candidate) -> int:
@@ -753,7 +806,8 @@ def _usable_points(
 ) -> tuple[PersonAnalysis, _Points | None]:
     """A person's analysis and usable points, to be clustered (no points: the analysis is
     complete as it is)."""
-    evidence = list(evidence)
+    if not isinstance(evidence, EvidenceColumns):
+        evidence = list(evidence)
     skipped: Counter[str] = Counter(excluded or {})
     usable = _usable(evidence, params, skipped)
     analysis = PersonAnalysis(person, evidence, [], skipped, usable)
@@ -1233,7 +1287,10 @@ def _home_place(
     note: str,
     extra: Mapping[str, Any],
 ) -> Place:
-    posts = len({evidence[i].post_id for i in cand.indices})
+    if isinstance(evidence, EvidenceColumns):
+        posts = len({evidence.post_ids[i] for i in cand.indices})
+    else:
+        posts = len({evidence[i].post_id for i in cand.indices})
     explanation = f"{_when_text(cand)}; {posts} located posts; {fit_text}"
     if note:
         explanation += f"; {note}"

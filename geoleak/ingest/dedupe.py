@@ -164,7 +164,13 @@ def _key(
         text,
         place_name,
     )
-    return hash(marshal.dumps(key))
+    return hash(marshal.dumps(key, _MARSHAL_VERSION))
+
+
+# Version 2 has no references: the bytes depend on the values only (from version 3 on, an
+# object that something else refers to is written with a flag, so the same key built from a
+# shared and from a fresh int would hash apart).
+_MARSHAL_VERSION = 2
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -212,6 +218,15 @@ class Deduper:
         """`check` of a post with a geotag and nothing else (no text, place or media):
         False (counted as dropped) when it repeats an earlier post."""
         if not self._seen_posts.add(_key(author, created, geotag, None, None)):
+            self.stats.posts_dropped += 1
+            return False
+        return True
+
+    def check_utc_geotag(self, author: str, utc_us: int, lat: float, lon: float) -> bool:
+        """`check_geotag` of a post whose time is `utc_us` microseconds after 1970 UTC (an
+        aware datetime in `timezone.utc`) at (lat, lon), given as plain values."""
+        key = (author, utc_us, 0.0, round(lat, 6), round(lon, 6), None, None)
+        if not self._seen_posts.add(hash(marshal.dumps(key, _MARSHAL_VERSION))):
             self.stats.posts_dropped += 1
             return False
         return True

@@ -18,10 +18,12 @@ from geoleak import pipeline
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract import evidence as evidence_module
 from geoleak.extract.evidence import evidence_from_post
+from geoleak.extract.evidence_columns import GeotagRows
 from geoleak.ingest import jsonl
 from geoleak.ingest.jsonl import JsonlReader, LineError, parse_post
 from geoleak.pipeline import run
 from geoleak.profiles import profile_to_json
+from geoleak.types import Evidence
 
 
 def _fields(post: Any) -> tuple[object, ...]:
@@ -217,3 +219,58 @@ def test_plain_corpus_gives_the_profiles_of_the_general_path(
     assert any(w.startswith(f"{corpus}:") and "duplicate post id" in w for w in warnings)
     assert any("is not an ISO 8601 time; line skipped" in w for w in warnings)
     assert all("\n" not in w for w in warnings)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_shards_holding_columns_give_the_profiles_of_the_general_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shuffled: bool
+) -> None:
+    """Shards that infer their own people (`--workers 2`, as `geoleak infer` runs) keep plain
+    lines as columns (`EvidenceColumns`): the profiles (byte for byte), sites, stats and
+    warnings are those of the object path and of the general path, with people's lines in
+    runs or interleaved, plain and general lines mixed in one person's posts, and the offline
+    gazetteer reading the texts; Evidence objects are made for few of the plain posts."""
+    rng = random.Random(3)
+    lines = _corpus_lines(rng, 30)
+    if shuffled:
+        rng.shuffle(lines)
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    geocoder = pipeline.OFFLINE if shuffled else None
+
+    def everything() -> tuple[object, ...]:
+        diag = Diagnostics()
+        result = run([corpus], diag=diag, workers=2, geocoder=geocoder, keep_evidence=False)
+        return (
+            [json.dumps(profile_to_json(p)) for p in result.profiles],
+            [json.dumps(s.to_json()) for s in result.sites],
+            json.dumps(result.stats.to_json()),
+            diag.warnings,
+        )
+
+    fast = everything()
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "EVIDENCE_COLUMNS", False)
+        objects = everything()
+    with monkeypatch.context() as patch:
+        _slow_paths(patch)
+        slow = everything()
+    names = ("profiles", "sites", "stats", "warnings")
+    for name, a, b, c in zip(names, fast, objects, slow, strict=True):
+        assert a == b, f"{name} differ between columns and objects"
+        assert a == c, f"{name} differ between columns and the general path"
+    assert sum('"home"' in p for p in fast[0]) >= 10
+    # In this process (no fork: every shard stays here), count the objects made.
+    made: list[int] = []
+    evidence = GeotagRows.evidence
+
+    def counted(rows: GeotagRows, row: int) -> Evidence:
+        made.append(row)
+        return evidence(rows, row)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "BATCH_POSTS", 10**6)
+        patch.setattr(GeotagRows, "evidence", counted)
+        assert everything() == fast
+    located = json.loads(fast[2])["evidence_by_source"]["geotag"]
+    assert 0 < len(made) < located / 4

@@ -1,0 +1,258 @@
+"""A person's evidence as columns, with an `Evidence` object made only when one is asked for.
+
+Plain located lines (`geoleak.extract.columns`) are decoded a batch at a time into arrays
+(`GeotagRows`): position, UTC seconds, local wall-clock time, zone and post id. A shard
+that infers its own people keeps, per person, which rows of which batches are theirs,
+between the `Evidence` lists of their other posts (`EvidenceParts`), and hands inference an
+`EvidenceColumns`: a `Sequence[Evidence]` in post order whose columns inference reads
+(`geoleak.infer.places` clusters, counts and orders points from them) and whose items are
+built as the object path builds them, on first access, for the few posts that need an
+object (a candidate's first and last time, a base found by site membership).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TypeVar, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
+
+__all__ = ["EvidenceColumns", "EvidenceParts", "GeotagRows"]
+
+_UTC = timezone.utc
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
+_US_PER_HOUR = 3_600 * _US_PER_S
+_US_PER_DAY = 86_400 * _US_PER_S
+_ORDINAL_1970 = 719_163  # date(1970, 1, 1).toordinal()
+
+
+@dataclass(eq=False)
+class GeotagRows:
+    """Plain located posts of one batch as columns: one row per post whose only evidence is
+    its platform geotag (source, accuracy and weight the same for every row).
+
+    `local_us` is the local wall-clock time in microseconds since 1970-01-01 (naive) where
+    `has_local`; `local_exact` holds the local times converted one by one (a day with a
+    clock change: kept as `to_local` made them, `fold` included). `line` is each row's
+    position among the lines the batch was decoded from."""
+
+    line: list[int]
+    post_id: list[str]
+    author: list[str]
+    tz_name: list[str | None]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    utc_s: NDArray[np.int64]
+    local_us: NDArray[np.int64]
+    has_local: NDArray[np.bool_]
+    local_exact: dict[int, datetime] = field(default_factory=dict)
+    source: EvidenceSource = EvidenceSource.GEOTAG
+    accuracy_m: float = 30.0
+    weight: float = 1.0
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def created_at(self, row: int) -> datetime:
+        """The post's time (UTC) as the general path reads it."""
+        return _UTC_EPOCH + timedelta(seconds=int(self.utc_s[row]))
+
+    def local_time(self, row: int) -> datetime | None:
+        if not self.has_local[row]:
+            return None
+        exact = self.local_exact.get(row)
+        if exact is not None:
+            return exact
+        return _NAIVE_EPOCH + timedelta(microseconds=int(self.local_us[row]))
+
+    def evidence(self, row: int) -> Evidence:
+        """The row's `Evidence`, equal to what the general path builds for the post."""
+        created = self.created_at(row)
+        local = self.local_time(row)
+        return Evidence(
+            post_id=self.post_id[row],
+            person=self.author[row],
+            position=LatLon.checked(float(self.lat[row]), float(self.lon[row])),
+            source=self.source,
+            accuracy_m=self.accuracy_m,
+            time_utc=created,
+            local_time=local,
+            local_basis=LocalTimeBasis.NONE if local is None else LocalTimeBasis.POSITION_TZ,
+            tz_name=self.tz_name[row],
+            posted_at=created,
+            weight=self.weight,
+        )
+
+
+class EvidenceParts:
+    """One person's evidence as it arrives, in post order: runs of rows of plain batches
+    and lists of `Evidence` objects (every other post)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[GeotagRows, list[int]] | list[Evidence]] = []
+
+    def add_row(self, rows: GeotagRows, row: int) -> None:
+        parts = self.parts
+        if parts:
+            last = parts[-1]
+            if type(last) is tuple and last[0] is rows:
+                last[1].append(row)
+                return
+        parts.append((rows, [row]))
+
+    def add_evidence(self, found: Sequence[Evidence]) -> None:
+        parts = self.parts
+        if parts and type(parts[-1]) is list:
+            parts[-1].extend(found)
+        else:
+            parts.append(list(found))
+
+    def columns(self, person: str) -> EvidenceColumns:
+        return EvidenceColumns(person, self.parts)
+
+
+_T = TypeVar("_T", bound=np.generic)
+
+
+def _joined(chunks: list[NDArray[_T]], dtype: type[_T]) -> NDArray[_T]:
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
+
+
+def _local_us(local: datetime) -> int:
+    return (local - _NAIVE_EPOCH) // _MICROSECOND
+
+
+class EvidenceColumns(Sequence[Evidence]):
+    """A person's evidence in post order: columns for inference, objects on demand.
+
+    Columns (one entry per piece of evidence): `lat`, `lon`, `accuracy_m`, `weight`,
+    `utc_us` (where `has_utc`), `lag_s` (posting time less `time_utc`, seconds; NaN without
+    both), `local_us` (naive local time, microseconds since 1970-01-01, where `has_local`),
+    `post_ids`, `tz_names`, `sources` (their values). Item `i` is the `Evidence` the object
+    path holds at that place (built on first access, then kept)."""
+
+    def __init__(
+        self,
+        person: str,
+        parts: Sequence[tuple[GeotagRows, list[int]] | list[Evidence]] = (),
+    ) -> None:
+        self.person = person
+        lat: list[NDArray[np.float64]] = []
+        lon: list[NDArray[np.float64]] = []
+        accuracy: list[NDArray[np.float64]] = []
+        weight: list[NDArray[np.float64]] = []
+        utc_us: list[NDArray[np.int64]] = []
+        has_utc: list[NDArray[np.bool_]] = []
+        lag_s: list[NDArray[np.float64]] = []
+        local_us: list[NDArray[np.int64]] = []
+        has_local: list[NDArray[np.bool_]] = []
+        self.post_ids: list[str] = []
+        self.tz_names: list[str | None] = []
+        self.sources: list[str] = []
+        self._objects: list[Evidence | None] = []
+        # Where each plain item is: its batch (in `_batches`; -1 for objects) and row.
+        self._batches: list[GeotagRows] = []
+        batch_of: list[NDArray[np.int64]] = []
+        row_of: list[NDArray[np.int64]] = []
+        for part in parts:
+            if isinstance(part, tuple):
+                rows, at = part
+                index = np.array(at, dtype=np.int64)
+                n = len(at)
+                lat.append(rows.lat[index])
+                lon.append(rows.lon[index])
+                accuracy.append(np.full(n, rows.accuracy_m))
+                weight.append(np.full(n, rows.weight))
+                utc_us.append(rows.utc_s[index] * _US_PER_S)
+                has_utc.append(np.ones(n, dtype=bool))
+                lag_s.append(np.zeros(n))  # posted at its own time
+                local_us.append(rows.local_us[index])
+                has_local.append(rows.has_local[index])
+                self.post_ids.extend([rows.post_id[r] for r in at])
+                self.tz_names.extend([rows.tz_name[r] for r in at])
+                self.sources.extend([rows.source.value] * n)
+                self._objects.extend([None] * n)
+                batch_of.append(np.full(n, len(self._batches), dtype=np.int64))
+                row_of.append(index)
+                self._batches.append(rows)
+            else:
+                found = part
+                lat.append(np.array([ev.position.lat for ev in found], dtype=np.float64))
+                lon.append(np.array([ev.position.lon for ev in found], dtype=np.float64))
+                accuracy.append(np.array([ev.accuracy_m for ev in found], dtype=np.float64))
+                weight.append(np.array([ev.weight for ev in found], dtype=np.float64))
+                utc = [ev.time_utc for ev in found]
+                utc_us.append(np.array([0 if t is None else (t - _UTC_EPOCH) // _MICROSECOND
+                                        for t in utc], dtype=np.int64))  # fmt: skip
+                has_utc.append(np.array([t is not None for t in utc], dtype=bool))
+                lag_s.append(np.array([
+                    (ev.posted_at - ev.time_utc).total_seconds()
+                    if ev.posted_at is not None and ev.time_utc is not None else np.nan
+                    for ev in found
+                ], dtype=np.float64))  # fmt: skip
+                local = [ev.local_time for ev in found]
+                local_us.append(np.array([0 if t is None else _local_us(t) for t in local],
+                                         dtype=np.int64))  # fmt: skip
+                has_local.append(np.array([t is not None for t in local], dtype=bool))
+                self.post_ids.extend([ev.post_id for ev in found])
+                self.tz_names.extend([ev.tz_name for ev in found])
+                self.sources.extend([ev.source.value for ev in found])
+                self._objects.extend(found)
+                batch_of.append(np.full(len(found), -1, dtype=np.int64))
+                row_of.append(np.zeros(len(found), dtype=np.int64))
+
+        self.lat: NDArray[np.float64] = _joined(lat, np.float64)
+        self.lon: NDArray[np.float64] = _joined(lon, np.float64)
+        self.accuracy_m: NDArray[np.float64] = _joined(accuracy, np.float64)
+        self.weight: NDArray[np.float64] = _joined(weight, np.float64)
+        self.utc_us: NDArray[np.int64] = _joined(utc_us, np.int64)
+        self.has_utc: NDArray[np.bool_] = _joined(has_utc, np.bool_)
+        self.lag_s: NDArray[np.float64] = _joined(lag_s, np.float64)
+        self.local_us: NDArray[np.int64] = _joined(local_us, np.int64)
+        self.has_local: NDArray[np.bool_] = _joined(has_local, np.bool_)
+        self._batch_of: NDArray[np.int64] = _joined(batch_of, np.int64)
+        self._row_of: NDArray[np.int64] = _joined(row_of, np.int64)
+
+    def local_hour(self) -> NDArray[np.int64]:
+        """Each item's local hour (0 where it has no local time)."""
+        return np.asarray((self.local_us // _US_PER_HOUR) % 24, dtype=np.int64)
+
+    def local_ordinal(self) -> NDArray[np.int64]:
+        """Each item's local date as `date.toordinal()` (meaningless where no local time)."""
+        return np.asarray(self.local_us // _US_PER_DAY + _ORDINAL_1970, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    @overload
+    def __getitem__(self, index: int) -> Evidence: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Evidence]: ...
+    def __getitem__(self, index: int | slice) -> Evidence | list[Evidence]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        found = self._objects[index]
+        if found is None:
+            if index < 0:
+                index += len(self._objects)
+            rows = self._batches[int(self._batch_of[index])]
+            found = self._objects[index] = rows.evidence(int(self._row_of[index]))
+        return found
+
+    def __iter__(self) -> Iterator[Evidence]:
+        for i in range(len(self._objects)):
+            yield self[i]
+
+    def made(self) -> int:
+        """How many items are objects now (those given as objects and those asked for)."""
+        return sum(ev is not None for ev in self._objects)
