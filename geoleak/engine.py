@@ -37,10 +37,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast, overload
+from typing import IO, Any, NamedTuple, cast
 
 from geoleak.errors import UsageError
-from geoleak.extract.evidence_columns import EvidenceColumns
+from geoleak.extract.evidence_columns import PointColumns
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext
 from geoleak.infer import _profile as profile_of
@@ -53,7 +53,7 @@ from geoleak.infer.sites import (
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, person_bucket
-from geoleak.types import Evidence, LatLon, PlaceKind, Profile, SharedSite
+from geoleak.types import Evidence, PlaceKind, Profile, SharedSite
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
@@ -110,50 +110,8 @@ def _analyses(
     )  # fmt: skip
 
 
-class _Point:
-    """The part of a piece of evidence the site pass reads (position, weight, accuracy)."""
-
-    __slots__ = ("accuracy_m", "position", "weight")
-
-    def __init__(self, lat: float, lon: float, weight: float, accuracy_m: float) -> None:
-        self.position = LatLon(lat, lon)
-        self.weight = weight
-        self.accuracy_m = accuracy_m
-
-
-class _Points(Sequence[_Point]):
-    """Candidate evidence as four float columns (32 bytes a point, not an Evidence object
-    of about 500): the client holds every person's duty-place candidates at once."""
-
-    def __init__(self, evidence: Sequence[Evidence], at: Sequence[int] | None = None) -> None:
-        """The points of `evidence` (at positions `at`, all when None)."""
-        import numpy as np
-
-        if isinstance(evidence, EvidenceColumns):
-            index = np.arange(len(evidence)) if at is None else np.asarray(at, dtype=np.int64)
-            self.columns = np.stack([evidence.lat[index], evidence.lon[index],
-                                     evidence.weight[index], evidence.accuracy_m[index]],
-                                    axis=1).reshape(-1, 4)  # fmt: skip
-            return
-        if at is not None:
-            evidence = [evidence[i] for i in at]
-        self.columns = np.array(
-            [(e.position.lat, e.position.lon, e.weight, e.accuracy_m) for e in evidence],
-            dtype=np.float64,
-        ).reshape(-1, 4)
-
-    def __len__(self) -> int:
-        return len(self.columns)
-
-    @overload
-    def __getitem__(self, index: int) -> _Point: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[_Point]: ...
-    def __getitem__(self, index: int | slice) -> _Point | list[_Point]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        lat, lon, weight, accuracy = self.columns[index].tolist()  # Python floats, exact
-        return _Point(lat, lon, weight, accuracy)
+# The site pass's slim points (position, weight, accuracy as four float columns).
+_Points = PointColumns
 
 
 def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAnalysis | None:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
-__all__ = ["EvidenceColumns", "EvidenceParts", "GeotagRows"]
+__all__ = ["EvidenceColumns", "EvidenceParts", "GeotagRows", "PointColumns", "point_columns"]
 
 _UTC = timezone.utc
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
@@ -256,3 +256,68 @@ class EvidenceColumns(Sequence[Evidence]):
     def made(self) -> int:
         """How many items are objects now (those given as objects and those asked for)."""
         return sum(ev is not None for ev in self._objects)
+
+
+class SlimPoint:
+    """The part of a piece of evidence the site pass reads (position, weight, accuracy)."""
+
+    __slots__ = ("accuracy_m", "position", "weight")
+
+    def __init__(self, lat: float, lon: float, weight: float, accuracy_m: float) -> None:
+        self.position = LatLon(lat, lon)
+        self.weight = weight
+        self.accuracy_m = accuracy_m
+
+
+class PointColumns(Sequence[SlimPoint]):
+    """Candidate evidence as four float columns, lat, lon, weight and accuracy_m (32 bytes
+    a point, not an Evidence object of about 500): the client of the site pass holds every
+    person's duty-place candidates at once."""
+
+    def __init__(self, evidence: Sequence[Evidence], at: Sequence[int] | None = None) -> None:
+        """The points of `evidence` (at positions `at`, all when None)."""
+        if isinstance(evidence, EvidenceColumns):
+            index = np.arange(len(evidence)) if at is None else np.asarray(at, dtype=np.int64)
+            self.columns = np.stack([evidence.lat[index], evidence.lon[index],
+                                     evidence.weight[index], evidence.accuracy_m[index]],
+                                    axis=1).reshape(-1, 4)  # fmt: skip
+            return
+        if at is not None:
+            evidence = [evidence[i] for i in at]
+        self.columns = np.array(
+            [(e.position.lat, e.position.lon, e.weight, e.accuracy_m) for e in evidence],
+            dtype=np.float64,
+        ).reshape(-1, 4)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @overload
+    def __getitem__(self, index: int) -> SlimPoint: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SlimPoint]: ...
+    def __getitem__(self, index: int | slice) -> SlimPoint | list[SlimPoint]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lat, lon, weight, accuracy = self.columns[index].tolist()  # Python floats, exact
+        return SlimPoint(lat, lon, weight, accuracy)
+
+
+def point_columns(
+    evidence: Sequence[Evidence] | PointColumns, at: Sequence[int]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Latitudes, longitudes and weights (weight / accuracy, at least 5 m) of the items
+    `at` of a person's evidence, in any of its forms; each as the objects give it."""
+    index = np.asarray(at, dtype=np.int64)
+    if isinstance(evidence, PointColumns):
+        picked = evidence.columns[index].reshape(-1, 4)
+        return picked[:, 0], picked[:, 1], picked[:, 2] / np.maximum(picked[:, 3], 5.0)
+    if isinstance(evidence, EvidenceColumns):
+        return (evidence.lat[index], evidence.lon[index],
+                evidence.weight[index] / np.maximum(evidence.accuracy_m[index], 5.0))  # fmt: skip
+    chosen = [evidence[i] for i in at]
+    return (
+        np.array([ev.position.lat for ev in chosen], dtype=np.float64),
+        np.array([ev.position.lon for ev in chosen], dtype=np.float64),
+        np.array([ev.weight / max(ev.accuracy_m, 5.0) for ev in chosen], dtype=np.float64),
+    )

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from geoleak.extract.evidence_columns import point_columns
 from geoleak.geometry import haversine_m_array, mean_position
 from geoleak.infer.cluster import cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
@@ -61,20 +62,15 @@ def find_sites(
                 by_person[analysis.person] = cand
         if len(by_person) < params.min_site_people:
             continue
-        pts_lat: list[float] = []
-        pts_lon: list[float] = []
-        weights: list[float] = []
+        columns = []
         duty_days: dict[str, set[object]] = {}
         for analysis, cand in members:
-            evs = analysis.evidence
-            for i in cand.indices:
-                pts_lat.append(evs[i].position.lat)
-                pts_lon.append(evs[i].position.lon)
-                weights.append(evs[i].weight / max(evs[i].accuracy_m, 5.0))
+            columns.append(point_columns(analysis.evidence, cand.indices))
             duty_days.setdefault(analysis.person, set()).update(cand.duty_dates)
+        pts_lat, pts_lon, weights = (np.concatenate(c) for c in zip(*columns, strict=True))
         days = sum(len(d) for d in duty_days.values())
         centre = mean_position(pts_lat, pts_lon, weights)
-        dist = haversine_m_array(np.array(pts_lat), np.array(pts_lon), centre.lat, centre.lon)
+        dist = haversine_m_array(pts_lat, pts_lon, centre.lat, centre.lon)
         rms = float(np.sqrt(np.mean(dist**2)))
         # Uncertainty of the centre. Posts come from a few spots (buildings, gates), so the
         # independent samples are the distinct spots, not the posts: the centre of k spots
