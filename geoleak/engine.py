@@ -278,13 +278,17 @@ def analyse_bucket(
     """Pass 1 on one partition: every person's duty-place candidates (slim analyses) and
     workplace candidate scores (`SlimBucket`).
 
-    With `spill` (a folder this process can write and pass 2 can read) the full analyses
-    are kept there for pass 2, which then does not analyse the partition again.
+    With `spill` (a folder this process can write and pass 2 can read) the analyses are
+    kept there for pass 2, which then does not analyse the partition again. They are kept
+    without their evidence, which pass 2 reads from the store again: making the evidence
+    objects from the partition's columns costs less than pickling them and reading them
+    back (half of an analysis's pickled bytes are its evidence).
     """
     analyses = _analyses(root, bucket, params, context)
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
-            pickle.dump(analyses, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([replace(a, evidence=[]) for a in analyses], out,
+                        protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
     return _slim_bucket(analyses)
 
 
@@ -327,6 +331,10 @@ def profile_bucket(
         with kept.open("rb") as handle:
             analyses = pickle.load(handle)  # written by pass 1 of this run, in our scratch folder
         kept.unlink()
+        # Each person's evidence as pass 1 read it (the same rows, in the same order).
+        evidence = EvidenceStore(root).bucket_evidence(bucket)
+        for analysis in analyses:
+            analysis.evidence = evidence.get(analysis.person, [])
     else:
         analyses = _analyses(root, bucket, params, context)
     return profiles_of(analyses, _context(root, bucket, context), params, sites, site_odds)

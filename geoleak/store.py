@@ -86,6 +86,7 @@ FLUSH_ROWS = 50_000
 _PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 _COLUMNS = (
     "person", "post_id", "lat", "lon", "accuracy_m", "time_utc", "local_time", "local_basis",
@@ -164,17 +165,11 @@ def is_store(path: str | Path) -> bool:
 
 
 def _micros_utc(value: datetime | None) -> int | None:
-    if value is None:
-        return None
-    delta = value - _EPOCH_UTC
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return None if value is None else (value - _EPOCH_UTC) // _MICROSECOND
 
 
 def _micros_local(value: datetime | None) -> int | None:
-    if value is None:
-        return None
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return None if value is None else (value - _EPOCH) // _MICROSECOND
 
 
 def _input_key(path: Path) -> dict[str, Any]:
@@ -227,30 +222,35 @@ class _BucketWriter:
         self.written = 0
 
     def add(self, evidence_by_person: Mapping[str, Sequence[Evidence]]) -> None:
-        names = path_names()
+        lasting = path_names().lasting
         for person, found in evidence_by_person.items():
             columns = self.rows.get(bucket := person_bucket(person, self.buckets))
             if columns is None:
                 columns = self.rows[bucket] = {name: [] for name in _COLUMNS}
-            for ev in found:
-                columns["person"].append(person)
-                columns["post_id"].append(ev.post_id)
-                columns["lat"].append(ev.position.lat)
-                columns["lon"].append(ev.position.lon)
-                columns["accuracy_m"].append(ev.accuracy_m)
-                columns["time_utc"].append(_micros_utc(ev.time_utc))
-                columns["local_time"].append(_micros_local(ev.local_time))
-                columns["local_basis"].append(ev.local_basis.value)
-                columns["tz_name"].append(ev.tz_name)
-                columns["posted_at"].append(_micros_utc(ev.posted_at))
-                columns["source"].append(ev.source.value)
-                # never the temporary folder of an archive: it is gone when ingest ends
-                columns["media_path"].append(
-                    names.lasting(ev.media_path) if ev.media_path else None
-                )
-                columns["device"].append(ev.device)
-                columns["text"].append(ev.text)
-                columns["weight"].append(ev.weight)
+            # One column at a time, one comprehension each (a row at a time cost twice).
+            positions = [ev.position for ev in found]
+            columns["person"].extend([person] * len(found))
+            columns["post_id"].extend([ev.post_id for ev in found])
+            columns["lat"].extend([p.lat for p in positions])
+            columns["lon"].extend([p.lon for p in positions])
+            columns["accuracy_m"].extend([ev.accuracy_m for ev in found])
+            utc = [_micros_utc(ev.time_utc) for ev in found]
+            columns["time_utc"].extend(utc)
+            columns["local_time"].extend([_micros_local(ev.local_time) for ev in found])
+            columns["local_basis"].extend([ev.local_basis.value for ev in found])
+            columns["tz_name"].extend([ev.tz_name for ev in found])
+            columns["posted_at"].extend([  # most posts' evidence is timed by the post
+                at if ev.posted_at is ev.time_utc else _micros_utc(ev.posted_at)
+                for ev, at in zip(found, utc, strict=True)
+            ])  # fmt: skip
+            columns["source"].extend([ev.source.value for ev in found])
+            # never the temporary folder of an archive: it is gone when ingest ends
+            columns["media_path"].extend(
+                [lasting(ev.media_path) if ev.media_path else None for ev in found]
+            )
+            columns["device"].extend([ev.device for ev in found])
+            columns["text"].extend([ev.text for ev in found])
+            columns["weight"].extend([ev.weight for ev in found])
             self.buffered += len(found)
         if self.buffered >= FLUSH_ROWS:
             self.flush()
@@ -592,9 +592,22 @@ def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
 
 
 def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:
-    """Evidence objects by person from store rows (row order kept within a person)."""
+    """Evidence objects by person from store rows (row order kept within a person).
+
+    Positions are checked as columns, once (`LatLon`'s checks: finite, in range), so each
+    row's `LatLon` is made without them; a post's publication time that equals its
+    `time_utc` (most posts') is the same datetime object."""
+    import numpy as np
     import pyarrow as pa
 
+    lat_column = table.column("lat").to_numpy()
+    lon_column = table.column("lon").to_numpy()
+    bad = np.flatnonzero(
+        ~(np.abs(lat_column) <= 90.0) | ~(np.abs(lon_column) <= 180.0)  # NaN fails both
+    )
+    if bad.size:
+        row = int(bad[0])
+        LatLon(float(lat_column[row]), float(lon_column[row]))  # raises its own error
     columns: dict[str, list[Any]] = {}
     for name in _COLUMNS:
         column = table.column(name)
@@ -603,25 +616,34 @@ def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:
         columns[name] = column.to_pylist()
     sources = {s.value: s for s in EvidenceSource}
     bases = {b.value: b for b in LocalTimeBasis}
+    checked = LatLon.checked
     out: dict[str, list[Evidence]] = {}
+    found: list[Evidence] = []
+    last_person = None
     for (person, post_id, lat, lon, accuracy, utc, local, basis, tz_name, posted, source,
          media_path, device, text, weight) in zip(*(columns[n] for n in _COLUMNS), strict=True):  # fmt: skip
-        out.setdefault(person, []).append(
+        if person != last_person:  # rows come in runs of one person's
+            found = out.setdefault(person, [])
+            last_person = person
+        time_utc = None if utc is None else _EPOCH_UTC + timedelta(microseconds=utc)
+        found.append(
             Evidence(
-                post_id=post_id,
-                person=person,
-                position=LatLon(lat, lon),
-                source=sources[source],
-                accuracy_m=accuracy,
-                time_utc=None if utc is None else _EPOCH_UTC + timedelta(microseconds=utc),
-                local_time=None if local is None else _EPOCH + timedelta(microseconds=local),
-                local_basis=bases[basis],
-                tz_name=tz_name,
-                posted_at=None if posted is None else _EPOCH_UTC + timedelta(microseconds=posted),
-                media_path=media_path,
-                device=device,
-                text=text,
-                weight=weight,
+                post_id,
+                person,
+                checked(lat, lon),
+                sources[source],
+                accuracy,
+                time_utc,
+                None if local is None else _EPOCH + timedelta(microseconds=local),
+                bases[basis],
+                tz_name,
+                time_utc
+                if posted == utc
+                else (None if posted is None else _EPOCH_UTC + timedelta(microseconds=posted)),
+                media_path,
+                device,
+                text,
+                weight,
             )
         )
     return out

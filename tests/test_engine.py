@@ -402,3 +402,29 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
     both = runner.invoke(main, ["infer", posts, "--in-memory", "--store", str(tmp_path / "x")])
     assert both.exit_code != 0 and "--in-memory" in both.output
     assert "Traceback" not in both.output
+
+
+def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    # Pass 1 keeps its analyses for pass 2 without their evidence (pass 2 makes it again
+    # from the store's columns): the profiles are those of analysing the partition afresh.
+    import pickle
+
+    params = InferenceParams()
+    root = str(store.root)
+    sites, odds = engine._site_pass(
+        [engine.analyse_bucket(root, b, params, None, str(tmp_path)) for b in range(4)],
+        params,
+        str(tmp_path),
+    )
+    rows = {b: sum(map(len, store.bucket_evidence(b).values())) for b in range(4)}
+    bucket = max(rows, key=rows.__getitem__)
+    with (tmp_path / f"analyses-{bucket:05d}.pickle").open("rb") as handle:
+        kept = pickle.load(handle)
+    assert kept and all(a.evidence == [] for a in kept)
+    assert any(a.base_candidates for a in kept)
+    spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
+    afresh = engine.profile_bucket(root, bucket, params, None, sites, odds, None)
+    assert [profile_to_json(p) for p in spilled] == [profile_to_json(p) for p in afresh]
+    assert sum(p.evidence_count for p in spilled) == rows[bucket] > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,28 @@ def test_a_people_table_of_the_earlier_layout_is_still_read(tmp_path: Path, corp
         part.unlink()
     assert store.context() == context and store.stats().to_json() == stats
     assert {p for b in range(4) for p in store.context(bucket=b)} == set(context)
+
+
+def test_store_rows_give_evidence_with_checked_positions_and_shared_times() -> None:
+    import pyarrow as pa
+
+    from geoleak.store import evidence_from_table, evidence_schema
+    from geoleak.types import EvidenceSource, LatLon, LocalTimeBasis
+
+    def table(lat: float) -> pa.Table:
+        row = {"person": "p", "post_id": "1", "lat": lat, "lon": -179.5, "accuracy_m": 30.0,
+               "time_utc": 1_700_000_000_000_001, "local_time": None, "local_basis": "none",
+               "tz_name": None, "posted_at": 1_700_000_000_000_001, "source": "geotag",
+               "media_path": None, "device": None, "text": None, "weight": 1.0}  # fmt: skip
+        second = {**row, "post_id": "2", "posted_at": 1_700_000_060_000_000}
+        return pa.Table.from_pylist([row, second], schema=evidence_schema())
+
+    [first, second] = evidence_from_table(table(89.9))["p"]
+    assert first.position == LatLon(89.9, -179.5) and first.source is EvidenceSource.GEOTAG
+    assert first.local_basis is LocalTimeBasis.NONE and first.local_time is None
+    assert first.time_utc is not None and first.time_utc.microsecond == 1
+    assert first.posted_at is first.time_utc  # one object where the two times are equal
+    assert second.posted_at == datetime(2023, 11, 14, 22, 14, 20, tzinfo=timezone.utc)
+    for bad in (90.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"finite|outside"):
+            evidence_from_table(table(bad))
