@@ -77,7 +77,7 @@ from geoleak.evaluate import (
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
 from geoleak.infer.places import InferenceParams, analyse_person, work_marginals
-from geoleak.infer.roles import PERSON_TYPES, robust_type_shifts
+from geoleak.infer.roles import PERSON_TYPES
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
 from geoleak.scenario.memory import scenario_evidence
@@ -317,7 +317,7 @@ def missed_bases(
             work_of = np.array([s.work for s in fit.structures])[fit.structure_index]
             robust = min(
                 float(post[work_of == k].sum())
-                for post in fit.posteriors(None, list(robust_type_shifts(params.priors)))
+                for post in fit.posteriors(None, fit.robust_shifts(params.priors)[1:])
             )
             post = fit.posterior()
             taken_for = max(range(len(PERSON_TYPES)),

@@ -48,7 +48,6 @@ from geoleak.infer.roles import (
     RolePriors,
     bin_of,
     bins_of,
-    robust_type_shifts,
     rota_log_bayes_factors,
     schedule_log_bayes_factors,
 )
@@ -92,8 +91,9 @@ class InferenceParams:
     takes part and is given when it lies in a site where others work). max_trip_days: a group all of whose days fall within this many days,
     for a person seen over at least three times as long, is travel. min_confidence: a home
     or base is given only with at least this confidence (the lowest posterior over plausible
-    shift-work priors, `geoleak.infer.roles.robust_type_shifts`, and for a home over the
-    bagged posteriors too, `geoleak.infer.roles.BAG_DRAWS`; else abstain).
+    shift-work priors and without the waking-hours evidence,
+    `geoleak.infer.roles.RoleFit.robust_shifts`, and for a home over the bagged posteriors
+    too, `geoleak.infer.roles.BAG_DRAWS`; else abstain).
     exclusion_m: frequent places closer than this (m) to a home or base are not listed.
     site_eps_m: radius (m) within which several people's workplaces form one site;
     min_site_people: people a site needs. shared_site_odds: how much likelier a weekday
@@ -1140,10 +1140,9 @@ def decide(
     if fit is None or layout is None or fit.log_score.size == 0:
         return RoleDecision([], None, frequent_travel, [])
     # The posterior, and the same under other plausible shift-work priors: a home's or a
-    # base's confidence is the lowest of them (`geoleak.infer.roles.robust_type_shifts`).
-    post, *alternatives = fit.posteriors(
-        dict(work_log_boost or {}), [None, *robust_type_shifts(params.priors)]
-    )
+    # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
+    robust = fit.robust_shifts(params.priors)
+    post, *alternatives = fit.posteriors(dict(work_log_boost or {}), robust)
     structures = fit.structures
     home_of, work_of, second_of, old_of = np.array(
         [(s.home, s.work, s.second, s.old_home) for s in structures], dtype=np.int64
@@ -1161,8 +1160,7 @@ def decide(
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
-        shifts = [None, *robust_type_shifts(params.priors)]
-        bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), shifts)
+        bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
         home_low = np.min([home_low, *(bagged or [])], axis=0).tolist()
     work_low = work_all.min(axis=0).tolist() if n_work else []
     second_m = _marginal(post, second_of, n_home)

@@ -42,6 +42,21 @@ are told by their weekdays the same way (`schedule_log_bayes_factor`): most keep
 to four weekdays every week, so a workplace seen on the same weekdays, with the person seen
 elsewhere on the others, gains evidence; a place seen on any weekday gains none.
 
+The hours a person is seen *at all* are the one thing the conditioning above leaves out, and
+they tell shift work from day work where the places cannot: a night worker seen at home in
+the afternoon and at work at 23:00 and 05:00 is, place by place, also a day worker who lives
+at the workplace and works long hours at the home (the long-hours type's mirror), but a day
+worker is asleep at 05:00 and a night worker at noon. People post only while awake, so each
+type's hours of a weekday and a weekend day follow its waking hours (sleep timing from ATUS
+and the shift-work literature: `ASLEEP_DAY_WORKDAY` and the rows after it; evening shifts
+move sleep too little to be told from posting habits, so they keep the day worker's), and
+the person's distinct (day, hour) observations add a Dirichlet-multinomial log Bayes factor
+per type against a day worker (`activity_log_bayes_factors`); a small concentration makes an
+hour seen at all count most, not how often (lunch-time and evening-only posters), and
+nothing seen changes nothing. These hours choose between readings, they do not make one
+confident: a home's or base's confidence is also its posterior without them
+(`RoleFit.robust_shifts`), as a person's sleep may not be their type's.
+
 Counts are distinct local days per place and part of the week, not posts, so forty photos of
 one afternoon count once. Individuals differ from population profiles, so each part's counts
 follow a Dirichlet-multinomial (the person's own shares drawn around the profile with
@@ -322,6 +337,89 @@ def person_presence(ptype: int, hour_counts: NDArray[np.float64] | None) -> NDAr
 
 
 _HOME_BY_TYPE = np.array([_PRESENCE_ARRAY[t][:, 0] for t in range(len(PERSON_TYPES))])
+
+# When people are awake, by type: a person posts only while awake, so the hours they are seen
+# at all (wherever it is) say something of their type that where they are seen does not. A
+# night worker sleeps after the shift, from ~08:00 for 5-7 h (Akerstedt 2003, "Shift work and
+# disturbed sleep/wakefulness", Occup Med 53:89; Pilcher, Lambert & Huffcutt 2000, Sleep
+# 23:155: permanent night workers sleep ~6 h on work days), a day worker from ~23:00 to
+# ~06:30 on work days and ~1 h later at weekends (ATUS, share of people sleeping by time of
+# day: Basner et al. 2007, "American Time Use Survey: sleep time and its relationship to
+# waking activities", Sleep 30:1085; the trough of posting by local hour at ~03-06: Golder &
+# Macy 2011, Science 333:1878). Shares asleep by local hour 0-23, rounded readings of those
+# curves.
+ASLEEP_DAY_WORKDAY = (0.80, 0.90, 0.94, 0.95, 0.94, 0.85, 0.55, 0.25, 0.10, 0.04, 0.03, 0.03,
+                      0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.04, 0.06, 0.12, 0.30, 0.55)  # fmt: skip
+ASLEEP_DAY_OFF = (0.65, 0.80, 0.90, 0.94, 0.95, 0.94, 0.88, 0.72, 0.50, 0.28, 0.12, 0.06,
+                  0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.05, 0.09, 0.22, 0.42)  # fmt: skip
+ASLEEP_NIGHT_WORKDAY = (0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.08, 0.40, 0.78, 0.88, 0.88,
+                        0.85, 0.72, 0.50, 0.28, 0.15, 0.10, 0.10, 0.10, 0.08, 0.05, 0.03, 0.03)  # fmt: skip
+# Night workers work most weekdays and about every other weekend day (BLS USDL-19-1691; the
+# rows of PRESENCE: ~0.7 of weeknights and ~0.45 of weekend nights at a night workplace);
+# on days off they sleep as day workers do at weekends. Rotating 12-hour workers spend about
+# a quarter of their days on night shifts (half of the on-days of a day/night rota: `ROTAS`).
+NIGHT_WORKDAY_SHARE = (0.8, 0.5)  # weekdays, weekends
+ROTATING_NIGHT_SHARE = 0.25
+
+
+def _awake_table() -> NDArray[np.float64]:
+    """(types, 2, 24): the share of each type awake at each local hour of weekdays (0) and
+    weekends (1). Only night work moves sleep far enough to be told from the hours a person
+    posts: an evening shift (~15-23) moves it by 2-3 h (to ~01-09: Akerstedt 2003), about as
+    much as chronotypes and posting habits do (evening-only posters, Golder & Macy's
+    midnight posting), so evening-shift workers, the day types and people with no workplace
+    share the day worker's row."""
+    day = np.array([ASLEEP_DAY_WORKDAY, ASLEEP_DAY_OFF])
+    off = np.array([ASLEEP_DAY_OFF, ASLEEP_DAY_OFF])
+    work = np.array(NIGHT_WORKDAY_SHARE)[:, None]
+    asleep = dict.fromkeys(range(len(PERSON_TYPES)), day)
+    asleep[NIGHT_SHIFT] = work * np.array(ASLEEP_NIGHT_WORKDAY) + (1 - work) * off
+    asleep[ROTATING] = (ROTATING_NIGHT_SHARE * np.array(ASLEEP_NIGHT_WORKDAY)
+                        + (1 - ROTATING_NIGHT_SHARE) * day)  # fmt: skip
+    return 1.0 - np.array([asleep[t] for t in range(len(PERSON_TYPES))])
+
+
+# Where a person is seen each hour of a weekday or a weekend day, given their type: awake at
+# that hour (`_awake_table`) and on that kind of day (5 weekdays, 2 weekend days a week),
+# posting at the same rate whenever awake; (types, 48), weekdays' hours first.
+_ACTIVITY = (_awake_table() * np.array([5.0, 2.0])[None, :, None]).reshape(len(PERSON_TYPES), 48)
+_ACTIVITY = _ACTIVITY / _ACTIVITY.sum(axis=1, keepdims=True)
+# How closely one person's hours follow their type's waking hours (the Dirichlet-multinomial's
+# total pseudo-count over the 48 hours): chronotypes move sleep by ~1 h either way (sd of
+# mid-sleep ~1 h: Roenneberg et al. 2007, Sleep Med Rev 11:429) and posting habits (lunch,
+# evenings only) move far more, so a small one: many observations in one hour count little
+# more than one, and an hour seen at all counts most. 10 (the presence profiles' own) was
+# kept over 30 on the development families (30: mobility bases 79.2 -> 77.4 %).
+ACTIVITY_CONCENTRATION = 10.0
+# A home's or base's confidence is also its posterior without the waking-hours evidence
+# (`RoleFit.robust_shifts`): the hours choose between readings, they do not make one confident.
+ROBUST_WITHOUT_ACTIVITY = True
+
+
+def activity_log_bayes_factors(
+    hour_counts: NDArray[np.float64] | None, concentration: float | None = None
+) -> NDArray[np.float64]:
+    """Per person type, the log Bayes factor of the hours the person is seen (distinct days
+    per part of the week and local hour, (bins, 24): `fit_roles`' `hour_counts`) against a
+    day worker's: a Dirichlet-multinomial over the 48 hours of a weekday and a weekend day
+    around each type's waking hours (`_ACTIVITY`; `concentration`: its total pseudo-count,
+    `ACTIVITY_CONCENTRATION` if None). Zero for the day types and people with no
+    workplace (they share the day worker's hours), zero for every type with no observation
+    (None: nothing known). Night hours count on the evening's day (`bin_of`), so a weekend's
+    00-06 are Saturday's and Sunday's small hours."""
+    out = np.zeros(len(PERSON_TYPES))
+    if hour_counts is None or not hour_counts.sum() > 0:
+        return out
+    from scipy.special import gammaln
+
+    weekend = list(WEEKEND_BINS)
+    weekday = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
+    cells = np.concatenate([hour_counts[weekday].sum(axis=0), hour_counts[weekend].sum(axis=0)])
+    a = (ACTIVITY_CONCENTRATION if concentration is None else concentration) * _ACTIVITY
+    loglik = (gammaln(cells[None, :] + a) - gammaln(a)).sum(axis=1)
+    out[:] = loglik - loglik[DAY]
+    return out
+
 
 # Share of located posts made in each part of the week (rows follow BINS): few at night, most
 # in the working day, the evening and at weekends (posting by hour of the week: Golder &
@@ -803,6 +901,19 @@ class RoleFit:
     bag_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bag_inputs: tuple[Any, ...] | None = None
     bag_log_scores: NDArray[np.float64] | None = None
+    # Per person type, the waking-hours log Bayes factor added to its assignments
+    # (`activity_log_bayes_factors`); zeros when nothing was known.
+    activity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(len(PERSON_TYPES)))
+
+    def robust_shifts(self, priors: RolePriors) -> list[Sequence[float] | None]:
+        """The type-prior shifts a confidence is the lowest posterior over: the default
+        (None), the other shift-work and long-hours priors (`robust_type_shifts`) and, where
+        the person's waking hours moved the types, the default without them (a person's sleep
+        may not be their type's: split sleep after night shifts, a day worker up at night)."""
+        shifts: list[Sequence[float] | None] = [None, *robust_type_shifts(priors)]
+        if ROBUST_WITHOUT_ACTIVITY and self.activity.any():
+            shifts.append(tuple((-self.activity).tolist()))
+        return shifts
 
     def posterior(
         self,
@@ -1434,6 +1545,8 @@ def fit_roles(
     home_n = by_role[:, HOME, weekend].sum(axis=1)
     second_n = by_role[:, SECOND, weekend].sum(axis=1)
     share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    # The hours the person is seen at all, against a day worker's waking hours.
+    activity = activity_log_bayes_factors(hour_counts)
     # Every (person type, assignment) pair, scored in one batch.
     person_types: list[int] = []
     struct_index: list[NDArray[np.int64]] = []
@@ -1466,6 +1579,7 @@ def fit_roles(
         if day_evidence is not None and n_work:
             by_group = np.append(np.asarray(day_evidence, dtype=np.float64), 0.0)
             prior = prior + by_group[structure_work[chosen]]  # index -1: no located workplace
+        prior = prior + activity[ptype]
         probs_parts.append(probs)
         prior_parts.append(prior)
         person_types.extend([ptype] * len(chosen))
@@ -1491,4 +1605,5 @@ def fit_roles(
         home_lives_at_work=lives_at_work,
         bag_index=bag_index,
         bag_inputs=bag_inputs,
+        activity=activity,
     )

@@ -199,6 +199,8 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     for ptype in SCORED_TYPES:
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
                                         np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
+    activity = np.array([roles.activity_log_bayes_factors(p.hour_counts) for p in problems])
+    prior = prior + activity[entry_person, entry_type]
 
     loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
     scores = (loglik + plug[entry_spec]) + prior
@@ -225,6 +227,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             home_lives_at_work=lives_at_work,
             bag_index=bag_index,
             bag_inputs=bag_inputs,
+            activity=activity[person],
         ))  # fmt: skip
     # The bag's scores, for every bagged person at once (not left for `decide` to ask for
     # one person at a time).

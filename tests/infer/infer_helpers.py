@@ -47,16 +47,21 @@ def year_of_life(
     workdays_per_week: int = 2,
     weekend_days_per_week: int = 1,
     night_shift: bool = False,
+    night_worker_home_hours: tuple[float, float] = (14.5, 21.0),
     seed: int = 1,
 ) -> list[Evidence]:
-    """Evenings and weekends at home, weekday duty at base: what a real poster leaks."""
+    """Evenings and weekends at home, weekday duty at base: what a real poster leaks. A night
+    worker is seen at home on weekdays between `night_worker_home_hours` (awake after the day's
+    sleep, before the shift: night workers sleep ~08-14, Akerstedt 2003, Occup Med 53:89)."""
     rng = random.Random(seed)
     out: list[Evidence] = []
     for week in range(weeks):
         monday = start + timedelta(weeks=week)
         for day in rng.sample(range(5), nights_per_week):
             local = datetime.combine(monday + timedelta(days=day), datetime.min.time()) + timedelta(
-                hours=rng.uniform(21.5, 23.5) if not night_shift else rng.uniform(11, 16)
+                hours=rng.uniform(21.5, 23.5)
+                if not night_shift
+                else rng.uniform(*night_worker_home_hours)
             )
             out.append(seen(person, home, local, rng=rng))
         for day in rng.sample((5, 6), weekend_days_per_week):

@@ -55,6 +55,19 @@ def test_night_shift_worker_home_is_where_they_spend_weekends() -> None:
     assert base is not None and haversine_m(base.position, TROMSO_BASE) < 200
 
 
+def test_night_worker_seen_at_home_in_their_sleep_is_never_a_confident_swap() -> None:
+    """The same night worker seen at home at 11-16 on weekdays, when night workers sleep: the
+    hours say day worker, the places say night worker; whatever is given at the other's
+    place is not given confidently (the waking hours alone made it a home at the workplace
+    at 1.00 before a confidence had to hold without them too)."""
+    evidence = year_of_life("c", TROMSO_HOME, TROMSO_BASE, night_shift=True, workdays_per_week=4,
+                            night_worker_home_hours=(11.0, 16.0))  # fmt: skip
+    profile = fit_one(evidence)
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert home is None or haversine_m(home.position, TROMSO_HOME) < 30 or home.confidence < 0.8
+    assert base is None or haversine_m(base.position, TROMSO_BASE) < 200 or base.confidence < 0.8
+
+
 def test_isolated_reshared_photos_are_ignored_and_said_so() -> None:
     evidence = year_of_life("d", TROMSO_HOME, None)
     rng = random.Random(9)

@@ -20,7 +20,18 @@ from infer_helpers import seen
 
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
-from geoleak.infer.roles import BINS, bin_of
+from geoleak.infer.roles import (
+    BINS,
+    DAY_TYPES,
+    EVENING,
+    EVENING_SHIFT,
+    NIGHT_SHIFT,
+    NO_WORK,
+    WEEKNIGHT,
+    WORK_HOURS,
+    activity_log_bayes_factors,
+    bin_of,
+)
 from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile
 
 HOME = LatLon(-43.53, 172.63)
@@ -304,6 +315,51 @@ def test_night_worker_seen_at_work_at_night_is_never_a_confident_swap(seed: int)
     home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
     assert home is None or near(home, HOME, 100) or home.confidence < 0.8
     assert base is None or near(base, WORK, 500) or base.confidence < 0.8
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_night_worker_awake_in_the_afternoon_is_not_read_as_long_hours(seed: int) -> None:
+    """The long-hours day worker's mirror: a night worker seen at work at shift start and end
+    (22-23:30, 05-07) and at home in the afternoon and evening (16-21) and on weekend
+    afternoons. Where they are seen fits a day worker living at the workplace whose working
+    day runs into the evening as well (the code before the waking-hours evidence gave the
+    home as base at 0.77-0.92 and the workplace as home for all six); the hours they are
+    seen at all do not: a day worker is asleep at 05:00 and seldom up at 23:00, a night
+    worker is awake then and asleep until the afternoon. Neither place may be given as the
+    other."""
+    evidence = routine("n", WORK, range(5), (22.0, 23.5), weeks=14, per_week=1, jitter_m=60,
+                       seed=seed)  # fmt: skip
+    evidence += routine("n", WORK, range(5), (5.0, 7.0), weeks=14, per_week=1, jitter_m=60,
+                        seed=seed + 10)  # fmt: skip
+    evidence += routine("n", HOME, range(5), (16.0, 21.0), weeks=14, per_week=1, seed=seed + 20)
+    evidence += routine("n", HOME, (5, 6), (15.0, 21.0), weeks=7, per_week=1, seed=seed + 30)
+    profile = fit(evidence)
+    home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
+    assert home is None or near(home, HOME, 100)
+    assert base is None or near(base, WORK, 500)
+
+
+def test_waking_hours_evidence() -> None:
+    """The hours a person is seen at all: nothing seen, nothing known; day types share the
+    day worker's waking hours; seen at 03:00 on weeknights argues for night work, seen at
+    noon on weekdays (a night worker's sleep) against it, and many observations in one hour
+    count little more than a few."""
+    assert not activity_log_bayes_factors(None).any()
+    assert not activity_log_bayes_factors(np.zeros((len(BINS), 24))).any()
+    nights = np.zeros((len(BINS), 24))
+    nights[WEEKNIGHT, 3] = 5
+    nights[EVENING, 19] = 5
+    factors = activity_log_bayes_factors(nights)
+    assert not factors[[*DAY_TYPES, NO_WORK, EVENING_SHIFT]].any()
+    assert factors[NIGHT_SHIFT] > 2.0
+    lunches = np.zeros((len(BINS), 24))
+    lunches[WORK_HOURS, 12] = 5
+    lunches[WORK_HOURS, 13] = 5
+    assert activity_log_bayes_factors(lunches)[NIGHT_SHIFT] < -2.0
+    # Evening shifts move sleep too little to be told from posting habits.
+    assert not activity_log_bayes_factors(lunches)[EVENING_SHIFT]
+    twenty_times = activity_log_bayes_factors(lunches * 20)[NIGHT_SHIFT]
+    assert abs(twenty_times) < 2 * abs(activity_log_bayes_factors(lunches)[NIGHT_SHIFT])
 
 
 def _rotating(person: str, *, rate: float, seed: int, days: int = 280) -> list[Evidence]:
