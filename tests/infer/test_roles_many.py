@@ -86,6 +86,7 @@ def assert_same_fit(many: RoleFit, alone: RoleFit) -> None:
     assert many.person_type.tolist() == alone.person_type.tolist()
     assert many.structure_index.tolist() == alone.structure_index.tolist()
     assert many.log_score.tobytes() == alone.log_score.tobytes()
+    assert many.activity.tobytes() == alone.activity.tobytes()
     assert many.bag_index.tolist() == alone.bag_index.tolist()
     assert (many.bag_inputs is None) == (alone.bag_inputs is None)
     if alone.bag_inputs is not None:
