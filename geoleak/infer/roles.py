@@ -403,9 +403,9 @@ def activity_log_bayes_factors(
     per part of the week and local hour, (bins, 24): `fit_roles`' `hour_counts`) against a
     day worker's: a Dirichlet-multinomial over the 48 hours of a weekday and a weekend day
     around each type's waking hours (`_ACTIVITY`; `concentration`: its total pseudo-count,
-    `ACTIVITY_CONCENTRATION` if None). Zero for the day types and people with no
-    workplace (they share the day worker's hours), zero for every type with no observation
-    (None: nothing known). Night hours count on the evening's day (`bin_of`), so a weekend's
+    `ACTIVITY_CONCENTRATION` if None). Zero for the types that share the day worker's
+    hours (all but night and rotating shift workers: `_awake_table`), zero for every type
+    with no observation (None: nothing known). Night hours count on the evening's day (`bin_of`), so a weekend's
     00-06 are Saturday's and Sunday's small hours."""
     out = np.zeros(len(PERSON_TYPES))
     if hour_counts is None or not hour_counts.sum() > 0:
