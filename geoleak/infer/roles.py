@@ -410,7 +410,7 @@ def activity_log_bayes_factors(
     out = np.zeros(len(PERSON_TYPES))
     if hour_counts is None or not hour_counts.sum() > 0:
         return out
-    from scipy.special import gammaln
+    from geoleak.infer.special import gammaln
 
     weekend = list(WEEKEND_BINS)
     weekday = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
