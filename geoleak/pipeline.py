@@ -36,7 +36,7 @@ from geoleak.geometry import TrackThinner
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.infer.places import PersonAnalysis
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import Deduper
+from geoleak.ingest.dedupe import Deduper, utc_geotag_keys
 from geoleak.ingest.jsonl import (
     JsonlLine,
     MediaPathGuard,
@@ -312,7 +312,8 @@ class _PlainRow(NamedTuple):
     rows: GeotagRows
     row: int
     author: str
-    utc_s: int
+    key: int  # the post's dedupe key (`utc_geotag_keys`)
+    utc_hour: int
     lat: float
     lon: float
 
@@ -377,11 +378,15 @@ class _Shard:
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
         held = self.evidence if self.holds_evidence else None
+        run: list[tuple[int, _PlainRow]] = []  # plain rows since the last other post
         for number, post in parsed:
-            diag.at = (1, number)
             if isinstance(post, _PlainRow):
-                self._take_row(number, post, first_located)
+                run.append((number, post))
                 continue
+            if run:  # before this post's dedupe, and its person's places named in text
+                self._take_rows(run, first_located)
+                run = []
+            diag.at = (1, number)
             if isinstance(post, PlainGeotag):
                 self._take_plain(number, post, evidence, first_located)
             else:
@@ -401,38 +406,56 @@ class _Shard:
                         parts = held[person] = EvidenceParts()
                     parts.add_evidence(found)
                 evidence = {}
+        if run:
+            self._take_rows(run, first_located)
         if self.streaming:
             for path in wanted:  # only (person, content) keys outlive the batch
                 self.digests.pop(path, None)
         return _BatchResult(media_out, evidence, first_located, diag.events)
 
-    def _take_row(self, number: int, plain: _PlainRow, first_located: dict[str, int]) -> None:
-        """`_take_plain` of a plain line read in columns, its evidence kept as its row (a
-        shard that holds its people's evidence)."""
-        rows, row, author, utc_s, lat, lon = plain
-        if not self.deduper.check_utc_geotag(author, utc_s * 1_000_000, lat, lon):
+    def _take_rows(
+        self, run: Sequence[tuple[int, _PlainRow]], first_located: dict[str, int]
+    ) -> None:
+        """What `_take_plain` does with each of a run of consecutive plain lines read in
+        columns, their evidence kept as rows (a shard that holds its people's evidence):
+        dedupe in post order, then the counters once per person."""
+        kept = self.deduper.check_keys([plain.key for _, plain in run])
+        people: dict[str, list[tuple[int, _PlainRow]]] = {}
+        for item, new in zip(run, kept, strict=True):
+            if new:
+                mine = people.get(item[1].author)
+                if mine is None:
+                    people[item[1].author] = [item]
+                else:
+                    mine.append(item)
+        if not people:
             return
+        located = sum(len(items) for items in people.values())
         stats = self.stats
-        stats.posts += 1
-        self.posts_per_person[author] += 1
-        hours = self.utc_hours.get(author)
-        if hours is None:
-            hours = self.utc_hours[author] = [0] * 24
-        hours[utc_s // 3600 % 24] += 1
-        stats.posts_with_geotag += 1
-        if self.geocoder is not None:
-            cells = self.near_cells.setdefault(author, {})
-            if len(cells) < NEAR_SAMPLE:
-                cell = (round(lat * 2), round(lon * 2))
-                if cell not in cells:
-                    cells[cell] = LatLon.checked(lat, lon)
-        stats.posts_located += 1
-        parts = self.evidence.get(author)
-        if parts is None:
-            parts = self.evidence[author] = EvidenceParts()
-        parts.add_row(rows, row)
-        stats.evidence_by_source[rows.source.value] += 1
-        first_located.setdefault(author, number)
+        stats.posts += located
+        stats.posts_with_geotag += located
+        stats.posts_located += located
+        stats.evidence_by_source[run[0][1].rows.source.value] += located
+        for author, items in people.items():
+            self.posts_per_person[author] += len(items)
+            hours = self.utc_hours.get(author)
+            if hours is None:
+                hours = self.utc_hours[author] = [0] * 24
+            for _, plain in items:
+                hours[plain.utc_hour] += 1
+            if self.geocoder is not None:
+                cells = self.near_cells.setdefault(author, {})
+                for _, plain in items:
+                    if len(cells) >= NEAR_SAMPLE:
+                        break
+                    cell = (round(plain.lat * 2), round(plain.lon * 2))
+                    if cell not in cells:
+                        cells[cell] = LatLon.checked(plain.lat, plain.lon)
+            parts = self.evidence.get(author)
+            if parts is None:
+                parts = self.evidence[author] = EvidenceParts()
+            parts.add_rows(items[0][1].rows, [plain.row for _, plain in items])
+            first_located.setdefault(author, items[0][0])
 
     def _take_plain(
         self,
@@ -482,11 +505,13 @@ class _Shard:
         if lines and PLAIN_COLUMNS and self.holds_evidence and EVIDENCE_COLUMNS:
             rows = plain_rows([(line[0], line[2]) for _, line in lines])
             if rows is not None:
-                values = zip(rows.line, rows.author, rows.utc_s.tolist(), rows.lat.tolist(),
-                             rows.lon.tolist(), strict=True)  # fmt: skip
+                lats, lons = rows.lat.tolist(), rows.lon.tolist()
+                keys = utc_geotag_keys(rows.author, rows.utc_s.tolist(), lats, lons)
+                values = zip(rows.line, rows.author, keys, (rows.utc_s // 3600 % 24).tolist(),
+                             lats, lons, strict=True)  # fmt: skip
                 plain = {
-                    lines[line][0]: _PlainRow(rows, row, author, utc_s, lat, lon)
-                    for row, (line, author, utc_s, lat, lon) in enumerate(values)
+                    lines[line][0]: _PlainRow(rows, row, author, key, hour, lat, lon)
+                    for row, (line, author, key, hour, lat, lon) in enumerate(values)
                 }
         elif lines and PLAIN_COLUMNS:
             found = plain_geotags([(line[0], line[2]) for _, line in lines])

@@ -110,6 +110,16 @@ class EvidenceParts:
                 return
         parts.append((rows, [row]))
 
+    def add_rows(self, rows: GeotagRows, at: list[int]) -> None:
+        """`add_row` of each of `at`, in order."""
+        parts = self.parts
+        if parts:
+            last = parts[-1]
+            if type(last) is tuple and last[0] is rows:
+                last[1].extend(at)
+                return
+        parts.append((rows, at))
+
     def add_evidence(self, found: Sequence[Evidence]) -> None:
         parts = self.parts
         if parts and type(parts[-1]) is list:

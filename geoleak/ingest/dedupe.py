@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
@@ -94,6 +94,30 @@ class DigestSet:
             self._spill()
         return True
 
+    def add_many(self, keys: Iterable[int]) -> list[bool]:
+        """`add` of each key in order (what each returned), in one call."""
+        out: list[bool] = []
+        recent = self._recent
+        for key in keys:
+            if key in recent:
+                out.append(False)
+                continue
+            if self._sorted is not None:
+                slot = key & self._mask
+                byte, bit = slot >> 3, 1 << (slot & 7)
+                bits = self._bits
+                if not bits[byte] & bit:
+                    bits[byte] |= bit
+                elif self._in_sorted(key):
+                    out.append(False)
+                    continue
+            recent.add(key)
+            if len(recent) >= self.buffer:
+                self._spill()
+                recent = self._recent
+            out.append(True)
+        return out
+
     def _spill(self) -> None:
         import numpy as np
 
@@ -167,6 +191,19 @@ def _key(
     return hash(marshal.dumps(key, _MARSHAL_VERSION))
 
 
+def utc_geotag_keys(
+    authors: Sequence[str], utc_s: Sequence[int], lats: Sequence[float], lons: Sequence[float]
+) -> list[int]:
+    """`_key` of posts with a geotag and nothing else, each by `authors[k]` at `utc_s[k]`
+    seconds after 1970 UTC (an aware datetime in `timezone.utc`) at (lats[k], lons[k])."""
+    dumps, version = marshal.dumps, _MARSHAL_VERSION
+    return [
+        hash(dumps((author, seconds * 1_000_000, 0.0, round(lat, 6), round(lon, 6), None, None),
+                   version))
+        for author, seconds, lat, lon in zip(authors, utc_s, lats, lons, strict=True)
+    ]  # fmt: skip
+
+
 # Version 2 has no references: the bytes depend on the values only (from version 3 on, an
 # object that something else refers to is written with a flag, so the same key built from a
 # shared and from a fresh int would hash apart).
@@ -225,11 +262,15 @@ class Deduper:
     def check_utc_geotag(self, author: str, utc_us: int, lat: float, lon: float) -> bool:
         """`check_geotag` of a post whose time is `utc_us` microseconds after 1970 UTC (an
         aware datetime in `timezone.utc`) at (lat, lon), given as plain values."""
-        key = (author, utc_us, 0.0, round(lat, 6), round(lon, 6), None, None)
-        if not self._seen_posts.add(hash(marshal.dumps(key, _MARSHAL_VERSION))):
-            self.stats.posts_dropped += 1
-            return False
-        return True
+        (key,) = utc_geotag_keys([author], [utc_us // 1_000_000], [lat], [lon])
+        return self.check_keys([key])[0]
+
+    def check_keys(self, keys: Sequence[int]) -> list[bool]:
+        """For each post key (`_key`, `utc_geotag_keys`), in order: False (counted as
+        dropped) when it repeats an earlier post's."""
+        kept = self._seen_posts.add_many(keys)
+        self.stats.posts_dropped += len(kept) - sum(kept)
+        return kept
 
     def check(self, post: Post) -> Post | None:
         """The post as kept (its repeated media removed), or None when it is a repeat."""

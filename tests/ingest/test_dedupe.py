@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 from hypothesis import given
@@ -9,7 +10,16 @@ from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest import open_inputs
-from geoleak.ingest.dedupe import Deduper, DedupeStats, DigestSet, dedupe_posts, media_digest
+from geoleak.ingest.dedupe import (
+    Deduper,
+    DedupeStats,
+    DigestSet,
+    _key,
+    _post_key,
+    dedupe_posts,
+    media_digest,
+    utc_geotag_keys,
+)
 from geoleak.types import LatLon, Post
 
 
@@ -146,6 +156,38 @@ def test_digest_set_tells_keys_that_share_a_slot(pairs: list[tuple[int, int]], b
     assert len(digests) == len(seen)
     assert all(k in digests for k in seen)
     assert not any(k + 2**32 in digests for k in seen if k + 2**32 not in seen)
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(-(2**30), 2**30)),
+                         max_size=60), max_size=8),
+       st.integers(min_value=1, max_value=40))  # fmt: skip
+def test_adding_many_at_once_adds_each_in_order(
+    runs: list[list[tuple[int, int]]], buffer: int
+) -> None:
+    """`add_many` (a run of plain posts' keys) answers what `add` answers key by key,
+    spills and keys that share a slot included."""
+    one, many = DigestSet(buffer=buffer), DigestSet(buffer=buffer)
+    for run in runs:
+        keys = [slot + high * 2**32 for slot, high in run]
+        assert many.add_many(keys) == [one.add(key) for key in keys]
+    assert len(one) == len(many)
+
+
+def test_plain_post_keys_are_the_keys_of_their_posts() -> None:
+    """A post read in columns (author, UTC seconds, lat, lon) is keyed as the same post
+    read as a Post, so either is the other's repeat; the seconds as a shared or a fresh int."""
+    moment = datetime(2025, 10, 26, 1, 30, 17, tzinfo=timezone.utc)
+    seconds = int(moment.timestamp())
+    where = LatLon(78.2232, -179.99)
+    post = Post("p", "a", created_at=moment, geotag=where)
+    (key,) = utc_geotag_keys(["a"], [seconds], [where.lat], [where.lon])
+    assert key == _post_key(post) == _key("a", moment, where, None, None)
+    held = [seconds * 1]
+    assert utc_geotag_keys(["a"], held, [78.2232], [-179.99]) == [key]
+    deduper = Deduper()
+    assert deduper.check_keys([key, key]) == [True, False]
+    assert deduper.check(post) is None
+    assert deduper.stats.posts_dropped == 2
 
 
 def test_digest_set_spills_without_copying_every_member() -> None:
