@@ -49,6 +49,7 @@ from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
     find_sites,
+    numbered_sites,
     site_log_odds,
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
@@ -625,19 +626,7 @@ def _sites_of_candidates(
                 owner_of[analysis.person] = owner
             got = [(site, {p: _bare(c) for p, c in members.items()}) for site, members in got]
         sites.extend(got)
-    # One order for every engine and block layout: the largest first, then by position.
-    sites.sort(
-        key=lambda item: (
-            -len(item[0].people),
-            -item[0].evidence_count,
-            item[0].position.lat,
-            item[0].position.lon,
-        )
-    )
-    return [
-        (replace(site, site_id=f"S{number}"), members)
-        for number, (site, members) in enumerate(sites, start=1)
-    ]
+    return numbered_sites(sites)
 
 
 def _bare(cand: Candidate) -> Candidate:

@@ -145,6 +145,27 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
     assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
 
 
+def test_sites_of_equal_size_are_numbered_alike_whatever_the_order_people_come_in() -> None:
+    """Two sites with as many people and as much evidence (one at 78 N by the antimeridian):
+    `find_sites`, whatever order it is given the people in (worker count, partitions), and
+    the partitioned pass number them the same way (the in-memory pass numbered ties in the
+    order found, so 1 and 2 workers wrote S7 and S8 swapped)."""
+    params = InferenceParams()
+    west, east = LatLon(78.2, 179.99), LatLon(40.0, -3.7)
+    people = [_duty_person(f"w{n}", [destination(west, 90.0 * n, 40.0)]) for n in range(3)]
+    people += [_duty_person(f"e{n}", [destination(east, 90.0 * n, 40.0)]) for n in range(3)]
+
+    def ids(found):
+        return {s.site_id: tuple(s.people) for s, _ in found}
+
+    forward = ids(find_sites(people, params))
+    assert len(forward) == 2
+    assert ids(find_sites(people[::-1], params)) == forward
+    assert ids(find_sites(people[3:] + people[:3], params)) == forward
+    assert ids(find_sites_partitioned(people[::-1], params)) == forward
+    assert forward["S1"] == ("e0", "e1", "e2")  # the lower latitude first
+
+
 def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStore) -> None:
     # The client keeps candidates as float columns and day ordinals: find_sites must give
     # exactly what it gives on the full analyses (every field of every site, members too).

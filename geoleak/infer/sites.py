@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from geoleak.infer.cluster import cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite
 
-__all__ = ["SiteMembers", "find_sites", "site_log_odds"]
+__all__ = ["SiteMembers", "find_sites", "numbered_sites", "site_log_odds"]
 
 MAX_CANDIDATES_PER_PERSON = 5
 
@@ -29,6 +30,7 @@ MAX_CANDIDATES_PER_PERSON = 5
 # The site type itself is geoleak.types.SharedSite (frozen); which of each member's own
 # candidates lies in it is inference-internal and kept beside it.
 SiteMembers = dict[str, Candidate]
+M = TypeVar("M")  # what is kept beside each site: its members
 
 
 def find_sites(
@@ -80,7 +82,22 @@ def find_sites(
         radius = max(75.0, 2.0 * rms / math.sqrt(k) + 2.5 * rms / math.sqrt(max(days, 1)))
         site = SharedSite("", centre, radius, tuple(sorted(by_person)), len(pts_lat), days)
         found.append((site, by_person))
-    found.sort(key=lambda item: (-len(item[0].people), -item[0].evidence_count))
+    return numbered_sites(found)
+
+
+def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, M]]:
+    """Sites numbered S1, S2, ... in one order for every engine, worker count and block
+    layout: the most people first, then the most evidence, then by position, then members."""
+    found = sorted(
+        found,
+        key=lambda item: (
+            -len(item[0].people),
+            -item[0].evidence_count,
+            item[0].position.lat,
+            item[0].position.lon,
+            item[0].people,
+        ),
+    )
     return [
         (replace(site, site_id=f"S{number}"), members)
         for number, (site, members) in enumerate(found, start=1)
