@@ -96,27 +96,8 @@ class DigestSet:
 
     def add_many(self, keys: Iterable[int]) -> list[bool]:
         """`add` of each key in order (what each returned), in one call."""
-        out: list[bool] = []
-        recent = self._recent
-        for key in keys:
-            if key in recent:
-                out.append(False)
-                continue
-            if self._sorted is not None:
-                slot = key & self._mask
-                byte, bit = slot >> 3, 1 << (slot & 7)
-                bits = self._bits
-                if not bits[byte] & bit:
-                    bits[byte] |= bit
-                elif self._in_sorted(key):
-                    out.append(False)
-                    continue
-            recent.add(key)
-            if len(recent) >= self.buffer:
-                self._spill()
-                recent = self._recent
-            out.append(True)
-        return out
+        add = self.add
+        return [add(key) for key in keys]
 
     def _spill(self) -> None:
         import numpy as np
