@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -36,15 +37,25 @@ def _zip_entries(zip_path: Path, entries: dict[str, bytes]) -> Path:
     return zip_path
 
 
-def test_zip_export_is_read_and_temp_folder_removed(tmp_path: Path) -> None:
+def test_zip_export_is_read_and_temp_folder_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     zip_path = _zip_tree(tmp_path / "alice-instagram.zip", FIXTURES / "instagram")
     diag = Diagnostics()
-    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
-    posts = list(open_inputs([zip_path], diag))
+    # A temporary folder of this test's own: other runs' geoleak-* folders come and go in
+    # the system's one.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    seen: list[list[str]] = []
+    reading = open_inputs([zip_path], diag)
+    posts = [next(reading)]
+    seen.append([p.name for p in scratch.iterdir()])  # extracted while being read
+    posts += list(reading)
     assert len(posts) == 4
     assert posts[0].author == "alice.example.fictional"
-    after = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("geoleak-*"))
-    assert after == before  # extraction folder cleaned up
+    assert [name.startswith("geoleak-") for name in seen[0]] == [True]
+    assert list(scratch.iterdir()) == []  # extraction folder cleaned up
     assert zip_path.is_file()  # input untouched
 
 
