@@ -22,7 +22,8 @@ check that it was not tuned to them.
 Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
-(places : share right) from 0.5 up; then pooled figures per family, with a table by persona
+(places : share right) from 0.5 up; then pooled figures per family (each band's share with
+its 95 % Wilson interval: `wilson_interval`), with a table by persona
 (the truth's persona tags: homes and bases recall and precision, false bases). The baseline
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pickle
 import subprocess
@@ -378,6 +380,23 @@ def row(name: str, people: int, ev: Evaluation) -> str:
     )
 
 
+def wilson_interval(right: int, places: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of the share right among `places` (95 % at z = 1.96; Wilson
+    1927, JASA 22:209). A band holds 10-20 places, where the share's own interval is +-20
+    points: 12 of 15 right is 55-93 %, so a band "outside 0.1" can be one place's luck.
+    Stays inside [0, 1] and is not degenerate at 0 or `places` right, unlike the normal
+    approximation."""
+    if places <= 0:
+        raise ValueError(f"places must be positive, got {places}")
+    if not 0 <= right <= places:
+        raise ValueError(f"right must be between 0 and places ({places}), got {right}")
+    share = right / places
+    scale = 1 + z * z / places
+    centre = (share + z * z / (2 * places)) / scale
+    half = z * math.sqrt(share * (1 - share) / places + z * z / (4 * places * places)) / scale
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def pooled(label: str, results: list[Evaluation]) -> list[str]:
     def tally(key: str) -> tuple[int, int, int, int]:
         hits = truths = right = given = 0
@@ -392,6 +411,12 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
     def share(a: int, b: int) -> str:
         return f"{a}/{b} = {100 * a / b:.1f} %" if b else "n/a"
 
+    def band_share(a: int, b: int) -> str:
+        if not b:
+            return "n/a"
+        low, high = wilson_interval(a, b)
+        return f"{share(a, b)} ({100 * low:.0f}-{100 * high:.0f})"
+
     h, b = tally("home"), tally("base")
     bands = []
     for k, (low, _high) in enumerate(CALIBRATION_BINS):
@@ -401,7 +426,7 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
             for ev in results
         )
         if low >= 0.5:
-            bands.append(f"{low:.1f}: {places} places {share(right, places)}")
+            bands.append(f"{low:.1f}: {places} places {band_share(right, places)}")
     false_bases = sum(ev.false_bases for ev in results)
     no_base = sum(ev.no_base_people for ev in results)
     personas: dict[str, dict[str, int]] = {}
@@ -428,7 +453,7 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
         f"bases recall {share(b[0], b[1])}, precision {share(b[2], b[3])}; "
         f"false bases {false_bases}/{no_base}; homes for silent people "
         f"{sum(ev.false_homes for ev in results)}",
-        "  calibration (band: places, share right): " + "; ".join(bands),
+        "  calibration (band: places, share right (95 % Wilson interval)): " + "; ".join(bands),
         "  by persona (a person counts under each of their tags; %):",
         *table,
     ]

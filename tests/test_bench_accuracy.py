@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
 
-from geoleak.evaluate import truth_rows
+import pytest
+
+from geoleak.evaluate import evaluate, truth_rows
 from geoleak.geometry import destination
 from geoleak.infer import LeakInference
 from geoleak.types import (
@@ -84,6 +86,10 @@ def test_wrong_places_say_what_each_error_is() -> None:
     line = bench.confident_errors(wrong)
     assert "home at the workplace 1" in line and "base at the home 1" in line
     assert "home elsewhere 1" in line and "no workplace" not in line and "silent" not in line
+    # The pooled bands give each share with its interval (0.9 and up: 3 of 5 right).
+    bands = bench.pooled("pooled", [evaluate(profiles, truth)])[1]
+    low, high = bench.wilson_interval(3, 5)
+    assert f"0.9: 5 places 3/5 = 60.0 % ({100 * low:.0f}-{100 * high:.0f})" in bands
 
 
 def test_mobility_development_corpora_are_their_own_family() -> None:
@@ -155,3 +161,25 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     table = bench.missed_table(list(missed.values()), {"never-persona": 1})
     assert "no candidate: seen there on no weekday 1" in table[0]
     assert any(line.strip().startswith("never-persona 1/1") for line in table)
+
+
+def test_band_intervals_are_wilson_score_intervals() -> None:
+    """A pooled band's share right comes with its 95 % Wilson interval: the figures of
+    Wilson's closed form (12 of 15 right: 54.8-93.0 %; none of 10: 0-27.8 %, the upper end
+    z^2 / (n + z^2)), symmetric in right and wrong, holding the share, narrowing with
+    more places; nonsense counts are refused."""
+    wilson = _bench().wilson_interval
+    low, high = wilson(12, 15)
+    assert abs(low - 0.5481) < 5e-4 and abs(high - 0.9295) < 5e-4
+    low, high = wilson(0, 10)
+    assert low == 0.0 and abs(high - 1.96**2 / (10 + 1.96**2)) < 1e-12
+    for right, places in ((0, 1), (3, 7), (14, 17), (20, 20), (1, 1000)):
+        low, high = wilson(right, places)
+        mirror_low, mirror_high = wilson(places - right, places)
+        assert abs(low - (1 - mirror_high)) < 1e-12 and abs(high - (1 - mirror_low)) < 1e-12
+        assert 0.0 <= low <= right / places <= high <= 1.0
+        wide_low, wide_high = wilson(right * 10, places * 10)
+        assert wide_high - wide_low < high - low
+    for right, places in ((1, 0), (-1, 5), (6, 5)):
+        with pytest.raises(ValueError, match="must be"):
+            wilson(right, places)
