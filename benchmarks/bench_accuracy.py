@@ -22,8 +22,9 @@ check that it was not tuned to them.
 Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
-(places : share right) from 0.5 up; then pooled figures per family (each band's share with
-its 95 % Wilson interval: `wilson_interval`), with a table by persona
+(places : share right) from 0.5 up; then pooled figures per family (each band's places at
+their mean confidence, and its share right with the 95 % Wilson interval:
+`wilson_interval`), with a table by persona
 (the truth's persona tags: homes and bases recall and precision, false bases). The baseline
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
@@ -425,8 +426,13 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
             round((ev.calibration[k]["share_right"] or 0) * ev.calibration[k]["places"])
             for ev in results
         )
+        confidence = sum(
+            (ev.calibration[k]["mean_confidence"] or 0) * ev.calibration[k]["places"]
+            for ev in results
+        )
         if low >= 0.5:
-            bands.append(f"{low:.1f}: {places} places {band_share(right, places)}")
+            mean = f" at {confidence / places:.2f}" if places else ""
+            bands.append(f"{low:.1f}: {places} places{mean} {band_share(right, places)}")
     false_bases = sum(ev.false_bases for ev in results)
     no_base = sum(ev.no_base_people for ev in results)
     personas: dict[str, dict[str, int]] = {}
@@ -453,7 +459,8 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
         f"bases recall {share(b[0], b[1])}, precision {share(b[2], b[3])}; "
         f"false bases {false_bases}/{no_base}; homes for silent people "
         f"{sum(ev.false_homes for ev in results)}",
-        "  calibration (band: places, share right (95 % Wilson interval)): " + "; ".join(bands),
+        "  calibration (band: places at their mean confidence, share right (95 % Wilson "
+        "interval)): " + "; ".join(bands),
         "  by persona (a person counts under each of their tags; %):",
         *table,
     ]

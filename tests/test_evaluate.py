@@ -128,6 +128,10 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert [bands[b]["places"] for b in bands] == [2, 1, 2, 1, 1, 4]
     assert [bands[b]["share_right"] for b in bands] == [0.5, 1.0, 0.0, 0.0, 1.0, 1.0]
     assert bands["0.7-0.8"]["share_correct"] == 1.0
+    # Each band's mean confidence: what a calibrated model would get right there.
+    assert bands["0.0-0.5"]["mean_confidence"] == pytest.approx((0.45 + 0.3) / 2)
+    assert bands["0.6-0.7"]["mean_confidence"] == pytest.approx((0.65 + 0.62) / 2)
+    assert bands["0.5-0.6"]["mean_confidence"] == pytest.approx(0.55)
     assert [bands[b]["calibrated"] for b in bands] == [None, False, False, False, True, True]
     persona = doc["by_persona"]
     assert persona["home-office"]["false_bases"] == 1
@@ -138,6 +142,7 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert "precision 83%" in text
     assert "bases given to them: 1 (w)" in text
     assert "NOT calibrated" in text
+    assert "0.6-0.7: 2 places at 0.64, 0% right" in text
 
 
 def test_movers_current_and_earlier_home(tmp_path: Path) -> None:

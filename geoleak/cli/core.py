@@ -303,7 +303,8 @@ def evaluate_command(profiles_path: str, truth_path: str, as_json: bool) -> None
     100 m of a truth home, bases given within 500 m of a truth base), false homes and bases
     for people whose truth is `none`, false bases for people whose truth is `nobase`,
     movers' current and earlier homes, a calibration table (confidence bands of width 0.1
-    from 0.5 up against the share right) and, with a `persona` column, figures per persona.
+    from 0.5 up against the share right, with each band's mean confidence) and, with a
+    `persona` column, figures per persona.
 
     \b
     Example:
