@@ -87,7 +87,7 @@ Context = Mapping[str, PersonContext] | None  # None: the partition's task reads
 def _bucket_people(
     store: EvidenceStore, bucket: int, context: Mapping[str, PersonContext]
 ) -> tuple[dict[str, Any], list[str]]:
-    evidence = store.bucket_evidence(bucket)
+    evidence = store.bucket_columns(bucket)
     people = sorted(
         set(evidence) | {p for p in context if person_bucket(p, store.buckets) == bucket}
     )
@@ -281,9 +281,9 @@ def analyse_bucket(
 
     With `spill` (a folder this process can write and pass 2 can read) the analyses are
     kept there for pass 2, which then does not analyse the partition again. They are kept
-    without their evidence, which pass 2 reads from the store again: making the evidence
-    objects from the partition's columns costs less than pickling them and reading them
-    back (half of an analysis's pickled bytes are its evidence).
+    without their evidence, which pass 2 reads from the store again as columns
+    (`EvidenceStore.bucket_columns`: cheaper than pickling it and reading it back; half of
+    an analysis's pickled bytes were its evidence).
     """
     analyses = _analyses(root, bucket, params, context)
     if spill is not None:
@@ -333,7 +333,7 @@ def profile_bucket(
             analyses = pickle.load(handle)  # written by pass 1 of this run, in our scratch folder
         kept.unlink()
         # Each person's evidence as pass 1 read it (the same rows, in the same order).
-        evidence = EvidenceStore(root).bucket_evidence(bucket)
+        evidence = EvidenceStore(root).bucket_columns(bucket)
         for analysis in analyses:
             analysis.evidence = evidence.get(analysis.person, [])
     else:

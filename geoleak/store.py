@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from geoleak.diagnostics import Diagnostics
+    from geoleak.extract.evidence_columns import EvidenceColumns, EvidenceRows
     from geoleak.geocode.base import Geocoder
     from geoleak.infer import PersonContext
     from geoleak.pipeline import EvidenceSet, LeakStats
@@ -568,6 +569,12 @@ class EvidenceStore:
         table = self._read_bucket(bucket)
         return {} if table is None else evidence_from_table(table)
 
+    def bucket_columns(self, bucket: int) -> dict[str, EvidenceColumns]:
+        """`bucket_evidence` as each person's columns (`EvidenceColumns`: what inference
+        reads, objects made only for the rows asked for)."""
+        table = self._read_bucket(bucket)
+        return {} if table is None else columns_from_table(table)
+
     def evidence(self) -> dict[str, list[Evidence]]:
         """All evidence, by person (the whole store in memory: for maps and reports)."""
         out: dict[str, list[Evidence]] = {}
@@ -589,6 +596,90 @@ def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
 
     with pq.ParquetFile(path) as handle:
         return handle.read(columns=columns)
+
+
+def _check_rows(lat_column: Any, lon_column: Any, accuracy_column: Any, table: pa.Table) -> None:
+    """Raise the error `Evidence` (or its `LatLon`) gives for the first row whose position
+    is not finite and in range, or whose accuracy is not positive."""
+    import numpy as np
+
+    bad = np.flatnonzero(
+        ~(np.abs(lat_column) <= 90.0)
+        | ~(np.abs(lon_column) <= 180.0)  # NaN fails both
+        | ~(accuracy_column > 0.0)
+    )
+    if bad.size:
+        row = int(bad[0])
+        LatLon(float(lat_column[row]), float(lon_column[row]))  # raises its own error
+        Evidence(table.column("post_id")[row].as_py(), "", LatLon(0.0, 0.0),
+                 EvidenceSource.GEOTAG, float(accuracy_column[row]))  # fmt: skip
+
+
+def rows_of_table(table: pa.Table) -> tuple[EvidenceRows, dict[str, tuple[int, int]]]:
+    """Store rows as `EvidenceRows`, one person's rows next to each other (in the order
+    they were read), and each person's (start, stop) among them, people in the order they
+    first occur. Positions and accuracies are checked as columns (the errors `Evidence`
+    gives)."""
+    import numpy as np
+
+    from geoleak.extract.evidence_columns import EvidenceRows
+
+    def floats(name: str) -> Any:
+        return table.column(name).to_numpy()
+
+    def micros(name: str) -> tuple[Any, Any]:
+        # Timestamps come as datetime64 with NaT (the smallest int64) for a null.
+        values = np.ascontiguousarray(table.column(name).to_numpy()).view(np.int64)
+        known = values != np.iinfo(np.int64).min
+        return np.where(known, values, 0), known
+
+    lat, lon, accuracy, weight = (floats(n) for n in ("lat", "lon", "accuracy_m", "weight"))
+    _check_rows(lat, lon, accuracy, table)
+    utc_us, has_utc = micros("time_utc")
+    posted_us, has_posted = micros("posted_at")
+    local_us, has_local = micros("local_time")
+    person = table.column("person").to_pylist()
+    arrays = [lat, lon, accuracy, weight, utc_us, has_utc, posted_us, has_posted, local_us,
+              has_local]  # fmt: skip
+    lists = [table.column(n).to_pylist() for n in ("post_id", "local_basis", "tz_name", "source",
+                                                    "media_path", "device", "text")]  # fmt: skip
+    names = np.array(person, dtype=object)
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if person else np.zeros(0, int)
+    if len({person[i] for i in starts.tolist()}) != starts.size:
+        # A person's rows in several runs (several flushes or runs): put them together.
+        code: dict[str, int] = {}
+        codes = np.array([code.setdefault(p, len(code)) for p in person], dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        arrays = [a[order] for a in arrays]
+        at = order.tolist()
+        person = [person[i] for i in at]
+        lists = [[values[i] for i in at] for values in lists]
+        codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    for array in arrays:
+        array.flags.writeable = False  # each person's columns are views of these
+    lat, lon, accuracy, weight, utc_us, has_utc, posted_us, has_posted, local_us, has_local = arrays
+    post_id, local_basis, tz_name, source, media_path, device, text = lists
+    rows = EvidenceRows(
+        post_id=post_id, person=person, lat=lat, lon=lon, accuracy_m=accuracy, weight=weight,
+        utc_us=utc_us, has_utc=has_utc, posted_us=posted_us, has_posted=has_posted,
+        local_us=local_us, has_local=has_local, local_basis=local_basis, tz_name=tz_name,
+        source=source, media_path=media_path, device=device, text=text,
+    )  # fmt: skip
+    bounds = [*starts.tolist(), len(person)]
+    spans = {person[bounds[k]]: (bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)}
+    return rows, spans
+
+
+def columns_from_table(table: pa.Table) -> dict[str, EvidenceColumns]:
+    """Each person's evidence columns from store rows (`rows_of_table`): what
+    `evidence_from_table` gives, as `EvidenceColumns` whose items are made on demand."""
+    from geoleak.extract.evidence_columns import EvidenceColumns
+
+    rows, spans = rows_of_table(table)
+    lag_s = rows.lag_s()
+    return {person: EvidenceColumns.of_rows(person, rows, start, stop, lag_s)
+            for person, (start, stop) in spans.items()}  # fmt: skip
 
 
 def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:

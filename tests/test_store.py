@@ -7,8 +7,12 @@ import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from geoleak.errors import UsageError
 from geoleak.pipeline import collect_evidence
@@ -22,6 +26,7 @@ from geoleak.store import (
     is_store,
     person_bucket,
 )
+from geoleak.types import Evidence, EvidenceSource, LocalTimeBasis
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media"
@@ -268,3 +273,88 @@ def test_store_rows_give_evidence_with_checked_positions_and_shared_times() -> N
     for bad in (90.5, float("nan"), float("inf")):
         with pytest.raises(ValueError, match=r"finite|outside"):
             evidence_from_table(table(bad))
+
+
+_MICROS = st.one_of(st.none(), st.integers(-2_000_000_000_000_000, 4_000_000_000_000_000))
+_ROW = st.fixed_dictionaries({
+    "person": st.sampled_from(["p", "q", "r\u00e9"]),
+    "post_id": st.text(min_size=1, max_size=3),
+    "lat": st.sampled_from([89.9, -90.0, 78.2232, 0.0, -33.8688, 51.5074]),
+    "lon": st.sampled_from([-180.0, 179.99, -179.99, 0.0, 151.2093, -0.1278]),
+    "accuracy_m": st.sampled_from([3.0, 30.0, 500.0, 500.1, 2000.0]),
+    "time_utc": _MICROS,
+    "local_time": _MICROS,
+    "local_basis": st.sampled_from([b.value for b in LocalTimeBasis]),
+    "tz_name": st.one_of(st.none(), st.sampled_from(["Europe/London", "Australia/Lord_Howe"])),
+    "posted_at": st.one_of(_MICROS, st.just("same")),
+    "source": st.sampled_from([s.value for s in EvidenceSource]),
+    "media_path": st.one_of(st.none(), st.just("a/b.jpg")),
+    "device": st.one_of(st.none(), st.just("Pixel 7")),
+    "text": st.one_of(st.none(), st.just("at the lab")),
+    "weight": st.sampled_from([0.5, 0.8, 1.0]),
+})  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ROW, max_size=30), st.integers(1, 4))
+@example([], 1)
+def test_store_rows_read_as_columns_equal_their_evidence_objects(
+    rows: list[dict[str, Any]], chunks: int
+) -> None:
+    # A partition read as each person's `EvidenceColumns` (what inference reads) stands for
+    # the objects `evidence_from_table` makes: every column, the people and their order,
+    # and each item made on demand; people's rows interleaved, nulls, posting lags.
+    import pyarrow as pa
+
+    from geoleak.extract.evidence_columns import EvidenceColumns
+    from geoleak.store import columns_from_table, evidence_from_table, evidence_schema
+
+    for row in rows:
+        if row["posted_at"] == "same":
+            row["posted_at"] = row["time_utc"]
+    size = -(-len(rows) // chunks) or 1
+    table = pa.concat_tables(
+        [pa.Table.from_pylist(rows[at : at + size], schema=evidence_schema())
+         for at in range(0, max(len(rows), 1), size)]
+    )  # fmt: skip
+    objects = evidence_from_table(table)
+    columns = columns_from_table(table)
+    assert list(columns) == list(objects)
+    for person, found in objects.items():
+        got, want = columns[person], EvidenceColumns(person, [found])
+        assert got.made() == 0 and len(got) == len(found)
+        for name in ("lat", "lon", "accuracy_m", "weight", "utc_us", "has_utc", "local_us",
+                     "has_local"):  # fmt: skip
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+            assert getattr(got, name).dtype == getattr(want, name).dtype, name
+        assert np.array_equal(got.lag_s, want.lag_s, equal_nan=True)
+        assert got.post_ids == want.post_ids and got.tz_names == want.tz_names
+        assert got.sources == want.sources
+        for k, ev in enumerate(found):
+            made = got[k]
+            assert all(repr(getattr(made, n)) == repr(getattr(ev, n)) for n in Evidence.__slots__)
+            assert (made.posted_at is made.time_utc) == (ev.posted_at is ev.time_utc)
+        assert got[-1] is got[len(found) - 1]
+
+
+def test_store_rows_as_columns_check_positions_and_accuracy_and_stay_read_only() -> None:
+    import pyarrow as pa
+
+    from geoleak.store import columns_from_table, evidence_from_table, evidence_schema
+
+    def table(lat: float, accuracy: float) -> pa.Table:
+        row = {"person": "p", "post_id": "1", "lat": lat, "lon": 10.0, "accuracy_m": accuracy,
+               "time_utc": None, "local_time": None, "local_basis": "none", "tz_name": None,
+               "posted_at": None, "source": "geotag", "media_path": None, "device": None,
+               "text": None, "weight": 1.0}  # fmt: skip
+        return pa.Table.from_pylist([row], schema=evidence_schema())
+
+    for lat, accuracy, message in ((90.5, 30.0, "outside"), (float("nan"), 30.0, "finite"),
+                                   (10.0, 0.0, "accuracy_m must be positive"),
+                                   (10.0, float("nan"), "accuracy_m must be positive")):  # fmt: skip
+        for read in (columns_from_table, evidence_from_table):
+            with pytest.raises(ValueError, match=message):
+                read(table(lat, accuracy))
+    [columns] = columns_from_table(table(10.0, 30.0)).values()
+    with pytest.raises(ValueError, match="read-only"):
+        columns.lat[0] = 11.0

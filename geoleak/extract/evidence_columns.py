@@ -15,14 +15,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar, overload
+from typing import Protocol, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
-__all__ = ["EvidenceColumns", "EvidenceParts", "GeotagRows", "PointColumns", "point_columns"]
+__all__ = [
+    "EvidenceColumns",
+    "EvidenceParts",
+    "EvidenceRows",
+    "GeotagRows",
+    "PointColumns",
+    "point_columns",
+]
 
 _UTC = timezone.utc
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
@@ -90,6 +97,96 @@ class GeotagRows:
             posted_at=created,
             weight=self.weight,
         )
+
+
+class RowSource(Protocol):
+    """Rows an `EvidenceColumns` makes its items from, on demand."""
+
+    def evidence(self, row: int) -> Evidence: ...
+
+
+_SOURCES = {s.value: s for s in EvidenceSource}
+_BASES = {b.value: b for b in LocalTimeBasis}
+
+
+@dataclass(eq=False)
+class EvidenceRows:
+    """Pieces of evidence of any kind as columns, every field of `Evidence`: what a
+    partition of the evidence store holds (`geoleak.store.rows_of_table` reads one), rows
+    of one person next to each other. `utc_us`, `posted_us` (aware, UTC) and `local_us`
+    (naive) are microseconds since 1970-01-01 where `has_utc`, `has_posted`, `has_local`
+    (0 elsewhere); `source` and `local_basis` hold their enums' values. Positions are
+    taken as checked (finite, in range) by whoever made the rows."""
+
+    post_id: list[str]
+    person: list[str]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    accuracy_m: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    utc_us: NDArray[np.int64]
+    has_utc: NDArray[np.bool_]
+    posted_us: NDArray[np.int64]
+    has_posted: NDArray[np.bool_]
+    local_us: NDArray[np.int64]
+    has_local: NDArray[np.bool_]
+    local_basis: list[str]
+    tz_name: list[str | None]
+    source: list[str]
+    media_path: list[str | None]
+    device: list[str | None]
+    text: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.post_id)
+
+    def evidence(self, row: int) -> Evidence:
+        """The row's `Evidence` (a publication time equal to `time_utc` is the same object)."""
+        time_utc = (
+            _UTC_EPOCH + timedelta(microseconds=int(self.utc_us[row]))
+            if self.has_utc[row]
+            else None
+        )
+        posted = None
+        if self.has_posted[row]:
+            posted_us = int(self.posted_us[row])
+            posted = (
+                time_utc
+                if time_utc is not None and posted_us == int(self.utc_us[row])
+                else _UTC_EPOCH + timedelta(microseconds=posted_us)
+            )
+        local = (
+            _NAIVE_EPOCH + timedelta(microseconds=int(self.local_us[row]))
+            if self.has_local[row]
+            else None
+        )
+        return Evidence(
+            self.post_id[row],
+            self.person[row],
+            LatLon.checked(float(self.lat[row]), float(self.lon[row])),
+            _SOURCES[self.source[row]],
+            float(self.accuracy_m[row]),
+            time_utc,
+            local,
+            _BASES[self.local_basis[row]],
+            self.tz_name[row],
+            posted,
+            self.media_path[row],
+            self.device[row],
+            self.text[row],
+            float(self.weight[row]),
+        )
+
+    def lag_s(self) -> NDArray[np.float64]:
+        """Each row's posting time less its `time_utc`, in seconds (NaN without both), as
+        `timedelta.total_seconds` gives it (exact microseconds, one rounding)."""
+        both = self.has_posted & self.has_utc
+        lag = (self.posted_us - self.utc_us).astype(np.float64) / _US_PER_S
+        return np.where(both, lag, np.nan)
+
+    def columns(self, person: str, start: int, stop: int) -> EvidenceColumns:
+        """Rows `start` to `stop` (one person's, in order) as that person's columns."""
+        return EvidenceColumns.of_rows(person, self, start, stop)
 
 
 class EvidenceParts:
@@ -171,7 +268,7 @@ class EvidenceColumns(Sequence[Evidence]):
         self.sources: list[str] = []
         self._objects: list[Evidence | None] = []
         # Where each plain item is: its batch (in `_batches`; -1 for objects) and row.
-        self._batches: list[GeotagRows] = []
+        self._batches: list[RowSource] = []
         batch_of: list[NDArray[np.int64]] = []
         row_of: list[NDArray[np.int64]] = []
         for part in parts:
@@ -232,6 +329,37 @@ class EvidenceColumns(Sequence[Evidence]):
         self.has_local: NDArray[np.bool_] = _joined(has_local, np.bool_)
         self._batch_of: NDArray[np.int64] = _joined(batch_of, np.int64)
         self._row_of: NDArray[np.int64] = _joined(row_of, np.int64)
+
+    @classmethod
+    def of_rows(
+        cls,
+        person: str,
+        rows: EvidenceRows,
+        start: int,
+        stop: int,
+        lag_s: NDArray[np.float64] | None = None,
+    ) -> EvidenceColumns:
+        """Rows `start` to `stop` of `rows` (a person's, in order) as the person's columns:
+        views of the rows' arrays, the same values `EvidenceColumns(person, [objects])`
+        gives for the rows' objects; items made by `rows.evidence` on demand. `lag_s`:
+        `rows.lag_s()`, when the caller has it."""
+        made = cls.__new__(cls)
+        span = slice(start, stop)
+        n = stop - start
+        made.person = person
+        made.lat, made.lon = rows.lat[span], rows.lon[span]
+        made.accuracy_m, made.weight = rows.accuracy_m[span], rows.weight[span]
+        made.has_utc, made.has_local = rows.has_utc[span], rows.has_local[span]
+        made.utc_us, made.local_us = rows.utc_us[span], rows.local_us[span]
+        made.lag_s = (rows.lag_s() if lag_s is None else lag_s)[span]
+        made.post_ids = rows.post_id[span]
+        made.tz_names = rows.tz_name[span]
+        made.sources = rows.source[span]
+        made._objects = [None] * n
+        made._batches = [rows]
+        made._batch_of = np.zeros(n, dtype=np.int64)
+        made._row_of = np.arange(start, stop, dtype=np.int64)
+        return made
 
     def local_hour(self) -> NDArray[np.int64]:
         """Each item's local hour (0 where it has no local time)."""
