@@ -23,8 +23,8 @@ Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the writ
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
 (places : share right) from 0.5 up; then pooled figures per family (each band's places at
-their mean confidence, and its share right with the 95 % Wilson interval:
-`wilson_interval`), with a table by persona
+their mean confidence, its share right with the 95 % Wilson interval, `wilson_interval`, and
+its homes and bases apart), with a table by persona
 (the truth's persona tags: homes and bases recall and precision, false bases). The baseline
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
@@ -430,9 +430,17 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
             (ev.calibration[k]["mean_confidence"] or 0) * ev.calibration[k]["places"]
             for ev in results
         )
+        kinds = {
+            key: sum(ev.calibration[k][key] for ev in results)
+            for key in ("home_right", "home_places", "base_right", "base_places")
+        }
         if low >= 0.5:
             mean = f" at {confidence / places:.2f}" if places else ""
-            bands.append(f"{low:.1f}: {places} places{mean} {band_share(right, places)}")
+            bands.append(
+                f"{low:.1f}: {places} places{mean} {band_share(right, places)}, homes "
+                f"{kinds['home_right']}/{kinds['home_places']}, bases "
+                f"{kinds['base_right']}/{kinds['base_places']}"
+            )
     false_bases = sum(ev.false_bases for ev in results)
     no_base = sum(ev.no_base_people for ev in results)
     personas: dict[str, dict[str, int]] = {}
@@ -460,7 +468,7 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
         f"false bases {false_bases}/{no_base}; homes for silent people "
         f"{sum(ev.false_homes for ev in results)}",
         "  calibration (band: places at their mean confidence, share right (95 % Wilson "
-        "interval)): " + "; ".join(bands),
+        "interval), homes and bases right / places): " + "; ".join(bands),
         "  by persona (a person counts under each of their tags; %):",
         *table,
     ]

@@ -22,7 +22,8 @@ Every reported home / base whose person has truth of that kind (or `none` / `nob
 enters precision and the calibration table: confidence bands of width 0.1 from 0.5 up
 against the share right (within 100 m / 500 m) and the share within the place's own radius,
 with the band's mean confidence (what a calibrated model gets right there: a band's share
-can be out of range because its places sit at one end of it).
+can be out of range because its places sit at one end of it) and its homes and bases apart
+(right / places of each).
 Optional truth columns `persona` (tags joined by "+"; a person counts under each tag),
 `valid_from`, `valid_to` give figures per persona and for movers (the current home is the truth home valid last, the reported home seen last).
 """
@@ -274,12 +275,18 @@ class Evaluation:
             right = "n/a" if row["share_right"] is None else f"{100 * row['share_right']:.0f}%"
             own = "n/a" if row["share_correct"] is None else f"{100 * row['share_correct']:.0f}%"
             mean = "" if row["mean_confidence"] is None else f" at {row['mean_confidence']:.2f}"
+            kinds = (
+                f" (homes {row['home_right']}/{row['home_places']}, "
+                f"bases {row['base_right']}/{row['base_places']})"
+                if row["places"]
+                else ""
+            )
             flag = ""
             if row["calibrated"] is not None:
                 flag = "  calibrated" if row["calibrated"] else "  NOT calibrated"
             out.append(
-                f"  {row['bin']}: {row['places']} places{mean}, {right} right, {own} within "
-                f"radius{flag}"
+                f"  {row['bin']}: {row['places']} places{mean}, {right} right{kinds}, {own} "
+                f"within radius{flag}"
             )
         if self.by_persona:
             out.append(
@@ -368,7 +375,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
 
     home = KindScore(within=dict.fromkeys(HOME_RADII_M, 0), right_m=HOME_RIGHT_M)
     base = KindScore(within=dict.fromkeys(BASE_RADII_M, 0), right_m=BASE_RIGHT_M)
-    bands: list[list[tuple[bool, bool, float]]] = [[] for _ in CALIBRATION_BINS]
+    bands: list[list[tuple[bool, bool, float, bool]]] = [[] for _ in CALIBRATION_BINS]
     false_home_people: list[str] = []
     false_homes = silent_bases = false_bases = 0
     false_base_people: list[str] = []
@@ -431,7 +438,9 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 tally.add(f"{key}_given_right", right)
                 band = _band(place.confidence)
                 if band is not None:
-                    bands[band].append((right, within_radius, place.confidence))
+                    bands[band].append(
+                        (right, within_radius, place.confidence, kind == PlaceKind.HOME)
+                    )
             if person in silent and reported:
                 if kind == PlaceKind.HOME:
                     false_homes += len(reported)
@@ -447,7 +456,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
 
     calibration = []
     for (low, high), hits in zip(CALIBRATION_BINS, bands, strict=True):
-        share_right = _share(sum(r for r, _, _ in hits), len(hits))
+        share_right = _share(sum(r for r, _, _, _ in hits), len(hits))
         calibrated = None
         if share_right is not None and low >= 0.5:
             calibrated = (
@@ -460,10 +469,14 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 "bin": f"{low:.1f}-{min(high, 1.0):.1f}",
                 "places": len(hits),
                 "share_right": share_right,
-                "share_correct": _share(sum(w for _, w, _ in hits), len(hits)),
+                "share_correct": _share(sum(w for _, w, _, _ in hits), len(hits)),
                 "mean_confidence": (
-                    round(sum(c for _, _, c in hits) / len(hits), 4) if hits else None
+                    round(sum(c for _, _, c, _ in hits) / len(hits), 4) if hits else None
                 ),
+                "home_places": sum(h for _, _, _, h in hits),
+                "home_right": sum(r and h for r, _, _, h in hits),
+                "base_places": sum(not h for _, _, _, h in hits),
+                "base_right": sum(r and not h for r, _, _, h in hits),
                 "calibrated": calibrated,
             }
         )

@@ -86,11 +86,15 @@ def test_wrong_places_say_what_each_error_is() -> None:
     line = bench.confident_errors(wrong)
     assert "home at the workplace 1" in line and "base at the home 1" in line
     assert "home elsewhere 1" in line and "no workplace" not in line and "silent" not in line
-    # The pooled bands give each band's mean confidence and its share with the interval
-    # (0.9 and up: 0.93, 0.9, 0.99, 0.95, 0.99; 3 of 5 right).
+    # The pooled bands give each band's mean confidence, its share with the interval and its
+    # homes and bases apart (0.9 and up: homes 0.93 wrong, 0.99 and 0.99 right; bases 0.9
+    # wrong, 0.95 right).
     bands = bench.pooled("pooled", [evaluate(profiles, truth)])[1]
     low, high = bench.wilson_interval(3, 5)
-    assert f"0.9: 5 places at 0.95 3/5 = 60.0 % ({100 * low:.0f}-{100 * high:.0f})" in bands
+    assert (
+        f"0.9: 5 places at 0.95 3/5 = 60.0 % ({100 * low:.0f}-{100 * high:.0f}), homes 2/3, "
+        "bases 1/2"
+    ) in bands
 
 
 def test_mobility_development_corpora_are_their_own_family() -> None:

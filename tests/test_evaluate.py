@@ -132,6 +132,12 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert bands["0.0-0.5"]["mean_confidence"] == pytest.approx((0.45 + 0.3) / 2)
     assert bands["0.6-0.7"]["mean_confidence"] == pytest.approx((0.65 + 0.62) / 2)
     assert bands["0.5-0.6"]["mean_confidence"] == pytest.approx(0.55)
+    # Homes and bases apart: 0.6-0.7 holds b' home and w base, both wrong; 0.9-1.0 the homes
+    # of a, w and q and q's base, all right.
+    by_kind = ("home_right", "home_places", "base_right", "base_places")
+    assert [bands["0.6-0.7"][key] for key in by_kind] == [0, 1, 0, 1]
+    assert [bands["0.9-1.0"][key] for key in by_kind] == [3, 3, 1, 1]
+    assert [bands["0.0-0.5"][key] for key in by_kind] == [1, 1, 0, 1]
     assert [bands[b]["calibrated"] for b in bands] == [None, False, False, False, True, True]
     persona = doc["by_persona"]
     assert persona["home-office"]["false_bases"] == 1
@@ -142,7 +148,7 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert "precision 83%" in text
     assert "bases given to them: 1 (w)" in text
     assert "NOT calibrated" in text
-    assert "0.6-0.7: 2 places at 0.64, 0% right" in text
+    assert "0.6-0.7: 2 places at 0.64, 0% right (homes 0/1, bases 0/1)" in text
 
 
 def test_movers_current_and_earlier_home(tmp_path: Path) -> None:
