@@ -49,9 +49,12 @@ at the workplace and works long hours at the home (the long-hours type's mirror)
 worker is asleep at 05:00 and a night worker at noon. People post only while awake, so each
 type's hours of a weekday and a weekend day follow its waking hours (sleep timing from ATUS
 and the shift-work literature: `ASLEEP_DAY_WORKDAY` and the rows after it; evening shifts
-move sleep too little to be told from posting habits, so they keep the day worker's), and
-the person's distinct (day, hour) observations add a Dirichlet-multinomial log Bayes factor
-per type against a day worker (`activity_log_bayes_factors`); a small concentration makes an
+move sleep too little to be told from posting habits, so they keep the day worker's), read
+at the person's own chronotype (a mixture over sleep an hour or more earlier or later than
+the population's, late types going to bed late on work days and getting up with everyone:
+`CHRONOTYPE_SHIFTS_H`), and the person's distinct (day, hour) observations add a
+Dirichlet-multinomial log Bayes factor per type against a day worker
+(`activity_log_bayes_factors`); a small concentration makes an
 hour seen at all count most, not how often (lunch-time and evening-only posters), and
 nothing seen changes nothing. These hours choose between readings, they do not make one
 confident: a home's or base's confidence is also its posterior without them
@@ -362,34 +365,77 @@ NIGHT_WORKDAY_SHARE = (0.8, 0.5)  # weekdays, weekends
 ROTATING_NIGHT_SHARE = 0.25
 
 
-def _awake_table() -> NDArray[np.float64]:
+# A person's own sleep is not the population's: chronotype (mid-sleep on free days) varies
+# between people with a standard deviation of ~1.2 h around a near-normal mean, later in the
+# young (Roenneberg et al. 2004, Curr Biol 14:R1038: ~2 h later at 20 than at 50; Roenneberg
+# et al. 2007, Sleep Med Rev 11:429), and social-media posters are younger than the
+# population (Pew Research Center, "Social Media Use in 2021": 84 % of 18-29 year olds, 45 %
+# of those 65 and older). On work days a late type still gets up for work and sleeps less
+# ("social jetlag": Wittmann et al. 2006, Chronobiol Int 23:497), so the evening's bedtime
+# moves and the morning's alarm does not. The activity curves are therefore read as a
+# mixture over a person's shift of the curves by whole hours, weighted by a normal
+# distribution of mean `CHRONOTYPE_MEAN_H` and sd `CHRONOTYPE_SD_H` (a poster with an
+# evening peak and a four-hour trough at ~02-06, as Twitter's nightly lull is: Leypunskiy
+# et al. 2018, Curr Biol 28:3763, is a late day worker, not a night worker).
+CHRONOTYPE_MEAN_H = 0.5
+CHRONOTYPE_SD_H = 1.2
+CHRONOTYPE_SHIFTS_H = (-2, -1, 0, 1, 2, 3, 4)
+
+
+def _chronotype_weights() -> NDArray[np.float64]:
+    """Weights of `CHRONOTYPE_SHIFTS_H`: the normal density at each shift, normalised."""
+    shifts = np.array(CHRONOTYPE_SHIFTS_H, dtype=np.float64)
+    density = np.exp(-0.5 * ((shifts - CHRONOTYPE_MEAN_H) / CHRONOTYPE_SD_H) ** 2)
+    weights: NDArray[np.float64] = density / density.sum()
+    return weights
+
+
+def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
     """(types, 2, 24): the share of each type awake at each local hour of weekdays (0) and
-    weekends (1). Only night work moves sleep far enough to be told from the hours a person
-    posts: an evening shift (~15-23) moves it by 2-3 h (to ~01-09: Akerstedt 2003), about as
-    much as chronotypes and posting habits do (evening-only posters, Golder & Macy's
-    midnight posting), so evening-shift workers, the day types and people with no workplace
-    share the day worker's row."""
-    day = np.array([ASLEEP_DAY_WORKDAY, ASLEEP_DAY_OFF])
-    off = np.array([ASLEEP_DAY_OFF, ASLEEP_DAY_OFF])
+    weekends (1), for a person whose sleep is `shift_h` hours later than the population's
+    (see `CHRONOTYPE_SHIFTS_H`; a later type's work-day sleep ends when it does for
+    everyone: the alarm). Only night work moves sleep far enough to be told from the hours
+    a person posts: an evening shift (~15-23) moves it by 2-3 h (to ~01-09: Akerstedt
+    2003), about as much as chronotypes and posting habits do (evening-only posters, Golder
+    & Macy's midnight posting), so evening-shift workers, the day types and people with no
+    workplace share the day worker's row."""
+    workday = np.roll(np.array(ASLEEP_DAY_WORKDAY), shift_h)
+    if shift_h > 0:  # a later bedtime, the same alarm
+        workday = np.minimum(workday, np.array(ASLEEP_DAY_WORKDAY))
+    day_off = np.roll(np.array(ASLEEP_DAY_OFF), shift_h)
+    night_workday = np.roll(np.array(ASLEEP_NIGHT_WORKDAY), shift_h)
+    day = np.array([workday, day_off])
+    off = np.array([day_off, day_off])
     work = np.array(NIGHT_WORKDAY_SHARE)[:, None]
     asleep = dict.fromkeys(range(len(PERSON_TYPES)), day)
-    asleep[NIGHT_SHIFT] = work * np.array(ASLEEP_NIGHT_WORKDAY) + (1 - work) * off
-    asleep[ROTATING] = (ROTATING_NIGHT_SHARE * np.array(ASLEEP_NIGHT_WORKDAY)
+    asleep[NIGHT_SHIFT] = work * night_workday + (1 - work) * off
+    asleep[ROTATING] = (ROTATING_NIGHT_SHARE * night_workday
                         + (1 - ROTATING_NIGHT_SHARE) * day)  # fmt: skip
     return 1.0 - np.array([asleep[t] for t in range(len(PERSON_TYPES))])
 
 
-# Where a person is seen each hour of a weekday or a weekend day, given their type: awake at
-# that hour (`_awake_table`) and on that kind of day (5 weekdays, 2 weekend days a week),
-# posting at the same rate whenever awake; (types, 48), weekdays' hours first.
-_ACTIVITY = (_awake_table() * np.array([5.0, 2.0])[None, :, None]).reshape(len(PERSON_TYPES), 48)
-_ACTIVITY = _ACTIVITY / _ACTIVITY.sum(axis=1, keepdims=True)
-# How closely one person's hours follow their type's waking hours (the Dirichlet-multinomial's
-# total pseudo-count over the 48 hours): chronotypes move sleep by ~1 h either way (sd of
-# mid-sleep ~1 h: Roenneberg et al. 2007, Sleep Med Rev 11:429) and posting habits (lunch,
-# evenings only) move far more, so a small one: many observations in one hour count little
-# more than one, and an hour seen at all counts most. 10 (the presence profiles' own) was
-# kept over 30 on the development families (30: mobility bases 79.2 -> 77.4 %).
+def _activity_table() -> NDArray[np.float64]:
+    """(shifts, types, 48): where a person is seen each hour of a weekday and of a weekend
+    day, given their type and chronotype shift: awake at that hour (`_awake_table`) and on
+    that kind of day (5 weekdays, 2 weekend days a week), posting at the same rate whenever
+    awake; weekdays' hours first, each row summing to 1."""
+    rows = [
+        (_awake_table(shift) * np.array([5.0, 2.0])[None, :, None]).reshape(len(PERSON_TYPES), 48)
+        for shift in CHRONOTYPE_SHIFTS_H
+    ]
+    table = np.array(rows)
+    normalised: NDArray[np.float64] = table / table.sum(axis=2, keepdims=True)
+    return normalised
+
+
+_ACTIVITY = _activity_table()
+_LOG_CHRONOTYPE_WEIGHTS = np.log(_chronotype_weights())
+# How closely one person's hours follow their type's waking hours at their chronotype (the
+# Dirichlet-multinomial's total pseudo-count over the 48 hours): posting habits (lunch,
+# evenings only) move where in the waking day a person posts far more than chronotype
+# moves sleep, so a small one: many observations in one hour count little more than one,
+# and an hour seen at all counts most. 10 (the presence profiles' own) was kept over 30 on
+# the development families (30: mobility bases 79.2 -> 77.4 %).
 ACTIVITY_CONCENTRATION = 10.0
 # A home's or base's confidence is also its posterior without the waking-hours evidence
 # (`RoleFit.robust_shifts`): the hours choose between readings, they do not make one confident.
@@ -416,8 +462,13 @@ def activity_log_bayes_factors(
     weekday = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
     cells = np.concatenate([hour_counts[weekday].sum(axis=0), hour_counts[weekend].sum(axis=0)])
     a = (ACTIVITY_CONCENTRATION if concentration is None else concentration) * _ACTIVITY
-    loglik = (gammaln(cells[None, :] + a) - gammaln(a)).sum(axis=1)
-    out[:] = loglik - loglik[DAY]
+    # per chronotype shift and type; the Dirichlet-multinomial's normaliser is the same for
+    # every row (one total pseudo-count, one number of observations), so it cancels
+    loglik = (gammaln(cells[None, None, :] + a) - gammaln(a)).sum(axis=2)
+    weighted = loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None]
+    peak = weighted.max(axis=0)
+    mixed = peak + np.log(np.exp(weighted - peak).sum(axis=0))
+    out[:] = mixed - mixed[DAY]
     return out
 
 

@@ -326,7 +326,9 @@ def test_night_worker_awake_in_the_afternoon_is_not_read_as_long_hours(seed: int
     home as base at 0.77-0.92 and the workplace as home for all six); the hours they are
     seen at all do not: a day worker is asleep at 05:00 and seldom up at 23:00, a night
     worker is awake then and asleep until the afternoon. Neither place may be given as the
-    other."""
+    other confidently. A late day worker is up at 23:00 too (`CHRONOTYPE_SHIFTS_H`),
+    so only the 05:00 posts and the afternoons argue for night work: over seeds 1-40, 9
+    swaps at 0.50-0.70 and 30 abstentions (before the chronotypes: 3 at 0.54-0.64)."""
     evidence = routine("n", WORK, range(5), (22.0, 23.5), weeks=14, per_week=1, jitter_m=60,
                        seed=seed)  # fmt: skip
     evidence += routine("n", WORK, range(5), (5.0, 7.0), weeks=14, per_week=1, jitter_m=60,
@@ -335,8 +337,8 @@ def test_night_worker_awake_in_the_afternoon_is_not_read_as_long_hours(seed: int
     evidence += routine("n", HOME, (5, 6), (15.0, 21.0), weeks=7, per_week=1, seed=seed + 30)
     profile = fit(evidence)
     home, base = profile.place(PlaceKind.HOME), profile.place(PlaceKind.BASE)
-    assert home is None or near(home, HOME, 100)
-    assert base is None or near(base, WORK, 500)
+    assert home is None or near(home, HOME, 100) or home.confidence < 0.75
+    assert base is None or near(base, WORK, 500) or base.confidence < 0.75
 
 
 def test_waking_hours_evidence() -> None:
@@ -360,6 +362,49 @@ def test_waking_hours_evidence() -> None:
     assert not activity_log_bayes_factors(lunches)[EVENING_SHIFT]
     twenty_times = activity_log_bayes_factors(lunches * 20)[NIGHT_SHIFT]
     assert abs(twenty_times) < 2 * abs(activity_log_bayes_factors(lunches)[NIGHT_SHIFT])
+
+
+def test_night_owl_day_workers_keep_home_and_base() -> None:
+    """Day workers who post late by the clock (a late chronotype, or a place whose clock
+    runs an hour or two ahead of the sun, as Spain's or Alaska's in summer): 20-60 posts
+    over 300 days, half at home at 23:00, 00:00, 01:00, 02:00 or 07:00 on any day, half at
+    work 10-17 on weekdays. Twitter's nightly lull is ~02-06 and late types go to bed late
+    and still get up for work, so these are a day worker's hours. Read at the population's
+    sleep times they took 5 of these 60 people for night workers, and gave no home."""
+    missed = []
+    for seed in range(60):
+        rng = random.Random(f"owl-{seed}")
+        evidence = []
+        for _ in range(rng.randint(20, 60)):
+            day = START + timedelta(days=rng.randrange(300))
+            if rng.random() < 0.5:
+                hour, place = rng.choice([23, 0, 1, 2, 7]), HOME
+            else:
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+                hour, place = rng.randint(10, 17), WORK
+            local = datetime.combine(day, datetime.min.time()) + timedelta(
+                hours=hour, minutes=rng.randrange(60)
+            )
+            evidence.append(seen("o", place, local, rng=rng, jitter_m=25))
+        profile = fit(evidence)
+        if not (near(profile.place(PlaceKind.HOME), HOME, 100)
+                and near(profile.place(PlaceKind.BASE), WORK, 500)):  # fmt: skip
+            missed.append(seed)
+    assert missed == []
+
+
+def test_waking_hours_of_a_late_chronotype() -> None:
+    """Seen from 22:00 to 01:00 and in working hours: a late day worker, so the hours argue
+    for day work over night work (they argued for night work at the population's bedtimes);
+    seen at 03:00-04:00 as well, they still argue for night work."""
+    late = np.zeros((len(BINS), 24))
+    late[WEEKNIGHT, [22, 23, 0, 1]] = 4
+    late[WORK_HOURS, [10, 12, 14, 16]] = 4
+    assert activity_log_bayes_factors(late)[NIGHT_SHIFT] < 0.0
+    small_hours = late.copy()
+    small_hours[WEEKNIGHT, [3, 4]] = 4
+    assert activity_log_bayes_factors(small_hours)[NIGHT_SHIFT] > 0.0
 
 
 def _rotating(person: str, *, rate: float, seed: int, days: int = 280) -> list[Evidence]:
