@@ -42,19 +42,23 @@ def main(argv: list[str] | None = None) -> int:
 
     imported = time.process_time()
     marks: dict[str, float] = {}
-    warm, totals = pipeline._warm, pipeline._ShardSet.totals
+    warm = pipeline._warm
+    # The end of the stream: the shards' last call (`start("end")`; `totals()` in older trees).
+    ending = "start" if hasattr(pipeline._ShardSet, "start") else "totals"
+    last_call = getattr(pipeline._ShardSet, ending)
 
     def marked_warm(*args: object, **kwargs: object) -> None:
         marks.setdefault("fork", time.process_time())
         warm(*args, **kwargs)  # type: ignore[arg-type]
         marks.setdefault("warm", time.process_time())
 
-    def marked_totals(self: object) -> object:
-        marks["streamed"] = time.process_time()
-        return totals(self)  # type: ignore[arg-type]
+    def marked_end(self: object, *args: object) -> object:
+        if ending == "totals" or args[:1] == ("end",):
+            marks["streamed"] = time.process_time()
+        return last_call(self, *args)
 
     pipeline._warm = marked_warm  # type: ignore[assignment]
-    pipeline._ShardSet.totals = marked_totals  # type: ignore[assignment,method-assign]
+    setattr(pipeline._ShardSet, ending, marked_end)
     shards_infer = "keep_evidence" in inspect.signature(pipeline.run).parameters
     extra = {"keep_evidence": False} if shards_infer else {}
     result = pipeline.run([args.corpus], workers=args.workers, diag=Diagnostics(), **extra)

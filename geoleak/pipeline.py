@@ -13,15 +13,16 @@ import multiprocessing as mp
 import os
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
+from geoleak import timeline
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows
@@ -53,6 +54,11 @@ ProgressCallback = Callable[[int], None]
 # What the readers yield under `deferred_parsing`: a Post, or a JSONL line left unparsed.
 _Item = Post | UnparsedPost
 BATCH_POSTS = 512
+# Batches handed to the shards before the oldest one's results are awaited. The corpus is
+# often in runs of one person's posts, a run on one shard: with a deep window each shard
+# has batches queued while the other works through a long run (with one batch ahead, a
+# shard idled until the other finished).
+WINDOW_BATCHES = 16
 # Plain located JSONL lines go through `geoleak.extract.columns` (tests switch it off to
 # compare with the general path).
 PLAIN_COLUMNS = True
@@ -543,6 +549,10 @@ class _Shard:
         return _person_context(self.posts_per_person, self.devices, self.excluded,
                                self.utc_hours)  # fmt: skip
 
+    def end(self, params: InferenceParams | None) -> tuple[_ShardTotals, list[PersonAnalysis]]:
+        """After the last batch, in one call: the totals and (with `params`) `analyse`."""
+        return self.totals(), self.analyse(params) if params is not None else []
+
     def analyse(self, params: InferenceParams) -> list[PersonAnalysis]:
         """Pass 1 of inference on the shard's people (what `LeakInference.fit` analyses):
         the full analyses stay here for `profiles`; the site pass gets slim copies."""
@@ -575,9 +585,10 @@ class _Shard:
 _WORKER_SHARD: _Shard | None = None
 
 
-def _adopt_shard(shard: _Shard) -> None:
+def _adopt_shard(shard: _Shard, index: int) -> None:
     global _WORKER_SHARD  # noqa: PLW0603  (one shard per worker process)
     _WORKER_SHARD = shard
+    timeline.instant("worker", index)
 
 
 _Packed = list[tuple[int, Post | JsonlLine, dict[str, Any] | None]]
@@ -594,20 +605,24 @@ def _pack(posts: Sequence[tuple[int, _Item]]) -> _Packed:
     ]  # fmt: skip
 
 
-def _shard_take(packed: _Packed) -> _BatchResult:
+def _shard_take(packed: _Packed, batch: int) -> _BatchResult:
+    """`_Shard.take` in the worker process; `batch`: the number of the batch's first post."""
     assert _WORKER_SHARD is not None
+    timeline.instant("got", batch)
     posts = [
         (n, p if extra is None or isinstance(p, tuple)
          else replace(p, extra=MappingProxyType(extra)))
         for n, p, extra in packed
     ]  # fmt: skip
-    return _WORKER_SHARD.take(posts)
+    with timeline.span("take", batch):
+        return _WORKER_SHARD.take(posts)
 
 
 def _shard_call(method: str, *args: Any) -> Any:
     """Call a method of the shard this worker process serves (`_ShardSet.each`)."""
     assert _WORKER_SHARD is not None
-    return getattr(_WORKER_SHARD, method)(*args)
+    with timeline.span(method):
+        return getattr(_WORKER_SHARD, method)(*args)
 
 
 def _media_entries(post: _Item) -> int:
@@ -713,7 +728,8 @@ class _ShardSet:
             and self.can_fork
             and (self.posts_seen > BATCH_POSTS or self.media_seen >= PARALLEL_MIN_FILES)
         ):
-            _warm(self.geocoder, inference=self.holds_evidence)
+            with timeline.span("warm"):
+                _warm(self.geocoder, inference=self.holds_evidence)
             # The workers inherit every object made so far (modules, tables, the shards).
             # Frozen, the cyclic collector never walks them again: not in a worker (where
             # each walk would also copy every page it touches from this process), nor here
@@ -723,43 +739,55 @@ class _ShardSet:
             context = mp.get_context("fork")
             self.pools = [
                 ProcessPoolExecutor(
-                    1, mp_context=context, initializer=_adopt_shard, initargs=(shard,)
+                    1, mp_context=context, initializer=_adopt_shard, initargs=(shard, index)
                 )
-                for shard in self.shards
+                for index, shard in enumerate(self.shards)
             ]
             self.shards = []  # each lives on in its worker
         if self.pools:
-            futures = [pool.submit(_shard_take, _pack(part)) for pool, part in
-                       zip(self.pools, parts, strict=True)]  # fmt: skip
-            return lambda: [f.result() for f in futures]
+            batch = posts[0][0] if posts else -1
+            futures = [pool.submit(_shard_take, _pack(part), batch) if part else _NOTHING
+                       for pool, part in zip(self.pools, parts, strict=True)]  # fmt: skip
+            timeline.instant("submitted", batch)
+            return lambda: _results(futures, batch)
         # In this process the batch is done now, so the shards' state is complete when
         # they move to workers (their warnings wait in the results all the same).
-        results = [shard.take(part) for shard, part in zip(self.shards, parts, strict=True)]
+        with timeline.span("take here"):
+            results = [shard.take(part) for shard, part in zip(self.shards, parts, strict=True)]
+        return lambda: results
+
+    def start(self, method: str, *args: Any) -> Callable[[], list[Any]]:
+        """Start `method(*args)` of every shard; returns the call that waits for their
+        results, in shard order. In its worker process once the shards have moved there
+        (queued behind the batches handed to it before), else here and now."""
+        if self.pools:
+            futures = [pool.submit(_shard_call, method, *args) for pool in self.pools]
+            timeline.instant("submitted", method)
+            return lambda: _results(futures, method)
+        results = [getattr(shard, method)(*args) for shard in self.shards]
         return lambda: results
 
     def each(self, method: str, *args: Any) -> list[Any]:
-        """`method(*args)` of every shard, in shard order: in its worker process once the
-        shards have moved there (all submitted before any is awaited), else here."""
-        if self.pools:
-            futures = [pool.submit(_shard_call, method, *args) for pool in self.pools]
-            return [future.result() for future in futures]
-        return [getattr(shard, method)(*args) for shard in self.shards]
+        """`method(*args)` of every shard, in shard order (`start`, then its results)."""
+        return self.start(method, *args)()
 
-    def totals(self) -> list[_ShardTotals]:
-        return self.each("totals")
-
-    def infer(self, params: InferenceParams) -> tuple[list[Profile], list[SharedSite]]:
+    def infer(
+        self, params: InferenceParams, slim: list[PersonAnalysis] | None = None
+    ) -> tuple[list[Profile], list[SharedSite]]:
         """Inference of the people of shards that hold their evidence: per-person analyses
-        in the shards, the site pass here on their slim copies, then the profiles in the
-        shards; what `LeakInference.fit` gives on the same evidence."""
+        in the shards (`slim`, their slim copies, when already made: `_Shard.end`), the site
+        pass here on their slim copies, then the profiles in the shards; what
+        `LeakInference.fit` gives on the same evidence."""
         from geoleak.engine import find_sites_partitioned
         from geoleak.infer.sites import site_log_odds
 
-        slim: list[PersonAnalysis] = [a for part in self.each("analyse", params) for a in part]
-        slim.sort(key=lambda a: a.person)  # the order fit analyses people in
-        sites = find_sites_partitioned(slim, params)
-        odds = site_log_odds(slim, sites, params.shared_site_odds)
-        del slim
+        if slim is None:
+            slim = [a for part in self.each("analyse", params) for a in part]
+        with timeline.span("sites"):
+            slim.sort(key=lambda a: a.person)  # the order fit analyses people in
+            sites = find_sites_partitioned(slim, params)
+            odds = site_log_odds(slim, sites, params.shared_site_odds)
+            del slim
         profiles: list[Profile] = [
             p for part in self.each("profiles", params, sites, odds) for p in part
         ]
@@ -772,6 +800,27 @@ class _ShardSet:
         if self.frozen:
             gc.unfreeze()
             self.frozen = False
+
+
+def _nothing() -> Future[_BatchResult]:
+    done: Future[_BatchResult] = Future()
+    done.set_result(_BatchResult([], {}, {}, []))
+    return done
+
+
+# What a shard gives for no posts (it is not asked: its state would not change).
+_NOTHING = _nothing()
+
+
+def _results(futures: Sequence[Future[Any]], what: object) -> list[Any]:
+    """The futures' results in order (with a timeline, each wait marked by its shard)."""
+    if not timeline.enabled():
+        return [future.result() for future in futures]
+    out = []
+    for shard, future in enumerate(futures):
+        with timeline.span("wait", [shard, what]):
+            out.append(future.result())
+    return out
 
 
 def collect_evidence(
@@ -878,27 +927,36 @@ def _collect(
     # are read after the posts were produced; the ExitStack removes them at the end.
     with ExitStack() as extractions:
         posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
-        pending: tuple[int, Callable[[], list[_BatchResult]]] | None = None
+        pending: deque[tuple[int, Callable[[], list[_BatchResult]]]] = deque()
         numbered = 0
         # JSONL lines are parsed by the shards (each its own people's), not here: this
         # process only decodes each line to route it and to tell duplicate ids.
         extractions.enter_context(deferred_parsing())
         try:
+            timeline.instant("read")
             for batch in _batched(posts, BATCH_POSTS):
-                submitted = (len(batch), shards.submit(list(enumerate(batch, start=numbered))))
+                timeline.instant("batch", numbered)
+                pending.append((len(batch),
+                                shards.submit(list(enumerate(batch, start=numbered)))))  # fmt: skip
                 numbered += len(batch)
-                # While the shards work on this batch, the previous one's results are merged
-                # and the next batch is read.
-                if pending is not None:
-                    finish(*pending)
-                pending = submitted
-            if pending is not None:
-                finish(*pending)
-            totals = shards.totals()
+                # While the shards work on the batches in the window, the oldest one's
+                # results are merged (in order) and the next batch is read.
+                if len(pending) >= WINDOW_BATCHES:
+                    finish(*pending.popleft())
+            timeline.instant("read end")
+            # The shards' last call is queued behind their last batch before any result
+            # is awaited: a shard that is through its batches goes on with its totals and
+            # its people's analyses while the other still reads.
+            ending = shards.start("end", infer if shards.holds_evidence else None)
+            while pending:
+                finish(*pending.popleft())
+            ended: list[tuple[_ShardTotals, list[PersonAnalysis]]] = ending()
+            totals = [shard_totals for shard_totals, _ in ended]
             if infer is not None and shards.holds_evidence:
-                inferred = shards.infer(infer)
+                inferred = shards.infer(infer, [a for _, part in ended for a in part])
         finally:
-            shards.close()
+            with timeline.span("close"):
+                shards.close()
     posts_per_person: Counter[str] = Counter()
     devices: dict[str, Counter[str]] = {}
     excluded: dict[str, Counter[str]] = {}
@@ -1120,10 +1178,11 @@ def run(
         infer=None if keep_evidence else LeakInference.from_params(params)._validated(),
     )
     if inferred is None:
-        inferred = infer_profiles(
-            collected,
-            params=params,
-            workers=workers if workers is not None else (os.cpu_count() or 1),
-        )
+        with timeline.span("infer here"):
+            inferred = infer_profiles(
+                collected,
+                params=params,
+                workers=workers if workers is not None else (os.cpu_count() or 1),
+            )
     profiles, sites = inferred
     return RunResult(profiles, sites, collected.evidence, collected.media, collected.stats)

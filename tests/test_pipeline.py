@@ -197,9 +197,9 @@ def test_inference_in_the_shards_gives_the_profiles_of_one_process(
     infer = pipeline._ShardSet.infer
     in_workers: list[int] = []
 
-    def spy(self: pipeline._ShardSet, params: object) -> object:
+    def spy(self: pipeline._ShardSet, *args: object) -> object:
         in_workers.append(len(self.pools))
-        return infer(self, params)  # type: ignore[arg-type]
+        return infer(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline._ShardSet, "infer", spy)
     for workers in (2, 3):
@@ -259,3 +259,58 @@ def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
     finally:
         shards.close()
     assert gc.get_freeze_count() == 0
+
+
+def _timeline(folder: Path, pid: int) -> list[tuple[str, str, object]]:
+    lines = (folder / f"{pid}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [(e[0], e[1], tuple(e[5]) if isinstance(e[5], list) else e[5])
+            for e in map(json.loads, lines)]  # fmt: skip
+
+
+def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main process hands the shards WINDOW_BATCHES batches before it awaits the oldest
+    one's results, and queues the shards' last call (`end`: totals, analyses) behind their
+    last batch before it awaits the last window's: a shard never idles while the other works
+    through a run of one person's posts, nor at the end of the stream while the main process
+    merges. Read from the run's timeline; the results stay those of one process."""
+    if not (REPO / "sample_media" / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    import os
+
+    from geoleak import pipeline, timeline
+    from geoleak.profiles import profile_to_json
+
+    path = _messy_sample(tmp_path)
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 64)  # ~20 batches
+    monkeypatch.setattr(pipeline, "WINDOW_BATCHES", 4)
+    one_diag = Diagnostics()
+    one = run([path], workers=1, diag=one_diag)
+    folder = tmp_path / "timeline"
+    monkeypatch.setattr(timeline, "_FOLDER", str(folder))
+    diag = Diagnostics()
+    many = run([path], workers=2, keep_evidence=False, diag=diag)
+    monkeypatch.setattr(timeline, "_FOLDER", None)
+    assert diag.warnings == one_diag.warnings and many.stats.to_json() == one.stats.to_json()
+    assert [profile_to_json(p) for p in many.profiles] == [profile_to_json(p) for p in one.profiles]
+    assert [s.to_json() for s in many.sites] == [s.to_json() for s in one.sites]
+
+    events = _timeline(folder, os.getpid())
+    submitted = [d for name, _, d in events if name == "submitted" and isinstance(d, int)]
+    assert len(submitted) > 3 * pipeline.WINDOW_BATCHES
+    awaited = {}  # batch -> where in the events its results were first awaited
+    for at, (name, kind, detail) in enumerate(events):
+        if name == "wait" and kind == "b" and isinstance(detail, tuple):
+            awaited.setdefault(detail[1], at)
+    handed = {d: at for at, (name, _, d) in enumerate(events) if name == "submitted"}
+    for i, batch in enumerate(submitted):
+        ahead = submitted[min(i + pipeline.WINDOW_BATCHES - 1, len(submitted) - 1)]
+        assert handed[ahead] < awaited[batch], (batch, ahead)
+    assert handed["end"] < min(awaited[b] for b in submitted[-pipeline.WINDOW_BATCHES + 1 :])
+    workers = [int(p.stem) for p in folder.glob("*.jsonl") if int(p.stem) != os.getpid()]
+    assert len(workers) == 2
+    for pid in workers:
+        calls = [(name, d) for name, kind, d in _timeline(folder, pid) if kind == "b"]
+        assert calls[-2:] == [("end", None), ("profiles", None)]
+        assert calls[0][0] == "take"

@@ -205,7 +205,10 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
             json.dump(doc, sys.stdout, indent=1)
             sys.stdout.write("\n")
         else:
-            dump_profiles(result.profiles, output, sites=sites, meta=meta)
+            from geoleak import timeline
+
+            with timeline.span("write"):
+                dump_profiles(result.profiles, output, sites=sites, meta=meta)
     if not quiet:
         click.echo(f"{places_line}; {count(len(sites), 'shared site')}", err=True)
         if output != "-":
