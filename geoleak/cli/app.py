@@ -7,6 +7,8 @@ and exits with status 2; no traceback.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Iterator
@@ -84,6 +86,11 @@ class GeoleakGroup(click.Group):
         except click.Abort:
             click.echo("geoleak: interrupted", err=True)
             sys.exit(130)
+        # The command is done, its files written and closed. What it leaves (a large run's
+        # millions of objects) need not be walked again by the collections the interpreter
+        # makes as it exits: ~0.1 CPU s after `infer` on 20,000 posts, all serial.
+        atexit.unregister(gc.freeze)  # (once, however many commands a process runs)
+        atexit.register(gc.freeze)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
