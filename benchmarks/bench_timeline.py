@@ -33,8 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -57,6 +57,8 @@ class Process:
     segments: list[Segment]
     calls: dict[object, tuple[float, float]]  # (worker) call -> (start, end) of its span
     submitted: dict[object, float]  # (main) call -> when it was handed to the shards
+    marks: list[tuple[str, object, float]] = field(default_factory=list)  # (main) instants: CPU
+    costs: dict[object, float] = field(default_factory=dict)  # (worker) call -> its CPU s
 
 
 def _read(path: Path) -> list[list[object]]:
@@ -68,6 +70,7 @@ def _main_process(events: list[list[object]], t0: float, t1: float, cpu_end: flo
     (start-up, reading, after) and the innermost open span."""
     segments: list[Segment] = []
     submitted: dict[object, float] = {}
+    marks: list[tuple[str, object, float]] = []
     phase = "start-up"
     stack: list[tuple[str, object]] = []
     at, cpu_at = t0, 0.0
@@ -90,18 +93,25 @@ def _main_process(events: list[list[object]], t0: float, t1: float, cpu_end: flo
         at, cpu_at = wall, cpu
         if kind == "b":
             stack.append((name, detail))
+            if name == "sites":
+                marks.append((name, detail, cpu))
         elif kind == "e":
             stack.pop()
-        elif name == "read":
-            phase = "reading"
-        elif name == "read end":
-            phase = "after reading"
-        elif name == "exit":
-            phase = "interpreter exit"
-        elif name == "submitted":
-            submitted[detail if not isinstance(detail, list) else tuple(detail)] = wall
+            if name == "sites":
+                marks.append(("sites end", detail, cpu))
+        else:
+            marks.append((name, detail, cpu))
+            if name == "read":
+                phase = "reading"
+            elif name == "read end":
+                phase = "after reading"
+            elif name == "exit":
+                phase = "interpreter exit"
+            elif name == "submitted":
+                submitted[detail if not isinstance(detail, list) else tuple(detail)] = wall
     segments.append(Segment(at, t1, max(cpu_end - cpu_at, 0.0), f"{phase}: teardown", None))
-    return Process("main", segments, {}, submitted)
+    marks.append(("end", None, cpu_end))
+    return Process("main", segments, {}, submitted, marks)
 
 
 def _worker(events: list[list[object]]) -> Process:
@@ -109,6 +119,7 @@ def _worker(events: list[list[object]]) -> Process:
     call that ended them)."""
     segments: list[Segment] = []
     calls: dict[object, tuple[float, float]] = {}
+    costs: dict[object, float] = {}
     index = None
     at = cpu_at = None
     begun: tuple[float, float] | None = None
@@ -130,23 +141,40 @@ def _worker(events: list[list[object]]) -> Process:
         if kind == "b":
             segments.append(Segment(at, wall, cpu - cpu_at, f"idle -> {name}", ("main", call)))
             begun = (wall, cpu)
+            costs[call] = cpu - cpu_at  # receiving the call (and sending the last result)
         else:
             assert begun is not None
             segments.append(Segment(begun[0], wall, cpu - begun[1], name, None))
             calls[call] = (begun[0], wall)
+            costs[call] += cpu - begun[1]
         at, cpu_at = wall, cpu
-    return Process(f"shard {index}", segments, calls, {})
+    return Process(f"shard {index}", segments, calls, {}, [], costs)
 
 
-def run_traced(corpus: Path, workers: int, folder: Path) -> tuple[dict[str, Process], float]:
-    """Run `geoleak infer` with a timeline; its processes and its total CPU seconds."""
+# `geoleak infer` with `pipeline.WINDOW_BATCHES` set (the first argument).
+_WITH_WINDOW = (
+    "import sys\n"
+    "import geoleak.pipeline as pipeline\n"
+    "pipeline.WINDOW_BATCHES = int(sys.argv.pop(1))\n"
+    "from geoleak.cli import main\n"
+    "sys.argv[0] = 'geoleak'\n"
+    "main()\n"
+)
+
+
+def run_traced(
+    corpus: Path, workers: int, folder: Path, window: int | None = None
+) -> tuple[dict[str, Process], float]:
+    """Run `geoleak infer` with a timeline (and `window` batches in flight, when given);
+    its processes and its total CPU seconds."""
     trace = folder / f"timeline-{workers}-{time.time_ns()}"
     env = dict(os.environ, GEOLEAK_TIMELINE=str(trace))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(folder / "bytecode")
     out = folder / f"profiles-{workers}.json"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "geoleak", "infer", str(corpus), "-o", str(out),
+    start = ["-m", "geoleak"] if window is None else ["-c", _WITH_WINDOW, str(window)]
+    proc = subprocess.Popen([sys.executable, *start, "infer", str(corpus), "-o", str(out),
                              "-q", "--workers", str(workers)], env=env, cwd=ROOT)  # fmt: skip
     _, status, usage = os.wait4(proc.pid, 0)
     t1 = time.perf_counter()
@@ -210,6 +238,106 @@ def critical_path(processes: dict[str, Process]) -> list[tuple[str, Segment]]:
     return path
 
 
+@dataclass
+class Costs:
+    """A 2-worker run's work in CPU seconds, read from its timeline, to replay on idle
+    cores (`simulate`): the main process's start (until its first batch is read), its CPU
+    from one batch read to the next (routing, pickling, merging results, reading), after
+    the last batch until the site pass, the site pass, and after it (writing, exit); each
+    shard's CPU per call (a batch's `take`, `end`, `profiles`), receiving it included."""
+
+    start: float
+    batches: list[tuple[int, float]]  # (batch, main CPU s until the next batch)
+    before_sites: float
+    sites: float
+    after_sites: float
+    shards: list[dict[object, float]]
+
+
+def costs_of(processes: dict[str, Process]) -> Costs:
+    marks = processes["main"].marks
+    at = {name: cpu for name, _, cpu in marks if name != "batch"}
+    batches = [(cast("int", d), cpu) for name, d, cpu in marks if name == "batch"]
+    ends = [cpu for _, cpu in batches[1:]] + [at["read end"]]
+    shards = [processes[n].costs for n in sorted(processes) if n.startswith("shard")]
+    return Costs(start=batches[0][1], batches=[(b, end - cpu) for (b, cpu), end in
+                                               zip(batches, ends, strict=True)],
+                 before_sites=at["sites"] - at["read end"], sites=at["sites end"] - at["sites"],
+                 after_sites=at["end"] - at["sites end"], shards=shards)  # fmt: skip
+
+
+def simulate(costs: Costs, window: int, cores: float = 2.0) -> float:
+    """Wall seconds of the run on `cores` idle cores, each process at full speed when it
+    has a core of its own and sharing them equally otherwise, with `window` batches in
+    flight (2: one batch ahead): the main process reads batch after batch, waits for the
+    oldest batch's results when `window` are out, queues the shards' `end` after the last,
+    waits for every result, runs the site pass, queues `profiles`, waits, and finishes."""
+    steps: list[tuple[str, object]] = [("cpu", costs.start)]
+    out: deque[int] = deque()
+    for batch, cpu in costs.batches:  # (the start read the first batch)
+        steps.append(("submit", batch))
+        out.append(batch)
+        if len(out) >= window:
+            steps.append(("wait", out.popleft()))
+        steps.append(("cpu", cpu))  # merging the results, reading the next batch
+    steps.append(("submit", "end"))
+    steps += [("wait", b) for b in out]
+    steps += [("wait", "end"), ("cpu", costs.before_sites), ("cpu", costs.sites),
+              ("submit", "profiles"), ("wait", "profiles"), ("cpu", costs.after_sites)]  # fmt: skip
+    queues: list[deque[tuple[object, float]]] = [deque() for _ in costs.shards]
+    doing: list[list[object] | None] = [None for _ in costs.shards]  # [call, CPU s left]
+    done: set[tuple[int, object]] = set()
+    step, left, now = 0, 0.0, 0.0
+    while True:
+        while step < len(steps):  # the main process's steps that take no CPU
+            kind, what = steps[step]
+            if kind == "cpu" and left <= 0.0:
+                left = cast("float", what)
+                if left <= 0.0:
+                    step += 1
+                    continue
+                break
+            if kind == "cpu":
+                break
+            if kind == "submit":
+                for i, shard in enumerate(costs.shards):
+                    call = ("take", what) if isinstance(what, int) else what
+                    if call in shard:
+                        queues[i].append((call, shard[call]))
+                    else:
+                        done.add((i, call))
+            elif not all((i, ("take", what) if isinstance(what, int) else what) in done
+                         for i in range(len(costs.shards))):  # fmt: skip
+                break
+            step += 1
+        for i, queue in enumerate(queues):
+            if doing[i] is None and queue:
+                call, cpu = queue.popleft()
+                doing[i] = [call, cpu]
+        running = [i for i, d in enumerate(doing) if d is not None]
+        main_runs = step < len(steps) and steps[step][0] == "cpu" and left > 0.0
+        if not running and not main_runs:
+            if step >= len(steps):
+                return now
+            raise RuntimeError(f"the replay waits forever at {steps[step]}")
+        rate = min(1.0, cores / (len(running) + main_runs))
+        slices = [cast("float", doing[i][1]) for i in running]  # type: ignore[index]
+        dt = min(slices + ([left] if main_runs else [])) / rate
+        now += dt
+        for i in running:
+            item = doing[i]
+            assert item is not None
+            item[1] = cast("float", item[1]) - dt * rate
+            if cast("float", item[1]) <= 1e-12:
+                done.add((i, item[0]))
+                doing[i] = None
+        if main_runs:
+            left -= dt * rate
+            if left <= 1e-12:
+                left = 0.0
+                step += 1
+
+
 def _table(rows: dict[str, list[float]], title: str) -> None:
     print(f"\n{title}")
     print(f"  {'':42s} {'wall s':>8s} {'CPU s':>8s}")
@@ -263,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--events", action="store_true", help="list every worker segment")
+    parser.add_argument("--windows", default="", metavar="N[,N...]",
+                        help="run the 2-worker command once per value of pipeline.WINDOW_BATCHES "
+                             "(batches in flight; 2 = one batch ahead, as before the window)")  # fmt: skip
     parser.add_argument("--json", dest="json_out", help="write the figures here")
     args = parser.parse_args(argv)
     found: list[dict[str, object]] = []
@@ -273,17 +404,31 @@ def main(argv: list[str] | None = None) -> int:
             alone, one = run_traced(args.corpus.resolve(), 1, folder)
             print(f"\n=== --workers 1: {one:.2f} CPU s; load average {os.getloadavg()[0]:.1f}")
             report_one(alone["main"])
-            processes, total = run_traced(args.corpus.resolve(), args.workers, folder)
-            print(f"\n=== --workers {args.workers}:")
-            figures = report(processes, total, args.events)
-            path = float(figures["critical_path_cpu_s"])  # type: ignore[arg-type]
-            print(f"\none worker's CPU over the critical path's CPU: {one / path:.2f}x")
-            figures["one_worker_cpu_s"] = one
-            found.append(figures)
-            same = (folder / "profiles-1.json").read_bytes() == (
-                folder / f"profiles-{args.workers}.json"
-            ).read_bytes()
-            print(f"profiles identical: {same}")
+            windows: list[int | None] = [int(w) for w in args.windows.split(",") if w] or [None]
+            for window in windows:
+                processes, total = run_traced(args.corpus.resolve(), args.workers, folder, window)
+                print(f"\n=== --workers {args.workers}" +
+                      (f", {window} batches in flight:" if window else ":"))  # fmt: skip
+                figures = report(processes, total, args.events)
+                path = float(figures["critical_path_cpu_s"])  # type: ignore[arg-type]
+                print(f"\none worker's CPU over the critical path's CPU: {one / path:.2f}x; "
+                      f"over max(path, half of all CPU): {one / max(path, total / 2):.2f}x")  # fmt: skip
+                figures["one_worker_cpu_s"] = one
+                figures["window"] = window
+                costs = costs_of(processes)
+                replay = {w: simulate(costs, w) for w in sorted({1, 2, 16, window or 16})}
+                print(f"all CPU {total:.2f} s: half {total / 2:.2f} s; the main process's start "
+                      f"{costs.start:.2f}, after its last batch {costs.before_sites:.2f} + site "
+                      f"pass {costs.sites:.2f} + after {costs.after_sites:.2f} CPU s")  # fmt: skip
+                print("replayed on two idle cores (this run's CPU s per step): " + "; ".join(
+                    f"{w} batches in flight {s:.2f} s, {one / s:.2f}x one worker's CPU"
+                    for w, s in replay.items()))  # fmt: skip
+                figures["replayed_s"] = replay
+                found.append(figures)
+                same = (folder / "profiles-1.json").read_bytes() == (
+                    folder / f"profiles-{args.workers}.json"
+                ).read_bytes()
+                print(f"profiles identical: {same}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(found, indent=1), encoding="utf-8")
     return 0
