@@ -27,7 +27,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows
 from geoleak.extract.evidence import evidence_from_post
-from geoleak.extract.evidence_columns import EvidenceParts, GeotagRows
+from geoleak.extract.evidence_columns import EvidenceParts, EvidenceRows, GeotagRows
 from geoleak.extract.localtime import implausible_time
 from geoleak.extract.media import read_media_digest
 from geoleak.extract.text import PlaceContext, checkin_evidence
@@ -298,6 +298,8 @@ class _BatchResult:
     evidence: dict[str, list[Evidence]]
     first_located: dict[str, int]  # person -> number of their first located post in the batch
     events: list[tuple[tuple[int, object], str | None, str, str]]
+    # (streaming) the batch's evidence as rows, a person's next to each other, in post order
+    rows: EvidenceRows | None = None
 
 
 @dataclass
@@ -334,7 +336,9 @@ class _Shard:
 
     With `holds_evidence` the shard keeps its people's evidence and sends back neither it
     nor the media metadata: its people are then inferred where their evidence is
-    (`analyse`, then `profiles` once the sites of every shard are known).
+    (`analyse`, then `profiles` once the sites of every shard are known). A `streaming`
+    shard hands each batch's evidence back as rows (`EvidenceRows`, what the evidence
+    store writes), plain lines' straight from their columns.
     """
 
     def __init__(
@@ -383,7 +387,9 @@ class _Shard:
                 media_out.append((path, kept_meta, counted.times_rejected))
         evidence: dict[str, list[Evidence]] = {}
         first_located: dict[str, int] = {}
-        held = self.evidence if self.holds_evidence else None
+        if self.streaming:
+            self.evidence = {}  # the batch's, handed back as rows
+        held = self.evidence if self.holds_evidence or self.streaming else None
         run: list[tuple[int, _PlainRow]] = []  # plain rows since the last other post
         for number, post in parsed:
             if isinstance(post, _PlainRow):
@@ -414,10 +420,13 @@ class _Shard:
                 evidence = {}
         if run:
             self._take_rows(run, first_located)
+        rows = None
         if self.streaming:
             for path in wanted:  # only (person, content) keys outlive the batch
                 self.digests.pop(path, None)
-        return _BatchResult(media_out, evidence, first_located, diag.events)
+            rows = EvidenceRows.of_parts(self.evidence.items()) if self.evidence else None
+            self.evidence = {}
+        return _BatchResult(media_out, evidence, first_located, diag.events, rows)
 
     def _take_rows(
         self, run: Sequence[tuple[int, _PlainRow]], first_located: dict[str, int]
@@ -500,15 +509,15 @@ class _Shard:
         `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
         lines unusable after all dropped. Plain located lines are read in columns, as a
         batch (unless `PLAIN_COLUMNS` is off), into their evidence: `PlainGeotag`, or in a
-        shard that holds its people's evidence a `_PlainRow` of the batch's columns (no
-        objects per post, unless `EVIDENCE_COLUMNS` is off)."""
+        shard that holds its people's evidence or streams it a `_PlainRow` of the batch's
+        columns (no objects per post, unless `EVIDENCE_COLUMNS` is off)."""
         lines = [
             (k, post.as_line() if isinstance(post, UnparsedPost) else post)
             for k, (_, post) in enumerate(posts)
             if isinstance(post, tuple)
         ]
         plain: dict[int, PlainGeotag | _PlainRow] = {}
-        if lines and PLAIN_COLUMNS and self.holds_evidence and EVIDENCE_COLUMNS:
+        if lines and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
             rows = plain_rows([(line[0], line[2]) for _, line in lines])
             if rows is not None:
                 lats, lons = rows.lat.tolist(), rows.lon.tolist()
@@ -832,7 +841,7 @@ def collect_evidence(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
-    sink: Callable[[dict[str, list[Evidence]]], None] | None = None,
+    sink: Callable[[EvidenceRows], None] | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person.
 
@@ -846,7 +855,8 @@ def collect_evidence(
     in the same order.
 
     With a `sink` (such as the evidence store's writer) the evidence of each batch is
-    handed to it and not kept: the returned set then has no evidence and no media, only
+    handed to it as rows (`EvidenceRows`: people in the order their first located post
+    came, each person's rows in post order) and not kept: the returned set then has no evidence and no media, only
     the per-person context and the statistics, and memory does not grow with the corpus's
     evidence. An evidence store folder (`geoleak ingest`) as the only input is loaded as it is.
     """
@@ -866,7 +876,7 @@ def _collect(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
-    sink: Callable[[dict[str, list[Evidence]]], None] | None = None,
+    sink: Callable[[EvidenceRows], None] | None = None,
     infer: InferenceParams | None = None,
 ) -> tuple[EvidenceSet, Inferred | None]:
     """`collect_evidence`; with `infer` (and several shards) the shards also infer their
@@ -913,13 +923,15 @@ def _collect(
                         for person, n in r.first_located.items())  # fmt: skip
         if shards.holds_evidence:
             located.update(person for _, _, person in firsts)
-        batch = evidence if sink is None else {}
-        for _, i, person in firsts if not shards.holds_evidence else ():
-            batch.setdefault(person, []).extend(results[i].evidence[person])
         if sink is not None:
             # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
-            located.update(batch)
-            sink(batch)
+            located.update(person for _, _, person in firsts)
+            rows = _rows_in_order([r.rows for r in results if r.rows is not None],
+                                  [person for _, _, person in firsts])  # fmt: skip
+            if rows is not None:
+                sink(rows)
+        for _, i, person in firsts if sink is None and not shards.holds_evidence else ():
+            evidence.setdefault(person, []).extend(results[i].evidence[person])
         if progress is not None:
             progress(size)
 
@@ -983,6 +995,21 @@ def _collect(
 
         stats.inputs_found = describe_inputs(inputs, diag.by_kind)
     return EvidenceSet(evidence, context, media_seen, stats), inferred
+
+
+def _rows_in_order(blocks: list[EvidenceRows], people: list[str]) -> EvidenceRows | None:
+    """The shards' rows of a batch as one block, `people` (each in one shard) in that order,
+    each person's rows in the order they came."""
+    import numpy as np
+
+    if not blocks:
+        return None
+    rows = EvidenceRows.joined(blocks)
+    rank = {person: k for k, person in enumerate(people)}
+    key = np.array([rank[p] for p in rows.person], dtype=np.int64)
+    if key.size and bool((key[1:] >= key[:-1]).all()):
+        return rows
+    return rows.take(np.argsort(key, kind="stable"))
 
 
 def _person_context(

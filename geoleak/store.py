@@ -165,14 +165,6 @@ def is_store(path: str | Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
-def _micros_utc(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH_UTC) // _MICROSECOND
-
-
-def _micros_local(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // _MICROSECOND
-
-
 def _input_key(path: Path) -> dict[str, Any]:
     """What identifies an input's content cheaply: size and modification time (for a
     folder, the count, total size and latest modification of the files under it)."""
@@ -217,42 +209,26 @@ class _BucketWriter:
         self.root = root
         self.run = run
         self.buckets = buckets
-        self.rows: dict[int, dict[str, list[Any]]] = {}
+        self.blocks: list[EvidenceRows] = []  # buffered rows, with each row's bucket
+        self.bucket_of: list[Any] = []
         self.spools: dict[int, tuple[Any, Any]] = {}  # bucket -> (file, IPC stream writer)
         self.buffered = 0
         self.written = 0
 
-    def add(self, evidence_by_person: Mapping[str, Sequence[Evidence]]) -> None:
-        lasting = path_names().lasting
-        for person, found in evidence_by_person.items():
-            columns = self.rows.get(bucket := person_bucket(person, self.buckets))
-            if columns is None:
-                columns = self.rows[bucket] = {name: [] for name in _COLUMNS}
-            # One column at a time, one comprehension each (a row at a time cost twice).
-            positions = [ev.position for ev in found]
-            columns["person"].extend([person] * len(found))
-            columns["post_id"].extend([ev.post_id for ev in found])
-            columns["lat"].extend([p.lat for p in positions])
-            columns["lon"].extend([p.lon for p in positions])
-            columns["accuracy_m"].extend([ev.accuracy_m for ev in found])
-            utc = [_micros_utc(ev.time_utc) for ev in found]
-            columns["time_utc"].extend(utc)
-            columns["local_time"].extend([_micros_local(ev.local_time) for ev in found])
-            columns["local_basis"].extend([ev.local_basis.value for ev in found])
-            columns["tz_name"].extend([ev.tz_name for ev in found])
-            columns["posted_at"].extend([  # most posts' evidence is timed by the post
-                at if ev.posted_at is ev.time_utc else _micros_utc(ev.posted_at)
-                for ev, at in zip(found, utc, strict=True)
-            ])  # fmt: skip
-            columns["source"].extend([ev.source.value for ev in found])
-            # never the temporary folder of an archive: it is gone when ingest ends
-            columns["media_path"].extend(
-                [lasting(ev.media_path) if ev.media_path else None for ev in found]
-            )
-            columns["device"].extend([ev.device for ev in found])
-            columns["text"].extend([ev.text for ev in found])
-            columns["weight"].extend([ev.weight for ev in found])
-            self.buffered += len(found)
+    def add(self, rows: EvidenceRows) -> None:
+        """Buffer a batch's rows (a person's rows next to each other, as `collect_evidence`
+        hands them to its sink)."""
+        import numpy as np
+
+        if not len(rows):
+            return
+        names = np.array(rows.person, dtype=object)
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+        lengths = np.diff(np.r_[starts, len(rows)])
+        buckets = [person_bucket(rows.person[k], self.buckets) for k in starts.tolist()]
+        self.blocks.append(rows)
+        self.bucket_of.append(np.repeat(np.array(buckets, dtype=np.int64), lengths))
+        self.buffered += len(rows)
         if self.buffered >= FLUSH_ROWS:
             self.flush()
 
@@ -263,11 +239,25 @@ class _BucketWriter:
         return self._folder(bucket) / f"part-r{self.run:04d}-spool.arrows"
 
     def flush(self) -> None:
+        """Append the buffered rows to their buckets' spools, each bucket's in the order
+        they were added."""
+        import numpy as np
         import pyarrow as pa
 
+        from geoleak.extract.evidence_columns import EvidenceRows
+
+        if not self.blocks:
+            return
         schema = evidence_schema()
-        for bucket in sorted(self.rows):
-            table = pa.table(self.rows[bucket], schema=schema)
+        rows = EvidenceRows.joined(self.blocks)
+        bucket_of = np.concatenate(self.bucket_of)
+        order = np.argsort(bucket_of, kind="stable")
+        table = _table_of_rows(rows, schema).take(pa.array(order))
+        bucket_of = bucket_of[order]
+        starts = np.flatnonzero(np.r_[True, bucket_of[1:] != bucket_of[:-1]])
+        stops = np.r_[starts[1:], bucket_of.size]
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            bucket = int(bucket_of[start])
             spool = self.spools.get(bucket)
             if spool is None:
                 self._folder(bucket).mkdir(parents=True, exist_ok=True)
@@ -277,9 +267,10 @@ class _BucketWriter:
                     sink,
                     pa.ipc.new_stream(sink, schema, options=options),
                 )
-            spool[1].write_table(table)
-            self.written += table.num_rows
-        self.rows = {}
+            spool[1].write_table(table.slice(start, stop - start))
+        self.written += table.num_rows
+        self.blocks = []
+        self.bucket_of = []
         self.buffered = 0
 
     def _close_spools(self) -> list[int]:
@@ -306,9 +297,38 @@ class _BucketWriter:
 
     def discard(self) -> None:
         """Drop the run's spools (ingest failed: no part is written)."""
-        self.rows = {}
+        self.blocks = []
+        self.bucket_of = []
         for bucket in self._close_spools():
             self._spool_path(bucket).unlink(missing_ok=True)
+
+
+def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:
+    """Evidence rows as the store's table (times to microseconds, null where unknown; a
+    media path never names the temporary folder of an archive: it is gone when ingest
+    ends)."""
+    import pyarrow as pa
+
+    lasting = path_names().lasting
+    utc = pa.timestamp("us", tz="UTC")
+    columns = {
+        "person": rows.person,
+        "post_id": rows.post_id,
+        "lat": rows.lat,
+        "lon": rows.lon,
+        "accuracy_m": rows.accuracy_m,
+        "time_utc": pa.array(rows.utc_us, type=utc, mask=~rows.has_utc),
+        "local_time": pa.array(rows.local_us, type=pa.timestamp("us"), mask=~rows.has_local),
+        "local_basis": rows.local_basis,
+        "tz_name": rows.tz_name,
+        "posted_at": pa.array(rows.posted_us, type=utc, mask=~rows.has_posted),
+        "source": rows.source,
+        "media_path": [lasting(p) if p else None for p in rows.media_path],
+        "device": rows.device,
+        "text": rows.text,
+        "weight": rows.weight,
+    }
+    return pa.table(columns, schema=schema)
 
 
 class EvidenceStore:

@@ -139,8 +139,15 @@ def _collected(path: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tup
     monkeypatch.setattr(pipeline._ShardSet, "close", spy)
     diag = Diagnostics()
     got = collect_evidence([path], diag=diag, workers=workers)
-    rows: list[tuple[str, list[object]]] = []
-    streamed = collect_evidence([path], workers=workers, sink=lambda b: rows.extend(b.items()))
+    rows: list[tuple[str, object]] = []
+    streamed = collect_evidence([path], workers=workers, sink=lambda b: rows.extend(
+        (b.person[k], b.evidence(k)) for k in range(len(b))))  # fmt: skip
+    # The streamed rows are the evidence collected in memory, person by person (local
+    # times to the microsecond: a fold is not a row's), people in the order they came.
+    by_person: dict[str, list[object]] = {}
+    for person, found in rows:
+        by_person.setdefault(person, []).append(found)
+    assert by_person == got.evidence and list(by_person) == list(got.evidence)
     return (
         forked,
         list(got.evidence.items()),

@@ -12,10 +12,10 @@ object (a candidate's first and last time, a base found by site membership).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -187,6 +187,116 @@ class EvidenceRows:
     def columns(self, person: str, start: int, stop: int) -> EvidenceColumns:
         """Rows `start` to `stop` (one person's, in order) as that person's columns."""
         return EvidenceColumns.of_rows(person, self, start, stop)
+
+    def take(self, index: NDArray[np.int64]) -> EvidenceRows:
+        """The rows at `index`, in that order."""
+        at = index.tolist()
+        fields: dict[str, Any] = {name: getattr(self, name)[index] for name in _ROW_ARRAYS}
+        fields.update({name: [getattr(self, name)[i] for i in at] for name in _ROW_LISTS})
+        return EvidenceRows(**fields)
+
+    @classmethod
+    def joined(cls, blocks: Sequence[EvidenceRows]) -> EvidenceRows:
+        """The rows of `blocks`, one after the other."""
+        if len(blocks) == 1:
+            return blocks[0]
+        fields: dict[str, Any] = {
+            name: np.concatenate([getattr(b, name) for b in blocks]) if blocks
+            else np.zeros(0, dtype=dtype) for name, dtype in _ROW_ARRAYS.items()
+        }  # fmt: skip
+        fields.update({name: [v for b in blocks for v in getattr(b, name)] for name in _ROW_LISTS})
+        return cls(**fields)
+
+    @classmethod
+    def of_parts(cls, people: Iterable[tuple[str, EvidenceParts]]) -> EvidenceRows:
+        """Each person's evidence as it arrived (`EvidenceParts`: plain rows and objects),
+        person after person, each in post order: the rows the evidence store keeps of it
+        (local times to the microsecond, their `fold` not kept)."""
+        post_id: list[str] = []
+        person: list[str] = []
+        tz_name: list[str | None] = []
+        source: list[str] = []
+        local_basis: list[str] = []
+        plain: dict[int, tuple[GeotagRows, list[int], list[int]]] = {}  # rows, row, output row
+        objects: list[Evidence] = []
+        object_at: list[int] = []
+        for name, parts in people:
+            for part in parts.parts:
+                start = len(post_id)
+                if isinstance(part, tuple):
+                    rows, at = part
+                    n = len(at)
+                    entry = plain.get(id(rows))
+                    if entry is None:
+                        entry = plain[id(rows)] = (rows, [], [])
+                    entry[1].extend(at)
+                    entry[2].extend(range(start, start + n))
+                    post_id.extend([rows.post_id[r] for r in at])
+                    tz_name.extend([rows.tz_name[r] for r in at])
+                    source.extend([rows.source.value] * n)
+                    local_basis.extend([""] * n)  # set below, from has_local
+                else:
+                    n = len(part)
+                    objects.extend(part)
+                    object_at.extend(range(start, start + n))
+                    post_id.extend([ev.post_id for ev in part])
+                    tz_name.extend([ev.tz_name for ev in part])
+                    source.extend([ev.source.value for ev in part])
+                    local_basis.extend([ev.local_basis.value for ev in part])
+                person.extend([name] * n)
+        size = len(post_id)
+        lat, lon = np.zeros(size), np.zeros(size)
+        accuracy, weight = np.zeros(size), np.zeros(size)
+        utc_us, posted_us, local_us = (np.zeros(size, dtype=np.int64) for _ in range(3))
+        has_utc, has_posted, has_local = (np.zeros(size, dtype=bool) for _ in range(3))
+        media_path: list[str | None] = [None] * size
+        device: list[str | None] = [None] * size
+        text: list[str | None] = [None] * size
+        for rows, at_rows, at_out in plain.values():
+            index, out = np.array(at_rows, dtype=np.int64), np.array(at_out, dtype=np.int64)
+            lat[out], lon[out] = rows.lat[index], rows.lon[index]
+            accuracy[out], weight[out] = rows.accuracy_m, rows.weight
+            utc_us[out] = posted_us[out] = rows.utc_s[index] * _US_PER_S  # posted at its time
+            has_utc[out] = has_posted[out] = True
+            known = rows.has_local[index]
+            local_us[out] = np.where(known, rows.local_us[index], 0)
+            has_local[out] = known
+            basis = (LocalTimeBasis.NONE.value, LocalTimeBasis.POSITION_TZ.value)
+            for k, flag in zip(at_out, known.tolist(), strict=True):
+                local_basis[k] = basis[flag]
+        if objects:
+            out = np.array(object_at, dtype=np.int64)
+            lat[out] = [ev.position.lat for ev in objects]
+            lon[out] = [ev.position.lon for ev in objects]
+            accuracy[out] = [ev.accuracy_m for ev in objects]
+            weight[out] = [ev.weight for ev in objects]
+            for values, known, times in (
+                (utc_us, has_utc, [ev.time_utc for ev in objects]),
+                (posted_us, has_posted, [ev.posted_at for ev in objects]),
+            ):
+                values[out] = [0 if t is None else (t - _UTC_EPOCH) // _MICROSECOND for t in times]
+                known[out] = [t is not None for t in times]
+            local = [ev.local_time for ev in objects]
+            local_us[out] = [0 if t is None else _local_us(t) for t in local]
+            has_local[out] = [t is not None for t in local]
+            for k, ev in zip(object_at, objects, strict=True):
+                media_path[k], device[k], text[k] = ev.media_path, ev.device, ev.text
+        return cls(
+            post_id=post_id, person=person, lat=lat, lon=lon, accuracy_m=accuracy,
+            weight=weight, utc_us=utc_us, has_utc=has_utc, posted_us=posted_us,
+            has_posted=has_posted, local_us=local_us, has_local=has_local,
+            local_basis=local_basis, tz_name=tz_name, source=source, media_path=media_path,
+            device=device, text=text,
+        )  # fmt: skip
+
+
+_ROW_ARRAYS: dict[str, type[np.generic]] = {
+    "lat": np.float64, "lon": np.float64, "accuracy_m": np.float64, "weight": np.float64,
+    "utc_us": np.int64, "has_utc": np.bool_, "posted_us": np.int64, "has_posted": np.bool_,
+    "local_us": np.int64, "has_local": np.bool_,
+}  # fmt: skip
+_ROW_LISTS = ("post_id", "person", "local_basis", "tz_name", "source", "media_path", "device",
+              "text")  # fmt: skip
 
 
 class EvidenceParts:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from geoleak import pipeline
 from geoleak.diagnostics import Diagnostics
+from geoleak.extract import columns as columns_module
 from geoleak.extract import evidence as evidence_module
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.evidence_columns import GeotagRows
@@ -274,3 +275,64 @@ def test_shards_holding_columns_give_the_profiles_of_the_general_path(
         assert everything() == fast
     located = json.loads(fast[2])["evidence_by_source"]["geotag"]
     assert 0 < len(made) < located / 4
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_streaming_shards_write_the_store_rows_of_the_general_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shuffled: bool
+) -> None:
+    """Ingest into the evidence store (shards streaming each batch's evidence to the writer
+    as rows): plain lines go from their columns to the rows without an Evidence object, and
+    the store's rows, bucket by bucket and in order, are those of the object path and of the
+    general path, with one worker or two, people's lines in runs or interleaved."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from geoleak.store import EvidenceStore
+
+    rng = random.Random(5)
+    lines = _corpus_lines(rng, 30)
+    if shuffled:
+        rng.shuffle(lines)
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runs = 0
+
+    def stored(workers: int) -> tuple[object, ...]:
+        nonlocal runs
+        runs += 1
+        root = tmp_path / f"store{runs}"
+        diag = Diagnostics()
+        report = EvidenceStore(root, buckets=4).ingest([corpus], diag=diag, workers=workers,
+                                                       geocoder=pipeline.OFFLINE)  # fmt: skip
+        parts = sorted(root.glob("evidence/*/*.parquet"))
+        tables = [(p.parent.name, pq.read_table(p).to_pylist()) for p in parts]
+        assert report.stats is not None
+        return tables, json.dumps(report.stats.to_json()), diag.warnings
+
+    made: list[object] = []
+    evidence, geotag_evidence = GeotagRows.evidence, columns_module._geotag_evidence
+
+    def counted(rows: GeotagRows, row: int) -> Evidence:
+        made.append(row)
+        return evidence(rows, row)
+
+    def counted_plain(*args: Any) -> Evidence:
+        made.append(args)
+        return geotag_evidence(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(GeotagRows, "evidence", counted)
+        patch.setattr(columns_module, "_geotag_evidence", counted_plain)
+        fast = stored(1)
+    assert made == []  # (one worker: the shards ran here, where the spies are)
+    tables = fast[0]
+    assert isinstance(tables, list) and len(tables) == 4
+    assert sum(len(rows) for _, rows in tables) > 500
+    assert stored(2) == fast
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "EVIDENCE_COLUMNS", False)
+        assert stored(2) == fast
+    with monkeypatch.context() as patch:
+        _slow_paths(patch)
+        assert stored(1) == fast
