@@ -404,9 +404,19 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
     assert calls == [] and "temporary evidence store" not in small.output
 
     monkeypatch.setattr(store_module, "AUTO_STORE_ROWS", 10)
+    estimates: list[int] = []
+    estimate = store_module.estimate_rows
+
+    def estimated(inputs: Any) -> int:
+        estimates.append(estimate(inputs))
+        return estimates[-1]
+
+    monkeypatch.setattr(store_module, "estimate_rows", estimated)
     auto = runner.invoke(main, ["infer", posts, "-o", str(tmp_path / "auto.json")])
     assert auto.exit_code == 0, auto.output
     assert calls == [None]
+    # The inputs are estimated once; the temporary store is sized from that estimate.
+    assert len(estimates) == 1 and estimates[0] > 10
     assert "temporary evidence store so memory stays bounded" in auto.output
     assert list(scratch.iterdir()) == []
     named = runner.invoke(

@@ -95,20 +95,21 @@ def _places_counts(homes: int, bases: int, people: int) -> str:
     return f"inferred a home for {homes} and a base for {bases} of {count(people, 'person')}"
 
 
-def _large(inputs: Sequence[str], quiet: bool) -> bool:
-    """Whether `infer` should bound its memory with a temporary store (AUTO_STORE_ROWS)."""
+def _large(inputs: Sequence[str], quiet: bool) -> int | None:
+    """The inputs' estimated evidence rows (`store.estimate_rows`) when `infer` should bound
+    its memory with a temporary store (past AUTO_STORE_ROWS), else None."""
     from geoleak import store
 
     rows = store.estimate_rows(inputs)
     if rows <= store.AUTO_STORE_ROWS:
-        return False
+        return None
     if not quiet:
         click.echo(
             f"about {rows:,} evidence rows: inferring through a temporary evidence store so "
             "memory stays bounded (--in-memory to hold them all in memory)",
             err=True,
         )
-    return True
+    return rows
 
 
 @main.command()
@@ -167,11 +168,13 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                               cache_path=geocode_cache)  # fmt: skip
     from geoleak.store import is_store
 
-    stored = store_path or engine or scheduler or any(is_store(i) for i in inputs)
+    stored = bool(store_path or engine or scheduler or any(is_store(i) for i in inputs))
     if in_memory and stored:
         raise UsageError("--in-memory reads the inputs without a store: drop --store/--engine")
+    estimated = None  # the inputs' evidence rows, when a temporary store takes them
     if not (in_memory or stored):
-        stored = _large(inputs, quiet)
+        estimated = _large(inputs, quiet)
+        stored = estimated is not None
     meta = {"tool": "geoleak", "version": __version__, "inputs": list(inputs),
             "parameters": inference_parameters(params)}  # fmt: skip
     written = None
@@ -185,7 +188,8 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
                                          quiet=quiet, params=params, workers=workers,
                                          geocoder=geocoder, engine=engine or "local",
                                          scheduler=scheduler, with_evidence=sensitive is not None,
-                                         output=None if sensitive else output, meta=meta)  # fmt: skip
+                                         output=None if sensitive else output, meta=meta,
+                                         estimated_rows=estimated)  # fmt: skip
     else:
         # The evidence is read again only to check --sites; without it each person is
         # inferred in the worker that read them.

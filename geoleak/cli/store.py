@@ -61,16 +61,19 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
                    author: str | None, quiet: bool, params: InferenceParams, workers: int | None,
                    geocoder: Geocoder | None, engine: str, scheduler: str | None,
                    with_evidence: bool, output: str | None = None,
-                   meta: Mapping[str, Any] | None = None) -> tuple[RunResult, StoreProfiles | None]:  # fmt: skip
+                   meta: Mapping[str, Any] | None = None,
+                   estimated_rows: int | None = None) -> tuple[RunResult, StoreProfiles | None]:  # fmt: skip
     """`infer` through a store: the inputs are ingested into `store_path` (a temporary
     store when None) unless the only input is a store, then inferred partition by partition.
+    `estimated_rows`: the inputs' `store.estimate_rows`, when the caller has it (a new store
+    is sized from it without walking the inputs again).
 
     With `output` (a file, or '-' for stdout) profiles.json is written there as partitions
     finish and the result holds no profiles (`StoreProfiles` has their counts and the
     sites); without it the profiles come back in the result."""
     from geoleak.engine import infer_store, local_pool, write_store_profiles
     from geoleak.pipeline import RunResult
-    from geoleak.store import EvidenceStore, is_store
+    from geoleak.store import EvidenceStore, buckets_for, is_store
 
     if any(is_store(i) for i in inputs) and (len(inputs) > 1 or store_path):
         raise UsageError(
@@ -84,7 +87,8 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
             store_path = inputs[0]
         else:
             store_path = store_path or scratch
-            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, None)
+            buckets = None if estimated_rows is None else buckets_for(estimated_rows)
+            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets)
         store = EvidenceStore(store_path)
         written = None
         if output is None:
