@@ -22,7 +22,7 @@ from geoleak.infer.cluster import cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite
 
-__all__ = ["SiteMembers", "find_sites", "numbered_sites", "site_log_odds"]
+__all__ = ["SiteMembers", "find_sites", "numbered_sites", "site_log_odds", "site_workplace_share"]
 
 MAX_CANDIDATES_PER_PERSON = 5
 
@@ -102,6 +102,23 @@ def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, 
         (replace(site, site_id=f"S{number}"), members)
         for number, (site, members) in enumerate(found, start=1)
     ]
+
+
+def site_workplace_share(sites: Iterable[tuple[SharedSite, SiteMembers]]) -> float:
+    """P(workplace | a person's place lies in a site others work at), from the corpus.
+
+    The share of workplaces among the site members' places, each counted as a workplace by
+    its member's own posterior before sites (`Candidate.score`), with half a place added to
+    each side (Jeffreys): the calibrated confidence of a base given through site
+    membership alone (`geoleak.infer._base_by_site_membership`), where the person's own
+    evidence there is too thin for a posterior of its own. Sites of one person do not
+    count; no such sites: 0.5. `math.fsum` makes it independent of the order of sites and
+    members, so every engine gets the same float.
+    """
+    scores = [
+        cand.score for site, members in sites if len(site.people) >= 2 for cand in members.values()
+    ]
+    return (math.fsum(scores) + 0.5) / (len(scores) + 1.0)
 
 
 def site_log_odds(

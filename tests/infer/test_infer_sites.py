@@ -173,3 +173,34 @@ def test_where_workplaces_are_shared_a_workplace_outside_every_site_is_less_like
 def test_site_odds_need_sites() -> None:
     a = year_of_life("a", LatLon(64.2, 24.1), LatLon(64.25, 24.3), seed=1)
     assert LeakInference().fit({"a": a}).site_log_odds_ == (0.0, 0.0)
+
+
+def test_a_base_from_site_membership_has_the_corpus_share_of_workplaces_in_sites() -> None:
+    """Its confidence is P(workplace | in a site) as the corpus measures it (the members'
+    own posteriors, `site_workplace_share`), not a count of weekdays and people: four
+    members seen at work for 20 weeks make it near 0.9, where two weekdays of the thin
+    person's and a site of four gave 0.75 before."""
+    from geoleak.infer import SiteLookup
+    from geoleak.infer.places import InferenceParams, analyse_person
+    from geoleak.infer.sites import find_sites, site_workplace_share
+
+    rng = random.Random(9)
+    evidence = {}
+    for i in range(4):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=20)
+    home = destination(BASE, 45, 8_000)
+    thin = year_of_life("thin", home, BASE, seed=100, weeks=20, workdays_per_week=0)
+    for k, bearing in enumerate((0, 180)):  # two weekdays 600 m apart: no candidate alone
+        when = datetime(2025, 1, 7 + k, 11, 0)
+        thin.append(seen("thin", destination(BASE, bearing, 300), when, rng=rng, jitter_m=5))
+    evidence["thin"] = thin
+    model = LeakInference().fit(evidence)
+    base = next(p for p in model.profiles_ if p.person == "thin").place(PlaceKind.BASE)
+    assert base is not None and base.site_id == "S1" and base.explanation.startswith("only 2")
+    params = InferenceParams()
+    found = find_sites([analyse_person(p, e, params) for p, e in sorted(evidence.items())], params)
+    share = site_workplace_share(found)
+    assert share == SiteLookup(found).workplace_share == site_workplace_share(found[::-1])
+    assert 0.85 < share < 0.95
+    assert base.confidence == round(share, 3)
