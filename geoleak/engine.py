@@ -856,10 +856,38 @@ def _infer_local(
                 params,
                 spill,
             )
-            for part in pool.map(pass_two, [root] * n, buckets, [params] * n, contexts,
-                                 [sites] * n, [odds] * n, [spill] * n):  # fmt: skip
+            # The sites go to each worker process once, as a file (sent with every
+            # partition's task they cost as much as the task at 2 M posts: every site and
+            # its members' candidates, pickled and read back once a partition).
+            sites_file = str(Path(spill) / "sites.pickle")
+            with open(sites_file, "wb") as out:
+                pickle.dump(sites, out, protocol=pickle.HIGHEST_PROTOCOL)
+            task = functools.partial(_with_sites_file, pass_two)
+            for part in pool.map(task, [root] * n, buckets, [params] * n, contexts,
+                                 [sites_file] * n, [odds] * n, [spill] * n):  # fmt: skip
                 emit(part)
     return sites
+
+
+@functools.lru_cache(maxsize=1)
+def _sites_from_file(path: str) -> FoundSites:
+    """The sites a run's pass 2 reads (`_infer_local`), read once per process."""
+    with open(path, "rb") as handle:
+        return cast("FoundSites", pickle.load(handle))  # written by this run, in its scratch folder
+
+
+def _with_sites_file(
+    pass_two: Callable[..., list[Any]],
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Context,
+    sites_file: str,
+    site_odds: tuple[float, float],
+    spill: str | None,
+) -> list[Any]:
+    """`pass_two` of one partition with the sites read from `sites_file` (once a process)."""
+    return pass_two(root, bucket, params, context, _sites_from_file(sites_file), site_odds, spill)
 
 
 # Partition tasks in flight on Dask per worker thread: enough to keep every thread busy

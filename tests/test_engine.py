@@ -3,6 +3,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections import Counter
 from dataclasses import replace
@@ -20,7 +21,7 @@ from geoleak.infer.sites import find_sites
 from geoleak.pipeline import collect_evidence
 from geoleak.profiles import profile_to_json
 from geoleak.store import EvidenceStore
-from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind
+from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media" / "posts.jsonl"
@@ -459,3 +460,46 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     afresh = engine.profile_bucket(root, bucket, params, None, sites, odds, None)
     assert [profile_to_json(p) for p in spilled] == [profile_to_json(p) for p in afresh]
     assert sum(p.evidence_count for p in spilled) == rows[bucket] > 0
+
+
+def test_pass_two_tasks_carry_the_sites_as_a_file_read_once_a_process(
+    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every partition's pass-2 task used to carry every site and its members' candidates
+    # (at 2 M posts, 256 partitions x ~5 MB pickled and read back): the tasks now name a
+    # file of this run's scratch folder, which a worker process reads once.
+    import pickle
+
+    class InProcessPool:
+        """A pool that runs the tasks here, after checking they pickle small."""
+
+        def __init__(self) -> None:
+            self.task_bytes: list[int] = []
+
+        def map(self, function: Any, *iterables: Any) -> Any:
+            calls = list(zip(*iterables, strict=True))
+            self.task_bytes += [len(pickle.dumps((function, args))) for args in calls]
+            return [function(*args) for args in calls]
+
+    loads: list[str] = []
+    real = engine._sites_from_file.__wrapped__
+
+    @functools.lru_cache(maxsize=1)
+    def counted(path: str) -> Any:
+        loads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(engine, "_sites_from_file", counted)
+    params = InferenceParams()
+    profiles: list[Profile] = []
+    pool = InProcessPool()
+    root = str(store.root)
+    sites = engine._infer_local(root, list(range(4)), [None] * 4, params, 2,
+                                engine.profile_bucket, profiles.extend, pool)  # type: ignore[arg-type]  # fmt: skip
+    assert sites and len(loads) == 1  # one process here: read once for the four partitions
+    assert max(pool.task_bytes) < len(pickle.dumps(sites))  # no task carries the sites
+    expected, expected_sites = infer_store(store)
+    assert [profile_to_json(p) for p in sorted(profiles, key=lambda p: p.person)] == [
+        profile_to_json(p) for p in expected
+    ]
+    assert [s.to_json() for s, _ in sites] == [s.to_json() for s in expected_sites]
