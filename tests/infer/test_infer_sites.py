@@ -32,12 +32,17 @@ def test_a_unit_shares_one_site_and_each_member_gets_the_base_from_it() -> None:
     assert site.to_json()["people_count"] == 6
 
 
-def test_a_member_too_thin_alone_is_tied_to_the_site() -> None:
-    rng = random.Random(5)
+def _four_colleagues(rng: random.Random, *, weeks: int) -> dict[str, list[Evidence]]:
+    """Four people working at BASE, living 4-12 km from it in any direction."""
     evidence = {}
     for i in range(4):
         home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
-        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=weeks)
+    return evidence
+
+
+def test_a_member_too_thin_alone_is_tied_to_the_site() -> None:
+    evidence = _four_colleagues(random.Random(5), weeks=30)
     thin_home = destination(BASE, 45, 8_000)
     thin = year_of_life("thin", thin_home, BASE, seed=11, weeks=30, workdays_per_week=0)
     thin += [e for e in year_of_life("thin", thin_home, BASE, seed=12, weeks=2, workdays_per_week=1)
@@ -185,10 +190,7 @@ def test_a_base_from_site_membership_has_the_corpus_share_of_workplaces_in_sites
     from geoleak.infer.sites import find_sites, site_workplace_share
 
     rng = random.Random(9)
-    evidence = {}
-    for i in range(4):
-        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
-        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=20)
+    evidence = _four_colleagues(rng, weeks=20)
     home = destination(BASE, 45, 8_000)
     thin = year_of_life("thin", home, BASE, seed=100, weeks=20, workdays_per_week=0)
     for k, bearing in enumerate((0, 180)):  # two weekdays 600 m apart: no candidate alone
