@@ -414,13 +414,22 @@ def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
     return 1.0 - np.array([asleep[t] for t in range(len(PERSON_TYPES))])
 
 
+# The types whose waking hours differ (`_awake_table`); every other type has the day
+# worker's, so its factor against the day worker is 0 without being computed.
+_WAKING_TYPES = (DAY, NIGHT_SHIFT, ROTATING)
+_WAKING_ROW_OF_TYPE = np.array(
+    [_WAKING_TYPES.index(t) if t in _WAKING_TYPES else 0 for t in range(len(PERSON_TYPES))]
+)
+
+
 def _activity_table() -> NDArray[np.float64]:
-    """(shifts, types, 48): where a person is seen each hour of a weekday and of a weekend
-    day, given their type and chronotype shift: awake at that hour (`_awake_table`) and on
-    that kind of day (5 weekdays, 2 weekend days a week), posting at the same rate whenever
-    awake; weekdays' hours first, each row summing to 1."""
+    """(shifts, `_WAKING_TYPES`, 48): where a person is seen each hour of a weekday and of a
+    weekend day, given their type and chronotype shift: awake at that hour (`_awake_table`)
+    and on that kind of day (5 weekdays, 2 weekend days a week), posting at the same rate
+    whenever awake; weekdays' hours first, each row summing to 1."""
+    days = np.array([5.0, 2.0])[None, :, None]
     rows = [
-        (_awake_table(shift) * np.array([5.0, 2.0])[None, :, None]).reshape(len(PERSON_TYPES), 48)
+        (_awake_table(shift)[list(_WAKING_TYPES)] * days).reshape(len(_WAKING_TYPES), 48)
         for shift in CHRONOTYPE_SHIFTS_H
     ]
     table = np.array(rows)
@@ -453,23 +462,29 @@ def activity_log_bayes_factors(
     hours (all but night and rotating shift workers: `_awake_table`), zero for every type
     with no observation (None: nothing known). Night hours count on the evening's day (`bin_of`), so a weekend's
     00-06 are Saturday's and Sunday's small hours."""
-    out = np.zeros(len(PERSON_TYPES))
     if hour_counts is None or not hour_counts.sum() > 0:
-        return out
+        return np.zeros(len(PERSON_TYPES))
     from geoleak.infer.special import gammaln
 
     weekend = list(WEEKEND_BINS)
     weekday = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
     cells = np.concatenate([hour_counts[weekday].sum(axis=0), hour_counts[weekend].sum(axis=0)])
     a = (ACTIVITY_CONCENTRATION if concentration is None else concentration) * _ACTIVITY
-    # per chronotype shift and type; the Dirichlet-multinomial's normaliser is the same for
-    # every row (one total pseudo-count, one number of observations), so it cancels
+    # per chronotype shift and waking row; the Dirichlet-multinomial's normaliser is the same
+    # for every row (one total pseudo-count, one number of observations), so it cancels
     loglik = (gammaln(cells[None, None, :] + a) - gammaln(a)).sum(axis=2)
-    weighted = loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None]
-    peak = weighted.max(axis=0)
-    mixed = peak + np.log(np.exp(weighted - peak).sum(axis=0))
-    out[:] = mixed - mixed[DAY]
+    mixed = _log_sum_exp(loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None], axis=0)
+    out: NDArray[np.float64] = mixed[_WAKING_ROW_OF_TYPE] - mixed[0]
     return out
+
+
+def _log_sum_exp(values: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """log(sum(exp(values))) along `axis`, without overflow (the largest term factored out)."""
+    top = values.max(axis=axis, keepdims=True)
+    total: NDArray[np.float64] = np.squeeze(top, axis=axis) + np.log(
+        np.exp(values - top).sum(axis=axis)
+    )
+    return total
 
 
 # Share of located posts made in each part of the week (rows follow BINS): few at night, most
@@ -666,8 +681,7 @@ def schedule_log_bayes_factors(
                + lg(np.array([a_out + b_out])) - lg(np.array([a_out])) - lg(np.array([b_out])))  # fmt: skip
     log_out[:, -1] = 0.0
     terms = _SCHEDULE_LOG_PRIOR + log_in + log_out - log_in[:, -1:]
-    top = terms.max(axis=1, keepdims=True)
-    fixed = top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
+    fixed = _log_sum_exp(terms, axis=1)
     mixed = np.logaddexp(math.log(SCHEDULE_REGULAR_SHARE) + fixed,
                          math.log(1 - SCHEDULE_REGULAR_SHARE))  # fmt: skip
     return np.where(k_all[:, 0] > 0, mixed, 0.0).tolist()  # type: ignore[no-any-return]
