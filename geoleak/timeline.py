@@ -19,7 +19,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO
 
 __all__ = ["enabled", "instant", "span"]
@@ -63,13 +63,8 @@ def _span(name: str, detail: object) -> Iterator[None]:
         _write(name, "e", detail)
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
 def span(name: str, detail: object = None) -> AbstractContextManager[None]:
     """`with span("wait", shard):` marks the begin and the end of a phase or a wait."""
     if _FOLDER is None:
-        return _nothing()
+        return nullcontext()
     return _span(name, detail)

@@ -240,12 +240,6 @@ class Deduper:
             return False
         return True
 
-    def check_utc_geotag(self, author: str, utc_us: int, lat: float, lon: float) -> bool:
-        """`check_geotag` of a post whose time is `utc_us` microseconds after 1970 UTC (an
-        aware datetime in `timezone.utc`) at (lat, lon), given as plain values."""
-        (key,) = utc_geotag_keys([author], [utc_us // 1_000_000], [lat], [lon])
-        return self.check_keys([key])[0]
-
     def check_keys(self, keys: Sequence[int]) -> list[bool]:
         """For each post key (`_key`, `utc_geotag_keys`), in order: False (counted as
         dropped) when it repeats an earlier post's."""

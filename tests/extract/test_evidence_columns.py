@@ -19,7 +19,7 @@ from geoleak.extract.columns import plain_geotags, plain_rows
 from geoleak.extract.evidence_columns import EvidenceParts
 from geoleak.infer import places
 from geoleak.infer.places import InferenceParams, _ordered_evidence, _points, _radius_m, _usable
-from geoleak.ingest.dedupe import Deduper
+from geoleak.ingest.dedupe import Deduper, utc_geotag_keys
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 UTC = timezone.utc
@@ -138,8 +138,14 @@ def test_plain_rows_are_keyed_for_dedupe_as_their_posts() -> None:
     assert rows is not None
     deduper = Deduper()
     created = rows.created_at(0)
-    assert deduper.check_utc_geotag("a", int(rows.utc_s[0]) * 1_000_000, 78.2232, -179.99)
+
+    def check_plain(author: str) -> bool:  # what the pipeline does with a run of plain rows
+        (kept,) = deduper.check_keys(utc_geotag_keys([author], [int(rows.utc_s[0])], [78.2232],
+                                                     [-179.99]))  # fmt: skip
+        return kept
+
+    assert check_plain("a")
     assert not deduper.check_geotag("a", created, LatLon(78.2232, -179.99))
-    assert not deduper.check_utc_geotag("a", int(rows.utc_s[0]) * 1_000_000, 78.2232, -179.99)
-    assert deduper.check_utc_geotag("b", int(rows.utc_s[0]) * 1_000_000, 78.2232, -179.99)
+    assert not check_plain("a")
+    assert check_plain("b")
     assert deduper.stats.posts_dropped == 2
