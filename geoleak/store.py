@@ -87,7 +87,6 @@ FLUSH_ROWS = 50_000
 _PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
 
 _COLUMNS = (
     "person", "post_id", "lat", "lon", "accuracy_m", "time_utc", "local_time", "local_basis",
