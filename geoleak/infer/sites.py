@@ -155,15 +155,17 @@ def site_log_odds(
         return 0.0, 0.0
     if work_scores is None:
         work_scores = (c.score for a in analyses for c in a.work_candidates)
-    work = other = 0.0
-    for score in work_scores:  # summed in order: the same floats in every engine
-        work += score
-        other += 1.0 - score
-    work_in = other_in = 0.0
-    for analysis in analyses:
-        for cand in member_candidates.get(analysis.person, ()):
-            work_in += cand.score
-            other_in += 1.0 - cand.score
+    # math.fsum: correctly rounded, so the same floats whatever order the people come in
+    # (the in-memory engine takes them sorted, the store's partitions by bucket; summed in
+    # order the two differed in the last bits, and so did a tie in a profile's wording).
+    scores = list(work_scores)
+    work = math.fsum(scores)
+    other = math.fsum(1.0 - score for score in scores)
+    inside_scores = [
+        cand.score for analysis in analyses for cand in member_candidates.get(analysis.person, ())
+    ]
+    work_in = math.fsum(inside_scores)
+    other_in = math.fsum(1.0 - score for score in inside_scores)
     p_work = (work_in + 0.5) / (work + 1.0)
     p_other = (other_in + 0.5) / (other + 1.0)
     inside = math.log(p_work / p_other)

@@ -206,3 +206,36 @@ def test_a_base_from_site_membership_has_the_corpus_share_of_workplaces_in_sites
     assert share == SiteLookup(found).workplace_share == site_workplace_share(found[::-1])
     assert 0.85 < share < 0.95
     assert base.confidence == round(share, 3)
+
+
+def test_site_odds_are_the_same_floats_whatever_order_the_people_come_in() -> None:
+    """The in-memory engine gives `site_log_odds` its people sorted, the store's partitions
+    bucket by bucket: the odds must not depend on the order (summed in order, their last
+    bits did, and a profile's wording with them where two shares tie near 0)."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from geoleak.infer.places import PersonAnalysis
+    from geoleak.infer.sites import site_log_odds
+
+    rng = random.Random(3)
+    people = [f"p{k:03d}" for k in range(300)]
+    scores = {p: [rng.random() ** rng.choice((1, 8)) for _ in range(rng.randint(1, 4))]
+              for p in people}  # fmt: skip
+    members = [
+        {p: SimpleNamespace(score=scores[p][0]) for p in people[at : at + 5]}
+        for at in range(0, 150, 5)
+    ]
+    sites = [(SimpleNamespace(people=tuple(m)), m) for m in members]
+
+    def odds(order: list[str]) -> tuple[float, float]:
+        analyses = [PersonAnalysis(p, [], [], Counter(), []) for p in order]
+        work = [s for p in order for s in scores[p]]
+        return site_log_odds(analyses, sites, None, work)  # type: ignore[arg-type]
+
+    expected = odds(people)
+    assert expected[0] > 0
+    for seed in range(5):
+        shuffled = people[:]
+        random.Random(seed).shuffle(shuffled)
+        assert odds(shuffled) == expected
