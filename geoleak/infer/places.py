@@ -35,7 +35,6 @@ from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
-    FAR_WORKPLACE_M,
     N_BINS,
     NO_WORK,
     PERSON_TYPES,
@@ -48,6 +47,7 @@ from geoleak.infer.roles import (
     RolePriors,
     bin_of,
     bins_of,
+    commute_band,
     rota_log_bayes_factors,
     schedule_log_bayes_factors,
 )
@@ -830,7 +830,7 @@ class _Draft:
     second: list[int]
     moves: list[_MoveOption]
     person_span: int
-    far_from_home: list[list[bool]]
+    far_from_home: list[list[int]]
     bag: bool
 
 
@@ -982,7 +982,7 @@ def _draft(
         moves,
         person_span,
         far_from_home=[
-            [_distance(fine[f].position, coarse[c].position) > FAR_WORKPLACE_M for c in work_cands]
+            [commute_band(_distance(fine[f].position, coarse[c].position)) for c in work_cands]
             for f in home_cands
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),

@@ -68,8 +68,8 @@ role share its mass by their observed frequency (a profile likelihood).
 
 Roles per person are assigned jointly over the top candidates: one current home (or none);
 at most one workplace, which may contain the home (living on base) and lies within a
-commute of it (a workplace more than `FAR_WORKPLACE_M` from the home is rare:
-`FAR_WORKPLACE_SHARE`); optionally a second
+commute of it (a workplace more than `LONG_COMMUTE_M` or `FAR_WORKPLACE_M` from the home is
+rare: `COMMUTE_BAND_LOG_PRIOR`); optionally a second
 residence (weekends) or a move (an older home until a date, the current one after). Each
 assignment is scored with population-share priors (`RolePriors`); the posterior of a role
 is summed over the assignments (and person types) that give a place that role. The
@@ -363,6 +363,15 @@ ASLEEP_NIGHT_WORKDAY = (0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.08, 0.40, 0.
 # a quarter of their days on night shifts (half of the on-days of a day/night rota: `ROTAS`).
 NIGHT_WORKDAY_SHARE = (0.8, 0.5)  # weekdays, weekends
 ROTATING_NIGHT_SHARE = 0.25
+# Evening-shift workers (~15:00-23:00) go to bed after the shift and sleep as long as day
+# workers, later (Akerstedt 2003, above: sleep after afternoon or evening shifts is not
+# shortened, only delayed; Pilcher et al. 2000: evening shifts' sleep is the longest of the
+# three), on the same share of days as night workers work theirs. The delay is read as one
+# hour on top of the person's own chronotype (`CHRONOTYPE_SHIFTS_H`, which already spreads
+# sleep up to four hours later): with two, thin rotating 12-hour workers seen at work at
+# night and at home in the afternoon were read as evening-shift workers with home and
+# workplace swapped (tests/infer/test_infer_roles.py, the rota test: 2 of 16 places lost).
+EVENING_SHIFT_SLEEP_DELAY_H = 1
 
 
 # A person's own sleep is not the population's: chronotype (mid-sleep on free days) varies
@@ -394,11 +403,10 @@ def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
     """(types, 2, 24): the share of each type awake at each local hour of weekdays (0) and
     weekends (1), for a person whose sleep is `shift_h` hours later than the population's
     (see `CHRONOTYPE_SHIFTS_H`; a later type's work-day sleep ends when it does for
-    everyone: the alarm). Only night work moves sleep far enough to be told from the hours
-    a person posts: an evening shift (~15-23) moves it by 2-3 h (to ~01-09: Akerstedt
-    2003), about as much as chronotypes and posting habits do (evening-only posters, Golder
-    & Macy's midnight posting), so evening-shift workers, the day types and people with no
-    workplace share the day worker's row."""
+    everyone: the alarm). Night work moves sleep to the day; an evening shift (~15-23)
+    delays it (`EVENING_SHIFT_SLEEP_DELAY_H`) on its work days, with no alarm (the shift
+    starts in the afternoon); the day types and people with no workplace share the day
+    worker's row."""
     workday = np.roll(np.array(ASLEEP_DAY_WORKDAY), shift_h)
     if shift_h > 0:  # a later bedtime, the same alarm
         workday = np.minimum(workday, np.array(ASLEEP_DAY_WORKDAY))
@@ -409,6 +417,8 @@ def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
     work = np.array(NIGHT_WORKDAY_SHARE)[:, None]
     asleep = dict.fromkeys(range(len(PERSON_TYPES)), day)
     asleep[NIGHT_SHIFT] = work * night_workday + (1 - work) * off
+    evening_workday = np.roll(np.array(ASLEEP_DAY_WORKDAY), EVENING_SHIFT_SLEEP_DELAY_H + shift_h)
+    asleep[EVENING_SHIFT] = work * evening_workday + (1 - work) * off
     asleep[ROTATING] = (ROTATING_NIGHT_SHARE * night_workday
                         + (1 - ROTATING_NIGHT_SHARE) * day)  # fmt: skip
     return 1.0 - np.array([asleep[t] for t in range(len(PERSON_TYPES))])
@@ -416,7 +426,7 @@ def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
 
 # The types whose waking hours differ (`_awake_table`); every other type has the day
 # worker's, so its factor against the day worker is 0 without being computed.
-_WAKING_TYPES = (DAY, NIGHT_SHIFT, ROTATING)
+_WAKING_TYPES = (DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
 _WAKING_ROW_OF_TYPE = np.array(
     [_WAKING_TYPES.index(t) if t in _WAKING_TYPES else 0 for t in range(len(PERSON_TYPES))]
 )
@@ -459,7 +469,7 @@ def activity_log_bayes_factors(
     day worker's: a Dirichlet-multinomial over the 48 hours of a weekday and a weekend day
     around each type's waking hours (`_ACTIVITY`; `concentration`: its total pseudo-count,
     `ACTIVITY_CONCENTRATION` if None). Zero for the types that share the day worker's
-    hours (all but night and rotating shift workers: `_awake_table`), zero for every type
+    hours (all but evening, night and rotating shift workers: `_awake_table`), zero for every type
     with no observation (None: nothing known). Night hours count on the evening's day (`bin_of`), so a weekend's
     00-06 are Saturday's and Sunday's small hours."""
     if hour_counts is None or not hour_counts.sum() > 0:
@@ -841,6 +851,32 @@ def home_unseen_by_type(
 # given as base on the time-use development corpora).
 FAR_WORKPLACE_M = 100_000.0
 FAR_WORKPLACE_SHARE = 0.02
+# Nearer than that, a workplace 60-100 km from the home is still rare. Commuters in England
+# and Wales travelled 15.0 km on average in 2011 (straight line, home to workplace) and ~36 %
+# of them more than 10 km (42 % of men, 30 % of women; ONS, "2011 Census Analysis: Distance
+# Travelled to Work", 2014): a lognormal with that mean and share (median ~6 km, sigma ~1.3)
+# puts ~96 % of commutes within 60 km, ~2.6 % at 60-100 km and ~1.8 % beyond (which agrees
+# with `FAR_WORKPLACE_SHARE`). So a candidate 60-100 km from the home is the workplace
+# ~0.027 times as often as one within 60 km (`LONG_COMMUTE_RATIO`; a workplace within 60
+# km keeps the prior 1 - `FAR_WORKPLACE_SHARE`). Needed with the evening-shift waking hours
+# (`EVENING_SHIFT_SLEEP_DELAY_H`): a person seen on weekdays only at home at 20:30-24 and at
+# weekends at a cabin 66 km away was read as an evening-shift worker working at the home
+# and living at the cabin (issue 11, failure 4). Not applied from 30 km (~9 % of commutes
+# are 30-60 km): movers keep their workplace after a move of 30 km or more, and the
+# development corpora lost bases to it (benchmarks/README.md, 2026-11-30, tubases2).
+LONG_COMMUTE_M = 60_000.0
+LONG_COMMUTE_RATIO = 0.026 / 0.956
+# The log prior of a workplace in each `commute_band`.
+COMMUTE_BAND_LOG_PRIOR = np.log(np.array([
+    1 - FAR_WORKPLACE_SHARE, (1 - FAR_WORKPLACE_SHARE) * LONG_COMMUTE_RATIO, FAR_WORKPLACE_SHARE
+]))  # fmt: skip
+
+
+def commute_band(distance_m: float) -> int:
+    """How far a workplace lies from a home: 0 within `LONG_COMMUTE_M`, 1 up to
+    `FAR_WORKPLACE_M`, 2 beyond (an index into `COMMUTE_BAND_LOG_PRIOR`)."""
+    return int(distance_m > LONG_COMMUTE_M) + int(distance_m > FAR_WORKPLACE_M)
+
 
 _FLOOR = 1e-4
 # Concentration of the Chinese restaurant process over a person's "other" places: with 5,
@@ -1469,7 +1505,7 @@ def _structure_log_prior(
     n_move_options: int,
     years: float,
     priors: RolePriors,
-    far_from_home: Sequence[Sequence[bool]] | None,
+    far_from_home: Sequence[Sequence[int]] | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Each structure's log prior (second residence, move, living at work, a far
     workplace), with the structures' home, work and second-residence indexes."""
@@ -1497,11 +1533,10 @@ def _structure_log_prior(
         0.0,
     )  # fmt: skip
     if far_from_home is not None and n_home_locs:
-        far = np.array(far_from_home, dtype=bool).reshape(n_home_locs, -1)
+        band = np.array(far_from_home, dtype=np.int64).reshape(n_home_locs, -1)
         pair = (s_work >= 0) & (s_home >= 0)
         far_term = np.zeros(len(structures))
-        far_term[pair] = np.where(far[s_home[pair], s_work[pair]], math.log(FAR_WORKPLACE_SHARE),
-                                  math.log(1 - FAR_WORKPLACE_SHARE))  # fmt: skip
+        far_term[pair] = COMMUTE_BAND_LOG_PRIOR[band[s_home[pair], s_work[pair]]]
         log_structure_prior = log_structure_prior + far_term
 
     return log_structure_prior, s_home, s_work, s_second
@@ -1547,7 +1582,7 @@ def fit_roles(
     min_home_days: int = 3,
     hour_counts: NDArray[np.float64] | None = None,
     work_rota_log_bf: Sequence[float] | None = None,
-    far_from_home: Sequence[Sequence[bool]] | None = None,
+    far_from_home: Sequence[Sequence[int]] | None = None,
     bag: bool = False,
     work_schedule_log_bf: Sequence[float] | None = None,
 ) -> RoleFit:
@@ -1567,9 +1602,10 @@ def fit_roles(
     rotating-shift type's assignments with that workplace; None adds nothing.
     work_schedule_log_bf: per work group, `schedule_log_bayes_factor` of its weekdays, added
     to the part-time type's assignments with that workplace; None adds nothing.
-    far_from_home: per home candidate and work group (`work_groups` order), whether the
-    group lies farther than `FAR_WORKPLACE_M` from the home: such a workplace gets the prior
-    `FAR_WORKPLACE_SHARE`; None leaves distance out.
+    far_from_home: per home candidate and work group (`work_groups` order), how far the
+    group lies from the home (`commute_band`: 0 within `LONG_COMMUTE_M`, 1 within
+    `FAR_WORKPLACE_M`, 2 beyond): the workplace gets that band's prior
+    (`COMMUTE_BAND_LOG_PRIOR`); None leaves distance out.
     bag: also score the assignments that can matter under `BAG_DRAWS` reweightings of the
     evidence (`RoleFit.bagged_marginals`; see `BAG_DRAWS`).
     """

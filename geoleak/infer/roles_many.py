@@ -65,7 +65,7 @@ class RoleProblem:
     min_home_days: int = 3
     hour_counts: NDArray[np.float64] | None = None
     work_rota_log_bf: Sequence[float] | None = None
-    far_from_home: Sequence[Sequence[bool]] | None = None
+    far_from_home: Sequence[Sequence[int]] | None = None
     bag: bool = False
     work_schedule_log_bf: Sequence[float] | None = None
 

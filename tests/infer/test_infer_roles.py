@@ -343,25 +343,52 @@ def test_night_worker_awake_in_the_afternoon_is_not_read_as_long_hours(seed: int
 
 def test_waking_hours_evidence() -> None:
     """The hours a person is seen at all: nothing seen, nothing known; day types share the
-    day worker's waking hours; seen at 03:00 on weeknights argues for night work, seen at
-    noon on weekdays (a night worker's sleep) against it, and many observations in one hour
-    count little more than a few."""
+    day worker's waking hours; seen at 03:00 on weeknights argues for night work (and a
+    little for an evening shift, whose sleep is later), seen at noon on weekdays (a night
+    worker's sleep) against it, and many observations in one hour count little more than a
+    few."""
     assert not activity_log_bayes_factors(None).any()
     assert not activity_log_bayes_factors(np.zeros((len(BINS), 24))).any()
     nights = np.zeros((len(BINS), 24))
     nights[WEEKNIGHT, 3] = 5
     nights[EVENING, 19] = 5
     factors = activity_log_bayes_factors(nights)
-    assert not factors[[*DAY_TYPES, NO_WORK, EVENING_SHIFT]].any()
+    assert not factors[[*DAY_TYPES, NO_WORK]].any()
     assert factors[NIGHT_SHIFT] > 2.0
+    assert 0.0 < factors[EVENING_SHIFT] < factors[NIGHT_SHIFT]
     lunches = np.zeros((len(BINS), 24))
     lunches[WORK_HOURS, 12] = 5
     lunches[WORK_HOURS, 13] = 5
     assert activity_log_bayes_factors(lunches)[NIGHT_SHIFT] < -2.0
-    # Evening shifts move sleep too little to be told from posting habits.
-    assert not activity_log_bayes_factors(lunches)[EVENING_SHIFT]
+    # At lunch an evening-shift worker is awake as a day worker is: (almost) no evidence.
+    assert abs(activity_log_bayes_factors(lunches)[EVENING_SHIFT]) < 0.25
     twenty_times = activity_log_bayes_factors(lunches * 20)[NIGHT_SHIFT]
     assert abs(twenty_times) < 2 * abs(activity_log_bayes_factors(lunches)[NIGHT_SHIFT])
+
+
+def test_evening_shift_sleep_and_long_commutes() -> None:
+    """Seen on weekdays at 23:00-01:00 and in the afternoon: an evening-shift worker's hours
+    more than a day worker's (the shift ends at ~23:00 and sleep follows it). A workplace
+    60-100 km from the home is ~1/37 as likely as a nearer one (ONS 2011 commute distances),
+    one within 60 km keeps the prior it had, and one beyond 100 km keeps
+    `FAR_WORKPLACE_SHARE`."""
+    from geoleak.infer.roles import (
+        COMMUTE_BAND_LOG_PRIOR,
+        FAR_WORKPLACE_SHARE,
+        commute_band,
+    )
+
+    late = np.zeros((len(BINS), 24))
+    late[WEEKNIGHT, [23, 0]] = 4
+    late[WORK_HOURS, [14, 15, 16]] = 4
+    assert activity_log_bayes_factors(late)[EVENING_SHIFT] > 1.0
+    assert [commute_band(d) for d in (0.0, 59_000.0, 61_000.0, 99_000.0, 101_000.0)] == [
+        0, 0, 1, 1, 2
+    ]  # fmt: skip
+    prior = np.exp(COMMUTE_BAND_LOG_PRIOR)
+    assert prior[0] == pytest.approx(1 - FAR_WORKPLACE_SHARE)
+    assert prior[2] == pytest.approx(FAR_WORKPLACE_SHARE)
+    assert 0.02 < prior[1] / prior[0] < 0.04
 
 
 def test_night_owl_day_workers_keep_home_and_base() -> None:

@@ -70,7 +70,7 @@ def role_problems(draw: Any) -> RoleProblem:
                                  max_size=len(work_groups)))  # fmt: skip
     far = None
     if draw(st.booleans()):
-        far = [[draw(st.booleans()) for _ in work_groups] for _ in home_locs]
+        far = [[draw(st.integers(0, 2)) for _ in work_groups] for _ in home_locs]
     return RoleProblem(
         counts, loc_group, home_locs, work_groups, second_locs, moves, float(singletons),
         draw(st.floats(0.01, 3.0)), draw(st.integers(1, 4)), hour_counts=hour_counts,
