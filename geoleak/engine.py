@@ -233,9 +233,14 @@ class _SlimSpool:
         return cast("PersonAnalysis", pickle.loads(blob))  # written by this run's pass 1
 
     def sites(
-        self, params: InferenceParams, map_blocks: MapFunction | None = None
+        self,
+        params: InferenceParams,
+        map_blocks: MapFunction | None = None,
+        map_groups: MapFunction | None = None,
     ) -> tuple[FoundSites, tuple[float, float]]:
-        """The site pass and the site odds (`site_log_odds`) over every partition."""
+        """The site pass and the site odds (`site_log_odds`) over every partition. With
+        `map_groups` (the map of processes on this machine, which can read this spool's
+        file) the groups' sites are found there, a few groups a task."""
         import numpy as np
 
         def joined(arrays: list[Any], dtype: Any) -> Any:
@@ -243,6 +248,7 @@ class _SlimSpool:
 
         self.handle.flush()
         owner_of: dict[str, int] = {}
+        spooled = None if map_groups is None else (map_groups, self.handle.name, self.offsets)
         sites = _sites_of_candidates(
             joined(self.lats, np.float64),
             joined(self.lons, np.float64),
@@ -251,6 +257,7 @@ class _SlimSpool:
             params,
             map_blocks or _local_map,
             owner_of,
+            spooled,
         )
         # site_log_odds reads only the members' names, in the order of every partition's
         # people, and the scores.
@@ -579,6 +586,7 @@ def _sites_of_candidates(
     params: InferenceParams,
     map_blocks: MapFunction = _local_map,
     owner_of: dict[str, int] | None = None,
+    spooled: tuple[MapFunction, str, Sequence[int]] | None = None,
 ) -> FoundSites:
     """`find_sites_partitioned` from the candidates' positions alone: candidate k is the
     duty-place candidate of person `owners[k]` (each person's candidates in a row, in
@@ -586,7 +594,10 @@ def _sites_of_candidates(
     the people of a group that can be a site, group by group. With `owner_of` (a dict to
     fill) the sites keep each member's candidate without evidence, calendar or day sets
     (the profile pass needs its position and score) and `owner_of` maps each member to
-    their owner number.
+    their owner number. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
+    analysis pickled at bytes `offsets[k]` to `offsets[k + 1]` of the file at `path`) the
+    groups' sites are found by `map_groups`' tasks, which read the analyses from the file
+    (`load` is not called).
 
     Memory: the positions may be numpy arrays; the blocks are built as their tasks are
     submitted and each block's pairs are joined into the groups as they arrive, so
@@ -605,28 +616,85 @@ def _sites_of_candidates(
     ):
         joined.join(pairs.tolist())
     del blocks
-    sites: FoundSites = []
+    groups: list[dict[int, list[int]]] = []  # per group: each owner's candidate ranks
     for group in joined.groups():
         ranks: dict[int, list[int]] = defaultdict(list)
         for index in group:
             ranks[int(owned_by[index])].append(index - int(first[index]))
-        if len(ranks) < params.min_site_people:
-            continue
-        loaded = {owner: load(owner) for owner in ranks}
-        subset = [
-            replace(
-                loaded[owner],
-                base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
+        if len(ranks) >= params.min_site_people:
+            groups.append(ranks)
+    keep = owner_of is not None
+    found: Iterable[tuple[FoundSites, dict[str, int]]]
+    if spooled is None:
+        found = (_group_sites({o: load(o) for o in ranks}, ranks, params, keep) for ranks in groups)
+    else:
+        map_groups, path, offsets = spooled
+        chunks = [groups[k : k + GROUPS_PER_TASK] for k in range(0, len(groups), GROUPS_PER_TASK)]
+        spans = [[{o: (offsets[o], offsets[o + 1]) for o in ranks} for ranks in chunk]
+                 for chunk in chunks]  # fmt: skip
+        n = len(chunks)
+        found = (
+            got
+            for part in map_groups(
+                _spooled_group_sites, [path] * n, spans, chunks, [params] * n, [keep] * n
             )
-            for owner in sorted(ranks, key=lambda o: loaded[o].person)
-        ]
-        got = find_sites(subset, params)
+            for got in part
+        )
+    sites: FoundSites = []
+    for got, members in found:
         if owner_of is not None:
-            for owner, analysis in loaded.items():
-                owner_of[analysis.person] = owner
-            got = [(site, {p: _bare(c) for p, c in members.items()}) for site, members in got]
+            owner_of.update(members)
         sites.extend(got)
     return numbered_sites(sites)
+
+
+# Groups of candidates a task of `_spooled_group_sites` finds the sites of (a group is
+# a few people: a task is a few milliseconds of work, not much more to send).
+GROUPS_PER_TASK = 32
+
+
+def _group_sites(
+    loaded: dict[int, PersonAnalysis],
+    ranks: dict[int, list[int]],
+    params: InferenceParams,
+    keep_owners: bool,
+) -> tuple[FoundSites, dict[str, int]]:
+    """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
+    each owner's slim analysis) and, with `keep_owners`, each member's owner number, the
+    members' candidates bare (`_bare`)."""
+    subset = [
+        replace(
+            loaded[owner],
+            base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
+        )
+        for owner in sorted(ranks, key=lambda o: loaded[o].person)
+    ]
+    got = find_sites(subset, params)
+    if not keep_owners:
+        return got, {}
+    owners = {analysis.person: owner for owner, analysis in loaded.items()}
+    return [(site, {p: _bare(c) for p, c in members.items()}) for site, members in got], owners
+
+
+def _spooled_group_sites(
+    path: str,
+    spans: list[dict[int, tuple[int, int]]],
+    groups: list[dict[int, list[int]]],
+    params: InferenceParams,
+    keep_owners: bool,
+) -> list[tuple[FoundSites, dict[str, int]]]:
+    """`_group_sites` of several groups, each owner's slim analysis read from the spool
+    file at `path` (`spans`: its bytes there, per group and owner, as `_SlimSpool` wrote
+    them in this run's scratch folder)."""
+    found = []
+    with open(path, "rb") as handle:
+        for where, ranks in zip(spans, groups, strict=True):
+            loaded: dict[int, PersonAnalysis] = {}
+            for owner, (start, stop) in where.items():
+                handle.seek(start)
+                loaded[owner] = pickle.loads(handle.read(stop - start))  # written by this run
+            found.append(_group_sites(loaded, ranks, params, keep_owners))
+    return found
 
 
 def _bare(cand: Candidate) -> Candidate:
@@ -785,14 +853,16 @@ def _site_pass(
     params: InferenceParams,
     scratch: str,
     map_blocks: MapFunction | None = None,
+    map_groups: MapFunction | None = None,
 ) -> tuple[FoundSites, tuple[float, float]]:
     """The sites and site odds from pass 1's results, taken in partition order as they
-    come (each partition's slim analyses go to disk at once)."""
+    come (each partition's slim analyses go to disk at once). `map_groups`: see
+    `_SlimSpool.sites`."""
     spool = _SlimSpool(scratch)
     try:
         for part in parts:
             spool.add(part)
-        return spool.sites(params, map_blocks)
+        return spool.sites(params, map_blocks, map_groups)
     finally:
         spool.close()
 
@@ -851,10 +921,12 @@ def _infer_local(
             pool = started or closing.enter_context(
                 ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
             )
+            # The processes, idle while this one finds the sites, find each group's.
             sites, odds = _site_pass(
                 pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
                 params,
                 spill,
+                map_groups=pool.map,
             )
             # The sites go to each worker process once, as a file (sent with every
             # partition's task they cost as much as the task at 2 M posts: every site and

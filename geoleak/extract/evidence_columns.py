@@ -192,7 +192,9 @@ class EvidenceRows:
         """The rows at `index`, in that order."""
         at = index.tolist()
         fields: dict[str, Any] = {name: getattr(self, name)[index] for name in _ROW_ARRAYS}
-        fields.update({name: [getattr(self, name)[i] for i in at] for name in _ROW_LISTS})
+        for name in _ROW_LISTS:
+            values = getattr(self, name)
+            fields[name] = [values[i] for i in at]
         return EvidenceRows(**fields)
 
     @classmethod
