@@ -230,6 +230,48 @@ def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_o
     assert all(c.indices == [] and not c.day_sets for _, m in got for c in m.values())
 
 
+def test_site_pass_with_the_groups_in_worker_tasks_gives_the_same_sites_and_odds(
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The local engine's processes find the groups' sites, a few groups a task, reading the
+    # slim analyses from the spool file by their offsets: the same sites (members and
+    # their candidates' positions and scores) and odds as the main process alone, and the
+    # main process reads no analysis back.
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    params = InferenceParams()
+    root = str(store.root)
+    parts = [engine.analyse_bucket(root, b, params, None) for b in range(store.buckets)]
+    alone, alone_odds = engine._site_pass(parts, params, str(tmp_path))
+    tasks: list[int] = []
+
+    def counted(function: Any, *iterables: Any) -> Any:
+        columns = [list(i) for i in iterables]
+        tasks.append(len(columns[0]))
+        return map(function, *columns)
+
+    monkeypatch.setattr(engine, "GROUPS_PER_TASK", 1)  # a task a group on this small corpus
+    read: list[int] = []
+    spool = engine._SlimSpool(str(tmp_path))
+    for part in parts:
+        spool.add(part)
+    spool.load = read.append  # type: ignore[assignment,method-assign]
+    try:
+        mapped, mapped_odds = spool.sites(params, map_groups=counted)
+        with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
+            pooled, pooled_odds = spool.sites(params, map_groups=pool.map)
+    finally:
+        spool.close()
+    assert alone and read == [] and tasks[0] >= 1
+    for got, odds in ((mapped, mapped_odds), (pooled, pooled_odds)):
+        assert [s for s, _ in got] == [s for s, _ in alone]
+        assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got] == [
+            {p: (c.position, c.score) for p, c in m.items()} for _, m in alone
+        ]
+        assert odds == alone_odds
+
+
 def test_cli_infer_through_a_store(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
