@@ -32,10 +32,10 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geoleak.epoch import from_naive_us, from_utc_us
 from geoleak.errors import UsageError
 from geoleak.geocode import OFFLINE
 from geoleak.paths import path_names
@@ -85,8 +85,6 @@ AUTO_STORE_ROWS = 1_000_000
 FLUSH_ROWS = 50_000
 
 _PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
-_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_EPOCH = datetime(1970, 1, 1)
 
 _COLUMNS = (
     "person", "post_id", "lat", "lon", "accuracy_m", "time_utc", "local_time", "local_basis",
@@ -735,7 +733,7 @@ def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:
         if person != last_person:  # rows come in runs of one person's
             found = out.setdefault(person, [])
             last_person = person
-        time_utc = None if utc is None else _EPOCH_UTC + timedelta(microseconds=utc)
+        time_utc = None if utc is None else from_utc_us(utc)
         found.append(
             Evidence(
                 post_id,
@@ -744,12 +742,10 @@ def evidence_from_table(table: pa.Table) -> dict[str, list[Evidence]]:
                 sources[source],
                 accuracy,
                 time_utc,
-                None if local is None else _EPOCH + timedelta(microseconds=local),
+                None if local is None else from_naive_us(local),
                 bases[basis],
                 tz_name,
-                time_utc
-                if posted == utc
-                else (None if posted is None else _EPOCH_UTC + timedelta(microseconds=posted)),
+                time_utc if posted == utc else (None if posted is None else from_utc_us(posted)),
                 media_path,
                 device,
                 text,

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from geoleak.epoch import US_PER_S, from_naive_us, from_utc_s, naive_us
 from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
 from geoleak.extract.evidence_columns import GeotagRows
 from geoleak.extract.localtime import _timezone_at_cell, plausible_window, to_local, zone
@@ -37,9 +38,6 @@ _TIME_LENGTH = len("2025-04-13T05:11:00Z")
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
 _DAY_S = 86_400
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 # Local-time offsets per (zone, UTC day) already known to hold all day (None: they do not,
 # convert that day's times one by one). Bounded: a few hundred zones times the days seen.
 _DAY_OFFSETS: dict[tuple[str, int], int | None] = {}
@@ -171,10 +169,8 @@ def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
     for k, (line, post_id, author, lat, lon, utc_s, local_us, has_local, tz_name) in enumerate(
         rows_of
     ):
-        created_at = _UTC_EPOCH + timedelta(seconds=utc_s)
-        local = (
-            (exact.get(k) or _NAIVE_EPOCH + timedelta(microseconds=local_us)) if has_local else None
-        )
+        created_at = from_utc_s(utc_s)
+        local = (exact.get(k) or from_naive_us(local_us)) if has_local else None
         evidence = _geotag_evidence(post_id, author, LatLon.checked(lat, lon), created_at, local,
                                     tz_name)  # fmt: skip
         out[line] = PlainGeotag(author, created_at, evidence)
@@ -253,7 +249,7 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
     known = np.array([o is not None for o in offsets], dtype=bool)
     local_us = (
         utc_s + np.array([0 if o is None else o for o in offsets], dtype=np.int64)
-    ) * 1_000_000
+    ) * US_PER_S
     has_local = known.copy()
     exact: dict[int, datetime] = {}
     for k in np.flatnonzero(~known).tolist():
@@ -262,7 +258,7 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
         if local is not None:
             exact[k] = local
             has_local[k] = True
-            local_us[k] = (local - _NAIVE_EPOCH) // _MICROSECOND
+            local_us[k] = naive_us(local)
     picked = chosen.tolist()
     return GeotagRows(
         line=[at[k] for k in picked],

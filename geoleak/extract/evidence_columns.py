@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Protocol, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.epoch import US_PER_S, from_naive_us, from_utc_s, from_utc_us, naive_us, utc_us_or_zero
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 __all__ = [
@@ -31,13 +32,8 @@ __all__ = [
     "point_columns",
 ]
 
-_UTC = timezone.utc
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
-_US_PER_S = 1_000_000
-_US_PER_HOUR = 3_600 * _US_PER_S
-_US_PER_DAY = 86_400 * _US_PER_S
+_US_PER_HOUR = 3_600 * US_PER_S
+_US_PER_DAY = 86_400 * US_PER_S
 _ORDINAL_1970 = 719_163  # date(1970, 1, 1).toordinal()
 
 
@@ -70,7 +66,7 @@ class GeotagRows:
 
     def created_at(self, row: int) -> datetime:
         """The post's time (UTC) as the general path reads it."""
-        return _UTC_EPOCH + timedelta(seconds=int(self.utc_s[row]))
+        return from_utc_s(int(self.utc_s[row]))
 
     def local_time(self, row: int) -> datetime | None:
         if not self.has_local[row]:
@@ -78,7 +74,7 @@ class GeotagRows:
         exact = self.local_exact.get(row)
         if exact is not None:
             return exact
-        return _NAIVE_EPOCH + timedelta(microseconds=int(self.local_us[row]))
+        return from_naive_us(int(self.local_us[row]))
 
     def evidence(self, row: int) -> Evidence:
         """The row's `Evidence`, equal to what the general path builds for the post."""
@@ -142,24 +138,16 @@ class EvidenceRows:
 
     def evidence(self, row: int) -> Evidence:
         """The row's `Evidence` (a publication time equal to `time_utc` is the same object)."""
-        time_utc = (
-            _UTC_EPOCH + timedelta(microseconds=int(self.utc_us[row]))
-            if self.has_utc[row]
-            else None
-        )
+        time_utc = from_utc_us(int(self.utc_us[row])) if self.has_utc[row] else None
         posted = None
         if self.has_posted[row]:
             posted_us = int(self.posted_us[row])
             posted = (
                 time_utc
                 if time_utc is not None and posted_us == int(self.utc_us[row])
-                else _UTC_EPOCH + timedelta(microseconds=posted_us)
+                else from_utc_us(posted_us)
             )
-        local = (
-            _NAIVE_EPOCH + timedelta(microseconds=int(self.local_us[row]))
-            if self.has_local[row]
-            else None
-        )
+        local = from_naive_us(int(self.local_us[row])) if self.has_local[row] else None
         return Evidence(
             self.post_id[row],
             self.person[row],
@@ -181,7 +169,7 @@ class EvidenceRows:
         """Each row's posting time less its `time_utc`, in seconds (NaN without both), as
         `timedelta.total_seconds` gives it (exact microseconds, one rounding)."""
         both = self.has_posted & self.has_utc
-        lag = (self.posted_us - self.utc_us).astype(np.float64) / _US_PER_S
+        lag = (self.posted_us - self.utc_us).astype(np.float64) / US_PER_S
         return np.where(both, lag, np.nan)
 
     def columns(self, person: str, start: int, stop: int) -> EvidenceColumns:
@@ -258,7 +246,7 @@ class EvidenceRows:
             index, out = np.array(at_rows, dtype=np.int64), np.array(at_out, dtype=np.int64)
             lat[out], lon[out] = rows.lat[index], rows.lon[index]
             accuracy[out], weight[out] = rows.accuracy_m, rows.weight
-            utc_us[out] = posted_us[out] = rows.utc_s[index] * _US_PER_S  # posted at its time
+            utc_us[out] = posted_us[out] = rows.utc_s[index] * US_PER_S  # posted at its time
             has_utc[out] = has_posted[out] = True
             known = rows.has_local[index]
             local_us[out] = np.where(known, rows.local_us[index], 0)
@@ -276,10 +264,10 @@ class EvidenceRows:
                 (utc_us, has_utc, [ev.time_utc for ev in objects]),
                 (posted_us, has_posted, [ev.posted_at for ev in objects]),
             ):
-                values[out] = [0 if t is None else (t - _UTC_EPOCH) // _MICROSECOND for t in times]
+                values[out] = utc_us_or_zero(times)
                 known[out] = [t is not None for t in times]
             local = [ev.local_time for ev in objects]
-            local_us[out] = [0 if t is None else _local_us(t) for t in local]
+            local_us[out] = [0 if t is None else naive_us(t) for t in local]
             has_local[out] = [t is not None for t in local]
             for k, ev in zip(object_at, objects, strict=True):
                 media_path[k], device[k], text[k] = ev.media_path, ev.device, ev.text
@@ -347,10 +335,6 @@ def _joined(chunks: list[NDArray[_T]], dtype: type[_T]) -> NDArray[_T]:
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
 
 
-def _local_us(local: datetime) -> int:
-    return (local - _NAIVE_EPOCH) // _MICROSECOND
-
-
 class EvidenceColumns(Sequence[Evidence]):
     """A person's evidence in post order: columns for inference, objects on demand.
 
@@ -392,7 +376,7 @@ class EvidenceColumns(Sequence[Evidence]):
                 lon.append(rows.lon[index])
                 accuracy.append(np.full(n, rows.accuracy_m))
                 weight.append(np.full(n, rows.weight))
-                utc_us.append(rows.utc_s[index] * _US_PER_S)
+                utc_us.append(rows.utc_s[index] * US_PER_S)
                 has_utc.append(np.ones(n, dtype=bool))
                 lag_s.append(np.zeros(n))  # posted at its own time
                 local_us.append(rows.local_us[index])
@@ -411,8 +395,7 @@ class EvidenceColumns(Sequence[Evidence]):
                 accuracy.append(np.array([ev.accuracy_m for ev in found], dtype=np.float64))
                 weight.append(np.array([ev.weight for ev in found], dtype=np.float64))
                 utc = [ev.time_utc for ev in found]
-                utc_us.append(np.array([0 if t is None else (t - _UTC_EPOCH) // _MICROSECOND
-                                        for t in utc], dtype=np.int64))  # fmt: skip
+                utc_us.append(np.array(utc_us_or_zero(utc), dtype=np.int64))
                 has_utc.append(np.array([t is not None for t in utc], dtype=bool))
                 lag_s.append(np.array([
                     (ev.posted_at - ev.time_utc).total_seconds()
@@ -420,7 +403,7 @@ class EvidenceColumns(Sequence[Evidence]):
                     for ev in found
                 ], dtype=np.float64))  # fmt: skip
                 local = [ev.local_time for ev in found]
-                local_us.append(np.array([0 if t is None else _local_us(t) for t in local],
+                local_us.append(np.array([0 if t is None else naive_us(t) for t in local],
                                          dtype=np.int64))  # fmt: skip
                 has_local.append(np.array([t is not None for t in local], dtype=bool))
                 self.post_ids.extend([ev.post_id for ev in found])

@@ -17,13 +17,14 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.epoch import utc_us_or_zero
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import (
     EARTH_RADIUS_M,
@@ -386,10 +387,6 @@ def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candida
     return cand
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
 @dataclass(frozen=True, slots=True)
 class _Points:
     """A person's usable points as columns, in `usable` order: evidence index, position,
@@ -431,8 +428,7 @@ def _points(evidence: Sequence[Evidence], usable: Sequence[int]) -> _Points:
         if local.size != len(chosen):
             raise ValueError("every usable point needs a local time")
         utc = [ev.time_utc for ev in chosen]
-        utc_us = np.array([(t - _EPOCH) // _MICROSECOND if t is not None else 0 for t in utc],
-                          dtype=np.int64)  # fmt: skip
+        utc_us = np.array(utc_us_or_zero(utc), dtype=np.int64)
         has_utc = np.array([t is not None for t in utc], dtype=bool)
     part, day = bins_of(hours, local)
     # As mean_position computes them, element by element.

@@ -17,10 +17,11 @@ import hashlib
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, cast
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.epoch import US_PER_S, utc_us
 from geoleak.fileid import media_digest
 from geoleak.types import LatLon, Post
 
@@ -162,7 +163,7 @@ def _key(
 ) -> int:
     key = (
         author,
-        None if created is None else (created - _EPOCH) // _MICROSECOND,
+        None if created is None else utc_us(created),
         None if created is None else _offset_s(created),
         None if geotag is None else round(geotag.lat, 6),
         None if geotag is None else round(geotag.lon, 6),
@@ -179,7 +180,7 @@ def utc_geotag_keys(
     seconds after 1970 UTC (an aware datetime in `timezone.utc`) at (lats[k], lons[k])."""
     dumps, version = marshal.dumps, _MARSHAL_VERSION
     return [
-        hash(dumps((author, seconds * 1_000_000, 0.0, round(lat, 6), round(lon, 6), None, None),
+        hash(dumps((author, seconds * US_PER_S, 0.0, round(lat, 6), round(lon, 6), None, None),
                    version))
         for author, seconds, lat, lon in zip(authors, utc_s, lats, lons, strict=True)
     ]  # fmt: skip
@@ -189,10 +190,6 @@ def utc_geotag_keys(
 # object that something else refers to is written with a flag, so the same key built from a
 # shared and from a fresh int would hash apart).
 _MARSHAL_VERSION = 2
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def _offset_s(moment: datetime) -> float:
