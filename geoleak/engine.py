@@ -101,9 +101,13 @@ def _context(root: str, bucket: int, context: Context) -> Mapping[str, PersonCon
 def _analyses(
     root: str, bucket: int, params: InferenceParams, context: Context
 ) -> list[PersonAnalysis]:
-    store = EvidenceStore(root)
-    context = _context(root, bucket, context)
-    evidence, people = _bucket_people(store, bucket, context)
+    return _analyses_in_context(root, bucket, params, _context(root, bucket, context))
+
+
+def _analyses_in_context(
+    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+) -> list[PersonAnalysis]:
+    evidence, people = _bucket_people(EvidenceStore(root), bucket, context)
     return analyse_people(
         [(person, evidence.get(person, []), context.get(person, PersonContext()).excluded)
          for person in people],
@@ -290,12 +294,14 @@ def analyse_bucket(
     kept there for pass 2, which then does not analyse the partition again. They are kept
     without their evidence, which pass 2 reads from the store again as columns
     (`EvidenceStore.bucket_columns`: cheaper than pickling it and reading it back; half of
-    an analysis's pickled bytes were its evidence).
+    an analysis's pickled bytes were its evidence). The partition's people's context goes
+    with them (pass 2 then does not read the people table again).
     """
-    analyses = _analyses(root, bucket, params, context)
+    people = _context(root, bucket, context)
+    analyses = _analyses_in_context(root, bucket, params, people)
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
-            pickle.dump([replace(a, evidence=[]) for a in analyses], out,
+            pickle.dump(([replace(a, evidence=[]) for a in analyses], people), out,
                         protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
     return _slim_bucket(analyses)
 
@@ -335,17 +341,20 @@ def profile_bucket(
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known."""
     analyses: list[PersonAnalysis]
+    people: Mapping[str, PersonContext]
     if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
         with kept.open("rb") as handle:
-            analyses = pickle.load(handle)  # written by pass 1 of this run, in our scratch folder
+            # written by pass 1 of this run, in our scratch folder
+            analyses, people = pickle.load(handle)
         kept.unlink()
         # Each person's evidence as pass 1 read it (the same rows, in the same order).
         evidence = EvidenceStore(root).bucket_columns(bucket)
         for analysis in analyses:
             analysis.evidence = evidence.get(analysis.person, [])
     else:
-        analyses = _analyses(root, bucket, params, context)
-    return profiles_of(analyses, _context(root, bucket, context), params, sites, site_odds)
+        people = _context(root, bucket, context)
+        analyses = _analyses_in_context(root, bucket, params, people)
+    return profiles_of(analyses, people, params, sites, site_odds)
 
 
 def profiles_of(

@@ -478,6 +478,10 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
     assert "Traceback" not in both.output
 
 
+def _not_read_again(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("pass 2 read the people table again")
+
+
 def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     store: EvidenceStore, tmp_path: Path
 ) -> None:
@@ -495,10 +499,16 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     rows = {b: sum(map(len, store.bucket_evidence(b).values())) for b in range(4)}
     bucket = max(rows, key=rows.__getitem__)
     with (tmp_path / f"analyses-{bucket:05d}.pickle").open("rb") as handle:
-        kept = pickle.load(handle)
+        kept, kept_context = pickle.load(handle)
     assert kept and all(a.evidence == [] for a in kept)
+    # and the partition's people's context, which pass 2 then does not read again
+    assert kept_context == store.context(bucket=bucket) and set(kept_context) >= {
+        a.person for a in kept
+    }
     assert any(a.base_candidates for a in kept)
-    spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EvidenceStore, "context", _not_read_again)
+        spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
     afresh = engine.profile_bucket(root, bucket, params, None, sites, odds, None)
     assert [profile_to_json(p) for p in spilled] == [profile_to_json(p) for p in afresh]
     assert sum(p.evidence_count for p in spilled) == rows[bucket] > 0
