@@ -876,7 +876,7 @@ def _role_problems(
     hours = np.bincount(np.unique((hour_cell[kept] << 32) | day[kept]) >> 32,
                         minlength=len(drafts) * N_BINS * 24).astype(np.float64)  # fmt: skip
     hours = hours.reshape(len(drafts), N_BINS, 24)
-    work = [person[5][c] for person, d in zip(people, drafts, strict=True) for c in d.work_cands]
+    work = [cand for person in people for cand in person[0].work_candidates]
     rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
     problems = []
     for k, d in enumerate(drafts):
@@ -898,7 +898,7 @@ def _role_problems(
                 far_from_home=d.far_from_home,
                 bag=d.bag,
                 work_schedule_log_bf=_schedule_evidence(
-                    [people[k][5][c] for c in d.work_cands],
+                    people[k][0].work_candidates,
                     points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)],
                 ),
             )
@@ -927,6 +927,9 @@ def _draft(
     in_fine = np.flatnonzero(fine_labels >= 0)
     last_of_fine[fine_labels[in_fine]] = in_fine  # later positions overwrite earlier ones
     group_of_fine = {f: int(coarse_labels[last_of_fine[f]]) for f in fine}
+    coarse_labels, coarse = _split_from_home_group(
+        analysis.evidence, fine, coarse, group_of_fine, travel, coarse_labels, fine_labels, params
+    )  # fmt: skip
     fine_ids = sorted(f for f in fine if group_of_fine[f] not in travel)
     in_travel = (
         np.isin(coarse_labels, sorted(travel)) & (coarse_labels >= 0)
@@ -983,6 +986,72 @@ def _draft(
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
     )
+
+
+def _split_from_home_group(
+    evidence: Sequence[Evidence],
+    fine: dict[int, Candidate],
+    coarse: dict[int, Candidate],
+    group_of_fine: dict[int, int],
+    travel: set[int],
+    coarse_labels: NDArray[np.int64],
+    fine_labels: NDArray[np.int64],
+    params: InferenceParams,
+) -> tuple[NDArray[np.int64], dict[int, Candidate]]:
+    """Workplace-scale groups are chains of points within `work_eps_m` of each other, so in a
+    dense neighbourhood the group of the home can reach a workplace a kilometre or more away
+    through the cafes and shops between them; as part of the home's group that workplace
+    can then only be read as "living at work", with every errand of the neighbourhood at
+    the workplace. In the group of the place slept in most (seen at night on the most
+    nights, at least `THIN_HOME_DAYS`: the likeliest home), a home-scale cluster farther
+    than `work_eps_m` from it and seen on `THIN_WORK_DAYS` weekdays or more becomes a group
+    of its own (the one with the most weekdays, if several): the same place
+    outside a chain is a workplace candidate of its own, and whether it is one should not
+    depend on the posts in between. Not when the person is also seen in the working day, on
+    `THIN_WORK_DAYS` weekdays or more, at other places of the group within `work_eps_m` of
+    the home: they live on a campus-sized workplace (a base, a hospital, a university; up to
+    ~1.5 km across), whose buildings are one workplace, and splitting its far building off
+    puts the base on that building instead of the site (a version without this check cost
+    held-out bases of people living on a site, 540-570 m off: benchmarks/README). A chained
+    neighbourhood's cafes and shops are seen off work. `group_of_fine` is updated in place;
+    returns the points' group labels and the groups' candidates."""
+    slept = [f for f, g in group_of_fine.items()
+             if g >= 0 and g not in travel and fine[f].count("nights") >= THIN_HOME_DAYS]  # fmt: skip
+    if not slept:
+        return coarse_labels, coarse
+    home = max(slept, key=lambda f: (fine[f].count("nights"), fine[f].n_dates, -f))
+    thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
+    far = [
+        f for f, g in group_of_fine.items()
+        if g == group_of_fine[home] and fine[f].n_duty_dates >= thin_work_days
+        and _distance(fine[f].position, fine[home].position) > params.work_eps_m
+    ]  # fmt: skip
+    if not far:
+        return coarse_labels, coarse
+    # Seen in the working day at other places near the home: a campus-sized workplace (a
+    # base, a hospital, a university) on which the person lives, whose buildings are one
+    # workplace; the group stays whole.
+    near_work_days: set[int] = set()
+    for f, g in group_of_fine.items():
+        if (g == group_of_fine[home] and f != home
+                and _distance(fine[f].position, fine[home].position) <= params.work_eps_m):  # fmt: skip
+            cal = fine[f].calendar
+            if cal is None:
+                near_work_days.update(d.toordinal() for d in fine[f].work_dates)
+            else:
+                near_work_days.update(cal.local[cal.part == WORK_HOURS].tolist())
+    if len(near_work_days) >= thin_work_days:
+        return coarse_labels, coarse
+    split = max(far, key=lambda f: (fine[f].n_duty_dates, len(fine[f].indices), -f))
+    group = group_of_fine[split]
+    label = max(coarse) + 1
+    moved = set(fine[split].indices)
+    coarse = dict(coarse)
+    coarse[group] = _make_candidate(evidence, [i for i in coarse[group].indices if i not in moved])
+    coarse[label] = _make_candidate(evidence, fine[split].indices)
+    group_of_fine[split] = label
+    coarse_labels = np.where(fine_labels == split, label, coarse_labels)
+    return coarse_labels, coarse
 
 
 def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
