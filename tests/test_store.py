@@ -330,6 +330,10 @@ def test_store_rows_read_as_columns_equal_their_evidence_objects(
         assert np.array_equal(got.lag_s, want.lag_s, equal_nan=True)
         assert got.post_ids == want.post_ids and got.tz_names == want.tz_names
         assert got.sources == want.sources
+        assert [repr(got.time_utc_of(k)) for k in range(len(found))] == [
+            repr(ev.time_utc) for ev in found
+        ]
+        assert got.made() == 0
         for k, ev in enumerate(found):
             made = got[k]
             assert all(repr(getattr(made, n)) == repr(getattr(ev, n)) for n in Evidence.__slots__)

@@ -486,6 +486,16 @@ class EvidenceColumns(Sequence[Evidence]):
         for i in range(len(self._objects)):
             yield self[i]
 
+    def time_utc_of(self, index: int) -> datetime | None:
+        """Item `index`'s `time_utc` without making its object (a row's object holds
+        `from_utc_us` of its microseconds, the value and offset this gives)."""
+        found = self._objects[index]
+        if found is not None:
+            return found.time_utc
+        if not self.has_utc[index]:
+            return None
+        return from_utc_us(int(self.utc_us[index]))
+
     def made(self) -> int:
         """How many items are objects now (those given as objects and those asked for)."""
         return sum(ev is not None for ev in self._objects)

@@ -549,8 +549,12 @@ def _candidates_of_people(
         )
         if firsts[g] >= 0:
             evidence = people[owner][0]
-            cand.first = evidence[int(index[firsts[g]])].time_utc
-            cand.last = evidence[int(index[lasts[g]])].time_utc
+            if isinstance(evidence, EvidenceColumns):  # no object made for the two times
+                cand.first = evidence.time_utc_of(int(index[firsts[g]]))
+                cand.last = evidence.time_utc_of(int(index[lasts[g]]))
+            else:
+                cand.first = evidence[int(index[firsts[g]])].time_utc
+                cand.last = evidence[int(index[lasts[g]])].time_utc
         built.append((int(order[a]), owner, key - label_base[owner], cand))
     # In the order the clusters first appear among the points (as grouping them one by one).
     for _, owner, key, cand in sorted(built, key=lambda item: item[0]):

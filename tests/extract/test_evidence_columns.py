@@ -121,6 +121,9 @@ def test_columns_read_as_the_object_list(items: list[Any], prefer: str) -> None:
             expected, usable, prefer
         )
         assert _radius_m(cand, column, 40.0) == _radius_m(cand, expected, 40.0)
+    # A candidate's first and last times, read without making objects: value and offset.
+    for k, ev in enumerate(expected):
+        assert repr(column.time_utc_of(k)) == repr(ev.time_utc)
     assert column.made() == sum(not isinstance(item, tuple) for item in items)
     # Items on demand: what the object path holds, fold included; negative indices too.
     for k in range(len(expected)):
