@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from json.encoder import encode_basestring, encode_basestring_ascii
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any
@@ -95,7 +96,66 @@ def profiles_to_json(
 def profile_json_text(profile: Profile, *, ensure_ascii: bool = False) -> str:
     """One person's entry of profiles.json as `write_profiles_document` places it (the
     text `json.dump(..., indent=1)` gives that entry inside the document)."""
-    return _nested(json.dumps(profile_to_json(profile), ensure_ascii=ensure_ascii, indent=1), 2)
+    entry = profile_to_json(profile)
+    try:
+        return _indented(entry, 2, encode_basestring_ascii if ensure_ascii else encode_basestring)
+    except _NotPlain:
+        return _nested(json.dumps(entry, ensure_ascii=ensure_ascii, indent=1), 2)
+
+
+class _NotPlain(Exception):
+    """A value `_indented` leaves to `json.dumps` (keys other than str, types it lacks)."""
+
+
+def _indented(value: Any, depth: int, text: Callable[[str], str]) -> str:
+    """`_nested(json.dumps(value, indent=1), depth)` for JSON made of dicts with str keys,
+    lists, tuples, str, int, float, bool and None (else `_NotPlain`): the same bytes,
+    written directly rather than through the json module's pure-Python indenting encoder
+    (indent= turns its C encoder off), which took about as long as building the profile.
+    `text`: the json module's string encoder (ASCII-only or not)."""
+    if isinstance(value, str):
+        return text(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    inner = "\n" + " " * (depth + 1)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items: Iterable[str]
+        if all(type(item) is str for item in value):  # evidence lists: most of a profile
+            items = map(text, value)
+        else:
+            items = (_indented(item, depth + 1, text) for item in value)
+        return "[" + inner + ("," + inner).join(items) + "\n" + " " * depth + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        entries = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _NotPlain
+            entries.append(text(key) + ": " + _indented(item, depth + 1, text))
+        return "{" + inner + ("," + inner).join(entries) + "\n" + " " * depth + "}"
+    raise _NotPlain
+
+
+def _float_text(value: float) -> str:
+    """A float as the json module writes it (allow_nan: NaN and Infinity as JavaScript)."""
+    if math.isnan(value):
+        return "NaN"
+    if value == math.inf:
+        return "Infinity"
+    if value == -math.inf:
+        return "-Infinity"
+    return float.__repr__(value)
 
 
 def _nested(text: str, depth: int) -> str:

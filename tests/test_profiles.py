@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geoleak.errors import CorpusError
 from geoleak.profiles import (
@@ -118,4 +120,49 @@ def test_streamed_document_is_the_document_json_dump_writes(
     texts = (profile_json_text(p, ensure_ascii=ensure_ascii) for p in profiles)
     assert write_profiles_document(out, texts, sites=sites, meta=meta,
                                    ensure_ascii=ensure_ascii) == len(profiles)  # fmt: skip
+    assert out.getvalue() == expected
+
+
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+)  # fmt: skip
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.lists(st.text(), max_size=4),  # all strings: the fast path
+        st.dictionaries(st.text(), inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.booleans(), st.integers(0, 3))
+def test_indented_text_is_what_json_dumps_writes_nested(
+    value: object, ensure_ascii: bool, depth: int
+) -> None:
+    # profile_json_text writes an entry itself (the json module's indenting encoder is its
+    # pure-Python one): the bytes must be json.dumps(indent=1)'s, nested as in the document.
+    from json.encoder import encode_basestring, encode_basestring_ascii
+
+    from geoleak.profiles import _indented, _nested
+
+    text = encode_basestring_ascii if ensure_ascii else encode_basestring
+    expected = _nested(json.dumps(value, ensure_ascii=ensure_ascii, indent=1), depth)
+    assert _indented(value, depth, text) == expected
+
+
+def test_an_entry_with_keys_other_than_strings_is_left_to_json_dumps() -> None:
+    from geoleak.profiles import _indented, _NotPlain
+
+    with pytest.raises(_NotPlain):
+        _indented({"a": {1: "b"}}, 2, json.dumps)
+    profile = Profile("u3", extra={"counts": {1: 2, None: 3}})
+    expected = json.dumps(profiles_to_json([profile]), indent=1)
+    assert json.loads(expected)["people"][0]["counts"] == {"1": 2, "null": 3}
+    out = io.StringIO()
+    write_profiles_document(out, [profile_json_text(profile)])
     assert out.getvalue() == expected
