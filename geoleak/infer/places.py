@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from types import MappingProxyType
@@ -512,29 +512,24 @@ def _candidates_of_people(
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
     weekday = (local + 6) % 7  # date.fromordinal(1) is a Monday
     monday_to_friday = weekday < 5
-    day_sets = (
-        ("dates", local, None),
-        ("duty_dates", local, monday_to_friday),
-        ("weeks", local - weekday, None),
-        # As `Candidate._ordinals` defines the other day sets (their sizes, for texts).
-        ("nights", day, (part == WEEKNIGHT) | (part == WEEKEND_NIGHT)),
-        ("evenings", day, part == EVENING),
-        ("weekend_days", day, part == WEEKEND_DAY),
-        ("work_dates", local, monday_to_friday & (part == WORK_HOURS)),
-        ("weekend_nights", day, part == WEEKEND_NIGHT),  # bin_days[WEEKEND_NIGHT]
-    )
-    # Every set's distinct (cluster, day) pairs in one np.unique: a key per point and set,
-    # (set * clusters + cluster) above 32 bits, the day ordinal below.
     clusters = len(bounds)
-    pairs = np.concatenate([
-        ((k * clusters + group) << 32 | days) if mask is None
-        else ((k * clusters + group[mask]) << 32 | days[mask])
-        for k, (_, days, mask) in enumerate(day_sets)
-    ])  # fmt: skip
-    distinct = np.bincount(np.unique(pairs) >> 32, minlength=len(day_sets) * clusters)
-    names = [name for name, _, _ in day_sets]
+    by_local = _distinct_per_group(group, local, clusters)
+    by_day = _distinct_per_group(group, day, clusters)
+    day_sets = (
+        ("dates", by_local(None)),
+        ("duty_dates", by_local(monday_to_friday)),
+        # A week named by its Monday: local - weekday never decreases as local grows.
+        ("weeks", by_local(None, local - weekday)),
+        # As `Candidate._ordinals` defines the other day sets (their sizes, for texts).
+        ("nights", by_day((part == WEEKNIGHT) | (part == WEEKEND_NIGHT))),
+        ("evenings", by_day(part == EVENING)),
+        ("weekend_days", by_day(part == WEEKEND_DAY)),
+        ("work_dates", by_local(monday_to_friday & (part == WORK_HOURS))),
+        ("weekend_nights", by_day(part == WEEKEND_NIGHT)),  # bin_days[WEEKEND_NIGHT]
+    )
+    names = [name for name, _ in day_sets]
     known = [dict(zip(names, sizes, strict=True))
-             for sizes in distinct.reshape(len(day_sets), clusters).T.tolist()]  # fmt: skip
+             for sizes in np.array([counts for _, counts in day_sets]).T.tolist()]  # fmt: skip
     owners = owner_of_label[keys].tolist()
     built: list[tuple[int, int, int, Candidate]] = []
     for g, (key, owner, (a, b), centre) in enumerate(
@@ -560,6 +555,33 @@ def _candidates_of_people(
     for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
         out[owner][key] = cand
     return out
+
+
+def _distinct_per_group(
+    group: NDArray[np.int64], days: NDArray[np.int64], groups: int
+) -> Callable[..., NDArray[np.int64]]:
+    """Counts of distinct day numbers per group (`group`: sorted, 0..groups-1) for masks of
+    the points: `counted(mask, values)` counts the distinct `values` (default `days`; any
+    that never decrease as `days` grow) of each group's points where `mask` (None: all).
+    The points are sorted by (group, day) once; a masked subset of a sorted run stays
+    sorted, so its distinct values are where it changes (whole numbers: the counts
+    `np.unique` of (group, day) pairs gives)."""
+    order = np.argsort((group << 32) | days, kind="stable")
+    sorted_group = group[order]
+
+    def counted(
+        mask: NDArray[np.bool_] | None, values: NDArray[np.int64] | None = None
+    ) -> NDArray[np.int64]:
+        chosen = (days if values is None else values)[order]
+        owner = sorted_group
+        if mask is not None:
+            keep = mask[order]
+            chosen, owner = chosen[keep], owner[keep]
+        new = np.ones(chosen.size, dtype=bool)
+        new[1:] = (chosen[1:] != chosen[:-1]) | (owner[1:] != owner[:-1])
+        return np.bincount(owner[new], minlength=groups)
+
+    return counted
 
 
 def _extreme_positions(
