@@ -51,7 +51,7 @@ from geoleak.infer.roles import (
     bins_of,
     commute_band,
     rota_log_bayes_factors,
-    schedule_log_bayes_factors,
+    schedule_log_bayes_factors_of_people,
 )
 from geoleak.infer.roles_many import RoleProblem, fit_roles_many
 from geoleak.types import EMPTY_EXTRA, Evidence, LatLon, Place, PlaceKind, _pickled_by_fields
@@ -874,9 +874,9 @@ def _role_problems(
     model's fit: their locations and candidates (set on each analysis), and what the fit
     takes (`fit_roles_many` fits many people's at once; `_take_fit` reads the fit). The
     distinct days per location and part of the week, the hour counts and the workplaces'
-    rota evidence are counted for all the people at once (the fixed weekdays' evidence,
-    `schedule_log_bayes_factors`, per person) (whole numbers, exact in any order;
-    `rota_log_bayes_factors` sums each day set as alone)."""
+    rota and fixed weekdays' evidence are counted for all the people at once (whole numbers,
+    exact in any order; `rota_log_bayes_factors` sums each day set as alone,
+    `schedule_log_bayes_factors_of_people` each place's row as alone)."""
     drafts = [_draft(*person, params) for person in people]  # fmt: skip
     if not drafts:
         return []
@@ -905,6 +905,11 @@ def _role_problems(
     hours = hours.reshape(len(drafts), N_BINS, 24)
     work = [cand for person in people for cand in person[0].work_candidates]
     rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
+    schedule = schedule_log_bayes_factors_of_people([
+        (_schedule_days(person[0].work_candidates),
+         points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)])
+        for k, (person, d) in enumerate(zip(people, drafts, strict=True))
+    ])  # fmt: skip
     problems = []
     for k, d in enumerate(drafts):
         base = int(row_base[k]) * N_BINS
@@ -924,10 +929,7 @@ def _role_problems(
                 work_rota_log_bf=[next(rota) for _ in d.work_cands],
                 far_from_home=d.far_from_home,
                 bag=d.bag,
-                work_schedule_log_bf=_schedule_evidence(
-                    people[k][0].work_candidates,
-                    points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)],
-                ),
+                work_schedule_log_bf=schedule[k],
             )
         )
     return problems
@@ -1094,13 +1096,9 @@ def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
     )
 
 
-def _schedule_evidence(
-    cands: Sequence[Candidate], seen_in_working_hours: NDArray[np.int64]
-) -> list[float]:
-    """`schedule_log_bayes_factor` of the weekdays each work candidate was seen on in working
-    hours, among those the person was seen on in working hours (`seen_in_working_hours`)."""
-    if not cands:
-        return []
+def _schedule_days(cands: Sequence[Candidate]) -> list[NDArray[np.int64]]:
+    """The weekdays each work candidate was seen on in working hours (local date
+    ordinals), for `schedule_log_bayes_factors`."""
     days = []
     for cand in cands:
         cal = cand.calendar
@@ -1108,7 +1106,7 @@ def _schedule_evidence(
             days.append(np.array([d.toordinal() for d in cand.work_dates], dtype=np.int64))
         else:
             days.append(cal.local[cal.part == WORK_HOURS])
-    return schedule_log_bayes_factors(days, seen_in_working_hours)
+    return days
 
 
 def _rota_days(cand: Candidate) -> NDArray[np.int64]:

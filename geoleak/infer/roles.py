@@ -679,8 +679,55 @@ def schedule_log_bayes_factors(
     # Days per weekday (date.fromordinal(1) is a Monday), Monday..Friday.
     n = np.bincount((seen + 6) % 7, minlength=7)[:5]
     k = np.array([np.bincount((days + 6) % 7, minlength=7)[:5] for days in unique])
-    k_in, n_in = k @ _SCHEDULE_MASKS, n @ _SCHEDULE_MASKS  # (places, sets), (sets,)
-    k_all, n_all = k_in[:, -1:], n_in[-1]
+    return _schedule_from_counts(k, n).tolist()  # type: ignore[no-any-return]
+
+
+def schedule_log_bayes_factors_of_people(
+    people: Sequence[
+        tuple[Sequence[NDArray[np.int64] | Sequence[int]], NDArray[np.int64] | Sequence[int]]
+    ],
+) -> list[list[float]]:
+    """`schedule_log_bayes_factors(work_days, seen_days)` of each of many people's
+    (work_days, seen_days) at once, each person's floats as alone: the days per weekday are
+    whole numbers (exact in any order), and `_schedule_from_counts` works element by element
+    and sums each place's row as one place's."""
+    sizes = [len(work_days) for work_days, _ in people]
+    places = [np.asarray(days, dtype=np.int64) for work_days, _ in people for days in work_days]
+    if not places:
+        return [[] for _ in people]
+    owner = np.repeat(np.arange(len(people), dtype=np.int64), sizes)
+    place_sizes = np.array([days.size for days in places], dtype=np.int64)
+    place_days = np.concatenate(places)
+    place_of = np.repeat(np.arange(len(places), dtype=np.int64), place_sizes)
+    # Distinct (place, day) and (person, day) pairs; a person's days are those seen in
+    # working hours and every place's work days.
+    place_keyed = np.unique((place_of << 32) | place_days)
+    seen_arrays = [np.asarray(seen, dtype=np.int64) for _, seen in people]
+    seen_owner = np.repeat(np.arange(len(people), dtype=np.int64),
+                           [seen.size for seen in seen_arrays])  # fmt: skip
+    person_keyed = np.unique(np.concatenate([
+        (seen_owner << 32) | np.concatenate(seen_arrays), (owner[place_of] << 32) | place_days
+    ]))  # fmt: skip
+    low = (1 << 32) - 1
+    k = np.bincount((place_keyed >> 32) * 7 + ((place_keyed & low) + 6) % 7,
+                    minlength=len(places) * 7).reshape(len(places), 7)[:, :5]  # fmt: skip
+    n = np.bincount((person_keyed >> 32) * 7 + ((person_keyed & low) + 6) % 7,
+                    minlength=len(people) * 7).reshape(len(people), 7)[:, :5]  # fmt: skip
+    factors = _schedule_from_counts(np.ascontiguousarray(k), n[owner]).tolist()
+    out, at = [], 0
+    for size in sizes:
+        out.append(factors[at : at + size])
+        at += size
+    return out
+
+
+def _schedule_from_counts(k: NDArray[np.int64], n: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The fixed weekdays' log Bayes factor of each place from its distinct working-hours
+    days per weekday `k` (places, 5) and the person's `n` ((5,), or (places, 5): each
+    place's person's), Monday..Friday; element by element, each place's row summed alone."""
+    # (places, sets), and (sets,) or (places, sets)
+    k_in, n_in = k @ _SCHEDULE_MASKS, n @ _SCHEDULE_MASKS
+    k_all, n_all = k_in[:, -1:], n_in[..., -1:]
     k_out, n_out = k_all - k_in, n_all - n_in
     a_out, b_out = (int(v) for v in SCHEDULE_OFF_BETA)
     lg = _log_gamma_of
@@ -694,7 +741,7 @@ def schedule_log_bayes_factors(
     fixed = _log_sum_exp(terms, axis=1)
     mixed = np.logaddexp(math.log(SCHEDULE_REGULAR_SHARE) + fixed,
                          math.log(1 - SCHEDULE_REGULAR_SHARE))  # fmt: skip
-    return np.where(k_all[:, 0] > 0, mixed, 0.0).tolist()  # type: ignore[no-any-return]
+    return np.where(k_all[:, 0] > 0, mixed, 0.0)
 
 
 def work_day_evidence(

@@ -494,6 +494,32 @@ def test_rota_evidence_of_many_day_sets_equals_each_alone(
     assert together == [roles.rota_log_bayes_factor(days) for days in day_sets]
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 3_652_059 - 400),
+            st.lists(st.integers(0, 399), max_size=40),
+            st.lists(st.lists(st.integers(0, 399), max_size=40), max_size=5),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_schedule_evidence_of_many_people_equals_each_alone(
+    people: list[tuple[int, list[int], list[list[int]]]],
+) -> None:
+    """`schedule_log_bayes_factors_of_people` gives each person's places
+    `schedule_log_bayes_factors`' floats, bit for bit (people without places, empty places,
+    repeated days, work days not among the seen ones, places of one size and of many, any
+    date)."""
+    inputs = [([np.array([start + d for d in place], dtype=np.int64) for place in places],
+               np.array([start + d for d in seen], dtype=np.int64))
+              for start, seen, places in people]  # fmt: skip
+    together = roles.schedule_log_bayes_factors_of_people(inputs)
+    assert together == [roles.schedule_log_bayes_factors(work, seen) for work, seen in inputs]
+
+
 def _ordered_evidence_by_key(
     evidence: Sequence[Evidence], indices: Sequence[int], prefer: str
 ) -> tuple[str, ...]:
