@@ -474,17 +474,34 @@ def activity_log_bayes_factors(
     00-06 are Saturday's and Sunday's small hours."""
     if hour_counts is None or not hour_counts.sum() > 0:
         return np.zeros(len(PERSON_TYPES))
-    from geoleak.infer.special import gammaln
+    return _activity_of_cells(_activity_cells(hour_counts), concentration)
 
+
+def _activity_cells(hour_counts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The 48 hours of a weekday and a weekend day, (..., 48), from hour counts
+    (..., bins, 24) (whole numbers: exact in any order)."""
     weekend = list(WEEKEND_BINS)
     weekday = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
-    cells = np.concatenate([hour_counts[weekday].sum(axis=0), hour_counts[weekend].sum(axis=0)])
+    return np.concatenate(
+        [hour_counts[..., weekday, :].sum(axis=-2), hour_counts[..., weekend, :].sum(axis=-2)],
+        axis=-1,
+    )
+
+
+def _activity_of_cells(
+    cells: NDArray[np.float64], concentration: float | None = None
+) -> NDArray[np.float64]:
+    """`activity_log_bayes_factors` from the 48 hours' cells, (..., 48) -> (..., types):
+    element by element, each row of 48 summed alone and the chronotypes added in order, so
+    many people's (`roles_many`) give each person's floats."""
+    from geoleak.infer.special import gammaln
+
     a = (ACTIVITY_CONCENTRATION if concentration is None else concentration) * _ACTIVITY
     # per chronotype shift and waking row; the Dirichlet-multinomial's normaliser is the same
     # for every row (one total pseudo-count, one number of observations), so it cancels
-    loglik = (gammaln(cells[None, None, :] + a) - gammaln(a)).sum(axis=2)
-    mixed = _log_sum_exp(loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None], axis=0)
-    out: NDArray[np.float64] = mixed[_WAKING_ROW_OF_TYPE] - mixed[0]
+    loglik = (gammaln(cells[..., None, None, :] + a) - gammaln(a)).sum(axis=-1)
+    mixed = _log_sum_exp(loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None], axis=-2)
+    out: NDArray[np.float64] = mixed[..., _WAKING_ROW_OF_TYPE] - mixed[..., :1]
     return out
 
 

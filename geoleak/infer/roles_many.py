@@ -199,7 +199,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     for ptype in SCORED_TYPES:
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
                                         np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
-    activity = np.array([roles.activity_log_bayes_factors(p.hour_counts) for p in problems])
+    activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
 
     loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
@@ -236,6 +236,18 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                                 strict=True):  # fmt: skip
         fit.bag_log_scores = scores
     return fits
+
+
+def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+    """`roles.activity_log_bayes_factors(p.hour_counts)` of each problem, (people, types),
+    for every person with hours at once (`roles._activity_of_cells`: each person's floats)."""
+    out = np.zeros((len(problems), len(PERSON_TYPES)))
+    seen = [k for k, p in enumerate(problems)
+            if p.hour_counts is not None and p.hour_counts.sum() > 0]  # fmt: skip
+    if seen:
+        hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
+        out[seen] = roles._activity_of_cells(roles._activity_cells(hours))
+    return out
 
 
 def _with_work_day_evidence(

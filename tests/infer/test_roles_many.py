@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from geoleak.infer import LeakInference, places, roles
 from geoleak.infer.roles import N_BINS, RoleFit, RolePriors
-from geoleak.infer.roles_many import RoleProblem, _bag_scores_many, fit_roles_many
+from geoleak.infer.roles_many import (
+    RoleProblem,
+    _activity_many,
+    _bag_scores_many,
+    fit_roles_many,
+)
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.timeuse import TimeUseConfig
 
@@ -104,6 +109,32 @@ def test_many_people_at_once_equal_each_alone(problems: list[RoleProblem], shift
     assert len(fits) == len(problems)
     for problem, fit in zip(problems, fits, strict=True):
         assert_same_fit(fit, problem.fit(priors))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.integers(0, 400), min_size=N_BINS * 24, max_size=N_BINS * 24),
+            st.lists(
+                st.sampled_from([0, 0, 0, 1, 2, 30]), min_size=N_BINS * 24, max_size=N_BINS * 24
+            ),
+        ),
+        min_size=1,
+        max_size=9,
+    )
+)
+def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[int] | None]) -> None:
+    """`_activity_many` gives each person `activity_log_bayes_factors`' floats, bit for bit
+    (no hours, all-zero hours, sparse and dense counts, batches of one and many)."""
+    counts = [None if h is None else np.array(h, dtype=np.float64).reshape(N_BINS, 24)
+              for h in hours]  # fmt: skip
+    problems = [RoleProblem(np.zeros((1, N_BINS)), [0], [], [], [], [], 0.0, 1.0, 1,
+                            hour_counts=c) for c in counts]  # fmt: skip
+    many = _activity_many(problems)
+    for row, c in zip(many, counts, strict=True):
+        assert row.tobytes() == roles.activity_log_bayes_factors(c).tobytes()
 
 
 def test_bagged_marginals_read_the_scores_made_at_once() -> None:
