@@ -121,12 +121,18 @@ class DigestSet:
         slots = self._mask + 1
         if slots < self.SLOTS_PER_MEMBER * self._spilled:
             # (Re)built for every member; until the next, `add` marks each new member's slot.
+            # Built in place, the old map dropped first: one map in memory at a time (a
+            # numpy map copied to bytes, then to a bytearray, beside the old one, held
+            # 3.5 maps at once: ~110 MiB at 10 M members).
             slots = max(1 << 16, 1 << (self.SLOTS_PER_MEMBER * self._spilled - 1).bit_length())
-            bits = np.zeros(slots >> 3, dtype=np.uint8)
+            self._bits = bytearray()
+            bits = bytearray(slots >> 3)
+            view = np.frombuffer(bits, dtype=np.uint8)
             for kept in parts:  # one part's slots at a time
                 at = kept & np.int64(slots - 1)
-                np.bitwise_or.at(bits, at >> 3, np.left_shift(1, at & 7).astype(np.uint8))
-            self._bits = bytearray(bits.tobytes())
+                np.bitwise_or.at(view, at >> 3, np.left_shift(1, at & 7).astype(np.uint8))
+            del view  # (releases the bytearray's buffer)
+            self._bits = bits
             self._mask = slots - 1
 
 
