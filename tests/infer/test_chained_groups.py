@@ -11,6 +11,7 @@ no base. `places._split_from_home_group` makes such a place a workplace candidat
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
 from infer_helpers import seen
@@ -28,6 +29,29 @@ def _at(day: date, hour: float) -> datetime:
     return datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
 
 
+def _days(weeks: int) -> Iterator[tuple[int, date]]:
+    """(weekday, day) of every day of `weeks` weeks from MONDAY."""
+    for week in range(weeks):
+        monday = MONDAY + timedelta(weeks=week)
+        for weekday in range(7):
+            yield weekday, monday + timedelta(days=weekday)
+
+
+def _maybe_seen(
+    out: list[Evidence],
+    rng: random.Random,
+    chance: float,
+    person: str,
+    where: LatLon | Sequence[LatLon],
+    day: date,
+    hours: tuple[float, float],
+) -> None:
+    """With `chance`, one post at `where` (one of them, if several) at an hour in `hours`."""
+    if rng.random() < chance:
+        place = where if isinstance(where, LatLon) else rng.choice(where)
+        out.append(seen(person, place, _at(day, rng.uniform(*hours)), rng=rng))
+
+
 def _commuter(person: str, seed: int, weeks: int = 30) -> tuple[list[Evidence], LatLon]:
     """A day worker whose workplace lies 1.2 km from home, with the cafes, shops and a park
     of the neighbourhood every ~300 m between them (seen on evenings and weekends)."""
@@ -36,24 +60,14 @@ def _commuter(person: str, seed: int, weeks: int = 30) -> tuple[list[Evidence], 
     work = destination(HOME, bearing, 1_200)
     between = [destination(HOME, bearing + rng.gauss(0, 10), d) for d in (300, 600, 900)]
     out: list[Evidence] = []
-    for week in range(weeks):
-        monday = MONDAY + timedelta(weeks=week)
-        for weekday in range(7):
-            day = monday + timedelta(days=weekday)
-            if rng.random() < 0.5:
-                out.append(seen(person, HOME, _at(day, rng.uniform(20, 23.5)), rng=rng))
-            if weekday >= 5:
-                if rng.random() < 0.5:
-                    out.append(seen(person, HOME, _at(day, rng.uniform(9, 12)), rng=rng))
-                if rng.random() < 0.6:
-                    spot = rng.choice(between)
-                    out.append(seen(person, spot, _at(day, rng.uniform(12, 18)), rng=rng))
-                continue
-            if rng.random() < 0.3:
-                out.append(seen(person, work, _at(day, rng.uniform(9.5, 16)), rng=rng))
-            if rng.random() < 0.15:
-                spot = rng.choice(between)
-                out.append(seen(person, spot, _at(day, rng.uniform(17.5, 20)), rng=rng))
+    for weekday, day in _days(weeks):
+        _maybe_seen(out, rng, 0.5, person, HOME, day, (20, 23.5))
+        if weekday >= 5:
+            _maybe_seen(out, rng, 0.5, person, HOME, day, (9, 12))
+            _maybe_seen(out, rng, 0.6, person, between, day, (12, 18))
+            continue
+        _maybe_seen(out, rng, 0.3, person, work, day, (9.5, 16))
+        _maybe_seen(out, rng, 0.15, person, between, day, (17.5, 20))
     return out, work
 
 
@@ -152,21 +166,13 @@ def _campus_resident(person: str, seed: int, weeks: int = 30) -> tuple[list[Evid
     others = [destination(CAMPUS, bearing + turn, d)
               for turn, d in ((180, 150), (0, 0), (0, 300), (90, 250))]  # fmt: skip
     out: list[Evidence] = []
-    for week in range(weeks):
-        monday = MONDAY + timedelta(weeks=week)
-        for weekday in range(7):
-            day = monday + timedelta(days=weekday)
-            if rng.random() < 0.5:
-                out.append(seen(person, quarters, _at(day, rng.uniform(20, 23.5)), rng=rng))
-            if weekday >= 5:
-                if rng.random() < 0.5:
-                    out.append(seen(person, quarters, _at(day, rng.uniform(9, 18)), rng=rng))
-                continue
-            if rng.random() < 0.3:
-                out.append(seen(person, office, _at(day, rng.uniform(9.5, 16)), rng=rng))
-            if rng.random() < 0.25:
-                spot = rng.choice(others)
-                out.append(seen(person, spot, _at(day, rng.uniform(9.5, 16)), rng=rng))
+    for weekday, day in _days(weeks):
+        _maybe_seen(out, rng, 0.5, person, quarters, day, (20, 23.5))
+        if weekday >= 5:
+            _maybe_seen(out, rng, 0.5, person, quarters, day, (9, 18))
+            continue
+        _maybe_seen(out, rng, 0.3, person, office, day, (9.5, 16))
+        _maybe_seen(out, rng, 0.25, person, others, day, (9.5, 16))
     return out, quarters
 
 
