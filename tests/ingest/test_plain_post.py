@@ -176,6 +176,17 @@ def _corpus_lines(rng: random.Random, people: int) -> list[str]:
     return lines
 
 
+def _corpus_file(tmp_path: Path, rng: random.Random, people: int, *, shuffled: bool) -> Path:
+    """`_corpus_lines` written to tmp_path/posts.jsonl, people's lines in runs or (shuffled by
+    the same rng) interleaved."""
+    lines = _corpus_lines(rng, people)
+    if shuffled:
+        rng.shuffle(lines)
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return corpus
+
+
 def _slow_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "PLAIN_COLUMNS", False)  # geoleak.extract.columns
     monkeypatch.setattr(jsonl, "_plain_post", lambda *_: None)
@@ -231,12 +242,7 @@ def test_shards_holding_columns_give_the_profiles_of_the_general_path(
     warnings are those of the object path and of the general path, with people's lines in
     runs or interleaved, plain and general lines mixed in one person's posts, and the offline
     gazetteer reading the texts; Evidence objects are made for few of the plain posts."""
-    rng = random.Random(3)
-    lines = _corpus_lines(rng, 30)
-    if shuffled:
-        rng.shuffle(lines)
-    corpus = tmp_path / "posts.jsonl"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = _corpus_file(tmp_path, random.Random(3), 30, shuffled=shuffled)
     geocoder = pipeline.OFFLINE if shuffled else None
 
     def everything() -> tuple[object, ...]:
@@ -290,12 +296,7 @@ def test_streaming_shards_write_the_store_rows_of_the_general_path(
 
     from geoleak.store import EvidenceStore
 
-    rng = random.Random(5)
-    lines = _corpus_lines(rng, 30)
-    if shuffled:
-        rng.shuffle(lines)
-    corpus = tmp_path / "posts.jsonl"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = _corpus_file(tmp_path, random.Random(5), 30, shuffled=shuffled)
     runs = 0
 
     def stored(workers: int) -> tuple[object, ...]:
