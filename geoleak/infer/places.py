@@ -1064,11 +1064,7 @@ def _split_from_home_group(
     for f, g in group_of_fine.items():
         if (g == group_of_fine[home] and f != home
                 and _distance(fine[f].position, fine[home].position) <= params.work_eps_m):  # fmt: skip
-            cal = fine[f].calendar
-            if cal is None:
-                near_work_days.update(d.toordinal() for d in fine[f].work_dates)
-            else:
-                near_work_days.update(cal.local[cal.part == WORK_HOURS].tolist())
+            near_work_days.update(_work_hour_days(fine[f]).tolist())
     if len(near_work_days) >= thin_work_days:
         return coarse_labels, coarse
     split = max(far, key=lambda f: (fine[f].n_duty_dates, len(fine[f].indices), -f))
@@ -1097,15 +1093,17 @@ def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
 
 
 def _schedule_days(cands: Sequence[Candidate]) -> list[NDArray[np.int64]]:
-    """The weekdays each work candidate was seen on in working hours (local date
-    ordinals), for `schedule_log_bayes_factors`."""
-    days = []
-    for cand in cands:
-        cal = cand.calendar
-        if cal is None:
-            days.append(np.array([d.toordinal() for d in cand.work_dates], dtype=np.int64))
-        else:
-            days.append(cal.local[cal.part == WORK_HOURS])
+    """`_work_hour_days` of each work candidate, for `schedule_log_bayes_factors`."""
+    return [_work_hour_days(cand) for cand in cands]
+
+
+def _work_hour_days(cand: Candidate) -> NDArray[np.int64]:
+    """The weekdays a candidate was seen on in working hours (local date ordinals; one per
+    point there when the candidate has a calendar)."""
+    cal = cand.calendar
+    if cal is None:
+        return np.array([d.toordinal() for d in cand.work_dates], dtype=np.int64)
+    days: NDArray[np.int64] = cal.local[cal.part == WORK_HOURS]
     return days
 
 
