@@ -46,8 +46,12 @@ candidate near it (the person was seen there on no weekday, on one, or on more b
 place is not among their candidates), a candidate whose workplace role is below 0.5 (and
 what the person was taken for instead), another candidate taken as the workplace, a
 candidate at 0.5 or more whose confidence under other shift-work priors is below it, one
-seen on too few weekdays outside any site, or a wrong base given instead. The candidates
-and the posterior are the person's own, before the cross-person site pass.
+seen on too few weekdays outside any site, or a wrong base given instead; what the profile
+gives within 500 m of it instead (a home, a frequent place, nothing); for a candidate, how
+many log units the best reading is ahead of the best one with that workplace (`gap`) and
+its days with two or more posts there, and how many of those span 2 h or more
+(`stay_days`, `long_stay_days`: how long the person stayed, which the model does not read).
+The candidates and the posterior are the person's own, before the cross-person site pass.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ import json
 import math
 import os
 import pickle
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -80,7 +85,7 @@ from geoleak.evaluate import (
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
 from geoleak.infer.places import InferenceParams, analyse_person, work_marginals
-from geoleak.infer.roles import PERSON_TYPES
+from geoleak.infer.roles import PERSON_TYPES, bin_of
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
 from geoleak.scenario.memory import scenario_evidence
@@ -305,6 +310,10 @@ def missed_bases(
         at = [k for k, c in enumerate(analysis.work_candidates)
               if haversine_m(c.position, target) <= BASE_RIGHT_M]  # fmt: skip
         fit = analysis.fit
+        item["given_there"] = next(
+            (p.kind.value for p in (profile.places if profile else ())
+             if haversine_m(p.position, target) <= BASE_RIGHT_M), None
+        )  # fmt: skip
         if given:
             item["cause"] = "a wrong base given"
             item["given_m"] = round(min(haversine_m(p.position, target) for p in given))
@@ -325,9 +334,13 @@ def missed_bases(
             post = fit.posterior()
             taken_for = max(range(len(PERSON_TYPES)),
                             key=lambda t: float(post[fit.person_type == t].sum()))  # fmt: skip
+            # How far the best reading is ahead of the best one with this workplace (log units).
+            with_it = fit.log_score[work_of == k]
+            gap = round(float(fit.log_score.max() - with_it.max()), 2) if with_it.size else None
             item.update(workplace=round(marginals[k], 3), robust=round(robust, 3),
                         duty_days=analysis.work_candidates[k].n_duty_dates,
-                        taken_for=PERSON_TYPES[taken_for])  # fmt: skip
+                        taken_for=PERSON_TYPES[taken_for], gap=gap,
+                        **stay_days(analysis, k))  # fmt: skip
             if int(np.argmax(marginals)) != k and max(marginals) >= params.min_confidence:
                 item["cause"] = "another candidate taken as the workplace"
             elif marginals[k] < params.min_confidence:
@@ -342,11 +355,39 @@ def missed_bases(
     return out
 
 
+LONG_STAY_H = 2.0
+
+
+def stay_days(analysis: Any, k: int) -> dict[str, int]:
+    """Days (as the role model counts them: a night with its evening) with two or more
+    located posts at work candidate `k`, and of those the days whose first and last post
+    there are `LONG_STAY_H` or more apart: how long the person stayed, which the role model
+    does not read."""
+    days: dict[int, list[Any]] = {}
+    for i in analysis.work_candidates[k].indices:
+        ev = analysis.evidence[i]
+        if ev.local_time is not None and ev.time_utc is not None:
+            days.setdefault(bin_of(ev.local_time)[1].toordinal(), []).append(ev.time_utc)
+    spans = [(max(t) - min(t)).total_seconds() / 3600 for t in days.values() if len(t) >= 2]
+    return {"stay_days": len(spans), "long_stay_days": sum(s >= LONG_STAY_H for s in spans)}
+
+
 def missed_table(missed: list[dict[str, Any]], bases_by_persona: dict[str, int]) -> list[str]:
     """The causes of missed bases, in all and per persona tag (missed / true bases)."""
     causes = Counter(m["cause"] for m in missed)
     lines = [f"  missed bases by cause ({len(missed)}): "
              + "; ".join(f"{cause} {n}" for cause, n in causes.most_common())]  # fmt: skip
+    given = Counter(m.get("given_there") or "nothing" for m in missed)
+    gaps = [m["gap"] for m in missed if m.get("gap") is not None]
+    stays = [m for m in missed if m.get("stay_days")]
+    lines.append(
+        "    given there instead: " + "; ".join(f"{k} {n}" for k, n in given.most_common())
+        + (f"; gap to the best reading (log units), median {statistics.median(gaps):.1f}, "
+           f"within 2: {sum(g < 2 for g in gaps)} of {len(gaps)}" if gaps else "")
+        + f"; a day with two posts at the workplace: {len(stays)} "
+        f"({sum(m['long_stay_days'] for m in stays)} of {sum(m['stay_days'] for m in stays)}"
+        f" days {LONG_STAY_H:g} h or more apart)"
+    )  # fmt: skip
     tags: dict[str, Counter[str]] = {}
     for m in missed:
         for tag in dict.fromkeys((m["persona"] or "(no persona)").split("+")):

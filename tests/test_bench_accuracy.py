@@ -130,7 +130,8 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     """A worker seen at work on many weekdays is not listed; one never seen at work has no
     candidate there; one seen at work on a single weekday has no candidate from one weekday;
     one given a base at a cafe is listed as a wrong base; one seen at a workplace of their
-    own on two weekdays has a candidate there, with its workplace probability and type."""
+    own on two weekdays has a candidate there, with its workplace probability and type, how
+    far the best reading is ahead and its one day with two posts there hours apart."""
     bench = _bench()
     nights = _seen_at("x", HOME, range(120), (21, 23))
     evidence = {
@@ -142,7 +143,8 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     evidence["cafe"] += _seen_at("cafe", WORK, range(0, 120, 3), (11,))
     evidence["thin"] = _seen_at("thin", HOME, range(0, 120, 2), (7, 10, 13, 16, 20))
     alone = destination(HOME, 200, 5_000)  # where nobody else works (no site)
-    evidence["thin"] += _seen_at("thin", alone, [0, 30], (11,))
+    evidence["thin"] += _seen_at("thin", alone, [0], (11,))
+    evidence["thin"] += _seen_at("thin", alone, [30], (10, 15))  # one day, 5 h apart
     truth = truth_rows(
         [row for person in evidence for row in _truth(person, f"{person}-persona", home=HOME,
                                                        base=alone if person == "thin" else WORK)]
@@ -163,8 +165,13 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     thin = missed["thin"]
     assert thin["cause"].startswith("candidate") or thin["cause"].startswith("another")
     assert thin["duty_days"] >= 2 and 0.0 <= thin["workplace"] <= 1.0
+    # One day with two posts there, five hours apart; the best reading is ahead by >= 0.
+    assert (thin["stay_days"], thin["long_stay_days"]) == (1, 1)
+    assert thin["gap"] >= 0.0
+    assert missed["cafe"]["given_there"] is None and missed["never"]["given_there"] is None
     table = bench.missed_table(list(missed.values()), {"never-persona": 1})
     assert "no candidate: seen there on no weekday 1" in table[0]
+    assert "a day with two posts at the workplace: 1 (1 of 1 days 2 h or more apart)" in table[1]
     assert any(line.strip().startswith("never-persona 1/1") for line in table)
 
 
