@@ -78,7 +78,7 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
             pickle.dumps(pipeline._pack(part))  # type: ignore[arg-type]
 
     def routed() -> None:
-        shards = pipeline._ShardSet(2, None, streaming=False, infer_here=True)
+        shards = pipeline._ShardSet(2, None, infer_here=True)
         shards.can_fork = False  # placed as with two workers; nothing forked
         shards.shards = [Pickled(), Pickled()]  # type: ignore[list-item]
         with deferred_parsing():

@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from geoleak import timeline
 from geoleak.diagnostics import Diagnostics
@@ -221,6 +221,7 @@ class EvidenceSet:
     context: dict[str, PersonContext]
     media: dict[str, MediaMeta]
     stats: LeakStats
+    rows_written: int = 0  # (`collect_evidence` with a sink) evidence rows its shards wrote
 
 
 @dataclass
@@ -298,8 +299,6 @@ class _BatchResult:
     evidence: dict[str, list[Evidence]]
     first_located: dict[str, int]  # person -> number of their first located post in the batch
     events: list[tuple[tuple[int, object], str | None, str, str]]
-    # (streaming) the batch's evidence as rows, a person's next to each other, in post order
-    rows: EvidenceRows | None = None
 
 
 @dataclass
@@ -311,6 +310,32 @@ class _ShardTotals:
     devices: dict[str, Counter[str]]
     excluded: dict[str, Counter[str]]
     utc_hours: dict[str, list[int]]
+    # A streaming shard's people went to its sink with their context: the counters above
+    # are empty, these count them (people, those with evidence) and the rows written.
+    people: int = 0
+    people_located: int = 0
+    rows_written: int = 0
+
+
+class ShardSink(Protocol):
+    """Where one streaming shard writes its people's evidence and context (`RowSink`)."""
+
+    def add(self, rows: EvidenceRows) -> None:
+        """Take a batch's rows (a person's next to each other, each person's in post order;
+        a person's later rows come in later batches)."""
+
+    def close(self, context: Mapping[str, PersonContext]) -> int:
+        """After the shard's last batch: its people's context (every person it read, with
+        evidence or not); returns the evidence rows written."""
+
+
+class RowSink(Protocol):
+    """Where a streaming `collect_evidence` hands the evidence (the evidence store's run):
+    each shard of people writes to its own `ShardSink`, in the process it runs in."""
+
+    def shard(self, index: int) -> ShardSink:
+        """The sink of shard `index` (made before the shards move to worker processes:
+        it must open no file before its first `add` there)."""
 
 
 class _PlainRow(NamedTuple):
@@ -336,17 +361,24 @@ class _Shard:
 
     With `holds_evidence` the shard keeps its people's evidence and sends back neither it
     nor the media metadata: its people are then inferred where their evidence is
-    (`analyse`, then `profiles` once the sites of every shard are known). A `streaming`
-    shard hands each batch's evidence back as rows (`EvidenceRows`, what the evidence
-    store writes), plain lines' straight from their columns.
+    (`analyse`, then `profiles` once the sites of every shard are known). A streaming
+    shard (with a `sink`) writes each batch's evidence to its sink as rows
+    (`EvidenceRows`, what the evidence store writes; plain lines' straight from their
+    columns) and, at its end, its people's context: neither travels back.
     """
 
     def __init__(
-        self, geocoder: Geocoder | None, streaming: bool, holds_evidence: bool = False
+        self, geocoder: Geocoder | None, sink: ShardSink | None, holds_evidence: bool = False
     ) -> None:
         self.geocoder = geocoder
-        self.streaming = streaming
+        self.sink = sink
+        self.streaming = sink is not None
         self.holds_evidence = holds_evidence
+        # (streaming) rows not yet handed to the sink: a shard that may still move to a
+        # worker process writes nothing before it does (`may_write`; see `_ShardSet`)
+        self.unwritten: list[EvidenceRows] = []
+        self.may_write = True
+        self.located: set[str] = set()  # (streaming) people with evidence
         # (holds_evidence) each person's evidence in post order: plain lines' rows in
         # columns, other posts' Evidence objects
         self.evidence: dict[str, EvidenceParts] = {}
@@ -420,13 +452,23 @@ class _Shard:
                 evidence = {}
         if run:
             self._take_rows(run, first_located)
-        rows = None
         if self.streaming:
             for path in wanted:  # only (person, content) keys outlive the batch
                 self.digests.pop(path, None)
-            rows = EvidenceRows.of_parts(self.evidence.items()) if self.evidence else None
+            if self.evidence:
+                self.unwritten.append(EvidenceRows.of_parts(self.evidence.items()))
+                self._write()
             self.evidence = {}
-        return _BatchResult(media_out, evidence, first_located, diag.events, rows)
+            self.located.update(first_located)
+            first_located = {}  # (the main process needs them only for rows it merges)
+        return _BatchResult(media_out, evidence, first_located, diag.events)
+
+    def _write(self) -> None:
+        """Hand the rows taken so far to the sink, once this shard may write."""
+        if self.may_write and self.sink is not None:
+            for rows in self.unwritten:
+                self.sink.add(rows)
+            self.unwritten = []
 
     def _take_rows(
         self, run: Sequence[tuple[int, _PlainRow]], first_located: dict[str, int]
@@ -559,8 +601,18 @@ class _Shard:
                                self.utc_hours)  # fmt: skip
 
     def end(self, params: InferenceParams | None) -> tuple[_ShardTotals, list[PersonAnalysis]]:
-        """After the last batch, in one call: the totals and (with `params`) `analyse`."""
-        return self.totals(), self.analyse(params) if params is not None else []
+        """After the last batch, in one call: the totals and (with `params`) `analyse`. A
+        streaming shard closes its sink here, with its people's context, and sends back
+        only their counts."""
+        if self.sink is None:
+            return self.totals(), self.analyse(params) if params is not None else []
+        self.may_write = True
+        self._write()
+        written = self.sink.close(self.context())
+        dedupe = self.deduper.stats
+        return _ShardTotals(self.stats, dedupe.posts_dropped, dedupe.media_dropped, Counter(),
+                            {}, {}, {}, people=len(self.posts_per_person),
+                            people_located=len(self.located), rows_written=written), []  # fmt: skip
 
     def analyse(self, params: InferenceParams) -> list[PersonAnalysis]:
         """Pass 1 of inference on the shard's people (what `LeakInference.fit` analyses):
@@ -597,6 +649,7 @@ _WORKER_SHARD: _Shard | None = None
 def _adopt_shard(shard: _Shard, index: int) -> None:
     global _WORKER_SHARD  # noqa: PLW0603  (one shard per worker process)
     _WORKER_SHARD = shard
+    shard.may_write = True  # its sink's files are this process's from now on
     timeline.instant("worker", index)
 
 
@@ -683,7 +736,11 @@ class _ShardSet:
     enough and `workers` > 1) each in a forked worker process that inherits its state."""
 
     def __init__(
-        self, workers: int, geocoder: Geocoder | None, streaming: bool, infer_here: bool = False
+        self,
+        workers: int,
+        geocoder: Geocoder | None,
+        sink: RowSink | None = None,
+        infer_here: bool = False,
     ) -> None:
         self.can_fork = (
             workers > 1 and _process_safe(geocoder) and "fork" in mp.get_all_start_methods()
@@ -693,8 +750,13 @@ class _ShardSet:
         # Inference in the shards pays when there are several; one shard's evidence is
         # inferred where it is collected (collect_evidence, then infer_profiles).
         self.holds_evidence = infer_here and self.count > 1
-        self.shards = [_Shard(geocoder, streaming, self.holds_evidence)
-                       for _ in range(self.count)]  # fmt: skip
+        self.shards = [_Shard(geocoder, None if sink is None else sink.shard(index),
+                              self.holds_evidence) for index in range(self.count)]  # fmt: skip
+        for shard in self.shards:
+            # A streaming shard that may move to a worker process holds its rows until it
+            # has (at most the one batch taken here before the fork): a file its sink
+            # opened here would be shared by both processes.
+            shard.may_write = not self.can_fork
         self.pools: list[ProcessPoolExecutor] = []
         self.posts_seen = 0
         self.media_seen = 0
@@ -841,7 +903,7 @@ def collect_evidence(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
-    sink: Callable[[EvidenceRows], None] | None = None,
+    sink: RowSink | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person.
 
@@ -854,11 +916,13 @@ def collect_evidence(
     its posts' media, dedupes and extracts. The result equals a single process's, warnings
     in the same order.
 
-    With a `sink` (such as the evidence store's writer) the evidence of each batch is
-    handed to it as rows (`EvidenceRows`: people in the order their first located post
-    came, each person's rows in post order) and not kept: the returned set then has no evidence and no media, only
-    the per-person context and the statistics, and memory does not grow with the corpus's
-    evidence. An evidence store folder (`geoleak ingest`) as the only input is loaded as it is.
+    With a `sink` (such as the evidence store's run) each shard writes its people's
+    evidence, batch by batch, to its own `sink.shard(...)` as rows (`EvidenceRows`: each
+    person's rows in post order, people of one shard only) and, at its end, their context:
+    neither comes back to this process, which then only reads, routes and reports. The
+    returned set has no evidence, media or context, only the statistics (and
+    `rows_written`), and no process's memory grows with the corpus's evidence. An evidence
+    store folder (`geoleak ingest`) as the only input is loaded as it is.
     """
     return _collect(inputs, diag=diag, source=source, author=author, workers=workers,
                     progress=progress, geocoder=geocoder, sink=sink)[0]  # fmt: skip
@@ -876,7 +940,7 @@ def _collect(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
-    sink: Callable[[EvidenceRows], None] | None = None,
+    sink: RowSink | None = None,
     infer: InferenceParams | None = None,
 ) -> tuple[EvidenceSet, Inferred | None]:
     """`collect_evidence`; with `infer` (and several shards) the shards also infer their
@@ -900,7 +964,7 @@ def _collect(
     times_counted: set[str] = set()  # media whose rejected times are counted (streaming: per batch)
     located: set[str] = set()
     shards = _ShardSet(workers if workers is not None else (os.cpu_count() or 1), geocoder,
-                       streaming=sink is not None, infer_here=infer is not None)  # fmt: skip
+                       sink=sink, infer_here=infer is not None)  # fmt: skip
     inferred: Inferred | None = None
 
     def finish(size: int, wait: Callable[[], list[_BatchResult]]) -> None:
@@ -919,19 +983,13 @@ def _collect(
                 diag.warn(message, kind=kind)
             else:
                 diag.warn_once(key, message, kind=kind)
-        firsts = sorted((n, i, person) for i, r in enumerate(results)
-                        for person, n in r.first_located.items())  # fmt: skip
         if shards.holds_evidence:
-            located.update(person for _, _, person in firsts)
-        if sink is not None:
-            # Streaming: the batch's evidence leaves memory; only digests stay for dedupe.
-            located.update(person for _, _, person in firsts)
-            rows = _rows_in_order([r.rows for r in results if r.rows is not None],
-                                  [person for _, _, person in firsts])  # fmt: skip
-            if rows is not None:
-                sink(rows)
-        for _, i, person in firsts if sink is None and not shards.holds_evidence else ():
-            evidence.setdefault(person, []).extend(results[i].evidence[person])
+            located.update(person for r in results for person in r.first_located)
+        elif sink is None:
+            firsts = sorted((n, i, person) for i, r in enumerate(results)
+                            for person, n in r.first_located.items())  # fmt: skip
+            for _, i, person in firsts:
+                evidence.setdefault(person, []).extend(results[i].evidence[person])
         if progress is not None:
             progress(size)
 
@@ -987,29 +1045,16 @@ def _collect(
         setattr(stats, name, figures[name])
     people = set(posts_per_person)
     context = _person_context(posts_per_person, devices, excluded, utc_hours)
-    stats.people = len(people)
+    # (a streaming shard's people are in its sink: counted there, each in one shard)
+    stats.people = len(people) + sum(part.people for part in totals)
     located.update(p for p in people if evidence.get(p))
-    stats.people_located = len(located)
+    stats.people_located = len(located) + sum(part.people_located for part in totals)
     if not stats.posts:
         from geoleak.ingest.inventory import describe_inputs
 
         stats.inputs_found = describe_inputs(inputs, diag.by_kind)
-    return EvidenceSet(evidence, context, media_seen, stats), inferred
-
-
-def _rows_in_order(blocks: list[EvidenceRows], people: list[str]) -> EvidenceRows | None:
-    """The shards' rows of a batch as one block, `people` (each in one shard) in that order,
-    each person's rows in the order they came."""
-    import numpy as np
-
-    if not blocks:
-        return None
-    rows = EvidenceRows.joined(blocks)
-    rank = {person: k for k, person in enumerate(people)}
-    key = np.array([rank[p] for p in rows.person], dtype=np.int64)
-    if key.size and bool((key[1:] >= key[:-1]).all()):
-        return rows
-    return rows.take(np.argsort(key, kind="stable"))
+    written = sum(part.rows_written for part in totals)
+    return EvidenceSet(evidence, context, media_seen, stats, written), inferred
 
 
 def _person_context(

@@ -5,13 +5,15 @@ A folder of Parquet files (Apache Arrow's columnar format) that `geoleak ingest`
 
     store/
       geoleak-store.json                       manifest: inputs read (path, size, mtime), runs
-      evidence/person_bucket=07/part-r0003-00000.parquet
-      people/part-r0003-00000.parquet          per-person context (posts, devices, hours)
+      evidence/person_bucket=007/part-r0003-00001.parquet   run 3, ingest shard 1
+      people/person_bucket=007/part-r0003-00001.parquet     per-person context (posts, hours)
 
 One row of `evidence` is one piece of evidence (the schema is `EVIDENCE_SCHEMA`, described
 in README.md). Rows are partitioned by a hash of the person, so a person's evidence is in
 one partition and inference can read one partition at a time: memory follows the largest
-partition, not the corpus. Within a partition rows keep the order they were read in.
+partition, not the corpus. Each ingest shard (a process reading its own people) writes its
+own file per partition and run; a person's rows are in one file of a run, in the order
+they were read.
 
 Ingest is incremental: an input whose path, size and modification time are in the manifest
 is skipped. Inputs read together (one run) are re-read together when one of them changed,
@@ -25,6 +27,7 @@ GROUP BY person`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -194,18 +197,36 @@ class IngestReport:
     stats: LeakStats | None
 
 
-class _BucketWriter:
-    """Buffers evidence rows by bucket. Each flush appends the buffered rows to the
-    bucket's spool file of this run (an Arrow IPC stream: appending costs no memory),
-    and `close` turns each spool into the bucket's one Parquet file of this run, one
-    bucket at a time. (Appending row groups to open Parquet writers instead kept every
-    row group's metadata in memory until the end: ~13 KB a row group, buckets x flushes
-    of them, so ingest memory grew with the corpus: 136 MB at 2 M posts.)"""
+@dataclass(frozen=True)
+class _RunSink:
+    """Where the ingest shards of one run write (`pipeline.RowSink`): each shard, in its
+    own process, its people's evidence rows (`_BucketWriter`: one spool, then one Parquet
+    file, per partition and shard) and their rows of the people table. A person is in one
+    shard, so a partition's file of one shard holds all of a run's rows of its people."""
 
-    def __init__(self, root: Path, run: int, buckets: int) -> None:
+    root: Path
+    run: int
+    buckets: int
+
+    def shard(self, index: int) -> _BucketWriter:
+        return _BucketWriter(self.root, self.run, self.buckets, index)
+
+
+class _BucketWriter:
+    """One shard's evidence rows, buffered by bucket. Each flush appends the buffered rows
+    to the bucket's spool file of this run and shard (an Arrow IPC stream: appending costs
+    no memory), and `close` turns each spool into the bucket's Parquet file of this run and
+    shard, one bucket at a time, and writes the shard's people's rows of the people table.
+    (Appending row groups to open Parquet writers instead kept every row group's metadata
+    in memory until the end: ~13 KB a row group, buckets x flushes of them, so ingest
+    memory grew with the corpus: 136 MB at 2 M posts.) No file is opened before the first
+    flush (the writer is made before its shard moves to a worker process)."""
+
+    def __init__(self, root: Path, run: int, buckets: int, part: int = 0) -> None:
         self.root = root
         self.run = run
         self.buckets = buckets
+        self.part = part  # the shard's number: the files' -SSSSS
         self.blocks: list[EvidenceRows] = []  # buffered rows, with each row's bucket
         self.bucket_of: list[Any] = []
         self.spools: dict[int, tuple[Any, Any]] = {}  # bucket -> (file, IPC stream writer)
@@ -232,8 +253,11 @@ class _BucketWriter:
     def _folder(self, bucket: int) -> Path:
         return self.root / "evidence" / f"person_bucket={bucket:03d}"
 
+    def _name(self) -> str:
+        return f"part-r{self.run:04d}-{self.part:05d}"
+
     def _spool_path(self, bucket: int) -> Path:
-        return self._folder(bucket) / f"part-r{self.run:04d}-spool.arrows"
+        return self._folder(bucket) / f"{self._name()}-spool.arrows"
 
     def flush(self) -> None:
         """Append the buffered rows to their buckets' spools, each bucket's in the order
@@ -278,8 +302,9 @@ class _BucketWriter:
         self.spools = {}
         return done
 
-    def close(self) -> None:
-        """Write each bucket's Parquet file from its spool (memory: one bucket's rows)."""
+    def close(self, context: Mapping[str, PersonContext]) -> int:
+        """Write each bucket's Parquet file from its spool (memory: one bucket's rows), then
+        the people table's rows of `context` (the shard's people); returns the rows written."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -288,16 +313,47 @@ class _BucketWriter:
             spool = self._spool_path(bucket)
             with pa.OSFile(str(spool), "rb") as source:
                 table = pa.ipc.open_stream(source).read_all()
-            pq.write_table(table, self._folder(bucket) / f"part-r{self.run:04d}-00000.parquet")
+            pq.write_table(table, self._folder(bucket) / f"{self._name()}.parquet")
             del table
             spool.unlink()
+        _write_people(self.root, self._name(), self.buckets, context)
+        return self.written
 
-    def discard(self) -> None:
-        """Drop the run's spools (ingest failed: no part is written)."""
-        self.blocks = []
-        self.bucket_of = []
-        for bucket in self._close_spools():
-            self._spool_path(bucket).unlink(missing_ok=True)
+
+def _write_people(
+    root: Path, name: str, buckets: int, context: Mapping[str, PersonContext]
+) -> None:
+    """People's context as rows of the people table, partitioned as the evidence is (a
+    partition's task reads its own people only), in `people/person_bucket=NNN/NAME.parquet`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [
+            ("person", pa.string()),
+            ("posts", pa.int64()),
+            ("devices", pa.string()),
+            ("excluded", pa.string()),
+            ("utc_hours", pa.list_(pa.int32())),
+        ]
+    )
+    by_bucket: dict[int, list[str]] = {}
+    for person in sorted(context):
+        by_bucket.setdefault(person_bucket(person, buckets), []).append(person)
+    for bucket, people in sorted(by_bucket.items()):
+        table = pa.table(
+            {
+                "person": people,
+                "posts": [context[p].posts for p in people],
+                "devices": [json.dumps(dict(context[p].devices)) for p in people],
+                "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
+                "utc_hours": [list(context[p].utc_hours) for p in people],
+            },
+            schema=schema,
+        )
+        folder = root / "people" / f"person_bucket={bucket:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / f"{name}.parquet")
 
 
 def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:
@@ -432,7 +488,6 @@ class EvidenceStore:
         self._remove_parts(self._runs_kept())
         self._write_manifest()  # stale runs are gone before new parts appear
 
-        writer = _BucketWriter(self.root, run, self.buckets)
         ordered = [p for p in keys if p in redo]
         try:
             collected = collect_evidence(
@@ -443,53 +498,22 @@ class EvidenceStore:
                 workers=workers,
                 progress=progress,
                 geocoder=geocoder,
-                sink=writer.add,
+                sink=_RunSink(self.root, run, self.buckets),
             )
         except BaseException:
-            writer.discard()  # the run is not in the manifest: nothing of it is kept
+            # The run is not in the manifest: nothing of it is kept (its shards are done:
+            # `collect_evidence` waits for them before it raises). A part that cannot be
+            # removed now is removed by the next ingest; the error is the one to report.
+            with contextlib.suppress(OSError):
+                self._remove_parts(self._runs_kept())
             raise
-        writer.close()
-        self._write_people(run, collected.context)
         for path in ordered:
             known[path] = {"key": keys[path], "run": run}
         self.manifest["runs"].append(
             {"run": run, "inputs": ordered, "stats": collected.stats.to_json()}
         )
         self._write_manifest()
-        return IngestReport(run, ordered, skipped, writer.written, collected.stats)
-
-    def _write_people(self, run: int, context: Mapping[str, PersonContext]) -> None:
-        """The run's per-person context, partitioned as the evidence is (a partition's
-        task reads its own people only)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schema = pa.schema(
-            [
-                ("person", pa.string()),
-                ("posts", pa.int64()),
-                ("devices", pa.string()),
-                ("excluded", pa.string()),
-                ("utc_hours", pa.list_(pa.int32())),
-            ]
-        )
-        by_bucket: dict[int, list[str]] = {}
-        for person in sorted(context):
-            by_bucket.setdefault(person_bucket(person, self.buckets), []).append(person)
-        for bucket, people in sorted(by_bucket.items()):
-            table = pa.table(
-                {
-                    "person": people,
-                    "posts": [context[p].posts for p in people],
-                    "devices": [json.dumps(dict(context[p].devices)) for p in people],
-                    "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
-                    "utc_hours": [list(context[p].utc_hours) for p in people],
-                },
-                schema=schema,
-            )
-            folder = self.root / "people" / f"person_bucket={bucket:03d}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, folder / f"part-r{run:04d}-00000.parquet")
+        return IngestReport(run, ordered, skipped, collected.rows_written, collected.stats)
 
     # -- reading ---------------------------------------------------------------------
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.extract.evidence_columns import EvidenceRows
+from geoleak.infer import PersonContext
 from geoleak.pipeline import collect_evidence, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,15 +143,17 @@ def _collected(path: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tup
     monkeypatch.setattr(pipeline._ShardSet, "close", spy)
     diag = Diagnostics()
     got = collect_evidence([path], diag=diag, workers=workers)
-    rows: list[tuple[str, object]] = []
-    streamed = collect_evidence([path], workers=workers, sink=lambda b: rows.extend(
-        (b.person[k], b.evidence(k)) for k in range(len(b))))  # fmt: skip
-    # The streamed rows are the evidence collected in memory, person by person (local
-    # times to the microsecond: a fold is not a row's), people in the order they came.
+    sink = _FileSink(path.parent / f"sink-{workers}")
+    streamed = collect_evidence([path], workers=workers, sink=sink)
+    rows, context = sink.read()
+    # The shards' rows are the evidence collected in memory, person by person (local
+    # times to the microsecond: a fold is not a row's), and their people's context too;
+    # nothing of either comes back.
     by_person: dict[str, list[object]] = {}
     for person, found in rows:
         by_person.setdefault(person, []).append(found)
-    assert by_person == got.evidence and list(by_person) == list(got.evidence)
+    assert by_person == got.evidence and context == got.context
+    assert streamed.rows_written == len(rows) and not streamed.context and not streamed.evidence
     return (
         forked,
         list(got.evidence.items()),
@@ -156,10 +162,48 @@ def _collected(path: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tup
         got.stats.to_json(),
         diag.warnings,
         dict(diag.by_kind),
-        rows,
-        sorted(streamed.context.items()),
+        sorted(by_person.items()),
+        sorted(context.items()),
         streamed.stats.to_json(),
     )
+
+
+class _FileShard:
+    """One shard's `ShardSink` for `_FileSink`: keeps the rows it is given as Evidence,
+    and at its end pickles them with its people's context to its file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: list[tuple[str, object]] = []
+
+    def add(self, rows: EvidenceRows) -> None:
+        self.rows.extend((rows.person[k], rows.evidence(k)) for k in range(len(rows)))
+
+    def close(self, context: Mapping[str, PersonContext]) -> int:
+        self.path.write_bytes(pickle.dumps((self.rows, dict(context))))
+        return len(self.rows)
+
+
+class _FileSink:
+    """A `pipeline.RowSink` whose shards (in worker processes, or here) write files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir()
+
+    def shard(self, index: int) -> _FileShard:
+        return _FileShard(self.folder / f"shard-{index}.pickle")
+
+    def read(self) -> tuple[list[tuple[str, object]], dict[str, PersonContext]]:
+        """Every shard's rows, shard after shard, and their people's context."""
+        rows: list[tuple[str, object]] = []
+        context: dict[str, PersonContext] = {}
+        for path in sorted(self.folder.glob("shard-*.pickle")):
+            found, people = pickle.loads(path.read_bytes())
+            assert not set(people) & set(context)  # each person in one shard
+            rows += found
+            context.update(people)
+        return rows, context
 
 
 def test_shards_in_worker_processes_give_what_one_process_gives(
@@ -182,6 +226,61 @@ def test_shards_in_worker_processes_give_what_one_process_gives(
                                "streamed", "streamed context", "streamed stats"),
                               one[1:], many[1:], strict=True):  # fmt: skip
             assert a == b, f"{name} differs with {workers} workers"
+
+
+def test_streaming_shards_write_nothing_before_they_may_move_to_workers() -> None:
+    """A shard that may still move to a worker process (several workers, fork) keeps the
+    rows of what it took here (the batch before the fork) until it has moved or ends: a
+    file its sink opened here would be shared by both processes. With one worker the
+    shard writes at once; either way every row reaches the sink, once."""
+    from datetime import UTC, datetime, timedelta
+
+    from geoleak import pipeline
+    from geoleak.types import LatLon, Post
+
+    class Recording:
+        def __init__(self) -> None:
+            self.added: list[int] = []
+            self.closed: list[list[str]] = []
+
+        def add(self, rows: EvidenceRows) -> None:
+            self.added.append(len(rows))
+
+        def close(self, context: Mapping[str, PersonContext]) -> int:
+            self.closed.append(sorted(context))
+            return sum(self.added)
+
+    class Sinks:
+        def __init__(self) -> None:
+            self.made: list[Recording] = []
+
+        def shard(self, index: int) -> Recording:
+            assert index == len(self.made)
+            self.made.append(Recording())
+            return self.made[-1]
+
+    when = datetime(2025, 1, 6, 12, tzinfo=UTC)
+    posts = [(n, Post(id=f"p{n}", author=f"a{n % 7}", created_at=when + timedelta(hours=n),
+                      geotag=LatLon(59.9 + n / 1e4, 10.7)))
+             for n in range(40)]  # fmt: skip
+    for workers in (1, 2):
+        sinks = Sinks()
+        shards = pipeline._ShardSet(workers, None, sink=sinks)
+        if workers == 2 and not shards.can_fork:
+            pytest.skip("no fork start method here")
+        try:
+            shards.submit(posts)()  # one small batch: taken here, nothing forked
+            assert not shards.pools and len(sinks.made) == workers
+            written_now = [sum(s.added) for s in sinks.made]
+            assert written_now == ([40] if workers == 1 else [0, 0])
+            ended = shards.start("end", None)()
+        finally:
+            shards.close()
+        assert sum(sum(s.added) for s in sinks.made) == 40
+        assert sum(t.rows_written for t, _ in ended) == 40
+        assert sum(t.people for t, _ in ended) == sum(t.people_located for t, _ in ended) == 7
+        people = [p for s in sinks.made for names in s.closed for p in names]
+        assert sorted(people) == [f"a{k}" for k in range(7)]  # each person in one shard
 
 
 def test_inference_in_the_shards_gives_the_profiles_of_one_process(
@@ -255,7 +354,7 @@ def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
     when = datetime(2025, 1, 6, 12, tzinfo=UTC)
     posts = [(n, Post(id=f"p{n}", author=f"a{n % 7}", created_at=when))
              for n in range(pipeline.BATCH_POSTS + 1)]  # fmt: skip
-    shards = pipeline._ShardSet(2, None, streaming=False, infer_here=True)
+    shards = pipeline._ShardSet(2, None, infer_here=True)
     if not shards.can_fork:
         pytest.skip("no fork start method here")
     try:

@@ -73,7 +73,11 @@ def test_small_flushes_spool_and_give_the_same_evidence(
     pieces.ingest([corpus], workers=2)
     assert pieces.evidence() == whole.evidence()
     parts = sorted((tmp_path / "pieces").glob("evidence/*/*.parquet"))
-    assert len(parts) == 3  # one file a bucket per run, written from the bucket's spool
+    # one file a bucket per run and shard (of two), written from its spool, a person's
+    # rows in one file
+    assert {p.name for p in parts} == {"part-r0001-00000.parquet", "part-r0001-00001.parquet"}
+    people = [set(pq.read_table(p, columns=["person"]).column(0).to_pylist()) for p in parts]
+    assert sum(map(len, people)) == len(set().union(*people))
     # the flushes went to the spool: the Parquet file is one row group, not one a flush
     assert all(pq.ParquetFile(p).num_row_groups == 1 for p in parts)
     assert not list((tmp_path / "pieces").rglob("*.arrows"))

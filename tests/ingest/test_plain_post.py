@@ -289,8 +289,9 @@ def test_streaming_shards_write_the_store_rows_of_the_general_path(
 ) -> None:
     """Ingest into the evidence store (shards streaming each batch's evidence to the writer
     as rows): plain lines go from their columns to the rows without an Evidence object, and
-    the store's rows, bucket by bucket and in order, are those of the object path and of the
-    general path, with one worker or two, people's lines in runs or interleaved."""
+    the store's rows, bucket by bucket and person by person in order, are those of the
+    object path and of the general path, with one worker or two, people's lines in runs or
+    interleaved."""
     pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -306,10 +307,21 @@ def test_streaming_shards_write_the_store_rows_of_the_general_path(
         diag = Diagnostics()
         report = EvidenceStore(root, buckets=4).ingest([corpus], diag=diag, workers=workers,
                                                        geocoder=pipeline.OFFLINE)  # fmt: skip
-        parts = sorted(root.glob("evidence/*/*.parquet"))
-        tables = [(p.parent.name, pq.read_table(p).to_pylist()) for p in parts]
+        # Person by person: each ingest shard writes its own people's file per bucket.
+        tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for part in sorted(root.glob("evidence/*/*.parquet")):
+            bucket = tables.setdefault(part.parent.name, {})
+            found: dict[str, list[dict[str, Any]]] = {}
+            for row in pq.read_table(part).to_pylist():
+                found.setdefault(row["person"], []).append(row)
+            assert not found.keys() & bucket.keys()  # a person's rows in one file
+            bucket.update(found)
         assert report.stats is not None
-        return tables, json.dumps(report.stats.to_json()), diag.warnings
+        return (
+            sorted((name, sorted(people.items())) for name, people in tables.items()),
+            json.dumps(report.stats.to_json()),
+            diag.warnings,
+        )
 
     made: list[object] = []
     evidence, geotag_evidence = GeotagRows.evidence, columns_module._geotag_evidence
@@ -329,7 +341,7 @@ def test_streaming_shards_write_the_store_rows_of_the_general_path(
     assert made == []  # (one worker: the shards ran here, where the spies are)
     tables = fast[0]
     assert isinstance(tables, list) and len(tables) == 4
-    assert sum(len(rows) for _, rows in tables) > 500
+    assert sum(len(rows) for _, people in tables for _, rows in people) > 500
     assert stored(2) == fast
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "EVIDENCE_COLUMNS", False)
