@@ -79,6 +79,14 @@ THIN_HOME_DAYS = 2
 # each seen there on two weekdays are common; without thin candidates neither takes part in
 # the site pass and the site is never found.
 THIN_WORK_DAYS = 2
+# A rota runs through the week: on the published 24/7 rotas (`roles.ROTAS`: four on four off,
+# 2-2-3, DuPont, ...) two in seven work days fall on a Saturday or a Sunday, and about a third
+# of employed people work on an average weekend day (ATUS 2019). So a workplace seen on four
+# days is seen on at most one weekday for ~7 % of rotating workers (binomial, 5/7 a day;
+# ~20 % of those seen on three). A place seen on one weekday and on twice `THIN_WORK_DAYS`
+# days in all therefore also takes part as a possible workplace (`_may_be_workplace`): whether
+# it is one is the role model's question (the rota factor, the hours), and a base still needs
+# `min_base_days` weekdays or a site where others work.
 
 
 @dataclass(frozen=True, slots=True)
@@ -935,6 +943,13 @@ def _role_problems(
     return problems
 
 
+def _may_be_workplace(cand: Candidate, thin_work_days: int) -> bool:
+    """Whether a place takes part as a possible workplace: seen on `thin_work_days` weekdays,
+    or on one weekday and twice as many days in all (a rota's weekends: `THIN_WORK_DAYS`)."""
+    weekdays = cand.n_duty_dates
+    return weekdays >= thin_work_days or (weekdays >= 1 and cand.n_dates >= 2 * thin_work_days)
+
+
 def _draft(
     analysis: PersonAnalysis,
     points: _Points,
@@ -987,7 +1002,7 @@ def _draft(
     )[:MAX_HOME_CANDIDATES]  # fmt: skip
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
     work_cands = sorted(
-        (c for c in coarse if c not in travel and coarse[c].n_duty_dates >= thin_work_days),
+        (c for c in coarse if c not in travel and _may_be_workplace(coarse[c], thin_work_days)),
         key=lambda c: (coarse[c].n_duty_dates, len(coarse[c].indices)), reverse=True,
     )[:MAX_WORK_CANDIDATES]  # fmt: skip
     home_rows = [int(row_of_fine[f]) for f in home_cands]
