@@ -43,6 +43,7 @@ from geoleak.infer.roles import (
     WEEKEND_DAY,
     WEEKEND_NIGHT,
     WEEKNIGHT,
+    WORK_END_H,
     WORK_HOURS,
     RoleFit,
     RolePriors,
@@ -863,6 +864,7 @@ class _Draft:
     person_span: int
     far_from_home: list[list[int]]
     bag: bool
+    night_places: list[int]
 
 
 def _role_problems(
@@ -938,6 +940,7 @@ def _role_problems(
                 far_from_home=d.far_from_home,
                 bag=d.bag,
                 work_schedule_log_bf=schedule[k],
+                night_locs=d.night_places,
             )
         )
     return problems
@@ -1011,6 +1014,7 @@ def _draft(
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
     moves = _moves([fine[f] for f in home_cands])
+    night_places = _night_places(row, home_rows, points.local, points.hour)
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
@@ -1029,7 +1033,71 @@ def _draft(
             for f in home_cands
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
+        night_places=night_places,
     )
+
+
+# A place slept at on some nights (`roles.NIGHT_PLACE_SHARE`) is told from a night worker's
+# workplace by the morning after: a guest leaves in the morning and is up and about, a night
+# worker sleeps after the shift (~85 % of night workers are asleep at 10:00-13:59 on work
+# days: `roles.ASLEEP_NIGHT_WORKDAY`, against ~6 % of people on a day off). A home candidate
+# may be one where the person was seen there in the night or early morning
+# (`NIGHT_PLACE_HOURS`, the night into a day) and at no other home candidate in that night,
+# and elsewhere in the late morning of that day (`LATE_MORNING_HOURS`), on
+# `NIGHT_PLACE_MORNINGS` days or more (a workplace reached at 07:30 from the home left at
+# 07:00 is no night there), and, being slept at on
+# *some* nights, where another home candidate is seen on more nights (evening to morning,
+# `EVENING_TO_MORNING_HOURS`). On the development families the four partners' homes given
+# as bases had 15, 8, 18 and 0 such mornings, and 90 of 96 night, rotating and
+# evening-shift workers' workplaces 0 or 1, no thinly seen one any.
+NIGHT_PLACE_HOURS = (22, 23, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+LATE_MORNING_HOURS = (10, 11, 12, 13)
+EVENING_TO_MORNING_HOURS = (17, 18, 19, 20, 21, *NIGHT_PLACE_HOURS)
+NIGHT_PLACE_MORNINGS = 2
+
+
+def _night_places(
+    row: NDArray[np.int64],
+    home_rows: Sequence[int],
+    local: NDArray[np.int64],
+    hour: NDArray[np.int64],
+) -> list[int]:
+    """The home candidates (indexes into `home_rows`) that may be a place slept at on some
+    nights: seen there in `NIGHT_PLACE_HOURS` of a night and at no other home candidate
+    then, and elsewhere (any other location row, travel included) in `LATE_MORNING_HOURS`
+    of the day it ends in, on `NIGHT_PLACE_MORNINGS` days or more, with another home
+    candidate seen on more nights; at most `MAX_SECOND_CANDIDATES`. One entry per point:
+    its location row and local date (ordinal) and hour."""
+    if len(home_rows) < 2:  # another candidate must hold more nights
+        return []
+    # Each point's home candidate (-1: none) and the night it belongs to (from the evening).
+    lookup = np.full(int(max(home_rows)) + 2, -1, dtype=np.int64)
+    lookup[np.asarray(home_rows, dtype=np.int64)] = np.arange(len(home_rows))
+    cand = np.where(row >= 0, lookup[np.minimum(row, lookup.size - 1)], -1)
+    morning = hour < LATE_MORNING_HOURS[0]
+    at_home = cand >= 0
+    at_night = at_home & (morning | (hour >= NIGHT_PLACE_HOURS[0]))
+    if not (np.bincount(cand[at_night], minlength=len(home_rows)) >= NIGHT_PLACE_MORNINGS).any():
+        return []  # (most people: no second place seen at night on two days)
+    night_day = np.where(hour >= WORK_END_H, local + 1, local)
+    # Nights (evening to morning) per candidate, and the nights each was seen in at night.
+    evening_on = at_home & (morning | (hour >= EVENING_TO_MORNING_HOURS[0]))
+    nights_at = np.bincount(np.unique(cand[evening_on] * (1 << 32) + night_day[evening_on])
+                            >> 32, minlength=len(home_rows))  # fmt: skip
+    pairs = np.unique(cand[at_night] * (1 << 32) + night_day[at_night])
+    nights, whose = pairs & ((1 << 32) - 1), pairs >> 32
+    days, seen_by = np.unique(nights, return_counts=True)
+    shared = np.isin(nights, days[seen_by > 1])  # nights seen at two candidates or more
+    late = (hour >= LATE_MORNING_HOURS[0]) & (hour <= LATE_MORNING_HOURS[-1])
+    out = []
+    for k in range(len(home_rows)):
+        mornings = nights[(whose == k) & ~shared]
+        if nights_at[k] >= nights_at.max() or mornings.size < NIGHT_PLACE_MORNINGS:
+            continue  # (the place of most nights is no place of *some* nights)
+        then_out = np.isin(mornings, local[late & (cand != k)]).sum()
+        if then_out >= NIGHT_PLACE_MORNINGS:
+            out.append(k)
+    return out[:MAX_SECOND_CANDIDATES]
 
 
 def _split_from_home_group(

@@ -70,7 +70,8 @@ Roles per person are assigned jointly over the top candidates: one current home 
 at most one workplace, which may contain the home (living on base) and lies within a
 commute of it (a workplace more than `LONG_COMMUTE_M` or `FAR_WORKPLACE_M` from the home is
 rare: `COMMUTE_BAND_LOG_PRIOR`); optionally a second
-residence (weekends) or a move (an older home until a date, the current one after). Each
+residence (weekends), a place slept at on some nights (a partner's home: `NIGHT_PLACE_SHARE`)
+or a move (an older home until a date, the current one after). Each
 assignment is scored with population-share priors (`RolePriors`); the posterior of a role
 is summed over the assignments (and person types) that give a place that role. The
 confidence given for a home or a base is the *lowest* such posterior over plausible
@@ -1039,7 +1040,8 @@ class Structure:
     """Which candidate plays which role: indexes into the person's candidate lists.
 
     home: home candidate or -1; work: work group or -1; second: home candidate used as
-    second residence or -1; old_home: for a move, the older home (then `home` is the newer)
+    second residence or -1 (with `nights`: as a place slept at on some nights,
+    `NIGHT_PLACE_SHARE`); old_home: for a move, the older home (then `home` is the newer)
     with the split day.
     """
 
@@ -1048,6 +1050,7 @@ class Structure:
     second: int = -1
     old_home: int = -1
     split: date | None = None
+    nights: bool = False
 
 
 @dataclass(slots=True)
@@ -1217,13 +1220,15 @@ def _second_weekdays_to_other(
     other_lg: NDArray[np.float64],
     other_total: NDArray[np.float64],
     other_places: NDArray[np.float64],
+    bins: Sequence[int] | None = None,
 ) -> None:
     """In place, for the assignments `second` (an index along axis 1) that have a second
-    residence: its weekday days are one more "other" place (its log Gamma, days and place
-    count added to the other places' sums); `by_role` is (draws, assignments, roles, bins)."""
+    residence: its weekday days (`bins`; for a place slept at on some nights, its days in
+    the day) are one more "other" place (its log Gamma, days and place count added to the
+    other places' sums); `by_role` is (draws, assignments, roles, bins)."""
     from geoleak.infer.special import gammaln
 
-    weekday = np.array(_WEEKDAY_BINS)
+    weekday = np.array(_WEEKDAY_BINS if bins is None else bins)
     rows = by_role[:, second]  # (draws, seconds, roles, bins), a copy
     moved = rows[:, :, SECOND][:, :, weekday]
     rows[:, :, OTHER, weekday] += moved
@@ -1315,8 +1320,10 @@ def _bag_log_scores(
     other_lg = _in_location_order(lgam, is_other)
     other_total = _in_location_order(totals, is_other)
     other_places = np.broadcast_to(is_other @ places, other_total.shape).copy()
-    if second:  # weekday days at a second residence are one more "other" place
-        _second_weekdays_to_other(by_role, second, other_lg, other_total, other_places)
+    for bins in (_WEEKDAY_BINS, _DAYTIME_BINS):  # a second place's days, one more "other"
+        of_kind = [k for k in second if _moved_bins(sub[k][2]) is bins]
+        if of_kind:
+            _second_weekdays_to_other(by_role, of_kind, other_lg, other_total, other_places, bins)
     _reweighted_moves(by_role, weights, counts,
                       [(k, *rows) for k, rows in misplaced.items()])  # fmt: skip
     plug = _bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
@@ -1357,6 +1364,31 @@ def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:
 # old home of a move), the workplace group (-1 none) and the second residence row (-1 none).
 _RoleSpec = tuple[list[int], int, int]
 _WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
+# A place slept at on some nights that is not the person's home: a partner's home when
+# living apart together (~9-10 % of British adults: Haskey 2005, Population Trends 122;
+# Duncan & Phillips 2010; ~6-7 % of US adults: Strohm et al. 2009, Demographic Research
+# 21:177), a parent's home, a flat near a distant job. It takes a share of the home's
+# presence in the evening, at night and in the weekday morning (`NIGHT_PLACE_BINS`: arrival
+# in the evening, departure in the morning), at most `NIGHT_PLACE_MAX_SHARE` (three nights a
+# week); days seen there in the working day or at weekends in daytime are one more "other"
+# place (`_DAYTIME_BINS`), as a second residence's weekdays are. Prior `NIGHT_PLACE_SHARE`
+# of people. Which candidates may be one is read from the days: `places` offers only a place
+# the person was seen at in the night or early morning and then elsewhere in the late
+# morning of the same day, on `places.NIGHT_PLACE_MORNINGS` days or more (a night worker
+# sleeps after the shift: `ASLEEP_NIGHT_WORKDAY`).
+NIGHT_PLACE_SHARE = 0.08
+NIGHT_PLACE_MAX_SHARE = 3 / 7
+NIGHT_PLACE_BINS = [WEEKNIGHT, MORNING, EVENING, WEEKEND_NIGHT]
+_DAYTIME_BINS = [WORK_HOURS, WEEKEND_DAY]
+# In a role spec (`_RoleSpec`) a second-residence row at or above this flag is a place
+# slept at on some nights (its row plus the flag).
+NIGHT_PLACE_FLAG = 1 << 30
+
+
+def _moved_bins(second_code: int) -> list[int]:
+    """The parts of the week whose days at a second place count as one more "other" place:
+    weekdays for a second residence, the day for a place slept at on some nights."""
+    return _DAYTIME_BINS if second_code >= NIGHT_PLACE_FLAG else _WEEKDAY_BINS
 
 
 def _location_terms(
@@ -1412,7 +1444,7 @@ def _role_rows_loop(
         for row in home_rows:
             role[row] = HOME
         if second_row >= 0:
-            role[second_row] = SECOND
+            role[second_row % NIGHT_PLACE_FLAG] = SECOND
         by_role = onehot[role].T @ counts  # (roles, bins)
         # Which place within a role. A workplace's buildings share its mass by frequency
         # (profile likelihood). Other places follow a Chinese restaurant process: time out
@@ -1432,9 +1464,10 @@ def _role_rows_loop(
                 other_total += t
                 other_places += k
         if second_row >= 0:
-            moved = by_role[SECOND, _WEEKDAY_BINS]
-            by_role[OTHER, _WEEKDAY_BINS] += moved
-            by_role[SECOND, _WEEKDAY_BINS] = 0.0
+            bins = _moved_bins(second_row)
+            moved = by_role[SECOND, bins]
+            by_role[OTHER, bins] += moved
+            by_role[SECOND, bins] = 0.0
             extra = float(moved.sum())
             if extra > 0:
                 other_lg += math.lgamma(extra)
@@ -1462,7 +1495,7 @@ def _role_matrix(
         which = [k for k, spec in enumerate(specs) if len(spec[0]) > slot]
         role[which, [specs[k][0][slot] for k in which]] = HOME
     second = [k for k, spec in enumerate(specs) if spec[2] >= 0]
-    role[second, [specs[k][2] for k in second]] = SECOND
+    role[second, [specs[k][2] % NIGHT_PLACE_FLAG for k in second]] = SECOND
     return role, second
 
 
@@ -1493,9 +1526,10 @@ def _role_rows(
     other_total = running_sum(totals_list, is_other)
     other_places = running_sum(places_list, is_other)
     for s in second:  # weekday days at a second residence are one more "other" place
-        moved = by_role[s, SECOND, _WEEKDAY_BINS]
-        by_role[s, OTHER, _WEEKDAY_BINS] += moved
-        by_role[s, SECOND, _WEEKDAY_BINS] = 0.0
+        bins = _moved_bins(specs[s][2])
+        moved = by_role[s, SECOND, bins]
+        by_role[s, OTHER, bins] += moved
+        by_role[s, SECOND, bins] = 0.0
         extra = float(moved.sum())
         if extra > 0:
             other_lg[s] += math.lgamma(extra)
@@ -1515,6 +1549,7 @@ def _assignments(
     work_groups: Sequence[int],
     second_locs: Sequence[int],
     moves: Sequence[tuple[int, int, date, NDArray[np.float64], NDArray[np.float64]]],
+    night_locs: Sequence[int] = (),
 ) -> tuple[list[Structure], list[_RoleSpec], list[_MoveRow], list[bool]]:
     """Every assignment of roles to a person's candidates (`fit_roles`' arguments): its
     structure, its role spec (`_role_rows`), the moves' (assignment, new home's counts before
@@ -1538,6 +1573,10 @@ def _assignments(
             for s in second_locs:
                 if s != h and (group < 0 or loc_group[home_locs[s]] != group):
                     add(Structure(home=h, work=w, second=s), home_rows, group, home_locs[s])
+            for s in night_locs:
+                if s != h and (group < 0 or loc_group[home_locs[s]] != group):
+                    night_place = Structure(home=h, work=w, second=s, nights=True)
+                    add(night_place, home_rows, group, home_locs[s] + NIGHT_PLACE_FLAG)
     # Moves: the home's role passes from the old place to the new one on the split day.
     move_rows: list[tuple[int, NDArray[np.float64], NDArray[np.float64]]] = []
     for new, old, split, before, after in moves:
@@ -1570,9 +1609,11 @@ def _structure_log_prior(
     years: float,
     priors: RolePriors,
     far_from_home: Sequence[Sequence[int]] | None,
+    n_night_locs: int = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Each structure's log prior (second residence, move, living at work, a far
-    workplace), with the structures' home, work and second-residence indexes."""
+    """Each structure's log prior (second residence or a place slept at on some nights,
+    move, living at work, a far workplace), with the structures' home, work and
+    second-residence indexes."""
     n_second = max(1, n_second_locs)
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, n_move_options)
@@ -1582,11 +1623,16 @@ def _structure_log_prior(
     s_work = np.array([st.work for st in structures], dtype=np.int64)
     s_second = np.array([st.second for st in structures], dtype=np.int64)
     s_old = np.array([st.old_home for st in structures], dtype=np.int64)
+    s_nights = np.array([st.nights for st in structures], dtype=bool)
     log_structure_prior = np.where(
         s_second >= 0,
-        math.log(priors.second_residence_share / n_second),
-        np.where(s_home >= 0, math.log(1 - priors.second_residence_share), 0.0),
-    )
+        np.where(s_nights,
+                 math.log((1 - priors.second_residence_share) * NIGHT_PLACE_SHARE
+                          / max(1, n_night_locs)),
+                 math.log(priors.second_residence_share / n_second)),
+        np.where(s_home >= 0,
+                 math.log((1 - priors.second_residence_share) * (1 - NIGHT_PLACE_SHARE)), 0.0),
+    )  # fmt: skip
     log_structure_prior = log_structure_prior + np.where(
         s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
     )
@@ -1604,6 +1650,23 @@ def _structure_log_prior(
         log_structure_prior = log_structure_prior + far_term
 
     return log_structure_prior, s_home, s_work, s_second
+
+
+def _second_shares(by_role: NDArray[np.float64], nights: NDArray[np.bool_]) -> Any:
+    """Per assignment, the second place's share of the home's presence, estimated from the
+    counts (profile likelihood, half a day added to each side): a second residence's of the
+    weekend's, a place slept at on some nights' of `NIGHT_PLACE_BINS`' (at most
+    `NIGHT_PLACE_MAX_SHARE`)."""
+    weekend = list(WEEKEND_BINS)
+    home_n = by_role[:, HOME, weekend].sum(axis=1)
+    second_n = by_role[:, SECOND, weekend].sum(axis=1)
+    share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    if nights.any():
+        home_a = by_role[:, HOME, NIGHT_PLACE_BINS].sum(axis=1)
+        second_a = by_role[:, SECOND, NIGHT_PLACE_BINS].sum(axis=1)
+        away = np.minimum((second_a + 0.5) / (home_a + second_a + 1.0), NIGHT_PLACE_MAX_SHARE)
+        share = np.where(nights, away, share)
+    return share
 
 
 def _bag_inputs(
@@ -1649,6 +1712,7 @@ def fit_roles(
     far_from_home: Sequence[Sequence[int]] | None = None,
     bag: bool = False,
     work_schedule_log_bf: Sequence[float] | None = None,
+    night_locs: Sequence[int] = (),
 ) -> RoleFit:
     """Score every assignment of roles to candidates.
 
@@ -1666,6 +1730,8 @@ def fit_roles(
     rotating-shift type's assignments with that workplace; None adds nothing.
     work_schedule_log_bf: per work group, `schedule_log_bayes_factor` of its weekdays, added
     to the part-time type's assignments with that workplace; None adds nothing.
+    night_locs: indexes into home_locs that may be a place slept at on some nights
+    (`NIGHT_PLACE_SHARE`).
     far_from_home: per home candidate and work group (`work_groups` order), how far the
     group lies from the home (`commute_band`: 0 within `LONG_COMMUTE_M`, 1 within
     `FAR_WORKPLACE_M`, 2 beyond): the workplace gets that band's prior
@@ -1674,7 +1740,7 @@ def fit_roles(
     evidence (`RoleFit.bagged_marginals`; see `BAG_DRAWS`).
     """
     structures, specs, move_rows, lives_at_work = _assignments(
-        loc_group, home_locs, work_groups, second_locs, moves
+        loc_group, home_locs, work_groups, second_locs, moves, night_locs
     )
     group_list = list(loc_group)
     by_role, plug = _role_rows(counts, group_list, specs, singleton_total)
@@ -1696,7 +1762,7 @@ def fit_roles(
     unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
     log_structure_prior, s_home, s_work, s_second = _structure_log_prior(
         structures, lives_at_work, len(home_locs), len(second_locs), len(moves), years,
-        priors, far_from_home,
+        priors, far_from_home, len(night_locs),
     )  # fmt: skip
     has_home = s_home >= 0
     type_prior = type_priors(priors)
@@ -1707,9 +1773,8 @@ def fit_roles(
     # Second residence: its share of the home's weekend mass is estimated from the counts
     # (profile likelihood); on weekdays it has none (its rows are zero there).
     weekend = list(WEEKEND_BINS)
-    home_n = by_role[:, HOME, weekend].sum(axis=1)
-    second_n = by_role[:, SECOND, weekend].sum(axis=1)
-    share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    nights = np.array([st.nights for st in structures], dtype=bool)
+    share = _second_shares(by_role, nights)
     # The hours the person is seen at all, against a day worker's waking hours.
     activity = activity_log_bayes_factors(hour_counts)
     # Every (person type, assignment) pair, scored in one batch.
@@ -1728,13 +1793,14 @@ def fit_roles(
         probs[:, HOME, :] = presence[:, 0]
         probs[:, WORK, :] = presence[:, 1]
         probs[:, OTHER, :] = presence[:, 2]
-        second = has_second[chosen]
-        if second.any():
-            second_share = share[chosen][second]
-            for b in weekend:
-                total_home = presence[b, 0]
-                probs[second, SECOND, b] = total_home * second_share
-                probs[second, HOME, b] = total_home * (1 - second_share)
+        for kind, bins in ((False, weekend), (True, NIGHT_PLACE_BINS)):
+            second = has_second[chosen] & (nights[chosen] == kind)
+            if second.any():
+                second_share = share[chosen][second]
+                for b in bins:
+                    total_home = presence[b, 0]
+                    probs[second, SECOND, b] = total_home * second_share
+                    probs[second, HOME, b] = total_home * (1 - second_share)
         unseen = unseen_of[ptype]
         home_term = np.where(has_home[chosen], math.log((1 - unseen) / n_home), math.log(unseen))
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term

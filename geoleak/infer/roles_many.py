@@ -68,6 +68,7 @@ class RoleProblem:
     far_from_home: Sequence[Sequence[int]] | None = None
     bag: bool = False
     work_schedule_log_bf: Sequence[float] | None = None
+    night_locs: Sequence[int] = ()
 
     def fit(self, priors: RolePriors) -> RoleFit:
         """`roles.fit_roles` of this person alone (the reference)."""
@@ -76,7 +77,7 @@ class RoleProblem:
             self.moves, self.singleton_total, self.years, priors, self.min_home_days,
             hour_counts=self.hour_counts, work_rota_log_bf=self.work_rota_log_bf,
             far_from_home=self.far_from_home, bag=self.bag,
-            work_schedule_log_bf=self.work_schedule_log_bf,
+            work_schedule_log_bf=self.work_schedule_log_bf, night_locs=self.night_locs,
         )  # fmt: skip
 
 
@@ -124,7 +125,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         return []
     people = len(problems)
     assigned = [roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs,
-                                   p.moves) for p in problems]  # fmt: skip
+                                   p.moves, p.night_locs) for p in problems]  # fmt: skip
     group_lists = [list(p.loc_group) for p in problems]
     by_role, plug, spec_start = _role_rows_many(
         [p.counts for p in problems], group_lists, [a[1] for a in assigned],
@@ -137,7 +138,8 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             by_role[spec_start[person] + index, OTHER] += misplaced
     struct_priors = [
         roles._structure_log_prior(a[0], a[3], len(p.home_locs), len(p.second_locs),
-                                   len(p.moves), p.years, priors, p.far_from_home)
+                                   len(p.moves), p.years, priors, p.far_from_home,
+                                   len(p.night_locs))
         for p, a in zip(problems, assigned, strict=True)
     ]  # fmt: skip
     log_structure_prior = np.concatenate([sp[0] for sp in struct_priors])
@@ -180,16 +182,16 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     probs[:, WORK, :] = rows[:, :, 1]
     probs[:, OTHER, :] = rows[:, :, 2]
     weekend = list(WEEKEND_BINS)
-    home_n = by_role[:, HOME, weekend].sum(axis=1)
-    second_n = by_role[:, SECOND, weekend].sum(axis=1)
-    share = (second_n + 0.5) / (home_n + second_n + 1.0)
-    second = np.flatnonzero(has_second[entry_spec])
-    if second.size:
-        second_share = share[entry_spec[second]]
-        for b in weekend:
-            total_home = rows[second, b, 0]
-            probs[second, SECOND, b] = total_home * second_share
-            probs[second, HOME, b] = total_home * (1 - second_share)
+    nights = np.array([st.nights for a in assigned for st in a[0]], dtype=bool)
+    share = roles._second_shares(by_role, nights)
+    for kind, bins in ((False, weekend), (True, roles.NIGHT_PLACE_BINS)):
+        second = np.flatnonzero(has_second[entry_spec] & (nights[entry_spec] == kind))
+        if second.size:
+            second_share = share[entry_spec[second]]
+            for b in bins:
+                total_home = rows[second, b, 0]
+                probs[second, SECOND, b] = total_home * second_share
+                probs[second, HOME, b] = total_home * (1 - second_share)
     type_prior = roles.type_priors(priors)
     log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
@@ -293,6 +295,7 @@ class _Pairs:
     loc: NDArray[np.int64]  # per pair: its location row
     role: NDArray[np.int64]  # per pair: HOME, WORK, SECOND or OTHER
     second: NDArray[np.int64]  # the assignments with a second residence
+    second_code: NDArray[np.int64]  # their second rows as the specs give them (kind flag)
 
 
 def _pairs(
@@ -322,13 +325,21 @@ def _pairs(
             at = np.array(which, dtype=np.int64)
             role[pair_start[at[:, 0]] + at[:, 1]] = HOME
     seconds = [(k, spec[2]) for k, spec in enumerate(flat) if spec[2] >= 0]
-    second = np.zeros(0, np.int64)
+    second = second_code = np.zeros(0, np.int64)
     if seconds:
         at = np.array(seconds, dtype=np.int64)
-        second = at[:, 0]
-        role[pair_start[second] + at[:, 1]] = SECOND
+        second, second_code = at[:, 0], at[:, 1]
+        role[pair_start[second] + second_code % roles.NIGHT_PLACE_FLAG] = SECOND
     return _Pairs(loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc, role,
-                  second)  # fmt: skip
+                  second, second_code)  # fmt: skip
+
+
+def _seconds_by_bins(pairs: _Pairs) -> list[tuple[list[int], NDArray[np.int64]]]:
+    """The parts of the week whose days at a second place are one more "other" place
+    (`roles._moved_bins`), each with the assignments it applies to."""
+    night = pairs.second_code >= roles.NIGHT_PLACE_FLAG
+    return [(bins, pairs.second[mask]) for bins, mask in
+            ((roles._WEEKDAY_BINS, ~night), (roles._DAYTIME_BINS, night)) if mask.any()]  # fmt: skip
 
 
 def _role_rows_many(
@@ -342,7 +353,7 @@ def _role_rows_many(
     counts = np.concatenate(counts_of).reshape(-1, N_BINS)
     pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of)
     loc_start, spec_start, n_specs = pairs.loc_start, pairs.spec_start, pairs.n_specs
-    pair_spec, pair_loc, role, second = pairs.spec, pairs.loc, pairs.role, pairs.second
+    pair_spec, pair_loc, role = pairs.spec, pairs.loc, pairs.role
     # Days per role and part of the week: whole numbers, so exact in any order.
     key = (pair_spec * 4 + role) * N_BINS
     by_role = _sums((key[:, None] + np.arange(N_BINS)).reshape(-1),
@@ -370,8 +381,7 @@ def _role_rows_many(
     other_lg = summed(lgam, is_other)
     other_total = summed(totals, is_other)
     other_places = summed(places, is_other)
-    if second.size:  # weekday days at a second residence are one more "other" place
-        weekday = roles._WEEKDAY_BINS
+    for weekday, second in _seconds_by_bins(pairs):  # a second place's days: one more "other"
         rows = by_role[second]
         moved = rows[:, SECOND][:, weekday]
         other_rows = rows[:, OTHER]  # views into rows
@@ -445,7 +455,7 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     counts_of = [inputs[0] for inputs in inputs_of]
     pairs = _pairs([c.shape[0] for c in counts_of], [inputs[1] for inputs in inputs_of],
                    [inputs[2] for inputs in inputs_of])  # fmt: skip
-    loc_start, n_specs, second = pairs.loc_start, pairs.n_specs, pairs.second
+    loc_start, n_specs = pairs.loc_start, pairs.n_specs
     counts = np.concatenate(counts_of).reshape(-1, N_BINS)
     draws = roles.BAG_DRAWS
     # The reweightings (`roles._bag_weights`): each person's cells in their own order.
@@ -491,8 +501,9 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     other_places = _sums(pairs.spec[is_other], weights=places[pairs.loc[is_other]],
                                minlength=n_specs)  # fmt: skip
     other_places = np.broadcast_to(other_places, other_total.shape).copy()
-    if second.size:  # weekday days at a second residence are one more "other" place
-        roles._second_weekdays_to_other(by_role, second, other_lg, other_total, other_places)
+    for bins, second in _seconds_by_bins(pairs):  # a second place's days: one more "other"
+        roles._second_weekdays_to_other(by_role, second, other_lg, other_total, other_places,
+                                        bins)  # fmt: skip
     moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
               int(loc_start[person]) + old_row, before, after)
              for person, inputs in enumerate(inputs_of)

@@ -51,6 +51,8 @@ def role_problems(draw: Any) -> RoleProblem:
     work_groups = draw(st.lists(st.sampled_from(groups), max_size=3, unique=True)) if groups else []
     second_locs = draw(st.lists(st.integers(0, len(home_locs) - 1), max_size=2, unique=True)) \
         if home_locs else []  # fmt: skip
+    night_locs = draw(st.lists(st.integers(0, len(home_locs) - 1), max_size=2, unique=True)) \
+        if home_locs else []  # fmt: skip
     moves = []
     if len(home_locs) >= 2:
         for _ in range(draw(st.integers(0, 2))):
@@ -80,7 +82,7 @@ def role_problems(draw: Any) -> RoleProblem:
         counts, loc_group, home_locs, work_groups, second_locs, moves, float(singletons),
         draw(st.floats(0.01, 3.0)), draw(st.integers(1, 4)), hour_counts=hour_counts,
         work_rota_log_bf=rota, far_from_home=far, bag=draw(st.booleans()),
-        work_schedule_log_bf=schedule,
+        work_schedule_log_bf=schedule, night_locs=night_locs,
     )  # fmt: skip
 
 
