@@ -555,3 +555,35 @@ def test_pass_two_tasks_carry_the_sites_as_a_file_read_once_a_process(
         profile_to_json(p) for p in expected
     ]
     assert [s.to_json() for s, _ in sites] == [s.to_json() for s in expected_sites]
+
+
+def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(
+    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each partition's pass 2 built the index of every site and member again: partitions x
+    # people, the stage that grew fastest with the corpus (up to 512 partitions). Now it is
+    # built once for the run's sites and dropped at the end of the run.
+    from geoleak.infer import SiteLookup
+
+    built: list[int] = []
+
+    class Counted(SiteLookup):
+        def __init__(self, sites: Any) -> None:
+            built.append(id(sites))
+            super().__init__(sites)
+
+    expected, _ = infer_store(store)
+    monkeypatch.setattr(engine, "SiteLookup", Counted)
+    profiles, sites = infer_store(store, workers=1)
+    assert store.buckets == 4 and len(built) == 1 and sites
+    assert [profile_to_json(p) for p in profiles] == [profile_to_json(p) for p in expected]
+    assert engine._SITE_LOOKUP == []  # not kept past the run
+    # Another list of sites (even of the same sites) gets its own index.
+    own = {
+        p: Candidate(indices=[], position=s.position, rms_m=5.0) for s in sites for p in s.people
+    }
+    found = [(site, {p: own[p] for p in site.people}) for site in sites]
+    first = engine.site_lookup(found)
+    assert engine.site_lookup(found) is first
+    assert engine.site_lookup(list(found)) is not first
+    engine.forget_site_lookup()
