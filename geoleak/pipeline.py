@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import re
 import zlib
+from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -309,7 +310,7 @@ class _ShardTotals:
     posts_per_person: Counter[str]
     devices: dict[str, Counter[str]]
     excluded: dict[str, Counter[str]]
-    utc_hours: dict[str, list[int]]
+    utc_hours: dict[str, array[int]]
     # A streaming shard's people went to its sink with their context: the counters above
     # are empty, these count them (people, those with evidence) and the rows written.
     people: int = 0
@@ -388,8 +389,8 @@ class _Shard:
         self.posts_per_person: Counter[str] = Counter()
         self.devices: dict[str, Counter[str]] = {}
         self.excluded: dict[str, Counter[str]] = {}
-        self.utc_hours: dict[str, list[int]] = {}
-        self.near_cells: dict[str, dict[tuple[int, int], LatLon]] = {}
+        self.utc_hours: dict[str, array[int]] = {}  # posts per UTC hour, `new_hours()`
+        self.near_cells: dict[str, array[float]] = {}  # see `_remember_position`
         self.media: dict[str, MediaMeta] = {}  # read so far (streaming: this batch's)
         self.digests: dict[str, str | None] = {}
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
@@ -497,17 +498,16 @@ class _Shard:
             self.posts_per_person[author] += len(items)
             hours = self.utc_hours.get(author)
             if hours is None:
-                hours = self.utc_hours[author] = [0] * 24
+                hours = self.utc_hours[author] = new_hours()
             for _, plain in items:
                 hours[plain.utc_hour] += 1
             if self.geocoder is not None:
-                cells = self.near_cells.setdefault(author, {})
+                near = self.near_cells.get(author)
+                if near is None:
+                    near = self.near_cells[author] = array("d")
                 for _, plain in items:
-                    if len(cells) >= NEAR_SAMPLE:
+                    if not _remember_position(near, plain.lat, plain.lon):
                         break
-                    cell = (round(plain.lat * 2), round(plain.lon * 2))
-                    if cell not in cells:
-                        cells[cell] = LatLon.checked(plain.lat, plain.lon)
             parts = self.evidence.get(author)
             if parts is None:
                 parts = self.evidence[author] = EvidenceParts()
@@ -531,11 +531,14 @@ class _Shard:
         self.posts_per_person[author] += 1
         hours = self.utc_hours.get(author)
         if hours is None:
-            hours = self.utc_hours[author] = [0] * 24
+            hours = self.utc_hours[author] = new_hours()
         hours[created.hour] += 1
         stats.posts_with_geotag += 1
         if self.geocoder is not None:
-            _remember_cells(self.near_cells.setdefault(author, {}), (found,))
+            near = self.near_cells.get(author)
+            if near is None:
+                near = self.near_cells[author] = array("d")
+            _remember_position(near, found.position.lat, found.position.lon)
         stats.posts_located += 1
         kept = evidence.get(author)
         if kept is None:
@@ -1030,7 +1033,7 @@ def _collect(
     posts_per_person: Counter[str] = Counter()
     devices: dict[str, Counter[str]] = {}
     excluded: dict[str, Counter[str]] = {}
-    utc_hours: dict[str, list[int]] = {}
+    utc_hours: dict[str, array[int]] = {}
     for part in totals:
         _add_stats(stats, part.stats)
         stats.duplicate_posts += part.posts_dropped
@@ -1061,7 +1064,7 @@ def _person_context(
     posts_per_person: Counter[str],
     devices: Mapping[str, Counter[str]],
     excluded: Mapping[str, Counter[str]],
-    utc_hours: Mapping[str, list[int]],
+    utc_hours: Mapping[str, Sequence[int]],
 ) -> dict[str, PersonContext]:
     return {
         person: PersonContext(
@@ -1095,9 +1098,9 @@ def _account_post(
     posts_per_person: Counter[str],
     devices: dict[str, Counter[str]],
     excluded: dict[str, Counter[str]],
-    utc_hours: dict[str, list[int]],
+    utc_hours: dict[str, array[int]],
     geocoder: Geocoder | None = OFFLINE,
-    near_cells: dict[str, dict[tuple[int, int], LatLon]] | None = None,
+    near_cells: dict[str, array[float]] | None = None,
 ) -> None:
     stats.posts += 1
     author = post.author
@@ -1105,7 +1108,7 @@ def _account_post(
     if post.created_at is not None:
         hours = utc_hours.get(author)
         if hours is None:
-            hours = utc_hours[author] = [0] * 24
+            hours = utc_hours[author] = new_hours()
         hours[post.created_at.hour] += 1
     for path in post.media:
         meta = media[path]
@@ -1133,10 +1136,16 @@ def _account_post(
     if geocoder is not None:
         # A town name shared by several towns is settled by where else the person was
         # (positions seen so far in the stream).
-        cells = near_cells.setdefault(post.author, {}) if near_cells is not None else {}
-        _remember_cells(cells, found)
+        near = near_cells.get(author) if near_cells is not None else None
+        if near is None:
+            near = array("d")
+            if near_cells is not None:
+                near_cells[author] = near
+        for ev in found:
+            if not _remember_position(near, ev.position.lat, ev.position.lon):
+                break
         if post.text or post.place is not None:
-            context = PlaceContext(near=tuple(cells.values()))
+            context = PlaceContext(near=near_positions(near))
             found += checkin_evidence(post, geocoder, known=found, context=context)
     if found:
         stats.posts_located += 1
@@ -1199,12 +1208,33 @@ def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMe
 NEAR_SAMPLE = 64  # positions per person kept to settle ambiguous town names
 
 
-def _remember_cells(cells: dict[tuple[int, int], LatLon], found: Sequence[Evidence]) -> None:
-    """Keep up to NEAR_SAMPLE of a person's positions, one per ~50 km cell."""
-    for ev in found:
-        if len(cells) >= NEAR_SAMPLE:
-            return
-        cells.setdefault((round(ev.position.lat * 2), round(ev.position.lon * 2)), ev.position)
+def _remember_position(near: array[float], lat: float, lon: float) -> bool:
+    """Keep up to NEAR_SAMPLE of a person's positions, one per ~50 km cell (the first seen
+    in each), in `near`, in the order first seen: cell key, lat, lon, cell key, lat, lon...
+    The key (`1000 * (round(lat * 2) + 1000) + round(lon * 2) + 500`, at least 820,140) is
+    never a latitude or longitude, so `in` finds a cell in C. 112 B a person with one
+    cell, 144 with two, 208 with three to five, where a dict of cells to LatLon took ~380
+    with one and ~530 with two (issue 15, memory). False once full."""
+    if len(near) >= 3 * NEAR_SAMPLE:
+        return False
+    key = 1000.0 * (round(lat * 2) + 1000) + (round(lon * 2) + 500)
+    if key not in near:
+        near.extend((key, lat, lon))
+    return True
+
+
+def near_positions(near: array[float]) -> tuple[LatLon, ...]:
+    """The positions `_remember_position` kept, in the order first seen."""
+    return tuple(LatLon.checked(near[k + 1], near[k + 2]) for k in range(0, len(near), 3))
+
+
+def new_hours() -> array[int]:
+    """A person's posts per UTC hour, 24 unsigned counters (96 bytes) (a list of 24 ints took
+    ~330 B a person; issue 15, memory)."""
+    return _NO_HOURS[:]
+
+
+_NO_HOURS = array("I", [0]) * 24
 
 
 def infer_profiles(
