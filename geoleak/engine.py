@@ -302,9 +302,21 @@ def analyse_bucket(
     analyses = _analyses_in_context(root, bucket, params, people)
     if spill is not None:
         with _spill_file(spill, bucket).open("wb") as out:
-            pickle.dump(([replace(a, evidence=[]) for a in analyses], people), out,
+            pickle.dump(([_spilled(a) for a in analyses], people), out,
                         protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
     return _slim_bucket(analyses)
+
+
+def _spilled(analysis: PersonAnalysis) -> PersonAnalysis:
+    """What pass 1 keeps of an analysis for pass 2: all of it but its evidence (read from
+    the store again) and its fit's bag inputs, which only score the bag lazily
+    (`RoleFit.bagged_marginals`): the batched fit (`roles_many`) scored it already, so
+    pass 2 reads `bag_log_scores` and only asks whether the inputs are None. An empty
+    tuple stands for them (they were a third of the fit's pickled bytes)."""
+    fit = analysis.fit
+    if fit is not None and fit.bag_inputs is not None and fit.bag_log_scores is not None:
+        fit = replace(fit, bag_inputs=())
+    return replace(analysis, evidence=[], fit=fit)
 
 
 def profile_bucket_json(

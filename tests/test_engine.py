@@ -506,6 +506,10 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
         a.person for a in kept
     }
     assert any(a.base_candidates for a in kept)
+    # nor the fits' bag inputs (pass 2 reads the bag's scores, made with the fit): the
+    # profiles below would differ, or fail, if pass 2 needed them
+    bagged = [a.fit for a in kept if a.fit is not None and a.fit.bag_log_scores is not None]
+    assert bagged and all(fit.bag_inputs == () for fit in bagged)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(EvidenceStore, "context", _not_read_again)
         spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
