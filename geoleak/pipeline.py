@@ -852,7 +852,7 @@ class _ShardSet:
         in the shards (`slim`, their slim copies, when already made: `_Shard.end`), the site
         pass here on their slim copies, then the profiles in the shards; what
         `LeakInference.fit` gives on the same evidence."""
-        from geoleak.engine import find_sites_partitioned
+        from geoleak.engine import find_sites_partitioned, forget_site_lookup
         from geoleak.infer.sites import site_log_odds
 
         if slim is None:
@@ -862,9 +862,15 @@ class _ShardSet:
             sites = find_sites_partitioned(slim, params)
             odds = site_log_odds(slim, sites, params.shared_site_odds)
             del slim
-        profiles: list[Profile] = [
-            p for part in self.each("profiles", params, sites, odds) for p in part
-        ]
+        try:
+            profiles: list[Profile] = [
+                p for part in self.each("profiles", params, sites, odds) for p in part
+            ]
+        finally:
+            # Shards still in this process (a corpus too small to fork for) share one
+            # `site_lookup`; it holds every site: not kept after the run (in the worker
+            # processes it goes with them, `close`).
+            forget_site_lookup()
         profiles.sort(key=lambda p: p.person)
         return profiles, [site for site, _ in sites]
 

@@ -7,6 +7,7 @@ import pickle
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -420,3 +421,29 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
         calls = [(name, d) for name, kind, d in _timeline(folder, pid) if kind == "b"]
         assert calls[-2:] == [("end", None), ("profiles", None)]
         assert calls[0][0] == "take"
+
+
+def test_shards_in_this_process_do_not_keep_the_site_index_after_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Shards that infer in this process (a corpus too small to fork for) share pass 2's
+    index of the sites (`engine.site_lookup`): built once, and not kept after the run (it
+    holds every site of the corpus)."""
+    if not (REPO / "sample_media" / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    from geoleak import engine, pipeline
+    from geoleak.infer import SiteLookup
+
+    built: list[int] = []
+
+    class Counted(SiteLookup):
+        def __init__(self, sites: Any) -> None:
+            built.append(id(sites))
+            super().__init__(sites)
+
+    monkeypatch.setattr(engine, "SiteLookup", Counted)
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 10**9)  # no fork: both shards here
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)
+    result = run([REPO / "sample_media" / "posts.jsonl"], workers=2, keep_evidence=False)
+    assert result.sites and len(built) == 1
+    assert engine._SITE_LOOKUP == []

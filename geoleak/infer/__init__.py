@@ -305,9 +305,9 @@ class SiteLookup:
         for k, (_, members) in enumerate(sites):
             for person in members:
                 self._of_person.setdefault(person, []).append(k)
-        lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
-        self._lat_order = np.argsort(lats, kind="stable")
-        self._sorted_lats = lats[self._lat_order]
+        self._lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
+        self._lons = np.array([site.position.lon for site, _ in sites], dtype=np.float64)
+        self._cells: dict[float, _SiteCells] = {}  # by cell size (degrees)
         self.largest_radius_m = max((site.radius_m for site, _ in sites), default=0.0)
         self.workplace_share = site_workplace_share(sites)
 
@@ -315,11 +315,86 @@ class SiteLookup:
         """The sites that list `person` among their members, in order."""
         return [self.sites[k] for k in self._of_person.get(person, ())]
 
-    def within_latitudes(self, south: float, north: float) -> list[int]:
-        """Indices (in order) of the sites whose centre lies in [south, north] degrees."""
-        lo = int(np.searchsorted(self._sorted_lats, south, side="left"))
-        hi = int(np.searchsorted(self._sorted_lats, north, side="right"))
-        return sorted(self._lat_order[lo:hi].tolist())
+    def within_reach(
+        self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any], reach_m: float
+    ) -> list[int]:
+        """Indices (in order) of the sites whose centre may lie within `reach_m` metres
+        (great circle) of one of the points (`lats`, `lons`, degrees): every site that does,
+        and some that do not (those in the cells around the points' cells)."""
+        # A margin covers rounding: the cells are never narrower than the reach.
+        cell = math.degrees(reach_m / EARTH_RADIUS_M) * (1 + 1e-6) + 1e-9
+        cells = self._cells.get(cell)
+        if cells is None:  # (a race between threads builds the same cells twice)
+            cells = self._cells[cell] = _SiteCells(self._lats, self._lons, cell)
+        return cells.near(lats, lons)
+
+
+class _SiteCells:
+    """Sites by cells of `cell` degrees of latitude and of longitude (rows from the south
+    pole, columns from the antimeridian, wrapping round it), only the cells that hold a
+    site. A point's sites within `cell` degrees of arc (`cell` radians times the earth's
+    radius) lie in its row or the rows next to it (a great-circle distance is at least R
+    times the difference in latitude), and within the longitudes that distance spans at
+    the highest latitude of those rows (all of them near a pole)."""
+
+    def __init__(self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any], cell: float) -> None:
+        self.cell = cell
+        self.columns = max(1, math.ceil(360.0 / cell))
+        self.rows: dict[int, dict[int, list[int]]] = {}
+        rows, cols = self._cells_of(lats, lons)
+        for k, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            self.rows.setdefault(row, {}).setdefault(col, []).append(k)
+
+    def _cells_of(
+        self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        rows = np.floor((np.asarray(lats, dtype=np.float64) + 90.0) / self.cell).astype(np.int64)
+        east = np.mod(np.asarray(lons, dtype=np.float64) + 180.0, 360.0)
+        cols = np.mod(np.floor(east / self.cell).astype(np.int64), self.columns)
+        return rows, cols
+
+    def _span(self, row: int) -> int | None:
+        """How many columns either side of a point in `row` its reach may span, or None for
+        every column (the reach crosses a pole, or spans half the longitudes)."""
+        cell = self.cell
+        # The highest latitude (either hemisphere) of the rows next to `row`, inclusive.
+        highest = max(abs((row - 1) * cell - 90.0), abs((row + 2) * cell - 90.0))
+        if highest >= 90.0:
+            return None
+        # hav(d) >= cos(lat1) cos(lat2) hav(dlon) >= cos(highest)^2 hav(dlon).
+        half = math.sin(math.radians(cell) / 2) / math.cos(math.radians(highest))
+        if half >= 1.0:
+            return None
+        spread = math.degrees(2 * math.asin(half)) * (1 + 1e-6) + 1e-9
+        span = math.ceil(spread / cell) + 1
+        return None if 2 * span + 1 >= self.columns else span
+
+    def near(self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]) -> list[int]:
+        """Indices (in order) of the sites in the cells a point may reach from."""
+        rows, cols = self._cells_of(lats, lons)
+        found: set[int] = set()
+        seen: set[tuple[int, int]] = set()
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            if (row, col) in seen:
+                continue
+            seen.add((row, col))
+            span = self._span(row)
+            for r in (row - 1, row, row + 1):
+                held = self.rows.get(r)
+                if not held:
+                    continue
+                if span is None:
+                    for members in held.values():
+                        found.update(members)
+                elif 2 * span + 1 <= len(held):
+                    for c in range(col - span, col + span + 1):
+                        found.update(held.get(c % self.columns, ()))
+                else:
+                    for c, members in held.items():
+                        apart = abs(c - col) % self.columns
+                        if min(apart, self.columns - apart) <= span:
+                            found.update(members)
+        return sorted(found)
 
 
 def _site_boosts(
@@ -408,13 +483,10 @@ def _base_by_site_membership(
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
     lons = np.array([analysis.evidence[i].position.lon for i in weekday])
     if lookup is not None:
-        # Only sites that can be in reach: a great-circle distance is at least R times the
-        # difference in latitude (radians), so sites farther in latitude than the largest
-        # reach are out of reach of every point (a margin covers rounding).
+        # Only sites that can be in reach of a point (the cells around the points' cells),
+        # in their order: the sites out of reach are not near any point below either.
         largest = max(lookup.largest_radius_m * 3, params.work_eps_m)
-        band = math.degrees(largest / EARTH_RADIUS_M) * (1 + 1e-6) + 1e-9
-        near = lookup.within_latitudes(float(lats.min()) - band, float(lats.max()) + band)
-        found = [found[k] for k in near]
+        found = [found[k] for k in lookup.within_reach(lats, lons, largest)]
         if not found:
             return None
     sites = [site for site, _ in found]

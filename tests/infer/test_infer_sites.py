@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from infer_helpers import seen, year_of_life
 
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
-from geoleak.types import Evidence, LatLon, PlaceKind
+from geoleak.types import Evidence, LatLon, PlaceKind, SharedSite
 
 BASE = LatLon(61.83, -150.07)
 
@@ -80,8 +84,8 @@ def test_a_member_living_on_base_gets_the_site_as_base_and_home() -> None:
 
 
 def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
-    """Profiles look sites up by person and by latitude band (not a pass over every site
-    per person): the same memberships and the same bases from site membership, for units
+    """Profiles look sites up by person and by cells of latitude and longitude (not a pass
+    over every site per person): the same memberships and the same bases from site membership, for units
     at high latitude, on both sides of the antimeridian and thin members near each."""
     from geoleak.infer import SiteLookup, _base_by_site_membership
     from geoleak.infer.places import InferenceParams, analyse_person
@@ -117,6 +121,80 @@ def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
         assert by_band == _base_by_site_membership(analysis, found, params)
         tied += by_band is not None and person.endswith("thin")
     assert tied >= 5
+
+
+def _sites_at(positions: list[LatLon]) -> list[tuple[SharedSite, dict[str, Any]]]:
+    return [(SharedSite(f"s{k}", where, 50.0, ("a", "b"), 4, 2), {})
+            for k, where in enumerate(positions)]  # fmt: skip
+
+
+def _in_reach_of_every_site(sites: list[LatLon], points: list[LatLon], reach_m: float) -> list[int]:
+    return [k for k, site in enumerate(sites)
+            if any(haversine_m(p, site) <= reach_m for p in points)]  # fmt: skip
+
+
+def _check_site_cells(sites: list[LatLon], points: list[LatLon], reach_m: float) -> list[int]:
+    """The sites the cells give for `points`: in order, once each, and among them every
+    site in reach (the same ones a pass over every site finds)."""
+    from geoleak.infer import SiteLookup
+
+    lookup = SiteLookup(_sites_at(sites))
+    lats = np.array([p.lat for p in points])
+    lons = np.array([p.lon for p in points])
+    near = lookup.within_reach(lats, lons, reach_m)
+    assert near == sorted(set(near))
+    brute = _in_reach_of_every_site(sites, points, reach_m)
+    assert [k for k in near if any(haversine_m(p, sites[k]) <= reach_m for p in points)] == brute
+    return near
+
+
+def test_site_cells_find_sites_across_the_antimeridian_and_at_high_latitudes() -> None:
+    """A point just east of 180 degrees reaches a site just west of it (a wrap gone wrong
+    loses it); at 70-80 degrees a degree of longitude is 19-38 km, so the site 3 km east
+    spans several cells of a 1 km reach (a swap of (lat, lon) or a cell width taken at the
+    equator loses it); near the pole every longitude is within reach."""
+    reach = 1_000.0
+    cases = [
+        (LatLon(-16.5, 179.9999), LatLon(-16.5, -179.9999)),
+        (LatLon(65.0, -179.995), LatLon(65.0, 179.995)),
+        (LatLon(72.0, 25.0), destination(LatLon(72.0, 25.0), 90, 900)),
+        (LatLon(78.22, 15.65), destination(LatLon(78.22, 15.65), 80, 990)),
+        (LatLon(-75.0, 179.99), destination(LatLon(-75.0, 179.99), 95, 950)),
+        (LatLon(89.9995, 0.0), LatLon(89.9995, 180.0)),
+        (LatLon(-89.9999, -90.0), LatLon(-89.9999, 90.0)),
+    ]
+    for point, site in cases:
+        far = [LatLon(point.lon / 2, point.lat), destination(point, 0, 5 * reach)]
+        near = _check_site_cells([*far, site], [point], reach)
+        assert 2 in near, (point, site)
+        assert 0 not in near  # (lat, lon) swapped: far away
+
+
+_lat = st.one_of(st.floats(-90, 90), st.floats(65, 90), st.floats(-90, -65))
+_lon = st.one_of(st.floats(-180, 180), st.floats(175, 180), st.floats(-180, -175))
+_position = st.builds(LatLon, _lat, _lon)
+
+
+@given(
+    points=st.lists(_position, min_size=1, max_size=6),
+    around=st.lists(
+        st.tuples(st.integers(0, 5), st.floats(0, 360), st.floats(0, 2.5)), max_size=25
+    ),
+    anywhere=st.lists(_position, max_size=15),
+    reach_m=st.sampled_from([30.0, 600.0, 25_000.0, 900_000.0]),
+)
+@settings(max_examples=300)
+def test_site_cells_give_every_site_in_reach_that_a_scan_of_every_site_gives(
+    points: list[LatLon],
+    around: list[tuple[int, float, float]],
+    anywhere: list[LatLon],
+    reach_m: float,
+) -> None:
+    """Random sites and points, many near the antimeridian and the poles, sites around the
+    points out to 2.5 reaches: the cells' sites in reach are the scan's."""
+    sites = [destination(points[k % len(points)], bearing, reach_m * scale)
+             for k, bearing, scale in around] + anywhere  # fmt: skip
+    _check_site_cells(sites, points, reach_m)
 
 
 def _unit_and_loner(loner_weekdays: int) -> dict[str, list[Evidence]]:
