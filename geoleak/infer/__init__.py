@@ -292,8 +292,9 @@ _Found = Sequence[tuple[SharedSite, SiteMembers]]
 
 
 class SiteLookup:
-    """The sites a person is a member of, and the sites near a latitude band, without a
-    pass over every site for every person (that pass made profiles cost people x sites).
+    """The sites a person is a member of, and the sites that may be in reach of some points
+    (by cells of latitude and longitude: `within_reach`), without a pass over every site
+    for every person (that pass made profiles cost people x sites).
 
     Holds the members mappings themselves, so a member's candidate swapped in one after
     the lookup was built is the one read. Both lookups keep the sites' order.
