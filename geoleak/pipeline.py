@@ -496,15 +496,11 @@ class _Shard:
         stats.evidence_by_source[run[0][1].rows.source.value] += located
         for author, items in people.items():
             self.posts_per_person[author] += len(items)
-            hours = self.utc_hours.get(author)
-            if hours is None:
-                hours = self.utc_hours[author] = new_hours()
+            hours = _hours_of(self.utc_hours, author)
             for _, plain in items:
                 hours[plain.utc_hour] += 1
             if self.geocoder is not None:
-                near = self.near_cells.get(author)
-                if near is None:
-                    near = self.near_cells[author] = array("d")
+                near = _near_of(self.near_cells, author)
                 for _, plain in items:
                     if not _remember_position(near, plain.lat, plain.lon):
                         break
@@ -529,16 +525,11 @@ class _Shard:
         stats = self.stats
         stats.posts += 1
         self.posts_per_person[author] += 1
-        hours = self.utc_hours.get(author)
-        if hours is None:
-            hours = self.utc_hours[author] = new_hours()
-        hours[created.hour] += 1
+        _hours_of(self.utc_hours, author)[created.hour] += 1
         stats.posts_with_geotag += 1
         if self.geocoder is not None:
-            near = self.near_cells.get(author)
-            if near is None:
-                near = self.near_cells[author] = array("d")
-            _remember_position(near, found.position.lat, found.position.lon)
+            _remember_position(_near_of(self.near_cells, author), found.position.lat,
+                               found.position.lon)  # fmt: skip
         stats.posts_located += 1
         kept = evidence.get(author)
         if kept is None:
@@ -1112,10 +1103,7 @@ def _account_post(
     author = post.author
     posts_per_person[author] += 1
     if post.created_at is not None:
-        hours = utc_hours.get(author)
-        if hours is None:
-            hours = utc_hours[author] = new_hours()
-        hours[post.created_at.hour] += 1
+        _hours_of(utc_hours, author)[post.created_at.hour] += 1
     for path in post.media:
         meta = media[path]
         problem = _media_problem(meta, stats)
@@ -1142,11 +1130,7 @@ def _account_post(
     if geocoder is not None:
         # A town name shared by several towns is settled by where else the person was
         # (positions seen so far in the stream).
-        near = near_cells.get(author) if near_cells is not None else None
-        if near is None:
-            near = array("d")
-            if near_cells is not None:
-                near_cells[author] = near
+        near = _near_of(near_cells, author) if near_cells is not None else array("d")
         for ev in found:
             if not _remember_position(near, ev.position.lat, ev.position.lon):
                 break
@@ -1232,6 +1216,22 @@ def _remember_position(near: array[float], lat: float, lon: float) -> bool:
 def near_positions(near: array[float]) -> tuple[LatLon, ...]:
     """The positions `_remember_position` kept, in the order first seen."""
     return tuple(LatLon.checked(near[k + 1], near[k + 2]) for k in range(0, len(near), 3))
+
+
+def _near_of(near_cells: dict[str, array[float]], author: str) -> array[float]:
+    """`author`'s kept positions (`_remember_position`), made empty the first time."""
+    near = near_cells.get(author)
+    if near is None:
+        near = near_cells[author] = array("d")
+    return near
+
+
+def _hours_of(utc_hours: dict[str, array[int]], author: str) -> array[int]:
+    """`author`'s posts per UTC hour (`new_hours`), made the first time."""
+    hours = utc_hours.get(author)
+    if hours is None:
+        hours = utc_hours[author] = new_hours()
+    return hours
 
 
 def new_hours() -> array[int]:

@@ -916,7 +916,7 @@ def _role_problems(
     work = [cand for person in people for cand in person[0].work_candidates]
     rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
     schedule = schedule_log_bayes_factors_of_people([
-        (_schedule_days(person[0].work_candidates),
+        ([_work_hour_days(cand) for cand in person[0].work_candidates],
          points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)])
         for k, (person, d) in enumerate(zip(people, drafts, strict=True))
     ])  # fmt: skip
@@ -1173,11 +1173,6 @@ def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
         key=lambda c: c.score,
         reverse=True,
     )
-
-
-def _schedule_days(cands: Sequence[Candidate]) -> list[NDArray[np.int64]]:
-    """`_work_hour_days` of each work candidate, for `schedule_log_bayes_factors`."""
-    return [_work_hour_days(cand) for cand in cands]
 
 
 def _work_hour_days(cand: Candidate) -> NDArray[np.int64]:
