@@ -1352,7 +1352,17 @@ def _dm_loglik(
     a = alpha * np.maximum(probs, _FLOOR)
     total = counts.sum(axis=-2)
     per_bin = gammaln(alpha) - gammaln(alpha + total)
-    per_bin = per_bin + (gammaln(counts + a) - gammaln(a)).sum(axis=-2)
+    # gammaln(count + a) - gammaln(a) of each cell. Most counts are 0 (roles a structure
+    # does not have, parts of the week a place is not seen in: ~70 % of the cells), where
+    # the term is gammaln(a) - gammaln(a), exactly 0.0 (a is finite and positive): only
+    # the others are computed, by the same operations, so every term and sum is the same.
+    shape = np.broadcast_shapes(np.shape(counts), np.shape(a))
+    cells = np.broadcast_to(counts, shape)
+    seen = cells != 0
+    terms = np.zeros(shape)
+    a_seen = np.broadcast_to(a, shape)[seen]
+    terms[seen] = gammaln(cells[seen] + a_seen) - gammaln(a_seen)
+    per_bin = per_bin + terms.sum(axis=-2)
     return np.asarray(per_bin.sum(axis=-1), dtype=np.float64)
 
 

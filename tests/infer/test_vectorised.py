@@ -584,3 +584,46 @@ def test_span_text_months_as_strftime_writes_them(first: datetime, last: datetim
     when = f"{first:%b %Y}" if months <= 1 else f"{first:%b %Y} - {last:%b %Y}"
     expected = f" over {months} month{'s' if months != 1 else ''} ({when})"
     assert places._span_text(first, last) == expected
+
+
+def _dm_loglik_every_cell(counts: np.ndarray, probs: np.ndarray, alpha: float) -> np.ndarray:
+    """`roles._dm_loglik` as written before it skipped the cells counted 0: every cell's
+    term computed."""
+    from geoleak.infer.special import gammaln
+
+    a = alpha * np.maximum(probs, roles._FLOOR)
+    total = counts.sum(axis=-2)
+    per_bin = gammaln(alpha) - gammaln(alpha + total)
+    per_bin = per_bin + (gammaln(counts + a) - gammaln(a)).sum(axis=-2)
+    return np.asarray(per_bin.sum(axis=-1), dtype=np.float64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 3),
+    st.floats(0.1, 50.0),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_likelihood_skipping_cells_counted_zero_equals_every_cell(
+    entries: int, draws: int, alpha: float, bag: bool, weighted: bool, seed: int
+) -> None:
+    """`_dm_loglik` computes only the cells with a count, the others being exactly 0.0: the
+    same floats, bit for bit, as every cell's term (most cells 0, some -0.0, fractional
+    counts as the bag's reweightings give, probabilities below the floor, and the bag's
+    shape: (draws, K, roles, bins) counts against (1, K, roles, bins) probabilities)."""
+    rng = np.random.default_rng(seed)
+    shape = (entries, 4, N_BINS)
+    counts = rng.integers(0, 6, size=(draws, *shape) if bag else shape).astype(np.float64)
+    counts[rng.random(counts.shape) < 0.6] = 0.0
+    counts[rng.random(counts.shape) < 0.05] = -0.0
+    if weighted:
+        counts = counts * rng.gamma(2.0, 0.5, size=counts.shape)
+    probs = rng.dirichlet(np.full(4, 0.5), size=(entries, N_BINS)).transpose(0, 2, 1)
+    probs[rng.random(probs.shape) < 0.1] = 1e-12
+    if bag:
+        probs = probs[None]
+    got = roles._dm_loglik(counts, probs, alpha)
+    assert got.tobytes() == _dm_loglik_every_cell(counts, probs, alpha).tobytes()
