@@ -591,3 +591,38 @@ def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(
     assert engine.site_lookup(found) is first
     assert engine.site_lookup(list(found)) is not first
     engine.forget_site_lookup()
+
+
+def _gc_threshold_in_task(bucket: int) -> tuple[int, tuple[int, int, int]]:
+    import gc
+
+    return bucket, gc.get_threshold()
+
+
+def test_partitions_run_with_the_collector_run_less_often(
+    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cyclic collector walked every 700 containers made in the partition processes, and
+    # now and then everything they hold (~9 % of their CPU at 200 k posts). The local
+    # engine's processes raise its first threshold for their life; one-process inference
+    # only while it runs, and puts the thresholds back.
+    import gc
+
+    with engine.local_pool(2) as pool:
+        assert pool is not None
+        seen = dict(pool.map(_gc_threshold_in_task, range(4)))
+    assert {first for first, _, _ in seen.values()} == {engine.PARTITION_GC_THRESHOLD}
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    analyse = engine.analyse_bucket
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.get_threshold())
+        return analyse(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "analyse_bucket", noted)
+    expected, _ = infer_store(store)
+    profiles, _ = infer_store(store, workers=1)
+    assert during and all(t == (engine.PARTITION_GC_THRESHOLD, *before[1:]) for t in during)
+    assert gc.get_threshold() == before
+    assert [profile_to_json(p) for p in profiles] == [profile_to_json(p) for p in expected]
