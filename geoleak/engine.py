@@ -317,7 +317,39 @@ def _spilled(analysis: PersonAnalysis) -> PersonAnalysis:
     fit = analysis.fit
     if fit is not None and fit.bag_inputs is not None and fit.bag_log_scores is not None:
         fit = replace(fit, bag_inputs=())
-    return replace(analysis, evidence=[], fit=fit)
+    copies: dict[int, Candidate] = {}  # a base candidate is a work candidate: one copy
+
+    def counted(cands: list[Candidate]) -> list[Candidate]:
+        return [copies.get(id(c)) or copies.setdefault(id(c), _counted(c)) for c in cands]
+
+    return replace(
+        analysis,
+        evidence=[],
+        fit=fit,
+        home_candidates=counted(analysis.home_candidates),
+        work_candidates=counted(analysis.work_candidates),
+        base_candidates=counted(analysis.base_candidates),
+        others=counted(analysis.others),
+    )
+
+
+# What pass 2 asks of a home, work or other candidate (`decide` and the places it makes:
+# days, weeks, nights, the texts' counts): each count, made before the calendar is left out.
+_PASS_TWO_COUNTS = ("dates", "duty_dates", "nights", "evenings", "weekend_days", "work_dates")
+
+
+def _counted(cand: Candidate) -> Candidate:
+    """A candidate as the spill keeps it: its counts made (`Candidate.count`,
+    `n_weeks`) and its calendar left out (three arrays a candidate, ~40 % of the spill's
+    bytes and of its pickling). Pass 2 reads only counts of these candidates; a travel
+    candidate keeps its calendar (its place tells its day span). A count pass 2 asked for
+    and did not find would fail loudly (no calendar and no day set to count), not differ."""
+    if cand.calendar is None:
+        return cand
+    for name in _PASS_TWO_COUNTS:
+        cand.count(name)
+    cand.n_weeks  # noqa: B018  (counted and kept in day_counts)
+    return replace(cand, calendar=None, day_counts=dict(cand.day_counts))
 
 
 def profile_bucket_json(

@@ -510,6 +510,12 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     # profiles below would differ, or fail, if pass 2 needed them
     bagged = [a.fit for a in kept if a.fit is not None and a.fit.bag_log_scores is not None]
     assert bagged and all(fit.bag_inputs == () for fit in bagged)
+    # nor the home, work and other candidates' calendars (pass 2 reads their counts, made
+    # before: without one, a count it asked for would fail); a base candidate is still
+    # one of the work candidates, not a copy of its own
+    kept_candidates = [c for a in kept for c in (*a.home_candidates, *a.work_candidates, *a.others)]
+    assert kept_candidates and all(c.calendar is None for c in kept_candidates)
+    assert all(any(b is w for w in a.work_candidates) for a in kept for b in a.base_candidates)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(EvidenceStore, "context", _not_read_again)
         spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
