@@ -27,6 +27,9 @@ from geoleak.types import LatLon, Post
 
 __all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"]
 
+# `DigestSet.add_many` adds runs of at least this many keys at once (fewer: one by one).
+_MANY = 8
+
 
 class DigestSet:
     """A set of 64-bit digests that costs about 10 bytes a member, so remembering every
@@ -95,10 +98,39 @@ class DigestSet:
             self._spill()
         return True
 
-    def add_many(self, keys: Iterable[int]) -> list[bool]:
-        """`add` of each key in order (what each returned), in one call."""
-        add = self.add
-        return [add(key) for key in keys]
+    def add_many(self, keys: Sequence[int]) -> list[bool]:
+        """`add` of each key in order (what each returned), in one call.
+
+        When every key is new (none repeats another of `keys`, none is a member: the
+        common case), they are added at once: set operations in C and, once spilled, their
+        slots read and marked as arrays (a slot already marked is searched for, as `add`
+        searches). Otherwise, or for a few keys, each is added in turn. A spill then comes
+        after the whole run (the buffer may hold up to len(keys) - 1 more keys than
+        `buffer`); what each key answers is the same."""
+        if len(keys) < _MANY:
+            add = self.add
+            return [add(key) for key in keys]
+        recent = self._recent
+        if not recent.isdisjoint(keys) or len(set(keys)) != len(keys):
+            add = self.add
+            return [add(key) for key in keys]
+        if self._sorted is not None:
+            import numpy as np
+
+            slots = np.array(keys, dtype=np.int64) & np.int64(self._mask)
+            at, marks = slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8)
+            view = np.frombuffer(self._bits, dtype=np.uint8)
+            marked = np.flatnonzero(view[at] & marks).tolist()
+            if any(self._in_sorted(keys[k]) for k in marked):
+                del view
+                add = self.add
+                return [add(key) for key in keys]  # nothing was changed yet
+            np.bitwise_or.at(view, at, marks)
+            del view  # (releases the bytearray's buffer)
+        recent.update(keys)
+        if len(recent) >= self.buffer:
+            self._spill()
+        return [True] * len(keys)
 
     def _spill(self) -> None:
         import numpy as np
