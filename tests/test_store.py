@@ -366,3 +366,54 @@ def test_store_rows_as_columns_check_positions_and_accuracy_and_stay_read_only()
     [columns] = columns_from_table(table(10.0, 30.0)).values()
     with pytest.raises(ValueError, match="read-only"):
         columns.lat[0] = 11.0
+
+
+_WRITE_STORE = """
+import sys
+from pathlib import Path
+if sys.argv[3] == "without":
+    from geoleak.pipeline import _WithoutPandas
+    sys.meta_path.insert(0, _WithoutPandas)
+else:
+    import pandas  # noqa: F401  (as pyarrow imports it at its first array)
+from geoleak.store import EvidenceStore
+EvidenceStore(Path(sys.argv[2]), buckets=3).ingest([Path(sys.argv[1])], workers=1)
+print("pandas" in sys.modules)
+"""
+
+
+def test_a_store_written_without_pandas_is_the_same_bytes(tmp_path: Path, corpus: Path) -> None:
+    # The streaming ingest shards keep pyarrow from importing pandas (`_WithoutPandas`):
+    # the same Parquet files, byte for byte, as with pandas imported.
+    import subprocess
+    import sys
+
+    pytest.importorskip("pandas")
+    files = {}
+    for how in ("without", "with"):
+        root = tmp_path / how
+        done = subprocess.run([sys.executable, "-c", _WRITE_STORE, str(corpus), str(root), how],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        assert done.stdout.split() == [str(how == "with")]
+        files[how] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.parquet")}
+    assert files["without"] == files["with"] and len(files["with"]) >= 4
+
+
+def test_only_streaming_shards_refuse_pandas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from geoleak import pipeline
+    from geoleak.store import _RunSink
+
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    monkeypatch.delitem(sys.modules, "pandas", raising=False)
+    monkeypatch.setattr(pipeline, "_WORKER_SHARD", None)
+
+    pipeline._adopt_shard(pipeline._Shard(None, None), 0)
+    assert pipeline._WithoutPandas not in sys.meta_path
+    pipeline._adopt_shard(pipeline._Shard(None, _RunSink(tmp_path, 1, 2).shard(1)), 1)
+    assert sys.meta_path[0] is pipeline._WithoutPandas
+    with pytest.raises(ModuleNotFoundError):
+        __import__("pandas")
