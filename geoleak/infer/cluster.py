@@ -11,7 +11,9 @@ vectors finds within the radius's chord, so they too get the dense path's labels
 an n x n matrix and without importing scikit-learn (about 2 CPU s); weighted large inputs
 still go to scikit-learn. `cluster_labels_of_people` labels many people's points at once (the
 dense path's test on each person's pairs that are close in latitude, laid end to end), with
-each person's labels as `cluster_labels_multi` gives them.
+each person's labels as `cluster_labels_multi` gives them. `cluster_count` counts the clusters
+of two samples (the site pass's 60 m spots), each pair decided by its chord between unit
+vectors unless it lies within a hair of the radius, where the dense path's test decides.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
 __all__ = [
     "DENSE_MAX_POINTS",
     "HaversineDBSCAN",
+    "cluster_count",
     "cluster_labels",
     "cluster_labels_multi",
     "cluster_labels_of_people",
@@ -283,6 +286,87 @@ def cluster_labels_multi(
         raise ValueError(f"eps_m must be positive, got {list(eps_ms)!r}")
     rdist = _rdist(to_radians_latlon(lat_arr, lon_arr))
     return [_dense_dbscan_rdist(rdist, e / EARTH_RADIUS_M, min_samples, None) for e in eps_ms]
+
+
+# The band around the radius where `cluster_count` leaves a pair to the radius test itself:
+# pairs whose cheap chord is more than this share (relative) inside or outside the radius are
+# decided by it. Both the chord and the test's reduced distance are within ~1e-9 (relative)
+# of the true value near the radius (a few 1e-16 radians of rounding in each coordinate
+# against a 60 m chord of ~1e-5), so the margin is ~1,000 times what rounding can move.
+CHORD_MARGIN = 1e-6
+
+
+def cluster_count(
+    lats: Sequence[float] | NDArray[np.float64],
+    lons: Sequence[float] | NDArray[np.float64],
+    *,
+    eps_m: float,
+) -> int:
+    """How many clusters `cluster_labels(lats, lons, eps_m=eps_m, min_samples=2)` finds.
+
+    With two samples every point with a neighbour is a core point, so the clusters are the
+    connected groups of two or more points under the radius test. The test's cost is two
+    sines a pair; here each pair is first decided by its chord between unit vectors
+    (chord^2 = 4 sin^2(angle / 2) = 4 x the reduced distance; a few products a pair, no
+    sine, no wrap at the antimeridian, no error that grows at the poles), and only the pairs
+    within `CHORD_MARGIN` of the radius take the dense path's own test (`_rdist`'s operations
+    on each pair), so every pair is decided as the dense path decides it. Above
+    `DENSE_MAX_POINTS` points, `cluster_labels` itself.
+    """
+    if not eps_m > 0:
+        raise ValueError(f"eps_m must be positive, got {eps_m!r}")
+    lat_arr = np.asarray(lats, dtype=float)
+    lon_arr = np.asarray(lons, dtype=float)
+    n = lat_arr.size
+    if n > DENSE_MAX_POINTS:
+        labels = cluster_labels(lat_arr, lon_arr, eps_m=eps_m, min_samples=2)
+        return int(np.unique(labels[labels >= 0]).size)
+    if n < 2:
+        return 0
+    latlon_rad = to_radians_latlon(lat_arr, lon_arr)
+    lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
+    limit = math.sin(0.5 * eps_m / EARTH_RADIUS_M)
+    chord_limit = 4.0 * (limit * limit)  # the radius test's limit on chord^2 (x4 is exact)
+    cos_lat = np.cos(lat)
+    chord = np.empty((n, n))
+    step = np.empty((n, n))
+    for k, axis in enumerate((cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))):
+        out = chord if k == 0 else step
+        np.subtract.outer(axis, axis, out=out)
+        np.multiply(out, out, out=out)
+        if k:
+            np.add(chord, step, out=chord)
+    near = chord < chord_limit * (1.0 - CHORD_MARGIN)
+    band = np.flatnonzero(~near & (chord <= chord_limit * (1.0 + CHORD_MARGIN)))
+    del chord, step
+    if band.size:  # `_rdist`'s operations, in its order, on each pair of the band
+        i, j = np.divmod(band, n)
+        rdist = lat[i] - lat[j]
+        np.multiply(rdist, 0.5, out=rdist)
+        np.sin(rdist, out=rdist)
+        np.multiply(rdist, rdist, out=rdist)
+        sin_lon = lon[i] - lon[j]
+        np.multiply(sin_lon, 0.5, out=sin_lon)
+        np.sin(sin_lon, out=sin_lon)
+        np.multiply(sin_lon, sin_lon, out=sin_lon)
+        np.multiply(cos_lat[i] * cos_lat[j], sin_lon, out=sin_lon)
+        np.add(rdist, sin_lon, out=rdist)
+        near.flat[band] = rdist <= limit * limit
+    # The connected groups of the points with a neighbour (the diagonal is True), one
+    # breadth-first search each.
+    left = near.sum(axis=1) >= 2
+    count = 0
+    while True:
+        start = int(left.argmax())
+        if not left[start]:
+            return count
+        count += 1
+        left[start] = False
+        frontier = np.array([start])
+        while frontier.size:
+            reached = np.flatnonzero(near[frontier].any(axis=0) & left)
+            left[reached] = False
+            frontier = reached
 
 
 # Point pairs `cluster_labels_of_people` handles at once (each pair ~50 bytes while it works).

@@ -18,7 +18,7 @@ import numpy as np
 
 from geoleak.extract.evidence_columns import point_columns
 from geoleak.geometry import haversine_m_array, mean_position
-from geoleak.infer.cluster import cluster_labels
+from geoleak.infer.cluster import cluster_count, cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite
 
@@ -77,8 +77,8 @@ def find_sites(
         # Uncertainty of the centre. Posts come from a few spots (buildings, gates), so the
         # independent samples are the distinct spots, not the posts: the centre of k spots
         # scattered over a site of spread `rms` is off by about rms / sqrt(k).
-        spots = cluster_labels(pts_lat, pts_lon, eps_m=60.0, min_samples=2)
-        k = max(1, len({int(label) for label in spots if label >= 0}))
+        # (`cluster_count`: the count of `cluster_labels(..., min_samples=2)`'s clusters.)
+        k = max(1, cluster_count(pts_lat, pts_lon, eps_m=60.0))
         radius = max(75.0, 2.0 * rms / math.sqrt(k) + 2.5 * rms / math.sqrt(max(days, 1)))
         site = SharedSite("", centre, radius, tuple(sorted(by_person)), len(pts_lat), days)
         found.append((site, by_person))

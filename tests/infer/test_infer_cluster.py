@@ -150,3 +150,92 @@ def test_neighbour_pair_path_matches_the_dense_path_on_a_chain():
             cluster_module._sparse_dbscan(radians, 100.0 / EARTH_RADIUS_M, min_samples),
             cluster_module._dense_dbscan(radians, 100.0 / EARTH_RADIUS_M, min_samples, None),
         )
+
+
+def dense_count(lats, lons, eps_m):
+    labels = cluster_labels(lats, lons, eps_m=eps_m, min_samples=2)
+    return len({int(label) for label in labels if label >= 0})
+
+
+def destination(lat, lon, bearing, metres):
+    """The point `metres` from (lat, lon) along `bearing` (degrees), on the sphere."""
+    phi, lam, theta = np.radians(lat), np.radians(lon), np.radians(bearing)
+    delta = metres / EARTH_RADIUS_M
+    phi2 = np.arcsin(np.sin(phi) * np.cos(delta) + np.cos(phi) * np.sin(delta) * np.cos(theta))
+    lam2 = lam + np.arctan2(
+        np.sin(theta) * np.sin(delta) * np.cos(phi), np.cos(delta) - np.sin(phi) * np.sin(phi2)
+    )
+    return float(np.degrees(phi2)), float((np.degrees(lam2) + 180.0) % 360.0 - 180.0)
+
+
+def on_the_radius(lat, lon, bearing, eps_m):
+    """Two partners of (lat, lon) along `bearing`, adjacent floats of the distance apart:
+    the radius test (the dense path's) keeps the first within `eps_m` and not the second."""
+    inside, outside = eps_m * 0.999, eps_m * 1.001
+
+    def near(metres):
+        lat2, lon2 = destination(lat, lon, bearing, metres)
+        return dense_count([lat, lat2], [lon, lon2], eps_m) == 1
+
+    assert near(inside) and not near(outside)
+    while np.nextafter(inside, outside) != outside:
+        middle = 0.5 * (inside + outside)
+        if middle in (inside, outside):
+            break
+        if near(middle):
+            inside = middle
+        else:
+            outside = middle
+    return destination(lat, lon, bearing, inside), destination(lat, lon, bearing, outside)
+
+
+# Places where a cheap distance goes wrong: the poles, both sides of the antimeridian.
+EDGE_CENTRES = [*CENTRES, (89.9995, -37.0), (-89.9999, 120.0), (71.3, 180.0), (-3.2, -180.0)]
+
+
+def test_cluster_count_decides_pairs_on_the_radius_as_the_radius_test():
+    # Pairs a float of distance either side of where the radius test flips: the chord alone
+    # (CHORD_MARGIN 0) decides some of them otherwise.
+    rng = np.random.default_rng(5)
+    for lat, lon in EDGE_CENTRES:
+        for bearing in rng.uniform(0.0, 360.0, size=12):
+            for eps_m in (60.0, 100.0):
+                for partner in on_the_radius(lat, lon, bearing, eps_m):
+                    lats, lons = [lat, partner[0]], [lon, partner[1]]
+                    assert cluster_module.cluster_count(lats, lons, eps_m=eps_m) == dense_count(
+                        lats, lons, eps_m
+                    ), (lat, lon, bearing, eps_m, partner)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    centre=st.one_of(
+        st.sampled_from(EDGE_CENTRES),
+        st.tuples(st.floats(-90.0, 90.0), st.floats(-180.0, 180.0)),
+        st.tuples(st.floats(80.0, 90.0), st.sampled_from([-180.0, 180.0, 179.9995, -179.9995])),
+    ),
+    n=st.integers(0, 250),
+    eps_m=st.sampled_from([60.0, 100.0, 1000.0]),
+    rims=st.integers(0, 3),
+)
+def test_cluster_count_matches_the_dense_path(seed, centre, n, eps_m, rims):
+    lats, lons = blobs(seed, centre, n, spread_m=eps_m / 3)
+    # Partners on the radius (both sides of the test's flip) of a few of the points.
+    rng = np.random.default_rng(seed)
+    extra_lat, extra_lon = [], []
+    for k in range(min(rims, n)):
+        for partner in on_the_radius(lats[k], lons[k], rng.uniform(0.0, 360.0), eps_m):
+            extra_lat.append(partner[0])
+            extra_lon.append(partner[1])
+    lats = np.concatenate([lats, extra_lat])
+    lons = np.concatenate([lons, extra_lon])
+    assert cluster_module.cluster_count(lats, lons, eps_m=eps_m) == dense_count(lats, lons, eps_m)
+
+
+def test_cluster_count_above_the_dense_limit_and_bad_radius():
+    lats, lons = blobs(3, (69.45, 24.5), DENSE_MAX_POINTS + 5, spread_m=20.0)
+    assert cluster_module.cluster_count(lats, lons, eps_m=60.0) == dense_count(lats, lons, 60.0)
+    assert cluster_module.cluster_count([1.0], [2.0], eps_m=60.0) == 0
+    with pytest.raises(ValueError, match="eps_m"):
+        cluster_module.cluster_count([1.0, 1.0], [2.0, 2.0], eps_m=0.0)
