@@ -80,6 +80,28 @@ def _rdist(latlon_rad: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def _pair_rdist(
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    cos_lat: NDArray[np.float64],
+    first: NDArray[np.int64],
+    second: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """`_rdist`'s operations, in its order, on each pair (first[k], second[k]) of points
+    (radians; `cos_lat` = np.cos(lat)): the dense matrix's values at those places."""
+    rdist = lat[first] - lat[second]
+    np.multiply(rdist, 0.5, out=rdist)
+    np.sin(rdist, out=rdist)
+    np.multiply(rdist, rdist, out=rdist)
+    sin_lon = lon[first] - lon[second]
+    np.multiply(sin_lon, 0.5, out=sin_lon)
+    np.sin(sin_lon, out=sin_lon)
+    np.multiply(sin_lon, sin_lon, out=sin_lon)
+    np.multiply(cos_lat[first] * cos_lat[second], sin_lon, out=sin_lon)
+    np.add(rdist, sin_lon, out=rdist)
+    return rdist
+
+
 def _dense_dbscan_rdist(
     rdist: NDArray[np.float64],
     eps_rad: float,
@@ -339,19 +361,9 @@ def cluster_count(
     near = chord < chord_limit * (1.0 - CHORD_MARGIN)
     band = np.flatnonzero(~near & (chord <= chord_limit * (1.0 + CHORD_MARGIN)))
     del chord, step
-    if band.size:  # `_rdist`'s operations, in its order, on each pair of the band
-        i, j = np.divmod(band, n)
-        rdist = lat[i] - lat[j]
-        np.multiply(rdist, 0.5, out=rdist)
-        np.sin(rdist, out=rdist)
-        np.multiply(rdist, rdist, out=rdist)
-        sin_lon = lon[i] - lon[j]
-        np.multiply(sin_lon, 0.5, out=sin_lon)
-        np.sin(sin_lon, out=sin_lon)
-        np.multiply(sin_lon, sin_lon, out=sin_lon)
-        np.multiply(cos_lat[i] * cos_lat[j], sin_lon, out=sin_lon)
-        np.add(rdist, sin_lon, out=rdist)
-        near.flat[band] = rdist <= limit * limit
+    if band.size:  # the dense path's test on each pair of the band
+        first, second = np.divmod(band, n)
+        near.flat[band] = _pair_rdist(lat, lon, cos_lat, first, second) <= limit * limit
     # The connected groups of the points with a neighbour (the diagonal is True), one
     # breadth-first search each.
     left = near.sum(axis=1) >= 2
@@ -428,20 +440,7 @@ def _label_batch(
     # The pairs (i, j), i < j, of the same person that can be close (all others are not).
     owner = np.repeat(np.arange(len(batch)), sizes)
     first, second = _close_in_latitude(lat, owner, max(eps_ms) / EARTH_RADIUS_M)
-    # `_rdist`'s operations, in its order, on each pair.
-    rdist = lat[first] - lat[second]
-    np.multiply(rdist, 0.5, out=rdist)
-    np.sin(rdist, out=rdist)
-    np.multiply(rdist, rdist, out=rdist)
-    sin_lon = lon[first] - lon[second]
-    np.multiply(sin_lon, 0.5, out=sin_lon)
-    np.sin(sin_lon, out=sin_lon)
-    np.multiply(sin_lon, sin_lon, out=sin_lon)
-    cos_lat = np.cos(lat)
-    cos_prod = cos_lat[first] * cos_lat[second]
-    np.multiply(cos_prod, sin_lon, out=sin_lon)
-    np.add(rdist, sin_lon, out=rdist)
-    del sin_lon, cos_prod
+    rdist = _pair_rdist(lat, lon, np.cos(lat), first, second)
     results = [
         _pair_dbscan(rdist, first, second, starts, owner, e / EARTH_RADIUS_M, min_samples)
         for e in eps_ms
