@@ -1374,14 +1374,14 @@ def decide(
     # The posterior, and the same under other plausible shift-work priors: a home's or a
     # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
     robust = fit.robust_shifts(params.priors)
-    post, *alternatives = fit.posteriors(dict(work_log_boost or {}), robust)
+    posts = fit.posterior_rows(dict(work_log_boost or {}), robust)  # the plain one, the others
+    post = posts[0]
     structures = fit.structures
     home_of, work_of, second_of, old_of = np.array(
         [(s.home, s.work, s.second, s.old_home) for s in structures], dtype=np.int64
     )[fit.structure_index].T
     ptype = fit.person_type
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
-    posts = np.array([post, *alternatives])
     home_all = _marginals(posts, home_of, n_home)  # per prior: the plain one, then the others
     work_all = _marginals(posts, work_of, n_work)
     home_m, work_m = home_all[0].tolist(), work_all[0].tolist()

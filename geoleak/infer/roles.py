@@ -1099,19 +1099,30 @@ class RoleFit:
         type_log_shifts: Sequence[Sequence[float] | None],
     ) -> list[NDArray[np.float64]]:
         """`posterior` for each of several type-prior shifts (the boost added once)."""
+        return list(self.posterior_rows(work_log_boost, type_log_shifts))
+
+    def posterior_rows(
+        self,
+        work_log_boost: dict[int, float] | None,
+        type_log_shifts: Sequence[Sequence[float] | None],
+    ) -> NDArray[np.float64]:
+        """`posteriors` as one (shifts, assignments) array. Each row is the one posterior's
+        floats: a shift of None adds 0.0 (exact), the maximum is exact and `exp` works element
+        by element. Each row is summed alone: numpy sums a 1-D array pairwise, but the rows of
+        a 2-D array along axis 1 in another order (other last bits)."""
         scores = self.log_score.copy()
-        if work_log_boost and scores.size:
+        if scores.size == 0:
+            return np.zeros((len(type_log_shifts), 0))
+        if work_log_boost:
             bonus = np.array([work_log_boost.get(s.work, 0.0) for s in self.structures])
             scores += bonus[self.structure_index]
-        out = []
-        for shift in type_log_shifts:
-            if scores.size == 0:
-                out.append(np.asarray(scores, dtype=np.float64))
-                continue
-            shifted = scores + np.asarray(shift)[self.person_type] if shift is not None else scores
-            weights = np.exp(shifted - shifted.max())
-            out.append(np.asarray(weights / weights.sum(), dtype=np.float64))
-        return out
+        shifts = np.array([np.zeros(len(PERSON_TYPES)) if shift is None else shift
+                           for shift in type_log_shifts], dtype=np.float64)  # fmt: skip
+        shifted = scores[None, :] + shifts[:, self.person_type]
+        weights = np.exp(shifted - shifted.max(axis=1, keepdims=True))
+        totals = np.array([row.sum() for row in weights])
+        post: NDArray[np.float64] = weights / totals[:, None]
+        return post
 
     def bagged_marginals(
         self,

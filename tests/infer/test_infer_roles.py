@@ -27,8 +27,11 @@ from geoleak.infer.roles import (
     EVENING_SHIFT,
     NIGHT_SHIFT,
     NO_WORK,
+    PERSON_TYPES,
     WEEKNIGHT,
     WORK_HOURS,
+    RoleFit,
+    Structure,
     activity_log_bayes_factors,
     bin_of,
 )
@@ -859,3 +862,54 @@ def test_a_client_hundreds_of_km_away_is_not_the_base() -> None:
         base = fit(evidence).place(PlaceKind.BASE)
         assert base is None or near(base, WORK, 500), seed
         assert not near(base, client, 5_000)
+
+
+def _posterior_one_by_one(
+    fit_: RoleFit, boost: dict[int, float], shift: Sequence[float] | None
+) -> np.ndarray:
+    """The posterior as one 1-D array, the way `RoleFit.posteriors` computed it shift by
+    shift before `posterior_rows`."""
+    scores = fit_.log_score.copy()
+    if boost and scores.size:
+        scores += np.array([boost.get(s.work, 0.0) for s in fit_.structures])[fit_.structure_index]
+    if scores.size == 0:
+        return scores
+    shifted = scores + np.asarray(shift)[fit_.person_type] if shift is not None else scores
+    weights = np.exp(shifted - shifted.max())
+    return np.asarray(weights / weights.sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    k=st.integers(0, 160),
+    n_structures=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+    boosted=st.booleans(),
+    n_shifts=st.integers(1, 7),
+)
+def test_posterior_rows_equal_each_posterior_alone(
+    k: int, n_structures: int, seed: int, boosted: bool, n_shifts: int
+) -> None:
+    """Each row of `RoleFit.posterior_rows` is bit for bit the posterior under that shift
+    alone (a row summed along a 2-D array's axis differs in the last bits)."""
+    rng = np.random.default_rng(seed)
+    n_types = len(PERSON_TYPES)
+    structures = [Structure(work=int(w)) for w in rng.integers(-1, 3, n_structures)]
+    fit_ = RoleFit(
+        structures=structures,
+        person_type=rng.integers(0, n_types, k),
+        structure_index=rng.integers(0, n_structures, k),
+        log_score=rng.normal(-40.0, 15.0, k) * rng.choice([1.0, 0.01], k),
+    )
+    boost = {0: float(rng.normal()), 2: float(rng.normal())} if boosted else {}
+    shifts: list[Sequence[float] | None] = [
+        None if rng.random() < 0.3 else tuple(rng.normal(0.0, 1.0, n_types).tolist())
+        for _ in range(n_shifts)
+    ]
+    rows = fit_.posterior_rows(boost, shifts)
+    assert rows.shape == (n_shifts, k)
+    listed = fit_.posteriors(boost, shifts)
+    for row, alone, shift in zip(rows, listed, shifts, strict=True):
+        expected = _posterior_one_by_one(fit_, boost, shift)
+        assert row.tobytes() == expected.tobytes()
+        assert alone.tobytes() == expected.tobytes()
