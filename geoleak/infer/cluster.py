@@ -6,9 +6,10 @@ overhead (input validation, a ball tree, joblib) costs far more than the cluster
 with the reduced haversine distance and radius test of scikit-learn's ball tree and
 numbered as its DBSCAN numbers them, so the labels are the same (up to floating-point
 rounding for a pair exactly `eps_m` apart). Larger inputs (the cross-person site pass over
-every person's workplace candidates) take the same test on the pairs a k-d tree of unit
-vectors finds within the radius's chord, so they too get the dense path's labels without
-an n x n matrix and without importing scikit-learn (about 2 CPU s); weighted large inputs
+every person's workplace candidates) take the same test on the pairs of unit vectors in
+the same or adjacent cubes of the radius's chord, so they too get the dense path's labels
+without an n x n matrix and without importing scikit-learn (about 2 CPU s) or scipy (about
+0.4); weighted large inputs
 still go to scikit-learn. `cluster_labels_of_people` labels many people's points at once (the
 dense path's test on each person's pairs that are close in latitude, laid end to end), with
 each person's labels as `cluster_labels_multi` gives them. `cluster_count` counts the clusters
@@ -18,6 +19,7 @@ vectors unless it lies within a hair of the radius, where the dense path's test 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -135,12 +137,9 @@ def _sparse_dbscan(
     latlon_rad: NDArray[np.float64], eps_rad: float, min_samples: int
 ) -> NDArray[np.int64]:
     """`_dense_dbscan` (unweighted) from the neighbour pairs alone: the same radius test on
-    the pairs a k-d tree finds, clusters as connected core points numbered by their lowest
-    index, each border point in the lowest-numbered cluster that reaches it."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
+    the pairs of unit vectors in the same or adjacent cubes of the radius's chord, clusters
+    as connected core points numbered by their lowest index, each border point in the
+    lowest-numbered cluster that reaches it."""
     lat, lon = latlon_rad[:, 0], latlon_rad[:, 1]
     n = lat.size
     cos_lat = np.cos(lat)
@@ -149,8 +148,7 @@ def _sparse_dbscan(
     # The chord between two unit vectors is 2 sin(angle / 2) = 2 sqrt(rdist): candidate pairs
     # within a hair more than the radius's chord, then the dense path's own test on each.
     reach = 2.0 * limit * (1.0 + 1e-9) + 1e-12
-    pairs = cKDTree(unit).query_pairs(reach, output_type="ndarray")
-    first, second = pairs[:, 0], pairs[:, 1]
+    first, second = _pairs_in_adjacent_cubes(unit, reach)
     sin_lat = np.sin(0.5 * (lat[first] - lat[second]))
     sin_lon = np.sin(0.5 * (lon[first] - lon[second]))
     rdist = sin_lat * sin_lat + (cos_lat[first] * cos_lat[second]) * (sin_lon * sin_lon)
@@ -163,12 +161,18 @@ def _sparse_dbscan(
     if core.size == 0:
         return labels
     linked = is_core[first] & is_core[second]
-    graph = coo_matrix((np.ones(int(linked.sum())), (first[linked], second[linked])), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
+    ca, cb = first[linked], second[linked]
+    root = np.arange(n)
+    while True:  # each point's lowest connected core index (min-label propagation)
+        lowest = root.copy()
+        np.minimum.at(lowest, ca, root[cb])
+        np.minimum.at(lowest, cb, root[ca])
+        lowest = lowest[lowest]
+        if np.array_equal(lowest, root):
+            break
+        root = lowest
     # Clusters numbered by their lowest core index, as sklearn's outer loop meets them.
-    lowest = np.full(n, n, dtype=np.int64)
-    np.minimum.at(lowest, component[core], core)
-    _, number = np.unique(lowest[component[core]], return_inverse=True)
+    _, number = np.unique(root[core], return_inverse=True)
     labels[core] = number
     # A border point joins the lowest-numbered cluster that reaches it.
     point = np.concatenate([first, second])
@@ -180,6 +184,42 @@ def _sparse_dbscan(
     border = best < none
     labels[border] = best[border]
     return labels
+
+
+def _pairs_in_adjacent_cubes(
+    points: NDArray[np.float64], side: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every pair (i, j), i < j, of rows of `points` (n x 3) in the same or adjacent cubes
+    of `side`: all pairs within `side` of each other, and some farther. (Two coordinates
+    within `side` lie in cubes at most one apart: floor(x / side) moves by rounding only
+    at a cube's edge, and then by one.)"""
+    cube = np.floor(points / side).astype(np.int64)
+    cube -= cube.min(axis=0)
+    span = cube.max(axis=0) + 2  # (+2: a neighbour's key never wraps into another row)
+    key = (cube[:, 0] * span[1] + cube[:, 1]) * span[2] + cube[:, 2]
+    order = np.argsort(key, kind="stable")
+    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
+    firsts, seconds = [], []
+    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
+        step = int((dx * span[1] + dy) * span[2] + dz)
+        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
+            continue
+        other = np.searchsorted(keys, keys + step)
+        there = other < keys.size
+        there[there] = keys[other[there]] == keys[there] + step
+        a = np.flatnonzero(there)
+        b = other[a]
+        per = counts[a] * counts[b]  # every member of cube a with every member of cube b
+        cube_of = np.repeat(np.arange(a.size), per)
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        i = order[starts[a][cube_of] + within // counts[b][cube_of]]
+        j = order[starts[b][cube_of] + within % counts[b][cube_of]]
+        if step == 0:
+            keep = i < j
+            i, j = i[keep], j[keep]
+        firsts.append(np.minimum(i, j))
+        seconds.append(np.maximum(i, j))
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 def _component_roots(adjacent: NDArray[np.bool_], max_rounds: int = 48) -> NDArray[np.int64] | None:

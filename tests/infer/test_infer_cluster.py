@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -239,3 +242,47 @@ def test_cluster_count_above_the_dense_limit_and_bad_radius():
     assert cluster_module.cluster_count([1.0], [2.0], eps_m=60.0) == 0
     with pytest.raises(ValueError, match="eps_m"):
         cluster_module.cluster_count([1.0, 1.0], [2.0, 2.0], eps_m=0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    centre=st.sampled_from(EDGE_CENTRES),
+    n=st.integers(1, 300),
+    side_m=st.sampled_from([60.0, 1000.0]),
+)
+def test_pairs_in_adjacent_cubes_hold_every_pair_within_the_side(seed, centre, n, side_m):
+    lats, lons = blobs(seed, centre, n, spread_m=side_m / 2)
+    radians = to_radians_latlon(lats, lons)
+    cos_lat = np.cos(radians[:, 0])
+    unit = np.column_stack(
+        [
+            cos_lat * np.cos(radians[:, 1]),
+            cos_lat * np.sin(radians[:, 1]),
+            np.sin(radians[:, 0]),
+        ]
+    )
+    side = side_m / EARTH_RADIUS_M
+    first, second = cluster_module._pairs_in_adjacent_cubes(unit, side)
+    found = set(zip(first.tolist(), second.tolist(), strict=True))
+    assert len(found) == first.size and bool((first < second).all())
+    gap = np.sqrt(((unit[:, None, :] - unit[None, :, :]) ** 2).sum(axis=2))
+    close = {(i, j) for i, j in zip(*np.nonzero(gap <= side), strict=True) if i < j}
+    assert close <= found
+
+
+def test_large_inputs_cluster_without_importing_scipy():
+    # The neighbour-pair path (the in-memory site pass over every candidate) needs no scipy:
+    # its import cost ~0.4 CPU s a run.
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from geoleak.infer.cluster import DENSE_MAX_POINTS, cluster_labels\n"
+        "rng = np.random.default_rng(3)\n"
+        "n = DENSE_MAX_POINTS + 50\n"
+        "labels = cluster_labels(69.45 + rng.normal(0, 0.01, n), 24.5 + rng.normal(0, 0.03, n),"
+        " eps_m=1000.0, min_samples=2)\n"
+        "assert labels.max() >= 0\n"
+        "assert not any(m.split('.')[0] == 'scipy' for m in sys.modules), 'scipy imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
