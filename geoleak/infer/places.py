@@ -1352,6 +1352,49 @@ def _marginals(posts: NDArray[np.float64], which: NDArray[np.int64], count: int)
     return sums.reshape(len(posts), count)
 
 
+def _pairwise_sum(values: Sequence[float], lo: int = 0, n: int = -1) -> float:
+    """numpy's sum of `values[lo:lo + n]` as a float64 array, in plain Python and bit for
+    bit: its pairwise summation (`pairwise_sum`, numpy/_core/src/umath/loops_utils.h.src):
+    fewer than 8 values one after another from 0.0; up to 128 in eight interleaved partial
+    sums, combined as a tree, then the rest one by one; more split in two at half rounded
+    down to a multiple of 8. (`ndarray.sum` adds this to 0.0, its identity.)"""
+    n = len(values) - lo if n < 0 else n
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += values[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = values[lo : lo + 8]
+        end = lo + n - n % 8
+        for i in range(lo + 8, end, 8):
+            r0 += values[i]
+            r1 += values[i + 1]
+            r2 += values[i + 2]
+            r3 += values[i + 3]
+            r4 += values[i + 4]
+            r5 += values[i + 5]
+            r6 += values[i + 6]
+            r7 += values[i + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(end, lo + n):
+            res += values[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values, lo, half) + _pairwise_sum(values, lo + half, n - half)
+
+
+def _group_sums(values: Sequence[float], groups: Sequence[int], count: int) -> tuple[float, ...]:
+    """`float(np.array(values)[np.array(groups) == g].sum())` for each g in 0..count-1, the
+    same floats: each group's values in their order, summed as numpy sums them. On a
+    posterior's ~70 values and seven person types, cheaper than seven masks and sums."""
+    members: list[list[float]] = [[] for _ in range(count)]
+    for value, group in zip(values, groups, strict=True):
+        members[group].append(value)
+    return tuple(0.0 + _pairwise_sum(m) for m in members)
+
+
 _IS_SHIFT_TYPE = np.isin(np.arange(len(PERSON_TYPES)), SHIFT_TYPES)
 _IS_DAY_TYPE = np.isin(np.arange(len(PERSON_TYPES)), DAY_TYPES)
 
@@ -1396,7 +1439,7 @@ def decide(
         home_low = np.min([home_low, *(bagged or [])], axis=0).tolist()
     work_low = work_all.min(axis=0).tolist() if n_work else []
     second_m = _marginal(post, second_of, n_home)
-    types = tuple(float(post[ptype == t].sum()) for t in range(len(PERSON_TYPES)))
+    types = _group_sums(post.tolist(), ptype.tolist(), len(PERSON_TYPES))
     shift = _IS_SHIFT_TYPE[ptype]
     day_type = _IS_DAY_TYPE[ptype]
     home_group = [layout.loc_group[r] for r in layout.home_rows]

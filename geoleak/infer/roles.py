@@ -1120,7 +1120,7 @@ class RoleFit:
                            for shift in type_log_shifts], dtype=np.float64)  # fmt: skip
         shifted = scores[None, :] + shifts[:, self.person_type]
         weights = np.exp(shifted - shifted.max(axis=1, keepdims=True))
-        totals = np.array([row.sum() for row in weights])
+        totals = np.array([np.add.reduce(row) for row in weights])  # `row.sum()`
         post: NDArray[np.float64] = weights / totals[:, None]
         return post
 
@@ -1153,7 +1153,9 @@ class RoleFit:
         shifted = scores[None, :, :] + shifts[:, types][:, None, :]  # (shifts, draws, K)
         weights = np.exp(shifted - shifted.max(axis=2, keepdims=True))
         post = weights / weights.sum(axis=2, keepdims=True)
-        return list((post @ onehot).mean(axis=1))
+        # The mean over the draws as `ndarray.mean` takes it (the sum along the axis, divided
+        # by the count), without its Python wrapper.
+        return list(np.add.reduce(post @ onehot, axis=1) / post.shape[1])
 
 
 # Bagged posteriors (BayesBag: Buhlmann 2014, "Discussion of Big Bayes Stories and

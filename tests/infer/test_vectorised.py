@@ -627,3 +627,26 @@ def test_likelihood_skipping_cells_counted_zero_equals_every_cell(
         probs = probs[None]
     got = roles._dm_loglik(counts, probs, alpha)
     assert got.tobytes() == _dm_loglik_every_cell(counts, probs, alpha).tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(0, 40) | st.integers(100, 400),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1.0, 1e-300, 1e290]),
+    special=st.lists(st.sampled_from([0.0, -0.0, 5e-324, 1e16, -1e16, 0.1]), max_size=5),
+)
+def test_pairwise_sum_is_numpys_sum(n: int, seed: int, scale: float, special: list[float]) -> None:
+    """`places._pairwise_sum` (plus 0.0) gives `ndarray.sum`'s float bit for bit, for any
+    length (the sequential start, the eight partial sums, the rest, the split past 128) and
+    masked subsets (`_group_sums`, the person types' masses in `decide`)."""
+    rng = np.random.default_rng(seed)
+    array = rng.random(n) * scale * 10.0 ** rng.integers(-8, 8, n) * rng.choice([1.0, -1.0], n)
+    if n:
+        array[rng.integers(0, n, len(special))] = special
+    values = array.tolist()
+    assert np.float64(0.0 + places._pairwise_sum(values)).tobytes() == array.sum().tobytes()
+    groups = rng.integers(0, 7, n)
+    sums = places._group_sums(values, groups.tolist(), 7)
+    for g in range(7):
+        assert np.float64(sums[g]).tobytes() == array[groups == g].sum().tobytes()
