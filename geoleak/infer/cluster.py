@@ -161,16 +161,7 @@ def _sparse_dbscan(
     if core.size == 0:
         return labels
     linked = is_core[first] & is_core[second]
-    ca, cb = first[linked], second[linked]
-    root = np.arange(n)
-    while True:  # each point's lowest connected core index (min-label propagation)
-        lowest = root.copy()
-        np.minimum.at(lowest, ca, root[cb])
-        np.minimum.at(lowest, cb, root[ca])
-        lowest = lowest[lowest]
-        if np.array_equal(lowest, root):
-            break
-        root = lowest
+    root = _lowest_linked(n, first[linked], second[linked])
     # Clusters numbered by their lowest core index, as sklearn's outer loop meets them.
     _, number = np.unique(root[core], return_inverse=True)
     labels[core] = number
@@ -184,6 +175,22 @@ def _sparse_dbscan(
     border = best < none
     labels[border] = best[border]
     return labels
+
+
+def _lowest_linked(
+    size: int, first: NDArray[np.int64], second: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Each of `size` points' lowest index connected to it through the links (first[k],
+    second[k]) (itself if unlinked): min-label propagation with pointer jumping."""
+    root = np.arange(size)
+    while True:
+        lowest = root.copy()
+        np.minimum.at(lowest, first, root[second])
+        np.minimum.at(lowest, second, root[first])
+        lowest = lowest[lowest]
+        if np.array_equal(lowest, root):
+            return root
+        root = lowest
 
 
 def _pairs_in_adjacent_cubes(
@@ -533,16 +540,7 @@ def _pair_dbscan(
     if not is_core.any():
         return labels
     linked = is_core[a] & is_core[b]
-    ca, cb = a[linked], b[linked]
-    root = np.arange(total)
-    while True:  # each point's lowest connected core index
-        lowest = root.copy()
-        np.minimum.at(lowest, ca, root[cb])
-        np.minimum.at(lowest, cb, root[ca])
-        lowest = lowest[lowest]
-        if np.array_equal(lowest, root):
-            break
-        root = lowest
+    root = _lowest_linked(total, a[linked], b[linked])
     # Clusters numbered by their lowest core index within each person, as sklearn's outer
     # loop meets them.
     core = np.flatnonzero(is_core)
