@@ -149,10 +149,7 @@ def _sparse_dbscan(
     # within a hair more than the radius's chord, then the dense path's own test on each.
     reach = 2.0 * limit * (1.0 + 1e-9) + 1e-12
     first, second = _pairs_in_adjacent_cubes(unit, reach)
-    sin_lat = np.sin(0.5 * (lat[first] - lat[second]))
-    sin_lon = np.sin(0.5 * (lon[first] - lon[second]))
-    rdist = sin_lat * sin_lat + (cos_lat[first] * cos_lat[second]) * (sin_lon * sin_lon)
-    near = rdist <= limit * limit
+    near = _pair_rdist(lat, lon, cos_lat, first, second) <= limit * limit
     first, second = first[near], second[near]
     density = 1 + np.bincount(first, minlength=n) + np.bincount(second, minlength=n)
     is_core = density >= min_samples

@@ -977,8 +977,6 @@ def _draft(
     fine_labels, fine = _split_work_spot_from_home(
         analysis.evidence, points, fine, group_of_fine, travel, fine_labels, params
     )
-    if fine and max(fine) >= last_of_fine.size:  # a spot split off: its points' last one
-        last_of_fine = np.append(last_of_fine, np.flatnonzero(fine_labels == max(fine))[-1:])
     coarse_labels, coarse = _split_from_home_group(
         analysis.evidence, fine, coarse, group_of_fine, travel, coarse_labels, fine_labels, params
     )  # fmt: skip
@@ -994,7 +992,8 @@ def _draft(
     loc_group = [group_of_fine[f] for f in fine_ids] + rest_ids + [-1]
     # Each point's location row: its home-scale cluster, else the rest of its group, else
     # the isolated row; -1 for points in travel groups.
-    row_of_fine = np.full(last_of_fine.size + 1, -1, dtype=np.int64)  # last entry: no cluster
+    # (a spot split off above has the largest label; the last entry: no cluster)
+    row_of_fine = np.full(max(fine, default=-1) + 2, -1, dtype=np.int64)
     row_of_fine[fine_ids] = np.arange(len(fine_ids))
     row_of_group = np.full(int(coarse_labels.max(initial=-1)) + 2, isolated_row, dtype=np.int64)
     row_of_group[rest_ids] = len(fine_ids) + np.arange(len(rest_ids))

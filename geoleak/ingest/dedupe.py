@@ -107,13 +107,9 @@ class DigestSet:
         searches). Otherwise, or for a few keys, each is added in turn. A spill then comes
         after the whole run (the buffer may hold up to len(keys) - 1 more keys than
         `buffer`); what each key answers is the same."""
-        if len(keys) < _MANY:
-            add = self.add
-            return [add(key) for key in keys]
         recent = self._recent
-        if not recent.isdisjoint(keys) or len(set(keys)) != len(keys):
-            add = self.add
-            return [add(key) for key in keys]
+        if len(keys) < _MANY or not recent.isdisjoint(keys) or len(set(keys)) != len(keys):
+            return self._add_each(keys)
         if self._sorted is not None:
             import numpy as np
 
@@ -123,14 +119,18 @@ class DigestSet:
             marked = np.flatnonzero(view[at] & marks).tolist()
             if any(self._in_sorted(keys[k]) for k in marked):
                 del view
-                add = self.add
-                return [add(key) for key in keys]  # nothing was changed yet
+                return self._add_each(keys)  # nothing was changed yet
             np.bitwise_or.at(view, at, marks)
             del view  # (releases the bytearray's buffer)
         recent.update(keys)
         if len(recent) >= self.buffer:
             self._spill()
         return [True] * len(keys)
+
+    def _add_each(self, keys: Sequence[int]) -> list[bool]:
+        """`add` of each key in turn (what each returned)."""
+        add = self.add
+        return [add(key) for key in keys]
 
     def _spill(self) -> None:
         import numpy as np
