@@ -128,6 +128,9 @@ class TimeUseConfig:
     home_worker_share: float = 0.10  # of the employed
     hybrid_share: float = 0.20  # of the employed
     on_site_share: float = 0.04  # of the employed
+    # Of the not employed: their home lies on a workplace site or next to it (family in
+    # quarters, neighbours of a base or a hospital); they do not work there (truth: nobase).
+    site_resident_share: float = 0.0
     business_traveller_share: float = 0.06  # of day workers
     mover_share: float = 0.10
     second_home_share: float = 0.08
@@ -163,6 +166,7 @@ class TimeUsePerson:
     silent: bool = False
     business: bool = False
     posting: str = "curve"  # curve, lunch, evening
+    resident_of: _Site | None = None  # the site a not-employed person lives on or next to
     items: list[GeneratedPost] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
 
@@ -252,6 +256,13 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
             home = _around(prng, site.centre, 0, site.radius_m * 0.6)
         else:
             home = _around(prng, centre, 300, 12_000)
+        resident = None
+        if mode == "none" and config.site_resident_share > 0:
+            # A stream of its own, so corpora without such people stay as they were.
+            rrng = random.Random(f"timeuse-resident-{config.seed}-{i}")
+            if rrng.random() < config.site_resident_share:
+                resident = rrng.choice(sites[town_name])
+                home = _around(rrng, resident.centre, 0, resident.radius_m * 1.5)
         homes = [(home, start, end)]
         if i in movers:
             moved = start + timedelta(days=prng.randint(60, max(61, config.days - 60)))
@@ -263,6 +274,8 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
                  "hybrid": "hybrid-worker"}[mode]]  # fmt: skip
         if i in on_site:
             tags.append("lives-on-site")
+        if resident is not None:
+            tags.append("site-resident")
         if i in business:
             tags.append("business-traveller")
         if i in movers:
@@ -298,6 +311,7 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
                 silent=i in silent,
                 business=i in business,
                 posting=posting,
+                resident_of=resident,
             )
         )
     return people

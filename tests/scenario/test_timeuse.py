@@ -241,3 +241,22 @@ def test_cli_model_timeuse(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert "--model units" in bad.output
+
+
+def test_site_residents_live_on_or_next_to_a_site_and_work_nowhere() -> None:
+    """`site_resident_share` puts some not-employed people's homes on a workplace site or
+    next to it (family in quarters, neighbours), with "no base" as their truth; everybody
+    else is planned as without them."""
+    config = TimeUseConfig(people=60, seed=3, site_resident_share=0.5)
+    plain = {p.handle: p for p in timeuse._plan(TimeUseConfig(people=60, seed=3))}
+    residents = 0
+    for p in timeuse._plan(config):
+        if p.resident_of is None:
+            assert "site-resident" not in p.persona
+            assert p.homes == plain[p.handle].homes and p.site == plain[p.handle].site
+            continue
+        residents += 1
+        assert p.work_mode == "none" and p.site is None and "site-resident" in p.persona
+        home = p.homes[0][0]
+        assert haversine_m(home, p.resident_of.centre) <= 1.5 * p.resident_of.radius_m + 1
+    assert residents >= 5
