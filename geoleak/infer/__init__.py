@@ -443,6 +443,7 @@ def _base_by_site_membership(
     params: InferenceParams,
     lookup: SiteLookup | None = None,
     homes: Sequence[LatLon] = (),
+    inside_odds: float = 0.0,
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
@@ -460,6 +461,19 @@ def _base_by_site_membership(
     0.05 a person, at most 0.8, was cautious: 22 of 24 such bases right on the development
     families at a mean of 0.77. The person's own posterior with the site's odds does not
     do either: people who live on the site read as "no workplace away from home" there.)
+
+    A person whose home lies on the site and who is seen there only at that home (within
+    `params.exclusion_m` of it) shows nothing a resident who does not work there would not
+    show too (family in quarters, neighbours, students next to a campus: on a focused
+    corpus they and the staff living on site had the same evidence, weekday daytime posts
+    at home and none elsewhere on the site). Their base's confidence is the probability
+    that the home is also their workplace: the prior that a person lives at their workplace
+    (`RolePriors.live_at_work_share` of those with a workplace away from home,
+    1 - `no_workplace_share`; the role model's own prior for that assignment) with the
+    corpus's log odds for a place inside a site others work at (`inside_odds`, the first of
+    `geoleak.infer.sites.site_log_odds`) added. Below `params.min_confidence` no base is
+    given. Evidence on the site away from the home is what tells staff living on site
+    apart; with enough of it (two weekdays, more than elsewhere) the share above applies.
     """
     weekday = [
         i
@@ -503,16 +517,19 @@ def _base_by_site_membership(
         on_site = any(
             haversine_m(h, site.position) <= max(site.radius_m, params.exclusion_m) for h in homes
         )
-        if not on_site:
-            near = near & ~at_home
-        if int(near.sum()) < 2:
-            continue
-        hits = [i for i, inside in zip(weekday, near, strict=True) if inside]
-        days = {local.date() for i in hits if (local := analysis.evidence[i].local_time)}
+        away = near & ~at_home
         elsewhere = int((~near & ~at_home & daytime).sum())
-        if len(days) < 2 or len(hits) <= elsewhere:
+        confidence, only_at_home = share, False
+        if not on_site:
+            near = away
+        elif not _site_evidence(analysis, weekday, away, elsewhere)[1]:
+            confidence, only_at_home = _live_at_work_probability(params, inside_odds), True
+            if confidence < params.min_confidence:
+                continue
+        hits, enough = _site_evidence(analysis, weekday, near, elsewhere)
+        if not enough:
             continue
-        confidence = share
+        days = {local.date() for i in hits if (local := analysis.evidence[i].local_time)}
         times = [t for i in hits if (t := analysis.evidence[i].time_utc) is not None]
         return Place(
             kind=PlaceKind.BASE,
@@ -526,11 +543,36 @@ def _base_by_site_membership(
             explanation=(
                 f"only {len(days)} weekdays of own evidence, but inside site {site.site_id} where "
                 f"{len(site.people)} other people are seen on duty"
+                + (
+                    "; seen there only at the home, as often as staff living on site or their "
+                    "neighbours are"
+                    if only_at_home
+                    else ""
+                )
             ),
             workdays=len(days),
             site_id=site.site_id,
         )
     return None
+
+
+def _site_evidence(
+    analysis: PersonAnalysis, weekday: list[int], near: np.ndarray[Any, Any], elsewhere: int
+) -> tuple[list[int], bool]:
+    """The weekday evidence `near` a site (a mask over `weekday`), and whether it ties the
+    person to the site: two or more points on two or more days, more than `elsewhere`."""
+    hits = [i for i, inside in zip(weekday, near, strict=True) if inside]
+    days = {local.date() for i in hits if (local := analysis.evidence[i].local_time)}
+    return hits, len(hits) >= 2 and len(days) >= 2 and len(hits) > elsewhere
+
+
+def _live_at_work_probability(params: InferenceParams, inside_odds: float) -> float:
+    """P(a person's home inside a site others work at is also their workplace): the role
+    model's prior for living at work (`live_at_work_share` of those with a workplace away
+    from home) with the corpus's log odds for a place inside such a site added."""
+    priors = params.priors
+    prior = priors.live_at_work_share * (1.0 - priors.no_workplace_share)
+    return 1.0 / (1.0 + math.exp(-(math.log(prior / (1.0 - prior)) + inside_odds)))
 
 
 def _profile(
@@ -569,7 +611,7 @@ def _profile(
             base = replace(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):
         homes = [p.position for p in places if p.kind == PlaceKind.HOME]
-        base = _base_by_site_membership(analysis, sites, params, lookup, homes)
+        base = _base_by_site_membership(analysis, sites, params, lookup, homes, site_odds[0])
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if base is not None and homes and haversine_m(homes[0], base.position) <= reach:
             base = replace(base, explanation=base.explanation + "; the home is inside this site")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -355,3 +356,58 @@ def test_a_rota_workplace_seen_on_one_weekday_is_a_candidate_and_joins_the_site(
             assert base.site_id == "S1" and haversine_m(base.position, BASE) < 500
             bases += 1
     assert bases >= 4
+
+
+def _resident(person: str, home: LatLon, rng: random.Random, weeks: int = 20) -> list[Evidence]:
+    """Someone with no workplace seen at home at every hour, weekdays included, and on a few
+    weekend errands across town."""
+    out = []
+    monday = date(2025, 1, 6)
+    for week in range(weeks):
+        for day in rng.sample(range(7), 3):
+            when = datetime.combine(monday + timedelta(weeks=week, days=day), time(0))
+            out.append(seen(person, home, when + timedelta(hours=rng.uniform(9, 23)), rng=rng))
+        if week % 4 == 0:
+            town = destination(home, rng.uniform(0, 360), rng.uniform(3_000, 8_000))
+            when = datetime.combine(monday + timedelta(weeks=week, days=5), time(11))
+            out.append(seen(person, town, when, rng=rng))
+    return out
+
+
+def test_a_resident_seen_only_at_home_on_a_site_gets_the_probability_of_living_at_work() -> None:
+    """Family in quarters, a neighbour, a student next to a campus: a home on a site where
+    others work, seen only there, is what staff living on site show too. The base from site
+    membership had the corpus's share of workplaces in sites (0.84-0.91 for not-employed
+    residents on a focused time-use corpus); its confidence is now the role model's prior for
+    living at work with the corpus's odds for a place in a site, and a resident seen on the
+    site away from home keeps the share."""
+    from geoleak.infer import _live_at_work_probability
+    from geoleak.infer.places import InferenceParams
+
+    rng = random.Random(12)
+    evidence = _four_colleagues(rng, weeks=20)
+    home = destination(BASE, 0, 150)
+    evidence["resident"] = _resident("resident", home, rng)
+    staff = _resident("staff", home, rng)
+    for k, bearing in enumerate((90, 270)):  # two weekdays on the site 330 m from home
+        when = datetime(2025, 1, 7 + k, 11, 0)
+        staff.append(seen("staff", destination(BASE, bearing, 300), when, rng=rng, jitter_m=5))
+    evidence["staff"] = staff
+    model = LeakInference().fit(evidence)
+    profiles = {p.person: p for p in model.profiles_}
+    share = next(p for p in model.profiles_ if p.person == "staff").place(PlaceKind.BASE)
+    resident = profiles["resident"].place(PlaceKind.BASE)
+    assert share is not None and resident is not None
+    assert resident.site_id == share.site_id == "S1"
+    expected = _live_at_work_probability(InferenceParams(), model.site_log_odds_[0])
+    assert resident.confidence == round(expected, 3) < share.confidence - 0.1
+    assert "seen there only at the home" in resident.explanation
+    assert "seen there only at the home" not in share.explanation
+    # A population where more people live at work gives a resident more.
+    priors = InferenceParams().priors
+    assert (
+        _live_at_work_probability(
+            InferenceParams(priors=replace(priors, live_at_work_share=0.3)), model.site_log_odds_[0]
+        )
+        > expected
+    )
