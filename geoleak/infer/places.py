@@ -1018,7 +1018,7 @@ def _draft(
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
     moves = _moves([fine[f] for f in home_cands])
-    night_places = _night_places(row, home_rows, points.local, points.hour)
+    night_places = _night_places(row, home_rows, points.local, points.hour, points.part)
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
@@ -1054,9 +1054,22 @@ def _draft(
 # `EVENING_TO_MORNING_HOURS`). On the development families the four partners' homes given
 # as bases had 15, 8, 18 and 0 such mornings, and 90 of 96 night, rotating and
 # evening-shift workers' workplaces 0 or 1, no thinly seen one any.
+# A guest who posts little in the late morning leaves no morning after to read, so a place
+# may also be one where the person *arrived in the evening and stayed past midnight*: seen
+# there in the evening (`EVENING_ARRIVAL_HOURS`, 17-22) and after midnight
+# (`AFTER_MIDNIGHT_HOURS`, 00-10) of the same night, at no other home candidate then, on
+# `NIGHT_PLACE_MORNINGS` nights or more, and never in the working day (weekdays 09-17). Most
+# night shifts start at 22-23 and evening shifts end by midnight (BLS USDL-19-1691: evening
+# shifts "most hours between 2 p.m. and midnight", night shifts "between 9 p.m. and 8 a.m."),
+# so neither workplace has such stays; a rotating 12-hour rota's workplace has them on its
+# night shifts and is seen on its day shifts, in the working day. What is left alike is a
+# permanent 12-hour night shift from 19:00; the role model tells it by how many nights the
+# place takes (at most `roles.NIGHT_PLACE_MAX_SHARE`) and when the person sleeps.
 NIGHT_PLACE_HOURS = (22, 23, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 LATE_MORNING_HOURS = (10, 11, 12, 13)
-EVENING_TO_MORNING_HOURS = (17, 18, 19, 20, 21, *NIGHT_PLACE_HOURS)
+EVENING_ARRIVAL_HOURS = (17, 18, 19, 20, 21)
+AFTER_MIDNIGHT_HOURS = NIGHT_PLACE_HOURS[2:]
+EVENING_TO_MORNING_HOURS = (*EVENING_ARRIVAL_HOURS, *NIGHT_PLACE_HOURS)
 NIGHT_PLACE_MORNINGS = 2
 
 
@@ -1065,13 +1078,16 @@ def _night_places(
     home_rows: Sequence[int],
     local: NDArray[np.int64],
     hour: NDArray[np.int64],
+    part: NDArray[np.int64],
 ) -> list[int]:
     """The home candidates (indexes into `home_rows`) that may be a place slept at on some
-    nights: seen there in `NIGHT_PLACE_HOURS` of a night and at no other home candidate
-    then, and elsewhere (any other location row, travel included) in `LATE_MORNING_HOURS`
-    of the day it ends in, on `NIGHT_PLACE_MORNINGS` days or more, with another home
-    candidate seen on more nights; at most `MAX_SECOND_CANDIDATES`. One entry per point:
-    its location row and local date (ordinal) and hour."""
+    nights, with another home candidate seen on more nights: on `NIGHT_PLACE_MORNINGS` nights
+    or more at no other home candidate then, either seen there in `NIGHT_PLACE_HOURS` of the
+    night and elsewhere (any other location row, travel included) in `LATE_MORNING_HOURS` of
+    the day it ends in, or, never seen there in the working day, seen there in
+    `EVENING_ARRIVAL_HOURS` and `AFTER_MIDNIGHT_HOURS` of the night; at most
+    `MAX_SECOND_CANDIDATES`. One entry per point: its location row, local date (ordinal),
+    hour and part of the week."""
     if len(home_rows) < 2:  # another candidate must hold more nights
         return []
     # Each point's home candidate (-1: none) and the night it belongs to (from the evening).
@@ -1093,13 +1109,21 @@ def _night_places(
     days, seen_by = np.unique(nights, return_counts=True)
     shared = np.isin(nights, days[seen_by > 1])  # nights seen at two candidates or more
     late = (hour >= LATE_MORNING_HOURS[0]) & (hour <= LATE_MORNING_HOURS[-1])
+    arrived = at_home & (hour >= EVENING_ARRIVAL_HOURS[0]) & (hour <= EVENING_ARRIVAL_HOURS[-1])
+    stayed = at_home & (hour >= AFTER_MIDNIGHT_HOURS[0]) & (hour <= AFTER_MIDNIGHT_HOURS[-1])
+    in_day = np.bincount(cand[at_home & (part == WORK_HOURS) & (hour >= LATE_MORNING_HOURS[0])],
+                         minlength=len(home_rows))  # fmt: skip
     out = []
     for k in range(len(home_rows)):
         mornings = nights[(whose == k) & ~shared]
         if nights_at[k] >= nights_at.max() or mornings.size < NIGHT_PLACE_MORNINGS:
             continue  # (the place of most nights is no place of *some* nights)
         then_out = np.isin(mornings, local[late & (cand != k)]).sum()
-        if then_out >= NIGHT_PLACE_MORNINGS:
+        stays = 0
+        if not in_day[k]:  # arrived in the evening, still there after midnight
+            stays = np.isin(mornings, np.intersect1d(night_day[arrived & (cand == k)],
+                                                     local[stayed & (cand == k)])).sum()  # fmt: skip
+        if then_out >= NIGHT_PLACE_MORNINGS or stays >= NIGHT_PLACE_MORNINGS:
             out.append(k)
     return out[:MAX_SECOND_CANDIDATES]
 

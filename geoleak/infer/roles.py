@@ -1389,8 +1389,9 @@ _RoleSpec = tuple[list[int], int, int]
 _WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
 # A place slept at on some nights that is not the person's home: a partner's home when
 # living apart together (~9-10 % of British adults: Haskey 2005, Population Trends 122;
-# Duncan & Phillips 2010; ~6-7 % of US adults: Strohm et al. 2009, Demographic Research
-# 21:177), a parent's home, a flat near a distant job. It takes a share of the home's
+# Haskey & Lewis 2006, International Journal of Law in Context 2:37, ~9 % of people aged
+# 16-59 in Britain; Duncan & Phillips 2010; ~6-7 % of US adults: Strohm et al. 2009,
+# Demographic Research 21:177), a parent's home, a flat near a distant job. It takes a share of the home's
 # presence in the evening, at night and in the weekday morning (`NIGHT_PLACE_BINS`: arrival
 # in the evening, departure in the morning), at most `NIGHT_PLACE_MAX_SHARE` (three nights a
 # week); days seen there in the working day or at weekends in daytime are one more "other"
@@ -1398,7 +1399,9 @@ _WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
 # of people. Which candidates may be one is read from the days: `places` offers only a place
 # the person was seen at in the night or early morning and then elsewhere in the late
 # morning of the same day, on `places.NIGHT_PLACE_MORNINGS` days or more (a night worker
-# sleeps after the shift: `ASLEEP_NIGHT_WORKDAY`).
+# sleeps after the shift: `ASLEEP_NIGHT_WORKDAY`), or, never seen there in the working
+# day, one reached in the evening and still there after midnight on as many nights (night
+# shifts start at 22-23, evening shifts end by midnight: `places._night_places`).
 NIGHT_PLACE_SHARE = 0.08
 NIGHT_PLACE_MAX_SHARE = 3 / 7
 NIGHT_PLACE_BINS = [WEEKNIGHT, MORNING, EVENING, WEEKEND_NIGHT]
