@@ -128,25 +128,32 @@ def test_night_workers_keep_their_base_next_to_partners(seed: int) -> None:
     assert night_bases and haversine_m(night_bases[0].position, base) <= 500
 
 
+class _Points:
+    """One person's points for `_night_places`: location row, day (from Monday 3 March 2025)
+    and hour; home candidates are rows 0-3."""
+
+    def __init__(self) -> None:
+        self.row: list[int] = []
+        self.local: list[int] = []
+        self.hour: list[int] = []
+
+    def add(self, row: int, day: int, hour: int) -> None:
+        self.row.append(row)
+        self.local.append(date(2025, 3, 3).toordinal() + day)
+        self.hour.append(hour)
+
+    def night_places(self) -> list[int]:
+        part = [bin_of(datetime.combine(date.fromordinal(d), time(h)))[0]
+                for d, h in zip(self.local, self.hour, strict=True)]  # fmt: skip
+        return _night_places(np.array(self.row), [0, 1, 2, 3], np.array(self.local),
+                             np.array(self.hour), np.array(part))  # fmt: skip
+
+
 def test_night_places_need_mornings_after_with_the_person_out() -> None:
     # Rows: 0 the home, 1 a partner's home, 2 a night workplace, 3 a workplace reached in the
     # morning from the home, 4 a cafe.
-    day0 = date(2025, 3, 3).toordinal()
-    row: list[int] = []
-    local: list[int] = []
-    hour: list[int] = []
-
-    def point(r: int, day: int, h: int) -> None:
-        row.append(r)
-        local.append(day0 + day)
-        hour.append(h)
-
-    def night_places() -> list[int]:
-        part = [bin_of(datetime.combine(date.fromordinal(d), time(h)))[0]
-                for d, h in zip(local, hour, strict=True)]  # fmt: skip
-        return _night_places(
-            np.array(row), [0, 1, 2, 3], np.array(local), np.array(hour), np.array(part)
-        )
+    points = _Points()
+    point, night_places = points.add, points.night_places
 
     for d in range(30):
         point(0, d, 21)
@@ -193,22 +200,8 @@ def test_a_partners_home_reached_in_the_evening_and_slept_at_is_no_home_or_workp
 def test_night_places_from_stays_begun_in_the_evening() -> None:
     # Rows: 0 the home, 1 a partner's home, 2 an evening-shift workplace (14-23), 3 a
     # rotating rota's workplace (nights 19-07, days 07-19). Nobody is seen in the late morning.
-    day0 = date(2025, 3, 3).toordinal()  # a Monday
-    row: list[int] = []
-    local: list[int] = []
-    hour: list[int] = []
-
-    def point(r: int, day: int, h: int) -> None:
-        row.append(r)
-        local.append(day0 + day)
-        hour.append(h)
-
-    def night_places() -> list[int]:
-        part = [bin_of(datetime.combine(date.fromordinal(d), time(h)))[0]
-                for d, h in zip(local, hour, strict=True)]  # fmt: skip
-        return _night_places(
-            np.array(row), [0, 1, 2, 3], np.array(local), np.array(hour), np.array(part)
-        )
+    points = _Points()
+    point, night_places = points.add, points.night_places
 
     for d in range(28):  # home every evening
         point(0, d, 21)
