@@ -456,9 +456,11 @@ class EvidenceColumns(Sequence[Evidence]):
         made._row_of = np.arange(start, stop, dtype=np.int64)
         return made
 
-    def local_hour(self) -> NDArray[np.int64]:
-        """Each item's local hour (0 where it has no local time)."""
-        return np.asarray((self.local_us // _US_PER_HOUR) % 24, dtype=np.int64)
+    def local_hour(self, at: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
+        """Each item's local hour (0 where it has no local time); `at`: of those items only
+        (the same whole numbers as `local_hour()[at]`, without the others')."""
+        local_us = self.local_us if at is None else self.local_us[at]
+        return np.asarray((local_us // _US_PER_HOUR) % 24, dtype=np.int64)
 
     def local_ordinal(self) -> NDArray[np.int64]:
         """Each item's local date as `date.toordinal()` (meaningless where no local time)."""

@@ -623,7 +623,11 @@ def _profile(
 
     if isinstance(analysis.evidence, EvidenceColumns):  # the same counts, without objects
         by_source = Counter(analysis.evidence.sources)
-        zones = Counter(name for name in analysis.evidence.tz_names if name)
+        # Counted all at once, then the empty names dropped: the others keep their order
+        # (most_common's ties go to the name seen first).
+        zones = Counter(analysis.evidence.tz_names)
+        zones.pop(None, None)
+        zones.pop("", None)
     else:
         by_source = Counter(ev.source.value for ev in analysis.evidence)
         zones = Counter(ev.tz_name for ev in analysis.evidence if ev.tz_name)

@@ -610,10 +610,14 @@ def _extreme_positions(
     return list(out.tolist())
 
 
-def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> float:
+def _radius_m(
+    cand: Candidate, evidence: Sequence[Evidence], floor_m: float, at: Any = None
+) -> float:
+    """`at`: `cand.indices` as an int64 array, when the caller has made it already."""
     n = len(cand.indices)
     if isinstance(evidence, EvidenceColumns):
-        accuracies = np.sort(evidence.accuracy_m[cand.indices]).tolist()
+        at = np.asarray(cand.indices, dtype=np.int64) if at is None else at
+        accuracies = np.sort(evidence.accuracy_m[at]).tolist()
     else:
         accuracies = sorted(evidence[i].accuracy_m for i in cand.indices)
     middle = n // 2  # the median, as numpy's: the mean of the middle two for an even count
@@ -626,13 +630,22 @@ def _radius_m(cand: Candidate, evidence: Sequence[Evidence], floor_m: float) -> 
     return round(max(floor_m, spread), 1)
 
 
+def _index_array(indices: Sequence[int], evidence: Sequence[Evidence]) -> Any:
+    """A place's indices as the int64 array `_radius_m` and `_ordered_evidence` index
+    columns with (made once for both), or None for a list of `Evidence` objects."""
+    return np.asarray(indices, dtype=np.int64) if isinstance(evidence, EvidenceColumns) else None
+
+
 def _ordered_evidence(
-    evidence: Sequence[Evidence], indices: Sequence[int], prefer: str
+    evidence: Sequence[Evidence], indices: Sequence[int], prefer: str, at: Any = None
 ) -> tuple[str, ...]:
     """Post ids of a place, strongest first: precise sources, then role-matching times
-    (night, 21-07, for a home; day for other places); ties in the given order."""
+    (night, 21-07, for a home; day for other places); ties in the given order. Each post
+    once (so the tuple's length is the place's count of distinct posts). `at`: see
+    `_radius_m`."""
     if isinstance(evidence, EvidenceColumns):
-        return _ordered_columns(evidence, indices, prefer)
+        at = np.asarray(indices, dtype=np.int64) if at is None else at
+        return _ordered_columns(evidence, at, prefer)
     at_home = prefer == "home"
     keys = []
     for i in indices:
@@ -652,17 +665,17 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def _ordered_columns(
-    evidence: EvidenceColumns, indices: Sequence[int], prefer: str
+    evidence: EvidenceColumns, at: NDArray[np.int64], prefer: str
 ) -> tuple[str, ...]:
-    """`_ordered_evidence` from the columns: the same keys, sorted stably (ties keep the
-    order of `indices`, as `sorted` keeps it)."""
-    at = np.asarray(indices, dtype=np.int64)
-    hour = evidence.local_hour()[at]
+    """`_ordered_evidence` from the columns (`at`: the indices as an array): the same keys,
+    sorted stably (ties keep the order of the indices, as `sorted` keeps it)."""
+    hour = evidence.local_hour(at)
     night = (hour >= 21) | (hour < 7)
     matches = night if prefer == "home" else ~night
     role = np.where(evidence.has_local[at] & matches, 1.0, 0.0)
-    # np.lexsort sorts by its last key first; the position in `indices` breaks every tie.
-    order = np.lexsort((np.arange(at.size), evidence.accuracy_m[at], -role, -evidence.weight[at]))
+    # np.lexsort sorts by its last key first, and stably: the position in `at` breaks
+    # every tie.
+    order = np.lexsort((evidence.accuracy_m[at], -role, -evidence.weight[at]))
     ids = evidence.post_ids
     return tuple(dict.fromkeys([ids[i] for i in at[order].tolist()]))
 
@@ -1583,19 +1596,17 @@ def _home_place(
     note: str,
     extra: Mapping[str, Any],
 ) -> Place:
-    if isinstance(evidence, EvidenceColumns):
-        posts = len({evidence.post_ids[i] for i in cand.indices})
-    else:
-        posts = len({evidence[i].post_id for i in cand.indices})
-    explanation = f"{_when_text(cand)}; {posts} located posts; {fit_text}"
+    at = _index_array(cand.indices, evidence)
+    ordered = _ordered_evidence(evidence, cand.indices, "home", at)  # each post once
+    explanation = f"{_when_text(cand)}; {len(ordered)} located posts; {fit_text}"
     if note:
         explanation += f"; {note}"
     return Place(
         kind=PlaceKind.HOME,
         position=cand.position,
-        radius_m=_radius_m(cand, evidence, 40.0),
+        radius_m=_radius_m(cand, evidence, 40.0, at),
         confidence=round(min(0.99, confidence), 3),
-        evidence=_ordered_evidence(evidence, cand.indices, "home"),
+        evidence=ordered,
         days=cand.n_dates,
         first_seen=cand.first,
         last_seen=cand.last,
@@ -1611,12 +1622,13 @@ def _base_place(
 ) -> Place:
     indices = [i for i in cand.indices if i not in skip] or cand.indices
     work = _make_candidate(evidence, indices) if skip else cand
+    at = _index_array(work.indices, evidence)
     return Place(
         kind=PlaceKind.BASE,
         position=work.position,
-        radius_m=_radius_m(work, evidence, 100.0),
+        radius_m=_radius_m(work, evidence, 100.0, at),
         confidence=round(min(0.99, confidence), 3),
-        evidence=_ordered_evidence(evidence, work.indices, "base"),
+        evidence=_ordered_evidence(evidence, work.indices, "base", at),
         days=work.n_dates,
         first_seen=work.first,
         last_seen=work.last,
@@ -1635,14 +1647,15 @@ def _frequent_place(
 ) -> Place:
     strength = 1.0 - math.exp(-cand.n_dates / 5.0)
     explanation = _when_text(cand) + (f"; {fit_text}" if fit_text else "")
+    at = _index_array(cand.indices, evidence)
     return Place(
         kind=PlaceKind.FREQUENT,
         position=cand.position,
-        radius_m=_radius_m(cand, evidence, 25.0),
+        radius_m=_radius_m(cand, evidence, 25.0, at),
         confidence=round(
             max(0.05, min(0.95, confidence if confidence is not None else strength)), 3
         ),
-        evidence=_ordered_evidence(evidence, cand.indices, "base"),
+        evidence=_ordered_evidence(evidence, cand.indices, "base", at),
         days=cand.n_dates,
         first_seen=cand.first,
         last_seen=cand.last,
