@@ -1436,8 +1436,12 @@ _IS_DAY_TYPE = np.isin(np.arange(len(PERSON_TYPES)), DAY_TYPES)
 
 
 def _fit_text(shares: Mapping[str, float], role: str) -> str:
-    rival = max(((name, p) for name, p in shares.items() if name != role), key=lambda kv: kv[1])
-    return f"fits '{role}' {shares[role]:.2f} vs '{rival[0]}' {rival[1]:.2f}"
+    # The rival: the first of the largest other shares (as `max` with a key picks it).
+    rival, top = "", -math.inf
+    for name, p in shares.items():
+        if name != role and (p > top or not rival):
+            rival, top = name, p
+    return f"fits '{role}' {shares[role]:.2f} vs '{rival}' {top:.2f}"
 
 
 def decide(
@@ -1464,16 +1468,18 @@ def decide(
     home_all = _marginals(posts, home_of, n_home)  # per prior: the plain one, then the others
     work_all = _marginals(posts, work_of, n_work)
     home_m, work_m = home_all[0].tolist(), work_all[0].tolist()
-    home_low = home_all.min(axis=0).tolist() if n_home else []
+    # ndarray's min, max, sum and argmax are these ufuncs' reductions behind Python wrappers:
+    # called directly, the same floats (and the first index of a maximum).
+    home_low = np.minimum.reduce(home_all, axis=0).tolist() if n_home else []
     ready = [_home_ready(c, params) for c in analysis.home_candidates]
-    best = int(np.argmax(home_m)) if n_home else -1
+    best = int(home_all[0].argmax()) if n_home else -1
     if best >= 0 and ready[best] and home_low[best] >= params.min_confidence:
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
         bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
-        home_low = np.min([home_low, *(bagged or [])], axis=0).tolist()
-    work_low = work_all.min(axis=0).tolist() if n_work else []
+        home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
+    work_low = np.minimum.reduce(work_all, axis=0).tolist() if n_work else []
     second_m = _marginal(post, second_of, n_home)
     types = _group_sums(post.tolist(), ptype.tolist(), len(PERSON_TYPES))
     shift = _IS_SHIFT_TYPE[ptype]
@@ -1525,7 +1531,7 @@ def decide(
     base: Place | None = None
     base_index = -1
     lives_at_work = False
-    best_work = int(np.argmax(work_m)) if n_work else -1
+    best_work = int(work_all[0].argmax()) if n_work else -1
     if (
         best_work >= 0
         and work_low[best_work] >= params.min_confidence

@@ -1079,7 +1079,8 @@ class RoleFit:
         the person's waking hours moved the types, the default without them (a person's sleep
         may not be their type's: split sleep after night shifts, a day worker up at night)."""
         shifts: list[Sequence[float] | None] = [None, *robust_type_shifts(priors)]
-        if ROBUST_WITHOUT_ACTIVITY and self.activity.any():
+        # np.logical_or.reduce: `ndarray.any` without its Python wrapper.
+        if ROBUST_WITHOUT_ACTIVITY and np.logical_or.reduce(self.activity, axis=None):
             shifts.append(tuple((-self.activity).tolist()))
         return shifts
 
@@ -1119,7 +1120,8 @@ class RoleFit:
         shifts = np.array([np.zeros(len(PERSON_TYPES)) if shift is None else shift
                            for shift in type_log_shifts], dtype=np.float64)  # fmt: skip
         shifted = scores[None, :] + shifts[:, self.person_type]
-        weights = np.exp(shifted - shifted.max(axis=1, keepdims=True))
+        # np.maximum.reduce: `ndarray.max` without its Python wrapper (the same floats).
+        weights = np.exp(shifted - np.maximum.reduce(shifted, axis=1, keepdims=True))
         totals = np.array([np.add.reduce(row) for row in weights])  # `row.sum()`
         post: NDArray[np.float64] = weights / totals[:, None]
         return post
@@ -1151,8 +1153,9 @@ class RoleFit:
         shifts = np.array([np.zeros(len(PERSON_TYPES)) if shift is None else shift
                            for shift in type_log_shifts])  # fmt: skip
         shifted = scores[None, :, :] + shifts[:, types][:, None, :]  # (shifts, draws, K)
-        weights = np.exp(shifted - shifted.max(axis=2, keepdims=True))
-        post = weights / weights.sum(axis=2, keepdims=True)
+        # `ndarray.max` and `sum` as the reductions they call (the same floats).
+        weights = np.exp(shifted - np.maximum.reduce(shifted, axis=2, keepdims=True))
+        post = weights / np.add.reduce(weights, axis=2, keepdims=True)
         # The mean over the draws as `ndarray.mean` takes it (the sum along the axis, divided
         # by the count), without its Python wrapper.
         return list(np.add.reduce(post @ onehot, axis=1) / post.shape[1])
