@@ -97,9 +97,10 @@ def test_columns_read_as_the_object_list(items: list[Any], prefer: str) -> None:
     assert list(Counter(column.sources).items()) == list(
         Counter(ev.source.value for ev in expected).items()
     )
-    assert list(Counter(z for z in column.tz_names if z).items()) == list(
-        Counter(ev.tz_name for ev in expected if ev.tz_name).items()
-    )
+    zones = Counter(column.tz_names)  # as `_profile` counts them: all, then no empty names
+    zones.pop(None, None)
+    zones.pop("", None)
+    assert list(zones.items()) == list(Counter(ev.tz_name for ev in expected if ev.tz_name).items())
     assert column.post_ids == [ev.post_id for ev in expected]
     params = InferenceParams()
     skipped_list: Counter[str] = Counter({"null-island": 1})

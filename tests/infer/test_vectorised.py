@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import LeakInference, cluster, places, roles
 from geoleak.infer.cluster import cluster_labels, cluster_labels_multi, cluster_labels_of_people
@@ -571,9 +572,44 @@ def test_ordered_evidence_equals_sorting_by_key(
         for post, weight, accuracy, hour in rows
     ]
     indices = rng.sample(range(len(evidence)), rng.randint(1, len(evidence)))
-    assert places._ordered_evidence(evidence, indices, prefer) == _ordered_evidence_by_key(
-        evidence, indices, prefer
-    )
+    expected = _ordered_evidence_by_key(evidence, indices, prefer)
+    assert places._ordered_evidence(evidence, indices, prefer) == expected
+    # The columns' path (a stable lexsort: ties in the order of `indices`), with the indices
+    # as the array a place makes once for its radius and its evidence order, and the local
+    # hours of those points only.
+    columns = EvidenceColumns("x", [evidence])
+    at = np.asarray(indices, dtype=np.int64)
+    assert places._ordered_evidence(columns, indices, prefer) == expected
+    assert places._ordered_evidence(columns, indices, prefer, at) == expected
+    assert np.array_equal(columns.local_hour(at), columns.local_hour()[at])
+    # Each post once: a home's count of located posts is the tuple's length.
+    assert len(expected) == len({evidence[i].post_id for i in indices})
+    cand = places.Candidate(indices=indices, position=LatLon(69.7, 179.9999), rms_m=7.5)
+    assert places._radius_m(cand, columns, 40.0, at) == places._radius_m(cand, evidence, 40.0)
+
+
+def _fit_text_by_max(shares: dict[str, float], role: str) -> str:
+    """`places._fit_text` as it was written: the rival by `max` with a key."""
+    rival = max(((name, p) for name, p in shares.items() if name != role), key=lambda kv: kv[1])
+    return f"fits '{role}' {shares[role]:.2f} vs '{rival[0]}' {rival[1]:.2f}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 0.25]),
+        min_size=2,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_fit_text_names_the_rival_max_would(values: list[float], data: st.DataObject) -> None:
+    """The first of the largest other shares (ties, zeros of both signs, NaN anywhere)."""
+    names = ["home", "day workplace", "night/shift workplace", "second residence", "elsewhere",
+             "workplace"][: len(values)]  # fmt: skip
+    shares = dict(zip(names, values, strict=True))
+    role = data.draw(st.sampled_from(names))
+    assert places._fit_text(shares, role) == _fit_text_by_max(shares, role)
 
 
 @settings(max_examples=200, deadline=None)
