@@ -47,6 +47,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people
+from geoleak.infer.roles import Structure
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
@@ -302,21 +303,31 @@ def analyse_bucket(
     people = _context(root, bucket, context)
     analyses = _analyses_in_context(root, bucket, params, people)
     if spill is not None:
+        shared: dict[Structure, Structure] = {}
         with _spill_file(spill, bucket).open("wb") as out:
-            pickle.dump(([_spilled(a) for a in analyses], people), out,
+            pickle.dump(([_spilled(a, shared) for a in analyses], people), out,
                         protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
     return _slim_bucket(analyses)
 
 
-def _spilled(analysis: PersonAnalysis) -> PersonAnalysis:
+def _spilled(
+    analysis: PersonAnalysis, shared: dict[Structure, Structure] | None = None
+) -> PersonAnalysis:
     """What pass 1 keeps of an analysis for pass 2: all of it but its evidence (read from
     the store again) and its fit's bag inputs, which only score the bag lazily
     (`RoleFit.bagged_marginals`): the batched fit (`roles_many`) scored it already, so
     pass 2 reads `bag_log_scores` and only asks whether the inputs are None. An empty
-    tuple stands for them (they were a third of the fit's pickled bytes)."""
+    tuple stands for them (they were a third of the fit's pickled bytes).
+
+    `shared`: the partition's structures so far, each kept once. A fit's structures (which
+    candidate plays which role, ~90 a person) repeat from person to person (~160 distinct
+    in 9,000 at 200 k); equal ones become one object, which pickle then writes once and
+    refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less."""
     fit = analysis.fit
     if fit is not None and fit.bag_inputs is not None and fit.bag_log_scores is not None:
         fit = replace(fit, bag_inputs=())
+    if fit is not None and shared is not None:
+        fit = replace(fit, structures=[shared.setdefault(s, s) for s in fit.structures])
     copies: dict[int, Candidate] = {}  # a base candidate is a work candidate: one copy
 
     def counted(cands: list[Candidate]) -> list[Candidate]:

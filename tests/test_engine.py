@@ -516,6 +516,13 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     kept_candidates = [c for a in kept for c in (*a.home_candidates, *a.work_candidates, *a.others)]
     assert kept_candidates and all(c.calendar is None for c in kept_candidates)
     assert all(any(b is w for w in a.work_candidates) for a in kept for b in a.base_candidates)
+    # the fits' structures as they were, equal ones one object across the partition's people
+    # (so pickled once)
+    afresh_fits = {a.person: a.fit for a in engine._analyses(root, bucket, params, None)}
+    structures = [s for a in kept if a.fit is not None for s in a.fit.structures]
+    assert all(a.fit.structures == afresh_fits[a.person].structures  # type: ignore[union-attr]
+               for a in kept if a.fit is not None)  # fmt: skip
+    assert len({id(s) for s in structures}) == len(set(structures)) < len(structures)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(EvidenceStore, "context", _not_read_again)
         spilled = engine.profile_bucket(root, bucket, params, None, sites, odds, str(tmp_path))
