@@ -673,7 +673,7 @@ def _pack(posts: Sequence[tuple[int, _Item]]) -> _Packed:
     """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
     an unparsed line travels as its `JsonlLine`)."""
     return [
-        (n, p.as_line(), None) if isinstance(p, UnparsedPost)
+        (n, p[:5], None) if isinstance(p, UnparsedPost)  # (its `as_line`)
         else (n, replace(p, extra={}), dict(p.extra)) if p.extra
         else (n, p, None)
         for n, p in posts
@@ -706,6 +706,20 @@ def _media_entries(post: _Item) -> int:
 
 def _shard_of(person: str, shards: int) -> int:
     return zlib.crc32(person.encode("utf-8", "surrogatepass")) % shards
+
+
+def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _Item]]]) -> None:
+    """Each post onto the part of its person's shard (`_shard_of`), in order."""
+    if len(parts) == 1:
+        parts[0].extend(posts)
+        return
+    shard_of: dict[str, int] = {}  # (a person's posts come in runs: each hashed once)
+    for item in posts:
+        person = item[1].author
+        shard = shard_of.get(person)
+        if shard is None:
+            shard = shard_of[person] = _shard_of(person, len(parts))
+        parts[shard].append(item)
 
 
 def _process_safe(geocoder: Geocoder | None) -> bool:
@@ -798,11 +812,7 @@ class _ShardSet:
                 load[shard] += 1 + entries
                 parts[shard].append(item)
         else:
-            if self.count == 1:
-                parts[0].extend(posts)
-            else:
-                for item in posts:
-                    parts[_shard_of(item[1].author, self.count)].append(item)
+            _route(posts, parts)
             if not self.pools:  # only the decision to fork needs the count
                 media = sum(_media_entries(p) for _, p in posts)
         self.posts_seen += len(posts)

@@ -5,9 +5,12 @@ Post and the warnings that reading the line in full gives."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import msgspec
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -149,3 +152,55 @@ def test_deferred_lines_parse_to_the_posts_and_warnings_of_a_full_read(tmp_path:
         assert any("/etc/passwd" in w for w in line_diag.warnings)
     # outside deferred_parsing the reader parses as before
     assert all(type(p) is not UnparsedPost for p in JsonlReader().read(path, Diagnostics()))
+
+
+# Lines for the reader's fast path (`_PlainLine`, decoded by msgspec) and near misses:
+# objects written key by key, so keys repeat, unknown keys come in, and values are any
+# JSON (or not: NaN, numbers past a float's range, 25 digits, bad escapes).
+_RAW_VALUES = st.one_of(
+    VALUES.map(json.dumps),
+    st.sampled_from([
+        "1e400", "-2e308", "9" * 25, "9" * 19, "1.5e308", "-0.0", "1E5", "01", "1.", "NaN",
+        "true", '"\\ud800"', '"\\u0000"', '""', '"a"', "[]", '["m/a.jpg", 2]', '["m/a.jpg"]',
+        "[[[[[[[[]]]]]]]]", '{"name": "x"}', "null",
+    ]),
+)  # fmt: skip
+_KEYS = st.sampled_from(
+    ["id", "author", "created_at", "text", "lat", "lon", "media", "place", "x", "ID"]
+)
+_RAW_LINES = st.one_of(
+    st.lists(st.tuples(_KEYS, _RAW_VALUES), max_size=7).map(
+        lambda pairs: "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in pairs) + "}"
+    ),
+    st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["ann", "bo", ""]), TIMES).map(
+        lambda t: json.dumps({"id": t[0], "author": t[1], "created_at": t[2], "lat": 1.5, "lon": 2})
+    ),
+    st.text(max_size=12),
+)
+
+
+def _read_deferred(path: Path, author: str | None) -> tuple[list[object], list[str]]:
+    diag = Diagnostics()
+    with deferred_parsing():
+        posts = [tuple(p) for p in JsonlReader().read(path, diag, author=author)]
+    return posts, diag.warnings
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_RAW_LINES, min_size=1, max_size=6), st.sampled_from([None, "someone"]))
+@example(['{"id": "a", "id": "b", "author": "x"}', '{"id": "b", "author": "y"}'], None)
+@example(['{"id": "a", "author": "x", "lat": 1e400}'], None)
+@example(['{"id": "a", "author": "x", "media": ["m/a.jpg", 2]}'], None)
+@example(['{"id": "a", "author": "x", "created_at": "2025-04-13T05:11:60Z"}'], None)
+def test_the_fast_path_reads_every_line_as_the_general_one(
+    lines: list[str], author: str | None
+) -> None:
+    """The same lines yielded (author, origin, line, folder, renamed, id, media entries)
+    and the same warnings in the same order, with the fast path and without it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+        fast = _read_deferred(path, author)
+        with mock.patch.object(jsonl, "_decode_plain", side_effect=msgspec.DecodeError):
+            general = _read_deferred(path, author)
+    assert fast == general
