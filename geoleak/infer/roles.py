@@ -495,15 +495,46 @@ def _activity_of_cells(
     """`activity_log_bayes_factors` from the 48 hours' cells, (..., 48) -> (..., types):
     element by element, each row of 48 summed alone and the chronotypes added in order, so
     many people's (`roles_many`) give each person's floats."""
-    from geoleak.infer.special import gammaln
-
-    a = (ACTIVITY_CONCENTRATION if concentration is None else concentration) * _ACTIVITY
     # per chronotype shift and waking row; the Dirichlet-multinomial's normaliser is the same
     # for every row (one total pseudo-count, one number of observations), so it cancels
-    loglik = (gammaln(cells[..., None, None, :] + a) - gammaln(a)).sum(axis=-1)
+    loglik = _activity_terms(cells, concentration).sum(axis=-1)
     mixed = _log_sum_exp(loglik + _LOG_CHRONOTYPE_WEIGHTS[:, None], axis=-2)
     out: NDArray[np.float64] = mixed[..., _WAKING_ROW_OF_TYPE] - mixed[..., :1]
     return out
+
+
+def _activity_terms(
+    cells: NDArray[np.float64], concentration: float | None = None
+) -> NDArray[np.float64]:
+    """gammaln(cell + a) - gammaln(a) of each cell (..., 48) under each chronotype shift and
+    waking row's pseudo-counts a (`_ACTIVITY`, (shifts, rows, 48)), as (..., shifts, rows,
+    48), a new C-ordered array (its sums along the hours are those of the terms computed
+    in place). Cells are counts of distinct (day, hour) observations, whole numbers, so each
+    term is read from a table of the same operations on the same floats (`_ACTIVITY_TERMS`:
+    the table's row c holds gammaln(float(c) + a) - gammaln(a)); other cells are computed."""
+    from geoleak.infer.special import gammaln
+
+    alpha = ACTIVITY_CONCENTRATION if concentration is None else concentration
+    a = alpha * _ACTIVITY
+    whole = cells.astype(np.int64)
+    if cells.size == 0 or not ((whole == cells).all() and whole.min() >= 0):
+        terms: NDArray[np.float64] = gammaln(cells[..., None, None, :] + a) - gammaln(a)
+        return terms
+    top = int(whole.max())
+    table = _ACTIVITY_TERMS.get(alpha)
+    if table is None or table.shape[0] <= top:
+        rows = max(top + 1, 2 * (0 if table is None else table.shape[0]), 64)
+        counts = np.arange(rows, dtype=np.float64)[:, None, None, None]
+        table = gammaln(counts + a) - gammaln(a)
+        _ACTIVITY_TERMS[alpha] = table
+    cell_size = a.size  # one table row: every (shift, row, hour)
+    offsets = np.arange(cell_size, dtype=np.int64).reshape(a.shape)
+    at = whole[..., None, None, :] * cell_size + offsets
+    return np.asarray(table.reshape(-1)[at], dtype=np.float64)
+
+
+# `_activity_terms`' tables, by the pseudo-counts' concentration.
+_ACTIVITY_TERMS: dict[float, NDArray[np.float64]] = {}
 
 
 def _log_sum_exp(values: NDArray[np.float64], axis: int) -> NDArray[np.float64]:

@@ -139,6 +139,51 @@ def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[int] | No
         assert row.tobytes() == roles.activity_log_bayes_factors(c).tobytes()
 
 
+def _activity_of_cells_computed(
+    cells: np.ndarray[Any, Any], concentration: float | None = None
+) -> np.ndarray[Any, Any]:
+    """`roles._activity_of_cells` before its terms were read from a table: every term
+    computed (the reference the table must reproduce bit for bit)."""
+    from geoleak.infer.special import gammaln
+
+    conc = roles.ACTIVITY_CONCENTRATION if concentration is None else concentration
+    a = conc * roles._ACTIVITY
+    loglik = (gammaln(cells[..., None, None, :] + a) - gammaln(a)).sum(axis=-1)
+    mixed = roles._log_sum_exp(loglik + roles._LOG_CHRONOTYPE_WEIGHTS[:, None], axis=-2)
+    out: np.ndarray[Any, Any] = mixed[..., roles._WAKING_ROW_OF_TYPE] - mixed[..., :1]
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.lists(st.one_of(st.integers(0, 3), st.integers(0, 400)), min_size=48, max_size=48),
+        min_size=1, max_size=6,
+    ),
+    concentration=st.sampled_from([None, 10.0, 3.5, 30.0]),
+    fraction=st.sampled_from([None, 0.5, 1e-9]),
+    lead=st.sampled_from([(), (1,), (2,)]),
+)  # fmt: skip
+def test_waking_hours_terms_from_the_table_equal_them_computed(
+    cells: list[list[int]],
+    concentration: float | None,
+    fraction: float | None,
+    lead: tuple[int, ...],
+) -> None:
+    """`roles._activity_of_cells` reads whole-number cells' terms from a table: every type's
+    log Bayes factor equals the terms computed, bit for bit (small and large counts, the
+    table grown past its rows, other concentrations, cells that are no whole number, which
+    are computed, and leading shapes)."""
+    array = np.array(cells, dtype=np.float64)
+    if fraction is not None:
+        array[0, 0] += fraction
+    if lead:
+        array = np.broadcast_to(array, (*lead, *array.shape)).copy()
+    got = roles._activity_of_cells(array, concentration)
+    assert got.tobytes() == _activity_of_cells_computed(array, concentration).tobytes()
+    assert got.shape == (*array.shape[:-1], len(roles.PERSON_TYPES))
+
+
 def test_bagged_marginals_read_the_scores_made_at_once() -> None:
     """`decide` asks for the bagged marginals: from the batch's scores, they are those of
     the person's own lazily scored bag."""
