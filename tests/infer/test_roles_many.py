@@ -18,6 +18,7 @@ from geoleak.infer.roles_many import (
     RoleProblem,
     _activity_many,
     _bag_scores_many,
+    _presence_many,
     fit_roles_many,
 )
 from geoleak.scenario.memory import scenario_evidence
@@ -137,6 +138,38 @@ def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[int] | No
     many = _activity_many(problems)
     for row, c in zip(many, counts, strict=True):
         assert row.tobytes() == roles.activity_log_bayes_factors(c).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    hours=st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.integers(0, 60), min_size=N_BINS * 24, max_size=N_BINS * 24),
+            st.lists(st.floats(0.0, 1e6), min_size=N_BINS * 24, max_size=N_BINS * 24),
+        ),
+        min_size=1, max_size=9,
+    ),
+    empty_parts=st.lists(st.integers(0, N_BINS - 1), max_size=N_BINS),
+)  # fmt: skip
+def test_presence_of_many_people_equals_each_alone(
+    hours: list[list[float] | None], empty_parts: list[int]
+) -> None:
+    """`_presence_many` gives each person and type `roles.person_presence`'s rows, bit for
+    bit: one `np.einsum` over the people sums each part's hours as the person's own call
+    does (whole-number and arbitrary counts, parts never seen, people with no hours)."""
+    counts = []
+    for h in hours:
+        c = None if h is None else np.array(h, dtype=np.float64).reshape(N_BINS, 24)
+        if c is not None:
+            c[empty_parts] = 0.0
+        counts.append(c)
+    problems = [RoleProblem(np.zeros((1, N_BINS)), [0], [], [], [], [], 0.0, 1.0, 1,
+                            hour_counts=c) for c in counts]  # fmt: skip
+    many = _presence_many(problems)
+    for person, c in enumerate(counts):
+        for t in range(len(roles.PERSON_TYPES)):
+            assert many[person, t].tobytes() == roles.person_presence(t, c).tobytes()
 
 
 def _activity_of_cells_computed(
