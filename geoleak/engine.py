@@ -139,7 +139,7 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
         start = len(kept)
         kept.extend(cand.indices)
         # find_sites counts a member's distinct duty days: ordinals count as dates do.
-        duty = np.unique([d.toordinal() for d in cand.duty_dates]).astype(np.int32)
+        duty = cand.distinct_ordinals("duty_dates").astype(np.int32)
         slim_candidates.append(
             replace(
                 cand,

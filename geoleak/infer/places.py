@@ -215,6 +215,11 @@ class Candidate:
             return np.asarray(local[mask], dtype=np.int64)
         return np.asarray(day[mask], dtype=np.int64)
 
+    def distinct_ordinals(self, name: str) -> NDArray[np.int64]:
+        """The distinct days of day set `name` as sorted ordinals, from the calendar unless
+        assigned (without building the set of dates)."""
+        return np.unique(self._ordinals(name))
+
     def _days(self, name: str) -> set[date]:
         days = self.day_sets.get(name)
         if days is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -369,6 +370,31 @@ def test_assigned_dates_count_their_own_weeks(
     monday = date(2025, 3, 3)
     cand.dates = {monday, monday + timedelta(days=4)}
     assert cand.n_weeks == 1
+
+
+def test_distinct_ordinals_are_the_day_sets_dates(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """`Candidate.distinct_ordinals` (what the slim analyses keep of the duty days) is the
+    day set's dates as sorted ordinals, from the calendar and from assigned sets alike."""
+    checked = 0
+    for people in corpora.values():
+        for evidence in list(people.values())[:20]:
+            usable = [i for i, ev in enumerate(evidence) if ev.local_time is not None]
+            points = _points(evidence, usable)
+            labels = cluster_labels(points.lat, points.lon, eps_m=500.0, min_samples=2)
+            for cand in _candidates(evidence, points, labels).values():
+                for name in ("dates", "duty_dates", "nights", "work_dates"):
+                    got = cand.distinct_ordinals(name)
+                    fresh = replace(cand, day_sets={}, day_counts={})
+                    days = sorted(d.toordinal() for d in getattr(fresh, name))
+                    assert got.tolist() == days, name
+                    assigned = replace(
+                        cand, calendar=None, day_sets={name: set(getattr(fresh, name))}
+                    )
+                    assert assigned.distinct_ordinals(name).tolist() == days, name
+                checked += 1
+    assert checked > 50
 
 
 @settings(max_examples=100, deadline=None)
