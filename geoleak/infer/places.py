@@ -882,7 +882,6 @@ class _Draft:
     person_span: int
     far_from_home: list[list[int]]
     bag: bool
-    night_places: list[int]
 
 
 def _role_problems(
@@ -909,6 +908,10 @@ def _role_problems(
     if not drafts:
         return []
     points = [person[1] for person in people]
+    night_places = _night_places_of_people([
+        (d.row, d.home_rows, p.local, p.hour, p.part, len(d.loc_group))
+        for d, p in zip(drafts, points, strict=True)
+    ])  # fmt: skip
     sizes = np.array([p.part.size for p in points], dtype=np.int64)
     owner = np.repeat(np.arange(len(drafts)), sizes)
     n_rows = np.array([len(d.loc_group) for d in drafts], dtype=np.int64)
@@ -958,7 +961,7 @@ def _role_problems(
                 far_from_home=d.far_from_home,
                 bag=d.bag,
                 work_schedule_log_bf=schedule[k],
-                night_locs=d.night_places,
+                night_locs=night_places[k],
             )
         )
     return problems
@@ -1036,7 +1039,6 @@ def _draft(
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
     moves = _moves([fine[f] for f in home_cands])
-    night_places = _night_places(row, home_rows, points.local, points.hour, points.part)
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
@@ -1055,7 +1057,6 @@ def _draft(
             for f in home_cands
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
-        night_places=night_places,
     )
 
 
@@ -1105,7 +1106,9 @@ def _night_places(
     the day it ends in, or, never seen there in the working day, seen there in
     `EVENING_ARRIVAL_HOURS` and `AFTER_MIDNIGHT_HOURS` of the night; at most
     `MAX_SECOND_CANDIDATES`. One entry per point: its location row, local date (ordinal),
-    hour and part of the week."""
+    hour and part of the week. The readable definition, one
+    person at a time: `_role_problems` takes `_night_places_of_people`, which gives each
+    person the same (a test checks it), so a change here goes into both."""
     if len(home_rows) < 2:  # another candidate must hold more nights
         return []
     # Each point's home candidate (-1: none) and the night it belongs to (from the evening).
@@ -1144,6 +1147,95 @@ def _night_places(
         if then_out >= NIGHT_PLACE_MORNINGS or stays >= NIGHT_PLACE_MORNINGS:
             out.append(k)
     return out[:MAX_SECOND_CANDIDATES]
+
+
+def _night_places_of_people(
+    people: Sequence[
+        tuple[
+            NDArray[np.int64],
+            Sequence[int],
+            NDArray[np.int64],
+            NDArray[np.int64],
+            NDArray[np.int64],
+            int,
+        ]
+    ],
+) -> list[list[int]]:
+    """`_night_places(row, home_rows, local, hour, part)` of each (row, home_rows, local,
+    hour, part, rows), many people at once (`rows`: the person's number of location rows,
+    above every row of theirs). The same steps on every person's points together: each home candidate
+    numbered after the people's before, the points of no home candidate (-1) given a number
+    of their person's own, and every count a count of distinct (candidate, day) pairs,
+    whole numbers, exact in any order. (No early exit: the per-person one only skips people
+    none of whose candidates could pass.)"""
+    out: list[list[int]] = [[] for _ in people]
+    chosen = [k for k, person in enumerate(people) if len(person[1]) >= 2]
+    if not chosen:
+        return out
+    n_home = np.array([len(people[k][1]) for k in chosen], dtype=np.int64)
+    cand_base = np.cumsum(n_home) - n_home  # each person's first candidate
+    n_cands = int(n_home.sum())
+    n_rows = np.array([people[k][5] for k in chosen], dtype=np.int64)
+    row_base = np.cumsum(n_rows) - n_rows
+    owner = np.repeat(np.arange(len(chosen)), [people[k][0].size for k in chosen])
+    row = np.concatenate([people[k][0] for k in chosen])
+    local = np.concatenate([people[k][2] for k in chosen])
+    hour = np.concatenate([people[k][3] for k in chosen])
+    part = np.concatenate([people[k][4] for k in chosen])
+    # Each point's home candidate (-1: none), as the person's lookup gives it.
+    lookup = np.full(int(n_rows.sum()), -1, dtype=np.int64)
+    home_at = np.concatenate([np.asarray(people[k][1], dtype=np.int64) for k in chosen])
+    lookup[np.repeat(row_base, n_home) + home_at] = np.arange(n_cands)
+    cand = np.where(row >= 0, lookup[np.maximum(row, 0) + row_base[owner]], -1)
+    cand_owner = np.repeat(np.arange(len(chosen)), n_home)
+    morning = hour < LATE_MORNING_HOURS[0]
+    at_home = cand >= 0
+    at_night = at_home & (morning | (hour >= NIGHT_PLACE_HOURS[0]))
+    night_day = np.where(hour >= WORK_END_H, local + 1, local)
+    # Nights (evening to morning) per candidate, and the nights each was seen in at night.
+    evening_on = at_home & (morning | (hour >= EVENING_TO_MORNING_HOURS[0]))
+    nights_at = np.bincount(np.unique(cand[evening_on] * (1 << 32) + night_day[evening_on])
+                            >> 32, minlength=n_cands)  # fmt: skip
+    pairs = np.unique(cand[at_night] * (1 << 32) + night_day[at_night])
+    nights, whose = pairs & ((1 << 32) - 1), pairs >> 32
+    # Nights seen at two of the person's candidates or more.
+    _, where, seen_by = np.unique(cand_owner[whose] * (1 << 32) + nights, return_inverse=True,
+                                  return_counts=True)  # fmt: skip
+    alone = seen_by[where] == 1
+    # Late mornings: each point's candidate, or its person's own number when it has none.
+    late = (hour >= LATE_MORNING_HOURS[0]) & (hour <= LATE_MORNING_HOURS[-1])
+    place = np.where(cand >= 0, cand, n_cands + owner)
+    place_owner = np.concatenate([cand_owner, np.arange(len(chosen))])
+    late_at = np.unique(place[late] * (1 << 32) + local[late])  # distinct (place, day)
+    late_people, late_places = np.unique(
+        place_owner[late_at >> 32] * (1 << 32) + (late_at & ((1 << 32) - 1)), return_counts=True
+    )  # the distinct places of each (person, day) in the late morning
+    # A morning is out when the person was somewhere other than the candidate then.
+    key = cand_owner[whose] * (1 << 32) + nights
+    at = np.minimum(np.searchsorted(late_people, key), max(late_people.size - 1, 0))
+    places_then = np.where(late_people[at] == key, late_places[at], 0) if late_people.size else 0
+    mine = np.minimum(np.searchsorted(late_at, pairs), max(late_at.size - 1, 0))
+    there = (late_at[mine] == pairs) if late_at.size else np.zeros(pairs.size, dtype=bool)
+    out_then = alone & (places_then - there >= 1)
+    # Or stays: arrived there in the evening and still there after midnight of the night,
+    # at a candidate never seen in the working day.
+    arrived = at_home & (hour >= EVENING_ARRIVAL_HOURS[0]) & (hour <= EVENING_ARRIVAL_HOURS[-1])
+    stayed = at_home & (hour >= AFTER_MIDNIGHT_HOURS[0]) & (hour <= AFTER_MIDNIGHT_HOURS[-1])
+    in_day = np.bincount(cand[at_home & (part == WORK_HOURS) & (hour >= LATE_MORNING_HOURS[0])],
+                         minlength=n_cands)  # fmt: skip
+    stay = (alone & np.isin(pairs, cand[arrived] * (1 << 32) + night_day[arrived])
+            & np.isin(pairs, cand[stayed] * (1 << 32) + local[stayed]))  # fmt: skip
+    mornings = np.bincount(whose[alone], minlength=n_cands)
+    then_out = np.bincount(whose[out_then], minlength=n_cands)
+    stays = np.bincount(whose[stay], minlength=n_cands)
+    most = np.maximum.reduceat(nights_at, cand_base)
+    some = ((nights_at < most[cand_owner]) & (mornings >= NIGHT_PLACE_MORNINGS)
+            & ((then_out >= NIGHT_PLACE_MORNINGS)
+               | ((in_day == 0) & (stays >= NIGHT_PLACE_MORNINGS))))  # fmt: skip
+    for c in np.flatnonzero(some).tolist():
+        person = int(cand_owner[c])
+        out[chosen[person]].append(c - int(cand_base[person]))
+    return [found[:MAX_SECOND_CANDIDATES] for found in out]
 
 
 def _slept_in_most(

@@ -8,11 +8,13 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
-from geoleak.infer.places import NIGHT_PLACE_MORNINGS, _night_places
-from geoleak.infer.roles import bin_of
+from geoleak.infer.places import NIGHT_PLACE_MORNINGS, _night_places, _night_places_of_people
+from geoleak.infer.roles import bin_of, bins_of
 from geoleak.types import Evidence, LatLon, PlaceKind
 
 from .infer_helpers import seen, year_of_life
@@ -220,3 +222,65 @@ def test_night_places_from_stays_begun_in_the_evening() -> None:
     assert night_places() == [1]
     point(1, 14, 11)  # seen there in the working day: it may be a workplace
     assert night_places() == []
+
+
+_Person = tuple[np.ndarray, list[int], np.ndarray, np.ndarray, np.ndarray, int]
+
+
+@st.composite
+def _night_people(draw: st.DrawFn) -> _Person:
+    """A person's points as `_night_places` takes them: location rows (-1: travel), their
+    home candidates' rows, and each point's local day (ordinal), hour and part of the week,
+    crowded on a few days and rows so nights are shared, mornings out, stays begun in the
+    evening and candidates tied."""
+    rows = draw(st.integers(1, 7))
+    home_rows = draw(st.lists(st.integers(0, rows - 1), unique=True, max_size=min(rows, 5)))
+    n = draw(st.integers(0, 60))
+    day0 = date(2025, 3, 3).toordinal() + draw(st.integers(-3, 3))
+    row = draw(st.lists(st.integers(-1, rows - 1), min_size=n, max_size=n))
+    local = draw(st.lists(st.integers(day0, day0 + draw(st.integers(0, 12))), min_size=n,
+                          max_size=n))  # fmt: skip
+    hour = draw(st.lists(st.sampled_from([0, 1, 5, 8, 9, 10, 12, 13, 14, 16, 17, 19, 20, 21,
+                                          22, 23]), min_size=n, max_size=n))  # fmt: skip
+    hours, days = np.array(hour, dtype=np.int64), np.array(local, dtype=np.int64)
+    part, _ = bins_of(hours, days)
+    return np.array(row, dtype=np.int64), home_rows, days, hours, part, rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_night_people(), min_size=1, max_size=6))
+def test_night_places_of_many_people_equal_each_alone(
+    people: list[_Person],
+) -> None:
+    """`_night_places_of_people` (what `_role_problems` calls for a batch) gives each person
+    `_night_places`' candidates: people with fewer than two candidates, no points, travel
+    rows, nights shared between candidates, ties for the most nights, stays begun in the
+    evening at places seen in the working day or not."""
+    together = _night_places_of_people(people)
+    for person, got in zip(people, together, strict=True):
+        assert got == _night_places(*person[:5])
+
+
+def test_night_places_of_many_people_find_places() -> None:
+    """The batch finds a place slept at on some nights among other people's points (the
+    partner's home of the fixed case above, between two people with none)."""
+    day0 = date(2025, 3, 3).toordinal()
+    row, local, hour = [], [], []
+    away = (3, 9, 15)  # the nights at the partner's
+    for d in range(20):
+        for r, h, skip in ((0, 21, d in away), (0, 7, d - 1 in away)):
+            if not skip:
+                row.append(r)
+                local.append(day0 + d)
+                hour.append(h)
+    for d in away:  # the partner's: the night, and out late in the morning after
+        row += [1, 1, 2]
+        local += [day0 + d, day0 + d + 1, day0 + d + 1]
+        hour += [22, 8, 11]
+    hours, days = np.array(hour), np.array(local)
+    person = (np.array(row), [0, 1], days, hours, bins_of(hours, days)[0], 3)
+    other_days, other_hours = np.array([day0, day0, day0 + 1]), np.array([23, 5, 12])
+    other = (np.array([0, 1, 0]), [0, 1], other_days, other_hours,
+             bins_of(other_hours, other_days)[0], 2)  # fmt: skip
+    assert _night_places(*person[:5]) == [1]
+    assert _night_places_of_people([other, person, other]) == [[], [1], []]
