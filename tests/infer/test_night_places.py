@@ -233,9 +233,14 @@ def _night_people(draw: st.DrawFn) -> _Person:
     home candidates' rows, and each point's local day (ordinal), hour and part of the week,
     crowded on a few days and rows so nights are shared, mornings out, stays begun in the
     evening and candidates tied."""
-    rows = draw(st.integers(1, 7))
-    home_rows = draw(st.lists(st.integers(0, rows - 1), unique=True, max_size=min(rows, 5)))
-    n = draw(st.integers(0, 60))
+    if draw(st.booleans()):  # anything
+        rows = draw(st.integers(1, 7))
+        home_rows = draw(st.lists(st.integers(0, rows - 1), unique=True, max_size=min(rows, 5)))
+        n = draw(st.integers(0, 60))
+    else:  # two or three home candidates and one other place, many points: places found
+        rows = draw(st.integers(3, 4))
+        home_rows = draw(st.permutations(range(rows - 1)))
+        n = draw(st.integers(20, 120))
     day0 = date(2025, 3, 3).toordinal() + draw(st.integers(-3, 3))
     row = draw(st.lists(st.integers(-1, rows - 1), min_size=n, max_size=n))
     local = draw(st.lists(st.integers(day0, day0 + draw(st.integers(0, 12))), min_size=n,
