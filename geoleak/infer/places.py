@@ -74,20 +74,26 @@ MAX_MOVES = 2
 # Distinct days a place needs to take part as a possible home (it is given as one only with
 # `min_home_days` and `min_home_weeks`).
 THIN_HOME_DAYS = 2
-# Distinct weekdays a place needs to take part as a possible workplace. It is given as the
-# base only with `min_base_days`, or when it lies in a site where others work (their
-# evidence is the rest of the case). Most people post little at work, so two colleagues
-# each seen there on two weekdays are common; without thin candidates neither takes part in
-# the site pass and the site is never found.
+# Distinct days a place needs to take part as a possible workplace (`_may_be_workplace`),
+# counted in any part of the week: about a third of employed people work on an average weekend
+# day (ATUS 2019: 34 %), shift workers (~15-20 % of workers, USDL-19-1691) work nights, and on
+# the published 24/7 rotas (`roles.ROTAS`) two in seven work days fall on a Saturday or a
+# Sunday, so a rota's workplace seen on three or four days is seen on at most one weekday for
+# ~20 % / ~7 % of rotating workers (binomial, 5/7 a day). The shift types' rows of
+# `roles.PRESENCE` already say where those people are at weekends and at night, so whether
+# such a place is the workplace is the role model's question (the rota factor, the hours), not
+# the candidate rule's. One of the days must be a weekday or a night: weekend daytime is when
+# people of every type are out at leisure (`roles.PRESENCE`: 0.25-0.35 of it elsewhere,
+# against 0.05-0.20 at a workplace), and each candidate takes a share of the others' prior, so
+# a place seen only then (a home seen only on weekend evenings, an outing) would take part of
+# a day worker's workplace's prior for little gain (`benchmarks/README.md`, candidates). A
+# place is given as the base only with `min_base_days` weekdays, or when it lies in a site
+# where others work (their evidence is the rest of the case): most people post little at work,
+# so two colleagues each seen there on two days are common, and without thin candidates
+# neither takes part in the site pass and the site is never found. Places seen on weekdays
+# still come first among the `MAX_WORK_CANDIDATES` (`_work_rank`), so the rest fill only the
+# slots weekday places leave free.
 THIN_WORK_DAYS = 2
-# A rota runs through the week: on the published 24/7 rotas (`roles.ROTAS`: four on four off,
-# 2-2-3, DuPont, ...) two in seven work days fall on a Saturday or a Sunday, and about a third
-# of employed people work on an average weekend day (ATUS 2019). So a workplace seen on four
-# days is seen on at most one weekday for ~7 % of rotating workers (binomial, 5/7 a day;
-# ~20 % of those seen on three). A place seen on one weekday and on twice `THIN_WORK_DAYS`
-# days in all therefore also takes part as a possible workplace (`_may_be_workplace`): whether
-# it is one is the role model's question (the rota factor, the hours), and a base still needs
-# `min_base_days` weekdays or a site where others work.
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +104,9 @@ class InferenceParams:
     groups. min_samples: points a cluster needs (2 drops isolated points). max_accuracy_m:
     fixes less accurate than this (m) are not used. min_home_days / min_home_weeks: distinct
     days and weeks a home candidate needs. min_base_days: distinct weekdays a base needs
-    from the person's own evidence (a place seen on fewer, down to `THIN_WORK_DAYS`, still
-    takes part and is given when it lies in a site where others work). max_trip_days: a group all of whose days fall within this many days,
+    from the person's own evidence (a place seen on fewer, down to `THIN_WORK_DAYS` days in
+    any part of the week, still takes part and is given when it lies in a site where others
+    work). max_trip_days: a group all of whose days fall within this many days,
     for a person seen over at least three times as long, is travel. min_confidence: a home
     or base is given only with at least this confidence (the lowest posterior over plausible
     shift-work priors and without the waking-hours evidence,
@@ -192,6 +199,12 @@ class Candidate:
     def _ordinals(self, name: str) -> NDArray[np.int64]:
         """Ordinals (with repeats) of day set `name`, from the calendar unless assigned."""
         cal = self.calendar
+        if name == "days":  # the days the role model counts (a night with its evening)
+            return (
+                cal.day
+                if cal is not None and "dates" not in self.day_sets
+                else self._ordinals("dates")
+            )
         if name == "weekend_nights" and ("bin_days" in self.day_sets or cal is None):
             nights = self.bin_days[WEEKEND_NIGHT]
             return np.array([d.toordinal() for d in nights], dtype=np.int64)
@@ -541,6 +554,7 @@ def _candidates_of_people(
         ("weekend_days", by_day(part == WEEKEND_DAY)),
         ("work_dates", by_local(monday_to_friday & (part == WORK_HOURS))),
         ("weekend_nights", by_day(part == WEEKEND_NIGHT)),  # bin_days[WEEKEND_NIGHT]
+        ("days", by_day(None)),  # the days the role model counts (`_may_be_workplace`)
     )
     names = [name for name, _ in day_sets]
     known = [dict(zip(names, sizes, strict=True))
@@ -968,10 +982,18 @@ def _role_problems(
 
 
 def _may_be_workplace(cand: Candidate, thin_work_days: int) -> bool:
-    """Whether a place takes part as a possible workplace: seen on `thin_work_days` weekdays,
-    or on one weekday and twice as many days in all (a rota's weekends: `THIN_WORK_DAYS`)."""
-    weekdays = cand.n_duty_dates
-    return weekdays >= thin_work_days or (weekdays >= 1 and cand.n_dates >= 2 * thin_work_days)
+    """Whether a place takes part as a possible workplace: seen on `thin_work_days` days in
+    any part of the week, one of them on a weekday or at night (`THIN_WORK_DAYS`)."""
+    if cand.n_duty_dates >= thin_work_days:
+        return True
+    return cand.count("days") >= thin_work_days and (
+        cand.n_duty_dates >= 1 or cand.count("nights") >= 1
+    )
+
+
+def _work_rank(cand: Candidate) -> tuple[int, int]:
+    """The order work candidates are kept in, best first: weekdays seen, then points."""
+    return (cand.n_duty_dates, len(cand.indices))
 
 
 def _draft(
@@ -1031,7 +1053,7 @@ def _draft(
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
     work_cands = sorted(
         (c for c in coarse if c not in travel and _may_be_workplace(coarse[c], thin_work_days)),
-        key=lambda c: (coarse[c].n_duty_dates, len(coarse[c].indices)), reverse=True,
+        key=lambda c: _work_rank(coarse[c]), reverse=True,
     )[:MAX_WORK_CANDIDATES]  # fmt: skip
     home_rows = [int(row_of_fine[f]) for f in home_cands]
     second = [
