@@ -50,6 +50,15 @@ figures; the shapes matter more than the second decimal):
   fixes (sigma 30 m), 3 % cell fixes 500-2000 m off with that accuracy recorded (Zandbergen
   2009, Transactions in GIS 13(s1):5: median errors A-GPS 8 m, Wi-Fi 74 m, cellular 600 m;
   newer phones do better on Wi-Fi). 10 % of photos are posted 1-72 h after they were taken.
+- **Evening venues** (optional, `evening_venue_share`, default 0). A share of people,
+  employed or not, meet at one of a few shared venues of their town (a bar, a club, a
+  friend's flat) on some evenings, from 19:00-21:00 to 22:00-23:00, 30 % of the time
+  past midnight; Fridays and Saturdays three times as likely. Each goes on 4-15 % of
+  evenings (one every one to four weeks). ATUS (BLS, American Time Use Survey 2023
+  results, June 2024, table 1) has "socializing and communicating" on an average day for
+  about a third of people, about 0.6 h a day (approximate); going out to the same bar or
+  flat on a few evenings a month is a small part of that. A venue is never a home or a
+  base: the truth is unchanged.
 - **Truth.** Home rows (two, with valid_from / valid_to, for movers), the workplace site
   (or `nobase`), the cabin (`second_home`), or `none` for the 10 % who never post a
   location; `detectable` = 0 where the person's precise located posts put them there on
@@ -131,6 +140,10 @@ class TimeUseConfig:
     # Of the not employed: their home lies on a workplace site or next to it (family in
     # quarters, neighbours of a base or a hospital); they do not work there (truth: nobase).
     site_resident_share: float = 0.0
+    # People (employed or not) who meet at one of a few shared evening venues of their town
+    # on some evenings (see the module docstring); a venue is never a base.
+    evening_venue_share: float = 0.0
+    venues_per_town: int = 3
     business_traveller_share: float = 0.06  # of day workers
     mover_share: float = 0.10
     second_home_share: float = 0.08
@@ -167,6 +180,7 @@ class TimeUsePerson:
     business: bool = False
     posting: str = "curve"  # curve, lunch, evening
     resident_of: _Site | None = None  # the site a not-employed person lives on or next to
+    venue: LatLon | None = None  # the shared evening venue the person meets at
     items: list[GeneratedPost] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
 
@@ -186,6 +200,17 @@ def _deal(rng: random.Random, pool: list[int], share: float, total: int) -> set[
     return set(rng.sample(pool, count))
 
 
+def _venues(config: TimeUseConfig, towns: list[tuple[str, LatLon]]) -> dict[str, list[LatLon]]:
+    """The shared evening venues of each town (none without `evening_venue_share`)."""
+    if config.evening_venue_share <= 0:
+        return {}
+    vrng = random.Random(f"timeuse-venues-{config.seed}")
+    return {
+        name: [_around(vrng, centre, 200, 8_000) for _ in range(max(1, config.venues_per_town))]
+        for name, centre in towns
+    }
+
+
 def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
     rng = random.Random(f"timeuse-plan-{config.seed}")
     towns = list(TOWNS)
@@ -200,6 +225,7 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
             buildings = [_around(rng, site_centre, 0, radius * 0.8) for _ in range(4)]
             sites[name].append(_Site(kind, site_centre, radius, buildings))
 
+    venues = _venues(config, towns)
     n = config.people
     everyone = list(range(n))
     silent = _deal(rng, everyone, config.silent_share, n)
@@ -263,6 +289,12 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
             if rrng.random() < config.site_resident_share:
                 resident = rrng.choice(sites[town_name])
                 home = _around(rrng, resident.centre, 0, resident.radius_m * 1.5)
+        venue = None
+        if config.evening_venue_share > 0:
+            # A stream of its own, so corpora without venue-goers stay as they were.
+            vrng = random.Random(f"timeuse-venue-{config.seed}-{i}")
+            if vrng.random() < config.evening_venue_share:
+                venue = vrng.choice(venues[town_name])
         homes = [(home, start, end)]
         if i in movers:
             moved = start + timedelta(days=prng.randint(60, max(61, config.days - 60)))
@@ -276,6 +308,8 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
             tags.append("lives-on-site")
         if resident is not None:
             tags.append("site-resident")
+        if venue is not None:
+            tags.append("evening-venue")
         if i in business:
             tags.append("business-traveller")
         if i in movers:
@@ -312,6 +346,7 @@ def _plan(config: TimeUseConfig) -> list[TimeUsePerson]:
                 business=i in business,
                 posting=posting,
                 resident_of=resident,
+                venue=venue,
             )
         )
     return people
@@ -325,7 +360,7 @@ class _Slot:
     """Where a person is during one local hour."""
 
     position: LatLon
-    kind: str  # home, work, away, trip, cabin
+    kind: str  # home, work, away, trip, cabin, venue
     indoor: bool
 
 
@@ -362,6 +397,7 @@ class _Week:
         self._business()
         self._cabin_weekends()
         self._work()
+        self._evenings()
         self._rest()
 
     # -- helpers
@@ -492,6 +528,25 @@ class _Week:
                     self._set(k, _Slot(self.lunch_spot, "away", True))
                 else:
                     self._set(k, _Slot(self._work_spot(), "work", True))
+
+    def _evenings(self) -> None:
+        """Evenings at the person's shared venue (a stream of its own: the rest of the life
+        draws as without it, apart from the hours the venue fills)."""
+        venue = self.person.venue
+        if venue is None:
+            return
+        vrng = random.Random(f"timeuse-venue-life-{self.config.seed}-{self.person.handle}")
+        share = vrng.uniform(0.04, 0.15)
+        for d in range(self.days):
+            if d in self.holiday_days:
+                continue
+            weekday = self.day(d).weekday()
+            if vrng.random() >= share * (3.0 if weekday in (4, 5) else 1.0) / 1.6:
+                continue
+            begin = vrng.randint(19, 21)
+            end = vrng.randint(22, 23) if vrng.random() >= 0.3 else vrng.randint(24, 26)
+            for k in range(d * 24 + begin, d * 24 + end + 1):
+                self._set(k, _Slot(venue, "venue", True))
 
     def _rest(self) -> None:
         """Every hour not yet filled: home or one of the person's places, by the hour's odds."""

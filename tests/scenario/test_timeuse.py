@@ -260,3 +260,55 @@ def test_site_residents_live_on_or_next_to_a_site_and_work_nowhere() -> None:
         home = p.homes[0][0]
         assert haversine_m(home, p.resident_of.centre) <= 1.5 * p.resident_of.radius_m + 1
     assert residents >= 5
+
+
+def test_evening_venues_leave_everybody_else_and_the_truth_as_they_were() -> None:
+    """`evening_venue_share` draws from streams of its own: people who do not go out are
+    planned and live (post for post) as without it, and no truth position moves."""
+    small = TimeUseConfig(people=24, seed=5, days=60)
+    plain = {p.handle: p for p in iter_timeuse(small)}
+    goers = 0
+    for p in iter_timeuse(TimeUseConfig(people=24, seed=5, days=60, evening_venue_share=0.5)):
+        before = plain[p.handle]
+        assert p.homes == before.homes and p.site == before.site
+        assert [{k: r[k] for k in ("kind", "lat", "lon")} for r in p.truth] == [
+            {k: r[k] for k in ("kind", "lat", "lon")} for r in before.truth
+        ]
+        if p.venue is None:
+            assert "evening-venue" not in p.persona
+            assert [i.post for i in p.items] == [i.post for i in before.items]
+        else:
+            goers += 1
+    assert goers >= 6
+
+
+def test_evening_venues_are_shared_and_visited_on_some_evenings() -> None:
+    """Venue-goers meet at a few shared places of their town on 4-15 % of evenings (more on
+    Fridays and Saturdays), from the evening and now and then past midnight; a venue is
+    never a home or a base of their truth."""
+    config = TimeUseConfig(people=60, seed=6, days=140, evening_venue_share=0.4)
+    goers = [p for p in iter_timeuse(config) if p.venue is not None]
+    assert len(goers) >= 15
+    by_venue = Counter((p.venue.lat, p.venue.lon) for p in goers if p.venue is not None)
+    assert len(by_venue) <= 3 * config.towns and max(by_venue.values()) >= 3
+    evenings = weekend_evenings = past_midnight = days = weekends = 0
+    for p in goers:
+        assert "evening-venue" in p.persona and p.venue is not None
+        for r in p.truth:
+            if r["kind"] in ("home", "base"):
+                assert haversine_m(pos(r), p.venue) > 150
+        week = _Week(p, config, random.Random(1))
+        for d, day in enumerate(week.dates):
+            hours = [h for h in range(24) if week.at(d * 24 + h).kind == "venue"]
+            assert all(h >= 19 or h <= 2 for h in hours)
+            late = any(week.at((d + 1) * 24 + h).kind == "venue" for h in (0, 1, 2))
+            out = any(h >= 19 for h in hours)
+            days += 1
+            evenings += out
+            past_midnight += out and late
+            if day.weekday() in (4, 5):
+                weekends += 1
+                weekend_evenings += out
+    assert 0.03 <= evenings / days <= 0.16
+    assert weekend_evenings / weekends > 1.8 * (evenings - weekend_evenings) / (days - weekends)
+    assert 0.1 * evenings <= past_midnight <= 0.5 * evenings
