@@ -630,7 +630,10 @@ def _extreme_positions(
 
 
 def _radius_m(
-    cand: Candidate, evidence: Sequence[Evidence], floor_m: float, at: Any = None
+    cand: Candidate,
+    evidence: Sequence[Evidence],
+    floor_m: float,
+    at: NDArray[np.int64] | None = None,
 ) -> float:
     """`at`: `cand.indices` as an int64 array, when the caller has made it already."""
     n = len(cand.indices)
@@ -649,14 +652,17 @@ def _radius_m(
     return round(max(floor_m, spread), 1)
 
 
-def _index_array(indices: Sequence[int], evidence: Sequence[Evidence]) -> Any:
+def _index_array(indices: Sequence[int], evidence: Sequence[Evidence]) -> NDArray[np.int64] | None:
     """A place's indices as the int64 array `_radius_m` and `_ordered_evidence` index
     columns with (made once for both), or None for a list of `Evidence` objects."""
     return np.asarray(indices, dtype=np.int64) if isinstance(evidence, EvidenceColumns) else None
 
 
 def _ordered_evidence(
-    evidence: Sequence[Evidence], indices: Sequence[int], prefer: str, at: Any = None
+    evidence: Sequence[Evidence],
+    indices: Sequence[int],
+    prefer: str,
+    at: NDArray[np.int64] | None = None,
 ) -> tuple[str, ...]:
     """Post ids of a place, strongest first: precise sources, then role-matching times
     (night, 21-07, for a home; day for other places); ties in the given order. Each post

@@ -615,8 +615,10 @@ class JsonlReader(Reader):
                                 diag.warn(f"{where}: duplicate post id {post_id!r}; line skipped",
                                           kind="bad-line")  # fmt: skip
                                 continue
-                            entries = (
-                                0 if media is None else 1 if type(media) is str else len(media)
+                            entries = (  # as the other path counts them
+                                len(media)
+                                if isinstance(media, list)
+                                else int(isinstance(media, str))
                             )
                             yield _unparsed((plain.author if author is None else author,
                                              where, line, root_text, renamed, post_id,
