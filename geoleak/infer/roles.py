@@ -147,11 +147,14 @@ PERSON_TYPES = (
     "no workplace away from home",
     "part-time worker or student",
     "day worker with long hours",
+    "early-shift worker",
 )
-DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME, LONG_DAY = range(7)
+DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, NO_WORK, PART_TIME, LONG_DAY, EARLY_SHIFT = range(8)
 SHIFT_TYPES = (EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
 # Day-time types: a workplace seen in the working day (`places.decide` reports their share).
-DAY_TYPES = (DAY, PART_TIME, LONG_DAY)
+# An early shift is a daytime schedule in BLS's terms ("most hours between 6 a.m. and 6
+# p.m.": USDL-19-1691), so it is counted with them, not in `SHIFT_SPLIT`.
+DAY_TYPES = (DAY, PART_TIME, LONG_DAY, EARLY_SHIFT)
 SCORED_TYPES = (*DAY_TYPES, *SHIFT_TYPES, NO_WORK)  # the order a fit's assignments take
 # Share of day workers who are at their workplace on only part of the week or part of the
 # day: part-time workers (BLS CPS 2023, "Employed and unemployed full- and part-time
@@ -167,6 +170,18 @@ PART_TIME_SHARE = 0.2
 # world's workers work more than 48 hours a week), and researchers and graduate students
 # who keep lab hours. Ten hours a day at work from a morning start ends at 19:00-20:00.
 LONG_HOURS_SHARE = 0.10
+# Share of day workers on an early shift, at work from ~05:00-06:00 to ~13:00-14:30: about one
+# worker in 11 starts work between midnight and 06:00 (PRB, "A Demographic Profile of U.S.
+# Workers Around the Clock", from the CPS work-schedules supplement), and 12-14 % of
+# commuters leave home before 06:00 (US Census Bureau, ACS table B08302 "Time leaving home
+# to go to work"; Census 2000 "Journey to Work": 20 % leave between midnight and 06:29).
+# BLS counts them among regular daytime schedules (USDL-19-1691; its May 2004 table 7 of
+# beginning hours puts only ~1 % of full-time workers' starts between 00:30 and 04:30, the
+# night shifts). In shift systems the early shift is the morning shift of two or three
+# shifts (Eurofound, 6th European Working Conditions Survey 2015, ch. 5: ~21 % of EU
+# workers do shift work, most often alternating morning and afternoon shifts). Of the
+# ~84 % of workers on a daytime schedule, ~8 % of workers is ~0.1.
+EARLY_SHIFT_SHARE = 0.10
 # How shift workers split by schedule (BLS, Job Flexibilities and Work Schedules 2017-2018,
 # USDL-19-1691: of wage and salary workers, ~6 % work evening shifts, ~4 % night shifts,
 # ~6 % rotating or irregular schedules).
@@ -259,6 +274,19 @@ PRESENCE[LONG_DAY] = (
     (0.55, 0.16, 0.29),
     (0.88, 0.02, 0.10),
 )
+# Early-shift workers (~05:30-14:00, `EARLY_SHIFT_SHARE`): at work in the weekday morning and
+# the first half of the working day, at home from mid-afternoon, in bed early; more weekend
+# work than day workers (shift systems run six or seven days: Eurofound EWCS 2015; about a
+# third of employed people work on an average weekend day, ATUS 2019), so ~35 % of weekend
+# mornings at work. Each part's row is the average of its hours in `HOURLY`.
+PRESENCE[EARLY_SHIFT] = (
+    (0.89, 0.07, 0.04),
+    (0.09, 0.78, 0.13),
+    (0.23, 0.53, 0.24),
+    (0.75, 0.01, 0.24),
+    (0.54, 0.16, 0.30),
+    (0.90, 0.03, 0.07),
+)
 _PRESENCE_ARRAY = {t: np.array(rows, dtype=np.float64) for t, rows in PRESENCE.items()}
 # Within a part of the week, presence changes with the hour. Rounded readings, like the rows
 # of PRESENCE, of ATUS shares of workers working by hour of the day (most at work 09-17 with
@@ -313,6 +341,30 @@ HOURLY: dict[int, dict[tuple[int, int], tuple[float, float, float]]] = {
         **{(WEEKEND_DAY, h): (0.86, 0.0, 0.14) for h in (6, 7, 8, 9)},
         **{(WEEKEND_DAY, h): (0.52, 0.0, 0.48) for h in range(10, 16)},
         **{(WEEKEND_DAY, h): (0.62, 0.0, 0.38) for h in range(16, 22)},
+    },
+    # On the way to work or there from 05:00-05:30 (the night's last hour), at work through
+    # the morning with a break on site, leaving at 13:30-14:30; on weekends ~35 % at work
+    # until about 14:00 (the row of PRESENCE above).
+    EARLY_SHIFT: {
+        **{(WEEKNIGHT, h): (0.95, 0.01, 0.04) for h in (22, 23, 0, 1, 2, 3)},
+        (WEEKNIGHT, 4): (0.85, 0.05, 0.10),
+        (WEEKNIGHT, 5): (0.45, 0.45, 0.10),
+        (MORNING, 6): (0.10, 0.75, 0.15),
+        **{(MORNING, h): (0.08, 0.80, 0.12) for h in (7, 8)},
+        **{(WORK_HOURS, h): (0.08, 0.78, 0.14) for h in (9, 10, 11)},
+        **{(WORK_HOURS, h): (0.08, 0.72, 0.20) for h in (12, 13)},
+        (WORK_HOURS, 14): (0.35, 0.35, 0.30),
+        **{(WORK_HOURS, h): (0.55, 0.05, 0.40) for h in (15, 16)},
+        (EVENING, 17): (0.65, 0.01, 0.34),
+        (EVENING, 18): (0.72, 0.01, 0.27),
+        **{(EVENING, h): (0.80, 0.01, 0.19) for h in (19, 20, 21)},
+        **{(WEEKEND_DAY, h): (0.60, 0.30, 0.10) for h in (6, 7, 8, 9)},
+        **{(WEEKEND_DAY, h): (0.38, 0.30, 0.32) for h in (10, 11, 12, 13)},
+        (WEEKEND_DAY, 14): (0.45, 0.15, 0.40),
+        (WEEKEND_DAY, 15): (0.55, 0.02, 0.43),
+        **{(WEEKEND_DAY, h): (0.62, 0.01, 0.37) for h in range(16, 22)},
+        **{(WEEKEND_NIGHT, h): (0.92, 0.01, 0.07) for h in (22, 23, 0, 1, 2, 3, 4)},
+        (WEEKEND_NIGHT, 5): (0.72, 0.17, 0.11),
     },
 }
 
@@ -820,9 +872,10 @@ def type_priors(
     shift_share = priors.shift_work_share if shift_work_share is None else shift_work_share
     day = (1 - priors.no_workplace_share) * (1 - shift_share)
     shares = {
-        DAY: day * (1 - PART_TIME_SHARE) * (1 - long_hours_share),
+        DAY: day * ((1 - PART_TIME_SHARE) * (1 - long_hours_share) - EARLY_SHIFT_SHARE),
         PART_TIME: day * PART_TIME_SHARE,
         LONG_DAY: day * (1 - PART_TIME_SHARE) * long_hours_share,
+        EARLY_SHIFT: day * EARLY_SHIFT_SHARE,
         NO_WORK: priors.no_workplace_share,
     }
     for shift, share in (split or SHIFT_SPLIT).items():
