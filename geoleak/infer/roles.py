@@ -425,6 +425,19 @@ ROTATING_NIGHT_SHARE = 0.25
 # night and at home in the afternoon were read as evening-shift workers with home and
 # workplace swapped (tests/infer/test_infer_roles.py, the rota test: 2 of 16 places lost).
 EVENING_SHIFT_SLEEP_DELAY_H = 1
+# Early-shift workers (~05:30-14:00) get up at ~04:00-05:00 on the days they work and go to
+# bed only a little earlier than day workers: sleep before a morning shift is cut short at
+# its end, by ~1.5-2 h, not moved (Akerstedt 2003, above; Pilcher et al. 2000: morning
+# shifts' sleep is the shortest of the three after night shifts; Kecklund & Akerstedt 1995,
+# "Effects of timing of shifts on sleepiness and sleep duration", J Sleep Res 4 suppl 2:47).
+# So their work days read the day worker's row with the morning two hours earlier and the
+# bedtime one hour earlier, on the days of `EARLY_WORKDAY_SHARE` (weekdays, weekend days:
+# the rows of PRESENCE[EARLY_SHIFT], ~0.9 and ~0.35); on days off they sleep as day workers
+# do at weekends. This is what tells an early shift (awake at 05:00, seldom seen after
+# 22:00) from the evening shift it mirrors (at home in the morning, at work until 23:00).
+EARLY_SHIFT_WAKE_EARLIER_H = 2
+EARLY_SHIFT_BED_EARLIER_H = 1
+EARLY_WORKDAY_SHARE = (0.9, 0.35)
 
 
 # A person's own sleep is not the population's: chronotype (mid-sleep on free days) varies
@@ -474,12 +487,18 @@ def _awake_table(shift_h: int = 0) -> NDArray[np.float64]:
     asleep[EVENING_SHIFT] = work * evening_workday + (1 - work) * off
     asleep[ROTATING] = (ROTATING_NIGHT_SHARE * night_workday
                         + (1 - ROTATING_NIGHT_SHARE) * day)  # fmt: skip
+    # the small hours and morning (00-11) from the earlier alarm, the rest from the bedtime
+    morning = np.arange(24) < 12
+    early_workday = np.where(morning, np.roll(workday, -EARLY_SHIFT_WAKE_EARLIER_H),
+                             np.roll(workday, -EARLY_SHIFT_BED_EARLIER_H))  # fmt: skip
+    early = np.array(EARLY_WORKDAY_SHARE)[:, None]
+    asleep[EARLY_SHIFT] = early * early_workday + (1 - early) * off
     return 1.0 - np.array([asleep[t] for t in range(len(PERSON_TYPES))])
 
 
 # The types whose waking hours differ (`_awake_table`); every other type has the day
 # worker's, so its factor against the day worker is 0 without being computed.
-_WAKING_TYPES = (DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING)
+_WAKING_TYPES = (DAY, EVENING_SHIFT, NIGHT_SHIFT, ROTATING, EARLY_SHIFT)
 _WAKING_ROW_OF_TYPE = np.array(
     [_WAKING_TYPES.index(t) if t in _WAKING_TYPES else 0 for t in range(len(PERSON_TYPES))]
 )

@@ -22,11 +22,14 @@ from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
 from geoleak.infer.roles import (
     BINS,
-    DAY_TYPES,
+    DAY,
+    EARLY_SHIFT,
     EVENING,
     EVENING_SHIFT,
+    LONG_DAY,
     NIGHT_SHIFT,
     NO_WORK,
+    PART_TIME,
     PERSON_TYPES,
     WEEKNIGHT,
     WORK_HOURS,
@@ -345,18 +348,18 @@ def test_night_worker_awake_in_the_afternoon_is_not_read_as_long_hours(seed: int
 
 
 def test_waking_hours_evidence() -> None:
-    """The hours a person is seen at all: nothing seen, nothing known; day types share the
-    day worker's waking hours; seen at 03:00 on weeknights argues for night work (and a
-    little for an evening shift, whose sleep is later), seen at noon on weekdays (a night
-    worker's sleep) against it, and many observations in one hour count little more than a
-    few."""
+    """The hours a person is seen at all: nothing seen, nothing known; day types but the
+    early shift share the day worker's waking hours; seen at 03:00 on weeknights argues for
+    night work (and a little for an evening shift, whose sleep is later), seen at noon on
+    weekdays (a night worker's sleep) against it, seen at 05:00 for an early shift and at
+    23:00 against it, and many observations in one hour count little more than a few."""
     assert not activity_log_bayes_factors(None).any()
     assert not activity_log_bayes_factors(np.zeros((len(BINS), 24))).any()
     nights = np.zeros((len(BINS), 24))
     nights[WEEKNIGHT, 3] = 5
     nights[EVENING, 19] = 5
     factors = activity_log_bayes_factors(nights)
-    assert not factors[[*DAY_TYPES, NO_WORK]].any()
+    assert not factors[[DAY, PART_TIME, LONG_DAY, NO_WORK]].any()
     assert factors[NIGHT_SHIFT] > 2.0
     assert 0.0 < factors[EVENING_SHIFT] < factors[NIGHT_SHIFT]
     lunches = np.zeros((len(BINS), 24))
@@ -367,6 +370,14 @@ def test_waking_hours_evidence() -> None:
     assert abs(activity_log_bayes_factors(lunches)[EVENING_SHIFT]) < 0.25
     twenty_times = activity_log_bayes_factors(lunches * 20)[NIGHT_SHIFT]
     assert abs(twenty_times) < 2 * abs(activity_log_bayes_factors(lunches)[NIGHT_SHIFT])
+    early = np.zeros((len(BINS), 24))
+    early[WEEKNIGHT, 5] = 5  # a weekday's 05:00 counts on the night before
+    early[EVENING, 19] = 5
+    late = np.zeros((len(BINS), 24))
+    late[WEEKNIGHT, 23] = 5
+    late[EVENING, 19] = 5
+    assert activity_log_bayes_factors(early)[EARLY_SHIFT] > 0.5
+    assert activity_log_bayes_factors(late)[EARLY_SHIFT] < -0.5
 
 
 def test_evening_shift_sleep_and_long_commutes() -> None:
