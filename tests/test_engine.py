@@ -85,6 +85,34 @@ def test_dask_engine_gives_the_local_engine_results(
     assert [s.to_json() for s in dask[1]] == [s.to_json() for s in local[1]]
 
 
+def test_hour_weight_reaches_every_engine_alike(
+    store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `hour_weight` is a keyword of LeakInference (a RolePriors field): in memory, through a
+    # store and on Dask each role fit gets it, and the profiles agree.
+    pytest.importorskip("distributed")
+    from geoleak.infer import roles_many
+
+    weights: list[float] = []
+    hour_terms = roles_many._hour_terms_many
+
+    def recording(problems: Any, pairs: Any, weight: float) -> Any:
+        weights.append(weight)
+        return hour_terms(problems, pairs, weight)
+
+    monkeypatch.setattr(roles_many, "_hour_terms_many", recording)
+    collected = collect_evidence([SAMPLE], workers=1)
+    model = LeakInference(hour_weight=0.75).fit(collected.evidence, collected.context)
+    assert model.get_params()["hour_weight"] == model.params_.priors.hour_weight == 0.75
+    local = infer_store(store, params=model.params_)
+    dask = infer_store(store, params=model.params_, engine="dask", workers=2, dask_processes=False)
+    assert weights and set(weights) == {0.75}
+    expected = _by_site_position(model.profiles_, model.sites_)
+    assert _by_site_position(*local) == expected == _by_site_position(*dask)
+    with pytest.raises(ValueError, match="hour_weight"):
+        LeakInference(hour_weight=1.5).fit({})
+
+
 def _duty_person(person: str, spots: list[LatLon]) -> PersonAnalysis:
     """A person whose duty-place candidates are at `spots` (weekday office hours)."""
     from datetime import datetime, timedelta, timezone

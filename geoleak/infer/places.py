@@ -954,6 +954,9 @@ def _role_problems(
     hours = np.bincount(np.unique((hour_cell[kept] << 32) | day[kept]) >> 32,
                         minlength=len(drafts) * N_BINS * 24).astype(np.float64)  # fmt: skip
     hours = hours.reshape(len(drafts), N_BINS, 24)
+    # The same per location (`roles.location_hour_terms`): isolated points included.
+    loc_hours = np.bincount(np.unique(((cell[kept] * 24 + hour[kept]) << 32) | day[kept]) >> 32,
+                            minlength=int(n_rows.sum()) * N_BINS * 24).astype(np.float64)  # fmt: skip
     work = [cand for person in people for cand in person[0].work_candidates]
     rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
     schedule = schedule_log_bayes_factors_of_people([
@@ -982,6 +985,9 @@ def _role_problems(
                 bag=d.bag,
                 work_schedule_log_bf=schedule[k],
                 night_locs=night_places[k],
+                loc_hour_counts=loc_hours[
+                    base * 24 : (base + len(d.loc_group) * N_BINS) * 24
+                ].reshape(len(d.loc_group), N_BINS, 24),
             )
         )
     return problems

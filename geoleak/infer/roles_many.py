@@ -69,6 +69,7 @@ class RoleProblem:
     bag: bool = False
     work_schedule_log_bf: Sequence[float] | None = None
     night_locs: Sequence[int] = ()
+    loc_hour_counts: NDArray[np.float64] | None = None
 
     def fit(self, priors: RolePriors) -> RoleFit:
         """`roles.fit_roles` of this person alone (the reference)."""
@@ -78,6 +79,7 @@ class RoleProblem:
             hour_counts=self.hour_counts, work_rota_log_bf=self.work_rota_log_bf,
             far_from_home=self.far_from_home, bag=self.bag,
             work_schedule_log_bf=self.work_schedule_log_bf, night_locs=self.night_locs,
+            loc_hour_counts=self.loc_hour_counts,
         )  # fmt: skip
 
 
@@ -127,7 +129,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     assigned = [roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs,
                                    p.moves, p.night_locs) for p in problems]  # fmt: skip
     group_lists = [list(p.loc_group) for p in problems]
-    by_role, plug, spec_start = _role_rows_many(
+    by_role, plug, spec_start, pairs = _role_rows_many(
         [p.counts for p in problems], group_lists, [a[1] for a in assigned],
         [p.singleton_total for p in problems],
     )  # fmt: skip
@@ -203,6 +205,8 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                                         np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
     activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
+    by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
+    prior = prior + by_hour[entry_spec, entry_type]
 
     loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
     scores = (loglik + plug[entry_spec]) + prior
@@ -347,9 +351,10 @@ def _role_rows_many(
     loc_groups: Sequence[list[int]],
     specs_of: Sequence[Sequence[roles._RoleSpec]],
     singleton_totals: Sequence[float],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], _Pairs]:
     """`roles._role_rows` of each person, stacked: (assignments, roles, bins) and the
-    plug-in terms, with each person's first assignment (and the total at the end)."""
+    plug-in terms, with each person's first assignment (and the total at the end) and the
+    (assignment, location) pairs."""
     counts = np.concatenate(counts_of).reshape(-1, N_BINS)
     pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of)
     loc_start, spec_start, n_specs = pairs.loc_start, pairs.spec_start, pairs.n_specs
@@ -402,7 +407,26 @@ def _role_rows_many(
     other_term = (other_places * math.log(gamma) + other_lg + math.lgamma(gamma)
                   - _of_whole(f"lgamma{gamma!r}+", _lgamma_other, other_total))  # fmt: skip
     plug = np.where(other_total > 0, term + other_term, term)
-    return by_role, plug, spec_start
+    return by_role, plug, spec_start, pairs
+
+
+def _hour_terms_many(
+    problems: Sequence[RoleProblem], pairs: _Pairs, weight: float
+) -> NDArray[np.float64]:
+    """`roles._hour_terms_of` of each person, stacked, (assignments, types): each person's
+    `roles.location_hour_terms` made alone (a matrix product in the library's order), then
+    each assignment's locations added in location order (bincount adds in order), times
+    `weight`."""
+    n_types = len(PERSON_TYPES)
+    terms = np.zeros((int(pairs.loc_start[-1]), n_types, 3))
+    for person, p in enumerate(problems):
+        own = roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)
+        if own is not None:
+            terms[pairs.loc_start[person] : pairs.loc_start[person + 1]] = own
+    values = terms[pairs.loc, :, roles._ROLE_COLUMN[pairs.role]]  # (pairs, types)
+    total = np.stack([_sums(pairs.spec, weights=values[:, t], minlength=pairs.n_specs)
+                      for t in range(n_types)], axis=1)  # fmt: skip
+    return np.asarray(weight * total, dtype=np.float64)
 
 
 def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> Any:
@@ -447,7 +471,7 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
     hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
     totals = hours.sum(axis=2)  # (people, bins)
     some = totals > 0
-    for t in roles.HOURLY:
+    for t in roles.PERSON_HOURS_TYPES:
         weighted = np.einsum("pbh,bhr->pbr", hours, roles._HOURLY_ARRAY[t])
         rows = out[seen, t]  # (people, bins, 3), a copy
         rows[some] = weighted[some] / totals[some][:, None]

@@ -924,3 +924,36 @@ def test_posterior_rows_equal_each_posterior_alone(
         expected = _posterior_one_by_one(fit_, boost, shift)
         assert row.tobytes() == expected.tobytes()
         assert alone.tobytes() == expected.tobytes()
+
+
+def test_hour_rows_of_part_time_and_shift_types_average_to_their_part_rows() -> None:
+    # The part-time, evening, night and rotating types' hour-by-hour rows add only a shape
+    # within each part of the week: their hours average to the part's row of PRESENCE, each
+    # row is a distribution over home / work / elsewhere, and a 24/7 rota is at work alike
+    # at every hour of a part.
+    from geoleak.infer import roles
+
+    assert set(roles._WORK_BY_HOUR) == {roles.PART_TIME, EVENING_SHIFT, NIGHT_SHIFT,
+                                        roles.ROTATING}  # fmt: skip
+    assert sorted(h for hours in roles.PART_HOURS[:5] for h in hours) == sorted(
+        [*range(24), *range(6, 22)]
+    )
+    for ptype in roles._WORK_BY_HOUR:
+        table = roles._HOURLY_ARRAY[ptype]
+        assert set(roles.HOURLY[ptype]) <= {(part, h) for part, hours in
+                                            enumerate(roles.PART_HOURS) for h in hours}  # fmt: skip
+        for part, hours in enumerate(roles.PART_HOURS):
+            rows = table[part, list(hours)]
+            assert np.abs(rows.mean(axis=0) - roles.PRESENCE[ptype][part]).max() < 1e-12
+            assert (rows >= 0).all() and np.abs(rows.sum(axis=1) - 1).max() < 1e-12
+            if ptype == roles.ROTATING:
+                assert np.ptp(rows[:, 1]) == 0
+    # The shapes the sources give: part-time workers at work later in the morning, an
+    # evening shift at work at 16:00 and not at 10:00, a night shift leaving at 06-08.
+    part_time = roles._HOURLY_ARRAY[roles.PART_TIME]
+    assert part_time[roles.MORNING, 6, 1] < part_time[roles.MORNING, 8, 1]
+    evening = roles._HOURLY_ARRAY[EVENING_SHIFT]
+    assert evening[WORK_HOURS, 16, 1] > 0.6
+    assert evening[WORK_HOURS, 10, 1] < 0.1
+    night = roles._HOURLY_ARRAY[NIGHT_SHIFT]
+    assert night[roles.MORNING, 6, 1] > night[roles.MORNING, 7, 1] > night[roles.MORNING, 8, 1]

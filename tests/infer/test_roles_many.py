@@ -68,6 +68,11 @@ def role_problems(draw: Any) -> RoleProblem:
         hour_counts = np.array(draw(st.lists(st.integers(0, 4), min_size=N_BINS * 24,
                                              max_size=N_BINS * 24)), dtype=np.float64)  # fmt: skip
         hour_counts = hour_counts.reshape(N_BINS, 24)
+    loc_hour_counts = None
+    if hour_counts is not None and draw(st.booleans()):  # each location's own hours
+        loc_hour_counts = np.array(draw(st.lists(st.integers(0, 3), min_size=n_locs * N_BINS * 24,
+                                                 max_size=n_locs * N_BINS * 24)),
+                                   dtype=np.float64).reshape(n_locs, N_BINS, 24)  # fmt: skip
     rota = None
     if draw(st.booleans()):
         rota = draw(st.lists(st.floats(-0.7, 12.0), min_size=len(work_groups),
@@ -83,7 +88,7 @@ def role_problems(draw: Any) -> RoleProblem:
         counts, loc_group, home_locs, work_groups, second_locs, moves, float(singletons),
         draw(st.floats(0.01, 3.0)), draw(st.integers(1, 4)), hour_counts=hour_counts,
         work_rota_log_bf=rota, far_from_home=far, bag=draw(st.booleans()),
-        work_schedule_log_bf=schedule, night_locs=night_locs,
+        work_schedule_log_bf=schedule, night_locs=night_locs, loc_hour_counts=loc_hour_counts,
     )  # fmt: skip
 
 
@@ -105,9 +110,15 @@ def assert_same_fit(many: RoleFit, alone: RoleFit) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(role_problems(), min_size=1, max_size=6), st.sampled_from([0.16, 0.3]))
-def test_many_people_at_once_equal_each_alone(problems: list[RoleProblem], shift: float) -> None:
-    priors = RolePriors(shift_work_share=shift)
+@given(
+    st.lists(role_problems(), min_size=1, max_size=6),
+    st.sampled_from([0.16, 0.3]),
+    st.sampled_from([0.0, 0.25, 0.7]),
+)
+def test_many_people_at_once_equal_each_alone(
+    problems: list[RoleProblem], shift: float, hour_weight: float
+) -> None:
+    priors = RolePriors(shift_work_share=shift, hour_weight=hour_weight)
     fits = fit_roles_many(problems, priors)
     assert len(fits) == len(problems)
     for problem, fit in zip(problems, fits, strict=True):
