@@ -106,7 +106,8 @@ def test_early_shift_workers_at_work_on_a_weekend_morning_are_not_swapped(
 
 def test_evening_shift_workers_are_not_read_as_early_shifts_swapped() -> None:
     # The early shift's mirror: at home on weekday mornings and middays (08-14), at work from
-    # 16:00 to 23:00. Before the early-shift type all ten right; with the type alone (no hour
-    # term) none, five swapped (three bases at >= 0.8) and five abstentions; with the hour
-    # term nine right and one abstention, and no place given wrong (asserted within).
+    # 16:00 to 23:00. Before the early-shift type all ten right; with the type alone none,
+    # all ten swapped (eight bases at >= 0.8), and with its waking hours five swapped (three)
+    # and five abstentions; with the hour term nine right and one abstention, and no place
+    # given wrong (asserted within).
     assert _right_of_ten((16.0, 23.0), weekend_work=False, home_hours=(8.0, 14.0)) >= 9
