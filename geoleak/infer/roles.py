@@ -15,11 +15,14 @@ the place of an observation made in part b is drawn from the presence profile:
 
 Inside a part of the week presence still changes with the hour (day workers are out at
 lunch, some are still at work at 17:00, people are at home on weekend mornings and out at
-midday), so for day workers and people with no workplace each part's profile is read at the
-person's *own* hours: averaged over the hours of their observations in that part
-(`HOURLY`, `person_presence`). A lunch-time poster is compared with where people are at
-lunch, someone seen as the working day ends with where people are at 17:00, not with the
-whole part's average.
+midday), so for day and early-shift workers and people with no workplace each part's
+profile is read at the person's *own* hours: averaged over the hours of their observations
+in that part (`HOURLY`, `person_presence`). A lunch-time poster is compared with where
+people are at lunch, someone seen as the working day ends with where people are at 17:00,
+not with the whole part's average. Each observation's own hour also counts place by place,
+for every type, as a tempered likelihood (`location_hour_terms`, `RolePriors.hour_weight`):
+a place seen on weekday and weekend mornings fits an early shift's workplace (~05:30-14:00,
+`EARLY_SHIFT`), a place seen until 23:00 an evening shift's.
 
 Conditioning on *when* each located post was made is what makes the person's own posting
 rhythm cancel out: someone who posts only in the evening contributes evening observations
