@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol, cast
@@ -42,7 +43,9 @@ from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper, utc_geotag_keys
 from geoleak.ingest.jsonl import (
     JsonlLine,
+    LineRun,
     MediaPathGuard,
+    RunRequest,
     UnparsedPost,
     deferred_parsing,
     parse_unparsed,
@@ -53,8 +56,9 @@ from geoleak.wording import count
 __all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
 
 ProgressCallback = Callable[[int], None]
-# What the readers yield under `deferred_parsing`: a Post, or a JSONL line left unparsed.
-_Item = Post | UnparsedPost
+# What the readers yield under `deferred_parsing`: a Post, or JSONL lines left unparsed
+# (one, or a run of them).
+_Item = Post | UnparsedPost | LineRun
 BATCH_POSTS = 512
 # Batches handed to the shards before the oldest one's results are awaited. The corpus is
 # often in runs of one person's posts, a run on one shard: with a deep window each shard
@@ -68,6 +72,9 @@ PLAIN_COLUMNS = True
 # an Evidence object is made only for the few posts inference asks one of.
 EVIDENCE_COLUMNS = True
 PARALLEL_MIN_FILES = 24
+# The JSONL reader hands its lines to the shards in runs, in columns (`LineRun`; tests
+# switch it off to compare with the lines handed over one by one).
+LINE_RUNS = True
 
 
 @dataclass
@@ -235,15 +242,40 @@ class RunResult:
     stats: LeakStats
 
 
-def _batched(posts: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+def _batched(
+    posts: Iterable[_Item], size: int, request: RunRequest | None = None
+) -> Iterator[list[_Item]]:
+    """The posts in batches of `size` (a `LineRun` counts as its lines). `request`, when
+    the readers yield runs for it, is told before each item is read how many posts the
+    batch still takes, so no run crosses the end of a batch."""
     batch: list[_Item] = []
+    count = 0
+    if request is not None:
+        request.room = size
     for post in posts:
         batch.append(post)
-        if len(batch) >= size:
+        count += _posts_in(post)
+        if count >= size:
             yield batch
             batch = []
+            count = 0
+        if request is not None:
+            request.room = size - count
     if batch:
         yield batch
+
+
+def _posts_in(item: _Item) -> int:
+    return len(item.lines) if type(item) is LineRun else 1
+
+
+def _numbered(batch: Sequence[_Item], start: int) -> list[tuple[int, _Item]]:
+    """Each item with the number of its (first) post; a run's lines are numbered in turn."""
+    out = []
+    for item in batch:
+        out.append((start, item))
+        start += _posts_in(item)
+    return out
 
 
 def read_media_and_digest(path: str) -> tuple[MediaMeta, str | None]:
@@ -353,6 +385,18 @@ class _PlainRow(NamedTuple):
     lon: float
 
 
+class _ShardLines(NamedTuple):
+    """Lines of a `LineRun` that go to one shard (all of it, or those of its people), as
+    they travel to it: the lines in columns, and each one's post number."""
+
+    posts: Sequence[int]  # (arrays: they travel as bytes)
+    run: LineRun  # (`numbers` an array too, `entries` left empty)
+
+
+# A batch's item as a shard takes it: a post, or unparsed lines (one, or a run's).
+_ShardItem = Post | UnparsedPost | JsonlLine | _ShardLines
+
+
 class _Shard:
     """Everything `collect_evidence` keeps per person, for the people of one shard.
 
@@ -397,7 +441,7 @@ class _Shard:
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
         self.guards: dict[str, MediaPathGuard] = {}  # per corpus folder (parse_unparsed)
 
-    def take(self, posts: Sequence[tuple[int, _Item | JsonlLine]]) -> _BatchResult:
+    def take(self, posts: Sequence[tuple[int, _ShardItem]]) -> _BatchResult:
         """Parse the batch's unparsed lines, read its new media, then dedupe and extract
         its posts in order."""
         diag = self.diag
@@ -540,50 +584,72 @@ class _Shard:
         first_located.setdefault(author, number)
 
     def _parsed(
-        self, posts: Sequence[tuple[int, _Item | JsonlLine]]
+        self, posts: Sequence[tuple[int, _ShardItem]]
     ) -> list[tuple[int, Post | PlainGeotag | _PlainRow]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
-        `JsonlLine` in a worker) parsed here, its warnings recorded at its post number;
-        lines unusable after all dropped. Plain located lines are read in columns, as a
-        batch (unless `PLAIN_COLUMNS` is off), into their evidence: `PlainGeotag`, or in a
-        shard that holds its people's evidence or streams it a `_PlainRow` of the batch's
-        columns (no objects per post, unless `EVIDENCE_COLUMNS` is off)."""
-        lines = [
-            (k, post.as_line() if isinstance(post, UnparsedPost) else post)
-            for k, (_, post) in enumerate(posts)
-            if isinstance(post, tuple)
-        ]
-        plain: dict[int, PlainGeotag | _PlainRow] = {}
-        if lines and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
-            rows = plain_rows([(line[0], line[2]) for _, line in lines])
+        `JsonlLine` in a worker, or a run's `_ShardLines`) parsed here, its warnings
+        recorded at its post number; lines unusable after all dropped. Plain located lines
+        are read in columns, as a batch (unless `PLAIN_COLUMNS` is off), into their
+        evidence: `PlainGeotag`, or in a shard that holds its people's evidence or streams
+        it a `_PlainRow` of the batch's columns (no objects per post, unless
+        `EVIDENCE_COLUMNS` is off)."""
+        authors: list[str] = []  # each unparsed line's, in post order
+        texts: list[str] = []
+        for _, post in posts:
+            if isinstance(post, _ShardLines):
+                authors += post.run.authors
+                texts += post.run.lines
+            elif isinstance(post, tuple):  # (an `UnparsedPost` or its `as_line`)
+                authors.append(post[0])
+                texts.append(post[2])
+        fast: list[PlainGeotag | _PlainRow | None] = [None] * len(texts)
+        if texts and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
+            rows = plain_rows(list(zip(authors, texts, strict=True)))
             if rows is not None:
                 lats, lons = rows.lat.tolist(), rows.lon.tolist()
                 keys = utc_geotag_keys(rows.author, rows.utc_s.tolist(), lats, lons)
                 values = zip(rows.line, rows.author, keys, (rows.utc_s // 3600 % 24).tolist(),
                              lats, lons, strict=True)  # fmt: skip
-                plain = {
-                    lines[line][0]: _PlainRow(rows, row, author, key, hour, lat, lon)
-                    for row, (line, author, key, hour, lat, lon) in enumerate(values)
-                }
-        elif lines and PLAIN_COLUMNS:
-            found = plain_geotags([(line[0], line[2]) for _, line in lines])
-            plain = {k: p for (k, _), p in zip(lines, found, strict=True) if p is not None}
-        unparsed = dict(lines)
+                for row, (line, author, key, hour, lat, lon) in enumerate(values):
+                    fast[line] = _PlainRow(rows, row, author, key, hour, lat, lon)
+        elif texts and PLAIN_COLUMNS:
+            fast = list(plain_geotags(list(zip(authors, texts, strict=True))))
         out: list[tuple[int, Post | PlainGeotag | _PlainRow]] = []
-        for k, (number, post) in enumerate(posts):
-            line = unparsed.get(k)
-            if line is None:
-                out.append((number, cast(Post, post)))  # not a line: a Post
-                continue
-            fast = plain.get(k)
-            if fast is not None:
-                out.append((number, fast))
-                continue
-            self.diag.at = (1, number)
-            parsed = parse_unparsed(line, self.diag, self.guards)
-            if parsed is not None:
-                out.append((number, parsed))
+        k = 0  # the next unparsed line's place in `fast`
+        for number, post in posts:
+            if isinstance(post, _ShardLines):
+                end = k + len(post.posts)
+                found = fast[k:end]
+                if None not in found:  # (every line plain: the common run)
+                    out += zip(post.posts, cast("list[PlainGeotag | _PlainRow]", found),
+                               strict=True)  # fmt: skip
+                else:
+                    for i, (line_number, plain) in enumerate(zip(post.posts, found, strict=True)):
+                        self._take_line(line_number, plain, post.run.line(i), out)
+                k = end
+            elif isinstance(post, tuple):
+                line = post.as_line() if isinstance(post, UnparsedPost) else post
+                self._take_line(number, fast[k], line, out)
+                k += 1
+            else:
+                out.append((number, post))
         return out
+
+    def _take_line(
+        self,
+        number: int,
+        plain: PlainGeotag | _PlainRow | None,
+        line: JsonlLine,
+        out: list[tuple[int, Post | PlainGeotag | _PlainRow]],
+    ) -> None:
+        """One unparsed line onto `out`: its plain reading, or else `parse_unparsed`'s."""
+        if plain is not None:
+            out.append((number, plain))
+            return
+        self.diag.at = (1, number)
+        parsed = parse_unparsed(line, self.diag, self.guards)
+        if parsed is not None:
+            out.append((number, parsed))
 
     def totals(self) -> _ShardTotals:
         return _ShardTotals(self.stats, self.deduper.stats.posts_dropped,
@@ -666,14 +732,15 @@ class _WithoutPandas:
             raise ModuleNotFoundError(f"pandas is not imported by {__name__}", name=name)
 
 
-_Packed = list[tuple[int, Post | JsonlLine, dict[str, Any] | None]]
+_Packed = list[tuple[int, Post | JsonlLine | _ShardLines, dict[str, Any] | None]]
 
 
-def _pack(posts: Sequence[tuple[int, _Item]]) -> _Packed:
+def _pack(posts: Sequence[tuple[int, _ShardItem]]) -> _Packed:
     """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
-    an unparsed line travels as its `JsonlLine`)."""
+    an unparsed line travels as its `JsonlLine`, a run's lines as they are)."""
     return [
-        (n, p[:5], None) if isinstance(p, UnparsedPost)  # (its `as_line`)
+        (n, p, None) if isinstance(p, _ShardLines)
+        else (n, p[:5], None) if isinstance(p, tuple)  # (an `UnparsedPost`: its `as_line`)
         else (n, replace(p, extra={}), dict(p.extra)) if p.extra
         else (n, p, None)
         for n, p in posts
@@ -701,6 +768,8 @@ def _shard_call(method: str, *args: Any) -> Any:
 
 
 def _media_entries(post: _Item) -> int:
+    if isinstance(post, LineRun):
+        return sum(post.entries)
     return post.media_entries if isinstance(post, UnparsedPost) else len(post.media)
 
 
@@ -708,18 +777,47 @@ def _shard_of(person: str, shards: int) -> int:
     return zlib.crc32(person.encode("utf-8", "surrogatepass")) % shards
 
 
-def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _Item]]]) -> None:
-    """Each post onto the part of its person's shard (`_shard_of`), in order."""
-    if len(parts) == 1:
-        parts[0].extend(posts)
-        return
+def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _ShardItem]]]) -> None:
+    """Each post onto the part of its person's shard (`_shard_of`), in order; a run's
+    lines in columns (`_split_run`)."""
     shard_of: dict[str, int] = {}  # (a person's posts come in runs: each hashed once)
-    for item in posts:
-        person = item[1].author
-        shard = shard_of.get(person)
-        if shard is None:
-            shard = shard_of[person] = _shard_of(person, len(parts))
-        parts[shard].append(item)
+    for number, post in posts:
+        if isinstance(post, LineRun):
+            if len(parts) > 1:
+                for person in set(post.authors).difference(shard_of):
+                    shard_of[person] = _shard_of(person, len(parts))
+            _split_run(number, post, list(map(shard_of.get, post.authors)), parts)
+        elif len(parts) == 1:
+            parts[0].append((number, post))
+        else:
+            person = post.author
+            shard = shard_of.get(person)
+            if shard is None:
+                shard = shard_of[person] = _shard_of(person, len(parts))
+            parts[shard].append((number, post))
+
+
+def _split_run(
+    number: int,
+    run: LineRun,
+    shards: list[int | None],
+    parts: list[list[tuple[int, _ShardItem]]],
+) -> None:
+    """A run's lines (its first post numbered `number`) onto the parts of their shards
+    (`shards`, one a line; None with one part), in order, in columns."""
+    numbers = range(number, number + len(run.lines))
+    for shard, part in enumerate(parts):
+        if len(parts) == 1 or shards.count(shard) == len(shards):  # the whole run
+            whole = run._replace(numbers=array("q", run.numbers), entries=[])
+            part.append((number, _ShardLines(array("q", numbers), whole)))
+            return
+        mine = list(map(shard.__eq__, shards))
+        if any(mine):
+            posts = array("q", compress(numbers, mine))
+            lines = LineRun(list(compress(run.lines, mine)), list(compress(run.authors, mine)),
+                            array("q", compress(run.numbers, mine)), [], run.prefix, run.root,
+                            run.renamed)  # fmt: skip
+            part.append((posts[0], _ShardLines(posts, lines)))
 
 
 def _process_safe(geocoder: Geocoder | None) -> bool:
@@ -797,25 +895,28 @@ class _ShardSet:
 
     def submit(self, posts: Sequence[tuple[int, _Item]]) -> Callable[[], list[_BatchResult]]:
         """Hand a batch to the shards; returns the call that waits for their results."""
-        parts: list[list[tuple[int, _Item]]] = [[] for _ in range(self.count)]
+        parts: list[list[tuple[int, _ShardItem]]] = [[] for _ in range(self.count)]
         media = 0  # the batch's media entries
         if self.placed is not None:
             # Each person, when first seen, on the shard with the least work so far.
             placed, load = self.placed, self.load
             for item in posts:
                 post = item[1]
+                if isinstance(post, LineRun):
+                    media += self._place_run(item[0], post, parts)
+                    continue
                 entries = _media_entries(post)
                 media += entries
                 shard = placed.get(post.author)
                 if shard is None:
                     shard = placed[post.author] = load.index(min(load))
                 load[shard] += 1 + entries
-                parts[shard].append(item)
+                parts[shard].append((item[0], post))
         else:
             _route(posts, parts)
             if not self.pools:  # only the decision to fork needs the count
                 media = sum(_media_entries(p) for _, p in posts)
-        self.posts_seen += len(posts)
+        self.posts_seen += sum(_posts_in(post) for _, post in posts)
         self.media_seen += media
         if (
             not self.pools
@@ -849,6 +950,23 @@ class _ShardSet:
         with timeline.span("take here"):
             results = [shard.take(part) for shard, part in zip(self.shards, parts, strict=True)]
         return lambda: results
+
+    def _place_run(
+        self, number: int, run: LineRun, parts: list[list[tuple[int, _ShardItem]]]
+    ) -> int:
+        """`submit`'s placing of each post by load, for a run's lines; returns the run's
+        media entries."""
+        assert self.placed is not None
+        placed, load = self.placed, self.load
+        shards: list[int | None] = []
+        for person, entries in zip(run.authors, run.entries, strict=True):
+            shard = placed.get(person)
+            if shard is None:
+                shard = placed[person] = load.index(min(load))
+            load[shard] += 1 + entries
+            shards.append(shard)
+        _split_run(number, run, shards, parts)
+        return sum(run.entries)
 
     def start(self, method: str, *args: Any) -> Callable[[], list[Any]]:
         """Start `method(*args)` of every shard; returns the call that waits for their
@@ -1030,14 +1148,18 @@ def _collect(
         numbered = 0
         # JSONL lines are parsed by the shards (each its own people's), not here: this
         # process only decodes each line to route it and to tell duplicate ids.
-        extractions.enter_context(deferred_parsing())
+        # The JSONL reader hands its lines over in runs, in columns, as long as the batch
+        # being filled still takes (`request`).
+        request = RunRequest(BATCH_POSTS) if LINE_RUNS else None
+        extractions.enter_context(deferred_parsing(runs=request))
         try:
             timeline.instant("read")
-            for batch in _batched(posts, BATCH_POSTS):
+            for batch in _batched(posts, BATCH_POSTS, request):
                 timeline.instant("batch", numbered)
-                pending.append((len(batch),
-                                shards.submit(list(enumerate(batch, start=numbered)))))  # fmt: skip
-                numbered += len(batch)
+                items = _numbered(batch, numbered)
+                size = sum(_posts_in(item) for item in batch)
+                pending.append((size, shards.submit(items)))
+                numbered += size
                 # While the shards work on the batches in the window, the oldest one's
                 # results are merged (in order) and the next batch is read.
                 if len(pending) >= WINDOW_BATCHES:

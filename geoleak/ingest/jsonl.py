@@ -13,15 +13,17 @@ import json
 import math
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
+from itertools import islice
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 import msgspec
 import orjson
@@ -36,7 +38,9 @@ from geoleak.types import EMPTY_EXTRA, LatLon, NamedPlace, Post
 __all__ = [
     "JsonlLine",
     "JsonlReader",
+    "LineRun",
     "MediaPathGuard",
+    "RunRequest",
     "UnparsedPost",
     "deferred_parsing",
     "line_identity",
@@ -412,7 +416,7 @@ def _time_usable(value: str) -> bool:
     return True
 
 
-class _PlainLine(msgspec.Struct, forbid_unknown_fields=True):
+class _PlainLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """A line of the plain shape, as `msgspec` decodes it: an object with these fields
     only, each of these types (a number is taken for a float; any other line fails to
     decode and is read as every line is). Nothing nests, so no depth limit is needed.
@@ -428,6 +432,94 @@ class _PlainLine(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _decode_plain = msgspec.json.Decoder(_PlainLine).decode
+_decode_plains = msgspec.json.Decoder(list[tuple[_PlainLine]]).decode
+_ID, _AUTHOR = attrgetter("id"), attrgetter("author")
+_WRITTEN, _MEDIA = attrgetter("created_at"), attrgetter("media")
+_FIRST, _FIRST_19, _TZINFO = itemgetter(0), itemgetter(slice(0, 19)), attrgetter("tzinfo")
+
+
+def _decode_run(lines: list[str]) -> list[_PlainLine] | None:
+    """Each line's `_PlainLine`, the lines decoded in one call, or None when they are not
+    all of that shape (the caller then reads them one by one).
+
+    Each line goes in an array of its own, `[[line 1],[line 2], ...]`, each array to hold
+    one `_PlainLine`: what decoding each line alone gives. Every line but the last ends
+    with a line end, so no string runs across a "],[" (JSON refuses a raw line end in a
+    string); inside the struct a "]" may only close `media`, which no "[" may follow: so
+    each "],[" between two lines ends one's array, and as many arrays as lines means one
+    array a line."""
+    try:
+        arrays = _decode_plains(f"[[{'],['.join(lines)}]]")
+    except msgspec.DecodeError:
+        return None
+    return list(map(_FIRST, arrays)) if len(arrays) == len(lines) else None
+
+
+def _times_usable(times: list[str | None]) -> bool:
+    """Whether `_time_usable` takes every time (None: no time, taken), in a few calls in C
+    for the common "2025-04-13T05:11:00Z" shape: its first 19 characters read as a time
+    without an offset is `_time_usable`'s own first test (tests compare)."""
+    count = len(times)
+    written = cast("list[str]", times)
+    if times.count(None) == 0 and set(map(len, written)) == {20}:
+        joined = "".join(written)
+        if joined[10::20] == "T" * count and set(joined[19::20]) <= {"Z", "z"}:
+            try:
+                parsed = list(map(datetime.fromisoformat, map(_FIRST_19, written)))
+            except ValueError:
+                pass
+            else:
+                if not any(map(_TZINFO, parsed)):
+                    return True
+    return all(value is None or _time_usable(value) for value in times)
+
+
+def _media_entries(media: Any) -> int:
+    """How many media entries a line names (before checks): a list's length, one for a
+    single path."""
+    return len(media) if isinstance(media, list) else int(isinstance(media, str))
+
+
+# `_deferred_identity`'s `plain` when the line is to be decoded there.
+_DECODE = object()
+
+
+def _deferred_identity(
+    line: str, where: str, diag: Diagnostics, plain: Any = _DECODE
+) -> tuple[str, str, int] | None:
+    """(id, author as written, media entries) of a line `deferred_parsing` keeps, or None
+    with the warning that says why it is skipped (its id not yet checked for repeats).
+    `plain`: the line's `_PlainLine` when already decoded (None: it is not one)."""
+    if plain is _DECODE:
+        # The common line, decoded and its types checked in C: the checks below give it
+        # what `line_identity` gives (tests compare).
+        try:
+            plain = _decode_plain(line)
+        except msgspec.DecodeError:
+            plain = None
+    if (
+        plain is not None
+        and plain.id
+        and plain.author
+        and (plain.created_at is None or _time_usable(plain.created_at))
+    ):
+        return plain.id, plain.author, _media_entries(plain.media)
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        obj = _decoded_slowly(line, where, diag)
+        if obj is _UNREADABLE:
+            return None
+    try:
+        post_id, written = line_identity(obj)
+    except (LineError, ValueError) as exc:
+        diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
+        return None
+    return post_id, written, _media_entries(obj.get("media"))
+
+
+def _warn_duplicate(diag: Diagnostics, where: str, post_id: str) -> None:
+    diag.warn(f"{where}: duplicate post id {post_id!r}; line skipped", kind="bad-line")
 
 
 def _id_and_author(obj: Any) -> tuple[str, str]:
@@ -493,21 +585,153 @@ _unparsed: Callable[[tuple[str, str, str, str, bool, str, int]], Post]
 _unparsed = partial(tuple.__new__, UnparsedPost)  # type: ignore[assignment]
 
 
-# Whether JsonlReader.read yields UnparsedPost (set by `deferred_parsing`).
+class LineRun(NamedTuple):
+    """Usable lines of one JSONL file, in order, left unparsed: what `JsonlReader.read`
+    yields under `deferred_parsing(runs=...)` in place of as many `UnparsedPost`s, in
+    columns (no tuple, no "file:line" text and no generator step per line). Line k is
+    `UnparsedPost(authors[k], f"{prefix}{numbers[k]}", lines[k], root, renamed, ...)`."""
+
+    lines: list[str]  # as read, line end included
+    authors: list[str]  # each post's author: the line's, or the one the caller gave
+    numbers: Sequence[int]  # each line's number in its file
+    entries: list[int]  # media entries each line names (before checks)
+    prefix: str  # "file:": a line's origin is the prefix and its number
+    root: str  # the corpus folder: media entries are relative to it
+    renamed: bool  # the authors were given by the caller (--author), not the lines
+
+    def line(self, k: int) -> JsonlLine:
+        """Line k as `UnparsedPost.as_line` gives it (for `parse_unparsed`)."""
+        return (self.authors[k], f"{self.prefix}{self.numbers[k]}", self.lines[k], self.root,
+                self.renamed)  # fmt: skip
+
+
+class RunRequest:
+    """How many usable lines the caller takes next (`room`, at least 1): under
+    `deferred_parsing(runs=request)` a JSONL reader yields runs of at most that many lines,
+    and reads no line past the last one it yields, so its warnings come where a reader
+    that yields line by line gives them. The caller sets `room` before each item it asks
+    for."""
+
+    __slots__ = ("room",)
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+
+# Whether JsonlReader.read yields UnparsedPost (set by `deferred_parsing`), and the
+# request it yields runs of lines for.
 _DEFERRED: ContextVar[bool] = ContextVar("geoleak_jsonl_deferred", default=False)
+_RUNS: ContextVar[RunRequest | None] = ContextVar("geoleak_jsonl_runs", default=None)
 
 
 @contextmanager
-def deferred_parsing() -> Iterator[None]:
+def deferred_parsing(runs: RunRequest | None = None) -> Iterator[None]:
     """While open, `JsonlReader.read` yields an `UnparsedPost` per usable line, in place of
     its Post (skipped lines and duplicate ids are still reported as it reads); the caller
     passes each `as_line()` to `parse_unparsed`, which gives the Post `read` would have given
-    and the line's warnings."""
+    and the line's warnings. With `runs`, it yields `LineRun`s (`RunRequest` says how long)
+    in place of the `UnparsedPost`s; other readers yield what they yield."""
     token = _DEFERRED.set(True)
+    runs_token = _RUNS.set(runs)
     try:
         yield
     finally:
+        _RUNS.reset(runs_token)
         _DEFERRED.reset(token)
+
+
+# Lines of a run that fails `_decode_run` are read again in halves down to this many, then
+# one by one: a bad line costs its neighbours a few more decodes, not the whole run.
+_RUN_SPLIT = 32
+
+
+class _RunReader:
+    """`JsonlReader.read`'s runs (`deferred_parsing(runs=...)`): lines decoded and checked
+    many at a time where they are all of the plain shape, else one by one as `read` reads
+    them, with the same warnings in the same order and the same ids kept."""
+
+    def __init__(
+        self, diag: Diagnostics, seen_ids: DigestSet, prefix: str, root: str, author: str | None
+    ) -> None:
+        self.diag, self.seen_ids, self.prefix = diag, seen_ids, prefix
+        self.root, self.author = root, author
+        self.lines: list[str] = []
+        self.authors: list[str] = []
+        self.numbers: list[int] = []
+        self.entries: list[int] = []
+
+    def runs(self, handle: IO[str], request: RunRequest) -> Iterator[LineRun]:
+        number = 0  # lines read so far
+        while True:
+            want = request.room
+            while len(self.lines) < want:
+                chunk = list(islice(handle, want - len(self.lines)))
+                if not chunk:
+                    break
+                self.take(chunk, number + 1)
+                number += len(chunk)
+            if not self.lines:
+                return
+            given = self.authors if self.author is None else [self.author] * len(self.lines)
+            yield LineRun(self.lines, given, self.numbers, self.entries, self.prefix, self.root,
+                          self.author is not None)  # fmt: skip
+            self.lines, self.authors, self.numbers, self.entries = [], [], [], []
+
+    def take(self, chunk: list[str], first: int) -> None:
+        """Read `chunk`, lines `first`, `first + 1`, ... of the file."""
+        plains = _decode_run(chunk)
+        if plains is None:
+            if len(chunk) > _RUN_SPLIT:
+                half = len(chunk) // 2
+                self.take(chunk[:half], first)
+                self.take(chunk[half:], first + half)
+            else:
+                for k, line in enumerate(chunk):
+                    self.take_one(line, first + k, _DECODE)
+            return
+        ids = list(map(_ID, plains))
+        authors = list(map(_AUTHOR, plains))
+        if not (all(ids) and all(authors) and _times_usable(list(map(_WRITTEN, plains)))):
+            for k, (line, plain) in enumerate(zip(chunk, plains, strict=True)):
+                self.take_one(line, first + k, plain)
+            return
+        media = list(map(_MEDIA, plains))
+        entries = (
+            [0] * len(media) if media.count(None) == len(media)
+            else list(map(_media_entries, media))
+        )  # fmt: skip
+        new = self.seen_ids.add_many(list(map(hash, ids)))
+        if all(new):
+            self.lines += chunk
+            self.authors += authors
+            self.numbers += range(first, first + len(chunk))
+            self.entries += entries
+            return
+        for k, line in enumerate(chunk):
+            if new[k]:
+                self.keep(line, authors[k], first + k, entries[k])
+            else:
+                _warn_duplicate(self.diag, f"{self.prefix}{first + k}", ids[k])
+
+    def take_one(self, line: str, number: int, plain: Any) -> None:
+        """One line, as `read` reads it line by line (`plain`: `_deferred_identity`'s)."""
+        if not line.strip():
+            return
+        where = f"{self.prefix}{number}"
+        found = _deferred_identity(line, where, self.diag, plain)
+        if found is None:
+            return
+        post_id, written, entries = found
+        if not self.seen_ids.add(hash(post_id)):
+            _warn_duplicate(self.diag, where, post_id)
+            return
+        self.keep(line, written, number, entries)
+
+    def keep(self, line: str, author: str, number: int, entries: int) -> None:
+        self.lines.append(line)
+        self.authors.append(author)
+        self.numbers.append(number)
+        self.entries.append(entries)
 
 
 def parse_unparsed(
@@ -593,37 +817,28 @@ class JsonlReader(Reader):
             raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}") from None
         with handle:
             try:
+                runs = _RUNS.get() if defer else None
+                if runs is not None:
+                    reader = _RunReader(diag, seen_ids, prefix, root_text, author)
+                    for run in reader.runs(handle, runs):
+                        yield cast(Post, run)  # (in place of its lines' Posts)
+                    return
                 for number, line in enumerate(handle, start=1):
                     if not line.strip():
                         continue
                     where = f"{prefix}{number}"
                     if defer:
-                        # The common line, decoded and its types checked in C: the checks
-                        # below give it what `line_identity` gives (tests compare).
-                        try:
-                            plain: _PlainLine | None = _decode_plain(line)
-                        except msgspec.DecodeError:
-                            plain = None
-                        if (
-                            plain is not None
-                            and plain.id
-                            and plain.author
-                            and (plain.created_at is None or _time_usable(plain.created_at))
-                        ):
-                            post_id, media = plain.id, plain.media
-                            if not seen_ids.add(hash(post_id)):
-                                diag.warn(f"{where}: duplicate post id {post_id!r}; line skipped",
-                                          kind="bad-line")  # fmt: skip
-                                continue
-                            entries = (  # as the other path counts them
-                                len(media)
-                                if isinstance(media, list)
-                                else int(isinstance(media, str))
-                            )
-                            yield _unparsed((plain.author if author is None else author,
-                                             where, line, root_text, renamed, post_id,
-                                             entries))  # fmt: skip
+                        found = _deferred_identity(line, where, diag)
+                        if found is None:
                             continue
+                        post_id, written, entries = found
+                        if not seen_ids.add(hash(post_id)):
+                            _warn_duplicate(diag, where, post_id)
+                            continue
+                        # `deferred_parsing`: in place of the Post
+                        yield _unparsed((written if author is None else author, where, line,
+                                         root_text, renamed, post_id, entries))  # fmt: skip
+                        continue
                     try:
                         obj = orjson.loads(line)
                     except orjson.JSONDecodeError:
@@ -631,30 +846,13 @@ class JsonlReader(Reader):
                         if obj is _UNREADABLE:
                             continue
                     try:
-                        if defer:
-                            post_id, written = line_identity(obj)
-                        else:
-                            post = parse_post(obj, where=where, root=root, diag=diag, guard=guard)
-                            post_id = post.id
+                        post = parse_post(obj, where=where, root=root, diag=diag, guard=guard)
                     except (LineError, ValueError) as exc:
                         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
                         continue
-                    if not seen_ids.add(hash(post_id)):
-                        diag.warn(
-                            f"{where}: duplicate post id {post_id!r}; line skipped", kind="bad-line"
-                        )
+                    if not seen_ids.add(hash(post.id)):
+                        _warn_duplicate(diag, where, post.id)
                         continue
-                    if defer:
-                        media = obj.get("media")
-                        entries = (
-                            len(media) if isinstance(media, list) else int(isinstance(media, str))
-                        )
-                        # `deferred_parsing`: in place of the Post
-                        yield _unparsed((written if author is None else author, where, line,
-                                         root_text, renamed, post_id, entries))  # fmt: skip
-                    elif author is not None:
-                        yield replace(post, author=author)
-                    else:
-                        yield post
+                    yield post if author is None else replace(post, author=author)
             except (OSError, EOFError) as exc:
                 raise CorpusError(f"{path}: read failed: {exc}") from None

@@ -204,3 +204,133 @@ def test_the_fast_path_reads_every_line_as_the_general_one(
         with mock.patch.object(jsonl, "_decode_plain", side_effect=msgspec.DecodeError):
             general = _read_deferred(path, author)
     assert fast == general
+
+
+# Lines read in runs (`deferred_parsing(runs=...)`, what the pipeline's main process uses):
+# plain lines of a few people, with repeated ids, bad lines of every kind, blank lines,
+# CRLF and lone CR line ends, and lines that only decode as one when joined with others.
+def _plain(k: int, person: str = "ann", when: str = "2025-01-08T15:42:31Z") -> str:
+    return json.dumps({"id": f"p{k}", "author": person, "created_at": when, "lat": 1.5, "lon": 2.5})
+
+
+_RUN_LINES = st.one_of(
+    st.builds(_plain, st.integers(0, 40), st.sampled_from(["ann", "bo", "cy"])),
+    st.builds(_plain, st.integers(0, 40), st.just("ann"),
+              st.sampled_from(["2024-02-29T10:00:00Z", "2025-02-29T10:00:00Z", "0000-01-01T00:00:00Z",
+                               "2025-01-08T15:42:60Z", "2025-01-08T15:42:31", "2025-01-08T15:42:31+01:00"])),
+    _RAW_LINES,
+    st.sampled_from([
+        "", "  ", "\t", '{"id": "j", "author": "x", "media": ["a"', '"b"], "lat": 1}',
+        '{"id": "k", "author": "x"}, {"id": "l", "author": "y"}', '{"id": "m", "author": "x", "text": "',
+        '{"id": "k", "author": "x"}],[{"id": "l", "author": "y"}', "],[",
+        '"}', "\ufeff" + _plain(1), " " + _plain(2), _plain(3) + " ", _plain(4) + "\x0c",
+        json.dumps({"id": "n", "author": "x", "media": "a.jpg"}),
+        json.dumps({"id": "o", "author": "x", "media": ["a.jpg", "b.jpg"], "text": "hi"}),
+        json.dumps({"id": "", "author": "x"}), json.dumps({"id": "q", "author": ""}),
+    ]),
+)  # fmt: skip
+_LINE_ENDS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
+
+
+def _read_in_runs(
+    path: Path, author: str | None, rooms: list[int]
+) -> tuple[list[tuple[object, int]], list[tuple[int, bool, list[str]]], list[str]]:
+    """The lines kept, read in runs of at most `rooms[i]` lines (then rooms[-1]): each
+    line's `as_line` and media entries; for each run, its last line's place among them,
+    whether it was as long as asked, and the warnings given by its yield; the warnings."""
+    diag = Diagnostics()
+    request = jsonl.RunRequest(rooms[0])
+    lines: list[tuple[object, int]] = []
+    runs: list[tuple[int, bool, list[str]]] = []
+    with deferred_parsing(runs=request):
+        for k, run in enumerate(JsonlReader().read(path, diag, author=author)):
+            assert type(run) is jsonl.LineRun
+            assert 1 <= len(run.lines) <= request.room
+            lines += [(run.line(i), run.entries[i]) for i in range(len(run.lines))]
+            runs.append((len(lines) - 1, len(run.lines) == request.room, list(diag.warnings)))
+            request.room = rooms[min(k + 1, len(rooms) - 1)]
+    return lines, runs, diag.warnings
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(_RUN_LINES, _LINE_ENDS), min_size=1, max_size=90),
+    st.booleans(),
+    st.sampled_from([None, "someone"]),
+    st.lists(st.integers(1, 70), min_size=1, max_size=5),
+    st.sampled_from([1, 2, 4]),
+)
+@example([(_plain(k), "\n") for k in range(9)] + [(_plain(3), "\n")], True, None, [4], 2)
+@example(
+    [
+        ('{"id": "j", "author": "x", "media": ["a"', "\n"),
+        ('"b"]}', "\n"),
+        ('{"id": "k", "author": "x"}, {"id": "l", "author": "y"}', "\n"),
+    ],
+    True,
+    None,
+    [8],
+    2,
+)
+@example([(_plain(1), "\r\n"), (_plain(2), "\r\n"), ("", "\r\n"), (_plain(1), "\r\n")],
+         False, None, [3, 1], 1)  # fmt: skip
+def test_runs_give_the_lines_and_warnings_of_a_read_line_by_line(
+    lines: list[tuple[str, str]], last_end: bool, author: str | None, rooms: list[int], split: int
+) -> None:
+    """The same lines kept (author, origin, line, folder, renamed; media entries), the same
+    warnings in the same order, and a full run yielded before any line after it is read:
+    its warnings are those a read line by line has given by its last line, so warnings
+    and batches interleave in the pipeline as they did line by line. Runs with a bad line
+    among plain ones are read again in halves (`_RUN_SPLIT`), down to single lines."""
+    text = "".join(line + end for line, end in lines)
+    if not last_end:
+        text = text[: -len(lines[-1][1])]  # the file ends without a line end
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.jsonl"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass", newline="")
+        diag = Diagnostics()
+        with deferred_parsing():
+            single = [((p[:5], p.media_entries), list(diag.warnings))
+                      for p in JsonlReader().read(path, diag, author=author)]  # fmt: skip
+        with mock.patch.object(jsonl, "_RUN_SPLIT", split):
+            kept, runs, warnings = _read_in_runs(path, author, rooms)
+    assert kept == [line for line, _ in single]
+    assert warnings == diag.warnings  # every warning, in order
+    for last, full, warned in runs:
+        # (a run cut short by the file's end has read the whole file)
+        assert warned == (single[last][1] if full else diag.warnings)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_RUN_LINES, _LINE_ENDS), min_size=1, max_size=12))
+@example(
+    [
+        ('{"id": "j", "author": "x", "media": ["a"', "\n"),
+        ('"b"]}', "\n"),
+        ('{"id": "k", "author": "x"}, {"id": "l", "author": "y"}', "\n"),
+    ]
+)
+@example([('{"id": "k", "author": "x"}],[{"id": "l", "author": "y"}', "\n")])
+@example([('{"id": "m", "author": "x", "text": "', "\n"),
+          ('"}, {"id": "n", "author": "y"}', "\n")])  # fmt: skip
+def test_lines_decoded_together_are_each_line_decoded_alone(lines: list[tuple[str, str]]) -> None:
+    """`_decode_run` gives each line's own `_PlainLine`, or None: never values made of
+    parts of two lines (a string or a list across a line end) or two values of one line."""
+    joined = [line + end for line, end in lines]
+    plains = jsonl._decode_run(joined)
+    if plains is None:
+        return
+    alone = []
+    for line in joined:
+        alone.append(jsonl._decode_plain(line))  # (raises if a line is not one alone)
+    assert plains == alone
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.one_of(st.none(), _Z_SHAPED), min_size=1, max_size=8))
+@example(["2024-02-29T10:00:00Z", "2025-02-29T10:00:00Z"])
+@example(["2025-04-13T05:11+01Z"])
+@example(["2025-04-13T05:11:00Z\n2025-04-13T05:11:00Z", "2025-04-13T05:11:00Z"])
+def test_times_checked_together_are_each_time_checked_alone(times: list[str | None]) -> None:
+    alone = all(value is None or jsonl._time_usable(value) for value in times)
+    assert jsonl._times_usable(times) == alone

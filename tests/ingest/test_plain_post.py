@@ -349,3 +349,71 @@ def test_streaming_shards_write_the_store_rows_of_the_general_path(
     with monkeypatch.context() as patch:
         _slow_paths(patch)
         assert stored(1) == fast
+
+
+@pytest.mark.parametrize(
+    ("workers", "batch", "shuffled"), [(1, 16, False), (2, 16, True), (2, 512, False)]
+)
+def test_lines_handed_over_in_runs_give_what_lines_one_by_one_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, batch: int, shuffled: bool
+) -> None:
+    """The main process hands the JSONL reader's lines to the shards in runs, in columns
+    (`LineRun`): profiles, sites, stats, the stored evidence and every warning in the same
+    order as lines handed over one by one, with bad lines, repeated ids, blank lines and
+    media entries at the edges of batches (of 16 posts here, so many edges), CRLF line
+    ends, a file that ends without a line end and a second file after it."""
+    rng = random.Random(4 + workers)
+    lines = _corpus_lines(rng, 14)
+    if shuffled:
+        rng.shuffle(lines)
+    for at in range(len(lines) - 3, 0, -batch + 3):  # something at every few batches' edge
+        kind = (at // batch) % 5
+        if kind == 0:
+            lines.insert(at, lines[at - 1])  # the same id again
+        elif kind == 1:
+            lines.insert(at, '{"id": "x", "author": ')
+        elif kind == 2:
+            lines.insert(at, "")
+        elif kind == 3:
+            post = json.loads(lines[at - 1]) if lines[at - 1].startswith("{") else {}
+            lines.insert(at, json.dumps({**post, "id": f"m{at}", "media": [f"m/{at}.jpg"]}))
+    cut = len(lines) * 2 // 3
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    media = json.dumps({"id": "m", "author": "ann", "media": "m/a.jpg"})
+    first.write_text(
+        "\r\n".join([*lines[:cut], media, "[1"]), encoding="utf-8", newline=""
+    )  # fmt: skip  (no line end at the end)
+    second.write_text("\n".join(["[2", *lines[cut:]]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", batch)
+
+    def everything(name: str) -> tuple[object, ...]:
+        from geoleak.store import EvidenceStore
+
+        diag = Diagnostics()
+        result = run([first, second], diag=diag, workers=workers, geocoder=None,
+                     keep_evidence=False)  # fmt: skip
+        store = EvidenceStore(tmp_path / name, buckets=3)
+        store_diag = Diagnostics()
+        store.ingest([first, second], diag=store_diag, workers=workers, geocoder=None)
+        return (
+            [json.dumps(profile_to_json(p)) for p in result.profiles],
+            [json.dumps(s.to_json()) for s in result.sites],
+            json.dumps(result.stats.to_json()),
+            diag.warnings,
+            store.evidence(),
+            store_diag.warnings,
+        )
+
+    in_runs = everything("runs")
+    monkeypatch.setattr(pipeline, "LINE_RUNS", False)
+    one_by_one = everything("lines")
+    names = ("profiles", "sites", "stats", "warnings", "stored evidence", "ingest warnings")
+    for name, a, b in zip(names, in_runs, one_by_one, strict=True):
+        assert a == b, f"{name} differ between lines in runs and one by one"
+    warnings = in_runs[3]
+    assert isinstance(warnings, list)
+    assert any("duplicate post id" in w for w in warnings)
+    assert any(f"{first}:" in w and "not valid JSON" in w for w in warnings)
+    assert any(f"{second}:" in w and "not valid JSON" in w for w in warnings)
+    assert any("m/" in w for w in warnings)  # (the media entries' files are missing)
+    assert len(in_runs[0]) >= 10  # type: ignore[arg-type]
