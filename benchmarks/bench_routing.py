@@ -8,11 +8,15 @@ Times, in this process (best of `--repeat`, `time.process_time`):
 
 - lines: iterating over the file's lines, nothing else;
 - json.loads, orjson.loads: a bare decode of every line;
-- reader: `JsonlReader.read` under `deferred_parsing`, as the pipeline's main process
-  runs it (each line decoded and checked as far as skipping and duplicate ids go);
+- reader: `JsonlReader.read` under `deferred_parsing`, in batches of 512 posts, as the
+  pipeline's main process runs it (each line decoded and checked as far as skipping and
+  duplicate ids go; the lines handed over in runs, `LineRun`, where the code has them);
 - reader + routing: the same, then every line placed on one of two shards as
-  `_ShardSet.submit` places them (a person on the shard with the least work so far),
-  packed and pickled as it travels to the worker (not written to a pipe).
+  `_ShardSet.submit` places them when the shards infer their people (a person on the
+  shard with the least work so far), packed and pickled as it travels to the worker (not
+  written to a pipe);
+- reader + hashing: the same with the people hashed to two shards, as streaming shards
+  (`geoleak ingest`, and `geoleak infer` past 1 M rows) take them.
 
 With `--against REF` the same runs with the `geoleak` package of git commit REF (`git
 archive`, on PYTHONPATH) in a subprocess right after this checkout's. Leaves out: the
@@ -32,8 +36,9 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 
 def _best(call: Callable[[], None], repeat: int) -> float:
@@ -66,10 +71,28 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
 
         return run
 
+    from geoleak.ingest import jsonl
+
+    # Lines handed over in runs (`LineRun`), where the code has them; else one by one.
+    runs = hasattr(jsonl, "RunRequest")
+
+    def batches() -> Iterator[list[tuple[int, Any]]]:
+        """The numbered batches the pipeline's main process hands to the shards."""
+        request = jsonl.RunRequest(512) if runs else None
+        numbered = 0
+        with deferred_parsing(**({"runs": request} if runs else {})):
+            items = JsonlReader().read(path, Diagnostics())
+            for batch in pipeline._batched(items, 512, *([request] if runs else [])):
+                if runs:
+                    yield pipeline._numbered(batch, numbered)
+                    numbered += sum(pipeline._posts_in(item) for item in batch)
+                else:
+                    yield list(enumerate(batch, start=numbered))
+                    numbered += len(batch)
+
     def reader() -> None:
-        with deferred_parsing():
-            for _ in JsonlReader().read(path, Diagnostics()):
-                pass
+        for _ in batches():
+            pass
 
     class Pickled:
         """A shard that only pickles its part of the batch, as it would travel."""
@@ -81,11 +104,15 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
         shards = pipeline._ShardSet(2, None, infer_here=True)
         shards.can_fork = False  # placed as with two workers; nothing forked
         shards.shards = [Pickled(), Pickled()]  # type: ignore[list-item]
-        with deferred_parsing():
-            numbered = 0
-            for batch in pipeline._batched(JsonlReader().read(path, Diagnostics()), 512):
-                shards.submit(list(enumerate(batch, start=numbered)))
-                numbered += len(batch)
+        for batch in batches():
+            shards.submit(batch)
+
+    def hashed() -> None:
+        for batch in batches():
+            parts: list[list[tuple[int, Any]]] = [[], []]
+            pipeline._route(batch, parts)
+            for part in parts:
+                pickle.dumps(pipeline._pack(part))
 
     return {
         "lines": _best(lines, repeat),
@@ -93,6 +120,7 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
         "orjson.loads": _best(decode(orjson.loads), repeat),
         "reader": _best(reader, repeat),
         "reader + routing": _best(routed, repeat),
+        "reader + hashing": _best(hashed, repeat),
     }
 
 
