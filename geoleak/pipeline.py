@@ -624,8 +624,8 @@ class _Shard:
                     out += zip(post.posts, cast("list[PlainGeotag | _PlainRow]", found),
                                strict=True)  # fmt: skip
                 else:
-                    for i, (line_number, plain) in enumerate(zip(post.posts, found, strict=True)):
-                        self._take_line(line_number, plain, post.run.line(i), out)
+                    for i, (post_number, plain) in enumerate(zip(post.posts, found, strict=True)):
+                        self._take_line(post_number, plain, post.run.line(i), out)
                 k = end
             elif isinstance(post, tuple):
                 line = post.as_line() if isinstance(post, UnparsedPost) else post
@@ -783,9 +783,11 @@ def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _Shar
     shard_of: dict[str, int] = {}  # (a person's posts come in runs: each hashed once)
     for number, post in posts:
         if isinstance(post, LineRun):
-            if len(parts) > 1:
-                for person in set(post.authors).difference(shard_of):
-                    shard_of[person] = _shard_of(person, len(parts))
+            if len(parts) == 1:
+                _split_run(number, post, [], parts)
+                continue
+            for person in set(post.authors).difference(shard_of):
+                shard_of[person] = _shard_of(person, len(parts))
             _split_run(number, post, list(map(shard_of.get, post.authors)), parts)
         elif len(parts) == 1:
             parts[0].append((number, post))
@@ -804,7 +806,7 @@ def _split_run(
     parts: list[list[tuple[int, _ShardItem]]],
 ) -> None:
     """A run's lines (its first post numbered `number`) onto the parts of their shards
-    (`shards`, one a line; None with one part), in order, in columns."""
+    (`shards`, one a line; not read with one part), in order, in columns."""
     numbers = range(number, number + len(run.lines))
     for shard, part in enumerate(parts):
         if len(parts) == 1 or shards.count(shard) == len(shards):  # the whole run
