@@ -41,6 +41,17 @@ def find_sites(
     A large installation can break one person's duty evidence into several clusters
     (hangars a kilometre apart); every candidate of every member counts towards the site's
     centre, and each member is represented by their strongest candidate there.
+
+    A site is the evidence of colleagues seen at one workplace, so at least one member must
+    stand there on their own evidence: their own posterior before sites that the place is
+    their workplace (`Candidate.score`) is `params.min_confidence` or more, or they are seen
+    there on `params.min_base_days` weekdays or more (what a base needs of one person's own
+    evidence). Places that every member has seen on two days or so, and reads as a
+    workplace below even odds, are as likely to be somewhere people with no workplace
+    passed by (a weekday evening fits an evening shift): the corpus's odds for a place in
+    a site, learnt from sites where people do work, would give each of them a base at
+    0.85 (`benchmarks/README.md`, thinsite). Such a group is no site; its members' places
+    count as outside every site.
     """
     entries: list[tuple[PersonAnalysis, Candidate]] = []
     for analysis in analyses:
@@ -64,11 +75,16 @@ def find_sites(
                 by_person[analysis.person] = cand
         if len(by_person) < params.min_site_people:
             continue
-        columns = []
         duty_days: dict[str, set[object]] = {}
         for analysis, cand in members:
-            columns.append(point_columns(analysis.evidence, cand.indices))
             duty_days.setdefault(analysis.person, set()).update(cand.duty_dates)
+        if not any(
+            by_person[person].score >= params.min_confidence
+            or len(days_seen) >= params.min_base_days
+            for person, days_seen in duty_days.items()
+        ):
+            continue  # thin places that stand only on each other: no site
+        columns = [point_columns(analysis.evidence, cand.indices) for analysis, cand in members]
         pts_lat, pts_lon, weights = (np.concatenate(c) for c in zip(*columns, strict=True))
         days = sum(len(d) for d in duty_days.values())
         centre = mean_position(pts_lat, pts_lon, weights)
