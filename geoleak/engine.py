@@ -44,7 +44,8 @@ from typing import IO, Any, NamedTuple, cast
 from geoleak.errors import UsageError
 from geoleak.extract.evidence_columns import PointColumns
 from geoleak.geometry import EARTH_RADIUS_M
-from geoleak.infer import InferenceParams, PersonContext, SiteLookup
+from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
+from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people
 from geoleak.infer.roles import Structure
@@ -424,21 +425,17 @@ def profiles_of(
     """Pass 2 on full analyses (`analyse_person`): their profiles, given the sites that
     pass 1's slim analyses (`slim_analysis`) of every partition gave."""
     lookup = site_lookup(sites)  # reads the members mappings, so it sees the swaps below
-    profiles = []
+    # `decide`'s sums for every person at once (each one's floats as alone), with the boosts
+    # each one's profile gives its candidates, then each profile.
+    boosts = []
     for analysis in analyses:
-        # Sites hold each member's candidate as the slim copy from pass 1; the profile needs
-        # it with indices into the full evidence. The analysis is deterministic, so the
-        # candidate is the one of the same rank (same centre and score).
-        swapped = []
-        for _, members in lookup.memberships(analysis.person):
-            slim = members[analysis.person]
-            full = next(
-                c
-                for c in analysis.base_candidates
-                if c.position == slim.position and c.score == slim.score
-            )
-            members[analysis.person] = full
-            swapped.append((members, slim))
+        swapped = _swap_in_full(analysis, lookup)
+        boosts.append(person_boosts(analysis, lookup, site_odds))
+        _swap_back(analysis, swapped)
+    numbers = decide_numbers(analyses, params, boosts)
+    profiles = []
+    for analysis, person_numbers in zip(analyses, numbers, strict=True):
+        swapped = _swap_in_full(analysis, lookup)
         profiles.append(
             profile_of(
                 analysis,
@@ -447,11 +444,36 @@ def profiles_of(
                 context.get(analysis.person, PersonContext()),
                 lookup,
                 site_odds=site_odds,
+                numbers=person_numbers,
             )
         )
-        for members, slim in swapped:
-            members[analysis.person] = slim
+        _swap_back(analysis, swapped)
     return profiles
+
+
+_Swapped = list[tuple[SiteMembers, Candidate]]
+
+
+def _swap_in_full(analysis: PersonAnalysis, lookup: SiteLookup) -> _Swapped:
+    """Sites hold each member's candidate as the slim copy from pass 1; the profile needs
+    it with indices into the full evidence. The analysis is deterministic, so the candidate
+    is the one of the same rank (same centre and score). Returns what `_swap_back` undoes."""
+    swapped = []
+    for _, members in lookup.memberships(analysis.person):
+        slim = members[analysis.person]
+        full = next(
+            c
+            for c in analysis.base_candidates
+            if c.position == slim.position and c.score == slim.score
+        )
+        members[analysis.person] = full
+        swapped.append((members, slim))
+    return swapped
+
+
+def _swap_back(analysis: PersonAnalysis, swapped: _Swapped) -> None:
+    for members, slim in swapped:
+        members[analysis.person] = slim
 
 
 # Pass 2 of every partition in a process reads the same sites (`_sites_from_file`'s list,

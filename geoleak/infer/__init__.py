@@ -16,12 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
+from geoleak.infer.decide_many import DecideNumbers, numbers_of_people
 from geoleak.infer.places import (
     InferenceParams,
     PersonAnalysis,
@@ -31,7 +32,7 @@ from geoleak.infer.places import (
     decide,
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
-from geoleak.infer.roles import PERSON_TYPES, RolePriors
+from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
 from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds, site_workplace_share
 from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile, SharedSite
 
@@ -583,6 +584,40 @@ def _live_at_work_probability(params: InferenceParams, inside_odds: float) -> fl
     return 1.0 / (1.0 + math.exp(-(math.log(prior / (1.0 - prior)) + inside_odds)))
 
 
+def _person_boosts(
+    analysis: PersonAnalysis, lookup: SiteLookup, site_odds: tuple[float, float]
+) -> dict[int, float]:
+    """The log-odds `_profile` adds to the person's workplace candidates (`_site_boosts`)."""
+    return _site_boosts(analysis, lookup.memberships(analysis.person), site_odds)
+
+
+def decide_numbers(
+    analyses: Sequence[PersonAnalysis],
+    params: InferenceParams,
+    boosts: Sequence[Mapping[int, float]],
+) -> list[DecideNumbers | None]:
+    """`decide`'s posterior sums of each person with a fit (`boosts`: each one's
+    `_person_boosts`), made for all of them at once (`numbers_of_people`, the same floats
+    as one person's); None for the others."""
+    chosen = [
+        i
+        for i, a in enumerate(analyses)
+        if a.fit is not None and a.layout is not None and a.fit.log_score.size
+    ]
+    fits = [cast(RoleFit, analyses[i].fit) for i in chosen]
+    made = numbers_of_people(
+        fits,
+        [boosts[i] for i in chosen],
+        [fit.robust_shifts(params.priors) for fit in fits],
+        [len(analyses[i].home_candidates) for i in chosen],
+        [len(analyses[i].work_candidates) for i in chosen],
+    )
+    numbers: list[DecideNumbers | None] = [None] * len(analyses)
+    for i, made_i in zip(chosen, made, strict=True):
+        numbers[i] = made_i
+    return numbers
+
+
 def _profile(
     analysis: PersonAnalysis,
     sites: _Found,
@@ -591,13 +626,15 @@ def _profile(
     lookup: SiteLookup | None = None,
     *,
     site_odds: tuple[float, float],
+    numbers: DecideNumbers | None = None,
 ) -> Profile:
     """`lookup` indexes `sites` (built here when not given: one pass over the sites);
-    `site_odds` are the corpus's `site_log_odds`."""
+    `site_odds` are the corpus's `site_log_odds`; `numbers` the person's `decide_numbers`
+    (made here when not given)."""
     lookup = SiteLookup(sites) if lookup is None else lookup
     own_sites = lookup.memberships(analysis.person)
     boosts = _site_boosts(analysis, own_sites, site_odds)
-    decision = decide(analysis, params, boosts) if analysis.fit is not None else None
+    decision = decide(analysis, params, boosts, numbers) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None
     if base is not None and decision is not None:

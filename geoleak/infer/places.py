@@ -33,6 +33,7 @@ from geoleak.geometry import (
     haversine_m_array,
 )
 from geoleak.infer.cluster import cluster_labels_of_people
+from geoleak.infer.decide_many import DecideNumbers, person_numbers
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
@@ -1579,8 +1580,11 @@ def decide(
     analysis: PersonAnalysis,
     params: InferenceParams,
     work_log_boost: Mapping[int, float] | None = None,
+    numbers: DecideNumbers | None = None,
 ) -> RoleDecision:
-    """Homes, base and other places from the role posterior (re-weighted by shared sites)."""
+    """Homes, base and other places from the role posterior (re-weighted by shared sites).
+    `numbers`: the person's posterior sums as `decide_many.numbers_of_people` made them for
+    many people at once (the same floats as `person_numbers`, made here when not given)."""
     fit, layout = analysis.fit, analysis.layout
     frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
     if fit is None or layout is None or fit.log_score.size == 0:
@@ -1588,16 +1592,14 @@ def decide(
     # The posterior, and the same under other plausible shift-work priors: a home's or a
     # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
     robust = fit.robust_shifts(params.priors)
-    posts = fit.posterior_rows(dict(work_log_boost or {}), robust)  # the plain one, the others
-    post = posts[0]
-    structures = fit.structures
-    home_of, work_of, second_of, old_of = np.array(
-        [(s.home, s.work, s.second, s.old_home) for s in structures], dtype=np.int64
-    )[fit.structure_index].T
-    ptype = fit.person_type
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
-    home_all = _marginals(posts, home_of, n_home)  # per prior: the plain one, then the others
-    work_all = _marginals(posts, work_of, n_work)
+    if numbers is None:
+        numbers = person_numbers(fit, work_log_boost, robust, n_home, n_work)
+    home_of, work_of, old_of = numbers.home_of, numbers.work_of, numbers.old_of
+    post = numbers.posts[0]  # the plain one; the others under the robust priors
+    structures = fit.structures
+    home_all, work_all = numbers.home_all, numbers.work_all  # per prior, as `posts`
+    ptype = fit.person_type
     home_m, work_m = home_all[0].tolist(), work_all[0].tolist()
     # ndarray's min, max, sum and argmax are these ufuncs' reductions behind Python wrappers:
     # called directly, the same floats (and the first index of a maximum).
@@ -1611,8 +1613,7 @@ def decide(
         bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
         home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
     work_low = np.minimum.reduce(work_all, axis=0).tolist() if n_work else []
-    second_m = _marginal(post, second_of, n_home)
-    types = _group_sums(post.tolist(), ptype.tolist(), len(PERSON_TYPES))
+    second_m, types = numbers.second_m, numbers.types
     shift = _IS_SHIFT_TYPE[ptype]
     day_type = _IS_DAY_TYPE[ptype]
     home_group = [layout.loc_group[r] for r in layout.home_rows]

@@ -1,0 +1,160 @@
+"""`decide`'s sums for many people at once (`decide_many`) give each person's floats bit
+for bit: the segments' pairwise sums against numpy's, the batch against `person_numbers`
+(the readable definition) on arbitrary fits, and `decide` with the batch's numbers against
+`decide` alone on generated people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geoleak.infer import InferenceParams, decide_numbers
+from geoleak.infer.decide_many import (
+    DecideNumbers,
+    numbers_of_people,
+    person_numbers,
+    segment_sums,
+)
+from geoleak.infer.places import analyse_people, decide
+from geoleak.infer.roles import PERSON_TYPES, RoleFit, Structure
+from geoleak.scenario.memory import scenario_evidence
+from geoleak.scenario.model import ScenarioConfig
+from geoleak.scenario.timeuse import TimeUseConfig
+
+SPECIAL = [0.0, -0.0, 5e-324, 1e16, -1e16, 0.1, 1e300, -1e300]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 40) | st.integers(100, 300) | st.just(8), max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1.0, 1e-300, 1e290]),
+    special=st.lists(st.sampled_from(SPECIAL), max_size=6),
+    shuffled=st.booleans(),
+)
+def test_segment_sums_are_numpys_sums(
+    lengths: list[int], seed: int, scale: float, special: list[float], shuffled: bool
+) -> None:
+    """Each segment's sum is `np.add.reduce` of the segment alone, bit for bit: below 8
+    values, 8 to 128 (the eight partial sums and the rest), past 128 (the split), empty;
+    tiny, huge and mixed-sign values, zeros of both signs, subnormals; segments in any
+    order. Fails with `np.add.reduceat` (in sequence) or any other order of the adds."""
+    rng = np.random.default_rng(seed)
+    total = sum(lengths)
+    values = rng.random(total) * scale * 10.0 ** rng.integers(-8, 8, total)
+    values *= rng.choice([1.0, -1.0], total)
+    if total:
+        values[rng.integers(0, total, len(special))] = special
+    sizes = np.array(lengths, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    if shuffled:
+        order = rng.permutation(len(lengths))
+        starts, sizes = starts[order], sizes[order]
+    got = segment_sums(values, starts, sizes)
+    assert got.shape == (len(sizes),)
+    for s, n, sum_ in zip(starts.tolist(), sizes.tolist(), got, strict=True):
+        assert sum_.tobytes() == np.add.reduce(values[s : s + n]).tobytes(), (s, n)
+
+
+def _fit(rng: np.random.Generator, k: int, n_home: int, n_work: int) -> RoleFit:
+    """A fit of k assignments over random structures (homes, workplaces, second residences,
+    moves within the person's candidates), scores from sure to flat."""
+    n_structures = int(rng.integers(1, 12))
+    structures = [
+        Structure(
+            home=int(rng.integers(-1, n_home)) if n_home else -1,
+            work=int(rng.integers(-1, n_work)) if n_work else -1,
+            second=int(rng.integers(-1, n_home)) if n_home else -1,
+            old_home=int(rng.integers(-1, n_home)) if n_home and rng.random() < 0.3 else -1,
+        )
+        for _ in range(n_structures)
+    ]
+    return RoleFit(
+        structures=structures,
+        person_type=rng.integers(0, len(PERSON_TYPES), k),
+        structure_index=rng.integers(0, n_structures, k),
+        log_score=rng.normal(-40.0, 15.0, k) * rng.choice([1.0, 0.01, 1e-6], k),
+    )
+
+
+def _assert_same(got: DecideNumbers, alone: DecideNumbers) -> None:
+    for name in ("home_of", "work_of", "second_of", "old_of", "posts", "home_all", "work_all"):
+        a, b = getattr(got, name), getattr(alone, name)
+        assert a.shape == b.shape, name
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
+    assert np.array(got.second_m).tobytes() == np.array(alone.second_m).tobytes()
+    assert np.array(got.types).tobytes() == np.array(alone.types).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.integers(1, 40) | st.integers(120, 300),  # assignments
+            st.integers(0, 4),  # home candidates
+            st.integers(0, 4),  # work candidates
+            st.integers(1, 7),  # type-prior shifts
+            st.booleans(),  # boosted
+        ),
+        min_size=1,
+        max_size=7,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_numbers_of_people_equal_each_alone(
+    people: list[tuple[int, int, int, int, bool]], seed: int
+) -> None:
+    """Every person's posteriors, marginals and type masses from `numbers_of_people` are
+    `person_numbers`' bit for bit: people with more or fewer shifts than others (the rows
+    of no shift they are given), boosted or not, no candidates of a kind, long and short
+    posteriors. Fails when a person's sums take another's values or another order."""
+    rng = np.random.default_rng(seed)
+    fits, boosts, shifts, n_homes, n_works = [], [], [], [], []
+    for k, n_home, n_work, n_shifts, boosted in people:
+        fits.append(_fit(rng, k, n_home, n_work))
+        boosts.append({w: float(rng.normal(0, 2)) for w in range(n_work)} if boosted else {})
+        own: list[Sequence[float] | None] = [None]
+        own += [tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)]
+        shifts.append(own)
+        n_homes.append(n_home)
+        n_works.append(n_work)
+    together = numbers_of_people(fits, boosts, shifts, n_homes, n_works)
+    for p, got in enumerate(together):
+        alone = person_numbers(fits[p], boosts[p], shifts[p], n_homes[p], n_works[p])
+        _assert_same(got, alone)
+
+
+@pytest.fixture(scope="module")
+def analyses() -> list:  # type: ignore[type-arg]
+    jobs = [
+        (person, evidence, None)
+        for config in (ScenarioConfig(people=30, seed=5), TimeUseConfig(people=16, seed=6))
+        for person, evidence, _ in scenario_evidence(config)
+    ]
+    return analyse_people(jobs)
+
+
+def test_decide_with_numbers_of_people_equals_decide_alone(analyses: list) -> None:  # type: ignore[type-arg]
+    """`decide` given the batch's numbers (`infer.decide_numbers`, as pass 2 makes them for
+    a partition) decides each generated person exactly as `decide` alone, with and without
+    site boosts; people without a fit get no numbers."""
+    params = InferenceParams()
+    rng = np.random.default_rng(3)
+    boosts = [
+        {k: float(rng.normal(0, 2)) for k in range(len(a.work_candidates)) if rng.random() < 0.4}
+        for a in analyses
+    ]
+    numbers = decide_numbers(analyses, params, boosts)
+    fitted = 0
+    for analysis, boost, person_numbers_ in zip(analyses, boosts, numbers, strict=True):
+        if analysis.fit is None or not analysis.fit.log_score.size:
+            assert person_numbers_ is None
+            continue
+        fitted += 1
+        alone = decide(analysis, params, boost)
+        assert repr(decide(analysis, params, boost, person_numbers_)) == repr(alone)
+    assert fitted >= 30
