@@ -84,11 +84,14 @@ def _pairwise(
 
 @dataclass(slots=True)
 class DecideNumbers:
-    """What `decide` reads of one person's posterior: per assignment, the home, work,
-    second-residence and old-home candidate (-1: none); the posteriors (plain, then under
-    the robust type priors: `RoleFit.posterior_rows`); their home and work marginals
-    (rows, candidates); the plain one's second-residence marginals; the type masses."""
+    """What `decide` reads of one person's posterior: the type-prior shifts
+    (`RoleFit.robust_shifts`); per assignment, the home, work, second-residence and old-home
+    candidate (-1: none); the posteriors (plain, then under the shifts:
+    `RoleFit.posterior_rows`); their home and work marginals (rows, candidates), the plain
+    one's as lists and the lowest over the rows; the plain one's second-residence marginals;
+    the type masses."""
 
+    shifts: list[Sequence[float] | None]
     home_of: NDArray[np.int64]
     work_of: NDArray[np.int64]
     second_of: NDArray[np.int64]
@@ -96,36 +99,56 @@ class DecideNumbers:
     posts: NDArray[np.float64]
     home_all: NDArray[np.float64]
     work_all: NDArray[np.float64]
+    home_m: list[float]
+    work_m: list[float]
+    home_low: list[float]
+    work_low: list[float]
     second_m: list[float]
     types: tuple[float, ...]
 
 
-def _roles_of(fit: RoleFit) -> NDArray[np.int64]:
-    """(4, K): each assignment's home, work, second and old home."""
-    table = np.array([(s.home, s.work, s.second, s.old_home) for s in fit.structures], np.int64)
-    return np.asarray(table[fit.structure_index].T)
+def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:
+    """(4, K in all): each assignment's home, work, second and old home, people end to end."""
+    table = np.array(
+        [(s.home, s.work, s.second, s.old_home) for fit in fits for s in fit.structures],
+        np.int64,
+    ).reshape(-1, 4)
+    first = np.cumsum([0] + [len(fit.structures) for fit in fits[:-1]])
+    index = np.concatenate(
+        [fit.structure_index + at for fit, at in zip(fits, first.tolist(), strict=True)]
+    )
+    return np.asarray(table[index].T)
 
 
 def person_numbers(
     fit: RoleFit,
     work_log_boost: Mapping[int, float] | None,
-    shifts: Sequence[Sequence[float] | None],
+    shifts: list[Sequence[float] | None],
     n_home: int,
     n_work: int,
 ) -> DecideNumbers:
     """One person's `DecideNumbers` (a fit with assignments), the readable definition."""
     from geoleak.infer.places import _group_sums, _marginal, _marginals
 
-    home_of, work_of, second_of, old_of = _roles_of(fit)
+    table = np.array([(s.home, s.work, s.second, s.old_home) for s in fit.structures], np.int64)
+    home_of, work_of, second_of, old_of = table[fit.structure_index].T
     posts = fit.posterior_rows(dict(work_log_boost or {}), shifts)
+    home_all = _marginals(posts, home_of, n_home)
+    work_all = _marginals(posts, work_of, n_work)
+    # ndarray's min is this ufunc's reduction behind a Python wrapper (the same floats).
     return DecideNumbers(
+        shifts,
         home_of,
         work_of,
         second_of,
         old_of,
         posts,
-        _marginals(posts, home_of, n_home),
-        _marginals(posts, work_of, n_work),
+        home_all,
+        work_all,
+        home_all[0].tolist(),
+        work_all[0].tolist(),
+        np.minimum.reduce(home_all, axis=0).tolist() if n_home else [],
+        np.minimum.reduce(work_all, axis=0).tolist() if n_work else [],
         _marginal(posts[0], second_of, n_home),
         _group_sums(posts[0].tolist(), fit.person_type.tolist(), len(PERSON_TYPES)),
     )
@@ -134,83 +157,100 @@ def person_numbers(
 def numbers_of_people(
     fits: Sequence[RoleFit],
     boosts: Sequence[Mapping[int, float] | None],
-    shifts: Sequence[Sequence[Sequence[float] | None]],
+    shifts: Sequence[list[Sequence[float] | None]],
     n_homes: Sequence[int],
     n_works: Sequence[int],
 ) -> list[DecideNumbers]:
     """`person_numbers` of each person (fits with assignments), the same floats. People with
-    fewer shifts than the most are given rows of no shift (the plain posterior again), cut
-    off again before they are handed back."""
+    fewer shifts than the most are given rows of no shift: the plain posterior again, so
+    their lowest marginals over the rows are the same; those rows are cut off again."""
     people = len(fits)
     if not people:
         return []
     types_n = len(PERSON_TYPES)
-    roles = [_roles_of(fit) for fit in fits]
     sizes = np.array([fit.log_score.size for fit in fits], np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
     total = int(sizes.sum())
     owner = np.repeat(np.arange(people), sizes)
+    home_of, work_of, second_of, old_of = _role_table(fits)
     rows = max(len(s) for s in shifts)
-    shift_table = np.zeros((rows, people, types_n))
-    for p, person_shifts in enumerate(shifts):
-        for r, shift in enumerate(person_shifts):
-            if shift is not None:
-                shift_table[r, p] = shift
-    bonus_parts = []
-    for fit, boost in zip(fits, boosts, strict=True):
-        if boost:
-            bonus = np.array([boost.get(s.work, 0.0) for s in fit.structures])
-            bonus_parts.append(fit.log_score + bonus[fit.structure_index])
-        else:
-            bonus_parts.append(fit.log_score)
-    scores = np.concatenate(bonus_parts)
+    no_shift = (0.0,) * types_n
+    shift_table = np.array(
+        [[no_shift if s is None else s for s in own] + [no_shift] * (rows - len(own))
+         for own in shifts],
+        dtype=np.float64,
+    )  # (people, rows, types)  # fmt: skip
+    scores = np.concatenate([fit.log_score for fit in fits])
+    # The boosts, added as `RoleFit.posterior_rows` adds them: to the boosted people only,
+    # each assignment its workplace's (`get(work, 0.0)`: a boost's keys may lie outside).
+    boosted = [p for p in range(people) if boosts[p]]
+    if boosted:
+        w_sizes = np.array(n_works, np.int64) + 1
+        w_at = np.cumsum(w_sizes) - w_sizes  # each person's last slot: work -1
+        bonus = np.zeros(int(w_sizes.sum()))
+        for p in boosted:
+            boost = boosts[p] or {}
+            for w in range(-1, n_works[p]):
+                bonus[w_at[p] + (w if w >= 0 else n_works[p])] = boost.get(w, 0.0)
+        at = np.flatnonzero(np.isin(owner, boosted))
+        slot = np.where(work_of[at] >= 0, work_of[at], np.array(n_works, np.int64)[owner[at]])
+        scores[at] += bonus[w_at[owner[at]] + slot]
     ptype = np.concatenate([fit.person_type for fit in fits])
-    shifted = scores[None, :] + shift_table[:, owner, ptype]  # (rows, K in all)
+    shifted = scores[None, :] + shift_table[owner, :, ptype].T  # (rows, K in all)
     top = np.maximum.reduceat(shifted, starts, axis=1)
     weights = np.exp(shifted - top[:, owner])
-    flat = weights.reshape(-1)
     seg_starts = (np.arange(rows)[:, None] * total + starts[None, :]).reshape(-1)
-    totals = segment_sums(flat, seg_starts, np.tile(sizes, rows)).reshape(rows, people)
-    posts = weights / totals[:, owner]
+    totals = segment_sums(weights.reshape(-1), seg_starts, np.tile(sizes, rows))
+    posts = weights / totals.reshape(rows, people)[:, owner]
 
     def marginals(which: NDArray[np.int64], counts: Sequence[int], n_rows: int) -> Any:
         """Per row and person, each candidate's mass: one bincount, bins in input order."""
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         width = int(np.sum(counts))
         given = np.flatnonzero(which >= 0)
+        offsets = np.cumsum(counts) - np.asarray(counts, np.int64)
         keys = np.arange(n_rows)[:, None] * width + (offsets[owner] + which)[given][None, :]
         sums = np.bincount(
             keys.reshape(-1), weights=posts[:n_rows, given].reshape(-1), minlength=n_rows * width
         )
-        return sums.reshape(n_rows, width), offsets
+        return sums.reshape(n_rows, width), offsets.tolist()
 
-    home_of, work_of, second_of, _ = (np.concatenate(parts) for parts in zip(*roles, strict=True))
     home_all, home_at = marginals(home_of, n_homes, rows)
     work_all, work_at = marginals(work_of, n_works, rows)
     second_all, _ = marginals(second_of, n_homes, 1)
     # The type masses: each (person, type)'s posterior values in their order, summed alone.
-    order = np.argsort(owner * types_n + ptype, kind="stable")
-    group_sizes = np.bincount(owner * types_n + ptype, minlength=people * types_n)
-    group_starts = np.concatenate([[0], np.cumsum(group_sizes)[:-1]]).astype(np.int64)
-    type_sums = segment_sums(posts[0][order], group_starts, group_sizes).reshape(people, types_n)
+    groups = owner * types_n + ptype
+    group_sizes = np.bincount(groups, minlength=people * types_n)
+    type_sums = segment_sums(
+        posts[0][np.argsort(groups, kind="stable")], np.cumsum(group_sizes) - group_sizes,
+        group_sizes,
+    ).reshape(people, types_n)  # fmt: skip
 
+    # Lists and the lowest over the rows, cut per person.
+    home_m, work_m = home_all[0].tolist(), work_all[0].tolist()
+    home_low = np.minimum.reduce(home_all, axis=0).tolist()
+    work_low = np.minimum.reduce(work_all, axis=0).tolist()
+    second_m, type_rows = second_all[0].tolist(), type_sums.tolist()
+    starts_l, ends_l = starts.tolist(), (starts + sizes).tolist()
     out = []
-    second_list = second_all[0].tolist()
-    type_rows = type_sums.tolist()
     for p in range(people):
-        lo, hi, kept = int(starts[p]), int(starts[p] + sizes[p]), len(shifts[p])
-        h, w = int(home_at[p]), int(work_at[p])
-        home_p, work_p, second_p, old_p = roles[p]
+        lo, hi, kept = starts_l[p], ends_l[p], len(shifts[p])
+        h, w = home_at[p], work_at[p]
+        h_end, w_end = h + n_homes[p], w + n_works[p]
         out.append(
             DecideNumbers(
-                home_p,
-                work_p,
-                second_p,
-                old_p,
+                shifts[p],
+                home_of[lo:hi],
+                work_of[lo:hi],
+                second_of[lo:hi],
+                old_of[lo:hi],
                 posts[:kept, lo:hi],
-                home_all[:kept, h : h + n_homes[p]],
-                work_all[:kept, w : w + n_works[p]],
-                second_list[h : h + n_homes[p]],
+                home_all[:kept, h:h_end],
+                work_all[:kept, w:w_end],
+                home_m[h:h_end],
+                work_m[w:w_end],
+                home_low[h:h_end],
+                work_low[w:w_end],
+                second_m[h:h_end],
                 tuple(type_rows[p]),
             )
         )

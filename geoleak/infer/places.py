@@ -1591,28 +1591,29 @@ def decide(
         return RoleDecision([], None, frequent_travel, [])
     # The posterior, and the same under other plausible shift-work priors: a home's or a
     # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
-    robust = fit.robust_shifts(params.priors)
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
     if numbers is None:
-        numbers = person_numbers(fit, work_log_boost, robust, n_home, n_work)
+        numbers = person_numbers(
+            fit, work_log_boost, fit.robust_shifts(params.priors), n_home, n_work
+        )
+    robust = numbers.shifts
     home_of, work_of, old_of = numbers.home_of, numbers.work_of, numbers.old_of
     post = numbers.posts[0]  # the plain one; the others under the robust priors
     structures = fit.structures
-    home_all, work_all = numbers.home_all, numbers.work_all  # per prior, as `posts`
     ptype = fit.person_type
-    home_m, work_m = home_all[0].tolist(), work_all[0].tolist()
-    # ndarray's min, max, sum and argmax are these ufuncs' reductions behind Python wrappers:
-    # called directly, the same floats (and the first index of a maximum).
-    home_low = np.minimum.reduce(home_all, axis=0).tolist() if n_home else []
+    home_m, work_m = numbers.home_m, numbers.work_m
+    home_low: Any = numbers.home_low  # the lowest over the priors
+    work_low = numbers.work_low
     ready = [_home_ready(c, params) for c in analysis.home_candidates]
-    best = int(home_all[0].argmax()) if n_home else -1
+    # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
+    # directly, the same floats (and the first index of a maximum).
+    best = int(numbers.home_all[0].argmax()) if n_home else -1
     if best >= 0 and ready[best] and home_low[best] >= params.min_confidence:
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
         bagged = fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
         home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
-    work_low = np.minimum.reduce(work_all, axis=0).tolist() if n_work else []
     second_m, types = numbers.second_m, numbers.types
     shift = _IS_SHIFT_TYPE[ptype]
     day_type = _IS_DAY_TYPE[ptype]
@@ -1663,7 +1664,7 @@ def decide(
     base: Place | None = None
     base_index = -1
     lives_at_work = False
-    best_work = int(work_all[0].argmax()) if n_work else -1
+    best_work = int(numbers.work_all[0].argmax()) if n_work else -1
     if (
         best_work >= 0
         and work_low[best_work] >= params.min_confidence

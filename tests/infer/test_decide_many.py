@@ -82,11 +82,13 @@ def _fit(rng: np.random.Generator, k: int, n_home: int, n_work: int) -> RoleFit:
 
 
 def _assert_same(got: DecideNumbers, alone: DecideNumbers) -> None:
+    assert got.shifts == alone.shifts
     for name in ("home_of", "work_of", "second_of", "old_of", "posts", "home_all", "work_all"):
         a, b = getattr(got, name), getattr(alone, name)
         assert a.shape == b.shape, name
         assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), name
-    assert np.array(got.second_m).tobytes() == np.array(alone.second_m).tobytes()
+    for name in ("home_m", "work_m", "home_low", "work_low", "second_m"):
+        assert np.array(getattr(got, name)).tobytes() == np.array(getattr(alone, name)).tobytes()
     assert np.array(got.types).tobytes() == np.array(alone.types).tobytes()
 
 
@@ -118,7 +120,9 @@ def test_numbers_of_people_equal_each_alone(
         fits.append(_fit(rng, k, n_home, n_work))
         boosts.append({w: float(rng.normal(0, 2)) for w in range(n_work)} if boosted else {})
         own: list[Sequence[float] | None] = [None]
-        own += [tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)]
+        own += [
+            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
+        ]
         shifts.append(own)
         n_homes.append(n_home)
         n_works.append(n_work)
