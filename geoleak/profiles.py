@@ -96,11 +96,96 @@ def profiles_to_json(
 def profile_json_text(profile: Profile, *, ensure_ascii: bool = False) -> str:
     """One person's entry of profiles.json as `write_profiles_document` places it (the
     text `json.dump(..., indent=1)` gives that entry inside the document)."""
-    entry = profile_to_json(profile)
     try:
-        return _indented(entry, 2, encode_basestring_ascii if ensure_ascii else encode_basestring)
+        return _profile_text(
+            profile, 2, encode_basestring_ascii if ensure_ascii else encode_basestring
+        )
     except _NotPlain:
+        entry = profile_to_json(profile)
         return _nested(json.dumps(entry, ensure_ascii=ensure_ascii, indent=1), 2)
+
+
+# The keys `place_to_json` and `profile_to_json` write before the extra ones.
+_PLACE_KEYS = frozenset(("kind", "lat", "lon", "radius_m", "confidence", "evidence", "days",
+                         "first_seen", "last_seen", "explanation", "nights", "workdays", "site"))  # fmt: skip
+_PROFILE_KEYS = frozenset(("person", "places", "posts", "evidence_count", "evidence_by_source",
+                           "devices", "timezone", "notes"))  # fmt: skip
+
+
+def _profile_text(profile: Profile, depth: int, text: Callable[[str], str]) -> str:
+    """`_indented(profile_to_json(profile), depth, text)`, the same text, written from the
+    profile and its places without their dicts (`_place_text`). An extra key that is also
+    one of the fixed ones (it would replace that one's value in place) takes the dicts."""
+    if profile.extra and not _PROFILE_KEYS.isdisjoint(profile.extra):
+        return _indented(profile_to_json(profile), depth, text)
+    places = "[]"
+    if profile.places:
+        inner = "\n" + " " * (depth + 2)
+        places = ("[" + inner + ("," + inner).join(_place_text(p, depth + 2, text)
+                                                  for p in profile.places)
+                  + "\n" + " " * (depth + 1) + "]")  # fmt: skip
+    entries = [
+        '"person": ' + _indented(profile.person, depth + 1, text),
+        '"places": ' + places,
+        '"posts": ' + _indented(profile.posts, depth + 1, text),
+        '"evidence_count": ' + _indented(profile.evidence_count, depth + 1, text),
+        '"evidence_by_source": ' + _indented(dict(profile.evidence_by_source), depth + 1, text),
+        '"devices": ' + _indented(list(profile.devices), depth + 1, text),
+        '"timezone": ' + _indented(profile.timezone, depth + 1, text),
+        '"notes": ' + _indented(list(profile.notes), depth + 1, text),
+    ]
+    return _object_text(entries, profile.extra, depth, text)
+
+
+def _place_text(place: Place, depth: int, text: Callable[[str], str]) -> str:
+    """`_indented(place_to_json(place), depth, text)`, the same text, without the dict."""
+    if place.extra and not _PLACE_KEYS.isdisjoint(place.extra):
+        return _indented(place_to_json(place), depth, text)
+    lat, lon = round(place.position.lat, 6), round(place.position.lon, 6)
+    radius, confidence = round(place.radius_m, 1), round(place.confidence, 3)
+    evidence = place.evidence
+    if evidence and all(type(item) is str for item in evidence):  # the most of a profile
+        inner = "\n" + " " * (depth + 2)
+        listed = (
+            "[" + inner + ("," + inner).join(map(text, evidence)) + "\n" + " " * (depth + 1) + "]"
+        )
+    else:
+        listed = _indented(list(evidence), depth + 1, text)
+    entries = [
+        '"kind": ' + text(place.kind.value),
+        '"lat": ' + (_float_text(lat) if type(lat) is float else _indented(lat, depth + 1, text)),
+        '"lon": ' + (_float_text(lon) if type(lon) is float else _indented(lon, depth + 1, text)),
+        '"radius_m": '
+        + (_float_text(radius) if type(radius) is float else _indented(radius, depth + 1, text)),
+        '"confidence": '
+        + (
+            _float_text(confidence)
+            if type(confidence) is float
+            else _indented(confidence, depth + 1, text)
+        ),
+        '"evidence": ' + listed,
+        '"days": ' + _indented(place.days, depth + 1, text),
+        '"first_seen": ' + _indented(_iso(place.first_seen), depth + 1, text),
+        '"last_seen": ' + _indented(_iso(place.last_seen), depth + 1, text),
+        '"explanation": ' + _indented(place.explanation, depth + 1, text),
+        '"nights": ' + _indented(place.nights, depth + 1, text),
+        '"workdays": ' + _indented(place.workdays, depth + 1, text),
+    ]
+    if place.site_id:
+        entries.append('"site": ' + _indented(place.site_id, depth + 1, text))
+    return _object_text(entries, place.extra, depth, text)
+
+
+def _object_text(
+    entries: list[str], extra: Mapping[str, Any], depth: int, text: Callable[[str], str]
+) -> str:
+    """An object's text at `depth` from its entries' texts, the extra ones after them."""
+    for key, item in extra.items():
+        if not isinstance(key, str):
+            raise _NotPlain
+        entries.append(text(key) + ": " + _indented(item, depth + 1, text))
+    inner = "\n" + " " * (depth + 1)
+    return "{" + inner + ("," + inner).join(entries) + "\n" + " " * depth + "}"
 
 
 class _NotPlain(Exception):

@@ -166,3 +166,65 @@ def test_an_entry_with_keys_other_than_strings_is_left_to_json_dumps() -> None:
     out = io.StringIO()
     write_profiles_document(out, [profile_json_text(profile)])
     assert out.getvalue() == expected
+
+
+_EXTRA_KEYS = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["lat", "site", "evidence", "person", "notes", "valid_from"]),
+)
+_EXTRAS = st.dictionaries(_EXTRA_KEYS, _JSON_VALUES, max_size=3) | st.dictionaries(
+    st.one_of(st.integers(), st.none()), _JSON_SCALARS, min_size=1, max_size=2
+)
+_MOMENTS = st.none() | st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)
+)
+_PLACES = st.builds(
+    Place,
+    kind=st.sampled_from(PlaceKind),
+    position=st.builds(
+        LatLon,
+        st.floats(-90, 90) | st.integers(-90, 90),
+        st.floats(-180, 180) | st.integers(-180, 180),
+    ),
+    radius_m=st.floats(0, 1e7) | st.integers(0, 10**6),
+    confidence=st.floats(0, 1) | st.sampled_from([0, 1]),
+    evidence=st.lists(st.text(max_size=8), max_size=5).map(tuple)
+    | st.lists(st.text(max_size=3) | st.integers(), max_size=3).map(tuple),
+    days=st.integers(-5, 10**6),
+    first_seen=_MOMENTS,
+    last_seen=_MOMENTS,
+    explanation=st.text(max_size=20),
+    nights=st.integers(0, 400),
+    workdays=st.integers(0, 400),
+    site_id=st.none() | st.text(max_size=4),
+    extra=_EXTRAS,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(
+        Profile,
+        person=st.text(max_size=8),
+        places=st.lists(_PLACES, max_size=3).map(tuple),
+        posts=st.integers(0, 10**9),
+        evidence_count=st.integers(0, 10**9),
+        evidence_by_source=st.dictionaries(st.text(max_size=5), st.integers(0, 99), max_size=3),
+        devices=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+        timezone=st.none() | st.text(max_size=8),
+        notes=st.lists(st.text(max_size=10), max_size=2).map(tuple),
+        extra=_EXTRAS,
+    ),
+    st.booleans(),
+)
+def test_profile_text_is_what_json_dumps_writes_for_the_entry(
+    profile: Profile, ensure_ascii: bool
+) -> None:
+    # profile_json_text writes a profile and its places from their fields (no dicts): the
+    # bytes must be json.dumps(indent=1)'s of `profile_to_json`, nested as in the document,
+    # with whole-number coordinates, evidence ids that are not strings, extra keys that
+    # replace a fixed one's value in place, and keys that are not strings.
+    from geoleak.profiles import _nested, profile_to_json
+
+    expected = _nested(json.dumps(profile_to_json(profile), ensure_ascii=ensure_ascii, indent=1), 2)
+    assert profile_json_text(profile, ensure_ascii=ensure_ascii) == expected
