@@ -24,11 +24,11 @@ from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
 from geoleak.infer.decide_many import DecideNumbers, numbers_of_people
 from geoleak.infer.places import (
+    PEOPLE_PER_BATCH,
     InferenceParams,
     PersonAnalysis,
     _ordered_evidence,
     analyse_people,
-    analyse_person,
     decide,
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
@@ -60,22 +60,27 @@ class PersonContext:
     utc_hours: tuple[int, ...] = (0,) * 24
 
 
-def _analyse(
-    args: tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]],
-) -> PersonAnalysis:
-    person, evidence, params, excluded = args
-    return analyse_person(person, evidence, params, excluded)
-
-
 # Jobs handed to forked workers without pickling the evidence: workers inherit this list.
 _FORK_JOBS: list[tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]]] = []
 
 
-def _analyse_forked(index: int) -> PersonAnalysis:
-    """Analyse job `index` of the inherited list; the evidence is not sent back."""
-    analysis = _analyse(_FORK_JOBS[index])
-    analysis.evidence = []
-    return analysis
+def _analyse_forked(span: tuple[int, int]) -> list[PersonAnalysis]:
+    """Analyse jobs `start:stop` of the inherited list together (`analyse_people`, as one
+    process does); the evidence is not sent back."""
+    start, stop = span
+    analyses = _analyse_batch(_FORK_JOBS[start:stop])
+    for analysis in analyses:
+        analysis.evidence = []
+    return analyses
+
+
+def _analyse_batch(
+    jobs: Sequence[tuple[str, Sequence[Evidence], InferenceParams, Mapping[str, int]]],
+) -> list[PersonAnalysis]:
+    """`analyse_people` of the jobs (every job carries the same parameters)."""
+    return analyse_people([(person, evidence, excluded)
+                           for person, evidence, _, excluded in jobs],
+                          jobs[0][2] if jobs else None)  # fmt: skip
 
 
 def _analyse_all(
@@ -83,15 +88,18 @@ def _analyse_all(
 ) -> list[PersonAnalysis]:
     """Per-person analyses, over `workers` forked processes when that is available."""
     if workers <= 1 or len(jobs) < 200 or "fork" not in mp.get_all_start_methods():
-        return analyse_people([(person, evidence, excluded)
-                               for person, evidence, _, excluded in jobs],
-                              jobs[0][2] if jobs else None)  # fmt: skip
+        return _analyse_batch(jobs)
     global _FORK_JOBS  # noqa: PLW0603  (read by the forked workers)
     _FORK_JOBS = jobs
+    # Spans of people analysed together in a worker: the batched analysis is what makes one
+    # process fast (a person alone a task made two workers slower than one).
+    size = max(1, min(PEOPLE_PER_BATCH, -(-len(jobs) // (workers * 4))))
+    spans = [(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
     try:
-        chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-            analyses = list(pool.map(_analyse_forked, range(len(jobs)), chunksize=chunk))
+            analyses = [
+                analysis for batch in pool.map(_analyse_forked, spans) for analysis in batch
+            ]
     finally:
         _FORK_JOBS = []
     for analysis, job in zip(analyses, jobs, strict=True):
@@ -156,7 +164,12 @@ class LeakInference:
         Holmes & Walker 2017). 0.375 was chosen on the development corpora; 0 leaves the
         hours within a part out. See `geoleak.infer.roles.RolePriors`.
     workers : int, default 1
-        Processes for the per-person work (worth it from a few thousand people on).
+        Processes for the per-person analyses, each analysing spans of people together as
+        one process does. Their analyses come back to this process pickled (~30 KB a
+        person), which on two cores costs more than the second process saves (2,000
+        people, `benchmarks/bench_infer.py --scale-people 2000`: 4.9 s against 3.6 s with
+        one). `geoleak.run` and `geoleak infer` run inference in partition processes that
+        send back only the profiles; use them for large corpora.
     """
 
     def __init__(
