@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple, cast
 
+import msgspec
 import numpy as np
 import orjson
 from numpy.typing import NDArray
@@ -51,6 +53,75 @@ _FIELDS = ("post_id", "person", "position", "source", "accuracy_m", "time_utc", 
            "local_basis", "tz_name", "posted_at", "media_path", "device", "text", "weight")  # fmt: skip
 _SETTERS = [getattr(Evidence, name).__set__ for name in _FIELDS]
 _DIRECT = Evidence.__slots__ == _FIELDS
+
+
+class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A line that may be plain, as `msgspec` decodes it: an object with exactly the fields
+    of `PLAIN_FIELDS` (a repeated one: its last value, as a dict keeps), the three texts
+    strings and the position numbers kept as written, an int as an int and anything with a
+    fraction or exponent as a float (`int | float`: a `float` field would take 1 for 1.0),
+    so `plain_rows` can ask for floats as it asked of the dict `orjson` gave. Any other
+    line (another field or one missing, null, a nested value, bad JSON, a lone surrogate,
+    a number past a float's range, a repeated field of another type) fails to decode and
+    is read by `_read_slowly`."""
+
+    id: str
+    author: str
+    created_at: str
+    lat: int | float
+    lon: int | float
+
+
+assert frozenset(_Plain.__struct_fields__) == PLAIN_FIELDS
+_decode_plain = msgspec.json.Decoder(_Plain).decode
+_decode_plains = msgspec.json.Decoder(list[tuple[_Plain]]).decode
+_FIRST = itemgetter(0)
+_ID, _AUTHOR, _CREATED = attrgetter("id"), attrgetter("author"), attrgetter("created_at")
+_LAT, _LON = attrgetter("lat"), attrgetter("lon")
+_SPLIT_BELOW = 32  # a run that fails to decode together is halved down to this many lines
+
+
+def _decoded(lines: list[str]) -> list[_Plain | None]:
+    """Each line's `_Plain` (None: the line is not of that shape), a run decoded in one
+    call when every line is one (else in halves, then line by line).
+
+    Each line goes in an array of its own, closed after a line end of ours (`[[line 1`, a
+    line end, `],[line 2`, ...): a string cannot run across a raw line end, and nothing in a `_Plain` nests, so
+    a "]" outside a string ends a line's array; as many arrays as lines (each a tuple of
+    one `_Plain`) is what decoding each line alone gives."""
+    if len(lines) > 1:
+        try:
+            arrays = _decode_plains("[[" + "\n],[".join(lines) + "\n]]")
+        except msgspec.DecodeError:
+            pass
+        else:
+            if len(arrays) == len(lines):
+                return list(map(_FIRST, arrays))
+        if len(lines) > _SPLIT_BELOW:
+            half = len(lines) // 2
+            return _decoded(lines[:half]) + _decoded(lines[half:])
+    out: list[_Plain | None] = []
+    for line in lines:
+        try:
+            out.append(_decode_plain(line))
+        except msgspec.DecodeError:
+            out.append(_read_slowly(line))
+    return out
+
+
+def _read_slowly(line: str) -> _Plain | None:
+    """A line msgspec refuses, read as `orjson` reads it: some lines it takes are plain to
+    orjson (a field repeated, its earlier value of another type: msgspec checks each)."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(obj) is not dict or obj.keys() != PLAIN_FIELDS:
+        return None
+    fields = obj["id"], obj["author"], obj["created_at"], obj["lat"], obj["lon"]
+    if tuple(map(type, fields)) != (str, str, str, float, float):
+        return None
+    return _Plain(*fields)
 
 
 def _geotag_evidence(
@@ -187,38 +258,43 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
     or the one `--author` set). Each row's evidence (`GeotagRows.evidence`) equals what the
     general path gives for the line.
     """
-    at: list[int] = []
-    ids: list[str] = []
-    authors: list[str] = []
-    times: list[str] = []
-    lats: list[float] = []
-    lons: list[float] = []
-    for k, (author, line) in enumerate(lines):
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        if type(obj) is not dict or obj.keys() != PLAIN_FIELDS:
-            continue
-        post_id, written, created = obj["id"], obj["author"], obj["created_at"]
-        lat, lon = obj["lat"], obj["lon"]
+    given = [author for author, _ in lines]
+    decoded = _decoded([line for _, line in lines])
+    at: list[int]
+    if None not in decoded:  # (the common batch: every line decoded, checked in C maps)
+        plains = cast("list[_Plain]", decoded)
+        ids, times = list(map(_ID, plains)), list(map(_CREATED, plains))
+        lats, lons = list(map(_LAT, plains)), list(map(_LON, plains))
         if (
-            type(post_id) is not str
-            or not post_id
-            or type(written) is not str
-            or not written
-            or type(created) is not str
-            or len(created) != _TIME_LENGTH
-            or type(lat) is not float
-            or type(lon) is not float
+            all(ids)
+            and all(map(_AUTHOR, plains))
+            and set(map(len, times)) == {_TIME_LENGTH}
+            and set(map(type, lats)) == {float}
+            and set(map(type, lons)) == {float}
         ):
-            continue
-        at.append(k)
-        ids.append(post_id)
-        authors.append(author)
-        times.append(created)
-        lats.append(lat)
-        lons.append(lon)
+            at, authors = list(range(len(plains))), given
+        else:
+            at = []
+    else:
+        at = []
+    if not at:
+        at, ids, authors, times, lats, lons = [], [], [], [], [], []
+        for k, (author, plain) in enumerate(zip(given, decoded, strict=True)):
+            if (
+                plain is None
+                or not plain.id
+                or not plain.author
+                or len(plain.created_at) != _TIME_LENGTH
+                or type(plain.lat) is not float
+                or type(plain.lon) is not float
+            ):
+                continue
+            at.append(k)
+            ids.append(plain.id)
+            authors.append(author)
+            times.append(plain.created_at)
+            lats.append(plain.lat)
+            lons.append(plain.lon)
     if not at:
         return None
     utc_s, ok = _utc_seconds(times)

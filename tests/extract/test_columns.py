@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from geoleak.extract.columns import _utc_seconds, plain_geotags
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.localtime import implausible_time
 from geoleak.ingest.dedupe import Deduper
-from geoleak.ingest.jsonl import LineError, parse_post
+from geoleak.ingest.jsonl import PLAIN_FIELDS, LineError, parse_post
 from geoleak.types import Evidence
 
 # (lat, lon): Tromsø and Longyearbyen (69 N, 78 N), Fiji and Samoa on both sides of the
@@ -216,3 +217,116 @@ def test_evidence_made_directly_equals_the_constructors(monkeypatch: pytest.Monk
     assert direct is not None and built is not None
     assert _same(direct.evidence, built.evidence) and direct.evidence == built.evidence
     assert hash(direct.evidence) == hash(built.evidence)
+
+
+def _orjson_plain(line: str) -> tuple[str, str, str, float, float] | None:
+    """What `plain_rows` took of a line when it read each line with `orjson` (the reference
+    for its bulk msgspec decode): (id, author, created_at, lat, lon), or None."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(obj) is not dict or obj.keys() != PLAIN_FIELDS:
+        return None
+    fields = obj["id"], obj["author"], obj["created_at"], obj["lat"], obj["lon"]
+    kinds = tuple(map(type, fields))
+    if kinds != (str, str, str, float, float) or not (fields[0] and fields[1]):
+        return None
+    return None if len(fields[2]) != len("2025-04-13T05:11:00Z") else fields
+
+
+# Values as written in a line's JSON: numbers spelled every way (ints and floats, exponents,
+# -0, past a float's range, not JSON at all), strings with escapes (paired and lone
+# surrogates, a raw control character), null, nested values.
+_NUMBERS = st.one_of(
+    st.sampled_from(["1", "1.0", "45", "45.5", "4.55e1", "4.55E+1", "455e-1", "1e0", "-0",
+                     "-0.0", "0.0", "5e-324", "1e-400", "1e400", "-1e400", "01.5", "1.", ".5",
+                     "+1.5", "NaN", "Infinity", "123456789012345678901234567890",
+                     "45.000000000000000000000000001", "1_0", "0x10"]),
+    st.floats(-200, 200).map(repr), st.integers(-200, 200).map(str),
+)  # fmt: skip
+_STRINGS = st.one_of(
+    _NAMES.map(json.dumps), _NAMES.map(lambda s: json.dumps(s, ensure_ascii=False)),
+    st.sampled_from(['""', '"\\ud800"', '"a\\udc00"', '"\\ud83d\\ude00"', '"é"', '"a\tb"',
+                     '"\\u0000"', '"a\\/b"', '"\\x41"', "'a'"]),
+    _PLAUSIBLE.map(json.dumps),
+)  # fmt: skip
+_VALUES = st.one_of(_NUMBERS, _STRINGS, st.sampled_from(["null", "true", "[]", "{}", "[1.5]"]))
+
+
+def _written_line(pairs: list[tuple[str, str]], spacing: str, tail: str) -> str:
+    return "{" + f",{spacing}".join(f"{json.dumps(k)}:{v}" for k, v in pairs) + "}" + tail
+
+
+_PLAIN_PAIRS = st.tuples(
+    _mostly(_STRINGS, _VALUES),
+    _mostly(_STRINGS, _VALUES),
+    _mostly(_PLAUSIBLE.map(json.dumps), _VALUES),
+    _mostly(st.floats(-90, 90).map(repr), _VALUES),
+    _mostly(st.floats(-180, 180).map(repr), _VALUES),
+).map(lambda values: list(zip(["id", "author", "created_at", "lat", "lon"], values, strict=True)))
+_WRITTEN_LINE = st.builds(
+    _written_line,
+    st.tuples(_PLAIN_PAIRS, st.lists(st.tuples(st.sampled_from(["id", "lat", "lon", "text", "x"]),
+                                               _VALUES), max_size=2), st.randoms())
+    .map(lambda t: _shuffled(t[0] + t[1], t[2]) if t[1] else t[0]),
+    st.sampled_from(["", " ", "\n"]),
+    _mostly(st.just("\n"), st.sampled_from(["", "\r\n", " \n", "\r", "x\n", "],[{}\n", "{}\n",
+                                            "\n\n", "\ufeff\n"])),
+)  # fmt: skip
+_ODD_LINES = st.sampled_from(["", "\n", "[]\n", "],[\n", '{"id":"a\n', 'b"}\n', "\ufeff{}\n",
+                              '{"id":"p","author":"a"}],[{"id":"q"}\n', "null\n", "1.5\n"])  # fmt: skip
+
+
+def _shuffled(pairs: list[tuple[str, str]], rng: Any) -> list[tuple[str, str]]:
+    out = list(pairs)
+    rng.shuffle(out)
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_mostly(_WRITTEN_LINE, _ODD_LINES), max_size=80))
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1,"lon":2.5}\n'])
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":null,"lon":2.5}\n'])
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lon":2.5}\n'])
+@example(['{"id":"\\ud800","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}'])
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5,'
+          '"lon":3}\n'])  # fmt: skip
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}],'
+          '[{"id":"q","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}\n',
+          '{"id":"r","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5\n',
+          '}\n'])  # fmt: skip
+@example(['{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}],'
+          '[{"id":"q","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}\n',
+          '{"id":"r","author":"a","created_at":"2025-04-13T05:11:00Z","lat":1.5,"lon":2.5}\n'])  # fmt: skip
+def test_lines_decoded_in_bulk_are_what_orjson_makes_of_each(lines: list[str]) -> None:
+    """`plain_rows` decodes a batch's lines with msgspec in one call (in halves, then line
+    by line, when some line is not plain); which lines it takes, and their values, are what
+    it took when it read each line with orjson: 1 is not 1.0, null is not an absent field,
+    a lone surrogate or a number past a float's range is no line, a repeated field is its
+    last value, and a line is one line however the batch is joined."""
+    expected = list(map(_orjson_plain, lines))
+    # The same batch with each line orjson takes written plainly, and the others as a
+    # line no decoder takes: what plain_rows gives for both must be the same.
+    canonical = [
+        "-\n" if fields is None else json.dumps(dict(zip(["id", "author", "created_at", "lat",
+                                                          "lon"], fields, strict=True))) + "\n"
+        for fields in expected
+    ]  # fmt: skip
+    got, want = (
+        columns.plain_rows([("a", s) for s in lines]),
+        columns.plain_rows([("a", s) for s in canonical]),
+    )
+    if want is None:
+        assert got is None
+        return
+    assert got is not None
+    assert got.line == want.line and got.post_id == want.post_id
+    assert got.lat.tobytes() == want.lat.tobytes() and got.lon.tobytes() == want.lon.tobytes()
+    assert got.utc_s.tolist() == want.utc_s.tolist()
+    decoded = columns._decoded(lines)
+    for fields, plain in zip(expected, decoded, strict=True):
+        if fields is not None:
+            assert plain is not None
+            assert (plain.id, plain.author, plain.created_at) == fields[:3]
+            assert repr((plain.lat, plain.lon)) == repr(fields[3:])
