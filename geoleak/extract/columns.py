@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 import msgspec
@@ -26,7 +26,7 @@ from geoleak.epoch import US_PER_S, from_naive_us, from_utc_s, naive_us
 from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
 from geoleak.extract.evidence_columns import GeotagRows
 from geoleak.extract.localtime import _timezone_at_cell, plausible_window, to_local, zone
-from geoleak.ingest.jsonl import PLAIN_FIELDS
+from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 __all__ = ["PlainGeotag", "plain_geotags", "plain_rows"]
@@ -75,7 +75,6 @@ class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 assert frozenset(_Plain.__struct_fields__) == PLAIN_FIELDS
 _decode_plain = msgspec.json.Decoder(_Plain).decode
 _decode_plains = msgspec.json.Decoder(list[tuple[_Plain]]).decode
-_FIRST = itemgetter(0)
 _ID, _AUTHOR, _CREATED = attrgetter("id"), attrgetter("author"), attrgetter("created_at")
 _LAT, _LON = attrgetter("lat"), attrgetter("lon")
 _SPLIT_BELOW = 32  # a run that fails to decode together is halved down to this many lines
@@ -83,20 +82,11 @@ _SPLIT_BELOW = 32  # a run that fails to decode together is halved down to this 
 
 def _decoded(lines: list[str]) -> list[_Plain | None]:
     """Each line's `_Plain` (None: the line is not of that shape), a run decoded in one
-    call when every line is one (else in halves, then line by line).
-
-    Each line goes in an array of its own, closed after a line end of ours (`[[line 1`, a
-    line end, `],[line 2`, ...): a string cannot run across a raw line end, and nothing in a `_Plain` nests, so
-    a "]" outside a string ends a line's array; as many arrays as lines (each a tuple of
-    one `_Plain`) is what decoding each line alone gives."""
+    call when every line is one (`decode_each`; else in halves, then line by line)."""
     if len(lines) > 1:
-        try:
-            arrays = _decode_plains("[[" + "\n],[".join(lines) + "\n]]")
-        except msgspec.DecodeError:
-            pass
-        else:
-            if len(arrays) == len(lines):
-                return list(map(_FIRST, arrays))
+        plains = decode_each(_decode_plains, lines)
+        if plains is not None:
+            return cast("list[_Plain | None]", plains)
         if len(lines) > _SPLIT_BELOW:
             half = len(lines) // 2
             return _decoded(lines[:half]) + _decoded(lines[half:])

@@ -23,7 +23,7 @@ from itertools import islice
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
 import msgspec
 import orjson
@@ -42,6 +42,7 @@ __all__ = [
     "MediaPathGuard",
     "RunRequest",
     "UnparsedPost",
+    "decode_each",
     "deferred_parsing",
     "line_identity",
     "parse_post",
@@ -431,6 +432,7 @@ class _PlainLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     media: list[str] | str | None = None
 
 
+_T = TypeVar("_T")
 _decode_plain = msgspec.json.Decoder(_PlainLine).decode
 _decode_plains = msgspec.json.Decoder(list[tuple[_PlainLine]]).decode
 _ID, _AUTHOR = attrgetter("id"), attrgetter("author")
@@ -438,18 +440,18 @@ _WRITTEN, _MEDIA = attrgetter("created_at"), attrgetter("media")
 _FIRST, _FIRST_19, _TZINFO = itemgetter(0), itemgetter(slice(0, 19)), attrgetter("tzinfo")
 
 
-def _decode_run(lines: list[str]) -> list[_PlainLine] | None:
-    """Each line's `_PlainLine`, the lines decoded in one call, or None when they are not
-    all of that shape (the caller then reads them one by one).
+def decode_each(decode_many: Callable[[str], list[tuple[_T]]], lines: list[str]) -> list[_T] | None:
+    """Each line as `decode_many` (a `msgspec.json.Decoder` of `list[tuple[T]]`) takes it
+    alone, the lines decoded in one call; None when one of them is not a T (the caller
+    then reads them one by one).
 
-    Each line goes in an array of its own, `[[line 1],[line 2], ...]`, each array to hold
-    one `_PlainLine`: what decoding each line alone gives. Every line but the last ends
-    with a line end, so no string runs across a "],[" (JSON refuses a raw line end in a
-    string); inside the struct a "]" may only close `media`, which no "[" may follow: so
-    each "],[" between two lines ends one's array, and as many arrays as lines means one
-    array a line."""
+    Each line goes in an array of its own, closed after a line end of ours (`[[line 1`, a
+    line end, `],[line 2`, ...): a string cannot run across a raw line end (JSON refuses
+    one), and a T holds no array that a "[" may follow, so each "],[" between two lines
+    ends one line's array; as many arrays as lines, each a tuple of one T, is what decoding
+    each line alone gives."""
     try:
-        arrays = _decode_plains(f"[[{'],['.join(lines)}]]")
+        arrays = decode_many("[[" + "\n],[".join(lines) + "\n]]")
     except msgspec.DecodeError:
         return None
     return list(map(_FIRST, arrays)) if len(arrays) == len(lines) else None
@@ -516,6 +518,18 @@ def _deferred_identity(
         diag.warn(f"{where}: {exc}; line skipped", kind="bad-line")
         return None
     return post_id, written, _media_entries(obj.get("media"))
+
+
+def _kept_identity(
+    line: str, where: str, diag: Diagnostics, seen_ids: DigestSet, plain: Any = _DECODE
+) -> tuple[str, str, int] | None:
+    """`_deferred_identity` of a line whose id is not a repeat (`seen_ids` then holds it),
+    or None with the warning that says why the line is skipped."""
+    found = _deferred_identity(line, where, diag, plain)
+    if found is not None and not seen_ids.add(hash(found[0])):
+        _warn_duplicate(diag, where, found[0])
+        return None
+    return found
 
 
 def _warn_duplicate(diag: Diagnostics, where: str, post_id: str) -> None:
@@ -640,7 +654,7 @@ def deferred_parsing(runs: RunRequest | None = None) -> Iterator[None]:
         _DEFERRED.reset(token)
 
 
-# Lines of a run that fails `_decode_run` are read again in halves down to this many, then
+# Lines of a run that fails `decode_each` are read again in halves down to this many, then
 # one by one: a bad line costs its neighbours a few more decodes, not the whole run.
 _RUN_SPLIT = 32
 
@@ -679,7 +693,7 @@ class _RunReader:
 
     def take(self, chunk: list[str], first: int) -> None:
         """Read `chunk`, lines `first`, `first + 1`, ... of the file."""
-        plains = _decode_run(chunk)
+        plains = decode_each(_decode_plains, chunk)
         if plains is None:
             if len(chunk) > _RUN_SPLIT:
                 half = len(chunk) // 2
@@ -717,15 +731,9 @@ class _RunReader:
         """One line, as `read` reads it line by line (`plain`: `_deferred_identity`'s)."""
         if not line.strip():
             return
-        where = f"{self.prefix}{number}"
-        found = _deferred_identity(line, where, self.diag, plain)
-        if found is None:
-            return
-        post_id, written, entries = found
-        if not self.seen_ids.add(hash(post_id)):
-            _warn_duplicate(self.diag, where, post_id)
-            return
-        self.keep(line, written, number, entries)
+        found = _kept_identity(line, f"{self.prefix}{number}", self.diag, self.seen_ids, plain)
+        if found is not None:
+            self.keep(line, found[1], number, found[2])
 
     def keep(self, line: str, author: str, number: int, entries: int) -> None:
         self.lines.append(line)
@@ -828,13 +836,10 @@ class JsonlReader(Reader):
                         continue
                     where = f"{prefix}{number}"
                     if defer:
-                        found = _deferred_identity(line, where, diag)
+                        found = _kept_identity(line, where, diag, seen_ids)
                         if found is None:
                             continue
                         post_id, written, entries = found
-                        if not seen_ids.add(hash(post_id)):
-                            _warn_duplicate(diag, where, post_id)
-                            continue
                         # `deferred_parsing`: in place of the Post
                         yield _unparsed((written if author is None else author, where, line,
                                          root_text, renamed, post_id, entries))  # fmt: skip

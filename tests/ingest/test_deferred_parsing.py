@@ -314,10 +314,10 @@ def test_runs_give_the_lines_and_warnings_of_a_read_line_by_line(
 @example([('{"id": "m", "author": "x", "text": "', "\n"),
           ('"}, {"id": "n", "author": "y"}', "\n")])  # fmt: skip
 def test_lines_decoded_together_are_each_line_decoded_alone(lines: list[tuple[str, str]]) -> None:
-    """`_decode_run` gives each line's own `_PlainLine`, or None: never values made of
+    """`decode_each` gives each line's own `_PlainLine`, or None: never values made of
     parts of two lines (a string or a list across a line end) or two values of one line."""
     joined = [line + end for line, end in lines]
-    plains = jsonl._decode_run(joined)
+    plains = jsonl.decode_each(jsonl._decode_plains, joined)
     if plains is None:
         return
     alone = []
