@@ -901,7 +901,6 @@ class _ShardSet:
         media = 0  # the batch's media entries
         if self.placed is not None:
             # Each person, when first seen, on the shard with the least work so far.
-            placed, load = self.placed, self.load
             for item in posts:
                 post = item[1]
                 if isinstance(post, LineRun):
@@ -909,11 +908,7 @@ class _ShardSet:
                     continue
                 entries = _media_entries(post)
                 media += entries
-                shard = placed.get(post.author)
-                if shard is None:
-                    shard = placed[post.author] = load.index(min(load))
-                load[shard] += 1 + entries
-                parts[shard].append((item[0], post))
+                parts[self._place(post.author, entries)].append((item[0], post))
         else:
             _route(posts, parts)
             if not self.pools:  # only the decision to fork needs the count
@@ -958,17 +953,19 @@ class _ShardSet:
     ) -> int:
         """`submit`'s placing of each post by load, for a run's lines; returns the run's
         media entries."""
-        assert self.placed is not None
-        placed, load = self.placed, self.load
-        shards: list[int | None] = []
-        for person, entries in zip(run.authors, run.entries, strict=True):
-            shard = placed.get(person)
-            if shard is None:
-                shard = placed[person] = load.index(min(load))
-            load[shard] += 1 + entries
-            shards.append(shard)
+        shards: list[int | None] = list(map(self._place, run.authors, run.entries))
         _split_run(number, run, shards, parts)
         return sum(run.entries)
+
+    def _place(self, person: str, entries: int) -> int:
+        """The shard of a post of `person` naming `entries` media: the person's, or, when
+        first seen, the one with the least work so far; its work counted."""
+        assert self.placed is not None
+        shard = self.placed.get(person)
+        if shard is None:
+            shard = self.placed[person] = self.load.index(min(self.load))
+        self.load[shard] += 1 + entries
+        return shard
 
     def start(self, method: str, *args: Any) -> Callable[[], list[Any]]:
         """Start `method(*args)` of every shard; returns the call that waits for their
