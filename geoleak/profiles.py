@@ -118,12 +118,7 @@ def _profile_text(profile: Profile, depth: int, text: Callable[[str], str]) -> s
     one of the fixed ones (it would replace that one's value in place) takes the dicts."""
     if profile.extra and not _PROFILE_KEYS.isdisjoint(profile.extra):
         return _indented(profile_to_json(profile), depth, text)
-    places = "[]"
-    if profile.places:
-        inner = "\n" + " " * (depth + 2)
-        places = ("[" + inner + ("," + inner).join(_place_text(p, depth + 2, text)
-                                                  for p in profile.places)
-                  + "\n" + " " * (depth + 1) + "]")  # fmt: skip
+    places = _enclosed("[]", [_place_text(p, depth + 2, text) for p in profile.places], depth + 1)
     entries = [
         '"person": ' + _indented(profile.person, depth + 1, text),
         '"places": ' + places,
@@ -143,27 +138,13 @@ def _place_text(place: Place, depth: int, text: Callable[[str], str]) -> str:
         return _indented(place_to_json(place), depth, text)
     lat, lon = round(place.position.lat, 6), round(place.position.lon, 6)
     radius, confidence = round(place.radius_m, 1), round(place.confidence, 3)
-    evidence = place.evidence
-    if evidence and all(type(item) is str for item in evidence):  # the most of a profile
-        inner = "\n" + " " * (depth + 2)
-        listed = (
-            "[" + inner + ("," + inner).join(map(text, evidence)) + "\n" + " " * (depth + 1) + "]"
-        )
-    else:
-        listed = _indented(list(evidence), depth + 1, text)
     entries = [
         '"kind": ' + text(place.kind.value),
-        '"lat": ' + (_float_text(lat) if type(lat) is float else _indented(lat, depth + 1, text)),
-        '"lon": ' + (_float_text(lon) if type(lon) is float else _indented(lon, depth + 1, text)),
-        '"radius_m": '
-        + (_float_text(radius) if type(radius) is float else _indented(radius, depth + 1, text)),
-        '"confidence": '
-        + (
-            _float_text(confidence)
-            if type(confidence) is float
-            else _indented(confidence, depth + 1, text)
-        ),
-        '"evidence": ' + listed,
+        '"lat": ' + _number_text(lat, depth + 1, text),
+        '"lon": ' + _number_text(lon, depth + 1, text),
+        '"radius_m": ' + _number_text(radius, depth + 1, text),
+        '"confidence": ' + _number_text(confidence, depth + 1, text),
+        '"evidence": ' + _indented(place.evidence, depth + 1, text),
         '"days": ' + _indented(place.days, depth + 1, text),
         '"first_seen": ' + _indented(_iso(place.first_seen), depth + 1, text),
         '"last_seen": ' + _indented(_iso(place.last_seen), depth + 1, text),
@@ -176,6 +157,11 @@ def _place_text(place: Place, depth: int, text: Callable[[str], str]) -> str:
     return _object_text(entries, place.extra, depth, text)
 
 
+def _number_text(value: float, depth: int, text: Callable[[str], str]) -> str:
+    """A rounded number's text as `_indented` gives it (a float's directly)."""
+    return _float_text(value) if type(value) is float else _indented(value, depth, text)
+
+
 def _object_text(
     entries: list[str], extra: Mapping[str, Any], depth: int, text: Callable[[str], str]
 ) -> str:
@@ -184,8 +170,17 @@ def _object_text(
         if not isinstance(key, str):
             raise _NotPlain
         entries.append(text(key) + ": " + _indented(item, depth + 1, text))
+    return _enclosed("{}", entries, depth)
+
+
+def _enclosed(brackets: str, items: Iterable[str], depth: int) -> str:
+    """A list's or an object's text at `depth` from its items' texts, one a line, as
+    `json.dumps(..., indent=1)` writes it (`brackets`: "[]" or "{}"; no items: just them)."""
     inner = "\n" + " " * (depth + 1)
-    return "{" + inner + ("," + inner).join(entries) + "\n" + " " * depth + "}"
+    listed = ("," + inner).join(items)
+    if not listed:
+        return brackets
+    return brackets[0] + inner + listed + "\n" + " " * depth + brackets[1]
 
 
 class _NotPlain(Exception):
@@ -210,25 +205,15 @@ def _indented(value: Any, depth: int, text: Callable[[str], str]) -> str:
         return int.__repr__(value)
     if isinstance(value, float):
         return _float_text(value)
-    inner = "\n" + " " * (depth + 1)
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
         items: Iterable[str]
         if all(type(item) is str for item in value):  # evidence lists: most of a profile
             items = map(text, value)
         else:
             items = (_indented(item, depth + 1, text) for item in value)
-        return "[" + inner + ("," + inner).join(items) + "\n" + " " * depth + "]"
+        return _enclosed("[]", items, depth)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        entries = []
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _NotPlain
-            entries.append(text(key) + ": " + _indented(item, depth + 1, text))
-        return "{" + inner + ("," + inner).join(entries) + "\n" + " " * depth + "}"
+        return _object_text([], value, depth, text)
     raise _NotPlain
 
 
