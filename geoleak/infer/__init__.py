@@ -484,9 +484,9 @@ def _base_by_site_membership(
     families at a mean of 0.77. The person's own posterior with the site's odds does not
     do either: people who live on the site read as "no workplace away from home" there.)
 
-    A person whose home lies on the site and who is seen there only at that home (within
-    `params.exclusion_m` of it) shows nothing a resident who does not work there would not
-    show too (family in quarters, neighbours, students next to a campus: on a focused
+    A person whose home lies on the site (`_home_on_site`: near its centre or a member's
+    place) and who is seen there only at that home (within `params.exclusion_m` of it)
+    shows nothing a resident who does not work there would not show too (family in quarters, neighbours, students next to a campus: on a focused
     corpus they and the staff living on site had the same evidence, weekday daytime posts
     at home and none elsewhere on the site). Their base's confidence is the probability
     that the home is also their workplace: the prior that a person lives at their workplace
@@ -536,9 +536,7 @@ def _base_by_site_membership(
         if analysis.person in members:
             continue
         near = near_all[:, k]
-        on_site = any(
-            haversine_m(h, site.position) <= max(site.radius_m, params.exclusion_m) for h in homes
-        )
+        on_site = any(_home_on_site(h, site, members, params) for h in homes)
         away = near & ~at_home
         elsewhere = int((~near & ~at_home & daytime).sum())
         confidence, only_at_home = share, False
@@ -576,6 +574,25 @@ def _base_by_site_membership(
             site_id=site.site_id,
         )
     return None
+
+
+def _home_on_site(
+    home: LatLon, site: SharedSite, members: SiteMembers, params: InferenceParams
+) -> bool:
+    """Whether a home lies on a site: within `params.exclusion_m` of the site's centre or of
+    one of its members' places (where a colleague is seen on duty). Evidence within that
+    radius of a home is the home's (`exclusion_m`, the radius issue 11 names for "at the
+    home"), so a home that near a place people work at may be at that workplace too. Not
+    the site's radius: a site of several places spread over a kilometre has a radius of
+    500 m or more, and a home between its places, far from each, is no nearer any of them
+    than a neighbour's (mobility development 360, once two more thin places there read as
+    workplaces: a not-employed person's home 378 m from the nearest member's place and
+    ~550 m from the centre of a ~550 m site got a base at 0.55 through it; the ten staff
+    living on site given a base this way on the development families live 14-161 m from a
+    member's place: `benchmarks/README.md`, siterate)."""
+    return haversine_m(home, site.position) <= params.exclusion_m or any(
+        haversine_m(home, cand.position) <= params.exclusion_m for cand in members.values()
+    )
 
 
 def _site_evidence(

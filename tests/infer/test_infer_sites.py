@@ -417,6 +417,40 @@ def test_a_resident_seen_only_at_home_on_a_site_gets_the_probability_of_living_a
     )
 
 
+def test_a_home_between_a_sites_buildings_is_not_on_the_site() -> None:
+    """A site whose colleagues work at two buildings 800 m apart has a radius of ~360 m: a
+    not-employed neighbour's home 350 m north of its centre, 530 m from either building,
+    lay inside it and got a base through membership at 0.56 (mobility development 360's
+    raf_eli423 once a neighbour's thin workplace joined a site: 0.553). A home is on a site
+    only within `exclusion_m` of its centre or of a member's place; a home next to one of
+    the buildings still is, and gets the probability of living at work."""
+    from geoleak.infer import _live_at_work_probability
+    from geoleak.infer.places import InferenceParams
+
+    rng = random.Random(12)
+    east = destination(BASE, 90, 800)
+    evidence = {}
+    for i in range(6):  # three colleagues at each building
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        work = BASE if i < 3 else east
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, work, seed=i, weeks=20)
+    between = destination(destination(BASE, 90, 400), 0, 350)
+    evidence["between"] = _resident("between", between, rng)
+    beside = destination(east, 0, 150)
+    evidence["beside"] = _resident("beside", beside, rng)
+    model = LeakInference().fit(evidence)
+    assert [len(site.people) for site in model.sites_] == [6]
+    site = model.sites_[0]
+    assert haversine_m(between, site.position) < site.radius_m  # inside the site's radius
+    assert haversine_m(beside, site.position) > max(site.radius_m, 300)  # outside it
+    profiles = {p.person: p for p in model.profiles_}
+    assert profiles["between"].place(PlaceKind.BASE) is None
+    base = profiles["beside"].place(PlaceKind.BASE)
+    expected = _live_at_work_probability(InferenceParams(), model.site_log_odds_[0])
+    assert base is not None and base.confidence == round(expected, 3)
+    assert "seen there only at the home" in base.explanation
+
+
 def test_a_rota_workplace_seen_on_one_weekday_is_a_candidate_and_joins_the_site() -> None:
     """A place seen on one weekday and three weekend days is a possible workplace (a rota
     runs through the week), so a rotating worker whose colleagues make a site there can get
