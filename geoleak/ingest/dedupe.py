@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, cast
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, cast
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.epoch import US_PER_S, utc_us
 from geoleak.fileid import media_digest
 from geoleak.types import LatLon, Post
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"]
 
@@ -182,10 +188,12 @@ def _post_key(post: Post) -> int:
     """A 64-bit digest of what makes a post without media a repeat (texts are not kept).
 
     Equal keys: the same author, text and place name, the same position to 6 decimals and
-    the same time written with the same UTC offset. The fields are serialised by `marshal`
-    (unambiguous, and fast) and hashed with Python's keyed 64-bit hash of bytes: the
-    digests are compared only within one process (or a process forked from it), and a
-    corpus cannot craft two posts that share a key without knowing the process's key.
+    the same time written with the same UTC offset. The fields are serialised (by `marshal`:
+    unambiguous, and fast; a post with a geotag and nothing else, at a time with a zero
+    offset, as `_geotag_key` writes it, so a batch of them is keyed in columns) and hashed
+    with Python's keyed 64-bit hash of bytes: the digests are compared only within one
+    process (or a process forked from it), and a corpus cannot craft two posts that share a
+    key without knowing the process's key.
     """
     place = post.place
     return _key(post.author, post.created_at, post.geotag, post.text,
@@ -199,10 +207,13 @@ def _key(
     text: str | None,
     place_name: str | None,
 ) -> int:
+    offset = None if created is None else _offset_s(created)
+    if offset == 0.0 and geotag is not None and text is None and place_name is None:
+        return _geotag_key(author, utc_us(cast("datetime", created)), geotag.lat, geotag.lon)
     key = (
         author,
         None if created is None else utc_us(created),
-        None if created is None else _offset_s(created),
+        offset,
         None if geotag is None else round(geotag.lat, 6),
         None if geotag is None else round(geotag.lon, 6),
         text,
@@ -211,17 +222,55 @@ def _key(
     return hash(marshal.dumps(key, _MARSHAL_VERSION))
 
 
+# A post with a geotag and nothing else, at a time with a zero UTC offset, is keyed by the
+# bytes of its author (UTF-8) then of its UTC microseconds, latitude and longitude rounded
+# to 6 decimals (little-endian int64 and float64s, as the floats' bits: -0.0 is not 0.0)
+# and a final 1 (`utc_geotag_keys` reads those 25 bytes of a row from a numpy record: one
+# that ended in a zero byte would lose it); the author's length is what the rest is not.
+_GEOTAG_TAIL = struct.Struct("<qddB")
+_TAIL_RECORD = [("utc_us", "<i8"), ("lat", "<f8"), ("lon", "<f8"), ("end", "u1")]
+
+
+def _geotag_key(author: str, utc_us: int, lat: float, lon: float) -> int:
+    tail = _GEOTAG_TAIL.pack(utc_us, round(lat, 6), round(lon, 6), 1)
+    return hash(author.encode("utf-8", "surrogatepass") + tail)
+
+
 def utc_geotag_keys(
-    authors: Sequence[str], utc_s: Sequence[int], lats: Sequence[float], lons: Sequence[float]
+    authors: Sequence[str],
+    utc_s: Sequence[int] | NDArray[np.int64],
+    lats: Sequence[float] | NDArray[np.float64],
+    lons: Sequence[float] | NDArray[np.float64],
 ) -> list[int]:
     """`_key` of posts with a geotag and nothing else, each by `authors[k]` at `utc_s[k]`
-    seconds after 1970 UTC (an aware datetime in `timezone.utc`) at (lats[k], lons[k])."""
-    dumps, version = marshal.dumps, _MARSHAL_VERSION
-    return [
-        hash(dumps((author, seconds * US_PER_S, 0.0, round(lat, 6), round(lon, 6), None, None),
-                   version))
-        for author, seconds, lat, lon in zip(authors, utc_s, lats, lons, strict=True)
-    ]  # fmt: skip
+    seconds after 1970 UTC (an aware datetime in `timezone.utc`) at (lats[k], lons[k]), in
+    columns: each key's bytes made in numpy, then hashed in C maps."""
+    import numpy as np
+
+    tails = np.empty(len(authors), dtype=_TAIL_RECORD)
+    tails["utc_us"] = np.asarray(utc_s, dtype=np.int64) * US_PER_S
+    tails["lat"] = _rounded6(np.asarray(lats, dtype=np.float64))
+    tails["lon"] = _rounded6(np.asarray(lons, dtype=np.float64))
+    tails["end"] = 1
+    heads = map(str.encode, authors, repeat("utf-8"), repeat("surrogatepass"))
+    return list(map(hash, map(bytes.__add__, heads, tails.view(f"S{tails.itemsize}").tolist())))
+
+
+def _rounded6(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`round(v, 6)` of each value, bit for bit (the sign of a zero too). The nearest
+    integer to v * 1e6 is the correctly rounded one wherever the product's rounding error
+    (at most 2^-24 for |v| <= 360) cannot cross a half; the quotient by 1e6 is then the
+    double nearest that many millionths, which is what `round` gives. Values near a half,
+    larger or not finite are rounded by `round`."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # (values past a float's range when scaled: unsure)
+        scaled = values * 1e6
+        rounded = np.rint(scaled) / 1e6
+        unsure = ~(np.abs(values) <= 360.0) | (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for k in np.flatnonzero(unsure).tolist():
+        rounded[k] = round(float(values[k]), 6)
+    return rounded
 
 
 # Version 2 has no references: the bytes depend on the values only (from version 3 on, an

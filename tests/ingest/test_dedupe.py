@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -188,6 +190,47 @@ def test_plain_post_keys_are_the_keys_of_their_posts() -> None:
     assert deduper.check_keys([key, key]) == [True, False]
     assert deduper.check(post) is None
     assert deduper.stats.posts_dropped == 2
+
+
+_near_half = st.builds(  # halves of the sixth decimal and next to them: ties, near-ties
+    lambda n, d: (n + 0.5) / 1e6 + d,
+    st.integers(-180_000_000, 180_000_000),
+    st.sampled_from([0.0, 1e-13, -1e-13, 5e-15]),
+)
+_degrees = st.one_of(
+    st.floats(-180, 180),
+    _near_half,
+    st.sampled_from([0.0, -0.0, -1e-7, 4e-7, -5e-7, 180.0, -179.9999995, 1e300]),
+)
+
+
+@given(st.lists(st.tuples(st.text(max_size=4), st.integers(-(2**34), 2**35), _degrees, _degrees),
+                max_size=40))  # fmt: skip
+def test_keys_made_in_columns_are_each_posts_key(
+    posts: list[tuple[str, int, float, float]],
+) -> None:
+    """`utc_geotag_keys` (rounding to 6 decimals in numpy) gives each post the key `_key`
+    gives it alone: the same position to 6 decimals, bit for bit (-0.0 is not 0.0)."""
+    keys = utc_geotag_keys([p[0] for p in posts], [p[1] for p in posts],
+                           [p[2] for p in posts], [p[3] for p in posts])  # fmt: skip
+    for key, (author, seconds, lat, lon) in zip(keys, posts, strict=True):
+        moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+        assert key == _key(
+            author, moment, cast("LatLon", SimpleNamespace(lat=lat, lon=lon)), None, None
+        )
+
+
+def test_posts_keyed_apart_stay_apart() -> None:
+    """Keys in columns and marshalled keys: a post that differs in its time's offset, its
+    text or the sign of a zero is not a repeat."""
+    utc = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    plus_one = utc.astimezone(timezone(timedelta(hours=1)))
+    where = LatLon(-0.0000001, 10.0)
+    (key,) = utc_geotag_keys(["a"], [int(utc.timestamp())], [where.lat], [where.lon])
+    assert key == _key("a", utc.astimezone(timezone(timedelta(0))), where, None, None)
+    assert len({key, _key("a", plus_one, where, None, None), _key("a", utc, where, "", None),
+                _key("a", utc, where, None, "x"), _key("a", utc, LatLon(1e-7, 10.0), None, None),
+                _key("b", utc, where, None, None)}) == 6  # fmt: skip
 
 
 def test_digest_set_spills_without_copying_every_member() -> None:
