@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
@@ -36,14 +37,22 @@ _SOURCE = EvidenceSource.GEOTAG
 _ACCURACY_M = DEFAULT_ACCURACY_M[_SOURCE]
 _WEIGHT = SOURCE_WEIGHT[_SOURCE]
 _TIME_LENGTH = len("2025-04-13T05:11:00Z")
-# Where the digits of "YYYY-MM-DDTHH:MM:SSZ" are, and which character stands between them.
+# Where the digits of "YYYY-MM-DDTHH:MM:SSZ" are.
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
 _DAY_S = 86_400
-# Local-time offsets per (zone, UTC day) already known to hold all day (None: they do not,
-# convert that day's times one by one). Bounded: a few hundred zones times the days seen.
-_DAY_OFFSETS: dict[tuple[str, int], int | None] = {}
+# Local-time offsets per (zone, UTC day) already known to hold all day (`_day_offset`;
+# `_NOT_WHOLE` where it gives None: convert that day's times one by one), keyed by
+# `(_zone_id(name) << _DAY_BITS) + day` (days since 1970 of plain lines' times, which lie
+# in `plausible_window`: 0 <= day < _DAY_SPAN), so a batch's offsets are looked up by one
+# `map` in C. Bounded: a few hundred zones times the days seen.
+_DAY_BITS = 20
+_DAY_SPAN = 1 << _DAY_BITS
+_NOT_WHOLE = 1 << 40  # (no UTC offset is this many seconds)
+_UNSEEN = -(1 << 40)
+_DAY_OFFSETS: dict[int, int] = {}
 _DAY_OFFSETS_MAX = 1_000_000
+_ZONE_IDS: dict[str, int] = {}
+_ZONE_NAMES: list[str] = []
 
 
 # Evidence of a plain line is made by setting its fields directly (half the cost of the
@@ -166,38 +175,55 @@ def _civil_from_days(
     return yoe + era * 400 + (month <= 2), month, day
 
 
+# What `_utc_seconds` reads a "YYYY-MM-DDTHH:MM:SSZ" text by: each column's lowest and
+# highest character (z folded to Z's lower case), the place value of each digit in year,
+# month, day, hour, minute and second (of characters: less what the "0"s add), and tables
+# of years (0-9999: every 4-digit year) and months (index: the month).
+_FOLD = np.zeros(_TIME_LENGTH, dtype=np.uint8)
+_FOLD[19] = 0x20
+_LOWEST = np.frombuffer(b"0000-00-00T00:00:00z", dtype=np.uint8)
+_HIGHEST = np.frombuffer(b"9999-99-99T99:99:99z", dtype=np.uint8)
+_PLACE_VALUES = np.zeros((_TIME_LENGTH, 6))
+_FIELD_OF_DIGIT = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+_PLACE_VALUES[_DIGITS, _FIELD_OF_DIGIT] = [1000, 100, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1]
+_ZERO_VALUES = ord("0") * _PLACE_VALUES.sum(axis=0)
+_LAST_TIME = np.array([23, 59, 59])
+_TIME_SECONDS = np.array([3600, 60, 1])
+_YEARS = np.arange(10_000, dtype=np.int64)
+_LEAP = (_YEARS % 4 == 0) & ((_YEARS % 100 != 0) | (_YEARS % 400 == 0))
+_YEAR_DAYS = _days_from_civil(_YEARS, np.ones_like(_YEARS), np.ones_like(_YEARS))
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_MONTH_START = np.concatenate(([0], np.cumsum(_MONTH_DAYS[:-1])))
+
+
 def _utc_seconds(texts: list[str]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Unix seconds of "YYYY-MM-DDTHH:MM:SSZ" texts (each exactly 20 characters) and whether
-    each is such a time of a real date (what `datetime.fromisoformat` takes of that shape)."""
-    chars = np.array(texts, dtype=f"U{_TIME_LENGTH}").view(np.uint32).reshape(len(texts), -1)
-    codes: NDArray[np.int64] = chars.astype(np.int64)  # code points, one row per text
-    ok = np.ones(len(texts), dtype=bool)
-    for at, char in _SEPARATORS.items():
-        ok &= codes[:, at] == ord(char)
-    ok &= (codes[:, 19] == ord("Z")) | (codes[:, 19] == ord("z"))
-    digits = codes[:, _DIGITS] - ord("0")
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    digits = np.where(ok[:, None], digits, 0)
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
-    hour, minute = digits[:, 8] * 10 + digits[:, 9], digits[:, 10] * 10 + digits[:, 11]
-    second = digits[:, 12] * 10 + digits[:, 13]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-    length = month_days[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
-    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
-    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = _days_from_civil(year, np.clip(month, 1, 12), day)
-    return days * _DAY_S + hour * 3600 + minute * 60 + second, ok
+    each is such a time of a real date (what `datetime.fromisoformat` takes of that shape).
+
+    In a few numpy calls for the batch (their count, not the rows, is what a batch of a
+    few hundred lines costs): the texts as one block of bytes (a character that is not
+    ASCII is read as "?", which no such time has), each column checked against its range,
+    the six fields as one product of the characters with their place values (exact in
+    floats), the days from tables of years and months."""
+    joined = "".join(texts).encode("ascii", "replace")
+    codes = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), _TIME_LENGTH)
+    folded = codes | _FOLD  # (z as Z)
+    ok: NDArray[np.bool_] = np.asarray(((folded >= _LOWEST) & (folded <= _HIGHEST)).all(axis=1))
+    fields = (codes @ _PLACE_VALUES - _ZERO_VALUES).astype(np.int64) * ok[:, None]
+    year, month, day = fields[:, 0], fields[:, 1], fields[:, 2]
+    leap = _LEAP[year]
+    known_month = np.clip(month, 1, 12)
+    ok &= (year >= 1) & (known_month == month) & (day >= 1)
+    ok &= day <= _MONTH_DAYS[known_month] + (leap & (month == 2))
+    ok &= (fields[:, 3:] <= _LAST_TIME).all(axis=1)
+    days = _YEAR_DAYS[year] + _MONTH_START[known_month] + (leap & (known_month > 2)) + day - 1
+    return days * _DAY_S + fields[:, 3:] @ _TIME_SECONDS, ok
 
 
 def _day_offset(name: str, day: int) -> int | None:
     """The UTC offset (s) zone `name` gives every moment of UTC day `day` (days since the
     epoch), when one offset holds all day and no wall time of the day is a repeated one;
     None otherwise (or for an unknown zone). Time zones change offset at most once a day."""
-    key = (name, day)
-    if key in _DAY_OFFSETS:
-        return _DAY_OFFSETS[key]
     found: int | None = None
     tz = zone(name)
     if tz is not None:
@@ -210,9 +236,29 @@ def _day_offset(name: str, day: int) -> int | None:
             whole = offset // timedelta(seconds=1)
             if offset == timedelta(seconds=whole):
                 found = whole
+    return found
+
+
+def _zone_id(name: str | None) -> int:
+    """A number for zone `name` in this process (-1: no zone), for `_DAY_OFFSETS`."""
+    if name is None:
+        return -1
+    found = _ZONE_IDS.get(name)
+    if found is None:
+        found = _ZONE_IDS[name] = len(_ZONE_NAMES)
+        _ZONE_NAMES.append(name)
+    return found
+
+
+def _pair_offset(pair: int) -> int:
+    """`_day_offset` of a (zone, UTC day) pair `(_zone_id << _DAY_BITS) + day`, as
+    `_DAY_OFFSETS` keeps it (`_NOT_WHOLE` for None, and for no zone), remembered."""
+    zone_id, day = pair >> _DAY_BITS, pair & (_DAY_SPAN - 1)
+    offset = None if zone_id < 0 else _day_offset(_ZONE_NAMES[zone_id], day)
+    found = _NOT_WHOLE if offset is None else offset
     if len(_DAY_OFFSETS) >= _DAY_OFFSETS_MAX:
         _DAY_OFFSETS.clear()
-    _DAY_OFFSETS[key] = found
+    _DAY_OFFSETS[pair] = found
     return found
 
 
@@ -306,16 +352,20 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
     cells, cell_of = np.unique((lat_cell + 9000) * 40_000 + lon_cell + 18_000, return_inverse=True)
     names = [_timezone_at_cell(int(c // 40_000) - 9000, int(c % 40_000) - 18_000)
              for c in cells.tolist()]  # fmt: skip
-    tz_names = [names[c] for c in np.asarray(cell_of).reshape(-1).tolist()]
-    utc_day = utc_s // _DAY_S
-    offsets = [
-        None if name is None else _day_offset(name, day)
-        for name, day in zip(tz_names, utc_day.tolist(), strict=True)
-    ]
-    known = np.array([o is not None for o in offsets], dtype=bool)
-    local_us = (
-        utc_s + np.array([0 if o is None else o for o in offsets], dtype=np.int64)
-    ) * US_PER_S
+    cell_of = np.asarray(cell_of).reshape(-1)
+    tz_names = cast("list[str | None]", np.array(names, dtype=object)[cell_of].tolist())
+    # The offset of each (zone, UTC day) looked up in C (`_DAY_OFFSETS`); only the
+    # pairs not seen yet go through `_day_offset`.
+    zone_ids = np.array([_zone_id(name) for name in names], dtype=np.int64)
+    pairs = (zone_ids[cell_of] << _DAY_BITS) + utc_s // _DAY_S
+    pair_list = pairs.tolist()
+    offsets = list(map(_DAY_OFFSETS.get, pair_list, repeat(_UNSEEN)))
+    if _UNSEEN in offsets:
+        for k in [k for k, o in enumerate(offsets) if o == _UNSEEN]:
+            offsets[k] = _pair_offset(pair_list[k])
+    offset_a = np.array(offsets, dtype=np.int64)
+    known = offset_a != _NOT_WHOLE
+    local_us = (utc_s + np.where(known, offset_a, 0)) * US_PER_S
     has_local = known.copy()
     exact: dict[int, datetime] = {}
     for k in np.flatnonzero(~known).tolist():
