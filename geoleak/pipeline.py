@@ -9,6 +9,7 @@ so a corpus larger than memory streams through. Per-person inference is separabl
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -24,6 +25,8 @@ from itertools import compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol, cast
+
+import numpy as np
 
 from geoleak import timeline
 from geoleak.diagnostics import Diagnostics
@@ -372,17 +375,25 @@ class RowSink(Protocol):
         it must open no file before its first `add` there)."""
 
 
-class _PlainRow(NamedTuple):
-    """A plain line read in columns: its row of the batch's `GeotagRows`, and the values
-    dedupe and the counters read."""
+class _PlainColumns(NamedTuple):
+    """A batch's plain lines read in columns (`GeotagRows`) and, per row, what dedupe and
+    the counters read, made once for the batch."""
 
     rows: GeotagRows
-    row: int
-    author: str
-    key: int  # the post's dedupe key (`utc_geotag_keys`)
-    utc_hour: int
-    lat: float
-    lon: float
+    key: list[int]  # the post's dedupe key (`utc_geotag_keys`)
+    utc_hour: list[int]
+    cell: list[float]  # its ~50 km cell's key (`_remember_position`)
+    lat: list[float]
+    lon: list[float]
+
+
+class _PlainRun(NamedTuple):
+    """Consecutive plain lines of a batch: their post numbers and their rows of the
+    batch's `_PlainColumns` (lists a run that follows may extend)."""
+
+    columns: _PlainColumns
+    numbers: list[int]
+    at: list[int]
 
 
 class _ShardLines(NamedTuple):
@@ -468,10 +479,10 @@ class _Shard:
         if self.streaming:
             self.evidence = {}  # the batch's, handed back as rows
         held = self.evidence if self.holds_evidence or self.streaming else None
-        run: list[tuple[int, _PlainRow]] = []  # plain rows since the last other post
+        run: list[_PlainRun] = []  # plain rows since the last other post
         for number, post in parsed:
-            if isinstance(post, _PlainRow):
-                run.append((number, post))
+            if isinstance(post, _PlainRun):
+                run.append(post)
                 continue
             if run:  # before this post's dedupe, and its person's places named in text
                 self._take_rows(run, first_located)
@@ -516,44 +527,48 @@ class _Shard:
                 self.sink.add(rows)
             self.unwritten = []
 
-    def _take_rows(
-        self, run: Sequence[tuple[int, _PlainRow]], first_located: dict[str, int]
-    ) -> None:
-        """What `_take_plain` does with each of a run of consecutive plain lines read in
-        columns, their evidence kept as rows (a shard that holds its people's evidence):
-        dedupe in post order, then the counters once per person."""
-        kept = self.deduper.check_keys([plain.key for _, plain in run])
-        people: dict[str, list[tuple[int, _PlainRow]]] = {}
-        for item, new in zip(run, kept, strict=True):
-            if new:
-                mine = people.get(item[1].author)
-                if mine is None:
-                    people[item[1].author] = [item]
-                else:
-                    mine.append(item)
-        if not people:
+    def _take_rows(self, runs: Sequence[_PlainRun], first_located: dict[str, int]) -> None:
+        """What `_take_plain` does with each of consecutive plain lines read in columns
+        (runs of one batch), their evidence kept as rows (a shard that holds its people's
+        evidence): dedupe in post order, then the counters once per person (people in the
+        order first seen, each one's posts in post order)."""
+        columns = runs[0].columns
+        numbers = [number for run in runs for number in run.numbers]
+        at = [row for run in runs for row in run.at]
+        kept = self.deduper.check_keys(list(map(columns.key.__getitem__, at)))
+        if False in kept:
+            numbers, at = list(compress(numbers, kept)), list(compress(at, kept))
+        if not at:
             return
-        located = sum(len(items) for items in people.values())
+        rows = columns.rows
+        authors = list(map(rows.author.__getitem__, at))
+        first: dict[str, int] = {}  # each person's first post in the run
+        order = list(map(first.setdefault, authors, itertools.count()))
+        if order != sorted(order):  # (a person's posts not together: grouped, stably)
+            regrouped = sorted(range(len(at)), key=order.__getitem__)
+            numbers = list(map(numbers.__getitem__, regrouped))
+            at = list(map(at.__getitem__, regrouped))
+        located = len(at)
         stats = self.stats
         stats.posts += located
         stats.posts_with_geotag += located
         stats.posts_located += located
-        stats.evidence_by_source[run[0][1].rows.source.value] += located
-        for author, items in people.items():
-            self.posts_per_person[author] += len(items)
+        stats.evidence_by_source[rows.source.value] += located
+        start = 0
+        for author, size in Counter(authors).items():  # (people in the order first seen)
+            mine = at[start : start + size]
+            self.posts_per_person[author] += size
             hours = _hours_of(self.utc_hours, author)
-            for _, plain in items:
-                hours[plain.utc_hour] += 1
+            for hour in map(columns.utc_hour.__getitem__, mine):
+                hours[hour] += 1
             if self.geocoder is not None:
-                near = _near_of(self.near_cells, author)
-                for _, plain in items:
-                    if not _remember_position(near, plain.lat, plain.lon):
-                        break
+                _remember_positions(_near_of(self.near_cells, author), columns, mine)
             parts = self.evidence.get(author)
             if parts is None:
                 parts = self.evidence[author] = EvidenceParts()
-            parts.add_rows(items[0][1].rows, [plain.row for _, plain in items])
-            first_located.setdefault(author, items[0][0])
+            parts.add_rows(rows, mine)
+            first_located.setdefault(author, numbers[start])
+            start += size
 
     def _take_plain(
         self,
@@ -585,13 +600,13 @@ class _Shard:
 
     def _parsed(
         self, posts: Sequence[tuple[int, _ShardItem]]
-    ) -> list[tuple[int, Post | PlainGeotag | _PlainRow]]:
+    ) -> list[tuple[int, Post | PlainGeotag | _PlainRun]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
         `JsonlLine` in a worker, or a run's `_ShardLines`) parsed here, its warnings
         recorded at its post number; lines unusable after all dropped. Plain located lines
         are read in columns, as a batch (unless `PLAIN_COLUMNS` is off), into their
         evidence: `PlainGeotag`, or in a shard that holds its people's evidence or streams
-        it a `_PlainRow` of the batch's columns (no objects per post, unless
+        it runs of rows of the batch's columns (`_PlainRun`: no objects per post, unless
         `EVIDENCE_COLUMNS` is off)."""
         authors: list[str] = []  # each unparsed line's, in post order
         texts: list[str] = []
@@ -602,34 +617,49 @@ class _Shard:
             elif isinstance(post, tuple):  # (an `UnparsedPost` or its `as_line`)
                 authors.append(post[0])
                 texts.append(post[2])
-        fast: list[PlainGeotag | _PlainRow | None] = [None] * len(texts)
+        fast: list[PlainGeotag | None] = [None] * len(texts)
+        columns: _PlainColumns | None = None
+        row_of: list[int] = []  # (columns) each line's row, -1 for a line that is not plain
         if texts and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
             rows = plain_rows(list(zip(authors, texts, strict=True)))
             if rows is not None:
-                lats, lons = rows.lat.tolist(), rows.lon.tolist()
-                keys = utc_geotag_keys(rows.author, rows.utc_s.tolist(), lats, lons)
-                values = zip(rows.line, rows.author, keys, (rows.utc_s // 3600 % 24).tolist(),
-                             lats, lons, strict=True)  # fmt: skip
-                for row, (line, author, key, hour, lat, lon) in enumerate(values):
-                    fast[line] = _PlainRow(rows, row, author, key, hour, lat, lon)
+                columns = _plain_columns(rows)
+                rows_of_lines = np.full(len(texts), -1, dtype=np.int64)
+                rows_of_lines[rows.line] = np.arange(len(rows))
+                row_of = rows_of_lines.tolist()
         elif texts and PLAIN_COLUMNS:
             fast = list(plain_geotags(list(zip(authors, texts, strict=True))))
-        out: list[tuple[int, Post | PlainGeotag | _PlainRow]] = []
-        k = 0  # the next unparsed line's place in `fast`
+        out: list[tuple[int, Post | PlainGeotag | _PlainRun]] = []
+        k = 0  # the next unparsed line's place in `fast` and `row_of`
         for number, post in posts:
             if isinstance(post, _ShardLines):
                 end = k + len(post.posts)
-                found = fast[k:end]
-                if None not in found:  # (every line plain: the common run)
-                    out += zip(post.posts, cast("list[PlainGeotag | _PlainRow]", found),
-                               strict=True)  # fmt: skip
+                if columns is not None:
+                    found_rows = row_of[k:end]
+                    if -1 not in found_rows:  # (every line plain: the common run)
+                        out.append((post.posts[0], _PlainRun(columns, list(post.posts),
+                                                             found_rows)))  # fmt: skip
+                    else:
+                        for i, (post_number, row) in enumerate(
+                            zip(post.posts, found_rows, strict=True)
+                        ):
+                            self._take_line(post_number, columns, row, post.run.line(i), out)
                 else:
-                    for i, (post_number, plain) in enumerate(zip(post.posts, found, strict=True)):
-                        self._take_line(post_number, plain, post.run.line(i), out)
+                    found = fast[k:end]
+                    if None not in found:  # (every line plain: the common run)
+                        out += zip(post.posts, cast("list[PlainGeotag]", found), strict=True)
+                    else:
+                        for i, (post_number, plain) in enumerate(
+                            zip(post.posts, found, strict=True)
+                        ):
+                            self._take_line(post_number, plain, -1, post.run.line(i), out)
                 k = end
             elif isinstance(post, tuple):
                 line = post.as_line() if isinstance(post, UnparsedPost) else post
-                self._take_line(number, fast[k], line, out)
+                if columns is not None:
+                    self._take_line(number, columns, row_of[k], line, out)
+                else:
+                    self._take_line(number, fast[k], -1, line, out)
                 k += 1
             else:
                 out.append((number, post))
@@ -638,13 +668,24 @@ class _Shard:
     def _take_line(
         self,
         number: int,
-        plain: PlainGeotag | _PlainRow | None,
+        plain: PlainGeotag | _PlainColumns | None,
+        row: int,
         line: JsonlLine,
-        out: list[tuple[int, Post | PlainGeotag | _PlainRow]],
+        out: list[tuple[int, Post | PlainGeotag | _PlainRun]],
     ) -> None:
-        """One unparsed line onto `out`: its plain reading, or else `parse_unparsed`'s."""
-        if plain is not None:
+        """One unparsed line onto `out`: its plain reading (a `PlainGeotag`, or row `row`
+        of the batch's columns, onto the run of plain rows right before it if there is
+        one), or else `parse_unparsed`'s."""
+        if isinstance(plain, PlainGeotag):
             out.append((number, plain))
+            return
+        if plain is not None and row >= 0:
+            last = out[-1][1] if out else None
+            if isinstance(last, _PlainRun):
+                last.numbers.append(number)
+                last.at.append(row)
+            else:
+                out.append((number, _PlainRun(plain, [number], [row])))
             return
         self.diag.at = (1, number)
         parsed = parse_unparsed(line, self.diag, self.guards)
@@ -1361,6 +1402,32 @@ def _remember_position(near: array[float], lat: float, lon: float) -> bool:
     if key not in near:
         near.extend((key, lat, lon))
     return True
+
+
+def _remember_positions(near: array[float], columns: _PlainColumns, at: list[int]) -> None:
+    """`_remember_position` of rows `at` of a batch's columns, in order: only the first row
+    of each cell can add one (the cells' keys made in numpy, `_plain_columns`)."""
+    if len(near) >= 3 * NEAR_SAMPLE:
+        return
+    cells = list(map(columns.cell.__getitem__, at))
+    # each cell's first row, in order (a dict keeps the value last set: read backwards)
+    firsts = sorted(dict(zip(reversed(cells), range(len(cells) - 1, -1, -1), strict=True)).values())
+    for k in firsts:
+        if len(near) >= 3 * NEAR_SAMPLE:
+            return
+        key = cells[k]
+        if key not in near:
+            near.extend((key, columns.lat[at[k]], columns.lon[at[k]]))
+
+
+def _plain_columns(rows: GeotagRows) -> _PlainColumns:
+    """What dedupe and the counters read of a batch's plain rows, for every row at once.
+    The cell keys are `_remember_position`'s (np.rint and round() both round half to
+    even; the sums are of integers, exact in floats)."""
+    cell = 1000.0 * (np.rint(rows.lat * 2) + 1000) + (np.rint(rows.lon * 2) + 500)
+    return _PlainColumns(rows, utc_geotag_keys(rows.author, rows.utc_s, rows.lat, rows.lon),
+                         (rows.utc_s // 3600 % 24).tolist(), cell.tolist(), rows.lat.tolist(),
+                         rows.lon.tolist())  # fmt: skip
 
 
 def near_positions(near: array[float]) -> tuple[LatLon, ...]:

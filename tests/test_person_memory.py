@@ -7,10 +7,19 @@ import sys
 from array import array
 from typing import Any
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geoleak.pipeline import NEAR_SAMPLE, _remember_position, near_positions, new_hours
+from geoleak.extract.evidence_columns import GeotagRows
+from geoleak.pipeline import (
+    NEAR_SAMPLE,
+    _plain_columns,
+    _remember_position,
+    _remember_positions,
+    near_positions,
+    new_hours,
+)
 from geoleak.types import LatLon
 
 
@@ -105,3 +114,29 @@ def test_at_most_near_sample_positions(positions: list[LatLon]) -> None:
     near = _new_cells(positions)
     assert len(near) <= 3 * NEAR_SAMPLE
     assert near_positions(near) == tuple(_old_cells(positions).values())
+
+
+@given(st.lists(st.lists(_position, max_size=40), max_size=12))
+def test_positions_remembered_in_columns_are_remembered_one_by_one(
+    batches: list[list[LatLon]],
+) -> None:
+    """A batch's rows remembered at once (`_remember_positions`, cells from numpy) keep what
+    `_remember_position` of each row in turn keeps, batch after batch."""
+    one: array[float] = array("d")
+    many: array[float] = array("d")
+    for batch in batches:
+        for p in batch:
+            if not _remember_position(one, p.lat, p.lon):
+                break
+        rows = _geotag_rows([p.lat for p in batch], [p.lon for p in batch])
+        _remember_positions(many, _plain_columns(rows), list(range(len(batch))))
+        assert many.tobytes() == one.tobytes()
+
+
+def _geotag_rows(lats: list[float], lons: list[float]) -> GeotagRows:
+    size = len(lats)
+    return GeotagRows(line=list(range(size)), post_id=["p"] * size, author=["a"] * size,
+                      tz_name=[None] * size, lat=np.array(lats, dtype=np.float64),
+                      lon=np.array(lons, dtype=np.float64), utc_s=np.zeros(size, dtype=np.int64),
+                      local_us=np.zeros(size, dtype=np.int64),
+                      has_local=np.zeros(size, dtype=bool))  # fmt: skip
