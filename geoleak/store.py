@@ -376,7 +376,9 @@ def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:
         "tz_name": rows.tz_name,
         "posted_at": pa.array(rows.posted_us, type=utc, mask=~rows.has_posted),
         "source": rows.source,
-        "media_path": [lasting(p) if p else None for p in rows.media_path],
+        "media_path": rows.media_path  # (all None, as for plain lines: as it is)
+        if rows.media_path.count(None) == len(rows.media_path)
+        else [lasting(p) if p else None for p in rows.media_path],
         "device": rows.device,
         "text": rows.text,
         "weight": rows.weight,

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, overload
+from itertools import chain
+from typing import Any, Protocol, TypeVar, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -194,7 +195,8 @@ class EvidenceRows:
             name: np.concatenate([getattr(b, name) for b in blocks]) if blocks
             else np.zeros(0, dtype=dtype) for name, dtype in _ROW_ARRAYS.items()
         }  # fmt: skip
-        fields.update({name: [v for b in blocks for v in getattr(b, name)] for name in _ROW_LISTS})
+        fields.update({name: list(chain.from_iterable(getattr(b, name) for b in blocks))
+                       for name in _ROW_LISTS})  # fmt: skip
         return cls(**fields)
 
     @classmethod
@@ -221,8 +223,8 @@ class EvidenceRows:
                         entry = plain[id(rows)] = (rows, [], [])
                     entry[1].extend(at)
                     entry[2].extend(range(start, start + n))
-                    post_id.extend([rows.post_id[r] for r in at])
-                    tz_name.extend([rows.tz_name[r] for r in at])
+                    post_id.extend(map(rows.post_id.__getitem__, at))
+                    tz_name.extend(map(rows.tz_name.__getitem__, at))
                     source.extend([rows.source.value] * n)
                     local_basis.extend([""] * n)  # set below, from has_local
                 else:
@@ -242,6 +244,7 @@ class EvidenceRows:
         media_path: list[str | None] = [None] * size
         device: list[str | None] = [None] * size
         text: list[str | None] = [None] * size
+        bases = np.array(local_basis, dtype=object) if plain else None
         for rows, at_rows, at_out in plain.values():
             index, out = np.array(at_rows, dtype=np.int64), np.array(at_out, dtype=np.int64)
             lat[out], lon[out] = rows.lat[index], rows.lon[index]
@@ -251,9 +254,9 @@ class EvidenceRows:
             known = rows.has_local[index]
             local_us[out] = np.where(known, rows.local_us[index], 0)
             has_local[out] = known
-            basis = (LocalTimeBasis.NONE.value, LocalTimeBasis.POSITION_TZ.value)
-            for k, flag in zip(at_out, known.tolist(), strict=True):
-                local_basis[k] = basis[flag]
+            cast("NDArray[np.object_]", bases)[out] = _PLAIN_BASES[known.astype(np.intp)]
+        if bases is not None:
+            local_basis = bases.tolist()
         if objects:
             out = np.array(object_at, dtype=np.int64)
             lat[out] = [ev.position.lat for ev in objects]
@@ -279,6 +282,9 @@ class EvidenceRows:
             device=device, text=text,
         )  # fmt: skip
 
+
+# A plain row's local_basis, by whether its local time is known.
+_PLAIN_BASES = np.array([LocalTimeBasis.NONE.value, LocalTimeBasis.POSITION_TZ.value], dtype=object)
 
 _ROW_ARRAYS: dict[str, type[np.generic]] = {
     "lat": np.float64, "lon": np.float64, "accuracy_m": np.float64, "weight": np.float64,
