@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol, cast
@@ -31,7 +31,7 @@ import numpy as np
 from geoleak import timeline
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
-from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows
+from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows_of
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.evidence_columns import EvidenceParts, EvidenceRows, GeotagRows
 from geoleak.extract.localtime import implausible_time
@@ -533,8 +533,8 @@ class _Shard:
         evidence): dedupe in post order, then the counters once per person (people in the
         order first seen, each one's posts in post order)."""
         columns = runs[0].columns
-        numbers = [number for run in runs for number in run.numbers]
-        at = [row for run in runs for row in run.at]
+        numbers = list(chain.from_iterable(run.numbers for run in runs))
+        at = list(chain.from_iterable(run.at for run in runs))
         kept = self.deduper.check_keys(list(map(columns.key.__getitem__, at)))
         if False in kept:
             numbers, at = list(compress(numbers, kept)), list(compress(at, kept))
@@ -559,8 +559,8 @@ class _Shard:
             mine = at[start : start + size]
             self.posts_per_person[author] += size
             hours = _hours_of(self.utc_hours, author)
-            for hour in map(columns.utc_hour.__getitem__, mine):
-                hours[hour] += 1
+            for hour, posts in Counter(map(columns.utc_hour.__getitem__, mine)).items():
+                hours[hour] += posts
             if self.geocoder is not None:
                 _remember_positions(_near_of(self.near_cells, author), columns, mine)
             parts = self.evidence.get(author)
@@ -621,7 +621,7 @@ class _Shard:
         columns: _PlainColumns | None = None
         row_of: list[int] = []  # (columns) each line's row, -1 for a line that is not plain
         if texts and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
-            rows = plain_rows(list(zip(authors, texts, strict=True)))
+            rows = plain_rows_of(authors, texts)
             if rows is not None:
                 columns = _plain_columns(rows)
                 rows_of_lines = np.full(len(texts), -1, dtype=np.int64)

@@ -30,7 +30,7 @@ from geoleak.extract.localtime import _timezone_at_cell, plausible_window, to_lo
 from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
-__all__ = ["PlainGeotag", "plain_geotags", "plain_rows"]
+__all__ = ["PlainGeotag", "plain_geotags", "plain_rows", "plain_rows_of"]
 
 _UTC = timezone.utc
 _SOURCE = EvidenceSource.GEOTAG
@@ -294,8 +294,12 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
     or the one `--author` set). Each row's evidence (`GeotagRows.evidence`) equals what the
     general path gives for the line.
     """
-    given = [author for author, _ in lines]
-    decoded = _decoded([line for _, line in lines])
+    return plain_rows_of([author for author, _ in lines], [line for _, line in lines])
+
+
+def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
+    """`plain_rows` of the lines `texts`, each by the author `given` beside it."""
+    decoded = _decoded(texts)
     at: list[int]
     if None not in decoded:  # (the common batch: every line decoded, checked in C maps)
         plains = cast("list[_Plain]", decoded)
@@ -375,11 +379,13 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
             exact[k] = local
             has_local[k] = True
             local_us[k] = naive_us(local)
-    picked = chosen.tolist()
+    if len(chosen) < len(at):
+        picked = chosen.tolist()
+        at, ids, authors = ([values[k] for k in picked] for values in (at, ids, authors))
     return GeotagRows(
-        line=[at[k] for k in picked],
-        post_id=[ids[k] for k in picked],
-        author=[authors[k] for k in picked],
+        line=at,
+        post_id=ids,
+        author=authors,
         tz_name=tz_names,
         lat=lat_a,
         lon=lon_a,
