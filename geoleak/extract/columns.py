@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
@@ -253,6 +253,9 @@ def _zone_id(name: str | None) -> int:
 def _pair_offset(pair: int) -> int:
     """`_day_offset` of a (zone, UTC day) pair `(_zone_id << _DAY_BITS) + day`, as
     `_DAY_OFFSETS` keeps it (`_NOT_WHOLE` for None, and for no zone), remembered."""
+    found = _DAY_OFFSETS.get(pair, _UNSEEN)  # (a pair seen earlier in the same batch)
+    if found != _UNSEEN:
+        return found
     zone_id, day = pair >> _DAY_BITS, pair & (_DAY_SPAN - 1)
     offset = None if zone_id < 0 else _day_offset(_ZONE_NAMES[zone_id], day)
     found = _NOT_WHOLE if offset is None else offset
@@ -365,7 +368,7 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
     pair_list = pairs.tolist()
     offsets = list(map(_DAY_OFFSETS.get, pair_list, repeat(_UNSEEN)))
     if _UNSEEN in offsets:
-        for k in [k for k, o in enumerate(offsets) if o == _UNSEEN]:
+        for k in compress(range(len(offsets)), map(_UNSEEN.__eq__, offsets)):
             offsets[k] = _pair_offset(pair_list[k])
     offset_a = np.array(offsets, dtype=np.int64)
     known = offset_a != _NOT_WHOLE
