@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -419,14 +419,57 @@ def _hour_terms_many(
     `weight`."""
     n_types = len(PERSON_TYPES)
     terms = np.zeros((int(pairs.loc_start[-1]), n_types, 3))
-    for person, p in enumerate(problems):
-        own = roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)
+    for person, own in enumerate(_location_hour_terms_many(problems)):
         if own is not None:
             terms[pairs.loc_start[person] : pairs.loc_start[person + 1]] = own
     values = terms[pairs.loc, :, roles._ROLE_COLUMN[pairs.role]]  # (pairs, types)
     total = np.stack([_sums(pairs.spec, weights=values[:, t], minlength=pairs.n_specs)
                       for t in range(n_types)], axis=1)  # fmt: skip
     return np.asarray(weight * total, dtype=np.float64)
+
+
+# `roles._LOG_HOURLY_ALL` (types, bins, hours, columns) as (bins, hours, types x columns).
+_LOG_HOURLY_BY_HOUR = np.ascontiguousarray(roles._LOG_HOURLY_ALL.transpose(1, 2, 0, 3)).reshape(
+    N_BINS, 24, -1
+)
+
+
+def _location_hour_terms_many(
+    problems: Sequence[RoleProblem],
+) -> list[NDArray[np.float64] | None]:
+    """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem (the
+    same floats). Each person's hours are weighted by their own `np.einsum` and their
+    locations' terms made by their own matrix product (orders that are numpy's and the
+    library's); what lies between, element by element, for every person at once."""
+    out: list[NDArray[np.float64] | None] = [None] * len(problems)
+    seen = [k for k, p in enumerate(problems)
+            if p.hour_counts is not None and p.loc_hour_counts is not None]  # fmt: skip
+    if not seen:
+        return out
+    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
+    # Each person's (bins, 24) summed along its rows of 24, as alone (a test checks it).
+    totals = hours.sum(axis=2)  # (people, bins)
+    some = totals > 0
+    # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them (the
+    # sum over the hours in the same order: a test checks it bit for bit).
+    weighted = np.einsum("pbh,tbhr->ptbr", hours, roles._HOURLY_ALL)
+    average = np.where(some[:, None, :, None],
+                       weighted / np.where(some, totals, 1.0)[:, None, :, None],
+                       roles._PRESENCE_ALL)  # fmt: skip
+    # Laid out as each person's (bins, hours, types x columns) matrix, so the operations
+    # run along rows of 24 (the types' columns) rather than of 3.
+    average = average.transpose(0, 2, 1, 3).reshape(len(seen), N_BINS, 1, -1)
+    ratios = _LOG_HOURLY_BY_HOUR - np.log(np.maximum(average, roles._FLOOR))
+    unseen = ~(average > 0)  # `location_hour_terms` gives these 0.0 (none, nearly always)
+    if unseen.any():
+        ratios[np.broadcast_to(unseen, ratios.shape)] = 0.0
+    ratios = ratios.reshape(len(seen), N_BINS * 24, len(PERSON_TYPES) * 3)
+    for i, k in enumerate(seen):
+        loc_hours = cast(NDArray[np.float64], problems[k].loc_hour_counts)
+        n_locs = loc_hours.shape[0]
+        flat = loc_hours.reshape(n_locs, N_BINS * 24) @ ratios[i]
+        out[k] = np.asarray(flat.reshape(n_locs, len(PERSON_TYPES), 3), dtype=np.float64)
+    return out
 
 
 def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> Any:

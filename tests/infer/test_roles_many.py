@@ -18,6 +18,7 @@ from geoleak.infer.roles_many import (
     RoleProblem,
     _activity_many,
     _bag_scores_many,
+    _location_hour_terms_many,
     _presence_many,
     fit_roles_many,
 )
@@ -181,6 +182,47 @@ def test_presence_of_many_people_equals_each_alone(
     for person, c in enumerate(counts):
         for t in range(len(roles.PERSON_TYPES)):
             assert many[person, t].tobytes() == roles.person_presence(t, c).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.one_of(
+                st.none(),
+                st.lists(st.integers(0, 60), min_size=N_BINS * 24, max_size=N_BINS * 24),
+                st.lists(st.floats(0.0, 1e6), min_size=N_BINS * 24, max_size=N_BINS * 24),
+            ),
+            st.one_of(st.none(), st.integers(0, 6)),
+            st.integers(0, 2**32 - 1),
+        ),
+        min_size=1, max_size=9,
+    ),
+    empty_parts=st.lists(st.integers(0, N_BINS - 1), max_size=N_BINS),
+)  # fmt: skip
+def test_location_hour_terms_of_many_people_equal_each_alone(
+    people: list[tuple[list[float] | None, int | None, int]], empty_parts: list[int]
+) -> None:
+    """`_location_hour_terms_many` gives each person `roles.location_hour_terms`' floats,
+    bit for bit: one `np.einsum` over the people weighs each part's hours as the person's own
+    call does, and the terms of hours at a zero average are 0.0 (whole-number and arbitrary
+    counts, parts never seen, people with no hours or no locations' hours, no locations)."""
+    problems = []
+    for hours, n_locs, seed in people:
+        counts = None if hours is None else np.array(hours, dtype=np.float64).reshape(N_BINS, 24)
+        if counts is not None:
+            counts[empty_parts] = 0.0
+        rng = np.random.default_rng(seed)
+        locs = None if n_locs is None else rng.integers(0, 3, (n_locs, N_BINS, 24)).astype(float)
+        problems.append(RoleProblem(np.zeros((1, N_BINS)), [0], [], [], [], [], 0.0, 1.0, 1,
+                                    hour_counts=counts, loc_hour_counts=locs))  # fmt: skip
+    many = _location_hour_terms_many(problems)
+    for got, p in zip(many, problems, strict=True):
+        alone = roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)
+        assert (got is None) == (alone is None)
+        if got is not None and alone is not None:
+            assert got.shape == alone.shape
+            assert got.tobytes() == alone.tobytes()
 
 
 def _activity_of_cells_computed(
