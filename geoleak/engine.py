@@ -425,18 +425,18 @@ def profiles_of(
     """Pass 2 on full analyses (`analyse_person`): their profiles, given the sites that
     pass 1's slim analyses (`slim_analysis`) of every partition gave."""
     lookup = site_lookup(sites)  # reads the members mappings, so it sees the swaps below
-    # `decide`'s sums for every person at once (each one's floats as alone), with the boosts
-    # each one's profile gives its candidates, then each profile.
-    boosts = []
-    for analysis in analyses:
-        swapped = _swap_in_full(analysis, lookup)
-        boosts.append(person_boosts(analysis, lookup, site_odds))
-        _swap_back(analysis, swapped)
-    numbers = decide_numbers(analyses, params, boosts)
-    profiles = []
-    for analysis, person_numbers in zip(analyses, numbers, strict=True):
-        swapped = _swap_in_full(analysis, lookup)
-        profiles.append(
+    # Each person's own candidates swapped into the sites they are a member of, for the whole
+    # pass (a person's profile reads only their own member entries), then `decide`'s sums for
+    # every person at once (each one's floats as alone), with the boosts each one's profile
+    # gives its candidates, then each profile with those boosts.
+    swapped: list[tuple[PersonAnalysis, _Swapped]] = []
+    try:
+        boosts = []
+        for analysis in analyses:
+            swapped.append((analysis, _swap_in_full(analysis, lookup)))
+            boosts.append(person_boosts(analysis, lookup, site_odds))
+        numbers = decide_numbers(analyses, params, boosts)
+        return [
             profile_of(
                 analysis,
                 sites,
@@ -444,11 +444,14 @@ def profiles_of(
                 context.get(analysis.person, PersonContext()),
                 lookup,
                 site_odds=site_odds,
-                numbers=person_numbers,
+                numbers=own_numbers,
+                boosts=own_boosts,
             )
-        )
-        _swap_back(analysis, swapped)
-    return profiles
+            for analysis, own_numbers, own_boosts in zip(analyses, numbers, boosts, strict=True)
+        ]
+    finally:
+        for analysis, swaps in swapped:
+            _swap_back(analysis, swaps)
 
 
 _Swapped = list[tuple[SiteMembers, Candidate]]

@@ -657,13 +657,15 @@ def _profile(
     *,
     site_odds: tuple[float, float],
     numbers: DecideNumbers | None = None,
+    boosts: dict[int, float] | None = None,
 ) -> Profile:
     """`lookup` indexes `sites` (built here when not given: one pass over the sites);
     `site_odds` are the corpus's `site_log_odds`; `numbers` the person's `decide_numbers`
-    (made here when not given)."""
+    and `boosts` their `_person_boosts` with this lookup (each made here when not given)."""
     lookup = SiteLookup(sites) if lookup is None else lookup
     own_sites = lookup.memberships(analysis.person)
-    boosts = _site_boosts(analysis, own_sites, site_odds)
+    if boosts is None:
+        boosts = _site_boosts(analysis, own_sites, site_odds)
     decision = decide(analysis, params, boosts, numbers) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None
