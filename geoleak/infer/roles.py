@@ -1655,7 +1655,7 @@ def _dm_loglik(
     from geoleak.infer.special import gammaln
 
     a = alpha * np.maximum(probs, _FLOOR)
-    total = counts.sum(axis=-2)
+    total = _role_sum(counts)
     per_bin = gammaln(alpha) - gammaln(alpha + total)
     # gammaln(count + a) - gammaln(a) of each cell. Most counts are 0 (roles a structure
     # does not have, parts of the week a place is not seen in: ~70 % of the cells), where
@@ -1666,9 +1666,23 @@ def _dm_loglik(
     seen = cells != 0
     terms = np.zeros(shape)
     a_seen = np.broadcast_to(a, shape)[seen]
-    terms[seen] = gammaln(cells[seen] + a_seen) - gammaln(a_seen)
-    per_bin = per_bin + terms.sum(axis=-2)
+    if 2 * a.size <= terms.size:  # `a` broadcast (the bag's draws): each of its cells once
+        lgamma_a = np.broadcast_to(gammaln(a), shape)[seen]
+    else:
+        lgamma_a = gammaln(a_seen)
+    terms[seen] = gammaln(cells[seen] + a_seen) - lgamma_a
+    per_bin = per_bin + _role_sum(terms)
     return np.asarray(per_bin.sum(axis=-1), dtype=np.float64)
+
+
+def _role_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`values.sum(axis=-2)` over the four roles, (..., roles, bins) -> (..., bins), in the
+    order numpy adds them in a C-ordered array (0.0, then each role's row added in turn: a
+    test checks it bit for bit), without its strided reduction."""
+    out: NDArray[np.float64] = values[..., 0, :] + 0.0  # from 0.0, as numpy's sum (-0.0 -> 0.0)
+    for role in range(1, values.shape[-2]):
+        out += values[..., role, :]
+    return out
 
 
 def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:

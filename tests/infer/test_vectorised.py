@@ -691,6 +691,27 @@ def test_likelihood_skipping_cells_counted_zero_equals_every_cell(
     assert got.tobytes() == _dm_loglik_every_cell(counts, probs, alpha).tobytes()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(1, 9), min_size=0, max_size=2),
+    st.integers(1, 5),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1.0, 1e-300, 1e290]),
+)
+def test_sum_over_the_roles_is_numpys_sum_over_the_axis(
+    leading: list[int], roles_: int, seed: int, scale: float
+) -> None:
+    """`roles._role_sum` adds the roles of a C-ordered (..., roles, bins) array as
+    `sum(axis=-2)` does, bit for bit (zeros of both signs, mixed signs and magnitudes, tiny
+    and huge values). Fails with the roles added in another order."""
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(*leading, roles_, N_BINS)) * scale
+    values *= 10.0 ** rng.integers(-8, 9, size=values.shape)
+    values[rng.random(values.shape) < 0.3] = 0.0
+    values[rng.random(values.shape) < 0.1] = -0.0
+    assert roles._role_sum(values).tobytes() == values.sum(axis=-2).tobytes()
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     n=st.integers(0, 40) | st.integers(100, 400),
