@@ -719,8 +719,8 @@ def _core_span(cand: Candidate) -> tuple[date, date] | None:
     """The 10th-90th percentile range of a candidate's days (robust to a stray visit)."""
     if "dates" in cand.day_sets or cand.calendar is None:
         days = sorted(cand.dates)
-    else:  # the same days as ordinals (sorted by np.unique), without building the set
-        days = np.unique(cand.calendar.local).tolist()
+    else:  # the same days as ordinals (sorted), without building the set of dates
+        days = sorted(set(cand.calendar.local.tolist()))
     if not days:
         return None
     first, last = days[int(0.1 * (len(days) - 1))], days[round(0.9 * (len(days) - 1))]
@@ -1321,7 +1321,10 @@ def _split_work_spot_from_home(
     if not night.any():
         return fine_labels, fine
     bed = centre_of_sums(*(float(v[night].sum()) for v in points.xyz))
-    far = mine & (haversine_m_array(points.lat, points.lon, bed.lat, bed.lon) > params.eps_m)
+    # The distances of the cluster's points only (element by element: each the same float).
+    at = np.flatnonzero(mine)
+    far = np.zeros_like(mine)
+    far[at] = haversine_m_array(points.lat[at], points.lon[at], bed.lat, bed.lon) > params.eps_m
     if not far.any() or (far & night).any():
         return fine_labels, fine
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)

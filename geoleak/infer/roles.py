@@ -1313,15 +1313,25 @@ def bins_of(
     (parts of the week, ordinals of the days they are counted on). Same rules as `bin_of`."""
     hours = np.asarray(hours, dtype=np.int64)
     early = hours < NIGHT_END_H
-    night = early | (hours >= NIGHT_START_H)
     day = np.asarray(ordinals, dtype=np.int64) - early  # early hours count on the evening before
     weekday = (day + 6) % 7  # date.fromordinal(1) is a Monday
-    daytime = np.where(
-        hours < WORK_START_H, MORNING, np.where(hours < WORK_END_H, WORK_HOURS, EVENING)
-    )
-    daytime = np.where(weekday >= 5, WEEKEND_DAY, daytime)
-    nights = np.where((weekday == 4) | (weekday == 5), WEEKEND_NIGHT, WEEKNIGHT)  # Fri, Sat
-    return np.where(night, nights, daytime).astype(np.int64), day
+    return _PART_OF_HOUR_AND_WEEKDAY[hours * 7 + weekday], day
+
+
+def _part_of(hour: int, weekday: int) -> int:
+    """The part of the week of a local hour on a day (its weekday, Monday 0) it is counted
+    on (`bin_of`'s rules)."""
+    if hour < NIGHT_END_H or hour >= NIGHT_START_H:
+        return WEEKEND_NIGHT if weekday in (4, 5) else WEEKNIGHT  # Fri, Sat
+    if weekday >= 5:
+        return WEEKEND_DAY
+    return MORNING if hour < WORK_START_H else WORK_HOURS if hour < WORK_END_H else EVENING
+
+
+# `_part_of` of every (hour, weekday), at hour x 7 + weekday.
+_PART_OF_HOUR_AND_WEEKDAY = np.array(
+    [_part_of(hour, weekday) for hour in range(24) for weekday in range(7)], dtype=np.int64
+)
 
 
 @dataclass(frozen=True, slots=True)
