@@ -2027,8 +2027,11 @@ def _bag_inputs(
     assignments, whose structures are `chosen`, presence `probs` and log prior `prior`) and
     the arguments of `_bag_log_scores` for them."""
     bag_index = np.flatnonzero(log_score >= log_score.max() - BAG_PRUNE)
-    used, position = np.unique(chosen[bag_index], return_inverse=True)
-    at = {int(s): k for k, s in enumerate(used)}
+    # np.unique(..., return_inverse=True) of a few dozen whole numbers, without its overhead.
+    structures = chosen[bag_index].tolist()
+    used = sorted(set(structures))
+    at = {s: k for k, s in enumerate(used)}
+    position = np.array([at[s] for s in structures], dtype=np.intp)
     misplaced = {
         at[index]: (specs[index][0][0], specs[index][0][1], before[0], after[1])
         for index, before, after in move_rows
