@@ -1073,7 +1073,7 @@ def _draft(
         k for k, f in enumerate(home_cands)
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
-    moves = _moves([fine[f] for f in home_cands])
+    moves = _moves([fine[f] for f in home_cands], params)
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
@@ -1435,17 +1435,27 @@ SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in th
 _MoveOption = tuple[int, int, date, "np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
 
 
-def _moves(cands: Sequence[Candidate]) -> list[_MoveOption]:
+def _moves(cands: Sequence[Candidate], params: InferenceParams) -> list[_MoveOption]:
     """(new, old, split day, misplaced-before, misplaced-after) for pairs lived in one after
-    the other: the new home's days before the split and the old one's after it."""
+    the other: the new home's days before the split and the old one's after it.
+
+    A move is offered between two candidates that could each be given as a home
+    (`_home_ready`: `min_home_days` days in `min_home_weeks` weeks), the same evidence a
+    person who did not move needs for their one home; whether the person moved is then the
+    role model's question (the move prior, `RolePriors.move_rate_per_year`, against the
+    readings without a move), as for every other structure. A stricter gate for moves alone
+    (each place seen over 28 days and in 3 weeks, until 2026-12-02) kept the move out for
+    people who moved late in the period: their new home, seen on 3 days in 2 weeks, could
+    only be read as a place visited while the old home was the home, so a mover got only the
+    old home and the current one was missed (development families: 306 gus.lea521, mobility
+    356 vic_nia315, 358 nia_hana664; `benchmarks/README.md`, movers)."""
     options: list[tuple[int, _MoveOption]] = []
     spans: dict[int, tuple[date, date] | None] = {}
+    ready = [_home_ready(cand, params) for cand in cands]
     for new_i, new in enumerate(cands):
         for old_i, old in enumerate(cands):
             # The counted conditions first: the day sets are built for the pairs left.
-            if new_i == old_i or not (new.n_dates and old.n_dates):
-                continue
-            if min(new.span_days, old.span_days) < 28 or min(new.n_weeks, old.n_weeks) < 3:
+            if new_i == old_i or not (ready[new_i] and ready[old_i]):
                 continue
             for k in (new_i, old_i):
                 if k not in spans:

@@ -257,6 +257,27 @@ def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
     assert profile.place(PlaceKind.BASE) is None
 
 
+def test_a_move_late_in_the_period_gives_the_new_home() -> None:
+    """Issue 11, failure 6, a move late in the period: the old home seen on one evening a week
+    for 12 weeks, nothing for a month, then the new home on 3 evenings in 2 weeks. The new
+    home has what any home needs to be given (3 days in 2 weeks), so the move is offered and
+    read; with moves held to 28 days and 3 weeks at each home, only the old home was given."""
+    new_home = destination(HOME, 120, 6_000)
+    rng = random.Random(11)
+    evenings = [START + timedelta(weeks=w, days=w % 5) for w in range(12)]
+    evenings += [START + timedelta(weeks=16, days=1), START + timedelta(weeks=16, days=3),
+                 START + timedelta(weeks=17, days=2)]  # fmt: skip
+    evidence = [
+        seen("l", HOME if k < 12 else new_home,
+             datetime.combine(day, datetime.min.time()) + timedelta(hours=20.5), rng=rng)
+        for k, day in enumerate(evenings)
+    ]  # fmt: skip
+    homes = [p for p in fit(evidence).places if p.kind == PlaceKind.HOME]
+    assert len(homes) == 2, homes
+    assert near(homes[0], new_home, 50) and "valid_from" in homes[0].extra
+    assert near(homes[1], HOME, 50) and "valid_to" in homes[1].extra
+
+
 def test_a_few_visits_while_the_old_home_goes_on_are_not_a_move() -> None:
     """A place seen on 3 days in the last months, while the home is still seen there every
     week, is a visit (a friend's flat), not a move: one home, no earlier one."""
