@@ -160,11 +160,13 @@ class InferenceParams:
 class Calendar:
     """When a candidate's points were made, one entry per point: its part of the week
     (`geoleak.infer.roles.BINS`), the day it is counted on and its local date, both as
-    `date.toordinal()` numbers."""
+    `date.toordinal()` numbers, and its local hour (which shift a workplace day was:
+    `geoleak.infer.roles.shifts_of_days`)."""
 
     part: NDArray[np.int64]
     day: NDArray[np.int64]
     local: NDArray[np.int64]
+    hour: NDArray[np.int64]
 
 
 _DAY_SETS = ("dates", "nights", "evenings", "weekend_days", "work_dates", "duty_dates")
@@ -400,7 +402,7 @@ def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candida
     times = [t for i in indices if (t := evidence[i].time_utc) is not None]
     if times:
         cand.first, cand.last = min(times), max(times)
-    parts, days, locals_ = [], [], []
+    parts, days, locals_, hours = [], [], [], []
     for i in indices:
         local = evidence[i].local_time
         if local is None:
@@ -409,9 +411,10 @@ def _make_candidate(evidence: Sequence[Evidence], indices: list[int]) -> Candida
         parts.append(part)
         days.append(day.toordinal())
         locals_.append(local.toordinal())
+        hours.append(local.hour)
     cand.calendar = Calendar(
         np.array(parts, dtype=np.int64), np.array(days, dtype=np.int64),
-        np.array(locals_, dtype=np.int64),
+        np.array(locals_, dtype=np.int64), np.array(hours, dtype=np.int64),
     )  # fmt: skip
     return cand
 
@@ -538,6 +541,7 @@ def _candidates_of_people(
     lasts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).min), group, has, np.maximum)
     index = points.index[order]
     part, day, local = points.part[order], points.day[order], points.local[order]
+    hour = points.hour[order]
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
     weekday = (local + 6) % 7  # date.fromordinal(1) is a Monday
     monday_to_friday = weekday < 5
@@ -569,7 +573,7 @@ def _candidates_of_people(
             indices=index[a:b].tolist(),
             position=centre,
             rms_m=math.sqrt(mean_square[g] / (b - a)),
-            calendar=Calendar(part[a:b], day[a:b], local[a:b]),
+            calendar=Calendar(part[a:b], day[a:b], local[a:b], hour[a:b]),
             day_counts=known[g],
         )
         if firsts[g] >= 0:
@@ -959,7 +963,9 @@ def _role_problems(
     loc_hours = np.bincount(np.unique(((cell[kept] * 24 + hour[kept]) << 32) | day[kept]) >> 32,
                             minlength=int(n_rows.sum()) * N_BINS * 24).astype(np.float64)  # fmt: skip
     work = [cand for person in people for cand in person[0].work_candidates]
-    rota = iter(rota_log_bayes_factors([_rota_days(cand) for cand in work]))
+    rota_days = [_rota_days(cand) for cand in work]
+    rota = iter(rota_log_bayes_factors([days for days, _ in rota_days],
+                                       [hours for _, hours in rota_days]))  # fmt: skip
     schedule = schedule_log_bayes_factors_of_people([
         ([_work_hour_days(cand) for cand in person[0].work_candidates],
          points[k].day[(d.row >= 0) & (points[k].part == WORK_HOURS)])
@@ -1422,12 +1428,14 @@ def _work_hour_days(cand: Candidate) -> NDArray[np.int64]:
     return days
 
 
-def _rota_days(cand: Candidate) -> NDArray[np.int64]:
-    """The days a work candidate was seen on, for `rota_log_bayes_factor`."""
+def _rota_days(cand: Candidate) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The days a work candidate was seen on and the local hour of each point on them (-1:
+    not known), for `rota_log_bayes_factor`."""
     cal = cand.calendar
     if cal is None:
-        return np.array([d.toordinal() for d in cand.dates], dtype=np.int64)
-    return cal.day
+        days = np.array([d.toordinal() for d in cand.dates], dtype=np.int64)
+        return days, np.full(days.size, -1, dtype=np.int64)
+    return cal.day, cal.hour
 
 
 SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in the site pass

@@ -809,88 +809,160 @@ POSTS_BY_BIN = (0.12, 0.08, 0.28, 0.22, 0.25, 0.05)
 # at one phase, while the days seen at home or at leisure places do not. Published rotas of
 # 24/7 operations (Circadian, "Shift Schedule Design"; Knauth 1996, "Designing better shift
 # systems", Appl Ergon 27:39; NIOSH, "Plain Language About Shiftwork", 1997; UK police and
-# fire services' four-on-four-off and 24/48 rotas):
-ROTAS: dict[str, str] = {  # one cycle, from its first day: 1 = on, 0 = off
+# fire services' four-on-four-off and 24/48 rotas). Most 12-hour rotas also alternate day and
+# night shifts in blocks: DuPont's 28 days are 4 nights, 3 off, 3 days, 1 off, 3 nights,
+# 3 off, 4 days, 7 off (DuPont's plan as Circadian and Snap Schedule publish it); the UK's
+# "four on, four off" is 4 days, 4 off, 4 nights, 4 off (06-18 / 18-06 or 07-19 / 19-07), its
+# fire and rescue services' 2 days, 2 nights, 4 off; Panama (2-2-3) teams change between days
+# and nights every two or four weeks. Those are the rows with D (a day shift) and N (a night
+# shift); the rows of 1 are teams on fixed shifts (which shift is not given by the rota).
+ROTAS: dict[str, str] = {  # one cycle, from its first day: 1, D or N = on, 0 = off
     "3 on, 3 off (12-hour)": "111000",
     "4 on, 4 off (12-hour)": "11110000",
     "2-2-3 'Panama' (12-hour)": "11001110011000",
     "DuPont (12-hour)": "1111000111011100001111000000",
     "2 early, 2 late, 2 nights, 4 off (8-hour)": "1111110000",
     "24 on, 48 off (fire services)": "100",
+    "DuPont, days and nights (12-hour)": "NNNN000DDD0NNN000DDDD0000000",
+    "4 days, 4 off, 4 nights, 4 off (UK 12-hour)": "DDDD0000NNNN0000",
+    "2 days, 2 nights, 4 off (UK fire and rescue)": "DDNN0000",
+    "Panama, days and nights by the fortnight": "DD00DDD00DD000NN00NNN00NN000",
+    "Panama, days and nights by four weeks": "DD00DDD00DD000" * 2 + "NN00NNN00NN000" * 2,
 }
 # Share of a rotating worker's workplace days that fall off their rota (overtime and swapped
 # shifts; a night shift's last hour counted on the next day). Not fitted.
 ROTA_OFF_SHARE = 0.1
+# Share of a day/night rota's on-days on which the person works the other shift (swapped
+# shifts), as `ROTA_OFF_SHARE`. Not fitted.
+ROTA_SHIFT_MISMATCH = 0.1
 # Share of rotating and irregular shift workers who keep a regular rota; BLS (USDL-19-1691)
 # counts irregular schedules about as often as rotating ones, and irregular days follow no
 # cycle (their Bayes factor is 1).
 ROTA_REGULAR_SHARE = 0.5
+# Which shift a workplace day is read as, from its points' local hours: a point at 08-17 is
+# inside every 12-hour day shift (06-18, 07-19, 08-20), one at 20-05 inside every night shift
+# (the small hours count on the evening before, as `bin_of` counts them); the handover hours
+# 06-07 and 18-19 are either. A day with day and night points is either too.
+SHIFT_EITHER, SHIFT_DAY, SHIFT_NIGHT = 0, 1, 2
+_SHIFT_OF_HOUR = np.array(
+    [SHIFT_NIGHT] * 6 + [SHIFT_EITHER] * 2 + [SHIFT_DAY] * 10 + [SHIFT_EITHER] * 2
+    + [SHIFT_NIGHT] * 4, dtype=np.int64,
+)  # fmt: skip
 
 
-def _rota_table() -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
+def _rota_table() -> tuple[NDArray[np.float64], NDArray[np.int64], int, NDArray[np.float64]]:
     """Every rota at every phase as one (phases, cycle) table over a common cycle (the least
     common multiple of the rotas' lengths): the log ratio of P(workplace day | rota, phase)
     to the rota-free rate for a day at each position of that cycle; with the first row of
-    each rota and the common cycle's length."""
+    each rota, the common cycle's length and, per phase and position, the log probability of
+    a day shift and of a night shift there (0 where the rota says no shift: off, or a fixed
+    shift), as (2, phases, cycle)."""
     lengths = [len(pattern) for pattern in ROTAS.values()]
     cycle = math.lcm(*lengths)
     rows: list[NDArray[np.float64]] = []
+    shift_rows: list[NDArray[np.float64]] = []
     starts: list[int] = []
+    keep, swap = math.log(1 - ROTA_SHIFT_MISMATCH), math.log(ROTA_SHIFT_MISMATCH)
     for pattern in ROTAS.values():
-        on = np.array([c == "1" for c in pattern])
+        chars = np.array(list(pattern))
+        on = chars != "0"
         q = float(on.mean())
         ratio = np.where(on, math.log((1 - ROTA_OFF_SHARE) / q),
                          math.log(ROTA_OFF_SHARE / (1 - q)))  # fmt: skip
+        shift = np.array([np.where(chars == "D", keep, np.where(chars == "N", swap, 0.0)),
+                          np.where(chars == "N", keep, np.where(chars == "D", swap, 0.0))])  # fmt: skip
         starts.append(len(rows))
         rows.extend(np.resize(np.roll(ratio, -phase), cycle) for phase in range(on.size))
-    return np.array(rows), np.array(starts, dtype=np.int64), cycle
+        shift_rows.extend(np.stack([np.resize(np.roll(s, -phase), cycle) for s in shift])
+                          for phase in range(on.size))  # fmt: skip
+    return (np.array(rows), np.array(starts, dtype=np.int64), cycle,
+            np.stack(shift_rows, axis=1))  # fmt: skip
 
 
-_ROTA_TABLE, _ROTA_STARTS, _ROTA_CYCLE = _rota_table()
+_ROTA_TABLE, _ROTA_STARTS, _ROTA_CYCLE, _ROTA_SHIFTS = _rota_table()
 _ROTA_SIZES = np.diff(np.append(_ROTA_STARTS, len(_ROTA_TABLE))).astype(np.float64)
+_ROTA_SHIFT_GIVEN = (_ROTA_SHIFTS[0] != 0.0).astype(np.float64)  # the rota names the shift
 
 
-def rota_log_bayes_factor(days: NDArray[np.int64] | Sequence[int]) -> float:
+def shifts_of_days(
+    days: NDArray[np.int64] | Sequence[int], hours: NDArray[np.int64] | Sequence[int] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct `days` (date ordinals as `bin_of` counts them) and each one's shift
+    (`SHIFT_DAY`, `SHIFT_NIGHT` or `SHIFT_EITHER`) from the local `hours` of the points on it
+    (`_SHIFT_OF_HOUR`; None, or an hour of -1, reads a point as either)."""
+    days = np.asarray(days, dtype=np.int64)
+    unique, inverse = np.unique(days, return_inverse=True)
+    if hours is None or unique.size == 0:
+        return unique, np.zeros(unique.size, dtype=np.int64)
+    hours = np.asarray(hours, dtype=np.int64)
+    shift = np.where(hours >= 0, _SHIFT_OF_HOUR[np.clip(hours, 0, 23)], SHIFT_EITHER)
+    has_day = np.bincount(inverse, weights=shift == SHIFT_DAY, minlength=unique.size) > 0
+    has_night = np.bincount(inverse, weights=shift == SHIFT_NIGHT, minlength=unique.size) > 0
+    label = np.where(has_day & ~has_night, SHIFT_DAY,
+                     np.where(has_night & ~has_day, SHIFT_NIGHT, SHIFT_EITHER))  # fmt: skip
+    return unique, label.astype(np.int64)
+
+
+def rota_log_bayes_factor(
+    days: NDArray[np.int64] | Sequence[int],
+    hours: NDArray[np.int64] | Sequence[int] | None = None,
+) -> float:
     """Log Bayes factor that the distinct `days` (date ordinals, night hours counted on the
-    evening before) a place was seen on follow one of the published rotas (`ROTAS`, each
-    equally likely, at any phase) against days independent of each other, for a
-    rotating-shift worker's workplace.
+    evening before) a place was seen on, and the shift each was worked (from the points'
+    local `hours`, one per day in `days`: `shifts_of_days`), follow one of the published
+    rotas (`ROTAS`, each equally likely, at any phase) against days independent of each
+    other and shifts drawn from the place's own mix, for a rotating-shift worker's workplace.
 
-    It is a proper Bayes factor (its mean over day sets drawn without a rota is 1), mixed with
+    Days: each day on the rota's on-days at 1 - `ROTA_OFF_SHARE`, against the rota's
+    on-share; over days drawn without a rota its mean is 1 (a proper Bayes factor). Shifts:
+    on a day/night rota's on-day the day's shift is the rota's at 1 - `ROTA_SHIFT_MISMATCH`,
+    against the place's own share of that shift by Laplace's rule ((k + 1) / (n + 2) of its
+    n days read as a day or a night shift); on the days the rota names no shift (off-days,
+    the fixed-shift rows) both readings are the same. So a place seen only in the evenings
+    gains little from its evenings being "night shifts". The place's own share is estimated
+    from the same days, so for shifts the factor is conservative rather than exactly proper:
+    over shifts drawn without a rota its mean is at most the days' factor alone. Mixed with
     the irregular schedules (factor 1) at `ROTA_REGULAR_SHARE`: a regular rota seen on many
     days gives strong evidence, a place visited on days at random at most log(2) against."""
-    unique = np.unique(np.asarray(days, dtype=np.int64))
-    if unique.size == 0:
-        return 0.0
-    llr = _ROTA_TABLE[:, unique % _ROTA_CYCLE].sum(axis=1)  # per rota and phase
-    top = float(llr.max())
-    per_rota = np.add.reduceat(np.exp(llr - top), _ROTA_STARTS) / _ROTA_SIZES
-    return _rota_mixture(top, float(per_rota.mean()))
+    return rota_log_bayes_factors([np.asarray(days, dtype=np.int64)],
+                                  None if hours is None else [np.asarray(hours, dtype=np.int64)])[0]  # fmt: skip
 
 
-def rota_log_bayes_factors(day_sets: Sequence[NDArray[np.int64]]) -> list[float]:
-    """`rota_log_bayes_factor` of each day set, many at once: the distinct days of all sets
-    in one `np.unique`, and the sets with the same number of days summed together (each
-    set's sum over its days along a row, as for the set alone)."""
+def rota_log_bayes_factors(
+    day_sets: Sequence[NDArray[np.int64]],
+    hour_sets: Sequence[NDArray[np.int64]] | None = None,
+) -> list[float]:
+    """`rota_log_bayes_factor` of each day set (with its hours, if given), many at once: the
+    sets with the same number of distinct days summed together (each set's sum over its days
+    along a row, as for the set alone)."""
     if not day_sets:
         return []
-    sizes = np.array([len(days) for days in day_sets], dtype=np.int64)
-    owner = np.repeat(np.arange(len(day_sets)), sizes)
-    joined = np.concatenate([np.asarray(days, dtype=np.int64) for days in day_sets])
-    # Ordinals are below 2^22 (date.max is 3,652,059): the set's number above them.
-    keys = np.unique((owner << 32) | joined)
-    distinct = np.bincount(keys >> 32, minlength=len(day_sets))
+    read = [shifts_of_days(days, None if hour_sets is None else hour_sets[k])
+            for k, days in enumerate(day_sets)]  # fmt: skip
+    distinct = np.array([days.size for days, _ in read], dtype=np.int64)
     order = np.argsort(distinct, kind="stable")  # the sets grouped by their number of days
     out = [0.0] * len(day_sets)
-    day_of = (keys & 0xFFFFFFFF) % _ROTA_CYCLE
-    first_key = np.concatenate([[0], np.cumsum(distinct)])
     by_size = np.split(order, np.flatnonzero(np.diff(distinct[order])) + 1)
     for group in by_size:
         n = int(distinct[group[0]])
         if n == 0:
             continue
-        at = first_key[group][:, None] + np.arange(n)[None, :]
-        llr = _ROTA_TABLE[:, day_of[at]].sum(axis=2).T  # per set, per rota and phase
+        day_of = np.array([read[k][0] % _ROTA_CYCLE for k in group.tolist()])  # (sets, n)
+        label = np.array([read[k][1] for k in group.tolist()])
+        llr = _ROTA_TABLE[:, day_of].sum(axis=2).T  # per set, per rota and phase
+        is_day = (label == SHIFT_DAY).astype(np.float64)
+        is_night = (label == SHIFT_NIGHT).astype(np.float64)
+        if is_day.any() or is_night.any():
+            # The rota-free reading: each shift at the place's own share of it (Laplace's
+            # rule); on the days the rota names no shift the two readings are the same.
+            days_n, nights_n = is_day.sum(axis=1), is_night.sum(axis=1)
+            log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
+            log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
+            given = _ROTA_SHIFT_GIVEN[:, day_of]  # (phases, sets, n): 1 where a shift is named
+            named = ((_ROTA_SHIFTS[0][:, day_of] * is_day).sum(axis=2).T
+                     + (_ROTA_SHIFTS[1][:, day_of] * is_night).sum(axis=2).T)  # fmt: skip
+            llr = (llr + named - (given * is_day).sum(axis=2).T * log_day
+                   - (given * is_night).sum(axis=2).T * log_night)  # fmt: skip
         top = llr.max(axis=1)
         per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
         means = (per_rota / _ROTA_SIZES).mean(axis=1)

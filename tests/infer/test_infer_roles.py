@@ -31,6 +31,7 @@ from geoleak.infer.roles import (
     NO_WORK,
     PART_TIME,
     PERSON_TYPES,
+    ROTAS,
     WEEKNIGHT,
     WORK_HOURS,
     RoleFit,
@@ -559,9 +560,9 @@ def test_rota_bayes_factor_is_proper_and_bounded() -> None:
     weekdays of a day worker evidence against, never below the irregular schedules' share."""
     import numpy as np
 
-    from geoleak.infer.roles import ROTA_REGULAR_SHARE, rota_log_bayes_factor
+    from geoleak.infer.roles import ROTA_REGULAR_SHARE, ROTAS, rota_log_bayes_factor
 
-    cycle = math.lcm(6, 8, 14, 28, 10, 3)
+    cycle = math.lcm(*(len(pattern) for pattern in ROTAS.values()))
     one_day = [math.exp(rota_log_bayes_factor([739_000 + d])) for d in range(cycle)]
     assert abs(float(np.mean(one_day)) - 1.0) < 1e-9
     four_on = [d for d in range(739_000, 739_200) if d % 8 < 4][::3]
@@ -570,6 +571,82 @@ def test_rota_bayes_factor_is_proper_and_bounded() -> None:
     assert math.log(1 - ROTA_REGULAR_SHARE) <= rota_log_bayes_factor(weekdays) < 0.0
     assert rota_log_bayes_factor([]) == 0.0
     assert rota_log_bayes_factor(four_on) == rota_log_bayes_factor(four_on + four_on[:5])
+
+
+def _dupont_worker(seen_every: int) -> tuple[list[int], list[int]]:
+    """A rotating worker on DuPont's day/night rota, seen at work on every `seen_every`-th
+    day on: days (date ordinals) and the local hour of one point on each (13:00 on a day
+    shift, 23:00 or 03:00 on a night shift, the small hours counted on the evening before)."""
+    from geoleak.infer.roles import ROTAS
+
+    pattern = ROTAS["DuPont, days and nights (12-hour)"]
+    days, hours = [], []
+    for k, d in enumerate(range(739_003, 739_003 + 112)):
+        shift = pattern[(d - 739_003) % len(pattern)]
+        if shift != "0" and k % seen_every == 0:
+            days.append(d)
+            hours.append(13 if shift == "D" else (23 if k % 2 else 3))
+    return days, hours
+
+
+def test_day_and_night_shifts_on_a_rota_add_evidence_for_a_rotating_worker() -> None:
+    """A DuPont rotating worker's workplace gains from its days' shifts (day shifts on the
+    rota's day blocks, night shifts on its night blocks); the same days with the shifts
+    swapped block by block lose; a day worker whose workplace is also seen some evenings
+    at 20:00 and a place seen on evenings at random gain nothing from their hours."""
+    from geoleak.infer.roles import rota_log_bayes_factor
+
+    days, hours = _dupont_worker(2)
+    alone = rota_log_bayes_factor(days)
+    with_shifts = rota_log_bayes_factor(days, hours)
+    assert with_shifts > alone + 2.0
+    swapped = [13 if h != 13 else 23 for h in hours]
+    assert rota_log_bayes_factor(days, swapped) < alone
+    rng = random.Random(7)
+    weekdays = [d for d in range(739_000, 739_090) if (d + 6) % 7 < 5 and rng.random() < 0.7]
+    work_days = weekdays + [d for d in weekdays if rng.random() < 0.3]  # late on some days
+    work_hours = [rng.choice([10, 12, 15]) for _ in weekdays] + [20] * (
+        len(work_days) - len(weekdays)
+    )
+    assert rota_log_bayes_factor(work_days, work_hours) <= rota_log_bayes_factor(work_days) + 1e-3
+    for _ in range(20):
+        evenings = sorted(rng.sample(range(739_000, 739_090), 12))
+        at = [rng.choice([20, 21, 22, 23]) for _ in evenings]
+        assert rota_log_bayes_factor(evenings, at) <= rota_log_bayes_factor(evenings) + 0.1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 1_679), min_size=1, max_size=7, unique=True),
+    st.integers(700_000, 740_000),
+    st.sampled_from([None, *(name for name, rota in ROTAS.items() if "D" in rota)]),
+    st.booleans(),
+)
+def test_rota_shift_evidence_does_not_favour_shifts_drawn_without_a_rota(
+    offsets: list[int], start: int, rota: str | None, laplace: bool
+) -> None:
+    """Shifts drawn without a rota (half days and half nights, or each day's shift by
+    Laplace's rule from the days before) do not raise the rota factor on average: summed
+    over every sequence of day and night shifts, weighted by its probability, the factor
+    with shifts is at most the factor of the days alone (days anywhere, or on the on-days
+    of a day/night rota, where the shifts weigh most)."""
+    from itertools import product
+
+    from geoleak.infer.roles import rota_log_bayes_factor
+
+    if rota is None:
+        days = [start + d for d in offsets]
+    else:
+        pattern = ROTAS[rota]
+        days = [start + d for d in offsets if pattern[d % len(pattern)] != "0"]
+    mean = 0.0
+    for shifts in product((13, 23), repeat=len(days)):
+        probability, seen = 1.0, {13: 0, 23: 0}
+        for k, shift in enumerate(shifts):
+            probability *= (seen[shift] + 1) / (k + 2) if laplace else 0.5
+            seen[shift] += 1
+        mean += probability * math.exp(rota_log_bayes_factor(days, list(shifts)))
+    assert mean <= math.exp(rota_log_bayes_factor(days)) * (1 + 1e-9)
 
 
 def test_robust_confidence_is_the_lowest_posterior_over_shift_work_priors() -> None:

@@ -488,7 +488,8 @@ def test_role_problems_of_many_people_equal_their_definitions(
         assert problem.counts.tolist() == counts.tolist()
         assert problem.hour_counts.tolist() == hours.tolist()
         assert problem.singleton_total == float(counts[draft.isolated_row].sum())
-        rota = [roles.rota_log_bayes_factor(analysis.work_candidates[k].calendar.day)  # type: ignore[union-attr]
+        rota = [roles.rota_log_bayes_factor(analysis.work_candidates[k].calendar.day,  # type: ignore[union-attr]
+                                            analysis.work_candidates[k].calendar.hour)  # type: ignore[union-attr]
                 for k in range(len(problem.work_groups))]  # fmt: skip
         assert problem.work_rota_log_bf == rota
         seen = points.day[(draft.row >= 0) & (points.part == WORK_HOURS)]
@@ -505,20 +506,29 @@ def test_role_problems_of_many_people_equal_their_definitions(
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(1, 3_652_059 - 2_000), st.lists(st.integers(0, 1_999), max_size=70)),
+        st.tuples(
+            st.integers(1, 3_652_059 - 2_000),
+            st.lists(st.tuples(st.integers(0, 1_999), st.integers(-1, 23)), max_size=70),
+        ),
         min_size=1,
         max_size=12,
     )
 )
 def test_rota_evidence_of_many_day_sets_equals_each_alone(
-    sets: list[tuple[int, list[int]]],
+    sets: list[tuple[int, list[tuple[int, int]]]],
 ) -> None:
     """`rota_log_bayes_factors` gives each day set `rota_log_bayes_factor`'s float, bit for
-    bit (repeated days, empty sets, sets of equal and different sizes, any date)."""
-    day_sets = [np.array([start + d for d in offsets], dtype=np.int64) for start, offsets in sets]
+    bit (repeated days, empty sets, sets of equal and different sizes, any date, points at
+    any hour or none known)."""
+    day_sets = [np.array([start + d for d, _ in points], dtype=np.int64) for start, points in sets]
+    hour_sets = [np.array([h for _, h in points], dtype=np.int64) for _, points in sets]
     day_sets += [day_sets[0][::-1].copy()]  # the same days in another order
-    together = roles.rota_log_bayes_factors(day_sets)
-    assert together == [roles.rota_log_bayes_factor(days) for days in day_sets]
+    hour_sets += [hour_sets[0][::-1].copy()]
+    together = roles.rota_log_bayes_factors(day_sets, hour_sets)
+    assert together == [roles.rota_log_bayes_factor(d, h)
+                        for d, h in zip(day_sets, hour_sets, strict=True)]  # fmt: skip
+    assert roles.rota_log_bayes_factors(day_sets) == [roles.rota_log_bayes_factor(d)
+                                                     for d in day_sets]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
