@@ -37,7 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
@@ -58,7 +58,7 @@ from geoleak.infer.sites import (
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, person_bucket
-from geoleak.types import Evidence, PlaceKind, Profile, SharedSite
+from geoleak.types import Evidence, PlaceKind, Profile, SharedSite, replaced
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
@@ -142,7 +142,7 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
         # find_sites counts a member's distinct duty days: ordinals count as dates do.
         duty = cand.distinct_ordinals("duty_dates").astype(np.int32)
         slim_candidates.append(
-            replace(
+            replaced(
                 cand,
                 indices=list(range(start, len(kept))),
                 calendar=None,
@@ -157,7 +157,7 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
         excluded=analysis.excluded if scores else _NO_EXCLUSIONS,
         usable=[],
         work_candidates=[
-            replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
+            replaced(cand, indices=[], calendar=None, day_sets={}, day_counts={})
             for cand in analysis.work_candidates
         ]
         if scores
@@ -326,15 +326,15 @@ def _spilled(
     refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less."""
     fit = analysis.fit
     if fit is not None and fit.bag_inputs is not None and fit.bag_log_scores is not None:
-        fit = replace(fit, bag_inputs=())
+        fit = replaced(fit, bag_inputs=())
     if fit is not None and shared is not None:
-        fit = replace(fit, structures=[shared.setdefault(s, s) for s in fit.structures])
+        fit = replaced(fit, structures=[shared.setdefault(s, s) for s in fit.structures])
     copies: dict[int, Candidate] = {}  # a base candidate is a work candidate: one copy
 
     def counted(cands: list[Candidate]) -> list[Candidate]:
         return [copies.get(id(c)) or copies.setdefault(id(c), _counted(c)) for c in cands]
 
-    return replace(
+    return replaced(
         analysis,
         evidence=[],
         fit=fit,
@@ -361,7 +361,7 @@ def _counted(cand: Candidate) -> Candidate:
     for name in _PASS_TWO_COUNTS:
         cand.count(name)
     cand.n_weeks  # noqa: B018  (counted and kept in day_counts)
-    return replace(cand, calendar=None, day_counts=dict(cand.day_counts))
+    return replaced(cand, calendar=None, day_counts=dict(cand.day_counts))
 
 
 def profile_bucket_json(
@@ -775,7 +775,7 @@ def _group_sites(
     each owner's slim analysis) and, with `keep_owners`, each member's owner number, the
     members' candidates bare (`_bare`)."""
     subset = [
-        replace(
+        replaced(
             loaded[owner],
             base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
         )
@@ -812,7 +812,7 @@ def _spooled_group_sites(
 def _bare(cand: Candidate) -> Candidate:
     """A site member's candidate as the profile pass needs it: position and score (it
     swaps in the person's full candidate with both equal)."""
-    return replace(cand, indices=[], calendar=None, day_sets={}, day_counts={})
+    return replaced(cand, indices=[], calendar=None, day_sets={}, day_counts={})
 
 
 # -- the engines ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import multiprocessing as mp
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
@@ -34,7 +34,7 @@ from geoleak.infer.places import (
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
 from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds, site_workplace_share
-from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile, SharedSite
+from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile, SharedSite, replaced
 
 __all__ = [
     "InferenceParams",
@@ -674,7 +674,7 @@ def _profile(
         site = next((s for s, members in own_sites if members.get(analysis.person) is own), None)
         if site is not None:
             others = len(site.people) - 1
-            base = replace(
+            base = replaced(
                 base,
                 position=site.position,
                 radius_m=round(site.radius_m, 1),
@@ -685,13 +685,13 @@ def _profile(
                 ),
             )
         if decision.lives_at_work:
-            base = replace(base, explanation=base.explanation + "; the home is inside this site")
+            base = replaced(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):
         homes = [p.position for p in places if p.kind == PlaceKind.HOME]
         base = _base_by_site_membership(analysis, sites, params, lookup, homes, site_odds[0])
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if base is not None and homes and haversine_m(homes[0], base.position) <= reach:
-            base = replace(base, explanation=base.explanation + "; the home is inside this site")
+            base = replaced(base, explanation=base.explanation + "; the home is inside this site")
     if base is not None:
         places.append(base)
     for place in decision.frequent if decision else ():

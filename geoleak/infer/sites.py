@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -20,7 +19,7 @@ from geoleak.extract.evidence_columns import point_columns
 from geoleak.geometry import haversine_m_array, mean_position
 from geoleak.infer.cluster import cluster_count, cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
-from geoleak.types import SharedSite
+from geoleak.types import SharedSite, replaced
 
 __all__ = ["SiteMembers", "find_sites", "numbered_sites", "site_log_odds", "site_workplace_share"]
 
@@ -115,7 +114,7 @@ def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, 
         ),
     )
     return [
-        (replace(site, site_id=f"S{number}"), members)
+        (replaced(site, site_id=f"S{number}"), members)
         for number, (site, members) in enumerate(found, start=1)
     ]
 
