@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -286,3 +287,37 @@ def test_large_inputs_cluster_without_importing_scipy():
         "assert not any(m.split('.')[0] == 'scipy' for m in sys.modules), 'scipy imported'\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def _component_minimum(size: int, links: list[tuple[int, int]]) -> list[int]:
+    """Each point's lowest index connected to it (itself if unlinked), by union-find."""
+    parent = list(range(size))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in links:
+        ri, rj = find(i), find(j)
+        parent[max(ri, rj)] = min(ri, rj)
+    return [find(i) for i in range(size)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_lowest_linked_is_each_components_lowest_index(data: st.DataObject) -> None:
+    """`_lowest_linked` stops when every link's two ends have one root (no round of
+    `np.minimum.at` that changes nothing): chains in either order, stars, cycles, repeated
+    and self links, unlinked points; each point's root is its component's lowest index."""
+    size = data.draw(st.integers(0, 60))
+    pair = st.tuples(st.integers(0, max(size - 1, 0)), st.integers(0, max(size - 1, 0)))
+    links = data.draw(st.lists(pair, max_size=120)) if size else []
+    if size and data.draw(st.booleans()):  # a long chain, numbered either way
+        chain = list(range(size))[:: data.draw(st.sampled_from([1, -1]))]
+        links += list(pairwise(chain))
+    first = np.array([i for i, _ in links], dtype=np.int64)
+    second = np.array([j for _, j in links], dtype=np.int64)
+    root = cluster_module._lowest_linked(size, first, second)
+    assert root.tolist() == _component_minimum(size, links)
