@@ -57,7 +57,7 @@ from geoleak.infer.sites import (
     site_log_odds,
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
-from geoleak.store import EvidenceStore, person_bucket
+from geoleak.store import EvidenceStore, PeopleCounts, person_bucket
 from geoleak.types import Evidence, PlaceKind, Profile, SharedSite, replaced
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
@@ -111,12 +111,20 @@ def _analyses(
 def _analyses_in_context(
     root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
 ) -> list[PersonAnalysis]:
+    return _analysed(root, bucket, params, context)[0]
+
+
+def _analysed(
+    root: str, bucket: int, params: InferenceParams, context: Mapping[str, PersonContext]
+) -> tuple[list[PersonAnalysis], int]:
+    """`_analyses_in_context`, and how many of the partition's people have evidence rows."""
     evidence, people = _bucket_people(EvidenceStore(root), bucket, context)
-    return analyse_people(
+    analyses = analyse_people(
         [(person, evidence.get(person, []), context.get(person, PersonContext()).excluded)
          for person in people],
         params,
     )  # fmt: skip
+    return analyses, len(evidence)
 
 
 # The site pass's slim points (position, weight, accuracy as four float columns).
@@ -175,7 +183,9 @@ class SlimBucket(NamedTuple):
     only the people a site needs; their duty-place candidates' positions as float arrays
     (`lats`, `lons`; `owners`: the index of each candidate's person in `sizes`), in the
     order of the people and their candidates; and the scores of every workplace candidate
-    in the same order (`site_log_odds` sums them), 8 bytes each."""
+    in the same order (`site_log_odds` sums them), 8 bytes each. `people` and `located`:
+    the partition's people in the store's people table and those of them with evidence
+    rows (`EvidenceStore.stats` sums them: `PeopleCounts`)."""
 
     blobs: bytes
     sizes: list[int]
@@ -183,9 +193,11 @@ class SlimBucket(NamedTuple):
     lons: Any
     owners: Any  # numpy int64 array
     work_scores: Any  # numpy float64 array
+    people: int
+    located: int
 
 
-def _slim_bucket(analyses: Sequence[PersonAnalysis]) -> SlimBucket:
+def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) -> SlimBucket:
     import numpy as np
 
     scores = np.array([c.score for a in analyses for c in a.work_candidates], dtype=np.float64)
@@ -209,6 +221,8 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis]) -> SlimBucket:
         np.array(lons, dtype=np.float64),
         np.array(owners, dtype=np.int64),
         scores,
+        people,
+        located,
     )
 
 
@@ -300,15 +314,18 @@ def analyse_bucket(
     (`EvidenceStore.bucket_columns`: cheaper than pickling it and reading it back; half of
     an analysis's pickled bytes were its evidence). The partition's people's context goes
     with them (pass 2 then does not read the people table again).
+
+    The result counts the partition's people (its context: the people table's) and those
+    with evidence, read here anyway, for the run's statistics (`PeopleCounts`).
     """
     people = _context(root, bucket, context)
-    analyses = _analyses_in_context(root, bucket, params, people)
+    analyses, located = _analysed(root, bucket, params, people)
     if spill is not None:
         shared: dict[Structure, Structure] = {}
         with _spill_file(spill, bucket).open("wb") as out:
             pickle.dump(([_spilled(a, shared) for a in analyses], people), out,
                         protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
-    return _slim_bucket(analyses)
+    return _slim_bucket(analyses, len(people), located)
 
 
 def _spilled(
@@ -878,16 +895,17 @@ def write_store_profiles(
     progress: Callable[[int], None] | None = None,
     dask_processes: bool = True,
     pool: ProcessPoolExecutor | None = None,
+    counts: PeopleCounts | None = None,
 ) -> StoreProfiles:
     """`infer_store`, written to `handle` as profiles.json (the document `dump_profiles`
     writes) while no process holds every profile: partitions' entries are spooled to
     disk and merged by person. Memory then follows the largest partition and the site
-    pass's candidates, not the number of people. `pool`: see `infer_store`."""
+    pass's candidates, not the number of people. `pool`, `counts`: see `infer_store`."""
     pass_two = functools.partial(profile_bucket_json, ensure_ascii=ensure_ascii)
     with tempfile.TemporaryDirectory(prefix="geoleak-profiles-") as folder:
         spool = _Spool(folder)
         sites = _run_engine(store, params, engine, workers, scheduler, progress,
-                            dask_processes, pass_two, spool.add, pool)  # fmt: skip
+                            dask_processes, pass_two, spool.add, pool, counts)  # fmt: skip
         shared = [site for site, _ in sites]
         write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
                                 meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
@@ -904,6 +922,7 @@ def infer_store(
     progress: Callable[[int], None] | None = None,
     dask_processes: bool = True,
     pool: ProcessPoolExecutor | None = None,
+    counts: PeopleCounts | None = None,
 ) -> tuple[list[Profile], list[SharedSite]]:
     """Profiles of every person in the store and the shared sites.
 
@@ -913,10 +932,12 @@ def infer_store(
     with `dask_processes=False`). Every profile is returned in memory: to write
     profiles.json for a large store, `write_store_profiles` holds none of them. `pool`:
     the local engine's processes started beforehand (`local_pool`), left running.
+    `counts`: the store's people and located people are added to it, as pass 1 counted
+    them (for `EvidenceStore.stats`).
     """
     profiles: list[Profile] = []
     sites = _run_engine(store, params, engine, workers, scheduler, progress, dask_processes,
-                        profile_bucket, profiles.extend, pool)  # fmt: skip
+                        profile_bucket, profiles.extend, pool, counts)  # fmt: skip
     return sorted(profiles, key=lambda p: p.person), [site for site, _ in sites]
 
 
@@ -931,8 +952,10 @@ def _run_engine(
     pass_two: Callable[..., list[Any]],
     emit: Emit,
     pool: ProcessPoolExecutor | None = None,
+    counts: PeopleCounts | None = None,
 ) -> FoundSites:
-    """Both passes; each partition's pass-2 result goes to `emit` as it arrives."""
+    """Both passes; each partition's pass-2 result goes to `emit` as it arrives (and its
+    people to `counts`)."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     params = params or InferenceParams()
@@ -951,11 +974,13 @@ def _run_engine(
     try:
         if engine == "dask":
             sites = _infer_dask(root, buckets, contexts, params, workers, scheduler,
-                                dask_processes, pass_two, counted)  # fmt: skip
+                                dask_processes, pass_two, counted, counts)  # fmt: skip
         else:
             if scheduler is not None:
                 raise UsageError("--scheduler needs --engine dask")
-            sites = _infer_local(root, buckets, contexts, params, workers, pass_two, counted, pool)
+            sites = _infer_local(
+                root, buckets, contexts, params, workers, pass_two, counted, pool, counts
+            )
     finally:
         forget_site_lookup()  # (pass 2 in this process: one process, or Dask's threads)
     if progress is not None:
@@ -969,14 +994,17 @@ def _site_pass(
     scratch: str,
     map_blocks: MapFunction | None = None,
     map_groups: MapFunction | None = None,
+    counts: PeopleCounts | None = None,
 ) -> tuple[FoundSites, tuple[float, float]]:
     """The sites and site odds from pass 1's results, taken in partition order as they
     come (each partition's slim analyses go to disk at once). `map_groups`: see
-    `_SlimSpool.sites`."""
+    `_SlimSpool.sites`. `counts`: the partitions' people are added to it."""
     spool = _SlimSpool(scratch)
     try:
         for part in parts:
             spool.add(part)
+            if counts is not None:
+                counts.add(part.people, part.located)
         return spool.sites(params, map_blocks, map_groups)
     finally:
         spool.close()
@@ -1057,6 +1085,7 @@ def _infer_local(
     pass_two: Callable[..., list[Any]],
     emit: Emit,
     started: ProcessPoolExecutor | None = None,
+    counts: PeopleCounts | None = None,
 ) -> FoundSites:
     workers = 1 if workers is None else workers
     n = len(buckets)
@@ -1067,6 +1096,7 @@ def _infer_local(
                     map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
                     params,
                     spill,
+                    counts=counts,
                 )
                 for b in buckets:
                     emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
@@ -1083,6 +1113,7 @@ def _infer_local(
                 params,
                 spill,
                 map_groups=pool.map,
+                counts=counts,
             )
             # The sites go to each worker process once, as a file (sent with every
             # partition's task they cost as much as the task at 2 M posts: every site and
@@ -1158,6 +1189,7 @@ def _infer_dask(
     processes: bool,
     pass_two: Callable[..., list[Any]],
     emit: Emit,
+    counts: PeopleCounts | None = None,
 ) -> FoundSites:
     import importlib
 
@@ -1186,7 +1218,7 @@ def _infer_dask(
         with tempfile.TemporaryDirectory(prefix="geoleak-slim-") as scratch:
             parts = _windowed(client, window, analyse_bucket, [root] * n, buckets,
                               [params] * n, contexts)  # fmt: skip
-            sites, odds = _site_pass(parts, params, scratch, client_map)
+            sites, odds = _site_pass(parts, params, scratch, client_map, counts=counts)
         # hash=False: a content key would tokenize every site and member (Dask's tokenize
         # walks the whole object): ~20 MB of transient memory at 250 k posts, growing with
         # the sites, where sending them costs ~2 MB.

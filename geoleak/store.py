@@ -33,7 +33,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,7 @@ __all__ = [
     "AUTO_STORE_ROWS",
     "MANIFEST",
     "EvidenceStore",
+    "PeopleCounts",
     "buckets_for",
     "estimate_rows",
     "evidence_schema",
@@ -184,6 +185,21 @@ def _input_key(path: Path) -> dict[str, Any]:
             size += info.st_size
             latest = max(latest, info.st_mtime_ns)
     return {"size": size, "files": files, "mtime_ns": latest}
+
+
+@dataclass
+class PeopleCounts:
+    """A store's people (`LeakStats.people`: in its people table) and located people
+    (`people_located`: with evidence rows), summed partition by partition where the
+    partitions are read anyway (the engines' pass 1), so `EvidenceStore.stats` need not
+    read every partition again."""
+
+    people: int = 0
+    located: int = 0
+
+    def add(self, people: int, located: int) -> None:
+        self.people += people
+        self.located += located
 
 
 @dataclass
@@ -519,8 +535,10 @@ class EvidenceStore:
 
     # -- reading ---------------------------------------------------------------------
 
-    def stats(self) -> LeakStats:
-        """The summed ingest statistics of every run in the store."""
+    def stats(self, counted: PeopleCounts | None = None) -> LeakStats:
+        """The summed ingest statistics of every run in the store. `counted`: its people
+        and located people as the engines' pass 1 counted them partition by partition
+        (`engine.analyse_bucket`), instead of reading every partition again here."""
         from geoleak.pipeline import LeakStats
 
         total = LeakStats()
@@ -532,18 +550,17 @@ class EvidenceStore:
                     continue  # people may span runs: counted from the people table below
                 else:
                     setattr(total, key, getattr(total, key) + value)
-        total.people = sum(
-            len(set(self._people_rows(bucket, ["person"])["person"]))
-            for bucket in range(self.buckets)
-        )
-        total.people_located = sum(1 for _ in self._people_with_evidence())
+        if counted is None:
+            counted = PeopleCounts()
+            for bucket in range(self.buckets):
+                table = self._read_bucket(bucket, columns=["person"])
+                counted.add(
+                    len(set(self._people_rows(bucket, ["person"])["person"])),
+                    0 if table is None else len(set(table.column("person").to_pylist())),
+                )
+        total.people = counted.people
+        total.people_located = counted.located
         return total
-
-    def _people_with_evidence(self) -> Iterator[str]:
-        for bucket in range(self.buckets):
-            table = self._read_bucket(bucket, columns=["person"])
-            if table is not None:
-                yield from sorted(set(table.column("person").to_pylist()))
 
     def _people_rows(self, bucket: int, columns: list[str] | None = None) -> dict[str, list[Any]]:
         """The people table's rows of one partition, every run's (stores written before

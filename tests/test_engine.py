@@ -235,7 +235,7 @@ def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_o
         replace(c, position=LatLon(-50.0, 100.0 + k)) for k, c in enumerate(worker.base_candidates)
     ]
     loner = replace(worker, person="zz-loner", base_candidates=far)
-    parts.append(engine._slim_bucket([loner]))
+    parts.append(engine._slim_bucket([loner], 1, 1))
     slim.append(engine.slim_analysis(loner))
     expected = find_sites_partitioned(slim, params)
     expected_odds = site_log_odds(slim, expected, params.shared_site_odds)

@@ -73,7 +73,7 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     sites); without it the profiles come back in the result."""
     from geoleak.engine import infer_store, local_pool, write_store_profiles
     from geoleak.pipeline import RunResult
-    from geoleak.store import EvidenceStore, buckets_for, is_store
+    from geoleak.store import EvidenceStore, PeopleCounts, buckets_for, is_store
 
     if any(is_store(i) for i in inputs) and (len(inputs) > 1 or store_path):
         raise UsageError(
@@ -91,24 +91,29 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
             _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets)
         store = EvidenceStore(store_path)
         written = None
+        # The statistics' people, counted by pass 1 as it reads each partition (counting
+        # them here after would read every partition again, in this process alone).
+        counts = PeopleCounts()
         if output is None:
             profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
-                                          scheduler=scheduler, pool=pool)  # fmt: skip
+                                          scheduler=scheduler, pool=pool, counts=counts)  # fmt: skip
         elif output == "-":
             profiles, sites = [], []
             written = write_store_profiles(store, sys.stdout, meta=meta, ensure_ascii=True,
                                            params=params, engine=engine, workers=workers,
-                                           scheduler=scheduler, pool=pool)  # fmt: skip
+                                           scheduler=scheduler, pool=pool,
+                                           counts=counts)  # fmt: skip
             sys.stdout.write("\n")
         else:
             profiles, sites = [], []
             with atomic_open(output) as handle:
                 written = write_store_profiles(store, handle, meta=meta, params=params,
                                                engine=engine, workers=workers,
-                                               scheduler=scheduler, pool=pool)  # fmt: skip
+                                               scheduler=scheduler, pool=pool,
+                                               counts=counts)  # fmt: skip
                 handle.write("\n")
         evidence = store.evidence() if with_evidence else {}
-        stats = store.stats()
+        stats = store.stats(counts)
     if not quiet:
         for line in stats.summary_lines():
             click.echo(line, err=True)
