@@ -101,6 +101,7 @@ roles are assigned.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -903,6 +904,33 @@ def shifts_of_days(
     return unique, label.astype(np.int64)
 
 
+def _shifts_of_day_sets(
+    day_sets: Sequence[NDArray[np.int64]], hour_sets: Sequence[NDArray[np.int64]] | None
+) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], NDArray[np.int64]]:
+    """`shifts_of_days` of every set (with its hours, if given) and each set's number of
+    distinct days, the sets read at once: one `np.unique` over (set, day) keys and one
+    `np.bincount` a shift over its inverse (the same whole numbers as each set alone)."""
+    sizes = np.array([len(days) for days in day_sets], dtype=np.int64)
+    owner = np.repeat(np.arange(len(day_sets), dtype=np.int64), sizes)
+    joined = np.concatenate([np.asarray(days, dtype=np.int64) for days in day_sets])
+    # Ordinals are below 2^22 (date.max is 3,652,059): the set's number above them.
+    keys, inverse = np.unique((owner << 32) | joined, return_inverse=True)
+    distinct = np.bincount(keys >> 32, minlength=len(day_sets))
+    days_of = keys & 0xFFFFFFFF
+    label = np.zeros(keys.size, dtype=np.int64)
+    if hour_sets is not None and keys.size:
+        hours = np.concatenate([np.asarray(h, dtype=np.int64) for h in hour_sets])
+        shift = np.where(hours >= 0, _SHIFT_OF_HOUR[np.clip(hours, 0, 23)], SHIFT_EITHER)
+        has_day = np.bincount(inverse, weights=shift == SHIFT_DAY, minlength=keys.size) > 0
+        has_night = np.bincount(inverse, weights=shift == SHIFT_NIGHT, minlength=keys.size) > 0
+        label = np.where(has_day & ~has_night, SHIFT_DAY,
+                         np.where(has_night & ~has_day, SHIFT_NIGHT, SHIFT_EITHER))  # fmt: skip
+        label = label.astype(np.int64)
+    bounds = np.concatenate([[0], np.cumsum(distinct)]).tolist()
+    read = [(days_of[a:b], label[a:b]) for a, b in itertools.pairwise(bounds)]
+    return read, distinct
+
+
 def rota_log_bayes_factor(
     days: NDArray[np.int64] | Sequence[int],
     hours: NDArray[np.int64] | Sequence[int] | None = None,
@@ -937,9 +965,7 @@ def rota_log_bayes_factors(
     along a row, as for the set alone)."""
     if not day_sets:
         return []
-    read = [shifts_of_days(days, None if hour_sets is None else hour_sets[k])
-            for k, days in enumerate(day_sets)]  # fmt: skip
-    distinct = np.array([days.size for days, _ in read], dtype=np.int64)
+    read, distinct = _shifts_of_day_sets(day_sets, hour_sets)
     order = np.argsort(distinct, kind="stable")  # the sets grouped by their number of days
     out = [0.0] * len(day_sets)
     by_size = np.split(order, np.flatnonzero(np.diff(distinct[order])) + 1)

@@ -535,6 +535,35 @@ def test_rota_evidence_of_many_day_sets_equals_each_alone(
 @given(
     st.lists(
         st.tuples(
+            st.integers(1, 3_652_059 - 2_000),
+            st.lists(st.tuples(st.integers(0, 1_999), st.integers(-1, 23)), max_size=70),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_shifts_of_many_day_sets_equal_each_alone(
+    sets: list[tuple[int, list[tuple[int, int]]]],
+) -> None:
+    """The rota evidence's sets read at once (`_shifts_of_day_sets`: one `np.unique` over
+    every set's days) give each set's distinct days and shifts as `shifts_of_days` alone
+    (repeated days, empty sets, any date, points at any hour or none known)."""
+    day_sets = [np.array([start + d for d, _ in points], dtype=np.int64) for start, points in sets]
+    hour_sets = [np.array([h for _, h in points], dtype=np.int64) for _, points in sets]
+    for hours in (hour_sets, None):
+        read, distinct = roles._shifts_of_day_sets(day_sets, hours)
+        assert len(read) == len(day_sets)
+        for k, days in enumerate(day_sets):
+            alone = roles.shifts_of_days(days, None if hours is None else hours[k])
+            assert distinct[k] == alone[0].size
+            assert np.array_equal(read[k][0], alone[0])
+            assert np.array_equal(read[k][1], alone[1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
             st.integers(1, 3_652_059 - 400),
             st.lists(st.integers(0, 399), max_size=40),
             st.lists(st.lists(st.integers(0, 399), max_size=40), max_size=5),
