@@ -503,17 +503,19 @@ def test_role_problems_of_many_people_equal_their_definitions(
     assert any(p.work_rota_log_bf for p in together) and any(p.moves for p in together)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 3_652_059 - 2_000),
-            st.lists(st.tuples(st.integers(0, 1_999), st.integers(-1, 23)), max_size=70),
-        ),
-        min_size=1,
-        max_size=12,
-    )
+# Day sets for the rota evidence: each a first date and (days after it, local hour or -1).
+_DAY_SETS_WITH_HOURS = st.lists(
+    st.tuples(
+        st.integers(1, 3_652_059 - 2_000),
+        st.lists(st.tuples(st.integers(0, 1_999), st.integers(-1, 23)), max_size=70),
+    ),
+    min_size=1,
+    max_size=12,
 )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_DAY_SETS_WITH_HOURS)
 def test_rota_evidence_of_many_day_sets_equals_each_alone(
     sets: list[tuple[int, list[tuple[int, int]]]],
 ) -> None:
@@ -532,16 +534,7 @@ def test_rota_evidence_of_many_day_sets_equals_each_alone(
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 3_652_059 - 2_000),
-            st.lists(st.tuples(st.integers(0, 1_999), st.integers(-1, 23)), max_size=70),
-        ),
-        min_size=1,
-        max_size=12,
-    )
-)
+@given(_DAY_SETS_WITH_HOURS)
 def test_shifts_of_many_day_sets_equal_each_alone(
     sets: list[tuple[int, list[tuple[int, int]]]],
 ) -> None:
