@@ -73,8 +73,9 @@ Roles per person are assigned jointly over the top candidates: one current home 
 at most one workplace, which may contain the home (living on base) and lies within a
 commute of it (a workplace more than `LONG_COMMUTE_M` or `FAR_WORKPLACE_M` from the home is
 rare: `COMMUTE_BAND_LOG_PRIOR`); optionally a second
-residence (weekends), a place slept at on some nights (a partner's home: `NIGHT_PLACE_SHARE`)
-or a move (an older home until a date, the current one after). Each
+residence (weekends) or a place slept at on some nights (a partner's home:
+`NIGHT_PLACE_SHARE`), and optionally a move (an older home until a date, the current one
+after), with or without one of those. Each
 assignment is scored with population-share priors (`RolePriors`); the posterior of a role
 is summed over the assignments (and person types) that give a place that role. The
 confidence given for a home or a base is the *lowest* such posterior over plausible
@@ -1439,7 +1440,7 @@ class Structure:
     home: home candidate or -1; work: work group or -1; second: home candidate used as
     second residence or -1 (with `nights`: as a place slept at on some nights,
     `NIGHT_PLACE_SHARE`); old_home: for a move, the older home (then `home` is the newer)
-    with the split day.
+    with the split day. A move may have a second place too.
     """
 
     home: int = -1
@@ -2033,6 +2034,25 @@ def _assignments(
                 -1,
             )
             move_rows.append((len(structures) - 1, before, after))
+            # A mover may keep a second residence or a partner's home as anyone else may:
+            # `_structure_log_prior` prices such a structure as the product of the move's and
+            # the second place's population shares (the move rate, CPS ASEC; living apart
+            # together, `NIGHT_PLACE_SHARE`; second residences), as it prices each alone.
+            # Without these structures that prior was 0, and a mover's partner's home could
+            # only be read as a workplace (a night shift's, at 0.99, for a person with no
+            # workplace: benchmarks/README.md, wrongbase).
+            seconds = [(s, 0) for s in second_locs] + [(s, NIGHT_PLACE_FLAG) for s in night_locs]
+            for s, flag in seconds:
+                if s in (new, old) or (group >= 0 and loc_group[home_locs[s]] == group):
+                    continue
+                add(
+                    Structure(home=new, work=w, second=s, old_home=old, split=split,
+                              nights=flag > 0),
+                    [home_locs[new], home_locs[old]],
+                    group,
+                    home_locs[s] + flag,
+                )  # fmt: skip
+                move_rows.append((len(structures) - 1, before, after))
     lives_at_work = [
         work_group >= 0 and any(loc_group[r] == work_group for r in home_rows)
         for home_rows, work_group, _ in specs
