@@ -1342,7 +1342,8 @@ class RolePriors:
     middle value for adults who post). live_at_work_share: people whose home lies within
     their workplace (quarters, barracks, farms, caretakers; about a third of US active-duty
     servicemembers live on an installation (DoD "Demographics: Profile of the Military
-    Community"), far fewer in the general population). second_residence_share: people who
+    Community"), far fewer in the general population); the prior of the home's own group as the
+    workplace, `_workplace_log_prior`). second_residence_share: people who
     spend weekends regularly at a second dwelling (holiday homes, partners, parents; e.g.
     Statistics Finland counts ~500,000 summer cottages for 5.5 M people).
     move_rate_per_year: people who move house in a year (~9 % in the US, Census CPS ASEC
@@ -2062,7 +2063,6 @@ def _assignments(
 
 def _structure_log_prior(
     structures: Sequence[Structure],
-    lives_at_work: Sequence[bool],
     n_home_locs: int,
     n_second_locs: int,
     n_move_options: int,
@@ -2072,8 +2072,8 @@ def _structure_log_prior(
     n_night_locs: int = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Each structure's log prior (second residence or a place slept at on some nights,
-    move, living at work, a far workplace), with the structures' home, work and
-    second-residence indexes."""
+    move, a far workplace), with the structures' home, work and second-residence indexes.
+    Which workplace a worker has (living at work among them) is `_workplace_log_prior`."""
     n_second = max(1, n_second_locs)
     moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
     n_moves = max(1, n_move_options)
@@ -2096,12 +2096,6 @@ def _structure_log_prior(
     log_structure_prior = log_structure_prior + np.where(
         s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
     )
-    log_structure_prior = log_structure_prior + np.where(
-        s_work >= 0,
-        np.where(lives_at_work, math.log(priors.live_at_work_share),
-                 math.log(1 - priors.live_at_work_share)),
-        0.0,
-    )  # fmt: skip
     if far_from_home is not None and n_home_locs:
         band = np.array(far_from_home, dtype=np.int64).reshape(n_home_locs, -1)
         pair = (s_work >= 0) & (s_home >= 0)
@@ -2110,6 +2104,35 @@ def _structure_log_prior(
         log_structure_prior = log_structure_prior + far_term
 
     return log_structure_prior, s_home, s_work, s_second
+
+
+def _workplace_log_prior(
+    structures: Sequence[Structure], lives_at_work: Sequence[bool], priors: RolePriors
+) -> NDArray[np.float64]:
+    """Per structure, log P(its workplace | the rest of it) for a person with a workplace:
+    a distribution over the workplaces the rest of the structure (home, second place, move)
+    can have (`_assignments`): the home's own group, when it is a candidate, with
+    `priors.live_at_work_share` (living at work), and the rest shared alike by the other
+    candidates and "none of the candidates" (a workplace none of whose posts are located).
+
+    Normalised, so a worker type keeps its prior share (`type_priors`) whatever the number of
+    candidates. (Each workplace had 1 / (candidates + 1), times `live_at_work_share` or one
+    minus it; so the options summed to 0.55-0.93, and every type with a workplace lost that
+    share of its prior against "no workplace away from home": 0.6 log units with one
+    candidate, the home's own group, 0.3 with three. And living at work had
+    `live_at_work_share` / (candidates + 1) of workers, not the share the prior names and
+    `geoleak.infer._live_at_work_probability` reads.)"""
+    rest: dict[tuple[Any, ...], list[int]] = {}
+    for k, st in enumerate(structures):
+        rest.setdefault((st.home, st.second, st.old_home, st.split, st.nights), []).append(k)
+    out = np.zeros(len(structures))
+    live = priors.live_at_work_share
+    for members in rest.values():
+        at_home = sum(1 for k in members if lives_at_work[k])  # 0 or 1: one home group
+        others = math.log((1.0 - live * at_home) / (len(members) - at_home))
+        for k in members:
+            out[k] = math.log(live) if lives_at_work[k] else others
+    return out
 
 
 def _second_shares(by_role: NDArray[np.float64], nights: NDArray[np.bool_]) -> Any:
@@ -2228,11 +2251,12 @@ def fit_roles(
     )
     unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
     log_structure_prior, s_home, s_work, s_second = _structure_log_prior(
-        structures, lives_at_work, len(home_locs), len(second_locs), len(moves), years,
+        structures, len(home_locs), len(second_locs), len(moves), years,
         priors, far_from_home, len(night_locs),
     )  # fmt: skip
     has_home = s_home >= 0
     type_prior = type_priors(priors)
+    work_prior = _workplace_log_prior(structures, lives_at_work, priors)
     n_work = len(work_groups)
     has_work = s_work >= 0
     structure_work = s_work
@@ -2278,7 +2302,7 @@ def fit_roles(
         home_term = np.where(has_home[chosen], math.log((1 - unseen) / n_home), math.log(unseen))
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
         if ptype != NO_WORK:
-            prior = prior - math.log(n_work + 1)
+            prior = prior + work_prior[chosen]
         day_evidence = work_day_evidence(ptype, work_rota_log_bf, work_schedule_log_bf)
         if day_evidence is not None and n_work:
             by_group = np.append(np.asarray(day_evidence, dtype=np.float64), 0.0)

@@ -16,8 +16,8 @@ and the few matrix products whose order is the library's (`home_unseen_by_type`'
 `person_presence`'s hourly mean) are made per person as `fit_roles` makes them.
 
 Assignments, structure priors and the bag's inputs are built by the same functions as
-`fit_roles` (`roles._assignments`, `_structure_log_prior`, `_bag_inputs`), so a change of
-the model's types, priors or assignments reaches both.
+`fit_roles` (`roles._assignments`, `_structure_log_prior`, `_workplace_log_prior`,
+`_bag_inputs`), so a change of the model's types, priors or assignments reaches both.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             by_role[spec_start[person] + index, HOME] -= misplaced
             by_role[spec_start[person] + index, OTHER] += misplaced
     struct_priors = [
-        roles._structure_log_prior(a[0], a[3], len(p.home_locs), len(p.second_locs),
+        roles._structure_log_prior(a[0], len(p.home_locs), len(p.second_locs),
                                    len(p.moves), p.years, priors, p.far_from_home,
                                    len(p.night_locs))
         for p, a in zip(problems, assigned, strict=True)
@@ -162,7 +162,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             u = min(0.99, value)
             log_seen[person, t] = math.log((1 - u) / n_home)
             log_unseen[person, t] = math.log(u)
-    log_works = np.array([math.log(len(p.work_groups) + 1) for p in problems])
+    work_prior = np.concatenate([roles._workplace_log_prior(a[0], a[3], priors) for a in assigned])
 
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
     parts_spec, parts_type = [], []
@@ -199,7 +199,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
                          log_unseen[entry_person, entry_type])  # fmt: skip
     prior = log_type[entry_type] + log_structure_prior[entry_spec] + home_term
-    prior = np.where(entry_type != NO_WORK, prior - log_works[entry_person], prior)
+    prior = np.where(entry_type != NO_WORK, prior + work_prior[entry_spec], prior)
     for ptype in SCORED_TYPES:
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
                                         np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip

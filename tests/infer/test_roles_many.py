@@ -4,12 +4,13 @@ residences, ties), in batches, with the bag's reweighted scores too."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from geoleak.infer import LeakInference, places, roles
@@ -312,3 +313,34 @@ def test_profiles_with_the_fits_at_once_equal_the_per_person_fits(
     assert fast.profiles_ == reference.profiles_
     assert fast.sites_ == reference.sites_
     assert sum(1 for p in reference.profiles_ for place in p.places if place.kind == "home") > 8
+
+
+@settings(max_examples=200, deadline=None)
+@given(role_problems(), st.sampled_from([0.02, 0.1, 0.4]))
+def test_the_workplace_prior_is_a_distribution_over_the_workplaces_an_assignment_can_have(
+    problem: RoleProblem, live: float
+) -> None:
+    """Given the rest of an assignment (home, second place, move), the workplaces it can
+    have (`roles._assignments`) take probability 1 in all: living at work (the home's own
+    group) `live_at_work_share`, the rest alike, "none of the candidates" among them. So a
+    type with a workplace keeps its prior share however many candidates the person has."""
+    # `places._moves` offers each (new, old) pair once; the strategy may draw one twice.
+    assume(len({(new, old) for new, old, *_ in problem.moves}) == len(problem.moves))
+    structures, _, _, lives = roles._assignments(
+        problem.loc_group, problem.home_locs, problem.work_groups, problem.second_locs,
+        problem.moves, problem.night_locs,
+    )  # fmt: skip
+    prior = roles._workplace_log_prior(structures, lives, RolePriors(live_at_work_share=live))
+    rest: dict[tuple[Any, ...], list[int]] = {}
+    for k, s in enumerate(structures):
+        rest.setdefault((s.home, s.second, s.old_home, s.split, s.nights), []).append(k)
+    for members in rest.values():
+        works = [structures[k].work for k in members]
+        assert len(set(works)) == len(works) and -1 in works  # each workplace once, and none
+        assert math.isclose(sum(math.exp(prior[k]) for k in members), 1.0, rel_tol=1e-12)
+        at_work = [k for k in members if lives[k]]
+        assert len(at_work) <= 1
+        for k in at_work:
+            assert math.isclose(math.exp(prior[k]), live, rel_tol=1e-12)
+        others = {float(prior[k]) for k in members if not lives[k]}
+        assert len(others) == 1  # the other workplaces and "none" alike
