@@ -469,7 +469,9 @@ def _base_by_site_membership(
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
-    Evidence within `params.exclusion_m` of one of the person's `homes` does not count
+    Evidence within `params.exclusion_m` of one of the person's `homes` (the homes given, or
+    where none is, the home candidates their own fit reads as the home: `_ungiven_homes`)
+    does not count
     unless that home lies on the site itself (quarters): the home explains it, and people
     who live next to a base, a hospital or a plant are not its staff (a person with no
     workplace whose home lies near a site got that site as base at 0.8 on the mobility
@@ -574,6 +576,25 @@ def _base_by_site_membership(
             site_id=site.site_id,
         )
     return None
+
+
+def _ungiven_homes(analysis: PersonAnalysis) -> list[LatLon]:
+    """The person's home candidates that their own fit reads as the home (its plain posterior
+    above one half) though none is given (seen on too few days: `places._home_ready`). The
+    membership base leaves evidence at a home out because the home explains it, which holds
+    whether or not the home has the days to be reported: a night worker seen on two days at a
+    place read as her home at 0.89 was tied by those posts to a site 700 m away, 7.8 km from
+    her workplace (mobility development 351, `benchmarks/README.md`, rate2 and tumiss)."""
+    fit = analysis.fit
+    if fit is None or not analysis.home_candidates or fit.log_score.size == 0:
+        return []
+    post = fit.posterior()
+    home_of = np.array([st.home for st in fit.structures], dtype=np.int64)[fit.structure_index]
+    return [
+        cand.position
+        for k, cand in enumerate(analysis.home_candidates)
+        if float(post[home_of == k].sum()) > 0.5
+    ]
 
 
 def _home_on_site(
@@ -688,7 +709,9 @@ def _profile(
             base = replaced(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):
         homes = [p.position for p in places if p.kind == PlaceKind.HOME]
-        base = _base_by_site_membership(analysis, sites, params, lookup, homes, site_odds[0])
+        base = _base_by_site_membership(
+            analysis, sites, params, lookup, homes or _ungiven_homes(analysis), site_odds[0]
+        )
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if base is not None and homes and haversine_m(homes[0], base.position) <= reach:
             base = replaced(base, explanation=base.explanation + "; the home is inside this site")
