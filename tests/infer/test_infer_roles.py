@@ -241,6 +241,37 @@ def test_a_neighbour_of_a_site_is_not_its_staff() -> None:
     assert profiles["n"].place(PlaceKind.BASE) is None, profiles["n"].places
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_posts_at_a_home_too_thin_to_give_do_not_tie_a_person_to_a_nearby_site(
+    seed: int,
+) -> None:
+    """A sparse poster seen on two weekday evenings at home, 450 m from a site where three
+    people work, and once elsewhere: the home has too few days to be given, and the
+    membership rule, which leaves out evidence at the person's given homes only, gave the
+    site as base from the two posts at home (a night worker 7.8 km from her workplace got
+    one at 0.795, mobility development 351). Her own fit reads the place as her home; that
+    explains the posts whether or not the home is reported."""
+    staff = {f"s{k}": _staff(f"s{k}", destination(WORK, 90 * k, 5_000 + 1_000 * k), 10 * k)
+             for k in range(3)}  # fmt: skip
+    rng = random.Random(seed)
+    home = destination(WORK, rng.uniform(0, 360), 450)
+    days = rng.sample(range(5, 40 * 7, 7), 2)  # two Saturdays' weeks: their Tuesday
+    evidence = [
+        seen("t", home, datetime.combine(START + timedelta(days=d - 4), datetime.min.time())
+             + timedelta(hours=rng.uniform(18, 22)), rng=rng)
+        for d in days
+    ]  # fmt: skip
+    away = destination(home, rng.uniform(0, 360), 2_500)
+    evidence.append(seen("t", away, datetime.combine(START + timedelta(days=100),
+                                                     datetime.min.time()) + timedelta(hours=20.5),
+                         rng=rng))  # fmt: skip
+    profiles = {p.person: p for p in LeakInference().fit({**staff, "t": evidence}).profiles_}
+    for name in staff:
+        assert near(profiles[name].place(PlaceKind.BASE), WORK, 500)
+    assert profiles["t"].place(PlaceKind.HOME) is None  # two days: not given
+    assert profiles["t"].place(PlaceKind.BASE) is None, profiles["t"].places
+
+
 def test_mover_gets_the_newer_home_as_current_and_no_base() -> None:
     """Failure 6: the current home was labelled base; both homes, newest first, with dates."""
     new_home = destination(HOME, 120, 6_000)
