@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import gc
 import heapq
+import itertools
 import math
 import multiprocessing as mp
 import pickle
@@ -48,7 +49,7 @@ from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_num
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people
-from geoleak.infer.roles import Structure
+from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
@@ -58,7 +59,7 @@ from geoleak.infer.sites import (
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, PeopleCounts, person_bucket
-from geoleak.types import Evidence, PlaceKind, Profile, SharedSite, replaced
+from geoleak.types import Evidence, PlaceKind, Profile, SharedSite, _init_fields, replaced
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
@@ -322,10 +323,116 @@ def analyse_bucket(
     analyses, located = _analysed(root, bucket, params, people)
     if spill is not None:
         shared: dict[Structure, Structure] = {}
+        kept = [_spilled(a, shared) for a in analyses]
+        fits = _fit_columns([a.fit for a in kept])
+        if fits.whole is None:  # the fits go as columns, not with each analysis
+            for analysis in kept:
+                analysis.fit = None
         with _spill_file(spill, bucket).open("wb") as out:
-            pickle.dump(([_spilled(a, shared) for a in analyses], people), out,
-                        protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
+            pickle.dump((kept, people, fits), out, protocol=pickle.HIGHEST_PROTOCOL)
     return _slim_bucket(analyses, len(people), located)
+
+
+# A fit's array fields, each joined over a partition's fits in its spill (`_FitColumns`).
+_FIT_ARRAYS = ("person_type", "structure_index", "log_score", "bag_index", "activity")
+
+
+class _FitColumns(NamedTuple):
+    """A partition's fits as its spill keeps them: each of a fit's 1-D array fields
+    (`_FIT_ARRAYS`) joined over the fits (`joined`, and each fit's end in them: `ends`),
+    their 2-D bag scores (`RoleFit.bag_log_scores`) flattened and joined (`bags`, with
+    each one's shape or None: `bag_shapes`), and each fit's other fields (`rest`, its
+    constructor's values with None for the joined ones; None for an analysis without a
+    fit). Pickled, that is seven arrays a partition instead of about six a person: numpy
+    pickles each array through Python (`__reduce__`, `__setstate__`), ~a third of the
+    spill's dump and load. `whole`: the fits as they are, when their arrays cannot be
+    joined without changing one (`_joinable`); the other fields are then empty."""
+
+    joined: list[Any]  # numpy arrays, in the order of `_FIT_ARRAYS`
+    ends: list[list[int]]
+    bags: Any  # a numpy array
+    bag_shapes: list[tuple[int, ...] | None]
+    rest: list[list[Any] | None]
+    whole: list[RoleFit | None] | None = None
+
+
+def _joinable(arrays: Sequence[Any], ndim: int) -> bool:
+    """Whether `arrays` read back from one joined array (C-ordered views of it) are what
+    each pickled alone reads back as: numeric arrays of `ndim` dimensions and one dtype,
+    none of them in Fortran order only (pickle keeps that order)."""
+    import numpy as np
+
+    if not arrays:
+        return False
+    dtype = getattr(arrays[0], "dtype", None)
+    return (
+        dtype is not None
+        and dtype.kind in "biuf"
+        and all(
+            isinstance(a, np.ndarray)
+            and a.ndim == ndim
+            and a.dtype == dtype
+            and (a.flags.c_contiguous or not a.flags.f_contiguous)
+            for a in arrays
+        )
+    )
+
+
+def _fit_columns(fits: Sequence[RoleFit | None]) -> _FitColumns:
+    """`fits` as `_FitColumns` (read back by `_fits_of_columns`)."""
+    import numpy as np
+
+    present = [fit for fit in fits if fit is not None]
+    arrays = [[getattr(fit, name) for fit in present] for name in _FIT_ARRAYS]
+    bags = [fit.bag_log_scores for fit in present if fit.bag_log_scores is not None]
+    if not all(_joinable(field, 1) for field in arrays) or (bags and not _joinable(bags, 2)):
+        return _FitColumns([], [], None, [], [], list(fits))
+    position, values_of = _init_fields(RoleFit)
+    rest: list[list[Any] | None] = []
+    for fit in fits:
+        if fit is None:
+            rest.append(None)
+            continue
+        values = list(values_of(fit))
+        for name in (*_FIT_ARRAYS, "bag_log_scores"):
+            values[position[name]] = None
+        rest.append(values)
+    return _FitColumns(
+        [np.concatenate(field) for field in arrays],
+        [np.cumsum([a.size for a in field]).tolist() for field in arrays],
+        np.concatenate([b.ravel() for b in bags]) if bags else np.zeros(0),
+        [None if fit.bag_log_scores is None else fit.bag_log_scores.shape for fit in present],
+        rest,
+    )
+
+
+def _fits_of_columns(columns: _FitColumns) -> list[RoleFit | None]:
+    """The fits `_fit_columns` was given, their arrays views of the joined ones."""
+    if columns.whole is not None:
+        return columns.whole
+    position, _ = _init_fields(RoleFit)
+    slots = [position[name] for name in _FIT_ARRAYS]
+    bag_slot = position["bag_log_scores"]
+    parts = [
+        [joined[start:end] for start, end in itertools.pairwise([0, *ends])]
+        for joined, ends in zip(columns.joined, columns.ends, strict=True)
+    ]
+    fits: list[RoleFit | None] = []
+    k = bag_at = 0
+    for values in columns.rest:
+        if values is None:
+            fits.append(None)
+            continue
+        for slot, part in zip(slots, parts, strict=True):
+            values[slot] = part[k]
+        shape = columns.bag_shapes[k]
+        if shape is not None:
+            size = math.prod(shape)
+            values[bag_slot] = columns.bags[bag_at : bag_at + size].reshape(shape)
+            bag_at += size
+        fits.append(RoleFit(*values))
+        k += 1
+    return fits
 
 
 def _spilled(
@@ -420,8 +527,11 @@ def profile_bucket(
     if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
         with kept.open("rb") as handle:
             # written by pass 1 of this run, in our scratch folder
-            analyses, people = pickle.load(handle)
+            analyses, people, fit_columns = pickle.load(handle)
         kept.unlink()
+        if fit_columns.whole is None:
+            for analysis, fit in zip(analyses, _fits_of_columns(fit_columns), strict=True):
+                analysis.fit = fit
         # Each person's evidence as pass 1 read it (the same rows, in the same order).
         evidence = EvidenceStore(root).bucket_columns(bucket)
         for analysis in analyses:

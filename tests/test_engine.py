@@ -4,6 +4,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 from __future__ import annotations
 
 import functools
+import random
 import shutil
 from collections import Counter
 from dataclasses import replace
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geoleak import engine
 from geoleak.engine import find_sites_partitioned, infer_store
@@ -527,8 +530,12 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
     rows = {b: sum(map(len, store.bucket_evidence(b).values())) for b in range(4)}
     bucket = max(rows, key=rows.__getitem__)
     with (tmp_path / f"analyses-{bucket:05d}.pickle").open("rb") as handle:
-        kept, kept_context = pickle.load(handle)
+        kept, kept_context, fit_columns = pickle.load(handle)
     assert kept and all(a.evidence == [] for a in kept)
+    # the fits go beside the analyses, their arrays joined over the partition's people
+    assert fit_columns.whole is None and all(a.fit is None for a in kept)
+    for analysis, fit in zip(kept, engine._fits_of_columns(fit_columns), strict=True):
+        analysis.fit = fit
     # and the partition's people's context, which pass 2 then does not read again
     assert kept_context == store.context(bucket=bucket) and set(kept_context) >= {
         a.person for a in kept
@@ -667,3 +674,91 @@ def test_partitions_run_with_the_collector_run_less_often(
     assert during and all(t == (engine.PARTITION_GC_THRESHOLD, *before[1:]) for t in during)
     assert gc.get_threshold() == before
     assert [profile_to_json(p) for p in profiles] == [profile_to_json(p) for p in expected]
+
+
+def _fit(rnd: random.Random, assignments: int, draws: int, bag: str) -> Any:
+    """A `RoleFit` of `assignments` random scores; its bag scores (`draws`, K) made as
+    `bag` says: None, C-ordered, a strided view (as the batched fit leaves them) or
+    Fortran-ordered."""
+    import numpy as np
+
+    from geoleak.infer.roles import PERSON_TYPES, RoleFit, Structure
+
+    k = rnd.randint(0, assignments)
+    scores = None
+    if bag != "none":
+        batch = np.array([[rnd.uniform(-50, 0) for _ in range(k + 3)] for _ in range(draws)])
+        scores = {"c": batch[:, :k].copy(), "view": batch[:, 1 : k + 1],
+                  "fortran": np.asfortranarray(batch[:, :k])}[bag]  # fmt: skip
+    return RoleFit(
+        [Structure(home=rnd.randint(-1, 2), work=rnd.randint(-1, 1)) for _ in range(3)],
+        np.array([rnd.randrange(len(PERSON_TYPES)) for _ in range(assignments)], dtype=np.int64),
+        np.array([rnd.randrange(3) for _ in range(assignments)], dtype=np.int64),
+        np.array([rnd.uniform(-80, 0) for _ in range(assignments)]),
+        [rnd.random() < 0.5 for _ in range(3)],
+        np.array(sorted(rnd.sample(range(assignments), k)), dtype=np.int64),
+        None if scores is None else (),
+        scores,
+        np.array([rnd.uniform(-1, 1) for _ in range(len(PERSON_TYPES))]),
+    )
+
+
+def _same_fit(got: Any, expected: Any) -> bool:
+    """Every field equal; each array of the same dtype, shape, values and memory order."""
+    import numpy as np
+
+    if got is None or expected is None:
+        return got is expected
+    for name in got.__slots__:
+        a, b = getattr(got, name), getattr(expected, name)
+        if isinstance(b, np.ndarray):
+            if not (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                    and a.tobytes() == b.tobytes() and a.flags.c_contiguous == b.flags.c_contiguous
+                    and a.flags.f_contiguous == b.flags.f_contiguous):  # fmt: skip
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.integers(0, 12), st.integers(1, 4), st.sampled_from(["none", "c", "view"])
+            ),
+        ),
+        max_size=8,
+    ),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_spilled_fits_in_columns_read_back_as_each_pickled_alone(
+    shapes: list[tuple[int, int, str] | None], fortran: bool, rnd: random.Random
+) -> None:
+    """A partition's fits joined into one array a field for the spill (`_fit_columns`) read
+    back (`_fits_of_columns`) as what pickling each fit alone gives: each array of the same
+    dtype, shape, values and memory order, the other fields equal, analyses without a fit
+    kept as None; fits whose arrays could not be joined so (a Fortran-ordered bag, another
+    dtype) go whole."""
+    import pickle
+
+    import numpy as np
+
+    fits = [None if shape is None else _fit(rnd, *shape) for shape in shapes]
+    if fortran and fits and fits[0] is not None:
+        fits[0] = _fit(rnd, 6, 3, "fortran")
+    if fortran and len(fits) > 1 and fits[1] is not None:
+        fits[1].log_score = fits[1].log_score.astype(np.float32)
+    columns = engine._fit_columns(fits)
+    expected = pickle.loads(pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL))
+    got = engine._fits_of_columns(pickle.loads(pickle.dumps(columns, protocol=5)))
+    assert len(got) == len(expected)
+    assert all(_same_fit(a, b) for a, b in zip(got, expected, strict=True))
+    present = [f for f in fits if f is not None]
+    fortran_bag = any(f.bag_log_scores is not None and not f.bag_log_scores.flags.c_contiguous
+                      and f.bag_log_scores.flags.f_contiguous for f in present)  # fmt: skip
+    dtypes = {f.log_score.dtype for f in present}
+    assert (columns.whole is None) == (bool(present) and not fortran_bag and len(dtypes) == 1)
