@@ -861,8 +861,8 @@ def _rota_table() -> tuple[NDArray[np.float64], NDArray[np.int64], int, NDArray[
     shift), as (2, phases, cycle)."""
     lengths = [len(pattern) for pattern in ROTAS.values()]
     cycle = math.lcm(*lengths)
-    rows: list[NDArray[np.float64]] = []
-    shift_rows: list[NDArray[np.float64]] = []
+    blocks: list[NDArray[np.float64]] = []
+    shift_blocks: list[NDArray[np.float64]] = []
     starts: list[int] = []
     keep, swap = math.log(1 - ROTA_SHIFT_MISMATCH), math.log(ROTA_SHIFT_MISMATCH)
     for pattern in ROTAS.values():
@@ -873,17 +873,32 @@ def _rota_table() -> tuple[NDArray[np.float64], NDArray[np.int64], int, NDArray[
                          math.log(ROTA_OFF_SHARE / (1 - q)))  # fmt: skip
         shift = np.array([np.where(chars == "D", keep, np.where(chars == "N", swap, 0.0)),
                           np.where(chars == "N", keep, np.where(chars == "D", swap, 0.0))])  # fmt: skip
-        starts.append(len(rows))
-        rows.extend(np.resize(np.roll(ratio, -phase), cycle) for phase in range(on.size))
-        shift_rows.extend(np.stack([np.resize(np.roll(s, -phase), cycle) for s in shift])
-                          for phase in range(on.size))  # fmt: skip
-    return (np.array(rows), np.array(starts, dtype=np.int64), cycle,
-            np.stack(shift_rows, axis=1))  # fmt: skip
+        starts.append(sum(len(block) for block in blocks))
+        # Phase p's row: the pattern started at its day p, repeated over the cycle.
+        day = (np.arange(on.size)[:, None] + np.arange(cycle)[None, :]) % on.size
+        blocks.append(ratio[day])
+        shift_blocks.append(shift[:, day])
+    return (np.concatenate(blocks), np.array(starts, dtype=np.int64), cycle,
+            np.ascontiguousarray(np.concatenate(shift_blocks, axis=1)))  # fmt: skip
 
 
-_ROTA_TABLE, _ROTA_STARTS, _ROTA_CYCLE, _ROTA_SHIFTS = _rota_table()
-_ROTA_SIZES = np.diff(np.append(_ROTA_STARTS, len(_ROTA_TABLE))).astype(np.float64)
-_ROTA_SHIFT_GIVEN = (_ROTA_SHIFTS[0] != 0.0).astype(np.float64)  # the rota names the shift
+_table, _ROTA_STARTS, _ROTA_CYCLE, _shifts = _rota_table()
+_ROTA_SIZES = np.diff(np.append(_ROTA_STARTS, len(_table))).astype(np.float64)
+# The tables kept by position of the cycle, then phase (`_by_day` reads them); and 1.0
+# where the rota names the day's shift (D or N).
+_ROTA_TABLE_BY_DAY = np.ascontiguousarray(_table.T)
+_ROTA_SHIFTS_BY_DAY = [np.ascontiguousarray(shifts.T) for shifts in _shifts]
+_ROTA_SHIFT_GIVEN_BY_DAY = np.ascontiguousarray((_shifts[0] != 0.0).T.astype(np.float64))
+del _table, _shifts
+
+
+def _by_day(table_by_day: NDArray[np.float64], day_of: NDArray[np.int64]) -> NDArray[np.float64]:
+    """`table[:, day_of]` of a (phases, cycle) table from its transpose `table_by_day`
+    (cycle, phases): each day's row copied whole instead of one element at a time, the same
+    values in the same memory layout (numpy lays `table[:, day_of]` out as (sets, n,
+    phases) and returns it transposed, as here), so every sum over it is the same float."""
+    gathered: NDArray[np.float64] = table_by_day[day_of].transpose(2, 0, 1)
+    return gathered
 
 
 def shifts_of_days(
@@ -976,7 +991,7 @@ def rota_log_bayes_factors(
             continue
         day_of = np.array([read[k][0] % _ROTA_CYCLE for k in group.tolist()])  # (sets, n)
         label = np.array([read[k][1] for k in group.tolist()])
-        llr = _ROTA_TABLE[:, day_of].sum(axis=2).T  # per set, per rota and phase
+        llr = _by_day(_ROTA_TABLE_BY_DAY, day_of).sum(axis=2).T  # per set, per rota and phase
         is_day = (label == SHIFT_DAY).astype(np.float64)
         is_night = (label == SHIFT_NIGHT).astype(np.float64)
         if is_day.any() or is_night.any():
@@ -985,11 +1000,15 @@ def rota_log_bayes_factors(
             days_n, nights_n = is_day.sum(axis=1), is_night.sum(axis=1)
             log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
             log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
-            given = _ROTA_SHIFT_GIVEN[:, day_of]  # (phases, sets, n): 1 where a shift is named
-            named = ((_ROTA_SHIFTS[0][:, day_of] * is_day).sum(axis=2).T
-                     + (_ROTA_SHIFTS[1][:, day_of] * is_night).sum(axis=2).T)  # fmt: skip
-            llr = (llr + named - (given * is_day).sum(axis=2).T * log_day
-                   - (given * is_night).sum(axis=2).T * log_night)  # fmt: skip
+            named = ((_by_day(_ROTA_SHIFTS_BY_DAY[0], day_of) * is_day).sum(axis=2).T
+                     + (_by_day(_ROTA_SHIFTS_BY_DAY[1], day_of) * is_night).sum(axis=2).T)  # fmt: skip
+            # Per set and phase, the days read as a day (a night) shift on which the rota
+            # names a shift: whole numbers, so summed in any order (a matrix product of the
+            # shift indicators and each day's row of the table) they are the same floats.
+            given = _ROTA_SHIFT_GIVEN_BY_DAY[day_of]  # (sets, n, phases): 1 where one is named
+            day_given = np.matmul(is_day[:, None, :], given)[:, 0, :]
+            night_given = np.matmul(is_night[:, None, :], given)[:, 0, :]
+            llr = llr + named - day_given * log_day - night_given * log_night
         top = llr.max(axis=1)
         per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
         means = (per_rota / _ROTA_SIZES).mean(axis=1)

@@ -533,6 +533,103 @@ def test_rota_evidence_of_many_day_sets_equals_each_alone(
                                                      for d in day_sets]  # fmt: skip
 
 
+_ROTA_TABLES = roles._rota_table()  # (phases, cycle) tables, as the module builds them
+
+
+def _rota_factor_summing_indicators(days: np.ndarray, hours: np.ndarray) -> float:
+    """`rota_log_bayes_factor` as it was written before its shift counts were counted: the
+    days a rota names a shift on summed as 0/1 floats gathered from a (phases, cycle) table."""
+    table, _, _, shifts = _ROTA_TABLES
+    read, distinct = roles._shifts_of_day_sets([days], [hours])
+    if distinct[0] == 0:
+        return 0.0
+    day_of = (read[0][0] % roles._ROTA_CYCLE)[None, :]
+    label = read[0][1][None, :]
+    llr = table[:, day_of].sum(axis=2).T
+    is_day = (label == roles.SHIFT_DAY).astype(np.float64)
+    is_night = (label == roles.SHIFT_NIGHT).astype(np.float64)
+    if is_day.any() or is_night.any():
+        days_n, nights_n = is_day.sum(axis=1), is_night.sum(axis=1)
+        log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
+        log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
+        given_table = (shifts[0] != 0.0).astype(np.float64)
+        given = given_table[:, day_of]
+        named = ((shifts[0][:, day_of] * is_day).sum(axis=2).T
+                 + (shifts[1][:, day_of] * is_night).sum(axis=2).T)  # fmt: skip
+        llr = (llr + named - (given * is_day).sum(axis=2).T * log_day
+               - (given * is_night).sum(axis=2).T * log_night)  # fmt: skip
+    top = llr.max(axis=1)
+    per_rota = np.add.reduceat(np.exp(llr - top[:, None]), roles._ROTA_STARTS, axis=1)
+    means = (per_rota / roles._ROTA_SIZES).mean(axis=1)
+    return roles._rota_mixture(float(top[0]), float(means[0]))
+
+
+def test_rota_table_is_each_pattern_rolled_and_repeated() -> None:
+    """The rota tables built at once (each phase's row a fancy index of its pattern) are what
+    rolling each pattern by its phase and repeating it over the cycle gives (`np.roll`,
+    `np.resize`, row by row): the same floats, shapes, dtypes and layout."""
+    import math
+
+    cycle = math.lcm(*(len(p) for p in roles.ROTAS.values()))
+    keep, swap = math.log(1 - roles.ROTA_SHIFT_MISMATCH), math.log(roles.ROTA_SHIFT_MISMATCH)
+    rows, shift_rows, starts = [], [], []
+    for pattern in roles.ROTAS.values():
+        chars = np.array(list(pattern))
+        on = chars != "0"
+        q = float(on.mean())
+        ratio = np.where(on, math.log((1 - roles.ROTA_OFF_SHARE) / q),
+                         math.log(roles.ROTA_OFF_SHARE / (1 - q)))  # fmt: skip
+        shift = np.array([np.where(chars == "D", keep, np.where(chars == "N", swap, 0.0)),
+                          np.where(chars == "N", keep, np.where(chars == "D", swap, 0.0))])  # fmt: skip
+        starts.append(len(rows))
+        rows.extend(np.resize(np.roll(ratio, -phase), cycle) for phase in range(on.size))
+        shift_rows.extend(np.stack([np.resize(np.roll(s, -phase), cycle) for s in shift])
+                          for phase in range(on.size))  # fmt: skip
+    table, first, length, shifts = roles._rota_table()
+    for got, expected in ((table, np.array(rows)), (shifts, np.stack(shift_rows, axis=1))):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.flags.c_contiguous and got.tobytes() == expected.tobytes()
+    assert first.tolist() == starts and length == cycle
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 40), st.integers(1, 12), st.integers(1, 60),
+       st.randoms(use_true_random=False))  # fmt: skip
+def test_rota_table_read_by_day_is_the_gather_it_replaces(
+    phases: int, cycle: int, sets: int, n: int, rnd: random.Random
+) -> None:
+    """`roles._by_day` gives `table[:, day_of]`: the same values, shape and strides (so every
+    sum over it is the same float), for any table and day positions; and on the rota's own
+    tables."""
+    table = np.array([[rnd.uniform(-3, 3) for _ in range(cycle)] for _ in range(phases)])
+    day_of = np.array([[rnd.randrange(cycle) for _ in range(n)] for _ in range(sets)])
+    rota_table, _, _, rota_shifts = _ROTA_TABLES
+    for whole, by_day, at in (
+        (table, np.ascontiguousarray(table.T), day_of),
+        (rota_table, roles._ROTA_TABLE_BY_DAY, day_of * 41 % roles._ROTA_CYCLE),
+        (rota_shifts[1], roles._ROTA_SHIFTS_BY_DAY[1], day_of * 7 % roles._ROTA_CYCLE),
+    ):
+        expected, got = whole[:, at], roles._by_day(by_day, at)
+        assert got.shape == expected.shape and got.strides == expected.strides
+        assert np.array_equal(got, expected)
+        assert got.sum(axis=2).tolist() == expected.sum(axis=2).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(_DAY_SETS_WITH_HOURS)
+def test_rota_shift_counts_equal_the_summed_indicators(
+    sets: list[tuple[int, list[tuple[int, int]]]],
+) -> None:
+    """The rota evidence's shift terms count the days a rota names a shift on (the nonzero
+    log probabilities) instead of summing a 0/1 table's floats: the same factor, bit for bit
+    (day and night shifts, either, no hour known, repeated and empty sets)."""
+    day_sets = [np.array([start + d for d, _ in points], dtype=np.int64) for start, points in sets]
+    hour_sets = [np.array([h for _, h in points], dtype=np.int64) for _, points in sets]
+    assert roles.rota_log_bayes_factors(day_sets, hour_sets) == [
+        _rota_factor_summing_indicators(d, h) for d, h in zip(day_sets, hour_sets, strict=True)
+    ]
+
+
 @settings(max_examples=150, deadline=None)
 @given(_DAY_SETS_WITH_HOURS)
 def test_shifts_of_many_day_sets_equal_each_alone(
