@@ -2154,6 +2154,70 @@ def _workplace_log_prior(
     return out
 
 
+# One person's arguments of `_structure_log_prior` but `priors`: structures, home,
+# second-residence and move options, years, `far_from_home` and night places.
+StructurePriorInputs = tuple[
+    Sequence[Structure], int, int, int, float, Sequence[Sequence[int]] | None, int
+]
+
+
+def _structure_log_priors_many(
+    people: Sequence[StructurePriorInputs], priors: RolePriors
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """`_structure_log_prior` of each person's structures, concatenated: each person's terms
+    made as there (the same Python floats), each structure's chosen and added for every
+    person at once, element by element in the same order (the same floats). A person
+    without a far-workplace term gets 0.0 added, which changes no sum (no term is -0.0)."""
+    sizes = [len(person[0]) for person in people]
+    total = sum(sizes)
+    fields = np.array(
+        [(st.home, st.work, st.second, st.old_home, st.nights) for p in people for st in p[0]],
+        dtype=np.int64,
+    ).reshape(total, 5)
+    s_home, s_work, s_second, s_old = (np.ascontiguousarray(fields[:, k]) for k in range(4))
+    s_nights = fields[:, 4] != 0
+    night_term, second_term, old_term, stay_term = [], [], [], []
+    for _, _, n_second_locs, n_move_options, years, _, n_night_locs in people:
+        moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
+        night_term.append(math.log((1 - priors.second_residence_share) * NIGHT_PLACE_SHARE
+                                   / max(1, n_night_locs)))  # fmt: skip
+        second_term.append(math.log(priors.second_residence_share / max(1, n_second_locs)))
+        old_term.append(math.log(moved / max(1, n_move_options)))
+        stay_term.append(math.log(1 - moved))
+
+    def each(values: list[float]) -> NDArray[np.float64]:
+        return np.repeat(np.array(values, dtype=np.float64), sizes)
+
+    log_structure_prior = np.where(
+        s_second >= 0,
+        np.where(s_nights, each(night_term), each(second_term)),
+        np.where(s_home >= 0,
+                 math.log((1 - priors.second_residence_share) * (1 - NIGHT_PLACE_SHARE)), 0.0),
+    )  # fmt: skip
+    log_structure_prior = log_structure_prior + np.where(
+        s_old >= 0, each(old_term), np.where(s_home >= 0, each(stay_term), 0.0)
+    )
+    # Each person's (home, work) commute bands, flattened one person after another.
+    bands = [
+        np.array(p[5], dtype=np.int64).reshape(-1) if p[5] is not None and p[1] else _NO_BANDS
+        for p in people
+    ]
+    width = np.array([b.size // p[1] if b.size else 0 for b, p in zip(bands, people, strict=True)],
+                     dtype=np.int64)  # fmt: skip
+    start = np.cumsum([0, *(b.size for b in bands)])[:-1]
+    owner = np.repeat(np.arange(len(people)), sizes)
+    pair = (s_work >= 0) & (s_home >= 0) & (width > 0)[owner]
+    far_term = np.zeros(total)
+    if pair.any():
+        who = owner[pair]
+        at = start[who] + s_home[pair] * width[who] + s_work[pair]
+        far_term[pair] = COMMUTE_BAND_LOG_PRIOR[np.concatenate(bands)[at]]
+    return log_structure_prior + far_term, s_home, s_work, s_second
+
+
+_NO_BANDS = np.zeros(0, dtype=np.int64)
+
+
 def _second_shares(by_role: NDArray[np.float64], nights: NDArray[np.bool_]) -> Any:
     """Per assignment, the second place's share of the home's presence, estimated from the
     counts (profile likelihood, half a day added to each side): a second residence's of the

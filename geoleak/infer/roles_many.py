@@ -138,16 +138,11 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             misplaced = before[0] + after[1]  # see `fit_roles`
             by_role[spec_start[person] + index, HOME] -= misplaced
             by_role[spec_start[person] + index, OTHER] += misplaced
-    struct_priors = [
-        roles._structure_log_prior(a[0], len(p.home_locs), len(p.second_locs),
-                                   len(p.moves), p.years, priors, p.far_from_home,
-                                   len(p.night_locs))
-        for p, a in zip(problems, assigned, strict=True)
-    ]  # fmt: skip
-    log_structure_prior = np.concatenate([sp[0] for sp in struct_priors])
-    s_home = np.concatenate([sp[1] for sp in struct_priors])
-    s_work = np.concatenate([sp[2] for sp in struct_priors])
-    s_second = np.concatenate([sp[3] for sp in struct_priors])
+    log_structure_prior, s_home, s_work, s_second = roles._structure_log_priors_many(
+        [(a[0], len(p.home_locs), len(p.second_locs), len(p.moves), p.years, p.far_from_home,
+          len(p.night_locs)) for p, a in zip(problems, assigned, strict=True)],
+        priors,
+    )  # fmt: skip
     n_specs = np.diff(spec_start)
     spec_person = np.repeat(np.arange(people), n_specs)
     has_home, has_work, has_second = s_home >= 0, s_work >= 0, s_second >= 0

@@ -344,3 +344,41 @@ def test_the_workplace_prior_is_a_distribution_over_the_workplaces_an_assignment
             assert math.isclose(math.exp(prior[k]), live, rel_tol=1e-12)
         others = {float(prior[k]) for k in members if not lives[k]}
         assert len(others) == 1  # the other workplaces and "none" alike
+
+
+@st.composite
+def _structure_prior_inputs(draw: Any) -> roles.StructurePriorInputs:
+    """One person's structures (any home, work, second residence, move and night place) with
+    the counts and commute bands `_structure_log_prior` reads."""
+    n_home = draw(st.integers(0, 4))
+    n_work = draw(st.integers(0, 3))
+    index = st.integers(-1, max(n_home - 1, -1))
+    structures = draw(st.lists(
+        st.builds(roles.Structure, home=index, work=st.integers(-1, n_work - 1), second=index,
+                  old_home=index, nights=st.booleans()),
+        max_size=12,
+    ))  # fmt: skip
+    bands = st.lists(st.lists(st.integers(0, 2), min_size=n_work, max_size=n_work),
+                     min_size=n_home, max_size=n_home)  # fmt: skip
+    far = draw(st.one_of(st.none(), bands))
+    return (structures, n_home, draw(st.integers(0, 3)), draw(st.integers(0, 4)),
+            draw(st.sampled_from([0.01, 0.3, 1.0, 7.5])), far, draw(st.integers(0, 3)))  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_structure_prior_inputs(), max_size=6))
+def test_structure_priors_of_many_people_equal_each_alone(
+    people: list[roles.StructurePriorInputs],
+) -> None:
+    """`_structure_log_priors_many` gives each person's `_structure_log_prior`, concatenated,
+    bit for bit (people with no structures, no candidates, no commute bands, moves, second
+    residences and night places)."""
+    priors = RolePriors()
+    if not people:
+        return
+    many = roles._structure_log_priors_many(people, priors)
+    alone = [roles._structure_log_prior(p[0], p[1], p[2], p[3], p[4], priors, p[5], p[6])
+             for p in people]  # fmt: skip
+    for got, parts in zip(many, zip(*alone, strict=True), strict=True):
+        expected = np.concatenate(parts)
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
