@@ -44,11 +44,32 @@ def test_a_command_imports_only_its_own_module() -> None:
     assert out.stdout.strip() == "['geoleak.cli.app', 'geoleak.cli.scan']"
 
 
-@pytest.mark.parametrize("command", all_commands())
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = invoke(command, "--help")
+def command_paths(group: click.Group = main, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command of click's tree, the group itself and any nested group's commands too."""
+    paths = [path]
+    for name in group.list_commands(click.Context(group)):
+        command = group.get_command(click.Context(group), name)
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*path, name))
+        else:
+            paths.append((*path, name))
+    return paths
+
+
+def test_the_command_tree_is_walked_whole() -> None:
+    assert [()] + [(c,) for c in all_commands()] == command_paths()[: len(all_commands()) + 1]
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(("geoleak", *p)))
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = invoke(*path, "--help")
     assert result.exit_code == 0
-    assert "Example" in result.output, f"geoleak {command} --help has no example"
+    name = " ".join(("geoleak", *path))
+    assert "Example" in result.output, f"{name} --help has no example"
+    examples = [line.strip() + " " for line in result.output.split("Example", 1)[1].splitlines()]
+    assert any(line.startswith(f"{name} ") for line in examples), (
+        f"{name} --help: no example runs {name}"
+    )
 
 
 def test_every_command_is_in_the_readme() -> None:
