@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -46,6 +47,67 @@ def test_every_evidence_store_column_is_documented() -> None:
 def test_profiles_schema_and_exit_statuses_are_documented() -> None:
     assert f'"{SCHEMA}"' in _section(3)
     assert "2 a usage or input error" in _section(6)
+
+
+def test_every_profiles_field_written_is_documented(tmp_path: Path) -> None:
+    """The keys `geoleak infer` writes in profiles.json (people, places, sites, top level)
+    on the demo unit (sites, movers, person types, exclusions) are all in section 3."""
+    out = tmp_path / "profiles.json"
+    corpus = DOCS.parents[1] / "sample_media" / "posts.jsonl"
+    result = CliRunner().invoke(
+        main, ["infer", str(corpus), "-o", str(out), "-q", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    people, places = doc["people"], [p for person in doc["people"] for p in person["places"]]
+    written = {key for part in (doc, *people, *places, *doc["sites"]) for key in part}
+    written |= {key for person in people for key in person.get("timezone_estimate") or {}}
+    written |= {key for person in people for key in person.get("excluded") or {}}
+    assert {"sites", "generated_by", "person_type", "valid_from", "excluded"} <= written
+    section = _section(3)
+    assert sorted(k for k in written if f"`{k}`" not in section and f'"{k}"' not in section) == []
+
+
+def _command_lines(text: str) -> list[tuple[str, list[str]]]:
+    """(command, its options) of every `geoleak COMMAND ...` written in `text`, up to the end
+    of the line, a backtick, a comment or a bracket (`<(geoleak infer ...)` is one of its own)."""
+    return [
+        (m.group(1), re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", m.group(2)))
+        for m in re.finditer(r"geoleak ([a-z]+)([^`\n#()]*)", text)
+    ]
+
+
+def test_command_lines_are_found_with_their_options() -> None:
+    text = "`geoleak infer a.jsonl -o p.json --eps-m 80` and geoleak evaluate <(geoleak map x -q)"
+    assert _command_lines(text) == [
+        ("infer", ["-o", "--eps-m"]), ("evaluate", []), ("map", ["-q"]),
+    ]  # fmt: skip
+
+
+def test_every_option_in_the_docs_and_the_examples_exists() -> None:
+    """Every option written after `geoleak COMMAND` in README.md, docs/formats.md and the
+    commands' help texts is one that COMMAND takes (no renamed or removed flag lingers)."""
+    from geoleak.cli.app import load_commands
+
+    load_commands()
+    runner = CliRunner()
+    texts = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in (DOCS, DOCS.parents[1] / "README.md")
+    }
+    texts |= {f"geoleak {name} --help": runner.invoke(main, [name, "--help"]).output
+              for name in main.commands}  # fmt: skip
+    unknown = []
+    for where, text in texts.items():
+        for name, options in _command_lines(text):
+            command = main.commands.get(name)
+            if command is None:
+                continue  # prose ("geoleak reads ...")
+            known = {"-h", "--help"} | {
+                o for p in command.params for o in p.opts + p.secondary_opts
+            }
+            unknown += [f"{where}: geoleak {name} {o}" for o in options if o not in known]
+    assert unknown == []
 
 
 def test_readme_and_scan_help_point_at_the_repo_copy() -> None:
