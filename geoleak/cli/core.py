@@ -432,6 +432,8 @@ def scenario(output: str, people: int, seed: int, days: int, formats: str, model
     from geoleak.scenario.model import PERSONA_SHARES
 
     out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: is a file; give a folder")
     if out.exists() and any(out.iterdir()) and not force:
         raise OutputError(f"{out}: folder is not empty; use --force to write into it")
     chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]

@@ -191,6 +191,16 @@ def test_scenario_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert (tmp_path / "x").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_scenario_refuses_a_file_as_its_folder(tmp_path: Path, force: list[str]) -> None:
+    target = tmp_path / "posts.jsonl"
+    target.write_text("keep me")
+    result = invoke("scenario", "-o", str(target), "--people", "2", *force)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"geoleak: error: {target}: is a file; give a folder"]
+    assert target.read_text() == "keep me"
+
+
 def test_demo_finds_every_home_and_base_and_no_home_for_the_silent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
