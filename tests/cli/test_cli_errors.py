@@ -163,3 +163,17 @@ def test_csv_quotes_a_carriage_return_in_a_value() -> None:
     text = to_csv(rows, ("person", "media_path", "text"))
     parsed = list(csv.DictReader(io.StringIO(text, newline="")))
     assert parsed == [{"person": "ana", "media_path": "IMG\r1.jpg", "text": "line\nbreak"}]
+
+
+def test_a_truth_csv_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles.json"
+    profiles.write_text('{"schema": "geoleak.profiles/1", "people": []}', encoding="utf-8")
+    truth = tmp_path / "truth.csv"
+    truth.write_bytes(
+        b"person,kind,lat,lon\nb\xe9,home,1,2\n"
+    )  # Latin-1, as a spreadsheet saves it
+    code, output = run("evaluate", str(profiles), "--truth", str(truth))
+    assert code == 2
+    assert error_lines(output) == [
+        f"geoleak: error: {truth}: not UTF-8 text; save the CSV as UTF-8"
+    ]
