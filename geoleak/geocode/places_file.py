@@ -113,27 +113,39 @@ def _from_csv(path: Path) -> list[UserPlace]:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    places: list[UserPlace] = []
     with handle:
         reader = csv.DictReader(handle)
-        fields = {f.strip().lower() for f in reader.fieldnames or []}
-        if not {"name", "lat", "lon"} <= fields:
-            raise UsageError(f"{path}: CSV needs a header with name, lat, lon")
-        for number, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            where = f"{path}:{number}"
-            if not row.get("name"):
-                raise UsageError(f"{where}: empty name")
-            radius = _number(row.get("radius_m") or DEFAULT_RADIUS_M, "radius_m", where)
-            places.append(
-                UserPlace(
-                    row["name"],
-                    _position(row["lat"], row["lon"], where),
-                    max(radius, 1.0),
-                    row.get("kind") or "user",
-                    _aliases(row.get("aliases")),
-                )
+        try:
+            return _csv_places(path, reader)
+        except UnicodeDecodeError:  # (decoded by the block: no line to name)
+            raise UsageError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        except csv.Error as exc:
+            raise UsageError(
+                f"{path}:{reader.reader.line_num}: not a readable CSV ({exc})"
+            ) from None
+
+
+def _csv_places(path: Path, reader: csv.DictReader[str]) -> list[UserPlace]:
+    """The places of a CSV file's rows; UsageError naming the file and line of a bad one."""
+    places: list[UserPlace] = []
+    fields = {f.strip().lower() for f in reader.fieldnames or []}
+    if not {"name", "lat", "lon"} <= fields:
+        raise UsageError(f"{path}: CSV needs a header with name, lat, lon")
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        where = f"{path}:{number}"
+        if not row.get("name"):
+            raise UsageError(f"{where}: empty name")
+        radius = _number(row.get("radius_m") or DEFAULT_RADIUS_M, "radius_m", where)
+        places.append(
+            UserPlace(
+                row["name"],
+                _position(row["lat"], row["lon"], where),
+                max(radius, 1.0),
+                row.get("kind") or "user",
+                _aliases(row.get("aliases")),
             )
+        )
     return places
 
 

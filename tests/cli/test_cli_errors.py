@@ -177,3 +177,19 @@ def test_a_truth_csv_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
     assert error_lines(output) == [
         f"geoleak: error: {truth}: not UTF-8 text; save the CSV as UTF-8"
     ]
+
+
+@pytest.mark.parametrize("command", ["geocode", "infer"])
+def test_a_places_csv_that_is_not_utf8_is_one_line(tmp_path: Path, command: str) -> None:
+    places = tmp_path / "places.csv"
+    places.write_bytes(b"name,lat,lon\nCaf\xe9 Luna,35.05,-78.88\n")
+    args = (
+        ["Paris"]
+        if command == "geocode"
+        else [str(corpus(tmp_path / "in")), "-o", str(tmp_path / "p.json")]
+    )
+    code, output = run(command, *args, "--places", str(places))
+    assert code == 2
+    assert error_lines(output) == [
+        f"geoleak: error: {places}: not UTF-8 text; save the CSV as UTF-8"
+    ]
