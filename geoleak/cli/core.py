@@ -58,6 +58,24 @@ def input_options(func: Any) -> Any:
     )(func)
 
 
+def _scheduler_address(address: str | None) -> str | None:
+    """`--scheduler` as given, once Dask can parse it: a host without a port is refused here,
+    before the inputs are read, not as a traceback from inside the engine."""
+    if address is None:
+        return None
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        return address  # the engine says how to install Dask
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise click.BadParameter(f"{address!r} ({exc}); give one such as tcp://HOST:PORT") from None
+    return address
+
+
 def _echo_summary(result_lines: Sequence[str]) -> None:
     for line in result_lines:
         click.echo(line, err=True)
@@ -137,7 +155,7 @@ def _large(inputs: Sequence[str], quiet: bool) -> int | None:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="Infer through an evidence store (a temporary one without --store): local "
                    "processes, or Dask tasks on a LocalCluster or at --scheduler.")  # fmt: skip
-@click.option("--scheduler", metavar="ADDRESS",
+@click.option("--scheduler", metavar="ADDRESS", callback=lambda _c, _p, v: _scheduler_address(v),
               help="Dask scheduler to run on (e.g. tcp://10.0.0.5:8786); with --engine dask.")  # fmt: skip
 @geocoder_options
 @sites_option

@@ -193,3 +193,17 @@ def test_a_places_csv_that_is_not_utf8_is_one_line(tmp_path: Path, command: str)
     assert error_lines(output) == [
         f"geoleak: error: {places}: not UTF-8 text; save the CSV as UTF-8"
     ]
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://host", "tcp://host:port"])
+def test_a_scheduler_address_dask_cannot_parse_is_a_usage_error(
+    tmp_path: Path, address: str
+) -> None:
+    pytest.importorskip("distributed")
+    posts = corpus(tmp_path / "in")
+    code, output = run("infer", str(posts), "-o", str(tmp_path / "p.json"), "--engine", "dask",
+                       "--scheduler", address)  # fmt: skip
+    assert code == 2
+    (line,) = error_lines(output)  # refused before the inputs are read: no summary
+    assert line.startswith(f"geoleak: error: Invalid value for '--scheduler': '{address}' (")
+    assert not (tmp_path / "p.json").exists()
