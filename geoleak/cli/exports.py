@@ -207,6 +207,7 @@ def geocode_command(
     help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.",
 )
 @click.option("-o", "--output", metavar="FILE.csv", help="Write every evidence hit as CSV.")
+@geocoder_options
 @click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 def sites_command(
@@ -217,6 +218,10 @@ def sites_command(
     profiles_path: str | None,
     near_m: float,
     output: str | None,
+    places: str | None,
+    geocoder_name: str,
+    user_agent: str | None,
+    geocode_cache: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -239,26 +244,29 @@ def sites_command(
     site_list = load_sites(sites_file)
     hits = []
     if inputs:
+        geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                                  cache_path=geocode_cache)  # fmt: skip
         diag = make_diagnostics(quiet)
         with progress_counter("reading") as progress:
             collected = collect_evidence(
-                inputs, diag=diag, source=source, author=author, progress=progress
-            )
+                inputs, diag=diag, source=source, author=author, progress=progress,
+                geocoder=geocoder,
+            )  # fmt: skip
         finish_diagnostics(diag)
         if not quiet:
             for line in collected.stats.summary_lines():
                 click.echo(line, err=True)
         hits = site_hits(collected.evidence, site_list, near_m=near_m)
-    places = []
+    near_places = []
     if profiles_path:
         from geoleak.profiles import load_profiles
 
         profiles, _ = load_profiles(profiles_path)
         by_person = {p.person: p.places for p in profiles}
-        places = place_hits(by_person, site_list, near_m=near_m)
+        near_places = place_hits(by_person, site_list, near_m=near_m)
     if output:
         write_hits_csv(hits, output)
-    report = sites_report(site_list, hits, places)
+    report = sites_report(site_list, hits, near_places)
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return

@@ -104,3 +104,30 @@ def test_commands_agree_on_an_export(
     counts = _counts(FIXTURES / export, tmp_path, monkeypatch)
     assert counts["api"] > 0
     assert len(set(counts.values())) == 1, counts
+
+
+def test_sites_takes_the_same_geocoder_options(tmp_path: Path) -> None:
+    """A check-in at a venue of the user's places file is evidence for `sites` as for
+    `infer` (README: the commands build evidence with the same --places and --geocoder)."""
+    places = tmp_path / "places.csv"
+    places.write_text("name,lat,lon,radius_m,kind\nKestrel Range,54.1,-2.1,50,venue\n")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(json.dumps({"id": "a1", "author": "ana", "created_at": "2025-01-06T19:49:52Z",
+                                 "text": "I'm at Kestrel Range"}) + "\n")  # fmt: skip
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "range", "radius_m": 200},
+         "geometry": {"type": "Point", "coordinates": [-2.1, 54.1]}}]}))  # fmt: skip
+    runner = CliRunner()
+    hits = {}
+    for options in (["--places", str(places)], ["--geocoder", "none"]):
+        result = runner.invoke(main, ["sites", str(sites), str(posts), "--json", "-q", *options])
+        assert result.exit_code == 0, result.output
+        (site,) = json.loads(result.output)["sites"]
+        profiles = runner.invoke(
+            main, ["infer", str(posts), "-o", "-", "-q", "--workers", "1", *options]
+        )
+        assert profiles.exit_code == 0, profiles.output
+        inferred = sum(p["evidence_count"] for p in json.loads(profiles.output)["people"])
+        hits[options[-1]] = (site["evidence"], inferred)
+    assert hits == {str(places): (1, 1), "none": (0, 0)}
