@@ -360,7 +360,9 @@ def load_profiles_with_parameters(
         doc = loads(source.read_bytes(), str(source))
     except FileNotFoundError:
         raise CorpusError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:  # a folder: "Is a directory", not "[Errno 21] ...: 'name'"
+        raise CorpusError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
         raise CorpusError(f"{source}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{source}:{exc.lineno}: not valid JSON ({exc.msg})") from None

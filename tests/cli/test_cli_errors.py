@@ -207,3 +207,15 @@ def test_a_scheduler_address_dask_cannot_parse_is_a_usage_error(
     (line,) = error_lines(output)  # refused before the inputs are read: no summary
     assert line.startswith(f"geoleak: error: Invalid value for '--scheduler': '{address}' (")
     assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "map"])
+def test_a_folder_given_as_profiles_is_one_plain_line(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "profiles.json"
+    folder.mkdir()
+    truth = tmp_path / "truth.csv"
+    truth.write_text("person,kind,lat,lon\n", encoding="utf-8")
+    args = ["--truth", str(truth)] if command == "evaluate" else [str(corpus(tmp_path / "in"))]
+    code, output = run(command, str(folder), *args)
+    assert code == 2
+    assert error_lines(output) == [f"geoleak: error: {folder}: cannot read: Is a directory"]
