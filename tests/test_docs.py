@@ -68,6 +68,26 @@ def test_every_profiles_field_written_is_documented(tmp_path: Path) -> None:
     assert sorted(k for k in written if f"`{k}`" not in section and f'"{k}"' not in section) == []
 
 
+def test_every_evaluation_field_is_documented(tmp_path: Path) -> None:
+    """`geoleak evaluate --json`'s keys, nested ones included, are all in section 9."""
+    profiles = tmp_path / "profiles.json"
+    place = {"kind": "home", "lat": 60.0, "lon": 10.0, "radius_m": 50, "confidence": 0.9}
+    people = [{"person": "a", "places": [place]}, {"person": "b", "places": [place]}]
+    profiles.write_text(json.dumps({"schema": "geoleak.profiles/1", "people": people}))
+    truth = tmp_path / "truth.csv"
+    truth.write_text("person,kind,lat,lon,persona,valid_from\n"
+                     "a,home,60.0,10.0,mover,2025-06-01\na,home,61.0,10.0,mover,2025-01-01\n"
+                     "b,none,,,silent,\n")  # fmt: skip
+    result = CliRunner().invoke(main, ["evaluate", str(profiles), "--truth", str(truth), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    written = set(doc) | {k for part in ("home", "base", "movers") for k in doc[part]}
+    written |= {k for band in doc["calibration"] for k in band}
+    written |= {k for persona in doc["by_persona"].values() for k in persona}
+    section = _section(9)
+    assert sorted(k for k in written if f"`{k}`" not in section and f'"{k}"' not in section) == []
+
+
 def _command_lines(text: str) -> list[tuple[str, list[str]]]:
     """(command, its options) of every `geoleak COMMAND ...` written in `text`, up to the end
     of the line, a backtick, a comment or a bracket (`<(geoleak infer ...)` is one of its own)."""
