@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from geoleak.csvinput import csv_errors
 from geoleak.errors import TruthError
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon, Place, PlaceKind, Profile
@@ -108,17 +109,11 @@ def load_truth(path: str | Path) -> list[TruthRow]:
         raise TruthError(f"{source}: cannot open: {exc.strerror or exc}") from None
     with handle:
         reader = csv.DictReader(handle)
-        try:
+        with csv_errors(source, reader, TruthError):
             missing = {"person", "kind"} - set(reader.fieldnames or [])
             if missing:
                 raise TruthError(f"{source}:1: missing column(s) {', '.join(sorted(missing))}")
             return [truth_row(rec, f"{source}:{line}") for line, rec in enumerate(reader, start=2)]
-        except UnicodeDecodeError:  # (decoded by the block: no line to name)
-            raise TruthError(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
-        except csv.Error as exc:
-            raise TruthError(
-                f"{source}:{reader.reader.line_num}: not a readable CSV ({exc})"
-            ) from None
 
 
 def truth_rows(records: Iterable[Mapping[str, object]]) -> list[TruthRow]:

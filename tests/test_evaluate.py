@@ -74,23 +74,6 @@ def test_bad_truth_rows_name_file_and_line(tmp_path: Path) -> None:
         load_truth(write_truth(tmp_path, "person,kind,lat,lon\na,home,x,2\n"))
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"\xff\xfeperson,kind\n", r"truth.csv: not UTF-8 text; save the CSV as UTF-8"),
-        (b"person,kind,lat,lon\na,home,1,2\nb,home,1,2,caf\xe9\n", r"truth.csv: not UTF-8"),
-        (b'person,kind\na,"' + b"x" * 200_000 + b'"\n', r"truth.csv:2: not a readable CSV"),
-    ],
-)
-def test_truth_that_is_not_utf8_csv_is_a_truth_error(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "truth.csv"
-    path.write_bytes(content)
-    with pytest.raises(TruthError, match=message):
-        load_truth(path)
-
-
 def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> None:
     """Six people, every figure counted by hand."""
     other = destination(HOME, 0, 20_000)

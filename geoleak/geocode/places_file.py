@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geoleak.csvinput import csv_errors
 from geoleak.errors import UsageError
 from geoleak.geocode.base import Geocoder, GeocodeResult, normalize_name, register_geocoder
 from geoleak.geometry import haversine_m
@@ -115,14 +116,8 @@ def _from_csv(path: Path) -> list[UserPlace]:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:
         reader = csv.DictReader(handle)
-        try:
+        with csv_errors(path, reader, UsageError):
             return _csv_places(path, reader)
-        except UnicodeDecodeError:  # (decoded by the block: no line to name)
-            raise UsageError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-        except csv.Error as exc:
-            raise UsageError(
-                f"{path}:{reader.reader.line_num}: not a readable CSV ({exc})"
-            ) from None
 
 
 def _csv_places(path: Path, reader: csv.DictReader[str]) -> list[UserPlace]:

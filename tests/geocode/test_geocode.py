@@ -97,23 +97,6 @@ def test_places_csv_and_errors() -> None:
         PlacesFile(FIXTURES / "missing.csv")
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"name,lat,lon\nCaf\xe9 Luna,35.05,-78.88\n", r"places.csv: not UTF-8 text"),
-        (b"\xff\xfen\x00a\x00m\x00e\x00", r"places.csv: not UTF-8 text"),
-        (b'name,lat,lon\n"' + b"x" * 200_000 + b'",1,2\n', r"places.csv:2: not a readable CSV"),
-    ],
-)
-def test_a_places_csv_that_is_not_utf8_csv_is_a_usage_error(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "places.csv"
-    path.write_bytes(content)
-    with pytest.raises(UsageError, match=message):
-        PlacesFile(path)
-
-
 def test_chain_prefers_the_users_places(gazetteer: GeonamesGazetteer) -> None:
     own = PlacesFile(FIXTURES / "places.csv")
     chain = ChainGeocoder([own, gazetteer])
