@@ -163,6 +163,12 @@ _RAW_VALUES = st.one_of(
         "1e400", "-2e308", "9" * 25, "9" * 19, "1.5e308", "-0.0", "1E5", "01", "1.", "NaN",
         "true", '"\\ud800"', '"\\u0000"', '""', '"a"', "[]", '["m/a.jpg", 2]', '["m/a.jpg"]',
         "[[[[[[[[]]]]]]]]", '{"name": "x"}', "null",
+        # places: the shape `_PlainPlace` takes, and near misses it leaves to orjson
+        '{"name": "x", "lat": 1.5, "lon": 2}', '{"name": "x", "lat": 1e400, "lon": 2}',
+        '{"bbox": [1, 2, 3.5, 4]}', '{"bbox": [1, [2]]}', '{"name": "\\ud800"}',
+        '{"name": null, "lat": null}', '{"name": "x", "name": 2}', '{"centre": 1}',
+        '{"name": "x", "bbox": [1, 2, 3, "4"]}', "{}", '{"lat": ' + "9" * 25 + "}",
+        '{"name": "x", "bbox": [' + "[" * 1100 + "]" * 1100 + "]}",
     ]),
 )  # fmt: skip
 _KEYS = st.sampled_from(
@@ -226,6 +232,12 @@ _RUN_LINES = st.one_of(
         '"}', "\ufeff" + _plain(1), " " + _plain(2), _plain(3) + " ", _plain(4) + "\x0c",
         json.dumps({"id": "n", "author": "x", "media": "a.jpg"}),
         json.dumps({"id": "o", "author": "x", "media": ["a.jpg", "b.jpg"], "text": "hi"}),
+        json.dumps({"id": "p1", "author": "x", "place": {"name": "Town", "lat": 1.5, "lon": 2.5},
+                    "created_at": "2025-01-08T15:42:31Z", "text": "hi"}),
+        json.dumps({"id": "r", "author": "bo", "place": {"bbox": [1, 2, 3, 4]}}),
+        json.dumps({"id": "s", "author": "bo", "place": "Town", "media": ["a.jpg"]}),
+        '{"id": "t", "author": "bo", "place": {"bbox": [1, 2, 3', '4]}}',
+        '{"id": "u", "author": "bo", "place": {"bbox": [1]', '[2]}}',
         json.dumps({"id": "", "author": "x"}), json.dumps({"id": "q", "author": ""}),
     ]),
 )  # fmt: skip
@@ -334,3 +346,12 @@ def test_lines_decoded_together_are_each_line_decoded_alone(lines: list[tuple[st
 def test_times_checked_together_are_each_time_checked_alone(times: list[str | None]) -> None:
     alone = all(value is None or jsonl._time_usable(value) for value in times)
     assert jsonl._times_usable(times) == alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=3), st.lists(st.text(max_size=2), max_size=3)),
+                max_size=12))  # fmt: skip
+def test_media_entries_counted_together_are_each_line_counted_alone(
+    media: list[list[str] | str | None],
+) -> None:
+    assert jsonl._entries_of(media) == [jsonl._media_entries(m) for m in media]
