@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from itertools import chain, compress
+from itertools import chain, compress, groupby, islice
+from operator import ne
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol, cast
@@ -849,6 +850,9 @@ def _split_run(
     """A run's lines (its first post numbered `number`) onto the parts of their shards
     (`shards`, one a line; not read with one part), in order, in columns."""
     numbers = range(number, number + len(run.lines))
+    if len(parts) > 1 and sum(map(ne, shards, islice(shards, 1, None))) < len(shards) >> 4:
+        _split_spans(number, run, shards, parts)
+        return
     for shard, part in enumerate(parts):
         if len(parts) == 1 or shards.count(shard) == len(shards):  # the whole run
             whole = run._replace(numbers=array("q", run.numbers), entries=[])
@@ -861,6 +865,41 @@ def _split_run(
                             array("q", compress(run.numbers, mine)), [], run.prefix, run.root,
                             run.renamed)  # fmt: skip
             part.append((posts[0], _ShardLines(posts, lines)))
+
+
+def _split_spans(
+    number: int,
+    run: LineRun,
+    shards: list[int | None],
+    parts: list[list[tuple[int, _ShardItem]]],
+) -> None:
+    """`_split_run` of a run whose lines go to their shards in a few spans of consecutive
+    lines (a person's posts come together in most corpora): each part's lines are slices
+    of the run's, not picked line by line."""
+    size = len(run.lines)
+    spans: list[list[tuple[int, int]]] = [[] for _ in parts]
+    start = 0
+    for shard, group in groupby(shards):
+        end = start + len(list(group))
+        spans[cast(int, shard)].append((start, end))
+        start = end
+    for part, mine in zip(parts, spans, strict=True):
+        if not mine:
+            continue
+        if mine == [(0, size)]:  # the whole run
+            whole = run._replace(numbers=array("q", run.numbers), entries=[])
+            part.append((number, _ShardLines(array("q", range(number, number + size)), whole)))
+            return
+        posts, numbers = array("q"), array("q")
+        texts: list[str] = []
+        authors: list[str] = []
+        for start, end in mine:
+            posts.extend(range(number + start, number + end))
+            numbers.extend(run.numbers[start:end])
+            texts += run.lines[start:end]
+            authors += run.authors[start:end]
+        lines = LineRun(texts, authors, numbers, [], run.prefix, run.root, run.renamed)
+        part.append((posts[0], _ShardLines(posts, lines)))
 
 
 def _process_safe(geocoder: Geocoder | None) -> bool:
@@ -993,10 +1032,18 @@ class _ShardSet:
         self, number: int, run: LineRun, parts: list[list[tuple[int, _ShardItem]]]
     ) -> int:
         """`submit`'s placing of each post by load, for a run's lines; returns the run's
-        media entries."""
-        shards: list[int | None] = list(map(self._place, run.authors, run.entries))
+        media entries. A person's consecutive lines are placed at once: their shard is
+        the one `_place` gives the first, and their work is added after it (`_place` of
+        each in turn gives the same shards and loads)."""
+        shards: list[int | None] = []
+        entries, start = run.entries, 0
+        for person, lines in groupby(run.authors):
+            end = start + len(list(lines))
+            shard = self._place(person, end - start - 1 + sum(entries[start:end]))
+            shards += [shard] * (end - start)
+            start = end
         _split_run(number, run, shards, parts)
-        return sum(run.entries)
+        return sum(entries)
 
     def _place(self, person: str, entries: int) -> int:
         """The shard of a post of `person` naming `entries` media: the person's, or, when

@@ -5,16 +5,25 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from array import array
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import msgspec
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from geoleak import pipeline
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.evidence_columns import EvidenceRows
 from geoleak.infer import PersonContext
+from geoleak.ingest import jsonl
+from geoleak.ingest.jsonl import LineRun
 from geoleak.pipeline import collect_evidence, run
+from geoleak.profiles import profile_to_json
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -447,3 +456,160 @@ def test_shards_in_this_process_do_not_keep_the_site_index_after_the_run(
     result = run([REPO / "sample_media" / "posts.jsonl"], workers=2, keep_evidence=False)
     assert result.sites and len(built) == 1
     assert engine._SITE_LOOKUP == []
+
+
+# The main process routes a run of JSONL lines to the shards (`_split_run`): in spans of
+# consecutive lines when the shards change rarely along the run (`_split_spans`), else line
+# by line; and places each person by load (`_ShardSet._place_run`) a group of their
+# consecutive lines at a time.
+_SHARD_RUNS = st.lists(st.tuples(st.integers(0, 2), st.integers(1, 40)), min_size=1, max_size=12)
+
+
+def _run_of(shards: list[int], renamed: bool = False) -> LineRun:
+    """A run of len(shards) lines whose authors are named by their shards' runs."""
+    authors = [f"p{shard}" for shard in shards]
+    return LineRun([f"line {k}\n" for k in range(len(shards))], authors,
+                   list(range(7, 7 + 2 * len(shards), 2)), [k % 3 for k in range(len(shards))],
+                   "c.jsonl:", "/corpus", renamed)  # fmt: skip
+
+
+def _line_by_line(
+    number: int, run: LineRun, shards: list[int], count: int
+) -> list[list[tuple[int, list[int], tuple[object, ...]]]]:
+    """What each part gets of `run`, picked line by line (the route before spans)."""
+    parts: list[list[tuple[int, list[int], tuple[object, ...]]]] = [[] for _ in range(count)]
+    for shard in range(count):
+        mine = [k for k, s in enumerate(shards) if s == shard]
+        if mine:
+            lines = tuple(
+                [getattr(run, name)[k] for k in mine] for name in ("lines", "authors", "numbers")
+            )
+            parts[shard].append((number + mine[0], [number + k for k in mine], lines))
+    return parts
+
+
+def _as_plain(
+    parts: list[list[tuple[int, Any]]],
+) -> list[list[tuple[int, list[int], tuple[object, ...]]]]:
+    return [
+        [(first, list(item.posts), (item.run.lines, item.run.authors, list(item.run.numbers)))
+         for first, item in part]
+        for part in parts
+    ]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SHARD_RUNS, st.sampled_from([2, 3]), st.integers(0, 10_000))
+@example([(0, 40), (1, 40)], 2, 0)
+@example([(0, 1), (1, 1)] * 12, 2, 5)
+@example([(1, 33)], 2, 0)
+def test_a_run_is_split_into_the_lines_each_shard_takes(
+    spans: list[tuple[int, int]], count: int, number: int
+) -> None:
+    shards = [min(shard, count - 1) for shard, size in spans for _ in range(size)]
+    run = _run_of(shards)
+    parts: list[list[tuple[int, Any]]] = [[] for _ in range(count)]
+    pipeline._split_run(number, run, list(shards), parts)
+    assert _as_plain(parts) == _line_by_line(number, run, shards, count)
+    # and the spans path alone, whatever the shards' changes
+    parts = [[] for _ in range(count)]
+    pipeline._split_spans(number, run, list(shards), parts)
+    assert _as_plain(parts) == _line_by_line(number, run, shards, count)
+    for part in parts:
+        for _, item in part:
+            assert item.run.entries == [] and item.run.prefix == "c.jsonl:"
+            assert isinstance(item.posts, array) and isinstance(item.run.numbers, array)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdefg"), st.integers(1, 6), st.integers(0, 3)),
+             min_size=1, max_size=30),
+    st.sampled_from([2, 3]),
+)  # fmt: skip
+def test_people_are_placed_by_load_a_group_of_lines_at_a_time(
+    groups: list[tuple[str, int, int]], count: int
+) -> None:
+    """`_place_run` gives each line the shard, and each shard the load, that `_place` of
+    each line in turn gives."""
+    authors = [person for person, size, _ in groups for _ in range(size)]
+    entries = [media for _, size, media in groups for _ in range(size)]
+    run = LineRun([f"{k}\n" for k in range(len(authors))], authors, list(range(len(authors))),
+                  entries, "c.jsonl:", "/corpus", False)  # fmt: skip
+    by_line = pipeline._ShardSet(1, None)
+    by_line.placed, by_line.load = {}, [0] * count
+    shards = list(map(by_line._place, authors, entries))
+    grouped = pipeline._ShardSet(1, None)
+    grouped.placed, grouped.load = {}, [0] * count
+    parts: list[list[tuple[int, Any]]] = [[] for _ in range(count)]
+    assert grouped._place_run(0, run, parts) == sum(entries)
+    assert (grouped.placed, grouped.load) == (by_line.placed, by_line.load)
+    assert _as_plain(parts) == _line_by_line(0, run, shards, count)
+
+
+# Repeated post ids across people the shards hold apart: the reader (main process) keeps
+# the first usable line of an id and warns for the rest, whichever shard their people are
+# in; a person's repeated posts are dropped (and counted) by their shard's dedupe.
+_DUP_LINES = st.tuples(
+    st.sampled_from(["ann", "bo", "cy", "dee", "eve"]),
+    st.integers(0, 12),  # the id, from a small pool: repeats across people
+    st.sampled_from(["geotag", "place", "text", "bad time", "bad json", "copy"]),
+)
+
+
+def _dup_line(author: str, ident: int, kind: str, k: int) -> str:
+    base = {
+        "id": f"i{ident}",
+        "author": author,
+        "created_at": f"2025-01-{1 + k % 27:02d}T2{k % 4}:00:00Z",
+    }
+    if kind == "geotag":
+        return json.dumps({**base, "lat": 50.0 + ident / 100, "lon": 4.0 + k / 1000})
+    if kind == "place":
+        return json.dumps(
+            {**base, "text": "home", "place": {"name": "Town", "lat": 50.1, "lon": 4.1}}
+        )
+    if kind == "text":
+        return json.dumps({**base, "text": "at Heathmoor"})
+    if kind == "bad time":
+        return json.dumps({**base, "created_at": "2025-13-01T00:00:00Z"})
+    if kind == "bad json":
+        return json.dumps(base)[:-3]
+    # the same post again under a fresh id: its person's dedupe drops it
+    return json.dumps({**base, "id": f"copy{k}", "created_at": "2025-01-01T20:00:00Z",
+                       "lat": 50.5, "lon": 4.5})  # fmt: skip
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(_DUP_LINES, min_size=8, max_size=60))
+@example([("ann", 1, "bad time"), ("bo", 1, "geotag"), ("cy", 1, "place"), ("ann", 2, "copy"),
+          ("bo", 3, "copy"), ("dee", 1, "geotag"), ("eve", 2, "text"), ("ann", 2, "copy")])  # fmt: skip
+def test_repeated_ids_across_shards_are_found_as_one_process_finds_them(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, int, str]]
+) -> None:
+    """Two workers (batches of 4 lines, so the shards fork) give the warnings, statistics
+    (repeated posts counted) and profiles of one process reading each line alone through
+    the general path."""
+    path = tmp_path_factory.mktemp("dups") / "c.jsonl"
+    path.write_text("".join(_dup_line(*line, k) + "\n" for k, line in enumerate(lines)))
+
+    def everything(workers: int) -> tuple[object, ...]:
+        diag = Diagnostics()
+        result = run([path], diag=diag, workers=workers, keep_evidence=False)
+        # (the statistics' evidence kinds in sorted order: merged from the shards' counters,
+        # they come in the order of those)
+        return ([json.dumps(profile_to_json(p)) for p in result.profiles],
+                json.dumps(result.stats.to_json(), sort_keys=True), result.stats.summary_lines(),
+                diag.warnings)  # fmt: skip
+
+    with mock.patch.object(pipeline, "BATCH_POSTS", 4):
+        two = everything(2)
+    with (
+        mock.patch.object(pipeline, "LINE_RUNS", False),
+        mock.patch.object(jsonl, "_decode_plain", side_effect=msgspec.DecodeError),
+    ):
+        one = everything(1)
+    assert two == one
+    ids = [f"i{ident}" for _, ident, kind in lines if kind not in ("bad time", "bad json", "copy")]
+    repeats = len(ids) - len(set(ids))
+    assert sum("duplicate post id" in w for w in two[3]) == repeats  # type: ignore[union-attr]
