@@ -1308,7 +1308,10 @@ def _infer_dask(
     except ImportError:
         raise UsageError("--engine dask needs Dask: pip install 'geoleak[dask]'") from None
     if scheduler is not None:
-        client = dist.Client(scheduler)
+        try:
+            client = dist.Client(scheduler)
+        except OSError as exc:  # refused, unreachable, timed out (distributed raises OSError)
+            raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
         cluster = None
     else:
         cluster = dist.LocalCluster(

@@ -78,6 +78,8 @@ def load_sites(path: str | Path) -> list[SensitiveSite]:
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise UsageError(f"{path}: expected a GeoJSON FeatureCollection of sites")
+    if not features:
+        raise UsageError(f"{path}: the FeatureCollection has no features (no sites to check)")
     sites: list[SensitiveSite] = []
     for n, feature in enumerate(features):
         where = f"{path}: feature {n}"
@@ -106,7 +108,11 @@ def load_sites(path: str | Path) -> list[SensitiveSite]:
             )
         elif gtype in ("Polygon", "MultiPolygon"):
             polys = [coords] if gtype == "Polygon" else coords
-            if not isinstance(polys, list) or not polys:
+            if (
+                not isinstance(polys, list)
+                or not polys
+                or any(not isinstance(poly, list) or not poly for poly in polys)
+            ):
                 raise UsageError(f"{where}: {gtype} without coordinates")
             polygons = tuple(tuple(_ring(r, where) for r in poly) for poly in polys)
             sites.append(SensitiveSite(site_id, name, polygons=polygons, properties=props))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,29 @@ def test_bad_sites_file(tmp_path: Path) -> None:
         load_sites(SITES.parent / "sites_bad.geojson")
     with pytest.raises(UsageError, match="not found"):
         load_sites(tmp_path / "none.geojson")
+
+
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ({"type": "Polygon", "coordinates": []}, "Polygon without coordinates"),
+        ({"type": "Polygon", "coordinates": [[]]}, "a polygon ring needs at least 3"),
+        ({"type": "MultiPolygon", "coordinates": [[]]}, "MultiPolygon without coordinates"),
+        ({"type": "MultiPolygon", "coordinates": []}, "MultiPolygon without coordinates"),
+    ],
+)
+def test_a_polygon_without_positions_is_refused(
+    tmp_path: Path, geometry: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "sites.geojson"
+    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": geometry}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(UsageError, match=re.escape(f"{path}: feature 0: {message}")):
+        load_sites(path)
+
+
+def test_a_collection_without_features_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sites.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(UsageError, match="no features"):
+        load_sites(path)

@@ -209,6 +209,27 @@ def test_a_scheduler_address_dask_cannot_parse_is_a_usage_error(
     assert not (tmp_path / "p.json").exists()
 
 
+def test_a_scheduler_nobody_listens_at_is_named_in_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    import socket
+
+    import dask
+
+    with socket.socket() as probe:  # a local port that was free a moment ago: refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    posts = corpus(tmp_path / "in")
+    address = f"tcp://127.0.0.1:{port}"
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code, output = run("infer", str(posts), "-o", str(tmp_path / "p.json"),
+                           "--engine", "dask", "--scheduler", address)  # fmt: skip
+    assert code == 2
+    lines = error_lines(output)
+    assert lines[-1].startswith(f"geoleak: error: --scheduler {address}: cannot connect (")
+    assert "cannot write" not in output
+    assert not (tmp_path / "p.json").exists()
+
+
 @pytest.mark.parametrize("command", ["evaluate", "map"])
 def test_a_folder_given_as_profiles_is_one_plain_line(tmp_path: Path, command: str) -> None:
     folder = tmp_path / "profiles.json"
