@@ -2055,7 +2055,7 @@ def _assignments(
             )
             move_rows.append((len(structures) - 1, before, after))
             # A mover may keep a second residence or a partner's home as anyone else may:
-            # `_structure_log_prior` prices such a structure as the product of the move's and
+            # `_structure_log_priors_many` prices such a structure as the product of the move's and
             # the second place's population shares (the move rate, CPS ASEC; living apart
             # together, `NIGHT_PLACE_SHARE`; second residences), as it prices each alone.
             # Without these structures that prior was 0, and a mover's partner's home could
@@ -2078,51 +2078,6 @@ def _assignments(
         for home_rows, work_group, _ in specs
     ]
     return structures, specs, move_rows, lives_at_work
-
-
-def _structure_log_prior(
-    structures: Sequence[Structure],
-    n_home_locs: int,
-    n_second_locs: int,
-    n_move_options: int,
-    years: float,
-    priors: RolePriors,
-    far_from_home: Sequence[Sequence[int]] | None,
-    n_night_locs: int = 0,
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Each structure's log prior (second residence or a place slept at on some nights,
-    move, a far workplace), with the structures' home, work and second-residence indexes.
-    Which workplace a worker has (living at work among them) is `_workplace_log_prior`."""
-    n_second = max(1, n_second_locs)
-    moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
-    n_moves = max(1, n_move_options)
-    # Each structure's prior, all at once (the terms added in the same order as one at a
-    # time, so the sums are the same floats).
-    s_home = np.array([st.home for st in structures], dtype=np.int64)
-    s_work = np.array([st.work for st in structures], dtype=np.int64)
-    s_second = np.array([st.second for st in structures], dtype=np.int64)
-    s_old = np.array([st.old_home for st in structures], dtype=np.int64)
-    s_nights = np.array([st.nights for st in structures], dtype=bool)
-    log_structure_prior = np.where(
-        s_second >= 0,
-        np.where(s_nights,
-                 math.log((1 - priors.second_residence_share) * NIGHT_PLACE_SHARE
-                          / max(1, n_night_locs)),
-                 math.log(priors.second_residence_share / n_second)),
-        np.where(s_home >= 0,
-                 math.log((1 - priors.second_residence_share) * (1 - NIGHT_PLACE_SHARE)), 0.0),
-    )  # fmt: skip
-    log_structure_prior = log_structure_prior + np.where(
-        s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
-    )
-    if far_from_home is not None and n_home_locs:
-        band = np.array(far_from_home, dtype=np.int64).reshape(n_home_locs, -1)
-        pair = (s_work >= 0) & (s_home >= 0)
-        far_term = np.zeros(len(structures))
-        far_term[pair] = COMMUTE_BAND_LOG_PRIOR[band[s_home[pair], s_work[pair]]]
-        log_structure_prior = log_structure_prior + far_term
-
-    return log_structure_prior, s_home, s_work, s_second
 
 
 def _workplace_log_prior(
@@ -2154,8 +2109,9 @@ def _workplace_log_prior(
     return out
 
 
-# One person's arguments of `_structure_log_prior` but `priors`: structures, home,
-# second-residence and move options, years, `far_from_home` and night places.
+# One person's inputs of `_structure_log_priors_many`: structures, home, second-residence
+# and move options, years, `far_from_home` (per home, each work group's commute band) and
+# night places.
 StructurePriorInputs = tuple[
     Sequence[Structure], int, int, int, float, Sequence[Sequence[int]] | None, int
 ]
@@ -2164,10 +2120,13 @@ StructurePriorInputs = tuple[
 def _structure_log_priors_many(
     people: Sequence[StructurePriorInputs], priors: RolePriors
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """`_structure_log_prior` of each person's structures, concatenated: each person's terms
-    made as there (the same Python floats), each structure's chosen and added for every
-    person at once, element by element in the same order (the same floats). A person
-    without a far-workplace term gets 0.0 added, which changes no sum (no term is -0.0)."""
+    """Each structure's log prior (second residence or a place slept at on some nights,
+    move, a far workplace), with the structures' home, work and second-residence indexes,
+    for each person's structures, concatenated (`fit_roles` passes one person,
+    `roles_many.fit_roles_many` a partition's): each person's terms made as Python floats,
+    each structure's chosen and added for every person at once. A person without a
+    far-workplace term gets 0.0 added, which changes no sum (no term is -0.0). Which
+    workplace a worker has (living at work among them) is `_workplace_log_prior`."""
     sizes = [len(person[0]) for person in people]
     total = sum(sizes)
     fields = np.array(
@@ -2333,9 +2292,10 @@ def fit_roles(
         n_obs, priors, min_home_days, by_bin, range(len(PERSON_TYPES))
     )
     unseen_of = {t: min(0.99, float(unseen_by_type[t])) for t in range(len(PERSON_TYPES))}
-    log_structure_prior, s_home, s_work, s_second = _structure_log_prior(
-        structures, len(home_locs), len(second_locs), len(moves), years,
-        priors, far_from_home, len(night_locs),
+    log_structure_prior, s_home, s_work, s_second = _structure_log_priors_many(
+        [(structures, len(home_locs), len(second_locs), len(moves), years, far_from_home,
+          len(night_locs))],
+        priors,
     )  # fmt: skip
     has_home = s_home >= 0
     type_prior = type_priors(priors)

@@ -16,7 +16,7 @@ and the few matrix products whose order is the library's (`home_unseen_by_type`'
 `person_presence`'s hourly mean) are made per person as `fit_roles` makes them.
 
 Assignments, structure priors and the bag's inputs are built by the same functions as
-`fit_roles` (`roles._assignments`, `_structure_log_prior`, `_workplace_log_prior`,
+`fit_roles` (`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`,
 `_bag_inputs`), so a change of the model's types, priors or assignments reaches both.
 """
 

@@ -5,6 +5,7 @@ residences, ties), in batches, with the bag's reweighted scores too."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from geoleak.infer import LeakInference, places, roles
 from geoleak.infer.roles import N_BINS, RoleFit, RolePriors
@@ -346,10 +348,56 @@ def test_the_workplace_prior_is_a_distribution_over_the_workplaces_an_assignment
         assert len(others) == 1  # the other workplaces and "none" alike
 
 
+def _structure_log_prior_alone(
+    structures: Sequence[roles.Structure],
+    n_home_locs: int,
+    n_second_locs: int,
+    n_move_options: int,
+    years: float,
+    priors: RolePriors,
+    far_from_home: Sequence[Sequence[int]] | None,
+    n_night_locs: int = 0,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """One person's structure priors term by term, as `fit_roles` made them before
+    `roles._structure_log_priors_many` served it too: the reference the batched terms are
+    checked against (second residence or a place slept at on some nights, move, a far
+    workplace; with the structures' home, work and second-residence indexes)."""
+    n_second = max(1, n_second_locs)
+    moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
+    n_moves = max(1, n_move_options)
+    # Each structure's prior, all at once (the terms added in the same order as one at a
+    # time, so the sums are the same floats).
+    s_home = np.array([st.home for st in structures], dtype=np.int64)
+    s_work = np.array([st.work for st in structures], dtype=np.int64)
+    s_second = np.array([st.second for st in structures], dtype=np.int64)
+    s_old = np.array([st.old_home for st in structures], dtype=np.int64)
+    s_nights = np.array([st.nights for st in structures], dtype=bool)
+    log_structure_prior = np.where(
+        s_second >= 0,
+        np.where(s_nights,
+                 math.log((1 - priors.second_residence_share) * roles.NIGHT_PLACE_SHARE
+                          / max(1, n_night_locs)),
+                 math.log(priors.second_residence_share / n_second)),
+        np.where(s_home >= 0,
+                 math.log((1 - priors.second_residence_share) * (1 - roles.NIGHT_PLACE_SHARE)), 0.0),
+    )  # fmt: skip
+    log_structure_prior = log_structure_prior + np.where(
+        s_old >= 0, math.log(moved / n_moves), np.where(s_home >= 0, math.log(1 - moved), 0.0)
+    )
+    if far_from_home is not None and n_home_locs:
+        band = np.array(far_from_home, dtype=np.int64).reshape(n_home_locs, -1)
+        pair = (s_work >= 0) & (s_home >= 0)
+        far_term = np.zeros(len(structures))
+        far_term[pair] = roles.COMMUTE_BAND_LOG_PRIOR[band[s_home[pair], s_work[pair]]]
+        log_structure_prior = log_structure_prior + far_term
+
+    return log_structure_prior, s_home, s_work, s_second
+
+
 @st.composite
 def _structure_prior_inputs(draw: Any) -> roles.StructurePriorInputs:
     """One person's structures (any home, work, second residence, move and night place) with
-    the counts and commute bands `_structure_log_prior` reads."""
+    the counts and commute bands the structure priors read."""
     n_home = draw(st.integers(0, 4))
     n_work = draw(st.integers(0, 3))
     index = st.integers(-1, max(n_home - 1, -1))
@@ -370,14 +418,14 @@ def _structure_prior_inputs(draw: Any) -> roles.StructurePriorInputs:
 def test_structure_priors_of_many_people_equal_each_alone(
     people: list[roles.StructurePriorInputs],
 ) -> None:
-    """`_structure_log_priors_many` gives each person's `_structure_log_prior`, concatenated,
+    """`_structure_log_priors_many` gives each person's `_structure_log_prior_alone`, concatenated,
     bit for bit (people with no structures, no candidates, no commute bands, moves, second
     residences and night places)."""
     priors = RolePriors()
     if not people:
         return
     many = roles._structure_log_priors_many(people, priors)
-    alone = [roles._structure_log_prior(p[0], p[1], p[2], p[3], p[4], priors, p[5], p[6])
+    alone = [_structure_log_prior_alone(p[0], p[1], p[2], p[3], p[4], priors, p[5], p[6])
              for p in people]  # fmt: skip
     for got, parts in zip(many, zip(*alone, strict=True), strict=True):
         expected = np.concatenate(parts)
