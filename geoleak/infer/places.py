@@ -161,7 +161,7 @@ class Calendar:
     """When a candidate's points were made, one entry per point: its part of the week
     (`geoleak.infer.roles.BINS`), the day it is counted on and its local date, both as
     `date.toordinal()` numbers, and its local hour (which shift a workplace day was:
-    `geoleak.infer.roles.shifts_of_days`)."""
+    `geoleak.infer.roles._shifts_of_day_sets`)."""
 
     part: NDArray[np.int64]
     day: NDArray[np.int64]

@@ -901,31 +901,14 @@ def _by_day(table_by_day: NDArray[np.float64], day_of: NDArray[np.int64]) -> NDA
     return gathered
 
 
-def shifts_of_days(
-    days: NDArray[np.int64] | Sequence[int], hours: NDArray[np.int64] | Sequence[int] | None
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The distinct `days` (date ordinals as `bin_of` counts them) and each one's shift
-    (`SHIFT_DAY`, `SHIFT_NIGHT` or `SHIFT_EITHER`) from the local `hours` of the points on it
-    (`_SHIFT_OF_HOUR`; None, or an hour of -1, reads a point as either)."""
-    days = np.asarray(days, dtype=np.int64)
-    unique, inverse = np.unique(days, return_inverse=True)
-    if hours is None or unique.size == 0:
-        return unique, np.zeros(unique.size, dtype=np.int64)
-    hours = np.asarray(hours, dtype=np.int64)
-    shift = np.where(hours >= 0, _SHIFT_OF_HOUR[np.clip(hours, 0, 23)], SHIFT_EITHER)
-    has_day = np.bincount(inverse, weights=shift == SHIFT_DAY, minlength=unique.size) > 0
-    has_night = np.bincount(inverse, weights=shift == SHIFT_NIGHT, minlength=unique.size) > 0
-    label = np.where(has_day & ~has_night, SHIFT_DAY,
-                     np.where(has_night & ~has_day, SHIFT_NIGHT, SHIFT_EITHER))  # fmt: skip
-    return unique, label.astype(np.int64)
-
-
 def _shifts_of_day_sets(
     day_sets: Sequence[NDArray[np.int64]], hour_sets: Sequence[NDArray[np.int64]] | None
 ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], NDArray[np.int64]]:
-    """`shifts_of_days` of every set (with its hours, if given) and each set's number of
-    distinct days, the sets read at once: one `np.unique` over (set, day) keys and one
-    `np.bincount` a shift over its inverse (the same whole numbers as each set alone)."""
+    """Each set's distinct days (date ordinals as `bin_of` counts them) and each one's
+    shift (`SHIFT_DAY`, `SHIFT_NIGHT` or `SHIFT_EITHER`) from the local hours of the points
+    on it (`_SHIFT_OF_HOUR`; no hours, or an hour of -1, read a point as either), and each
+    set's number of distinct days; the sets read at once: one `np.unique` over (set, day)
+    keys and one `np.bincount` a shift over its inverse."""
     sizes = np.array([len(days) for days in day_sets], dtype=np.int64)
     owner = np.repeat(np.arange(len(day_sets), dtype=np.int64), sizes)
     joined = np.concatenate([np.asarray(days, dtype=np.int64) for days in day_sets])
@@ -953,7 +936,7 @@ def rota_log_bayes_factor(
 ) -> float:
     """Log Bayes factor that the distinct `days` (date ordinals, night hours counted on the
     evening before) a place was seen on, and the shift each was worked (from the points'
-    local `hours`, one per day in `days`: `shifts_of_days`), follow one of the published
+    local `hours`, one per day in `days`: `_shifts_of_day_sets`), follow one of the published
     rotas (`ROTAS`, each equally likely, at any phase) against days independent of each
     other and shifts drawn from the place's own mix, for a rotating-shift worker's workplace.
 

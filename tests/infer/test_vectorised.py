@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M
@@ -630,13 +631,31 @@ def test_rota_shift_counts_equal_the_summed_indicators(
     ]
 
 
+def _shifts_of_days_alone(
+    days: NDArray[np.int64] | Sequence[int], hours: NDArray[np.int64] | Sequence[int] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One set's distinct `days` and each one's shift, read alone (`np.unique` of its days,
+    a `np.bincount` a shift): the reference `roles._shifts_of_day_sets` is checked against."""
+    days = np.asarray(days, dtype=np.int64)
+    unique, inverse = np.unique(days, return_inverse=True)
+    if hours is None or unique.size == 0:
+        return unique, np.zeros(unique.size, dtype=np.int64)
+    hours = np.asarray(hours, dtype=np.int64)
+    shift = np.where(hours >= 0, roles._SHIFT_OF_HOUR[np.clip(hours, 0, 23)], roles.SHIFT_EITHER)
+    has_day = np.bincount(inverse, weights=shift == roles.SHIFT_DAY, minlength=unique.size) > 0
+    has_night = np.bincount(inverse, weights=shift == roles.SHIFT_NIGHT, minlength=unique.size) > 0
+    label = np.where(has_day & ~has_night, roles.SHIFT_DAY,
+                     np.where(has_night & ~has_day, roles.SHIFT_NIGHT, roles.SHIFT_EITHER))  # fmt: skip
+    return unique, label.astype(np.int64)
+
+
 @settings(max_examples=150, deadline=None)
 @given(_DAY_SETS_WITH_HOURS)
 def test_shifts_of_many_day_sets_equal_each_alone(
     sets: list[tuple[int, list[tuple[int, int]]]],
 ) -> None:
     """The rota evidence's sets read at once (`_shifts_of_day_sets`: one `np.unique` over
-    every set's days) give each set's distinct days and shifts as `shifts_of_days` alone
+    every set's days) give each set's distinct days and shifts as `_shifts_of_days_alone`
     (repeated days, empty sets, any date, points at any hour or none known)."""
     day_sets = [np.array([start + d for d, _ in points], dtype=np.int64) for start, points in sets]
     hour_sets = [np.array([h for _, h in points], dtype=np.int64) for _, points in sets]
@@ -644,7 +663,7 @@ def test_shifts_of_many_day_sets_equal_each_alone(
         read, distinct = roles._shifts_of_day_sets(day_sets, hours)
         assert len(read) == len(day_sets)
         for k, days in enumerate(day_sets):
-            alone = roles.shifts_of_days(days, None if hours is None else hours[k])
+            alone = _shifts_of_days_alone(days, None if hours is None else hours[k])
             assert distinct[k] == alone[0].size
             assert np.array_equal(read[k][0], alone[0])
             assert np.array_equal(read[k][1], alone[1])
