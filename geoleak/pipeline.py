@@ -850,14 +850,16 @@ def _split_run(
     """A run's lines (its first post numbered `number`) onto the parts of their shards
     (`shards`, one a line; not read with one part), in order, in columns."""
     numbers = range(number, number + len(run.lines))
-    if len(parts) > 1 and sum(map(ne, shards, islice(shards, 1, None))) < len(shards) >> 4:
+    if len(parts) == 1 or not shards or shards.count(shards[0]) == len(shards):
+        # The whole run to one part (the first when there is one, or the run is empty).
+        whole = run._replace(numbers=array("q", run.numbers), entries=[])
+        target = parts[0] if len(parts) == 1 or not shards else parts[cast(int, shards[0])]
+        target.append((number, _ShardLines(array("q", numbers), whole)))
+        return
+    if sum(map(ne, shards, islice(shards, 1, None))) < len(shards) >> 4:
         _split_spans(number, run, shards, parts)
         return
     for shard, part in enumerate(parts):
-        if len(parts) == 1 or shards.count(shard) == len(shards):  # the whole run
-            whole = run._replace(numbers=array("q", run.numbers), entries=[])
-            part.append((number, _ShardLines(array("q", numbers), whole)))
-            return
         mine = list(map(shard.__eq__, shards))
         if any(mine):
             posts = array("q", compress(numbers, mine))
@@ -873,10 +875,9 @@ def _split_spans(
     shards: list[int | None],
     parts: list[list[tuple[int, _ShardItem]]],
 ) -> None:
-    """`_split_run` of a run whose lines go to their shards in a few spans of consecutive
-    lines (a person's posts come together in most corpora): each part's lines are slices
-    of the run's, not picked line by line."""
-    size = len(run.lines)
+    """`_split_run` of a run whose lines go to two or more shards in a few spans of
+    consecutive lines (a person's posts come together in most corpora): each part's lines
+    are slices of the run's, not picked line by line."""
     spans: list[list[tuple[int, int]]] = [[] for _ in parts]
     start = 0
     for shard, group in groupby(shards):
@@ -886,10 +887,6 @@ def _split_spans(
     for part, mine in zip(parts, spans, strict=True):
         if not mine:
             continue
-        if mine == [(0, size)]:  # the whole run
-            whole = run._replace(numbers=array("q", run.numbers), entries=[])
-            part.append((number, _ShardLines(array("q", range(number, number + size)), whole)))
-            return
         posts, numbers = array("q"), array("q")
         texts: list[str] = []
         authors: list[str] = []
