@@ -734,7 +734,8 @@ class _RunReader:
         # One text per author of the chunk (a person's lines come in runs): the shards get
         # the lines' authors pickled once each, not once a line.
         names: dict[str, str] = {}
-        authors = list(map(names.setdefault, map(_AUTHOR, plains), map(_AUTHOR, plains)))
+        written = list(map(_AUTHOR, plains))
+        authors = list(map(names.setdefault, written, written))
         if not (all(ids) and all(authors) and _times_usable(list(map(_WRITTEN, plains)))):
             for k, (line, plain) in enumerate(zip(chunk, plains, strict=True)):
                 self.take_one(line, first + k, plain)
