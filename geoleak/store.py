@@ -204,7 +204,7 @@ class PeopleCounts:
 
 @dataclass
 class IngestReport:
-    """What one `ingest` call did."""
+    """What one `ingest` call did; inputs named as the caller gave them."""
 
     run: int | None
     inputs_read: list[str]
@@ -481,7 +481,10 @@ class EvidenceStore:
         for path in inputs:
             if is_store(path):
                 raise UsageError(f"{path} is an evidence store itself; it cannot be read into one")
-        keys = {str(Path(p).resolve()): _input_key(Path(p)) for p in inputs}
+        # The manifest knows inputs by their resolved path (the same file named from
+        # another folder is the same input); warnings and the report name them as given.
+        given = {str(Path(p).resolve()): str(p) for p in inputs}
+        keys = {path: _input_key(Path(path)) for path in given}
         known: dict[str, Any] = self.manifest["inputs"]
         changed = {path for path, key in keys.items() if known.get(path, {}).get("key") != key}
         # A run is re-read whole when one of its inputs changed (dedupe looked across them).
@@ -489,7 +492,7 @@ class EvidenceStore:
         redo = {path for path, entry in known.items() if entry["run"] in stale_runs} | changed
         skipped = sorted(set(keys) - redo)
         if not redo:
-            return IngestReport(None, [], skipped, 0, None)
+            return IngestReport(None, [], [given[p] for p in skipped], 0, None)
         missing = sorted(path for path in redo if path not in keys)
         if missing:
             raise UsageError(
@@ -509,7 +512,7 @@ class EvidenceStore:
         ordered = [p for p in keys if p in redo]
         try:
             collected = collect_evidence(
-                ordered,
+                [given[p] for p in ordered],
                 diag=diag,
                 source=source,
                 author=author,
@@ -531,7 +534,8 @@ class EvidenceStore:
             {"run": run, "inputs": ordered, "stats": collected.stats.to_json()}
         )
         self._write_manifest()
-        return IngestReport(run, ordered, skipped, collected.rows_written, collected.stats)
+        return IngestReport(run, [given[p] for p in ordered], [given[p] for p in skipped],
+                            collected.rows_written, collected.stats)  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Pat
     first = EvidenceStore(root).ingest([corpus], workers=1)
     again = EvidenceStore(root).ingest([corpus], workers=1)
     assert again.run is None
-    assert again.inputs_skipped == [str(corpus.resolve())]
+    assert again.inputs_skipped == [str(corpus)]
     stat = corpus.stat()
     os.utime(corpus, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     third = EvidenceStore(root).ingest([corpus], workers=1)
@@ -125,6 +125,27 @@ def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Pat
     # the first run's rows are gone: the store holds one copy
     assert sum(len(v) for v in EvidenceStore(root).evidence().values()) == first.rows
     assert not list(root.glob("evidence/*/part-r0001-*"))
+
+
+def test_inputs_are_named_as_given_and_known_by_their_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Warnings and the report name an input as the user gave it (a relative path stays
+    relative); the manifest knows the file, so the same file named another way is skipped."""
+    from geoleak.diagnostics import Diagnostics
+
+    (tmp_path / "in").mkdir()
+    line = {"id": "1", "author": "ana", "created_at": "2024-03-01T10:00:00Z",
+            "geo": {"lat": 69.65, "lon": 18.96}}  # fmt: skip
+    (tmp_path / "in" / "posts.jsonl").write_text(json.dumps(line) + "\nnot json\n")
+    monkeypatch.chdir(tmp_path)
+    diag = Diagnostics()
+    report = EvidenceStore(tmp_path / "store").ingest(["in/posts.jsonl"], diag=diag, workers=1)
+    assert report.inputs_read == ["in/posts.jsonl"]
+    assert [w.split(": ")[0] for w in diag.warnings] == ["in/posts.jsonl:2"]
+    monkeypatch.chdir(tmp_path / "in")
+    again = EvidenceStore(tmp_path / "store").ingest(["./posts.jsonl"], workers=1)
+    assert again.run is None and again.inputs_skipped == ["./posts.jsonl"]
 
 
 def test_parts_of_an_unfinished_run_are_removed(tmp_path: Path, corpus: Path) -> None:

@@ -59,6 +59,21 @@ def is_archive(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path)
 
 
+def damaged_zip(path: Path) -> str | None:
+    """Why a file that starts as a zip archive cannot be opened as one (a download cut
+    short, a part of a multi-part export), or None when it is not such a file. A zip's
+    directory is at its end, so a truncated archive starts with an entry's header
+    (`PK\\x03\\x04`) but `zipfile` finds no archive."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return None
+    if head != b"PK\x03\x04" or zipfile.is_zipfile(path):
+        return None
+    return "it starts as a zip archive but has no zip directory at its end"
+
+
 def _entry_problem(info: zipfile.ZipInfo, limits: ArchiveLimits) -> str | None:
     name = info.filename
     if "\x00" in name:

@@ -98,8 +98,13 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
     for reader in sorted(READERS.values(), key=lambda r: (r.priority, r.name)):
         if sniffs(reader, path):
             return reader
+    from geoleak.ingest.archive import damaged_zip
     from geoleak.ingest.inventory import describe_inputs
 
+    if path.is_file() and (why := damaged_zip(path)) is not None:
+        raise CorpusError(
+            f"{path}: cannot be read: {why} (a download cut short?); download or export it again"
+        )
     known = ", ".join(sorted(READERS))
     found = f" ({describe_inputs([path])})" if path.is_dir() else ""
     raise CorpusError(

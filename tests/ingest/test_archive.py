@@ -166,6 +166,24 @@ def test_not_a_zip(tmp_path: Path) -> None:
         list(open_inputs([fake], Diagnostics()))
 
 
+def test_a_truncated_zip_is_named_as_one_and_other_inputs_are_read(tmp_path: Path) -> None:
+    whole = _zip_tree(tmp_path / "whole.zip", FIXTURES / "takeout").read_bytes()
+    cut = tmp_path / "takeout-001.zip"
+    cut.write_bytes(whole[: len(whole) // 2])  # the directory is at the end: gone
+    with pytest.raises(
+        CorpusError, match=r"takeout-001\.zip: cannot be read: .*no zip directory.*cut short"
+    ):
+        list(open_inputs([cut], Diagnostics()))
+    diag = Diagnostics()
+    assert len(list(open_inputs([cut, FIXTURES / "geolife"], diag))) == 3
+    assert [w for w in diag.warnings if "takeout-001.zip" in w and "cut short" in w]
+    # a file that merely ends in .zip is still "not a format geoleak recognises"
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"not a zip")
+    with pytest.raises(CorpusError, match="not a format"):
+        list(open_inputs([fake], Diagnostics()))
+
+
 def test_extractions_stack_keeps_media_until_closed(tmp_path: Path) -> None:
     from contextlib import ExitStack
 
