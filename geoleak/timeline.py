@@ -39,13 +39,25 @@ def _write(name: str, phase: str, detail: object) -> None:
     pid = os.getpid()
     assert _FOLDER is not None
     if _out is None or _opened != (pid, _FOLDER):
+        if _out is not None:
+            _out.close()  # another folder's, or the parent's copy after a fork (flushed)
+        else:
+            atexit.register(_exit)  # (a forked worker leaves by os._exit: not there)
         os.makedirs(_FOLDER, exist_ok=True)
         _out = open(os.path.join(_FOLDER, f"{pid}.jsonl"), "a", encoding="utf-8")  # noqa: SIM115
         _opened = (pid, _FOLDER)
         _out.write(json.dumps(["process", "i", wall, cpu, thread, {"ppid": os.getppid()}]) + "\n")
-        atexit.register(instant, "exit")  # (a forked worker leaves by os._exit: not there)
     _out.write(json.dumps([name, phase, wall, cpu, thread, detail]) + "\n")
     _out.flush()
+
+
+def _exit() -> None:
+    """At the interpreter's exit: the last event, and the file closed."""
+    global _out  # noqa: PLW0603
+    instant("exit")
+    if _out is not None:
+        _out.close()
+        _out = None
 
 
 def instant(name: str, detail: object = None) -> None:

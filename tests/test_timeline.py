@@ -42,7 +42,7 @@ def test_each_process_writes_its_events_in_order(
         child.join()
     monkeypatch.setattr(timeline, "_FOLDER", None)
     assert child.exitcode == 0
-    mine = [json.loads(line) for line in (folder / f"{os.getpid()}.jsonl").open()]
+    mine = [json.loads(line) for line in (folder / f"{os.getpid()}.jsonl").read_text().splitlines()]
     assert [(e[0], e[1], e[5]) for e in mine] == [
         ("process", "i", {"ppid": os.getppid()}),
         ("work", "b", [1, "batch"]),
@@ -52,7 +52,7 @@ def test_each_process_writes_its_events_in_order(
     walls = [e[2] for e in mine]
     assert before <= walls[0] and walls == sorted(walls)
     assert all(e[3] >= 0 and e[4] >= 0 for e in mine)
-    theirs = [json.loads(line) for line in (folder / f"{child.pid}.jsonl").open()]
+    theirs = [json.loads(line) for line in (folder / f"{child.pid}.jsonl").read_text().splitlines()]
     assert [(e[0], e[1], e[5]) for e in theirs] == [
         ("process", "i", {"ppid": os.getpid()}),
         ("child work", "b", 7),
@@ -60,3 +60,22 @@ def test_each_process_writes_its_events_in_order(
     ]
     # one clock for both: the child's work lies inside the parent's span
     assert walls[1] < theirs[1][2] <= theirs[2][2] < walls[3]
+
+
+def test_a_new_folder_closes_the_last_one_s_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process writes one file at a time: naming another folder closes the file it had
+    open (a test, or a benchmark's runs, would otherwise leave one open per folder)."""
+    monkeypatch.setattr(timeline, "_FOLDER", str(tmp_path / "a"))
+    timeline.instant("first")
+    first = timeline._out
+    monkeypatch.setattr(timeline, "_FOLDER", str(tmp_path / "b"))
+    timeline.instant("second")
+    assert first is not None and first.closed and timeline._out is not first
+    monkeypatch.setattr(timeline, "_FOLDER", None)
+    names = [
+        json.loads(line)[0]
+        for line in (tmp_path / "a" / f"{os.getpid()}.jsonl").read_text().splitlines()
+    ]
+    assert names == ["process", "first"]
