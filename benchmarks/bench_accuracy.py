@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pickle
 import statistics
@@ -80,7 +79,9 @@ from geoleak.evaluate import (
     Evaluation,
     TruthRow,
     evaluate,
+    right_count_tails,
     truth_rows,
+    wilson_interval,
 )
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
@@ -422,23 +423,6 @@ def row(name: str, people: int, ev: Evaluation) -> str:
     )
 
 
-def wilson_interval(right: int, places: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of the share right among `places` (95 % at z = 1.96; Wilson
-    1927, JASA 22:209). A band holds 10-20 places, where the share's own interval is +-20
-    points: 12 of 15 right is 55-93 %, so a band "outside 0.1" can be one place's luck.
-    Stays inside [0, 1] and is not degenerate at 0 or `places` right, unlike the normal
-    approximation."""
-    if places <= 0:
-        raise ValueError(f"places must be positive, got {places}")
-    if not 0 <= right <= places:
-        raise ValueError(f"right must be between 0 and places ({places}), got {right}")
-    share = right / places
-    scale = 1 + z * z / places
-    centre = (share + z * z / (2 * places)) / scale
-    half = z * math.sqrt(share * (1 - share) / places + z * z / (4 * places * places)) / scale
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def pooled(label: str, results: list[Evaluation]) -> list[str]:
     def tally(key: str) -> tuple[int, int, int, int]:
         hits = truths = right = given = 0
@@ -482,6 +466,21 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
                 f"{kinds['home_right']}/{kinds['home_places']}, bases "
                 f"{kinds['base_right']}/{kinds['base_places']}"
             )
+    low_bands = [
+        place
+        for ev in results
+        for (low, _high), places in zip(CALIBRATION_BINS, ev.band_places, strict=True)
+        if 0.5 - 1e-9 <= low < 0.9 - 1e-9
+        for place in places
+    ]
+    if low_bands:
+        right = sum(r for _, r in low_bands)
+        at_most, at_least = right_count_tails(right, [c for c, _ in low_bands])
+        bands.append(
+            f"0.5-0.9 together: {right}/{len(low_bands)} right, "
+            f"{sum(c for c, _ in low_bands):.1f} expected, P(this few or fewer) {at_most:.3f}, "
+            f"P(this many or more) {at_least:.3f}"
+        )
     false_bases = sum(ev.false_bases for ev in results)
     no_base = sum(ev.no_base_people for ev in results)
     personas: dict[str, dict[str, int]] = {}

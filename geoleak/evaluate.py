@@ -23,7 +23,11 @@ enters precision and the calibration table: confidence bands of width 0.1 from 0
 against the share right (within 100 m / 500 m) and the share within the place's own radius,
 with the band's mean confidence (what a calibrated model gets right there: a band's share
 can be out of range because its places sit at one end of it) and its homes and bases apart
-(right / places of each).
+(right / places of each). With each band its statistics (`_band_test`): the share's 95 %
+Wilson interval and both tails of the count right if each place were right with its own
+confidence (`right_count_tails`), and the same for the bands from 0.5 to 0.9 together: a
+band of a handful of places misses "within 0.1" by chance more often than not, the tails
+say whether it does so beyond chance.
 Optional truth columns `persona` (tags joined by "+"; a person counts under each tag),
 `valid_from`, `valid_to` give figures per persona and for movers (the current home is the truth home valid last, the reported home seen last).
 """
@@ -31,6 +35,7 @@ Optional truth columns `persona` (tags joined by "+"; a person counts under each
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,8 +54,10 @@ __all__ = [
     "evaluate",
     "load_truth",
     "pooled_counts",
+    "right_count_tails",
     "truth_row",
     "truth_rows",
+    "wilson_interval",
 ]
 
 HOME_RADII_M = (100, 250, 1000)
@@ -68,6 +75,9 @@ CALIBRATION_BINS = (
 )
 # A band is calibrated when its share right is within this of the band (issue 11).
 CALIBRATION_TOLERANCE = 0.1
+# The bands read together as well as one by one (`Evaluation.calibration_pooled`): those
+# below 0.9 hold few places each, where one band's share is mostly noise.
+POOLED_BANDS = (0.5, 0.9)
 TRUTH_KINDS = ("home", "base", "none", "nobase", "second_home")
 _KIND_ALIASES = {
     "work": "base",
@@ -150,6 +160,76 @@ def truth_row(rec: Mapping[str, object], where: str) -> TruthRow:
     )
 
 
+def wilson_interval(right: int, places: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of the share right among `places` (95 % at z = 1.96; Wilson
+    1927, JASA 22:209). A band holds 10-20 places, where the share's own interval is +-20
+    points: 12 of 15 right is 55-93 %, so a band "outside 0.1" can be one place's luck.
+    Stays inside [0, 1] and is not degenerate at 0 or `places` right, unlike the normal
+    approximation."""
+    if places <= 0:
+        raise ValueError(f"places must be positive, got {places}")
+    if not 0 <= right <= places:
+        raise ValueError(f"right must be between 0 and places ({places}), got {right}")
+    share = right / places
+    scale = 1 + z * z / places
+    centre = (share + z * z / (2 * places)) / scale
+    half = z * math.sqrt(share * (1 - share) / places + z * z / (4 * places * places)) / scale
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def right_count_tails(right: int, confidences: Sequence[float]) -> tuple[float, float]:
+    """P(X <= right) and P(X >= right) where X, the number of places right, is what the
+    confidences promise: a sum of independent Bernoulli(c) (the Poisson binomial
+    distribution, computed exactly by its recursion over the places). A small first tail
+    says the places are right less often than their confidences say (overconfident), a
+    small second one more often (cautious). Unlike "the band's share within 0.1", it weighs
+    each place at its own confidence and says how surprising the count is for the number
+    of places there: a perfectly calibrated model misses "within 0.1" on a band of 3 places
+    more often than not."""
+    if not 0 <= right <= len(confidences):
+        raise ValueError(f"right must be between 0 and {len(confidences)}, got {right}")
+    dist = [1.0]  # dist[k]: P(k right among the places so far)
+    for c in confidences:
+        p = min(max(float(c), 0.0), 1.0)
+        nxt = [0.0] * (len(dist) + 1)
+        for k, mass in enumerate(dist):
+            nxt[k] += mass * (1.0 - p)
+            nxt[k + 1] += mass * p
+        dist = nxt
+    return min(1.0, math.fsum(dist[: right + 1])), min(1.0, math.fsum(dist[right:]))
+
+
+def _band_test(right: int, confidences: Sequence[float]) -> dict[str, Any]:
+    """A band's statistical reading (formats.md section 9): the share right's 95 % Wilson
+    interval, the count its places' confidences lead one to expect, and both tails of the
+    count right under those confidences."""
+    if not confidences:
+        return {"share_right_interval": None, "expected_right": None, "p_at_most": None,
+                "p_at_least": None}  # fmt: skip
+    low, high = wilson_interval(right, len(confidences))
+    at_most, at_least = right_count_tails(right, confidences)
+    return {
+        "share_right_interval": [round(low, 4), round(high, 4)],
+        "expected_right": round(math.fsum(confidences), 3),
+        "p_at_most": float(f"{at_most:.4g}"),  # significant digits: tails can be tiny
+        "p_at_least": float(f"{at_least:.4g}"),
+    }
+
+
+def _test_text(row: Mapping[str, Any]) -> str:
+    """`_band_test`'s figures as text: the interval, the count expected, and the smaller
+    tail when it is below 5 %."""
+    if row.get("share_right_interval") is None:
+        return ""
+    low, high = row["share_right_interval"]
+    text = f" (95 % interval {100 * low:.0f}-{100 * high:.0f}%; {row['expected_right']:.1f} expected right"
+    if row["p_at_least"] < 0.05:
+        text += f"; cautious, P(this many or more) = {row['p_at_least']:.3f}"
+    elif row["p_at_most"] < 0.05:
+        text += f"; overconfident, P(this few or fewer) = {row['p_at_most']:.3f}"
+    return text + ")"
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -208,6 +288,10 @@ class Evaluation:
     second_home_people: int = 0
     movers: dict[str, Any] = field(default_factory=dict)
     by_persona: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The bands from 0.5 to 0.9 together (few places each): `_band_test` of all their places.
+    calibration_pooled: dict[str, Any] = field(default_factory=dict)
+    # Each band's places as (confidence, right), for pooling bands over corpora (not JSON).
+    band_places: list[list[tuple[float, bool]]] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,6 +308,7 @@ class Evaluation:
             "homes_at_second_home": self.homes_at_second_home,
             "movers": self.movers,
             "calibration": self.calibration,
+            "calibration_pooled": self.calibration_pooled,
             "by_persona": self.by_persona,
             "people_without_truth": self.people_without_truth,
         }
@@ -288,7 +373,13 @@ class Evaluation:
                 flag = "  calibrated" if row["calibrated"] else "  NOT calibrated"
             out.append(
                 f"  {row['bin']}: {row['places']} places{mean}, {right} right{kinds}, {own} "
-                f"within radius{flag}"
+                f"within radius{flag}{_test_text(row)}"
+            )
+        pooled = self.calibration_pooled
+        if pooled.get("places"):
+            out.append(
+                f"  {pooled['bins']} together: {pooled['right']} of {pooled['places']} right"
+                f"{_test_text(pooled)}"
             )
         if self.by_persona:
             out.append(
@@ -458,7 +549,8 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
 
     calibration = []
     for (low, high), hits in zip(CALIBRATION_BINS, bands, strict=True):
-        share_right = _share(sum(r for r, _, _, _ in hits), len(hits))
+        n_right = sum(r for r, _, _, _ in hits)
+        share_right = _share(n_right, len(hits))
         calibrated = None
         if share_right is not None and low >= 0.5:
             calibrated = (
@@ -480,8 +572,22 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 "base_places": sum(not h for _, _, _, h in hits),
                 "base_right": sum(r and not h for r, _, _, h in hits),
                 "calibrated": calibrated,
+                **_band_test(n_right, [c for _, _, c, _ in hits]),
             }
         )
+    low_bands = [
+        hit
+        for (low, _), hits in zip(CALIBRATION_BINS, bands, strict=True)
+        if POOLED_BANDS[0] - 1e-9 <= low < POOLED_BANDS[1] - 1e-9
+        for hit in hits
+    ]
+    pooled_right = sum(r for r, _, _, _ in low_bands)
+    calibration_pooled = {
+        "bins": f"{POOLED_BANDS[0]:.1f}-{POOLED_BANDS[1]:.1f}",
+        "places": len(low_bands),
+        "right": pooled_right,
+        **_band_test(pooled_right, [c for _, _, c, _ in low_bands]),
+    }
     return Evaluation(
         home=home,
         base=base,
@@ -489,6 +595,8 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
         false_homes=false_homes,
         false_home_people=sorted(false_home_people),
         calibration=calibration,
+        calibration_pooled=calibration_pooled,
+        band_places=[[(c, r) for r, _, c, _ in hits] for hits in bands],
         people_without_truth=sorted(set(by_person) - set(rows_of)),
         no_base_people=len(no_base),
         false_bases=false_bases,

@@ -149,6 +149,66 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert "bases given to them: 1 (w)" in text
     assert "NOT calibrated" in text
     assert "0.6-0.7: 2 places at 0.64, 0% right (homes 0/1, bases 0/1)" in text
+    # The bands' statistics: 0.6-0.7 holds 0.65 and 0.62, both wrong: P(0 right) =
+    # 0.35 x 0.38 = 0.133, P(0 or more) = 1; the 0.5-0.9 bands together hold b's home (0.55,
+    # right), b' home (0.65) and w base (0.62), b base (0.75), all wrong, a base (0.85, right).
+    band = bands["0.6-0.7"]
+    assert band["expected_right"] == pytest.approx(1.27)
+    assert (band["p_at_most"], band["p_at_least"]) == (pytest.approx(0.133), 1.0)
+    assert band["share_right_interval"][0] == 0.0 and 0.6 < band["share_right_interval"][1] < 0.7
+    assert bands["0.0-0.5"]["share_right_interval"] is not None
+    pooled = doc["calibration_pooled"]
+    assert (pooled["bins"], pooled["places"], pooled["right"]) == ("0.5-0.9", 5, 2)
+    assert pooled["expected_right"] == pytest.approx(0.55 + 0.65 + 0.62 + 0.75 + 0.85)
+    assert "0.5-0.9 together: 2 of 5 right" in text
+
+
+def test_a_band_of_places_right_far_more_often_than_said_is_called_cautious() -> None:
+    """Twenty places at 0.55, all right: the interval and the tail both say cautious, while
+    one place right at 0.55 is no evidence either way."""
+    from geoleak.evaluate import _band_test, _test_text
+
+    row = {"bin": "0.5-0.6", **_band_test(20, [0.55] * 20)}
+    assert row["p_at_least"] == pytest.approx(0.55**20, rel=1e-3)
+    assert row["share_right_interval"][0] > 0.8
+    assert "cautious" in _test_text(row)
+    assert "cautious" not in _test_text(_band_test(1, [0.55]))
+    assert "overconfident" in _test_text(_band_test(0, [0.95] * 5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=0, max_size=9), st.data())
+def test_right_count_tails_are_the_sums_over_every_outcome(
+    confidences: list[float], data: st.DataObject
+) -> None:
+    """Both tails against enumerating every right/wrong outcome of the places."""
+    from itertools import product
+
+    from geoleak.evaluate import right_count_tails
+
+    right = data.draw(st.integers(0, len(confidences)))
+    at_most = at_least = 0.0
+    for outcome in product((0, 1), repeat=len(confidences)):
+        p = 1.0
+        for hit, c in zip(outcome, confidences, strict=True):
+            p *= c if hit else 1 - c
+        at_most += p if sum(outcome) <= right else 0.0
+        at_least += p if sum(outcome) >= right else 0.0
+    got = right_count_tails(right, confidences)
+    assert got == (pytest.approx(at_most, abs=1e-12), pytest.approx(at_least, abs=1e-12))
+    with pytest.raises(ValueError, match="right must be between"):
+        right_count_tails(len(confidences) + 1, confidences)
+
+
+def test_right_count_tails_match_the_binomial_at_one_confidence() -> None:
+    from scipy.stats import binom
+
+    from geoleak.evaluate import right_count_tails
+
+    for n, c, right in ((30, 0.6, 25), (200, 0.95, 185), (12, 0.75, 3)):
+        at_most, at_least = right_count_tails(right, [c] * n)
+        assert at_most == pytest.approx(binom.cdf(right, n, c), rel=1e-9)
+        assert at_least == pytest.approx(binom.sf(right - 1, n, c), rel=1e-9)
 
 
 def test_movers_current_and_earlier_home(tmp_path: Path) -> None:
