@@ -387,10 +387,11 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The main process hands the shards WINDOW_BATCHES batches before it awaits the oldest
-    one's results, and queues the shards' last call (`end`: totals, analyses) behind their
-    last batch before it awaits the last window's: a shard never idles while the other works
-    through a run of one person's posts, nor at the end of the stream while the main process
-    merges. Read from the run's timeline; the results stay those of one process."""
+    one's results (less the SUBMIT_BATCHES - 1 it may still be gathering for one call), and
+    queues the shards' last call (`end`: totals, analyses) behind their last batch before it
+    awaits the last window's: a shard never idles while the other works through a run of one
+    person's posts, nor at the end of the stream while the main process merges. Read from
+    the run's timeline; the results stay those of one process."""
     if not (REPO / "sample_media" / "posts.jsonl").is_file():
         pytest.skip("sample_media is not in this checkout")
     import os
@@ -401,6 +402,7 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
     path = _messy_sample(tmp_path)
     monkeypatch.setattr(pipeline, "BATCH_POSTS", 64)  # ~20 batches
     monkeypatch.setattr(pipeline, "WINDOW_BATCHES", 4)
+    monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", 2)
     one_diag = Diagnostics()
     one = run([path], workers=1, diag=one_diag)
     folder = tmp_path / "timeline"
@@ -421,7 +423,9 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
             awaited.setdefault(detail[1], at)
     handed = {d: at for at, (name, _, d) in enumerate(events) if name == "submitted"}
     for i, batch in enumerate(submitted):
-        ahead = submitted[min(i + pipeline.WINDOW_BATCHES - 1, len(submitted) - 1)]
+        ahead = submitted[
+            min(i + pipeline.WINDOW_BATCHES - pipeline.SUBMIT_BATCHES, len(submitted) - 1)
+        ]
         assert handed[ahead] < awaited[batch], (batch, ahead)
     assert handed["end"] < min(awaited[b] for b in submitted[-pipeline.WINDOW_BATCHES + 1 :])
     workers = [int(p.stem) for p in folder.glob("*.jsonl") if int(p.stem) != os.getpid()]
@@ -430,6 +434,71 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
         calls = [(name, d) for name, kind, d in _timeline(folder, pid) if kind == "b"]
         assert calls[-2:] == [("end", None), ("profiles", None)]
         assert calls[0][0] == "take"
+
+
+@pytest.mark.parametrize("submit", [1, 3, 100])
+def test_batches_handed_over_together_give_each_batch_its_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, submit: int
+) -> None:
+    """Batches handed to the workers SUBMIT_BATCHES to a call (one, a few, all of them)
+    are each taken as before: the same warnings in the same order, statistics and profiles
+    as one process; each worker's takes come one a batch, in order."""
+    if not (REPO / "sample_media" / "posts.jsonl").is_file():
+        pytest.skip("sample_media is not in this checkout")
+    import os
+
+    from geoleak import pipeline, timeline
+    from geoleak.profiles import profile_to_json
+
+    path = _messy_sample(tmp_path)
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 64)
+    monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", submit)
+    one_diag = Diagnostics()
+    one = run([path], workers=1, diag=one_diag)
+    folder = tmp_path / "timeline"
+    monkeypatch.setattr(timeline, "_FOLDER", str(folder))
+    diag = Diagnostics()
+    many = run([path], workers=2, keep_evidence=False, diag=diag)
+    monkeypatch.setattr(timeline, "_FOLDER", None)
+    assert diag.warnings == one_diag.warnings and many.stats.to_json() == one.stats.to_json()
+    assert [profile_to_json(p) for p in many.profiles] == [profile_to_json(p) for p in one.profiles]
+    submitted = [d for name, _, d in _timeline(folder, os.getpid())
+                 if name == "submitted" and isinstance(d, int)]  # fmt: skip
+    assert submitted == sorted(submitted) and len(submitted) > 10
+    for pid in [int(p.stem) for p in folder.glob("*.jsonl") if int(p.stem) != os.getpid()]:
+        taken = [d for name, kind, d in _timeline(folder, pid) if name == "take" and kind == "b"]
+        assert taken == sorted(taken) and set(taken) <= set(submitted)
+
+
+def test_a_batch_that_fails_in_a_worker_raises_when_its_results_are_asked_for() -> None:
+    """A batch whose take raises in a worker: the batches handed over with it before it give
+    their results; asking for its own raises the error, its traceback in the worker as the
+    cause."""
+    from datetime import UTC, datetime
+
+    from geoleak import pipeline
+    from geoleak.types import Post
+
+    when = datetime(2025, 1, 6, 12, tzinfo=UTC)
+    posts = [(n, Post(id=f"p{n}", author=f"a{n % 7}", created_at=when))
+             for n in range(pipeline.BATCH_POSTS + 1)]  # fmt: skip
+    shards = pipeline._ShardSet(2, None, infer_here=True)
+    if not shards.can_fork:
+        pytest.skip("no fork start method here")
+    try:
+        first = shards.submit(posts)
+        second = shards.submit([(n + 1000, post) for n, post in posts])
+        broken = Post(id="bad", author="a1", created_at=when, geotag="here")  # type: ignore[arg-type]
+        bad = shards.submit([(2000, broken)])
+        shards.submit([(3000, posts[0][1])])
+        assert pipeline.SUBMIT_BATCHES > 2  # (the four batches in one call to each worker)
+        assert [len(first()), len(second())] == [2, 2]
+        with pytest.raises(AttributeError) as raised:
+            bad()
+        assert isinstance(raised.value.__cause__, pipeline._WorkerTraceback)
+        assert "_shard_take" in str(raised.value.__cause__)
+    finally:
+        shards.close()
 
 
 def test_shards_in_this_process_do_not_keep_the_site_index_after_the_run(
