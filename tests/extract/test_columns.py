@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -328,3 +329,21 @@ def test_lines_decoded_in_bulk_are_what_orjson_makes_of_each(lines: list[str]) -
                 # An integer past 64 bits is a float to orjson, an int to msgspec: far out
                 # of range either way (plain_rows takes neither, compared above).
                 assert repr(value) == repr(read) or (type(value) is int and abs(read) > 2**63)
+
+
+def test_a_line_with_another_field_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line msgspec refuses for a field `_Plain` has not (a post's text, media, place) is
+    not plain to orjson either (its keys are not the five): `_decoded` does not read it
+    again with orjson; a line refused for anything else still is. The message it tells them
+    by is msgspec's."""
+    read: list[str] = []
+    slowly = columns._read_slowly
+    monkeypatch.setattr(columns, "_read_slowly", lambda line: read.append(line) or slowly(line))
+    with_text = '{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","text":"hi"}'
+    repeated = ('{"id":"p","author":"a","created_at":"2025-04-13T05:11:00Z","lat":"x",'
+                '"lat":1.5,"lon":2.5}')  # fmt: skip
+    decoded = columns._decoded([with_text, repeated])
+    assert decoded[0] is None and decoded[1] is not None and decoded[1].lat == 1.5
+    assert read == [repeated]
+    with pytest.raises(msgspec.DecodeError, match=columns._UNKNOWN_FIELD):
+        columns._decode_plain(with_text)
