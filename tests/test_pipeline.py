@@ -352,13 +352,11 @@ def test_media_are_read_and_identified_from_one_open(shared_media: Path, tmp_pat
     assert read_media_and_digest(str(empty))[1] is not None  # two empty files: one content
 
 
-def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
-    """The shards' workers fork with this process's objects frozen (the cyclic collector
-    leaves what they inherit alone); this process unfreezes its own when the shards close."""
-    import gc
+def _shards_that_fork() -> tuple[pipeline._ShardSet, list[tuple[int, Any]]]:
+    """Two shards that infer, and one batch larger than BATCH_POSTS of seven people's posts
+    without location (submitted, it forks the workers); skips where there is no fork."""
     from datetime import UTC, datetime
 
-    from geoleak import pipeline
     from geoleak.types import Post
 
     when = datetime(2025, 1, 6, 12, tzinfo=UTC)
@@ -367,6 +365,15 @@ def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
     shards = pipeline._ShardSet(2, None, infer_here=True)
     if not shards.can_fork:
         pytest.skip("no fork start method here")
+    return shards, posts
+
+
+def test_worker_processes_start_with_the_inherited_objects_frozen() -> None:
+    """The shards' workers fork with this process's objects frozen (the cyclic collector
+    leaves what they inherit alone); this process unfreezes its own when the shards close."""
+    import gc
+
+    shards, posts = _shards_that_fork()
     try:
         results = shards.submit(posts)()
         assert len(shards.pools) == 2 and sum(len(r.first_located) for r in results) == 0
@@ -383,6 +390,27 @@ def _timeline(folder: Path, pid: int) -> list[tuple[str, str, object]]:
             for e in map(json.loads, lines)]  # fmt: skip
 
 
+def _two_workers_traced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`run` of the messy sample with one worker, then with two and a timeline: the same
+    warnings in the same order, statistics, profiles and sites; returns the timeline's
+    folder."""
+    from geoleak import timeline
+    from geoleak.profiles import profile_to_json
+
+    path = _messy_sample(tmp_path)
+    one_diag = Diagnostics()
+    one = run([path], workers=1, diag=one_diag)
+    folder = tmp_path / "timeline"
+    monkeypatch.setattr(timeline, "_FOLDER", str(folder))
+    diag = Diagnostics()
+    many = run([path], workers=2, keep_evidence=False, diag=diag)
+    monkeypatch.setattr(timeline, "_FOLDER", None)
+    assert diag.warnings == one_diag.warnings and many.stats.to_json() == one.stats.to_json()
+    assert [profile_to_json(p) for p in many.profiles] == [profile_to_json(p) for p in one.profiles]
+    assert [s.to_json() for s in many.sites] == [s.to_json() for s in one.sites]
+    return folder
+
+
 def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,24 +424,12 @@ def test_shards_get_batches_ahead_and_their_last_call_before_any_wait(
         pytest.skip("sample_media is not in this checkout")
     import os
 
-    from geoleak import pipeline, timeline
-    from geoleak.profiles import profile_to_json
+    from geoleak import pipeline
 
-    path = _messy_sample(tmp_path)
     monkeypatch.setattr(pipeline, "BATCH_POSTS", 64)  # ~20 batches
     monkeypatch.setattr(pipeline, "WINDOW_BATCHES", 4)
     monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", 2)
-    one_diag = Diagnostics()
-    one = run([path], workers=1, diag=one_diag)
-    folder = tmp_path / "timeline"
-    monkeypatch.setattr(timeline, "_FOLDER", str(folder))
-    diag = Diagnostics()
-    many = run([path], workers=2, keep_evidence=False, diag=diag)
-    monkeypatch.setattr(timeline, "_FOLDER", None)
-    assert diag.warnings == one_diag.warnings and many.stats.to_json() == one.stats.to_json()
-    assert [profile_to_json(p) for p in many.profiles] == [profile_to_json(p) for p in one.profiles]
-    assert [s.to_json() for s in many.sites] == [s.to_json() for s in one.sites]
-
+    folder = _two_workers_traced(tmp_path, monkeypatch)
     events = _timeline(folder, os.getpid())
     submitted = [d for name, _, d in events if name == "submitted" and isinstance(d, int)]
     assert len(submitted) > 3 * pipeline.WINDOW_BATCHES
@@ -447,21 +463,11 @@ def test_batches_handed_over_together_give_each_batch_its_results(
         pytest.skip("sample_media is not in this checkout")
     import os
 
-    from geoleak import pipeline, timeline
-    from geoleak.profiles import profile_to_json
+    from geoleak import pipeline
 
-    path = _messy_sample(tmp_path)
     monkeypatch.setattr(pipeline, "BATCH_POSTS", 64)
     monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", submit)
-    one_diag = Diagnostics()
-    one = run([path], workers=1, diag=one_diag)
-    folder = tmp_path / "timeline"
-    monkeypatch.setattr(timeline, "_FOLDER", str(folder))
-    diag = Diagnostics()
-    many = run([path], workers=2, keep_evidence=False, diag=diag)
-    monkeypatch.setattr(timeline, "_FOLDER", None)
-    assert diag.warnings == one_diag.warnings and many.stats.to_json() == one.stats.to_json()
-    assert [profile_to_json(p) for p in many.profiles] == [profile_to_json(p) for p in one.profiles]
+    folder = _two_workers_traced(tmp_path, monkeypatch)
     submitted = [d for name, _, d in _timeline(folder, os.getpid())
                  if name == "submitted" and isinstance(d, int)]  # fmt: skip
     assert submitted == sorted(submitted) and len(submitted) > 10
@@ -476,15 +482,10 @@ def test_a_batch_that_fails_in_a_worker_raises_when_its_results_are_asked_for() 
     cause."""
     from datetime import UTC, datetime
 
-    from geoleak import pipeline
     from geoleak.types import Post
 
+    shards, posts = _shards_that_fork()
     when = datetime(2025, 1, 6, 12, tzinfo=UTC)
-    posts = [(n, Post(id=f"p{n}", author=f"a{n % 7}", created_at=when))
-             for n in range(pipeline.BATCH_POSTS + 1)]  # fmt: skip
-    shards = pipeline._ShardSet(2, None, infer_here=True)
-    if not shards.can_fork:
-        pytest.skip("no fork start method here")
     try:
         first = shards.submit(posts)
         second = shards.submit([(n + 1000, post) for n, post in posts])
