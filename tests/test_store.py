@@ -485,3 +485,66 @@ def test_reading_a_partition_imports_no_pandas(tmp_path: Path, corpus: Path) -> 
                           capture_output=True, text=True, check=True)  # fmt: skip
     people, pandas = done.stdout.split()
     assert int(people) > 0 and pandas == "False"
+
+
+_FEW = st.sampled_from(["", "a", "b\u00e9", "Europe/Paris"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    chunks=st.lists(st.lists(st.one_of(st.none(), _FEW), max_size=12), max_size=4),
+    cut=st.tuples(st.integers(0, 10), st.integers(0, 40)),
+)
+def test_dictionary_strings_read_as_to_pylist_gives_them(
+    chunks: list[list[str | None]], cut: tuple[int, int]
+) -> None:
+    """`store._strings` of a dictionary-encoded column gives `to_pylist`'s values: nulls,
+    several chunks (each with its own dictionary), a column sliced at an offset (before and
+    after encoding), empty columns; a plain string column as it is."""
+    import pyarrow as pa
+
+    from geoleak.store import _strings
+
+    plain = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string())
+    plain = plain.slice(cut[0], cut[1])
+    encoded = pa.chunked_array(
+        [c.dictionary_encode() for c in plain.chunks], pa.dictionary(pa.int32(), pa.string())
+    )
+    assert _strings(encoded) == plain.to_pylist()
+    assert _strings(encoded.slice(1)) == plain.slice(1).to_pylist()  # indices at an offset
+    assert _strings(plain) == plain.to_pylist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=30), st.integers(1, 3))
+@example([], 1)
+def test_a_partition_read_with_dictionaries_gives_the_same_rows(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]], files: int
+) -> None:
+    # `bucket_columns` reads the columns with few values dictionary-encoded (`FEW_VALUES`):
+    # the same rows, every list and array, as the plain read gives, over several files.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from geoleak.store import FEW_VALUES, _read_parquet, evidence_schema, rows_of_table
+
+    for row in rows:
+        if row["posted_at"] == "same":
+            row["posted_at"] = row["time_utc"]
+    folder = tmp_path_factory.mktemp("parts")
+    size = -(-len(rows) // files) or 1
+    paths = []
+    for at in range(0, max(len(rows), 1), size):
+        paths.append(folder / f"part-{at}.parquet")
+        pq.write_table(pa.Table.from_pylist(rows[at : at + size], schema=evidence_schema()),
+                       paths[-1])  # fmt: skip
+    plain = pa.concat_tables([_read_parquet(p) for p in paths])
+    encoded = pa.concat_tables([_read_parquet(p, None, FEW_VALUES) for p in paths])
+    assert all(pa.types.is_dictionary(encoded.column(n).type) for n in FEW_VALUES)
+    (want, want_spans), (got, got_spans) = rows_of_table(plain), rows_of_table(encoded)
+    assert got_spans == want_spans
+    for name, value in vars(want).items():
+        if isinstance(value, np.ndarray):
+            assert value.tobytes() == getattr(got, name).tobytes(), name
+        else:
+            assert value == getattr(got, name), name
