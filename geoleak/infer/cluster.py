@@ -184,16 +184,18 @@ def _lowest_linked(
     value, and it is the component's lowest index (whose root never moves: every root is
     an index of its component, at most the point's own). A round of `np.minimum.at` would
     change nothing then, which is how the loop ended before: the same roots, without that
-    round (2-3 rounds a partition; ~24 % of the instructions here)."""
+    round (2-3 rounds a partition; ~24 % of the instructions here). In the first round
+    every point is its own root, so the links' ends are their roots: no gathers then."""
     root = np.arange(size)
+    at_first, at_second = first, second
     while True:
-        at_first, at_second = root[first], root[second]
         if np.array_equal(at_first, at_second):
             return root
         lowest = root.copy()
         np.minimum.at(lowest, first, at_second)
         np.minimum.at(lowest, second, at_first)
         root = lowest[lowest]
+        at_first, at_second = root[first], root[second]
 
 
 def _pairs_in_adjacent_cubes(
