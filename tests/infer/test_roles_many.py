@@ -430,3 +430,33 @@ def test_structure_priors_of_many_people_equal_each_alone(
     for got, parts in zip(many, zip(*alone, strict=True), strict=True):
         expected = np.concatenate(parts)
         assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(0, 300).map(float),
+            st.sampled_from([-0.0, 0.5, 1e-9, 2.0**16, 2.0**16 - 1, -1.0, math.nan, math.inf]),
+        ),
+        max_size=40,
+    ),
+    alpha=st.sampled_from([10.0, 3.5, 30.0, 1e-3]),
+    shape=st.sampled_from([None, (2, -1), (1, 1, -1)]),
+)
+def test_gammaln_of_counts_from_the_table_equals_it_computed(
+    values: list[float], alpha: float, shape: tuple[int, ...] | None
+) -> None:
+    """`roles._lgamma_plus` reads whole non-negative values' terms from a table: the same
+    floats as gammaln(alpha + values), bit for bit (the table grown past its rows, -0.0,
+    values that are no whole number, negative, NaN, infinite or past the table's bound,
+    which are computed; empty and leading shapes)."""
+    from geoleak.infer.special import gammaln
+
+    array = np.array(values, dtype=np.float64)
+    if shape is not None and array.size % 2 == 0:
+        array = array.reshape(shape if len(shape) == 3 else (2, -1))
+    got = roles._lgamma_plus(alpha, array)
+    want = np.asarray(gammaln(alpha + array), dtype=np.float64)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()
