@@ -762,3 +762,50 @@ def test_spilled_fits_in_columns_read_back_as_each_pickled_alone(
                       and f.bag_log_scores.flags.f_contiguous for f in present)  # fmt: skip
     dtypes = {f.log_score.dtype for f in present}
     assert (columns.whole is None) == (bool(present) and not fortran_bag and len(dtypes) == 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.floats(-90, 90), st.floats(-180, 180), st.floats(0.1, 1.0), st.floats(1, 5000)
+        ),
+        max_size=12,
+    ),
+    at=st.lists(st.integers(0, 11), max_size=8),
+)
+def test_slim_points_pickle_as_their_columns(
+    rows: list[tuple[float, float, float, float]], at: list[int]
+) -> None:
+    """A slim analysis's points (`PointColumns`, from a person's `EvidenceColumns`) hold
+    what np.stack of the four columns gives, and come back from a pickle as numpy's pickle
+    of the array gives it (floats, shape, C order, writable) through their bytes; the
+    slim exclusions come back as the one shared empty Counter."""
+    import pickle
+
+    import numpy as np
+
+    from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns
+
+    evidence = EvidenceColumns(
+        "p",
+        [[Evidence(f"e{k}", "p", LatLon(lat, lon), EvidenceSource.GEOTAG, accuracy, weight=w)
+          for k, (lat, lon, w, accuracy) in enumerate(rows)]],
+    )  # fmt: skip
+    picked = [k for k in at if k < len(rows)]
+    for chosen in (None, picked):
+        points = PointColumns(evidence, chosen)
+        index = np.arange(len(rows)) if chosen is None else np.asarray(chosen, dtype=np.int64)
+        stacked = np.stack([evidence.lat[index], evidence.lon[index], evidence.weight[index],
+                            evidence.accuracy_m[index]], axis=1).reshape(-1, 4)  # fmt: skip
+        assert points.columns.tobytes() == stacked.tobytes()
+        assert points.columns.shape == stacked.shape and points.columns.flags.c_contiguous
+        assert isinstance(points.__reduce__()[1][0], bytearray)  # as its bytes
+        back = pickle.loads(pickle.dumps(points, protocol=pickle.HIGHEST_PROTOCOL))
+        want = pickle.loads(pickle.dumps(points.columns, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back.columns.tobytes() == want.tobytes()
+        assert back.columns.shape == want.shape and back.columns.dtype == want.dtype
+        assert back.columns.flags.c_contiguous and back.columns.flags.writeable
+        assert [p.position for p in back] == [p.position for p in points]
+    loaded = pickle.loads(pickle.dumps(engine._NO_EXCLUSIONS, protocol=pickle.HIGHEST_PROTOCOL))
+    assert loaded is engine._NO_EXCLUSIONS and loaded == Counter()
