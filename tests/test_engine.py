@@ -809,3 +809,28 @@ def test_slim_points_pickle_as_their_columns(
         assert [p.position for p in back] == [p.position for p in points]
     loaded = pickle.loads(pickle.dumps(engine._NO_EXCLUSIONS, protocol=pickle.HIGHEST_PROTOCOL))
     assert loaded is engine._NO_EXCLUSIONS and loaded == Counter()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    posts=st.integers(0, 10**6),
+    devices=st.dictionaries(st.text(max_size=4), st.integers(0, 99), max_size=3),
+    hours=st.lists(st.integers(0, 50), min_size=24, max_size=24).map(tuple),
+)
+def test_a_persons_context_pickles_as_its_constructor_call(
+    posts: int, devices: dict[str, int], hours: tuple[int, ...]
+) -> None:
+    """The spill's context (`PersonContext`) goes as its constructor call (the values the
+    slotted dataclass's own pickling gave back: the same fields, types and order)."""
+    import copyreg
+    import pickle
+
+    from geoleak.infer import PersonContext
+
+    context = PersonContext(posts, devices, Counter(devices), hours)
+    assert copyreg.dispatch_table[PersonContext](context) == (
+        PersonContext, (posts, devices, Counter(devices), hours)
+    )  # fmt: skip
+    back = pickle.loads(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == context and type(back.excluded) is Counter and type(back.devices) is dict
+    assert list(back.devices) == list(devices)

@@ -34,7 +34,16 @@ from geoleak.infer.places import (
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
 from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds, site_workplace_share
-from geoleak.types import Evidence, LatLon, Place, PlaceKind, Profile, SharedSite, replaced
+from geoleak.types import (
+    Evidence,
+    LatLon,
+    Place,
+    PlaceKind,
+    Profile,
+    SharedSite,
+    _pickled_by_fields,
+    replaced,
+)
 
 __all__ = [
     "InferenceParams",
@@ -58,6 +67,12 @@ class PersonContext:
     devices: Mapping[str, int] = field(default_factory=dict)
     excluded: Mapping[str, int] = field(default_factory=dict)
     utc_hours: tuple[int, ...] = (0,) * 24
+
+
+# A partition's people's context goes with its spill between the passes: pickled as its
+# constructor call, not the slotted dataclass's Python __getstate__ and __setstate__ (they
+# list the fields again for every object); ~40 % of the context's dump and load.
+_pickled_by_fields(PersonContext)
 
 
 # Jobs handed to forked workers without pickling the evidence: workers inherit this list.
