@@ -1789,8 +1789,8 @@ def _dm_loglik(
 
 def _lgamma_plus(alpha: float, values: NDArray[np.float64]) -> NDArray[np.float64]:
     """gammaln(alpha + values), element-wise. A person's counts summed over the roles are
-    mostly whole numbers (all of them in the batched fit's likelihood: ~60 % of
-    `_dm_loglik`'s gammaln calls' elements, with a few dozen distinct values), so whole
+    whole numbers in the batched fit's likelihood (a few dozen distinct values; about a
+    fifth of the elements `_dm_loglik`'s gammaln calls take at 500 k posts), so whole
     values from 0 to `_LGAMMA_ROWS` are read from a table of the same operations on the
     same floats (row c: gammaln(alpha + float(c))); other values are computed."""
     from geoleak.infer.special import gammaln
