@@ -659,7 +659,7 @@ def test_repeated_ids_across_shards_are_found_as_one_process_finds_them(
 ) -> None:
     """Two workers (batches of 4 lines, so the shards fork) give the warnings, statistics
     (repeated posts counted) and profiles of one process reading each line alone through
-    the general path."""
+    the general path, also with the reader's ids read ahead past 3 held (`IDS_HELD`)."""
     path = tmp_path_factory.mktemp("dups") / "c.jsonl"
     path.write_text("".join(_dup_line(*line, k) + "\n" for k, line in enumerate(lines)))
 
@@ -674,6 +674,10 @@ def test_repeated_ids_across_shards_are_found_as_one_process_finds_them(
 
     with mock.patch.object(pipeline, "BATCH_POSTS", 4):
         two = everything(2)
+        # past 3 ids held the rest of the file is read ahead for its repeated ids
+        with mock.patch.object(jsonl, "IDS_HELD", 3):
+            two_bounded = everything(2)
+    assert two_bounded == two
     with (
         mock.patch.object(pipeline, "LINE_RUNS", False),
         mock.patch.object(jsonl, "_decode_plain", side_effect=msgspec.DecodeError),

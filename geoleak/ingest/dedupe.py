@@ -81,6 +81,25 @@ class DigestSet:
         slot = key & self._mask
         return bool(self._bits[slot >> 3] & (1 << (slot & 7))) and self._in_sorted(key)
 
+    def contains_many(self, keys: Sequence[int]) -> list[bool]:
+        """`key in self` of each key, in one call: once spilled, the keys' slots are read
+        as arrays and only a key whose slot is marked is looked for (in the newest
+        members, whose slots are marked too, then in the sorted arrays)."""
+        recent = self._recent
+        if self._sorted is None or len(keys) < _MANY:
+            return [key in self for key in keys]
+        import numpy as np
+
+        slots = np.array(keys, dtype=np.int64) & np.int64(self._mask)
+        view = np.frombuffer(self._bits, dtype=np.uint8)
+        marked = view[slots >> 3] & np.left_shift(1, slots & 7).astype(np.uint8)
+        del view  # (releases the bytearray's buffer)
+        found = [False] * len(keys)
+        for k in np.flatnonzero(marked).tolist():
+            key = keys[k]
+            found[k] = key in recent or self._in_sorted(key)
+        return found
+
     def _in_sorted(self, key: int) -> bool:
         kept = cast("list[Any]", self._sorted)[(key >> 56) + 128]
         at = int(kept.searchsorted(key))

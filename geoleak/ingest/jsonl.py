@@ -13,7 +13,8 @@ import json
 import math
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
@@ -548,7 +549,7 @@ def _deferred_identity(
 
 
 def _kept_identity(
-    line: str, where: str, diag: Diagnostics, seen_ids: DigestSet, plain: Any = _DECODE
+    line: str, where: str, diag: Diagnostics, seen_ids: _PostIds, plain: Any = _DECODE
 ) -> tuple[str, str, int] | None:
     """`_deferred_identity` of a line whose id is not a repeat (`seen_ids` then holds it),
     or None with the warning that says why the line is skipped."""
@@ -692,7 +693,7 @@ class _RunReader:
     them, with the same warnings in the same order and the same ids kept."""
 
     def __init__(
-        self, diag: Diagnostics, seen_ids: DigestSet, prefix: str, root: str, author: str | None
+        self, diag: Diagnostics, seen_ids: _PostIds, prefix: str, root: str, author: str | None
     ) -> None:
         self.diag, self.seen_ids, self.prefix = diag, seen_ids, prefix
         self.root, self.author = root, author
@@ -711,6 +712,7 @@ class _RunReader:
                     break
                 self.take(chunk, number + 1)
                 number += len(chunk)
+                self.seen_ids.read(number)
             if not self.lines:
                 return
             given = self.authors if self.author is None else [self.author] * len(self.lines)
@@ -820,6 +822,157 @@ def _decoded_slowly(line: str, where: str, diag: Diagnostics) -> Any:
     return _UNREADABLE
 
 
+# Post ids of one JSONL file held as digests before the rest of the file is read ahead for
+# the ids it repeats (`_PostIds`): ~11 bytes an id (`DigestSet`), so ~45 MiB at most.
+IDS_HELD = 1 << 22
+# Digests of the read-ahead counted in memory before they go to disk (8 bytes each).
+_AHEAD_FLUSH = 1 << 20
+
+
+class _Unheard(Diagnostics):
+    """Diagnostics that keep nothing: the read-ahead meets every bad line the reader then
+    warns about."""
+
+    def warn(self, message: str, *, kind: str = "other") -> None:
+        pass
+
+    def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
+        pass
+
+
+class _PostIds:
+    """The post ids of one JSONL file kept so far, as digests (`hash` of the id's text:
+    compared within this process only), in memory that does not grow with the file.
+
+    The first `IDS_HELD` ids kept are held (`DigestSet`). Once the reader has read past
+    them, the rest of the file is read ahead once, each line's id taken as the reader
+    takes it (`deferred`: `_deferred_identity`, else `_id_and_author` of the decoded
+    line; a line the reader skips may give one too: it only adds a digest), and their
+    digests are counted on disk (`_repeated_digests`); only those that occur more than once
+    there stay in memory (`repeats`). A later id is then a repeat when it is held, or
+    when it is one of `repeats` kept since (`later`); any other occurs once in the rest,
+    at this line, so it is new. The same lines are kept and warned about as with every
+    id held; the file must not change while it is read (as for any reader).
+    """
+
+    def __init__(self, path: Path, deferred: bool) -> None:
+        self.path, self.deferred = path, deferred
+        self.held = DigestSet()
+        self.repeats: Any = None  # numpy int64, sorted, once read ahead
+        self.later = DigestSet()
+
+    def add(self, key: int) -> bool:
+        """Keep `key`; False when it was kept already."""
+        if self.repeats is None:
+            return self.held.add(key)
+        return self.add_many([key])[0]
+
+    def add_many(self, keys: Sequence[int]) -> list[bool]:
+        """`add` of each key in order (what each returned)."""
+        if self.repeats is None:
+            return self.held.add_many(keys)
+        import numpy as np
+
+        repeats = self.repeats
+        wanted = np.array(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(repeats, wanted), max(len(repeats) - 1, 0))
+        repeated = (repeats[at] == wanted).tolist() if len(repeats) else [False] * len(keys)
+        add = self.later.add
+        return [
+            not held and (not again or add(key))
+            for key, held, again in zip(keys, self.held.contains_many(keys), repeated, strict=True)
+        ]
+
+    def read(self, lines: int) -> None:
+        """The reader has read `lines` lines of the file (and kept the ids of those it
+        keeps): past `IDS_HELD` ids the rest is read ahead (once)."""
+        if self.repeats is None and len(self.held) >= IDS_HELD:
+            self.repeats = _repeated_digests(self._ids_after(lines))
+
+    def _ids_after(self, lines: int) -> Iterator[list[int]]:
+        """The digests of the ids of the file's lines after the first `lines`, a chunk of
+        lines at a time."""
+        unheard = _Unheard()
+        with _open_text(self.path) as handle:
+            for _ in islice(handle, lines):
+                pass
+            while chunk := list(islice(handle, 512)):
+                ids = _deferred_ids(chunk, unheard) if self.deferred else _read_ids(chunk, unheard)
+                yield [hash(post_id) for post_id in ids if post_id is not None]
+
+
+def _deferred_ids(chunk: list[str], diag: Diagnostics) -> list[str | None]:
+    """The id `_RunReader.take` (and `_kept_identity`) takes for each line (before it
+    looks for repeats), or None for a line it skips."""
+    plains = decode_each(_decode_plains, chunk)
+    if plains is None:
+        found = [_deferred_identity(line, "", diag) for line in chunk]
+        return [None if f is None else f[0] for f in found]
+    ids = list(map(_ID, plains))
+    if all(ids) and all(map(_AUTHOR, plains)) and _times_usable(list(map(_WRITTEN, plains))):
+        return ids
+    found = [
+        _deferred_identity(line, "", diag, plain) for line, plain in zip(chunk, plains, strict=True)
+    ]
+    return [None if f is None else f[0] for f in found]
+
+
+def _read_ids(chunk: list[str], diag: Diagnostics) -> list[str | None]:
+    """The id of each line as `JsonlReader.read` reads it in full (`_id_and_author` of
+    the decoded line, which `parse_post` gives its Post), or None."""
+    ids: list[str | None] = []
+    for line in chunk:
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            obj = _decoded_slowly(line, "", diag)
+        try:
+            ids.append(None if obj is _UNREADABLE else _id_and_author(obj)[0])
+        except (LineError, ValueError):
+            ids.append(None)
+    return ids
+
+
+def _repeated_digests(chunks: Iterable[list[int]]) -> Any:
+    """The digests that occur more than once in `chunks`, sorted (numpy int64), counted in
+    memory that does not grow with their number: they go to disk in 256 parts by their top
+    8 bits, `_AHEAD_FLUSH` at a time, and each part is sorted on its own."""
+    import numpy as np
+
+    found: list[Any] = []
+    with tempfile.TemporaryDirectory(prefix="geoleak-ids-") as folder:
+        parts = [Path(folder) / f"{part:03d}" for part in range(256)]
+        pending: list[Any] = []
+        size = 0
+
+        def flush() -> None:
+            spilled = np.concatenate(pending)
+            spilled.sort()
+            bounds = np.searchsorted(spilled >> 56, np.arange(-128, 129)).tolist()
+            for part, path in enumerate(parts):
+                if bounds[part] < bounds[part + 1]:
+                    with path.open("ab") as out:
+                        out.write(spilled[bounds[part] : bounds[part + 1]].tobytes())
+            pending.clear()
+
+        for chunk in chunks:
+            pending.append(np.array(chunk, dtype=np.int64))
+            size += len(chunk)
+            if size >= _AHEAD_FLUSH:
+                flush()
+                size = 0
+        if pending:
+            flush()
+        for path in parts:
+            if path.exists():
+                kept = np.fromfile(path, dtype=np.int64)
+                kept.sort()
+                again = kept[1:][kept[1:] == kept[:-1]]
+                if len(again):
+                    found.append(np.unique(again))
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
@@ -843,9 +996,9 @@ class JsonlReader(Reader):
         guard = MediaPathGuard(root)
         defer, root_text, prefix = _DEFERRED.get(), str(root), f"{path}:"
         renamed = author is not None
-        # 8 bytes a post, not the id strings; ids are compared within this process only, so
-        # the string's own (keyed, 64-bit) hash serves as the digest.
-        seen_ids = DigestSet()
+        # Digests, not the id strings, bounded (`_PostIds`); ids are compared within this
+        # process only, so the string's own (keyed, 64-bit) hash serves as the digest.
+        seen_ids = _PostIds(path, defer)
         try:
             handle = _open_text(path)
         except OSError as exc:
@@ -859,6 +1012,7 @@ class JsonlReader(Reader):
                         yield cast(Post, run)  # (in place of its lines' Posts)
                     return
                 for number, line in enumerate(handle, start=1):
+                    seen_ids.read(number - 1)  # (the lines before this one)
                     if not line.strip():
                         continue
                     where = f"{prefix}{number}"

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest_helpers import FIXTURES
 
@@ -302,3 +302,24 @@ def test_repeats_far_apart_are_found_after_the_digests_spill(tmp_path: Path) -> 
     assert len(posts) == 3001 and "duplicate post id 'p10'" in diag.warnings[0]
     kept = list(deduper.filter(posts))
     assert len(kept) == 3000 and deduper.stats.posts_dropped == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300),
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=40),
+    st.sampled_from([4, 16, 1 << 16]),
+)
+def test_contains_many_answers_as_in_for_each_key(
+    members: list[int], others: list[int], buffer: int
+) -> None:
+    """`contains_many` gives `key in` of each key, before and after spills (members in
+    the newest set and in the sorted arrays, keys whose slot another member marked)."""
+    digests = DigestSet(buffer=buffer)
+    for key in members:
+        digests.add(key)
+    # keys that share a member's slot but are not members: the slot bits say "maybe"
+    near = [key ^ (1 << 62) for key in members[:20]]
+    keys = members[::3] + others + near
+    assert digests.contains_many(keys) == [key in digests for key in keys]
+    assert digests.contains_many(keys) == [key in set(members) for key in keys]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import msgspec
@@ -355,3 +355,74 @@ def test_media_entries_counted_together_are_each_line_counted_alone(
     media: list[list[str] | str | None],
 ) -> None:
     assert jsonl._entries_of(media) == [jsonl._media_entries(m) for m in media]
+
+
+class _Recorded(jsonl._PostIds):
+    """`_PostIds` that keeps each instance made (to look at what it held)."""
+
+    made: ClassVar[list[jsonl._PostIds]] = []
+
+    def __init__(self, path: Path, deferred: bool) -> None:
+        super().__init__(path, deferred)
+        self.made.append(self)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_RUN_LINES, _LINE_ENDS), min_size=1, max_size=60),
+    st.sampled_from([None, "someone"]),
+    st.lists(st.integers(1, 70), min_size=1, max_size=3),
+    st.integers(0, 12),
+    st.sampled_from([1, 3, 1 << 20]),
+)
+@example([(_plain(k % 5), "\n") for k in range(12)], None, [4], 2, 1)
+@example([(_plain(1), "\n"), ('{"id": "a", "id": "p1", "author": "x"}', "\n"),
+          (_plain(1, "bo"), "\r")], None, [1], 0, 1)  # fmt: skip
+def test_ids_read_ahead_keep_the_lines_every_id_held_keeps(
+    lines: list[tuple[str, str]], author: str | None, rooms: list[int], held: int, flush: int
+) -> None:
+    """Past `IDS_HELD` ids the rest of the file is read ahead for the ids it repeats
+    (`_PostIds`): the same lines kept and the same warnings in the same order as with
+    every id held, in runs, line by line and read in full."""
+    text = "".join(line + end for line, end in lines)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.jsonl"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass", newline="")
+
+        def everything() -> tuple[object, ...]:
+            kept, _, warnings = _read_in_runs(path, author, rooms)
+            full_diag = Diagnostics()
+            full = list(JsonlReader().read(path, full_diag, author=author))
+            return kept, warnings, _read_deferred(path, author), full, full_diag.warnings
+
+        every_id_held = everything()
+        with (
+            mock.patch.object(jsonl, "IDS_HELD", held),
+            mock.patch.object(jsonl, "_AHEAD_FLUSH", flush),
+        ):
+            bounded = everything()
+    assert bounded == every_id_held
+
+
+def test_ids_held_stop_growing_past_the_bound(tmp_path: Path) -> None:
+    """A file of 5,000 distinct ids and a few repeats, read with 100 ids held: the held
+    digests stop at the bound (plus the run being read), the repeats of the rest are all
+    that is kept of it, and every repeat is found."""
+    path = tmp_path / "c.jsonl"
+    ids = [*range(5000), 7, 4321, 4321, 4999]
+    path.write_text("".join(_plain(k) + "\n" for k in ids))
+    _Recorded.made = []
+    diag = Diagnostics()
+    with (
+        mock.patch.object(jsonl, "IDS_HELD", 100),
+        mock.patch.object(jsonl, "_PostIds", _Recorded),
+        deferred_parsing(runs=jsonl.RunRequest(64)),
+    ):
+        kept = sum(len(run.lines) for run in JsonlReader().read(path, diag))
+    [ids_of_file] = _Recorded.made
+    assert 100 <= len(ids_of_file.held) < 100 + 64
+    assert sorted(ids_of_file.repeats.tolist()) == sorted(hash(f"p{k}") for k in (4321, 4999))
+    assert kept == 5000
+    assert [w.split(": ", 1)[1] for w in diag.warnings] == [
+        f"duplicate post id 'p{k}'; line skipped" for k in (7, 4321, 4321, 4999)
+    ]
