@@ -13,7 +13,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -937,6 +936,8 @@ def _repeated_digests(chunks: Iterable[list[int]]) -> Any:
     """The digests that occur more than once in `chunks`, sorted (numpy int64), counted in
     memory that does not grow with their number: they go to disk in 256 parts by their top
     8 bits, `_AHEAD_FLUSH` at a time, and each part is sorted on its own."""
+    import tempfile  # (with shutil, random, bz2 and lzma: only for files this long)
+
     import numpy as np
 
     found: list[Any] = []
