@@ -22,11 +22,12 @@ import numpy as np
 
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
-from geoleak.infer.decide_many import DecideNumbers, numbers_of_people
+from geoleak.infer.decide_many import DecideNumbers, bagged_marginals_many, numbers_of_people
 from geoleak.infer.places import (
     PEOPLE_PER_BATCH,
     InferenceParams,
     PersonAnalysis,
+    _home_ready,
     _ordered_evidence,
     analyse_people,
     decide,
@@ -681,7 +682,35 @@ def decide_numbers(
     numbers: list[DecideNumbers | None] = [None] * len(analyses)
     for i, made_i in zip(chosen, made, strict=True):
         numbers[i] = made_i
+    # The bagged home marginals of those `decide` gives a home (its test, on the same
+    # numbers), for all of them at once.
+    bag_of = [
+        i
+        for i, made_i in zip(chosen, made, strict=True)
+        if _gives_home(analyses[i], made_i, params)
+    ]
+    bagged = bagged_marginals_many(
+        [cast(RoleFit, analyses[i].fit) for i in bag_of],
+        [cast(DecideNumbers, numbers[i]).home_of for i in bag_of],
+        [len(analyses[i].home_candidates) for i in bag_of],
+        [dict(boosts[i] or {}) for i in bag_of],
+        [cast(DecideNumbers, numbers[i]).shifts for i in bag_of],
+    )
+    for i, bag in zip(bag_of, bagged, strict=True):
+        made_i = cast(DecideNumbers, numbers[i])
+        made_i.bagged, made_i.bag_made = bag, True
     return numbers
+
+
+def _gives_home(analysis: PersonAnalysis, numbers: DecideNumbers, params: InferenceParams) -> bool:
+    """Whether `decide` reads the bagged posterior of this person: their likeliest home
+    candidate ready and at `params.min_confidence` or more under every prior."""
+    if not analysis.home_candidates:
+        return False
+    best = int(numbers.home_all[0].argmax())
+    return _home_ready(analysis.home_candidates[best], params) and (
+        numbers.home_low[best] >= params.min_confidence
+    )
 
 
 def _profile(

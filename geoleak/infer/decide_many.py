@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.infer import roles
 from geoleak.infer.roles import PERSON_TYPES, RoleFit
 
 # numpy's pairwise summation (`pairwise_sum`, numpy/_core/src/umath/loops_utils.h.src):
@@ -105,6 +106,10 @@ class DecideNumbers:
     work_low: list[float]
     second_m: list[float]
     types: tuple[float, ...]
+    # `RoleFit.bagged_marginals` of the home candidates under `shifts`, when made for many
+    # people at once (`bagged_marginals_many`; `bag_made`), else made by `decide` if needed.
+    bagged: list[NDArray[np.float64]] | None = None
+    bag_made: bool = False
 
 
 def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:
@@ -254,4 +259,99 @@ def numbers_of_people(
                 tuple(type_rows[p]),
             )
         )
+    return out
+
+
+def bagged_marginals_many(
+    fits: Sequence[RoleFit],
+    whichs: Sequence[NDArray[np.int64]],
+    counts: Sequence[int],
+    work_log_boosts: Sequence[dict[int, float] | None],
+    type_log_shifts: Sequence[Sequence[Sequence[float] | None]],
+) -> list[list[NDArray[np.float64]] | None]:
+    """`RoleFit.bagged_marginals` of each fit, the same floats (`decide`'s bagged home
+    confidences for a partition's people): the elementwise steps (boosts, shifts, maxima,
+    exp, division) over every fit's kept assignments end to end, and the sums in the order
+    the call alone takes them (numpy's, which follows the alone arrays' memory layout: see
+    below; the test checks each against the call). Fits with one type-prior shift (another
+    layout), or other numbers of shifts than the rest, are made one at a time."""
+    out: list[list[NDArray[np.float64]] | None] = [None] * len(fits)
+    chosen = []
+    for i, fit in enumerate(fits):
+        if fit.bag_inputs is None or counts[i] == 0 or fit.bag_index.size == 0:
+            if fit.bag_inputs is not None and counts[i]:  # nothing kept: as the one call
+                out[i] = fit.bagged_marginals(
+                    whichs[i], counts[i], work_log_boosts[i], type_log_shifts[i]
+                )
+            continue
+        if fit.bag_log_scores is None:
+            fit.bag_log_scores = roles._bag_log_scores(*fit.bag_inputs)
+        chosen.append(i)
+    if not chosen:
+        return out
+    n_shifts = {len(type_log_shifts[i]) for i in chosen}
+    if len(n_shifts) > 1 or min(n_shifts) < 2:  # not batched: see the layout below
+        for i in chosen:
+            out[i] = fits[i].bagged_marginals(
+                whichs[i], counts[i], work_log_boosts[i], type_log_shifts[i]
+            )
+        return out
+    parts = []
+    for i in chosen:
+        fit = fits[i]
+        scores = cast(NDArray[np.float64], fit.bag_log_scores)
+        boost = work_log_boosts[i]
+        if boost:
+            bonus = np.array([boost.get(s.work, 0.0) for s in fit.structures])
+            scores = scores + bonus[fit.structure_index[fit.bag_index]]
+        parts.append(scores)
+    sizes = np.array([fits[i].bag_index.size for i in chosen], np.int64)
+    starts = np.cumsum(sizes) - sizes
+    scores_all = np.concatenate(parts, axis=1)  # (draws, K in all)
+    types_n = len(PERSON_TYPES)
+    shift_table = np.array([np.zeros(types_n) if shift is None else shift
+                            for i in chosen for shift in type_log_shifts[i]],
+                           dtype=np.float64).reshape(len(chosen), -1, types_n)  # fmt: skip
+    owner = np.repeat(np.arange(len(chosen)), sizes)
+    types = np.concatenate([fits[i].person_type[fits[i].bag_index] for i in chosen])
+    shift_of = shift_table[owner, :, types].T  # (shifts, K in all)
+    shifted = scores_all[None, :, :] + shift_of[:, None, :]  # (shifts, draws, K in all)
+    top = np.maximum.reduceat(shifted, starts, axis=2)
+    weights = np.exp(shifted - np.repeat(top, sizes, axis=2))
+    # Each (shift, draw)'s total over the fit's assignments: alone, `weights` has the
+    # shifts' axis first in memory (the shifts' gather lays it out so), so numpy's reduction
+    # adds the assignments one after another: a bincount's order.
+    rows, total = shifted.shape[0] * shifted.shape[1], int(sizes.sum())
+    bins = np.arange(rows)[:, None] * len(chosen) + owner[None, :]
+    totals = np.bincount(
+        bins.reshape(-1), weights=weights.reshape(-1), minlength=rows * len(chosen)
+    ).reshape(rows, len(chosen))
+    post = weights / totals[:, owner].reshape(shifted.shape)
+    # The one-hot products as `post @ onehot` alone makes them. Alone, `post` has the shifts'
+    # axis first in memory; numpy's matmul copies such an operand and hands it to BLAS, but
+    # a single column of values goes through numpy's own loop, which adds each (shift,
+    # draw)'s products from 0.0 over the assignments in order (the other values' adding
+    # 0.0): a bincount's sums, whose bins add their entries in input order.
+    n_rows, draws = shifted.shape[0], shifted.shape[1]
+    which = np.concatenate([whichs[i][fits[i].bag_index] for i in chosen])
+    single = np.array([counts[i] == 1 for i in chosen])
+    given = np.flatnonzero((which >= 0) & single[owner])
+    keys = np.arange(n_rows * draws)[:, None] * len(chosen) + owner[given][None, :]
+    column = np.bincount(
+        keys.reshape(-1),
+        weights=post.reshape(n_rows * draws, total)[:, given].reshape(-1),
+        minlength=n_rows * draws * len(chosen),
+    ).reshape(n_rows, draws, len(chosen))
+    starts_l, ends_l = starts.tolist(), (starts + sizes).tolist()
+    for j, i in enumerate(chosen):
+        if single[j]:
+            sums: NDArray[np.float64] = np.ascontiguousarray(column[:, :, j : j + 1])
+        else:  # BLAS on the fit's rows, laid out as the copy alone
+            values = which[starts_l[j] : ends_l[j]]
+            onehot = np.zeros((values.size, counts[i]))
+            kept = values >= 0
+            onehot[np.flatnonzero(kept), values[kept]] = 1.0
+            sums = np.ascontiguousarray(post[:, :, starts_l[j] : ends_l[j]]) @ onehot
+        # The mean over the draws as alone: a (shifts, draws, values) array, C order.
+        out[i] = list(np.add.reduce(sums, axis=1) / draws)
     return out

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
+    bagged_marginals_many,
     numbers_of_people,
     person_numbers,
     segment_sums,
@@ -130,6 +131,59 @@ def test_numbers_of_people_equal_each_alone(
     for p, got in enumerate(together):
         alone = person_numbers(fits[p], boosts[p], shifts[p], n_homes[p], n_works[p])
         _assert_same(got, alone)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.integers(1, 40) | st.integers(120, 300),  # assignments kept in the bag
+            st.integers(0, 4),  # home candidates
+            st.sampled_from([7, 7, 7, 1, 3]),  # type-prior shifts
+            st.booleans(),  # boosted
+            st.booleans(),  # bagged at all
+        ),
+        min_size=1,
+        max_size=7,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_bagged_marginals_many_equal_each_alone(
+    people: list[tuple[int, int, int, bool, bool]], seed: int
+) -> None:
+    """Every fit's bagged home marginals from `bagged_marginals_many` are
+    `RoleFit.bagged_marginals`' bit for bit: bags of fewer than 8, up to 128 and more
+    assignments (numpy's three ways of summing), boosted or not, no home candidates, fits
+    without a bag, scores from sure to flat; people with other numbers of shifts than the
+    rest are made one at a time. Fails when a fit's sums take another's values or order."""
+    rng = np.random.default_rng(seed)
+    fits, whichs, counts, boosts, shifts = [], [], [], [], []
+    for kept, n_home, n_shifts, boosted, bagged in people:
+        k = kept + int(rng.integers(0, 20))
+        fit = _fit(rng, k, n_home, 3)
+        if bagged:
+            fit.bag_index = np.sort(rng.choice(k, kept, replace=False)).astype(np.int64)
+            fit.bag_inputs = ()
+            scale = rng.choice([1.0, 0.01, 1e-6], (1, kept))
+            fit.bag_log_scores = rng.normal(-40.0, 15.0, (8, kept)) * scale
+        fits.append(fit)
+        whichs.append(np.array([st.home for st in fit.structures], np.int64)[fit.structure_index])
+        counts.append(n_home)
+        boosts.append({w: float(rng.normal(0, 2)) for w in range(3)} if boosted else {})
+        own: list[Sequence[float] | None] = [None]
+        own += [
+            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
+        ]
+        shifts.append(own)
+    together = bagged_marginals_many(fits, whichs, counts, boosts, shifts)
+    for p, got in enumerate(together):
+        alone = fits[p].bagged_marginals(whichs[p], counts[p], boosts[p], shifts[p])
+        if alone is None:
+            assert got is None
+            continue
+        assert got is not None and len(got) == len(alone)
+        for a, b in zip(got, alone, strict=True):
+            assert a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 @pytest.fixture(scope="module")
