@@ -695,6 +695,7 @@ def decide_numbers(
         [len(analyses[i].home_candidates) for i in bag_of],
         [dict(boosts[i] or {}) for i in bag_of],
         [cast(DecideNumbers, numbers[i]).shifts for i in bag_of],
+        [cast(DecideNumbers, numbers[i]).work_of for i in bag_of],
     )
     for i, bag in zip(bag_of, bagged, strict=True):
         made_i = cast(DecideNumbers, numbers[i])

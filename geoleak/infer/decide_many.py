@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -268,13 +268,15 @@ def bagged_marginals_many(
     counts: Sequence[int],
     work_log_boosts: Sequence[dict[int, float] | None],
     type_log_shifts: Sequence[Sequence[Sequence[float] | None]],
+    work_ofs: Sequence[NDArray[np.int64]] | None = None,
 ) -> list[list[NDArray[np.float64]] | None]:
     """`RoleFit.bagged_marginals` of each fit, the same floats (`decide`'s bagged home
     confidences for a partition's people): the elementwise steps (boosts, shifts, maxima,
     exp, division) over every fit's kept assignments end to end, and the sums in the order
     the call alone takes them (numpy's, which follows the alone arrays' memory layout: see
     below; the test checks each against the call). Fits with one type-prior shift (another
-    layout), or other numbers of shifts than the rest, are made one at a time."""
+    layout), or other numbers of shifts than the rest, are made one at a time. `work_ofs`:
+    each fit's workplace per assignment (-1 none), when known (`DecideNumbers.work_of`)."""
     out: list[list[NDArray[np.float64]] | None] = [None] * len(fits)
     chosen = []
     for i, fit in enumerate(fits):
@@ -299,21 +301,31 @@ def bagged_marginals_many(
     parts = []
     for i in chosen:
         fit = fits[i]
-        scores = cast(NDArray[np.float64], fit.bag_log_scores)
+        scores: Any = fit.bag_log_scores
         boost = work_log_boosts[i]
-        if boost:
-            bonus = np.array([boost.get(s.work, 0.0) for s in fit.structures])
-            scores = scores + bonus[fit.structure_index[fit.bag_index]]
+        if boost:  # each kept assignment's workplace's boost (`get(work, 0.0)`), added
+            if work_ofs is None:
+                works = np.array([s.work for s in fit.structures], np.int64)
+                work = works[fit.structure_index[fit.bag_index]]
+            else:
+                work = work_ofs[i][fit.bag_index]
+            bonus = np.array([boost.get(w, 0.0) for w in range(-1, int(work.max()) + 1)])
+            scores = scores + bonus[work + 1]
         parts.append(scores)
     sizes = np.array([fits[i].bag_index.size for i in chosen], np.int64)
     starts = np.cumsum(sizes) - sizes
     scores_all = np.concatenate(parts, axis=1)  # (draws, K in all)
     types_n = len(PERSON_TYPES)
-    shift_table = np.array([np.zeros(types_n) if shift is None else shift
+    shift_table = np.array([(0.0,) * types_n if shift is None else shift
                             for i in chosen for shift in type_log_shifts[i]],
                            dtype=np.float64).reshape(len(chosen), -1, types_n)  # fmt: skip
     owner = np.repeat(np.arange(len(chosen)), sizes)
-    types = np.concatenate([fits[i].person_type[fits[i].bag_index] for i in chosen])
+    # Each kept assignment's type and value: the fits' arrays end to end, gathered once.
+    full = np.array([fits[i].person_type.size for i in chosen], np.int64)
+    kept_at = np.concatenate([fits[i].bag_index for i in chosen]) + np.repeat(
+        np.cumsum(full) - full, sizes
+    )
+    types = np.concatenate([fits[i].person_type for i in chosen])[kept_at]
     shift_of = shift_table[owner, :, types].T  # (shifts, K in all)
     shifted = scores_all[None, :, :] + shift_of[:, None, :]  # (shifts, draws, K in all)
     top = np.maximum.reduceat(shifted, starts, axis=2)
@@ -333,7 +345,7 @@ def bagged_marginals_many(
     # draw)'s products from 0.0 over the assignments in order (the other values' adding
     # 0.0): a bincount's sums, whose bins add their entries in input order.
     n_rows, draws = shifted.shape[0], shifted.shape[1]
-    which = np.concatenate([whichs[i][fits[i].bag_index] for i in chosen])
+    which = np.concatenate([whichs[i] for i in chosen])[kept_at]
     single = np.array([counts[i] == 1 for i in chosen])
     given = np.flatnonzero((which >= 0) & single[owner])
     keys = np.arange(n_rows * draws)[:, None] * len(chosen) + owner[given][None, :]
@@ -342,16 +354,31 @@ def bagged_marginals_many(
         weights=post.reshape(n_rows * draws, total)[:, given].reshape(-1),
         minlength=n_rows * draws * len(chosen),
     ).reshape(n_rows, draws, len(chosen))
-    starts_l, ends_l = starts.tolist(), (starts + sizes).tolist()
+    # Two or more values: BLAS on each fit's (draws, assignments) rows per shift, as the
+    # copy alone hands them to it; fits with the same numbers of assignments and values
+    # stacked, one matmul call (BLAS a row block at a time) for each such group.
+    groups: dict[tuple[int, int], list[int]] = {}
+    for j, i in enumerate(chosen):
+        if not single[j]:
+            groups.setdefault((int(sizes[j]), counts[i]), []).append(j)
+    means: dict[int, NDArray[np.float64]] = {}
+    for (k, width), members in groups.items():
+        at = np.array(members, np.int64)
+        cols = starts[at][:, None] + np.arange(k)[None, :]  # (fits, k)
+        rows_of = post[:, :, cols].transpose(2, 0, 1, 3)  # (fits, shifts, draws, k)
+        values = which[cols]
+        onehot = np.zeros((len(members), k, width))
+        fit_at, k_at = np.nonzero(values >= 0)
+        onehot[fit_at, k_at, values[fit_at, k_at]] = 1.0
+        sums = np.ascontiguousarray(rows_of) @ onehot[:, None, :, :]
+        mean = np.add.reduce(sums, axis=2) / draws  # (fits, shifts, values)
+        for m, j in enumerate(members):
+            means[j] = mean[m]
     for j, i in enumerate(chosen):
         if single[j]:
-            sums: NDArray[np.float64] = np.ascontiguousarray(column[:, :, j : j + 1])
-        else:  # BLAS on the fit's rows, laid out as the copy alone
-            values = which[starts_l[j] : ends_l[j]]
-            onehot = np.zeros((values.size, counts[i]))
-            kept = values >= 0
-            onehot[np.flatnonzero(kept), values[kept]] = 1.0
-            sums = np.ascontiguousarray(post[:, :, starts_l[j] : ends_l[j]]) @ onehot
-        # The mean over the draws as alone: a (shifts, draws, values) array, C order.
-        out[i] = list(np.add.reduce(sums, axis=1) / draws)
+            # The mean over the draws as alone: a (shifts, draws, 1) array, C order.
+            column_j = np.ascontiguousarray(column[:, :, j : j + 1])
+            out[i] = list(np.add.reduce(column_j, axis=1) / draws)
+        else:
+            out[i] = list(means[j])
     return out

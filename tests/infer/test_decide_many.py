@@ -147,17 +147,20 @@ def test_numbers_of_people_equal_each_alone(
         max_size=7,
     ),
     seed=st.integers(0, 2**32 - 1),
+    alike=st.booleans(),
 )
 def test_bagged_marginals_many_equal_each_alone(
-    people: list[tuple[int, int, int, bool, bool]], seed: int
+    people: list[tuple[int, int, int, bool, bool]], seed: int, alike: bool
 ) -> None:
     """Every fit's bagged home marginals from `bagged_marginals_many` are
     `RoleFit.bagged_marginals`' bit for bit: bags of fewer than 8, up to 128 and more
     assignments (numpy's three ways of summing), boosted or not, no home candidates, fits
     without a bag, scores from sure to flat; people with other numbers of shifts than the
-    rest are made one at a time. Fails when a fit's sums take another's values or order."""
+    rest are made one at a time; fits of the same sizes (`alike`: stacked for BLAS). Fails when a fit's sums take another's values or order."""
     rng = np.random.default_rng(seed)
     fits, whichs, counts, boosts, shifts = [], [], [], [], []
+    if alike:  # the first one's sizes for all
+        people = [(*people[0][:3], *own[3:]) for own in people]
     for kept, n_home, n_shifts, boosted, bagged in people:
         k = kept + int(rng.integers(0, 20))
         fit = _fit(rng, k, n_home, 3)
@@ -176,6 +179,12 @@ def test_bagged_marginals_many_equal_each_alone(
         ]
         shifts.append(own)
     together = bagged_marginals_many(fits, whichs, counts, boosts, shifts)
+    work_ofs = [np.array([s.work for s in f.structures], np.int64)[f.structure_index] for f in fits]
+    given = bagged_marginals_many(fits, whichs, counts, boosts, shifts, work_ofs)
+    for a_list, b_list in zip(given, together, strict=True):  # the same with work_ofs
+        assert (a_list is None) == (b_list is None)
+        for a, b in zip(a_list or [], b_list or [], strict=True):
+            assert a.tobytes() == b.tobytes()
     for p, got in enumerate(together):
         alone = fits[p].bagged_marginals(whichs[p], counts[p], boosts[p], shifts[p])
         if alone is None:
