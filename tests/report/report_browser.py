@@ -86,9 +86,11 @@ class Browser:
 
     def external_requests(self) -> list[str]:
         self.collect()
-        # chrome:// and chrome-extension:// are the browser's own start page, not the network;
-        # a request the page's Content-Security-Policy refused never left the browser
-        local = ("file:", "data:", "about:", "blob:", "chrome:", "chrome-extension:", "devtools:")
+        # chrome://, chrome-untrusted:// (the new-tab page's own parts, e.g. its
+        # "one-google-bar") and chrome-extension:// are the browser's own pages, not the
+        # network; a request the page's Content-Security-Policy refused never left the browser
+        local = ("file:", "data:", "about:", "blob:", "chrome:", "chrome-untrusted:",
+                 "chrome-extension:", "devtools:")  # fmt: skip
         return [u for u in self.requests if not u.startswith(local) and u not in self.blocked]
 
     def console_errors(self) -> list[dict[str, Any]]:
