@@ -708,6 +708,7 @@ class _RunReader:
             while len(self.lines) < want:
                 chunk = list(islice(handle, want - len(self.lines)))
                 if not chunk:
+                    self.seen_ids.done(number)
                     break
                 self.take(chunk, number + 1)
                 number += len(chunk)
@@ -851,7 +852,9 @@ class _PostIds:
     there stay in memory (`repeats`). A later id is then a repeat when it is held, or
     when it is one of `repeats` kept since (`later`); any other occurs once in the rest,
     at this line, so it is new. The same lines are kept and warned about as with every
-    id held; the file must not change while it is read (as for any reader).
+    id held. The file must not change while it is read: when the read-ahead opens
+    another file by its name (replaced), or the reader meets a different end than the
+    read-ahead did (lines added or cut), CorpusError says so, not repeats left unwarned.
     """
 
     def __init__(self, path: Path, deferred: bool) -> None:
@@ -859,6 +862,29 @@ class _PostIds:
         self.held = DigestSet()
         self.repeats: Any = None  # numpy int64, sorted, once read ahead
         self.later = DigestSet()
+        self.handle: IO[str] | None = None  # the reader's (`opened`)
+        self.ahead: tuple[int, int] | None = None  # the file's lines and size, read ahead
+
+    def opened(self, handle: IO[str]) -> None:
+        """The reader reads the file through `handle`."""
+        self.handle = handle
+
+    def _file(self, handle: IO[str]) -> os.stat_result:
+        return os.fstat(handle.fileno())
+
+    def _changed(self) -> CorpusError:
+        return CorpusError(
+            f"{self.path}: changed while it was read (lines added, cut or the file replaced); "
+            "read it again once nothing writes to it"
+        )
+
+    def done(self, lines: int) -> None:
+        """The reader met the file's end after `lines` lines: CorpusError when the
+        read-ahead met another (the file changed in between)."""
+        if self.ahead is None or self.handle is None:
+            return
+        if (lines, self._file(self.handle).st_size) != self.ahead:
+            raise self._changed()
 
     def add(self, key: int) -> bool:
         """Keep `key`; False when it was kept already."""
@@ -886,18 +912,24 @@ class _PostIds:
         """The reader has read `lines` lines of the file (and kept the ids of those it
         keeps): past `IDS_HELD` ids the rest is read ahead (once)."""
         if self.repeats is None and len(self.held) >= IDS_HELD:
-            self.repeats = _repeated_digests(self._ids_after(lines))
+            self.repeats = _repeated_digests(self._ids_after(lines), self.path)
 
     def _ids_after(self, lines: int) -> Iterator[list[int]]:
         """The digests of the ids of the file's lines after the first `lines`, a chunk of
         lines at a time."""
         unheard = _Unheard()
         with _open_text(self.path) as handle:
+            if self.handle is not None:
+                ours, theirs = self._file(handle), self._file(self.handle)
+                if (ours.st_dev, ours.st_ino) != (theirs.st_dev, theirs.st_ino):
+                    raise self._changed()
             for _ in islice(handle, lines):
                 pass
             while chunk := list(islice(handle, 512)):
+                lines += len(chunk)
                 ids = _deferred_ids(chunk, unheard) if self.deferred else _read_ids(chunk, unheard)
                 yield [hash(post_id) for post_id in ids if post_id is not None]
+            self.ahead = (lines, self._file(handle).st_size)
 
 
 def _deferred_ids(chunk: list[str], diag: Diagnostics) -> list[str | None]:
@@ -932,10 +964,12 @@ def _read_ids(chunk: list[str], diag: Diagnostics) -> list[str | None]:
     return ids
 
 
-def _repeated_digests(chunks: Iterable[list[int]]) -> Any:
-    """The digests that occur more than once in `chunks`, sorted (numpy int64), counted in
-    memory that does not grow with their number: they go to disk in 256 parts by their top
-    8 bits, `_AHEAD_FLUSH` at a time, and each part is sorted on its own."""
+def _repeated_digests(chunks: Iterable[list[int]], source: Path) -> Any:
+    """The digests that occur more than once in `chunks` (the ids of file `source`),
+    sorted (numpy int64), counted in memory that does not grow with their number: they go
+    to disk in 256 parts by their top 8 bits, `_AHEAD_FLUSH` at a time, and each part is
+    sorted on its own. A part that cannot be written is CorpusError naming the folder
+    (not the file, which reads fine)."""
     import tempfile  # (with shutil, random, bz2 and lzma: only for files this long)
 
     import numpy as np
@@ -950,10 +984,17 @@ def _repeated_digests(chunks: Iterable[list[int]]) -> Any:
             spilled = np.concatenate(pending)
             spilled.sort()
             bounds = np.searchsorted(spilled >> 56, np.arange(-128, 129)).tolist()
-            for part, path in enumerate(parts):
-                if bounds[part] < bounds[part + 1]:
-                    with path.open("ab") as out:
-                        out.write(spilled[bounds[part] : bounds[part + 1]].tobytes())
+            try:
+                for part, path in enumerate(parts):
+                    if bounds[part] < bounds[part + 1]:
+                        with path.open("ab") as out:
+                            out.write(spilled[bounds[part] : bounds[part + 1]].tobytes())
+            except OSError as exc:
+                raise CorpusError(
+                    f"{source}: its post ids (a file this long is read ahead for repeated ids) "
+                    f"cannot be written to the temporary folder {folder}: {exc.strerror or exc}; "
+                    "free space there or name a folder with room in TMPDIR"
+                ) from None
             pending.clear()
 
         for chunk in chunks:
@@ -1004,6 +1045,7 @@ class JsonlReader(Reader):
             handle = _open_text(path)
         except OSError as exc:
             raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        seen_ids.opened(handle)
         with handle:
             try:
                 runs = _RUNS.get() if defer else None
@@ -1012,6 +1054,7 @@ class JsonlReader(Reader):
                     for run in reader.runs(handle, runs):
                         yield cast(Post, run)  # (in place of its lines' Posts)
                     return
+                number = 0  # (lines read)
                 for number, line in enumerate(handle, start=1):
                     seen_ids.read(number - 1)  # (the lines before this one)
                     if not line.strip():
@@ -1041,5 +1084,6 @@ class JsonlReader(Reader):
                         _warn_duplicate(diag, where, post.id)
                         continue
                     yield post if author is None else replace(post, author=author)
+                seen_ids.done(number)
             except (OSError, EOFError) as exc:
                 raise CorpusError(f"{path}: read failed: {exc}") from None

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 from unittest import mock
 
 import msgspec
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.errors import CorpusError
 from geoleak.ingest import jsonl
 from geoleak.ingest.jsonl import (
     JsonlReader,
@@ -426,3 +429,61 @@ def test_ids_held_stop_growing_past_the_bound(tmp_path: Path) -> None:
     assert [w.split(": ", 1)[1] for w in diag.warnings] == [
         f"duplicate post id 'p{k}'; line skipped" for k in (7, 4321, 4321, 4999)
     ]
+
+
+def _read_changing(path: Path, runs: bool, change: Any, after: int) -> list[str]:
+    """The ids read from `path` (100 ids held), `change(path)` called after `after` posts."""
+    kept: list[str] = []
+    with (
+        mock.patch.object(jsonl, "IDS_HELD", 100),
+        deferred_parsing(runs=jsonl.RunRequest(16) if runs else None),
+    ):
+        for item in JsonlReader().read(path, Diagnostics()):
+            found = item.lines if isinstance(item, jsonl.LineRun) else [item.line]
+            kept += [json.loads(line)["id"] for line in found]
+            if len(kept) > after:
+                change(path)
+                after = 1 << 30
+    return kept
+
+
+@pytest.mark.parametrize("runs", [False, True])
+def test_a_file_that_changes_past_the_ids_held_is_an_error_naming_it(
+    tmp_path: Path, runs: bool
+) -> None:
+    """Lines added after the read-ahead (a repeat among them would go unwarned), or the
+    file replaced by another before it (the read-ahead would count another file's ids):
+    CorpusError naming the file, not repeats kept silently."""
+    path = tmp_path / "c.jsonl"
+    text = "".join(_plain(k) + "\n" for k in [*range(300), 250])
+
+    def append(path: Path) -> None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(_plain(260) + "\n")
+
+    def replace(path: Path) -> None:
+        new = path.with_name("new.jsonl")
+        new.write_text("".join(_plain(k) + "\n" for k in range(300, 400)), encoding="utf-8")
+        new.replace(path)
+
+    for change, after in ((append, 200), (replace, 20)):
+        path.write_text(text, encoding="utf-8")
+        assert len(_read_changing(path, runs, lambda _: None, 0)) == 300  # (unchanged)
+        with pytest.raises(CorpusError, match=r"c\.jsonl: changed while it was read"):
+            _read_changing(path, runs, change, after)
+
+
+def test_read_ahead_that_cannot_be_written_names_the_folder(tmp_path: Path) -> None:
+    """The read-ahead's counts cannot be written (here: each part's name is a folder; a
+    full disk alike): CorpusError names the temporary folder and TMPDIR, not a read of the
+    file that failed."""
+    blocked = tmp_path / "blocked"
+    for part in range(256):
+        (blocked / f"{part:03d}").mkdir(parents=True)
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(_plain(k) + "\n" for k in range(300)), encoding="utf-8")
+    with (
+        mock.patch.object(tempfile, "TemporaryDirectory", return_value=nullcontext(str(blocked))),
+        pytest.raises(CorpusError, match=r"c\.jsonl: its post ids .* temporary folder .*TMPDIR"),
+    ):
+        _read_changing(path, True, lambda _: None, 0)
