@@ -339,3 +339,36 @@ def test_pooled_counts_equal_scoring_the_corpora_as_one() -> None:
     assert pooled["by_persona"]["mover"]["base_hits"] == 1
     assert pooled["by_persona"]["homeoffice"]["false_bases"] == 2
     assert pooled_counts([])["home"]["truths"] == 0
+
+
+def test_right_count_tails_past_the_exact_size_stay_near_the_exact_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past EXACT_TAILS_MAX places the refined normal approximation is used: within 2e-3 of
+    the exact tails (the same places through the exact recursion) on bands of the shapes
+    evaluate meets: most places near 0.99, a spread of low confidences, a skewed mix."""
+    import random
+
+    from geoleak import evaluate as ev
+
+    rng = random.Random(5)
+    bands = [
+        [rng.uniform(0.97, 1.0) for _ in range(2500)],
+        [rng.uniform(0.5, 0.9) for _ in range(2100)],
+        [rng.choice((0.55, 0.99)) for _ in range(3000)],
+    ]
+    for confidences in bands:
+        mean = sum(confidences)
+        sd = sum(c * (1 - c) for c in confidences) ** 0.5
+        rights = sorted(
+            {max(0, min(len(confidences), round(mean + z * sd))) for z in (-3, -1.5, 0, 1.5, 3)}
+        )
+        approximate = [ev.right_count_tails(r, confidences) for r in rights]
+        monkeypatch.setattr(ev, "EXACT_TAILS_MAX", len(confidences))
+        exact = [ev.right_count_tails(r, confidences) for r in rights]
+        monkeypatch.undo()
+        for (a_most, a_least), (e_most, e_least) in zip(approximate, exact, strict=True):
+            assert abs(a_most - e_most) < 2e-3 and abs(a_least - e_least) < 2e-3
+    # every place certain: the count is known
+    assert ev.right_count_tails(2500, [1.0] * 2500) == (1.0, 1.0)
+    assert ev.right_count_tails(2499, [1.0] * 2500) == (0.0, 1.0)
