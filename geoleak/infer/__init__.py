@@ -27,10 +27,10 @@ from geoleak.infer.places import (
     PEOPLE_PER_BATCH,
     InferenceParams,
     PersonAnalysis,
-    _home_ready,
     _ordered_evidence,
     analyse_people,
     decide,
+    reads_bag,
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
@@ -687,7 +687,7 @@ def decide_numbers(
     bag_of = [
         i
         for i, made_i in zip(chosen, made, strict=True)
-        if _gives_home(analyses[i], made_i, params)
+        if reads_bag(analyses[i].home_candidates, made_i, params)
     ]
     bagged = bagged_marginals_many(
         [cast(RoleFit, analyses[i].fit) for i in bag_of],
@@ -701,17 +701,6 @@ def decide_numbers(
         made_i = cast(DecideNumbers, numbers[i])
         made_i.bagged, made_i.bag_made = bag, True
     return numbers
-
-
-def _gives_home(analysis: PersonAnalysis, numbers: DecideNumbers, params: InferenceParams) -> bool:
-    """Whether `decide` reads the bagged posterior of this person: their likeliest home
-    candidate ready and at `params.min_confidence` or more under every prior."""
-    if not analysis.home_candidates:
-        return False
-    best = int(numbers.home_all[0].argmax())
-    return _home_ready(analysis.home_candidates[best], params) and (
-        numbers.home_low[best] >= params.min_confidence
-    )
 
 
 def _profile(

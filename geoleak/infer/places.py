@@ -1514,6 +1514,20 @@ def _home_ready(cand: Candidate, params: InferenceParams) -> bool:
     return cand.n_dates >= params.min_home_days and cand.n_weeks >= params.min_home_weeks
 
 
+def reads_bag(
+    home_candidates: Sequence[Candidate], numbers: DecideNumbers, params: InferenceParams
+) -> bool:
+    """Whether `decide` reads the bagged posterior of a person with these numbers: their
+    likeliest home candidate ready (`_home_ready`) and at `params.min_confidence` or more
+    under every prior (`decide_numbers` makes the bag at once for those people)."""
+    if not home_candidates:
+        return False
+    best = int(numbers.home_all[0].argmax())
+    return _home_ready(home_candidates[best], params) and (
+        numbers.home_low[best] >= params.min_confidence
+    )
+
+
 def work_marginals(fit: RoleFit) -> list[float]:
     """Probability that each work candidate is the person's workplace (before sites)."""
     if fit.log_score.size == 0:
@@ -1629,7 +1643,7 @@ def decide(
     # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
     # directly, the same floats (and the first index of a maximum).
     best = int(numbers.home_all[0].argmax()) if n_home else -1
-    if best >= 0 and ready[best] and home_low[best] >= params.min_confidence:
+    if reads_bag(analysis.home_candidates, numbers, params):
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
