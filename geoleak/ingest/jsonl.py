@@ -890,7 +890,11 @@ class _PostIds:
         """Keep `key`; False when it was kept already."""
         if self.repeats is None:
             return self.held.add(key)
-        return self.add_many([key])[0]
+        # `add_many`'s test for one key, without its arrays (the line-by-line reader)
+        repeats = self.repeats
+        at = int(repeats.searchsorted(key))
+        again = at < len(repeats) and int(repeats[at]) == key
+        return key not in self.held and (not again or self.later.add(key))
 
     def add_many(self, keys: Sequence[int]) -> list[bool]:
         """`add` of each key in order (what each returned)."""
