@@ -76,9 +76,11 @@ from geoleak.evaluate import (
     BASE_RIGHT_M,
     CALIBRATION_BINS,
     HOME_RIGHT_M,
+    POOLED_LABEL,
     Evaluation,
     TruthRow,
     evaluate,
+    pooled_band_places,
     right_count_tails,
     truth_rows,
     wilson_interval,
@@ -466,18 +468,12 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
                 f"{kinds['home_right']}/{kinds['home_places']}, bases "
                 f"{kinds['base_right']}/{kinds['base_places']}"
             )
-    low_bands = [
-        place
-        for ev in results
-        for (low, _high), places in zip(CALIBRATION_BINS, ev.band_places, strict=True)
-        if 0.5 - 1e-9 <= low < 0.9 - 1e-9
-        for place in places
-    ]
+    low_bands = [place for ev in results for place in pooled_band_places(ev.band_places)]
     if low_bands:
         right = sum(r for _, r in low_bands)
         at_most, at_least = right_count_tails(right, [c for c, _ in low_bands])
         bands.append(
-            f"0.5-0.9 together: {right}/{len(low_bands)} right, "
+            f"{POOLED_LABEL} together: {right}/{len(low_bands)} right, "
             f"{sum(c for c, _ in low_bands):.1f} expected, P(this few or fewer) {at_most:.3f}, "
             f"P(this many or more) {at_least:.3f}"
         )

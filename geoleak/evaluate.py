@@ -53,6 +53,7 @@ __all__ = [
     "TruthRow",
     "evaluate",
     "load_truth",
+    "pooled_band_places",
     "pooled_counts",
     "right_count_tails",
     "truth_row",
@@ -78,6 +79,7 @@ CALIBRATION_TOLERANCE = 0.1
 # The bands read together as well as one by one (`Evaluation.calibration_pooled`): those
 # below 0.9 hold few places each, where one band's share is mostly noise.
 POOLED_BANDS = (0.5, 0.9)
+POOLED_LABEL = f"{POOLED_BANDS[0]:.1f}-{POOLED_BANDS[1]:.1f}"
 TRUTH_KINDS = ("home", "base", "none", "nobase", "second_home")
 _KIND_ALIASES = {
     "work": "base",
@@ -242,6 +244,19 @@ def _band_test(right: int, confidences: Sequence[float]) -> dict[str, Any]:
         "p_at_most": float(f"{at_most:.4g}"),  # significant digits: tails can be tiny
         "p_at_least": float(f"{at_least:.4g}"),
     }
+
+
+def pooled_band_places(
+    band_places: Sequence[Sequence[tuple[float, bool]]],
+) -> list[tuple[float, bool]]:
+    """The places (confidence, right) of the bands `POOLED_BANDS` reads together, from
+    each band's places (`Evaluation.band_places`, one list per `CALIBRATION_BINS` band)."""
+    return [
+        place
+        for (low, _), places in zip(CALIBRATION_BINS, band_places, strict=True)
+        if POOLED_BANDS[0] - 1e-9 <= low < POOLED_BANDS[1] - 1e-9
+        for place in places
+    ]
 
 
 def _test_text(row: Mapping[str, Any]) -> str:
@@ -603,18 +618,14 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
                 **_band_test(n_right, [c for _, _, c, _ in hits]),
             }
         )
-    low_bands = [
-        hit
-        for (low, _), hits in zip(CALIBRATION_BINS, bands, strict=True)
-        if POOLED_BANDS[0] - 1e-9 <= low < POOLED_BANDS[1] - 1e-9
-        for hit in hits
-    ]
-    pooled_right = sum(r for r, _, _, _ in low_bands)
+    band_places = [[(c, r) for r, _, c, _ in hits] for hits in bands]
+    low_bands = pooled_band_places(band_places)
+    pooled_right = sum(r for _, r in low_bands)
     calibration_pooled = {
-        "bins": f"{POOLED_BANDS[0]:.1f}-{POOLED_BANDS[1]:.1f}",
+        "bins": POOLED_LABEL,
         "places": len(low_bands),
         "right": pooled_right,
-        **_band_test(pooled_right, [c for _, _, c, _ in low_bands]),
+        **_band_test(pooled_right, [c for c, _ in low_bands]),
     }
     return Evaluation(
         home=home,
@@ -624,7 +635,7 @@ def evaluate(profiles: Sequence[Profile], truth: Sequence[TruthRow]) -> Evaluati
         false_home_people=sorted(false_home_people),
         calibration=calibration,
         calibration_pooled=calibration_pooled,
-        band_places=[[(c, r) for r, _, c, _ in hits] for hits in bands],
+        band_places=band_places,
         people_without_truth=sorted(set(by_person) - set(rows_of)),
         no_base_people=len(no_base),
         false_bases=false_bases,
