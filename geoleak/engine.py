@@ -29,7 +29,6 @@ import gc
 import heapq
 import itertools
 import math
-import multiprocessing as mp
 import pickle
 import tempfile
 import threading
@@ -42,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
+from geoleak.children import pool_context, worker_start
 from geoleak.errors import UsageError
 from geoleak.extract.evidence_columns import PointColumns
 from geoleak.geometry import EARTH_RADIUS_M
@@ -1133,7 +1133,7 @@ def _site_pass(
 def _pool_context() -> Any:
     """Processes for the partitions start afresh (spawn), not as forks of this process:
     a fork would start with everything ingest left in this process's memory."""
-    return mp.get_context("spawn")
+    return pool_context("spawn")
 
 
 # The cyclic collector's first threshold while partitions are analysed and profiled (the
@@ -1168,7 +1168,9 @@ def _collecting_less() -> Iterator[None]:
 
 def _partition_process() -> None:
     """Start of a process of the local engine's pool: it runs partitions for the rest of
-    its life, so the collector runs less from now on (`_collect_less`)."""
+    its life, so the collector runs less from now on (`_collect_less`); it ends with the
+    command (`children.worker_start`)."""
+    worker_start()
     _collect_less()
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "MediaError",
     "OutputError",
     "ScrubError",
+    "Terminated",
     "TruthError",
     "UsageError",
 ]
@@ -59,3 +60,9 @@ class ScrubError(GeoleakError, RuntimeError):
 class FormatError(GeoleakError, ValueError):
     """Bytes that do not have the structure their format requires (a box past its parent,
     an IFD that does not fit): the walker stops there and says where."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, in the main process of a command (the CLI turns the signal into this): it
+    unwinds as Ctrl-C does, every `finally` and `with` run, and the command exits with
+    status 143 (`geoleak.children` says how the worker processes end)."""

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Protocol, cast
 import numpy as np
 
 from geoleak import timeline
+from geoleak.children import pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows_of
@@ -758,6 +759,7 @@ _WORKER_SHARD: _Shard | None = None
 
 def _adopt_shard(shard: _Shard, index: int) -> None:
     global _WORKER_SHARD  # noqa: PLW0603  (one shard per worker process)
+    worker_start()  # it ends with the command, quietly
     _WORKER_SHARD = shard
     shard.may_write = True  # its sink's files are this process's from now on
     if shard.sink is not None and "pandas" not in sys.modules:
@@ -1032,7 +1034,7 @@ class _ShardSet:
             # while the shards stream (`close` unfreezes them).
             gc.freeze()
             self.frozen = True
-            context = mp.get_context("fork")
+            context = pool_context("fork")
             self.pools = [
                 ProcessPoolExecutor(
                     1, mp_context=context, initializer=_adopt_shard, initargs=(shard, index)

@@ -10,21 +10,26 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
 from geoleak import __version__
 from geoleak.diagnostics import Diagnostics
-from geoleak.errors import GeoleakError
+from geoleak.errors import GeoleakError, Terminated
 from geoleak.paths import path_names, showing_paths
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # The module under geoleak.cli that defines each command. `geoleak scan` imports only the
 # scan module (and what it needs), not the whole program: start-up is a large share of a
@@ -71,7 +76,8 @@ class GeoleakGroup(click.Group):
             if reconfigure is not None:
                 reconfigure(errors="backslashreplace")
         try:
-            code = super().main(*args, **kwargs)
+            with terminating_cleanly():
+                code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # bare `geoleak`: the help
                 exc.show()
@@ -83,9 +89,8 @@ class GeoleakGroup(click.Group):
         except click.ClickException as exc:
             click.echo(f"geoleak: error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("geoleak: interrupted", err=True)
-            sys.exit(130)
+        except click.Abort as exc:  # (click's, for Ctrl-C or SIGTERM before a command runs)
+            sys.exit(_stopped(exc.__cause__ or exc.__context__))
         # The command is done, its files written and closed. What it leaves (a large run's
         # millions of objects) need not be walked again by the collections the interpreter
         # makes as it exits: ~0.1 CPU s after `infer` on 20,000 posts, all serial.
@@ -100,11 +105,37 @@ class GeoleakGroup(click.Group):
         except GeoleakError as exc:
             click.echo(f"geoleak: error: {exc}", err=True)
             ctx.exit(EXIT_USER_ERROR)
-        except KeyboardInterrupt:
-            click.echo("geoleak: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (`Terminated`)
+            ctx.exit(_stopped(exc))
         except BrokenPipeError:
             ctx.exit(0)
+
+
+@contextmanager
+def terminating_cleanly() -> Iterator[None]:
+    """While the block runs (in the main thread), SIGTERM raises `Terminated`: the command
+    unwinds as on Ctrl-C (see `geoleak.children`). The handler before it is put back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _stopped(stop: BaseException | None) -> int:
+    """Say that the command was stopped, and by what; its exit status."""
+    if isinstance(stop, Terminated):
+        click.echo("geoleak: terminated", err=True)
+        return EXIT_TERMINATED
+    click.echo("geoleak: interrupted", err=True)
+    return EXIT_INTERRUPTED
 
 
 def warn(message: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from geoleak.children import pool_context, worker_start
 from geoleak.extract.media import read_media, read_media_digest
 from geoleak.fileid import digest_of, file_edges, same_edges
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
@@ -239,7 +240,9 @@ def scan_converted(
 
     limit = workers * IN_FLIGHT_PER_WORKER
     pending: deque[tuple[list[Target], Future[ChunkResult[T]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=pool_context(), initializer=worker_start
+    ) as pool:
         for chunk in _chain(first, chunks):
             pending.append((chunk, pool.submit(_read_chunk, chunk, convert)))
             while len(pending) >= limit:

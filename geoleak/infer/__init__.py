@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from geoleak.children import pool_context, worker_start
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
 from geoleak.infer.decide_many import DecideNumbers, bagged_marginals_many, numbers_of_people
@@ -112,7 +113,9 @@ def _analyse_all(
     size = max(1, min(PEOPLE_PER_BATCH, -(-len(jobs) // (workers * 4))))
     spans = [(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=pool_context("fork"), initializer=worker_start
+        ) as pool:
             analyses = [
                 analysis for batch in pool.map(_analyse_forked, spans) for analysis in batch
             ]

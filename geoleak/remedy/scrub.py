@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from geoleak.children import pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.media import read_media
@@ -529,7 +530,9 @@ def scrub_paths(
     if jobs > 1 and len(tasks) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor  # (only a large run pays its import)
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=pool_context(), initializer=worker_start
+        ) as pool:
             chunk = max(1, min(16, len(tasks) // (jobs * 4)))
             results = pool.map(run_one, [(p, d) for _, p, d in tasks], chunksize=chunk)
             for (index, _p, _d), outcome in zip(tasks, results, strict=True):

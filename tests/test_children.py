@@ -1,0 +1,212 @@
+"""Worker processes end with the command, however it ends (`geoleak.children`): SIGTERM to
+the main process unwinds as Ctrl-C does (temporary folders removed, no output, status
+143), Ctrl-C at a terminal prints no worker's traceback, and a main process killed outright
+leaves no worker waiting for ever."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_media" / "posts.jsonl"
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and fork")
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` is a process that has not ended (a zombie has)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # (no /proc: ask the kernel)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_gone(pids: list[int], seconds: float = 20.0) -> list[int]:
+    """The processes of `pids` still running after up to `seconds`."""
+    end = time.monotonic() + seconds
+    while True:
+        alive = [p for p in pids if _alive(p)]
+        if not alive or time.monotonic() > end:
+            return alive
+        time.sleep(0.05)
+
+
+def _session(leader: int) -> list[int]:
+    """The processes of the session `leader` started (its workers too)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == leader and fields[0] != "Z":  # (fields[3]: the session)
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def kill_leftovers() -> Iterator[list[int]]:
+    """Processes a test started: any still running at its end are killed (a failing test
+    must not leave workers behind)."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+POOL_SCRIPT = """
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from geoleak.children import pool_context, worker_start
+
+
+def pid_after(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+if __name__ == "__main__":
+    context = pool_context(sys.argv[1])
+    pool = ProcessPoolExecutor(2, mp_context=context, initializer=worker_start)
+    pids = set(pool.map(pid_after, [0.5, 0.5]))
+    pool.submit(pid_after, 600)  # one worker busy, the other waiting for a task
+    print(*pids, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no shutdown, no atexit: as the OOM killer does
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_end_when_their_main_process_is_killed(
+    tmp_path: Path, method: str, kill_leftovers: list[int]
+) -> None:
+    script = tmp_path / "pool.py"
+    script.write_text(textwrap.dedent(POOL_SCRIPT))
+    done = subprocess.run(
+        [sys.executable, str(script), method],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pids = [int(p) for p in done.stdout.split()]
+    kill_leftovers.extend(pids)
+    assert len(pids) == 2
+    assert _wait_gone(pids) == []  # the idle worker and the busy one
+
+
+COMMAND_SCRIPT = """
+import signal
+import sys
+import time
+
+from geoleak import engine
+from geoleak.cli import main
+
+
+def stopping_here(tasks, *args, **kwargs):
+    # The site pass: the partition processes are running pass 1 (its tasks are given),
+    # the temporary folders exist. Wait here to be stopped.
+    print("ready", flush=True)
+    time.sleep(600)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # (ignored in a background job)
+    engine._site_pass = stopping_here
+    sys.argv = ["geoleak", *sys.argv[1:]]
+    main()
+"""
+
+
+def _stopped_command(tmp_path: Path, kill_leftovers: list[int], how: str) -> tuple[int, str]:
+    """Run `geoleak infer --store --workers 2`, held in its site pass, and stop it `how`:
+    SIGTERM to the main process, or SIGINT to the whole process group (Ctrl-C at a
+    terminal). Its exit status and stderr."""
+    if not SAMPLE.is_file():
+        pytest.skip("sample_media is not in this checkout")
+    script = tmp_path / "command.py"
+    script.write_text(textwrap.dedent(COMMAND_SCRIPT))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    args = [str(SAMPLE), "--store", str(tmp_path / "store"), "--workers", "2"]
+    args += ["-o", str(tmp_path / "profiles.json"), "--geocoder", "none", "-q"]
+
+    process = subprocess.Popen(
+        [sys.executable, str(script), "infer", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+        start_new_session=True,
+    )
+    kill_leftovers.append(process.pid)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
+        assert "analyses" in {p.name.split("-")[1] for p in temp.iterdir()}  # (the spill)
+        workers = [p for p in _session(process.pid) if p != process.pid]
+        kill_leftovers.extend(workers)
+        assert len(workers) >= 2  # the partition processes (and multiprocessing's tracker)
+        if how == "SIGTERM":
+            process.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert _wait_gone(workers) == []
+    assert list(temp.iterdir()) == []  # the temporary folders removed
+    assert not (tmp_path / "profiles.json").exists()  # no output, not half of one
+    # The store it was ingesting is whole: the same command finishes the work.
+    again = subprocess.run(
+        [sys.executable, "-m", "geoleak", "infer", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "profiles.json").is_file()
+    return process.returncode, stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path: Path, kill_leftovers: list[int]) -> None:
+    code, stderr = _stopped_command(tmp_path, kill_leftovers, "SIGTERM")
+    assert code == 143
+    assert stderr.splitlines()[-1] == "geoleak: terminated"
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_ctrl_c_prints_no_worker_traceback(tmp_path: Path, kill_leftovers: list[int]) -> None:
+    code, stderr = _stopped_command(tmp_path, kill_leftovers, "SIGINT")
+    assert code == 130
+    assert stderr.splitlines()[-1] == "geoleak: interrupted"
+    assert "Traceback" not in stderr
