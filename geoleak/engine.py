@@ -30,6 +30,7 @@ import heapq
 import itertools
 import math
 import pickle
+import shutil
 import tempfile
 import threading
 from array import array
@@ -1324,15 +1325,20 @@ def _infer_dask(
             client = dist.Client(scheduler)
         except OSError as exc:  # refused, unreachable, timed out (distributed raises OSError)
             raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-        cluster = None
+        cluster = local = None
     else:
-        cluster = dist.LocalCluster(
-            n_workers=workers or 2,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=None,
-        )
-        client = dist.Client(cluster)
+        # The workers' folders in one of geoleak's, removed at the end (Dask's default,
+        # `dask-scratch-space` under TMPDIR, stays after every run).
+        local = tempfile.mkdtemp(prefix="geoleak-dask-")
+        with importlib.import_module("dask").config.set({"temporary-directory": local}):
+            cluster = dist.LocalCluster(
+                n_workers=workers or 2,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                local_directory=local,
+            )
+            client = dist.Client(cluster)
     try:
         n = len(buckets)
         window = _window(client)
@@ -1355,4 +1361,6 @@ def _infer_dask(
         client.close()
         if cluster is not None:
             cluster.close()
+        if local is not None:
+            shutil.rmtree(local, ignore_errors=True)
     return sites

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import random
 import shutil
+import tempfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -86,6 +87,17 @@ def test_dask_engine_gives_the_local_engine_results(
     assert not [a for a in tokenized if isinstance(a, list) and a and isinstance(a[0], tuple)]
     assert [profile_to_json(p) for p in dask[0]] == [profile_to_json(p) for p in local[0]]
     assert [s.to_json() for s in dask[1]] == [s.to_json() for s in local[1]]
+
+
+def test_dask_engine_leaves_nothing_in_the_temporary_folder(
+    store: EvidenceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A LocalCluster's workers keep their files under geoleak's own temporary folder, which
+    # goes at the end (Dask's default, TMPDIR/dask-scratch-space, stayed after every run).
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    infer_store(store, engine="dask", workers=2, dask_processes=False)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_hour_weight_reaches_every_engine_alike(
