@@ -1320,26 +1320,28 @@ def _infer_dask(
         dist: Any = importlib.import_module("distributed")  # untyped: kept as Any
     except ImportError:
         raise UsageError("--engine dask needs Dask: pip install 'geoleak[dask]'") from None
-    if scheduler is not None:
-        try:
-            client = dist.Client(scheduler)
-        except OSError as exc:  # refused, unreachable, timed out (distributed raises OSError)
-            raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-        cluster = local = None
-    else:
-        # The workers' folders in one of geoleak's, removed at the end (Dask's default,
-        # `dask-scratch-space` under TMPDIR, stays after every run).
-        local = tempfile.mkdtemp(prefix="geoleak-dask-")
-        with importlib.import_module("dask").config.set({"temporary-directory": local}):
-            cluster = dist.LocalCluster(
-                n_workers=workers or 2,
-                threads_per_worker=1,
-                processes=processes,
-                dashboard_address=None,
-                local_directory=local,
-            )
-            client = dist.Client(cluster)
+    cluster = client = None
+    local: str | None = None
     try:
+        if scheduler is not None:
+            try:
+                client = dist.Client(scheduler)
+            except OSError as exc:  # refused, unreachable, timed out (distributed: OSError)
+                raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        else:
+            # The workers' folders in one of geoleak's, removed at the end, also when the
+            # cluster is stopped as it starts (Dask's default, TMPDIR/dask-scratch-space,
+            # stayed after every run).
+            local = tempfile.mkdtemp(prefix="geoleak-dask-")
+            with importlib.import_module("dask").config.set({"temporary-directory": local}):
+                cluster = dist.LocalCluster(
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    local_directory=local,
+                )
+                client = dist.Client(cluster)
         n = len(buckets)
         window = _window(client)
 
@@ -1358,7 +1360,8 @@ def _infer_dask(
                               contexts, [shared_sites] * n, [odds] * n):  # fmt: skip
             emit(part)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
         if local is not None:
