@@ -341,6 +341,16 @@ def _joined(chunks: list[NDArray[_T]], dtype: type[_T]) -> NDArray[_T]:
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
 
 
+def local_hours(local_us: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The local hour of each naive local time (microseconds since 1970-01-01)."""
+    return np.asarray((local_us // _US_PER_HOUR) % 24, dtype=np.int64)
+
+
+def local_ordinals(local_us: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The local date of each naive local time as `date.toordinal()`."""
+    return np.asarray(local_us // _US_PER_DAY + _ORDINAL_1970, dtype=np.int64)
+
+
 class EvidenceColumns(Sequence[Evidence]):
     """A person's evidence in post order: columns for inference, objects on demand.
 
@@ -465,12 +475,11 @@ class EvidenceColumns(Sequence[Evidence]):
     def local_hour(self, at: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
         """Each item's local hour (0 where it has no local time); `at`: of those items only
         (the same whole numbers as `local_hour()[at]`, without the others')."""
-        local_us = self.local_us if at is None else self.local_us[at]
-        return np.asarray((local_us // _US_PER_HOUR) % 24, dtype=np.int64)
+        return local_hours(self.local_us if at is None else self.local_us[at])
 
     def local_ordinal(self) -> NDArray[np.int64]:
         """Each item's local date as `date.toordinal()` (meaningless where no local time)."""
-        return np.asarray(self.local_us // _US_PER_DAY + _ORDINAL_1970, dtype=np.int64)
+        return local_ordinals(self.local_us)
 
     def __len__(self) -> int:
         return len(self._objects)

@@ -19,13 +19,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geoleak.epoch import utc_us_or_zero
-from geoleak.extract.evidence_columns import EvidenceColumns
+from geoleak.extract.evidence_columns import EvidenceColumns, local_hours, local_ordinals
 from geoleak.geometry import (
     EARTH_RADIUS_M,
     centre_of_sums,
@@ -777,10 +777,29 @@ def _usable_columns(
 ) -> list[int]:
     """`_usable` from the columns (the reasons counted in the order they first occur, as
     one by one)."""
-    low = evidence.accuracy_m > params.max_accuracy_m
-    # (NaN, no posting time or no time: never too old)
-    old = ~low & (evidence.lag_s > params.max_upload_lag_days * 86400)
-    no_time = ~low & ~old & ~evidence.has_local
+    low, old, no_time = _unusable(evidence.accuracy_m, evidence.lag_s, evidence.has_local, params)
+    _count_unusable(low, old, no_time, skipped)
+    return list(np.flatnonzero(~low & ~old & evidence.has_local).tolist())
+
+
+def _unusable(
+    accuracy_m: NDArray[np.float64],
+    lag_s: NDArray[np.float64],
+    has_local: NDArray[np.bool_],
+    params: InferenceParams,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Each item's reason to be left out, the first that holds: too coarse, an old photo
+    (NaN, no posting time or no time: never too old), no local time."""
+    low = accuracy_m > params.max_accuracy_m
+    old = ~low & (lag_s > params.max_upload_lag_days * 86400)
+    return low, old, ~low & ~old & ~has_local
+
+
+def _count_unusable(
+    low: NDArray[np.bool_], old: NDArray[np.bool_], no_time: NDArray[np.bool_],
+    skipped: Counter[str],
+) -> None:  # fmt: skip
+    """Add one person's items left out to `skipped`, reasons in the order they first occur."""
     reasons = []
     for reason, mask in (("low-accuracy", low), ("old-photo", old), ("no-time", no_time)):
         hits = np.flatnonzero(mask)
@@ -788,7 +807,6 @@ def _usable_columns(
             reasons.append((int(hits[0]), reason, int(hits.size)))
     for _, reason, n in sorted(reasons):
         skipped[reason] += n
-    return list(np.flatnonzero(~low & ~old & evidence.has_local).tolist())
 
 
 def _day_span(cand: Candidate) -> int:
@@ -846,8 +864,7 @@ def analyse_people(
     if len(people) > PEOPLE_PER_BATCH:
         return [analysis for at in range(0, len(people), PEOPLE_PER_BATCH)
                 for analysis in analyse_people(people[at : at + PEOPLE_PER_BATCH], params)]  # fmt: skip
-    started = [_usable_points(person, evidence, params, excluded)
-               for person, evidence, excluded in people]  # fmt: skip
+    started = _usable_points_of_people(people, params)
     located = [(analysis, points) for analysis, points in started if points is not None]
     labelled = cluster_labels_of_people(
         [(points.lat, points.lon) for _, points in located],
@@ -890,6 +907,70 @@ def _usable_points(
         analysis.note = _excluded_note(skipped)
         return analysis, None
     return analysis, _points(evidence, usable)
+
+
+def _usable_points_of_people(
+    people: Sequence[tuple[str, Sequence[Evidence], Mapping[str, int] | None]],
+    params: InferenceParams,
+) -> list[tuple[PersonAnalysis, _Points | None]]:
+    """`_usable_points` of each (person, evidence, excluded). The people whose evidence is
+    in columns (`EvidenceColumns`: every person of a store's partition) are read together:
+    their columns joined, the reasons to leave items out and the usable points' columns made
+    for all of them at once, element by element as for each alone (the same values), and
+    each person's points are views of their run of the joined ones."""
+    out: list[tuple[PersonAnalysis, _Points | None]] = []
+    columnar: list[int] = []
+    for k, (person, evidence, excluded) in enumerate(people):
+        if isinstance(evidence, EvidenceColumns):
+            columnar.append(k)
+            out.append((PersonAnalysis(person, evidence, [], Counter(), []), None))
+        else:
+            out.append(_usable_points(person, evidence, params, excluded))
+    if not columnar:
+        return out
+    columns = [cast(EvidenceColumns, people[k][1]) for k in columnar]
+    sizes = np.array([len(evidence.lat) for evidence in columns], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+
+    def joined(name: str) -> Any:
+        return np.concatenate([getattr(evidence, name) for evidence in columns])
+
+    accuracy_m, has_local = joined("accuracy_m"), joined("has_local")
+    low, old, no_time = _unusable(accuracy_m, joined("lag_s"), has_local, params)
+    owner = np.repeat(np.arange(len(columns), dtype=np.int64), sizes)
+    left_out = np.bincount(owner[low | old | no_time], minlength=len(columns))
+    at = np.flatnonzero(~low & ~old & has_local)  # the usable items, joined
+    usable_of = np.bincount(owner[at], minlength=len(columns))
+    index = at - starts[owner[at]]
+    lat, lon = joined("lat")[at], joined("lon")[at]
+    weight = joined("weight")[at] / np.maximum(accuracy_m[at], 5.0)
+    local_us = joined("local_us")[at]
+    hours, local = local_hours(local_us), local_ordinals(local_us)
+    has_utc = joined("has_utc")[at]
+    utc_us = np.where(has_utc, joined("utc_us")[at], 0)
+    part, day = bins_of(hours, local)
+    phi, lmb = np.radians(lat), np.radians(lon)
+    cos_phi = np.cos(phi)
+    xyz = (weight * cos_phi * np.cos(lmb), weight * cos_phi * np.sin(lmb), weight * np.sin(phi))
+    usable_all = index.tolist()
+    ends = np.cumsum(usable_of).tolist()
+    for j, k in enumerate(columnar):
+        analysis = out[k][0]
+        skipped = analysis.excluded
+        skipped.update(people[k][2] or {})
+        if left_out[j]:
+            span = slice(int(starts[j]), int(starts[j] + sizes[j]))
+            _count_unusable(low[span], old[span], no_time[span], skipped)
+        if not usable_of[j]:
+            analysis.note = _excluded_note(skipped)
+            continue
+        a, b = ends[j] - int(usable_of[j]), ends[j]
+        analysis.usable = usable_all[a:b]
+        out[k] = (analysis, _Points(
+            index[a:b], lat[a:b], lon[a:b], part[a:b], day[a:b], local[a:b], utc_us[a:b],
+            has_utc[a:b], (xyz[0][a:b], xyz[1][a:b], xyz[2][a:b]), hours[a:b],
+        ))  # fmt: skip
+    return out
 
 
 @dataclass(slots=True)

@@ -881,3 +881,64 @@ def test_pairwise_sum_is_numpys_sum(n: int, seed: int, scale: float, special: li
     sums = places._group_sums(values, groups.tolist(), 7)
     for g in range(7):
         assert np.float64(sums[g]).tobytes() == array[groups == g].sum().tobytes()
+
+
+def _evidence_item(draw: st.DrawFn, person: str, k: int) -> Evidence:
+    """One piece of evidence: any position and spread, with or without its times, posted
+    up to two years after it was taken."""
+    taken = draw(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2026, 1, 1)))
+    utc = taken.replace(tzinfo=timezone.utc)
+    time_utc = draw(st.sampled_from([utc, utc, None]))
+    lag_days = draw(st.sampled_from([None, 0, 3, 400, 800]))
+    return Evidence(
+        post_id=f"{person}-{k}",
+        person=person,
+        position=LatLon(draw(st.floats(-89.9, 89.9)), draw(st.floats(-180.0, 180.0))),
+        source=EvidenceSource.GEOTAG,
+        accuracy_m=draw(st.sampled_from([1.0, 5.0, 30.0, 400.0, 5000.0])),
+        time_utc=time_utc,
+        local_time=draw(st.sampled_from([taken + timedelta(hours=h) for h in (-7, 0, 9)] + [None])),
+        posted_at=None if lag_days is None else utc + timedelta(days=lag_days),
+        weight=draw(st.sampled_from([0.25, 1.0, 2.0])),
+    )
+
+
+@st.composite
+def _people_evidence(
+    draw: st.DrawFn,
+) -> list[tuple[str, Sequence[Evidence], dict[str, int] | None]]:
+    people: list[tuple[str, Sequence[Evidence], dict[str, int] | None]] = []
+    for p in range(draw(st.integers(1, 6))):
+        person = f"p{p}"
+        found = [_evidence_item(draw, person, k) for k in range(draw(st.integers(0, 12)))]
+        excluded = draw(st.sampled_from([None, {}, {"no-time": 2}, {"old-photo": 1, "outlier": 3}]))
+        as_columns = draw(st.booleans())
+        people.append((person, EvidenceColumns(person, [found]) if as_columns else found, excluded))
+    return people
+
+
+@settings(max_examples=150, deadline=None)
+@given(_people_evidence())
+def test_usable_points_of_people_equal_each_alone(
+    people: list[tuple[str, Sequence[Evidence], dict[str, int] | None]],
+) -> None:
+    """The usable points of people read together (their columns joined) equal each person's
+    own: the analysis (usable items, reasons left out, in order, and note) and every column,
+    bit for bit (people in columns and as objects, none usable, nothing at all)."""
+    params = places.InferenceParams(max_upload_lag_days=365)
+    together = places._usable_points_of_people(people, params)
+    for (person, evidence, excluded), (analysis, points) in zip(people, together, strict=True):
+        alone, alone_points = places._usable_points(person, evidence, params, excluded)
+        assert analysis.person == alone.person
+        assert analysis.evidence is evidence or analysis.evidence == alone.evidence
+        assert analysis.usable == alone.usable
+        assert list(analysis.excluded.items()) == list(alone.excluded.items())
+        assert analysis.note == alone.note
+        assert (points is None) == (alone_points is None)
+        if points is None or alone_points is None:
+            continue
+        for name in ("index", "lat", "lon", "part", "day", "local", "utc_us", "has_utc", "hour"):
+            got, expected = getattr(points, name), getattr(alone_points, name)
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), name
+        for got, expected in zip(points.xyz, alone_points.xyz, strict=True):
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
