@@ -974,6 +974,114 @@ def _usable_points_of_people(
 
 
 @dataclass(slots=True)
+class _Groups:
+    """A person's days from first to last point, travel groups, each home-scale cluster's
+    workplace-scale group and the cluster slept in most (`_slept_in_most`)."""
+
+    person_span: int
+    travel: set[int]
+    group_of_fine: dict[int, int]
+    home: int | None
+
+
+def _person_spans(points: Sequence[_Points]) -> list[int]:
+    """Each person's days from their first to their last point, both counted (every person
+    has a point): the maxima and minima of all of them at once (whole numbers)."""
+    local = np.concatenate([p.local for p in points])
+    starts = np.cumsum([p.local.size for p in points]) - np.array([p.local.size for p in points])
+    spans = np.maximum.reduceat(local, starts) - np.minimum.reduceat(local, starts) + 1
+    return list(spans.tolist())
+
+
+def _location_groups(
+    analysis: PersonAnalysis,
+    points: _Points,  # noqa: ARG001  (the `_draft` arguments, in their order)
+    fine_labels: NDArray[np.int64],
+    coarse_labels: NDArray[np.int64],
+    fine: dict[int, Candidate],
+    coarse: dict[int, Candidate],
+    params: InferenceParams,
+    person_span: int,
+) -> _Groups:
+    """A person's travel groups (set on `analysis`) and their home-scale clusters' groups."""
+    travel = _travel_groups(coarse, person_span, params)
+    analysis.travel = [coarse[label] for label in sorted(travel)]
+    # Locations of the model: home-scale clusters, the rest of each group, isolated points.
+    # A home-scale cluster belongs to the group of its last point.
+    last_of_fine = np.full(max(fine) + 1 if fine else 0, -1, dtype=np.int64)
+    in_fine = np.flatnonzero(fine_labels >= 0)
+    last_of_fine[fine_labels[in_fine]] = in_fine  # later positions overwrite earlier ones
+    group_of_fine = {f: int(coarse_labels[last_of_fine[f]]) for f in fine}
+    return _Groups(person_span, travel, group_of_fine, _slept_in_most(fine, group_of_fine, travel))
+
+
+def _far_from_beds(
+    people: Sequence[tuple[_Points, NDArray[np.int64], int | None]],
+    params: InferenceParams,
+) -> list[NDArray[np.bool_] | None]:
+    """`_split_work_spot_from_home`'s first test for many people at once: for each (points,
+    home-scale labels, home cluster or None), which of the home cluster's points lie farther
+    than `eps_m` from the bed (`_bed_distances_m`), when some do and none of them at night
+    (else None: no spot to split off)."""
+    out: list[NDArray[np.bool_] | None] = [None] * len(people)
+    if not people:
+        return out
+    distance_m, mine, night = _bed_distances_m(people)
+    sizes = np.array([p.local.size for p, _, _ in people], dtype=np.int64)
+    owner = np.repeat(np.arange(len(people), dtype=np.int64), sizes)
+    far = mine & (distance_m > params.eps_m)  # (NaN for people without a bed: never far)
+    far_of = np.bincount(owner[far], minlength=len(people))
+    far_at_night = np.bincount(owner[far & night], minlength=len(people))
+    starts = (np.cumsum(sizes) - sizes).tolist()
+    for k in np.flatnonzero((far_of > 0) & (far_at_night == 0)).tolist():
+        out[k] = far[starts[k] : starts[k] + int(sizes[k])]
+    return out
+
+
+def _bed_distances_m(
+    people: Sequence[tuple[_Points, NDArray[np.int64], int | None]],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
+    """For many people's (points, home-scale labels, home cluster or None), their points
+    joined: each home cluster point's distance from the person's bed (the centre of the
+    cluster's night points; NaN elsewhere and for people with no night there), whether it is
+    in the home cluster, and whether at night. Each bed from the person's own sums (numpy
+    sums each run of night points pairwise, as the person's masked array alone); the
+    distances element by element for all people at once, as `haversine_m_array` computes
+    them with the bed's radians and cosine from `math` (the same floats)."""
+    sizes = np.array([p.local.size for p, _, _ in people], dtype=np.int64)
+    owner = np.repeat(np.arange(len(people), dtype=np.int64), sizes)
+    labels = np.concatenate([labels for _, labels, _ in people])
+    home = np.array([-2 if h is None else h for _, _, h in people], dtype=np.int64)
+    part = np.concatenate([p.part for p, _, _ in people])
+    mine = labels == home[owner]  # (-2: no home; labels are -1 or more)
+    night = mine & ((part == WEEKNIGHT) | (part == WEEKEND_NIGHT))
+    at_night = np.flatnonzero(night)
+    nights = np.bincount(owner[at_night], minlength=len(people))
+    ends = np.cumsum(nights).tolist()
+    xyz = [np.concatenate([p.xyz[k] for p, _, _ in people])[at_night] for k in range(3)]
+    beds: list[tuple[float, float]] = []
+    has_bed = nights > 0
+    for k in np.flatnonzero(has_bed).tolist():
+        a, b = ends[k] - int(nights[k]), ends[k]
+        bed = centre_of_sums(*(float(np.add.reduce(v[a:b])) for v in xyz))
+        beds.append((math.radians(bed.lat), math.radians(bed.lon)))
+    distance_m = np.full(labels.size, np.nan)
+    at = np.flatnonzero(mine & has_bed[owner])  # the home clusters' points of people with a bed
+    if not at.size:
+        return distance_m, mine, night
+    per = np.bincount(owner[at], minlength=len(people))[has_bed]
+    phi1 = np.radians(np.concatenate([p.lat for p, _, _ in people])[at])
+    dphi = np.repeat([phi for phi, _ in beds], per) - phi1
+    dlmb = np.repeat([lmb for _, lmb in beds], per) - np.radians(
+        np.concatenate([p.lon for p, _, _ in people])[at]
+    )
+    cos_bed = np.repeat([math.cos(phi) for phi, _ in beds], per)
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * cos_bed * np.sin(dlmb / 2) ** 2
+    distance_m[at] = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return distance_m, mine, night
+
+
+@dataclass(slots=True)
 class _Draft:
     """A person's role problem before its counts: each point's location row (-1: travel),
     the isolated points' row, and the rest of `RoleProblem` that is read per person."""
@@ -1010,9 +1118,16 @@ def _role_problems(
     rota and fixed weekdays' evidence are counted for all the people at once (whole numbers,
     exact in any order; `rota_log_bayes_factors` sums each day set as alone,
     `schedule_log_bayes_factors_of_people` each place's row as alone)."""
-    drafts = [_draft(*person, params) for person in people]  # fmt: skip
-    if not drafts:
+    if not people:
         return []
+    points_of = [person[1] for person in people]
+    spans = _person_spans(points_of)
+    groups = [_location_groups(*person, params, span) for person, span in zip(people, spans, strict=True)]  # fmt: skip
+    far = _far_from_beds(
+        [(p, person[2], g.home) for person, p, g in zip(people, points_of, groups, strict=True)],
+        params,
+    )  # fmt: skip
+    drafts = [_draft(*person, params, (g, f)) for person, g, f in zip(people, groups, far, strict=True)]  # fmt: skip
     points = [person[1] for person in people]
     night_places = _night_places_of_people([
         (d.row, d.home_rows, p.local, p.hour, p.part, len(d.loc_group))
@@ -1104,22 +1219,27 @@ def _draft(
     fine: dict[int, Candidate],
     coarse: dict[int, Candidate],
     params: InferenceParams,
+    grouped: tuple[_Groups, NDArray[np.bool_] | None] | None = None,
 ) -> _Draft:
     """A person's locations and candidates (set on `analysis`) and their role problem but
-    the counts."""
-    person_span = int(points.local.max() - points.local.min()) + 1
-    travel = _travel_groups(coarse, person_span, params)
-    analysis.travel = [coarse[label] for label in sorted(travel)]
-
-    # Locations of the model: home-scale clusters, the rest of each group, isolated points.
-    # A home-scale cluster belongs to the group of its last point.
-    last_of_fine = np.full(max(fine) + 1 if fine else 0, -1, dtype=np.int64)
-    in_fine = np.flatnonzero(fine_labels >= 0)
-    last_of_fine[fine_labels[in_fine]] = in_fine  # later positions overwrite earlier ones
-    group_of_fine = {f: int(coarse_labels[last_of_fine[f]]) for f in fine}
-    fine_labels, fine = _split_work_spot_from_home(
-        analysis.evidence, points, fine, group_of_fine, travel, fine_labels, params
-    )
+    the counts. `grouped`: the person's `_location_groups` and what `_far_from_beds` found
+    for them, when made for many people at once (else made here)."""
+    if grouped is None:
+        span = int(points.local.max() - points.local.min()) + 1
+        groups = _location_groups(analysis, points, fine_labels, coarse_labels, fine, coarse,
+                                  params, span)  # fmt: skip
+        fine_labels, fine = _split_work_spot_from_home(
+            analysis.evidence, points, fine, groups.group_of_fine, groups.travel, fine_labels,
+            params,
+        )  # fmt: skip
+    else:
+        groups, far = grouped
+        if far is not None:  # the rare person whose home cluster may hold a work spot
+            fine_labels, fine = _split_work_spot_from_home(
+                analysis.evidence, points, fine, groups.group_of_fine, groups.travel,
+                fine_labels, params, far,
+            )  # fmt: skip
+    person_span, travel, group_of_fine = groups.person_span, groups.travel, groups.group_of_fine
     coarse_labels, coarse = _split_from_home_group(
         analysis.evidence, fine, coarse, group_of_fine, travel, coarse_labels, fine_labels, params
     )  # fmt: skip
@@ -1388,6 +1508,7 @@ def _split_work_spot_from_home(
     travel: set[int],
     fine_labels: NDArray[np.int64],
     params: InferenceParams,
+    far: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.int64], dict[int, Candidate]]:
     """In the home-scale cluster slept in most (seen at night on the most nights, at least
     `THIN_HOME_DAYS`: the likeliest home), the points farther than `eps_m` from where the
@@ -1399,21 +1520,24 @@ def _split_work_spot_from_home(
     same building: on the development corpora the working-hours and night posts of a home
     cluster lie a median 9 m apart for people with no workplace, 0.8 % of them 50 m or
     more), so their home stays whole. `group_of_fine` is updated in place; returns the
-    points' home-scale labels and the clusters' candidates."""
+    points' home-scale labels and the clusters' candidates. `far`: the home cluster's points
+    far from the bed, when `_far_from_beds` found them for many people at once."""
     home = _slept_in_most(fine, group_of_fine, travel)
     if home is None:
         return fine_labels, fine
     mine = fine_labels == home
-    night = mine & ((points.part == WEEKNIGHT) | (points.part == WEEKEND_NIGHT))
-    if not night.any():
-        return fine_labels, fine
-    bed = centre_of_sums(*(float(v[night].sum()) for v in points.xyz))
-    # The distances of the cluster's points only (element by element: each the same float).
-    at = np.flatnonzero(mine)
-    far = np.zeros_like(mine)
-    far[at] = haversine_m_array(points.lat[at], points.lon[at], bed.lat, bed.lon) > params.eps_m
-    if not far.any() or (far & night).any():
-        return fine_labels, fine
+    if far is None:
+        night = mine & ((points.part == WEEKNIGHT) | (points.part == WEEKEND_NIGHT))
+        if not night.any():
+            return fine_labels, fine
+        bed = centre_of_sums(*(float(v[night].sum()) for v in points.xyz))
+        # The distances of the cluster's points only (element by element: each the same float).
+        at = np.flatnonzero(mine)
+        far = np.zeros_like(mine)
+        far[at] = (haversine_m_array(points.lat[at], points.lon[at], bed.lat, bed.lon)
+                   > params.eps_m)  # fmt: skip
+        if not far.any() or (far & night).any():
+            return fine_labels, fine
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
     worked = np.unique(points.local[far & (points.part == WORK_HOURS)])
     if worked.size < thin_work_days:

@@ -963,3 +963,72 @@ def test_rota_named_shifts_from_the_days_read_as_the_shift_equal_the_product(
         assert named.shape == expected.shape and named.tobytes() == expected.tobytes()
         counts = np.matmul(read_as[:, None, :], given_table[day_of])[:, 0, :]
         assert given.tolist() == counts.tolist()
+
+
+@st.composite
+def _home_clusters(
+    draw: st.DrawFn,
+) -> list[tuple[places._Points, NDArray[np.int64], int | None]]:
+    """People's points around a home (up to ~600 m off, any latitude and both sides of the
+    antimeridian), home-scale labels -1..2 and the home cluster (or none): 1-160 points, most
+    of them in the home cluster."""
+    people = []
+    for _ in range(draw(st.integers(1, 6))):
+        n = draw(st.integers(1, 160))
+        lat0 = draw(st.floats(-80.0, 80.0))
+        lon0 = draw(st.sampled_from([-179.999, -73.9, 0.0, 18.9, 179.999]))
+        rnd = draw(st.randoms(use_true_random=False))
+        spread = draw(st.sampled_from([1e-4, 2e-3, 6e-3]))
+        lat = np.array([lat0 + rnd.uniform(-spread, spread) for _ in range(n)])
+        lon = np.array([(lon0 + rnd.uniform(-spread, spread) + 180.0) % 360.0 - 180.0
+                        for _ in range(n)])  # fmt: skip
+        weight = np.array([rnd.choice([0.02, 0.1, 0.2]) for _ in range(n)])
+        part = np.array([rnd.randrange(N_BINS) for _ in range(n)], dtype=np.int64)
+        local = np.array([738_000 + rnd.randrange(60) for _ in range(n)], dtype=np.int64)
+        phi, lmb = np.radians(lat), np.radians(lon)
+        xyz = (weight * np.cos(phi) * np.cos(lmb), weight * np.cos(phi) * np.sin(lmb),
+               weight * np.sin(phi))  # fmt: skip
+        points = places._Points(
+            np.arange(n), lat, lon, part, local, local, np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=bool), xyz, np.zeros(n, dtype=np.int64),
+        )  # fmt: skip
+        home = draw(st.sampled_from([None, 0, 1, 2]))
+        # most points in the home cluster (runs of night points past numpy's 8 and 128)
+        labels = np.array([rnd.choice([0 if home is None else home] * 3 + [-1, 0, 1, 2])
+                           for _ in range(n)], dtype=np.int64)  # fmt: skip
+        people.append((points, labels, home))
+    return people
+
+
+@settings(max_examples=200, deadline=None)
+@given(_home_clusters(), st.sampled_from([50.0, 150.0, 400.0]))
+def test_distances_from_beds_of_many_people_equal_each_alone(
+    people: list[tuple[places._Points, NDArray[np.int64], int | None]], eps_m: float
+) -> None:
+    """Each home cluster point's distance from the bed, for many people at once, equals the
+    person's own (`haversine_m_array` from the centre of their night points) bit for bit,
+    and so the points found far from the bed (no home, no night there, runs of 1-160
+    points)."""
+    params = places.InferenceParams(eps_m=eps_m)
+    distance_m, _, _ = places._bed_distances_m(people)
+    far_of = places._far_from_beds(people, params)
+    start = 0
+    for (points, labels, home), far in zip(people, far_of, strict=True):
+        own = distance_m[start : start + labels.size]
+        start += labels.size
+        mine = labels == (-2 if home is None else home)
+        night = mine & ((points.part == roles.WEEKNIGHT) | (points.part == roles.WEEKEND_NIGHT))
+        if not night.any():
+            assert np.isnan(own).all() and far is None
+            continue
+        bed = places.centre_of_sums(*(float(v[night].sum()) for v in points.xyz))
+        at = np.flatnonzero(mine)
+        expected = places.haversine_m_array(points.lat[at], points.lon[at], bed.lat, bed.lon)
+        assert own[at].tobytes() == expected.tobytes()
+        assert np.isnan(own[~mine]).all()
+        alone = np.zeros_like(mine)
+        alone[at] = expected > eps_m
+        if not alone.any() or (alone & night).any():
+            assert far is None
+        else:
+            assert far is not None and far.tolist() == alone.tolist()
