@@ -885,8 +885,8 @@ def analyse_people(
         params,
     )  # fmt: skip
     fits = fit_roles_many(problems, params.priors)
-    for (analysis, *_), fit in zip(ready, fits, strict=True):
-        _take_fit(analysis, fit)
+    for (analysis, *_), fit, marginals in zip(ready, fits, work_marginals_many(fits), strict=True):
+        _take_fit(analysis, fit, marginals)
     return [analysis for analysis, _ in started]
 
 
@@ -1610,10 +1610,14 @@ def _split_from_home_group(
     return coarse_labels, coarse
 
 
-def _take_fit(analysis: PersonAnalysis, fit: RoleFit) -> None:
-    """Set a person's role fit and their work candidates' scores."""
+def _take_fit(
+    analysis: PersonAnalysis, fit: RoleFit, marginals: Sequence[float] | None = None
+) -> None:
+    """Set a person's role fit and their work candidates' scores (`marginals`: the fit's
+    `work_marginals`, when made for many people at once)."""
     analysis.fit = fit
-    marginals = work_marginals(fit)
+    if marginals is None:
+        marginals = work_marginals(fit)
     for k, cand in enumerate(analysis.work_candidates):
         cand.score = float(marginals[k])
     analysis.base_candidates = sorted(
@@ -1741,6 +1745,37 @@ def work_marginals(fit: RoleFit) -> list[float]:
     work_of = np.array([s.work for s in fit.structures])[fit.structure_index]
     n_work = max((s.work for s in fit.structures), default=-1) + 1
     return _marginal(post, work_of, n_work)
+
+
+def work_marginals_many(fits: Sequence[RoleFit]) -> list[list[float]]:
+    """`work_marginals` of each fit, for all of them at once: the same floats. The posterior
+    (`RoleFit.posterior` with no boost and no type shift) element by element for every
+    fit's assignments (a zero shift added, as there), each fit's maximum by `reduceat`
+    (exact in any order) and each fit's total summed alone (numpy sums a fit's weights
+    pairwise, as the fit's own row); the marginals by one `np.bincount`, which adds each
+    work candidate's posteriors in order, as the fit's own does."""
+    out: list[list[float]] = [[] for _ in fits]
+    scored = [k for k, fit in enumerate(fits) if fit.log_score.size]
+    if not scored:
+        return out
+    sizes = np.array([fits[k].log_score.size for k in scored], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    shifted = np.concatenate([fits[k].log_score for k in scored]) + 0.0
+    weights = np.exp(shifted - np.repeat(np.maximum.reduceat(shifted, starts), sizes))
+    ends = (starts + sizes).tolist()
+    totals = [np.add.reduce(weights[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)]
+    post = weights / np.repeat(np.array(totals, dtype=np.float64), sizes)
+    works = [[s.work for s in fits[k].structures] for k in scored]
+    counts = [max(work, default=-1) + 1 for work in works]
+    base = np.cumsum(counts) - np.array(counts, dtype=np.int64)
+    which = np.concatenate([np.array(work, dtype=np.int64)[fits[k].structure_index]
+                            for work, k in zip(works, scored, strict=True)])  # fmt: skip
+    which = np.where(which >= 0, which + np.repeat(base, sizes), -1)
+    given = which >= 0
+    sums = np.bincount(which[given], weights=post[given], minlength=int(sum(counts))).tolist()
+    for j, k in enumerate(scored):
+        out[k] = sums[int(base[j]) : int(base[j]) + counts[j]]
+    return out
 
 
 def _marginal(post: np.ndarray[Any, Any], which: np.ndarray[Any, Any], count: int) -> list[float]:

@@ -1032,3 +1032,32 @@ def test_distances_from_beds_of_many_people_equal_each_alone(
             assert far is None
         else:
             assert far is not None and far.tolist() == alone.tolist()
+
+
+@st.composite
+def _fits(draw: st.DrawFn) -> list[RoleFit]:
+    """Role fits of a few people: 0-300 scored assignments over 1-12 structures with work
+    groups -1..4 (none given, some never chosen), scores far apart or tied."""
+    fits = []
+    for _ in range(draw(st.integers(1, 6))):
+        rnd = draw(st.randoms(use_true_random=False))
+        n_structures = draw(st.integers(1, 12))
+        works = [rnd.randrange(-1, 5) for _ in range(n_structures)]
+        n = draw(st.sampled_from([0, 1, 3, 7, 8, 9, 40, 129, 300]))
+        scale = draw(st.sampled_from([0.0, 1.0, 30.0, 700.0]))
+        fits.append(RoleFit(
+            structures=[roles.Structure(home=0, work=w) for w in works],
+            person_type=np.array([rnd.randrange(4) for _ in range(n)], dtype=np.int64),
+            structure_index=np.array([rnd.randrange(n_structures) for _ in range(n)],
+                                     dtype=np.int64),
+            log_score=np.array([-scale * rnd.random() for _ in range(n)]),
+        ))  # fmt: skip
+    return fits
+
+
+@settings(max_examples=200, deadline=None)
+@given(_fits())
+def test_work_marginals_of_many_fits_equal_each_alone(fits: list[RoleFit]) -> None:
+    """`work_marginals_many` gives each fit's `work_marginals`, bit for bit (fits with no
+    assignments, no work group, runs of fewer than 8 and more than 128 assignments)."""
+    assert places.work_marginals_many(fits) == [places.work_marginals(fit) for fit in fits]
