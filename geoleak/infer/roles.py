@@ -890,6 +890,8 @@ _ROTA_TABLE_BY_DAY = np.ascontiguousarray(_table.T)
 _ROTA_PAD = _ROTA_CYCLE
 _ROTA_SHIFTS_BY_DAY = [np.ascontiguousarray(np.vstack([shifts.T, np.zeros((1, shifts.shape[0]))]))
                        for shifts in _shifts]  # fmt: skip
+# 1.0 where the rota names the day's shift (D or N).
+_ROTA_SHIFT_GIVEN_BY_DAY = np.ascontiguousarray((_shifts[0] != 0.0).T.astype(np.float64))
 del _table, _shifts
 
 
@@ -984,9 +986,15 @@ def rota_log_bayes_factors(
             days_n, nights_n = is_day.sum(axis=1), is_night.sum(axis=1)
             log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
             log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
-            named_day, day_given = _named_shifts(_ROTA_SHIFTS_BY_DAY[0], day_of, is_day)
-            named_night, night_given = _named_shifts(_ROTA_SHIFTS_BY_DAY[1], day_of, is_night)
-            llr = llr + (named_day + named_night) - day_given * log_day - night_given * log_night
+            named = (_named_shifts(_ROTA_SHIFTS_BY_DAY[0], day_of, is_day)
+                     + _named_shifts(_ROTA_SHIFTS_BY_DAY[1], day_of, is_night))  # fmt: skip
+            # Per set and phase, the days read as a day (a night) shift on which the rota
+            # names a shift: whole numbers, so summed in any order (a matrix product of the
+            # shift indicators and each day's row of the table) they are the same floats.
+            given = _ROTA_SHIFT_GIVEN_BY_DAY[day_of]  # (sets, n, phases): 1 where one is named
+            day_given = np.matmul(is_day[:, None, :], given)[:, 0, :]
+            night_given = np.matmul(is_night[:, None, :], given)[:, 0, :]
+            llr = llr + named - day_given * log_day - night_given * log_night
         top = llr.max(axis=1)
         per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
         means = (per_rota / _ROTA_SIZES).mean(axis=1)
@@ -997,30 +1005,26 @@ def rota_log_bayes_factors(
 
 def _named_shifts(
     shifts_by_day: NDArray[np.float64], day_of: NDArray[np.int64], read_as: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+) -> NDArray[np.float64]:
     """Per set and phase, the log probability of the shifts on the days read as this shift
-    (`read_as`: 1.0 on those of a set's days, else 0.0), and on how many of those days the
-    rota names a shift, from the rows of those days only: what `(_by_day(shifts_by_day,
-    day_of) * read_as).sum(axis=2).T` and the product of `read_as` and the days' 0/1 rows
-    give, the same floats. That sum adds each set's days one after another (the days' axis
-    is not the rows' contiguous one); a day not read as this shift adds 0.0 or -0.0, which
-    leaves a nonzero partial sum as it is, and no term is positive (log probabilities), so
-    no partial sum comes back to zero: each set's days read as the shift first, in their
-    order, then the table's zero row (`_ROTA_PAD`) up to the longest, give the same sum
-    where any term is nonzero, and a zero of either sign where none is, which the caller
-    adds to a days' ratio (never -0.0: equal either way). The counts are whole numbers."""
+    (`read_as`: 1.0 on those of a set's days, else 0.0), from the rows of those days only:
+    what `(_by_day(shifts_by_day, day_of) * read_as).sum(axis=2).T` gives, the same floats.
+    That sum adds each set's days one after another (the days' axis is not the rows'
+    contiguous one); a day not read as this shift adds 0.0 or -0.0, which leaves a nonzero
+    partial sum as it is, and no term is positive (log probabilities), so no partial sum
+    comes back to zero: each set's days read as the shift first, in their order, then the
+    table's zero row (`_ROTA_PAD`) up to the longest, give the same sum where any term is
+    nonzero, and a zero where none is (the former sum's zeros were +0.0 too: numpy starts
+    the sum from 0.0)."""
     counts = read_as.sum(axis=1)
     longest = int(counts.max(initial=0.0))
     if longest == 0:
-        none = np.zeros((day_of.shape[0], shifts_by_day.shape[1]))
-        return none, none.copy()
+        return np.zeros((day_of.shape[0], shifts_by_day.shape[1]))
     first = np.argsort(read_as == 0.0, axis=1, kind="stable")[:, :longest]
     picked = np.where(np.arange(longest) < counts[:, None],
                       np.take_along_axis(day_of, first, axis=1), _ROTA_PAD)  # fmt: skip
-    gathered = _by_day(shifts_by_day, picked)  # (phases, sets, longest)
-    named: NDArray[np.float64] = gathered.sum(axis=2).T
-    given: NDArray[np.float64] = (gathered != 0.0).sum(axis=2).T.astype(np.float64)
-    return named, given
+    named: NDArray[np.float64] = _by_day(shifts_by_day, picked).sum(axis=2).T
+    return named
 
 
 def _rota_mixture(top: float, mean: float) -> float:
