@@ -1016,13 +1016,13 @@ def _named_shifts(
     table's zero row (`_ROTA_PAD`) up to the longest, give the same sum where any term is
     nonzero, and a zero where none is (the former sum's zeros were +0.0 too: numpy starts
     the sum from 0.0)."""
-    counts = read_as.sum(axis=1)
-    longest = int(counts.max(initial=0.0))
+    sets, days = np.nonzero(read_as)  # in order: by set, then day
+    counts = np.bincount(sets, minlength=day_of.shape[0])
+    longest = int(counts.max(initial=0))
     if longest == 0:
         return np.zeros((day_of.shape[0], shifts_by_day.shape[1]))
-    first = np.argsort(read_as == 0.0, axis=1, kind="stable")[:, :longest]
-    picked = np.where(np.arange(longest) < counts[:, None],
-                      np.take_along_axis(day_of, first, axis=1), _ROTA_PAD)  # fmt: skip
+    picked = np.full((day_of.shape[0], longest), _ROTA_PAD, dtype=np.int64)
+    picked[sets, np.arange(sets.size) - (np.cumsum(counts) - counts)[sets]] = day_of[sets, days]
     named: NDArray[np.float64] = _by_day(shifts_by_day, picked).sum(axis=2).T
     return named
 
