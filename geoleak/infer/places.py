@@ -1224,6 +1224,7 @@ def _draft(
     """A person's locations and candidates (set on `analysis`) and their role problem but
     the counts. `grouped`: the person's `_location_groups` and what `_far_from_beds` found
     for them, when made for many people at once (else made here)."""
+    unsplit = fine
     if grouped is None:
         span = int(points.local.max() - points.local.min()) + 1
         groups = _location_groups(analysis, points, fine_labels, coarse_labels, fine, coarse,
@@ -1240,8 +1241,10 @@ def _draft(
                 fine_labels, params, far,
             )  # fmt: skip
     person_span, travel, group_of_fine = groups.person_span, groups.travel, groups.group_of_fine
+    # (the place slept in most again only when a work spot was split off from it)
+    home = groups.home if fine is unsplit else _slept_in_most(fine, group_of_fine, travel)
     coarse_labels, coarse = _split_from_home_group(
-        analysis.evidence, fine, coarse, group_of_fine, travel, coarse_labels, fine_labels, params
+        analysis.evidence, fine, coarse, group_of_fine, home, coarse_labels, fine_labels, params
     )  # fmt: skip
     fine_ids = sorted(f for f in fine if group_of_fine[f] not in travel)
     in_travel = (
@@ -1555,7 +1558,7 @@ def _split_from_home_group(
     fine: dict[int, Candidate],
     coarse: dict[int, Candidate],
     group_of_fine: dict[int, int],
-    travel: set[int],
+    home: int | None,
     coarse_labels: NDArray[np.int64],
     fine_labels: NDArray[np.int64],
     params: InferenceParams,
@@ -1575,9 +1578,9 @@ def _split_from_home_group(
     ~1.5 km across), whose buildings are one workplace, and splitting its far building off
     puts the base on that building instead of the site (a version without this check cost
     held-out bases of people living on a site, 540-570 m off: benchmarks/README). A chained
-    neighbourhood's cafes and shops are seen off work. `group_of_fine` is updated in place;
-    returns the points' group labels and the groups' candidates."""
-    home = _slept_in_most(fine, group_of_fine, travel)
+    neighbourhood's cafes and shops are seen off work. `home`: the place slept in most
+    (`_slept_in_most`, outside travel groups), None if none. `group_of_fine` is updated in
+    place; returns the points' group labels and the groups' candidates."""
     if home is None:
         return coarse_labels, coarse
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
