@@ -8,7 +8,8 @@ on SIGTERM (which the CLI turns into `errors.Terminated`, a `KeyboardInterrupt`:
 `timeout`, systemd and batch schedulers such as Slurm at a time limit send it). So a
 worker's pool is made with `pool_context` and `worker_start` as its initializer, and then:
 
-- SIGINT and SIGTERM end a worker at once and without a traceback (their defaults). Ctrl-C
+- SIGINT and SIGTERM end a worker at once and without a traceback (their defaults, unless
+  the command ignores them, as a shell script's background job ignores SIGINT). Ctrl-C
   at a terminal reaches every process of the command; a worker waiting for its next task
   would otherwise print the traceback of the `KeyboardInterrupt` that ended its wait (a
   forked one also inherits the main process's SIGTERM handler, which raises). A spawned
@@ -43,8 +44,12 @@ _MASKS = hasattr(signal, "pthread_sigmask")  # (not on Windows, which has neithe
 def worker_start() -> None:
     """The start of every worker process of geoleak's pools (see the module's docstring):
     SIGINT and SIGTERM at their defaults, and an end when the main process has ended."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for number in _HELD:
+        # A signal the command ignores, its workers ignore too: a shell script's background
+        # job (`geoleak ... &`) ignores SIGINT, and Ctrl-C at the script's terminal must
+        # not end its workers (the command would fail, its pool broken).
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
     if _MASKS:  # (held by `_Quiet.start` until now: one sent meanwhile acts here)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     sentinel = getattr(mp.parent_process(), "sentinel", None)

@@ -210,3 +210,38 @@ def test_ctrl_c_prints_no_worker_traceback(tmp_path: Path, kill_leftovers: list[
     assert code == 130
     assert stderr.splitlines()[-1] == "geoleak: interrupted"
     assert "Traceback" not in stderr
+
+
+IGNORING_SCRIPT = """
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+from geoleak.children import pool_context, worker_start
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell script's background job
+    context = pool_context(sys.argv[1])
+    with ProcessPoolExecutor(1, mp_context=context, initializer=worker_start) as pool:
+        worker = pool.submit(os.getpid).result()  # (started: worker_start has run)
+        os.kill(worker, signal.SIGINT)  # Ctrl-C at the script's terminal
+        print(pool.submit(os.getpid).result() == worker, flush=True)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_ignore_what_their_command_ignores(tmp_path: Path, method: str) -> None:
+    # A background job of a shell script ignores SIGINT: Ctrl-C at the script's terminal
+    # ends neither the command nor its workers (they used to die, the pool broken).
+    script = tmp_path / "ignoring.py"
+    script.write_text(textwrap.dedent(IGNORING_SCRIPT))
+    done = subprocess.run(
+        [sys.executable, str(script), method],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr
