@@ -7,12 +7,14 @@ import csv
 import io
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from geoleak.cli import main
+from geoleak.cli.app import terminating_cleanly
 from geoleak.errors import OutputError
 from geoleak.outputs import (
     MARKER,
@@ -240,3 +242,15 @@ def test_a_folder_given_as_profiles_is_one_plain_line(tmp_path: Path, command: s
     code, output = run(command, str(folder), *args)
     assert code == 2
     assert error_lines(output) == [f"geoleak: error: {folder}: cannot read: Is a directory"]
+
+
+def test_a_command_started_ignoring_sigterm_keeps_ignoring_it() -> None:
+    # As Python keeps an ignored SIGINT ignored: whoever started the command with SIGTERM
+    # ignored meant it not to end on SIGTERM (its workers then ignore it too).
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with terminating_cleanly():
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)
