@@ -72,10 +72,18 @@ class _Quiet:
     blocks them, and only while it starts the process: meanwhile a signal to the main
     process is taken by another of its threads, or waits these few milliseconds."""
 
+    _spawned = False  # (whether it starts by exec: multiprocessing's resource tracker then)
+
     def start(self) -> None:
         if not _MASKS:
             super().start()  # type: ignore[misc]
             return
+        if self._spawned:
+            # The tracker first: starting it (on the program's first spawn) unblocks both
+            # signals in this thread, so the process would start with them unheld.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
         before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             super().start()  # type: ignore[misc]
@@ -88,7 +96,7 @@ class QuietForkProcess(_Quiet, context.ForkProcess):
 
 
 class QuietSpawnProcess(_Quiet, context.SpawnProcess):
-    pass
+    _spawned = True
 
 
 class _QuietForkContext(context.ForkContext):

@@ -245,3 +245,34 @@ def test_workers_ignore_what_their_command_ignores(tmp_path: Path, method: str) 
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr
+
+
+HELD_SCRIPT = """
+import signal
+
+from geoleak.children import pool_context
+
+
+def held():
+    print(signal.pthread_sigmask(signal.SIG_BLOCK, []) >= {signal.SIGINT, signal.SIGTERM})
+
+
+if __name__ == "__main__":
+    for _ in range(2):  # the program's first spawned process (it starts the resource tracker)
+        process = pool_context("spawn").Process(target=held)
+        process.start()
+        process.join()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks")
+def test_spawned_processes_start_with_the_signals_held(tmp_path: Path) -> None:
+    # Each, the first too: starting multiprocessing's resource tracker (on the first spawn)
+    # unblocks SIGINT and SIGTERM in the starting thread; the first process started unheld
+    # and printed a KeyboardInterrupt's traceback on a Ctrl-C during its imports.
+    script = tmp_path / "held.py"
+    script.write_text(textwrap.dedent(HELD_SCRIPT))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "True\nTrue\n"), done.stderr
