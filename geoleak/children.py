@@ -91,20 +91,21 @@ class _Quiet:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-class QuietForkProcess(_Quiet, context.ForkProcess):
-    pass
-
-
 class QuietSpawnProcess(_Quiet, context.SpawnProcess):
     _spawned = True
 
 
-class _QuietForkContext(context.ForkContext):
-    Process = QuietForkProcess
-
-
 class _QuietSpawnContext(context.SpawnContext):
     Process = QuietSpawnProcess
+
+
+if hasattr(context, "ForkContext"):  # (not on Windows: its multiprocessing cannot fork)
+
+    class QuietForkProcess(_Quiet, context.ForkProcess):
+        pass
+
+    class _QuietForkContext(context.ForkContext):
+        Process = QuietForkProcess
 
 
 def pool_context(method: str | None = None) -> Any:

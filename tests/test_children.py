@@ -276,3 +276,27 @@ def test_spawned_processes_start_with_the_signals_held(tmp_path: Path) -> None:
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
     )
     assert (done.returncode, done.stdout) == (0, "True\nTrue\n"), done.stderr
+
+
+WINDOWS_SCRIPT = """
+import multiprocessing.context
+
+# What Windows' multiprocessing lacks: every start method but spawn.
+for name in ("ForkProcess", "ForkContext", "ForkServerProcess", "ForkServerContext"):
+    delattr(multiprocessing.context, name)
+
+from geoleak.children import pool_context
+
+print(pool_context("spawn").get_start_method())
+"""
+
+
+def test_pool_context_without_fork(tmp_path: Path) -> None:
+    # Windows' multiprocessing has no fork classes: geoleak.children (and with it the engine,
+    # the pipeline and inference) failed to import there.
+    script = tmp_path / "windows.py"
+    script.write_text(textwrap.dedent(WINDOWS_SCRIPT))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "spawn\n"), done.stderr
