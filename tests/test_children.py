@@ -73,26 +73,33 @@ def kill_leftovers() -> Iterator[list[int]]:
 
 
 POOL_SCRIPT = """
-import multiprocessing as mp
 import os
 import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from geoleak.children import pool_context, worker_start
 
 
-def pid_after(seconds):
-    time.sleep(seconds)
+def arrived(folder, name, expected):
+    # Its name in `folder`, then wait until `expected` names are there (so each task of a
+    # map is another worker's, however slowly the machine starts them). Its pid.
+    (Path(folder) / name).touch()
+    end = time.monotonic() + 120
+    while len(list(Path(folder).iterdir())) < expected and time.monotonic() < end:
+        time.sleep(0.01)
     return os.getpid()
 
 
 if __name__ == "__main__":
-    context = pool_context(sys.argv[1])
-    pool = ProcessPoolExecutor(2, mp_context=context, initializer=worker_start)
-    pids = set(pool.map(pid_after, [0.5, 0.5]))
-    pool.submit(pid_after, 600)  # one worker busy, the other waiting for a task
+    folder = Path(sys.argv[2])
+    pool = ProcessPoolExecutor(2, mp_context=pool_context(sys.argv[1]), initializer=worker_start)
+    pids = set(pool.map(arrived, [folder] * 2, ["a", "b"], [2, 2]))
+    pool.submit(arrived, folder, "busy", 4)  # (never 4): one worker busy, one waiting for a task
+    while not (folder / "busy").exists():
+        time.sleep(0.01)
     print(*pids, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # no shutdown, no atexit: as the OOM killer does
 """
@@ -105,8 +112,9 @@ def test_workers_end_when_their_main_process_is_killed(
 ) -> None:
     script = tmp_path / "pool.py"
     script.write_text(textwrap.dedent(POOL_SCRIPT))
+    (tmp_path / "arrived").mkdir()
     done = subprocess.run(
-        [sys.executable, str(script), method],
+        [sys.executable, str(script), method, str(tmp_path / "arrived")],
         capture_output=True,
         text=True,
         timeout=120,
