@@ -61,6 +61,19 @@ def _session(leader: int) -> list[int]:
     return found
 
 
+def _run_script(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the Python program `text` (written to a file of `tmp_path`) with `args`."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(text))
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.fixture
 def kill_leftovers() -> Iterator[list[int]]:
     """Processes a test started: any still running at its end are killed (a failing test
@@ -110,16 +123,8 @@ if __name__ == "__main__":
 def test_workers_end_when_their_main_process_is_killed(
     tmp_path: Path, method: str, kill_leftovers: list[int]
 ) -> None:
-    script = tmp_path / "pool.py"
-    script.write_text(textwrap.dedent(POOL_SCRIPT))
     (tmp_path / "arrived").mkdir()
-    done = subprocess.run(
-        [sys.executable, str(script), method, str(tmp_path / "arrived")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _run_script(tmp_path, POOL_SCRIPT, method, str(tmp_path / "arrived"))
     assert done.returncode == -signal.SIGKILL, done.stderr
     pids = [int(p) for p in done.stdout.split()]
     kill_leftovers.extend(pids)
@@ -243,15 +248,7 @@ if __name__ == "__main__":
 def test_workers_ignore_what_their_command_ignores(tmp_path: Path, method: str) -> None:
     # A background job of a shell script ignores SIGINT: Ctrl-C at the script's terminal
     # ends neither the command nor its workers (they used to die, the pool broken).
-    script = tmp_path / "ignoring.py"
-    script.write_text(textwrap.dedent(IGNORING_SCRIPT))
-    done = subprocess.run(
-        [sys.executable, str(script), method],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _run_script(tmp_path, IGNORING_SCRIPT, method)
     assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr
 
 
@@ -278,11 +275,7 @@ def test_spawned_processes_start_with_the_signals_held(tmp_path: Path) -> None:
     # Each, the first too: starting multiprocessing's resource tracker (on the first spawn)
     # unblocks SIGINT and SIGTERM in the starting thread; the first process started unheld
     # and printed a KeyboardInterrupt's traceback on a Ctrl-C during its imports.
-    script = tmp_path / "held.py"
-    script.write_text(textwrap.dedent(HELD_SCRIPT))
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
-    )
+    done = _run_script(tmp_path, HELD_SCRIPT)
     assert (done.returncode, done.stdout) == (0, "True\nTrue\n"), done.stderr
 
 
@@ -302,9 +295,5 @@ print(pool_context("spawn").get_start_method())
 def test_pool_context_without_fork(tmp_path: Path) -> None:
     # Windows' multiprocessing has no fork classes: geoleak.children (and with it the engine,
     # the pipeline and inference) failed to import there.
-    script = tmp_path / "windows.py"
-    script.write_text(textwrap.dedent(WINDOWS_SCRIPT))
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
-    )
+    done = _run_script(tmp_path, WINDOWS_SCRIPT)
     assert (done.returncode, done.stdout) == (0, "spawn\n"), done.stderr
