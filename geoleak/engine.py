@@ -56,11 +56,19 @@ from geoleak.infer.sites import (
     SiteMembers,
     find_sites,
     numbered_sites,
-    site_log_odds,
+    site_log_odds_of_sums,
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, PeopleCounts, person_bucket
-from geoleak.types import Evidence, PlaceKind, Profile, SharedSite, _init_fields, replaced
+from geoleak.types import (
+    Evidence,
+    LatLon,
+    PlaceKind,
+    Profile,
+    SharedSite,
+    _init_fields,
+    replaced,
+)
 
 FoundSites = list[tuple[SharedSite, SiteMembers]]
 
@@ -238,6 +246,67 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) 
     )
 
 
+class SiteColumns(NamedTuple):
+    """The sites as the store engine's main process keeps them: each site (`sites`, its
+    members its `people`) and its members' candidates as three float64 columns a member
+    (`members`, shape (members, 3): latitude, longitude, score), in the order of each
+    site's people, the sites one after another. Pass 2 reads a member's candidate only
+    for its position and score (`_swap_in_full` swaps in the person's own candidate, found
+    by both; `_home_on_site` reads the others' positions, `site_workplace_share` their
+    scores), so `found_sites` makes the candidates from these: 24 bytes a member instead
+    of a `Candidate` (~650 bytes with its containers, unpickled a member), which the main
+    process held for every member from the site pass to the end of pass 2."""
+
+    sites: list[SharedSite]
+    members: Any  # a numpy float64 array (members, 3)
+
+
+def _member_columns(site: SharedSite, members: SiteMembers) -> Any:
+    """A site's members' candidates as `SiteColumns.members`' rows, in its people's order."""
+    import numpy as np
+
+    cands = [members[person] for person in site.people]
+    return np.array(
+        [(c.position.lat, c.position.lon, c.score) for c in cands], dtype=np.float64
+    ).reshape(-1, 3)
+
+
+def found_sites(columns: SiteColumns) -> FoundSites:
+    """The sites with their members' candidates (their position and score; no evidence
+    indices, calendar or day sets), from `SiteColumns`."""
+    found: FoundSites = []
+    rows = iter(columns.members.tolist())
+    for site in columns.sites:
+        members: SiteMembers = {}
+        for person, (lat, lon, score) in zip(site.people, rows, strict=False):
+            members[person] = Candidate(indices=[], position=LatLon(lat, lon), rms_m=0.0,
+                                        score=score)  # fmt: skip
+        found.append((site, members))
+    return found
+
+
+def _site_odds(
+    columns: SiteColumns, work_scores: Sequence[Any], fixed_odds: float | None
+) -> tuple[float, float]:
+    """`site_log_odds` of the sites and every workplace candidate's score (`work_scores`:
+    numpy arrays, a partition's each), from the columns: the same floats (its sums are
+    `math.fsum`s, so their order does not matter), without a `PersonAnalysis` a member."""
+    import numpy as np
+
+    if fixed_odds is not None:
+        return math.log(fixed_odds), 0.0
+    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
+    inside = columns.members[np.repeat(sizes >= 2, sizes), 2]
+    if inside.size == 0:
+        return 0.0, 0.0
+    return site_log_odds_of_sums(
+        math.fsum(itertools.chain.from_iterable(part.tolist() for part in work_scores)),
+        math.fsum(itertools.chain.from_iterable((1.0 - part).tolist() for part in work_scores)),
+        math.fsum(inside.tolist()),
+        math.fsum((1.0 - inside).tolist()),
+    )
+
+
 class _SlimSpool:
     """Pass 1's results on the client: the slim analyses in a file of this run's scratch
     folder, read back one person at a time; in memory only the candidates' positions
@@ -271,36 +340,34 @@ class _SlimSpool:
         params: InferenceParams,
         map_blocks: MapFunction | None = None,
         map_groups: MapFunction | None = None,
-    ) -> tuple[FoundSites, tuple[float, float]]:
-        """The site pass and the site odds (`site_log_odds`) over every partition. With
-        `map_groups` (the map of processes on this machine, which can read this spool's
-        file) the groups' sites are found there, a few groups a task."""
+    ) -> tuple[SiteColumns, tuple[float, float]]:
+        """The site pass and the site odds (`site_log_odds`) over every partition, the
+        sites as `SiteColumns`. With `map_groups` (the map of processes on this machine,
+        which can read this spool's file) the groups' sites are found there, a few groups
+        a task."""
         import numpy as np
 
         def joined(arrays: list[Any], dtype: Any) -> Any:
             return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
         self.handle.flush()
-        owner_of: dict[str, int] = {}
         spooled = None if map_groups is None else (map_groups, self.handle.name, self.offsets)
-        sites = _sites_of_candidates(
+        found = _sites_of_candidates(
             joined(self.lats, np.float64),
             joined(self.lons, np.float64),
             joined(self.owners, np.int64),
             self.load,
             params,
             map_blocks or _local_map,
-            owner_of,
-            spooled,
+            keep_columns=True,
+            spooled=spooled,
         )
-        # site_log_odds reads only the members' names, in the order of every partition's
-        # people, and the scores.
-        members = [
-            PersonAnalysis(person, [], [], _NO_EXCLUSIONS, [])
-            for person in sorted(owner_of, key=owner_of.__getitem__)
-        ]
-        scores = (score for part in self.scores for score in part.tolist())
-        return sites, site_log_odds(members, sites, params.shared_site_odds, scores)
+        columns = SiteColumns(
+            [site for site, _ in found],
+            np.concatenate([m for _, m in found]) if found else np.zeros((0, 3)),
+        )
+        del found
+        return columns, _site_odds(columns, self.scores, params.shared_site_odds)
 
     def close(self) -> None:
         self.handle.close()
@@ -642,6 +709,7 @@ def forget_site_lookup() -> None:
     """Drop the kept `site_lookup` (and with it the sites it holds)."""
     with _SITE_LOOKUP_LOCK:
         _SITE_LOOKUP.clear()
+        _FOUND.clear()
 
 
 # -- the spatial site pass ------------------------------------------------------------
@@ -825,7 +893,10 @@ def find_sites_partitioned(
             lats.append(cand.position.lat)
             lons.append(cand.position.lon)
             owners.append(index)
-    return _sites_of_candidates(lats, lons, owners, analyses.__getitem__, params, map_blocks)
+    return cast(
+        "FoundSites",
+        _sites_of_candidates(lats, lons, owners, analyses.__getitem__, params, map_blocks),
+    )
 
 
 def _sites_of_candidates(
@@ -835,16 +906,16 @@ def _sites_of_candidates(
     load: Callable[[int], PersonAnalysis],
     params: InferenceParams,
     map_blocks: MapFunction = _local_map,
-    owner_of: dict[str, int] | None = None,
+    *,
+    keep_columns: bool = False,
     spooled: tuple[MapFunction, str, Sequence[int]] | None = None,
-) -> FoundSites:
+) -> list[tuple[SharedSite, Any]]:
     """`find_sites_partitioned` from the candidates' positions alone: candidate k is the
     duty-place candidate of person `owners[k]` (each person's candidates in a row, in
     rank order), and `load(owner)` gives that person's (slim) analysis, called only for
-    the people of a group that can be a site, group by group. With `owner_of` (a dict to
-    fill) the sites keep each member's candidate without evidence, calendar or day sets
-    (the profile pass needs its position and score) and `owner_of` maps each member to
-    their owner number. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
+    the people of a group that can be a site, group by group. With `keep_columns` each
+    site comes with its members' candidates as `SiteColumns.members`' rows (position and
+    score: what the profile pass needs of them), not as candidates. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
     analysis pickled at bytes `offsets[k]` to `offsets[k + 1]` of the file at `path`) the
     groups' sites are found by `map_groups`' tasks, which read the analyses from the file
     (`load` is not called).
@@ -866,36 +937,78 @@ def _sites_of_candidates(
     ):
         joined.join(pairs.tolist())
     del blocks
-    groups: list[dict[int, list[int]]] = []  # per group: each owner's candidate ranks
+    # The groups of enough people, as one array of their candidates (each group's in
+    # ascending order, the groups by their smallest) and each group's end in it: 8 bytes a
+    # candidate, not a dict of lists a group (each task's rows are made as it is sent).
+    kept = array("q")
+    ends = array("q")
     for group in joined.groups():
-        ranks: dict[int, list[int]] = defaultdict(list)
-        for index in group:
-            ranks[int(owned_by[index])].append(index - int(first[index]))
-        if len(ranks) >= params.min_site_people:
-            groups.append(ranks)
-    keep = owner_of is not None
-    found: Iterable[tuple[FoundSites, dict[str, int]]]
+        if len(set(owned_by[group].tolist())) >= params.min_site_people:
+            kept.extend(group)
+            ends.append(len(kept))
+    del joined
+    members = np.frombuffer(kept, dtype=np.int64) if kept else np.zeros(0, dtype=np.int64)
+    bounds = [0, *ends]
+    keep = keep_columns
+    found: Iterable[list[tuple[SharedSite, Any]]]
     if spooled is None:
-        found = (_group_sites({o: load(o) for o in ranks}, ranks, params, keep) for ranks in groups)
+        found = (
+            _group_sites({o: load(o) for o in ranks}, ranks, params, keep)
+            for ranks, _ in _group_rows(_member_rows(owned_by, first, members, None), bounds)
+        )
     else:
         map_groups, path, offsets = spooled
-        chunks = [groups[k : k + GROUPS_PER_TASK] for k in range(0, len(groups), GROUPS_PER_TASK)]
-        spans = [[{o: (offsets[o], offsets[o + 1]) for o in ranks} for ranks in chunk]
-                 for chunk in chunks]  # fmt: skip
-        n = len(chunks)
+        rows = _member_rows(owned_by, first, members, np.asarray(offsets, dtype=np.int64))
+        tasks = [
+            bounds[k : k + GROUPS_PER_TASK + 1] for k in range(0, len(bounds) - 1, GROUPS_PER_TASK)
+        ]
+        n = len(tasks)
         found = (
             got
             for part in map_groups(
-                _spooled_group_sites, [path] * n, spans, chunks, [params] * n, [keep] * n
+                _spooled_group_sites,
+                [path] * n,
+                (rows[task[0] : task[-1]] for task in tasks),
+                ([b - task[0] for b in task] for task in tasks),
+                [params] * n,
+                [keep] * n,
             )
             for got in part
         )
-    sites: FoundSites = []
-    for got, members in found:
-        if owner_of is not None:
-            owner_of.update(members)
+    sites: list[tuple[SharedSite, Any]] = []
+    for got in found:
         sites.extend(got)
     return numbered_sites(sites)
+
+
+def _member_rows(owned_by: Any, first: Any, members: Any, offsets: Any | None) -> Any:
+    """Each of `members` (candidate numbers) as a row of int64: its owner and its rank among
+    the owner's candidates, and with `offsets` the owner's slim analysis's bytes in the
+    spool file (start, stop)."""
+    import numpy as np
+
+    owners = owned_by[members]
+    columns = [owners, members - first[members]]
+    if offsets is not None:
+        columns += [offsets[owners], offsets[owners + 1]]
+    return np.stack(columns, axis=1) if len(members) else np.zeros((0, len(columns)), np.int64)
+
+
+def _group_rows(
+    rows: Any, bounds: Sequence[int]
+) -> Iterator[tuple[dict[int, list[int]], dict[int, tuple[int, int]]]]:
+    """Each group of `_member_rows` (group k: rows `bounds[k]` to `bounds[k + 1]`) as its
+    owners' candidate ranks and, when the rows have them, the owners' spool spans, both
+    by owner in the order of the rows (ascending)."""
+    listed = rows.tolist()
+    for start, stop in itertools.pairwise(bounds):
+        ranks: dict[int, list[int]] = defaultdict(list)
+        spans: dict[int, tuple[int, int]] = {}
+        for row in listed[start:stop]:
+            ranks[row[0]].append(row[1])
+            if len(row) > 2:
+                spans[row[0]] = (row[2], row[3])
+        yield ranks, spans
 
 
 # Groups of candidates a task of `_spooled_group_sites` finds the sites of (a group is
@@ -907,11 +1020,11 @@ def _group_sites(
     loaded: dict[int, PersonAnalysis],
     ranks: dict[int, list[int]],
     params: InferenceParams,
-    keep_owners: bool,
-) -> tuple[FoundSites, dict[str, int]]:
+    keep_columns: bool,
+) -> list[tuple[SharedSite, Any]]:
     """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
-    each owner's slim analysis) and, with `keep_owners`, each member's owner number, the
-    members' candidates bare (`_bare`)."""
+    each owner's slim analysis), with `keep_columns` each with its members' candidates as
+    `SiteColumns.members`' rows (`_member_columns`)."""
     subset = [
         replaced(
             loaded[owner],
@@ -920,37 +1033,31 @@ def _group_sites(
         for owner in sorted(ranks, key=lambda o: loaded[o].person)
     ]
     got = find_sites(subset, params)
-    if not keep_owners:
-        return got, {}
-    owners = {analysis.person: owner for owner, analysis in loaded.items()}
-    return [(site, {p: _bare(c) for p, c in members.items()}) for site, members in got], owners
+    if not keep_columns:
+        return cast("list[tuple[SharedSite, Any]]", got)
+    return [(site, _member_columns(site, members)) for site, members in got]
 
 
 def _spooled_group_sites(
     path: str,
-    spans: list[dict[int, tuple[int, int]]],
-    groups: list[dict[int, list[int]]],
+    rows: Any,
+    bounds: list[int],
     params: InferenceParams,
-    keep_owners: bool,
-) -> list[tuple[FoundSites, dict[str, int]]]:
-    """`_group_sites` of several groups, each owner's slim analysis read from the spool
-    file at `path` (`spans`: its bytes there, per group and owner, as `_SlimSpool` wrote
-    them in this run's scratch folder)."""
+    keep_columns: bool,
+) -> list[list[tuple[SharedSite, Any]]]:
+    """`_group_sites` of several groups (`rows`: their members' `_member_rows`, group k's
+    from `bounds[k]` to `bounds[k + 1]`), each owner's slim analysis read from the spool
+    file at `path` (its bytes there as `_SlimSpool` wrote them in this run's scratch
+    folder)."""
     found = []
     with open(path, "rb") as handle:
-        for where, ranks in zip(spans, groups, strict=True):
+        for ranks, where in _group_rows(rows, bounds):
             loaded: dict[int, PersonAnalysis] = {}
             for owner, (start, stop) in where.items():
                 handle.seek(start)
                 loaded[owner] = pickle.loads(handle.read(stop - start))  # written by this run
-            found.append(_group_sites(loaded, ranks, params, keep_owners))
+            found.append(_group_sites(loaded, ranks, params, keep_columns))
     return found
-
-
-def _bare(cand: Candidate) -> Candidate:
-    """A site member's candidate as the profile pass needs it: position and score (it
-    swaps in the person's full candidate with both equal)."""
-    return replaced(cand, indices=[], calendar=None, day_sets={}, day_counts={})
 
 
 # -- the engines ------------------------------------------------------------------------
@@ -1025,9 +1132,8 @@ def write_store_profiles(
     pass_two = functools.partial(profile_bucket_json, ensure_ascii=ensure_ascii)
     with tempfile.TemporaryDirectory(prefix="geoleak-profiles-") as folder:
         spool = _Spool(folder)
-        sites = _run_engine(store, params, engine, workers, scheduler, progress,
-                            dask_processes, pass_two, spool.add, pool, counts)  # fmt: skip
-        shared = [site for site, _ in sites]
+        shared = _run_engine(store, params, engine, workers, scheduler, progress,
+                             dask_processes, pass_two, spool.add, pool, counts)  # fmt: skip
         write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
                                 meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
     return StoreProfiles(spool.people, spool.homes, spool.bases, shared)
@@ -1059,7 +1165,7 @@ def infer_store(
     profiles: list[Profile] = []
     sites = _run_engine(store, params, engine, workers, scheduler, progress, dask_processes,
                         profile_bucket, profiles.extend, pool, counts)  # fmt: skip
-    return sorted(profiles, key=lambda p: p.person), [site for site, _ in sites]
+    return sorted(profiles, key=lambda p: p.person), sites
 
 
 def _run_engine(
@@ -1074,9 +1180,9 @@ def _run_engine(
     emit: Emit,
     pool: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
-) -> FoundSites:
+) -> list[SharedSite]:
     """Both passes; each partition's pass-2 result goes to `emit` as it arrives (and its
-    people to `counts`)."""
+    people to `counts`). The sites, without their members' candidates."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     params = params or InferenceParams()
@@ -1116,8 +1222,8 @@ def _site_pass(
     map_blocks: MapFunction | None = None,
     map_groups: MapFunction | None = None,
     counts: PeopleCounts | None = None,
-) -> tuple[FoundSites, tuple[float, float]]:
-    """The sites and site odds from pass 1's results, taken in partition order as they
+) -> tuple[SiteColumns, tuple[float, float]]:
+    """The sites (`SiteColumns`) and site odds from pass 1's results, taken in partition order as they
     come (each partition's slim analyses go to disk at once). `map_groups`: see
     `_SlimSpool.sites`. `counts`: the partitions' people are added to it."""
     spool = _SlimSpool(scratch)
@@ -1209,21 +1315,22 @@ def _infer_local(
     emit: Emit,
     started: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
-) -> FoundSites:
+) -> list[SharedSite]:
     workers = 1 if workers is None else workers
     n = len(buckets)
     with tempfile.TemporaryDirectory(prefix="geoleak-analyses-") as spill:
         if workers <= 1:
             with _collecting_less():
-                sites, odds = _site_pass(
+                columns, odds = _site_pass(
                     map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
                     params,
                     spill,
                     counts=counts,
                 )
+                sites = found_sites(columns)
                 for b in buckets:
                     emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
-            return sites
+            return columns.sites
         with ExitStack() as closing:
             pool = started or closing.enter_context(
                 ProcessPoolExecutor(
@@ -1231,7 +1338,7 @@ def _infer_local(
                 )
             )
             # The processes, idle while this one finds the sites, find each group's.
-            sites, odds = _site_pass(
+            columns, odds = _site_pass(
                 pool.map(analyse_bucket, [root] * n, buckets, [params] * n, contexts, [spill] * n),
                 params,
                 spill,
@@ -1240,22 +1347,24 @@ def _infer_local(
             )
             # The sites go to each worker process once, as a file (sent with every
             # partition's task they cost as much as the task at 2 M posts: every site and
-            # its members' candidates, pickled and read back once a partition).
+            # its members' candidates, pickled and read back once a partition), in columns:
+            # each process makes the candidates (`found_sites`), this one holds none.
             sites_file = str(Path(spill) / "sites.pickle")
             with open(sites_file, "wb") as out:
-                pickle.dump(sites, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
             task = functools.partial(_with_sites_file, pass_two)
             for part in pool.map(task, [root] * n, buckets, [params] * n, contexts,
                                  [sites_file] * n, [odds] * n, [spill] * n):  # fmt: skip
                 emit(part)
-    return sites
+    return columns.sites
 
 
 @functools.lru_cache(maxsize=1)
 def _sites_from_file(path: str) -> FoundSites:
     """The sites a run's pass 2 reads (`_infer_local`), read once per process."""
     with open(path, "rb") as handle:
-        return cast("FoundSites", pickle.load(handle))  # written by this run, in its scratch folder
+        columns = pickle.load(handle)  # written by this run, in its scratch folder
+    return found_sites(cast("SiteColumns", columns))
 
 
 def _with_sites_file(
@@ -1270,6 +1379,34 @@ def _with_sites_file(
 ) -> list[Any]:
     """`pass_two` of one partition with the sites read from `sites_file` (once a process)."""
     return pass_two(root, bucket, params, context, _sites_from_file(sites_file), site_odds, spill)
+
+
+# The sites with their candidates (`found_sites`) of the columns a Dask worker was sent,
+# made once for every partition it runs (the one list `site_lookup` then indexes once).
+_FOUND: list[tuple[SiteColumns, FoundSites]] = []
+
+
+def _found_of(columns: SiteColumns) -> FoundSites:
+    """`found_sites(columns)`, the one made last if it was made for these columns."""
+    with _SITE_LOOKUP_LOCK:
+        if _FOUND and _FOUND[0][0] is columns:
+            return _FOUND[0][1]
+        found = found_sites(columns)
+        _FOUND[:] = [(columns, found)]
+        return found
+
+
+def _with_site_columns(
+    pass_two: Callable[..., list[Any]],
+    root: str,
+    bucket: int,
+    params: InferenceParams,
+    context: Context,
+    columns: SiteColumns,
+    site_odds: tuple[float, float],
+) -> list[Any]:
+    """`pass_two` of one partition with the sites made from `columns` (once a process)."""
+    return pass_two(root, bucket, params, context, _found_of(columns), site_odds)
 
 
 # Partition tasks in flight on Dask per worker thread: enough to keep every thread busy
@@ -1313,7 +1450,7 @@ def _infer_dask(
     pass_two: Callable[..., list[Any]],
     emit: Emit,
     counts: PeopleCounts | None = None,
-) -> FoundSites:
+) -> list[SharedSite]:
     import importlib
 
     try:
@@ -1351,12 +1488,14 @@ def _infer_dask(
         with tempfile.TemporaryDirectory(prefix="geoleak-slim-") as scratch:
             parts = _windowed(client, window, analyse_bucket, [root] * n, buckets,
                               [params] * n, contexts)  # fmt: skip
-            sites, odds = _site_pass(parts, params, scratch, client_map, counts=counts)
+            columns, odds = _site_pass(parts, params, scratch, client_map, counts=counts)
         # hash=False: a content key would tokenize every site and member (Dask's tokenize
         # walks the whole object): ~20 MB of transient memory at 250 k posts, growing with
-        # the sites, where sending them costs ~2 MB.
-        [shared_sites] = client.scatter([sites], broadcast=True, hash=False)
-        for part in _windowed(client, window, pass_two, [root] * n, buckets, [params] * n,
+        # the sites, where sending them costs ~2 MB. The sites go in columns; each worker
+        # makes their candidates once (`_found_of`).
+        [shared_sites] = client.scatter([columns], broadcast=True, hash=False)
+        task = functools.partial(_with_site_columns, pass_two)
+        for part in _windowed(client, window, task, [root] * n, buckets, [params] * n,
                               contexts, [shared_sites] * n, [odds] * n):  # fmt: skip
             emit(part)
     finally:
@@ -1366,4 +1505,4 @@ def _infer_dask(
             cluster.close()
         if local is not None:
             shutil.rmtree(local, ignore_errors=True)
-    return sites
+    return columns.sites

@@ -4,6 +4,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 from __future__ import annotations
 
 import functools
+import math
 import random
 import shutil
 import tempfile
@@ -260,8 +261,9 @@ def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_o
     read: list[int] = []
     load = spool.load
     spool.load = lambda i: (read.append(i), load(i))[1]  # type: ignore[method-assign]
-    got, odds = spool.sites(params)
+    columns, odds = spool.sites(params)
     spool.close()
+    got = engine.found_sites(columns)
     assert expected and [s for s, _ in got] == [s for s, _ in expected]
     assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got] == [
         {p: (c.position, c.score) for p, c in m.items()} for _, m in expected
@@ -286,7 +288,8 @@ def test_site_pass_with_the_groups_in_worker_tasks_gives_the_same_sites_and_odds
     params = InferenceParams()
     root = str(store.root)
     parts = [engine.analyse_bucket(root, b, params, None) for b in range(store.buckets)]
-    alone, alone_odds = engine._site_pass(parts, params, str(tmp_path))
+    alone_columns, alone_odds = engine._site_pass(parts, params, str(tmp_path))
+    alone = engine.found_sites(alone_columns)
     tasks: list[int] = []
 
     def counted(function: Any, *iterables: Any) -> Any:
@@ -301,13 +304,14 @@ def test_site_pass_with_the_groups_in_worker_tasks_gives_the_same_sites_and_odds
         spool.add(part)
     spool.load = read.append  # type: ignore[assignment,method-assign]
     try:
-        mapped, mapped_odds = spool.sites(params, map_groups=counted)
+        mapped_columns, mapped_odds = spool.sites(params, map_groups=counted)
         with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
-            pooled, pooled_odds = spool.sites(params, map_groups=pool.map)
+            pooled_columns, pooled_odds = spool.sites(params, map_groups=pool.map)
     finally:
         spool.close()
     assert alone and read == [] and tasks[0] >= 1
-    for got, odds in ((mapped, mapped_odds), (pooled, pooled_odds)):
+    for columns, odds in ((mapped_columns, mapped_odds), (pooled_columns, pooled_odds)):
+        got = engine.found_sites(columns)
         assert [s for s, _ in got] == [s for s, _ in alone]
         assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got] == [
             {p: (c.position, c.score) for p, c in m.items()} for _, m in alone
@@ -414,6 +418,101 @@ def test_dask_partitions_stream_in_order_with_few_results_waiting() -> None:
     assert client.most == 3  # not 50: the results waiting do not grow with the partitions
     assert client.outstanding == 0
     assert list(engine._windowed(client, 3, pow, [], [])) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 11), min_size=1, max_size=5, unique=True), min_size=0, max_size=8
+    ),
+    st.lists(st.floats(0.0, 1.0), min_size=12, max_size=12),
+    st.lists(st.floats(0.0, 1.0), min_size=0, max_size=20),
+    st.integers(1, 4),
+    st.sampled_from([None, 4.0]),
+)
+def test_site_odds_from_the_columns_are_site_log_odds(
+    sites_people: list[list[int]],
+    own_scores: list[float],
+    other_scores: list[float],
+    parts: int,
+    fixed: float | None,
+) -> None:
+    # The store engine's main process keeps the sites in columns (a member's position and
+    # score) and every workplace candidate's score in a partition's array: its odds are
+    # those `site_log_odds` gives the sites with their candidates and the people's
+    # analyses, bit for bit (sites of one person count for neither), and the candidates
+    # made from the columns have the position and score of the members' own.
+    import numpy as np
+
+    from geoleak.infer.sites import site_log_odds
+    from geoleak.types import SharedSite
+
+    people = [f"p{k:02d}" for k in range(12)]
+    cands = {
+        (p, k): Candidate([], LatLon(-40.0 + k + n / 7.0, 100.0 - n / 3.0), 5.0, score=score)
+        for n, (p, score) in enumerate(zip(people, own_scores, strict=True))
+        for k in range(len(sites_people) or 1)
+    }
+    found = []
+    for k, members in enumerate(sites_people):
+        names = tuple(sorted(people[m] for m in members))
+        site = SharedSite("", LatLon(float(k), 0.0), 100.0, names, 10, 3)
+        found.append((site, {p: cands[p, k] for p in names}))
+    analyses = [
+        PersonAnalysis(p, [], [], Counter(), [], work_candidates=[c for (q, _), c in cands.items() if q == p])
+        for p in people
+    ]  # fmt: skip
+    analyses[0].work_candidates += [
+        Candidate([], LatLon(1.0, 1.0), 5.0, score=s) for s in other_scores
+    ]
+    scores = [c.score for a in analyses for c in a.work_candidates]
+    cuts = sorted({len(scores) * k // parts for k in range(1, parts)})
+    work_parts = np.split(np.array(scores, dtype=np.float64), cuts)
+    columns = engine.SiteColumns(
+        [site for site, _ in found],
+        np.concatenate([engine._member_columns(s, m) for s, m in found])
+        if found
+        else np.zeros((0, 3)),
+    )
+    expected = site_log_odds(analyses, found, fixed)
+    got = engine._site_odds(columns, work_parts, fixed)
+    assert got == expected or all(map(math.isnan, (*got, *expected)))
+    made = engine.found_sites(columns)
+    assert [site for site, _ in made] == [site for site, _ in found]
+    assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in made] == [
+        {p: (c.position, c.score) for p, c in m.items()} for _, m in found
+    ]
+
+
+def test_site_pass_keeps_no_candidate_a_member_in_the_main_process(
+    store: EvidenceStore, tmp_path: Path
+) -> None:
+    # The main process kept each member's candidate (~650 bytes unpickled, with its empty
+    # containers and times) and, for the site odds, a `PersonAnalysis` a member, from the
+    # site pass to the end of pass 2: it keeps three floats a member now (the same sites
+    # and odds: the tests above).
+    import numpy as np
+
+    from geoleak.types import SharedSite
+
+    params = InferenceParams()
+    root = str(store.root)
+    parts = [engine.analyse_bucket(root, b, params, None) for b in range(store.buckets)]
+    made: list[PersonAnalysis] = []
+    real = PersonAnalysis.__init__
+
+    def counted(self: PersonAnalysis, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        real(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PersonAnalysis, "__init__", counted)
+        columns, _ = engine._site_pass(parts, params, str(tmp_path))
+    assert columns.sites and all(isinstance(site, SharedSite) for site in columns.sites)
+    assert columns.members.dtype == np.float64
+    assert columns.members.shape == (sum(len(site.people) for site in columns.sites), 3)
+    # no analysis made a member for the odds (those made are the groups' subsets)
+    assert made and all(a.base_candidates for a in made)
 
 
 def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
@@ -534,11 +633,12 @@ def test_pass_one_spills_analyses_without_evidence_and_pass_two_reads_it_back(
 
     params = InferenceParams()
     root = str(store.root)
-    sites, odds = engine._site_pass(
+    columns, odds = engine._site_pass(
         [engine.analyse_bucket(root, b, params, None, str(tmp_path)) for b in range(4)],
         params,
         str(tmp_path),
     )
+    sites = engine.found_sites(columns)
     rows = {b: sum(map(len, store.bucket_evidence(b).values())) for b in range(4)}
     bucket = max(rows, key=rows.__getitem__)
     with (tmp_path / f"analyses-{bucket:05d}.pickle").open("rb") as handle:
@@ -594,15 +694,18 @@ def test_pass_two_tasks_carry_the_sites_as_a_file_read_once_a_process(
 
         def map(self, function: Any, *iterables: Any) -> Any:
             calls = list(zip(*iterables, strict=True))
-            self.task_bytes += [len(pickle.dumps((function, args))) for args in calls]
+            if getattr(function, "func", None) is engine._with_sites_file:  # pass 2's tasks
+                self.task_bytes += [len(pickle.dumps((function, args))) for args in calls]
             return [function(*args) for args in calls]
 
     loads: list[str] = []
+    sizes: list[int] = []
     real = engine._sites_from_file.__wrapped__
 
     @functools.lru_cache(maxsize=1)
     def counted(path: str) -> Any:
         loads.append(path)
+        sizes.append(Path(path).stat().st_size)
         return real(path)
 
     monkeypatch.setattr(engine, "_sites_from_file", counted)
@@ -613,12 +716,13 @@ def test_pass_two_tasks_carry_the_sites_as_a_file_read_once_a_process(
     sites = engine._infer_local(root, list(range(4)), [None] * 4, params, 2,
                                 engine.profile_bucket, profiles.extend, pool)  # type: ignore[arg-type]  # fmt: skip
     assert sites and len(loads) == 1  # one process here: read once for the four partitions
-    assert max(pool.task_bytes) < len(pickle.dumps(sites))  # no task carries the sites
+    # no task carries the sites (their members' candidates as the file has them)
+    assert len(pool.task_bytes) == 4 and max(pool.task_bytes) < sizes[0]
     expected, expected_sites = infer_store(store)
     assert [profile_to_json(p) for p in sorted(profiles, key=lambda p: p.person)] == [
         profile_to_json(p) for p in expected
     ]
-    assert [s.to_json() for s, _ in sites] == [s.to_json() for s in expected_sites]
+    assert [s.to_json() for s in sites] == [s.to_json() for s in expected_sites]
 
 
 def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(

@@ -21,7 +21,14 @@ from geoleak.infer.cluster import cluster_count, cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite, replaced
 
-__all__ = ["SiteMembers", "find_sites", "numbered_sites", "site_log_odds", "site_workplace_share"]
+__all__ = [
+    "SiteMembers",
+    "find_sites",
+    "numbered_sites",
+    "site_log_odds",
+    "site_log_odds_of_sums",
+    "site_workplace_share",
+]
 
 MAX_CANDIDATES_PER_PERSON = 5
 
@@ -174,13 +181,24 @@ def site_log_odds(
     # (the in-memory engine takes them sorted, the store's partitions by bucket; summed in
     # order the two differed in the last bits, and so did a tie in a profile's wording).
     scores = list(work_scores)
-    work = math.fsum(scores)
-    other = math.fsum(1.0 - score for score in scores)
     inside_scores = [
         cand.score for analysis in analyses for cand in member_candidates.get(analysis.person, ())
     ]
-    work_in = math.fsum(inside_scores)
-    other_in = math.fsum(1.0 - score for score in inside_scores)
+    return site_log_odds_of_sums(
+        math.fsum(scores),
+        math.fsum(1.0 - score for score in scores),
+        math.fsum(inside_scores),
+        math.fsum(1.0 - score for score in inside_scores),
+    )
+
+
+def site_log_odds_of_sums(
+    work: float, other: float, work_in: float, other_in: float
+) -> tuple[float, float]:
+    """`site_log_odds` from its four sums (each a `math.fsum`, so the same floats in any
+    order): every workplace candidate's score (`work`) and one less it (`other`), and the
+    same over the candidates that are a member's in a site of two or more people (`work_in`,
+    `other_in`; there is one at least)."""
     p_work = (work_in + 0.5) / (work + 1.0)
     p_other = (other_in + 0.5) / (other + 1.0)
     inside = math.log(p_work / p_other)
