@@ -12,8 +12,11 @@ connected groups (exactly the clusters of the single-person DBSCAN with min_samp
 that `find_sites` runs), and each group becomes its sites on its own. A second pass over
 the partitions then builds every profile with the sites known.
 
-Memory: a worker holds one partition (the largest person bounds it); the client holds
-the candidates' positions (numpy arrays), the sites and the profiles, not the evidence.
+Memory: a worker holds one partition (the largest person bounds it) and the sites in
+columns (`SiteColumns`, indexed by `SiteIndex`), making the candidates of only the sites
+its partition's people can read; the client holds the candidates' positions (numpy
+arrays) and the sites in columns, not the evidence, the members' candidates or the
+profiles.
 The site pass builds each block's lists as its task is submitted and joins its close
 pairs into the groups as they arrive (`_Blocks`, `_UnionFind`). On Dask a few partitions'
 tasks are in flight at a time and each result is released once the client has taken it
@@ -24,6 +27,7 @@ sites.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import heapq
@@ -44,7 +48,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from geoleak.children import pool_context, worker_start
 from geoleak.errors import UsageError
-from geoleak.extract.evidence_columns import PointColumns
+from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
@@ -275,14 +279,122 @@ def found_sites(columns: SiteColumns) -> FoundSites:
     """The sites with their members' candidates (their position and score; no evidence
     indices, calendar or day sets), from `SiteColumns`."""
     found: FoundSites = []
-    rows = iter(columns.members.tolist())
+    rows = columns.members.tolist()
+    at = 0
     for site in columns.sites:
-        members: SiteMembers = {}
-        for person, (lat, lon, score) in zip(site.people, rows, strict=False):
-            members[person] = Candidate(indices=[], position=LatLon(lat, lon), rms_m=0.0,
-                                        score=score)  # fmt: skip
-        found.append((site, members))
+        found.append((site, _site_members(site, rows[at : at + len(site.people)])))
+        at += len(site.people)
     return found
+
+
+def _site_members(site: SharedSite, rows: list[list[float]]) -> SiteMembers:
+    """A site's members' candidates from their `SiteColumns.members` rows."""
+    return {
+        person: Candidate(indices=[], position=LatLon(lat, lon), rms_m=0.0, score=score)
+        for person, (lat, lon, score) in zip(site.people, rows, strict=True)
+    }
+
+
+def _shared_scores(columns: SiteColumns) -> Any:
+    """The scores of the members' candidates of sites of two or more people (the sites
+    `site_log_odds` and `site_workplace_share` read), in the columns' order."""
+    import numpy as np
+
+    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
+    return columns.members[np.repeat(sizes >= 2, sizes), 2]
+
+
+class SiteIndex:
+    """The sites as a process's pass 2 reads them (`profile_bucket`), kept in columns
+    (`SiteColumns`) and indexed once a process: each member's sites by the hash of their
+    name (16 bytes a member), the sites' centres by cells (`SiteLookup.within_reach`), the
+    share and largest radius of every site. For a partition (`for_people`) it makes the
+    candidates of only the sites its people can read: those they are members of, and
+    those whose centre may lie in reach of one of their points. Every site held with its
+    candidates and a lookup of every member (`found_sites`, `SiteLookup`: ~700 bytes a
+    member) was what grew each partition process with the corpus.
+
+    The profiles are those of every site: a person's profile reads the sites they are a
+    member of, and through `_base_by_site_membership` the sites within reach
+    (`within_reach` with the largest reach of any site, then each site's own) of their
+    weekday points, in order; no site out of reach of each of them gives a base there.
+    The partition's sites keep the order of every site, so the sites read come in the
+    same order."""
+
+    def __init__(self, columns: SiteColumns) -> None:
+        import numpy as np
+
+        self.columns = columns
+        sites = columns.sites
+        sizes = np.array([len(site.people) for site in sites], dtype=np.int64)
+        self.ends = np.cumsum(sizes)
+        keys = np.fromiter(
+            (hash(person) for site in sites for person in site.people),
+            dtype=np.int64,
+            count=int(sizes.sum()),
+        )
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.site_of = np.repeat(np.arange(len(sites), dtype=np.int64), sizes)[order]
+        del keys, order
+        shared = _shared_scores(columns)
+        self.share = (math.fsum(shared.tolist()) + 0.5) / (len(shared) + 1.0)
+        self.largest_radius_m = max((site.radius_m for site in sites), default=0.0)
+        empty: SiteMembers = {}
+        self.everywhere = SiteLookup([(site, empty) for site in sites])
+
+    def for_people(
+        self, analyses: Sequence[PersonAnalysis], params: InferenceParams
+    ) -> tuple[FoundSites, SiteLookup]:
+        """The sites `analyses`' profiles can read, with their members' candidates (in the
+        order of every site), and their lookup with every site's share and largest radius."""
+        import numpy as np
+
+        sites = self.columns.sites
+        names = [a.person for a in analyses]
+        hashes = np.array([hash(name) for name in names], dtype=np.int64)
+        lows = np.searchsorted(self.keys, hashes, side="left").tolist()
+        highs = np.searchsorted(self.keys, hashes, side="right").tolist()
+        wanted: set[int] = set()
+        for name, low, high in zip(names, lows, highs, strict=True):
+            for k in self.site_of[low:high].tolist():
+                people = sites[k].people  # sorted: a hash shared by two names is not enough
+                at = bisect.bisect_left(people, name)
+                if at < len(people) and people[at] == name:
+                    wanted.add(k)
+        lats, lons = _points_of(analyses)
+        if len(lats):
+            reach = max(self.largest_radius_m * 3, params.work_eps_m)
+            wanted.update(self.everywhere.within_reach(lats, lons, reach))
+        found: FoundSites = []
+        rows = self.columns.members
+        for k in sorted(wanted):
+            site = sites[k]
+            end = int(self.ends[k])
+            found.append((site, _site_members(site, rows[end - len(site.people) : end].tolist())))
+        lookup = SiteLookup(
+            found, workplace_share=self.share, largest_radius_m=self.largest_radius_m
+        )
+        return found, lookup
+
+
+def _points_of(analyses: Sequence[PersonAnalysis]) -> tuple[Any, Any]:
+    """Every piece of evidence's latitude and longitude of `analyses`, as float arrays."""
+    import numpy as np
+
+    lats: list[Any] = []
+    lons: list[Any] = []
+    for analysis in analyses:
+        evidence = analysis.evidence
+        if isinstance(evidence, EvidenceColumns):
+            lats.append(evidence.lat)
+            lons.append(evidence.lon)
+        elif evidence:
+            lats.append(np.array([ev.position.lat for ev in evidence], dtype=np.float64))
+            lons.append(np.array([ev.position.lon for ev in evidence], dtype=np.float64))
+    if not lats:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(lats), np.concatenate(lons)
 
 
 def _site_odds(
@@ -291,12 +403,10 @@ def _site_odds(
     """`site_log_odds` of the sites and every workplace candidate's score (`work_scores`:
     numpy arrays, a partition's each), from the columns: the same floats (its sums are
     `math.fsum`s, so their order does not matter), without a `PersonAnalysis` a member."""
-    import numpy as np
 
     if fixed_odds is not None:
         return math.log(fixed_odds), 0.0
-    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
-    inside = columns.members[np.repeat(sizes >= 2, sizes), 2]
+    inside = _shared_scores(columns)
     if inside.size == 0:
         return 0.0, 0.0
     return site_log_odds_of_sums(
@@ -571,7 +681,7 @@ def profile_bucket_json(
     bucket: int,
     params: InferenceParams,
     context: Context,
-    sites: FoundSites,
+    sites: FoundSites | SiteIndex,
     site_odds: tuple[float, float],
     spill: str | None = None,
     *,
@@ -595,11 +705,12 @@ def profile_bucket(
     bucket: int,
     params: InferenceParams,
     context: Context,
-    sites: FoundSites,
+    sites: FoundSites | SiteIndex,
     site_odds: tuple[float, float],
     spill: str | None = None,
 ) -> list[Profile]:
-    """Pass 2 on one partition: the profiles, with the sites of every partition known."""
+    """Pass 2 on one partition: the profiles, with the sites of every partition known
+    (with a `SiteIndex`, the candidates of only the sites its people can read are made)."""
     analyses: list[PersonAnalysis]
     people: Mapping[str, PersonContext]
     if spill is not None and (kept := _spill_file(spill, bucket)).is_file():
@@ -617,6 +728,9 @@ def profile_bucket(
     else:
         people = _context(root, bucket, context)
         analyses = _analyses_in_context(root, bucket, params, people)
+    if isinstance(sites, SiteIndex):
+        found, lookup = sites.for_people(analyses, params)
+        return profiles_of(analyses, people, params, found, site_odds, lookup)
     return profiles_of(analyses, people, params, sites, site_odds)
 
 
@@ -626,10 +740,13 @@ def profiles_of(
     params: InferenceParams,
     sites: FoundSites,
     site_odds: tuple[float, float],
+    lookup: SiteLookup | None = None,
 ) -> list[Profile]:
     """Pass 2 on full analyses (`analyse_person`): their profiles, given the sites that
-    pass 1's slim analyses (`slim_analysis`) of every partition gave."""
-    lookup = site_lookup(sites)  # reads the members mappings, so it sees the swaps below
+    pass 1's slim analyses (`slim_analysis`) of every partition gave. `lookup`: the
+    sites' `SiteLookup` (`site_lookup(sites)` when None)."""
+    if lookup is None:
+        lookup = site_lookup(sites)  # reads the members mappings: it sees the swaps below
     # Each person's own candidates swapped into the sites they are a member of, for the whole
     # pass (a person's profile reads only their own member entries), then `decide`'s sums for
     # every person at once (each one's floats as alone), with the boosts each one's profile
@@ -709,7 +826,7 @@ def forget_site_lookup() -> None:
     """Drop the kept `site_lookup` (and with it the sites it holds)."""
     with _SITE_LOOKUP_LOCK:
         _SITE_LOOKUP.clear()
-        _FOUND.clear()
+        _INDEXED.clear()
 
 
 # -- the spatial site pass ------------------------------------------------------------
@@ -1327,7 +1444,7 @@ def _infer_local(
                     spill,
                     counts=counts,
                 )
-                sites = found_sites(columns)
+                sites = SiteIndex(columns)
                 for b in buckets:
                     emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
             return columns.sites
@@ -1348,7 +1465,8 @@ def _infer_local(
             # The sites go to each worker process once, as a file (sent with every
             # partition's task they cost as much as the task at 2 M posts: every site and
             # its members' candidates, pickled and read back once a partition), in columns:
-            # each process makes the candidates (`found_sites`), this one holds none.
+            # each process indexes them (`SiteIndex`) and makes the candidates of the
+            # sites each partition reads; this one holds none.
             sites_file = str(Path(spill) / "sites.pickle")
             with open(sites_file, "wb") as out:
                 pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -1360,11 +1478,11 @@ def _infer_local(
 
 
 @functools.lru_cache(maxsize=1)
-def _sites_from_file(path: str) -> FoundSites:
-    """The sites a run's pass 2 reads (`_infer_local`), read once per process."""
+def _sites_from_file(path: str) -> SiteIndex:
+    """The sites a run's pass 2 reads (`_infer_local`), read and indexed once a process."""
     with open(path, "rb") as handle:
         columns = pickle.load(handle)  # written by this run, in its scratch folder
-    return found_sites(cast("SiteColumns", columns))
+    return SiteIndex(cast("SiteColumns", columns))
 
 
 def _with_sites_file(
@@ -1381,19 +1499,19 @@ def _with_sites_file(
     return pass_two(root, bucket, params, context, _sites_from_file(sites_file), site_odds, spill)
 
 
-# The sites with their candidates (`found_sites`) of the columns a Dask worker was sent,
-# made once for every partition it runs (the one list `site_lookup` then indexes once).
-_FOUND: list[tuple[SiteColumns, FoundSites]] = []
+# The index (`SiteIndex`) of the site columns a Dask worker was sent, made once for
+# every partition it runs.
+_INDEXED: list[tuple[SiteColumns, SiteIndex]] = []
 
 
-def _found_of(columns: SiteColumns) -> FoundSites:
-    """`found_sites(columns)`, the one made last if it was made for these columns."""
+def _index_of(columns: SiteColumns) -> SiteIndex:
+    """`SiteIndex(columns)`, the one made last if it was made for these columns."""
     with _SITE_LOOKUP_LOCK:
-        if _FOUND and _FOUND[0][0] is columns:
-            return _FOUND[0][1]
-        found = found_sites(columns)
-        _FOUND[:] = [(columns, found)]
-        return found
+        if _INDEXED and _INDEXED[0][0] is columns:
+            return _INDEXED[0][1]
+        index = SiteIndex(columns)
+        _INDEXED[:] = [(columns, index)]
+        return index
 
 
 def _with_site_columns(
@@ -1406,7 +1524,7 @@ def _with_site_columns(
     site_odds: tuple[float, float],
 ) -> list[Any]:
     """`pass_two` of one partition with the sites made from `columns` (once a process)."""
-    return pass_two(root, bucket, params, context, _found_of(columns), site_odds)
+    return pass_two(root, bucket, params, context, _index_of(columns), site_odds)
 
 
 # Partition tasks in flight on Dask per worker thread: enough to keep every thread busy
@@ -1492,7 +1610,7 @@ def _infer_dask(
         # hash=False: a content key would tokenize every site and member (Dask's tokenize
         # walks the whole object): ~20 MB of transient memory at 250 k posts, growing with
         # the sites, where sending them costs ~2 MB. The sites go in columns; each worker
-        # makes their candidates once (`_found_of`).
+        # indexes them once (`_index_of`).
         [shared_sites] = client.scatter([columns], broadcast=True, hash=False)
         task = functools.partial(_with_site_columns, pass_two)
         for part in _windowed(client, window, task, [root] * n, buckets, [params] * n,

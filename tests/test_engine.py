@@ -22,7 +22,7 @@ from geoleak.engine import find_sites_partitioned, infer_store
 from geoleak.geometry import destination
 from geoleak.infer import InferenceParams, LeakInference
 from geoleak.infer.places import Candidate, PersonAnalysis
-from geoleak.infer.sites import find_sites
+from geoleak.infer.sites import find_sites, site_log_odds
 from geoleak.pipeline import collect_evidence
 from geoleak.profiles import profile_to_json
 from geoleak.store import EvidenceStore
@@ -725,27 +725,85 @@ def test_pass_two_tasks_carry_the_sites_as_a_file_read_once_a_process(
     assert [s.to_json() for s in sites] == [s.to_json() for s in expected_sites]
 
 
+@pytest.mark.parametrize("model", ["units", "mobility"])
+def test_pass_two_of_a_partition_reads_only_its_sites_and_gives_every_sites_profiles(
+    model: str,
+) -> None:
+    # A partition's pass 2 makes the candidates of only the sites its people are members of
+    # or may be in reach of (`SiteIndex.for_people`): each partition's profiles are those
+    # made with every site and its candidates (bases through a site's members among them),
+    # and the partitions read fewer sites than there are.
+    import numpy as np
+
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+    from geoleak.scenario.mobility import MobilityConfig
+    from geoleak.scenario.model import PERSONA_SHARES
+    from geoleak.store import person_bucket
+
+    config = (
+        ScenarioConfig(people=120, seed=3, days=150, **PERSONA_SHARES)
+        if model == "units"
+        else MobilityConfig(people=120, seed=1)
+    )
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    slim = [s for a in analyses if (s := engine.slim_analysis(a)) is not None]
+    every = find_sites_partitioned(slim, params)
+    odds = site_log_odds(slim, every, None)
+    columns = engine.SiteColumns(
+        [site for site, _ in every], np.concatenate([engine._member_columns(*f) for f in every])
+    )
+    index = engine.SiteIndex(columns)
+    read, by_membership = [], 0
+    for bucket in range(4):
+        part = [a for a in analyses if person_bucket(a.person, 4) == bucket]
+        found, lookup = index.for_people(part, params)
+        read.append(len(found))
+        got = engine.profiles_of(part, {}, params, found, odds, lookup)
+        expected = engine.profiles_of(part, {}, params, every, odds)
+        engine.forget_site_lookup()
+        assert [profile_to_json(p) for p in got] == [profile_to_json(p) for p in expected]
+        by_membership += sum(
+            "weekdays of own evidence" in place.explanation for p in got for place in p.places
+        )
+    assert len(every) > 3 and sum(read) < len(read) * len(every)
+    assert by_membership > 0 or model == "mobility"  # (staff living on site, units: 3)
+
+
 def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(
     store: EvidenceStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each partition's pass 2 built the index of every site and member again: partitions x
-    # people, the stage that grew fastest with the corpus (up to 512 partitions). Now it is
-    # built once for the run's sites and dropped at the end of the run.
+    # people, the stage that grew fastest with the corpus (up to 512 partitions). Now every
+    # site is indexed once for the run's sites (`SiteIndex`) and each partition makes a
+    # lookup of only the sites its people can read; nothing is kept past the run.
     from geoleak.infer import SiteLookup
 
     built: list[int] = []
+    looked: list[int] = []
 
-    class Counted(SiteLookup):
-        def __init__(self, sites: Any) -> None:
-            built.append(id(sites))
-            super().__init__(sites)
+    class Counted(engine.SiteIndex):
+        def __init__(self, columns: Any) -> None:
+            built.append(id(columns))
+            super().__init__(columns)
+
+    class Partial(SiteLookup):
+        def __init__(self, sites: Any, **given: Any) -> None:
+            looked.append(len(sites))
+            super().__init__(sites, **given)
 
     expected, _ = infer_store(store)
-    monkeypatch.setattr(engine, "SiteLookup", Counted)
+    monkeypatch.setattr(engine, "SiteIndex", Counted)
+    monkeypatch.setattr(engine, "SiteLookup", Partial)
     profiles, sites = infer_store(store, workers=1)
     assert store.buckets == 4 and len(built) == 1 and sites
+    # the index's lookup of every site (no members), then one a partition
+    assert looked[0] == len(sites) and len(looked) == 1 + 4 and max(looked[1:]) <= len(sites)
     assert [profile_to_json(p) for p in profiles] == [profile_to_json(p) for p in expected]
-    assert engine._SITE_LOOKUP == []  # not kept past the run
+    assert engine._SITE_LOOKUP == [] and engine._INDEXED == []  # not kept past the run
     # Another list of sites (even of the same sites) gets its own index.
     own = {
         p: Candidate(indices=[], position=s.position, rms_m=5.0) for s in sites for p in s.people

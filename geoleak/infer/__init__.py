@@ -339,9 +339,19 @@ class SiteLookup:
 
     Holds the members mappings themselves, so a member's candidate swapped in one after
     the lookup was built is the one read. Both lookups keep the sites' order.
+
+    `workplace_share` and `largest_radius_m`, when given, are those of a larger list of
+    sites that `sites` is part of (the store engine's pass 2 indexes only the sites a
+    partition's people can read: `geoleak.engine.SiteIndex`).
     """
 
-    def __init__(self, sites: _Found) -> None:
+    def __init__(
+        self,
+        sites: _Found,
+        *,
+        workplace_share: float | None = None,
+        largest_radius_m: float | None = None,
+    ) -> None:
         self.sites = sites
         self._of_person: dict[str, list[int]] = {}
         for k, (_, members) in enumerate(sites):
@@ -350,8 +360,14 @@ class SiteLookup:
         self._lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
         self._lons = np.array([site.position.lon for site, _ in sites], dtype=np.float64)
         self._cells: dict[float, _SiteCells] = {}  # by cell size (degrees)
-        self.largest_radius_m = max((site.radius_m for site, _ in sites), default=0.0)
-        self.workplace_share = site_workplace_share(sites)
+        self.largest_radius_m = (
+            max((site.radius_m for site, _ in sites), default=0.0)
+            if largest_radius_m is None
+            else largest_radius_m
+        )
+        self.workplace_share = (
+            site_workplace_share(sites) if workplace_share is None else workplace_share
+        )
 
     def memberships(self, person: str) -> _Found:
         """The sites that list `person` among their members, in order."""
