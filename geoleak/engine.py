@@ -53,7 +53,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
-from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people
+from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
@@ -758,6 +758,8 @@ def profiles_of(
             swapped.append((analysis, _swap_in_full(analysis, lookup)))
             boosts.append(person_boosts(analysis, lookup, site_odds))
         numbers = decide_numbers(analyses, params, boosts)
+        # The order each person's places list their evidence in, for all of them at once.
+        place_ranks([a.evidence for a in analyses if isinstance(a.evidence, EvidenceColumns)])
         return [
             profile_of(
                 analysis,

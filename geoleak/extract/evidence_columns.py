@@ -440,6 +440,9 @@ class EvidenceColumns(Sequence[Evidence]):
         self.has_local: NDArray[np.bool_] = _joined(has_local, np.bool_)
         self._batch_of: NDArray[np.int64] = _joined(batch_of, np.int64)
         self._row_of: NDArray[np.int64] = _joined(row_of, np.int64)
+        # Each item's rank in the order a place lists its evidence, for a home and for
+        # other places (`geoleak.infer.places.place_ranks`: made there, kept here).
+        self.place_ranks: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
 
     @classmethod
     def of_rows(
@@ -470,6 +473,7 @@ class EvidenceColumns(Sequence[Evidence]):
         made._batches = [rows]
         made._batch_of = np.zeros(n, dtype=np.int64)
         made._row_of = np.arange(start, stop, dtype=np.int64)
+        made.place_ranks = None
         return made
 
     def local_hour(self, at: NDArray[np.int64] | None = None) -> NDArray[np.int64]:

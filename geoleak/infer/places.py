@@ -698,16 +698,58 @@ def _ordered_columns(
     evidence: EvidenceColumns, at: NDArray[np.int64], prefer: str
 ) -> tuple[str, ...]:
     """`_ordered_evidence` from the columns (`at`: the indices as an array): the same keys,
-    sorted stably (ties keep the order of the indices, as `sorted` keeps it)."""
-    hour = evidence.local_hour(at)
-    night = (hour >= 21) | (hour < 7)
-    matches = night if prefer == "home" else ~night
-    role = np.where(evidence.has_local[at] & matches, 1.0, 0.0)
-    # np.lexsort sorts by its last key first, and stably: the position in `at` breaks
-    # every tie.
-    order = np.lexsort((evidence.accuracy_m[at], -role, -evidence.weight[at]))
+    sorted stably (ties keep the order of the indices, as `sorted` keeps it), through each
+    item's rank by those keys (`place_ranks`)."""
+    ranks = evidence.place_ranks
+    if ranks is None:
+        place_ranks([evidence])
+        ranks = evidence.place_ranks
+        assert ranks is not None
+    # Equal keys have equal ranks, so a stable sort of the ranks breaks every tie by the
+    # position in `at`, as the keys' sort did.
+    order = np.argsort(ranks[0 if prefer == "home" else 1][at], kind="stable")
     ids = evidence.post_ids
     return tuple(dict.fromkeys([ids[i] for i in at[order].tolist()]))
+
+
+def place_ranks(people: Sequence[EvidenceColumns]) -> None:
+    """Sets each person's `EvidenceColumns.place_ranks`, for all of them at once: each
+    item's rank by the keys a place orders its evidence by (weight, then the role's
+    times, then accuracy; `_ordered_evidence`), for a home and for other places. Equal
+    keys (as a sort compares them: -0.0 equals 0.0, NaN equals NaN) get equal ranks, and
+    ranks follow the keys' order, so any subset of a person's items sorts stably by its
+    ranks as by its keys. The ranks are over all the people's items together: each
+    person's keep their order."""
+    if not people:
+        return
+    hour = local_hours(np.concatenate([p.local_us for p in people]))
+    has_local = np.concatenate([p.has_local for p in people])
+    weight = -np.concatenate([p.weight for p in people])
+    accuracy = np.concatenate([p.accuracy_m for p in people])
+    night = (hour >= 21) | (hour < 7)
+    at_home = _dense_ranks((accuracy, -np.where(has_local & night, 1.0, 0.0), weight))
+    elsewhere = _dense_ranks((accuracy, -np.where(has_local & ~night, 1.0, 0.0), weight))
+    start = 0
+    for person in people:
+        stop = start + len(person.weight)
+        person.place_ranks = (at_home[start:stop], elsewhere[start:stop])
+        start = stop
+
+
+def _dense_ranks(keys: tuple[NDArray[np.float64], ...]) -> NDArray[np.int64]:
+    """Each item's rank by `keys` (compared as `np.lexsort` compares them: the last key
+    first), equal keys the same rank: 0, 1, ... in the sorted order."""
+    order = np.lexsort(keys)
+    n = order.size
+    new = np.zeros(n, dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        before, after = ordered[:-1], ordered[1:]
+        # A sort's ties: equal values, or NaN with NaN (sorted last, in their order).
+        new[1:] |= ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.cumsum(new)
+    return ranks
 
 
 def _span_text(first: datetime | None, last: datetime | None) -> str:

@@ -11,6 +11,7 @@ test_roles_many.py).
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -760,6 +761,80 @@ def test_ordered_evidence_equals_sorting_by_key(
     assert len(expected) == len({evidence[i].post_id for i in indices})
     cand = places.Candidate(indices=indices, position=LatLon(69.7, 179.9999), rms_m=7.5)
     assert places._radius_m(cand, columns, 40.0, at) == places._radius_m(cand, evidence, 40.0)
+
+
+def _ordered_by_lexsort(
+    columns: EvidenceColumns, at: NDArray[np.int64], prefer: str
+) -> tuple[str, ...]:
+    """`places._ordered_columns` as it was written: the place's keys sorted by a stable
+    lexsort of its own points."""
+    hour = columns.local_hour(at)
+    night = (hour >= 21) | (hour < 7)
+    matches = night if prefer == "home" else ~night
+    role = np.where(columns.has_local[at] & matches, 1.0, 0.0)
+    order = np.lexsort((columns.accuracy_m[at], -role, -columns.weight[at]))
+    return tuple(dict.fromkeys([columns.post_ids[i] for i in at[order].tolist()]))
+
+
+_KEY_FLOATS = st.sampled_from([0.0, -0.0, 0.5, 1.0, 5.0, 30.0, math.inf, -math.inf, math.nan])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(0, 9),  # post id (repeats: several points of one post)
+                _KEY_FLOATS,  # weight
+                _KEY_FLOATS,  # accuracy
+                st.one_of(st.none(), st.integers(0, 23)),
+            ),
+            min_size=1,
+            max_size=30,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_place_ranks_of_people_order_places_as_their_keys(
+    people: list[list[tuple[int, float, float, int | None]]], rng: random.Random
+) -> None:
+    """`places.place_ranks` made for several people at once orders every place (any subset
+    of a person's points, in any order) as a stable sort of the place's own keys: ties
+    (equal keys, -0.0 and 0.0, NaN and NaN) in the order of the indices. Fails with ranks
+    that are not dense (ties broken by the position among all the points) or with NaN
+    not tied to NaN."""
+    columns = []
+    for k, rows in enumerate(people):
+        evidence = [
+            Evidence(
+                post_id=f"p{post}",
+                person=f"x{k}",
+                position=LatLon(69.7, 179.9999),
+                source=EvidenceSource.GEOTAG,
+                accuracy_m=10.0,
+                time_utc=None,
+                local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
+                weight=1.0,
+            )
+            for post, _, _, hour in rows
+        ]
+        made = EvidenceColumns(f"x{k}", [evidence])
+        made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
+        made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
+        columns.append(made)
+    places.place_ranks(columns)
+    for made in columns:
+        n = len(made)
+        for _ in range(4):
+            at = np.array(rng.sample(range(n), rng.randint(1, n)), dtype=np.int64)
+            for prefer in ("home", "base"):
+                expected = _ordered_by_lexsort(made, at, prefer)
+                assert places._ordered_columns(made, at, prefer) == expected
+                alone = EvidenceColumns(made.person, [list(made)])
+                alone.weight, alone.accuracy_m = made.weight, made.accuracy_m
+                assert places._ordered_columns(alone, at, prefer) == expected  # made alone
 
 
 def _fit_text_by_max(shares: dict[str, float], role: str) -> str:
