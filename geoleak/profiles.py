@@ -8,6 +8,7 @@ workdays, site), plus a top-level `sites` list of places shared by several peopl
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -40,7 +41,12 @@ SCHEMA = "geoleak.profiles/1"
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(timezone.utc)
+    if utc.year < 1000:  # strftime's %Y: unpadded on glibc, padded elsewhere
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # strftime's text, without its format parsing and buffers (half the instructions)
+    fields = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    return "%d-%02d-%02dT%02d:%02d:%02dZ" % fields  # noqa: UP031 - a third cheaper than f"{:02d}"
 
 
 def place_to_json(place: Place) -> dict[str, Any]:
@@ -193,6 +199,13 @@ def _indented(value: Any, depth: int, text: Callable[[str], str]) -> str:
     written directly rather than through the json module's pure-Python indenting encoder
     (indent= turns its C encoder off), which took about as long as building the profile.
     `text`: the json module's string encoder (ASCII-only or not)."""
+    kind = type(value)  # the common types first, exactly (bool is not int here)
+    if kind is str:
+        return text(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return _float_text(value)
     if isinstance(value, str):
         return text(value)
     if value is None:
@@ -207,7 +220,7 @@ def _indented(value: Any, depth: int, text: Callable[[str], str]) -> str:
         return _float_text(value)
     if isinstance(value, (list, tuple)):
         items: Iterable[str]
-        if all(type(item) is str for item in value):  # evidence lists: most of a profile
+        if all(map(isinstance, value, _STRINGS)):  # evidence lists: most of a profile
             items = map(text, value)
         else:
             items = (_indented(item, depth + 1, text) for item in value)
@@ -217,15 +230,17 @@ def _indented(value: Any, depth: int, text: Callable[[str], str]) -> str:
     raise _NotPlain
 
 
+_STRINGS = itertools.repeat(str)  # `isinstance`'s second argument for every item
+
+
 def _float_text(value: float) -> str:
     """A float as the json module writes it (allow_nan: NaN and Infinity as JavaScript)."""
-    if math.isnan(value):
-        return "NaN"
-    if value == math.inf:
-        return "Infinity"
-    if value == -math.inf:
-        return "-Infinity"
-    return float.__repr__(value)
+    written = float.__repr__(value)
+    # repr ends in a digit but for "nan", "inf" and "-inf"
+    return _NOT_FINITE[written] if written[-1] in "nf" else written
+
+
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 def _nested(text: str, depth: int) -> str:

@@ -228,3 +228,21 @@ def test_profile_text_is_what_json_dumps_writes_for_the_entry(
 
     expected = _nested(json.dumps(profile_to_json(profile), ensure_ascii=ensure_ascii, indent=1), 2)
     assert profile_json_text(profile, ensure_ascii=ensure_ascii) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.none() | st.just(timezone.utc) | st.timezones(),
+    )
+)
+def test_iso_is_what_strftime_writes(moment: datetime) -> None:
+    """`_iso` writes a moment's UTC time without strftime (years from 1000), the same text
+    as strftime's (years below 1000, unpadded on glibc, still go through it): any year,
+    aware in any zone or naive (read in the machine's zone). Fails with a field unpadded
+    or with years below 1000 written by the format."""
+    from geoleak.profiles import _iso
+
+    assert _iso(moment) == moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
