@@ -23,10 +23,16 @@ import numpy as np
 from geoleak.children import pool_context, worker_start
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
-from geoleak.infer.decide_many import DecideNumbers, bagged_marginals_many, numbers_of_people
+from geoleak.infer.decide_many import (
+    DecideNumbers,
+    bagged_marginals_many,
+    numbers_of_people,
+    shares_of_people,
+)
 from geoleak.infer.places import (
     PEOPLE_PER_BATCH,
     InferenceParams,
+    Layout,
     PersonAnalysis,
     _ordered_evidence,
     analyse_people,
@@ -719,6 +725,14 @@ def decide_numbers(
     for i, bag in zip(bag_of, bagged, strict=True):
         made_i = cast(DecideNumbers, numbers[i])
         made_i.bagged, made_i.bag_made = bag, True
+    # The masses `decide` reads at the likeliest home and workplace, for all at once.
+    layouts = [cast(Layout, analyses[i].layout) for i in chosen]
+    shares_of_people(
+        made,
+        [fit.person_type for fit in fits],
+        [layout.work_labels for layout in layouts],
+        [[layout.loc_group[r] for r in layout.home_rows] for layout in layouts],
+    )
     return numbers
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geoleak.infer import roles
-from geoleak.infer.roles import PERSON_TYPES, RoleFit
+from geoleak.infer.roles import DAY_TYPES, PERSON_TYPES, SHIFT_TYPES, RoleFit
 
 # numpy's pairwise summation (`pairwise_sum`, numpy/_core/src/umath/loops_utils.h.src):
 # below `_BLOCK` values one after another; up to `_LEAF` in `_BLOCK` interleaved partial
@@ -110,6 +110,13 @@ class DecideNumbers:
     # people at once (`bagged_marginals_many`; `bag_made`), else made by `decide` if needed.
     bagged: list[NDArray[np.float64]] | None = None
     bag_made: bool = False
+    # `decide`'s masses at home candidate `shares_at` (the likeliest), when made for many
+    # people at once (`shares_of_people`): its old-home mass, the day and the night/shift
+    # workplace masses of its location; and the day types' mass at the likeliest workplace.
+    shares_made: bool = False
+    shares_at: int = -1
+    shares: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    work_day: float = 0.0
 
 
 def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:
@@ -382,3 +389,63 @@ def bagged_marginals_many(
         else:
             out[i] = list(means[j])
     return out
+
+
+_IS_SHIFT_TYPE = np.isin(np.arange(len(PERSON_TYPES)), SHIFT_TYPES)
+_IS_DAY_TYPE = np.isin(np.arange(len(PERSON_TYPES)), DAY_TYPES)
+
+
+def shares_of_people(
+    numbers: Sequence[DecideNumbers],
+    person_types: Sequence[NDArray[np.int64]],
+    work_labels: Sequence[Sequence[int]],
+    home_groups: Sequence[Sequence[int]],
+) -> None:
+    """Sets each person's `shares_at`, `shares` and `work_day` (and `shares_made`) (`decide`'s masked sums at
+    the likeliest home and workplace), for all of them at once, the same floats as
+    `decide` sums alone: each person's masked values in their order, summed as numpy sums
+    them (`segment_sums`). `person_types`: each assignment's type (`RoleFit.person_type`);
+    `work_labels`: each work candidate's location (`Layout.work_labels`); `home_groups`:
+    each home candidate's."""
+    people = len(numbers)
+    if not people:
+        return
+    sizes = np.array([n.home_of.size for n in numbers], np.int64)
+    owner = np.repeat(np.arange(people), sizes)
+    post = np.concatenate([n.posts[0] for n in numbers])
+    home_of = np.concatenate([n.home_of for n in numbers])
+    work_of = np.concatenate([n.work_of for n in numbers])
+    old_of = np.concatenate([n.old_of for n in numbers])
+    ptype = np.concatenate(person_types)
+    day, shift = _IS_DAY_TYPE[ptype], _IS_SHIFT_TYPE[ptype]
+    # ndarray's argmax: the first index of a maximum, as `decide` takes it.
+    best = [int(n.home_all[0].argmax()) if n.home_m else -1 for n in numbers]
+    best_work = [int(n.work_all[0].argmax()) if n.work_m else -1 for n in numbers]
+    # Each assignment's workplace location (-1 for none: each person's last label).
+    n_work = np.array([len(labels) for labels in work_labels], np.int64)
+    label_at = np.cumsum(n_work + 1) - (n_work + 1)
+    labels = np.array([x for own in work_labels for x in (*own, -1)], np.int64)
+    work_label_of = labels[label_at[owner] + np.where(work_of >= 0, work_of, n_work[owner])]
+    home_k = np.array(best, np.int64)[owner]
+    group = np.array(
+        [groups[k] if k >= 0 else -1 for groups, k in zip(home_groups, best, strict=True)],
+        np.int64,
+    )[owner]
+    at_work = (work_of >= 0) & (work_label_of == group) & (home_of != home_k)
+    old = _masked_sums(post, old_of == home_k, owner, people)
+    day_work = _masked_sums(post, at_work & day, owner, people)
+    shift_work = _masked_sums(post, at_work & shift, owner, people)
+    work_day = _masked_sums(post, (work_of == np.array(best_work, np.int64)[owner]) & day,
+                            owner, people)  # fmt: skip
+    for p, made in enumerate(numbers):
+        made.shares_made, made.shares_at = True, best[p]
+        made.shares = (old[p], day_work[p], shift_work[p])
+        made.work_day = work_day[p]
+
+
+def _masked_sums(
+    values: NDArray[np.float64], mask: NDArray[np.bool_], owner: NDArray[np.int64], people: int
+) -> list[float]:
+    """`float(values[mask & (owner == p)].sum())` for each person p (`owner` sorted)."""
+    counts = np.bincount(owner[mask], minlength=people)
+    return list(segment_sums(values[mask], np.cumsum(counts) - counts, counts).tolist())

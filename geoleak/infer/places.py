@@ -1943,15 +1943,23 @@ def decide(
     day_type = _IS_DAY_TYPE[ptype]
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
-    work_label_of = np.array([*layout.work_labels, -1])[work_of]  # -1 indexes the sentinel
+    def work_label_of() -> NDArray[np.int64]:  # -1 indexes the sentinel
+        return np.array([*layout.work_labels, -1])[work_of]
+
     moved = bool((old_of >= 0).any())  # else every old home's mass is 0.0 (an empty sum)
 
     def home_shares(k: int) -> dict[str, float]:
-        at_work = (work_of >= 0) & (work_label_of == home_group[k]) & (home_of != k)
+        if numbers.shares_made and k == numbers.shares_at:  # made for many people at once
+            old, day_work, shift_work = numbers.shares
+        else:
+            at_work = (work_of >= 0) & (work_label_of() == home_group[k]) & (home_of != k)
+            old = float(post[old_of == k].sum())
+            day_work = float(post[at_work & day_type].sum())
+            shift_work = float(post[at_work & shift].sum())
         return {
-            "home": home_m[k] + (float(post[old_of == k].sum()) if moved else 0.0),
-            "day workplace": float(post[at_work & day_type].sum()),
-            "night/shift workplace": float(post[at_work & shift].sum()),
+            "home": home_m[k] + (old if moved else 0.0),
+            "day workplace": day_work,
+            "night/shift workplace": shift_work,
             "second residence": second_m[k],
             "elsewhere": 0.0,
         }
@@ -2005,7 +2013,11 @@ def decide(
             "no workplace away from home": types[NO_WORK],
             "elsewhere": max(0.0, 1.0 - work_m[base_index] - types[NO_WORK]),
         }
-        day_share = float(post[(work_of == base_index) & day_type].sum())
+        day_share = (
+            numbers.work_day
+            if numbers.shares_made  # made for many people at once, at `best_work`
+            else float(post[(work_of == base_index) & day_type].sum())
+        )
         cand = analysis.work_candidates[base_index]
         skip = set(analysis.home_candidates[chosen[0]].indices) if lives_at_work else set()
         base = _base_place(cand, analysis.evidence, work_low[base_index], skip,

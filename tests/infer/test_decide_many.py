@@ -19,9 +19,10 @@ from geoleak.infer.decide_many import (
     numbers_of_people,
     person_numbers,
     segment_sums,
+    shares_of_people,
 )
 from geoleak.infer.places import analyse_people, decide
-from geoleak.infer.roles import PERSON_TYPES, RoleFit, Structure
+from geoleak.infer.roles import DAY_TYPES, PERSON_TYPES, SHIFT_TYPES, RoleFit, Structure
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig
@@ -91,6 +92,70 @@ def _assert_same(got: DecideNumbers, alone: DecideNumbers) -> None:
     for name in ("home_m", "work_m", "home_low", "work_low", "second_m"):
         assert np.array(getattr(got, name)).tobytes() == np.array(getattr(alone, name)).tobytes()
     assert np.array(got.types).tobytes() == np.array(alone.types).tobytes()
+
+
+def _bits(value: float) -> bytes:
+    return np.float64(value).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.integers(1, 40) | st.integers(120, 300),  # assignments
+            st.integers(0, 4),  # home candidates
+            st.integers(0, 4),  # work candidates
+            st.integers(1, 3),  # type-prior shifts
+        ),
+        min_size=1,
+        max_size=7,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shares_of_people_equal_decides_sums_alone(
+    people: list[tuple[int, int, int, int]], seed: int
+) -> None:
+    """`shares_of_people` gives each person the masses `decide` sums alone at the likeliest
+    home (its old-home mass, the day and the night/shift workplace masses at its location)
+    and the day types' mass at the likeliest workplace, bit for bit: homes and workplaces
+    sharing locations or not, moves, no candidates of a kind, long and short posteriors.
+    Fails with the sums in sequence (`np.add.reduceat`) or another person's values."""
+    rng = np.random.default_rng(seed)
+    fits, shifts, n_homes, n_works, labels, groups = [], [], [], [], [], []
+    for k, n_home, n_work, n_shifts in people:
+        fits.append(_fit(rng, k, n_home, n_work))
+        own: list[Sequence[float] | None] = [None]
+        own += [
+            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
+        ]
+        shifts.append(own)
+        n_homes.append(n_home)
+        n_works.append(n_work)
+        labels.append(rng.integers(0, 3, n_work).tolist())  # locations: few, so shared
+        groups.append(rng.integers(0, 3, n_home).tolist())
+    numbers = numbers_of_people(fits, [{}] * len(fits), shifts, n_homes, n_works)
+    shares_of_people(numbers, [fit.person_type for fit in fits], labels, groups)
+    is_day = np.isin(np.arange(len(PERSON_TYPES)), DAY_TYPES)
+    is_shift = np.isin(np.arange(len(PERSON_TYPES)), SHIFT_TYPES)
+    for p, got in enumerate(numbers):
+        assert got.shares_made
+        post, ptype = got.posts[0], fits[p].person_type
+        best = int(got.home_all[0].argmax()) if n_homes[p] else -1
+        assert got.shares_at == best
+        if best >= 0:  # as `decide` sums them alone
+            work_label_of = np.array([*labels[p], -1])[got.work_of]
+            at_work = (got.work_of >= 0) & (work_label_of == groups[p][best])
+            at_work &= got.home_of != best
+            alone = (
+                float(post[got.old_of == best].sum()),
+                float(post[at_work & is_day[ptype]].sum()),
+                float(post[at_work & is_shift[ptype]].sum()),
+            )
+            assert [_bits(x) for x in got.shares] == [_bits(x) for x in alone]
+        if n_works[p]:
+            best_work = int(got.work_all[0].argmax())
+            alone_day = float(post[(got.work_of == best_work) & is_day[ptype]].sum())
+            assert _bits(got.work_day) == _bits(alone_day)
 
 
 @settings(max_examples=200, deadline=None)
