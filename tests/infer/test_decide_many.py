@@ -94,26 +94,37 @@ def _assert_same(got: DecideNumbers, alone: DecideNumbers) -> None:
     assert np.array(got.types).tobytes() == np.array(alone.types).tobytes()
 
 
+def _random_shifts(rng: np.random.Generator, n_shifts: int) -> list[Sequence[float] | None]:
+    """No shift, then n_shifts - 1 random type-prior shifts."""
+    own: list[Sequence[float] | None] = [None]
+    own += [tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)]
+    return own
+
+
 def _bits(value: float) -> bytes:
     return np.float64(value).tobytes()
 
 
+_PEOPLE = st.lists(
+    st.tuples(
+        st.integers(1, 40) | st.integers(120, 300),  # assignments
+        st.integers(0, 4),  # home candidates
+        st.integers(0, 4),  # work candidates
+        st.integers(1, 7),  # type-prior shifts
+        st.booleans(),  # boosted
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    people=st.lists(
-        st.tuples(
-            st.integers(1, 40) | st.integers(120, 300),  # assignments
-            st.integers(0, 4),  # home candidates
-            st.integers(0, 4),  # work candidates
-            st.integers(1, 3),  # type-prior shifts
-        ),
-        min_size=1,
-        max_size=7,
-    ),
+    people=_PEOPLE,
     seed=st.integers(0, 2**32 - 1),
 )
 def test_shares_of_people_equal_decides_sums_alone(
-    people: list[tuple[int, int, int, int]], seed: int
+    people: list[tuple[int, int, int, int, bool]], seed: int
 ) -> None:
     """`shares_of_people` gives each person the masses `decide` sums alone at the likeliest
     home (its old-home mass, the day and the night/shift workplace masses at its location)
@@ -122,13 +133,9 @@ def test_shares_of_people_equal_decides_sums_alone(
     Fails with the sums in sequence (`np.add.reduceat`) or another person's values."""
     rng = np.random.default_rng(seed)
     fits, shifts, n_homes, n_works, labels, groups = [], [], [], [], [], []
-    for k, n_home, n_work, n_shifts in people:
+    for k, n_home, n_work, n_shifts, _ in people:
         fits.append(_fit(rng, k, n_home, n_work))
-        own: list[Sequence[float] | None] = [None]
-        own += [
-            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
-        ]
-        shifts.append(own)
+        shifts.append(_random_shifts(rng, n_shifts))
         n_homes.append(n_home)
         n_works.append(n_work)
         labels.append(rng.integers(0, 3, n_work).tolist())  # locations: few, so shared
@@ -160,17 +167,7 @@ def test_shares_of_people_equal_decides_sums_alone(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    people=st.lists(
-        st.tuples(
-            st.integers(1, 40) | st.integers(120, 300),  # assignments
-            st.integers(0, 4),  # home candidates
-            st.integers(0, 4),  # work candidates
-            st.integers(1, 7),  # type-prior shifts
-            st.booleans(),  # boosted
-        ),
-        min_size=1,
-        max_size=7,
-    ),
+    people=_PEOPLE,
     seed=st.integers(0, 2**32 - 1),
 )
 def test_numbers_of_people_equal_each_alone(
@@ -185,11 +182,7 @@ def test_numbers_of_people_equal_each_alone(
     for k, n_home, n_work, n_shifts, boosted in people:
         fits.append(_fit(rng, k, n_home, n_work))
         boosts.append({w: float(rng.normal(0, 2)) for w in range(n_work)} if boosted else {})
-        own: list[Sequence[float] | None] = [None]
-        own += [
-            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
-        ]
-        shifts.append(own)
+        shifts.append(_random_shifts(rng, n_shifts))
         n_homes.append(n_home)
         n_works.append(n_work)
     together = numbers_of_people(fits, boosts, shifts, n_homes, n_works)
@@ -238,11 +231,7 @@ def test_bagged_marginals_many_equal_each_alone(
         whichs.append(np.array([st.home for st in fit.structures], np.int64)[fit.structure_index])
         counts.append(n_home)
         boosts.append({w: float(rng.normal(0, 2)) for w in range(3)} if boosted else {})
-        own: list[Sequence[float] | None] = [None]
-        own += [
-            tuple(rng.normal(0.0, 1.0, len(PERSON_TYPES)).tolist()) for _ in range(n_shifts - 1)
-        ]
-        shifts.append(own)
+        shifts.append(_random_shifts(rng, n_shifts))
     together = bagged_marginals_many(fits, whichs, counts, boosts, shifts)
     work_ofs = [np.array([s.work for s in f.structures], np.int64)[f.structure_index] for f in fits]
     given = bagged_marginals_many(fits, whichs, counts, boosts, shifts, work_ofs)
