@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,9 @@ def _stopped_command(tmp_path: Path, kill_leftovers: list[int], how: str) -> tup
         start_new_session=True,
     )
     kill_leftovers.append(process.pid)
+    # A command that hangs before it is ready is killed: its pipe then ends the wait.
+    watchdog = threading.Timer(300, process.kill)
+    watchdog.start()
     try:
         assert process.stdout is not None
         assert process.stdout.readline() == "ready\n"
@@ -191,6 +195,7 @@ def _stopped_command(tmp_path: Path, kill_leftovers: list[int], how: str) -> tup
             os.killpg(process.pid, signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
     assert _wait_gone(workers) == []
