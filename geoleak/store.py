@@ -89,6 +89,31 @@ AUTO_STORE_ROWS = 1_000_000
 FLUSH_ROWS = 50_000
 
 _PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
+# How the evidence's Parquet files are written. Dictionary encoding only for the columns
+# with few distinct values in a partition (a person's name on each of their rows, one
+# basis and one source, a few zones and devices, a source's nominal accuracy and weight):
+# pyarrow's default tries it on every column, hashing each post id and position only to
+# keep a dictionary the size of the column. Statistics (min and max) only of the person
+# and the times, what a reader's filter can skip a file by (a partition's post ids, texts
+# and positions span nearly their whole range). At 500 k posts: one ingest worker's
+# Parquet writing 1,327 -> 699 M instructions, the files 25.6 -> 21.1 MB
+# (benchmarks/README.md, parq).
+_DICTIONARY = ("person", "local_basis", "tz_name", "source", "device", "media_path",
+               "accuracy_m", "weight")  # fmt: skip
+_STATISTICS = ("person", "time_utc", "local_time", "posted_at")
+
+
+def _parquet_options(*, scratch: bool) -> dict[str, Any]:
+    """`pq.write_table`'s options for an evidence file. `scratch`: a store that lives for
+    one command (`geoleak infer` past `AUTO_STORE_ROWS`, in a temporary folder): written
+    uncompressed, as it is read back twice right away (about a third more bytes on disk,
+    snappy's compression and decompression saved); a store a user names keeps snappy."""
+    return {
+        "use_dictionary": list(_DICTIONARY),
+        "write_statistics": list(_STATISTICS),
+        "compression": "none" if scratch else "snappy",
+    }
+
 
 _COLUMNS = (
     "person", "post_id", "lat", "lon", "accuracy_m", "time_utc", "local_time", "local_basis",
@@ -223,9 +248,10 @@ class _RunSink:
     root: Path
     run: int
     buckets: int
+    scratch: bool = False  # a store of one command (`_parquet_options`)
 
     def shard(self, index: int) -> _BucketWriter:
-        return _BucketWriter(self.root, self.run, self.buckets, index)
+        return _BucketWriter(self.root, self.run, self.buckets, index, scratch=self.scratch)
 
 
 class _BucketWriter:
@@ -238,11 +264,14 @@ class _BucketWriter:
     memory grew with the corpus: 136 MB at 2 M posts.) No file is opened before the first
     flush (the writer is made before its shard moves to a worker process)."""
 
-    def __init__(self, root: Path, run: int, buckets: int, part: int = 0) -> None:
+    def __init__(
+        self, root: Path, run: int, buckets: int, part: int = 0, *, scratch: bool = False
+    ) -> None:
         self.root = root
         self.run = run
         self.buckets = buckets
         self.part = part  # the shard's number: the files' -SSSSS
+        self.scratch = scratch
         self.blocks: list[EvidenceRows] = []  # buffered rows, with each row's bucket
         self.bucket_of: list[Any] = []
         self.spools: dict[int, tuple[Any, Any]] = {}  # bucket -> (file, IPC stream writer)
@@ -329,7 +358,11 @@ class _BucketWriter:
             spool = self._spool_path(bucket)
             with pa.OSFile(str(spool), "rb") as source:
                 table = pa.ipc.open_stream(source).read_all()
-            pq.write_table(table, self._folder(bucket) / f"{self._name()}.parquet")
+            pq.write_table(
+                table,
+                self._folder(bucket) / f"{self._name()}.parquet",
+                **_parquet_options(scratch=self.scratch),
+            )
             del table
             spool.unlink()
         _write_people(self.root, self._name(), self.buckets, context)
@@ -405,10 +438,15 @@ def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:
 class EvidenceStore:
     """An evidence store folder (see the module docstring); created on first ingest."""
 
-    def __init__(self, root: str | Path, *, buckets: int | None = None) -> None:
+    def __init__(
+        self, root: str | Path, *, buckets: int | None = None, scratch: bool = False
+    ) -> None:
         """`buckets`: partitions of a new store (None: sized from its first ingest's
-        inputs, `buckets_for`); an existing store keeps the number it was made with."""
+        inputs, `buckets_for`); an existing store keeps the number it was made with.
+        `scratch`: a store that lives for one command, written for speed rather than size
+        (`_parquet_options`)."""
         self.root = Path(root)
+        self.scratch = scratch
         manifest = self._read_manifest()
         self._sized = manifest is not None or buckets is not None
         if manifest is None:
@@ -519,7 +557,7 @@ class EvidenceStore:
                 workers=workers,
                 progress=progress,
                 geocoder=geocoder,
-                sink=_RunSink(self.root, run, self.buckets),
+                sink=_RunSink(self.root, run, self.buckets, self.scratch),
             )
         except BaseException:
             # The run is not in the manifest: nothing of it is kept (its shards are done:

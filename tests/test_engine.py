@@ -582,6 +582,14 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
         return real(inputs, store_path, **kwargs)
 
     monkeypatch.setattr(cli_store, "run_from_store", spy)
+    scratch_flags: list[bool] = []  # how each store was made: a temporary one for speed
+    ingest = cli_store._ingest
+
+    def ingested(*args: Any, **kwargs: Any) -> Any:
+        scratch_flags.append(kwargs.get("scratch", False))
+        return ingest(*args, **kwargs)
+
+    monkeypatch.setattr(cli_store, "_ingest", ingested)
     runner = CliRunner()
     assert store_module.estimate_rows([posts]) <= store_module.AUTO_STORE_ROWS
     small = runner.invoke(main, ["infer", posts, "-o", str(tmp_path / "small.json")])
@@ -609,6 +617,7 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
     )
     assert named.exit_code == 0, named.output
     assert (tmp_path / "auto.json").read_bytes() == (tmp_path / "named.json").read_bytes()
+    assert scratch_flags == [True, False]
 
     kept = runner.invoke(main, ["infer", posts, "--in-memory", "-o", str(tmp_path / "mem.json")])
     assert kept.exit_code == 0, kept.output

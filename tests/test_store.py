@@ -548,3 +548,78 @@ def test_a_partition_read_with_dictionaries_gives_the_same_rows(
             assert value.tobytes() == getattr(got, name).tobytes(), name
         else:
             assert value == getattr(got, name), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=30), st.booleans())
+@example([], False)
+def test_files_written_with_the_stores_options_read_as_the_default_ones(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]], scratch: bool
+) -> None:
+    # The evidence files' writer options (`_parquet_options`: dictionaries and statistics
+    # where they serve, a one-command store uncompressed) change no value read back, and a
+    # file of pyarrow's defaults (every store written before them) reads as it did.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from geoleak.store import (
+        FEW_VALUES,
+        _parquet_options,
+        _read_parquet,
+        evidence_from_table,
+        evidence_schema,
+        rows_of_table,
+    )
+
+    for row in rows:
+        if row["posted_at"] == "same":
+            row["posted_at"] = row["time_utc"]
+    table = pa.Table.from_pylist(rows, schema=evidence_schema())
+    folder = tmp_path_factory.mktemp("options")
+    pq.write_table(table, folder / "default.parquet")
+    pq.write_table(table, folder / "store.parquet", **_parquet_options(scratch=scratch))
+    old, new = (_read_parquet(folder / f"{n}.parquet") for n in ("default", "store"))
+    assert new.equals(old) and new.schema == evidence_schema()
+    assert evidence_from_table(new) == evidence_from_table(old)
+    old, new = (_read_parquet(folder / f"{n}.parquet", None, FEW_VALUES)
+                for n in ("default", "store"))  # fmt: skip
+    (want, want_spans), (got, got_spans) = rows_of_table(old), rows_of_table(new)
+    assert got_spans == want_spans
+    for name, value in vars(want).items():
+        if isinstance(value, np.ndarray):
+            assert value.tobytes() == getattr(got, name).tobytes(), name
+        else:
+            assert value == getattr(got, name), name
+
+
+@pytest.mark.parametrize("scratch", [False, True])
+def test_evidence_files_keep_dictionaries_and_statistics_where_they_serve(
+    tmp_path: Path, corpus: Path, scratch: bool
+) -> None:
+    # Dictionary pages only for the strings with few values in a partition, min and max
+    # only for the person and the times; snappy in a store a user names, no compression in
+    # a one-command store; DuckDB reads both.
+    import pyarrow.parquet as pq
+
+    from geoleak.store import _DICTIONARY, _STATISTICS
+
+    root = tmp_path / "store"
+    EvidenceStore(root, buckets=2, scratch=scratch).ingest([corpus], workers=2)
+    parts = sorted(root.glob("evidence/*/*.parquet"))
+    assert len(parts) >= 2
+    for part in parts:
+        group = pq.ParquetFile(part).metadata.row_group(0)
+        for k in range(group.num_columns):
+            column = group.column(k)
+            name = column.path_in_schema
+            assert column.has_dictionary_page == (name in _DICTIONARY), name
+            assert column.is_stats_set == (name in _STATISTICS), name
+            assert column.compression == ("UNCOMPRESSED" if scratch else "SNAPPY"), name
+    assert EvidenceStore(root).evidence() == collect_evidence([corpus], workers=1).evidence
+    duckdb = pytest.importorskip("duckdb")
+    pattern = str(root / "evidence" / "**" / "*.parquet")
+    (found,) = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{pattern}') WHERE time_utc IS NULL OR "
+        "time_utc >= TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+    ).fetchall()
+    assert found == (sum(pq.ParquetFile(p).metadata.num_rows for p in parts),)

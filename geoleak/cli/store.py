@@ -36,10 +36,10 @@ ENGINE_HELP = (
 
 def _ingest(store_path: str, inputs: Sequence[str], source: str | None, author: str | None,
             quiet: bool, workers: int | None, geocoder: Geocoder | None,
-            buckets: int | None) -> IngestReport:  # fmt: skip
+            buckets: int | None, scratch: bool = False) -> IngestReport:  # fmt: skip
     from geoleak.store import EvidenceStore
 
-    store = EvidenceStore(store_path, buckets=buckets)
+    store = EvidenceStore(store_path, buckets=buckets, scratch=scratch)
     diag = make_diagnostics(quiet)
     with progress_counter("reading") as progress:
         report = store.ingest(inputs, diag=diag, source=source, author=author, workers=workers,
@@ -86,9 +86,11 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
         if len(inputs) == 1 and is_store(inputs[0]):
             store_path = inputs[0]
         else:
+            temporary = not store_path  # written for speed: it lives for this command only
             store_path = store_path or scratch
             buckets = None if estimated_rows is None else buckets_for(estimated_rows)
-            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets)
+            _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets,
+                    scratch=temporary)  # fmt: skip
         store = EvidenceStore(store_path)
         written = None
         # The statistics' people, counted by pass 1 as it reads each partition (counting
