@@ -629,32 +629,45 @@ class EvidenceStore:
         from geoleak.infer import PersonContext
 
         wanted = None if people is None else set(people)
-        posts: Counter[str] = Counter()
-        devices: dict[str, Counter[str]] = {}
-        excluded: dict[str, Counter[str]] = {}
-        hours: dict[str, list[int]] = {}
+        # A person's row of one run is taken as it is (their JSON objects as json.loads
+        # gives them, their hours as read); only a person with rows of several runs has
+        # them summed, as Counters, into the first. At 500 k posts (8,282 people, one run)
+        # the 64 partitions' context 1,046 -> 801 M instructions (their files 201 M).
+        found: dict[str, list[Any]] = {}  # person -> [posts, devices, excluded, hours]
+        summed: set[str] = set()
         for b in range(self.buckets) if bucket is None else [bucket]:
             rows = self._people_rows(b)
-            for person, n, dev, exc, utc in zip(
+            for person, n, dev_json, exc_json, utc in zip(
                 rows["person"], rows["posts"], rows["devices"], rows["excluded"], rows["utc_hours"],
                 strict=True,
             ):  # fmt: skip
                 if wanted is not None and person not in wanted:
                     continue
-                posts[person] += n
-                devices.setdefault(person, Counter()).update(json.loads(dev))
-                excluded.setdefault(person, Counter()).update(json.loads(exc))
-                total = hours.setdefault(person, [0] * 24)
+                entry = found.get(person)
+                dev, exc = json.loads(dev_json), json.loads(exc_json)
+                if entry is None and len(utc) == 24 and type(dev) is type(exc) is dict:
+                    found[person] = [n, dev, exc, utc]
+                    continue
+                if entry is None:
+                    entry = found[person] = [0, {}, {}, [0] * 24]
+                if person not in summed:
+                    summed.add(person)
+                    entry[1], entry[2] = Counter(entry[1]), Counter(entry[2])
+                    entry[3] = list(entry[3])
+                entry[0] += n
+                entry[1].update(dev)
+                entry[2].update(exc)
+                total = entry[3]
                 for hour, count in enumerate(utc):
                     total[hour] += count
         return {
             person: PersonContext(
-                posts=posts[person],
-                devices=dict(devices[person]),
-                excluded=dict(excluded[person]),
-                utc_hours=tuple(hours[person]),
+                posts=posts,
+                devices=dict(devices),
+                excluded=dict(excluded),
+                utc_hours=tuple(hours),
             )
-            for person in sorted(posts)
+            for person, (posts, devices, excluded, hours) in sorted(found.items())
         }
 
     def _read_bucket(

@@ -623,3 +623,60 @@ def test_evidence_files_keep_dictionaries_and_statistics_where_they_serve(
         "time_utc >= TIMESTAMPTZ '1970-01-01 00:00:00+00'"
     ).fetchall()
     assert found == (sum(pq.ParquetFile(p).metadata.num_rows for p in parts),)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["p", "q", "r"]),
+            st.integers(0, 50),
+            st.dictionaries(st.sampled_from(["Pixel 7", "iPhone"]), st.integers(1, 9)),
+            st.dictionaries(st.sampled_from(["no-gps", "video"]), st.integers(1, 9)),
+            st.lists(st.integers(0, 9), min_size=24, max_size=24),
+        ),
+        max_size=8,
+    ),
+    st.integers(1, 3),
+)
+def test_people_context_sums_a_persons_rows_over_runs(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[Any], runs: int
+) -> None:
+    # `EvidenceStore.context` takes a person's one row as it is and sums several runs'
+    # rows (posts, devices, media left out, hours): the counts and their key order that
+    # Counters summed over every row give.
+    from collections import Counter
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path_factory.mktemp("ctx")
+    EvidenceStore(root, buckets=1)._write_manifest()
+    folder = root / "people" / "person_bucket=000"
+    folder.mkdir(parents=True)
+    want: dict[str, list[Any]] = {}
+    for run in range(runs):
+        mine = rows[run::runs]
+        pq.write_table(
+            pa.table({
+                "person": [r[0] for r in mine], "posts": [r[1] for r in mine],
+                "devices": [json.dumps(r[2]) for r in mine],
+                "excluded": [json.dumps(r[3]) for r in mine],
+                "utc_hours": pa.array([r[4] for r in mine], pa.list_(pa.int32())),
+            }),
+            folder / f"part-r{run + 1:04d}-00000.parquet",
+        )  # fmt: skip
+        for person, posts, devices, excluded, hours in mine:
+            entry = want.setdefault(person, [0, Counter(), Counter(), [0] * 24])
+            entry[0] += posts
+            entry[1].update(devices)
+            entry[2].update(excluded)
+            entry[3] = [a + b for a, b in zip(entry[3], hours, strict=True)]
+    got = EvidenceStore(root).context(bucket=0)
+    assert list(got) == sorted(want)
+    for person, (posts, devices, excluded, hours) in want.items():
+        context = got[person]
+        assert (context.posts, context.utc_hours) == (posts, tuple(hours))
+        assert list(context.devices.items()) == list(devices.items())
+        assert list(context.excluded.items()) == list(excluded.items())
+        assert type(context.devices) is dict and type(context.excluded) is dict
