@@ -328,7 +328,9 @@ class _BucketWriter:
             if spool is None:
                 self._folder(bucket).mkdir(parents=True, exist_ok=True)
                 sink = pa.OSFile(str(self._spool_path(bucket)), "wb")
-                options = pa.ipc.IpcWriteOptions(compression="lz4")
+                # lz4 in this thread: pyarrow's pool of threads for each small batch's
+                # buffers cost ~3.5x the compression's own CPU (benchmarks/README.md, parq).
+                options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=False)
                 spool = self.spools[bucket] = (
                     sink,
                     pa.ipc.new_stream(sink, schema, options=options),
@@ -357,7 +359,8 @@ class _BucketWriter:
         for bucket in self._close_spools():
             spool = self._spool_path(bucket)
             with pa.OSFile(str(spool), "rb") as source:
-                table = pa.ipc.open_stream(source).read_all()
+                options = pa.ipc.IpcReadOptions(use_threads=False)
+                table = pa.ipc.open_stream(source, options=options).read_all()
             pq.write_table(
                 table,
                 self._folder(bucket) / f"{self._name()}.parquet",
@@ -718,7 +721,10 @@ def _read_parquet(
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path, read_dictionary=list(dictionaries) or None) as handle:
-        return handle.read(columns=columns)
+        # In this thread: pyarrow's pool of threads for a partition's columns (~8,000 rows
+        # at 500 k posts) cost more CPU in hand-offs than the decoding they shared (the
+        # 64 partitions' files: 174 -> 132 CPU ms, the people table's 34 -> 13).
+        return handle.read(columns=columns, use_threads=False)
 
 
 # The evidence's string columns with few distinct values in a partition (a person's name

@@ -680,3 +680,37 @@ def test_people_context_sums_a_persons_rows_over_runs(
         assert list(context.devices.items()) == list(devices.items())
         assert list(context.excluded.items()) == list(excluded.items())
         assert type(context.devices) is dict and type(context.excluded) is dict
+
+
+def test_partitions_and_spools_are_read_and_written_without_arrows_threads(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A partition's files (~8,000 rows) and a spool's small batches are decoded and
+    # compressed in the calling thread: pyarrow's pool cost more CPU in hand-offs than
+    # the work it shared.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    asked: list[Any] = []
+    read, new_stream, open_stream = pq.ParquetFile.read, pa.ipc.new_stream, pa.ipc.open_stream
+
+    def reading(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(("parquet", kwargs.get("use_threads", True)))
+        return read(self, *args, **kwargs)
+
+    def spooling(*args: Any, options: Any = None, **kwargs: Any) -> Any:
+        asked.append(("spool", options is None or options.use_threads))
+        return new_stream(*args, options=options, **kwargs)
+
+    def spooled(*args: Any, options: Any = None, **kwargs: Any) -> Any:
+        asked.append(("spool back", options is None or options.use_threads))
+        return open_stream(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read", reading)
+    monkeypatch.setattr(pa.ipc, "new_stream", spooling)
+    monkeypatch.setattr(pa.ipc, "open_stream", spooled)
+    store = EvidenceStore(tmp_path / "store", buckets=2)
+    store.ingest([corpus], workers=1)
+    assert store.bucket_columns(0) and store.context(bucket=1)
+    assert {kind for kind, _ in asked} == {"parquet", "spool", "spool back"}
+    assert not any(threads for _, threads in asked)
