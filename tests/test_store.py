@@ -515,6 +515,19 @@ def test_dictionary_strings_read_as_to_pylist_gives_them(
     assert _strings(plain) == plain.to_pylist()
 
 
+def _assert_same_rows(want_table: Any, got_table: Any) -> None:
+    """`rows_of_table` of both tables gives the same spans, lists and array bytes."""
+    from geoleak.store import rows_of_table
+
+    (want, want_spans), (got, got_spans) = rows_of_table(want_table), rows_of_table(got_table)
+    assert got_spans == want_spans
+    for name, value in vars(want).items():
+        if isinstance(value, np.ndarray):
+            assert value.tobytes() == getattr(got, name).tobytes(), name
+        else:
+            assert value == getattr(got, name), name
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_ROW, max_size=30), st.integers(1, 3))
 @example([], 1)
@@ -526,7 +539,7 @@ def test_a_partition_read_with_dictionaries_gives_the_same_rows(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from geoleak.store import FEW_VALUES, _read_parquet, evidence_schema, rows_of_table
+    from geoleak.store import FEW_VALUES, _read_parquet, evidence_schema
 
     for row in rows:
         if row["posted_at"] == "same":
@@ -541,13 +554,7 @@ def test_a_partition_read_with_dictionaries_gives_the_same_rows(
     plain = pa.concat_tables([_read_parquet(p) for p in paths])
     encoded = pa.concat_tables([_read_parquet(p, None, FEW_VALUES) for p in paths])
     assert all(pa.types.is_dictionary(encoded.column(n).type) for n in FEW_VALUES)
-    (want, want_spans), (got, got_spans) = rows_of_table(plain), rows_of_table(encoded)
-    assert got_spans == want_spans
-    for name, value in vars(want).items():
-        if isinstance(value, np.ndarray):
-            assert value.tobytes() == getattr(got, name).tobytes(), name
-        else:
-            assert value == getattr(got, name), name
+    _assert_same_rows(plain, encoded)
 
 
 @settings(max_examples=60, deadline=None)
@@ -568,7 +575,6 @@ def test_files_written_with_the_stores_options_read_as_the_default_ones(
         _read_parquet,
         evidence_from_table,
         evidence_schema,
-        rows_of_table,
     )
 
     for row in rows:
@@ -583,13 +589,7 @@ def test_files_written_with_the_stores_options_read_as_the_default_ones(
     assert evidence_from_table(new) == evidence_from_table(old)
     old, new = (_read_parquet(folder / f"{n}.parquet", None, FEW_VALUES)
                 for n in ("default", "store"))  # fmt: skip
-    (want, want_spans), (got, got_spans) = rows_of_table(old), rows_of_table(new)
-    assert got_spans == want_spans
-    for name, value in vars(want).items():
-        if isinstance(value, np.ndarray):
-            assert value.tobytes() == getattr(got, name).tobytes(), name
-        else:
-            assert value == getattr(got, name), name
+    _assert_same_rows(old, new)
 
 
 @pytest.mark.parametrize("scratch", [False, True])
