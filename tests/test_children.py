@@ -215,18 +215,17 @@ def _stopped_command(tmp_path: Path, kill_leftovers: list[int], how: str) -> tup
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
-def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path: Path, kill_leftovers: list[int]) -> None:
-    code, stderr = _stopped_command(tmp_path, kill_leftovers, "SIGTERM")
-    assert code == 143
-    assert stderr.splitlines()[-1] == "geoleak: terminated"
-    assert "Traceback" not in stderr
-
-
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
-def test_ctrl_c_prints_no_worker_traceback(tmp_path: Path, kill_leftovers: list[int]) -> None:
-    code, stderr = _stopped_command(tmp_path, kill_leftovers, "SIGINT")
-    assert code == 130
-    assert stderr.splitlines()[-1] == "geoleak: interrupted"
+@pytest.mark.parametrize(
+    ("how", "status", "said"),
+    [("SIGTERM", 143, "geoleak: terminated"), ("SIGINT", 130, "geoleak: interrupted")],
+    ids=["sigterm-as-ctrl-c", "ctrl-c-no-worker-traceback"],
+)
+def test_a_stopped_command_ends_cleanly(
+    tmp_path: Path, kill_leftovers: list[int], how: str, status: int, said: str
+) -> None:
+    code, stderr = _stopped_command(tmp_path, kill_leftovers, how)
+    assert code == status
+    assert stderr.splitlines()[-1] == said
     assert "Traceback" not in stderr
 
 

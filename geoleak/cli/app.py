@@ -117,10 +117,10 @@ def terminating_cleanly() -> Iterator[None]:
     unwinds as on Ctrl-C (see `geoleak.children`). The handler before it is put back. A
     command started with SIGTERM ignored keeps ignoring it, as Python keeps an ignored
     SIGINT ignored (its workers then ignore it too)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    ):
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
