@@ -1068,11 +1068,10 @@ def _sites_of_candidates(
     del joined
     members = np.frombuffer(kept, dtype=np.int64) if kept else np.zeros(0, dtype=np.int64)
     bounds = [0, *ends]
-    keep = keep_columns
     found: Iterable[list[tuple[SharedSite, Any]]]
     if spooled is None:
         found = (
-            _group_sites({o: load(o) for o in ranks}, ranks, params, keep)
+            _group_sites({o: load(o) for o in ranks}, ranks, params, keep_columns)
             for ranks, _ in _group_rows(_member_rows(owned_by, first, members, None), bounds)
         )
     else:
@@ -1090,7 +1089,7 @@ def _sites_of_candidates(
                 (rows[task[0] : task[-1]] for task in tasks),
                 ([b - task[0] for b in task] for task in tasks),
                 [params] * n,
-                [keep] * n,
+                [keep_columns] * n,
             )
             for got in part
         )
