@@ -1030,7 +1030,8 @@ def _person_spans(points: Sequence[_Points]) -> list[int]:
     """Each person's days from their first to their last point, both counted (every person
     has a point): the maxima and minima of all of them at once (whole numbers)."""
     local = np.concatenate([p.local for p in points])
-    starts = np.cumsum([p.local.size for p in points]) - np.array([p.local.size for p in points])
+    sizes = np.array([p.local.size for p in points])
+    starts = np.cumsum(sizes) - sizes
     spans = np.maximum.reduceat(local, starts) - np.minimum.reduceat(local, starts) + 1
     return list(spans.tolist())
 
