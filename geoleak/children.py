@@ -41,6 +41,15 @@ _HELD = {signal.SIGINT, signal.SIGTERM}
 _MASKS = hasattr(signal, "pthread_sigmask")  # (not on Windows, which has neither)
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on: its affinity mask (`taskset`, a container's cpuset), not
+    every CPU of the machine. The default number of worker processes of every command."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def worker_start() -> None:
     """The start of every worker process of geoleak's pools (see the module's docstring):
     SIGINT and SIGTERM at their defaults, and an end when the main process has ended."""

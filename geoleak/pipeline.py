@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing as mp
-import os
 import re
 import sys
 import traceback
@@ -31,7 +30,7 @@ from typing import Any, NamedTuple, Protocol, cast
 import numpy as np
 
 from geoleak import timeline
-from geoleak.children import pool_context, worker_start
+from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows_of
@@ -1289,7 +1288,7 @@ def _collect(
     media_seen: dict[str, MediaMeta] = {}
     times_counted: set[str] = set()  # media whose rejected times are counted (streaming: per batch)
     located: set[str] = set()
-    shards = _ShardSet(workers if workers is not None else (os.cpu_count() or 1), geocoder,
+    shards = _ShardSet(workers if workers is not None else available_cpus(), geocoder,
                        sink=sink, infer_here=infer is not None)  # fmt: skip
     inferred: Inferred | None = None
 
@@ -1646,7 +1645,7 @@ def run(
             inferred = infer_profiles(
                 collected,
                 params=params,
-                workers=workers if workers is not None else (os.cpu_count() or 1),
+                workers=workers if workers is not None else available_cpus(),
             )
     profiles, sites = inferred
     return RunResult(profiles, sites, collected.evidence, collected.media, collected.stats)

@@ -4,6 +4,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 from __future__ import annotations
 
 import functools
+import json
 import math
 import random
 import shutil
@@ -550,6 +551,48 @@ def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
     assert sites == []
     assert peak / (people * places) < 300  # bytes a candidate
     assert find_sites_partitioned([], params) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [([], 2), (["--workers", "1"], 1), (["--workers", "3"], 3)]
+)
+def test_infer_through_a_store_takes_every_core_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], expected: int
+) -> None:
+    """`infer`'s --workers defaults to all cores on every path: through a temporary store (a
+    large input) its partitions went to one process when the option was left out, half the
+    speed on two cores (the benchmarks always named --workers). The available CPUs are the
+    process's affinity mask (`children.available_cpus`), patched here to 2."""
+    from click.testing import CliRunner
+
+    from geoleak import children
+    from geoleak import store as store_module
+    from geoleak.cli import main
+
+    if not SAMPLE.is_file():
+        pytest.skip("sample_media is not in this checkout")
+    monkeypatch.setattr(store_module, "AUTO_STORE_ROWS", 10)
+    monkeypatch.setattr(children, "available_cpus", lambda: 2)
+    pools: list[int | None] = []
+    inferred: list[int | None] = []
+    real_pool, real_write = engine.local_pool, engine.write_store_profiles
+
+    def pool(workers: int | None) -> Any:
+        pools.append(workers)
+        return real_pool(workers)
+
+    def write(*args: Any, **kwargs: Any) -> Any:
+        inferred.append(kwargs["workers"])
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "local_pool", pool)
+    monkeypatch.setattr(engine, "write_store_profiles", write)
+    out = tmp_path / "profiles.json"
+    result = CliRunner().invoke(main, ["infer", str(SAMPLE), "-o", str(out), *given])
+    assert result.exit_code == 0, result.output
+    assert "temporary evidence store" in result.output
+    assert pools == [expected] and inferred == [expected]
+    assert json.loads(out.read_text())["people"]
 
 
 def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(

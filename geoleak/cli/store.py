@@ -71,10 +71,15 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     With `output` (a file, or '-' for stdout) profiles.json is written there as partitions
     finish and the result holds no profiles (`StoreProfiles` has their counts and the
     sites); without it the profiles come back in the result."""
+    from geoleak.children import available_cpus
     from geoleak.engine import infer_store, local_pool, write_store_profiles
     from geoleak.pipeline import RunResult
     from geoleak.store import EvidenceStore, PeopleCounts, buckets_for, is_store
 
+    if workers is None and engine == "local":
+        # `--workers` defaults to all cores, as without a store (the engine's own default,
+        # for the Python API, is one process).
+        workers = available_cpus()
     if any(is_store(i) for i in inputs) and (len(inputs) > 1 or store_path):
         raise UsageError(
             "an evidence store must be the only input (add inputs with geoleak ingest)"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from geoleak.children import pool_context, worker_start
+from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.extract.media import read_media, read_media_digest
 from geoleak.fileid import digest_of, file_edges, same_edges
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
@@ -223,7 +223,7 @@ def scan_converted(
     targets: Iterable[Target] = _as_targets(paths)
     if duplicates is not None:
         targets = duplicates.watch(targets)
-    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    workers = available_cpus() if workers is None else max(1, workers)
     chunks = _chunks(targets, chunk_size)
     # look ahead: a small scan is read here, without the cost of starting processes
     first: list[list[Target]] = []

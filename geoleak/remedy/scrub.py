@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from geoleak.children import pool_context, worker_start
+from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
 from geoleak.extract.media import read_media
@@ -557,14 +557,6 @@ def scrub_paths(
     if not report.outcomes:
         raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
     return report
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask, not every CPU of the machine)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
 
 
 def running_now(loadavg: str = "/proc/loadavg") -> int | None:
