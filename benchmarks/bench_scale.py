@@ -17,8 +17,9 @@ the rest of their unit (weekdays), plus errands. Then, in the same run:
 - local: `geoleak infer CORPUS --in-memory --workers W` (reading, extraction, dedupe,
   inference, every person's evidence held in memory; a REF whose `infer` has no
   `--in-memory` runs without it, which was the same path);
-- default (not run unless named): `geoleak infer CORPUS --workers W`, what a user runs: the
-  in-memory path up to `store.AUTO_STORE_ROWS` estimated rows, a temporary store above;
+- default (not run unless named): `geoleak infer CORPUS`, what a user runs, with no
+  `--workers` (every CPU the process may use: the JSON's `workers`): the in-memory path up
+  to `store.AUTO_STORE_ROWS` estimated rows, a temporary store above;
 - store: `geoleak infer CORPUS --store TMP --workers W` (ingest into the evidence store,
   then inference one person partition at a time);
 - dask: `geoleak infer CORPUS --engine dask --workers W` (the same through a temporary
@@ -492,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
                       for row in photo_speedup(folder, people, args.repeat,
                                                ref_tree if args.against else None,
                                                args.against or "")]  # fmt: skip
+        # The CPUs the bare command (mode "default", no --workers) takes as its workers.
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         for size in sizes:
             corpus = folder / f"posts-{size}.jsonl"
             log(f"generating {size} posts ...")
@@ -505,7 +508,9 @@ def main(argv: list[str] | None = None) -> int:
                     tag = "this" if code == "this" else "ref"
                     out = folder / f"profiles-{size}-{mode}-{tag}.json"
                     command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
-                               "--workers", str(args.workers), "--geocoder", "none"]  # fmt: skip
+                               "--geocoder", "none"]  # fmt: skip
+                    if mode != "default":  # the bare command takes every core it may use
+                        command += ["--workers", str(args.workers)]
                     if mode == "local" and _has_in_memory(None if code == "this" else ref_tree):
                         command.append("--in-memory")
                     elif mode == "store":
@@ -520,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
                     homes = sum("home" in got for got in given.values())
                     right = places_right(given, truth) if rc == 0 else {}
                     row = {"posts": size, "people": people, "mode": mode, "code": code,
-                           "workers": args.workers, "exit": rc, "wall_s": round(wall, 2),
+                           "workers": cpus if mode == "default" else args.workers, "exit": rc, "wall_s": round(wall, 2),
                            "json_loads_s": round(baseline, 2), "ratio": round(wall / baseline, 1),
                            "cpu_s": round(cpu, 2), "json_loads_cpu_s": round(baseline_cpu, 2),
                            "cpu_ratio": round(cpu / baseline_cpu, 1), "peak_rss_mib": round(rss),
