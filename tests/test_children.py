@@ -1,6 +1,6 @@
 """Worker processes end with the command, however it ends (`geoleak.children`): SIGTERM to
-the main process unwinds as Ctrl-C does (temporary folders removed, no output, status
-143), Ctrl-C at a terminal prints no worker's traceback, and a main process killed outright
+the main process unwinds as Ctrl-C does (temporary folders removed, no output, then the
+process ends by the signal: status 143 in a shell), Ctrl-C at a terminal prints no worker's traceback, and a main process killed outright
 leaves no worker waiting for ever."""
 
 from __future__ import annotations
@@ -217,7 +217,12 @@ def _stopped_command(tmp_path: Path, kill_leftovers: list[int], how: str) -> tup
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
 @pytest.mark.parametrize(
     ("how", "status", "said"),
-    [("SIGTERM", 143, "geoleak: terminated"), ("SIGINT", 130, "geoleak: interrupted")],
+    # The command ends by the signal that stopped it (a shell reports 143 and 130), so a
+    # script running it in a loop stops too.
+    [
+        ("SIGTERM", -signal.SIGTERM, "geoleak: terminated"),
+        ("SIGINT", -signal.SIGINT, "geoleak: interrupted"),
+    ],
     ids=["sigterm-as-ctrl-c", "ctrl-c-no-worker-traceback"],
 )
 def test_a_stopped_command_ends_cleanly(
@@ -301,3 +306,28 @@ def test_pool_context_without_fork(tmp_path: Path) -> None:
     # the pipeline and inference) failed to import there.
     done = _run_script(tmp_path, WINDOWS_SCRIPT)
     assert (done.returncode, done.stdout) == (0, "spawn\n"), done.stderr
+
+
+def test_a_caller_that_passes_arguments_gets_the_exit_status_not_the_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the program's own process ends by the signal that stopped it: a caller of `main`
+    with its arguments (click's CliRunner here, a script embedding geoleak) gets status 130
+    or 143 and goes on (a signal would end the caller, this test run included)."""
+    from click.testing import CliRunner
+
+    from geoleak.cli import core, main
+    from geoleak.errors import Terminated
+
+    for stop, status, said in (
+        (KeyboardInterrupt, 130, "geoleak: interrupted"),
+        (Terminated, 143, "geoleak: terminated"),
+    ):
+
+        def stopping(*_args: object, _stop: type[BaseException] = stop, **_kwargs: object) -> None:
+            raise _stop
+
+        monkeypatch.setattr(core, "_run", stopping)
+        result = CliRunner().invoke(main, ["infer", str(SAMPLE), "-o", str(tmp_path / "p.json")])
+        assert result.exit_code == status
+        assert result.output.splitlines()[-1] == said
