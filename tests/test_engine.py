@@ -554,15 +554,28 @@ def test_site_pass_memory_does_not_hold_every_block_or_pair() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"), [([], 2), (["--workers", "1"], 1), (["--workers", "3"], 3)]
+    ("given", "expected", "pool"),
+    [
+        ([], 2, 2),
+        (["--workers", "1"], 1, 1),
+        (["--workers", "3"], 3, 3),
+        (["--engine", "dask"], 2, None),
+    ],
 )
 def test_infer_through_a_store_takes_every_core_by_default(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], expected: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    given: list[str],
+    expected: int,
+    pool: int | None,
 ) -> None:
     """`infer`'s --workers defaults to all cores on every path: through a temporary store (a
     large input) its partitions went to one process when the option was left out, half the
-    speed on two cores (the benchmarks always named --workers). The available CPUs are the
-    process's affinity mask (`children.available_cpus`), patched here to 2."""
+    speed on two cores (the benchmarks always named --workers); a LocalCluster takes a
+    worker a core too (no local processes then). The available CPUs are the process's
+    affinity mask (`children.available_cpus`), patched here to 2."""
+    if "dask" in given:
+        pytest.importorskip("distributed")
     from click.testing import CliRunner
 
     from geoleak import children
@@ -577,7 +590,7 @@ def test_infer_through_a_store_takes_every_core_by_default(
     inferred: list[int | None] = []
     real_pool, real_write = engine.local_pool, engine.write_store_profiles
 
-    def pool(workers: int | None) -> Any:
+    def started(workers: int | None) -> Any:
         pools.append(workers)
         return real_pool(workers)
 
@@ -585,13 +598,14 @@ def test_infer_through_a_store_takes_every_core_by_default(
         inferred.append(kwargs["workers"])
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "local_pool", pool)
+    monkeypatch.setattr(engine, "local_pool", started)
     monkeypatch.setattr(engine, "write_store_profiles", write)
     out = tmp_path / "profiles.json"
     result = CliRunner().invoke(main, ["infer", str(SAMPLE), "-o", str(out), *given])
     assert result.exit_code == 0, result.output
-    assert "temporary evidence store" in result.output
-    assert pools == [expected] and inferred == [expected]
+    # (--engine takes a store whatever the inputs' size, without saying so)
+    assert ("temporary evidence store" in result.output) is ("--engine" not in given)
+    assert pools == [pool] and inferred == [expected]
     assert json.loads(out.read_text())["people"]
 
 

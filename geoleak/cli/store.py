@@ -76,9 +76,10 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     from geoleak.pipeline import RunResult
     from geoleak.store import EvidenceStore, PeopleCounts, buckets_for, is_store
 
-    if workers is None and engine == "local":
-        # `--workers` defaults to all cores, as without a store (the engine's own default,
-        # for the Python API, is one process).
+    if workers is None and scheduler is None:
+        # `--workers` defaults to all cores, as without a store: the local engine's
+        # processes or a LocalCluster's workers (the engine's own defaults, for the Python
+        # API, are one process and two workers).
         workers = available_cpus()
     if any(is_store(i) for i in inputs) and (len(inputs) > 1 or store_path):
         raise UsageError(
