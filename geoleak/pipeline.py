@@ -58,9 +58,18 @@ from geoleak.ingest.jsonl import (
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
 from geoleak.wording import count
 
-__all__ = ["EvidenceSet", "LeakStats", "RunResult", "collect_evidence", "infer_profiles", "run"]
+__all__ = [
+    "NO_LOCATION",
+    "EvidenceSet",
+    "LeakStats",
+    "RunResult",
+    "collect_evidence",
+    "infer_profiles",
+    "run",
+]
 
 ProgressCallback = Callable[[int], None]
+NO_LOCATION = "no location found: "  # how the summary's verdict on an input without one starts
 # What the readers yield under `deferred_parsing`: a Post, or JSONL lines left unparsed
 # (one, or a run of them).
 _Item = Post | UnparsedPost | LineRun
@@ -195,7 +204,7 @@ class LeakStats:
                 "(before 1990, in the future, or a format's 'no time' value)"
             )
         if not self.posts_located:
-            lines.append("no location found: " + self.why_nothing())
+            lines.append(NO_LOCATION + self.why_nothing())
         return lines
 
     def why_nothing(self) -> str:

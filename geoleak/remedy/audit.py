@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.diagnostics import Diagnostics
+from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
-from geoleak.mediatypes import telemetry_beside, video_beside
+from geoleak.mediatypes import SIDECAR_EXTENSIONS, telemetry_beside, video_beside
 from geoleak.paths import shown_path
 from geoleak.remedy.model import LOCATING, NEAR_M, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
@@ -229,12 +230,14 @@ def audit(
     `geoleak infer` builds (`geocoder`: a geoleak.geocode.Geocoder, None for no place names
     in text, default the offline gazetteer)."""
     from geoleak.geocode import OFFLINE
-    from geoleak.pipeline import run
+    from geoleak.pipeline import NO_LOCATION, run
 
     diag = diag or Diagnostics()
+    # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
+    sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
     result = run(
-        [str(p) for p in inputs], diag=diag, source=source, author=author, progress=progress,
-        geocoder=OFFLINE if geocoder == "offline" else geocoder,
+        [str(p) for p in inputs if Path(p) not in sidecars], diag=diag, source=source,
+        author=author, progress=progress, geocoder=OFFLINE if geocoder == "offline" else geocoder,
     )  # fmt: skip
     places = [
         (p.person, place)
@@ -244,17 +247,31 @@ def audit(
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
     files += _other_files(inputs, set(result.media))
+    for sidecar in sidecars:
+        try:
+            files += _location_file(sidecar, scan_file(sidecar).findings)
+        except Unsupported as exc:
+            files.append(_unread(sidecar, f"not examined: {exc}"))
+        except OSError as exc:
+            files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
+    lines = result.stats.summary_lines()
+    if any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
+        lines = [line for line in lines if not line.startswith(NO_LOCATION)]
     return AuditReport(
         files,
         list(result.profiles),
         dict(result.evidence),
-        result.stats.summary_lines(),
+        lines,
         result.stats.posts_located,
         near_m,
     )
 
 
-_LOCATION_SUFFIXES = frozenset({".gpx", ".tcx", ".kml", ".geojson", ".fit", ".json", ".srt"})
+# Files that are not posts of their own but can hold positions: tracks, maps, location
+# JSON, and XMP sidecars (a photo's position beside it, or one left without its photo).
+_LOCATION_SUFFIXES = frozenset(
+    {".gpx", ".tcx", ".kml", ".geojson", ".fit", ".json", ".srt", *SIDECAR_EXTENSIONS}
+)
 
 
 def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> list[ExposedFile]:
@@ -290,14 +307,31 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 findings = scan_file(path).findings
             except (Unsupported, OSError):
                 continue
-            located = [f for f in findings if f.kind in LOCATING]
-            if located:
-                first = next((f.position for f in located if f.position), None)
-                position = LatLon(*first) if first else None
-                out.append(
-                    ExposedFile(shown_path(path), position, None, None, None, fields=findings)
-                )
+            out.extend(_location_file(path, findings))
     return out
+
+
+def _is_sidecar(path: Path) -> bool:
+    return path.suffix.lower() in SIDECAR_EXTENSIONS and path.is_file()
+
+
+def _unread(path: Path, why: str) -> ExposedFile:
+    return ExposedFile(shown_path(path), None, None, None, None, error=why)
+
+
+def _location_file(path: Path, findings: list[Finding]) -> list[ExposedFile]:
+    """A track, location JSON or XMP sidecar as an audited file, when it holds a location."""
+    located = [f for f in findings if f.kind in LOCATING]
+    if not located:
+        return []
+    first = next((f.position for f in located if f.position), None)
+    item = ExposedFile(shown_path(path), LatLon(*first) if first else None, None, None, None,
+                       fields=findings)  # fmt: skip
+    if path.suffix.lower() in SIDECAR_EXTENSIONS:  # read as scan reads it: position, device
+        meta = read_media(path)
+        item.position = item.position or meta.position
+        item.capture_time, item.device, item.serial = meta.capture_time, meta.device, meta.serial
+    return [item]
 
 
 def _exposed(

@@ -89,3 +89,42 @@ def test_cli_audit_fail_on_leak(folder: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("0 of 37 files")
+
+
+SIDECAR = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+ xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+ xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
+ exif:GPSLatitude="59,54.5000N" exif:GPSLongitude="10,44.2500E"
+ photoshop:City="Oslo"/></rdf:RDF></x:xmpmeta>
+"""
+
+
+def test_audit_reads_xmp_sidecars_as_scan_and_scrub_do(tmp_path: Path) -> None:
+    """An XMP sidecar carries a position (scan reports it, scrub cleans it): audit lists it,
+    alone in a folder, beside its photo, or named on its own, and --fail-on-leak fails."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "IMG_0001.xmp").write_text(SIDECAR, encoding="utf-8")
+    runner = CliRunner()
+    for target in (alone, alone / "IMG_0001.xmp"):
+        result = runner.invoke(main, ["audit", str(target), "--fail-on-leak", "--json", "-"])
+        assert result.exit_code == 1, result.output
+        doc = json.loads(result.output)
+        assert doc["files_with_position"] == 1 and doc["leaks"]
+        (item,) = doc["per_file"]
+        assert item["path"].endswith("IMG_0001.xmp")
+        assert item["position"] == pytest.approx([59.908333, 10.7375])
+        assert {"XMP exif:GPSLatitude", "XMP photoshop:City"} <= {
+            f["field"] for f in item["fields"]
+        }
+    lines = "\n".join(audit([alone]).summary_lines())
+    assert "1 gives away a position" in lines and "no location found" not in lines
+    beside = tmp_path / "beside"
+    beside.mkdir()
+    (beside / "IMG_0002.xmp").write_text(SIDECAR, encoding="utf-8")
+    (beside / "IMG_0002.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    report = audit([beside])
+    assert "IMG_0002.xmp" in {Path(f.path).name for f in report.located_files}
+    assert ("XMP exif:GPSLatitude", "location", 1) in report.fields_to_remove
+    scrub_paths([beside], tmp_path / "clean")
+    assert not audit([tmp_path / "clean"]).leaks
