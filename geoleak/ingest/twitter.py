@@ -48,9 +48,15 @@ def open_ytd(path: Path) -> IO[bytes]:
 
 
 def _archive_data(path: Path) -> Path | None:
+    """The archive's `data/` folder: `path` itself, its `data/`, or the `data/` of one of its
+    folders (the archive's extracted folder inside the folder or zip given: an X archive
+    unzipped and zipped again, or kept in a downloads folder)."""
     if path.is_file():
         return path.parent if _TWEET_FILES.match(path.name) else None
-    for data in (path / "data", path):
+    if not path.is_dir():
+        return None
+    inner = sorted(p / "data" for p in path.iterdir() if p.is_dir() and not p.is_symlink())
+    for data in (path / "data", path, *inner):
         if data.is_dir() and any(_TWEET_FILES.match(p.name) for p in data.iterdir()):
             return data
     return None

@@ -142,3 +142,16 @@ def test_unrecognised_folder_says_what_it_holds(tmp_path: Path) -> None:
     assert "3 files: 3 not read (.txt, .csv)" in found.stats.why_nothing()
     with pytest.raises(CorpusError, match="not a format geoleak recognises"):
         readers_for(tmp_path / "a.txt")
+
+
+def test_x_archive_one_folder_down_as_folder_and_zip(tmp_path: Path) -> None:
+    """An X archive unzipped and zipped again (or kept in a downloads folder) holds its
+    `data/` one folder down, as Instagram and Facebook downloads may: it is still read as
+    an X archive, not as a folder of one photo with its tweets' positions left out."""
+    downloads = tmp_path / "downloads"
+    shutil.copytree(FIXTURES / "twitter", downloads / "twitter-2024-01-01-abc")
+    assert [r.name for r in readers_for(downloads)] == ["twitter"]
+    archive = shutil.make_archive(str(tmp_path / "again"), "zip", downloads)
+    for given in (downloads, Path(archive)):
+        found = collect_evidence([given], diag=Diagnostics(), workers=1)
+        assert (found.stats.posts, found.stats.posts_located) == (4, 3)
