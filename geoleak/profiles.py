@@ -303,7 +303,8 @@ def _time(value: Any, where: str) -> datetime | None:
 
 
 def _number(obj: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
-    value = obj.get(key, default)
+    value = obj.get(key)
+    value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise CorpusError(f"{where}: {key} must be a number, got {value!r}")
     return float(value)
@@ -323,6 +324,32 @@ _PROFILE_FIELDS = {
     "timezone",
     "notes",
 }
+
+
+def _site_id(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise CorpusError(f"{where}: site must be a site id (a string), got {value!r}")
+
+
+def _list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CorpusError(f"{where}: {key} must be a list, got {value!r}")
+    return value
+
+
+def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise CorpusError(f"{where}: {key} must be an object, got {value!r}")
+    return dict(value)
 
 
 def _place(obj: Any, where: str) -> Place:
@@ -349,9 +376,11 @@ def _place(obj: Any, where: str) -> Place:
             explanation=str(obj.get("explanation") or ""),
             nights=int(_number(obj, "nights", where, 0)),
             workdays=int(_number(obj, "workdays", where, 0)),
-            site_id=obj.get("site"),
+            site_id=_site_id(obj.get("site"), where),
             extra=MappingProxyType({k: v for k, v in obj.items() if k not in _PLACE_FIELDS}),
         )
+    except CorpusError:
+        raise  # (it names the place already)
     except ValueError as exc:
         raise CorpusError(f"{where}: {exc}") from None
 
@@ -398,18 +427,18 @@ def load_profiles_with_parameters(
             Profile(
                 person=person["person"],
                 places=tuple(_place(p, f"{where}.places[{i}]") for i, p in enumerate(places)),
-                posts=int(person.get("posts") or 0),
-                evidence_count=int(person.get("evidence_count") or 0),
-                evidence_by_source=MappingProxyType(dict(person.get("evidence_by_source") or {})),
-                devices=tuple(str(d) for d in person.get("devices") or ()),
+                posts=int(_number(person, "posts", where, 0)),
+                evidence_count=int(_number(person, "evidence_count", where, 0)),
+                evidence_by_source=MappingProxyType(_mapping(person, "evidence_by_source", where)),
+                devices=tuple(str(d) for d in _list(person, "devices", where)),
                 timezone=person.get("timezone"),
-                notes=tuple(str(n) for n in person.get("notes") or ()),
+                notes=tuple(str(n) for n in _list(person, "notes", where)),
                 extra=MappingProxyType(
                     {k: v for k, v in person.items() if k not in _PROFILE_FIELDS}
                 ),
             )
         )
-    sites = [s for s in doc.get("sites") or [] if isinstance(s, dict)]
+    sites = [s for s in _list(doc, "sites", str(source)) if isinstance(s, dict)]
     made_by = doc.get("generated_by")
     parameters = made_by.get("parameters") if isinstance(made_by, Mapping) else None
     if parameters is not None and not isinstance(parameters, Mapping):

@@ -77,6 +77,50 @@ def test_malformed_profiles_name_the_file(tmp_path: Path, content: str, message:
     assert "bad.json" in str(info.value)
 
 
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_PERSON_KEYS = ("posts", "evidence_count", "evidence_by_source", "devices", "timezone", "notes")
+_PLACE_KEYS = ("radius_m", "confidence", "evidence", "days", "first_seen", "nights", "site")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    where=st.sampled_from(["person", "place", "document"]),
+    key=st.sampled_from([*_PERSON_KEYS, *_PLACE_KEYS, "sites"]),
+    value=_JSON_VALUES,
+)
+def test_any_json_in_any_field_loads_or_names_the_file_once(
+    tmp_path_factory: pytest.TempPathFactory, where: str, key: str, value: object
+) -> None:
+    """A hand-edited or foreign profiles.json never gives a traceback (it used to for
+    "posts": "x", "devices": 5, "notes": 5, "evidence_by_source": [1], "sites": 5 and a
+    place's "site": [1]): it loads, or one CorpusError names the file and the entry once."""
+    place = {"kind": "home", "lat": 1.0, "lon": 2.0}
+    person: dict[str, object] = {"person": "a", "places": [place]}
+    doc: dict[str, object] = {"schema": SCHEMA, "people": [person]}
+    {"person": person, "place": place, "document": doc}[where][key] = value
+    path = tmp_path_factory.mktemp("profiles") / "hand.json"
+    path.write_text(json.dumps(doc))
+    try:
+        profiles, _sites = load_profiles(path)
+    except CorpusError as exc:
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        assert message.count("hand.json") == 1, message
+        return
+    loaded = profiles[0]
+    assert isinstance(loaded.posts, int) and all(isinstance(d, str) for d in loaded.devices)
+    assert all(p.site_id is None or isinstance(p.site_id, str) for p in loaded.places)
+    hash(loaded.places[0].site_id)
+
+
 def test_inference_parameters_are_read_back_and_checked(tmp_path: Path) -> None:
     from geoleak.infer import estimator_from_json, parameters_to_json
     from geoleak.profiles import load_profiles_with_parameters
