@@ -327,6 +327,16 @@ def scrub_file(
         outcome.error = f"output {dst} exists (use --force to overwrite)"
         outcome.output = None
         return outcome
+    try:  # read first: a file that cannot be read is not a folder that cannot be written
+        scan = scan_file(src, options)
+    except Unsupported as exc:
+        outcome.error = f"cannot be cleaned: {exc}"
+        outcome.output = None
+        return outcome
+    except OSError as exc:
+        outcome.error = f"cannot read: {exc.strerror or exc}"
+        outcome.output = None
+        return outcome
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
         # the temporary copy keeps the extension: readers that go by it still verify it
@@ -340,7 +350,6 @@ def scrub_file(
         return outcome
     tmp = Path(tmp_name)
     try:
-        scan = scan_file(src, options)
         _fill(outcome, scan)
         _refuse_kept_positions(scan)
         # the temporary file only ever holds cleaned bytes: a killed run leaves no position

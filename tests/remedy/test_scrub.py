@@ -594,3 +594,26 @@ def test_running_now_reads_the_fourth_field_of_loadavg(tmp_path: Path) -> None:
     sample.write_text("garbage\n", encoding="ascii")
     assert running_now(str(sample)) is None
     assert running_now(str(tmp_path / "absent")) is None
+
+
+def test_an_input_that_cannot_be_read_is_not_called_unwritable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A photo the user may not read (mode 000, another user's) is reported as such; it was
+    reported as "cannot write OUTPUT", sending the user to check a writable folder."""
+    from geoleak.remedy import scrub as scrub_module
+
+    source = tmp_path / "locked.jpg"
+    source.write_bytes(b"\xff\xd8\xff\xd9")
+    real_map = scrub_module._map
+
+    def refuse(path: Path) -> object:
+        if path.name == "locked.jpg":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_map(path)
+
+    monkeypatch.setattr(scrub_module, "_map", refuse)
+    outcome = scrub_file(source, tmp_path / "out" / "locked.jpg")
+    assert outcome.status == "failed"
+    assert outcome.error == "cannot read: Permission denied"
+    assert not (tmp_path / "out" / "locked.jpg").exists()
