@@ -60,6 +60,16 @@ def test_what_if_runs_on_the_demo_unit(demo_collected: EvidenceSet) -> None:
     assert any(zone.startswith("UTC+2") for zone in runs[-1].timezones.values())
     assert len(sites) == 1
     assert len(profiles) == 10
+    # README quotes these runs (it said 0/8 bases without geotags long after it was 3/8)
+    h, b = (
+        [f"{r.homes_found}/{r.homes_total}" for r in runs],
+        [f"{r.bases_found}/{r.bases_total}" for r in runs],
+    )
+    quoted = (f"nothing withheld {h[0]} homes and {b[0]} bases; without EXIF GPS {h[1]}, {b[1]}; "
+              f"without geotags {h[2]} homes, {b[2]} bases; without check-ins {h[3]}, {b[3]}; "
+              f"posting times only {h[4]}, {b[4]}.")  # fmt: skip
+    assert [r.withheld[0] for r in runs[1:4]] == ["exif", "geotag", "place"]
+    assert quoted in " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
 
 
 def _person_posts(tmp_path: Path) -> Path:
