@@ -20,6 +20,7 @@ escapes (PEP 383); outputs write them escaped (see `geoleak.outputs`).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -247,6 +248,40 @@ class PathNames:
         if os.path.isabs(raw) and absolute.startswith(here):
             return os.path.relpath(absolute, here)
         return raw
+
+    def in_text(self, message: str) -> str:
+        """`message` (a warning) with each path under a known input shown as `__call__`
+        shows it: a file extracted from an archive as `ARCHIVE.zip!/member`, not under the
+        temporary folder (gone when the command ends), one under an input as typed. Only
+        the known folder's part of a path is rewritten, so names with spaces stay whole."""
+        pattern = self._pattern(tuple(self._roots))
+        if pattern is None:
+            return message
+        return pattern.sub(lambda m: self._root_in_text(m.group(1), m), message)
+
+    @staticmethod
+    def _pattern(roots: tuple[str, ...]) -> re.Pattern[str] | None:
+        known = sorted((r for r in roots if r != os.sep), key=len, reverse=True)
+        if not known:
+            return None
+        # a known folder, then a separator, or the path's end (a space, punctuation, the end)
+        return re.compile(
+            "(" + "|".join(map(re.escape, known)) + ")" + r"(?:(/)|(?=[\s:;,)'\"]|$))"
+        )
+
+    def _root_in_text(self, real: str, match: re.Match[str]) -> str:
+        root = self._roots[real]
+        if match.group(2) is None:
+            return self._under(root, os.curdir)
+        base = root.shown_absolute if self.absolute else root.shown
+        if not root.archive:
+            return base.rstrip(os.sep) + os.sep
+        rest = match.string[match.end() :]
+        member = max((m for m in root.member_part if rest.startswith(m)), key=len, default=None)
+        if member is not None:
+            part = root.member_part[member]
+            base = os.path.abspath(part) if self.absolute else part
+        return base + ARCHIVE_SEPARATOR
 
     def lasting(self, path: str | os.PathLike[str]) -> str:
         """`path` as data kept beyond this command names it (the evidence store): the

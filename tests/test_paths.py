@@ -89,3 +89,39 @@ def test_a_member_name_round_trips_through_the_notation(parts: list[str]) -> Non
     member = "/".join(parts)
     shown = names(os.path.join("/nonexistent-extract/root", *parts))
     assert shown == "takeout.zip" + ARCHIVE_SEPARATOR + os.path.normpath(member)
+
+
+@given(
+    st.lists(st.text(alphabet="ab.é -", min_size=1, max_size=6), min_size=1, max_size=4),
+    st.sampled_from([": file is empty", " (post 'x')", "", "; counted once"]),
+)
+def test_a_warning_names_an_archive_member_as_the_outputs_do(parts: list[str], tail: str) -> None:
+    """Warnings are text; the paths in them read as `shown_path` gives them: never the
+    temporary folder an archive was extracted into (gone when the command ends)."""
+    parts = [p.strip() for p in parts if p.strip() not in ("", ".", "..")] or ["x"]
+    names = PathNames()
+    names.add_archive("/nonexistent-extract/root", ["takeout.zip"])
+    names.add_input("typed-photos")  # relative: shown as typed, not as the absolute path
+    here = os.path.abspath("typed-photos")
+    member = os.path.join("/nonexistent-extract/root", *parts)
+    message = f"{member}{tail} beside {here}/b c.jpg and {here}2/d.jpg"
+    assert names.in_text(message) == (
+        f"{names(member)}{tail} beside typed-photos/b c.jpg and {here}2/d.jpg"
+    )
+    assert names.in_text("/nonexistent-extract/root: bad zip") == "takeout.zip: bad zip"
+    assert PathNames().in_text(message) == message
+
+
+def test_cli_warnings_name_a_zip_member_not_the_temporary_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("photos/Trip 1/empty.jpg", b"")
+    result = CliRunner().invoke(
+        main, ["infer", str(tmp_path / "export.zip"), "-o", str(tmp_path / "p.json")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "export.zip!/photos/Trip 1/empty.jpg: file is empty" in result.output
+    assert "geoleak-" not in result.output

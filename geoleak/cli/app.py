@@ -182,7 +182,10 @@ def warn(message: str) -> None:
 
 
 def make_diagnostics(quiet: bool = False) -> Diagnostics:
-    return Diagnostics(None if quiet else warn)
+    """Warnings printed as they come (none with `quiet`), files named as the outputs name
+    them (the command's inputs as typed, never the folder an archive was extracted to)."""
+    names = path_names()
+    return Diagnostics(None if quiet else lambda message: warn(names.in_text(message)))
 
 
 def finish_diagnostics(diag: Diagnostics) -> None:
