@@ -21,7 +21,7 @@ from geoleak.cli.app import (
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.outputs import check_output_dir, mark_output_dir
-from geoleak.paths import GENERATED_DEMO, path_names
+from geoleak.paths import GENERATED_DEMO, path_names, shown_path
 
 
 def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
@@ -116,7 +116,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
             paths, found_truth = _scenario_inputs((str(sample),))
             truth_path = truth_path or found_truth
         diag = make_diagnostics(quiet)
-        say(f"reading {', '.join(paths)}")
+        say(f"reading {', '.join(shown_path(p) for p in paths)}")
         collected = collect_evidence(
             paths, diag=diag, source=source, author=author, geocoder=build_geocoder("gazetteer")
         )

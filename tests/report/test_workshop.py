@@ -166,6 +166,16 @@ def test_workshop_command_refuses_inputs_and_participant_together(tmp_path: Path
     assert "either INPUTS" in result.output
 
 
+def test_workshop_without_sample_media_never_names_its_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["workshop", "--out", "ws"])
+    assert result.exit_code == 0, result.output
+    assert "workshop: reading generated-demo/posts.jsonl" in result.output
+    assert "geoleak-workshop-" not in result.output
+
+
 # --- in the browser -------------------------------------------------------------------
 
 
