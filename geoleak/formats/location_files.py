@@ -68,6 +68,8 @@ def location_file(data: bytes, fmt: str) -> LocationFile | None:
         name = {"gpx": "GPX track", "tcx": "TCX track", "kml": "KML map"}[fmt]
         return LocationFile(name, count, None, [])
     if fmt == "fit":
+        if _fit_has_position(data) is False:  # an indoor ride, a treadmill run, a pool swim
+            return None
         return LocationFile("FIT activity file", None, None, [])
     if fmt == "dji-srt":
         from geoleak.formats.dji_srt import parse_dji_srt
@@ -87,6 +89,34 @@ def location_file(data: bytes, fmt: str) -> LocationFile | None:
     if _GEO_OBJECT.search(data) and not _other_positions(data):
         return LocationFile("Google Takeout sidecar geoData", None, position, edits)
     return LocationFile("location JSON (history, check-ins or export)", None, None, [])
+
+
+def _fit_has_position(data: bytes) -> bool | None:
+    """Whether a FIT file's records carry a position (read up to the first that does);
+    None when the file cannot be read to its end without finding one: what it holds is then
+    not known, and it is never called free of positions."""
+    import io
+    import warnings
+
+    import fitdecode
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the tracks reader names the file's problems)
+            with fitdecode.FitReader(
+                io.BytesIO(data), check_crc=fitdecode.CrcCheck.WARN, keep_raw_chunks=False
+            ) as fit:
+                for frame in fit:
+                    if (
+                        isinstance(frame, fitdecode.FitDataMessage)
+                        and frame.name == "record"
+                        and frame.get_value("position_lat", fallback=None) is not None
+                        and frame.get_value("position_long", fallback=None) is not None
+                    ):
+                        return True
+    except Exception:  # (fitdecode raises what it likes on a damaged file: not known)
+        return None
+    return False
 
 
 def _other_positions(data: bytes) -> bool:

@@ -81,7 +81,10 @@ def _scan_location_file(data: Any, kind: str) -> ScanResult:
     "no location", 0.0), anything else keeps its positions, so scrub leaves it out."""
     found = location_file(bytes(data), kind)
     if found is None:
-        what = "DJI telemetry without a GPS fix" if kind == "dji-srt" else "JSON without positions"
+        what = {
+            "dji-srt": "DJI telemetry without a GPS fix",
+            "fit": "FIT activity without GPS",
+        }.get(kind, "JSON without positions")
         raise Unsupported(f"{what}: not a file geoleak cleans")
     result = ScanResult(kind)
     what = f"{found.points} positions" if found.points is not None else "positions"

@@ -12,6 +12,7 @@ from remedy_photos import HOME, WORK, fictional_folder
 from geoleak.cli import main
 from geoleak.geometry import haversine_m
 from geoleak.remedy.audit import audit, write_audit_html
+from geoleak.remedy.model import Unsupported
 from geoleak.remedy.scrub import scrub_paths
 from geoleak.types import LatLon, PlaceKind
 
@@ -128,3 +129,28 @@ def test_audit_reads_xmp_sidecars_as_scan_and_scrub_do(tmp_path: Path) -> None:
     assert ("XMP exif:GPSLatitude", "location", 1) in report.fields_to_remove
     scrub_paths([beside], tmp_path / "clean")
     assert not audit([tmp_path / "clean"]).leaks
+
+
+def test_a_fit_activity_without_gps_is_not_called_a_leak(tmp_path: Path) -> None:
+    """An indoor ride's FIT file holds no position (the tracks reader says so): audit does
+    not count it among the files that give one away, and scrub does not claim it holds
+    positions; a FIT with GPS, or one cut short before any position, still counts."""
+    import shutil
+    from datetime import datetime, timezone
+
+    from fit_writer import write_fit
+    from media_data import real_file
+
+    from geoleak.remedy.scrub import scan_file
+
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    indoor = real_file("tracks", "fitdecode", "sample-activity-indoor-trainer.fit")
+    shutil.copy(indoor, folder / "indoor.fit")
+    ride = write_fit([(59.91, 10.75, datetime(2024, 5, 1, 7, tzinfo=timezone.utc))] * 3)
+    (folder / "ride.fit").write_bytes(ride)
+    (folder / "cut.fit").write_bytes(ride[:40])  # its records are gone: not known, not clean
+    report = audit([folder])
+    assert sorted(Path(f.path).name for f in report.located_files) == ["cut.fit", "ride.fit"]
+    with pytest.raises(Unsupported, match="FIT activity without GPS"):
+        scan_file(folder / "indoor.fit")
