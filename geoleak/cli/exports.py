@@ -147,15 +147,22 @@ def geocode_command(
     )
     if geocoder is None:
         raise UsageError("--geocoder none without --places: nothing to look names up in")
+    from geoleak.extract.text import PlaceMention, resolve_claim
+
     rows: list[dict[str, Any]] = []
     for name in names:
-        found = geocoder.lookup(name)
-        area = geocoder.region_level(name) if found is None else None
+        # as a post's claim with nothing else known of its author (no other position, no
+        # time zone): a name several towns share is then left unplaced, as in a post
+        resolution = resolve_claim(PlaceMention(name, "checkin", 0, len(name)), geocoder)
+        found = resolution.result
+        area = resolution.level if resolution.reason in ("region", "too-coarse") else None
+        towns = geocoder.candidates(name) if resolution.reason == "ambiguous" else []
         rows.append(
             {
                 "query": name,
                 "found": found is not None,
                 **({"area": area} if area else {}),
+                **({"ambiguous": [t.name for t in towns]} if towns else {}),
                 **(
                     {
                         "name": found.name,
@@ -181,6 +188,13 @@ def geocode_command(
                 )
             elif row.get("area"):
                 click.echo(f"{row['query']}: a {row['area']}, too large to stand for a point")
+            elif row.get("ambiguous"):
+                shown = "; ".join(row["ambiguous"][:5])
+                more = f" and {len(row['ambiguous']) - 5} more" if len(row["ambiguous"]) > 5 else ""
+                click.echo(
+                    f"{row['query']}: ambiguous ({shown}{more}); in a post, the author's other "
+                    "positions or the post's time zone choose one, else it is left unplaced"
+                )
             else:
                 click.echo(f"{row['query']}: not found")
     if not any(row["found"] for row in rows):

@@ -256,3 +256,29 @@ def test_geocode_command_names_areas() -> None:
     assert result.exit_code == 0
     assert "USA: a country, too large to stand for a point" in result.output
     assert "Tromsø, NO" in result.output
+
+
+def test_geocode_command_resolves_a_name_as_a_post_would() -> None:
+    """`geocode` said "Springfield: Springfield, MO" while a post claiming Springfield, with
+    nothing else known of its author, is left unplaced (ambiguous): it now says what a post
+    gets, and finds the town in "Venue, Town, ST" as a post's check-in does."""
+    import json
+    from datetime import datetime, timezone
+
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+    from geoleak.extract.text import checkin_evidence
+    from geoleak.geocode import build_geocoder
+    from geoleak.types import Post
+
+    result = CliRunner().invoke(main, ["geocode", "Springfield", "--json"])
+    assert result.exit_code == 1, result.output
+    (row,) = json.loads(result.output)
+    assert row["found"] is False and "Springfield, MO, US" in row["ambiguous"]
+    post = Post(
+        "1", "a", datetime(2024, 1, 1, 10, tzinfo=timezone.utc), "Just landed in Springfield!"
+    )
+    assert checkin_evidence(post, build_geocoder("gazetteer")) == []
+    result = CliRunner().invoke(main, ["geocode", "Café Luna, Fayetteville, NC"])
+    assert result.exit_code == 0 and "Fayetteville, NC, US at 35.05" in result.output
