@@ -18,7 +18,7 @@ from geoleak.cli.app import (
     progress_counter,
 )
 from geoleak.errors import UsageError
-from geoleak.outputs import atomic_write_text, check_output_file
+from geoleak.outputs import atomic_write_text, check_output_dir, check_output_file
 from geoleak.remedy.model import NEAR_M, ScrubOptions
 from geoleak.remedy.scrub import iter_input_files, scrub_paths
 
@@ -199,6 +199,9 @@ def scrub(
     help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).",
 )
 @geocoder_options
+@click.option("--force", is_flag=True,
+              help="Write the --html page's maps into its <name>-maps/ folder although geoleak "
+                   "did not write that folder.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
 @absolute_paths_option
 def audit(
@@ -214,6 +217,7 @@ def audit(
     geocoder_name: str,
     user_agent: str | None,
     geocode_cache: str | None,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Show what a folder, a photo or a platform export gives away.
@@ -230,12 +234,14 @@ def audit(
     """
     if json_out is not None and str(json_out) != "-":
         check_output_file(json_out)
-    if html_out is not None:
-        check_output_file(html_out)
-    diag = make_diagnostics(quiet)
     from geoleak.geocode import build_geocoder  # (not imported by `geoleak scrub`)
     from geoleak.remedy.audit import audit as run_audit
-    from geoleak.remedy.audit import write_audit_html
+    from geoleak.remedy.audit import audit_maps_dir, write_audit_html
+
+    if html_out is not None:
+        check_output_file(html_out)
+        check_output_dir(audit_maps_dir(html_out), force=force)
+    diag = make_diagnostics(quiet)
 
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip

@@ -29,7 +29,7 @@ from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 from geoleak.wording import count as count_of
 
-__all__ = ["AuditReport", "ExposedFile", "audit", "write_audit_html"]
+__all__ = ["AuditReport", "ExposedFile", "audit", "audit_maps_dir", "write_audit_html"]
 
 
 @dataclass(slots=True)
@@ -374,20 +374,27 @@ def _table(
     return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def audit_maps_dir(page: Path) -> Path:
+    """The folder `write_audit_html` writes the maps of the page `page` into."""
+    return page.with_name(page.stem + "-maps")
+
+
 def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = None) -> list[Path]:
     """An HTML page with the audit, and the maps (report.maps) in `<name>-maps/` beside it.
 
     Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
     nothing from the network.
     """
+    from geoleak.outputs import mark_output_dir
     from geoleak.report.assets import write_html
     from geoleak.report.maps import write_maps
 
     esc = html.escape
     written: list[Path] = []
-    maps_dir = path.with_name(path.stem + "-maps")
+    maps_dir = audit_maps_dir(path)
     map_link = ""
     if report.evidence:
+        mark_output_dir(maps_dir)
         written += write_maps(report.profiles, report.evidence, maps_dir, tiles=tiles)
         map_link = (
             f'<p><a class=button href="{esc(maps_dir.name)}/index.html">'

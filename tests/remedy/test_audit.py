@@ -154,3 +154,21 @@ def test_a_fit_activity_without_gps_is_not_called_a_leak(tmp_path: Path) -> None
     assert sorted(Path(f.path).name for f in report.located_files) == ["cut.fit", "ride.fit"]
     with pytest.raises(Unsupported, match="FIT activity without GPS"):
         scan_file(folder / "indoor.fit")
+
+
+def test_audit_html_never_overwrites_a_folder_of_the_users(folder: Path, tmp_path: Path) -> None:
+    """--html writes its maps into <name>-maps/ beside the page: a folder of that name that
+    geoleak did not write is refused before anything is read (it was overwritten)."""
+    maps = tmp_path / "audit-maps"
+    maps.mkdir()
+    (maps / "index.html").write_text("my own page", encoding="utf-8")
+    page = str(tmp_path / "audit.html")
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])
+    assert result.exit_code == 2 and "audit-maps: folder is not empty" in result.output
+    assert (maps / "index.html").read_text(encoding="utf-8") == "my own page"
+    assert not (tmp_path / "audit.html").exists()
+    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q", "--force"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])  # its own now
+    assert result.exit_code == 0, result.output
