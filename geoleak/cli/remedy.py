@@ -43,7 +43,7 @@ EXIT_LEAK = 1
 @click.option(
     "--all-identifying",
     is_flag=True,
-    help="Also remove serial numbers, owner/creator names, unique ids and maker notes.",
+    help="Also remove serial numbers, owner/creator names and contacts, unique ids and maker notes.",
 )
 @click.option("--drop-time", is_flag=True, help="Also remove capture and modification times.")
 @click.option("--drop-orientation", is_flag=True, help="Also remove the orientation tag.")

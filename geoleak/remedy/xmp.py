@@ -67,7 +67,7 @@ def _table_kind(local: str) -> FindingKind | str | None:
             return _FREE_TEXT
         return kind_of(tag.kind)
     if "SerialNumber" in local or (local.startswith("Ci") and local[2:3].isupper()):
-        return FindingKind.IDENTIFYING  # IPTC creator contact info: CiAdrCity, CiEmailWork...
+        return FindingKind.IDENTIFYING  # other IPTC creator contact info (the address: places)
     return None
 
 

@@ -73,7 +73,13 @@ def test_xmp_location_blanked_in_place_and_stays_xml() -> None:
         ("GPSLatitude", FindingKind.LOCATION),
         ("GpsLongtitude", FindingKind.LOCATION),
         ("LocationShown", FindingKind.LOCATION),
-        ("CiAdrCity", FindingKind.IDENTIFYING),
+        ("CiAdrCity", FindingKind.PLACE),
+        ("CiAdrExtadr", FindingKind.PLACE),
+        ("CiAdrPcode", FindingKind.PLACE),
+        ("LicensorStreetAddress", FindingKind.PLACE),
+        ("CiEmailWork", FindingKind.IDENTIFYING),
+        ("CiTelWork", FindingKind.IDENTIFYING),
+        ("CiUrlWork", FindingKind.IDENTIFYING),
         ("LensSerialNumber", FindingKind.IDENTIFYING),
         ("CreateDate", FindingKind.TIME),
         ("Orientation", FindingKind.ORIENTATION),
@@ -82,6 +88,45 @@ def test_xmp_location_blanked_in_place_and_stays_xml() -> None:
 )
 def test_classify_property(name: str, kind: FindingKind | None) -> None:
     assert classify_property(name) is kind
+
+
+_CONTACT = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description rdf:about="" xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/">'
+    b'<Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity="Garching" Iptc4xmpCore:CiAdrPcode="D-85748" '
+    b'Iptc4xmpCore:CiEmailWork="kari@example.org"/>'
+    b'<Iptc4xmpCore:CreatorContactInfo rdf:parseType="Resource">'
+    b"<Iptc4xmpCore:CiAdrExtadr>Karl-Schwarzschild-Strasse 2</Iptc4xmpCore:CiAdrExtadr>"
+    b"<Iptc4xmpCore:CiAdrRegion>Bayern</Iptc4xmpCore:CiAdrRegion>"
+    b"<Iptc4xmpCore:CiAdrCtry>Germany</Iptc4xmpCore:CiAdrCtry>"
+    b"<Iptc4xmpCore:CiTelWork>+49 89 1234</Iptc4xmpCore:CiTelWork>"
+    b"<Iptc4xmpCore:CiUrlWork>http://example.org/</Iptc4xmpCore:CiUrlWork>"
+    b"</Iptc4xmpCore:CreatorContactInfo>"
+    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
+
+
+@pytest.mark.parametrize("all_identifying", [False, True])
+def test_creator_postal_address_is_a_place(all_identifying: bool) -> None:
+    """A creator's street address, city, region, postal code and country say where a
+    person lives or works: removed by default; e-mail, phone and URL only on request."""
+    import xml.dom.minidom
+
+    region = Region.whole(_CONTACT, 0, len(_CONTACT))
+    scan = scan_xmp(region, ScrubOptions(all_identifying=all_identifying))
+    out = bytearray(_CONTACT)
+    for patch in scan.patches:
+        out[patch.offset : patch.end] = patch.data
+    text = bytes(out)
+    xml.dom.minidom.parseString(text)
+    for gone in (b"Garching", b"D-85748", b"Schwarzschild", b"Bayern", b"Germany"):
+        assert gone not in text
+    kept = (b"kari@example.org", b"+49 89 1234", b"http://example.org/")
+    assert all((k in text) is not all_identifying for k in kept)
+    if all_identifying:
+        return  # the whole structure goes, as one identifying finding
+    places = {f.field.split(":")[-1] for f in scan.findings if f.kind is FindingKind.PLACE}
+    assert places == {"CiAdrCity", "CiAdrPcode", "CiAdrExtadr", "CiAdrRegion", "CiAdrCtry"}
 
 
 def _app1(payload: bytes) -> bytes:

@@ -38,8 +38,11 @@ POSITION_WORDS = (
     "Sub-location",
     "LocationCreated",
     "LocationShown",
+    "CreatorAddress",
+    "PostalCode",
+    "CiAdr",
 )
-NOT_A_PLACE = ("CiAdr", "CreatorCity", "CreatorCountry", "TimeZoneCity", "FocusLocation")
+NOT_A_PLACE = ("TimeZoneCity", "FocusLocation")
 
 
 def exiftool_json(*paths: Path, extra: tuple[str, ...] = ()) -> list[dict[str, object]]:
@@ -336,6 +339,33 @@ def test_all_identifying_removes_serials_and_owner(shared_media: Path, tmp_path:
         tmp_path / "plain" / names[0], extra=("-SerialNumber", "-CameraSerialNumber")
     )[0]
     assert any("SerialNumber" in k for k in kept)
+
+
+@needs_exiftool
+def test_a_creators_street_address_is_removed_by_default(
+    shared_media: Path, tmp_path: Path
+) -> None:
+    """IPTC Core's creator address (street, city, postal code, country) says where a
+    person lives or works: the default scrub removes it, keeps the contact's URL, and
+    leaves every other field as it was (exiftool's reading)."""
+    name = require(shared_media, "mde_issue600_altitude_only.jpg")[0].name
+    report = scrub_paths([shared_media / name], tmp_path)
+    assert not report.failed
+    before, after = exiftool_json(shared_media / name, tmp_path / name)
+    address = ("CiAdr", "CreatorAddress", "CreatorCity", "CreatorPostalCode", "CreatorCountry")
+    assert any("Schwarzschild" in str(v) for v in before.values())
+    assert not any("Schwarzschild" in str(v) or "85748" in str(v) for v in after.values())
+    assert after["XMP-iptcCore:CreatorWorkURL"] == "http://www.spacetelescope.org/"
+
+    def rest(record: dict[str, object]) -> dict[str, object]:
+        return {
+            k: v
+            for k, v in record.items()
+            if not k.startswith(("System:", "SourceFile", "ExifTool:", "GPS:"))
+            and not any(a in k for a in address)
+        }
+
+    assert rest(after) == rest(before)
 
 
 @pytest.mark.parametrize("km", [1.0, 10.0])
