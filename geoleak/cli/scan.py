@@ -61,7 +61,8 @@ def scan(
     make, model, serial, lens, software, where the position came from, warnings and
     error. Formats: JPEG/MPO, TIFF, DNG and TIFF-based raw, RAF, CR3, HEIC/HEIF, AVIF,
     PNG, WebP, JPEG XL, MP4/MOV/3GP (QuickTime, 3GPP, GoPro GPMF, Google CAMM), FLIR
-    thermal records, XMP sidecars and Google Takeout JSON sidecars. Only metadata bytes are read; pixels
+    thermal records, XMP sidecars and Google Takeout JSON sidecars (one whose photo is
+    absent is read on its own). Only metadata bytes are read; pixels
     are never decoded. A position of 0, 0 or out of range is not reported (see warnings);
     a missing N/S or E/W reference is read as north/east, with a warning. Hidden files
     and symlinks are not read; their records say "skipped: ..." and why.

@@ -19,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from geoleak.children import available_cpus, pool_context, worker_start
@@ -71,7 +72,8 @@ def iter_scan_targets(
     """(path to read, path to show) of every media file under `paths`, in a stable order.
 
     Folders are walked recursively in sorted order, and only files with a media or `.xmp`
-    extension are taken. Hidden entries and symlinks are not read but reported: their
+    extension are taken, and the Takeout `.json` sidecars no photo's record reads
+    (`_takeout_sidecars`). Hidden entries and symlinks are not read but reported: their
     records say why (`skip_reason`). A file named
     directly is always taken. The shown path is relative to the root when one folder was
     given (formats.md section 4), else the path under the root as given; `relative`
@@ -123,13 +125,14 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
         yield Skipped(f"skipped: cannot list folder ({exc.strerror or exc})"), shown
         return
     subfolders = []
+    sidecars = _takeout_sidecars(entries)
     for entry in entries:
         name = entry.name
         if name.startswith("._") or name in (".DS_Store", ".git"):
             continue  # AppleDouble resource forks, Finder and git files: never media
         try:
             is_dir = entry.is_dir()
-            media = os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS
+            media = os.path.splitext(name)[1].lower() in SCAN_EXTENSIONS or name in sidecars
             if name.startswith(".") or entry.is_symlink():
                 if media or is_dir:
                     reason = skip_reason(entry.path, root_real, is_dir=is_dir)
@@ -147,6 +150,32 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
             yield entry.path, shown_prefix + name
     for entry in subfolders:
         yield from _walk(entry.path, shown_prefix + entry.name + "/", root_real)
+
+
+def _takeout_sidecars(entries: list[os.DirEntry[str]]) -> frozenset[str]:
+    """The Google Takeout `.json` sidecars of a folder that no photo's record reads: one
+    whose photo is not in the export (Takeout often leaves media out), or one named by
+    Takeout's quirks (`IMG_1.jpg(1).json`); its position leaks on its own. A photo reads
+    the sidecar named `IMG_1.jpg.json` or `IMG_1.jpg.supplemental-metadata.json` itself
+    (`extract.media`). Sidecars are told by their content, as the Takeout reader tells them."""
+    jsons = [
+        e
+        for e in entries
+        if e.name.lower().endswith(".json") and not e.name.startswith(".") and not e.is_symlink()
+    ]
+    if not jsons:
+        return frozenset()
+    from geoleak.ingest.takeout import is_sidecar
+
+    read_by_photo = {
+        f"{e.name}{tail}"
+        for e in entries
+        if os.path.splitext(e.name)[1].lower() in MEDIA_EXTENSIONS
+        for tail in (".json", ".supplemental-metadata.json")
+    }
+    return frozenset(
+        e.name for e in jsons if e.name not in read_by_photo and is_sidecar(Path(e.path))
+    )
 
 
 def _read_chunk(

@@ -281,3 +281,27 @@ def test_the_readers_digest_is_media_digest(size: int, seed: int) -> None:
         assert read_media_digest(copy, like=path)[1] is True
         assert read_media_digest(changed, like=path)[1] == media_digest(changed) != expected
     assert read_media_digest(os.path.join(folder, "gone.jpg"))[1] is None
+
+
+def test_takeout_sidecars_no_photo_reads_are_scanned(tmp_path: Path) -> None:
+    """A Takeout sidecar whose photo is not in the export (or named by Takeout's quirks)
+    is read on its own; one its photo's record reads, an album's metadata.json and other
+    JSON are not."""
+    sidecar = {
+        "title": "x",
+        "photoTakenTime": {"timestamp": "1527038024"},
+        "geoData": {"latitude": 22.2295, "longitude": 113.502},
+    }
+    photo = tmp_path / "IMG_1.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xd9")
+    for name in ("IMG_1.jpg.json", "IMG_2.jpg.json", "IMG_3.jpg(1).json", "metadata.json"):
+        (tmp_path / name).write_text(json.dumps(sidecar))
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    shown = [s for _, s in iter_scan_targets([tmp_path])]
+    assert shown == ["IMG_1.jpg", "IMG_2.jpg.json", "IMG_3.jpg(1).json"]
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "")], catch_exceptions=False)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["path"], r["lat"]) for r in records][1:] == [
+        ("IMG_2.jpg.json", 22.2295),
+        ("IMG_3.jpg(1).json", 22.2295),
+    ]
