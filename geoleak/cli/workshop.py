@@ -52,6 +52,9 @@ def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
               help="truth.csv to score the what-if runs (a scenario folder brings its own).")  # fmt: skip
 @basemap_option
 @input_options
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to use for reading and for each what-if run (default: all "
+                   "cores).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the what-if results as JSON.")
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty although geoleak did not write it.")  # fmt: skip
@@ -59,7 +62,8 @@ def _scenario_inputs(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
 @absolute_paths_option
 def workshop_command(inputs: tuple[str, ...], output: str, participant: str | None,
                      truth: str | None, basemap_file: str | None, source: str | None,
-                     author: str | None, as_json: bool, force: bool, quiet: bool) -> None:  # fmt: skip
+                     author: str | None, workers: int | None, as_json: bool, force: bool,
+                     quiet: bool) -> None:  # fmt: skip
     """Write a one-page workshop a trainer walks a room through, offline.
 
     Six steps with speaker notes: one photo and its metadata, a week of posts, the nights
@@ -76,6 +80,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
       geoleak workshop /tmp/unit --out ws/            # a generated scenario folder
       geoleak workshop --participant ~/Pictures/2025 --out ~/my-workshop
     """
+    from geoleak.children import available_cpus
     from geoleak.evaluate import load_truth
     from geoleak.geocode import build_geocoder
     from geoleak.pipeline import collect_evidence
@@ -83,6 +88,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     from geoleak.report.workshop import build_workshop, write_workshop
 
     started = time.monotonic()
+    workers = workers if workers is not None else available_cpus()
     if participant and inputs:
         raise UsageError("give either INPUTS (a unit) or --participant (one person's files)")
     check_output_dir(output, force=force)
@@ -118,8 +124,9 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
         diag = make_diagnostics(quiet)
         say(f"reading {', '.join(shown_path(p) for p in paths)}")
         collected = collect_evidence(
-            paths, diag=diag, source=source, author=author, geocoder=build_geocoder("gazetteer")
-        )
+            paths, diag=diag, source=source, author=author, workers=workers,
+            geocoder=build_geocoder("gazetteer"),
+        )  # fmt: skip
         finish_diagnostics(diag)
         if participant:
             from geoleak.remedy.audit import audit
@@ -133,6 +140,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
             truth=load_truth(truth_path) if truth_path else None,
             participant_inputs=paths if participant else None,
             audit_lines=audit_lines,
+            workers=workers,
             progress=say,
         )
         notes: list[str] = []

@@ -17,15 +17,18 @@ Nothing is fetched and nothing is written outside the output folder.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import shlex
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from geoleak import __version__
+from geoleak.children import pool_context, worker_start
 from geoleak.errors import OutputError
 from geoleak.evaluate import TruthRow
 from geoleak.geometry import haversine_m
@@ -216,6 +219,56 @@ def _found(profile: Profile | None, kind: PlaceKind, targets: Sequence[LatLon]) 
     )
 
 
+# what the forked workers of `_inferred_runs` read (inherited, never pickled)
+_FORK_RUNS: tuple[EvidenceSet, Sequence[tuple[str, ...]]] | None = None
+# below this many located observations the runs take less than starting a pool
+PARALLEL_MIN_EVIDENCE = 20_000
+
+
+def _withheld_run(
+    collected: EvidenceSet, withheld: tuple[str, ...], workers: int
+) -> tuple[list[Profile], list[Site]]:
+    kept = {
+        person: [e for e in items if e.source.value not in withheld]
+        for person, items in collected.evidence.items()
+    }
+    kept = {person: items for person, items in kept.items() if items}
+    return infer_profiles(replace(collected, evidence=kept), workers=workers)
+
+
+def _forked_run(index: int) -> tuple[list[Profile], list[Site]]:
+    assert _FORK_RUNS is not None
+    collected, withheld_sets = _FORK_RUNS
+    return _withheld_run(collected, withheld_sets[index], 1)
+
+
+def _inferred_runs(
+    collected: EvidenceSet, withheld_sets: Sequence[tuple[str, ...]], workers: int
+) -> list[tuple[list[Profile], list[Site]]]:
+    """Each withheld set's profiles and sites, in order. The runs are independent: with
+    several workers they run side by side, one run a forked process (inference of one
+    person is the same in any process, so the results are those of one process)."""
+    size = sum(len(items) for items in collected.evidence.values())
+    if (
+        workers <= 1
+        or len(withheld_sets) < 2
+        or size < PARALLEL_MIN_EVIDENCE
+        or "fork" not in mp.get_all_start_methods()
+    ):
+        return [_withheld_run(collected, withheld, workers) for withheld in withheld_sets]
+    global _FORK_RUNS  # noqa: PLW0603  (read by the forked workers)
+    _FORK_RUNS = (collected, withheld_sets)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(withheld_sets)),
+            mp_context=pool_context("fork"),
+            initializer=worker_start,
+        ) as pool:
+            return list(pool.map(_forked_run, range(len(withheld_sets))))
+    finally:
+        _FORK_RUNS = None
+
+
 def what_if_runs(
     collected: EvidenceSet,
     *,
@@ -233,13 +286,9 @@ def what_if_runs(
     runs: list[WhatIfRun] = []
     first: tuple[list[Profile], list[Site]] | None = None
     refs: dict[str, dict[str, list[LatLon]]] = {}
-    for withheld in withheld_sets:
-        kept = {
-            person: [e for e in items if e.source.value not in withheld]
-            for person, items in collected.evidence.items()
-        }
-        kept = {person: items for person, items in kept.items() if items}
-        profiles, sites = infer_profiles(replace(collected, evidence=kept), workers=workers)
+    for withheld, (profiles, sites) in zip(
+        withheld_sets, _inferred_runs(collected, withheld_sets, workers), strict=True
+    ):
         if first is None:
             first = (profiles, sites)
             refs = _references(profiles, truth)

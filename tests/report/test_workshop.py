@@ -90,6 +90,37 @@ def _person_posts(tmp_path: Path) -> Path:
     return path
 
 
+def test_what_if_runs_side_by_side_equal_the_runs_in_one_process(
+    demo_collected: EvidenceSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoleak.report import workshop
+
+    truth = load_truth(SAMPLE / "truth.csv")
+    one = what_if_runs(demo_collected, truth=truth, workers=1)
+    monkeypatch.setattr(workshop, "PARALLEL_MIN_EVIDENCE", 0)  # the demo is below it
+    two = what_if_runs(demo_collected, truth=truth, workers=2)
+    assert [r.to_json() for r in two[0]] == [r.to_json() for r in one[0]]
+    assert two[1] == one[1]
+    assert two[2] == one[2]
+
+
+def test_workshop_command_takes_workers(tmp_path: Path) -> None:
+    if not (SAMPLE / "posts.jsonl").is_file():
+        pytest.skip(f"demo corpus {SAMPLE} not found")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers
+        args = ["workshop", str(SAMPLE), "--out", str(out), "--workers", workers, "--json", "-q"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout)["what_if"])
+        assert (out / "workshop.json").is_file()
+    assert outputs[0] == outputs[1]
+    assert (tmp_path / "1" / "workshop.json").read_bytes() == (
+        tmp_path / "2" / "workshop.json"
+    ).read_bytes()
+
+
 def test_without_truth_the_full_run_is_the_reference(tmp_path: Path) -> None:
     collected = collect_evidence([_person_posts(tmp_path)])
     runs, _profiles, _sites = what_if_runs(collected)
