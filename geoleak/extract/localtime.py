@@ -10,9 +10,14 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geoleak.types import LatLon
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "SENTINEL_TIMES",
@@ -47,6 +52,26 @@ def _timezone_at_cell(lat_cell: int, lon_cell: int) -> str | None:
     if name is None:
         name = finder.certain_timezone_at(lng=lon, lat=lat)  # type: ignore[attr-defined]
     return name
+
+
+def timezones_at_cells(
+    lat_cells: NDArray[np.int64], lon_cells: NDArray[np.int64]
+) -> list[str | None]:
+    """`_timezone_at_cell` of each (lat_cells[k], lon_cells[k]) (hundredths of a degree),
+    in one call: timezonefinder's batch lookup (`timezone_names_at`, each answer what its
+    `timezone_at` gives for the point; the points as the same quotients by 100) where it
+    has one, a cell it answers None for by `certain_timezone_at` as one by one. Not
+    cached: the caller keeps what it needs (`columns._zones_of_cells`)."""
+    finder = _get_finder()
+    many = getattr(finder, "timezone_names_at", None)
+    if many is None:  # (an older timezonefinder: one by one)
+        return list(map(_timezone_at_cell, lat_cells.tolist(), lon_cells.tolist()))
+    lats, lons = lat_cells / 100.0, lon_cells / 100.0
+    names: list[str | None] = many(lngs=lons, lats=lats)
+    if None in names:
+        for k in [k for k, name in enumerate(names) if name is None]:
+            names[k] = finder.certain_timezone_at(lng=float(lons[k]), lat=float(lats[k]))  # type: ignore[attr-defined]
+    return names
 
 
 def timezone_at(position: LatLon) -> str | None:

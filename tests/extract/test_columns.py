@@ -347,3 +347,93 @@ def test_a_line_with_another_field_is_not_read_again(monkeypatch: pytest.MonkeyP
     assert read == [repeated]
     with pytest.raises(msgspec.DecodeError, match=columns._UNKNOWN_FIELD):
         columns._decode_plain(with_text)
+
+
+# Cells (hundredths of a degree) near zone borders, coasts and the antimeridian, and anywhere.
+_BORDER_CELLS = st.builds(
+    lambda place, dlat, dlon: (round(place[0] * 100) + dlat, round(place[1] * 100) + dlon),
+    st.sampled_from([*PLACES, (47.3769, 8.5417), (41.8919, 12.5113), (49.0, 8.2), (31.77, 35.22),
+                     (45.5, -73.6), (27.95, 86.92), (1.29, 103.85), (-22.9, -43.2)]),
+    st.integers(-300, 300), st.integers(-300, 300),
+).filter(lambda cell: -9000 <= cell[0] <= 9000 and -18000 <= cell[1] <= 18000)  # fmt: skip
+_CELLS = st.one_of(_BORDER_CELLS, st.tuples(st.integers(-9000, 9000), st.integers(-18000, 18000)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELLS, max_size=60))
+def test_zones_looked_up_together_are_each_cells_zone(cells: list[tuple[int, int]]) -> None:
+    """`timezones_at_cells` gives, cell by cell, what `_timezone_at_cell` gives one at a time
+    (timezonefinder's batch lookup against its single one, the points as the same floats)."""
+    import numpy as np
+
+    from geoleak.extract.localtime import _timezone_at_cell, timezones_at_cells
+
+    lat_cells = np.array([lat for lat, _ in cells], dtype=np.int64)
+    lon_cells = np.array([lon for _, lon in cells], dtype=np.int64)
+    alone = [_timezone_at_cell.__wrapped__(lat, lon) for lat, lon in cells]  # (not its cache)
+    assert timezones_at_cells(lat_cells, lon_cells) == alone
+
+
+def test_a_cell_the_batch_lookup_leaves_open_is_settled_as_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cell `timezone_names_at` answers None for is asked of `certain_timezone_at`, as
+    `_timezone_at_cell` asks it; a finder without the batch lookup is asked cell by cell."""
+    import numpy as np
+
+    from geoleak.extract import localtime
+
+    class Finder:
+        def timezone_names_at(self, *, lngs: Any, lats: Any) -> list[str | None]:
+            return [
+                None if lat > 0 else f"batch {lat} {lng}"
+                for lat, lng in zip(lats, lngs, strict=True)
+            ]
+
+        def certain_timezone_at(self, *, lng: float, lat: float) -> str:
+            return f"certain {lat} {lng}"
+
+    monkeypatch.setattr(localtime, "_finder", Finder())
+    lats, lons = np.array([5, -7, 9000]), np.array([-18000, 1, 1])
+    assert localtime.timezones_at_cells(lats, lons) == [
+        "certain 0.05 -180.0", "batch -0.07 0.01", "certain 90.0 0.01"]  # fmt: skip
+
+    class Older:
+        def timezone_at(self, *, lng: float, lat: float) -> str:
+            return f"one {lat} {lng}"
+
+    monkeypatch.setattr(localtime, "_finder", Older())
+    localtime._timezone_at_cell.cache_clear()
+    try:
+        assert localtime.timezones_at_cells(lats[:2], lons[:2]) == [
+            "one 0.05 -180.0", "one -0.07 0.01"]  # fmt: skip
+    finally:
+        localtime._timezone_at_cell.cache_clear()
+
+
+def test_cells_zones_are_remembered_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_zones_of_cells` looks up only cells it has not seen, together, and forgets them all
+    once `_CELL_ZONES_MAX` would be passed."""
+    import numpy as np
+
+    asked: list[list[int]] = []
+
+    def lookup(lat_cells: Any, lon_cells: Any) -> list[str | None]:
+        asked.append(lat_cells.tolist())
+        return [
+            f"z{lat},{lon}" for lat, lon in zip(lat_cells.tolist(), lon_cells.tolist(), strict=True)
+        ]
+
+    monkeypatch.setattr(columns, "timezones_at_cells", lookup)
+    monkeypatch.setattr(columns, "_CELL_ZONES", {})
+    monkeypatch.setattr(columns, "_CELL_ZONES_MAX", 4)
+
+    def keys(*cells: tuple[int, int]) -> Any:
+        return np.array([(lat + 9000) * 40_000 + lon + 18_000 for lat, lon in cells])
+
+    assert columns._zones_of_cells(keys((1, 2), (-3, -4))) == ["z1,2", "z-3,-4"]
+    assert columns._zones_of_cells(keys((1, 2), (5, 6), (-3, -4))) == ["z1,2", "z5,6", "z-3,-4"]
+    assert asked == [[1, -3], [5]]
+    assert columns._zones_of_cells(keys((7, 8), (9, -9))) == ["z7,8", "z9,-9"]  # (3 + 2 > 4)
+    kept = keys((7, 8), (9, -9)).tolist()
+    assert dict(columns._CELL_ZONES) == {kept[0]: "z7,8", kept[1]: "z9,-9"}
