@@ -413,6 +413,39 @@ class _PlainRun(NamedTuple):
     at: list[int]
 
 
+class _PlainLines(NamedTuple):
+    """A batch's unparsed lines read in columns: the columns of its plain ones (None when
+    none is) and each line's row of them (-1: not plain), in post order."""
+
+    columns: _PlainColumns | None
+    row_of: list[int]
+
+
+def _unparsed_lines(posts: Sequence[tuple[int, _ShardItem]]) -> tuple[list[str], list[str]]:
+    """The authors and texts of a batch's JSONL lines left unparsed (`UnparsedPost`, or
+    `JsonlLine` in a worker, or a run's `_ShardLines`), in post order."""
+    authors: list[str] = []
+    texts: list[str] = []
+    for _, post in posts:
+        if isinstance(post, _ShardLines):
+            authors += post.run.authors
+            texts += post.run.lines
+        elif isinstance(post, tuple):  # (an `UnparsedPost` or its `as_line`)
+            authors.append(post[0])
+            texts.append(post[2])
+    return authors, texts
+
+
+def _plain_lines(authors: list[str], texts: list[str]) -> _PlainLines:
+    """Lines by their authors read in columns (`plain_rows_of`), as `_PlainLines`."""
+    rows = plain_rows_of(authors, texts) if texts else None
+    if rows is None:
+        return _PlainLines(None, [-1] * len(texts))
+    rows_of_lines = np.full(len(texts), -1, dtype=np.int64)
+    rows_of_lines[rows.line] = np.arange(len(rows))
+    return _PlainLines(_plain_columns(rows), rows_of_lines.tolist())
+
+
 class _ShardLines(NamedTuple):
     """Lines of a `LineRun` that go to one shard (all of it, or those of its people), as
     they travel to it: the lines in columns, and each one's post number."""
@@ -469,12 +502,15 @@ class _Shard:
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
         self.guards: dict[str, MediaPathGuard] = {}  # per corpus folder (parse_unparsed)
 
-    def take(self, posts: Sequence[tuple[int, _ShardItem]]) -> _BatchResult:
+    def take(
+        self, posts: Sequence[tuple[int, _ShardItem]], ahead: _PlainLines | None = None
+    ) -> _BatchResult:
         """Parse the batch's unparsed lines, read its new media, then dedupe and extract
-        its posts in order."""
+        its posts in order. `ahead`: its lines' plain reading, when made ahead
+        (`plain_ahead`)."""
         diag = self.diag
         diag.events = []
-        parsed = self._parsed(posts)
+        parsed = self._parsed(posts, ahead)
         if self.streaming:
             self.media = {}  # a repeated path is read again in a later batch
         wanted = sorted({m for _, post in parsed if isinstance(post, Post)
@@ -615,37 +651,52 @@ class _Shard:
         stats.evidence_by_source[found.source.value] += 1
         first_located.setdefault(author, number)
 
+    def _in_columns(self) -> bool:
+        """Whether this shard reads plain lines into runs of rows (`_PlainRun`)."""
+        return PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS
+
+    def plain_ahead(
+        self, batches: Sequence[Sequence[tuple[int, _ShardItem]]]
+    ) -> list[_PlainLines | None]:
+        """Each batch's `_PlainLines` (for `take`), the lines of all of them read in
+        columns at once: a few hundred lines a batch pay numpy's cost per call more than
+        per line (None for each when this shard does not read in columns)."""
+        if not self._in_columns():
+            return [None] * len(batches)
+        lines = [_unparsed_lines(posts) for posts in batches]
+        authors = list(chain.from_iterable(a for a, _ in lines))
+        texts = list(chain.from_iterable(t for _, t in lines))
+        columns, row_of = _plain_lines(authors, texts)
+        out: list[_PlainLines | None] = []
+        start = 0
+        for _, batch_texts in lines:
+            end = start + len(batch_texts)
+            out.append(_PlainLines(columns, row_of[start:end]))
+            start = end
+        return out
+
     def _parsed(
-        self, posts: Sequence[tuple[int, _ShardItem]]
+        self, posts: Sequence[tuple[int, _ShardItem]], ahead: _PlainLines | None = None
     ) -> list[tuple[int, Post | PlainGeotag | _PlainRun]]:
         """The posts with each JSONL line the reader left unparsed (`UnparsedPost`, or
         `JsonlLine` in a worker, or a run's `_ShardLines`) parsed here, its warnings
         recorded at its post number; lines unusable after all dropped. Plain located lines
-        are read in columns, as a batch (unless `PLAIN_COLUMNS` is off), into their
-        evidence: `PlainGeotag`, or in a shard that holds its people's evidence or streams
-        it runs of rows of the batch's columns (`_PlainRun`: no objects per post, unless
-        `EVIDENCE_COLUMNS` is off)."""
-        authors: list[str] = []  # each unparsed line's, in post order
-        texts: list[str] = []
-        for _, post in posts:
-            if isinstance(post, _ShardLines):
-                authors += post.run.authors
-                texts += post.run.lines
-            elif isinstance(post, tuple):  # (an `UnparsedPost` or its `as_line`)
-                authors.append(post[0])
-                texts.append(post[2])
-        fast: list[PlainGeotag | None] = [None] * len(texts)
+        are read in columns, as a batch (unless `PLAIN_COLUMNS` is off; `ahead`: read
+        already, `plain_ahead`), into their evidence: `PlainGeotag`, or in a shard that
+        holds its people's evidence or streams it runs of rows of the batch's columns
+        (`_PlainRun`: no objects per post, unless `EVIDENCE_COLUMNS` is off)."""
         columns: _PlainColumns | None = None
         row_of: list[int] = []  # (columns) each line's row, -1 for a line that is not plain
-        if texts and PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS:
-            rows = plain_rows_of(authors, texts)
-            if rows is not None:
-                columns = _plain_columns(rows)
-                rows_of_lines = np.full(len(texts), -1, dtype=np.int64)
-                rows_of_lines[rows.line] = np.arange(len(rows))
-                row_of = rows_of_lines.tolist()
-        elif texts and PLAIN_COLUMNS:
-            fast = list(plain_geotags(list(zip(authors, texts, strict=True))))
+        if ahead is None and self._in_columns():
+            ahead = _plain_lines(*_unparsed_lines(posts))
+        if ahead is not None:
+            columns, row_of = ahead
+            fast: list[PlainGeotag | None] = [None] * len(row_of)
+        else:
+            authors, texts = _unparsed_lines(posts)
+            fast = [None] * len(texts)
+            if texts and PLAIN_COLUMNS:
+                fast = list(plain_geotags(list(zip(authors, texts, strict=True))))
         out: list[tuple[int, Post | PlainGeotag | _PlainRun]] = []
         k = 0  # the next unparsed line's place in `fast` and `row_of`
         for number, post in posts:
@@ -806,31 +857,39 @@ def _pack(posts: Sequence[tuple[int, _ShardItem]]) -> _Packed:
     ]  # fmt: skip
 
 
-def _shard_take(packed: _Packed, batch: int) -> _BatchResult:
-    """`_Shard.take` in the worker process; `batch`: the number of the batch's first post."""
-    assert _WORKER_SHARD is not None
-    timeline.instant("got", batch)
-    posts = [
+def _unpacked(packed: _Packed) -> list[tuple[int, _ShardItem]]:
+    """`_pack`'s posts as they were."""
+    return [
         (n, p if extra is None or isinstance(p, tuple)
          else replace(p, extra=MappingProxyType(extra)))
         for n, p, extra in packed
     ]  # fmt: skip
-    with timeline.span("take", batch):
-        return _WORKER_SHARD.take(posts)
 
 
 def _shard_take_many(
     packs: Sequence[_Packed | None], batches: Sequence[int]
 ) -> list[_BatchResult | _Failed | None]:
-    """`_shard_take` of each batch of a `_Group` in turn (None for one without posts of
-    this shard's); a batch that raises ends the call, its error in its place."""
+    """`_Shard.take` in the worker process of each batch of a `_Group` in turn (None for
+    one without posts of this shard's; `batches`: the number of each one's first post),
+    the plain lines of them all read in columns first, at once; a batch that raises ends
+    the call, its error in its place (the reading ahead's: the first batch's)."""
+    shard = _WORKER_SHARD
+    assert shard is not None
     out: list[_BatchResult | _Failed | None] = []
-    for packed, batch in zip(packs, batches, strict=True):
-        if packed is None:
+    taken = [None if packed is None else _unpacked(packed) for packed in packs]
+    try:
+        ahead = iter(shard.plain_ahead([posts for posts in taken if posts is not None]))
+    except Exception as error:  # (raised in the main process when it asks for the batch)
+        first = next(k for k, posts in enumerate(taken) if posts is not None)
+        return [*([None] * first), _Failed(error, traceback.format_exc())]
+    for posts, batch in zip(taken, batches, strict=True):
+        if posts is None:
             out.append(None)
             continue
+        timeline.instant("got", batch)
         try:
-            out.append(_shard_take(packed, batch))
+            with timeline.span("take", batch):
+                out.append(shard.take(posts, next(ahead)))
         except Exception as error:  # (raised in the main process when it asks for this batch)
             out.append(_Failed(error, traceback.format_exc()))
             break

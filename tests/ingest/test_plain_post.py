@@ -417,3 +417,53 @@ def test_lines_handed_over_in_runs_give_what_lines_one_by_one_give(
     assert any(f"{second}:" in w and "not valid JSON" in w for w in warnings)
     assert any("m/" in w for w in warnings)  # (the media entries' files are missing)
     assert len(in_runs[0]) >= 10  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_batches_read_ahead_together_give_what_each_batch_read_alone_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shuffled: bool
+) -> None:
+    """A worker reads the plain lines of the batches of one call in columns at once
+    (`_Shard.plain_ahead`), then takes each batch with its share: profiles, sites, stats,
+    every warning in order, and the store's files row by row in file order (streaming
+    shards: each batch's rows as it gave them) are what each batch read alone gives, with
+    people in runs or interleaved, bad lines and repeated posts across batches."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from geoleak.store import EvidenceStore
+
+    corpus = _corpus_file(tmp_path, random.Random(11), 24, shuffled=shuffled)
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 24)
+    runs = 0
+
+    def everything() -> tuple[object, ...]:
+        nonlocal runs
+        runs += 1
+        diag = Diagnostics()
+        result = run([corpus], diag=diag, workers=2, geocoder=pipeline.OFFLINE,
+                     keep_evidence=False)  # fmt: skip
+        root = tmp_path / f"store{runs}"
+        store_diag = Diagnostics()
+        EvidenceStore(root, buckets=3).ingest([corpus], diag=store_diag, workers=2,
+                                              geocoder=pipeline.OFFLINE)  # fmt: skip
+        files = {str(part.relative_to(root)): pq.read_table(part).to_pylist()
+                 for part in sorted(root.glob("*/*/*.parquet"))}  # fmt: skip
+        return (
+            [json.dumps(profile_to_json(p)) for p in result.profiles],
+            [json.dumps(s.to_json()) for s in result.sites],
+            json.dumps(result.stats.to_json()),
+            diag.warnings,
+            store_diag.warnings,
+            files,
+        )
+
+    monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", 8)
+    together = everything()
+    with monkeypatch.context() as patch:  # (each batch's lines read by its own `take`)
+        patch.setattr(pipeline._Shard, "plain_ahead", lambda _, batches: [None] * len(batches))
+        alone = everything()
+    names = ("profiles", "sites", "stats", "warnings", "ingest warnings", "store files")
+    for name, a, b in zip(names, together, alone, strict=True):
+        assert a == b, f"{name} differ between batches read together and alone"
+    assert len(alone[5]) >= 6 and any("duplicate post id" in w for w in alone[3])  # type: ignore[arg-type, operator]
