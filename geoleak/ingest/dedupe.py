@@ -35,23 +35,27 @@ __all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"
 
 # `DigestSet.add_many` adds runs of at least this many keys at once (fewer: one by one).
 _MANY = 8
+# A member's second slot is picked by its digest's bits from this one up (its first by
+# the lowest): independent of the first's for up to 2^32 slots (268 M members).
+_SECOND = 32
 
 
 class DigestSet:
     """A set of 64-bit digests that costs about 10 bytes a member, so remembering every
     post of a corpus of millions does not grow memory much.
 
-    The newest members are in a Python set; when it holds `buffer` of them they are
-    merged into sorted arrays (numpy, imported then: small runs never need it), one for
-    each value of a digest's top 8 bits, which are searched by bisection. Merging into
-    one of 256 arrays at a time needs about 1/256 of the members again in transient
-    memory (one array for all needed a copy of every member, and a sort buffer, at each
-    spill). Beside the array, one bit per slot (a digest's low bits
-    pick its slot; 16 slots a member) marks the slots of members: a key whose slot is
-    clear is new without a search, so only a few per cent of new keys search the array
-    (a search costs about as much as the rest of a reader's work on a line). Two different
-    keys share a 64-bit digest with a chance of about n^2 / 2^65: below 1e-3 at 100 million
-    members.
+    The newest members are in a Python set (and, for the spill, in the arrays of the
+    runs `add_many` added and a list of the keys `add` added); when it holds `buffer` of
+    them they are merged into sorted arrays (numpy, imported then: small runs never need
+    it), one for each value of a digest's top 8 bits, which are searched by bisection.
+    Merging into one of 256 arrays at a time needs about 1/256 of the members again in
+    transient memory (one array for all needed a copy of every member, and a sort buffer,
+    at each spill). Beside the array, one bit per slot marks two slots of each member (a
+    digest's low bits pick one, its bits from `_SECOND` up the other; 16 slots a member): a
+    key with either slot clear is new without a search, so only 0.4-1.4 % of new keys
+    search the array (a search costs about as much as the rest of a reader's work on a
+    line; one slot a member left 3-6 %). Two different keys share a 64-bit digest with a
+    chance of about n^2 / 2^65: below 1e-3 at 100 million members.
     """
 
     SLOTS_PER_MEMBER = 16
@@ -60,6 +64,8 @@ class DigestSet:
     def __init__(self, buffer: int = 1 << 16) -> None:
         self.buffer = buffer
         self._recent: set[int] = set()
+        self._runs: list[Any] = []  # (numpy int64 arrays) the runs `add_many` added to it
+        self._singles: list[int] = []  # the rest of it
         self._sorted: list[Any] | None = None  # numpy int64 arrays, sorted, once spilled
         self._spilled = 0
         self._bits = bytearray()  # once spilled: the slots of every member
@@ -78,8 +84,21 @@ class DigestSet:
             return True
         if self._sorted is None:
             return False
-        slot = key & self._mask
-        return bool(self._bits[slot >> 3] & (1 << (slot & 7))) and self._in_sorted(key)
+        return self._marked(key) and self._in_sorted(key)
+
+    def _marked(self, key: int) -> bool:
+        """Whether both of `key`'s slots are marked (once spilled)."""
+        one, two, bits = key & self._mask, (key >> _SECOND) & self._mask, self._bits
+        return bool(bits[one >> 3] & (1 << (one & 7)) and bits[two >> 3] & (1 << (two & 7)))
+
+    def _slots(self, keys: Any) -> tuple[Any, Any]:
+        """The bytes and bits of the slots of `keys` (numpy int64; once spilled), as two
+        rows of len(keys): the first slots', the second's."""
+        import numpy as np
+
+        mask = np.int64(self._mask)
+        slots = np.stack((keys & mask, (keys >> _SECOND) & mask))
+        return slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8)
 
     def contains_many(self, keys: Sequence[int]) -> list[bool]:
         """`key in self` of each key, in one call: once spilled, the keys' slots are read
@@ -90,9 +109,9 @@ class DigestSet:
             return [key in self for key in keys]
         import numpy as np
 
-        slots = np.array(keys, dtype=np.int64) & np.int64(self._mask)
+        at, marks = self._slots(np.array(keys, dtype=np.int64))
         view = np.frombuffer(self._bits, dtype=np.uint8)
-        marked = view[slots >> 3] & np.left_shift(1, slots & 7).astype(np.uint8)
+        marked = (view[at] & marks).all(axis=0)
         del view  # (releases the bytearray's buffer)
         found = [False] * len(keys)
         for k in np.flatnonzero(marked).tolist():
@@ -111,14 +130,14 @@ class DigestSet:
         if key in recent:
             return False
         if self._sorted is not None:
-            slot = key & self._mask
-            byte, bit = slot >> 3, 1 << (slot & 7)
-            bits = self._bits
-            if not bits[byte] & bit:
-                bits[byte] |= bit
+            if not self._marked(key):
+                one, two, bits = key & self._mask, (key >> _SECOND) & self._mask, self._bits
+                bits[one >> 3] |= 1 << (one & 7)
+                bits[two >> 3] |= 1 << (two & 7)
             elif self._in_sorted(key):
                 return False
         recent.add(key)
+        self._singles.append(key)
         if len(recent) >= self.buffer:
             self._spill()
         return True
@@ -135,19 +154,20 @@ class DigestSet:
         recent = self._recent
         if len(keys) < _MANY or not recent.isdisjoint(keys) or len(set(keys)) != len(keys):
             return self._add_each(keys)
-        if self._sorted is not None:
-            import numpy as np
+        import numpy as np
 
-            slots = np.array(keys, dtype=np.int64) & np.int64(self._mask)
-            at, marks = slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8)
+        run = np.array(keys, dtype=np.int64)
+        if self._sorted is not None:
+            at, marks = self._slots(run)
             view = np.frombuffer(self._bits, dtype=np.uint8)
-            marked = np.flatnonzero(view[at] & marks).tolist()
+            marked = np.flatnonzero((view[at] & marks).all(axis=0)).tolist()
             if any(self._in_sorted(keys[k]) for k in marked):
                 del view
                 return self._add_each(keys)  # nothing was changed yet
-            np.bitwise_or.at(view, at, marks)
+            np.bitwise_or.at(view, at.reshape(-1), marks.reshape(-1))
             del view  # (releases the bytearray's buffer)
         recent.update(keys)
+        self._runs.append(run)
         if len(recent) >= self.buffer:
             self._spill()
         return [True] * len(keys)
@@ -160,8 +180,8 @@ class DigestSet:
     def _spill(self) -> None:
         import numpy as np
 
-        spilled = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
-        self._recent = set()
+        spilled = np.concatenate([*self._runs, np.array(self._singles, dtype=np.int64)])
+        self._recent, self._runs, self._singles = set(), [], []
         spilled.sort()
         if self._sorted is None:
             self._sorted = [np.zeros(0, dtype=np.int64)] * self.PARTS
@@ -185,12 +205,12 @@ class DigestSet:
             self._bits = bytearray()
             bits = bytearray(slots >> 3)
             view = np.frombuffer(bits, dtype=np.uint8)
+            self._mask = slots - 1
             for kept in parts:  # one part's slots at a time
-                at = kept & np.int64(slots - 1)
-                np.bitwise_or.at(view, at >> 3, np.left_shift(1, at & 7).astype(np.uint8))
+                at, marks = self._slots(kept)
+                np.bitwise_or.at(view, at.reshape(-1), marks.reshape(-1))
             del view  # (releases the bytearray's buffer)
             self._bits = bits
-            self._mask = slots - 1
 
 
 @dataclass

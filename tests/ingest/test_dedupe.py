@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest_helpers import FIXTURES
@@ -323,3 +324,43 @@ def test_contains_many_answers_as_in_for_each_key(
     keys = members[::3] + others + near
     assert digests.contains_many(keys) == [key in digests for key in keys]
     assert digests.contains_many(keys) == [key in set(members) for key in keys]
+
+
+def test_a_key_with_a_clear_second_slot_is_new_without_a_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each member marks two slots (its digest's low bits and its bits from 32 up): a key
+    that shares a member's first slot but not its second is new without searching the
+    sorted arrays, one by one (`add`, `in`) and in runs (`add_many`, `contains_many`),
+    unless other members marked its second slot (a few per cent); a key with both slots
+    marked is searched for, and a member is found."""
+    import random
+
+    rng = random.Random(3)
+    members = [rng.getrandbits(64) - 2**63 for _ in range(5_000)]
+    digests = DigestSet(buffer=1_000)
+    for key in members:
+        digests.add(key)
+    searched: list[int] = []
+    search = DigestSet._in_sorted
+
+    def counted(self: DigestSet, key: int) -> bool:
+        searched.append(key)
+        return search(self, key)
+
+    monkeypatch.setattr(DigestSet, "_in_sorted", counted)
+    mask = digests._mask
+    assert mask >= 1 << 16
+    # the same low 32 bits (first slot), another second slot (bit 33 flipped)
+    apart = [key ^ (1 << 33) for key in members[:400]]
+    assert not any(key in digests for key in apart)
+    assert 0 < len(searched) < 0.2 * len(apart)  # (one slot a member: every one searched)
+    by_one = list(searched)
+    assert digests.contains_many(apart) == [False] * len(apart) and searched == by_one * 2
+    twin = members[0] ^ (1 << 60)  # both slots a member's (bit 60 is in neither)
+    assert twin not in digests and searched[-1] == twin
+    assert members[1] in digests and searched[-1] == members[1]
+    searched.clear()
+    assert digests.add_many(apart[:200]) == [True] * 200
+    assert all(digests.add(key) for key in apart[200:])
+    assert searched == by_one
