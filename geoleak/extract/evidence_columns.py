@@ -237,6 +237,9 @@ class EvidenceRows:
                     local_basis.extend([ev.local_basis.value for ev in part])
                 person.extend([name] * n)
         size = len(post_id)
+        if not objects and len(plain) == 1:  # (one batch's plain rows: taken as they are)
+            ((rows, at_rows, _),) = plain.values()
+            return cls._of_plain(rows, at_rows, post_id, person, tz_name, source)
         lat, lon = np.zeros(size), np.zeros(size)
         accuracy, weight = np.zeros(size), np.zeros(size)
         utc_us, posted_us, local_us = (np.zeros(size, dtype=np.int64) for _ in range(3))
@@ -280,6 +283,33 @@ class EvidenceRows:
             has_posted=has_posted, local_us=local_us, has_local=has_local,
             local_basis=local_basis, tz_name=tz_name, source=source, media_path=media_path,
             device=device, text=text,
+        )  # fmt: skip
+
+
+    @classmethod
+    def _of_plain(
+        cls,
+        rows: GeotagRows,
+        at: list[int],
+        post_id: list[str],
+        person: list[str],
+        tz_name: list[str | None],
+        source: list[str],
+    ) -> EvidenceRows:
+        """`of_parts` of rows `at` of one batch's plain rows, nothing else, in that order."""
+        index = np.array(at, dtype=np.int64)
+        size = len(at)
+        utc_us = rows.utc_s[index] * US_PER_S
+        known = rows.has_local[index]
+        return cls(
+            post_id=post_id, person=person, lat=rows.lat[index], lon=rows.lon[index],
+            accuracy_m=np.full(size, rows.accuracy_m, dtype=np.float64),
+            weight=np.full(size, rows.weight, dtype=np.float64),
+            utc_us=utc_us, has_utc=np.ones(size, dtype=bool), posted_us=utc_us.copy(),
+            has_posted=np.ones(size, dtype=bool), local_us=np.where(known, rows.local_us[index], 0),
+            has_local=known, local_basis=_PLAIN_BASES[known.astype(np.intp)].tolist(),
+            tz_name=tz_name, source=source, media_path=[None] * size, device=[None] * size,
+            text=[None] * size,
         )  # fmt: skip
 
 

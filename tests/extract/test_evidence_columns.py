@@ -153,3 +153,46 @@ def test_plain_rows_are_keyed_for_dedupe_as_their_posts() -> None:
     assert not check_plain("a")
     assert check_plain("b")
     assert deduper.stats.posts_dropped == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PLAIN, min_size=1, max_size=40), st.lists(st.integers(0, 39), max_size=60),
+       st.integers(1, 4))  # fmt: skip
+def test_a_batchs_plain_rows_are_stored_as_rows_of_any_parts_are(
+    items: list[Any], picks: list[int], people: int
+) -> None:
+    """`EvidenceRows.of_parts` of one batch's plain rows and nothing else (taken as they
+    are) gives the rows it gives for the same rows in parts of two batches (each row put
+    where it goes): every column, value, type and order; people after people, each one's
+    rows in the order given."""
+    import copy
+
+    from geoleak.extract.evidence_columns import EvidenceRows
+
+    lines = [_plain_line(n, item) for n, item in enumerate(items)]
+    rows = plain_rows([("a", line) for line in lines])
+    assert rows is not None
+    other = copy.copy(rows)  # (the same rows, as another batch's)
+    chosen = [k % len(rows) for k in picks] or [0]
+    one: list[tuple[str, EvidenceParts]] = []
+    two: list[tuple[str, EvidenceParts]] = []
+    for p in range(people):
+        mine = chosen[p::people]
+        if not mine:
+            continue
+        alone, mixed = EvidenceParts(), EvidenceParts()
+        alone.add_rows(rows, list(mine))
+        half = len(mine) // 2
+        if half:
+            mixed.add_rows(rows, mine[:half])
+        mixed.add_rows(other, mine[half:])
+        one.append((f"p{p}", alone))
+        two.append((f"p{p}", mixed))
+    got, expected = EvidenceRows.of_parts(one), EvidenceRows.of_parts(two)
+    for field in fields(EvidenceRows):
+        a, b = getattr(got, field.name), getattr(expected, field.name)
+        if isinstance(b, np.ndarray):
+            assert a.dtype == b.dtype and np.array_equal(a, b), field.name
+        else:
+            assert a == b and [type(x) for x in a] == [type(x) for x in b], field.name
+    assert got.utc_us is not got.posted_us
