@@ -436,6 +436,24 @@ def _unparsed_lines(posts: Sequence[tuple[int, _ShardItem]]) -> tuple[list[str],
     return authors, texts
 
 
+def _plain_runs(
+    posts: Sequence[tuple[int, _ShardItem]], ahead: _PlainLines | None
+) -> list[_PlainRun] | None:
+    """A batch's posts as `_Shard._parsed` gives them when they are all runs of plain lines
+    (`_ShardLines` whose every line is plain; `ahead`: their reading), else None."""
+    if ahead is None or ahead.columns is None or -1 in ahead.row_of:
+        return None
+    runs: list[_PlainRun] = []
+    k = 0
+    for _, post in posts:
+        if not isinstance(post, _ShardLines):
+            return None
+        end = k + len(post.posts)
+        runs.append(_PlainRun(ahead.columns, list(post.posts), ahead.row_of[k:end]))
+        k = end
+    return runs
+
+
 def _plain_lines(authors: list[str], texts: list[str]) -> _PlainLines:
     """Lines by their authors read in columns (`plain_rows_of`), as `_PlainLines`."""
     rows = plain_rows_of(authors, texts) if texts else None
@@ -572,6 +590,23 @@ class _Shard:
             self.located.update(first_located)
             first_located = {}  # (the main process needs them only for rows it merges)
         return _BatchResult(media_out, evidence, first_located, diag.events)
+
+    def take_plain(self, runs: Sequence[_PlainRun]) -> None:
+        """`take` of consecutive batches of a streaming shard whose posts are all runs of
+        plain lines (`_plain_runs`), at once: their dedupe in post order, the counters once
+        per person, and their rows handed to the sink as one block (people in the order
+        first seen, each one's rows in post order; the store reads a person's rows
+        together, in the order written, whatever block they came in). Each batch's result
+        would be empty (no warnings, media or evidence to send back)."""
+        first_located: dict[str, int] = {}
+        self.media = {}
+        self.evidence = {}
+        self._take_rows(runs, first_located)
+        if self.evidence:
+            self.unwritten.append(EvidenceRows.of_parts(self.evidence.items()))
+            self._write()
+        self.evidence = {}
+        self.located.update(first_located)
 
     def _write(self) -> None:
         """Hand the rows taken so far to the sink, once this shard may write."""
@@ -871,17 +906,29 @@ def _shard_take_many(
 ) -> list[_BatchResult | _Failed | None]:
     """`_Shard.take` in the worker process of each batch of a `_Group` in turn (None for
     one without posts of this shard's; `batches`: the number of each one's first post),
-    the plain lines of them all read in columns first, at once; a batch that raises ends
-    the call, its error in its place (the reading ahead's: the first batch's)."""
+    the plain lines of them all read in columns first, at once, and in a streaming shard
+    batches of nothing but plain lines taken at once (`_Shard.take_plain`); a batch that
+    raises ends the call, its error in its place (the reading ahead's, or the batches
+    taken at once: the first batch's)."""
     shard = _WORKER_SHARD
     assert shard is not None
     out: list[_BatchResult | _Failed | None] = []
     taken = [None if packed is None else _unpacked(packed) for packed in packs]
+    given = [posts for posts in taken if posts is not None]
+    first = next(k for k, posts in enumerate(taken) if posts is not None)
     try:
-        ahead = iter(shard.plain_ahead([posts for posts in taken if posts is not None]))
+        plain = shard.plain_ahead(given)
+        runs = [_plain_runs(posts, lines) if shard.streaming else None
+                for posts, lines in zip(given, plain, strict=True)]  # fmt: skip
+        if None not in runs:
+            # Only plain lines: the batches taken at once (`take_plain`), each one's result
+            # empty, as `take` gives it for such a batch.
+            with timeline.span("take", batches[first]):
+                shard.take_plain([run for mine in runs for run in cast("list[_PlainRun]", mine)])
+            return [None if posts is None else _EMPTY for posts in taken]
     except Exception as error:  # (raised in the main process when it asks for the batch)
-        first = next(k for k, posts in enumerate(taken) if posts is not None)
         return [*([None] * first), _Failed(error, traceback.format_exc())]
+    ahead = iter(plain)
     for posts, batch in zip(taken, batches, strict=True):
         if posts is None:
             out.append(None)

@@ -467,3 +467,75 @@ def test_batches_read_ahead_together_give_what_each_batch_read_alone_gives(
     for name, a, b in zip(names, together, alone, strict=True):
         assert a == b, f"{name} differ between batches read together and alone"
     assert len(alone[5]) >= 6 and any("duplicate post id" in w for w in alone[3])  # type: ignore[arg-type, operator]
+
+
+@pytest.mark.parametrize("junk", [False, True])
+def test_batches_of_plain_lines_taken_at_once_store_each_persons_rows_as_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, junk: bool
+) -> None:
+    """A streaming shard takes the batches of one call at once when they are nothing but
+    plain lines (`_Shard.take_plain`): the store then holds, person by person, the same
+    rows in the same order (what inference and every reader read), the same people table,
+    statistics and warnings as batch by batch; only where a person's rows sit in a file
+    moves (their rows of several batches together). With a bad line in some calls those
+    are taken batch by batch."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from geoleak.store import EvidenceStore
+
+    rng = random.Random(3)
+    lines = []
+    for person in range(12):
+        for n in range(rng.randint(20, 60)):
+            lines.append(json.dumps({
+                "id": f"p{person}-{n}", "author": f"u{person}",
+                "created_at": f"2025-0{rng.randint(1, 9)}-{rng.randint(10, 28)}T{rng.randint(10, 23)}:0{n % 10}:00Z",
+                "lat": round(rng.choice([51.5, 40.7, -33.9]) + rng.gauss(0, 0.01), 6),
+                "lon": round(rng.choice([-0.12, -74.0, 151.2]) + rng.gauss(0, 0.01), 6)}))  # fmt: skip
+            if rng.random() < 0.05:
+                lines.append(json.dumps({**json.loads(lines[-1]), "id": f"again{len(lines)}"}))
+    rng.shuffle(lines)
+    if junk:
+        lines[100:100] = ['{"id": "x", "author": ', json.dumps({"id": "t", "author": "u1", "text": "hi"})]
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 20)
+    monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", 8)
+    runs = 0
+
+    def stored() -> tuple[object, ...]:
+        nonlocal runs
+        runs += 1
+        root = tmp_path / f"store{runs}"
+        diag = Diagnostics()
+        store = EvidenceStore(root, buckets=3)
+        report = store.ingest([corpus], diag=diag, workers=2, geocoder=pipeline.OFFLINE)
+        assert report.stats is not None
+        files = [pq.read_table(part).to_pylist() for part in sorted(root.glob("evidence/*/*.parquet"))]
+        people = {p: [(c.post_ids, c.lat.tolist(), c.utc_us.tolist(), c.local_us.tolist(), c.tz_names)
+                      for c in [columns]]
+                  for b in range(3) for p, columns in store.bucket_columns(b).items()}  # fmt: skip
+        return (
+            {p: [repr(e) for e in found] for p, found in store.evidence().items()},
+            people,
+            {p: repr(c) for p, c in store.context().items()},
+            json.dumps(report.stats.to_json()),
+            diag.warnings,
+            files,
+        )
+
+    together = stored()
+    with monkeypatch.context() as patch:  # (each batch taken by its own `take`)
+        patch.setattr(pipeline, "_plain_runs", lambda *_: None)
+        alone = stored()
+    names = ("evidence", "columns", "people table", "stats", "warnings")
+    for name, a, b in zip(names, together, alone, strict=False):
+        assert a == b, f"{name} differ between batches taken at once and one by one"
+    assert len(together[0]) == 12  # type: ignore[arg-type]
+    assert json.loads(together[3])["duplicate_posts"] > 0  # type: ignore[arg-type]
+    # the files hold the same rows, some in another place (people's rows of a call together)
+    assert together[5] != alone[5]
+    assert sorted(map(repr, together[5])) != [] and sorted(
+        repr(row) for rows in together[5] for row in rows  # type: ignore[attr-defined]
+    ) == sorted(repr(row) for rows in alone[5] for row in rows)  # type: ignore[attr-defined]
