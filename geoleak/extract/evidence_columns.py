@@ -285,7 +285,6 @@ class EvidenceRows:
             device=device, text=text,
         )  # fmt: skip
 
-
     @classmethod
     def _of_plain(
         cls,

@@ -497,7 +497,10 @@ def test_batches_of_plain_lines_taken_at_once_store_each_persons_rows_as_one_by_
                 lines.append(json.dumps({**json.loads(lines[-1]), "id": f"again{len(lines)}"}))
     rng.shuffle(lines)
     if junk:
-        lines[100:100] = ['{"id": "x", "author": ', json.dumps({"id": "t", "author": "u1", "text": "hi"})]
+        lines[100:100] = [
+            '{"id": "x", "author": ',
+            json.dumps({"id": "t", "author": "u1", "text": "hi"}),
+        ]
     corpus = tmp_path / "posts.jsonl"
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(pipeline, "BATCH_POSTS", 20)
@@ -512,7 +515,9 @@ def test_batches_of_plain_lines_taken_at_once_store_each_persons_rows_as_one_by_
         store = EvidenceStore(root, buckets=3)
         report = store.ingest([corpus], diag=diag, workers=2, geocoder=pipeline.OFFLINE)
         assert report.stats is not None
-        files = [pq.read_table(part).to_pylist() for part in sorted(root.glob("evidence/*/*.parquet"))]
+        files = [
+            pq.read_table(part).to_pylist() for part in sorted(root.glob("evidence/*/*.parquet"))
+        ]
         people = {p: [(c.post_ids, c.lat.tolist(), c.utc_us.tolist(), c.local_us.tolist(), c.tz_names)
                       for c in [columns]]
                   for b in range(3) for p, columns in store.bucket_columns(b).items()}  # fmt: skip
@@ -537,5 +542,7 @@ def test_batches_of_plain_lines_taken_at_once_store_each_persons_rows_as_one_by_
     # the files hold the same rows, some in another place (people's rows of a call together)
     assert together[5] != alone[5]
     assert sorted(map(repr, together[5])) != [] and sorted(
-        repr(row) for rows in together[5] for row in rows  # type: ignore[attr-defined]
+        repr(row)
+        for rows in together[5]
+        for row in rows  # type: ignore[attr-defined]
     ) == sorted(repr(row) for rows in alone[5] for row in rows)  # type: ignore[attr-defined]
