@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from geoleak.epoch import US_PER_S, from_naive_us, from_utc_s, naive_us
 from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
 from geoleak.extract.evidence_columns import GeotagRows
-from geoleak.extract.localtime import plausible_window, timezones_at_cells, to_local, zone
+from geoleak.extract.localtime import plausible_window, timezones_of_cells, to_local, zone
 from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
@@ -52,11 +52,6 @@ _UNSEEN = -(1 << 40)
 _DAY_OFFSETS: dict[int, int] = {}
 _DAY_OFFSETS_MAX = 1_000_000
 _ZONE_IDS: dict[str, int] = {}
-# The zone of each ~1 km cell seen (`_zones_of_cells`), bounded as the lookup's own cache
-# (`localtime._timezone_at_cell`) is: cleared when full.
-_CELL_ZONES: dict[int, str | None] = {}
-_CELL_ZONES_MAX = 200_000
-_UNSEEN_ZONE = ""  # (no zone has an empty name)
 _ZONE_NAMES: list[str] = []
 
 
@@ -249,23 +244,6 @@ def _day_offset(name: str, day: int) -> int | None:
     return found
 
 
-def _zones_of_cells(cells: NDArray[np.int64]) -> list[str | None]:
-    """The time zone of each ~1 km cell `(lat_cell + 9000) * 40_000 + lon_cell + 18_000`
-    (`_timezone_at_cell` of its hundredths of a degree), remembered in `_CELL_ZONES`; the
-    cells not seen yet looked up together (`timezones_at_cells`)."""
-    keys = cells.tolist()
-    names = list(map(_CELL_ZONES.get, keys, repeat(_UNSEEN_ZONE)))
-    if _UNSEEN_ZONE in names:
-        new = [k for k, name in enumerate(names) if name == _UNSEEN_ZONE]
-        unseen = cells[new]
-        found = timezones_at_cells(unseen // 40_000 - 9000, unseen % 40_000 - 18_000)
-        if len(_CELL_ZONES) + len(new) > _CELL_ZONES_MAX:
-            _CELL_ZONES.clear()
-        for k, name in zip(new, found, strict=True):
-            names[k] = _CELL_ZONES[keys[k]] = name
-    return names
-
-
 def _zone_id(name: str | None) -> int:
     """A number for zone `name` in this process (-1: no zone), for `_DAY_OFFSETS`."""
     if name is None:
@@ -380,11 +358,11 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
         return None
     utc_s, lat_a, lon_a = utc_s[chosen], lat_a[chosen], lon_a[chosen]
     # The time zone of each ~1 km cell (as `timezone_at`: round() and np.rint both round
-    # half to even), looked up once per distinct cell.
+    # half to even), looked up once per distinct cell (keyed as `localtime.cell_key`).
     lat_cell = np.rint(lat_a * 100).astype(np.int64)
     lon_cell = np.rint(lon_a * 100).astype(np.int64)
     cells, cell_of = np.unique((lat_cell + 9000) * 40_000 + lon_cell + 18_000, return_inverse=True)
-    names = _zones_of_cells(cells)
+    names = timezones_of_cells(cells)
     cell_of = np.asarray(cell_of).reshape(-1)
     tz_names = cast("list[str | None]", np.array(names, dtype=object)[cell_of].tolist())
     # The offset of each (zone, UTC day) looked up in C (`_DAY_OFFSETS`); only the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,8 +44,24 @@ def _get_finder() -> object:
         return _finder
 
 
-@lru_cache(maxsize=200_000)
-def _timezone_at_cell(lat_cell: int, lon_cell: int) -> str | None:
+# The zone of each ~1 km cell looked up so far, keyed by `cell_key`: the one cache of both
+# lookups, a position's (`timezone_at`, `_timezone_at_cell`) and a batch's
+# (`timezones_of_cells`), which give the same answer for a cell (tests compare). Bounded:
+# cleared when full (a person's evidence concentrates on a few cells, so it refills fast).
+_CELL_ZONES: dict[int, str | None] = {}
+_CELL_ZONES_MAX = 200_000
+_UNSEEN_ZONE = ""  # (no zone has an empty name)
+
+
+def cell_key(lat_cell: int, lon_cell: int) -> int:
+    """One number for a ~1 km cell (hundredths of a degree: lat_cell in [-9000, 9000],
+    lon_cell in [-18000, 18000]), as `_CELL_ZONES` and `timezones_of_cells` key it."""
+    return (lat_cell + 9000) * 40_000 + lon_cell + 18_000
+
+
+def _zone_of_cell(lat_cell: int, lon_cell: int) -> str | None:
+    """The zone of one cell (hundredths of a degree), asked of timezonefinder (uncached):
+    `timezone_at` of its centre, `certain_timezone_at` where that gives None."""
     finder = _get_finder()
     lat, lon = lat_cell / 100.0, lon_cell / 100.0
     # timezonefinder takes keyword lng/lat: pass by name so the order cannot be swapped.
@@ -54,18 +71,27 @@ def _timezone_at_cell(lat_cell: int, lon_cell: int) -> str | None:
     return name
 
 
-def timezones_at_cells(
-    lat_cells: NDArray[np.int64], lon_cells: NDArray[np.int64]
-) -> list[str | None]:
-    """`_timezone_at_cell` of each (lat_cells[k], lon_cells[k]) (hundredths of a degree),
-    in one call: timezonefinder's batch lookup (`timezone_names_at`, each answer what its
-    `timezone_at` gives for the point; the points as the same quotients by 100) where it
-    has one, a cell it answers None for by `certain_timezone_at` as one by one. Not
-    cached: the caller keeps what it needs (`columns._zones_of_cells`)."""
+def _timezone_at_cell(lat_cell: int, lon_cell: int) -> str | None:
+    """`_zone_of_cell`, remembered in `_CELL_ZONES`."""
+    key = (lat_cell + 9000) * 40_000 + lon_cell + 18_000  # (`cell_key`)
+    name = _CELL_ZONES.get(key, _UNSEEN_ZONE)
+    if name == _UNSEEN_ZONE:
+        name = _zone_of_cell(lat_cell, lon_cell)
+        if len(_CELL_ZONES) >= _CELL_ZONES_MAX:
+            _CELL_ZONES.clear()
+        _CELL_ZONES[key] = name
+    return name
+
+
+def _zones_of_cells(lat_cells: NDArray[np.int64], lon_cells: NDArray[np.int64]) -> list[str | None]:
+    """`_zone_of_cell` of each (lat_cells[k], lon_cells[k]), in one call: timezonefinder's
+    batch lookup (`timezone_names_at`, each answer what its `timezone_at` gives for the
+    point; the points as the same quotients by 100) where it has one, a cell it answers
+    None for by `certain_timezone_at` as one by one. Uncached."""
     finder = _get_finder()
     many = getattr(finder, "timezone_names_at", None)
     if many is None:  # (an older timezonefinder: one by one)
-        return list(map(_timezone_at_cell, lat_cells.tolist(), lon_cells.tolist()))
+        return list(map(_zone_of_cell, lat_cells.tolist(), lon_cells.tolist()))
     lats, lons = lat_cells / 100.0, lon_cells / 100.0
     names: list[str | None] = many(lngs=lons, lats=lats)
     if None in names:
@@ -74,9 +100,32 @@ def timezones_at_cells(
     return names
 
 
+def timezones_of_cells(cells: NDArray[np.int64]) -> list[str | None]:
+    """The time zone of each ~1 km cell `cell_key(lat_cell, lon_cell)`: what
+    `_timezone_at_cell` gives for it, from the same cache (`_CELL_ZONES`), the cells not
+    in it looked up together (`_zones_of_cells`) and remembered (when that would pass
+    `_CELL_ZONES_MAX`, the cache is cleared first and keeps this batch's cells)."""
+    keys = cells.tolist()
+    names = list(map(_CELL_ZONES.get, keys, repeat(_UNSEEN_ZONE)))
+    if _UNSEEN_ZONE in names:
+        new = [k for k, name in enumerate(names) if name == _UNSEEN_ZONE]
+        unseen = cells[new]
+        found = _zones_of_cells(unseen // 40_000 - 9000, unseen % 40_000 - 18_000)
+        for k, name in zip(new, found, strict=True):
+            names[k] = name
+        if len(_CELL_ZONES) + len(new) > _CELL_ZONES_MAX:
+            _CELL_ZONES.clear()  # (keeping all the batch's cells, those it found here too)
+            _CELL_ZONES.update(zip(keys, names, strict=True))
+        else:
+            _CELL_ZONES.update(zip([keys[k] for k in new], found, strict=True))
+    return names
+
+
 def timezone_at(position: LatLon) -> str | None:
     """IANA time zone name at a position (None only where no zone is defined)."""
-    return _timezone_at_cell(round(position.lat * 100), round(position.lon * 100))
+    lat_cell, lon_cell = round(position.lat * 100), round(position.lon * 100)
+    name = _CELL_ZONES.get((lat_cell + 9000) * 40_000 + lon_cell + 18_000, _UNSEEN_ZONE)
+    return _timezone_at_cell(lat_cell, lon_cell) if name == _UNSEEN_ZONE else name
 
 
 @lru_cache(maxsize=1024)

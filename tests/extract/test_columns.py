@@ -362,23 +362,82 @@ _CELLS = st.one_of(_BORDER_CELLS, st.tuples(st.integers(-9000, 9000), st.integer
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_CELLS, max_size=60))
 def test_zones_looked_up_together_are_each_cells_zone(cells: list[tuple[int, int]]) -> None:
-    """`timezones_at_cells` gives, cell by cell, what `_timezone_at_cell` gives one at a time
-    (timezonefinder's batch lookup against its single one, the points as the same floats)."""
+    """`_zones_of_cells` gives, cell by cell, what `_zone_of_cell` gives one at a time
+    (timezonefinder's batch lookup against its single one, the points as the same floats;
+    neither cached)."""
     import numpy as np
 
-    from geoleak.extract.localtime import _timezone_at_cell, timezones_at_cells
+    from geoleak.extract.localtime import _zone_of_cell, _zones_of_cells
 
     lat_cells = np.array([lat for lat, _ in cells], dtype=np.int64)
     lon_cells = np.array([lon for _, lon in cells], dtype=np.int64)
-    alone = [_timezone_at_cell.__wrapped__(lat, lon) for lat, lon in cells]  # (not its cache)
-    assert timezones_at_cells(lat_cells, lon_cells) == alone
+    alone = [_zone_of_cell(lat, lon) for lat, lon in cells]
+    assert _zones_of_cells(lat_cells, lon_cells) == alone
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_CELLS, max_size=40), st.lists(_CELLS, max_size=40), st.integers(2, 50))
+def test_a_cells_zone_is_one_answer_from_one_cache_both_ways(
+    alone: list[tuple[int, int]], together: list[tuple[int, int]], bound: int
+) -> None:
+    """The one-by-one lookup (`timezone_at`, `_timezone_at_cell`) and the batch's
+    (`timezones_of_cells`, what plain lines use) give each cell the same zone, from one
+    cache: a cell either looked up is not asked of timezonefinder again by the other,
+    whatever the order, also when the cache is cleared for its bound on the way (then it
+    keeps the batch's cells)."""
+    import numpy as np
+
+    from geoleak.extract import localtime
+    from geoleak.types import LatLon
+
+    asked: list[tuple[int, int]] = []
+    one, many = localtime._zone_of_cell, localtime._zones_of_cells
+
+    def zone_of_cell(lat_cell: int, lon_cell: int) -> str | None:
+        asked.append((lat_cell, lon_cell))
+        return one(lat_cell, lon_cell)
+
+    def zones_of_cells(lat_cells: Any, lon_cells: Any) -> list[str | None]:
+        asked.extend(zip(lat_cells.tolist(), lon_cells.tolist(), strict=True))
+        return many(lat_cells, lon_cells)
+
+    saved = dict(localtime._CELL_ZONES), localtime._CELL_ZONES_MAX
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(localtime, "_zone_of_cell", zone_of_cell)
+        patch.setattr(localtime, "_zones_of_cells", zones_of_cells)
+        patch.setattr(localtime, "_CELL_ZONES_MAX", bound)
+        localtime._CELL_ZONES.clear()
+        try:
+            truth = {cell: one(*cell) for cell in alone + together}
+            for lat_cell, lon_cell in alone:  # one by one, as a position's lookup
+                position = LatLon(lat_cell / 100, lon_cell / 100)
+                assert localtime.timezone_at(position) == truth[lat_cell, lon_cell]
+            keys = sorted({localtime.cell_key(*cell) for cell in together})
+            cached = {key for key in keys if key in localtime._CELL_ZONES}
+            asked.clear()
+            names = localtime.timezones_of_cells(np.array(keys, dtype=np.int64))
+            assert names == [truth[divmod(key, 40_000)[0] - 9000, key % 40_000 - 18_000]
+                             for key in keys]  # fmt: skip
+            # The batch asks only the cells the one-by-one lookups did not leave cached ...
+            assert sorted(localtime.cell_key(*cell) for cell in asked) == [
+                key for key in keys if key not in cached]  # fmt: skip
+            asked.clear()  # (... and one by one now asks none of them)
+            for key in keys:
+                lat_cell, lon_cell = key // 40_000 - 9000, key % 40_000 - 18_000
+                assert localtime._timezone_at_cell(lat_cell, lon_cell) == truth[
+                    lat_cell, lon_cell]  # fmt: skip
+            assert asked == []
+            assert len(localtime._CELL_ZONES) <= max(bound, len(keys))
+        finally:
+            localtime._CELL_ZONES.clear()
+            localtime._CELL_ZONES.update(saved[0])
 
 
 def test_a_cell_the_batch_lookup_leaves_open_is_settled_as_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A cell `timezone_names_at` answers None for is asked of `certain_timezone_at`, as
-    `_timezone_at_cell` asks it; a finder without the batch lookup is asked cell by cell."""
+    `_zone_of_cell` asks it; a finder without the batch lookup is asked cell by cell."""
     import numpy as np
 
     from geoleak.extract import localtime
@@ -395,7 +454,7 @@ def test_a_cell_the_batch_lookup_leaves_open_is_settled_as_one_by_one(
 
     monkeypatch.setattr(localtime, "_finder", Finder())
     lats, lons = np.array([5, -7, 9000]), np.array([-18000, 1, 1])
-    assert localtime.timezones_at_cells(lats, lons) == [
+    assert localtime._zones_of_cells(lats, lons) == [
         "certain 0.05 -180.0", "batch -0.07 0.01", "certain 90.0 0.01"]  # fmt: skip
 
     class Older:
@@ -403,18 +462,16 @@ def test_a_cell_the_batch_lookup_leaves_open_is_settled_as_one_by_one(
             return f"one {lat} {lng}"
 
     monkeypatch.setattr(localtime, "_finder", Older())
-    localtime._timezone_at_cell.cache_clear()
-    try:
-        assert localtime.timezones_at_cells(lats[:2], lons[:2]) == [
-            "one 0.05 -180.0", "one -0.07 0.01"]  # fmt: skip
-    finally:
-        localtime._timezone_at_cell.cache_clear()
+    assert localtime._zones_of_cells(lats[:2], lons[:2]) == [
+        "one 0.05 -180.0", "one -0.07 0.01"]  # fmt: skip
 
 
 def test_cells_zones_are_remembered_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`_zones_of_cells` looks up only cells it has not seen, together, and forgets them all
-    once `_CELL_ZONES_MAX` would be passed."""
+    """`timezones_of_cells` looks up only cells it has not seen, together, and forgets them
+    all once `_CELL_ZONES_MAX` would be passed."""
     import numpy as np
+
+    from geoleak.extract import localtime
 
     asked: list[list[int]] = []
 
@@ -424,16 +481,17 @@ def test_cells_zones_are_remembered_and_bounded(monkeypatch: pytest.MonkeyPatch)
             f"z{lat},{lon}" for lat, lon in zip(lat_cells.tolist(), lon_cells.tolist(), strict=True)
         ]
 
-    monkeypatch.setattr(columns, "timezones_at_cells", lookup)
-    monkeypatch.setattr(columns, "_CELL_ZONES", {})
-    monkeypatch.setattr(columns, "_CELL_ZONES_MAX", 4)
+    monkeypatch.setattr(localtime, "_zones_of_cells", lookup)
+    monkeypatch.setattr(localtime, "_CELL_ZONES", {})
+    monkeypatch.setattr(localtime, "_CELL_ZONES_MAX", 4)
 
     def keys(*cells: tuple[int, int]) -> Any:
-        return np.array([(lat + 9000) * 40_000 + lon + 18_000 for lat, lon in cells])
+        return np.array([localtime.cell_key(lat, lon) for lat, lon in cells])
 
-    assert columns._zones_of_cells(keys((1, 2), (-3, -4))) == ["z1,2", "z-3,-4"]
-    assert columns._zones_of_cells(keys((1, 2), (5, 6), (-3, -4))) == ["z1,2", "z5,6", "z-3,-4"]
+    zones = localtime.timezones_of_cells
+    assert zones(keys((1, 2), (-3, -4))) == ["z1,2", "z-3,-4"]
+    assert zones(keys((1, 2), (5, 6), (-3, -4))) == ["z1,2", "z5,6", "z-3,-4"]
     assert asked == [[1, -3], [5]]
-    assert columns._zones_of_cells(keys((7, 8), (9, -9))) == ["z7,8", "z9,-9"]  # (3 + 2 > 4)
+    assert zones(keys((7, 8), (9, -9))) == ["z7,8", "z9,-9"]  # (3 + 2 > 4)
     kept = keys((7, 8), (9, -9)).tolist()
-    assert dict(columns._CELL_ZONES) == {kept[0]: "z7,8", kept[1]: "z9,-9"}
+    assert dict(localtime._CELL_ZONES) == {kept[0]: "z7,8", kept[1]: "z9,-9"}
