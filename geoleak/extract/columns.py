@@ -13,7 +13,7 @@ general path would warn about or drop, is left to that path (None).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
@@ -229,19 +229,20 @@ def _day_offset(name: str, day: int) -> int | None:
     """The UTC offset (s) zone `name` gives every moment of UTC day `day` (days since the
     epoch), when one offset holds all day and no wall time of the day is a repeated one;
     None otherwise (or for an unknown zone). Time zones change offset at most once a day."""
-    found: int | None = None
     tz = zone(name)
-    if tz is not None:
-        start = datetime.fromtimestamp(day * _DAY_S, tz)
-        end = datetime.fromtimestamp(day * _DAY_S + _DAY_S - 1, tz)
-        offset, last = start.utcoffset(), end.utcoffset()
-        # A repeated wall time (fold 1) runs from a backward change to as long after it as
-        # the clocks went back: if the day's first moment is not in one, none of the day is.
-        if offset is not None and offset == last and not start.fold:
-            whole = offset // timedelta(seconds=1)
-            if offset == timedelta(seconds=whole):
-                found = whole
-    return found
+    if tz is None:
+        return None
+    start = datetime.fromtimestamp(day * _DAY_S, tz)
+    offset = start.utcoffset()
+    # A repeated wall time (fold 1) runs from a backward change to as long after it as
+    # the clocks went back: if the day's first moment is not in one, none of the day is.
+    # (A timedelta is days, seconds and microseconds, each of them whole and the last two
+    # never negative: its whole seconds without a timedelta made to divide by.)
+    if offset is None or start.fold or offset.microseconds:
+        return None
+    if datetime.fromtimestamp(day * _DAY_S + _DAY_S - 1, tz).utcoffset() != offset:
+        return None
+    return offset.days * _DAY_S + offset.seconds
 
 
 def _zone_id(name: str | None) -> int:
@@ -255,19 +256,25 @@ def _zone_id(name: str | None) -> int:
     return found
 
 
-def _pair_offset(pair: int) -> int:
-    """`_day_offset` of a (zone, UTC day) pair `(_zone_id << _DAY_BITS) + day`, as
-    `_DAY_OFFSETS` keeps it (`_NOT_WHOLE` for None, and for no zone), remembered."""
-    found = _DAY_OFFSETS.get(pair, _UNSEEN)  # (a pair seen earlier in the same batch)
-    if found != _UNSEEN:
-        return found
-    zone_id, day = pair >> _DAY_BITS, pair & (_DAY_SPAN - 1)
-    offset = None if zone_id < 0 else _day_offset(_ZONE_NAMES[zone_id], day)
-    found = _NOT_WHOLE if offset is None else offset
-    if len(_DAY_OFFSETS) >= _DAY_OFFSETS_MAX:
+def _learn_offsets(pairs: list[int], offsets: list[int]) -> None:
+    """Fill in `offsets[k]` where it is `_UNSEEN`: the offset `_DAY_OFFSETS` keeps for the
+    (zone, UTC day) pair `pairs[k]` (`(_zone_id << _DAY_BITS) + day`), `_day_offset` of
+    each distinct new pair once (`_NOT_WHOLE` for None, and for no zone), remembered
+    (`_DAY_OFFSETS` cleared first when they would pass `_DAY_OFFSETS_MAX`)."""
+    unseen = list(compress(range(len(offsets)), map(_UNSEEN.__eq__, offsets)))
+    found = dict.fromkeys(map(pairs.__getitem__, unseen), _NOT_WHOLE)
+    names, day_mask = _ZONE_NAMES, _DAY_SPAN - 1
+    for pair in found:
+        zone_id = pair >> _DAY_BITS
+        if zone_id >= 0:
+            offset = _day_offset(names[zone_id], pair & day_mask)
+            if offset is not None:
+                found[pair] = offset
+    if len(_DAY_OFFSETS) + len(found) > _DAY_OFFSETS_MAX:
         _DAY_OFFSETS.clear()
-    _DAY_OFFSETS[pair] = found
-    return found
+    _DAY_OFFSETS.update(found)
+    for k in unseen:
+        offsets[k] = found[pairs[k]]
 
 
 def plain_geotags(lines: Sequence[tuple[str, str]]) -> list[PlainGeotag | None]:
@@ -372,8 +379,7 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
     pair_list = pairs.tolist()
     offsets = list(map(_DAY_OFFSETS.get, pair_list, repeat(_UNSEEN)))
     if _UNSEEN in offsets:
-        for k in compress(range(len(offsets)), map(_UNSEEN.__eq__, offsets)):
-            offsets[k] = _pair_offset(pair_list[k])
+        _learn_offsets(pair_list, offsets)
     offset_a = np.array(offsets, dtype=np.int64)
     known = offset_a != _NOT_WHOLE
     local_us = (utc_s + np.where(known, offset_a, 0)) * US_PER_S

@@ -155,6 +155,56 @@ def test_times_around_clock_changes_are_taken_and_match(
     assert _same(plain.evidence, general[1][0])
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([p for p in PLACES if p != (0.0, 0.0)]), _AROUND_CHANGES),
+             min_size=1, max_size=40),
+    st.integers(1, 30),
+)  # fmt: skip
+def test_a_batchs_day_offsets_are_each_lines_local_time(
+    lines: list[tuple[tuple[float, float], str]], bound: int
+) -> None:
+    """Lines of many zones and days read as one batch (pairs of zone and day repeated in
+    it, learnt together, the offsets' memory cleared on the way for its bound) each get
+    the local time the general path gives them."""
+    objs = [{"id": f"p{k}", "author": "a", "created_at": created_at, "lat": where[0],
+             "lon": where[1]} for k, (where, created_at) in enumerate(lines)]  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columns, "_DAY_OFFSETS", {})
+        patch.setattr(columns, "_DAY_OFFSETS_MAX", bound)
+        for half in (objs[: len(objs) // 2], objs):  # (the second batch finds some known)
+            plains = plain_geotags([("a", json.dumps(obj)) for obj in half])
+            for obj, plain in zip(half, plains, strict=True):
+                general = _general(obj)
+                assert general is not None and plain is not None
+                assert _same(plain.evidence, general[1][0])
+            assert len(columns._DAY_OFFSETS) <= max(bound, len(half))
+
+
+def test_a_days_offset_is_its_first_and_last_moments_when_they_agree() -> None:
+    """`_day_offset` of every day from 1900 to 2040 in zones with offsets of odd minutes and
+    seconds (Monrovia's -0:44:30, Amsterdam's +0:19:32), a 30-minute DST, a 2-hour DST and
+    clocks that go back at 00:00 UTC: the offset of the day's first second when its last
+    has the same and the first is not a repeated wall time, else None."""
+    from geoleak.extract.localtime import zone
+
+    days = 0
+    for name in ["Africa/Monrovia", "Europe/Amsterdam", "Australia/Lord_Howe",
+                 "Antarctica/Troll", "Europe/Chisinau", "Pacific/Chatham"]:  # fmt: skip
+        tz = zone(name)
+        assert tz is not None
+        for day in range(-25567, 25567):
+            start = datetime.fromtimestamp(day * 86_400, tz)
+            end = datetime.fromtimestamp(day * 86_400 + 86_399, tz)
+            first, last = start.utcoffset(), end.utcoffset()
+            assert first is not None
+            expected = round(first.total_seconds()) if first == last and not start.fold else None
+            assert columns._day_offset(name, day) == expected, (name, day)
+            days += expected is None
+    assert days > 100  # (days with a change are among them)
+    assert columns._day_offset("Not/A_Zone", 20_000) is None
+
+
 @given(st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]", fullmatch=True))
 @example("2025-02-29T00:00:00Z")
 @example("2024-02-29T23:59:59Z")
