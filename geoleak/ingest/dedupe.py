@@ -152,11 +152,12 @@ class DigestSet:
         after the whole run (the buffer may hold up to len(keys) - 1 more keys than
         `buffer`); what each key answers is the same."""
         recent = self._recent
-        if len(keys) < _MANY or not recent.isdisjoint(keys) or len(set(keys)) != len(keys):
+        if len(keys) < _MANY or not recent.isdisjoint(keys):
             return self._add_each(keys)
         import numpy as np
 
         run = np.array(keys, dtype=np.int64)
+        view: Any = None
         if self._sorted is not None:
             at, marks = self._slots(run)
             view = np.frombuffer(self._bits, dtype=np.uint8)
@@ -164,9 +165,18 @@ class DigestSet:
             if any(self._in_sorted(keys[k]) for k in marked):
                 del view
                 return self._add_each(keys)  # nothing was changed yet
+        # None of `keys` was a member: they all are new unless one repeats another, which
+        # the set's growth tells (no set of the keys made to count them); then the set is
+        # as it was once they are taken out again.
+        size = len(recent)
+        recent.update(keys)
+        if len(recent) - size != len(keys):
+            recent.difference_update(keys)
+            del view
+            return self._add_each(keys)
+        if view is not None:
             np.bitwise_or.at(view, at.reshape(-1), marks.reshape(-1))
             del view  # (releases the bytearray's buffer)
-        recent.update(keys)
         self._runs.append(run)
         if len(recent) >= self.buffer:
             self._spill()

@@ -173,7 +173,26 @@ def test_adding_many_at_once_adds_each_in_order(
     for run in runs:
         keys = [slot + high * 2**32 for slot, high in run]
         assert many.add_many(keys) == [one.add(key) for key in keys]
-    assert len(one) == len(many)
+        assert len(one) == len(many)
+        assert all(key in many for key in keys)
+
+
+@pytest.mark.parametrize("members", [0, 40])
+def test_a_run_that_repeats_a_key_of_its_own_is_added_key_by_key(members: int) -> None:
+    """A run of new keys, one of them twice, answers False for the second (the set's
+    growth shows the repeat; the set is as it was before the run is added key by key),
+    before and after a spill; its keys are then members, once each."""
+    digests = DigestSet(buffer=16)
+    for key in range(1_000, 1_000 + members):
+        assert digests.add(key)
+    assert (digests._sorted is not None) == (members > 0)
+    run = [7, 3 << 40, -5, 11, 13, 3 << 40, 17, 19, 23]
+    assert digests.add_many(run) == [True] * 5 + [False] + [True] * 3
+    assert len(digests) == members + 8
+    assert all(key in digests for key in run)
+    assert digests.add_many(run[:8]) == [False] * 8
+    assert digests.add_many([29, 31, 37, 41, 43, 47, 53, 59]) == [True] * 8
+    assert len(digests) == members + 16
 
 
 def test_plain_post_keys_are_the_keys_of_their_posts() -> None:
