@@ -147,12 +147,14 @@ class DigestSet:
 
         When every key is new (none repeats another of `keys`, none is a member: the
         common case), they are added at once: set operations in C and, once spilled, their
-        slots read and marked as arrays (a slot already marked is searched for, as `add`
-        searches). Otherwise, or for a few keys, each is added in turn. A spill then comes
-        after the whole run (the buffer may hold up to len(keys) - 1 more keys than
-        `buffer`); what each key answers is the same."""
+        slots read and marked as arrays. Once spilled every member's slots are marked (the
+        newest members' too), so only a key whose slots are marked is looked for, in the
+        newest members and in the sorted arrays (as `add` searches); before, the run is
+        checked against the newest members as a whole. Otherwise, or for a few keys, each
+        is added in turn. A spill then comes after the whole run (the buffer may hold up to
+        len(keys) - 1 more keys than `buffer`); what each key answers is the same."""
         recent = self._recent
-        if len(keys) < _MANY or not recent.isdisjoint(keys):
+        if len(keys) < _MANY or (self._sorted is None and not recent.isdisjoint(keys)):
             return self._add_each(keys)
         import numpy as np
 
@@ -162,7 +164,7 @@ class DigestSet:
             at, marks = self._slots(run)
             view = np.frombuffer(self._bits, dtype=np.uint8)
             marked = np.flatnonzero((view[at] & marks).all(axis=0)).tolist()
-            if any(self._in_sorted(keys[k]) for k in marked):
+            if any(keys[k] in recent or self._in_sorted(keys[k]) for k in marked):
                 del view
                 return self._add_each(keys)  # nothing was changed yet
         # None of `keys` was a member: they all are new unless one repeats another, which

@@ -4,7 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -193,6 +193,32 @@ def test_a_run_that_repeats_a_key_of_its_own_is_added_key_by_key(members: int) -
     assert digests.add_many(run[:8]) == [False] * 8
     assert digests.add_many([29, 31, 37, 41, 43, 47, 53, 59]) == [True] * 8
     assert len(digests) == members + 16
+
+
+def test_once_spilled_a_run_finds_the_newest_members_by_their_slots() -> None:
+    """Once spilled, a run is not checked against the newest members as a whole: a key of
+    it whose slots are clear is new; one whose slots are marked is looked for, and a
+    newest member (not yet in the sorted arrays) is found there."""
+    digests = DigestSet(buffer=64)
+    for key in range(100):
+        assert digests.add(key)
+    assert digests._sorted is not None
+    newest = [1_000 + 7 * k for k in range(10)]
+    assert digests.add_many(newest) == [True] * 10
+    assert set(newest) <= digests._recent
+    checked: list[int] = []
+
+    class Newest(set[int]):
+        def isdisjoint(self, other: Any) -> bool:
+            checked.append(1)
+            return super().isdisjoint(other)
+
+    digests._recent = Newest(digests._recent)
+    run = [2_000 + k for k in range(9)] + [newest[3]]
+    assert digests.add_many(run) == [True] * 9 + [False]
+    assert digests.add_many([50, *range(3_000, 3_009)]) == [False] + [True] * 9
+    assert len(digests) == 100 + 10 + 9 + 9
+    assert checked == []
 
 
 def test_plain_post_keys_are_the_keys_of_their_posts() -> None:
