@@ -95,6 +95,14 @@ PARALLEL_MIN_FILES = 24
 # The JSONL reader hands its lines to the shards in runs, in columns (`LineRun`; tests
 # switch it off to compare with the lines handed over one by one).
 LINE_RUNS = True
+# The cyclic collector's first threshold in a shard's worker process (the interpreter's
+# default is 700; the partition processes' is `engine.PARTITION_GC_THRESHOLD`, for the
+# same reason). A shard makes and drops many small containers a call (the decoded lines'
+# tuples, each batch's lists), nearly none in cycles (reference counting frees them), yet
+# every 700 more made than freed the collector walked the young ones, and every tenth
+# time the older ones: at 500 k posts (`ingest --store --workers 2`) 0.063-0.068 of each
+# shard's ~1.5 CPU s. Garbage in cycles waits for at most this many more containers.
+SHARD_GC_THRESHOLD = 20_000
 
 
 @dataclass
@@ -854,6 +862,8 @@ _WORKER_SHARD: _Shard | None = None
 def _adopt_shard(shard: _Shard, index: int) -> None:
     global _WORKER_SHARD  # noqa: PLW0603  (one shard per worker process)
     worker_start()  # it ends with the command, quietly
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], SHARD_GC_THRESHOLD), *threshold[1:])
     _WORKER_SHARD = shard
     shard.may_write = True  # its sink's files are this process's from now on
     if shard.sink is not None and "pandas" not in sys.modules:

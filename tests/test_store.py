@@ -431,13 +431,17 @@ def test_only_streaming_shards_refuse_pandas(
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
     monkeypatch.delitem(sys.modules, "pandas", raising=False)
     monkeypatch.setattr(pipeline, "_WORKER_SHARD", None)
+    import gc
 
+    threshold = gc.get_threshold()  # (a worker's start raises it: put back for the others)
+    monkeypatch.setattr(gc, "set_threshold", lambda *_: None)
     pipeline._adopt_shard(pipeline._Shard(None, None), 0)
     assert pipeline._WithoutPandas not in sys.meta_path
     pipeline._adopt_shard(pipeline._Shard(None, _RunSink(tmp_path, 1, 2).shard(1)), 1)
     assert sys.meta_path[0] is pipeline._WithoutPandas
     with pytest.raises(ModuleNotFoundError):
         __import__("pandas")
+    assert gc.get_threshold() == threshold
 
 
 @settings(max_examples=100, deadline=None)
