@@ -1035,19 +1035,25 @@ def _split_spans(
         end = start + len(list(group))
         spans[cast(int, shard)].append((start, end))
         start = end
+    # The post numbers and line numbers gathered as lists, then made arrays at once: an
+    # array extended by a range or a list converts each number through the iterator
+    # (two to four times an array made from a list).
+    line_numbers = run.numbers
     for part, mine in zip(parts, spans, strict=True):
         if not mine:
             continue
-        posts, numbers = array("q"), array("q")
+        posts: list[int] = []
+        numbers: list[int] = []
         texts: list[str] = []
         authors: list[str] = []
         for start, end in mine:
-            posts.extend(range(number + start, number + end))
-            numbers.extend(run.numbers[start:end])
+            posts += range(number + start, number + end)
+            numbers += line_numbers[start:end]
             texts += run.lines[start:end]
             authors += run.authors[start:end]
-        lines = LineRun(texts, authors, numbers, [], run.prefix, run.root, run.renamed)
-        part.append((posts[0], _ShardLines(posts, lines)))
+        lines = LineRun(texts, authors, array("q", numbers), [], run.prefix, run.root,
+                        run.renamed)  # fmt: skip
+        part.append((posts[0], _ShardLines(array("q", posts), lines)))
 
 
 def _process_safe(geocoder: Geocoder | None) -> bool:
