@@ -27,7 +27,7 @@ from geoleak.infer.sites import find_sites, site_log_odds
 from geoleak.pipeline import collect_evidence
 from geoleak.profiles import profile_to_json
 from geoleak.store import EvidenceStore
-from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile
+from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile, SharedSite
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media" / "posts.jsonl"
@@ -1074,3 +1074,47 @@ def test_a_persons_context_pickles_as_its_constructor_call(
     back = pickle.loads(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == context and type(back.excluded) is Counter and type(back.devices) is dict
     assert list(back.devices) == list(devices)
+
+
+@given(
+    names=st.sets(st.text("abcé", min_size=1, max_size=4), min_size=1, max_size=7),
+    others=st.lists(st.text("abcéz", min_size=0, max_size=4), max_size=5),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=200)
+def test_a_sites_members_made_when_read_are_those_made_at_once(
+    names: set[str], others: list[str], seed: int
+) -> None:
+    # `SiteIndex.for_people` hands pass 2 each site's members as rows made into candidates
+    # when first read (`_MemberRows`): the same members in order, the same candidates as
+    # `_site_members` makes at once, one object a member however often read, a candidate
+    # swapped in read back as given, no member added.
+    import numpy as np
+
+    rng = random.Random(seed)
+    people = tuple(sorted(names))
+    rows = np.array(
+        [(rng.uniform(-90, 90), rng.uniform(-180, 180), rng.random()) for _ in people]
+    ).reshape(-1, 3)
+    site = SharedSite("S1", LatLon(0.0, 0.0), 10.0, people, 4, 2)
+    at_once = engine._site_members(site, rows.tolist())
+    lazy = engine._MemberRows(people, rows)
+    assert list(lazy) == list(at_once) == list(people) and len(lazy) == len(people)
+    for name in [*others, *people]:
+        assert (name in lazy) == (name in at_once)
+        assert lazy.get(name) == at_once.get(name)
+    first = lazy[people[-1]]
+    assert all(lazy[people[-1]] is first for _ in range(2))
+    assert list(lazy.values()) == list(at_once.values()) and dict(lazy.items()) == at_once
+    own = Candidate(indices=[3], position=first.position, rms_m=2.0, score=first.score)
+    lazy[people[-1]] = own
+    assert lazy[people[-1]] is own and lazy.get(people[-1]) is own
+    lazy[people[-1]] = first
+    assert lazy[people[-1]] is first
+    for name in others:
+        if name not in at_once:
+            with pytest.raises(KeyError):
+                lazy[name] = own
+            with pytest.raises(KeyError):
+                lazy[name]
+    assert list(lazy) == list(people)
