@@ -724,10 +724,27 @@ def _counted(cand: Candidate) -> Candidate:
     and did not find would fail loudly (no calendar and no day set to count), not differ."""
     if cand.calendar is None:
         return cand
-    for name in _PASS_TWO_COUNTS:
-        cand.count(name)
-    cand.n_weeks  # noqa: B018  (counted and kept in day_counts)
-    return replaced(cand, calendar=None, day_counts=dict(cand.day_counts))
+    counts = cand.day_counts
+    if cand.day_sets or not all(map(counts.__contains__, _COUNTS_KNOWN)):
+        for name in _PASS_TWO_COUNTS:
+            cand.count(name)
+        cand.n_weeks  # noqa: B018  (counted and kept in day_counts)
+    # Every count known (as `_candidates_of_people` makes them: no set to count, nothing
+    # to count again): the copy made at once, not by `replaced` (half of this function).
+    return Candidate(
+        indices=cand.indices,
+        position=cand.position,
+        rms_m=cand.rms_m,
+        first=cand.first,
+        last=cand.last,
+        score=cand.score,
+        calendar=None,
+        day_sets=cand.day_sets,
+        day_counts=dict(counts),
+    )
+
+
+_COUNTS_KNOWN = (*_PASS_TWO_COUNTS, "weeks")  # `Candidate.n_weeks` keeps "weeks"
 
 
 def profile_bucket_json(

@@ -1118,3 +1118,45 @@ def test_a_sites_members_made_when_read_are_those_made_at_once(
             with pytest.raises(KeyError):
                 lazy[name]
     assert list(lazy) == list(people)
+
+
+def _counted_by_replace(cand: Candidate) -> Candidate:
+    """`engine._counted` as it was: every count asked for, then `replace`."""
+    if cand.calendar is None:
+        return cand
+    for name in engine._PASS_TWO_COUNTS:
+        cand.count(name)
+    cand.n_weeks  # noqa: B018
+    return replace(cand, calendar=None, day_counts=dict(cand.day_counts))
+
+
+def test_the_spills_candidates_are_those_replace_made() -> None:
+    # `_counted` copies a candidate whose counts are all known at once: every field (the
+    # calendar left out, the counts a copy) as `replace` gave it, counts asked for where
+    # some are not known (day sets assigned, counts dropped), travel candidates as they are.
+    import copy
+    from dataclasses import fields
+
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+
+    config = ScenarioConfig(people=12, seed=5, days=90)
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    cands = [c for a in analyses for c in (*a.home_candidates, *a.work_candidates, *a.others)]
+    assert len(cands) > 20
+    rng = random.Random(3)
+    for k, cand in enumerate(cands):
+        if k % 3 == 1:  # a count not known: made from the calendar
+            cand.day_counts.pop(rng.choice([*engine._PASS_TWO_COUNTS, "weeks"]), None)
+        if k % 5 == 2:  # a day set assigned: counted from it
+            cand.dates = set(cand.dates)
+        theirs, ours = copy.deepcopy(cand), copy.deepcopy(cand)
+        expected, got = _counted_by_replace(theirs), engine._counted(ours)
+        for field in fields(Candidate):
+            assert getattr(got, field.name) == getattr(expected, field.name), field.name
+        assert got.day_counts is not ours.day_counts and ours.day_counts == theirs.day_counts
+    travel = replace(cands[0], calendar=None)
+    assert engine._counted(travel) is travel
