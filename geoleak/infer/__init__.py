@@ -29,6 +29,7 @@ from geoleak.infer.decide_many import (
     numbers_of_people,
     shares_of_people,
 )
+from geoleak.infer.distinct import sorted_distinct
 from geoleak.infer.places import (
     PEOPLE_PER_BATCH,
     InferenceParams,
@@ -453,7 +454,7 @@ class _SiteCells:
         if not self._keyed or not self._keys.size or not rows.size:
             return self._near_cells(zip(rows.tolist(), cols.tolist(), strict=True))
         columns = self.columns
-        rows, cols = np.divmod(np.unique(rows * columns + cols), columns)
+        rows, cols = np.divmod(sorted_distinct(rows * columns + cols), columns)
         # The rows come sorted: each distinct row's span once (-1: every column).
         starts = np.flatnonzero(np.diff(rows, prepend=-2))
         span = np.repeat(
