@@ -27,7 +27,7 @@ from geoleak.infer.sites import find_sites, site_log_odds
 from geoleak.pipeline import collect_evidence
 from geoleak.profiles import profile_to_json
 from geoleak.store import EvidenceStore
-from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile
+from geoleak.types import Evidence, EvidenceSource, LatLon, PlaceKind, Profile, SharedSite
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_media" / "posts.jsonl"
@@ -1074,3 +1074,89 @@ def test_a_persons_context_pickles_as_its_constructor_call(
     back = pickle.loads(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == context and type(back.excluded) is Counter and type(back.devices) is dict
     assert list(back.devices) == list(devices)
+
+
+@given(
+    names=st.sets(st.text("abcé", min_size=1, max_size=4), min_size=1, max_size=7),
+    others=st.lists(st.text("abcéz", min_size=0, max_size=4), max_size=5),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=200)
+def test_a_sites_members_made_when_read_are_those_made_at_once(
+    names: set[str], others: list[str], seed: int
+) -> None:
+    # `SiteIndex.for_people` hands pass 2 each site's members as rows made into candidates
+    # when first read (`_MemberRows`): the same members in order, the same candidates as
+    # `_site_members` makes at once, one object a member however often read, a candidate
+    # swapped in read back as given, no member added.
+    import numpy as np
+
+    rng = random.Random(seed)
+    people = tuple(sorted(names))
+    rows = np.array(
+        [(rng.uniform(-90, 90), rng.uniform(-180, 180), rng.random()) for _ in people]
+    ).reshape(-1, 3)
+    site = SharedSite("S1", LatLon(0.0, 0.0), 10.0, people, 4, 2)
+    at_once = engine._site_members(site, rows.tolist())
+    lazy = engine._MemberRows(people, rows)
+    assert list(lazy) == list(at_once) == list(people) and len(lazy) == len(people)
+    for name in [*others, *people]:
+        assert (name in lazy) == (name in at_once)
+        assert lazy.get(name) == at_once.get(name)
+    first = lazy[people[-1]]
+    assert all(lazy[people[-1]] is first for _ in range(2))
+    assert list(lazy.values()) == list(at_once.values()) and dict(lazy.items()) == at_once
+    own = Candidate(indices=[3], position=first.position, rms_m=2.0, score=first.score)
+    lazy[people[-1]] = own
+    assert lazy[people[-1]] is own and lazy.get(people[-1]) is own
+    lazy[people[-1]] = first
+    assert lazy[people[-1]] is first
+    for name in others:
+        if name not in at_once:
+            with pytest.raises(KeyError):
+                lazy[name] = own
+            with pytest.raises(KeyError):
+                lazy[name]
+    assert list(lazy) == list(people)
+
+
+def _counted_by_replace(cand: Candidate) -> Candidate:
+    """`engine._counted` as it was: every count asked for, then `replace`."""
+    if cand.calendar is None:
+        return cand
+    for name in engine._PASS_TWO_COUNTS:
+        cand.count(name)
+    cand.n_weeks  # noqa: B018
+    return replace(cand, calendar=None, day_counts=dict(cand.day_counts))
+
+
+def test_the_spills_candidates_are_those_replace_made() -> None:
+    # `_counted` copies a candidate whose counts are all known at once: every field (the
+    # calendar left out, the counts a copy) as `replace` gave it, counts asked for where
+    # some are not known (day sets assigned, counts dropped), travel candidates as they are.
+    import copy
+    from dataclasses import fields
+
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+
+    config = ScenarioConfig(people=12, seed=5, days=90)
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    cands = [c for a in analyses for c in (*a.home_candidates, *a.work_candidates, *a.others)]
+    assert len(cands) > 20
+    rng = random.Random(3)
+    for k, cand in enumerate(cands):
+        if k % 3 == 1:  # a count not known: made from the calendar
+            cand.day_counts.pop(rng.choice([*engine._PASS_TWO_COUNTS, "weeks"]), None)
+        if k % 5 == 2:  # a day set assigned: counted from it
+            cand.dates = set(cand.dates)
+        theirs, ours = copy.deepcopy(cand), copy.deepcopy(cand)
+        expected, got = _counted_by_replace(theirs), engine._counted(ours)
+        for field in fields(Candidate):
+            assert getattr(got, field.name) == getattr(expected, field.name), field.name
+        assert got.day_counts is not ours.day_counts and ours.day_counts == theirs.day_counts
+    travel = replace(cands[0], calendar=None)
+    assert engine._counted(travel) is travel

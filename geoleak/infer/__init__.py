@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -29,6 +29,7 @@ from geoleak.infer.decide_many import (
     numbers_of_people,
     shares_of_people,
 )
+from geoleak.infer.distinct import sorted_distinct
 from geoleak.infer.places import (
     PEOPLE_PER_BATCH,
     InferenceParams,
@@ -408,6 +409,13 @@ class _SiteCells:
         rows, cols = self._cells_of(lats, lons)
         for k, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
             self.rows.setdefault(row, {}).setdefault(col, []).append(k)
+        self._spans: dict[int, int] = {}  # `_kept_span` of each row asked for
+        # The sites by cell number (row * columns + column, one number a cell while rows
+        # times columns fit in 62 bits: cells over 1e-8 degrees), sorted, for `near`.
+        self._keyed = (math.ceil(180.0 / cell) + 3) * self.columns < 2**62
+        keys = rows * self.columns + cols if self._keyed else rows[:0]
+        self._order = np.argsort(keys, kind="stable")
+        self._keys = keys[self._order]
 
     def _cells_of(
         self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]
@@ -434,11 +442,63 @@ class _SiteCells:
         return None if 2 * span + 1 >= self.columns else span
 
     def near(self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]) -> list[int]:
-        """Indices (in order) of the sites in the cells a point may reach from."""
+        """Indices (in order) of the sites in the cells a point may reach from: those in
+        the rows next to the point's cell (inclusive) whose column is at most the row's
+        span (`_span`) from the point's, round the antimeridian, or in any column.
+
+        Each distinct cell of the points once: those with a span all at once, as the
+        ranges of cell numbers they may reach in each of the three rows (two where one
+        wraps round the antimeridian), looked up in the sites' sorted cell numbers; those
+        that reach every column cell by cell."""
         rows, cols = self._cells_of(lats, lons)
+        if not self._keyed or not self._keys.size or not rows.size:
+            return self._near_cells(zip(rows.tolist(), cols.tolist(), strict=True))
+        columns = self.columns
+        rows, cols = np.divmod(sorted_distinct(rows * columns + cols), columns)
+        # The rows come sorted: each distinct row's span once (-1: every column).
+        starts = np.flatnonzero(np.diff(rows, prepend=-2))
+        span = np.repeat(
+            np.array([self._kept_span(row) for row in rows[starts].tolist()], dtype=np.int64),
+            np.diff(starts, append=rows.size),
+        )
+        every = span < 0
+        found = set(self._near_cells(zip(rows[every].tolist(), cols[every].tolist(), strict=True)))
+        if not every.all():
+            rows, cols, span = rows[~every], cols[~every], span[~every]
+            west, east = cols - span, cols + span
+            # Each cell's range of columns, cut at the antimeridian, and what wraps round
+            # it; in each of the rows next to the cell's (inclusive).
+            wraps_west, wraps_east = west < 0, east >= columns
+            row_of = np.concatenate([rows, rows[wraps_west], rows[wraps_east]])
+            low = np.concatenate([np.maximum(west, 0), west[wraps_west] + columns,
+                                  np.zeros(int(wraps_east.sum()), dtype=np.int64)])  # fmt: skip
+            high = np.concatenate([np.minimum(east, columns - 1),
+                                   np.full(int(wraps_west.sum()), columns - 1, dtype=np.int64),
+                                   east[wraps_east] - columns])  # fmt: skip
+            keys = self._keys
+            first = np.concatenate([np.searchsorted(keys, (row_of + step) * columns + low, side="left")
+                                    for step in (-1, 0, 1)])  # fmt: skip
+            end = np.concatenate([np.searchsorted(keys, (row_of + step) * columns + high, side="right")
+                                  for step in (-1, 0, 1)])  # fmt: skip
+            hit = end > first
+            first, count = first[hit], (end - first)[hit]
+            at = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+            found.update(self._order[at].tolist())
+        return sorted(found)
+
+    def _kept_span(self, row: int) -> int:
+        """`_span(row)`, -1 for None, made once a row."""
+        span = self._spans.get(row)
+        if span is None:
+            made = self._span(row)
+            span = self._spans[row] = -1 if made is None else made
+        return span
+
+    def _near_cells(self, cells: Iterable[tuple[int, int]]) -> list[int]:
+        """`near` of the points in `cells` (row, column), cell by cell."""
         found: set[int] = set()
         seen: set[tuple[int, int]] = set()
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        for row, col in cells:
             if (row, col) in seen:
                 continue
             seen.add((row, col))

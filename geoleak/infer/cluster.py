@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geoleak.geometry import EARTH_RADIUS_M, to_radians_latlon
+from geoleak.infer.distinct import sorted_distinct
 
 __all__ = [
     "DENSE_MAX_POINTS",
@@ -394,7 +395,7 @@ def cluster_count(
     n = lat_arr.size
     if n > DENSE_MAX_POINTS:
         labels = cluster_labels(lat_arr, lon_arr, eps_m=eps_m, min_samples=2)
-        return int(np.unique(labels[labels >= 0]).size)
+        return int(sorted_distinct(labels[labels >= 0]).size)
     if n < 2:
         return 0
     latlon_rad = to_radians_latlon(lat_arr, lon_arr)
@@ -549,7 +550,7 @@ def _pair_dbscan(
     # Clusters numbered by their lowest core index within each person, as sklearn's outer
     # loop meets them.
     core = np.flatnonzero(is_core)
-    roots = np.unique(root[core])
+    roots = sorted_distinct(root[core])
     number = np.searchsorted(roots, root[core])
     before = np.searchsorted(roots, starts[:-1])  # clusters of the people before
     labels[core] = number - before[owner[core]]

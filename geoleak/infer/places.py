@@ -34,6 +34,7 @@ from geoleak.geometry import (
 )
 from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.decide_many import DecideNumbers, person_numbers
+from geoleak.infer.distinct import sorted_distinct
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
@@ -234,7 +235,7 @@ class Candidate:
     def distinct_ordinals(self, name: str) -> NDArray[np.int64]:
         """The distinct days of day set `name` as sorted ordinals, from the calendar unless
         assigned (without building the set of dates)."""
-        return np.unique(self._ordinals(name))
+        return sorted_distinct(self._ordinals(name))
 
     def _days(self, name: str) -> set[date]:
         days = self.day_sets.get(name)
@@ -1190,16 +1191,16 @@ def _role_problems(
     clustered = kept & ~isolated
     # Distinct days per location and part of the week; isolated points are each their own
     # place, so every one of them counts.
-    distinct = np.unique((cell[clustered] << 32) | day[clustered]) >> 32
+    distinct = sorted_distinct((cell[clustered] << 32) | day[clustered]) >> 32
     counts = np.bincount(np.concatenate([distinct, cell[kept & isolated]]),
                          minlength=int(n_rows.sum()) * N_BINS).astype(np.float64)  # fmt: skip
     # Distinct (day, local hour) observations per part of the week and hour.
     hour_cell = (owner * N_BINS + part) * 24 + hour
-    hours = np.bincount(np.unique((hour_cell[kept] << 32) | day[kept]) >> 32,
+    hours = np.bincount(sorted_distinct((hour_cell[kept] << 32) | day[kept]) >> 32,
                         minlength=len(drafts) * N_BINS * 24).astype(np.float64)  # fmt: skip
     hours = hours.reshape(len(drafts), N_BINS, 24)
     # The same per location (`roles.location_hour_terms`): isolated points included.
-    loc_hours = np.bincount(np.unique(((cell[kept] * 24 + hour[kept]) << 32) | day[kept]) >> 32,
+    loc_hours = np.bincount(sorted_distinct(((cell[kept] * 24 + hour[kept]) << 32) | day[kept]) >> 32,
                             minlength=int(n_rows.sum()) * N_BINS * 24).astype(np.float64)  # fmt: skip
     work = [cand for person in people for cand in person[0].work_candidates]
     rota_days = [_rota_days(cand) for cand in work]
@@ -1411,9 +1412,9 @@ def _night_places(
     night_day = np.where(hour >= WORK_END_H, local + 1, local)
     # Nights (evening to morning) per candidate, and the nights each was seen in at night.
     evening_on = at_home & (morning | (hour >= EVENING_TO_MORNING_HOURS[0]))
-    nights_at = np.bincount(np.unique(cand[evening_on] * (1 << 32) + night_day[evening_on])
+    nights_at = np.bincount(sorted_distinct(cand[evening_on] * (1 << 32) + night_day[evening_on])
                             >> 32, minlength=len(home_rows))  # fmt: skip
-    pairs = np.unique(cand[at_night] * (1 << 32) + night_day[at_night])
+    pairs = sorted_distinct(cand[at_night] * (1 << 32) + night_day[at_night])
     nights, whose = pairs & ((1 << 32) - 1), pairs >> 32
     days, seen_by = np.unique(nights, return_counts=True)
     shared = np.isin(nights, days[seen_by > 1])  # nights seen at two candidates or more
@@ -1482,9 +1483,9 @@ def _night_places_of_people(
     night_day = np.where(hour >= WORK_END_H, local + 1, local)
     # Nights (evening to morning) per candidate, and the nights each was seen in at night.
     evening_on = at_home & (morning | (hour >= EVENING_TO_MORNING_HOURS[0]))
-    nights_at = np.bincount(np.unique(cand[evening_on] * (1 << 32) + night_day[evening_on])
+    nights_at = np.bincount(sorted_distinct(cand[evening_on] * (1 << 32) + night_day[evening_on])
                             >> 32, minlength=n_cands)  # fmt: skip
-    pairs = np.unique(cand[at_night] * (1 << 32) + night_day[at_night])
+    pairs = sorted_distinct(cand[at_night] * (1 << 32) + night_day[at_night])
     nights, whose = pairs & ((1 << 32) - 1), pairs >> 32
     # Nights seen at two of the person's candidates or more.
     _, where, seen_by = np.unique(cand_owner[whose] * (1 << 32) + nights, return_inverse=True,
@@ -1494,7 +1495,7 @@ def _night_places_of_people(
     late = (hour >= LATE_MORNING_HOURS[0]) & (hour <= LATE_MORNING_HOURS[-1])
     place = np.where(cand >= 0, cand, n_cands + owner)
     place_owner = np.concatenate([cand_owner, np.arange(len(chosen))])
-    late_at = np.unique(place[late] * (1 << 32) + local[late])  # distinct (place, day)
+    late_at = sorted_distinct(place[late] * (1 << 32) + local[late])  # distinct (place, day)
     late_people, late_places = np.unique(
         place_owner[late_at >> 32] * (1 << 32) + (late_at & ((1 << 32) - 1)), return_counts=True
     )  # the distinct places of each (person, day) in the late morning
@@ -1585,7 +1586,7 @@ def _split_work_spot_from_home(
         if not far.any() or (far & night).any():
             return fine_labels, fine
     thin_work_days = min(THIN_WORK_DAYS, params.min_base_days)
-    worked = np.unique(points.local[far & (points.part == WORK_HOURS)])
+    worked = sorted_distinct(points.local[far & (points.part == WORK_HOURS)])
     if worked.size < thin_work_days:
         return fine_labels, fine
     label = max(fine) + 1

@@ -112,6 +112,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.infer.distinct import sorted_distinct
+
 __all__ = [
     "BINS",
     "PERSON_TYPES",
@@ -1102,7 +1104,7 @@ def schedule_log_bayes_factors(
     """`schedule_log_bayes_factor` of each of several places of one person at once."""
     if not len(work_days):
         return []
-    unique = [np.unique(np.asarray(days, dtype=np.int64)) for days in work_days]
+    unique = [sorted_distinct(np.asarray(days, dtype=np.int64)) for days in work_days]
     seen = np.union1d(np.asarray(seen_days, dtype=np.int64), np.concatenate(unique))
     # Days per weekday (date.fromordinal(1) is a Monday), Monday..Friday.
     n = np.bincount((seen + 6) % 7, minlength=7)[:5]
@@ -1129,11 +1131,11 @@ def schedule_log_bayes_factors_of_people(
     place_of = np.repeat(np.arange(len(places), dtype=np.int64), place_sizes)
     # Distinct (place, day) and (person, day) pairs; a person's days are those seen in
     # working hours and every place's work days.
-    place_keyed = np.unique((place_of << 32) | place_days)
+    place_keyed = sorted_distinct((place_of << 32) | place_days)
     seen_arrays = [np.asarray(seen, dtype=np.int64) for _, seen in people]
     seen_owner = np.repeat(np.arange(len(people), dtype=np.int64),
                            [seen.size for seen in seen_arrays])  # fmt: skip
-    person_keyed = np.unique(np.concatenate([
+    person_keyed = sorted_distinct(np.concatenate([
         (seen_owner << 32) | np.concatenate(seen_arrays), (owner[place_of] << 32) | place_days
     ]))  # fmt: skip
     low = (1 << 32) - 1

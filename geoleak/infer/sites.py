@@ -10,7 +10,7 @@ site (whose centre, estimated from everybody's evidence, is better than any one 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -35,7 +35,7 @@ MAX_CANDIDATES_PER_PERSON = 5
 
 # The site type itself is geoleak.types.SharedSite (frozen); which of each member's own
 # candidates lies in it is inference-internal and kept beside it.
-SiteMembers = dict[str, Candidate]
+SiteMembers = MutableMapping[str, Candidate]
 M = TypeVar("M")  # what is kept beside each site: its members
 
 

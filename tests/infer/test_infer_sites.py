@@ -514,3 +514,49 @@ def test_two_thin_places_of_people_with_no_workplace_make_no_site() -> None:
             assert (profile.place(PlaceKind.BASE) is None) == (profile.person in ("a", "b"))
     stands = _thin_visitors(1, a_evenings=3)
     assert [site.people for site in stands.sites_] == [("m0", "m1", "m2", "m3"), ("a", "b")]
+
+
+def _cells_one_by_one(cells: Any, lats: Any, lons: Any) -> list[int]:
+    """The sites `_SiteCells.near` gives, as it found them before it took the points' cells
+    all at once: point by point, each row next to the point's, column by column."""
+    rows, cols = cells._cells_of(lats, lons)
+    found: set[int] = set()
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        span = cells._span(row)
+        for r in (row - 1, row, row + 1):
+            for c, members in cells.rows.get(r, {}).items():
+                apart = abs(c - col) % cells.columns
+                if span is None or min(apart, cells.columns - apart) <= span:
+                    found.update(members)
+    return sorted(found)
+
+
+@given(
+    points=st.lists(_position, min_size=1, max_size=8),
+    around=st.lists(
+        st.tuples(st.integers(0, 7), st.floats(0, 360), st.floats(0, 4.0)), max_size=40
+    ),
+    anywhere=st.lists(_position, max_size=10),
+    reach_m=st.sampled_from([30.0, 600.0, 25_000.0, 900_000.0, 3_000_000.0]),
+)
+@settings(max_examples=300)
+def test_site_cells_of_all_points_at_once_are_those_of_each_point(
+    points: list[LatLon],
+    around: list[tuple[int, float, float]],
+    anywhere: list[LatLon],
+    reach_m: float,
+) -> None:
+    """`near` takes the distinct cells of the points at once (ranges of cell numbers, cut
+    at the antimeridian): the same sites as each point's cell looked at alone, near the
+    poles (every column), across the antimeridian, several points in a cell, none."""
+    from geoleak.infer import SiteLookup
+
+    sites = [destination(points[k % len(points)], bearing, reach_m * scale)
+             for k, bearing, scale in around] + anywhere  # fmt: skip
+    lookup = SiteLookup(_sites_at(sites))
+    lats = np.array([p.lat for p in points] * 2)
+    lons = np.array([p.lon for p in points] * 2)
+    lookup.within_reach(lats[:0], lons[:0], reach_m)
+    (cells,) = lookup._cells.values()
+    assert cells.near(lats, lons) == _cells_one_by_one(cells, lats, lons)
+    assert cells.near(lats[:0], lons[:0]) == []
