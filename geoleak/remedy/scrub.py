@@ -465,7 +465,9 @@ def scrub_paths(
     options = options or ScrubOptions()
     if in_place == (output is not None) and not dry_run:
         raise UsageError("give an output folder with -o OUT, or --in-place to clean the originals")
-    out_dir = Path(output).resolve() if output is not None else None
+    # Named as the user gave it in messages and the report; compared by its real path.
+    out_dir = Path(output) if output is not None else None
+    out_real = out_dir.resolve() if out_dir is not None else None
     single_target: Path | None = None
     if (
         out_dir is not None
@@ -477,11 +479,11 @@ def scrub_paths(
         single_target = out_dir
     if out_dir is not None and single_target is None:
         for raw in inputs:
-            if Path(raw).resolve() == out_dir:
+            if Path(raw).resolve() == out_real:
                 raise UsageError(f"output folder {out_dir} is also an input")
     report = ScrubReport()
     started = time.perf_counter()
-    leftovers = remove_leftovers([*inputs, *([out_dir] if out_dir is not None else [])])
+    leftovers = remove_leftovers([*inputs, *([out_real] if out_real is not None else [])])
     targets: set[Path] = set()
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
@@ -490,7 +492,7 @@ def scrub_paths(
         why = f"cannot list folder ({exc.strerror or exc}); skipped"
         slots.append(FileOutcome(os.fsdecode(exc.filename or "?"), None, FAILED, error=why))
 
-    for path, rel in iter_input_files(inputs, exclude=out_dir, unlisted=unlisted):
+    for path, rel in iter_input_files(inputs, exclude=out_real, unlisted=unlisted):
         try:
             mode = path.stat().st_mode  # what would be read (a link's target)
         except OSError as exc:  # a dangling link or a link loop

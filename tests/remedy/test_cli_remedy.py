@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from remedy_photos import photo
@@ -103,3 +104,28 @@ def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path
         assert b"Fictocam" in cleaned
         again = runner.invoke(main, ["audit", str(out), "--fail-on-leak", "-q"])
         assert again.exit_code == 0, again.output
+
+
+def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: Any) -> None:
+    """`-o clean` names `clean/trip/a.jpg` in its messages and report, not the absolute
+    path it resolves to (as every other output names files)."""
+    monkeypatch.chdir(tmp_path)
+    make_folder(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["scrub", "in", "-o", "clean", "-q"])
+    assert first.exit_code == 1, first.output  # (broken.heic)
+    again = runner.invoke(main, ["scrub", "in", "-o", "clean", "--json", "r.json"])
+    assert "in/trip/a.jpg: output clean/trip/a.jpg exists (use --force" in again.output
+    assert str(tmp_path) not in again.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    done = runner.invoke(main, ["scrub", "in", "-o", "clean2", "--json", "r2.json", "-q"])
+    assert done.exit_code == 1
+    outputs = {o["output"] for o in json.loads((tmp_path / "r2.json").read_text())["outcomes"]}
+    assert "clean2/trip/a.jpg" in outputs, outputs
+    assert all(o["output"] is None for o in report["outcomes"] if o["status"] == "failed")
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg", "-q"])
+    assert one.exit_code == 0, one.output
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg"])
+    assert "output one.jpg exists" in one.output
+    inside = runner.invoke(main, ["scrub", "in", "-o", "in"])
+    assert "output folder in is also an input" in inside.output, inside.output
