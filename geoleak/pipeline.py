@@ -56,7 +56,7 @@ from geoleak.ingest.jsonl import (
     parse_unparsed,
 )
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
-from geoleak.wording import count
+from geoleak.wording import count, position_source_words
 
 __all__ = [
     "NO_LOCATION",
@@ -114,6 +114,8 @@ class LeakStats:
     posts_with_place: int = 0
     posts_with_place_no_centre: int = 0
     evidence_by_source: Counter[str] = field(default_factory=Counter)
+    # located media files by where their position was read (MediaMeta.position_source)
+    media_position_sources: Counter[str] = field(default_factory=Counter)
     people: int = 0
     people_located: int = 0
     times_rejected: int = 0  # sentinel or impossible times left out (1901, 2085, ...)
@@ -133,10 +135,20 @@ class LeakStats:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            k: v for k, v in self.__dict__.items() if k != "evidence_by_source"
+            k: v for k, v in self.__dict__.items() if not isinstance(v, Counter)
         }
         out["evidence_by_source"] = dict(self.evidence_by_source)
+        out["media_position_sources"] = dict(self.media_position_sources)
         return out
+
+    def add_counts(self, name: str, value: object) -> bool:
+        """Add a by-kind count read back (from a shard or a store's manifest) to the one
+        named; False when `name` is no such count."""
+        mine = getattr(self, name, None)
+        if not isinstance(mine, Counter) or not isinstance(value, dict):
+            return False
+        mine.update(value)
+        return True
 
     def summary_lines(self) -> list[str]:
         """Plain sentences: how many of the N posts and files carried a location, and why not."""
@@ -151,11 +163,16 @@ class LeakStats:
         kinds = [
             f"{n} {label}"
             for key, label in (
-                ("exif", "EXIF GPS positions in media"),
+                ("exif", self._media_positions_label()),
                 ("geotag", "platform geotags"),
                 ("place", "named places with a centre"),
                 ("checkin", "check-ins named in text"),
-                ("track", "track / location-history points"),
+                (
+                    "track",
+                    "track / location-history / video-track points"
+                    if self.media_tracks
+                    else "track / location-history points",
+                ),
             )
             if (n := self.evidence_by_source.get(key, 0))
         ]
@@ -206,6 +223,17 @@ class LeakStats:
         if not self.posts_located:
             lines.append(NO_LOCATION + self.why_nothing())
         return lines
+
+    def _media_positions_label(self) -> str:
+        """What the positions in files' own metadata are: EXIF GPS, or (when some were read
+        elsewhere: a GoPro's GPMF track, a video's QuickTime atom) each kind with its count."""
+        sources = self.media_position_sources
+        if set(sources) <= {"exif"}:
+            return "EXIF GPS positions in media"
+        kinds = ", ".join(
+            f"{position_source_words(s)} in {count(n, 'file')}" for s, n in sources.most_common()
+        )
+        return f"GPS positions in media metadata ({kinds})"
 
     def why_nothing(self) -> str:
         """Why no location was found, in the user's terms (a silent nothing reads as a bug)."""
@@ -313,6 +341,7 @@ def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:
         return "unreadable"
     if meta.position is not None:
         stats.media_located += 1
+        stats.media_position_sources[meta.position_source or "unknown"] += 1
         return None
     rejections = [w for w in meta.warnings if "position" in w.lower() or "null island" in w.lower()]
     if rejections:
@@ -1524,9 +1553,9 @@ def _first(item: tuple[str, MediaMeta | None, int]) -> str:
 
 def _add_stats(total: LeakStats, part: LeakStats) -> None:
     for name, value in part.__dict__.items():
-        if name == "evidence_by_source":
-            total.evidence_by_source.update(value)
-        elif isinstance(value, int):
+        if total.add_counts(name, value):
+            continue
+        if isinstance(value, int):
             setattr(total, name, getattr(total, name) + value)
 
 

@@ -44,11 +44,11 @@ from geoleak.report.assets import (
     write_html,
 )
 from geoleak.report.maps import (
-    SOURCE_LABELS,
     _label_rows,
     _Page,
     _thumbnail,
     hour_colour,
+    source_label,
     tile_spec,
 )
 from geoleak.report.plots import LeakageCurve, curve_svg, leakage_curve
@@ -347,7 +347,7 @@ def _dot(evidence: Evidence, *, size: int = 14, tip: str = "") -> dict[str, Any]
         f'<div class="gl-popup"><h3>{html_text(evidence.person)} · {html_text(when)}</h3>'
         + (f'<div class="gl-text">{html_text(text)}</div>' if text else "")
         + "<table><tr><th>source</th><td>"
-        + html_text(SOURCE_LABELS.get(evidence.source, evidence.source.value))
+        + html_text(source_label(evidence))
         + "</td></tr></table></div>"
     )
     return {
@@ -473,7 +473,7 @@ def _photo_step(
             "cloud shares keep it) can read this in seconds.",
         ]
     else:
-        label = SOURCE_LABELS.get(chosen.source, chosen.source.value)
+        label = source_label(chosen)
         paragraphs = [
             f"One post of {person}: it carries a {label}: {chosen.position}, {local} local time.",
             "The post's text and picture need not say anything: the position travels with it.",

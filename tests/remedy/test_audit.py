@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,37 @@ def test_audit_html_never_overwrites_a_folder_of_the_users(folder: Path, tmp_pat
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])  # its own now
     assert result.exit_code == 0, result.output
+
+
+def test_a_gopro_videos_gps_is_not_called_exif(tmp_path: Path) -> None:
+    """A GoPro's positions come from its GPMF telemetry track: the summary, the map popups
+    and the report's advice name them so, not "EXIF GPS" (nor the rest of the track a
+    location history); photos' EXIF GPS is still called that."""
+    from media_data import real_file
+
+    from geoleak.report.maps import source_label
+    from geoleak.types import EvidenceSource
+
+    folder = tmp_path / "gopro"
+    folder.mkdir()
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    (folder / "karma.mp4").write_bytes(video.read_bytes())
+    report = audit([folder])
+    evidence_line = next(line for line in report.stats_lines if line.startswith("evidence:"))
+    assert "EXIF" not in evidence_line, evidence_line
+    assert "GoPro GPMF video GPS in 1 file" in evidence_line
+    assert "video-track points" in evidence_line
+    found = report.evidence["gopro"]
+    assert {source_label(e) for e in found} == {
+        "GPS in the video's own metadata",
+        "the video's GPS track",
+    }
+    result = CliRunner().invoke(main, ["report", str(folder), "-o", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "photos carry GPS" not in page
+    assert "1 videos carry GPS in their own metadata" in page
+    photo = next(e for e in found if e.source is EvidenceSource.EXIF)
+    assert source_label(replace(photo, media_path="a.jpg")) == "EXIF GPS in the photo"
+    photos = audit([fictional_folder(tmp_path / "photos")])
+    assert any("EXIF GPS positions in media" in line for line in photos.stats_lines)
