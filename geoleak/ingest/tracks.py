@@ -124,11 +124,14 @@ def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], lis
 def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
     import fitdecode
 
+    from geoleak.formats.location_files import remember_fit_positions
+
     fixes: list[Fix] = []
     problems: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _fit_records(fitdecode, data, path, fixes, problems)
+        positioned = _fit_records(fitdecode, data, path, fixes, problems)
+    remember_fit_positions(data, positioned)  # (an audit examining the file reads no record)
     if caught:
         # fitdecode's UserWarnings name its own source file: say it once, about this file.
         first = str(caught[0].message)
@@ -139,7 +142,10 @@ def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
 
 def _fit_records(
     fitdecode: Any, data: bytes, path: Path, fixes: list[Fix], problems: list[str]
-) -> None:
+) -> bool:
+    """Read the records' fixes into `fixes`; whether any record held a position (valid or
+    not). CorpusError when the file breaks off before one did."""
+    positioned = False
     try:
         with fitdecode.FitReader(
             io.BytesIO(data), check_crc=fitdecode.CrcCheck.WARN, keep_raw_chunks=False
@@ -151,6 +157,7 @@ def _fit_records(
                 lon = frame.get_value("position_long", fallback=None)
                 if lat is None or lon is None:
                     continue
+                positioned = True
                 try:
                     pos = latlon(lat * SEMICIRCLE_TO_DEG, lon * SEMICIRCLE_TO_DEG, "record")
                 except RecordError as exc:
@@ -165,6 +172,7 @@ def _fit_records(
         if not fixes:
             raise CorpusError(f"{path}: not a valid FIT file ({exc})") from None
         problems.append(f"FIT error ({exc}); the rest is skipped")
+    return positioned
 
 
 def _dji_fixes(data: bytes, path: Path) -> tuple[list[Fix], Fix | None, list[str]]:

@@ -207,3 +207,37 @@ def test_a_gopro_videos_gps_is_not_called_exif(tmp_path: Path) -> None:
     assert source_label(replace(photo, media_path="a.jpg")) == "EXIF GPS in the photo"
     photos = audit([fictional_folder(tmp_path / "photos")])
     assert any("EXIF GPS positions in media" in line for line in photos.stats_lines)
+
+
+def test_audit_decodes_each_fit_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracks reader decodes every record of a FIT file; the audit's look at the same
+    file reuses what it found (FIT decoding is pure Python: the costliest part of auditing
+    a watch's folder), and says the same of each file as it did decoding it twice."""
+    import shutil
+    from datetime import datetime, timezone
+
+    import fitdecode
+    from fit_writer import write_fit
+    from media_data import real_file
+
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    shutil.copy(
+        real_file("tracks", "fitdecode", "sample-activity-indoor-trainer.fit"),
+        folder / "indoor.fit",
+    )
+    ride = write_fit([(59.91, 10.75, datetime(2024, 5, 1, 7, tzinfo=timezone.utc))] * 3)
+    (folder / "ride.fit").write_bytes(ride)
+    (folder / "cut.fit").write_bytes(ride[:40])  # damaged before any record: not known
+    opened: list[int] = []
+
+    class Counting(fitdecode.FitReader):  # type: ignore[misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            opened.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fitdecode, "FitReader", Counting)
+    report = audit([folder])
+    assert sorted(Path(f.path).name for f in report.located_files) == ["cut.fit", "ride.fit"]
+    # indoor and ride once each; cut.fit, which the reader could not read, once more
+    assert len(opened) == 4, len(opened)
