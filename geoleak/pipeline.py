@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing as mp
+import os
 import re
 import sys
 import traceback
@@ -361,15 +362,27 @@ class _RecordingDiagnostics(Diagnostics):
     def __init__(self) -> None:
         super().__init__()
         self.at: tuple[int, object] = (0, 0)  # (0, media path) or (1, post number)
-        self.events: list[tuple[tuple[int, object], str | None, str, str]] = []
+        # (at, once key, file named, message, kind): a file is named by the main process,
+        # which knows every input (an archive read after this worker forked included)
+        self.events: list[tuple[tuple[int, object], str | None, str | None, str, str]] = []
 
     def warn(self, message: str, *, kind: str = "other") -> None:
-        self.events.append((self.at, None, message, kind))
+        self.events.append((self.at, None, None, message, kind))
 
     def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
         if key not in self._once:
             self._once.add(key)
-            self.events.append((self.at, key, message, kind))
+            self.events.append((self.at, key, None, message, kind))
+
+    def warn_file(self, path: str | os.PathLike[str], message: str, *, kind: str = "other") -> None:
+        self.events.append((self.at, None, os.fspath(path), message, kind))
+
+    def warn_file_once(
+        self, key: str, path: str | os.PathLike[str], message: str, *, kind: str = "other"
+    ) -> None:
+        if key not in self._once:
+            self._once.add(key)
+            self.events.append((self.at, key, os.fspath(path), message, kind))
 
 
 @dataclass
@@ -381,7 +394,7 @@ class _BatchResult:
     media: list[tuple[str, MediaMeta | None, int]]
     evidence: dict[str, list[Evidence]]
     first_located: dict[str, int]  # person -> number of their first located post in the batch
-    events: list[tuple[tuple[int, object], str | None, str, str]]
+    events: list[tuple[tuple[int, object], str | None, str | None, str, str]]
 
 
 @dataclass
@@ -1447,8 +1460,13 @@ def _collect(
                 stats.times_rejected += bad_times
                 if meta is not None:
                     media_seen.setdefault(path, meta)
-        for _, key, message, kind in events:
-            if key is None:
+        for _, key, about, message, kind in events:
+            if about is not None:
+                if key is None:
+                    diag.warn_file(about, message, kind=kind)
+                else:
+                    diag.warn_file_once(key, about, message, kind=kind)
+            elif key is None:
                 diag.warn(message, kind=kind)
             else:
                 diag.warn_once(key, message, kind=kind)
@@ -1581,8 +1599,9 @@ def _account_post(
         meta = media[path]
         problem = _media_problem(meta, stats)
         if meta.error:
-            diag.warn(
-                f"{meta.path}: {meta.error} (post {post.id!r}, {post.origin})",
+            diag.warn_file(
+                meta.path,
+                f"{meta.error} (post {post.id!r}, {post.origin})",
                 kind="unreadable-media",
             )
         if problem:
@@ -1647,12 +1666,12 @@ def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMe
     for name, why in (("capture time", capture_why), ("GPS time", gps_why)):
         if why is not None:
             stats.times_rejected += 1
-            diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name} {why}; left out",
-                           kind="bad-time")  # fmt: skip
+            diag.warn_file_once(f"time:{meta.path}:{name}", meta.path, f"{name} {why}; left out",
+                                kind="bad-time")  # fmt: skip
     track = meta.track
     if any(implausible_time(p.time_utc) for p in track):
         stats.times_rejected += 1
-        diag.warn_once(f"time:{meta.path}:track", f"{meta.path}: a GPS track time "
+        diag.warn_file_once(f"time:{meta.path}:track", meta.path, "a GPS track time "
                        f"{next(w for p in track if (w := implausible_time(p.time_utc)))}; "
                        "such times are left out", kind="bad-time")  # fmt: skip
         track = tuple(
