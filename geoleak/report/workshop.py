@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -414,9 +414,14 @@ def _near(points: Sequence[LatLon], anchors: Sequence[LatLon], within_m: float) 
 # --- the steps ------------------------------------------------------------------------
 
 
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def _when(evidence: Evidence) -> datetime:
+    """When the observation was made (UTC, aware), or after everything when not known (a
+    photo without a capture time in a folder: no post time either)."""
     moment = evidence.time_utc or evidence.posted_at
-    return moment if moment is not None else datetime.max.replace(tzinfo=None)
+    return moment if moment is not None else _NEVER
 
 
 def _featured(

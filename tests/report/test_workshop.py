@@ -284,3 +284,27 @@ def test_workshop_page_steps_with_the_keyboard_offline(
     )
     assert b.console_errors() == []  # type: ignore[attr-defined]
     assert b.external_requests() == []  # type: ignore[attr-defined]
+
+
+def test_participant_photos_without_a_capture_time_are_told_too(tmp_path: Path) -> None:
+    """A participant's folder where a photo with GPS has no capture time (a screenshot, an
+    edited copy) and no post time: the story is told, not a traceback (naive and aware
+    times were compared)."""
+    import io
+
+    from remedy_photos import fictional_folder
+
+    photos = fictional_folder(tmp_path / "my photos")
+    with Image.open(next(iter(sorted(photos.glob("home_*.jpg"))))) as image:
+        exif = image.getexif()
+        del exif.get_ifd(0x8769)[0x9003]  # DateTimeOriginal
+        out = io.BytesIO()
+        image.save(out, "JPEG", exif=exif.tobytes())
+    (photos / "untimed.jpg").write_bytes(out.getvalue())
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(
+        main, ["workshop", "--participant", str(photos), "--out", str(ws), "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((ws / "workshop.json").read_text(encoding="utf-8"))
+    assert doc["steps"][0]["id"] == "photo"
