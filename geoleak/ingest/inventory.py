@@ -17,11 +17,12 @@ __all__ = ["describe_inputs"]
 
 MAX_FILES = 100_000
 _TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
+_CORPORA = (".jsonl", ".jsonl.gz", ".ndjson")
 
 
 def _suffix(name: str) -> str:
     lower = name.lower()
-    for suffix in _TRACKS:
+    for suffix in (*_TRACKS, *_CORPORA):
         if lower.endswith(suffix):
             return suffix
     return Path(lower).suffix or "(no extension)"
@@ -54,6 +55,17 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     tracks = sum(by_suffix.pop(s, 0) for s in _TRACKS) - no_gps
     if tracks:
         parts.append(f"{tracks} track file{'s' if tracks != 1 else ''}")
+    # read, but nothing in them was a post (each bad line or file had its warning)
+    corpora = sum(by_suffix.pop(s, 0) for s in _CORPORA)
+    if corpora:
+        parts.append(
+            f"{corpora} posts corpus file{'s' if corpora != 1 else ''} with no usable line"
+        )
+    archives = by_suffix.pop(".zip", 0)
+    if archives:
+        parts.append(
+            f"{archives} zip archive{'s' if archives != 1 else ''} holding nothing read as posts"
+        )
     if media:
         parts.append(f"{media} photo or video file{'s' if media != 1 else ''}")
     unknown = sum(by_suffix.values())
