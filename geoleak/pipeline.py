@@ -164,7 +164,7 @@ class LeakStats:
         kinds = [
             f"{n} {label}"
             for key, label in (
-                ("exif", self._media_positions_label()),
+                ("exif", self._media_positions_label(self.evidence_by_source.get("exif", 0))),
                 ("geotag", "platform geotags"),
                 ("place", "named places with a centre"),
                 ("checkin", "check-ins named in text"),
@@ -225,16 +225,24 @@ class LeakStats:
             lines.append(NO_LOCATION + self.why_nothing())
         return lines
 
-    def _media_positions_label(self) -> str:
-        """What the positions in files' own metadata are: EXIF GPS, or (when some were read
-        elsewhere: a GoPro's GPMF track, a video's QuickTime atom) each kind with its count."""
+    def _media_positions_label(self, positions: int) -> str:
+        """What the `positions` of source "exif" are: EXIF GPS in media files, or each kind
+        with its count when some were read elsewhere in a file (a GoPro's GPMF track, a
+        video's QuickTime atom) or come from an export's record of its photos' EXIF
+        (Facebook's and Instagram's `exif_data`, Takeout's `geoDataExif`) rather than a
+        file geoleak read."""
         sources = self.media_position_sources
-        if set(sources) <= {"exif"}:
+        recorded = max(0, positions - sum(sources.values()))
+        if set(sources) <= {"exif"} and not recorded:
             return "EXIF GPS positions in media"
-        kinds = ", ".join(
+        if not sources:
+            return "EXIF GPS positions an export recorded for its photos"
+        kinds = [
             f"{position_source_words(s)} in {count(n, 'file')}" for s, n in sources.most_common()
-        )
-        return f"GPS positions in media metadata ({kinds})"
+        ]
+        if recorded:
+            kinds.append(f"{recorded} recorded by an export for its photos")
+        return f"GPS positions in media metadata ({', '.join(kinds)})"
 
     def why_nothing(self) -> str:
         """Why no location was found, in the user's terms (a silent nothing reads as a bug)."""
