@@ -162,6 +162,14 @@ class AuditReport:
             lines.append(f"{f.path}: {f.error}")
         if len(skipped) > 10:
             lines.append(f"... and {len(skipped) - 10} more files skipped (see --json)")
+        stuck = [f for f in self.located_files if f.error and f.error.startswith("not examined:")]
+        if stuck:  # (a video's timed GPS track, a format scrub does not write: left as is)
+            lines.append(f"files that give away a position and geoleak scrub cannot clean "
+                         f"({len(stuck)}):")  # fmt: skip
+            for f in stuck[:10]:
+                lines.append(f"  {f.path}: {(f.error or '').removeprefix('not examined: ')}")
+            if len(stuck) > 10:
+                lines.append(f"  ... and {len(stuck) - 10} more (see --json)")
         revealing = self.most_revealing
         if revealing:
             lines.append(

@@ -241,3 +241,18 @@ def test_audit_decodes_each_fit_file_once(tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted(Path(f.path).name for f in report.located_files) == ["cut.fit", "ride.fit"]
     # indoor and ride once each; cut.fit, which the reader could not read, once more
     assert len(opened) == 4, len(opened)
+
+
+def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> None:
+    """A GoPro video's position is in its timed GPMF track, which scrub refuses: the audit's
+    summary says so (it showed the video located and nothing to remove, and the user
+    learnt only from scrub that the file stays as it is)."""
+    from media_data import real_file
+
+    folder = tmp_path / "gopro"
+    folder.mkdir()
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    (folder / "karma.mp4").write_bytes(video.read_bytes())
+    lines = audit([folder]).summary_lines()
+    at = lines.index("files that give away a position and geoleak scrub cannot clean (1):")
+    assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
