@@ -275,7 +275,11 @@ class LeakStats:
                 f"{self.posts_with_place_no_centre} posts name a place without coordinates "
                 "(an offline gazetteer or places file can resolve them)"
             )
-        reasons.append(f"none of the {self.posts} posts has a platform geotag")
+        reasons.append(
+            "the post has no platform geotag"
+            if self.posts == 1
+            else f"none of the {self.posts} posts has a platform geotag"
+        )
         return "; ".join(reasons)
 
 

@@ -687,3 +687,12 @@ def test_repeated_ids_across_shards_are_found_as_one_process_finds_them(
     ids = [f"i{ident}" for _, ident, kind in lines if kind not in ("bad time", "bad json", "copy")]
     repeats = len(ids) - len(set(ids))
     assert sum("duplicate post id" in w for w in two[3]) == repeats  # type: ignore[union-attr]
+
+
+def test_one_post_is_not_called_none_of_the_1_posts() -> None:
+    from geoleak.pipeline import LeakStats
+
+    stats = LeakStats(posts=1, people=1)
+    assert stats.why_nothing().endswith("the post has no platform geotag")
+    stats = LeakStats(posts=3, people=1)
+    assert stats.why_nothing().endswith("none of the 3 posts has a platform geotag")
