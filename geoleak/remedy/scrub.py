@@ -93,6 +93,7 @@ class ScrubReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     leftovers_removed: int = 0  # temporary files of an interrupted earlier run
+    mode: str = "copy"  # "copy" (into -o), "in-place" or "dry-run": what a failure means
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -120,8 +121,13 @@ class ScrubReport:
         for o in self.outcomes:
             if o.status == SKIPPED and o.error and "archive" in o.error:
                 lines.append(f"skipped {o.source}: {o.error}")
+        failed = {
+            "copy": "NOT CLEANED (left out of the output)",
+            "in-place": "NOT CLEANED (the original is left as it was)",
+            "dry-run": "WOULD NOT BE CLEANED",
+        }[self.mode]
         for o in self.failed:
-            lines.append(f"NOT CLEANED (left out of the output): {o.source}: {o.error}")
+            lines.append(f"{failed}: {o.source}: {o.error}")
         if self.leftovers_removed:
             lines.append(
                 f"removed {self.leftovers_removed} temporary file(s) left by an interrupted run"
@@ -481,7 +487,7 @@ def scrub_paths(
         for raw in inputs:
             if Path(raw).resolve() == out_real:
                 raise UsageError(f"output folder {out_dir} is also an input")
-    report = ScrubReport()
+    report = ScrubReport(mode="dry-run" if dry_run else "in-place" if in_place else "copy")
     started = time.perf_counter()
     leftovers = remove_leftovers([*inputs, *([out_real] if out_real is not None else [])])
     targets: set[Path] = set()

@@ -129,3 +129,20 @@ def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: 
     assert "output one.jpg exists" in one.output
     inside = runner.invoke(main, ["scrub", "in", "-o", "in"])
     assert "output folder in is also an input" in inside.output, inside.output
+
+
+def test_a_file_that_cannot_be_cleaned_is_worded_for_the_mode(tmp_path: Path) -> None:
+    """A file scrub cannot clean is 'left out of the output' only when there is one: in
+    place the original stays as it was (still holding its location), and a dry run
+    writes nothing."""
+    src = make_folder(tmp_path)
+    runner = CliRunner()
+    copy = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out")])
+    assert "NOT CLEANED (left out of the output):" in copy.output
+    dry = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert dry.exit_code == 1
+    assert "WOULD NOT BE CLEANED:" in dry.output and "left out" not in dry.output
+    here = runner.invoke(main, ["scrub", str(src), "--in-place"])
+    assert here.exit_code == 1
+    assert "NOT CLEANED (the original is left as it was):" in here.output
+    assert "left out of the output" not in here.output
