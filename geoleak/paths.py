@@ -255,6 +255,17 @@ class PathNames:
             return os.path.relpath(absolute, here)
         return raw
 
+    def extracted_from(self, archive: str | os.PathLike[str]) -> list[str]:
+        """The folders the archive `archive` (an input as typed, or one part of a split
+        export) was extracted to in this scope, while they exist."""
+        wanted = os.path.abspath(os.fspath(archive))
+        found = []
+        for real, root in self._roots.items():
+            parts = {root.shown_absolute, *map(os.path.abspath, root.member_part.values())}
+            if root.archive and wanted in parts and os.path.isdir(real) and real not in found:
+                found.append(real)
+        return found[:1]  # (one folder, however many spellings of it are known)
+
     def lasting(self, path: str | os.PathLike[str]) -> str:
         """`path` as data kept beyond this command names it (the evidence store): the
         absolute path, `/abs/ARCHIVE.zip!/member` inside an archive, never a temporary

@@ -1436,10 +1436,12 @@ def _collect(
     geocoder: Geocoder | None = OFFLINE,
     sink: RowSink | None = None,
     infer: InferenceParams | None = None,
+    archives: ExitStack | None = None,
 ) -> tuple[EvidenceSet, Inferred | None]:
     """`collect_evidence`; with `infer` (and several shards) the shards also infer their
     people and keep the evidence: the set then holds no evidence and no media, and the
-    profiles and sites come second (None when the caller must infer them)."""
+    profiles and sites come second (None when the caller must infer them). `archives`:
+    the folders zip inputs are extracted to stay until it closes (see `run`)."""
     from geoleak.store import EvidenceStore, is_store
 
     stores = [p for p in inputs if is_store(p)]
@@ -1495,7 +1497,8 @@ def _collect(
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
     with ExitStack() as extractions:
-        posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
+        posts = open_inputs(inputs, diag, source=source, author=author,
+                            extractions=extractions if archives is None else archives)  # fmt: skip
         pending: deque[tuple[int, Callable[[], list[_BatchResult]]]] = deque()
         numbered = 0
         # JSONL lines are parsed by the shards (each its own people's), not here: this
@@ -1794,6 +1797,7 @@ def run(
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
     keep_evidence: bool = True,
+    archives: ExitStack | None = None,
 ) -> RunResult:
     """The whole technique: inputs -> evidence -> per-person profiles and shared sites.
 
@@ -1804,6 +1808,10 @@ def run(
     several worker processes each person is then inferred in the process that read their
     posts and media, and neither their evidence nor the media metadata travel to this
     process: the result's `evidence` and `media` may be empty. The profiles are the same.
+
+    `archives`: a caller that reads the result's media files afterwards (audit examines
+    each one) passes an ExitStack; the temporary folders zip inputs were extracted to are
+    removed when it closes instead of when the reading ends.
     """
     collected, inferred = _collect(
         inputs,
@@ -1814,6 +1822,7 @@ def run(
         progress=progress,
         geocoder=geocoder,
         infer=None if keep_evidence else LeakInference.from_params(params)._validated(),
+        archives=archives,
     )
     if inferred is None:
         with timeline.span("infer here"):

@@ -23,7 +23,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import SIDECAR_EXTENSIONS, telemetry_beside, video_beside
-from geoleak.paths import shown_path
+from geoleak.paths import path_names, shown_path
 from geoleak.remedy.model import LOCATING, NEAR_M, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
@@ -237,15 +237,30 @@ def audit(
     """Audit folders, photos or exports (anything `geoleak infer` reads), with the evidence
     `geoleak infer` builds (`geocoder`: a geoleak.geocode.Geocoder, None for no place names
     in text, default the offline gazetteer)."""
+    diag = diag or Diagnostics()
+    with contextlib.ExitStack() as archives:  # (a zip's files are examined after reading)
+        return _audit(inputs, source, author, near_m, diag, progress, geocoder, archives)
+
+
+def _audit(
+    inputs: Sequence[str | os.PathLike[str]],
+    source: str | None,
+    author: str | None,
+    near_m: float,
+    diag: Diagnostics,
+    progress: Callable[[int], None] | None,
+    geocoder: Any,
+    archives: contextlib.ExitStack,
+) -> AuditReport:
     from geoleak.geocode import OFFLINE
     from geoleak.pipeline import NO_LOCATION, run
 
-    diag = diag or Diagnostics()
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
     sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
     result = run(
         [str(p) for p in inputs if Path(p) not in sidecars], diag=diag, source=source,
         author=author, progress=progress, geocoder=OFFLINE if geocoder == "offline" else geocoder,
+        archives=archives,
     )  # fmt: skip
     places = [
         (p.person, place)
@@ -290,8 +305,11 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
 
     out: list[ExposedFile] = []
     seen_real = {os.path.realpath(p) for p in seen}
-    for raw in inputs:
-        root = Path(raw)
+    names = path_names()
+    folders = [Path(raw) for raw in inputs]
+    for raw in inputs:  # a zip's files where it was extracted (still there: see `audit`)
+        folders += [Path(f) for f in names.extracted_from(raw)]
+    for root in folders:
         if not root.is_dir():
             continue
         root_real = os.path.realpath(root)

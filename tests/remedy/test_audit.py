@@ -256,3 +256,39 @@ def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> Non
     lines = audit([folder]).summary_lines()
     at = lines.index("files that give away a position and geoleak scrub cannot clean (1):")
     assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
+
+
+def test_an_export_zip_is_audited_as_its_extracted_folder(tmp_path: Path) -> None:
+    """`geoleak audit takeout.zip` (its --help example): every file of the zip was listed
+    'cannot read: No such file or directory', its fields unexamined, and its sidecars and
+    location JSON not counted, as the zip's temporary folder was gone before the files
+    were examined. The zip now gives what its extracted folder gives; the temporary
+    folder is still removed."""
+    import os
+    import tempfile
+    import zipfile
+
+    from ingest_helpers import FIXTURES
+
+    source = FIXTURES / "takeout"
+    archive = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in sorted(source.rglob("*")):
+            if file.is_file():
+                out.write(file, file.relative_to(source).as_posix())
+    before = set(os.listdir(tempfile.gettempdir()))
+    zipped = audit([archive]).to_json()
+    assert set(os.listdir(tempfile.gettempdir())) - before == set()
+    folder = audit([source]).to_json()
+
+    def per_file(doc: dict[str, object], prefix: str) -> list[tuple[str, object, object]]:
+        files = doc["per_file"]
+        assert isinstance(files, list)
+        return sorted(
+            (f["path"].split(prefix, 1)[1], f["error"], [x["field"] for x in f["fields"]])
+            for f in files
+        )
+
+    assert not [f for f in zipped["per_file"] if f["error"]]  # type: ignore[union-attr]
+    assert per_file(zipped, "takeout.zip!/") == per_file(folder, f"{source}/")
+    assert zipped["files_with_position"] == folder["files_with_position"] > 0
