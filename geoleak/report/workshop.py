@@ -793,12 +793,25 @@ def _what_if_step(
 
 def _audit_step(inputs: Sequence[str], audit_lines: Sequence[str], serials: bool) -> Step:
     quoted = " ".join(shlex.quote(i) for i in inputs)
-    first = Path(inputs[0]) if inputs else Path("photos")
+    # scrub cleans files, not a zip (it skips one: "unpack it, then scrub the folder"): an
+    # export zip is unpacked first, with Python's own zipfile (there wherever geoleak is).
+    unpack = []
+    targets = []
+    for given in inputs:
+        if given.lower().endswith(".zip"):
+            folder = str(Path(given).with_suffix(""))
+            unpack.append(f"python3 -m zipfile -e {shlex.quote(given)} {shlex.quote(folder)}")
+            targets.append(folder)
+        else:
+            targets.append(given)
+    first = Path(targets[0]) if targets else Path("photos")
     clean = shlex.quote(str(first.with_name(first.stem + "-clean")))
+    cleaned = " ".join(shlex.quote(t) for t in targets) if targets else "photos"
     commands = [
         f"geoleak audit {quoted}",
-        f"geoleak scrub {quoted} --dry-run",
-        f"geoleak scrub {quoted} -o {clean}" + (" --all-identifying" if serials else ""),
+        *unpack,
+        f"geoleak scrub {cleaned} --dry-run",
+        f"geoleak scrub {cleaned} -o {clean}" + (" --all-identifying" if serials else ""),
     ]
     listing = "".join(f"<li>{html_text(line)}</li>" for line in audit_lines)
     code = "".join(f'<pre class="ws-cmd">{html_text(c)}</pre>' for c in commands)
