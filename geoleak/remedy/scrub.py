@@ -94,6 +94,7 @@ class ScrubReport:
     seconds: float = 0.0
     leftovers_removed: int = 0  # temporary files of an interrupted earlier run
     mode: str = "copy"  # "copy" (into -o), "in-place" or "dry-run": what a failure means
+    coarsened: bool = False  # positions kept on a grid (--coarsen-km), the rest removed
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -115,7 +116,11 @@ class ScrubReport:
             f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
             f"{count_of(self.locations_removed, 'file')} "
             + ("would have" if self.count(WOULD_CLEAN) else "had")
-            + " location data removed"
+            + (
+                " location data removed or coarsened"
+                if self.coarsened
+                else " location data removed"
+            )
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
         ]
         for o in self.outcomes:
@@ -487,7 +492,10 @@ def scrub_paths(
         for raw in inputs:
             if Path(raw).resolve() == out_real:
                 raise UsageError(f"output folder {out_dir} is also an input")
-    report = ScrubReport(mode="dry-run" if dry_run else "in-place" if in_place else "copy")
+    report = ScrubReport(
+        mode="dry-run" if dry_run else "in-place" if in_place else "copy",
+        coarsened=options.coarsen_km is not None,
+    )
     started = time.perf_counter()
     leftovers = remove_leftovers([*inputs, *([out_real] if out_real is not None else [])])
     targets: set[Path] = set()

@@ -146,3 +146,15 @@ def test_a_file_that_cannot_be_cleaned_is_worded_for_the_mode(tmp_path: Path) ->
     assert here.exit_code == 1
     assert "NOT CLEANED (the original is left as it was):" in here.output
     assert "left out of the output" not in here.output
+
+
+def test_coarsened_positions_are_not_called_removed(tmp_path: Path) -> None:
+    """--coarsen-km keeps positions on a grid: the summary says the files had location data
+    removed or coarsened, as the per-file lines do, not that it was removed."""
+    src = make_folder(tmp_path)
+    result = CliRunner().invoke(
+        main, ["scrub", str(src), "-o", str(tmp_path / "out"), "--coarsen-km", "10"]
+    )
+    assert "removed or coarsened EXIF GPS" in result.output
+    assert "2 files had location data removed or coarsened;" in result.output, result.output
+    assert read_media(tmp_path / "out" / "trip" / "a.jpg").position is not None  # on a grid
