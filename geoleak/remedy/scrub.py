@@ -33,7 +33,15 @@ from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import LOCATING, Finding, Patch, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import (
+    LOCATING,
+    Finding,
+    NoPosition,
+    Patch,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+)
 from geoleak.remedy.tiff import coarse_position
 from geoleak.wording import count as count_of
 
@@ -124,7 +132,7 @@ class ScrubReport:
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
         ]
         for o in self.outcomes:
-            if o.status == SKIPPED and o.error and "archive" in o.error:
+            if o.status == SKIPPED and o.error and ("archive" in o.error or NO_POSITION in o.error):
                 lines.append(f"skipped {o.source}: {o.error}")
         failed = {
             "copy": "NOT CLEANED (left out of the output)",
@@ -325,6 +333,8 @@ def scrub_file(
         try:
             scan = scan_file(src, options)
             _refuse_kept_positions(scan)
+        except NoPosition as exc:
+            return _holds_no_position(outcome, exc)
         except Unsupported as exc:
             outcome.error = f"cannot be cleaned: {exc}"
             return outcome
@@ -340,6 +350,8 @@ def scrub_file(
         return outcome
     try:  # read first: a file that cannot be read is not a folder that cannot be written
         scan = scan_file(src, options)
+    except NoPosition as exc:
+        return _holds_no_position(outcome, exc)
     except Unsupported as exc:
         outcome.error = f"cannot be cleaned: {exc}"
         outcome.output = None
@@ -409,6 +421,18 @@ def telemetry_note(video: Path) -> str | None:
 
 class _VerificationError(Exception):
     pass
+
+
+NO_POSITION = "holds no position; not copied"
+
+
+def _holds_no_position(outcome: FileOutcome, why: NoPosition) -> FileOutcome:
+    """A track or telemetry file without a position: skipped (not copied: scrub writes only
+    what it cleaned or verified), not failed; it leaks nothing."""
+    outcome.status = SKIPPED
+    outcome.error = f"{why}: {NO_POSITION}"
+    outcome.output = None
+    return outcome
 
 
 def _fill(outcome: FileOutcome, scan: ScanResult) -> None:

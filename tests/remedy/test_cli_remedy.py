@@ -158,3 +158,32 @@ def test_coarsened_positions_are_not_called_removed(tmp_path: Path) -> None:
     assert "removed or coarsened EXIF GPS" in result.output
     assert "2 files had location data removed or coarsened;" in result.output, result.output
     assert read_media(tmp_path / "out" / "trip" / "a.jpg").position is not None  # on a grid
+
+
+def test_a_track_without_a_position_is_skipped_not_failed(tmp_path: Path) -> None:
+    """An indoor ride's FIT file (or a drone log without a GPS fix) holds no position: scrub
+    leaves it out as holding none, exit 0; it made it a failure ("cannot be cleaned"),
+    exit 1, as if a position had been left behind. A FIT with positions still fails."""
+    import shutil
+
+    from media_data import real_file
+
+    src = tmp_path / "watch"
+    src.mkdir()
+    shutil.copy(
+        real_file("tracks", "fitdecode", "sample-activity-indoor-trainer.fit"), src / "indoor.fit"
+    )
+    (src / "a.jpg").write_bytes(photo(48.85, 2.35, datetime(2026, 4, 1, 10, 0)))
+    runner = CliRunner()
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 cleaned" in result.output and "1 skipped" in result.output
+    assert f"skipped {src}/indoor.fit: FIT activity without GPS: holds no position" in (
+        result.output
+    )
+    assert not (tmp_path / "out" / "indoor.fit").exists()
+    dry = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    shutil.copy(real_file("tracks", "fitdecode", "garmin-fenix-5-run.fit"), src / "run.fit")
+    again = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out2")])
+    assert again.exit_code == 1 and "run.fit: cannot be cleaned" in again.output
