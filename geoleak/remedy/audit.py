@@ -270,9 +270,9 @@ def _audit(
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
     files += _other_files(inputs, set(result.media))
-    for sidecar in sidecars:
+    for sidecar in sidecars:  # (named by the user: listed, whatever it holds)
         try:
-            files += _location_file(sidecar, scan_file(sidecar).findings)
+            files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
         except Unsupported as exc:
             files.append(_unread(sidecar, f"not examined: {exc}"))
         except OSError as exc:
@@ -280,6 +280,9 @@ def _audit(
     lines = result.stats.summary_lines()
     if any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
         lines = [line for line in lines if not line.startswith(NO_LOCATION)]
+    elif sidecars and len(sidecars) == len(inputs):  # no post was looked for: say of what
+        lines = [line for line in lines if not line.startswith(NO_LOCATION)]
+        lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
     return AuditReport(
         files,
         list(result.profiles),
@@ -345,10 +348,13 @@ def _unread(path: Path, why: str) -> ExposedFile:
     return ExposedFile(shown_path(path), None, None, None, None, error=why)
 
 
-def _location_file(path: Path, findings: list[Finding]) -> list[ExposedFile]:
-    """A track, location JSON or XMP sidecar as an audited file, when it holds a location."""
+def _location_file(
+    path: Path, findings: list[Finding], *, always: bool = False
+) -> list[ExposedFile]:
+    """A track, location JSON or XMP sidecar as an audited file, when it holds a location
+    (`always`: whatever it holds, a file the user named)."""
     located = [f for f in findings if f.kind in LOCATING]
-    if not located:
+    if not located and not always:
         return []
     first = next((f.position for f in located if f.position), None)
     item = ExposedFile(shown_path(path), LatLon(*first) if first else None, None, None, None,

@@ -292,3 +292,27 @@ def test_an_export_zip_is_audited_as_its_extracted_folder(tmp_path: Path) -> Non
     assert not [f for f in zipped["per_file"] if f["error"]]  # type: ignore[union-attr]
     assert per_file(zipped, "takeout.zip!/") == per_file(folder, f"{source}/")
     assert zipped["files_with_position"] == folder["files_with_position"] > 0
+
+
+def test_a_sidecar_named_alone_without_a_position_is_audited_too(tmp_path: Path) -> None:
+    """An XMP sidecar without GPS, named on its own: audit lists it with what it holds (a
+    creator, a document id) and says no position was found in it; it said "0 media files"
+    and "the input held no posts or media files: no files"."""
+    sidecar = tmp_path / "IMG_0003.xmp"
+    sidecar.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="xmp.did:42">'
+        "<dc:creator><rdf:Seq><rdf:li>Kari Nordmann</rdf:li></rdf:Seq></dc:creator>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    report = audit([sidecar])
+    assert not report.leaks
+    (item,) = report.files
+    assert item.path.endswith("IMG_0003.xmp")
+    assert {"XMP dc:creator", "XMP xmpMM:DocumentID"} <= {f.field for f in item.fields}
+    lines = report.summary_lines()
+    assert "no location found: 1 XMP sidecar with no position" in lines
+    assert not [line for line in lines if "no files" in line]
