@@ -32,7 +32,8 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     """ "N files: ..." for the files under `paths`, by what geoleak takes them for.
 
     `notes` are a run's warning counts by kind (Diagnostics.by_kind): FIT activities that
-    held no GPS ("no-gps-activity") are named as such.
+    held no GPS ("no-gps-activity") and DJI flight logs without a fix ("no-gps-flight") are
+    named as such.
     """
     by_suffix: Counter[str] = Counter()
     media = 0
@@ -49,10 +50,14 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     if not total:
         return "no files"
     parts: list[str] = []
+    flights = min((notes or {}).get("no-gps-flight", 0), by_suffix[".srt"])
     no_gps = min((notes or {}).get("no-gps-activity", 0), sum(by_suffix[s] for s in _TRACKS))
+    no_gps = min(no_gps, sum(by_suffix[s] for s in _TRACKS) - flights)
     if no_gps:
         parts.append(f"{no_gps} activit{'y' if no_gps == 1 else 'ies'} without GPS")
-    tracks = sum(by_suffix.pop(s, 0) for s in _TRACKS) - no_gps
+    if flights:
+        parts.append(f"{flights} drone flight log{'s' if flights != 1 else ''} without a GPS fix")
+    tracks = sum(by_suffix.pop(s, 0) for s in _TRACKS) - no_gps - flights
     if tracks:
         parts.append(f"{tracks} track file{'s' if tracks != 1 else ''}")
     # read, but nothing in them was a post (each bad line or file had its warning)

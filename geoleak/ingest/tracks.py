@@ -241,7 +241,7 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
         if not seg_fixes:
             if kind == "dji":
                 diag.warn(f"{shown_path(path)}: DJI flight telemetry without a GPS fix; nothing to place",
-                          kind="no-gps-activity")  # fmt: skip
+                          kind="no-gps-flight")  # fmt: skip
             if kind == "fit":
                 diag.warn(f"{shown_path(path)}: a FIT activity without GPS positions (indoor ride, treadmill, "
                           "pool swim); nothing to place", kind="no-gps-activity")  # fmt: skip

@@ -177,3 +177,21 @@ def test_a_corpus_or_zip_that_gave_no_post_is_not_called_unread(tmp_path: Path) 
             pytest.fail(f"{name}: {exc}")
         assert said in found.stats.why_nothing(), found.stats.why_nothing()
         assert "not read" not in found.stats.why_nothing()
+
+
+def test_a_drone_log_without_a_fix_is_not_called_an_activity(tmp_path: Path) -> None:
+    """A DJI flight log (.SRT) without a GPS fix, read alone: what the input held names it
+    a drone flight log, not an 'activity without GPS' (a FIT file's)."""
+    srt = tmp_path / "DJI_0001.SRT"
+    srt.write_text(
+        "1\n00:00:00,000 --> 00:00:01,000\n"
+        '<font size="28">FrameCnt: 1, DiffTime: 33ms\n2023-05-01 12:00:00.000\n'
+        "[iso : 100] [shutter : 1/500.0] [fnum : 280] [ev : 0] [ct : 5500]\n"
+        "[color_md : default] [focal_len : 240] [latitude: 0.000000] "
+        "[longitude: 0.000000] [rel_alt: 0.000 abs_alt: 0.000] </font>\n\n",
+        encoding="utf-8",
+    )
+    found = collect_evidence([srt], diag=Diagnostics(), workers=1)
+    why = found.stats.why_nothing()
+    assert "1 file: 1 drone flight log without a GPS fix" in why, why
+    assert "activity" not in why
