@@ -259,7 +259,8 @@ class LeakStats:
                 )
             if self.media_no_gps:
                 reasons.append(
-                    f"{self.media_no_gps} have metadata but no GPS tags (location was off in the camera)"
+                    f"{self.media_no_gps} have metadata but no GPS tags (location was off in the camera, "
+                    "or the position was removed, as geoleak scrub does)"
                 )
             if self.media_gps_rejected:
                 reasons.append(
