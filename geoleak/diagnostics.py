@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +34,25 @@ class Diagnostics:
             shown = len(self.warnings) <= self.max_echo
         if shown and self.echo is not None:
             self.echo(message)
+
+    def warn_file(self, path: str | os.PathLike[str], message: str, *, kind: str = "other") -> None:
+        """A warning about the file `path`, named as every output names it (`shown_path`:
+        under the input as typed, `ARCHIVE.zip!/member` inside an archive). The name is
+        taken when the warning is given here: a worker process that read the file hands
+        back `path` and `message` (see `pipeline`), as its naming may be older."""
+        from geoleak.paths import shown_path
+
+        self.warn(f"{shown_path(path)}: {message}", kind=kind)
+
+    def warn_file_once(
+        self, key: str, path: str | os.PathLike[str], message: str, *, kind: str = "other"
+    ) -> None:
+        """`warn_file` only the first time `key` is seen."""
+        with self._lock:
+            if key in self._once:
+                return
+            self._once.add(key)
+        self.warn_file(path, message, kind=kind)
 
     def tally(self, name: str, n: int = 1) -> None:
         """Add `n` to a named figure the summary states, such as fixes read and kept by a

@@ -1661,13 +1661,21 @@ def _infer_dask(
             # stayed after every run).
             local = tempfile.mkdtemp(prefix="geoleak-dask-")
             with importlib.import_module("dask").config.set({"temporary-directory": local}):
-                cluster = dist.LocalCluster(
-                    n_workers=workers or 2,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    local_directory=local,
-                )
+                try:
+                    cluster = dist.LocalCluster(
+                        n_workers=workers or 2,
+                        threads_per_worker=1,
+                        processes=processes,
+                        dashboard_address=None,
+                        local_directory=local,
+                    )
+                except (OSError, RuntimeError) as exc:  # (distributed: RuntimeError, OSError)
+                    # Its scheduler and workers talk over the loopback network: none (a
+                    # sandbox, `unshare -n`) or refused ports stop it.
+                    raise UsageError(
+                        f"--engine dask: the local Dask cluster did not start ({exc}); "
+                        "is the loopback network up? (--engine local needs no network)"
+                    ) from None
                 client = dist.Client(cluster)
         n = len(buckets)
         window = _window(client)

@@ -47,6 +47,7 @@ from geoleak.csvinput import csv_errors
 from geoleak.errors import TruthError
 from geoleak.geometry import haversine_m
 from geoleak.types import LatLon, Place, PlaceKind, Profile
+from geoleak.wording import count
 
 __all__ = [
     "Evaluation",
@@ -430,7 +431,7 @@ class Evaluation:
             )
             for persona, p in self.by_persona.items():
                 out.append(
-                    f"  {persona}: {p['people']} people; homes {p['home_hits']}/{p['home_truths']}, "
+                    f"  {persona}: {count(p['people'], 'person')}; homes {p['home_hits']}/{p['home_truths']}, "
                     f"{p['home_given_right']}/{p['home_given']} given; bases {p['base_hits']}/{p['base_truths']}, "
                     f"{p['base_given_right']}/{p['base_given']} given; false bases {p['false_bases']}"
                 )

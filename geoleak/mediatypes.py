@@ -13,6 +13,7 @@ __all__ = [
     "SIDECAR_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "is_media",
+    "is_video",
     "telemetry_beside",
     "video_beside",
 ]
@@ -38,6 +39,11 @@ _SUBTITLE_EXTENSIONS = (".SRT", ".srt")
 def is_media(path: str | Path) -> bool:
     """True when the file's extension is one geoleak reads metadata from."""
     return Path(path).suffix.lower() in MEDIA_EXTENSIONS
+
+
+def is_video(path: str | Path) -> bool:
+    """True when the file's extension is a video's."""
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
 def _beside(path: str, wanted: tuple[str, ...], names: Collection[str] | None) -> str | None:

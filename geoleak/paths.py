@@ -20,7 +20,6 @@ escapes (PEP 383); outputs write them escaped (see `geoleak.outputs`).
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -98,7 +97,10 @@ def walk_files(
         info = root.stat()  # the root the user named is followed if it is a link
     except OSError as exc:
         if diag is not None:
-            diag.warn(f"{root}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+            diag.warn(
+                f"{shown_path(root)}: cannot read ({exc.strerror or exc}); skipped",
+                kind="unreadable",
+            )
         return
     if not stat.S_ISDIR(info.st_mode):
         if stat.S_ISREG(info.st_mode):
@@ -106,7 +108,8 @@ def walk_files(
                 yield root
         elif diag is not None:
             diag.warn(
-                f"{root}: {file_kind(info.st_mode)}, not a regular file; skipped", kind="unreadable"
+                f"{shown_path(root)}: {file_kind(info.st_mode)}, not a regular file; skipped",
+                kind="unreadable",
             )
         return
     yield from _walk(root, diag, accept, max_depth, hidden, 0)
@@ -126,7 +129,8 @@ def _walk(
     except OSError as exc:
         if diag is not None:
             diag.warn(
-                f"{folder}: cannot list folder ({exc.strerror or exc}); skipped", kind="unreadable"
+                f"{shown_path(folder)}: cannot list folder ({exc.strerror or exc}); skipped",
+                kind="unreadable",
             )
         return
     subfolders: list[Path] = []
@@ -146,7 +150,8 @@ def _walk(
         except OSError as exc:
             if diag is not None:
                 diag.warn(
-                    f"{entry.path}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+                    f"{shown_path(entry.path)}: cannot read ({exc.strerror or exc}); skipped",
+                    kind="unreadable",
                 )
             continue
         if not accept(name):
@@ -155,7 +160,8 @@ def _walk(
             yield Path(entry.path)
         elif diag is not None:
             diag.warn(
-                f"{entry.path}: {file_kind(mode)}, not a regular file; skipped", kind="unreadable"
+                f"{shown_path(entry.path)}: {file_kind(mode)}, not a regular file; skipped",
+                kind="unreadable",
             )
     if max_depth is not None and depth >= max_depth:  # files at max_depth, nothing deeper
         return
@@ -249,39 +255,16 @@ class PathNames:
             return os.path.relpath(absolute, here)
         return raw
 
-    def in_text(self, message: str) -> str:
-        """`message` (a warning) with each path under a known input shown as `__call__`
-        shows it: a file extracted from an archive as `ARCHIVE.zip!/member`, not under the
-        temporary folder (gone when the command ends), one under an input as typed. Only
-        the known folder's part of a path is rewritten, so names with spaces stay whole."""
-        pattern = self._pattern(tuple(self._roots))
-        if pattern is None:
-            return message
-        return pattern.sub(lambda m: self._root_in_text(m.group(1), m), message)
-
-    @staticmethod
-    def _pattern(roots: tuple[str, ...]) -> re.Pattern[str] | None:
-        known = sorted((r for r in roots if r != os.sep), key=len, reverse=True)
-        if not known:
-            return None
-        # a known folder, then a separator, or the path's end (a space, punctuation, the end)
-        return re.compile(
-            "(" + "|".join(map(re.escape, known)) + ")" + r"(?:(/)|(?=[\s:;,)'\"]|$))"
-        )
-
-    def _root_in_text(self, real: str, match: re.Match[str]) -> str:
-        root = self._roots[real]
-        if match.group(2) is None:
-            return self._under(root, os.curdir)
-        base = root.shown_absolute if self.absolute else root.shown
-        if not root.archive:
-            return base.rstrip(os.sep) + os.sep
-        rest = match.string[match.end() :]
-        member = max((m for m in root.member_part if rest.startswith(m)), key=len, default=None)
-        if member is not None:
-            part = root.member_part[member]
-            base = os.path.abspath(part) if self.absolute else part
-        return base + ARCHIVE_SEPARATOR
+    def extracted_from(self, archive: str | os.PathLike[str]) -> list[str]:
+        """The folders the archive `archive` (an input as typed, or one part of a split
+        export) was extracted to in this scope, while they exist."""
+        wanted = os.path.abspath(os.fspath(archive))
+        found = []
+        for real, root in self._roots.items():
+            parts = {root.shown_absolute, *map(os.path.abspath, root.member_part.values())}
+            if root.archive and wanted in parts and os.path.isdir(real) and real not in found:
+                found.append(real)
+        return found[:1]  # (one folder, however many spellings of it are known)
 
     def lasting(self, path: str | os.PathLike[str]) -> str:
         """`path` as data kept beyond this command names it (the evidence store): the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing as mp
+import os
 import re
 import sys
 import traceback
@@ -56,7 +57,7 @@ from geoleak.ingest.jsonl import (
     parse_unparsed,
 )
 from geoleak.types import Evidence, LatLon, MediaMeta, Post, Profile, SharedSite
-from geoleak.wording import count
+from geoleak.wording import count, position_source_words
 
 __all__ = [
     "NO_LOCATION",
@@ -122,6 +123,8 @@ class LeakStats:
     posts_with_place: int = 0
     posts_with_place_no_centre: int = 0
     evidence_by_source: Counter[str] = field(default_factory=Counter)
+    # located media files by where their position was read (MediaMeta.position_source)
+    media_position_sources: Counter[str] = field(default_factory=Counter)
     people: int = 0
     people_located: int = 0
     times_rejected: int = 0  # sentinel or impossible times left out (1901, 2085, ...)
@@ -141,10 +144,20 @@ class LeakStats:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            k: v for k, v in self.__dict__.items() if k != "evidence_by_source"
+            k: v for k, v in self.__dict__.items() if not isinstance(v, Counter)
         }
         out["evidence_by_source"] = dict(self.evidence_by_source)
+        out["media_position_sources"] = dict(self.media_position_sources)
         return out
+
+    def add_counts(self, name: str, value: object) -> bool:
+        """Add a by-kind count read back (from a shard or a store's manifest) to the one
+        named; False when `name` is no such count."""
+        mine = getattr(self, name, None)
+        if not isinstance(mine, Counter) or not isinstance(value, dict):
+            return False
+        mine.update(value)
+        return True
 
     def summary_lines(self) -> list[str]:
         """Plain sentences: how many of the N posts and files carried a location, and why not."""
@@ -159,11 +172,16 @@ class LeakStats:
         kinds = [
             f"{n} {label}"
             for key, label in (
-                ("exif", "EXIF GPS positions in media"),
+                ("exif", self._media_positions_label(self.evidence_by_source.get("exif", 0))),
                 ("geotag", "platform geotags"),
                 ("place", "named places with a centre"),
                 ("checkin", "check-ins named in text"),
-                ("track", "track / location-history points"),
+                (
+                    "track",
+                    "track / location-history / video-track points"
+                    if self.media_tracks
+                    else "track / location-history points",
+                ),
             )
             if (n := self.evidence_by_source.get(key, 0))
         ]
@@ -215,6 +233,25 @@ class LeakStats:
             lines.append(NO_LOCATION + self.why_nothing())
         return lines
 
+    def _media_positions_label(self, positions: int) -> str:
+        """What the `positions` of source "exif" are: EXIF GPS in media files, or each kind
+        with its count when some were read elsewhere in a file (a GoPro's GPMF track, a
+        video's QuickTime atom) or come from an export's record of its photos' EXIF
+        (Facebook's and Instagram's `exif_data`, Takeout's `geoDataExif`) rather than a
+        file geoleak read."""
+        sources = self.media_position_sources
+        recorded = max(0, positions - sum(sources.values()))
+        if set(sources) <= {"exif"} and not recorded:
+            return "EXIF GPS positions in media"
+        if not sources:
+            return "EXIF GPS positions an export recorded for its photos"
+        kinds = [
+            f"{position_source_words(s)} in {count(n, 'file')}" for s, n in sources.most_common()
+        ]
+        if recorded:
+            kinds.append(f"{recorded} recorded by an export for its photos")
+        return f"GPS positions in media metadata ({', '.join(kinds)})"
+
     def why_nothing(self) -> str:
         """Why no location was found, in the user's terms (a silent nothing reads as a bug)."""
         if not self.posts:
@@ -230,7 +267,8 @@ class LeakStats:
                 )
             if self.media_no_gps:
                 reasons.append(
-                    f"{self.media_no_gps} have metadata but no GPS tags (location was off in the camera)"
+                    f"{self.media_no_gps} have metadata but no GPS tags (location was off in the camera, "
+                    "or the position was removed, as geoleak scrub does)"
                 )
             if self.media_gps_rejected:
                 reasons.append(
@@ -246,7 +284,11 @@ class LeakStats:
                 f"{self.posts_with_place_no_centre} posts name a place without coordinates "
                 "(an offline gazetteer or places file can resolve them)"
             )
-        reasons.append(f"none of the {self.posts} posts has a platform geotag")
+        reasons.append(
+            "the post has no platform geotag"
+            if self.posts == 1
+            else f"none of the {self.posts} posts has a platform geotag"
+        )
         return "; ".join(reasons)
 
 
@@ -321,6 +363,7 @@ def _media_problem(meta: MediaMeta, stats: LeakStats) -> str | None:
         return "unreadable"
     if meta.position is not None:
         stats.media_located += 1
+        stats.media_position_sources[meta.position_source or "unknown"] += 1
         return None
     rejections = [w for w in meta.warnings if "position" in w.lower() or "null island" in w.lower()]
     if rejections:
@@ -340,15 +383,27 @@ class _RecordingDiagnostics(Diagnostics):
     def __init__(self) -> None:
         super().__init__()
         self.at: tuple[int, object] = (0, 0)  # (0, media path) or (1, post number)
-        self.events: list[tuple[tuple[int, object], str | None, str, str]] = []
+        # (at, once key, file named, message, kind): a file is named by the main process,
+        # which knows every input (an archive read after this worker forked included)
+        self.events: list[tuple[tuple[int, object], str | None, str | None, str, str]] = []
 
     def warn(self, message: str, *, kind: str = "other") -> None:
-        self.events.append((self.at, None, message, kind))
+        self.events.append((self.at, None, None, message, kind))
 
     def warn_once(self, key: str, message: str, *, kind: str = "other") -> None:
         if key not in self._once:
             self._once.add(key)
-            self.events.append((self.at, key, message, kind))
+            self.events.append((self.at, key, None, message, kind))
+
+    def warn_file(self, path: str | os.PathLike[str], message: str, *, kind: str = "other") -> None:
+        self.events.append((self.at, None, os.fspath(path), message, kind))
+
+    def warn_file_once(
+        self, key: str, path: str | os.PathLike[str], message: str, *, kind: str = "other"
+    ) -> None:
+        if key not in self._once:
+            self._once.add(key)
+            self.events.append((self.at, key, os.fspath(path), message, kind))
 
 
 @dataclass
@@ -360,7 +415,7 @@ class _BatchResult:
     media: list[tuple[str, MediaMeta | None, int]]
     evidence: dict[str, list[Evidence]]
     first_located: dict[str, int]  # person -> number of their first located post in the batch
-    events: list[tuple[tuple[int, object], str | None, str, str]]
+    events: list[tuple[tuple[int, object], str | None, str | None, str, str]]
 
 
 @dataclass
@@ -1398,10 +1453,12 @@ def _collect(
     geocoder: Geocoder | None = OFFLINE,
     sink: RowSink | None = None,
     infer: InferenceParams | None = None,
+    archives: ExitStack | None = None,
 ) -> tuple[EvidenceSet, Inferred | None]:
     """`collect_evidence`; with `infer` (and several shards) the shards also infer their
     people and keep the evidence: the set then holds no evidence and no media, and the
-    profiles and sites come second (None when the caller must infer them)."""
+    profiles and sites come second (None when the caller must infer them). `archives`:
+    the folders zip inputs are extracted to stay until it closes (see `run`)."""
     from geoleak.store import EvidenceStore, is_store
 
     stores = [p for p in inputs if is_store(p)]
@@ -1434,8 +1491,13 @@ def _collect(
                 stats.times_rejected += bad_times
                 if meta is not None:
                     media_seen.setdefault(path, meta)
-        for _, key, message, kind in events:
-            if key is None:
+        for _, key, about, message, kind in events:
+            if about is not None:
+                if key is None:
+                    diag.warn_file(about, message, kind=kind)
+                else:
+                    diag.warn_file_once(key, about, message, kind=kind)
+            elif key is None:
                 diag.warn(message, kind=kind)
             else:
                 diag.warn_once(key, message, kind=kind)
@@ -1452,7 +1514,8 @@ def _collect(
     # Archives are extracted to temporary folders that must outlive the batch whose media
     # are read after the posts were produced; the ExitStack removes them at the end.
     with ExitStack() as extractions:
-        posts = open_inputs(inputs, diag, source=source, author=author, extractions=extractions)
+        posts = open_inputs(inputs, diag, source=source, author=author,
+                            extractions=extractions if archives is None else archives)  # fmt: skip
         pending: deque[tuple[int, Callable[[], list[_BatchResult]]]] = deque()
         numbered = 0
         # JSONL lines are parsed by the shards (each its own people's), not here: this
@@ -1540,9 +1603,9 @@ def _first(item: tuple[str, MediaMeta | None, int]) -> str:
 
 def _add_stats(total: LeakStats, part: LeakStats) -> None:
     for name, value in part.__dict__.items():
-        if name == "evidence_by_source":
-            total.evidence_by_source.update(value)
-        elif isinstance(value, int):
+        if total.add_counts(name, value):
+            continue
+        if isinstance(value, int):
             setattr(total, name, getattr(total, name) + value)
 
 
@@ -1568,8 +1631,9 @@ def _account_post(
         meta = media[path]
         problem = _media_problem(meta, stats)
         if meta.error:
-            diag.warn(
-                f"{meta.path}: {meta.error} (post {post.id!r}, {post.origin})",
+            diag.warn_file(
+                meta.path,
+                f"{meta.error} (post {post.id!r}, {post.origin})",
                 kind="unreadable-media",
             )
         if problem:
@@ -1634,12 +1698,12 @@ def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMe
     for name, why in (("capture time", capture_why), ("GPS time", gps_why)):
         if why is not None:
             stats.times_rejected += 1
-            diag.warn_once(f"time:{meta.path}:{name}", f"{meta.path}: {name} {why}; left out",
-                           kind="bad-time")  # fmt: skip
+            diag.warn_file_once(f"time:{meta.path}:{name}", meta.path, f"{name} {why}; left out",
+                                kind="bad-time")  # fmt: skip
     track = meta.track
     if any(implausible_time(p.time_utc) for p in track):
         stats.times_rejected += 1
-        diag.warn_once(f"time:{meta.path}:track", f"{meta.path}: a GPS track time "
+        diag.warn_file_once(f"time:{meta.path}:track", meta.path, "a GPS track time "
                        f"{next(w for p in track if (w := implausible_time(p.time_utc)))}; "
                        "such times are left out", kind="bad-time")  # fmt: skip
         track = tuple(
@@ -1750,6 +1814,7 @@ def run(
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
     keep_evidence: bool = True,
+    archives: ExitStack | None = None,
 ) -> RunResult:
     """The whole technique: inputs -> evidence -> per-person profiles and shared sites.
 
@@ -1760,6 +1825,10 @@ def run(
     several worker processes each person is then inferred in the process that read their
     posts and media, and neither their evidence nor the media metadata travel to this
     process: the result's `evidence` and `media` may be empty. The profiles are the same.
+
+    `archives`: a caller that reads the result's media files afterwards (audit examines
+    each one) passes an ExitStack; the temporary folders zip inputs were extracted to are
+    removed when it closes instead of when the reading ends.
     """
     collected, inferred = _collect(
         inputs,
@@ -1770,6 +1839,7 @@ def run(
         progress=progress,
         geocoder=geocoder,
         infer=None if keep_evidence else LeakInference.from_params(params)._validated(),
+        archives=archives,
     )
     if inferred is None:
         with timeline.span("infer here"):

@@ -589,12 +589,11 @@ class EvidenceStore:
         total = LeakStats()
         for run in self.manifest["runs"]:
             for key, value in run["stats"].items():
-                if key == "evidence_by_source":
-                    total.evidence_by_source.update(value)
-                elif key in ("people", "people_located"):
+                if total.add_counts(key, value):
+                    continue
+                if key in ("people", "people_located"):
                     continue  # people may span runs: counted from the people table below
-                else:
-                    setattr(total, key, getattr(total, key) + value)
+                setattr(total, key, getattr(total, key) + value)
         if counted is None:
             counted = PeopleCounts()
             for bucket in range(self.buckets):

@@ -148,6 +148,8 @@ def test_precision_false_bases_and_calibration_bands_by_hand(tmp_path: Path) -> 
     assert "precision 83%" in text
     assert "bases given to them: 1 (w)" in text
     assert "NOT calibrated" in text
+    assert "  on-base: 1 person; homes" in text  # (was "1 people")
+    assert "  regular: 2 people; homes" in text
     assert "0.6-0.7: 2 places at 0.64, 0% right (homes 0/1, bases 0/1)" in text
     # The bands' statistics: 0.6-0.7 holds 0.65 and 0.62, both wrong: P(0 right) =
     # 0.35 x 0.38 = 0.133, P(0 or more) = 1; the 0.5-0.9 bands together hold b's home (0.55,

@@ -704,3 +704,25 @@ def test_repeated_ids_across_shards_are_found_as_one_process_finds_them(
     ids = [f"i{ident}" for _, ident, kind in lines if kind not in ("bad time", "bad json", "copy")]
     repeats = len(ids) - len(set(ids))
     assert sum("duplicate post id" in w for w in two[3]) == repeats  # type: ignore[union-attr]
+
+
+def test_one_post_is_not_called_none_of_the_1_posts() -> None:
+    from geoleak.pipeline import LeakStats
+
+    stats = LeakStats(posts=1, people=1)
+    assert stats.why_nothing().endswith("the post has no platform geotag")
+    stats = LeakStats(posts=3, people=1)
+    assert stats.why_nothing().endswith("none of the 3 posts has a platform geotag")
+
+
+def test_files_without_gps_are_not_said_to_come_from_a_camera_with_location_off() -> None:
+    """After `geoleak scrub`, audit's verdict on the clean copies said their location "was off
+    in the camera": it may as well have been removed."""
+    from geoleak.pipeline import LeakStats
+
+    stats = LeakStats(posts=2, people=1, media_files=2, media_no_gps=2)
+    said = stats.why_nothing()
+    assert (
+        "2 have metadata but no GPS tags (location was off in the camera, or the position "
+        "was removed, as geoleak scrub does)"
+    ) in said, said

@@ -111,6 +111,17 @@ def test_failed_ingest_leaves_no_rows_and_a_killed_runs_spools_go(
     assert not list(root.rglob("*.arrows"))
 
 
+def test_the_command_counts_one_skipped_input_in_the_singular(tmp_path: Path, corpus: Path) -> None:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    args = ["ingest", str(corpus), "--store", str(tmp_path / "store"), "--workers", "1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert "1 input already in the store; skipped" in again.output, again.output
+
+
 def test_rerun_skips_and_changed_input_is_read_again(tmp_path: Path, corpus: Path) -> None:
     root = tmp_path / "store"
     first = EvidenceStore(root).ingest([corpus], workers=1)

@@ -182,10 +182,10 @@ def warn(message: str) -> None:
 
 
 def make_diagnostics(quiet: bool = False) -> Diagnostics:
-    """Warnings printed as they come (none with `quiet`), files named as the outputs name
-    them (the command's inputs as typed, never the folder an archive was extracted to)."""
-    names = path_names()
-    return Diagnostics(None if quiet else lambda message: warn(names.in_text(message)))
+    """Warnings printed as they come (none with `quiet`). They name files as the outputs
+    do (`Diagnostics.warn_file`, `shown_path`): the command's inputs as typed, never the
+    folder an archive was extracted to."""
+    return Diagnostics(None if quiet else warn)
 
 
 def finish_diagnostics(diag: Diagnostics) -> None:

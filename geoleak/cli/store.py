@@ -21,6 +21,7 @@ from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
 from geoleak.geocode import Geocoder, build_geocoder
 from geoleak.outputs import atomic_open
+from geoleak.wording import count
 
 if TYPE_CHECKING:
     from geoleak.engine import StoreProfiles
@@ -48,7 +49,8 @@ def _ingest(store_path: str, inputs: Sequence[str], source: str | None, author: 
     if not quiet:
         if report.inputs_skipped:
             click.echo(
-                f"{len(report.inputs_skipped)} inputs already in the store; skipped", err=True
+                f"{count(len(report.inputs_skipped), 'input')} already in the store; skipped",
+                err=True,
             )
         if report.stats is not None:
             for line in report.stats.summary_lines():

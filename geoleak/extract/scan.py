@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import zipfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -83,7 +84,12 @@ def iter_scan_targets(
     for given in paths:
         root = os.fspath(given)
         if not os.path.isdir(root):
-            yield root, os.path.abspath(root) if absolute else root
+            shown = os.path.abspath(root) if absolute else root
+            if root.lower().endswith(".zip") and zipfile.is_zipfile(root):
+                # (scan reads files in place; infer, audit and report read a zip's)
+                yield Skipped("skipped: a zip archive: unpack it, then scan the folder"), shown
+                continue
+            yield root, shown
             continue
         if absolute:
             prefix = os.path.abspath(root).rstrip(os.sep) + os.sep

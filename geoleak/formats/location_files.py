@@ -10,10 +10,19 @@ through and through: it is reported and never cleaned.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
-__all__ = ["JSON_POSITION_KEY", "LocationFile", "location_file", "takeout_zeroing"]
+__all__ = [
+    "JSON_POSITION_KEY",
+    "LocationFile",
+    "location_file",
+    "remember_fit_positions",
+    "takeout_zeroing",
+]
 
 JSON_POSITION_KEY = re.compile(
     rb'"(?:lat|lng|lon|latitude|longitude|latitudeE7|longitudeE7|coordinates|geoData|'
@@ -91,10 +100,40 @@ def location_file(data: bytes, fmt: str) -> LocationFile | None:
     return LocationFile("location JSON (history, check-ins or export)", None, None, [])
 
 
+# FIT files whose records were decoded already in this process (the tracks reader reads
+# every record: `geoleak audit` reads a folder's activities, then examines each file), by
+# content digest: whether a record held a position. FIT decoding is pure Python and the
+# costliest part of auditing a folder of activities; each file is decoded once.
+_FIT_SEEN: OrderedDict[bytes, bool] = OrderedDict()
+_FIT_SEEN_MAX = 4096
+_FIT_SEEN_LOCK = threading.Lock()
+
+
+def _fit_key(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def remember_fit_positions(data: bytes, has_position: bool) -> None:
+    """What decoding a FIT file's records found: whether one held a position (record
+    `position_lat` and `position_long`, valid or not). Said only when that is known (the
+    records read to their end, or a position met before a damaged part)."""
+    key = _fit_key(data)
+    with _FIT_SEEN_LOCK:
+        _FIT_SEEN[key] = has_position
+        _FIT_SEEN.move_to_end(key)
+        while len(_FIT_SEEN) > _FIT_SEEN_MAX:
+            _FIT_SEEN.popitem(last=False)
+
+
 def _fit_has_position(data: bytes) -> bool | None:
-    """Whether a FIT file's records carry a position (read up to the first that does);
-    None when the file cannot be read to its end without finding one: what it holds is then
-    not known, and it is never called free of positions."""
+    """Whether a FIT file's records carry a position (read up to the first that does, unless
+    this process decoded the file already); None when the file cannot be read to its end
+    without finding one: what it holds is then not known, and it is never called free of
+    positions."""
+    with _FIT_SEEN_LOCK:
+        known = _FIT_SEEN.get(_fit_key(data))
+    if known is not None:
+        return known
     import io
     import warnings
 

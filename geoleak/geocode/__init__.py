@@ -6,8 +6,10 @@ from geoleak.geocode.base import (
     ChainGeocoder,
     Geocoder,
     GeocodeResult,
+    UnknownGeocoderError,
     make_geocoder,
     normalize_name,
+    unknown_geocoder,
 )
 from geoleak.geocode.gazetteer import GeonamesGazetteer
 from geoleak.geocode.places_file import PlacesFile, load_places
@@ -48,7 +50,10 @@ def build_geocoder(
         options: dict[str, object] = {}
         if geocoder != "gazetteer":
             options = {"user_agent": user_agent, "cache_path": cache_path}
-        chain.append(make_geocoder(geocoder, **options))
+        try:
+            chain.append(make_geocoder(geocoder, **options))
+        except UnknownGeocoderError:
+            raise unknown_geocoder(geocoder, "none") from None  # ("none" is a choice here)
     if not chain:
         return None
     return chain[0] if len(chain) == 1 else ChainGeocoder(chain)

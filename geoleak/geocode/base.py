@@ -140,8 +140,18 @@ def make_geocoder(name: str, **options: Any) -> Geocoder:
 
     if name in known_services():
         return OnlineGeocoder(name, **options)
-    known = ", ".join(sorted({*GEOCODERS, "nominatim", "<any geopy service>"}))
-    raise UsageError(f"unknown geocoder {name!r}; known: {known}")
+    raise unknown_geocoder(name)
+
+
+class UnknownGeocoderError(UsageError):
+    """A geocoder name no registry or geopy service knows."""
+
+
+def unknown_geocoder(name: str, *also: str) -> UnknownGeocoderError:
+    """The error for a geocoder name nothing knows; `also`: names the caller takes too
+    (the CLI's "none")."""
+    known = ", ".join(sorted({*GEOCODERS, "nominatim", *also, "<any geopy service>"}))
+    return UnknownGeocoderError(f"unknown geocoder {name!r}; known: {known}")
 
 
 _PUNCT = re.compile(r"[^\w\s]+")

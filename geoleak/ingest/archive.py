@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from geoleak.errors import ArchiveError
-from geoleak.paths import path_names
+from geoleak.paths import path_names, shown_path
 
 __all__ = [
     "ArchiveLimits",
@@ -107,20 +107,22 @@ def check_archive(path: Path, limits: ArchiveLimits | None = None) -> list[zipfi
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArchiveError(f"{path}: not a readable zip archive ({exc})") from None
+        raise ArchiveError(f"{shown_path(path)}: not a readable zip archive ({exc})") from None
     if len(infos) > limits.max_entries:
         raise ArchiveError(
-            f"{path}: {len(infos)} entries exceed the limit of {limits.max_entries}; refused"
+            f"{shown_path(path)}: {len(infos)} entries exceed the limit of {limits.max_entries}; refused"
         )
     total = 0
     for info in infos:
         problem = _entry_problem(info, limits)
         if problem is not None:
-            raise ArchiveError(f"{path}: entry {info.filename!r}: {problem}; archive refused")
+            raise ArchiveError(
+                f"{shown_path(path)}: entry {info.filename!r}: {problem}; archive refused"
+            )
         total += info.file_size
         if total > limits.max_total_bytes:
             raise ArchiveError(
-                f"{path}: uncompressed size exceeds {limits.max_total_bytes} bytes "
+                f"{shown_path(path)}: uncompressed size exceeds {limits.max_total_bytes} bytes "
                 "(zip bomb?); archive refused"
             )
     return infos
@@ -140,7 +142,7 @@ def _extract_into(
                 dest.relative_to(target_resolved)
             except ValueError:
                 raise ArchiveError(
-                    f"{path}: entry {info.filename!r} leaves the extraction folder; archive refused"
+                    f"{shown_path(path)}: entry {info.filename!r} leaves the extraction folder; archive refused"
                 ) from None
             try:
                 if info.is_dir():
@@ -149,7 +151,7 @@ def _extract_into(
                 dest.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
                 raise ArchiveError(
-                    f"{path}: entry {info.filename!r} is both a file and a folder; archive refused"
+                    f"{shown_path(path)}: entry {info.filename!r} is both a file and a folder; archive refused"
                 ) from None
             entry_bytes = 0
             try:
@@ -159,7 +161,7 @@ def _extract_into(
                         written[0] += len(block)
                         if entry_bytes > info.file_size or written[0] > limits.max_total_bytes:
                             raise ArchiveError(
-                                f"{path}: entry {info.filename!r} inflates beyond its declared "
+                                f"{shown_path(path)}: entry {info.filename!r} inflates beyond its declared "
                                 "size or the total limit (zip bomb?); archive refused"
                             )
                         out.write(block)
@@ -171,7 +173,7 @@ def _extract_into(
                 if isinstance(exc, ArchiveError):
                     raise
                 raise ArchiveError(
-                    f"{path}: entry {info.filename!r} cannot be read ({exc})"
+                    f"{shown_path(path)}: entry {info.filename!r} cannot be read ({exc})"
                 ) from None
 
 

@@ -10,7 +10,7 @@ from typing import ClassVar, TypeVar
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import ArchiveError, CorpusError, GeoleakError, UsageError
-from geoleak.paths import path_names
+from geoleak.paths import path_names, shown_path
 from geoleak.types import Post
 
 __all__ = [
@@ -94,7 +94,7 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
             known = ", ".join(sorted(READERS))
             raise UsageError(f"unknown --source {source!r}; known sources: {known}") from None
     if not path.exists():
-        raise CorpusError(f"{path}: no such file or folder")
+        raise CorpusError(f"{shown_path(path)}: no such file or folder")
     for reader in sorted(READERS.values(), key=lambda r: (r.priority, r.name)):
         if sniffs(reader, path):
             return reader
@@ -103,12 +103,12 @@ def reader_for(path: Path, source: str | None = None) -> Reader:
 
     if path.is_file() and (why := damaged_zip(path)) is not None:
         raise CorpusError(
-            f"{path}: cannot be read: {why} (a download cut short?); download or export it again"
+            f"{shown_path(path)}: cannot be read: {why} (a download cut short?); download or export it again"
         )
     known = ", ".join(sorted(READERS))
     found = f" ({describe_inputs([path])})" if path.is_dir() else ""
     raise CorpusError(
-        f"{path}: not a format geoleak recognises{found}; known: {known}; use --source to choose one"
+        f"{shown_path(path)}: not a format geoleak recognises{found}; known: {known}; use --source to choose one"
     )
 
 
@@ -199,7 +199,7 @@ def open_inputs(
                 posts = _read_group(group, diag, source, author, extractions)
             else:
                 if not path.exists():
-                    raise CorpusError(f"{path}: no such file or folder")
+                    raise CorpusError(f"{shown_path(path)}: no such file or folder")
                 if not is_archive(path):
                     readers_for(path, source)  # fail early: unknown format, bad --source
                 posts = _read_one(path, diag, source, author, extractions)

@@ -23,6 +23,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, as_float, find_files, latlon, parse_time
+from geoleak.paths import shown_path
 from geoleak.types import NamedPlace, Post
 
 __all__ = ["CheckinDatasetReader", "detect_layout"]
@@ -86,7 +87,9 @@ class CheckinDatasetReader(Reader):
             if (layout := detect_layout(f)) is not None
         ]
         if not files:
-            raise CorpusError(f"{path}: no Gowalla, Brightkite or Foursquare check-in file found")
+            raise CorpusError(
+                f"{shown_path(path)}: no Gowalla, Brightkite or Foursquare check-in file found"
+            )
         for file, layout in files:
             yield from self._read_file(file, layout, diag, author)
 
@@ -98,15 +101,19 @@ class CheckinDatasetReader(Reader):
         try:
             handle = _open(file)
         except OSError as exc:
-            diag.warn(f"{file}: cannot open ({exc.strerror or exc}); skipped", kind="unreadable")
+            diag.warn(
+                f"{shown_path(file)}: cannot open ({exc.strerror or exc}); skipped",
+                kind="unreadable",
+            )
             return
+        shown = shown_path(file)
         with handle:
             try:
                 for number, raw in enumerate(handle, start=1):
                     line = raw.rstrip("\r\n")
                     if not line.strip():
                         continue
-                    where = f"{file}:{number}"
+                    where = f"{shown}:{number}"
                     ident = f"{file.name}:{number}"
                     fields = line.split("\t")
                     if len(fields) != expected:
@@ -124,7 +131,10 @@ class CheckinDatasetReader(Reader):
                     if post is not None:
                         yield post
             except (OSError, EOFError) as exc:
-                diag.warn(f"{file}: read failed ({exc}); the rest is skipped", kind="unreadable")
+                diag.warn(
+                    f"{shown_path(file)}: read failed ({exc}); the rest is skipped",
+                    kind="unreadable",
+                )
 
     @staticmethod
     def _post(

@@ -23,7 +23,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.extract.gps import checked_position
 from geoleak.jsonlimits import LimitedReader, loads
-from geoleak.paths import walk_files
+from geoleak.paths import shown_path, walk_files
 from geoleak.types import LatLon
 
 __all__ = [
@@ -163,17 +163,21 @@ def load_json(path: Path) -> Any:
     try:
         size = path.stat().st_size
         if size > SMALL_JSON_BYTES:
-            raise CorpusError(f"{path}: {size} bytes is too large to load; expected a small file")
+            raise CorpusError(
+                f"{shown_path(path)}: {size} bytes is too large to load; expected a small file"
+            )
         with path.open("rb") as handle:
             return loads(handle.read(), str(path))
     except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise CorpusError(
+            f"{shown_path(path)}: not valid JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
     except UnicodeDecodeError:
-        raise CorpusError(f"{path}: not UTF-8 JSON") from None
+        raise CorpusError(f"{shown_path(path)}: not UTF-8 JSON") from None
     except RecursionError:
-        raise CorpusError(f"{path}: JSON nested too deeply") from None
+        raise CorpusError(f"{shown_path(path)}: JSON nested too deeply") from None
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise CorpusError(f"{shown_path(path)}: cannot read ({exc.strerror or exc})") from None
 
 
 @contextmanager
@@ -185,7 +189,9 @@ def reported(file: Path, diag: Diagnostics) -> Iterator[None]:
     except CorpusError as exc:
         diag.warn(str(exc), kind="bad-file")
     except OSError as exc:
-        diag.warn(f"{file}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable")
+        diag.warn(
+            f"{shown_path(file)}: cannot read ({exc.strerror or exc}); skipped", kind="unreadable"
+        )
 
 
 def iter_json_items(

@@ -26,6 +26,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.epoch import US_PER_S, utc_us
 from geoleak.fileid import media_digest
 from geoleak.types import LatLon, Post
+from geoleak.wording import count
 
 if TYPE_CHECKING:
     import numpy as np
@@ -407,11 +408,22 @@ class Deduper:
         if not earlier:
             return post
         if self.diag is not None:
-            self.diag.warn(
-                f"{post.origin or post.id}: {len(earlier)} media file(s) already read via "
-                f"{earlier[0][0]}; counted once",
-                kind="duplicate",
-            )
+            here = post.origin or post.id
+            elsewhere = [origin for origin, _ in earlier if origin != here]
+            if len(elsewhere) < len(earlier):  # (files of this post with the same bytes)
+                inside = len(earlier) - len(elsewhere)
+                self.diag.warn(
+                    f"{here}: {count(inside, 'media file')} "
+                    f"{'repeats' if inside == 1 else 'repeat'} another of the same post "
+                    "(identical content); counted once",
+                    kind="duplicate",
+                )
+            if elsewhere:
+                self.diag.warn(
+                    f"{here}: {len(elsewhere)} media file(s) already read via "
+                    f"{elsewhere[0]}; counted once",
+                    kind="duplicate",
+                )
         new_position = post.geotag is not None and all(
             _rounded(post.geotag) != pos for _, pos in earlier
         )

@@ -30,6 +30,7 @@ from geoleak.ingest.common import (
     reported,
 )
 from geoleak.ingest.meta import MediaItem, media_item, meta_place, posts_from_items, text_of
+from geoleak.paths import shown_path
 from geoleak.types import NamedPlace, Post
 
 __all__ = ["FacebookReader", "find_facebook_root"]
@@ -102,18 +103,21 @@ class FacebookReader(Reader):
         if found is None:
             if any(path.glob("**/your_posts*.html")):
                 raise CorpusError(
-                    f"{path}: this is the HTML version of the Facebook download, which does not "
+                    f"{shown_path(path)}: this is the HTML version of the Facebook download, which does not "
                     "keep photo metadata; download your information again with Format: JSON"
                 )
-            raise CorpusError(f"{path}: not a Facebook download (no posts/your_posts_1.json)")
+            raise CorpusError(
+                f"{shown_path(path)}: not a Facebook download (no posts/your_posts_1.json)"
+            )
         root, files = found
         person = author or _profile_name(root, diag) or root.resolve().name or "me"
         for file in files:
             rel = file.relative_to(root).as_posix()
             with reported(file, diag), file.open("rb") as handle:
                 prefixes = ["item", *(f"{k}.item" for k in _LIST_KEYS)]
-                for n, (prefix, obj) in enumerate(iter_json_items(handle, prefixes, str(file))):
-                    where = f"{file}: {prefix.removesuffix('item')}[{n}]"
+                shown = shown_path(file)
+                for n, (prefix, obj) in enumerate(iter_json_items(handle, prefixes, shown)):
+                    where = f"{shown}: {prefix.removesuffix('item')}[{n}]"
                     yield from self._entry(obj, root, f"{rel}#{n}", where, person, diag)
 
     @staticmethod

@@ -9,7 +9,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.mediatypes import is_media
-from geoleak.paths import walk_files
+from geoleak.paths import shown_path, walk_files
 from geoleak.types import Post
 
 __all__ = ["FolderReader", "iter_media_files"]
@@ -36,9 +36,11 @@ class FolderReader(Reader):
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         if not path.exists():
-            raise CorpusError(f"{path}: no such file or folder")
+            raise CorpusError(f"{shown_path(path)}: no such file or folder")
         root = path if path.is_dir() else path.parent
         person = author or (path.resolve().name if path.is_dir() else root.resolve().name) or "me"
         for media in iter_media_files(path, diag):
             rel = media.relative_to(root).as_posix()
-            yield Post(id=rel, author=person, media=(str(media.resolve()),), origin=str(media))
+            yield Post(
+                id=rel, author=person, media=(str(media.resolve()),), origin=shown_path(media)
+            )

@@ -16,6 +16,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, find_files, latlon, parse_time
+from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, Post
 
 __all__ = ["GeoLifeReader", "read_plt"]
@@ -45,7 +46,9 @@ def read_plt(path: Path, diag: Diagnostics) -> list[tuple[int, LatLon, object]]:
                 except RecordError as exc:
                     bad += 1
                     if bad <= 3:
-                        diag.warn(f"{path}:{number}: {exc}; line skipped", kind="bad-line")
+                        diag.warn(
+                            f"{shown_path(path)}:{number}: {exc}; line skipped", kind="bad-line"
+                        )
                     continue
                 if position is None:
                     continue
@@ -54,9 +57,9 @@ def read_plt(path: Path, diag: Diagnostics) -> list[tuple[int, LatLon, object]]:
                     first = (number, position, when)
                 last = (number, position, when)
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise CorpusError(f"{shown_path(path)}: cannot read ({exc.strerror or exc})") from None
     if bad > 3:
-        diag.warn(f"{path}: {bad - 3} more bad lines skipped", kind="bad-line")
+        diag.warn(f"{shown_path(path)}: {bad - 3} more bad lines skipped", kind="bad-line")
     if first is None or last is None:
         return []
     diag.tally("activity_tracks")
@@ -98,7 +101,7 @@ class GeoLifeReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         files = list(find_files(path, lambda n: n.endswith(".plt"), max_depth=5))
         if not files:
-            raise CorpusError(f"{path}: no GeoLife .plt files found")
+            raise CorpusError(f"{shown_path(path)}: no GeoLife .plt files found")
         for file in files:
             try:
                 fixes = read_plt(file, diag)
@@ -106,13 +109,14 @@ class GeoLifeReader(Reader):
                 diag.warn(f"{exc}; file skipped", kind="unreadable")
                 continue
             user = author or _user_of(file)
+            shown = shown_path(file)
             for role, (number, position, when) in zip(("start", "end"), fixes, strict=False):
                 yield Post(
                     id=f"geolife:{_user_of(file)}/{file.stem}#{role}",
                     author=user,
                     created_at=when,  # type: ignore[arg-type]
                     geotag=position,
-                    origin=f"{file}:{number}",
+                    origin=f"{shown}:{number}",
                     geotag_source=EvidenceSource.TRACK,
                     geotag_accuracy_m=GEOLIFE_ACCURACY_M,
                     extra={"source": "geolife", "role": role},

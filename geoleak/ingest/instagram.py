@@ -31,6 +31,7 @@ from geoleak.ingest.common import (
     reported,
 )
 from geoleak.ingest.meta import media_item, posts_from_items, text_of
+from geoleak.paths import shown_path
 from geoleak.types import Post
 
 __all__ = ["InstagramReader", "find_instagram_root"]
@@ -108,26 +109,29 @@ class InstagramReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         found = find_instagram_root(path)
         if found is None:
-            raise CorpusError(f"{path}: not an Instagram download (no content/posts_1.json)")
+            raise CorpusError(
+                f"{shown_path(path)}: not an Instagram download (no content/posts_1.json)"
+            )
         root, json_files, html_files = found
         if not json_files:
             raise CorpusError(
-                f"{path}: this is the HTML version of the Instagram download, which does not "
+                f"{shown_path(path)}: this is the HTML version of the Instagram download, which does not "
                 "keep photo metadata; request the download again with Format: JSON "
                 "(Accounts Center > Your information and permissions > Download your information)"
             )
         if html_files:
-            diag.warn(f"{path}: HTML files next to the JSON ones are ignored", kind="note")
+            diag.warn(
+                f"{shown_path(path)}: HTML files next to the JSON ones are ignored", kind="note"
+            )
         person = author or _username(root, diag) or root.resolve().name or "me"
         for file in json_files:
             rel = file.relative_to(root).as_posix()
             with reported(file, diag), file.open("rb") as handle:
-                items = iter_json_items(
-                    handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], str(file)
-                )
+                shown = shown_path(file)
+                items = iter_json_items(handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], shown)
                 for n, (_, obj) in enumerate(items):
                     yield from self._entry(
-                        obj, root, f"{rel}#{n}", f"{file}: item {n}", person, diag
+                        obj, root, f"{rel}#{n}", f"{shown}: item {n}", person, diag
                     )
 
     @staticmethod

@@ -17,11 +17,12 @@ __all__ = ["describe_inputs"]
 
 MAX_FILES = 100_000
 _TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
+_CORPORA = (".jsonl", ".jsonl.gz", ".ndjson")
 
 
 def _suffix(name: str) -> str:
     lower = name.lower()
-    for suffix in _TRACKS:
+    for suffix in (*_TRACKS, *_CORPORA):
         if lower.endswith(suffix):
             return suffix
     return Path(lower).suffix or "(no extension)"
@@ -31,7 +32,8 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     """ "N files: ..." for the files under `paths`, by what geoleak takes them for.
 
     `notes` are a run's warning counts by kind (Diagnostics.by_kind): FIT activities that
-    held no GPS ("no-gps-activity") are named as such.
+    held no GPS ("no-gps-activity") and DJI flight logs without a fix ("no-gps-flight") are
+    named as such.
     """
     by_suffix: Counter[str] = Counter()
     media = 0
@@ -48,12 +50,27 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     if not total:
         return "no files"
     parts: list[str] = []
+    flights = min((notes or {}).get("no-gps-flight", 0), by_suffix[".srt"])
     no_gps = min((notes or {}).get("no-gps-activity", 0), sum(by_suffix[s] for s in _TRACKS))
+    no_gps = min(no_gps, sum(by_suffix[s] for s in _TRACKS) - flights)
     if no_gps:
         parts.append(f"{no_gps} activit{'y' if no_gps == 1 else 'ies'} without GPS")
-    tracks = sum(by_suffix.pop(s, 0) for s in _TRACKS) - no_gps
+    if flights:
+        parts.append(f"{flights} drone flight log{'s' if flights != 1 else ''} without a GPS fix")
+    tracks = sum(by_suffix.pop(s, 0) for s in _TRACKS) - no_gps - flights
     if tracks:
         parts.append(f"{tracks} track file{'s' if tracks != 1 else ''}")
+    # read, but nothing in them was a post (each bad line or file had its warning)
+    corpora = sum(by_suffix.pop(s, 0) for s in _CORPORA)
+    if corpora:
+        parts.append(
+            f"{corpora} posts corpus file{'s' if corpora != 1 else ''} with no usable line"
+        )
+    archives = by_suffix.pop(".zip", 0)
+    if archives:
+        parts.append(
+            f"{archives} zip archive{'s' if archives != 1 else ''} holding nothing read as posts"
+        )
     if media:
         parts.append(f"{media} photo or video file{'s' if media != 1 else ''}")
     unknown = sum(by_suffix.values())

@@ -33,6 +33,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.dedupe import DigestSet
 from geoleak.jsonlimits import JsonLimitError, loads
+from geoleak.paths import shown_path
 from geoleak.types import EMPTY_EXTRA, LatLon, NamedPlace, Post
 
 __all__ = [
@@ -1037,10 +1038,10 @@ class JsonlReader(Reader):
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         if not path.is_file():
-            raise CorpusError(f"{path}: not a file")
+            raise CorpusError(f"{shown_path(path)}: not a file")
         root = path.parent
         guard = MediaPathGuard(root)
-        defer, root_text, prefix = _DEFERRED.get(), str(root), f"{path}:"
+        defer, root_text, prefix = _DEFERRED.get(), str(root), f"{shown_path(path)}:"
         renamed = author is not None
         # Digests, not the id strings, bounded (`_PostIds`); ids are compared within this
         # process only, so the string's own (keyed, 64-bit) hash serves as the digest.
@@ -1048,7 +1049,7 @@ class JsonlReader(Reader):
         try:
             handle = _open_text(path)
         except OSError as exc:
-            raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}") from None
+            raise CorpusError(f"{shown_path(path)}: cannot open: {exc.strerror or exc}") from None
         seen_ids.opened(handle)
         with handle:
             try:
@@ -1090,4 +1091,4 @@ class JsonlReader(Reader):
                     yield post if author is None else replace(post, author=author)
                 seen_ids.done(number)
             except (OSError, EOFError) as exc:
-                raise CorpusError(f"{path}: read failed: {exc}") from None
+                raise CorpusError(f"{shown_path(path)}: read failed: {exc}") from None

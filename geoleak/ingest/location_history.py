@@ -34,6 +34,7 @@ from geoleak.ingest.common import (
     plain,
     reported,
 )
+from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
 
 __all__ = ["LocationHistoryReader", "parse_latlng_text"]
@@ -153,7 +154,7 @@ class LocationHistoryReader(Reader):
         files = history_files(path)
         if not files:
             raise CorpusError(
-                f"{path}: no Google location history found (Records.json, "
+                f"{shown_path(path)}: no Google location history found (Records.json, "
                 "Semantic Location History/, Timeline.json)"
             )
         person = (
@@ -166,7 +167,7 @@ class LocationHistoryReader(Reader):
                 if kind == "records":
                     yield from self._records(handle, file, rel, person, diag)
                 elif kind == "semantic":
-                    items = iter_json_items(handle, ["timelineObjects.item"], str(file))
+                    items = iter_json_items(handle, ["timelineObjects.item"], shown_path(file))
                     yield from self._semantic(items, file, rel, person, diag)
                 else:
                     items = iter_json_items(
@@ -206,9 +207,10 @@ class LocationHistoryReader(Reader):
     ) -> Iterator[Post]:
         thinner = TrackThinner(min_move_m=self.min_move_m, min_interval_s=self.min_interval_s)
         fixes = 0
-        for n, (_, rec) in enumerate(iter_json_items(handle, ["locations.item"], str(file))):
+        shown = shown_path(file)
+        for n, (_, rec) in enumerate(iter_json_items(handle, ["locations.item"], shown)):
             fixes += 1
-            where = f"{file}: locations[{n}]"
+            where = f"{shown}: locations[{n}]"
             try:
                 if not isinstance(rec, dict):
                     raise RecordError("not an object")
@@ -236,7 +238,7 @@ class LocationHistoryReader(Reader):
         diag.tally("history_points", thinner.kept)
         if thinner.kept < fixes:
             diag.warn(
-                f"{file}: {fixes:,} fixes thinned to {thinner.kept:,} posts (a fix is kept when "
+                f"{shown_path(file)}: {fixes:,} fixes thinned to {thinner.kept:,} posts (a fix is kept when "
                 f"the person {thinner.rule()})",
                 kind="thinned",
             )
@@ -244,8 +246,9 @@ class LocationHistoryReader(Reader):
     def _semantic(
         self, items: Iterator[tuple[str, Any]], file: Path, rel: str, person: str, diag: Diagnostics
     ) -> Iterator[Post]:
+        shown = shown_path(file)
         for n, (_, obj) in enumerate(items):
-            where = f"{file}: timelineObjects[{n}]"
+            where = f"{shown}: timelineObjects[{n}]"
             try:
                 if not isinstance(obj, dict):
                     raise RecordError("not an object")
@@ -314,8 +317,9 @@ class LocationHistoryReader(Reader):
     def _timeline(
         self, items: Iterator[tuple[str, Any]], file: Path, rel: str, person: str, diag: Diagnostics
     ) -> Iterator[Post]:
+        shown = shown_path(file)
         for n, (prefix, seg) in enumerate(items):
-            where = f"{file}: {prefix.split('.')[0] if '.' in prefix else ''}[{n}]"
+            where = f"{shown}: {prefix.split('.')[0] if '.' in prefix else ''}[{n}]"
             try:
                 if not isinstance(seg, dict):
                     raise RecordError("not an object")

@@ -27,6 +27,7 @@ from geoleak.ingest.common import (
     load_json,
     parse_time,
 )
+from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, Post
 
 __all__ = ["SnapchatReader", "parse_snap_position"]
@@ -74,7 +75,9 @@ class SnapchatReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         folder = _json_dir(path)
         if folder is None:
-            raise CorpusError(f"{path}: not a Snapchat download (no json/memories_history.json)")
+            raise CorpusError(
+                f"{shown_path(path)}: not a Snapchat download (no json/memories_history.json)"
+            )
         person = author or self._username(folder) or folder.parent.resolve().name or "me"
         memories = folder / "memories_history.json"
         if memories.is_file():
@@ -105,10 +108,11 @@ class SnapchatReader(Reader):
         data = self._load(file, diag)
         items = get_path(data, "Saved Media")
         if data is not None and not isinstance(items, list):
-            diag.warn(f"{file}: no 'Saved Media' list; file skipped", kind="bad-file")
+            diag.warn(f"{shown_path(file)}: no 'Saved Media' list; file skipped", kind="bad-file")
             return
+        shown = shown_path(file)
         for n, item in enumerate(as_list(items)):
-            where = f"{file}: Saved Media[{n}]"
+            where = f"{shown}: Saved Media[{n}]"
             try:
                 if not isinstance(item, dict):
                     raise RecordError("not an object")
@@ -132,8 +136,9 @@ class SnapchatReader(Reader):
         data = self._load(file, diag)
         if not isinstance(data, dict):
             return
+        shown = shown_path(file)
         for n, item in enumerate(as_list(data.get("Location History"))):
-            where = f"{file}: Location History[{n}]"
+            where = f"{shown}: Location History[{n}]"
             try:
                 if isinstance(item, list) and len(item) == 2:
                     # Some exports write each entry as ["<time>", "<lat ± m, lon ± m>"].
@@ -162,7 +167,7 @@ class SnapchatReader(Reader):
         home_work = data.get("Home & Work")
         if isinstance(home_work, dict):
             for label, value in home_work.items():
-                where = f"{file}: Home & Work[{label!r}]"
+                where = f"{shown}: Home & Work[{label!r}]"
                 try:
                     position, acc = parse_snap_position(value)
                 except RecordError as exc:

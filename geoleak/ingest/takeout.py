@@ -38,6 +38,7 @@ from geoleak.ingest.common import (
     parse_time,
 )
 from geoleak.mediatypes import is_media
+from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, Post
 
 __all__ = ["TakeoutPhotosReader", "sidecar_candidates"]
@@ -177,7 +178,7 @@ class TakeoutPhotosReader(Reader):
         roots = photos_roots(path) or ([path] if path.is_dir() else [])
         if not roots:
             raise CorpusError(
-                f"{path}: no 'Google Photos' folder found (is this a Google Takeout?)"
+                f"{shown_path(path)}: no 'Google Photos' folder found (is this a Google Takeout?)"
             )
         person = author or path.resolve().name or "me"
         for root in roots:
@@ -191,7 +192,9 @@ class TakeoutPhotosReader(Reader):
             try:
                 entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
             except OSError as exc:
-                diag.warn(f"{folder}: cannot list folder: {exc.strerror}", kind="unreadable")
+                diag.warn(
+                    f"{shown_path(folder)}: cannot list folder: {exc.strerror}", kind="unreadable"
+                )
                 continue
             yield from self._read_folder(root, folder, entries, person, diag)
 
@@ -251,7 +254,7 @@ class TakeoutPhotosReader(Reader):
     ) -> Post | None:
         rel_folder = folder.relative_to(root).as_posix()
         ident = f"{rel_folder}/{media.name if media else sidecar_name}".lstrip("./")
-        where = str(folder / (sidecar_name or (media.name if media else "")))
+        where = shown_path(folder / (sidecar_name or (media.name if media else "")))
         geotag = created = None
         source = EvidenceSource.GEOTAG
         extra: dict[str, Any] = {"source": "google-takeout"}

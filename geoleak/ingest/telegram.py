@@ -21,6 +21,7 @@ from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, get_path, iter_json_items, latlon, parse_time
 from geoleak.ingest.jsonl import safe_media_path
 from geoleak.mediatypes import is_media
+from geoleak.paths import shown_path
 from geoleak.types import NamedPlace, Post
 
 __all__ = ["TelegramReader", "message_text"]
@@ -78,7 +79,7 @@ class TelegramReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         file = _result_file(path)
         if file is None:
-            raise CorpusError(f"{path}: not a Telegram Desktop export (no result.json)")
+            raise CorpusError(f"{shown_path(path)}: not a Telegram Desktop export (no result.json)")
         root = file.parent
         chat_name = ""
         try:
@@ -90,12 +91,13 @@ class TelegramReader(Reader):
                     "chats.list.item.messages.item",
                 ]
                 n = 0
-                for prefix, value in iter_json_items(handle, prefixes, str(file), interleaved=True):
+                shown = shown_path(file)
+                for prefix, value in iter_json_items(handle, prefixes, shown, interleaved=True):
                     if prefix.endswith("name"):
                         chat_name = str(value) if value is not None else ""
                         continue
                     n += 1
-                    where = f"{file}: message {n}" + (f" in {chat_name!r}" if chat_name else "")
+                    where = f"{shown}: message {n}" + (f" in {chat_name!r}" if chat_name else "")
                     try:
                         post = self._post(value, root, chat_name, where, author, diag)
                     except (RecordError, ValueError) as exc:
@@ -104,7 +106,7 @@ class TelegramReader(Reader):
                     if post is not None:
                         yield post
         except OSError as exc:
-            raise CorpusError(f"{file}: cannot read ({exc.strerror or exc})") from None
+            raise CorpusError(f"{shown_path(file)}: cannot read ({exc.strerror or exc})") from None
         except CorpusError as exc:
             diag.warn(str(exc), kind="bad-file")
 

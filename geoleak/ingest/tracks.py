@@ -25,6 +25,7 @@ from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, find_files, latlon, parse_time
 from geoleak.mediatypes import video_beside
+from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
 
 __all__ = ["TracksReader", "track_endpoints"]
@@ -52,9 +53,9 @@ def _read_bytes(path: Path) -> bytes:
         with opener(path, "rb") as handle:
             data: bytes = handle.read(MAX_TRACK_BYTES + 1)
     except (OSError, EOFError) as exc:
-        raise CorpusError(f"{path}: cannot read ({exc})") from None
+        raise CorpusError(f"{shown_path(path)}: cannot read ({exc})") from None
     if len(data) > MAX_TRACK_BYTES:
-        raise CorpusError(f"{path}: larger than {MAX_TRACK_BYTES} bytes; skipped")
+        raise CorpusError(f"{shown_path(path)}: larger than {MAX_TRACK_BYTES} bytes; skipped")
     return data
 
 
@@ -118,17 +119,20 @@ def _xml_segments(data: bytes, path: Path) -> Iterator[tuple[str, list[Fix], lis
         if fixes:
             yield "partial", fixes, [*problems, f"XML error ({exc}); the rest is skipped"]
             return
-        raise CorpusError(f"{path}: not valid XML ({exc})") from None
+        raise CorpusError(f"{shown_path(path)}: not valid XML ({exc})") from None
 
 
 def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
     import fitdecode
 
+    from geoleak.formats.location_files import remember_fit_positions
+
     fixes: list[Fix] = []
     problems: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _fit_records(fitdecode, data, path, fixes, problems)
+        positioned = _fit_records(fitdecode, data, path, fixes, problems)
+    remember_fit_positions(data, positioned)  # (an audit examining the file reads no record)
     if caught:
         # fitdecode's UserWarnings name its own source file: say it once, about this file.
         first = str(caught[0].message)
@@ -139,7 +143,10 @@ def _fit_fixes(data: bytes, path: Path) -> tuple[list[Fix], list[str]]:
 
 def _fit_records(
     fitdecode: Any, data: bytes, path: Path, fixes: list[Fix], problems: list[str]
-) -> None:
+) -> bool:
+    """Read the records' fixes into `fixes`; whether any record held a position (valid or
+    not). CorpusError when the file breaks off before one did."""
+    positioned = False
     try:
         with fitdecode.FitReader(
             io.BytesIO(data), check_crc=fitdecode.CrcCheck.WARN, keep_raw_chunks=False
@@ -151,6 +158,7 @@ def _fit_records(
                 lon = frame.get_value("position_long", fallback=None)
                 if lat is None or lon is None:
                     continue
+                positioned = True
                 try:
                     pos = latlon(lat * SEMICIRCLE_TO_DEG, lon * SEMICIRCLE_TO_DEG, "record")
                 except RecordError as exc:
@@ -163,8 +171,9 @@ def _fit_records(
                     fixes.append((pos, None))
     except fitdecode.FitError as exc:
         if not fixes:
-            raise CorpusError(f"{path}: not a valid FIT file ({exc})") from None
+            raise CorpusError(f"{shown_path(path)}: not a valid FIT file ({exc})") from None
         problems.append(f"FIT error ({exc}); the rest is skipped")
+    return positioned
 
 
 def _dji_fixes(data: bytes, path: Path) -> tuple[list[Fix], Fix | None, list[str]]:
@@ -174,7 +183,7 @@ def _dji_fixes(data: bytes, path: Path) -> tuple[list[Fix], Fix | None, list[str
     from geoleak.formats.dji_srt import looks_like_dji_srt, parse_dji_srt
 
     if not looks_like_dji_srt(data[:512]):
-        raise CorpusError(f"{path}: subtitles without DJI flight telemetry; not read")
+        raise CorpusError(f"{shown_path(path)}: subtitles without DJI flight telemetry; not read")
     telemetry = parse_dji_srt(data)
     problems = list(telemetry.warnings)
     positions: list[tuple[LatLon, datetime | None]] = []
@@ -224,15 +233,17 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
             yield "waypoint", seg_fixes[0], notes[0] if notes else ""
             continue
         for note in notes[:3]:
-            diag.warn(f"{path}: {note}", kind="bad-record")
+            diag.warn(f"{shown_path(path)}: {note}", kind="bad-record")
         if len(notes) > 3:
-            diag.warn(f"{path}: {len(notes) - 3} more bad points skipped", kind="bad-record")
+            diag.warn(
+                f"{shown_path(path)}: {len(notes) - 3} more bad points skipped", kind="bad-record"
+            )
         if not seg_fixes:
             if kind == "dji":
-                diag.warn(f"{path}: DJI flight telemetry without a GPS fix; nothing to place",
-                          kind="no-gps-activity")  # fmt: skip
+                diag.warn(f"{shown_path(path)}: DJI flight telemetry without a GPS fix; nothing to place",
+                          kind="no-gps-flight")  # fmt: skip
             if kind == "fit":
-                diag.warn(f"{path}: a FIT activity without GPS positions (indoor ride, treadmill, "
+                diag.warn(f"{shown_path(path)}: a FIT activity without GPS positions (indoor ride, treadmill, "
                           "pool swim); nothing to place", kind="no-gps-activity")  # fmt: skip
             continue
         diag.tally("activity_tracks")
@@ -270,7 +281,7 @@ class TracksReader(Reader):
         person = author or root.resolve().name or "me"
         files = list(find_files(path, _is_track))
         if not files:
-            raise CorpusError(f"{path}: no GPX, TCX or FIT files found")
+            raise CorpusError(f"{shown_path(path)}: no GPX, TCX or FIT files found")
         for file in files:
             if media_read and path.is_dir() and video_beside(file) is not None:
                 # DJI_0001.SRT beside DJI_0001.MP4: the flight is that video's track, read
@@ -293,7 +304,7 @@ class TracksReader(Reader):
                     created_at=when,
                     geotag=pos,
                     place=NamedPlace(label) if label else None,
-                    origin=str(file),
+                    origin=shown_path(file),
                     geotag_source=EvidenceSource.TRACK,
                     geotag_accuracy_m=TRACK_ACCURACY_M,
                     extra={"source": "activity-track", "role": role},

@@ -26,6 +26,7 @@ from geoleak.ingest.common import (
     parse_time,
     reported,
 )
+from geoleak.paths import shown_path
 from geoleak.types import LatLon, NamedPlace, Post
 
 __all__ = ["TwitterReader", "open_ytd", "place_from_tweet"]
@@ -42,7 +43,7 @@ def open_ytd(path: Path) -> IO[bytes]:
     bracket = head.find(b"[")
     if eq < 0 or (0 <= bracket < eq) or not head[:eq].strip().startswith(b"window.YTD."):
         handle.close()
-        raise CorpusError(f"{path}: does not start with 'window.YTD.<name>.part0 = ['")
+        raise CorpusError(f"{shown_path(path)}: does not start with 'window.YTD.<name>.part0 = ['")
     handle.seek(eq + 1)
     return handle
 
@@ -109,7 +110,7 @@ def _account(data: Path) -> str | None:
         return None
     try:
         with open_ytd(path) as handle:
-            for _, item in iter_json_items(handle, ["item"], str(path)):
+            for _, item in iter_json_items(handle, ["item"], shown_path(path)):
                 name = get_path(item, "account", "username")
                 if isinstance(name, str) and name:
                     return name
@@ -131,13 +132,13 @@ class TwitterReader(Reader):
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
         data = _archive_data(path)
         if data is None:
-            raise CorpusError(f"{path}: not an X/Twitter archive (no data/tweets.js)")
+            raise CorpusError(f"{shown_path(path)}: not an X/Twitter archive (no data/tweets.js)")
         person = author or _account(data) or data.resolve().parent.name or "me"
         media_dir = data / "tweets_media"
         media_index: dict[str, list[str]] = {}
         if not media_dir.is_dir():
             diag.warn(
-                f"{data}: no tweets_media/ folder: this archive holds no photos or videos, so "
+                f"{shown_path(data)}: no tweets_media/ folder: this archive holds no photos or videos, so "
                 "their metadata cannot be read (ask X for the archive with media)",
                 kind="no-media-folder",
             )
@@ -150,8 +151,9 @@ class TwitterReader(Reader):
         files = sorted(p for p in data.iterdir() if _TWEET_FILES.match(p.name))
         for file in files:
             with reported(file, diag), open_ytd(file) as handle:
-                for n, (_, item) in enumerate(iter_json_items(handle, ["item"], str(file))):
-                    where = f"{file}: tweet {n}"
+                shown = shown_path(file)
+                for n, (_, item) in enumerate(iter_json_items(handle, ["item"], shown)):
+                    where = f"{shown}: tweet {n}"
                     try:
                         post = self._post(item, person, media_index, where)
                     except (RecordError, ValueError) as exc:

@@ -23,7 +23,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import SIDECAR_EXTENSIONS, telemetry_beside, video_beside
-from geoleak.paths import shown_path
+from geoleak.paths import path_names, shown_path
 from geoleak.remedy.model import LOCATING, NEAR_M, Finding, FindingKind, Unsupported
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
@@ -162,6 +162,14 @@ class AuditReport:
             lines.append(f"{f.path}: {f.error}")
         if len(skipped) > 10:
             lines.append(f"... and {len(skipped) - 10} more files skipped (see --json)")
+        stuck = [f for f in self.located_files if f.error and f.error.startswith("not examined:")]
+        if stuck:  # (a video's timed GPS track, a format scrub does not write: left as is)
+            lines.append(f"files that give away a position and geoleak scrub cannot clean "
+                         f"({len(stuck)}):")  # fmt: skip
+            for f in stuck[:10]:
+                lines.append(f"  {f.path}: {(f.error or '').removeprefix('not examined: ')}")
+            if len(stuck) > 10:
+                lines.append(f"  ... and {len(stuck) - 10} more (see --json)")
         revealing = self.most_revealing
         if revealing:
             lines.append(
@@ -229,15 +237,30 @@ def audit(
     """Audit folders, photos or exports (anything `geoleak infer` reads), with the evidence
     `geoleak infer` builds (`geocoder`: a geoleak.geocode.Geocoder, None for no place names
     in text, default the offline gazetteer)."""
+    diag = diag or Diagnostics()
+    with contextlib.ExitStack() as archives:  # (a zip's files are examined after reading)
+        return _audit(inputs, source, author, near_m, diag, progress, geocoder, archives)
+
+
+def _audit(
+    inputs: Sequence[str | os.PathLike[str]],
+    source: str | None,
+    author: str | None,
+    near_m: float,
+    diag: Diagnostics,
+    progress: Callable[[int], None] | None,
+    geocoder: Any,
+    archives: contextlib.ExitStack,
+) -> AuditReport:
     from geoleak.geocode import OFFLINE
     from geoleak.pipeline import NO_LOCATION, run
 
-    diag = diag or Diagnostics()
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
     sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
     result = run(
         [str(p) for p in inputs if Path(p) not in sidecars], diag=diag, source=source,
         author=author, progress=progress, geocoder=OFFLINE if geocoder == "offline" else geocoder,
+        archives=archives,
     )  # fmt: skip
     places = [
         (p.person, place)
@@ -247,9 +270,9 @@ def audit(
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
     files += _other_files(inputs, set(result.media))
-    for sidecar in sidecars:
+    for sidecar in sidecars:  # (named by the user: listed, whatever it holds)
         try:
-            files += _location_file(sidecar, scan_file(sidecar).findings)
+            files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
         except Unsupported as exc:
             files.append(_unread(sidecar, f"not examined: {exc}"))
         except OSError as exc:
@@ -257,6 +280,9 @@ def audit(
     lines = result.stats.summary_lines()
     if any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
         lines = [line for line in lines if not line.startswith(NO_LOCATION)]
+    elif sidecars and len(sidecars) == len(inputs):  # no post was looked for: say of what
+        lines = [line for line in lines if not line.startswith(NO_LOCATION)]
+        lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
     return AuditReport(
         files,
         list(result.profiles),
@@ -282,8 +308,11 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
 
     out: list[ExposedFile] = []
     seen_real = {os.path.realpath(p) for p in seen}
-    for raw in inputs:
-        root = Path(raw)
+    names = path_names()
+    folders = [Path(raw) for raw in inputs]
+    for raw in inputs:  # a zip's files where it was extracted (still there: see `audit`)
+        folders += [Path(f) for f in names.extracted_from(raw)]
+    for root in folders:
         if not root.is_dir():
             continue
         root_real = os.path.realpath(root)
@@ -319,10 +348,13 @@ def _unread(path: Path, why: str) -> ExposedFile:
     return ExposedFile(shown_path(path), None, None, None, None, error=why)
 
 
-def _location_file(path: Path, findings: list[Finding]) -> list[ExposedFile]:
-    """A track, location JSON or XMP sidecar as an audited file, when it holds a location."""
+def _location_file(
+    path: Path, findings: list[Finding], *, always: bool = False
+) -> list[ExposedFile]:
+    """A track, location JSON or XMP sidecar as an audited file, when it holds a location
+    (`always`: whatever it holds, a file the user named)."""
     located = [f for f in findings if f.kind in LOCATING]
-    if not located:
+    if not located and not always:
         return []
     first = next((f.position for f in located if f.position), None)
     item = ExposedFile(shown_path(path), LatLon(*first) if first else None, None, None, None,

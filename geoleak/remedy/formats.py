@@ -15,6 +15,7 @@ from geoleak.remedy.jpeg import scan_jpeg
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
+    NoPosition,
     Patch,
     Region,
     ScanResult,
@@ -85,7 +86,7 @@ def _scan_location_file(data: Any, kind: str) -> ScanResult:
             "dji-srt": "DJI telemetry without a GPS fix",
             "fit": "FIT activity without GPS",
         }.get(kind, "JSON without positions")
-        raise Unsupported(f"{what}: not a file geoleak cleans")
+        raise NoPosition(what)
     result = ScanResult(kind)
     what = f"{found.points} positions" if found.points is not None else "positions"
     patches = [Patch(offset, text) for offset, text in found.edits]

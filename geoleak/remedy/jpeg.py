@@ -115,6 +115,8 @@ def _clean_gopro(
     the first all-zero key.
     """
     payload = bytes(data[body:end])
+    if not payload[6:].strip(b"\x00"):
+        return  # emptied (a scrubbed copy): nothing left to report or remove
     has_gps = any(key in payload for key in (b"GPS5", b"GPS9", b"GPSU", b"GPSF"))
     kind = FindingKind.LOCATION if has_gps else FindingKind.IDENTIFYING
     wanted = has_gps or opts.all_identifying
@@ -184,6 +186,8 @@ def _clean_vendor(
             region.blank(6, len(region)),
         )
     else:
+        if not bytes(region.data[10:]).strip(b"\x00"):
+            return  # emptied (a scrubbed copy): nothing left to report or remove
         result.add(
             Finding("InfiRay sensor serial numbers", FindingKind.IDENTIFYING, "present",
                     opts.all_identifying),

@@ -40,6 +40,12 @@ class Unsupported(Exception):
     """A file (or a block inside it) that the rewriter cannot clean safely."""
 
 
+class NoPosition(Unsupported):
+    """A file that is nothing but positions (a track, flight telemetry, location JSON) and
+    holds none: an indoor FIT activity, a drone log without a GPS fix. Nothing to clean,
+    nothing leaks."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScrubOptions:
     """What to remove.

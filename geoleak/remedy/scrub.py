@@ -33,7 +33,15 @@ from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import LOCATING, Finding, Patch, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import (
+    LOCATING,
+    Finding,
+    NoPosition,
+    Patch,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+)
 from geoleak.remedy.tiff import coarse_position
 from geoleak.wording import count as count_of
 
@@ -93,6 +101,8 @@ class ScrubReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     leftovers_removed: int = 0  # temporary files of an interrupted earlier run
+    mode: str = "copy"  # "copy" (into -o), "in-place" or "dry-run": what a failure means
+    coarsened: bool = False  # positions kept on a grid (--coarsen-km), the rest removed
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -114,14 +124,23 @@ class ScrubReport:
             f"{self.count(FAILED)} could not be cleaned, {self.count(SKIPPED)} skipped (not media)",
             f"{count_of(self.locations_removed, 'file')} "
             + ("would have" if self.count(WOULD_CLEAN) else "had")
-            + " location data removed"
+            + (
+                " location data removed or coarsened"
+                if self.coarsened
+                else " location data removed"
+            )
             + (f"; {total_mb:.1f} MB in {self.seconds:.2f} s" if self.seconds else ""),
         ]
         for o in self.outcomes:
-            if o.status == SKIPPED and o.error and "archive" in o.error:
+            if o.status == SKIPPED and o.error and ("archive" in o.error or NO_POSITION in o.error):
                 lines.append(f"skipped {o.source}: {o.error}")
+        failed = {
+            "copy": "NOT CLEANED (left out of the output)",
+            "in-place": "NOT CLEANED (the original is left as it was)",
+            "dry-run": "WOULD NOT BE CLEANED",
+        }[self.mode]
         for o in self.failed:
-            lines.append(f"NOT CLEANED (left out of the output): {o.source}: {o.error}")
+            lines.append(f"{failed}: {o.source}: {o.error}")
         if self.leftovers_removed:
             lines.append(
                 f"removed {self.leftovers_removed} temporary file(s) left by an interrupted run"
@@ -314,6 +333,8 @@ def scrub_file(
         try:
             scan = scan_file(src, options)
             _refuse_kept_positions(scan)
+        except NoPosition as exc:
+            return _holds_no_position(outcome, exc)
         except Unsupported as exc:
             outcome.error = f"cannot be cleaned: {exc}"
             return outcome
@@ -329,6 +350,8 @@ def scrub_file(
         return outcome
     try:  # read first: a file that cannot be read is not a folder that cannot be written
         scan = scan_file(src, options)
+    except NoPosition as exc:
+        return _holds_no_position(outcome, exc)
     except Unsupported as exc:
         outcome.error = f"cannot be cleaned: {exc}"
         outcome.output = None
@@ -400,6 +423,18 @@ class _VerificationError(Exception):
     pass
 
 
+NO_POSITION = "holds no position; not copied"
+
+
+def _holds_no_position(outcome: FileOutcome, why: NoPosition) -> FileOutcome:
+    """A track or telemetry file without a position: skipped (not copied: scrub writes only
+    what it cleaned or verified), not failed; it leaks nothing."""
+    outcome.status = SKIPPED
+    outcome.error = f"{why}: {NO_POSITION}"
+    outcome.output = None
+    return outcome
+
+
 def _fill(outcome: FileOutcome, scan: ScanResult) -> None:
     outcome.format = scan.format
     outcome.removed = [f for f in scan.findings if f.removed]
@@ -465,7 +500,9 @@ def scrub_paths(
     options = options or ScrubOptions()
     if in_place == (output is not None) and not dry_run:
         raise UsageError("give an output folder with -o OUT, or --in-place to clean the originals")
-    out_dir = Path(output).resolve() if output is not None else None
+    # Named as the user gave it in messages and the report; compared by its real path.
+    out_dir = Path(output) if output is not None else None
+    out_real = out_dir.resolve() if out_dir is not None else None
     single_target: Path | None = None
     if (
         out_dir is not None
@@ -477,11 +514,14 @@ def scrub_paths(
         single_target = out_dir
     if out_dir is not None and single_target is None:
         for raw in inputs:
-            if Path(raw).resolve() == out_dir:
+            if Path(raw).resolve() == out_real:
                 raise UsageError(f"output folder {out_dir} is also an input")
-    report = ScrubReport()
+    report = ScrubReport(
+        mode="dry-run" if dry_run else "in-place" if in_place else "copy",
+        coarsened=options.coarsen_km is not None,
+    )
     started = time.perf_counter()
-    leftovers = remove_leftovers([*inputs, *([out_dir] if out_dir is not None else [])])
+    leftovers = remove_leftovers([*inputs, *([out_real] if out_real is not None else [])])
     targets: set[Path] = set()
     slots: list[FileOutcome | None] = []
     tasks: list[tuple[int, Path, Path]] = []
@@ -490,7 +530,7 @@ def scrub_paths(
         why = f"cannot list folder ({exc.strerror or exc}); skipped"
         slots.append(FileOutcome(os.fsdecode(exc.filename or "?"), None, FAILED, error=why))
 
-    for path, rel in iter_input_files(inputs, exclude=out_dir, unlisted=unlisted):
+    for path, rel in iter_input_files(inputs, exclude=out_real, unlisted=unlisted):
         try:
             mode = path.stat().st_mode  # what would be read (a link's target)
         except OSError as exc:  # a dangling link or a link loop

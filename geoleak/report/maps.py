@@ -37,6 +37,7 @@ from PIL import Image, ImageOps
 
 from geoleak.errors import UsageError
 from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, WORK_END_H, WORK_START_H
+from geoleak.mediatypes import is_video
 from geoleak.outputs import make_output_dir
 from geoleak.paths import path_names, shown_path
 from geoleak.report import basemap
@@ -109,12 +110,29 @@ PERSON_COLOURS = (
     "#a61e4d",
 )
 SOURCE_LABELS = {
-    EvidenceSource.EXIF: "EXIF GPS in the photo",
+    EvidenceSource.EXIF: "EXIF GPS in the photo",  # (a video's: see `source_label`)
     EvidenceSource.GEOTAG: "platform geotag",
     EvidenceSource.PLACE: "named place (check-in) centre",
     EvidenceSource.CHECKIN: "place named in the text",
     EvidenceSource.TRACK: "location history / track",
 }
+VIDEO_SOURCE_LABELS = {
+    EvidenceSource.EXIF: "GPS in the video's own metadata",  # GoPro GPMF, QuickTime, CAMM
+    EvidenceSource.TRACK: "the video's GPS track",
+}
+
+
+def source_label(evidence: Evidence) -> str:
+    """Where a piece of evidence came from, for a person: a video's position is no EXIF GPS
+    (a GoPro's GPMF telemetry, a phone's QuickTime location), nor is the rest of its track a
+    location history."""
+    if evidence.media_path is not None and is_video(evidence.media_path):
+        label = VIDEO_SOURCE_LABELS.get(evidence.source)
+        if label is not None:
+            return label
+    return SOURCE_LABELS.get(evidence.source, evidence.source.value)
+
+
 KIND_LETTER = {PlaceKind.HOME: "H", PlaceKind.BASE: "B", PlaceKind.FREQUENT: "F"}
 KIND_TITLE = {
     PlaceKind.HOME: "Home",
@@ -782,7 +800,7 @@ def _evidence_popup(evidence: Evidence, page: _Page, *, person_link: str | None)
         "<table>"
         + _rows(
             [
-                ("source", html_text(SOURCE_LABELS.get(evidence.source, evidence.source.value))),
+                ("source", html_text(source_label(evidence))),
                 ("local time", local),
                 ("time", "" if page.compact else html_text(_fmt_time(evidence.time_utc))),
                 (

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from geoleak.errors import OutputError
 from geoleak.geometry import haversine_m
+from geoleak.mediatypes import is_video
 from geoleak.paths import shown_path
 from geoleak.report.assets import (
     content_security_policy,
@@ -27,13 +28,13 @@ from geoleak.report.assets import (
     write_html,
 )
 from geoleak.report.maps import (
-    SOURCE_LABELS,
     build_overview_map,
     hour_colour,
     person_page_name,
     pin_id,
     place_pin_id,
     shared_sites,
+    source_label,
 )
 from geoleak.report.plots import FOUND_WITHIN_M, curve_svg, leakage_curve
 from geoleak.report.tilesets import TileSet
@@ -72,12 +73,22 @@ def advice_for(profile: Profile, evidence: Sequence[Evidence]) -> list[str]:
     """Concrete steps, each tied to what this person's posts actually leaked."""
     by_source = Counter(e.source for e in evidence)
     advice: list[str] = []
-    if by_source[EvidenceSource.EXIF]:
+    in_files = [e for e in evidence if e.source == EvidenceSource.EXIF]
+    videos = sum(1 for e in in_files if e.media_path is not None and is_video(e.media_path))
+    photos = len(in_files) - videos
+    if photos:
         advice.append(
-            f"{by_source[EvidenceSource.EXIF]} photos carry GPS in their own metadata: turn off "
+            f"{photos} photos carry GPS in their own metadata: turn off "
             "location for the camera app, and clean photos before sharing "
             "(`geoleak scrub FILES` removes the location losslessly; `geoleak audit` checks a "
             "folder)."
+        )
+    if videos:
+        advice.append(
+            f"{videos} videos carry GPS in their own metadata (a phone's location, an action "
+            "camera's GPS track): turn off location or the camera's GPS before recording; "
+            "`geoleak scrub` removes a phone video's location but refuses a video with a "
+            "timed GPS track (GoPro GPMF, CAMM): share an export made without that track."
         )
     if by_source[EvidenceSource.GEOTAG]:
         advice.append(
@@ -146,7 +157,7 @@ def _person_section(
     anchor = "person-" + person_page_name(person)[7:-5]
     page = person_page_name(person)
     level, sentence = exposure_level(profile)
-    counts = Counter(e.source.value for e in evidence)
+    counts = Counter(source_label(e) for e in evidence)
     devices = sorted({e.device for e in evidence if e.device} | set(profile.devices))
     out = [
         f'<section class="person" id="{html_text(anchor)}"><h2>{html_text(person)} '
@@ -156,10 +167,7 @@ def _person_section(
         out.append(f'<p><a href="{html_text(page)}">open {html_text(person)}\'s map</a></p>')
     out.append(f"<p>{html_text(sentence)}.</p>")
     posts = profile.posts or len({e.post_id for e in evidence})
-    by_source = ", ".join(
-        f"{n} {html_text(SOURCE_LABELS.get(EvidenceSource(s), s))}"
-        for s, n in sorted(counts.items())
-    )
+    by_source = ", ".join(f"{n} {html_text(label)}" for label, n in sorted(counts.items()))
     out.append(
         "<h3>What leaked</h3><ul>"
         f"<li>{len(evidence)} located observations from {posts} posts"

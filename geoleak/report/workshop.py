@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +44,11 @@ from geoleak.report.assets import (
     write_html,
 )
 from geoleak.report.maps import (
-    SOURCE_LABELS,
     _label_rows,
     _Page,
     _thumbnail,
     hour_colour,
+    source_label,
     tile_spec,
 )
 from geoleak.report.plots import LeakageCurve, curve_svg, leakage_curve
@@ -347,7 +347,7 @@ def _dot(evidence: Evidence, *, size: int = 14, tip: str = "") -> dict[str, Any]
         f'<div class="gl-popup"><h3>{html_text(evidence.person)} · {html_text(when)}</h3>'
         + (f'<div class="gl-text">{html_text(text)}</div>' if text else "")
         + "<table><tr><th>source</th><td>"
-        + html_text(SOURCE_LABELS.get(evidence.source, evidence.source.value))
+        + html_text(source_label(evidence))
         + "</td></tr></table></div>"
     )
     return {
@@ -414,9 +414,14 @@ def _near(points: Sequence[LatLon], anchors: Sequence[LatLon], within_m: float) 
 # --- the steps ------------------------------------------------------------------------
 
 
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def _when(evidence: Evidence) -> datetime:
+    """When the observation was made (UTC, aware), or after everything when not known (a
+    photo without a capture time in a folder: no post time either)."""
     moment = evidence.time_utc or evidence.posted_at
-    return moment if moment is not None else datetime.max.replace(tzinfo=None)
+    return moment if moment is not None else _NEVER
 
 
 def _featured(
@@ -473,7 +478,7 @@ def _photo_step(
             "cloud shares keep it) can read this in seconds.",
         ]
     else:
-        label = SOURCE_LABELS.get(chosen.source, chosen.source.value)
+        label = source_label(chosen)
         paragraphs = [
             f"One post of {person}: it carries a {label}: {chosen.position}, {local} local time.",
             "The post's text and picture need not say anything: the position travels with it.",
@@ -788,12 +793,25 @@ def _what_if_step(
 
 def _audit_step(inputs: Sequence[str], audit_lines: Sequence[str], serials: bool) -> Step:
     quoted = " ".join(shlex.quote(i) for i in inputs)
-    first = Path(inputs[0]) if inputs else Path("photos")
+    # scrub cleans files, not a zip (it skips one: "unpack it, then scrub the folder"): an
+    # export zip is unpacked first, with Python's own zipfile (there wherever geoleak is).
+    unpack = []
+    targets = []
+    for given in inputs:
+        if given.lower().endswith(".zip"):
+            folder = str(Path(given).with_suffix(""))
+            unpack.append(f"python3 -m zipfile -e {shlex.quote(given)} {shlex.quote(folder)}")
+            targets.append(folder)
+        else:
+            targets.append(given)
+    first = Path(targets[0]) if targets else Path("photos")
     clean = shlex.quote(str(first.with_name(first.stem + "-clean")))
+    cleaned = " ".join(shlex.quote(t) for t in targets) if targets else "photos"
     commands = [
         f"geoleak audit {quoted}",
-        f"geoleak scrub {quoted} --dry-run",
-        f"geoleak scrub {quoted} -o {clean}" + (" --all-identifying" if serials else ""),
+        *unpack,
+        f"geoleak scrub {cleaned} --dry-run",
+        f"geoleak scrub {cleaned} -o {clean}" + (" --all-identifying" if serials else ""),
     ]
     listing = "".join(f"<li>{html_text(line)}</li>" for line in audit_lines)
     code = "".join(f'<pre class="ws-cmd">{html_text(c)}</pre>' for c in commands)

@@ -232,6 +232,34 @@ def test_a_scheduler_nobody_listens_at_is_named_in_one_line(tmp_path: Path) -> N
     assert not (tmp_path / "p.json").exists()
 
 
+def test_a_local_dask_cluster_that_does_not_start_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--engine dask without --scheduler starts a LocalCluster on the loopback network; when
+    it cannot (no loopback, as in `unshare -n`; ports refused), one line says so, no
+    traceback, no output file, no temporary folder left."""
+    distributed = pytest.importorskip("distributed")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Cluster failed to start: Timed out trying to connect to "
+                           "tcp://127.0.0.1:40000 after 30 s")  # fmt: skip
+
+    monkeypatch.setattr(distributed, "LocalCluster", refuse)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    posts = corpus(tmp_path / "in")
+    code, output = run("infer", str(posts), "-o", str(tmp_path / "p.json"), "--engine", "dask")
+    assert code == 2, output
+    lines = error_lines(output)
+    assert lines[-1].startswith("geoleak: error: --engine dask: the local Dask cluster did not "
+                                "start (Cluster failed to start")  # fmt: skip
+    assert not (tmp_path / "p.json").exists()
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 @pytest.mark.parametrize("command", ["evaluate", "map"])
 def test_a_folder_given_as_profiles_is_one_plain_line(tmp_path: Path, command: str) -> None:
     folder = tmp_path / "profiles.json"

@@ -305,3 +305,20 @@ def test_takeout_sidecars_no_photo_reads_are_scanned(tmp_path: Path) -> None:
         ("IMG_2.jpg.json", 22.2295),
         ("IMG_3.jpg(1).json", 22.2295),
     ]
+
+
+def test_a_zip_named_to_scan_says_to_unpack_it(tmp_path: Path) -> None:
+    """scan reads files in place: a zip export named to it is skipped with the reason, as
+    scrub says it, not reported 'not a media format geoleak can read (starts with 50 4b)'."""
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    with zipfile.ZipFile(tmp_path / "takeout.zip", "w") as archive:
+        archive.writestr("Takeout/a.jpg", b"x")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "takeout.zip")])
+    assert result.exit_code == 0, result.output
+    record = json.loads(next(ln for ln in result.output.splitlines() if ln.startswith("{")))
+    assert record["error"] == "skipped: a zip archive: unpack it, then scan the folder"

@@ -282,3 +282,18 @@ def test_geocode_command_resolves_a_name_as_a_post_would() -> None:
     assert checkin_evidence(post, build_geocoder("gazetteer")) == []
     result = CliRunner().invoke(main, ["geocode", "Café Luna, Fayetteville, NC"])
     assert result.exit_code == 0 and "Fayetteville, NC, US at 35.05" in result.output
+
+
+def test_an_unknown_geocoder_option_lists_none_among_the_choices() -> None:
+    """`--geocoder bogus`: the names it lists are the ones --geocoder takes, "none" (no
+    geocoding, which the README's commands use) included."""
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    result = CliRunner().invoke(main, ["geocode", "Paris", "--geocoder", "bogus"])
+    assert result.exit_code == 2
+    assert "known: <any geopy service>, gazetteer, nominatim, none, places" in result.output
+    with pytest.raises(UsageError) as refused:
+        make_geocoder("bogus")  # (the library's registry has no "none")
+    assert str(refused.value).endswith("known: <any geopy service>, gazetteer, nominatim, places")

@@ -409,3 +409,26 @@ def test_a_key_with_a_clear_second_slot_is_new_without_a_search(
     assert digests.add_many(apart[:200]) == [True] * 200
     assert all(digests.add(key) for key in apart[200:])
     assert searched == by_one
+
+
+def test_two_identical_files_of_one_post_are_said_so() -> None:
+    """Two media entries of one post holding the same bytes (an export's two copies): the
+    warning says they repeat each other in that post, not that the post's file was
+    'already read via' the post itself."""
+    digests = {"/nowhere/a.jpg": "d1", "/nowhere/b.jpg": "d1", "/nowhere/c.jpg": "d1"}
+    diag = Diagnostics()
+    deduper = Deduper(diag, digest_of=digests.get)
+    post = Post(
+        id="1", author="a", media=("/nowhere/a.jpg", "/nowhere/b.jpg"), origin="p.json: item 0"
+    )
+    [kept] = deduper.filter([post])
+    assert kept.media == ("/nowhere/a.jpg",)
+    assert diag.warnings == [
+        "p.json: item 0: 1 media file repeats another of the same post (identical content); "
+        "counted once"
+    ]
+    later = Post(id="2", author="a", media=("/nowhere/c.jpg",), origin="p.json: item 1")
+    assert list(deduper.filter([later])) == []
+    assert diag.warnings[-1] == (
+        "p.json: item 1: 1 media file(s) already read via p.json: item 0; counted once"
+    )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from ingest_helpers import FIXTURES
 
 from geoleak.geometry import haversine_m
 from geoleak.pipeline import run
@@ -73,3 +74,17 @@ def test_home_from_where_runs_start_and_end(exports: Path) -> None:
     home = profile.place(PlaceKind.HOME)
     assert home is not None
     assert haversine_m(home.position, HOME) < 50
+
+
+def test_positions_an_export_recorded_are_not_called_positions_in_its_media() -> None:
+    """Facebook keeps its photos' EXIF position in the export's JSON (`exif_data`) while the
+    photos it hands back carry no metadata: the summary says where the positions came from,
+    not "EXIF GPS positions in media" beside "0 with a usable GPS position"."""
+    from geoleak.diagnostics import Diagnostics
+    from geoleak.pipeline import collect_evidence
+
+    found = collect_evidence([FIXTURES / "facebook"], diag=Diagnostics(), workers=1)
+    lines = found.stats.summary_lines()
+    assert found.stats.media_located == 0
+    evidence = next(line for line in lines if line.startswith("evidence:"))
+    assert "3 EXIF GPS positions an export recorded for its photos" in evidence, lines

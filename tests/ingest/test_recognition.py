@@ -155,3 +155,43 @@ def test_x_archive_one_folder_down_as_folder_and_zip(tmp_path: Path) -> None:
     for given in (downloads, Path(archive)):
         found = collect_evidence([given], diag=Diagnostics(), workers=1)
         assert (found.stats.posts, found.stats.posts_located) == (4, 3)
+
+
+def test_a_corpus_or_zip_that_gave_no_post_is_not_called_unread(tmp_path: Path) -> None:
+    """A corpus whose every line is bad, or a zip holding nothing geoleak takes as posts,
+    was read (each problem had its warning): the summary says what it was, not
+    "1 not read (.jsonl)"."""
+    import zipfile
+
+    (tmp_path / "bad.jsonl").write_text("{not json\n\n", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    for name, said in (
+        ("bad.jsonl", "1 file: 1 posts corpus file with no usable line"),
+        ("export.zip", "1 file: 1 zip archive holding nothing read as posts"),
+    ):
+        diag = Diagnostics()
+        try:
+            found = collect_evidence([tmp_path / name], diag=diag, workers=1)
+        except CorpusError as exc:
+            pytest.fail(f"{name}: {exc}")
+        assert said in found.stats.why_nothing(), found.stats.why_nothing()
+        assert "not read" not in found.stats.why_nothing()
+
+
+def test_a_drone_log_without_a_fix_is_not_called_an_activity(tmp_path: Path) -> None:
+    """A DJI flight log (.SRT) without a GPS fix, read alone: what the input held names it
+    a drone flight log, not an 'activity without GPS' (a FIT file's)."""
+    srt = tmp_path / "DJI_0001.SRT"
+    srt.write_text(
+        "1\n00:00:00,000 --> 00:00:01,000\n"
+        '<font size="28">FrameCnt: 1, DiffTime: 33ms\n2023-05-01 12:00:00.000\n'
+        "[iso : 100] [shutter : 1/500.0] [fnum : 280] [ev : 0] [ct : 5500]\n"
+        "[color_md : default] [focal_len : 240] [latitude: 0.000000] "
+        "[longitude: 0.000000] [rel_alt: 0.000 abs_alt: 0.000] </font>\n\n",
+        encoding="utf-8",
+    )
+    found = collect_evidence([srt], diag=Diagnostics(), workers=1)
+    why = found.stats.why_nothing()
+    assert "1 file: 1 drone flight log without a GPS fix" in why, why
+    assert "activity" not in why

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,146 @@ def test_audit_html_never_overwrites_a_folder_of_the_users(folder: Path, tmp_pat
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])  # its own now
     assert result.exit_code == 0, result.output
+
+
+def test_a_gopro_videos_gps_is_not_called_exif(tmp_path: Path) -> None:
+    """A GoPro's positions come from its GPMF telemetry track: the summary, the map popups
+    and the report's advice name them so, not "EXIF GPS" (nor the rest of the track a
+    location history); photos' EXIF GPS is still called that."""
+    from media_data import real_file
+
+    from geoleak.report.maps import source_label
+    from geoleak.types import EvidenceSource
+
+    folder = tmp_path / "gopro"
+    folder.mkdir()
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    (folder / "karma.mp4").write_bytes(video.read_bytes())
+    report = audit([folder])
+    evidence_line = next(line for line in report.stats_lines if line.startswith("evidence:"))
+    assert "EXIF" not in evidence_line, evidence_line
+    assert "GoPro GPMF video GPS in 1 file" in evidence_line
+    assert "video-track points" in evidence_line
+    found = report.evidence["gopro"]
+    assert {source_label(e) for e in found} == {
+        "GPS in the video's own metadata",
+        "the video's GPS track",
+    }
+    result = CliRunner().invoke(main, ["report", str(folder), "-o", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "photos carry GPS" not in page
+    assert "1 videos carry GPS in their own metadata" in page
+    photo = next(e for e in found if e.source is EvidenceSource.EXIF)
+    assert source_label(replace(photo, media_path="a.jpg")) == "EXIF GPS in the photo"
+    photos = audit([fictional_folder(tmp_path / "photos")])
+    assert any("EXIF GPS positions in media" in line for line in photos.stats_lines)
+
+
+def test_audit_decodes_each_fit_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracks reader decodes every record of a FIT file; the audit's look at the same
+    file reuses what it found (FIT decoding is pure Python: the costliest part of auditing
+    a watch's folder), and says the same of each file as it did decoding it twice."""
+    import shutil
+    from datetime import datetime, timezone
+
+    import fitdecode
+    from fit_writer import write_fit
+    from media_data import real_file
+
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    shutil.copy(
+        real_file("tracks", "fitdecode", "sample-activity-indoor-trainer.fit"),
+        folder / "indoor.fit",
+    )
+    ride = write_fit([(59.91, 10.75, datetime(2024, 5, 1, 7, tzinfo=timezone.utc))] * 3)
+    (folder / "ride.fit").write_bytes(ride)
+    (folder / "cut.fit").write_bytes(ride[:40])  # damaged before any record: not known
+    opened: list[int] = []
+
+    class Counting(fitdecode.FitReader):  # type: ignore[misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            opened.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fitdecode, "FitReader", Counting)
+    report = audit([folder])
+    assert sorted(Path(f.path).name for f in report.located_files) == ["cut.fit", "ride.fit"]
+    # indoor and ride once each; cut.fit, which the reader could not read, once more
+    assert len(opened) == 4, len(opened)
+
+
+def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> None:
+    """A GoPro video's position is in its timed GPMF track, which scrub refuses: the audit's
+    summary says so (it showed the video located and nothing to remove, and the user
+    learnt only from scrub that the file stays as it is)."""
+    from media_data import real_file
+
+    folder = tmp_path / "gopro"
+    folder.mkdir()
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    (folder / "karma.mp4").write_bytes(video.read_bytes())
+    lines = audit([folder]).summary_lines()
+    at = lines.index("files that give away a position and geoleak scrub cannot clean (1):")
+    assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
+
+
+def test_an_export_zip_is_audited_as_its_extracted_folder(tmp_path: Path) -> None:
+    """`geoleak audit takeout.zip` (its --help example): every file of the zip was listed
+    'cannot read: No such file or directory', its fields unexamined, and its sidecars and
+    location JSON not counted, as the zip's temporary folder was gone before the files
+    were examined. The zip now gives what its extracted folder gives; the temporary
+    folder is still removed."""
+    import os
+    import tempfile
+    import zipfile
+
+    from ingest_helpers import FIXTURES
+
+    source = FIXTURES / "takeout"
+    archive = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in sorted(source.rglob("*")):
+            if file.is_file():
+                out.write(file, file.relative_to(source).as_posix())
+    before = set(os.listdir(tempfile.gettempdir()))
+    zipped = audit([archive]).to_json()
+    assert set(os.listdir(tempfile.gettempdir())) - before == set()
+    folder = audit([source]).to_json()
+
+    def per_file(doc: dict[str, object], prefix: str) -> list[tuple[str, object, object]]:
+        files = doc["per_file"]
+        assert isinstance(files, list)
+        return sorted(
+            (f["path"].split(prefix, 1)[1], f["error"], [x["field"] for x in f["fields"]])
+            for f in files
+        )
+
+    assert not [f for f in zipped["per_file"] if f["error"]]  # type: ignore[union-attr]
+    assert per_file(zipped, "takeout.zip!/") == per_file(folder, f"{source}/")
+    assert zipped["files_with_position"] == folder["files_with_position"] > 0
+
+
+def test_a_sidecar_named_alone_without_a_position_is_audited_too(tmp_path: Path) -> None:
+    """An XMP sidecar without GPS, named on its own: audit lists it with what it holds (a
+    creator, a document id) and says no position was found in it; it said "0 media files"
+    and "the input held no posts or media files: no files"."""
+    sidecar = tmp_path / "IMG_0003.xmp"
+    sidecar.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="xmp.did:42">'
+        "<dc:creator><rdf:Seq><rdf:li>Kari Nordmann</rdf:li></rdf:Seq></dc:creator>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    report = audit([sidecar])
+    assert not report.leaks
+    (item,) = report.files
+    assert item.path.endswith("IMG_0003.xmp")
+    assert {"XMP dc:creator", "XMP xmpMM:DocumentID"} <= {f.field for f in item.fields}
+    lines = report.summary_lines()
+    assert "no location found: 1 XMP sidecar with no position" in lines
+    assert not [line for line in lines if "no files" in line]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from remedy_photos import photo
@@ -103,3 +104,86 @@ def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path
         assert b"Fictocam" in cleaned
         again = runner.invoke(main, ["audit", str(out), "--fail-on-leak", "-q"])
         assert again.exit_code == 0, again.output
+
+
+def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: Any) -> None:
+    """`-o clean` names `clean/trip/a.jpg` in its messages and report, not the absolute
+    path it resolves to (as every other output names files)."""
+    monkeypatch.chdir(tmp_path)
+    make_folder(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["scrub", "in", "-o", "clean", "-q"])
+    assert first.exit_code == 1, first.output  # (broken.heic)
+    again = runner.invoke(main, ["scrub", "in", "-o", "clean", "--json", "r.json"])
+    assert "in/trip/a.jpg: output clean/trip/a.jpg exists (use --force" in again.output
+    assert str(tmp_path) not in again.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    done = runner.invoke(main, ["scrub", "in", "-o", "clean2", "--json", "r2.json", "-q"])
+    assert done.exit_code == 1
+    outputs = {o["output"] for o in json.loads((tmp_path / "r2.json").read_text())["outcomes"]}
+    assert "clean2/trip/a.jpg" in outputs, outputs
+    assert all(o["output"] is None for o in report["outcomes"] if o["status"] == "failed")
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg", "-q"])
+    assert one.exit_code == 0, one.output
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg"])
+    assert "output one.jpg exists" in one.output
+    inside = runner.invoke(main, ["scrub", "in", "-o", "in"])
+    assert "output folder in is also an input" in inside.output, inside.output
+
+
+def test_a_file_that_cannot_be_cleaned_is_worded_for_the_mode(tmp_path: Path) -> None:
+    """A file scrub cannot clean is 'left out of the output' only when there is one: in
+    place the original stays as it was (still holding its location), and a dry run
+    writes nothing."""
+    src = make_folder(tmp_path)
+    runner = CliRunner()
+    copy = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out")])
+    assert "NOT CLEANED (left out of the output):" in copy.output
+    dry = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert dry.exit_code == 1
+    assert "WOULD NOT BE CLEANED:" in dry.output and "left out" not in dry.output
+    here = runner.invoke(main, ["scrub", str(src), "--in-place"])
+    assert here.exit_code == 1
+    assert "NOT CLEANED (the original is left as it was):" in here.output
+    assert "left out of the output" not in here.output
+
+
+def test_coarsened_positions_are_not_called_removed(tmp_path: Path) -> None:
+    """--coarsen-km keeps positions on a grid: the summary says the files had location data
+    removed or coarsened, as the per-file lines do, not that it was removed."""
+    src = make_folder(tmp_path)
+    result = CliRunner().invoke(
+        main, ["scrub", str(src), "-o", str(tmp_path / "out"), "--coarsen-km", "10"]
+    )
+    assert "removed or coarsened EXIF GPS" in result.output
+    assert "2 files had location data removed or coarsened;" in result.output, result.output
+    assert read_media(tmp_path / "out" / "trip" / "a.jpg").position is not None  # on a grid
+
+
+def test_a_track_without_a_position_is_skipped_not_failed(tmp_path: Path) -> None:
+    """An indoor ride's FIT file (or a drone log without a GPS fix) holds no position: scrub
+    leaves it out as holding none, exit 0; it made it a failure ("cannot be cleaned"),
+    exit 1, as if a position had been left behind. A FIT with positions still fails."""
+    import shutil
+
+    from media_data import real_file
+
+    src = tmp_path / "watch"
+    src.mkdir()
+    shutil.copy(
+        real_file("tracks", "fitdecode", "sample-activity-indoor-trainer.fit"), src / "indoor.fit"
+    )
+    (src / "a.jpg").write_bytes(photo(48.85, 2.35, datetime(2026, 4, 1, 10, 0)))
+    runner = CliRunner()
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 cleaned" in result.output and "1 skipped" in result.output
+    assert f"skipped {src}/indoor.fit: FIT activity without GPS: holds no position" in (
+        result.output
+    )
+    assert not (tmp_path / "out" / "indoor.fit").exists()
+    dry = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    shutil.copy(real_file("tracks", "fitdecode", "garmin-fenix-5-run.fit"), src / "run.fit")
+    again = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out2")])
+    assert again.exit_code == 1 and "run.fit: cannot be cleaned" in again.output

@@ -344,3 +344,70 @@ def test_formats_without_metadata_containers_pass_unchanged() -> None:
     assert scan_bytes(bmp.getvalue(), ScrubOptions()).patches == []
     with pytest.raises(Unsupported):
         scan_bytes(b"RIFF\x00\x00\x00\x00AVI LIST", ScrubOptions())
+
+
+# PLUS License Data Format 1.2 (ns.useplus.org/LDF/ldf-XMPSpecification): plus:Licensor is
+# an rdf:Seq of plus:LicensorDetail structures, as exiftool 12 writes them (elements in a
+# parseType='Resource' item), and a second licensor in the attribute form RDF also allows.
+_PLUS_LICENSOR = (
+    b"<?xpacket begin='\xef\xbb\xbf' id='W5M0MpCehiHzreSzNTczkc9d'?>\n"
+    b"<x:xmpmeta xmlns:x='adobe:ns:meta/' x:xmptk='Image::ExifTool 12.57'>\n"
+    b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>\n"
+    b" <rdf:Description rdf:about=''\n  xmlns:plus='http://ns.useplus.org/ldf/xmp/1.0/'>\n"
+    b"  <plus:ImageCreator>\n   <rdf:Seq>\n    <rdf:li rdf:parseType='Resource'>\n"
+    b"     <plus:ImageCreatorID>IC-77</plus:ImageCreatorID>\n"
+    b"     <plus:ImageCreatorName>Kari Nordmann</plus:ImageCreatorName>\n"
+    b"    </rdf:li>\n   </rdf:Seq>\n  </plus:ImageCreator>\n"
+    b"  <plus:Licensor>\n   <rdf:Seq>\n    <rdf:li rdf:parseType='Resource'>\n"
+    b"     <plus:LicensorCity>Tromso</plus:LicensorCity>\n"
+    b"     <plus:LicensorCountry>Norway</plus:LicensorCountry>\n"
+    b"     <plus:LicensorEmail>kari@example.org</plus:LicensorEmail>\n"
+    b"     <plus:LicensorExtendedAddress>Flat 3</plus:LicensorExtendedAddress>\n"
+    b"     <plus:LicensorID>LIC-1</plus:LicensorID>\n"
+    b"     <plus:LicensorName>Kari Nordmann</plus:LicensorName>\n"
+    b"     <plus:LicensorPostalCode>9008</plus:LicensorPostalCode>\n"
+    b"     <plus:LicensorRegion>Troms</plus:LicensorRegion>\n"
+    b"     <plus:LicensorStreetAddress>Storgata 1</plus:LicensorStreetAddress>\n"
+    b"     <plus:LicensorTelephone1>+47 777 00 000</plus:LicensorTelephone1>\n"
+    b"     <plus:LicensorTelephoneType1>http://ns.useplus.org/ldf/vocab/work"
+    b"</plus:LicensorTelephoneType1>\n"
+    b"     <plus:LicensorURL>http://example.org/</plus:LicensorURL>\n"
+    b"    </rdf:li>\n"
+    b"    <rdf:li plus:LicensorCity='Bergen' plus:LicensorStreetAddress='Bryggen 2'"
+    b" plus:LicensorName='Ola Nordmann'/>\n"
+    b"   </rdf:Seq>\n  </plus:Licensor>\n </rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n"
+    b"<?xpacket end='w'?>"
+)
+
+
+@pytest.mark.parametrize("all_identifying", [False, True])
+def test_plus_licensor_address_is_a_place_and_its_parties_identify(all_identifying: bool) -> None:
+    """The licensor's postal address (the six PLUS address properties, in either RDF form)
+    is removed by default; the names, ids, e-mail, phone and URL of the PLUS parties
+    (licensor, image creator) with --all-identifying; the phone type, a vocabulary URL,
+    stays. Checked in a JPEG, the XMP still well-formed."""
+    import xml.dom.minidom
+
+    xmp = b"http://ns.adobe.com/xap/1.0/\x00" + _PLUS_LICENSOR
+    jpeg = photo(None, None, datetime(2026, 1, 1))
+    data = jpeg[:2] + _app1(xmp) + jpeg[2:]
+    opts = ScrubOptions(all_identifying=all_identifying)
+    scan = scan_bytes(data, opts)
+    cleaned = apply(data, opts)
+    assert len(cleaned) == len(data)
+    start = cleaned.index(b"<?xpacket begin")
+    xml.dom.minidom.parseString(cleaned[start : start + len(_PLUS_LICENSOR)])
+    address = (b"Tromso", b"Norway", b"Flat 3", b"9008", b"Troms<", b"Storgata 1", b"Bergen",
+               b"Bryggen 2")  # fmt: skip
+    assert not any(a in cleaned for a in address)
+    parties = (b"LIC-1", b"IC-77", b"Kari Nordmann", b"Ola Nordmann", b"kari@example.org",
+               b"+47 777 00 000", b"http://example.org/")  # fmt: skip
+    assert [p for p in parties if (p in cleaned) is all_identifying] == []
+    assert b"http://ns.useplus.org/ldf/vocab/work" in cleaned
+    places = {f.field.split(":")[-1] for f in scan.findings if f.kind is FindingKind.PLACE}
+    assert places == {
+        "LicensorStreetAddress", "LicensorExtendedAddress", "LicensorCity", "LicensorRegion",
+        "LicensorPostalCode", "LicensorCountry",
+    }  # fmt: skip
+    with Image.open(io.BytesIO(cleaned)) as im:
+        im.load()

@@ -647,3 +647,24 @@ def test_an_input_that_cannot_be_read_is_not_called_unwritable(
     assert outcome.status == "failed"
     assert outcome.error == "cannot read: Permission denied"
     assert not (tmp_path / "out" / "locked.jpg").exists()
+
+
+def test_a_scrubbed_copy_is_not_said_to_hold_what_was_emptied(
+    shared_media: Path, tmp_path: Path
+) -> None:
+    """--all-identifying empties GoPro's APP6 (camera serial, media id) and InfiRay's sensor
+    serials in place (the segment keeps its length); the audit of the clean copy listed them
+    still, "GoPro APP6 (GPMF) [identifying]: camera serial number and media id", as if the
+    serial were left. An emptied segment is reported no more; the original still is."""
+    names = require(
+        shared_media, "exiftool_gopro_hero6_negative_alt.jpg", "exiftool_infiray_p2_empty_gps.jpg"
+    )
+    opts = ScrubOptions(all_identifying=True)
+    report = scrub_paths(names, tmp_path, opts)
+    assert not report.failed
+    fields = {"GoPro APP6 (GPMF)", "InfiRay sensor serial numbers"}
+    before = {f.field for n in names for f in scan_file(n, opts).findings}
+    assert fields <= before
+    after = {f.field for n in names for f in scan_file(tmp_path / n.name, opts).findings}
+    assert not fields & after
+    assert b"C3221324657219" not in (tmp_path / names[0].name).read_bytes()  # the serial

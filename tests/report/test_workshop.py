@@ -284,3 +284,64 @@ def test_workshop_page_steps_with_the_keyboard_offline(
     )
     assert b.console_errors() == []  # type: ignore[attr-defined]
     assert b.external_requests() == []  # type: ignore[attr-defined]
+
+
+def test_participant_photos_without_a_capture_time_are_told_too(tmp_path: Path) -> None:
+    """A participant's folder where a photo with GPS has no capture time (a screenshot, an
+    edited copy) and no post time: the story is told, not a traceback (naive and aware
+    times were compared)."""
+    import io
+
+    from remedy_photos import fictional_folder
+
+    photos = fictional_folder(tmp_path / "my photos")
+    with Image.open(next(iter(sorted(photos.glob("home_*.jpg"))))) as image:
+        exif = image.getexif()
+        del exif.get_ifd(0x8769)[0x9003]  # DateTimeOriginal
+        out = io.BytesIO()
+        image.save(out, "JPEG", exif=exif.tobytes())
+    (photos / "untimed.jpg").write_bytes(out.getvalue())
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(
+        main, ["workshop", "--participant", str(photos), "--out", str(ws), "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((ws / "workshop.json").read_text(encoding="utf-8"))
+    assert doc["steps"][0]["id"] == "photo"
+
+
+def test_participant_zip_gets_scrub_commands_that_clean_it(tmp_path: Path) -> None:
+    """The participant's scrub commands for an export zip: scrub skips a zip ('unpack it,
+    then scrub the folder'), so the step unpacks it first and scrubs the folder; the
+    commands, run as printed, clean the photos."""
+    import shlex
+    import subprocess
+    import sys
+    import zipfile
+
+    from remedy_photos import fictional_folder
+
+    from geoleak.report.workshop import _audit_step
+
+    photos = fictional_folder(tmp_path / "src")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in sorted(photos.iterdir()):
+            out.write(file, f"photos/{file.name}")
+    step = _audit_step([str(archive)], [], serials=False)
+    commands = [
+        shlex.split(line)
+        for line in step.extra_html.split('<pre class="ws-cmd">')[1:]
+        for line in [line.split("</pre>", 1)[0].replace("&#x27;", "'")]
+    ]
+    assert [c[:2] for c in commands] == [
+        ["geoleak", "audit"], ["python3", "-m"], ["geoleak", "scrub"], ["geoleak", "scrub"]
+    ]  # fmt: skip
+    subprocess.run([sys.executable, *commands[1][1:]], check=True)
+    result = CliRunner().invoke(main, commands[3][1:])
+    assert result.exit_code == 0, result.output
+    clean = Path(commands[3][commands[3].index("-o") + 1])
+    cleaned = list(clean.rglob("*.jpg"))
+    assert len(cleaned) == len(list(photos.glob("*.jpg"))) > 0
+    audit = CliRunner().invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
+    assert audit.exit_code == 0, audit.output
