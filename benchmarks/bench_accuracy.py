@@ -17,8 +17,12 @@ every persona of issue 11 (`--all-personas`, seeds 201-204, 80-100 people, activ
 and the mobility family (`geoleak.scenario.mobility`, trips and stays after EPR / TimeGeo,
 posts weighted towards leisure places, town-level place tags; seeds 301-306: fewer located
 posts, more place tags and fewer posts, more shift work, partners' homes and second homes,
-half a year with 120 people). Inference was developed on the first two; the third is the
-check that it was not tuned to them.
+half a year with 120 people) and the periodic-mobility family (`benchmarks/pmm_corpus.py`:
+Cho, Myers & Leskovec 2011's home and work states with Gaussians over the time of day,
+check-ins at the place itself or at venues around it, every worker with a workplace of their
+own, one city a corpus at high latitude or by the antimeridian; seeds 401-406, 80 people;
+`--families pmm-development` runs seeds 411-414). Inference was developed on the first two;
+the third and fourth are the check that it was not tuned to them.
 Evidence is built in memory (`geoleak.scenario.memory`) exactly as from the written files.
 Per corpus: homes within 100 m (recall, precision), bases within 500 m (recall, precision),
 bases given to people with none, homes given to silent people, and the calibration bands
@@ -97,10 +101,16 @@ from geoleak.scenario.model import PERSONA_SHARES
 from geoleak.scenario.timeuse import TimeUseConfig
 from geoleak.types import LatLon, PlaceKind, Profile
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pmm_corpus import PmmConfig, pmm_evidence  # this folder's module
+
 REPO = Path(__file__).resolve().parent.parent
-FAMILIES = ("timeuse", "units", "mobility")
+FAMILIES = ("timeuse", "units", "mobility", "pmm")
 # Not run by default: where errors are looked at (see the module docstring).
-EXTRA_FAMILIES = ("development", "mobility-development")
+EXTRA_FAMILIES = ("development", "mobility-development", "pmm-development")
+# The periodic mobility model (benchmarks/pmm_corpus.py): 80 people a corpus, one city each.
+PMM = (401, 402, 403, 404, 405, 406)
+PMM_DEVELOPMENT = (411, 412, 413, 414)
 TIMEUSE: dict[int, dict[str, Any]] = {
     101: {},
     102: {"shift_share": 0.3},
@@ -158,7 +168,7 @@ QUICK_UNITS: dict[int, dict[str, Any]] = {
 QUICK_MOBILITY: dict[int, dict[str, Any]] = {
     301: {"people": 60, "days": 180},
 }
-Config = TimeUseConfig | ScenarioConfig | MobilityConfig
+Config = TimeUseConfig | ScenarioConfig | MobilityConfig | PmmConfig
 
 _BASELINE = """
 import pickle, sys
@@ -191,6 +201,9 @@ def corpora(quick: bool, families: tuple[str, ...] = FAMILIES) -> list[tuple[str
         for seed, knobs in MOBILITY_DEVELOPMENT.items():
             md: dict[str, Any] = {"people": 90, "seed": seed, **knobs}
             out.append((f"mobility-development-{seed}", MobilityConfig(**md)))
+    out.extend((f"pmm-{seed}", PmmConfig(seed)) for seed in (PMM[:1] if quick else PMM))
+    if "pmm-development" in families:
+        out.extend((f"pmm-development-{seed}", PmmConfig(seed)) for seed in PMM_DEVELOPMENT)
     return [(name, config) for name, config in out if family_of(name) in families]
 
 
@@ -541,9 +554,13 @@ def main() -> None:
             print(f"{name}: generating ...", file=sys.stderr, flush=True)
             evidence: dict[str, Any] = {}
             rows: list[dict[str, object]] = []
-            for person, found, truth in scenario_evidence(config):
-                evidence[person] = found
-                rows.extend(truth)
+            if isinstance(config, PmmConfig):
+                evidence, pmm_rows = pmm_evidence(config, Path(tmp))
+                rows.extend(pmm_rows)
+            else:
+                for person, found, truth in scenario_evidence(config):
+                    evidence[person] = found
+                    rows.extend(truth)
             truth_list = truth_rows(rows)
             people = len({r.person for r in truth_list})
             family = family_of(name)

@@ -195,3 +195,32 @@ def test_band_intervals_are_wilson_score_intervals() -> None:
     for right, places in ((1, 0), (-1, 5), (6, 5)):
         with pytest.raises(ValueError, match="must be"):
             wilson(right, places)
+
+
+def test_pmm_family_is_held_out_and_its_corpora_are_fixed_by_the_seed(tmp_path: Path) -> None:
+    """The periodic-mobility family (benchmarks/pmm_corpus.py) runs by default on its own
+    seeds, its development corpora apart; a corpus is the same for a seed, every located post
+    is UTC with a position, and the truth gives each person a home or `none` and, with a
+    home, a workplace or `nobase` (every one of its workers works alone: no shared site)."""
+    bench = _bench()
+    names = [name for name, _ in bench.corpora(False)]
+    assert [n for n in names if n.startswith("pmm")] == [f"pmm-{s}" for s in bench.PMM]
+    dev = [n for n, _ in bench.corpora(False, ("pmm-development",))]
+    assert dev == [f"pmm-development-{s}" for s in bench.PMM_DEVELOPMENT]
+    assert not set(bench.PMM) & set(bench.PMM_DEVELOPMENT)
+    import pmm_corpus
+
+    posts, truth = pmm_corpus.pmm_corpus(402, people=30)
+    assert (posts, truth) == pmm_corpus.pmm_corpus(402, people=30)
+    assert posts and all(str(p["created_at"]).endswith("Z") for p in posts)
+    assert all(-90 <= float(p["lat"]) <= 90 and -180 <= float(p["lon"]) <= 180 for p in posts)  # type: ignore[arg-type]
+    kinds: dict[str, set[str]] = {}
+    for row in truth:
+        kinds.setdefault(row["person"], set()).add(row["kind"])
+    assert all(k in ({"none"}, {"home", "base"}, {"home", "nobase"}) for k in kinds.values())
+    bases = [(float(r["lat"]), float(r["lon"])) for r in truth if r["kind"] == "base"]
+    assert len(set(bases)) == len(bases)
+    corpus = pmm_corpus.write_corpus(tmp_path / "c", 402, people=30)
+    assert len(corpus.read_text(encoding="utf-8").splitlines()) == len(posts)
+    evidence, rows = pmm_corpus.pmm_evidence(pmm_corpus.PmmConfig(402, 30), tmp_path)
+    assert rows == truth and sum(len(v) for v in evidence.values()) == len(posts)

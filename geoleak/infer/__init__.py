@@ -42,7 +42,13 @@ from geoleak.infer.places import (
 )
 from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
-from geoleak.infer.sites import SiteMembers, find_sites, site_log_odds, site_workplace_share
+from geoleak.infer.sites import (
+    SiteMembers,
+    colleagues_share_a_spot,
+    find_sites,
+    site_log_odds,
+    site_workplace_share,
+)
 from geoleak.types import (
     Evidence,
     LatLon,
@@ -367,6 +373,7 @@ class SiteLookup:
         self._lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
         self._lons = np.array([site.position.lon for site, _ in sites], dtype=np.float64)
         self._cells: dict[float, _SiteCells] = {}  # by cell size (degrees)
+        self._spots: dict[str, bool] = {}  # shares_a_spot, by site id
         self.largest_radius_m = (
             max((site.radius_m for site, _ in sites), default=0.0)
             if largest_radius_m is None
@@ -379,6 +386,13 @@ class SiteLookup:
     def memberships(self, person: str) -> _Found:
         """The sites that list `person` among their members, in order."""
         return [self.sites[k] for k in self._of_person.get(person, ())]
+
+    def shares_a_spot(self, site: SharedSite, members: SiteMembers, spot_m: float) -> bool:
+        """`colleagues_share_a_spot` of one of the sites, worked out once a lookup."""
+        known = self._spots.get(site.site_id)
+        if known is None:
+            known = self._spots[site.site_id] = colleagues_share_a_spot(members, spot_m)
+        return known
 
     def within_reach(
         self, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any], reach_m: float
@@ -819,19 +833,33 @@ def _profile(
     base = decision.base if decision else None
     if base is not None and decision is not None:
         own = analysis.work_candidates[decision.base_index]
-        site = next((s for s, members in own_sites if members.get(analysis.person) is own), None)
-        if site is not None:
+        found = next(((s, m) for s, m in own_sites if m.get(analysis.person) is own), None)
+        if found is not None:
+            site, members = found
             others = len(site.people) - 1
-            base = replaced(
-                base,
-                position=site.position,
-                radius_m=round(site.radius_m, 1),
-                site_id=site.site_id,
-                explanation=(
-                    f"{base.explanation}; part of site {site.site_id}, shared with {others} other "
-                    f"{'person' if others == 1 else 'people'}"
-                ),
+            shared = (
+                f"; part of site {site.site_id}, shared with {others} other "
+                f"{'person' if others == 1 else 'people'}"
             )
+            if lookup.shares_a_spot(site, members, 2.0 * params.eps_m):
+                # One installation: its centre, from everybody's evidence, is its place.
+                base = replaced(
+                    base,
+                    position=site.position,
+                    radius_m=round(site.radius_m, 1),
+                    site_id=site.site_id,
+                    explanation=base.explanation + shared,
+                )
+            else:  # neighbouring workplaces: the person's own spot is their base
+                apart = haversine_m(base.position, site.position)
+                base = replaced(
+                    base,
+                    site_id=site.site_id,
+                    explanation=(
+                        f"{base.explanation}{shared}, none seen at the same spot (its centre "
+                        f"{apart:.0f} m away), so the base is where this person is seen"
+                    ),
+                )
         if decision.lives_at_work:
             base = replaced(base, explanation=base.explanation + "; the home is inside this site")
     elif not (decision and decision.base is not None):

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from infer_helpers import seen, year_of_life
 
@@ -560,3 +560,78 @@ def test_site_cells_of_all_points_at_once_are_those_of_each_point(
     (cells,) = lookup._cells.values()
     assert cells.near(lats, lons) == _cells_one_by_one(cells, lats, lons)
     assert cells.near(lats[:0], lons[:0]) == []
+
+
+def _neighbours(centre: LatLon, bearings_m: list[tuple[float, float]]) -> dict[str, Any]:
+    """People with workplaces of their own at (bearing, distance) from `centre`, homes
+    6-12 km away: the workplaces chain into one site though nobody works with anybody."""
+    rng = random.Random(31)
+    evidence: dict[str, Any] = {}
+    works: dict[str, LatLon] = {}
+    for i, (bearing, dist) in enumerate(bearings_m):
+        work = destination(centre, bearing, dist)
+        home = destination(work, rng.uniform(0, 360), rng.uniform(6_000, 12_000))
+        works[f"n{i}"] = work
+        evidence[f"n{i}"] = year_of_life(f"n{i}", home, work, seed=40 + i, weeks=30)
+    return {"evidence": evidence, "works": works}
+
+
+def test_neighbouring_workplaces_keep_each_persons_own_spot_as_base() -> None:
+    """Four people who work 600-700 m apart, none at another's workplace (a city centre):
+    their workplaces chain into a site, but its centre is nobody's workplace. Each base stays
+    where its person is seen (given at the site's centre, each was 600+ m off), linked to the
+    site, and says why. High latitude, west of Greenwich."""
+    made = _neighbours(BASE, [(0, 650), (90, 650), (180, 650), (270, 650)])
+    model = LeakInference().fit(made["evidence"])
+    assert len(model.sites_) == 1 and len(model.sites_[0].people) == 4
+    site = model.sites_[0]
+    for profile in model.profiles_:
+        base = profile.place(PlaceKind.BASE)
+        assert base is not None and base.site_id == site.site_id
+        assert haversine_m(base.position, made["works"][profile.person]) < 100
+        assert haversine_m(base.position, site.position) > 500
+        assert "none seen at the same spot" in base.explanation
+
+
+def test_colleagues_at_two_buildings_get_the_installations_centre() -> None:
+    """Six staff of one installation at two buildings 700 m apart, three at each: colleagues
+    share a spot, so the site is one place and every member's base is its centre (between
+    the buildings), as one unit's base. Near the antimeridian, east of it."""
+    centre = LatLon(-16.5, 179.995)
+    made = _neighbours(centre, [(90, 350)] * 3 + [(270, 350)] * 3)
+    model = LeakInference().fit(made["evidence"])
+    assert len(model.sites_) == 1
+    site = model.sites_[0]
+    assert haversine_m(site.position, centre) < 150
+    for profile in model.profiles_:
+        base = profile.place(PlaceKind.BASE)
+        assert base is not None and base.position == site.position
+        assert "shared with 5 other people" in base.explanation
+        assert "same spot" not in base.explanation
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-89.0, 89.0), st.floats(-180.0, 180.0), st.floats(0, 360), st.floats(1, 600)
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.floats(50, 400),
+)
+def test_colleagues_share_a_spot_is_any_pair_within_the_spot(
+    offsets: list[tuple[float, float, float, float]], spot_m: float
+) -> None:
+    """Members placed around one point (any latitude, across the antimeridian): a spot is
+    shared exactly when two members lie within `spot_m` of each other."""
+    from geoleak.infer.places import Candidate
+    from geoleak.infer.sites import colleagues_share_a_spot
+
+    lat0, lon0 = offsets[0][0], offsets[0][1]
+    positions = [destination(LatLon(lat0, lon0), bearing, dist) for _, _, bearing, dist in offsets]
+    pairs = [haversine_m(a, b) for k, a in enumerate(positions) for b in positions[k + 1 :]]
+    assume(all(abs(d - spot_m) > 1e-3 for d in pairs))
+    members = {f"p{k}": Candidate([k], pos, 10.0) for k, pos in enumerate(positions)}
+    assert colleagues_share_a_spot(members, spot_m) == any(d <= spot_m for d in pairs)
