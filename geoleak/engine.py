@@ -342,6 +342,12 @@ class _MemberRows(MutableMapping[str, Candidate]):
     def __contains__(self, person: object) -> bool:
         return isinstance(person, str) and self._index(person) >= 0
 
+    def positions(self) -> tuple[Any, Any]:
+        """Every member's place's latitudes and longitudes (float64 arrays, in its people's
+        order), from the rows, without making a candidate (one swapped in is the member's
+        own, found by the row's position: the same place)."""
+        return self._rows[:, 0], self._rows[:, 1]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._people)
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from geoleak import engine
 from geoleak.engine import find_sites_partitioned, infer_store
-from geoleak.geometry import destination
+from geoleak.geometry import destination, haversine_m
 from geoleak.infer import InferenceParams, LeakInference
 from geoleak.infer.places import Candidate, PersonAnalysis
 from geoleak.infer.sites import find_sites, site_log_odds
@@ -1160,3 +1160,38 @@ def test_the_spills_candidates_are_those_replace_made() -> None:
         assert got.day_counts is not ours.day_counts and ours.day_counts == theirs.day_counts
     travel = replace(cands[0], calendar=None)
     assert engine._counted(travel) is travel
+
+
+def test_neighbouring_workplaces_keep_own_spots_through_the_store(tmp_path: Path) -> None:
+    """Four people working 650 m from one point, none at another's workplace, written as a
+    corpus: the store engine (members' places read from the site's rows, no candidates made)
+    gives the bases the in-memory inference gives, each on the person's own spot, linked to
+    the one site. High latitude, west of Greenwich."""
+    from infer_helpers import year_of_life
+
+    centre = LatLon(64.84, -147.72)
+    rng = random.Random(5)
+    works = {}
+    lines = []
+    for i, bearing in enumerate((0, 90, 180, 270)):
+        work = destination(centre, bearing, 650)
+        home = destination(work, rng.uniform(0, 360), rng.uniform(6_000, 12_000))
+        works[f"n{i}"] = work
+        for k, ev in enumerate(year_of_life(f"n{i}", home, work, seed=60 + i, weeks=30)):
+            assert ev.time_utc is not None
+            lines.append(json.dumps({
+                "id": f"n{i}-{k}", "author": f"n{i}", "lat": ev.position.lat,
+                "lon": ev.position.lon, "created_at": ev.time_utc.isoformat(),
+            }))  # fmt: skip
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    collected = collect_evidence([corpus], workers=1)
+    model = LeakInference(workers=1).fit(collected.evidence, collected.context)
+    EvidenceStore(tmp_path / "store", buckets=4).ingest([corpus], workers=1)
+    profiles, sites = infer_store(EvidenceStore(tmp_path / "store"))
+    assert len(sites) == 1 and len(sites[0].people) == 4
+    assert [profile_to_json(p) for p in profiles] == [profile_to_json(p) for p in model.profiles_]
+    for profile in profiles:
+        base = profile.place(PlaceKind.BASE)
+        assert base is not None and base.site_id == sites[0].site_id
+        assert haversine_m(base.position, works[profile.person]) < 100

@@ -128,8 +128,12 @@ def colleagues_share_a_spot(members: SiteMembers, spot_m: float) -> bool:
     radius `eps_m` at one spot have centres that close."""
     if len(members) < 2:
         return False
-    lats = np.array([c.position.lat for c in members.values()], dtype=np.float64)
-    lons = np.array([c.position.lon for c in members.values()], dtype=np.float64)
+    from_rows = getattr(members, "positions", None)  # the store engine's rows, no candidates
+    if from_rows is not None:
+        lats, lons = from_rows()
+    else:
+        lats = np.array([c.position.lat for c in members.values()], dtype=np.float64)
+        lons = np.array([c.position.lon for c in members.values()], dtype=np.float64)
     return bool((cluster_labels(lats, lons, eps_m=spot_m, min_samples=2) >= 0).any())
 
 
