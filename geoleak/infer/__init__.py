@@ -373,7 +373,7 @@ class SiteLookup:
         self._lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
         self._lons = np.array([site.position.lon for site, _ in sites], dtype=np.float64)
         self._cells: dict[float, _SiteCells] = {}  # by cell size (degrees)
-        self._spots: dict[str, bool] = {}  # shares_a_spot, by site id
+        self._spots: dict[tuple[str, float], bool] = {}  # shares_a_spot, by site id and spot
         self.largest_radius_m = (
             max((site.radius_m for site, _ in sites), default=0.0)
             if largest_radius_m is None
@@ -389,9 +389,10 @@ class SiteLookup:
 
     def shares_a_spot(self, site: SharedSite, members: SiteMembers, spot_m: float) -> bool:
         """`colleagues_share_a_spot` of one of the sites, worked out once a lookup."""
-        known = self._spots.get(site.site_id)
+        key = (site.site_id, spot_m)
+        known = self._spots.get(key)
         if known is None:
-            known = self._spots[site.site_id] = colleagues_share_a_spot(members, spot_m)
+            known = self._spots[key] = colleagues_share_a_spot(members, spot_m)
         return known
 
     def within_reach(
