@@ -72,8 +72,16 @@ def _periodic(hour: float, mean: float, sigma: float) -> float:
     return math.exp(-0.5 * (apart / sigma) ** 2) / sigma
 
 
-def pmm_corpus(seed: int, people: int = 80) -> tuple[list[dict[str, object]], list[dict[str, str]]]:
-    """(posts, truth rows) of one corpus: posts as corpus JSONL objects, sorted by time."""
+def pmm_corpus(
+    seed: int, people: int = 80, night_at_home: bool = False
+) -> tuple[list[dict[str, object]], list[dict[str, str]]]:
+    """(posts, truth rows) of one corpus: posts as corpus JSONL objects, sorted by time.
+
+    `night_at_home`: a counterfactual for error analysis, not a family. The home state's
+    posts that would come from a venue around the home between 22:00 and 06:00 local time
+    come from the home itself (every random draw as without it, so the corpus is otherwise
+    the same): people at home at night as ATUS has them (`geoleak.infer.roles.PRESENCE`),
+    not at a venue 1.5 km away on half their nights (`benchmarks/README.md`, pmmdev)."""
     rng = random.Random(seed)
     _, clat, clon, zone = CITIES[seed % len(CITIES)]
     tz = ZoneInfo(zone)
@@ -144,11 +152,10 @@ def pmm_corpus(seed: int, people: int = 80) -> tuple[list[dict[str, object]], li
                     else rng.choice(work_venues)
                 )
             else:
-                pos = (
-                    _around(rng, home, 15)
-                    if rng.random() < at_place_share
-                    else rng.choice(home_venues)
-                )
+                at_home = rng.random() < at_place_share
+                pos = _around(rng, home, 15) if at_home else rng.choice(home_venues)
+                if night_at_home and not at_home and (hour >= 22 or hour < 6):
+                    pos = home  # the same draws, the venue's post made at the home
             pos = _around(rng, pos, 15)
             local = dt.datetime(
                 day.year, day.month, day.day, hour, minute, rng.randrange(60), tzinfo=tz
@@ -162,9 +169,9 @@ def pmm_corpus(seed: int, people: int = 80) -> tuple[list[dict[str, object]], li
     return posts, truth
 
 
-def write_corpus(out: Path, seed: int, people: int = 80) -> Path:
+def write_corpus(out: Path, seed: int, people: int = 80, night_at_home: bool = False) -> Path:
     """posts.jsonl and truth.csv of `pmm_corpus` in `out`; returns the posts file."""
-    return _write(out, *pmm_corpus(seed, people))
+    return _write(out, *pmm_corpus(seed, people, night_at_home))
 
 
 def _write(out: Path, posts: list[dict[str, object]], truth: list[dict[str, str]]) -> Path:
@@ -185,6 +192,7 @@ class PmmConfig(NamedTuple):
 
     seed: int
     people: int = 80
+    night_at_home: bool = False  # `pmm_corpus`'s counterfactual
 
 
 def pmm_evidence(config: PmmConfig, work: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -192,7 +200,7 @@ def pmm_evidence(config: PmmConfig, work: Path) -> tuple[dict[str, Any], list[di
     (`geoleak.run`, no geocoder: the posts carry no text) in `work`."""
     from geoleak.pipeline import run
 
-    posts, truth = pmm_corpus(config.seed, config.people)
+    posts, truth = pmm_corpus(config.seed, config.people, config.night_at_home)
     corpus = _write(work / f"pmm-{config.seed}", posts, truth)
     return dict(run([corpus], geocoder=None, workers=1).evidence), truth
 
@@ -202,8 +210,10 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder to write posts.jsonl and truth.csv into")
     parser.add_argument("--seed", type=int, default=401)
     parser.add_argument("--people", type=int, default=80)
+    parser.add_argument("--night-at-home", action="store_true",
+                        help="counterfactual: the home state's venue posts at 22-06 made at the home")  # fmt: skip
     args = parser.parse_args()
-    print(write_corpus(args.out, args.seed, args.people))
+    print(write_corpus(args.out, args.seed, args.people, args.night_at_home))
 
 
 if __name__ == "__main__":

@@ -224,3 +224,39 @@ def test_pmm_family_is_held_out_and_its_corpora_are_fixed_by_the_seed(tmp_path: 
     assert len(corpus.read_text(encoding="utf-8").splitlines()) == len(posts)
     evidence, rows = pmm_corpus.pmm_evidence(pmm_corpus.PmmConfig(402, 30), tmp_path)
     assert rows == truth and sum(len(v) for v in evidence.values()) == len(posts)
+
+
+def test_pmm_night_at_home_moves_only_the_night_posts_to_the_home() -> None:
+    """The periodic corpus's counterfactual (`night_at_home`, error analysis of issue 11):
+    the same posts at the same times, only some made between 22:00 and 06:00 local time
+    moved, each to within GPS noise of its author's home; the day's posts stay put."""
+    import math
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    _bench()  # puts benchmarks/ on the path
+    import pmm_corpus
+
+    seed = 411
+    plain, truth = pmm_corpus.pmm_corpus(seed, people=30)
+    moved, truth_moved = pmm_corpus.pmm_corpus(seed, people=30, night_at_home=True)
+    assert truth_moved == truth
+    assert [(p["id"], p["created_at"]) for p in moved] == [
+        (p["id"], p["created_at"]) for p in plain
+    ]
+    zone = ZoneInfo(pmm_corpus.CITIES[seed % len(pmm_corpus.CITIES)][3])
+    homes = {r["person"]: (float(r["lat"]), float(r["lon"])) for r in truth if r["kind"] == "home"}
+    changed = 0
+    for a, b in zip(plain, moved, strict=True):
+        if (a["lat"], a["lon"]) == (b["lat"], b["lon"]):
+            continue
+        changed += 1
+        when = datetime.strptime(str(a["created_at"]), "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=ZoneInfo("UTC")
+        )
+        assert not 6 <= when.astimezone(zone).hour < 22
+        lat, lon = homes[str(b["author"])]
+        dy = (float(b["lat"]) - lat) * pmm_corpus.EARTH_M_PER_DEG  # type: ignore[arg-type]
+        dx = (float(b["lon"]) - lon) * pmm_corpus.EARTH_M_PER_DEG * math.cos(math.radians(lat))  # type: ignore[arg-type]
+        assert math.hypot(dx, dy) < 100
+    assert changed > 20
