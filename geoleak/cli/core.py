@@ -134,6 +134,7 @@ def _large(inputs: Sequence[str], quiet: bool) -> int | None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", default="profiles.json", show_default=True,
               help="Where to write profiles.json ('-' for stdout).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @input_options
 @click.option("--eps-m", type=click.FloatRange(min=1), default=100.0, show_default=True,
               help="Cluster radius for homes and frequent places, in metres.")  # fmt: skip
@@ -165,7 +166,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
           min_nights: int, workers: int | None, store_path: str | None, in_memory: bool,
           engine: str | None, scheduler: str | None, places: str | None, geocoder_name: str,
           user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
-          near_m: float, as_json: bool, quiet: bool) -> None:  # fmt: skip
+          near_m: float, as_json: bool, quiet: bool, force: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
 
     \b
@@ -177,7 +178,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     if output == "-" and as_json:
         raise UsageError("--json and -o - both write to stdout; choose one")
     if output != "-":
-        check_output_file(output)
+        check_output_file(output, force=force)
     from geoleak.infer import InferenceParams
 
     params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)

@@ -39,7 +39,8 @@ EXIT_LEAK = 1
     help="Replace the originals (each only after its cleaned copy was verified).",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite existing files in the output folder.")
+@click.option("--force", is_flag=True,
+              help="Overwrite existing files in the output folder (and the --json file).")  # fmt: skip
 @click.option(
     "--all-identifying",
     is_flag=True,
@@ -58,7 +59,7 @@ EXIT_LEAK = 1
 @click.option(
     "--json",
     "json_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write the per-file report as JSON ('-' for stdout).",
 )
 @click.option(
@@ -80,7 +81,7 @@ def scrub(
     drop_time: bool,
     drop_orientation: bool,
     coarsen_km: float | None,
-    json_out: Path | None,
+    json_out: str | None,
     jobs: int | None,
     quiet: bool,
 ) -> None:
@@ -103,8 +104,8 @@ def scrub(
         raise UsageError("give either -o OUT or --in-place, not both")
     if output is None and not in_place and not dry_run:
         raise UsageError("give an output folder with -o OUT (or --in-place, or --dry-run)")
-    if json_out is not None and str(json_out) != "-":
-        check_output_file(json_out)
+    if json_out is not None and json_out != "-":
+        check_output_file(json_out, force=force)
     options = ScrubOptions(
         all_identifying=all_identifying,
         drop_time=drop_time,
@@ -138,7 +139,7 @@ def scrub(
                 workers=jobs,
             )
     finish_diagnostics(diag)
-    to_stdout = json_out is not None and str(json_out) == "-"
+    to_stdout = json_out is not None and json_out == "-"
     if not quiet and not to_stdout:
         for outcome in report.outcomes:
             if outcome.status in ("cleaned", "would-clean") and outcome.removed:
@@ -181,7 +182,7 @@ def scrub(
 @click.option(
     "--html",
     "html_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write an HTML page (with maps in <name>-maps/ beside it).",
 )
 @click.option(
@@ -190,7 +191,7 @@ def scrub(
 @click.option(
     "--json",
     "json_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write the audit as JSON ('-' for stdout).",
 )
 @click.option(
@@ -200,8 +201,8 @@ def scrub(
 )
 @geocoder_options
 @click.option("--force", is_flag=True,
-              help="Write the --html page's maps into its <name>-maps/ folder although geoleak "
-                   "did not write that folder.")  # fmt: skip
+              help="Overwrite the --html and --json files if they exist, and write the page's "
+                   "maps into its <name>-maps/ folder although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
 @absolute_paths_option
 def audit(
@@ -209,9 +210,9 @@ def audit(
     source: str | None,
     author: str | None,
     near_m: float,
-    html_out: Path | None,
+    html_out: str | None,
     tiles: str | None,
-    json_out: Path | None,
+    json_out: str | None,
     fail_on_leak: bool,
     places: str | None,
     geocoder_name: str,
@@ -232,15 +233,15 @@ def audit(
       geoleak audit takeout.zip --html audit.html --json audit.json
       geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
     """
-    if json_out is not None and str(json_out) != "-":
-        check_output_file(json_out)
+    if json_out is not None and json_out != "-":
+        check_output_file(json_out, force=force)
     from geoleak.geocode import build_geocoder  # (not imported by `geoleak scrub`)
     from geoleak.remedy.audit import audit as run_audit
     from geoleak.remedy.audit import audit_maps_dir, write_audit_html
 
     if html_out is not None:
-        check_output_file(html_out)
-        check_output_dir(audit_maps_dir(html_out), force=force)
+        check_output_file(html_out, force=force)
+        check_output_dir(audit_maps_dir(Path(html_out)), force=force)
     diag = make_diagnostics(quiet)
 
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
@@ -256,7 +257,7 @@ def audit(
                 progress=progress, geocoder=geocoder,
             )  # fmt: skip
     finish_diagnostics(diag)
-    to_stdout = json_out is not None and str(json_out) == "-"
+    to_stdout = json_out is not None and json_out == "-"
     if not to_stdout:
         if quiet:
             click.echo(
@@ -267,7 +268,7 @@ def audit(
             for line in report.summary_lines():
                 click.echo(line)
     if html_out is not None:
-        written = write_audit_html(report, html_out, tiles=tiles)
+        written = write_audit_html(report, Path(html_out), tiles=tiles)
         if not to_stdout:
             click.echo(
                 f"wrote {written[0]}"
