@@ -41,6 +41,7 @@ from geoleak.remedy.model import (
     ScanResult,
     ScrubOptions,
     Unsupported,
+    note_text,
 )
 from geoleak.remedy.tiff import coarse_position
 from geoleak.wording import count as count_of
@@ -327,7 +328,9 @@ def scrub_file(
         outcome.notes.append(flight)
     if in_place and stat.st_nlink > 1:
         outcome.notes.append(
-            f"has {stat.st_nlink - 1} other hard link(s): they keep the original content"
+            f"has {stat.st_nlink - 1} other hard link(s): they "
+            + ("would keep" if dry_run else "keep")
+            + " the original content"
         )
     if dry_run:
         try:
@@ -341,7 +344,7 @@ def scrub_file(
         except OSError as exc:
             outcome.error = f"cannot read: {exc.strerror or exc}"
             return outcome
-        _fill(outcome, scan)
+        _fill(outcome, scan, dry_run=True)
         outcome.status = WOULD_CLEAN if scan.patches else UNCHANGED
         return outcome
     if dst.exists() and not in_place and not force:
@@ -435,11 +438,11 @@ def _holds_no_position(outcome: FileOutcome, why: NoPosition) -> FileOutcome:
     return outcome
 
 
-def _fill(outcome: FileOutcome, scan: ScanResult) -> None:
+def _fill(outcome: FileOutcome, scan: ScanResult, *, dry_run: bool = False) -> None:
     outcome.format = scan.format
     outcome.removed = [f for f in scan.findings if f.removed]
     outcome.kept = [f for f in scan.findings if not f.removed]
-    outcome.notes += scan.notes
+    outcome.notes += [note_text(note, dry_run=dry_run) for note in scan.notes]
 
 
 def _is_candidate(path: Path) -> bool:
