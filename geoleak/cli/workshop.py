@@ -85,7 +85,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     from geoleak.geocode import build_geocoder
     from geoleak.pipeline import collect_evidence
     from geoleak.report.tilesets import open_tileset
-    from geoleak.report.workshop import build_workshop, write_workshop
+    from geoleak.report.workshop import build_workshop, unscored_note, write_workshop
 
     started = time.monotonic()
     workers = workers if workers is not None else available_cpus()
@@ -159,7 +159,10 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
                                "what_if": [run.to_json() for run in workshop.runs]}, indent=1))  # fmt: skip
     else:
         for run in workshop.runs:
-            click.echo(f"{run.label:<52} homes {run.homes_found}/{run.homes_total}  "
-                       f"bases {run.bases_found}/{run.bases_total}")  # fmt: skip
+            click.echo(f"{run.label:<52} homes {run.score('home')}  "
+                       f"bases {run.score('base')}")  # fmt: skip
+        unscored = unscored_note(workshop.runs)
+        if unscored is not None:
+            click.echo(unscored)
         click.echo(f"workshop: {written[0]}  ({time.monotonic() - started:.1f} s, offline; "
                    "keys: arrows/space, N notes)")  # fmt: skip
