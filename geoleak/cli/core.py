@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -284,29 +285,32 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     if basemap_file:
         open_tileset(basemap_file).close()  # a bad --basemap fails before the corpus is read
     profiles, sites = load_profiles(profiles_path)
-    evidence: dict[str, list[Any]] = {}
-    if inputs:
-        diag = make_diagnostics(quiet)
-        with progress_counter("reading") as progress:
-            geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
-                                      cache_path=geocode_cache)  # fmt: skip
-            collected = collect_evidence(
-                inputs, diag=diag, source=source, author=author, progress=progress,
-                geocoder=geocoder,
-            )  # fmt: skip
-        finish_diagnostics(diag)
-        if not quiet:
-            _echo_summary(collected.stats.summary_lines())
-        evidence = collected.evidence
-    elif not quiet:
-        click.echo(
-            "no INPUTS given: the maps show inferred places only, no evidence points", err=True
-        )
-    markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-    mark_output_dir(output)
-    notes: list[str] = []
-    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
-                         basemap_file=basemap_file, messages=notes)  # fmt: skip
+    # A zip's extracted folder lives until the maps are written: their thumbnails read
+    # its photos, as a folder's.
+    with ExitStack() as archives:
+        evidence: dict[str, list[Any]] = {}
+        if inputs:
+            diag = make_diagnostics(quiet)
+            with progress_counter("reading") as progress:
+                geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                                          cache_path=geocode_cache)  # fmt: skip
+                collected = collect_evidence(
+                    inputs, diag=diag, source=source, author=author, progress=progress,
+                    geocoder=geocoder, archives=archives,
+                )  # fmt: skip
+            finish_diagnostics(diag)
+            if not quiet:
+                _echo_summary(collected.stats.summary_lines())
+            evidence = collected.evidence
+        elif not quiet:
+            click.echo(
+                "no INPUTS given: the maps show inferred places only, no evidence points", err=True
+            )
+        markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
+        mark_output_dir(output)
+        notes: list[str] = []
+        written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
+                             basemap_file=basemap_file, messages=notes)  # fmt: skip
     if not quiet:
         for note in dict.fromkeys(notes):
             warn(note)

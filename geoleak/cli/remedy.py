@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -246,34 +247,43 @@ def audit(
 
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
-    if quiet:
-        report = run_audit(
-            inputs, source=source, author=author, near_m=near_m, diag=diag, geocoder=geocoder
-        )
-    else:
-        with progress_counter("reading") as progress:
-            report = run_audit(
-                inputs, source=source, author=author, near_m=near_m, diag=diag,
-                progress=progress, geocoder=geocoder,
-            )  # fmt: skip
-    finish_diagnostics(diag)
-    to_stdout = json_out is not None and json_out == "-"
-    if not to_stdout:
+    # A zip's extracted folder lives until the page is written: its photos' thumbnails
+    # are read from it, as a folder's are.
+    with contextlib.ExitStack() as archives:
         if quiet:
-            click.echo(
-                f"{len(report.located_files)} of {len(report.files)} files give away a position"
-                + (f"; {report.posts_located} located posts" if report.posts_located else "")
+            report = run_audit(
+                inputs,
+                source=source,
+                author=author,
+                near_m=near_m,
+                diag=diag,
+                geocoder=geocoder,
+                archives=archives,
             )
         else:
-            for line in report.summary_lines():
-                click.echo(line)
-    if html_out is not None:
-        written = write_audit_html(report, Path(html_out), tiles=tiles)
+            with progress_counter("reading") as progress:
+                report = run_audit(
+                    inputs, source=source, author=author, near_m=near_m, diag=diag,
+                    progress=progress, geocoder=geocoder, archives=archives,
+                )  # fmt: skip
+        finish_diagnostics(diag)
+        to_stdout = json_out is not None and json_out == "-"
         if not to_stdout:
-            click.echo(
-                f"wrote {written[0]}"
-                + (f" and {len(written) - 1} map pages" if len(written) > 1 else "")
-            )
+            if quiet:
+                click.echo(
+                    f"{len(report.located_files)} of {len(report.files)} files give away a position"
+                    + (f"; {report.posts_located} located posts" if report.posts_located else "")
+                )
+            else:
+                for line in report.summary_lines():
+                    click.echo(line)
+        if html_out is not None:
+            written = write_audit_html(report, Path(html_out), tiles=tiles)
+            if not to_stdout:
+                click.echo(
+                    f"wrote {written[0]}"
+                    + (f" and {len(written) - 1} map pages" if len(written) > 1 else "")
+                )
     if json_out is not None:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         if to_stdout:

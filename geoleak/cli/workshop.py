@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -94,6 +95,8 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     check_output_dir(output, force=force)
     street = open_tileset(basemap_file) if basemap_file else None
     tmp: str | None = None
+    # A zip's extracted folder lives until the pages are written: they show its photos.
+    archives = ExitStack()
     try:
 
         def say(message: str) -> None:
@@ -125,7 +128,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
         say(f"reading {', '.join(shown_path(p) for p in paths)}")
         collected = collect_evidence(
             paths, diag=diag, source=source, author=author, workers=workers,
-            geocoder=build_geocoder("gazetteer"),
+            geocoder=build_geocoder("gazetteer"), archives=archives,
         )  # fmt: skip
         finish_diagnostics(diag)
         if participant:
@@ -147,6 +150,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
         mark_output_dir(output)
         written = write_workshop(workshop, Path(output), basemap_tiles=street, messages=notes)
     finally:
+        archives.close()
         if street is not None:
             street.close()
         if tmp is not None:
