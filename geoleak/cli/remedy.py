@@ -31,7 +31,7 @@ EXIT_LEAK = 1
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Folder for the cleaned copies (or a file name for one input file).",
 )
 @click.option(
@@ -41,7 +41,8 @@ EXIT_LEAK = 1
 )
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
 @click.option("--force", is_flag=True,
-              help="Overwrite existing files in the output folder (and the --json file).")  # fmt: skip
+              help="Overwrite existing output files (in the output folder, the -o file, the "
+                   "--json file).")  # fmt: skip
 @click.option(
     "--all-identifying",
     is_flag=True,
@@ -74,7 +75,7 @@ EXIT_LEAK = 1
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(
     inputs: tuple[Path, ...],
-    output: Path | None,
+    output: str | None,
     in_place: bool,
     dry_run: bool,
     force: bool,

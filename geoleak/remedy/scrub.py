@@ -31,6 +31,7 @@ from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
+from geoleak.outputs import check_output_file
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import (
@@ -515,6 +516,10 @@ def scrub_paths(
         and out_dir.suffix
     ):
         single_target = out_dir
+        if not (force or dry_run or _same_file(Path(inputs[0]), single_target)):
+            # an output file, as every command's: refused before the work, named as given
+            # (onto its own input: refused below, with the --in-place hint)
+            check_output_file(single_target if output is None else output, force=False)
     if out_dir is not None and single_target is None:
         for raw in inputs:
             if Path(raw).resolve() == out_real:

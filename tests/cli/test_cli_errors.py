@@ -132,6 +132,7 @@ OUTPUT_FILE_OPTIONS = {
     "scan -o": ["scan", "{photo}", "-q", "-o"],
     "scan --summary-json": ["scan", "{photo}", "-q", "-o", "-", "--summary-json"],
     "scrub --json": ["scrub", "{photo}", "--dry-run", "-q", "--json"],
+    "scrub -o": ["scrub", "{photo}", "-q", "-o"],
     "sites -o": ["sites", "{sites}", "{posts}", "-q", "-o"],
 }
 
@@ -153,16 +154,16 @@ def test_every_output_file_is_overwritten_only_with_force(
     Path(names["sites"]).write_text(json.dumps({"type": "FeatureCollection", "features": [site]}))
     args = [a.format(**names) for a in OUTPUT_FILE_OPTIONS[option]]
     mine = tmp_path / "mine.out"
-    mine.write_text("keep me")
+    mine.write_bytes(b"keep me")
     code, output = run(*args, "./mine.out")
     assert code == 2
     assert error_lines(output) == [
         "geoleak: error: ./mine.out: already exists (use --force to overwrite)"
     ]
-    assert mine.read_text() == "keep me"
+    assert mine.read_bytes() == b"keep me"
     code, output = run(*args, "./mine.out", "--force")
     assert code == 0, output
-    assert mine.read_text() != "keep me"
+    assert mine.read_bytes() != b"keep me"
 
 
 def test_check_output_dir_accepts_absent_empty_and_own_folders(tmp_path: Path) -> None:

@@ -79,8 +79,14 @@ def test_single_file_to_named_output_and_dry_run(tmp_path: Path) -> None:
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
     assert result.exit_code == 0, result.output
     assert read_media(tmp_path / "clean.jpg").position is None
+    # a rerun onto the cleaned copy: refused before the work, as every output file
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
-    assert result.exit_code == 1 and "--force" in result.output
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"geoleak: error: {tmp_path / 'clean.jpg'}: already exists (use --force to overwrite)"
+    ]
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg"), "--force"])
+    assert result.exit_code == 0, result.output
 
 
 def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path) -> None:
@@ -128,8 +134,8 @@ def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: 
     assert all(o["output"] is None for o in report["outcomes"] if o["status"] == "failed")
     one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg", "-q"])
     assert one.exit_code == 0, one.output
-    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg"])
-    assert "output one.jpg exists" in one.output
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "./one.jpg"])
+    assert "geoleak: error: ./one.jpg: already exists (use --force" in one.output
     inside = runner.invoke(main, ["scrub", "in", "-o", "in"])
     assert "output folder in is also an input" in inside.output, inside.output
 
