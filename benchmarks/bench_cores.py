@@ -37,6 +37,7 @@ _WRAPPER = (
 
 
 def _start(corpus: Path, out: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    out.unlink(missing_ok=True)  # (infer refuses an existing output; older trees lack --force)
     command = [sys.executable, "-m", "geoleak", "infer", str(corpus), "-q", "-o", str(out),
                "--workers", "1"]  # fmt: skip
     return subprocess.Popen([sys.executable, "-c", _WRAPPER, *command], stdout=subprocess.PIPE,

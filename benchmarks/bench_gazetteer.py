@@ -95,7 +95,7 @@ def main() -> int:
             "load tables": load,
             "geoleak infer": [
                 python, "-m", "geoleak", "infer", str(SAMPLE / "posts.jsonl"),
-                "-o", str(Path(tmp) / "profiles.json"), "-q",
+                "-o", str(Path(tmp) / "profiles.json"), "-q", "--force",
             ],
             "geoleak demo": [
                 python, "-m", "geoleak", "demo", "--sample", str(SAMPLE),

@@ -275,6 +275,8 @@ def _compile_once(folder: Path, trees: list[Path | None]) -> None:
     empty.write_text("")
     for tree in trees:
         for extra in ([], ["--store", str(folder / "warm-up-store")]):
+            # (infer refuses an existing output; an older tree has no --force)
+            (folder / "warm-up.json").unlink(missing_ok=True)
             run_command([sys.executable, "-m", "geoleak", "infer", str(empty), "-q",
                          "-o", str(folder / "warm-up.json"), "--workers", "2", *extra], code=tree)  # fmt: skip
             shutil.rmtree(folder / "warm-up-store", ignore_errors=True)
@@ -385,6 +387,7 @@ def photo_speedup(
         for code in codes:
             for workers in (1, 2):
                 out = folder / f"photos-profiles-{code}-{workers}.json"
+                out.unlink(missing_ok=True)  # (a rerun into it is refused without --force)
                 load = os.getloadavg()[0]
                 split: list[float] = []
                 rc, wall, cpu, rss = run_command([sys.executable, "-m", "geoleak", "infer", str(posts),
@@ -507,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
                 for code in [args.against, "this"] if args.against else ["this"]:
                     tag = "this" if code == "this" else "ref"
                     out = folder / f"profiles-{size}-{mode}-{tag}.json"
+                    out.unlink(missing_ok=True)  # (a rerun into it is refused without --force)
                     command = [*geoleak, "infer", str(corpus), "-o", str(out), "-q",
                                "--geocoder", "none"]  # fmt: skip
                     if mode != "default":  # the bare command takes every core it may use

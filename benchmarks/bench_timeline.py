@@ -172,6 +172,7 @@ def run_traced(
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(folder / "bytecode")
     out = folder / f"profiles-{workers}.json"
+    out.unlink(missing_ok=True)  # (infer refuses an existing output; older trees lack --force)
     t0 = time.perf_counter()
     start = ["-m", "geoleak"] if window is None else ["-c", _WITH_WINDOW, str(window)]
     proc = subprocess.Popen([sys.executable, *start, "infer", str(corpus), "-o", str(out),

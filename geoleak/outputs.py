@@ -55,21 +55,23 @@ def _check_can_create_in(path: Path, shown: str) -> None:
         raise OutputError(f"{shown}: cannot write: {holder} is not writable")
 
 
-def check_output_file(path: str | os.PathLike[str], *, force: bool = True) -> Path:
+def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """`path` as a Path, once it is known that a file can be written there.
 
-    With `force=False` an existing file is refused too.
+    An existing file is refused unless `force` (every command's `--force`): a rerun
+    never replaces a file of the user's unasked. Messages name `path` as given.
     """
     target = Path(path)
+    shown = os.fspath(path)
     if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name")
+        raise OutputError(f"{shown}: is a folder; give a file name")
     if target.exists():
         if not force:
-            raise OutputError(f"{target}: already exists (use --force to overwrite)")
+            raise OutputError(f"{shown}: already exists (use --force to overwrite)")
         if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
-            raise OutputError(f"{target}: cannot write: permission denied")
+            raise OutputError(f"{shown}: cannot write: permission denied")
         return target
-    _check_can_create_in(target, str(target))
+    _check_can_create_in(target, shown)
     return target
 
 

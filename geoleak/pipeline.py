@@ -1415,6 +1415,7 @@ def collect_evidence(
     progress: ProgressCallback | None = None,
     geocoder: Geocoder | None = OFFLINE,
     sink: RowSink | None = None,
+    archives: ExitStack | None = None,
 ) -> EvidenceSet:
     """Read every input and extract every located observation, grouped by person.
 
@@ -1434,9 +1435,13 @@ def collect_evidence(
     returned set has no evidence, media or context, only the statistics (and
     `rows_written`), and no process's memory grows with the corpus's evidence. An evidence
     store folder (`geoleak ingest`) as the only input is loaded as it is.
+
+    `archives`: as for `run`, a caller that reads the media files afterwards (a map's
+    thumbnails) keeps the folders zip inputs were extracted to until it closes.
     """
     return _collect(inputs, diag=diag, source=source, author=author, workers=workers,
-                    progress=progress, geocoder=geocoder, sink=sink)[0]  # fmt: skip
+                    progress=progress, geocoder=geocoder, sink=sink,
+                    archives=archives)[0]  # fmt: skip
 
 
 Inferred = tuple[list[Profile], list[SharedSite]]

@@ -22,6 +22,7 @@ from typing import Any
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m, mean_position
 from geoleak.jsonlimits import loads
+from geoleak.outputs import atomic_open
 from geoleak.types import Evidence, LatLon, Place, Ring, SensitiveSite
 
 __all__ = [
@@ -235,18 +236,16 @@ def people_by_site(hits: Iterable[SiteHit]) -> dict[str, Counter[str]]:
 
 
 def write_hits_csv(hits: Iterable[SiteHit], path: str | Path) -> None:
-    """Every hit as a CSV row; UsageError when the file cannot be written."""
+    """Every hit as a CSV row, written whole or not at all (`atomic_open`); OutputError
+    when the file cannot be written."""
     columns = ["site_id", "site_name", "person", "post_id", "inside", "distance_m", "source",
                "accuracy_m"]  # fmt: skip
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for h in hits:
-                writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
-                                 h.distance_m, h.source, h.accuracy_m])  # fmt: skip
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    with atomic_open(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for h in hits:
+            writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
+                             h.distance_m, h.source, h.accuracy_m])  # fmt: skip
 
 
 def sites_report(

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,7 @@ def _large(inputs: Sequence[str], quiet: bool) -> int | None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", default="profiles.json", show_default=True,
               help="Where to write profiles.json ('-' for stdout).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @input_options
 @click.option("--eps-m", type=click.FloatRange(min=1), default=100.0, show_default=True,
               help="Cluster radius for homes and frequent places, in metres.")  # fmt: skip
@@ -165,7 +167,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
           min_nights: int, workers: int | None, store_path: str | None, in_memory: bool,
           engine: str | None, scheduler: str | None, places: str | None, geocoder_name: str,
           user_agent: str | None, geocode_cache: str | None, sites_file: str | None,
-          near_m: float, as_json: bool, quiet: bool) -> None:  # fmt: skip
+          near_m: float, as_json: bool, quiet: bool, force: bool) -> None:  # fmt: skip
     """Infer each person's home, base and frequent places from INPUTS.
 
     \b
@@ -177,7 +179,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     if output == "-" and as_json:
         raise UsageError("--json and -o - both write to stdout; choose one")
     if output != "-":
-        check_output_file(output)
+        check_output_file(output, force=force)
     from geoleak.infer import InferenceParams
 
     params = InferenceParams(eps_m=eps_m, min_home_days=min_nights)
@@ -283,29 +285,32 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
     if basemap_file:
         open_tileset(basemap_file).close()  # a bad --basemap fails before the corpus is read
     profiles, sites = load_profiles(profiles_path)
-    evidence: dict[str, list[Any]] = {}
-    if inputs:
-        diag = make_diagnostics(quiet)
-        with progress_counter("reading") as progress:
-            geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
-                                      cache_path=geocode_cache)  # fmt: skip
-            collected = collect_evidence(
-                inputs, diag=diag, source=source, author=author, progress=progress,
-                geocoder=geocoder,
-            )  # fmt: skip
-        finish_diagnostics(diag)
-        if not quiet:
-            _echo_summary(collected.stats.summary_lines())
-        evidence = collected.evidence
-    elif not quiet:
-        click.echo(
-            "no INPUTS given: the maps show inferred places only, no evidence points", err=True
-        )
-    markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-    mark_output_dir(output)
-    notes: list[str] = []
-    written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
-                         basemap_file=basemap_file, messages=notes)  # fmt: skip
+    # A zip's extracted folder lives until the maps are written: their thumbnails read
+    # its photos, as a folder's.
+    with ExitStack() as archives:
+        evidence: dict[str, list[Any]] = {}
+        if inputs:
+            diag = make_diagnostics(quiet)
+            with progress_counter("reading") as progress:
+                geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
+                                          cache_path=geocode_cache)  # fmt: skip
+                collected = collect_evidence(
+                    inputs, diag=diag, source=source, author=author, progress=progress,
+                    geocoder=geocoder, archives=archives,
+                )  # fmt: skip
+            finish_diagnostics(diag)
+            if not quiet:
+                _echo_summary(collected.stats.summary_lines())
+            evidence = collected.evidence
+        elif not quiet:
+            click.echo(
+                "no INPUTS given: the maps show inferred places only, no evidence points", err=True
+            )
+        markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
+        mark_output_dir(output)
+        notes: list[str] = []
+        written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
+                             basemap_file=basemap_file, messages=notes)  # fmt: skip
     if not quiet:
         for note in dict.fromkeys(notes):
             warn(note)

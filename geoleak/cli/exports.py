@@ -20,6 +20,7 @@ from geoleak.cli.app import (
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
 from geoleak.ingest import READERS
+from geoleak.outputs import check_output_file
 from geoleak.sites import (
     DEFAULT_NEAR_M,
     SensitiveSite,
@@ -221,6 +222,7 @@ def geocode_command(
     help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.",
 )
 @click.option("-o", "--output", metavar="FILE.csv", help="Write every evidence hit as CSV.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @geocoder_options
 @click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
@@ -238,6 +240,7 @@ def sites_command(
     geocode_cache: str | None,
     as_json: bool,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Flag the evidence in INPUTS (and the homes and bases in --profiles) inside or near
     the sites in SITES.geojson, and the people tied to each site.
@@ -255,6 +258,8 @@ def sites_command(
 
     if not inputs and not profiles_path:
         raise UsageError("give INPUTS to read, --profiles, or both")
+    if output:
+        check_output_file(output, force=force)
     site_list = load_sites(sites_file)
     hits = []
     if inputs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ EXIT_LEAK = 1
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Folder for the cleaned copies (or a file name for one input file).",
 )
 @click.option(
@@ -39,7 +40,9 @@ EXIT_LEAK = 1
     help="Replace the originals (each only after its cleaned copy was verified).",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite existing files in the output folder.")
+@click.option("--force", is_flag=True,
+              help="Overwrite existing output files (in the output folder, the -o file, the "
+                   "--json file).")  # fmt: skip
 @click.option(
     "--all-identifying",
     is_flag=True,
@@ -58,7 +61,7 @@ EXIT_LEAK = 1
 @click.option(
     "--json",
     "json_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write the per-file report as JSON ('-' for stdout).",
 )
 @click.option(
@@ -72,7 +75,7 @@ EXIT_LEAK = 1
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or per-file lines.")
 def scrub(
     inputs: tuple[Path, ...],
-    output: Path | None,
+    output: str | None,
     in_place: bool,
     dry_run: bool,
     force: bool,
@@ -80,7 +83,7 @@ def scrub(
     drop_time: bool,
     drop_orientation: bool,
     coarsen_km: float | None,
-    json_out: Path | None,
+    json_out: str | None,
     jobs: int | None,
     quiet: bool,
 ) -> None:
@@ -103,8 +106,8 @@ def scrub(
         raise UsageError("give either -o OUT or --in-place, not both")
     if output is None and not in_place and not dry_run:
         raise UsageError("give an output folder with -o OUT (or --in-place, or --dry-run)")
-    if json_out is not None and str(json_out) != "-":
-        check_output_file(json_out)
+    if json_out is not None and json_out != "-":
+        check_output_file(json_out, force=force)
     options = ScrubOptions(
         all_identifying=all_identifying,
         drop_time=drop_time,
@@ -138,7 +141,7 @@ def scrub(
                 workers=jobs,
             )
     finish_diagnostics(diag)
-    to_stdout = json_out is not None and str(json_out) == "-"
+    to_stdout = json_out is not None and json_out == "-"
     if not quiet and not to_stdout:
         for outcome in report.outcomes:
             if outcome.status in ("cleaned", "would-clean") and outcome.removed:
@@ -181,7 +184,7 @@ def scrub(
 @click.option(
     "--html",
     "html_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write an HTML page (with maps in <name>-maps/ beside it).",
 )
 @click.option(
@@ -190,7 +193,7 @@ def scrub(
 @click.option(
     "--json",
     "json_out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write the audit as JSON ('-' for stdout).",
 )
 @click.option(
@@ -200,8 +203,8 @@ def scrub(
 )
 @geocoder_options
 @click.option("--force", is_flag=True,
-              help="Write the --html page's maps into its <name>-maps/ folder although geoleak "
-                   "did not write that folder.")  # fmt: skip
+              help="Overwrite the --html and --json files if they exist, and write the page's "
+                   "maps into its <name>-maps/ folder although geoleak did not write it.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the result line.")
 @absolute_paths_option
 def audit(
@@ -209,9 +212,9 @@ def audit(
     source: str | None,
     author: str | None,
     near_m: float,
-    html_out: Path | None,
+    html_out: str | None,
     tiles: str | None,
-    json_out: Path | None,
+    json_out: str | None,
     fail_on_leak: bool,
     places: str | None,
     geocoder_name: str,
@@ -232,47 +235,56 @@ def audit(
       geoleak audit takeout.zip --html audit.html --json audit.json
       geoleak audit upload/ --fail-on-leak -q     # in a pre-commit hook
     """
-    if json_out is not None and str(json_out) != "-":
-        check_output_file(json_out)
+    if json_out is not None and json_out != "-":
+        check_output_file(json_out, force=force)
     from geoleak.geocode import build_geocoder  # (not imported by `geoleak scrub`)
     from geoleak.remedy.audit import audit as run_audit
     from geoleak.remedy.audit import audit_maps_dir, write_audit_html
 
     if html_out is not None:
-        check_output_file(html_out)
-        check_output_dir(audit_maps_dir(html_out), force=force)
+        check_output_file(html_out, force=force)
+        check_output_dir(audit_maps_dir(Path(html_out)), force=force)
     diag = make_diagnostics(quiet)
 
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
-    if quiet:
-        report = run_audit(
-            inputs, source=source, author=author, near_m=near_m, diag=diag, geocoder=geocoder
-        )
-    else:
-        with progress_counter("reading") as progress:
-            report = run_audit(
-                inputs, source=source, author=author, near_m=near_m, diag=diag,
-                progress=progress, geocoder=geocoder,
-            )  # fmt: skip
-    finish_diagnostics(diag)
-    to_stdout = json_out is not None and str(json_out) == "-"
-    if not to_stdout:
+    # A zip's extracted folder lives until the page is written: its photos' thumbnails
+    # are read from it, as a folder's are.
+    with contextlib.ExitStack() as archives:
         if quiet:
-            click.echo(
-                f"{len(report.located_files)} of {len(report.files)} files give away a position"
-                + (f"; {report.posts_located} located posts" if report.posts_located else "")
+            report = run_audit(
+                inputs,
+                source=source,
+                author=author,
+                near_m=near_m,
+                diag=diag,
+                geocoder=geocoder,
+                archives=archives,
             )
         else:
-            for line in report.summary_lines():
-                click.echo(line)
-    if html_out is not None:
-        written = write_audit_html(report, html_out, tiles=tiles)
+            with progress_counter("reading") as progress:
+                report = run_audit(
+                    inputs, source=source, author=author, near_m=near_m, diag=diag,
+                    progress=progress, geocoder=geocoder, archives=archives,
+                )  # fmt: skip
+        finish_diagnostics(diag)
+        to_stdout = json_out is not None and json_out == "-"
         if not to_stdout:
-            click.echo(
-                f"wrote {written[0]}"
-                + (f" and {len(written) - 1} map pages" if len(written) > 1 else "")
-            )
+            if quiet:
+                click.echo(
+                    f"{len(report.located_files)} of {len(report.files)} files give away a position"
+                    + (f"; {report.posts_located} located posts" if report.posts_located else "")
+                )
+            else:
+                for line in report.summary_lines():
+                    click.echo(line)
+        if html_out is not None:
+            written = write_audit_html(report, Path(html_out), tiles=tiles)
+            if not to_stdout:
+                click.echo(
+                    f"wrote {written[0]}"
+                    + (f" and {len(written) - 1} map pages" if len(written) > 1 else "")
+                )
     if json_out is not None:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         if to_stdout:

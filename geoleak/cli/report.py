@@ -58,10 +58,13 @@ def _load(
     author: str | None,
     quiet: bool,
     geocoder: Any = None,
+    archives: ExitStack | None = None,
 ) -> _Loaded:
     """Profiles, evidence, sites, summary lines and the estimator the profiles came from:
     inferred from INPUTS (default parameters, estimator None), or read from a file (with the
-    parameters it records); evidence built exactly as `infer` builds it."""
+    parameters it records); evidence built exactly as `infer` builds it. `archives`: the
+    folders zip inputs are extracted to stay until it closes (the pages' thumbnails read
+    the photos there)."""
     from geoleak.pipeline import collect_evidence, run
     from geoleak.profiles import load_profiles_with_parameters
 
@@ -77,14 +80,14 @@ def _load(
             with progress_counter("reading") as progress:
                 collected = collect_evidence(
                     inputs, diag=diag, source=source, author=author, progress=progress,
-                    geocoder=geocoder,
+                    geocoder=geocoder, archives=archives,
                 )  # fmt: skip
             evidence, lines = collected.evidence, collected.stats.summary_lines()
         finish_diagnostics(diag)
         return profiles, evidence, list(sites), lines, inference
     with progress_counter("reading") as progress:
         result = run(inputs, diag=diag, source=source, author=author, progress=progress,
-                     geocoder=geocoder)  # fmt: skip
+                     geocoder=geocoder, archives=archives)  # fmt: skip
     finish_diagnostics(diag)
     summary = result.stats.summary_lines()
     return result.profiles, result.evidence, list(result.sites), summary, None
@@ -187,23 +190,24 @@ def report_command(
     street = open_tileset(basemap_file) if basemap_file else None
     geocoder = build_geocoder(geocoder_name, places=places, user_agent=user_agent,
                               cache_path=geocode_cache)  # fmt: skip
-    try:
-        _report(inputs, output, profiles_path, truth, tiles, street, no_maps, no_plots, as_json,
-                source, author, sites_file, near_m, quiet, geocoder)  # fmt: skip
-    finally:
+    # (a zip's extracted folder lives until the pages are written: their thumbnails read it)
+    with ExitStack() as archives:
         if street is not None:
-            street.close()
+            archives.callback(street.close)
+        _report(inputs, output, profiles_path, truth, tiles, street, no_maps, no_plots, as_json,
+                source, author, sites_file, near_m, quiet, geocoder, archives)  # fmt: skip
 
 
 def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, truth: str | None,
             tiles: str | None, street: Any, no_maps: bool, no_plots: bool, as_json: bool,
             source: str | None, author: str | None, sites_file: str | None, near_m: float,
-            quiet: bool, geocoder: Any = None) -> None:  # fmt: skip
+            quiet: bool, geocoder: Any = None,
+            archives: ExitStack | None = None) -> None:  # fmt: skip
     from geoleak.report.maps import write_maps
     from geoleak.report.report import write_report
 
     profiles, evidence, sites, lines, inference = _load(
-        inputs, profiles_path, source, author, quiet, geocoder
+        inputs, profiles_path, source, author, quiet, geocoder, archives
     )
     if not quiet:
         for line in lines:

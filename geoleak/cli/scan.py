@@ -43,7 +43,8 @@ def _open_output(output: str | None) -> Iterator[IO[str]]:
               show_default=True, help="Record format.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Write records to this file instead of stdout.")  # fmt: skip
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--force", is_flag=True,
+              help="Overwrite the output file (and the --summary-json file) if it exists.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU).")  # fmt: skip
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=str),
@@ -78,7 +79,7 @@ def scan(
     if output is not None and output != "-":
         check_output_file(output, force=force)
     if summary_json and summary_json != "-":
-        check_output_file(summary_json)
+        check_output_file(summary_json, force=force)
     summary = ScanSummary()
     show = not quiet and sys.stderr.isatty()
     total = sum(1 for _ in iter_scan_targets(list(paths))) if show else None

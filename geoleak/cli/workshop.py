@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -85,7 +86,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     from geoleak.geocode import build_geocoder
     from geoleak.pipeline import collect_evidence
     from geoleak.report.tilesets import open_tileset
-    from geoleak.report.workshop import build_workshop, write_workshop
+    from geoleak.report.workshop import build_workshop, unscored_note, write_workshop
 
     started = time.monotonic()
     workers = workers if workers is not None else available_cpus()
@@ -94,6 +95,8 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
     check_output_dir(output, force=force)
     street = open_tileset(basemap_file) if basemap_file else None
     tmp: str | None = None
+    # A zip's extracted folder lives until the pages are written: they show its photos.
+    archives = ExitStack()
     try:
 
         def say(message: str) -> None:
@@ -125,7 +128,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
         say(f"reading {', '.join(shown_path(p) for p in paths)}")
         collected = collect_evidence(
             paths, diag=diag, source=source, author=author, workers=workers,
-            geocoder=build_geocoder("gazetteer"),
+            geocoder=build_geocoder("gazetteer"), archives=archives,
         )  # fmt: skip
         finish_diagnostics(diag)
         if participant:
@@ -147,6 +150,7 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
         mark_output_dir(output)
         written = write_workshop(workshop, Path(output), basemap_tiles=street, messages=notes)
     finally:
+        archives.close()
         if street is not None:
             street.close()
         if tmp is not None:
@@ -159,7 +163,10 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
                                "what_if": [run.to_json() for run in workshop.runs]}, indent=1))  # fmt: skip
     else:
         for run in workshop.runs:
-            click.echo(f"{run.label:<52} homes {run.homes_found}/{run.homes_total}  "
-                       f"bases {run.bases_found}/{run.bases_total}")  # fmt: skip
+            click.echo(f"{run.label:<52} homes {run.score('home')}  "
+                       f"bases {run.score('base')}")  # fmt: skip
+        unscored = unscored_note(workshop.runs)
+        if unscored is not None:
+            click.echo(unscored)
         click.echo(f"workshop: {written[0]}  ({time.monotonic() - started:.1f} s, offline; "
                    "keys: arrows/space, N notes)")  # fmt: skip

@@ -233,13 +233,18 @@ def audit(
     diag: Diagnostics | None = None,
     progress: Callable[[int], None] | None = None,
     geocoder: Any = "offline",
+    archives: contextlib.ExitStack | None = None,
 ) -> AuditReport:
     """Audit folders, photos or exports (anything `geoleak infer` reads), with the evidence
     `geoleak infer` builds (`geocoder`: a geoleak.geocode.Geocoder, None for no place names
-    in text, default the offline gazetteer)."""
+    in text, default the offline gazetteer). The folders zip inputs are extracted to are
+    removed when the audit ends, or when `archives` closes: a caller writing the audit's
+    page (`write_audit_html`, its thumbnails read the photos) passes an ExitStack."""
     diag = diag or Diagnostics()
-    with contextlib.ExitStack() as archives:  # (a zip's files are examined after reading)
+    if archives is not None:
         return _audit(inputs, source, author, near_m, diag, progress, geocoder, archives)
+    with contextlib.ExitStack() as own:  # (a zip's files are examined after reading)
+        return _audit(inputs, source, author, near_m, diag, progress, geocoder, own)
 
 
 def _audit(

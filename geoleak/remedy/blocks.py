@@ -9,7 +9,15 @@ from __future__ import annotations
 import hashlib
 
 from geoleak.remedy.iptc import cleaned_bytes, scan_iim, split_irb
-from geoleak.remedy.model import Finding, FindingKind, Region, ScanResult, ScrubOptions, Unsupported
+from geoleak.remedy.model import (
+    Finding,
+    FindingKind,
+    Note,
+    Region,
+    ScanResult,
+    ScrubOptions,
+    Unsupported,
+)
 from geoleak.remedy.tiff import scan_tiff
 from geoleak.remedy.xmp import scan_xmp
 
@@ -31,7 +39,9 @@ def clean_exif(
         if not blank_if_unreadable:
             raise
         if any(region.data):
-            result.notes.append(f"{label} block unreadable ({exc}); blanked whole")
+            result.notes.append(
+                Note(f"{label} block unreadable ({exc})", "blanked whole", "would be blanked whole")
+            )
             result.add(
                 Finding(
                     f"{label} block (unreadable)",

@@ -21,12 +21,14 @@ __all__ = [
     "LOCATING",
     "Finding",
     "FindingKind",
+    "Note",
     "Patch",
     "Region",
     "ScanResult",
     "ScrubOptions",
     "Unsupported",
     "kind_of",
+    "note_text",
     "text_finding",
     "wanted",
 ]
@@ -128,6 +130,25 @@ class Finding:
     position: tuple[float, float] | None = None  # (lat, lon) the field holds, when parsed
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something met in a file and what scrub does about it, said as done (`done`, e.g.
+    "pointer removed") or, in a dry run, as what would be done (`would`, "pointer would be
+    removed"). A note that only says what was found is a plain string."""
+
+    found: str
+    done: str
+    would: str
+
+    def says(self, dry_run: bool) -> str:
+        return f"{self.found}; {self.would if dry_run else self.done}"
+
+
+def note_text(note: str | Note, *, dry_run: bool) -> str:
+    """A note as a run says it: what was done, or in a dry run what would be done."""
+    return note.says(dry_run) if isinstance(note, Note) else note
+
+
 @dataclass(slots=True)
 class ScanResult:
     """What a rewriter found in one file and the patches that clean it."""
@@ -135,7 +156,7 @@ class ScanResult:
     format: str
     findings: list[Finding] = field(default_factory=list)
     patches: list[Patch] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Note] = field(default_factory=list)
 
     def add(self, finding: Finding, patches: Iterable[Patch] = ()) -> None:
         self.findings.append(finding)

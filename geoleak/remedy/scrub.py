@@ -31,6 +31,7 @@ from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
+from geoleak.outputs import check_output_file
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import (
@@ -41,6 +42,7 @@ from geoleak.remedy.model import (
     ScanResult,
     ScrubOptions,
     Unsupported,
+    note_text,
 )
 from geoleak.remedy.tiff import coarse_position
 from geoleak.wording import count as count_of
@@ -327,7 +329,9 @@ def scrub_file(
         outcome.notes.append(flight)
     if in_place and stat.st_nlink > 1:
         outcome.notes.append(
-            f"has {stat.st_nlink - 1} other hard link(s): they keep the original content"
+            f"has {stat.st_nlink - 1} other hard link(s): they "
+            + ("would keep" if dry_run else "keep")
+            + " the original content"
         )
     if dry_run:
         try:
@@ -341,7 +345,7 @@ def scrub_file(
         except OSError as exc:
             outcome.error = f"cannot read: {exc.strerror or exc}"
             return outcome
-        _fill(outcome, scan)
+        _fill(outcome, scan, dry_run=True)
         outcome.status = WOULD_CLEAN if scan.patches else UNCHANGED
         return outcome
     if dst.exists() and not in_place and not force:
@@ -435,11 +439,11 @@ def _holds_no_position(outcome: FileOutcome, why: NoPosition) -> FileOutcome:
     return outcome
 
 
-def _fill(outcome: FileOutcome, scan: ScanResult) -> None:
+def _fill(outcome: FileOutcome, scan: ScanResult, *, dry_run: bool = False) -> None:
     outcome.format = scan.format
     outcome.removed = [f for f in scan.findings if f.removed]
     outcome.kept = [f for f in scan.findings if not f.removed]
-    outcome.notes += scan.notes
+    outcome.notes += [note_text(note, dry_run=dry_run) for note in scan.notes]
 
 
 def _is_candidate(path: Path) -> bool:
@@ -512,6 +516,10 @@ def scrub_paths(
         and out_dir.suffix
     ):
         single_target = out_dir
+        if not (force or dry_run or _same_file(Path(inputs[0]), single_target)):
+            # an output file, as every command's: refused before the work, named as given
+            # (onto its own input: refused below, with the --in-place hint)
+            check_output_file(single_target if output is None else output, force=False)
     if out_dir is not None and single_target is None:
         for raw in inputs:
             if Path(raw).resolve() == out_real:

@@ -46,6 +46,7 @@ from geoleak.formats.tiff import (
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
+    Note,
     Patch,
     Region,
     ScrubOptions,
@@ -80,7 +81,7 @@ class TiffScan:
     xmp: list[Region]
     iptc: list[Region]  # raw IPTC-IIM
     photoshop: list[Region]  # Photoshop image resources (may hold IPTC)
-    notes: list[str]
+    notes: list[str | Note]
 
 
 class _Reader:
@@ -120,7 +121,7 @@ class _Reader:
             raise Unsupported(f"{name} with {ifd.claimed} entries does not fit the block")
         return ifd
 
-    def walk(self, notes: list[str]) -> Iterator[tuple[str, Ifd]]:
+    def walk(self, notes: list[str | Note]) -> Iterator[tuple[str, Ifd]]:
         """Every IFD reachable from IFD0 (the shared walk, taken as far as it goes): the
         chain, Exif, Interop and SubIFDs; GPS IFDs are met through their pointer entry."""
 
@@ -128,7 +129,9 @@ class _Reader:
             if name == "IFD0":
                 raise Unsupported(f"IFD0 unreadable: {name} {why}")
             if pos >= 0:
-                notes.append(f"{name} unreadable ({why}); left as is")
+                notes.append(
+                    Note(f"{name} unreadable ({why})", "left as is", "would be left as is")
+                )
 
         return walk_ifds(self.data, self.e, self.ifd0, follow=_FOLLOW, chain=MAX_CHAIN,
                          max_entries=MAX_IFD_ENTRIES, wanted=_WANTED, whole=True,
@@ -311,7 +314,7 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
         r = _Reader(region)
     except struct.error:
         raise Unsupported("TIFF header truncated") from None
-    notes: list[str] = []
+    notes: list[str | Note] = []
     findings: list[Finding] = []
     ed = _Editor(r)
     xmp: list[Region] = []
@@ -391,7 +394,7 @@ def _maker_note_places(
     ed: _Editor,
     entry: Entry,
     findings: list[Finding],
-    notes: list[str],
+    notes: list[str | Note],
     label: str,
     make: str,
 ) -> None:
@@ -456,17 +459,19 @@ def _gps_finding(
     opts: ScrubOptions,
     seen: set[int],
     label: str,
-    notes: list[str],
+    notes: list[str | Note],
 ) -> Finding:
     pointers = r.pointers(entry) if entry.count == 1 else []
     if not pointers:
-        notes.append(f"{label} GPSInfo pointer has type {entry.type}; entry removed")
+        notes.append(Note(f"{label} GPSInfo pointer has type {entry.type}", "entry removed",
+                          "entry would be removed"))  # fmt: skip
         return Finding(f"{label} GPS", FindingKind.LOCATION, "malformed GPSInfo pointer", True)
     pos = pointers[0]
     try:
         gps = r.ifd(pos, "GPS IFD")
     except (Unsupported, struct.error) as exc:
-        notes.append(f"{label} GPS IFD unreadable ({exc}); pointer removed")
+        notes.append(Note(f"{label} GPS IFD unreadable ({exc})", "pointer removed",
+                          "pointer would be removed"))  # fmt: skip
         return Finding(f"{label} GPS", FindingKind.LOCATION, "unreadable GPS block", True)
     position = _gps_position(r, gps)
     shown = (
@@ -491,6 +496,7 @@ def _gps_finding(
                 True,
                 position,
             )
-        notes.append(f"{label} GPS position has an unusual layout; removed instead of coarsened")
+        notes.append(Note(f"{label} GPS position has an unusual layout", "removed instead of "
+                          "coarsened", "would be removed instead of coarsened"))  # fmt: skip
     ed.blank_ifd(gps)
     return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True, position)

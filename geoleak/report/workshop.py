@@ -103,10 +103,21 @@ class WhatIfRun:
     bases_total: int
     found: Mapping[str, tuple[bool, bool]]  # person -> (home found, base found)
     timezones: Mapping[str, str]  # person -> what posting times alone still tell
+    by_truth: bool = False  # scored against a truth file (else against the full run)
 
     @property
     def label(self) -> str:
         return _WITHHELD_LABEL.get(self.withheld, "withheld: " + ", ".join(self.withheld))
+
+    def score(self, kind: str) -> str:
+        """Homes (kind "home") or bases found of those to find, "3/4"; "-" when there is
+        none to find (`unscored_note` says why), never "0/0"."""
+        found, total = (
+            (self.homes_found, self.homes_total)
+            if kind == "home"
+            else (self.bases_found, self.bases_total)
+        )
+        return f"{found}/{total}" if total else "-"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +132,23 @@ class WhatIfRun:
                 for person, (home, base) in sorted(self.found.items())
             },
         }
+
+
+def unscored_note(runs: Sequence[WhatIfRun]) -> str | None:
+    """Why a what-if score reads "-": the truth file lists no home (base), or, without one,
+    the run on all the evidence found none, so there is nothing to look for."""
+    if not runs:
+        return None
+    full = runs[0]
+    kinds = [
+        k for k, total in (("home", full.homes_total), ("base", full.bases_total)) if not total
+    ]
+    if not kinds:
+        return None
+    what = " or ".join(kinds)
+    if full.by_truth:
+        return f"-: the truth file lists no {what} to look for"
+    return f"-: with all the evidence geoleak found no {what}, so there is none to look for"
 
 
 @dataclass
@@ -318,6 +346,7 @@ def what_if_runs(
                 bases_total=sum(1 for kinds in refs.values() if kinds.get("base")),
                 found=found,
                 timezones=timezones,
+                by_truth=bool(truth),
             )
         )
     assert first is not None
@@ -711,14 +740,17 @@ def _what_if_step(
     full = runs[0]
     rows = "".join(
         f"<tr><td>{html_text(run.label)}</td>"
-        f'<td class="num">{run.homes_found} / {run.homes_total}</td>'
-        f'<td class="num">{run.bases_found} / {run.bases_total}</td></tr>'
+        f'<td class="num">{html_text(run.score("home"))}</td>'
+        f'<td class="num">{html_text(run.score("base"))}</td></tr>'
         for run in runs
     )
     table = (
         '<table class="ws-runs"><thead><tr><th>what-if</th><th>homes found</th>'
         f"<th>bases found</th></tr></thead><tbody>{rows}</tbody></table>"
     )
+    unscored = unscored_note(runs)
+    if unscored is not None:
+        table += f'<p class="ws-unscored">{html_text(unscored)}</p>'
     singles = [r for r in runs[1:] if len(r.withheld) < len(LOCATION_SOURCES)]
     paragraphs = []
     if singles and full.homes_total:

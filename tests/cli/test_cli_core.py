@@ -287,7 +287,8 @@ def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: P
     doc = json.loads(result.output[result.output.index("{") :])
     assert doc["stats"]["evidence_by_source"] == {"checkin": 5}
     assert doc["sensitive_sites"]
-    without = invoke("infer", str(path), "-o", str(out), "--geocoder", "none", "--json", "-q")
+    without = invoke("infer", str(path), "-o", str(out), "--force", "--geocoder", "none", "--json",
+                     "-q")  # fmt: skip
     assert json.loads(without.output)["stats"]["evidence_by_source"] == {}
 
 

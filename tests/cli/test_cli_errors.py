@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from media_data import BUNDLED_MEDIA
 
 from geoleak.cli import main
 from geoleak.cli.app import terminating_cleanly
@@ -122,6 +123,47 @@ def test_a_folder_geoleak_did_not_write_is_not_overwritten(tmp_path: Path, comma
     assert (out / MARKER).is_file()
     assert (out / "notes.txt").read_text() == "keep me"
     assert run(*args, "-o", str(out))[0] == 0
+
+
+OUTPUT_FILE_OPTIONS = {
+    "infer -o": ["infer", "{posts}", "-q", "-o"],
+    "audit --json": ["audit", "{posts}", "-q", "--json"],
+    "audit --html": ["audit", "{posts}", "-q", "--html"],
+    "scan -o": ["scan", "{photo}", "-q", "-o"],
+    "scan --summary-json": ["scan", "{photo}", "-q", "-o", "-", "--summary-json"],
+    "scrub --json": ["scrub", "{photo}", "--dry-run", "-q", "--json"],
+    "scrub -o": ["scrub", "{photo}", "-q", "-o"],
+    "sites -o": ["sites", "{sites}", "{posts}", "-q", "-o"],
+}
+
+
+@pytest.mark.parametrize("option", sorted(OUTPUT_FILE_OPTIONS))
+def test_every_output_file_is_overwritten_only_with_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    """A file of the user's at an output path is refused, named as typed, exit status 2,
+    before any input is read; --force overwrites it."""
+    monkeypatch.chdir(tmp_path)
+    names = {
+        "posts": str(corpus(tmp_path / "in")),
+        "photo": str(BUNDLED_MEDIA / "mde_apple_iphone4.jpg"),
+        "sites": str(tmp_path / "sites.geojson"),
+    }
+    site = {"type": "Feature", "properties": {"name": "base", "radius_m": 500},
+            "geometry": {"type": "Point", "coordinates": [18.9560, 69.6496]}}  # fmt: skip
+    Path(names["sites"]).write_text(json.dumps({"type": "FeatureCollection", "features": [site]}))
+    args = [a.format(**names) for a in OUTPUT_FILE_OPTIONS[option]]
+    mine = tmp_path / "mine.out"
+    mine.write_bytes(b"keep me")
+    code, output = run(*args, "./mine.out")
+    assert code == 2
+    assert error_lines(output) == [
+        "geoleak: error: ./mine.out: already exists (use --force to overwrite)"
+    ]
+    assert mine.read_bytes() == b"keep me"
+    code, output = run(*args, "./mine.out", "--force")
+    assert code == 0, output
+    assert mine.read_bytes() != b"keep me"
 
 
 def test_check_output_dir_accepts_absent_empty_and_own_folders(tmp_path: Path) -> None:

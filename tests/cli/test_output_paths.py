@@ -87,3 +87,32 @@ def test_absolute_paths_gives_absolute_paths(inputs: Path, command: str) -> None
     assert str(inputs / "photos" / "2023" / "a.jpg") in everything
     if "takeout.zip" in args and command != "scan-csv":
         assert f"{inputs / 'takeout.zip'}!/{MEMBER}" in everything
+
+
+@pytest.mark.parametrize("command", ["map", "report", "audit", "workshop"])
+def test_a_zip_gives_the_pages_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """The pages of a zip have the thumbnails of its photos, as those of its extracted
+    folder do: the zip's temporary folder lives until the pages are written."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "takeout"
+    shutil.copytree(fixture, tmp_path / "takeout")
+    with zipfile.ZipFile(tmp_path / "takeout.zip", "w") as archive:
+        for path in sorted(fixture.rglob("*")):
+            archive.write(path, path.relative_to(fixture).as_posix())
+    monkeypatch.chdir(tmp_path)
+    run("infer", "takeout", "-o", "p.json")
+    thumbnails = {}
+    for given in ("takeout", "takeout.zip"):
+        out = f"out-{given}"
+        args = {
+            "map": ["map", "p.json", given, "-o", out],
+            "report": ["report", given, "-o", out, "--no-plots"],
+            "audit": ["audit", given, "--html", f"{out}/audit.html"],
+            "workshop": ["workshop", "--participant", given, "-o", out],
+        }[command]
+        run(*args)
+        pages = sorted((tmp_path / out).rglob("*.html"))
+        thumbnails[given] = sum(text_of(page).count("data:image/jpeg") for page in pages)
+    assert thumbnails["takeout"] > 0
+    assert thumbnails["takeout.zip"] == thumbnails["takeout"]

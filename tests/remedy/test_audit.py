@@ -171,7 +171,12 @@ def test_audit_html_never_overwrites_a_folder_of_the_users(folder: Path, tmp_pat
     assert not (tmp_path / "audit.html").exists()
     result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q", "--force"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])  # its own now
+    # the page is a file: a rerun replaces it only with --force
+    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])
+    assert result.exit_code == 2 and f"{page}: already exists (use --force" in result.output
+    # the maps folder is geoleak's own now: a new page beside it needs no --force
+    (tmp_path / "audit.html").unlink()
+    result = runner.invoke(main, ["audit", str(folder), "--html", page, "-q"])
     assert result.exit_code == 0, result.output
 
 

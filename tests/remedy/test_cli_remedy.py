@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import struct
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from PIL import Image
 from remedy_photos import photo
 
 from geoleak.cli import main
@@ -76,8 +79,14 @@ def test_single_file_to_named_output_and_dry_run(tmp_path: Path) -> None:
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
     assert result.exit_code == 0, result.output
     assert read_media(tmp_path / "clean.jpg").position is None
+    # a rerun onto the cleaned copy: refused before the work, as every output file
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
-    assert result.exit_code == 1 and "--force" in result.output
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"geoleak: error: {tmp_path / 'clean.jpg'}: already exists (use --force to overwrite)"
+    ]
+    result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg"), "--force"])
+    assert result.exit_code == 0, result.output
 
 
 def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path) -> None:
@@ -125,8 +134,8 @@ def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: 
     assert all(o["output"] is None for o in report["outcomes"] if o["status"] == "failed")
     one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg", "-q"])
     assert one.exit_code == 0, one.output
-    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg"])
-    assert "output one.jpg exists" in one.output
+    one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "./one.jpg"])
+    assert "geoleak: error: ./one.jpg: already exists (use --force" in one.output
     inside = runner.invoke(main, ["scrub", "in", "-o", "in"])
     assert "output folder in is also an input" in inside.output, inside.output
 
@@ -187,3 +196,37 @@ def test_a_track_without_a_position_is_skipped_not_failed(tmp_path: Path) -> Non
     shutil.copy(real_file("tracks", "fitdecode", "garmin-fenix-5-run.fit"), src / "run.fit")
     again = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "out2")])
     assert again.exit_code == 1 and "run.fit: cannot be cleaned" in again.output
+
+
+def _jpeg_with_unreadable_gps_block() -> bytes:
+    """A JPEG whose EXIF GPSInfo pointer points past the end of its block."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 0xFFF0) + b"\0\0\0\0"
+    app1 = b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd0
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:]
+
+
+def test_a_dry_run_says_what_would_be_done(tmp_path: Path) -> None:
+    """Notes say what a run did and what a dry run would do, never a dry run in the past."""
+    src = tmp_path / "bad_gps.jpg"
+    src.write_bytes(_jpeg_with_unreadable_gps_block())
+    link = tmp_path / "link.jpg"
+    link.hardlink_to(src)
+    runner = CliRunner()
+    dry = runner.invoke(main, ["scrub", str(src), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    notes = [line for line in dry.output.splitlines() if ": note: " in line]
+    assert notes == [
+        f"{src}: note: has 1 other hard link(s): they would keep the original content",
+        f"{src}: note: EXIF GPS IFD unreadable (GPS IFD offset 65520 is outside the block); "
+        "pointer would be removed",
+    ]
+    assert src.read_bytes() == _jpeg_with_unreadable_gps_block()
+    done = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg")])
+    assert done.exit_code == 0, done.output
+    assert [line for line in done.output.splitlines() if ": note: " in line] == [
+        f"{src}: note: EXIF GPS IFD unreadable (GPS IFD offset 65520 is outside the block); "
+        "pointer removed"
+    ]

@@ -18,8 +18,10 @@ from geoleak.pipeline import EvidenceSet, collect_evidence
 from geoleak.report.workshop import (
     FORMAT,
     LOCATION_SOURCES,
+    WhatIfRun,
     build_workshop,
     site_name,
+    unscored_note,
     what_if_runs,
     write_workshop,
 )
@@ -345,3 +347,29 @@ def test_participant_zip_gets_scrub_commands_that_clean_it(tmp_path: Path) -> No
     assert len(cleaned) == len(list(photos.glob("*.jpg"))) > 0
     audit = CliRunner().invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
     assert audit.exit_code == 0, audit.output
+
+
+def test_what_if_table_without_a_home_to_find_says_so(tmp_path: Path) -> None:
+    """Without a truth file the what-ifs look for the places the full run found; when it
+    found no home or base the table says "-" and why, not "homes 0/0"."""
+    from remedy_photos import photo
+
+    photos = tmp_path / "my photos"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(photo(48.85, 2.35, datetime(2026, 4, 1, 10, 0)))
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(main, ["workshop", "--participant", str(photos), "--out", str(ws)])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if " homes " in line]
+    assert rows and "0/0" not in result.output
+    assert rows[0].split() == ["nothing", "withheld", "homes", "-", "bases", "-"]
+    note = "-: with all the evidence geoleak found no home or base, so there is none to look for"
+    assert note in result.output.splitlines()
+    page = (ws / "index.html").read_text(encoding="utf-8")
+    assert "0 / 0" not in page and note in page
+
+
+def test_a_truth_file_without_bases_scores_bases_as_none_to_find() -> None:
+    run = WhatIfRun((), 2, 3, 0, 0, {}, {}, by_truth=True)
+    assert (run.score("home"), run.score("base")) == ("2/3", "-")
+    assert unscored_note([run]) == "-: the truth file lists no base to look for"
