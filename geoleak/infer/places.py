@@ -487,19 +487,22 @@ def _candidates_of_people(
     in order, so every sum is taken in the same order as for the person alone)."""
     if not people:
         return []
-    labels_all: list[NDArray[np.int64]] = []
-    label_base: list[int] = []  # per person, added to their labels
-    base = 0
-    label_counts: list[int] = []  # per person, their largest label + 1
-    for _, _, person_labels in people:
-        own = np.asarray(person_labels, dtype=np.int64)
-        label_base.append(base)
-        labels_all.append(np.where(own >= 0, own + base, -1))
-        label_counts.append(int(own.max(initial=-1)) + 1)
-        base += label_counts[-1]
+    own = [np.asarray(person_labels, dtype=np.int64) for _, _, person_labels in people]
+    lengths = np.array([labels.size for labels in own], dtype=np.int64)
+    labels = np.concatenate(own)
+    # Per person, their largest label + 1 (0: none), and what is added to their labels.
+    label_counts = np.zeros(len(people), dtype=np.int64)
+    seen = np.flatnonzero(lengths)
+    if seen.size:
+        starts_of = (np.cumsum(lengths) - lengths)[seen]
+        label_counts[seen] = np.maximum(np.maximum.reduceat(labels, starts_of), -1) + 1
+    offsets = np.cumsum(label_counts) - label_counts
+    base = int(label_counts.sum())
     out: list[dict[int, Candidate]] = [{} for _ in people]
     if base == 0:
         return out
+    label_base = offsets.tolist()
+    labels = np.where(labels >= 0, labels + np.repeat(offsets, lengths), -1)
     if len(people) == 1:
         points = people[0][1]
     else:
@@ -514,7 +517,6 @@ def _candidates_of_people(
                np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
         points = _Points(**columns, xyz=xyz)
     owner_of_label = np.repeat(np.arange(len(people)), label_counts)
-    labels = np.concatenate(labels_all)
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     skip = int(np.searchsorted(sorted_labels, 0))  # noise (-1) first
@@ -541,6 +543,11 @@ def _candidates_of_people(
     firsts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).max), group, has, np.minimum)
     lasts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).min), group, has, np.maximum)
     index = points.index[order]
+    # Each cluster's first and last timed point: its evidence index (-1: none) and time.
+    first_rows = np.where(firsts >= 0, index[firsts], -1).tolist()
+    last_rows = np.where(lasts >= 0, index[lasts], -1).tolist()
+    first_us, last_us = utc[firsts].tolist(), utc[lasts].tolist()
+    first_points = order[starts].tolist()
     part, day, local = points.part[order], points.day[order], points.local[order]
     hour = points.hour[order]
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
@@ -577,15 +584,15 @@ def _candidates_of_people(
             calendar=Calendar(part[a:b], day[a:b], local[a:b], hour[a:b]),
             day_counts=known[g],
         )
-        if firsts[g] >= 0:
+        if first_rows[g] >= 0:
             evidence = people[owner][0]
             if isinstance(evidence, EvidenceColumns):  # no object made for the two times
-                cand.first = evidence.time_utc_of(int(index[firsts[g]]))
-                cand.last = evidence.time_utc_of(int(index[lasts[g]]))
+                cand.first = evidence.time_utc_given(first_rows[g], first_us[g])
+                cand.last = evidence.time_utc_given(last_rows[g], last_us[g])
             else:
-                cand.first = evidence[int(index[firsts[g]])].time_utc
-                cand.last = evidence[int(index[lasts[g]])].time_utc
-        built.append((int(order[a]), owner, key - label_base[owner], cand))
+                cand.first = evidence[first_rows[g]].time_utc
+                cand.last = evidence[last_rows[g]].time_utc
+        built.append((first_points[g], owner, key - label_base[owner], cand))
     # In the order the clusters first appear among the points (as grouping them one by one).
     for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
         out[owner][key] = cand
@@ -621,7 +628,7 @@ def _distinct_per_group(
 
 def _extreme_positions(
     values: NDArray[np.int64], group: NDArray[np.int64], valid: NDArray[np.bool_], op: np.ufunc
-) -> list[int]:
+) -> NDArray[np.int64]:
     """Per group (a sorted run), the first position holding `op`'s extreme of the valid
     values, or -1 when the group has none."""
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -632,7 +639,7 @@ def _extreme_positions(
     hit_group = group[hits]
     first = np.flatnonzero(np.r_[True, hit_group[1:] != hit_group[:-1]]) if hits.size else hits
     out[hit_group[first]] = hits[first]
-    return list(out.tolist())
+    return out
 
 
 def _radius_m(
