@@ -29,6 +29,7 @@ from geoleak.extract.evidence_columns import EvidenceColumns, local_hours, local
 from geoleak.geometry import (
     EARTH_RADIUS_M,
     centre_of_sums,
+    centres_of_sums,
     haversine_m,
     haversine_m_array,
 )
@@ -528,7 +529,7 @@ def _candidates_of_people(
     # bincount adds each cluster's values point by point in order: `_make_candidate`'s sums.
     sums = [np.bincount(group, weights=v[order], minlength=len(bounds)).tolist()
             for v in points.xyz]  # fmt: skip
-    centres = [centre_of_sums(*xyz) for xyz in zip(*sums, strict=True)]
+    centres = centres_of_sums(*sums)
     # Distances to each point's own centre, as haversine_m_array computes them.
     lat0 = [math.radians(c.lat) for c in centres]
     cos_lat0 = np.repeat([math.cos(v) for v in lat0], sizes)
