@@ -480,12 +480,27 @@ def _candidates(
     return _candidates_of_people([(evidence, points, labels)])[0]
 
 
+def _joined_points(parts: Sequence[_Points]) -> _Points:
+    """The points of several people as one set of columns, each person's in order."""
+
+    def joined(name: str) -> Any:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    columns = {f.name: joined(f.name) for f in fields(_Points) if f.name != "xyz"}
+    xyz = (np.concatenate([p.xyz[0] for p in parts]),
+           np.concatenate([p.xyz[1] for p in parts]),
+           np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
+    return _Points(**columns, xyz=xyz)
+
+
 def _candidates_of_people(
     people: Sequence[tuple[Sequence[Evidence], _Points, NDArray[np.int64]]],
+    joined: _Points | None = None,
 ) -> list[dict[int, Candidate]]:
     """`_candidates` of several people's (evidence, points, cluster labels) at once: the
     clusters of every person are groups of one set of columns (each person's points stay
-    in order, so every sum is taken in the same order as for the person alone)."""
+    in order, so every sum is taken in the same order as for the person alone). `joined`:
+    `_joined_points` of the people's points, when the caller has made it already."""
     if not people:
         return []
     own = [np.asarray(person_labels, dtype=np.int64) for _, _, person_labels in people]
@@ -504,19 +519,12 @@ def _candidates_of_people(
         return out
     label_base = offsets.tolist()
     labels = np.where(labels >= 0, labels + np.repeat(offsets, lengths), -1)
-    if len(people) == 1:
+    if joined is not None:
+        points = joined
+    elif len(people) == 1:
         points = people[0][1]
     else:
-        parts = [p for _, p, _ in people]
-
-        def joined(name: str) -> Any:
-            return np.concatenate([getattr(p, name) for p in parts])
-
-        columns = {f.name: joined(f.name) for f in fields(_Points) if f.name != "xyz"}
-        xyz = (np.concatenate([p.xyz[0] for p in parts]),
-               np.concatenate([p.xyz[1] for p in parts]),
-               np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
-        points = _Points(**columns, xyz=xyz)
+        points = _joined_points([p for _, p, _ in people])
     owner_of_label = np.repeat(np.arange(len(people)), label_counts)
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
@@ -927,8 +935,10 @@ def analyse_people(
         analysis.excluded["isolated"] += isolated
         analysis.note = _excluded_note(analysis.excluded)
         ready.append((analysis, points, fine_labels, coarse_labels))
-    fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
-    coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
+    # Both scales' candidates from one set of the people's columns.
+    joined = _joined_points([p for _, p, _, _ in ready]) if len(ready) > 1 else None
+    fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready], joined)
+    coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready], joined)
     problems = _role_problems(
         [(analysis, points, fine_labels, coarse_labels, fine, coarse)
          for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
