@@ -35,7 +35,7 @@ from geoleak.geometry import (
 )
 from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.decide_many import DecideNumbers, person_numbers
-from geoleak.infer.distinct import sorted_distinct
+from geoleak.infer.distinct import sorted_distinct, sorted_isin
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
@@ -1530,8 +1530,8 @@ def _night_places_of_people(
     stayed = at_home & (hour >= AFTER_MIDNIGHT_HOURS[0]) & (hour <= AFTER_MIDNIGHT_HOURS[-1])
     in_day = np.bincount(cand[at_home & (part == WORK_HOURS) & (hour >= LATE_MORNING_HOURS[0])],
                          minlength=n_cands)  # fmt: skip
-    stay = (alone & np.isin(pairs, cand[arrived] * (1 << 32) + night_day[arrived])
-            & np.isin(pairs, cand[stayed] * (1 << 32) + local[stayed]))  # fmt: skip
+    stay = (alone & sorted_isin(pairs, cand[arrived] * (1 << 32) + night_day[arrived])
+            & sorted_isin(pairs, cand[stayed] * (1 << 32) + local[stayed]))  # fmt: skip
     mornings = np.bincount(whose[alone], minlength=n_cands)
     then_out = np.bincount(whose[out_then], minlength=n_cands)
     stays = np.bincount(whose[stay], minlength=n_cands)
