@@ -137,6 +137,27 @@ def centre_of_sums(x: float, y: float, z: float) -> LatLon:
     return LatLon(lat, lon)
 
 
+def centres_of_sums(xs: Sequence[float], ys: Sequence[float], zs: Sequence[float]) -> list[LatLon]:
+    """`centre_of_sums` of each (x, y, z): the same positions, each checked once by a range
+    test (NaN fails it and goes to `LatLon`, which raises as `centre_of_sums` does)."""
+    out = []
+    sqrt, asin, atan2, degrees, checked = (
+        math.sqrt,
+        math.asin,
+        math.atan2,
+        math.degrees,
+        LatLon.checked,
+    )
+    for x, y, z in zip(xs, ys, zs, strict=True):
+        norm = sqrt(x * x + y * y + z * z)
+        if norm == 0:
+            raise ValueError("positions cancel out; no mean")
+        lat = degrees(asin(max(-1.0, min(1.0, z / norm))))
+        lon = degrees(atan2(y, x))
+        out.append(checked(lat, lon) if -180.0 <= lon <= 180.0 else LatLon(lat, lon))
+    return out
+
+
 def destination(origin: LatLon, bearing_deg: float, distance_m: float) -> LatLon:
     """The position `distance_m` from `origin` along the initial bearing (degrees from north)."""
     delta = distance_m / EARTH_RADIUS_M

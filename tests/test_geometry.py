@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from geoleak.geometry import (
     TrackThinner,
+    centre_of_sums,
+    centres_of_sums,
     destination,
     haversine_m,
     haversine_m_array,
@@ -105,3 +108,30 @@ def test_track_thinner_across_the_antimeridian_and_at_high_latitude() -> None:
     north = TrackThinner()
     assert north.keep(LatLon(78.22, 15.64), None) and north.keep(LatLon(78.22, 15.65), None)
     assert north.rule() == "moved 100 m or 10 min passed"
+
+
+_SUM = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SUM, _SUM, _SUM), max_size=8))
+def test_centres_of_sums_equal_each_centre(sums: list[tuple[float, float, float]]) -> None:
+    """The same positions as `centre_of_sums` of each, bit for bit, and its errors."""
+    xs, ys, zs = ([s[k] for s in sums] for k in range(3))
+    try:
+        expected = [centre_of_sums(*s) for s in sums]
+    except ValueError as error:
+        with pytest.raises(ValueError, match=re.escape(str(error))):
+            centres_of_sums(xs, ys, zs)
+        return
+    found = centres_of_sums(xs, ys, zs)
+    assert [(c.lat, c.lon) for c in found] == [(c.lat, c.lon) for c in expected]
+    assert all(type(c) is LatLon for c in found)
+
+
+@pytest.mark.parametrize("sums", [(0.0, 0.0, 0.0), (math.nan, 1.0, 0.0), (1.0, math.nan, 0.0)])
+def test_centres_of_sums_refuse_as_centre_of_sums(sums: tuple[float, float, float]) -> None:
+    with pytest.raises(ValueError, match=r"cancel out|finite") as expected:
+        centre_of_sums(*sums)
+    with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+        centres_of_sums([1.0, sums[0]], [0.0, sums[1]], [0.0, sums[2]])

@@ -31,3 +31,18 @@ def sorted_distinct(values: NDArray[_Scalar]) -> NDArray[_Scalar]:
     first[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return ordered[first]
+
+
+def sorted_isin(values: NDArray[_Scalar], keys: NDArray[_Scalar]) -> NDArray[np.bool_]:
+    """`np.isin(values, keys)` of whole numbers of one dtype by the keys' `sorted_distinct`
+    and a binary search of each value in them. numpy takes its table path only for keys
+    of a narrow range; for wide keys ((candidate, day) pairs as candidate << 32 | day) it
+    takes `np.unique` of both arrays (the hash path for the keys) and a merge sort of the
+    two joined. Other dtypes, or two different ones, go to `np.isin` itself."""
+    if values.dtype != keys.dtype or values.dtype.kind not in "biu":
+        return np.isin(values, keys)
+    table = sorted_distinct(keys)
+    if not table.size:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return np.asarray(table[at] == values, dtype=bool)

@@ -29,12 +29,13 @@ from geoleak.extract.evidence_columns import EvidenceColumns, local_hours, local
 from geoleak.geometry import (
     EARTH_RADIUS_M,
     centre_of_sums,
+    centres_of_sums,
     haversine_m,
     haversine_m_array,
 )
 from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.decide_many import DecideNumbers, person_numbers
-from geoleak.infer.distinct import sorted_distinct
+from geoleak.infer.distinct import sorted_distinct, sorted_isin
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
@@ -479,42 +480,52 @@ def _candidates(
     return _candidates_of_people([(evidence, points, labels)])[0]
 
 
+def _joined_points(parts: Sequence[_Points]) -> _Points:
+    """The points of several people as one set of columns, each person's in order."""
+
+    def joined(name: str) -> Any:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    columns = {f.name: joined(f.name) for f in fields(_Points) if f.name != "xyz"}
+    xyz = (np.concatenate([p.xyz[0] for p in parts]),
+           np.concatenate([p.xyz[1] for p in parts]),
+           np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
+    return _Points(**columns, xyz=xyz)
+
+
 def _candidates_of_people(
     people: Sequence[tuple[Sequence[Evidence], _Points, NDArray[np.int64]]],
+    joined: _Points | None = None,
 ) -> list[dict[int, Candidate]]:
     """`_candidates` of several people's (evidence, points, cluster labels) at once: the
     clusters of every person are groups of one set of columns (each person's points stay
-    in order, so every sum is taken in the same order as for the person alone)."""
+    in order, so every sum is taken in the same order as for the person alone). `joined`:
+    `_joined_points` of the people's points, when the caller has made it already."""
     if not people:
         return []
-    labels_all: list[NDArray[np.int64]] = []
-    label_base: list[int] = []  # per person, added to their labels
-    base = 0
-    label_counts: list[int] = []  # per person, their largest label + 1
-    for _, _, person_labels in people:
-        own = np.asarray(person_labels, dtype=np.int64)
-        label_base.append(base)
-        labels_all.append(np.where(own >= 0, own + base, -1))
-        label_counts.append(int(own.max(initial=-1)) + 1)
-        base += label_counts[-1]
+    own = [np.asarray(person_labels, dtype=np.int64) for _, _, person_labels in people]
+    lengths = np.array([labels.size for labels in own], dtype=np.int64)
+    labels = np.concatenate(own)
+    # Per person, their largest label + 1 (0: none), and what is added to their labels.
+    label_counts = np.zeros(len(people), dtype=np.int64)
+    seen = np.flatnonzero(lengths)
+    if seen.size:
+        starts_of = (np.cumsum(lengths) - lengths)[seen]
+        label_counts[seen] = np.maximum(np.maximum.reduceat(labels, starts_of), -1) + 1
+    offsets = np.cumsum(label_counts) - label_counts
+    base = int(label_counts.sum())
     out: list[dict[int, Candidate]] = [{} for _ in people]
     if base == 0:
         return out
-    if len(people) == 1:
+    label_base = offsets.tolist()
+    labels = np.where(labels >= 0, labels + np.repeat(offsets, lengths), -1)
+    if joined is not None:
+        points = joined
+    elif len(people) == 1:
         points = people[0][1]
     else:
-        parts = [p for _, p, _ in people]
-
-        def joined(name: str) -> Any:
-            return np.concatenate([getattr(p, name) for p in parts])
-
-        columns = {f.name: joined(f.name) for f in fields(_Points) if f.name != "xyz"}
-        xyz = (np.concatenate([p.xyz[0] for p in parts]),
-               np.concatenate([p.xyz[1] for p in parts]),
-               np.concatenate([p.xyz[2] for p in parts]))  # fmt: skip
-        points = _Points(**columns, xyz=xyz)
+        points = _joined_points([p for _, p, _ in people])
     owner_of_label = np.repeat(np.arange(len(people)), label_counts)
-    labels = np.concatenate(labels_all)
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     skip = int(np.searchsorted(sorted_labels, 0))  # noise (-1) first
@@ -526,7 +537,7 @@ def _candidates_of_people(
     # bincount adds each cluster's values point by point in order: `_make_candidate`'s sums.
     sums = [np.bincount(group, weights=v[order], minlength=len(bounds)).tolist()
             for v in points.xyz]  # fmt: skip
-    centres = [centre_of_sums(*xyz) for xyz in zip(*sums, strict=True)]
+    centres = centres_of_sums(*sums)
     # Distances to each point's own centre, as haversine_m_array computes them.
     lat0 = [math.radians(c.lat) for c in centres]
     cos_lat0 = np.repeat([math.cos(v) for v in lat0], sizes)
@@ -541,6 +552,11 @@ def _candidates_of_people(
     firsts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).max), group, has, np.minimum)
     lasts = _extreme_positions(np.where(has, utc, np.iinfo(np.int64).min), group, has, np.maximum)
     index = points.index[order]
+    # Each cluster's first and last timed point: its evidence index (-1: none) and time.
+    first_rows = np.where(firsts >= 0, index[firsts], -1).tolist()
+    last_rows = np.where(lasts >= 0, index[lasts], -1).tolist()
+    first_us, last_us = utc[firsts].tolist(), utc[lasts].tolist()
+    first_points = order[starts].tolist()
     part, day, local = points.part[order], points.day[order], points.local[order]
     hour = points.hour[order]
     # Distinct dates, weekdays and ISO weeks (named by their Monday) of every cluster at once.
@@ -577,15 +593,15 @@ def _candidates_of_people(
             calendar=Calendar(part[a:b], day[a:b], local[a:b], hour[a:b]),
             day_counts=known[g],
         )
-        if firsts[g] >= 0:
+        if first_rows[g] >= 0:
             evidence = people[owner][0]
             if isinstance(evidence, EvidenceColumns):  # no object made for the two times
-                cand.first = evidence.time_utc_of(int(index[firsts[g]]))
-                cand.last = evidence.time_utc_of(int(index[lasts[g]]))
+                cand.first = evidence.time_utc_given(first_rows[g], first_us[g])
+                cand.last = evidence.time_utc_given(last_rows[g], last_us[g])
             else:
-                cand.first = evidence[int(index[firsts[g]])].time_utc
-                cand.last = evidence[int(index[lasts[g]])].time_utc
-        built.append((int(order[a]), owner, key - label_base[owner], cand))
+                cand.first = evidence[first_rows[g]].time_utc
+                cand.last = evidence[last_rows[g]].time_utc
+        built.append((first_points[g], owner, key - label_base[owner], cand))
     # In the order the clusters first appear among the points (as grouping them one by one).
     for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
         out[owner][key] = cand
@@ -621,7 +637,7 @@ def _distinct_per_group(
 
 def _extreme_positions(
     values: NDArray[np.int64], group: NDArray[np.int64], valid: NDArray[np.bool_], op: np.ufunc
-) -> list[int]:
+) -> NDArray[np.int64]:
     """Per group (a sorted run), the first position holding `op`'s extreme of the valid
     values, or -1 when the group has none."""
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -632,7 +648,7 @@ def _extreme_positions(
     hit_group = group[hits]
     first = np.flatnonzero(np.r_[True, hit_group[1:] != hit_group[:-1]]) if hits.size else hits
     out[hit_group[first]] = hits[first]
-    return list(out.tolist())
+    return out
 
 
 def _radius_m(
@@ -919,8 +935,10 @@ def analyse_people(
         analysis.excluded["isolated"] += isolated
         analysis.note = _excluded_note(analysis.excluded)
         ready.append((analysis, points, fine_labels, coarse_labels))
-    fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready])
-    coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready])
+    # Both scales' candidates from one set of the people's columns.
+    joined = _joined_points([p for _, p, _, _ in ready]) if len(ready) > 1 else None
+    fines = _candidates_of_people([(a.evidence, p, f) for a, p, f, _ in ready], joined)
+    coarses = _candidates_of_people([(a.evidence, p, c) for a, p, _, c in ready], joined)
     problems = _role_problems(
         [(analysis, points, fine_labels, coarse_labels, fine, coarse)
          for (analysis, points, fine_labels, coarse_labels), fine, coarse in zip(
@@ -1512,8 +1530,8 @@ def _night_places_of_people(
     stayed = at_home & (hour >= AFTER_MIDNIGHT_HOURS[0]) & (hour <= AFTER_MIDNIGHT_HOURS[-1])
     in_day = np.bincount(cand[at_home & (part == WORK_HOURS) & (hour >= LATE_MORNING_HOURS[0])],
                          minlength=n_cands)  # fmt: skip
-    stay = (alone & np.isin(pairs, cand[arrived] * (1 << 32) + night_day[arrived])
-            & np.isin(pairs, cand[stayed] * (1 << 32) + local[stayed]))  # fmt: skip
+    stay = (alone & sorted_isin(pairs, cand[arrived] * (1 << 32) + night_day[arrived])
+            & sorted_isin(pairs, cand[stayed] * (1 << 32) + local[stayed]))  # fmt: skip
     mornings = np.bincount(whose[alone], minlength=n_cands)
     then_out = np.bincount(whose[out_then], minlength=n_cands)
     stays = np.bincount(whose[stay], minlength=n_cands)

@@ -2046,6 +2046,23 @@ def _role_rows(
 _MoveRow = tuple[int, NDArray[np.float64], NDArray[np.float64]]
 
 
+def _structure(home: int, work: int, second: int = -1, *, nights: bool = False) -> Structure:
+    """`Structure(home=home, work=work, second=second, nights=nights)`: one object for each
+    such assignment of the people's candidate numbers (frozen, so every person's fits may
+    hold it), instead of one made for every person."""
+    key = (home, work, second, nights)
+    found = _STRUCTURES.get(key)
+    if found is None:
+        found = Structure(home=home, work=work, second=second, nights=nights)
+        if len(_STRUCTURES) < _STRUCTURES_KEPT:
+            _STRUCTURES[key] = found
+    return found
+
+
+_STRUCTURES: dict[tuple[int, int, int, bool], Structure] = {}
+_STRUCTURES_KEPT = 1 << 14  # (a person has a few dozen; more are made, not kept)
+
+
 def _assignments(
     loc_group: Sequence[int],
     home_locs: Sequence[int],
@@ -2070,15 +2087,15 @@ def _assignments(
         for w in works:
             home_rows = [home_locs[h]] if h >= 0 else []
             group = work_groups[w] if w >= 0 else -1
-            add(Structure(home=h, work=w), home_rows, group, -1)
+            add(_structure(h, w), home_rows, group, -1)
             if h < 0:
                 continue
             for s in second_locs:
                 if s != h and (group < 0 or loc_group[home_locs[s]] != group):
-                    add(Structure(home=h, work=w, second=s), home_rows, group, home_locs[s])
+                    add(_structure(h, w, s), home_rows, group, home_locs[s])
             for s in night_locs:
                 if s != h and (group < 0 or loc_group[home_locs[s]] != group):
-                    night_place = Structure(home=h, work=w, second=s, nights=True)
+                    night_place = _structure(h, w, s, nights=True)
                     add(night_place, home_rows, group, home_locs[s] + NIGHT_PLACE_FLAG)
     # Moves: the home's role passes from the old place to the new one on the split day.
     move_rows: list[tuple[int, NDArray[np.float64], NDArray[np.float64]]] = []

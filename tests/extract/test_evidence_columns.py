@@ -122,6 +122,21 @@ def test_columns_read_as_the_object_list(items: list[Any], prefer: str) -> None:
             expected, usable, prefer
         )
         assert _radius_m(cand, column, 40.0) == _radius_m(cand, expected, 40.0)
+        # Clusters' first and last times as read from the columns (`time_utc_given`, no
+        # object made), for several people at once (one with no cluster): the objects'.
+        labels = np.arange(len(usable)) % 3 - 1
+        none = np.full(len(usable), -1)
+        batch = [(labels, b, a), (none, b, a), (labels[::-1].copy(), b, a)]
+        by_columns = places._candidates_of_people([(column, p, lab) for lab, p, _ in batch])
+        by_objects = places._candidates_of_people([(expected, p, lab) for lab, _, p in batch])
+        for got, want in zip(by_columns, by_objects, strict=True):
+            assert list(got) == list(want)
+            for label, found in got.items():
+                assert found == want[label]
+                assert (repr(found.first), repr(found.last)) == (
+                    repr(want[label].first),
+                    repr(want[label].last),
+                )
     # A candidate's first and last times, read without making objects: value and offset.
     for k, ev in enumerate(expected):
         assert repr(column.time_utc_of(k)) == repr(ev.time_utc)

@@ -84,7 +84,9 @@ def test_a_span_reads_as_the_whole_block(block: bytes, first: int, lead: int) ->
         patch.setattr(Span, "FIRST", first)
         span = Span(src, lead, len(block))
         assert len(span) == len(block)
-        assert _tags(span) == _tags(block)
+        # By repr: a float tag may be NaN (never equal to itself), and repr keeps every bit
+        # of the others.
+        assert repr(_tags(span)) == repr(_tags(block))
 
 
 @settings(max_examples=200, deadline=None)

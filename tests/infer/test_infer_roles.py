@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from infer_helpers import seen
 
 from geoleak.geometry import destination, haversine_m
-from geoleak.infer import LeakInference
+from geoleak.infer import LeakInference, roles
 from geoleak.infer.roles import (
     BINS,
     DAY,
@@ -1086,3 +1086,22 @@ def test_hour_rows_of_part_time_and_shift_types_average_to_their_part_rows() -> 
     assert evening[WORK_HOURS, 10, 1] < 0.1
     night = roles._HOURLY_ARRAY[NIGHT_SHIFT]
     assert night[roles.MORNING, 6, 1] > night[roles.MORNING, 7, 1] > night[roles.MORNING, 8, 1]
+
+
+def test_assignments_structures_are_shared_and_equal_new_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`_structure` gives `Structure(...)` of its arguments, one object for each (frozen:
+    shared by the people's fits), and still a right one once no more are kept."""
+    monkeypatch.setattr(roles, "_STRUCTURES", {})
+    for home, work, second, nights in [(-1, -1, -1, False), (0, 1, -1, False), (2, 0, 1, True),
+                                       (2, 0, 1, False), (0, -1, 3, False)]:  # fmt: skip
+        made = roles._structure(home, work, second, nights=nights)
+        assert made == roles.Structure(home=home, work=work, second=second, nights=nights)
+        assert type(made) is roles.Structure
+        assert roles._structure(home, work, second, nights=nights) is made
+    assert roles._structure(2, 0, 1, nights=True) != roles._structure(2, 0, 1)
+    monkeypatch.setattr(roles, "_STRUCTURES_KEPT", len(roles._STRUCTURES))
+    late = roles._structure(7, 8, 9)
+    assert late == roles.Structure(home=7, work=8, second=9)
+    assert (7, 8, 9, False) not in roles._STRUCTURES

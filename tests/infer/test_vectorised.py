@@ -148,6 +148,9 @@ def test_candidates_of_many_people_equal_each_persons(
     batch.append((batch[0][0], batch[0][1], np.full(len(batch[0][2]), -1)))  # no cluster
     together = places._candidates_of_people(batch)
     assert len(together) == len(batch)
+    # The same with the people's columns joined by the caller (as `analyse_people` does).
+    given = places._candidates_of_people(batch, places._joined_points([p for _, p, _ in batch]))
+    assert [list(found.items()) for found in given] == [list(found.items()) for found in together]
     for (evidence, points, labels), found in zip(batch, together, strict=True):
         alone = _candidates(evidence, points, labels)
         assert list(found) == list(alone)
@@ -331,6 +334,7 @@ def _reference_candidates(
 
 def _reference_candidates_of_people(
     people: Sequence[tuple[Sequence[Evidence], places._Points, np.ndarray]],
+    _joined: places._Points | None = None,  # (one person at a time: not read)
 ) -> list[dict[int, places.Candidate]]:
     return [_reference_candidates(*person) for person in people]
 
