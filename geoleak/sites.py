@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from geoleak.errors import UsageError
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m, mean_position
@@ -235,17 +235,25 @@ def people_by_site(hits: Iterable[SiteHit]) -> dict[str, Counter[str]]:
     return dict(tied)
 
 
-def write_hits_csv(hits: Iterable[SiteHit], path: str | Path) -> None:
+def write_hits_csv(hits: Iterable[SiteHit], path: str | Path | IO[str]) -> None:
     """Every hit as a CSV row, written whole or not at all (`atomic_open`); OutputError
-    when the file cannot be written."""
+    when the file cannot be written. An open text handle (standard output) is written to
+    as it is."""
+    if not isinstance(path, (str, Path)):
+        _hits_csv(hits, path)
+        return
+    with atomic_open(path, newline="") as handle:
+        _hits_csv(hits, handle)
+
+
+def _hits_csv(hits: Iterable[SiteHit], handle: IO[str]) -> None:
     columns = ["site_id", "site_name", "person", "post_id", "inside", "distance_m", "source",
                "accuracy_m"]  # fmt: skip
-    with atomic_open(path, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for h in hits:
-            writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
-                             h.distance_m, h.source, h.accuracy_m])  # fmt: skip
+    writer = csv.writer(handle)
+    writer.writerow(columns)
+    for h in hits:
+        writer.writerow([h.site_id, h.site_name, h.person, h.post_id, int(h.inside),
+                         h.distance_m, h.source, h.accuracy_m])  # fmt: skip
 
 
 def sites_report(

@@ -32,6 +32,7 @@ from geoleak.sites import (
     write_hits_csv,
 )
 from geoleak.types import Evidence, Profile
+from geoleak.wording import count
 
 
 def sites_summary(
@@ -85,7 +86,8 @@ def _site_lines(report: Sequence[Mapping[str, Any]]) -> list[str]:
     for row in report:
         names = ", ".join(f"{p} ({n})" for p, n in row["people"].items()) or "nobody"
         line = (
-            f"{row['name']}: {row['evidence']} pieces of evidence ({row['inside']} inside); "
+            f"{row['name']}: {count(row['evidence'], 'piece', 'pieces')} of evidence "
+            f"({row['inside']} inside); "
             f"people: {names}"
         )
         if row["places"]:
@@ -221,7 +223,8 @@ def geocode_command(
     show_default=True,
     help="Flag evidence this close to a site's edge (plus its own accuracy), in metres.",
 )
-@click.option("-o", "--output", metavar="FILE.csv", help="Write every evidence hit as CSV.")
+@click.option("-o", "--output", metavar="FILE.csv",
+              help="Write every evidence hit as CSV ('-': on stdout, the site lines on stderr).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @geocoder_options
 @click.option("--json", "as_json", is_flag=True, help="Print the hits per site as JSON on stdout.")
@@ -258,7 +261,9 @@ def sites_command(
 
     if not inputs and not profiles_path:
         raise UsageError("give INPUTS to read, --profiles, or both")
-    if output:
+    if output == "-" and as_json:
+        raise UsageError("--json and -o - both write to stdout; choose one")
+    if output and output != "-":
         check_output_file(output, force=force)
     site_list = load_sites(sites_file)
     hits = []
@@ -284,12 +289,12 @@ def sites_command(
         by_person = {p.person: p.places for p in profiles}
         near_places = place_hits(by_person, site_list, near_m=near_m)
     if output:
-        write_hits_csv(hits, output)
+        write_hits_csv(hits, sys.stdout if output == "-" else output)
     report = sites_report(site_list, hits, near_places)
     if as_json:
         click.echo(json.dumps({"near_m": near_m, "sites": report}, indent=1, ensure_ascii=False))
         return
     for line in _site_lines(report):
-        click.echo(line)
-    if output and not quiet:
+        click.echo(line, err=output == "-")  # stdout holds the CSV
+    if output and output != "-" and not quiet:
         click.echo(f"wrote {output}", err=True)

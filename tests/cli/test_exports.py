@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from geoleak.cli import main
@@ -71,3 +72,21 @@ def test_sites_with_profiles_only(tmp_path: Path) -> None:
 def test_sites_needs_something_to_check() -> None:
     result = CliRunner().invoke(main, ["sites", str(FIXTURES / "geocode/sites.geojson")])
     assert result.exit_code == 2
+
+
+def test_sites_output_dash_writes_the_csv_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o -` puts the hits' CSV on stdout (the site lines go to stderr), not into a file
+    named '-'; with --json too it is a usage error (both would write to stdout)."""
+    monkeypatch.chdir(tmp_path)
+    args = ["sites", str(FIXTURES / "geocode/sites.geojson"), str(FIXTURES / "tracks"), "-q"]
+    result = CliRunner().invoke(main, [*args, "-o", "-"])
+    both = CliRunner().invoke(main, [*args, "-o", "-", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("site_id,site_name,person,post_id")
+    assert "dateline-station" in result.stdout and "Fort Fictional" in result.stderr
+    assert "site_id" not in result.stderr
+    assert "1 piece of evidence (1 inside)" in result.stderr
+    assert not (tmp_path / "-").exists()
+    assert both.exit_code == 2 and "choose one" in both.output
