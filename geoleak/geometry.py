@@ -129,17 +129,12 @@ def mean_position(
 def centre_of_sums(x: float, y: float, z: float) -> LatLon:
     """The position of the summed (weighted) unit vectors (x, y, z): `mean_position`'s last
     step, for callers that sum many groups' vectors at once."""
-    norm = math.sqrt(x * x + y * y + z * z)
-    if norm == 0:
-        raise ValueError("positions cancel out; no mean")
-    lat = math.degrees(math.asin(max(-1.0, min(1.0, z / norm))))
-    lon = math.degrees(math.atan2(y, x))
-    return LatLon(lat, lon)
+    return centres_of_sums((x,), (y,), (z,))[0]
 
 
 def centres_of_sums(xs: Sequence[float], ys: Sequence[float], zs: Sequence[float]) -> list[LatLon]:
-    """`centre_of_sums` of each (x, y, z): the same positions, each checked once by a range
-    test (NaN fails it and goes to `LatLon`, which raises as `centre_of_sums` does)."""
+    """`centre_of_sums` of each (x, y, z), for many groups at once: each position checked
+    once by a range test (NaN fails it and goes to `LatLon`, which raises)."""
     out = []
     sqrt, asin, atan2, degrees, checked = (
         math.sqrt,

@@ -116,16 +116,26 @@ _SUM = st.floats(-3.0, 3.0, allow_nan=False)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_SUM, _SUM, _SUM), max_size=8))
 def test_centres_of_sums_equal_each_centre(sums: list[tuple[float, float, float]]) -> None:
-    """The same positions as `centre_of_sums` of each, bit for bit, and its errors."""
+    """The position of each summed vector, bit for bit as the formula written out (what
+    `centre_of_sums` gave before it called this), and its errors."""
+
+    def centre(x: float, y: float, z: float) -> LatLon:
+        norm = math.sqrt(x * x + y * y + z * z)
+        if norm == 0:
+            raise ValueError("positions cancel out; no mean")
+        return LatLon(math.degrees(math.asin(max(-1.0, min(1.0, z / norm)))),
+                      math.degrees(math.atan2(y, x)))  # fmt: skip
+
     xs, ys, zs = ([s[k] for s in sums] for k in range(3))
     try:
-        expected = [centre_of_sums(*s) for s in sums]
+        expected = [centre(*s) for s in sums]
     except ValueError as error:
         with pytest.raises(ValueError, match=re.escape(str(error))):
             centres_of_sums(xs, ys, zs)
         return
     found = centres_of_sums(xs, ys, zs)
     assert [(c.lat, c.lon) for c in found] == [(c.lat, c.lon) for c in expected]
+    assert [centre_of_sums(*s) for s in sums] == expected
     assert all(type(c) is LatLon for c in found)
 
 
