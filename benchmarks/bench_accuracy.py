@@ -1,7 +1,7 @@
-"""Inference accuracy on many generated corpora of three families, against a baseline commit.
+"""Inference accuracy on many generated corpora of four families, against a baseline commit.
 
-    python benchmarks/bench_accuracy.py                        # 20 corpora, ~8 min
-    python benchmarks/bench_accuracy.py --quick                # 5 small corpora, ~1.5 min
+    python benchmarks/bench_accuracy.py                        # 26 corpora, ~10 min
+    python benchmarks/bench_accuracy.py --quick                # 6 small corpora, ~2 min
     python benchmarks/bench_accuracy.py --families mobility    # one family only
     python benchmarks/bench_accuracy.py --baseline-ref 292cd1e # and the same corpora with
                                                                # that commit's inference
@@ -9,6 +9,8 @@
                                       # the 12 development corpora, every wrong place listed
     python benchmarks/bench_accuracy.py --families development,mobility-development
                                       # and the 12 mobility development corpora
+    python benchmarks/bench_accuracy.py --families pmm-development
+                                      # the 4 periodic-mobility development corpora
 
 Corpora: the time-use family (`geoleak.scenario.timeuse`, 90 people, seeds 101-110, each
 with another knob changed: shift work, home workers, fewer or more located posts, cabins and
@@ -32,7 +34,7 @@ its homes and bases apart), with a table by persona
 (the truth's persona tags: homes and bases recall and precision, false bases). The baseline
 runs in a fresh interpreter on the same evidence with `git archive REF geoleak` on its path;
 both are scored by this checkout's `geoleak.evaluate`. What it leaves out: real data, and
-corpora from behaviour models other than these three.
+corpora from behaviour models other than these four.
 
 `--families development` runs twelve other time-use corpora (seeds 301-312 of the time-use
 generator: the knobs of 101-110, plus one with 20 % lunch-time and 20 % evening-only posters
@@ -525,7 +527,7 @@ def pooled(label: str, results: list[Evaluation]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 small corpora")
+    parser.add_argument("--quick", action="store_true", help="6 small corpora (~2 min)")
     parser.add_argument("--baseline-ref", metavar="REF", help="also run this commit's inference")
     parser.add_argument("--json", metavar="PATH", help="write every figure as JSON here")
     parser.add_argument("--families", default=",".join(FAMILIES),

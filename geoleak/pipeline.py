@@ -140,6 +140,8 @@ class LeakStats:
     activity_tracks: int = 0  # GPX/TCX/FIT/GeoLife/DJI tracks with a fix ...
     activity_fixes: int = 0  # ... their fixes ...
     activity_points: int = 0  # ... and the start and end points kept of them
+    activity_stays: int = 0  # stays inside GeoLife trajectories (`geoleak.ingest.stays`) ...
+    activity_stay_points: int = 0  # ... and the observations of them kept
     inputs_found: str = ""  # what the inputs hold, said when they gave no posts
 
     def to_json(self) -> dict[str, object]:
@@ -223,6 +225,13 @@ class LeakStats:
                 f"activity tracks: {count(self.activity_tracks, 'track')}, "
                 f"{count(self.activity_fixes, 'fix', 'fixes')}; their "
                 f"{count(self.activity_points, 'start and end point')} are the evidence"
+                + (
+                    f", with {count(self.activity_stay_points, 'observation')} of the "
+                    f"{count(self.activity_stays, 'stay')} inside them (where the person stopped "
+                    "30 minutes or more: seen as they arrived, every hour and as they left)"
+                    if self.activity_stays
+                    else ""
+                )
             )
         if self.times_rejected:
             lines.append(
@@ -1569,7 +1578,8 @@ def _collect(
         utc_hours.update(part.utc_hours)
     figures = diag.figures - figures_before
     for name in ("history_fixes", "history_points", "path_fixes", "path_points",
-                 "activity_tracks", "activity_fixes", "activity_points"):  # fmt: skip
+                 "activity_tracks", "activity_fixes", "activity_points", "activity_stays",
+                 "activity_stay_points"):  # fmt: skip
         setattr(stats, name, figures[name])
     people = set(posts_per_person)
     context = _person_context(posts_per_person, devices, excluded, utc_hours)

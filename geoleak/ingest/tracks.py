@@ -17,6 +17,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, find_files, latlon, parse_time
+from geoleak.ingest.stays import stay_observations
 from geoleak.mediatypes import video_beside
 from geoleak.paths import shown_path
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
@@ -250,8 +252,25 @@ def track_endpoints(path: Path, diag: Diagnostics) -> Iterator[tuple[str, Fix, s
         diag.tally("activity_fixes", len(seg_fixes))
         diag.tally("activity_points", min(2, len(seg_fixes)))
         yield "start", seg_fixes[0], ""
+        stays, seen = _stays(seg_fixes)
+        diag.tally("activity_stays", stays)
+        diag.tally("activity_stay_points", len(seen))
+        for position, when in seen:
+            yield "stay", (position, when), ""
         if len(seg_fixes) > 1:
             yield "end", seg_fixes[-1], ""
+
+
+def _stays(fixes: list[Fix]) -> tuple[int, list[tuple[LatLon, datetime]]]:
+    """The stays of a track (a logger's day, a ride's café stop) and their observations
+    (`geoleak.ingest.stays`); none where a fix has no time or the times go backwards."""
+    times = [when for _, when in fixes if when is not None]
+    if len(times) < 2 or len(times) < len(fixes) or any(b < a for a, b in pairwise(times)):
+        return 0, []
+    stays, seen = stay_observations(
+        [pos.lat for pos, _ in fixes], [pos.lon for pos, _ in fixes], times
+    )
+    return stays, [(position, when) for _, position, when in seen]
 
 
 @register
@@ -259,7 +278,7 @@ class TracksReader(Reader):
     name = "tracks"
     description = (
         "GPX, TCX and FIT activity files (Strava, Garmin, Polar), DJI flight telemetry (.SRT):"
-        " start and end points"
+        " start and end points, and the stays inside them"
     )
     priority = 40
 
