@@ -283,29 +283,34 @@ def site_log_odds_of_candidates(
     return _em_log_odds(scores, in_reach)[0], outside
 
 
-EM_ROUNDS = 100  # at most; the ratios settle in 10-20 rounds on our corpora
+EM_ROUNDS = 200  # at most; the ratios settle to 1e-12 in 20-60 rounds on our corpora
 
 
 def _em_log_odds(scores: NDArray[np.float64], in_reach: NDArray[np.bool_]) -> tuple[float, float]:
     """`site_log_odds_of_sums` of the event `in_reach` with each candidate's label its
-    posterior given its own score and the event, refitted until the ratios settle
-    (at most `EM_ROUNDS` rounds; the first round's labels are the scores themselves)."""
-    clipped = np.clip(scores, 1e-6, 1.0 - 1e-6)
-    own = np.log(clipped / (1.0 - clipped))  # log-odds before sites
-    labels = clipped
-    odds = (0.0, 0.0)
+    posterior given its own score and the event, refitted until the ratios change by less
+    than 1e-12 (at most `EM_ROUNDS` rounds; the first round's labels are the scores).
+
+    Each group's scores are sorted once: a label is increasing in the score within a group,
+    so the labels stay sorted and their sums (numpy's) are the same floats for the same
+    candidates in any order (every engine), at a numpy sum a round instead of a `math.fsum`
+    (a million candidates: 0.2 s where `math.fsum`s took 5.8 s of CPU)."""
+    groups = []
+    for part in (np.sort(scores[in_reach]), np.sort(scores[~in_reach])):
+        clipped = np.clip(part, 1e-6, 1.0 - 1e-6)
+        groups.append((clipped, np.log(clipped / (1.0 - clipped))))  # log-odds before sites
+    (labels_in, own_in), (labels_out, own_out) = groups
+    odds = (math.inf, math.inf)
     for _ in range(EM_ROUNDS):
-        inside = labels[in_reach]
-        new = site_log_odds_of_sums(
-            math.fsum(labels.tolist()),
-            math.fsum((1.0 - labels).tolist()),
-            math.fsum(inside.tolist()),
-            math.fsum((1.0 - inside).tolist()),
-        )
-        if new == odds:
-            break
+        work_in, work_out = float(labels_in.sum()), float(labels_out.sum())
+        other_in, other_out = float((1.0 - labels_in).sum()), float((1.0 - labels_out).sum())
+        new = site_log_odds_of_sums(work_in + work_out, other_in + other_out, work_in, other_in)
+        settled = abs(new[0] - odds[0]) < 1e-12 and abs(new[1] - odds[1]) < 1e-12
         odds = new
-        labels = 1.0 / (1.0 + np.exp(-(own + np.where(in_reach, odds[0], odds[1]))))
+        if settled:
+            break
+        labels_in = 1.0 / (1.0 + np.exp(-(own_in + odds[0])))
+        labels_out = 1.0 / (1.0 + np.exp(-(own_out + odds[1])))
     return odds
 
 
@@ -324,23 +329,30 @@ def in_reach_of_sites(
     share a spot (`place_spot`: one installation, seen at its spots), within `reach_m` of
     any other (neighbouring workplaces, chained up to `reach_m`). A member's own place is
     in reach of itself."""
-    from sklearn.neighbors import BallTree
+    from scipy.spatial import cKDTree
 
     found = np.zeros(len(lats), dtype=bool)
     if not len(lats):
         return found
-    # BallTree's haversine metric takes (lat, lon) in radians and gives radians.
-    points = np.radians(np.column_stack([lats, lons]))
+    points = _unit_vectors(lats, lons)
     for spot, radius_m in ((True, spot_m), (False, reach_m)):
         chosen = place_spot == spot
         if not chosen.any():
             continue
-        tree = BallTree(
-            np.radians(np.column_stack([place_lats[chosen], place_lons[chosen]])),
-            metric="haversine",
-        )
-        found |= tree.query_radius(points, radius_m / EARTH_RADIUS_M, count_only=True) > 0
+        tree = cKDTree(_unit_vectors(place_lats[chosen], place_lons[chosen]))
+        # The chord of an arc of radius_m on the unit sphere (a great-circle distance is
+        # a monotone function of the chord): the nearest place, looked for no farther.
+        chord = 2.0 * math.sin(radius_m / (2.0 * EARTH_RADIUS_M))
+        nearest, _ = tree.query(points, k=1, distance_upper_bound=chord * (1 + 1e-12))
+        found |= nearest <= chord
     return found
+
+
+def _unit_vectors(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Points on the unit sphere (x, y, z) of latitudes and longitudes in degrees."""
+    lat, lon = np.radians(lats), np.radians(lons)  # radians for the trigonometry
+    cos_lat = np.cos(lat)
+    return np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
 
 
 def site_log_odds_of_sums(
