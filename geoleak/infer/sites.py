@@ -358,10 +358,11 @@ def _unit_vectors(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArr
 def site_log_odds_of_sums(
     work: float, other: float, work_in: float, other_in: float
 ) -> tuple[float, float]:
-    """`site_log_odds` from its four sums (each a `math.fsum`, so the same floats in any
-    order): every workplace candidate's score (`work`) and one less it (`other`), and the
-    same over the candidates that are a member's in a site of two or more people (`work_in`,
-    `other_in`; there is one at least)."""
+    """The two log likelihood ratios of an event from four sums, each the same float in any
+    order of the candidates (`math.fsum`s, or numpy's sums of sorted labels in
+    `_em_log_odds`): every workplace candidate's label (its score, `work`) and one less it
+    (`other`), and the same over the candidates with the event (`work_in`, `other_in`: a
+    member's place in a site of two or more people, or a place in reach of one)."""
     p_work = (work_in + 0.5) / (work + 1.0)
     p_other = (other_in + 0.5) / (other + 1.0)
     inside = math.log(p_work / p_other)
