@@ -59,8 +59,10 @@ from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
     find_sites,
+    in_reach_of_sites,
     numbered_sites,
-    site_log_odds_of_sums,
+    positions_share_a_spot,
+    site_log_odds_of_candidates,
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, PeopleCounts, person_bucket
@@ -206,8 +208,9 @@ class SlimBucket(NamedTuple):
     into `blobs` (`sizes` bytes each), so the client can put them on disk and read back
     only the people a site needs; their duty-place candidates' positions as float arrays
     (`lats`, `lons`; `owners`: the index of each candidate's person in `sizes`), in the
-    order of the people and their candidates; and the scores of every workplace candidate
-    in the same order (`site_log_odds` sums them), 8 bytes each. `people` and `located`:
+    order of the people and their candidates; and the scores and positions of every
+    workplace candidate in the same order (`work_scores`, `work_lats`, `work_lons`: what
+    `site_log_odds` reads of them), 24 bytes each. `people` and `located`:
     the partition's people in the store's people table and those of them with evidence
     rows (`EvidenceStore.stats` sums them: `PeopleCounts`)."""
 
@@ -216,7 +219,9 @@ class SlimBucket(NamedTuple):
     lats: Any  # numpy float64 arrays
     lons: Any
     owners: Any  # numpy int64 array
-    work_scores: Any  # numpy float64 array
+    work_scores: Any  # numpy float64 arrays
+    work_lats: Any
+    work_lons: Any
     people: int
     located: int
 
@@ -224,7 +229,10 @@ class SlimBucket(NamedTuple):
 def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) -> SlimBucket:
     import numpy as np
 
-    scores = np.array([c.score for a in analyses for c in a.work_candidates], dtype=np.float64)
+    work = [c for a in analyses for c in a.work_candidates]
+    scores = np.array([c.score for c in work], dtype=np.float64)
+    work_lats = np.array([c.position.lat for c in work], dtype=np.float64)
+    work_lons = np.array([c.position.lon for c in work], dtype=np.float64)
     blobs: list[bytes] = []
     lats: list[float] = []
     lons: list[float] = []
@@ -245,6 +253,8 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) 
         np.array(lons, dtype=np.float64),
         np.array(owners, dtype=np.int64),
         scores,
+        work_lats,
+        work_lons,
         people,
         located,
     )
@@ -458,23 +468,44 @@ def _points_of(analyses: Sequence[PersonAnalysis]) -> tuple[Any, Any]:
 
 
 def _site_odds(
-    columns: SiteColumns, work_scores: Sequence[Any], fixed_odds: float | None
+    columns: SiteColumns,
+    work: tuple[Sequence[Any], Sequence[Any], Sequence[Any]],
+    params: InferenceParams,
 ) -> tuple[float, float]:
-    """`site_log_odds` of the sites and every workplace candidate's score (`work_scores`:
-    numpy arrays, a partition's each), from the columns: the same floats (its sums are
-    `math.fsum`s, so their order does not matter), without a `PersonAnalysis` a member."""
+    """`site_log_odds` of the sites and every workplace candidate's score, latitude and
+    longitude (`work`: three lists of numpy arrays, a partition's each), from the columns:
+    the same floats (its sums are `math.fsum`s, so their order does not matter), without a
+    `PersonAnalysis` a member."""
+    import numpy as np
 
-    if fixed_odds is not None:
-        return math.log(fixed_odds), 0.0
+    if params.shared_site_odds is not None:
+        return math.log(params.shared_site_odds), 0.0
     inside = _shared_scores(columns)
     if inside.size == 0:
         return 0.0, 0.0
-    return site_log_odds_of_sums(
-        math.fsum(itertools.chain.from_iterable(part.tolist() for part in work_scores)),
-        math.fsum(itertools.chain.from_iterable((1.0 - part).tolist() for part in work_scores)),
-        math.fsum(inside.tolist()),
-        math.fsum((1.0 - inside).tolist()),
+
+    def joined(parts: Sequence[Any]) -> Any:
+        return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
+
+    spot_m = 2.0 * params.eps_m
+    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
+    spots = [
+        bool(size >= 2) and positions_share_a_spot(rows[:, 0], rows[:, 1], spot_m)
+        for size, rows in zip(
+            sizes.tolist(), np.split(columns.members, np.cumsum(sizes)[:-1]), strict=True
+        )
+    ]
+    shared = np.repeat(sizes >= 2, sizes)
+    in_reach = in_reach_of_sites(
+        joined(work[1]),
+        joined(work[2]),
+        columns.members[shared, 0],
+        columns.members[shared, 1],
+        np.repeat(np.array(spots, dtype=bool), sizes)[shared],
+        spot_m=spot_m,
+        reach_m=params.site_eps_m,
     )
+    return site_log_odds_of_candidates(joined(work[0]), in_reach, inside.tolist())
 
 
 class _SlimSpool:
@@ -489,6 +520,8 @@ class _SlimSpool:
         self.lons: list[Any] = []
         self.owners: list[Any] = []
         self.scores: list[Any] = []
+        self.work_lats: list[Any] = []
+        self.work_lons: list[Any] = []
 
     def add(self, part: SlimBucket) -> None:
         base = len(self.offsets) - 1
@@ -499,6 +532,8 @@ class _SlimSpool:
         self.lons.append(part.lons)
         self.owners.append(part.owners + base)
         self.scores.append(part.work_scores)
+        self.work_lats.append(part.work_lats)
+        self.work_lons.append(part.work_lons)
 
     def load(self, index: int) -> PersonAnalysis:
         self.handle.seek(self.offsets[index])
@@ -537,7 +572,8 @@ class _SlimSpool:
             np.concatenate([m for _, m in found]) if found else np.zeros((0, 3)),
         )
         del found
-        return columns, _site_odds(columns, self.scores, params.shared_site_odds)
+        work = (self.scores, self.work_lats, self.work_lons)
+        return columns, _site_odds(columns, work, params)
 
     def close(self) -> None:
         self.handle.close()

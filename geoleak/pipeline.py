@@ -1343,7 +1343,13 @@ class _ShardSet:
         with timeline.span("sites"):
             slim.sort(key=lambda a: a.person)  # the order fit analyses people in
             sites = find_sites_partitioned(slim, params)
-            odds = site_log_odds(slim, sites, params.shared_site_odds)
+            odds = site_log_odds(
+                slim,
+                sites,
+                params.shared_site_odds,
+                spot_m=2.0 * params.eps_m,
+                reach_m=params.site_eps_m,
+            )
             del slim
         try:
             profiles: list[Profile] = [

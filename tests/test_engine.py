@@ -466,9 +466,16 @@ def test_site_odds_from_the_columns_are_site_log_odds(
     analyses[0].work_candidates += [
         Candidate([], LatLon(1.0, 1.0), 5.0, score=s) for s in other_scores
     ]
-    scores = [c.score for a in analyses for c in a.work_candidates]
-    cuts = sorted({len(scores) * k // parts for k in range(1, parts)})
-    work_parts = np.split(np.array(scores, dtype=np.float64), cuts)
+    cands = [c for a in analyses for c in a.work_candidates]
+    cuts = sorted({len(cands) * k // parts for k in range(1, parts)})
+    work_parts = tuple(
+        np.split(np.array(values, dtype=np.float64), cuts)
+        for values in (
+            [c.score for c in cands],
+            [c.position.lat for c in cands],
+            [c.position.lon for c in cands],
+        )
+    )
     columns = engine.SiteColumns(
         [site for site, _ in found],
         np.concatenate([engine._member_columns(s, m) for s, m in found])
@@ -476,7 +483,7 @@ def test_site_odds_from_the_columns_are_site_log_odds(
         else np.zeros((0, 3)),
     )
     expected = site_log_odds(analyses, found, fixed)
-    got = engine._site_odds(columns, work_parts, fixed)
+    got = engine._site_odds(columns, work_parts, InferenceParams(shared_site_odds=fixed))
     assert got == expected or all(map(math.isnan, (*got, *expected)))
     made = engine.found_sites(columns)
     assert [site for site, _ in made] == [site for site, _ in found]

@@ -310,7 +310,13 @@ class LeakInference:
         found = find_sites(analyses, params)
         self.sites_: list[SharedSite] = [site for site, _ in found]
         lookup = SiteLookup(found)
-        self.site_log_odds_ = site_log_odds(analyses, found, params.shared_site_odds)
+        self.site_log_odds_ = site_log_odds(
+            analyses,
+            found,
+            params.shared_site_odds,
+            spot_m=2.0 * params.eps_m,
+            reach_m=params.site_eps_m,
+        )
         self.profiles_: list[Profile] = [
             _profile(a, found, params, context.get(a.person, PersonContext()), lookup,
                      site_odds=self.site_log_odds_)

@@ -16,9 +16,10 @@ from collections.abc import Iterable, MutableMapping, Sequence
 from typing import TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from geoleak.extract.evidence_columns import point_columns
-from geoleak.geometry import haversine_m_array, mean_position
+from geoleak.geometry import EARTH_RADIUS_M, haversine_m_array, mean_position
 from geoleak.infer.cluster import cluster_count, cluster_labels
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite, replaced
@@ -27,8 +28,11 @@ __all__ = [
     "SiteMembers",
     "colleagues_share_a_spot",
     "find_sites",
+    "in_reach_of_sites",
     "numbered_sites",
+    "positions_share_a_spot",
     "site_log_odds",
+    "site_log_odds_of_candidates",
     "site_log_odds_of_sums",
     "site_workplace_share",
 ]
@@ -128,12 +132,26 @@ def colleagues_share_a_spot(members: SiteMembers, spot_m: float) -> bool:
     radius `eps_m` at one spot have centres that close."""
     if len(members) < 2:
         return False
+    return positions_share_a_spot(*_member_positions(members), spot_m)
+
+
+def _member_positions(members: SiteMembers) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The members' places' latitudes and longitudes (float64 arrays, in the members' order)."""
     from_rows = getattr(members, "positions", None)  # the store engine's rows, no candidates
     if from_rows is not None:
         lats, lons = from_rows()
-    else:
-        lats = np.array([c.position.lat for c in members.values()], dtype=np.float64)
-        lons = np.array([c.position.lon for c in members.values()], dtype=np.float64)
+        return np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    lats = np.array([c.position.lat for c in members.values()], dtype=np.float64)
+    lons = np.array([c.position.lon for c in members.values()], dtype=np.float64)
+    return lats, lons
+
+
+def positions_share_a_spot(
+    lats: NDArray[np.float64], lons: NDArray[np.float64], spot_m: float
+) -> bool:
+    """`colleagues_share_a_spot` of the members' places' positions."""
+    if len(lats) < 2:
+        return False
     return bool((cluster_labels(lats, lons, eps_m=spot_m, min_samples=2) >= 0).any())
 
 
@@ -177,58 +195,174 @@ def site_log_odds(
     analyses: Sequence[PersonAnalysis],
     sites: Sequence[tuple[SharedSite, SiteMembers]],
     fixed_odds: float | None = None,
-    work_scores: Iterable[float] | None = None,
+    work: tuple[Sequence[float], Sequence[float], Sequence[float]] | None = None,
+    *,
+    spot_m: float = 200.0,
+    reach_m: float = 1000.0,
 ) -> tuple[float, float]:
     """Log likelihood ratios that a person's workplace candidate is their workplace, given
     that it is (first) or is not (second) their place in a site where others work.
 
-    A likelihood ratio P(in a site | workplace) / P(in a site | not a workplace), and the same
-    for "not in a site", estimated from the corpus (empirical Bayes): each workplace candidate
-    counts as a workplace by its own posterior probability before sites (`Candidate.score`)
-    and as another place by the rest, and the ratios are of the shares of each that are a
-    site member's candidate, with half a candidate added to each count (Jeffreys) so a small
-    corpus gives ratios near 1. Where many people share workplaces (a unit, a hospital's
-    staff) a candidate outside every site is less likely a workplace, not only one inside a
-    site more likely; where few do, both ratios stay near 1. No sites: (0, 0), nothing to
-    learn. `fixed_odds` (the `shared_site_odds` parameter) instead fixes the odds ratio
-    inside a site and leaves candidates outside sites as they are. `work_scores`: every
-    workplace candidate's score, in the order of `analyses` and their `work_candidates`
-    (what the store engine keeps instead of the candidates); None reads the candidates.
+    Estimated from the corpus (empirical Bayes): each workplace candidate counts as a
+    workplace by its own posterior probability before sites (`Candidate.score`) and as
+    another place by the rest, with half a candidate added to each count (Jeffreys) so a
+    small corpus gives ratios near 1. No sites: (0, 0), nothing to learn. `fixed_odds`
+    (the `shared_site_odds` parameter) instead fixes the odds ratio inside a site and
+    leaves candidates outside sites as they are.
+
+    Inside a site: the ratio of the event "the candidate lies in reach of a site member's
+    place" (`in_reach_of_sites`: within `spot_m` of one where the site's colleagues share a
+    spot, within `reach_m`, the chaining distance, of one where they do not), over every
+    workplace candidate. Which candidate stands for a member (their highest-scoring one in
+    the chain) and whether a chain is a site (one confident member) are chosen by the
+    scores themselves, so the shares of members' places alone over-state the ratio where
+    workplaces chain by chance (a city: each person's best place is a member of some chain;
+    `benchmarks/README.md`, pmmdev and siteodds); the event in reach is the same for every
+    candidate, whatever its score, and counts the places the same geography puts near
+    sites by chance. The scores as labels bias a ratio towards 1 where they are uncertain
+    (non-differential misclassification), so the ratio is refitted with each candidate's
+    posterior given its event as its label until it settles (EM: Dempster, Laird & Rubin
+    1977, the event a feature independent of the own evidence given the role; `_em_log_odds`).
+
+    Outside: the shares of members' places, as before: where many people share workplaces
+    (a unit, a hospital's staff) a candidate outside every site is less likely a workplace;
+    where few do, the ratio stays near 0 (`site_log_odds_of_sums`).
+
+    `work`: every workplace candidate's score, latitude and longitude, in the order of
+    `analyses` and their `work_candidates` (what the store engine keeps instead of the
+    candidates); None reads the candidates.
     """
     if fixed_odds is not None:
         return math.log(fixed_odds), 0.0
-    member_candidates: dict[str, list[Candidate]] = {}
-    for site, members in sites:
-        if len(site.people) < 2:
-            continue
-        for person, cand in members.items():
-            member_candidates.setdefault(person, []).append(cand)
-    if not member_candidates:
+    shared = [(site, members) for site, members in sites if len(site.people) >= 2]
+    if not shared:
         return 0.0, 0.0
-    if work_scores is None:
-        work_scores = (c.score for a in analyses for c in a.work_candidates)
-    # math.fsum: correctly rounded, so the same floats whatever order the people come in
-    # (the in-memory engine takes them sorted, the store's partitions by bucket; summed in
-    # order the two differed in the last bits, and so did a tie in a profile's wording).
-    scores = list(work_scores)
-    inside_scores = [
-        cand.score for analysis in analyses for cand in member_candidates.get(analysis.person, ())
-    ]
-    return site_log_odds_of_sums(
-        math.fsum(scores),
-        math.fsum(1.0 - score for score in scores),
-        math.fsum(inside_scores),
-        math.fsum(1.0 - score for score in inside_scores),
+    if work is None:
+        cands = [c for a in analyses for c in a.work_candidates]
+        work = (
+            [c.score for c in cands],
+            [c.position.lat for c in cands],
+            [c.position.lon for c in cands],
+        )
+    place_lats, place_lons, place_spot = [], [], []
+    for _, members in shared:
+        lats, lons = _member_positions(members)
+        place_lats.append(lats)
+        place_lons.append(lons)
+        place_spot.append(np.full(len(lats), positions_share_a_spot(lats, lons, spot_m)))
+    scores = np.asarray(work[0], dtype=np.float64)
+    in_reach = in_reach_of_sites(
+        np.asarray(work[1], dtype=np.float64),
+        np.asarray(work[2], dtype=np.float64),
+        np.concatenate(place_lats),
+        np.concatenate(place_lons),
+        np.concatenate(place_spot),
+        spot_m=spot_m,
+        reach_m=reach_m,
     )
+    inside_scores = [cand.score for _, members in shared for cand in members.values()]
+    return site_log_odds_of_candidates(scores, in_reach, inside_scores)
+
+
+def site_log_odds_of_candidates(
+    scores: NDArray[np.float64], in_reach: NDArray[np.bool_], member_scores: Sequence[float]
+) -> tuple[float, float]:
+    """`site_log_odds` from every workplace candidate's score and whether it lies in reach
+    of a site (`in_reach_of_sites`), and the scores of the members' places in sites of two
+    or more people (one at least): the first ratio by `_em_log_odds`, the second of the
+    members' places (`site_log_odds_of_sums`). Every sum is a `math.fsum`, so the same
+    floats whatever order the candidates come in."""
+    # math.fsum: correctly rounded, so the same floats whatever order the people come in
+    # (the in-memory engine takes them sorted, the store's partitions by bucket).
+    outside = site_log_odds_of_sums(
+        math.fsum(scores.tolist()),
+        math.fsum((1.0 - scores).tolist()),
+        math.fsum(member_scores),
+        math.fsum(1.0 - score for score in member_scores),
+    )[1]
+    return _em_log_odds(scores, in_reach)[0], outside
+
+
+EM_ROUNDS = 200  # at most; the ratios settle to 1e-12 in 20-60 rounds on our corpora
+
+
+def _em_log_odds(scores: NDArray[np.float64], in_reach: NDArray[np.bool_]) -> tuple[float, float]:
+    """`site_log_odds_of_sums` of the event `in_reach` with each candidate's label its
+    posterior given its own score and the event, refitted until the ratios change by less
+    than 1e-12 (at most `EM_ROUNDS` rounds; the first round's labels are the scores).
+
+    Each group's scores are sorted once: a label is increasing in the score within a group,
+    so the labels stay sorted and their sums (numpy's) are the same floats for the same
+    candidates in any order (every engine), at a numpy sum a round instead of a `math.fsum`
+    (a million candidates: 0.2 s where `math.fsum`s took 5.8 s of CPU)."""
+    groups = []
+    for part in (np.sort(scores[in_reach]), np.sort(scores[~in_reach])):
+        clipped = np.clip(part, 1e-6, 1.0 - 1e-6)
+        groups.append((clipped, np.log(clipped / (1.0 - clipped))))  # log-odds before sites
+    (labels_in, own_in), (labels_out, own_out) = groups
+    odds = (math.inf, math.inf)
+    for _ in range(EM_ROUNDS):
+        work_in, work_out = float(labels_in.sum()), float(labels_out.sum())
+        other_in, other_out = float((1.0 - labels_in).sum()), float((1.0 - labels_out).sum())
+        new = site_log_odds_of_sums(work_in + work_out, other_in + other_out, work_in, other_in)
+        settled = abs(new[0] - odds[0]) < 1e-12 and abs(new[1] - odds[1]) < 1e-12
+        odds = new
+        if settled:
+            break
+        labels_in = 1.0 / (1.0 + np.exp(-(own_in + odds[0])))
+        labels_out = 1.0 / (1.0 + np.exp(-(own_out + odds[1])))
+    return odds
+
+
+def in_reach_of_sites(
+    lats: NDArray[np.float64],
+    lons: NDArray[np.float64],
+    place_lats: NDArray[np.float64],
+    place_lons: NDArray[np.float64],
+    place_spot: NDArray[np.bool_],
+    *,
+    spot_m: float,
+    reach_m: float,
+) -> NDArray[np.bool_]:
+    """Whether each point (`lats`, `lons`, degrees) lies in reach of a site member's place
+    (`place_lats`, `place_lons`): within `spot_m` metres of a place whose site's colleagues
+    share a spot (`place_spot`: one installation, seen at its spots), within `reach_m` of
+    any other (neighbouring workplaces, chained up to `reach_m`). A member's own place is
+    in reach of itself."""
+    from scipy.spatial import cKDTree
+
+    found = np.zeros(len(lats), dtype=bool)
+    if not len(lats):
+        return found
+    points = _unit_vectors(lats, lons)
+    for spot, radius_m in ((True, spot_m), (False, reach_m)):
+        chosen = place_spot == spot
+        if not chosen.any():
+            continue
+        tree = cKDTree(_unit_vectors(place_lats[chosen], place_lons[chosen]))
+        # The chord of an arc of radius_m on the unit sphere (a great-circle distance is
+        # a monotone function of the chord): the nearest place, looked for no farther.
+        chord = 2.0 * math.sin(radius_m / (2.0 * EARTH_RADIUS_M))
+        nearest, _ = tree.query(points, k=1, distance_upper_bound=chord * (1 + 1e-12))
+        found |= nearest <= chord
+    return found
+
+
+def _unit_vectors(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Points on the unit sphere (x, y, z) of latitudes and longitudes in degrees."""
+    lat, lon = np.radians(lats), np.radians(lons)  # radians for the trigonometry
+    cos_lat = np.cos(lat)
+    return np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
 
 
 def site_log_odds_of_sums(
     work: float, other: float, work_in: float, other_in: float
 ) -> tuple[float, float]:
-    """`site_log_odds` from its four sums (each a `math.fsum`, so the same floats in any
-    order): every workplace candidate's score (`work`) and one less it (`other`), and the
-    same over the candidates that are a member's in a site of two or more people (`work_in`,
-    `other_in`; there is one at least)."""
+    """The two log likelihood ratios of an event from four sums, each the same float in any
+    order of the candidates (`math.fsum`s, or numpy's sums of sorted labels in
+    `_em_log_odds`): every workplace candidate's label (its score, `work`) and one less it
+    (`other`), and the same over the candidates with the event (`work_in`, `other_in`: a
+    member's place in a site of two or more people, or a place in reach of one)."""
     p_work = (work_in + 0.5) / (work + 1.0)
     p_other = (other_in + 0.5) / (other + 1.0)
     inside = math.log(p_work / p_other)
