@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from remedy_photos import HOME, WORK, fictional_folder
+from PIL import Image
+from remedy_photos import HOME, WORK, dms, fictional_folder
 
 from geoleak.cli import main
 from geoleak.geometry import haversine_m
@@ -321,3 +323,39 @@ def test_a_sidecar_named_alone_without_a_position_is_audited_too(tmp_path: Path)
     lines = report.summary_lines()
     assert "no location found: 1 XMP sidecar with no position" in lines
     assert not [line for line in lines if "no files" in line]
+
+
+def _gps_block_photo(tags: dict[int, object]) -> bytes:
+    """A JPEG whose GPS IFD holds only `tags` (no GPSLatitude / GPSLongitude)."""
+    image = Image.new("RGB", (16, 16), (200, 10, 10))
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[0] = b"\x02\x03\x00\x00"
+    gps.update(tags)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("tags", "said"),
+    [  # GPSDestLatitudeRef/Latitude/LongitudeRef/Longitude: the subject's position
+        ({0x13: "N", 0x14: dms(51.5), 0x15: "W", 0x16: dms(0.12)}, "51.500000, -0.120000"),
+        ({0x1C: b"ASCII\x00\x00\x00Ylivieska"}, "Ylivieska"),  # GPSAreaInformation
+    ],
+)
+def test_a_gps_block_with_a_destination_or_an_area_name_is_a_leak(
+    tmp_path: Path, tags: dict[int, object], said: str
+) -> None:
+    """exiftool shows GPSDestLatitude/Longitude and GPSAreaInformation; audit called such a
+    file clean ("0 of 1 files give away a position", --fail-on-leak exit 0) while scrub
+    removed the block."""
+    (tmp_path / "a.jpg").write_bytes(_gps_block_photo(tags))
+    report = audit([tmp_path / "a.jpg"])
+    assert report.leaks and len(report.located_files) == 1
+    assert said in report.files[0].fields[0].value
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "a.jpg"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    # a block holding neither (only its version) is still not a leak
+    (tmp_path / "b.jpg").write_bytes(_gps_block_photo({}))
+    assert not audit([tmp_path / "b.jpg"]).leaks
