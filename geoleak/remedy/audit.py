@@ -280,6 +280,7 @@ def _audit(
             files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
         except Unsupported as exc:
             files.append(_unread(sidecar, f"not examined: {exc}"))
+            files[-1].fields = exc.findings
         except OSError as exc:
             files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
     lines = result.stats.summary_lines()
@@ -385,6 +386,7 @@ def _exposed(
     try:
         item.fields = scan_file(path).findings
     except Unsupported as exc:
+        item.fields = exc.findings  # what was read before the scanner gave up
         item.error = item.error or f"not examined: {exc}"
     except OSError as exc:
         item.error = item.error or f"cannot read: {exc.strerror or exc}"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import struct
+import zlib
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from remedy_photos import HOME, WORK, dms, fictional_folder
+from remedy_photos import HOME, WORK, dms, fictional_folder, photo
 
 from geoleak.cli import main
 from geoleak.geometry import haversine_m
@@ -359,3 +362,41 @@ def test_a_gps_block_with_a_destination_or_an_area_name_is_a_leak(
     # a block holding neither (only its version) is still not a leak
     (tmp_path / "b.jpg").write_bytes(_gps_block_photo({}))
     assert not audit([tmp_path / "b.jpg"]).leaks
+
+
+def _bare_exif_profile() -> bytes:
+    """An ImageMagick 'Raw profile type exif' whose TIFF has no "Exif\\0\\0" before it (as
+    exiftool -b -exif writes it); the reader of positions skips it, scrub's scanner does not."""
+    with Image.open(io.BytesIO(photo(*HOME, datetime(2026, 1, 1)))) as im:
+        tiff = im.getexif().tobytes().removeprefix(b"Exif\x00\x00")
+    hexed = tiff.hex().encode()
+    lines = b"\n".join(hexed[i : i + 72] for i in range(0, len(hexed), 72))
+    return b"\nexif\n%8d\n" % len(tiff) + lines + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [  # a compressed comment with coordinates; a compressed EXIF profile with GPS
+        (b"Comment", b"our place: 51.50123, -0.12345"),
+        (b"Raw profile type exif", None),
+    ],
+)
+def test_a_png_scrub_refuses_for_its_location_is_a_leak_to_audit(
+    tmp_path: Path, keyword: bytes, text: bytes | None
+) -> None:
+    """scrub refuses these files (it cannot rewrite compressed text at the same length);
+    audit called them clean ("0 of 1", --fail-on-leak exit 0), having read nothing of them."""
+    chunk = b"zTXt" + keyword + b"\x00\x00" + zlib.compress(text or _bare_exif_profile())
+    png = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
+    at = png.index(b"IDAT") - 4
+    crc = zlib.crc32(chunk) & 0xFFFFFFFF
+    png = png[:at] + struct.pack(">I", len(chunk) - 4) + chunk + struct.pack(">I", crc) + png[at:]
+    (tmp_path / "a.png").write_bytes(png)
+    report = audit([tmp_path / "a.png"])
+    assert report.leaks, report.summary_lines()
+    assert "scrub cannot clean" in "\n".join(report.summary_lines())
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(tmp_path / "a.png"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    scrubbed = runner.invoke(main, ["scrub", str(tmp_path / "a.png"), "-o", str(tmp_path / "o")])
+    assert scrubbed.exit_code == 1 and not (tmp_path / "o" / "a.png").exists()
