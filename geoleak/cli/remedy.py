@@ -42,7 +42,8 @@ EXIT_LEAK = 1
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
 @click.option("--force", is_flag=True,
               help="Overwrite existing output files (in the output folder, the -o file, the "
-                   "--json file).")  # fmt: skip
+                   "--json file). Without it a run into a folder where any output exists "
+                   "writes nothing.")  # fmt: skip
 @click.option(
     "--all-identifying",
     is_flag=True,
