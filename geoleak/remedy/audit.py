@@ -54,6 +54,7 @@ class ExposedFile:
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
+            "leaks": self.leaks_location,
             "position": [self.position.lat, self.position.lon] if self.position else None,
             "capture_time": self.capture_time.isoformat() if self.capture_time else None,
             "device": self.device,
