@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 import zlib
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -400,3 +402,38 @@ def test_a_png_scrub_refuses_for_its_location_is_a_leak_to_audit(
     assert result.exit_code == 1, result.output
     scrubbed = runner.invoke(main, ["scrub", str(tmp_path / "a.png"), "-o", str(tmp_path / "o")])
     assert scrubbed.exit_code == 1 and not (tmp_path / "o" / "a.png").exists()
+
+
+def test_fail_on_leak_does_not_vouch_for_a_file_it_could_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A located photo the user may not read: `audit --fail-on-leak -q` printed "0 of 2 files
+    give away a position" and exited 0 (a pre-commit hook let it through); scrub fails it.
+    Now the line says it could not be read and the exit status is 1. An empty file, which
+    holds nothing, and a clean one still pass."""
+    import builtins
+
+    (tmp_path / "a.jpg").write_bytes(photo(None, None, datetime(2026, 1, 1)))
+    (tmp_path / "b.jpg").write_bytes(photo(*HOME, datetime(2026, 1, 1)))
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    locked = str(tmp_path / "b.jpg")
+
+    def deny(real: Any) -> Any:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(path, (str, os.PathLike)) and os.fspath(path) == locked:
+                raise PermissionError(13, "Permission denied", locked)
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(builtins, "open", deny(builtins.open))
+    monkeypatch.setattr(io, "open", deny(io.open))
+    monkeypatch.setattr(os, "open", deny(os.open))
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(tmp_path), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    assert "0 of 3 files give away a position; 1 could not be read (unknown)" in result.output
+    assert f"could not be read, so may give away a position: {locked}" in result.output
+    for name in ("a.jpg", "empty.jpg"):
+        clean = runner.invoke(main, ["audit", str(tmp_path / name), "--fail-on-leak", "-q"])
+        assert clean.exit_code == 0, clean.output
