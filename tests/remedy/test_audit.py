@@ -437,3 +437,39 @@ def test_fail_on_leak_does_not_vouch_for_a_file_it_could_not_read(
     for name in ("a.jpg", "empty.jpg"):
         clean = runner.invoke(main, ["audit", str(tmp_path / name), "--fail-on-leak", "-q"])
         assert clean.exit_code == 0, clean.output
+
+
+def _iim(*datasets: tuple[int, bytes]) -> bytes:
+    return b"".join(b"\x1c\x02" + bytes([n]) + struct.pack(">H", len(v)) + v for n, v in datasets)
+
+
+def test_geotag_machine_tags_in_keywords_are_a_leak_and_are_removed(tmp_path: Path) -> None:
+    """Flickr's geotag machine tags (keywords `geo:lat=...`, `geo:lon=...`, as IPTC records
+    and in XMP dc:subject): audit said "0 of 1 files give away a position" and scrub kept
+    them; other keywords stay in IPTC."""
+    iim = _iim((25, b"geotagged"), (25, b"geo:lat=51.50123"), (25, b"geo:lon=-0.12345"))
+    irb = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) % 2)
+    app13 = b"Photoshop 3.0\x00" + irb
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           b'02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/'
+           b'elements/1.1/"><dc:subject><rdf:Bag><rdf:li>geo:lat=51.50123</rdf:li><rdf:li>'
+           b"geo:lon=-0.12345</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF>"
+           b"</x:xmpmeta>")  # fmt: skip
+    jpeg = photo(None, None, datetime(2026, 1, 1))
+    segment = b"\xff\xed" + struct.pack(">H", len(app13) + 2) + app13
+    (tmp_path / "iptc.jpg").write_bytes(jpeg[:2] + segment + jpeg[2:])
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", xmp=xmp)
+    (tmp_path / "xmp.jpg").write_bytes(out.getvalue())
+    runner = CliRunner()
+    for name in ("iptc.jpg", "xmp.jpg"):
+        result = runner.invoke(main, ["audit", str(tmp_path / name), "--fail-on-leak", "-q"])
+        assert result.exit_code == 1, (name, result.output)
+    clean = tmp_path / "clean"
+    assert runner.invoke(main, ["scrub", str(tmp_path), "-o", str(clean), "-q"]).exit_code == 0
+    for name in ("iptc.jpg", "xmp.jpg"):
+        data = (clean / name).read_bytes()
+        assert b"geo:lat=" not in data and b"geo:lon=" not in data
+    assert b"geotagged" in (clean / "iptc.jpg").read_bytes()
+    result = runner.invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
+    assert result.exit_code == 0, result.output
