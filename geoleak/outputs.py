@@ -6,7 +6,8 @@
 - Never over someone else's files: a non-empty folder is written into only when geoleak
   wrote it before (it leaves `MARKER` there) or the user says --force.
 - Whole or not at all: `atomic_write_text` / `atomic_open` write a temporary file beside
-  the target and rename it, so a failure never leaves half a file.
+  the target and rename it, so a failure never leaves half a file; `staged_output_dir`
+  does the same for a folder of pages (maps, a report), file by file at the end.
 - Any text can be written: characters that cannot be encoded (the surrogate escapes that
   stand for the bytes of a file name that is not UTF-8) are written backslash-escaped
   (`\\udce9`), which keeps every output valid UTF-8 (and valid JSON: it reads as an escape).
@@ -15,8 +16,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
@@ -32,6 +34,7 @@ __all__ = [
     "check_output_dir",
     "check_output_file",
     "mark_output_dir",
+    "staged_output_dir",
 ]
 
 MARKER = ".geoleak-output"
@@ -127,6 +130,59 @@ def mark_output_dir(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write: {exc.strerror or exc}") from None
     return folder
+
+
+class StagedDir:
+    """The folder a command writes its pages into (`path`, beside `target`), and the
+    names they get in `target` once the run is done (`published`)."""
+
+    def __init__(self, path: Path, target: Path) -> None:
+        self.path = path
+        self.target = target
+
+    def published(self, paths: Iterable[Path]) -> list[Path]:
+        return [self.target / Path(p).relative_to(self.path) for p in paths]
+
+
+@contextmanager
+def staged_output_dir(path: str | os.PathLike[str]) -> Iterator[StagedDir]:
+    """A folder of pages written whole or not at all: the command writes into a hidden
+    folder beside `path` (same parent, so relative links from the pages are the same),
+    whose files are renamed into `path` (marked as geoleak's) when the block ends; on any
+    failure or interruption (Ctrl-C) it is removed and `path` is left as it was, not
+    half new (a map page of this run beside one of the last, an index without its report).
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.geoleak-tmp-",
+                                      dir=target.parent))  # fmt: skip
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    try:
+        yield StagedDir(stage, target)
+        mark_output_dir(target)
+        try:
+            _move_into(stage, target)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Rename every file under `source` to the same place under `target` (replacing it)."""
+    for entry in sorted(source.iterdir()):
+        there = target / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            if there.is_dir() and not there.is_symlink():
+                _move_into(entry, there)
+                continue
+            if there.exists() or there.is_symlink():
+                there.unlink()
+        elif there.is_dir() and not there.is_symlink():
+            shutil.rmtree(there)
+        os.replace(entry, there)
 
 
 @contextmanager

@@ -136,3 +136,25 @@ def test_readme_and_scan_help_point_at_the_repo_copy() -> None:
     assert "shared/spec" not in readme
     help_text = CliRunner().invoke(main, ["scan", "--help"]).output
     assert "docs/formats.md" in help_text
+
+
+def test_every_audit_and_scrub_report_field_is_documented(tmp_path: Path) -> None:
+    """`audit --json` and `scrub --json`'s keys, nested ones included, are all in section
+    10; a file's `leaks` says what `--fail-on-leak` counts."""
+    photos = DOCS.parents[1] / "sample_media" / "media"
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(photos), "--json", "-", "-q"])
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)
+    assert any(f["leaks"] for f in audit["per_file"]) == audit["leaks"] is True
+    written = set(audit) | {k for f in audit["per_file"] for k in f}
+    written |= {k for part in ("places", "fields_to_remove") for x in audit[part] for k in x}
+    written |= {k for f in audit["per_file"] for part in ("fields", "near") for x in f[part]
+                for k in x}  # fmt: skip
+    assert {"leaks", "near", "distance_m", "explanation"} <= written
+    result = runner.invoke(main, ["scrub", str(photos), "-o", str(tmp_path / "c"), "--json", "-"])
+    scrub = json.loads(result.stdout)
+    written |= set(scrub) | {k for o in scrub["outcomes"] for k in o}
+    written |= {k for o in scrub["outcomes"] for x in o["removed"] + o["kept"] for k in x}
+    section = _section(10)
+    assert sorted(k for k in written if f"`{k}`" not in section and f'"{k}"' not in section) == []

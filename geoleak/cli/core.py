@@ -30,7 +30,7 @@ from geoleak.cli.exports import sensitive_markers, sites_option, sites_summary
 from geoleak.errors import OutputError, UsageError
 from geoleak.geocode import OFFLINE, Geocoder, build_geocoder
 from geoleak.ingest import READERS
-from geoleak.outputs import check_output_dir, check_output_file, mark_output_dir
+from geoleak.outputs import check_output_dir, check_output_file, staged_output_dir
 from geoleak.paths import GENERATED_DEMO, path_names, shown_path
 from geoleak.profiles import dump_profiles, load_profiles
 from geoleak.sites import load_sites
@@ -307,10 +307,11 @@ def map_command(profiles_path: str, inputs: tuple[str, ...], output: str, source
                 "no INPUTS given: the maps show inferred places only, no evidence points", err=True
             )
         markers = sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-        mark_output_dir(output)
         notes: list[str] = []
-        written = write_maps(profiles, evidence, Path(output), tiles=tiles, sites=[*sites, *markers],
-                             basemap_file=basemap_file, messages=notes)  # fmt: skip
+        with staged_output_dir(output) as staged:  # (Ctrl-C leaves the folder as it was)
+            written = write_maps(profiles, evidence, staged.path, tiles=tiles,
+                                 sites=[*sites, *markers], basemap_file=basemap_file,
+                                 messages=notes)  # fmt: skip
     if not quiet:
         for note in dict.fromkeys(notes):
             warn(note)
@@ -600,13 +601,15 @@ def demo(output: str, sample: str | None, tiles: str | None, basemap_file: str |
         if not corpus.is_file():
             raise UsageError(f"{source}: no posts.jsonl here; is it a geoleak scenario folder?")
         result = _run([str(corpus)], None, None, quiet=as_json)
-        mark_output_dir(out)
-        dump_profiles(result.profiles, out / "profiles.json", sites=[s.to_json() for s in result.sites],
-                      meta={"tool": "geoleak", "version": __version__, "inputs": [shown_path(corpus)],
-                            "parameters": inference_parameters(None)})  # fmt: skip
         notes: list[str] = []
-        write_maps(result.profiles, result.evidence, out, tiles=tiles, sites=result.sites,
-                   basemap_file=basemap_file, messages=notes)  # fmt: skip
+        with staged_output_dir(out) as staged:  # (Ctrl-C leaves the folder as it was)
+            dump_profiles(result.profiles, staged.path / "profiles.json",
+                          sites=[s.to_json() for s in result.sites],
+                          meta={"tool": "geoleak", "version": __version__,
+                                "inputs": [shown_path(corpus)],
+                                "parameters": inference_parameters(None)})  # fmt: skip
+            write_maps(result.profiles, result.evidence, staged.path, tiles=tiles,
+                       sites=result.sites, basemap_file=basemap_file, messages=notes)  # fmt: skip
         for note in dict.fromkeys(notes):
             warn(note)
         from geoleak.evaluate import evaluate, load_truth

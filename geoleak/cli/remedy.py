@@ -22,6 +22,7 @@ from geoleak.errors import UsageError
 from geoleak.outputs import atomic_write_text, check_output_dir, check_output_file
 from geoleak.remedy.model import NEAR_M, ScrubOptions
 from geoleak.remedy.scrub import iter_input_files, scrub_paths
+from geoleak.wording import count as count_of
 
 EXIT_LEAK = 1
 
@@ -42,7 +43,8 @@ EXIT_LEAK = 1
 @click.option("--dry-run", is_flag=True, help="List what would be removed; write nothing.")
 @click.option("--force", is_flag=True,
               help="Overwrite existing output files (in the output folder, the -o file, the "
-                   "--json file).")  # fmt: skip
+                   "--json file). Without it a run into a folder where any output exists "
+                   "writes nothing.")  # fmt: skip
 @click.option(
     "--all-identifying",
     is_flag=True,
@@ -199,7 +201,8 @@ def scrub(
 @click.option(
     "--fail-on-leak",
     is_flag=True,
-    help="Exit with status 1 when any position is found (for pre-commit hooks, upload folders).",
+    help="Exit with status 1 when any position is found, or a file could not be read (for "
+    "pre-commit hooks, upload folders).",
 )
 @geocoder_options
 @click.option("--force", is_flag=True,
@@ -271,9 +274,11 @@ def audit(
         to_stdout = json_out is not None and json_out == "-"
         if not to_stdout:
             if quiet:
+                unread = len(report.unread)
                 click.echo(
                     f"{len(report.located_files)} of {len(report.files)} files give away a position"
                     + (f"; {report.posts_located} located posts" if report.posts_located else "")
+                    + (f"; {unread} could not be read (unknown)" if unread else "")
                 )
             else:
                 for line in report.summary_lines():
@@ -291,5 +296,11 @@ def audit(
             click.echo(text)
         else:
             atomic_write_text(json_out, text + "\n")
-    if fail_on_leak and report.leaks:
+    if fail_on_leak and report.unread and not report.leaks:
+        # a check that could not read a file does not vouch for it (as scrub fails it)
+        names = ", ".join(f.path for f in report.unread[:3])
+        more = f" and {len(report.unread) - 3} more" if len(report.unread) > 3 else ""
+        click.echo(f"--fail-on-leak: {count_of(len(report.unread), 'file')} could not be read, "
+                   f"so may give away a position: {names}{more}", err=True)  # fmt: skip
+    if fail_on_leak and (report.leaks or report.unread):
         sys.exit(EXIT_LEAK)

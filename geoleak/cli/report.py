@@ -25,7 +25,7 @@ from geoleak.cli.core import input_options
 from geoleak.cli.exports import sensitive_markers, sites_option
 from geoleak.errors import UsageError
 from geoleak.geocode import build_geocoder
-from geoleak.outputs import check_output_dir, mark_output_dir
+from geoleak.outputs import check_output_dir, staged_output_dir
 from geoleak.types import Evidence, LatLon, Profile
 
 if TYPE_CHECKING:
@@ -213,40 +213,43 @@ def _report(inputs: tuple[str, ...], output: str, profiles_path: str | None, tru
         for line in lines:
             click.echo(line, err=True)
     sites += sensitive_markers(sites_file, evidence, profiles, near_m=near_m, quiet=quiet)
-    out = mark_output_dir(output)
-    written: list[Path] = []
-    notes: list[str] = []
-    if not no_maps:
-        written += write_maps(
-            profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html",
-            basemap_file=street, messages=notes,
-        )  # fmt: skip
-    people = len({p.person for p in profiles} | set(evidence))
-    with ExitStack() as stack:
-        step: Callable[[int], None] | None = None
+    # (written beside the folder and moved in at the end: Ctrl-C leaves the folder as it was)
+    with staged_output_dir(output) as staged:
+        out = staged.path
+        written: list[Path] = []
+        notes: list[str] = []
+        if not no_maps:
+            written += write_maps(
+                profiles, evidence, out, tiles=tiles, sites=sites, report_link="report.html",
+                basemap_file=street, messages=notes,
+            )  # fmt: skip
+        people = len({p.person for p in profiles} | set(evidence))
+        with ExitStack() as stack:
+            step: Callable[[int], None] | None = None
+            if not quiet:
+                update = stack.enter_context(progress_bar(people, "writing report"))
+
+                def step(_done: int) -> None:
+                    update(1)
+
+            report = write_report(
+                profiles,
+                evidence,
+                out / "report.html",
+                sites=sites,
+                stats_lines=lines,
+                truth_homes=_truth_homes(truth),
+                inference=inference,
+                maps_linked=not no_maps,
+                plots=not no_plots,
+                progress=step,
+                basemap_tiles=street,
+            )
         if not quiet:
-            update = stack.enter_context(progress_bar(people, "writing report"))
-
-            def step(_done: int) -> None:
-                update(1)
-
-        report = write_report(
-            profiles,
-            evidence,
-            out / "report.html",
-            sites=sites,
-            stats_lines=lines,
-            truth_homes=_truth_homes(truth),
-            inference=inference,
-            maps_linked=not no_maps,
-            plots=not no_plots,
-            progress=step,
-            basemap_tiles=street,
-        )
-    if not quiet:
-        for note in dict.fromkeys(notes):
-            click.echo(f"warning: {note}", err=True)
-    written.insert(0, report)
+            for note in dict.fromkeys(notes):
+                click.echo(f"warning: {note}", err=True)
+        written.insert(0, report)
+    written = staged.published(written)
     if as_json:
         click.echo(
             json.dumps({"report": str(written[0]), "files": [str(p) for p in written]}, indent=1)
@@ -322,8 +325,10 @@ def export_command(
     if not quiet:
         for line in lines:
             click.echo(line, err=True)
-    mark_output_dir(out)
-    written = write_exports(profiles, evidence, out, formats=wanted, sites=sites)
+    with staged_output_dir(out) as staged:
+        written = staged.published(
+            write_exports(profiles, evidence, staged.path, formats=wanted, sites=sites)
+        )
     if as_json:
         click.echo(json.dumps({"files": [str(p) for p in written]}, indent=1))
     elif not quiet:

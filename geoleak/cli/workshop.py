@@ -21,7 +21,7 @@ from geoleak.cli.app import (
 )
 from geoleak.cli.core import input_options
 from geoleak.errors import UsageError
-from geoleak.outputs import check_output_dir, mark_output_dir
+from geoleak.outputs import check_output_dir, staged_output_dir
 from geoleak.paths import GENERATED_DEMO, path_names, shown_path
 
 
@@ -147,8 +147,10 @@ def workshop_command(inputs: tuple[str, ...], output: str, participant: str | No
             progress=say,
         )
         notes: list[str] = []
-        mark_output_dir(output)
-        written = write_workshop(workshop, Path(output), basemap_tiles=street, messages=notes)
+        with staged_output_dir(output) as staged:  # (Ctrl-C leaves the folder as it was)
+            written = staged.published(
+                write_workshop(workshop, staged.path, basemap_tiles=street, messages=notes)
+            )
     finally:
         archives.close()
         if street is not None:

@@ -42,7 +42,9 @@ from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, telemetry_beside
 from geoleak.types import MediaMeta, TrackPoint
 
-__all__ = ["read_media", "read_media_digest", "read_media_pillow", "sniff_format"]
+__all__ = ["EMPTY_FILE", "read_media", "read_media_digest", "read_media_pillow", "sniff_format"]
+
+EMPTY_FILE = "file is empty"  # (MediaMeta.error of a file of 0 bytes: it holds nothing)
 
 _BY_EXTENSION = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".mpo": "jpeg",
@@ -96,7 +98,7 @@ def _read(
                 return MediaMeta(path=shown, error="not a regular file"), None
             size = info.st_size
             if size == 0:  # (its identity is that of every empty file, as media_digest says)
-                return MediaMeta(path=shown, error="file is empty"), (
+                return MediaMeta(path=shown, error=EMPTY_FILE), (
                     digest_of(0, (b"", b"")) if digest else None
                 )
             src = Source(fd, size)

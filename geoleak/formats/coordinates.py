@@ -10,7 +10,10 @@ Recognised forms (what phones, trackers, map apps and people write):
 - `geo:` URIs (RFC 5870): geo:48.1173,11.5167;
 - map links: google.com/maps/@48.11,11.51,15z, ?q=48.11,11.51, ll=, openstreetmap
   #map=15/48.11/11.51, mlat=..&mlon=..;
-- Open Location Codes (plus codes): full "8FWH4HVG+3V" (decoded) and short "4HVG+3V".
+- Open Location Codes (plus codes): full "8FWH4HVG+3V" (decoded) and short "4HVG+3V";
+- geotag machine tags (Flickr's, in keywords): "geo:lat=48.1173" and "geo:lon=11.5167",
+  a position when both are in the text, and each alone as half of one (a keyword list
+  holds them as two keywords: IPTC writes one record each).
 
 A date (2024.05.06), a version (1.2.3, 10.0.19045), an IP address or a lone number is not
 a position: matches must not touch other digits or dots, and (0, 0) is ignored.
@@ -50,6 +53,7 @@ _DMS_PART = (
     r"(\d{1,3})\s*[°º]\s*(\d{1,2}(?:\.\d+)?)\s*['′’]\s*(?:(\d{1,2}(?:\.\d+)?)\s*(?:\"|″|''|”)\s*)?"
 )
 _DMS = re.compile(_DMS_PART + r"([NSns])[\s,;/]*" + _DMS_PART + r"([EWew])")
+_MACHINE_TAG = re.compile(r"\bgeo:(lat|lon|long)=(" + _NUM + r")" + _EDGE_R, re.IGNORECASE)
 _GEO_URI = re.compile(r"\bgeo:(" + _NUM + r"),(" + _NUM + r")", re.IGNORECASE)
 _MAP_URL = re.compile(
     r"(?:[@=/]|[?&](?:q|ll|sll|center|daddr|saddr|query)=)("
@@ -112,6 +116,17 @@ def find_coordinates(text: str) -> list[CoordinateMatch]:
             return
         found.append(CoordinateMatch(match.start(), match.end(), match.group(0), position))
 
+    tags = list(_MACHINE_TAG.finditer(text))
+    lats = [m for m in tags if m.group(1).lower() == "lat"]
+    lons = [m for m in tags if m.group(1).lower() != "lat"]
+    if lats and lons:  # (a match only spans the pair when lat comes first; else each half)
+        first, second = lats[0], lons[0]
+        pos = _pair(_number(first.group(2)), _number(second.group(2)), None, None)
+        if pos is not None and first.start() < second.start():
+            found.append(CoordinateMatch(first.start(), second.end(),
+                                         text[first.start() : second.end()], pos))  # fmt: skip
+    for m in tags:
+        add(m, None)
     for m in _GEO_URI.finditer(text):
         pos = _pair(_number(m.group(1)), _number(m.group(2)), None, None)
         if pos is not None:

@@ -148,6 +148,9 @@ _TABLE: dict[str, tuple[tuple[int | str | bytes, str, Kind], ...]] = {
         (122, "Writer-Editor", W),
         (120, "Caption-Abstract", F),
         (105, "Headline", F),
+        (5, "ObjectName", F),
+        (25, "Keywords", F),  # (geotag machine tags: geo:lat=..., geo:lon=...)
+        (40, "SpecialInstructions", F),
         (55, "DateCreated", T),
         (60, "TimeCreated", T),
         (62, "DigitalCreationDate", T),
@@ -232,6 +235,8 @@ _TABLE: dict[str, tuple[tuple[int | str | bytes, str, Kind], ...]] = {
         ("description", "Description", F),
         ("title", "Title", F),
         ("Headline", "Headline", F),
+        ("subject", "Subject", F),  # dc:subject, the keywords (geotag machine tags)
+        ("Instructions", "Instructions", F),
         ("UserComment", "UserComment", F),
         ("ImageDescription", "ImageDescription", F),
         ("CreateDate", "CreateDate", T),

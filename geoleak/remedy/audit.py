@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.extract.media import read_media
+from geoleak.extract.media import EMPTY_FILE, read_media
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import SIDECAR_EXTENSIONS, telemetry_beside, video_beside
 from geoleak.paths import path_names, shown_path
@@ -54,6 +54,7 @@ class ExposedFile:
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
+            "leaks": self.leaks_location,
             "position": [self.position.lat, self.position.lon] if self.position else None,
             "capture_time": self.capture_time.isoformat() if self.capture_time else None,
             "device": self.device,
@@ -83,6 +84,20 @@ class AuditReport:
     def leaks(self) -> bool:
         """True when any position (or place name) was found in a file or a post."""
         return bool(self.located_files) or self.posts_located > 0
+
+    @property
+    def unread(self) -> list[ExposedFile]:
+        """Files that could not be read or examined and show no position: whether they
+        give one away is unknown (hidden files and symlinks, skipped by design, are not;
+        nor is an empty file, which holds nothing)."""
+        return [
+            f
+            for f in self.files
+            if f.error
+            and not f.error.startswith("skipped:")
+            and f.error != EMPTY_FILE
+            and not f.leaks_location
+        ]
 
     @property
     def devices(self) -> Counter[str]:
@@ -194,6 +209,7 @@ class AuditReport:
             "files_with_position": len(self.located_files),
             "posts_located": self.posts_located,
             "leaks": self.leaks,
+            "files_unread": len(self.unread),
             "devices": dict(self.devices),
             "serials": self.serials,
             "time_span": [span[0].isoformat(), span[1].isoformat()] if span else None,
@@ -280,6 +296,7 @@ def _audit(
             files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
         except Unsupported as exc:
             files.append(_unread(sidecar, f"not examined: {exc}"))
+            files[-1].fields = exc.findings
         except OSError as exc:
             files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
     lines = result.stats.summary_lines()
@@ -385,6 +402,7 @@ def _exposed(
     try:
         item.fields = scan_file(path).findings
     except Unsupported as exc:
+        item.fields = exc.findings  # what was read before the scanner gave up
         item.error = item.error or f"not examined: {exc}"
     except OSError as exc:
         item.error = item.error or f"cannot read: {exc.strerror or exc}"

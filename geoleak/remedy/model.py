@@ -11,7 +11,7 @@ the original plus a list of `Patch`es, which also makes it cheap for huge videos
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -39,7 +39,14 @@ NEAR_M = 200.0
 
 
 class Unsupported(Exception):
-    """A file (or a block inside it) that the rewriter cannot clean safely."""
+    """A file (or a block inside it) that the rewriter cannot clean safely.
+
+    `findings`: what the scanner did read before it gave up (a compressed PNG profile's
+    GPS), so that audit reports what scrub refuses to copy."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
 
 
 class NoPosition(Unsupported):

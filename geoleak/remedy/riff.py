@@ -18,7 +18,7 @@ import zlib
 from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chunks
 from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.tiff import exif_tiff_offset
-from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.blocks import clean_exif, clean_iim, clean_irb, clean_xmp
 from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported, text_finding
 
 __all__ = ["scan_png", "scan_webp"]
@@ -78,7 +78,7 @@ def _text_chunk(
         text_at = end - len(text)
         if keyword == b"XML:com.adobe.xmp":
             if compressed:
-                _refuse_if_location(zlib.decompress(text), opts, "compressed iTXt XMP")
+                _refuse_if_location(zlib.decompress(text), opts, "compressed iTXt XMP", kind=b"")
                 return
             clean_xmp(result, Region.whole(data, text_at, end - text_at), opts)
             return
@@ -89,7 +89,8 @@ def _text_chunk(
         _raw_profile(data, opts, result, keyword[17:], body + len(keyword) + 1, end)
     elif keyword.startswith(b"Raw profile type ") or keyword == b"XML:com.adobe.xmp":
         payload = zlib.decompress(rest[1:]) if ctype == b"zTXt" else rest
-        _refuse_if_location(payload, opts, f"compressed {keyword.decode('latin-1')}")
+        what = f"compressed {keyword.decode('latin-1')}"
+        _refuse_if_location(payload, opts, what, kind=keyword[17:])
     elif ctype == b"tEXt":
         _free_text(result, keyword, rest, end - len(rest), end, compressed=False)
     else:  # zTXt
@@ -108,22 +109,35 @@ def _free_text(
         return
     if compressed:
         raise Unsupported(
-            f"compressed PNG text '{name}' holds coordinates; cannot rewrite in place"
+            f"compressed PNG text '{name}' holds coordinates; cannot rewrite in place", [leak]
         )
     result.add(leak, [Patch(start, b" " * (end - start))] if end > start else [])
 
 
-def _refuse_if_location(payload: bytes, opts: ScrubOptions, what: str) -> None:
+def _refuse_if_location(payload: bytes, opts: ScrubOptions, what: str, *, kind: bytes) -> None:
+    """A compressed profile (`kind` from its keyword, b"" for bare XMP) cannot be cleaned
+    at the same length: the file is refused when it holds anything scrub removes, and the
+    exception carries what it holds (audit reports it)."""
     probe = ScanResult("probe")
     text = payload
-    if b"\n" in payload[:40] and all(c in b"0123456789abcdefABCDEF \n" for c in payload[-64:]):
+    if (
+        (kind and payload.startswith(b"\n"))
+        or (  # ImageMagick's "\nKIND\n  LEN\nHEX..."
+            b"\n" in payload[:40] and all(c in b"0123456789abcdefABCDEF \n" for c in payload[-64:])
+        )
+    ):
         text = _unhex(payload)
-    if text.startswith((b"Exif", b"MM", b"II")):
+    if kind in (b"iptc", b"8bim"):
+        _clean_profile(probe, kind, text, opts)
+    elif text.startswith((b"Exif", b"MM", b"II")):
         clean_exif(probe, _exif_start(Region.whole(text, 0, len(text))), opts)
     else:
         clean_xmp(probe, Region.whole(text, 0, len(text)), opts)
     if probe.patches:
-        raise Unsupported(f"{what} holds metadata geoleak must remove but cannot rewrite in place")
+        raise Unsupported(
+            f"{what} holds metadata geoleak must remove but cannot rewrite in place",
+            probe.findings,
+        )
 
 
 def _unhex(payload: bytes) -> bytes:
@@ -132,6 +146,25 @@ def _unhex(payload: bytes) -> bytes:
         return binascii.unhexlify(b"".join(line.strip() for line in lines[2:]))
     except (binascii.Error, ValueError):
         return b""
+
+
+def _clean_profile(result: ScanResult, kind: bytes, decoded: bytes, opts: ScrubOptions) -> bool:
+    """Scan one decoded ImageMagick profile by its kind (exif, xmp, iptc, 8bim: the IPTC
+    records, bare or in Photoshop resources, as exiftool reads them); False for a kind
+    that holds no metadata geoleak reads (icc)."""
+    region = Region.whole(decoded, 0, len(decoded))
+    if kind in (b"exif", b"APP1"):
+        exif = region.sub(6, len(region) - 6) if decoded.startswith(b"Exif") else region
+        clean_exif(result, exif, opts, label="EXIF (raw profile)")
+    elif kind == b"xmp":
+        clean_xmp(result, region, opts, label="XMP (raw profile)")
+    elif kind == b"8bim" or (kind == b"iptc" and decoded.startswith(b"8BIM")):
+        clean_irb(result, region, opts)
+    elif kind == b"iptc":
+        clean_iim(result, region, opts)
+    else:
+        return False
+    return True
 
 
 def _raw_profile(
@@ -155,13 +188,7 @@ def _raw_profile(
     except (binascii.Error, ValueError):
         return
     scratch = ScanResult("raw-profile")
-    region = Region.whole(decoded, 0, len(decoded))
-    if kind in (b"exif", b"APP1"):
-        exif = region.sub(6, len(region) - 6) if decoded.startswith(b"Exif") else region
-        clean_exif(scratch, exif, opts, label="EXIF (raw profile)")
-    elif kind == b"xmp":
-        clean_xmp(scratch, region, opts, label="XMP (raw profile)")
-    else:
+    if not _clean_profile(scratch, kind, decoded, opts):
         return
     result.findings += scratch.findings
     result.notes += scratch.notes

@@ -26,7 +26,7 @@ from typing import Any
 
 from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
-from geoleak.errors import UsageError
+from geoleak.errors import OutputError, UsageError
 from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
@@ -580,6 +580,8 @@ def scrub_paths(
         targets.add(target)
         tasks.append((len(slots), path, dst))
         slots.append(None)
+    if out_dir is not None and single_target is None and not (in_place or force or dry_run):
+        _refuse_existing_outputs(out_dir, [dst for _, _, dst in tasks])
     if progress and len(slots) > len(tasks):
         progress(len(slots) - len(tasks))
     jobs = workers if workers is not None else idle_cpus()
@@ -614,6 +616,24 @@ def scrub_paths(
     if not report.outcomes:
         raise UsageError("no files found in " + ", ".join(str(p) for p in inputs))
     return report
+
+
+def _refuse_existing_outputs(out_dir: Path, outputs: Sequence[Path]) -> None:
+    """Refuse, before any file is written, a run into a folder where some outputs already
+    exist (a rerun, or another folder's files): the run either writes every file or none,
+    as every command's output file is refused unless --force. exiftool refuses such files
+    one by one and writes the rest; a half-written folder that looks finished is worse."""
+    existing = [dst for dst in outputs if os.path.lexists(dst)]
+    if not existing:
+        return
+    shown = ", ".join(str(dst) for dst in existing[:3])
+    more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+    raise OutputError(
+        f"{out_dir}: {count_of(len(existing), 'output file')} already "
+        + ("exists" if len(existing) == 1 else "exist")
+        + f" ({shown}{more}); nothing was written (use --force to overwrite them, "
+        "or give another folder)"
+    )
 
 
 def running_now(loadavg: str = "/proc/loadavg") -> int | None:

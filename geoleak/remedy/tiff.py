@@ -250,6 +250,38 @@ def _gps_position(r: _Reader, gps: Ifd) -> tuple[float, float] | None:
     return reading.position.lat, reading.position.lon
 
 
+def _gps_other_place(r: _Reader, gps: Ifd) -> str | None:
+    """What a GPS block without the camera's own position still says about a place: the
+    subject's position (GPSDestLatitude/Longitude: the point the photo was taken of, as a
+    phone's "what is this" or a surveyor writes it) or a place name (GPSAreaInformation,
+    charset code then text, as for UserComment). None when it says neither."""
+    tags = {e.tag: e for e in gps.entries}
+
+    def rat(tag: int) -> list[tuple[int, int]] | None:
+        return r.rationals(tags[tag]) if tag in tags else None
+
+    def ref(tag: int) -> str | None:
+        return r.ascii(tags[tag]) if tag in tags else None
+
+    reading = position_from_exif(rat(0x14), ref(0x13), rat(0x16), ref(0x15), what="GPSDest")
+    if reading.position is not None:
+        lat, lon = reading.position.lat, reading.position.lon
+        return f"no camera position, but the subject's: GPSDest {lat:.6f}, {lon:.6f}"
+    area = tags.get(0x1C)
+    raw = r.values(area) if area is not None else None
+    if raw:
+        if raw[:8].startswith(b"UNICODE"):
+            text = raw[8:].decode("utf-16-be" if r.e == ">" else "utf-16-le", "replace")
+        elif raw[:8].startswith((b"ASCII", b"\x00" * 8, b"JIS")):
+            text = raw[8:].decode("utf-8", "replace")
+        else:
+            text = raw.decode("utf-8", "replace")
+        text = text.strip("\x00 ")
+        if text:
+            return f"no camera position, but a place: GPSAreaInformation {text!r}"
+    return None
+
+
 def coarse_position(lat: float, lon: float, km: float) -> tuple[float, float]:
     """(lat, lon) snapped to a grid about `km` kilometres wide (cells are wider at the poles)."""
     lat_step = km / 111.32
@@ -477,7 +509,8 @@ def _gps_finding(
     shown = (
         f"{position[0]:.6f}, {position[1]:.6f}"
         if position
-        else f"GPS block with {len(gps.entries)} tags, no valid position"
+        else _gps_other_place(r, gps)
+        or f"GPS block with {len(gps.entries)} tags, no valid position"
     )
     if pos in seen:
         return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True, position)

@@ -25,6 +25,7 @@ from geoleak.formats.coordinates import find_coordinates
         ("https://www.openstreetmap.org/#map=15/-16.5000/179.9000", -16.5, 179.9),
         ("https://www.openstreetmap.org/?mlat=78.22&mlon=15.65", 78.22, 15.65),
         ("8FWH4HVG+3V", 48.142687, 11.577188),
+        ("geotagged geo:lat=51.50123 geo:lon=-0.12345", 51.50123, -0.12345),  # Flickr
     ],
 )
 def test_forms_are_found(text: str, lat: float, lon: float) -> None:
@@ -43,6 +44,15 @@ def test_forms_are_found(text: str, lat: float, lon: float) -> None:
 )  # fmt: skip
 def test_other_numbers_are_not_coordinates(text: str) -> None:
     assert find_coordinates(text) == [], text
+
+
+def test_a_machine_tag_alone_is_half_a_position() -> None:
+    """IPTC keeps each keyword in a record of its own: "geo:lat=..." and "geo:lon=..." are
+    read one at a time, each half of the position."""
+    for keyword in ("geo:lat=51.50123", "geo:lon=-0.12345", "GEO:LONG=-0.12345"):
+        (found,) = find_coordinates(keyword)
+        assert found.position is None and found.text == keyword
+    assert find_coordinates("geo:latitude=5 geo:lat=1.2.3 geotagged") == []
 
 
 def test_short_plus_code_is_a_location_without_position() -> None:

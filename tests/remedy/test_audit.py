@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import struct
+import zlib
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from remedy_photos import HOME, WORK, fictional_folder
+from PIL import Image
+from remedy_photos import HOME, WORK, dms, fictional_folder, photo
 
 from geoleak.cli import main
 from geoleak.geometry import haversine_m
@@ -321,3 +328,148 @@ def test_a_sidecar_named_alone_without_a_position_is_audited_too(tmp_path: Path)
     lines = report.summary_lines()
     assert "no location found: 1 XMP sidecar with no position" in lines
     assert not [line for line in lines if "no files" in line]
+
+
+def _gps_block_photo(tags: dict[int, object]) -> bytes:
+    """A JPEG whose GPS IFD holds only `tags` (no GPSLatitude / GPSLongitude)."""
+    image = Image.new("RGB", (16, 16), (200, 10, 10))
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[0] = b"\x02\x03\x00\x00"
+    gps.update(tags)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("tags", "said"),
+    [  # GPSDestLatitudeRef/Latitude/LongitudeRef/Longitude: the subject's position
+        ({0x13: "N", 0x14: dms(51.5), 0x15: "W", 0x16: dms(0.12)}, "51.500000, -0.120000"),
+        ({0x1C: b"ASCII\x00\x00\x00Ylivieska"}, "Ylivieska"),  # GPSAreaInformation
+    ],
+)
+def test_a_gps_block_with_a_destination_or_an_area_name_is_a_leak(
+    tmp_path: Path, tags: dict[int, object], said: str
+) -> None:
+    """exiftool shows GPSDestLatitude/Longitude and GPSAreaInformation; audit called such a
+    file clean ("0 of 1 files give away a position", --fail-on-leak exit 0) while scrub
+    removed the block."""
+    (tmp_path / "a.jpg").write_bytes(_gps_block_photo(tags))
+    report = audit([tmp_path / "a.jpg"])
+    assert report.leaks and len(report.located_files) == 1
+    assert said in report.files[0].fields[0].value
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "a.jpg"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    # a block holding neither (only its version) is still not a leak
+    (tmp_path / "b.jpg").write_bytes(_gps_block_photo({}))
+    assert not audit([tmp_path / "b.jpg"]).leaks
+
+
+def _bare_exif_profile() -> bytes:
+    """An ImageMagick 'Raw profile type exif' whose TIFF has no "Exif\\0\\0" before it (as
+    exiftool -b -exif writes it); the reader of positions skips it, scrub's scanner does not."""
+    with Image.open(io.BytesIO(photo(*HOME, datetime(2026, 1, 1)))) as im:
+        tiff = im.getexif().tobytes().removeprefix(b"Exif\x00\x00")
+    hexed = tiff.hex().encode()
+    lines = b"\n".join(hexed[i : i + 72] for i in range(0, len(hexed), 72))
+    return b"\nexif\n%8d\n" % len(tiff) + lines + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [  # a compressed comment with coordinates; a compressed EXIF profile with GPS
+        (b"Comment", b"our place: 51.50123, -0.12345"),
+        (b"Raw profile type exif", None),
+    ],
+)
+def test_a_png_scrub_refuses_for_its_location_is_a_leak_to_audit(
+    tmp_path: Path, keyword: bytes, text: bytes | None
+) -> None:
+    """scrub refuses these files (it cannot rewrite compressed text at the same length);
+    audit called them clean ("0 of 1", --fail-on-leak exit 0), having read nothing of them."""
+    chunk = b"zTXt" + keyword + b"\x00\x00" + zlib.compress(text or _bare_exif_profile())
+    png = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
+    at = png.index(b"IDAT") - 4
+    crc = zlib.crc32(chunk) & 0xFFFFFFFF
+    png = png[:at] + struct.pack(">I", len(chunk) - 4) + chunk + struct.pack(">I", crc) + png[at:]
+    (tmp_path / "a.png").write_bytes(png)
+    report = audit([tmp_path / "a.png"])
+    assert report.leaks, report.summary_lines()
+    assert "scrub cannot clean" in "\n".join(report.summary_lines())
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(tmp_path / "a.png"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    scrubbed = runner.invoke(main, ["scrub", str(tmp_path / "a.png"), "-o", str(tmp_path / "o")])
+    assert scrubbed.exit_code == 1 and not (tmp_path / "o" / "a.png").exists()
+
+
+def test_fail_on_leak_does_not_vouch_for_a_file_it_could_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A located photo the user may not read: `audit --fail-on-leak -q` printed "0 of 2 files
+    give away a position" and exited 0 (a pre-commit hook let it through); scrub fails it.
+    Now the line says it could not be read and the exit status is 1. An empty file, which
+    holds nothing, and a clean one still pass."""
+    import builtins
+
+    (tmp_path / "a.jpg").write_bytes(photo(None, None, datetime(2026, 1, 1)))
+    (tmp_path / "b.jpg").write_bytes(photo(*HOME, datetime(2026, 1, 1)))
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    locked = str(tmp_path / "b.jpg")
+
+    def deny(real: Any) -> Any:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(path, (str, os.PathLike)) and os.fspath(path) == locked:
+                raise PermissionError(13, "Permission denied", locked)
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(builtins, "open", deny(builtins.open))
+    monkeypatch.setattr(io, "open", deny(io.open))
+    monkeypatch.setattr(os, "open", deny(os.open))
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(tmp_path), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    assert "0 of 3 files give away a position; 1 could not be read (unknown)" in result.output
+    assert f"could not be read, so may give away a position: {locked}" in result.output
+    for name in ("a.jpg", "empty.jpg"):
+        clean = runner.invoke(main, ["audit", str(tmp_path / name), "--fail-on-leak", "-q"])
+        assert clean.exit_code == 0, clean.output
+
+
+def _iim(*datasets: tuple[int, bytes]) -> bytes:
+    return b"".join(b"\x1c\x02" + bytes([n]) + struct.pack(">H", len(v)) + v for n, v in datasets)
+
+
+def test_geotag_machine_tags_in_keywords_are_a_leak_and_are_removed(tmp_path: Path) -> None:
+    """Flickr's geotag machine tags (keywords `geo:lat=...`, `geo:lon=...`, as IPTC records
+    and in XMP dc:subject): audit said "0 of 1 files give away a position" and scrub kept
+    them; other keywords stay in IPTC."""
+    iim = _iim((25, b"geotagged"), (25, b"geo:lat=51.50123"), (25, b"geo:lon=-0.12345"))
+    irb = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) % 2)
+    app13 = b"Photoshop 3.0\x00" + irb
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           b'02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/'
+           b'elements/1.1/"><dc:subject><rdf:Bag><rdf:li>geo:lat=51.50123</rdf:li><rdf:li>'
+           b"geo:lon=-0.12345</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF>"
+           b"</x:xmpmeta>")  # fmt: skip
+    jpeg = photo(None, None, datetime(2026, 1, 1))
+    segment = b"\xff\xed" + struct.pack(">H", len(app13) + 2) + app13
+    (tmp_path / "iptc.jpg").write_bytes(jpeg[:2] + segment + jpeg[2:])
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", xmp=xmp)
+    (tmp_path / "xmp.jpg").write_bytes(out.getvalue())
+    runner = CliRunner()
+    for name in ("iptc.jpg", "xmp.jpg"):
+        result = runner.invoke(main, ["audit", str(tmp_path / name), "--fail-on-leak", "-q"])
+        assert result.exit_code == 1, (name, result.output)
+    clean = tmp_path / "clean"
+    assert runner.invoke(main, ["scrub", str(tmp_path), "-o", str(clean), "-q"]).exit_code == 0
+    for name in ("iptc.jpg", "xmp.jpg"):
+        data = (clean / name).read_bytes()
+        assert b"geo:lat=" not in data and b"geo:lon=" not in data
+    assert b"geotagged" in (clean / "iptc.jpg").read_bytes()
+    result = runner.invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
+    assert result.exit_code == 0, result.output

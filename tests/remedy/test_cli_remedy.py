@@ -124,12 +124,16 @@ def test_scrub_names_outputs_as_the_user_gave_them(tmp_path: Path, monkeypatch: 
     first = runner.invoke(main, ["scrub", "in", "-o", "clean", "-q"])
     assert first.exit_code == 1, first.output  # (broken.heic)
     again = runner.invoke(main, ["scrub", "in", "-o", "clean", "--json", "r.json"])
-    assert "in/trip/a.jpg: output clean/trip/a.jpg exists (use --force" in again.output
+    assert again.exit_code == 2, again.output  # refused before anything is written
+    assert (
+        "clean: 2 output files already exist (clean/trip/a.jpg, clean/trip/b.png)" in again.output
+    )
     assert str(tmp_path) not in again.output
-    report = json.loads((tmp_path / "r.json").read_text())
+    assert not (tmp_path / "r.json").exists()
     done = runner.invoke(main, ["scrub", "in", "-o", "clean2", "--json", "r2.json", "-q"])
     assert done.exit_code == 1
-    outputs = {o["output"] for o in json.loads((tmp_path / "r2.json").read_text())["outcomes"]}
+    report = json.loads((tmp_path / "r2.json").read_text())
+    outputs = {o["output"] for o in report["outcomes"]}
     assert "clean2/trip/a.jpg" in outputs, outputs
     assert all(o["output"] is None for o in report["outcomes"] if o["status"] == "failed")
     one = runner.invoke(main, ["scrub", "in/trip/a.jpg", "-o", "one.jpg", "-q"])
@@ -230,3 +234,27 @@ def test_a_dry_run_says_what_would_be_done(tmp_path: Path) -> None:
         f"{src}: note: EXIF GPS IFD unreadable (GPS IFD offset 65520 is outside the block); "
         "pointer removed"
     ]
+
+
+def test_scrub_into_a_folder_with_existing_outputs_writes_nothing(tmp_path: Path) -> None:
+    """A rerun into a folder holding some of its outputs was refused file by file: the new
+    files were written, the others failed (exit 1), and the folder looked finished. Now it
+    is refused up front (exit 2), naming the files, unless --force; the other outputs are
+    untouched and no new file appears."""
+    folder = make_folder(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "clean"
+    (out / "trip").mkdir(parents=True)
+    (out / "trip" / "a.jpg").write_bytes(b"the user's own file")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    refused = runner.invoke(main, ["scrub", str(folder), "-o", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert f"{out}: 1 output file already exists ({out / 'trip' / 'a.jpg'})" in refused.output
+    assert "nothing was written" in refused.output and "--force" in refused.output
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert (out / "trip" / "a.jpg").read_bytes() == b"the user's own file"
+    # a dry run writes nothing and is not refused; --force overwrites
+    assert runner.invoke(main, ["scrub", str(folder), "-o", str(out), "--dry-run"]).exit_code != 2
+    forced = runner.invoke(main, ["scrub", str(folder), "-o", str(out), "--force", "-q"])
+    assert forced.exit_code == 1, forced.output  # (broken.heic)
+    assert (out / "trip" / "a.jpg").read_bytes() != b"the user's own file"

@@ -411,3 +411,48 @@ def test_plus_licensor_address_is_a_place_and_its_parties_identify(all_identifyi
     }  # fmt: skip
     with Image.open(io.BytesIO(cleaned)) as im:
         im.load()
+
+
+def _png_with_text(ctype: bytes, body: bytes) -> bytes:
+    base = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
+    chunk = struct.pack(">I", len(body)) + ctype + body
+    chunk += struct.pack(">I", zlib.crc32(ctype + body) & 0xFFFFFFFF)
+    at = base.index(b"IDAT") - 4
+    return base[:at] + chunk + base[at:]
+
+
+def _magick_profile(kind: bytes, payload: bytes) -> bytes:
+    """ImageMagick's profile text: "\\nKIND\\n     LEN\\nHEX lines" (short: no 64 hex digits)."""
+    hexed = binascii.hexlify(payload)
+    lines = b"\n".join(hexed[i : i + 72] for i in range(0, len(hexed), 72))
+    return b"\n" + kind + b"\n" + b"%8d" % len(payload) + b"\n" + lines + b"\n"
+
+
+IIM_CITY = b"\x1c\x02\x00\x00\x02\x00\x04" + b"\x1c\x02\x5a\x00\x06Tromso"  # 2:90 City
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_png_imagemagick_raw_iptc_profile_is_cleaned(wrapped: bool) -> None:
+    """ImageMagick keeps a JPEG's IPTC as 'Raw profile type iptc' (bare IIM records or
+    Photoshop resources, as exiftool reads both); scrub copied its City untouched and audit
+    never saw it."""
+    iim = IIM_CITY
+    if wrapped:  # a Photoshop IRB: 8BIM, resource 0x0404, empty name, size, data (even)
+        iim = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) % 2)
+    data = _png_with_text(b"tEXt", b"Raw profile type iptc\x00" + _magick_profile(b"iptc", iim))
+    scan = scan_bytes(data, ScrubOptions())
+    assert [(f.field, f.value) for f in scan.location_findings] == [("IPTC City", "Tromso")]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and b"Tromso" not in cleaned
+    assert binascii.hexlify(b"Tromso") not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as im:
+        im.load()  # CRCs still valid
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+
+
+def test_a_compressed_png_iptc_profile_with_a_place_is_refused_with_what_it_holds() -> None:
+    compressed = zlib.compress(_magick_profile(b"iptc", IIM_CITY))
+    data = _png_with_text(b"zTXt", b"Raw profile type iptc\x00\x00" + compressed)
+    with pytest.raises(Unsupported, match="cannot rewrite in place") as refused:
+        scan_bytes(data, ScrubOptions())
+    assert [(f.field, f.value) for f in refused.value.findings] == [("IPTC City", "Tromso")]

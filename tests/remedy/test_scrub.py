@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from media_data import at_least, present, require
 
+from geoleak.errors import OutputError
 from geoleak.extract.media import read_media
 from geoleak.remedy.iptc import IIM_FIELDS
 from geoleak.remedy.model import Patch, ScanResult, ScrubOptions
@@ -412,8 +413,8 @@ def test_dry_run_writes_nothing(shared_media: Path, tmp_path: Path) -> None:
 def test_existing_output_needs_force(shared_media: Path, tmp_path: Path) -> None:
     src = shared_media / "mde_htc_desire.jpg"
     (tmp_path / src.name).write_bytes(b"keep me")
-    report = scrub_paths([src], tmp_path)
-    assert report.outcomes[0].status == "failed" and "--force" in (report.outcomes[0].error or "")
+    with pytest.raises(OutputError, match="--force"):  # before anything is written
+        scrub_paths([src], tmp_path)
     assert (tmp_path / src.name).read_bytes() == b"keep me"
     assert scrub_paths([src], tmp_path, force=True).outcomes[0].status == "cleaned"
     assert read_media(tmp_path / src.name).position is None
