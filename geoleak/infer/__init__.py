@@ -361,7 +361,9 @@ class SiteLookup:
 
     `workplace_share` and `largest_radius_m`, when given, are those of a larger list of
     sites that `sites` is part of (the store engine's pass 2 indexes only the sites a
-    partition's people can read: `geoleak.engine.SiteIndex`).
+    partition's people can read: `geoleak.engine.SiteIndex`). `spots`, when given, holds
+    `shares_a_spot`'s answers by site id and spot for every lookup of that larger list's
+    sites (see `shares_a_spot`).
     """
 
     def __init__(
@@ -370,6 +372,7 @@ class SiteLookup:
         *,
         workplace_share: float | None = None,
         largest_radius_m: float | None = None,
+        spots: dict[tuple[str, float], bool] | None = None,
     ) -> None:
         self.sites = sites
         self._of_person: dict[str, list[int]] = {}
@@ -379,7 +382,7 @@ class SiteLookup:
         self._lats = np.array([site.position.lat for site, _ in sites], dtype=np.float64)
         self._lons = np.array([site.position.lon for site, _ in sites], dtype=np.float64)
         self._cells: dict[float, _SiteCells] = {}  # by cell size (degrees)
-        self._spots: dict[tuple[str, float], bool] = {}  # shares_a_spot, by site id and spot
+        self._spots = {} if spots is None else spots  # shares_a_spot, by site id and spot
         self.largest_radius_m = (
             max((site.radius_m for site, _ in sites), default=0.0)
             if largest_radius_m is None
@@ -394,7 +397,10 @@ class SiteLookup:
         return [self.sites[k] for k in self._of_person.get(person, ())]
 
     def shares_a_spot(self, site: SharedSite, members: SiteMembers, spot_m: float) -> bool:
-        """`colleagues_share_a_spot` of one of the sites, worked out once a lookup."""
+        """`colleagues_share_a_spot` of one of the sites, worked out once a lookup (once
+        for every lookup given the same `spots`). The answer reads only the members'
+        positions, which a member's candidate swapped in (`geoleak.engine._swap_in_full`,
+        the one of the same position) does not change."""
         key = (site.site_id, spot_m)
         known = self._spots.get(key)
         if known is None:
