@@ -476,7 +476,10 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
     now_s = int(datetime.now(_UTC).timestamp())  # later than now: left to the general path
     ok &= (utc_s >= int(earliest.timestamp())) & (utc_s < int(first_sentinel.timestamp()))
     ok &= utc_s <= now_s
-    lat_a, lon_a = np.array(lats, dtype=np.float64), np.array(lons, dtype=np.float64)
+    # (np.fromiter: a list of floats to an array without np.array's look for its shape
+    # and type, ~80 instructions an element less; the same values)
+    lat_a = np.fromiter(lats, dtype=np.float64, count=len(lats))
+    lon_a = np.fromiter(lons, dtype=np.float64, count=len(lons))
     ok &= (lat_a >= -90.0) & (lat_a <= 90.0) & (lon_a >= -180.0) & (lon_a <= 180.0)
     ok &= ~((np.abs(lat_a) < 1e-7) & (np.abs(lon_a) < 1e-7))  # Null Island: no evidence
     chosen = np.flatnonzero(ok)
@@ -499,7 +502,7 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
     offsets = list(map(_DAY_OFFSETS.get, pair_list, repeat(_UNSEEN)))
     if _UNSEEN in offsets:
         _learn_offsets(pair_list, offsets)
-    offset_a = np.array(offsets, dtype=np.int64)
+    offset_a = np.fromiter(offsets, dtype=np.int64, count=len(offsets))
     known = offset_a != _NOT_WHOLE
     local_us = (utc_s + np.where(known, offset_a, 0)) * US_PER_S
     has_local = known.copy()
