@@ -308,12 +308,16 @@ def _transitions(name: str) -> tuple[list[int], list[int], list[int], bool]:
 
 
 def _zone_table(zone_ids: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
-    """The transitions' arrays (`_TABLE`), holding those of every zone in `zone_ids`."""
-    known = len(_TABLE["lo"])
+    """The transitions' arrays (`_TABLE`), holding those of every zone in `zone_ids`. A
+    table is never changed once made: a larger one replaces it (a caller holds a whole
+    one, whatever another thread does)."""
+    global _TABLE  # noqa: PLW0603  (one table of the process's zones, replaced as it grows)
+    table = _TABLE
+    known = len(table["lo"])
     if zone_ids.size == 0 or int(zone_ids.max()) < known:
-        return _TABLE
+        return table
     new = [_transitions(name) for name in _ZONE_NAMES[known:]]
-    rows = len(_TABLE["key"]) - 1
+    rows = len(table["key"]) - 1
     keys: list[int] = []
     lo, count, fixed_after = [], [], []
     for zone_id, (times, _, _, fixed) in enumerate(new, start=known):
@@ -324,14 +328,16 @@ def _zone_table(zone_ids: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
         keys += [base + min(max(t, -_KEY_REACH), _KEY_REACH) for t in times]
     offsets = [offset for _, after, _, _ in new for offset in after]
     befores = [offset for _, _, before, _ in new for offset in before]
+    grown: dict[str, NDArray[np.int64]] = {}
     for name, added, last in (("key", keys, _LAST_KEY), ("offset", offsets, 0),
                               ("before", befores, 0)):  # fmt: skip
-        _TABLE[name] = np.concatenate(
-            (_TABLE[name][:-1], np.array(added, dtype=np.int64), np.array([last], dtype=np.int64))
+        grown[name] = np.concatenate(
+            (table[name][:-1], np.array(added, dtype=np.int64), np.array([last], dtype=np.int64))
         )
     for name, added in (("lo", lo), ("count", count), ("fixed_after", fixed_after)):
-        _TABLE[name] = np.concatenate((_TABLE[name], np.array(added, dtype=np.int64)))
-    return _TABLE
+        grown[name] = np.concatenate((table[name], np.array(added, dtype=np.int64)))
+    _TABLE = grown
+    return grown
 
 
 def _day_offsets(zone_ids: NDArray[np.int64], days: NDArray[np.int64]) -> NDArray[np.int64]:
