@@ -397,8 +397,8 @@ def _write_people(
             {
                 "person": people,
                 "posts": [context[p].posts for p in people],
-                "devices": [json.dumps(dict(context[p].devices)) for p in people],
-                "excluded": [json.dumps(dict(context[p].excluded)) for p in people],
+                "devices": [_json_counts(context[p].devices) for p in people],
+                "excluded": [_json_counts(context[p].excluded) for p in people],
                 "utc_hours": [list(context[p].utc_hours) for p in people],
             },
             schema=schema,
@@ -406,6 +406,12 @@ def _write_people(
         folder = root / "people" / f"person_bucket={bucket:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, folder / f"{name}.parquet")
+
+
+def _json_counts(counts: Mapping[str, int]) -> str:
+    """`counts` as the people table keeps it: a JSON object ("{}" as `json.dumps` writes
+    an empty one, without a call: most people have no device and nothing excluded)."""
+    return json.dumps(dict(counts)) if counts else "{}"
 
 
 def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:

@@ -729,3 +729,15 @@ def test_partitions_and_spools_are_read_and_written_without_arrows_threads(
     assert store.bucket_columns(0) and store.context(bucket=1)
     assert {kind for kind, _ in asked} == {"parquet", "spool", "spool back"}
     assert not any(threads for _, threads in asked)
+
+
+@given(st.dictionaries(st.text(max_size=8), st.integers(0, 10**6), max_size=5))
+@example({})
+@example({"iPhone 12": 3, "": 0})
+def test_a_persons_counts_are_written_as_json_dumps_writes_them(counts: dict[str, int]) -> None:
+    """The people table's devices and excluded texts: `json.dumps` of the counts, an empty
+    one without the call, the keys in their order."""
+    from geoleak.store import _json_counts
+
+    assert _json_counts(counts) == json.dumps(dict(counts))
+    assert json.loads(_json_counts(counts)) == counts

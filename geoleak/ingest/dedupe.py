@@ -159,7 +159,7 @@ class DigestSet:
             return self._add_each(keys)
         import numpy as np
 
-        run = np.array(keys, dtype=np.int64)
+        run = np.fromiter(keys, dtype=np.int64, count=len(keys))  # (np.array's, sooner)
         view: Any = None
         if self._sorted is not None:
             at, marks = self._slots(run)

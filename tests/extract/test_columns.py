@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -203,6 +204,34 @@ def test_a_days_offset_is_its_first_and_last_moments_when_they_agree() -> None:
             days += expected is None
     assert days > 100  # (days with a change are among them)
     assert columns._day_offset("Not/A_Zone", 20_000) is None
+
+
+def test_day_offsets_from_the_transitions_are_day_offsets() -> None:
+    """`_day_offsets` (many pairs at once, from the zones' transitions) gives what
+    `_day_offset` gives, or leaves the pair to it: every day from 1900 to 2040 of the zones
+    of odd offsets, DST and clock changes at 00:00 UTC, and every 29th day of the plain
+    lines' window in every zone this system has (zones with no transition, one, a last
+    one in 2037 and a rule after it, ...). Days with a change and days starting in a
+    repeated wall time are among them."""
+    from zoneinfo import available_timezones
+
+    odd = ["Africa/Monrovia", "Europe/Amsterdam", "Australia/Lord_Howe", "Antarctica/Troll",
+           "Europe/Chisinau", "Pacific/Chatham"]  # fmt: skip
+    cases = [(name, np.arange(-25567, 25567)) for name in odd]
+    cases += [(name, np.arange(7305, 24856, 29)) for name in sorted(available_timezones())]
+    answered = not_whole = 0
+    for name, days in cases:
+        zone_id = columns._zone_id(name)
+        got = columns._day_offsets(np.full(days.size, zone_id), days).tolist()
+        for day, offset in zip(days.tolist(), got, strict=True):
+            if offset == columns._UNSEEN:
+                continue
+            expected = columns._day_offset(name, day)
+            assert offset == (columns._NOT_WHOLE if expected is None else expected), (name, day)
+            answered += 1
+            not_whole += expected is None
+    assert answered > 0.9 * sum(days.size for _, days in cases)
+    assert not_whole > 1000
 
 
 @given(st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]", fullmatch=True))
