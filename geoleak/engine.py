@@ -58,6 +58,7 @@ from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
     SiteMembers,
+    SiteOdds,
     find_sites,
     in_reach_of_sites,
     numbered_sites,
@@ -266,7 +267,7 @@ class SiteColumns(NamedTuple):
     (`members`, shape (members, 3): latitude, longitude, score), in the order of each
     site's people, the sites one after another. Pass 2 reads a member's candidate only
     for its position and score (`_swap_in_full` swaps in the person's own candidate, found
-    by both; `_home_on_site` reads the others' positions, `site_workplace_share` their
+    by both; `_home_on_site` reads the others' positions, `site_log_odds` their
     scores), so `found_sites` makes the candidates from these: 24 bytes a member instead
     of a `Candidate` (~650 bytes with its containers, unpickled a member), which the main
     process held for every member from the site pass to the end of pass 2."""
@@ -367,7 +368,7 @@ class _MemberRows(MutableMapping[str, Candidate]):
 
 def _shared_scores(columns: SiteColumns) -> Any:
     """The scores of the members' candidates of sites of two or more people (the sites
-    `site_log_odds` and `site_workplace_share` read), in the columns' order."""
+    `site_log_odds` reads), in the columns' order."""
     import numpy as np
 
     sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
@@ -378,7 +379,7 @@ class SiteIndex:
     """The sites as a process's pass 2 reads them (`profile_bucket`), kept in columns
     (`SiteColumns`) and indexed once a process: each member's sites by the hash of their
     name (16 bytes a member), the sites' centres by cells (`SiteLookup.within_reach`), the
-    share and largest radius of every site. For a partition (`for_people`) it makes the
+    largest radius of every site. For a partition (`for_people`) it makes the
     candidates of only the sites its people can read: those they are members of, and
     those whose centre may lie in reach of one of their points. Every site held with its
     candidates and a lookup of every member (`found_sites`, `SiteLookup`: ~700 bytes a
@@ -407,8 +408,6 @@ class SiteIndex:
         self.keys = keys[order]
         self.site_of = np.repeat(np.arange(len(sites), dtype=np.int64), sizes)[order]
         del keys, order
-        shared = _shared_scores(columns)
-        self.share = (math.fsum(shared.tolist()) + 0.5) / (len(shared) + 1.0)
         self.largest_radius_m = max((site.radius_m for site in sites), default=0.0)
         empty: SiteMembers = {}
         self.everywhere = SiteLookup([(site, empty) for site in sites])
@@ -421,7 +420,7 @@ class SiteIndex:
         self, analyses: Sequence[PersonAnalysis], params: InferenceParams
     ) -> tuple[FoundSites, SiteLookup]:
         """The sites `analyses`' profiles can read, with their members' candidates (in the
-        order of every site), and their lookup with every site's share and largest radius."""
+        order of every site), and their lookup with every site's largest radius."""
         import numpy as np
 
         sites = self.columns.sites
@@ -446,12 +445,7 @@ class SiteIndex:
             site = sites[k]
             end = int(self.ends[k])
             found.append((site, _MemberRows(site.people, rows[end - len(site.people) : end])))
-        lookup = SiteLookup(
-            found,
-            workplace_share=self.share,
-            largest_radius_m=self.largest_radius_m,
-            spots=self.spots,
-        )
+        lookup = SiteLookup(found, largest_radius_m=self.largest_radius_m, spots=self.spots)
         return found, lookup
 
 
@@ -478,18 +472,19 @@ def _site_odds(
     columns: SiteColumns,
     work: tuple[Sequence[Any], Sequence[Any], Sequence[Any]],
     params: InferenceParams,
-) -> tuple[float, float]:
+) -> SiteOdds:
     """`site_log_odds` of the sites and every workplace candidate's score, latitude and
     longitude (`work`: three lists of numpy arrays, a partition's each), from the columns:
     the same floats (its sums are `math.fsum`s, so their order does not matter), without a
     `PersonAnalysis` a member."""
     import numpy as np
 
-    if params.shared_site_odds is not None:
-        return math.log(params.shared_site_odds), 0.0
     inside = _shared_scores(columns)
+    if params.shared_site_odds is not None:  # the share: `site_workplace_share`'s
+        share = (math.fsum(inside.tolist()) + 0.5) / (len(inside) + 1.0)
+        return SiteOdds(math.log(params.shared_site_odds), 0.0, share)
     if inside.size == 0:
-        return 0.0, 0.0
+        return SiteOdds(0.0, 0.0, 0.5)
 
     def joined(parts: Sequence[Any]) -> Any:
         return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
@@ -552,7 +547,7 @@ class _SlimSpool:
         params: InferenceParams,
         map_blocks: MapFunction | None = None,
         map_groups: MapFunction | None = None,
-    ) -> tuple[SiteColumns, tuple[float, float]]:
+    ) -> tuple[SiteColumns, SiteOdds]:
         """The site pass and the site odds (`site_log_odds`) over every partition, the
         sites as `SiteColumns`. With `map_groups` (the map of processes on this machine,
         which can read this spool's file) the groups' sites are found there, a few groups
@@ -802,7 +797,7 @@ def profile_bucket_json(
     params: InferenceParams,
     context: Context,
     sites: FoundSites | SiteIndex,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
     spill: str | None = None,
     *,
     ensure_ascii: bool = False,
@@ -826,7 +821,7 @@ def profile_bucket(
     params: InferenceParams,
     context: Context,
     sites: FoundSites | SiteIndex,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
     spill: str | None = None,
 ) -> list[Profile]:
     """Pass 2 on one partition: the profiles, with the sites of every partition known
@@ -859,7 +854,7 @@ def profiles_of(
     context: Mapping[str, PersonContext],
     params: InferenceParams,
     sites: FoundSites,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
     lookup: SiteLookup | None = None,
 ) -> list[Profile]:
     """Pass 2 on full analyses (`analyse_person`): their profiles, given the sites that
@@ -1460,7 +1455,7 @@ def _site_pass(
     map_blocks: MapFunction | None = None,
     map_groups: MapFunction | None = None,
     counts: PeopleCounts | None = None,
-) -> tuple[SiteColumns, tuple[float, float]]:
+) -> tuple[SiteColumns, SiteOdds]:
     """The sites (`SiteColumns`) and site odds from pass 1's results, taken in partition order as they
     come (each partition's slim analyses go to disk at once). `map_groups`: see
     `_SlimSpool.sites`. `counts`: the partitions' people are added to it."""
@@ -1649,7 +1644,7 @@ def _with_sites_file(
     params: InferenceParams,
     context: Context,
     sites_file: str,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
     spill: str | None,
 ) -> list[Any]:
     """`pass_two` of one partition with the sites read from `sites_file` (once a process)."""
@@ -1678,7 +1673,7 @@ def _with_site_columns(
     params: InferenceParams,
     context: Context,
     columns: SiteColumns,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
 ) -> list[Any]:
     """`pass_two` of one partition with the sites made from `columns` (once a process)."""
     return pass_two(root, bucket, params, context, _index_of(columns), site_odds)

@@ -45,6 +45,7 @@ from geoleak.geocode.base import Geocoder
 from geoleak.geometry import TrackThinner
 from geoleak.infer import InferenceParams, LeakInference, PersonContext
 from geoleak.infer.places import PersonAnalysis
+from geoleak.infer.sites import SiteOdds
 from geoleak.ingest import open_inputs
 from geoleak.ingest.dedupe import Deduper, utc_geotag_keys
 from geoleak.ingest.jsonl import (
@@ -908,9 +909,7 @@ class _Shard:
         )  # fmt: skip
         return [s for a in self.analyses if (s := slim_analysis(a)) is not None]
 
-    def profiles(
-        self, params: InferenceParams, sites: Any, site_odds: tuple[float, float]
-    ) -> list[Profile]:
+    def profiles(self, params: InferenceParams, sites: Any, site_odds: SiteOdds) -> list[Profile]:
         """Pass 2: the shard's people's profiles, with every shard's sites known."""
         from geoleak.engine import profiles_of
 

@@ -44,10 +44,10 @@ from geoleak.infer.rhythm import TimezoneEstimate, estimate_utc_offset
 from geoleak.infer.roles import PERSON_TYPES, RoleFit, RolePriors
 from geoleak.infer.sites import (
     SiteMembers,
+    SiteOdds,
     colleagues_share_a_spot,
     find_sites,
     site_log_odds,
-    site_workplace_share,
 )
 from geoleak.types import (
     Evidence,
@@ -151,7 +151,8 @@ class LeakInference:
     `profiles_` (one `Profile` per person, located or not), `sites_` (places where several
     people work), `params_` (the validated `InferenceParams`), `site_log_odds_` (the log
     likelihood ratios for a workplace candidate inside / outside a site, from
-    `geoleak.infer.sites.site_log_odds`).
+    `geoleak.infer.sites.site_log_odds`), `site_membership_share_` (the confidence of a base
+    given through site membership alone, `geoleak.infer.sites.SiteOdds`).
 
     Parameters
     ----------
@@ -310,16 +311,18 @@ class LeakInference:
         found = find_sites(analyses, params)
         self.sites_: list[SharedSite] = [site for site, _ in found]
         lookup = SiteLookup(found)
-        self.site_log_odds_ = site_log_odds(
+        odds = site_log_odds(
             analyses,
             found,
             params.shared_site_odds,
             spot_m=2.0 * params.eps_m,
             reach_m=params.site_eps_m,
         )
+        self.site_log_odds_ = (odds.inside, odds.outside)
+        self.site_membership_share_ = odds.membership_share
         self.profiles_: list[Profile] = [
             _profile(a, found, params, context.get(a.person, PersonContext()), lookup,
-                     site_odds=self.site_log_odds_)
+                     site_odds=odds)
             for a in analyses
         ]  # fmt: skip
         return self
@@ -359,18 +362,16 @@ class SiteLookup:
     Holds the members mappings themselves, so a member's candidate swapped in one after
     the lookup was built is the one read. Both lookups keep the sites' order.
 
-    `workplace_share` and `largest_radius_m`, when given, are those of a larger list of
-    sites that `sites` is part of (the store engine's pass 2 indexes only the sites a
-    partition's people can read: `geoleak.engine.SiteIndex`). `spots`, when given, holds
-    `shares_a_spot`'s answers by site id and spot for every lookup of that larger list's
-    sites (see `shares_a_spot`).
+    `largest_radius_m`, when given, is that of a larger list of sites that `sites` is part
+    of (the store engine's pass 2 indexes only the sites a partition's people can read:
+    `geoleak.engine.SiteIndex`). `spots`, when given, holds `shares_a_spot`'s answers by
+    site id and spot for every lookup of that larger list's sites (see `shares_a_spot`).
     """
 
     def __init__(
         self,
         sites: _Found,
         *,
-        workplace_share: float | None = None,
         largest_radius_m: float | None = None,
         spots: dict[tuple[str, float], bool] | None = None,
     ) -> None:
@@ -387,9 +388,6 @@ class SiteLookup:
             max((site.radius_m for site, _ in sites), default=0.0)
             if largest_radius_m is None
             else largest_radius_m
-        )
-        self.workplace_share = (
-            site_workplace_share(sites) if workplace_share is None else workplace_share
         )
 
     def memberships(self, person: str) -> _Found:
@@ -548,13 +546,11 @@ class _SiteCells:
         return sorted(found)
 
 
-def _site_boosts(
-    analysis: PersonAnalysis, sites: _Found, site_odds: tuple[float, float]
-) -> dict[int, float]:
+def _site_boosts(analysis: PersonAnalysis, sites: _Found, site_odds: SiteOdds) -> dict[int, float]:
     """Log-odds added to each of the person's workplace candidates (`sites`: at least those
     the person is a member of): `site_odds[0]` to those that are the person's place in a site
     others work at too, `site_odds[1]` to the rest (see `site_log_odds`). Zeros left out."""
-    inside, outside = site_odds
+    inside, outside = site_odds.inside, site_odds.outside
     linked = {
         k
         for site, members in sites
@@ -591,9 +587,9 @@ def _base_by_site_membership(
     analysis: PersonAnalysis,
     found: _Found,
     params: InferenceParams,
-    lookup: SiteLookup | None = None,
-    homes: Sequence[LatLon] = (),
-    inside_odds: float = 0.0,
+    lookup: SiteLookup | None,
+    homes: Sequence[LatLon],
+    site_odds: SiteOdds,
 ) -> Place | None:
     """A base for someone too thin on their own, from weekday evidence inside a known site.
 
@@ -608,11 +604,15 @@ def _base_by_site_membership(
     workday at work than anywhere else away from home (ATUS: about 8 of the 9-10 hours
     away), while the errands and leisure of a neighbour who is not staff are spread over
     many places (Song et al. 2010). The confidence is the corpus's share of workplaces
-    among the places of site members (`geoleak.infer.sites.site_workplace_share`): what
+    among the places in reach of a site (`SiteOdds.membership_share`, every workplace
+    candidate's refitted posterior: `geoleak.infer.sites.site_log_odds`): what
     P(workplace | in a site) is where it can be measured. (A fixed 0.35 + 0.1 a weekday +
     0.05 a person, at most 0.8, was cautious: 22 of 24 such bases right on the development
     families at a mean of 0.77. The person's own posterior with the site's odds does not
-    do either: people who live on the site read as "no workplace away from home" there.)
+    do either: people who live on the site read as "no workplace away from home" there.
+    The members' places' mean own score, `site_workplace_share`, had the selection of the
+    members' places: 0.77-0.82 on the periodic-mobility development corpora, where 4 of
+    its 5 membership bases were false; in reach, 0.29-0.42.)
 
     A person whose home lies on the site (`_home_on_site`: near its centre or a member's
     place) and who is seen there only at that home (within `params.exclusion_m` of it)
@@ -622,8 +622,7 @@ def _base_by_site_membership(
     that the home is also their workplace: the prior that a person lives at their workplace
     (`RolePriors.live_at_work_share` of those with a workplace away from home,
     1 - `no_workplace_share`; the role model's own prior for that assignment) with the
-    corpus's log odds for a place inside a site others work at (`inside_odds`, the first of
-    `geoleak.infer.sites.site_log_odds`) added. Below `params.min_confidence` no base is
+    corpus's log odds for a place inside a site others work at (`site_odds.inside`) added. Below `params.min_confidence` no base is
     given. Evidence on the site away from the home is what tells staff living on site
     apart; with enough of it (two weekdays, more than elsewhere) the share above applies.
     """
@@ -644,7 +643,7 @@ def _base_by_site_membership(
     )
     if len(weekday) < 2 or not found:
         return None
-    share = lookup.workplace_share if lookup is not None else site_workplace_share(found)
+    share = site_odds.membership_share
     if share < params.min_confidence:
         return None
     lats = np.array([analysis.evidence[i].position.lat for i in weekday])
@@ -673,7 +672,7 @@ def _base_by_site_membership(
         if not on_site:
             near = away
         elif not _site_evidence(analysis, weekday, away, elsewhere)[1]:
-            confidence, only_at_home = _live_at_work_probability(params, inside_odds), True
+            confidence, only_at_home = _live_at_work_probability(params, site_odds.inside), True
             if confidence < params.min_confidence:
                 continue
         hits, enough = _site_evidence(analysis, weekday, near, elsewhere)
@@ -764,7 +763,7 @@ def _live_at_work_probability(params: InferenceParams, inside_odds: float) -> fl
 
 
 def _person_boosts(
-    analysis: PersonAnalysis, lookup: SiteLookup, site_odds: tuple[float, float]
+    analysis: PersonAnalysis, lookup: SiteLookup, site_odds: SiteOdds
 ) -> dict[int, float]:
     """The log-odds `_profile` adds to the person's workplace candidates (`_site_boosts`)."""
     return _site_boosts(analysis, lookup.memberships(analysis.person), site_odds)
@@ -830,7 +829,7 @@ def _profile(
     ctx: PersonContext,
     lookup: SiteLookup | None = None,
     *,
-    site_odds: tuple[float, float],
+    site_odds: SiteOdds,
     numbers: DecideNumbers | None = None,
     boosts: dict[int, float] | None = None,
 ) -> Profile:
@@ -878,7 +877,7 @@ def _profile(
     elif not (decision and decision.base is not None):
         homes = [p.position for p in places if p.kind == PlaceKind.HOME]
         base = _base_by_site_membership(
-            analysis, sites, params, lookup, homes or _ungiven_homes(analysis), site_odds[0]
+            analysis, sites, params, lookup, homes or _ungiven_homes(analysis), site_odds
         )
         reach = max(base.radius_m * 3, params.work_eps_m) if base is not None else 0.0
         if base is not None and homes and haversine_m(homes[0], base.position) <= reach:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, MutableMapping, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,7 @@ from geoleak.types import SharedSite, replaced
 
 __all__ = [
     "SiteMembers",
+    "SiteOdds",
     "colleagues_share_a_spot",
     "find_sites",
     "in_reach_of_sites",
@@ -44,6 +45,18 @@ MAX_CANDIDATES_PER_PERSON = 5
 # candidates lies in it is inference-internal and kept beside it.
 SiteMembers = MutableMapping[str, Candidate]
 M = TypeVar("M")  # what is kept beside each site: its members
+
+
+class SiteOdds(NamedTuple):
+    """What the corpus's sites say of a person's place (`site_log_odds`): the log likelihood
+    ratios that a workplace candidate is the person's workplace given that it is (`inside`)
+    or is not (`outside`) their place in a site where others work, and P(workplace | a place
+    in reach of a site) (`membership_share`): the confidence of a base given through site
+    membership alone (`geoleak.infer._base_by_site_membership`)."""
+
+    inside: float
+    outside: float
+    membership_share: float
 
 
 def find_sites(
@@ -175,15 +188,19 @@ def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, 
 
 
 def site_workplace_share(sites: Iterable[tuple[SharedSite, SiteMembers]]) -> float:
-    """P(workplace | a person's place lies in a site others work at), from the corpus.
+    """The share of workplaces among the site members' places, each counted as a workplace
+    by its member's own posterior before sites (`Candidate.score`), with half a place added
+    to each side (Jeffreys). Sites of one person do not count; no such sites: 0.5.
+    `math.fsum` makes it independent of the order of sites and members, so every engine
+    gets the same float.
 
-    The share of workplaces among the site members' places, each counted as a workplace by
-    its member's own posterior before sites (`Candidate.score`), with half a place added to
-    each side (Jeffreys): the calibrated confidence of a base given through site
-    membership alone (`geoleak.infer._base_by_site_membership`), where the person's own
-    evidence there is too thin for a posterior of its own. Sites of one person do not
-    count; no such sites: 0.5. `math.fsum` makes it independent of the order of sites and
-    members, so every engine gets the same float.
+    The confidence of a base through site membership where the site odds are fixed
+    (`shared_site_odds`); estimated, it is `SiteOdds.membership_share`, of every candidate
+    in reach of a site: each member's place here is their highest-scoring candidate in a
+    site that needs one confident member, the selection that made the site odds too high
+    where workplaces chain by chance (`site_log_odds`), and it gave three of the periodic
+    mobility development corpora's false bases at 0.77-0.82 (`benchmarks/README.md`,
+    memb15).
     """
     scores = [
         cand.score for site, members in sites if len(site.people) >= 2 for cand in members.values()
@@ -199,16 +216,17 @@ def site_log_odds(
     *,
     spot_m: float = 200.0,
     reach_m: float = 1000.0,
-) -> tuple[float, float]:
+) -> SiteOdds:
     """Log likelihood ratios that a person's workplace candidate is their workplace, given
-    that it is (first) or is not (second) their place in a site where others work.
+    that it is (first) or is not (second) their place in a site where others work, and the
+    share of workplaces among the places in reach of a site (third; `SiteOdds`).
 
     Estimated from the corpus (empirical Bayes): each workplace candidate counts as a
     workplace by its own posterior probability before sites (`Candidate.score`) and as
     another place by the rest, with half a candidate added to each count (Jeffreys) so a
-    small corpus gives ratios near 1. No sites: (0, 0), nothing to learn. `fixed_odds`
+    small corpus gives ratios near 1. No sites: (0, 0, 0.5), nothing to learn. `fixed_odds`
     (the `shared_site_odds` parameter) instead fixes the odds ratio inside a site and
-    leaves candidates outside sites as they are.
+    leaves candidates outside sites as they are (the share: `site_workplace_share`).
 
     Inside a site: the ratio of the event "the candidate lies in reach of a site member's
     place" (`in_reach_of_sites`: within `spot_m` of one where the site's colleagues share a
@@ -224,6 +242,11 @@ def site_log_odds(
     posterior given its event as its label until it settles (EM: Dempster, Laird & Rubin
     1977, the event a feature independent of the own evidence given the role; `_em_log_odds`).
 
+    The share: the refitted labels' share of workplaces among the candidates in reach
+    (`_em_log_odds`), P(workplace | a place in reach of a site) without the selection of the
+    members' places: the confidence of a base given to a person too thin on their own for
+    weekday evidence inside a site (`geoleak.infer._base_by_site_membership`).
+
     Outside: the shares of members' places, as before: where many people share workplaces
     (a unit, a hospital's staff) a candidate outside every site is less likely a workplace;
     where few do, the ratio stays near 0 (`site_log_odds_of_sums`).
@@ -233,10 +256,10 @@ def site_log_odds(
     candidates); None reads the candidates.
     """
     if fixed_odds is not None:
-        return math.log(fixed_odds), 0.0
+        return SiteOdds(math.log(fixed_odds), 0.0, site_workplace_share(sites))
     shared = [(site, members) for site, members in sites if len(site.people) >= 2]
     if not shared:
-        return 0.0, 0.0
+        return SiteOdds(0.0, 0.0, 0.5)
     if work is None:
         cands = [c for a in analyses for c in a.work_candidates]
         work = (
@@ -266,12 +289,13 @@ def site_log_odds(
 
 def site_log_odds_of_candidates(
     scores: NDArray[np.float64], in_reach: NDArray[np.bool_], member_scores: Sequence[float]
-) -> tuple[float, float]:
+) -> SiteOdds:
     """`site_log_odds` from every workplace candidate's score and whether it lies in reach
     of a site (`in_reach_of_sites`), and the scores of the members' places in sites of two
-    or more people (one at least): the first ratio by `_em_log_odds`, the second of the
-    members' places (`site_log_odds_of_sums`). Every sum is a `math.fsum`, so the same
-    floats whatever order the candidates come in."""
+    or more people (one at least): the first ratio and the share by `_em_log_odds`, the
+    second ratio of the members' places (`site_log_odds_of_sums`). Every sum is a
+    `math.fsum` or a sum of sorted labels, so the same floats whatever order the candidates
+    come in."""
     # math.fsum: correctly rounded, so the same floats whatever order the people come in
     # (the in-memory engine takes them sorted, the store's partitions by bucket).
     outside = site_log_odds_of_sums(
@@ -280,16 +304,19 @@ def site_log_odds_of_candidates(
         math.fsum(member_scores),
         math.fsum(1.0 - score for score in member_scores),
     )[1]
-    return _em_log_odds(scores, in_reach)[0], outside
+    inside, share = _em_log_odds(scores, in_reach)
+    return SiteOdds(inside, outside, share)
 
 
 EM_ROUNDS = 200  # at most; the ratios settle to 1e-12 in 20-60 rounds on our corpora
 
 
 def _em_log_odds(scores: NDArray[np.float64], in_reach: NDArray[np.bool_]) -> tuple[float, float]:
-    """`site_log_odds_of_sums` of the event `in_reach` with each candidate's label its
-    posterior given its own score and the event, refitted until the ratios change by less
-    than 1e-12 (at most `EM_ROUNDS` rounds; the first round's labels are the scores).
+    """The first of `site_log_odds_of_sums` of the event `in_reach` with each candidate's
+    label its posterior given its own score and the event, refitted until the ratios change
+    by less than 1e-12 (at most `EM_ROUNDS` rounds; the first round's labels are the
+    scores), and the share of workplaces among the candidates in reach by those labels,
+    with half a place added to each side (Jeffreys; none in reach: 0.5).
 
     Each group's scores are sorted once: a label is increasing in the score within a group,
     so the labels stay sorted and their sums (numpy's) are the same floats for the same
@@ -301,6 +328,7 @@ def _em_log_odds(scores: NDArray[np.float64], in_reach: NDArray[np.bool_]) -> tu
         groups.append((clipped, np.log(clipped / (1.0 - clipped))))  # log-odds before sites
     (labels_in, own_in), (labels_out, own_out) = groups
     odds = (math.inf, math.inf)
+    work_in = 0.0
     for _ in range(EM_ROUNDS):
         work_in, work_out = float(labels_in.sum()), float(labels_out.sum())
         other_in, other_out = float((1.0 - labels_in).sum()), float((1.0 - labels_out).sum())
@@ -311,7 +339,7 @@ def _em_log_odds(scores: NDArray[np.float64], in_reach: NDArray[np.bool_]) -> tu
             break
         labels_in = 1.0 / (1.0 + np.exp(-(own_in + odds[0])))
         labels_out = 1.0 / (1.0 + np.exp(-(own_out + odds[1])))
-    return odds
+    return odds[0], (work_in + 0.5) / (len(labels_in) + 1.0)
 
 
 def in_reach_of_sites(

@@ -90,7 +90,7 @@ def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
     at high latitude, on both sides of the antimeridian and thin members near each."""
     from geoleak.infer import SiteLookup, _base_by_site_membership
     from geoleak.infer.places import InferenceParams, analyse_person
-    from geoleak.infer.sites import find_sites
+    from geoleak.infer.sites import find_sites, site_log_odds
 
     params = InferenceParams()
     rng = random.Random(8)
@@ -114,12 +114,13 @@ def test_site_lookup_gives_what_a_pass_over_every_site_gives() -> None:
     found = find_sites(analyses, params)
     assert len(found) >= 6
     lookup = SiteLookup(found)
+    odds = site_log_odds(analyses, found)
     tied = 0
     for analysis in analyses:
         person = analysis.person
         assert lookup.memberships(person) == [(s, m) for s, m in found if person in m]
-        by_band = _base_by_site_membership(analysis, found, params, lookup)
-        assert by_band == _base_by_site_membership(analysis, found, params)
+        by_band = _base_by_site_membership(analysis, found, params, lookup, (), odds)
+        assert by_band == _base_by_site_membership(analysis, found, params, None, (), odds)
         tied += by_band is not None and person.endswith("thin")
     assert tied >= 5
 
@@ -260,13 +261,12 @@ def test_site_odds_need_sites() -> None:
 
 
 def test_a_base_from_site_membership_has_the_corpus_share_of_workplaces_in_sites() -> None:
-    """Its confidence is P(workplace | in a site) as the corpus measures it (the members'
-    own posteriors, `site_workplace_share`), not a count of weekdays and people: four
-    members seen at work for 20 weeks make it near 0.9, where two weekdays of the thin
-    person's and a site of four gave 0.75 before."""
-    from geoleak.infer import SiteLookup
+    """Its confidence is P(workplace | in a site) as the corpus measures it (the refitted
+    posteriors of the places in reach of a site, `SiteOdds.membership_share`), not a count
+    of weekdays and people: four members seen at work for 20 weeks make it near 0.9, where
+    two weekdays of the thin person's and a site of four gave 0.75 before."""
     from geoleak.infer.places import InferenceParams, analyse_person
-    from geoleak.infer.sites import find_sites, site_workplace_share
+    from geoleak.infer.sites import find_sites, site_log_odds
 
     rng = random.Random(9)
     evidence = _four_colleagues(rng, weeks=20)
@@ -280,11 +280,67 @@ def test_a_base_from_site_membership_has_the_corpus_share_of_workplaces_in_sites
     base = next(p for p in model.profiles_ if p.person == "thin").place(PlaceKind.BASE)
     assert base is not None and base.site_id == "S1" and base.explanation.startswith("only 2")
     params = InferenceParams()
-    found = find_sites([analyse_person(p, e, params) for p, e in sorted(evidence.items())], params)
-    share = site_workplace_share(found)
-    assert share == SiteLookup(found).workplace_share == site_workplace_share(found[::-1])
-    assert 0.85 < share < 0.95
+    analyses = [analyse_person(p, e, params) for p, e in sorted(evidence.items())]
+    found = find_sites(analyses, params)
+    share = site_log_odds(analyses, found).membership_share
+    assert share == model.site_membership_share_ == site_log_odds(analyses[::-1], found[::-1])[2]
+    assert 0.85 < share < 0.99
     assert base.confidence == round(share, 3)
+
+
+def _city_of_neighbouring_workplaces() -> dict[str, list[Evidence]]:
+    """Six people whose own workplaces lie 500 m apart in a row (a site by chaining, no
+    two at one spot), twelve who work elsewhere and have a café 250 m from one of those
+    workplaces (a weekday lunch and seven Saturdays), and "thin", with no workplace, seen on
+    two weekdays 300 m either side of the row's third workplace (no candidate alone)."""
+    rng = random.Random(4)
+    centre, start = LatLon(48.0, 11.0), date(2025, 1, 6)
+    evidence = {}
+    for k in range(6):
+        work = destination(centre, 90, 500 * k)
+        home = destination(centre, rng.uniform(0, 360), rng.uniform(6_000, 12_000))
+        evidence[f"w{k}"] = year_of_life(f"w{k}", home, work, seed=k, weeks=30)
+        for j, bearing in enumerate((0, 180)):
+            person = f"c{k}{j}"
+            home = destination(centre, rng.uniform(0, 360), rng.uniform(6_000, 12_000))
+            own = destination(home, rng.uniform(0, 360), 8_000)
+            cafe = destination(work, bearing, 250)
+            evidence[person] = year_of_life(person, home, own, seed=100 + 10 * k + j, weeks=30)
+            for n, week in enumerate(rng.sample(range(30), 8)):
+                when = datetime.combine(start + timedelta(weeks=week, days=1 if n == 0 else 5),
+                                        time(13, 10))  # fmt: skip
+                evidence[person].append(seen(person, cafe, when, rng=rng))
+    home = destination(centre, 200, 9_000)
+    thin = year_of_life("thin", home, None, seed=300, weeks=30)
+    for k, bearing in enumerate((0, 180)):
+        when = datetime(2025, 1, 7 + k, 11, 0)  # a Tuesday and a Wednesday
+        spot = destination(destination(centre, 90, 1_000), bearing, 300)
+        thin.append(seen("thin", spot, when, rng=rng, jitter_m=5))
+    evidence["thin"] = thin
+    return evidence
+
+
+def test_a_base_from_membership_of_neighbouring_workplaces_counts_the_cafes_between() -> None:
+    """Where workplaces chain into a site by chance (a city), P(workplace | a place in the
+    site) is low: the cafés and shops between the workplaces are places of people who
+    work elsewhere. The members' places alone (each member's best candidate, in a site
+    that needs one confident member) put it at 0.93 and gave the thin person, who has no
+    workplace, the site as base (`benchmarks/README.md`, memb15: 4 of the 5 membership
+    bases on the periodic-mobility development corpora were false); the places in reach
+    put it at 0.34, and the people who work there keep their bases. Fixed site odds
+    (`shared_site_odds`) keep the members' share."""
+    evidence = _city_of_neighbouring_workplaces()
+    model = LeakInference().fit(evidence)
+    [site] = model.sites_
+    assert set(site.people) == {f"w{k}" for k in range(6)}
+    by_person = {p.person: p for p in model.profiles_}
+    assert all(by_person[f"w{k}"].place(PlaceKind.BASE) is not None for k in range(6))
+    assert by_person["thin"].place(PlaceKind.BASE) is None
+    assert model.site_membership_share_ < 0.45
+    fixed = LeakInference(shared_site_odds=20.0).fit(evidence)
+    base = next(p for p in fixed.profiles_ if p.person == "thin").place(PlaceKind.BASE)
+    assert fixed.site_membership_share_ > 0.85
+    assert base is not None and base.confidence == round(fixed.site_membership_share_, 3)
 
 
 def test_site_odds_are_the_same_floats_whatever_order_the_people_come_in() -> None:
@@ -651,7 +707,7 @@ def test_colleagues_share_a_spot_is_any_pair_within_the_spot(
 
 def _odds_of_a_city(
     member_places: list[LatLon], near: list[LatLon], elsewhere: list[LatLon]
-) -> tuple[tuple[float, float], float]:
+) -> tuple[tuple[float, float, float], float]:
     """`site_log_odds` of one site whose ten members work at `member_places` (own score 0.9),
     with people's places that are no workplace (0.1) at `near`, and ten workplaces (0.9) of
     people in no site with ten such places beside them at `elsewhere` (twenty points); and
@@ -686,9 +742,11 @@ def test_workplaces_chained_by_chance_give_a_site_no_odds() -> None:
     near = [destination(p, 0, 250) for p in chain]  # a café or a home 250 m from each
     far = [destination(centre, 180, 6_000 + 2_500 * k) for k in range(10)]
     elsewhere = [q for p in far for q in (p, destination(p, 0, 250))]
-    (inside, _), members_only = _odds_of_a_city(chain, near, elsewhere)
+    (inside, _, share), members_only = _odds_of_a_city(chain, near, elsewhere)
     assert members_only > 1.5
     assert 0.0 <= inside < 0.3
+    # A place in the site is a workplace as often as not (the members' places: 0.86).
+    assert share <= 0.5
 
 
 def test_a_site_whose_colleagues_share_a_spot_keeps_its_odds() -> None:
@@ -700,6 +758,7 @@ def test_a_site_whose_colleagues_share_a_spot_keeps_its_odds() -> None:
     near = [destination(centre, 36 * k, 900) for k in range(10)]  # a town 900 m away
     far = [destination(centre, 180, 6_000 + 2_500 * k) for k in range(10)]
     elsewhere = [q for p in far for q in (p, destination(p, 0, 250))]
-    (inside, outside), members_only = _odds_of_a_city(spot, near, elsewhere)
+    (inside, outside, share), members_only = _odds_of_a_city(spot, near, elsewhere)
     assert inside >= members_only > 1.5
     assert outside < 0.0
+    assert share > 0.9  # the members' places alone: 0.86
