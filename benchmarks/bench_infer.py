@@ -14,7 +14,9 @@ holidays, evening-peak posting; truth says "no base" where there is none). `time
 independent family of `geoleak.scenario.timeuse` (people placed hour by hour from time-use
 statistics; it shares no behaviour code with the unit generator, and the role model was not
 developed on it). `--corpora` replaces these three by named corpora of bench_accuracy.py
-(same seeds and knobs), pooled per family (the name before "-"). Each gives each person's
+(same seeds and knobs; the periodic-mobility corpora `pmm-401` ... `pmm-406` too, read by
+geoleak from their written files as bench_accuracy.py reads them), pooled per family (the
+name before "-"). Each gives each person's
 evidence and the ground truth. The SAME evidence
 goes to:
 
@@ -111,6 +113,7 @@ from geoleak.types import (  # noqa: E402
 sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_accuracy import corpora as accuracy_corpora  # noqa: E402
 from peers import SKMOB_HOMES, SKMOB_VENV, skmob_python, trackintel_places  # noqa: E402
+from pmm_corpus import PmmConfig, pmm_evidence  # noqa: E402
 
 SKMOB = "scikit-mobility==1.3.1"
 # scikit-mobility 1.3.1's own requirements, less python-igraph (<0.10): that has no wheel for
@@ -877,7 +880,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--corpora", default=None, metavar="NAMES",
                         help="comma-separated corpora of bench_accuracy.py (e.g. timeuse-101,timeuse-102,"
-                        "units-201,units-202, same knobs) instead of the three default families; "
+                        "units-201,units-202,pmm-401, same knobs) instead of the three default families; "
                         "figures are pooled per family")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="write all figures as JSON here")
     args = parser.parse_args(argv)
@@ -946,9 +949,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"accuracy ({family}): generating {config.people} people (seed {config.seed}) ...")
         evidence: dict[str, list[Evidence]] = {}
         truth_dicts: list[Mapping[str, object]] = []
-        for person, items, truth_found in scenario_evidence(config):
-            evidence[person] = items
-            truth_dicts.extend(truth_found)
+        if isinstance(config, PmmConfig):  # the periodic mobility family (pmm_corpus.py)
+            with tempfile.TemporaryDirectory(prefix="bench-infer-pmm-") as tmp:
+                evidence, pmm_rows = pmm_evidence(config, Path(tmp))
+            truth_dicts.extend(pmm_rows)
+        else:
+            for person, items, truth_found in scenario_evidence(config):
+                evidence[person] = items
+                truth_dicts.extend(truth_found)
         truth = truth_rows(truth_dicts)
         points = sum(len(v) for v in evidence.values())
         log(
