@@ -1881,6 +1881,16 @@ _WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
 # shifts start at 22-23, evening shifts end by midnight: `places._night_places`).
 NIGHT_PLACE_SHARE = 0.08
 NIGHT_PLACE_MAX_SHARE = 3 / 7
+# A second residence's share of the home's weekend presence is at most a half, as a place
+# slept at on some nights has `NIGHT_PLACE_MAX_SHARE`. Owners spend far fewer than half of
+# their weekends at a second home: Norwegian cabins are used ~36-40 days a year on average
+# (Statistics Norway's holiday-house surveys, as commonly reported), much of it in holiday
+# weeks, against 104 weekend days a year; Finnish cottage use is likewise concentrated in the
+# summer (Hiltunen & Rehunen 2014, "Second home mobility in Finland", Fennia 192:1). Without
+# the bound the share is the counts' own (`_second_shares`), near 1 for a place seen on every
+# weekend, so a night worker's home, seen mostly at weekends, was read at no cost as "a
+# second residence of every weekend" with the workplace, seen on weeknights, as the home.
+SECOND_RESIDENCE_MAX_SHARE = 0.5
 NIGHT_PLACE_BINS = [WEEKNIGHT, MORNING, EVENING, WEEKEND_NIGHT]
 _DAYTIME_BINS = [WORK_HOURS, WEEKEND_DAY]
 # In a role spec (`_RoleSpec`) a second-residence row at or above this flag is a place
@@ -2239,12 +2249,12 @@ _NO_BANDS = np.zeros(0, dtype=np.int64)
 def _second_shares(by_role: NDArray[np.float64], nights: NDArray[np.bool_]) -> Any:
     """Per assignment, the second place's share of the home's presence, estimated from the
     counts (profile likelihood, half a day added to each side): a second residence's of the
-    weekend's, a place slept at on some nights' of `NIGHT_PLACE_BINS`' (at most
-    `NIGHT_PLACE_MAX_SHARE`)."""
+    weekend's (at most `SECOND_RESIDENCE_MAX_SHARE`), a place slept at on some nights' of
+    `NIGHT_PLACE_BINS`' (at most `NIGHT_PLACE_MAX_SHARE`)."""
     weekend = list(WEEKEND_BINS)
     home_n = by_role[:, HOME, weekend].sum(axis=1)
     second_n = by_role[:, SECOND, weekend].sum(axis=1)
-    share = (second_n + 0.5) / (home_n + second_n + 1.0)
+    share = np.minimum((second_n + 0.5) / (home_n + second_n + 1.0), SECOND_RESIDENCE_MAX_SHARE)
     if nights.any():
         home_a = by_role[:, HOME, NIGHT_PLACE_BINS].sum(axis=1)
         second_a = by_role[:, SECOND, NIGHT_PLACE_BINS].sum(axis=1)
