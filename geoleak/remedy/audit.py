@@ -438,9 +438,11 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     """An HTML page with the audit, and the maps (report.maps) in `<name>-maps/` beside it.
 
     Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
-    nothing from the network.
+    nothing from the network. The maps are written into a hidden folder and moved in
+    whole (`staged_output_dir`), then the page: a run stopped on the way leaves no page,
+    and no maps folder half written (or half the last run's).
     """
-    from geoleak.outputs import mark_output_dir
+    from geoleak.outputs import staged_output_dir
     from geoleak.report.assets import write_html
     from geoleak.report.maps import write_maps
 
@@ -449,8 +451,10 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     maps_dir = audit_maps_dir(path)
     map_link = ""
     if report.evidence:
-        mark_output_dir(maps_dir)
-        written += write_maps(report.profiles, report.evidence, maps_dir, tiles=tiles)
+        with staged_output_dir(maps_dir) as staged:
+            written += staged.published(
+                write_maps(report.profiles, report.evidence, staged.path, tiles=tiles)
+            )
         map_link = (
             f'<p><a class=button href="{esc(maps_dir.name)}/index.html">'
             "Open the map of every located file and the inferred places</a></p>"

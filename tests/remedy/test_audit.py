@@ -85,6 +85,33 @@ def test_audit_html_and_json(folder: Path, tmp_path: Path) -> None:
     json.dumps(data)
 
 
+def test_audit_html_maps_are_written_whole_or_not_at_all(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`audit --html` wrote its maps straight into `<name>-maps/`: a run stopped while it
+    wrote them (Ctrl-C, a full disk) left an index.html that opens as if the audit had
+    finished, or last run's maps mixed with this run's. Now the maps are staged and moved
+    in whole, then the page: a failure leaves neither, and no staging folder."""
+    import geoleak.report.maps
+
+    report = audit([folder])
+    real = geoleak.report.maps.write_maps
+
+    def writes_then_fails(*a: Any, **k: Any) -> Any:
+        real(*a, **k)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(geoleak.report.maps, "write_maps", writes_then_fails)
+    with pytest.raises(OSError, match="No space"):
+        write_audit_html(report, tmp_path / "audit.html")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(geoleak.report.maps, "write_maps", real)
+    written = write_audit_html(report, tmp_path / "audit.html")
+    assert written[0] == tmp_path / "audit.html" and len(written) > 1
+    assert all(p.is_file() and p.parent.name == "audit-maps" for p in written[1:])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit-maps", "audit.html"]
+
+
 def test_cli_audit_fail_on_leak(folder: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
