@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,6 +56,36 @@ def test_instagram_malformed() -> None:
     assert "leaves the corpus folder" in text
     assert "'soon'" in text
     assert "not an object" in text
+
+
+def test_meta_uris_written_with_backslashes(tmp_path: Path) -> None:
+    """An export made on Windows names its media `media\\posts\\...jpg`: on POSIX that was
+    one file name, not found, and the photos were silently left out. Backslashes are read
+    as separators when no file has the name as written; an escape is still refused."""
+    export = tmp_path / "instagram"
+    shutil.copytree(FIXTURES / "instagram", export)
+    posts_json = export / IG_POSTS
+    data = json.loads(posts_json.read_text(encoding="utf-8"))
+    for item in data[0]["media"]:
+        item["uri"] = item["uri"].replace("/", "\\")
+    data[1]["media"][0]["uri"] = "..\\..\\..\\secret.jpg"
+    (tmp_path / "secret.jpg").write_bytes(
+        (export / "media/posts/202306/17900000000000001.jpg").read_bytes()
+    )
+    posts_json.write_text(json.dumps(data), encoding="utf-8")
+    posts, diag = read_all(export)
+    found = by_id(posts)
+    assert [
+        Path(m).relative_to(export.resolve()).as_posix() for m in found[f"{IG_POSTS}#0"].media
+    ] == [
+        "media/posts/202306/17900000000000001.jpg",
+        "media/posts/202306/17900000000000002.jpg",
+    ]
+    assert found[f"{IG_POSTS}#1"].media == ()
+    assert len(diag.warnings) == 1, diag.warnings
+    assert diag.warnings[0].endswith(
+        "item 1: media path '..\\\\..\\\\..\\\\secret.jpg' leaves the corpus folder; refused"
+    )
 
 
 def test_facebook_posts_checkins_albums_videos() -> None:
