@@ -431,6 +431,61 @@ def test_a_png_scrub_refuses_for_its_location_is_a_leak_to_audit(
     assert scrubbed.exit_code == 1 and not (tmp_path / "o" / "a.png").exists()
 
 
+def _png_chunk(ctype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body))
+
+
+@pytest.mark.parametrize("prefix", [b"Exif\x00\x00", b""])
+@pytest.mark.parametrize("wrapper", ["tEXt", "zTXt", "iTXt", "iTXt compressed", "tEXt APP1"])
+def test_extract_audit_and_scrub_agree_on_a_png_raw_exif_profile(
+    tmp_path: Path, wrapper: str, prefix: bytes
+) -> None:
+    """An ImageMagick-style 'Raw profile type exif' (exiftool reads it in tEXt, zTXt and
+    iTXt, with or without "Exif\\0\\0" before its TIFF) in a PNG whose own eXIf has no GPS.
+    extract read a profile only with the prefix and only when no eXIf came first, and none
+    in iTXt: the position was missing from scan/infer and audit's stats ("no GPS"); scrub
+    copied an iTXt profile's GPS unchanged (exiftool read it in the output). Now extract
+    reads each, audit counts the position, scrub cleans it (pixels unchanged) or, compressed,
+    refuses the file."""
+    from geoleak.extract.media import read_media
+
+    _kind, _, app1 = wrapper.partition(" ")
+    with Image.open(io.BytesIO(photo(*HOME, datetime(2026, 1, 1)))) as im:
+        payload = prefix + im.getexif().tobytes().removeprefix(b"Exif\x00\x00")
+    hexed = payload.hex().encode()
+    kind = b"app1" if app1 == "APP1" else b"exif"
+    profile = b"\n%b\n%8d\n" % (kind, len(payload)) + b"\n".join(
+        hexed[i : i + 72] for i in range(0, len(hexed), 72)
+    )
+    keyword = b"Raw profile type " + (b"APP1" if app1 == "APP1" else b"exif")
+    chunk = {
+        "tEXt": lambda: _png_chunk(b"tEXt", keyword + b"\x00" + profile),
+        "zTXt": lambda: _png_chunk(b"zTXt", keyword + b"\x00\x00" + zlib.compress(profile)),
+        "iTXt": lambda: _png_chunk(b"iTXt", keyword + b"\x00\x00\x00\x00\x00" + profile),
+        "iTXt compressed": lambda: _png_chunk(
+            b"iTXt", keyword + b"\x00\x01\x00\x00\x00" + zlib.compress(profile)
+        ),
+    }[wrapper if wrapper != "tEXt APP1" else "tEXt"]()
+    png = photo(None, None, datetime(2026, 1, 1), fmt="PNG")  # (an eXIf without GPS)
+    at = png.index(b"IDAT") - 4
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.png").write_bytes(png[:at] + chunk + png[at:])
+    position = read_media(tmp_path / "in" / "a.png").position
+    assert position is not None and haversine_m(position, LatLon(*HOME)) < 1
+    report = audit([tmp_path / "in"])
+    assert report.leaks and len(report.located_files) == 1
+    assert "1 with a usable GPS position" in "\n".join(report.stats_lines)
+    scrub_paths([tmp_path / "in"], tmp_path / "out")
+    cleaned = tmp_path / "out" / "a.png"
+    if wrapper in ("zTXt", "iTXt compressed"):
+        assert not cleaned.exists()
+        assert "scrub cannot clean" in "\n".join(report.summary_lines())
+        return
+    assert read_media(cleaned).position is None and not audit([cleaned]).leaks
+    with Image.open(tmp_path / "in" / "a.png") as before, Image.open(cleaned) as after:
+        assert before.tobytes() == after.tobytes()
+
+
 def test_fail_on_leak_does_not_vouch_for_a_file_it_could_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
