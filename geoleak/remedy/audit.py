@@ -370,6 +370,10 @@ def _unread(path: Path, why: str) -> ExposedFile:
     return ExposedFile(shown_path(path), None, None, None, None, error=why)
 
 
+def _in_range(lat: float, lon: float) -> bool:
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
 def _location_file(
     path: Path, findings: list[Finding], *, always: bool = False
 ) -> list[ExposedFile]:
@@ -378,7 +382,8 @@ def _location_file(
     located = [f for f in findings if f.kind in LOCATING]
     if not located and not always:
         return []
-    first = next((f.position for f in located if f.position), None)
+    # (a field whose value is out of range, "latitude": 95, still leaks; it gives no point)
+    first = next((f.position for f in located if f.position and _in_range(*f.position)), None)
     item = ExposedFile(shown_path(path), LatLon(*first) if first else None, None, None, None,
                        fields=findings)  # fmt: skip
     if path.suffix.lower() in SIDECAR_EXTENSIONS:  # read as scan reads it: position, device

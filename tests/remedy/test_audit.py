@@ -555,3 +555,19 @@ def test_geotag_machine_tags_in_keywords_are_a_leak_and_are_removed(tmp_path: Pa
     assert b"geotagged" in (clean / "iptc.jpg").read_bytes()
     result = runner.invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_out_of_range_sidecar_position_is_a_leak_not_a_crash(tmp_path: Path) -> None:
+    """A Takeout sidecar with `"latitude": 95.0` (the reader warns and ignores it) made
+    `audit` crash with a traceback (ValueError from LatLon) on the export's own folder.
+    Now it is listed as a file whose location fields scrub removes, with no position."""
+    sidecar = tmp_path / "Takeout" / "Google Photos" / "Photos from 2024" / "IMG_1.jpg.json"
+    sidecar.parent.mkdir(parents=True)
+    sidecar.write_text(
+        json.dumps({"title": "IMG_1.jpg", "geoData": {"latitude": 95.0, "longitude": 10.0}}),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["audit", str(tmp_path), "--json", "-"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    entry = next(f for f in json.loads(result.stdout)["per_file"] if f["path"].endswith(".json"))
+    assert entry["leaks"] and entry["position"] is None
