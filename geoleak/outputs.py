@@ -75,6 +75,10 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
     shown = os.fspath(path)
     if target.is_dir():
         raise OutputError(f"{shown}: is a folder; give a file name")
+    if _is_stream(target, shown):  # /dev/null, /dev/stdout, a FIFO: written into, not over
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"{shown}: cannot write: permission denied")
+        return target
     if target.exists():
         if not force:
             raise OutputError(f"{shown}: already exists (use --force to overwrite)")
@@ -83,6 +87,21 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
         return target
     _check_can_create_in(target, shown)
     return target
+
+
+def _is_stream(target: Path, shown: str) -> bool:
+    """Whether `target` is a character device or a FIFO (`-o /dev/null`, `/dev/stdout`, a
+    named pipe): written into as it is, never replaced by a renamed file (which, run as
+    root with --force, replaced /dev/null itself). Other special files are refused."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise OutputError(f"{shown}: is a device or socket, not a file; give a file name")
+    return False
 
 
 def check_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
@@ -284,10 +303,19 @@ def atomic_open(
     path: str | os.PathLike[str], mode: str = "w", *, newline: str | None = None
 ) -> Iterator[IO[str]]:
     """A text handle on a temporary file beside `path`, renamed over `path` on success
-    and removed on failure (UTF-8, unencodable characters backslash-escaped)."""
+    and removed on failure (UTF-8, unencodable characters backslash-escaped). A character
+    device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written straight into."""
     if mode not in ("w", "wt"):
         raise ValueError(f"atomic_open writes text only, not mode {mode!r}")
     target = Path(path)
+    if _is_stream(target, str(target)):
+        try:
+            with open(target, "w", encoding="utf-8", errors=ENCODING_ERRORS,
+                      newline=newline) as stream:  # fmt: skip
+                yield stream
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
@@ -321,6 +349,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write `data` to `path` whole or not at all."""
     target = Path(path)
     try:
+        if _is_stream(target, str(target)):
+            with open(target, "wb") as stream:
+                stream.write(data)
+            return target
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
         try:

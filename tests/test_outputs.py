@@ -91,3 +91,32 @@ def test_only_geoleaks_own_staging_names_are_removed(tmp_path: Path) -> None:
     link.symlink_to(elsewhere)  # a symlink under our name: not followed, not removed
     assert outputs.remove_stale_stages(out) == []
     assert all(p.exists() for p in [*keep, link, elsewhere / "a.txt"])
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_output_that_is_a_pipe_is_written_into_not_replaced(tmp_path: Path, force: bool) -> None:
+    """`-o` naming a FIFO or a character device (`/dev/null`, `/dev/stdout`): refused as
+    "already exists", and with --force the temporary file was renamed over it (run as
+    root, `-o /dev/null --force` replaced /dev/null with a regular file). Now such a
+    target is written into, --force or not."""
+    import json
+    import stat
+
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # (so the writer's open returns)
+    try:
+        corpus = Path(__file__).parent / "fixtures" / "instagram"
+        args = ["infer", str(corpus), "-o", str(fifo), "-q", *(["--force"] if force else [])]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        written = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(written)["schema"] == "geoleak.profiles/1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
