@@ -206,12 +206,13 @@ def iter_json_items(
     CorpusError naming `where`; the items before it have been yielded already.
     """
     wanted = list(dict.fromkeys(prefixes))
+    raw = handle
     handle = LimitedReader(handle, where)  # type: ignore[assignment]  # depth and size limits
+    start = handle.tell()
     try:
         if interleaved and len(wanted) > 1:
             yield from _interleaved_items(handle, set(wanted))
             return
-        start = handle.tell()
         done: dict[str, int] = {}
         try:
             for n, prefix in enumerate(wanted):
@@ -235,11 +236,32 @@ def iter_json_items(
                 yield found, value
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+        at = _json_error_at(raw, start)
         raise CorpusError(
-            f"{where}: not valid JSON ({reason}); the rest of the file is skipped"
+            f"{where}: not valid JSON{at or f' ({reason})'}; the rest of the file is skipped"
         ) from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
+
+
+_ERROR_LINE_MAX_BYTES = 64 * 1024 * 1024  # a larger file's error is named without its line
+
+
+def _json_error_at(handle: IO[bytes], start: int) -> str | None:
+    """ " at line L, column C (what is wrong)" for the JSON from `start` of `handle`, read
+    again by the json module (ijson's C parser says what, not where); None when the file
+    is too large to read again, or the json module finds nothing wrong with it."""
+    try:
+        handle.seek(start)
+        data = handle.read(_ERROR_LINE_MAX_BYTES + 1)
+        if len(data) > _ERROR_LINE_MAX_BYTES:
+            return None
+        json.loads(data.decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        return f" at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+    except (OSError, ValueError, RecursionError):
+        return None
+    return None
 
 
 def _interleaved_items(handle: IO[bytes], wanted: set[str]) -> Iterator[tuple[str, Any]]:

@@ -153,3 +153,21 @@ def test_fix_mojibake_inverts_meta_encoding(text: str) -> None:
     assert repaired in (text, mangled)
     if any(ord(c) > 127 for c in text) and all(ord(c) not in range(0x80, 0xA0) for c in text):
         assert repaired == text
+
+
+def test_a_broken_export_json_is_named_with_its_line(tmp_path: Path) -> None:
+    """A syntax error in an export's JSON was reported as "not valid JSON (lexical error:
+    invalid char in json text.)", with no line: the user could not find it in a file of
+    thousands of lines. Now its line and column are named."""
+    export = tmp_path / "instagram"
+    shutil.copytree(FIXTURES / "instagram", export)
+    posts_json = export / IG_POSTS
+    lines = posts_json.read_text(encoding="utf-8").splitlines()
+    lines[30] += " garbage"
+    posts_json.write_text("\n".join(lines), encoding="utf-8")
+    _posts, diag = read_all(export)
+    assert any(
+        w.endswith(f"{IG_POSTS}: not valid JSON at line 31, column 28 (Expecting value); "
+                   "the rest of the file is skipped")
+        for w in diag.warnings
+    ), diag.warnings  # fmt: skip
