@@ -256,8 +256,11 @@ def _json_error_at(handle: IO[bytes], start: int) -> str | None:
         data = handle.read(_ERROR_LINE_MAX_BYTES + 1)
         if len(data) > _ERROR_LINE_MAX_BYTES:
             return None
-        json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):  # (a download or copy cut short)
+            return f" at line {exc.lineno}, column {exc.colno} (the file ends there: cut short?)"
         return f" at line {exc.lineno}, column {exc.colno} ({exc.msg})"
     except (OSError, ValueError, RecursionError):
         return None

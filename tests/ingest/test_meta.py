@@ -171,3 +171,18 @@ def test_a_broken_export_json_is_named_with_its_line(tmp_path: Path) -> None:
                    "the rest of the file is skipped")
         for w in diag.warnings
     ), diag.warnings  # fmt: skip
+
+
+def test_an_export_json_cut_short_says_so(tmp_path: Path) -> None:
+    """An X archive's tweets.js cut in the middle (a download that stopped) said "parse
+    error: premature EOF", with no line; now where it ends, and that it looks cut short."""
+    archive = tmp_path / "twitter"
+    shutil.copytree(FIXTURES / "twitter", archive)
+    tweets = archive / "data" / "tweets.js"
+    text = tweets.read_text(encoding="utf-8")
+    cut = text[: len(text) // 2]
+    tweets.write_text(cut, encoding="utf-8")
+    _posts, diag = read_all(archive)
+    line = cut.count("\n") + 1
+    assert any(f"tweets.js: not valid JSON at line {line}, column" in w
+               and "(the file ends there: cut short?)" in w for w in diag.warnings), diag.warnings  # fmt: skip
