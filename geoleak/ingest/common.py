@@ -39,6 +39,7 @@ __all__ = [
     "load_json",
     "parse_time",
     "plain",
+    "warn_unknown_layout",
 ]
 
 # Exports larger than this are never loaded whole.
@@ -242,6 +243,27 @@ def iter_json_items(
         ) from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
+
+
+def warn_unknown_layout(
+    handle: IO[bytes], shown: str, keys: Iterable[str], diag: Diagnostics
+) -> None:
+    """After an export's JSON gave no items: say so, unless it is an empty list or an
+    object holding one of `keys` (the lists a reader takes), so a file of another layout
+    (a platform's newer export, a file in the wrong place) is not read as "nothing
+    posted" without a word."""
+    handle.seek(0)
+    head = handle.read(64 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    wanted = sorted(keys)
+    if head.startswith(b"[") or (
+        head.startswith(b"{") and any(f'"{key}"'.encode() in head for key in wanted)
+    ):
+        return
+    diag.warn(
+        f"{shown}: nothing read from it: expected a list of posts or an object with "
+        f"{', '.join(wanted)}; a layout geoleak does not know?",
+        kind="bad-file",
+    )
 
 
 _ERROR_LINE_MAX_BYTES = 64 * 1024 * 1024  # a larger file's error is named without its line

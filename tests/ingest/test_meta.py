@@ -186,3 +186,20 @@ def test_an_export_json_cut_short_says_so(tmp_path: Path) -> None:
     line = cut.count("\n") + 1
     assert any(f"tweets.js: not valid JSON at line {line}, column" in w
                and "(the file ends there: cut short?)" in w for w in diag.warnings), diag.warnings  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "warned"), [('{"oops": 1}', True), ("[]", False),
+                                                 ('{"photos": []}', False)])  # fmt: skip
+def test_an_export_file_of_an_unknown_layout_is_not_read_as_nothing_posted(
+    tmp_path: Path, content: str, warned: bool
+) -> None:
+    """A Facebook posts file that is an object of other keys (a newer layout, a file in the
+    wrong place) gave no post and no word: "0 posts" looked like nothing was posted."""
+    export = tmp_path / "facebook"
+    shutil.copytree(FIXTURES / "facebook", export)
+    (export / FB_POSTS).write_text(content, encoding="utf-8")
+    _posts, diag = read_all(export)
+    said = [w for w in diag.warnings if "nothing read from it" in w]
+    assert bool(said) is warned, diag.warnings
+    if warned:
+        assert said[0].startswith(str(export / FB_POSTS)) or FB_POSTS in said[0]
