@@ -99,6 +99,8 @@ def _is_stream(target: Path, shown: str) -> bool:
         return False
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return True
+    if stat.S_ISREG(mode) and target.absolute().parts[1:2] in (("dev",), ("proc",)):
+        return True  # `-o /dev/stdout` with stdout sent to a file: that file, not a new link
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise OutputError(f"{shown}: is a device or socket, not a file; give a file name")
     return False

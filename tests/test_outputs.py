@@ -120,3 +120,19 @@ def test_an_output_that_is_a_pipe_is_written_into_not_replaced(tmp_path: Path, f
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert json.loads(written)["schema"] == "geoleak.profiles/1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_dev_stdout_sent_to_a_file_is_written_into(tmp_path: Path) -> None:
+    """`geoleak infer x -o /dev/stdout > out.json`: /dev/stdout resolves to the regular file
+    out.json, so it was taken for a file that "already exists", and with --force the
+    temporary file was renamed over /dev/stdout (the link itself, as root). It is a
+    stream: written into, the link left alone. (Checked in a child whose stdout is a
+    file, through the function that decides, so a failure here replaces nothing.)"""
+    out = tmp_path / "out.txt"
+    code = (
+        "from pathlib import Path; from geoleak import outputs; "
+        "print(outputs._is_stream(Path('/dev/stdout'), '/dev/stdout'))"
+    )
+    with out.open("w") as handle:
+        subprocess.run([sys.executable, "-c", code], stdout=handle, check=True)
+    assert out.read_text() == "True\n"
