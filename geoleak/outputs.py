@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -24,6 +25,11 @@ from pathlib import Path
 from typing import IO
 
 from geoleak.errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # (Windows: no flock; stale staging folders are then left)
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "ENCODING_ERRORS",
@@ -34,6 +40,7 @@ __all__ = [
     "check_output_dir",
     "check_output_file",
     "mark_output_dir",
+    "remove_stale_stages",
     "staged_output_dir",
 ]
 
@@ -68,6 +75,10 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
     shown = os.fspath(path)
     if target.is_dir():
         raise OutputError(f"{shown}: is a folder; give a file name")
+    if _is_stream(target, shown):  # /dev/null, /dev/stdout, a FIFO: written into, not over
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"{shown}: cannot write: permission denied")
+        return target
     if target.exists():
         if not force:
             raise OutputError(f"{shown}: already exists (use --force to overwrite)")
@@ -76,6 +87,23 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
         return target
     _check_can_create_in(target, shown)
     return target
+
+
+def _is_stream(target: Path, shown: str) -> bool:
+    """Whether `target` is a character device or a FIFO (`-o /dev/null`, `/dev/stdout`, a
+    named pipe): written into as it is, never replaced by a renamed file (which, run as
+    root with --force, replaced /dev/null itself). Other special files are refused."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    if stat.S_ISREG(mode) and target.absolute().parts[1:2] in (("dev",), ("proc",)):
+        return True  # `-o /dev/stdout` with stdout sent to a file: that file, not a new link
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise OutputError(f"{shown}: is a device or socket, not a file; give a file name")
+    return False
 
 
 def check_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
@@ -144,6 +172,18 @@ class StagedDir:
         return [self.target / Path(p).relative_to(self.path) for p in paths]
 
 
+# A staging folder is `.<name>.geoleak-tmp-<random>` beside its target while a run holds
+# an exclusive flock on it; it is made as `.<name>.geoleak-new-<random>` and renamed once
+# locked, so a folder under the `-tmp-` name whose lock is free is one whose run died.
+_STAGE_NEW = ".geoleak-new-"
+_STAGE_LIVE = ".geoleak-tmp-"
+_STAGE_RANDOM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # tempfile's names
+
+
+def _stage_prefix(target: Path) -> str:
+    return f".{target.name[:40]}"
+
+
 @contextmanager
 def staged_output_dir(path: str | os.PathLike[str]) -> Iterator[StagedDir]:
     """A folder of pages written whole or not at all: the command writes into a hidden
@@ -151,14 +191,17 @@ def staged_output_dir(path: str | os.PathLike[str]) -> Iterator[StagedDir]:
     whose files are renamed into `path` (marked as geoleak's) when the block ends; on any
     failure or interruption (Ctrl-C) it is removed and `path` is left as it was, not
     half new (a map page of this run beside one of the last, an index without its report).
+
+    A run killed outright (SIGKILL, a power cut) cannot remove its staging folder; the
+    next run for the same `path` does (`remove_stale_stages`), never one a live run holds.
     """
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.geoleak-tmp-",
-                                      dir=target.parent))  # fmt: skip
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    remove_stale_stages(target)
+    stage, lock_fd = _new_stage(target)
     try:
         yield StagedDir(stage, target)
         mark_output_dir(target)
@@ -168,6 +211,78 @@ def staged_output_dir(path: str | os.PathLike[str]) -> Iterator[StagedDir]:
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if lock_fd is not None:
+            os.close(lock_fd)  # (the lock goes with it, after the folder is gone)
+
+
+def _new_stage(target: Path) -> tuple[Path, int | None]:
+    """A new, empty staging folder for `target`, locked (`_STAGE_LIVE` name), and the
+    descriptor that holds its lock (None where flock is not available)."""
+    prefix = _stage_prefix(target)
+    try:
+        made = Path(tempfile.mkdtemp(prefix=prefix + _STAGE_NEW, dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    stage = made.with_name(prefix + _STAGE_LIVE + made.name[len(prefix + _STAGE_NEW) :])
+    lock_fd: int | None = None
+    try:
+        if fcntl is not None:
+            lock_fd = os.open(made, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(made, stage)
+    except OSError as exc:
+        if lock_fd is not None:
+            os.close(lock_fd)
+        shutil.rmtree(made, ignore_errors=True)
+        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    return stage, lock_fd
+
+
+def remove_stale_stages(target: Path) -> list[Path]:
+    """Remove the staging folders of `target` that runs killed outright left beside it,
+    and return them.
+
+    Only folders named as `staged_output_dir` names them (`.<name>.geoleak-tmp-` and
+    tempfile's random suffix), owned by this user, not symlinks, and whose lock no live
+    run holds (a concurrent run for the same target keeps its folder): never a user's
+    file. Nothing is removed where flock is not available (live and dead look alike).
+    """
+    if fcntl is None:
+        return []
+    prefix = _stage_prefix(target) + _STAGE_LIVE
+    removed: list[Path] = []
+    try:
+        names = [n for n in os.listdir(target.parent or ".") if n.startswith(prefix)]
+    except OSError:
+        return []
+    for name in names:
+        suffix = name[len(prefix) :]
+        if not suffix or not set(suffix) <= _STAGE_RANDOM:
+            continue
+        stale = target.parent / name
+        try:
+            fd = os.open(stale, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            continue  # a symlink, a file, gone already
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live run's
+            now = os.lstat(stale)
+            if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+                continue  # replaced since it was opened
+            shutil.rmtree(stale, ignore_errors=True)
+            if not stale.exists():
+                removed.append(stale)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _move_into(source: Path, target: Path) -> None:
@@ -190,10 +305,19 @@ def atomic_open(
     path: str | os.PathLike[str], mode: str = "w", *, newline: str | None = None
 ) -> Iterator[IO[str]]:
     """A text handle on a temporary file beside `path`, renamed over `path` on success
-    and removed on failure (UTF-8, unencodable characters backslash-escaped)."""
+    and removed on failure (UTF-8, unencodable characters backslash-escaped). A character
+    device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written straight into."""
     if mode not in ("w", "wt"):
         raise ValueError(f"atomic_open writes text only, not mode {mode!r}")
     target = Path(path)
+    if _is_stream(target, str(target)):
+        try:
+            with open(target, "w", encoding="utf-8", errors=ENCODING_ERRORS,
+                      newline=newline) as stream:  # fmt: skip
+                yield stream
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
@@ -227,6 +351,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write `data` to `path` whole or not at all."""
     target = Path(path)
     try:
+        if _is_stream(target, str(target)):
+            with open(target, "wb") as stream:
+                stream.write(data)
+            return target
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
         try:

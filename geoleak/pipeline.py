@@ -442,6 +442,10 @@ class _ShardTotals:
     people: int = 0
     people_located: int = 0
     rows_written: int = 0
+    # Evidence from posts geocoded at the end (`_Shard.resolve_deferred`): handed back
+    # (a shard that keeps no evidence), or, a shard that holds it, who got any.
+    late_evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    late_located: list[str] = field(default_factory=list)
 
 
 class ShardSink(Protocol):
@@ -588,6 +592,10 @@ class _Shard:
         self.excluded: dict[str, Counter[str]] = {}
         self.utc_hours: dict[str, array[int]] = {}  # posts per UTC hour, `new_hours()`
         self.near_cells: dict[str, array[float]] = {}  # see `_remember_position`
+        # posts naming a place by people with no position yet (`_account_post`), at most
+        # DEFERRED_MAX (then geocoded at once, as they come)
+        self.deferred: dict[str, list[Post]] = {}
+        self.deferred_posts = 0
         self.media: dict[str, MediaMeta] = {}  # read so far (streaming: this batch's)
         self.digests: dict[str, str | None] = {}
         self.deduper = Deduper(self.diag, digest_of=self.digests.get)
@@ -639,9 +647,12 @@ class _Shard:
                 if kept is None:
                     continue
                 kept = _sane_post(kept, diag, self.stats)
-                _account_post(kept, self.media, self.stats, diag, evidence,
-                              self.posts_per_person, self.devices, self.excluded,
-                              self.utc_hours, self.geocoder, self.near_cells)  # fmt: skip
+                defer = self.deferred if self.deferred_posts < DEFERRED_MAX else None
+                self.deferred_posts += _account_post(
+                    kept, self.media, self.stats, diag, evidence, self.posts_per_person,
+                    self.devices, self.excluded, self.utc_hours, self.geocoder,
+                    self.near_cells, defer,
+                )  # fmt: skip
                 if kept.author in evidence:
                     first_located.setdefault(kept.author, number)
             if held is not None and evidence:  # a person's evidence in post order
@@ -882,8 +893,18 @@ class _Shard:
         """After the last batch, in one call: the totals and (with `params`) `analyse`. A
         streaming shard closes its sink here, with its people's context, and sends back
         only their counts."""
+        late = self.resolve_deferred()
         if self.sink is None:
-            return self.totals(), self.analyse(params) if params is not None else []
+            if self.holds_evidence:
+                for person, found in late.items():
+                    self.evidence.setdefault(person, EvidenceParts()).add_evidence(found)
+            totals = self.totals()
+            totals.late_evidence = {} if self.holds_evidence else late
+            totals.late_located = list(late) if self.holds_evidence else []
+            return totals, self.analyse(params) if params is not None else []
+        if late:
+            self.unwritten.append(EvidenceRows.of_parts(_parts_of(late).items()))
+            self.located.update(late)
         self.may_write = True
         self._write()
         written = self.sink.close(self.context())
@@ -891,6 +912,24 @@ class _Shard:
         return _ShardTotals(self.stats, dedupe.posts_dropped, dedupe.media_dropped, Counter(),
                             {}, {}, {}, people=len(self.posts_per_person),
                             people_located=len(self.located), rows_written=written), []  # fmt: skip
+
+    def resolve_deferred(self) -> dict[str, list[Evidence]]:
+        """The deferred posts' place names geocoded now that every post of their authors
+        has been seen (their positions as context), counted as `_account_post` counts;
+        each person's evidence, in post order (after the rest of theirs)."""
+        late: dict[str, list[Evidence]] = {}
+        geocoder = self.geocoder
+        if geocoder is None:
+            return late
+        for author, posts in self.deferred.items():
+            near = self.near_cells.get(author)
+            context = PlaceContext(near=near_positions(near) if near is not None else ())
+            for post in posts:
+                found = checkin_evidence(post, geocoder, context=context)
+                _count_found(post, found, self.stats, late)
+        self.deferred = {}
+        self.deferred_posts = 0
+        return late
 
     def analyse(self, params: InferenceParams) -> list[PersonAnalysis]:
         """Pass 1 of inference on the shard's people (what `LeakInference.fit` analyses):
@@ -916,6 +955,14 @@ class _Shard:
         profiles = profiles_of(self.analyses, self.context(), params, sites, site_odds)
         self.analyses = []
         return profiles
+
+
+def _parts_of(found: dict[str, list[Evidence]]) -> dict[str, EvidenceParts]:
+    out: dict[str, EvidenceParts] = {}
+    for person, items in found.items():
+        out[person] = parts = EvidenceParts()
+        parts.add_evidence(items)
+    return out
 
 
 # The shard a forked worker process serves (each worker process serves one).
@@ -1574,6 +1621,9 @@ def _collect(
     excluded: dict[str, Counter[str]] = {}
     utc_hours: dict[str, array[int]] = {}
     for part in totals:
+        for person, found in part.late_evidence.items():
+            evidence.setdefault(person, []).extend(found)
+        located.update(part.late_located)
         _add_stats(stats, part.stats)
         stats.duplicate_posts += part.posts_dropped
         stats.duplicate_media += part.media_dropped
@@ -1641,7 +1691,13 @@ def _account_post(
     utc_hours: dict[str, array[int]],
     geocoder: Geocoder | None = OFFLINE,
     near_cells: dict[str, array[float]] | None = None,
-) -> None:
+    deferred: dict[str, list[Post]] | None = None,
+) -> bool:
+    """Count and extract one post; True when its place names are left for later
+    (`deferred`): a post that only names a place, by a person none of whose positions
+    has been seen yet, is geocoded once all their posts are (`_Shard.resolve_deferred`),
+    so "Back in Paris" early in a Texan's export is not Paris, France for want of the
+    positions that come after it."""
     stats.posts += 1
     author = post.author
     posts_per_person[author] += 1
@@ -1679,13 +1735,30 @@ def _account_post(
             if not _remember_position(near, ev.position.lat, ev.position.lon):
                 break
         if post.text or post.place is not None:
+            if (
+                deferred is not None
+                and not near
+                and not found
+                and post.geotag is None
+                and (post.place is None or post.place.centre is None)
+            ):
+                deferred.setdefault(author, []).append(post)
+                return True
             context = PlaceContext(near=near_positions(near))
             found += checkin_evidence(post, geocoder, known=found, context=context)
+    _count_found(post, found, stats, evidence)
+    return False
+
+
+def _count_found(
+    post: Post, found: list[Evidence], stats: LeakStats, evidence: dict[str, list[Evidence]]
+) -> None:
+    """`found` (a post's evidence) into `evidence` and the counters."""
     if found:
         stats.posts_located += 1
-        kept = evidence.get(author)
+        kept = evidence.get(post.author)
         if kept is None:
-            kept = evidence[author] = []
+            kept = evidence[post.author] = []
         kept.extend(found)
         by_source = stats.evidence_by_source
         for ev in found:
@@ -1740,6 +1813,7 @@ def _sane_media(meta: MediaMeta, diag: Diagnostics, stats: LeakStats) -> MediaMe
 
 
 NEAR_SAMPLE = 64  # positions per person kept to settle ambiguous town names
+DEFERRED_MAX = 100_000  # posts a shard keeps to geocode at its end (~1 KB each)
 
 
 def _remember_position(near: array[float], lat: float, lon: float) -> bool:

@@ -726,3 +726,84 @@ def test_files_without_gps_are_not_said_to_come_from_a_camera_with_location_off(
         "2 have metadata but no GPS tags (location was off in the camera, or the position "
         "was removed, as geoleak scrub does)"
     ) in said, said
+
+
+def _ambiguous_towns_corpus(path: Path, people: int) -> dict[str, tuple[float, float]]:
+    """People who name an ambiguous town ("Back in Paris", "Made it to Perth") in their
+    first post, before any of their located posts, in UTC (no offset to go by); the
+    expected town of each (within 60 km). A person with no position at all gets the
+    most populous town, as before."""
+    homes = {
+        "tx": ((32.78, -96.80), "Back in Paris", (33.66, -95.56)),  # Dallas: Paris TX
+        "fr": ((48.85, 2.35), "Back in Paris", (48.85, 2.35)),
+        "scot": ((55.95, -3.19), "Made it to Perth", (56.40, -3.44)),  # Edinburgh
+        "au": ((-31.95, 115.86), "Made it to Perth", (-31.95, 115.86)),
+        "on": ((43.65, -79.38), "Back in London", (42.98, -81.25)),
+    }  # Toronto: London ON
+    rows: list[dict[str, Any]] = []
+    expected: dict[str, tuple[float, float]] = {}
+    for k in range(people):
+        key = list(homes)[k % len(homes)]
+        (lat, lon), text, town = homes[key]
+        person = f"{key}{k}"
+        expected[person] = town
+        rows.append({"id": f"{person}-t", "author": person,
+                     "created_at": "2024-05-01T20:00:00Z", "text": text})  # fmt: skip
+        rows += [{"id": f"{person}-{d}", "author": person,
+                  "created_at": f"2024-05-{d + 2:02d}T20:00:00Z", "lat": lat + 0.001 * d,
+                  "lon": lon} for d in range(6)]  # fmt: skip
+    rows.append({"id": "nobody-t", "author": "nobody", "created_at": "2024-05-01T20:00:00Z",
+                 "text": "Back in Paris"})  # fmt: skip
+    expected["nobody"] = (48.85, 2.35)
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return expected
+
+
+def test_a_town_named_before_the_persons_positions_is_settled_by_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, "place names in text land in the wrong country": a name several towns
+    share was settled by the positions of the person seen *so far* in the stream, so a
+    Texan's "Back in Paris" before their located posts (an export lists the newest first)
+    was Paris, France, a Scot's "Perth" Australia's, a Torontonian's "London" England's.
+    Such a post is now geocoded once every post of its author has been read: the same in
+    one process, in two shards that keep the evidence or hand it back, and in a store."""
+    from geoleak.geometry import haversine_m
+    from geoleak.types import EvidenceSource, LatLon
+
+    corpus = tmp_path / "posts.jsonl"
+    expected = _ambiguous_towns_corpus(corpus, 40)
+
+    def towns(evidence: Mapping[str, Any]) -> dict[str, LatLon]:
+        return {person: ev.position for person, found in evidence.items() for ev in found
+                if ev.source is EvidenceSource.CHECKIN}  # fmt: skip
+
+    one = collect_evidence([corpus], diag=Diagnostics(), workers=1)
+    got = towns(one.evidence)
+    wrong = {p: got.get(p) for p, town in expected.items()
+             if p not in got or haversine_m(got[p], LatLon(*town)) > 60_000}  # fmt: skip
+    assert not wrong, wrong
+    assert one.stats.posts_located == 40 * 7 + 1
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 16)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 0)
+    two = collect_evidence([corpus], diag=Diagnostics(), workers=2)
+    assert towns(two.evidence) == got
+    assert two.stats.summary_lines() == one.stats.summary_lines()
+    profiles = {}
+    for name, args in {"one": ["--workers", "1"], "two": ["--workers", "2"],
+                       "store": ["--store", str(tmp_path / "store"), "--workers", "2"]}.items():  # fmt: skip
+        out = tmp_path / f"{name}.json"
+        code = main_exit(["infer", str(corpus), "-o", str(out), "-q", *args])
+        assert code == 0
+        profiles[name] = json.loads(out.read_text(encoding="utf-8"))["people"]
+    assert profiles["two"] == profiles["one"] and profiles["store"] == profiles["one"]
+
+
+def main_exit(args: list[str]) -> int:
+    from click.testing import CliRunner
+
+    from geoleak.cli import main
+
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code

@@ -185,16 +185,24 @@ def read_png(src: Source, meta: MetaBuilder) -> None:
             if ctype == b"eXIf" and not exif_done:
                 exif_done = True
                 meta.add_exif(strip_exif_header(body), "PNG eXIf")
-            elif ctype == b"iTXt" and body.startswith(b"XML:com.adobe.xmp\x00"):
-                rest = body[18:]
+            elif ctype == b"iTXt" and body.startswith(_ITXT_READ):
+                keyword, _, rest = body.partition(b"\x00")
                 compressed = rest[:1] == b"\x01"
                 parts = rest[2:].split(b"\x00", 2)  # language, translated keyword, text
                 text = parts[2] if len(parts) == 3 else b""
+                if keyword != b"XML:com.adobe.xmp":  # exiftool reads a profile in iTXt too
+                    limit = _MAX_XMP_INFLATE * 2
+                    text = (_inflate(text, limit) or b"") if compressed else text
+                    _png_raw_profile(keyword, text, meta)
+                    continue
                 if compressed:
                     text = _inflate(text, _MAX_XMP_INFLATE) or b""
                 meta.add_xmp(text)
             elif ctype in (b"zTXt", b"tEXt") and body.startswith(b"Raw profile type "):
-                _png_raw_profile(body, ctype == b"zTXt", meta, exif_done)
+                keyword, _, text = body.partition(b"\x00")
+                if ctype == b"zTXt":  # (a compression method byte, then zlib)
+                    text = _inflate(text[1:], _MAX_XMP_INFLATE * 2) or b""
+                _png_raw_profile(keyword, text, meta)
         if chunk.truncated:
             meta.warn("PNG ends inside a chunk (truncated file)")
             ended = True
@@ -202,10 +210,13 @@ def read_png(src: Source, meta: MetaBuilder) -> None:
         meta.warn("PNG ends without an IEND chunk (truncated file)")
 
 
-def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done: bool) -> None:
-    keyword, _, text = body.partition(b"\x00")
-    if compressed:
-        text = _inflate(text[1:], _MAX_XMP_INFLATE * 2) or b""
+_EXIF_OR_TIFF = (b"Exif", b"II*\x00", b"MM\x00*")
+_ITXT_READ = (b"XML:com.adobe.xmp\x00", b"Raw profile type ")
+
+
+def _png_raw_profile(keyword: bytes, text: bytes, meta: MetaBuilder) -> None:
+    """An ImageMagick profile (`text` uncompressed). A PNG's eXIf read before it does not
+    hide it: its position counts as the eXIf's would (the builder keeps what came first)."""
     kind = keyword[len(b"Raw profile type ") :].strip().lower()
     # "\nexif\n    1234\n4578696600..." : name, byte count, hex lines
     lines = text.split(b"\n", 3)
@@ -216,7 +227,8 @@ def _png_raw_profile(body: bytes, compressed: bool, meta: MetaBuilder, exif_done
     except ValueError:
         meta.warn("PNG raw profile text is not hexadecimal; ignored")
         return
-    if kind in (b"exif", b"app1") and payload.startswith(b"Exif") and not exif_done:
+    # ImageMagick writes the APP1 body ("Exif\0\0" + TIFF), other writers the bare TIFF.
+    if kind in (b"exif", b"app1") and payload.startswith(_EXIF_OR_TIFF):
         meta.add_exif(strip_exif_header(payload), "PNG raw profile EXIF")
     elif kind == b"xmp":
         meta.add_xmp(payload)

@@ -15,9 +15,10 @@ Disambiguation (`resolve_claim`): a name that is a country, a region or a contin
 ("USA", "California", "Africa") is a region-level claim and gives no point (it says
 nothing about a home or a base, whose scale is a few hundred metres); months, seasons,
 weekdays, languages and brands ("Jan", "Spring 2009", "Google") are not looked up; among
-towns of one name the person's other positions decide first, then the time zone the post
-was written in (when the post kept its offset), then population, and a name whose two
-most populous towns are close in size and far apart is left unplaced.
+towns of one name the time zone the post was written in (when the post kept its offset)
+decides first (it is this post's own evidence), then the person's other positions, then
+population, and a name whose two most populous towns are close in size and far apart is
+left unplaced.
 
 A post gives at most one claim: the strongest that resolves (platform place, check-in,
 pin, presence cue, hashtag). A post the platform or its photos already located is not
@@ -496,12 +497,9 @@ def _choose(
         return None, "unknown"
     if len(towns) == 1:
         return towns[0], None
-    if context.near:
-        close = [
-            t for t in towns if min(haversine_m(t.position, p) for p in context.near) <= NEAR_M
-        ]
-        if close:
-            return close[0], None
+    # The zone the post was written in is this post's own evidence: it goes first. The
+    # person's other positions then pick among the towns left (a Texan's "Back in Paris"
+    # written at +02:00 is in France; written at -05:00, or with no offset, in Texas).
     if context.utc_offset_h is not None:
         same = [
             t for t in towns
@@ -511,6 +509,12 @@ def _choose(
             towns = same
             if len(towns) == 1:
                 return towns[0], None
+    if context.near:
+        close = [
+            t for t in towns if min(haversine_m(t.position, p) for p in context.near) <= NEAR_M
+        ]
+        if close:
+            return close[0], None
     towns = sorted(towns, key=lambda t: -_size(t, language))
     first, second = towns[0], towns[1]
     size1, size2 = _size(first, language), _size(second, language)

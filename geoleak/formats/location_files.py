@@ -26,8 +26,8 @@ __all__ = [
 
 JSON_POSITION_KEY = re.compile(
     rb'"(?:lat|lng|lon|latitude|longitude|latitudeE7|longitudeE7|coordinates|geoData|'
-    rb'geoDataExif|placeLocation|LatLng|point)"\s*:'
-)
+    rb'geoDataExif|placeLocation|LatLng|point|place|full_name)"\s*:\s*[^\s\]},n]'
+)  # (a named place counts: a tweet's "place" {"full_name": ...}; `null` does not)
 _POINTS = {
     "gpx": re.compile(rb"<(?:\w+:)?(?:trkpt|wpt|rtept)\b"),
     "tcx": re.compile(rb"<(?:\w+:)?Position\b"),

@@ -96,6 +96,8 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
 
         if looks_like_dji_srt(head):
             return "dji-srt"  # a DJI drone's flight telemetry beside its video
+    if suffix == ".js" and text.startswith(b"window.YTD."):
+        return "json"  # an X/Twitter archive's data: JSON after `window.YTD.tweets.part0 = `
     if text.startswith((b"{", b"[")):
         if suffix == ".geojson" or (b'"FeatureCollection"' in head or b'"Feature"' in head):
             return "geojson"

@@ -39,6 +39,7 @@ __all__ = [
     "load_json",
     "parse_time",
     "plain",
+    "warn_unknown_layout",
 ]
 
 # Exports larger than this are never loaded whole.
@@ -206,12 +207,13 @@ def iter_json_items(
     CorpusError naming `where`; the items before it have been yielded already.
     """
     wanted = list(dict.fromkeys(prefixes))
+    raw = handle
     handle = LimitedReader(handle, where)  # type: ignore[assignment]  # depth and size limits
+    start = handle.tell()
     try:
         if interleaved and len(wanted) > 1:
             yield from _interleaved_items(handle, set(wanted))
             return
-        start = handle.tell()
         done: dict[str, int] = {}
         try:
             for n, prefix in enumerate(wanted):
@@ -235,11 +237,56 @@ def iter_json_items(
                 yield found, value
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+        at = _json_error_at(raw, start)
         raise CorpusError(
-            f"{where}: not valid JSON ({reason}); the rest of the file is skipped"
+            f"{where}: not valid JSON{at or f' ({reason})'}; the rest of the file is skipped"
         ) from None
     except UnicodeDecodeError:
         raise CorpusError(f"{where}: not UTF-8 JSON; the rest of the file is skipped") from None
+
+
+def warn_unknown_layout(
+    handle: IO[bytes], shown: str, keys: Iterable[str], diag: Diagnostics
+) -> None:
+    """After an export's JSON gave no items: say so, unless it is an empty list or an
+    object holding one of `keys` (the lists a reader takes), so a file of another layout
+    (a platform's newer export, a file in the wrong place) is not read as "nothing
+    posted" without a word."""
+    handle.seek(0)
+    head = handle.read(64 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    wanted = sorted(keys)
+    if head.startswith(b"[") or (
+        head.startswith(b"{") and any(f'"{key}"'.encode() in head for key in wanted)
+    ):
+        return
+    diag.warn(
+        f"{shown}: nothing read from it: expected a list of posts or an object with "
+        f"{', '.join(wanted)}; a layout geoleak does not know?",
+        kind="bad-file",
+    )
+
+
+_ERROR_LINE_MAX_BYTES = 64 * 1024 * 1024  # a larger file's error is named without its line
+
+
+def _json_error_at(handle: IO[bytes], start: int) -> str | None:
+    """ " at line L, column C (what is wrong)" for the JSON from `start` of `handle`, read
+    again by the json module (ijson's C parser says what, not where); None when the file
+    is too large to read again, or the json module finds nothing wrong with it."""
+    try:
+        handle.seek(start)
+        data = handle.read(_ERROR_LINE_MAX_BYTES + 1)
+        if len(data) > _ERROR_LINE_MAX_BYTES:
+            return None
+        text = data.decode("utf-8")
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):  # (a download or copy cut short)
+            return f" at line {exc.lineno}, column {exc.colno} (the file ends there: cut short?)"
+        return f" at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+    except (OSError, ValueError, RecursionError):
+        return None
+    return None
 
 
 def _interleaved_items(handle: IO[bytes], wanted: set[str]) -> Iterator[tuple[str, Any]]:

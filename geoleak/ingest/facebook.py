@@ -28,6 +28,7 @@ from geoleak.ingest.common import (
     load_json,
     parse_time,
     reported,
+    warn_unknown_layout,
 )
 from geoleak.ingest.meta import MediaItem, media_item, meta_place, posts_from_items, text_of
 from geoleak.paths import shown_path
@@ -116,9 +117,12 @@ class FacebookReader(Reader):
             with reported(file, diag), file.open("rb") as handle:
                 prefixes = ["item", *(f"{k}.item" for k in _LIST_KEYS)]
                 shown = shown_path(file)
+                n = -1
                 for n, (prefix, obj) in enumerate(iter_json_items(handle, prefixes, shown)):
                     where = f"{shown}: {prefix.removesuffix('item')}[{n}]"
                     yield from self._entry(obj, root, f"{rel}#{n}", where, person, diag)
+                if n < 0:
+                    warn_unknown_layout(handle, shown, _LIST_KEYS, diag)
 
     @staticmethod
     def _entry(

@@ -29,6 +29,7 @@ from geoleak.ingest.common import (
     load_json,
     parse_time,
     reported,
+    warn_unknown_layout,
 )
 from geoleak.ingest.meta import media_item, posts_from_items, text_of
 from geoleak.paths import shown_path
@@ -129,10 +130,13 @@ class InstagramReader(Reader):
             with reported(file, diag), file.open("rb") as handle:
                 shown = shown_path(file)
                 items = iter_json_items(handle, ["item", *(f"{k}.item" for k in _LIST_KEYS)], shown)
+                n = -1
                 for n, (_, obj) in enumerate(items):
                     yield from self._entry(
                         obj, root, f"{rel}#{n}", f"{shown}: item {n}", person, diag
                     )
+                if n < 0:
+                    warn_unknown_layout(handle, shown, _LIST_KEYS, diag)
 
     @staticmethod
     def _entry(

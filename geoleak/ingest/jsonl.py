@@ -45,6 +45,7 @@ __all__ = [
     "UnparsedPost",
     "decode_each",
     "deferred_parsing",
+    "export_media_path",
     "line_identity",
     "parse_post",
     "parse_timestamp",
@@ -231,6 +232,23 @@ def safe_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
     folder keep a `MediaPathGuard` instead (the folder is resolved once).
     """
     return MediaPathGuard(root).check(entry)
+
+
+def export_media_path(root: Path, entry: Any) -> tuple[Path | None, str | None]:
+    """`safe_media_path` for a media path an export names (Meta's `uri`, Telegram's
+    `photo`): one written on Windows (`media\\posts\\a.jpg`) is one file name on POSIX,
+    so when no file has that name its backslashes are read as folder separators (the
+    same checks then refuse `..\\..\\x` and `\\\\server\\x`)."""
+    resolved, refused = safe_media_path(root, entry)
+    if not isinstance(entry, str) or "\\" not in entry or os.sep == "\\":
+        return resolved, refused
+    if resolved is not None and resolved.is_file():
+        return resolved, refused
+    converted = entry.replace("\\", "/")
+    windows, why = safe_media_path(root, converted)
+    if windows is None:  # (the message names the entry as the export wrote it)
+        return None, str(why).replace(repr(converted), repr(entry), 1)
+    return windows, None
 
 
 def _plain_post(obj: dict[str, Any], where: str) -> Post | None:

@@ -4,7 +4,8 @@ Meta strips GPS from the files in a download, but keeps what it read from them i
 `media_metadata.photo_metadata.exif_data[*].latitude/longitude`. That is the leak these
 readers surface, as a post geotag with source EXIF. All text goes through `fix_mojibake`
 (Meta writes UTF-8 bytes as `\\u00xx` escapes). Media `uri`s are relative to the export
-root and are only accepted inside it.
+root and are only accepted inside it; one written with backslashes (an export made on
+Windows) is read with them as folder separators.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.ingest.common import RecordError, fix_mojibake, get_path, latlon, parse_time
-from geoleak.ingest.jsonl import safe_media_path
+from geoleak.ingest.jsonl import export_media_path
 from geoleak.types import EvidenceSource, LatLon, NamedPlace, Post
 
 __all__ = ["MediaItem", "media_item", "meta_place", "posts_from_items", "text_of"]
@@ -48,7 +49,7 @@ def media_item(item: Any, root: Path, where: str, diag: Diagnostics) -> MediaIte
     path: str | None = None
     uri = item.get("uri")
     if isinstance(uri, str) and uri and not uri.startswith(("http://", "https://")):
-        resolved, refused = safe_media_path(root, uri)
+        resolved, refused = export_media_path(root, uri)
         if resolved is None:
             diag.warn(f"{where}: {refused}", kind="unsafe-path")
         elif resolved.is_file():

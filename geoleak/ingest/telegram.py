@@ -19,7 +19,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
 from geoleak.ingest.common import RecordError, get_path, iter_json_items, latlon, parse_time
-from geoleak.ingest.jsonl import safe_media_path
+from geoleak.ingest.jsonl import export_media_path
 from geoleak.mediatypes import is_media
 from geoleak.paths import shown_path
 from geoleak.types import NamedPlace, Post
@@ -142,7 +142,7 @@ class TelegramReader(Reader):
                 continue  # "(File not included...)" placeholders
             if key != "photo" and not is_media(entry):
                 continue
-            resolved, refused = safe_media_path(root, entry)
+            resolved, refused = export_media_path(root, entry)
             if resolved is None:
                 diag.warn(f"{where}: {refused}", kind="unsafe-path")
             elif resolved.is_file():

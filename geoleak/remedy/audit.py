@@ -370,6 +370,10 @@ def _unread(path: Path, why: str) -> ExposedFile:
     return ExposedFile(shown_path(path), None, None, None, None, error=why)
 
 
+def _in_range(lat: float, lon: float) -> bool:
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
 def _location_file(
     path: Path, findings: list[Finding], *, always: bool = False
 ) -> list[ExposedFile]:
@@ -378,7 +382,8 @@ def _location_file(
     located = [f for f in findings if f.kind in LOCATING]
     if not located and not always:
         return []
-    first = next((f.position for f in located if f.position), None)
+    # (a field whose value is out of range, "latitude": 95, still leaks; it gives no point)
+    first = next((f.position for f in located if f.position and _in_range(*f.position)), None)
     item = ExposedFile(shown_path(path), LatLon(*first) if first else None, None, None, None,
                        fields=findings)  # fmt: skip
     if path.suffix.lower() in SIDECAR_EXTENSIONS:  # read as scan reads it: position, device
@@ -438,9 +443,11 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     """An HTML page with the audit, and the maps (report.maps) in `<name>-maps/` beside it.
 
     Everything taken from the files (names, EXIF strings) is HTML-escaped; the page loads
-    nothing from the network.
+    nothing from the network. The maps are written into a hidden folder and moved in
+    whole (`staged_output_dir`), then the page: a run stopped on the way leaves no page,
+    and no maps folder half written (or half the last run's).
     """
-    from geoleak.outputs import mark_output_dir
+    from geoleak.outputs import staged_output_dir
     from geoleak.report.assets import write_html
     from geoleak.report.maps import write_maps
 
@@ -449,8 +456,10 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
     maps_dir = audit_maps_dir(path)
     map_link = ""
     if report.evidence:
-        mark_output_dir(maps_dir)
-        written += write_maps(report.profiles, report.evidence, maps_dir, tiles=tiles)
+        with staged_output_dir(maps_dir) as staged:
+            written += staged.published(
+                write_maps(report.profiles, report.evidence, staged.path, tiles=tiles)
+            )
         map_link = (
             f'<p><a class=button href="{esc(maps_dir.name)}/index.html">'
             "Open the map of every located file and the inferred places</a></p>"

@@ -82,6 +82,13 @@ def _text_chunk(
                 return
             clean_xmp(result, Region.whole(data, text_at, end - text_at), opts)
             return
+        if keyword.startswith(b"Raw profile type "):  # exiftool reads one in iTXt too
+            if compressed:
+                what = f"compressed {keyword.decode('latin-1')}"
+                _refuse_if_location(zlib.decompress(text), opts, what, kind=keyword[17:])
+            else:
+                _raw_profile(data, opts, result, keyword[17:], text_at, end)
+            return
         plain = zlib.decompress(text) if compressed else text
         _free_text(result, keyword, plain, text_at, end, compressed=compressed)
         return
@@ -153,7 +160,8 @@ def _clean_profile(result: ScanResult, kind: bytes, decoded: bytes, opts: ScrubO
     records, bare or in Photoshop resources, as exiftool reads them); False for a kind
     that holds no metadata geoleak reads (icc)."""
     region = Region.whole(decoded, 0, len(decoded))
-    if kind in (b"exif", b"APP1"):
+    kind = kind.strip().lower()  # (exiftool reads the keyword's kind in any case)
+    if kind in (b"exif", b"app1"):
         exif = region.sub(6, len(region) - 6) if decoded.startswith(b"Exif") else region
         clean_exif(result, exif, opts, label="EXIF (raw profile)")
     elif kind == b"xmp":

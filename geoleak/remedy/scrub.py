@@ -352,6 +352,10 @@ def scrub_file(
         outcome.error = f"output {dst} exists (use --force to overwrite)"
         outcome.output = None
         return outcome
+    if dst.exists() and not dst.is_file():  # a FIFO, a device: never renamed over
+        outcome.error = f"output {dst} is not a regular file; not replaced"
+        outcome.output = None
+        return outcome
     try:  # read first: a file that cannot be read is not a folder that cannot be written
         scan = scan_file(src, options)
     except NoPosition as exc:

@@ -251,6 +251,43 @@ def test_ambiguous_town_is_settled_by_the_persons_other_evidence(gazetteer) -> N
     assert ev.position.lat == pytest.approx(42.10, abs=0.05)  # Springfield, MA
 
 
+@pytest.mark.parametrize(
+    ("text", "home", "written", "town"),
+    [
+        ("Back in Paris", (32.78, -96.80), "+02:00", (48.85, 2.35)),  # a Texan in France
+        ("Back in Paris", (32.78, -96.80), "-05:00", (33.66, -95.56)),  # at home: Paris TX
+        ("Made it to Perth", (55.95, -3.19), "+08:00", (-31.95, 115.86)),  # a Scot in Australia
+        ("Made it to Perth", (55.95, -3.19), "+01:00", (56.40, -3.44)),
+        ("Made it to Perth", (55.95, -3.19), None, (56.40, -3.44)),  # nothing else: home's
+    ],
+)
+def test_the_zone_a_post_was_written_in_goes_before_the_persons_other_positions(
+    gazetteer,  # type: ignore[no-untyped-def]
+    text: str,
+    home: tuple[float, float],
+    written: str | None,
+    town: tuple[float, float],
+) -> None:
+    """A Texan's "Back in Paris" written at +02:00 was Paris, Texas: the person's other
+    positions were asked first and the post's own zone only among towns far from them.
+    The zone is this post's evidence; the positions now choose among the towns it leaves."""
+    from geoleak.extract.text import PlaceContext
+
+    post = Post(
+        id="p", author="a", text=text, created_at=datetime(2024, 6, 1, 18, tzinfo=timezone.utc)
+    )
+    if written is not None:
+        local = datetime.fromisoformat(f"2024-06-01T20:00:00{written}")
+        offset = local.utcoffset()
+        assert offset is not None
+        post = Post(id="p", author="a", text=text, created_at=local.astimezone(timezone.utc),
+                    posted_offset_h=offset.total_seconds() / 3600)  # fmt: skip
+    context = PlaceContext(near=(LatLon(*home),))
+    (ev,) = checkin_evidence(post, gazetteer, context=context, tz_lookup=no_tz)
+    assert ev.position.lat == pytest.approx(town[0], abs=0.2), ev.text
+    assert ev.position.lon == pytest.approx(town[1], abs=0.2), ev.text
+
+
 @pytest.mark.parametrize(("written", "lat"), [("+02:00", 39.47), ("-04:00", 10.16), (None, None)])
 def test_ambiguous_town_is_settled_by_the_zone_the_post_was_written_in(
     tmp_path,  # type: ignore[no-untyped-def]

@@ -85,6 +85,33 @@ def test_audit_html_and_json(folder: Path, tmp_path: Path) -> None:
     json.dumps(data)
 
 
+def test_audit_html_maps_are_written_whole_or_not_at_all(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`audit --html` wrote its maps straight into `<name>-maps/`: a run stopped while it
+    wrote them (Ctrl-C, a full disk) left an index.html that opens as if the audit had
+    finished, or last run's maps mixed with this run's. Now the maps are staged and moved
+    in whole, then the page: a failure leaves neither, and no staging folder."""
+    import geoleak.report.maps
+
+    report = audit([folder])
+    real = geoleak.report.maps.write_maps
+
+    def writes_then_fails(*a: Any, **k: Any) -> Any:
+        real(*a, **k)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(geoleak.report.maps, "write_maps", writes_then_fails)
+    with pytest.raises(OSError, match="No space"):
+        write_audit_html(report, tmp_path / "audit.html")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(geoleak.report.maps, "write_maps", real)
+    written = write_audit_html(report, tmp_path / "audit.html")
+    assert written[0] == tmp_path / "audit.html" and len(written) > 1
+    assert all(p.is_file() and p.parent.name == "audit-maps" for p in written[1:])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit-maps", "audit.html"]
+
+
 def test_cli_audit_fail_on_leak(folder: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
@@ -404,6 +431,61 @@ def test_a_png_scrub_refuses_for_its_location_is_a_leak_to_audit(
     assert scrubbed.exit_code == 1 and not (tmp_path / "o" / "a.png").exists()
 
 
+def _png_chunk(ctype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body))
+
+
+@pytest.mark.parametrize("prefix", [b"Exif\x00\x00", b""])
+@pytest.mark.parametrize("wrapper", ["tEXt", "zTXt", "iTXt", "iTXt compressed", "tEXt APP1"])
+def test_extract_audit_and_scrub_agree_on_a_png_raw_exif_profile(
+    tmp_path: Path, wrapper: str, prefix: bytes
+) -> None:
+    """An ImageMagick-style 'Raw profile type exif' (exiftool reads it in tEXt, zTXt and
+    iTXt, with or without "Exif\\0\\0" before its TIFF) in a PNG whose own eXIf has no GPS.
+    extract read a profile only with the prefix and only when no eXIf came first, and none
+    in iTXt: the position was missing from scan/infer and audit's stats ("no GPS"); scrub
+    copied an iTXt profile's GPS unchanged (exiftool read it in the output). Now extract
+    reads each, audit counts the position, scrub cleans it (pixels unchanged) or, compressed,
+    refuses the file."""
+    from geoleak.extract.media import read_media
+
+    _kind, _, app1 = wrapper.partition(" ")
+    with Image.open(io.BytesIO(photo(*HOME, datetime(2026, 1, 1)))) as im:
+        payload = prefix + im.getexif().tobytes().removeprefix(b"Exif\x00\x00")
+    hexed = payload.hex().encode()
+    kind = b"app1" if app1 == "APP1" else b"exif"
+    profile = b"\n%b\n%8d\n" % (kind, len(payload)) + b"\n".join(
+        hexed[i : i + 72] for i in range(0, len(hexed), 72)
+    )
+    keyword = b"Raw profile type " + (b"APP1" if app1 == "APP1" else b"exif")
+    chunk = {
+        "tEXt": lambda: _png_chunk(b"tEXt", keyword + b"\x00" + profile),
+        "zTXt": lambda: _png_chunk(b"zTXt", keyword + b"\x00\x00" + zlib.compress(profile)),
+        "iTXt": lambda: _png_chunk(b"iTXt", keyword + b"\x00\x00\x00\x00\x00" + profile),
+        "iTXt compressed": lambda: _png_chunk(
+            b"iTXt", keyword + b"\x00\x01\x00\x00\x00" + zlib.compress(profile)
+        ),
+    }[wrapper if wrapper != "tEXt APP1" else "tEXt"]()
+    png = photo(None, None, datetime(2026, 1, 1), fmt="PNG")  # (an eXIf without GPS)
+    at = png.index(b"IDAT") - 4
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.png").write_bytes(png[:at] + chunk + png[at:])
+    position = read_media(tmp_path / "in" / "a.png").position
+    assert position is not None and haversine_m(position, LatLon(*HOME)) < 1
+    report = audit([tmp_path / "in"])
+    assert report.leaks and len(report.located_files) == 1
+    assert "1 with a usable GPS position" in "\n".join(report.stats_lines)
+    scrub_paths([tmp_path / "in"], tmp_path / "out")
+    cleaned = tmp_path / "out" / "a.png"
+    if wrapper in ("zTXt", "iTXt compressed"):
+        assert not cleaned.exists()
+        assert "scrub cannot clean" in "\n".join(report.summary_lines())
+        return
+    assert read_media(cleaned).position is None and not audit([cleaned]).leaks
+    with Image.open(tmp_path / "in" / "a.png") as before, Image.open(cleaned) as after:
+        assert before.tobytes() == after.tobytes()
+
+
 def test_fail_on_leak_does_not_vouch_for_a_file_it_could_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -473,3 +555,19 @@ def test_geotag_machine_tags_in_keywords_are_a_leak_and_are_removed(tmp_path: Pa
     assert b"geotagged" in (clean / "iptc.jpg").read_bytes()
     result = runner.invoke(main, ["audit", str(clean), "--fail-on-leak", "-q"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_out_of_range_sidecar_position_is_a_leak_not_a_crash(tmp_path: Path) -> None:
+    """A Takeout sidecar with `"latitude": 95.0` (the reader warns and ignores it) made
+    `audit` crash with a traceback (ValueError from LatLon) on the export's own folder.
+    Now it is listed as a file whose location fields scrub removes, with no position."""
+    sidecar = tmp_path / "Takeout" / "Google Photos" / "Photos from 2024" / "IMG_1.jpg.json"
+    sidecar.parent.mkdir(parents=True)
+    sidecar.write_text(
+        json.dumps({"title": "IMG_1.jpg", "geoData": {"latitude": 95.0, "longitude": 10.0}}),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["audit", str(tmp_path), "--json", "-"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    entry = next(f for f in json.loads(result.stdout)["per_file"] if f["path"].endswith(".json"))
+    assert entry["leaks"] and entry["position"] is None

@@ -258,3 +258,34 @@ def test_scrub_into_a_folder_with_existing_outputs_writes_nothing(tmp_path: Path
     forced = runner.invoke(main, ["scrub", str(folder), "-o", str(out), "--force", "-q"])
     assert forced.exit_code == 1, forced.output  # (broken.heic)
     assert (out / "trip" / "a.jpg").read_bytes() != b"the user's own file"
+
+
+def test_an_x_archives_tweets_are_not_passed_off_as_not_media(tmp_path: Path) -> None:
+    """`audit` of an X/Twitter archive says its tweets give away positions (exit 1 with
+    --fail-on-leak); `scrub` of it said "0 could not be cleaned, 2 skipped (not media)",
+    exit 0, as if nothing located were left behind: `data/tweets.js` (JSON after
+    `window.YTD.tweets.part0 = `) was not taken for the location JSON it is. Now it is
+    named as a file scrub cannot clean, exit 1, also when its tweets name only a place;
+    one with neither is skipped as before (not media, nothing located: exit 0)."""
+    import shutil
+
+    archive = tmp_path / "archive"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "twitter", archive)
+    tweets = archive / "data" / "tweets.js"
+    runner = CliRunner()
+    audited = runner.invoke(main, ["audit", str(archive), "--fail-on-leak", "-q"])
+    assert audited.exit_code == 1, audited.output
+    result = runner.invoke(main, ["scrub", str(archive), "-o", str(tmp_path / "a")])
+    assert result.exit_code == 1, result.output
+    assert "NOT CLEANED" in result.output and "tweets.js" in result.output
+    assert not (tmp_path / "a" / "data" / "tweets.js").exists()
+    place_only = [{"tweet": {"id_str": "1", "full_text": "hi",
+                             "place": {"full_name": "Fayetteville, NC", "country": "US"}}}]  # fmt: skip
+    tweets.write_text("window.YTD.tweets.part0 = " + json.dumps(place_only), encoding="utf-8")
+    result = runner.invoke(main, ["scrub", str(archive), "-o", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "tweets.js" in result.output, result.output
+    plain = [{"tweet": {"id_str": "1", "full_text": "hi", "place": None, "coordinates": None}}]
+    tweets.write_text("window.YTD.tweets.part0 = " + json.dumps(plain), encoding="utf-8")
+    result = runner.invoke(main, ["scrub", str(archive), "-o", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "2 skipped (not media)" in result.output
