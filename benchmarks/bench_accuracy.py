@@ -461,7 +461,8 @@ def false_table(found: list[dict[str, Any]]) -> list[str]:
     causes = Counter(m["cause"] for m in found)
     own = [m for m in found if m["cause"] == "own reading"]
     return [
-        f"  false bases ({len(found)}): " + "; ".join(f"{c} {n}" for c, n in causes.most_common()),
+        f"  false bases ({len(found)}): "
+        + ("; ".join(f"{c} {n}" for c, n in causes.most_common()) or "none"),
         "    own readings, the reading with the base ahead of the best with no workplace: "
         + term_medians(own),
     ]
