@@ -56,8 +56,15 @@ seen on too few weekdays outside any site, or a wrong base given instead; what t
 gives within 500 m of it instead (a home, a frequent place, nothing); for a candidate, how
 many log units the best reading is ahead of the best one with that workplace (`gap`) and
 its days with two or more posts there, and how many of those span 2 h or more
-(`stay_days`, `long_stay_days`: how long the person stayed, which the model does not read).
-The candidates and the posterior are the person's own, before the cross-person site pass.
+(`stay_days`, `long_stay_days`: how long the person stayed, which the model does not read),
+and that gap split by the terms of the role model's log score (`by_term`, `term_gap`: the
+presence by part of the week, which place within a role, the priors, the workplace's days,
+the waking hours, the hour within the part), with each term's median over the candidates
+below 0.5. `--missed` also lists every base given to someone with none (`false_bases`,
+`"kind": "false base"`): from the person's own reading or the site pass, and for the own
+readings the same split of how far the reading with that workplace is ahead of the best with
+none. The candidates and the posterior are the person's own, before the cross-person site
+pass.
 """
 
 from __future__ import annotations
@@ -93,8 +100,9 @@ from geoleak.evaluate import (
 )
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
-from geoleak.infer.places import InferenceParams, analyse_person, work_marginals
+from geoleak.infer.places import InferenceParams, analyse_person, role_problem, work_marginals
 from geoleak.infer.roles import PERSON_TYPES, bin_of
+from geoleak.infer.roles_many import TERM_NAMES
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
 from geoleak.scenario.memory import scenario_evidence
@@ -358,6 +366,8 @@ def missed_bases(
             item.update(workplace=round(marginals[k], 3), robust=round(robust, 3),
                         duty_days=analysis.work_candidates[k].n_duty_dates,
                         taken_for=PERSON_TYPES[taken_for], gap=gap,
+                        by_term=term_gap(row.person, evidence.get(row.person, []), params,
+                                         fit.log_score > -np.inf, work_of == k),
                         **stay_days(analysis, k))  # fmt: skip
             if int(np.argmax(marginals)) != k and max(marginals) >= params.min_confidence:
                 item["cause"] = "another candidate taken as the workplace"
@@ -371,6 +381,91 @@ def missed_bases(
                 item["cause"] = "candidate, changed by the site pass"
         out.append(item)
     return out
+
+
+def term_gap(
+    person: str,
+    evidence: Any,
+    params: InferenceParams,
+    ahead: Any,
+    behind: Any,
+) -> dict[str, float] | None:
+    """How far the best of the person's role assignments selected by `ahead` (a mask over
+    the fit's assignments) is ahead of the best selected by `behind`, term by term of the
+    log score (`RoleProblem.terms`, log units; the terms add up to the gap): which part of
+    the role model makes one reading win. None when either selects nothing."""
+    problem = role_problem(person, evidence, params)
+    if problem is None or not (np.any(ahead) and np.any(behind)):
+        return None
+    terms = problem.terms(params.priors)
+    total = sum(terms.values())
+    best = int(np.flatnonzero(ahead)[np.argmax(total[ahead])])
+    other = int(np.flatnonzero(behind)[np.argmax(total[behind])])
+    return {name: round(float(values[best] - values[other]), 2) for name, values in terms.items()}
+
+
+def false_bases(
+    profiles: list[Profile],
+    truth: list[TruthRow],
+    evidence: dict[str, Any],
+    params: InferenceParams | None = None,
+) -> list[dict[str, Any]]:
+    """Every base given to a person with none (truth `nobase`), with the person's own reading
+    of it (`analyse_person`, before the site pass): its workplace probability and, term by
+    term (`term_gap`), how far the best reading with that workplace is ahead of the best
+    with no workplace among the candidates. A base from the site pass alone is marked."""
+    params = params or LeakInference()._validated()
+    no_base = {r.person for r in truth if r.kind == "nobase"}
+    persona = {r.person: r.persona for r in truth if r.persona}
+    out: list[dict[str, Any]] = []
+    for profile in profiles:
+        if profile.person not in no_base:
+            continue
+        for place in profile.places:
+            if place.kind != PlaceKind.BASE:
+                continue
+            analysis = analyse_person(profile.person, evidence.get(profile.person, []), params)
+            item: dict[str, Any] = {"kind": "false base", "person": profile.person,
+                                    "persona": persona.get(profile.person, ""),
+                                    "confidence": place.confidence}  # fmt: skip
+            near = [(haversine_m(c.position, place.position), k)
+                    for k, c in enumerate(analysis.work_candidates)]  # fmt: skip
+            fit = analysis.fit
+            if fit is None or not near or min(near)[0] > BASE_RIGHT_M:
+                item["cause"] = f"site pass, no own candidate within {BASE_RIGHT_M:g} m"
+                out.append(item)
+                continue
+            k = min(near)[1]
+            work_of = np.array([s.work for s in fit.structures])[fit.structure_index]
+            item["workplace"] = round(work_marginals(fit)[k], 3)
+            item["cause"] = ("own reading" if item["workplace"] >= params.min_confidence
+                             else "site pass")  # fmt: skip
+            item["by_term"] = term_gap(profile.person, evidence.get(profile.person, []), params,
+                                       work_of == k, work_of < 0)  # fmt: skip
+            out.append(item)
+    return out
+
+
+def term_medians(items: list[dict[str, Any]]) -> str:
+    """The median of each term's gap over the items that have one (`term_gap`)."""
+    gaps = [m["by_term"] for m in items if m.get("by_term")]
+    if not gaps:
+        return "no term split"
+    return f"{len(gaps)} with a split, median by term: " + ", ".join(
+        f"{name} {statistics.median(g[name] for g in gaps):+.1f}" for name in TERM_NAMES
+    )
+
+
+def false_table(found: list[dict[str, Any]]) -> list[str]:
+    """The false bases' causes and the median term split of those from the own reading."""
+    causes = Counter(m["cause"] for m in found)
+    own = [m for m in found if m["cause"] == "own reading"]
+    return [
+        f"  false bases ({len(found)}): "
+        + ("; ".join(f"{c} {n}" for c, n in causes.most_common()) or "none"),
+        "    own readings, the reading with the base ahead of the best with no workplace: "
+        + term_medians(own),
+    ]
 
 
 LONG_STAY_H = 2.0
@@ -410,6 +505,8 @@ def missed_table(missed: list[dict[str, Any]], bases_by_persona: dict[str, int])
     for m in missed:
         for tag in dict.fromkeys((m["persona"] or "(no persona)").split("+")):
             tags.setdefault(tag, Counter())[m["cause"]] += 1
+    lines.append("    candidates below it, the best reading ahead of the best with the workplace: "
+                 + term_medians([m for m in missed if m["cause"].startswith("candidate, workplace below")]))  # fmt: skip
     for tag, counts in sorted(tags.items()):
         lines.append(f"    {tag} {sum(counts.values())}/{bases_by_persona.get(tag, 0)}: "
                      + "; ".join(f"{cause} {n}" for cause, n in counts.most_common()))  # fmt: skip
@@ -535,7 +632,8 @@ def main() -> None:
                         f"also: {','.join(EXTRA_FAMILIES)})")  # fmt: skip
     parser.add_argument("--errors", metavar="PATH", help="write every wrong place (JSON lines)")
     parser.add_argument("--missed", metavar="PATH",
-                        help="write every missed base with why (JSON lines) and tally the causes")  # fmt: skip
+                        help="write every missed base with why, and every false base, (JSON lines) "
+                        "and tally the causes")  # fmt: skip
     args = parser.parse_args()
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     if unknown := set(families) - set(FAMILIES + EXTRA_FAMILIES):
@@ -550,6 +648,7 @@ def main() -> None:
     figures: dict[str, dict[str, Any]] = {m: {} for m in methods}
     wrong: dict[str, dict[str, list[dict[str, Any]]]] = {m: {} for m in methods}
     missed: dict[str, list[dict[str, Any]]] = {}
+    falses: dict[str, list[dict[str, Any]]] = {}
     bases_by_persona: dict[str, Counter[str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
@@ -570,6 +669,10 @@ def main() -> None:
             if args.missed:
                 found = missed_bases(runs["this checkout"], truth_list, evidence)
                 missed.setdefault(family, []).extend({"corpus": name, **m} for m in found)
+                falses.setdefault(family, []).extend(
+                    {"corpus": name, **m}
+                    for m in false_bases(runs["this checkout"], truth_list, evidence)
+                )  # fmt: skip
                 tally = bases_by_persona.setdefault(family, Counter())
                 for r in truth_list:
                     if r.kind == "base" and r.position is not None and r.detectable:
@@ -591,11 +694,12 @@ def main() -> None:
             print(confident_errors(wrong[method].get(family, [])))
             if method == methods[0] and family in missed:
                 print("\n".join(missed_table(missed[family], bases_by_persona[family])))
+                print("\n".join(false_table(falses.get(family, []))))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     if args.missed:
         with Path(args.missed).open("w", encoding="utf-8") as out:
-            for items in missed.values():
+            for items in (*missed.values(), *falses.values()):
                 for m in items:
                     out.write(json.dumps(m) + "\n")
     if args.errors:

@@ -4,6 +4,7 @@ home given at the workplace and a base given at the home as the errors to count)
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -168,11 +169,49 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     # One day with two posts there, five hours apart; the best reading is ahead by >= 0.
     assert (thin["stay_days"], thin["long_stay_days"]) == (1, 1)
     assert thin["gap"] >= 0.0
+    # The gap split by the role model's terms: each term once, adding up to the gap.
+    assert tuple(thin["by_term"]) == bench.TERM_NAMES
+    assert math.isclose(sum(thin["by_term"].values()), thin["gap"], abs_tol=0.05)
     assert missed["cafe"]["given_there"] is None and missed["never"]["given_there"] is None
     table = bench.missed_table(list(missed.values()), {"never-persona": 1})
     assert "no candidate: seen there on no weekday 1" in table[0]
     assert "a day with two posts at the workplace: 1 (1 of 1 days 2 h or more apart)" in table[1]
     assert any(line.strip().startswith("never-persona 1/1") for line in table)
+
+
+def test_false_bases_say_which_term_of_the_role_model_made_them() -> None:
+    """Someone with no workplace (truth `nobase`) seen at home in the evening and at night
+    and at one cafe on every third weekday is given a base there by their own reading:
+    listed with its workplace probability and how far the reading with it is ahead of the
+    best with no workplace, term by term (adding up to that lead); a worker whose truth has
+    the base is not listed."""
+    bench = _bench()
+    evidence = {p: _seen_at(p, HOME, range(120), (21, 23)) + _seen_at(p, WORK, range(0, 120, 3), (11,))
+                for p in ("idle", "worker")}  # fmt: skip
+    truth = truth_rows(_truth("idle", "home-worker", home=HOME, nobase=None)
+                       + _truth("worker", "day-worker", home=HOME, base=WORK))  # fmt: skip
+    profiles = LeakInference().fit(evidence).profiles_
+    assert next(p for p in profiles if p.person == "idle").place(PlaceKind.BASE) is not None
+    found = bench.false_bases(profiles, truth, evidence)
+    assert [m["person"] for m in found] == ["idle"]
+    idle = found[0]
+    assert (idle["kind"], idle["cause"], idle["persona"]) == (
+        "false base",
+        "own reading",
+        "home-worker",
+    )
+    assert idle["workplace"] >= 0.5
+    assert tuple(idle["by_term"]) == bench.TERM_NAMES
+    lead = sum(idle["by_term"].values())
+    assert lead > 0.0  # the reading with the base is ahead
+    table = bench.false_table(found)
+    assert table[0] == "  false bases (1): own reading 1"
+    assert "1 with a split, median by term: presence by part of the week" in table[1]
+    assert bench.false_table([]) == [
+        "  false bases (0): none",
+        "    own readings, the reading with the base ahead of the best with no workplace: "
+        "no term split",
+    ]
 
 
 def test_band_intervals_are_wilson_score_intervals() -> None:

@@ -923,6 +923,29 @@ def analyse_people(
     if len(people) > PEOPLE_PER_BATCH:
         return [analysis for at in range(0, len(people), PEOPLE_PER_BATCH)
                 for analysis in analyse_people(people[at : at + PEOPLE_PER_BATCH], params)]  # fmt: skip
+    started, ready, problems = _problems_of_people(people, params)
+    fits = fit_roles_many(problems, params.priors)
+    for (analysis, *_), fit, marginals in zip(ready, fits, work_marginals_many(fits), strict=True):
+        _take_fit(analysis, fit, marginals)
+    return [analysis for analysis, _ in started]
+
+
+def role_problem(
+    person: str, evidence: Sequence[Evidence], params: InferenceParams | None = None
+) -> RoleProblem | None:
+    """What the role model is given for one person (`RoleProblem`; None without located
+    evidence): for reading a fit term by term (`RoleProblem.terms`), as
+    `benchmarks/bench_accuracy.py` does for missed and false bases."""
+    _, _, problems = _problems_of_people([(person, evidence, None)], params or InferenceParams())
+    return problems[0] if problems else None
+
+
+def _problems_of_people(
+    people: Sequence[tuple[str, Sequence[Evidence], Mapping[str, int] | None]],
+    params: InferenceParams,
+) -> tuple[list[tuple[PersonAnalysis, _Points | None]], list[Any], list[RoleProblem]]:
+    """`analyse_people` up to the role model's fit: every person's started analysis, those
+    with located points (with their points and labels) and their role problems."""
     started = _usable_points_of_people(people, params)
     located = [(analysis, points) for analysis, points in started if points is not None]
     labelled = cluster_labels_of_people(
@@ -945,10 +968,7 @@ def analyse_people(
             ready, fines, coarses, strict=True)],
         params,
     )  # fmt: skip
-    fits = fit_roles_many(problems, params.priors)
-    for (analysis, *_), fit, marginals in zip(ready, fits, work_marginals_many(fits), strict=True):
-        _take_fit(analysis, fit, marginals)
-    return [analysis for analysis, _ in started]
+    return started, ready, problems
 
 
 def _usable_points(

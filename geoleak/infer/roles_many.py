@@ -47,7 +47,25 @@ from geoleak.infer.roles import (
     RolePriors,
 )
 
-__all__ = ["RoleProblem", "fit_roles_many"]
+__all__ = ["TERM_NAMES", "RoleProblem", "fit_roles_many"]
+
+# The terms of an assignment's log score (`RoleProblem.terms`): the Dirichlet-multinomial of
+# roles by part of the week, the place within a role (one workplace, the Chinese restaurant
+# process over other places), the person type's prior, the structure's (second place, move,
+# commute band), the home's being a candidate or not (`roles.home_unseen_probability`),
+# which candidate is the workplace (`roles._workplace_log_prior`), the rota's or fixed
+# weekdays' Bayes factor, the waking hours' and the hour of each observation within its part.
+TERM_NAMES = (
+    "presence by part of the week",
+    "which place within a role",
+    "type prior",
+    "structure prior",
+    "home seen or not",
+    "which workplace",
+    "workplace days",
+    "waking hours",
+    "hour within the part",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +99,85 @@ class RoleProblem:
             work_schedule_log_bf=self.work_schedule_log_bf, night_locs=self.night_locs,
             loc_hour_counts=self.loc_hour_counts,
         )  # fmt: skip
+
+    def terms(self, priors: RolePriors) -> dict[str, NDArray[np.float64]]:
+        """The log score of each of `fit(priors)`'s assignments split into its terms, in
+        the fit's order (summed, they are its `log_score` up to rounding): `TERM_NAMES`.
+        For reading why one reading beats another (`benchmarks/bench_accuracy.py`); the
+        fit itself does not use it. Recomputed with `roles.fit_roles`' own steps, so a term
+        that a change of `fit_roles` leaves out makes the sum differ from the fit's
+        (tests/infer/test_roles_many.py checks the sum)."""
+        structures, specs, move_rows, lives_at_work = roles._assignments(
+            self.loc_group, self.home_locs, self.work_groups, self.second_locs, self.moves,
+            self.night_locs,
+        )  # fmt: skip
+        group_list = list(self.loc_group)
+        by_role, plug = roles._role_rows(self.counts, group_list, specs, self.singleton_total)
+        for index, before, after in move_rows:
+            misplaced = before[0] + after[1]
+            by_role[index, HOME] -= misplaced
+            by_role[index, OTHER] += misplaced
+        n_home = max(1, len(self.home_locs))
+        unseen = roles.home_unseen_by_type(
+            float(self.counts.sum()), priors, self.min_home_days, self.counts.sum(axis=0),
+            range(len(PERSON_TYPES)),
+        )  # fmt: skip
+        structure_prior, s_home, s_work, s_second = roles._structure_log_priors_many(
+            [(structures, len(self.home_locs), len(self.second_locs), len(self.moves),
+              self.years, self.far_from_home, len(self.night_locs))],
+            priors,
+        )  # fmt: skip
+        type_prior = roles.type_priors(priors)
+        work_prior = roles._workplace_log_prior(structures, lives_at_work, priors)
+        nights = np.array([st.nights for st in structures], dtype=bool)
+        share = roles._second_shares(by_role, nights)
+        activity = roles.activity_log_bayes_factors(self.hour_counts)
+        hour_terms = roles.location_hour_terms(self.hour_counts, self.loc_hour_counts)
+        by_hour = (
+            np.zeros((len(structures), len(PERSON_TYPES))) if hour_terms is None
+            else roles._hour_terms_of(hour_terms, roles._role_matrix(group_list, specs)[0],
+                                      priors.hour_weight)
+        )  # fmt: skip
+        parts: dict[str, list[NDArray[np.float64]]] = {name: [] for name in TERM_NAMES}
+        for ptype in SCORED_TYPES:
+            chosen = np.flatnonzero(s_work < 0) if ptype == NO_WORK else np.arange(len(structures))
+            if chosen.size == 0:
+                continue
+            presence = roles.person_presence(ptype, self.hour_counts)
+            probs = np.zeros((len(chosen), 4, N_BINS))
+            probs[:, HOME, :] = presence[:, 0]
+            probs[:, WORK, :] = presence[:, 1]
+            probs[:, OTHER, :] = presence[:, 2]
+            for kind, bins in ((False, list(WEEKEND_BINS)), (True, roles.NIGHT_PLACE_BINS)):
+                second = (s_second[chosen] >= 0) & (nights[chosen] == kind)
+                if second.any():
+                    for b in bins:
+                        total_home = presence[b, 0]
+                        probs[second, SECOND, b] = total_home * share[chosen][second]
+                        probs[second, HOME, b] = total_home * (1 - share[chosen][second])
+            u = min(0.99, float(unseen[ptype]))
+            days = roles.work_day_evidence(ptype, self.work_rota_log_bf, self.work_schedule_log_bf)
+            by_group = (np.append(np.asarray(days, dtype=np.float64), 0.0)
+                        if days is not None and len(self.work_groups) else None)  # fmt: skip
+            parts["presence by part of the week"].append(
+                roles._dm_loglik(by_role[chosen], probs, priors.concentration)
+            )
+            parts["which place within a role"].append(plug[chosen])
+            parts["type prior"].append(np.full(chosen.size, math.log(type_prior[ptype])))
+            parts["structure prior"].append(structure_prior[chosen])
+            parts["home seen or not"].append(
+                np.where(s_home[chosen] >= 0, math.log((1 - u) / n_home), math.log(u))
+            )
+            parts["which workplace"].append(
+                work_prior[chosen] if ptype != NO_WORK else np.zeros(chosen.size)
+            )
+            parts["workplace days"].append(
+                by_group[s_work[chosen]] if by_group is not None else np.zeros(chosen.size)
+            )
+            parts["waking hours"].append(np.full(chosen.size, activity[ptype]))
+            parts["hour within the part"].append(by_hour[chosen, ptype])
+        return {name: np.concatenate(values) if values else np.zeros(0)
+                for name, values in parts.items()}  # fmt: skip
 
 
 # Tables of scalar functions at whole numbers 0, 1, 2, ...: reading them gives the same

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from geoleak.infer import LeakInference, places, roles
 from geoleak.infer.roles import N_BINS, RoleFit, RolePriors
 from geoleak.infer.roles_many import (
+    TERM_NAMES,
     RoleProblem,
     _activity_many,
     _bag_scores_many,
@@ -291,6 +292,28 @@ def test_bagged_marginals_read_the_scores_made_at_once() -> None:
     expected = alone.bagged_marginals(which, 2, {0: 1.5}, shifts)
     assert got is not None and expected is not None
     assert [g.tolist() for g in got] == [e.tolist() for e in expected]
+
+
+@settings(max_examples=150, deadline=None)
+@given(role_problems(), st.sampled_from([0.16, 0.3]), st.sampled_from([0.0, 0.375]))
+def test_the_terms_of_each_assignment_add_up_to_its_log_score(
+    problem: RoleProblem, shift: float, hour_weight: float
+) -> None:
+    """`RoleProblem.terms` splits each assignment's log score into the model's terms, in the
+    fit's order: summed they are the fit's score (to rounding: another order of additions),
+    so no term of `fit_roles` is left out of the split."""
+    priors = RolePriors(shift_work_share=shift, hour_weight=hour_weight)
+    fit = problem.fit(priors)
+    terms = problem.terms(priors)
+    assert tuple(terms) == TERM_NAMES
+    assert all(values.shape == fit.log_score.shape for values in terms.values())
+    total = np.sum(list(terms.values()), axis=0)
+    assert np.allclose(total, fit.log_score, rtol=1e-12, atol=1e-9)
+    # The type prior is the type's, and no-workplace assignments have no workplace term.
+    for k, ptype in enumerate(fit.person_type.tolist()):
+        assert math.isclose(terms["type prior"][k], math.log(roles.type_priors(priors)[ptype]))
+        if ptype == roles.NO_WORK:
+            assert terms["which workplace"][k] == 0.0
 
 
 def test_no_people_and_no_bags() -> None:
