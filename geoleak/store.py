@@ -69,9 +69,13 @@ MANIFEST = "geoleak-store.json"
 STORE_VERSION = 1
 # A new store's partitions are sized from its first inputs (`buckets_for`): at least
 # DEFAULT_BUCKETS, one per ROWS_PER_BUCKET estimated rows, at most MAX_BUCKETS (one open
-# Parquet file each while ingesting), a power of two.
+# Parquet file each while ingesting), a power of two. Each partition costs every ingesting
+# shard a spool write per flush and two Parquet files at its end, whatever its rows: at
+# 8 k rows a partition (256 at 2 M posts) that was ~8 % of a shard's instructions, and
+# the inference passes' per-partition work ~0.5 % (benchmarks/README.md, shard16). At
+# 16 k rows a partition process's peak RSS is ~20 MiB more (~210 MiB at 500 k posts).
 DEFAULT_BUCKETS = 32
-ROWS_PER_BUCKET = 8_192
+ROWS_PER_BUCKET = 16_384
 MAX_BUCKETS = 512
 # Bytes of a JSON or CSV input per evidence row in the estimate: a located post with no
 # text takes ~110 bytes, so the estimate errs towards more (smaller) partitions.
