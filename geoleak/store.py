@@ -69,9 +69,13 @@ MANIFEST = "geoleak-store.json"
 STORE_VERSION = 1
 # A new store's partitions are sized from its first inputs (`buckets_for`): at least
 # DEFAULT_BUCKETS, one per ROWS_PER_BUCKET estimated rows, at most MAX_BUCKETS (one open
-# Parquet file each while ingesting), a power of two.
+# Parquet file each while ingesting), a power of two. Each partition costs every ingesting
+# shard a spool write per flush and two Parquet files at its end, whatever its rows: at
+# 8 k rows a partition (256 at 2 M posts) that was ~8 % of a shard's instructions, and
+# the inference passes' per-partition work ~0.5 % (benchmarks/README.md, shard16). At
+# 16 k rows a partition process's peak RSS is ~20 MiB more (~210 MiB at 500 k posts).
 DEFAULT_BUCKETS = 32
-ROWS_PER_BUCKET = 8_192
+ROWS_PER_BUCKET = 16_384
 MAX_BUCKETS = 512
 # Bytes of a JSON or CSV input per evidence row in the estimate: a located post with no
 # text takes ~110 bytes, so the estimate errs towards more (smaller) partitions.
@@ -101,6 +105,18 @@ _PEOPLE_COLUMNS = ("person", "posts", "devices", "excluded", "utc_hours")
 _DICTIONARY = ("person", "local_basis", "tz_name", "source", "device", "media_path",
                "accuracy_m", "weight")  # fmt: skip
 _STATISTICS = ("person", "time_utc", "local_time", "posted_at")
+
+
+def _spool_compression(*, scratch: bool) -> str | None:
+    """The compression of a writer's spools (`_BucketWriter.flush`: a bucket's slice of
+    each flush, read back once at the end of the run). lz4 compresses each column buffer
+    of a slice on its own, and a slice is a few hundred rows (a flush's 50,000 over the
+    buckets): its per-buffer set-up (its state reset, a frame's buffers zeroed) cost more
+    than the bytes it saved. A one-command store (`scratch`) spools them uncompressed
+    (about twice the spool's bytes, on disk only until the run's end): the replayed shard
+    of 250 k posts into 128 buckets, 11,449 -> 10,737 M instructions; a store a user
+    names keeps lz4 (its spools are as large as its input, for as long as the run)."""
+    return None if scratch else "lz4"
 
 
 def _parquet_options(*, scratch: bool) -> dict[str, Any]:
@@ -330,7 +346,10 @@ class _BucketWriter:
                 sink = pa.OSFile(str(self._spool_path(bucket)), "wb")
                 # lz4 in this thread: pyarrow's pool of threads for each small batch's
                 # buffers cost ~3.5x the compression's own CPU (benchmarks/README.md, parq).
-                options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=False)
+                # A one-command store's spools are not compressed (`_spool_compression`).
+                options = pa.ipc.IpcWriteOptions(
+                    compression=_spool_compression(scratch=self.scratch), use_threads=False
+                )
                 spool = self.spools[bucket] = (
                     sink,
                     pa.ipc.new_stream(sink, schema, options=options),

@@ -608,6 +608,32 @@ def test_files_written_with_the_stores_options_read_as_the_default_ones(
 
 
 @pytest.mark.parametrize("scratch", [False, True])
+def test_a_one_command_stores_spools_are_not_compressed(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, scratch: bool
+) -> None:
+    # lz4's per-buffer set-up cost more than it saved on a spool's small slices; a store
+    # a user names keeps it (its spools can be as large as its input). Either way the
+    # store holds the same evidence.
+    import pyarrow as pa
+
+    import geoleak.store
+
+    asked: list[str | None] = []
+    new_stream = pa.ipc.new_stream
+
+    def spooling(*args: Any, options: Any = None, **kwargs: Any) -> Any:
+        asked.append(options.compression)
+        return new_stream(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(pa.ipc, "new_stream", spooling)
+    monkeypatch.setattr(geoleak.store, "FLUSH_ROWS", 40)
+    root = tmp_path / "store"
+    EvidenceStore(root, buckets=3, scratch=scratch).ingest([corpus], workers=1)
+    assert asked and set(asked) == {None if scratch else "lz4"}
+    assert EvidenceStore(root).evidence() == collect_evidence([corpus], workers=1).evidence
+
+
+@pytest.mark.parametrize("scratch", [False, True])
 def test_evidence_files_keep_dictionaries_and_statistics_where_they_serve(
     tmp_path: Path, corpus: Path, scratch: bool
 ) -> None:

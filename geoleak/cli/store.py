@@ -137,7 +137,7 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
 @input_options
 @click.option("--buckets", type=click.IntRange(min=1), default=None,
               help="Person partitions of a new store (default: sized from the inputs, one per "
-                   "~8 k evidence rows, 32 to 512; a store keeps the number it was made with).")  # fmt: skip
+                   "~16 k evidence rows, 32 to 512; a store keeps the number it was made with).")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes to read media with (default: all cores).")  # fmt: skip
 @geocoder_options
