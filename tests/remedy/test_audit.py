@@ -297,7 +297,9 @@ def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> Non
     assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
 
 
-def test_an_export_zip_is_audited_as_its_extracted_folder(tmp_path: Path) -> None:
+def test_an_export_zip_is_audited_as_its_extracted_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`geoleak audit takeout.zip` (its --help example): every file of the zip was listed
     'cannot read: No such file or directory', its fields unexamined, and its sidecars and
     location JSON not counted, as the zip's temporary folder was gone before the files
@@ -315,6 +317,10 @@ def test_an_export_zip_is_audited_as_its_extracted_folder(tmp_path: Path) -> Non
         for file in sorted(source.rglob("*")):
             if file.is_file():
                 out.write(file, file.relative_to(source).as_posix())
+    # A temporary folder of this test's own: other processes come and go in the shared one.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     before = set(os.listdir(tempfile.gettempdir()))
     zipped = audit([archive]).to_json()
     assert set(os.listdir(tempfile.gettempdir())) - before == set()
