@@ -973,36 +973,59 @@ def close_pairs_in_block(
 ) -> Any:
     """Pairs (i, j) of candidates within `eps_m` of each other (great-circle), with i one
     of this block's own candidates and j one of its own or of the halo around it, as an
-    int64 array of shape (pairs, 2) (16 bytes a pair, not a tuple of two ints)."""
+    int64 array of shape (pairs, 2) (16 bytes a pair, not a tuple of two ints).
+
+    The block's candidates at once: each own candidate's neighbours are those in the same
+    or adjacent cubes of side `eps_m` (metres on the Earth's surface's chords: a pair
+    within `eps_m` along the surface is closer still by its chord, ~3e-8 m at 300 m, far
+    more than rounding moves a point), measured by `haversine_m_array`'s formula with the
+    own candidate's latitude's cosine from `math.cos`, as that function takes it, so every
+    distance is the same float as one own candidate at a time gave it (the pairs come in
+    another order; their groups do not depend on it)."""
     import numpy as np
 
-    from geoleak.geometry import haversine_m_array
-
-    cubes: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     everyone = list(own) + list(halo)
-    xyz = [_unit_xyz(lat, lon) for _, lat, lon in everyone]
-    for k, point in enumerate(xyz):
-        cubes[_cube(point, eps_m)].append(k)
-    lats = np.array([lat for _, lat, _ in everyone])
-    lons = np.array([lon for _, _, lon in everyone])
-    pairs: list[tuple[int, int]] = []
-    for k in range(len(own)):
-        cx, cy, cz = _cube(xyz[k], eps_m)
-        near = [
-            j
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for dz in (-1, 0, 1)
-            for j in cubes.get((cx + dx, cy + dy, cz + dz), ())
-            if j != k
-        ]
-        if not near:
-            continue
-        dist = haversine_m_array(lats[near], lons[near], lats[k], lons[k])
-        pairs.extend(
-            (everyone[k][0], everyone[j][0]) for j, d in zip(near, dist, strict=True) if d <= eps_m
-        )
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    if not own or len(everyone) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    index = np.array([i for i, _, _ in everyone], dtype=np.int64)
+    lats = np.array([lat for _, lat, _ in everyone], dtype=np.float64)
+    lons = np.array([lon for _, _, lon in everyone], dtype=np.float64)
+    phi, lmb = np.radians(lats), np.radians(lons)  # radians for the trigonometry only
+    cos_phi = np.cos(phi)
+    xyz = EARTH_RADIUS_M * np.column_stack(
+        [cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)]
+    )
+    cube = np.floor(xyz / eps_m).astype(np.int64)
+    cube -= cube.min(axis=0) - 1
+    span = cube.max(axis=0) + 2  # (a neighbour's key never wraps into another row)
+    key = (cube[:, 0] * span[1] + cube[:, 1]) * span[2] + cube[:, 2]
+    order = np.argsort(key, kind="stable")
+    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
+    mine = len(own)
+    firsts, seconds = [], []
+    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
+        wanted = key[:mine] + (dx * span[1] + dy) * span[2] + dz
+        other = np.searchsorted(keys, wanted)
+        there = other < keys.size
+        there[there] = keys[other[there]] == wanted[there]
+        a = np.flatnonzero(there)  # own candidates with others in this neighbour
+        b = other[a]
+        per = counts[b]
+        first = np.repeat(a, per)
+        within = np.arange(first.size) - np.repeat(np.cumsum(per) - per, per)
+        second = order[np.repeat(starts[b], per) + within]
+        apart = first != second
+        firsts.append(first[apart])
+        seconds.append(second[apart])
+    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    # haversine_m_array(lats[j], lons[j], lats[i], lons[i]) for every pair at once.
+    cos_own = np.array([math.cos(math.radians(lat)) for lat in lats[:mine].tolist()])
+    dphi = phi[i] - phi[j]
+    dlmb = lmb[i] - lmb[j]
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi[j]) * cos_own[i] * np.sin(dlmb / 2) ** 2
+    dist = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    close = dist <= eps_m
+    return np.column_stack([index[i[close]], index[j[close]]]).reshape(-1, 2)
 
 
 class _Blocks:
