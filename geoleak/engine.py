@@ -975,57 +975,46 @@ def close_pairs_in_block(
     of this block's own candidates and j one of its own or of the halo around it, as an
     int64 array of shape (pairs, 2) (16 bytes a pair, not a tuple of two ints).
 
-    The block's candidates at once: each own candidate's neighbours are those in the same
-    or adjacent cubes of side `eps_m` (metres on the Earth's surface's chords: a pair
-    within `eps_m` along the surface is closer still by its chord, ~3e-8 m at 300 m, far
-    more than rounding moves a point), measured by `haversine_m_array`'s formula with the
-    own candidate's latitude's cosine from `math.cos`, as that function takes it, so every
-    distance is the same float as one own candidate at a time gave it (the pairs come in
-    another order; their groups do not depend on it)."""
+    Each own candidate's neighbours are the candidates in the same or adjacent cubes; the
+    block's pairs are measured at once, by `haversine_m_array`'s formula with the own
+    candidate's latitude's cosine from `math.cos`, as that function takes it, so every
+    distance is the same float as one own candidate at a time gave it (a numpy call a
+    candidate was ~70 % of this function's CPU, serial in the command's own process)."""
     import numpy as np
 
+    cubes: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     everyone = list(own) + list(halo)
-    if not own or len(everyone) < 2:
+    xyz = [_unit_xyz(lat, lon) for _, lat, lon in everyone]
+    for k, point in enumerate(xyz):
+        cubes[_cube(point, eps_m)].append(k)
+    firsts: list[int] = []
+    seconds: list[int] = []
+    for k in range(len(own)):
+        cx, cy, cz = _cube(xyz[k], eps_m)
+        near = [
+            j
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for dz in (-1, 0, 1)
+            for j in cubes.get((cx + dx, cy + dy, cz + dz), ())
+            if j != k
+        ]
+        firsts.extend([k] * len(near))
+        seconds.extend(near)
+    if not firsts:
         return np.zeros((0, 2), dtype=np.int64)
-    index = np.array([i for i, _, _ in everyone], dtype=np.int64)
-    lats = np.array([lat for _, lat, _ in everyone], dtype=np.float64)
-    lons = np.array([lon for _, _, lon in everyone], dtype=np.float64)
-    phi, lmb = np.radians(lats), np.radians(lons)  # radians for the trigonometry only
-    cos_phi = np.cos(phi)
-    xyz = EARTH_RADIUS_M * np.column_stack(
-        [cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)]
-    )
-    cube = np.floor(xyz / eps_m).astype(np.int64)
-    cube -= cube.min(axis=0) - 1
-    span = cube.max(axis=0) + 2  # (a neighbour's key never wraps into another row)
-    key = (cube[:, 0] * span[1] + cube[:, 1]) * span[2] + cube[:, 2]
-    order = np.argsort(key, kind="stable")
-    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
-    mine = len(own)
-    firsts, seconds = [], []
-    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
-        wanted = key[:mine] + (dx * span[1] + dy) * span[2] + dz
-        other = np.searchsorted(keys, wanted)
-        there = other < keys.size
-        there[there] = keys[other[there]] == wanted[there]
-        a = np.flatnonzero(there)  # own candidates with others in this neighbour
-        b = other[a]
-        per = counts[b]
-        first = np.repeat(a, per)
-        within = np.arange(first.size) - np.repeat(np.cumsum(per) - per, per)
-        second = order[np.repeat(starts[b], per) + within]
-        apart = first != second
-        firsts.append(first[apart])
-        seconds.append(second[apart])
-    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    i = np.array(firsts, dtype=np.int64)
+    j = np.array(seconds, dtype=np.int64)
+    phi = np.radians(np.array([lat for _, lat, _ in everyone]))  # radians for the trigonometry
+    lmb = np.radians(np.array([lon for _, _, lon in everyone]))
+    cos_own = np.array([math.cos(math.radians(lat)) for _, lat, _ in own])
     # haversine_m_array(lats[j], lons[j], lats[i], lons[i]) for every pair at once.
-    cos_own = np.array([math.cos(math.radians(lat)) for lat in lats[:mine].tolist()])
     dphi = phi[i] - phi[j]
     dlmb = lmb[i] - lmb[j]
     h = np.sin(dphi / 2) ** 2 + np.cos(phi[j]) * cos_own[i] * np.sin(dlmb / 2) ** 2
-    dist = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    close = dist <= eps_m
-    return np.column_stack([index[i[close]], index[j[close]]]).reshape(-1, 2)
+    close = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= eps_m
+    index = np.array([n for n, _, _ in everyone], dtype=np.int64)
+    return np.column_stack([index[i[close]], index[j[close]]])
 
 
 class _Blocks:
