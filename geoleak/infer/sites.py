@@ -377,9 +377,10 @@ def in_reach_of_sites(
 # A cube's side is at least 2 / this, so the packed key of a cube of the unit sphere's
 # bounding box (up to this + 4 cubes an axis, cubed) stays within int64.
 _MAX_CUBES_A_SIDE = 1_900_000
-# The most point-place pairs whose distances are computed at once (three float64 arrays
-# of this length and their indices: ~100 MB).
-_PAIRS_AT_ONCE = 2_000_000
+# The most point-place pairs whose distances are computed at once (~80 bytes a pair in
+# their indices, differences and distances: ~40 MB, below the command's own process's
+# peak elsewhere; a site of thousands of members at one spot could otherwise ask for more).
+_PAIRS_AT_ONCE = 500_000
 
 
 def _within_chord_of_any(
