@@ -1265,3 +1265,61 @@ def test_a_partition_process_keeps_freed_memory_for_its_next_arrays() -> None:
     # 19 MB made ten times: ~4,700 pages each time given back, once kept
     assert faults["kept"] * 4 < faults["default"], faults
     assert engine._keep_freed_memory.__name__ in engine._partition_process.__code__.co_names
+
+
+def _close_pairs_one_by_one(
+    own: list[tuple[int, float, float]], halo: list[tuple[int, float, float]], eps_m: float
+) -> set[tuple[int, int]]:
+    """The close pairs as the site pass found them before: one own candidate at a time, its
+    distance to every other candidate by `haversine_m_array`."""
+    import numpy as np
+
+    from geoleak.geometry import haversine_m_array
+
+    everyone = own + halo
+    lats = np.array([lat for _, lat, _ in everyone])
+    lons = np.array([lon for _, _, lon in everyone])
+    pairs = set()
+    for k in range(len(own)):
+        dist = haversine_m_array(lats, lons, lats[k], lons[k])
+        pairs |= {
+            (everyone[k][0], everyone[j][0])
+            for j in range(len(everyone))
+            if j != k and dist[j] <= eps_m
+        }
+    return pairs
+
+
+_candidate_position = st.tuples(
+    st.floats(-89.999, 89.999, allow_nan=False), st.floats(-180.0, 180.0, allow_nan=False)
+)
+
+
+@given(
+    centres=st.lists(_candidate_position, min_size=1, max_size=4),
+    around=st.lists(
+        st.tuples(st.integers(0, 3), st.floats(0, 360), st.floats(0, 2.5)), min_size=1, max_size=40
+    ),
+    own_share=st.floats(0.1, 1.0),
+    eps_m=st.sampled_from([30.0, 150.0, 1_000.0]),
+)
+@settings(max_examples=300)
+def test_close_pairs_of_a_block_at_once_are_those_of_each_candidate(
+    centres: list[tuple[float, float]],
+    around: list[tuple[int, float, float]],
+    own_share: float,
+    eps_m: float,
+) -> None:
+    """`close_pairs_in_block` measures the block's pairs in neighbouring cubes at once: the
+    same pairs as each own candidate measured against every candidate, at a hair either
+    side of the radius, at the same position, near the poles and the antimeridian."""
+    points = [destination(LatLon(*centres[k % len(centres)]), bearing, eps_m * scale)
+              for k, bearing, scale in around]  # fmt: skip
+    numbered = [(100 + 7 * n, p.lat, p.lon) for n, p in enumerate(points)]
+    cut = max(1, round(own_share * len(numbered)))
+    own, halo = numbered[:cut], numbered[cut:]
+    got = engine.close_pairs_in_block(own, halo, eps_m)
+    assert got.shape[1] == 2 and got.dtype.name == "int64"
+    pairs = [tuple(pair) for pair in got.tolist()]
+    assert len(pairs) == len(set(pairs))
+    assert set(pairs) == _close_pairs_one_by_one(own, halo, eps_m)

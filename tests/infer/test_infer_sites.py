@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from infer_helpers import seen, year_of_life
 
-from geoleak.geometry import destination, haversine_m
+from geoleak.geometry import EARTH_RADIUS_M, destination, haversine_m
 from geoleak.infer import LeakInference
 from geoleak.types import Evidence, LatLon, PlaceKind, SharedSite
 
@@ -762,3 +762,47 @@ def test_a_site_whose_colleagues_share_a_spot_keeps_its_odds() -> None:
     assert inside >= members_only > 1.5
     assert outside < 0.0
     assert share > 0.9  # the members' places alone: 0.86
+
+
+@given(
+    places=st.lists(_position, min_size=1, max_size=6),
+    around=st.lists(
+        st.tuples(st.integers(0, 5), st.floats(0, 360), st.floats(0, 3.0), st.booleans()),
+        max_size=60,
+    ),
+    spot_m=st.sampled_from([2.0, 200.0, 5_000.0]),
+    reach_m=st.sampled_from([30.0, 1_000.0, 900_000.0]),
+)
+@settings(max_examples=300)
+def test_in_reach_of_sites_is_what_a_kd_tree_of_the_places_finds(
+    places: list[LatLon],
+    around: list[tuple[int, float, float, bool]],
+    spot_m: float,
+    reach_m: float,
+) -> None:
+    """`in_reach_of_sites` measures only the pairs in neighbouring cubes (no scipy in the
+    command's own process): the same answer as scipy's k-d tree queried for the nearest
+    place no farther than each radius's chord, near the poles, across the antimeridian, at
+    a place itself, and within a hair of either radius."""
+    from scipy.spatial import cKDTree
+
+    from geoleak.infer.sites import _unit_vectors, in_reach_of_sites
+
+    spot = np.array([k % 2 == 0 for k in range(len(places))])
+    points = [destination(places[k % len(places)], bearing, (spot_m if on_spot else reach_m) * scale)
+              for k, bearing, scale, on_spot in around] + places  # fmt: skip
+    lats, lons = np.array([p.lat for p in points]), np.array([p.lon for p in points])
+    place_lats, place_lons = np.array([p.lat for p in places]), np.array([p.lon for p in places])
+    unit = _unit_vectors(lats, lons)
+    expected = np.zeros(len(points), dtype=bool)
+    for chosen, radius_m in ((spot, spot_m), (~spot, reach_m)):
+        if chosen.any():
+            chord = 2.0 * math.sin(radius_m / (2.0 * EARTH_RADIUS_M))
+            tree = cKDTree(_unit_vectors(place_lats[chosen], place_lons[chosen]))
+            nearest, _ = tree.query(unit, k=1, distance_upper_bound=chord * (1 + 1e-12))
+            expected |= nearest <= chord
+    found = in_reach_of_sites(
+        lats, lons, place_lats, place_lons, spot, spot_m=spot_m, reach_m=reach_m
+    )
+    assert found.tolist() == expected.tolist()
+    assert found[-len(places) :].all()  # a member's own place is in reach of itself
