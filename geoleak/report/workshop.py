@@ -970,9 +970,10 @@ body.ws-js.ws-wide { grid-template-columns: minmax(340px, 58%) 1fr; }
   align-items: center; box-sizing: border-box; z-index: 1000; }
 .ws-js .ws-nav { display: flex; }
 body.ws-wide .ws-nav { width: calc(min(max(340px, 58%), 100%) - 1px); }
-.ws-nav button { font-size: 1em; padding: 4px 12px; white-space: nowrap; flex: none; }
-.ws-js .leaflet-control-attribution { max-width: calc(64vw - 130px); }
-body.ws-wide .leaflet-control-attribution { max-width: calc(42vw - 130px); }
+.ws-nav button { font-size: 1em; padding: 4px 10px; white-space: nowrap; flex: none; }
+.ws-nav .ws-count { white-space: nowrap; }
+.ws-js .leaflet-control-attribution { max-width: calc(100vw - max(340px, 36vw) - 130px); }
+body.ws-wide .leaflet-control-attribution { max-width: calc(100vw - max(340px, 58vw) - 130px); }
 .ws-nav .ws-count { margin-left: auto; color: #555; }
 #ws-notes { position: fixed; right: 12px; bottom: 12px; width: 42%;
   background: #fff8db; border: 1px solid #e0c068; padding: 12px 16px; z-index: 1100;
@@ -1043,7 +1044,8 @@ _JS = """
     Array.prototype.forEach.call(sections, function (s, i) { s.classList.toggle("active", i === index); });
     fit();
     notes.textContent = step.notes;
-    count.textContent = "step " + (index + 1) + " of " + data.steps.length;
+    count.textContent = (index + 1) + " / " + data.steps.length;  // ("step 1 of 6" wrapped)
+    count.title = "step " + (index + 1) + " of " + data.steps.length;
     if (step.view.length === 1) {
       map.setView(step.view[0], step.maxZoom, { animate: false });
     } else if (step.view.length > 1) {
