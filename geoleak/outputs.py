@@ -42,6 +42,7 @@ __all__ = [
     "mark_output_dir",
     "remove_stale_stages",
     "staged_output_dir",
+    "writes_into",
 ]
 
 MARKER = ".geoleak-output"
@@ -87,6 +88,12 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
         return target
     _check_can_create_in(target, shown)
     return target
+
+
+def writes_into(path: str | os.PathLike[str]) -> bool:
+    """Whether an output `path` is written into as it is (a FIFO, `/dev/null`,
+    `/dev/stdout`), never replaced; OutputError for a block device or socket."""
+    return _is_stream(Path(path), os.fspath(path))
 
 
 def _is_stream(target: Path, shown: str) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -144,6 +146,8 @@ def scrub(
             )
     finish_diagnostics(diag)
     to_stdout = json_out is not None and json_out == "-"
+    # `-o /dev/stdout > clean.jpg`: the cleaned bytes are stdout, the words go to stderr
+    words_to_stderr = output is not None and _is_stdout(output)
     if not quiet and not to_stdout:
         for outcome in report.outcomes:
             if outcome.status in ("cleaned", "would-clean") and outcome.removed:
@@ -151,13 +155,13 @@ def scrub(
                 verb = "would remove" if dry_run else "removed"
                 if coarsen_km is not None:
                     verb += " or coarsened"
-                click.echo(f"{outcome.source}: {verb} {fields}")
+                click.echo(f"{outcome.source}: {verb} {fields}", err=words_to_stderr)
             if outcome.status != "failed":
                 for note in outcome.notes:
                     click.echo(f"{outcome.source}: note: {note}", err=True)
     if not to_stdout:
         for line in report.summary_lines():
-            click.echo(line)
+            click.echo(line, err=words_to_stderr)
     if json_out is not None:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         if to_stdout:
@@ -166,6 +170,13 @@ def scrub(
             atomic_write_text(json_out, text + "\n")
     if report.failed:
         sys.exit(EXIT_LEAK)
+
+
+def _is_stdout(path: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, io.UnsupportedOperation):  # (no stdout, or not a file)
+        return False
 
 
 @main.command()

@@ -141,7 +141,7 @@ class AuditReport:
     def summary_lines(self) -> list[str]:
         n, located = len(self.files), len(self.located_files)
         lines = [
-            f"{count_of(n, 'media file')}; {located} "
+            f"{_what_files(self.files)}; {located} "
             + ("gives" if located == 1 else "give")
             + " away a position or place"
             + (f" ({100 * located / n:.0f}%)" if n else "")
@@ -300,11 +300,12 @@ def _audit(
         except OSError as exc:
             files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
     lines = result.stats.summary_lines()
-    if any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
+    if sidecars and len(sidecars) == len(inputs):  # no post was looked for: no "0 posts read"
+        lines = []
+        if not any(f.leaks_location for f in files):
+            lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
+    elif any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
         lines = [line for line in lines if not line.startswith(NO_LOCATION)]
-    elif sidecars and len(sidecars) == len(inputs):  # no post was looked for: say of what
-        lines = [line for line in lines if not line.startswith(NO_LOCATION)]
-        lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
     return AuditReport(
         files,
         list(result.profiles),
@@ -360,6 +361,25 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 continue
             out.extend(_location_file(path, findings))
     return out
+
+
+def _what_files(files: Sequence[ExposedFile]) -> str:
+    """The audited files by what they are ("2 media files, 1 XMP sidecar"): a sidecar or a
+    track is no media file."""
+    kinds: Counter[str] = Counter()
+    for item in files:
+        suffix = os.path.splitext(item.path)[1].lower()
+        if suffix in SIDECAR_EXTENSIONS:
+            kinds["XMP sidecar"] += 1
+        elif suffix in _LOCATION_SUFFIXES:
+            kinds["track or location file"] += 1
+        else:
+            kinds["media file"] += 1
+    shown = [count_of(kinds[kind], kind) for kind in _FILE_KINDS if kinds[kind]]
+    return ", ".join(shown) or "0 media files"
+
+
+_FILE_KINDS = ("media file", "XMP sidecar", "track or location file")
 
 
 def _is_sidecar(path: Path) -> bool:

@@ -31,7 +31,7 @@ from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
 from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
-from geoleak.outputs import check_output_file
+from geoleak.outputs import check_output_file, writes_into
 from geoleak.paths import file_kind
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import (
@@ -348,11 +348,17 @@ def scrub_file(
         _fill(outcome, scan, dry_run=True)
         outcome.status = WOULD_CLEAN if scan.patches else UNCHANGED
         return outcome
-    if dst.exists() and not in_place and not force:
+    try:  # a FIFO, /dev/null, /dev/stdout: written into, as every command's -o FILE
+        stream = not in_place and writes_into(dst)
+    except OutputError as exc:  # a block device, a socket
+        outcome.error = str(exc)
+        outcome.output = None
+        return outcome
+    if dst.exists() and not in_place and not force and not stream:
         outcome.error = f"output {dst} exists (use --force to overwrite)"
         outcome.output = None
         return outcome
-    if dst.exists() and not dst.is_file():  # a FIFO, a device: never renamed over
+    if dst.exists() and not stream and not dst.is_file():  # never renamed over
         outcome.error = f"output {dst} is not a regular file; not replaced"
         outcome.output = None
         return outcome
@@ -369,10 +375,14 @@ def scrub_file(
         outcome.output = None
         return outcome
     try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        # the temporary copy keeps the extension: readers that go by it still verify it
+        if not stream:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+        # the temporary copy keeps the extension: readers that go by it still verify it (a
+        # stream's is in the temporary folder: /dev is no place for it; its name has none)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{dst.name}{TMP_MARK}", suffix=dst.suffix, dir=dst.parent
+            prefix=f".{dst.name}{TMP_MARK}",
+            suffix=(src if stream else dst).suffix,
+            dir=None if stream else dst.parent,
         )
         os.close(fd)
     except OSError as exc:
@@ -391,8 +401,12 @@ def scrub_file(
             problems = _read_position(tmp, options.coarsen_km)
         if problems:
             raise _VerificationError("; ".join(problems))
-        shutil.copystat(src, tmp)  # permissions and access/modification times
-        os.replace(tmp, dst)
+        if stream:  # the verified bytes, copied into it; never renamed over it
+            with open(tmp, "rb") as cleaned, open(dst, "wb") as into:
+                shutil.copyfileobj(cleaned, into)
+        else:
+            shutil.copystat(src, tmp)  # permissions and access/modification times
+            os.replace(tmp, dst)
     except Unsupported as exc:
         outcome.error = f"cannot be cleaned: {exc}"
     except _VerificationError as exc:
@@ -448,6 +462,14 @@ def _fill(outcome: FileOutcome, scan: ScanResult, *, dry_run: bool = False) -> N
     outcome.removed = [f for f in scan.findings if f.removed]
     outcome.kept = [f for f in scan.findings if not f.removed]
     outcome.notes += [note_text(note, dry_run=dry_run) for note in scan.notes]
+
+
+def _is_stream_output(path: Path) -> bool:
+    """`-o /dev/stdout` (no suffix) is one output file, as `-o clean.jpg` is."""
+    try:
+        return writes_into(path)
+    except OutputError:
+        return False
 
 
 def _is_candidate(path: Path) -> bool:
@@ -517,7 +539,7 @@ def scrub_paths(
         and len(inputs) == 1
         and Path(inputs[0]).is_file()
         and not out_dir.is_dir()
-        and out_dir.suffix
+        and (out_dir.suffix or _is_stream_output(out_dir))
     ):
         single_target = out_dir
         if not (force or dry_run or _same_file(Path(inputs[0]), single_target)):

@@ -1615,6 +1615,14 @@ def _places_table(profile: Profile) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
+_NOSCRIPT = (
+    "<noscript><style>.folium-map { display: none; }</style>"
+    '<p class="gl-noscript" style="margin: 12px; padding: 8px 12px; background: #fff8db; '
+    'border: 1px solid #e0c068;">JavaScript is off, so the map is not drawn (it runs in this '
+    "page only: nothing is fetched). The tables below list what it shows.</p></noscript>"
+)
+
+
 def _finish(
     figure: Figure,
     fmap: OfflineMap,
@@ -1631,6 +1639,9 @@ def _finish(
     fmap.add_child(ViewScript(bounds), index=0)  # right after the map is created
     PageScript(bounds, boxes, slider).add_to(fmap)
     rendered = str(figure.render())
+    # Without JavaScript there is no map, only a blank box above the tables: say so instead.
+    start = rendered.index("<body>") + len("<body>")
+    rendered = rendered[:start] + _NOSCRIPT + rendered[start:]
     if below:
         # after the map's <div>: branca renders children of <body> before the map's own div
         start = rendered.index("<body>")

@@ -781,8 +781,8 @@ def _what_if_step(
     )
     matrix = (
         '<details class="ws-matrix"><summary>Per person: is the home still found?</summary>'
-        f'<table class="ws-runs"><thead><tr><th>person</th>{matrix_head}</tr></thead>'
-        f"<tbody>{matrix_rows}</tbody></table></details>"
+        f'<div class="ws-scroll"><table class="ws-runs"><thead><tr><th>person</th>{matrix_head}'
+        f"</tr></thead><tbody>{matrix_rows}</tbody></table></div></details>"
     )
     chart = ""
     if curve is not None:
@@ -943,21 +943,39 @@ def build_workshop(
 
 # --- the page -------------------------------------------------------------------------
 
+# Without JavaScript (class ws-js unset) the page is a document: every step one after the
+# other with its speaker notes, no map, no buttons. With it, one step at a time beside the
+# map; a step whose tables do not fit the panel (the what-if matrix at 1024 px, a
+# projector) widens it (ws-wide).
 _CSS = """
-html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; color: #212529; }
-body { display: grid; grid-template-columns: minmax(340px, 36%) 1fr; grid-template-rows: 100%; }
-#ws-panel { overflow: auto; padding: 18px 22px 70px; border-right: 1px solid #ccc; background: #fbfaf7; }
-#ws-map { height: 100%; }
-.ws-step { display: none; }
-.ws-step.active { display: block; }
+html, body { margin: 0; font-family: system-ui, sans-serif; color: #212529; }
+#ws-panel { padding: 18px 22px; background: #fbfaf7; max-width: 60em; }
+#ws-map, .ws-nav, #ws-notes { display: none; }
+.ws-step { border-top: 1px solid #ccc; margin-top: 12px; }
+.ws-step-notes { background: #fff8db; border: 1px solid #e0c068; padding: 8px 12px; }
+.ws-js, .ws-js body { height: 100%; }
+body.ws-js { display: grid; grid-template-columns: minmax(340px, 36%) 1fr; grid-template-rows: 100%; }
+body.ws-js.ws-wide { grid-template-columns: minmax(340px, 58%) 1fr; }
+.ws-js #ws-panel { overflow: auto; padding: 18px 22px 70px; border-right: 1px solid #ccc; max-width: none; }
+.ws-js #ws-map { display: block; height: 100%; }
+.ws-js .ws-step { display: none; border-top: 0; margin-top: 0; }
+.ws-js .ws-step.active { display: block; }
+.ws-js .ws-step-notes, .ws-js .ws-noscript { display: none; }
+#ws-panel svg { max-width: 100%; height: auto; }
+.ws-scroll { overflow-x: auto; }
 .ws-step h2 { margin: 4px 0 10px; font-size: 1.45em; }
 .ws-step p { line-height: 1.45; font-size: 1.05em; }
 .ws-nav { position: fixed; bottom: 0; left: 0; width: calc(min(max(340px, 36%), 100%) - 1px);
-  background: #fff; border-top: 1px solid #ccc; padding: 8px 14px; display: flex; gap: 8px;
+  background: #fff; border-top: 1px solid #ccc; padding: 8px 14px; gap: 8px;
   align-items: center; box-sizing: border-box; z-index: 1000; }
-.ws-nav button { font-size: 1em; padding: 4px 12px; }
+.ws-js .ws-nav { display: flex; }
+body.ws-wide .ws-nav { width: calc(min(max(340px, 58%), 100%) - 1px); }
+.ws-nav button { font-size: 1em; padding: 4px 10px; white-space: nowrap; flex: none; }
+.ws-nav .ws-count { white-space: nowrap; }
+.ws-js .leaflet-control-attribution { max-width: calc(100vw - max(340px, 36vw) - 130px); }
+body.ws-wide .leaflet-control-attribution { max-width: calc(100vw - max(340px, 58vw) - 130px); }
 .ws-nav .ws-count { margin-left: auto; color: #555; }
-#ws-notes { display: none; position: fixed; right: 12px; bottom: 12px; width: 42%;
+#ws-notes { position: fixed; right: 12px; bottom: 12px; width: 42%;
   background: #fff8db; border: 1px solid #e0c068; padding: 12px 16px; z-index: 1100;
   box-shadow: 0 2px 10px rgba(0,0,0,.25); font-size: 1.05em; line-height: 1.4; }
 body.ws-show-notes #ws-notes { display: block; }
@@ -987,6 +1005,16 @@ _JS = """
   geoleak.labels(map, data.labels).addTo(map);
   if (!data.tiles) { map.attributionControl.addAttribution(data.attribution); }
   var sections = document.querySelectorAll(".ws-step");
+  var panel = document.getElementById("ws-panel");
+  function fit() {  // widen the panel while the step's tables do not fit it
+    document.body.classList.remove("ws-wide");
+    var over = panel.scrollWidth > panel.clientWidth + 1;
+    Array.prototype.forEach.call(sections[current].querySelectorAll(".ws-scroll"), function (el) {
+      over = over || el.scrollWidth > el.clientWidth + 1;
+    });
+    document.body.classList.toggle("ws-wide", over);
+    map.invalidateSize({ animate: false });
+  }
   var notes = document.getElementById("ws-notes");
   var count = document.querySelector(".ws-count");
   var shown = [];
@@ -1014,8 +1042,10 @@ _JS = """
       shown.push(geoleak.layer(copy).addTo(map));
     });
     Array.prototype.forEach.call(sections, function (s, i) { s.classList.toggle("active", i === index); });
+    fit();
     notes.textContent = step.notes;
-    count.textContent = "step " + (index + 1) + " of " + data.steps.length;
+    count.textContent = (index + 1) + " / " + data.steps.length;  // ("step 1 of 6" wrapped)
+    count.title = "step " + (index + 1) + " of " + data.steps.length;
     if (step.view.length === 1) {
       map.setView(step.view[0], step.maxZoom, { animate: false });
     } else if (step.view.length > 1) {
@@ -1040,6 +1070,10 @@ _JS = """
   });
   document.getElementById("ws-prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("ws-next").addEventListener("click", function () { show(current + 1); });
+  Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) {
+    d.addEventListener("toggle", function () { fit(); });
+  });
+  window.addEventListener("resize", function () { fit(); });
   document.getElementById("ws-notes-btn").addEventListener("click", function () {
     document.body.classList.toggle("ws-show-notes");
   });
@@ -1086,6 +1120,7 @@ def render_workshop(
         f'<section class="ws-step" id="step-{i + 1}"><h2>{html_text(step.title)}</h2>'
         + "".join(f"<p>{html_text(text)}</p>" for text in step.paragraphs)
         + step.extra_html
+        + f'<aside class="ws-step-notes"><b>Speaker notes:</b> {html_text(step.notes)}</aside>'
         + "</section>"
         for i, step in enumerate(workshop.steps)
     )
@@ -1097,8 +1132,13 @@ def render_workshop(
         + '<link rel="icon" href="data:,">'
         + inline_assets(["leaflet", "markercluster", "geoleak"])
         + f"<style>{_CSS}</style></head><body>"
+        # (before anything is laid out: the page opens in its one-step form, no flash)
+        '<script>document.documentElement.className = document.body.className = "ws-js";</script>'
         f'<div id="ws-panel"><p class="ws-help">{html_text(workshop.title)} · keys: → / space '
         "next, ← back, N speaker notes</p>"
+        '<p class="ws-noscript">JavaScript is off: every step is shown below, one after the '
+        "other, with its speaker notes; the map and the keys need JavaScript (it runs in this "
+        "page only: nothing is fetched).</p>"
         + sections
         + '<div class="ws-nav"><button id="ws-prev" type="button">← back</button>'
         '<button id="ws-next" type="button">next →</button>'

@@ -166,6 +166,33 @@ def test_audit_reads_xmp_sidecars_as_scan_and_scrub_do(tmp_path: Path) -> None:
     assert not audit([tmp_path / "clean"]).leaks
 
 
+def test_the_summary_counts_sidecars_and_tracks_as_what_they_are(tmp_path: Path) -> None:
+    """A sidecar named alone was "1 media file" above "0 posts of 0 people read" (no post
+    was looked for); beside a photo, or a GPX track beside it, "2 media files"."""
+    sidecar = tmp_path / "IMG_0001.xmp"
+    sidecar.write_text(SIDECAR, encoding="utf-8")
+    lines = audit([sidecar]).summary_lines()
+    assert lines[0] == "1 XMP sidecar; 1 gives away a position or place (100%)"
+    assert not [line for line in lines if "posts" in line or "media file" in line]
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(photo(*HOME, datetime(2024, 5, 1, 21, 0)))
+    (folder / "b.xmp").write_text(SIDECAR, encoding="utf-8")
+    (folder / "walk.gpx").write_text(
+        '<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="59.9" lon="10.7"><time>2024-05-02T08:00:00Z</time></trkpt>'
+        '<trkpt lat="59.91" lon="10.71"><time>2024-05-02T08:30:00Z</time></trkpt>'
+        "</trkseg></trk></gpx>",
+        encoding="utf-8",
+    )
+    lines = audit([folder]).summary_lines()
+    assert lines[0] == (
+        "1 media file, 1 XMP sidecar, 1 track or location file; 3 give away a position or "
+        "place (100%)"
+    )
+    assert lines[1].startswith("3 posts of 1 person read")  # the photo and the track's two
+
+
 def test_a_fit_activity_without_gps_is_not_called_a_leak(tmp_path: Path) -> None:
     """An indoor ride's FIT file holds no position (the tracks reader says so): audit does
     not count it among the files that give one away, and scrub does not claim it holds

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import struct
+import subprocess
+import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 from remedy_photos import photo
@@ -87,6 +93,48 @@ def test_single_file_to_named_output_and_dry_run(tmp_path: Path) -> None:
     ]
     result = runner.invoke(main, ["scrub", str(src), "-o", str(tmp_path / "clean.jpg"), "--force"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_scrub_into_a_pipe_writes_the_cleaned_bytes_into_it(tmp_path: Path, force: bool) -> None:
+    """`scrub a.jpg -o pipe.jpg` onto a FIFO: "exists (use --force)", and with --force "not
+    a regular file; not replaced", where every other command's -o writes into it. Now the
+    verified bytes go into the pipe, which stays a pipe; no temporary file is left."""
+    src = make_folder(tmp_path) / "trip" / "a.jpg"
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    before = set(Path(tempfile.gettempdir()).glob(".pipe.jpg.geoleak-tmp-*"))
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # (so the writer's open returns)
+    try:
+        args = ["scrub", str(src), "-o", str(fifo), *(["--force"] if force else [])]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        written = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    clean = tmp_path / "got.jpg"
+    clean.write_bytes(written)
+    assert read_media(src).position is not None and read_media(clean).position is None
+    with Image.open(src) as original, Image.open(clean) as cleaned:
+        assert original.tobytes() == cleaned.tobytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["got.jpg", "in", "pipe.jpg"]
+    assert set(Path(tempfile.gettempdir()).glob(".pipe.jpg.geoleak-tmp-*")) == before
+
+
+def test_scrub_to_dev_stdout_sends_the_words_to_stderr(tmp_path: Path) -> None:
+    """`scrub a.jpg -o /dev/stdout > clean.jpg` (no suffix) was taken for a folder ("cannot
+    write to /dev/stdout: File exists"); the bytes now go to stdout, the summary to stderr."""
+    src = make_folder(tmp_path) / "trip" / "a.jpg"
+    out = tmp_path / "clean.jpg"
+    with out.open("wb") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "geoleak", "scrub", str(src), "-o", "/dev/stdout"],
+            stdout=handle, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 file had location data removed" in done.stderr
+    assert read_media(out).position is None and out.read_bytes().startswith(b"\xff\xd8")
 
 
 def test_coordinates_in_a_comment_fail_the_audit_and_are_scrubbed(tmp_path: Path) -> None:

@@ -204,6 +204,27 @@ def test_report_loads_offline(browser: Browser, demo: tuple[RunResult, Path]) ->
     _assert_clean(browser)
 
 
+def test_map_pages_without_javascript_say_so_and_show_their_tables(
+    browser: Browser, demo: tuple[RunResult, Path]
+) -> None:
+    """With JavaScript off a map page was a blank box a screen high above its tables, and
+    nothing said why; now the box is gone and a line says the map needs JavaScript."""
+    result, out = demo
+    person = sorted(result.evidence)[0]
+    cdp = browser.driver.execute_cdp_cmd
+    cdp("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        for page in (out / "index.html", out / person_page_name(person)):
+            browser.driver.get(page.resolve().as_uri())
+            body = browser.driver.find_element("tag name", "body")
+            assert body.text.startswith("JavaScript is off, so the map is not drawn"), page
+            assert not browser.driver.find_element("css selector", ".folium-map").is_displayed()
+            table = browser.driver.find_element("css selector", "main.gl-below table")
+            assert table.is_displayed() and table.location["y"] < 300, page
+    finally:
+        cdp("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
 # --- hostile corpus -------------------------------------------------------------------
 
 

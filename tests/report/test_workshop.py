@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -373,3 +374,66 @@ def test_a_truth_file_without_bases_scores_bases_as_none_to_find() -> None:
     run = WhatIfRun((), 2, 3, 0, 0, {}, {}, by_truth=True)
     assert (run.score("home"), run.score("base")) == ("2/3", "-")
     assert unscored_note([run]) == "-: the truth file lists no base to look for"
+
+
+@pytest.mark.browser
+def test_workshop_page_fits_a_projector_and_reads_without_javascript(
+    browser: object, demo_collected: EvidenceSet, tmp_path: Path
+) -> None:
+    """At 1024x768 (a projector) the what-if step's per-person table and its curve were
+    wider than the panel (the panel scrolled sideways, the curve was cut), the buttons
+    wrapped ("← / back"), the step count too ("step 1 of / 6"), and at 800x600 the map's
+    credits lay over its scale; with JavaScript off the page showed no step at all."""
+    workshop = build_workshop(demo_collected, truth=load_truth(SAMPLE / "truth.csv"))
+    page, _doc = write_workshop(workshop, tmp_path / "ws")
+    b: Any = browser  # a report_browser.Browser
+    cdp = b.driver.execute_cdp_cmd
+    try:  # the projector, and the same at 125 % zoom
+        for width, height in ((1024, 768), (800, 600)):
+            cdp("Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})  # fmt: skip
+            b.open(page)
+            for index in range(len(workshop.steps)):
+                b.js(f"geoleakWorkshop.show({index})")
+                b.js("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+                time.sleep(0.3)
+                panel, wrappers, curve, buttons = b.js(
+                    "var p = document.getElementById('ws-panel');"
+                    "var s = document.querySelector('.ws-step.active');"
+                    "var svg = s.querySelector('svg');"
+                    "return [[p.scrollWidth, p.clientWidth],"
+                    " Array.from(s.querySelectorAll('.ws-scroll')).map(e => [e.scrollWidth, e.clientWidth]),"
+                    " svg ? [svg.getBoundingClientRect().right, p.getBoundingClientRect().right] : null,"
+                    " Array.from(document.querySelectorAll('.ws-nav button')).map(e => e.getClientRects().length"
+                    "   && Math.round(e.getBoundingClientRect().height))];"
+                )  # fmt: skip
+                assert panel[0] <= panel[1] + 1, (index, panel)
+                if width >= 1024:  # (narrower, the per-person table scrolls in its own box)
+                    assert all(scroll <= box + 1 for scroll, box in wrappers), (index, wrappers)
+                assert curve is None or curve[0] <= curve[1], (index, curve)
+                assert len(set(buttons)) == 1 and buttons[0] < 40, (index, buttons)  # one line each
+                count = b.js(
+                    "return document.querySelector('.ws-count').getBoundingClientRect().height"
+                )
+                assert count <= buttons[0], (index, count)
+                nav, scale, credit = b.js(
+                    "var n = document.querySelector('.ws-nav');"
+                    "var box = e => { var r = document.querySelector(e).getBoundingClientRect();"
+                    "  return [r.left, r.top, r.right, r.bottom]; };"
+                    "return [[n.scrollWidth, n.clientWidth], box('.leaflet-control-scale'),"
+                    " box('.leaflet-control-attribution')];"
+                )  # fmt: skip
+                assert nav[0] <= nav[1], (index, nav)  # the step count inside the bar
+                apart = scale[2] <= credit[0] or scale[3] <= credit[1] or credit[3] <= scale[1]
+                assert apart, (index, scale, credit)  # the map's scale and credits side by side
+            assert b.console_errors() == [] and b.external_requests() == []
+        cdp("Emulation.setScriptExecutionDisabled", {"value": True})
+        b.driver.get(page.resolve().as_uri())
+        text = b.driver.find_element("tag name", "body").text
+        for step in workshop.steps:
+            assert step.title in text
+            assert " ".join(step.notes.split()) in " ".join(text.split())
+        assert "JavaScript is off" in text
+    finally:
+        cdp("Emulation.setScriptExecutionDisabled", {"value": False})
+        cdp("Emulation.clearDeviceMetricsOverride", {})
