@@ -217,6 +217,21 @@ def corpora(quick: bool, families: tuple[str, ...] = FAMILIES) -> list[tuple[str
     return [(name, config) for name, config in out if family_of(name) in families]
 
 
+def corpus_evidence(config: Config, work: Path) -> tuple[dict[str, Any], list[dict[str, object]]]:
+    """A corpus's evidence by person and its truth rows: a periodic-mobility corpus is written
+    into `work` and read by geoleak (`pmm_evidence`), the others come from the scenario
+    generators in memory."""
+    if isinstance(config, PmmConfig):
+        evidence, pmm_rows = pmm_evidence(config, work)
+        return evidence, list(pmm_rows)
+    evidence: dict[str, Any] = {}
+    rows: list[dict[str, object]] = []
+    for person, found, truth in scenario_evidence(config):
+        evidence[person] = found
+        rows.extend(truth)
+    return evidence, rows
+
+
 def family_of(corpus: str) -> str:
     """The family a corpus name belongs to ("mobility-development-351" -> its family)."""
     return corpus.rsplit("-", 1)[0]
@@ -653,15 +668,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
             print(f"{name}: generating ...", file=sys.stderr, flush=True)
-            evidence: dict[str, Any] = {}
-            rows: list[dict[str, object]] = []
-            if isinstance(config, PmmConfig):
-                evidence, pmm_rows = pmm_evidence(config, Path(tmp))
-                rows.extend(pmm_rows)
-            else:
-                for person, found, truth in scenario_evidence(config):
-                    evidence[person] = found
-                    rows.extend(truth)
+            evidence, rows = corpus_evidence(config, Path(tmp))
             truth_list = truth_rows(rows)
             people = len({r.person for r in truth_list})
             family = family_of(name)

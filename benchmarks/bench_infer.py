@@ -112,8 +112,8 @@ from geoleak.types import (  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_accuracy import corpora as accuracy_corpora  # noqa: E402
+from bench_accuracy import corpus_evidence  # noqa: E402
 from peers import SKMOB_HOMES, SKMOB_VENV, skmob_python, trackintel_places  # noqa: E402
-from pmm_corpus import PmmConfig, pmm_evidence  # noqa: E402
 
 SKMOB = "scikit-mobility==1.3.1"
 # scikit-mobility 1.3.1's own requirements, less python-igraph (<0.10): that has no wheel for
@@ -947,16 +947,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["accuracy"] = {"axis_check": axes}
     for family, config in families.items():
         log(f"accuracy ({family}): generating {config.people} people (seed {config.seed}) ...")
-        evidence: dict[str, list[Evidence]] = {}
-        truth_dicts: list[Mapping[str, object]] = []
-        if isinstance(config, PmmConfig):  # the periodic mobility family (pmm_corpus.py)
-            with tempfile.TemporaryDirectory(prefix="bench-infer-pmm-") as tmp:
-                evidence, pmm_rows = pmm_evidence(config, Path(tmp))
-            truth_dicts.extend(pmm_rows)
-        else:
-            for person, items, truth_found in scenario_evidence(config):
-                evidence[person] = items
-                truth_dicts.extend(truth_found)
+        with tempfile.TemporaryDirectory(prefix="bench-infer-") as tmp:
+            evidence, truth_dicts = corpus_evidence(config, Path(tmp))
         truth = truth_rows(truth_dicts)
         points = sum(len(v) for v in evidence.values())
         log(

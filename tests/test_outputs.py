@@ -100,24 +100,13 @@ def test_an_output_that_is_a_pipe_is_written_into_not_replaced(tmp_path: Path, f
     root, `-o /dev/null --force` replaced /dev/null with a regular file). Now such a
     target is written into, --force or not."""
     import json
-    import stat
 
-    from click.testing import CliRunner
-
-    from geoleak.cli import main
+    from fifo_helpers import written_into_a_pipe
 
     fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
-    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # (so the writer's open returns)
-    try:
-        corpus = Path(__file__).parent / "fixtures" / "instagram"
-        args = ["infer", str(corpus), "-o", str(fifo), "-q", *(["--force"] if force else [])]
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0, result.output
-        written = os.read(reader, 1 << 16)
-    finally:
-        os.close(reader)
-    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    corpus = Path(__file__).parent / "fixtures" / "instagram"
+    args = ["infer", str(corpus), "-o", str(fifo), "-q", *(["--force"] if force else [])]
+    written = written_into_a_pipe(fifo, args)
     assert json.loads(written)["schema"] == "geoleak.profiles/1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import stat
 import struct
 import subprocess
 import sys
@@ -16,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fifo_helpers import written_into_a_pipe
 from PIL import Image
 from remedy_photos import photo
 
@@ -102,17 +101,9 @@ def test_scrub_into_a_pipe_writes_the_cleaned_bytes_into_it(tmp_path: Path, forc
     verified bytes go into the pipe, which stays a pipe; no temporary file is left."""
     src = make_folder(tmp_path) / "trip" / "a.jpg"
     fifo = tmp_path / "pipe.jpg"
-    os.mkfifo(fifo)
     before = set(Path(tempfile.gettempdir()).glob(".pipe.jpg.geoleak-tmp-*"))
-    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # (so the writer's open returns)
-    try:
-        args = ["scrub", str(src), "-o", str(fifo), *(["--force"] if force else [])]
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0, result.output
-        written = os.read(reader, 1 << 16)
-    finally:
-        os.close(reader)
-    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    args = ["scrub", str(src), "-o", str(fifo), *(["--force"] if force else [])]
+    written = written_into_a_pipe(fifo, args)
     clean = tmp_path / "got.jpg"
     clean.write_bytes(written)
     assert read_media(src).position is not None and read_media(clean).position is None
