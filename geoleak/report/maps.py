@@ -1616,7 +1616,8 @@ def _places_table(profile: Profile) -> str:
 
 
 _NOSCRIPT = (
-    "<noscript><style>.folium-map { display: none; }</style>"
+    # The tables' "map" links point at pins the script draws: without it they lead nowhere.
+    "<noscript><style>.folium-map, a[data-pin] { display: none; }</style>"
     '<p class="gl-noscript" style="margin: 12px; padding: 8px 12px; background: #fff8db; '
     'border: 1px solid #e0c068;">JavaScript is off, so the map is not drawn (it runs in this '
     "page only: nothing is fetched). The tables below list what it shows.</p></noscript>"

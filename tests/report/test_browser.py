@@ -208,7 +208,8 @@ def test_map_pages_without_javascript_say_so_and_show_their_tables(
     browser: Browser, demo: tuple[RunResult, Path]
 ) -> None:
     """With JavaScript off a map page was a blank box a screen high above its tables, and
-    nothing said why; now the box is gone and a line says the map needs JavaScript."""
+    nothing said why; now the box is gone and a line says the map needs JavaScript. The
+    tables' "map" links, to pins only the script draws, are hidden (they led nowhere)."""
     result, out = demo
     person = sorted(result.evidence)[0]
     cdp = browser.driver.execute_cdp_cmd
@@ -221,6 +222,8 @@ def test_map_pages_without_javascript_say_so_and_show_their_tables(
             assert not browser.driver.find_element("css selector", ".folium-map").is_displayed()
             table = browser.driver.find_element("css selector", "main.gl-below table")
             assert table.is_displayed() and table.location["y"] < 300, page
+            links = browser.driver.find_elements("css selector", "a[data-pin]")
+            assert not any(link.is_displayed() for link in links), page
     finally:
         cdp("Emulation.setScriptExecutionDisabled", {"value": False})
 
