@@ -427,7 +427,8 @@ class Evaluation:
             )
         if self.by_persona:
             out.append(
-                "by persona (people: homes right/truths, homes right/given, bases right/truths, bases right/given, false bases):"
+                "by persona (a person with several personas counts under each; people: homes right/truths, "
+                "homes right/given, bases right/truths, bases right/given, false bases):"
             )
             for persona, p in self.by_persona.items():
                 out.append(
