@@ -489,7 +489,7 @@ def _site_odds(
     def joined(parts: Sequence[Any]) -> Any:
         return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
 
-    spot_m = 2.0 * params.eps_m
+    spot_m = params.site_spot_m
     sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
     spots = [
         bool(size >= 2) and positions_share_a_spot(rows[:, 0], rows[:, 1], spot_m)

@@ -1382,20 +1382,14 @@ class _ShardSet:
         pass here on their slim copies, then the profiles in the shards; what
         `LeakInference.fit` gives on the same evidence."""
         from geoleak.engine import find_sites_partitioned, forget_site_lookup
-        from geoleak.infer.sites import site_log_odds
+        from geoleak.infer.sites import site_odds_of
 
         if slim is None:
             slim = [a for part in self.each("analyse", params) for a in part]
         with timeline.span("sites"):
             slim.sort(key=lambda a: a.person)  # the order fit analyses people in
             sites = find_sites_partitioned(slim, params)
-            odds = site_log_odds(
-                slim,
-                sites,
-                params.shared_site_odds,
-                spot_m=2.0 * params.eps_m,
-                reach_m=params.site_eps_m,
-            )
+            odds = site_odds_of(slim, sites, params)
             del slim
         try:
             profiles: list[Profile] = [

@@ -47,7 +47,7 @@ from geoleak.infer.sites import (
     SiteOdds,
     colleagues_share_a_spot,
     find_sites,
-    site_log_odds,
+    site_odds_of,
 )
 from geoleak.types import (
     Evidence,
@@ -311,13 +311,7 @@ class LeakInference:
         found = find_sites(analyses, params)
         self.sites_: list[SharedSite] = [site for site, _ in found]
         lookup = SiteLookup(found)
-        odds = site_log_odds(
-            analyses,
-            found,
-            params.shared_site_odds,
-            spot_m=2.0 * params.eps_m,
-            reach_m=params.site_eps_m,
-        )
+        odds = site_odds_of(analyses, found, params)
         self.site_log_odds_ = (odds.inside, odds.outside)
         self.site_membership_share_ = odds.membership_share
         self.profiles_: list[Profile] = [
@@ -853,7 +847,7 @@ def _profile(
                 f"; part of site {site.site_id}, shared with {others} other "
                 f"{'person' if others == 1 else 'people'}"
             )
-            if lookup.shares_a_spot(site, members, 2.0 * params.eps_m):
+            if lookup.shares_a_spot(site, members, params.site_spot_m):
                 # One installation: its centre, from everybody's evidence, is its place.
                 base = replaced(
                     base,

@@ -141,6 +141,13 @@ class InferenceParams:
     shared_site_odds: float | None = None
     priors: RolePriors = field(default_factory=RolePriors)
 
+    @property
+    def site_spot_m(self) -> float:
+        """How close (m) site members' places lie to be one spot of the site: two place
+        clusters of `eps_m` whose centres are within twice it (`sites.colleagues_share_a_spot`,
+        `sites.in_reach_of_sites`)."""
+        return 2.0 * self.eps_m
+
     def __post_init__(self) -> None:
         for name in ("eps_m", "work_eps_m", "max_accuracy_m", "exclusion_m", "site_eps_m",
                      "max_upload_lag_days", "shared_site_odds"):  # fmt: skip

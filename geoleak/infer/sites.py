@@ -288,6 +288,23 @@ def site_log_odds(
     return site_log_odds_of_candidates(scores, in_reach, inside_scores)
 
 
+def site_odds_of(
+    analyses: Sequence[PersonAnalysis],
+    sites: Sequence[tuple[SharedSite, SiteMembers]],
+    params: InferenceParams,
+) -> SiteOdds:
+    """`site_log_odds` at the parameters' fixed odds (if any) and distances: what the
+    in-memory and the shard engines ask (the store's engine reads columns instead:
+    `engine`'s site odds)."""
+    return site_log_odds(
+        analyses,
+        sites,
+        params.shared_site_odds,
+        spot_m=params.site_spot_m,
+        reach_m=params.site_eps_m,
+    )
+
+
 def site_log_odds_of_candidates(
     scores: NDArray[np.float64], in_reach: NDArray[np.bool_], member_scores: Sequence[float]
 ) -> SiteOdds:
