@@ -60,10 +60,9 @@ from geoleak.infer.sites import (
     SiteMembers,
     SiteOdds,
     find_sites,
-    in_reach_of_sites,
     numbered_sites,
-    positions_share_a_spot,
-    site_log_odds_of_candidates,
+    site_log_odds_of_places,
+    workplace_share_of_scores,
 )
 from geoleak.profiles import profile_json_text, write_profiles_document
 from geoleak.store import EvidenceStore, PeopleCounts, person_bucket
@@ -480,8 +479,8 @@ def _site_odds(
     import numpy as np
 
     inside = _shared_scores(columns)
-    if params.shared_site_odds is not None:  # the share: `site_workplace_share`'s
-        share = (math.fsum(inside.tolist()) + 0.5) / (len(inside) + 1.0)
+    if params.shared_site_odds is not None:
+        share = workplace_share_of_scores(inside.tolist())
         return SiteOdds(math.log(params.shared_site_odds), 0.0, share)
     if inside.size == 0:
         return SiteOdds(0.0, 0.0, 0.5)
@@ -489,25 +488,20 @@ def _site_odds(
     def joined(parts: Sequence[Any]) -> Any:
         return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
 
-    spot_m = params.site_spot_m
     sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
-    spots = [
-        bool(size >= 2) and positions_share_a_spot(rows[:, 0], rows[:, 1], spot_m)
-        for size, rows in zip(
-            sizes.tolist(), np.split(columns.members, np.cumsum(sizes)[:-1]), strict=True
-        )
+    rows_of_sites = np.split(columns.members, np.cumsum(sizes)[:-1])
+    places = [
+        (rows[:, 0], rows[:, 1])
+        for size, rows in zip(sizes.tolist(), rows_of_sites, strict=True)
+        if size >= 2
     ]
-    shared = np.repeat(sizes >= 2, sizes)
-    in_reach = in_reach_of_sites(
-        joined(work[1]),
-        joined(work[2]),
-        columns.members[shared, 0],
-        columns.members[shared, 1],
-        np.repeat(np.array(spots, dtype=bool), sizes)[shared],
-        spot_m=spot_m,
+    return site_log_odds_of_places(
+        (joined(work[0]), joined(work[1]), joined(work[2])),
+        places,
+        inside.tolist(),
+        spot_m=params.site_spot_m,
         reach_m=params.site_eps_m,
     )
-    return site_log_odds_of_candidates(joined(work[0]), in_reach, inside.tolist())
 
 
 class _SlimSpool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, MutableMapping, Sequence
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -206,6 +206,11 @@ def site_workplace_share(sites: Iterable[tuple[SharedSite, SiteMembers]]) -> flo
     scores = [
         cand.score for site, members in sites if len(site.people) >= 2 for cand in members.values()
     ]
+    return workplace_share_of_scores(scores)
+
+
+def workplace_share_of_scores(scores: Sequence[float]) -> float:
+    """`site_workplace_share` of the members' scores (sites of two or more people)."""
     return (math.fsum(scores) + 0.5) / (len(scores) + 1.0)
 
 
@@ -268,24 +273,44 @@ def site_log_odds(
             [c.position.lat for c in cands],
             [c.position.lon for c in cands],
         )
-    place_lats, place_lons, place_spot = [], [], []
-    for _, members in shared:
-        lats, lons = _member_positions(members)
-        place_lats.append(lats)
-        place_lons.append(lons)
-        place_spot.append(np.full(len(lats), positions_share_a_spot(lats, lons, spot_m)))
-    scores = np.asarray(work[0], dtype=np.float64)
-    in_reach = in_reach_of_sites(
-        np.asarray(work[1], dtype=np.float64),
-        np.asarray(work[2], dtype=np.float64),
-        np.concatenate(place_lats),
-        np.concatenate(place_lons),
-        np.concatenate(place_spot),
+    inside_scores = [cand.score for _, members in shared for cand in members.values()]
+    return site_log_odds_of_places(
+        work,
+        [_member_positions(members) for _, members in shared],
+        inside_scores,
         spot_m=spot_m,
         reach_m=reach_m,
     )
-    inside_scores = [cand.score for _, members in shared for cand in members.values()]
-    return site_log_odds_of_candidates(scores, in_reach, inside_scores)
+
+
+def site_log_odds_of_places(
+    work: tuple[Any, Any, Any],
+    places: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    member_scores: Sequence[float],
+    *,
+    spot_m: float,
+    reach_m: float,
+) -> SiteOdds:
+    """`site_log_odds` of every workplace candidate's score, latitude and longitude
+    (`work`), the members' places of each site of two or more people (`places`: their
+    latitudes and longitudes, one pair of arrays a site, one site at least) and the
+    members' scores, in the same order: what the in-memory engine reads of the candidates
+    and the store's engine of its columns."""
+    spots = [
+        np.full(len(lats), positions_share_a_spot(lats, lons, spot_m)) for lats, lons in places
+    ]
+    in_reach = in_reach_of_sites(
+        np.asarray(work[1], dtype=np.float64),
+        np.asarray(work[2], dtype=np.float64),
+        np.concatenate([lats for lats, _ in places]),
+        np.concatenate([lons for _, lons in places]),
+        np.concatenate(spots),
+        spot_m=spot_m,
+        reach_m=reach_m,
+    )
+    return site_log_odds_of_candidates(
+        np.asarray(work[0], dtype=np.float64), in_reach, member_scores
+    )
 
 
 def site_odds_of(
