@@ -5,8 +5,9 @@ of eight people is a base. This aggregation is what made the Zhenhua Data and St
 cases dangerous, so geoleak does it too: it clusters every person's duty-place candidates,
 keeps clusters tied to several people as sites, and gives each person's base from the
 site (whose centre, estimated from everybody's evidence, is better than any one person's)
-where colleagues are seen at one spot (`colleagues_share_a_spot`); where none are, the site
-is neighbouring workplaces and each keeps their own.
+where most of its members are seen at a spot shared with a colleague
+(`colleagues_share_a_spot`); where they are not, the site is neighbouring workplaces and each
+keeps their own.
 """
 
 from __future__ import annotations
@@ -128,9 +129,15 @@ def find_sites(
     return numbered_sites(found)
 
 
+# The share of a site's members whose place lies at a spot shared with a colleague that
+# makes the site one installation: most of them (`colleagues_share_a_spot`).
+SHARED_SPOT_SHARE = 0.5
+
+
 def colleagues_share_a_spot(members: SiteMembers, spot_m: float) -> bool:
-    """Whether two of a site's members are seen at one spot: their places in the site (each
-    member's strongest candidate there) lie within `spot_m` metres of each other.
+    """Whether a site's members are seen at shared spots: at least `SHARED_SPOT_SHARE` of
+    their places in the site (each member's strongest candidate there) lie within `spot_m`
+    metres of another member's.
 
     A site is found by chaining workplaces up to `site_eps_m` (1 km) apart, so it is either
     one installation whose staff share buildings (a garrison, a hospital: colleagues seen at
@@ -143,7 +150,17 @@ def colleagues_share_a_spot(members: SiteMembers, spot_m: float) -> bool:
     sitespot). Of the sites of our other families, where staff share sites, 56-96 % of
     members share a spot with a colleague within 150 m; of those chance sites, 3 %.
     `spot_m` is `2 * eps_m` (200 m) where `geoleak.infer` asks: two place clusters of
-    radius `eps_m` at one spot have centres that close."""
+    radius `eps_m` at one spot have centres that close.
+
+    A share of the members, not any two of them: a site of n members has n(n-1)/2 pairs,
+    so the chance that two of them work within 200 m of each other by chance grows with
+    the site, and a city centre's chained site of eleven people who never meet (55 pairs)
+    had one, which moved all eleven bases to its centre, 0.6-2 km from where each was
+    seen (issue 11, zipf17: bases right on the periodic development corpora 184 -> 188
+    of 244, on the time-use ones 347 -> 349, none lost; `benchmarks/README.md`).
+    The share of members at a shared spot does not grow with the site that way (in a
+    chained site the area grows with the members). Sites of up to four members read as
+    before (one pair is half of them)."""
     if len(members) < 2:
         return False
     return positions_share_a_spot(*_member_positions(members), spot_m)
@@ -163,10 +180,12 @@ def _member_positions(members: SiteMembers) -> tuple[NDArray[np.float64], NDArra
 def positions_share_a_spot(
     lats: NDArray[np.float64], lons: NDArray[np.float64], spot_m: float
 ) -> bool:
-    """`colleagues_share_a_spot` of the members' places' positions."""
+    """`colleagues_share_a_spot` of the members' places' positions (a place within
+    `spot_m` of another is in a cluster of two or more: labelled)."""
     if len(lats) < 2:
         return False
-    return bool((cluster_labels(lats, lons, eps_m=spot_m, min_samples=2) >= 0).any())
+    shared = cluster_labels(lats, lons, eps_m=spot_m, min_samples=2) >= 0
+    return bool(shared.mean() >= SHARED_SPOT_SHARE)
 
 
 def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, M]]:

@@ -661,6 +661,22 @@ def test_neighbouring_workplaces_keep_each_persons_own_spot_as_base() -> None:
         assert "none seen at the same spot" in base.explanation
 
 
+def test_a_chance_pair_among_neighbouring_workplaces_keeps_each_persons_own_spot() -> None:
+    """Six people who work 650 m apart around a square (a city centre) and a seventh 100 m
+    from one of them: the workplaces chain into a site of seven, two of whom are seen at one
+    spot. Two of seven is chance, not an installation: each base stays where its person is
+    seen (at the site's centre, each was 550+ m off)."""
+    made = _neighbours(BASE, [(60 * k, 650) for k in range(6)] + [(0, 750)])
+    model = LeakInference().fit(made["evidence"])
+    assert len(model.sites_) == 1 and len(model.sites_[0].people) == 7
+    site = model.sites_[0]
+    for profile in model.profiles_:
+        base = profile.place(PlaceKind.BASE)
+        assert base is not None and base.site_id == site.site_id
+        assert haversine_m(base.position, made["works"][profile.person]) < 100
+        assert haversine_m(base.position, site.position) > 400
+
+
 def test_colleagues_at_two_buildings_get_the_installations_centre() -> None:
     """Six staff of one installation at two buildings 700 m apart, three at each: colleagues
     share a spot, so the site is one place and every member's base is its centre (between
@@ -689,11 +705,12 @@ def test_colleagues_at_two_buildings_get_the_installations_centre() -> None:
     ),
     st.floats(50, 400),
 )
-def test_colleagues_share_a_spot_is_any_pair_within_the_spot(
+def test_colleagues_share_a_spot_is_half_the_members_at_a_shared_spot(
     offsets: list[tuple[float, float, float, float]], spot_m: float
 ) -> None:
-    """Members placed around one point (any latitude, across the antimeridian): a spot is
-    shared exactly when two members lie within `spot_m` of each other."""
+    """Members placed around one point (any latitude, across the antimeridian): a site's
+    spots are shared exactly when at least half of its members lie within `spot_m` of
+    another member (up to four members: when any two do)."""
     from geoleak.infer.places import Candidate
     from geoleak.infer.sites import colleagues_share_a_spot
 
@@ -702,7 +719,30 @@ def test_colleagues_share_a_spot_is_any_pair_within_the_spot(
     pairs = [haversine_m(a, b) for k, a in enumerate(positions) for b in positions[k + 1 :]]
     assume(all(abs(d - spot_m) > 1e-3 for d in pairs))
     members = {f"p{k}": Candidate([k], pos, 10.0) for k, pos in enumerate(positions)}
-    assert colleagues_share_a_spot(members, spot_m) == any(d <= spot_m for d in pairs)
+    shared = [any(haversine_m(a, b) <= spot_m for j, b in enumerate(positions) if j != k)
+              for k, a in enumerate(positions)]  # fmt: skip
+    expected = len(positions) >= 2 and 2 * sum(shared) >= len(positions)
+    assert colleagues_share_a_spot(members, spot_m) == expected
+    if len(positions) <= 4:
+        assert expected == any(d <= spot_m for d in pairs)
+
+
+def test_one_chance_pair_does_not_make_a_city_site_one_installation() -> None:
+    """Eleven workplaces 500 m apart in a row chain into one site; two of them happen to lie
+    100 m apart. A site of eleven has 55 pairs, so one close pair is what chance gives in a
+    city centre: the site is not one installation (it was, by any two members at one spot,
+    and every member's base went to its centre, up to 2.5 km from their own workplace)."""
+    from geoleak.infer.places import Candidate
+    from geoleak.infer.sites import colleagues_share_a_spot
+
+    row = [destination(BASE, 90, 500 * k) for k in range(10)]
+    row.append(destination(row[4], 0, 100))
+    members = {f"p{k}": Candidate([k], pos, 10.0) for k, pos in enumerate(row)}
+    assert not colleagues_share_a_spot(members, 200.0)
+    # Most of them at shared spots (pairs 100 m apart): one installation.
+    paired = row[:6] + [destination(p, 0, 100) for p in row[:6]]
+    members = {f"p{k}": Candidate([k], pos, 10.0) for k, pos in enumerate(paired)}
+    assert colleagues_share_a_spot(members, 200.0)
 
 
 def _odds_of_a_city(
