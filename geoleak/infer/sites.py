@@ -156,8 +156,9 @@ def colleagues_share_a_spot(members: SiteMembers, spot_m: float) -> bool:
     so the chance that two of them work within 200 m of each other by chance grows with
     the site, and a city centre's chained site of eleven people who never meet (55 pairs)
     had one, which moved all eleven bases to its centre, 0.6-2 km from where each was
-    seen (issue 11, zipf17: bases right on the periodic development corpora 184 -> 188
-    of 244, on the time-use ones 347 -> 349, none lost; `benchmarks/README.md`).
+    seen (issue 11, zipf17: bases within 500 m on the periodic development corpora
+    184 -> 188 of 244, time-use 317 -> 319 of 343; held out, periodic 81.9 -> 83.3 %, the
+    other families unchanged; `benchmarks/README.md`).
     The share of members at a shared spot does not grow with the site that way (in a
     chained site the area grows with the members). Sites of up to four members read as
     before (one pair is half of them)."""
