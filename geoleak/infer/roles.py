@@ -1925,9 +1925,8 @@ NIGHT_PLACE_MAX_SHARE = 3 / 7
 # mean, 38 days, a mean share of ~0.18. Beta(0.75, 3.0) fits the three (least squares on
 # their logs): 37.5th percentile 0.093, 9.6 % above 0.48, mean 0.20. Read instead as all
 # weekend nights (the share's upper bound), the figures give Beta(0.4, 0.55), with 13 % of
-# owners above 0.9: that reading gives a weekly commuter at a cabin every weekend the right
-# home but loses the periodic family's night workers' homes again (benchmarks/README.md,
-# beta17's section).
+# owners above 0.9 (with the weekend parts' days pooled into one split, that prior lost five
+# of the periodic development family's homes: benchmarks/README.md, beta17's section).
 SECOND_RESIDENCE_SHARE_PRIOR = (0.75, 3.0)
 SHARE_NODES = 16  # over the share (`_share_nodes`): within ~2e-4 log units of an adaptive integral
 NIGHT_PLACE_BINS = [WEEKNIGHT, MORNING, EVENING, WEEKEND_NIGHT]
