@@ -73,7 +73,8 @@ Roles per person are assigned jointly over the top candidates: one current home 
 at most one workplace, which may contain the home (living on base) and lies within a
 commute of it (a workplace more than `LONG_COMMUTE_M` or `FAR_WORKPLACE_M` from the home is
 rare: `COMMUTE_BAND_LOG_PRIOR`); optionally a second
-residence (weekends) or a place slept at on some nights (a partner's home:
+residence (weekends: its share of them drawn from a prior of how owners use second homes,
+`SECOND_RESIDENCE_SHARE_PRIOR`) or a place slept at on some nights (a partner's home:
 `NIGHT_PLACE_SHARE`), and optionally a move (an older home until a date, the current one
 after), with or without one of those. Each
 assignment is scored with population-share priors (`RolePriors`); the posterior of a role
@@ -1617,8 +1618,9 @@ class RoleFit:
 # strata permuted per cell by a fixed table), so the same evidence always gives the same
 # confidence.
 # Assignments more than `BAG_PRUNE` log units below the best are left out of the bag
-# (posterior below ~1e-11). The priors and the second residence's weekend share are those
-# of the whole evidence.
+# (posterior below ~1e-11). The priors and the share of a place slept at on some nights are
+# those of the whole evidence; a second residence's weekend split is scored on the
+# reweighted days (`second_split_loglik`).
 BAG_DRAWS = 8
 BAG_BOOTSTRAP_SIZE = 2.0
 BAG_PRUNE = 15.0
@@ -1772,9 +1774,20 @@ def _bag_log_scores(
             _second_weekdays_to_other(by_role, of_kind, other_lg, other_total, other_places, bins)
     _reweighted_moves(by_role, weights, counts,
                       [(k, *rows) for k, rows in misplaced.items()])  # fmt: skip
+    residence = _second_residences(sub)
+    days = _second_residence_days(by_role, residence)
     plug = _bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
     loglik = _dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
+    loglik = loglik + _second_split_of(days[:, position], probs[:, HOME, list(WEEKEND_BINS)],
+                                       concentration, residence[position])  # fmt: skip
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
+
+
+def _second_residences(specs: Sequence[_RoleSpec]) -> NDArray[np.bool_]:
+    """Per assignment: whether it has a second residence (at weekends; not a place slept at
+    on some nights): `_second_residence_days`' `which`."""
+    code = np.array([spec[2] for spec in specs], dtype=np.int64).reshape(-1)
+    return (code >= 0) & (code < NIGHT_PLACE_FLAG)
 
 
 def _in_location_order(
@@ -1881,16 +1894,41 @@ _WEEKDAY_BINS = [b for b in range(N_BINS) if b not in WEEKEND_BINS]
 # shifts start at 22-23, evening shifts end by midnight: `places._night_places`).
 NIGHT_PLACE_SHARE = 0.08
 NIGHT_PLACE_MAX_SHARE = 3 / 7
-# A second residence's share of the home's weekend presence is at most a half, as a place
-# slept at on some nights has `NIGHT_PLACE_MAX_SHARE`. Owners spend far fewer than half of
-# their weekends at a second home: Norwegian cabins are used ~36-40 days a year on average
-# (Statistics Norway's holiday-house surveys, as commonly reported), much of it in holiday
-# weeks, against 104 weekend days a year; Finnish cottage use is likewise concentrated in the
-# summer (Hiltunen & Rehunen 2014, "Second home mobility in Finland", Fennia 192:1). Without
-# the bound the share is the counts' own (`_second_shares`), near 1 for a place seen on every
-# weekend, so a night worker's home, seen mostly at weekends, was read at no cost as "a
-# second residence of every weekend" with the workplace, seen on weeknights, as the home.
-SECOND_RESIDENCE_MAX_SHARE = 0.5
+# A second residence's share of the home's weekend presence is the person's own, drawn from
+# how owners use second homes: s ~ Beta(`SECOND_RESIDENCE_SHARE_PRIOR`). The weekend days at
+# the home and at the second residence together follow the home's presence profile (the
+# Dirichlet-multinomial sees them as one cell); how each weekend part's days split between
+# them is the Dirichlet-multinomial's own split of that cell at share s (a Beta-binomial of
+# concentration `concentration` x the part's home presence: one weekend unlike another),
+# and s is integrated out over the prior (`second_split_loglik`) instead of being read off
+# the same counts. So a place seen on every weekend costs what the prior says such owners
+# are worth, a cost that grows with the days far slower than linearly: a night worker's
+# home seen mostly at weekends is not "a second residence of every weekend" for free (the
+# counts' own share, near 1, made it so), and a weekly commuter at a cabin every weekend is
+# not charged a fixed amount for each weekend day beyond a bound at a half (the rule this
+# replaces). A place slept at on some nights keeps its share from the counts, at most
+# `NIGHT_PLACE_MAX_SHARE`: scored under a Beta(1, 2.5) prior (two nights a week on average)
+# as the pooled split of its nights, a partner's home seen on one or two nights a week lost
+# to the night-shift workplace reading, whose shares within roles are the counts' own (the
+# marginal likelihood's Occam factor, ~1-3 log units, is paid by that reading alone).
+# The prior, from published use: owners of US vacation homes spent a median of 20 nights a
+# year in them, one in five none, 8 % more than 100 (US Census Bureau, 1995 survey of
+# recreational property owners, reported in "But are they being used?", Los Angeles Times,
+# 1 March 1998); Norwegian cabins are used ~36-40 days a year on average (Statistics
+# Norway's holiday-house surveys, as commonly reported), much of it in holiday weeks;
+# Finnish cottage use is concentrated in summer and grows remarkably after retirement
+# (Hiltunen & Rehunen 2014, "Second home mobility in Finland", Fennia 192:1). No survey
+# publishes the share of *weekends*, so a year's nights there are taken to be half weekend
+# nights (the rest in holiday weeks and summer stays) of the 104 a year. Among owners who
+# use it at all (four in five), a median of 20 nights is then their 37.5th percentile, a
+# share of ~0.10; more than 100 nights (10 % of them) a share above ~0.48; and the Norwegian
+# mean, 38 days, a mean share of ~0.18. Beta(0.75, 3.0) fits the three (least squares on
+# their logs): 37.5th percentile 0.093, 9.6 % above 0.48, mean 0.20. Read instead as all
+# weekend nights (the share's upper bound), the figures give Beta(0.4, 0.55), with 13 % of
+# owners above 0.9 (with the weekend parts' days pooled into one split, that prior lost five
+# of the periodic development family's homes: benchmarks/README.md, beta17's section).
+SECOND_RESIDENCE_SHARE_PRIOR = (0.75, 3.0)
+SHARE_NODES = 16  # over the share (`_share_nodes`): within ~2e-4 log units of an adaptive integral
 NIGHT_PLACE_BINS = [WEEKNIGHT, MORNING, EVENING, WEEKEND_NIGHT]
 _DAYTIME_BINS = [WORK_HOURS, WEEKEND_DAY]
 # In a role spec (`_RoleSpec`) a second-residence row at or above this flag is a place
@@ -2246,21 +2284,93 @@ def _structure_log_priors_many(
 _NO_BANDS = np.zeros(0, dtype=np.int64)
 
 
-def _second_shares(by_role: NDArray[np.float64], nights: NDArray[np.bool_]) -> Any:
-    """Per assignment, the second place's share of the home's presence, estimated from the
-    counts (profile likelihood, half a day added to each side): a second residence's of the
-    weekend's (at most `SECOND_RESIDENCE_MAX_SHARE`), a place slept at on some nights' of
-    `NIGHT_PLACE_BINS`' (at most `NIGHT_PLACE_MAX_SHARE`)."""
-    weekend = list(WEEKEND_BINS)
-    home_n = by_role[:, HOME, weekend].sum(axis=1)
-    second_n = by_role[:, SECOND, weekend].sum(axis=1)
-    share = np.minimum((second_n + 0.5) / (home_n + second_n + 1.0), SECOND_RESIDENCE_MAX_SHARE)
-    if nights.any():
-        home_a = by_role[:, HOME, NIGHT_PLACE_BINS].sum(axis=1)
-        second_a = by_role[:, SECOND, NIGHT_PLACE_BINS].sum(axis=1)
-        away = np.minimum((second_a + 0.5) / (home_a + second_a + 1.0), NIGHT_PLACE_MAX_SHARE)
-        share = np.where(nights, away, share)
-    return share
+def _second_shares(by_role: NDArray[np.float64]) -> Any:
+    """Per assignment, a place slept at on some nights' share of the home's presence in
+    `NIGHT_PLACE_BINS`, estimated from the counts (profile likelihood, half a day added to
+    each side), at most `NIGHT_PLACE_MAX_SHARE` (read only where the second place is one)."""
+    home_a = by_role[:, HOME, NIGHT_PLACE_BINS].sum(axis=1)
+    second_a = by_role[:, SECOND, NIGHT_PLACE_BINS].sum(axis=1)
+    return np.minimum((second_a + 0.5) / (home_a + second_a + 1.0), NIGHT_PLACE_MAX_SHARE)
+
+
+def _second_residence_days(by_role: NDArray[np.float64], which: NDArray[np.bool_]) -> Any:
+    """For the assignments with a second residence (`which`, a boolean along the assignments
+    axis, -3, of `by_role`: (..., assignments, roles, bins)): the days at the second
+    residence and at the home in each weekend part, (..., assignments, parts, 2), zeros for
+    the others; and, in place, the second residence's weekend days join the home's (the
+    Dirichlet-multinomial sees them as one cell; `second_split_loglik` scores the split)."""
+    days = np.zeros((*by_role.shape[:-2], len(WEEKEND_BINS), 2))
+    for p, part in enumerate(WEEKEND_BINS):
+        days[..., p, 0] = np.where(which, by_role[..., SECOND, part], 0.0)
+        days[..., p, 1] = np.where(which, np.maximum(by_role[..., HOME, part], 0.0), 0.0)
+        by_role[..., HOME, part] += days[..., p, 0]
+        by_role[..., SECOND, part] = np.where(which, 0.0, by_role[..., SECOND, part])
+    return days
+
+
+@functools.cache
+def _share_nodes() -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The quadrature of `second_split_loglik` over the share s ~ Beta(a, b)
+    (`SECOND_RESIDENCE_SHARE_PRIOR`): Gauss-Legendre in u = s**a, where the density's
+    s**(a - 1) ds is du / a, with (1 - s)**(b - 1) in the weights; the nodes s, 1 - s and
+    the log weights (normalised to sum to 1)."""
+    a, b = SECOND_RESIDENCE_SHARE_PRIOR
+    x, w = np.polynomial.legendre.leggauss(SHARE_NODES)
+    share = ((x + 1.0) / 2.0) ** (1.0 / a)
+    weights = w * (1.0 - share) ** (b - 1.0)
+    return share, 1.0 - share, np.log(weights / weights.sum())
+
+
+def second_split_loglik(
+    days: NDArray[np.float64], home: NDArray[np.float64], alpha: float
+) -> NDArray[np.float64]:
+    """log of the integral over the share s ~ Beta(a, b) (`SECOND_RESIDENCE_SHARE_PRIOR`) of
+    each weekend part's Beta-binomial split, k days at the second residence and h at the
+    home, B(k + c s, h + c (1 - s)) / B(c s, c (1 - s)) with c the part's concentration
+    `alpha` x its home presence `home` (how the Dirichlet-multinomial splits a cell),
+    multiplied over the parts: days (..., parts, 2), home (..., parts) -> (...). Each element
+    is made alone (the nodes added one by one), so one person's or many people's are the
+    same floats."""
+    from geoleak.infer.special import gammaln
+
+    share, rest, log_weight = _share_nodes()
+    c = alpha * np.maximum(home, _FLOOR)
+    k, h = days[..., 0], days[..., 1]
+    whole = gammaln(c) - gammaln(k + h + c)  # the part of each split that s leaves alone
+    cs, cr = c[..., None] * share, c[..., None] * rest  # (..., parts, nodes)
+    kk, hh = k[..., None], h[..., None]
+    of_share = (np.where(kk > 0, gammaln(kk + cs) - gammaln(cs), 0.0)
+                + np.where(hh > 0, gammaln(hh + cr) - gammaln(cr), 0.0))  # fmt: skip
+    by_node = of_share[..., 0, :] + log_weight
+    constant = whole[..., 0]
+    for p in range(1, days.shape[-2]):
+        by_node = by_node + of_share[..., p, :]
+        constant = constant + whole[..., p]
+    top = by_node[..., 0]
+    for q in range(1, SHARE_NODES):
+        top = np.maximum(top, by_node[..., q])
+    scaled = np.exp(by_node - top[..., None])
+    total = scaled[..., 0]
+    for q in range(1, SHARE_NODES):
+        total = total + scaled[..., q]
+    return np.asarray(constant + top + np.log(total), dtype=np.float64)
+
+
+def _second_split_of(
+    days: NDArray[np.float64], home: NDArray[np.float64], alpha: float, which: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """`second_split_loglik` where `which` (broadcast with days' leading axes), 0.0
+    elsewhere."""
+    shape = np.broadcast_shapes(which.shape, days.shape[:-2], home.shape[:-1])
+    out = np.zeros(shape)
+    chosen = np.broadcast_to(which, shape)
+    if chosen.any():
+        out[chosen] = second_split_loglik(
+            np.broadcast_to(days, (*shape, *days.shape[-2:]))[chosen],
+            np.broadcast_to(home, (*shape, home.shape[-1]))[chosen],
+            alpha,
+        )
+    return out
 
 
 def _bag_inputs(
@@ -2373,11 +2483,14 @@ def fit_roles(
     has_work = s_work >= 0
     structure_work = s_work
     has_second = s_second >= 0
-    # Second residence: its share of the home's weekend mass is estimated from the counts
-    # (profile likelihood); on weekdays it has none (its rows are zero there).
-    weekend = list(WEEKEND_BINS)
+    # A second residence's weekend days join the home's, their split scored under the prior
+    # of second-home use (`second_split_loglik`); on weekdays it has none (its rows are zero
+    # there). A place slept at on some nights takes its share of the home's presence,
+    # estimated from the counts (profile likelihood).
     nights = np.array([st.nights for st in structures], dtype=bool)
-    share = _second_shares(by_role, nights)
+    residence = has_second & ~nights
+    days = _second_residence_days(by_role, residence)
+    share = _second_shares(by_role)
     # The hours the person is seen at all, against a day worker's waking hours.
     activity = activity_log_bayes_factors(hour_counts)
     # The hour of each observation within its part, per assignment and type.
@@ -2402,14 +2515,13 @@ def fit_roles(
         probs[:, HOME, :] = presence[:, 0]
         probs[:, WORK, :] = presence[:, 1]
         probs[:, OTHER, :] = presence[:, 2]
-        for kind, bins in ((False, weekend), (True, NIGHT_PLACE_BINS)):
-            second = has_second[chosen] & (nights[chosen] == kind)
-            if second.any():
-                second_share = share[chosen][second]
-                for b in bins:
-                    total_home = presence[b, 0]
-                    probs[second, SECOND, b] = total_home * second_share
-                    probs[second, HOME, b] = total_home * (1 - second_share)
+        second = has_second[chosen] & nights[chosen]
+        if second.any():
+            second_share = share[chosen][second]
+            for b in NIGHT_PLACE_BINS:
+                total_home = presence[b, 0]
+                probs[second, SECOND, b] = total_home * second_share
+                probs[second, HOME, b] = total_home * (1 - second_share)
         unseen = unseen_of[ptype]
         home_term = np.where(has_home[chosen], math.log((1 - unseen) / n_home), math.log(unseen))
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
@@ -2432,6 +2544,8 @@ def fit_roles(
         chosen = np.concatenate(struct_index)
         all_probs, all_prior = np.concatenate(probs_parts), np.concatenate(prior_parts)
         loglik = _dm_loglik(by_role[chosen], all_probs, priors.concentration)
+        loglik = loglik + _second_split_of(days[chosen], all_probs[:, HOME, list(WEEKEND_BINS)],
+                                           priors.concentration, residence[chosen])  # fmt: skip
         scores.append((loglik + plug[chosen]) + all_prior)
         if bag:
             bag_index, bag_inputs = _bag_inputs(

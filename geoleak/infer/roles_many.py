@@ -41,7 +41,6 @@ from geoleak.infer.roles import (
     PERSON_TYPES,
     SCORED_TYPES,
     SECOND,
-    WEEKEND_BINS,
     WORK,
     RoleFit,
     RolePriors,
@@ -50,13 +49,15 @@ from geoleak.infer.roles import (
 __all__ = ["TERM_NAMES", "RoleProblem", "fit_roles_many"]
 
 # The terms of an assignment's log score (`RoleProblem.terms`): the Dirichlet-multinomial of
-# roles by part of the week, the place within a role (one workplace, the Chinese restaurant
+# roles by part of the week, a second residence's share of the weekends
+# (`roles.second_split_loglik`), the place within a role (one workplace, the Chinese restaurant
 # process over other places), the person type's prior, the structure's (second place, move,
 # commute band), the home's being a candidate or not (`roles.home_unseen_probability`),
 # which candidate is the workplace (`roles._workplace_log_prior`), the rota's or fixed
 # weekdays' Bayes factor, the waking hours' and the hour of each observation within its part.
 TERM_NAMES = (
     "presence by part of the week",
+    "second residence's weekends",
     "which place within a role",
     "type prior",
     "structure prior",
@@ -130,7 +131,9 @@ class RoleProblem:
         type_prior = roles.type_priors(priors)
         work_prior = roles._workplace_log_prior(structures, lives_at_work, priors)
         nights = np.array([st.nights for st in structures], dtype=bool)
-        share = roles._second_shares(by_role, nights)
+        residence = (s_second >= 0) & ~nights
+        weekends = roles._second_residence_days(by_role, residence)
+        share = roles._second_shares(by_role)
         activity = roles.activity_log_bayes_factors(self.hour_counts)
         hour_terms = roles.location_hour_terms(self.hour_counts, self.loc_hour_counts)
         by_hour = (
@@ -148,13 +151,12 @@ class RoleProblem:
             probs[:, HOME, :] = presence[:, 0]
             probs[:, WORK, :] = presence[:, 1]
             probs[:, OTHER, :] = presence[:, 2]
-            for kind, bins in ((False, list(WEEKEND_BINS)), (True, roles.NIGHT_PLACE_BINS)):
-                second = (s_second[chosen] >= 0) & (nights[chosen] == kind)
-                if second.any():
-                    for b in bins:
-                        total_home = presence[b, 0]
-                        probs[second, SECOND, b] = total_home * share[chosen][second]
-                        probs[second, HOME, b] = total_home * (1 - share[chosen][second])
+            second = (s_second[chosen] >= 0) & nights[chosen]
+            if second.any():
+                for b in roles.NIGHT_PLACE_BINS:
+                    total_home = presence[b, 0]
+                    probs[second, SECOND, b] = total_home * share[chosen][second]
+                    probs[second, HOME, b] = total_home * (1 - share[chosen][second])
             u = min(0.99, float(unseen[ptype]))
             days = roles.work_day_evidence(ptype, self.work_rota_log_bf, self.work_schedule_log_bf)
             by_group = (np.append(np.asarray(days, dtype=np.float64), 0.0)
@@ -162,6 +164,10 @@ class RoleProblem:
             parts["presence by part of the week"].append(
                 roles._dm_loglik(by_role[chosen], probs, priors.concentration)
             )
+            parts["second residence's weekends"].append(roles._second_split_of(
+                weekends[chosen], probs[:, HOME, list(roles.WEEKEND_BINS)], priors.concentration,
+                residence[chosen],
+            ))  # fmt: skip
             parts["which place within a role"].append(plug[chosen])
             parts["type prior"].append(np.full(chosen.size, math.log(type_prior[ptype])))
             parts["structure prior"].append(structure_prior[chosen])
@@ -275,17 +281,17 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     probs[:, HOME, :] = rows[:, :, 0]
     probs[:, WORK, :] = rows[:, :, 1]
     probs[:, OTHER, :] = rows[:, :, 2]
-    weekend = list(WEEKEND_BINS)
     nights = np.array([st.nights for a in assigned for st in a[0]], dtype=bool)
-    share = roles._second_shares(by_role, nights)
-    for kind, bins in ((False, weekend), (True, roles.NIGHT_PLACE_BINS)):
-        second = np.flatnonzero(has_second[entry_spec] & (nights[entry_spec] == kind))
-        if second.size:
-            second_share = share[entry_spec[second]]
-            for b in bins:
-                total_home = rows[second, b, 0]
-                probs[second, SECOND, b] = total_home * second_share
-                probs[second, HOME, b] = total_home * (1 - second_share)
+    residence = has_second & ~nights
+    days = roles._second_residence_days(by_role, residence)
+    share = roles._second_shares(by_role)
+    second = np.flatnonzero(has_second[entry_spec] & nights[entry_spec])
+    if second.size:
+        second_share = share[entry_spec[second]]
+        for b in roles.NIGHT_PLACE_BINS:
+            total_home = rows[second, b, 0]
+            probs[second, SECOND, b] = total_home * second_share
+            probs[second, HOME, b] = total_home * (1 - second_share)
     type_prior = roles.type_priors(priors)
     log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
@@ -301,6 +307,10 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     prior = prior + by_hour[entry_spec, entry_type]
 
     loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
+    loglik = loglik + roles._second_split_of(
+        days[entry_spec], probs[:, HOME, list(roles.WEEKEND_BINS)], priors.concentration,
+        residence[entry_spec],
+    )  # fmt: skip
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
@@ -677,6 +687,8 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
              for person, inputs in enumerate(inputs_of)
              for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
     roles._reweighted_moves(by_role, weights, counts, moves)
+    residence = np.concatenate([roles._second_residences(inputs[2]) for inputs in inputs_of])
+    days = roles._second_residence_days(by_role, residence)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
     # Each person's scored assignments, stacked.
     position = np.concatenate([inputs[5] + pairs.spec_start[person]
@@ -685,6 +697,10 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     prior = np.concatenate([inputs[7] for inputs in inputs_of])
     loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
                               inputs_of[0][8])  # fmt: skip
+    loglik = loglik + roles._second_split_of(
+        days[:, position], probs[:, HOME, list(roles.WEEKEND_BINS)], inputs_of[0][8],
+        residence[position],
+    )  # fmt: skip
     scores = loglik + plug[:, position] + prior[None, :]
     bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
     return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]
