@@ -440,9 +440,11 @@ def in_reach_of_sites(
 # bounding box (up to this + 4 cubes an axis, cubed) stays within int64.
 _MAX_CUBES_A_SIDE = 1_900_000
 # The most point-place pairs whose distances are computed at once (~80 bytes a pair in
-# their indices, differences and distances: ~40 MB, below the command's own process's
-# peak elsewhere; a site of thousands of members at one spot could otherwise ask for more).
-_PAIRS_AT_ONCE = 500_000
+# their indices, differences and distances: ~4 MB; a site of thousands of members at one
+# spot could otherwise ask for more). At 500,000 (~40 MB) they were the command's own
+# process's peak at 2 M posts (VmHWM 159 MiB, 138 MiB before the site odds); at 50,000
+# 149 MiB, its peak then elsewhere (benchmarks/README.md, ingest17).
+_PAIRS_AT_ONCE = 50_000
 
 
 def _within_chord_of_any(

@@ -19,7 +19,6 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, cast
 
 from geoleak.diagnostics import Diagnostics
@@ -296,16 +295,68 @@ def utc_geotag_keys(
 ) -> list[int]:
     """`_key` of posts with a geotag and nothing else, each by `authors[k]` at `utc_s[k]`
     seconds after 1970 UTC (an aware datetime in `timezone.utc`) at (lats[k], lons[k]), in
-    columns: each key's bytes made in numpy, then hashed in C maps."""
+    columns: each key's bytes made in numpy, then hashed in C maps.
+
+    Each distinct author is encoded once (a person's posts come together). Where the
+    authors' UTF-8 lengths are few (each length's rows at least `_KEYS_PER_LENGTH`), the
+    rows of one length are whole records of a numpy array (the author's bytes, then the
+    tail), so each key's bytes are made once, not as a tail then joined to its author's
+    (85 against 150 ns a row); the same bytes, so the same keys."""
     import numpy as np
 
-    tails = np.empty(len(authors), dtype=_TAIL_RECORD)
-    tails["utc_us"] = np.asarray(utc_s, dtype=np.int64) * US_PER_S
-    tails["lat"] = _rounded6(np.asarray(lats, dtype=np.float64))
-    tails["lon"] = _rounded6(np.asarray(lons, dtype=np.float64))
-    tails["end"] = 1
-    heads = map(str.encode, authors, repeat("utf-8"), repeat("surrogatepass"))
+    count = len(authors)
+    utc_us = np.asarray(utc_s, dtype=np.int64) * US_PER_S
+    lat6 = _rounded6(np.asarray(lats, dtype=np.float64))
+    lon6 = _rounded6(np.asarray(lons, dtype=np.float64))
+    encoded = {author: author.encode("utf-8", "surrogatepass") for author in set(authors)}
+    heads = list(map(encoded.__getitem__, authors))
+    lengths = set(map(len, encoded.values()))
+    if len(lengths) == 1:
+        return _record_keys(heads, lengths.pop(), utc_us, lat6, lon6)
+    if len(lengths) * _KEYS_PER_LENGTH <= count:
+        length_of = np.fromiter(map(len, heads), dtype=np.int64, count=count)
+        keys = [0] * count
+        for length in lengths:
+            at = np.flatnonzero(length_of == length)
+            rows = at.tolist()
+            found = _record_keys(list(map(heads.__getitem__, rows)), length, utc_us[at],
+                                 lat6[at], lon6[at])  # fmt: skip
+            for k, key in zip(rows, found, strict=True):
+                keys[k] = key
+        return keys
+    tails = _records(0, utc_us, lat6, lon6)
     return list(map(hash, map(bytes.__add__, heads, tails.view(f"S{tails.itemsize}").tolist())))
+
+
+# `utc_geotag_keys` makes the keys of one author length's rows as whole records when there
+# are at least this many (a length's group costs about a dozen numpy calls, ~60 ns a row less).
+_KEYS_PER_LENGTH = 256
+
+
+def _records(length: int, utc_us: Any, lat6: Any, lon6: Any) -> Any:
+    """Records of `length` bytes of an author (left unset; none when 0), then the tail of
+    `_geotag_key` (`_TAIL_RECORD`) of each row."""
+    import numpy as np
+
+    fields = ([("head", f"V{length}")] if length else []) + _TAIL_RECORD
+    records = np.empty(len(utc_us), dtype=fields)
+    records["utc_us"] = utc_us
+    records["lat"] = lat6
+    records["lon"] = lon6
+    records["end"] = 1
+    return records
+
+
+def _record_keys(heads: list[bytes], length: int, utc_us: Any, lat6: Any, lon6: Any) -> list[int]:
+    """`hash` of each row's author's bytes (`heads`, each `length` long) then its tail, the
+    bytes read as whole records (the final 1 keeps a record's last byte from being taken
+    as padding)."""
+    import numpy as np
+
+    records = _records(length, utc_us, lat6, lon6)
+    if length:
+        records["head"] = np.frombuffer(b"".join(heads), dtype=f"V{length}")
+    return list(map(hash, records.view(f"S{records.itemsize}").tolist()))
 
 
 def _rounded6(values: NDArray[np.float64]) -> NDArray[np.float64]:

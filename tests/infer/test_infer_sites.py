@@ -7,6 +7,7 @@ import random
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import assume, given, settings
@@ -812,6 +813,7 @@ def test_a_site_whose_colleagues_share_a_spot_keeps_its_odds() -> None:
     ),
     spot_m=st.sampled_from([2.0, 200.0, 5_000.0]),
     reach_m=st.sampled_from([30.0, 1_000.0, 900_000.0]),
+    at_once=st.sampled_from([1, 7, 50_000]),
 )
 @settings(max_examples=300)
 def test_in_reach_of_sites_is_what_a_kd_tree_of_the_places_finds(
@@ -819,14 +821,16 @@ def test_in_reach_of_sites_is_what_a_kd_tree_of_the_places_finds(
     around: list[tuple[int, float, float, bool]],
     spot_m: float,
     reach_m: float,
+    at_once: int,
 ) -> None:
     """`in_reach_of_sites` measures only the pairs in neighbouring cubes (no scipy in the
-    command's own process): the same answer as scipy's k-d tree queried for the nearest
-    place no farther than each radius's chord, near the poles, across the antimeridian, at
-    a place itself, and within a hair of either radius."""
+    command's own process), `at_once` pairs at a time: the same answer as scipy's k-d tree
+    queried for the nearest place no farther than each radius's chord, near the poles,
+    across the antimeridian, at a place itself, and within a hair of either radius."""
     from scipy.spatial import cKDTree
 
-    from geoleak.infer.sites import _unit_vectors, in_reach_of_sites
+    from geoleak.infer import sites
+    from geoleak.infer.sites import _unit_vectors
 
     spot = np.array([k % 2 == 0 for k in range(len(places))])
     points = [destination(places[k % len(places)], bearing, (spot_m if on_spot else reach_m) * scale)
@@ -841,8 +845,9 @@ def test_in_reach_of_sites_is_what_a_kd_tree_of_the_places_finds(
             tree = cKDTree(_unit_vectors(place_lats[chosen], place_lons[chosen]))
             nearest, _ = tree.query(unit, k=1, distance_upper_bound=chord * (1 + 1e-12))
             expected |= nearest <= chord
-    found = in_reach_of_sites(
-        lats, lons, place_lats, place_lons, spot, spot_m=spot_m, reach_m=reach_m
-    )
+    with patch.object(sites, "_PAIRS_AT_ONCE", at_once):
+        found = sites.in_reach_of_sites(
+            lats, lons, place_lats, place_lons, spot, spot_m=spot_m, reach_m=reach_m
+        )
     assert found.tolist() == expected.tolist()
     assert found[-len(places) :].all()  # a member's own place is in reach of itself

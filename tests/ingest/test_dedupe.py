@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from ingest_helpers import FIXTURES
 
 from geoleak.diagnostics import Diagnostics
-from geoleak.ingest import open_inputs
+from geoleak.ingest import dedupe, open_inputs
 from geoleak.ingest.dedupe import (
     Deduper,
     DedupeStats,
@@ -259,6 +260,27 @@ def test_keys_made_in_columns_are_each_posts_key(
     gives it alone: the same position to 6 decimals, bit for bit (-0.0 is not 0.0)."""
     keys = utc_geotag_keys([p[0] for p in posts], [p[1] for p in posts],
                            [p[2] for p in posts], [p[3] for p in posts])  # fmt: skip
+    for key, (author, seconds, lat, lon) in zip(keys, posts, strict=True):
+        moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+        assert key == _key(
+            author, moment, cast("LatLon", SimpleNamespace(lat=lat, lon=lon)), None, None
+        )
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "bb", "é", "", "\U0001f600x", "a\x00"]),
+                          st.integers(-(2**34), 2**35), _degrees, _degrees),
+                max_size=40),
+       st.sampled_from([1, 3, 1000]))  # fmt: skip
+def test_keys_made_as_records_of_each_author_length_are_each_posts_key(
+    posts: list[tuple[str, int, float, float]], per_length: int
+) -> None:
+    """`utc_geotag_keys` with the rows of each author length made as whole records (a
+    length's group at least `per_length` rows, else the tails joined to the authors' bytes)
+    gives each post the key `_key` gives it alone: authors of different lengths, an empty
+    one, one ending in a zero byte."""
+    with patch.object(dedupe, "_KEYS_PER_LENGTH", per_length):
+        keys = utc_geotag_keys([p[0] for p in posts], [p[1] for p in posts],
+                               [p[2] for p in posts], [p[3] for p in posts])  # fmt: skip
     for key, (author, seconds, lat, lon) in zip(keys, posts, strict=True):
         moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
         assert key == _key(
