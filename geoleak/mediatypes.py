@@ -25,7 +25,7 @@ IMAGE_EXTENSIONS = frozenset(
         ".png", ".webp", ".jxl",
         ".tif", ".tiff", ".dng", ".cr2", ".nef", ".nrw", ".arw", ".srw", ".orf", ".rw2",
         ".pef", ".raf", ".3fr", ".erf", ".mef", ".mos", ".srf", ".sr2", ".iiq", ".x3f",
-        ".gif", ".bmp",
+        ".gif", ".bmp", ".psd", ".psb",
     }
 )  # fmt: skip
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".3gp", ".3g2", ".avi", ".mkv"})

@@ -175,6 +175,8 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
         _read_takeout_json(src.read(0, _MAX_SIDECAR), meta, "takeout")
     elif fmt == "gif":
         containers.read_gif(src, meta)
+    elif fmt == "psd":
+        containers.read_psd(src, meta)
     elif fmt == "bmp":
         return  # a format without metadata: a record without metadata
     elif fmt is not None:

@@ -7,6 +7,8 @@ JSON are text); it never overrides a signature.
 
 from __future__ import annotations
 
+from geoleak.formats.psd import is_psd
+
 __all__ = ["CONTAINER", "LOCATION_FILE_FORMATS", "RAW_EXTENSIONS", "container_of", "sniff"]
 
 RAW_EXTENSIONS = {
@@ -40,7 +42,7 @@ CONTAINER = {
     "jxl": "isobmff", "jxl-codestream": "none", "isobmff": "isobmff", "raf": "raf",
     "xmp": "xmp", "json": "json", "takeout-json": "json",
     "gpx": "xml", "tcx": "xml", "kml": "xml", "geojson": "json", "fit": "fit",
-    "dji-srt": "text",
+    "dji-srt": "text", "psd": "psd",
 }  # fmt: skip
 
 
@@ -66,6 +68,8 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return RAW_EXTENSIONS.get(suffix, "tiff") if tiff == "tiff" else tiff
     if head[:16] == b"FUJIFILMCCD-RAW ":
         return "raf"
+    if is_psd(head):
+        return "psd"
     if head[:12] == JXL_CONTAINER:
         return "jxl"
     if head[:2] == b"\xff\x0a":
