@@ -34,6 +34,7 @@ def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
     if bytes(data[:8]) != PNG_SIGNATURE:
         raise Unsupported("not a PNG file")
     result = ScanResult("png")
+    refused: list[Unsupported] = []
     for chunk in iter_png_chunks(data, limit=None):
         ctype, pos, body, end = chunk.type, chunk.start, chunk.body, chunk.end
         if chunk.truncated:
@@ -42,9 +43,16 @@ def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
         if ctype == b"eXIf":
             clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
         elif ctype in (b"iTXt", b"tEXt", b"zTXt"):
-            _text_chunk(data, opts, result, ctype, body, end)
+            try:
+                _text_chunk(data, opts, result, ctype, body, end)
+            except Unsupported as exc:  # (the walk goes on: audit reports every chunk)
+                refused.append(exc)
         if len(result.patches) > before and not chunk.truncated:
             result.patches.append(_png_crc_patch(data, result.patches[before:], pos, end))
+    if refused:
+        held = [f for exc in refused for f in exc.findings]
+        more = f" (and {len(refused) - 1} more such chunks)" if len(refused) > 1 else ""
+        raise Unsupported(f"{refused[0]}{more}", result.findings + held)
     return result
 
 

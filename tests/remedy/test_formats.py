@@ -19,7 +19,7 @@ from remedy_photos import photo
 
 from geoleak.extract.media import read_media
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import FindingKind, Region, ScrubOptions, Unsupported
+from geoleak.remedy.model import LOCATING, FindingKind, Region, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import classify_property, scan_xmp
 
 XMP = (
@@ -455,4 +455,24 @@ def test_a_compressed_png_iptc_profile_with_a_place_is_refused_with_what_it_hold
     data = _png_with_text(b"zTXt", b"Raw profile type iptc\x00\x00" + compressed)
     with pytest.raises(Unsupported, match="cannot rewrite in place") as refused:
         scan_bytes(data, ScrubOptions())
-    assert [(f.field, f.value) for f in refused.value.findings] == [("IPTC City", "Tromso")]
+    located = [(f.field, f.value) for f in refused.value.findings if f.kind in LOCATING]
+    assert located == [("IPTC City", "Tromso")]  # (with the photo's other fields)
+
+
+def test_every_compressed_png_chunk_that_holds_a_place_is_reported() -> None:
+    """exiv2's ReaganLargePng.png: a compressed EXIF profile, then a compressed IPTC profile
+    naming the city. The walk stopped at the first refusal, so audit did not list the
+    city (and called the file not leaking); it now reports what every chunk holds."""
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:City="Oslo"/></rdf:RDF></x:xmpmeta>'
+    first = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(xmp)
+    data = _png_with_text(b"iTXt", first)
+    at = data.index(b"IDAT") - 4
+    body = b"Raw profile type iptc\x00\x00" + zlib.compress(_magick_profile(b"iptc", IIM_CITY))
+    chunk = struct.pack(">I", len(body)) + b"zTXt" + body
+    chunk += struct.pack(">I", zlib.crc32(b"zTXt" + body) & 0xFFFFFFFF)
+    data = data[:at] + chunk + data[at:]
+    with pytest.raises(Unsupported, match="and 1 more such chunks") as refused:
+        scan_bytes(data, ScrubOptions())
+    values = {(f.field, f.value) for f in refused.value.findings}
+    assert ("IPTC City", "Tromso") in values
+    assert any(v == "Oslo" for _, v in values)
