@@ -297,6 +297,37 @@ def test_maker_note_place_names_are_blanked(tmp_path: Path) -> None:
                 assert bool(found) == expect_place, (make, found)
 
 
+def test_nikon_capture_iptc_in_the_maker_note_is_cleaned(tmp_path: Path) -> None:
+    """exiftool's t/images/Nikon.nef: Nikon Capture NX keeps a copy of the IPTC record in
+    the maker note (NikonCaptureData, record 0x9EF5F6E0). audit listed only the main IPTC
+    block, and scrub's copy still named the city there (exiftool: IPTC2:City)."""
+    iim = b"\x1c\x02\x00\x00\x02\x00\x04" + b"\x1c\x02\x5a\x00\x06Tromso"  # 2:90 City
+    other = struct.pack("<I14xI", 0x2175EB78, 4 + 1) + b"\x01"  # D-LightingHQ on
+    record = struct.pack("<I14xI", 0x9EF5F6E0, 4 + len(iim)) + iim
+    capture = bytes(22) + other + record + bytes(22)
+    nikon = b"Nikon\x00\x02\x10\x00\x00" + b"MM\x00*"
+    nikon += struct.pack(">IHHHII", 8, 1, 0x0E01, 7, len(capture), 26) + struct.pack(">I", 0)
+    nikon += capture
+    data = _maker_note_jpeg("NIKON CORPORATION", nikon)
+    scan = scan_bytes(data, ScrubOptions())
+    assert [(f.field, f.value) for f in scan.location_findings] == [
+        ("EXIF MakerNote NikonCapture IPTC City", "Tromso")
+    ]
+    cleaned = apply(data)
+    assert b"Tromso" not in cleaned and len(cleaned) == len(data)
+    assert other in cleaned  # the rest of the Nikon Capture data stays
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    if shutil.which("exiftool"):
+        path = tmp_path / "n.jpg"
+        for blob, expect_place in ((data, True), (cleaned, False)):
+            path.write_bytes(blob)
+            proc = subprocess.run(["exiftool", "-j", "-a", "-G1", "-City", str(path)],
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+            record_json = json.loads(proc.stdout)[0]
+            found = {k: v for k, v in record_json.items() if k.endswith(":City") and v}
+            assert bool(found) == expect_place, found
+
+
 def _gif_with_xmp() -> bytes:
     image = Image.new("P", (8, 8), 3)
     out = io.BytesIO()
