@@ -209,7 +209,9 @@ def test_png_imagemagick_raw_exif_profile_is_cleaned() -> None:
     ]
 
 
-def test_compressed_png_xmp_with_location_is_refused() -> None:
+def test_compressed_png_xmp_with_location_is_compressed_again_clean() -> None:
+    """A compressed iTXt XMP packet was refused; it is now cleaned, compressed again and
+    written into the chunk's own bytes, a padding chunk filling what is left."""
     base = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
     body = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(XMP)
     chunk = (
@@ -219,8 +221,16 @@ def test_compressed_png_xmp_with_location_is_refused() -> None:
         + struct.pack(">I", zlib.crc32(b"iTXt" + body))
     )
     data = base[:33] + chunk + base[33:]
-    with pytest.raises(Unsupported, match="compressed"):
-        scan_bytes(data, ScrubOptions())
+    assert {f.field for f in scan_bytes(data, ScrubOptions()).location_findings} >= {
+        "XMP exif:GPSLatitude", "XMP photoshop:City"
+    }  # fmt: skip
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[33 + len(chunk) :] == base[33:]
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    with Image.open(io.BytesIO(cleaned)) as im, Image.open(io.BytesIO(base)) as original:
+        packet = im.info["XML:com.adobe.xmp"]
+        assert "Tromso" not in packet and "2026-03-02T22:15:00" in packet  # the time kept
+        assert im.tobytes() == original.tobytes()
 
 
 def test_drop_time_and_orientation(tmp_path: Path) -> None:
@@ -481,29 +491,78 @@ def test_png_imagemagick_raw_iptc_profile_is_cleaned(wrapped: bool) -> None:
     assert not scan_bytes(cleaned, ScrubOptions()).location_findings
 
 
-def test_a_compressed_png_iptc_profile_with_a_place_is_refused_with_what_it_holds() -> None:
+def test_a_compressed_png_iptc_profile_with_a_place_is_compressed_again_clean() -> None:
+    """Refused before (same-length patches cannot rewrite compressed text); now the
+    profile is cleaned and compressed again into the chunk's bytes."""
     compressed = zlib.compress(_magick_profile(b"iptc", IIM_CITY))
     data = _png_with_text(b"zTXt", b"Raw profile type iptc\x00\x00" + compressed)
-    with pytest.raises(Unsupported, match="cannot rewrite in place") as refused:
-        scan_bytes(data, ScrubOptions())
-    located = [(f.field, f.value) for f in refused.value.findings if f.kind in LOCATING]
-    assert located == [("IPTC City", "Tromso")]  # (with the photo's other fields)
+    located = [(f.field, f.value) for f in scan_bytes(data, ScrubOptions()).location_findings]
+    assert located == [("IPTC City", "Tromso")]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data)
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    with Image.open(io.BytesIO(cleaned)) as im, Image.open(io.BytesIO(data)) as original:
+        assert im.tobytes() == original.tobytes()
+        assert "Tromso" not in im.info["Raw profile type iptc"]
 
 
 def test_every_compressed_png_chunk_that_holds_a_place_is_reported() -> None:
     """exiv2's ReaganLargePng.png: a compressed EXIF profile, then a compressed IPTC profile
-    naming the city. The walk stopped at the first refusal, so audit did not list the
-    city (and called the file not leaking); it now reports what every chunk holds."""
+    naming the city. The walk stopped at the first chunk scrub refused, so audit did not
+    list the city (and called the file not leaking); it now goes on, and both are cleaned."""
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:City="Oslo"/></rdf:RDF></x:xmpmeta>'
     first = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(xmp)
     data = _png_with_text(b"iTXt", first)
     at = data.index(b"IDAT") - 4
-    body = b"Raw profile type iptc\x00\x00" + zlib.compress(_magick_profile(b"iptc", IIM_CITY))
-    chunk = struct.pack(">I", len(body)) + b"zTXt" + body
-    chunk += struct.pack(">I", zlib.crc32(b"zTXt" + body) & 0xFFFFFFFF)
-    data = data[:at] + chunk + data[at:]
+    profile = _magick_profile(b"iptc", IIM_CITY * 20)
+    data = (
+        data[:at]
+        + _png_chunk_of(b"zTXt", b"Raw profile type iptc\x00\x00" + zlib.compress(profile))
+        + data[at:]
+    )
+    values = {(f.field, f.value) for f in scan_bytes(data, ScrubOptions()).location_findings}
+    assert ("IPTC City", "Tromso") in values and any(v == "Oslo" for _, v in values)
+    assert not scan_bytes(apply(data), ScrubOptions()).location_findings
+    # chunks scrub cannot rewrite (XMP in tEXt) are all reported, and the file refused
+    plain = b"XML:com.adobe.xmp\x00" + xmp
+    twice = _png_with_text(b"tEXt", plain)
+    at = twice.index(b"IDAT") - 4
+    twice = twice[:at] + _png_chunk_of(b"tEXt", plain.replace(b"Oslo", b"Bergen")) + twice[at:]
     with pytest.raises(Unsupported, match="and 1 more such chunks") as refused:
-        scan_bytes(data, ScrubOptions())
-    values = {(f.field, f.value) for f in refused.value.findings}
-    assert ("IPTC City", "Tromso") in values
-    assert any(v == "Oslo" for _, v in values)
+        scan_bytes(twice, ScrubOptions())
+    assert {f.value for f in refused.value.findings if f.kind in LOCATING} >= {"Oslo", "Bergen"}
+
+
+def _png_chunk_of(ctype: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(ctype + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", crc)
+
+
+PARIS = Path(__file__).resolve().parent.parent / "data" / "wider" / "libavif_paris_icc_exif_xmp.png"
+
+
+def test_a_real_png_with_compressed_profiles_is_cleaned_pixels_unchanged(tmp_path: Path) -> None:
+    """libavif's paris_icc_exif_xmp.png keeps its EXIF and XMP as compressed ImageMagick
+    profiles (zTXt); its GPS block (a 0,0 placeholder, the fix's date and time, the camera's
+    heading) is removed like a JPEG's, the chunks compressed again into their own bytes."""
+    from geoleak.remedy.scrub import scrub_file
+
+    original = PARIS.read_bytes()
+    scan = scan_bytes(original, ScrubOptions())
+    assert [(f.field, f.removed) for f in scan.location_findings] == [
+        ("EXIF (raw profile) GPS", True)
+    ]
+    out = tmp_path / "clean.png"
+    assert scrub_file(PARIS, out).status == "cleaned"
+    cleaned = out.read_bytes()
+    assert PARIS.read_bytes() == original and len(cleaned) == len(original)
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    assert read_media(out).capture_time == read_media(PARIS).capture_time  # time kept
+    with Image.open(PARIS) as before, Image.open(out) as after:
+        assert before.tobytes() == after.tobytes()
+    if shutil.which("exiftool"):
+        proc = subprocess.run(["exiftool", "-j", "-G1", "-a", "-gps:all", "-Orientation", str(out)],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        record = json.loads(proc.stdout)[0]
+        assert not [k for k in record if k.startswith("GPS:")], record
+        assert record.get("IFD0:Orientation") == "Horizontal (normal)"
