@@ -27,6 +27,7 @@ IMAGE_EXTENSIONS = frozenset(
         ".tif", ".tiff", ".dng", ".cr2", ".nef", ".nrw", ".arw", ".srw", ".orf", ".rw2",
         ".pef", ".raf", ".3fr", ".erf", ".mef", ".mos", ".srf", ".sr2", ".iiq", ".x3f", ".cr3",
         ".gif", ".bmp", ".psd", ".psb",
+        ".jp2", ".jpx", ".jpf", ".jpm", ".jph", ".j2k", ".j2c", ".jhc",  # JPEG 2000, HTJ2K
     }
 )  # fmt: skip
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".3gp", ".3g2", ".avi", ".mkv"})
@@ -35,7 +36,6 @@ SIDECAR_EXTENSIONS = frozenset({".xmp"})
 # geoleak does not read: audit lists such a file as not examined, never as clean.
 UNREAD_IMAGE_EXTENSIONS = frozenset(
     {
-        ".jp2", ".jpx", ".jpf", ".jpm", ".j2k", ".j2c", ".jph", ".jhc",  # JPEG 2000, HTJ2K
         ".exv", ".crw", ".mie", ".miff",  # Exiv2 and ExifTool metadata files, Canon CIFF
     }
 )  # fmt: skip

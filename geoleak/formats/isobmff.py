@@ -23,6 +23,9 @@ from geoleak.errors import FormatError
 __all__ = [
     "CANON_CR3_UUID",
     "CONTAINER_BOXES",
+    "JP2_EXIF_UUID",
+    "JP2_IPTC_UUID",
+    "JP2_SIGNATURE",
     "MAX_SAMPLES",
     "TIMED_METADATA_ENTRIES",
     "XMP_UUID",
@@ -54,6 +57,11 @@ MAX_EXTENTS = 64
 
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 CANON_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+# JPEG 2000 (ISO/IEC 15444-1 annex I, and the UUIDs exiftool and Exiv2 write): EXIF as a
+# TIFF block, IPTC-IIM records, in `uuid` boxes; XMP in the XMP_UUID box as in MP4.
+JP2_EXIF_UUID = b"JpgTiffExif->JP2"
+JP2_IPTC_UUID = bytes.fromhex("33c7a4d2b81d4723a0baf1a3e097ad38")
+JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 
 # boxes that hold only other boxes (walked into by a full walk)
 CONTAINER_BOXES = frozenset({
@@ -179,6 +187,8 @@ def file_format(buf: Any, boxes: Sequence[Box]) -> str:
     """The format of a box-structured file from its top-level boxes ('mov' without ftyp)."""
     if boxes and boxes[0].type == b"JXL ":
         return "jxl"
+    if boxes and boxes[0].type == b"jP  ":
+        return "jp2"
     for box in boxes:
         if box.type == b"ftyp":
             body = bytes(buf[box.payload : min(box.end, box.payload + 256)])

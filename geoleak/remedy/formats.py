@@ -76,7 +76,7 @@ def _scan(data: Any, opts: ScrubOptions, suffix: str) -> ScanResult:
         return result
     raise Unsupported(
         "not a format geoleak can clean (JPEG, PNG, WebP, GIF, BMP, TIFF/DNG, HEIC/AVIF, "
-        "MP4/MOV/3GP, JPEG XL, PSD, XMP)"
+        "MP4/MOV/3GP, JPEG XL, JPEG 2000, PSD, XMP)"
     )
 
 

@@ -612,8 +612,8 @@ def _box(kind: bytes, payload: bytes) -> bytes:
 
 
 def test_a_folder_is_never_clean_while_it_holds_files_audit_cannot_read(tmp_path: Path) -> None:
-    """Found on other projects' test files: a Canon CR3 (a format geoleak reads), a JPEG 2000
-    file and an Exiv2 `.exv` named `.xmp` (formats exiftool reads location from) were
+    """Found on other projects' test files: a Canon CR3 (a format geoleak reads), Exiv2's
+    `.exv` files, one of them named `.xmp` (formats exiftool reads location from), were
     skipped in a folder, so `--fail-on-leak` passed a folder exiftool shows places in. Now
     the CR3 is read and the others are listed as not examined; a text file stays unlisted."""
     gps_ifd = photo(45.0, 7.0, datetime(2026, 1, 1))  # any bytes standing for the GPS IFD
@@ -621,15 +621,15 @@ def test_a_folder_is_never_clean_while_it_holds_files_audit_cannot_read(tmp_path
     cmt = _box(b"CMT4", b"II*\x00\x08\x00\x00\x00" + gps_ifd[:64])
     moov = _box(b"moov", _box(b"uuid", canon + cmt))
     (tmp_path / "IMG_0001.CR3").write_bytes(_box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + moov)
-    (tmp_path / "scan.jp2").write_bytes(_box(b"jP  ", b"\r\n\x87\n") + _box(b"ftyp", b"jp2 "))
+    (tmp_path / "scan.exv").write_bytes(b"\xff\x01Exiv2\xff\xe1\x00\x10Exif\x00\x00II*\x00")
     (tmp_path / "edit.xmp").write_bytes(b"\xff\x01Exiv2\xff\xe1\x00\x10Exif\x00\x00II*\x00")
     (tmp_path / "notes.txt").write_text("nothing to see\n")
     report = audit([tmp_path], geocoder=None)
     by_name = {Path(f.path).name: f for f in report.files}
-    assert set(by_name) == {"IMG_0001.CR3", "scan.jp2", "edit.xmp"}
+    assert set(by_name) == {"IMG_0001.CR3", "scan.exv", "edit.xmp"}
     assert by_name["IMG_0001.CR3"].leaks_location
-    assert {Path(f.path).name for f in report.unread} == {"scan.jp2", "edit.xmp"}
-    result = CliRunner().invoke(main, ["audit", str(tmp_path / "scan.jp2"), "-q"])
+    assert {Path(f.path).name for f in report.unread} == {"scan.exv", "edit.xmp"}
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "scan.exv"), "-q"])
     assert result.exit_code == 2  # named on its own: an input geoleak does not read
     (tmp_path / "IMG_0001.CR3").unlink()
     result = CliRunner().invoke(main, ["audit", str(tmp_path), "--fail-on-leak", "-q"])
