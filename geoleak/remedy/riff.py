@@ -172,7 +172,7 @@ class _Rewrite:
             self.refuse(f"{what} (in a truncated chunk)", scratch)
         prefix = bytes(self.data[self.body : stream_at])
         room = self.end - self.body
-        for stream in _recompressions(cleaned, whitespace_ok=xml):
+        for stream in _recompressions(cleaned, room - len(prefix), whitespace_ok=xml):
             spare = room - len(prefix) - len(stream)
             if spare == 0 or spare >= _CHUNK_OVERHEAD:
                 self.result.findings += scratch.findings
@@ -194,16 +194,16 @@ class _Rewrite:
 _STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED, zlib.Z_FIXED, zlib.Z_RLE)
 
 
-def _recompressions(text: bytes, *, whitespace_ok: bool = False) -> Iterator[bytes]:
-    """zlib streams of `text`, of every size the chunk might need.
+def _recompressions(text: bytes, room: int, *, whitespace_ok: bool = False) -> Iterator[bytes]:
+    """zlib streams of `text` that may fill `room` bytes, or leave room for a padding chunk.
 
     Cleaning usually saves a few bytes, so the chunk must be filled: first the usual
-    settings, one of which may fill it exactly or leave room for a padding chunk; then
-    streams whose last `n` bytes are a stored (uncompressed) deflate block, whose sizes move
-    by a byte or a few as `n` grows, so one of them usually fills the chunk exactly. The
-    text is padded only when it is XML (`whitespace_ok`): exiftool counts a raw profile's
-    trailing newlines as data.
-    When none fits, the file is refused, as before.
+    settings, one of which may fit; then a stream whose last `n` bytes are a stored
+    (uncompressed) deflate block: its size moves by a byte or a few as `n` grows, so the
+    `n` near where it reaches `room` (found by bisection, then a few either side) usually
+    gives exactly `room`. At most ~80 compressions of the text (~300 for XML). The text is padded
+    only when it is XML (`whitespace_ok`): exiftool counts a raw profile's trailing
+    newlines as data. When none fits, the file is refused, as before.
     """
     for extra in range(8 if whitespace_ok else 1):
         padded = text + b" " * extra  # (after an XML document's root element: allowed)
@@ -213,15 +213,26 @@ def _recompressions(text: bytes, *, whitespace_ok: bool = False) -> Iterator[byt
                     squeeze = zlib.compressobj(level, zlib.DEFLATED, 15, mem_level, strategy)
                     yield squeeze.compress(padded) + squeeze.flush()
     adler = struct.pack(">I", zlib.adler32(text) & 0xFFFFFFFF)
-    for n in range(min(len(text), _MAX_STORED) + 1):
+
+    def stored_tail(n: int) -> bytes:
         raw = zlib.compressobj(9, zlib.DEFLATED, -15)  # (a raw deflate stream, no header)
         head = raw.compress(text[: len(text) - n]) + raw.flush(zlib.Z_SYNC_FLUSH)
         stored = b"\x01" + struct.pack("<HH", n, n ^ 0xFFFF) + text[len(text) - n :]
-        yield _ZLIB_HEADER + head + stored + adler
+        return _ZLIB_HEADER + head + stored + adler
+
+    low, high = 0, min(len(text), 0xFFFF)
+    while low < high:  # the smallest n whose stream fills the room (sizes grow with n)
+        middle = (low + high) // 2
+        if len(stored_tail(middle)) < room:
+            low = middle + 1
+        else:
+            high = middle
+    for n in range(max(0, low - _STORED_WINDOW), min(high + _STORED_WINDOW, 0xFFFF, len(text)) + 1):
+        yield stored_tail(n)
 
 
 _ZLIB_HEADER = b"\x78\xda"  # deflate, 32 KiB window, maximum compression (RFC 1950)
-_MAX_STORED = 4096
+_STORED_WINDOW = 24
 
 
 def _png_chunk_bytes(ctype: bytes, body: bytes) -> bytes:
