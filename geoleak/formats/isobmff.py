@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from geoleak.errors import FormatError
 
 __all__ = [
+    "C2PA_UUID",
     "CANON_CR3_UUID",
     "CONTAINER_BOXES",
     "JP2_EXIF_UUID",
@@ -33,6 +34,7 @@ __all__ = [
     "IlstValue",
     "Item",
     "brand_format",
+    "c2pa_store_start",
     "children",
     "cr3_blocks",
     "exif_item_tiff_offset",
@@ -62,6 +64,10 @@ CANON_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 JP2_EXIF_UUID = b"JpgTiffExif->JP2"
 JP2_IPTC_UUID = bytes.fromhex("33c7a4d2b81d4723a0baf1a3e097ad38")
 JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+# C2PA content credentials in HEIF, AVIF, MP4 and MOV (C2PA specification, "embedding
+# manifests into BMFF"): a full box, a purpose string, an offset when it is "manifest",
+# then the JUMBF manifest store.
+C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 
 # boxes that hold only other boxes (walked into by a full walk)
 CONTAINER_BOXES = frozenset({
@@ -181,6 +187,17 @@ def brand_format(major: bytes, compatible: Sequence[bytes]) -> str:
     if any(b in _HEIF_BRANDS for b in brands) and not any(b[:2] == b"mp" for b in brands):
         return "heic"
     return "mp4"
+
+
+def c2pa_store_start(buf: Any, start: int, end: int) -> int | None:
+    """Where the JUMBF store of a C2PA `uuid` box lies (`start`: after its UUID), or None
+    for a box holding none (a "merkle" box, or one cut short)."""
+    nul = bytes(buf[start + 4 : min(end, start + 4 + 64)]).find(b"\x00")
+    if nul < 0:
+        return None
+    purpose = bytes(buf[start + 4 : start + 4 + nul])
+    store = start + 4 + nul + 1 + (8 if purpose == b"manifest" else 0)
+    return store if purpose == b"manifest" and store + 8 <= end else None
 
 
 def file_format(buf: Any, boxes: Sequence[Box]) -> str:

@@ -26,6 +26,7 @@ from geoleak.formats.isobmff import Box, IlstValue
 from geoleak.formats.tags import Kind, by_group
 from geoleak.formats.tiff import exif_tiff_offset
 from geoleak.remedy.blocks import clean_exif, clean_iim, clean_xmp
+from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -99,6 +100,10 @@ def scan_boxes(
                 opts,
                 label=f"{prefix}XMP",
             )
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.C2PA_UUID:
+            store = bmff.c2pa_store_start(data, payload + 16, bend)
+            if store is not None:
+                clean_jumbf(result, Region.whole(data, store, bend - store))
         elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.JP2_EXIF_UUID:
             tiff = payload + 16 + exif_tiff_offset(bytes(data[payload + 16 : payload + 32]))
             clean_exif(result, Region.whole(data, tiff, bend - tiff), opts, label=f"{prefix}EXIF")

@@ -7,6 +7,7 @@ and re-encoded with the same length. A compressed (zTXt / compressed iTXt) chunk
 holds location is decompressed, cleaned, compressed again and written back into the same
 bytes, a padding chunk (`paDd`, private and ancillary: readers skip it) filling what the
 new chunk does not need; when no compression of the cleaned text fits, the file is refused.
+C2PA content credentials (PNG `caBX`, WebP `C2PA`): their JSON location, as remedy.jumbf.
 WebP: the `EXIF` and `XMP ` RIFF chunks are cleaned in place; chunk and RIFF sizes do not
 change. Image chunks (IDAT, VP8/VP8L/ALPH/ANIM) are never touched.
 """
@@ -22,6 +23,7 @@ from geoleak.formats.chunks import PNG_SIGNATURE, iter_png_chunks, iter_riff_chu
 from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.tiff import exif_tiff_offset
 from geoleak.remedy.blocks import clean_exif, clean_iim, clean_irb, clean_xmp
+from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import Patch, Region, ScanResult, ScrubOptions, Unsupported, text_finding
 
 __all__ = ["scan_png", "scan_webp"]
@@ -45,6 +47,8 @@ def scan_png(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
         before = len(result.patches)
         if ctype == b"eXIf":
             clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
+        elif ctype == b"caBX":  # C2PA content credentials (a JUMBF manifest store)
+            clean_jumbf(result, Region.whole(data, body, end - body))
         elif ctype in (b"iTXt", b"tEXt", b"zTXt"):
             try:
                 if _text_chunk(data, opts, result, ctype, body, end, truncated=chunk.truncated):
@@ -361,6 +365,8 @@ def scan_webp(data: bytes | memoryview, opts: ScrubOptions) -> ScanResult:
             clean_exif(result, _exif_start(Region.whole(data, body, end - body)), opts)
         elif chunk.type == b"XMP ":
             clean_xmp(result, Region.whole(data, body, end - body), opts)
+        elif chunk.type == b"C2PA":  # content credentials (a JUMBF manifest store)
+            clean_jumbf(result, Region.whole(data, body, end - body))
     return result
 
 

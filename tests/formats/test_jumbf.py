@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import json
 import struct
+import zlib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -171,3 +174,44 @@ def test_a_place_name_key_is_a_place_and_other_keys_are_not() -> None:
     assert [(f.field, f.kind) for f in scan.findings if f.kind in LOCATING] == [
         ("C2PA stds.iptc Iptc4xmpExt:City", FindingKind.PLACE)
     ]
+
+
+def _in_png(store: bytes) -> bytes:
+    png = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
+    at = png.index(b"IDAT") - 4
+    chunk = struct.pack(">I", len(store)) + b"caBX" + store
+    chunk += struct.pack(">I", zlib.crc32(b"caBX" + store) & 0xFFFFFFFF)
+    return png[:at] + chunk + png[at:]
+
+
+def _in_webp(store: bytes) -> bytes:
+    webp = photo(None, None, datetime(2026, 1, 1), fmt="WEBP")
+    body = webp[12:] + b"C2PA" + struct.pack("<I", len(store)) + store + b"\x00" * (len(store) & 1)
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
+def _in_mp4(store: bytes) -> bytes:
+    c2pa = bytes.fromhex("d8fec3d61b0e483c92975828877ec481") + bytes(4) + b"manifest\x00"
+    return (
+        _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
+        + _box(b"uuid", c2pa + struct.pack(">Q", 0) + store)
+        + _box(b"mdat", bytes(64))
+    )
+
+
+@pytest.mark.parametrize("container", [_in_png, _in_webp, _in_mp4])
+def test_content_credentials_in_png_webp_and_iso_media_are_cleaned(container: Any) -> None:
+    """C2PA stores a manifest in PNG's caBX chunk, WebP's C2PA chunk and an ISO BMFF uuid
+    box (HEIF, AVIF, MP4, MOV) as it does in JPEG's APP11: the same location values."""
+    data = container(_store())
+    located = {f.field for f in scan_bytes(data, ScrubOptions()).location_findings}
+    assert "C2PA cai.location.broad location" in located
+    assert "C2PA stds.exif exif:GPSLatitude" in located
+    cleaned = bytearray(data)
+    for patch in scan_bytes(data, ScrubOptions()).patches:
+        cleaned[patch.offset : patch.end] = patch.data
+    assert b"Salem" not in cleaned and len(cleaned) == len(data)
+    assert not scan_bytes(bytes(cleaned), ScrubOptions()).location_findings
+    if container is not _in_mp4:
+        with Image.open(io.BytesIO(bytes(cleaned))) as a, Image.open(io.BytesIO(data)) as b:
+            assert a.tobytes() == b.tobytes()  # (a PNG's CRC is recomputed: it still decodes)
