@@ -205,7 +205,7 @@ def _recompressions(text: bytes, room: int, *, whitespace_ok: bool = False) -> I
     settings, one of which may fit; then a stream whose last `n` bytes are a stored
     (uncompressed) deflate block: its size moves by a byte or a few as `n` grows, so the
     `n` near where it reaches `room` (found by bisection, then a few either side) usually
-    gives exactly `room`. At most ~80 compressions of the text (~300 for XML). The text is padded
+    gives exactly `room`. At most ~100 compressions of the text (~300 for XML). The text is padded
     only when it is XML (`whitespace_ok`): exiftool counts a raw profile's trailing
     newlines as data. When none fits, the file is refused, as before.
     """
