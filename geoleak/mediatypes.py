@@ -11,6 +11,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "MEDIA_EXTENSIONS",
     "SIDECAR_EXTENSIONS",
+    "UNREAD_IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "is_media",
     "is_video",
@@ -24,12 +25,20 @@ IMAGE_EXTENSIONS = frozenset(
         ".heic", ".heif", ".hif", ".avif",
         ".png", ".webp", ".jxl",
         ".tif", ".tiff", ".dng", ".cr2", ".nef", ".nrw", ".arw", ".srw", ".orf", ".rw2",
-        ".pef", ".raf", ".3fr", ".erf", ".mef", ".mos", ".srf", ".sr2", ".iiq", ".x3f",
-        ".gif", ".bmp",
+        ".pef", ".raf", ".3fr", ".erf", ".mef", ".mos", ".srf", ".sr2", ".iiq", ".x3f", ".cr3",
+        ".gif", ".bmp", ".psd", ".psb",
+        ".jp2", ".jpx", ".jpf", ".jpm", ".jph", ".j2k", ".j2c", ".jhc",  # JPEG 2000, HTJ2K
     }
 )  # fmt: skip
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".3gp", ".3g2", ".avi", ".mkv"})
 SIDECAR_EXTENSIONS = frozenset({".xmp"})
+# Image formats that can carry EXIF, XMP or IPTC location (exiftool reads it) but that
+# geoleak does not read: audit lists such a file as not examined, never as clean.
+UNREAD_IMAGE_EXTENSIONS = frozenset(
+    {
+        ".exv", ".crw", ".mie", ".miff",  # Exiv2 and ExifTool metadata files, Canon CIFF
+    }
+)  # fmt: skip
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 # A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
 DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")

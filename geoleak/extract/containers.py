@@ -19,7 +19,9 @@ from geoleak.extract.source import HEAD_SIZE, MAX_BLOCK, Source
 from geoleak.formats.chunks import PNG_MAX_LENGTH, iter_png_chunks, iter_riff_chunks
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
+from geoleak.formats.iptc import EXIF_RESOURCES, XMP_RESOURCE, iter_resources
 from geoleak.formats.jpeg import EXIF_ID, FLIR_ID, XMP_ID, SegmentWalk
+from geoleak.formats.psd import image_resources
 from geoleak.formats.tags import tag_id
 from geoleak.formats.tiff import exif_tiff_offset
 
@@ -28,6 +30,7 @@ __all__ = [
     "read_gif",
     "read_jpeg",
     "read_png",
+    "read_psd",
     "read_raf",
     "read_tiff_file",
     "read_webp",
@@ -264,6 +267,29 @@ def read_tiff_file(src: Source, meta: MetaBuilder) -> None:
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
+
+
+# -- Photoshop PSD/PSB: the image resources between the header and the layers --------------
+def read_psd(src: Source, meta: MetaBuilder) -> None:
+    """The EXIF and XMP resources of a PSD or PSB file (the image data is never read)."""
+    found = image_resources(src)
+    if found is None:
+        meta.warn("PSD file ends before its image resources")
+        return
+    if found.truncated:
+        meta.warn("PSD file is truncated inside its image resources")
+    section = src.read(found.start, found.length)
+    exif: list[bytes] = []
+    xmp: list[bytes] = []
+    for res in iter_resources(section):
+        if res.id in EXIF_RESOURCES:
+            exif.append(section[res.start : res.start + res.size])
+        elif res.id == XMP_RESOURCE:
+            xmp.append(section[res.start : res.start + res.size])
+    for block in exif:  # (EXIF before XMP: the builder keeps the first valid position)
+        meta.add_exif(strip_exif_header(block), "PSD EXIF")
+    for packet in xmp:
+        meta.add_xmp(packet, "PSD XMP")
 
 
 # -- Fujifilm RAF: a header followed by a complete JPEG preview holding the EXIF ----------

@@ -30,6 +30,8 @@ from geoleak.extract.source import MAX_BLOCK, Source, Span
 from geoleak.extract.xmp import parse_xmp_datetime
 from geoleak.formats.iso6709 import parse_iso6709
 from geoleak.formats.isobmff import (
+    JP2_EXIF_UUID,
+    XMP_UUID,
     Box,
     brand_format,
     child,
@@ -45,6 +47,7 @@ from geoleak.formats.isobmff import (
     sample_entries,
     sample_ranges,
 )
+from geoleak.formats.tiff import exif_tiff_offset
 from geoleak.types import TrackPoint
 
 __all__ = ["brand_format", "parse_iso6709", "read_isobmff"]  # (the first two re-exported)
@@ -80,6 +83,12 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
             _add_exif_item(body, meta, "JXL Exif")
         elif box.type == b"xml " and fmt == "jxl":
             meta.add_xmp(src.read(box.payload, box.end - box.payload))
+        elif box.type == b"uuid" and fmt == "jp2":
+            _read_jp2_uuid(src, box, meta)
+        elif box.type == b"xml " and fmt == "jp2":
+            packet = src.read(box.payload, box.end - box.payload)
+            if b"xmpmeta" in packet or b"rdf:RDF" in packet:
+                meta.add_xmp(packet, "JP2 XML")
         elif box.type == b"brob" and fmt == "jxl":
             inner = src.read(box.payload, 4)
             if inner in (b"Exif", b"xml "):
@@ -89,6 +98,16 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
     return fmt
+
+
+def _read_jp2_uuid(src: Source, box: Box, meta: MetaBuilder) -> None:
+    """A JPEG 2000 `uuid` box: EXIF (a TIFF block, "Exif\\0\\0" before it or not) or XMP."""
+    kind = src.read(box.payload, 16)
+    if kind == JP2_EXIF_UUID:
+        block = src.read(box.payload + 16, box.end - box.payload - 16)
+        meta.add_exif(block[exif_tiff_offset(block[:16]) :], "JP2 EXIF")
+    elif kind == XMP_UUID:
+        meta.add_xmp(src.read(box.payload + 16, box.end - box.payload - 16), "JP2 XMP")
 
 
 def _add_exif_item(body: bytes | Span, meta: MetaBuilder, what: str) -> None:

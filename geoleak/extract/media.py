@@ -167,14 +167,18 @@ def _read_known(src: Source, meta: MetaBuilder, path: str | os.PathLike[str]) ->
         if src.head[:2] == b"\xff\x0a":  # a bare JPEG XL codestream has no metadata boxes
             return
         isobmff.read_isobmff(src, meta, jxl=True)
-    elif fmt == "isobmff":
+    elif fmt in ("isobmff", "jp2"):
         isobmff.read_isobmff(src, meta)
+    elif fmt == "j2k-codestream":
+        return  # a bare JPEG 2000 codestream has no metadata boxes
     elif fmt == "xmp":
         meta.add_xmp(src.read(0, _MAX_SIDECAR), "XMP sidecar", "xmp")
     elif fmt == "json":
         _read_takeout_json(src.read(0, _MAX_SIDECAR), meta, "takeout")
     elif fmt == "gif":
         containers.read_gif(src, meta)
+    elif fmt == "psd":
+        containers.read_psd(src, meta)
     elif fmt == "bmp":
         return  # a format without metadata: a record without metadata
     elif fmt is not None:

@@ -19,7 +19,8 @@ __all__ = ["MAX_XMP", "XmpValues", "parse_xmp", "parse_xmp_coordinate", "parse_x
 
 # the properties geoleak reads (local names)
 _WANTED = matcher((
-    "GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSAltitudeRef", "GPSTimeStamp",
+    "GPSLatitude", "GPSLongitude", "GPSLatitudeRef", "GPSLongitudeRef", "GPSAltitude",
+    "GPSAltitudeRef", "GPSTimeStamp",
     "GPSImgDirection", "GPSHPositioningError", "GpsLatitude", "GpsLongitude",
     "AbsoluteAltitude", "DateTimeOriginal", "DateCreated", "CreateDate", "Make", "Model",
     "SerialNumber", "BodySerialNumber", "CameraSerialNumber", "Lens", "LensModel",
@@ -118,7 +119,18 @@ def xmp_position(values: XmpValues, what: str = "XMP") -> GpsReading:
         lon = parse_xmp_coordinate(lon_text, "lon")
     except ValueError as exc:
         return GpsReading(None, [f"{what}: {exc}; position ignored"])
+    lat = _with_ref(lat, lat_text, values.get("GPSLatitudeRef"), "S")
+    lon = _with_ref(lon, lon_text, values.get("GPSLongitudeRef"), "W")
     return checked_position(lat, lon, what=what)
+
+
+def _with_ref(value: float, text: str, ref: str | None, negative: str) -> float:
+    """A plain decimal coordinate (no hemisphere letter, no sign) made south or west by a
+    separate exif:GPSLatitudeRef / GPSLongitudeRef, as Apple Photos writes its exported
+    sidecars ("63.5697" and "W"); the XMP form "63,34.18W" carries its own letter."""
+    if ref is None or value < 0 or text.strip()[-1:].upper() in ("N", "S", "E", "W"):
+        return value
+    return -value if ref.strip()[:1].upper() == negative else value
 
 
 def xmp_number(text: str | None) -> float | None:

@@ -9,7 +9,8 @@ audit can read is exactly what scrub can remove.
   (GIF blocks and raw XMP), `tiff` (header, IFD entries, where each value lies, and the
   one IFD-to-IFD walk), `isobmff` (boxes, HEIF metadata items and the payloads both sides
   decode), `xmp` (the properties of a packet), `iptc` (IIM datasets and Photoshop image
-  resources), `flir` (FFF records), `gpmf` (GoPro telemetry). They take any sliceable
+  resources), `flir` (FFF records), `gpmf` (GoPro telemetry), `psd` (Photoshop's sections),
+  `jumbf` (C2PA content credentials' boxes and the JSON they hold). They take any sliceable
   buffer (bytes, mmap, memoryview, or an `extract.source.Source`) and yield where each
   structure lies; they decode nothing the caller did not ask for. A reader takes a walk
   only as far as it needs (fewer IFDs, fewer XMP names, up to the first JPEG scan); a

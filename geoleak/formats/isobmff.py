@@ -21,8 +21,12 @@ from typing import Any, NamedTuple
 from geoleak.errors import FormatError
 
 __all__ = [
+    "C2PA_UUID",
     "CANON_CR3_UUID",
     "CONTAINER_BOXES",
+    "JP2_EXIF_UUID",
+    "JP2_IPTC_UUID",
+    "JP2_SIGNATURE",
     "MAX_SAMPLES",
     "TIMED_METADATA_ENTRIES",
     "XMP_UUID",
@@ -30,6 +34,7 @@ __all__ = [
     "IlstValue",
     "Item",
     "brand_format",
+    "c2pa_store_start",
     "children",
     "cr3_blocks",
     "exif_item_tiff_offset",
@@ -54,6 +59,15 @@ MAX_EXTENTS = 64
 
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 CANON_CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+# JPEG 2000 (ISO/IEC 15444-1 annex I, and the UUIDs exiftool and Exiv2 write): EXIF as a
+# TIFF block, IPTC-IIM records, in `uuid` boxes; XMP in the XMP_UUID box as in MP4.
+JP2_EXIF_UUID = b"JpgTiffExif->JP2"
+JP2_IPTC_UUID = bytes.fromhex("33c7a4d2b81d4723a0baf1a3e097ad38")
+JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+# C2PA content credentials in HEIF, AVIF, MP4 and MOV (C2PA specification, "embedding
+# manifests into BMFF"): a full box, a purpose string, an offset when it is "manifest",
+# then the JUMBF manifest store.
+C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 
 # boxes that hold only other boxes (walked into by a full walk)
 CONTAINER_BOXES = frozenset({
@@ -175,10 +189,23 @@ def brand_format(major: bytes, compatible: Sequence[bytes]) -> str:
     return "mp4"
 
 
+def c2pa_store_start(buf: Any, start: int, end: int) -> int | None:
+    """Where the JUMBF store of a C2PA `uuid` box lies (`start`: after its UUID), or None
+    for a box holding none (a "merkle" box, or one cut short)."""
+    nul = bytes(buf[start + 4 : min(end, start + 4 + 64)]).find(b"\x00")
+    if nul < 0:
+        return None
+    purpose = bytes(buf[start + 4 : start + 4 + nul])
+    store = start + 4 + nul + 1 + (8 if purpose == b"manifest" else 0)
+    return store if purpose == b"manifest" and store + 8 <= end else None
+
+
 def file_format(buf: Any, boxes: Sequence[Box]) -> str:
     """The format of a box-structured file from its top-level boxes ('mov' without ftyp)."""
     if boxes and boxes[0].type == b"JXL ":
         return "jxl"
+    if boxes and boxes[0].type == b"jP  ":
+        return "jp2"
     for box in boxes:
         if box.type == b"ftyp":
             body = bytes(buf[box.payload : min(box.end, box.payload + 256)])

@@ -7,6 +7,9 @@ JSON are text); it never overrides a signature.
 
 from __future__ import annotations
 
+from geoleak.formats.isobmff import JP2_SIGNATURE
+from geoleak.formats.psd import is_psd
+
 __all__ = ["CONTAINER", "LOCATION_FILE_FORMATS", "RAW_EXTENSIONS", "container_of", "sniff"]
 
 RAW_EXTENSIONS = {
@@ -40,7 +43,7 @@ CONTAINER = {
     "jxl": "isobmff", "jxl-codestream": "none", "isobmff": "isobmff", "raf": "raf",
     "xmp": "xmp", "json": "json", "takeout-json": "json",
     "gpx": "xml", "tcx": "xml", "kml": "xml", "geojson": "json", "fit": "fit",
-    "dji-srt": "text",
+    "dji-srt": "text", "psd": "psd", "jp2": "isobmff", "j2k-codestream": "none",
 }  # fmt: skip
 
 
@@ -66,8 +69,14 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return RAW_EXTENSIONS.get(suffix, "tiff") if tiff == "tiff" else tiff
     if head[:16] == b"FUJIFILMCCD-RAW ":
         return "raf"
+    if is_psd(head):
+        return "psd"
     if head[:12] == JXL_CONTAINER:
         return "jxl"
+    if head[:12] == JP2_SIGNATURE:
+        return "jp2"  # JPEG 2000 (.jp2, .jpx, .jpf, .jph): boxes as ISO BMFF's
+    if head[:4] == b"\xff\x4f\xff\x51":
+        return "j2k-codestream"  # a bare JPEG 2000 codestream: no metadata boxes
     if head[:2] == b"\xff\x0a":
         return "jxl-codestream"
     if head[4:8] in ISOBMFF_TYPES:

@@ -22,9 +22,21 @@ from typing import Any
 from geoleak.diagnostics import Diagnostics
 from geoleak.extract.media import EMPTY_FILE, read_media
 from geoleak.geometry import haversine_m
-from geoleak.mediatypes import SIDECAR_EXTENSIONS, telemetry_beside, video_beside
+from geoleak.mediatypes import (
+    SIDECAR_EXTENSIONS,
+    UNREAD_IMAGE_EXTENSIONS,
+    telemetry_beside,
+    video_beside,
+)
 from geoleak.paths import path_names, shown_path
-from geoleak.remedy.model import LOCATING, NEAR_M, Finding, FindingKind, Unsupported
+from geoleak.remedy.model import (
+    LOCATING,
+    NEAR_M,
+    Finding,
+    FindingKind,
+    NoPosition,
+    Unsupported,
+)
 from geoleak.remedy.scrub import scan_file
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 from geoleak.wording import count as count_of
@@ -342,7 +354,9 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
         for path, rel in iter_input_files([root]):
             suffix = path.suffix.lower()
             if str(path) in seen or (
-                suffix not in _LOCATION_SUFFIXES and suffix not in SCAN_EXTENSIONS
+                suffix not in _LOCATION_SUFFIXES
+                and suffix not in SCAN_EXTENSIONS
+                and suffix not in UNREAD_IMAGE_EXTENSIONS
             ):
                 continue
             video = video_beside(path)
@@ -353,11 +367,21 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 reason = skip_reason(str(path), root_real) or "skipped: hidden file"
                 out.append(ExposedFile(shown_path(path), None, None, None, None, error=reason))
                 continue
+            if suffix in UNREAD_IMAGE_EXTENSIONS:  # (it may hold a position: not clean)
+                out.append(_unread(path, f"not examined: geoleak cannot read {suffix} files"))
+                continue
             if suffix not in _LOCATION_SUFFIXES:
                 continue
             try:
                 findings = scan_file(path).findings
-            except (Unsupported, OSError):
+            except NoPosition:
+                continue
+            except Unsupported as exc:
+                if suffix in SIDECAR_EXTENSIONS:  # not the XMP its name says: not clean
+                    out.append(_unread(path, f"not examined: {exc}"))
+                continue
+            except OSError as exc:
+                out.append(_unread(path, f"cannot read: {exc.strerror or exc}"))
                 continue
             out.extend(_location_file(path, findings))
     return out

@@ -8,8 +8,9 @@ import zlib
 from typing import Any
 
 from geoleak.formats.location_files import location_file
+from geoleak.formats.psd import image_resources
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, container_of, sniff
-from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
 from geoleak.remedy.isobmff import scan_isobmff
 from geoleak.remedy.jpeg import scan_jpeg
 from geoleak.remedy.model import (
@@ -57,6 +58,8 @@ def _scan(data: Any, opts: ScrubOptions, suffix: str) -> ScanResult:
         return scan_isobmff(data, opts)
     if family == "gif":
         return scan_gif(data, opts)
+    if family == "psd":
+        return _scan_psd(data, opts)
     if family == "none":
         return ScanResult(kind or "")  # no metadata container: nothing that could hold a position
     if family == "tiff":
@@ -73,8 +76,21 @@ def _scan(data: Any, opts: ScrubOptions, suffix: str) -> ScanResult:
         return result
     raise Unsupported(
         "not a format geoleak can clean (JPEG, PNG, WebP, GIF, BMP, TIFF/DNG, HEIC/AVIF, "
-        "MP4/MOV/3GP, JPEG XL, XMP)"
+        "MP4/MOV/3GP, JPEG XL, JPEG 2000, PSD, XMP)"
     )
+
+
+def _scan_psd(data: Any, opts: ScrubOptions) -> ScanResult:
+    """Photoshop PSD/PSB: its image resources (EXIF, XMP, IPTC) cleaned as a JPEG's APP13;
+    the layers and the image data after them are never touched."""
+    found = image_resources(data)
+    if found is None:
+        raise Unsupported("PSD file ends before its image resources")
+    if found.truncated:
+        raise Unsupported("PSD image resources run past the end of the file")
+    result = ScanResult("psd")
+    clean_irb(result, Region.whole(data, found.start, found.length), opts)
+    return result
 
 
 def _scan_location_file(data: Any, kind: str) -> ScanResult:

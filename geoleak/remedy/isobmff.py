@@ -24,7 +24,9 @@ from geoleak.formats.iso6709 import ISO6709, is_decimal_degrees
 from geoleak.formats.iso6709 import parse_iso6709 as _parse_iso6709
 from geoleak.formats.isobmff import Box, IlstValue
 from geoleak.formats.tags import Kind, by_group
-from geoleak.remedy.blocks import clean_exif, clean_xmp
+from geoleak.formats.tiff import exif_tiff_offset
+from geoleak.remedy.blocks import clean_exif, clean_iim, clean_xmp
+from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -98,6 +100,15 @@ def scan_boxes(
                 opts,
                 label=f"{prefix}XMP",
             )
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.C2PA_UUID:
+            store = bmff.c2pa_store_start(data, payload + 16, bend)
+            if store is not None:
+                clean_jumbf(result, Region.whole(data, store, bend - store))
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.JP2_EXIF_UUID:
+            tiff = payload + 16 + exif_tiff_offset(bytes(data[payload + 16 : payload + 32]))
+            clean_exif(result, Region.whole(data, tiff, bend - tiff), opts, label=f"{prefix}EXIF")
+        elif btype == b"uuid" and bytes(data[payload : payload + 16]) == bmff.JP2_IPTC_UUID:
+            clean_iim(result, Region.whole(data, payload + 16, bend - payload - 16), opts)
         elif (
             btype == b"uuid"
             and (blocks := bmff.cr3_blocks(data, Box(btype, bstart, payload, bend))) is not None

@@ -2,7 +2,8 @@
 
 Segments are walked up to the first SOS; the entropy-coded data is never touched. Cleaned:
 APP1 EXIF (TIFF), APP1 XMP and extended XMP (reassembled over its segments), APP13
-Photoshop IPTC, and the GPS record of FLIR thermal cameras' APP1 FFF data (its directory
+Photoshop IPTC, C2PA content credentials' JSON location (APP11 JUMBF, see remedy.jumbf),
+and the GPS record of FLIR thermal cameras' APP1 FFF data (its directory
 entry is emptied and the record zeroed, which is what FLIR's own format does for an unused
 record). Images stored after the first EOI (MPO frames, gain maps) are cleaned the same
 way, and so is a video appended to a "motion photo". Every edit keeps segment lengths,
@@ -16,7 +17,9 @@ import struct
 
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.formats.jpeg import EXIF_ID, EXT_XMP_ID, FLIR_ID, PHOTOSHOP_ID, XMP_ID, SegmentWalk
+from geoleak.formats.jumbf import APP11_ID, jpeg_jumbf_extents
 from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
+from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import (
     Finding,
     FindingKind,
@@ -61,6 +64,7 @@ def _scan_one(
     label = "EXIF" if first else "EXIF (embedded image)"
     ext_xmp: dict[bytes, list[tuple[int, int, int]]] = {}
     flir: list[tuple[int, int, int]] = []
+    jumbf: list[tuple[int, int]] = []
     walk = SegmentWalk(data, base, through_scans=True, limit=None)
     for segment in walk:
         marker, body, seg_end = segment.marker, segment.body, segment.end
@@ -87,6 +91,8 @@ def _scan_one(
             _clean_vendor(data, opts, result, body, seg_end, "InfiRay")
         elif marker == 0xFE:
             _clean_comment(data, result, body, seg_end)
+        elif marker == 0xEB and bytes(data[body : body + 2]) == APP11_ID:
+            jumbf.append((body, seg_end))
         elif marker == 0xE6 and bytes(data[body : body + 6]) == b"GoPro\x00":
             _clean_gopro(data, opts, result, body, seg_end)
         elif marker == 0xED and bytes(data[body : body + len(PHOTOSHOP_ID)]) == PHOTOSHOP_ID:
@@ -100,6 +106,8 @@ def _scan_one(
         parts.sort()
         region = Region(data, [(start, length) for _, start, length in parts])
         clean_xmp(result, region, opts, label="XMP (extended)")
+    for extents in jpeg_jumbf_extents(jumbf, data):  # C2PA content credentials
+        clean_jumbf(result, Region(data, extents))
     if flir:
         flir.sort()
         _clean_flir(result, Region(data, [(start, length) for _, start, length in flir]), opts)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geoleak.errors import FormatError
 from geoleak.extract.gps import position_from_exif
@@ -43,7 +43,9 @@ from geoleak.formats.tiff import (
     read_ifd,
     walk_ifds,
 )
+from geoleak.remedy.iptc import scan_iim
 from geoleak.remedy.model import (
+    LOCATING,
     Finding,
     FindingKind,
     Note,
@@ -419,6 +421,7 @@ def scan_tiff(region: Region, opts: ScrubOptions, *, label: str = "EXIF") -> Tif
 _PANASONIC_PLACES = {int(k): v for k, v in ids("Panasonic", Kind.PLACE).items()}
 _NIKON_LOCATION_INFO = 0x0039
 _CANON_TIME_INFO = 0x0035
+_NIKON_CAPTURE_DATA, _NIKON_CAPTURE_IPTC = 0x0E01, 0x9EF5F6E0
 
 
 def _maker_note_places(
@@ -479,8 +482,34 @@ def _maker_note_places(
                     findings.append(Finding(f"{label} MakerNote Nikon LocationInfo",
                                             FindingKind.PLACE, text or "present", True))  # fmt: skip
                     ed.patches += inner.region.blank(e.value_pos + 4, e.value_pos + e.size)
+                elif e.tag == _NIKON_CAPTURE_DATA and e.size > 22:
+                    _nikon_capture_iptc(inner.region.sub(e.value_pos, e.size), ed, findings, label)
     except (Unsupported, struct.error) as exc:
         notes.append(f"{label} maker note not examined for place names ({exc})")
+
+
+def _nikon_capture_iptc(capture: Region, ed: _Editor, findings: list[Finding], label: str) -> None:
+    """The IPTC record Nikon Capture NX keeps in a NEF's maker note (NikonCaptureData,
+    record 0x9EF5F6E0: exiftool's NikonCapture table): its place names are removed as an
+    IPTC block's are. Records: a 4-byte id, 14 bytes, a 4-byte size (of the data, plus 4),
+    the data; all little-endian, after a 22-byte header."""
+    data = capture.data
+    pos = 22
+    while pos + 22 < len(data):
+        record_id, size = struct.unpack_from("<I14xI", data, pos)
+        size -= 4
+        pos += 22
+        if size < 0 or pos + size > len(data):
+            return
+        if record_id == _NIKON_CAPTURE_IPTC:
+            iim_findings, iim_patches = scan_iim(capture.sub(pos, size), ScrubOptions())
+            findings += [
+                replace(f, field=f"{label} MakerNote NikonCapture {f.field}")
+                for f in iim_findings
+                if f.kind in LOCATING
+            ]
+            ed.patches += iim_patches
+        pos += size
 
 
 def _gps_finding(

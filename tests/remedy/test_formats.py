@@ -19,7 +19,7 @@ from remedy_photos import photo
 
 from geoleak.extract.media import read_media
 from geoleak.remedy.formats import scan_bytes
-from geoleak.remedy.model import FindingKind, Region, ScrubOptions, Unsupported
+from geoleak.remedy.model import LOCATING, FindingKind, Region, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import classify_property, scan_xmp
 
 XMP = (
@@ -209,7 +209,9 @@ def test_png_imagemagick_raw_exif_profile_is_cleaned() -> None:
     ]
 
 
-def test_compressed_png_xmp_with_location_is_refused() -> None:
+def test_compressed_png_xmp_with_location_is_compressed_again_clean() -> None:
+    """A compressed iTXt XMP packet was refused; it is now cleaned, compressed again and
+    written into the chunk's own bytes, a padding chunk filling what is left."""
     base = photo(None, None, datetime(2026, 1, 1), fmt="PNG")
     body = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(XMP)
     chunk = (
@@ -219,8 +221,16 @@ def test_compressed_png_xmp_with_location_is_refused() -> None:
         + struct.pack(">I", zlib.crc32(b"iTXt" + body))
     )
     data = base[:33] + chunk + base[33:]
-    with pytest.raises(Unsupported, match="compressed"):
-        scan_bytes(data, ScrubOptions())
+    assert {f.field for f in scan_bytes(data, ScrubOptions()).location_findings} >= {
+        "XMP exif:GPSLatitude", "XMP photoshop:City"
+    }  # fmt: skip
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[33 + len(chunk) :] == base[33:]
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    with Image.open(io.BytesIO(cleaned)) as im, Image.open(io.BytesIO(base)) as original:
+        packet = im.info["XML:com.adobe.xmp"]
+        assert "Tromso" not in packet and "2026-03-02T22:15:00" in packet  # the time kept
+        assert im.tobytes() == original.tobytes()
 
 
 def test_drop_time_and_orientation(tmp_path: Path) -> None:
@@ -295,6 +305,37 @@ def test_maker_note_place_names_are_blanked(tmp_path: Path) -> None:
                     k: v for k, v in record.items() if k in ("City", "Location") and str(v).strip()
                 }
                 assert bool(found) == expect_place, (make, found)
+
+
+def test_nikon_capture_iptc_in_the_maker_note_is_cleaned(tmp_path: Path) -> None:
+    """exiftool's t/images/Nikon.nef: Nikon Capture NX keeps a copy of the IPTC record in
+    the maker note (NikonCaptureData, record 0x9EF5F6E0). audit listed only the main IPTC
+    block, and scrub's copy still named the city there (exiftool: IPTC2:City)."""
+    iim = b"\x1c\x02\x00\x00\x02\x00\x04" + b"\x1c\x02\x5a\x00\x06Tromso"  # 2:90 City
+    other = struct.pack("<I14xI", 0x2175EB78, 4 + 1) + b"\x01"  # D-LightingHQ on
+    record = struct.pack("<I14xI", 0x9EF5F6E0, 4 + len(iim)) + iim
+    capture = bytes(22) + other + record + bytes(22)
+    nikon = b"Nikon\x00\x02\x10\x00\x00" + b"MM\x00*"
+    nikon += struct.pack(">IHHHII", 8, 1, 0x0E01, 7, len(capture), 26) + struct.pack(">I", 0)
+    nikon += capture
+    data = _maker_note_jpeg("NIKON CORPORATION", nikon)
+    scan = scan_bytes(data, ScrubOptions())
+    assert [(f.field, f.value) for f in scan.location_findings] == [
+        ("EXIF MakerNote NikonCapture IPTC City", "Tromso")
+    ]
+    cleaned = apply(data)
+    assert b"Tromso" not in cleaned and len(cleaned) == len(data)
+    assert other in cleaned  # the rest of the Nikon Capture data stays
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    if shutil.which("exiftool"):
+        path = tmp_path / "n.jpg"
+        for blob, expect_place in ((data, True), (cleaned, False)):
+            path.write_bytes(blob)
+            proc = subprocess.run(["exiftool", "-j", "-a", "-G1", "-City", str(path)],
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+            record_json = json.loads(proc.stdout)[0]
+            found = {k: v for k, v in record_json.items() if k.endswith(":City") and v}
+            assert bool(found) == expect_place, found
 
 
 def _gif_with_xmp() -> bytes:
@@ -450,9 +491,78 @@ def test_png_imagemagick_raw_iptc_profile_is_cleaned(wrapped: bool) -> None:
     assert not scan_bytes(cleaned, ScrubOptions()).location_findings
 
 
-def test_a_compressed_png_iptc_profile_with_a_place_is_refused_with_what_it_holds() -> None:
+def test_a_compressed_png_iptc_profile_with_a_place_is_compressed_again_clean() -> None:
+    """Refused before (same-length patches cannot rewrite compressed text); now the
+    profile is cleaned and compressed again into the chunk's bytes."""
     compressed = zlib.compress(_magick_profile(b"iptc", IIM_CITY))
     data = _png_with_text(b"zTXt", b"Raw profile type iptc\x00\x00" + compressed)
-    with pytest.raises(Unsupported, match="cannot rewrite in place") as refused:
-        scan_bytes(data, ScrubOptions())
-    assert [(f.field, f.value) for f in refused.value.findings] == [("IPTC City", "Tromso")]
+    located = [(f.field, f.value) for f in scan_bytes(data, ScrubOptions()).location_findings]
+    assert located == [("IPTC City", "Tromso")]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data)
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    with Image.open(io.BytesIO(cleaned)) as im, Image.open(io.BytesIO(data)) as original:
+        assert im.tobytes() == original.tobytes()
+        assert "Tromso" not in im.info["Raw profile type iptc"]
+
+
+def test_every_compressed_png_chunk_that_holds_a_place_is_reported() -> None:
+    """exiv2's ReaganLargePng.png: a compressed EXIF profile, then a compressed IPTC profile
+    naming the city. The walk stopped at the first chunk scrub refused, so audit did not
+    list the city (and called the file not leaking); it now goes on, and both are cleaned."""
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:City="Oslo"/></rdf:RDF></x:xmpmeta>'
+    first = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(xmp)
+    data = _png_with_text(b"iTXt", first)
+    at = data.index(b"IDAT") - 4
+    profile = _magick_profile(b"iptc", IIM_CITY * 20)
+    data = (
+        data[:at]
+        + _png_chunk_of(b"zTXt", b"Raw profile type iptc\x00\x00" + zlib.compress(profile))
+        + data[at:]
+    )
+    values = {(f.field, f.value) for f in scan_bytes(data, ScrubOptions()).location_findings}
+    assert ("IPTC City", "Tromso") in values and any(v == "Oslo" for _, v in values)
+    assert not scan_bytes(apply(data), ScrubOptions()).location_findings
+    # chunks scrub cannot rewrite (XMP in tEXt) are all reported, and the file refused
+    plain = b"XML:com.adobe.xmp\x00" + xmp
+    twice = _png_with_text(b"tEXt", plain)
+    at = twice.index(b"IDAT") - 4
+    twice = twice[:at] + _png_chunk_of(b"tEXt", plain.replace(b"Oslo", b"Bergen")) + twice[at:]
+    with pytest.raises(Unsupported, match="and 1 more such chunks") as refused:
+        scan_bytes(twice, ScrubOptions())
+    assert {f.value for f in refused.value.findings if f.kind in LOCATING} >= {"Oslo", "Bergen"}
+
+
+def _png_chunk_of(ctype: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(ctype + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", crc)
+
+
+PARIS = Path(__file__).resolve().parent.parent / "data" / "wider" / "libavif_paris_icc_exif_xmp.png"
+
+
+def test_a_real_png_with_compressed_profiles_is_cleaned_pixels_unchanged(tmp_path: Path) -> None:
+    """libavif's paris_icc_exif_xmp.png keeps its EXIF and XMP as compressed ImageMagick
+    profiles (zTXt); its GPS block (a 0,0 placeholder, the fix's date and time, the camera's
+    heading) is removed like a JPEG's, the chunks compressed again into their own bytes."""
+    from geoleak.remedy.scrub import scrub_file
+
+    original = PARIS.read_bytes()
+    scan = scan_bytes(original, ScrubOptions())
+    assert [(f.field, f.removed) for f in scan.location_findings] == [
+        ("EXIF (raw profile) GPS", True)
+    ]
+    out = tmp_path / "clean.png"
+    assert scrub_file(PARIS, out).status == "cleaned"
+    cleaned = out.read_bytes()
+    assert PARIS.read_bytes() == original and len(cleaned) == len(original)
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    assert read_media(out).capture_time == read_media(PARIS).capture_time  # time kept
+    with Image.open(PARIS) as before, Image.open(out) as after:
+        assert before.tobytes() == after.tobytes()
+    if shutil.which("exiftool"):
+        proc = subprocess.run(["exiftool", "-j", "-G1", "-a", "-gps:all", "-Orientation", str(out)],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        record = json.loads(proc.stdout)[0]
+        assert not [k for k in record if k.startswith("GPS:")], record
+        assert record.get("IFD0:Orientation") == "Horizontal (normal)"
