@@ -218,38 +218,59 @@ def _lgamma_other(n: float) -> float:
     return math.lgamma(OTHER_PLACES_CONCENTRATION + n)
 
 
-# A person's assignments and the workplace prior of each (`roles._assignments`,
-# `roles._workplace_log_prior`) follow from which locations are candidates for what, not
-# from the counts: at 200 k posts 3,341 people have 62 such shapes. Each shape's are made
-# once a process and shared (they are read, never changed: a fit gets its own lists); a
-# person with a move is made alone (its move rows hold the person's counts).
-_Shape = tuple[
-    tuple[list[roles.Structure], list[roles._RoleSpec], list[roles._MoveRow], list[bool]],
-    NDArray[np.float64],
-]
+# A person's assignments and what follows from them alone (`roles._assignments`,
+# `roles._workplace_log_prior`, each location's role under each assignment as `_pairs` makes
+# it, and the structures' fields `roles._structure_log_priors_many` reads) depend on which
+# locations are candidates for what, not on the counts: at 200 k posts 3,341 people have 62
+# such shapes. Each shape's are made once a process and shared (read, never changed: a fit
+# gets its own lists); a person with a move is made alone (its move rows hold the person's
+# counts).
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    assigned: tuple[list[roles.Structure], list[roles._RoleSpec], list[roles._MoveRow],
+                    list[bool]]  # fmt: skip
+    work_prior: NDArray[np.float64]  # per assignment
+    role: NDArray[np.int64]  # (assignments x locations,): each location's role, by assignment
+    second: NDArray[np.int64]  # the assignments with a second place
+    second_code: NDArray[np.int64]  # their second rows as the specs give them (kind flag)
+    fields: NDArray[np.int64]  # (assignments, 5): home, work, second, old home, nights
+
+
 _SHAPES: dict[tuple[Any, ...], _Shape] = {}
 _SHAPES_KEPT = 4096
 
 
+def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
+    made = roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs, p.moves,
+                              p.night_locs)  # fmt: skip
+    structures, specs = made[0], made[1]
+    role, second = roles._role_matrix(p.loc_group, specs)
+    return _Shape(
+        made,
+        roles._workplace_log_prior(structures, made[3], priors),
+        role.reshape(-1).astype(np.int64),
+        np.array(second, dtype=np.int64),
+        np.array([specs[k][2] for k in second], dtype=np.int64),
+        roles._structure_fields(structures),
+    )
+
+
 def _shape_of(p: RoleProblem, priors: RolePriors) -> _Shape:
-    """`roles._assignments` of `p` and `roles._workplace_log_prior` of them, the same
-    values: made once a shape (`_SHAPES`), each fit given its own lists."""
+    """`_made_shape(p, priors)`, the same values: made once a shape (`_SHAPES`), each
+    fit given its own lists."""
     if p.moves:
-        made = roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs,
-                                  p.moves, p.night_locs)  # fmt: skip
-        return made, roles._workplace_log_prior(made[0], made[3], priors)
+        return _made_shape(p, priors)
     key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups), tuple(p.second_locs),
            tuple(p.night_locs), priors)  # fmt: skip
     shape = _SHAPES.get(key)
     if shape is None:
-        made = roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs, (),
-                                  p.night_locs)  # fmt: skip
-        shape = (made, roles._workplace_log_prior(made[0], made[3], priors))
+        shape = _made_shape(p, priors)
         if len(_SHAPES) >= _SHAPES_KEPT:
             _SHAPES.clear()
         _SHAPES[key] = shape
-    (structures, specs, _, lives_at_work), work_prior = shape
-    return (list(structures), specs, [], list(lives_at_work)), work_prior
+    structures, specs, _, lives_at_work = shape.assigned
+    return _Shape((list(structures), specs, [], list(lives_at_work)), shape.work_prior,
+                  shape.role, shape.second, shape.second_code, shape.fields)  # fmt: skip
 
 
 def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[RoleFit]:
@@ -258,11 +279,11 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         return []
     people = len(problems)
     shapes = [_shape_of(p, priors) for p in problems]
-    assigned = [shape[0] for shape in shapes]
+    assigned = [shape.assigned for shape in shapes]
     group_lists = [list(p.loc_group) for p in problems]
     by_role, plug, spec_start, pairs = _role_rows_many(
         [p.counts for p in problems], group_lists, [a[1] for a in assigned],
-        [p.singleton_total for p in problems],
+        [p.singleton_total for p in problems], shapes,
     )  # fmt: skip
     for person, (_, _, move_rows, _) in enumerate(assigned):
         for index, before, after in move_rows:
@@ -273,6 +294,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         [(a[0], len(p.home_locs), len(p.second_locs), len(p.moves), p.years, p.far_from_home,
           len(p.night_locs)) for p, a in zip(problems, assigned, strict=True)],
         priors,
+        fields := np.concatenate([shape.fields for shape in shapes]),
     )  # fmt: skip
     n_specs = np.diff(spec_start)
     spec_person = np.repeat(np.arange(people), n_specs)
@@ -288,7 +310,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             u = min(0.99, value)
             log_seen[person, t] = math.log((1 - u) / n_home)
             log_unseen[person, t] = math.log(u)
-    work_prior = np.concatenate([shape[1] for shape in shapes])
+    work_prior = np.concatenate([shape.work_prior for shape in shapes])
 
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
     parts_spec, parts_type = [], []
@@ -310,7 +332,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     probs[:, WORK, :] = rows[:, :, 1]
     probs[:, OTHER, :] = rows[:, :, 2]
     weekend = list(WEEKEND_BINS)
-    nights = np.array([st.nights for a in assigned for st in a[0]], dtype=bool)
+    nights = fields[:, 4] != 0
     share = roles._second_shares(by_role, nights)
     for kind, bins in ((False, weekend), (True, roles.NIGHT_PLACE_BINS)):
         second = np.flatnonzero(has_second[entry_spec] & (nights[entry_spec] == kind))
@@ -432,7 +454,10 @@ def _pairs(
     n_locs_of: Sequence[int],
     loc_groups: Sequence[Sequence[int]],
     specs_of: Sequence[Sequence[roles._RoleSpec]],
+    shapes: Sequence[_Shape] | None = None,
 ) -> _Pairs:
+    """Every (assignment, location) pair of the people; with `shapes` (each person's, of
+    these specs) the roles and second places are read from them, the same values."""
     n_locs = np.array(n_locs_of, dtype=np.int64)
     loc_start = np.concatenate([[0], np.cumsum(n_locs)])
     spec_start = np.concatenate([[0], np.cumsum([len(s) for s in specs_of])]).astype(np.int64)
@@ -447,6 +472,14 @@ def _pairs(
     pair_spec = np.repeat(np.arange(n_specs), pairs_of)
     pair_loc = (loc_start[spec_person][pair_spec] + np.arange(pair_start[-1])
                 - pair_start[pair_spec])  # fmt: skip
+    if shapes is not None:
+        return _Pairs(
+            loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc,
+            np.concatenate([shape.role for shape in shapes]),
+            np.concatenate([shape.second + at
+                            for shape, at in zip(shapes, spec_start.tolist(), strict=False)]),
+            np.concatenate([shape.second_code for shape in shapes]),
+        )  # fmt: skip
     role = np.where((group[pair_loc] == work_group[pair_spec]) & (work_group[pair_spec] >= 0),
                     WORK, OTHER)  # fmt: skip
     for slot in (0, 1):
@@ -477,12 +510,13 @@ def _role_rows_many(
     loc_groups: Sequence[list[int]],
     specs_of: Sequence[Sequence[roles._RoleSpec]],
     singleton_totals: Sequence[float],
+    shapes: Sequence[_Shape] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], _Pairs]:
     """`roles._role_rows` of each person, stacked: (assignments, roles, bins) and the
     plug-in terms, with each person's first assignment (and the total at the end) and the
     (assignment, location) pairs."""
     counts = np.concatenate(counts_of).reshape(-1, N_BINS)
-    pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of)
+    pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of, shapes)
     loc_start, spec_start, n_specs = pairs.loc_start, pairs.spec_start, pairs.n_specs
     pair_spec, pair_loc, role = pairs.spec, pairs.loc, pairs.role
     # Days per role and part of the week: whole numbers, so exact in any order.
@@ -650,15 +684,52 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
 
 def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.float64]]:
     """`roles._bag_log_scores(*inputs)` of each person's bag inputs, (draws, K) each."""
-    from geoleak.infer.special import gammaln
-
     if not inputs_of:
         return []
     counts_of = [inputs[0] for inputs in inputs_of]
     pairs = _pairs([c.shape[0] for c in counts_of], [inputs[1] for inputs in inputs_of],
                    [inputs[2] for inputs in inputs_of])  # fmt: skip
+    loc_start = pairs.loc_start
+    moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
+              int(loc_start[person]) + old_row, before, after)
+             for person, inputs in enumerate(inputs_of)
+             for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
+    scores = _bag_scores(
+        np.concatenate(counts_of).reshape(-1, N_BINS),
+        pairs,
+        [(int(loc_start[person + 1]) - 1, inputs[3])
+         for person, inputs in enumerate(inputs_of) if inputs[3]],
+        moves,
+        np.concatenate([inputs[5] + pairs.spec_start[person]
+                        for person, inputs in enumerate(inputs_of)]),
+        np.concatenate([inputs[6] for inputs in inputs_of]),
+        np.concatenate([inputs[7] for inputs in inputs_of]),
+        inputs_of[0][8],
+    )  # fmt: skip
+    bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
+    return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]
+
+
+def _bag_scores(
+    counts: NDArray[np.float64],
+    pairs: _Pairs,
+    singletons: Sequence[tuple[int, float]],
+    moves: Sequence[tuple[int, int, int, NDArray[np.float64], NDArray[np.float64]]],
+    position: NDArray[np.int64],
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> NDArray[np.float64]:
+    """`roles._bag_log_scores` of many people's bags, their scored assignments end to end,
+    (draws, K in all): `counts` the people's location rows end to end (`pairs.loc_start`
+    each one's first), `pairs` the (assignment, location) pairs of the assignments the bags
+    score, `singletons` each person's isolated row and its points, `moves` (assignment,
+    new home's row, old home's row, new home's counts before the split, old home's after
+    it), `position` each scored assignment's in `pairs`, `probs` and `prior` its presence
+    and log prior."""
+    from geoleak.infer.special import gammaln
+
     loc_start, n_specs = pairs.loc_start, pairs.n_specs
-    counts = np.concatenate(counts_of).reshape(-1, N_BINS)
     draws = roles.BAG_DRAWS
     # The reweightings (`roles._bag_weights`): each person's cells in their own order.
     flat = counts.reshape(-1)
@@ -681,12 +752,10 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     xlogx = roles._xlogx(totals)
     lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
     places = (counts.sum(axis=1) > 0).astype(np.float64)
-    for person, inputs in enumerate(inputs_of):
-        if inputs[3]:  # isolated points: each its own place seen once
-            last = loc_start[person + 1] - 1
-            xlogx[:, last] = 0.0
-            lgam[:, last] = 0.0
-            places[last] = inputs[3]
+    for last, points in singletons:  # isolated points: each its own place seen once
+        xlogx[:, last] = 0.0
+        lgam[:, last] = 0.0
+        places[last] = points
     is_work, is_other = pairs.role == WORK, pairs.role == OTHER
     draw_key = np.arange(draws)[:, None] * n_specs
 
@@ -706,19 +775,7 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     for bins, second in _seconds_by_bins(pairs):  # a second place's days: one more "other"
         roles._second_weekdays_to_other(by_role, second, other_lg, other_total, other_places,
                                         bins)  # fmt: skip
-    moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
-              int(loc_start[person]) + old_row, before, after)
-             for person, inputs in enumerate(inputs_of)
-             for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
     roles._reweighted_moves(by_role, weights, counts, moves)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    # Each person's scored assignments, stacked.
-    position = np.concatenate([inputs[5] + pairs.spec_start[person]
-                               for person, inputs in enumerate(inputs_of)])  # fmt: skip
-    probs = np.concatenate([inputs[6] for inputs in inputs_of])
-    prior = np.concatenate([inputs[7] for inputs in inputs_of])
-    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
-                              inputs_of[0][8])  # fmt: skip
-    scores = loglik + plug[:, position] + prior[None, :]
-    bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
-    return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]
+    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
+    return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
