@@ -1495,7 +1495,8 @@ class RoleFit:
     # Bagged posterior (`bagged_marginals`): the assignments that can matter (indexes into
     # the assignments), what scoring them under reweightings of the evidence needs (the
     # arguments of `_bag_log_scores`), and their log scores, (draws, K): made with the fit
-    # by `roles_many.fit_roles_many`, else when first asked for.
+    # by `roles_many.fit_roles_many` (from the batch's arrays; its fits keep `()` for the
+    # inputs, which only say the fit is bagged), else when first asked for.
     bag_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bag_inputs: tuple[Any, ...] | None = None
     bag_log_scores: NDArray[np.float64] | None = None

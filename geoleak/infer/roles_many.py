@@ -15,9 +15,11 @@ calls; element-wise numpy and scipy functions give each element what they give i
 and the few matrix products whose order is the library's (`home_unseen_by_type`'s shares,
 `person_presence`'s hourly mean) are made per person as `fit_roles` makes them.
 
-Assignments, structure priors and the bag's inputs are built by the same functions as
-`fit_roles` (`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`,
-`_bag_inputs`), so a change of the model's types, priors or assignments reaches both.
+Assignments and structure priors are built by the same functions as `fit_roles`
+(`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`), once for each
+shape of problem (which locations are candidates for what: `_shape_of`), and the bag scores
+the assignments `roles._bag_inputs` keeps, so a change of the model's types, priors or
+assignments reaches both.
 """
 
 from __future__ import annotations
@@ -360,36 +362,89 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
+    bag_at, bag_scores = _bag_of_batch(
+        problems, assigned, scores, entry_start, entry_spec, pairs, probs, prior,
+        priors.concentration,
+    )  # fmt: skip
     fits = []
-    for person, p in enumerate(problems):
+    for person in range(people):
         at, end = int(entry_start[person]), int(entry_start[person + 1])
-        structures, specs, move_rows, lives_at_work = assigned[person]
-        chosen = entry_spec[at:end] - spec_start[person]
-        log_score = scores[at:end]
-        bag_index = np.zeros(0, np.int64)
-        bag_inputs = None
-        if p.bag and end > at:
-            bag_index, bag_inputs = roles._bag_inputs(
-                log_score, chosen, specs, move_rows, p.counts, group_lists[person],
-                p.singleton_total, probs[at:end], prior[at:end], priors.concentration,
-            )  # fmt: skip
+        structures, _, _, lives_at_work = assigned[person]
+        bagged = person in bag_scores
         fits.append(RoleFit(
             structures=structures,
             person_type=entry_type[at:end].copy(),
-            structure_index=chosen,
-            log_score=log_score.copy(),
+            structure_index=entry_spec[at:end] - spec_start[person],
+            log_score=scores[at:end].copy(),
             home_lives_at_work=lives_at_work,
-            bag_index=bag_index,
-            bag_inputs=bag_inputs,
+            bag_index=bag_at[person] - at if bagged else np.zeros(0, np.int64),
+            bag_inputs=() if bagged else None,
+            bag_log_scores=bag_scores.get(person),
             activity=activity[person],
         ))  # fmt: skip
-    # The bag's scores, for every bagged person at once (not left for `decide` to ask for
-    # one person at a time).
-    bagged = [(fit, fit.bag_inputs) for fit in fits if fit.bag_inputs is not None]
-    for (fit, _), scores in zip(bagged, _bag_scores_many([inputs for _, inputs in bagged]),
-                                strict=True):  # fmt: skip
-        fit.bag_log_scores = scores
     return fits
+
+
+def _bag_of_batch(
+    problems: Sequence[RoleProblem],
+    assigned: Sequence[tuple[Any, list[roles._RoleSpec], list[roles._MoveRow], Any]],
+    scores: NDArray[np.float64],
+    entry_start: NDArray[np.int64],
+    entry_spec: NDArray[np.int64],
+    pairs: _Pairs,
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
+    """The bag of every bagged person of a batch, from the batch's arrays: per person, the
+    entries it scores (those within `roles.BAG_PRUNE` of the person's best, as
+    `roles._bag_inputs` picks them) and their scores under the reweightings, (draws, K),
+    the floats `roles._bag_log_scores` gives one person (`_bag_scores`). The assignments'
+    (assignment, location) pairs are the batch's (`pairs`) of the assignments kept, in
+    their order, rather than each person's bag inputs made and joined again."""
+    sizes = np.diff(entry_start)
+    bagged = np.array([p.bag for p in problems], dtype=bool) & (sizes > 0)
+    if not bagged.any():
+        return {}, {}
+    # Each person's best: the maximum over its entries (people with entries, in order).
+    nonempty = np.flatnonzero(sizes > 0)
+    top = np.zeros(len(problems))
+    top[nonempty] = np.maximum.reduceat(scores, entry_start[nonempty])
+    owner = np.repeat(np.arange(len(problems)), sizes)
+    kept = np.flatnonzero(bagged[owner] & (scores >= top[owner] - roles.BAG_PRUNE))
+    # The assignments the bags score, in order (each person's sorted, people in order).
+    used = np.zeros(pairs.n_specs, dtype=bool)
+    used[entry_spec[kept]] = True
+    rank = np.cumsum(used) - 1
+    # The locations of the bagged people only, renumbered in order.
+    loc_owner = np.repeat(np.arange(len(problems)), np.diff(pairs.loc_start))
+    loc_used = bagged[loc_owner]
+    loc_rank = np.cumsum(loc_used) - 1
+    n_locs = np.diff(pairs.loc_start)[bagged]
+    loc_start = np.concatenate([[0], np.cumsum(n_locs)]).astype(np.int64)
+    on = used[pairs.spec]
+    second_on = used[pairs.second]
+    sub = _Pairs(loc_start, np.zeros(0, np.int64), int(used.sum()), rank[pairs.spec[on]],
+                 loc_rank[pairs.loc[on]], pairs.role[on], rank[pairs.second[second_on]],
+                 pairs.second_code[second_on])  # fmt: skip
+    people = np.flatnonzero(bagged).tolist()
+    counts = np.concatenate([problems[k].counts for k in people]).reshape(-1, N_BINS)
+    singletons = [(int(loc_start[j + 1]) - 1, problems[k].singleton_total)
+                  for j, k in enumerate(people) if problems[k].singleton_total]  # fmt: skip
+    moves = []
+    for j, k in enumerate(people):
+        specs = assigned[k][1]
+        for index, before, after in assigned[k][2]:
+            spec = int(pairs.spec_start[k]) + index
+            if used[spec]:
+                new_row, old_row = specs[index][0][0], specs[index][0][1]
+                moves.append((int(rank[spec]), int(loc_start[j]) + new_row,
+                              int(loc_start[j]) + old_row, before[0], after[1]))  # fmt: skip
+    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], probs[kept],
+                      prior[kept], concentration)  # fmt: skip
+    bounds = np.searchsorted(kept, entry_start).tolist()
+    bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
+    return bag_at, {k: bag[:, bounds[k] : bounds[k + 1]] for k in people}
 
 
 def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
@@ -680,34 +735,6 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
         rows[some] = weighted[some] / totals[some][:, None]
         out[seen, t] = rows
     return out
-
-
-def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.float64]]:
-    """`roles._bag_log_scores(*inputs)` of each person's bag inputs, (draws, K) each."""
-    if not inputs_of:
-        return []
-    counts_of = [inputs[0] for inputs in inputs_of]
-    pairs = _pairs([c.shape[0] for c in counts_of], [inputs[1] for inputs in inputs_of],
-                   [inputs[2] for inputs in inputs_of])  # fmt: skip
-    loc_start = pairs.loc_start
-    moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
-              int(loc_start[person]) + old_row, before, after)
-             for person, inputs in enumerate(inputs_of)
-             for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
-    scores = _bag_scores(
-        np.concatenate(counts_of).reshape(-1, N_BINS),
-        pairs,
-        [(int(loc_start[person + 1]) - 1, inputs[3])
-         for person, inputs in enumerate(inputs_of) if inputs[3]],
-        moves,
-        np.concatenate([inputs[5] + pairs.spec_start[person]
-                        for person, inputs in enumerate(inputs_of)]),
-        np.concatenate([inputs[6] for inputs in inputs_of]),
-        np.concatenate([inputs[7] for inputs in inputs_of]),
-        inputs_of[0][8],
-    )  # fmt: skip
-    bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
-    return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]
 
 
 def _bag_scores(

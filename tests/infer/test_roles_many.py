@@ -21,7 +21,6 @@ from geoleak.infer.roles_many import (
     TERM_NAMES,
     RoleProblem,
     _activity_many,
-    _bag_scores_many,
     _location_hour_terms_many,
     _presence_many,
     fit_roles_many,
@@ -318,7 +317,6 @@ def test_the_terms_of_each_assignment_add_up_to_its_log_score(
 
 def test_no_people_and_no_bags() -> None:
     assert fit_roles_many([], RolePriors()) == []
-    assert _bag_scores_many([]) == []
 
 
 def _people_alone(problems: list[RoleProblem], priors: RolePriors) -> list[RoleFit]:
