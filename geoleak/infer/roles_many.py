@@ -350,9 +350,10 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                          log_unseen[entry_person, entry_type])  # fmt: skip
     prior = log_type[entry_type] + log_structure_prior[entry_spec] + home_term
     prior = np.where(entry_type != NO_WORK, prior + work_prior[entry_spec], prior)
-    for ptype in SCORED_TYPES:
+    entry_work = np.where(has_work[entry_spec], s_work[entry_spec], -1)
+    for ptype in _DAYS_TYPES:  # the others have no evidence of their days (None)
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
-                                        np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
+                                        entry_work)  # fmt: skip
     activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
@@ -457,6 +458,11 @@ def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
         hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
         out[seen] = roles._activity_of_cells(roles._activity_cells(hours))
     return out
+
+
+# The types whose workplace's days are evidence (those `roles.work_day_evidence` gives a
+# value for), in scoring order: for the others `_with_work_day_evidence` adds nothing.
+_DAYS_TYPES = tuple(t for t in SCORED_TYPES if roles.work_day_evidence(t, [0.0], [0.0]) is not None)
 
 
 def _with_work_day_evidence(
