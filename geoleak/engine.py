@@ -729,7 +729,7 @@ def _spilled(
     in 9,000 at 200 k); equal ones become one object, which pickle then writes once and
     refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less."""
     fit = analysis.fit
-    if fit is not None and fit.bag_inputs is not None and fit.bag_log_scores is not None:
+    if fit is not None and fit.bag_inputs and fit.bag_log_scores is not None:
         fit = replaced(fit, bag_inputs=())
     if fit is not None and shared is not None:
         fit = replaced(fit, structures=[shared.setdefault(s, s) for s in fit.structures])

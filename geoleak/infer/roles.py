@@ -1496,7 +1496,8 @@ class RoleFit:
     # Bagged posterior (`bagged_marginals`): the assignments that can matter (indexes into
     # the assignments), what scoring them under reweightings of the evidence needs (the
     # arguments of `_bag_log_scores`), and their log scores, (draws, K): made with the fit
-    # by `roles_many.fit_roles_many`, else when first asked for.
+    # by `roles_many.fit_roles_many` (from the batch's arrays; its fits keep `()` for the
+    # inputs, which only say the fit is bagged), else when first asked for.
     bag_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bag_inputs: tuple[Any, ...] | None = None
     bag_log_scores: NDArray[np.float64] | None = None
@@ -2224,8 +2225,17 @@ StructurePriorInputs = tuple[
 ]
 
 
+def _structure_fields(structures: Sequence[Structure]) -> NDArray[np.int64]:
+    """(structures, 5): each one's home, work, second place, old home and nights flag."""
+    fields = np.array([(st.home, st.work, st.second, st.old_home, st.nights) for st in structures],
+                      dtype=np.int64)  # fmt: skip
+    return fields.reshape(len(structures), 5)
+
+
 def _structure_log_priors_many(
-    people: Sequence[StructurePriorInputs], priors: RolePriors
+    people: Sequence[StructurePriorInputs],
+    priors: RolePriors,
+    fields: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Each structure's log prior (second residence or a place slept at on some nights,
     move, a far workplace), with the structures' home, work and second-residence indexes,
@@ -2233,13 +2243,12 @@ def _structure_log_priors_many(
     `roles_many.fit_roles_many` a partition's): each person's terms made as Python floats,
     each structure's chosen and added for every person at once. A person without a
     far-workplace term gets 0.0 added, which changes no sum (no term is -0.0). Which
-    workplace a worker has (living at work among them) is `_workplace_log_prior`."""
+    workplace a worker has (living at work among them) is `_workplace_log_prior`. `fields`:
+    `_structure_fields` of the structures, when known."""
     sizes = [len(person[0]) for person in people]
     total = sum(sizes)
-    fields = np.array(
-        [(st.home, st.work, st.second, st.old_home, st.nights) for p in people for st in p[0]],
-        dtype=np.int64,
-    ).reshape(total, 5)
+    if fields is None:
+        fields = _structure_fields([st for p in people for st in p[0]])
     s_home, s_work, s_second, s_old = (np.ascontiguousarray(fields[:, k]) for k in range(4))
     s_nights = fields[:, 4] != 0
     night_term, second_term, old_term, stay_term = [], [], [], []

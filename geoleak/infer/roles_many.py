@@ -15,9 +15,11 @@ calls; element-wise numpy and scipy functions give each element what they give i
 and the few matrix products whose order is the library's (`home_unseen_by_type`'s shares,
 `person_presence`'s hourly mean) are made per person as `fit_roles` makes them.
 
-Assignments, structure priors and the bag's inputs are built by the same functions as
-`fit_roles` (`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`,
-`_bag_inputs`), so a change of the model's types, priors or assignments reaches both.
+Assignments and structure priors are built by the same functions as `fit_roles`
+(`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`), once for each
+shape of problem (which locations are candidates for what: `_shape_of`), and the bag scores
+the assignments `roles._bag_inputs` keeps, so a change of the model's types, priors or
+assignments reaches both.
 """
 
 from __future__ import annotations
@@ -224,17 +226,72 @@ def _lgamma_other(n: float) -> float:
     return math.lgamma(OTHER_PLACES_CONCENTRATION + n)
 
 
+# A person's assignments and what follows from them alone (`roles._assignments`,
+# `roles._workplace_log_prior`, each location's role under each assignment as `_pairs` makes
+# it, and the structures' fields `roles._structure_log_priors_many` reads) depend on which
+# locations are candidates for what, not on the counts: at 200 k posts 3,341 people have 62
+# such shapes. Each shape's are made once a process and shared (read, never changed: a fit
+# gets its own lists); a person with a move is made alone (its move rows hold the person's
+# counts).
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    assigned: tuple[list[roles.Structure], list[roles._RoleSpec], list[roles._MoveRow],
+                    list[bool]]  # fmt: skip
+    work_prior: NDArray[np.float64]  # per assignment
+    role: NDArray[np.int64]  # (assignments x locations,): each location's role, by assignment
+    second: NDArray[np.int64]  # the assignments with a second place
+    second_code: NDArray[np.int64]  # their second rows as the specs give them (kind flag)
+    fields: NDArray[np.int64]  # (assignments, 5): home, work, second, old home, nights
+
+
+_SHAPES: dict[tuple[Any, ...], _Shape] = {}
+_SHAPES_KEPT = 4096
+
+
+def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
+    made = roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs, p.moves,
+                              p.night_locs)  # fmt: skip
+    structures, specs = made[0], made[1]
+    role, second = roles._role_matrix(p.loc_group, specs)
+    return _Shape(
+        made,
+        roles._workplace_log_prior(structures, made[3], priors),
+        role.reshape(-1).astype(np.int64),
+        np.array(second, dtype=np.int64),
+        np.array([specs[k][2] for k in second], dtype=np.int64),
+        roles._structure_fields(structures),
+    )
+
+
+def _shape_of(p: RoleProblem, priors: RolePriors) -> _Shape:
+    """`_made_shape(p, priors)`, the same values: made once a shape (`_SHAPES`), each
+    fit given its own lists."""
+    if p.moves:
+        return _made_shape(p, priors)
+    key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups), tuple(p.second_locs),
+           tuple(p.night_locs), priors)  # fmt: skip
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = _made_shape(p, priors)
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.clear()
+        _SHAPES[key] = shape
+    structures, specs, _, lives_at_work = shape.assigned
+    return _Shape((list(structures), specs, [], list(lives_at_work)), shape.work_prior,
+                  shape.role, shape.second, shape.second_code, shape.fields)  # fmt: skip
+
+
 def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[RoleFit]:
     """`problem.fit(priors)` of each problem, scored together (the same floats)."""
     if not problems:
         return []
     people = len(problems)
-    assigned = [roles._assignments(p.loc_group, p.home_locs, p.work_groups, p.second_locs,
-                                   p.moves, p.night_locs) for p in problems]  # fmt: skip
+    shapes = [_shape_of(p, priors) for p in problems]
+    assigned = [shape.assigned for shape in shapes]
     group_lists = [list(p.loc_group) for p in problems]
     by_role, plug, spec_start, pairs = _role_rows_many(
         [p.counts for p in problems], group_lists, [a[1] for a in assigned],
-        [p.singleton_total for p in problems],
+        [p.singleton_total for p in problems], shapes,
     )  # fmt: skip
     for person, (_, _, move_rows, _) in enumerate(assigned):
         for index, before, after in move_rows:
@@ -245,6 +302,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         [(a[0], len(p.home_locs), len(p.second_locs), len(p.moves), p.years, p.far_from_home,
           len(p.night_locs)) for p, a in zip(problems, assigned, strict=True)],
         priors,
+        fields := np.concatenate([shape.fields for shape in shapes]),
     )  # fmt: skip
     n_specs = np.diff(spec_start)
     spec_person = np.repeat(np.arange(people), n_specs)
@@ -260,7 +318,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
             u = min(0.99, value)
             log_seen[person, t] = math.log((1 - u) / n_home)
             log_unseen[person, t] = math.log(u)
-    work_prior = np.concatenate([roles._workplace_log_prior(a[0], a[3], priors) for a in assigned])
+    work_prior = np.concatenate([shape.work_prior for shape in shapes])
 
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
     parts_spec, parts_type = [], []
@@ -281,7 +339,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     probs[:, HOME, :] = rows[:, :, 0]
     probs[:, WORK, :] = rows[:, :, 1]
     probs[:, OTHER, :] = rows[:, :, 2]
-    nights = np.array([st.nights for a in assigned for st in a[0]], dtype=bool)
+    nights = fields[:, 4] != 0
     residence = has_second & ~nights
     days = roles._second_residence_days(by_role, residence)
     share = roles._second_shares(by_role)
@@ -298,9 +356,10 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                          log_unseen[entry_person, entry_type])  # fmt: skip
     prior = log_type[entry_type] + log_structure_prior[entry_spec] + home_term
     prior = np.where(entry_type != NO_WORK, prior + work_prior[entry_spec], prior)
-    for ptype in SCORED_TYPES:
+    entry_work = np.where(has_work[entry_spec], s_work[entry_spec], -1)
+    for ptype in _DAYS_TYPES:  # the others have no evidence of their days (None)
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
-                                        np.where(has_work[entry_spec], s_work[entry_spec], -1))  # fmt: skip
+                                        entry_work)  # fmt: skip
     activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
@@ -314,36 +373,89 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
+    bag_at, bag_scores = _bag_of_batch(
+        problems, assigned, scores, entry_start, entry_spec, pairs, probs, prior,
+        priors.concentration,
+    )  # fmt: skip
     fits = []
-    for person, p in enumerate(problems):
+    for person in range(people):
         at, end = int(entry_start[person]), int(entry_start[person + 1])
-        structures, specs, move_rows, lives_at_work = assigned[person]
-        chosen = entry_spec[at:end] - spec_start[person]
-        log_score = scores[at:end]
-        bag_index = np.zeros(0, np.int64)
-        bag_inputs = None
-        if p.bag and end > at:
-            bag_index, bag_inputs = roles._bag_inputs(
-                log_score, chosen, specs, move_rows, p.counts, group_lists[person],
-                p.singleton_total, probs[at:end], prior[at:end], priors.concentration,
-            )  # fmt: skip
+        structures, _, _, lives_at_work = assigned[person]
+        bagged = person in bag_scores
         fits.append(RoleFit(
             structures=structures,
             person_type=entry_type[at:end].copy(),
-            structure_index=chosen,
-            log_score=log_score.copy(),
+            structure_index=entry_spec[at:end] - spec_start[person],
+            log_score=scores[at:end].copy(),
             home_lives_at_work=lives_at_work,
-            bag_index=bag_index,
-            bag_inputs=bag_inputs,
+            bag_index=bag_at[person] - at if bagged else np.zeros(0, np.int64),
+            bag_inputs=() if bagged else None,
+            bag_log_scores=bag_scores.get(person),
             activity=activity[person],
         ))  # fmt: skip
-    # The bag's scores, for every bagged person at once (not left for `decide` to ask for
-    # one person at a time).
-    bagged = [(fit, fit.bag_inputs) for fit in fits if fit.bag_inputs is not None]
-    for (fit, _), scores in zip(bagged, _bag_scores_many([inputs for _, inputs in bagged]),
-                                strict=True):  # fmt: skip
-        fit.bag_log_scores = scores
     return fits
+
+
+def _bag_of_batch(
+    problems: Sequence[RoleProblem],
+    assigned: Sequence[tuple[Any, list[roles._RoleSpec], list[roles._MoveRow], Any]],
+    scores: NDArray[np.float64],
+    entry_start: NDArray[np.int64],
+    entry_spec: NDArray[np.int64],
+    pairs: _Pairs,
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
+    """The bag of every bagged person of a batch, from the batch's arrays: per person, the
+    entries it scores (those within `roles.BAG_PRUNE` of the person's best, as
+    `roles._bag_inputs` picks them) and their scores under the reweightings, (draws, K),
+    the floats `roles._bag_log_scores` gives one person (`_bag_scores`). The assignments'
+    (assignment, location) pairs are the batch's (`pairs`) of the assignments kept, in
+    their order, rather than each person's bag inputs made and joined again."""
+    sizes = np.diff(entry_start)
+    bagged = np.array([p.bag for p in problems], dtype=bool) & (sizes > 0)
+    if not bagged.any():
+        return {}, {}
+    # Each person's best: the maximum over its entries (people with entries, in order).
+    nonempty = np.flatnonzero(sizes > 0)
+    top = np.zeros(len(problems))
+    top[nonempty] = np.maximum.reduceat(scores, entry_start[nonempty])
+    owner = np.repeat(np.arange(len(problems)), sizes)
+    kept = np.flatnonzero(bagged[owner] & (scores >= top[owner] - roles.BAG_PRUNE))
+    # The assignments the bags score, in order (each person's sorted, people in order).
+    used = np.zeros(pairs.n_specs, dtype=bool)
+    used[entry_spec[kept]] = True
+    rank = np.cumsum(used) - 1
+    # The locations of the bagged people only, renumbered in order.
+    loc_owner = np.repeat(np.arange(len(problems)), np.diff(pairs.loc_start))
+    loc_used = bagged[loc_owner]
+    loc_rank = np.cumsum(loc_used) - 1
+    n_locs = np.diff(pairs.loc_start)[bagged]
+    loc_start = np.concatenate([[0], np.cumsum(n_locs)]).astype(np.int64)
+    on = used[pairs.spec]
+    second_on = used[pairs.second]
+    sub = _Pairs(loc_start, np.zeros(0, np.int64), int(used.sum()), rank[pairs.spec[on]],
+                 loc_rank[pairs.loc[on]], pairs.role[on], rank[pairs.second[second_on]],
+                 pairs.second_code[second_on])  # fmt: skip
+    people = np.flatnonzero(bagged).tolist()
+    counts = np.concatenate([problems[k].counts for k in people]).reshape(-1, N_BINS)
+    singletons = [(int(loc_start[j + 1]) - 1, problems[k].singleton_total)
+                  for j, k in enumerate(people) if problems[k].singleton_total]  # fmt: skip
+    moves = []
+    for j, k in enumerate(people):
+        specs = assigned[k][1]
+        for index, before, after in assigned[k][2]:
+            spec = int(pairs.spec_start[k]) + index
+            if used[spec]:
+                new_row, old_row = specs[index][0][0], specs[index][0][1]
+                moves.append((int(rank[spec]), int(loc_start[j]) + new_row,
+                              int(loc_start[j]) + old_row, before[0], after[1]))  # fmt: skip
+    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], probs[kept],
+                      prior[kept], concentration)  # fmt: skip
+    bounds = np.searchsorted(kept, entry_start).tolist()
+    bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
+    return bag_at, {k: bag[:, bounds[k] : bounds[k + 1]] for k in people}
 
 
 def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
@@ -356,6 +468,11 @@ def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
         hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
         out[seen] = roles._activity_of_cells(roles._activity_cells(hours))
     return out
+
+
+# The types whose workplace's days are evidence (those `roles.work_day_evidence` gives a
+# value for), in scoring order: for the others `_with_work_day_evidence` adds nothing.
+_DAYS_TYPES = tuple(t for t in SCORED_TYPES if roles.work_day_evidence(t, [0.0], [0.0]) is not None)
 
 
 def _with_work_day_evidence(
@@ -408,7 +525,10 @@ def _pairs(
     n_locs_of: Sequence[int],
     loc_groups: Sequence[Sequence[int]],
     specs_of: Sequence[Sequence[roles._RoleSpec]],
+    shapes: Sequence[_Shape] | None = None,
 ) -> _Pairs:
+    """Every (assignment, location) pair of the people; with `shapes` (each person's, of
+    these specs) the roles and second places are read from them, the same values."""
     n_locs = np.array(n_locs_of, dtype=np.int64)
     loc_start = np.concatenate([[0], np.cumsum(n_locs)])
     spec_start = np.concatenate([[0], np.cumsum([len(s) for s in specs_of])]).astype(np.int64)
@@ -423,6 +543,14 @@ def _pairs(
     pair_spec = np.repeat(np.arange(n_specs), pairs_of)
     pair_loc = (loc_start[spec_person][pair_spec] + np.arange(pair_start[-1])
                 - pair_start[pair_spec])  # fmt: skip
+    if shapes is not None:
+        return _Pairs(
+            loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc,
+            np.concatenate([shape.role for shape in shapes]),
+            np.concatenate([shape.second + at
+                            for shape, at in zip(shapes, spec_start.tolist(), strict=False)]),
+            np.concatenate([shape.second_code for shape in shapes]),
+        )  # fmt: skip
     role = np.where((group[pair_loc] == work_group[pair_spec]) & (work_group[pair_spec] >= 0),
                     WORK, OTHER)  # fmt: skip
     for slot in (0, 1):
@@ -453,12 +581,13 @@ def _role_rows_many(
     loc_groups: Sequence[list[int]],
     specs_of: Sequence[Sequence[roles._RoleSpec]],
     singleton_totals: Sequence[float],
+    shapes: Sequence[_Shape] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], _Pairs]:
     """`roles._role_rows` of each person, stacked: (assignments, roles, bins) and the
     plug-in terms, with each person's first assignment (and the total at the end) and the
     (assignment, location) pairs."""
     counts = np.concatenate(counts_of).reshape(-1, N_BINS)
-    pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of)
+    pairs = _pairs([c.shape[0] for c in counts_of], loc_groups, specs_of, shapes)
     loc_start, spec_start, n_specs = pairs.loc_start, pairs.spec_start, pairs.n_specs
     pair_spec, pair_loc, role = pairs.spec, pairs.loc, pairs.role
     # Days per role and part of the week: whole numbers, so exact in any order.
@@ -624,17 +753,26 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
     return out
 
 
-def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.float64]]:
-    """`roles._bag_log_scores(*inputs)` of each person's bag inputs, (draws, K) each."""
+def _bag_scores(
+    counts: NDArray[np.float64],
+    pairs: _Pairs,
+    singletons: Sequence[tuple[int, float]],
+    moves: Sequence[tuple[int, int, int, NDArray[np.float64], NDArray[np.float64]]],
+    position: NDArray[np.int64],
+    probs: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    concentration: float,
+) -> NDArray[np.float64]:
+    """`roles._bag_log_scores` of many people's bags, their scored assignments end to end,
+    (draws, K in all): `counts` the people's location rows end to end (`pairs.loc_start`
+    each one's first), `pairs` the (assignment, location) pairs of the assignments the bags
+    score, `singletons` each person's isolated row and its points, `moves` (assignment,
+    new home's row, old home's row, new home's counts before the split, old home's after
+    it), `position` each scored assignment's in `pairs`, `probs` and `prior` its presence
+    and log prior."""
     from geoleak.infer.special import gammaln
 
-    if not inputs_of:
-        return []
-    counts_of = [inputs[0] for inputs in inputs_of]
-    pairs = _pairs([c.shape[0] for c in counts_of], [inputs[1] for inputs in inputs_of],
-                   [inputs[2] for inputs in inputs_of])  # fmt: skip
     loc_start, n_specs = pairs.loc_start, pairs.n_specs
-    counts = np.concatenate(counts_of).reshape(-1, N_BINS)
     draws = roles.BAG_DRAWS
     # The reweightings (`roles._bag_weights`): each person's cells in their own order.
     flat = counts.reshape(-1)
@@ -657,12 +795,10 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     xlogx = roles._xlogx(totals)
     lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
     places = (counts.sum(axis=1) > 0).astype(np.float64)
-    for person, inputs in enumerate(inputs_of):
-        if inputs[3]:  # isolated points: each its own place seen once
-            last = loc_start[person + 1] - 1
-            xlogx[:, last] = 0.0
-            lgam[:, last] = 0.0
-            places[last] = inputs[3]
+    for last, points in singletons:  # isolated points: each its own place seen once
+        xlogx[:, last] = 0.0
+        lgam[:, last] = 0.0
+        places[last] = points
     is_work, is_other = pairs.role == WORK, pairs.role == OTHER
     draw_key = np.arange(draws)[:, None] * n_specs
 
@@ -682,25 +818,14 @@ def _bag_scores_many(inputs_of: Sequence[tuple[Any, ...]]) -> list[NDArray[np.fl
     for bins, second in _seconds_by_bins(pairs):  # a second place's days: one more "other"
         roles._second_weekdays_to_other(by_role, second, other_lg, other_total, other_places,
                                         bins)  # fmt: skip
-    moves = [(int(pairs.spec_start[person]) + k, int(loc_start[person]) + new_row,
-              int(loc_start[person]) + old_row, before, after)
-             for person, inputs in enumerate(inputs_of)
-             for k, (new_row, old_row, before, after) in inputs[4].items()]  # fmt: skip
     roles._reweighted_moves(by_role, weights, counts, moves)
-    residence = np.concatenate([roles._second_residences(inputs[2]) for inputs in inputs_of])
+    residence = np.zeros(n_specs, dtype=bool)  # the assignments with a second residence
+    residence[pairs.second[pairs.second_code < roles.NIGHT_PLACE_FLAG]] = True
     days = roles._second_residence_days(by_role, residence)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    # Each person's scored assignments, stacked.
-    position = np.concatenate([inputs[5] + pairs.spec_start[person]
-                               for person, inputs in enumerate(inputs_of)])  # fmt: skip
-    probs = np.concatenate([inputs[6] for inputs in inputs_of])
-    prior = np.concatenate([inputs[7] for inputs in inputs_of])
-    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
-                              inputs_of[0][8])  # fmt: skip
+    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
     loglik = loglik + roles._second_split_of(
-        days[:, position], probs[:, HOME, list(roles.WEEKEND_BINS)], inputs_of[0][8],
+        days[:, position], probs[:, HOME, list(roles.WEEKEND_BINS)], concentration,
         residence[position],
     )  # fmt: skip
-    scores = loglik + plug[:, position] + prior[None, :]
-    bounds = np.cumsum([0, *(inputs[5].size for inputs in inputs_of)])
-    return [scores[:, bounds[k] : bounds[k + 1]] for k in range(len(inputs_of))]
+    return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)

@@ -21,7 +21,6 @@ from geoleak.infer.roles_many import (
     TERM_NAMES,
     RoleProblem,
     _activity_many,
-    _bag_scores_many,
     _location_hour_terms_many,
     _presence_many,
     fit_roles_many,
@@ -318,7 +317,6 @@ def test_the_terms_of_each_assignment_add_up_to_its_log_score(
 
 def test_no_people_and_no_bags() -> None:
     assert fit_roles_many([], RolePriors()) == []
-    assert _bag_scores_many([]) == []
 
 
 def _people_alone(problems: list[RoleProblem], priors: RolePriors) -> list[RoleFit]:
@@ -483,3 +481,28 @@ def test_gammaln_of_counts_from_the_table_equals_it_computed(
     want = np.asarray(gammaln(alpha + array), dtype=np.float64)
     assert got.shape == want.shape and got.dtype == want.dtype
     assert got.tobytes() == want.tobytes()
+
+
+def test_people_of_one_shape_share_their_assignments_and_each_fit_keeps_its_own() -> None:
+    """`fit_roles_many` makes the assignments and workplace priors once a shape (which
+    locations are candidates for what): people who differ only in their night places, or
+    fits under another workplace prior, are not given another shape's, and each fit has its
+    own lists (changing one leaves the next fit of that shape as it was)."""
+    counts = np.array([[5, 1, 0, 2, 4, 3], [0, 2, 7, 1, 0, 0], [1, 0, 0, 1, 2, 0],
+                       [2, 0, 1, 0, 1, 1]], dtype=np.float64)  # fmt: skip
+
+    def person(night_locs: list[int]) -> RoleProblem:
+        return RoleProblem(counts, [0, 1, 2, -1], [0, 2], [1, 2], [1], [], 3.0, 0.8,
+                           night_locs=night_locs, bag=True)  # fmt: skip
+
+    people = [person([]), person([1]), person([]), person([1])]
+    for priors in (RolePriors(), RolePriors(live_at_work_share=0.3)):
+        first = fit_roles_many(people, priors)
+        for problem, fit in zip(people, first, strict=True):
+            assert_same_fit(fit, problem.fit(priors))
+        assert len(first[1].structures) > len(first[0].structures)  # the night place's
+        first[0].structures.clear()
+        first[0].home_lives_at_work.clear()
+        again = fit_roles_many(people[:1], priors)[0]
+        assert_same_fit(again, people[0].fit(priors))
+        assert again.structures is not first[2].structures
