@@ -260,6 +260,11 @@ def test_keys_made_in_columns_are_each_posts_key(
     gives it alone: the same position to 6 decimals, bit for bit (-0.0 is not 0.0)."""
     keys = utc_geotag_keys([p[0] for p in posts], [p[1] for p in posts],
                            [p[2] for p in posts], [p[3] for p in posts])  # fmt: skip
+    _assert_each_posts_key(keys, posts)
+
+
+def _assert_each_posts_key(keys: list[bytes], posts: list[tuple[str, int, float, float]]) -> None:
+    """Each key is the one `_key` gives its post (author, UTC seconds, lat, lon) alone."""
     for key, (author, seconds, lat, lon) in zip(keys, posts, strict=True):
         moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
         assert key == _key(
@@ -281,11 +286,7 @@ def test_keys_made_as_records_of_each_author_length_are_each_posts_key(
     with patch.object(dedupe, "_KEYS_PER_LENGTH", per_length):
         keys = utc_geotag_keys([p[0] for p in posts], [p[1] for p in posts],
                                [p[2] for p in posts], [p[3] for p in posts])  # fmt: skip
-    for key, (author, seconds, lat, lon) in zip(keys, posts, strict=True):
-        moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
-        assert key == _key(
-            author, moment, cast("LatLon", SimpleNamespace(lat=lat, lon=lon)), None, None
-        )
+    _assert_each_posts_key(keys, posts)
 
 
 def test_posts_keyed_apart_stay_apart() -> None:
