@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational as R
 from remedy_photos import HOME, WORK, dms, fictional_folder, photo
 
 from geoleak.cli import main
+from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
 from geoleak.remedy.audit import audit, write_audit_html
 from geoleak.remedy.model import Unsupported
@@ -424,6 +426,50 @@ def test_a_gps_block_with_a_destination_or_an_area_name_is_a_leak(
     # a block holding neither (only its version) is still not a leak
     (tmp_path / "b.jpg").write_bytes(_gps_block_photo({}))
     assert not audit([tmp_path / "b.jpg"]).leaks
+
+
+@pytest.mark.parametrize(
+    ("tags", "leaks", "said"),
+    [  # photoprism's buggy_panorama.jpg: seconds written 10,000 times too large
+        ({1: "N", 2: (R(48), R(15), R(595404032, 1000)), 3: "E",
+          4: (R(11), R(40), R(330528000, 1000))}, True,
+         "coordinates: GPSLatitude 48.250000 (degrees and minutes: its seconds are 60 or "
+         "more), GPSLongitude 11.666667 (degrees and minutes"),
+        # a latitude of 213.64 N beside a valid longitude
+        ({1: "N", 2: (R(213), R(38), R(24)), 3: "E", 4: dms(103.48)}, True,
+         "one coordinate: GPSLongitude 103.480000 (GPSLatitude 213.640000 out of range)"),
+        # a valid latitude (south) and no longitude
+        ({1: "S", 2: dms(33.45)}, True, "GPSLatitude -33.450000 (GPSLongitude missing)"),
+        # Pillow's exif_gps.jpg: only a latitude of 4294967295, which says nothing
+        ({2: (R(4294967295), R(0), R(0))}, False,
+         "no valid position (GPSLatitude 4294967295.000000 out of range)"),
+        # 0, 0: the no-fix placeholder
+        ({1: "N", 2: dms(0.0), 3: "E", 4: dms(0.0)}, False, "no valid position"),
+    ],
+)  # fmt: skip
+def test_a_gps_block_with_one_usable_coordinate_is_a_leak_but_never_a_position(
+    tmp_path: Path, tags: dict[int, object], leaks: bool, said: str
+) -> None:
+    """photoprism's buggy_panorama.jpg writes its seconds 10,000 times too large (48 15
+    595404.032: exiftool reads latitude 213.64, longitude 103.48); audit listed "no valid
+    position" and did not count it, though its degrees and minutes place the photo within
+    2 km (48 15 N, 11 40 E), and scrub removed the block. Such a block, or one with a
+    single usable coordinate (a longitude alone narrows the place to a strip), is a leak,
+    listed as such; it never becomes a position."""
+    (tmp_path / "a.jpg").write_bytes(_gps_block_photo(tags))
+    report = audit([tmp_path / "a.jpg"])
+    (item,) = report.files
+    (gps,) = [f for f in item.fields if f.field.endswith("GPS")]
+    assert said in (gps.value or ""), gps.value
+    assert report.leaks is leaks and item.leaks_location is leaks
+    assert item.position is None and gps.position is None
+    assert read_media(tmp_path / "a.jpg").position is None
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "a.jpg"), "--fail-on-leak", "-q"])
+    assert result.exit_code == (1 if leaks else 0), result.output
+    scrub_paths([tmp_path / "a.jpg"], tmp_path / "o")
+    cleaned = audit([tmp_path / "o" / "a.jpg"])
+    assert not cleaned.leaks
+    assert not [f for f in cleaned.files[0].fields if f.field.endswith("GPS")]
 
 
 def _bare_exif_profile() -> bytes:
