@@ -23,6 +23,7 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.extract.media import EMPTY_FILE, read_media
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import (
+    COMPANION_EXTENSIONS,
     SIDECAR_EXTENSIONS,
     UNREAD_IMAGE_EXTENSIONS,
     telemetry_beside,
@@ -290,8 +291,11 @@ def _audit(
 
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
     sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
+    # so is a camera's proxy or thumbnail (GoPro .LRV, .THM): examined, never evidence
+    companions = [Path(p) for p in inputs if _is_companion(Path(p)) and source is None]
+    named = sidecars + companions
     result = run(
-        [str(p) for p in inputs if Path(p) not in sidecars], diag=diag, source=source,
+        [str(p) for p in inputs if Path(p) not in named], diag=diag, source=source,
         author=author, progress=progress, geocoder=OFFLINE if geocoder == "offline" else geocoder,
         archives=archives,
     )  # fmt: skip
@@ -311,11 +315,14 @@ def _audit(
             files[-1].fields = exc.findings
         except OSError as exc:
             files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
+    files += [_exposed(str(path), read_media(path), [], near_m) for path in companions]
     lines = result.stats.summary_lines()
-    if sidecars and len(sidecars) == len(inputs):  # no post was looked for: no "0 posts read"
+    if named and len(named) == len(inputs):  # no post was looked for: no "0 posts read"
         lines = []
         if not any(f.leaks_location for f in files):
-            lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
+            what = [count_of(len(sidecars), "XMP sidecar")] if sidecars else []
+            what += [count_of(len(companions), "media file")] if companions else []
+            lines.append(NO_LOCATION + f"{' and '.join(what)} with no position")
     elif any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
         lines = [line for line in lines if not line.startswith(NO_LOCATION)]
     return AuditReport(
@@ -357,6 +364,7 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 suffix not in _LOCATION_SUFFIXES
                 and suffix not in SCAN_EXTENSIONS
                 and suffix not in UNREAD_IMAGE_EXTENSIONS
+                and suffix not in COMPANION_EXTENSIONS
             ):
                 continue
             video = video_beside(path)
@@ -366,6 +374,9 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
             if hidden or path.is_symlink():
                 reason = skip_reason(str(path), root_real) or "skipped: hidden file"
                 out.append(ExposedFile(shown_path(path), None, None, None, None, error=reason))
+                continue
+            if suffix in COMPANION_EXTENSIONS:  # a GoPro proxy or thumbnail: read as media
+                out.append(_exposed(str(path), read_media(path), [], NEAR_M))
                 continue
             if suffix in UNREAD_IMAGE_EXTENSIONS:  # (it may hold a position: not clean)
                 out.append(_unread(path, f"not examined: geoleak cannot read {suffix} files"))
@@ -408,6 +419,10 @@ _FILE_KINDS = ("media file", "XMP sidecar", "track or location file")
 
 def _is_sidecar(path: Path) -> bool:
     return path.suffix.lower() in SIDECAR_EXTENSIONS and path.is_file()
+
+
+def _is_companion(path: Path) -> bool:
+    return path.suffix.lower() in COMPANION_EXTENSIONS and path.is_file()
 
 
 def _unread(path: Path, why: str) -> ExposedFile:

@@ -326,6 +326,43 @@ def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> Non
     assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
 
 
+def test_a_gopro_cards_proxy_and_thumbnail_are_examined_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    """A GoPro writes GX010001.LRV (a low-resolution MP4 with the same GPMF GPS track) and
+    GX010001.THM (a JPEG) beside GX010001.MP4. Audit of a card folder skipped both (not
+    media extensions): a folder of only the copies was "0 media files", --fail-on-leak
+    exit 0. Now both are examined (position, fields) and listed; the evidence is still the
+    original's alone, so inference counts the moment once."""
+    from media_data import real_file
+
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    card = tmp_path / "DCIM" / "100GOPRO"
+    card.mkdir(parents=True)
+    (card / "GX010001.LRV").write_bytes(video.read_bytes())
+    (card / "GX010001.THM").write_bytes(photo(*HOME, datetime(2026, 5, 1, 9)))
+    report = audit([tmp_path / "DCIM"])
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert set(by_name) == {"GX010001.LRV", "GX010001.THM"}
+    assert all(f.leaks_location and f.position is not None for f in by_name.values())
+    assert haversine_m(by_name["GX010001.THM"].position, LatLon(*HOME)) < 1
+    assert "GPMF" in (by_name["GX010001.LRV"].error or "")  # scrub refuses it, as the MP4
+    assert not report.evidence  # copies, not evidence
+    named = [str(card / "GX010001.THM"), "--fail-on-leak", "-q"]
+    assert CliRunner().invoke(main, ["audit", *named]).exit_code == 1  # named on its own
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "DCIM"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    # beside the original: the video is the evidence, once; its copies are listed
+    (card / "GX010001.MP4").write_bytes(video.read_bytes())
+    report = audit([tmp_path / "DCIM"])
+    assert len({Path(f.path).name for f in report.files}) == 3
+    media = {Path(e.media_path or "").name for found in report.evidence.values() for e in found}
+    assert media == {"GX010001.MP4"}, media
+    # scrub (which tells formats by content) cleans the thumbnail
+    scrub_paths([tmp_path / "DCIM"], tmp_path / "o")
+    assert audit([tmp_path / "o" / "100GOPRO" / "GX010001.THM"]).files[0].position is None
+
+
 def test_an_export_zip_is_audited_as_its_extracted_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
