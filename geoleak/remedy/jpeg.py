@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import struct
+from dataclasses import replace
 
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.formats.jpeg import EXIF_ID, EXT_XMP_ID, FLIR_ID, PHOTOSHOP_ID, XMP_ID, SegmentWalk
 from geoleak.formats.jumbf import APP11_ID, jpeg_jumbf_extents
 from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
+from geoleak.remedy.iptc import scan_iim
 from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import (
     Finding,
@@ -52,7 +54,50 @@ def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int =
         except Unsupported:
             pos = match.start() + 2
     _scan_trailer_video(data, end, opts, result)
+    _scan_afcp(data, opts, result)
     return result
+
+
+def _scan_afcp(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult) -> None:
+    """An AXS File Concatenation Protocol trailer after the image (exiftool's AFCP; written
+    by some news-agency tools to carry IPTC outside the JPEG's segments). Its last 12 bytes
+    are "AXS!" (big-endian; "AXS*" little-endian), the file offset of its header and 4
+    more bytes; the header is the same 4 bytes, a version (2), the number of records (2)
+    and 4 bytes, then per record a 4-character id, its size and its file offset. The IPTC
+    record's place names are listed and blanked as an APP13 block's; a TEXT record's
+    location text too. Only trailer bytes change: the image before it is untouched."""
+    size = len(data)
+    if size < 24:
+        return
+    tail = bytes(data[size - 12 :])
+    if tail[:4] not in (b"AXS!", b"AXS*"):
+        return
+    order = ">" if tail[3:4] == b"!" else "<"
+    start = struct.unpack_from(order + "I", tail, 4)[0]
+    if start + 12 > size - 12 or bytes(data[start : start + 4]) != tail[:4]:
+        result.notes.append("AFCP trailer after the image not examined (its header is not found)")
+        return
+    count = struct.unpack_from(order + "H", data, start + 6)[0]
+    pos = start + 12
+    region = Region.whole(data, 0, size)
+    for _ in range(count):
+        if pos + 12 > size - 12:
+            break
+        record = bytes(data[pos : pos + 4])
+        length, offset = struct.unpack_from(order + "II", data, pos + 4)
+        pos += 12
+        if not (start + 12 <= offset and offset + length <= size - 12):
+            result.notes.append(f"AFCP {record!r} record outside the trailer: not examined")
+            continue
+        if record == b"IPTC":
+            findings, patches = scan_iim(region.sub(offset, length), opts)
+            result.findings += [replace(f, field=f"AFCP {f.field}") for f in findings]
+            result.patches += patches
+        elif record == b"TEXT":
+            text = bytes(data[offset : offset + length]).decode("utf-8", "replace")
+            found = text_finding("AFCP Text", text)
+            if found is not None:
+                result.add(found, region.blank(offset, offset + length))
 
 
 def _scan_one(
