@@ -55,7 +55,42 @@ def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int =
             pos = match.start() + 2
     _scan_trailer_video(data, end, opts, result)
     _scan_afcp(data, opts, result)
+    _scan_samsung_trailer(data, result)
     return result
+
+
+def _scan_samsung_trailer(data: bytes | memoryview, result: ScanResult) -> None:
+    """A Samsung phone's trailer after the image (exiftool's Samsung Trailer): it ends with
+    a directory's size (4 bytes, little-endian) and "SEFT"; the directory is "SEFH", a
+    version, the number of blocks, then per block 2 bytes, its type (2), its distance back
+    from "SEFH" (4) and its size (4); a block is 2 bytes, its type, its name's length (4),
+    its name, its value. MCC_Data, the mobile network's country code (242: Norway), names
+    the country the photo was taken in: listed and its digits blanked. The image and the
+    other blocks (a motion photo's video, cleaned as an appended video) are untouched."""
+    size = len(data)
+    if size < 16 or bytes(data[size - 4 :]) != b"SEFT":
+        return
+    length = struct.unpack_from("<I", data, size - 8)[0]
+    head = size - 8 - length
+    if head < 0 or length < 12 or bytes(data[head : head + 4]) != b"SEFH":
+        return
+    count = struct.unpack_from("<I", data, head + 8)[0]
+    region = Region.whole(data, 0, size)
+    for i in range(min(count, (length - 12) // 12)):
+        back, block_size = struct.unpack_from("<II", data, head + 12 + 12 * i + 4)
+        start = head - back
+        if start < 0 or block_size < 8 or start + block_size > head:
+            continue
+        name_len = struct.unpack_from("<I", data, start + 4)[0]
+        value_at = start + 8 + name_len
+        if value_at > start + block_size:
+            continue
+        if bytes(data[start + 8 : value_at]) == b"MCC_Data":
+            code = bytes(data[value_at : start + block_size]).strip(b"\x00 ")
+            if code:
+                shown = f"mobile country code {code.decode('ascii', 'replace')} (the country)"
+                finding = Finding("Samsung trailer MCC_Data", FindingKind.PLACE, shown, True)
+                result.add(finding, region.blank(value_at, start + block_size))
 
 
 def _scan_afcp(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult) -> None:

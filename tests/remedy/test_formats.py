@@ -607,3 +607,40 @@ def test_iptc_in_an_afcp_trailer_after_the_image_is_listed_and_blanked(order: st
     assert not [f for f in scan_bytes(cleaned, ScrubOptions()).findings if f.kind in LOCATING]
     with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(cleaned)) as after:
         assert before.tobytes() == after.tobytes()
+
+
+def _samsung_trailer(blocks: list[tuple[int, bytes, bytes]]) -> bytes:
+    """A Samsung trailer (exiftool's Samsung Trailer, laid out as its Galaxy S7 samples
+    are): blocks of (2 bytes, type, name length, name, value), then "SEFH", a version,
+    the count and per block (2 bytes, type, distance back from SEFH, size), then the
+    directory's size and "SEFT"; little-endian. exiftool 12.57 reads this one's MCCData."""
+    body, entries = b"", []
+    for kind, name, value in blocks:
+        block = struct.pack("<HHI", 0, kind, len(name)) + name + value
+        entries.append((kind, len(body), len(block)))
+        body += block
+    head = b"SEFH" + struct.pack("<II", 107, len(entries))
+    for kind, at, size in entries:
+        head += struct.pack("<HHII", 0, kind, len(body) - at, size)
+    return body + head + struct.pack("<I", len(head)) + b"SEFT"
+
+
+def test_a_samsung_trailers_network_country_is_listed_and_blanked() -> None:
+    """A Samsung phone's trailer may hold MCC_Data, the mobile network's country code
+    (exiftool shows "MCC Data: Norway"): audit did not list it, scrub kept it. Now it is
+    listed as a place and its digits blanked; the image and the trailer's other blocks
+    (its time stamp) keep their bytes."""
+    image = photo(None, None, datetime(2026, 1, 1))
+    stamp = (0x0A01, b"Image_UTC_Data", b"1486666298918")
+    data = image + _samsung_trailer([stamp, (0x0AA1, b"MCC_Data", b"242")])
+    found = [f for f in scan_bytes(data, ScrubOptions()).findings if f.kind in LOCATING]
+    assert [(f.field, f.value) for f in found] == [
+        ("Samsung trailer MCC_Data", "mobile country code 242 (the country)")
+    ]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[: len(image)] == image
+    assert b"MCC_Data\x00\x00\x00" in cleaned and b"1486666298918" in cleaned
+    assert not [f for f in scan_bytes(cleaned, ScrubOptions()).findings if f.kind in LOCATING]
+    # a trailer with only the time stamp (the Galaxy S7 samples) has nothing to list
+    plain = image + _samsung_trailer([stamp])
+    assert not [f for f in scan_bytes(plain, ScrubOptions()).findings if f.kind in LOCATING]
