@@ -8,6 +8,7 @@ from pathlib import Path
 
 __all__ = [
     "COMPANION_EXTENSIONS",
+    "DOCUMENT_EXTENSIONS",
     "DRONE_VIDEO_EXTENSIONS",
     "IMAGE_EXTENSIONS",
     "MEDIA_EXTENSIONS",
@@ -47,6 +48,10 @@ MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 # count the moment twice), but audit examines them and scrub cleans them (it tells formats
 # by content): a card folder's copies leak what the originals do.
 COMPANION_EXTENSIONS = frozenset({".lrv", ".thm"})
+# Documents that can carry a photo's XMP or IPTC place (exiftool's PDF and EPS samples
+# name Kingston, Ontario): not media, not cleaned, but audit reads their uncompressed XMP
+# and lists a document whose XMP holds a location as leaking, one scrub cannot clean.
+DOCUMENT_EXTENSIONS = frozenset({".pdf", ".eps", ".epsf", ".ps", ".ai"})
 # A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
 DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")
 _SUBTITLE_EXTENSIONS = (".SRT", ".srt")

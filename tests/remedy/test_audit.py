@@ -718,3 +718,53 @@ def test_a_folder_is_never_clean_while_it_holds_files_audit_cannot_read(tmp_path
     result = CliRunner().invoke(main, ["audit", str(tmp_path), "--fail-on-leak", "-q"])
     assert result.exit_code == 1, result.output
     assert "2 files could not be read" in result.output
+
+
+_DOCUMENT_XMP = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
+    b"<photoshop:City>Tromso</photoshop:City><photoshop:Country>Norway</photoshop:Country>"
+    b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def test_a_pdf_or_eps_whose_xmp_names_a_place_is_listed_as_leaking(tmp_path: Path) -> None:
+    """exiftool's PDF.pdf and PostScript.eps carry a photo's XMP (photoshop:City Kingston,
+    Country Canada) as plain text: a folder holding them was "0 media files", exit 0 under
+    --fail-on-leak. Now such a document is listed with its XMP's places, as leaking and
+    not cleanable; a document without a location is not listed (nor read as evidence)."""
+    length = str(len(_DOCUMENT_XMP)).encode()
+    pdf = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Metadata /Subtype /XML /Length "
+        + length
+        + b" >>\n"
+        + b"stream\n"
+        + _DOCUMENT_XMP
+        + b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+    )
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 1 1\n%begin_xml_packet\n"
+    eps += _DOCUMENT_XMP + b"\n%end_xml_packet\nshowpage\n%%EOF\n"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "flyer.pdf").write_bytes(pdf)
+    (folder / "poster.EPS").write_bytes(eps)
+    (folder / "plain.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    report = audit([folder])
+    listed = {Path(f.path).name: f for f in report.files}
+    assert set(listed) == {"flyer.pdf", "poster.EPS"}
+    for item in listed.values():
+        assert item.leaks_location and item.position is None
+        assert {(f.field, f.value) for f in item.fields} >= {("XMP photoshop:City", "Tromso")}
+        assert (item.error or "").startswith("not examined: a .")
+    assert not report.evidence
+    lines = report.summary_lines()
+    assert "files that give away a position and geoleak scrub cannot clean (2):" in lines
+    assert any(line.startswith("2 documents;") for line in lines), lines
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(folder), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    named = runner.invoke(main, ["audit", str(folder / "flyer.pdf"), "--fail-on-leak", "-q"])
+    assert named.exit_code == 1, named.output
+    assert not audit([folder / "plain.pdf"]).leaks
