@@ -7,6 +7,8 @@ from collections.abc import Collection
 from pathlib import Path
 
 __all__ = [
+    "COMPANION_EXTENSIONS",
+    "DOCUMENT_EXTENSIONS",
     "DRONE_VIDEO_EXTENSIONS",
     "IMAGE_EXTENSIONS",
     "MEDIA_EXTENSIONS",
@@ -40,6 +42,16 @@ UNREAD_IMAGE_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+# A camera's copies of a photo or video, written beside it: GoPro's low-resolution proxy
+# (GX010001.LRV, an MP4 with the same GPMF GPS track) and thumbnail (GX010001.THM, a JPEG;
+# Canon writes .THM beside its videos too). Not evidence (the original is, and a copy would
+# count the moment twice), but audit examines them and scrub cleans them (it tells formats
+# by content): a card folder's copies leak what the originals do.
+COMPANION_EXTENSIONS = frozenset({".lrv", ".thm"})
+# Documents that can carry a photo's XMP or IPTC place (exiftool's PDF and EPS samples
+# name Kingston, Ontario): not media, not cleaned, but audit reads their uncompressed XMP
+# and lists a document whose XMP holds a location as leaking, one scrub cannot clean.
+DOCUMENT_EXTENSIONS = frozenset({".pdf", ".eps", ".epsf", ".ps", ".ai"})
 # A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
 DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")
 _SUBTITLE_EXTENSIONS = (".SRT", ".srt")

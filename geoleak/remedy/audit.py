@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from geoleak.diagnostics import Diagnostics
 from geoleak.extract.media import EMPTY_FILE, read_media
 from geoleak.geometry import haversine_m
 from geoleak.mediatypes import (
+    COMPANION_EXTENSIONS,
+    DOCUMENT_EXTENSIONS,
     SIDECAR_EXTENSIONS,
     UNREAD_IMAGE_EXTENSIONS,
     telemetry_beside,
@@ -35,9 +38,12 @@ from geoleak.remedy.model import (
     Finding,
     FindingKind,
     NoPosition,
+    Region,
+    ScrubOptions,
     Unsupported,
 )
 from geoleak.remedy.scrub import scan_file
+from geoleak.remedy.xmp import scan_xmp
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 from geoleak.wording import count as count_of
 
@@ -290,8 +296,12 @@ def _audit(
 
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
     sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
+    # so is a camera's proxy or thumbnail (GoPro .LRV, .THM): examined, never evidence
+    companions = [Path(p) for p in inputs if _is_companion(Path(p)) and source is None]
+    documents = [Path(p) for p in inputs if _is_document(Path(p)) and source is None]
+    named = sidecars + companions + documents
     result = run(
-        [str(p) for p in inputs if Path(p) not in sidecars], diag=diag, source=source,
+        [str(p) for p in inputs if Path(p) not in named], diag=diag, source=source,
         author=author, progress=progress, geocoder=OFFLINE if geocoder == "offline" else geocoder,
         archives=archives,
     )  # fmt: skip
@@ -311,11 +321,17 @@ def _audit(
             files[-1].fields = exc.findings
         except OSError as exc:
             files.append(_unread(sidecar, f"cannot read: {exc.strerror or exc}"))
+    files += [_exposed(str(path), read_media(path), [], near_m) for path in companions]
+    for document in documents:
+        files += _document_file(document, always=True)
     lines = result.stats.summary_lines()
-    if sidecars and len(sidecars) == len(inputs):  # no post was looked for: no "0 posts read"
+    if named and len(named) == len(inputs):  # no post was looked for: no "0 posts read"
         lines = []
         if not any(f.leaks_location for f in files):
-            lines.append(NO_LOCATION + f"{count_of(len(sidecars), 'XMP sidecar')} with no position")
+            what = [count_of(len(sidecars), "XMP sidecar")] if sidecars else []
+            what += [count_of(len(companions), "media file")] if companions else []
+            what += [count_of(len(documents), "document")] if documents else []
+            lines.append(NO_LOCATION + f"{' and '.join(what)} with no position")
     elif any(f.leaks_location for f in files):  # (the posts' verdict; a sidecar or track leaks)
         lines = [line for line in lines if not line.startswith(NO_LOCATION)]
     return AuditReport(
@@ -357,6 +373,8 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
                 suffix not in _LOCATION_SUFFIXES
                 and suffix not in SCAN_EXTENSIONS
                 and suffix not in UNREAD_IMAGE_EXTENSIONS
+                and suffix not in COMPANION_EXTENSIONS
+                and suffix not in DOCUMENT_EXTENSIONS
             ):
                 continue
             video = video_beside(path)
@@ -366,6 +384,12 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
             if hidden or path.is_symlink():
                 reason = skip_reason(str(path), root_real) or "skipped: hidden file"
                 out.append(ExposedFile(shown_path(path), None, None, None, None, error=reason))
+                continue
+            if suffix in DOCUMENT_EXTENSIONS:  # listed only when its XMP holds a location
+                out.extend(_document_file(path))
+                continue
+            if suffix in COMPANION_EXTENSIONS:  # a GoPro proxy or thumbnail: read as media
+                out.append(_exposed(str(path), read_media(path), [], NEAR_M))
                 continue
             if suffix in UNREAD_IMAGE_EXTENSIONS:  # (it may hold a position: not clean)
                 out.append(_unread(path, f"not examined: geoleak cannot read {suffix} files"))
@@ -397,17 +421,62 @@ def _what_files(files: Sequence[ExposedFile]) -> str:
             kinds["XMP sidecar"] += 1
         elif suffix in _LOCATION_SUFFIXES:
             kinds["track or location file"] += 1
+        elif suffix in DOCUMENT_EXTENSIONS:
+            kinds["document"] += 1
         else:
             kinds["media file"] += 1
     shown = [count_of(kinds[kind], kind) for kind in _FILE_KINDS if kinds[kind]]
     return ", ".join(shown) or "0 media files"
 
 
-_FILE_KINDS = ("media file", "XMP sidecar", "track or location file")
+_FILE_KINDS = ("media file", "XMP sidecar", "track or location file", "document")
 
 
 def _is_sidecar(path: Path) -> bool:
     return path.suffix.lower() in SIDECAR_EXTENSIONS and path.is_file()
+
+
+def _is_document(path: Path) -> bool:
+    return path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file()
+
+
+_XMP_OPEN = re.compile(rb"<x(?:ap)?:x[am]pmeta\b")
+_XMP_CLOSE = re.compile(rb"</x(?:ap)?:x[am]pmeta>")
+DOCUMENT_READ_BYTES = 64 * 1024 * 1024
+
+
+def _document_file(path: Path, *, always: bool = False) -> list[ExposedFile]:
+    """A PDF, EPS or PostScript document as an audited file: the location in the XMP
+    packets stored as plain text in its first 64 MiB (a PDF's metadata stream is
+    uncompressed by the PDF standard's advice; EPS writes its XMP as text). Listed when
+    they hold a location (or `always`, a document the user named), as leaking and not
+    cleanable: geoleak does not write documents. Compressed streams and an EPS's
+    hex-coded Photoshop IPTC are not read (README: audit's limits)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(DOCUMENT_READ_BYTES)
+    except OSError as exc:
+        return [_unread(path, f"cannot read: {exc.strerror or exc}")]
+    findings: list[Finding] = []
+    for opened in _XMP_OPEN.finditer(data):
+        closed = _XMP_CLOSE.search(data, opened.start())
+        if closed is None:
+            break
+        packet = data[opened.start() : closed.end()]
+        with contextlib.suppress(Unsupported):
+            findings += scan_xmp(Region.whole(packet, 0, len(packet)), ScrubOptions()).findings
+    located = [f for f in findings if f.kind in LOCATING]
+    if not located and not always:
+        return []
+    suffix = path.suffix.lower()
+    item = ExposedFile(shown_path(path), None, None, None, None, fields=findings)
+    if located:
+        item.error = f"not examined: a {suffix} document (its XMP read; scrub does not write it)"
+    return [item]
+
+
+def _is_companion(path: Path) -> bool:
+    return path.suffix.lower() in COMPANION_EXTENSIONS and path.is_file()
 
 
 def _unread(path: Path, why: str) -> ExposedFile:

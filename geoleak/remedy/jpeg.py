@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import struct
+from dataclasses import replace
 
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.formats.jpeg import EXIF_ID, EXT_XMP_ID, FLIR_ID, PHOTOSHOP_ID, XMP_ID, SegmentWalk
 from geoleak.formats.jumbf import APP11_ID, jpeg_jumbf_extents
 from geoleak.remedy.blocks import clean_exif, clean_irb, clean_xmp
+from geoleak.remedy.iptc import scan_iim
 from geoleak.remedy.jumbf import clean_jumbf
 from geoleak.remedy.model import (
     Finding,
@@ -52,7 +54,85 @@ def scan_jpeg(data: bytes | memoryview, opts: ScrubOptions, *, max_images: int =
         except Unsupported:
             pos = match.start() + 2
     _scan_trailer_video(data, end, opts, result)
+    _scan_afcp(data, opts, result)
+    _scan_samsung_trailer(data, result)
     return result
+
+
+def _scan_samsung_trailer(data: bytes | memoryview, result: ScanResult) -> None:
+    """A Samsung phone's trailer after the image (exiftool's Samsung Trailer): it ends with
+    a directory's size (4 bytes, little-endian) and "SEFT"; the directory is "SEFH", a
+    version, the number of blocks, then per block 2 bytes, its type (2), its distance back
+    from "SEFH" (4) and its size (4); a block is 2 bytes, its type, its name's length (4),
+    its name, its value. MCC_Data, the mobile network's country code (242: Norway), names
+    the country the photo was taken in: listed and its digits blanked. The image and the
+    other blocks (a motion photo's video, cleaned as an appended video) are untouched."""
+    size = len(data)
+    if size < 16 or bytes(data[size - 4 :]) != b"SEFT":
+        return
+    length = struct.unpack_from("<I", data, size - 8)[0]
+    head = size - 8 - length
+    if head < 0 or length < 12 or bytes(data[head : head + 4]) != b"SEFH":
+        return
+    count = struct.unpack_from("<I", data, head + 8)[0]
+    region = Region.whole(data, 0, size)
+    for i in range(min(count, (length - 12) // 12)):
+        back, block_size = struct.unpack_from("<II", data, head + 12 + 12 * i + 4)
+        start = head - back
+        if start < 0 or block_size < 8 or start + block_size > head:
+            continue
+        name_len = struct.unpack_from("<I", data, start + 4)[0]
+        value_at = start + 8 + name_len
+        if value_at > start + block_size:
+            continue
+        if bytes(data[start + 8 : value_at]) == b"MCC_Data":
+            code = bytes(data[value_at : start + block_size]).strip(b"\x00 ")
+            if code:
+                shown = f"mobile country code {code.decode('ascii', 'replace')} (the country)"
+                finding = Finding("Samsung trailer MCC_Data", FindingKind.PLACE, shown, True)
+                result.add(finding, region.blank(value_at, start + block_size))
+
+
+def _scan_afcp(data: bytes | memoryview, opts: ScrubOptions, result: ScanResult) -> None:
+    """An AXS File Concatenation Protocol trailer after the image (exiftool's AFCP; written
+    by some news-agency tools to carry IPTC outside the JPEG's segments). Its last 12 bytes
+    are "AXS!" (big-endian; "AXS*" little-endian), the file offset of its header and 4
+    more bytes; the header is the same 4 bytes, a version (2), the number of records (2)
+    and 4 bytes, then per record a 4-character id, its size and its file offset. The IPTC
+    record's place names are listed and blanked as an APP13 block's; a TEXT record's
+    location text too. Only trailer bytes change: the image before it is untouched."""
+    size = len(data)
+    if size < 24:
+        return
+    tail = bytes(data[size - 12 :])
+    if tail[:4] not in (b"AXS!", b"AXS*"):
+        return
+    order = ">" if tail[3:4] == b"!" else "<"
+    start = struct.unpack_from(order + "I", tail, 4)[0]
+    if start + 12 > size - 12 or bytes(data[start : start + 4]) != tail[:4]:
+        result.notes.append("AFCP trailer after the image not examined (its header is not found)")
+        return
+    count = struct.unpack_from(order + "H", data, start + 6)[0]
+    pos = start + 12
+    region = Region.whole(data, 0, size)
+    for _ in range(count):
+        if pos + 12 > size - 12:
+            break
+        record = bytes(data[pos : pos + 4])
+        length, offset = struct.unpack_from(order + "II", data, pos + 4)
+        pos += 12
+        if not (start + 12 <= offset and offset + length <= size - 12):
+            result.notes.append(f"AFCP {record!r} record outside the trailer: not examined")
+            continue
+        if record == b"IPTC":
+            findings, patches = scan_iim(region.sub(offset, length), opts)
+            result.findings += [replace(f, field=f"AFCP {f.field}") for f in findings]
+            result.patches += patches
+        elif record == b"TEXT":
+            text = bytes(data[offset : offset + length]).decode("utf-8", "replace")
+            found = text_finding("AFCP Text", text)
+            if found is not None:
+                result.add(found, region.blank(offset, offset + length))
 
 
 def _scan_one(

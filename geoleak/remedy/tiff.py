@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from geoleak.errors import FormatError
-from geoleak.extract.gps import position_from_exif
+from geoleak.extract.gps import GpsValueError, dms_to_degrees, position_from_exif
 from geoleak.formats.tags import Kind, ids, tag_id
 from geoleak.formats.tiff import (
     BIGTIFF_MAGIC,
@@ -284,6 +284,79 @@ def _gps_other_place(r: _Reader, gps: Ifd) -> str | None:
     return None
 
 
+def _gps_coordinates(r: _Reader, gps: Ifd) -> list[tuple[str, float | None, str]]:
+    """The block's GPSLatitude and GPSLongitude as written: (name, signed degrees or None
+    when unreadable, how it reads), for the ones present. Seconds of 60 or more (a writer's
+    unit slip: photoprism's buggy_panorama.jpg writes 48 15 595404.032) leave the degrees
+    and minutes, which still place the photo within about 2 km."""
+    tags = {e.tag: e for e in gps.entries}
+    found: list[tuple[str, float | None, str]] = []
+    for name, tag, ref_tag, south in (("GPSLatitude", 2, 1, "S"), ("GPSLongitude", 4, 3, "W")):
+        if tag not in tags:
+            continue
+        values = r.rationals(tags[tag])
+        note = ""
+        try:
+            degrees = dms_to_degrees(values, name)
+        except GpsValueError:
+            try:  # the degrees and minutes alone, when only the seconds are wrong
+                if values is None or len(values) != 3:
+                    raise GpsValueError(name) from None
+                degrees = dms_to_degrees(values[:2], name)
+                note = " (degrees and minutes: its seconds are 60 or more)"
+            except GpsValueError:
+                found.append((name, None, f"{name} unreadable"))
+                continue
+        ref = r.ascii(tags[ref_tag]) if ref_tag in tags else None
+        if ref and ref.strip("\x00 ").upper()[:1] == south:
+            degrees = -degrees
+        found.append((name, degrees, f"{name} {degrees:.6f}{note}"))
+    return found
+
+
+def _out_of_range(name: str, degrees: float | None) -> bool:
+    limit = 90.0 if name == "GPSLatitude" else 180.0
+    return degrees is not None and not (math.isfinite(degrees) and abs(degrees) <= limit)
+
+
+def _coordinate_usable(name: str, degrees: float | None) -> bool:
+    """A coordinate that says where on its own: finite, in range and not 0 (the no-fix
+    placeholder)."""
+    return degrees is not None and degrees != 0.0 and not _out_of_range(name, degrees)
+
+
+def _gps_partial(r: _Reader, gps: Ifd) -> str | None:
+    """What a GPS block without a valid position still gives away: a coordinate that is
+    usable beside one missing, out of range or unreadable (a latitude alone places the
+    photo on a band round the globe, a longitude on a strip from pole to pole), or the
+    degrees and minutes of coordinates whose seconds are wrong. A leak, so audit counts
+    it, though it never becomes a position (read_media and the evidence keep none). None
+    when no coordinate is usable."""
+    coords = _gps_coordinates(r, gps)
+    usable = [text for name, degrees, text in coords if _coordinate_usable(name, degrees)]
+    if not usable:
+        return None
+    others = [
+        f"{text} out of range" if _out_of_range(name, degrees) else text
+        for name, degrees, text in coords
+        if not _coordinate_usable(name, degrees)
+    ]
+    missing = {"GPSLatitude", "GPSLongitude"} - {name for name, _, _ in coords}
+    others += [f"{name} missing" for name in sorted(missing)]
+    told = f"{', '.join(usable)}" + (f" ({', '.join(others)})" if others else "")
+    what = "one coordinate" if len(usable) == 1 else "coordinates"
+    return f"{what}: {told}; no exact position"
+
+
+def _gps_bad_coordinates(r: _Reader, gps: Ifd) -> str:
+    """', GPSLatitude 4294967295.000000 out of range' and the like, for the listing."""
+    parts = [
+        f"{text} out of range" if _out_of_range(name, degrees) else text
+        for name, degrees, text in _gps_coordinates(r, gps)
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def coarse_position(lat: float, lon: float, km: float) -> tuple[float, float]:
     """(lat, lon) snapped to a grid about `km` kilometres wide (cells are wider at the poles)."""
     lat_step = km / 111.32
@@ -539,7 +612,8 @@ def _gps_finding(
         f"{position[0]:.6f}, {position[1]:.6f}"
         if position
         else _gps_other_place(r, gps)
-        or f"GPS block with {len(gps.entries)} tags, no valid position"
+        or _gps_partial(r, gps)
+        or f"GPS block with {len(gps.entries)} tags, no valid position{_gps_bad_coordinates(r, gps)}"
     )
     if pos in seen:
         return Finding(f"{label} GPS", FindingKind.LOCATION, shown, True, position)

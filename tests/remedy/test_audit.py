@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational as R
 from remedy_photos import HOME, WORK, dms, fictional_folder, photo
 
 from geoleak.cli import main
+from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
 from geoleak.remedy.audit import audit, write_audit_html
 from geoleak.remedy.model import Unsupported
@@ -324,6 +326,43 @@ def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> Non
     assert lines[at + 1].startswith(f"  {folder}/karma.mp4: video has a timed GoPro GPMF")
 
 
+def test_a_gopro_cards_proxy_and_thumbnail_are_examined_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    """A GoPro writes GX010001.LRV (a low-resolution MP4 with the same GPMF GPS track) and
+    GX010001.THM (a JPEG) beside GX010001.MP4. Audit of a card folder skipped both (not
+    media extensions): a folder of only the copies was "0 media files", --fail-on-leak
+    exit 0. Now both are examined (position, fields) and listed; the evidence is still the
+    original's alone, so inference counts the moment once."""
+    from media_data import real_file
+
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    card = tmp_path / "DCIM" / "100GOPRO"
+    card.mkdir(parents=True)
+    (card / "GX010001.LRV").write_bytes(video.read_bytes())
+    (card / "GX010001.THM").write_bytes(photo(*HOME, datetime(2026, 5, 1, 9)))
+    report = audit([tmp_path / "DCIM"])
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert set(by_name) == {"GX010001.LRV", "GX010001.THM"}
+    assert all(f.leaks_location and f.position is not None for f in by_name.values())
+    assert haversine_m(by_name["GX010001.THM"].position, LatLon(*HOME)) < 1
+    assert "GPMF" in (by_name["GX010001.LRV"].error or "")  # scrub refuses it, as the MP4
+    assert not report.evidence  # copies, not evidence
+    named = [str(card / "GX010001.THM"), "--fail-on-leak", "-q"]
+    assert CliRunner().invoke(main, ["audit", *named]).exit_code == 1  # named on its own
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "DCIM"), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    # beside the original: the video is the evidence, once; its copies are listed
+    (card / "GX010001.MP4").write_bytes(video.read_bytes())
+    report = audit([tmp_path / "DCIM"])
+    assert len({Path(f.path).name for f in report.files}) == 3
+    media = {Path(e.media_path or "").name for found in report.evidence.values() for e in found}
+    assert media == {"GX010001.MP4"}, media
+    # scrub (which tells formats by content) cleans the thumbnail
+    scrub_paths([tmp_path / "DCIM"], tmp_path / "o")
+    assert audit([tmp_path / "o" / "100GOPRO" / "GX010001.THM"]).files[0].position is None
+
+
 def test_an_export_zip_is_audited_as_its_extracted_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -424,6 +463,50 @@ def test_a_gps_block_with_a_destination_or_an_area_name_is_a_leak(
     # a block holding neither (only its version) is still not a leak
     (tmp_path / "b.jpg").write_bytes(_gps_block_photo({}))
     assert not audit([tmp_path / "b.jpg"]).leaks
+
+
+@pytest.mark.parametrize(
+    ("tags", "leaks", "said"),
+    [  # photoprism's buggy_panorama.jpg: seconds written 10,000 times too large
+        ({1: "N", 2: (R(48), R(15), R(595404032, 1000)), 3: "E",
+          4: (R(11), R(40), R(330528000, 1000))}, True,
+         "coordinates: GPSLatitude 48.250000 (degrees and minutes: its seconds are 60 or "
+         "more), GPSLongitude 11.666667 (degrees and minutes"),
+        # a latitude of 213.64 N beside a valid longitude
+        ({1: "N", 2: (R(213), R(38), R(24)), 3: "E", 4: dms(103.48)}, True,
+         "one coordinate: GPSLongitude 103.480000 (GPSLatitude 213.640000 out of range)"),
+        # a valid latitude (south) and no longitude
+        ({1: "S", 2: dms(33.45)}, True, "GPSLatitude -33.450000 (GPSLongitude missing)"),
+        # Pillow's exif_gps.jpg: only a latitude of 4294967295, which says nothing
+        ({2: (R(4294967295), R(0), R(0))}, False,
+         "no valid position (GPSLatitude 4294967295.000000 out of range)"),
+        # 0, 0: the no-fix placeholder
+        ({1: "N", 2: dms(0.0), 3: "E", 4: dms(0.0)}, False, "no valid position"),
+    ],
+)  # fmt: skip
+def test_a_gps_block_with_one_usable_coordinate_is_a_leak_but_never_a_position(
+    tmp_path: Path, tags: dict[int, object], leaks: bool, said: str
+) -> None:
+    """photoprism's buggy_panorama.jpg writes its seconds 10,000 times too large (48 15
+    595404.032: exiftool reads latitude 213.64, longitude 103.48); audit listed "no valid
+    position" and did not count it, though its degrees and minutes place the photo within
+    2 km (48 15 N, 11 40 E), and scrub removed the block. Such a block, or one with a
+    single usable coordinate (a longitude alone narrows the place to a strip), is a leak,
+    listed as such; it never becomes a position."""
+    (tmp_path / "a.jpg").write_bytes(_gps_block_photo(tags))
+    report = audit([tmp_path / "a.jpg"])
+    (item,) = report.files
+    (gps,) = [f for f in item.fields if f.field.endswith("GPS")]
+    assert said in (gps.value or ""), gps.value
+    assert report.leaks is leaks and item.leaks_location is leaks
+    assert item.position is None and gps.position is None
+    assert read_media(tmp_path / "a.jpg").position is None
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "a.jpg"), "--fail-on-leak", "-q"])
+    assert result.exit_code == (1 if leaks else 0), result.output
+    scrub_paths([tmp_path / "a.jpg"], tmp_path / "o")
+    cleaned = audit([tmp_path / "o" / "a.jpg"])
+    assert not cleaned.leaks
+    assert not [f for f in cleaned.files[0].fields if f.field.endswith("GPS")]
 
 
 def _bare_exif_profile() -> bytes:
@@ -635,3 +718,53 @@ def test_a_folder_is_never_clean_while_it_holds_files_audit_cannot_read(tmp_path
     result = CliRunner().invoke(main, ["audit", str(tmp_path), "--fail-on-leak", "-q"])
     assert result.exit_code == 1, result.output
     assert "2 files could not be read" in result.output
+
+
+_DOCUMENT_XMP = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
+    b"<photoshop:City>Tromso</photoshop:City><photoshop:Country>Norway</photoshop:Country>"
+    b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def test_a_pdf_or_eps_whose_xmp_names_a_place_is_listed_as_leaking(tmp_path: Path) -> None:
+    """exiftool's PDF.pdf and PostScript.eps carry a photo's XMP (photoshop:City Kingston,
+    Country Canada) as plain text: a folder holding them was "0 media files", exit 0 under
+    --fail-on-leak. Now such a document is listed with its XMP's places, as leaking and
+    not cleanable; a document without a location is not listed (nor read as evidence)."""
+    length = str(len(_DOCUMENT_XMP)).encode()
+    pdf = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Metadata /Subtype /XML /Length "
+        + length
+        + b" >>\n"
+        + b"stream\n"
+        + _DOCUMENT_XMP
+        + b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+    )
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 1 1\n%begin_xml_packet\n"
+    eps += _DOCUMENT_XMP + b"\n%end_xml_packet\nshowpage\n%%EOF\n"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "flyer.pdf").write_bytes(pdf)
+    (folder / "poster.EPS").write_bytes(eps)
+    (folder / "plain.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    report = audit([folder])
+    listed = {Path(f.path).name: f for f in report.files}
+    assert set(listed) == {"flyer.pdf", "poster.EPS"}
+    for item in listed.values():
+        assert item.leaks_location and item.position is None
+        assert {(f.field, f.value) for f in item.fields} >= {("XMP photoshop:City", "Tromso")}
+        assert (item.error or "").startswith("not examined: a .")
+    assert not report.evidence
+    lines = report.summary_lines()
+    assert "files that give away a position and geoleak scrub cannot clean (2):" in lines
+    assert any(line.startswith("2 documents;") for line in lines), lines
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", str(folder), "--fail-on-leak", "-q"])
+    assert result.exit_code == 1, result.output
+    named = runner.invoke(main, ["audit", str(folder / "flyer.pdf"), "--fail-on-leak", "-q"])
+    assert named.exit_code == 1, named.output
+    assert not audit([folder / "plain.pdf"]).leaks

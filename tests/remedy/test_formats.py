@@ -566,3 +566,81 @@ def test_a_real_png_with_compressed_profiles_is_cleaned_pixels_unchanged(tmp_pat
         record = json.loads(proc.stdout)[0]
         assert not [k for k in record if k.startswith("GPS:")], record
         assert record.get("IFD0:Orientation") == "Horizontal (normal)"
+
+
+def _afcp_trailer(at: int, records: list[tuple[bytes, bytes]], order: str = ">") -> bytes:
+    """An AXS File Concatenation Protocol trailer starting at file offset `at`, built from
+    its layout (exiftool's AFCP reader and its t/images/AFCP.jpg): a header ("AXS!" for
+    big-endian, "AXS*" for little-endian, version 1, the record count, 4 bytes), a
+    directory of (id, size, file offset), the records, then the 12-byte footer (the
+    header's 4 bytes, its file offset, 4 bytes)."""
+    tag = b"AXS!" if order == ">" else b"AXS*"
+    offset = at + 12 + 12 * len(records)
+    directory, body = b"", b""
+    for record, payload in records:
+        directory += record + struct.pack(order + "II", len(payload), offset)
+        body += payload
+        offset += len(payload)
+    header = tag + struct.pack(order + "HHI", 1, len(records), 0)
+    return header + directory + body + tag + struct.pack(order + "II", at, 0)
+
+
+@pytest.mark.parametrize("order", [">", "<"])
+def test_iptc_in_an_afcp_trailer_after_the_image_is_listed_and_blanked(order: str) -> None:
+    """exiftool's AFCP.jpg keeps its IPTC (City, Province-State, Country) in an AFCP
+    trailer after the JPEG's end of image: audit listed nothing (the file clean) and scrub
+    copied it as it was. Now its place names are listed and blanked as an APP13 block's;
+    only trailer bytes change, so the image (every byte up to its EOI) is untouched."""
+    image = photo(None, None, datetime(2026, 1, 1))
+    iim = IIM_CITY + b"\x1c\x02\x65\x00\x06Norway" + b"\x1c\x02\x69\x00\x08headline"
+    text = b"Shot at 69.6492 N, 18.9553 E"
+    data = image + _afcp_trailer(len(image), [(b"IPTC", iim), (b"TEXT", text)], order)
+    result = scan_bytes(data, ScrubOptions())
+    places = {f.field: f.value for f in result.findings if f.kind in LOCATING}
+    assert places.get("AFCP IPTC City") == "Tromso"
+    assert places.get("AFCP IPTC Country-PrimaryLocationName") == "Norway"
+    assert "AFCP Text" in places
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[: len(image)] == image
+    assert b"Tromso" not in cleaned and b"Norway" not in cleaned and b"69.6492" not in cleaned
+    assert b"headline" in cleaned  # not a place: kept
+    assert not [f for f in scan_bytes(cleaned, ScrubOptions()).findings if f.kind in LOCATING]
+    with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(cleaned)) as after:
+        assert before.tobytes() == after.tobytes()
+
+
+def _samsung_trailer(blocks: list[tuple[int, bytes, bytes]]) -> bytes:
+    """A Samsung trailer (exiftool's Samsung Trailer, laid out as its Galaxy S7 samples
+    are): blocks of (2 bytes, type, name length, name, value), then "SEFH", a version,
+    the count and per block (2 bytes, type, distance back from SEFH, size), then the
+    directory's size and "SEFT"; little-endian. exiftool 12.57 reads this one's MCCData."""
+    body, entries = b"", []
+    for kind, name, value in blocks:
+        block = struct.pack("<HHI", 0, kind, len(name)) + name + value
+        entries.append((kind, len(body), len(block)))
+        body += block
+    head = b"SEFH" + struct.pack("<II", 107, len(entries))
+    for kind, at, size in entries:
+        head += struct.pack("<HHII", 0, kind, len(body) - at, size)
+    return body + head + struct.pack("<I", len(head)) + b"SEFT"
+
+
+def test_a_samsung_trailers_network_country_is_listed_and_blanked() -> None:
+    """A Samsung phone's trailer may hold MCC_Data, the mobile network's country code
+    (exiftool shows "MCC Data: Norway"): audit did not list it, scrub kept it. Now it is
+    listed as a place and its digits blanked; the image and the trailer's other blocks
+    (its time stamp) keep their bytes."""
+    image = photo(None, None, datetime(2026, 1, 1))
+    stamp = (0x0A01, b"Image_UTC_Data", b"1486666298918")
+    data = image + _samsung_trailer([stamp, (0x0AA1, b"MCC_Data", b"242")])
+    found = [f for f in scan_bytes(data, ScrubOptions()).findings if f.kind in LOCATING]
+    assert [(f.field, f.value) for f in found] == [
+        ("Samsung trailer MCC_Data", "mobile country code 242 (the country)")
+    ]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[: len(image)] == image
+    assert b"MCC_Data\x00\x00\x00" in cleaned and b"1486666298918" in cleaned
+    assert not [f for f in scan_bytes(cleaned, ScrubOptions()).findings if f.kind in LOCATING]
+    # a trailer with only the time stamp (the Galaxy S7 samples) has nothing to list
+    plain = image + _samsung_trailer([stamp])
+    assert not [f for f in scan_bytes(plain, ScrubOptions()).findings if f.kind in LOCATING]
