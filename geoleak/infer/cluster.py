@@ -13,8 +13,9 @@ without an n x n matrix and without importing scikit-learn (about 2 CPU s) or sc
 still go to scikit-learn. `cluster_labels_of_people` labels many people's points at once (the
 dense path's test on each person's pairs that are close in latitude, laid end to end), with
 each person's labels as `cluster_labels_multi` gives them. `cluster_count` counts the clusters
-of two samples (the site pass's 60 m spots), each pair decided by its chord between unit
-vectors unless it lies within a hair of the radius, where the dense path's test decides.
+of two samples (the site pass's 60 m spots) by breadth-first search, each frontier against
+the points not yet reached, each pair decided by its chord between unit vectors unless it
+lies within a hair of the radius, where the dense path's test decides.
 """
 
 from __future__ import annotations
@@ -390,13 +391,17 @@ def cluster_count(
     """How many clusters `cluster_labels(lats, lons, eps_m=eps_m, min_samples=2)` finds.
 
     With two samples every point with a neighbour is a core point, so the clusters are the
-    connected groups of two or more points under the radius test. The test's cost is two
+    connected groups of two or more points under the radius test: one breadth-first search
+    each, from the lowest point not yet reached, whose frontier is compared with the points
+    not yet reached only (not an n x n matrix: a site's posts are one group or a few, so
+    after the first rows few points are left to compare with). The test's cost is two
     sines a pair; here each pair is first decided by its chord between unit vectors
     (chord^2 = 4 sin^2(angle / 2) = 4 x the reduced distance; a few products a pair, no
     sine, no wrap at the antimeridian, no error that grows at the poles), and only the pairs
     within `CHORD_MARGIN` of the radius take the dense path's own test (`_rdist`'s operations
-    on each pair), so every pair is decided as the dense path decides it. Above
-    `DENSE_MAX_POINTS` points, `cluster_labels` itself.
+    on each pair, which give the same value either way round), so every pair is decided as
+    the dense path decides it, and the groups are its groups. Above `DENSE_MAX_POINTS`
+    points, `cluster_labels` itself.
     """
     if not eps_m > 0:
         raise ValueError(f"eps_m must be positive, got {eps_m!r}")
@@ -413,35 +418,43 @@ def cluster_count(
     limit = math.sin(0.5 * eps_m / EARTH_RADIUS_M)
     chord_limit = 4.0 * (limit * limit)  # the radius test's limit on chord^2 (x4 is exact)
     cos_lat = np.cos(lat)
-    chord = np.empty((n, n))
-    step = np.empty((n, n))
-    for k, axis in enumerate((cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))):
-        out = chord if k == 0 else step
-        np.subtract.outer(axis, axis, out=out)
-        np.multiply(out, out, out=out)
-        if k:
+    axes = (cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))
+
+    def near(rows: NDArray[np.int64], columns: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """The radius test of each point of `rows` with each of `columns`."""
+        chord = np.subtract.outer(axes[0][rows], axes[0][columns])
+        np.multiply(chord, chord, out=chord)
+        step = np.empty_like(chord)
+        for axis in axes[1:]:
+            np.subtract.outer(axis[rows], axis[columns], out=step)
+            np.multiply(step, step, out=step)
             np.add(chord, step, out=chord)
-    near = chord < chord_limit * (1.0 - CHORD_MARGIN)
-    band = np.flatnonzero(~near & (chord <= chord_limit * (1.0 + CHORD_MARGIN)))
-    del chord, step
-    if band.size:  # the dense path's test on each pair of the band
-        first, second = np.divmod(band, n)
-        near.flat[band] = _pair_rdist(lat, lon, cos_lat, first, second) <= limit * limit
-    # The connected groups of the points with a neighbour (the diagonal is True), one
-    # breadth-first search each.
-    left = near.sum(axis=1) >= 2
+        close: NDArray[np.bool_] = chord < chord_limit * (1.0 - CHORD_MARGIN)
+        band = np.flatnonzero(~close & (chord <= chord_limit * (1.0 + CHORD_MARGIN)))
+        if band.size:  # the dense path's test on each pair of the band
+            row, column = np.divmod(band, columns.size)
+            close.flat[band] = (
+                _pair_rdist(lat, lon, cos_lat, rows[row], columns[column]) <= limit * limit
+            )
+        return close
+
+    left = np.ones(n, dtype=bool)
     count = 0
     while True:
         start = int(left.argmax())
         if not left[start]:
             return count
-        count += 1
         left[start] = False
         frontier = np.array([start])
+        size = 1
         while frontier.size:
-            reached = np.flatnonzero(near[frontier].any(axis=0) & left)
-            left[reached] = False
-            frontier = reached
+            rest = np.flatnonzero(left)
+            if not rest.size:
+                break
+            frontier = rest[near(frontier, rest).any(axis=0)]
+            left[frontier] = False
+            size += frontier.size
+        count += size >= 2
 
 
 # Point pairs `cluster_labels_of_people` handles at once (each pair ~50 bytes while it works).

@@ -237,6 +237,45 @@ def test_cluster_count_matches_the_dense_path(seed, centre, n, eps_m, rims):
     assert cluster_module.cluster_count(lats, lons, eps_m=eps_m) == dense_count(lats, lons, eps_m)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    centre=st.one_of(
+        st.sampled_from(EDGE_CENTRES),
+        st.tuples(st.floats(75.0, 89.99), st.sampled_from([-180.0, 180.0, 179.9995, 0.0])),
+    ),
+    links=st.lists(st.booleans(), min_size=1, max_size=8),
+    bearing=st.one_of(st.sampled_from([90.0, 270.0, 0.0]), st.floats(0.0, 360.0)),
+    copies=st.integers(0, 3),
+    strays=st.integers(0, 12),
+)
+def test_cluster_count_of_chains_on_the_radius_matches_the_dense_path(
+    seed, centre, links, bearing, copies, strays
+):
+    # A chain walking (east-west, across the antimeridian, near the poles) from point to
+    # point a float of distance either side of where the radius test flips: each link holds
+    # (True) or breaks (False) the group, so the count is decided at eps_m exactly; with
+    # points repeated (one position posted several times) and strays that reach nobody.
+    # The breadth-first search compares its frontier with the points not yet reached: the
+    # groups must be the dense matrix's all the same.
+    rng = np.random.default_rng(seed)
+    lats, lons = [centre[0]], [centre[1]]
+    for hold in links:
+        inside, outside = on_the_radius(lats[-1], lons[-1], bearing + rng.uniform(-20, 20), 60.0)
+        lats.append((inside if hold else outside)[0])
+        lons.append((inside if hold else outside)[1])
+    for k in rng.integers(0, len(lats), size=copies):
+        lats.append(lats[k])
+        lons.append(lons[k])
+    for _ in range(strays):
+        lat, lon = destination(centre[0], centre[1], rng.uniform(0, 360), rng.uniform(2e3, 5e4))
+        lats.append(lat)
+        lons.append(lon)
+    order = rng.permutation(len(lats))  # the search starts from the lowest index left
+    lats, lons = np.asarray(lats)[order], np.asarray(lons)[order]
+    assert cluster_module.cluster_count(lats, lons, eps_m=60.0) == dense_count(lats, lons, 60.0)
+
+
 def test_cluster_count_above_the_dense_limit_and_bad_radius():
     lats, lons = blobs(3, (69.45, 24.5), DENSE_MAX_POINTS + 5, spread_m=20.0)
     assert cluster_module.cluster_count(lats, lons, eps_m=60.0) == dense_count(lats, lons, 60.0)

@@ -851,3 +851,71 @@ def test_in_reach_of_sites_is_what_a_kd_tree_of_the_places_finds(
         )
     assert found.tolist() == expected.tolist()
     assert found[-len(places) :].all()  # a member's own place is in reach of itself
+
+
+def _radius_counting_every_site(rms_m: float, days: int, k: int) -> float:
+    """The site radius as `find_sites` wrote it before `site_radius_m`: spots always counted."""
+    return max(75.0, 2.0 * rms_m / math.sqrt(max(1, k)) + 2.5 * rms_m / math.sqrt(max(days, 1)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rms_m=st.one_of(
+        st.floats(0.0, 1e5, allow_nan=False),
+        # About where the radius leaves its floor at k = 1 (2 rms + 2.5 rms / sqrt(days) = 75).
+        st.floats(15.0, 37.5, allow_nan=False),
+        st.sampled_from([0.0, 37.5, 75.0 / 4.5, math.nextafter(75.0 / 4.5, 0.0)]),
+    ),
+    days=st.integers(0, 5000),
+    k=st.integers(0, 2000),
+)
+def test_site_radius_counts_spots_only_where_the_count_changes_it(
+    rms_m: float, days: int, k: int
+) -> None:
+    from geoleak.infer.sites import site_radius_m
+
+    counted = []
+
+    def count_spots() -> int:
+        counted.append(k)
+        return k
+
+    radius = site_radius_m(rms_m, days, count_spots)
+    assert radius == _radius_counting_every_site(rms_m, days, k)  # the same float
+    # Not counted exactly where the radius is at its floor whatever the count.
+    floored = _radius_counting_every_site(rms_m, days, 1) == 75.0
+    assert counted == ([] if floored else [k])
+
+
+def test_a_tight_site_is_found_without_counting_its_spots(monkeypatch: Any) -> None:
+    # Six colleagues at one base. Posting from one building (duty posts pulled to a tenth of
+    # their 120 m scatter), the radius is its 75 m floor, so the spots (`cluster_count`) are
+    # never counted; with their scatter, the radius is wider and they are.
+    import geoleak.infer.sites as sites_module
+
+    calls: list[int] = []
+    real = sites_module.cluster_count
+
+    def counting(lats: Any, lons: Any, *, eps_m: float) -> int:
+        calls.append(len(lats))
+        return real(lats, lons, eps_m=eps_m)
+
+    monkeypatch.setattr(sites_module, "cluster_count", counting)
+    rng = random.Random(4)
+    evidence = {}
+    for i in range(6):
+        home = destination(BASE, rng.uniform(0, 360), rng.uniform(4_000, 12_000))
+        evidence[f"m{i}"] = year_of_life(f"m{i}", home, BASE, seed=i, weeks=30)
+    site = LeakInference().fit(evidence).sites_[0]
+    assert site.radius_m > 75.0 and len(calls) == 1
+
+    def pulled(ev: Evidence) -> Evidence:
+        if haversine_m(ev.position, BASE) > 1_000:
+            return ev
+        lat = BASE.lat + 0.1 * (ev.position.lat - BASE.lat)
+        return replace(ev, position=LatLon(lat, BASE.lon + 0.1 * (ev.position.lon - BASE.lon)))
+
+    calls.clear()
+    tight = {person: [pulled(ev) for ev in items] for person, items in evidence.items()}
+    site = LeakInference().fit(tight).sites_[0]
+    assert site.radius_m == 75.0 and calls == []
