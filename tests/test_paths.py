@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -107,13 +108,18 @@ def test_a_warning_names_an_archive_member_as_the_outputs_do(parts: list[str]) -
     parts = [p.strip() for p in parts if p.strip() and not p.strip().startswith(".")] or ["x"]
     member = "/".join([*parts, "empty c.jpg"])
     runner = CliRunner()
-    with runner.isolated_filesystem():
-        with zipfile.ZipFile("takeout.zip", "w") as archive:
-            archive.writestr(member, b"")
-        Path("typed-photos").mkdir()
-        Path("typed-photos", "b c.jpg").write_bytes(b"")
-        result = runner.invoke(main, ["infer", "takeout.zip", "typed-photos", "-o", "p.json"])
-        here = os.getcwd()
+    before = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # relative inputs, as typed (Click's isolated_filesystem is deprecated)
+        try:
+            with zipfile.ZipFile("takeout.zip", "w") as archive:
+                archive.writestr(member, b"")
+            Path("typed-photos").mkdir()
+            Path("typed-photos", "b c.jpg").write_bytes(b"")
+            result = runner.invoke(main, ["infer", "takeout.zip", "typed-photos", "-o", "p.json"])
+            here = os.getcwd()
+        finally:
+            os.chdir(before)
     assert result.exit_code == 0, result.output
     assert f"takeout.zip!/{os.path.normpath(member)}: file is empty" in result.output
     assert "typed-photos/b c.jpg: file is empty" in result.output
