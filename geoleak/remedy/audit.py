@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,18 +31,16 @@ from geoleak.mediatypes import (
     video_beside,
 )
 from geoleak.paths import path_names, shown_path
+from geoleak.remedy.documents import document_findings
 from geoleak.remedy.model import (
     LOCATING,
     NEAR_M,
     Finding,
     FindingKind,
     NoPosition,
-    Region,
-    ScrubOptions,
     Unsupported,
 )
 from geoleak.remedy.scrub import scan_file
-from geoleak.remedy.xmp import scan_xmp
 from geoleak.types import LatLon, MediaMeta, Place, PlaceKind, Profile
 from geoleak.wording import count as count_of
 
@@ -440,31 +437,15 @@ def _is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file()
 
 
-_XMP_OPEN = re.compile(rb"<x(?:ap)?:x[am]pmeta\b")
-_XMP_CLOSE = re.compile(rb"</x(?:ap)?:x[am]pmeta>")
-DOCUMENT_READ_BYTES = 64 * 1024 * 1024
-
-
 def _document_file(path: Path, *, always: bool = False) -> list[ExposedFile]:
-    """A PDF, EPS or PostScript document as an audited file: the location in the XMP
-    packets stored as plain text in its first 64 MiB (a PDF's metadata stream is
-    uncompressed by the PDF standard's advice; EPS writes its XMP as text). Listed when
-    they hold a location (or `always`, a document the user named), as leaking and not
-    cleanable: geoleak does not write documents. Compressed streams and an EPS's
-    hex-coded Photoshop IPTC are not read (README: audit's limits)."""
+    """A PDF, EPS or PostScript document as an audited file (`document_findings`: the
+    location in its plain-text XMP). Listed when it holds a location (or `always`, a
+    document the user named), as leaking and not cleanable: geoleak does not write
+    documents."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(DOCUMENT_READ_BYTES)
+        findings = document_findings(path)
     except OSError as exc:
         return [_unread(path, f"cannot read: {exc.strerror or exc}")]
-    findings: list[Finding] = []
-    for opened in _XMP_OPEN.finditer(data):
-        closed = _XMP_CLOSE.search(data, opened.start())
-        if closed is None:
-            break
-        packet = data[opened.start() : closed.end()]
-        with contextlib.suppress(Unsupported):
-            findings += scan_xmp(Region.whole(packet, 0, len(packet)), ScrubOptions()).findings
     located = [f for f in findings if f.kind in LOCATING]
     if not located and not always:
         return []

@@ -30,9 +30,15 @@ from geoleak.errors import OutputError, UsageError
 from geoleak.extract.media import read_media
 from geoleak.formats.location_files import JSON_POSITION_KEY
 from geoleak.formats.sniff import LOCATION_FILE_FORMATS, sniff
-from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, telemetry_beside
+from geoleak.mediatypes import (
+    DOCUMENT_EXTENSIONS,
+    MEDIA_EXTENSIONS,
+    SIDECAR_EXTENSIONS,
+    telemetry_beside,
+)
 from geoleak.outputs import check_output_file, writes_into
 from geoleak.paths import file_kind
+from geoleak.remedy.documents import document_findings
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import (
     LOCATING,
@@ -160,6 +166,22 @@ class ScrubReport:
             "seconds": round(self.seconds, 3),
             "outcomes": [o.to_json() for o in self.outcomes],
         }
+
+
+def _document_leak(path: Path) -> str:
+    """Why a document (PDF, EPS, PostScript, Illustrator) is left out of the output: its
+    plain-text XMP holds a location (geoleak does not write documents), or it cannot be
+    read; "" for a document without a location (skipped as not media)."""
+    try:
+        findings = document_findings(path)
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or exc})"
+    located = sorted({f.field for f in findings if f.kind in LOCATING})
+    if not located:
+        return ""
+    return (f"a {path.suffix.lower()} document whose XMP holds a location ({', '.join(located)}):"
+            " geoleak does not write documents; remove its metadata in the program that"
+            " made it")  # fmt: skip
 
 
 def _map(path: Path) -> tuple[Any, bytes | mmap.mmap]:
@@ -574,6 +596,9 @@ def scrub_paths(
         if not stat.S_ISREG(mode):  # a FIFO would block the first read for good
             why = f"is a {file_kind(mode)}, not a regular file; never opened"
             slots.append(FileOutcome(str(path), None, SKIPPED, error=why))
+            continue
+        if path.suffix.lower() in DOCUMENT_EXTENSIONS and (why := _document_leak(path)):
+            slots.append(FileOutcome(str(path), None, FAILED, error=why))
             continue
         if not _is_candidate(path) and not _holds_positions(path):
             why = "not a media file"

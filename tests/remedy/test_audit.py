@@ -768,3 +768,15 @@ def test_a_pdf_or_eps_whose_xmp_names_a_place_is_listed_as_leaking(tmp_path: Pat
     named = runner.invoke(main, ["audit", str(folder / "flyer.pdf"), "--fail-on-leak", "-q"])
     assert named.exit_code == 1, named.output
     assert not audit([folder / "plain.pdf"]).leaks
+    # scrub cannot clean them either: each is left out of the output, named with what its
+    # XMP holds, and the exit status is 1 (it used to say "2 skipped (not media)", exit 0);
+    # the document without a location is skipped as not media
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    scrubbed = runner.invoke(main, ["scrub", str(folder), "-o", str(tmp_path / "clean")])
+    assert scrubbed.exit_code == 1, scrubbed.output
+    assert "2 could not be cleaned, 1 skipped (not media)" in scrubbed.output
+    for name in ("flyer.pdf", "poster.EPS"):
+        assert f"NOT CLEANED (left out of the output): {folder / name}: a ." in scrubbed.output
+    assert "XMP photoshop:City" in scrubbed.output and "does not write documents" in scrubbed.output
+    assert not (tmp_path / "clean").exists() or not any((tmp_path / "clean").iterdir())
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
