@@ -1778,9 +1778,8 @@ def _bag_log_scores(
     residence = _second_residences(sub)
     days = _second_residence_days(by_role, residence)
     plug = _bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    loglik = _dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
-    loglik = loglik + _second_split_of(days[:, position], probs[:, HOME, list(WEEKEND_BINS)],
-                                       concentration, residence[position])  # fmt: skip
+    loglik = _presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration,
+                              days[:, position], residence[position])  # fmt: skip
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
 
 
@@ -2302,6 +2301,18 @@ def _second_shares(by_role: NDArray[np.float64]) -> Any:
     return np.minimum((second_a + 0.5) / (home_a + second_a + 1.0), NIGHT_PLACE_MAX_SHARE)
 
 
+def _split_night_place(
+    probs: NDArray[np.float64], second: Any, share: NDArray[np.float64], home: NDArray[np.float64]
+) -> None:
+    """In place: for the assignments `second` (a mask or indexes along `probs`' first axis)
+    whose second place is one slept at on some nights, that place's `share` of the home's
+    presence `home` (..., bins) in `NIGHT_PLACE_BINS`, the rest left to the home."""
+    for b in NIGHT_PLACE_BINS:
+        total_home = home[..., b]
+        probs[second, SECOND, b] = total_home * share
+        probs[second, HOME, b] = total_home * (1 - share)
+
+
 def _second_residence_days(by_role: NDArray[np.float64], which: NDArray[np.bool_]) -> Any:
     """For the assignments with a second residence (`which`, a boolean along the assignments
     axis, -3, of `by_role`: (..., assignments, roles, bins)): the days at the second
@@ -2380,6 +2391,21 @@ def _second_split_of(
             alpha,
         )
     return out
+
+
+def _presence_loglik(
+    counts: NDArray[np.float64],
+    probs: NDArray[np.float64],
+    alpha: float,
+    days: NDArray[np.float64],
+    residence: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """The log-likelihood of the days by role and part of the week: the
+    Dirichlet-multinomial (`_dm_loglik`) plus, for the assignments with a second residence
+    (`residence`), its weekend days' split from the home's (`second_split_loglik` of
+    `_second_residence_days`' `days`)."""
+    loglik = _dm_loglik(counts, probs, alpha)
+    return loglik + _second_split_of(days, probs[..., HOME, list(WEEKEND_BINS)], alpha, residence)
 
 
 def _bag_inputs(
@@ -2526,11 +2552,7 @@ def fit_roles(
         probs[:, OTHER, :] = presence[:, 2]
         second = has_second[chosen] & nights[chosen]
         if second.any():
-            second_share = share[chosen][second]
-            for b in NIGHT_PLACE_BINS:
-                total_home = presence[b, 0]
-                probs[second, SECOND, b] = total_home * second_share
-                probs[second, HOME, b] = total_home * (1 - second_share)
+            _split_night_place(probs, second, share[chosen][second], presence[:, 0])
         unseen = unseen_of[ptype]
         home_term = np.where(has_home[chosen], math.log((1 - unseen) / n_home), math.log(unseen))
         prior = math.log(type_prior[ptype]) + log_structure_prior[chosen] + home_term
@@ -2552,9 +2574,8 @@ def fit_roles(
     if struct_index:
         chosen = np.concatenate(struct_index)
         all_probs, all_prior = np.concatenate(probs_parts), np.concatenate(prior_parts)
-        loglik = _dm_loglik(by_role[chosen], all_probs, priors.concentration)
-        loglik = loglik + _second_split_of(days[chosen], all_probs[:, HOME, list(WEEKEND_BINS)],
-                                           priors.concentration, residence[chosen])  # fmt: skip
+        loglik = _presence_loglik(by_role[chosen], all_probs, priors.concentration, days[chosen],
+                                  residence[chosen])  # fmt: skip
         scores.append((loglik + plug[chosen]) + all_prior)
         if bag:
             bag_index, bag_inputs = _bag_inputs(

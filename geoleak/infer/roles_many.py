@@ -155,10 +155,7 @@ class RoleProblem:
             probs[:, OTHER, :] = presence[:, 2]
             second = (s_second[chosen] >= 0) & nights[chosen]
             if second.any():
-                for b in roles.NIGHT_PLACE_BINS:
-                    total_home = presence[b, 0]
-                    probs[second, SECOND, b] = total_home * share[chosen][second]
-                    probs[second, HOME, b] = total_home * (1 - share[chosen][second])
+                roles._split_night_place(probs, second, share[chosen][second], presence[:, 0])
             u = min(0.99, float(unseen[ptype]))
             days = roles.work_day_evidence(ptype, self.work_rota_log_bf, self.work_schedule_log_bf)
             by_group = (np.append(np.asarray(days, dtype=np.float64), 0.0)
@@ -345,11 +342,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     share = roles._second_shares(by_role)
     second = np.flatnonzero(has_second[entry_spec] & nights[entry_spec])
     if second.size:
-        second_share = share[entry_spec[second]]
-        for b in roles.NIGHT_PLACE_BINS:
-            total_home = rows[second, b, 0]
-            probs[second, SECOND, b] = total_home * second_share
-            probs[second, HOME, b] = total_home * (1 - second_share)
+        roles._split_night_place(probs, second, share[entry_spec[second]], rows[second, :, 0])
     type_prior = roles.type_priors(priors)
     log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
@@ -365,11 +358,8 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
 
-    loglik = roles._dm_loglik(by_role[entry_spec], probs, priors.concentration)
-    loglik = loglik + roles._second_split_of(
-        days[entry_spec], probs[:, HOME, list(roles.WEEKEND_BINS)], priors.concentration,
-        residence[entry_spec],
-    )  # fmt: skip
+    loglik = roles._presence_loglik(by_role[entry_spec], probs, priors.concentration,
+                                    days[entry_spec], residence[entry_spec])  # fmt: skip
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
@@ -823,9 +813,6 @@ def _bag_scores(
     residence[pairs.second[pairs.second_code < roles.NIGHT_PLACE_FLAG]] = True
     days = roles._second_residence_days(by_role, residence)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    loglik = roles._dm_loglik(np.maximum(by_role[:, position], 0.0), probs[None], concentration)
-    loglik = loglik + roles._second_split_of(
-        days[:, position], probs[:, HOME, list(roles.WEEKEND_BINS)], concentration,
-        residence[position],
-    )  # fmt: skip
+    loglik = roles._presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
+                                    concentration, days[:, position], residence[position])  # fmt: skip
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
