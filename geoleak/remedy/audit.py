@@ -292,10 +292,12 @@ def _audit(
     from geoleak.pipeline import NO_LOCATION, run
 
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
-    sidecars = [Path(p) for p in inputs if _is_sidecar(Path(p)) and source is None]
-    # so is a camera's proxy or thumbnail (GoPro .LRV, .THM): examined, never evidence
-    companions = [Path(p) for p in inputs if _is_companion(Path(p)) and source is None]
-    documents = [Path(p) for p in inputs if _is_document(Path(p)) and source is None]
+    # So is a camera's proxy or thumbnail (GoPro .LRV, .THM: examined, never evidence) and a
+    # document.
+    sidecars, companions, documents = (
+        [Path(p) for p in inputs if source is None and _is_file_of(Path(p), extensions)]
+        for extensions in (SIDECAR_EXTENSIONS, COMPANION_EXTENSIONS, DOCUMENT_EXTENSIONS)
+    )
     named = sidecars + companions + documents
     result = run(
         [str(p) for p in inputs if Path(p) not in named], diag=diag, source=source,
@@ -354,6 +356,9 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
     from geoleak.extract.scan import SCAN_EXTENSIONS, skip_reason
     from geoleak.remedy.scrub import iter_input_files
 
+    # the suffixes this pass looks at (hidden files and links among them are only named)
+    examined = (_LOCATION_SUFFIXES | SCAN_EXTENSIONS | UNREAD_IMAGE_EXTENSIONS
+                | COMPANION_EXTENSIONS | DOCUMENT_EXTENSIONS)  # fmt: skip
     out: list[ExposedFile] = []
     seen_real = {os.path.realpath(p) for p in seen}
     names = path_names()
@@ -366,13 +371,7 @@ def _other_files(inputs: Sequence[str | os.PathLike[str]], seen: set[str]) -> li
         root_real = os.path.realpath(root)
         for path, rel in iter_input_files([root]):
             suffix = path.suffix.lower()
-            if str(path) in seen or (
-                suffix not in _LOCATION_SUFFIXES
-                and suffix not in SCAN_EXTENSIONS
-                and suffix not in UNREAD_IMAGE_EXTENSIONS
-                and suffix not in COMPANION_EXTENSIONS
-                and suffix not in DOCUMENT_EXTENSIONS
-            ):
+            if str(path) in seen or suffix not in examined:
                 continue
             video = video_beside(path)
             if video is not None and os.path.realpath(video) in seen_real:
@@ -429,12 +428,9 @@ def _what_files(files: Sequence[ExposedFile]) -> str:
 _FILE_KINDS = ("media file", "XMP sidecar", "track or location file", "document")
 
 
-def _is_sidecar(path: Path) -> bool:
-    return path.suffix.lower() in SIDECAR_EXTENSIONS and path.is_file()
-
-
-def _is_document(path: Path) -> bool:
-    return path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file()
+def _is_file_of(path: Path, extensions: frozenset[str]) -> bool:
+    """Whether `path` is a regular file (or a link to one) with one of `extensions`."""
+    return path.suffix.lower() in extensions and path.is_file()
 
 
 def _document_file(path: Path, *, always: bool = False) -> list[ExposedFile]:
@@ -454,10 +450,6 @@ def _document_file(path: Path, *, always: bool = False) -> list[ExposedFile]:
     if located:
         item.error = f"not examined: a {suffix} document (its XMP read; scrub does not write it)"
     return [item]
-
-
-def _is_companion(path: Path) -> bool:
-    return path.suffix.lower() in COMPANION_EXTENSIONS and path.is_file()
 
 
 def _unread(path: Path, why: str) -> ExposedFile:
