@@ -448,7 +448,7 @@ def _document_file(path: Path, *, always: bool = False) -> list[ExposedFile]:
     suffix = path.suffix.lower()
     item = ExposedFile(shown_path(path), None, None, None, None, fields=findings)
     if located:
-        item.error = f"not examined: a {suffix} document (its XMP read; scrub does not write it)"
+        item.error = f"not examined: a {suffix} document (its XMP and embedded photos read; scrub does not write it)"
     return [item]
 
 

@@ -1,14 +1,31 @@
 """Documents (PDF, EPS, PostScript, Illustrator) as audit and scrub see them: the location
-in the XMP packets they store as plain text. geoleak reads these packets and never writes
-documents: audit lists a document whose XMP holds a location as leaking and not cleanable,
-and scrub leaves it out of its output, saying why, with exit status 1."""
+in the XMP packets they store and, in a PDF, in the photos it embeds. geoleak reads
+documents and never writes them: audit lists a document that holds a location as leaking
+and not cleanable, and scrub leaves it out of its output, saying why, with exit status 1.
+
+What is read, in a document's first 64 MiB:
+- XMP packets stored as plain text (a PDF's metadata stream is uncompressed by the PDF
+  standard's advice, ISO 32000-1 14.3.2; EPS writes its XMP as text);
+- a PDF's metadata streams compressed with FlateDecode (some producers compress them
+  anyway), inflated up to 16 MiB each;
+- a PDF's embedded JPEG images (DCTDecode streams, alone or after FlateDecode): tools
+  that turn photos into a PDF without re-encoding them (img2pdf, scanners' and phones'
+  "save as PDF") store the camera's JPEG bytes as they are, EXIF GPS included. Each is
+  read as a JPEG file by the scrubber's own reader (`scan_jpeg`), its fields named after
+  the PDF object that holds it ("PDF image 12 0: EXIF GPS").
+Other compressed streams (content, object streams, fonts), JPEG 2000 images and an EPS's
+hex-coded Photoshop IPTC are not read (README: audit's limits).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import re
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
+from geoleak.remedy.jpeg import scan_jpeg
 from geoleak.remedy.model import Finding, Region, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import scan_xmp
 
@@ -17,15 +34,35 @@ __all__ = ["DOCUMENT_READ_BYTES", "document_findings"]
 _XMP_OPEN = re.compile(rb"<x(?:ap)?:x[am]pmeta\b")
 _XMP_CLOSE = re.compile(rb"</x(?:ap)?:x[am]pmeta>")
 DOCUMENT_READ_BYTES = 64 * 1024 * 1024
+INFLATE_LIMIT = 16 * 1024 * 1024  # bytes one compressed metadata stream may inflate to
+EMBEDDED_IMAGE_LIMIT = 1024  # embedded JPEGs read per document
+
+# A stream's keyword ends its dictionary (ISO 32000-1 7.3.8: "stream" then CRLF or LF; a
+# lone CR is read too); the dictionary starts after its object's "N G obj".
+_STREAM = re.compile(rb"\bstream(?:\r\n|\n|\r)")
+_OBJECT = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
+_HEAD_WINDOW = 8192  # how far back a stream's dictionary is looked for
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+_METADATA = re.compile(rb"/Type\s*/Metadata\b")
+_ENDSTREAM = re.compile(rb"(?:\r\n|\n|\r)?endstream\b")
 
 
 def document_findings(path: Path) -> list[Finding]:
-    """What the XMP packets stored as plain text in a document's first 64 MiB hold (a PDF's
-    metadata stream is uncompressed by the PDF standard's advice; EPS writes its XMP as
-    text). Compressed streams and an EPS's hex-coded Photoshop IPTC are not read (README:
-    audit's limits). Raises OSError when the file cannot be read."""
+    """What a document's XMP packets and, for a PDF, its compressed metadata streams and
+    embedded JPEG images hold (the module's docstring says which parts are read).
+    Raises OSError when the file cannot be read."""
     with path.open("rb") as handle:
         data = handle.read(DOCUMENT_READ_BYTES)
+    findings = _xmp_findings(data)
+    if b"%PDF-" in data[:1024]:
+        findings += _pdf_stream_findings(data)
+    return findings
+
+
+def _xmp_findings(data: bytes) -> list[Finding]:
+    """The findings of every XMP packet stored as plain text in `data`."""
     findings: list[Finding] = []
     for opened in _XMP_OPEN.finditer(data):
         closed = _XMP_CLOSE.search(data, opened.start())
@@ -35,3 +72,81 @@ def document_findings(path: Path) -> list[Finding]:
         with contextlib.suppress(Unsupported):
             findings += scan_xmp(Region.whole(packet, 0, len(packet)), ScrubOptions()).findings
     return findings
+
+
+def _pdf_stream_findings(data: bytes) -> list[Finding]:
+    """The findings of a PDF's FlateDecode metadata streams and its JPEG images."""
+    findings: list[Finding] = []
+    images = 0
+    pos = 0
+    while images < EMBEDDED_IMAGE_LIMIT:
+        keyword = _STREAM.search(data, pos)
+        if keyword is None:
+            break
+        start = keyword.end()
+        head, name = _stream_head(data, keyword.start())
+        end = _stream_end(data, head, start)
+        if end is None:
+            break
+        pos = max(end, start)
+        if head is None:
+            continue
+        filters = _filters(head)
+        body = data[start:end]
+        inflated = bool(filters) and filters[0] == b"FlateDecode"
+        if inflated:
+            if len(filters) == 1 and not _METADATA.search(head):
+                continue  # content, fonts, object streams: not read
+            body = _inflate(body)
+            filters = filters[1:]
+        if filters == [b"DCTDecode"]:
+            images += 1
+            with contextlib.suppress(Unsupported):
+                scanned = scan_jpeg(body, ScrubOptions()).findings
+                findings += [replace(f, field=f"PDF image {name}: {f.field}") for f in scanned]
+        elif inflated and not filters:
+            findings += _xmp_findings(body)  # a metadata stream (plain ones are read above)
+    return findings
+
+
+def _stream_head(data: bytes, keyword: int) -> tuple[bytes | None, str]:
+    """The dictionary before a "stream" keyword at `keyword`, and its object's number and
+    generation ("12 0"); (None, "") when the keyword follows no dictionary (it is then
+    text inside some other stream, or a damaged file)."""
+    window = data[max(0, keyword - _HEAD_WINDOW) : keyword]
+    objects = list(_OBJECT.finditer(window))
+    if not objects:
+        return None, ""
+    last = objects[-1]
+    head = window[last.end() :]
+    if not head.rstrip().endswith(b">>"):
+        return None, ""
+    return head, f"{int(last.group(1))} {int(last.group(2))}"
+
+
+def _stream_end(data: bytes, head: bytes | None, start: int) -> int | None:
+    """Where the stream that starts at `start` ends: its direct /Length when "endstream"
+    follows it there, else the next "endstream" (an indirect or wrong /Length); None when
+    there is none."""
+    length = _LENGTH.search(head) if head is not None else None
+    if length is not None:
+        end = start + int(length.group(1))
+        if end <= len(data) and _ENDSTREAM.match(data, end) is not None:
+            return end
+    found = _ENDSTREAM.search(data, start)
+    return None if found is None else found.start()
+
+
+def _filters(head: bytes) -> list[bytes]:
+    """The stream's filter names, in the order they are applied to decode it."""
+    entry = _FILTER.search(head)
+    return [] if entry is None else _NAME.findall(entry.group(1))
+
+
+def _inflate(body: bytes) -> bytes:
+    """A FlateDecode stream inflated, up to `INFLATE_LIMIT` bytes; b"" when it is damaged."""
+    inflater = zlib.decompressobj()
+    try:
+        return inflater.decompress(body, INFLATE_LIMIT)
+    except zlib.error:
+        return b""

@@ -22,6 +22,7 @@ from geoleak.cli import main
 from geoleak.extract.media import read_media
 from geoleak.geometry import haversine_m
 from geoleak.remedy.audit import audit, write_audit_html
+from geoleak.remedy.documents import document_findings
 from geoleak.remedy.model import Unsupported
 from geoleak.remedy.scrub import scrub_paths
 from geoleak.types import LatLon, PlaceKind
@@ -780,3 +781,84 @@ def test_a_pdf_or_eps_whose_xmp_names_a_place_is_listed_as_leaking(tmp_path: Pat
     assert "XMP photoshop:City" in scrubbed.output and "does not write documents" in scrubbed.output
     assert not (tmp_path / "clean").exists() or not any((tmp_path / "clean").iterdir())
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+_MEDIA = Path(__file__).resolve().parents[1] / "data" / "media"
+
+
+def _pdf(*objects: tuple[bytes, bytes]) -> bytes:
+    """A PDF of the given (dictionary, stream bytes) objects, numbered from 1, each with a
+    direct /Length: the layout img2pdf and scanners write."""
+    out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    for number, (head, body) in enumerate(objects, start=1):
+        out += b"%d 0 obj\n<< %s /Length %d >>\nstream\n" % (number, head, len(body))
+        out += body + b"\nendstream\nendobj\n"
+    return out + b"trailer\n<< /Size %d >>\n%%%%EOF\n" % (len(objects) + 1)
+
+
+def test_a_pdf_made_from_photos_leaks_their_gps_and_compressed_xmp(tmp_path: Path) -> None:
+    """A PDF that stores a camera's JPEG as it is (img2pdf, a phone's "save as PDF") keeps
+    its EXIF GPS, and some producers compress the XMP metadata stream: audit said nothing
+    of either (it read plain-text XMP only). Now each embedded JPEG is read by the
+    scrubber's JPEG reader (a real Sony DSC-HX5V photo: 51.778615, 8.3656381, as exiftool
+    reads it), alone or after FlateDecode, and a compressed metadata stream is inflated;
+    a PDF whose image has no GPS and whose content streams are compressed stays clean."""
+    photo_bytes = (_MEDIA / "mde_sony_dsc-hx5v.jpg").read_bytes()
+    image = b"/Type /XObject /Subtype /Image /Width 8 /Height 8 /Filter /DCTDecode"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(_pdf((image, photo_bytes)))
+    (folder / "flate.pdf").write_bytes(
+        _pdf((b"/Filter [/FlateDecode /DCTDecode]", zlib.compress(photo_bytes)))
+    )
+    (folder / "meta.pdf").write_bytes(
+        _pdf((b"/Type /Metadata /Subtype /XML /Filter /FlateDecode", zlib.compress(_DOCUMENT_XMP)))
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "JPEG")
+    without_gps = buffer.getvalue()
+    content = zlib.compress(b"BT /F1 12 Tf (stream\nTromso) Tj ET")
+    (folder / "plain.pdf").write_bytes(
+        _pdf((image, without_gps), (b"/Filter /FlateDecode", content))
+    )
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    report = audit([folder])
+    listed = {Path(f.path).name: f for f in report.files}
+    assert set(listed) == {"scan.pdf", "flate.pdf", "meta.pdf"}
+    for name, number in (("scan.pdf", "1 0"), ("flate.pdf", "1 0")):
+        fields = {f.field: f for f in listed[name].fields}
+        gps = fields[f"PDF image {number}: EXIF GPS"]
+        assert gps.position is not None
+        assert gps.position == pytest.approx((51.778615, 8.3656381), abs=1e-5)
+        assert listed[name].leaks_location and listed[name].position is None
+    assert ("XMP photoshop:City", "Tromso") in {
+        (f.field, f.value) for f in listed["meta.pdf"].fields
+    }
+    assert not report.evidence
+    result = CliRunner().invoke(main, ["scrub", str(folder), "-o", str(tmp_path / "clean")])
+    assert result.exit_code == 1, result.output
+    assert "3 could not be cleaned, 1 skipped (not media)" in result.output
+    assert "PDF image 1 0: EXIF GPS" in result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_pdf_stream_reading_survives_damaged_and_odd_layouts(tmp_path: Path) -> None:
+    """A wrong /Length, an indirect one, a stream with no end, a damaged FlateDecode stream
+    and a "stream" word inside text: the image is still found where it can be, and nothing
+    raises."""
+    photo_bytes = (_MEDIA / "mde_sony_dsc-hx5v.jpg").read_bytes()
+    head = b"1 0 obj\n<< /Filter /DCTDecode /Length %s >>\nstream\n"
+    wrong = b"%PDF-1.4\n" + head % b"12" + photo_bytes + b"\nendstream\nendobj\n%%EOF\n"
+    indirect = b"%PDF-1.4\n" + head % b"2 0 R" + photo_bytes + b"\r\nendstream\nendobj\n"
+    cut = b"%PDF-1.4\n" + head % b"99999999" + photo_bytes[:5000]
+    damaged = _pdf((b"/Type /Metadata /Filter /FlateDecode", b"x\x9c not deflate at all"))
+    words = b"%PDF-1.4\n(a stream\n of words) >> stream\nendstream\n"
+    names = {}
+    for name, data in (("wrong", wrong), ("indirect", indirect), ("cut", cut),
+                       ("damaged", damaged), ("words", words)):  # fmt: skip
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(data)
+        names[name] = {f.field for f in document_findings(path)}
+    assert "PDF image 1 0: EXIF GPS" in names["wrong"]
+    assert "PDF image 1 0: EXIF GPS" in names["indirect"]
+    assert not names["damaged"] and not names["words"]
