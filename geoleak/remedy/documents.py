@@ -13,8 +13,11 @@ What is read, in a document's first 64 MiB:
   "save as PDF") store the camera's JPEG bytes as they are, EXIF GPS included. Each is
   read as a JPEG file by the scrubber's own reader (`scan_jpeg`), its fields named after
   the PDF object that holds it ("PDF image 12 0: EXIF GPS").
-Other compressed streams (content, object streams, fonts), JPEG 2000 images and an EPS's
-hex-coded Photoshop IPTC are not read (README: audit's limits).
+- an EPS's Photoshop image resources (IPTC, EXIF, XMP), which Photoshop writes as hex
+  lines between "%BeginPhotoshop: N" and "%EndPhotoshop" (Adobe TN 5002 and Photoshop's
+  file formats specification), read as a PSD's or a JPEG's APP13.
+Other compressed streams (content, object streams, fonts) and JPEG 2000 images are not
+read, nor a DOS EPS's TIFF or WMF preview (README: audit's limits).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
+from geoleak.remedy.blocks import clean_irb
 from geoleak.remedy.jpeg import scan_jpeg
-from geoleak.remedy.model import Finding, Region, ScrubOptions, Unsupported
+from geoleak.remedy.model import Finding, Region, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import scan_xmp
 
 __all__ = ["DOCUMENT_READ_BYTES", "document_findings"]
@@ -47,6 +51,10 @@ _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
 _NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _METADATA = re.compile(rb"/Type\s*/Metadata\b")
 _ENDSTREAM = re.compile(rb"(?:\r\n|\n|\r)?endstream\b")
+_PHOTOSHOP = re.compile(rb"%BeginPhotoshop:\s*\d+[^\r\n]*[\r\n]+(.*?)%EndPhotoshop", re.DOTALL)
+_HEX_LINE = re.compile(
+    rb"%\s?([0-9A-Fa-f]+)\s*"
+)  # one line, as Photoshop ends them: CR, LF or both
 
 
 def document_findings(path: Path) -> list[Finding]:
@@ -58,7 +66,21 @@ def document_findings(path: Path) -> list[Finding]:
     findings = _xmp_findings(data)
     if b"%PDF-" in data[:1024]:
         findings += _pdf_stream_findings(data)
+    for block in _PHOTOSHOP.finditer(data):
+        findings += _photoshop_findings(block.group(1))
     return findings
+
+
+def _photoshop_findings(lines: bytes) -> list[Finding]:
+    """The findings of an EPS's hex-coded Photoshop image resources ("% 3842494D..." lines;
+    the block's byte count is not trusted: the hex lines end it)."""
+    hex_lines = (_HEX_LINE.fullmatch(line) for line in re.split(rb"[\r\n]+", lines))
+    digits = b"".join(line.group(1) for line in hex_lines if line is not None)
+    resources = bytes.fromhex(digits[: len(digits) // 2 * 2].decode("ascii"))
+    result = ScanResult("eps")
+    with contextlib.suppress(Unsupported, ValueError):
+        clean_irb(result, Region.whole(resources, 0, len(resources)), ScrubOptions())
+    return result.findings
 
 
 def _xmp_findings(data: bytes) -> list[Finding]:

@@ -842,6 +842,30 @@ def test_a_pdf_made_from_photos_leaks_their_gps_and_compressed_xmp(tmp_path: Pat
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_an_eps_whose_photoshop_iptc_names_a_place_is_listed(tmp_path: Path) -> None:
+    """Photoshop writes an EPS's image resources as hex lines between "%BeginPhotoshop"
+    and "%EndPhotoshop" (exiftool's PostScript.eps: IPTC City Kingston; lines ended by CR
+    as there, or CRLF): a file whose place is only there was not listed. Now its IPTC is
+    read as a JPEG's APP13; a block of odd or broken hex is read as far as it goes."""
+    city = b"Tromso"
+    iim = b"\x1c\x02\x5a" + struct.pack(">H", len(city)) + city
+    irb = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim
+    digits = irb.hex().upper().encode()
+    for name, end in (("cr.eps", b"\r"), ("crlf.eps", b"\r\n")):
+        lines = end.join(b"% " + digits[i : i + 64] for i in range(0, len(digits), 64))
+        eps = b"%!PS-Adobe-3.0 EPSF-3.0" + end + b"%%BoundingBox: 0 0 1 1" + end
+        eps += b"%BeginPhotoshop: " + str(len(irb)).encode() + end + lines + end
+        eps += b"%EndPhotoshop" + end + b"showpage" + end
+        (tmp_path / name).write_bytes(eps)
+        fields = {(f.field, f.value) for f in document_findings(tmp_path / name)}
+        assert ("IPTC City", "Tromso") in fields, (name, fields)
+    broken = b"%!PS-Adobe-3.0 EPSF-3.0\n%BeginPhotoshop: 40\n% 3842494D04\n% ZZ\n%EndPhotoshop\n"
+    (tmp_path / "broken.eps").write_bytes(broken)
+    assert not document_findings(tmp_path / "broken.eps")
+    listed = {Path(f.path).name for f in audit([tmp_path]).files if f.leaks_location}
+    assert listed == {"cr.eps", "crlf.eps"}
+
+
 def test_pdf_stream_reading_survives_damaged_and_odd_layouts(tmp_path: Path) -> None:
     """A wrong /Length, an indirect one, a stream with no end, a damaged FlateDecode stream
     and a "stream" word inside text: the image is still found where it can be, and nothing
