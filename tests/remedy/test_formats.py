@@ -609,6 +609,22 @@ def test_iptc_in_an_afcp_trailer_after_the_image_is_listed_and_blanked(order: st
         assert before.tobytes() == after.tobytes()
 
 
+def test_a_thumbnail_in_an_afcp_trailer_is_read_and_cleaned_as_an_embedded_image() -> None:
+    """AFCP's Nail (thumbnail) and PrVw (preview) records hold a JPEG after a 10-18 byte
+    header (exiftool's AFCP reader). Its EXIF GPS is found and blanked by the scan of
+    images after the first one's end, as an MPO's frames are; only trailer bytes change."""
+    image = photo(None, None, datetime(2026, 1, 1))
+    thumb = photo(69.6492, 18.9553, datetime(2026, 1, 1), size=(16, 12))
+    data = image + _afcp_trailer(len(image), [(b"Nail", bytes(18) + thumb)])
+    located = [f for f in scan_bytes(data, ScrubOptions()).findings if f.kind in LOCATING]
+    assert [(f.field, f.position) for f in located] == [
+        ("EXIF (embedded image) GPS", pytest.approx((69.6492, 18.9553), abs=1e-4))
+    ]
+    cleaned = apply(data)
+    assert len(cleaned) == len(data) and cleaned[: len(image)] == image
+    assert not [f for f in scan_bytes(cleaned, ScrubOptions()).findings if f.kind in LOCATING]
+
+
 def _samsung_trailer(blocks: list[tuple[int, bytes, bytes]]) -> bytes:
     """A Samsung trailer (exiftool's Samsung Trailer, laid out as its Galaxy S7 samples
     are): blocks of (2 bytes, type, name length, name, value), then "SEFH", a version,
