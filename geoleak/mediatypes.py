@@ -49,8 +49,9 @@ MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 # by content): a card folder's copies leak what the originals do.
 COMPANION_EXTENSIONS = frozenset({".lrv", ".thm"})
 # Documents that can carry a photo's XMP or IPTC place (exiftool's PDF and EPS samples
-# name Kingston, Ontario): not media, not cleaned, but audit reads their uncompressed XMP
-# and lists a document whose XMP holds a location as leaking, one scrub cannot clean.
+# name Kingston, Ontario): not media, not cleaned, but audit reads their XMP, a PDF's
+# embedded JPEG photos and an EPS's Photoshop resources (remedy/documents.py) and lists a
+# document that holds a location as leaking, one scrub cannot clean.
 DOCUMENT_EXTENSIONS = frozenset({".pdf", ".eps", ".epsf", ".ps", ".ai"})
 # A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
 DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")
