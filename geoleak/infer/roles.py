@@ -18,12 +18,13 @@ lunch, some are still at work at 17:00, people are at home on weekend mornings a
 midday), so for day and early-shift workers and people with no workplace each part's
 profile is read at the person's *own* hours: averaged over the hours of their observations
 in that part (`HOURLY`, `person_presence`), and so is a night-shift worker's weekday
-morning, inside which every night shift ends (`PERSON_HOURS_PARTS`). A lunch-time poster is compared with where
-people are at lunch, someone seen as the working day ends with where people are at 17:00,
-not with the whole part's average. Each observation's own hour also counts place by place,
-for every type, as a tempered likelihood (`location_hour_terms`, `RolePriors.hour_weight`):
-a place seen on weekday and weekend mornings fits an early shift's workplace (~05:30-14:00,
-`EARLY_SHIFT`), a place seen until 23:00 an evening shift's.
+morning, inside which every night shift ends (`PERSON_HOURS_PARTS`). A lunch-time poster
+is compared with where people are at lunch, someone seen as the working day ends with where
+people are at 17:00, not with the whole part's average. Each observation's own hour also
+counts place by place, for every type, as a tempered likelihood (`location_hour_terms`,
+`RolePriors.hour_weight`): a place seen on weekday and weekend mornings fits an early
+shift's workplace (~05:30-14:00, `EARLY_SHIFT`), a place seen until 23:00 an evening
+shift's.
 
 Conditioning on *when* each located post was made is what makes the person's own posting
 rhythm cancel out: someone who posts only in the evening contributes evening observations
@@ -475,12 +476,13 @@ for _ptype in _WORK_BY_HOUR:
 # inside it, the 8-hour ones at 06:00-07:00 and the 12-hour ones at 07:00 (22-06, 23-07,
 # 19-07: BLS USDL-19-1691, "most hours between 9 p.m. and 8 a.m."; Eurofound EWCS 2015, ch.
 # 5), so at 06:00 most night workers on a work day are still at work and by 08:00 nearly all
-# have gone home (`_WORK_BY_HOUR`: 0.42, 0.15, 0.03 at work): the part's average (0.20) gives
-# a night worker seen at work at 06:00 and one seen at home at 08:00 the same odds as the
-# reverse. Where the shifts *start* is not as sharp (19:00 for 12-hour nights, ~8 % of
-# employees, 22:00-23:00 for 8-hour ones), nor the evening shift's start (14:00-16:00) and
-# end (23:00-24:00): read at the person's hours those parts lost right homes on the
-# development families (benchmarks/README.md, night18), so they stay part rows.
+# have gone home (`_WORK_BY_HOUR`: 0.42, 0.15, 0.03 at work), while the part's average (at
+# work 0.20, at home 0.65) charges a night worker seen at work at 06:00 as much as one seen
+# there at 08:30, and a day worker's morning is read at its hours (at home 0.92 at 06:00).
+# Where night shifts *start* is not as sharp (19:00 for 12-hour nights, ~8 % of employees,
+# 22:00-23:00 for 8-hour ones; read at the person's hours, the evening part changed no place
+# on the development families), and the evening shift's start (14:00-16:00) and end
+# (23:00-24:00) read so lost right homes there (benchmarks/README.md, night18): part rows.
 PERSON_HOURS_PARTS: dict[int, tuple[int, ...]] = {
     **dict.fromkeys((DAY, LONG_DAY, NO_WORK, EARLY_SHIFT), tuple(range(N_BINS))),
     NIGHT_SHIFT: (MORNING,),
