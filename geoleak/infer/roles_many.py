@@ -738,7 +738,8 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
     for t in roles.PERSON_HOURS_TYPES:
         weighted = np.einsum("pbh,bhr->pbr", hours, roles._HOURLY_ARRAY[t])
         rows = out[seen, t]  # (people, bins, 3), a copy
-        rows[some] = weighted[some] / totals[some][:, None]
+        read = some & roles._HOURS_PARTS[t]
+        rows[read] = weighted[read] / totals[read][:, None]
         out[seen, t] = rows
     return out
 
