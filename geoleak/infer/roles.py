@@ -1830,25 +1830,32 @@ def _dm_loglik(
     """
     from geoleak.infer.special import gammaln
 
-    a = alpha * np.maximum(probs, _FLOOR)
-    total = _role_sum(counts)
-    per_bin = gammaln(alpha) - _lgamma_plus(alpha, total)
     # gammaln(count + a) - gammaln(a) of each cell. Most counts are 0 (roles a structure
     # does not have, parts of the week a place is not seen in: ~70 % of the cells), where
     # the term is gammaln(a) - gammaln(a), exactly 0.0 (a is finite and positive): only
     # the others are computed, by the same operations, so every term and sum is the same.
-    shape = np.broadcast_shapes(np.shape(counts), np.shape(a))
-    cells = np.broadcast_to(counts, shape)
-    seen = cells != 0
-    terms = np.zeros(shape)
-    a_seen = np.broadcast_to(a, shape)[seen]
-    if 2 * a.size <= terms.size:  # `a` broadcast (the bag's draws): each of its cells once
-        lgamma_a = np.broadcast_to(gammaln(a), shape)[seen]
-    else:
+    # Each part's sums over the roles (the counts' total and the terms') are a bincount
+    # of those cells, which adds them in the order `_role_sum` does (from 0.0, role by
+    # role; the cells left out add 0.0 or -0.0 there, which change no sum from 0.0 on).
+    shape = np.broadcast_shapes(np.shape(counts), np.shape(probs))
+    n_roles, n_bins = shape[-2], shape[-1]
+    flat = np.broadcast_to(counts, shape).reshape(-1)
+    seen = np.flatnonzero(flat)
+    parts = flat.size // max(n_roles, 1)  # the (..., bins) cells
+    part_of = (seen // (n_roles * n_bins)) * n_bins + seen % n_bins
+    count_seen = flat[seen]
+    total = np.asarray(np.bincount(part_of, weights=count_seen, minlength=parts), np.float64)
+    per_bin = gammaln(alpha) - _lgamma_plus(alpha, total)
+    if 2 * np.size(probs) <= flat.size:  # `a` broadcast (the bag's draws): each of its cells once
+        a = alpha * np.maximum(probs, _FLOOR)
+        a_seen = np.broadcast_to(a, shape).reshape(-1)[seen]
+        lgamma_a = np.broadcast_to(gammaln(a), shape).reshape(-1)[seen]
+    else:  # `a` of the cells with a count only
+        a_seen = alpha * np.maximum(np.broadcast_to(probs, shape).reshape(-1)[seen], _FLOOR)
         lgamma_a = gammaln(a_seen)
-    terms[seen] = gammaln(cells[seen] + a_seen) - lgamma_a
-    per_bin = per_bin + _role_sum(terms)
-    return np.asarray(per_bin.sum(axis=-1), dtype=np.float64)
+    terms = gammaln(count_seen + a_seen) - lgamma_a
+    per_bin = per_bin + np.bincount(part_of, weights=terms, minlength=parts)
+    return np.asarray(per_bin.reshape(*shape[:-2], n_bins).sum(axis=-1), dtype=np.float64)
 
 
 def _lgamma_plus(alpha: float, values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -2380,9 +2387,7 @@ def second_split_loglik(
     k, h = days[..., 0], days[..., 1]
     whole = gammaln(c) - gammaln(k + h + c)  # the part of each split that s leaves alone
     cs, cr = c[..., None] * share, c[..., None] * rest  # (..., parts, nodes)
-    kk, hh = k[..., None], h[..., None]
-    of_share = (np.where(kk > 0, gammaln(kk + cs) - gammaln(cs), 0.0)
-                + np.where(hh > 0, gammaln(hh + cr) - gammaln(cr), 0.0))  # fmt: skip
+    of_share = _lgamma_ratio(k[..., None], cs) + _lgamma_ratio(h[..., None], cr)
     by_node = of_share[..., 0, :] + log_weight
     constant = whole[..., 0]
     for p in range(1, days.shape[-2]):
@@ -2396,6 +2401,20 @@ def second_split_loglik(
     for q in range(1, SHARE_NODES):
         total = total + scaled[..., q]
     return np.asarray(constant + top + np.log(total), dtype=np.float64)
+
+
+def _lgamma_ratio(n: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
+    """gammaln(n + c) - gammaln(c) where n > 0, 0.0 elsewhere (n and c broadcast). Only the
+    cells with n > 0 are computed, by the same operations: a second residence's weekend
+    days at the home (n = h) are 0 in ~99.7 % of the main fit's cells at 200 k posts."""
+    from geoleak.infer.special import gammaln
+
+    shape = np.broadcast_shapes(n.shape, c.shape)
+    out = np.zeros(shape)
+    some = np.broadcast_to(n > 0, shape)
+    c_some = np.broadcast_to(c, shape)[some]
+    out[some] = gammaln(np.broadcast_to(n, shape)[some] + c_some) - gammaln(c_some)
+    return out
 
 
 def _second_split_of(

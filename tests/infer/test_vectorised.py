@@ -918,6 +918,65 @@ def test_likelihood_skipping_cells_counted_zero_equals_every_cell(
     assert got.tobytes() == _dm_loglik_every_cell(counts, probs, alpha).tobytes()
 
 
+def _second_split_every_cell(days: np.ndarray, home: np.ndarray, alpha: float) -> np.ndarray:
+    """`roles.second_split_loglik` as written before it skipped the cells with no days:
+    each share node's gammaln of every cell computed, then 0.0 chosen where there are none."""
+    from geoleak.infer.special import gammaln
+
+    share, rest, log_weight = roles._share_nodes()
+    c = alpha * np.maximum(home, roles._FLOOR)
+    k, h = days[..., 0], days[..., 1]
+    whole = gammaln(c) - gammaln(k + h + c)
+    cs, cr = c[..., None] * share, c[..., None] * rest
+    kk, hh = k[..., None], h[..., None]
+    of_share = (np.where(kk > 0, gammaln(kk + cs) - gammaln(cs), 0.0)
+                + np.where(hh > 0, gammaln(hh + cr) - gammaln(cr), 0.0))  # fmt: skip
+    by_node = of_share[..., 0, :] + log_weight
+    constant = whole[..., 0]
+    for p in range(1, days.shape[-2]):
+        by_node = by_node + of_share[..., p, :]
+        constant = constant + whole[..., p]
+    top = by_node[..., 0]
+    for q in range(1, roles.SHARE_NODES):
+        top = np.maximum(top, by_node[..., q])
+    scaled = np.exp(by_node - top[..., None])
+    total = scaled[..., 0]
+    for q in range(1, roles.SHARE_NODES):
+        total = total + scaled[..., q]
+    return np.asarray(constant + top + np.log(total), dtype=np.float64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 8),
+    st.integers(1, 3),
+    st.floats(0.1, 50.0),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_second_split_skipping_cells_without_days_equals_every_cell(
+    entries: int, draws: int, alpha: float, bag: bool, weighted: bool, seed: int
+) -> None:
+    """`second_split_loglik` computes each share node's gammaln only where the part has days
+    (at the second residence or at the home), the others being 0.0: the same floats, bit for
+    bit, as every cell's (whole and reweighted days, zeros, -0.0 and below zero, home presence below
+    the floor, and the bag's shape: (draws, K, parts, 2) days against (K, parts) presence)."""
+    rng = np.random.default_rng(seed)
+    parts = len(roles.WEEKEND_BINS)
+    shape = (draws, entries, parts, 2) if bag else (entries, parts, 2)
+    days = rng.integers(0, 40, size=shape).astype(np.float64)
+    days[rng.random(shape) < 0.5] = 0.0
+    days[rng.random(shape) < 0.05] = -0.0
+    if weighted:
+        days = days * rng.gamma(2.0, 0.5, size=shape)
+    days[rng.random(shape) < 0.05] = -1.0  # no days: as 0
+    home = rng.random((entries, parts))
+    home[rng.random(home.shape) < 0.1] = 1e-12
+    got = roles.second_split_loglik(days, home, alpha)
+    assert got.tobytes() == _second_split_every_cell(days, home, alpha).tobytes()
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.integers(1, 9), min_size=0, max_size=2),
