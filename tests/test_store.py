@@ -819,3 +819,25 @@ def test_a_persons_counts_are_written_as_json_dumps_writes_them(counts: dict[str
 
     assert _json_counts(counts) == json.dumps(dict(counts))
     assert json.loads(_json_counts(counts)) == counts
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "geotag", "tz", "é"]), st.text()),
+                max_size=30),
+       st.booleans())  # fmt: skip
+@example([], False)
+@example(["geotag"] * 5, False)
+@example([None] * 5, False)
+def test_a_column_of_one_value_is_the_column_arrow_makes_of_the_list(
+    values: list[str | None], repeated: bool
+) -> None:
+    """`_one_value` (a flush's string columns whose rows hold one value: Arrow repeats it)
+    gives what `pa.array` gives of the list, a list of several values as it is."""
+    import pyarrow as pa
+
+    from geoleak.store import _one_value
+
+    if repeated and values:
+        values = [values[0]] * len(values)
+    column = _one_value(values)
+    assert pa.array(column, pa.string()).equals(pa.array(values, pa.string()))
+    assert isinstance(column, list) == (len(set(values)) != 1)
