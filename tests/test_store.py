@@ -93,6 +93,7 @@ def test_a_one_command_store_keeps_its_spools_as_its_files(
     import pyarrow as pa
 
     import geoleak.store
+    from geoleak.store import FEW_VALUES
 
     monkeypatch.setattr(geoleak.store, "FLUSH_ROWS", 40)  # several batches a spool
     named, scratch = tmp_path / "named", tmp_path / "scratch"
@@ -113,6 +114,14 @@ def test_a_one_command_store_keeps_its_spools_as_its_files(
     assert other.context() == one.context()
     assert other.stats().to_json() == one.stats().to_json()
     for bucket in range(3):
+        # its strings of few values read dictionary-encoded, as Parquet keeps them
+        plain, encoded = other._read_bucket(bucket), other._read_bucket(bucket, None, FEW_VALUES)
+        assert plain is not None and encoded is not None
+        for name in FEW_VALUES:
+            assert pa.types.is_dictionary(encoded.column(name).type)
+            assert (
+                encoded.column(name).cast(pa.string()).to_pylist() == plain.column(name).to_pylist()
+            )
         assert other.bucket_columns(bucket).keys() == one.bucket_columns(bucket).keys()
         assert other.context(bucket=bucket) == one.context(bucket=bucket)
         for person, columns in one.bucket_columns(bucket).items():
