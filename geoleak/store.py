@@ -23,6 +23,11 @@ manifest does not name; they are removed when the store is next opened for writi
 DuckDB reads the store as it is:
 `SELECT person, count(*) FROM read_parquet('store/evidence/**/*.parquet', hive_partitioning=1)
 GROUP BY person`.
+
+A store that lives for one command (`geoleak infer` of a corpus past `AUTO_STORE_ROWS`, in a
+temporary folder: `scratch`) keeps the same rows in Arrow IPC streams instead
+(`part-r0003-00001.arrows`, `SCRATCH_SUFFIX`): a shard's spool of a partition becomes its
+file as it is, and nothing is encoded to Parquet only to be decoded twice right after.
 """
 
 from __future__ import annotations
@@ -117,6 +122,14 @@ def _spool_compression(*, scratch: bool) -> str | None:
     of 250 k posts into 128 buckets, 11,449 -> 10,737 M instructions; a store a user
     names keeps lz4 (its spools are as large as its input, for as long as the run)."""
     return None if scratch else "lz4"
+
+
+# A one-command store's part files (`scratch`): Arrow IPC streams, uncompressed. Each
+# partition's is the shard's spool renamed (`_BucketWriter.close`), its people's rows one
+# stream too: the Parquet files they replace were written once and read twice within the
+# command (a shard's 128 partitions at 2 M posts: the spools read back and encoded
+# ~0.1 CPU s every 250 k lines; the passes' reads of them a tenth more than the streams').
+SCRATCH_SUFFIX = ".arrows"
 
 
 def _parquet_options(*, scratch: bool) -> dict[str, Any]:
@@ -318,7 +331,7 @@ class _BucketWriter:
         return f"part-r{self.run:04d}-{self.part:05d}"
 
     def _spool_path(self, bucket: int) -> Path:
-        return self._folder(bucket) / f"{self._name()}-spool.arrows"
+        return self._folder(bucket) / f"{self._name()}-spool{SCRATCH_SUFFIX}"
 
     def flush(self) -> None:
         """Append the buffered rows to their buckets' spools, each bucket's in the order
@@ -370,13 +383,17 @@ class _BucketWriter:
 
     def close(self, context: Mapping[str, PersonContext]) -> int:
         """Write each bucket's Parquet file from its spool (memory: one bucket's rows), then
-        the people table's rows of `context` (the shard's people); returns the rows written."""
+        the people table's rows of `context` (the shard's people); returns the rows written.
+        A one-command store's spool is the bucket's file as it is (`SCRATCH_SUFFIX`)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.flush()
         for bucket in self._close_spools():
             spool = self._spool_path(bucket)
+            if self.scratch:
+                spool.rename(self._folder(bucket) / f"{self._name()}{SCRATCH_SUFFIX}")
+                continue
             with pa.OSFile(str(spool), "rb") as source:
                 options = pa.ipc.IpcReadOptions(use_threads=False)
                 table = pa.ipc.open_stream(source, options=options).read_all()
@@ -387,15 +404,17 @@ class _BucketWriter:
             )
             del table
             spool.unlink()
-        _write_people(self.root, self._name(), self.buckets, context)
+        _write_people(self.root, self._name(), self.buckets, context, scratch=self.scratch)
         return self.written
 
 
 def _write_people(
-    root: Path, name: str, buckets: int, context: Mapping[str, PersonContext]
-) -> None:
+    root: Path, name: str, buckets: int, context: Mapping[str, PersonContext], *,
+    scratch: bool = False,
+) -> None:  # fmt: skip
     """People's context as rows of the people table, partitioned as the evidence is (a
-    partition's task reads its own people only), in `people/person_bucket=NNN/NAME.parquet`."""
+    partition's task reads its own people only), in `people/person_bucket=NNN/NAME.parquet`
+    (`scratch`: NAME.arrows, an Arrow IPC stream)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -424,7 +443,20 @@ def _write_people(
         )
         folder = root / "people" / f"person_bucket={bucket:03d}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / f"{name}.parquet")
+        if scratch:
+            _write_stream(table, folder / f"{name}{SCRATCH_SUFFIX}")
+        else:
+            pq.write_table(table, folder / f"{name}.parquet")
+
+
+def _write_stream(table: pa.Table, path: Path) -> None:
+    """`table` as an uncompressed Arrow IPC stream file (in this thread)."""
+    import pyarrow as pa
+
+    options = pa.ipc.IpcWriteOptions(compression=None, use_threads=False)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema,
+                                                               options=options) as stream:  # fmt: skip
+        stream.write_table(table)
 
 
 def _json_counts(counts: Mapping[str, int]) -> str:
@@ -449,18 +481,32 @@ def _table_of_rows(rows: EvidenceRows, schema: pa.Schema) -> pa.Table:
         "accuracy_m": rows.accuracy_m,
         "time_utc": pa.array(rows.utc_us, type=utc, mask=~rows.has_utc),
         "local_time": pa.array(rows.local_us, type=pa.timestamp("us"), mask=~rows.has_local),
-        "local_basis": rows.local_basis,
+        "local_basis": _one_value(rows.local_basis),
         "tz_name": rows.tz_name,
         "posted_at": pa.array(rows.posted_us, type=utc, mask=~rows.has_posted),
-        "source": rows.source,
-        "media_path": rows.media_path  # (all None, as for plain lines: as it is)
+        "source": _one_value(rows.source),
+        "media_path": _one_value(rows.media_path)  # (all None, as for plain lines)
         if rows.media_path.count(None) == len(rows.media_path)
         else [lasting(p) if p else None for p in rows.media_path],
-        "device": rows.device,
-        "text": rows.text,
+        "device": _one_value(rows.device),
+        "text": _one_value(rows.text),
         "weight": rows.weight,
     }
     return pa.table(columns, schema=schema)
+
+
+def _one_value(values: Sequence[str | None]) -> Any:
+    """A string column of the evidence (`_table_of_rows`): when every row holds one value
+    (a flush's plain rows: one source and basis; no media path, device or text), that
+    value repeated by Arrow in C, else the list as it is. The same values either way; a
+    list of 50,000 rows costs ~1 ms to convert, its repeat ~0.1 ms (or nothing for None)."""
+    import pyarrow as pa
+
+    if not values or values.count(values[0]) != len(values):
+        return values
+    if values[0] is None:
+        return pa.nulls(len(values), pa.string())
+    return pa.repeat(pa.scalar(values[0], pa.string()), len(values))
 
 
 class EvidenceStore:
@@ -522,9 +568,10 @@ class EvidenceStore:
         """Delete part files of runs not in `keep` (unfinished or superseded runs)."""
         for part in [
             *self.root.glob("evidence/*/part-r*.parquet"),
-            *self.root.glob("evidence/*/part-r*-spool.arrows"),
+            *self.root.glob(f"evidence/*/part-r*{SCRATCH_SUFFIX}"),  # (spools too)
             *self.root.glob("people/part-r*.parquet"),
             *self.root.glob("people/*/part-r*.parquet"),
+            *self.root.glob(f"people/*/part-r*{SCRATCH_SUFFIX}"),
         ]:
             run = int(part.name[6:10])
             if run not in keep:
@@ -636,9 +683,8 @@ class EvidenceStore:
         the people table was partitioned keep it in people/part-*.parquet: filtered)."""
         rows: dict[str, list[Any]] = {}
         folder = self.root / "people" / f"person_bucket={bucket:03d}"
-        parts = sorted(folder.glob("part-r*.parquet")) if folder.is_dir() else []
-        for part in parts + sorted(self.root.glob("people/part-r*.parquet")):
-            found = _read_parquet(part, columns).to_pydict()
+        for part in _part_files(folder) + sorted(self.root.glob("people/part-r*.parquet")):
+            found = _read_part(part, columns).to_pydict()
             if part.parent != folder:
                 keep = [person_bucket(p, self.buckets) == bucket for p in found["person"]]
                 found = {
@@ -704,11 +750,10 @@ class EvidenceStore:
         dictionary-encoded (`_read_parquet`)."""
         import pyarrow as pa
 
-        folder = self.root / "evidence" / f"person_bucket={bucket:03d}"
-        parts = sorted(folder.glob("part-r*.parquet")) if folder.is_dir() else []
+        parts = _part_files(self.root / "evidence" / f"person_bucket={bucket:03d}")
         if not parts:
             return None
-        return pa.concat_tables([_read_parquet(p, columns, dictionaries) for p in parts])
+        return pa.concat_tables([_read_part(p, columns, dictionaries) for p in parts])
 
     def bucket_evidence(self, bucket: int) -> dict[str, list[Evidence]]:
         """The evidence of every person in one partition, in the order it was read."""
@@ -733,6 +778,40 @@ class EvidenceStore:
         from geoleak.pipeline import EvidenceSet
 
         return EvidenceSet(self.evidence(), self.context(), {}, self.stats())
+
+
+def _part_files(folder: Path) -> list[Path]:
+    """A partition folder's part files of every run, in the order of their runs and
+    shards: Parquet files, or a one-command store's streams (`SCRATCH_SUFFIX`; never a
+    spool, which is a run's that did not end)."""
+    if not folder.is_dir():
+        return []
+    parts = [*folder.glob("part-r*.parquet"), *folder.glob(f"part-r*{SCRATCH_SUFFIX}")]
+    return sorted((p for p in parts if not p.stem.endswith("-spool")), key=lambda p: p.stem)
+
+
+def _read_part(
+    path: Path, columns: list[str] | None = None, dictionaries: Sequence[str] = ()
+) -> pa.Table:
+    """One part file (`_read_parquet`), or a one-command store's stream, its columns
+    `dictionaries` dictionary-encoded here (as Parquet keeps them: each of their few
+    values then becomes one string for all its rows in `_strings`; read plain, a string a
+    row cost the 500 k command's partition processes ~1 G instructions more)."""
+    if path.suffix != SCRATCH_SUFFIX:
+        return _read_parquet(path, columns, dictionaries)
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "rb") as source:
+        options = pa.ipc.IpcReadOptions(use_threads=False)
+        table = pa.ipc.open_stream(source, options=options).read_all()
+    if columns is not None:
+        table = table.select(columns)
+    for name in dictionaries:
+        at = table.schema.get_field_index(name)
+        if at >= 0:
+            encoded = table.column(at).combine_chunks().dictionary_encode()
+            table = table.set_column(at, table.field(at).with_type(encoded.type), [encoded])
+    return table
 
 
 def _read_parquet(

@@ -83,6 +83,68 @@ def test_small_flushes_spool_and_give_the_same_evidence(
     assert not list((tmp_path / "pieces").rglob("*.arrows"))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_one_command_store_keeps_its_spools_as_its_files(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # A store of one command (`scratch`) holds each shard's spool of a partition as its
+    # file, and its people's rows as Arrow IPC streams: no Parquet is written, and every
+    # reading gives what a store a user names gives, in the same order.
+    import pyarrow as pa
+
+    import geoleak.store
+    from geoleak.store import FEW_VALUES
+
+    monkeypatch.setattr(geoleak.store, "FLUSH_ROWS", 40)  # several batches a spool
+    named, scratch = tmp_path / "named", tmp_path / "scratch"
+    EvidenceStore(named, buckets=3).ingest([corpus], workers=workers)
+    EvidenceStore(scratch, buckets=3, scratch=True).ingest([corpus], workers=workers)
+    assert not list(scratch.rglob("*.parquet"))
+    files = sorted(p.relative_to(scratch) for p in scratch.rglob("*.arrows"))
+    assert files == sorted(p.relative_to(named).with_suffix(".arrows")
+                           for p in named.rglob("*.parquet"))  # fmt: skip
+    assert not any(p.stem.endswith("-spool") for p in files)
+    batches = 0
+    for part in scratch.glob("evidence/*/*.arrows"):
+        with pa.OSFile(str(part), "rb") as source:
+            batches += len(list(pa.ipc.open_stream(source)))
+    assert batches > len(files) / 2  # (the spools' flushes, as they were written)
+    one, other = EvidenceStore(named), EvidenceStore(scratch)
+    assert other.evidence() == one.evidence()
+    assert other.context() == one.context()
+    assert other.stats().to_json() == one.stats().to_json()
+    for bucket in range(3):
+        # its strings of few values read dictionary-encoded, as Parquet keeps them
+        plain, encoded = other._read_bucket(bucket), other._read_bucket(bucket, None, FEW_VALUES)
+        assert plain is not None and encoded is not None
+        for name in FEW_VALUES:
+            assert pa.types.is_dictionary(encoded.column(name).type)
+            assert (
+                encoded.column(name).cast(pa.string()).to_pylist() == plain.column(name).to_pylist()
+            )
+        assert other.bucket_columns(bucket).keys() == one.bucket_columns(bucket).keys()
+        assert other.context(bucket=bucket) == one.context(bucket=bucket)
+        for person, columns in one.bucket_columns(bucket).items():
+            assert list(other.bucket_columns(bucket)[person]) == list(columns)
+
+
+def test_a_one_command_stores_stale_parts_go(tmp_path: Path, corpus: Path) -> None:
+    # The parts of a run the manifest does not name are removed as a Parquet store's are
+    # (a spool of a killed run, and a run's streams).
+    root = tmp_path / "store"
+    store = EvidenceStore(root, buckets=2, scratch=True)
+    store.ingest([corpus], workers=1)
+    stale = [root / "evidence" / "person_bucket=001" / "part-r0009-00000.arrows",
+             root / "evidence" / "person_bucket=001" / "part-r0009-00000-spool.arrows",
+             root / "people" / "person_bucket=001" / "part-r0009-00000.arrows"]  # fmt: skip
+    for path in stale:
+        path.write_bytes(b"left by a killed run")
+    store._remove_parts(store._runs_kept())
+    assert not any(path.exists() for path in stale)
+    assert list(root.glob("evidence/*/part-r0001-*.arrows"))
+    assert EvidenceStore(root).evidence() == collect_evidence([corpus], workers=1).evidence
+
+
 def test_failed_ingest_leaves_no_rows_and_a_killed_runs_spools_go(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -633,17 +695,16 @@ def test_a_one_command_stores_spools_are_not_compressed(
     assert EvidenceStore(root).evidence() == collect_evidence([corpus], workers=1).evidence
 
 
-@pytest.mark.parametrize("scratch", [False, True])
 def test_evidence_files_keep_dictionaries_and_statistics_where_they_serve(
-    tmp_path: Path, corpus: Path, scratch: bool
+    tmp_path: Path, corpus: Path
 ) -> None:
     # Dictionary pages only for the strings with few values in a partition, min and max
-    # only for the person and the times; snappy in a store a user names, no compression in
-    # a one-command store; DuckDB reads both.
+    # only for the person and the times, snappy; DuckDB reads them.
     import pyarrow.parquet as pq
 
     from geoleak.store import _DICTIONARY, _STATISTICS
 
+    scratch = False
     root = tmp_path / "store"
     EvidenceStore(root, buckets=2, scratch=scratch).ingest([corpus], workers=2)
     parts = sorted(root.glob("evidence/*/*.parquet"))
@@ -767,3 +828,25 @@ def test_a_persons_counts_are_written_as_json_dumps_writes_them(counts: dict[str
 
     assert _json_counts(counts) == json.dumps(dict(counts))
     assert json.loads(_json_counts(counts)) == counts
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "geotag", "tz", "é"]), st.text()),
+                max_size=30),
+       st.booleans())  # fmt: skip
+@example([], False)
+@example(["geotag"] * 5, False)
+@example([None] * 5, False)
+def test_a_column_of_one_value_is_the_column_arrow_makes_of_the_list(
+    values: list[str | None], repeated: bool
+) -> None:
+    """`_one_value` (a flush's string columns whose rows hold one value: Arrow repeats it)
+    gives what `pa.array` gives of the list, a list of several values as it is."""
+    import pyarrow as pa
+
+    from geoleak.store import _one_value
+
+    if repeated and values:
+        values = [values[0]] * len(values)
+    column = _one_value(values)
+    assert pa.array(column, pa.string()).equals(pa.array(values, pa.string()))
+    assert isinstance(column, list) == (len(set(values)) != 1)
