@@ -18,7 +18,9 @@ its partition's people can read; the client holds the candidates' positions (num
 arrays) and the sites in columns, not the evidence, the members' candidates or the
 profiles.
 The site pass builds each block's lists as its task is submitted and joins its close
-pairs into the groups as they arrive (`_Blocks`, `_UnionFind`). On Dask a few partitions'
+pairs into the groups as they arrive (`_Blocks`, `_UnionFind`); run in this process, it
+measures the pairs of neighbouring cubes a chunk at a time instead (`_close_roots`: the
+same pairs, the same groups). On Dask a few partitions'
 tasks are in flight at a time and each result is released once the client has taken it
 (`_windowed`), so neither the workers nor the client hold every partition's result. Both
 engines run the same functions on the same partitions, so they give the same profiles and
@@ -1093,12 +1095,137 @@ class _UnionFind:
         roots = np.fromiter(
             (self.root(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent)
         )
-        order = np.argsort(roots, kind="stable")
-        roots = roots[order]
-        bounds = np.concatenate(([0], np.flatnonzero(roots[1:] != roots[:-1]) + 1, [len(roots)]))
-        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            if end - start > 1:
-                yield order[start:end].tolist()
+        return _groups_of_roots(roots)
+
+
+def _groups_of_roots(roots: Any) -> Iterator[list[int]]:
+    """The groups of two or more members of each candidate's group root (`roots`, an int64
+    array), by their root; members ascending."""
+    import numpy as np
+
+    order = np.argsort(roots, kind="stable")
+    roots = roots[order]
+    bounds = np.concatenate(([0], np.flatnonzero(roots[1:] != roots[:-1]) + 1, [len(roots)]))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if end - start > 1:
+            yield order[start:end].tolist()
+
+
+# Pairs of candidates in neighbouring cubes `_close_roots` measures at once, at least (~150
+# bytes a pair while it works); more where there are more candidates (half as many).
+CLOSE_PAIRS_PER_CHUNK = 1 << 12
+
+
+def _close_roots(lats: Any, lons: Any, eps_m: float) -> Any | None:
+    """Each candidate's group root (the smallest candidate connected to it by pairs within
+    `eps_m`), as `_Blocks`, `close_pairs_in_block` and `_UnionFind` find them, in this
+    process and at once: the same cubes (`_cube` of `_unit_xyz`, from the math module),
+    every pair of candidates in the same or neighbouring cubes measured both ways round
+    (own candidate first, as a block measures it, and then the other) by
+    `close_pairs_in_block`'s formula and operations, so each distance is the same float,
+    and a pair joined where either is within `eps_m`, as either block's pair joins it; the
+    groups, like `_UnionFind`'s, do not depend on the order of the pairs. The blocks' lists
+    of tuples, a block's Python loop over its candidates' neighbours and the pair-by-pair
+    union cost ~0.4 CPU s at 2 M located posts, serial while the partition processes wait.
+    Memory: the pairs a chunk at a time (`CLOSE_PAIRS_PER_CHUNK`, or half the candidates'
+    count) and ~100 bytes a candidate for its cube, position and root. None when the cube numbers cannot be packed into one int64 key (a radius of a
+    few metres): then the blocks find them."""
+    import numpy as np
+
+    count = len(lats)
+    root = np.arange(count, dtype=np.int64)
+    if count < 2:
+        return root
+    # close_pairs_in_block's inputs of each candidate: radians by numpy, the own
+    # candidate's cosine and the cubes by the math module.
+    phi = np.radians(np.asarray(lats, dtype=np.float64))
+    lmb = np.radians(np.asarray(lons, dtype=np.float64))
+    lat_list = np.asarray(lats, dtype=np.float64).tolist()
+    cos_own = np.fromiter((math.cos(math.radians(lat)) for lat in lat_list), np.float64, count)
+    positions = zip(lat_list, np.asarray(lons, dtype=np.float64).tolist(), strict=True)
+    cubes = np.fromiter(
+        itertools.chain.from_iterable(_cube(_unit_xyz(lat, lon), eps_m) for lat, lon in positions),
+        np.int64,
+        3 * count,
+    ).reshape(count, 3)
+    del lat_list, positions
+    cubes -= cubes.min(axis=0)
+    span = cubes.max(axis=0) + 2  # (+2: a neighbour's key never wraps into another row)
+    if float(span[0]) * float(span[1]) * float(span[2]) >= 2.0**62:
+        return None
+    key = (cubes[:, 0] * span[1] + cubes[:, 1]) * span[2] + cubes[:, 2]
+    del cubes
+    order = np.argsort(key, kind="stable")
+    keys, starts, sizes = np.unique(key[order], return_index=True, return_counts=True)
+    del key
+    # Pairs a chunk: at least half as many as candidates (~75 bytes a candidate).
+    chunk_pairs = max(CLOSE_PAIRS_PER_CHUNK, count // 2)
+    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
+        step = int((dx * span[1] + dy) * span[2] + dz)
+        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
+            continue
+        other = np.searchsorted(keys, keys + step)
+        there = other < keys.size
+        there[there] = keys[other[there]] == keys[there] + step
+        cube_a = np.flatnonzero(there)
+        cube_b = other[cube_a]
+        per = sizes[cube_a] * sizes[cube_b]
+        ends = np.cumsum(per)
+        begin = 0
+        while begin < cube_a.size:
+            # The cube pairs from `begin` whose member pairs fit in a chunk (at least one).
+            done = int(ends[begin - 1]) if begin else 0
+            stop = max(begin + 1, int(np.searchsorted(ends, done + chunk_pairs, "right")))
+            a, b = cube_a[begin:stop], cube_b[begin:stop]
+            begin = stop
+            chunk = sizes[a] * sizes[b]
+            cube_of = np.repeat(np.arange(a.size), chunk)
+            within = np.arange(int(chunk.sum())) - np.repeat(np.cumsum(chunk) - chunk, chunk)
+            i = order[starts[a][cube_of] + within // sizes[b][cube_of]]
+            j = order[starts[b][cube_of] + within % sizes[b][cube_of]]
+            if step == 0:
+                keep = i != j
+                i, j = i[keep], j[keep]
+            close = _within_eps(phi, lmb, cos_own, i, j, eps_m)
+            if step != 0:
+                close |= _within_eps(phi, lmb, cos_own, j, i, eps_m)
+            root = _joined_roots(root, i[close], j[close])
+    return root
+
+
+def _within_eps(phi: Any, lmb: Any, cos_own: Any, own: Any, near: Any, eps_m: float) -> Any:
+    """`close_pairs_in_block`'s test of each pair (own[k], near[k]), own candidate first:
+    its operations, in its order (`haversine_m_array(lats[near], lons[near], lats[own],
+    lons[own])` with the own candidate's cosine given)."""
+    import numpy as np
+
+    dphi = phi[own] - phi[near]
+    dlmb = lmb[own] - lmb[near]
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi[near]) * cos_own[own] * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= eps_m
+
+
+def _joined_roots(root: Any, first: Any, second: Any) -> Any:
+    """`root` (each candidate's smallest connected candidate so far, every one pointing at a
+    root) with the links (first[k], second[k]) joined: min-label propagation between roots
+    with pointer jumping, as `infer.cluster._lowest_linked` from there."""
+    import numpy as np
+
+    at_first, at_second = root[first], root[second]
+    while True:
+        apart = at_first != at_second
+        if not apart.all():
+            at_first, at_second = at_first[apart], at_second[apart]
+        if not at_first.size:
+            return root
+        # A root is at most its index: only the higher end of a link can move.
+        np.minimum.at(root, np.maximum(at_first, at_second), np.minimum(at_first, at_second))
+        while True:
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+        at_first, at_second = root[at_first], root[at_second]
 
 
 def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -1170,23 +1297,29 @@ def _sites_of_candidates(
     # Each candidate's rank among its person's: its index less that of the person's first.
     starts = np.flatnonzero(np.concatenate(([True], owned_by[1:] != owned_by[:-1])))
     first = np.repeat(starts, np.diff(np.concatenate((starts, [len(owned_by)]))))
-    blocks = _Blocks(lats, lons, params.site_eps_m)
-    joined = _UnionFind(len(owned_by))
-    for pairs in map_blocks(
-        close_pairs_in_block, blocks.own(), blocks.halo(), [params.site_eps_m] * len(blocks)
-    ):
-        joined.join(pairs.tolist())
-    del blocks
+    # In this process, the pairs at once (`_close_roots`); elsewhere, block by block.
+    roots = _close_roots(lats, lons, params.site_eps_m) if map_blocks is _local_map else None
+    if roots is not None:
+        groups = _groups_of_roots(roots)
+    else:
+        blocks = _Blocks(lats, lons, params.site_eps_m)
+        joined = _UnionFind(len(owned_by))
+        for pairs in map_blocks(
+            close_pairs_in_block, blocks.own(), blocks.halo(), [params.site_eps_m] * len(blocks)
+        ):
+            joined.join(pairs.tolist())
+        del blocks
+        groups = joined.groups()
     # The groups of enough people, as one array of their candidates (each group's in
     # ascending order, the groups by their smallest) and each group's end in it: 8 bytes a
     # candidate, not a dict of lists a group (each task's rows are made as it is sent).
     kept = array("q")
     ends = array("q")
-    for group in joined.groups():
+    for group in groups:
         if len(set(owned_by[group].tolist())) >= params.min_site_people:
             kept.extend(group)
             ends.append(len(kept))
-    del joined
+    del groups, roots
     members = np.frombuffer(kept, dtype=np.int64) if kept else np.zeros(0, dtype=np.int64)
     bounds = [0, *ends]
     found: Iterable[list[tuple[SharedSite, Any]]]

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -180,6 +181,8 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
     people += [_duty_person(f"c{k}", [spot]) for k, spot in enumerate(chain)]
     expected = [site for site, _ in find_sites(people, params)]
     got = [site for site, _ in find_sites_partitioned(people, params)]
+    # The blocks (as on Dask: a map other than this process's own) find the same.
+    by_blocks = [site for site, _ in find_sites_partitioned(people, params, map)]
 
     def key(sites):
         return sorted(
@@ -187,7 +190,7 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
             for s in sites
         )
 
-    assert key(got) == key(expected)
+    assert key(got) == key(expected) == key(by_blocks)
     assert any(len(s.people) == 6 for s in got)
     assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
 
@@ -1323,3 +1326,83 @@ def test_close_pairs_of_a_block_at_once_are_those_of_each_candidate(
     pairs = [tuple(pair) for pair in got.tolist()]
     assert len(pairs) == len(set(pairs))
     assert set(pairs) == _close_pairs_one_by_one(own, halo, eps_m)
+
+
+def _groups_by_blocks(lats: Any, lons: Any, eps_m: float) -> list[list[int]]:
+    """The site pass's groups as the blocks find them (`_Blocks`, `close_pairs_in_block`,
+    `_UnionFind`): what a Dask run does, and what this process did before `_close_roots`."""
+    blocks = engine._Blocks(lats, lons, eps_m)
+    joined = engine._UnionFind(len(lats))
+    for pairs in map(engine.close_pairs_in_block, blocks.own(), blocks.halo(),
+                     [eps_m] * len(blocks)):  # fmt: skip
+        joined.join(pairs.tolist())
+    return list(joined.groups())
+
+
+@given(
+    centres=st.lists(_candidate_position, min_size=1, max_size=4),
+    around=st.lists(
+        st.tuples(st.integers(0, 3), st.floats(0, 360), st.floats(0, 3.0)), min_size=0, max_size=60
+    ),
+    eps_m=st.sampled_from([30.0, 150.0, 1_000.0]),
+    chunk=st.sampled_from([1, 7, engine.CLOSE_PAIRS_PER_CHUNK]),
+)
+@settings(max_examples=300)
+def test_close_roots_give_the_groups_of_the_blocks(
+    centres: list[tuple[float, float]],
+    around: list[tuple[int, float, float]],
+    eps_m: float,
+    chunk: int,
+) -> None:
+    """`_close_roots` (every pair in neighbouring cubes at once, measured both ways round)
+    gives the groups the blocks give: chains a hair either side of the radius, points at
+    one position, near the poles and across the antimeridian, and with the pairs measured
+    a few at a time (chunks of 1 and 7 pairs, or half the candidates' count)."""
+    import numpy as np
+
+    points = [destination(LatLon(*centres[k % len(centres)]), bearing, eps_m * scale)
+              for k, bearing, scale in around]  # fmt: skip
+    lats = np.array([p.lat for p in points], dtype=np.float64)
+    lons = np.array([p.lon for p in points], dtype=np.float64)
+    with mock.patch.object(engine, "CLOSE_PAIRS_PER_CHUNK", chunk):
+        roots = engine._close_roots(lats, lons, eps_m)
+    assert roots is not None
+    assert list(engine._groups_of_roots(roots)) == _groups_by_blocks(lats, lons, eps_m)
+
+
+def test_close_roots_chains_and_far_pairs() -> None:
+    """A chain of links each just inside the radius is one group whatever its order, a link
+    just outside splits it, and a pair farther than a cube apart is never joined."""
+    import numpy as np
+
+    eps_m = 1_000.0
+    start = LatLon(59.9, 179.99)  # the chain crosses the antimeridian eastwards
+    chain = [start]
+    for step in (0.999, 0.999, 1.001, 0.999):
+        chain.append(destination(chain[-1], 90.0, eps_m * step))
+    order = [3, 0, 4, 2, 1]
+    lats = np.array([chain[k].lat for k in order])
+    lons = np.array([chain[k].lon for k in order])
+    groups = list(engine._groups_of_roots(engine._close_roots(lats, lons, eps_m)))
+    # chain 0-1-2 (positions 1, 4, 3) and 3-4 (positions 0, 2)
+    assert groups == [[0, 2], [1, 3, 4]] == _groups_by_blocks(lats, lons, eps_m)
+
+
+def test_close_roots_leave_radii_too_small_to_pack_to_the_blocks() -> None:
+    """Cubes of a few metres over the whole Earth do not fit one int64 key: `_close_roots`
+    says so (None) and the site pass finds the groups by the blocks, the sites
+    `find_sites` finds."""
+    import numpy as np
+
+    lats = np.array([0.0, 0.0, 0.00001, 45.0, -45.0, 89.0])
+    lons = np.array([0.0, 179.0, 0.0, -90.0, 90.0, 10.0])
+    assert engine._close_roots(lats, lons, 1.5) is None
+    assert engine._close_roots(lats, lons, 1_000.0) is not None
+    assert _groups_by_blocks(lats, lons, 1.5) == [[0, 2]]
+    params = InferenceParams(site_eps_m=2.0)
+    spots = [LatLon(0.0, 0.0), LatLon(0.0, 179.0), LatLon(-45.0, 90.0)]
+    people = [_duty_person(f"p{k}{n}", [destination(spot, 120.0 * n, 0.5)])
+              for k, spot in enumerate(spots) for n in range(3)]  # fmt: skip
+    expected = [(site.people, site.position) for site, _ in find_sites(people, params)]
+    got = [(site.people, site.position) for site, _ in find_sites_partitioned(people, params)]
+    assert got == expected and len(got) == 3
