@@ -63,6 +63,7 @@ from geoleak.infer.sites import (
     SiteOdds,
     find_sites,
     numbered_sites,
+    positions_share_a_spot,
     site_log_odds_of_places,
     workplace_share_of_scores,
 )
@@ -271,10 +272,35 @@ class SiteColumns(NamedTuple):
     by both; `_home_on_site` reads the others' positions, `site_log_odds` their
     scores), so `found_sites` makes the candidates from these: 24 bytes a member instead
     of a `Candidate` (~650 bytes with its containers, unpickled a member), which the main
-    process held for every member from the site pass to the end of pass 2."""
+    process held for every member from the site pass to the end of pass 2.
+
+    `spots`: the spot (metres) and each site's `colleagues_share_a_spot` of its members'
+    places at it, as the site pass works them out for the site odds (`_site_spots`), so
+    that pass 2 does not cluster every site's members again in each process (~1 % of the
+    partition processes' CPU at 2 M located posts); None: pass 2 works them out."""
 
     sites: list[SharedSite]
     members: Any  # a numpy float64 array (members, 3)
+    spots: tuple[float, list[bool]] | None = None
+
+
+def _member_positions_of(columns: SiteColumns) -> list[tuple[Any, Any]]:
+    """Each site's members' places' latitudes and longitudes (views of `members`), in the
+    order of the sites and of each site's people."""
+    import numpy as np
+
+    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
+    rows_of_sites = np.split(columns.members, np.cumsum(sizes)[:-1]) if len(sizes) else []
+    return [(rows[:, 0], rows[:, 1]) for rows in rows_of_sites]
+
+
+def _site_spots(columns: SiteColumns, spot_m: float) -> SiteColumns:
+    """`columns` with each site's `colleagues_share_a_spot` at `spot_m` (`spots`): the
+    positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
+    the same answers."""
+    shared = [positions_share_a_spot(lats, lons, spot_m)
+              for lats, lons in _member_positions_of(columns)]  # fmt: skip
+    return columns._replace(spots=(spot_m, shared))
 
 
 def _member_columns(site: SharedSite, members: SiteMembers) -> Any:
@@ -414,8 +440,12 @@ class SiteIndex:
         self.everywhere = SiteLookup([(site, empty) for site in sites])
         # `SiteLookup.shares_a_spot` of every partition's lookup: a site with members in
         # many partitions (a garrison's staff) was clustered again in each of them, ~15 %
-        # of pass 2's CPU at 500 k posts (64 partitions).
+        # of pass 2's CPU at 500 k posts (64 partitions); the site pass's answers first.
         self.spots: dict[tuple[str, float], bool] = {}
+        if columns.spots is not None:
+            spot_m, shared = columns.spots
+            for site, answer in zip(sites, shared, strict=True):
+                self.spots[(site.site_id, spot_m)] = answer
 
     def for_people(
         self, analyses: Sequence[PersonAnalysis], params: InferenceParams
@@ -490,19 +520,20 @@ def _site_odds(
     def joined(parts: Sequence[Any]) -> Any:
         return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
 
-    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
-    rows_of_sites = np.split(columns.members, np.cumsum(sizes)[:-1])
+    sizes = [len(site.people) for site in columns.sites]
     places = [
-        (rows[:, 0], rows[:, 1])
-        for size, rows in zip(sizes.tolist(), rows_of_sites, strict=True)
-        if size >= 2
+        place for size, place in zip(sizes, _member_positions_of(columns), strict=True) if size >= 2
     ]
+    shared = None
+    if columns.spots is not None and columns.spots[0] == params.site_spot_m:
+        shared = [s for size, s in zip(sizes, columns.spots[1], strict=True) if size >= 2]
     return site_log_odds_of_places(
         (joined(work[0]), joined(work[1]), joined(work[2])),
         places,
         inside.tolist(),
         spot_m=params.site_spot_m,
         reach_m=params.site_eps_m,
+        shared=shared,
     )
 
 
@@ -570,6 +601,7 @@ class _SlimSpool:
             np.concatenate([m for _, m in found]) if found else np.zeros((0, 3)),
         )
         del found
+        columns = _site_spots(columns, params.site_spot_m)
         work = (self.scores, self.work_lats, self.work_lons)
         return columns, _site_odds(columns, work, params)
 

@@ -869,6 +869,26 @@ def test_pass_two_of_a_partition_reads_only_its_sites_and_gives_every_sites_prof
     assert by_membership > 0 or model == "mobility"  # (staff living on site, units: 3)
     # sites asked about in several partitions, each worked out once
     assert len(worked_out) == len(set(asked)) < len(asked)
+    # With the site pass's answers (`_site_spots`: those of each site's members' own
+    # candidates) none is worked out again, and the profiles are the same.
+    spotted = engine._site_spots(columns, params.site_spot_m)
+    assert spotted.spots == (
+        params.site_spot_m,
+        [geoleak.infer.colleagues_share_a_spot(m, params.site_spot_m) for _, m in every],
+    )
+    assert (any(spotted.spots[1]) and not all(spotted.spots[1])) or model == "units"
+    index = engine.SiteIndex(spotted)
+    worked_out.clear()
+    for bucket in range(4):
+        part = [a for a in analyses if person_bucket(a.person, 4) == bucket]
+        found, lookup = index.for_people(part, params)
+        with monkeypatch.context() as counting:
+            counting.setattr(geoleak.infer, "colleagues_share_a_spot", counted_share)
+            got = engine.profiles_of(part, {}, params, found, odds, lookup)
+        expected = engine.profiles_of(part, {}, params, every, odds)
+        engine.forget_site_lookup()
+        assert [profile_to_json(p) for p in got] == [profile_to_json(p) for p in expected]
+    assert worked_out == []
 
 
 def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(

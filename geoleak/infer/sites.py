@@ -326,15 +326,17 @@ def site_log_odds_of_places(
     *,
     spot_m: float,
     reach_m: float,
+    shared: Sequence[bool] | None = None,
 ) -> SiteOdds:
     """`site_log_odds` of every workplace candidate's score, latitude and longitude
     (`work`), the members' places of each site of two or more people (`places`: their
     latitudes and longitudes, one pair of arrays a site, one site at least) and the
     members' scores, in the same order: what the in-memory engine reads of the candidates
-    and the store's engine of its columns."""
-    spots = [
-        np.full(len(lats), positions_share_a_spot(lats, lons, spot_m)) for lats, lons in places
-    ]
+    and the store's engine of its columns. `shared`: each site's `positions_share_a_spot`
+    at `spot_m`, when the caller has them."""
+    if shared is None:
+        shared = [positions_share_a_spot(lats, lons, spot_m) for lats, lons in places]
+    spots = [np.full(len(lats), s) for (lats, _), s in zip(places, shared, strict=True)]
     in_reach = in_reach_of_sites(
         np.asarray(work[1], dtype=np.float64),
         np.asarray(work[2], dtype=np.float64),
