@@ -55,6 +55,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
+from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
@@ -64,6 +65,7 @@ from geoleak.infer.sites import (
     find_sites,
     numbered_sites,
     positions_share_a_spot,
+    site_entry_positions,
     site_log_odds_of_places,
     workplace_share_of_scores,
 )
@@ -1420,23 +1422,35 @@ def _group_rows(
 GROUPS_PER_TASK = 32
 
 
-def _group_sites(
-    loaded: dict[int, PersonAnalysis],
-    ranks: dict[int, list[int]],
-    params: InferenceParams,
-    keep_columns: bool,
-) -> list[tuple[SharedSite, Any]]:
-    """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
-    each owner's slim analysis), with `keep_columns` each with its members' candidates as
-    `SiteColumns.members`' rows (`_member_columns`)."""
-    subset = [
+def _group_subset(
+    loaded: dict[int, PersonAnalysis], ranks: dict[int, list[int]]
+) -> list[PersonAnalysis]:
+    """One group's people (`ranks`: each owner's candidates in it, by rank; `loaded`: each
+    owner's slim analysis), each with only their candidates in the group, by name."""
+    return [
         replaced(
             loaded[owner],
             base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
         )
         for owner in sorted(ranks, key=lambda o: loaded[o].person)
     ]
-    got = find_sites(subset, params)
+
+
+def _group_sites(
+    loaded: dict[int, PersonAnalysis],
+    ranks: dict[int, list[int]],
+    params: InferenceParams,
+    keep_columns: bool,
+    subset: list[PersonAnalysis] | None = None,
+    labels: Any | None = None,
+) -> list[tuple[SharedSite, Any]]:
+    """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
+    each owner's slim analysis), with `keep_columns` each with its members' candidates as
+    `SiteColumns.members`' rows (`_member_columns`). `subset` and `labels`: the group's
+    `_group_subset` and its candidates' labels (`find_sites`), when made already."""
+    if subset is None:
+        subset = _group_subset(loaded, ranks)
+    got = find_sites(subset, params, labels)
     if not keep_columns:
         return cast("list[tuple[SharedSite, Any]]", got)
     return [(site, _member_columns(site, members)) for site, members in got]
@@ -1453,15 +1467,30 @@ def _spooled_group_sites(
     from `bounds[k]` to `bounds[k + 1]`), each owner's slim analysis read from the spool
     file at `path` (its bytes there as `_SlimSpool` wrote them in this run's scratch
     folder)."""
-    found = []
+    import numpy as np
+
+    groups = []
     with open(path, "rb") as handle:
         for ranks, where in _group_rows(rows, bounds):
             loaded: dict[int, PersonAnalysis] = {}
             for owner, (start, stop) in where.items():
                 handle.seek(start)
                 loaded[owner] = pickle.loads(handle.read(stop - start))  # written by this run
-            found.append(_group_sites(loaded, ranks, params, keep_columns))
-    return found
+            groups.append((loaded, ranks, _group_subset(loaded, ranks)))
+    # The groups' candidates labelled at once (each group's labels as `find_sites` would
+    # make them: `cluster_labels_of_people` gives each its `cluster_labels`): one set of
+    # numpy calls for the task's groups, not one for each group (~2,000 a process at 2 M).
+    positions = [site_entry_positions(subset) for _, _, subset in groups]
+    labels = cluster_labels_of_people(
+        [(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+         for lats, lons in positions],
+        eps_ms=[params.site_eps_m],
+        min_samples=2,
+    )  # fmt: skip
+    return [
+        _group_sites(loaded, ranks, params, keep_columns, subset, group_labels[0])
+        for (loaded, ranks, subset), group_labels in zip(groups, labels, strict=True)
+    ]
 
 
 # -- the engines ------------------------------------------------------------------------

@@ -1426,3 +1426,41 @@ def test_close_roots_leave_radii_too_small_to_pack_to_the_blocks() -> None:
     expected = [(site.people, site.position) for site, _ in find_sites(people, params)]
     got = [(site.people, site.position) for site, _ in find_sites_partitioned(people, params)]
     assert got == expected and len(got) == 3
+
+
+@pytest.mark.parametrize("per_task", [1, 3, engine.GROUPS_PER_TASK])
+def test_groups_of_a_task_labelled_at_once_give_each_groups_sites(
+    per_task: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task's groups' candidates are labelled at once (`_spooled_group_sites`:
+    `cluster_labels_of_people`), each group's labels as `find_sites` makes them alone: the
+    same sites, members and odds as every group found on its own in this process, with
+    tasks of one group, of a few and of `GROUPS_PER_TASK`."""
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+    from geoleak.scenario.model import PERSONA_SHARES
+
+    config = ScenarioConfig(people=120, seed=3, days=150, **PERSONA_SHARES)
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    parts = [engine._slim_bucket(analyses[k::3], len(analyses[k::3]), 0) for k in range(3)]
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "tasks").mkdir()
+    alone, alone_odds = engine._site_pass(parts, params, str(tmp_path / "alone"))
+    monkeypatch.setattr(engine, "GROUPS_PER_TASK", per_task)
+    tasks: list[int] = []
+
+    def counted(function: Any, *iterables: Any) -> Any:
+        for got in map(function, *iterables):
+            tasks.append(len(got))
+            yield got
+
+    batched, batched_odds = engine._site_pass(
+        parts, params, str(tmp_path / "tasks"), map_groups=counted
+    )
+    assert len(alone.sites) > 3 and max(tasks) == min(per_task, sum(tasks))
+    assert batched.sites == alone.sites
+    assert batched.members.tobytes() == alone.members.tobytes()
+    assert batched_odds == alone_odds
