@@ -18,7 +18,9 @@ its partition's people can read; the client holds the candidates' positions (num
 arrays) and the sites in columns, not the evidence, the members' candidates or the
 profiles.
 The site pass builds each block's lists as its task is submitted and joins its close
-pairs into the groups as they arrive (`_Blocks`, `_UnionFind`). On Dask a few partitions'
+pairs into the groups as they arrive (`_Blocks`, `_UnionFind`); run in this process, it
+measures the pairs of neighbouring cubes a chunk at a time instead (`_close_roots`: the
+same pairs, the same groups). On Dask a few partitions'
 tasks are in flight at a time and each result is released once the client has taken it
 (`_windowed`), so neither the workers nor the client hold every partition's result. Both
 engines run the same functions on the same partitions, so they give the same profiles and
@@ -53,6 +55,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
+from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
@@ -61,6 +64,8 @@ from geoleak.infer.sites import (
     SiteOdds,
     find_sites,
     numbered_sites,
+    positions_share_a_spot,
+    site_entry_positions,
     site_log_odds_of_places,
     workplace_share_of_scores,
 )
@@ -269,10 +274,35 @@ class SiteColumns(NamedTuple):
     by both; `_home_on_site` reads the others' positions, `site_log_odds` their
     scores), so `found_sites` makes the candidates from these: 24 bytes a member instead
     of a `Candidate` (~650 bytes with its containers, unpickled a member), which the main
-    process held for every member from the site pass to the end of pass 2."""
+    process held for every member from the site pass to the end of pass 2.
+
+    `spots`: the spot (metres) and each site's `colleagues_share_a_spot` of its members'
+    places at it, as the site pass works them out for the site odds (`_site_spots`), so
+    that pass 2 does not cluster every site's members again in each process (~1 % of the
+    partition processes' CPU at 2 M located posts); None: pass 2 works them out."""
 
     sites: list[SharedSite]
     members: Any  # a numpy float64 array (members, 3)
+    spots: tuple[float, list[bool]] | None = None
+
+
+def _member_positions_of(columns: SiteColumns) -> list[tuple[Any, Any]]:
+    """Each site's members' places' latitudes and longitudes (views of `members`), in the
+    order of the sites and of each site's people."""
+    import numpy as np
+
+    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
+    rows_of_sites = np.split(columns.members, np.cumsum(sizes)[:-1]) if len(sizes) else []
+    return [(rows[:, 0], rows[:, 1]) for rows in rows_of_sites]
+
+
+def _site_spots(columns: SiteColumns, spot_m: float) -> SiteColumns:
+    """`columns` with each site's `colleagues_share_a_spot` at `spot_m` (`spots`): the
+    positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
+    the same answers."""
+    shared = [positions_share_a_spot(lats, lons, spot_m)
+              for lats, lons in _member_positions_of(columns)]  # fmt: skip
+    return columns._replace(spots=(spot_m, shared))
 
 
 def _member_columns(site: SharedSite, members: SiteMembers) -> Any:
@@ -412,8 +442,12 @@ class SiteIndex:
         self.everywhere = SiteLookup([(site, empty) for site in sites])
         # `SiteLookup.shares_a_spot` of every partition's lookup: a site with members in
         # many partitions (a garrison's staff) was clustered again in each of them, ~15 %
-        # of pass 2's CPU at 500 k posts (64 partitions).
+        # of pass 2's CPU at 500 k posts (64 partitions); the site pass's answers first.
         self.spots: dict[tuple[str, float], bool] = {}
+        if columns.spots is not None:
+            spot_m, shared = columns.spots
+            for site, answer in zip(sites, shared, strict=True):
+                self.spots[(site.site_id, spot_m)] = answer
 
     def for_people(
         self, analyses: Sequence[PersonAnalysis], params: InferenceParams
@@ -488,19 +522,20 @@ def _site_odds(
     def joined(parts: Sequence[Any]) -> Any:
         return np.concatenate(parts) if len(parts) else np.zeros(0, dtype=np.float64)
 
-    sizes = np.array([len(site.people) for site in columns.sites], dtype=np.int64)
-    rows_of_sites = np.split(columns.members, np.cumsum(sizes)[:-1])
+    sizes = [len(site.people) for site in columns.sites]
     places = [
-        (rows[:, 0], rows[:, 1])
-        for size, rows in zip(sizes.tolist(), rows_of_sites, strict=True)
-        if size >= 2
+        place for size, place in zip(sizes, _member_positions_of(columns), strict=True) if size >= 2
     ]
+    shared = None
+    if columns.spots is not None and columns.spots[0] == params.site_spot_m:
+        shared = [s for size, s in zip(sizes, columns.spots[1], strict=True) if size >= 2]
     return site_log_odds_of_places(
         (joined(work[0]), joined(work[1]), joined(work[2])),
         places,
         inside.tolist(),
         spot_m=params.site_spot_m,
         reach_m=params.site_eps_m,
+        shared=shared,
     )
 
 
@@ -568,6 +603,7 @@ class _SlimSpool:
             np.concatenate([m for _, m in found]) if found else np.zeros((0, 3)),
         )
         del found
+        columns = _site_spots(columns, params.site_spot_m)
         work = (self.scores, self.work_lats, self.work_lons)
         return columns, _site_odds(columns, work, params)
 
@@ -1093,12 +1129,137 @@ class _UnionFind:
         roots = np.fromiter(
             (self.root(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent)
         )
-        order = np.argsort(roots, kind="stable")
-        roots = roots[order]
-        bounds = np.concatenate(([0], np.flatnonzero(roots[1:] != roots[:-1]) + 1, [len(roots)]))
-        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            if end - start > 1:
-                yield order[start:end].tolist()
+        return _groups_of_roots(roots)
+
+
+def _groups_of_roots(roots: Any) -> Iterator[list[int]]:
+    """The groups of two or more members of each candidate's group root (`roots`, an int64
+    array), by their root; members ascending."""
+    import numpy as np
+
+    order = np.argsort(roots, kind="stable")
+    roots = roots[order]
+    bounds = np.concatenate(([0], np.flatnonzero(roots[1:] != roots[:-1]) + 1, [len(roots)]))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if end - start > 1:
+            yield order[start:end].tolist()
+
+
+# Pairs of candidates in neighbouring cubes `_close_roots` measures at once, at least (~150
+# bytes a pair while it works); more where there are more candidates (half as many).
+CLOSE_PAIRS_PER_CHUNK = 1 << 12
+
+
+def _close_roots(lats: Any, lons: Any, eps_m: float) -> Any | None:
+    """Each candidate's group root (the smallest candidate connected to it by pairs within
+    `eps_m`), as `_Blocks`, `close_pairs_in_block` and `_UnionFind` find them, in this
+    process and at once: the same cubes (`_cube` of `_unit_xyz`, from the math module),
+    every pair of candidates in the same or neighbouring cubes measured both ways round
+    (own candidate first, as a block measures it, and then the other) by
+    `close_pairs_in_block`'s formula and operations, so each distance is the same float,
+    and a pair joined where either is within `eps_m`, as either block's pair joins it; the
+    groups, like `_UnionFind`'s, do not depend on the order of the pairs. The blocks' lists
+    of tuples, a block's Python loop over its candidates' neighbours and the pair-by-pair
+    union cost ~0.4 CPU s at 2 M located posts, serial while the partition processes wait.
+    Memory: the pairs a chunk at a time (`CLOSE_PAIRS_PER_CHUNK`, or half the candidates'
+    count) and ~100 bytes a candidate for its cube, position and root. None when the cube numbers cannot be packed into one int64 key (a radius of a
+    few metres): then the blocks find them."""
+    import numpy as np
+
+    count = len(lats)
+    root = np.arange(count, dtype=np.int64)
+    if count < 2:
+        return root
+    # close_pairs_in_block's inputs of each candidate: radians by numpy, the own
+    # candidate's cosine and the cubes by the math module.
+    phi = np.radians(np.asarray(lats, dtype=np.float64))
+    lmb = np.radians(np.asarray(lons, dtype=np.float64))
+    lat_list = np.asarray(lats, dtype=np.float64).tolist()
+    cos_own = np.fromiter((math.cos(math.radians(lat)) for lat in lat_list), np.float64, count)
+    positions = zip(lat_list, np.asarray(lons, dtype=np.float64).tolist(), strict=True)
+    cubes = np.fromiter(
+        itertools.chain.from_iterable(_cube(_unit_xyz(lat, lon), eps_m) for lat, lon in positions),
+        np.int64,
+        3 * count,
+    ).reshape(count, 3)
+    del lat_list, positions
+    cubes -= cubes.min(axis=0)
+    span = cubes.max(axis=0) + 2  # (+2: a neighbour's key never wraps into another row)
+    if float(span[0]) * float(span[1]) * float(span[2]) >= 2.0**62:
+        return None
+    key = (cubes[:, 0] * span[1] + cubes[:, 1]) * span[2] + cubes[:, 2]
+    del cubes
+    order = np.argsort(key, kind="stable")
+    keys, starts, sizes = np.unique(key[order], return_index=True, return_counts=True)
+    del key
+    # Pairs a chunk: at least half as many as candidates (~75 bytes a candidate).
+    chunk_pairs = max(CLOSE_PAIRS_PER_CHUNK, count // 2)
+    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
+        step = int((dx * span[1] + dy) * span[2] + dz)
+        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
+            continue
+        other = np.searchsorted(keys, keys + step)
+        there = other < keys.size
+        there[there] = keys[other[there]] == keys[there] + step
+        cube_a = np.flatnonzero(there)
+        cube_b = other[cube_a]
+        per = sizes[cube_a] * sizes[cube_b]
+        ends = np.cumsum(per)
+        begin = 0
+        while begin < cube_a.size:
+            # The cube pairs from `begin` whose member pairs fit in a chunk (at least one).
+            done = int(ends[begin - 1]) if begin else 0
+            stop = max(begin + 1, int(np.searchsorted(ends, done + chunk_pairs, "right")))
+            a, b = cube_a[begin:stop], cube_b[begin:stop]
+            begin = stop
+            chunk = sizes[a] * sizes[b]
+            cube_of = np.repeat(np.arange(a.size), chunk)
+            within = np.arange(int(chunk.sum())) - np.repeat(np.cumsum(chunk) - chunk, chunk)
+            i = order[starts[a][cube_of] + within // sizes[b][cube_of]]
+            j = order[starts[b][cube_of] + within % sizes[b][cube_of]]
+            if step == 0:
+                keep = i != j
+                i, j = i[keep], j[keep]
+            close = _within_eps(phi, lmb, cos_own, i, j, eps_m)
+            if step != 0:
+                close |= _within_eps(phi, lmb, cos_own, j, i, eps_m)
+            root = _joined_roots(root, i[close], j[close])
+    return root
+
+
+def _within_eps(phi: Any, lmb: Any, cos_own: Any, own: Any, near: Any, eps_m: float) -> Any:
+    """`close_pairs_in_block`'s test of each pair (own[k], near[k]), own candidate first:
+    its operations, in its order (`haversine_m_array(lats[near], lons[near], lats[own],
+    lons[own])` with the own candidate's cosine given)."""
+    import numpy as np
+
+    dphi = phi[own] - phi[near]
+    dlmb = lmb[own] - lmb[near]
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi[near]) * cos_own[own] * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= eps_m
+
+
+def _joined_roots(root: Any, first: Any, second: Any) -> Any:
+    """`root` (each candidate's smallest connected candidate so far, every one pointing at a
+    root) with the links (first[k], second[k]) joined: min-label propagation between roots
+    with pointer jumping, as `infer.cluster._lowest_linked` from there."""
+    import numpy as np
+
+    at_first, at_second = root[first], root[second]
+    while True:
+        apart = at_first != at_second
+        if not apart.all():
+            at_first, at_second = at_first[apart], at_second[apart]
+        if not at_first.size:
+            return root
+        # A root is at most its index: only the higher end of a link can move.
+        np.minimum.at(root, np.maximum(at_first, at_second), np.minimum(at_first, at_second))
+        while True:
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+        at_first, at_second = root[at_first], root[at_second]
 
 
 def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -1170,23 +1331,29 @@ def _sites_of_candidates(
     # Each candidate's rank among its person's: its index less that of the person's first.
     starts = np.flatnonzero(np.concatenate(([True], owned_by[1:] != owned_by[:-1])))
     first = np.repeat(starts, np.diff(np.concatenate((starts, [len(owned_by)]))))
-    blocks = _Blocks(lats, lons, params.site_eps_m)
-    joined = _UnionFind(len(owned_by))
-    for pairs in map_blocks(
-        close_pairs_in_block, blocks.own(), blocks.halo(), [params.site_eps_m] * len(blocks)
-    ):
-        joined.join(pairs.tolist())
-    del blocks
+    # In this process, the pairs at once (`_close_roots`); elsewhere, block by block.
+    roots = _close_roots(lats, lons, params.site_eps_m) if map_blocks is _local_map else None
+    if roots is not None:
+        groups = _groups_of_roots(roots)
+    else:
+        blocks = _Blocks(lats, lons, params.site_eps_m)
+        joined = _UnionFind(len(owned_by))
+        for pairs in map_blocks(
+            close_pairs_in_block, blocks.own(), blocks.halo(), [params.site_eps_m] * len(blocks)
+        ):
+            joined.join(pairs.tolist())
+        del blocks
+        groups = joined.groups()
     # The groups of enough people, as one array of their candidates (each group's in
     # ascending order, the groups by their smallest) and each group's end in it: 8 bytes a
     # candidate, not a dict of lists a group (each task's rows are made as it is sent).
     kept = array("q")
     ends = array("q")
-    for group in joined.groups():
+    for group in groups:
         if len(set(owned_by[group].tolist())) >= params.min_site_people:
             kept.extend(group)
             ends.append(len(kept))
-    del joined
+    del groups, roots
     members = np.frombuffer(kept, dtype=np.int64) if kept else np.zeros(0, dtype=np.int64)
     bounds = [0, *ends]
     found: Iterable[list[tuple[SharedSite, Any]]]
@@ -1255,23 +1422,35 @@ def _group_rows(
 GROUPS_PER_TASK = 32
 
 
-def _group_sites(
-    loaded: dict[int, PersonAnalysis],
-    ranks: dict[int, list[int]],
-    params: InferenceParams,
-    keep_columns: bool,
-) -> list[tuple[SharedSite, Any]]:
-    """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
-    each owner's slim analysis), with `keep_columns` each with its members' candidates as
-    `SiteColumns.members`' rows (`_member_columns`)."""
-    subset = [
+def _group_subset(
+    loaded: dict[int, PersonAnalysis], ranks: dict[int, list[int]]
+) -> list[PersonAnalysis]:
+    """One group's people (`ranks`: each owner's candidates in it, by rank; `loaded`: each
+    owner's slim analysis), each with only their candidates in the group, by name."""
+    return [
         replaced(
             loaded[owner],
             base_candidates=[loaded[owner].base_candidates[r] for r in sorted(ranks[owner])],
         )
         for owner in sorted(ranks, key=lambda o: loaded[o].person)
     ]
-    got = find_sites(subset, params)
+
+
+def _group_sites(
+    loaded: dict[int, PersonAnalysis],
+    ranks: dict[int, list[int]],
+    params: InferenceParams,
+    keep_columns: bool,
+    subset: list[PersonAnalysis] | None = None,
+    labels: Any | None = None,
+) -> list[tuple[SharedSite, Any]]:
+    """The sites of one group (`ranks`: each owner's candidates in it, by rank; `loaded`:
+    each owner's slim analysis), with `keep_columns` each with its members' candidates as
+    `SiteColumns.members`' rows (`_member_columns`). `subset` and `labels`: the group's
+    `_group_subset` and its candidates' labels (`find_sites`), when made already."""
+    if subset is None:
+        subset = _group_subset(loaded, ranks)
+    got = find_sites(subset, params, labels)
     if not keep_columns:
         return cast("list[tuple[SharedSite, Any]]", got)
     return [(site, _member_columns(site, members)) for site, members in got]
@@ -1288,15 +1467,30 @@ def _spooled_group_sites(
     from `bounds[k]` to `bounds[k + 1]`), each owner's slim analysis read from the spool
     file at `path` (its bytes there as `_SlimSpool` wrote them in this run's scratch
     folder)."""
-    found = []
+    import numpy as np
+
+    groups = []
     with open(path, "rb") as handle:
         for ranks, where in _group_rows(rows, bounds):
             loaded: dict[int, PersonAnalysis] = {}
             for owner, (start, stop) in where.items():
                 handle.seek(start)
                 loaded[owner] = pickle.loads(handle.read(stop - start))  # written by this run
-            found.append(_group_sites(loaded, ranks, params, keep_columns))
-    return found
+            groups.append((loaded, ranks, _group_subset(loaded, ranks)))
+    # The groups' candidates labelled at once (each group's labels as `find_sites` would
+    # make them: `cluster_labels_of_people` gives each its `cluster_labels`): one set of
+    # numpy calls for the task's groups, not one for each group (~2,000 a process at 2 M).
+    positions = [site_entry_positions(subset) for _, _, subset in groups]
+    labels = cluster_labels_of_people(
+        [(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+         for lats, lons in positions],
+        eps_ms=[params.site_eps_m],
+        min_samples=2,
+    )  # fmt: skip
+    return [
+        _group_sites(loaded, ranks, params, keep_columns, subset, group_labels[0])
+        for (loaded, ranks, subset), group_labels in zip(groups, labels, strict=True)
+    ]
 
 
 # -- the engines ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -180,6 +181,8 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
     people += [_duty_person(f"c{k}", [spot]) for k, spot in enumerate(chain)]
     expected = [site for site, _ in find_sites(people, params)]
     got = [site for site, _ in find_sites_partitioned(people, params)]
+    # The blocks (as on Dask: a map other than this process's own) find the same.
+    by_blocks = [site for site, _ in find_sites_partitioned(people, params, map)]
 
     def key(sites):
         return sorted(
@@ -187,7 +190,7 @@ def test_partitioned_sites_match_find_sites_across_block_edges(
             for s in sites
         )
 
-    assert key(got) == key(expected)
+    assert key(got) == key(expected) == key(by_blocks)
     assert any(len(s.people) == 6 for s in got)
     assert any(set(s.people) == {"c0", "c1", "c2", "c3"} for s in got)
 
@@ -866,6 +869,26 @@ def test_pass_two_of_a_partition_reads_only_its_sites_and_gives_every_sites_prof
     assert by_membership > 0 or model == "mobility"  # (staff living on site, units: 3)
     # sites asked about in several partitions, each worked out once
     assert len(worked_out) == len(set(asked)) < len(asked)
+    # With the site pass's answers (`_site_spots`: those of each site's members' own
+    # candidates) none is worked out again, and the profiles are the same.
+    spotted = engine._site_spots(columns, params.site_spot_m)
+    assert spotted.spots == (
+        params.site_spot_m,
+        [geoleak.infer.colleagues_share_a_spot(m, params.site_spot_m) for _, m in every],
+    )
+    assert (any(spotted.spots[1]) and not all(spotted.spots[1])) or model == "units"
+    index = engine.SiteIndex(spotted)
+    worked_out.clear()
+    for bucket in range(4):
+        part = [a for a in analyses if person_bucket(a.person, 4) == bucket]
+        found, lookup = index.for_people(part, params)
+        with monkeypatch.context() as counting:
+            counting.setattr(geoleak.infer, "colleagues_share_a_spot", counted_share)
+            got = engine.profiles_of(part, {}, params, found, odds, lookup)
+        expected = engine.profiles_of(part, {}, params, every, odds)
+        engine.forget_site_lookup()
+        assert [profile_to_json(p) for p in got] == [profile_to_json(p) for p in expected]
+    assert worked_out == []
 
 
 def test_pass_two_indexes_the_sites_once_a_process_not_once_a_partition(
@@ -1323,3 +1346,121 @@ def test_close_pairs_of_a_block_at_once_are_those_of_each_candidate(
     pairs = [tuple(pair) for pair in got.tolist()]
     assert len(pairs) == len(set(pairs))
     assert set(pairs) == _close_pairs_one_by_one(own, halo, eps_m)
+
+
+def _groups_by_blocks(lats: Any, lons: Any, eps_m: float) -> list[list[int]]:
+    """The site pass's groups as the blocks find them (`_Blocks`, `close_pairs_in_block`,
+    `_UnionFind`): what a Dask run does, and what this process did before `_close_roots`."""
+    blocks = engine._Blocks(lats, lons, eps_m)
+    joined = engine._UnionFind(len(lats))
+    for pairs in map(engine.close_pairs_in_block, blocks.own(), blocks.halo(),
+                     [eps_m] * len(blocks)):  # fmt: skip
+        joined.join(pairs.tolist())
+    return list(joined.groups())
+
+
+@given(
+    centres=st.lists(_candidate_position, min_size=1, max_size=4),
+    around=st.lists(
+        st.tuples(st.integers(0, 3), st.floats(0, 360), st.floats(0, 3.0)), min_size=0, max_size=60
+    ),
+    eps_m=st.sampled_from([30.0, 150.0, 1_000.0]),
+    chunk=st.sampled_from([1, 7, engine.CLOSE_PAIRS_PER_CHUNK]),
+)
+@settings(max_examples=300)
+def test_close_roots_give_the_groups_of_the_blocks(
+    centres: list[tuple[float, float]],
+    around: list[tuple[int, float, float]],
+    eps_m: float,
+    chunk: int,
+) -> None:
+    """`_close_roots` (every pair in neighbouring cubes at once, measured both ways round)
+    gives the groups the blocks give: chains a hair either side of the radius, points at
+    one position, near the poles and across the antimeridian, and with the pairs measured
+    a few at a time (chunks of 1 and 7 pairs, or half the candidates' count)."""
+    import numpy as np
+
+    points = [destination(LatLon(*centres[k % len(centres)]), bearing, eps_m * scale)
+              for k, bearing, scale in around]  # fmt: skip
+    lats = np.array([p.lat for p in points], dtype=np.float64)
+    lons = np.array([p.lon for p in points], dtype=np.float64)
+    with mock.patch.object(engine, "CLOSE_PAIRS_PER_CHUNK", chunk):
+        roots = engine._close_roots(lats, lons, eps_m)
+    assert roots is not None
+    assert list(engine._groups_of_roots(roots)) == _groups_by_blocks(lats, lons, eps_m)
+
+
+def test_close_roots_chains_and_far_pairs() -> None:
+    """A chain of links each just inside the radius is one group whatever its order, a link
+    just outside splits it, and a pair farther than a cube apart is never joined."""
+    import numpy as np
+
+    eps_m = 1_000.0
+    start = LatLon(59.9, 179.99)  # the chain crosses the antimeridian eastwards
+    chain = [start]
+    for step in (0.999, 0.999, 1.001, 0.999):
+        chain.append(destination(chain[-1], 90.0, eps_m * step))
+    order = [3, 0, 4, 2, 1]
+    lats = np.array([chain[k].lat for k in order])
+    lons = np.array([chain[k].lon for k in order])
+    groups = list(engine._groups_of_roots(engine._close_roots(lats, lons, eps_m)))
+    # chain 0-1-2 (positions 1, 4, 3) and 3-4 (positions 0, 2)
+    assert groups == [[0, 2], [1, 3, 4]] == _groups_by_blocks(lats, lons, eps_m)
+
+
+def test_close_roots_leave_radii_too_small_to_pack_to_the_blocks() -> None:
+    """Cubes of a few metres over the whole Earth do not fit one int64 key: `_close_roots`
+    says so (None) and the site pass finds the groups by the blocks, the sites
+    `find_sites` finds."""
+    import numpy as np
+
+    lats = np.array([0.0, 0.0, 0.00001, 45.0, -45.0, 89.0])
+    lons = np.array([0.0, 179.0, 0.0, -90.0, 90.0, 10.0])
+    assert engine._close_roots(lats, lons, 1.5) is None
+    assert engine._close_roots(lats, lons, 1_000.0) is not None
+    assert _groups_by_blocks(lats, lons, 1.5) == [[0, 2]]
+    params = InferenceParams(site_eps_m=2.0)
+    spots = [LatLon(0.0, 0.0), LatLon(0.0, 179.0), LatLon(-45.0, 90.0)]
+    people = [_duty_person(f"p{k}{n}", [destination(spot, 120.0 * n, 0.5)])
+              for k, spot in enumerate(spots) for n in range(3)]  # fmt: skip
+    expected = [(site.people, site.position) for site, _ in find_sites(people, params)]
+    got = [(site.people, site.position) for site, _ in find_sites_partitioned(people, params)]
+    assert got == expected and len(got) == 3
+
+
+@pytest.mark.parametrize("per_task", [1, 3, engine.GROUPS_PER_TASK])
+def test_groups_of_a_task_labelled_at_once_give_each_groups_sites(
+    per_task: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task's groups' candidates are labelled at once (`_spooled_group_sites`:
+    `cluster_labels_of_people`), each group's labels as `find_sites` makes them alone: the
+    same sites, members and odds as every group found on its own in this process, with
+    tasks of one group, of a few and of `GROUPS_PER_TASK`."""
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+    from geoleak.scenario.model import PERSONA_SHARES
+
+    config = ScenarioConfig(people=120, seed=3, days=150, **PERSONA_SHARES)
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    parts = [engine._slim_bucket(analyses[k::3], len(analyses[k::3]), 0) for k in range(3)]
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "tasks").mkdir()
+    alone, alone_odds = engine._site_pass(parts, params, str(tmp_path / "alone"))
+    monkeypatch.setattr(engine, "GROUPS_PER_TASK", per_task)
+    tasks: list[int] = []
+
+    def counted(function: Any, *iterables: Any) -> Any:
+        for got in map(function, *iterables):
+            tasks.append(len(got))
+            yield got
+
+    batched, batched_odds = engine._site_pass(
+        parts, params, str(tmp_path / "tasks"), map_groups=counted
+    )
+    assert len(alone.sites) > 3 and max(tasks) == min(per_task, sum(tasks))
+    assert batched.sites == alone.sites
+    assert batched.members.tobytes() == alone.members.tobytes()
+    assert batched_odds == alone_odds

@@ -35,6 +35,7 @@ __all__ = [
     "in_reach_of_sites",
     "numbered_sites",
     "positions_share_a_spot",
+    "site_entry_positions",
     "site_log_odds",
     "site_log_odds_of_candidates",
     "site_log_odds_of_sums",
@@ -64,7 +65,9 @@ class SiteOdds(NamedTuple):
 
 
 def find_sites(
-    analyses: Sequence[PersonAnalysis], params: InferenceParams
+    analyses: Sequence[PersonAnalysis],
+    params: InferenceParams,
+    labels: NDArray[np.int64] | None = None,
 ) -> list[tuple[SharedSite, SiteMembers]]:
     """Sites from the duty-place candidates of every person.
 
@@ -82,6 +85,10 @@ def find_sites(
     a site, learnt from sites where people do work, would give each of them a base at
     0.85 (`benchmarks/README.md`, thinsite). Such a group is no site; its members' places
     count as outside every site.
+
+    `labels`: the candidates' `cluster_labels` at `params.site_eps_m` (two samples), in the
+    order of `site_entries`, when the caller has them (`geoleak.engine` labels a task's
+    groups at once).
     """
     entries: list[tuple[PersonAnalysis, Candidate]] = []
     for analysis in analyses:
@@ -89,9 +96,9 @@ def find_sites(
             entries.append((analysis, cand))
     if len(entries) < params.min_site_people:
         return []
-    lats = [c.position.lat for _, c in entries]
-    lons = [c.position.lon for _, c in entries]
-    labels = cluster_labels(lats, lons, eps_m=params.site_eps_m, min_samples=2)
+    if labels is None:
+        lats, lons = site_entry_positions(analyses)
+        labels = cluster_labels(lats, lons, eps_m=params.site_eps_m, min_samples=2)
     groups: dict[int, list[tuple[PersonAnalysis, Candidate]]] = {}
     for entry, label in zip(entries, labels, strict=True):
         if label >= 0:
@@ -124,6 +131,13 @@ def find_sites(
         site = SharedSite("", centre, radius, tuple(sorted(by_person)), len(pts_lat), days)
         found.append((site, by_person))
     return numbered_sites(found)
+
+
+def site_entry_positions(analyses: Sequence[PersonAnalysis]) -> tuple[list[float], list[float]]:
+    """The latitudes and longitudes of the candidates `find_sites` clusters: each person's
+    first `MAX_CANDIDATES_PER_PERSON` duty-place candidates, in order."""
+    cands = [c for a in analyses for c in a.base_candidates[:MAX_CANDIDATES_PER_PERSON]]
+    return [c.position.lat for c in cands], [c.position.lon for c in cands]
 
 
 def site_radius_m(rms_m: float, days: int, count_spots: Callable[[], int]) -> float:
@@ -326,15 +340,17 @@ def site_log_odds_of_places(
     *,
     spot_m: float,
     reach_m: float,
+    shared: Sequence[bool] | None = None,
 ) -> SiteOdds:
     """`site_log_odds` of every workplace candidate's score, latitude and longitude
     (`work`), the members' places of each site of two or more people (`places`: their
     latitudes and longitudes, one pair of arrays a site, one site at least) and the
     members' scores, in the same order: what the in-memory engine reads of the candidates
-    and the store's engine of its columns."""
-    spots = [
-        np.full(len(lats), positions_share_a_spot(lats, lons, spot_m)) for lats, lons in places
-    ]
+    and the store's engine of its columns. `shared`: each site's `positions_share_a_spot`
+    at `spot_m`, when the caller has them."""
+    if shared is None:
+        shared = [positions_share_a_spot(lats, lons, spot_m) for lats, lons in places]
+    spots = [np.full(len(lats), s) for (lats, _), s in zip(places, shared, strict=True)]
     in_reach = in_reach_of_sites(
         np.asarray(work[1], dtype=np.float64),
         np.asarray(work[2], dtype=np.float64),
