@@ -55,7 +55,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
-from geoleak.infer.cluster import cluster_labels_of_people
+from geoleak.infer.cluster import cluster_labels_of_people, joined_roots
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
@@ -1223,7 +1223,7 @@ def _close_roots(lats: Any, lons: Any, eps_m: float) -> Any | None:
             close = _within_eps(phi, lmb, cos_own, i, j, eps_m)
             if step != 0:
                 close |= _within_eps(phi, lmb, cos_own, j, i, eps_m)
-            root = _joined_roots(root, i[close], j[close])
+            root = joined_roots(root, root[i[close]], root[j[close]])
     return root
 
 
@@ -1237,29 +1237,6 @@ def _within_eps(phi: Any, lmb: Any, cos_own: Any, own: Any, near: Any, eps_m: fl
     dlmb = lmb[own] - lmb[near]
     h = np.sin(dphi / 2) ** 2 + np.cos(phi[near]) * cos_own[own] * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= eps_m
-
-
-def _joined_roots(root: Any, first: Any, second: Any) -> Any:
-    """`root` (each candidate's smallest connected candidate so far, every one pointing at a
-    root) with the links (first[k], second[k]) joined: min-label propagation between roots
-    with pointer jumping, as `infer.cluster._lowest_linked` from there."""
-    import numpy as np
-
-    at_first, at_second = root[first], root[second]
-    while True:
-        apart = at_first != at_second
-        if not apart.all():
-            at_first, at_second = at_first[apart], at_second[apart]
-        if not at_first.size:
-            return root
-        # A root is at most its index: only the higher end of a link can move.
-        np.minimum.at(root, np.maximum(at_first, at_second), np.minimum(at_first, at_second))
-        while True:
-            jumped = root[root]
-            if np.array_equal(jumped, root):
-                break
-            root = jumped
-        at_first, at_second = root[at_first], root[at_second]
 
 
 def _groups(count: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -192,8 +192,15 @@ def _lowest_linked(
     links still between components (a round over every link, each end's root gathered
     again, was ~2.8 % of pass 1's samples). In the first round every point is its own root,
     so the links' ends are their roots: no gathers then."""
-    root = np.arange(size)
-    at_first, at_second = first, second
+    return joined_roots(np.arange(size), first, second)
+
+
+def joined_roots(
+    root: NDArray[np.int64], at_first: NDArray[np.int64], at_second: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """`root` (each point's root, at most its own index, every one pointing at a root) with
+    the links whose ends' roots are (at_first[k], at_second[k]) joined by the rounds
+    `_lowest_linked` describes: the roots after them (`root` may be changed in place)."""
     while True:
         apart = at_first != at_second
         if not apart.all():
