@@ -55,7 +55,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
-from geoleak.infer.cluster import cluster_labels_of_people, joined_roots
+from geoleak.infer.cluster import cluster_labels_of_people, joined_roots, neighbour_cubes
 from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
@@ -1194,15 +1194,7 @@ def _close_roots(lats: Any, lons: Any, eps_m: float) -> Any | None:
     del key
     # Pairs a chunk: at least half as many as candidates (~75 bytes a candidate).
     chunk_pairs = max(CLOSE_PAIRS_PER_CHUNK, count // 2)
-    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
-        step = int((dx * span[1] + dy) * span[2] + dz)
-        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
-            continue
-        other = np.searchsorted(keys, keys + step)
-        there = other < keys.size
-        there[there] = keys[other[there]] == keys[there] + step
-        cube_a = np.flatnonzero(there)
-        cube_b = other[cube_a]
+    for step, cube_a, cube_b in neighbour_cubes(keys, span):
         per = sizes[cube_a] * sizes[cube_b]
         ends = np.cumsum(per)
         begin = 0

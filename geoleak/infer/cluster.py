@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -217,6 +217,24 @@ def joined_roots(
         at_first, at_second = root[at_first], root[at_second]
 
 
+def neighbour_cubes(
+    keys: NDArray[np.int64], span: NDArray[np.int64]
+) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.int64]]]:
+    """For cubes keyed (x * span[1] + y) * span[2] + z (`keys` sorted and distinct, each
+    coordinate at most span - 2), each two cubes at most one apart in every coordinate,
+    once: per key step (the cube itself, step 0, then its 13 later neighbours), the indexes
+    (a, b) into `keys` of the pairs of cubes that far apart."""
+    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
+        step = int((dx * span[1] + dy) * span[2] + dz)
+        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
+            continue
+        other = np.searchsorted(keys, keys + step)
+        there = other < keys.size
+        there[there] = keys[other[there]] == keys[there] + step
+        a = np.flatnonzero(there)
+        yield step, a, other[a]
+
+
 def _pairs_in_adjacent_cubes(
     points: NDArray[np.float64], side: float
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -231,15 +249,7 @@ def _pairs_in_adjacent_cubes(
     order = np.argsort(key, kind="stable")
     keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
     firsts, seconds = [], []
-    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3):
-        step = int((dx * span[1] + dy) * span[2] + dz)
-        if step < 0:  # each two cubes once: the cube itself and its 13 later neighbours
-            continue
-        other = np.searchsorted(keys, keys + step)
-        there = other < keys.size
-        there[there] = keys[other[there]] == keys[there] + step
-        a = np.flatnonzero(there)
-        b = other[a]
+    for step, a, b in neighbour_cubes(keys, span):
         per = counts[a] * counts[b]  # every member of cube a with every member of cube b
         cube_of = np.repeat(np.arange(a.size), per)
         within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
