@@ -17,6 +17,7 @@ __all__ = [
     "VIDEO_EXTENSIONS",
     "is_media",
     "is_video",
+    "orphan_companions",
     "telemetry_beside",
     "video_beside",
 ]
@@ -42,12 +43,15 @@ UNREAD_IMAGE_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
-# A camera's copies of a photo or video, written beside it: GoPro's low-resolution proxy
-# (GX010001.LRV, an MP4 with the same GPMF GPS track) and thumbnail (GX010001.THM, a JPEG;
-# Canon writes .THM beside its videos too). Not evidence (the original is, and a copy would
-# count the moment twice), but audit examines them and scrub cleans them (it tells formats
-# by content): a card folder's copies leak what the originals do.
-COMPANION_EXTENSIONS = frozenset({".lrv", ".thm"})
+# A camera's copies of a video, written beside it: GoPro's low-resolution proxy
+# (GL010001.LRV beside GX010001.MP4 or GH010001.MP4, GOPR0001.LRV beside GOPR0001.MP4: an
+# MP4 with the same GPMF GPS track), its thumbnail (GX010001.THM, a JPEG; Canon writes
+# MVI_0001.THM beside MVI_0001.MOV) and DJI's proxy (DJI_0001.LRF beside DJI_0001.MP4).
+# Audit examines them and scrub cleans them (it tells formats by content): a card folder's
+# copies leak what the originals do. Evidence only where the original is not in the same
+# folder (`orphan_companions`: the video was deleted or never copied), so that a moment is
+# never counted twice.
+COMPANION_EXTENSIONS = frozenset({".lrv", ".thm", ".lrf"})
 # Documents that can carry a photo's XMP or IPTC place (exiftool's PDF and EPS samples
 # name Kingston, Ontario): not media, not cleaned, but audit reads their XMP, a PDF's
 # embedded JPEG photos and an EPS's Photoshop resources (remedy/documents.py) and lists a
@@ -66,6 +70,42 @@ def is_media(path: str | Path) -> bool:
 def is_video(path: str | Path) -> bool:
     """True when the file's extension is a video's."""
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def _original_key(stem: str) -> str:
+    """What a video and its companions share: the stem, without regard to case, and for
+    GoPro's HERO6-and-later names (GHnnnnnn H.264 / GXnnnnnn HEVC video and thumbnail,
+    GLnnnnnn proxy) the number alone."""
+    upper = stem.upper()
+    if len(upper) == 8 and upper[:2] in ("GH", "GX", "GL") and upper[2:].isdigit():
+        return "G*" + upper[2:]
+    return upper
+
+
+def orphan_companions(names: Collection[str]) -> frozenset[str]:
+    """The companions (`COMPANION_EXTENSIONS`) among a folder's file `names` whose original
+    video is not among them (names compared without regard to case, as camera cards are
+    FAT): the only copy left of that moment, so evidence, once: of a proxy and a thumbnail
+    of the same video, the proxy (it holds the GPS track). A companion whose original is
+    there is not evidence (the original is read)."""
+    companions = sorted(n for n in names if os.path.splitext(n)[1].lower() in COMPANION_EXTENSIONS)
+    if not companions:
+        return frozenset()
+    videos = {
+        _original_key(os.path.splitext(n)[0])
+        for n in names
+        if os.path.splitext(n)[1].lower() in VIDEO_EXTENSIONS
+    }
+    chosen: dict[str, str] = {}
+    for name in companions:
+        stem, suffix = os.path.splitext(name)
+        key = _original_key(stem)
+        if key in videos:
+            continue
+        held = chosen.get(key)
+        if held is None or (suffix.lower() != ".thm" and held.lower().endswith(".thm")):
+            chosen[key] = name
+    return frozenset(chosen.values())
 
 
 def _beside(path: str, wanted: tuple[str, ...], names: Collection[str] | None) -> str | None:

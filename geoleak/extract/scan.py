@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.extract.media import read_media, read_media_digest
 from geoleak.fileid import digest_of, file_edges, same_edges
-from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS
+from geoleak.mediatypes import MEDIA_EXTENSIONS, SIDECAR_EXTENSIONS, orphan_companions
 from geoleak.types import MediaMeta
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ def iter_scan_targets(
 
     Folders are walked recursively in sorted order, and only files with a media or `.xmp`
     extension are taken, and the Takeout `.json` sidecars no photo's record reads
-    (`_takeout_sidecars`). Hidden entries and symlinks are not read but reported: their
+    (`_takeout_sidecars`), and a camera's proxies and thumbnails whose video is not in
+    their folder (`mediatypes.orphan_companions`). Hidden entries and symlinks are not read but reported: their
     records say why (`skip_reason`). A file named
     directly is always taken. The shown path is relative to the root when one folder was
     given (formats.md section 4), else the path under the root as given; `relative`
@@ -131,7 +132,8 @@ def _walk(folder: str, shown_prefix: str, root_real: str) -> Iterator[tuple[str,
         yield Skipped(f"skipped: cannot list folder ({exc.strerror or exc})"), shown
         return
     subfolders = []
-    sidecars = _takeout_sidecars(entries)
+    # a Takeout sidecar no photo reads, and a camera's proxy whose video is not here
+    sidecars = _takeout_sidecars(entries) | orphan_companions([e.name for e in entries])
     for entry in entries:
         name = entry.name
         if name.startswith("._") or name in (".DS_Store", ".git"):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import CorpusError
 from geoleak.ingest.base import Reader, register
-from geoleak.mediatypes import is_media
+from geoleak.mediatypes import COMPANION_EXTENSIONS, is_media, orphan_companions
 from geoleak.paths import shown_path, walk_files
 from geoleak.types import Post
 
@@ -17,11 +18,30 @@ __all__ = ["FolderReader", "iter_media_files"]
 
 def iter_media_files(root: Path, diag: Diagnostics | None = None) -> Iterator[Path]:
     """Media files under `root` in a stable (sorted) order; symlinks are not followed and
-    FIFOs, devices and unreadable folders give a warning (`geoleak.paths.walk_files`)."""
+    FIFOs, devices and unreadable folders give a warning (`geoleak.paths.walk_files`).
+
+    A camera's proxy or thumbnail (GoPro `.LRV`/`.THM`, DJI `.LRF`) is taken only where its
+    video is not in the same folder (`mediatypes.orphan_companions`): then it is the only
+    record of that moment left on the card."""
     if root.is_file():
         yield root
         return
-    yield from walk_files(root, diag, accept=is_media)
+    listed: tuple[str, frozenset[str]] = ("", frozenset())
+    for path in walk_files(root, diag, accept=_media_or_companion):
+        if path.suffix.lower() in COMPANION_EXTENSIONS:
+            folder = os.fspath(path.parent)
+            if listed[0] != folder:
+                try:
+                    listed = (folder, orphan_companions(os.listdir(folder)))
+                except OSError:  # (listed a moment ago: it went away; nothing to read)
+                    listed = (folder, frozenset())
+            if path.name not in listed[1]:
+                continue
+        yield path
+
+
+def _media_or_companion(name: str) -> bool:
+    return is_media(name) or os.path.splitext(name)[1].lower() in COMPANION_EXTENSIONS
 
 
 @register

@@ -292,7 +292,8 @@ def _audit(
     from geoleak.pipeline import NO_LOCATION, run
 
     # An XMP sidecar named on its own is no post (no reader takes it): it is examined here.
-    # So is a camera's proxy or thumbnail (GoPro .LRV, .THM: examined, never evidence) and a
+    # So is a camera's proxy or thumbnail named on its own (GoPro .LRV, .THM: examined, not
+    # evidence; in a folder one whose video is gone is a post: ingest/folder.py) and a
     # document.
     sidecars, companions, documents = (
         [Path(p) for p in inputs if source is None and _is_file_of(Path(p), extensions)]

@@ -307,6 +307,22 @@ def test_takeout_sidecars_no_photo_reads_are_scanned(tmp_path: Path) -> None:
     ]
 
 
+def test_a_cameras_proxy_whose_video_is_gone_is_scanned(tmp_path: Path) -> None:
+    """A GoPro card's GL010001.LRV (an MP4 with the GPMF track) is scanned where its video
+    is gone, as `infer` reads it (`mediatypes.orphan_companions`); beside GX010002.MP4 its
+    proxy and thumbnail are not (the video is)."""
+    from media_data import real_file
+
+    video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
+    for name in ("GL010001.LRV", "GX010001.THM", "GX010002.MP4", "GL010002.LRV"):
+        (tmp_path / name).write_bytes(video.read_bytes())
+    assert [s for _, s in iter_scan_targets([tmp_path])] == ["GL010001.LRV", "GX010002.MP4"]
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "")], catch_exceptions=False)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == ["GL010001.LRV", "GX010002.MP4"]
+    assert records[0]["lat"] == records[1]["lat"] is not None
+
+
 def test_a_zip_named_to_scan_says_to_unpack_it(tmp_path: Path) -> None:
     """scan reads files in place: a zip export named to it is skipped with the reason, as
     scrub says it, not reported 'not a media format geoleak can read (starts with 50 4b)'."""

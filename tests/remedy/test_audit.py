@@ -330,25 +330,27 @@ def test_audit_names_the_located_files_scrub_cannot_clean(tmp_path: Path) -> Non
 def test_a_gopro_cards_proxy_and_thumbnail_are_examined_not_counted_twice(
     tmp_path: Path,
 ) -> None:
-    """A GoPro writes GX010001.LRV (a low-resolution MP4 with the same GPMF GPS track) and
+    """A GoPro writes GL010001.LRV (a low-resolution MP4 with the same GPMF GPS track) and
     GX010001.THM (a JPEG) beside GX010001.MP4. Audit of a card folder skipped both (not
     media extensions): a folder of only the copies was "0 media files", --fail-on-leak
-    exit 0. Now both are examined (position, fields) and listed; the evidence is still the
-    original's alone, so inference counts the moment once."""
+    exit 0. Now both are examined (position, fields) and listed. With the video gone the
+    proxy is the evidence (the only record of the moment left), once: not the thumbnail
+    too; beside the video the video is, and the copies are only listed."""
     from media_data import real_file
 
     video = real_file("video", "gopro", "karma.mp4", bundled_as="gpmfonly_karma.mp4")
     card = tmp_path / "DCIM" / "100GOPRO"
     card.mkdir(parents=True)
-    (card / "GX010001.LRV").write_bytes(video.read_bytes())
+    (card / "GL010001.LRV").write_bytes(video.read_bytes())
     (card / "GX010001.THM").write_bytes(photo(*HOME, datetime(2026, 5, 1, 9)))
     report = audit([tmp_path / "DCIM"])
     by_name = {Path(f.path).name: f for f in report.files}
-    assert set(by_name) == {"GX010001.LRV", "GX010001.THM"}
+    assert set(by_name) == {"GL010001.LRV", "GX010001.THM"}
     assert all(f.leaks_location and f.position is not None for f in by_name.values())
     assert haversine_m(by_name["GX010001.THM"].position, LatLon(*HOME)) < 1
-    assert "GPMF" in (by_name["GX010001.LRV"].error or "")  # scrub refuses it, as the MP4
-    assert not report.evidence  # copies, not evidence
+    assert "GPMF" in (by_name["GL010001.LRV"].error or "")  # scrub refuses it, as the MP4
+    media = {Path(e.media_path or "").name for found in report.evidence.values() for e in found}
+    assert media == {"GL010001.LRV"}, media  # the video is gone: its proxy, once
     named = [str(card / "GX010001.THM"), "--fail-on-leak", "-q"]
     assert CliRunner().invoke(main, ["audit", *named]).exit_code == 1  # named on its own
     result = CliRunner().invoke(main, ["audit", str(tmp_path / "DCIM"), "--fail-on-leak", "-q"])
