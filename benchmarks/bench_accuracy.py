@@ -476,7 +476,8 @@ def missed_homes(
     person's own analysis (`analyse_person`, before the site pass) read back at the true home.
 
     The cause: no home candidate within `HOME_RIGHT_M` of it; the best reading has it as the
-    home but the confidence given is lower (the lowest over the shift-work priors and the
+    home but it was seen on too few days or weeks to be given (`InferenceParams.min_home_days`,
+    `min_home_weeks`), or the confidence given is lower (the lowest over the shift-work priors and the
     bagged posterior, `places.decide`) or another home was given; or the best reading makes
     another candidate the home: the person's workplace (within `BASE_RIGHT_M` of a true base)
     or another place. With it: the home given (if any), the true home candidate's posterior
@@ -544,7 +545,12 @@ def missed_homes(
             true_reading=PERSON_TYPES[int(fit.person_type[best_with])],
             gap=round(float(fit.log_score[best] - fit.log_score[best_with]), 2),
         )  # fmt: skip
-        if best_home == k:
+        cand = analysis.home_candidates[k]
+        if best_home == k and (
+            cand.n_dates < params.min_home_days or cand.n_weeks < params.min_home_weeks
+        ):
+            item["cause"] = "the best reading has it, seen on too few days or weeks"
+        elif best_home == k:
             item["cause"] = "the best reading has it, the confidence given is lower"
         else:
             item["by_term"] = term_gap(row.person, evidence.get(row.person, []), params,

@@ -307,7 +307,8 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
     weekend afternoons, the best reading (the nightly place) took another place for the
     home, or the workplace when the truth says it is the workplace, with the lead split by
     the role model's terms; a profile whose home was moved to the workplace while the fit
-    has the true home is "the best reading has it"."""
+    has the true home is "the best reading has it", and so is one seen at home on two days
+    only (too few to be given)."""
     bench = _bench()
     park = destination(HOME, 90, 2_000)
 
@@ -318,9 +319,12 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
 
     evidence = {p: week(p) for p in ("right", "park", "parkwork", "moved")}
     evidence["never"] = _seen_at("never", WORK, range(0, 120, 2), (10, 14))
+    evidence["few"] = _seen_at("few", HOME, range(2), (21, 23))  # two evenings at home
+    evidence["few"] += _seen_at("few", WORK, range(0, 30, 3), (11,))
     truth = truth_rows(
         _truth("right", "day-worker", home=HOME, base=WORK)
         + _truth("never", "day-worker", home=HOME, base=WORK)
+        + _truth("few", "day-worker", home=HOME, base=WORK)
         + _truth("park", "day-worker", home=park, base=WORK)
         + _truth("parkwork", "night-shift", home=park, base=HOME)
         + _truth("moved", "day-worker", home=HOME, base=WORK)
@@ -332,7 +336,9 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
         for p in LeakInference().fit(evidence).profiles_
     ]  # fmt: skip
     found = {m["person"]: m for m in bench.missed_homes(profiles, truth, evidence)}
-    assert set(found) == {"never", "park", "parkwork", "moved"}
+    assert set(found) == {"never", "few", "park", "parkwork", "moved"}
+    assert found["few"]["cause"] == "the best reading has it, seen on too few days or weeks"
+    assert found["few"]["home"] >= 0.5 and found["few"]["given"] is None
     assert found["never"]["cause"] == "no candidate at the true home"
     assert found["never"]["posts_at_home"] == 0 and found["never"]["posts"] > 0
     park_item = found["park"]
@@ -350,7 +356,7 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
     assert moved["cause"] == "the best reading has it, the confidence given is lower"
     assert moved["given"] == "at the workplace" and moved["home"] >= 0.5 and moved["gap"] == 0.0
     table = bench.missed_homes_table(list(found.values()))
-    assert table[0].startswith("  missed homes by cause (4): ")
+    assert table[0].startswith("  missed homes by cause (5): ")
     assert "no candidate at the true home 1" in table[0]
     assert "2 with a split, median by term: presence by part of the week" in table[1]
     assert "night posts (22-06) at the true home: " in table[2]
