@@ -63,8 +63,12 @@ the waking hours, the hour within the part), with each term's median over the ca
 below 0.5. `--missed` also lists every base given to someone with none (`false_bases`,
 `"kind": "false base"`): from the person's own reading or the site pass, and for the own
 readings the same split of how far the reading with that workplace is ahead of the best with
-none. The candidates and the posterior are the person's own, before the cross-person site
-pass.
+none. It also lists every true home not given within 100 m (`missed_homes`, `"kind":
+"missed home"`; movers' homes left out): no candidate there, the best reading has it but the
+confidence given is lower (the shift-work priors, the bag), or the best reading takes the
+workplace or another place for the home, with that reading's lead split by the same terms
+and the person's posts (all, and at night) at the true home. The candidates and the
+posterior are the person's own, before the cross-person site pass.
 """
 
 from __future__ import annotations
@@ -100,8 +104,9 @@ from geoleak.evaluate import (
 )
 from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
+from geoleak.infer.decide_many import person_numbers
 from geoleak.infer.places import InferenceParams, analyse_person, role_problem, work_marginals
-from geoleak.infer.roles import PERSON_TYPES, bin_of
+from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, PERSON_TYPES, bin_of
 from geoleak.infer.roles_many import TERM_NAMES
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
@@ -461,6 +466,125 @@ def false_bases(
     return out
 
 
+def missed_homes(
+    profiles: list[Profile],
+    truth: list[TruthRow],
+    evidence: dict[str, Any],
+    params: InferenceParams | None = None,
+) -> list[dict[str, Any]]:
+    """Every true home (detectable) with no home given within `HOME_RIGHT_M`, with why: the
+    person's own analysis (`analyse_person`, before the site pass) read back at the true home.
+
+    The cause: no home candidate within `HOME_RIGHT_M` of it; the best reading has it as the
+    home but it was seen on too few days or weeks to be given (`InferenceParams.min_home_days`,
+    `min_home_weeks`), or the confidence given is lower (the lowest over the shift-work priors and the
+    bagged posterior, `places.decide`) or another home was given; or the best reading makes
+    another candidate the home: the person's workplace (within `BASE_RIGHT_M` of a true base)
+    or another place. With it: the home given (if any), the true home candidate's posterior
+    (plain, lowest over the priors, bagged), the best reading's type and that of the best
+    reading with the true home, how far the one is ahead (`gap`) split by the role model's
+    terms (`by_term`), and the person's located posts at the true home, all and at night."""
+    params = params or LeakInference()._validated()
+    by_person = {p.person: p for p in profiles}
+    out: list[dict[str, Any]] = []
+    for row in truth:
+        if row.kind != "home" or row.position is None or not row.detectable:
+            continue
+        target = row.position
+        profile = by_person.get(row.person)
+        # The current home comes first (`places.decide`); an older one after it, for a move.
+        given = [p for p in (profile.places if profile else ()) if p.kind == PlaceKind.HOME]
+        if given and haversine_m(given[0].position, target) <= HOME_RIGHT_M:
+            continue
+        rows = [r for r in truth if r.person == row.person]
+        if sum(r.kind == "home" for r in rows) > 1:
+            continue  # a mover's homes: `evaluate` scores them by period
+        persona = next((r.persona for r in rows if r.persona), "")
+        bases = [r.position for r in rows if r.kind == "base" and r.position is not None]
+        analysis = analyse_person(row.person, evidence.get(row.person, []), params)
+        located = [
+            (ev.local_time.hour, haversine_m(ev.position, target) <= HOME_RIGHT_M)
+            for i in analysis.usable
+            if (ev := analysis.evidence[i]).local_time is not None
+        ]
+        night = [at for hour, at in located if hour >= NIGHT_START_H or hour < NIGHT_END_H]
+        item: dict[str, Any] = {
+            "kind": "missed home", "person": row.person, "persona": persona,
+            "given": None, "posts": len(located), "posts_at_home": sum(at for _, at in located),
+            "night_posts": len(night), "night_posts_at_home": sum(night),
+        }  # fmt: skip
+        if given:
+            place = given[0]
+            at_work = any(haversine_m(place.position, b) <= BASE_RIGHT_M for b in bases)
+            item["given"] = "at the workplace" if at_work else "elsewhere"
+            item["given_confidence"] = place.confidence
+            item["given_m"] = round(haversine_m(place.position, target))
+            if any(haversine_m(p.position, target) <= HOME_RIGHT_M for p in given[1:]):
+                item["given"] += ", the true home as the older home of a move"
+        near = [
+            (haversine_m(c.position, target), k) for k, c in enumerate(analysis.home_candidates)
+        ]
+        fit = analysis.fit
+        if fit is None or not near or min(near)[0] > HOME_RIGHT_M:
+            item["cause"] = "no candidate at the true home"
+            out.append(item)
+            continue
+        k = min(near)[1]
+        home_of = np.array([s.home for s in fit.structures])[fit.structure_index]
+        numbers = person_numbers(fit, None, fit.robust_shifts(params.priors),
+                                 len(analysis.home_candidates), len(analysis.work_candidates))  # fmt: skip
+        bagged = fit.bagged_marginals(home_of, len(analysis.home_candidates), {}, numbers.shifts)
+        best = int(np.argmax(fit.log_score))
+        best_home = int(home_of[best])
+        with_it = np.flatnonzero(home_of == k)
+        best_with = int(with_it[np.argmax(fit.log_score[with_it])])
+        item.update(
+            home=round(numbers.home_m[k], 3), robust=round(numbers.home_low[k], 3),
+            bagged=None if bagged is None else round(min(float(b[k]) for b in bagged), 3),
+            taken_for=PERSON_TYPES[int(fit.person_type[best])],
+            true_reading=PERSON_TYPES[int(fit.person_type[best_with])],
+            gap=round(float(fit.log_score[best] - fit.log_score[best_with]), 2),
+        )  # fmt: skip
+        cand = analysis.home_candidates[k]
+        if best_home == k and (
+            cand.n_dates < params.min_home_days or cand.n_weeks < params.min_home_weeks
+        ):
+            item["cause"] = "the best reading has it, seen on too few days or weeks"
+        elif best_home == k:
+            item["cause"] = "the best reading has it, the confidence given is lower"
+        else:
+            item["by_term"] = term_gap(row.person, evidence.get(row.person, []), params,
+                                       np.arange(home_of.size) == best, home_of == k)  # fmt: skip
+            other = analysis.home_candidates[best_home].position if best_home >= 0 else None
+            item["cause"] = (
+                "no home in the best reading" if other is None
+                else "the workplace taken for the home"
+                if any(haversine_m(other, b) <= BASE_RIGHT_M for b in bases)
+                else "another place taken for the home"
+            )  # fmt: skip
+        out.append(item)
+    return out
+
+
+def missed_homes_table(found: list[dict[str, Any]]) -> list[str]:
+    """The causes of missed homes, the term that leads most often where another reading wins,
+    the median term split, and the share of night posts made at the true home."""
+    causes = Counter(m["cause"] for m in found)
+    split = [m for m in found if m.get("by_term")]
+    leads = Counter(max(m["by_term"].items(), key=lambda kv: kv[1])[0] for m in split)
+    night = sum(m["night_posts"] for m in found)
+    return [
+        f"  missed homes by cause ({len(found)}): "
+        + ("; ".join(f"{c} {n}" for c, n in causes.most_common()) or "none"),
+        "    another reading ahead, its largest term: "
+        + ("; ".join(f"{t} {n}" for t, n in leads.most_common()) or "none")
+        + "; " + term_medians(split),
+        f"    night posts (22-06) at the true home: {sum(m['night_posts_at_home'] for m in found)}"
+        f" of {night}; all posts there: {sum(m['posts_at_home'] for m in found)}"
+        f" of {sum(m['posts'] for m in found)}",
+    ]  # fmt: skip
+
+
 def term_medians(items: list[dict[str, Any]]) -> str:
     """The median of each term's gap over the items that have one (`term_gap`)."""
     gaps = [m["by_term"] for m in items if m.get("by_term")]
@@ -647,8 +771,8 @@ def main() -> None:
                         f"also: {','.join(EXTRA_FAMILIES)})")  # fmt: skip
     parser.add_argument("--errors", metavar="PATH", help="write every wrong place (JSON lines)")
     parser.add_argument("--missed", metavar="PATH",
-                        help="write every missed base with why, and every false base, (JSON lines) "
-                        "and tally the causes")  # fmt: skip
+                        help="write every missed base and every missed home with why, and every "
+                        "false base, (JSON lines) and tally the causes")  # fmt: skip
     args = parser.parse_args()
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     if unknown := set(families) - set(FAMILIES + EXTRA_FAMILIES):
@@ -664,6 +788,7 @@ def main() -> None:
     wrong: dict[str, dict[str, list[dict[str, Any]]]] = {m: {} for m in methods}
     missed: dict[str, list[dict[str, Any]]] = {}
     falses: dict[str, list[dict[str, Any]]] = {}
+    homes_missed: dict[str, list[dict[str, Any]]] = {}
     bases_by_persona: dict[str, Counter[str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
@@ -679,6 +804,10 @@ def main() -> None:
                 falses.setdefault(family, []).extend(
                     {"corpus": name, **m}
                     for m in false_bases(runs["this checkout"], truth_list, evidence)
+                )  # fmt: skip
+                homes_missed.setdefault(family, []).extend(
+                    {"corpus": name, **m}
+                    for m in missed_homes(runs["this checkout"], truth_list, evidence)
                 )  # fmt: skip
                 tally = bases_by_persona.setdefault(family, Counter())
                 for r in truth_list:
@@ -702,11 +831,12 @@ def main() -> None:
             if method == methods[0] and family in missed:
                 print("\n".join(missed_table(missed[family], bases_by_persona[family])))
                 print("\n".join(false_table(falses.get(family, []))))
+                print("\n".join(missed_homes_table(homes_missed.get(family, []))))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     if args.missed:
         with Path(args.missed).open("w", encoding="utf-8") as out:
-            for items in (*missed.values(), *falses.values()):
+            for items in (*missed.values(), *falses.values(), *homes_missed.values()):
                 for m in items:
                     out.write(json.dumps(m) + "\n")
     if args.errors:

@@ -299,3 +299,65 @@ def test_pmm_night_at_home_moves_only_the_night_posts_to_the_home() -> None:
         dx = (float(b["lon"]) - lon) * pmm_corpus.EARTH_M_PER_DEG * math.cos(math.radians(lat))  # type: ignore[arg-type]
         assert math.hypot(dx, dy) < 100
     assert changed > 20
+
+
+def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
+    """A person seen at home every night is not listed; one seen only at work has no
+    candidate at the true home; when the truth puts the home at a place seen on a few
+    weekend afternoons, the best reading (the nightly place) took another place for the
+    home, or the workplace when the truth says it is the workplace, with the lead split by
+    the role model's terms; a profile whose home was moved to the workplace while the fit
+    has the true home is "the best reading has it", and so is one seen at home on two days
+    only (too few to be given)."""
+    bench = _bench()
+    park = destination(HOME, 90, 2_000)
+
+    def week(person: str) -> list[Evidence]:
+        return (_seen_at(person, HOME, range(120), (21, 23))
+                + _seen_at(person, WORK, range(0, 120, 3), (11,))
+                + _seen_at(person, park, range(5, 120, 14), (14,)))  # fmt: skip
+
+    evidence = {p: week(p) for p in ("right", "park", "parkwork", "moved")}
+    evidence["never"] = _seen_at("never", WORK, range(0, 120, 2), (10, 14))
+    evidence["few"] = _seen_at("few", HOME, range(2), (21, 23))  # two evenings at home
+    evidence["few"] += _seen_at("few", WORK, range(0, 30, 3), (11,))
+    truth = truth_rows(
+        _truth("right", "day-worker", home=HOME, base=WORK)
+        + _truth("never", "day-worker", home=HOME, base=WORK)
+        + _truth("few", "day-worker", home=HOME, base=WORK)
+        + _truth("park", "day-worker", home=park, base=WORK)
+        + _truth("parkwork", "night-shift", home=park, base=HOME)
+        + _truth("moved", "day-worker", home=HOME, base=WORK)
+    )
+    profiles = [  # "moved" is given its home at the workplace instead of the fit's
+        Profile(p.person, (_place(PlaceKind.HOME, WORK, 0.7),
+                           *(x for x in p.places if x.kind != PlaceKind.HOME)))
+        if p.person == "moved" else p
+        for p in LeakInference().fit(evidence).profiles_
+    ]  # fmt: skip
+    found = {m["person"]: m for m in bench.missed_homes(profiles, truth, evidence)}
+    assert set(found) == {"never", "few", "park", "parkwork", "moved"}
+    assert found["few"]["cause"] == "the best reading has it, seen on too few days or weeks"
+    assert found["few"]["home"] >= 0.5 and found["few"]["given"] is None
+    assert found["never"]["cause"] == "no candidate at the true home"
+    assert found["never"]["posts_at_home"] == 0 and found["never"]["posts"] > 0
+    park_item = found["park"]
+    assert park_item["cause"] == "another place taken for the home"
+    assert park_item["given"] == "elsewhere" and park_item["given_m"] > 1_900
+    assert park_item["gap"] > 0.0 and park_item["home"] < 0.5
+    assert tuple(park_item["by_term"]) == bench.TERM_NAMES
+    assert math.isclose(sum(park_item["by_term"].values()), park_item["gap"], abs_tol=0.05)
+    # Its posts at the true home: the park's afternoons, none of them at night.
+    assert park_item["posts_at_home"] == len(range(5, 120, 14))
+    assert (park_item["night_posts"], park_item["night_posts_at_home"]) == (120, 0)  # 23:00
+    assert found["parkwork"]["cause"] == "the workplace taken for the home"
+    assert found["parkwork"]["given"] == "at the workplace"
+    moved = found["moved"]
+    assert moved["cause"] == "the best reading has it, the confidence given is lower"
+    assert moved["given"] == "at the workplace" and moved["home"] >= 0.5 and moved["gap"] == 0.0
+    table = bench.missed_homes_table(list(found.values()))
+    assert table[0].startswith("  missed homes by cause (5): ")
+    assert "no candidate at the true home 1" in table[0]
+    assert "2 with a split, median by term: presence by part of the week" in table[1]
+    assert "night posts (22-06) at the true home: " in table[2]
+    assert bench.missed_homes_table([])[0] == "  missed homes by cause (0): none"
