@@ -613,7 +613,7 @@ def test_rota_table_read_by_day_is_the_gather_it_replaces(
     for whole, by_day, at in (
         (table, np.ascontiguousarray(table.T), day_of),
         (rota_table, roles._ROTA_TABLE_BY_DAY, day_of * 41 % roles._ROTA_CYCLE),
-        (rota_shifts[1], roles._ROTA_SHIFTS_BY_DAY[1], day_of * 7 % roles._ROTA_CYCLE),
+        (rota_shifts[1], np.ascontiguousarray(rota_shifts[1].T), day_of * 7 % roles._ROTA_CYCLE),
     ):
         expected, got = whole[:, at], roles._by_day(by_day, at)
         assert got.shape == expected.shape and got.strides == expected.strides
@@ -1082,22 +1082,43 @@ def test_usable_points_of_people_equal_each_alone(
             assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.integers(1, 8), st.integers(1, 70), st.randoms(use_true_random=False),
-       st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]))  # fmt: skip
-def test_rota_named_shifts_from_the_days_read_as_the_shift_equal_the_product(
-    sets: int, n: int, rnd: random.Random, share: float
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 70), min_size=1, max_size=12), st.integers(2, 9),
+       st.randoms(use_true_random=False), st.booleans())  # fmt: skip
+def test_rota_sums_over_days_of_all_sets_at_once_equal_each_alone(
+    counts: list[int], phases: int, rnd: random.Random, rota: bool
 ) -> None:
-    """The rota's named-shift terms summed over the days read as the shift only (padded with
-    the zero row) equal the former sum of the whole table times the 0/1 indicators, bit for
-    bit, zeros' signs included (sets with none of their days read as the shift, all of
-    them, and every share between)."""
-    day_of = np.array([[rnd.randrange(roles._ROTA_CYCLE) for _ in range(n)] for _ in range(sets)])
-    read_as = np.array([[float(rnd.random() < share) for _ in range(n)] for _ in range(sets)])
-    for shifts in roles._ROTA_SHIFTS_BY_DAY:
-        named = roles._named_shifts(shifts, day_of, read_as)
-        expected = (roles._by_day(shifts, day_of) * read_as).sum(axis=2).T
-        assert named.shape == expected.shape and named.tobytes() == expected.tobytes()
+    """`roles._sums_over_days` (every set's days at once, the sets with the most days first)
+    gives each set the sum `_by_day(table, days).sum(axis=2).T` gives it alone, bit for bit:
+    sets without days (zeros), of equal and different sizes, in any order; a table of
+    values of very different sizes and of both zeros (where the order of the additions
+    shows; of more than one phase: numpy sums a one-phase table's days pairwise), and the
+    rota's own tables (the shifts' log probabilities beside the 0/1 table of
+    the shifts named)."""
+    if rota:
+        table = roles._ROTA_SHIFTS_BY_DAY[rnd.randrange(2)]
+    else:
+        values = [0.0, -0.0, 1e16, -1e16, 1.0, 0.1, -2.5, 3e-17]
+        table = np.array([[rnd.choice(values) * rnd.uniform(0.5, 2) if rnd.random() < 0.7
+                           else rnd.choice(values) for _ in range(phases)] for _ in range(13)])  # fmt: skip
+    days = [np.array([rnd.randrange(table.shape[0]) for _ in range(n)], dtype=np.int64)
+            for n in counts]  # fmt: skip
+    got = roles._sums_over_days(table, np.concatenate(days), np.array(counts, dtype=np.int64))
+    assert got.shape == (len(counts), table.shape[1]) and got.dtype == np.float64
+    for k, at in enumerate(days):
+        alone = (roles._by_day(table, at[None, :]).sum(axis=2).T[0] if at.size
+                 else np.zeros(table.shape[1]))  # fmt: skip
+        assert got[k].tobytes() == alone.tobytes()
+
+
+def test_rota_shift_tables_side_by_side_are_the_shifts_and_the_named_days() -> None:
+    """The tables the days read as a shift are summed over: each shift's log probabilities
+    by position of the cycle, then 1.0 where the rota names a shift (D or N) there."""
+    _, _, _, shifts = _ROTA_TABLES
+    named = (shifts[0] != 0.0).T.astype(np.float64)
+    for k, table in enumerate(roles._ROTA_SHIFTS_BY_DAY):
+        expected = np.hstack([shifts[k].T, named])
+        assert table.flags.c_contiguous and table.tobytes() == expected.tobytes()
 
 
 @st.composite
