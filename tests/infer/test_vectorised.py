@@ -453,6 +453,42 @@ def _role_inputs(
     return people
 
 
+@st.composite
+def _draft_labels(draw: st.DrawFn) -> places._Draft:
+    """A draft's point labels and what its rows are made of (home-scale clusters outside
+    travel, the groups' rest, travel groups: groups its points are labelled with)."""
+    fine_size = draw(st.integers(0, 6))
+    groups = draw(st.integers(0, 5))
+    n = draw(st.integers(1, 25))
+    fine = draw(st.lists(st.integers(-1, fine_size - 1), min_size=n, max_size=n))
+    coarse = draw(st.lists(st.integers(-1, groups - 1), min_size=n, max_size=n))
+    fine_ids = sorted(draw(st.sets(st.integers(0, max(fine_size - 1, 0)), max_size=fine_size)))
+    present = sorted({c for c in coarse if c >= 0})  # groups are labels of points
+    rest_ids = sorted(draw(st.sets(st.sampled_from(present)))) if present else []
+    travel = draw(st.sets(st.sampled_from(present), max_size=2)) if present else set()
+    return places._Draft(
+        places._NO_LABELS, len(fine_ids) + len(rest_ids), [], [], [], [], [], 1, [], False,
+        labels=(np.array(fine, dtype=np.int64), np.array(coarse, dtype=np.int64)),
+        fine_ids=fine_ids, rest_ids=rest_ids, travel=travel, fine_size=fine_size,
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_draft_labels(), min_size=1, max_size=6))
+def test_point_rows_of_many_people_at_once_equal_each_alone(drafts: list[places._Draft]) -> None:
+    """`_rows_of_people` gives each person's points the rows `_point_rows` gives them alone
+    (home-scale clusters, the groups' rest, isolated points, travel groups; people without
+    a cluster or a group among others)."""
+    row = places._rows_of_people(drafts)
+    assert row.dtype == np.int64
+    at = 0
+    for d in drafts:
+        alone = places._point_rows(*d.labels, d.fine_ids, d.rest_ids, d.travel, d.fine_size)
+        assert row[at : at + alone.size].tolist() == alone.tolist()
+        at += alone.size
+    assert at == row.size
+
+
 def test_role_problems_of_many_people_equal_their_definitions(
     corpora: dict[str, dict[str, list[Evidence]]],
 ) -> None:
