@@ -916,10 +916,12 @@ def _travel_groups(
     """Groups that are short stays (holiday, business trip) within a long record."""
     if person_span < 3 * params.max_trip_days:
         return set()
+    # (a group seen on more days than `max_trip_days` spans more: its span, two numpy
+    # reductions, is left unread)
     short = {
         label
         for label, cand in coarse.items()
-        if cand.n_dates >= 3 and cand.day_span <= params.max_trip_days
+        if 3 <= cand.n_dates <= params.max_trip_days and cand.day_span <= params.max_trip_days
     }
     lasting = [c for label, c in coarse.items() if label not in short and c.n_dates >= 3]
     travel = set()

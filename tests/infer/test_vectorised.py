@@ -453,6 +453,34 @@ def _role_inputs(
     return people
 
 
+def test_travel_groups_read_a_span_only_where_it_can_be_short(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """`places._travel_groups` leaves the span of a group seen on more days than
+    `max_trip_days` unread (it spans at least as many days as it was seen on): the same
+    travel groups as reading every group's span, for trips of 1 day to over a year."""
+    checked = 0
+    for group in corpora.values():
+        for evidence in group.values():
+            usable = places._usable(evidence, places.InferenceParams(), Counter())
+            if len(usable) < 2:
+                continue
+            points = _points(evidence, usable)
+            labels = cluster_labels(points.lat, points.lon, eps_m=500.0, min_samples=2)
+            coarse = _candidates(evidence, points, labels)
+            assert all(c.n_dates <= c.day_span for c in coarse.values())
+            for trip in (1, 3, 10, 21, 60, 400):
+                params = places.InferenceParams(max_trip_days=trip)
+                short = {k for k, c in coarse.items() if c.n_dates >= 3 and c.day_span <= trip}
+                lasting = [c for k, c in coarse.items() if k not in short and c.n_dates >= 3]
+                expected = {k for k in short if all(
+                    places._distance(coarse[k].position, c.position) > places.TRIP_MIN_DISTANCE_M
+                    for c in lasting)}  # fmt: skip
+                assert places._travel_groups(coarse, 3 * trip, params) == expected
+                checked += bool(short)
+    assert checked > 10
+
+
 @st.composite
 def _draft_labels(draw: st.DrawFn) -> places._Draft:
     """A draft's point labels and what its rows are made of (home-scale clusters outside
