@@ -56,7 +56,13 @@ from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_num
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
 from geoleak.infer.cluster import cluster_labels_of_people, joined_roots, neighbour_cubes
-from geoleak.infer.places import Candidate, PersonAnalysis, analyse_people, place_ranks
+from geoleak.infer.places import (
+    Candidate,
+    PersonAnalysis,
+    analyse_people,
+    distinct_duty_ordinals,
+    place_ranks,
+)
 from geoleak.infer.roles import RoleFit, Structure
 from geoleak.infer.sites import (
     MAX_CANDIDATES_PER_PERSON,
@@ -152,12 +158,16 @@ def _analysed(
 _Points = PointColumns
 
 
-def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAnalysis | None:
+def slim_analysis(
+    analysis: PersonAnalysis, *, scores: bool = True, duty_days: Sequence[Any] | None = None
+) -> PersonAnalysis | None:
     """What the site pass needs of a person: the duty-place candidates (position, score,
     duty days) and their evidence's positions and weights, compactly; and the scores of
     every workplace candidate (`site_log_odds` counts them), without evidence.
     `scores=False` leaves the workplace candidates and exclusions out (the store engine
-    moves the scores apart, `SlimBucket`)."""
+    moves the scores apart, `SlimBucket`). `duty_days`: each duty-place candidate's
+    distinct duty days as int32 ordinals, when made for many people at once
+    (`_slim_bucket`)."""
     import numpy as np
 
     if not analysis.work_candidates:
@@ -165,11 +175,15 @@ def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAna
     candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
     kept: list[int] = []  # positions in the person's evidence
     slim_candidates = []
-    for cand in candidates:
+    for k, cand in enumerate(candidates):
         start = len(kept)
         kept.extend(cand.indices)
         # find_sites counts a member's distinct duty days: ordinals count as dates do.
-        duty = cand.distinct_ordinals("duty_dates").astype(np.int32)
+        duty = (
+            cand.distinct_ordinals("duty_dates").astype(np.int32)
+            if duty_days is None
+            else duty_days[k]
+        )
         slim_candidates.append(
             replaced(
                 cand,
@@ -242,8 +256,16 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) 
     lats: list[float] = []
     lons: list[float] = []
     owners: list[int] = []
+    # Every duty-place candidate's distinct duty days at once (int32, as `slim_analysis`).
+    duty_places = [a.base_candidates[:MAX_CANDIDATES_PER_PERSON] for a in analyses
+                   if a.work_candidates]  # fmt: skip
+    joined = [cand for cands in duty_places for cand in cands]
+    duty_days = (days.astype(np.int32) for days in distinct_duty_ordinals(joined))
     for analysis in analyses:
-        slim = slim_analysis(analysis, scores=False)
+        if not analysis.work_candidates:
+            continue
+        own = [next(duty_days) for _ in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]]
+        slim = slim_analysis(analysis, scores=False, duty_days=own)
         if slim is None:
             continue
         for cand in slim.base_candidates[:MAX_CANDIDATES_PER_PERSON]:

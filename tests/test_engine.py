@@ -7,11 +7,13 @@ import functools
 import json
 import math
 import os
+import pickle
 import random
 import shutil
 import tempfile
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -235,6 +237,36 @@ def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStor
         {p: (c.position, c.score) for p, c in m.items()} for _, m in expected
     ]
     assert any(len(site.people) > 1 for site, _ in got)
+
+
+def test_slim_bucket_pickles_each_person_as_slim_analysis_does(store: EvidenceStore) -> None:
+    # `_slim_bucket` reads every duty-place candidate's duty days at once: each person's
+    # blob is the pickle of their own `slim_analysis` (the days worked out per candidate),
+    # byte for byte, with people without a workplace candidate, a candidate whose duty
+    # days were assigned and one without a calendar among them.
+    from geoleak.infer.places import distinct_duty_ordinals
+
+    params = InferenceParams()
+    root = str(store.root)
+    analyses = [a for b in range(store.buckets) for a in engine._analyses(root, b, params, None)]
+    first, second = [a for a in analyses if a.base_candidates and a.work_candidates][:2]
+    first.base_candidates[0].duty_dates = {date(2024, 3, 4), date(2024, 3, 9), date(2024, 3, 5)}
+    no_calendar = second.base_candidates[0]
+    second.base_candidates[0] = replace(no_calendar, calendar=None, day_sets={"duty_dates": set()})
+    assert any(not a.work_candidates for a in analyses)
+    part = engine._slim_bucket(analyses, len(analyses), len(analyses))
+    expected = [
+        pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
+        for a in analyses
+        if (slim := engine.slim_analysis(a, scores=False)) is not None
+    ]
+    assert part.sizes == [len(blob) for blob in expected]
+    assert part.blobs == b"".join(expected)
+    cands = [c for a in analyses for c in a.base_candidates]
+    for cand, days in zip(cands, distinct_duty_ordinals(cands), strict=True):
+        alone = cand.distinct_ordinals("duty_dates")
+        assert days.dtype == alone.dtype and days.tolist() == alone.tolist()
+    assert distinct_duty_ordinals([]) == []
 
 
 def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_odds(

@@ -13,6 +13,7 @@ and low-accuracy fixes take no role.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -351,6 +352,31 @@ class Candidate:
         """Days from the first to the last of `dates`, both counted (0 without dates)."""
         local = self._ordinals("dates")
         return int(local.max() - local.min()) + 1 if local.size else 0
+
+
+def distinct_duty_ordinals(cands: Sequence[Candidate]) -> list[NDArray[np.int64]]:
+    """`cand.distinct_ordinals("duty_dates")` of each candidate, those read from their
+    calendar all at once (one sort of (candidate, day) keys instead of a few numpy calls a
+    candidate): each one's distinct weekday local dates, sorted, as views of one array."""
+    out: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * len(cands)
+    read = [k for k, cand in enumerate(cands)
+            if cand.calendar is not None and "duty_dates" not in cand.day_sets]  # fmt: skip
+    for k, cand in enumerate(cands):
+        if cand.calendar is None or "duty_dates" in cand.day_sets:
+            out[k] = cand.distinct_ordinals("duty_dates")
+    if not read:
+        return out
+    local = np.concatenate([cast(Calendar, cands[k].calendar).local for k in read])
+    sizes = np.array([cast(Calendar, cands[k].calendar).local.size for k in read])
+    owner = np.repeat(np.arange(len(read), dtype=np.int64), sizes)
+    weekday = (local + 6) % 7 < 5  # Monday to Friday (date.fromordinal(1) is a Monday)
+    # Ordinals are below 2^22 (date.max is 3,652,059): the candidate's number above them.
+    keys = sorted_distinct((owner[weekday] << 32) | local[weekday])
+    ends = np.cumsum(np.bincount(keys >> 32, minlength=len(read))).tolist()
+    days = keys & 0xFFFFFFFF
+    for k, start, end in zip(read, [0, *ends[:-1]], ends, strict=True):
+        out[k] = days[start:end]
+    return out
 
 
 @dataclass(slots=True)
@@ -890,10 +916,12 @@ def _travel_groups(
     """Groups that are short stays (holiday, business trip) within a long record."""
     if person_span < 3 * params.max_trip_days:
         return set()
+    # (a group seen on more days than `max_trip_days` spans more: its span, two numpy
+    # reductions, is left unread)
     short = {
         label
         for label, cand in coarse.items()
-        if cand.n_dates >= 3 and cand.day_span <= params.max_trip_days
+        if 3 <= cand.n_dates <= params.max_trip_days and cand.day_span <= params.max_trip_days
     }
     lasting = [c for label, c in coarse.items() if label not in short and c.n_dates >= 3]
     travel = set()
@@ -1170,6 +1198,9 @@ def _bed_distances_m(
     return distance_m, mine, night
 
 
+_NO_LABELS = np.zeros(0, dtype=np.int64)
+
+
 @dataclass(slots=True)
 class _Draft:
     """A person's role problem before its counts: each point's location row (-1: travel),
@@ -1185,6 +1216,14 @@ class _Draft:
     person_span: int
     far_from_home: list[list[int]]
     bag: bool
+    # What `row` is made of (`_point_rows`; `_rows_of_people` makes many at once): the
+    # points' home-scale and workplace-scale labels, the home-scale clusters outside
+    # travel, the groups' rest, the travel groups and how many home-scale labels there are.
+    labels: tuple[NDArray[np.int64], NDArray[np.int64]] = (_NO_LABELS, _NO_LABELS)
+    fine_ids: list[int] = field(default_factory=list)
+    rest_ids: list[int] = field(default_factory=list)
+    travel: set[int] = field(default_factory=set)
+    fine_size: int = 0
 
 
 def _role_problems(
@@ -1217,6 +1256,10 @@ def _role_problems(
         params,
     )  # fmt: skip
     drafts = [_draft(*person, params, (g, f)) for person, g, f in zip(people, groups, far, strict=True)]  # fmt: skip
+    row = _rows_of_people(drafts)
+    ends = np.cumsum([d.labels[0].size for d in drafts]).tolist()
+    for d, a, b in zip(drafts, [0, *ends[:-1]], ends, strict=True):
+        d.row = row[a:b]
     points = [person[1] for person in people]
     night_places = _night_places_of_people([
         (d.row, d.home_rows, p.local, p.hour, p.part, len(d.loc_group))
@@ -1226,7 +1269,6 @@ def _role_problems(
     owner = np.repeat(np.arange(len(drafts)), sizes)
     n_rows = np.array([len(d.loc_group) for d in drafts], dtype=np.int64)
     row_base = np.cumsum(n_rows) - n_rows
-    row = np.concatenate([d.row for d in drafts])
     part = np.concatenate([p.part for p in points])
     day = np.concatenate([p.day for p in points])
     hour = np.concatenate([p.hour for p in points])
@@ -1345,15 +1387,13 @@ def _draft(
                           .tolist()))  # fmt: skip
     isolated_row = len(fine_ids) + len(rest_ids)
     loc_group = [group_of_fine[f] for f in fine_ids] + rest_ids + [-1]
-    # Each point's location row: its home-scale cluster, else the rest of its group, else
-    # the isolated row; -1 for points in travel groups.
-    # (a spot split off above has the largest label; the last entry: no cluster)
-    row_of_fine = np.full(max(fine, default=-1) + 2, -1, dtype=np.int64)
-    row_of_fine[fine_ids] = np.arange(len(fine_ids))
-    row_of_group = np.full(int(coarse_labels.max(initial=-1)) + 2, isolated_row, dtype=np.int64)
-    row_of_group[rest_ids] = len(fine_ids) + np.arange(len(rest_ids))
-    row = np.where(fine_labels >= 0, row_of_fine[fine_labels], row_of_group[coarse_labels])
-    row[in_travel] = -1
+    fine_size = max(fine, default=-1) + 1
+    # (the rows of many people's points are made at once: `_rows_of_people`)
+    row = (
+        _point_rows(fine_labels, coarse_labels, fine_ids, rest_ids, travel, fine_size)
+        if grouped is None
+        else _NO_LABELS
+    )
 
     # Home candidates include places seen on too few days to be given as a home: when the
     # real home is one of those, the posterior must be able to say "the home is there, not
@@ -1367,7 +1407,8 @@ def _draft(
         (c for c in coarse if c not in travel and _may_be_workplace(coarse[c], thin_work_days)),
         key=lambda c: _work_rank(coarse[c]), reverse=True,
     )[:MAX_WORK_CANDIDATES]  # fmt: skip
-    home_rows = [int(row_of_fine[f]) for f in home_cands]
+    row_of_fine = {f: k for k, f in enumerate(fine_ids)}
+    home_rows = [row_of_fine[f] for f in home_cands]
     second = [
         k for k, f in enumerate(home_cands)
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
@@ -1391,7 +1432,92 @@ def _draft(
             for f in home_cands
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
+        labels=(fine_labels, coarse_labels),
+        fine_ids=fine_ids,
+        rest_ids=rest_ids,
+        travel=travel,
+        fine_size=fine_size,
     )
+
+
+def _point_rows(
+    fine_labels: NDArray[np.int64],
+    coarse_labels: NDArray[np.int64],
+    fine_ids: list[int],
+    rest_ids: list[int],
+    travel: set[int],
+    fine_size: int,
+) -> NDArray[np.int64]:
+    """Each of a person's points' location row: its home-scale cluster's (its position in
+    `fine_ids`), else the rest of its group's (after them, in `rest_ids`), else the
+    isolated row (the last); -1 for points in travel groups. `fine_size`: the home-scale
+    labels' count (a spot split off has the largest)."""
+    isolated_row = len(fine_ids) + len(rest_ids)
+    in_travel = (
+        np.isin(coarse_labels, sorted(travel)) & (coarse_labels >= 0)
+        if travel
+        else np.zeros(coarse_labels.size, dtype=bool)
+    )
+    # (the last entry: no cluster)
+    row_of_fine = np.full(fine_size + 1, -1, dtype=np.int64)
+    row_of_fine[fine_ids] = np.arange(len(fine_ids))
+    row_of_group = np.full(int(coarse_labels.max(initial=-1)) + 2, isolated_row, dtype=np.int64)
+    row_of_group[rest_ids] = len(fine_ids) + np.arange(len(rest_ids))
+    row = np.where(fine_labels >= 0, row_of_fine[fine_labels], row_of_group[coarse_labels])
+    row[in_travel] = -1
+    return row
+
+
+def _rows_of_people(drafts: Sequence[_Draft]) -> NDArray[np.int64]:
+    """`_point_rows` of each draft's points, joined (each person's in order): every
+    person's tables of rows by label laid end to end, each point's row read from its
+    person's, all at once (the same whole numbers)."""
+    people = len(drafts)
+    fine = np.concatenate([d.labels[0] for d in drafts])
+    coarse = np.concatenate([d.labels[1] for d in drafts])
+    sizes = np.array([d.labels[0].size for d in drafts], dtype=np.int64)
+    owner = np.repeat(np.arange(people, dtype=np.int64), sizes)
+    starts = np.cumsum(sizes) - sizes
+    n_fine = np.array([len(d.fine_ids) for d in drafts], dtype=np.int64)
+    n_rest = np.array([len(d.rest_ids) for d in drafts], dtype=np.int64)
+    isolated = n_fine + n_rest
+    fine_size = np.array([d.fine_size for d in drafts], dtype=np.int64)
+    fine_base = np.cumsum(fine_size) - fine_size
+    # Each person's workplace-scale labels' count (every person has a point).
+    group_size = (
+        np.maximum.reduceat(coarse, starts) + 1 if coarse.size else np.zeros(people, dtype=np.int64)
+    )
+    group_base = np.cumsum(group_size) - group_size
+
+    def positions(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The owner of each of `counts` entries a person, and its place among theirs."""
+        of = np.repeat(np.arange(people, dtype=np.int64), counts)
+        return of, np.arange(of.size) - (np.cumsum(counts) - counts)[of]
+
+    fine_ids = np.fromiter(itertools.chain.from_iterable(d.fine_ids for d in drafts),
+                           dtype=np.int64, count=int(n_fine.sum()))  # fmt: skip
+    of, at = positions(n_fine)
+    row_of_fine = np.full(int(fine_size.sum()), -1, dtype=np.int64)
+    row_of_fine[fine_base[of] + fine_ids] = at
+    rest_ids = np.fromiter(itertools.chain.from_iterable(d.rest_ids for d in drafts),
+                           dtype=np.int64, count=int(n_rest.sum()))  # fmt: skip
+    of, at = positions(n_rest)
+    row_of_group = np.repeat(isolated, group_size)
+    row_of_group[group_base[of] + rest_ids] = n_fine[of] + at
+    in_fine, in_group = fine >= 0, coarse >= 0
+    row = np.where(
+        in_fine,
+        row_of_fine[np.where(in_fine, fine_base[owner] + fine, 0)] if row_of_fine.size else -1,
+        np.where(in_group, row_of_group[np.where(in_group, group_base[owner] + coarse, 0)]
+                 if row_of_group.size else 0, isolated[owner]),
+    )  # fmt: skip
+    travel = [(k, sorted(d.travel)) for k, d in enumerate(drafts) if d.travel]
+    if travel:
+        is_travel = np.zeros(row_of_group.size, dtype=bool)
+        is_travel[np.concatenate([group_base[k] + np.array(t, dtype=np.int64)
+                                  for k, t in travel])] = True  # fmt: skip
+        row[in_group & is_travel[np.where(in_group, group_base[owner] + coarse, 0)]] = -1
+    return np.asarray(row, dtype=np.int64)
 
 
 # A place slept at on some nights (`roles.NIGHT_PLACE_SHARE`) is told from a night worker's

@@ -911,12 +911,13 @@ _table, _ROTA_STARTS, _ROTA_CYCLE, _shifts = _rota_table()
 _ROTA_SIZES = np.diff(np.append(_ROTA_STARTS, len(_table))).astype(np.float64)
 # The tables kept by position of the cycle, then phase (`_by_day` reads them).
 _ROTA_TABLE_BY_DAY = np.ascontiguousarray(_table.T)
-# (the shift tables with a row of zeros after the cycle's: `_named_shifts` pads with it)
-_ROTA_PAD = _ROTA_CYCLE
-_ROTA_SHIFTS_BY_DAY = [np.ascontiguousarray(np.vstack([shifts.T, np.zeros((1, shifts.shape[0]))]))
-                       for shifts in _shifts]  # fmt: skip
-# 1.0 where the rota names the day's shift (D or N).
-_ROTA_SHIFT_GIVEN_BY_DAY = np.ascontiguousarray((_shifts[0] != 0.0).T.astype(np.float64))
+# Per position of the cycle, then phase: the log probability of the day shift (of the night
+# shift) and 1.0 where the rota names the day's shift (D or N), side by side (the days read
+# as that shift are summed over both at once: `rota_log_bayes_factors`).
+_ROTA_SHIFTS_BY_DAY = [
+    np.ascontiguousarray(np.hstack([shifts.T, (_shifts[0] != 0.0).T.astype(np.float64)]))
+    for shifts in _shifts
+]
 del _table, _shifts
 
 
@@ -935,8 +936,19 @@ def _shifts_of_day_sets(
     """Each set's distinct days (date ordinals as `bin_of` counts them) and each one's
     shift (`SHIFT_DAY`, `SHIFT_NIGHT` or `SHIFT_EITHER`) from the local hours of the points
     on it (`_SHIFT_OF_HOUR`; no hours, or an hour of -1, read a point as either), and each
-    set's number of distinct days; the sets read at once: one `np.unique` over (set, day)
-    keys and one `np.bincount` a shift over its inverse."""
+    set's number of distinct days (`_joined_shifts`, read set by set)."""
+    days_of, label, distinct = _joined_shifts(day_sets, hour_sets)
+    bounds = np.concatenate([[0], np.cumsum(distinct)]).tolist()
+    read = [(days_of[a:b], label[a:b]) for a, b in itertools.pairwise(bounds)]
+    return read, distinct
+
+
+def _joined_shifts(
+    day_sets: Sequence[NDArray[np.int64]], hour_sets: Sequence[NDArray[np.int64]] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """`_shifts_of_day_sets` with the sets' days and shifts joined, set by set (each set's
+    days sorted), and each set's number of distinct days; the sets read at once: one
+    `np.unique` over (set, day) keys and one `np.bincount` a shift over its inverse."""
     sizes = np.array([len(days) for days in day_sets], dtype=np.int64)
     owner = np.repeat(np.arange(len(day_sets), dtype=np.int64), sizes)
     joined = np.concatenate([np.asarray(days, dtype=np.int64) for days in day_sets])
@@ -953,9 +965,7 @@ def _shifts_of_day_sets(
         label = np.where(has_day & ~has_night, SHIFT_DAY,
                          np.where(has_night & ~has_day, SHIFT_NIGHT, SHIFT_EITHER))  # fmt: skip
         label = label.astype(np.int64)
-    bounds = np.concatenate([[0], np.cumsum(distinct)]).tolist()
-    read = [(days_of[a:b], label[a:b]) for a, b in itertools.pairwise(bounds)]
-    return read, distinct
+    return days_of, label, distinct
 
 
 def rota_log_bayes_factor(
@@ -987,69 +997,80 @@ def rota_log_bayes_factors(
     day_sets: Sequence[NDArray[np.int64]],
     hour_sets: Sequence[NDArray[np.int64]] | None = None,
 ) -> list[float]:
-    """`rota_log_bayes_factor` of each day set (with its hours, if given), many at once: the
-    sets with the same number of distinct days summed together (each set's sum over its days
-    along a row, as for the set alone)."""
+    """`rota_log_bayes_factor` of each day set (with its hours, if given), many at once:
+    every set's sums over its days taken together (`_sums_over_days`: each set's days one
+    after another along a row, as for the set alone), then the rest row by row."""
     if not day_sets:
         return []
-    read, distinct = _shifts_of_day_sets(day_sets, hour_sets)
-    order = np.argsort(distinct, kind="stable")  # the sets grouped by their number of days
+    days_of, label, distinct = _joined_shifts(day_sets, hour_sets)
     out = [0.0] * len(day_sets)
-    by_size = np.split(order, np.flatnonzero(np.diff(distinct[order])) + 1)
-    for group in by_size:
-        n = int(distinct[group[0]])
-        if n == 0:
-            continue
-        day_of = np.array([read[k][0] % _ROTA_CYCLE for k in group.tolist()])  # (sets, n)
-        label = np.array([read[k][1] for k in group.tolist()])
-        llr = _by_day(_ROTA_TABLE_BY_DAY, day_of).sum(axis=2).T  # per set, per rota and phase
-        is_day = (label == SHIFT_DAY).astype(np.float64)
-        is_night = (label == SHIFT_NIGHT).astype(np.float64)
-        if is_day.any() or is_night.any():
-            # The rota-free reading: each shift at the place's own share of it (Laplace's
-            # rule); on the days the rota names no shift the two readings are the same.
-            days_n, nights_n = is_day.sum(axis=1), is_night.sum(axis=1)
-            log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
-            log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
-            named = (_named_shifts(_ROTA_SHIFTS_BY_DAY[0], day_of, is_day)
-                     + _named_shifts(_ROTA_SHIFTS_BY_DAY[1], day_of, is_night))  # fmt: skip
-            # Per set and phase, the days read as a day (a night) shift on which the rota
-            # names a shift: whole numbers, so summed in any order (a matrix product of the
-            # shift indicators and each day's row of the table) they are the same floats.
-            given = _ROTA_SHIFT_GIVEN_BY_DAY[day_of]  # (sets, n, phases): 1 where one is named
-            day_given = np.matmul(is_day[:, None, :], given)[:, 0, :]
-            night_given = np.matmul(is_night[:, None, :], given)[:, 0, :]
-            llr = llr + named - day_given * log_day - night_given * log_night
-        top = llr.max(axis=1)
-        per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
-        means = (per_rota / _ROTA_SIZES).mean(axis=1)
-        for k, top_k, mean in zip(group.tolist(), top.tolist(), means.tolist(), strict=True):
-            out[k] = _rota_mixture(top_k, mean)
+    seen = np.flatnonzero(distinct)
+    if not seen.size:
+        return out
+    day_of = days_of % _ROTA_CYCLE
+    llr = _sums_over_days(_ROTA_TABLE_BY_DAY, day_of, distinct)  # per set, rota and phase
+    is_day, is_night = label == SHIFT_DAY, label == SHIFT_NIGHT
+    owner = np.repeat(np.arange(distinct.size), distinct)
+    days_count = np.bincount(owner[is_day], minlength=distinct.size)
+    nights_count = np.bincount(owner[is_night], minlength=distinct.size)
+    # The shifts' terms for the sets with a day or night shift read on some day (the sets
+    # without one would gain +0.0 from them, which leaves a sum from 0.0 as it is).
+    shifted = np.flatnonzero(days_count + nights_count)
+    if shifted.size:
+        # The rota-free reading: each shift at the place's own share of it (Laplace's
+        # rule); on the days the rota names no shift the two readings are the same.
+        days_n, nights_n = days_count.astype(np.float64), nights_count.astype(np.float64)
+        log_day = np.log((days_n + 1) / (days_n + nights_n + 2))[:, None]
+        log_night = np.log((nights_n + 1) / (days_n + nights_n + 2))[:, None]
+        # Per set and phase, the log probability of the shifts on the days read as a day
+        # (a night) shift, and how many of those days the rota names a shift on (whole
+        # numbers: summed in any order they are the same floats).
+        phases = _ROTA_TABLE_BY_DAY.shape[1]
+        by_day = _sums_over_days(_ROTA_SHIFTS_BY_DAY[0], day_of[is_day], days_count)
+        by_night = _sums_over_days(_ROTA_SHIFTS_BY_DAY[1], day_of[is_night], nights_count)
+        named = by_day[:, :phases] + by_night[:, :phases]
+        day_given, night_given = by_day[:, phases:], by_night[:, phases:]
+        llr[shifted] = (llr[shifted] + named[shifted] - day_given[shifted] * log_day[shifted]
+                        - night_given[shifted] * log_night[shifted])  # fmt: skip
+    llr = llr[seen]
+    top = llr.max(axis=1)
+    per_rota = np.add.reduceat(np.exp(llr - top[:, None]), _ROTA_STARTS, axis=1)
+    means = (per_rota / _ROTA_SIZES).mean(axis=1)
+    for k, top_k, mean in zip(seen.tolist(), top.tolist(), means.tolist(), strict=True):
+        out[k] = _rota_mixture(top_k, mean)
     return out
 
 
-def _named_shifts(
-    shifts_by_day: NDArray[np.float64], day_of: NDArray[np.int64], read_as: NDArray[np.float64]
+def _sums_over_days(
+    table_by_day: NDArray[np.float64], day_of: NDArray[np.int64], counts: NDArray[np.int64]
 ) -> NDArray[np.float64]:
-    """Per set and phase, the log probability of the shifts on the days read as this shift
-    (`read_as`: 1.0 on those of a set's days, else 0.0), from the rows of those days only:
-    what `(_by_day(shifts_by_day, day_of) * read_as).sum(axis=2).T` gives, the same floats.
-    That sum adds each set's days one after another (the days' axis is not the rows'
-    contiguous one); a day not read as this shift adds 0.0 or -0.0, which leaves a nonzero
-    partial sum as it is, and no term is positive (log probabilities), so no partial sum
-    comes back to zero: each set's days read as the shift first, in their order, then the
-    table's zero row (`_ROTA_PAD`) up to the longest, give the same sum where any term is
-    nonzero, and a zero where none is (the former sum's zeros were +0.0 too: numpy starts
-    the sum from 0.0)."""
-    sets, days = np.nonzero(read_as)  # in order: by set, then day
-    counts = np.bincount(sets, minlength=day_of.shape[0])
-    longest = int(counts.max(initial=0))
-    if longest == 0:
-        return np.zeros((day_of.shape[0], shifts_by_day.shape[1]))
-    picked = np.full((day_of.shape[0], longest), _ROTA_PAD, dtype=np.int64)
-    picked[sets, np.arange(sets.size) - (np.cumsum(counts) - counts)[sets]] = day_of[sets, days]
-    named: NDArray[np.float64] = _by_day(shifts_by_day, picked).sum(axis=2).T
-    return named
+    """Per set, the sum of `table_by_day`'s rows at its days' positions (`day_of`: every
+    set's positions joined, set by set; `counts`: each set's number), as
+    `_by_day(table_by_day, days).sum(axis=2).T` gives each set alone: the same floats (numpy
+    adds that axis, which is not the rows' contiguous one when there is more than one phase,
+    day after day from 0.0, each phase on its own); zeros for a set without days. All sets at once: ranked by their
+    number of days, most first, so the sets that have a k-th day are the first few and step
+    k adds that day's row to each of them (as many steps as the most days of a set, each a
+    gather and an add, instead of a few numpy calls a group of sets of equal size)."""
+    out = np.zeros((counts.size, table_by_day.shape[1]))
+    if not day_of.size:
+        return out
+    rank = np.argsort(-counts, kind="stable")
+    ranked = counts[rank]
+    longest = int(ranked[0])
+    having = np.searchsorted(-ranked, -np.arange(longest), side="left")  # sets with a k-th day
+    first = (np.cumsum(counts) - counts)[rank]
+    step = np.repeat(np.arange(longest), having)
+    ends = np.cumsum(having)
+    # Step by step, the position of each ranked set's k-th day.
+    at = day_of[first[np.arange(step.size) - (ends - having)[step]] + step]
+    sums = np.zeros((int(having[0]), table_by_day.shape[1]))
+    start = 0
+    for k, end in zip(having.tolist(), ends.tolist(), strict=True):
+        sums[:k] += table_by_day[at[start:end]]
+        start = end
+    out[rank[: sums.shape[0]]] = sums
+    return out
 
 
 def _rota_mixture(top: float, mean: float) -> float:

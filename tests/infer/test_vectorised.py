@@ -453,6 +453,70 @@ def _role_inputs(
     return people
 
 
+def test_travel_groups_read_a_span_only_where_it_can_be_short(
+    corpora: dict[str, dict[str, list[Evidence]]],
+) -> None:
+    """`places._travel_groups` leaves the span of a group seen on more days than
+    `max_trip_days` unread (it spans at least as many days as it was seen on): the same
+    travel groups as reading every group's span, for trips of 1 day to over a year."""
+    checked = 0
+    for group in corpora.values():
+        for evidence in group.values():
+            usable = places._usable(evidence, places.InferenceParams(), Counter())
+            if len(usable) < 2:
+                continue
+            points = _points(evidence, usable)
+            labels = cluster_labels(points.lat, points.lon, eps_m=500.0, min_samples=2)
+            coarse = _candidates(evidence, points, labels)
+            assert all(c.n_dates <= c.day_span for c in coarse.values())
+            for trip in (1, 3, 10, 21, 60, 400):
+                params = places.InferenceParams(max_trip_days=trip)
+                short = {k for k, c in coarse.items() if c.n_dates >= 3 and c.day_span <= trip}
+                lasting = [c for k, c in coarse.items() if k not in short and c.n_dates >= 3]
+                expected = {k for k in short if all(
+                    places._distance(coarse[k].position, c.position) > places.TRIP_MIN_DISTANCE_M
+                    for c in lasting)}  # fmt: skip
+                assert places._travel_groups(coarse, 3 * trip, params) == expected
+                checked += bool(short)
+    assert checked > 10
+
+
+@st.composite
+def _draft_labels(draw: st.DrawFn) -> places._Draft:
+    """A draft's point labels and what its rows are made of (home-scale clusters outside
+    travel, the groups' rest, travel groups: groups its points are labelled with)."""
+    fine_size = draw(st.integers(0, 6))
+    groups = draw(st.integers(0, 5))
+    n = draw(st.integers(1, 25))
+    fine = draw(st.lists(st.integers(-1, fine_size - 1), min_size=n, max_size=n))
+    coarse = draw(st.lists(st.integers(-1, groups - 1), min_size=n, max_size=n))
+    fine_ids = sorted(draw(st.sets(st.integers(0, max(fine_size - 1, 0)), max_size=fine_size)))
+    present = sorted({c for c in coarse if c >= 0})  # groups are labels of points
+    rest_ids = sorted(draw(st.sets(st.sampled_from(present)))) if present else []
+    travel = draw(st.sets(st.sampled_from(present), max_size=2)) if present else set()
+    return places._Draft(
+        places._NO_LABELS, len(fine_ids) + len(rest_ids), [], [], [], [], [], 1, [], False,
+        labels=(np.array(fine, dtype=np.int64), np.array(coarse, dtype=np.int64)),
+        fine_ids=fine_ids, rest_ids=rest_ids, travel=travel, fine_size=fine_size,
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_draft_labels(), min_size=1, max_size=6))
+def test_point_rows_of_many_people_at_once_equal_each_alone(drafts: list[places._Draft]) -> None:
+    """`_rows_of_people` gives each person's points the rows `_point_rows` gives them alone
+    (home-scale clusters, the groups' rest, isolated points, travel groups; people without
+    a cluster or a group among others)."""
+    row = places._rows_of_people(drafts)
+    assert row.dtype == np.int64
+    at = 0
+    for d in drafts:
+        alone = places._point_rows(*d.labels, d.fine_ids, d.rest_ids, d.travel, d.fine_size)
+        assert row[at : at + alone.size].tolist() == alone.tolist()
+        at += alone.size
+    assert at == row.size
+
+
 def test_role_problems_of_many_people_equal_their_definitions(
     corpora: dict[str, dict[str, list[Evidence]]],
 ) -> None:
@@ -613,7 +677,7 @@ def test_rota_table_read_by_day_is_the_gather_it_replaces(
     for whole, by_day, at in (
         (table, np.ascontiguousarray(table.T), day_of),
         (rota_table, roles._ROTA_TABLE_BY_DAY, day_of * 41 % roles._ROTA_CYCLE),
-        (rota_shifts[1], roles._ROTA_SHIFTS_BY_DAY[1], day_of * 7 % roles._ROTA_CYCLE),
+        (rota_shifts[1], np.ascontiguousarray(rota_shifts[1].T), day_of * 7 % roles._ROTA_CYCLE),
     ):
         expected, got = whole[:, at], roles._by_day(by_day, at)
         assert got.shape == expected.shape and got.strides == expected.strides
@@ -1082,22 +1146,43 @@ def test_usable_points_of_people_equal_each_alone(
             assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.integers(1, 8), st.integers(1, 70), st.randoms(use_true_random=False),
-       st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]))  # fmt: skip
-def test_rota_named_shifts_from_the_days_read_as_the_shift_equal_the_product(
-    sets: int, n: int, rnd: random.Random, share: float
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 70), min_size=1, max_size=12), st.integers(2, 9),
+       st.randoms(use_true_random=False), st.booleans())  # fmt: skip
+def test_rota_sums_over_days_of_all_sets_at_once_equal_each_alone(
+    counts: list[int], phases: int, rnd: random.Random, rota: bool
 ) -> None:
-    """The rota's named-shift terms summed over the days read as the shift only (padded with
-    the zero row) equal the former sum of the whole table times the 0/1 indicators, bit for
-    bit, zeros' signs included (sets with none of their days read as the shift, all of
-    them, and every share between)."""
-    day_of = np.array([[rnd.randrange(roles._ROTA_CYCLE) for _ in range(n)] for _ in range(sets)])
-    read_as = np.array([[float(rnd.random() < share) for _ in range(n)] for _ in range(sets)])
-    for shifts in roles._ROTA_SHIFTS_BY_DAY:
-        named = roles._named_shifts(shifts, day_of, read_as)
-        expected = (roles._by_day(shifts, day_of) * read_as).sum(axis=2).T
-        assert named.shape == expected.shape and named.tobytes() == expected.tobytes()
+    """`roles._sums_over_days` (every set's days at once, the sets with the most days first)
+    gives each set the sum `_by_day(table, days).sum(axis=2).T` gives it alone, bit for bit:
+    sets without days (zeros), of equal and different sizes, in any order; a table of
+    values of very different sizes and of both zeros (where the order of the additions
+    shows; of more than one phase: numpy sums a one-phase table's days pairwise), and the
+    rota's own tables (the shifts' log probabilities beside the 0/1 table of
+    the shifts named)."""
+    if rota:
+        table = roles._ROTA_SHIFTS_BY_DAY[rnd.randrange(2)]
+    else:
+        values = [0.0, -0.0, 1e16, -1e16, 1.0, 0.1, -2.5, 3e-17]
+        table = np.array([[rnd.choice(values) * rnd.uniform(0.5, 2) if rnd.random() < 0.7
+                           else rnd.choice(values) for _ in range(phases)] for _ in range(13)])  # fmt: skip
+    days = [np.array([rnd.randrange(table.shape[0]) for _ in range(n)], dtype=np.int64)
+            for n in counts]  # fmt: skip
+    got = roles._sums_over_days(table, np.concatenate(days), np.array(counts, dtype=np.int64))
+    assert got.shape == (len(counts), table.shape[1]) and got.dtype == np.float64
+    for k, at in enumerate(days):
+        alone = (roles._by_day(table, at[None, :]).sum(axis=2).T[0] if at.size
+                 else np.zeros(table.shape[1]))  # fmt: skip
+        assert got[k].tobytes() == alone.tobytes()
+
+
+def test_rota_shift_tables_side_by_side_are_the_shifts_and_the_named_days() -> None:
+    """The tables the days read as a shift are summed over: each shift's log probabilities
+    by position of the cycle, then 1.0 where the rota names a shift (D or N) there."""
+    _, _, _, shifts = _ROTA_TABLES
+    named = (shifts[0] != 0.0).T.astype(np.float64)
+    for k, table in enumerate(roles._ROTA_SHIFTS_BY_DAY):
+        expected = np.hstack([shifts[k].T, named])
+        assert table.flags.c_contiguous and table.tobytes() == expected.tobytes()
 
 
 @st.composite
