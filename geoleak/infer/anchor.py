@@ -37,12 +37,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M
-from geoleak.infer.roles import WORK_HOURS, bin_of
+from geoleak.infer.roles import N_BINS, WORK_HOURS, bins_of
 from geoleak.infer.special import betaln
 
 if TYPE_CHECKING:
     from geoleak.infer.places import PersonAnalysis
+    from geoleak.types import Evidence
 
 WALK_M = 1_000.0  # outings within walking distance of the candidate (NHTS 2017 walk trips)
 OWN_PLACE_M = 150.0  # the candidate's own points (a workplace-scale place: `work_eps_m`)
@@ -87,49 +89,62 @@ def anchor_log_odds(analysis: PersonAnalysis) -> dict[int, float]:
     """Per workplace candidate (index into `analysis.work_candidates`), the positive
     `anchor_log_bayes_factor` of the person's outings around it; candidates with none left
     out."""
-    works = analysis.work_candidates
-    homes = analysis.home_candidates
-    if not works or not homes:
+    works, homes = analysis.work_candidates, analysis.home_candidates
+    if not works or not homes or not analysis.usable:
         return {}
-    positions: list[tuple[float, float]] = []
-    cells: list[tuple[int, int]] = []
-    for i in analysis.usable:
-        item = analysis.evidence[i]
-        if item.local_time is None:
-            continue
-        part, day = bin_of(item.local_time)
-        positions.append((item.position.lat, item.position.lon))
-        cells.append((day.toordinal(), part))
-    if not positions:
-        return {}
-    where = np.array(positions, dtype=np.float64)
-    points = _unit(where[:, 0], where[:, 1])
-    # Outings: away from every place the person may live at (a home, a partner's, a second
-    # residence: the home candidates), the first of which is their most-seen place.
     home_units = _unit(
         np.array([h.position.lat for h in homes]), np.array([h.position.lon for h in homes])
     )
+    work_units = _unit(
+        np.array([c.position.lat for c in works]), np.array([c.position.lon for c in works])
+    )
+    # Candidates away from the person's most-seen place (the first home candidate).
+    far = np.linalg.norm(work_units - home_units[0], axis=1) > _chord(HOME_AREA_M)
+    if not far.any():
+        return {}
+    lat, lon, hours, ordinals = _columns(analysis.evidence, analysis.usable)
+    part, day = bins_of(hours, ordinals)
+    points = _unit(lat, lon)
+    # Outings: away from every place the person may live at (a home, a partner's, a second
+    # residence: the home candidates).
     away = (np.linalg.norm(points[:, None, :] - home_units[None, :, :], axis=2)
             > _chord(HOME_AREA_M)).all(axis=1)  # fmt: skip
-    working = np.array([part == WORK_HOURS for _, part in cells])
+    working = part == WORK_HOURS
+    cell = day * N_BINS + part  # a (day, part of the week)
     out: dict[int, float] = {}
-    for k, cand in enumerate(works):
-        unit = _unit(np.array([cand.position.lat]), np.array([cand.position.lon]))[0]
-        if np.linalg.norm(unit - home_units[0]) <= _chord(HOME_AREA_M):
-            continue
-        chord = np.linalg.norm(points - unit, axis=1)
+    for k in np.flatnonzero(far).tolist():
+        chord = np.linalg.norm(points - work_units[k], axis=1)
         outing = away & (chord > _chord(OWN_PLACE_M))
         near = outing & (chord <= _chord(WALK_M))
-        k1, n1, k2, n2 = (_distinct(cells, near & working), _distinct(cells, outing & working),
-                          _distinct(cells, near & ~working), _distinct(cells, outing & ~working))  # fmt: skip
+        k1 = _distinct(cell[near & working])
         if k1 == 0:
             continue
+        n1 = _distinct(cell[outing & working])
+        k2, n2 = _distinct(cell[near & ~working]), _distinct(cell[outing & ~working])
         log_bf = anchor_log_bayes_factor(k1, n1, k2, n2)
         if log_bf > 0.0:
             out[k] = log_bf
     return out
 
 
-def _distinct(cells: Sequence[tuple[int, int]], mask: NDArray[np.bool_]) -> int:
-    """Distinct (day, part) cells among those selected."""
-    return len({cells[int(i)] for i in np.flatnonzero(mask)})
+def _distinct(cells: NDArray[np.int64]) -> int:
+    return int(np.unique(cells).size)
+
+
+def _columns(
+    evidence: Sequence[Evidence], usable: Sequence[int]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Latitudes, longitudes, local hours and local dates (`date.toordinal()`) of the usable
+    points (each has a local time: `places._usable`), from the columns where there are."""
+    index = np.array(usable, dtype=np.int64)
+    if isinstance(evidence, EvidenceColumns):
+        return (evidence.lat[index], evidence.lon[index], evidence.local_hour()[index],
+                evidence.local_ordinal()[index])  # fmt: skip
+    chosen = [evidence[i] for i in usable]
+    times = [ev.local_time for ev in chosen]
+    return (
+        np.array([ev.position.lat for ev in chosen], dtype=np.float64),
+        np.array([ev.position.lon for ev in chosen], dtype=np.float64),
+        np.array([t.hour if t is not None else 0 for t in times], dtype=np.int64),
+        np.array([t.toordinal() if t is not None else 0 for t in times], dtype=np.int64),
+    )
