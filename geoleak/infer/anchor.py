@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from geoleak.types import Evidence
 
 WALK_M = 1_000.0  # outings within walking distance of the candidate (NHTS 2017 walk trips)
-OWN_PLACE_M = 150.0  # the candidate's own points (a workplace-scale place: `work_eps_m`)
+OWN_PLACE_M = 150.0  # the candidate's own spot (1.5 x the home-scale `eps_m`, 100 m)
 HOME_AREA_M = 500.0  # the home's area: outings start elsewhere
 
 
