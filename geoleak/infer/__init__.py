@@ -23,6 +23,7 @@ import numpy as np
 from geoleak.children import pool_context, worker_start
 from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m
+from geoleak.infer.anchor import anchor_log_odds
 from geoleak.infer.decide_many import (
     DecideNumbers,
     bagged_marginals_many,
@@ -543,7 +544,8 @@ class _SiteCells:
 def _site_boosts(analysis: PersonAnalysis, sites: _Found, site_odds: SiteOdds) -> dict[int, float]:
     """Log-odds added to each of the person's workplace candidates (`sites`: at least those
     the person is a member of): `site_odds[0]` to those that are the person's place in a site
-    others work at too, `site_odds[1]` to the rest (see `site_log_odds`). Zeros left out."""
+    others work at too, `site_odds[1]` to the rest (see `site_log_odds`), and to each the
+    person's working-hours outings around it (`anchor.anchor_log_odds`). Zeros left out."""
     inside, outside = site_odds.inside, site_odds.outside
     linked = {
         k
@@ -553,6 +555,8 @@ def _site_boosts(analysis: PersonAnalysis, sites: _Found, site_odds: SiteOdds) -
         if cand is own
     }
     boosts = {k: inside if k in linked else outside for k in range(len(analysis.work_candidates))}
+    for k, log_odds in anchor_log_odds(analysis).items():
+        boosts[k] += log_odds
     return {k: v for k, v in boosts.items() if v}
 
 

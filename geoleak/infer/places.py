@@ -34,6 +34,7 @@ from geoleak.geometry import (
     haversine_m,
     haversine_m_array,
 )
+from geoleak.infer.anchor import anchor_log_odds
 from geoleak.infer.cluster import cluster_labels_of_people
 from geoleak.infer.decide_many import DecideNumbers, person_numbers
 from geoleak.infer.distinct import sorted_distinct, sorted_isin
@@ -2175,7 +2176,10 @@ def decide(
         and work_low[best_work] >= params.min_confidence
         and (
             analysis.work_candidates[best_work].n_duty_dates >= params.min_base_days
-            or (work_log_boost or {}).get(best_work, 0.0) > 0  # a thin place inside a site
+            # a thin place inside a site (the site pass's part of the boost, not the
+            # working day's outings around it: `anchor_log_odds`)
+            or (work_log_boost or {}).get(best_work, 0.0)
+            > anchor_log_odds(analysis).get(best_work, 0.0)
         )
     ):
         base_index = best_work
