@@ -272,9 +272,10 @@ def _slim_record(analysis: PersonAnalysis) -> bytes:
     and distinct duty days; `_member_columns`: position and score), as one pickled tuple of
     plain values (`_slim_of_record` reads it back). The slim candidates' evidence rows
     follow one another, so each one's count of rows stands for its indices; the duty days
-    go as whole numbers (`find_sites` only counts them). The slim analysis itself, pickled
-    (its candidates' two datetimes each, the duty days' numpy arrays), cost about ten times
-    as much to write and a third more to read, about half of the site groups' CPU."""
+    go as whole numbers (`find_sites` only counts them). The slim analysis made and pickled
+    (its candidates' two datetimes each, the duty days' numpy arrays) cost about three times
+    as much to write and a third more to read (unpickling: about half of the site groups'
+    CPU)."""
     kept: list[int] = []  # positions in the person's evidence
     cands = []
     for cand in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
