@@ -50,7 +50,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from geoleak.children import pool_context, worker_start
 from geoleak.errors import UsageError
-from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns
+from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns, _point_columns
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
@@ -158,16 +158,12 @@ def _analysed(
 _Points = PointColumns
 
 
-def slim_analysis(
-    analysis: PersonAnalysis, *, scores: bool = True, duty_days: Sequence[Any] | None = None
-) -> PersonAnalysis | None:
+def slim_analysis(analysis: PersonAnalysis, *, scores: bool = True) -> PersonAnalysis | None:
     """What the site pass needs of a person: the duty-place candidates (position, score,
     duty days) and their evidence's positions and weights, compactly; and the scores of
     every workplace candidate (`site_log_odds` counts them), without evidence.
     `scores=False` leaves the workplace candidates and exclusions out (the store engine
-    moves the scores apart, `SlimBucket`). `duty_days`: each duty-place candidate's
-    distinct duty days as int32 ordinals, when made for many people at once
-    (`_slim_bucket`)."""
+    moves the scores apart, `SlimBucket`)."""
     import numpy as np
 
     if not analysis.work_candidates:
@@ -175,15 +171,11 @@ def slim_analysis(
     candidates = analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]
     kept: list[int] = []  # positions in the person's evidence
     slim_candidates = []
-    for k, cand in enumerate(candidates):
+    for cand in candidates:
         start = len(kept)
         kept.extend(cand.indices)
         # find_sites counts a member's distinct duty days: ordinals count as dates do.
-        duty = (
-            cand.distinct_ordinals("duty_dates").astype(np.int32)
-            if duty_days is None
-            else duty_days[k]
-        )
+        duty = cand.distinct_ordinals("duty_dates").astype(np.int32)
         slim_candidates.append(
             replaced(
                 cand,
@@ -223,9 +215,9 @@ _NO_EXCLUSIONS: Counter[str] = _NoExclusions()
 
 class SlimBucket(NamedTuple):
     """Pass 1's result for one partition, compactly. The slim analyses (`slim_analysis`
-    without scores) of its people who have a workplace candidate, each pickled on its own
-    into `blobs` (`sizes` bytes each), so the client can put them on disk and read back
-    only the people a site needs; their duty-place candidates' positions as float arrays
+    without scores) of its people who have a workplace candidate, each as its own record
+    (`_slim_record`) in `blobs` (`sizes` bytes each), so the client can put them on disk
+    and read back only the people a site needs (`_slim_of_record`); their duty-place candidates' positions as float arrays
     (`lats`, `lons`; `owners`: the index of each candidate's person in `sizes`), in the
     order of the people and their candidates; and the scores and positions of every
     workplace candidate in the same order (`work_scores`, `work_lats`, `work_lons`: what
@@ -256,23 +248,21 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) 
     lats: list[float] = []
     lons: list[float] = []
     owners: list[int] = []
-    # Every duty-place candidate's distinct duty days at once (int32, as `slim_analysis`).
+    # Every duty-place candidate's distinct duty days at once (`places.distinct_duty_ordinals`:
+    # one sort a partition, not a few numpy calls a candidate).
     duty_places = [a.base_candidates[:MAX_CANDIDATES_PER_PERSON] for a in analyses
                    if a.work_candidates]  # fmt: skip
     joined = [cand for cands in duty_places for cand in cands]
-    duty_days = (days.astype(np.int32) for days in distinct_duty_ordinals(joined))
+    duty_days = iter(distinct_duty_ordinals(joined))
     for analysis in analyses:
-        if not analysis.work_candidates:
+        if not analysis.work_candidates:  # no slim analysis (`slim_analysis`)
             continue
         own = [next(duty_days) for _ in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]]
-        slim = slim_analysis(analysis, scores=False, duty_days=own)
-        if slim is None:
-            continue
-        for cand in slim.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
+        for cand in analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]:
             lats.append(cand.position.lat)
             lons.append(cand.position.lon)
             owners.append(len(blobs))
-        blobs.append(pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL))
+        blobs.append(_slim_record(analysis, own))
     return SlimBucket(
         b"".join(blobs),
         [len(b) for b in blobs],
@@ -284,6 +274,56 @@ def _slim_bucket(analyses: Sequence[PersonAnalysis], people: int, located: int) 
         work_lons,
         people,
         located,
+    )
+
+
+def _slim_record(analysis: PersonAnalysis, duty_days: Sequence[Any] | None = None) -> bytes:
+    """The slim analysis without scores of a person with a workplace candidate
+    (`slim_analysis(analysis, scores=False)`) as the bytes `SlimBucket.blobs` holds for it,
+    made from the analysis without making the slim one: only what the site groups read of
+    it (`find_sites`: the person; each duty-place candidate's position, score, evidence
+    and distinct duty days; `_member_columns`: position and score), as one pickled tuple of
+    plain values (`_slim_of_record` reads it back). The slim candidates' evidence rows
+    follow one another, so each one's count of rows stands for its indices; the duty days
+    go as whole numbers (`find_sites` only counts them). The slim analysis made and pickled
+    (its candidates' two datetimes each, the duty days' numpy arrays) cost about three times
+    as much to write and a third more to read (unpickling: about half of the site groups'
+    CPU). `duty_days`: each duty-place candidate's distinct duty days when the caller has
+    them (`places.distinct_duty_ordinals`), else worked out here."""
+    kept: list[int] = []  # positions in the person's evidence
+    cands = []
+    for k, cand in enumerate(analysis.base_candidates[:MAX_CANDIDATES_PER_PERSON]):
+        kept.extend(cand.indices)
+        days = cand.distinct_ordinals("duty_dates") if duty_days is None else duty_days[k]
+        duty = days.tolist()
+        position = cand.position
+        cands.append((position.lat, position.lon, cand.rms_m, cand.score, len(cand.indices),
+                      tuple(duty)))  # fmt: skip
+    points = _Points(analysis.evidence, kept).columns
+    record = (analysis.person, bytearray(points.tobytes()), tuple(cands))
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _slim_of_record(blob: bytes) -> PersonAnalysis:
+    """The slim analysis `_slim_record` wrote as it: the same person, candidates' positions,
+    scores, spreads and evidence rows, their distinct duty days (as ints, not an int32 array:
+    the same count) and no calendar, times, workplace candidates or exclusions."""
+    person, points, cands = pickle.loads(blob)  # written by this run's pass 1
+    made = []
+    start = 0
+    for lat, lon, rms_m, score, count, duty in cands:
+        stop = start + count
+        made.append(
+            Candidate(list(range(start, stop)), LatLon(lat, lon), rms_m, score=score,
+                      day_sets={"duty_dates": duty})
+        )  # fmt: skip
+        start = stop
+    return PersonAnalysis(
+        person=person,
+        evidence=cast("list[Evidence]", _point_columns(points)),
+        base_candidates=made,
+        excluded=_NO_EXCLUSIONS,
+        usable=[],
     )
 
 
@@ -590,8 +630,7 @@ class _SlimSpool:
 
     def load(self, index: int) -> PersonAnalysis:
         self.handle.seek(self.offsets[index])
-        blob = self.handle.read(self.offsets[index + 1] - self.offsets[index])
-        return cast("PersonAnalysis", pickle.loads(blob))  # written by this run's pass 1
+        return _slim_of_record(self.handle.read(self.offsets[index + 1] - self.offsets[index]))
 
     def sites(
         self,
@@ -1308,7 +1347,7 @@ def _sites_of_candidates(
     the people of a group that can be a site, group by group. With `keep_columns` each
     site comes with its members' candidates as `SiteColumns.members`' rows (position and
     score: what the profile pass needs of them), not as candidates. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
-    analysis pickled at bytes `offsets[k]` to `offsets[k + 1]` of the file at `path`) the
+    analysis's record (`_slim_record`) at bytes `offsets[k]` to `offsets[k + 1]` of the file at `path`) the
     groups' sites are found by `map_groups`' tasks, which read the analyses from the file
     (`load` is not called).
 
@@ -1466,7 +1505,7 @@ def _spooled_group_sites(
             loaded: dict[int, PersonAnalysis] = {}
             for owner, (start, stop) in where.items():
                 handle.seek(start)
-                loaded[owner] = pickle.loads(handle.read(stop - start))  # written by this run
+                loaded[owner] = _slim_of_record(handle.read(stop - start))
             groups.append((loaded, ranks, _group_subset(loaded, ranks)))
     # The groups' candidates labelled at once (each group's labels as `find_sites` would
     # make them: `cluster_labels_of_people` gives each its `cluster_labels`): one set of

@@ -7,7 +7,6 @@ import functools
 import json
 import math
 import os
-import pickle
 import random
 import shutil
 import tempfile
@@ -239,11 +238,11 @@ def test_slim_candidates_give_the_sites_of_the_full_analyses(store: EvidenceStor
     assert any(len(site.people) > 1 for site, _ in got)
 
 
-def test_slim_bucket_pickles_each_person_as_slim_analysis_does(store: EvidenceStore) -> None:
+def test_slim_bucket_writes_each_persons_record_as_slim_record_does(store: EvidenceStore) -> None:
     # `_slim_bucket` reads every duty-place candidate's duty days at once: each person's
-    # blob is the pickle of their own `slim_analysis` (the days worked out per candidate),
-    # byte for byte, with people without a workplace candidate, a candidate whose duty
-    # days were assigned and one without a calendar among them.
+    # blob is their own `_slim_record` (the days worked out per candidate), byte for byte,
+    # with people without a workplace candidate, a candidate whose duty days were assigned
+    # and one without a calendar among them.
     from geoleak.infer.places import distinct_duty_ordinals
 
     params = InferenceParams()
@@ -255,11 +254,7 @@ def test_slim_bucket_pickles_each_person_as_slim_analysis_does(store: EvidenceSt
     second.base_candidates[0] = replace(no_calendar, calendar=None, day_sets={"duty_dates": set()})
     assert any(not a.work_candidates for a in analyses)
     part = engine._slim_bucket(analyses, len(analyses), len(analyses))
-    expected = [
-        pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
-        for a in analyses
-        if (slim := engine.slim_analysis(a, scores=False)) is not None
-    ]
+    expected = [engine._slim_record(a) for a in analyses if a.work_candidates]
     assert part.sizes == [len(blob) for blob in expected]
     assert part.blobs == b"".join(expected)
     cands = [c for a in analyses for c in a.base_candidates]
@@ -267,6 +262,44 @@ def test_slim_bucket_pickles_each_person_as_slim_analysis_does(store: EvidenceSt
         alone = cand.distinct_ordinals("duty_dates")
         assert days.dtype == alone.dtype and days.tolist() == alone.tolist()
     assert distinct_duty_ordinals([]) == []
+
+
+def test_slim_records_read_back_as_the_slim_analyses_the_site_groups_read(
+    store: EvidenceStore,
+) -> None:
+    # `_slim_record` writes, from the full analysis, what the site groups read of the slim
+    # analysis (`slim_analysis(..., scores=False)`); `_slim_of_record` reads it back: the same
+    # person, candidates (position, score, spread, evidence rows, distinct duty days), points,
+    # and the same sites from `find_sites`, members' positions and scores too.
+    params = InferenceParams()
+    root = str(store.root)
+    full = [a for b in range(store.buckets) for a in engine._analyses(root, b, params, None)]
+    # and a person with three duty-place candidates (the store's have one each)
+    worker = next(a for a in full if a.base_candidates and a.work_candidates)
+    first = worker.base_candidates[0]
+    more = [replace(first, indices=first.indices[::2], position=LatLon(-50.0, 100.0)),
+            replace(first, indices=first.indices[1:3], score=0.25)]  # fmt: skip
+    full.append(replace(worker, person="zz-three", base_candidates=[first, *more]))
+    slim = [s for a in full if (s := engine.slim_analysis(a, scores=False)) is not None]
+    read = [engine._slim_of_record(engine._slim_record(a)) for a in full if a.work_candidates]
+    assert len(read) == len(slim) and any(len(a.base_candidates) > 1 for a in read)
+    for got, want in zip(read, slim, strict=True):
+        assert got.person == want.person
+        assert got.evidence.columns.tobytes() == want.evidence.columns.tobytes()
+        assert got.evidence.columns.shape == want.evidence.columns.shape
+        assert not got.work_candidates and not got.excluded
+        assert len(got.base_candidates) == len(want.base_candidates)
+        for c, w in zip(got.base_candidates, want.base_candidates, strict=True):
+            assert c.position == w.position and c.score == w.score
+            assert c.rms_m == w.rms_m and c.indices == w.indices
+            assert list(c.duty_dates) == w.duty_dates.tolist()
+            assert all(type(d) is int for d in c.duty_dates)
+    got_sites, want_sites = find_sites(read, params), find_sites(slim, params)
+    assert any(len(site.people) > 1 for site, _ in want_sites)
+    assert [site for site, _ in got_sites] == [site for site, _ in want_sites]
+    assert [{p: (c.position, c.score) for p, c in m.items()} for _, m in got_sites] == [
+        {p: (c.position, c.score) for p, c in m.items()} for _, m in want_sites
+    ]
 
 
 def test_spooled_site_pass_reads_only_site_people_and_gives_the_same_sites_and_odds(
