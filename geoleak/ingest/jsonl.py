@@ -471,8 +471,6 @@ class _PlainLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _T = TypeVar("_T")
 _decode_plain = msgspec.json.Decoder(_PlainLine).decode
 _decode_plains = msgspec.json.Decoder(list[tuple[_PlainLine]]).decode
-_ID, _AUTHOR = attrgetter("id"), attrgetter("author")
-_WRITTEN, _MEDIA = attrgetter("created_at"), attrgetter("media")
 _FIRST, _FIRST_19, _TZINFO = itemgetter(0), itemgetter(slice(0, 19)), attrgetter("tzinfo")
 
 
@@ -751,17 +749,21 @@ class _RunReader:
                 for k, line in enumerate(chunk):
                     self.take_one(line, first + k, _DECODE)
             return
-        ids = list(map(_ID, plains))
+        # (A struct's fields read by comprehensions: a specialised attribute load, half the
+        # instructions of `map` with an `attrgetter`, which looks the name up each time.)
+        ids = [plain.id for plain in plains]
         # One text per author of the chunk (a person's lines come in runs): the shards get
         # the lines' authors pickled once each, not once a line.
         names: dict[str, str] = {}
-        written = list(map(_AUTHOR, plains))
+        written = [plain.author for plain in plains]
         authors = list(map(names.setdefault, written, written))
-        if not (all(ids) and all(authors) and _times_usable(list(map(_WRITTEN, plains)))):
+        if not (
+            all(ids) and all(authors) and _times_usable([plain.created_at for plain in plains])
+        ):
             for k, (line, plain) in enumerate(zip(chunk, plains, strict=True)):
                 self.take_one(line, first + k, plain)
             return
-        entries = _entries_of(list(map(_MEDIA, plains)))
+        entries = _entries_of([plain.media for plain in plains])
         new = self.seen_ids.add_many(list(map(hash, ids)))
         if all(new):
             self.lines += chunk
@@ -962,8 +964,9 @@ def _deferred_ids(chunk: list[str], diag: Diagnostics) -> list[str | None]:
     if plains is None:
         found = [_deferred_identity(line, "", diag) for line in chunk]
         return [None if f is None else f[0] for f in found]
-    ids = list(map(_ID, plains))
-    if all(ids) and all(map(_AUTHOR, plains)) and _times_usable(list(map(_WRITTEN, plains))):
+    ids: list[str | None] = [plain.id for plain in plains]
+    authors = [plain.author for plain in plains]
+    if all(ids) and all(authors) and _times_usable([plain.created_at for plain in plains]):
         return ids
     found = [
         _deferred_identity(line, "", diag, plain) for line, plain in zip(chunk, plains, strict=True)
