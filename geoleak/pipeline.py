@@ -1082,12 +1082,17 @@ def _shard_of(person: str, shards: int) -> int:
 
 def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _ShardItem]]]) -> None:
     """Each post onto the part of its person's shard (`_shard_of`), in order; a run's
-    lines in columns (`_split_run`)."""
+    lines in columns (`_split_run`), by its spans of one person (`_shard_spans`) where
+    they are few."""
     shard_of: dict[str, int] = {}  # (a person's posts come in runs: each hashed once)
     for number, post in posts:
         if isinstance(post, LineRun):
             if len(parts) == 1:
                 _split_run(number, post, [], parts)
+                continue
+            spans = _shard_spans(post.authors, shard_of, len(parts))
+            if spans is not None:
+                _take_spans(number, post, spans, parts)
                 continue
             for person in set(post.authors).difference(shard_of):
                 shard_of[person] = _shard_of(person, len(parts))
@@ -1100,6 +1105,33 @@ def _route(posts: Sequence[tuple[int, _Item]], parts: list[list[tuple[int, _Shar
             if shard is None:
                 shard = shard_of[person] = _shard_of(person, len(parts))
             parts[shard].append((number, post))
+
+
+def _shard_spans(
+    authors: list[str], shard_of: dict[str, int], shards: int
+) -> list[tuple[int, int, int]] | None:
+    """The (shard, start, end) spans of a run's lines by `authors` (each line's person's
+    shard, `_shard_of`, remembered in `shard_of`): consecutive lines of one shard, found
+    from the runs of one person (a person's posts come together in most corpora), in
+    order; None (not all looked at) when the shard changes along the run as often as
+    `_split_run` reads it line by line. What `groupby` of the lines' shards gives, without
+    a shard a line."""
+    limit = len(authors) >> 4  # (`_split_run`: spans while the changes are fewer)
+    spans: list[tuple[int, int, int]] = []
+    start = 0
+    for person, lines in groupby(authors):
+        end = start + len(list(lines))
+        shard = shard_of.get(person)
+        if shard is None:
+            shard = shard_of[person] = _shard_of(person, shards)
+        if spans and spans[-1][0] == shard:
+            spans[-1] = (shard, spans[-1][1], end)
+        elif len(spans) > limit:
+            return None
+        else:
+            spans.append((shard, start, end))
+        start = end
+    return spans if len(spans) <= limit else None
 
 
 def _split_run(
@@ -1115,7 +1147,9 @@ def _split_run(
         # The whole run to one part (the first when there is one, or the run is empty).
         whole = run._replace(numbers=array("q", run.numbers), entries=[])
         target = parts[0] if len(parts) == 1 or not shards else parts[cast(int, shards[0])]
-        target.append((number, _ShardLines(array("q", numbers), whole)))
+        posts = array("q")  # (the bytes of a numpy range: an array from a range is slower)
+        posts.frombytes(np.arange(number, number + len(run.lines), dtype=np.int64).tobytes())
+        target.append((number, _ShardLines(posts, whole)))
         return
     if sum(map(ne, shards, islice(shards, 1, None))) < len(shards) >> 4:
         _split_spans(number, run, shards, parts)
@@ -1138,32 +1172,52 @@ def _split_spans(
 ) -> None:
     """`_split_run` of a run whose lines go to two or more shards in a few spans of
     consecutive lines (a person's posts come together in most corpora): each part's lines
-    are slices of the run's, not picked line by line."""
-    spans: list[list[tuple[int, int]]] = [[] for _ in parts]
+    are slices of the run's, not picked line by line (`_take_spans`)."""
+    spans: list[tuple[int, int, int]] = []
     start = 0
     for shard, group in groupby(shards):
         end = start + len(list(group))
-        spans[cast(int, shard)].append((start, end))
+        spans.append((cast(int, shard), start, end))
         start = end
-    # The post numbers and line numbers gathered as lists, then made arrays at once: an
-    # array extended by a range or a list converts each number through the iterator
-    # (two to four times an array made from a list).
+    _take_spans(number, run, spans, parts)
+
+
+def _take_spans(
+    number: int,
+    run: LineRun,
+    spans: list[tuple[int, int, int]],
+    parts: list[list[tuple[int, _ShardItem]]],
+) -> None:
+    """A run's lines (its first post numbered `number`) onto the parts of their shards,
+    by `spans` of consecutive lines, (shard, start, end) in order (one part's: the whole
+    run, as `_split_run` gives it)."""
+    if len({shard for shard, _, _ in spans}) <= 1:
+        _split_run(number, run, [spans[0][0]] if spans else [], parts)
+        return
+    by_part: list[list[tuple[int, int]]] = [[] for _ in parts]
+    for shard, start, end in spans:
+        by_part[shard].append((start, end))
+    # The line numbers gathered as a list, then made an array at once (an array extended
+    # by a list converts each number through the iterator); the post numbers are slices
+    # of one numpy range, their bytes the array's (an array from a range or a list of
+    # ints converts each number, ~30 ns).
+    post_numbers = np.arange(number, number + len(run.lines), dtype=np.int64)
     line_numbers = run.numbers
-    for part, mine in zip(parts, spans, strict=True):
+    for part, mine in zip(parts, by_part, strict=True):
         if not mine:
             continue
-        posts: list[int] = []
         numbers: list[int] = []
         texts: list[str] = []
         authors: list[str] = []
         for start, end in mine:
-            posts += range(number + start, number + end)
             numbers += line_numbers[start:end]
             texts += run.lines[start:end]
             authors += run.authors[start:end]
+        posts = array("q")
+        posts.frombytes(np.concatenate([post_numbers[start:end] for start, end in mine]).tobytes())
         lines = LineRun(texts, authors, array("q", numbers), [], run.prefix, run.root,
                         run.renamed)  # fmt: skip
-        part.append((posts[0], _ShardLines(array("q", posts), lines)))
+        part.append((number + mine[0][0], _ShardLines(posts, lines)))
 
 
 def _process_safe(geocoder: Geocoder | None) -> bool:

@@ -610,6 +610,45 @@ def test_a_run_is_split_into_the_lines_each_shard_takes(
 
 @settings(max_examples=300, deadline=None)
 @given(
+    st.lists(st.tuples(st.sampled_from("abcdefghij"), st.integers(1, 40)), min_size=0,
+             max_size=14),
+    st.sampled_from([2, 3]),
+    st.integers(0, 10_000),
+    st.booleans(),
+)  # fmt: skip
+@example([("a", 20), ("b", 20)], 2, 0, False)
+@example([(c, 1) for c in "abcdefghij"] * 4, 2, 3, False)
+def test_a_run_is_routed_by_its_people_s_spans_as_line_by_line(
+    people: list[tuple[str, int]], count: int, number: int, shared: bool
+) -> None:
+    """`_route` of a run (spans of one person, `_shard_spans`, where they are few) gives
+    each part the lines picked line by line by their person's shard, with the people's
+    shards remembered or not yet (`shared`: a run before this one of the same batch saw
+    them)."""
+    authors = [person for person, size in people for _ in range(size)]
+    run = LineRun([f"line {k}\n" for k in range(len(authors))], authors,
+                  list(range(3, 3 + len(authors))), [], "c.jsonl:", "/corpus", False)  # fmt: skip
+    shards = [pipeline._shard_of(person, count) for person in authors]
+    before = LineRun(["x\n"], ["abcdefghij"[number % 10]], [1], [], "c.jsonl:", "/corpus", False)
+    items = [(number - 1, before), (number, run)] if shared else [(number, run)]
+    parts: list[list[tuple[int, Any]]] = [[] for _ in range(count)]
+    pipeline._route(items, parts)
+    if shared:
+        first = pipeline._shard_of(before.authors[0], count)
+        assert parts[first][0][0] == number - 1
+        parts[first].pop(0)
+    if authors:
+        assert _as_plain(parts) == _line_by_line(number, run, shards, count)
+    else:  # (an empty run: the first part's, empty)
+        assert _as_plain(parts) == [[(number, [], ([], [], []))]] + [[]] * (count - 1)
+    for part in parts:
+        for _, item in part:
+            assert isinstance(item.posts, array) and isinstance(item.run.numbers, array)
+            assert item.run.entries == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
     st.lists(st.tuples(st.sampled_from("abcdefg"), st.integers(1, 6), st.integers(0, 3)),
              min_size=1, max_size=30),
     st.sampled_from([2, 3]),

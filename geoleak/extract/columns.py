@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import import_module
 from itertools import compress, repeat
-from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 import msgspec
@@ -85,8 +84,6 @@ class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 assert frozenset(_Plain.__struct_fields__) == PLAIN_FIELDS
 _decode_plain = msgspec.json.Decoder(_Plain).decode
 _decode_plains = msgspec.json.Decoder(list[tuple[_Plain]]).decode
-_ID, _AUTHOR, _CREATED = attrgetter("id"), attrgetter("author"), attrgetter("created_at")
-_LAT, _LON = attrgetter("lat"), attrgetter("lon")
 _SPLIT_BELOW = 32  # a run that fails to decode together is halved down to this many lines
 # How msgspec names a field `_Plain` does not have (`forbid_unknown_fields`; tests check it).
 _UNKNOWN_FIELD = "Object contains unknown field"
@@ -443,11 +440,14 @@ def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
     at: list[int]
     if None not in decoded:  # (the common batch: every line decoded, checked in C maps)
         plains = cast("list[_Plain]", decoded)
-        ids, times = list(map(_ID, plains)), list(map(_CREATED, plains))
-        lats, lons = list(map(_LAT, plains)), list(map(_LON, plains))
+        # (Fields read by comprehensions: a specialised attribute load, half the
+        # instructions of `map` with an `attrgetter`.)
+        ids, times = [plain.id for plain in plains], [plain.created_at for plain in plains]
+        lats, lons = [plain.lat for plain in plains], [plain.lon for plain in plains]
+        written = [plain.author for plain in plains]
         if (
             all(ids)
-            and all(map(_AUTHOR, plains))
+            and all(written)
             and set(map(len, times)) == {_TIME_LENGTH}
             and set(map(type, lats)) == {float}
             and set(map(type, lons)) == {float}

@@ -351,6 +351,34 @@ def test_times_checked_together_are_each_time_checked_alone(times: list[str | No
     assert jsonl._times_usable(times) == alone
 
 
+_Z_TIMES = st.lists(
+    st.datetimes().map(lambda t: t.isoformat(timespec="seconds")[:19] + "Z"), min_size=1,
+    max_size=40,
+)  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(_Z_TIMES, st.one_of(st.none(), _Z_SHAPED), st.integers(0, 40))
+@example(["2024-02-29T10:00:00Z"], "1900-02-29T10:00:00Z", 0)
+@example(["2000-02-29T23:59:59Z"], "2025-04-31T10:00:00Z", 1)
+@example(["0001-01-01T00:00:00z"], "2025-04-13T05:11:00\u0663", 0)
+@example(["9999-12-31T23:59:59Z"], "2025-13-01T00:00:00Z", 0)
+@example(["2025-04-13T05:11:00Z"], "2025-04-13T24:00:00Z", 0)
+@example(["2025-04-13T05:11:00Z"], "2025-04-13t05:11:00Z", 0)
+def test_times_of_the_plain_shape_are_checked_in_numpy_as_one_by_one(
+    times: list[str], other: str | None, at: int
+) -> None:
+    """`_iso_z_times` (numpy, a whole block) takes a block of real "...Z" times, and every
+    time it takes is one `_time_usable` takes; with any other time among them,
+    `_times_usable` answers as each time checked alone."""
+    assert jsonl._iso_z_times("".join(times), len(times))
+    mixed: list[str | None] = [*times[:at], other, *times[at:]]
+    alone = all(value is None or jsonl._time_usable(value) for value in mixed)
+    assert jsonl._times_usable(mixed) == alone
+    if other is not None and len(other) == 20 and jsonl._iso_z_times(other, 1):
+        assert jsonl._time_usable(other)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=3), st.lists(st.text(max_size=2), max_size=3)),
                 max_size=12))  # fmt: skip
