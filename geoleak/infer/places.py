@@ -2177,9 +2177,12 @@ def decide(
         and (
             analysis.work_candidates[best_work].n_duty_dates >= params.min_base_days
             # a thin place inside a site (the site pass's part of the boost, not the
-            # working day's outings around it: `anchor_log_odds`)
-            or (work_log_boost or {}).get(best_work, 0.0)
-            > anchor_log_odds(analysis).get(best_work, 0.0)
+            # working day's outings around it: `anchor_log_odds`, never negative, so
+            # read only for a positive boost)
+            or (
+                (thin_boost := (work_log_boost or {}).get(best_work, 0.0)) > 0.0
+                and thin_boost > anchor_log_odds(analysis).get(best_work, 0.0)
+            )
         )
     ):
         base_index = best_work

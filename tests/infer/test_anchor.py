@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import random
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pytest
 from infer_helpers import seen
 from scipy import integrate, stats
 
 import geoleak.infer as infer_module
 import geoleak.infer.places as places_module
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.geometry import destination, haversine_m
 from geoleak.infer import LeakInference
-from geoleak.infer.anchor import _log_beta_greater, anchor_log_bayes_factor, anchor_log_odds
-from geoleak.infer.places import analyse_person
+from geoleak.infer.anchor import (
+    HOME_AREA_M,
+    OWN_PLACE_M,
+    WALK_M,
+    _chord,
+    _distinct,
+    _log_beta_greater,
+    _unit,
+    anchor_log_bayes_factor,
+    anchor_log_odds,
+)
+from geoleak.infer.places import PersonAnalysis, analyse_person, decide
+from geoleak.infer.roles import N_BINS, WORK_HOURS, bins_of
 from geoleak.types import Evidence, LatLon, PlaceKind
 
 HOME = LatLon(69.65, 18.95)  # Tromso, far north
@@ -143,3 +158,123 @@ def test_the_anchor_raises_a_thin_workplace(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(given) >= 4
     assert all(with_anchor[k] >= 0.9 > without[k] for k in given)
     assert [c > 0 for c in with_anchor] == [c > 0 for c in without]
+
+
+def _anchor_log_odds_by_definition(analysis: PersonAnalysis) -> dict[int, float]:
+    """`anchor_log_odds` as first written: every point against every candidate away from the
+    home, no test first (the factors it gives are the definition)."""
+    works, homes = analysis.work_candidates, analysis.home_candidates
+    if not works or not homes or not analysis.usable:
+        return {}
+    home_units = _unit(
+        np.array([h.position.lat for h in homes]), np.array([h.position.lon for h in homes])
+    )
+    work_units = _unit(
+        np.array([c.position.lat for c in works]), np.array([c.position.lon for c in works])
+    )
+    far = np.linalg.norm(work_units - home_units[0], axis=1) > _chord(HOME_AREA_M)
+    if not far.any():
+        return {}
+    chosen = [analysis.evidence[i] for i in analysis.usable]
+    times = [ev.local_time for ev in chosen]
+    part, day = bins_of(
+        np.array([t.hour if t is not None else 0 for t in times], dtype=np.int64),
+        np.array([t.toordinal() if t is not None else 0 for t in times], dtype=np.int64),
+    )
+    points = _unit(
+        np.array([ev.position.lat for ev in chosen]), np.array([ev.position.lon for ev in chosen])
+    )
+    away = (np.linalg.norm(points[:, None, :] - home_units[None, :, :], axis=2)
+            > _chord(HOME_AREA_M)).all(axis=1)  # fmt: skip
+    working = part == WORK_HOURS
+    cell = day * N_BINS + part
+    out: dict[int, float] = {}
+    for k in np.flatnonzero(far).tolist():
+        chord = np.linalg.norm(points - work_units[k], axis=1)
+        outing = away & (chord > _chord(OWN_PLACE_M))
+        near = outing & (chord <= _chord(WALK_M))
+        k1 = _distinct(cell[near & working])
+        if k1 == 0:
+            continue
+        n1 = _distinct(cell[outing & working])
+        k2, n2 = _distinct(cell[near & ~working]), _distinct(cell[outing & ~working])
+        log_bf = anchor_log_bayes_factor(k1, n1, k2, n2)
+        if log_bf > 0.0:
+            out[k] = log_bf
+    return out
+
+
+def _with_edge_outings(analysis: PersonAnalysis, rng: random.Random) -> list[PersonAnalysis]:
+    """The analysis with its working-hours points replaced by one outing at a hair (a tenth
+    of a millimetre) either side of a radius of the test (the candidate's own spot, a walk,
+    a home's area) around one of its candidates, due north, due south (a walk's latitudes)
+    or anywhere, one analysis for each: the point the cheap tests first read loosely is the
+    only one that can make a factor."""
+    local = [analysis.evidence[i].local_time for i in analysis.usable]
+    part, _ = bins_of(
+        np.array([t.hour for t in local if t is not None], dtype=np.int64),
+        np.array([t.toordinal() for t in local if t is not None], dtype=np.int64),
+    )
+    others = [i for i, p in zip(analysis.usable, part.tolist(), strict=True) if p != WORK_HOURS]
+    out = []
+    centres = [c.position for c in analysis.work_candidates + analysis.home_candidates]
+    for n, centre in enumerate(centres):
+        for radius in (OWN_PLACE_M, WALK_M, HOME_AREA_M):
+            for hair, way in itertools.product((-1e-4, 1e-4), (0.0, 180.0, None)):
+                bearing = rng.uniform(0.0, 360.0) if way is None else way
+                place = destination(centre, bearing, radius + hair)
+                day = 7 * (n + 1) + rng.randrange(5)  # a weekday
+                edge = replace_position(_at(analysis.person, place, day, 10.5, rng), place)
+                out.append(PersonAnalysis(
+                    analysis.person, [*analysis.evidence, edge], analysis.base_candidates,
+                    analysis.excluded, [*others, len(analysis.evidence)],
+                    analysis.home_candidates, analysis.work_candidates,
+                ))  # fmt: skip
+    return out
+
+
+def replace_position(ev: Evidence, place: LatLon) -> Evidence:
+    """`ev` at exactly `place` (`seen` moves it by a random jitter)."""
+    return dataclasses.replace(ev, position=place)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_cheap_tests_first_give_the_factors_of_the_definition(seed: int) -> None:
+    """Every person's factors equal the definition's, float for float, with outings at a
+    hair either side of each radius, from the objects and from the columns alike."""
+    rng = random.Random(seed)
+    for worker in (True, False):
+        evidence = _week_of_life(f"p{seed}", seed, worker=worker)
+        analysis = analyse_person(evidence[0].person, evidence, LeakInference()._validated())
+        for person in [analysis, *_with_edge_outings(analysis, rng)]:
+            want = _anchor_log_odds_by_definition(person)
+            assert anchor_log_odds(person) == want
+            assert list(anchor_log_odds(person)) == list(want)
+            columns = EvidenceColumns(person.person, [list(person.evidence)])
+            person.evidence = columns
+            assert anchor_log_odds(person) == want
+
+
+def test_decide_reads_the_anchor_only_for_a_positive_boost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`decide` gives a thin place (here: fewer duty days than `min_base_days`) its base
+    only where its boost is more than the anchor; the anchor is never negative, so with no
+    positive boost it is not computed, and the decision is the same."""
+    evidence = _week_of_life("p0", 0, worker=True)
+    params = dataclasses.replace(LeakInference()._validated(), min_base_days=50)
+    analysis = analyse_person(evidence[0].person, evidence, params)
+    calls: list[int] = []
+
+    def counted(person: PersonAnalysis) -> dict[int, float]:
+        calls.append(1)
+        return anchor_log_odds(person)
+
+    lowered = dict.fromkeys(range(len(analysis.work_candidates)), -0.5)
+    want = decide(analysis, params, lowered)
+    monkeypatch.setattr(places_module, "anchor_log_odds", counted)
+    assert decide(analysis, params, lowered) == want
+    assert want.base is None
+    assert calls == []
+    decide(analysis, params, dict.fromkeys(range(len(analysis.work_candidates)), 0.5))
+    assert calls == [1]  # the thin place was read
