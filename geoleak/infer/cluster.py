@@ -540,7 +540,7 @@ def _label_batch(
     first, second = _close_in_latitude(lat, owner, max(eps_ms) / EARTH_RADIUS_M)
     nears = _near_by_chord(lat, lon, np.cos(lat), first, second, eps_ms)
     results: list[NDArray[np.int64]] = [np.empty(0, dtype=np.int64)] * len(eps_ms)
-    grown: tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]] | None = None
+    grown: tuple[NDArray[np.bool_], NDArray[np.int64]] | None = None
     # The radii by their limit, smallest first: with two samples at most, a larger radius's
     # groups are the smaller one's joined by the pairs only the larger one takes.
     for at in sorted(range(len(eps_ms)), key=lambda k: _limit(eps_ms[k])):
@@ -622,39 +622,44 @@ def _pair_dbscan(
     starts: NDArray[np.int64],
     owner: NDArray[np.int64],
     min_samples: int,
-    smaller: tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]] | None = None,
-) -> tuple[NDArray[np.int64], tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]]:
+    smaller: tuple[NDArray[np.bool_], NDArray[np.int64]] | None = None,
+) -> tuple[NDArray[np.int64], tuple[NDArray[np.bool_], NDArray[np.int64]]]:
     """`_dense_dbscan_rdist` (unweighted) of several people at once from the radius test of
     their pairs (i < j; `near`); labels numbered within each person, and what a larger
-    radius starts from (with `min_samples` at most 2).
+    radius can start from (with `min_samples` at most 2).
 
     With `min_samples` at most 2 (the default) every point of a close pair is a core point
     (itself and the other): every close pair links two core points and no point is a
     border point, so the pairs' core tests and the border step are left out (the same
-    labels: the close pairs' connected groups). Then `smaller` (the close pairs, each
-    point's density and root of a smaller radius, whose close pairs are among these) lets
-    only the pairs close at this radius alone be counted and joined: the same densities
-    and the same groups, each still rooted at its lowest index."""
+    labels: the close pairs' connected groups), and the core points are those of groups of
+    two or more (no count of each point's pairs). Then `smaller` (the close pairs and each
+    point's root at a smaller radius, whose close pairs are among these) lets only the
+    pairs close at this radius alone be joined: the same groups, each rooted at its lowest
+    index."""
     total = int(starts[-1])
+    every_pair_core = min_samples <= 2
     if smaller is None:
         a, b = first[near], second[near]
-        # A point is its own neighbour (the dense matrix's diagonal is 0).
-        density = 1 + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
         root = np.arange(total)
     else:
-        was_near, density, root = smaller
+        was_near, root = smaller
         only = near & ~was_near
-        a, b = first[only], second[only]
-        density = density + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
-        a, b = root.take(a), root.take(b)
+        a, b = root.take(first[only]), root.take(second[only])
         root = root.copy()  # (joined in place)
-    is_core = density >= min_samples
     labels = np.full(total, -1, dtype=np.int64)
-    every_pair_core = min_samples <= 2
     if every_pair_core:
         root = joined_roots(root, a, b)
+        is_core = (
+            np.ones(total, dtype=bool)
+            if min_samples <= 1
+            else np.bincount(root, minlength=total).take(root) >= 2
+        )
+    else:
+        # A point is its own neighbour (the dense matrix's diagonal is 0).
+        density = 1 + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
+        is_core = density >= min_samples
     if not is_core.any():
-        return labels, (near, density, root)
+        return labels, (near, root)
     linked = None if every_pair_core else is_core[a] & is_core[b]
     if linked is not None:
         root = _lowest_linked(total, a[linked], b[linked])
@@ -666,7 +671,7 @@ def _pair_dbscan(
     before = np.searchsorted(roots, starts[:-1])  # clusters of the people before
     labels[core] = number - before[owner[core]]
     if linked is None:
-        return labels, (near, density, root)
+        return labels, (near, root)
     # A border point joins the lowest-numbered cluster that reaches it.
     one_core = ~linked & (is_core[a] | is_core[b])
     pa, pb = a[one_core], b[one_core]
@@ -677,4 +682,4 @@ def _pair_dbscan(
     np.minimum.at(best, point, labels[other])
     border = best < none
     labels[border] = best[border]
-    return labels, (near, density, root)
+    return labels, (near, root)
