@@ -11,8 +11,9 @@ the same or adjacent cubes of the radius's chord, so they too get the dense path
 without an n x n matrix and without importing scikit-learn (about 2 CPU s) or scipy (about
 0.4); weighted large inputs
 still go to scikit-learn. `cluster_labels_of_people` labels many people's points at once (the
-dense path's test on each person's pairs that are close in latitude, laid end to end), with
-each person's labels as `cluster_labels_multi` gives them. `cluster_count` counts the clusters
+dense path's test on each person's pairs that are close in latitude, laid end to end, decided
+by the chord as `cluster_count` decides them), with each person's labels as
+`cluster_labels_multi` gives them. `cluster_count` counts the clusters
 of two samples (the site pass's 60 m spots) by breadth-first search, each frontier against
 the points not yet reached, each pair decided by its chord between unit vectors unless it
 lies within a hair of the radius, where the dense path's test decides.
@@ -487,13 +488,16 @@ def cluster_labels_of_people(
 ) -> list[list[NDArray[np.int64]]]:
     """`cluster_labels_multi` of each person's (lats, lons), many people at once.
 
-    Each person's pairs of points are laid end to end in one set of columns, their reduced
-    distances computed element by element with the dense path's operations (so the same
-    values), and the dense path's DBSCAN run on the close pairs of every person at once:
+    Each person's pairs of points are laid end to end in one set of columns, each pair's
+    radius test decided as the dense path decides it (`_near_by_chord`: by the chord between
+    unit vectors, the dense path's reduced distance for the pairs near a radius), and the
+    dense path's DBSCAN run on the close pairs of every person at once:
     a point's neighbours counted, the core points' connected groups found by lowest index
     (min-label propagation with pointer jumping) and numbered within their person in that
-    order, each border point in the lowest-numbered cluster that reaches it. Each pair is
-    computed once, for i < j: the dense matrix is symmetric (a - b is -(b - a) exactly and
+    order, each border point in the lowest-numbered cluster that reaches it (with two samples
+    at most, a larger radius's groups grown from a smaller one's by the pairs close at the
+    larger alone). Each pair is
+    tested once, for i < j: the dense matrix is symmetric (a - b is -(b - a) exactly and
     sin is odd). People with more than `DENSE_MAX_POINTS` points take `cluster_labels_multi`.
     """
     if not all(e > 0 for e in eps_ms):
@@ -534,14 +538,60 @@ def _label_batch(
     # The pairs (i, j), i < j, of the same person that can be close (all others are not).
     owner = np.repeat(np.arange(len(batch)), sizes)
     first, second = _close_in_latitude(lat, owner, max(eps_ms) / EARTH_RADIUS_M)
-    rdist = _pair_rdist(lat, lon, np.cos(lat), first, second)
-    results = [
-        _pair_dbscan(rdist, first, second, starts, owner, e / EARTH_RADIUS_M, min_samples)
-        for e in eps_ms
-    ]
+    nears = _near_by_chord(lat, lon, np.cos(lat), first, second, eps_ms)
+    results: list[NDArray[np.int64]] = [np.empty(0, dtype=np.int64)] * len(eps_ms)
+    grown: tuple[NDArray[np.bool_], NDArray[np.int64]] | None = None
+    # The radii by their limit, smallest first: with two samples at most, a larger radius's
+    # groups are the smaller one's joined by the pairs only the larger one takes.
+    for at in sorted(range(len(eps_ms)), key=lambda k: _limit(eps_ms[k])):
+        results[at], grown = _pair_dbscan(
+            nears[at], first, second, starts, owner, min_samples, grown
+        )
+        if min_samples > 2:
+            grown = None
     for b, k in enumerate(batch):
         a, z = int(starts[b]), int(starts[b + 1])
         out[k] = [labels[a:z].copy() for labels in results]
+
+
+def _limit(eps_m: float) -> float:
+    """The radius test's limit on the reduced distance for `eps_m` metres."""
+    limit = math.sin(0.5 * (eps_m / EARTH_RADIUS_M))
+    return limit * limit
+
+
+def _near_by_chord(
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    cos_lat: NDArray[np.float64],
+    first: NDArray[np.int64],
+    second: NDArray[np.int64],
+    eps_ms: Sequence[float],
+) -> list[NDArray[np.bool_]]:
+    """For each radius, the radius test (`_pair_rdist(...) <= _limit(eps_m)`) of each pair,
+    decided as `cluster_count` decides it: by the pair's squared chord between unit vectors
+    (4 x the reduced distance; no sine), except within `CHORD_MARGIN` of the radius, where
+    the pair's reduced distance is computed and tested (the same floats and the same test as
+    computing every pair's)."""
+    axes = (cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))
+    chord = axes[0].take(first) - axes[0].take(second)
+    np.multiply(chord, chord, out=chord)
+    for axis in axes[1:]:
+        step = axis.take(first) - axis.take(second)
+        np.multiply(step, step, out=step)
+        np.add(chord, step, out=chord)
+    nears = []
+    for eps_m in eps_ms:
+        limit = _limit(eps_m)
+        chord_limit = 4.0 * limit  # (x4 is exact)
+        near: NDArray[np.bool_] = chord < chord_limit * (1.0 - CHORD_MARGIN)
+        band = np.flatnonzero(~near & (chord <= chord_limit * (1.0 + CHORD_MARGIN)))
+        if band.size:
+            near[band] = (
+                _pair_rdist(lat, lon, cos_lat, first.take(band), second.take(band)) <= limit
+            )
+        nears.append(near)
+    return nears
 
 
 def _close_in_latitude(
@@ -566,38 +616,53 @@ def _close_in_latitude(
 
 
 def _pair_dbscan(
-    rdist: NDArray[np.float64],
+    near: NDArray[np.bool_],
     first: NDArray[np.int64],
     second: NDArray[np.int64],
     starts: NDArray[np.int64],
     owner: NDArray[np.int64],
-    eps_rad: float,
     min_samples: int,
-) -> NDArray[np.int64]:
-    """`_dense_dbscan_rdist` (unweighted) of several people at once from the reduced
-    distances of their pairs (i < j); labels numbered within each person.
+    smaller: tuple[NDArray[np.bool_], NDArray[np.int64]] | None = None,
+) -> tuple[NDArray[np.int64], tuple[NDArray[np.bool_], NDArray[np.int64]]]:
+    """`_dense_dbscan_rdist` (unweighted) of several people at once from the radius test of
+    their pairs (i < j; `near`); labels numbered within each person, and what a larger
+    radius can start from (with `min_samples` at most 2).
 
     With `min_samples` at most 2 (the default) every point of a close pair is a core point
     (itself and the other): every close pair links two core points and no point is a
     border point, so the pairs' core tests and the border step are left out (the same
-    labels: the close pairs' connected groups)."""
+    labels: the close pairs' connected groups), and the core points are those of groups of
+    two or more (no count of each point's pairs). Then `smaller` (the close pairs and each
+    point's root at a smaller radius, whose close pairs are among these) lets only the
+    pairs close at this radius alone be joined: the same groups, each rooted at its lowest
+    index."""
     total = int(starts[-1])
-    limit = math.sin(0.5 * eps_rad)
-    near = rdist <= limit * limit
-    a, b = first[near], second[near]
-    # A point is its own neighbour (the dense matrix's diagonal is 0).
-    density = 1 + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
-    is_core = density >= min_samples
-    labels = np.full(total, -1, dtype=np.int64)
-    if not is_core.any():
-        return labels
     every_pair_core = min_samples <= 2
+    if smaller is None:
+        a, b = first[near], second[near]
+        root = np.arange(total)
+    else:
+        was_near, root = smaller
+        only = near & ~was_near
+        a, b = root.take(first[only]), root.take(second[only])
+        root = root.copy()  # (joined in place)
+    labels = np.full(total, -1, dtype=np.int64)
+    if every_pair_core:
+        root = joined_roots(root, a, b)
+        is_core = (
+            np.ones(total, dtype=bool)
+            if min_samples <= 1
+            else np.bincount(root, minlength=total).take(root) >= 2
+        )
+    else:
+        # A point is its own neighbour (the dense matrix's diagonal is 0).
+        density = 1 + np.bincount(a, minlength=total) + np.bincount(b, minlength=total)
+        is_core = density >= min_samples
+    if not is_core.any():
+        return labels, (near, root)
     linked = None if every_pair_core else is_core[a] & is_core[b]
-    root = (
-        _lowest_linked(total, a, b)
-        if linked is None
-        else _lowest_linked(total, a[linked], b[linked])
-    )
+    if linked is not None:
+        root = _lowest_linked(total, a[linked], b[linked])
     # Clusters numbered by their lowest core index within each person, as sklearn's outer
     # loop meets them.
     core = np.flatnonzero(is_core)
@@ -606,7 +671,7 @@ def _pair_dbscan(
     before = np.searchsorted(roots, starts[:-1])  # clusters of the people before
     labels[core] = number - before[owner[core]]
     if linked is None:
-        return labels
+        return labels, (near, root)
     # A border point joins the lowest-numbered cluster that reaches it.
     one_core = ~linked & (is_core[a] | is_core[b])
     pa, pb = a[one_core], b[one_core]
@@ -617,4 +682,4 @@ def _pair_dbscan(
     np.minimum.at(best, point, labels[other])
     border = best < none
     labels[border] = best[border]
-    return labels
+    return labels, (near, root)

@@ -360,3 +360,42 @@ def test_lowest_linked_is_each_components_lowest_index(data: st.DataObject) -> N
     second = np.array([j for _, j in links], dtype=np.int64)
     root = cluster_module._lowest_linked(size, first, second)
     assert root.tolist() == _component_minimum(size, links)
+
+
+def _people_on_the_radii(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """People of the edge centres (poles, 69-71 N, the antimeridian), each with partners a
+    float of distance either side of where the radius test flips at 100 m and at 500 m,
+    exact repeats, and (some) a line of points about 100 m apart along a meridian."""
+    rng = np.random.default_rng(seed)
+    people = []
+    for lat, lon in [*EDGE_CENTRES, (69.0, 179.9999), (69.0, -179.9999)]:
+        lats, lons = [lat, lat], [lon, lon]  # a repeat
+        for eps_m in (100.0, 500.0):
+            for partner in on_the_radius(lat, lon, rng.uniform(0.0, 360.0), eps_m):
+                lats.append(partner[0])
+                lons.append(partner[1])
+        if rng.random() < 0.5:
+            step = np.degrees(100.0 / EARTH_RADIUS_M) * rng.choice([1 - 1e-9, 1.0, 1 + 1e-9])
+            line = np.clip(lat - (1 + np.arange(4)) * step, -90.0, 90.0)
+            lats.extend(line.tolist())
+            lons.extend([lon] * 4)
+        people.append((np.array(lats), np.array(lons)))
+    return people
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_people_at_once_decide_pairs_on_the_radii_as_the_radius_test(seed):
+    # Each pair decided by its chord except near a radius: with CHORD_MARGIN 0 some of these
+    # pairs are decided otherwise. Both radii at once, either order (the larger radius's
+    # groups grown from the smaller's), with two samples and with three.
+    people = _people_on_the_radii(seed)
+    for eps_ms in ((100.0, 500.0), (500.0, 100.0), (100.0, 100.0)):
+        for min_samples in (1, 2, 3):
+            together = cluster_module.cluster_labels_of_people(
+                people, eps_ms=eps_ms, min_samples=min_samples
+            )
+            for (lats, lons), found in zip(people, together, strict=True):
+                alone = [
+                    cluster_labels(lats, lons, eps_m=e, min_samples=min_samples) for e in eps_ms
+                ]
+                assert [f.tolist() for f in found] == [a.tolist() for a in alone], (lats, lons)
