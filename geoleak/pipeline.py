@@ -1089,13 +1089,13 @@ def _shard_take_many(
     taken = [None if packed is None else _unpacked(packed) for packed in packs]
     given = [posts for posts in taken if posts is not None]
     first = next(k for k, posts in enumerate(taken) if posts is not None)
-    # Lines that travelled as text are read from it when all are and each decodes (the
-    # common call), else split back first; `take` below gets them split back.
-    decoded = _texts_decoded(given) if shard.in_columns() else None
-    if decoded is None:
-        taken = [None if posts is None else _with_lines(posts) for posts in taken]
-        given = [posts for posts in taken if posts is not None]
     try:
+        # Lines that travelled as text are read from it when all are and each decodes (the
+        # common call), else split back first; `take` below gets them split back.
+        decoded = _texts_decoded(given) if shard.in_columns() else None
+        if decoded is None:
+            taken = [None if posts is None else _with_lines(posts) for posts in taken]
+            given = [posts for posts in taken if posts is not None]
         plain = shard.plain_ahead(given, decoded)
         runs = [_plain_runs(posts, lines) if shard.streaming else None
                 for posts, lines in zip(given, plain, strict=True)]  # fmt: skip
