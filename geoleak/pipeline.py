@@ -1055,7 +1055,8 @@ _Packed = list[tuple[int, Post | JsonlLine | _ShardLines, dict[str, Any] | None]
 
 def _pack(posts: Sequence[tuple[int, _ShardItem]]) -> _Packed:
     """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
-    an unparsed line travels as its `JsonlLine`, a run's lines as they are)."""
+    an unparsed line travels as its `JsonlLine`, a run's lines as one text where that is
+    exact, `_as_text`)."""
     return [
         (n, _as_text(p), None) if isinstance(p, _ShardLines)
         else (n, p[:5], None) if isinstance(p, tuple)  # (an `UnparsedPost`: its `as_line`)
