@@ -34,7 +34,7 @@ from geoleak import timeline
 from geoleak.children import available_cpus, pool_context, worker_start
 from geoleak.diagnostics import Diagnostics
 from geoleak.errors import UsageError
-from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows_of
+from geoleak.extract.columns import PlainGeotag, plain_geotags, plain_rows_of, plains_of_text
 from geoleak.extract.evidence import evidence_from_post
 from geoleak.extract.evidence_columns import EvidenceParts, EvidenceRows, GeotagRows
 from geoleak.extract.localtime import implausible_time
@@ -531,12 +531,15 @@ def _plain_runs(
     return runs
 
 
-def _plain_lines(authors: list[str], texts: list[str]) -> _PlainLines:
-    """Lines by their authors read in columns (`plain_rows_of`), as `_PlainLines`."""
-    rows = plain_rows_of(authors, texts) if texts else None
+def _plain_lines(
+    authors: list[str], texts: list[str], decoded: list[Any] | None = None
+) -> _PlainLines:
+    """Lines by their authors read in columns (`plain_rows_of`; `decoded`: their reading
+    when made, `texts` then not read), as `_PlainLines`."""
+    rows = plain_rows_of(authors, texts, decoded) if authors else None
     if rows is None:
-        return _PlainLines(None, [-1] * len(texts))
-    rows_of_lines = np.full(len(texts), -1, dtype=np.int64)
+        return _PlainLines(None, [-1] * len(authors))
+    rows_of_lines = np.full(len(authors), -1, dtype=np.int64)
     rows_of_lines[rows.line] = np.arange(len(rows))
     return _PlainLines(_plain_columns(rows), rows_of_lines.tolist())
 
@@ -547,6 +550,55 @@ class _ShardLines(NamedTuple):
 
     posts: Sequence[int]  # (arrays: they travel as bytes)
     run: LineRun  # (`numbers` an array too, `entries` left empty)
+    # The lines as one text, as `decode_each` decodes them (`_as_text`; `run.lines` is then
+    # empty until `_with_lines`): one string to pickle and none to join again.
+    text: str | None = None
+
+
+# What `decode_each` puts between two lines: `_as_text`'s text splits back at it.
+_LINE_SEPARATOR = "\n],["
+
+
+def _as_text(post: _ShardLines) -> _ShardLines:
+    """`post` with its lines as `decode_each`'s text of them (`"[[" + "\n],[".join(lines)
+    + "\n]]"`), where that text splits back into exactly the lines: no line holds the
+    separator (it has no border, so its count is the lines' gaps only then). Else as it is."""
+    lines = post.run.lines
+    if not lines:
+        return post
+    pieces = lines.copy()  # (one join: concatenations would copy the whole text again)
+    pieces[0] = "[[" + pieces[0]
+    pieces[-1] += "\n]]"
+    text = _LINE_SEPARATOR.join(pieces)
+    if text.count(_LINE_SEPARATOR) != len(lines) - 1:
+        return post
+    return _ShardLines(post.posts, post.run._replace(lines=[]), text)
+
+
+def _with_lines(posts: list[tuple[int, _ShardItem]]) -> list[tuple[int, _ShardItem]]:
+    """`posts` with the lines of those that travelled as text (`_as_text`) split back."""
+    return [
+        (n, _ShardLines(p.posts, p.run._replace(lines=p.text[2:-3].split(_LINE_SEPARATOR))))
+        if isinstance(p, _ShardLines) and p.text is not None
+        else (n, p)
+        for n, p in posts
+    ]
+
+
+def _texts_decoded(batches: Sequence[Sequence[tuple[int, _ShardItem]]]) -> list[Any] | None:
+    """The plain reading (`plains_of_text`) of every line of `batches`, in order, when
+    each of their posts is lines that travelled as text and each text decodes; else None
+    (their lines are read as before)."""
+    decoded: list[Any] = []
+    for posts in batches:
+        for _, post in posts:
+            if not isinstance(post, _ShardLines) or post.text is None:
+                return None
+            plains = plains_of_text(post.text, len(post.run.authors))
+            if plains is None:
+                return None
+            decoded += plains
+    return decoded
 
 
 # A batch's item as a shard takes it: a post, or unparsed lines (one, or a run's).
@@ -770,26 +822,27 @@ class _Shard:
         stats.evidence_by_source[found.source.value] += 1
         first_located.setdefault(author, number)
 
-    def _in_columns(self) -> bool:
+    def in_columns(self) -> bool:
         """Whether this shard reads plain lines into runs of rows (`_PlainRun`)."""
         return PLAIN_COLUMNS and (self.holds_evidence or self.streaming) and EVIDENCE_COLUMNS
 
     def plain_ahead(
-        self, batches: Sequence[Sequence[tuple[int, _ShardItem]]]
+        self, batches: Sequence[Sequence[tuple[int, _ShardItem]]], decoded: list[Any] | None = None
     ) -> list[_PlainLines | None]:
         """Each batch's `_PlainLines` (for `take`), the lines of all of them read in
         columns at once: a few hundred lines a batch pay numpy's cost per call more than
-        per line (None for each when this shard does not read in columns)."""
-        if not self._in_columns():
+        per line (None for each when this shard does not read in columns). `decoded`: the
+        lines' reading when made (`_texts_decoded`; their texts are then not read)."""
+        if not self.in_columns():
             return [None] * len(batches)
         lines = [_unparsed_lines(posts) for posts in batches]
         authors = list(chain.from_iterable(a for a, _ in lines))
-        texts = list(chain.from_iterable(t for _, t in lines))
-        columns, row_of = _plain_lines(authors, texts)
+        texts = [] if decoded is not None else list(chain.from_iterable(t for _, t in lines))
+        columns, row_of = _plain_lines(authors, texts, decoded)
         out: list[_PlainLines | None] = []
         start = 0
-        for _, batch_texts in lines:
-            end = start + len(batch_texts)
+        for batch_authors, _ in lines:
+            end = start + len(batch_authors)
             out.append(_PlainLines(columns, row_of[start:end]))
             start = end
         return out
@@ -806,7 +859,7 @@ class _Shard:
         (`_PlainRun`: no objects per post, unless `EVIDENCE_COLUMNS` is off)."""
         columns: _PlainColumns | None = None
         row_of: list[int] = []  # (columns) each line's row, -1 for a line that is not plain
-        if ahead is None and self._in_columns():
+        if ahead is None and self.in_columns():
             ahead = _plain_lines(*_unparsed_lines(posts))
         if ahead is not None:
             columns, row_of = ahead
@@ -1002,9 +1055,10 @@ _Packed = list[tuple[int, Post | JsonlLine | _ShardLines, dict[str, Any] | None]
 
 def _pack(posts: Sequence[tuple[int, _ShardItem]]) -> _Packed:
     """Posts as they travel to a worker (`extra` is a read-only mapping pickle refuses;
-    an unparsed line travels as its `JsonlLine`, a run's lines as they are)."""
+    an unparsed line travels as its `JsonlLine`, a run's lines as one text where that is
+    exact, `_as_text`)."""
     return [
-        (n, p, None) if isinstance(p, _ShardLines)
+        (n, _as_text(p), None) if isinstance(p, _ShardLines)
         else (n, p[:5], None) if isinstance(p, tuple)  # (an `UnparsedPost`: its `as_line`)
         else (n, replace(p, extra={}), dict(p.extra)) if p.extra
         else (n, p, None)
@@ -1037,7 +1091,13 @@ def _shard_take_many(
     given = [posts for posts in taken if posts is not None]
     first = next(k for k, posts in enumerate(taken) if posts is not None)
     try:
-        plain = shard.plain_ahead(given)
+        # Lines that travelled as text are read from it when all are and each decodes (the
+        # common call), else split back first; `take` below gets them split back.
+        decoded = _texts_decoded(given) if shard.in_columns() else None
+        if decoded is None:
+            taken = [None if posts is None else _with_lines(posts) for posts in taken]
+            given = [posts for posts in taken if posts is not None]
+        plain = shard.plain_ahead(given, decoded)
         runs = [_plain_runs(posts, lines) if shard.streaming else None
                 for posts, lines in zip(given, plain, strict=True)]  # fmt: skip
         if None not in runs:
@@ -1048,6 +1108,8 @@ def _shard_take_many(
             return [None if posts is None else _EMPTY for posts in taken]
     except Exception as error:  # (raised in the main process when it asks for the batch)
         return [*([None] * first), _Failed(error, traceback.format_exc())]
+    if decoded is not None:
+        taken = [None if posts is None else _with_lines(posts) for posts in taken]
     ahead = iter(plain)
     for posts, batch in zip(taken, batches, strict=True):
         if posts is None:

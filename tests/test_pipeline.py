@@ -846,3 +846,96 @@ def main_exit(args: list[str]) -> int:
     result = CliRunner().invoke(main, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code
+
+
+# A shard's lines travel as `decode_each`'s text of them (`_as_text`) and split back there
+# (`_with_lines`), whatever their ends; a line that holds the separator keeps them as lines.
+_TRAVELLING_LINES = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(['{"id": "a", "author": "x", "created_at": "2025-01-01T10:00:00Z", '
+                             '"lat": 50.5, "lon": 4.5}', '{"id": "b", "author": "x"}', "",
+                             '{"id": "c", "author": "x"}\n],[{"id": "d", "author": "x"}',
+                             "\n],", "],[", "[[", "\n]]"]),
+            st.text(alphabet="\n],[\r x{}", max_size=8),
+        ),
+        st.sampled_from(["\n", "\r\n", "\r", ""]),
+    ),
+    min_size=1,
+    max_size=10,
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TRAVELLING_LINES)
+@example([("\n],[", "\n")])
+@example([('{"id": "b", "author": "x"}', "\r"), ("", ""), ("\n]]", "\n")])
+def test_a_shard_s_lines_travel_as_one_text_and_split_back_exactly(
+    lines: list[tuple[str, str]],
+) -> None:
+    from geoleak.extract import columns
+
+    texts = [line + end for line, end in lines]
+    count = len(texts)
+    run = LineRun(list(texts), ["x"] * count, array("q", range(1, count + 1)), [], "c.jsonl:",
+                  "/corpus", False)  # fmt: skip
+    item = pipeline._ShardLines(array("q", range(5, 5 + count)), run)
+    packed = pickle.loads(pickle.dumps(pipeline._pack([(5, item)])))
+    ((_, sent, _),) = packed
+    if any(pipeline._LINE_SEPARATOR in text for text in texts):
+        assert sent.text is None and sent.run.lines == texts
+    else:
+        assert sent.text == "[[" + "\n],[".join(texts) + "\n]]" and sent.run.lines == []
+        plains = columns.plains_of_text(sent.text, count)
+        if plains is not None:  # (what reading the lines gives)
+            assert plains == columns._decoded(texts)
+    ((_, back),) = pipeline._with_lines(pipeline._unpacked(packed))
+    assert back.text is None and back.run == run._replace(lines=texts)
+    assert list(back.posts) == list(item.posts)
+
+
+_ENDED_LINES = st.tuples(
+    st.sampled_from(["ann", "bo", "cy", "dee", "eve"]),
+    st.sampled_from(["geotag", "geotag", "geotag", "place", "text", "bad json", "copy"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(_ENDED_LINES, min_size=12, max_size=40))
+@example([("ann", "geotag", "\r"), ("bo", "geotag", "\n"), ("cy", "place", "\r\n"),
+          ("ann", "text", "\r"), ("bo", "geotag", "\n"), ("dee", "bad json", "\n"),
+          ("eve", "geotag", "\r"), ("ann", "geotag", "\r")] * 3)  # fmt: skip
+def test_lines_sent_as_text_give_what_lines_sent_one_by_one_give(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, str, str]]
+) -> None:
+    """Two workers (batches of 4 lines: the shards fork) whose lines travel as text, with
+    lines ending in "\\r" alone, "\\r\\n" or nothing, give the warnings, statistics and
+    profiles of the same run whose lines travel as they are."""
+    path = tmp_path_factory.mktemp("ends") / "c.jsonl"
+    text = "".join(
+        _dup_line(author, k, kind, k) + end for k, (author, kind, end) in enumerate(lines)
+    )
+    path.write_text(text[: -len(lines[-1][2])], encoding="utf-8", newline="")  # (no last end)
+    sent: list[bool] = []
+    as_text = pipeline._as_text
+
+    def counted(post: Any) -> Any:
+        out = as_text(post)
+        sent.append(out.text is not None)
+        return out
+
+    def everything() -> tuple[object, ...]:
+        diag = Diagnostics()
+        result = run([path], diag=diag, workers=2, keep_evidence=False)
+        return ([json.dumps(profile_to_json(p)) for p in result.profiles],
+                json.dumps(result.stats.to_json(), sort_keys=True), result.stats.summary_lines(),
+                diag.warnings)  # fmt: skip
+
+    with mock.patch.object(pipeline, "BATCH_POSTS", 4):
+        with mock.patch.object(pipeline, "_as_text", counted):
+            as_texts = everything()
+        with mock.patch.object(pipeline, "_as_text", lambda post: post):
+            as_lines = everything()
+    assert any(sent)
+    assert as_texts == as_lines

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import import_module
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 import msgspec
@@ -30,7 +31,7 @@ from geoleak.extract.localtime import plausible_window, timezones_of_cells, to_l
 from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
-__all__ = ["PlainGeotag", "plain_geotags", "plain_rows", "plain_rows_of"]
+__all__ = ["PlainGeotag", "plain_geotags", "plain_rows", "plain_rows_of", "plains_of_text"]
 
 _UTC = timezone.utc
 _SOURCE = EvidenceSource.GEOTAG
@@ -84,6 +85,7 @@ class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 assert frozenset(_Plain.__struct_fields__) == PLAIN_FIELDS
 _decode_plain = msgspec.json.Decoder(_Plain).decode
 _decode_plains = msgspec.json.Decoder(list[tuple[_Plain]]).decode
+_FIRST = itemgetter(0)
 _SPLIT_BELOW = 32  # a run that fails to decode together is halved down to this many lines
 # How msgspec names a field `_Plain` does not have (`forbid_unknown_fields`; tests check it).
 _UNKNOWN_FIELD = "Object contains unknown field"
@@ -109,6 +111,17 @@ def _decoded(lines: list[str]) -> list[_Plain | None]:
             unknown = str(refused).startswith(_UNKNOWN_FIELD)
             out.append(None if unknown else _read_slowly(line))
     return out
+
+
+def plains_of_text(text: str, count: int) -> list[_Plain | None] | None:
+    """The `_Plain` of each of `count` lines given as `decode_each`'s text of them
+    (`"[[" + "\n],[".join(lines) + "\n]]"`), decoded as `decode_each` decodes that text;
+    None when it does not decode so (the caller then reads the lines themselves)."""
+    try:
+        arrays = _decode_plains(text)
+    except msgspec.DecodeError:
+        return None
+    return list(map(_FIRST, arrays)) if len(arrays) == count else None
 
 
 def _read_slowly(line: str) -> _Plain | None:
@@ -434,9 +447,13 @@ def plain_rows(lines: Sequence[tuple[str, str]]) -> GeotagRows | None:
     return plain_rows_of([author for author, _ in lines], [line for _, line in lines])
 
 
-def plain_rows_of(given: list[str], texts: list[str]) -> GeotagRows | None:
-    """`plain_rows` of the lines `texts`, each by the author `given` beside it."""
-    decoded = _decoded(texts)
+def plain_rows_of(
+    given: list[str], texts: list[str], decoded: list[_Plain | None] | None = None
+) -> GeotagRows | None:
+    """`plain_rows` of the lines `texts`, each by the author `given` beside it; `decoded`:
+    the lines' `_decoded` when the caller has it (`texts` is then not read)."""
+    if decoded is None:
+        decoded = _decoded(texts)
     at: list[int]
     if None not in decoded:  # (the common batch: every line decoded, checked in C maps)
         plains = cast("list[_Plain]", decoded)

@@ -483,9 +483,18 @@ def decode_each(decode_many: Callable[[str], list[tuple[_T]]], lines: list[str])
     line end, `],[line 2`, ...): a string cannot run across a raw line end (JSON refuses
     one), and a T holds no array that a "[" may follow, so each "],[" between two lines
     ends one line's array; as many arrays as lines, each a tuple of one T, is what decoding
-    each line alone gives."""
+    each line alone gives.
+
+    The text is made by one join, the brackets added to the first and last lines (the same
+    text as `"[[" + "\n],[".join(lines) + "\n]]"`): each concatenation with the joined
+    text copies the whole of it, a fresh large block each time (~0.1 us a line)."""
+    if not lines:
+        return None  # (what the decoder's one empty array gives: not as many as lines)
+    pieces = lines.copy()
+    pieces[0] = "[[" + pieces[0]
+    pieces[-1] += "\n]]"
     try:
-        arrays = decode_many("[[" + "\n],[".join(lines) + "\n]]")
+        arrays = decode_many("\n],[".join(pieces))
     except msgspec.DecodeError:
         return None
     return list(map(_FIRST, arrays)) if len(arrays) == len(lines) else None

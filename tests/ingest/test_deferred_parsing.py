@@ -341,6 +341,31 @@ def test_lines_decoded_together_are_each_line_decoded_alone(lines: list[tuple[st
     assert plains == alone
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_RUN_LINES | st.text(max_size=6), _LINE_ENDS | st.just("")), max_size=12))
+@example([("", "")])
+@example([('{"id": "a", "author": "x"}', "\r"), ('{"id": "b", "author": "x"}', "")])
+def test_lines_decoded_together_are_the_text_of_their_join(lines: list[tuple[str, str]]) -> None:
+    """The text `decode_each` decodes is `"[[" + "\n],[".join(lines) + "\n]]"` (made by
+    one join), whatever the lines' ends ("\r" alone, none, an empty line); the caller's
+    list is left as it was."""
+    joined = [line + end for line, end in lines]
+    given = list(joined)
+    seen: list[str] = []
+
+    def decode_many(text: str) -> list[tuple[int]]:
+        seen.append(text)
+        return [(k,) for k in range(len(given))]
+
+    decoded = jsonl.decode_each(decode_many, joined)
+    assert joined == given
+    if not joined:
+        assert decoded is None
+        return
+    assert seen == ["[[" + "\n],[".join(given) + "\n]]"]
+    assert decoded == list(range(len(given)))
+
+
 @settings(max_examples=800, deadline=None)
 @given(st.lists(st.one_of(st.none(), _Z_SHAPED), min_size=1, max_size=8))
 @example(["2024-02-29T10:00:00Z", "2025-02-29T10:00:00Z"])

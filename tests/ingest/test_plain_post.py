@@ -461,7 +461,7 @@ def test_batches_read_ahead_together_give_what_each_batch_read_alone_gives(
     monkeypatch.setattr(pipeline, "SUBMIT_BATCHES", 8)
     together = everything()
     with monkeypatch.context() as patch:  # (each batch's lines read by its own `take`)
-        patch.setattr(pipeline._Shard, "plain_ahead", lambda _, batches: [None] * len(batches))
+        patch.setattr(pipeline._Shard, "plain_ahead", lambda _, batches, *__: [None] * len(batches))
         alone = everything()
     names = ("profiles", "sites", "stats", "warnings", "ingest warnings", "store files")
     for name, a, b in zip(names, together, alone, strict=True):
