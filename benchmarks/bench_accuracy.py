@@ -83,6 +83,7 @@ import sys
 import tarfile
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -323,6 +324,21 @@ def wrong_places(profiles: list[Profile], truth: list[TruthRow]) -> list[dict[st
     return out
 
 
+def _truth_with_given(
+    profiles: list[Profile], truth: list[TruthRow], kind: PlaceKind
+) -> Iterator[tuple[TruthRow, LatLon, Profile | None, list[Any]]]:
+    """Each detectable true place of `kind` (a home or a base) with a position: the row, its
+    position, the person's profile (None if none) and the places of that kind given to them,
+    in the profile's order."""
+    by_person = {p.person: p for p in profiles}
+    for row in truth:
+        if row.kind != kind.value or row.position is None or not row.detectable:
+            continue
+        profile = by_person.get(row.person)
+        given = [p for p in (profile.places if profile else ()) if p.kind == kind]
+        yield row, row.position, profile, given
+
+
 def missed_bases(
     profiles: list[Profile],
     truth: list[TruthRow],
@@ -332,14 +348,8 @@ def missed_bases(
     """Every true base with no base given within `BASE_RIGHT_M`, with why: the person's own
     analysis (`analyse_person`, before the site pass) read back at the true base."""
     params = params or LeakInference()._validated()
-    by_person = {p.person: p for p in profiles}
     out: list[dict[str, Any]] = []
-    for row in truth:
-        if row.kind != "base" or row.position is None or not row.detectable:
-            continue
-        target = row.position
-        profile = by_person.get(row.person)
-        given = [p for p in (profile.places if profile else ()) if p.kind == PlaceKind.BASE]
+    for row, target, profile, given in _truth_with_given(profiles, truth, PlaceKind.BASE):
         if any(haversine_m(p.position, target) <= BASE_RIGHT_M for p in given):
             continue
         persona = next((r.persona for r in truth if r.person == row.person and r.persona), "")
@@ -485,15 +495,9 @@ def missed_homes(
     reading with the true home, how far the one is ahead (`gap`) split by the role model's
     terms (`by_term`), and the person's located posts at the true home, all and at night."""
     params = params or LeakInference()._validated()
-    by_person = {p.person: p for p in profiles}
     out: list[dict[str, Any]] = []
-    for row in truth:
-        if row.kind != "home" or row.position is None or not row.detectable:
-            continue
-        target = row.position
-        profile = by_person.get(row.person)
-        # The current home comes first (`places.decide`); an older one after it, for a move.
-        given = [p for p in (profile.places if profile else ()) if p.kind == PlaceKind.HOME]
+    # The current home comes first (`places.decide`); an older one after it, for a move.
+    for row, target, _profile, given in _truth_with_given(profiles, truth, PlaceKind.HOME):
         if given and haversine_m(given[0].position, target) <= HOME_RIGHT_M:
             continue
         rows = [r for r in truth if r.person == row.person]
