@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from geoleak.errors import FormatError
 from geoleak.extract import tiff as T
 from geoleak.extract.builder import MetaBuilder
 from geoleak.extract.gps import checked_position
@@ -34,6 +35,7 @@ from geoleak.formats.isobmff import (
     XMP_UUID,
     Box,
     brand_format,
+    brob_content,
     child,
     cr3_blocks,
     exif_item_tiff_offset,
@@ -90,14 +92,27 @@ def read_isobmff(src: Source, meta: MetaBuilder, *, jxl: bool = False) -> str:
             if b"xmpmeta" in packet or b"rdf:RDF" in packet:
                 meta.add_xmp(packet, "JP2 XML")
         elif box.type == b"brob" and fmt == "jxl":
-            inner = src.read(box.payload, 4)
-            if inner in (b"Exif", b"xml "):
-                name = inner.decode("latin-1").strip()
-                meta.warn(f"JXL {name} metadata is Brotli-compressed; not read")
+            _read_brob(src, box, meta)
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
     return fmt
+
+
+def _read_brob(src: Source, box: Box, meta: MetaBuilder) -> None:
+    """A JPEG XL `brob` box holding Exif or XMP (cjxl's lossless JPEG transcoding writes
+    them so): decompressed, then read as the plain box would be."""
+    if src.read(box.payload, 4) not in (b"Exif", b"xml "):
+        return
+    try:
+        inner, content = brob_content(src.read(box.payload, box.end - box.payload))
+    except FormatError as exc:
+        meta.warn(f"JXL compressed metadata not read: {exc}")
+        return
+    if inner == b"Exif":
+        _add_exif_item(content, meta, "JXL Exif (Brotli)")
+    else:
+        meta.add_xmp(content)
 
 
 def _read_jp2_uuid(src: Source, box: Box, meta: MetaBuilder) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "IlstValue",
     "Item",
     "brand_format",
+    "brob_content",
     "c2pa_store_start",
     "children",
     "cr3_blocks",
@@ -187,6 +188,48 @@ def brand_format(major: bytes, compatible: Sequence[bytes]) -> str:
     if any(b in _HEIF_BRANDS for b in brands) and not any(b[:2] == b"mp" for b in brands):
         return "heic"
     return "mp4"
+
+
+# A JPEG XL `brob` box (ISO/IEC 18181-2, 9.1): the type of the box it stands for, then
+# that box's content as one Brotli stream (RFC 7932). cjxl compresses a JPEG's Exif and
+# XMP into brob boxes when it transcodes the JPEG losslessly (libjxl 0.7's default), so
+# a geotagged JPEG turned into JPEG XL keeps its GPS inside one.
+BROB_LIMIT = 16 * 1024 * 1024  # bytes a brob box's content may decompress to
+_BROB_STEP = 4096  # compressed bytes fed to the decoder at a time
+
+
+def brob_content(payload: bytes, limit: int = BROB_LIMIT) -> tuple[bytes, bytes]:
+    """The inner box type and the decompressed content of a `brob` box's payload.
+
+    Decompression stops at `limit` bytes, so a crafted box cannot make a reader allocate
+    more. Raises FormatError when the payload is not a whole Brotli stream, or its content
+    is larger than `limit`."""
+    import brotli  # the decoder is needed only for JPEG XL's compressed metadata
+
+    if len(payload) < 4:
+        raise FormatError("brob box shorter than its inner type")
+    inner, stream = bytes(payload[:4]), memoryview(payload)[4:]
+    decoder = brotli.Decompressor()
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for at in range(0, max(len(stream), 1), _BROB_STEP):
+            chunk = bytes(stream[at : at + _BROB_STEP])
+            while True:
+                part = decoder.process(chunk, output_buffer_limit=limit - size + 1)
+                chunk = b""
+                parts.append(part)
+                size += len(part)
+                if size > limit:
+                    raise FormatError(f"brob {_name(inner)} content larger than {limit} bytes")
+                if decoder.can_accept_more_data():
+                    break
+        finished = decoder.is_finished()
+    except brotli.error as exc:
+        raise FormatError(f"brob {_name(inner)} content is not a valid Brotli stream") from exc
+    if not finished:
+        raise FormatError(f"brob {_name(inner)} content is truncated")
+    return inner, b"".join(parts)
 
 
 def c2pa_store_start(buf: Any, start: int, end: int) -> int | None:

@@ -10,15 +10,20 @@
   offsets stay valid and the media data is untouched. A timed GPS track (GoPro `gpmd`,
   `camm`, Apple `mebx` with location keys) cannot be removed without rewriting the media
   data: such a file is refused (reported, left out of the output).
-- JPEG XL: `Exif` and `xml ` boxes are cleaned; Brotli-compressed (`brob`) metadata is refused.
+- JPEG XL: `Exif` and `xml ` boxes are cleaned. Their Brotli-compressed form (a `brob`
+  box, which cjxl writes when it transcodes a JPEG) is decompressed and cleaned; when
+  something must go, the cleaned content is compressed again and written over the box,
+  a `free` box filling what the new `brob` box does not need, so no later byte moves. When
+  no compression of it fits, the file is refused.
 """
 
 from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from geoleak.errors import FormatError
 from geoleak.formats import isobmff as bmff
 from geoleak.formats.iso6709 import ISO6709, is_decimal_degrees
 from geoleak.formats.iso6709 import parse_iso6709 as _parse_iso6709
@@ -126,9 +131,58 @@ def scan_boxes(
                 result, Region.whole(data, payload, bend - payload), opts, label=f"{prefix}XMP"
             )
         elif btype == b"brob" and bytes(data[payload : payload + 4]) in (b"Exif", b"xml "):
-            raise Unsupported("metadata is Brotli-compressed (JPEG XL brob box)")
+            _brob(data, opts, result, bstart, payload, bend, prefix)
         elif btype in (b"mvhd", b"tkhd", b"mdhd") and opts.drop_time:
             _zero_times(data, result, payload, bend, btype)
+
+
+def _brob(
+    data: bytes | memoryview, opts: ScrubOptions, result: ScanResult,
+    bstart: int, payload: int, bend: int, prefix: str,
+) -> None:  # fmt: skip
+    """A JPEG XL `brob` box that holds Exif or XMP, cleaned as the plain box would be."""
+    try:
+        inner, content = bmff.brob_content(bytes(data[payload:bend]))
+    except FormatError as exc:
+        raise Unsupported(f"compressed JPEG XL metadata not read: {exc}") from exc
+    scratch = ScanResult("jxl")
+    what = f"{prefix}{'EXIF' if inner == b'Exif' else 'XMP'} (Brotli)"
+    if inner == b"Exif":
+        tiff = 4 + struct.unpack_from(">I", content)[0] if len(content) >= 4 else len(content)
+        clean_exif(scratch, Region.whole(content, tiff, len(content) - tiff), opts, label=what)
+    else:
+        clean_xmp(scratch, Region.whole(content, 0, len(content)), opts, label=what)
+    result.notes += scratch.notes
+    if not scratch.patches:
+        result.findings += scratch.findings
+        return
+    cleaned = bytearray(content)
+    for patch in scratch.patches:
+        cleaned[patch.offset : patch.end] = patch.data
+    room = bend - bstart - 12  # a 32-bit box header and the inner type
+    for stream in _brotli_streams(bytes(cleaned)):
+        spare = room - len(stream)
+        if spare == 0 or spare >= 8:
+            box = struct.pack(">I", 12 + len(stream)) + b"brob" + inner + stream
+            if spare:
+                box += struct.pack(">I", spare) + b"free" + bytes(spare - 8)
+            result.findings += scratch.findings
+            result.patches.append(Patch(bstart, box))
+            return
+    raise Unsupported(
+        f"{what} holds metadata geoleak must remove but cannot compress back into its box",
+        scratch.findings,
+    )
+
+
+def _brotli_streams(content: bytes) -> Iterator[bytes]:
+    """Brotli streams of `content`, smallest settings first: one of them usually leaves
+    either no byte or room for a `free` box (8 bytes or more) in the box it replaces."""
+    import brotli
+
+    for quality in range(11, -1, -1):
+        for window in (22, 24, 20, 18, 16, 12, 10):
+            yield brotli.compress(content, quality=quality, lgwin=window)
 
 
 def _canon_cr3(
