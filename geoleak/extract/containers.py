@@ -20,7 +20,7 @@ from geoleak.formats.chunks import PNG_MAX_LENGTH, iter_png_chunks, iter_riff_ch
 from geoleak.formats.flir import CAMERA_INFO, GPS_INFO, SERIAL_FIELDS, fff_records
 from geoleak.formats.gif import GifWalk, is_xmp, xmp_packet
 from geoleak.formats.iptc import EXIF_RESOURCES, XMP_RESOURCE, iter_resources
-from geoleak.formats.jpeg import EXIF_ID, FLIR_ID, XMP_ID, SegmentWalk
+from geoleak.formats.jpeg import EXIF_ID, EXT_XMP_ID, FLIR_ID, XMP_ID, SegmentWalk
 from geoleak.formats.psd import image_resources
 from geoleak.formats.tags import tag_id
 from geoleak.formats.tiff import exif_tiff_offset
@@ -46,6 +46,7 @@ def strip_exif_header(block: bytes) -> bytes:
 def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
     """APP1 segments (EXIF, XMP, FLIR) of the JPEG starting at `start`, up to SOS."""
     flir_chunks: list[bytes] = []
+    extended = _ExtendedXmp()
     exif_done = False
     xmp_done = False
     walk = SegmentWalk(src, start)
@@ -61,6 +62,8 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
         elif body.startswith(XMP_ID):
             xmp_done = True
             meta.add_xmp(body[len(XMP_ID) :])
+        elif body.startswith(EXT_XMP_ID):
+            extended.add(body[len(EXT_XMP_ID) :])
         elif body.startswith(FLIR_ID):
             flir_chunks.append(body[8:])
     if walk.problem is not None:
@@ -74,11 +77,48 @@ def read_jpeg(src: Source, meta: MetaBuilder, start: int = 0) -> None:
             _search_app1(src, meta, EXIF_ID, "EXIF")
         if not xmp_done:
             _search_app1(src, meta, XMP_ID, "XMP")
+    for packet in extended.packets(meta):
+        meta.add_xmp(packet, "extended XMP")
     for packet in meta.pending_xmp:
         meta.add_xmp(packet)
     meta.pending_xmp.clear()
     if flir_chunks:
         read_flir(b"".join(flir_chunks), meta)
+
+
+class _ExtendedXmp:
+    """A JPEG's extended XMP (XMP specification part 3, 1.1.3.1): a packet too large for one
+    APP1 segment, split over segments that each give its GUID (32 hex digits), its full
+    length and the chunk's offset. Google's cameras and Lightroom write one; any property
+    may be in it."""
+
+    __slots__ = ("chunks",)
+    LIMIT = 16 * 1024 * 1024  # bytes one extended packet may claim
+
+    def __init__(self) -> None:
+        self.chunks: dict[bytes, tuple[int, list[tuple[int, bytes]]]] = {}
+
+    def add(self, rest: bytes) -> None:
+        if len(rest) < 40:
+            return
+        guid, (length, offset) = rest[:32], struct.unpack_from(">II", rest, 32)
+        self.chunks.setdefault(guid, (length, []))[1].append((offset, rest[40:]))
+
+    def packets(self, meta: MetaBuilder) -> list[bytes]:
+        """Each whole packet; one with a gap, an overlap or an impossible length is left
+        out with a warning."""
+        out: list[bytes] = []
+        for length, parts in self.chunks.values():
+            packet = bytearray()
+            for offset, chunk in sorted(parts):
+                if offset != len(packet):
+                    break
+                packet += chunk
+            if len(packet) != length or length > self.LIMIT:
+                meta.warn("JPEG extended XMP is incomplete; not read")
+                continue
+            out.append(bytes(packet))
+        return out
 
 
 def _search_app1(src: Source, meta: MetaBuilder, signature: bytes, what: str) -> None:
