@@ -15,6 +15,7 @@ __all__ = [
     "SIDECAR_EXTENSIONS",
     "UNREAD_IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
+    "ZIP_DOCUMENT_EXTENSIONS",
     "is_media",
     "is_video",
     "orphan_companions",
@@ -56,7 +57,14 @@ COMPANION_EXTENSIONS = frozenset({".lrv", ".thm", ".lrf"})
 # name Kingston, Ontario): not media, not cleaned, but audit reads their XMP, a PDF's
 # embedded JPEG photos and an EPS's Photoshop resources (remedy/documents.py) and lists a
 # document that holds a location as leaking, one scrub cannot clean.
-DOCUMENT_EXTENSIONS = frozenset({".pdf", ".eps", ".epsf", ".ps", ".ai"})
+# Office Open XML (Word, Excel, PowerPoint), OpenDocument, EPUB and Apple iWork files are
+# zip archives that keep an inserted photo's own file (word/media/image1.jpeg, Pictures/...),
+# its EXIF GPS included: audit reads those photos too.
+ZIP_DOCUMENT_EXTENSIONS = frozenset({
+    ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".pptx", ".pptm", ".ppsx",
+    ".odt", ".ods", ".odp", ".odg", ".epub", ".pages", ".key", ".numbers",
+})  # fmt: skip
+DOCUMENT_EXTENSIONS = frozenset({".pdf", ".eps", ".epsf", ".ps", ".ai"}) | ZIP_DOCUMENT_EXTENSIONS
 # A DJI drone writes DJI_0001.SRT (its flight telemetry) beside DJI_0001.MP4 or .MOV.
 DRONE_VIDEO_EXTENSIONS = (".MP4", ".MOV", ".mp4", ".mov")
 _SUBTITLE_EXTENSIONS = (".SRT", ".srt")

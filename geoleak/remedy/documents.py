@@ -16,6 +16,12 @@ What is read, in a document's first 64 MiB:
 - an EPS's Photoshop image resources (IPTC, EXIF, XMP), which Photoshop writes as hex
   lines between "%BeginPhotoshop: N" and "%EndPhotoshop" (Adobe TN 5002 and Photoshop's
   file formats specification), read as a PSD's or a JPEG's APP13.
+- the photos an Office Open XML (Word, Excel, PowerPoint), OpenDocument, EPUB or Apple
+  iWork file keeps: these are zip archives, and an inserted photo is stored as its own
+  file (`word/media/image1.jpeg`, `Pictures/...`) with its metadata, unless the program was
+  asked to compress pictures. Each image entry (by extension, up to 64 MiB, the archive
+  checked against zip bombs first) is read as a media file by the scrubber's reader, its
+  fields named after the entry ("embedded word/media/image1.jpeg: EXIF GPS").
 Other compressed streams (content, object streams, fonts) and JPEG 2000 images are not
 read, nor a DOS EPS's TIFF or WMF preview (README: audit's limits).
 """
@@ -24,11 +30,16 @@ from __future__ import annotations
 
 import contextlib
 import re
+import zipfile
 import zlib
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from geoleak.errors import ArchiveError
+from geoleak.ingest.archive import check_archive
+from geoleak.mediatypes import IMAGE_EXTENSIONS, ZIP_DOCUMENT_EXTENSIONS
 from geoleak.remedy.blocks import clean_irb
+from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.jpeg import scan_jpeg
 from geoleak.remedy.model import Finding, Region, ScanResult, ScrubOptions, Unsupported
 from geoleak.remedy.xmp import scan_xmp
@@ -40,6 +51,7 @@ _XMP_CLOSE = re.compile(rb"</x(?:ap)?:x[am]pmeta>")
 DOCUMENT_READ_BYTES = 64 * 1024 * 1024
 INFLATE_LIMIT = 16 * 1024 * 1024  # bytes one compressed metadata stream may inflate to
 EMBEDDED_IMAGE_LIMIT = 1024  # embedded JPEGs read per document
+EMBEDDED_FILE_BYTES = 64 * 1024 * 1024  # the largest image entry of a zip document read
 
 # A stream's keyword ends its dictionary (ISO 32000-1 7.3.8: "stream" then CRLF or LF; a
 # lone CR is read too); the dictionary starts after its object's "N G obj".
@@ -63,11 +75,41 @@ def document_findings(path: Path) -> list[Finding]:
     Raises OSError when the file cannot be read."""
     with path.open("rb") as handle:
         data = handle.read(DOCUMENT_READ_BYTES)
+    if data[:4] == b"PK\x03\x04" and path.suffix.lower() in ZIP_DOCUMENT_EXTENSIONS:
+        return _zip_findings(path)
     findings = _xmp_findings(data)
     if b"%PDF-" in data[:1024]:
         findings += _pdf_stream_findings(data)
     for block in _PHOTOSHOP.finditer(data):
         findings += _photoshop_findings(block.group(1))
+    return findings
+
+
+def _zip_findings(path: Path) -> list[Finding]:
+    """The findings of the image files a zip document (Office, OpenDocument, EPUB, iWork)
+    holds. Raises OSError when it is no readable archive or fails the zip-bomb checks."""
+    try:
+        infos = check_archive(path)
+        findings: list[Finding] = []
+        with zipfile.ZipFile(path) as archive:
+            images = [
+                info for info in infos
+                if not info.is_dir()
+                and PurePosixPath(info.filename).suffix.lower() in IMAGE_EXTENSIONS
+                and info.file_size <= EMBEDDED_FILE_BYTES
+            ][:EMBEDDED_IMAGE_LIMIT]  # fmt: skip
+            for info in images:
+                body = archive.read(info)
+                suffix = PurePosixPath(info.filename).suffix.lower()
+                try:
+                    scanned = scan_bytes(body, ScrubOptions(), suffix=suffix).findings
+                except Unsupported as exc:
+                    scanned = exc.findings
+                findings += [
+                    replace(f, field=f"embedded {info.filename}: {f.field}") for f in scanned
+                ]
+    except (ArchiveError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise OSError(f"not a readable {path.suffix.lower()} document ({exc})") from None
     return findings
 
 

@@ -169,9 +169,10 @@ class ScrubReport:
 
 
 def _document_leak(path: Path) -> str:
-    """Why a document (PDF, EPS, PostScript, Illustrator) is left out of the output: its
-    plain-text XMP holds a location (geoleak does not write documents), or it cannot be
-    read; "" for a document without a location (skipped as not media)."""
+    """Why a document (PDF, EPS, PostScript, Illustrator, Office, OpenDocument, EPUB) is left
+    out of the output: its XMP or its embedded photos hold a location (geoleak does not write
+    documents), or it cannot be read; "" for a document without a location (skipped as not
+    media)."""
     try:
         findings = document_findings(path)
     except OSError as exc:
@@ -179,7 +180,8 @@ def _document_leak(path: Path) -> str:
     located = sorted({f.field for f in findings if f.kind in LOCATING})
     if not located:
         return ""
-    return (f"a {path.suffix.lower()} document whose XMP holds a location ({', '.join(located)}):"
+    return (f"a {path.suffix.lower()} document whose metadata or embedded photos hold a location"
+            f" ({', '.join(located)}):"
             " geoleak does not write documents; remove its metadata in the program that"
             " made it")  # fmt: skip
 

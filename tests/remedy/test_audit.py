@@ -6,6 +6,7 @@ import io
 import json
 import os
 import struct
+import zipfile
 import zlib
 from dataclasses import replace
 from datetime import datetime
@@ -842,6 +843,67 @@ def test_a_pdf_made_from_photos_leaks_their_gps_and_compressed_xmp(tmp_path: Pat
     assert "3 could not be cleaned, 1 skipped (not media)" in result.output
     assert "PDF image 1 0: EXIF GPS" in result.output
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def _zip_document(path: Path, entries: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in entries.items():
+            archive.writestr(name, body)
+
+
+def test_office_and_opendocument_files_leak_the_gps_of_the_photos_they_keep(
+    tmp_path: Path,
+) -> None:
+    """A Word, PowerPoint or OpenDocument file is a zip archive that keeps an inserted photo
+    as its own file, EXIF GPS included (word/media/image1.jpeg): a folder of them was "not
+    media", exit 0 under --fail-on-leak. Now each image entry is read as a media file; a
+    document whose photos have no GPS stays clean, a damaged one is listed as unread."""
+    photo_bytes = (_MEDIA / "mde_sony_dsc-hx5v.jpg").read_bytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    plain_png = buffer.getvalue()
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _zip_document(folder / "report.docx", {
+        "[Content_Types].xml": b"<Types/>",
+        "word/document.xml": b"<w:document/>",
+        "word/media/image1.png": plain_png,
+        "word/media/image2.jpeg": photo_bytes,
+    })  # fmt: skip
+    _zip_document(folder / "talk.ODP", {
+        "mimetype": b"application/vnd.oasis.opendocument.presentation",
+        "Pictures/10000001.jpg": photo_bytes,
+    })  # fmt: skip
+    _zip_document(folder / "clean.pptx", {"ppt/media/image1.png": plain_png})
+    (folder / "cut.xlsx").write_bytes(b"PK\x03\x04" + bytes(40))  # a download cut short
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    report = audit([folder])
+    listed = {Path(f.path).name: f for f in report.files}
+    assert set(listed) == {"report.docx", "talk.ODP", "cut.xlsx"}
+    for name, entry in (("report.docx", "word/media/image2.jpeg"),
+                        ("talk.ODP", "Pictures/10000001.jpg")):  # fmt: skip
+        fields = {f.field: f for f in listed[name].fields}
+        gps = fields[f"embedded {entry}: EXIF GPS"]
+        assert gps.position == pytest.approx((51.778615, 8.3656381), abs=1e-5)
+        assert listed[name].leaks_location and listed[name].position is None
+    assert (listed["cut.xlsx"].error or "").startswith("cannot read: not a readable .xlsx")
+    assert not report.evidence
+    assert not document_findings(folder / "clean.pptx")
+    runner = CliRunner()
+    failed = runner.invoke(main, ["audit", str(folder / "report.docx"), "--fail-on-leak", "-q"])
+    assert failed.exit_code == 1, failed.output
+    result = runner.invoke(main, ["scrub", str(folder), "-o", str(tmp_path / "clean")])
+    assert result.exit_code == 1, result.output
+    assert "embedded word/media/image2.jpeg: EXIF GPS" in result.output
+    assert "3 could not be cleaned, 1 skipped (not media)" in result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_zip_document_that_is_a_zip_bomb_is_not_opened(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.docx"
+    _zip_document(bomb, {"word/media/image1.jpeg": bytes(8 * 1024 * 1024)})  # ratio ~1000:1
+    with pytest.raises(OSError, match="zip bomb"):
+        document_findings(bomb)
 
 
 def test_an_eps_whose_photoshop_iptc_names_a_place_is_listed(tmp_path: Path) -> None:
