@@ -8,11 +8,11 @@ What is read, in a document's first 64 MiB:
   standard's advice, ISO 32000-1 14.3.2; EPS writes its XMP as text);
 - a PDF's metadata streams compressed with FlateDecode (some producers compress them
   anyway), inflated up to 16 MiB each;
-- a PDF's embedded JPEG images (DCTDecode streams, alone or after FlateDecode): tools
-  that turn photos into a PDF without re-encoding them (img2pdf, scanners' and phones'
-  "save as PDF") store the camera's JPEG bytes as they are, EXIF GPS included. Each is
-  read as a JPEG file by the scrubber's own reader (`scan_jpeg`), its fields named after
-  the PDF object that holds it ("PDF image 12 0: EXIF GPS").
+- a PDF's embedded JPEG and JPEG 2000 images (DCTDecode and JPXDecode streams, alone or
+  after FlateDecode): tools that turn photos into a PDF without re-encoding them (img2pdf,
+  scanners' and phones' "save as PDF") store the camera's file as it is, EXIF GPS
+  included. Each is read by the scrubber's own reader, its fields named after the PDF
+  object that holds it ("PDF image 12 0: EXIF GPS").
 - an EPS's Photoshop image resources (IPTC, EXIF, XMP), which Photoshop writes as hex
   lines between "%BeginPhotoshop: N" and "%EndPhotoshop" (Adobe TN 5002 and Photoshop's
   file formats specification), read as a PSD's or a JPEG's APP13.
@@ -22,8 +22,8 @@ What is read, in a document's first 64 MiB:
   asked to compress pictures. Each image entry (by extension, up to 64 MiB, the archive
   checked against zip bombs first) is read as a media file by the scrubber's reader, its
   fields named after the entry ("embedded word/media/image1.jpeg: EXIF GPS").
-Other compressed streams (content, object streams, fonts) and JPEG 2000 images are not
-read, nor a DOS EPS's TIFF or WMF preview (README: audit's limits).
+Other compressed streams (content, object streams, fonts) are not read, nor a DOS EPS's
+TIFF or WMF preview (README: audit's limits).
 """
 
 from __future__ import annotations
@@ -163,10 +163,13 @@ def _pdf_stream_findings(data: bytes) -> list[Finding]:
                 continue  # content, fonts, object streams: not read
             body = _inflate(body)
             filters = filters[1:]
-        if filters == [b"DCTDecode"]:
+        if filters in ([b"DCTDecode"], [b"JPXDecode"]):
             images += 1
             with contextlib.suppress(Unsupported):
-                scanned = scan_jpeg(body, ScrubOptions()).findings
+                if filters == [b"DCTDecode"]:
+                    scanned = scan_jpeg(body, ScrubOptions()).findings
+                else:  # a JPEG 2000 file as it was (JP2 boxes: EXIF, IPTC, XMP)
+                    scanned = scan_bytes(body, ScrubOptions(), suffix=".jp2").findings
                 findings += [replace(f, field=f"PDF image {name}: {f.field}") for f in scanned]
         elif inflated and not filters:
             findings += _xmp_findings(body)  # a metadata stream (plain ones are read above)

@@ -845,6 +845,21 @@ def test_a_pdf_made_from_photos_leaks_their_gps_and_compressed_xmp(tmp_path: Pat
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_a_pdf_that_embeds_a_jpeg_2000_photo_leaks_its_place(tmp_path: Path) -> None:
+    """img2pdf stores a JPEG 2000 file as it is (JPXDecode): exifr's Nikon D2X photo names
+    "Badlands National Park" in its XMP and IPTC; the PDF holding it was clean to audit."""
+    jp2 = Path(__file__).resolve().parents[1] / "data" / "wider" / "exifr_badlands_iptc_xmp.jp2"
+    image = b"/Type /XObject /Subtype /Image /Width 8 /Height 8 /Filter /JPXDecode"
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(_pdf((image, jp2.read_bytes())))
+    fields = {f.field: f.value for f in document_findings(pdf)}
+    # (its XMP is plain text in the PDF's bytes too; the IPTC record only the JP2 reader sees)
+    assert fields["PDF image 1 0: IPTC Sub-location"] == "Badlands National Park"
+    assert fields["PDF image 1 0: XMP Iptc4xmpCore:Location"] == "Badlands National Park"
+    (listed,) = audit([pdf]).files
+    assert listed.leaks_location
+
+
 def _zip_document(path: Path, entries: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in entries.items():
