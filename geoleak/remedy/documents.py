@@ -22,14 +22,18 @@ What is read, in a document's first 64 MiB:
   asked to compress pictures. Each image entry (by extension, up to 64 MiB, the archive
   checked against zip bombs first) is read as a media file by the scrubber's reader, its
   fields named after the entry ("embedded word/media/image1.jpeg: EXIF GPS").
+- a DOS EPS's TIFF preview (the binary header Photoshop and Illustrator write before the
+  PostScript: Adobe TN 5002, "Encapsulated PostScript File Format", section "Preview"),
+  read as a TIFF file ("EPS TIFF preview: EXIF GPS").
 Other compressed streams (content, object streams, fonts) are not read, nor a DOS EPS's
-TIFF or WMF preview (README: audit's limits).
+WMF preview, which holds no metadata (README: audit's limits).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import replace
@@ -82,7 +86,27 @@ def document_findings(path: Path) -> list[Finding]:
         findings += _pdf_stream_findings(data)
     for block in _PHOTOSHOP.finditer(data):
         findings += _photoshop_findings(block.group(1))
+    if data[:4] == _DOS_EPS:
+        findings += _eps_preview_findings(data)
     return findings
+
+
+_DOS_EPS = b"\xc5\xd0\xd3\xc6"
+
+
+def _eps_preview_findings(data: bytes) -> list[Finding]:
+    """The findings of a DOS EPS's TIFF preview (its offset and length, little-endian, at
+    bytes 20-27 of the header; 0 when there is none)."""
+    if len(data) < 30:
+        return []
+    start, length = struct.unpack_from("<II", data, 20)
+    if not start or not length or start + length > len(data):
+        return []
+    try:
+        scanned = scan_bytes(data[start : start + length], ScrubOptions(), suffix=".tif")
+    except Unsupported as exc:
+        return exc.findings
+    return [replace(f, field=f"EPS TIFF preview: {f.field}") for f in scanned.findings]
 
 
 def _zip_findings(path: Path) -> list[Finding]:

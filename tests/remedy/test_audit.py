@@ -860,6 +860,31 @@ def test_a_pdf_that_embeds_a_jpeg_2000_photo_leaks_its_place(tmp_path: Path) -> 
     assert listed.leaks_location
 
 
+def test_a_dos_eps_whose_tiff_preview_carries_gps_is_listed(tmp_path: Path) -> None:
+    """A DOS EPS (binary header, then PostScript, then a TIFF preview) keeps the preview's
+    tags where the PostScript reader does not look; here the preview is the Sony photo's
+    EXIF TIFF block, GPS included."""
+    jpeg = (_MEDIA / "mde_sony_dsc-hx5v.jpg").read_bytes()
+    app1 = jpeg.index(b"Exif\x00\x00") + 6
+    tiff = jpeg[app1 : app1 - 8 + struct.unpack(">H", jpeg[app1 - 8 : app1 - 6])[0]]
+    postscript = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 1 1\nshowpage\n%%EOF\n"
+    header = (
+        b"\xc5\xd0\xd3\xc6"
+        + struct.pack("<IIIIII", 30, len(postscript), 0, 0, 30 + len(postscript), len(tiff))
+        + b"\xff\xff"
+    )
+    eps = tmp_path / "logo.eps"
+    eps.write_bytes(header + postscript + tiff)
+    fields = {f.field: f for f in document_findings(eps)}
+    gps = fields["EPS TIFF preview: EXIF GPS"]
+    assert gps.position == pytest.approx((51.778615, 8.3656381), abs=1e-5)
+    assert audit([eps]).files[0].leaks_location
+    # a header whose preview lies past the file's end, or none at all: nothing read
+    short = header[:20] + struct.pack("<II", 30 + len(postscript), 10**6) + header[28:]
+    eps.write_bytes(short + postscript + tiff)
+    assert not [f for f in document_findings(eps) if f.field.startswith("EPS TIFF preview")]
+
+
 def _zip_document(path: Path, entries: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in entries.items():
