@@ -2,8 +2,9 @@
 keep their assertions.
 
 A C2PA manifest store is a JUMBF superbox (`jumb`: a description box `jumd` with a type
-UUID, toggles and a label, then content boxes). Its assertions are CBOR or JSON content
-boxes; the JSON ones include the EXIF assertion (`stds.exif`, JSON-LD with
+UUID, toggles and a label, then content boxes). Its assertions are CBOR (RFC 8949) or JSON
+content boxes; a metadata assertion some writers stored as CBOR ("in error", c2pa-rs
+reads it still) has the JSON one's keys. The JSON ones include the EXIF assertion (`stds.exif`, JSON-LD with
 `exif:GPSLatitude`...), IPTC's (`stds.iptc`, `Iptc4xmpExt:LocationCreated`...) and
 Adobe's `cai.location.broad` (`{"location": "Salem, Oregon"}`).
 
@@ -24,8 +25,10 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "APP11_ID",
+    "CborLeaf",
     "JsonLeaf",
     "JumbfBox",
+    "cbor_leaves",
     "iter_boxes",
     "jpeg_jumbf_extents",
     "json_leaves",
@@ -194,3 +197,94 @@ def _value(chars: str, pos: int, keys: tuple[str, ...], out: list[JsonLeaf], dep
         raise ValueError(f"JSON value expected at byte {pos}")
     out.append(JsonLeaf(keys, pos, pos + number.end()))
     return pos + number.end()
+
+
+class CborLeaf(NamedTuple):
+    """A scalar value in a CBOR item: the map keys leading to it, where its head starts,
+    where its content starts (after the head) and where it ends, and its major type (0
+    unsigned, 1 negative, 2 bytes, 3 text, 7 float)."""
+
+    keys: tuple[str, ...]
+    start: int
+    content: int
+    end: int
+    major: int
+
+
+def cbor_leaves(data: bytes) -> list[CborLeaf]:
+    """Every integer, float, text and byte string of the CBOR item `data` holds, with where
+    it lies (a map's keys are not leaves). Raises ValueError when `data` is not one whole
+    CBOR item (definite-length strings; indefinite arrays and maps are read)."""
+    leaves: list[CborLeaf] = []
+    end = _cbor_item(data, 0, (), leaves, 0)
+    if data[end:].strip(b"\x00"):
+        raise ValueError("trailing data after the CBOR item")
+    return leaves
+
+
+def _cbor_head(data: bytes, pos: int) -> tuple[int, int, int | None, int]:
+    """(major type, additional information, argument or None when indefinite, content start)."""
+    if pos >= len(data):
+        raise ValueError("CBOR item cut short")
+    first = data[pos]
+    major, info = first >> 5, first & 0x1F
+    if info < 24:
+        return major, info, info, pos + 1
+    if info in (24, 25, 26, 27):
+        width = 1 << (info - 24)
+        if pos + 1 + width > len(data):
+            raise ValueError("CBOR item cut short")
+        return major, info, int.from_bytes(data[pos + 1 : pos + 1 + width], "big"), pos + 1 + width
+    if info == 31 and major in (2, 3, 4, 5, 7):
+        return major, info, None, pos + 1
+    raise ValueError(f"reserved CBOR additional information {info} at byte {pos}")
+
+
+def _cbor_item(
+    data: bytes, pos: int, keys: tuple[str, ...], out: list[CborLeaf], depth: int
+) -> int:
+    if depth > _MAX_DEPTH:
+        raise ValueError("CBOR nested too deep")
+    major, info, argument, content = _cbor_head(data, pos)
+    if major in (0, 1):
+        out.append(CborLeaf(keys, pos, content, content, major))
+        return content
+    if major in (2, 3):
+        if argument is None:
+            raise ValueError(f"indefinite-length CBOR string at byte {pos}")
+        end = content + argument
+        if end > len(data):
+            raise ValueError("CBOR string cut short")
+        out.append(CborLeaf(keys, pos, content, end, major))
+        return end
+    if major in (4, 5):
+        pos, count = content, 0
+        while argument is None or count < argument:
+            if argument is None and data[pos : pos + 1] == b"\xff":
+                return pos + 1
+            if major == 5:
+                key_leaves: list[CborLeaf] = []
+                after = _cbor_item(data, pos, keys, key_leaves, depth + 1)
+                key = _cbor_key(data, pos, after)
+                pos = _cbor_item(data, after, (*keys, key), out, depth + 1)
+            else:
+                pos = _cbor_item(data, pos, keys, out, depth + 1)
+            count += 1
+        return pos
+    if major == 6:  # a tag: its item follows
+        return _cbor_item(data, content, keys, out, depth + 1)
+    if argument is None:
+        raise ValueError(f"unexpected CBOR break at byte {pos}")
+    if info in (25, 26, 27):  # a float: half, single or double
+        out.append(CborLeaf(keys, pos, pos + 1, content, 7))
+    return content  # simple values: false, true, null, undefined
+
+
+def _cbor_key(data: bytes, start: int, end: int) -> str:
+    """A map key as text: a text key decoded, any other key as its CBOR bytes in hex."""
+    major, _, argument, content = _cbor_head(data, start)
+    if major == 3 and argument is not None:
+        return data[content:end].decode("utf-8", "replace")
+    if major == 0 and argument is not None:
+        return str(argument)
+    return data[start:end].hex()

@@ -1,17 +1,23 @@
-"""C2PA content credentials (JUMBF): location in their JSON assertions, blanked in place.
+"""C2PA content credentials (JUMBF): location in their JSON and CBOR assertions, blanked
+in place.
 
 A JSON assertion's location values (`exif:GPSLatitude`, `Iptc4xmpExt:LocationCreated`'s
 city, `cai.location.broad`'s `location`...) are overwritten at the same length: a string
 keeps its quotes and becomes spaces, a number becomes 0 and spaces, so the JSON stays
-valid and no byte moves. The manifest's signature no longer matches afterwards, as it
-would not after any edit of the photo's metadata it covers. CBOR assertions are not read.
+valid and no byte moves. A CBOR assertion (a metadata assertion some writers stored as
+CBOR, or any CBOR assertion with a location key) is read the same way: a text string keeps
+its head and its characters become spaces, a number becomes 0 in the same width (an
+integer's head keeps its size, a float's bytes become +0.0), a byte string becomes zeros.
+The manifest's signature no longer matches afterwards, as it would not after any edit of
+the photo's metadata it covers.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 
-from geoleak.formats.jumbf import iter_boxes, json_leaves, jumbf_label
+from geoleak.formats.jumbf import cbor_leaves, iter_boxes, json_leaves, jumbf_label
 from geoleak.remedy.model import LOCATING, Finding, FindingKind, Region, ScanResult
 from geoleak.remedy.xmp import classify_property
 
@@ -26,27 +32,59 @@ def clean_jumbf(result: ScanResult, region: Region) -> None:
         if box.type == b"jumd":
             label = jumbf_label(data, box)
             continue
-        if box.type != b"json":
+        if box.type not in (b"json", b"cbor"):
             continue
         text = data[box.body : box.end]
         try:
-            leaves = json_leaves(text)
+            values = _json_values(text) if box.type == b"json" else _cbor_values(text)
         except ValueError as exc:
-            result.notes.append(f"C2PA JSON box {label or '(no label)'} not read ({exc})")
+            what = box.type.decode().upper()
+            result.notes.append(f"C2PA {what} box {label or '(no label)'} not read ({exc})")
             continue
-        for leaf in leaves:
-            kind = _kind(leaf.keys)
-            if kind is None:
-                continue
-            raw = text[leaf.start : leaf.end]
-            shown = _shown(raw)
-            if not shown or shown == "0":
-                continue  # empty, or blanked by an earlier scrub
-            name = leaf.keys[-1] if leaf.keys else "value"
+        for keys, start, shown, blank in values:
+            kind = _kind(keys)
+            if kind is None or not shown or shown == "0":
+                continue  # not a location; empty, or blanked by an earlier scrub
+            name = keys[-1] if keys else "value"
             result.add(
                 Finding(f"C2PA {label or 'JSON'} {name}", kind, shown, removed=True),
-                region.patch(box.body + leaf.start, _blank(raw)),
+                region.patch(box.body + start, blank),
             )
+
+
+# a value as clean_jumbf reads it: its keys, where its bytes start, how it is shown, and
+# the bytes of the same length that blank it
+_Value = tuple[tuple[str, ...], int, str, bytes]
+
+
+def _json_values(text: bytes) -> list[_Value]:
+    out: list[_Value] = []
+    for leaf in json_leaves(text):
+        raw = text[leaf.start : leaf.end]
+        out.append((leaf.keys, leaf.start, _shown(raw), _blank(raw)))
+    return out
+
+
+def _cbor_values(data: bytes) -> list[_Value]:
+    out: list[_Value] = []
+    for leaf in cbor_leaves(data):
+        body = data[leaf.content : leaf.end]
+        if leaf.major == 3:
+            shown = body.decode("utf-8", "replace").strip()
+            out.append((leaf.keys, leaf.content, shown, b" " * len(body)))
+        elif leaf.major == 2:
+            shown = body.hex() if body.strip(b"\x00") else ""
+            out.append((leaf.keys, leaf.content, shown, bytes(len(body))))
+        elif leaf.major == 7:
+            value = struct.unpack({2: ">e", 4: ">f", 8: ">d"}[len(body)], body)[0]
+            out.append((leaf.keys, leaf.content, f"{value:g}", bytes(len(body))))
+        else:  # an integer: 0 with a head of the same size
+            head = data[leaf.start : leaf.content]
+            value = int.from_bytes(head[1:], "big") if len(head) > 1 else head[0] & 0x1F
+            shown = str(-1 - value if leaf.major == 1 else value)
+            zero = bytes([head[0] & 0x1F if len(head) > 1 else 0]) + bytes(len(head) - 1)
+            out.append((leaf.keys, leaf.start, shown, zero))
+    return out
 
 
 def _kind(keys: tuple[str, ...]) -> FindingKind | None:

@@ -22,7 +22,13 @@ from hypothesis import strategies as st
 from PIL import Image
 from remedy_photos import photo
 
-from geoleak.formats.jumbf import iter_boxes, jpeg_jumbf_extents, json_leaves, jumbf_label
+from geoleak.formats.jumbf import (
+    cbor_leaves,
+    iter_boxes,
+    jpeg_jumbf_extents,
+    json_leaves,
+    jumbf_label,
+)
 from geoleak.remedy.audit import audit
 from geoleak.remedy.formats import scan_bytes
 from geoleak.remedy.model import LOCATING, FindingKind, ScrubOptions
@@ -215,3 +221,167 @@ def test_content_credentials_in_png_webp_and_iso_media_are_cleaned(container: An
     if container is not _in_mp4:
         with Image.open(io.BytesIO(bytes(cleaned))) as a, Image.open(io.BytesIO(data)) as b:
             assert a.tobytes() == b.tobytes()  # (a PNG's CRC is recomputed: it still decodes)
+
+
+# -- CBOR assertions (RFC 8949) ---------------------------------------------------------------
+CBOR_TYPE = bytes.fromhex("63626f7200110010800000aa00389b71")  # the CBOR content type UUID
+
+
+def _cbor_head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * width):
+            return bytes([major << 5 | info]) + n.to_bytes(width, "big")
+    raise ValueError(n)
+
+
+def _cbor(value: object) -> bytes:
+    """A small definite-length CBOR encoder for the tests (floats as doubles)."""
+    if value is None or isinstance(value, bool):
+        return bytes([0xF6 if value is None else 0xF5 if value else 0xF4])
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode()
+        return _cbor_head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor(v) for v in value)
+    assert isinstance(value, dict)
+    return _cbor_head(5, len(value)) + b"".join(_cbor(k) + _cbor(v) for k, v in value.items())
+
+
+_CBOR_SCALARS = st.one_of(
+    st.text(max_size=12), st.binary(max_size=6), st.integers(-(2**64), 2**64 - 1),
+    st.booleans(), st.none(), st.floats(allow_nan=False),
+)  # fmt: skip
+_CBOR = st.recursive(
+    _CBOR_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _scalars(value: object, keys: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _scalars(v, (*keys, k))]
+    if isinstance(value, list):
+        return [s for v in value for s in _scalars(v, keys)]
+    return [] if value is None or isinstance(value, bool) else [(keys, value)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_CBOR)
+def test_every_cbor_scalar_is_found_where_it_lies(value: object) -> None:
+    data = _cbor(value)
+    leaves = cbor_leaves(data)
+    assert [leaf.keys for leaf in leaves] == [keys for keys, _ in _scalars(value)]
+    for leaf, (_, scalar) in zip(leaves, _scalars(value), strict=True):
+        assert data[leaf.start : leaf.end] == _cbor(scalar)  # the whole item, head included
+        body = data[leaf.content : leaf.end]
+        if isinstance(scalar, str):
+            assert body.decode() == scalar
+        elif isinstance(scalar, bytes):
+            assert body == scalar
+        elif isinstance(scalar, float):
+            assert struct.unpack(">d", body)[0] == scalar
+
+
+def test_cbor_that_is_cut_or_malformed_is_an_error() -> None:
+    data = _cbor({"exif:GPSLatitude": "39,21.102N", "n": [1, 2.5]})
+    for end in range(len(data)):
+        with pytest.raises(ValueError, match="cut short"):
+            cbor_leaves(data[:end])
+    with pytest.raises(ValueError, match="reserved"):
+        cbor_leaves(b"\x1c")
+    with pytest.raises(ValueError, match="trailing"):
+        cbor_leaves(data + b"\x01")
+    # indefinite-length maps and arrays, and tags, are read
+    indefinite = b"\xbf" + _cbor("location") + b"\x9f" + _cbor("Salem") + b"\xff\xff"
+    assert [(leaf.keys, leaf.major) for leaf in cbor_leaves(b"\xc0" + indefinite)] == [
+        (("location",), 3)
+    ]
+
+
+def _cbor_store(metadata: dict[str, object]) -> bytes:
+    box = _superbox(CBOR_TYPE, "c2pa.metadata", _box(b"cbor", _cbor(metadata)))
+    assertions = _superbox(C2PA_TYPE, "c2pa.assertions", box)
+    return _superbox(C2PA_TYPE, "c2pa", _superbox(C2PA_TYPE, "urn:uuid:fiction", assertions))
+
+
+def test_a_cbor_metadata_assertion_is_audited_and_blanked(tmp_path: Path) -> None:
+    """c2pa-rs still reads a metadata assertion that older writers stored as CBOR, with the
+    JSON one's keys: its GPS was not read ("CBOR assertions are not read")."""
+    metadata = {
+        "@context": {"exif": "http://ns.adobe.com/exif/1.0/"},
+        "exif:GPSLatitude": "69,39.0N",
+        "exif:GPSLongitude": "18,57.6E",
+        "exif:GPSAltitude": 100.963,
+        "exif:GPSAltitudeRef": 0,
+        "exif:GPSSatellites": 300,
+        "exif:DateTimeOriginal": "2019-09-22T18:22:57Z",
+    }
+    data = _jpeg_with_store(_cbor_store(metadata), 90)  # packets split the CBOR
+    located = {(f.field, f.value) for f in scan_bytes(data, ScrubOptions()).location_findings}
+    assert {
+        ("C2PA c2pa.metadata exif:GPSLatitude", "69,39.0N"),
+        ("C2PA c2pa.metadata exif:GPSLongitude", "18,57.6E"),
+        ("C2PA c2pa.metadata exif:GPSAltitude", "100.963"),
+        ("C2PA c2pa.metadata exif:GPSSatellites", "300"),
+    } <= located
+    source = tmp_path / "credentials.jpg"
+    source.write_bytes(data)
+    out = tmp_path / "clean.jpg"
+    assert scrub_file(source, out).status == "cleaned"
+    cleaned = out.read_bytes()
+    assert len(cleaned) == len(data) and b"69,39" not in cleaned
+    assert not scan_bytes(cleaned, ScrubOptions()).location_findings
+    store = _cbor_store(metadata)
+    whole = bytearray(_jpeg_with_store(store, 1 << 16))
+    for patch in scan_bytes(bytes(whole), ScrubOptions()).patches:
+        whole[patch.offset : patch.end] = patch.data
+    at = bytes(whole).index(_cbor(metadata)[:12])
+    blanked = bytes(whole[at : at + len(_cbor(metadata))])
+    values = {leaf.keys[-1]: blanked[leaf.content : leaf.end] for leaf in cbor_leaves(blanked)}
+    assert values["exif:GPSLatitude"].strip() == b""
+    assert struct.unpack(">d", values["exif:GPSAltitude"])[0] == 0.0
+    assert values["exif:DateTimeOriginal"] == b"2019-09-22T18:22:57Z"
+    sats = next(leaf for leaf in cbor_leaves(blanked) if leaf.keys[-1] == "exif:GPSSatellites")
+    assert blanked[sats.start : sats.content] == b"\x19\x00\x00"  # 0, in the same 3 bytes
+
+
+C2PA_RS_MANIFEST = (
+    Path(__file__).resolve().parents[1] / "data" / "wider" / "c2pars_c_manifest_8px.jpg"
+)
+
+
+def test_a_real_manifest_store_is_walked_and_every_cbor_box_read(tmp_path: Path) -> None:
+    """c2pa-rs's C.jpg manifest store (its APP11 segments on an 8 x 8 photo): every CBOR
+    assertion, the claim and the signature parse; none holds a location, so audit finds
+    none and scrub has nothing to remove."""
+    data = C2PA_RS_MANIFEST.read_bytes()
+    segments = []
+    pos = 2
+    while data[pos + 1] != 0xDA:
+        length = struct.unpack_from(">H", data, pos + 2)[0]
+        if data[pos + 1] == 0xEB:
+            segments.append((pos + 4, pos + 2 + length))
+        pos += 2 + length
+    [extents] = jpeg_jumbf_extents(segments, data)
+    store = b"".join(data[start : start + n] for start, n in extents)
+    boxes = list(iter_boxes(store))
+    labels = {jumbf_label(store, b) for b in boxes if b.type == b"jumd"}
+    assert {"c2pa", "c2pa.assertions", "c2pa.actions", "c2pa.hash.data", "c2pa.claim"} <= labels
+    cbor = [b for b in boxes if b.type == b"cbor"]
+    assert len(cbor) >= 4
+    keys = {leaf.keys[-1] for b in cbor for leaf in cbor_leaves(store[b.body : b.end]) if leaf.keys}
+    assert {"action", "alg", "hash"} <= keys
+    scan = scan_bytes(data, ScrubOptions())
+    assert not scan.location_findings and not scan.notes
+    assert scrub_file(C2PA_RS_MANIFEST, tmp_path / "out.jpg").status == "unchanged"
