@@ -138,13 +138,20 @@ _SCALARS = st.one_of(
     st.text(max_size=12), st.integers(-(10**9), 10**9), st.booleans(), st.none(),
     st.floats(allow_nan=False, allow_infinity=False),
 )  # fmt: skip
-_JSON = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
+
+
+def _nested(scalars: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Lists and string-keyed maps of `scalars`, nested."""
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+
+
+_JSON = _nested(_SCALARS)
 
 
 @settings(max_examples=200, deadline=None)
@@ -259,13 +266,7 @@ _CBOR_SCALARS = st.one_of(
     st.text(max_size=12), st.binary(max_size=6), st.integers(-(2**64), 2**64 - 1),
     st.booleans(), st.none(), st.floats(allow_nan=False),
 )  # fmt: skip
-_CBOR = st.recursive(
-    _CBOR_SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
+_CBOR = _nested(_CBOR_SCALARS)
 
 
 def _scalars(value: object, keys: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
