@@ -1245,3 +1245,88 @@ def test_assignments_structures_are_shared_and_equal_new_ones(
     late = roles._structure(7, 8, 9)
     assert late == roles.Structure(home=7, work=8, second=9)
     assert (7, 8, 9, False) not in roles._STRUCTURES
+
+
+def test_near_commute_bands_are_the_published_lognormals() -> None:
+    """A workplace 300 m-1 km and 1-2 km from the home: log P(band | commute) - log P(band |
+    errand), the ONS 2011 commute lognormal against the same shape at the NHTS errands' mean
+    trip length, checked against scipy's lognormal; within 300 m and beyond 2 km nothing
+    changes, and the far bands keep their indexes."""
+    from scipy.stats import lognorm
+
+    from geoleak.infer.roles import (
+        COMMUTE_BAND_LOG_PRIOR,
+        COMMUTE_MEDIAN_M,
+        COMMUTE_SIGMA,
+        ERRAND_TO_COMMUTE_RATIO,
+        commute_band,
+        near_commute_log_ratios,
+    )
+
+    distances = (0.0, 299.0, 301.0, 999.0, 1_001.0, 1_999.0, 2_001.0, 59_000.0, 61_000.0, 101_000.0)
+    assert [commute_band(d) for d in distances] == [0, 0, 3, 3, 4, 4, 0, 0, 1, 2]
+    work = lognorm(COMMUTE_SIGMA, scale=COMMUTE_MEDIAN_M)
+    errand = lognorm(COMMUTE_SIGMA, scale=COMMUTE_MEDIAN_M * ERRAND_TO_COMMUTE_RATIO)
+    expected = [
+        math.log((work.cdf(hi) - work.cdf(lo)) / (errand.cdf(hi) - errand.cdf(lo)))
+        for lo, hi in ((300.0, 1_000.0), (1_000.0, 2_000.0))
+    ]
+    assert near_commute_log_ratios() == pytest.approx(expected, rel=1e-9)
+    assert expected[0] < expected[1] < 0.0
+    assert COMMUTE_BAND_LOG_PRIOR[3:] == pytest.approx(
+        COMMUTE_BAND_LOG_PRIOR[0] + np.array(expected)
+    )
+
+
+def _cafe_week(place: LatLon, seed: int) -> list[Evidence]:
+    """Evenings and weekends at HOME for 40 weeks, and a place seen on a few weekdays in
+    working hours: a thin workplace or a favourite cafe of someone working from home."""
+    evidence = routine("cafe", HOME, range(5), (19.5, 23.0), per_week=2, seed=seed)
+    evidence += routine("cafe", HOME, (5, 6), (10.0, 18.0), per_week=1, seed=seed + 1)
+    evidence += routine("cafe", place, range(5), (10.0, 16.0), weeks=6, per_week=1, seed=seed + 2)
+    return evidence
+
+
+def test_a_place_near_the_home_is_less_often_the_workplace() -> None:
+    """The same weekday visits read as a workplace: 800 m from the home the workplace's odds
+    are exp(-0.69) of those at 8 km (ONS commutes against NHTS errands), so its posterior
+    is lower; at 5 km (beyond the near bands) nothing is added."""
+    from geoleak.infer.places import InferenceParams, analyse_person, work_marginals
+
+    params = InferenceParams()
+
+    def workplace_log_odds(distance_m: float) -> float:
+        place = destination(HOME, 40.0, distance_m)
+        analysis = analyse_person("cafe", _cafe_week(place, 3), params)
+        assert analysis.fit is not None
+        k = next(k for k, c in enumerate(analysis.work_candidates)
+                 if haversine_m(c.position, place) < 200)  # fmt: skip
+        p = work_marginals(analysis.fit)[k]
+        return math.log(p / (1 - p))
+
+    near_odds, mid_odds, far_odds = (workplace_log_odds(d) for d in (800.0, 5_000.0, 8_000.0))
+    assert near_odds < far_odds - 0.4
+    assert mid_odds == pytest.approx(far_odds, abs=0.05)
+
+
+def test_the_homes_own_group_as_workplace_has_no_commute_distance() -> None:
+    """Living on site: a work spot 450 m from the home, in the home's own workplace-scale
+    group (whose centre, pulled towards the busier work spot, lies over 300 m from the
+    home), is not a commute (the distance is within the site), so that pair gets band 0;
+    the same spot 900 m away, in a group of its own, gets the 300 m-1 km band."""
+    from geoleak.infer.places import InferenceParams, analyse_person, role_problem
+
+    for distance_m, same_group in ((450.0, True), (900.0, False)):
+        spot = destination(HOME, 120.0, distance_m)
+        evidence = routine("site", HOME, range(7), (19.0, 23.0), per_week=1, seed=5)
+        evidence += routine("site", spot, range(5), (9.0, 17.0), per_week=4, seed=6)
+        problem = role_problem("site", evidence, InferenceParams())
+        assert problem is not None and problem.far_from_home is not None
+        homes = analyse_person("site", evidence, InferenceParams()).home_candidates
+        k = min(range(len(homes)), key=lambda k: haversine_m(homes[k].position, HOME))
+        home_group = problem.loc_group[problem.home_locs[k]]
+        bands = dict(zip(problem.work_groups, problem.far_from_home[k], strict=True))
+        if same_group:
+            assert home_group in bands and bands[home_group] == 0
+        else:
+            assert any(b == 3 for g, b in bands.items() if g != home_group)
