@@ -76,6 +76,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -88,8 +89,11 @@ sys.path.insert(0, str(REPO))
 
 from geoleak.evaluate import (  # noqa: E402
     BASE_RADII_M,
+    BASE_RIGHT_M,
     HOME_RADII_M,
+    HOME_RIGHT_M,
     Evaluation,
+    TruthRow,
     evaluate,
     pooled_counts,
     truth_rows,
@@ -111,8 +115,14 @@ from geoleak.types import (  # noqa: E402
 )
 
 sys.path.insert(0, str(REPO / "benchmarks"))
+from bench_accuracy import (  # noqa: E402
+    EXTRA_FAMILIES,
+    FAMILIES,
+    corpus_evidence,
+    missed_bases,
+    missed_homes,
+)
 from bench_accuracy import corpora as accuracy_corpora  # noqa: E402
-from bench_accuracy import corpus_evidence  # noqa: E402
 from peers import SKMOB_HOMES, SKMOB_VENV, skmob_python, trackintel_places  # noqa: E402
 
 SKMOB = "scikit-mobility==1.3.1"
@@ -553,6 +563,109 @@ def pooled_lines(
     return lines
 
 
+def peer_wins(
+    profiles: Mapping[str, Sequence[Profile]], truth: Sequence[TruthRow]
+) -> list[dict[str, Any]]:
+    """Every true home (right within `HOME_RIGHT_M`) and base (`BASE_RIGHT_M`) that some
+    peer gets right and geoleak does not, one item each: the person, their persona, "home"
+    or "base", the peers that get it, and what geoleak gave instead (the distance of its
+    place of that kind and its confidence, whether its home lies at the true workplace or its
+    base at the true home; None where it gave none). `profiles` maps a method's name to its
+    profiles, geoleak's under "geoleak". Movers' homes are left out (`evaluate` scores them
+    by period), as are rows the truth marks undetectable."""
+    homes: dict[str, list[TruthRow]] = {}
+    for row in truth:
+        if row.kind == "home":
+            homes.setdefault(row.person, []).append(row)
+    persona = {row.person: row.persona for row in truth if row.persona}
+    true_base = {row.person: row.position for row in truth
+                 if row.kind == "base" and row.position is not None}  # fmt: skip
+    given: dict[str, dict[str, Profile]] = {
+        method: {p.person: p for p in found} for method, found in profiles.items()
+    }
+
+    def first(method: str, person: str, kind: PlaceKind) -> Place | None:
+        profile = given[method].get(person)
+        return next((p for p in (profile.places if profile else ()) if p.kind == kind), None)
+
+    def right(method: str, row: TruthRow, kind: PlaceKind, right_m: float) -> bool:
+        place = first(method, row.person, kind)
+        return (place is not None and row.position is not None
+                and haversine_m(place.position, row.position) <= right_m)  # fmt: skip
+
+    out: list[dict[str, Any]] = []
+    for row in truth:
+        if row.kind not in ("home", "base") or row.position is None or not row.detectable:
+            continue
+        if row.kind == "home" and len(homes[row.person]) > 1:
+            continue
+        kind = PlaceKind.HOME if row.kind == "home" else PlaceKind.BASE
+        right_m = HOME_RIGHT_M if kind == PlaceKind.HOME else BASE_RIGHT_M
+        target = row.position
+        if right("geoleak", row, kind, right_m):
+            continue
+        peers = [m for m in given if m != "geoleak" and right(m, row, kind, right_m)]
+        if not peers:
+            continue
+        ours = first("geoleak", row.person, kind)
+        item: dict[str, Any] = {"person": row.person, "persona": persona.get(row.person, ""),
+                                "kind": row.kind, "peers": peers, "given_m": None,
+                                "confidence": None, "swapped": None}  # fmt: skip
+        if ours is not None:
+            item["given_m"] = round(haversine_m(ours.position, target))
+            item["confidence"] = ours.confidence
+            # A home at the true workplace, a base at the true home: the two roles swapped.
+            if kind == PlaceKind.HOME and row.person in true_base:
+                item["swapped"] = haversine_m(ours.position, true_base[row.person]) <= BASE_RIGHT_M
+            elif kind == PlaceKind.BASE and homes.get(row.person):
+                item["swapped"] = any(
+                    h.position is not None
+                    and haversine_m(ours.position, h.position) <= HOME_RIGHT_M
+                    for h in homes[row.person]
+                )
+        out.append(item)
+    return out
+
+
+def peer_wins_with_causes(
+    wins: list[dict[str, Any]],
+    profiles: Sequence[Profile],
+    truth: Sequence[TruthRow],
+    evidence: EvidenceByPerson,
+) -> list[dict[str, Any]]:
+    """`peer_wins`' items with geoleak's own reading of each (bench_accuracy's
+    `missed_homes` / `missed_bases`: the cause, the best reading's type, the true place's
+    posterior and the terms that lead), run only for the people listed."""
+    people = {(w["person"], w["kind"]) for w in wins}
+    rows = [r for r in truth if (r.person, "home") in people or (r.person, "base") in people]
+    by_person = dict(evidence)
+    why = {("home", m["person"]): m for m in missed_homes(list(profiles), rows, by_person)}
+    why |= {("base", m["person"]): m for m in missed_bases(list(profiles), rows, by_person)}
+    out = []
+    for w in wins:
+        found = why.get((w["kind"], w["person"]), {})
+        extra = {k: v for k, v in found.items()
+                 if k not in ("kind", "person", "persona", "given", "given_m")}  # fmt: skip
+        out.append({**w, **extra})
+    return out
+
+
+def peer_wins_lines(wins: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The peer wins counted by kind, persona and geoleak's cause."""
+    lines = []
+    for kind in ("home", "base"):
+        mine = [w for w in wins if w["kind"] == kind]
+        by_persona = Counter(w["persona"] or "-" for w in mine)
+        by_cause = Counter(w.get("cause", "?") for w in mine)
+        lines.append(
+            f"  {kind}s a peer gets and geoleak does not: {len(mine)}; by persona: "
+            + (", ".join(f"{p} {n}" for p, n in by_persona.most_common()) or "none")
+            + "; by geoleak's cause: "
+            + (", ".join(f"{c} {n}" for c, n in by_cause.most_common()) or "none")
+        )
+    return lines
+
+
 def ratio_lines(scored: Sequence[tuple[MethodResult, Evaluation | None]]) -> list[str]:
     ours = next(ev for res, ev in scored if res.name == "geoleak" and ev is not None)
     lines = [
@@ -880,9 +993,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--corpora", default=None, metavar="NAMES",
                         help="comma-separated corpora of bench_accuracy.py (e.g. timeuse-101,timeuse-102,"
-                        "units-201,units-202,pmm-401, same knobs) instead of the three default families; "
+                        "units-201,units-202,pmm-401, pmm-development-411, same knobs) instead of the three default families; "
                         "figures are pooled per family")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="write all figures as JSON here")
+    parser.add_argument("--peer-wins", type=Path, default=None, metavar="FILE",
+                        help="write as JSON every true home and base a peer gets right and geoleak "
+                             "does not, with geoleak's cause (bench_accuracy's --missed reading), "
+                             "and print them counted by persona and cause per family")  # fmt: skip
     args = parser.parse_args(argv)
     if args.setup_skmob:
         setup_skmob()
@@ -912,7 +1029,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "timeuse": TimeUseConfig(people=people, seed=args.seed),
     }
     if args.corpora:
-        known = dict(accuracy_corpora(quick=False))
+        known = dict(accuracy_corpora(quick=False, families=FAMILIES + EXTRA_FAMILIES))
         wanted = [n.strip() for n in args.corpora.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in known]
         if unknown:
@@ -920,6 +1037,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         families = {n: known[n] for n in wanted}
     # Per family (the part of a corpus name before "-"), per method: every corpus's evaluation.
     pools: dict[str, dict[str, list[Evaluation]]] = {}
+    wins: dict[str, list[dict[str, Any]]] = {}  # per family: `peer_wins`' items (--peer-wins)
     base_measure: dict[str, bool] = {}
     runners: list[Callable[[EvidenceByPerson], list[MethodResult]]] = [lambda ev: [run_geoleak(ev)]]
     if not args.no_peers:
@@ -994,6 +1112,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out(
                         f"  {row['bin']}: {row['places']} places, {100 * row['share_right']:.0f}% right"
                     )
+        if args.peer_wins is not None:
+            ours = next((r for r in results if r.name == "geoleak"), None)
+            rated = {res.name: res.profiles for res, ev in scored if ev is not None}
+            if ours is not None and "geoleak" in rated:
+                found = peer_wins_with_causes(
+                    peer_wins(rated, truth), ours.profiles, truth, evidence
+                )
+                wins.setdefault(family.split("-")[0], []).extend(
+                    {"corpus": family, **w} for w in found
+                )
         for res, ev in scored:
             if ev is not None:
                 pools.setdefault(family.split("-")[0], {}).setdefault(res.name, []).append(ev)
@@ -1033,6 +1161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in lines:
                 out(line)
         report["accuracy"]["pooled"][family] = pooled
+        if args.peer_wins is not None:
+            out("")
+            out(f"peer wins, family '{family}' (written to {args.peer_wins}):")
+            for line in peer_wins_lines(wins.get(family, [])):
+                out(line)
+    if args.peer_wins is not None:
+        args.peer_wins.write_text(json.dumps(wins, indent=1, default=str))
 
     # Part 2: scale.
     if not args.no_scale:
