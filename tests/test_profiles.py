@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -290,3 +291,104 @@ def test_iso_is_what_strftime_writes(moment: datetime) -> None:
     from geoleak.profiles import _iso
 
     assert _iso(moment) == moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Text(str):
+    """A str subclass: json writes it as a string, msgspec refuses it."""
+
+
+_EDGE_FLOATS = st.sampled_from(
+    [
+        0.0,
+        -0.0,
+        1e-05,
+        -5e-05,
+        9.999999999999999e-05,
+        1e-4,
+        9999999999999998.0,
+        1e16,
+        -1e16,
+        1e22,
+        5e-324,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+    ]
+)
+_SMALL_FLOATS = st.sampled_from([0.0, -0.0, 1e-05, -5e-05, 9.999999999999999e-05, 1e-4, 4e-07])
+_ODD_VALUES = st.one_of(
+    _EDGE_FLOATS,
+    st.integers(-(2**70), 2**70),
+    st.text(alphabet=st.characters(max_codepoint=0x20) | st.sampled_from("\ud800\u2028é\x7f")),
+    st.builds(_Text, st.text(max_size=3)),
+    st.just(datetime(2025, 1, 9, tzinfo=timezone.utc)),
+    st.just(frozenset({1})),
+    st.just(b"ab"),
+)
+_ODD_JSON = st.recursive(
+    _ODD_VALUES | _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.builds(
+        Profile,
+        person=st.text(max_size=4) | st.builds(_Text, st.text(max_size=3)),
+        places=st.lists(
+            st.builds(
+                Place,
+                kind=st.sampled_from(PlaceKind),
+                position=st.builds(
+                    LatLon, _SMALL_FLOATS | st.floats(-90, 90), st.floats(-180, 180)
+                ),
+                radius_m=st.sampled_from([0.0, 1e-05, 4e-05, 1e16, 12.5]),
+                confidence=st.sampled_from([0.0, 0.00004, 0.0004, 1.0]),
+                evidence=st.lists(st.text(max_size=3) | _ODD_VALUES, max_size=3).map(tuple),
+                days=st.integers(0, 3) | _ODD_VALUES,
+                explanation=st.text(max_size=3) | st.builds(_Text, st.text(max_size=3)),
+                site_id=st.none() | st.text(max_size=3),
+                extra=st.dictionaries(st.text(max_size=3), _ODD_JSON, max_size=2),
+            ),
+            max_size=2,
+        ).map(tuple),
+        posts=st.integers(0, 9) | _ODD_VALUES,
+        evidence_by_source=st.dictionaries(st.text(max_size=3), st.integers(0, 9) | _EDGE_FLOATS),
+        devices=st.lists(st.text(max_size=3) | _ODD_VALUES, max_size=2).map(tuple),
+        timezone=st.none() | st.text(max_size=3) | _EDGE_FLOATS,
+        extra=st.dictionaries(
+            st.text(max_size=3) | st.sampled_from(["lat", "notes"]), _ODD_JSON, max_size=3
+        ),
+    )
+)
+def test_msgspec_writes_only_what_json_dumps_writes(profile: Profile) -> None:
+    """profile_json_text writes a plain profile through msgspec (encode, format): floats
+    near where repr and msgspec take an exponent, NaN and infinities, big ints, control
+    characters and lone surrogates, types json refuses (datetimes, sets, bytes, str
+    subclasses) anywhere must give json.dumps's text, or its error. Fails without the
+    floats' range check or the extra values' walk."""
+    from geoleak.profiles import _nested, profile_to_json
+
+    try:
+        expected = _nested(json.dumps(profile_to_json(profile), ensure_ascii=False, indent=1), 2)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            profile_json_text(profile)
+        return
+    assert profile_json_text(profile) == expected
+
+
+def test_a_plain_profile_is_written_through_msgspec() -> None:
+    from geoleak.profiles import _msgspec_entry, profile_to_json
+
+    for profile in sample_profiles():
+        assert json.dumps(_msgspec_entry(profile)) == json.dumps(profile_to_json(profile))
+    odd = Profile(
+        "u3", places=(replace(sample_profiles()[0].places[0], position=LatLon(5e-05, 1)),)
+    )
+    assert _msgspec_entry(odd) is None
+    assert '"lat": 5e-05' in profile_json_text(odd)

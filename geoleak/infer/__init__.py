@@ -27,6 +27,7 @@ from geoleak.infer.anchor import anchor_log_odds
 from geoleak.infer.decide_many import (
     DecideNumbers,
     bagged_marginals_many,
+    lowest_with_bags,
     numbers_of_people,
     shares_of_people,
 )
@@ -809,6 +810,7 @@ def decide_numbers(
     for i, bag in zip(bag_of, bagged, strict=True):
         made_i = cast(DecideNumbers, numbers[i])
         made_i.bagged, made_i.bag_made = bag, True
+    lowest_with_bags([cast(DecideNumbers, numbers[i]) for i in bag_of])
     # The masses `decide` reads at the likeliest home and workplace, for all at once.
     layouts = [cast(Layout, analyses[i].layout) for i in chosen]
     shares_of_people(

@@ -110,6 +110,9 @@ class DecideNumbers:
     # people at once (`bagged_marginals_many`; `bag_made`), else made by `decide` if needed.
     bagged: list[NDArray[np.float64]] | None = None
     bag_made: bool = False
+    # `home_low` and `bagged`'s arrays' lowest (`decide`'s `np.minimum.reduce` of them),
+    # when made for many people at once (`lowest_with_bags`).
+    bagged_low: list[float] | None = None
     # `decide`'s masses at home candidate `shares_at` (the likeliest), when made for many
     # people at once (`shares_of_people`): its old-home mass, the day and the night/shift
     # workplace masses of its location; and the day types' mass at the likeliest workplace.
@@ -117,6 +120,28 @@ class DecideNumbers:
     shares_at: int = -1
     shares: tuple[float, float, float] = (0.0, 0.0, 0.0)
     work_day: float = 0.0
+
+
+def lowest_with_bags(numbers: Sequence[DecideNumbers]) -> None:
+    """Sets each one's `bagged_low`: `np.minimum.reduce([home_low, *bagged], axis=0)` as a
+    list (what `decide` reads as a home's confidences), for people whose `bagged` holds the
+    same number of arrays at once: their rows end to end, one reduction over the first
+    axis (each column's values taken row after row, as alone), then cut per person.
+    `np.minimum` takes each pair alone, so a column's lowest does not depend on its
+    neighbours (a NaN is kept, as alone). People without bagged arrays are left alone."""
+    groups: dict[int, list[tuple[DecideNumbers, list[NDArray[np.float64]]]]] = {}
+    for made in numbers:
+        if made.bagged:
+            groups.setdefault(len(made.bagged), []).append((made, made.bagged))
+    for arrays, group in groups.items():
+        rows: list[Any] = [[x for made, _ in group for x in made.home_low]]
+        rows.extend(np.concatenate([bagged[r] for _, bagged in group]) for r in range(arrays))
+        lowest = np.minimum.reduce(np.array(rows, dtype=np.float64), axis=0).tolist()
+        at = 0
+        for made, _ in group:
+            n = len(made.home_low)
+            made.bagged_low = lowest[at : at + n]
+            at += n
 
 
 def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:

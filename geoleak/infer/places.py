@@ -2111,12 +2111,15 @@ def decide(
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
-        bagged = (
-            numbers.bagged
-            if numbers.bag_made
-            else fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
-        )
-        home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
+        if numbers.bagged_low is not None:  # made for many people at once
+            home_low = numbers.bagged_low
+        else:
+            bagged = (
+                numbers.bagged
+                if numbers.bag_made
+                else fit.bagged_marginals(home_of, n_home, dict(work_log_boost or {}), robust)
+            )
+            home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
     second_m, types = numbers.second_m, numbers.types
     shift = _IS_SHIFT_TYPE[ptype]
     day_type = _IS_DAY_TYPE[ptype]

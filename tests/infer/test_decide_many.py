@@ -16,6 +16,7 @@ from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
     bagged_marginals_many,
+    lowest_with_bags,
     numbers_of_people,
     person_numbers,
     segment_sums,
@@ -279,3 +280,42 @@ def test_decide_with_numbers_of_people_equals_decide_alone(analyses: list) -> No
         alone = decide(analysis, params, boost)
         assert repr(decide(analysis, params, boost, person_numbers_)) == repr(alone)
     assert fitted >= 30
+
+
+def _numbers_with_bags(home_low: list[float], bagged: list[np.ndarray] | None) -> DecideNumbers:  # type: ignore[type-arg]
+    empty = np.zeros(0, np.int64)
+    return DecideNumbers([None], empty, empty, empty, empty, np.zeros((1, 0)), np.zeros((1, 0)),
+                         np.zeros((1, 0)), [], [], home_low, [], [], (), bagged, bool(bagged))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from([0, 1, 2, 3]), st.integers(0, 2**32 - 1)),
+        max_size=9,
+    ),
+    special=st.lists(st.sampled_from([*SPECIAL, float("nan"), 1e-320, 1.0]), max_size=8),
+)
+def test_lowest_with_bags_equals_each_alone(
+    people: list[tuple[int, int, int]], special: list[float]
+) -> None:
+    """`lowest_with_bags` (a partition's people at once, grouped by their number of bagged
+    arrays, end to end) gives each person `decide`'s `np.minimum.reduce([home_low,
+    *bagged], axis=0)` alone, bit for bit (NaN, signed zeros, subnormals), and leaves people
+    without bags alone. Fails with a person's slice or a row taken from another."""
+    made = []
+    for homes, arrays, seed in people:
+        rng = np.random.default_rng(seed)
+        values = rng.random((arrays + 1, homes))
+        for k, x in enumerate(special):
+            if values.size:
+                values.flat[(seed + 7 * k) % values.size] = x
+        made.append(_numbers_with_bags(values[0].tolist(), list(values[1:]) if arrays else None))
+    lowest_with_bags(made)
+    for one in made:
+        if not one.bagged:
+            assert one.bagged_low is None
+            continue
+        alone = np.minimum.reduce([one.home_low, *one.bagged], axis=0).tolist()
+        assert one.bagged_low is not None
+        assert np.array(one.bagged_low).tobytes() == np.array(alone).tobytes()
