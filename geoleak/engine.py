@@ -55,6 +55,7 @@ from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer import InferenceParams, PersonContext, SiteLookup, decide_numbers
 from geoleak.infer import _person_boosts as person_boosts
 from geoleak.infer import _profile as profile_of
+from geoleak.infer.anchor import anchor_log_odds_of_people
 from geoleak.infer.cluster import cluster_labels_of_people, joined_roots, neighbour_cubes
 from geoleak.infer.places import (
     Candidate,
@@ -960,9 +961,10 @@ def profiles_of(
     swapped: list[tuple[PersonAnalysis, _Swapped]] = []
     try:
         boosts = []
-        for analysis in analyses:
+        anchors = anchor_log_odds_of_people(analyses)
+        for analysis, own_anchors in zip(analyses, anchors, strict=True):
             swapped.append((analysis, _swap_in_full(analysis, lookup)))
-            boosts.append(person_boosts(analysis, lookup, site_odds))
+            boosts.append(person_boosts(analysis, lookup, site_odds, own_anchors))
         numbers = decide_numbers(analyses, params, boosts)
         # The order each person's places list their evidence in, for all of them at once.
         place_ranks([a.evidence for a in analyses if isinstance(a.evidence, EvidenceColumns)])

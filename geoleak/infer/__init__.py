@@ -542,11 +542,17 @@ class _SiteCells:
         return sorted(found)
 
 
-def _site_boosts(analysis: PersonAnalysis, sites: _Found, site_odds: SiteOdds) -> dict[int, float]:
+def _site_boosts(
+    analysis: PersonAnalysis,
+    sites: _Found,
+    site_odds: SiteOdds,
+    anchors: Mapping[int, float] | None = None,
+) -> dict[int, float]:
     """Log-odds added to each of the person's workplace candidates (`sites`: at least those
     the person is a member of): `site_odds[0]` to those that are the person's place in a site
     others work at too, `site_odds[1]` to the rest (see `site_log_odds`), and to each the
-    person's working-hours outings around it (`anchor.anchor_log_odds`). Zeros left out."""
+    person's working-hours outings around it (`anchors`: `anchor.anchor_log_odds`, made
+    here when None). Zeros left out."""
     inside, outside = site_odds.inside, site_odds.outside
     linked = {
         k
@@ -556,7 +562,7 @@ def _site_boosts(analysis: PersonAnalysis, sites: _Found, site_odds: SiteOdds) -
         if cand is own
     }
     boosts = {k: inside if k in linked else outside for k in range(len(analysis.work_candidates))}
-    for k, log_odds in anchor_log_odds(analysis).items():
+    for k, log_odds in (anchor_log_odds(analysis) if anchors is None else anchors).items():
         boosts[k] += log_odds
     return {k: v for k, v in boosts.items() if v}
 
@@ -762,10 +768,14 @@ def _live_at_work_probability(params: InferenceParams, inside_odds: float) -> fl
 
 
 def _person_boosts(
-    analysis: PersonAnalysis, lookup: SiteLookup, site_odds: SiteOdds
+    analysis: PersonAnalysis,
+    lookup: SiteLookup,
+    site_odds: SiteOdds,
+    anchors: Mapping[int, float] | None = None,
 ) -> dict[int, float]:
-    """The log-odds `_profile` adds to the person's workplace candidates (`_site_boosts`)."""
-    return _site_boosts(analysis, lookup.memberships(analysis.person), site_odds)
+    """The log-odds `_profile` adds to the person's workplace candidates (`_site_boosts`;
+    `anchors`: the person's `anchor.anchor_log_odds` when the caller made them)."""
+    return _site_boosts(analysis, lookup.memberships(analysis.person), site_odds, anchors)
 
 
 def decide_numbers(

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from geoleak.extract.evidence_columns import EvidenceColumns, local_ordinals
+from geoleak.extract.evidence_columns import EvidenceColumns, local_hours, local_ordinals
 from geoleak.geometry import EARTH_RADIUS_M
 from geoleak.infer.roles import N_BINS, WORK_END_H, WORK_HOURS, WORK_START_H, bins_of
 from geoleak.infer.special import betaln
@@ -101,6 +101,13 @@ def anchor_log_odds(analysis: PersonAnalysis) -> dict[int, float]:
     maybe = _maybe_anchors(analysis)
     if not maybe:
         return {}
+    return _counted(analysis, maybe)
+
+
+def _counted(analysis: PersonAnalysis, maybe: set[int]) -> dict[int, float]:
+    """The factors of the candidates `maybe` (those the loose test keeps), counted over
+    all the usable points as the definition counts them."""
+    works, homes = analysis.work_candidates, analysis.home_candidates
     home_units = _unit(
         np.array([h.position.lat for h in homes]), np.array([h.position.lon for h in homes])
     )
@@ -196,6 +203,106 @@ def _maybe_anchors(analysis: PersonAnalysis) -> set[int]:
             if _OWN_PLACE_SQ * (1.0 - _MARGIN) < _square(point, work_units[k])
             <= _WALK_SQ * (1.0 + _MARGIN)
         )  # fmt: skip
+    return found
+
+
+def anchor_log_odds_of_people(analyses: Sequence[PersonAnalysis]) -> list[dict[int, float]]:
+    """`anchor_log_odds` of each person, the same floats in the same key order: the loose
+    test (`_maybe_anchors`) made for every person whose evidence is columns at once
+    (`_maybe_anchors_of_people`), then only the people it keeps a candidate of counted one
+    by one (`_counted`). Pass 2 of a partition (`engine.profiles_of`) reads every person's;
+    one at a time the loose test cost ~36 us a person, mostly numpy calls on a few dozen
+    points."""
+    out: list[dict[int, float]] = [{} for _ in analyses]
+    at_once: list[int] = []
+    for i, analysis in enumerate(analyses):
+        if not analysis.work_candidates or not analysis.home_candidates or not analysis.usable:
+            continue
+        if isinstance(analysis.evidence, EvidenceColumns):
+            at_once.append(i)
+        else:
+            out[i] = anchor_log_odds(analysis)
+    kept = _maybe_anchors_of_people([analyses[i] for i in at_once])
+    for i, maybe in zip(at_once, kept, strict=True):
+        if maybe:
+            out[i] = _counted(analyses[i], maybe)
+    return out
+
+
+def _ragged_pairs(
+    owner: NDArray[np.int64], starts: NDArray[np.int64], counts: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each item paired with each of its owner's members: item `i` of owner `owner[i]`
+    with members `starts[owner[i]]` to `starts[owner[i]] + counts[owner[i]] - 1`, as
+    (item, member) index arrays, items in order, members in order within an item."""
+    each = counts[owner]
+    items = np.repeat(np.arange(owner.size, dtype=np.int64), each)
+    first = np.cumsum(each) - each
+    members = np.repeat(starts[owner] - first, each) + np.arange(items.size, dtype=np.int64)
+    return items, members
+
+
+def _maybe_anchors_of_people(people: Sequence[PersonAnalysis]) -> list[set[int]]:
+    """`_maybe_anchors` of each person (evidence as `EvidenceColumns`, at least one home
+    and one work candidate and a usable point each), all at once in numpy: the same tests,
+    each loosened by the same `_MARGIN`, so each keeps every candidate `_counted` can find
+    an outing for, whatever the last bits of the unit vectors here."""
+    if not people:
+        return []
+    n_home = np.array([len(a.home_candidates) for a in people], dtype=np.int64)
+    n_work = np.array([len(a.work_candidates) for a in people], dtype=np.int64)
+    home_start = np.cumsum(n_home) - n_home
+    work_start = np.cumsum(n_work) - n_work
+    homes = [c.position for a in people for c in a.home_candidates]
+    works = [c.position for a in people for c in a.work_candidates]
+    home_units = _unit(np.array([p.lat for p in homes]), np.array([p.lon for p in homes]))
+    work_lat = np.array([p.lat for p in works])
+    work_units = _unit(work_lat, np.array([p.lon for p in works]))
+    work_owner = np.repeat(np.arange(len(people), dtype=np.int64), n_work)
+    first_home = home_units[home_start[work_owner]]
+    far = ((work_units - first_home) ** 2).sum(axis=1) > _HOME_AREA_SQ * (1.0 - _MARGIN)
+    # A walk's latitudes around each person's candidates away from the home (none: empty).
+    low = np.minimum.reduceat(np.where(far, work_lat, np.inf), work_start) - _WALK_DEG
+    high = np.maximum.reduceat(np.where(far, work_lat, -np.inf), work_start) + _WALK_DEG
+    # Every person's points, usable or not: a point more can only keep a candidate more
+    # (`_counted` then counts the usable ones alone), and reading the usable ones' indices
+    # cost more than the test of the others (on c200k every point is usable).
+    columns = [cast(EvidenceColumns, a.evidence) for a in people]
+    local_us = np.concatenate([c.local_us for c in columns])
+    lat = np.concatenate([c.lat for c in columns])
+    lon = np.concatenate([c.lon for c in columns])
+    sizes = np.array([c.lat.size for c in columns], dtype=np.int64)
+    owner = np.repeat(np.arange(len(people), dtype=np.int64), sizes)
+    hours, days = local_hours(local_us), local_ordinals(local_us)
+    chosen = np.flatnonzero(
+        (hours >= WORK_START_H) & (hours < WORK_END_H) & ((days + 6) % 7 < 5)
+        & (lat >= low[owner]) & (lat <= high[owner])
+    )  # fmt: skip
+    found: list[set[int]] = [set() for _ in people]
+    if not chosen.size:
+        return found
+    owner = owner[chosen]
+    points = _unit(lat[chosen], lon[chosen])
+    # Off every home candidate of the person, however the last bits fall.
+    point, home = _ragged_pairs(owner, home_start, n_home)
+    at_home = ((points[point] - home_units[home]) ** 2).sum(axis=1) <= _HOME_AREA_SQ * (
+        1.0 - _MARGIN
+    )
+    away = np.bincount(point[at_home], minlength=chosen.size) == 0
+    owner, points = owner[away], points[away]
+    point, work = _ragged_pairs(owner, work_start, n_work)
+    square = ((points[point] - work_units[work]) ** 2).sum(axis=1)
+    near = (
+        far[work]
+        & (square > _OWN_PLACE_SQ * (1.0 - _MARGIN))
+        & (square <= _WALK_SQ * (1.0 + _MARGIN))
+    )
+    for person, k in zip(
+        owner[point[near]].tolist(),
+        (work[near] - work_start[owner[point[near]]]).tolist(),
+        strict=True,
+    ):
+        found[person].add(k)
     return found
 
 

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from infer_helpers import seen
 from scipy import integrate, stats
 
@@ -25,9 +27,11 @@ from geoleak.infer.anchor import (
     _chord,
     _distinct,
     _log_beta_greater,
+    _maybe_anchors_of_people,
     _unit,
     anchor_log_bayes_factor,
     anchor_log_odds,
+    anchor_log_odds_of_people,
 )
 from geoleak.infer.places import PersonAnalysis, analyse_person, decide
 from geoleak.infer.roles import N_BINS, WORK_HOURS, bins_of
@@ -278,3 +282,66 @@ def test_decide_reads_the_anchor_only_for_a_positive_boost(
     assert calls == []
     decide(analysis, params, dict.fromkeys(range(len(analysis.work_candidates)), 0.5))
     assert calls == [1]  # the thin place was read
+
+
+_POOL: list[PersonAnalysis] = []
+
+
+def _pool() -> list[PersonAnalysis]:
+    """People of two weeks each (workers and not), each also with an outing a hair either
+    side of each radius around each candidate (`_with_edge_outings`): made once. Some
+    have factors and some candidates the loose test keeps get none."""
+    if not _POOL:
+        rng = random.Random(7)
+        for seed in range(2):
+            for worker in (True, False):
+                evidence = _week_of_life(f"p{seed}{worker}", seed, worker=worker)
+                analysis = analyse_person(
+                    evidence[0].person, evidence, LeakInference()._validated()
+                )
+                _POOL.extend([analysis, *_with_edge_outings(analysis, rng)])
+    return _POOL
+
+
+def test_the_whole_pool_at_once_gives_each_ones_factors() -> None:
+    pool = [_as_columns(person) for person in _pool()]
+    kept = _maybe_anchors_of_people(pool)
+    factors = anchor_log_odds_of_people(pool)
+    assert sum(bool(f) for f in factors) >= 5
+    assert any(maybe - set(f) for maybe, f in zip(kept, factors, strict=True))
+    for person, got in zip(pool, factors, strict=True):  # the whole pool at once
+        assert got == anchor_log_odds(person)
+        assert list(got) == list(anchor_log_odds(person))
+
+
+def _as_columns(analysis: PersonAnalysis) -> PersonAnalysis:
+    columns = EvidenceColumns(analysis.person, [list(analysis.evidence)])
+    return dataclasses.replace(analysis, evidence=columns)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.sampled_from(["columns", "objects", "none"])),
+        max_size=12,
+    )
+)
+def test_people_at_once_give_each_ones_factors(picks: list[tuple[int, str]]) -> None:
+    """`anchor_log_odds_of_people` on any mix of people (columns or objects; some with no
+    work candidate or no usable point) gives each one's `anchor_log_odds`, float for float
+    and in key order, and the definition's."""
+    pool = _pool()
+    people = []
+    for pick, kind in picks:
+        person = pool[pick % len(pool)]
+        if kind == "none":
+            person = dataclasses.replace(
+                person, work_candidates=[] if pick % 2 else person.work_candidates, usable=[]
+            )
+        people.append(_as_columns(person) if kind != "objects" else person)
+    together = anchor_log_odds_of_people(people)
+    assert len(together) == len(people)
+    for person, got in zip(people, together, strict=True):
+        alone = anchor_log_odds(person)
+        assert got == alone == _anchor_log_odds_by_definition(person)
+        assert list(got) == list(alone)
