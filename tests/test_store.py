@@ -850,3 +850,89 @@ def test_a_column_of_one_value_is_the_column_arrow_makes_of_the_list(
     column = _one_value(values)
     assert pa.array(column, pa.string()).equals(pa.array(values, pa.string()))
     assert isinstance(column, list) == (len(set(values)) != 1)
+
+
+def _flushed_as_before(root: Path, blocks: list[Any], buckets: int) -> None:
+    """The spools `_BucketWriter.flush` wrote before its runs were sorted: the rows joined,
+    made a table, taken by a stable sort of each row's bucket, each bucket's slice written."""
+    import pyarrow as pa
+
+    from geoleak.extract.evidence_columns import EvidenceRows
+    from geoleak.store import _BucketWriter, _table_of_rows, evidence_schema
+
+    writer = _BucketWriter(root, 1, buckets, scratch=True)
+    rows = EvidenceRows.joined(blocks)
+    bucket_of = np.array([person_bucket(p, buckets) for p in rows.person], dtype=np.int64)
+    order = np.argsort(bucket_of, kind="stable")
+    table = _table_of_rows(rows, evidence_schema()).take(pa.array(order))
+    bucket_of = bucket_of[order]
+    options = pa.ipc.IpcWriteOptions(compression=None, use_threads=False)
+    for bucket in np.unique(bucket_of).tolist():
+        at = np.flatnonzero(bucket_of == bucket)
+        writer._folder(bucket).mkdir(parents=True, exist_ok=True)
+        with (
+            pa.OSFile(str(writer._spool_path(bucket)), "wb") as sink,
+            pa.ipc.new_stream(sink, evidence_schema(), options=options) as stream,
+        ):
+            stream.write_table(table.slice(int(at[0]), len(at)))
+
+
+_FIXED_ROW = {"person": "p", "post_id": "1", "lat": 0.0, "lon": 0.0, "accuracy_m": 3.0,
+              "time_utc": 1, "local_time": None, "local_basis": "none", "tz_name": None,
+              "posted_at": 1, "source": "geotag", "media_path": None, "device": None,
+              "text": None, "weight": 1.0}  # fmt: skip
+
+
+_BLOCK_ROW = st.fixed_dictionaries({
+    "person": st.sampled_from(["p", "q", "r\u00e9", "s", "t0", "u"]),
+    "post_id": st.text(min_size=1, max_size=3),
+    "lat": st.sampled_from([89.9, -90.0, 0.0, -33.8688]),
+    "lon": st.sampled_from([-180.0, 179.99, 0.0, 151.2093]),
+    "accuracy_m": st.sampled_from([3.0, 30.0]),
+    "time_utc": _MICROS,
+    "local_time": _MICROS,
+    "local_basis": st.sampled_from([b.value for b in LocalTimeBasis]),
+    "tz_name": st.one_of(st.none(), st.sampled_from(["Europe/London", "Australia/Lord_Howe"])),
+    "posted_at": _MICROS,
+    "source": st.sampled_from([s.value for s in EvidenceSource]),
+    "media_path": st.one_of(st.none(), st.just("a/b.jpg")),
+    "device": st.one_of(st.none(), st.just("Pixel 7")),
+    "text": st.one_of(st.none(), st.just("at the lab")),
+    "weight": st.sampled_from([0.5, 1.0]),
+})  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_BLOCK_ROW, min_size=1, max_size=12), min_size=1, max_size=4),
+       st.integers(1, 5))  # fmt: skip
+@example([[{**_FIXED_ROW, "person": "p"}, {**_FIXED_ROW, "person": "q"}],
+          [{**_FIXED_ROW, "person": "q"}, {**_FIXED_ROW, "person": "p"}]], 2)  # fmt: skip
+def test_a_flush_writes_each_bucket_as_a_stable_sort_of_its_rows(
+    tmp_path_factory: pytest.TempPathFactory, blocks: list[list[dict[str, Any]]], buckets: int
+) -> None:
+    # A flush moves each run of a person's rows to its bucket at once: the spools are the
+    # bytes the rows sorted stably by bucket gave (blocks of one person's rows, people
+    # back in a later block, a person's rows split between blocks, any column mixed).
+    import pyarrow as pa
+
+    from geoleak.store import _BucketWriter, evidence_schema, rows_of_table
+
+    def rows_of(block: list[dict[str, Any]]) -> Any:
+        # (rows_of_table groups a person's rows; a block as `add` gets it has them together)
+        table = pa.Table.from_pylist(sorted(block, key=lambda r: r["person"]),
+                                     schema=evidence_schema())  # fmt: skip
+        return rows_of_table(table)[0]
+
+    rows = [rows_of(block) for block in blocks]
+    root = tmp_path_factory.mktemp("flush")
+    writer = _BucketWriter(root / "now", 1, buckets, scratch=True)
+    for block in rows:
+        writer.add(block)
+    writer.flush()
+    writer._close_spools()
+    _flushed_as_before(root / "before", rows, buckets)
+    now = sorted(p.relative_to(root / "now") for p in (root / "now").rglob("*.arrows"))
+    before = sorted(p.relative_to(root / "before") for p in (root / "before").rglob("*.arrows"))
+    assert now == before
+    for path in now:
+        assert (root / "now" / path).read_bytes() == (root / "before" / path).read_bytes()
