@@ -74,8 +74,7 @@ role share its mass by their observed frequency (a profile likelihood).
 Roles per person are assigned jointly over the top candidates: one current home (or none);
 at most one workplace, which may contain the home (living on base) and lies within a
 commute of it (a workplace more than `LONG_COMMUTE_M` or `FAR_WORKPLACE_M` from the home is
-rare, and one 300 m-2 km from it rarer than an errand's place: `COMMUTE_BAND_LOG_PRIOR`,
-`NEAR_COMMUTE_EDGES_M`); optionally a second
+rare: `COMMUTE_BAND_LOG_PRIOR`); optionally a second
 residence (weekends: its share of them drawn from a prior of how owners use second homes,
 `SECOND_RESIDENCE_SHARE_PRIOR`) or a place slept at on some nights (a partner's home:
 `NIGHT_PLACE_SHARE`), and optionally a move (an older home until a date, the current one
@@ -2590,9 +2589,8 @@ def fit_roles(
     the week and hour, (locations, bins, 24): each adds the log-likelihood of its hour within
     its part (`location_hour_terms`, times `priors.hour_weight`); None (or no `hour_counts`) adds nothing.
     far_from_home: per home candidate and work group (`work_groups` order), how far the
-    group lies from the home (`commute_band`: 0 within `LONG_COMMUTE_M` and for the home's
-    own group, 1 within `FAR_WORKPLACE_M`, 2 beyond, 3 and 4 at 300 m-1 km and 1-2 km): the
-    workplace gets that band's prior
+    group lies from the home (`commute_band`: 0 within `LONG_COMMUTE_M`, 1 within
+    `FAR_WORKPLACE_M`, 2 beyond): the workplace gets that band's prior
     (`COMMUTE_BAND_LOG_PRIOR`); None leaves distance out.
     bag: also score the assignments that can matter under `BAG_DRAWS` reweightings of the
     evidence (`RoleFit.bagged_marginals`; see `BAG_DRAWS`).
