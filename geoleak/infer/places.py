@@ -1429,9 +1429,7 @@ def _draft(
         moves,
         person_span,
         far_from_home=[
-            [0 if group_of_fine[f] == c else commute_band(_distance(fine[f].position,
-                                                                    coarse[c].position))
-             for c in work_cands]
+            [commute_band(_distance(fine[f].position, coarse[c].position)) for c in work_cands]
             for f in home_cands
         ],
         bag=any(_home_ready(fine[f], params) for f in home_cands),

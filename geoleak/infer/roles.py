@@ -1388,63 +1388,15 @@ FAR_WORKPLACE_SHARE = 0.02
 # development corpora lost bases to it (benchmarks/README.md, 2026-11-30, tubases2).
 LONG_COMMUTE_M = 60_000.0
 LONG_COMMUTE_RATIO = 0.026 / 0.956
-# Near the home, a place seen on weekdays is more often an errand's than a workplace. The
-# commute (straight line) is the lognormal above: ONS 2011, median `COMMUTE_MEDIAN_M`, sigma
-# `COMMUTE_SIGMA` (it puts ~44 % of commutes within 5 km, where ONS has 38 % of full-time and
-# 55 % of part-time workers). A place other than home or work lies from the home as far as a
-# home-based errand goes: the same shape with its median scaled by the mean trip length of
-# shopping and family / personal errands against the commute's (NHTS 2017, McGuckin & Fucci
-# 2018, FHWA-PL-18-019: ~6.5 against ~12 miles, `ERRAND_TO_COMMUTE_RATIO`). A candidate
-# 300 m-1 km from the home is the workplace exp(-0.69) times as often as the prior says, one
-# at 1-2 km exp(-0.40) times (`NEAR_COMMUTE_EDGES_M`, `near_commute_log_ratios`); within 300 m
-# (the home's own radius, `exclusion_m`) and for the home's own group (living at work) the
-# distance is the home's uncertainty, not a commute, and nothing is added. Only within 2 km:
-# the NHTS means are of vehicle trips, which leaves out walks, most common on short errands,
-# so the errands' share near the home is if anything larger and these factors are a lower
-# bound; beyond 2 km the ratio rests on the two lognormals' tails sharing one sigma, which
-# nothing measures, and the whole-range term lost right bases on the time-use development
-# family (benchmarks/README.md, dist and live21).
-COMMUTE_MEDIAN_M = 6_200.0
-COMMUTE_SIGMA = 1.33
-ERRAND_TO_COMMUTE_RATIO = 6.5 / 12.0
-NEAR_COMMUTE_EDGES_M = (300.0, 1_000.0, 2_000.0)
-
-
-def _lognormal_cdf(distance_m: float, median_m: float) -> float:
-    return 0.5 * (1.0 + math.erf(math.log(distance_m / median_m) / (COMMUTE_SIGMA * math.sqrt(2))))
-
-
-def near_commute_log_ratios() -> list[float]:
-    """log P(d in band | workplace) - log P(d in band | errand place), for each band between
-    consecutive `NEAR_COMMUTE_EDGES_M` (see above)."""
-    errand_median = COMMUTE_MEDIAN_M * ERRAND_TO_COMMUTE_RATIO
-    out = []
-    for lo, hi in itertools.pairwise(NEAR_COMMUTE_EDGES_M):
-        work = _lognormal_cdf(hi, COMMUTE_MEDIAN_M) - _lognormal_cdf(lo, COMMUTE_MEDIAN_M)
-        errand = _lognormal_cdf(hi, errand_median) - _lognormal_cdf(lo, errand_median)
-        out.append(math.log(work / errand))
-    return out
-
-
-# The log prior of a workplace in each `commute_band`: within `LONG_COMMUTE_M`, 60-100 km,
-# beyond, then the near bands (300 m-1 km, 1-2 km).
+# The log prior of a workplace in each `commute_band`.
 COMMUTE_BAND_LOG_PRIOR = np.log(np.array([
     1 - FAR_WORKPLACE_SHARE, (1 - FAR_WORKPLACE_SHARE) * LONG_COMMUTE_RATIO, FAR_WORKPLACE_SHARE
 ]))  # fmt: skip
-COMMUTE_BAND_LOG_PRIOR = np.concatenate(
-    [COMMUTE_BAND_LOG_PRIOR, COMMUTE_BAND_LOG_PRIOR[0] + np.array(near_commute_log_ratios())]
-)
-NEAR_COMMUTE_FIRST_BAND = 3
 
 
 def commute_band(distance_m: float) -> int:
-    """How far a workplace lies from a home: 0 within `LONG_COMMUTE_M` (and within the first
-    of `NEAR_COMMUTE_EDGES_M`), 1 up to `FAR_WORKPLACE_M`, 2 beyond, 3 and 4 in the near bands
-    (an index into `COMMUTE_BAND_LOG_PRIOR`). The caller gives 0 for the home's own group."""
-    if NEAR_COMMUTE_EDGES_M[0] < distance_m <= NEAR_COMMUTE_EDGES_M[-1]:
-        return NEAR_COMMUTE_FIRST_BAND + sum(
-            1 for edge in NEAR_COMMUTE_EDGES_M[1:-1] if distance_m > edge
-        )
+    """How far a workplace lies from a home: 0 within `LONG_COMMUTE_M`, 1 up to
+    `FAR_WORKPLACE_M`, 2 beyond (an index into `COMMUTE_BAND_LOG_PRIOR`)."""
     return int(distance_m > LONG_COMMUTE_M) + int(distance_m > FAR_WORKPLACE_M)
 
 
