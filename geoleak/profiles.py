@@ -52,13 +52,27 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def place_to_json(place: Place) -> dict[str, Any]:
+    return _place_entry(
+        place,
+        round(place.position.lat, 6),
+        round(place.position.lon, 6),
+        round(place.radius_m, 1),
+        round(place.confidence, 3),
+        list(place.evidence),
+    )
+
+
+def _place_entry(
+    place: Place, lat: float, lon: float, radius: float, confidence: float, evidence: Any
+) -> dict[str, Any]:
+    """A place's entry from its rounded numbers (`place_to_json`, `_msgspec_entry`)."""
     out: dict[str, Any] = {
         "kind": place.kind.value,
-        "lat": round(place.position.lat, 6),
-        "lon": round(place.position.lon, 6),
-        "radius_m": round(place.radius_m, 1),
-        "confidence": round(place.confidence, 3),
-        "evidence": list(place.evidence),
+        "lat": lat,
+        "lon": lon,
+        "radius_m": radius,
+        "confidence": confidence,
+        "evidence": evidence,
         "days": place.days,
         "first_seen": _iso(place.first_seen),
         "last_seen": _iso(place.last_seen),
@@ -157,25 +171,7 @@ def _msgspec_entry(profile: Profile) -> dict[str, Any] | None:
             and _plain_values(place.extra)
         ):
             return None
-        out: dict[str, Any] = {
-            "kind": place.kind.value,
-            "lat": lat,
-            "lon": lon,
-            "radius_m": radius,
-            "confidence": confidence,
-            "evidence": evidence,
-            "days": place.days,
-            "first_seen": _iso(place.first_seen),
-            "last_seen": _iso(place.last_seen),
-            "explanation": place.explanation,
-            "nights": place.nights,
-            "workdays": place.workdays,
-        }
-        if place.site_id:
-            out["site"] = place.site_id
-        if place.extra:
-            out.update(place.extra)
-        places.append(out)
+        places.append(_place_entry(place, lat, lon, radius, confidence, evidence))
     devices, notes, by_source = profile.devices, profile.notes, profile.evidence_by_source
     if not (
         _SCALARS.issuperset(
