@@ -61,6 +61,8 @@ from geoleak.infer.places import (
     Candidate,
     PersonAnalysis,
     analyse_people,
+    decide_draft,
+    decided_many,
     distinct_duty_ordinals,
     place_ranks,
 )
@@ -968,6 +970,15 @@ def profiles_of(
         numbers = decide_numbers(analyses, params, boosts)
         # The order each person's places list their evidence in, for all of them at once.
         place_ranks([a.evidence for a in analyses if isinstance(a.evidence, EvidenceColumns)])
+        # Each person's places chosen, then made for all of them at once.
+        decisions = decided_many(
+            [
+                decide_draft(analysis, params, own_boosts, own_numbers)
+                if analysis.fit is not None
+                else None
+                for analysis, own_numbers, own_boosts in zip(analyses, numbers, boosts, strict=True)
+            ]
+        )
         return [
             profile_of(
                 analysis,
@@ -978,8 +989,11 @@ def profiles_of(
                 site_odds=site_odds,
                 numbers=own_numbers,
                 boosts=own_boosts,
+                decision=decision,
             )
-            for analysis, own_numbers, own_boosts in zip(analyses, numbers, boosts, strict=True)
+            for analysis, own_numbers, own_boosts, decision in zip(
+                analyses, numbers, boosts, decisions, strict=True
+            )
         ]
     finally:
         for analysis, swaps in swapped:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from types import MappingProxyType
+from types import EllipsisType, MappingProxyType
 from typing import Any, cast
 
 import numpy as np
@@ -37,6 +37,7 @@ from geoleak.infer.places import (
     InferenceParams,
     Layout,
     PersonAnalysis,
+    RoleDecision,
     _ordered_evidence,
     analyse_people,
     decide,
@@ -858,15 +859,19 @@ def _profile(
     site_odds: SiteOdds,
     numbers: DecideNumbers | None = None,
     boosts: dict[int, float] | None = None,
+    decision: RoleDecision | EllipsisType | None = ...,
 ) -> Profile:
     """`lookup` indexes `sites` (built here when not given: one pass over the sites);
     `site_odds` are the corpus's `site_log_odds`; `numbers` the person's `decide_numbers`
-    and `boosts` their `_person_boosts` with this lookup (each made here when not given)."""
+    and `boosts` their `_person_boosts` with this lookup (each made here when not given);
+    `decision`: `decide`'s with those (`decided_many`'s; None without a fit), made here
+    when not given."""
     lookup = SiteLookup(sites) if lookup is None else lookup
     own_sites = lookup.memberships(analysis.person)
     if boosts is None:
         boosts = _site_boosts(analysis, own_sites, site_odds)
-    decision = decide(analysis, params, boosts, numbers) if analysis.fit is not None else None
+    if decision is ...:
+        decision = decide(analysis, params, boosts, numbers) if analysis.fit is not None else None
     places: list[Place] = list(decision.homes) if decision else []
     base = decision.base if decision else None
     if base is not None and decision is not None:

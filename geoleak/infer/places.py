@@ -17,7 +17,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, cast
@@ -66,10 +66,14 @@ __all__ = [
     "Candidate",
     "InferenceParams",
     "PersonAnalysis",
+    "PlaceDraft",
     "RoleDecision",
+    "RoleDraft",
     "analyse_people",
     "analyse_person",
     "decide",
+    "decide_draft",
+    "decided_many",
 ]
 
 MAX_HOME_CANDIDATES = 4
@@ -702,6 +706,12 @@ def _radius_m(
     accuracy = float(
         accuracies[middle] if n % 2 else (accuracies[middle - 1] + accuracies[middle]) / 2
     )
+    return _radius_of(cand, accuracy, floor_m)
+
+
+def _radius_of(cand: Candidate, accuracy: float, floor_m: float) -> float:
+    """`_radius_m` from the median accuracy of the candidate's rows."""
+    n = len(cand.indices)
     # Statistical error of the centre, plus a share of the spread for the systematic part:
     # photos are taken around a place (garden, street, car park), not at its address point.
     spread = 2.5 * cand.rms_m / math.sqrt(n) + accuracy / math.sqrt(n) + 0.25 * cand.rms_m
@@ -2070,6 +2080,37 @@ def _fit_text(shares: Mapping[str, float], role: str) -> str:
     return f"fits '{role}' {shares[role]:.2f} vs '{rival}' {top:.2f}"
 
 
+@dataclass(slots=True)
+class RoleDraft:
+    """A `RoleDecision` with its places as drafts (`PlaceDraft`)."""
+
+    homes: list[PlaceDraft]
+    base: PlaceDraft | None
+    frequent: list[PlaceDraft]
+    work_marginals: list[float]
+    base_index: int = -1
+    lives_at_work: bool = False
+    type_marginals: tuple[float, ...] = ()
+
+    def drafts(self) -> list[PlaceDraft]:
+        """The places' drafts: homes, base, then the frequent places."""
+        return [*self.homes, *([self.base] if self.base is not None else []), *self.frequent]
+
+    def made(self, places: Sequence[Place]) -> RoleDecision:
+        """The decision, from the places of `drafts()` in their order."""
+        n_home = len(self.homes)
+        after = n_home + (self.base is not None)
+        return RoleDecision(
+            list(places[:n_home]),
+            places[n_home] if self.base is not None else None,
+            list(places[after:]),
+            self.work_marginals,
+            self.base_index,
+            self.lives_at_work,
+            self.type_marginals,
+        )
+
+
 def decide(
     analysis: PersonAnalysis,
     params: InferenceParams,
@@ -2079,10 +2120,35 @@ def decide(
     """Homes, base and other places from the role posterior (re-weighted by shared sites).
     `numbers`: the person's posterior sums as `decide_many.numbers_of_people` made them for
     many people at once (the same floats as `person_numbers`, made here when not given)."""
+    draft = decide_draft(analysis, params, work_log_boost, numbers)
+    return draft.made([d.alone() for d in draft.drafts()])
+
+
+def decided_many(drafts: Sequence[RoleDraft | None]) -> list[RoleDecision | None]:
+    """Each draft's `RoleDecision` (None stays None), the places of all of them made at
+    once (`made_places`): the same decisions as `decide` gives each person alone."""
+    each = [d.drafts() if d is not None else [] for d in drafts]
+    places = made_places([p for own in each for p in own])
+    out: list[RoleDecision | None] = []
+    begin = 0
+    for draft, own in zip(drafts, each, strict=True):
+        stop = begin + len(own)
+        out.append(draft.made(places[begin:stop]) if draft is not None else None)
+        begin = stop
+    return out
+
+
+def decide_draft(
+    analysis: PersonAnalysis,
+    params: InferenceParams,
+    work_log_boost: Mapping[int, float] | None = None,
+    numbers: DecideNumbers | None = None,
+) -> RoleDraft:
+    """`decide` with its places as drafts (`RoleDraft`)."""
     fit, layout = analysis.fit, analysis.layout
     frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
     if fit is None or layout is None or fit.log_score.size == 0:
-        return RoleDecision([], None, frequent_travel, [])
+        return RoleDraft([], None, frequent_travel, [])
     # The posterior, and the same under other plausible shift-work priors: a home's or a
     # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
@@ -2141,7 +2207,7 @@ def decide(
             "elsewhere": 0.0,
         }
 
-    homes: list[Place] = []
+    homes: list[PlaceDraft] = []
     chosen: list[int] = []
     if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
         chosen.append(best)
@@ -2170,7 +2236,7 @@ def decide(
                 _home_place(analysis.home_candidates[k], analysis.evidence, confidence,
                             _fit_text(shares, "home"), analysis.note, extra)
             )  # fmt: skip
-    base: Place | None = None
+    base: PlaceDraft | None = None
     base_index = -1
     lives_at_work = False
     best_work = int(numbers.work_all[0].argmax()) if n_work else -1
@@ -2207,7 +2273,7 @@ def decide(
                            _fit_text(shares, "workplace") + f" (day work {day_share:.2f}, shifts "
                            f"{work_m[base_index] - day_share:.2f})")  # fmt: skip
 
-    frequent: list[Place] = []
+    frequent: list[PlaceDraft] = []
     taken = [p.position for p in homes] + ([base.position] if base is not None else [])
     if n_home and max(second_m) >= params.min_confidence:
         k = int(np.argmax(second_m))
@@ -2226,7 +2292,7 @@ def decide(
             continue
         frequent.append(_frequent_place(cand, analysis.evidence, None, None, ""))
     frequent.extend(frequent_travel)
-    return RoleDecision(homes, base, frequent, work_m, base_index, lives_at_work, types)
+    return RoleDraft(homes, base, frequent, work_m, base_index, lives_at_work, types)
 
 
 def _when_text(cand: Candidate) -> str:
@@ -2246,6 +2312,132 @@ def _when_text(cand: Candidate) -> str:
     return f"{text}, in {cand.n_weeks} weeks{_span_text(cand.first, cand.last)}"
 
 
+@dataclass(slots=True)
+class PlaceDraft:
+    """A place `decide` chose, all but the two things read from its rows: the post ids in
+    order (`_ordered_evidence`) and the radius (`_radius_m`). `made_places` makes the
+    places of many drafts, those two for all of them at once. `head` and `tail`: the
+    explanation, with "; N located posts" between them where `counted`."""
+
+    kind: PlaceKind
+    cand: Candidate
+    evidence: Sequence[Evidence]
+    floor_m: float
+    prefer: str
+    confidence: float
+    head: str
+    tail: str
+    counted: bool
+    extra: Mapping[str, Any]
+
+    @property
+    def position(self) -> LatLon:
+        return self.cand.position
+
+    def made(self, ordered: tuple[str, ...], radius_m: float) -> Place:
+        """The place, from its post ids in order and its radius."""
+        cand = self.cand
+        return Place(
+            kind=self.kind,
+            position=cand.position,
+            radius_m=radius_m,
+            confidence=self.confidence,
+            evidence=ordered,
+            days=cand.n_dates,
+            first_seen=cand.first,
+            last_seen=cand.last,
+            explanation=(
+                f"{self.head}; {len(ordered)} located posts{self.tail}"
+                if self.counted
+                else self.head + self.tail
+            ),
+            nights=cand.count("nights"),
+            workdays=cand.count("work_dates"),
+            extra=self.extra,
+        )
+
+    def alone(self) -> Place:
+        """The place, its rows read for it alone."""
+        cand, evidence = self.cand, self.evidence
+        at = _index_array(cand.indices, evidence)
+        return self.made(
+            _ordered_evidence(evidence, cand.indices, self.prefer, at),
+            _radius_m(cand, evidence, self.floor_m, at),
+        )
+
+
+def made_places(drafts: Sequence[PlaceDraft]) -> list[Place]:
+    """`[d.alone() for d in drafts]`, the drafts over `EvidenceColumns` read at once: all
+    their rows' ranks (`place_ranks`) in one stable sort by (draft, rank), which orders
+    each draft's rows as `_ordered_columns`' stable sort of its own ranks does (ties by
+    the position in `cand.indices`), and their accuracies in one sort by (draft,
+    accuracy), whose middle values are each draft's `_radius_m` median. A place cost
+    ~8 numpy calls of its own (its indices, ranks, argsort, ids; accuracies, sort)."""
+    columns = [k for k, d in enumerate(drafts) if isinstance(d.evidence, EvidenceColumns)]
+    made: list[Place | None] = [None] * len(drafts)
+    for k, d in enumerate(drafts):
+        if not isinstance(d.evidence, EvidenceColumns):
+            made[k] = d.alone()
+    if columns:
+        _made_from_columns([drafts[k] for k in columns], columns, made)
+    return cast(list[Place], made)
+
+
+def _made_from_columns(
+    drafts: Sequence[PlaceDraft], where: Sequence[int], made: list[Place | None]
+) -> None:
+    number: dict[int, int] = {}  # each person's evidence (by identity): its number
+    people: list[EvidenceColumns] = []
+    of_draft = []
+    for d in drafts:
+        evidence: Any = d.evidence
+        k = number.setdefault(id(evidence), len(people))
+        if k == len(people):
+            people.append(evidence)
+        of_draft.append(k)
+    place_ranks([p for p in people if p.place_ranks is None])
+    sizes = [len(p.accuracy_m) for p in people]
+    start = np.zeros(len(people), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=start[1:])
+    ranks: list[Any] = [p.place_ranks for p in people]
+    counts = np.array([len(d.cand.indices) for d in drafts], dtype=np.int64)
+    indices = np.fromiter(
+        itertools.chain.from_iterable(d.cand.indices for d in drafts), np.int64, int(counts.sum())
+    )
+    rows = indices + np.repeat(start[of_draft], counts)  # among the people's rows, joined
+    at_home = np.repeat(np.array([d.prefer == "home" for d in drafts], dtype=bool), counts)
+    rank = np.where(
+        at_home,
+        np.concatenate([r[0] for r in ranks])[rows],
+        np.concatenate([r[1] for r in ranks])[rows],
+    )
+    # One stable sort by (draft, rank): equal keys keep their order, that of the indices.
+    place = np.repeat(np.arange(len(drafts), dtype=np.int64), counts)
+    order = np.argsort(place * (int(rank.max(initial=0)) + 1) + rank, kind="stable")
+    ordered = indices[order].tolist()  # each draft's indices, in its own order
+    row_accuracy = np.concatenate([p.accuracy_m for p in people])[rows]
+    sorted_accuracy = row_accuracy[np.lexsort((row_accuracy, place))]
+    stops = np.cumsum(counts)
+    middle = stops - counts + counts // 2
+    # The median as `_radius_m` takes it (the mean of the middle two for an even count):
+    # the same float operations, element by element. A draft has at least one row.
+    medians = np.where(
+        counts % 2 == 1,
+        sorted_accuracy[middle],
+        (sorted_accuracy[middle - 1] + sorted_accuracy[middle]) / 2,
+    ).tolist()
+    begin = 0
+    for d, k, p, stop, accuracy_m in zip(
+        drafts, where, of_draft, stops.tolist(), medians, strict=True
+    ):
+        ids = people[p].post_ids
+        made[k] = d.made(
+            tuple(dict.fromkeys([ids[i] for i in ordered[begin:stop]])),
+            _radius_of(d.cand, accuracy_m, d.floor_m),
+        )
+        begin = stop
+
+
 def _home_place(
     cand: Candidate,
     evidence: Sequence[Evidence],
@@ -2253,46 +2445,37 @@ def _home_place(
     fit_text: str,
     note: str,
     extra: Mapping[str, Any],
-) -> Place:
-    at = _index_array(cand.indices, evidence)
-    ordered = _ordered_evidence(evidence, cand.indices, "home", at)  # each post once
-    explanation = f"{_when_text(cand)}; {len(ordered)} located posts; {fit_text}"
-    if note:
-        explanation += f"; {note}"
-    return Place(
+) -> PlaceDraft:
+    return PlaceDraft(
         kind=PlaceKind.HOME,
-        position=cand.position,
-        radius_m=_radius_m(cand, evidence, 40.0, at),
+        cand=cand,
+        evidence=evidence,
+        floor_m=40.0,
+        prefer="home",
         confidence=round(min(0.99, confidence), 3),
-        evidence=ordered,
-        days=cand.n_dates,
-        first_seen=cand.first,
-        last_seen=cand.last,
-        explanation=explanation,
-        nights=cand.count("nights"),
-        workdays=cand.count("work_dates"),
+        head=_when_text(cand),  # then the count of distinct posts
+        tail=f"; {fit_text}" + (f"; {note}" if note else ""),
+        counted=True,
         extra=MappingProxyType(dict(extra)) if extra else EMPTY_EXTRA,
     )
 
 
 def _base_place(
     cand: Candidate, evidence: Sequence[Evidence], confidence: float, skip: set[int], fit_text: str
-) -> Place:
+) -> PlaceDraft:
     indices = [i for i in cand.indices if i not in skip] or cand.indices
     work = _make_candidate(evidence, indices) if skip else cand
-    at = _index_array(work.indices, evidence)
-    return Place(
+    return PlaceDraft(
         kind=PlaceKind.BASE,
-        position=work.position,
-        radius_m=_radius_m(work, evidence, 100.0, at),
+        cand=work,
+        evidence=evidence,
+        floor_m=100.0,
+        prefer="base",
         confidence=round(min(0.99, confidence), 3),
-        evidence=_ordered_evidence(evidence, work.indices, "base", at),
-        days=work.n_dates,
-        first_seen=work.first,
-        last_seen=work.last,
-        explanation=f"{_when_text(work)}; {fit_text}",
-        nights=work.count("nights"),
-        workdays=work.count("work_dates"),
+        head=f"{_when_text(work)}; {fit_text}",
+        tail="",
+        counted=False,
+        extra=EMPTY_EXTRA,
     )
 
 
@@ -2302,35 +2485,38 @@ def _frequent_place(
     role: str | None,
     confidence: float | None,
     fit_text: str,
-) -> Place:
+) -> PlaceDraft:
     strength = 1.0 - math.exp(-cand.n_dates / 5.0)
-    explanation = _when_text(cand) + (f"; {fit_text}" if fit_text else "")
-    at = _index_array(cand.indices, evidence)
-    return Place(
+    return PlaceDraft(
         kind=PlaceKind.FREQUENT,
-        position=cand.position,
-        radius_m=_radius_m(cand, evidence, 25.0, at),
+        cand=cand,
+        evidence=evidence,
+        floor_m=25.0,
+        prefer="base",
         confidence=round(
             max(0.05, min(0.95, confidence if confidence is not None else strength)), 3
         ),
-        evidence=_ordered_evidence(evidence, cand.indices, "base", at),
-        days=cand.n_dates,
-        first_seen=cand.first,
-        last_seen=cand.last,
-        explanation=explanation,
-        nights=cand.count("nights"),
-        workdays=cand.count("work_dates"),
+        head=_when_text(cand) + (f"; {fit_text}" if fit_text else ""),
+        tail="",
+        counted=False,
         extra=MappingProxyType({"role": role}) if role else EMPTY_EXTRA,
     )
 
 
-def _travel_place(cand: Candidate, evidence: Sequence[Evidence]) -> Place:
-    place = _frequent_place(cand, evidence, "travel", None, "")
+def _travel_place(cand: Candidate, evidence: Sequence[Evidence]) -> PlaceDraft:
     days = cand.n_dates
-    return replace(
-        place,
-        explanation=f"a stay: seen on {days} days within {_day_span(cand)} days"
+    return PlaceDraft(
+        kind=PlaceKind.FREQUENT,
+        cand=cand,
+        evidence=evidence,
+        floor_m=25.0,
+        prefer="base",
+        confidence=round(max(0.05, min(0.95, 1.0 - math.exp(-days / 5.0))), 3),
+        head=f"a stay: seen on {days} days within {_day_span(cand)} days"
         f"{_span_text(cand.first, cand.last)}, far from the person's other places (travel)",
+        tail="",
+        counted=False,
+        extra=MappingProxyType({"role": "travel"}),
     )
 
 

@@ -6,12 +6,14 @@ for bit: the segments' pairwise sums against numpy's, the batch against `person_
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
@@ -22,7 +24,7 @@ from geoleak.infer.decide_many import (
     segment_sums,
     shares_of_people,
 )
-from geoleak.infer.places import analyse_people, decide
+from geoleak.infer.places import analyse_people, decide, decide_draft, decided_many
 from geoleak.infer.roles import DAY_TYPES, PERSON_TYPES, SHIFT_TYPES, RoleFit, Structure
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
@@ -280,6 +282,36 @@ def test_decide_with_numbers_of_people_equals_decide_alone(analyses: list) -> No
         alone = decide(analysis, params, boost)
         assert repr(decide(analysis, params, boost, person_numbers_)) == repr(alone)
     assert fitted >= 30
+
+
+def test_places_of_people_made_at_once_equal_decide_alone(analyses: list) -> None:  # type: ignore[type-arg]
+    """`decided_many` of every person's `decide_draft` (their places made at once, as
+    `engine.profiles_of` makes them for a partition) gives each person `decide` alone,
+    with the people's evidence as objects, as columns, and the two mixed; people without
+    a fit stay None."""
+    params = InferenceParams()
+    rng = np.random.default_rng(4)
+    boosts = [
+        {k: float(rng.normal(0, 2)) for k in range(len(a.work_candidates)) if rng.random() < 0.4}
+        for a in analyses
+    ]
+    as_columns = [
+        replace(a, evidence=EvidenceColumns(a.person, [list(a.evidence)])) for a in analyses
+    ]
+    mixed = [c if k % 3 else a for k, (a, c) in enumerate(zip(analyses, as_columns, strict=True))]
+    places = 0
+    for people in (analyses, as_columns, mixed):
+        alone = [
+            decide(a, params, b) if a.fit is not None else None
+            for a, b in zip(people, boosts, strict=True)
+        ]
+        drafts = [
+            decide_draft(a, params, b) if a.fit is not None else None
+            for a, b in zip(people, boosts, strict=True)
+        ]
+        assert repr(decided_many(drafts)) == repr(alone)
+        places += sum(len(d.drafts()) for d in drafts if d is not None)
+    assert places >= 3 * 60
 
 
 def _numbers_with_bags(home_low: list[float], bagged: list[np.ndarray] | None) -> DecideNumbers:  # type: ignore[type-arg]

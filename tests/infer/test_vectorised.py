@@ -34,7 +34,7 @@ from geoleak.infer.roles_many import RoleProblem
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig
-from geoleak.types import Evidence, EvidenceSource, LatLon
+from geoleak.types import EMPTY_EXTRA, Evidence, EvidenceSource, LatLon, PlaceKind
 
 DAY_SETS = ("dates", "nights", "evenings", "weekend_days", "work_dates", "duty_dates")
 
@@ -903,6 +903,120 @@ def test_place_ranks_of_people_order_places_as_their_keys(
                 alone = EvidenceColumns(made.person, [list(made)])
                 alone.weight, alone.accuracy_m = made.weight, made.accuracy_m
                 assert places._ordered_columns(alone, at, prefer) == expected  # made alone
+
+
+_ACCURACIES = st.sampled_from([0.0, -0.0, 3.0, 5.0, 30.0, 1e300, math.inf, math.nan])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(0, 9),  # post id (repeats: several points of one post)
+                _KEY_FLOATS,  # weight
+                _ACCURACIES,
+                st.one_of(st.none(), st.integers(0, 23)),
+            ),
+            min_size=1,
+            max_size=30,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # whose
+            st.sampled_from([0, 1, 2]),  # as a home, a base or another place
+            st.sampled_from([0.0, 7.5, 400.0]),  # the candidate's rms_m
+            st.booleans(),  # the person's evidence as objects, not columns
+        ),
+        max_size=12,
+    ),
+    st.booleans(),  # the people's ranks made beforehand
+    st.randoms(use_true_random=False),
+)
+def test_places_made_at_once_equal_each_alone(
+    people: list[list[tuple[int, float, float, int | None]]],
+    wanted: list[tuple[int, int, float, bool]],
+    ranked: bool,
+    rng: random.Random,
+) -> None:
+    """`places.made_places` (every draft's post ids and radius from one sort of all their
+    rows) gives each draft's `alone()` place: the same ids in the same order (ties in the
+    order of the indices, each post once) and the same radius (the median accuracy of odd
+    and even counts, NaN, -0.0 and infinities). Drafts of one person share its evidence;
+    people whose evidence is objects are made alone. Fails with the radius' middle taken
+    one row off, or with an unstable sort of the ranks."""
+    evidence = []
+    for k, rows in enumerate(people):
+        objects = [
+            Evidence(
+                post_id=f"p{post}",
+                person=f"x{k}",
+                position=LatLon(69.7, 179.9999),
+                source=EvidenceSource.GEOTAG,
+                accuracy_m=10.0,
+                time_utc=None,
+                local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
+                weight=1.0,
+            )
+            for post, _, _, hour in rows
+        ]
+        made = EvidenceColumns(f"x{k}", [objects])
+        made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
+        made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
+        # The same as objects, where those can hold the accuracies (positive ones) and
+        # `sorted` orders their keys (no NaN weight).
+        if all(a > 0 and not math.isnan(w) for _, w, a, _ in rows):
+            objects = [
+                replace(ev, weight=w, accuracy_m=a)
+                for ev, (_, w, a, _) in zip(objects, rows, strict=True)
+            ]
+        else:
+            objects = []
+        evidence.append((made, objects))
+    if ranked:
+        places.place_ranks([made for made, _ in evidence])
+    kinds = [
+        (PlaceKind.HOME, 40.0, "home"),
+        (PlaceKind.BASE, 100.0, "base"),
+        (PlaceKind.FREQUENT, 25.0, "base"),
+    ]
+    drafts, owners = [], []
+    for whose, kind, rms_m, objects_wanted in wanted:
+        columns, objects = evidence[whose % len(evidence)]
+        owners.append(objects)
+        as_objects = objects_wanted and bool(objects)
+        n = len(columns)
+        indices = rng.sample(range(n), rng.randint(1, n))
+        cand = places.Candidate(
+            indices=indices,
+            position=LatLon(69.7, 179.9999),
+            rms_m=rms_m,
+            day_counts={"dates": 3, "nights": 2, "work_dates": 1},
+        )
+        place_kind, floor_m, prefer = kinds[kind]
+        drafts.append(
+            places.PlaceDraft(
+                kind=place_kind,
+                cand=cand,
+                evidence=objects if as_objects else columns,
+                floor_m=floor_m,
+                prefer=prefer,
+                confidence=0.5,
+                head="seen",
+                tail="; fits",
+                counted=kind == 0,
+                extra=EMPTY_EXTRA,
+            )
+        )
+    alone = [d.alone() for d in drafts]
+    assert repr(places.made_places(drafts)) == repr(alone)
+    # The columns' places are those of the objects too.
+    for d, objects, place in zip(drafts, owners, alone, strict=True):
+        if objects:
+            assert repr(replace(d, evidence=objects).alone()) == repr(place)
 
 
 def _fit_text_by_max(shares: dict[str, float], role: str) -> str:
