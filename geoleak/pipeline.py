@@ -476,7 +476,9 @@ class _PlainColumns(NamedTuple):
     rows: GeotagRows
     key: list[int]  # the post's dedupe key (`utc_geotag_keys`)
     utc_hour: list[int]
-    cell: list[float]  # its ~50 km cell's key (`_remember_position`)
+    # Its ~50 km cell's key and its position (`_remember_positions`); all three empty
+    # where the shard keeps no positions (no geocoder: `_plain_columns`' `positions`).
+    cell: list[float]
     lat: list[float]
     lon: list[float]
 
@@ -532,16 +534,16 @@ def _plain_runs(
 
 
 def _plain_lines(
-    authors: list[str], texts: list[str], decoded: list[Any] | None = None
+    authors: list[str], texts: list[str], decoded: list[Any] | None = None, positions: bool = True
 ) -> _PlainLines:
     """Lines by their authors read in columns (`plain_rows_of`; `decoded`: their reading
-    when made, `texts` then not read), as `_PlainLines`."""
+    when made, `texts` then not read), as `_PlainLines` (`positions`: `_plain_columns`')."""
     rows = plain_rows_of(authors, texts, decoded) if authors else None
     if rows is None:
         return _PlainLines(None, [-1] * len(authors))
     rows_of_lines = np.full(len(authors), -1, dtype=np.int64)
     rows_of_lines[rows.line] = np.arange(len(rows))
-    return _PlainLines(_plain_columns(rows), rows_of_lines.tolist())
+    return _PlainLines(_plain_columns(rows, positions), rows_of_lines.tolist())
 
 
 class _ShardLines(NamedTuple):
@@ -838,7 +840,7 @@ class _Shard:
         lines = [_unparsed_lines(posts) for posts in batches]
         authors = list(chain.from_iterable(a for a, _ in lines))
         texts = [] if decoded is not None else list(chain.from_iterable(t for _, t in lines))
-        columns, row_of = _plain_lines(authors, texts, decoded)
+        columns, row_of = _plain_lines(authors, texts, decoded, self.geocoder is not None)
         out: list[_PlainLines | None] = []
         start = 0
         for batch_authors, _ in lines:
@@ -860,7 +862,7 @@ class _Shard:
         columns: _PlainColumns | None = None
         row_of: list[int] = []  # (columns) each line's row, -1 for a line that is not plain
         if ahead is None and self.in_columns():
-            ahead = _plain_lines(*_unparsed_lines(posts))
+            ahead = _plain_lines(*_unparsed_lines(posts), positions=self.geocoder is not None)
         if ahead is not None:
             columns, row_of = ahead
             fast: list[PlainGeotag | None] = [None] * len(row_of)
@@ -1957,14 +1959,18 @@ def _remember_positions(near: array[float], columns: _PlainColumns, at: list[int
             near.extend((key, columns.lat[at[k]], columns.lon[at[k]]))
 
 
-def _plain_columns(rows: GeotagRows) -> _PlainColumns:
+def _plain_columns(rows: GeotagRows, positions: bool = True) -> _PlainColumns:
     """What dedupe and the counters read of a batch's plain rows, for every row at once.
     The cell keys are `_remember_position`'s (np.rint and round() both round half to
-    even; the sums are of integers, exact in floats)."""
+    even; the sums are of integers, exact in floats). Without `positions` (a shard with
+    no geocoder, which never calls `_remember_positions`) the cells and positions are
+    left empty: three lists of a float a row, made and freed for nothing."""
+    keys = utc_geotag_keys(rows.author, rows.utc_s, rows.lat, rows.lon)
+    hours = (rows.utc_s // 3600 % 24).tolist()
+    if not positions:
+        return _PlainColumns(rows, keys, hours, [], [], [])
     cell = 1000.0 * (np.rint(rows.lat * 2) + 1000) + (np.rint(rows.lon * 2) + 500)
-    return _PlainColumns(rows, utc_geotag_keys(rows.author, rows.utc_s, rows.lat, rows.lon),
-                         (rows.utc_s // 3600 % 24).tolist(), cell.tolist(), rows.lat.tolist(),
-                         rows.lon.tolist())  # fmt: skip
+    return _PlainColumns(rows, keys, hours, cell.tolist(), rows.lat.tolist(), rows.lon.tolist())
 
 
 def near_positions(near: array[float]) -> tuple[LatLon, ...]:

@@ -140,3 +140,16 @@ def _geotag_rows(lats: list[float], lons: list[float]) -> GeotagRows:
                       lon=np.array(lons, dtype=np.float64), utc_s=np.zeros(size, dtype=np.int64),
                       local_us=np.zeros(size, dtype=np.int64),
                       has_local=np.zeros(size, dtype=bool))  # fmt: skip
+
+
+@given(st.lists(_position, min_size=1, max_size=40))
+def test_columns_of_a_shard_without_a_geocoder_leave_the_positions_out(
+    batch: list[LatLon],
+) -> None:
+    """A shard with no geocoder never remembers positions: its columns (`positions=False`)
+    hold no cells or positions, and the dedupe keys and hours are the same."""
+    rows = _geotag_rows([p.lat for p in batch], [p.lon for p in batch])
+    kept, left = _plain_columns(rows), _plain_columns(rows, positions=False)
+    assert (left.key, left.utc_hour) == (kept.key, kept.utc_hour)
+    assert left.cell == left.lat == left.lon == []
+    assert len(kept.cell) == len(kept.lat) == len(kept.lon) == len(batch)

@@ -38,8 +38,6 @@ _SOURCE = EvidenceSource.GEOTAG
 _ACCURACY_M = DEFAULT_ACCURACY_M[_SOURCE]
 _WEIGHT = SOURCE_WEIGHT[_SOURCE]
 _TIME_LENGTH = len("2025-04-13T05:11:00Z")
-# Where the digits of "YYYY-MM-DDTHH:MM:SSZ" are.
-_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _DAY_S = 86_400
 # Local-time offsets per (zone, UTC day) already known to hold all day (`_day_offset`;
 # `_NOT_WHOLE` where it gives None: convert that day's times one by one), keyed by
@@ -191,20 +189,20 @@ def _civil_from_days(
     return yoe + era * 400 + (month <= 2), month, day
 
 
-# What `_utc_seconds` reads a "YYYY-MM-DDTHH:MM:SSZ" text by: each column's lowest and
-# highest character (z folded to Z's lower case), the place value of each digit in year,
-# month, day, hour, minute and second (of characters: less what the "0"s add), and tables
-# of years (0-9999: every 4-digit year) and months (index: the month).
-_FOLD = np.zeros(_TIME_LENGTH, dtype=np.uint8)
-_FOLD[19] = 0x20
-_LOWEST = np.frombuffer(b"0000-00-00T00:00:00z", dtype=np.uint8)
-_HIGHEST = np.frombuffer(b"9999-99-99T99:99:99z", dtype=np.uint8)
-_PLACE_VALUES = np.zeros((_TIME_LENGTH, 6))
-_FIELD_OF_DIGIT = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-_PLACE_VALUES[_DIGITS, _FIELD_OF_DIGIT] = [1000, 100, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1]
-_ZERO_VALUES = ord("0") * _PLACE_VALUES.sum(axis=0)
-_LAST_TIME = np.array([23, 59, 59])
-_TIME_SECONDS = np.array([3600, 60, 1])
+# What `_utc_seconds` reads a "YYYY-MM-DDTHH:MM:SSZ" text by: its two-digit pieces (the
+# year's two, month, day, hour, minute, second) each as one little-endian uint16 at its
+# offset in the text's 20 bytes (`_PAIRS`), and `_PAIR`, the value (0-99) of each uint16
+# that is two ASCII digits (the first the low byte), -1 of any other; the separators'
+# places and characters (the last, "Z", with "z" folded to it); tables of years (0-9999:
+# every 4-digit year) and months (index: the month).
+_PAIR = np.full(1 << 16, -1, dtype=np.int64)
+for _tens in range(10):
+    for _ones in range(10):
+        _PAIR[(ord("0") + _tens) | ((ord("0") + _ones) << 8)] = _tens * 10 + _ones
+_PAIR_NAMES = ("year_hi", "year_lo", "month", "day", "hour", "minute", "second")
+_PAIRS = np.dtype({"names": list(_PAIR_NAMES), "formats": ["<u2"] * 7,
+                   "offsets": [0, 2, 5, 8, 11, 14, 17], "itemsize": _TIME_LENGTH})  # fmt: skip
+_SEPARATORS = ((4, ord("-")), (7, ord("-")), (10, ord("T")), (13, ord(":")), (16, ord(":")))
 _YEARS = np.arange(10_000, dtype=np.int64)
 _LEAP = (_YEARS % 4 == 0) & ((_YEARS % 100 != 0) | (_YEARS % 400 == 0))
 _YEAR_DAYS = _days_from_civil(_YEARS, np.ones_like(_YEARS), np.ones_like(_YEARS))
@@ -218,22 +216,31 @@ def _utc_seconds(texts: list[str]) -> tuple[NDArray[np.int64], NDArray[np.bool_]
 
     In a few numpy calls for the batch (their count, not the rows, is what a batch of a
     few hundred lines costs): the texts as one block of bytes (a character that is not
-    ASCII is read as "?", which no such time has), each column checked against its range,
-    the six fields as one product of the characters with their place values (exact in
-    floats), the days from tables of years and months."""
+    ASCII is read as "?", which no such time has), each two-digit piece read by one table
+    lookup of its two bytes (`_PAIR`: -1 unless both are digits), the separators compared,
+    the days from tables of years and months. (A product of the 20 characters with their
+    place values in floats gave the same numbers at ~2.6 times the instructions.)"""
     joined = "".join(texts).encode("ascii", "replace")
     codes = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), _TIME_LENGTH)
-    folded = codes | _FOLD  # (z as Z)
-    ok: NDArray[np.bool_] = np.asarray(((folded >= _LOWEST) & (folded <= _HIGHEST)).all(axis=1))
-    fields = (codes @ _PLACE_VALUES - _ZERO_VALUES).astype(np.int64) * ok[:, None]
-    year, month, day = fields[:, 0], fields[:, 1], fields[:, 2]
+    pairs = np.frombuffer(joined, dtype=_PAIRS)
+    year_hi, year_lo, month, day, hour, minute, second = (
+        _PAIR[pairs[name]] for name in _PAIR_NAMES
+    )
+    ok: NDArray[np.bool_] = (codes[:, 19] | 0x20) == ord("z")  # (z as Z)
+    for at, char in _SEPARATORS:
+        ok &= codes[:, at] == char
+    lowest = np.minimum(np.minimum(year_hi, year_lo), np.minimum(month, day))
+    ok &= np.minimum(lowest, np.minimum(np.minimum(hour, minute), second)) >= 0
+    # (a text that is not such a time reads as all zeros: every table index in range)
+    year, month, day = (year_hi * 100 + year_lo) * ok, month * ok, day * ok
+    clock = (hour * 3600 + minute * 60 + second) * ok
     leap = _LEAP[year]
     known_month = np.clip(month, 1, 12)
     ok &= (year >= 1) & (known_month == month) & (day >= 1)
     ok &= day <= _MONTH_DAYS[known_month] + (leap & (month == 2))
-    ok &= (fields[:, 3:] <= _LAST_TIME).all(axis=1)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
     days = _YEAR_DAYS[year] + _MONTH_START[known_month] + (leap & (known_month > 2)) + day - 1
-    return days * _DAY_S + fields[:, 3:] @ _TIME_SECONDS, ok
+    return days * _DAY_S + clock, ok
 
 
 def _day_offset(name: str, day: int) -> int | None:

@@ -254,6 +254,45 @@ def test_times_parse_as_fromisoformat_parses_them(text: str) -> None:
     assert int(seconds[0]) == (expected - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
 
 
+def _near_time(draw: st.DrawFn) -> str:
+    """A "YYYY-MM-DDTHH:MM:SSZ"-shaped text, often with a character or two replaced by one
+    that is not a digit or not the separator (a non-ASCII one included)."""
+    year = draw(st.sampled_from([0, 1, 1900, 2000, 2024, 2025, 2100, 9999]))
+    fields = [
+        draw(st.integers(low, high)) for low, high in ((0, 13), (0, 32), (0, 25), (0, 60), (0, 60))
+    ]
+    text = list("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(year, *fields))
+    if draw(st.booleans()):
+        text[19] = "z"
+    for _ in range(draw(st.integers(0, 2))):
+        text[draw(st.integers(0, 19))] = draw(st.sampled_from("0-T:Zz/ é\x00+.t9"))
+    return "".join(text)
+
+
+@given(st.lists(st.composite(_near_time)(), min_size=1, max_size=40))
+def test_a_batch_of_times_parses_as_each_time_alone(texts: list[str]) -> None:
+    # Each two-digit piece is read from its two bytes at once, the separators apart: a
+    # digit or separator out of place anywhere, in any row of a batch, is refused there.
+    seconds, ok = _utc_seconds(texts)
+    assert len(seconds) == len(ok) == len(texts)
+    for text, got, taken in zip(texts, seconds.tolist(), ok.tolist(), strict=True):
+        alone_seconds, alone_ok = _utc_seconds([text])
+        assert (taken, got) == (bool(alone_ok[0]), int(alone_seconds[0]))
+        try:
+            expected = datetime.fromisoformat(text[:19]).replace(tzinfo=timezone.utc)
+        except ValueError:
+            assert not taken, text
+            continue
+        shaped = text[19] in "Zz" and text[4] + text[7] + text[10] + text[13] + text[16] == "--T::"
+        assert taken == (
+            shaped
+            and text.isascii()
+            and text[:19].replace("-", "").replace("T", "").replace(":", "").isdigit()
+        ), text
+        if taken:
+            assert got == (expected - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
+
+
 def test_a_batch_keeps_its_order_and_leaves_other_lines_to_the_general_path() -> None:
     common = {"id": "p1", "author": "a", "created_at": "2025-04-13T05:11:00Z",
               "lat": 78.2232, "lon": -179.99}  # fmt: skip
