@@ -18,7 +18,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geoleak import engine
@@ -457,6 +457,39 @@ def test_streamed_profiles_file_is_the_document_of_the_held_profiles(
     assert written.people == len(profiles) and written.sites == sites
     assert written.homes == sum(1 for p in profiles if p.place(PlaceKind.HOME))
     assert written.bases == sum(1 for p in profiles if p.place(PlaceKind.BASE))
+
+
+_ANY_CHARACTER = st.characters(codec=None, categories=None)  # surrogates included
+_SPOOL_ENTRY = st.tuples(
+    st.text(_ANY_CHARACTER, max_size=6),
+    st.text(_ANY_CHARACTER, max_size=40),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@example([[("b\udc80", "{\r\x00\ud800}", True, False), ("a\u00e9", "\U0001f600", False, True)], []])
+@given(st.lists(st.lists(_SPOOL_ENTRY, max_size=8), max_size=5))
+def test_spool_merges_its_partitions_entries_by_person(
+    parts: list[list[tuple[str, str, bool, bool]]],
+) -> None:
+    # Each person in one partition, as in a store; any text (lone surrogates, "\r", NULs,
+    # non-ASCII) comes back from the spool's files as it went in, in the persons' order.
+    seen: set[str] = set()
+    unique = [[e for e in part if e[0] not in seen and not seen.add(e[0])] for part in parts]
+    with tempfile.TemporaryDirectory() as folder:
+        spool = engine._Spool(folder)
+        for part in unique:
+            spool.add([engine.ProfileText(*e) for e in reversed(part)])
+        merged = list(spool.texts())
+    entries = sorted(e for part in unique for e in part)
+    assert merged == [text for _, text, _, _ in entries]
+    assert (spool.people, spool.homes, spool.bases) == (
+        len(entries),
+        sum(e[2] for e in entries),
+        sum(e[3] for e in entries),
+    )
 
 
 class _CountingClient:
