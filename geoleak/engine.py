@@ -1606,16 +1606,19 @@ def write_store_profiles(
     dask_processes: bool = True,
     pool: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
+    drop_partitions: bool = False,
 ) -> StoreProfiles:
     """`infer_store`, written to `handle` as profiles.json (the document `dump_profiles`
     writes) while no process holds every profile: partitions' entries are spooled to
     disk and merged by person. Memory then follows the largest partition and the site
-    pass's candidates, not the number of people. `pool`, `counts`: see `infer_store`."""
+    pass's candidates, not the number of people. `pool`, `counts`, `drop_partitions`: see
+    `infer_store`."""
     pass_two = functools.partial(profile_bucket_json, ensure_ascii=ensure_ascii)
     with tempfile.TemporaryDirectory(prefix="geoleak-profiles-") as folder:
         spool = _Spool(folder)
         shared = _run_engine(store, params, engine, workers, scheduler, progress,
-                             dask_processes, pass_two, spool.add, pool, counts)  # fmt: skip
+                             dask_processes, pass_two, spool.add, pool, counts,
+                             drop_partitions)  # fmt: skip
         write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
                                 meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
     return StoreProfiles(spool.people, spool.homes, spool.bases, shared)
@@ -1632,6 +1635,7 @@ def infer_store(
     dask_processes: bool = True,
     pool: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
+    drop_partitions: bool = False,
 ) -> tuple[list[Profile], list[SharedSite]]:
     """Profiles of every person in the store and the shared sites.
 
@@ -1642,11 +1646,16 @@ def infer_store(
     profiles.json for a large store, `write_store_profiles` holds none of them. `pool`:
     the local engine's processes started beforehand (`local_pool`), left running.
     `counts`: the store's people and located people are added to it, as pass 1 counted
-    them (for `EvidenceStore.stats`).
+    them (for `EvidenceStore.stats`). `drop_partitions` (the local engine, a store that
+    lives for one command): each partition's files are removed as soon as its pass 2 is
+    done (`EvidenceStore.drop_partition`), behind the passes still running, rather than
+    all at the end, where the kernel's freeing of files it has written back (and a disk
+    mounted with `discard` trimming them) keeps the command waiting: 2.6 s of the 2 M
+    default command's wall in a run of 80 s (benchmarks/README.md, main22).
     """
     profiles: list[Profile] = []
     sites = _run_engine(store, params, engine, workers, scheduler, progress, dask_processes,
-                        profile_bucket, profiles.extend, pool, counts)  # fmt: skip
+                        profile_bucket, profiles.extend, pool, counts, drop_partitions)  # fmt: skip
     return sorted(profiles, key=lambda p: p.person), sites
 
 
@@ -1662,9 +1671,11 @@ def _run_engine(
     emit: Emit,
     pool: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
+    drop_partitions: bool = False,
 ) -> list[SharedSite]:
     """Both passes; each partition's pass-2 result goes to `emit` as it arrives (and its
-    people to `counts`). The sites, without their members' candidates."""
+    people to `counts`; its files removed after it with `drop_partitions` and the local
+    engine). The sites, without their members' candidates."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     params = params or InferenceParams()
@@ -1687,8 +1698,9 @@ def _run_engine(
         else:
             if scheduler is not None:
                 raise UsageError("--scheduler needs --engine dask")
+            done = store.drop_partition if drop_partitions else None
             sites = _infer_local(
-                root, buckets, contexts, params, workers, pass_two, counted, pool, counts
+                root, buckets, contexts, params, workers, pass_two, counted, pool, counts, done
             )
     finally:
         forget_site_lookup()  # (pass 2 in this process: one process, or Dask's threads)
@@ -1833,7 +1845,10 @@ def _infer_local(
     emit: Emit,
     started: ProcessPoolExecutor | None = None,
     counts: PeopleCounts | None = None,
+    done: Callable[[int], None] | None = None,
 ) -> list[SharedSite]:
+    """`done`: called with each partition once its pass 2 is emitted (its files no longer
+    read)."""
     workers = 1 if workers is None else workers
     n = len(buckets)
     with tempfile.TemporaryDirectory(prefix="geoleak-analyses-") as spill:
@@ -1848,6 +1863,8 @@ def _infer_local(
                 sites = SiteIndex(columns)
                 for b in buckets:
                     emit(pass_two(root, b, params, contexts[b], sites, odds, spill))
+                    if done is not None:
+                        done(b)
             return columns.sites
         with ExitStack() as closing:
             pool = started or closing.enter_context(
@@ -1872,9 +1889,12 @@ def _infer_local(
             with open(sites_file, "wb") as out:
                 pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
             task = functools.partial(_with_sites_file, pass_two)
-            for part in pool.map(task, [root] * n, buckets, [params] * n, contexts,
-                                 [sites_file] * n, [odds] * n, [spill] * n):  # fmt: skip
+            parts = pool.map(task, [root] * n, buckets, [params] * n, contexts,
+                             [sites_file] * n, [odds] * n, [spill] * n)  # fmt: skip
+            for b, part in zip(buckets, parts, strict=True):  # (in order: `map`'s)
                 emit(part)
+                if done is not None:
+                    done(b)
     return columns.sites
 
 
