@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -651,6 +652,13 @@ class EvidenceStore:
                             collected.rows_written, collected.stats)  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
+
+    def drop_partition(self, bucket: int) -> None:
+        """Remove a partition's files (evidence and people): for a store that lives for one
+        command, once nothing reads that partition again. The manifest is left as it is:
+        what reads the partition afterwards finds no rows."""
+        for table in ("evidence", "people"):
+            shutil.rmtree(self.root / table / f"person_bucket={bucket:03d}", ignore_errors=True)
 
     def stats(self, counted: PeopleCounts | None = None) -> LeakStats:
         """The summed ingest statistics of every run in the store. `counted`: its people

@@ -4,6 +4,7 @@ the partitioned site pass finds the sites `find_sites` finds, across block edges
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import os
@@ -18,7 +19,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geoleak import engine
@@ -459,6 +460,57 @@ def test_streamed_profiles_file_is_the_document_of_the_held_profiles(
     assert written.bases == sum(1 for p in profiles if p.place(PlaceKind.BASE))
 
 
+_ANY_CHARACTER = st.characters(codec=None, categories=None)  # surrogates included
+_SPOOL_ENTRY = st.tuples(
+    st.text(_ANY_CHARACTER, max_size=6),
+    st.text(_ANY_CHARACTER, max_size=40),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@example([[("b\udc80", "{\r\x00\ud800}", True, False), ("a\u00e9", "\U0001f600", False, True)], []])
+@given(st.lists(st.lists(_SPOOL_ENTRY, max_size=8), max_size=5))
+def test_spool_merges_its_partitions_entries_by_person(
+    parts: list[list[tuple[str, str, bool, bool]]],
+) -> None:
+    # Each person in one partition, as in a store; any text (lone surrogates, "\r", NULs,
+    # non-ASCII) comes back from the spool's files as it went in, in the persons' order.
+    seen: set[str] = set()
+    unique = [[e for e in part if e[0] not in seen and not seen.add(e[0])] for part in parts]
+    with tempfile.TemporaryDirectory() as folder:
+        spool = engine._Spool(folder)
+        for part in unique:
+            spool.add([engine.ProfileText(*e) for e in reversed(part)])
+        merged = list(spool.texts())
+    entries = sorted(e for part in unique for e in part)
+    assert merged == [text for _, text, _, _ in entries]
+    assert (spool.people, spool.homes, spool.bases) == (
+        len(entries),
+        sum(e[2] for e in entries),
+        sum(e[3] for e in entries),
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_partitions_dropped_as_inferred_give_the_same_document(
+    store: EvidenceStore, tmp_path: Path, workers: int
+) -> None:
+    # drop_partitions: each partition's files go once its pass 2 is emitted, none before
+    # (a partition read after its files went would lose its people).
+    from geoleak.engine import write_store_profiles
+
+    copy = EvidenceStore(shutil.copytree(store.root, tmp_path / "copy"))
+    kept, dropped = io.StringIO(), io.StringIO()
+    write_store_profiles(store, kept, workers=workers)
+    write_store_profiles(copy, dropped, workers=workers, drop_partitions=True)
+    assert dropped.getvalue() == kept.getvalue() and json.loads(kept.getvalue())["people"]
+    assert not list((copy.root / "evidence").iterdir())
+    assert not list((copy.root / "people").iterdir())
+    assert list((store.root / "evidence").iterdir())
+
+
 class _CountingClient:
     """A stand-in for a Dask client that records how many submitted results are not yet
     taken (what a cluster would be keeping in its workers' memory)."""
@@ -723,6 +775,14 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
         return ingest(*args, **kwargs)
 
     monkeypatch.setattr(cli_store, "_ingest", ingested)
+    dropped: list[int] = []  # the temporary store's partitions, removed as they are inferred
+    drop = store_module.EvidenceStore.drop_partition
+
+    def dropping(self: EvidenceStore, bucket: int) -> None:
+        dropped.append(bucket)
+        drop(self, bucket)
+
+    monkeypatch.setattr(store_module.EvidenceStore, "drop_partition", dropping)
     runner = CliRunner()
     assert store_module.estimate_rows([posts]) <= store_module.AUTO_STORE_ROWS
     small = runner.invoke(main, ["infer", posts, "-o", str(tmp_path / "small.json")])
@@ -745,10 +805,12 @@ def test_a_large_corpus_goes_through_a_temporary_store_unless_in_memory(
     assert len(estimates) == 1 and estimates[0] > 10
     assert "temporary evidence store so memory stays bounded" in auto.output
     assert list(scratch.iterdir()) == []
+    assert dropped == list(range(store_module.buckets_for(estimates[0])))
     named = runner.invoke(
         main, ["infer", posts, "--store", str(tmp_path / "st"), "-o", str(tmp_path / "named.json")]
     )
     assert named.exit_code == 0, named.output
+    assert len(dropped) == store_module.buckets_for(estimates[0])  # (a named store is kept)
     assert (tmp_path / "auto.json").read_bytes() == (tmp_path / "named.json").read_bytes()
     assert scratch_flags == [True, False]
 

@@ -91,6 +91,7 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
     # spend their start-up after it, with nothing else to do).
     with (tempfile.TemporaryDirectory(prefix="geoleak-store-") as scratch,
           local_pool(workers if engine == "local" else None) as pool):  # fmt: skip
+        temporary = False  # (a store of this command's only: dropped as it is inferred)
         if len(inputs) == 1 and is_store(inputs[0]):
             store_path = inputs[0]
         else:
@@ -100,19 +101,21 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
             _ingest(store_path, inputs, source, author, quiet, workers, geocoder, buckets,
                     scratch=temporary)  # fmt: skip
         store = EvidenceStore(store_path)
+        drop = temporary and not with_evidence and engine == "local"
         written = None
         # The statistics' people, counted by pass 1 as it reads each partition (counting
         # them here after would read every partition again, in this process alone).
         counts = PeopleCounts()
         if output is None:
             profiles, sites = infer_store(store, params=params, engine=engine, workers=workers,
-                                          scheduler=scheduler, pool=pool, counts=counts)  # fmt: skip
+                                          scheduler=scheduler, pool=pool, counts=counts,
+                                          drop_partitions=drop)  # fmt: skip
         elif output == "-":
             profiles, sites = [], []
             written = write_store_profiles(store, sys.stdout, meta=meta, ensure_ascii=True,
                                            params=params, engine=engine, workers=workers,
-                                           scheduler=scheduler, pool=pool,
-                                           counts=counts)  # fmt: skip
+                                           scheduler=scheduler, pool=pool, counts=counts,
+                                           drop_partitions=drop)  # fmt: skip
             sys.stdout.write("\n")
         else:
             profiles, sites = [], []
@@ -120,7 +123,7 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
                 written = write_store_profiles(store, handle, meta=meta, params=params,
                                                engine=engine, workers=workers,
                                                scheduler=scheduler, pool=pool,
-                                               counts=counts)  # fmt: skip
+                                               counts=counts, drop_partitions=drop)  # fmt: skip
                 handle.write("\n")
         evidence = store.evidence() if with_evidence else {}
         stats = store.stats(counts)
