@@ -618,14 +618,17 @@ def _candidates_of_people(
     known = [dict(zip(names, sizes, strict=True))
              for sizes in np.array([counts for _, counts in day_sets]).T.tolist()]  # fmt: skip
     owners = owner_of_label[keys].tolist()
-    built: list[tuple[int, int, int, Candidate]] = []
-    for g, (key, owner, (a, b), centre) in enumerate(
-        zip(keys.tolist(), owners, bounds, centres, strict=True)
-    ):
+    indices = index.tolist()  # (each cluster's slice of it: the ints `index[a:b].tolist()` gives)
+    keys_of = (keys - np.asarray(label_base, dtype=np.int64)[owner_of_label[keys]]).tolist()
+    # In the order the clusters first appear among the points (as grouping them one by one;
+    # each cluster's first point is its own, so the order is that of distinct values).
+    for g in np.argsort(first_points, kind="stable").tolist():
+        a, b = bounds[g]
+        owner = owners[g]
         cand = Candidate(
-            indices=index[a:b].tolist(),
-            position=centre,
-            rms_m=math.sqrt(mean_square[g] / (b - a)),
+            indices[a:b],
+            centres[g],
+            math.sqrt(mean_square[g] / (b - a)),
             calendar=Calendar(part[a:b], day[a:b], local[a:b], hour[a:b]),
             day_counts=known[g],
         )
@@ -637,10 +640,7 @@ def _candidates_of_people(
             else:
                 cand.first = evidence[first_rows[g]].time_utc
                 cand.last = evidence[last_rows[g]].time_utc
-        built.append((first_points[g], owner, key - label_base[owner], cand))
-    # In the order the clusters first appear among the points (as grouping them one by one).
-    for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
-        out[owner][key] = cand
+        out[owner][keys_of[g]] = cand
     return out
 
 
