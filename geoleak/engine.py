@@ -71,7 +71,7 @@ from geoleak.infer.sites import (
     SiteOdds,
     find_sites,
     numbered_sites,
-    positions_share_a_spot,
+    positions_share_a_spot_many,
     site_entry_positions,
     site_log_odds_of_places,
     workplace_share_of_scores,
@@ -363,8 +363,7 @@ def _site_spots(columns: SiteColumns, spot_m: float) -> SiteColumns:
     """`columns` with each site's `colleagues_share_a_spot` at `spot_m` (`spots`): the
     positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
     the same answers."""
-    shared = [positions_share_a_spot(lats, lons, spot_m)
-              for lats, lons in _member_positions_of(columns)]  # fmt: skip
+    shared = positions_share_a_spot_many(_member_positions_of(columns), spot_m)
     return columns._replace(spots=(spot_m, shared))
 
 
