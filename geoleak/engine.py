@@ -74,7 +74,7 @@ from geoleak.infer.sites import (
     SiteOdds,
     find_sites,
     numbered_sites,
-    positions_share_a_spot,
+    positions_share_a_spot_many,
     site_entry_positions,
     site_log_odds_of_places,
     workplace_share_of_scores,
@@ -366,8 +366,7 @@ def _site_spots(columns: SiteColumns, spot_m: float) -> SiteColumns:
     """`columns` with each site's `colleagues_share_a_spot` at `spot_m` (`spots`): the
     positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
     the same answers."""
-    shared = [positions_share_a_spot(lats, lons, spot_m)
-              for lats, lons in _member_positions_of(columns)]  # fmt: skip
+    shared = positions_share_a_spot_many(_member_positions_of(columns), spot_m)
     return columns._replace(spots=(spot_m, shared))
 
 
@@ -702,16 +701,18 @@ def analyse_bucket(
     """
     people = _context(root, bucket, context)
     analyses, located = _analysed(root, bucket, params, people)
+    slim = _slim_bucket(analyses, len(people), located)
     if spill is not None:
+        # (the analyses are not read after this: their candidates are spilled as they are)
         shared: dict[Structure, Structure] = {}
-        kept = [_spilled(a, shared) for a in analyses]
+        kept = [_spilled(a, shared, in_place=True) for a in analyses]
         fits = _fit_columns([a.fit for a in kept])
         if fits.whole is None:  # the fits go as columns, not with each analysis
             for analysis in kept:
                 analysis.fit = None
         with _spill_file(spill, bucket).open("wb") as out:
             pickle.dump((kept, people, fits), out, protocol=pickle.HIGHEST_PROTOCOL)
-    return _slim_bucket(analyses, len(people), located)
+    return slim
 
 
 # A fit's array fields, each joined over a partition's fits in its spill (`_FitColumns`).
@@ -817,7 +818,10 @@ def _fits_of_columns(columns: _FitColumns) -> list[RoleFit | None]:
 
 
 def _spilled(
-    analysis: PersonAnalysis, shared: dict[Structure, Structure] | None = None
+    analysis: PersonAnalysis,
+    shared: dict[Structure, Structure] | None = None,
+    *,
+    in_place: bool = False,
 ) -> PersonAnalysis:
     """What pass 1 keeps of an analysis for pass 2: all of it but its evidence (read from
     the store again) and its fit's bag inputs, which only score the bag lazily
@@ -828,16 +832,25 @@ def _spilled(
     `shared`: the partition's structures so far, each kept once. A fit's structures (which
     candidate plays which role, ~90 a person) repeat from person to person (~160 distinct
     in 9,000 at 200 k); equal ones become one object, which pickle then writes once and
-    refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less."""
+    refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less.
+
+    `in_place`: the analysis's candidates are not read again, so each is made what the
+    spill keeps (`_counted(cand, in_place=True)`) rather than copied; those also among its
+    travel candidates (which keep their calendars) are copied."""
     fit = analysis.fit
     if fit is not None and fit.bag_inputs and fit.bag_log_scores is not None:
         fit = replaced(fit, bag_inputs=())
     if fit is not None and shared is not None:
         fit = replaced(fit, structures=[shared.setdefault(s, s) for s in fit.structures])
     copies: dict[int, Candidate] = {}  # a base candidate is a work candidate: one copy
+    travel = {id(c) for c in analysis.travel} if in_place else set()
 
     def counted(cands: list[Candidate]) -> list[Candidate]:
-        return [copies.get(id(c)) or copies.setdefault(id(c), _counted(c)) for c in cands]
+        return [
+            copies.get(id(c))
+            or copies.setdefault(id(c), _counted(c, in_place=in_place and id(c) not in travel))
+            for c in cands
+        ]
 
     return replaced(
         analysis,
@@ -855,12 +868,14 @@ def _spilled(
 _PASS_TWO_COUNTS = ("dates", "duty_dates", "nights", "evenings", "weekend_days", "work_dates")
 
 
-def _counted(cand: Candidate) -> Candidate:
+def _counted(cand: Candidate, *, in_place: bool = False) -> Candidate:
     """A candidate as the spill keeps it: its counts made (`Candidate.count`,
     `n_weeks`) and its calendar left out (three arrays a candidate, ~40 % of the spill's
     bytes and of its pickling). Pass 2 reads only counts of these candidates; a travel
     candidate keeps its calendar (its place tells its day span). A count pass 2 asked for
-    and did not find would fail loudly (no calendar and no day set to count), not differ."""
+    and did not find would fail loudly (no calendar and no day set to count), not differ.
+    `in_place`: `cand` itself made so (its calendar dropped) and returned, for a candidate
+    no one reads again (the same values, so the same pickled bytes)."""
     if cand.calendar is None:
         return cand
     counts = cand.day_counts
@@ -868,6 +883,9 @@ def _counted(cand: Candidate) -> Candidate:
         for name in _PASS_TWO_COUNTS:
             cand.count(name)
         cand.n_weeks  # noqa: B018  (counted and kept in day_counts)
+    if in_place:
+        cand.calendar = None
+        return cand
     # Every count known (as `_candidates_of_people` makes them: no set to count, nothing
     # to count again): the copy made at once, not by `replaced` (half of this function).
     return Candidate(

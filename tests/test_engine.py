@@ -1341,6 +1341,42 @@ def test_the_spills_candidates_are_those_replace_made() -> None:
     assert engine._counted(travel) is travel
 
 
+def test_the_spill_made_in_place_pickles_as_the_copies() -> None:
+    # `_spilled(..., in_place=True)` (pass 1 of a partition, whose analyses are not read
+    # again) pickles to the bytes the copies pickle to: counts known or not, day sets
+    # assigned, a base candidate that is a work candidate, and a candidate that is also
+    # a travel candidate (copied: the travel one keeps its calendar).
+    import copy
+    import pickle
+
+    from geoleak.infer.places import analyse_people
+    from geoleak.scenario import ScenarioConfig
+    from geoleak.scenario.memory import scenario_evidence
+
+    config = ScenarioConfig(people=12, seed=5, days=90)
+    evidence = {person: ev for person, ev, _ in scenario_evidence(config)}
+    params = InferenceParams()
+    analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
+    rng = random.Random(4)
+    shared_base = travelled = 0
+    for k, analysis in enumerate(analyses):
+        cands = [*analysis.home_candidates, *analysis.work_candidates, *analysis.others]
+        for j, cand in enumerate(cands):
+            if (j + k) % 3 == 1:
+                cand.day_counts.pop(rng.choice([*engine._PASS_TWO_COUNTS, "weeks"]), None)
+            if (j + k) % 5 == 2:
+                cand.dates = set(cand.dates)
+        if k % 2 and analysis.others:
+            analysis.travel = [*analysis.travel, analysis.others[0]]
+            travelled += 1
+        shared_base += any(c in analysis.work_candidates for c in analysis.base_candidates)
+        theirs, ours = copy.deepcopy(analysis), copy.deepcopy(analysis)
+        expected = pickle.dumps(engine._spilled(theirs, {}), protocol=pickle.HIGHEST_PROTOCOL)
+        got = engine._spilled(ours, {}, in_place=True)
+        assert pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL) == expected
+    assert travelled > 2 and shared_base > 2
+
+
 def test_neighbouring_workplaces_keep_own_spots_through_the_store(tmp_path: Path) -> None:
     """Four people working 650 m from one point, none at another's workplace, written as a
     corpus: the store engine (members' places read from the site's rows, no candidates made)

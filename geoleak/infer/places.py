@@ -35,12 +35,14 @@ from geoleak.geometry import (
     haversine_m_array,
 )
 from geoleak.infer.anchor import anchor_log_odds
-from geoleak.infer.cluster import cluster_labels_of_people
+from geoleak.infer.cluster import CHORD_MARGIN, cluster_labels_of_people
 from geoleak.infer.decide_many import DecideNumbers, person_numbers
 from geoleak.infer.distinct import sorted_distinct, sorted_isin
 from geoleak.infer.roles import (
     DAY_TYPES,
     EVENING,
+    FAR_WORKPLACE_M,
+    LONG_COMMUTE_M,
     N_BINS,
     NO_WORK,
     PERSON_TYPES,
@@ -620,14 +622,17 @@ def _candidates_of_people(
     known = [dict(zip(names, sizes, strict=True))
              for sizes in np.array([counts for _, counts in day_sets]).T.tolist()]  # fmt: skip
     owners = owner_of_label[keys].tolist()
-    built: list[tuple[int, int, int, Candidate]] = []
-    for g, (key, owner, (a, b), centre) in enumerate(
-        zip(keys.tolist(), owners, bounds, centres, strict=True)
-    ):
+    indices = index.tolist()  # (each cluster's slice of it: the ints `index[a:b].tolist()` gives)
+    keys_of = (keys - np.asarray(label_base, dtype=np.int64)[owner_of_label[keys]]).tolist()
+    # In the order the clusters first appear among the points (as grouping them one by one;
+    # each cluster's first point is its own, so the order is that of distinct values).
+    for g in np.argsort(first_points, kind="stable").tolist():
+        a, b = bounds[g]
+        owner = owners[g]
         cand = Candidate(
-            indices=index[a:b].tolist(),
-            position=centre,
-            rms_m=math.sqrt(mean_square[g] / (b - a)),
+            indices[a:b],
+            centres[g],
+            math.sqrt(mean_square[g] / (b - a)),
             calendar=Calendar(part[a:b], day[a:b], local[a:b], hour[a:b]),
             day_counts=known[g],
         )
@@ -639,10 +644,7 @@ def _candidates_of_people(
             else:
                 cand.first = evidence[first_rows[g]].time_utc
                 cand.last = evidence[last_rows[g]].time_utc
-        built.append((first_points[g], owner, key - label_base[owner], cand))
-    # In the order the clusters first appear among the points (as grouping them one by one).
-    for _, owner, key, cand in sorted(built, key=lambda item: item[0]):
-        out[owner][key] = cand
+        out[owner][keys_of[g]] = cand
     return out
 
 
@@ -834,6 +836,39 @@ def _core_span(cand: Candidate) -> tuple[date, date] | None:
     if isinstance(first, int):
         return date.fromordinal(first), date.fromordinal(last)
     return first, last
+
+
+def _core_spans(cands: Sequence[Candidate]) -> list[tuple[date, date] | None]:
+    """`_core_span` of each of `cands`: those whose days are read from their calendar at
+    once (one sort of (candidate, day) keys; each run's distinct days are the sorted set
+    `_core_span` indexes, and its positions the same float expressions, `int` truncating
+    and `np.rint` rounding half to even as `round` does), the others alone."""
+    spans: list[tuple[date, date] | None] = [None] * len(cands)
+    at: list[int] = []
+    local: list[NDArray[np.int64]] = []
+    for k, cand in enumerate(cands):
+        if "dates" in cand.day_sets or cand.calendar is None:
+            spans[k] = _core_span(cand)
+        else:
+            at.append(k)
+            local.append(cand.calendar.local)
+    if not at:
+        return spans
+    sizes = np.array([days.size for days in local], dtype=np.int64)
+    owner = np.repeat(np.arange(len(at), dtype=np.int64), sizes)
+    keys = sorted_distinct((owner << 32) | np.concatenate(local).astype(np.int64, copy=False))
+    n = np.bincount(keys >> 32, minlength=len(at))
+    start = np.cumsum(n) - n
+    days = keys & 0xFFFFFFFF
+    seen = n > 0
+    low = np.zeros(len(at), dtype=np.int64)
+    high = np.zeros(len(at), dtype=np.int64)
+    low[seen] = days[start[seen] + (0.1 * (n[seen] - 1)).astype(np.int64)]
+    high[seen] = days[start[seen] + np.rint(0.9 * (n[seen] - 1)).astype(np.int64)]
+    for k, has, first, last in zip(at, seen.tolist(), low.tolist(), high.tolist(), strict=True):
+        if has:
+            spans[k] = (date.fromordinal(first), date.fromordinal(last))
+    return spans
 
 
 def _overlap_share(
@@ -1268,6 +1303,17 @@ def _role_problems(
     )  # fmt: skip
     drafts = [_draft(*person, params, (g, f)) for person, g, f in zip(people, groups, far, strict=True)]  # fmt: skip
     row = _rows_of_people(drafts)
+    moves = _moves_of_people([person[0].home_candidates for person in people], params)
+    for d, person_moves in zip(drafts, moves, strict=True):
+        d.moves = person_moves
+    homes = [person[0].home_candidates for person in people]
+    works = [person[0].work_candidates for person in people]
+    bands = iter(_commute_bands(
+        [h.position for hs, ws in zip(homes, works, strict=True) for h in hs for _ in ws],
+        [w.position for hs, ws in zip(homes, works, strict=True) for _ in hs for w in ws],
+    ))  # fmt: skip
+    for d, hs, ws in zip(drafts, homes, works, strict=True):
+        d.far_from_home = [[next(bands) for _ in ws] for _ in hs]
     ends = np.cumsum([d.labels[0].size for d in drafts]).tolist()
     for d, a, b in zip(drafts, [0, *ends[:-1]], ends, strict=True):
         d.row = row[a:b]
@@ -1424,7 +1470,8 @@ def _draft(
         k for k, f in enumerate(home_cands)
         if fine[f].count("weekend_nights") >= 2  # a residence is slept in
     ][:MAX_SECOND_CANDIDATES]  # fmt: skip
-    moves = _moves([fine[f] for f in home_cands], params)
+    # (many people's moves are offered at once: `_moves_of_people`)
+    moves = _moves([fine[f] for f in home_cands], params) if grouped is None else []
     analysis.home_candidates = [fine[f] for f in home_cands]
     analysis.work_candidates = [coarse[c] for c in work_cands]
     analysis.others = [fine[f] for f in fine_ids if f not in home_cands]
@@ -1438,10 +1485,13 @@ def _draft(
         second,
         moves,
         person_span,
+        # (many people's bands are read at once: `_commute_bands`)
         far_from_home=[
             [commute_band(_distance(fine[f].position, coarse[c].position)) for c in work_cands]
             for f in home_cands
-        ],
+        ]
+        if grouped is None
+        else [],
         bag=any(_home_ready(fine[f], params) for f in home_cands),
         labels=(fine_labels, coarse_labels),
         fine_ids=fine_ids,
@@ -1881,7 +1931,31 @@ SITE_CANDIDATE_MIN = 0.2  # workplace probability for a group to take part in th
 _MoveOption = tuple[int, int, date, "np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
 
 
-def _moves(cands: Sequence[Candidate], params: InferenceParams) -> list[_MoveOption]:
+def _moves_of_people(
+    people: Sequence[Sequence[Candidate]], params: InferenceParams
+) -> list[list[_MoveOption]]:
+    """`_moves` of each person's home candidates, the core spans of every candidate that
+    can take part in a move (a person's ready ones, when two or more are) made at once
+    (`_core_spans`)."""
+    ready = [[_home_ready(cand, params) for cand in cands] for cands in people]
+    wanted = [(i, k) for i, flags in enumerate(ready) if sum(flags) >= 2
+              for k, flag in enumerate(flags) if flag]  # fmt: skip
+    spans: list[dict[int, tuple[date, date] | None]] = [{} for _ in people]
+    found = _core_spans([people[i][k] for i, k in wanted])
+    for (i, k), span in zip(wanted, found, strict=True):
+        spans[i][k] = span
+    return [
+        _moves(cands, params, flags, known) if known else []
+        for cands, flags, known in zip(people, ready, spans, strict=True)
+    ]
+
+
+def _moves(
+    cands: Sequence[Candidate],
+    params: InferenceParams,
+    ready: list[bool] | None = None,
+    spans: dict[int, tuple[date, date] | None] | None = None,
+) -> list[_MoveOption]:
     """(new, old, split day, misplaced-before, misplaced-after) for pairs lived in one after
     the other: the new home's days before the split and the old one's after it.
 
@@ -1896,8 +1970,10 @@ def _moves(cands: Sequence[Candidate], params: InferenceParams) -> list[_MoveOpt
     old home and the current one was missed (development families: 306 gus.lea521, mobility
     356 vic_nia315, 358 nia_hana664; `benchmarks/README.md`, movers)."""
     options: list[tuple[int, _MoveOption]] = []
-    spans: dict[int, tuple[date, date] | None] = {}
-    ready = [_home_ready(cand, params) for cand in cands]
+    # (`ready` and `spans`, when given: each candidate's `_home_ready`, and the `_core_span`
+    # of every ready one, made by `_moves_of_people`)
+    spans = {} if spans is None else spans
+    ready = [_home_ready(cand, params) for cand in cands] if ready is None else ready
     for new_i, new in enumerate(cands):
         for old_i, old in enumerate(cands):
             # The counted conditions first: the day sets are built for the pairs left.
@@ -2522,6 +2598,38 @@ def _travel_place(cand: Candidate, evidence: Sequence[Evidence]) -> PlaceDraft:
 
 def _distance(a: LatLon, b: LatLon) -> float:
     return haversine_m(a, b)
+
+
+# The commute bands' limits as squared chords between unit vectors (a distance d on the
+# sphere is a chord of 2 sin(d / 2R)).
+_BAND_CHORDS = tuple(
+    (2.0 * math.sin(limit / (2.0 * EARTH_RADIUS_M))) ** 2
+    for limit in (LONG_COMMUTE_M, FAR_WORKPLACE_M)
+)
+
+
+def _commute_bands(homes: Sequence[LatLon], works: Sequence[LatLon]) -> list[int]:
+    """`commute_band(_distance(h, w))` of each pair of `homes` and `works`, at once: each
+    pair more than `CHORD_MARGIN` (relative) inside or outside both bands' limits is
+    decided by its squared chord between unit vectors (products only: its rounding and
+    haversine's are ~1e-15 relative, far inside the margin); the pairs within the margin
+    of a limit by `commute_band` of their distance itself."""
+    if not homes:
+        return []
+    lat = np.radians(np.array([[p.lat for p in homes], [p.lat for p in works]]))
+    lon = np.radians(np.array([[p.lon for p in homes], [p.lon for p in works]]))
+    cos_lat = np.cos(lat)
+    x, y, z = cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)
+    chord = (x[0] - x[1]) ** 2 + (y[0] - y[1]) ** 2 + (z[0] - z[1]) ** 2
+    bands = np.zeros(chord.size, dtype=np.int64)
+    unsure = np.zeros(chord.size, dtype=bool)
+    for limit in _BAND_CHORDS:
+        bands += chord > limit * (1.0 + CHORD_MARGIN)
+        unsure |= (chord >= limit * (1.0 - CHORD_MARGIN)) & (chord <= limit * (1.0 + CHORD_MARGIN))
+    out: list[int] = bands.tolist()
+    for k in np.flatnonzero(unsure).tolist():
+        out[k] = commute_band(_distance(homes[k], works[k]))
+    return out
 
 
 _EXCLUSION_WORDS = {

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from geoleak.extract.evidence_columns import point_columns
 from geoleak.geometry import EARTH_RADIUS_M, haversine_m_array, mean_position
-from geoleak.infer.cluster import cluster_count, cluster_labels
+from geoleak.infer.cluster import cluster_count, cluster_labels, cluster_labels_of_people
 from geoleak.infer.places import Candidate, InferenceParams, PersonAnalysis
 from geoleak.types import SharedSite, replaced
 
@@ -35,6 +35,7 @@ __all__ = [
     "in_reach_of_sites",
     "numbered_sites",
     "positions_share_a_spot",
+    "positions_share_a_spot_many",
     "site_entry_positions",
     "site_log_odds",
     "site_log_odds_of_candidates",
@@ -219,6 +220,25 @@ def positions_share_a_spot(
     return bool(shared.mean() >= SHARED_SPOT_SHARE)
 
 
+def positions_share_a_spot_many(
+    places: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]], spot_m: float
+) -> list[bool]:
+    """`positions_share_a_spot` of each site's members' places (`places`: latitudes and
+    longitudes, one pair a site), the sites of two or more clustered at once
+    (`cluster_labels_of_people` gives each its `cluster_labels`)."""
+    many = [k for k, (lats, _) in enumerate(places) if len(lats) >= 2]
+    labels = cluster_labels_of_people(
+        [(np.asarray(places[k][0], dtype=np.float64), np.asarray(places[k][1], dtype=np.float64))
+         for k in many],
+        eps_ms=[spot_m],
+        min_samples=2,
+    )  # fmt: skip
+    shared = [False] * len(places)
+    for k, (site_labels,) in zip(many, labels, strict=True):
+        shared[k] = bool((site_labels >= 0).mean() >= SHARED_SPOT_SHARE)
+    return shared
+
+
 def numbered_sites(found: list[tuple[SharedSite, M]]) -> list[tuple[SharedSite, M]]:
     """Sites numbered S1, S2, ... in one order for every engine, worker count and block
     layout: the most people first, then the most evidence, then by position, then members."""
@@ -349,7 +369,7 @@ def site_log_odds_of_places(
     and the store's engine of its columns. `shared`: each site's `positions_share_a_spot`
     at `spot_m`, when the caller has them."""
     if shared is None:
-        shared = [positions_share_a_spot(lats, lons, spot_m) for lats, lons in places]
+        shared = positions_share_a_spot_many(places, spot_m)
     spots = [np.full(len(lats), s) for (lats, _), s in zip(places, shared, strict=True)]
     in_reach = in_reach_of_sites(
         np.asarray(work[1], dtype=np.float64),

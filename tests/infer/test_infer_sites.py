@@ -16,6 +16,7 @@ from infer_helpers import seen, year_of_life
 
 from geoleak.geometry import EARTH_RADIUS_M, destination, haversine_m
 from geoleak.infer import LeakInference
+from geoleak.infer import sites as sites_mod
 from geoleak.types import Evidence, LatLon, PlaceKind, SharedSite
 
 BASE = LatLon(61.83, -150.07)
@@ -919,3 +920,33 @@ def test_a_tight_site_is_found_without_counting_its_spots(monkeypatch: Any) -> N
     tight = {person: [pulled(ev) for ev in items] for person, items in evidence.items()}
     site = LeakInference().fit(tight).sites_[0]
     assert site.radius_m == 75.0 and calls == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.tuples(st.floats(-89.0, 89.0), st.floats(-180.0, 180.0)),
+            st.lists(
+                st.tuples(
+                    st.sampled_from([0.0, 50.0, 199.9, 200.0, 200.1, 400.0, 3_000.0]),
+                    st.floats(0.0, 360.0),
+                ),
+                max_size=9,
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_sites_share_a_spot_at_once_as_each_alone(
+    sites: list[tuple[tuple[float, float], list[tuple[float, float]]]],
+) -> None:
+    """`positions_share_a_spot_many` gives each site's `positions_share_a_spot` (sites of
+    no, one and several members; members at a spot, near the spot's radius either side,
+    far apart; near the poles and the antimeridian)."""
+    places = []
+    for (lat0, lon0), members in sites:
+        at = [destination(LatLon(lat0, lon0), bearing, metres) for metres, bearing in members]
+        places.append((np.array([p.lat for p in at]), np.array([p.lon for p in at])))
+    alone = [sites_mod.positions_share_a_spot(lats, lons, 200.0) for lats, lons in places]
+    assert sites_mod.positions_share_a_spot_many(places, 200.0) == alone

@@ -542,6 +542,11 @@ def test_role_problems_of_many_people_equal_their_definitions(
         ]
         analysis, points = person[0], person[1]
         draft = places._draft(*person, params)
+        # The moves and commute bands read for many people at once are each person's own.
+        assert problem.far_from_home == draft.far_from_home
+        assert [(n, o, when, b.tolist(), a.tolist()) for n, o, when, b, a in problem.moves] == [
+            (n, o, when, b.tolist(), a.tolist()) for n, o, when, b, a in draft.moves
+        ]
         counts = np.zeros((len(draft.loc_group), N_BINS))
         hours = np.zeros((N_BINS, 24))
         row = draft.row.tolist()
@@ -1395,3 +1400,91 @@ def test_work_marginals_of_many_fits_equal_each_alone(fits: list[RoleFit]) -> No
     """`work_marginals_many` gives each fit's `work_marginals`, bit for bit (fits with no
     assignments, no work group, runs of fewer than 8 and more than 128 assignments)."""
     assert places.work_marginals_many(fits) == [places.work_marginals(fit) for fit in fits]
+
+
+@st.composite
+def _spanned_candidates(draw: st.DrawFn) -> list[places.Candidate]:
+    """Candidates whose days `_core_span` reads: from a calendar (0-60 local dates, repeats,
+    unsorted, far apart or in one week) or assigned dates (no calendar)."""
+    cands = []
+    for _ in range(draw(st.integers(0, 8))):
+        first = draw(st.integers(1, 3_652_059 - 4_000))
+        n_days = draw(st.integers(0, 60))
+        width = draw(st.sampled_from([1, 7, 400, 4_000]))
+        rnd = draw(st.randoms(use_true_random=False))
+        local = np.array([first + rnd.randrange(width) for _ in range(n_days)], dtype=np.int64)
+        cand = places.Candidate(indices=list(range(n_days)), position=LatLon(0.0, 0.0), rms_m=0.0)
+        kind = draw(st.sampled_from(["calendar", "calendar", "dates"]))
+        if kind == "calendar":
+            zeros = np.zeros(n_days, dtype=np.int64)
+            cand.calendar = places.Calendar(zeros, local, local, zeros)
+        else:
+            cand.day_sets["dates"] = {date.fromordinal(d) for d in local.tolist()}
+        cands.append(cand)
+    return cands
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spanned_candidates())
+def test_core_spans_at_once_equal_each_alone(cands: list[places.Candidate]) -> None:
+    """`_core_spans` gives each candidate's `_core_span` (every count of distinct days from
+    0 to 60: the 0.9 quantile's index rounds half to even, as `round`)."""
+    assert places._core_spans(cands) == [places._core_span(cand) for cand in cands]
+
+
+def test_core_spans_round_the_upper_index_as_round_does() -> None:
+    """Days counts whose 0.9 quantile falls on a half (n - 1 = 5: 4.5 -> 4, as `round`),
+    or just above one, pick the days `_core_span` picks."""
+    cands = []
+    for n in range(1, 40):
+        zeros = np.zeros(n, dtype=np.int64)
+        local = np.arange(700_000, 700_000 + n, dtype=np.int64)[::-1].copy()
+        cand = places.Candidate(indices=list(range(n)), position=LatLon(0.0, 0.0), rms_m=0.0)
+        cand.calendar = places.Calendar(zeros, local, local, zeros)
+        cands.append(cand)
+    assert places._core_spans(cands) == [places._core_span(cand) for cand in cands]
+
+
+def _at_distance(start: LatLon, metres: float, bearing: float) -> LatLon:
+    """The point `metres` from `start` on the sphere at `bearing` (radians), lon wrapped."""
+    lat1, lon1 = math.radians(start.lat), math.radians(start.lon)
+    angle = metres / EARTH_RADIUS_M
+    lat2 = math.asin(math.sin(lat1) * math.cos(angle)
+                     + math.cos(lat1) * math.sin(angle) * math.cos(bearing))  # fmt: skip
+    lon2 = lon1 + math.atan2(math.sin(bearing) * math.sin(angle) * math.cos(lat1),
+                             math.cos(angle) - math.sin(lat1) * math.sin(lat2))  # fmt: skip
+    lon = (math.degrees(lon2) + 540.0) % 360.0 - 180.0
+    return LatLon(max(-90.0, min(90.0, math.degrees(lat2))), lon)
+
+
+def test_commute_bands_at_once_equal_each_pairs_band() -> None:
+    """`_commute_bands` gives each pair `commute_band` of its distance: pairs at and either
+    side of both limits by a few ulps to a metre (found by bisection on the distance
+    itself), near the poles and across the antimeridian, at the same place and far apart."""
+    rnd = random.Random(7)
+    starts = [LatLon(0.0, 0.0), LatLon(51.5, -0.1), LatLon(-33.9, 151.2), LatLon(89.7, 10.0),
+              LatLon(-89.9, -170.0), LatLon(12.0, 179.95), LatLon(-45.0, -179.99)]  # fmt: skip
+    starts += [LatLon(rnd.uniform(-89.0, 89.0), rnd.uniform(-180.0, 180.0)) for _ in range(30)]
+    homes, works = [], []
+    for start in starts:
+        for limit in (roles.LONG_COMMUTE_M, roles.FAR_WORKPLACE_M):
+            bearing = rnd.uniform(0.0, 2 * math.pi)
+            low, high = limit - 5.0, limit + 5.0  # the metres where the distance crosses it
+            for _ in range(80):
+                mid = (low + high) / 2
+                if places._distance(start, _at_distance(start, mid, bearing)) > limit:
+                    high = mid
+                else:
+                    low = mid
+            for metres in (low, high, low - 1e-9, high + 1e-9, low - 1.0, high + 1.0):
+                homes.append(start)
+                works.append(_at_distance(start, metres, bearing))
+        for metres in (0.0, 10.0, 59_000.0, 61_000.0, 99_000.0, 101_000.0, 5e6, 1.9e7):
+            homes.append(start)
+            works.append(_at_distance(start, metres, rnd.uniform(0.0, 2 * math.pi)))
+    expected = [
+        roles.commute_band(places._distance(h, w)) for h, w in zip(homes, works, strict=True)
+    ]
+    assert places._commute_bands(homes, works) == expected
+    assert set(expected) == {0, 1, 2}
+    assert places._commute_bands([], []) == []
