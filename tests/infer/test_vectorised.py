@@ -878,25 +878,7 @@ def test_place_ranks_of_people_order_places_as_their_keys(
     (equal keys, -0.0 and 0.0, NaN and NaN) in the order of the indices. Fails with ranks
     that are not dense (ties broken by the position among all the points) or with NaN
     not tied to NaN."""
-    columns = []
-    for k, rows in enumerate(people):
-        evidence = [
-            Evidence(
-                post_id=f"p{post}",
-                person=f"x{k}",
-                position=LatLon(69.7, 179.9999),
-                source=EvidenceSource.GEOTAG,
-                accuracy_m=10.0,
-                time_utc=None,
-                local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
-                weight=1.0,
-            )
-            for post, _, _, hour in rows
-        ]
-        made = EvidenceColumns(f"x{k}", [evidence])
-        made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
-        made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
-        columns.append(made)
+    columns = [_ranked_person(k, rows)[1] for k, rows in enumerate(people)]
     places.place_ranks(columns)
     for made in columns:
         n = len(made)
@@ -955,22 +937,7 @@ def test_places_made_at_once_equal_each_alone(
     one row off, or with an unstable sort of the ranks."""
     evidence = []
     for k, rows in enumerate(people):
-        objects = [
-            Evidence(
-                post_id=f"p{post}",
-                person=f"x{k}",
-                position=LatLon(69.7, 179.9999),
-                source=EvidenceSource.GEOTAG,
-                accuracy_m=10.0,
-                time_utc=None,
-                local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
-                weight=1.0,
-            )
-            for post, _, _, hour in rows
-        ]
-        made = EvidenceColumns(f"x{k}", [objects])
-        made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
-        made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
+        objects, made = _ranked_person(k, rows)
         # The same as objects, where those can hold the accuracies (positive ones) and
         # `sorted` orders their keys (no NaN weight).
         if all(a > 0 and not math.isnan(w) for _, w, a, _ in rows):
@@ -1488,3 +1455,28 @@ def test_commute_bands_at_once_equal_each_pairs_band() -> None:
     assert places._commute_bands(homes, works) == expected
     assert set(expected) == {0, 1, 2}
     assert places._commute_bands([], []) == []
+
+
+def _ranked_person(
+    k: int, rows: list[tuple[int, float, float, int | None]]
+) -> tuple[list[Evidence], EvidenceColumns]:
+    """Person `x{k}`'s evidence of (post, weight, accuracy, hour) rows, at (69.7, 179.9999):
+    the objects (weight 1, accuracy 10 m) and their columns with the rows' weights and
+    accuracies."""
+    objects = [
+        Evidence(
+            post_id=f"p{post}",
+            person=f"x{k}",
+            position=LatLon(69.7, 179.9999),
+            source=EvidenceSource.GEOTAG,
+            accuracy_m=10.0,
+            time_utc=None,
+            local_time=None if hour is None else datetime(2025, 3, 3, hour, 30),
+            weight=1.0,
+        )
+        for post, _, _, hour in rows
+    ]
+    made = EvidenceColumns(f"x{k}", [objects])
+    made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
+    made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
+    return objects, made
