@@ -852,22 +852,20 @@ def _ordered_by_lexsort(
 _KEY_FLOATS = st.sampled_from([0.0, -0.0, 0.5, 1.0, 5.0, 30.0, math.inf, -math.inf, math.nan])
 
 
+def _people_rows(
+    accuracies: st.SearchStrategy[float], max_people: int
+) -> st.SearchStrategy[list[list[tuple[int, float, float, int | None]]]]:
+    """People, each 1-30 rows of (post id, weight, accuracy, local hour or None): post ids
+    repeat (several points of one post)."""
+    row = st.tuples(
+        st.integers(0, 9), _KEY_FLOATS, accuracies, st.one_of(st.none(), st.integers(0, 23))
+    )
+    return st.lists(st.lists(row, min_size=1, max_size=30), min_size=1, max_size=max_people)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.lists(
-            st.tuples(
-                st.integers(0, 9),  # post id (repeats: several points of one post)
-                _KEY_FLOATS,  # weight
-                _KEY_FLOATS,  # accuracy
-                st.one_of(st.none(), st.integers(0, 23)),
-            ),
-            min_size=1,
-            max_size=30,
-        ),
-        min_size=1,
-        max_size=6,
-    ),
+    _people_rows(_KEY_FLOATS, 6),
     st.randoms(use_true_random=False),
 )
 def test_place_ranks_of_people_order_places_as_their_keys(
@@ -897,20 +895,7 @@ _ACCURACIES = st.sampled_from([0.0, -0.0, 3.0, 5.0, 30.0, 1e300, math.inf, math.
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.lists(
-            st.tuples(
-                st.integers(0, 9),  # post id (repeats: several points of one post)
-                _KEY_FLOATS,  # weight
-                _ACCURACIES,
-                st.one_of(st.none(), st.integers(0, 23)),
-            ),
-            min_size=1,
-            max_size=30,
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    _people_rows(_ACCURACIES, 5),
     st.lists(
         st.tuples(
             st.integers(0, 4),  # whose
