@@ -346,7 +346,10 @@ def missed_bases(
     params: InferenceParams | None = None,
 ) -> list[dict[str, Any]]:
     """Every true base with no base given within `BASE_RIGHT_M`, with why: the person's own
-    analysis (`analyse_person`, before the site pass) read back at the true base."""
+    analysis (`analyse_person`, before the site pass) read back at the true base. What the
+    profile gives within `BASE_RIGHT_M` of it (`given_there`: its kind and explanation) and
+    the nearest wrong base given (`given_m`, `given_explanation`) are listed with geoleak's
+    own words, so each miss can be read person by person."""
     params = params or LeakInference()._validated()
     out: list[dict[str, Any]] = []
     for row, target, profile, given in _truth_with_given(profiles, truth, PlaceKind.BASE):
@@ -366,13 +369,16 @@ def missed_bases(
         at = [k for k, c in enumerate(analysis.work_candidates)
               if haversine_m(c.position, target) <= BASE_RIGHT_M]  # fmt: skip
         fit = analysis.fit
-        item["given_there"] = next(
-            (p.kind.value for p in (profile.places if profile else ())
-             if haversine_m(p.position, target) <= BASE_RIGHT_M), None
-        )  # fmt: skip
+        there = next((p for p in (profile.places if profile else ())
+                      if haversine_m(p.position, target) <= BASE_RIGHT_M), None)  # fmt: skip
+        item["given_there"] = there.kind.value if there else None
+        if there:
+            item["given_there_explanation"] = there.explanation
         if given:
+            nearest = min(given, key=lambda p: haversine_m(p.position, target))
             item["cause"] = "a wrong base given"
-            item["given_m"] = round(min(haversine_m(p.position, target) for p in given))
+            item["given_m"] = round(haversine_m(nearest.position, target))
+            item["given_explanation"] = nearest.explanation
         elif not at or fit is None:
             item["cause"] = (
                 "no candidate: seen there on no weekday" if not weekdays
@@ -493,7 +499,8 @@ def missed_homes(
     or another place. With it: the home given (if any), the true home candidate's posterior
     (plain, lowest over the priors, bagged), the best reading's type and that of the best
     reading with the true home, how far the one is ahead (`gap`) split by the role model's
-    terms (`by_term`), and the person's located posts at the true home, all and at night."""
+    terms (`by_term`), and the person's located posts at the true home, all and at night.
+    The home given carries its explanation (`given_explanation`)."""
     params = params or LeakInference()._validated()
     out: list[dict[str, Any]] = []
     # The current home comes first (`places.decide`); an older one after it, for a move.
@@ -523,6 +530,7 @@ def missed_homes(
             item["given"] = "at the workplace" if at_work else "elsewhere"
             item["given_confidence"] = place.confidence
             item["given_m"] = round(haversine_m(place.position, target))
+            item["given_explanation"] = place.explanation
             if any(haversine_m(p.position, target) <= HOME_RIGHT_M for p in given[1:]):
                 item["given"] += ", the true home as the older home of a move"
         near = [

@@ -150,10 +150,13 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
         [row for person in evidence for row in _truth(person, f"{person}-persona", home=HOME,
                                                        base=alone if person == "thin" else WORK)]
     )  # fmt: skip
-    profiles = [  # the cafe's person is given a base at a cafe instead of their own
-        Profile(p.person, (*(x for x in p.places if x.kind != PlaceKind.BASE),
-                           _place(PlaceKind.BASE, CAFE, 0.9)))
-        if p.person == "cafe" else p
+    cafe_base = replace(_place(PlaceKind.BASE, CAFE, 0.9), explanation="a cafe, 40 weekdays")
+    at_work = replace(_place(PlaceKind.FREQUENT, WORK, 0.6), explanation="one weekday, twice")
+    profiles = [  # the cafe's person is given a base at a cafe instead of their own; the
+        # person seen once at work a frequent place there
+        Profile(p.person, (*(x for x in p.places if x.kind != PlaceKind.BASE), cafe_base))
+        if p.person == "cafe"
+        else Profile(p.person, (*p.places, at_work)) if p.person == "once" else p
         for p in LeakInference().fit(evidence).profiles_
     ]  # fmt: skip
     missed = {m["person"]: m for m in bench.missed_bases(profiles, truth, evidence)}
@@ -173,6 +176,11 @@ def test_missed_bases_say_why_each_true_base_was_not_given() -> None:
     assert tuple(thin["by_term"]) == bench.TERM_NAMES
     assert math.isclose(sum(thin["by_term"].values()), thin["gap"], abs_tol=0.05)
     assert missed["cafe"]["given_there"] is None and missed["never"]["given_there"] is None
+    # Geoleak's own words for what it gave: the wrong base, and the place at the true base.
+    assert missed["cafe"]["given_explanation"] == "a cafe, 40 weekdays"
+    assert "given_there_explanation" not in missed["cafe"]
+    assert missed["once"]["given_there"] == "frequent"
+    assert missed["once"]["given_there_explanation"] == "one weekday, twice"
     table = bench.missed_table(list(missed.values()), {"never-persona": 1})
     assert "no candidate: seen there on no weekday 1" in table[0]
     assert "a day with two posts at the workplace: 1 (1 of 1 days 2 h or more apart)" in table[1]
@@ -330,7 +338,7 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
         + _truth("moved", "day-worker", home=HOME, base=WORK)
     )
     profiles = [  # "moved" is given its home at the workplace instead of the fit's
-        Profile(p.person, (_place(PlaceKind.HOME, WORK, 0.7),
+        Profile(p.person, (replace(_place(PlaceKind.HOME, WORK, 0.7), explanation="at work"),
                            *(x for x in p.places if x.kind != PlaceKind.HOME)))
         if p.person == "moved" else p
         for p in LeakInference().fit(evidence).profiles_
@@ -355,6 +363,8 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
     moved = found["moved"]
     assert moved["cause"] == "the best reading has it, the confidence given is lower"
     assert moved["given"] == "at the workplace" and moved["home"] >= 0.5 and moved["gap"] == 0.0
+    assert moved["given_explanation"] == "at work"  # the home given, in geoleak's words
+    assert "given_explanation" not in found["few"]  # no home given
     table = bench.missed_homes_table(list(found.values()))
     assert table[0].startswith("  missed homes by cause (5): ")
     assert "no candidate at the true home 1" in table[0]
