@@ -1114,6 +1114,41 @@ def test_second_split_skipping_cells_without_days_equals_every_cell(
 
 @settings(max_examples=200, deadline=None)
 @given(
+    st.integers(1, 12),
+    st.integers(1, 3),
+    st.floats(0.1, 50.0),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_second_split_of_repeated_rows_equals_each_row_alone(
+    entries: int, draws: int, alpha: float, bag: bool, seed: int
+) -> None:
+    """`_second_split_of` computes each distinct (days, home) once and gives its repeats the
+    same value: every chosen row equals `second_split_loglik` of that row alone, bit for bit,
+    and the others are 0.0 (rows drawn from a few, so most repeat; 0.0 and -0.0 days, home
+    presence below the floor, the bag's (draws, K) shape). Fails when rows that differ only
+    in their home presence or in a zero's sign share a value."""
+    rng = np.random.default_rng(seed)
+    parts = len(roles.WEEKEND_BINS)
+    pool_days = rng.integers(0, 4, size=(4, parts, 2)).astype(np.float64)
+    pool_days[0] = 0.0
+    pool_days[1] = -0.0
+    pool_days[2] = pool_days[3] * rng.gamma(2.0, 0.5, size=(parts, 2))
+    pool_home = np.array([[0.3, 0.7], [0.3, 0.70000001], [1e-12, 0.5]])[:, :parts]
+    shape = (draws, entries) if bag else (entries,)
+    days = pool_days[rng.integers(0, len(pool_days), size=shape)]
+    home = pool_home[rng.integers(0, len(pool_home), size=entries)]
+    which = rng.random(entries) < 0.8
+    got = roles._second_split_of(days, home, alpha, which)
+    for at in np.ndindex(*shape):
+        k = at[-1]
+        alone = roles.second_split_loglik(days[at][None], home[k][None], alpha)[0]
+        want = alone if which[k] else 0.0
+        assert got[at].tobytes() == np.float64(want).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
     st.lists(st.integers(1, 9), min_size=0, max_size=2),
     st.integers(1, 5),
     st.integers(0, 2**32 - 1),
