@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -635,17 +635,15 @@ def _hour_terms_many(
     problems: Sequence[RoleProblem], pairs: _Pairs, weight: float
 ) -> NDArray[np.float64]:
     """`roles._hour_terms_of` of each person, stacked, (assignments, types): each person's
-    `roles.location_hour_terms` made alone (a matrix product in the library's order), then
-    each assignment's locations added in location order (bincount adds in order), times
-    `weight`."""
+    `roles.location_hour_terms` (`_location_hour_terms_rows`), then each assignment's
+    locations added in location order (one bincount over (assignment, type) keys adds each
+    key's values in the pairs' order), times `weight`."""
     n_types = len(PERSON_TYPES)
-    terms = np.zeros((int(pairs.loc_start[-1]), n_types, 3))
-    for person, own in enumerate(_location_hour_terms_many(problems)):
-        if own is not None:
-            terms[pairs.loc_start[person] : pairs.loc_start[person + 1]] = own
+    terms = _location_hour_terms_rows(problems, pairs.loc_start)
     values = terms[pairs.loc, :, roles._ROLE_COLUMN[pairs.role]]  # (pairs, types)
-    total = np.stack([_sums(pairs.spec, weights=values[:, t], minlength=pairs.n_specs)
-                      for t in range(n_types)], axis=1)  # fmt: skip
+    keys = pairs.spec[:, None] * n_types + np.arange(n_types)
+    total = _sums(keys.reshape(-1), weights=values.reshape(-1),
+                  minlength=pairs.n_specs * n_types).reshape(pairs.n_specs, n_types)  # fmt: skip
     return np.asarray(weight * total, dtype=np.float64)
 
 
@@ -659,14 +657,38 @@ def _location_hour_terms_many(
     problems: Sequence[RoleProblem],
 ) -> list[NDArray[np.float64] | None]:
     """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem (the
-    same floats). Each person's hours are weighted by their own `np.einsum` and their
-    locations' terms made by their own matrix product (orders that are numpy's and the
-    library's); what lies between, element by element, for every person at once."""
-    out: list[NDArray[np.float64] | None] = [None] * len(problems)
-    seen = [k for k, p in enumerate(problems)
-            if p.hour_counts is not None and p.loc_hour_counts is not None]  # fmt: skip
-    if not seen:
+    same floats): `_location_hour_terms_rows`' rows of each person with hours."""
+    n_locs = [0 if p.loc_hour_counts is None else p.loc_hour_counts.shape[0] for p in problems]
+    loc_start = np.concatenate([[0], np.cumsum(n_locs)]).astype(np.int64)
+    rows = _location_hour_terms_rows(problems, loc_start)
+    return [None if p.hour_counts is None or p.loc_hour_counts is None
+            else rows[loc_start[k] : loc_start[k + 1]]
+            for k, p in enumerate(problems)]  # fmt: skip
+
+
+def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
+    return item[0]
+
+
+def _location_hour_terms_rows(
+    problems: Sequence[RoleProblem], loc_start: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem as the
+    rows `loc_start[k]:loc_start[k + 1]` of one (locations, types, 3) array (the same
+    floats; zeros for people without hours). Each person's hours are weighted as by their
+    own `np.einsum` and their locations' terms made by the same matrix product as their
+    own (`np.matmul` of a stack of people with as many locations calls the library once
+    per person, with the same operands: a test checks it bit for bit); what lies between,
+    element by element, for every person at once."""
+    out = np.zeros((int(loc_start[-1]), len(PERSON_TYPES), 3))
+    # People with as many locations next to each other: each such run is one stack.
+    located = sorted(((h.shape[0], k, h) for k, p in enumerate(problems)
+                      if p.hour_counts is not None and (h := p.loc_hour_counts) is not None),
+                     key=_first)  # fmt: skip
+    if not located:
         return out
+    sizes = [n for n, _, _ in located]
+    seen = [k for _, k, _ in located]
     hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
     # Each person's (bins, 24) summed along its rows of 24, as alone (a test checks it).
     totals = hours.sum(axis=2)  # (people, bins)
@@ -685,11 +707,16 @@ def _location_hour_terms_many(
     if unseen.any():
         ratios[np.broadcast_to(unseen, ratios.shape)] = 0.0
     ratios = ratios.reshape(len(seen), N_BINS * 24, len(PERSON_TYPES) * 3)
-    for i, k in enumerate(seen):
-        loc_hours = cast(NDArray[np.float64], problems[k].loc_hour_counts)
-        n_locs = loc_hours.shape[0]
-        flat = loc_hours.reshape(n_locs, N_BINS * 24) @ ratios[i]
-        out[k] = np.asarray(flat.reshape(n_locs, len(PERSON_TYPES), 3), dtype=np.float64)
+    at = 0
+    while at < len(seen):
+        n_locs = sizes[at]
+        end = at + sizes[at:].count(n_locs)  # sorted: the run of this size
+        stack = np.array([h.reshape(n_locs, N_BINS * 24) for _, _, h in located[at:end]],
+                         dtype=np.float64).reshape(end - at, n_locs, N_BINS * 24)  # fmt: skip
+        flat = np.matmul(stack, ratios[at:end])  # (people, locations, types x columns)
+        rows = loc_start[seen[at:end]][:, None] + np.arange(n_locs)  # as many as its hours
+        out[rows.reshape(-1)] = flat.reshape(-1, len(PERSON_TYPES), 3)
+        at = end
     return out
 
 
