@@ -666,6 +666,30 @@ def _location_hour_terms_many(
             for k, p in enumerate(problems)]  # fmt: skip
 
 
+# `roles._HOURLY_ALL` (types, bins, hours, columns) as (hours, bins, types x columns), and
+# `roles._PRESENCE_ALL` (types, bins, columns) as (bins, types x columns).
+_HOURLY_BY_HOUR = np.ascontiguousarray(roles._HOURLY_ALL.transpose(2, 1, 0, 3)).reshape(
+    24, N_BINS, -1
+)
+_PRESENCE_BY_BIN = np.ascontiguousarray(roles._PRESENCE_ALL.transpose(1, 0, 2)).reshape(N_BINS, -1)
+
+
+def _weighted_hours(hours: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each person's `np.einsum("bh,tbhr->tbr", hour_counts, roles._HOURLY_ALL)` laid out
+    as (people, bins, types x columns), the same floats: numpy's einsum adds each output's
+    products one hour after another from 0.0 (a multiply, then an add: its
+    `sum_of_products_muladd`), as this loop over the hours does for every person, part,
+    type and column at once along rows of 24 (tests/infer/test_roles_many.py checks it bit
+    for bit against the person's own einsum; the einsum over many people ran its
+    reduction in short strided rows of 3)."""
+    out = np.zeros((hours.shape[0], N_BINS, _HOURLY_BY_HOUR.shape[2]))
+    product = np.empty_like(out)
+    for hour in range(24):
+        np.multiply(hours[:, :, hour, None], _HOURLY_BY_HOUR[hour], out=product)
+        np.add(out, product, out=out)
+    return out
+
+
 def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
     return item[0]
 
@@ -693,15 +717,14 @@ def _location_hour_terms_rows(
     # Each person's (bins, 24) summed along its rows of 24, as alone (a test checks it).
     totals = hours.sum(axis=2)  # (people, bins)
     some = totals > 0
-    # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them (the
-    # sum over the hours in the same order: a test checks it bit for bit).
-    weighted = np.einsum("pbh,tbhr->ptbr", hours, roles._HOURLY_ALL)
-    average = np.where(some[:, None, :, None],
-                       weighted / np.where(some, totals, 1.0)[:, None, :, None],
-                       roles._PRESENCE_ALL)  # fmt: skip
-    # Laid out as each person's (bins, hours, types x columns) matrix, so the operations
-    # run along rows of 24 (the types' columns) rather than of 3.
-    average = average.transpose(0, 2, 1, 3).reshape(len(seen), N_BINS, 1, -1)
+    # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them,
+    # (people, bins, types x columns): each person's (bins, hours, types x columns) matrix,
+    # so the operations run along rows of 24 (the types' columns) rather than of 3.
+    weighted = _weighted_hours(hours)
+    average = np.where(some[:, :, None],
+                       weighted / np.where(some, totals, 1.0)[:, :, None],
+                       _PRESENCE_BY_BIN)  # fmt: skip
+    average = average.reshape(len(seen), N_BINS, 1, -1)
     ratios = _LOG_HOURLY_BY_HOUR - np.log(np.maximum(average, roles._FLOOR))
     unseen = ~(average > 0)  # `location_hour_terms` gives these 0.0 (none, nearly always)
     if unseen.any():
@@ -752,8 +775,8 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
 def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
     """`roles.person_presence` of each person and type, (people, types, bins, 3), every
     person with hours at once: each part's hours summed along a contiguous row of 24, as
-    alone, and the hourly rows weighted by one `np.einsum` over the people, whose sum over
-    the hours runs as the person's own call's (a test checks it bit for bit)."""
+    alone, and the hourly rows weighted for every person at once (`_weighted_hours`), whose
+    sum over the hours runs as the person's own einsum's (a test checks it bit for bit)."""
     out = np.empty((len(problems), len(PERSON_TYPES), N_BINS, 3))
     out[:] = np.array([roles._PRESENCE_ARRAY[t] for t in range(len(PERSON_TYPES))])
     seen = [k for k, p in enumerate(problems) if p.hour_counts is not None]
@@ -762,8 +785,11 @@ def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
     hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
     totals = hours.sum(axis=2)  # (people, bins)
     some = totals > 0
+    # Each type's `np.einsum("bh,bhr->br", hour_counts, roles._HOURLY_ARRAY[t])`, the same
+    # floats (`_HOURLY_ARRAY[t]` is `_HOURLY_ALL[t]`), (people, bins, types, 3).
+    weighted_all = _weighted_hours(hours).reshape(len(seen), N_BINS, len(PERSON_TYPES), 3)
     for t in roles.PERSON_HOURS_TYPES:
-        weighted = np.einsum("pbh,bhr->pbr", hours, roles._HOURLY_ARRAY[t])
+        weighted = weighted_all[:, :, t]
         rows = out[seen, t]  # (people, bins, 3), a copy
         read = some & roles._HOURS_PARTS[t]
         rows[read] = weighted[read] / totals[read][:, None]
