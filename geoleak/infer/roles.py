@@ -1869,8 +1869,22 @@ def _dm_loglik(
     per_bin = gammaln(alpha) - _lgamma_plus(alpha, total)
     if 2 * np.size(probs) <= flat.size:  # `a` broadcast (the bag's draws): each of its cells once
         a = alpha * np.maximum(probs, _FLOOR)
-        a_seen = np.broadcast_to(a, shape).reshape(-1)[seen]
-        lgamma_a = np.broadcast_to(gammaln(a), shape).reshape(-1)[seen]
+        trailing = np.shape(probs)[next((k for k, n in enumerate(np.shape(probs)) if n != 1),
+                                        np.ndim(probs)):]  # fmt: skip
+        if tuple(shape[len(shape) - len(trailing) :]) == tuple(trailing):
+            # Broadcast along leading axes only: a cell's `a` is `a`'s flat cell at its
+            # index modulo `a`'s size, and `gammaln(a)` is made only for the cells some
+            # count reads (element by element: the same floats).
+            at = seen % a.size
+            a_flat = a.reshape(-1)
+            read = np.zeros(a.size, dtype=bool)
+            read[at] = True
+            lgamma_flat = np.zeros(a.size)
+            lgamma_flat[read] = gammaln(a_flat[read])
+            a_seen, lgamma_a = a_flat[at], lgamma_flat[at]
+        else:
+            a_seen = np.broadcast_to(a, shape).reshape(-1)[seen]
+            lgamma_a = np.broadcast_to(gammaln(a), shape).reshape(-1)[seen]
     else:  # `a` of the cells with a count only
         a_seen = alpha * np.maximum(np.broadcast_to(probs, shape).reshape(-1)[seen], _FLOOR)
         lgamma_a = gammaln(a_seen)
