@@ -1893,6 +1893,62 @@ def _dm_loglik(
     return np.asarray(per_bin.reshape(*shape[:-2], n_bins).sum(axis=-1), dtype=np.float64)
 
 
+def _dm_loglik_of_rows(
+    by_spec: NDArray[np.float64],
+    entry_spec: NDArray[np.int64],
+    table: NDArray[np.float64],
+    row_of: NDArray[np.int64],
+    alpha: float,
+) -> NDArray[np.float64]:
+    """`_dm_loglik(by_spec[entry_spec], table[row_of], alpha)`, the same floats, without
+    either array made: entry e's counts are the (roles, bins) row `by_spec[entry_spec[e]]`
+    of its assignment (shared by its ~8 person types) and its presence `table[row_of[e]]`
+    (shared by its person's and type's entries). The cells with a count are found once an
+    assignment and laid out entry by entry in the same order (entry, then role, then part),
+    so every sum adds the same terms in the same order; each part's total and its
+    `_lgamma_plus` are made once an assignment (the same operations on the same values);
+    `a` and gammaln(a) once a row of `table` for the cells some count reads."""
+    from geoleak.infer.special import gammaln
+
+    n_specs, n_roles, n_bins = by_spec.shape
+    cells = n_roles * n_bins
+    entries = entry_spec.size
+    if entries == 0:
+        return np.zeros(0)
+    flat = by_spec.reshape(-1)
+    seen = np.flatnonzero(flat)
+    spec_of = seen // cells
+    cell_of = seen - spec_of * cells  # (role, part) within the assignment
+    part_of = spec_of * n_bins + cell_of % n_bins
+    count_of = flat[seen]
+    total = np.asarray(np.bincount(part_of, weights=count_of, minlength=n_specs * n_bins),
+                       np.float64)  # fmt: skip
+    per_bin = (gammaln(alpha) - _lgamma_plus(alpha, total)).reshape(n_specs, n_bins)
+    # The seen cells of each entry's assignment, entry by entry.
+    n_seen = np.bincount(spec_of, minlength=n_specs)
+    first = np.concatenate([[0], np.cumsum(n_seen)])
+    per_entry = n_seen[entry_spec]
+    entry_first = np.concatenate([[0], np.cumsum(per_entry)])
+    entry_of = np.repeat(np.arange(entries), per_entry)
+    at = np.arange(int(entry_first[-1])) + np.repeat(first[entry_spec] - entry_first[:-1],
+                                                     per_entry)  # fmt: skip
+    count_seen = count_of[at]
+    cell = cell_of[at]
+    # `a` of each cell read, from its row of `table`, each element as `_dm_loglik` makes it.
+    read_at = row_of[entry_of] * cells + cell
+    a_table = alpha * np.maximum(table.reshape(-1), _FLOOR)
+    read = np.zeros(a_table.size, dtype=bool)
+    read[read_at] = True
+    lgamma_table = np.zeros(a_table.size)
+    lgamma_table[read] = gammaln(a_table[read])
+    a_seen = a_table[read_at]
+    terms = gammaln(count_seen + a_seen) - lgamma_table[read_at]
+    entry_part = entry_of * n_bins + cell % n_bins
+    out = per_bin[entry_spec].reshape(-1) + np.bincount(entry_part, weights=terms,
+                                                        minlength=entries * n_bins)  # fmt: skip
+    return np.asarray(out.reshape(entries, n_bins).sum(axis=-1), dtype=np.float64)
+
+
 def _lgamma_plus(alpha: float, values: NDArray[np.float64]) -> NDArray[np.float64]:
     """gammaln(alpha + values), element-wise. A person's counts summed over the roles are
     whole numbers in the batched fit's likelihood (a few dozen distinct values; about a

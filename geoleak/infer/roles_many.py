@@ -330,19 +330,29 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     entry_spec, entry_type = entry_spec[order], entry_type[order]
     entry_person = spec_person[entry_spec]
 
+    # Each entry's presence by role and part (`fit_roles`' `probs`) is a row of `table`:
+    # its person's and type's (`row_of`), or its own where the assignment's second place is
+    # one slept at on some nights (its share of the home's presence depends on the
+    # assignment's days), appended after them.
     presence = _presence_many(problems)  # (people, types, bins, 3)
-    rows = presence[entry_person, entry_type]  # (entries, bins, 3)
-    probs = np.zeros((entry_spec.size, 4, N_BINS))
-    probs[:, HOME, :] = rows[:, :, 0]
-    probs[:, WORK, :] = rows[:, :, 1]
-    probs[:, OTHER, :] = rows[:, :, 2]
+    n_types = len(PERSON_TYPES)
+    by_type = presence.reshape(people * n_types, N_BINS, 3)
+    row_of = entry_person * n_types + entry_type
     nights = fields[:, 4] != 0
     residence = has_second & ~nights
     days = roles._second_residence_days(by_role, residence)
     share = roles._second_shares(by_role)
     second = np.flatnonzero(has_second[entry_spec] & nights[entry_spec])
+    table = np.zeros((people * n_types + second.size, 4, N_BINS))
+    table[: people * n_types, HOME, :] = by_type[:, :, 0]
+    table[: people * n_types, WORK, :] = by_type[:, :, 1]
+    table[: people * n_types, OTHER, :] = by_type[:, :, 2]
     if second.size:
-        roles._split_night_place(probs, second, share[entry_spec[second]], rows[second, :, 0])
+        own = people * n_types + np.arange(second.size)
+        table[own] = table[row_of[second]]
+        roles._split_night_place(table, own, share[entry_spec[second]],
+                                 by_type[row_of[second], :, 0])  # fmt: skip
+        row_of[second] = own
     type_prior = roles.type_priors(priors)
     log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
@@ -358,13 +368,16 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
 
-    loglik = roles._presence_loglik(by_role[entry_spec], probs, priors.concentration,
-                                    days[entry_spec], residence[entry_spec])  # fmt: skip
+    # `roles._presence_loglik(by_role[entry_spec], table[row_of], ...)`, the same floats.
+    home_weekends = table[:, HOME][:, list(roles.WEEKEND_BINS)][row_of]
+    loglik = roles._dm_loglik_of_rows(by_role, entry_spec, table, row_of, priors.concentration)
+    loglik = loglik + roles._second_split_of(days[entry_spec], home_weekends, priors.concentration,
+                                             residence[entry_spec])  # fmt: skip
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
     bag_at, bag_scores = _bag_of_batch(
-        problems, assigned, scores, entry_start, entry_spec, pairs, probs, prior,
+        problems, assigned, scores, entry_start, entry_spec, pairs, table, row_of, prior,
         priors.concentration,
     )  # fmt: skip
     fits = []
@@ -393,7 +406,8 @@ def _bag_of_batch(
     entry_start: NDArray[np.int64],
     entry_spec: NDArray[np.int64],
     pairs: _Pairs,
-    probs: NDArray[np.float64],
+    table: NDArray[np.float64],
+    row_of: NDArray[np.int64],
     prior: NDArray[np.float64],
     concentration: float,
 ) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
@@ -441,7 +455,7 @@ def _bag_of_batch(
                 new_row, old_row = specs[index][0][0], specs[index][0][1]
                 moves.append((int(rank[spec]), int(loc_start[j]) + new_row,
                               int(loc_start[j]) + old_row, before[0], after[1]))  # fmt: skip
-    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], probs[kept],
+    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], table[row_of[kept]],
                       prior[kept], concentration)  # fmt: skip
     bounds = np.searchsorted(kept, entry_start).tolist()
     bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
