@@ -881,6 +881,16 @@ def _bag_scores(
     residence[pairs.second[pairs.second_code < roles.NIGHT_PLACE_FLAG]] = True
     days = roles._second_residence_days(by_role, residence)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    loglik = roles._presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
-                                    concentration, days[:, position], residence[position])  # fmt: skip
+    # `roles._presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None], ...)`,
+    # the same floats: each (draw, scored assignment) an entry of `_dm_loglik_of_rows` over
+    # the (draw, assignment) rows, its presence its row of `probs`.
+    n_scored = position.size
+    entry_spec = (np.arange(draws)[:, None] * n_specs + position[None, :]).reshape(-1)
+    dm = roles._dm_loglik_of_rows(np.maximum(by_role, 0.0).reshape(-1, 4, N_BINS), entry_spec,
+                                  probs, np.tile(np.arange(n_scored), draws),
+                                  concentration)  # fmt: skip
+    loglik = dm.reshape(draws, n_scored) + roles._second_split_of(
+        days[:, position], probs[None][..., HOME, list(roles.WEEKEND_BINS)], concentration,
+        residence[position],
+    )  # fmt: skip
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)
