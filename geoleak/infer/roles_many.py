@@ -334,7 +334,8 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     # its person's and type's (`row_of`), or its own where the assignment's second place is
     # one slept at on some nights (its share of the home's presence depends on the
     # assignment's days), appended after them.
-    presence = _presence_many(problems)  # (people, types, bins, 3)
+    hours = _hours_of(problems)
+    presence = _presence_many(problems, hours)  # (people, types, bins, 3)
     n_types = len(PERSON_TYPES)
     by_type = presence.reshape(people * n_types, N_BINS, 3)
     row_of = entry_person * n_types + entry_type
@@ -365,7 +366,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                                         entry_work)  # fmt: skip
     activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
-    by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
+    by_hour = _hour_terms_many(problems, pairs, priors.hour_weight, hours)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
 
     # `roles._presence_loglik(by_role[entry_spec], table[row_of], ...)`, the same floats.
@@ -646,14 +647,14 @@ def _role_rows_many(
 
 
 def _hour_terms_many(
-    problems: Sequence[RoleProblem], pairs: _Pairs, weight: float
+    problems: Sequence[RoleProblem], pairs: _Pairs, weight: float, hours: _Hours | None = None
 ) -> NDArray[np.float64]:
     """`roles._hour_terms_of` of each person, stacked, (assignments, types): each person's
     `roles.location_hour_terms` (`_location_hour_terms_rows`), then each assignment's
     locations added in location order (one bincount over (assignment, type) keys adds each
     key's values in the pairs' order), times `weight`."""
     n_types = len(PERSON_TYPES)
-    terms = _location_hour_terms_rows(problems, pairs.loc_start)
+    terms = _location_hour_terms_rows(problems, pairs.loc_start, hours)
     values = terms[pairs.loc, :, roles._ROLE_COLUMN[pairs.role]]  # (pairs, types)
     keys = pairs.spec[:, None] * n_types + np.arange(n_types)
     total = _sums(keys.reshape(-1), weights=values.reshape(-1),
@@ -704,12 +705,35 @@ def _weighted_hours(hours: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Hours:
+    """The hours of a batch's people with hours (`RoleProblem.hour_counts`), in order:
+    `at[k]` is person k's row (-1 without hours), `totals` each part's hours summed along
+    its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made once a batch for
+    the presence (`_presence_many`) and the hour terms (`_location_hour_terms_rows`)."""
+
+    at: NDArray[np.int64]
+    seen: list[int]
+    totals: NDArray[np.float64]  # (people with hours, bins)
+    weighted: NDArray[np.float64]  # (people with hours, bins, types x columns)
+
+
+def _hours_of(problems: Sequence[RoleProblem]) -> _Hours:
+    seen = [k for k, p in enumerate(problems) if p.hour_counts is not None]
+    at = np.full(len(problems), -1, dtype=np.int64)
+    at[seen] = np.arange(len(seen))
+    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64).reshape(
+        len(seen), N_BINS, 24
+    )
+    return _Hours(at, seen, hours.sum(axis=2), _weighted_hours(hours))
+
+
 def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
     return item[0]
 
 
 def _location_hour_terms_rows(
-    problems: Sequence[RoleProblem], loc_start: NDArray[np.int64]
+    problems: Sequence[RoleProblem], loc_start: NDArray[np.int64], hours: _Hours | None = None
 ) -> NDArray[np.float64]:
     """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem as the
     rows `loc_start[k]:loc_start[k + 1]` of one (locations, types, 3) array (the same
@@ -727,14 +751,15 @@ def _location_hour_terms_rows(
         return out
     sizes = [n for n, _, _ in located]
     seen = [k for _, k, _ in located]
-    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
+    hours = _hours_of(problems) if hours is None else hours
+    rows_of = hours.at[seen]
     # Each person's (bins, 24) summed along its rows of 24, as alone (a test checks it).
-    totals = hours.sum(axis=2)  # (people, bins)
+    totals = hours.totals[rows_of]  # (people, bins)
     some = totals > 0
     # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them,
     # (people, bins, types x columns): each person's (bins, hours, types x columns) matrix,
     # so the operations run along rows of 24 (the types' columns) rather than of 3.
-    weighted = _weighted_hours(hours)
+    weighted = hours.weighted[rows_of]
     average = np.where(some[:, :, None],
                        weighted / np.where(some, totals, 1.0)[:, :, None],
                        _PRESENCE_BY_BIN)  # fmt: skip
@@ -786,22 +811,24 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
     return priors.home_unseen + (1 - priors.home_unseen) * missed
 
 
-def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+def _presence_many(
+    problems: Sequence[RoleProblem], hours: _Hours | None = None
+) -> NDArray[np.float64]:
     """`roles.person_presence` of each person and type, (people, types, bins, 3), every
     person with hours at once: each part's hours summed along a contiguous row of 24, as
     alone, and the hourly rows weighted for every person at once (`_weighted_hours`), whose
     sum over the hours runs as the person's own einsum's (a test checks it bit for bit)."""
     out = np.empty((len(problems), len(PERSON_TYPES), N_BINS, 3))
     out[:] = np.array([roles._PRESENCE_ARRAY[t] for t in range(len(PERSON_TYPES))])
-    seen = [k for k, p in enumerate(problems) if p.hour_counts is not None]
+    hours = _hours_of(problems) if hours is None else hours
+    seen = hours.seen
     if not seen:
         return out
-    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
-    totals = hours.sum(axis=2)  # (people, bins)
+    totals = hours.totals  # (people, bins)
     some = totals > 0
     # Each type's `np.einsum("bh,bhr->br", hour_counts, roles._HOURLY_ARRAY[t])`, the same
     # floats (`_HOURLY_ARRAY[t]` is `_HOURLY_ALL[t]`), (people, bins, types, 3).
-    weighted_all = _weighted_hours(hours).reshape(len(seen), N_BINS, len(PERSON_TYPES), 3)
+    weighted_all = hours.weighted.reshape(len(seen), N_BINS, len(PERSON_TYPES), 3)
     for t in roles.PERSON_HOURS_TYPES:
         weighted = weighted_all[:, :, t]
         rows = out[seen, t]  # (people, bins, 3), a copy
