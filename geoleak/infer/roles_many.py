@@ -788,15 +788,7 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
 
     types = list(range(len(PERSON_TYPES)))
     home_rows = roles._HOME_BY_TYPE[types]
-    shares = []
-    n_obs = []
-    for p in problems:
-        weights = p.counts.sum(axis=0)
-        n_obs.append(max(0, round(float(p.counts.sum()))))
-        if not weights.sum() > 0:
-            weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
-        shares.append(home_rows @ weights / weights.sum())  # per person, as fit_roles does
-    share = np.array(shares)
+    share, n_obs = _home_shares_many(problems, home_rows)
     n = np.array(n_obs, dtype=np.int64)[:, None]
     terms = np.minimum(np.array([p.min_home_days for p in problems])[:, None], n + 1)
     a, b = priors.concentration * share, priors.concentration * (1 - share)
@@ -809,6 +801,41 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
             missed = np.where(k < terms, missed + term, missed)
     missed = np.minimum(1.0, missed)
     return priors.home_unseen + (1 - priors.home_unseen) * missed
+
+
+def _home_shares_many(
+    problems: Sequence[RoleProblem], home_rows: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], list[int]]:
+    """Per person, `home_rows @ weights / weights.sum()` (each type's share of the person's
+    observations' parts of the week at home; `weights` the person's days by part, or
+    `roles.POSTS_BY_BIN` without any) and the rounded number of observations, as
+    `roles.home_unseen_by_type`'s caller in `fit_roles` makes them. Where every count is a
+    whole number (days: every sum of them exact in any order) the people's parts are summed
+    at once and the products made by one `np.matmul` of the stack, which calls the library
+    once a person as `home_rows @ weights` does (a test checks it bit for bit)."""
+    counts_of = [p.counts for p in problems]
+    flat = np.concatenate(counts_of).reshape(-1, N_BINS) if counts_of else np.zeros((0, N_BINS))
+    sizes = np.array([c.shape[0] for c in counts_of], dtype=np.int64)
+    if not (counts_of and sizes.all() and (flat == np.floor(flat)).all()
+            and np.abs(flat).sum() < 2.0**50):  # fmt: skip
+        shares, n_obs = [], []
+        for p in problems:
+            weights = p.counts.sum(axis=0)
+            n_obs.append(max(0, round(float(p.counts.sum()))))
+            if not weights.sum() > 0:
+                weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+            shares.append(home_rows @ weights / weights.sum())  # per person, as fit_roles does
+        return np.array(shares).reshape(len(problems), -1), n_obs
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    weights = np.add.reduceat(flat, starts, axis=0)  # (people, bins): whole, exact
+    total = weights.sum(axis=1)
+    n_obs = [max(0, round(t)) for t in total.tolist()]
+    empty = ~(total > 0)
+    posts = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+    weights[empty] = posts
+    total[empty] = posts.sum()
+    products = np.matmul(home_rows[None], weights[:, :, None])[:, :, 0]
+    return np.asarray(products / total[:, None], dtype=np.float64), n_obs
 
 
 def _presence_many(

@@ -21,6 +21,7 @@ from geoleak.infer.roles_many import (
     TERM_NAMES,
     RoleProblem,
     _activity_many,
+    _home_shares_many,
     _location_hour_terms_many,
     _presence_many,
     _weighted_hours,
@@ -254,6 +255,38 @@ def test_weighted_hours_equal_each_persons_einsum(
     for person in range(people):
         own = np.einsum("bh,tbhr->tbr", hours[person], roles._HOURLY_ALL)
         assert got[person].tobytes() == np.ascontiguousarray(own.transpose(1, 0, 2)).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(st.tuples(st.integers(1, 5), st.sampled_from(["days", "none", "weighted"]),
+                              st.integers(0, 2**32 - 1)), min_size=1, max_size=9),
+)  # fmt: skip
+def test_home_shares_of_many_people_equal_each_alone(people: list[tuple[int, str, int]]) -> None:
+    """`_home_shares_many` gives each person `home_rows @ weights / weights.sum()` and the
+    rounded number of observations as made alone, bit for bit: whole-number days (summed
+    at once, one stacked matmul), people with no days (the posts' parts instead), and
+    reweighted days anywhere in the batch (each person alone). Fails when the products are
+    made by one matrix product of the batch (`weights @ home_rows.T`)."""
+    home_rows = roles._HOME_BY_TYPE[list(range(len(roles.PERSON_TYPES)))]
+    problems = []
+    for n_locs, kind, seed in people:
+        rng = np.random.default_rng(seed)
+        counts = rng.integers(0, 30, size=(n_locs, N_BINS)).astype(np.float64)
+        counts[rng.random(counts.shape) < 0.5] = 0.0
+        if kind == "none":
+            counts[:] = 0.0
+        elif kind == "weighted":
+            counts = counts * rng.gamma(2.0, 0.5, size=counts.shape)
+        problems.append(RoleProblem(counts, [0] * n_locs, [], [], [], [], 0.0, 1.0, 1))
+    shares, n_obs = _home_shares_many(problems, home_rows)
+    for person, p in enumerate(problems):
+        weights = p.counts.sum(axis=0)
+        assert n_obs[person] == max(0, round(float(p.counts.sum())))
+        if not weights.sum() > 0:
+            weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+        alone = home_rows @ weights / weights.sum()
+        assert shares[person].tobytes() == alone.tobytes()
 
 
 def _activity_of_cells_computed(
