@@ -117,9 +117,9 @@ def test_hour_weight_reaches_every_engine_alike(
     weights: list[float] = []
     hour_terms = roles_many._hour_terms_many
 
-    def recording(problems: Any, pairs: Any, weight: float) -> Any:
+    def recording(problems: Any, pairs: Any, weight: float, *rest: Any) -> Any:
         weights.append(weight)
-        return hour_terms(problems, pairs, weight)
+        return hour_terms(problems, pairs, weight, *rest)
 
     monkeypatch.setattr(roles_many, "_hour_terms_many", recording)
     collected = collect_evidence([SAMPLE], workers=1)

@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -330,19 +330,30 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     entry_spec, entry_type = entry_spec[order], entry_type[order]
     entry_person = spec_person[entry_spec]
 
-    presence = _presence_many(problems)  # (people, types, bins, 3)
-    rows = presence[entry_person, entry_type]  # (entries, bins, 3)
-    probs = np.zeros((entry_spec.size, 4, N_BINS))
-    probs[:, HOME, :] = rows[:, :, 0]
-    probs[:, WORK, :] = rows[:, :, 1]
-    probs[:, OTHER, :] = rows[:, :, 2]
+    # Each entry's presence by role and part (`fit_roles`' `probs`) is a row of `table`:
+    # its person's and type's (`row_of`), or its own where the assignment's second place is
+    # one slept at on some nights (its share of the home's presence depends on the
+    # assignment's days), appended after them.
+    hours = _hours_of(problems)
+    presence = _presence_many(problems, hours)  # (people, types, bins, 3)
+    n_types = len(PERSON_TYPES)
+    by_type = presence.reshape(people * n_types, N_BINS, 3)
+    row_of = entry_person * n_types + entry_type
     nights = fields[:, 4] != 0
     residence = has_second & ~nights
     days = roles._second_residence_days(by_role, residence)
     share = roles._second_shares(by_role)
     second = np.flatnonzero(has_second[entry_spec] & nights[entry_spec])
+    table = np.zeros((people * n_types + second.size, 4, N_BINS))
+    table[: people * n_types, HOME, :] = by_type[:, :, 0]
+    table[: people * n_types, WORK, :] = by_type[:, :, 1]
+    table[: people * n_types, OTHER, :] = by_type[:, :, 2]
     if second.size:
-        roles._split_night_place(probs, second, share[entry_spec[second]], rows[second, :, 0])
+        own = people * n_types + np.arange(second.size)
+        table[own] = table[row_of[second]]
+        roles._split_night_place(table, own, share[entry_spec[second]],
+                                 by_type[row_of[second], :, 0])  # fmt: skip
+        row_of[second] = own
     type_prior = roles.type_priors(priors)
     log_type = np.array([math.log(type_prior[t]) for t in range(len(PERSON_TYPES))])
     home_term = np.where(has_home[entry_spec], log_seen[entry_person, entry_type],
@@ -355,16 +366,19 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
                                         entry_work)  # fmt: skip
     activity = _activity_many(problems)
     prior = prior + activity[entry_person, entry_type]
-    by_hour = _hour_terms_many(problems, pairs, priors.hour_weight)  # (assignments, types)
+    by_hour = _hour_terms_many(problems, pairs, priors.hour_weight, hours)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
 
-    loglik = roles._presence_loglik(by_role[entry_spec], probs, priors.concentration,
-                                    days[entry_spec], residence[entry_spec])  # fmt: skip
+    # `roles._presence_loglik(by_role[entry_spec], table[row_of], ...)`, the same floats.
+    home_weekends = table[:, HOME][:, list(roles.WEEKEND_BINS)][row_of]
+    loglik = roles._dm_loglik_of_rows(by_role, entry_spec, table, row_of, priors.concentration)
+    loglik = loglik + roles._second_split_of(days[entry_spec], home_weekends, priors.concentration,
+                                             residence[entry_spec])  # fmt: skip
     scores = (loglik + plug[entry_spec]) + prior
 
     entry_start = np.searchsorted(entry_person, np.arange(people + 1))
     bag_at, bag_scores = _bag_of_batch(
-        problems, assigned, scores, entry_start, entry_spec, pairs, probs, prior,
+        problems, assigned, scores, entry_start, entry_spec, pairs, table, row_of, prior,
         priors.concentration,
     )  # fmt: skip
     fits = []
@@ -393,7 +407,8 @@ def _bag_of_batch(
     entry_start: NDArray[np.int64],
     entry_spec: NDArray[np.int64],
     pairs: _Pairs,
-    probs: NDArray[np.float64],
+    table: NDArray[np.float64],
+    row_of: NDArray[np.int64],
     prior: NDArray[np.float64],
     concentration: float,
 ) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
@@ -441,7 +456,7 @@ def _bag_of_batch(
                 new_row, old_row = specs[index][0][0], specs[index][0][1]
                 moves.append((int(rank[spec]), int(loc_start[j]) + new_row,
                               int(loc_start[j]) + old_row, before[0], after[1]))  # fmt: skip
-    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], probs[kept],
+    bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], table[row_of[kept]],
                       prior[kept], concentration)  # fmt: skip
     bounds = np.searchsorted(kept, entry_start).tolist()
     bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
@@ -632,20 +647,18 @@ def _role_rows_many(
 
 
 def _hour_terms_many(
-    problems: Sequence[RoleProblem], pairs: _Pairs, weight: float
+    problems: Sequence[RoleProblem], pairs: _Pairs, weight: float, hours: _Hours | None = None
 ) -> NDArray[np.float64]:
     """`roles._hour_terms_of` of each person, stacked, (assignments, types): each person's
-    `roles.location_hour_terms` made alone (a matrix product in the library's order), then
-    each assignment's locations added in location order (bincount adds in order), times
-    `weight`."""
+    `roles.location_hour_terms` (`_location_hour_terms_rows`), then each assignment's
+    locations added in location order (one bincount over (assignment, type) keys adds each
+    key's values in the pairs' order), times `weight`."""
     n_types = len(PERSON_TYPES)
-    terms = np.zeros((int(pairs.loc_start[-1]), n_types, 3))
-    for person, own in enumerate(_location_hour_terms_many(problems)):
-        if own is not None:
-            terms[pairs.loc_start[person] : pairs.loc_start[person + 1]] = own
+    terms = _location_hour_terms_rows(problems, pairs.loc_start, hours)
     values = terms[pairs.loc, :, roles._ROLE_COLUMN[pairs.role]]  # (pairs, types)
-    total = np.stack([_sums(pairs.spec, weights=values[:, t], minlength=pairs.n_specs)
-                      for t in range(n_types)], axis=1)  # fmt: skip
+    keys = pairs.spec[:, None] * n_types + np.arange(n_types)
+    total = _sums(keys.reshape(-1), weights=values.reshape(-1),
+                  minlength=pairs.n_specs * n_types).reshape(pairs.n_specs, n_types)  # fmt: skip
     return np.asarray(weight * total, dtype=np.float64)
 
 
@@ -659,37 +672,113 @@ def _location_hour_terms_many(
     problems: Sequence[RoleProblem],
 ) -> list[NDArray[np.float64] | None]:
     """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem (the
-    same floats). Each person's hours are weighted by their own `np.einsum` and their
-    locations' terms made by their own matrix product (orders that are numpy's and the
-    library's); what lies between, element by element, for every person at once."""
-    out: list[NDArray[np.float64] | None] = [None] * len(problems)
-    seen = [k for k, p in enumerate(problems)
-            if p.hour_counts is not None and p.loc_hour_counts is not None]  # fmt: skip
-    if not seen:
+    same floats): `_location_hour_terms_rows`' rows of each person with hours."""
+    n_locs = [0 if p.loc_hour_counts is None else p.loc_hour_counts.shape[0] for p in problems]
+    loc_start = np.concatenate([[0], np.cumsum(n_locs)]).astype(np.int64)
+    rows = _location_hour_terms_rows(problems, loc_start)
+    return [None if p.hour_counts is None or p.loc_hour_counts is None
+            else rows[loc_start[k] : loc_start[k + 1]]
+            for k, p in enumerate(problems)]  # fmt: skip
+
+
+# `roles._HOURLY_ALL` (types, bins, hours, columns) as (hours, bins, types x columns), and
+# `roles._PRESENCE_ALL` (types, bins, columns) as (bins, types x columns).
+_HOURLY_BY_HOUR = np.ascontiguousarray(roles._HOURLY_ALL.transpose(2, 1, 0, 3)).reshape(
+    24, N_BINS, -1
+)
+_PRESENCE_BY_BIN = np.ascontiguousarray(roles._PRESENCE_ALL.transpose(1, 0, 2)).reshape(N_BINS, -1)
+
+
+def _weighted_hours(hours: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each person's `np.einsum("bh,tbhr->tbr", hour_counts, roles._HOURLY_ALL)` laid out
+    as (people, bins, types x columns), the same floats: numpy's einsum adds each output's
+    products one hour after another from 0.0 (a multiply, then an add: its
+    `sum_of_products_muladd`), as this loop over the hours does for every person, part,
+    type and column at once along rows of 24 (tests/infer/test_roles_many.py checks it bit
+    for bit against the person's own einsum; the einsum over many people ran its
+    reduction in short strided rows of 3)."""
+    out = np.zeros((hours.shape[0], N_BINS, _HOURLY_BY_HOUR.shape[2]))
+    product = np.empty_like(out)
+    for hour in range(24):
+        np.multiply(hours[:, :, hour, None], _HOURLY_BY_HOUR[hour], out=product)
+        np.add(out, product, out=out)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Hours:
+    """The hours of a batch's people with hours (`RoleProblem.hour_counts`), in order:
+    `at[k]` is person k's row (-1 without hours), `totals` each part's hours summed along
+    its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made once a batch for
+    the presence (`_presence_many`) and the hour terms (`_location_hour_terms_rows`)."""
+
+    at: NDArray[np.int64]
+    seen: list[int]
+    totals: NDArray[np.float64]  # (people with hours, bins)
+    weighted: NDArray[np.float64]  # (people with hours, bins, types x columns)
+
+
+def _hours_of(problems: Sequence[RoleProblem]) -> _Hours:
+    seen = [k for k, p in enumerate(problems) if p.hour_counts is not None]
+    at = np.full(len(problems), -1, dtype=np.int64)
+    at[seen] = np.arange(len(seen))
+    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64).reshape(
+        len(seen), N_BINS, 24
+    )
+    return _Hours(at, seen, hours.sum(axis=2), _weighted_hours(hours))
+
+
+def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
+    return item[0]
+
+
+def _location_hour_terms_rows(
+    problems: Sequence[RoleProblem], loc_start: NDArray[np.int64], hours: _Hours | None = None
+) -> NDArray[np.float64]:
+    """`roles.location_hour_terms(p.hour_counts, p.loc_hour_counts)` of each problem as the
+    rows `loc_start[k]:loc_start[k + 1]` of one (locations, types, 3) array (the same
+    floats; zeros for people without hours). Each person's hours are weighted as by their
+    own `np.einsum` and their locations' terms made by the same matrix product as their
+    own (`np.matmul` of a stack of people with as many locations calls the library once
+    per person, with the same operands: a test checks it bit for bit); what lies between,
+    element by element, for every person at once."""
+    out = np.zeros((int(loc_start[-1]), len(PERSON_TYPES), 3))
+    # People with as many locations next to each other: each such run is one stack.
+    located = sorted(((h.shape[0], k, h) for k, p in enumerate(problems)
+                      if p.hour_counts is not None and (h := p.loc_hour_counts) is not None),
+                     key=_first)  # fmt: skip
+    if not located:
         return out
-    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
+    sizes = [n for n, _, _ in located]
+    seen = [k for _, k, _ in located]
+    hours = _hours_of(problems) if hours is None else hours
+    rows_of = hours.at[seen]
     # Each person's (bins, 24) summed along its rows of 24, as alone (a test checks it).
-    totals = hours.sum(axis=2)  # (people, bins)
+    totals = hours.totals[rows_of]  # (people, bins)
     some = totals > 0
-    # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them (the
-    # sum over the hours in the same order: a test checks it bit for bit).
-    weighted = np.einsum("pbh,tbhr->ptbr", hours, roles._HOURLY_ALL)
-    average = np.where(some[:, None, :, None],
-                       weighted / np.where(some, totals, 1.0)[:, None, :, None],
-                       roles._PRESENCE_ALL)  # fmt: skip
-    # Laid out as each person's (bins, hours, types x columns) matrix, so the operations
-    # run along rows of 24 (the types' columns) rather than of 3.
-    average = average.transpose(0, 2, 1, 3).reshape(len(seen), N_BINS, 1, -1)
+    # The hours weighted as each person's own `np.einsum("bh,tbhr->tbr")` weights them,
+    # (people, bins, types x columns): each person's (bins, hours, types x columns) matrix,
+    # so the operations run along rows of 24 (the types' columns) rather than of 3.
+    weighted = hours.weighted[rows_of]
+    average = np.where(some[:, :, None],
+                       weighted / np.where(some, totals, 1.0)[:, :, None],
+                       _PRESENCE_BY_BIN)  # fmt: skip
+    average = average.reshape(len(seen), N_BINS, 1, -1)
     ratios = _LOG_HOURLY_BY_HOUR - np.log(np.maximum(average, roles._FLOOR))
     unseen = ~(average > 0)  # `location_hour_terms` gives these 0.0 (none, nearly always)
     if unseen.any():
         ratios[np.broadcast_to(unseen, ratios.shape)] = 0.0
     ratios = ratios.reshape(len(seen), N_BINS * 24, len(PERSON_TYPES) * 3)
-    for i, k in enumerate(seen):
-        loc_hours = cast(NDArray[np.float64], problems[k].loc_hour_counts)
-        n_locs = loc_hours.shape[0]
-        flat = loc_hours.reshape(n_locs, N_BINS * 24) @ ratios[i]
-        out[k] = np.asarray(flat.reshape(n_locs, len(PERSON_TYPES), 3), dtype=np.float64)
+    at = 0
+    while at < len(seen):
+        n_locs = sizes[at]
+        end = at + sizes[at:].count(n_locs)  # sorted: the run of this size
+        stack = np.array([h.reshape(n_locs, N_BINS * 24) for _, _, h in located[at:end]],
+                         dtype=np.float64).reshape(end - at, n_locs, N_BINS * 24)  # fmt: skip
+        flat = np.matmul(stack, ratios[at:end])  # (people, locations, types x columns)
+        rows = loc_start[seen[at:end]][:, None] + np.arange(n_locs)  # as many as its hours
+        out[rows.reshape(-1)] = flat.reshape(-1, len(PERSON_TYPES), 3)
+        at = end
     return out
 
 
@@ -699,15 +788,7 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
 
     types = list(range(len(PERSON_TYPES)))
     home_rows = roles._HOME_BY_TYPE[types]
-    shares = []
-    n_obs = []
-    for p in problems:
-        weights = p.counts.sum(axis=0)
-        n_obs.append(max(0, round(float(p.counts.sum()))))
-        if not weights.sum() > 0:
-            weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
-        shares.append(home_rows @ weights / weights.sum())  # per person, as fit_roles does
-    share = np.array(shares)
+    share, n_obs = _home_shares_many(problems, home_rows)
     n = np.array(n_obs, dtype=np.int64)[:, None]
     terms = np.minimum(np.array([p.min_home_days for p in problems])[:, None], n + 1)
     a, b = priors.concentration * share, priors.concentration * (1 - share)
@@ -722,21 +803,61 @@ def _home_unseen_many(problems: Sequence[RoleProblem], priors: RolePriors) -> An
     return priors.home_unseen + (1 - priors.home_unseen) * missed
 
 
-def _presence_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+def _home_shares_many(
+    problems: Sequence[RoleProblem], home_rows: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], list[int]]:
+    """Per person, `home_rows @ weights / weights.sum()` (each type's share of the person's
+    observations' parts of the week at home; `weights` the person's days by part, or
+    `roles.POSTS_BY_BIN` without any) and the rounded number of observations, as
+    `roles.home_unseen_by_type`'s caller in `fit_roles` makes them. Where every count is a
+    whole number (days: every sum of them exact in any order) the people's parts are summed
+    at once and the products made by one `np.matmul` of the stack, which calls the library
+    once a person as `home_rows @ weights` does (a test checks it bit for bit)."""
+    counts_of = [p.counts for p in problems]
+    flat = np.concatenate(counts_of).reshape(-1, N_BINS) if counts_of else np.zeros((0, N_BINS))
+    sizes = np.array([c.shape[0] for c in counts_of], dtype=np.int64)
+    if not (counts_of and sizes.all() and (flat == np.floor(flat)).all()
+            and np.abs(flat).sum() < 2.0**50):  # fmt: skip
+        shares, n_obs = [], []
+        for p in problems:
+            weights = p.counts.sum(axis=0)
+            n_obs.append(max(0, round(float(p.counts.sum()))))
+            if not weights.sum() > 0:
+                weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+            shares.append(home_rows @ weights / weights.sum())  # per person, as fit_roles does
+        return np.array(shares).reshape(len(problems), -1), n_obs
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    weights = np.add.reduceat(flat, starts, axis=0)  # (people, bins): whole, exact
+    total = weights.sum(axis=1)
+    n_obs = [max(0, round(t)) for t in total.tolist()]
+    empty = ~(total > 0)
+    posts = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+    weights[empty] = posts
+    total[empty] = posts.sum()
+    products = np.matmul(home_rows[None], weights[:, :, None])[:, :, 0]
+    return np.asarray(products / total[:, None], dtype=np.float64), n_obs
+
+
+def _presence_many(
+    problems: Sequence[RoleProblem], hours: _Hours | None = None
+) -> NDArray[np.float64]:
     """`roles.person_presence` of each person and type, (people, types, bins, 3), every
     person with hours at once: each part's hours summed along a contiguous row of 24, as
-    alone, and the hourly rows weighted by one `np.einsum` over the people, whose sum over
-    the hours runs as the person's own call's (a test checks it bit for bit)."""
+    alone, and the hourly rows weighted for every person at once (`_weighted_hours`), whose
+    sum over the hours runs as the person's own einsum's (a test checks it bit for bit)."""
     out = np.empty((len(problems), len(PERSON_TYPES), N_BINS, 3))
     out[:] = np.array([roles._PRESENCE_ARRAY[t] for t in range(len(PERSON_TYPES))])
-    seen = [k for k, p in enumerate(problems) if p.hour_counts is not None]
+    hours = _hours_of(problems) if hours is None else hours
+    seen = hours.seen
     if not seen:
         return out
-    hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
-    totals = hours.sum(axis=2)  # (people, bins)
+    totals = hours.totals  # (people, bins)
     some = totals > 0
+    # Each type's `np.einsum("bh,bhr->br", hour_counts, roles._HOURLY_ARRAY[t])`, the same
+    # floats (`_HOURLY_ARRAY[t]` is `_HOURLY_ALL[t]`), (people, bins, types, 3).
+    weighted_all = hours.weighted.reshape(len(seen), N_BINS, len(PERSON_TYPES), 3)
     for t in roles.PERSON_HOURS_TYPES:
-        weighted = np.einsum("pbh,bhr->pbr", hours, roles._HOURLY_ARRAY[t])
+        weighted = weighted_all[:, :, t]
         rows = out[seen, t]  # (people, bins, 3), a copy
         read = some & roles._HOURS_PARTS[t]
         rows[read] = weighted[read] / totals[read][:, None]
@@ -814,6 +935,16 @@ def _bag_scores(
     residence[pairs.second[pairs.second_code < roles.NIGHT_PLACE_FLAG]] = True
     days = roles._second_residence_days(by_role, residence)
     plug = roles._bag_plug_in(work_own, work_total, other_places, other_lg, other_total)
-    loglik = roles._presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None],
-                                    concentration, days[:, position], residence[position])  # fmt: skip
+    # `roles._presence_loglik(np.maximum(by_role[:, position], 0.0), probs[None], ...)`,
+    # the same floats: each (draw, scored assignment) an entry of `_dm_loglik_of_rows` over
+    # the (draw, assignment) rows, its presence its row of `probs`.
+    n_scored = position.size
+    entry_spec = (np.arange(draws)[:, None] * n_specs + position[None, :]).reshape(-1)
+    dm = roles._dm_loglik_of_rows(np.maximum(by_role, 0.0).reshape(-1, 4, N_BINS), entry_spec,
+                                  probs, np.tile(np.arange(n_scored), draws),
+                                  concentration)  # fmt: skip
+    loglik = dm.reshape(draws, n_scored) + roles._second_split_of(
+        days[:, position], probs[None][..., HOME, list(roles.WEEKEND_BINS)], concentration,
+        residence[position],
+    )  # fmt: skip
     return np.asarray(loglik + plug[:, position] + prior[None, :], dtype=np.float64)

@@ -21,8 +21,10 @@ from geoleak.infer.roles_many import (
     TERM_NAMES,
     RoleProblem,
     _activity_many,
+    _home_shares_many,
     _location_hour_terms_many,
     _presence_many,
+    _weighted_hours,
     fit_roles_many,
 )
 from geoleak.scenario.memory import scenario_evidence
@@ -171,7 +173,7 @@ def test_presence_of_many_people_equals_each_alone(
     hours: list[list[float] | None], empty_parts: list[int]
 ) -> None:
     """`_presence_many` gives each person and type `roles.person_presence`'s rows, bit for
-    bit: one `np.einsum` over the people sums each part's hours as the person's own call
+    bit: `_weighted_hours` over the people sums each part's hours as the person's own call
     does (whole-number and arbitrary counts, parts never seen, people with no hours)."""
     counts = []
     for h in hours:
@@ -207,9 +209,11 @@ def test_location_hour_terms_of_many_people_equal_each_alone(
     people: list[tuple[list[float] | None, int | None, int]], empty_parts: list[int]
 ) -> None:
     """`_location_hour_terms_many` gives each person `roles.location_hour_terms`' floats,
-    bit for bit: one `np.einsum` over the people weighs each part's hours as the person's own
-    call does, and the terms of hours at a zero average are 0.0 (whole-number and arbitrary
-    counts, parts never seen, people with no hours or no locations' hours, no locations)."""
+    bit for bit: `_weighted_hours` over the people weighs each part's hours as the person's
+    own einsum does, the people with as many locations share one `np.matmul`, and the terms
+    of hours at a zero average are 0.0 (whole-number and arbitrary counts, parts never seen,
+    people with no hours or no locations' hours, no locations, people of 0 to 6 locations
+    in any order)."""
     problems = []
     for hours, n_locs, seed in people:
         counts = None if hours is None else np.array(hours, dtype=np.float64).reshape(N_BINS, 24)
@@ -226,6 +230,63 @@ def test_location_hour_terms_of_many_people_equal_each_alone(
         if got is not None and alone is not None:
             assert got.shape == alone.shape
             assert got.tobytes() == alone.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.integers(1, 6),
+    scale=st.sampled_from([1.0, 1e-300, 1e300, 3.0e-5]),
+    whole=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_weighted_hours_equal_each_persons_einsum(
+    people: int, scale: float, whole: bool, seed: int
+) -> None:
+    """`_weighted_hours` gives each person `np.einsum("bh,tbhr->tbr", hours,
+    roles._HOURLY_ALL)`'s floats, bit for bit, laid out as (bins, types x columns): the
+    products added one hour after another from 0.0 (counts whole or not, tiny and huge, many
+    zeros). Fails with the hours added in another order (e.g. from the last hour)."""
+    rng = np.random.default_rng(seed)
+    hours = rng.integers(0, 40, size=(people, N_BINS, 24)).astype(np.float64)
+    if not whole:
+        hours = hours * rng.gamma(2.0, 0.5, size=hours.shape) * scale
+    hours[rng.random(hours.shape) < 0.4] = 0.0
+    got = _weighted_hours(hours)
+    for person in range(people):
+        own = np.einsum("bh,tbhr->tbr", hours[person], roles._HOURLY_ALL)
+        assert got[person].tobytes() == np.ascontiguousarray(own.transpose(1, 0, 2)).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(st.tuples(st.integers(1, 5), st.sampled_from(["days", "none", "weighted"]),
+                              st.integers(0, 2**32 - 1)), min_size=1, max_size=9),
+)  # fmt: skip
+def test_home_shares_of_many_people_equal_each_alone(people: list[tuple[int, str, int]]) -> None:
+    """`_home_shares_many` gives each person `home_rows @ weights / weights.sum()` and the
+    rounded number of observations as made alone, bit for bit: whole-number days (summed
+    at once, one stacked matmul), people with no days (the posts' parts instead), and
+    reweighted days anywhere in the batch (each person alone). Fails when the products are
+    made by one matrix product of the batch (`weights @ home_rows.T`)."""
+    home_rows = roles._HOME_BY_TYPE[list(range(len(roles.PERSON_TYPES)))]
+    problems = []
+    for n_locs, kind, seed in people:
+        rng = np.random.default_rng(seed)
+        counts = rng.integers(0, 30, size=(n_locs, N_BINS)).astype(np.float64)
+        counts[rng.random(counts.shape) < 0.5] = 0.0
+        if kind == "none":
+            counts[:] = 0.0
+        elif kind == "weighted":
+            counts = counts * rng.gamma(2.0, 0.5, size=counts.shape)
+        problems.append(RoleProblem(counts, [0] * n_locs, [], [], [], [], 0.0, 1.0, 1))
+    shares, n_obs = _home_shares_many(problems, home_rows)
+    for person, p in enumerate(problems):
+        weights = p.counts.sum(axis=0)
+        assert n_obs[person] == max(0, round(float(p.counts.sum())))
+        if not weights.sum() > 0:
+            weights = np.asarray(roles.POSTS_BY_BIN, dtype=np.float64)
+        alone = home_rows @ weights / weights.sum()
+        assert shares[person].tobytes() == alone.tobytes()
 
 
 def _activity_of_cells_computed(

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
@@ -1053,6 +1053,39 @@ def test_likelihood_skipping_cells_counted_zero_equals_every_cell(
     assert got.tobytes() == _dm_loglik_every_cell(counts, probs, alpha).tobytes()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 6),
+    st.integers(0, 20),
+    st.integers(1, 5),
+    st.floats(0.1, 50.0),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_likelihood_of_rows_equals_it_of_the_gathered_arrays(
+    specs: int, entries: int, rows: int, alpha: float, weighted: bool, seed: int
+) -> None:
+    """`_dm_loglik_of_rows` gives `_dm_loglik(by_spec[entry_spec], table[row_of])`'s floats,
+    bit for bit: entries of one assignment or one presence row, in any order, assignments
+    with no entry or no count, counts of 0, -0.0, whole and reweighted, large enough that a
+    sum's order shows, presence below the floor. Fails with each part's cells added in
+    another order than the roles'."""
+    assume(specs > 0 or entries == 0)
+    rng = np.random.default_rng(seed)
+    by_spec = rng.integers(0, 60, size=(specs, 4, N_BINS)).astype(np.float64)
+    by_spec[rng.random(by_spec.shape) < 0.6] = 0.0
+    by_spec[rng.random(by_spec.shape) < 0.05] = -0.0
+    if weighted:
+        by_spec = by_spec * rng.gamma(2.0, 0.5, size=by_spec.shape) * 1e3
+    table = rng.dirichlet(np.full(4, 0.5), size=(rows, N_BINS)).transpose(0, 2, 1)
+    table[rng.random(table.shape) < 0.1] = 1e-12
+    entry_spec = rng.integers(0, max(specs, 1), size=entries).astype(np.int64)
+    row_of = rng.integers(0, rows, size=entries).astype(np.int64)
+    got = roles._dm_loglik_of_rows(by_spec, entry_spec, table, row_of, alpha)
+    want = roles._dm_loglik(by_spec[entry_spec], table[row_of], alpha)
+    assert got.tobytes() == want.tobytes()
+
+
 def _second_split_every_cell(days: np.ndarray, home: np.ndarray, alpha: float) -> np.ndarray:
     """`roles.second_split_loglik` as written before it skipped the cells with no days:
     each share node's gammaln of every cell computed, then 0.0 chosen where there are none."""
@@ -1110,6 +1143,41 @@ def test_second_split_skipping_cells_without_days_equals_every_cell(
     home[rng.random(home.shape) < 0.1] = 1e-12
     got = roles.second_split_loglik(days, home, alpha)
     assert got.tobytes() == _second_split_every_cell(days, home, alpha).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 3),
+    st.floats(0.1, 50.0),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_second_split_of_repeated_rows_equals_each_row_alone(
+    entries: int, draws: int, alpha: float, bag: bool, seed: int
+) -> None:
+    """`_second_split_of` computes each distinct (days, home) once and gives its repeats the
+    same value: every chosen row equals `second_split_loglik` of that row alone, bit for bit,
+    and the others are 0.0 (rows drawn from a few, so most repeat; 0.0 and -0.0 days, home
+    presence below the floor, the bag's (draws, K) shape). Fails when rows that differ only
+    in their home presence or in a zero's sign share a value."""
+    rng = np.random.default_rng(seed)
+    parts = len(roles.WEEKEND_BINS)
+    pool_days = rng.integers(0, 4, size=(4, parts, 2)).astype(np.float64)
+    pool_days[0] = 0.0
+    pool_days[1] = -0.0
+    pool_days[2] = pool_days[3] * rng.gamma(2.0, 0.5, size=(parts, 2))
+    pool_home = np.array([[0.3, 0.7], [0.3, 0.70000001], [1e-12, 0.5]])[:, :parts]
+    shape = (draws, entries) if bag else (entries,)
+    days = pool_days[rng.integers(0, len(pool_days), size=shape)]
+    home = pool_home[rng.integers(0, len(pool_home), size=entries)]
+    which = rng.random(entries) < 0.8
+    got = roles._second_split_of(days, home, alpha, which)
+    for at in np.ndindex(*shape):
+        k = at[-1]
+        alone = roles.second_split_loglik(days[at][None], home[k][None], alpha)[0]
+        want = alone if which[k] else 0.0
+        assert got[at].tobytes() == np.float64(want).tobytes()
 
 
 @settings(max_examples=200, deadline=None)
