@@ -24,11 +24,19 @@ from geoleak.infer.decide_many import (
     segment_sums,
     shares_of_people,
 )
-from geoleak.infer.places import analyse_people, decide, decide_draft, decided_many
+from geoleak.infer.places import (
+    PlaceDraft,
+    RoleDecision,
+    analyse_people,
+    decide,
+    decide_draft,
+    decided_many,
+)
 from geoleak.infer.roles import DAY_TYPES, PERSON_TYPES, SHIFT_TYPES, RoleFit, Structure
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig
+from geoleak.types import Place
 
 SPECIAL = [0.0, -0.0, 5e-324, 1e16, -1e16, 0.1, 1e300, -1e300]
 
@@ -309,8 +317,16 @@ def test_places_of_people_made_at_once_equal_decide_alone(analyses: list) -> Non
             decide_draft(a, params, b) if a.fit is not None else None
             for a, b in zip(people, boosts, strict=True)
         ]
-        assert repr(decided_many(drafts)) == repr(alone)
-        places += sum(len(d.drafts()) for d in drafts if d is not None)
+        decided = decided_many(drafts)
+        assert repr(decided) == repr(alone)
+        for draft, decision in zip(drafts, decided, strict=True):
+            # One class for both (no twin of its fields): drafts, then made places.
+            assert (draft is None) == (decision is None)
+            if draft is not None and decision is not None:
+                assert type(draft) is RoleDecision and type(decision) is RoleDecision
+                assert all(type(p) is PlaceDraft for p in draft.places())
+                assert all(type(p) is Place for p in decision.places())
+                places += len(draft.places())
     assert places >= 3 * 60
 
 
