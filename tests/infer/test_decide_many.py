@@ -176,22 +176,42 @@ def test_shares_of_people_equal_decides_sums_alone(
             assert _bits(got.work_day) == _bits(alone_day)
 
 
+def _shared_structures(
+    rng: np.random.Generator, fit: RoleFit, pools: dict[tuple[int, int], list[Structure]],
+    n_home: int, n_work: int,
+) -> RoleFit:  # fmt: skip
+    """`fit` with its structures drawn from the pool of people with its numbers of
+    candidates (as a partition's spill shares equal structures: `engine._spilled`): the
+    same objects in several fits and again within one, and equal ones that are not the
+    same object."""
+    pool = pools.setdefault((n_home, n_work), _fit(rng, 1, n_home, n_work).structures)
+    if rng.random() < 0.5:
+        pool.append(replace(pool[int(rng.integers(len(pool)))]))  # equal, another object
+    drawn = [pool[int(rng.integers(len(pool)))] for _ in fit.structures]
+    return replace(fit, structures=drawn)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     people=_PEOPLE,
     seed=st.integers(0, 2**32 - 1),
+    shared=st.booleans(),
 )
 def test_numbers_of_people_equal_each_alone(
-    people: list[tuple[int, int, int, int, bool]], seed: int
+    people: list[tuple[int, int, int, int, bool]], seed: int, shared: bool
 ) -> None:
     """Every person's posteriors, marginals and type masses from `numbers_of_people` are
     `person_numbers`' bit for bit: people with more or fewer shifts than others (the rows
     of no shift they are given), boosted or not, no candidates of a kind, long and short
-    posteriors. Fails when a person's sums take another's values or another order."""
+    posteriors, structures shared between and within fits or not (`_role_table` reads
+    each distinct object once). Fails when a person's sums take another's values or
+    another order, or a structure another's roles."""
     rng = np.random.default_rng(seed)
     fits, boosts, shifts, n_homes, n_works = [], [], [], [], []
+    pools: dict[tuple[int, int], list[Structure]] = {}
     for k, n_home, n_work, n_shifts, boosted in people:
-        fits.append(_fit(rng, k, n_home, n_work))
+        fit = _fit(rng, k, n_home, n_work)
+        fits.append(_shared_structures(rng, fit, pools, n_home, n_work) if shared else fit)
         boosts.append({w: float(rng.normal(0, 2)) for w in range(n_work)} if boosted else {})
         shifts.append(_random_shifts(rng, n_shifts))
         n_homes.append(n_home)
