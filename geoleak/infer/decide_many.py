@@ -57,9 +57,10 @@ def _pairwise(
             values, starts[big] + half, lengths[big] - half
         )
     short = np.flatnonzero(lengths < _BLOCK)
-    for j in range(_BLOCK - 1):  # one after another from 0.0
-        at = short[lengths[short] > j]
-        out[at] += values[starts[at] + j]
+    if short.size:  # one after another from 0.0
+        sums = np.zeros(short.size)
+        _added_in_turn(sums, values, starts[short], lengths[short])
+        out[short] = sums
     leaf = np.flatnonzero((lengths >= _BLOCK) & (lengths <= _LEAF))
     if leaf.size:
         # The leaves by their count of blocks, most first (each one's sums are its own):
@@ -80,15 +81,28 @@ def _pairwise(
         res = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + (
             (r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7])
         )
-        rest_at = start + blocks * _BLOCK
-        rest = n % _BLOCK
-        for j in range(_BLOCK - 1):  # the rest, one after another
-            at = np.flatnonzero(rest > j)
-            if not at.size:
-                break
-            res[at] += values[rest_at[at] + j]
+        _added_in_turn(res, values, start + blocks * _BLOCK, n % _BLOCK)  # the rest
         out[leaf] = res
     return out
+
+
+def _added_in_turn(
+    sums: NDArray[np.float64],
+    values: NDArray[np.float64],
+    firsts: NDArray[np.int64],
+    counts: NDArray[np.int64],
+) -> None:
+    """Adds `values[firsts[i] + j]` to `sums[i]` for each j below `counts[i]`, one j after
+    another (a sequential sum's adds), each step over a slice: the sums taken in order of
+    their counts, most first (those with a j-th value are then the first ones)."""
+    if not counts.size:
+        return
+    order = np.argsort(-counts, kind="stable")
+    part, firsts, counts = sums[order], firsts[order], counts[order]
+    for j in range(int(counts[0])):
+        m = int(np.count_nonzero(counts > j))
+        part[:m] += values[firsts[:m] + j]
+    sums[order] = part
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
+    _added_in_turn,
     bagged_marginals_many,
     lowest_with_bags,
     numbers_of_people,
@@ -71,6 +72,34 @@ def test_segment_sums_are_numpys_sums(
     assert got.shape == (len(sizes),)
     for s, n, sum_ in zip(starts.tolist(), sizes.tolist(), got, strict=True):
         assert sum_.tobytes() == np.add.reduce(values[s : s + n]).tobytes(), (s, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 9), max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+    special=st.lists(st.sampled_from(SPECIAL), max_size=6),
+)
+def test_added_in_turn_is_each_sums_adds_in_order(
+    counts: list[int], seed: int, special: list[float]
+) -> None:
+    """`_added_in_turn` (the short segments' and the leaves' rests in `segment_sums`, a
+    slice a step with the sums sorted by count) adds each sum's values one after another
+    from where it stands, as a loop over that sum alone does: counts in any order, none,
+    equal, zeros of both signs as the values and as the sums it starts from. Fails with
+    the sums not put back in their own order or a step's slice one off."""
+    rng = np.random.default_rng(seed)
+    firsts = np.array([int(rng.integers(0, 20)) for _ in counts], np.int64)
+    values = rng.normal(0.0, 1.0, 30) * 10.0 ** rng.integers(-5, 5, 30)
+    values[rng.integers(0, 30, len(special))] = special
+    start = rng.choice(np.array(SPECIAL), len(counts))
+    sums = start.copy()
+    _added_in_turn(sums, values, firsts, np.array(counts, np.int64))
+    for i, (first, count) in enumerate(zip(firsts.tolist(), counts, strict=True)):
+        alone = start[i]
+        for j in range(count):
+            alone += values[first + j]
+        assert np.float64(sums[i]).tobytes() == np.float64(alone).tobytes(), i
 
 
 def _fit(rng: np.random.Generator, k: int, n_home: int, n_work: int) -> RoleFit:
