@@ -16,7 +16,7 @@ their entries in input order, one after another (each person's entries keep thei
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,6 +166,14 @@ def lowest_with_bags(numbers: Sequence[DecideNumbers]) -> None:
             at += n
 
 
+def _table_of(rows: Iterable[Sequence[float]], shape: tuple[int, ...]) -> NDArray[np.float64]:
+    """`np.array(list(rows), np.float64).reshape(shape)` for rows of floats: their values
+    one after another (`np.array` of nested rows walks them first for their shape and
+    type). A count of values other than the shape's raises ValueError (by `reshape`)."""
+    values = np.fromiter(itertools.chain.from_iterable(rows), np.float64)
+    return values.reshape(shape)
+
+
 def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:
     """(4, K in all): each assignment's home, work, second and old home, people end to end.
     A partition's fits share their structures (the spill keeps equal ones once,
@@ -243,11 +251,9 @@ def numbers_of_people(
     home_of, work_of, second_of, old_of = _role_table(fits)
     rows = max(len(s) for s in shifts)
     no_shift = (0.0,) * types_n
-    shift_table = np.array(
-        [[no_shift if s is None else s for s in own] + [no_shift] * (rows - len(own))
-         for own in shifts],
-        dtype=np.float64,
-    )  # (people, rows, types)  # fmt: skip
+    padded = ([no_shift if s is None else s for s in own] + [no_shift] * (rows - len(own))
+              for own in shifts)  # fmt: skip
+    shift_table = _table_of(itertools.chain.from_iterable(padded), (people, rows, types_n))
     scores = np.concatenate([fit.log_score for fit in fits])
     # The boosts, added as `RoleFit.posterior_rows` adds them: to the boosted people only,
     # each assignment its workplace's (`get(work, 0.0)`: a boost's keys may lie outside).
@@ -387,9 +393,14 @@ def bagged_marginals_many(
     starts = np.cumsum(sizes) - sizes
     scores_all = np.concatenate(parts, axis=1)  # (draws, K in all)
     types_n = len(PERSON_TYPES)
-    shift_table = np.array([(0.0,) * types_n if shift is None else shift
-                            for i in chosen for shift in type_log_shifts[i]],
-                           dtype=np.float64).reshape(len(chosen), -1, types_n)  # fmt: skip
+    shift_table = _table_of(
+        (
+            (0.0,) * types_n if shift is None else shift
+            for i in chosen
+            for shift in type_log_shifts[i]
+        ),
+        (len(chosen), min(n_shifts), types_n),
+    )
     owner = np.repeat(np.arange(len(chosen)), sizes)
     # Each kept assignment's type and value: the fits' arrays end to end, gathered once.
     full = np.array([fits[i].person_type.size for i in chosen], np.int64)

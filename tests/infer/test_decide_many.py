@@ -18,6 +18,7 @@ from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
     _added_in_turn,
+    _table_of,
     bagged_marginals_many,
     lowest_with_bags,
     numbers_of_people,
@@ -100,6 +101,36 @@ def test_added_in_turn_is_each_sums_adds_in_order(
         for j in range(count):
             alone += values[first + j]
         assert np.float64(sums[i]).tobytes() == np.float64(alone).tobytes(), i
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    shape=st.tuples(st.integers(0, 4), st.integers(1, 4), st.integers(1, 7)),
+    seed=st.integers(0, 2**32 - 1),
+    special=st.lists(st.sampled_from([*SPECIAL, float("nan"), float("inf")]), max_size=4),
+)
+def test_table_of_is_np_array_of_the_rows(
+    shape: tuple[int, int, int], seed: int, special: list[float]
+) -> None:
+    """`_table_of` (the type-prior shifts' table) is `np.array` of the rows, reshaped, bit
+    for bit (rows as tuples, lists and arrays; zeros of both signs, NaN, infinities), and
+    a row too long or too short raises as `reshape` does, not a table of shifted values."""
+    rng = np.random.default_rng(seed)
+    people, rows, width = shape
+    values = rng.normal(0.0, 3.0, people * rows * width)
+    if values.size:
+        values[rng.integers(0, values.size, len(special))] = special
+    kinds = [tuple, list, np.array]
+    table = [kinds[k % 3](row) for k, row in enumerate(values.reshape(-1, width).tolist())]
+    got = _table_of(iter(table), (people, rows, width))
+    want = np.array([list(row) for row in table], np.float64).reshape(people, rows, width)
+    assert got.dtype == np.float64 and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    if table:
+        with pytest.raises(ValueError, match="reshape"):
+            _table_of(iter([*table[:-1], (*table[-1], 0.0)]), (people, rows, width))
+        with pytest.raises(ValueError, match="reshape"):
+            _table_of(iter([*table[:-1], tuple(table[-1])[:-1]]), (people, rows, width))
 
 
 def _fit(rng: np.random.Generator, k: int, n_home: int, n_work: int) -> RoleFit:
