@@ -859,7 +859,7 @@ def _profile(
     site_odds: SiteOdds,
     numbers: DecideNumbers | None = None,
     boosts: dict[int, float] | None = None,
-    decision: RoleDecision | EllipsisType | None = ...,
+    decision: RoleDecision[Place] | EllipsisType | None = ...,
 ) -> Profile:
     """`lookup` indexes `sites` (built here when not given: one pass over the sites);
     `site_odds` are the corpus's `site_log_odds`; `numbers` the person's `decide_numbers`

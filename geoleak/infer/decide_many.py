@@ -15,11 +15,13 @@ their entries in input order, one after another (each person's entries keep thei
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 
 from geoleak.infer import roles
@@ -55,32 +57,52 @@ def _pairwise(
             values, starts[big] + half, lengths[big] - half
         )
     short = np.flatnonzero(lengths < _BLOCK)
-    for j in range(_BLOCK - 1):  # one after another from 0.0
-        at = short[lengths[short] > j]
-        out[at] += values[starts[at] + j]
+    if short.size:  # one after another from 0.0
+        sums = np.zeros(short.size)
+        _added_in_turn(sums, values, starts[short], lengths[short])
+        out[short] = sums
     leaf = np.flatnonzero((lengths >= _BLOCK) & (lengths <= _LEAF))
     if leaf.size:
+        # The leaves by their count of blocks, most first (each one's sums are its own):
+        # those with a block b are then the first ones, and their partial sums a slice.
+        leaf = leaf[np.argsort(-(lengths[leaf] // _BLOCK), kind="stable")]
         start, n = starts[leaf], lengths[leaf]
         blocks = n // _BLOCK
-        lanes = np.arange(_BLOCK)
-        r = values[start[:, None] + lanes]  # (segments, 8): the first block
+        # Every run of eight values as a row of one view (no copy), taken by its first.
+        step = values.strides[0]
+        window = as_strided(values, (values.size - _BLOCK + 1, _BLOCK), (step, step),
+                            writeable=False)  # fmt: skip
+        r = window[start]  # (segments, 8): the first block
         for b in range(1, _LEAF // _BLOCK):
-            at = np.flatnonzero(blocks > b)
-            if not at.size:
+            m = int(np.count_nonzero(blocks > b))
+            if not m:
                 break
-            r[at] += values[(start[at] + b * _BLOCK)[:, None] + lanes]
+            r[:m] += window[start[:m] + b * _BLOCK]
         res = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + (
             (r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7])
         )
-        rest_at = start + blocks * _BLOCK
-        rest = n % _BLOCK
-        for j in range(_BLOCK - 1):  # the rest, one after another
-            at = np.flatnonzero(rest > j)
-            if not at.size:
-                break
-            res[at] += values[rest_at[at] + j]
+        _added_in_turn(res, values, start + blocks * _BLOCK, n % _BLOCK)  # the rest
         out[leaf] = res
     return out
+
+
+def _added_in_turn(
+    sums: NDArray[np.float64],
+    values: NDArray[np.float64],
+    firsts: NDArray[np.int64],
+    counts: NDArray[np.int64],
+) -> None:
+    """Adds `values[firsts[i] + j]` to `sums[i]` for each j below `counts[i]`, one j after
+    another (a sequential sum's adds), each step over a slice: the sums taken in order of
+    their counts, most first (those with a j-th value are then the first ones)."""
+    if not counts.size:
+        return
+    order = np.argsort(-counts, kind="stable")
+    part, firsts, counts = sums[order], firsts[order], counts[order]
+    for j in range(int(counts[0])):
+        m = int(np.count_nonzero(counts > j))
+        part[:m] += values[firsts[:m] + j]
+    sums[order] = part
 
 
 @dataclass(slots=True)
@@ -144,17 +166,34 @@ def lowest_with_bags(numbers: Sequence[DecideNumbers]) -> None:
             at += n
 
 
+def _table_of(rows: Iterable[Sequence[float]], shape: tuple[int, ...]) -> NDArray[np.float64]:
+    """`np.array(list(rows), np.float64).reshape(shape)` for rows of floats: their values
+    one after another (`np.array` of nested rows walks them first for their shape and
+    type). A count of values other than the shape's raises ValueError (by `reshape`)."""
+    values = np.fromiter(itertools.chain.from_iterable(rows), np.float64)
+    return values.reshape(shape)
+
+
 def _role_table(fits: Sequence[RoleFit]) -> NDArray[np.int64]:
-    """(4, K in all): each assignment's home, work, second and old home, people end to end."""
-    table = np.array(
-        [(s.home, s.work, s.second, s.old_home) for fit in fits for s in fit.structures],
+    """(4, K in all): each assignment's home, work, second and old home, people end to end.
+    A partition's fits share their structures (the spill keeps equal ones once,
+    `engine._spilled`): each distinct object's four numbers are read once, the objects
+    told apart by their ids (all alive, in the fits)."""
+    everyone = list(itertools.chain.from_iterable(fit.structures for fit in fits))
+    ids = np.fromiter(map(id, everyone), np.int64, len(everyone))
+    _, first, slot = np.unique(ids, return_index=True, return_inverse=True)
+    distinct = np.array(
+        [(s.home, s.work, s.second, s.old_home) for s in map(everyone.__getitem__, first.tolist())],
         np.int64,
     ).reshape(-1, 4)
-    first = np.cumsum([0] + [len(fit.structures) for fit in fits[:-1]])
+    at = np.cumsum([0] + [len(fit.structures) for fit in fits[:-1]])
     index = np.concatenate(
-        [fit.structure_index + at for fit, at in zip(fits, first.tolist(), strict=True)]
+        [fit.structure_index + a for fit, a in zip(fits, at.tolist(), strict=True)]
     )
-    return np.asarray(table[index].T)
+    table: NDArray[np.int64] = np.take(
+        np.ascontiguousarray(distinct.T), slot.reshape(-1)[index], axis=1
+    )
+    return table
 
 
 def person_numbers(
@@ -212,11 +251,9 @@ def numbers_of_people(
     home_of, work_of, second_of, old_of = _role_table(fits)
     rows = max(len(s) for s in shifts)
     no_shift = (0.0,) * types_n
-    shift_table = np.array(
-        [[no_shift if s is None else s for s in own] + [no_shift] * (rows - len(own))
-         for own in shifts],
-        dtype=np.float64,
-    )  # (people, rows, types)  # fmt: skip
+    padded = ([no_shift if s is None else s for s in own] + [no_shift] * (rows - len(own))
+              for own in shifts)  # fmt: skip
+    shift_table = _table_of(itertools.chain.from_iterable(padded), (people, rows, types_n))
     scores = np.concatenate([fit.log_score for fit in fits])
     # The boosts, added as `RoleFit.posterior_rows` adds them: to the boosted people only,
     # each assignment its workplace's (`get(work, 0.0)`: a boost's keys may lie outside).
@@ -233,12 +270,18 @@ def numbers_of_people(
         slot = np.where(work_of[at] >= 0, work_of[at], np.array(n_works, np.int64)[owner[at]])
         scores[at] += bonus[w_at[owner[at]] + slot]
     ptype = np.concatenate([fit.person_type for fit in fits])
-    shifted = scores[None, :] + shift_table[owner, :, ptype].T  # (rows, K in all)
+    # Each assignment's shifts (`shift_table[owner, :, ptype]`), as rows of a (person and
+    # type, row) table: taken a run of `rows` values at a time.
+    shift_of = np.take(
+        shift_table.transpose(0, 2, 1).reshape(-1, rows), owner * types_n + ptype, axis=0
+    )
+    shifted = scores[None, :] + shift_of.T  # (rows, K in all)
     top = np.maximum.reduceat(shifted, starts, axis=1)
-    weights = np.exp(shifted - top[:, owner])
+    # (`np.repeat(x, sizes, axis=1)` is `x[:, owner]`, copied a run at a time.)
+    weights = np.exp(shifted - np.repeat(top, sizes, axis=1))
     seg_starts = (np.arange(rows)[:, None] * total + starts[None, :]).reshape(-1)
     totals = segment_sums(weights.reshape(-1), seg_starts, np.tile(sizes, rows))
-    posts = weights / totals.reshape(rows, people)[:, owner]
+    posts = weights / np.repeat(totals.reshape(rows, people), sizes, axis=1)
 
     def marginals(which: NDArray[np.int64], counts: Sequence[int], n_rows: int) -> Any:
         """Per row and person, each candidate's mass: one bincount, bins in input order."""
@@ -247,7 +290,9 @@ def numbers_of_people(
         offsets = np.cumsum(counts) - np.asarray(counts, np.int64)
         keys = np.arange(n_rows)[:, None] * width + (offsets[owner] + which)[given][None, :]
         sums = np.bincount(
-            keys.reshape(-1), weights=posts[:n_rows, given].reshape(-1), minlength=n_rows * width
+            keys.reshape(-1),
+            weights=np.take(posts[:n_rows], given, axis=1).reshape(-1),  # `posts[:n_rows, given]`
+            minlength=n_rows * width,
         )
         return sums.reshape(n_rows, width), offsets.tolist()
 
@@ -348,9 +393,14 @@ def bagged_marginals_many(
     starts = np.cumsum(sizes) - sizes
     scores_all = np.concatenate(parts, axis=1)  # (draws, K in all)
     types_n = len(PERSON_TYPES)
-    shift_table = np.array([(0.0,) * types_n if shift is None else shift
-                            for i in chosen for shift in type_log_shifts[i]],
-                           dtype=np.float64).reshape(len(chosen), -1, types_n)  # fmt: skip
+    shift_table = _table_of(
+        (
+            (0.0,) * types_n if shift is None else shift
+            for i in chosen
+            for shift in type_log_shifts[i]
+        ),
+        (len(chosen), min(n_shifts), types_n),
+    )
     owner = np.repeat(np.arange(len(chosen)), sizes)
     # Each kept assignment's type and value: the fits' arrays end to end, gathered once.
     full = np.array([fits[i].person_type.size for i in chosen], np.int64)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Generic, TypeAlias, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -2010,17 +2010,41 @@ def _moves(
     return [option for _, option in options[:MAX_MOVES]]
 
 
-@dataclass(slots=True)
-class RoleDecision:
-    """The places of one person as the role posterior gives them."""
+# What a `RoleDecision` holds as its places: `Place`s, or the drafts `decide_draft`
+# chose (`PlaceDraft`) before `decided_many` makes them.
+_PlaceOrDraft = TypeVar("_PlaceOrDraft")
 
-    homes: list[Place]
-    base: Place | None
-    frequent: list[Place]
+
+@dataclass(slots=True)
+class RoleDecision(Generic[_PlaceOrDraft]):
+    """The places of one person as the role posterior gives them (`RoleDecision[Place]`,
+    `decide`'s), or chosen and not yet made (`RoleDraft`, `decide_draft`'s)."""
+
+    homes: list[_PlaceOrDraft]
+    base: _PlaceOrDraft | None
+    frequent: list[_PlaceOrDraft]
     work_marginals: list[float]
     base_index: int = -1
     lives_at_work: bool = False
     type_marginals: tuple[float, ...] = ()
+
+    def places(self) -> list[_PlaceOrDraft]:
+        """The places: homes, base, then the frequent places."""
+        return [*self.homes, *([self.base] if self.base is not None else []), *self.frequent]
+
+    def made(self: RoleDraft, places: Sequence[Place]) -> RoleDecision[Place]:
+        """A draft's decision, from the places made of its `places()` in their order."""
+        n_home = len(self.homes)
+        after = n_home + (self.base is not None)
+        return RoleDecision(
+            list(places[:n_home]),
+            places[n_home] if self.base is not None else None,
+            list(places[after:]),
+            self.work_marginals,
+            self.base_index,
+            self.lives_at_work,
+            self.type_marginals,
+        )
 
 
 def _home_ready(cand: Candidate, params: InferenceParams) -> bool:
@@ -2156,35 +2180,8 @@ def _fit_text(shares: Mapping[str, float], role: str) -> str:
     return f"fits '{role}' {shares[role]:.2f} vs '{rival}' {top:.2f}"
 
 
-@dataclass(slots=True)
-class RoleDraft:
-    """A `RoleDecision` with its places as drafts (`PlaceDraft`)."""
-
-    homes: list[PlaceDraft]
-    base: PlaceDraft | None
-    frequent: list[PlaceDraft]
-    work_marginals: list[float]
-    base_index: int = -1
-    lives_at_work: bool = False
-    type_marginals: tuple[float, ...] = ()
-
-    def drafts(self) -> list[PlaceDraft]:
-        """The places' drafts: homes, base, then the frequent places."""
-        return [*self.homes, *([self.base] if self.base is not None else []), *self.frequent]
-
-    def made(self, places: Sequence[Place]) -> RoleDecision:
-        """The decision, from the places of `drafts()` in their order."""
-        n_home = len(self.homes)
-        after = n_home + (self.base is not None)
-        return RoleDecision(
-            list(places[:n_home]),
-            places[n_home] if self.base is not None else None,
-            list(places[after:]),
-            self.work_marginals,
-            self.base_index,
-            self.lives_at_work,
-            self.type_marginals,
-        )
+# A decision whose places are drafts (`decide_draft`'s).
+RoleDraft: TypeAlias = RoleDecision["PlaceDraft"]
 
 
 def decide(
@@ -2192,20 +2189,20 @@ def decide(
     params: InferenceParams,
     work_log_boost: Mapping[int, float] | None = None,
     numbers: DecideNumbers | None = None,
-) -> RoleDecision:
+) -> RoleDecision[Place]:
     """Homes, base and other places from the role posterior (re-weighted by shared sites).
     `numbers`: the person's posterior sums as `decide_many.numbers_of_people` made them for
     many people at once (the same floats as `person_numbers`, made here when not given)."""
     draft = decide_draft(analysis, params, work_log_boost, numbers)
-    return draft.made([d.alone() for d in draft.drafts()])
+    return draft.made([d.alone() for d in draft.places()])
 
 
-def decided_many(drafts: Sequence[RoleDraft | None]) -> list[RoleDecision | None]:
+def decided_many(drafts: Sequence[RoleDraft | None]) -> list[RoleDecision[Place] | None]:
     """Each draft's `RoleDecision` (None stays None), the places of all of them made at
     once (`made_places`): the same decisions as `decide` gives each person alone."""
-    each = [d.drafts() if d is not None else [] for d in drafts]
+    each = [d.places() if d is not None else [] for d in drafts]
     places = made_places([p for own in each for p in own])
-    out: list[RoleDecision | None] = []
+    out: list[RoleDecision[Place] | None] = []
     begin = 0
     for draft, own in zip(drafts, each, strict=True):
         stop = begin + len(own)
@@ -2224,7 +2221,7 @@ def decide_draft(
     fit, layout = analysis.fit, analysis.layout
     frequent_travel = [_travel_place(c, analysis.evidence) for c in analysis.travel]
     if fit is None or layout is None or fit.log_score.size == 0:
-        return RoleDraft([], None, frequent_travel, [])
+        return RoleDecision([], None, frequent_travel, [])
     # The posterior, and the same under other plausible shift-work priors: a home's or a
     # base's confidence is the lowest of them (`geoleak.infer.roles.RoleFit.robust_shifts`).
     n_home, n_work = len(analysis.home_candidates), len(analysis.work_candidates)
@@ -2368,7 +2365,7 @@ def decide_draft(
             continue
         frequent.append(_frequent_place(cand, analysis.evidence, None, None, ""))
     frequent.extend(frequent_travel)
-    return RoleDraft(homes, base, frequent, work_m, base_index, lives_at_work, types)
+    return RoleDecision(homes, base, frequent, work_m, base_index, lives_at_work, types)
 
 
 def _when_text(cand: Candidate) -> str:

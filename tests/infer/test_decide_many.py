@@ -17,6 +17,8 @@ from geoleak.extract.evidence_columns import EvidenceColumns
 from geoleak.infer import InferenceParams, decide_numbers
 from geoleak.infer.decide_many import (
     DecideNumbers,
+    _added_in_turn,
+    _table_of,
     bagged_marginals_many,
     lowest_with_bags,
     numbers_of_people,
@@ -24,11 +26,19 @@ from geoleak.infer.decide_many import (
     segment_sums,
     shares_of_people,
 )
-from geoleak.infer.places import analyse_people, decide, decide_draft, decided_many
+from geoleak.infer.places import (
+    PlaceDraft,
+    RoleDecision,
+    analyse_people,
+    decide,
+    decide_draft,
+    decided_many,
+)
 from geoleak.infer.roles import DAY_TYPES, PERSON_TYPES, SHIFT_TYPES, RoleFit, Structure
 from geoleak.scenario.memory import scenario_evidence
 from geoleak.scenario.model import ScenarioConfig
 from geoleak.scenario.timeuse import TimeUseConfig
+from geoleak.types import Place
 
 SPECIAL = [0.0, -0.0, 5e-324, 1e16, -1e16, 0.1, 1e300, -1e300]
 
@@ -63,6 +73,64 @@ def test_segment_sums_are_numpys_sums(
     assert got.shape == (len(sizes),)
     for s, n, sum_ in zip(starts.tolist(), sizes.tolist(), got, strict=True):
         assert sum_.tobytes() == np.add.reduce(values[s : s + n]).tobytes(), (s, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 9), max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+    special=st.lists(st.sampled_from(SPECIAL), max_size=6),
+)
+def test_added_in_turn_is_each_sums_adds_in_order(
+    counts: list[int], seed: int, special: list[float]
+) -> None:
+    """`_added_in_turn` (the short segments' and the leaves' rests in `segment_sums`, a
+    slice a step with the sums sorted by count) adds each sum's values one after another
+    from where it stands, as a loop over that sum alone does: counts in any order, none,
+    equal, zeros of both signs as the values and as the sums it starts from. Fails with
+    the sums not put back in their own order or a step's slice one off."""
+    rng = np.random.default_rng(seed)
+    firsts = np.array([int(rng.integers(0, 20)) for _ in counts], np.int64)
+    values = rng.normal(0.0, 1.0, 30) * 10.0 ** rng.integers(-5, 5, 30)
+    values[rng.integers(0, 30, len(special))] = special
+    start = rng.choice(np.array(SPECIAL), len(counts))
+    sums = start.copy()
+    _added_in_turn(sums, values, firsts, np.array(counts, np.int64))
+    for i, (first, count) in enumerate(zip(firsts.tolist(), counts, strict=True)):
+        alone = start[i]
+        for j in range(count):
+            alone += values[first + j]
+        assert np.float64(sums[i]).tobytes() == np.float64(alone).tobytes(), i
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    shape=st.tuples(st.integers(0, 4), st.integers(1, 4), st.integers(1, 7)),
+    seed=st.integers(0, 2**32 - 1),
+    special=st.lists(st.sampled_from([*SPECIAL, float("nan"), float("inf")]), max_size=4),
+)
+def test_table_of_is_np_array_of_the_rows(
+    shape: tuple[int, int, int], seed: int, special: list[float]
+) -> None:
+    """`_table_of` (the type-prior shifts' table) is `np.array` of the rows, reshaped, bit
+    for bit (rows as tuples, lists and arrays; zeros of both signs, NaN, infinities), and
+    a row too long or too short raises as `reshape` does, not a table of shifted values."""
+    rng = np.random.default_rng(seed)
+    people, rows, width = shape
+    values = rng.normal(0.0, 3.0, people * rows * width)
+    if values.size:
+        values[rng.integers(0, values.size, len(special))] = special
+    kinds = [tuple, list, np.array]
+    table = [kinds[k % 3](row) for k, row in enumerate(values.reshape(-1, width).tolist())]
+    got = _table_of(iter(table), (people, rows, width))
+    want = np.array([list(row) for row in table], np.float64).reshape(people, rows, width)
+    assert got.dtype == np.float64 and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    if table:
+        with pytest.raises(ValueError, match="reshape"):
+            _table_of(iter([*table[:-1], (*table[-1], 0.0)]), (people, rows, width))
+        with pytest.raises(ValueError, match="reshape"):
+            _table_of(iter([*table[:-1], tuple(table[-1])[:-1]]), (people, rows, width))
 
 
 def _fit(rng: np.random.Generator, k: int, n_home: int, n_work: int) -> RoleFit:
@@ -168,22 +236,42 @@ def test_shares_of_people_equal_decides_sums_alone(
             assert _bits(got.work_day) == _bits(alone_day)
 
 
+def _shared_structures(
+    rng: np.random.Generator, fit: RoleFit, pools: dict[tuple[int, int], list[Structure]],
+    n_home: int, n_work: int,
+) -> RoleFit:  # fmt: skip
+    """`fit` with its structures drawn from the pool of people with its numbers of
+    candidates (as a partition's spill shares equal structures: `engine._spilled`): the
+    same objects in several fits and again within one, and equal ones that are not the
+    same object."""
+    pool = pools.setdefault((n_home, n_work), _fit(rng, 1, n_home, n_work).structures)
+    if rng.random() < 0.5:
+        pool.append(replace(pool[int(rng.integers(len(pool)))]))  # equal, another object
+    drawn = [pool[int(rng.integers(len(pool)))] for _ in fit.structures]
+    return replace(fit, structures=drawn)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     people=_PEOPLE,
     seed=st.integers(0, 2**32 - 1),
+    shared=st.booleans(),
 )
 def test_numbers_of_people_equal_each_alone(
-    people: list[tuple[int, int, int, int, bool]], seed: int
+    people: list[tuple[int, int, int, int, bool]], seed: int, shared: bool
 ) -> None:
     """Every person's posteriors, marginals and type masses from `numbers_of_people` are
     `person_numbers`' bit for bit: people with more or fewer shifts than others (the rows
     of no shift they are given), boosted or not, no candidates of a kind, long and short
-    posteriors. Fails when a person's sums take another's values or another order."""
+    posteriors, structures shared between and within fits or not (`_role_table` reads
+    each distinct object once). Fails when a person's sums take another's values or
+    another order, or a structure another's roles."""
     rng = np.random.default_rng(seed)
     fits, boosts, shifts, n_homes, n_works = [], [], [], [], []
+    pools: dict[tuple[int, int], list[Structure]] = {}
     for k, n_home, n_work, n_shifts, boosted in people:
-        fits.append(_fit(rng, k, n_home, n_work))
+        fit = _fit(rng, k, n_home, n_work)
+        fits.append(_shared_structures(rng, fit, pools, n_home, n_work) if shared else fit)
         boosts.append({w: float(rng.normal(0, 2)) for w in range(n_work)} if boosted else {})
         shifts.append(_random_shifts(rng, n_shifts))
         n_homes.append(n_home)
@@ -309,8 +397,16 @@ def test_places_of_people_made_at_once_equal_decide_alone(analyses: list) -> Non
             decide_draft(a, params, b) if a.fit is not None else None
             for a, b in zip(people, boosts, strict=True)
         ]
-        assert repr(decided_many(drafts)) == repr(alone)
-        places += sum(len(d.drafts()) for d in drafts if d is not None)
+        decided = decided_many(drafts)
+        assert repr(decided) == repr(alone)
+        for draft, decision in zip(drafts, decided, strict=True):
+            # One class for both (no twin of its fields): drafts, then made places.
+            assert (draft is None) == (decision is None)
+            if draft is not None and decision is not None:
+                assert type(draft) is RoleDecision and type(decision) is RoleDecision
+                assert all(type(p) is PlaceDraft for p in draft.places())
+                assert all(type(p) is Place for p in decision.places())
+                places += len(draft.places())
     assert places >= 3 * 60
 
 
