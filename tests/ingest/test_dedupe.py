@@ -19,6 +19,7 @@ from geoleak.ingest.dedupe import (
     DedupeStats,
     DigestSet,
     _key,
+    _mark,
     _post_key,
     dedupe_posts,
     media_digest,
@@ -432,6 +433,26 @@ def test_a_key_with_a_clear_second_slot_is_new_without_a_search(
     assert digests.add_many(apart[:200]) == [True] * 200
     assert all(digests.add(key) for key in apart[200:])
     assert searched == by_one
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 15), st.integers(0, 7)), max_size=120),
+       st.binary(min_size=16, max_size=16))  # fmt: skip
+def test_marks_set_by_assignments_are_ufunc_at_s(
+    marks: list[tuple[int, int]], start: bytes
+) -> None:
+    """`_mark` sets every mark, bytes listed many times included (one fancy assignment
+    keeps only a byte's last listing: passes until none is lost), as
+    `np.bitwise_or.at` does."""
+    import numpy as np
+
+    at = np.array([byte for byte, _ in marks], dtype=np.int64)
+    bits = np.array([1 << bit for _, bit in marks], dtype=np.uint8)
+    expected = np.frombuffer(start, dtype=np.uint8).copy()
+    np.bitwise_or.at(expected, at, bits)
+    got = np.frombuffer(start, dtype=np.uint8).copy()
+    _mark(got, at, bits)
+    assert got.tobytes() == expected.tobytes()
 
 
 def test_two_identical_files_of_one_post_are_said_so() -> None:

@@ -390,6 +390,10 @@ _Z_TIMES = st.lists(
 @example(["9999-12-31T23:59:59Z"], "2025-13-01T00:00:00Z", 0)
 @example(["2025-04-13T05:11:00Z"], "2025-04-13T24:00:00Z", 0)
 @example(["2025-04-13T05:11:00Z"], "2025-04-13t05:11:00Z", 0)
+@example(["2025-04-13T05:11:00Z"], "2025-00-13T05:11:00Z", 1)
+@example(["2025-04-13T05:11:00Z"], "2025-04-00T05:11:00Z", 0)
+@example(["2025-04-13T05:11:00Z"], "0000-04-13T05:11:00Z", 1)
+@example(["2024-02-29T10:00:00Z"], "2100-02-29T10:00:00Z", 1)
 def test_times_of_the_plain_shape_are_checked_in_numpy_as_one_by_one(
     times: list[str], other: str | None, at: int
 ) -> None:
