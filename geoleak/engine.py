@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
+from geoleak import timeline
 from geoleak.children import pool_context, worker_start
 from geoleak.errors import UsageError
 from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns, _point_columns
@@ -1651,8 +1652,9 @@ def write_store_profiles(
         shared = _run_engine(store, params, engine, workers, scheduler, progress,
                              dask_processes, pass_two, spool.add, pool, counts,
                              drop_partitions)  # fmt: skip
-        write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
-                                meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
+        with timeline.span("merge"):
+            write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
+                                    meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
     return StoreProfiles(spool.people, spool.homes, spool.bases, shared)
 
 
@@ -1754,11 +1756,13 @@ def _site_pass(
     `_SlimSpool.sites`. `counts`: the partitions' people are added to it."""
     spool = _SlimSpool(scratch)
     try:
-        for part in parts:
-            spool.add(part)
-            if counts is not None:
-                counts.add(part.people, part.located)
-        return spool.sites(params, map_blocks, map_groups)
+        with timeline.span("pass 1"):
+            for part in parts:
+                spool.add(part)
+                if counts is not None:
+                    counts.add(part.people, part.located)
+        with timeline.span("site pass"):
+            return spool.sites(params, map_blocks, map_groups)
     finally:
         spool.close()
 
@@ -1923,10 +1927,11 @@ def _infer_local(
             task = functools.partial(_with_sites_file, pass_two)
             parts = pool.map(task, [root] * n, buckets, [params] * n, contexts,
                              [sites_file] * n, [odds] * n, [spill] * n)  # fmt: skip
-            for b, part in zip(buckets, parts, strict=True):  # (in order: `map`'s)
-                emit(part)
-                if done is not None:
-                    done(b)
+            with timeline.span("pass 2"):
+                for b, part in zip(buckets, parts, strict=True):  # (in order: `map`'s)
+                    emit(part)
+                    if done is not None:
+                        done(b)
     return columns.sites
 
 
