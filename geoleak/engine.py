@@ -29,7 +29,9 @@ sites.
 
 from __future__ import annotations
 
+import atexit
 import bisect
+import contextlib
 import functools
 import gc
 import heapq
@@ -1866,6 +1868,21 @@ def _partition_process() -> None:
     worker_start()
     _collect_less()
     _keep_freed_memory()
+    atexit.register(_leave)  # (first of the handlers: registered after the interpreter's)
+
+
+def _leave() -> None:
+    """A partition process's end, once its pool has let it go: its output flushed and the
+    process gone (`os._exit`), without the interpreter's finalization, which frees every
+    object it holds one by one (the site index, the caches, every module) while the
+    command waits on it."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _ready() -> None:
