@@ -29,7 +29,9 @@ sites.
 
 from __future__ import annotations
 
+import atexit
 import bisect
+import contextlib
 import functools
 import gc
 import heapq
@@ -49,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
+from geoleak import timeline
 from geoleak.children import pool_context, worker_start
 from geoleak.errors import UsageError
 from geoleak.extract.evidence_columns import EvidenceColumns, PointColumns, _point_columns
@@ -343,7 +346,7 @@ class SiteColumns(NamedTuple):
     process held for every member from the site pass to the end of pass 2.
 
     `spots`: the spot (metres) and each site's `colleagues_share_a_spot` of its members'
-    places at it, as the site pass works them out for the site odds (`_site_spots`), so
+    places at it, as the site pass works them out for the site odds (`SiteRows`), so
     that pass 2 does not cluster every site's members again in each process (~1 % of the
     partition processes' CPU at 2 M located posts); None: pass 2 works them out."""
 
@@ -362,12 +365,29 @@ def _member_positions_of(columns: SiteColumns) -> list[tuple[Any, Any]]:
     return [(rows[:, 0], rows[:, 1]) for rows in rows_of_sites]
 
 
-def _site_spots(columns: SiteColumns, spot_m: float) -> SiteColumns:
-    """`columns` with each site's `colleagues_share_a_spot` at `spot_m` (`spots`): the
-    positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
+class SiteRows(NamedTuple):
+    """A site's members' candidates as `SiteColumns.members`' rows (`_member_columns`), and
+    whether they share a spot at the site pass's spot (`SiteColumns.spots`): worked out on
+    the positions pass 2 reads of the members (`_MemberRows.positions`: the same rows), so
     the same answers."""
-    shared = positions_share_a_spot_many(_member_positions_of(columns), spot_m)
-    return columns._replace(spots=(spot_m, shared))
+
+    rows: Any
+    shared: bool
+
+
+def _spotted(
+    groups: list[list[tuple[SharedSite, Any]]], spot_m: float
+) -> list[list[tuple[SharedSite, SiteRows]]]:
+    """Each site of `groups` (with its `_member_columns`) with whether its members share a
+    spot at `spot_m`, every site's at once (`positions_share_a_spot_many`). The local
+    engine does this in the groups' tasks, in both partition processes: in the main
+    process, after the groups, they waited on it (idle22, idle23)."""
+    shared = iter(
+        positions_share_a_spot_many(
+            [(rows[:, 0], rows[:, 1]) for group in groups for _, rows in group], spot_m
+        )
+    )
+    return [[(site, SiteRows(rows, next(shared))) for site, rows in group] for group in groups]
 
 
 def _member_columns(site: SharedSite, members: SiteMembers) -> Any:
@@ -664,10 +684,10 @@ class _SlimSpool:
         )
         columns = SiteColumns(
             [site for site, _ in found],
-            np.concatenate([m for _, m in found]) if found else np.zeros((0, 3)),
+            np.concatenate([m.rows for _, m in found]) if found else np.zeros((0, 3)),
+            (params.site_spot_m, [m.shared for _, m in found]),
         )
         del found
-        columns = _site_spots(columns, params.site_spot_m)
         work = (self.scores, self.work_lats, self.work_lons)
         return columns, _site_odds(columns, work, params)
 
@@ -1381,7 +1401,8 @@ def _sites_of_candidates(
     rank order), and `load(owner)` gives that person's (slim) analysis, called only for
     the people of a group that can be a site, group by group. With `keep_columns` each
     site comes with its members' candidates as `SiteColumns.members`' rows (position and
-    score: what the profile pass needs of them), not as candidates. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
+    score: what the profile pass needs of them) and whether they share a spot at
+    `params.site_spot_m` (`SiteRows`), not as candidates. With `spooled` (`(map_groups, path, offsets)`: owner k's slim
     analysis's record (`_slim_record`) at bytes `offsets[k]` to `offsets[k + 1]` of the file at `path`) the
     groups' sites are found by `map_groups`' tasks, which read the analyses from the file
     (`load` is not called).
@@ -1427,6 +1448,8 @@ def _sites_of_candidates(
             _group_sites({o: load(o) for o in ranks}, ranks, params, keep_columns)
             for ranks, _ in _group_rows(_member_rows(owned_by, first, members, None), bounds)
         )
+        if keep_columns:  # (every site's spot at once: one clustering call, not one a group)
+            found = _spotted(list(found), params.site_spot_m)
     else:
         map_groups, path, offsets = spooled
         rows = _member_rows(owned_by, first, members, np.asarray(offsets, dtype=np.int64))
@@ -1531,7 +1554,7 @@ def _spooled_group_sites(
     """`_group_sites` of several groups (`rows`: their members' `_member_rows`, group k's
     from `bounds[k]` to `bounds[k + 1]`), each owner's slim analysis read from the spool
     file at `path` (its bytes there as `_SlimSpool` wrote them in this run's scratch
-    folder)."""
+    folder). With `keep_columns` each site comes with its `SiteRows` (`_spotted`)."""
     import numpy as np
 
     groups = []
@@ -1552,10 +1575,11 @@ def _spooled_group_sites(
         eps_ms=[params.site_eps_m],
         min_samples=2,
     )  # fmt: skip
-    return [
+    found = [
         _group_sites(loaded, ranks, params, keep_columns, subset, group_labels[0])
         for (loaded, ranks, subset), group_labels in zip(groups, labels, strict=True)
     ]
+    return _spotted(found, params.site_spot_m) if keep_columns else found
 
 
 # -- the engines ------------------------------------------------------------------------
@@ -1651,8 +1675,9 @@ def write_store_profiles(
         shared = _run_engine(store, params, engine, workers, scheduler, progress,
                              dask_processes, pass_two, spool.add, pool, counts,
                              drop_partitions)  # fmt: skip
-        write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
-                                meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
+        with timeline.span("merge"):
+            write_profiles_document(handle, spool.texts(), sites=[s.to_json() for s in shared],
+                                    meta=meta, ensure_ascii=ensure_ascii)  # fmt: skip
     return StoreProfiles(spool.people, spool.homes, spool.bases, shared)
 
 
@@ -1754,11 +1779,13 @@ def _site_pass(
     `_SlimSpool.sites`. `counts`: the partitions' people are added to it."""
     spool = _SlimSpool(scratch)
     try:
-        for part in parts:
-            spool.add(part)
-            if counts is not None:
-                counts.add(part.people, part.located)
-        return spool.sites(params, map_blocks, map_groups)
+        with timeline.span("pass 1"):
+            for part in parts:
+                spool.add(part)
+                if counts is not None:
+                    counts.add(part.people, part.located)
+        with timeline.span("site pass"):
+            return spool.sites(params, map_blocks, map_groups)
     finally:
         spool.close()
 
@@ -1841,6 +1868,21 @@ def _partition_process() -> None:
     worker_start()
     _collect_less()
     _keep_freed_memory()
+    atexit.register(_leave)  # (first of the handlers: registered after the interpreter's)
+
+
+def _leave() -> None:
+    """A partition process's end, once its pool has let it go: its output flushed and the
+    process gone (`os._exit`), without the interpreter's finalization, which frees every
+    object it holds one by one (the site index, the caches, every module) while the
+    command waits on it."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _ready() -> None:
@@ -1923,10 +1965,11 @@ def _infer_local(
             task = functools.partial(_with_sites_file, pass_two)
             parts = pool.map(task, [root] * n, buckets, [params] * n, contexts,
                              [sites_file] * n, [odds] * n, [spill] * n)  # fmt: skip
-            for b, part in zip(buckets, parts, strict=True):  # (in order: `map`'s)
-                emit(part)
-                if done is not None:
-                    done(b)
+            with timeline.span("pass 2"):
+                for b, part in zip(buckets, parts, strict=True):  # (in order: `map`'s)
+                    emit(part)
+                    if done is not None:
+                        done(b)
     return columns.sites
 
 

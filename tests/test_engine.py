@@ -996,9 +996,12 @@ def test_pass_two_of_a_partition_reads_only_its_sites_and_gives_every_sites_prof
     assert by_membership > 0 or model == "mobility"  # (staff living on site, units: 3)
     # sites asked about in several partitions, each worked out once
     assert len(worked_out) == len(set(asked)) < len(asked)
-    # With the site pass's answers (`_site_spots`: those of each site's members' own
+    # With the site pass's answers (`_spotted`: those of each site's members' own
     # candidates) none is worked out again, and the profiles are the same.
-    spotted = engine._site_spots(columns, params.site_spot_m)
+    rows = engine._spotted(
+        [[(site, engine._member_columns(site, m)) for site, m in every]], params.site_spot_m
+    )[0]
+    spotted = columns._replace(spots=(params.site_spot_m, [r.shared for _, r in rows]))
     assert spotted.spots == (
         params.site_spot_m,
         [geoleak.infer.colleagues_share_a_spot(m, params.site_spot_m) for _, m in every],
@@ -1064,6 +1067,67 @@ def _gc_threshold_in_task(bucket: int) -> tuple[int, tuple[int, int, int]]:
     import gc
 
     return bucket, gc.get_threshold()
+
+
+_FREED_NOTED = """
+import os
+
+
+class NotesItsFreeing:  # writes a file named by its process when freed
+    def __init__(self, folder):
+        self.path = os.path.join(folder, str(os.getpid()))
+
+    def __del__(self, opened=open):
+        with opened(self.path, "w") as out:
+            out.write("freed")
+
+
+HELD = []
+
+
+def hold(folder):
+    HELD.append(NotesItsFreeing(folder))
+    return os.getpid()
+"""
+
+_POOL_HOLDING = """
+import sys
+
+import freed_noted
+from geoleak import engine
+
+if __name__ == "__main__":
+    with engine.local_pool(2) as pool:
+        pids = set(pool.map(freed_noted.hold, [sys.argv[1]] * 8))
+        processes = list(pool._processes.values())
+    print(len(pids), sorted(p.exitcode for p in processes))
+"""
+
+
+def test_partition_processes_end_without_freeing_what_they_hold(tmp_path: Path) -> None:
+    # A partition process freed everything it held (the site index, caches, modules) one
+    # object at a time once its pool let it go, while the command waited on it (0.22-0.28
+    # CPU s of the two processes at 2 M posts, the last ~0.7 s of the run at load 6): it
+    # now leaves by `os._exit` once its work is done (`engine._leave`). Run as a script of
+    # its own: the interpreter's finalization frees a module's objects (their `__del__`
+    # writes a file), which pytest's own modules in a worker may not.
+    import subprocess
+    import sys
+
+    (tmp_path / "freed_noted.py").write_text(_FREED_NOTED, encoding="utf-8")
+    (tmp_path / "run.py").write_text(_POOL_HOLDING, encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    paths = [str(tmp_path), str(Path(engine.__file__).parents[1]), os.environ.get("PYTHONPATH")]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    ran = subprocess.run(
+        [sys.executable, str(tmp_path / "run.py"), str(notes)],
+        capture_output=True, text=True, env=environment, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    workers, exit_codes = ran.stdout.split(" ", 1)
+    assert int(workers) >= 1 and exit_codes.strip() == "[0, 0]"
+    assert list(notes.iterdir()) == []  # (a file a process that held one, without `_leave`)
 
 
 def test_partitions_run_with_the_collector_run_less_often(
@@ -1598,8 +1662,12 @@ def test_groups_of_a_task_labelled_at_once_give_each_groups_sites(
     """A task's groups' candidates are labelled at once (`_spooled_group_sites`:
     `cluster_labels_of_people`), each group's labels as `find_sites` makes them alone: the
     same sites, members and odds as every group found on its own in this process, with
-    tasks of one group, of a few and of `GROUPS_PER_TASK`."""
+    tasks of one group, of a few and of `GROUPS_PER_TASK`; each site's shared spot is the
+    task's (`SiteRows`), that of the site alone."""
+    import numpy as np
+
     from geoleak.infer.places import analyse_people
+    from geoleak.infer.sites import positions_share_a_spot
     from geoleak.scenario import ScenarioConfig
     from geoleak.scenario.memory import scenario_evidence
     from geoleak.scenario.model import PERSONA_SHARES
@@ -1615,9 +1683,15 @@ def test_groups_of_a_task_labelled_at_once_give_each_groups_sites(
     monkeypatch.setattr(engine, "GROUPS_PER_TASK", per_task)
     tasks: list[int] = []
 
+    spotted: list[bool] = []  # each task's sites' spots, theirs (`SiteRows`) as each alone
+
     def counted(function: Any, *iterables: Any) -> Any:
         for got in map(function, *iterables):
             tasks.append(len(got))
+            for _, site_rows in (site for group in got for site in group):
+                rows = site_rows.rows
+                spot = positions_share_a_spot(rows[:, 0], rows[:, 1], params.site_spot_m)
+                spotted.append(site_rows.shared == spot)
             yield got
 
     batched, batched_odds = engine._site_pass(
@@ -1627,3 +1701,11 @@ def test_groups_of_a_task_labelled_at_once_give_each_groups_sites(
     assert batched.sites == alone.sites
     assert batched.members.tobytes() == alone.members.tobytes()
     assert batched_odds == alone_odds
+    # each site's shared spot worked out in the tasks (`SiteRows`), as each site alone
+    assert len(spotted) == len(alone.sites) and all(spotted)
+    assert alone.spots is not None and batched.spots == alone.spots
+    sizes = [len(site.people) for site in alone.sites]
+    rows = np.split(alone.members, np.cumsum(sizes)[:-1])
+    assert alone.spots[1] == [
+        positions_share_a_spot(r[:, 0], r[:, 1], params.site_spot_m) for r in rows
+    ]

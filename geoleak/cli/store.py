@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from geoleak import timeline
 from geoleak.cli.app import (
     finish_diagnostics,
     geocoder_options,
@@ -127,6 +128,8 @@ def run_from_store(inputs: Sequence[str], store_path: str | None, *, source: str
                 handle.write("\n")
         evidence = store.evidence() if with_evidence else {}
         stats = store.stats(counts)
+        timeline.instant("closing")  # (the pool's shutdown and the temporary store's removal)
+    timeline.instant("closed")
     if not quiet:
         for line in stats.summary_lines():
             click.echo(line, err=True)
