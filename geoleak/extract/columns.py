@@ -28,7 +28,7 @@ from geoleak.epoch import US_PER_S, from_naive_us, from_utc_s, naive_us
 from geoleak.extract.evidence import DEFAULT_ACCURACY_M, SOURCE_WEIGHT
 from geoleak.extract.evidence_columns import GeotagRows
 from geoleak.extract.localtime import plausible_window, timezones_of_cells, to_local, zone
-from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each
+from geoleak.ingest.jsonl import PLAIN_FIELDS, decode_each, two_digit_values
 from geoleak.types import Evidence, EvidenceSource, LatLon, LocalTimeBasis
 
 __all__ = ["PlainGeotag", "plain_geotags", "plain_rows", "plain_rows_of", "plains_of_text"]
@@ -195,10 +195,7 @@ def _civil_from_days(
 # that is two ASCII digits (the first the low byte), -1 of any other; the separators'
 # places and characters (the last, "Z", with "z" folded to it); tables of years (0-9999:
 # every 4-digit year) and months (index: the month).
-_PAIR = np.full(1 << 16, -1, dtype=np.int64)
-for _tens in range(10):
-    for _ones in range(10):
-        _PAIR[(ord("0") + _tens) | ((ord("0") + _ones) << 8)] = _tens * 10 + _ones
+_PAIR: NDArray[np.int64] = two_digit_values()
 _PAIR_NAMES = ("year_hi", "year_lo", "month", "day", "hour", "minute", "second")
 _PAIRS = np.dtype({"names": list(_PAIR_NAMES), "formats": ["<u2"] * 7,
                    "offsets": [0, 2, 5, 8, 11, 14, 17], "itemsize": _TIME_LENGTH})  # fmt: skip

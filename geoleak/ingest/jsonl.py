@@ -535,9 +535,7 @@ def _iso_z_tables() -> tuple[Any, Any, Any, Any, Any]:
     pieces = np.dtype({"names": ["year", "year_hi", "year_lo", "month", "day", "hour"],
                        "formats": ["<u4", "<u2", "<u2", "<u2", "<u2", "<u2"],
                        "offsets": [0, 0, 2, 5, 8, 11], "itemsize": 20})  # fmt: skip
-    value = np.full(1 << 16, -1, dtype=np.int64)
-    for number in range(100):
-        value[_digit_pair(number)] = number
+    value = two_digit_values()
     month_days = np.zeros(1 << 16, dtype=np.uint8)
     for month, days in enumerate((31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), start=1):
         month_days[_digit_pair(month)] = days
@@ -563,6 +561,20 @@ def _iso_z_columns(count: int) -> tuple[Any, Any, Any]:
     low = np.frombuffer(b"0000-00-00T00:00:00z", dtype=np.uint8)
     high = np.frombuffer(b"9999-19-39T29:59:59z", dtype=np.uint8)
     return np.tile(fold, count), np.tile(low, count), np.tile(high - low, count)
+
+
+@lru_cache(maxsize=1)
+def two_digit_values() -> Any:
+    """By a text's two bytes read as one little-endian uint16 (the first the low byte): the
+    value (0-99) of two ASCII digits, -1 of any other (a numpy int64 array of 65,536; the
+    same table `_iso_z_times` and `columns._utc_seconds` read)."""
+    import numpy as np
+
+    value = np.full(1 << 16, -1, dtype=np.int64)
+    for number in range(100):
+        value[_digit_pair(number)] = number
+    value.flags.writeable = False  # (shared by its readers)
+    return value
 
 
 def _digit_pair(number: int) -> int:
