@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from geoleak.ingest.common import find_files
+from geoleak.ingest.jsonl import CORPUS_SUFFIXES
 from geoleak.mediatypes import is_media
 
 __all__ = ["describe_inputs"]
 
 MAX_FILES = 100_000
 _TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
-_CORPORA = (".jsonl", ".jsonl.gz", ".ndjson")
+_CORPORA = CORPUS_SUFFIXES
 
 
 def _suffix(name: str) -> str:

@@ -37,12 +37,14 @@ from geoleak.paths import shown_path
 from geoleak.types import EMPTY_EXTRA, LatLon, NamedPlace, Post
 
 __all__ = [
+    "CORPUS_SUFFIXES",
     "JsonlLine",
     "JsonlReader",
     "LineRun",
     "MediaPathGuard",
     "RunRequest",
     "UnparsedPost",
+    "corpus_files",
     "decode_each",
     "deferred_parsing",
     "export_media_path",
@@ -1153,6 +1155,27 @@ def _repeated_digests(chunks: Iterable[list[int]], source: Path) -> Any:
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
+CORPUS_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The posts corpus files (`CORPUS_SUFFIXES`, any case) at the top level of `folder`,
+    sorted by name; subfolders are not searched (a folder's `media/` holds what its posts
+    name). Links and anything that is not a regular file are left out; a folder that
+    cannot be listed holds none."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [
+                Path(entry.path)
+                for entry in entries
+                if entry.name.lower().endswith(CORPUS_SUFFIXES)
+                and entry.is_file(follow_symlinks=False)
+            ]
+    except OSError:
+        return []
+    return sorted(found, key=lambda file: file.name)
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
@@ -1162,14 +1185,43 @@ def _open_text(path: Path) -> IO[str]:
 @register
 class JsonlReader(Reader):
     name = "jsonl"
-    description = "geoleak posts corpus: one JSON object per line (*.jsonl, *.jsonl.gz)"
+    description = (
+        "geoleak posts corpus: one JSON object per line (*.jsonl, *.jsonl.gz, *.ndjson), "
+        "or a folder holding such files"
+    )
     priority = 10
+    # Posts name their photos and videos (`media`), read with them: a folder of corpus
+    # files (a `geoleak scenario` folder, a data set's shards) is not also read as one
+    # person's photos by the generic folder reader.
+    reads_media = True
 
     def sniff(self, path: Path) -> bool:
-        name = path.name.lower()
-        return path.is_file() and name.endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+        if path.is_dir():
+            return next(iter(corpus_files(path)), None) is not None
+        return path.is_file() and path.name.lower().endswith(CORPUS_SUFFIXES)
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
+        if path.is_dir():
+            yield from self._read_folder(path, diag, author)
+            return
+        yield from self._read_file(path, diag, author)
+
+    def _read_folder(self, path: Path, diag: Diagnostics, author: str | None) -> Iterator[Post]:
+        """Each corpus file at the top level of the folder `path`, by name, as if each were
+        given on the command line; one that cannot be read is reported and skipped."""
+        files = corpus_files(path)
+        if not files:
+            raise CorpusError(
+                f"{shown_path(path)}: no posts corpus file (*.jsonl, *.jsonl.gz, *.ndjson) "
+                "at its top level"
+            )
+        for file in files:
+            try:
+                yield from self._read_file(file, diag, author)
+            except CorpusError as exc:
+                diag.warn(f"{exc}; the folder's other corpus files are still read", kind="input")
+
+    def _read_file(self, path: Path, diag: Diagnostics, author: str | None) -> Iterator[Post]:
         if not path.is_file():
             raise CorpusError(f"{shown_path(path)}: not a file")
         root = path.parent
