@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from geoleak.diagnostics import Diagnostics
@@ -13,7 +13,7 @@ from geoleak.mediatypes import COMPANION_EXTENSIONS, is_media, orphan_companions
 from geoleak.paths import shown_path, walk_files
 from geoleak.types import Post
 
-__all__ = ["FolderReader", "iter_media_files"]
+__all__ = ["FolderReader", "iter_media_files", "media_posts"]
 
 
 def iter_media_files(root: Path, diag: Diagnostics | None = None) -> Iterator[Path]:
@@ -59,8 +59,11 @@ class FolderReader(Reader):
             raise CorpusError(f"{shown_path(path)}: no such file or folder")
         root = path if path.is_dir() else path.parent
         person = author or (path.resolve().name if path.is_dir() else root.resolve().name) or "me"
-        for media in iter_media_files(path, diag):
-            rel = media.relative_to(root).as_posix()
-            yield Post(
-                id=rel, author=person, media=(str(media.resolve()),), origin=shown_path(media)
-            )
+        yield from media_posts(iter_media_files(path, diag), root, person)
+
+
+def media_posts(files: Iterable[Path], root: Path, person: str) -> Iterator[Post]:
+    """One post of `person` per media file (its id the path under `root`)."""
+    for media in files:
+        rel = media.relative_to(root).as_posix()
+        yield Post(id=rel, author=person, media=(str(media.resolve()),), origin=shown_path(media))

@@ -1158,6 +1158,32 @@ def _repeated_digests(chunks: Iterable[list[int]], source: Path) -> Any:
 CORPUS_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 
 
+def _note_media(post: Any, guard: MediaPathGuard, named: set[str]) -> None:
+    """Add to `named` the media paths (as `Post.media` holds them) of what `JsonlReader.read`
+    yielded: a Post, or the line or lines it left unparsed (`UnparsedPost`, `LineRun`),
+    whose entries are checked as `parse_post` checks them (refusals are its to report)."""
+    if isinstance(post, Post):
+        named.update(post.media)
+        return
+    if isinstance(post, UnparsedPost):
+        lines = [post.line] if post.media_entries else []
+    elif isinstance(post, LineRun):
+        lines = [line for line, n in zip(post.lines, post.entries, strict=True) if n]
+    else:
+        return
+    for line in lines:
+        try:
+            media = orjson.loads(line).get("media")
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        for entry in (
+            [media] if isinstance(media, str) else media if isinstance(media, list) else []
+        ):
+            found, _ = guard.check_text(entry)
+            if found is not None:
+                named.add(found)
+
+
 def corpus_files(folder: Path) -> list[Path]:
     """The posts corpus files (`CORPUS_SUFFIXES`, any case) at the top level of `folder`,
     sorted by name; subfolders are not searched (a folder's `media/` holds what its posts
@@ -1208,18 +1234,48 @@ class JsonlReader(Reader):
 
     def _read_folder(self, path: Path, diag: Diagnostics, author: str | None) -> Iterator[Post]:
         """Each corpus file at the top level of the folder `path`, by name, as if each were
-        given on the command line; one that cannot be read is reported and skipped."""
+        given on the command line (one that cannot be read is reported and skipped); then
+        the photos and videos in the folder that no post names, one post each of one person
+        (`author`, else the folder's name), as the folder reader would read them: a photo
+        left beside a corpus still leaks, so it is not left out."""
+        from geoleak.ingest.folder import iter_media_files, media_posts
+
         files = corpus_files(path)
         if not files:
             raise CorpusError(
                 f"{shown_path(path)}: no posts corpus file (*.jsonl, *.jsonl.gz, *.ndjson) "
                 "at its top level"
             )
+        # Only a folder that holds media keeps the names its posts give (a data set's
+        # shards pay nothing for it).
+        named: set[str] | None = set() if next(iter_media_files(path), None) else None
         for file in files:
+            guard = MediaPathGuard(file.parent)
             try:
-                yield from self._read_file(file, diag, author)
+                for post in self._read_file(file, diag, author):
+                    if named is not None:
+                        _note_media(post, guard, named)
+                    yield post
             except CorpusError as exc:
                 diag.warn(f"{exc}; the folder's other corpus files are still read", kind="input")
+        if named is None:
+            return
+        root_text = str(path.resolve()).rstrip("/")
+        rest = [
+            media
+            for media in iter_media_files(path, diag)
+            if f"{root_text}/{media.relative_to(path).as_posix()}" not in named
+        ]
+        if not rest:
+            return
+        person = author or path.resolve().name or "me"
+        diag.warn(
+            f"{shown_path(path)}: {len(rest)} photo or video file{'s' if len(rest) != 1 else ''} "
+            f"that no post of its corpus files names read as posts of one person, {person!r} "
+            "(the folder's name unless --author is given)",
+            kind="input",
+        )
+        yield from media_posts(rest, path, person)
 
     def _read_file(self, path: Path, diag: Diagnostics, author: str | None) -> Iterator[Post]:
         if not path.is_file():
