@@ -478,7 +478,8 @@ def days_by_place(
     `HOME_RIGHT_M` for a home), the distinct weekdays (06-22 Mon-Fri), days with
     working-hours presence (09-17 Mon-Fri), weekend days (06-22 Sat-Sun) and nights
     (22-06), its posts, how far it is from the true base and home, and for a candidate the
-    person's own posterior that it is the home or the workplace (before the site pass)."""
+    person's own posterior that it is the home or the workplace (before the site pass); and
+    the same counts over all the person's places ("all places")."""
     fit = analysis.fit
     home_p: list[float] = []
     work_p: list[float] = []
@@ -487,13 +488,14 @@ def days_by_place(
         home_of = np.array([s.home for s in fit.structures])[fit.structure_index]
         home_p = [float(post[home_of == k].sum()) for k in range(len(analysis.home_candidates))]
         work_p = work_marginals(fit)
-    rows: list[tuple[str, LatLon, list[int], float | None, float | None]] = []
+    rows: list[tuple[str, LatLon | None, list[int], float | None, float | None]] = []
     for k, c in enumerate(analysis.home_candidates):
         rows.append((f"home candidate {k}", c.position, list(c.indices),
                      home_p[k] if k < len(home_p) else None, None))  # fmt: skip
     for k, c in enumerate(analysis.work_candidates):
         rows.append((f"work candidate {k}", c.position, list(c.indices), None,
                      work_p[k] if k < len(work_p) else None))  # fmt: skip
+    rows.append(("all places", None, list(analysis.usable), None, None))
     for label, where in marks:
         radius = HOME_RIGHT_M if label.endswith("home") else BASE_RIGHT_M
         near = [i for i in analysis.usable
@@ -520,12 +522,37 @@ def days_by_place(
         out.append({
             "place": label, "posts": len(indices),
             **{name: len(v) for name, v in days.items()},
-            "to_true_base_m": None if target is None else round(haversine_m(where, target)),
-            "to_true_home_m": min((round(haversine_m(where, h)) for h in homes), default=None),
+            "to_true_base_m": None
+            if target is None or where is None
+            else round(haversine_m(where, target)),
+            "to_true_home_m": None
+            if where is None
+            else min((round(haversine_m(where, h)) for h in homes), default=None),
             "home_p": None if p_home is None else round(p_home, 3),
             "work_p": None if p_work is None else round(p_work, 3),
         })  # fmt: skip
     return out
+
+
+def work_hours_share(item: dict[str, Any], place: str) -> float | None:
+    """Of the days the person is seen in working hours (09-17 Mon-Fri) anywhere, the share
+    seen at `place` (a row of `days_by_place`, e.g. "true base"); None if either is missing.
+    ATUS's presence rows put a day worker at the workplace ~0.6 of working hours and a
+    part-time worker or student ~0.33 (`roles.PRESENCE`)."""
+    rows = {r["place"]: r for r in item.get("days", [])}
+    if place not in rows or not rows.get("all places", {}).get("work_hours_days"):
+        return None
+    return float(rows[place]["work_hours_days"] / rows["all places"]["work_hours_days"])
+
+
+def share_line(label: str, items: list[dict[str, Any]], place: str) -> str:
+    """The median and quartiles of `work_hours_share` over `items`."""
+    shares = sorted(s for m in items if (s := work_hours_share(m, place)) is not None)
+    if not shares:
+        return f"    {label}: none"
+    q = statistics.quantiles(shares, n=4) if len(shares) > 1 else [shares[0]] * 3
+    return (f"    {label}: {len(shares)}, share of the person's working-hours days seen there: "
+            f"median {statistics.median(shares):.2f} (quartiles {q[0]:.2f}-{q[2]:.2f})")  # fmt: skip
 
 
 def days_table(item: dict[str, Any]) -> list[str]:
@@ -1010,6 +1037,13 @@ def main() -> None:
                 print("\n".join(missed_table(missed[family], bases_by_persona[family])))
                 print("\n".join(false_table(falses.get(family, []))))
                 print("\n".join(missed_homes_table(homes_missed.get(family, []))))
+                print(share_line("thin workplaces (at the true base)",
+                                 [m for m in missed[family] if m.get("group") == THIN],
+                                 "true base"))  # fmt: skip
+                print(share_line("bases given to people with no workplace (at the base given)",
+                                 [m for m in bases_wrong.get(family, [])
+                                  if m["what"] == "base for someone with no workplace"],
+                                 "given base"))  # fmt: skip
                 print(f"  days by place, every missed base ({len(missed[family])}):")
                 for m in missed[family]:
                     print("\n".join(days_table(m)))

@@ -402,6 +402,13 @@ def test_missed_and_wrong_bases_carry_the_days_by_place_and_a_cause_group() -> N
     assert (at_base["weekend_days"], at_base["nights"], at_base["to_true_base_m"]) == (1, 1, 0)
     assert rows["true home"]["to_true_home_m"] == 0 and rows["true home"]["nights"] == 60
     assert any(r["place"].startswith("home candidate") and r["home_p"] for r in rows.values())
+    # The person's working-hours days anywhere: the 43 weekdays among the 60 even days at
+    # home, which include both weekdays at the true base (days 0 and 30): 2 of 43 there.
+    assert rows["all places"]["posts"] == len(evidence["thin"])
+    assert rows["all places"]["work_hours_days"] == 43
+    assert bench.work_hours_share(missed["thin"], "true base") == pytest.approx(2 / 43)
+    assert bench.work_hours_share(missed["thin"], "no such place") is None
+    assert "median 0.05" in bench.share_line("thin", [missed["thin"]], "true base")
     assert missed["thin"]["group"] in {bench.THIN, "no candidate"} or missed["thin"][
         "group"
     ].startswith(("candidate", "another"))
