@@ -68,7 +68,15 @@ none. It also lists every true home not given within 100 m (`missed_homes`, `"ki
 confidence given is lower (the shift-work priors, the bag), or the best reading takes the
 workplace or another place for the home, with that reading's lead split by the same terms
 and the person's posts (all, and at night) at the true home. The candidates and the
-posterior are the person's own, before the cross-person site pass.
+posterior are the person's own, before the cross-person site pass. Every missed base and
+every wrong base given (`wrong_bases`) also carries, and `--missed` prints, the person's days
+by place (`days_by_place`: distinct weekdays, days with working-hours presence, weekend days
+and nights at each home and work candidate, at the true base and home, at the base given and
+over all places, with the candidates' home and workplace posteriors), and each missed base
+one cause group (`cause_group`: living on site, a wrong base given at the home, 0.5-1 km off
+or farther, no candidate, a thin workplace read as "no workplace", a candidate read as
+another type, and the rest as above), with the share of the person's working-hours days seen
+at the thin workplaces and at the bases given to people with none (`work_hours_share`).
 """
 
 from __future__ import annotations
