@@ -68,7 +68,15 @@ none. It also lists every true home not given within 100 m (`missed_homes`, `"ki
 confidence given is lower (the shift-work priors, the bag), or the best reading takes the
 workplace or another place for the home, with that reading's lead split by the same terms
 and the person's posts (all, and at night) at the true home. The candidates and the
-posterior are the person's own, before the cross-person site pass.
+posterior are the person's own, before the cross-person site pass. Every missed base and
+every wrong base given (`wrong_bases`) also carries, and `--missed` prints, the person's days
+by place (`days_by_place`: distinct weekdays, days with working-hours presence, weekend days
+and nights at each home and work candidate, at the true base and home, at the base given and
+over all places, with the candidates' home and workplace posteriors), and each missed base
+one cause group (`cause_group`: living on site, a wrong base given at the home, 0.5-1 km off
+or farther, no candidate, a thin workplace read as "no workplace", a candidate read as
+another type, and the rest as above), with the share of the person's working-hours days seen
+at the thin workplaces and at the bases given to people with none (`work_hours_share`).
 """
 
 from __future__ import annotations
@@ -107,7 +115,17 @@ from geoleak.geometry import haversine_m
 from geoleak.infer import LeakInference
 from geoleak.infer.decide_many import person_numbers
 from geoleak.infer.places import InferenceParams, analyse_person, role_problem, work_marginals
-from geoleak.infer.roles import NIGHT_END_H, NIGHT_START_H, PERSON_TYPES, bin_of
+from geoleak.infer.roles import (
+    NIGHT_END_H,
+    NIGHT_START_H,
+    NO_WORK,
+    PERSON_TYPES,
+    WEEKEND_DAY,
+    WEEKEND_NIGHT,
+    WEEKNIGHT,
+    WORK_HOURS,
+    bin_of,
+)
 from geoleak.infer.roles_many import TERM_NAMES
 from geoleak.profiles import load_profiles
 from geoleak.scenario import ScenarioConfig
@@ -366,6 +384,8 @@ def missed_bases(
         }
         item: dict[str, Any] = {"person": row.person, "persona": persona,
                                 "weekdays_near": len(weekdays)}  # fmt: skip
+        homes = [r.position for r in truth
+                 if r.person == row.person and r.kind == "home" and r.position is not None]  # fmt: skip
         at = [k for k, c in enumerate(analysis.work_candidates)
               if haversine_m(c.position, target) <= BASE_RIGHT_M]  # fmt: skip
         fit = analysis.fit
@@ -415,7 +435,180 @@ def missed_bases(
                 item["cause"] = "candidate, too few weekdays and no site"
             else:
                 item["cause"] = "candidate, changed by the site pass"
+        item["group"] = cause_group(item, target, homes, given)
+        marks = [("true base", target), *(("true home", h) for h in homes),
+                 *(("given base", p.position) for p in given)]  # fmt: skip
+        item["days"] = days_by_place(analysis, marks, target, homes)
         out.append(item)
+    return out
+
+
+# The groups missed bases are tallied in (`cause_group`), largest first as base24 found them.
+THIN = "thin workplace read as no workplace"
+ON_SITE = "living on site (the base within 300 m of the home)"
+NEAR_WRONG_M = 1_000
+
+
+def cause_group(item: dict[str, Any], target: LatLon, homes: list[LatLon], given: list[Any]) -> str:
+    """One cause per missed base, coarser than `missed_bases`' `cause`: a base within
+    `AT_HOME_M` of the person's true home (living on site) first; then a wrong base given at
+    the home, 0.5-1 km off (another building of a large site, or a work group's centre
+    pulled among venues) or farther; no candidate; a candidate below 0.5 read as "no
+    workplace" (a thin workplace) or as another type; and the rest of `cause` as it is."""
+    cause = str(item["cause"])
+    if any(haversine_m(target, h) <= AT_HOME_M for h in homes):
+        return ON_SITE
+    if given:
+        nearest = min(given, key=lambda p: haversine_m(p.position, target))
+        if any(haversine_m(nearest.position, h) <= AT_HOME_M for h in homes):
+            return "a wrong base given at the home"
+        if haversine_m(nearest.position, target) <= NEAR_WRONG_M:
+            return f"a wrong base given {BASE_RIGHT_M / 1000:g}-{NEAR_WRONG_M / 1000:g} km off"
+        return f"a wrong base given over {NEAR_WRONG_M / 1000:g} km off"
+    if cause.startswith("no candidate"):
+        return "no candidate"
+    if cause.startswith("candidate, workplace below"):
+        if item.get("taken_for") == PERSON_TYPES[NO_WORK]:
+            return THIN
+        return f"candidate below 0.5, read as {item.get('taken_for')}"
+    return cause
+
+
+def days_by_place(
+    analysis: Any,
+    marks: list[tuple[str, LatLon]],
+    target: LatLon | None,
+    homes: list[LatLon],
+) -> list[dict[str, Any]]:
+    """The person's days by place, as the role model counts days (`roles.bin_of`: a night
+    with its evening): for each home and work candidate (its own points) and each marked
+    position (the true base and home, a base given: points within `BASE_RIGHT_M`, or
+    `HOME_RIGHT_M` for a home), the distinct weekdays (06-22 Mon-Fri), days with
+    working-hours presence (09-17 Mon-Fri), weekend days (06-22 Sat-Sun) and nights
+    (22-06), its posts, how far it is from the true base and home, and for a candidate the
+    person's own posterior that it is the home or the workplace (before the site pass); and
+    the same counts over all the person's places ("all places")."""
+    fit = analysis.fit
+    home_p: list[float] = []
+    work_p: list[float] = []
+    if fit is not None and fit.log_score.size:
+        post = fit.posterior()
+        home_of = np.array([s.home for s in fit.structures])[fit.structure_index]
+        home_p = [float(post[home_of == k].sum()) for k in range(len(analysis.home_candidates))]
+        work_p = work_marginals(fit)
+    rows: list[tuple[str, LatLon | None, list[int], float | None, float | None]] = []
+    for k, c in enumerate(analysis.home_candidates):
+        rows.append((f"home candidate {k}", c.position, list(c.indices),
+                     home_p[k] if k < len(home_p) else None, None))  # fmt: skip
+    for k, c in enumerate(analysis.work_candidates):
+        rows.append((f"work candidate {k}", c.position, list(c.indices), None,
+                     work_p[k] if k < len(work_p) else None))  # fmt: skip
+    rows.append(("all places", None, list(analysis.usable), None, None))
+    for label, where in marks:
+        radius = HOME_RIGHT_M if label.endswith("home") else BASE_RIGHT_M
+        near = [i for i in analysis.usable
+                if haversine_m(analysis.evidence[i].position, where) <= radius]  # fmt: skip
+        rows.append((label, where, near, None, None))
+    out: list[dict[str, Any]] = []
+    for label, where, indices, p_home, p_work in rows:
+        days: dict[str, set[int]] = {"weekdays": set(), "work_hours_days": set(),
+                                     "weekend_days": set(), "nights": set()}  # fmt: skip
+        for i in indices:
+            local = analysis.evidence[i].local_time
+            if local is None:
+                continue
+            part, day = bin_of(local)
+            ordinal = day.toordinal()
+            if part in (WEEKNIGHT, WEEKEND_NIGHT):
+                days["nights"].add(ordinal)
+            elif part == WEEKEND_DAY:
+                days["weekend_days"].add(ordinal)
+            else:
+                days["weekdays"].add(ordinal)
+                if part == WORK_HOURS:
+                    days["work_hours_days"].add(ordinal)
+        out.append({
+            "place": label, "posts": len(indices),
+            **{name: len(v) for name, v in days.items()},
+            "to_true_base_m": None
+            if target is None or where is None
+            else round(haversine_m(where, target)),
+            "to_true_home_m": None
+            if where is None
+            else min((round(haversine_m(where, h)) for h in homes), default=None),
+            "home_p": None if p_home is None else round(p_home, 3),
+            "work_p": None if p_work is None else round(p_work, 3),
+        })  # fmt: skip
+    return out
+
+
+def work_hours_share(item: dict[str, Any], place: str) -> float | None:
+    """Of the days the person is seen in working hours (09-17 Mon-Fri) anywhere, the share
+    seen at `place` (a row of `days_by_place`, e.g. "true base"); None if either is missing.
+    ATUS's presence rows put a day worker at the workplace ~0.6 of working hours and a
+    part-time worker or student ~0.33 (`roles.PRESENCE`)."""
+    rows = {r["place"]: r for r in item.get("days", [])}
+    if place not in rows or not rows.get("all places", {}).get("work_hours_days"):
+        return None
+    return float(rows[place]["work_hours_days"] / rows["all places"]["work_hours_days"])
+
+
+def share_line(label: str, items: list[dict[str, Any]], place: str) -> str:
+    """The median and quartiles of `work_hours_share` over `items`."""
+    shares = sorted(s for m in items if (s := work_hours_share(m, place)) is not None)
+    if not shares:
+        return f"    {label}: none"
+    q = statistics.quantiles(shares, n=4) if len(shares) > 1 else [shares[0]] * 3
+    return (f"    {label}: {len(shares)}, share of the person's working-hours days seen there: "
+            f"median {statistics.median(shares):.2f} (quartiles {q[0]:.2f}-{q[2]:.2f})")  # fmt: skip
+
+
+def days_table(item: dict[str, Any]) -> list[str]:
+    """One missed or wrong base as text: who, the cause and what was given, then the days
+    by place (`days_by_place`)."""
+    given = item.get("given_explanation") or item.get("explanation") or ""
+    head = (f"    {item.get('corpus', '')} {item['person']} ({item.get('persona') or 'no persona'}):"
+            f" {item.get('group') or item.get('what')}"
+            + (f"; taken for {item['taken_for']}" if item.get("taken_for") else "")
+            + (f"; workplace {item['workplace']}" if item.get("workplace") is not None else "")
+            + (f"; given: {given}" if given else ""))  # fmt: skip
+    lines = [head, f"      {'place':18} {'posts':>5} {'wkdays':>6} {'09-17':>5} {'wkend':>5} "
+                   f"{'nights':>6} {'to base':>8} {'to home':>8} {'P home':>6} {'P work':>6}"]  # fmt: skip
+
+    def num(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    for r in item.get("days", []):
+        lines.append(f"      {r['place']:18} {r['posts']:5d} {r['weekdays']:6d} "
+                     f"{r['work_hours_days']:5d} {r['weekend_days']:5d} {r['nights']:6d} "
+                     f"{num(r['to_true_base_m']):>8} {num(r['to_true_home_m']):>8} "
+                     f"{num(r['home_p']):>6} {num(r['work_p']):>6}")  # fmt: skip
+    return lines
+
+
+def wrong_bases(
+    profiles: list[Profile],
+    truth: list[TruthRow],
+    evidence: dict[str, Any],
+    params: InferenceParams | None = None,
+) -> list[dict[str, Any]]:
+    """Every base given that is wrong (`wrong_places`: at the home, for someone with no
+    workplace, or elsewhere), with the person's days by place (`days_by_place`)."""
+    params = params or LeakInference()._validated()
+    out: list[dict[str, Any]] = []
+    for w in wrong_places(profiles, truth):
+        if w["kind"] != PlaceKind.BASE.value:
+            continue
+        rows = [r for r in truth if r.person == w["person"]]
+        bases = [r.position for r in rows if r.kind == "base" and r.position is not None]
+        homes = [r.position for r in rows if r.kind == "home" and r.position is not None]
+        profile = next(p for p in profiles if p.person == w["person"])
+        analysis = analyse_person(w["person"], evidence.get(w["person"], []), params)
+        marks = [*(("true base", b) for b in bases), *(("true home", h) for h in homes),
+                 *(("given base", p.position) for p in profile.places
+                   if p.kind == PlaceKind.BASE)]  # fmt: skip
+        out.append({**w, "kind": "wrong base",
+                    "days": days_by_place(analysis, marks, bases[0] if bases else None, homes)})  # fmt: skip
     return out
 
 
@@ -652,6 +845,9 @@ def missed_table(missed: list[dict[str, Any]], bases_by_persona: dict[str, int])
         f"({sum(m['long_stay_days'] for m in stays)} of {sum(m['stay_days'] for m in stays)}"
         f" days {LONG_STAY_H:g} h or more apart)"
     )  # fmt: skip
+    groups = Counter(m.get("group", m["cause"]) for m in missed)
+    lines.append("    by cause group (`cause_group`): "
+                 + "; ".join(f"{cause} {n}" for cause, n in groups.most_common()))  # fmt: skip
     tags: dict[str, Counter[str]] = {}
     for m in missed:
         for tag in dict.fromkeys((m["persona"] or "(no persona)").split("+")):
@@ -801,6 +997,7 @@ def main() -> None:
     missed: dict[str, list[dict[str, Any]]] = {}
     falses: dict[str, list[dict[str, Any]]] = {}
     homes_missed: dict[str, list[dict[str, Any]]] = {}
+    bases_wrong: dict[str, list[dict[str, Any]]] = {}
     bases_by_persona: dict[str, Counter[str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
         for name, config in corpora(args.quick, families):
@@ -820,6 +1017,10 @@ def main() -> None:
                 homes_missed.setdefault(family, []).extend(
                     {"corpus": name, **m}
                     for m in missed_homes(runs["this checkout"], truth_list, evidence)
+                )  # fmt: skip
+                bases_wrong.setdefault(family, []).extend(
+                    {"corpus": name, **m}
+                    for m in wrong_bases(runs["this checkout"], truth_list, evidence)
                 )  # fmt: skip
                 tally = bases_by_persona.setdefault(family, Counter())
                 for r in truth_list:
@@ -844,11 +1045,26 @@ def main() -> None:
                 print("\n".join(missed_table(missed[family], bases_by_persona[family])))
                 print("\n".join(false_table(falses.get(family, []))))
                 print("\n".join(missed_homes_table(homes_missed.get(family, []))))
+                print(share_line("thin workplaces (at the true base)",
+                                 [m for m in missed[family] if m.get("group") == THIN],
+                                 "true base"))  # fmt: skip
+                print(share_line("bases given to people with no workplace (at the base given)",
+                                 [m for m in bases_wrong.get(family, [])
+                                  if m["what"] == "base for someone with no workplace"],
+                                 "given base"))  # fmt: skip
+                print(f"  days by place, every missed base ({len(missed[family])}):")
+                for m in missed[family]:
+                    print("\n".join(days_table(m)))
+                wrong_here = bases_wrong.get(family, [])
+                print(f"  days by place, every wrong base given ({len(wrong_here)}):")
+                for m in wrong_here:
+                    print("\n".join(days_table(m)))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     if args.missed:
         with Path(args.missed).open("w", encoding="utf-8") as out:
-            for items in (*missed.values(), *falses.values(), *homes_missed.values()):
+            for items in (*missed.values(), *falses.values(), *homes_missed.values(),
+                          *bases_wrong.values()):  # fmt: skip
                 for m in items:
                     out.write(json.dumps(m) + "\n")
     if args.errors:

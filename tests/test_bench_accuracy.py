@@ -371,3 +371,72 @@ def test_missed_homes_say_why_each_true_home_was_not_given() -> None:
     assert "2 with a split, median by term: presence by part of the week" in table[1]
     assert "night posts (22-06) at the true home: " in table[2]
     assert bench.missed_homes_table([])[0] == "  missed homes by cause (0): none"
+
+
+def test_missed_and_wrong_bases_carry_the_days_by_place_and_a_cause_group() -> None:
+    """Each missed base lists the person's days by place: at the true base, the distinct
+    weekdays, days with working-hours presence, weekend days and nights it was seen on (as
+    the role model counts days); a wrong base given lists them too. `cause_group` puts a
+    base within 300 m of the home under living on site, a wrong base by where it was given,
+    and a candidate below 0.5 read as "no workplace" under thin workplaces."""
+    bench = _bench()
+    alone = destination(HOME, 200, 5_000)
+    evidence = {"thin": _seen_at("thin", HOME, range(0, 120, 2), (7, 10, 13, 16, 20, 23))}
+    evidence["thin"] += _seen_at("thin", alone, [0], (11,))  # a Monday
+    evidence["thin"] += _seen_at("thin", alone, [30], (10, 15))  # a Wednesday, twice
+    evidence["thin"] += _seen_at("thin", alone, [33], (12, 23))  # a Saturday, day and night
+    evidence["idle"] = [replace(ev, person="idle", post_id=f"idle-{ev.post_id}")
+                        for ev in evidence["thin"]]  # fmt: skip
+    truth = truth_rows(_truth("thin", "part-time", home=HOME, base=alone)
+                       + _truth("idle", "not-employed", home=HOME, nobase=None))  # fmt: skip
+    profiles = [
+        Profile(p.person, (*(x for x in p.places if x.kind != PlaceKind.BASE),
+                           _place(PlaceKind.BASE, CAFE, 0.7)))
+        if p.person == "idle" else p
+        for p in LeakInference().fit(evidence).profiles_
+    ]  # fmt: skip
+    missed = {m["person"]: m for m in bench.missed_bases(profiles, truth, evidence)}
+    rows = {r["place"]: r for r in missed["thin"]["days"]}
+    at_base = rows["true base"]
+    assert (at_base["posts"], at_base["weekdays"], at_base["work_hours_days"]) == (5, 2, 2)
+    assert (at_base["weekend_days"], at_base["nights"], at_base["to_true_base_m"]) == (1, 1, 0)
+    assert rows["true home"]["to_true_home_m"] == 0 and rows["true home"]["nights"] == 60
+    assert any(r["place"].startswith("home candidate") and r["home_p"] for r in rows.values())
+    # The person's working-hours days anywhere: the 43 weekdays among the 60 even days at
+    # home, which include both weekdays at the true base (days 0 and 30): 2 of 43 there.
+    assert rows["all places"]["posts"] == len(evidence["thin"])
+    assert rows["all places"]["work_hours_days"] == 43
+    assert bench.work_hours_share(missed["thin"], "true base") == pytest.approx(2 / 43)
+    assert bench.work_hours_share(missed["thin"], "no such place") is None
+    assert "median 0.05" in bench.share_line("thin", [missed["thin"]], "true base")
+    assert missed["thin"]["group"] in {bench.THIN, "no candidate"} or missed["thin"][
+        "group"
+    ].startswith(("candidate", "another"))
+    wrong = {w["person"]: w for w in bench.wrong_bases(profiles, truth, evidence)}
+    assert wrong["idle"]["what"] == "base for someone with no workplace"
+    given = next(r for r in wrong["idle"]["days"] if r["place"] == "given base")
+    assert given["posts"] == 0 and given["to_true_base_m"] is None
+    text = "\n".join(bench.days_table({"corpus": "c", **missed["thin"]}))
+    assert "c thin (part-time)" in text and "true base" in text
+
+    def group(cause: str, base: LatLon, given: LatLon | None, **extra: object) -> str:
+        item = {"cause": cause, **extra}
+        places = [] if given is None else [_place(PlaceKind.BASE, given, 0.8)]
+        return str(bench.cause_group(item, base, [HOME], places))
+
+    near_home = destination(HOME, 90, 200)
+    assert group("candidate, workplace below 0.5", near_home, None) == bench.ON_SITE
+    assert group("a wrong base given", WORK, HOME) == "a wrong base given at the home"
+    assert group("a wrong base given", WORK, destination(WORK, 0, 700)) == (
+        "a wrong base given 0.5-1 km off"
+    )
+    assert group("a wrong base given", WORK, CAFE) == "a wrong base given over 1 km off"
+    assert group("no candidate: seen there on one weekday", WORK, None) == "no candidate"
+    below = "candidate, workplace below 0.5"
+    assert group(below, WORK, None, taken_for="no workplace away from home") == bench.THIN
+    assert group(below, WORK, None, taken_for="night-shift worker") == (
+        "candidate below 0.5, read as night-shift worker"
+    )
+    assert group("another candidate taken as the workplace", WORK, None) == (
+        "another candidate taken as the workplace"
+    )
