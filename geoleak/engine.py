@@ -937,15 +937,18 @@ def profile_bucket_json(
 ) -> list[ProfileText]:
     """Pass 2 on one partition as profiles.json entries (`ProfileText`): what the client
     streams to the output file without holding any profile."""
-    return [
-        ProfileText(
-            p.person,
-            profile_json_text(p, ensure_ascii=ensure_ascii),
-            p.place(PlaceKind.HOME) is not None,
-            p.place(PlaceKind.BASE) is not None,
+    texts = []
+    for p in profile_bucket(root, bucket, params, context, sites, site_odds, spill):
+        kinds = [place.kind for place in p.places]  # (`in`: `p.place(kind) is not None`)
+        texts.append(
+            ProfileText(
+                p.person,
+                profile_json_text(p, ensure_ascii=ensure_ascii),
+                PlaceKind.HOME in kinds,
+                PlaceKind.BASE in kinds,
+            )
         )
-        for p in profile_bucket(root, bucket, params, context, sites, site_odds, spill)
-    ]
+    return texts
 
 
 def profile_bucket(
