@@ -261,11 +261,15 @@ def numbers_of_people(
     if boosted:
         w_sizes = np.array(n_works, np.int64) + 1
         w_at = np.cumsum(w_sizes) - w_sizes  # each person's last slot: work -1
-        bonus = np.zeros(int(w_sizes.sum()))
+        # The table as a list of floats, then one array (not numpy's scalar stores).
+        bonus_list = [0.0] * int(w_sizes.sum())
+        w_at_list = w_at.tolist()
         for p in boosted:
             boost = boosts[p] or {}
-            for w in range(-1, n_works[p]):
-                bonus[w_at[p] + (w if w >= 0 else n_works[p])] = boost.get(w, 0.0)
+            at_p, n_p = w_at_list[p], n_works[p]
+            for w in range(-1, n_p):
+                bonus_list[at_p + (w if w >= 0 else n_p)] = boost.get(w, 0.0)
+        bonus = np.array(bonus_list, np.float64)
         at = np.flatnonzero(np.isin(owner, boosted))
         slot = np.where(work_of[at] >= 0, work_of[at], np.array(n_works, np.int64)[owner[at]])
         scores[at] += bonus[w_at[owner[at]] + slot]
