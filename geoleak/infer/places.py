@@ -2237,7 +2237,11 @@ def decide_draft(
     home_m, work_m = numbers.home_m, numbers.work_m
     home_low: Any = numbers.home_low  # the lowest over the priors
     work_low = numbers.work_low
-    ready = [_home_ready(c, params) for c in analysis.home_candidates]
+    home_candidates = analysis.home_candidates
+
+    def ready(k: int) -> bool:  # (asked of at most three candidates: not made for each)
+        return _home_ready(home_candidates[k], params)
+
     # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
     # directly, the same floats (and the first index of a maximum).
     best = int(numbers.home_all[0].argmax()) if n_home else -1
@@ -2282,12 +2286,12 @@ def decide_draft(
 
     homes: list[PlaceDraft] = []
     chosen: list[int] = []
-    if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
+    if best >= 0 and home_low[best] >= params.min_confidence and ready(best):
         chosen.append(best)
         old_m = [float(post[(old_of == k) & (home_of == best)].sum()) if moved else 0.0
                  for k in range(n_home)]  # fmt: skip
         split: date | None = None
-        if n_home > 1 and max(old_m) >= params.min_confidence and ready[int(np.argmax(old_m))]:
+        if n_home > 1 and max(old_m) >= params.min_confidence and ready(int(np.argmax(old_m))):
             old = int(np.argmax(old_m))
             chosen.append(old)
             split = next(
@@ -2350,7 +2354,7 @@ def decide_draft(
     taken = [p.position for p in homes] + ([base.position] if base is not None else [])
     if n_home and max(second_m) >= params.min_confidence:
         k = int(np.argmax(second_m))
-        if k not in chosen and ready[k]:
+        if k not in chosen and ready(k):
             cand = analysis.home_candidates[k]
             shares = home_shares(k)
             shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))
