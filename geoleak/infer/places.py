@@ -2540,8 +2540,12 @@ def _home_place(
 def _base_place(
     cand: Candidate, evidence: Sequence[Evidence], confidence: float, skip: set[int], fit_text: str
 ) -> PlaceDraft:
-    indices = [i for i in cand.indices if i not in skip] or cand.indices
-    work = _make_candidate(evidence, indices) if skip else cand
+    # (with nothing to skip, the candidate itself: no pass over its indices)
+    work = (
+        _make_candidate(evidence, [i for i in cand.indices if i not in skip] or cand.indices)
+        if skip
+        else cand
+    )
     return PlaceDraft(
         kind=PlaceKind.BASE,
         cand=work,
