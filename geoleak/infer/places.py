@@ -2509,7 +2509,7 @@ def _made_from_columns(
     ):
         ids = people[p].post_ids
         made[k] = d.made(
-            tuple(dict.fromkeys([ids[i] for i in ordered[begin:stop]])),
+            tuple(dict.fromkeys(map(ids.__getitem__, ordered[begin:stop]))),
             _radius_of(d.cand, accuracy_m, d.floor_m),
         )
         begin = stop
