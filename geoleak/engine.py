@@ -543,16 +543,20 @@ class SiteIndex:
 
         sites = self.columns.sites
         names = [a.person for a in analyses]
-        hashes = np.array([hash(name) for name in names], dtype=np.int64)
-        lows = np.searchsorted(self.keys, hashes, side="left").tolist()
-        highs = np.searchsorted(self.keys, hashes, side="right").tolist()
+        hashes = np.fromiter(map(hash, names), np.int64, len(names))
+        lows = np.searchsorted(self.keys, hashes, side="left")
+        counts = np.searchsorted(self.keys, hashes, side="right") - lows
+        # Every person's entries (`site_of[low:high]`) gathered at once, not a slice each.
+        total = int(counts.sum())
+        entries = np.repeat(lows - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        whose = np.repeat(np.arange(len(names)), counts).tolist()
         wanted: set[int] = set()
-        for name, low, high in zip(names, lows, highs, strict=True):
-            for k in self.site_of[low:high].tolist():
-                people = sites[k].people  # sorted: a hash shared by two names is not enough
-                at = bisect.bisect_left(people, name)
-                if at < len(people) and people[at] == name:
-                    wanted.add(k)
+        for p, k in zip(whose, self.site_of[entries].tolist(), strict=True):
+            name = names[p]
+            people = sites[k].people  # sorted: a hash shared by two names is not enough
+            at = bisect.bisect_left(people, name)
+            if at < len(people) and people[at] == name:
+                wanted.add(k)
         lats, lons = _points_of(analyses)
         if len(lats):
             reach = max(self.largest_radius_m * 3, params.work_eps_m)
@@ -937,15 +941,18 @@ def profile_bucket_json(
 ) -> list[ProfileText]:
     """Pass 2 on one partition as profiles.json entries (`ProfileText`): what the client
     streams to the output file without holding any profile."""
-    return [
-        ProfileText(
-            p.person,
-            profile_json_text(p, ensure_ascii=ensure_ascii),
-            p.place(PlaceKind.HOME) is not None,
-            p.place(PlaceKind.BASE) is not None,
+    texts = []
+    for p in profile_bucket(root, bucket, params, context, sites, site_odds, spill):
+        kinds = [place.kind for place in p.places]  # (`in`: `p.place(kind) is not None`)
+        texts.append(
+            ProfileText(
+                p.person,
+                profile_json_text(p, ensure_ascii=ensure_ascii),
+                PlaceKind.HOME in kinds,
+                PlaceKind.BASE in kinds,
+            )
         )
-        for p in profile_bucket(root, bucket, params, context, sites, site_odds, spill)
-    ]
+    return texts
 
 
 def profile_bucket(

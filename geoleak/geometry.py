@@ -41,7 +41,8 @@ TRACK_MIN_INTERVAL_S = 600.0
 
 def haversine_m(a: LatLon, b: LatLon) -> float:
     """Great-circle distance between two positions, in metres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    radians = math.radians  # (four calls, not a map over a tuple: the same floats)
+    lat1, lon1, lat2, lon2 = radians(a.lat), radians(a.lon), radians(b.lat), radians(b.lon)
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from geoleak.errors import CorpusError
 from geoleak.profiles import (
     SCHEMA,
+    _plain_number,
+    _plain_numbers,
     dump_profiles,
     load_profiles,
     profile_json_text,
@@ -433,3 +435,21 @@ def test_a_plain_profile_is_written_through_msgspec() -> None:
     )
     assert _msgspec_entry(odd) is None
     assert '"lat": 5e-05' in profile_json_text(odd)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True)
+        | st.sampled_from([0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0])
+        | st.integers()
+        | st.booleans()
+        | st.sampled_from([None, "1.0", 1j]),
+        max_size=5,
+    )
+)
+def test_plain_numbers_is_each_plain_number(values: list[object]) -> None:
+    """`_plain_numbers` (a place's four numbers in one call) is `_plain_number` of each:
+    the bounds of msgspec's and json's agreement, both zeros, NaN, infinities, ints, bools
+    and what is not a number. Fails with a bound off or a kind let through."""
+    assert _plain_numbers(*values) == all(map(_plain_number, values))

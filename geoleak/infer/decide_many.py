@@ -261,11 +261,15 @@ def numbers_of_people(
     if boosted:
         w_sizes = np.array(n_works, np.int64) + 1
         w_at = np.cumsum(w_sizes) - w_sizes  # each person's last slot: work -1
-        bonus = np.zeros(int(w_sizes.sum()))
+        # The table as a list of floats, then one array (not numpy's scalar stores).
+        bonus_list = [0.0] * int(w_sizes.sum())
+        w_at_list = w_at.tolist()
         for p in boosted:
             boost = boosts[p] or {}
-            for w in range(-1, n_works[p]):
-                bonus[w_at[p] + (w if w >= 0 else n_works[p])] = boost.get(w, 0.0)
+            at_p, n_p = w_at_list[p], n_works[p]
+            for w in range(-1, n_p):
+                bonus_list[at_p + (w if w >= 0 else n_p)] = boost.get(w, 0.0)
+        bonus = np.array(bonus_list, np.float64)
         at = np.flatnonzero(np.isin(owner, boosted))
         slot = np.where(work_of[at] >= 0, work_of[at], np.array(n_works, np.int64)[owner[at]])
         scores[at] += bonus[w_at[owner[at]] + slot]
@@ -375,23 +379,12 @@ def bagged_marginals_many(
                 whichs[i], counts[i], work_log_boosts[i], type_log_shifts[i]
             )
         return out
-    parts = []
-    for i in chosen:
-        fit = fits[i]
-        scores: Any = fit.bag_log_scores
-        boost = work_log_boosts[i]
-        if boost:  # each kept assignment's workplace's boost (`get(work, 0.0)`), added
-            if work_ofs is None:
-                works = np.array([s.work for s in fit.structures], np.int64)
-                work = works[fit.structure_index[fit.bag_index]]
-            else:
-                work = work_ofs[i][fit.bag_index]
-            bonus = np.array([boost.get(w, 0.0) for w in range(-1, int(work.max()) + 1)])
-            scores = scores + bonus[work + 1]
-        parts.append(scores)
     sizes = np.array([fits[i].bag_index.size for i in chosen], np.int64)
     starts = np.cumsum(sizes) - sizes
-    scores_all = np.concatenate(parts, axis=1)  # (draws, K in all)
+    scores_all = np.concatenate([fits[i].bag_log_scores for i in chosen], axis=1)  # (draws, K)
+    _add_bag_boosts(scores_all, [fits[i] for i in chosen], starts, sizes,
+                    [work_log_boosts[i] for i in chosen],
+                    None if work_ofs is None else [work_ofs[i] for i in chosen])  # fmt: skip
     types_n = len(PERSON_TYPES)
     shift_table = _table_of(
         (
@@ -464,6 +457,47 @@ def bagged_marginals_many(
         else:
             out[i] = list(means[j])
     return out
+
+
+def _add_bag_boosts(
+    scores_all: NDArray[np.float64],
+    fits: Sequence[RoleFit],
+    starts: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    boosts: Sequence[dict[int, float] | None],
+    work_ofs: Sequence[NDArray[np.int64]] | None,
+) -> None:
+    """Adds to each boosted fit's columns of `scores_all` (its kept assignments, from
+    `starts`, `sizes` of them) each one's workplace's boost (`get(work, 0.0)`), as
+    `RoleFit.bagged_marginals` adds it (`scores + bonus[work + 1]`, element by element: the
+    same floats), for every boosted fit at once; the others' columns are left as they are.
+    `work_ofs`: each fit's workplace per assignment, when known."""
+    boosted = [j for j, boost in enumerate(boosts) if boost]
+    if not boosted:
+        return
+    if work_ofs is None:
+        full = [
+            np.array([s.work for s in fits[j].structures], np.int64)[fits[j].structure_index]
+            for j in boosted
+        ]
+    else:
+        full = [work_ofs[j] for j in boosted]
+    counts = sizes[boosted]
+    full_sizes = np.array([len(w) for w in full], np.int64)
+    kept = np.concatenate([fits[j].bag_index for j in boosted]) + np.repeat(
+        np.cumsum(full_sizes) - full_sizes, counts
+    )
+    work = np.concatenate(full)[kept]  # each kept assignment's workplace, -1 for none
+    seg = np.cumsum(counts) - counts
+    widths = np.maximum.reduceat(work, seg) + 2  # each fit's table: work -1 .. its largest
+    table: list[float] = []
+    for j, width in zip(boosted, widths.tolist(), strict=True):
+        boost = boosts[j] or {}
+        table += [boost.get(w, 0.0) for w in range(-1, width - 1)]
+    table_at = np.cumsum(widths) - widths
+    bonus = np.array(table, np.float64)[np.repeat(table_at, counts) + work + 1]
+    columns = np.repeat(starts[boosted] - seg, counts) + np.arange(int(counts.sum()))
+    scores_all[:, columns] += bonus
 
 
 _IS_SHIFT_TYPE = np.isin(np.arange(len(PERSON_TYPES)), SHIFT_TYPES)

@@ -13,8 +13,10 @@ and low-accuracy fixes take no role.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -818,9 +820,16 @@ def _dense_ranks(keys: tuple[NDArray[np.float64], ...]) -> NDArray[np.int64]:
 def _span_text(first: datetime | None, last: datetime | None) -> str:
     if first is None or last is None:
         return ""
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    since = f"{_MONTHS[first.month - 1]} {first.year}"  # f"{first:%b %Y}" without strftime
-    when = since if months <= 1 else f"{since} - {_MONTHS[last.month - 1]} {last.year}"
+    return _span_words(first.year, first.month, last.year, last.month)
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_words(first_year: int, first_month: int, last_year: int, last_month: int) -> str:
+    """`_span_text` of its months: written once for each pair of months (a corpus's places
+    span few distinct ones; every place of pass 2 wrote its own)."""
+    months = (last_year - first_year) * 12 + last_month - first_month + 1
+    since = f"{_MONTHS[first_month - 1]} {first_year}"  # f"{first:%b %Y}" without strftime
+    when = since if months <= 1 else f"{since} - {_MONTHS[last_month - 1]} {last_year}"
     return f" over {months} month{'s' if months != 1 else ''} ({when})"
 
 
@@ -2237,7 +2246,11 @@ def decide_draft(
     home_m, work_m = numbers.home_m, numbers.work_m
     home_low: Any = numbers.home_low  # the lowest over the priors
     work_low = numbers.work_low
-    ready = [_home_ready(c, params) for c in analysis.home_candidates]
+    home_candidates = analysis.home_candidates
+
+    def ready(k: int) -> bool:  # (asked of at most three candidates: not made for each)
+        return _home_ready(home_candidates[k], params)
+
     # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
     # directly, the same floats (and the first index of a maximum).
     best = int(numbers.home_all[0].argmax()) if n_home else -1
@@ -2282,12 +2295,12 @@ def decide_draft(
 
     homes: list[PlaceDraft] = []
     chosen: list[int] = []
-    if best >= 0 and home_low[best] >= params.min_confidence and ready[best]:
+    if best >= 0 and home_low[best] >= params.min_confidence and ready(best):
         chosen.append(best)
         old_m = [float(post[(old_of == k) & (home_of == best)].sum()) if moved else 0.0
                  for k in range(n_home)]  # fmt: skip
         split: date | None = None
-        if n_home > 1 and max(old_m) >= params.min_confidence and ready[int(np.argmax(old_m))]:
+        if n_home > 1 and max(old_m) >= params.min_confidence and ready(int(np.argmax(old_m))):
             old = int(np.argmax(old_m))
             chosen.append(old)
             split = next(
@@ -2350,7 +2363,7 @@ def decide_draft(
     taken = [p.position for p in homes] + ([base.position] if base is not None else [])
     if n_home and max(second_m) >= params.min_confidence:
         k = int(np.argmax(second_m))
-        if k not in chosen and ready[k]:
+        if k not in chosen and ready(k):
             cand = analysis.home_candidates[k]
             shares = home_shares(k)
             shares["elsewhere"] = max(0.0, 1.0 - sum(shares.values()))
@@ -2368,21 +2381,47 @@ def decide_draft(
     return RoleDecision(homes, base, frequent, work_m, base_index, lives_at_work, types)
 
 
+# A candidate's counts as `Candidate.count` and `n_weeks` give them when it holds no day
+# set and has them all counted (as the spill keeps every home, work and other candidate):
+# its `day_counts`' values, read by one call.
+_WHEN_COUNTS = operator.itemgetter("nights", "evenings", "work_dates", "weekend_days", "dates",
+                                   "weeks")  # fmt: skip
+_MADE_COUNTS = operator.itemgetter("dates", "nights", "work_dates")
+
+
+def _counted(cand: Candidate, counts: operator.itemgetter[Any]) -> Any:
+    """`counts` of `cand.day_counts` where they are what `count` gives, else None."""
+    if cand.day_sets:
+        return None
+    try:
+        return counts(cand.day_counts)
+    except KeyError:
+        return None
+
+
 def _when_text(cand: Candidate) -> str:
+    days: int | None = None
+    weeks: int | None = None
+    known = _counted(cand, _WHEN_COUNTS)
+    if known is None:
+        nights, evenings = cand.count("nights"), cand.count("evenings")
+        work_dates, weekend_days = cand.count("work_dates"), cand.count("weekend_days")
+    else:
+        nights, evenings, work_dates, weekend_days, days, weeks = known
     parts = []
-    nights = cand.count("nights")
     if nights:
         parts.append(f"at night on {nights} distinct night{'s' if nights != 1 else ''}")
-    if evenings := cand.count("evenings"):
+    if evenings:
         parts.append(f"in the evening on {evenings} weekdays")
-    if work_dates := cand.count("work_dates"):
+    if work_dates:
         parts.append(f"in working hours (09-17) on {work_dates} weekdays")
-    if weekend_days := cand.count("weekend_days"):
+    if weekend_days:
         parts.append(f"at weekends in daytime on {weekend_days} days")
     if not parts:
-        parts.append(f"on {cand.n_dates} distinct days")
+        parts.append(f"on {cand.n_dates if days is None else days} distinct days")
     text = "seen " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"{text}, in {cand.n_weeks} weeks{_span_text(cand.first, cand.last)}"
+    weeks = cand.n_weeks if weeks is None else weeks
+    return f"{text}, in {weeks} weeks{_span_text(cand.first, cand.last)}"
 
 
 @dataclass(slots=True)
@@ -2410,13 +2449,17 @@ class PlaceDraft:
     def made(self, ordered: tuple[str, ...], radius_m: float) -> Place:
         """The place, from its post ids in order and its radius."""
         cand = self.cand
+        known = _counted(cand, _MADE_COUNTS)
+        if known is None:
+            known = (cand.n_dates, cand.count("nights"), cand.count("work_dates"))
+        days, nights, workdays = known
         return Place(
             kind=self.kind,
             position=cand.position,
             radius_m=radius_m,
             confidence=self.confidence,
             evidence=ordered,
-            days=cand.n_dates,
+            days=days,
             first_seen=cand.first,
             last_seen=cand.last,
             explanation=(
@@ -2424,8 +2467,8 @@ class PlaceDraft:
                 if self.counted
                 else self.head + self.tail
             ),
-            nights=cand.count("nights"),
-            workdays=cand.count("work_dates"),
+            nights=nights,
+            workdays=workdays,
             extra=self.extra,
         )
 
@@ -2505,7 +2548,7 @@ def _made_from_columns(
     ):
         ids = people[p].post_ids
         made[k] = d.made(
-            tuple(dict.fromkeys([ids[i] for i in ordered[begin:stop]])),
+            tuple(dict.fromkeys(map(ids.__getitem__, ordered[begin:stop]))),
             _radius_of(d.cand, accuracy_m, d.floor_m),
         )
         begin = stop
@@ -2536,8 +2579,12 @@ def _home_place(
 def _base_place(
     cand: Candidate, evidence: Sequence[Evidence], confidence: float, skip: set[int], fit_text: str
 ) -> PlaceDraft:
-    indices = [i for i in cand.indices if i not in skip] or cand.indices
-    work = _make_candidate(evidence, indices) if skip else cand
+    # (with nothing to skip, the candidate itself: no pass over its indices)
+    work = (
+        _make_candidate(evidence, [i for i in cand.indices if i not in skip] or cand.indices)
+        if skip
+        else cand
+    )
     return PlaceDraft(
         kind=PlaceKind.BASE,
         cand=work,

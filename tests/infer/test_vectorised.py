@@ -1533,3 +1533,70 @@ def _ranked_person(
     made.weight = np.array([w for _, w, _, _ in rows], dtype=np.float64)
     made.accuracy_m = np.array([a for _, _, a, _ in rows], dtype=np.float64)
     return objects, made
+
+
+def _when_text_by_count(cand: places.Candidate) -> str:
+    """`places._when_text` as it was written: each count by `Candidate.count`."""
+    parts = []
+    nights = cand.count("nights")
+    if nights:
+        parts.append(f"at night on {nights} distinct night{'s' if nights != 1 else ''}")
+    if evenings := cand.count("evenings"):
+        parts.append(f"in the evening on {evenings} weekdays")
+    if work_dates := cand.count("work_dates"):
+        parts.append(f"in working hours (09-17) on {work_dates} weekdays")
+    if weekend_days := cand.count("weekend_days"):
+        parts.append(f"at weekends in daytime on {weekend_days} days")
+    if not parts:
+        parts.append(f"on {cand.n_dates} distinct days")
+    text = "seen " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"{text}, in {cand.n_weeks} weeks{places._span_text(cand.first, cand.last)}"
+
+
+_COUNT_NAMES = ("dates", "nights", "evenings", "weekend_days", "work_dates", "weeks")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    counts=st.dictionaries(st.sampled_from(_COUNT_NAMES), st.integers(0, 3)),
+    sets=st.dictionaries(
+        st.sampled_from(_COUNT_NAMES[:-1]),
+        st.sets(st.dates(date(2020, 1, 1), date(2020, 2, 28)), max_size=4),
+    ),
+    days=st.lists(st.dates(date(2020, 1, 1), date(2020, 3, 31)), min_size=1, max_size=6),
+)
+def test_when_text_and_made_counts_are_counts(
+    counts: dict[str, int], sets: dict[str, set[date]], days: list[date]
+) -> None:
+    """`_when_text` and `PlaceDraft.made` read a candidate's counts by one lookup where
+    `Candidate.count` and `n_weeks` would give them (no day set, every one counted), and by
+    them otherwise: the same text and numbers with counts missing, zero or one (plural and
+    "no part" texts), day sets held (which `count` reads first), or counted from a
+    calendar. Fails with the lookup taken while a day set is held."""
+    ordinals = np.array(sorted(d.toordinal() for d in days), dtype=np.int64)
+    n = len(ordinals)
+    calendar = places.Calendar(
+        part=np.full(n, WORK_HOURS, np.int64), day=ordinals, local=ordinals,
+        hour=np.full(n, 10, np.int64),
+    )  # fmt: skip
+    first = datetime(2020, 1, 3, tzinfo=timezone.utc)
+    cand = places.Candidate(
+        indices=[0],
+        position=LatLon(10.0, 20.0),
+        rms_m=5.0,
+        first=first,
+        last=first + timedelta(days=40),
+        calendar=calendar,
+        day_sets=dict(sets),
+        day_counts=dict(counts),
+    )
+    twin = replace(cand, day_sets=dict(sets), day_counts=dict(counts))
+    assert places._when_text(cand) == _when_text_by_count(twin)
+    draft = places.PlaceDraft(
+        kind=PlaceKind.FREQUENT, cand=cand, evidence=[], floor_m=25.0, prefer="base",
+        confidence=0.5, head="seen", tail="", counted=False, extra=EMPTY_EXTRA,
+    )  # fmt: skip
+    place = draft.made(("a",), 30.0)
+    assert (place.days, place.nights, place.workdays) == (
+        twin.n_dates, twin.count("nights"), twin.count("work_dates"),
+    )  # fmt: skip
