@@ -307,14 +307,9 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
 
     # The prior that the home is none of the candidates, per person and type.
     unseen = _home_unseen_many(problems, priors)  # (people, types)
-    log_seen = np.zeros((people, len(PERSON_TYPES)))
-    log_unseen = np.zeros((people, len(PERSON_TYPES)))
-    for person, p in enumerate(problems):
-        n_home = max(1, len(p.home_locs))
-        for t, value in enumerate(unseen[person].tolist()):
-            u = min(0.99, value)
-            log_seen[person, t] = math.log((1 - u) / n_home)
-            log_unseen[person, t] = math.log(u)
+    log_seen, log_unseen = roles.home_term_logs(
+        unseen, np.array([max(1, len(p.home_locs)) for p in problems], dtype=np.float64)
+    )
     work_prior = np.concatenate([shape.work_prior for shape in shapes])
 
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
