@@ -17,7 +17,7 @@ and the few matrix products whose order is the library's (`home_unseen_by_type`'
 
 Assignments and structure priors are built by the same functions as `fit_roles`
 (`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`), once for each
-shape of problem (which locations are candidates for what: `_shape_of`), and the bag scores
+shape of problem (which locations are candidates for what: `_shapes_of`), and the bag scores
 the assignments `roles._bag_inputs` keeps, so a change of the model's types, priors or
 assignments reaches both.
 """
@@ -241,8 +241,9 @@ class _Shape:
     fields: NDArray[np.int64]  # (assignments, 5): home, work, second, old home, nights
 
 
-_SHAPES: dict[tuple[Any, ...], _Shape] = {}
+_SHAPES: dict[RolePriors, dict[tuple[Any, ...], _Shape]] = {}  # per priors, by shape
 _SHAPES_KEPT = 4096
+_PRIORS_KEPT = 16
 
 
 def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
@@ -260,22 +261,29 @@ def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
     )
 
 
-def _shape_of(p: RoleProblem, priors: RolePriors) -> _Shape:
-    """`_made_shape(p, priors)`, the same values: made once a shape (`_SHAPES`), each
-    fit given its own lists."""
-    if p.moves:
-        return _made_shape(p, priors)
-    key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups), tuple(p.second_locs),
-           tuple(p.night_locs), priors)  # fmt: skip
-    shape = _SHAPES.get(key)
-    if shape is None:
-        shape = _made_shape(p, priors)
-        if len(_SHAPES) >= _SHAPES_KEPT:
+def _shapes_of(problems: Sequence[RoleProblem], priors: RolePriors) -> list[_Shape]:
+    """`_made_shape(p, priors)` of each problem, the same values: made once a shape and
+    priors (`_SHAPES`, keyed by the priors once a batch, then by the shape) and shared, so
+    they are read and never changed (the fits are given their own lists)."""
+    kept = _SHAPES.get(priors)
+    if kept is None:
+        if len(_SHAPES) >= _PRIORS_KEPT:
             _SHAPES.clear()
-        _SHAPES[key] = shape
-    structures, specs, _, lives_at_work = shape.assigned
-    return _Shape((list(structures), specs, [], list(lives_at_work)), shape.work_prior,
-                  shape.role, shape.second, shape.second_code, shape.fields)  # fmt: skip
+        kept = _SHAPES[priors] = {}
+    shapes = []
+    for p in problems:
+        if p.moves:  # its move rows hold the person's counts
+            shapes.append(_made_shape(p, priors))
+            continue
+        key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups),
+               tuple(p.second_locs), tuple(p.night_locs))  # fmt: skip
+        shape = kept.get(key)
+        if shape is None:
+            if len(kept) >= _SHAPES_KEPT:
+                kept.clear()
+            shape = kept[key] = _made_shape(p, priors)
+        shapes.append(shape)
+    return shapes
 
 
 def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[RoleFit]:
@@ -283,7 +291,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     if not problems:
         return []
     people = len(problems)
-    shapes = [_shape_of(p, priors) for p in problems]
+    shapes = _shapes_of(problems, priors)
     assigned = [shape.assigned for shape in shapes]
     group_lists = [list(p.loc_group) for p in problems]
     by_role, plug, spec_start, pairs = _role_rows_many(
@@ -382,11 +390,11 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         structures, _, _, lives_at_work = assigned[person]
         bagged = person in bag_scores
         fits.append(RoleFit(
-            structures=structures,
+            structures=list(structures),  # its own lists (the shapes' are shared)
             person_type=entry_type[at:end].copy(),
             structure_index=entry_spec[at:end] - spec_start[person],
             log_score=scores[at:end].copy(),
-            home_lives_at_work=lives_at_work,
+            home_lives_at_work=list(lives_at_work),
             bag_index=bag_at[person] - at if bagged else np.zeros(0, np.int64),
             bag_inputs=() if bagged else None,
             bag_log_scores=bag_scores.get(person),
