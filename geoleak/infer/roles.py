@@ -2388,26 +2388,37 @@ def _structure_log_priors_many(
         fields = _structure_fields([st for p in people for st in p[0]])
     s_home, s_work, s_second, s_old = (np.ascontiguousarray(fields[:, k]) for k in range(4))
     s_nights = fields[:, 4] != 0
-    night_term, second_term, old_term, stay_term = [], [], [], []
+    # Each person's terms (night place, second residence, move, stay) as Python floats, made
+    # once for each distinct (second-residence options, move options, years, night places):
+    # at 200 k posts 3,341 people have 123.
+    made: dict[tuple[int, int, float, int], tuple[float, float, float, float]] = {}
+    rows = []
     for _, _, n_second_locs, n_move_options, years, _, n_night_locs in people:
-        moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
-        night_term.append(math.log((1 - priors.second_residence_share) * NIGHT_PLACE_SHARE
-                                   / max(1, n_night_locs)))  # fmt: skip
-        second_term.append(math.log(priors.second_residence_share / max(1, n_second_locs)))
-        old_term.append(math.log(moved / max(1, n_move_options)))
-        stay_term.append(math.log(1 - moved))
+        key = (n_second_locs, n_move_options, years, n_night_locs)
+        terms = made.get(key)
+        if terms is None:
+            moved = 1.0 - (1.0 - priors.move_rate_per_year) ** max(years, 1.0 / 12)
+            terms = made[key] = (
+                math.log((1 - priors.second_residence_share) * NIGHT_PLACE_SHARE
+                         / max(1, n_night_locs)),
+                math.log(priors.second_residence_share / max(1, n_second_locs)),
+                math.log(moved / max(1, n_move_options)),
+                math.log(1 - moved),
+            )  # fmt: skip
+        rows.append(terms)
+    by_person = np.array(rows, dtype=np.float64).reshape(len(people), 4)
 
-    def each(values: list[float]) -> NDArray[np.float64]:
-        return np.repeat(np.array(values, dtype=np.float64), sizes)
+    def each(column: int) -> NDArray[np.float64]:
+        return np.repeat(by_person[:, column], sizes)
 
     log_structure_prior = np.where(
         s_second >= 0,
-        np.where(s_nights, each(night_term), each(second_term)),
+        np.where(s_nights, each(0), each(1)),
         np.where(s_home >= 0,
                  math.log((1 - priors.second_residence_share) * (1 - NIGHT_PLACE_SHARE)), 0.0),
     )  # fmt: skip
     log_structure_prior = log_structure_prior + np.where(
-        s_old >= 0, each(old_term), np.where(s_home >= 0, each(stay_term), 0.0)
+        s_old >= 0, each(2), np.where(s_home >= 0, each(3), 0.0)
     )
     # Each person's (home, work) commute bands, flattened one person after another.
     bands = [
