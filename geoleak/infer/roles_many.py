@@ -367,7 +367,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     for ptype in _DAYS_TYPES:  # the others have no evidence of their days (None)
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
                                         entry_work)  # fmt: skip
-    activity = _activity_many(problems)
+    activity = _activity_many(problems, hours)
     prior = prior + activity[entry_person, entry_type]
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight, hours)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
@@ -448,8 +448,9 @@ def _bag_of_batch(
                  pairs.second_code[second_on])  # fmt: skip
     people = np.flatnonzero(bagged).tolist()
     counts = np.concatenate([problems[k].counts for k in people]).reshape(-1, N_BINS)
-    singletons = [(int(loc_start[j + 1]) - 1, problems[k].singleton_total)
-                  for j, k in enumerate(people) if problems[k].singleton_total]  # fmt: skip
+    points = np.array([problems[k].singleton_total for k in people], dtype=np.float64)
+    isolated = np.flatnonzero(points != 0)  # `if singleton_total:` (NaN too)
+    singletons = (loc_start[isolated + 1] - 1, points[isolated])
     moves = []
     for j, k in enumerate(people):
         specs = assigned[k][1]
@@ -466,15 +467,27 @@ def _bag_of_batch(
     return bag_at, {k: bag[:, bounds[k] : bounds[k + 1]] for k in people}
 
 
-def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+def _activity_many(
+    problems: Sequence[RoleProblem], hours: _Hours | None = None
+) -> NDArray[np.float64]:
     """`roles.activity_log_bayes_factors(p.hour_counts)` of each problem, (people, types),
-    for every person with hours at once (`roles._activity_of_cells`: each person's floats)."""
+    for every person with hours at once (`roles._activity_of_cells`: each person's floats).
+    Whether a person's hours sum to more than 0 is asked of the batch's stack at once
+    where no count is negative or NaN (then the sum is positive exactly when some count
+    is, in any order), else of each person's own sum."""
     out = np.zeros((len(problems), len(PERSON_TYPES)))
-    seen = [k for k, p in enumerate(problems)
-            if p.hour_counts is not None and p.hour_counts.sum() > 0]  # fmt: skip
-    if seen:
-        hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
-        out[seen] = roles._activity_of_cells(roles._activity_cells(hours))
+    hours = _hours_of(problems) if hours is None else hours
+    if not hours.seen:
+        return out
+    stack = hours.counts.reshape(len(hours.seen), -1)
+    if (stack >= 0).all():
+        positive = (stack > 0).any(axis=1)
+    else:
+        positive = np.array([problems[k].hour_counts.sum() > 0  # type: ignore[union-attr]
+                             for k in hours.seen], dtype=np.bool_)  # fmt: skip
+    if positive.any():
+        seen = np.array(hours.seen, dtype=np.int64)[positive]
+        out[seen] = roles._activity_of_cells(roles._activity_cells(hours.counts[positive]))
     return out
 
 
@@ -493,22 +506,22 @@ def _with_work_day_evidence(
 ) -> NDArray[np.float64]:
     """`prior` with each entry of type `ptype` given its workplace's log Bayes factor of the
     days it was seen on (`roles.work_day_evidence`), as `fit_roles` adds it."""
-    flat: list[float] = []
-    start: list[int] = []
-    has = []
-    for p in problems:
-        start.append(len(flat))
-        values = roles.work_day_evidence(ptype, p.work_rota_log_bf, p.work_schedule_log_bf)
-        has.append(values is not None and len(p.work_groups) > 0)
-        if has[-1]:
-            flat.extend(float(v) for v in values)  # type: ignore[union-attr]
-        flat.append(0.0)  # no located workplace (and no evidence)
-    if not any(has):
+    # Per person, its values (none without a located workplace) and a 0.0 for no located
+    # workplace (and no evidence), one person after another.
+    evidence = [
+        roles.work_day_evidence(ptype, p.work_rota_log_bf, p.work_schedule_log_bf)
+        if len(p.work_groups) else None
+        for p in problems
+    ]  # fmt: skip
+    has = np.array([values is not None for values in evidence], dtype=bool)
+    if not has.any():
         return prior
-    of = np.asarray(flat, dtype=np.float64)
-    base = np.asarray(start, dtype=np.int64)
-    chosen = (entry_type == ptype) & np.array(has)[entry_person]
-    n_groups = np.diff(np.append(base, of.size)) - 1
+    rows = [[*values, 0.0] if values is not None else [0.0] for values in evidence]
+    sizes = np.array([len(row) for row in rows], dtype=np.int64)
+    of = np.array([float(v) for row in rows for v in row], dtype=np.float64)
+    base = np.cumsum(sizes) - sizes
+    chosen = (entry_type == ptype) & has[entry_person]
+    n_groups = sizes - 1
     work_at = np.where(entry_work >= 0, entry_work, n_groups[entry_person])
     at = np.where(chosen, base[entry_person] + work_at, 0)
     return np.asarray(np.where(chosen, prior + of[at], prior), dtype=np.float64)
@@ -541,10 +554,7 @@ def _pairs(
     loc_start = np.concatenate([[0], np.cumsum(n_locs)])
     spec_start = np.concatenate([[0], np.cumsum([len(s) for s in specs_of])]).astype(np.int64)
     n_specs = int(spec_start[-1])
-    group = np.array([g for groups in loc_groups for g in groups], dtype=np.int64)
-    flat = [spec for specs in specs_of for spec in specs]
     spec_person = np.repeat(np.arange(len(specs_of)), np.diff(spec_start))
-    work_group = np.array([spec[1] for spec in flat], dtype=np.int64).reshape(-1)
     # One entry per (assignment, location of its person), in location order.
     pairs_of = n_locs[spec_person]
     pair_start = np.concatenate([[0], np.cumsum(pairs_of)]).astype(np.int64)
@@ -552,13 +562,17 @@ def _pairs(
     pair_loc = (loc_start[spec_person][pair_spec] + np.arange(pair_start[-1])
                 - pair_start[pair_spec])  # fmt: skip
     if shapes is not None:
+        # Each person's second places numbered in the batch: its first assignment added.
+        second_rows = np.concatenate([shape.second for shape in shapes])
+        first = np.repeat(spec_start[:-1], [shape.second.size for shape in shapes])
         return _Pairs(
             loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc,
-            np.concatenate([shape.role for shape in shapes]),
-            np.concatenate([shape.second + at
-                            for shape, at in zip(shapes, spec_start.tolist(), strict=False)]),
+            np.concatenate([shape.role for shape in shapes]), second_rows + first,
             np.concatenate([shape.second_code for shape in shapes]),
         )  # fmt: skip
+    group = np.array([g for groups in loc_groups for g in groups], dtype=np.int64)
+    flat = [spec for specs in specs_of for spec in specs]
+    work_group = np.array([spec[1] for spec in flat], dtype=np.int64).reshape(-1)
     role = np.where((group[pair_loc] == work_group[pair_spec]) & (work_group[pair_spec] >= 0),
                     WORK, OTHER)  # fmt: skip
     for slot in (0, 1):
@@ -608,12 +622,13 @@ def _role_rows_many(
     xlogx = roles._xlogx(totals)
     lgam = _of_whole("lgamma", _lgamma_or_zero, totals)
     places = (totals > 0).astype(np.float64)
-    for person, singletons in enumerate(singleton_totals):
-        if singletons:
-            last = loc_start[person + 1] - 1
-            xlogx[last] = 0.0
-            lgam[last] = 0.0
-            places[last] = singletons
+    # Isolated points: each its own place seen once (a person's last row).
+    singletons = np.array(singleton_totals, dtype=np.float64)
+    isolated = np.flatnonzero(singletons != 0)  # `if singleton_total:` (NaN too)
+    last = loc_start[isolated + 1] - 1
+    xlogx[last] = 0.0
+    lgam[last] = 0.0
+    places[last] = singletons[isolated]
     # Sums over a role's locations, added location by location (bincount adds in order).
     is_work, is_other = role == WORK, role == OTHER
 
@@ -711,12 +726,14 @@ def _weighted_hours(hours: NDArray[np.float64]) -> NDArray[np.float64]:
 @dataclass(frozen=True, slots=True)
 class _Hours:
     """The hours of a batch's people with hours (`RoleProblem.hour_counts`), in order:
-    `at[k]` is person k's row (-1 without hours), `totals` each part's hours summed along
-    its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made once a batch for
-    the presence (`_presence_many`) and the hour terms (`_location_hour_terms_rows`)."""
+    `at[k]` is person k's row (-1 without hours), `counts` their hours, `totals` each part's
+    hours summed along its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made
+    once a batch for the presence (`_presence_many`), the hour terms
+    (`_location_hour_terms_rows`) and the waking hours (`_activity_many`)."""
 
     at: NDArray[np.int64]
     seen: list[int]
+    counts: NDArray[np.float64]  # (people with hours, bins, 24): their hour counts
     totals: NDArray[np.float64]  # (people with hours, bins)
     weighted: NDArray[np.float64]  # (people with hours, bins, types x columns)
 
@@ -728,7 +745,7 @@ def _hours_of(problems: Sequence[RoleProblem]) -> _Hours:
     hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64).reshape(
         len(seen), N_BINS, 24
     )
-    return _Hours(at, seen, hours.sum(axis=2), _weighted_hours(hours))
+    return _Hours(at, seen, hours, hours.sum(axis=2), _weighted_hours(hours))
 
 
 def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
@@ -871,7 +888,7 @@ def _presence_many(
 def _bag_scores(
     counts: NDArray[np.float64],
     pairs: _Pairs,
-    singletons: Sequence[tuple[int, float]],
+    singletons: tuple[NDArray[np.int64], NDArray[np.float64]],
     moves: Sequence[tuple[int, int, int, NDArray[np.float64], NDArray[np.float64]]],
     position: NDArray[np.int64],
     probs: NDArray[np.float64],
@@ -881,7 +898,7 @@ def _bag_scores(
     """`roles._bag_log_scores` of many people's bags, their scored assignments end to end,
     (draws, K in all): `counts` the people's location rows end to end (`pairs.loc_start`
     each one's first), `pairs` the (assignment, location) pairs of the assignments the bags
-    score, `singletons` each person's isolated row and its points, `moves` (assignment,
+    score, `singletons` the isolated rows and their points, `moves` (assignment,
     new home's row, old home's row, new home's counts before the split, old home's after
     it), `position` each scored assignment's in `pairs`, `probs` and `prior` its presence
     and log prior."""
@@ -910,10 +927,11 @@ def _bag_scores(
     xlogx = roles._xlogx(totals)
     lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
     places = (counts.sum(axis=1) > 0).astype(np.float64)
-    for last, points in singletons:  # isolated points: each its own place seen once
-        xlogx[:, last] = 0.0
-        lgam[:, last] = 0.0
-        places[last] = points
+    # Isolated points: each its own place seen once.
+    last, points = singletons
+    xlogx[:, last] = 0.0
+    lgam[:, last] = 0.0
+    places[last] = points
     is_work, is_other = pairs.role == WORK, pairs.role == OTHER
     draw_key = np.arange(draws)[:, None] * n_specs
 

@@ -140,14 +140,21 @@ def test_many_people_at_once_equal_each_alone(
             st.lists(
                 st.sampled_from([0, 0, 0, 1, 2, 30]), min_size=N_BINS * 24, max_size=N_BINS * 24
             ),
+            st.lists(  # no counts, but the checks must not change their answers
+                st.sampled_from([0.0, 0.0, -0.0, -1.0, 0.5, 1e-300, math.nan, 3.0]),
+                min_size=N_BINS * 24,
+                max_size=N_BINS * 24,
+            ),
         ),
         min_size=1,
         max_size=9,
     )
 )
-def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[int] | None]) -> None:
+def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[float] | None]) -> None:
     """`_activity_many` gives each person `activity_log_bayes_factors`' floats, bit for bit
-    (no hours, all-zero hours, sparse and dense counts, batches of one and many)."""
+    (no hours, all-zero hours, sparse and dense counts, batches of one and many; negative,
+    fractional and NaN values, where whether the hours sum above 0 is asked person by
+    person)."""
     counts = [None if h is None else np.array(h, dtype=np.float64).reshape(N_BINS, 24)
               for h in hours]  # fmt: skip
     problems = [RoleProblem(np.zeros((1, N_BINS)), [0], [], [], [], [], 0.0, 1.0, 1,
