@@ -384,18 +384,22 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         problems, assigned, scores, entry_start, entry_spec, pairs, table, row_of, prior,
         priors.concentration,
     )  # fmt: skip
+    # Each fit's arrays are its slices of the batch's (made once, not a copy or a
+    # subtraction a person).
+    structure_index = entry_spec - spec_start[entry_person]
+    bounds = entry_start.tolist()
     fits = []
     for person in range(people):
-        at, end = int(entry_start[person]), int(entry_start[person + 1])
+        at, end = bounds[person], bounds[person + 1]
         structures, _, _, lives_at_work = assigned[person]
         bagged = person in bag_scores
         fits.append(RoleFit(
             structures=list(structures),  # its own lists (the shapes' are shared)
-            person_type=entry_type[at:end].copy(),
-            structure_index=entry_spec[at:end] - spec_start[person],
-            log_score=scores[at:end].copy(),
+            person_type=entry_type[at:end],
+            structure_index=structure_index[at:end],
+            log_score=scores[at:end],
             home_lives_at_work=list(lives_at_work),
-            bag_index=bag_at[person] - at if bagged else np.zeros(0, np.int64),
+            bag_index=bag_at[person] if bagged else np.zeros(0, np.int64),
             bag_inputs=() if bagged else None,
             bag_log_scores=bag_scores.get(person),
             activity=activity[person],
@@ -416,7 +420,7 @@ def _bag_of_batch(
     concentration: float,
 ) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
     """The bag of every bagged person of a batch, from the batch's arrays: per person, the
-    entries it scores (those within `roles.BAG_PRUNE` of the person's best, as
+    entries it scores (as indexes among the person's entries) (those within `roles.BAG_PRUNE` of the person's best, as
     `roles._bag_inputs` picks them) and their scores under the reweightings, (draws, K),
     the floats `roles._bag_log_scores` gives one person (`_bag_scores`). The assignments'
     (assignment, location) pairs are the batch's (`pairs`) of the assignments kept, in
@@ -463,7 +467,8 @@ def _bag_of_batch(
     bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], table[row_of[kept]],
                       prior[kept], concentration)  # fmt: skip
     bounds = np.searchsorted(kept, entry_start).tolist()
-    bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
+    own = kept - entry_start[owner[kept]]  # each entry's index among its person's
+    bag_at = {k: own[bounds[k] : bounds[k + 1]] for k in people}
     return bag_at, {k: bag[:, bounds[k] : bounds[k + 1]] for k in people}
 
 
