@@ -1937,7 +1937,8 @@ def _dm_loglik_of_rows(
     seen = np.flatnonzero(flat)
     spec_of = seen // cells
     cell_of = seen - spec_of * cells  # (role, part) within the assignment
-    part_of = spec_of * n_bins + cell_of % n_bins
+    bin_of = cell_of % n_bins  # its part (once a seen cell, read by every entry of it)
+    part_of = spec_of * n_bins + bin_of
     count_of = flat[seen]
     total = np.asarray(np.bincount(part_of, weights=count_of, minlength=n_specs * n_bins),
                        np.float64)  # fmt: skip
@@ -1961,7 +1962,7 @@ def _dm_loglik_of_rows(
     lgamma_table[read] = gammaln(a_table[read])
     a_seen = a_table[read_at]
     terms = gammaln(count_seen + a_seen) - lgamma_table[read_at]
-    entry_part = entry_of * n_bins + cell % n_bins
+    entry_part = entry_of * n_bins + bin_of[at]
     out = per_bin[entry_spec].reshape(-1) + np.bincount(entry_part, weights=terms,
                                                         minlength=entries * n_bins)  # fmt: skip
     return np.asarray(out.reshape(entries, n_bins).sum(axis=-1), dtype=np.float64)
