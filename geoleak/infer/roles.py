@@ -2422,24 +2422,22 @@ def _structure_log_priors_many(
         s_old >= 0, each(2), np.where(s_home >= 0, each(3), 0.0)
     )
     # Each person's (home, work) commute bands, flattened one person after another.
-    bands = [
-        np.array(p[5], dtype=np.int64).reshape(-1) if p[5] is not None and p[1] else _NO_BANDS
-        for p in people
-    ]
-    width = np.array([b.size // p[1] if b.size else 0 for b, p in zip(bands, people, strict=True)],
-                     dtype=np.int64)  # fmt: skip
-    start = np.cumsum([0, *(b.size for b in bands)])[:-1]
+    # (Python lists, one array at the end: not one small array a person.)
+    bands = [[band for row in p[5] for band in row] if p[5] is not None and p[1] else []
+             for p in people]  # fmt: skip
+    n_bands = np.array([len(b) for b in bands], dtype=np.int64)
+    n_homes = np.array([max(1, p[1]) for p in people], dtype=np.int64)
+    width = np.where(n_bands > 0, n_bands // n_homes, 0)
+    start = np.cumsum(n_bands) - n_bands
     owner = np.repeat(np.arange(len(people)), sizes)
     pair = (s_work >= 0) & (s_home >= 0) & (width > 0)[owner]
     far_term = np.zeros(total)
     if pair.any():
         who = owner[pair]
         at = start[who] + s_home[pair] * width[who] + s_work[pair]
-        far_term[pair] = COMMUTE_BAND_LOG_PRIOR[np.concatenate(bands)[at]]
+        every = np.array([band for b in bands for band in b], dtype=np.int64)
+        far_term[pair] = COMMUTE_BAND_LOG_PRIOR[every[at]]
     return log_structure_prior + far_term, s_home, s_work, s_second
-
-
-_NO_BANDS = np.zeros(0, dtype=np.int64)
 
 
 def _second_shares(by_role: NDArray[np.float64]) -> Any:
