@@ -17,7 +17,7 @@ and the few matrix products whose order is the library's (`home_unseen_by_type`'
 
 Assignments and structure priors are built by the same functions as `fit_roles`
 (`roles._assignments`, `_structure_log_priors_many`, `_workplace_log_prior`), once for each
-shape of problem (which locations are candidates for what: `_shape_of`), and the bag scores
+shape of problem (which locations are candidates for what: `_shapes_of`), and the bag scores
 the assignments `roles._bag_inputs` keeps, so a change of the model's types, priors or
 assignments reaches both.
 """
@@ -241,8 +241,9 @@ class _Shape:
     fields: NDArray[np.int64]  # (assignments, 5): home, work, second, old home, nights
 
 
-_SHAPES: dict[tuple[Any, ...], _Shape] = {}
+_SHAPES: dict[RolePriors, dict[tuple[Any, ...], _Shape]] = {}  # per priors, by shape
 _SHAPES_KEPT = 4096
+_PRIORS_KEPT = 16
 
 
 def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
@@ -260,22 +261,29 @@ def _made_shape(p: RoleProblem, priors: RolePriors) -> _Shape:
     )
 
 
-def _shape_of(p: RoleProblem, priors: RolePriors) -> _Shape:
-    """`_made_shape(p, priors)`, the same values: made once a shape (`_SHAPES`), each
-    fit given its own lists."""
-    if p.moves:
-        return _made_shape(p, priors)
-    key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups), tuple(p.second_locs),
-           tuple(p.night_locs), priors)  # fmt: skip
-    shape = _SHAPES.get(key)
-    if shape is None:
-        shape = _made_shape(p, priors)
-        if len(_SHAPES) >= _SHAPES_KEPT:
+def _shapes_of(problems: Sequence[RoleProblem], priors: RolePriors) -> list[_Shape]:
+    """`_made_shape(p, priors)` of each problem, the same values: made once a shape and
+    priors (`_SHAPES`, keyed by the priors once a batch, then by the shape) and shared, so
+    they are read and never changed (the fits are given their own lists)."""
+    kept = _SHAPES.get(priors)
+    if kept is None:
+        if len(_SHAPES) >= _PRIORS_KEPT:
             _SHAPES.clear()
-        _SHAPES[key] = shape
-    structures, specs, _, lives_at_work = shape.assigned
-    return _Shape((list(structures), specs, [], list(lives_at_work)), shape.work_prior,
-                  shape.role, shape.second, shape.second_code, shape.fields)  # fmt: skip
+        kept = _SHAPES[priors] = {}
+    shapes = []
+    for p in problems:
+        if p.moves:  # its move rows hold the person's counts
+            shapes.append(_made_shape(p, priors))
+            continue
+        key = (tuple(p.loc_group), tuple(p.home_locs), tuple(p.work_groups),
+               tuple(p.second_locs), tuple(p.night_locs))  # fmt: skip
+        shape = kept.get(key)
+        if shape is None:
+            if len(kept) >= _SHAPES_KEPT:
+                kept.clear()
+            shape = kept[key] = _made_shape(p, priors)
+        shapes.append(shape)
+    return shapes
 
 
 def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[RoleFit]:
@@ -283,7 +291,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     if not problems:
         return []
     people = len(problems)
-    shapes = [_shape_of(p, priors) for p in problems]
+    shapes = _shapes_of(problems, priors)
     assigned = [shape.assigned for shape in shapes]
     group_lists = [list(p.loc_group) for p in problems]
     by_role, plug, spec_start, pairs = _role_rows_many(
@@ -307,14 +315,9 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
 
     # The prior that the home is none of the candidates, per person and type.
     unseen = _home_unseen_many(problems, priors)  # (people, types)
-    log_seen = np.zeros((people, len(PERSON_TYPES)))
-    log_unseen = np.zeros((people, len(PERSON_TYPES)))
-    for person, p in enumerate(problems):
-        n_home = max(1, len(p.home_locs))
-        for t, value in enumerate(unseen[person].tolist()):
-            u = min(0.99, value)
-            log_seen[person, t] = math.log((1 - u) / n_home)
-            log_unseen[person, t] = math.log(u)
+    log_seen, log_unseen = roles.home_term_logs(
+        unseen, np.array([max(1, len(p.home_locs)) for p in problems], dtype=np.float64)
+    )
     work_prior = np.concatenate([shape.work_prior for shape in shapes])
 
     # Every (person, type, assignment), in the order `fit_roles` scores them per person.
@@ -364,7 +367,7 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
     for ptype in _DAYS_TYPES:  # the others have no evidence of their days (None)
         prior = _with_work_day_evidence(prior, ptype, problems, entry_type, entry_person,
                                         entry_work)  # fmt: skip
-    activity = _activity_many(problems)
+    activity = _activity_many(problems, hours)
     prior = prior + activity[entry_person, entry_type]
     by_hour = _hour_terms_many(problems, pairs, priors.hour_weight, hours)  # (assignments, types)
     prior = prior + by_hour[entry_spec, entry_type]
@@ -381,18 +384,22 @@ def fit_roles_many(problems: Sequence[RoleProblem], priors: RolePriors) -> list[
         problems, assigned, scores, entry_start, entry_spec, pairs, table, row_of, prior,
         priors.concentration,
     )  # fmt: skip
+    # Each fit's arrays are its slices of the batch's (made once, not a copy or a
+    # subtraction a person).
+    structure_index = entry_spec - spec_start[entry_person]
+    bounds = entry_start.tolist()
     fits = []
     for person in range(people):
-        at, end = int(entry_start[person]), int(entry_start[person + 1])
+        at, end = bounds[person], bounds[person + 1]
         structures, _, _, lives_at_work = assigned[person]
         bagged = person in bag_scores
         fits.append(RoleFit(
-            structures=structures,
-            person_type=entry_type[at:end].copy(),
-            structure_index=entry_spec[at:end] - spec_start[person],
-            log_score=scores[at:end].copy(),
-            home_lives_at_work=lives_at_work,
-            bag_index=bag_at[person] - at if bagged else np.zeros(0, np.int64),
+            structures=list(structures),  # its own lists (the shapes' are shared)
+            person_type=entry_type[at:end],
+            structure_index=structure_index[at:end],
+            log_score=scores[at:end],
+            home_lives_at_work=list(lives_at_work),
+            bag_index=bag_at[person] if bagged else np.zeros(0, np.int64),
             bag_inputs=() if bagged else None,
             bag_log_scores=bag_scores.get(person),
             activity=activity[person],
@@ -413,7 +420,7 @@ def _bag_of_batch(
     concentration: float,
 ) -> tuple[dict[int, NDArray[np.int64]], dict[int, NDArray[np.float64]]]:
     """The bag of every bagged person of a batch, from the batch's arrays: per person, the
-    entries it scores (those within `roles.BAG_PRUNE` of the person's best, as
+    entries it scores (as indexes among the person's entries) (those within `roles.BAG_PRUNE` of the person's best, as
     `roles._bag_inputs` picks them) and their scores under the reweightings, (draws, K),
     the floats `roles._bag_log_scores` gives one person (`_bag_scores`). The assignments'
     (assignment, location) pairs are the batch's (`pairs`) of the assignments kept, in
@@ -445,8 +452,9 @@ def _bag_of_batch(
                  pairs.second_code[second_on])  # fmt: skip
     people = np.flatnonzero(bagged).tolist()
     counts = np.concatenate([problems[k].counts for k in people]).reshape(-1, N_BINS)
-    singletons = [(int(loc_start[j + 1]) - 1, problems[k].singleton_total)
-                  for j, k in enumerate(people) if problems[k].singleton_total]  # fmt: skip
+    points = np.array([problems[k].singleton_total for k in people], dtype=np.float64)
+    isolated = np.flatnonzero(points != 0)  # `if singleton_total:` (NaN too)
+    singletons = (loc_start[isolated + 1] - 1, points[isolated])
     moves = []
     for j, k in enumerate(people):
         specs = assigned[k][1]
@@ -459,19 +467,32 @@ def _bag_of_batch(
     bag = _bag_scores(counts, sub, singletons, moves, rank[entry_spec[kept]], table[row_of[kept]],
                       prior[kept], concentration)  # fmt: skip
     bounds = np.searchsorted(kept, entry_start).tolist()
-    bag_at = {k: kept[bounds[k] : bounds[k + 1]] for k in people}
+    own = kept - entry_start[owner[kept]]  # each entry's index among its person's
+    bag_at = {k: own[bounds[k] : bounds[k + 1]] for k in people}
     return bag_at, {k: bag[:, bounds[k] : bounds[k + 1]] for k in people}
 
 
-def _activity_many(problems: Sequence[RoleProblem]) -> NDArray[np.float64]:
+def _activity_many(
+    problems: Sequence[RoleProblem], hours: _Hours | None = None
+) -> NDArray[np.float64]:
     """`roles.activity_log_bayes_factors(p.hour_counts)` of each problem, (people, types),
-    for every person with hours at once (`roles._activity_of_cells`: each person's floats)."""
+    for every person with hours at once (`roles._activity_of_cells`: each person's floats).
+    Whether a person's hours sum to more than 0 is asked of the batch's stack at once
+    where no count is negative or NaN (then the sum is positive exactly when some count
+    is, in any order), else of each person's own sum."""
     out = np.zeros((len(problems), len(PERSON_TYPES)))
-    seen = [k for k, p in enumerate(problems)
-            if p.hour_counts is not None and p.hour_counts.sum() > 0]  # fmt: skip
-    if seen:
-        hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64)
-        out[seen] = roles._activity_of_cells(roles._activity_cells(hours))
+    hours = _hours_of(problems) if hours is None else hours
+    if not hours.seen:
+        return out
+    stack = hours.counts.reshape(len(hours.seen), -1)
+    if (stack >= 0).all():
+        positive = (stack > 0).any(axis=1)
+    else:
+        positive = np.array([problems[k].hour_counts.sum() > 0  # type: ignore[union-attr]
+                             for k in hours.seen], dtype=np.bool_)  # fmt: skip
+    if positive.any():
+        seen = np.array(hours.seen, dtype=np.int64)[positive]
+        out[seen] = roles._activity_of_cells(roles._activity_cells(hours.counts[positive]))
     return out
 
 
@@ -490,22 +511,22 @@ def _with_work_day_evidence(
 ) -> NDArray[np.float64]:
     """`prior` with each entry of type `ptype` given its workplace's log Bayes factor of the
     days it was seen on (`roles.work_day_evidence`), as `fit_roles` adds it."""
-    flat: list[float] = []
-    start: list[int] = []
-    has = []
-    for p in problems:
-        start.append(len(flat))
-        values = roles.work_day_evidence(ptype, p.work_rota_log_bf, p.work_schedule_log_bf)
-        has.append(values is not None and len(p.work_groups) > 0)
-        if has[-1]:
-            flat.extend(float(v) for v in values)  # type: ignore[union-attr]
-        flat.append(0.0)  # no located workplace (and no evidence)
-    if not any(has):
+    # Per person, its values (none without a located workplace) and a 0.0 for no located
+    # workplace (and no evidence), one person after another.
+    evidence = [
+        roles.work_day_evidence(ptype, p.work_rota_log_bf, p.work_schedule_log_bf)
+        if len(p.work_groups) else None
+        for p in problems
+    ]  # fmt: skip
+    has = np.array([values is not None for values in evidence], dtype=bool)
+    if not has.any():
         return prior
-    of = np.asarray(flat, dtype=np.float64)
-    base = np.asarray(start, dtype=np.int64)
-    chosen = (entry_type == ptype) & np.array(has)[entry_person]
-    n_groups = np.diff(np.append(base, of.size)) - 1
+    rows = [[*values, 0.0] if values is not None else [0.0] for values in evidence]
+    sizes = np.array([len(row) for row in rows], dtype=np.int64)
+    of = np.array([float(v) for row in rows for v in row], dtype=np.float64)
+    base = np.cumsum(sizes) - sizes
+    chosen = (entry_type == ptype) & has[entry_person]
+    n_groups = sizes - 1
     work_at = np.where(entry_work >= 0, entry_work, n_groups[entry_person])
     at = np.where(chosen, base[entry_person] + work_at, 0)
     return np.asarray(np.where(chosen, prior + of[at], prior), dtype=np.float64)
@@ -538,10 +559,7 @@ def _pairs(
     loc_start = np.concatenate([[0], np.cumsum(n_locs)])
     spec_start = np.concatenate([[0], np.cumsum([len(s) for s in specs_of])]).astype(np.int64)
     n_specs = int(spec_start[-1])
-    group = np.array([g for groups in loc_groups for g in groups], dtype=np.int64)
-    flat = [spec for specs in specs_of for spec in specs]
     spec_person = np.repeat(np.arange(len(specs_of)), np.diff(spec_start))
-    work_group = np.array([spec[1] for spec in flat], dtype=np.int64).reshape(-1)
     # One entry per (assignment, location of its person), in location order.
     pairs_of = n_locs[spec_person]
     pair_start = np.concatenate([[0], np.cumsum(pairs_of)]).astype(np.int64)
@@ -549,13 +567,17 @@ def _pairs(
     pair_loc = (loc_start[spec_person][pair_spec] + np.arange(pair_start[-1])
                 - pair_start[pair_spec])  # fmt: skip
     if shapes is not None:
+        # Each person's second places numbered in the batch: its first assignment added.
+        second_rows = np.concatenate([shape.second for shape in shapes])
+        first = np.repeat(spec_start[:-1], [shape.second.size for shape in shapes])
         return _Pairs(
             loc_start.astype(np.int64), spec_start, n_specs, pair_spec, pair_loc,
-            np.concatenate([shape.role for shape in shapes]),
-            np.concatenate([shape.second + at
-                            for shape, at in zip(shapes, spec_start.tolist(), strict=False)]),
+            np.concatenate([shape.role for shape in shapes]), second_rows + first,
             np.concatenate([shape.second_code for shape in shapes]),
         )  # fmt: skip
+    group = np.array([g for groups in loc_groups for g in groups], dtype=np.int64)
+    flat = [spec for specs in specs_of for spec in specs]
+    work_group = np.array([spec[1] for spec in flat], dtype=np.int64).reshape(-1)
     role = np.where((group[pair_loc] == work_group[pair_spec]) & (work_group[pair_spec] >= 0),
                     WORK, OTHER)  # fmt: skip
     for slot in (0, 1):
@@ -605,12 +627,13 @@ def _role_rows_many(
     xlogx = roles._xlogx(totals)
     lgam = _of_whole("lgamma", _lgamma_or_zero, totals)
     places = (totals > 0).astype(np.float64)
-    for person, singletons in enumerate(singleton_totals):
-        if singletons:
-            last = loc_start[person + 1] - 1
-            xlogx[last] = 0.0
-            lgam[last] = 0.0
-            places[last] = singletons
+    # Isolated points: each its own place seen once (a person's last row).
+    singletons = np.array(singleton_totals, dtype=np.float64)
+    isolated = np.flatnonzero(singletons != 0)  # `if singleton_total:` (NaN too)
+    last = loc_start[isolated + 1] - 1
+    xlogx[last] = 0.0
+    lgam[last] = 0.0
+    places[last] = singletons[isolated]
     # Sums over a role's locations, added location by location (bincount adds in order).
     is_work, is_other = role == WORK, role == OTHER
 
@@ -708,12 +731,14 @@ def _weighted_hours(hours: NDArray[np.float64]) -> NDArray[np.float64]:
 @dataclass(frozen=True, slots=True)
 class _Hours:
     """The hours of a batch's people with hours (`RoleProblem.hour_counts`), in order:
-    `at[k]` is person k's row (-1 without hours), `totals` each part's hours summed along
-    its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made once a batch for
-    the presence (`_presence_many`) and the hour terms (`_location_hour_terms_rows`)."""
+    `at[k]` is person k's row (-1 without hours), `counts` their hours, `totals` each part's
+    hours summed along its row of 24 (as alone), `weighted` `_weighted_hours` of them. Made
+    once a batch for the presence (`_presence_many`), the hour terms
+    (`_location_hour_terms_rows`) and the waking hours (`_activity_many`)."""
 
     at: NDArray[np.int64]
     seen: list[int]
+    counts: NDArray[np.float64]  # (people with hours, bins, 24): their hour counts
     totals: NDArray[np.float64]  # (people with hours, bins)
     weighted: NDArray[np.float64]  # (people with hours, bins, types x columns)
 
@@ -725,7 +750,7 @@ def _hours_of(problems: Sequence[RoleProblem]) -> _Hours:
     hours = np.array([problems[k].hour_counts for k in seen], dtype=np.float64).reshape(
         len(seen), N_BINS, 24
     )
-    return _Hours(at, seen, hours.sum(axis=2), _weighted_hours(hours))
+    return _Hours(at, seen, hours, hours.sum(axis=2), _weighted_hours(hours))
 
 
 def _first(item: tuple[int, int, NDArray[np.float64]]) -> int:
@@ -868,7 +893,7 @@ def _presence_many(
 def _bag_scores(
     counts: NDArray[np.float64],
     pairs: _Pairs,
-    singletons: Sequence[tuple[int, float]],
+    singletons: tuple[NDArray[np.int64], NDArray[np.float64]],
     moves: Sequence[tuple[int, int, int, NDArray[np.float64], NDArray[np.float64]]],
     position: NDArray[np.int64],
     probs: NDArray[np.float64],
@@ -878,7 +903,7 @@ def _bag_scores(
     """`roles._bag_log_scores` of many people's bags, their scored assignments end to end,
     (draws, K in all): `counts` the people's location rows end to end (`pairs.loc_start`
     each one's first), `pairs` the (assignment, location) pairs of the assignments the bags
-    score, `singletons` each person's isolated row and its points, `moves` (assignment,
+    score, `singletons` the isolated rows and their points, `moves` (assignment,
     new home's row, old home's row, new home's counts before the split, old home's after
     it), `position` each scored assignment's in `pairs`, `probs` and `prior` its presence
     and log prior."""
@@ -907,10 +932,11 @@ def _bag_scores(
     xlogx = roles._xlogx(totals)
     lgam = np.where(totals > 0, gammaln(np.maximum(totals, 1e-300)), 0.0)
     places = (counts.sum(axis=1) > 0).astype(np.float64)
-    for last, points in singletons:  # isolated points: each its own place seen once
-        xlogx[:, last] = 0.0
-        lgam[:, last] = 0.0
-        places[last] = points
+    # Isolated points: each its own place seen once.
+    last, points = singletons
+    xlogx[:, last] = 0.0
+    lgam[:, last] = 0.0
+    places[last] = points
     is_work, is_other = pairs.role == WORK, pairs.role == OTHER
     draw_key = np.arange(draws)[:, None] * n_specs
 

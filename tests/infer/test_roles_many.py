@@ -140,14 +140,21 @@ def test_many_people_at_once_equal_each_alone(
             st.lists(
                 st.sampled_from([0, 0, 0, 1, 2, 30]), min_size=N_BINS * 24, max_size=N_BINS * 24
             ),
+            st.lists(  # no counts, but the checks must not change their answers
+                st.sampled_from([0.0, 0.0, -0.0, -1.0, 0.5, 1e-300, math.nan, 3.0]),
+                min_size=N_BINS * 24,
+                max_size=N_BINS * 24,
+            ),
         ),
         min_size=1,
         max_size=9,
     )
 )
-def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[int] | None]) -> None:
+def test_waking_hours_of_many_people_equal_each_alone(hours: list[list[float] | None]) -> None:
     """`_activity_many` gives each person `activity_log_bayes_factors`' floats, bit for bit
-    (no hours, all-zero hours, sparse and dense counts, batches of one and many)."""
+    (no hours, all-zero hours, sparse and dense counts, batches of one and many; negative,
+    fractional and NaN values, where whether the hours sum above 0 is asked person by
+    person)."""
     counts = [None if h is None else np.array(h, dtype=np.float64).reshape(N_BINS, 24)
               for h in hours]  # fmt: skip
     problems = [RoleProblem(np.zeros((1, N_BINS)), [0], [], [], [], [], 0.0, 1.0, 1,
@@ -567,3 +574,38 @@ def test_people_of_one_shape_share_their_assignments_and_each_fit_keeps_its_own(
         again = fit_roles_many(people[:1], priors)[0]
         assert_same_fit(again, people[0].fit(priors))
         assert again.structures is not first[2].structures
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 5),
+            st.lists(
+                st.one_of(
+                    st.floats(1e-300, 1.0),
+                    st.sampled_from([0.99, 0.9899999999999999, 0.9900000000000001, 1.0, math.nan]),
+                ),
+                min_size=len(roles.PERSON_TYPES),
+                max_size=len(roles.PERSON_TYPES),
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_home_term_logs_of_many_people_equal_the_scalar_logs(
+    people: list[tuple[int, list[float]]],
+) -> None:
+    """`roles.home_term_logs` gives `fit_roles`' scalar home terms, math.log((1 - u) / n_home)
+    and math.log(u) with u = min(0.99, unseen), bit for bit (values about 0.99, 1.0 and NaN,
+    which `min` makes 0.99; tiny values)."""
+    n_types = len(roles.PERSON_TYPES)
+    unseen = np.array([values for _, values in people], dtype=np.float64).reshape(-1, n_types)
+    n_home = np.array([n for n, _ in people], dtype=np.float64)
+    log_seen, log_unseen = roles.home_term_logs(unseen, n_home)
+    assert log_seen.shape == log_unseen.shape == unseen.shape
+    for person, (n, values) in enumerate(people):
+        for t, value in enumerate(values):
+            u = min(0.99, value)
+            assert log_seen[person, t].tobytes() == np.float64(math.log((1 - u) / n)).tobytes()
+            assert log_unseen[person, t].tobytes() == np.float64(math.log(u)).tobytes()
