@@ -54,7 +54,7 @@ class DigestSet:
     runs never need it), and those, every `_YOUNG_SPILLS` spills' worth, into sorted arrays
     one for each value of a digest's top 8 bits; a key is searched by bisection in the
     young members, then in its array. A spill copies the young members, not every member
-    (at 2 M members ~14 M values moved in all, not ~31 M); merging into one of 256 arrays
+    (at 2 M members ~12 M values moved in all, not ~31 M); merging into one of 256 arrays
     at a time needs about 1/256 of the members again in transient memory (one array for
     all needed a copy of every member, and a sort buffer, at each spill), the young
     members' merge up to `_YOUNG_SPILLS * buffer` members. Beside the array, one bit per slot marks two slots of each member (a
@@ -215,7 +215,7 @@ class DigestSet:
             self._young = np.zeros(0, dtype=np.int64)
         # A spill joins the young members (two sorted runs: merged in one pass); the parts
         # take them only every `_YOUNG_SPILLS` spills' worth, so a spill copies at most
-        # those, not every member (at 2 M members, ~14 M values moved in all, not ~31 M).
+        # those, not every member (at 2 M members, ~12 M values moved in all, not ~31 M).
         young = np.concatenate((self._young, spilled))
         young.sort(kind="stable")
         self._young = young
