@@ -564,7 +564,12 @@ _LINE_SEPARATOR = "\n],["
 def _as_text(post: _ShardLines) -> _ShardLines:
     """`post` with its lines as `decode_each`'s text of them (`"[[" + "\n],[".join(lines)
     + "\n]]"`), where that text splits back into exactly the lines: no line holds the
-    separator (it has no border, so its count is the lines' gaps only then). Else as it is."""
+    separator (it has no border, so its count is the lines' gaps only then). Else as it is.
+
+    Lines that hold "\n" at most as their last character (`LineRun.newline_last`: the
+    JSONL reader's) are not counted: such a line cannot hold the separator, and none is
+    made where two pieces meet (a line's "\n" is followed by the separator's "\n" or the
+    end's, never by "]")."""
     lines = post.run.lines
     if not lines:
         return post
@@ -572,7 +577,7 @@ def _as_text(post: _ShardLines) -> _ShardLines:
     pieces[0] = "[[" + pieces[0]
     pieces[-1] += "\n]]"
     text = _LINE_SEPARATOR.join(pieces)
-    if text.count(_LINE_SEPARATOR) != len(lines) - 1:
+    if not post.run.newline_last and text.count(_LINE_SEPARATOR) != len(lines) - 1:
         return post
     return _ShardLines(post.posts, post.run._replace(lines=[]), text)
 
@@ -1224,7 +1229,7 @@ def _split_run(
             posts = array("q", compress(numbers, mine))
             lines = LineRun(list(compress(run.lines, mine)), list(compress(run.authors, mine)),
                             array("q", compress(run.numbers, mine)), [], run.prefix, run.root,
-                            run.renamed)  # fmt: skip
+                            run.renamed, run.newline_last)  # fmt: skip
             part.append((posts[0], _ShardLines(posts, lines)))
 
 
@@ -1280,7 +1285,7 @@ def _take_spans(
         posts = array("q")
         posts.frombytes(np.concatenate([post_numbers[start:end] for start, end in mine]).tobytes())
         lines = LineRun(texts, authors, array("q", numbers), [], run.prefix, run.root,
-                        run.renamed)  # fmt: skip
+                        run.renamed, run.newline_last)  # fmt: skip
         part.append((number + mine[0][0], _ShardLines(posts, lines)))
 
 

@@ -894,6 +894,78 @@ def test_a_shard_s_lines_travel_as_one_text_and_split_back_exactly(
     assert list(back.posts) == list(item.posts)
 
 
+# Lines as a text file's iteration gives them (`newline=""`, the JSONL reader's: "\n",
+# "\r\n" and a lone "\r" end a line; the last may have no end; empty lines).
+_FILE_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["\n],[", "],[", "\n]]", "]]", "[[", "\r\n", "\r", "\n", "\n\n"]),
+        st.text(alphabet="\n],[\r x{}", max_size=8),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FILE_TEXT)
+@example("a\n],[b\n")
+@example("x\r\n],[\r\n\n]]")
+@example("\n\n],[\r")
+def test_a_run_of_a_text_file_s_lines_travels_as_text_without_the_count(text: str) -> None:
+    """`_as_text` of lines a text file gives, marked `newline_last` (no count of the
+    separator), is what counting gives: the lines' one text, which splits back into them."""
+    import io
+
+    texts = list(io.StringIO(text, newline=""))
+    assert all("\n" not in line[:-1] for line in texts)  # (what `newline_last` says)
+    count = len(texts)
+    marked = LineRun(list(texts), ["x"] * count, array("q", range(1, count + 1)), [],
+                     "c.jsonl:", "/corpus", False, True)  # fmt: skip
+    posts = array("q", range(5, 5 + count))
+    sent = pipeline._as_text(pipeline._ShardLines(posts, marked))
+    counted = pipeline._as_text(pipeline._ShardLines(posts, marked._replace(newline_last=False)))
+    assert sent.text == counted.text and sent.run.lines == counted.run.lines
+    if texts:
+        assert sent.text == "[[" + "\n],[".join(texts) + "\n]]" and sent.run.lines == []
+    packed = pickle.loads(pickle.dumps(pipeline._pack([(5, pipeline._ShardLines(posts, marked))])))
+    ((_, back),) = pipeline._with_lines(pipeline._unpacked(packed))
+    assert back.run == marked and back.text is None
+
+
+@pytest.mark.parametrize(
+    "ends",
+    [["\n"] * 5, ["\r\n"] * 5, ["\r"] * 5, ["\n", "\r\n", "\r", "\n", ""],
+     ["\r\n", "\n\n", "\r\r\n", "\n", ""], ["\n", "\n", "\n", "\n", "\n\n"]],
+)  # fmt: skip
+def test_the_reader_s_runs_are_marked_and_travel_as_their_lines_text(
+    tmp_path: Path, ends: list[str]
+) -> None:
+    """The JSONL reader's runs say `newline_last` (lines ending "\n", "\r\n", "\r", a
+    last line without an end, empty lines between), and each part routed from them travels
+    as the text counting gives, splitting back into its lines."""
+    path = tmp_path / "c.jsonl"
+    lines = [_dup_line(author, k, "geotag", k) for k, author in enumerate("aabba")]
+    path.write_text("".join(map(str.__add__, lines, ends)), encoding="utf-8", newline="")
+    request = jsonl.RunRequest(3)
+    runs = []
+    with jsonl.deferred_parsing(runs=request):
+        for item in jsonl.JsonlReader().read(path, Diagnostics()):
+            assert type(item) is LineRun and item.newline_last
+            runs.append(item)
+    assert [line.rstrip("\r\n") for run in runs for line in run.lines] == lines
+    for number, item in enumerate(runs):
+        parts: list[list[Any]] = [[], []]
+        pipeline._route([(number, item)], parts)
+        for _, shard_lines in (post for part in parts for post in part):
+            assert shard_lines.run.newline_last
+            sent = pipeline._as_text(shard_lines)
+            counted = pipeline._as_text(
+                shard_lines._replace(run=shard_lines.run._replace(newline_last=False))
+            )
+            assert sent.text is not None and sent.text == counted.text
+            ((_, back),) = pipeline._with_lines([(0, sent)])
+            assert back.run.lines == shard_lines.run.lines
+
+
 _ENDED_LINES = st.tuples(
     st.sampled_from(["ann", "bo", "cy", "dee", "eve"]),
     st.sampled_from(["geotag", "geotag", "geotag", "place", "text", "bad json", "copy"]),

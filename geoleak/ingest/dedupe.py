@@ -36,6 +36,9 @@ __all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"
 
 # `DigestSet.add_many` adds runs of at least this many keys at once (fewer: one by one).
 _MANY = 8
+# The young members (`DigestSet._spill`) are merged into the sorted parts once they hold
+# this many spills' worth of members (transient memory: at most that many again).
+_YOUNG_SPILLS = 8
 # A member's second slot is picked by its digest's bits from this one up (its first by
 # the lowest): independent of the first's for up to 2^32 slots (268 M members).
 _SECOND = 32
@@ -47,11 +50,14 @@ class DigestSet:
 
     The newest members are in a Python set (and, for the spill, in the arrays of the
     runs `add_many` added and a list of the keys `add` added); when it holds `buffer` of
-    them they are merged into sorted arrays (numpy, imported then: small runs never need
-    it), one for each value of a digest's top 8 bits, which are searched by bisection.
-    Merging into one of 256 arrays at a time needs about 1/256 of the members again in
-    transient memory (one array for all needed a copy of every member, and a sort buffer,
-    at each spill). Beside the array, one bit per slot marks two slots of each member (a
+    them they are merged into a sorted array of young members (numpy, imported then: small
+    runs never need it), and those, every `_YOUNG_SPILLS` spills' worth, into sorted arrays
+    one for each value of a digest's top 8 bits; a key is searched by bisection in the
+    young members, then in its array. A spill copies the young members, not every member
+    (at 2 M members ~12 M values moved in all, not ~31 M); merging into one of 256 arrays
+    at a time needs about 1/256 of the members again in transient memory (one array for
+    all needed a copy of every member, and a sort buffer, at each spill), the young
+    members' merge up to `_YOUNG_SPILLS * buffer` members. Beside the array, one bit per slot marks two slots of each member (a
     digest's low bits pick one, its bits from `_SECOND` up the other; 16 slots a member): a
     key with either slot clear is new without a search, so only 0.4-1.4 % of new keys
     search the array (a search costs about as much as the rest of a reader's work on a
@@ -68,6 +74,9 @@ class DigestSet:
         self._runs: list[Any] = []  # (numpy int64 arrays) the runs `add_many` added to it
         self._singles: list[int] = []  # the rest of it
         self._sorted: list[Any] | None = None  # numpy int64 arrays, sorted, once spilled
+        # (numpy int64, sorted, once spilled) members spilled since the parts last took
+        # them: merged into the parts once it holds `_YOUNG_SPILLS` spills' worth.
+        self._young: Any = None
         self._spilled = 0
         self._bits = bytearray()  # once spilled: the slots of every member
         self._mask = -1  # slots - 1 (a power of two minus one) once spilled
@@ -122,6 +131,10 @@ class DigestSet:
         return found
 
     def _in_sorted(self, key: int) -> bool:
+        young = self._young
+        at = int(young.searchsorted(key))
+        if at < len(young) and int(young[at]) == key:
+            return True
         kept = cast("list[Any]", self._sorted)[(key >> 56) + 128]
         at = int(kept.searchsorted(key))
         return at < len(kept) and int(kept[at]) == key
@@ -199,16 +212,26 @@ class DigestSet:
         spilled.sort()
         if self._sorted is None:
             self._sorted = [np.zeros(0, dtype=np.int64)] * self.PARTS
-        parts = self._sorted
-        # Sorted digests are sorted by their top 8 bits too (an arithmetic shift).
-        bounds = np.searchsorted(spilled >> 56, np.arange(-128, 129)).tolist()
-        for part in range(self.PARTS):
-            start, end = bounds[part], bounds[part + 1]
-            if start < end:
-                merged = np.concatenate((parts[part], spilled[start:end]))
-                merged.sort(kind="stable")  # two sorted runs: merged in one pass
-                parts[part] = merged
+            self._young = np.zeros(0, dtype=np.int64)
+        # A spill joins the young members (two sorted runs: merged in one pass); the parts
+        # take them only every `_YOUNG_SPILLS` spills' worth, so a spill copies at most
+        # those, not every member (at 2 M members, ~12 M values moved in all, not ~31 M).
+        young = np.concatenate((self._young, spilled))
+        young.sort(kind="stable")
+        self._young = young
         self._spilled += len(spilled)
+        if len(young) >= _YOUNG_SPILLS * self.buffer:
+            self._young = np.zeros(0, dtype=np.int64)
+            parts = self._sorted
+            # Sorted digests are sorted by their top 8 bits too (an arithmetic shift).
+            bounds = np.searchsorted(young >> 56, np.arange(-128, 129)).tolist()
+            for part in range(self.PARTS):
+                start, end = bounds[part], bounds[part + 1]
+                if start < end:
+                    merged = np.concatenate((parts[part], young[start:end]))
+                    merged.sort(kind="stable")  # two sorted runs: merged in one pass
+                    parts[part] = merged
+            del young
         slots = self._mask + 1
         if slots < self.SLOTS_PER_MEMBER * self._spilled:
             # (Re)built for every member; until the next, `add` marks each new member's slot.
@@ -220,7 +243,7 @@ class DigestSet:
             bits = bytearray(slots >> 3)
             view = np.frombuffer(bits, dtype=np.uint8)
             self._mask = slots - 1
-            for kept in parts:  # one part's slots at a time
+            for kept in [*self._sorted, self._young]:  # one part's slots at a time
                 at, marks = self._slots(kept)
                 _mark(view, at.reshape(-1), marks.reshape(-1))
             del view  # (releases the bytearray's buffer)

@@ -770,6 +770,10 @@ class LineRun(NamedTuple):
     prefix: str  # "file:": a line's origin is the prefix and its number
     root: str  # the corpus folder: media entries are relative to it
     renamed: bool  # the authors were given by the caller (--author), not the lines
+    # Each line holds "\n" at most as its last character: lines as a text file's
+    # iteration gives them (any newline mode splits at every "\n"). The JSONL reader's runs
+    # say so; another maker of runs leaves it False.
+    newline_last: bool = False
 
     def line(self, k: int) -> JsonlLine:
         """Line k as `UnparsedPost.as_line` gives it (for `parse_unparsed`)."""
@@ -848,7 +852,7 @@ class _RunReader:
                 return
             given = self.authors if self.author is None else [self.author] * len(self.lines)
             yield LineRun(self.lines, given, self.numbers, self.entries, self.prefix, self.root,
-                          self.author is not None)  # fmt: skip
+                          self.author is not None, True)  # fmt: skip
             self.lines, self.authors, self.numbers, self.entries = [], [], [], []
 
     def take(self, chunk: list[str], first: int) -> None:

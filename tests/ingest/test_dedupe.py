@@ -476,3 +476,36 @@ def test_two_identical_files_of_one_post_are_said_so() -> None:
     assert diag.warnings[-1] == (
         "p.json: item 1: 1 media file(s) already read via p.json: item 0; counted once"
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3_000), min_size=1, max_size=40), max_size=60),
+       st.integers(min_value=2, max_value=24))  # fmt: skip
+def test_young_members_and_the_parts_hold_every_member_once(
+    runs: list[list[int]], buffer: int
+) -> None:
+    # Spills join the young members; every `_YOUNG_SPILLS` spills' worth the parts take
+    # them. A member is in one of them, each sorted, and is found wherever it is (the
+    # young members are searched first, then its part).
+    import numpy as np
+
+    digests = DigestSet(buffer=buffer)
+    seen: set[int] = set()
+    for run in runs:
+        keys = [(k * 0x9E3779B97F4A7C15) % 2**64 - 2**63 for k in run]  # (spread over parts)
+        expected = []
+        for key in keys:
+            expected.append(key not in seen)
+            seen.add(key)
+        assert digests.add_many(keys) == expected
+        if digests._sorted is not None:
+            held = [*digests._sorted, digests._young]
+            assert all((part[1:] > part[:-1]).all() for part in held)
+            spilled = np.concatenate(held)
+            assert len(spilled) == digests._spilled == len(set(spilled.tolist()))
+            assert len(digests._young) < dedupe._YOUNG_SPILLS * buffer
+            assert set(spilled.tolist()) | digests._recent == seen
+        assert digests.contains_many(keys + [key ^ 1 for key in keys]) == [True] * len(keys) + [
+            key ^ 1 in seen for key in keys
+        ]
+    assert len(digests) == len(seen)
