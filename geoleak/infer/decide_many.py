@@ -142,6 +142,9 @@ class DecideNumbers:
     shares_at: int = -1
     shares: tuple[float, float, float] = (0.0, 0.0, 0.0)
     work_day: float = 0.0
+    # Whether any assignment has an old home (`old_of >= 0`), when made for many people at
+    # once (`numbers_of_people`), else None (`decide` asks `old_of`).
+    moved: bool | None = None
 
 
 def lowest_with_bags(numbers: Sequence[DecideNumbers]) -> None:
@@ -317,6 +320,9 @@ def numbers_of_people(
     work_low = np.minimum.reduce(work_all, axis=0).tolist()
     second_m, type_rows = second_all[0].tolist(), type_sums.tolist()
     starts_l, ends_l = starts.tolist(), (starts + sizes).tolist()
+    # Each person's count of assignments with an old home: a difference of running counts.
+    olds = np.concatenate(([0], np.cumsum(old_of >= 0)))
+    moved_l = (olds[starts + sizes] > olds[starts]).tolist()
     out = []
     for p in range(people):
         lo, hi, kept = starts_l[p], ends_l[p], len(shifts[p])
@@ -338,6 +344,7 @@ def numbers_of_people(
                 work_low[w:w_end],
                 second_m[h:h_end],
                 tuple(type_rows[p]),
+                moved=moved_l[p],
             )
         )
     return out

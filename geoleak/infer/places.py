@@ -2275,7 +2275,8 @@ def decide_draft(
     def work_label_of() -> NDArray[np.int64]:  # -1 indexes the sentinel
         return np.array([*layout.work_labels, -1])[work_of]
 
-    moved = bool((old_of >= 0).any())  # else every old home's mass is 0.0 (an empty sum)
+    # (else every old home's mass is 0.0: an empty sum)
+    moved = bool((old_of >= 0).any()) if numbers.moved is None else numbers.moved
 
     def home_shares(k: int) -> dict[str, float]:
         if numbers.shares_made and k == numbers.shares_at:  # made for many people at once
@@ -2297,8 +2298,10 @@ def decide_draft(
     chosen: list[int] = []
     if best >= 0 and home_low[best] >= params.min_confidence and ready(best):
         chosen.append(best)
-        old_m = [float(post[(old_of == k) & (home_of == best)].sum()) if moved else 0.0
-                 for k in range(n_home)]  # fmt: skip
+        old_m = [0.0] * n_home
+        if moved:  # (the mask of `best` made once)
+            at_best = home_of == best
+            old_m = [float(post[(old_of == k) & at_best].sum()) for k in range(n_home)]
         split: date | None = None
         if n_home > 1 and max(old_m) >= params.min_confidence and ready(int(np.argmax(old_m))):
             old = int(np.argmax(old_m))
