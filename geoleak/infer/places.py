@@ -2375,9 +2375,10 @@ def decide_draft(
             taken.append(cand.position)
     pool = [c for k, c in enumerate(analysis.home_candidates) if k not in chosen] + analysis.others
     for cand in sorted(pool, key=lambda c: c.n_dates, reverse=True):
-        if cand.n_dates < 3 or any(
-            _distance(cand.position, t) <= params.exclusion_m for t in taken
-        ):
+        if cand.n_dates < 3:
+            break  # (most days first: the rest have fewer)
+        position = cand.position
+        if any(haversine_m(position, t) <= params.exclusion_m for t in taken):
             continue
         frequent.append(_frequent_place(cand, analysis.evidence, None, None, ""))
     frequent.extend(frequent_travel)
