@@ -2254,7 +2254,9 @@ def decide_draft(
     # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
     # directly, the same floats (and the first index of a maximum).
     best = int(numbers.home_all[0].argmax()) if n_home else -1
-    if reads_bag(analysis.home_candidates, numbers, params):
+    best_ready = best >= 0 and ready(best)
+    # (`reads_bag`'s test, with `best` and its readiness made once)
+    if best_ready and numbers.home_low[best] >= params.min_confidence:
         # A home to be given: its confidence is also read from the bagged posterior
         # (`roles.BAG_DRAWS`), so a home resting on one or two observations is not given
         # as if the person's week were known. The lowest of them all is the confidence.
@@ -2296,7 +2298,7 @@ def decide_draft(
 
     homes: list[PlaceDraft] = []
     chosen: list[int] = []
-    if best >= 0 and home_low[best] >= params.min_confidence and ready(best):
+    if best_ready and home_low[best] >= params.min_confidence:
         chosen.append(best)
         old_m = [0.0] * n_home
         if moved:  # (the mask of `best` made once)
