@@ -234,7 +234,6 @@ def _msgspec_entry(profile: Profile) -> dict[str, Any] | None:
 
 _SCALARS = frozenset((str, int, bool, type(None)))
 _STRING = frozenset((str,))
-_FLOAT = frozenset((float,))
 
 
 def _plain_number(value: Any) -> bool:
@@ -261,25 +260,16 @@ def _plain_numbers(*values: Any) -> bool:
 
 
 def _plain_values(mapping: Mapping[str, Any]) -> bool:
-    """Whether a mapping's keys are str and its values plain (`_plain_value`): values all
-    scalars, or all floats (`_plain_numbers`, one call), asked at once before the walk."""
-    if not _STRING.issuperset(map(type, mapping)):
-        return False
-    values = mapping.values()
-    if _SCALARS.issuperset(map(type, values)):
-        return True
-    if _FLOAT.issuperset(map(type, values)):
-        return _plain_numbers(*values)
-    return all(map(_plain_value, values))
+    """Whether a mapping's keys are str and its values plain (`_plain_value`)."""
+    return _STRING.issuperset(map(type, mapping)) and all(map(_plain_value, mapping.values()))
 
 
 def _plain_value(value: Any) -> bool:
     kind = type(value)
     if kind in _SCALARS:
         return True
-    if kind is float:  # (`_plain_number`'s test, not its call)
-        magnitude: float = abs(value)
-        return magnitude == 0.0 or 1e-4 <= magnitude < 1e16
+    if kind is float:
+        return _plain_number(value)
     if kind is list or kind is tuple:
         return all(map(_plain_value, value))
     if kind is dict:

@@ -18,8 +18,6 @@ from geoleak.profiles import (
     SCHEMA,
     _plain_number,
     _plain_numbers,
-    _plain_value,
-    _plain_values,
     dump_profiles,
     load_profiles,
     profile_json_text,
@@ -455,55 +453,3 @@ def test_plain_numbers_is_each_plain_number(values: list[object]) -> None:
     the bounds of msgspec's and json's agreement, both zeros, NaN, infinities, ints, bools
     and what is not a number. Fails with a bound off or a kind let through."""
     assert _plain_numbers(*values) == all(map(_plain_number, values))
-
-
-_PLAIN_LEAVES = (
-    st.floats(allow_nan=True, allow_infinity=True)
-    | st.sampled_from([0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0])
-    | st.integers()
-    | st.booleans()
-    | st.sampled_from([None, "a", 1j, b"x", frozenset()])
-)
-
-
-def _plain_value_as_walked(value: object) -> bool:
-    """`_plain_value` as written before its fast paths: every value walked, a float by
-    `_plain_number`."""
-    kind = type(value)
-    if kind in (str, int, bool, type(None)):
-        return True
-    if kind is float:
-        return _plain_number(value)
-    if kind is list or kind is tuple:
-        return all(map(_plain_value_as_walked, value))  # type: ignore[arg-type]
-    if kind is dict:
-        return all(type(k) is str for k in value) and all(  # type: ignore[attr-defined]
-            map(_plain_value_as_walked, value.values())  # type: ignore[attr-defined]
-        )
-    return False
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.dictionaries(
-        st.text(max_size=3) | st.integers(),
-        st.recursive(
-            _PLAIN_LEAVES,
-            lambda inner: (
-                st.lists(inner, max_size=3)
-                | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
-            ),
-            max_leaves=6,
-        )
-        | st.floats(allow_nan=True, allow_infinity=True)
-        | st.integers(),
-        max_size=5,
-    )
-)
-def test_plain_values_is_each_value_walked(mapping: dict[object, object]) -> None:
-    """`_plain_values` (all scalars, or all floats by one `_plain_numbers` call, asked at
-    once) is the walk of every value: empty, all ints, all floats (the bounds, NaN), mixed,
-    nested, keys not str. Fails with a kind let through or a float's bound off."""
-    walked = _plain_value_as_walked(mapping)
-    assert _plain_values(mapping) == walked  # type: ignore[arg-type]
-    assert _plain_value(mapping) == walked
