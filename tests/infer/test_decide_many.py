@@ -280,6 +280,10 @@ def test_numbers_of_people_equal_each_alone(
     for p, got in enumerate(together):
         alone = person_numbers(fits[p], boosts[p], shifts[p], n_homes[p], n_works[p])
         _assert_same(got, alone)
+        # `moved` made at once: whether the person's own assignments have an old home
+        # (`decide` asks `old_of` when it is None, as `person_numbers` leaves it).
+        assert alone.moved is None
+        assert got.moved is bool((alone.old_of >= 0).any())
 
 
 @settings(max_examples=200, deadline=None)
