@@ -178,7 +178,8 @@ class DigestSet:
         if self._sorted is not None:
             at, marks = self._slots(run)
             view = np.frombuffer(self._bits, dtype=np.uint8)
-            marked = np.flatnonzero((view[at] & marks).all(axis=0)).tolist()
+            read = view[at]  # (the slots' bytes: `_mark` sets them from this read)
+            marked = np.flatnonzero((read & marks).all(axis=0)).tolist()
             if any(keys[k] in recent or self._in_sorted(keys[k]) for k in marked):
                 del view
                 return self._add_each(keys)  # nothing was changed yet
@@ -192,7 +193,7 @@ class DigestSet:
             del view
             return self._add_each(keys)
         if view is not None:
-            _mark(view, at.reshape(-1), marks.reshape(-1))
+            _mark(view, at.reshape(-1), marks.reshape(-1), read.reshape(-1))
             del view  # (releases the bytearray's buffer)
         self._runs.append(run)
         if len(recent) >= self.buffer:
@@ -258,13 +259,23 @@ def _bit_of() -> NDArray[np.uint8]:
     return np.left_shift(1, np.arange(8)).astype(np.uint8)
 
 
-def _mark(view: NDArray[np.uint8], at: NDArray[np.int64], marks: NDArray[np.uint8]) -> None:
+def _mark(
+    view: NDArray[np.uint8],
+    at: NDArray[np.int64],
+    marks: NDArray[np.uint8],
+    read: NDArray[np.uint8] | None = None,
+) -> None:
     """`np.bitwise_or.at(view, at, marks)` (byte `at[k]` ORed with `marks[k]`), by fancy
     assignments: a byte listed more than once keeps only its last listing's value, so the
     marks that did not stay are set again, as many passes as a byte is listed at most
     (bits are only added: every value written is the byte's as read, ORed). ufunc.at took
     36-48 ns a mark rebuilding a map of millions of members, these ~14, and ~13 against
-    ~10 for a run's 1,024 marks."""
+    ~10 for a run's 1,024 marks. `read`, when given, is `view[at]` as the caller read it
+    (the view unchanged since): the first pass sets the bytes from it, not read again."""
+    if read is not None and len(at):
+        view[at] = read | marks
+        lost = (view[at] & marks) != marks
+        at, marks = at[lost], marks[lost]
     while len(at):
         view[at] |= marks
         lost = (view[at] & marks) != marks

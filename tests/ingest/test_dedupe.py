@@ -453,6 +453,10 @@ def test_marks_set_by_assignments_are_ufunc_at_s(
     got = np.frombuffer(start, dtype=np.uint8).copy()
     _mark(got, at, bits)
     assert got.tobytes() == expected.tobytes()
+    # the same from the caller's read of the bytes (`add_many` reads them to check marks)
+    again = np.frombuffer(start, dtype=np.uint8).copy()
+    _mark(again, at, bits, again[at])
+    assert again.tobytes() == expected.tobytes()
 
 
 def test_two_identical_files_of_one_post_are_said_so() -> None:
