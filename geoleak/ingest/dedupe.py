@@ -37,7 +37,8 @@ __all__ = ["DedupeStats", "Deduper", "DigestSet", "dedupe_posts", "media_digest"
 # `DigestSet.add_many` adds runs of at least this many keys at once (fewer: one by one).
 _MANY = 8
 # The young members (`DigestSet._spill`) are merged into the sorted parts once they hold
-# this many spills' worth of members (transient memory: at most that many again).
+# this many spills' worth of members (transient memory: at most that many again); until
+# the parts hold that many, spills go straight into them.
 _YOUNG_SPILLS = 8
 # A member's second slot is picked by its digest's bits from this one up (its first by
 # the lowest): independent of the first's for up to 2^32 slots (268 M members).
@@ -57,7 +58,9 @@ class DigestSet:
     (at 2 M members ~12 M values moved in all, not ~31 M); merging into one of 256 arrays
     at a time needs about 1/256 of the members again in transient memory (one array for
     all needed a copy of every member, and a sort buffer, at each spill), the young
-    members' merge up to `_YOUNG_SPILLS * buffer` members. Beside the array, one bit per slot marks two slots of each member (a
+    members' merge up to `_YOUNG_SPILLS * buffer` members. Until the parts hold that many,
+    a spill goes straight into them (no young members: a set of fewer members pays
+    nothing for them). Beside the array, one bit per slot marks two slots of each member (a
     digest's low bits pick one, its bits from `_SECOND` up the other; 16 slots a member): a
     key with either slot clear is new without a search, so only 0.4-1.4 % of new keys
     search the array (a search costs about as much as the rest of a reader's work on a
@@ -178,7 +181,8 @@ class DigestSet:
         if self._sorted is not None:
             at, marks = self._slots(run)
             view = np.frombuffer(self._bits, dtype=np.uint8)
-            marked = np.flatnonzero((view[at] & marks).all(axis=0)).tolist()
+            read = view[at]  # (the slots' bytes: `_mark` sets them from this read)
+            marked = np.flatnonzero((read & marks).all(axis=0)).tolist()
             if any(keys[k] in recent or self._in_sorted(keys[k]) for k in marked):
                 del view
                 return self._add_each(keys)  # nothing was changed yet
@@ -192,7 +196,7 @@ class DigestSet:
             del view
             return self._add_each(keys)
         if view is not None:
-            _mark(view, at.reshape(-1), marks.reshape(-1))
+            _mark(view, at.reshape(-1), marks.reshape(-1), read.reshape(-1))
             del view  # (releases the bytearray's buffer)
         self._runs.append(run)
         if len(recent) >= self.buffer:
@@ -216,11 +220,18 @@ class DigestSet:
         # A spill joins the young members (two sorted runs: merged in one pass); the parts
         # take them only every `_YOUNG_SPILLS` spills' worth, so a spill copies at most
         # those, not every member (at 2 M members, ~12 M values moved in all, not ~31 M).
-        young = np.concatenate((self._young, spilled))
-        young.sort(kind="stable")
-        self._young = young
+        # While the parts hold fewer members than that, a spill goes straight into them
+        # (the young members are empty): copying the parts costs no more than the young
+        # members' merge would, and a rebuild of the slot bits marks one part at a time.
+        held = self._spilled - len(self._young)  # (by the parts)
         self._spilled += len(spilled)
-        if len(young) >= _YOUNG_SPILLS * self.buffer:
+        if held < _YOUNG_SPILLS * self.buffer:
+            young = spilled
+        else:
+            young = np.concatenate((self._young, spilled))
+            young.sort(kind="stable")
+            self._young = young
+        if len(young) >= _YOUNG_SPILLS * self.buffer or held < _YOUNG_SPILLS * self.buffer:
             self._young = np.zeros(0, dtype=np.int64)
             parts = self._sorted
             # Sorted digests are sorted by their top 8 bits too (an arithmetic shift).
@@ -258,13 +269,23 @@ def _bit_of() -> NDArray[np.uint8]:
     return np.left_shift(1, np.arange(8)).astype(np.uint8)
 
 
-def _mark(view: NDArray[np.uint8], at: NDArray[np.int64], marks: NDArray[np.uint8]) -> None:
+def _mark(
+    view: NDArray[np.uint8],
+    at: NDArray[np.int64],
+    marks: NDArray[np.uint8],
+    read: NDArray[np.uint8] | None = None,
+) -> None:
     """`np.bitwise_or.at(view, at, marks)` (byte `at[k]` ORed with `marks[k]`), by fancy
     assignments: a byte listed more than once keeps only its last listing's value, so the
     marks that did not stay are set again, as many passes as a byte is listed at most
     (bits are only added: every value written is the byte's as read, ORed). ufunc.at took
     36-48 ns a mark rebuilding a map of millions of members, these ~14, and ~13 against
-    ~10 for a run's 1,024 marks."""
+    ~10 for a run's 1,024 marks. `read`, when given, is `view[at]` as the caller read it
+    (the view unchanged since): the first pass sets the bytes from it, not read again."""
+    if read is not None and len(at):
+        view[at] = read | marks
+        lost = (view[at] & marks) != marks
+        at, marks = at[lost], marks[lost]
     while len(at):
         view[at] |= marks
         lost = (view[at] & marks) != marks

@@ -19,8 +19,8 @@ from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache, partial
-from itertools import islice
-from operator import attrgetter, itemgetter, length_hint
+from itertools import compress, islice
+from operator import attrgetter, itemgetter, length_hint, ne
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, NamedTuple, TypeVar, cast
@@ -821,6 +821,23 @@ def deferred_parsing(runs: RunRequest | None = None) -> Iterator[None]:
 _RUN_SPLIT = 32
 
 
+def _one_text_each(written: list[str]) -> list[str]:
+    """`written` with each equal text as one object (its first's), as
+    `map(names.setdefault, written, written)` gives it: a person's lines come in runs, so
+    neighbours are compared (no hash of each) and only a run's first text is looked up."""
+    if not written:
+        return []
+    names: dict[str, str] = {}
+    ends = [*compress(range(1, len(written)), map(ne, written[1:], written)), len(written)]
+    authors: list[str] = []
+    start = 0
+    for end in ends:
+        name = written[start]
+        authors += [names.setdefault(name, name)] * (end - start)
+        start = end
+    return authors
+
+
 class _RunReader:
     """`JsonlReader.read`'s runs (`deferred_parsing(runs=...)`): lines decoded and checked
     many at a time where they are all of the plain shape, else one by one as `read` reads
@@ -872,9 +889,7 @@ class _RunReader:
         ids = [plain.id for plain in plains]
         # One text per author of the chunk (a person's lines come in runs): the shards get
         # the lines' authors pickled once each, not once a line.
-        names: dict[str, str] = {}
-        written = [plain.author for plain in plains]
-        authors = list(map(names.setdefault, written, written))
+        authors = _one_text_each([plain.author for plain in plains])
         if not (
             all(ids) and all(authors) and _times_usable([plain.created_at for plain in plains])
         ):

@@ -453,6 +453,10 @@ def test_marks_set_by_assignments_are_ufunc_at_s(
     got = np.frombuffer(start, dtype=np.uint8).copy()
     _mark(got, at, bits)
     assert got.tobytes() == expected.tobytes()
+    # the same from the caller's read of the bytes (`add_many` reads them to check marks)
+    again = np.frombuffer(start, dtype=np.uint8).copy()
+    _mark(again, at, bits, again[at])
+    assert again.tobytes() == expected.tobytes()
 
 
 def test_two_identical_files_of_one_post_are_said_so() -> None:
@@ -486,7 +490,8 @@ def test_young_members_and_the_parts_hold_every_member_once(
 ) -> None:
     # Spills join the young members; every `_YOUNG_SPILLS` spills' worth the parts take
     # them. A member is in one of them, each sorted, and is found wherever it is (the
-    # young members are searched first, then its part).
+    # young members are searched first, then its part). While the parts hold fewer than
+    # `_YOUNG_SPILLS` spills' worth, spills go straight into them (no young members).
     import numpy as np
 
     digests = DigestSet(buffer=buffer)
@@ -504,8 +509,24 @@ def test_young_members_and_the_parts_hold_every_member_once(
             spilled = np.concatenate(held)
             assert len(spilled) == digests._spilled == len(set(spilled.tolist()))
             assert len(digests._young) < dedupe._YOUNG_SPILLS * buffer
+            if len(spilled) - len(digests._young) < dedupe._YOUNG_SPILLS * buffer:
+                assert len(digests._young) == 0
             assert set(spilled.tolist()) | digests._recent == seen
         assert digests.contains_many(keys + [key ^ 1 for key in keys]) == [True] * len(keys) + [
             key ^ 1 in seen for key in keys
         ]
     assert len(digests) == len(seen)
+
+
+def test_small_sets_spill_into_the_parts_and_later_ones_into_young_members() -> None:
+    # 100 members a spill: the first 8 spills go straight into the parts (copying them
+    # costs no more than the young members would), later ones join the young members.
+    digests = DigestSet(buffer=100)
+    for run in range(7):
+        digests.add_many(list(range(run * 100, run * 100 + 100)))
+    assert digests._spilled == 700 and len(digests._young) == 0
+    digests.add_many(list(range(700, 800)))  # the parts now hold 8 spills' worth
+    digests.add_many(list(range(800, 900)))
+    assert len(digests._young) == 100
+    assert sum(map(len, cast("list[Any]", digests._sorted))) == 800
+    assert digests.add_many(list(range(850, 950))) == [False] * 50 + [True] * 50

@@ -17,6 +17,7 @@ from geoleak.ingest.jsonl import (
     JsonlReader,
     LineError,
     MediaPathGuard,
+    _one_text_each,
     parse_post,
     parse_timestamp,
     safe_media_path,
@@ -304,3 +305,16 @@ def test_any_json_gives_a_post_or_a_line_error(obj: object) -> None:
     assert post.id and post.author
     assert post.geotag is None or (-90 <= post.geotag.lat <= 90 and -180 <= post.geotag.lon <= 180)
     assert all(m.startswith("/corpus") for m in post.media)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", "é", ""]), max_size=40))
+def test_one_text_each_is_each_authors_first_text(names: list[str]) -> None:
+    # Runs of equal authors, and equal authors far apart, each give the object of the
+    # first of them (as `dict.setdefault` of every line gives it), fresh objects each line.
+    written = [name.join("<>")[1:-1] for name in names]  # (new objects, not interned ones)
+    first: dict[str, str] = {}
+    expected = list(map(first.setdefault, written, written))
+    got = _one_text_each(written)
+    assert got == written
+    assert all(a is b for a, b in zip(got, expected, strict=True))
