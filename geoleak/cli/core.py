@@ -173,6 +173,7 @@ def infer(inputs: tuple[str, ...], output: str, source: str | None, author: str 
     \b
     Example:
       geoleak infer sample_media/posts.jsonl -o profiles.json
+      geoleak infer sample_media -o profiles.json   # a folder of corpora: the same
       geoleak infer ~/Pictures/2025 --author me -o me.json
       geoleak infer posts.jsonl --store evidence-store --engine dask
     """

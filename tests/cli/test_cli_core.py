@@ -292,6 +292,21 @@ def test_infer_geocodes_check_ins_with_a_places_file_and_flags_sites(tmp_path: P
     assert json.loads(without.output)["stats"]["evidence_by_source"] == {}
 
 
+def test_infer_on_a_scenario_folder_reads_its_corpus(tmp_path: Path) -> None:
+    """`geoleak infer sample_media` (a scenario folder: posts.jsonl, truth.csv, media/) gives
+    the people of its corpus, with the photos their posts name, as `infer` of the corpus
+    file does; not one person named after the folder."""
+    sample = REPO / "sample_media"
+    outs = [tmp_path / "folder.json", tmp_path / "file.json"]
+    for given, out in zip((sample, sample / "posts.jsonl"), outs, strict=True):
+        result = invoke("infer", str(given), "-o", str(out), "--geocoder", "none", "-q")
+        assert result.exit_code == 0, result.output
+    folder, file = (json.loads(out.read_text()) for out in outs)
+    assert folder["people"] == file["people"]
+    people = {p["person"] for p in folder["people"]}
+    assert len(people) > 1 and "sample_media" not in people
+
+
 def test_map_draws_profiles_with_their_evidence(tmp_path: Path) -> None:
     sample = REPO / "sample_media"
     profiles = tmp_path / "p.json"
