@@ -18,12 +18,11 @@ __all__ = ["describe_inputs"]
 
 MAX_FILES = 100_000
 _TRACKS = (".gpx", ".tcx", ".fit", ".gpx.gz", ".tcx.gz", ".fit.gz", ".srt")
-_CORPORA = CORPUS_SUFFIXES
 
 
 def _suffix(name: str) -> str:
     lower = name.lower()
-    for suffix in (*_TRACKS, *_CORPORA):
+    for suffix in (*_TRACKS, *CORPUS_SUFFIXES):
         if lower.endswith(suffix):
             return suffix
     return Path(lower).suffix or "(no extension)"
@@ -62,7 +61,7 @@ def describe_inputs(paths: Iterable[str | Path], notes: Mapping[str, int] | None
     if tracks:
         parts.append(f"{tracks} track file{'s' if tracks != 1 else ''}")
     # read, but nothing in them was a post (each bad line or file had its warning)
-    corpora = sum(by_suffix.pop(s, 0) for s in _CORPORA)
+    corpora = sum(by_suffix.pop(s, 0) for s in CORPUS_SUFFIXES)
     if corpora:
         parts.append(
             f"{corpora} posts corpus file{'s' if corpora != 1 else ''} with no usable line"

@@ -359,10 +359,8 @@ def _parse_post_general(
         diag.warn(f"{where}: post {post_id!r}: {exc}; place ignored", kind="bad-value")
         place = None
 
-    media_raw = obj.get("media") or []
-    if isinstance(media_raw, str):
-        media_raw = [media_raw]
-    if not isinstance(media_raw, list):
+    media_raw = _media_list(obj.get("media"))
+    if media_raw is None:
         diag.warn(
             f"{where}: post {post_id!r}: media must be a list of paths; ignored", kind="bad-value"
         )
@@ -1177,6 +1175,16 @@ def _repeated_digests(chunks: Iterable[list[int]], source: Path) -> Any:
 CORPUS_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 
 
+def _media_list(media: Any) -> list[Any] | None:
+    """A line's `media` as its list of entries (one path given as text: one entry; none:
+    no entry), or None where it is neither a list nor text (`parse_post` warns)."""
+    if not media:
+        return []
+    if isinstance(media, str):
+        return [media]
+    return media if isinstance(media, list) else None
+
+
 def _note_media(post: Any, guard: MediaPathGuard, named: set[str]) -> None:
     """Add to `named` the media paths (as `Post.media` holds them) of what `JsonlReader.read`
     yielded: a Post, or the line or lines it left unparsed (`UnparsedPost`, `LineRun`),
@@ -1195,9 +1203,7 @@ def _note_media(post: Any, guard: MediaPathGuard, named: set[str]) -> None:
             media = orjson.loads(line).get("media")
         except (orjson.JSONDecodeError, AttributeError):
             continue
-        for entry in (
-            [media] if isinstance(media, str) else media if isinstance(media, list) else []
-        ):
+        for entry in _media_list(media) or ():
             found, _ = guard.check_text(entry)
             if found is not None:
                 named.add(found)
@@ -1242,7 +1248,7 @@ class JsonlReader(Reader):
 
     def sniff(self, path: Path) -> bool:
         if path.is_dir():
-            return next(iter(corpus_files(path)), None) is not None
+            return bool(corpus_files(path))
         return path.is_file() and path.name.lower().endswith(CORPUS_SUFFIXES)
 
     def read(self, path: Path, diag: Diagnostics, *, author: str | None = None) -> Iterator[Post]:
