@@ -128,6 +128,11 @@ class DecideNumbers:
     work_low: list[float]
     second_m: list[float]
     types: tuple[float, ...]
+    # The likeliest home and workplace candidate under the plain posterior: ndarray's
+    # `argmax` of `home_all[0]` and `work_all[0]` (the first index of the largest; a NaN's
+    # first index where there is one), -1 with no candidate.
+    home_best: int
+    work_best: int
     # `RoleFit.bagged_marginals` of the home candidates under `shifts`, when made for many
     # people at once (`bagged_marginals_many`; `bag_made`), else made by `decide` if needed.
     bagged: list[NDArray[np.float64]] | None = None
@@ -230,6 +235,8 @@ def person_numbers(
         np.minimum.reduce(work_all, axis=0).tolist() if n_work else [],
         _marginal(posts[0], second_of, n_home),
         _group_sums(posts[0].tolist(), fit.person_type.tolist(), len(PERSON_TYPES)),
+        int(home_all[0].argmax()) if n_home else -1,
+        int(work_all[0].argmax()) if n_work else -1,
     )
 
 
@@ -323,6 +330,10 @@ def numbers_of_people(
     # Each person's count of assignments with an old home: a difference of running counts.
     olds = np.concatenate(([0], np.cumsum(old_of >= 0)))
     moved_l = (olds[starts + sizes] > olds[starts]).tolist()
+    # The likeliest candidates of every person at once, not an `argmax` a person each time
+    # they are read (`reads_bag`, `shares_of_people`, `decide`).
+    home_best = segment_argmax(home_all[0], n_homes)
+    work_best = segment_argmax(work_all[0], n_works)
     out = []
     for p in range(people):
         lo, hi, kept = starts_l[p], ends_l[p], len(shifts[p])
@@ -344,6 +355,8 @@ def numbers_of_people(
                 work_low[w:w_end],
                 second_m[h:h_end],
                 tuple(type_rows[p]),
+                home_best[p],
+                work_best[p],
                 moved=moved_l[p],
             )
         )
@@ -535,8 +548,8 @@ def shares_of_people(
     ptype = np.concatenate(person_types)
     day, shift = _IS_DAY_TYPE[ptype], _IS_SHIFT_TYPE[ptype]
     # ndarray's argmax: the first index of a maximum, as `decide` takes it.
-    best = [int(n.home_all[0].argmax()) if n.home_m else -1 for n in numbers]
-    best_work = [int(n.work_all[0].argmax()) if n.work_m else -1 for n in numbers]
+    best = [n.home_best for n in numbers]
+    best_work = [n.work_best for n in numbers]
     # Each assignment's workplace location (-1 for none: each person's last label).
     n_work = np.array([len(labels) for labels in work_labels], np.int64)
     label_at = np.cumsum(n_work + 1) - (n_work + 1)
@@ -557,6 +570,28 @@ def shares_of_people(
         made.shares_made, made.shares_at = True, best[p]
         made.shares = (old[p], day_work[p], shift_work[p])
         made.work_day = work_day[p]
+
+
+def segment_argmax(values: NDArray[np.float64], counts: Sequence[int]) -> list[int]:
+    """`int(values[s:s + n].argmax())` for each segment of `counts` (n; the segments end to
+    end), -1 for an empty one: the first index of a segment's largest value, or of its
+    first NaN (ndarray's `argmax` takes NaN as the largest), for all segments at once. The
+    largest by `np.maximum.reduceat` (which keeps a NaN), the first value equal to it (a
+    NaN to a NaN) by `np.unique`'s first index of each segment's hits."""
+    sizes = np.asarray(counts, np.int64)
+    out = np.full(sizes.size, -1, np.int64)
+    full = np.flatnonzero(sizes > 0)
+    if not full.size:
+        return list(out.tolist())
+    starts = np.cumsum(sizes) - sizes
+    top = np.full(sizes.size, np.nan)
+    top[full] = np.maximum.reduceat(values, starts[full])
+    owner = np.repeat(np.arange(sizes.size), sizes)
+    tops = top[owner]
+    hits = np.flatnonzero((values == tops) | (np.isnan(values) & np.isnan(tops)))
+    seen, first = np.unique(owner[hits], return_index=True)
+    out[seen] = hits[first] - starts[seen]
+    return list(out.tolist())
 
 
 def _masked_sums(

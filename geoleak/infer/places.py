@@ -2069,7 +2069,7 @@ def reads_bag(
     under every prior (`decide_numbers` makes the bag at once for those people)."""
     if not home_candidates:
         return False
-    best = int(numbers.home_all[0].argmax())
+    best = numbers.home_best
     return _home_ready(home_candidates[best], params) and (
         numbers.home_low[best] >= params.min_confidence
     )
@@ -2251,9 +2251,7 @@ def decide_draft(
     def ready(k: int) -> bool:  # (asked of at most three candidates: not made for each)
         return _home_ready(home_candidates[k], params)
 
-    # ndarray's min and argmax are these ufuncs' reductions behind Python wrappers: called
-    # directly, the same floats (and the first index of a maximum).
-    best = int(numbers.home_all[0].argmax()) if n_home else -1
+    best = numbers.home_best  # (ndarray's argmax of the plain home marginals; -1: none)
     best_ready = best >= 0 and ready(best)
     # (`reads_bag`'s test, with `best` and its readiness made once)
     if best_ready and numbers.home_low[best] >= params.min_confidence:
@@ -2330,7 +2328,7 @@ def decide_draft(
     base: PlaceDraft | None = None
     base_index = -1
     lives_at_work = False
-    best_work = int(numbers.work_all[0].argmax()) if n_work else -1
+    best_work = numbers.work_best
     if (
         best_work >= 0
         and work_low[best_work] >= params.min_confidence

@@ -5,6 +5,7 @@ for bit: the segments' pairwise sums against numpy's, the batch against `person_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ from geoleak.infer.decide_many import (
     lowest_with_bags,
     numbers_of_people,
     person_numbers,
+    segment_argmax,
     segment_sums,
     shares_of_people,
 )
@@ -41,6 +43,27 @@ from geoleak.scenario.timeuse import TimeUseConfig
 from geoleak.types import Place
 
 SPECIAL = [0.0, -0.0, 5e-324, 1e16, -1e16, 0.1, 1e300, -1e300]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    segments=st.lists(
+        st.lists(
+            st.sampled_from([*SPECIAL, float("nan"), math.inf, -math.inf, 1.0, 2.0, 0.5])
+            | st.floats(allow_nan=True, allow_infinity=True),
+            max_size=9,
+        ),
+        max_size=10,
+    )
+)
+def test_segment_argmax_is_each_segments_argmax(segments: list[list[float]]) -> None:
+    """Each segment's index is `int(segment.argmax())` of the segment alone, -1 when it is
+    empty: ties (the first), zeros of both signs, infinities, NaN anywhere (its first
+    index), empty segments between others. Fails with NaN not taken as the largest, or a
+    tie's last index."""
+    values = np.array([x for own in segments for x in own], np.float64)
+    got = segment_argmax(values, [len(own) for own in segments])
+    assert got == [int(np.array(own, np.float64).argmax()) if own else -1 for own in segments]
 
 
 @settings(max_examples=300, deadline=None)
@@ -163,6 +186,7 @@ def _assert_same(got: DecideNumbers, alone: DecideNumbers) -> None:
     for name in ("home_m", "work_m", "home_low", "work_low", "second_m"):
         assert np.array(getattr(got, name)).tobytes() == np.array(getattr(alone, name)).tobytes()
     assert np.array(got.types).tobytes() == np.array(alone.types).tobytes()
+    assert (got.home_best, got.work_best) == (alone.home_best, alone.work_best)
 
 
 def _random_shifts(rng: np.random.Generator, n_shifts: int) -> list[Sequence[float] | None]:
@@ -417,7 +441,8 @@ def test_places_of_people_made_at_once_equal_decide_alone(analyses: list) -> Non
 def _numbers_with_bags(home_low: list[float], bagged: list[np.ndarray] | None) -> DecideNumbers:  # type: ignore[type-arg]
     empty = np.zeros(0, np.int64)
     return DecideNumbers([None], empty, empty, empty, empty, np.zeros((1, 0)), np.zeros((1, 0)),
-                         np.zeros((1, 0)), [], [], home_low, [], [], (), bagged, bool(bagged))  # fmt: skip
+                         np.zeros((1, 0)), [], [], home_low, [], [], (), -1, -1, bagged,
+                         bool(bagged))  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
