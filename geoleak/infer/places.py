@@ -2268,8 +2268,8 @@ def decide_draft(
             )
             home_low = np.minimum.reduce([home_low, *(bagged or [])], axis=0).tolist()
     second_m, types = numbers.second_m, numbers.types
-    shift = _IS_SHIFT_TYPE[ptype]
-    day_type = _IS_DAY_TYPE[ptype]
+    # (each assignment's day and shift types are read only where the masses were not made
+    # for many people at once: `_IS_DAY_TYPE[ptype]`, `_IS_SHIFT_TYPE[ptype]` made there)
     home_group = [layout.loc_group[r] for r in layout.home_rows]
 
     def work_label_of() -> NDArray[np.int64]:  # -1 indexes the sentinel
@@ -2284,8 +2284,8 @@ def decide_draft(
         else:
             at_work = (work_of >= 0) & (work_label_of() == home_group[k]) & (home_of != k)
             old = float(post[old_of == k].sum())
-            day_work = float(post[at_work & day_type].sum())
-            shift_work = float(post[at_work & shift].sum())
+            day_work = float(post[at_work & _IS_DAY_TYPE[ptype]].sum())
+            shift_work = float(post[at_work & _IS_SHIFT_TYPE[ptype]].sum())
         return {
             "home": home_m[k] + (old if moved else 0.0),
             "day workplace": day_work,
@@ -2354,7 +2354,7 @@ def decide_draft(
         day_share = (
             numbers.work_day
             if numbers.shares_made  # made for many people at once, at `best_work`
-            else float(post[(work_of == base_index) & day_type].sum())
+            else float(post[(work_of == base_index) & _IS_DAY_TYPE[ptype]].sum())
         )
         cand = analysis.work_candidates[base_index]
         skip = set(analysis.home_candidates[chosen[0]].indices) if lives_at_work else set()
