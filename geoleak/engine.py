@@ -464,6 +464,36 @@ class _MemberRows(MutableMapping[str, Candidate]):
     def __delitem__(self, person: str) -> None:
         raise TypeError("a site's members do not change")
 
+    def swap_in(self, person: str, candidates: Sequence[Candidate]) -> Candidate | None:
+        """The first of `candidates` at the member's place (its position and score) put in
+        place of the member's own candidate (`_swap_in_full`), which is returned, or None
+        where it was not made yet: then it is not made here, the row itself is compared
+        (the position's latitude and longitude, finite floats: what `LatLon`'s equality
+        compares). `restore` undoes it."""
+        made = self._made.get(person)
+        if made is not None:
+            position, score = made.position, made.score
+            full = next(c for c in candidates if c.position == position and c.score == score)
+        else:
+            at = self._index(person)
+            if at < 0:
+                raise KeyError(person)
+            lat, lon, score = self._rows[at].tolist()
+            full = next(
+                c
+                for c in candidates
+                if (where := c.position).lat == lat and where.lon == lon and c.score == score
+            )
+        self._made[person] = full
+        return made
+
+    def restore(self, person: str, made: Candidate | None) -> None:
+        """The member's candidate as before `swap_in` (which returned `made`)."""
+        if made is None:
+            del self._made[person]  # (made from the row again if read)
+        else:
+            self._made[person] = made
+
     def __contains__(self, person: object) -> bool:
         return isinstance(person, str) and self._index(person) >= 0
 
@@ -1046,15 +1076,19 @@ def profiles_of(
             _swap_back(analysis, swaps)
 
 
-_Swapped = list[tuple[SiteMembers, Candidate]]
+_Swapped = list[tuple[SiteMembers, Candidate | None]]
 
 
 def _swap_in_full(analysis: PersonAnalysis, lookup: SiteLookup) -> _Swapped:
     """Sites hold each member's candidate as the slim copy from pass 1; the profile needs
     it with indices into the full evidence. The analysis is deterministic, so the candidate
-    is the one of the same rank (same centre and score). Returns what `_swap_back` undoes."""
-    swapped = []
+    is the one of the same rank (same centre and score). Returns what `_swap_back` undoes.
+    A site's rows (`_MemberRows`) are compared without making the slim copy."""
+    swapped: _Swapped = []
     for _, members in lookup.memberships(analysis.person):
+        if type(members) is _MemberRows:
+            swapped.append((members, members.swap_in(analysis.person, analysis.base_candidates)))
+            continue
         slim = members[analysis.person]
         full = next(
             c
@@ -1068,7 +1102,10 @@ def _swap_in_full(analysis: PersonAnalysis, lookup: SiteLookup) -> _Swapped:
 
 def _swap_back(analysis: PersonAnalysis, swapped: _Swapped) -> None:
     for members, slim in swapped:
-        members[analysis.person] = slim
+        if type(members) is _MemberRows:
+            members.restore(analysis.person, slim)
+        elif slim is not None:
+            members[analysis.person] = slim
 
 
 # Pass 2 of every partition in a process reads the same sites (`_sites_from_file`'s list,

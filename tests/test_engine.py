@@ -1363,6 +1363,56 @@ def test_a_sites_members_made_when_read_are_those_made_at_once(
     assert list(lazy) == list(people)
 
 
+@given(
+    size=st.integers(1, 5),
+    member=st.integers(0, 4),
+    decoys=st.lists(st.sampled_from(["position", "lat", "lon", "score", "same"]), max_size=5),
+    read_first=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=200)
+def test_swap_in_of_a_sites_rows_is_the_first_candidate_at_the_members_place(
+    size: int, member: int, decoys: list[str], read_first: bool, seed: int
+) -> None:
+    # `_MemberRows.swap_in` (`_swap_in_full` without the slim copy made) puts in the same
+    # candidate as the slim copy's position and score pick (the first of them), returns
+    # what was there, and `restore` gives the member's candidate back as made from the row;
+    # candidates that differ in the latitude, the longitude or the score alone are skipped.
+    # Fails with a candidate matched on its position or its score only.
+    import numpy as np
+
+    rng = random.Random(seed)
+    people = tuple(f"p{k}" for k in range(size))
+    person = people[member % size]
+    rows = np.array(
+        [(rng.uniform(-89, 89), rng.uniform(-179, 179), rng.random()) for _ in people]
+    ).reshape(-1, 3)
+    lat, lon, score = rows[member % size].tolist()
+    candidates = []
+    for decoy in [*decoys, "same", "same"]:
+        at = (
+            lat + (decoy in ("position", "lat")) * 1e-9,
+            lon + (decoy in ("position", "lon")) * 1e-9,
+        )
+        candidates.append(
+            Candidate(indices=[len(candidates)], position=LatLon(*at), rms_m=1.0,
+                      score=score + (decoy == "score") * 1e-12)
+        )  # fmt: skip
+    lazy = engine._MemberRows(people, rows)
+    slim = lazy[person] if read_first else None
+    expected = next(
+        c
+        for c in candidates
+        if c.position == engine._member_candidate(lat, lon, score).position and c.score == score
+    )
+    before = lazy.swap_in(person, candidates)
+    assert before is slim and lazy[person] is expected
+    lazy.restore(person, before)
+    if read_first:
+        assert lazy[person] is slim
+    assert lazy[person] == engine._member_candidate(lat, lon, score)
+
+
 def _counted_by_replace(cand: Candidate) -> Candidate:
     """`engine._counted` as it was: every count asked for, then `replace`."""
     if cand.calendar is None:
