@@ -479,13 +479,10 @@ class _SiteCells:
         rows, cols = np.divmod(sorted_distinct(rows * columns + cols), columns)
         # The rows come sorted: each distinct row's span once (-1: every column).
         starts = np.flatnonzero(np.diff(rows, prepend=-2))
-        # Only the rows not asked before are made (`_kept_span`); the others are looked up
-        # by one `map`, not a call a row.
-        distinct_rows = rows[starts].tolist()
-        for row in set(distinct_rows).difference(self._spans):
-            self._kept_span(row)
-        known = list(map(self._spans.__getitem__, distinct_rows))
-        span = np.repeat(np.array(known, dtype=np.int64), np.diff(starts, append=rows.size))
+        span = np.repeat(
+            np.array([self._kept_span(row) for row in rows[starts].tolist()], dtype=np.int64),
+            np.diff(starts, append=rows.size),
+        )
         every = span < 0
         found = set(self._near_cells(zip(rows[every].tolist(), cols[every].tolist(), strict=True)))
         if not every.all():
