@@ -313,6 +313,7 @@ def _audit(
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
     files += _other_files(inputs, set(result.media))
+    files += _posts_files(result.stats.located_origins, {f.path for f in files})
     for sidecar in sidecars:  # (named by the user: listed, whatever it holds)
         try:
             files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
@@ -416,7 +417,7 @@ def _what_files(files: Sequence[ExposedFile]) -> str:
         suffix = os.path.splitext(item.path)[1].lower()
         if suffix in SIDECAR_EXTENSIONS:
             kinds["XMP sidecar"] += 1
-        elif suffix in _LOCATION_SUFFIXES:
+        elif suffix in _LOCATION_SUFFIXES or any(f.field == POSTS_FIELD for f in item.fields):
             kinds["track or location file"] += 1
         elif suffix in DOCUMENT_EXTENSIONS:
             kinds["document"] += 1
@@ -459,6 +460,26 @@ def _unread(path: Path, why: str) -> ExposedFile:
 
 def _in_range(lat: float, lon: float) -> bool:
     return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+# The finding of a file whose posts gave positions (an export's tweets.js, a GeoLife .plt,
+# a check-in data set): what `scan_file` does not examine, but a reader read.
+POSTS_FIELD = "posts with a location (export or data set)"
+
+
+def _posts_files(located: Counter[str], listed: set[str]) -> list[ExposedFile]:
+    """The files the run's located posts were read from (`LeakStats.located_origins`),
+    other than those listed already (media, tracks, location JSON): an export's posts file
+    gives positions away as surely as a photo, though no scan of its bytes says so."""
+    out: list[ExposedFile] = []
+    for origin, count in sorted(located.items()):
+        shown = shown_path(origin)
+        if not origin or shown in listed or origin in listed:
+            continue
+        listed.add(shown)
+        finding = Finding(POSTS_FIELD, FindingKind.LOCATION, count_of(count, "located post"))
+        out.append(ExposedFile(shown, None, None, None, None, fields=[finding]))
+    return out
 
 
 def _location_file(
