@@ -133,6 +133,19 @@ class AuditReport:
         return sorted((f for f in self.files if f.near), key=lambda f: min(d for _, _, d in f.near))
 
     @property
+    def positions_as_content(self) -> list[ExposedFile]:
+        """Located files whose positions are what they hold, which `scrub` does not edit:
+        tracks, location history, an export's posts (a Takeout sidecar, which scrub zeroes,
+        and photos are not among them)."""
+        return [
+            f
+            for f in self.located_files
+            if not f.error
+            and any(x.kind in LOCATING for x in f.fields)
+            and not any(x.removed for x in f.fields if x.kind in LOCATING)
+        ]
+
+    @property
     def fields_to_remove(self) -> list[tuple[str, str, int]]:
         """(field, kind, number of files) for location and identifying fields, most common first."""
         counts: Counter[tuple[str, str]] = Counter()
@@ -200,6 +213,19 @@ class AuditReport:
                 lines.append(f"  {f.path}: {(f.error or '').removeprefix('not examined: ')}")
             if len(stuck) > 10:
                 lines.append(f"  ... and {len(stuck) - 10} more (see --json)")
+        content = self.positions_as_content
+        if content:  # (what scrub cannot do for them: the user can)
+            lines.append(
+                f"files whose positions are their content ({len(content)}; scrub does not "
+                "edit them: keep them private or delete them, and remove the posts' "
+                "locations on the platform):"
+            )
+            for f in content[:10]:
+                what = next(x for x in f.fields if x.kind in LOCATING)
+                shown = f"{what.field}: {what.value}" if what.value else what.field
+                lines.append(f"  {f.path}: {shown}")
+            if len(content) > 10:
+                lines.append(f"  ... and {len(content) - 10} more (see --json)")
         revealing = self.most_revealing
         if revealing:
             lines.append(
@@ -243,6 +269,7 @@ class AuditReport:
             ],
             "near_m": self.near_m,
             "most_revealing": [f.path for f in self.most_revealing],
+            "positions_as_content": [f.path for f in self.positions_as_content],
             "fields_to_remove": [
                 {"field": n, "kind": k, "files": c} for n, k, c in self.fields_to_remove
             ],

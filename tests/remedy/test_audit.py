@@ -1017,7 +1017,23 @@ def test_audit_lists_the_export_files_whose_posts_gave_positions(
     for name in posts_files:
         assert (root / name).resolve() in leaking, name
     assert report.leaks
-    summary = report.summary_lines()[0]
+    summary_lines = report.summary_lines()
+    summary = summary_lines[0]
     assert "0 give away" not in summary and "track or location file" in summary
     fields = {name for name, _, _ in report.fields_to_remove}
     assert "posts with a location (export or data set)" in fields
+    # ... and said to be files scrub does not edit (what the user can do instead)
+    content = {Path(f.path).resolve() for f in report.positions_as_content}
+    assert {(root / name).resolve() for name in posts_files} <= content
+    assert any(line.startswith("files whose positions are their content") for line in summary_lines)
+
+
+def test_audit_says_which_files_scrub_does_not_edit(folder: Path) -> None:
+    """Tracks and location JSON are positions through and through; photos and Takeout
+    sidecars (scrub zeroes their geoData) are not among them."""
+    report = audit([FIXTURES / "tracks"])
+    names = sorted(Path(f.path).name for f in report.positions_as_content)
+    assert names == ["commute.fit", "morning_run.gpx", "ride.tcx"]
+    assert report.to_json()["positions_as_content"] == [f.path for f in report.positions_as_content]
+    assert audit([folder]).positions_as_content == []  # photos: scrub cleans them
+    assert audit([FIXTURES / "takeout"]).positions_as_content == []
