@@ -466,7 +466,8 @@ def _candidates(
     "Venue, City, ST" tries the whole, the venue, then the city with its qualifiers. In
     "Town, Ontario" (all after the comma an area: `names_area`) the head alone may name a
     venue (the user's places) but not a town, which could be one of that name in another
-    country, and the area alone is a region, not a town of its name."""
+    country; the area alone is a town of its name inside it ("Café Luna, Berlin") or else a
+    region ("Smalltown, Ontario": not Ontario, California)."""
     names = [(mention.name, "any")]
     if "," in mention.name:
         head, _, tail = mention.name.partition(",")
@@ -559,8 +560,6 @@ def resolve_claim(
     names_area = getattr(geocoder, "names_area", None)
     reason = "unknown"
     for name, what in _candidates(mention, names_area if callable(names_area) else None):
-        if what == "area":
-            return Resolution(name, level="region", reason="region")
         level = region_level(name) if callable(region_level) else None
         if level is not None:
             return Resolution(name, level=level, reason="region")
@@ -582,7 +581,15 @@ def resolve_claim(
             if why == "ambiguous":
                 reason = why
                 break
+            if what == "area":  # a province or state, and no town of its name
+                return Resolution(name, level="region", reason="region")
             continue
+        if what == "area" and callable(candidates):
+            # an area alone stands for a town of its name inside it ("Berlin", "Quebec"),
+            # not for one elsewhere ("Ontario": Ontario, California is no town of Ontario)
+            inside = {r.position for r in candidates(f"{name}, {name}")}
+            if chosen.position not in inside:
+                return Resolution(name, level="region", reason="region")
         accuracy = float(getattr(chosen, "accuracy_m", 0.0) or 0.0)
         kind = str(getattr(chosen, "kind", "city"))
         if kind in ("admin", "country") or not 0 < accuracy <= max_accuracy_m:

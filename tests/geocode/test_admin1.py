@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoleak.geocode import GeonamesGazetteer, admin1
-from geoleak.geocode.admin1 import OTHER_NAMES, admin1_path, build_rows, load_subdivisions
+from geoleak.geocode.admin1 import (
+    COUNTIES,
+    COUNTY_ABBREVIATIONS,
+    OTHER_NAMES,
+    admin1_path,
+    build_rows,
+    load_counties,
+    load_subdivisions,
+)
 from geoleak.geocode.base import normalize_name
 from geoleak.geocode.cityindex import PackedCityIndex
 
@@ -42,6 +50,12 @@ def gazetteer() -> GeonamesGazetteer:
         ("Campinas, SP", "Campinas, BR", -22.91, -47.06),
         ("Springfield, MA", "Springfield, MA, US", 42.10, -72.59),  # MA: Maranhão too
         ("Paris, Texas", "Paris, TX, US", 33.66, -95.56),
+        # British counties: a circle around their towns
+        ("Boston, Lincolnshire", "Boston, GB", 52.98, -0.03),  # was Boston, MA
+        ("Boston, Lincs", "Boston, GB", 52.98, -0.03),
+        ("Wellington, Shropshire", "Wellington, GB", 52.70, -2.52),  # was Wellington, NZ
+        ("Richmond, North Yorkshire", "Richmond, GB", 54.40, -1.73),  # was Richmond, VA
+        ("Salford, Greater Manchester", "Salford, GB", 53.49, -2.29),
     ],
 )
 def test_a_qualified_town_lands_in_the_area_it_names(
@@ -62,6 +76,23 @@ def test_a_subdivision_with_no_such_town_gives_none(gazetteer: GeonamesGazetteer
     assert gazetteer.candidates("Kingston, Alberta") == []  # not Jamaica's
     assert gazetteer.candidates("Tromsø, Ontario") == []
     assert gazetteer.lookup("Kingston") is not None  # the name alone is still a town
+
+
+def test_a_county_after_a_venue_is_read_as_before(gazetteer: GeonamesGazetteer) -> None:
+    # Many county names are American towns' ("Durham", "Kent"): not areas on their own.
+    assert not gazetteer.names_area("Durham") and not gazetteer.names_area("Lincs")
+    found = gazetteer.lookup("Durham")
+    assert found is not None and found.name == "Durham, NC, US"
+    assert gazetteer.candidates("Kingston, Lincs") == []  # no Kingston in Lincolnshire
+
+
+def test_the_counties_table() -> None:
+    counties = load_counties()
+    for name in [*COUNTIES, *COUNTY_ABBREVIATIONS, "Shropshire", "Kent", "Fife"]:
+        circles = counties[normalize_name(name)]
+        assert all(c == "GB" and 5_000 <= r <= 150_000 for c, _, _, r in circles), name
+    lincs, lincolnshire = counties["lincs"], counties["lincolnshire"]
+    assert lincs == lincolnshire
 
 
 def test_names_area(gazetteer: GeonamesGazetteer) -> None:
