@@ -199,20 +199,20 @@ def admin1_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def load_subdivisions() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Normalised subdivision name or symbol -> the (country, admin1 code) pairs it names
+def load_subdivisions() -> dict[str, list[str]]:
+    """Normalised subdivision name or symbol -> the "country.admin1" codes it names
     (several: "Victoria" is a state of Australia and a region of Malta, "WA" a US state's
     symbol too, which the gazetteer's US table answers)."""
-    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    found: dict[str, list[str]] = defaultdict(list)
     with admin1_path().open(encoding="utf-8", newline="") as handle:
         for row in csv.reader(handle, delimiter="\t"):
             if len(row) != 3 or row[0] == "country":
                 continue
             key = normalize_name(row[2])
-            pair = (row[0], row[1])
-            if key and pair not in found[key]:
-                found[key].append(pair)
-    return {key: tuple(pairs) for key, pairs in found.items()}
+            code = f"{row[0]}.{row[1]}"
+            if key and code not in found[key]:
+                found[key].append(code)
+    return dict(found)
 
 
 def counties_path() -> Path:

@@ -220,9 +220,7 @@ def pack_tables(tables: _Tables, stamp: dict[str, Any]) -> bytes:
         "states": tables.states,
         "regions": tables.regions,
         "languages": {iso: list(langs) for iso, langs in tables.languages.items()},
-        "subdivisions": {
-            key: [list(p) for p in pairs] for key, pairs in tables.subdivisions.items()
-        },
+        "subdivisions": tables.subdivisions,
         "counties": {key: [list(c) for c in circles] for key, circles in tables.counties.items()},
         "sections": [],
     }
@@ -293,7 +291,7 @@ def _unpack(buf: bytes, start: int, head: Any) -> _Unpacked:
         head["states"],
         head["regions"],
         {iso: tuple(langs) for iso, langs in head["languages"].items()},
-        {key: tuple((c, a) for c, a in pairs) for key, pairs in head["subdivisions"].items()},
+        head["subdivisions"],
         {
             key: tuple((c, lat, lon, r) for c, lat, lon, r in circles)
             for key, circles in head["counties"].items()

@@ -176,8 +176,8 @@ class _Tables:
     states: dict[str, str]  # normalised US state name or code -> code
     regions: dict[str, str]  # normalised area name -> country / region / continent
     languages: dict[str, tuple[str, ...]]  # ISO code -> languages, main first
-    # normalised province / state / region name or symbol -> (country, admin1 code) pairs
-    subdivisions: dict[str, tuple[tuple[str, str], ...]]
+    # normalised province / state / region name or symbol -> "country.admin1" codes
+    subdivisions: dict[str, list[str]]
     # normalised county name -> (country, lat, lon, radius_m) circles around its towns
     counties: dict[str, tuple[tuple[str, float, float, float], ...]]
 
@@ -218,7 +218,7 @@ class GeonamesGazetteer(Geocoder):
         self._states: dict[str, str] = {}
         self._regions: dict[str, str] = {}
         self._languages: dict[str, tuple[str, ...]] = {}
-        self._subdivisions: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._subdivisions: dict[str, list[str]] = {}
         self._counties: dict[str, tuple[tuple[str, float, float, float], ...]] = {}
         self._lock = threading.Lock()
 
@@ -250,7 +250,7 @@ class GeonamesGazetteer(Geocoder):
         key = normalize_name(qualifier)
         state = self._states.get(key)
         country = self._countries.get(key)
-        parts = self._subdivisions.get(key, ())
+        parts = self._subdivisions.get(key, [])
         circles = self._counties.get(key, ())
         if state is None and country is None and not parts and not circles:
             return []
@@ -259,7 +259,7 @@ class GeonamesGazetteer(Geocoder):
             for c, own in cities
             if (state and c.country == "US" and c.admin1 == state)
             or (country and c.country == country)
-            or (c.country, c.admin1) in parts
+            or f"{c.country}.{c.admin1}" in parts
             or any(
                 c.country == where and _within(c.lat, c.lon, lat, lon, radius_m)
                 for where, lat, lon, radius_m in circles

@@ -104,15 +104,16 @@ def test_names_area(gazetteer: GeonamesGazetteer) -> None:
 
 def test_the_table_names_the_codes_the_towns_carry() -> None:
     subdivisions = load_subdivisions()
-    assert ("CA", "08") in subdivisions["ontario"]
-    assert ("CA", "08") in subdivisions["on"]
-    assert ("AU", "02") in subdivisions["nsw"]
-    assert ("DE", "02") in subdivisions["bayern"] and ("DE", "02") in subdivisions["bavaria"]
-    assert ("FR", "44") in subdivisions["grand est"]
+    assert "CA.08" in subdivisions["ontario"]
+    assert "CA.08" in subdivisions["on"]
+    assert "AU.02" in subdivisions["nsw"]
+    assert "DE.02" in subdivisions["bayern"] and "DE.02" in subdivisions["bavaria"]
+    assert "FR.44" in subdivisions["grand est"]
     # Every symbol of OTHER_NAMES is in the shipped table, under its country.
     for country, symbols in OTHER_NAMES.items():
         for symbol in symbols:
-            assert any(c == country for c, _ in subdivisions[normalize_name(symbol)]), symbol
+            codes = subdivisions[normalize_name(symbol)]
+            assert any(code.startswith(f"{country}.") for code in codes), symbol
     with admin1_path().open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
     assert rows[0] == ["country", "admin1", "name"]
@@ -158,11 +159,15 @@ def _sample_towns(gazetteer: GeonamesGazetteer) -> list[Town]:
     no comma: "Mianzhu, Deyang, Sichuan" cannot be qualified after a comma)."""
     index = gazetteer._load()
     assert isinstance(index, PackedCityIndex)
-    named = {pair for pairs in load_subdivisions().values() for pair in pairs}
+    named = {code for codes in load_subdivisions().values() for code in codes}
     towns = []
     for number in range(0, len(index._a["lat"]), 50):
         city = index.city(number)
-        if (city.country, city.admin1) in named and city.country != "US" and "," not in city.name:
+        if (
+            f"{city.country}.{city.admin1}" in named
+            and city.country != "US"
+            and "," not in city.name
+        ):
             towns.append((city.name, city.country, city.admin1))
     return towns
 
@@ -187,7 +192,7 @@ def test_property_a_town_qualified_by_its_subdivision_is_found_there(
     name, country, code = data.draw(st.sampled_from(towns), label="town")
     qualifier = data.draw(st.sampled_from(names[(country, code)]), label="qualifier")
     key = normalize_name(qualifier)
-    areas = {c for c, _ in load_subdivisions()[key]}
+    areas = {code.split(".")[0] for code in load_subdivisions()[key]}
     areas |= {gazetteer._countries[key]} if key in gazetteer._countries else set()
     areas |= {"US"} if key in gazetteer._states else set()
     found = gazetteer.candidates(f"{name}, {qualifier}")

@@ -110,7 +110,7 @@ def small_tables(cities: list[_City], names: dict[str, list[tuple[int, bool]]]) 
         {"tx": "TX"},
         {"france": "country"},
         {"FR": ("fr",)},
-        {"ile de france": (("FR", "11"),)},
+        {"ile de france": ["FR.11"]},
         {"lincs": (("GB", 53.3, -0.34, 76_600.0),)},
     )
 
