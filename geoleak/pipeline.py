@@ -144,6 +144,11 @@ class LeakStats:
     activity_stays: int = 0  # stays inside GeoLife trajectories (`geoleak.ingest.stays`) ...
     activity_stay_points: int = 0  # ... and the observations of them kept
     inputs_found: str = ""  # what the inputs hold, said when they gave no posts
+    # located posts by the file they were read from (`_source_file` of the post's origin),
+    # for posts other than a JSONL corpus's plain geotags: `geoleak audit` lists an export's
+    # posts file (tweets.js, a GeoLife .plt, a check-in TSV) as a file that gives away
+    # positions. Not in `to_json`.
+    located_origins: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -1873,6 +1878,7 @@ def _count_found(
     """`found` (a post's evidence) into `evidence` and the counters."""
     if found:
         stats.posts_located += 1
+        stats.located_origins[_source_file(post.origin)] += 1
         kept = evidence.get(post.author)
         if kept is None:
             kept = evidence[post.author] = []

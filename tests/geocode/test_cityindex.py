@@ -43,7 +43,15 @@ def test_packed_index_answers_like_geonames(geonames: _Tables) -> None:
     # Every 7th key (~40,000 names, in every script and with every number of candidates)
     for key in keys[::7]:
         assert packed.index.get(key, []) == geonames.index.get(key, []), key
-    for name in ("countries", "country_km2", "states", "regions", "languages"):
+    for name in (
+        "countries",
+        "country_km2",
+        "states",
+        "regions",
+        "languages",
+        "subdivisions",
+        "counties",
+    ):
         assert getattr(packed, name) == getattr(geonames, name), name
     assert packed.index.get("no such place at all", []) == []
     assert packed.index.get("", []) == []
@@ -52,7 +60,8 @@ def test_packed_index_answers_like_geonames(geonames: _Tables) -> None:
     queries = [*keys[::97], "USA", "China", "Singapore", "New York", "Ponce, Puerto Rico",
                "Paris, FR", "Paris, Texas", "Fayetteville, NC", "Washington, DC", "Tromsø",
                "Springfield", "Springfield, IL", "Köln", "Cancún", "Africa", "Berlin, Germany",
-               "Portland, Maine", "Georgia", "Jan", "Spring", "Google"]  # fmt: skip
+               "Portland, Maine", "Georgia", "Jan", "Spring", "Google", "London, Ontario",
+               "Kingston, ON", "Newcastle, NSW", "Perth, WA", "Kingston, Alberta", "Boston, Lincs"]  # fmt: skip
     for query in queries:
         assert new.candidates(query) == old.candidates(query), query
         assert new.region_level(query) == old.region_level(query), query
@@ -101,6 +110,8 @@ def small_tables(cities: list[_City], names: dict[str, list[tuple[int, bool]]]) 
         {"tx": "TX"},
         {"france": "country"},
         {"FR": ("fr",)},
+        {"ile de france": ["FR.11"]},
+        {"lincs": (("GB", 53.3, -0.34, 76_600.0),)},
     )
 
 

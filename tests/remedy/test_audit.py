@@ -990,3 +990,50 @@ def test_pdf_stream_reading_survives_damaged_and_odd_layouts(tmp_path: Path) -> 
     assert "PDF image 1 0: EXIF GPS" in names["wrong"]
     assert "PDF image 1 0: EXIF GPS" in names["indirect"]
     assert not names["damaged"] and not names["words"]
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("export", "posts_files"),
+    [
+        ("twitter", ["data/tweets.js"]),  # an X archive: geotags and places of tweets
+        ("snapchat", ["json/location_history.json", "json/memories_history.json"]),
+        ("geolife", ["Data/000/Trajectory/20081023025304.plt", "Data/001/Trajectory/20081024000000.plt"]),
+        ("checkins", ["dataset_TSMC2014_NYC.txt", "loc-brightkite_totalCheckins.txt",
+                      "loc-gowalla_totalCheckins.txt"]),
+        ("strava_export", ["activities/9000000001.gpx.gz"]),
+    ],
+)  # fmt: skip
+def test_audit_lists_the_export_files_whose_posts_gave_positions(
+    export: str, posts_files: list[str]
+) -> None:
+    """An export's posts file (tweets.js, a .plt, a check-in TSV, a gzipped track) gave
+    positions: the audit named none of them and said "0 give away a position"."""
+    root = FIXTURES / export
+    report = audit([root])
+    leaking = {Path(f.path).resolve() for f in report.located_files}
+    for name in posts_files:
+        assert (root / name).resolve() in leaking, name
+    assert report.leaks
+    summary_lines = report.summary_lines()
+    summary = summary_lines[0]
+    assert "0 give away" not in summary and "track or location file" in summary
+    fields = {name for name, _, _ in report.fields_to_remove}
+    assert "posts with a location (export or data set)" in fields
+    # ... and said to be files scrub does not edit (what the user can do instead)
+    content = {Path(f.path).resolve() for f in report.positions_as_content}
+    assert {(root / name).resolve() for name in posts_files} <= content
+    assert any(line.startswith("files whose positions are their content") for line in summary_lines)
+
+
+def test_audit_says_which_files_scrub_does_not_edit(folder: Path) -> None:
+    """Tracks and location JSON are positions through and through; photos and Takeout
+    sidecars (scrub zeroes their geoData) are not among them."""
+    report = audit([FIXTURES / "tracks"])
+    names = sorted(Path(f.path).name for f in report.positions_as_content)
+    assert names == ["commute.fit", "morning_run.gpx", "ride.tcx"]
+    assert report.to_json()["positions_as_content"] == [f.path for f in report.positions_as_content]
+    assert audit([folder]).positions_as_content == []  # photos: scrub cleans them
+    assert audit([FIXTURES / "takeout"]).positions_as_content == []
