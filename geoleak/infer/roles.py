@@ -1966,8 +1966,10 @@ def _dm_loglik_of_rows(
     a_seen = a_table[read_at]
     terms = gammaln(count_seen + a_seen) - lgamma_table[read_at]
     entry_part = np.repeat(np.arange(entries) * n_bins, per_entry) + (code >> bits)
-    out = per_bin[entry_spec].reshape(-1) + np.bincount(entry_part, weights=terms,
-                                                        minlength=entries * n_bins)  # fmt: skip
+    # (each entry's row of `per_bin` copied whole by `np.take`: the same values as
+    # `per_bin[entry_spec]`, without fancy indexing's element-by-element copy)
+    by_part = np.take(per_bin, entry_spec, axis=0).reshape(-1)
+    out = by_part + np.bincount(entry_part, weights=terms, minlength=entries * n_bins)
     return np.asarray(out.reshape(entries, n_bins).sum(axis=-1), dtype=np.float64)
 
 
