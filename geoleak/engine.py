@@ -888,14 +888,19 @@ def _spilled(
     in 9,000 at 200 k); equal ones become one object, which pickle then writes once and
     refers to after (they are frozen). At 200 k the spill's dump and load ~15 % less.
 
-    `in_place`: the analysis's candidates are not read again, so each is made what the
-    spill keeps (`_counted(cand, in_place=True)`) rather than copied; those also among its
-    travel candidates (which keep their calendars) are copied."""
+    `in_place`: the analysis's candidates and fit are not read again, so each candidate is
+    made what the spill keeps (`_counted(cand, in_place=True)`) rather than copied (those
+    also among its travel candidates, which keep their calendars, are copied), and the fit
+    takes the shared structures in place of its own list rather than being copied."""
     fit = analysis.fit
     if fit is not None and fit.bag_inputs and fit.bag_log_scores is not None:
         fit = replaced(fit, bag_inputs=())
     if fit is not None and shared is not None:
-        fit = replaced(fit, structures=[shared.setdefault(s, s) for s in fit.structures])
+        structures = [shared.setdefault(s, s) for s in fit.structures]
+        if in_place and fit is analysis.fit:  # (its own list, read by nothing after)
+            fit.structures = structures
+        else:
+            fit = replaced(fit, structures=structures)
     copies: dict[int, Candidate] = {}  # a base candidate is a work candidate: one copy
     travel = {id(c) for c in analysis.travel} if in_place else set()
 

@@ -1458,8 +1458,9 @@ def test_the_spills_candidates_are_those_replace_made() -> None:
 def test_the_spill_made_in_place_pickles_as_the_copies() -> None:
     # `_spilled(..., in_place=True)` (pass 1 of a partition, whose analyses are not read
     # again) pickles to the bytes the copies pickle to: counts known or not, day sets
-    # assigned, a base candidate that is a work candidate, and a candidate that is also
-    # a travel candidate (copied: the travel one keeps its calendar).
+    # assigned, a base candidate that is a work candidate, a candidate that is also a
+    # travel candidate (copied: the travel one keeps its calendar), and the fit given the
+    # partition's shared structures (in place of its own list, not copied).
     import copy
     import pickle
 
@@ -1473,6 +1474,8 @@ def test_the_spill_made_in_place_pickles_as_the_copies() -> None:
     analyses = analyse_people([(p, evidence[p], Counter()) for p in sorted(evidence)], params)
     rng = random.Random(4)
     shared_base = travelled = 0
+    shared_theirs: dict[Any, Any] = {}
+    shared_ours: dict[Any, Any] = {}
     for k, analysis in enumerate(analyses):
         cands = [*analysis.home_candidates, *analysis.work_candidates, *analysis.others]
         for j, cand in enumerate(cands):
@@ -1485,10 +1488,15 @@ def test_the_spill_made_in_place_pickles_as_the_copies() -> None:
             travelled += 1
         shared_base += any(c in analysis.work_candidates for c in analysis.base_candidates)
         theirs, ours = copy.deepcopy(analysis), copy.deepcopy(analysis)
-        expected = pickle.dumps(engine._spilled(theirs, {}), protocol=pickle.HIGHEST_PROTOCOL)
-        got = engine._spilled(ours, {}, in_place=True)
+        spilled = engine._spilled(theirs, shared_theirs)
+        expected = pickle.dumps(spilled, protocol=pickle.HIGHEST_PROTOCOL)
+        got = engine._spilled(ours, shared_ours, in_place=True)
         assert pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL) == expected
+        if got.fit is not None and spilled.fit is not None:
+            assert all(a is shared_ours[a] for a in got.fit.structures)
+            assert got.fit.structures == spilled.fit.structures
     assert travelled > 2 and shared_base > 2
+    assert shared_ours
 
 
 def test_neighbouring_workplaces_keep_own_spots_through_the_store(tmp_path: Path) -> None:

@@ -1948,13 +1948,16 @@ def _dm_loglik_of_rows(
     first = np.concatenate([[0], np.cumsum(n_seen)])
     per_entry = n_seen[entry_spec]
     entry_first = np.concatenate([[0], np.cumsum(per_entry)])
-    entry_of = np.repeat(np.arange(entries), per_entry)
     at = np.arange(int(entry_first[-1])) + np.repeat(first[entry_spec] - entry_first[:-1],
                                                      per_entry)  # fmt: skip
     count_seen = count_of[at]
-    cell = cell_of[at]
+    # Each seen cell's (role, part) and part as one int (the cell in its low `bits`), read
+    # by one gather and split by a mask and a shift (whole numbers: the same values).
+    bits = cells.bit_length()
+    code = (cell_of | (bin_of << bits))[at]
+    cell = code & ((1 << bits) - 1)
     # `a` of each cell read, from its row of `table`, each element as `_dm_loglik` makes it.
-    read_at = row_of[entry_of] * cells + cell
+    read_at = np.repeat(row_of * cells, per_entry) + cell
     a_table = alpha * np.maximum(table.reshape(-1), _FLOOR)
     read = np.zeros(a_table.size, dtype=bool)
     read[read_at] = True
@@ -1962,9 +1965,11 @@ def _dm_loglik_of_rows(
     lgamma_table[read] = gammaln(a_table[read])
     a_seen = a_table[read_at]
     terms = gammaln(count_seen + a_seen) - lgamma_table[read_at]
-    entry_part = entry_of * n_bins + bin_of[at]
-    out = per_bin[entry_spec].reshape(-1) + np.bincount(entry_part, weights=terms,
-                                                        minlength=entries * n_bins)  # fmt: skip
+    entry_part = np.repeat(np.arange(entries) * n_bins, per_entry) + (code >> bits)
+    # (each entry's row of `per_bin` copied whole by `np.take`: the same values as
+    # `per_bin[entry_spec]`, without fancy indexing's element-by-element copy)
+    by_part = np.take(per_bin, entry_spec, axis=0).reshape(-1)
+    out = by_part + np.bincount(entry_part, weights=terms, minlength=entries * n_bins)
     return np.asarray(out.reshape(entries, n_bins).sum(axis=-1), dtype=np.float64)
 
 

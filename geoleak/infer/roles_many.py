@@ -926,7 +926,7 @@ def _bag_scores(
     size = n_specs * 4 * N_BINS
     keys = (np.arange(draws)[:, None, None] * size + key[None, :, None]
             + np.arange(N_BINS)[None, None, :])  # fmt: skip
-    by_role = _sums(keys.reshape(-1), weights=weights[:, pairs.loc].reshape(-1),
+    by_role = _sums(keys.reshape(-1), weights=np.take(weights, pairs.loc, axis=1).reshape(-1),
                           minlength=draws * size).reshape(draws, n_specs, 4, N_BINS)  # fmt: skip
     totals = weights.sum(axis=2)  # (draws, locations)
     xlogx = roles._xlogx(totals)
@@ -943,7 +943,7 @@ def _bag_scores(
     def summed(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
         """Per draw and assignment, the values of the masked locations added in order."""
         keys = (draw_key + pairs.spec[mask][None, :]).reshape(-1)
-        return _sums(keys, weights=values[:, pairs.loc[mask]].reshape(-1),
+        return _sums(keys, weights=np.take(values, pairs.loc[mask], axis=1).reshape(-1),
                            minlength=draws * n_specs).reshape(draws, n_specs)  # fmt: skip
 
     work_own = summed(xlogx, is_work)

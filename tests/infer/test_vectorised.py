@@ -1086,6 +1086,32 @@ def test_likelihood_of_rows_equals_it_of_the_gathered_arrays(
     assert got.tobytes() == want.tobytes()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.integers(1, 6),
+    st.integers(0, 30),
+    st.integers(0, 2**32 - 1),
+)
+def test_likelihood_of_rows_of_any_cells_equals_it_of_the_gathered_arrays(
+    roles_n: int, bins: int, specs: int, entries: int, seed: int
+) -> None:
+    """`_dm_loglik_of_rows` with any number of roles and parts (its cells packed with their
+    part into one int: 1 to 81 cells, powers of two among them) gives the gathered arrays'
+    floats bit for bit. Fails when the packed cell takes fewer bits than the cells need."""
+    rng = np.random.default_rng(seed)
+    by_spec = rng.integers(0, 40, size=(specs, roles_n, bins)).astype(np.float64)
+    by_spec[rng.random(by_spec.shape) < 0.5] = 0.0
+    rows = 3
+    table = rng.dirichlet(np.full(roles_n, 0.5), size=(rows, bins)).transpose(0, 2, 1)
+    entry_spec = rng.integers(0, specs, size=entries).astype(np.int64)
+    row_of = rng.integers(0, rows, size=entries).astype(np.int64)
+    got = roles._dm_loglik_of_rows(by_spec, entry_spec, table, row_of, 2.0)
+    want = roles._dm_loglik(by_spec[entry_spec], table[row_of], 2.0)
+    assert got.tobytes() == want.tobytes()
+
+
 def _second_split_every_cell(days: np.ndarray, home: np.ndarray, alpha: float) -> np.ndarray:
     """`roles.second_split_loglik` as written before it skipped the cells with no days:
     each share node's gammaln of every cell computed, then 0.0 chosen where there are none."""
