@@ -544,3 +544,55 @@ def test_read_ahead_that_cannot_be_written_names_the_folder(tmp_path: Path) -> N
         pytest.raises(CorpusError, match=r"c\.jsonl: its post ids .* temporary folder .*TMPDIR"),
     ):
         _read_changing(path, True, lambda _: None, 0)
+
+
+_BARE_VALUES = st.sampled_from(['"a"', '""', "1", "2.5", "null", "true", "[]", '["m"]', "{}",
+                                '{"name": "p"}', '"2025-04-13T05:11:00Z"'])  # fmt: skip
+_BARE_KEYS = st.sampled_from(["id", "author", "created_at", "lat", "lon", "text", "media",
+                              "place", "other"])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.tuples(_BARE_KEYS, _BARE_VALUES), max_size=7), min_size=1, max_size=8))
+def test_bare_lines_are_plain_lines_without_text_media_or_place(
+    objects: list[list[tuple[str, str]]],
+) -> None:
+    """`_BareLine` takes lines exactly when `_PlainLine` takes them with no text, media or
+    place key, and gives the same values (its `media` None, as `_PlainLine`'s)."""
+    lines = ["{" + ", ".join(f'"{k}": {v}' for k, v in fields) + "}\n" for fields in objects]
+    bares = jsonl.decode_each(jsonl._decode_bares, lines)
+    plains = jsonl.decode_each(jsonl._decode_plains, lines)
+    named = any(k in ("text", "media", "place") for fields in objects for k, _ in fields)
+    if plains is None or named:
+        assert bares is None
+        return
+    assert bares is not None
+    for bare, plain in zip(bares, plains, strict=True):
+        assert (bare.id, bare.author, bare.created_at, bare.lat, bare.lon, bare.media) == (
+            plain.id, plain.author, plain.created_at, plain.lat, plain.lon, plain.media)  # fmt: skip
+        assert plain.text is None and plain.place is None
+
+
+def test_run_reader_reads_bare_and_plain_lines_as_plain_ones(tmp_path: Path) -> None:
+    """A file whose first chunks are bare and later ones name text and media: the runs,
+    warnings and kept ids are those of reading every chunk as `_PlainLine`s."""
+    rows = [{"id": f"b{n}", "author": f"u{n // 7}", "lat": 1.5, "lon": 2} for n in range(40)]
+    rows += [{"id": "b3", "author": "u9"}, {"id": "t1", "author": "u9", "text": "hi"}]
+    rows += [{"id": f"m{n}", "author": "u10", "media": ["a.jpg", "b.jpg"]} for n in range(9)]
+    rows += [{"id": f"c{n}", "author": "u11"} for n in range(20)]
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows) + "not json\n")
+
+    def read(bare: bool) -> tuple[list[Any], list[str]]:
+        diag = Diagnostics()
+        reader = jsonl._RunReader(diag, jsonl._PostIds(path, True), "f:", "r", None)
+        reader.bare = bare
+        request = jsonl.RunRequest(16)
+        with path.open(newline="") as handle:
+            runs = [
+                (r.lines, r.authors, r.numbers, r.entries) for r in reader.runs(handle, request)
+            ]
+        return runs, diag.warnings
+
+    assert read(True) == read(False)
+    assert read(True)[0][-1][3][-1] == 0 and any(2 in run[3] for run in read(True)[0])
