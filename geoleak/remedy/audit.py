@@ -198,7 +198,7 @@ class AuditReport:
         elif located:
             lines.append(
                 "no home or work place could be inferred from these files "
-                "(too few located posts on distinct days)"
+                "(too few located files on distinct days)"
             )
         skipped = [f for f in self.files if f.error and f.error.startswith("skipped:")]
         for f in skipped[:10]:
@@ -625,7 +625,7 @@ def write_audit_html(report: AuditReport, path: Path, *, tiles: str | None = Non
             ]
             for person, place in report.places()
         ],
-        empty="No home or work place could be inferred (too few located posts on distinct days).",
+        empty="No home or work place could be inferred (too few located files on distinct days).",
     )
     revealing = _table(
         ["file", "taken", "gives away"],
